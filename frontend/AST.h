@@ -1,0 +1,239 @@
+// The vibee AST: what the parser builds from the ANTLR parse tree and what sema
+// annotates. Owned by `ast::Spec`; nodes carry source locations for diagnostics.
+// MLIR generation and the reference interpreter both read this (and only this).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vibee::ast {
+
+struct Loc {
+  int line = 0; // 1-based
+  int col = 0;  // 1-based
+};
+
+enum class DType { F64, F32, F16, BF16, I64, I32, I8, Bool };
+
+const char *dtypeName(DType t);                       // "f32"
+std::optional<DType> dtypeFromName(const std::string &); // "f32" -> F32
+bool isFloat(DType t);
+bool isInteger(DType t); // i64 i32 i8 (not bool)
+int dtypeBytes(DType t);
+
+// ---- Expressions ----------------------------------------------------------
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+enum class ExprKind {
+  Number, // 1, 0.5, 1e-3, true/false (value in `number`, isIntLiteral/isBool)
+  Name,   // bare identifier: a constant, a scalar parameter, a symbolic dim or an index
+  Access, // tensor access t[i, j] (subscripts are index names or integer literals)
+  Unary,  // -x, !x
+  Binary, // + - * / % < <= > >= == != && ||
+  Call,   // builtin (exp, max, where, ...) or cast (f32(x), bf16(y))
+};
+
+// What a Name (or the tensor of an Access) resolves to; filled by sema.
+enum class NameKind {
+  Unresolved,
+  Const,       // `const beta1: f32 = 0.9;` -> ref = index into Spec::consts
+  ScalarParam, // scalar kernel parameter   -> ref = index into Kernel::params
+  TensorParam, // tensor kernel parameter (Access only) -> ref = param index
+  Result,      // kernel result (Access only) -> ref = index into Kernel::results
+  Local,       // local tensor defined by an earlier statement -> ref = Kernel::locals
+  Dim,         // symbolic dimension used as a value (`/ C`) -> ref = Kernel::dims
+  Index,       // loop index used as a value (`where(j <= i, ...)`) -> ref = stmt index slot
+};
+
+struct Subscript {
+  Loc loc;
+  std::string index; // index variable name, or empty when `literal` is set
+  std::optional<int64_t> literal;
+  int slot = -1; // sema: position of `index` in Statement::loopIndices
+};
+
+struct Expr {
+  ExprKind kind;
+  Loc loc;
+  // Number
+  double number = 0;
+  bool isIntLiteral = false; // written without '.', 'e' (e.g. `1`)
+  bool isBool = false;       // `true` / `false`
+  // Name / Access / Call: identifier (callee for Call)
+  std::string name;
+  // Access
+  std::vector<Subscript> subscripts;
+  // Unary / Binary operator spelling: "-", "!", "+", "<=", "&&", ...
+  std::string op;
+  // Unary: operands[0]; Binary: operands[0] op operands[1]; Call: arguments
+  std::vector<ExprPtr> operands;
+
+  // ---- sema annotations ----
+  NameKind nameKind = NameKind::Unresolved;
+  int ref = -1;
+  DType type = DType::F32;   // dtype of the value this expression produces
+  // dtype the operation computes in: operands are converted to it first. Equal to
+  // `type` except for comparisons (type = Bool, opType = the operands' common
+  // dtype) and casts (opType = the operand's dtype).
+  DType opType = DType::F32;
+  // Call: the resolved builtin, or the target dtype of a cast
+  std::optional<DType> castTo;
+};
+
+// ---- Kernels ----------------------------------------------------------------
+
+// One dimension in a tensor type: a symbol (`N`) or a literal size (`4`).
+struct DimSpec {
+  Loc loc;
+  std::string symbol; // empty for a literal
+  int64_t size = -1;  // literal size when symbol is empty
+  int dimRef = -1;    // sema: index into Kernel::dims
+};
+
+struct TensorType {
+  DType dtype = DType::F32;
+  std::vector<DimSpec> dims; // empty: scalar
+  bool isScalar() const { return dims.empty(); }
+};
+
+enum class ParamMode { In, InOut };
+
+struct Param {
+  Loc loc;
+  std::string name;
+  ParamMode mode = ParamMode::In;
+  TensorType type;
+  ExprPtr defaultValue; // scalars only; a constant expression
+};
+
+struct Result {
+  Loc loc;
+  std::string name;
+  TensorType type;
+};
+
+enum class ReduceKind { None, Sum, Max, Min, Prod };
+const char *reduceKindName(ReduceKind k); // "sum", "max", ...
+
+// `target[i, j] = red(k, ...) expr;`  (red(...) is optional)
+struct Statement {
+  Loc loc;
+  std::string target;
+  Loc targetLoc;
+  std::vector<Subscript> lhs; // index names only (no literals)
+  ReduceKind reduce = ReduceKind::None;
+  std::vector<Subscript> reduceIndices; // the names inside sum(...)
+  Loc reduceLoc;
+  ExprPtr rhs;
+  std::string sourceText; // the statement as written, for comments in emitted code
+
+  // ---- sema annotations ----
+  NameKind targetKind = NameKind::Unresolved; // TensorParam (inout), Result or Local
+  int targetRef = -1;
+  DType targetType = DType::F32;
+  // Loop indices: the lhs indices in order, then the reduction indices in order.
+  std::vector<std::string> loopIndices;
+  std::vector<int> loopDims; // per loop index: index into Kernel::dims (its extent)
+  int numParallel = 0;       // == lhs.size()
+};
+
+// A symbolic or literal dimension of a kernel. Symbolic dims unify across params.
+struct Dim {
+  std::string name;   // "N", or the literal spelled as a number ("4")
+  int64_t size = -1;  // known size for literal dims, -1 for symbolic
+  // The first tensor parameter/result dimension that carries it (for lowering).
+  bool fromResult = false;
+  int carrierRef = -1; // param index (or result index when fromResult)
+  int carrierAxis = -1;
+};
+
+struct Local {
+  std::string name;
+  Loc loc;
+  DType dtype = DType::F32;
+  std::vector<int> dims; // indices into Kernel::dims
+};
+
+struct Kernel {
+  Loc loc;
+  std::string name;
+  std::vector<Param> params;
+  std::vector<Result> results;
+  std::vector<Statement> body;
+
+  // ---- sema annotations ----
+  std::vector<Dim> dims; // in order of first appearance in params, then results
+  std::vector<Local> locals;
+};
+
+// ---- Constants, behaviors, spec ---------------------------------------------
+
+struct Const {
+  Loc loc;
+  std::string name;
+  DType dtype = DType::F32;
+  ExprPtr value; // constant expression; sema folds it into `folded`
+  double folded = 0;
+};
+
+// A value in a behavior: a nested literal, zeros/ones/rand(...), or a given's name.
+struct Value {
+  enum Kind { Literal, Zeros, Ones, Rand, NameRef, Scalar } kind = Literal;
+  Loc loc;
+  std::vector<int64_t> shape;  // Literal (inferred from nesting), Zeros/Ones/Rand
+  std::vector<double> data;    // Literal, row-major; Scalar: data[0]
+  int64_t seed = 0;            // Rand
+  std::string name;            // NameRef
+};
+
+struct Binding { // `given x = [...]` or a named argument `lr = 0.1`
+  Loc loc;
+  std::string name;
+  Value value;
+};
+
+struct Expectation { // `then y ~= [...] within 1e-6;` or `then y == [...];`
+  Loc loc;
+  std::string name;
+  bool approx = true;
+  double tolerance = 0;
+  Value expected;
+};
+
+struct Call { // `when step(param, grad, m, lr = 0.1, wd = 0.0);`
+  Loc loc;
+  std::string kernel;
+  std::vector<Binding> positional; // name = given's name, value.kind == NameRef
+  std::vector<Binding> named;      // `lr = 0.1`: a parameter name and a value
+};
+
+struct Behavior {
+  Loc loc;
+  std::string title;
+  std::vector<Binding> given;
+  Call when;
+  std::vector<Expectation> then;
+  // sema: kernel index and, per kernel param, the binding that feeds it
+  int kernelRef = -1;
+};
+
+struct Spec {
+  std::string file; // path as given, for diagnostics
+  std::string source;
+  Loc loc;
+  std::string name;
+  std::string version;
+  std::string doc;
+  std::vector<Const> consts;
+  std::vector<Kernel> kernels;
+  std::vector<Behavior> behaviors;
+
+  const Kernel *findKernel(const std::string &name) const;
+};
+
+} // namespace vibee::ast

@@ -1,0 +1,201 @@
+#include "ir/VibeeOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionImplementation.h"
+
+using namespace mlir;
+using namespace vibee;
+
+//===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+static constexpr llvm::StringLiteral kModeAttr = "vibee.mode";
+
+ParamMode KernelOp::getParamMode(unsigned i) {
+  if (auto mode = getArgAttrOfType<ParamModeAttr>(i, kModeAttr))
+    return mode.getValue();
+  return ParamMode::in;
+}
+
+unsigned KernelOp::getNumInOut() {
+  unsigned n = 0;
+  for (unsigned i = 0, e = getNumArguments(); i < e; ++i)
+    n += getParamMode(i) == ParamMode::inout;
+  return n;
+}
+
+ParseResult KernelOp::parse(OpAsmParser &parser, OperationState &result) {
+  auto buildFuncType = [](Builder &builder, ArrayRef<Type> argTypes,
+                          ArrayRef<Type> results, function_interface_impl::VariadicFlag,
+                          std::string &) {
+    return builder.getFunctionType(argTypes, results);
+  };
+  return function_interface_impl::parseFunctionOp(
+      parser, result, /*allowVariadic=*/false, getFunctionTypeAttrName(result.name),
+      buildFuncType, getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
+}
+
+void KernelOp::print(OpAsmPrinter &p) {
+  function_interface_impl::printFunctionOp(p, *this, /*isVariadic=*/false,
+                                           getFunctionTypeAttrName(), getArgAttrsAttrName(),
+                                           getResAttrsAttrName());
+}
+
+LogicalResult KernelOp::verify() {
+  FunctionType type = getFunctionType();
+  unsigned numDims = getDimNames().size();
+  if (getArgDims().size() != type.getNumInputs() + type.getNumResults() - getNumInOut())
+    return emitOpError("arg_dims needs one entry per parameter and per result, got ")
+           << getArgDims().size();
+  // Each tensor axis names a known dim (or -1 for a literal, static size).
+  auto checkAxes = [&](Attribute entry, Type type, StringRef what,
+                       unsigned index) -> LogicalResult {
+    auto axes = dyn_cast<ArrayAttr>(entry);
+    if (!axes)
+      return emitOpError("arg_dims entries must be arrays of integers");
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    int64_t rank = tensor ? tensor.getRank() : 0;
+    if ((int64_t)axes.size() != rank)
+      return emitOpError() << what << " #" << index << " has rank " << rank << " but "
+                           << axes.size() << " arg_dims entries";
+    for (auto [axis, attr] : llvm::enumerate(axes)) {
+      auto dim = dyn_cast<IntegerAttr>(attr);
+      if (!dim)
+        return emitOpError("arg_dims entries must be arrays of integers");
+      int64_t d = dim.getInt();
+      if (d < -1 || d >= (int64_t)numDims)
+        return emitOpError() << what << " #" << index << " axis " << axis
+                             << " names dim " << d << " of " << numDims;
+      if (d == -1 && tensor.isDynamicDim(axis))
+        return emitOpError() << what << " #" << index << " axis " << axis
+                             << " is dynamic but has no symbolic dim";
+    }
+    return success();
+  };
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    Type argType = type.getInput(i);
+    if (!isa<RankedTensorType>(argType) && !argType.isIntOrFloat())
+      return emitOpError("parameter #") << i << " must be a ranked tensor or a scalar";
+    if (getParamMode(i) == ParamMode::inout && !isa<RankedTensorType>(argType))
+      return emitOpError("scalar parameter #") << i << " cannot be inout";
+    if (failed(checkAxes(getArgDims()[i], argType, "parameter", i)))
+      return failure();
+  }
+  // Results: the inout parameters' final values first, with their types.
+  unsigned numInOut = getNumInOut();
+  if (type.getNumResults() < numInOut)
+    return emitOpError("must return the final value of each of its ")
+           << numInOut << " inout parameters";
+  unsigned r = 0;
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    if (getParamMode(i) == ParamMode::inout && type.getResult(r++) != type.getInput(i))
+      return emitOpError("result #") << (r - 1) << " must have the type of inout parameter #"
+                                     << i;
+  for (unsigned j = numInOut; j < type.getNumResults(); ++j)
+    if (failed(checkAxes(getArgDims()[type.getNumInputs() + j - numInOut],
+                         type.getResult(j), "result", j)))
+      return failure();
+  if (getBody().empty())
+    return emitOpError("must have a body");
+  return success();
+}
+
+LogicalResult ReturnOp::verify() {
+  auto kernel = (*this)->getParentOfType<KernelOp>();
+  ArrayRef<Type> results = kernel.getFunctionType().getResults();
+  if (getNumOperands() != results.size())
+    return emitOpError("returns ") << getNumOperands() << " values but kernel @"
+                                   << kernel.getSymName() << " has " << results.size()
+                                   << " results";
+  for (auto [i, type] : llvm::enumerate(results))
+    if (getOperand(i).getType() != type)
+      return emitOpError("operand #") << i << " has type " << getOperand(i).getType()
+                                      << " but kernel result #" << i << " is " << type;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ComputeOp
+//===----------------------------------------------------------------------===//
+
+AffineMap ComputeOp::getResultMap() {
+  return AffineMap::getMinorIdentityMap(getNumLoops(), getNumParallelLoops(),
+                                        getContext())
+      .getMajorSubMap(getNumParallelLoops());
+}
+
+LogicalResult ComputeOp::verify() {
+  unsigned numLoops = getNumLoops();
+  unsigned rank = getNumParallelLoops();
+  if (rank > numLoops)
+    return emitOpError("result rank ") << rank << " exceeds the number of loops "
+                                       << numLoops;
+  bool hasReduction = rank < numLoops;
+  if (hasReduction != (getKind() != ReduceKind::none))
+    return emitOpError(hasReduction ? "has reduction loops but kind `none`"
+                                    : "has a reduction kind but no reduction loops");
+  ArrayAttr maps = getIndexingMaps();
+  if (maps.size() != getInputs().size())
+    return emitOpError("needs one access map per input: ") << getInputs().size()
+                                                           << " inputs, " << maps.size()
+                                                           << " maps";
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("body must take one argument per input");
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    AffineMap map = cast<AffineMapAttr>(maps[i]).getValue();
+    if (map.getNumDims() != numLoops || map.getNumSymbols() != 0)
+      return emitOpError("map #") << i << " must have " << numLoops
+                                  << " dims and no symbols";
+    Type element = input.getType();
+    if (auto tensor = dyn_cast<RankedTensorType>(input.getType())) {
+      if (map.getNumResults() != tensor.getRank())
+        return emitOpError("map #") << i << " has " << map.getNumResults()
+                                    << " results for an input of rank "
+                                    << tensor.getRank();
+      element = tensor.getElementType();
+    } else if (map.getNumResults() != 0) {
+      return emitOpError("map #") << i << " of a scalar input must have no results";
+    }
+    if (body.getArgument(i).getType() != element)
+      return emitOpError("body argument #") << i << " has type "
+                                            << body.getArgument(i).getType()
+                                            << " but input #" << i << " has elements of "
+                                            << element;
+  }
+  auto yield = cast<YieldOp>(body.getTerminator());
+  Type element = getResult().getType().getElementType();
+  if (yield.getValue().getType() != element)
+    return emitOpError("yields ") << yield.getValue().getType()
+                                  << " but the result has elements of " << element;
+  if (getKind() != ReduceKind::none && element.isInteger(1))
+    return emitOpError("cannot reduce i1 values");
+  return success();
+}
+
+LogicalResult IndexOp::verify() {
+  auto compute = (*this)->getParentOfType<ComputeOp>();
+  if ((uint64_t)getDim() >= compute.getNumLoops())
+    return emitOpError("loop ") << getDim() << " out of range: the compute has "
+                                << compute.getNumLoops() << " loops";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SoftmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if ((int64_t)getAxis() >= type.getRank())
+    return emitOpError("axis ") << getAxis() << " out of range for rank "
+                                << type.getRank();
+  if (!isa<FloatType>(type.getElementType()))
+    return emitOpError("needs a float tensor");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "ir/VibeeOps.cpp.inc"

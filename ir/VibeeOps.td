@@ -1,0 +1,147 @@
+//===- VibeeOps.td - vibee operations ---------------------------*- tablegen -*-===//
+#ifndef VIBEE_OPS
+#define VIBEE_OPS
+
+include "ir/VibeeDialect.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/CallInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/FunctionInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/OpBase.td"
+
+//===----------------------------------------------------------------------===//
+// vibee.kernel
+//===----------------------------------------------------------------------===//
+
+def Vibee_KernelOp : Vibee_Op<"kernel", [
+    FunctionOpInterface, IsolatedFromAbove, Symbol]> {
+  let summary = "a kernel of a spec: value semantics over tensors and scalars";
+  let description = [{
+    A kernel takes its parameters (ranked tensors and scalars) as block arguments
+    and returns, through `vibee.return`, first the final value of every `inout`
+    parameter (in parameter order) and then its results. Parameter modes are the
+    `vibee.mode` argument attributes; `dim_names` names the symbolic dimensions in
+    order of first appearance and `arg_dims` maps every tensor axis of every
+    parameter and result to its index in `dim_names` (-1: a literal size, static in
+    the type). Lowering gives it a destination-passing signature (docs/abi.md).
+
+    ```mlir
+    vibee.kernel @step(%param: tensor<?xf32> {vibee.mode = #vibee.mode<inout>},
+                       %lr: f32) -> tensor<?xf32>
+        attributes {dim_names = ["N"], arg_dims = [[0], [], [0]]} { ... }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<FunctionType>:$function_type,
+                       StrArrayAttr:$dim_names,
+                       ArrayAttr:$arg_dims,
+                       OptionalAttr<DictArrayAttr>:$arg_attrs,
+                       OptionalAttr<DictArrayAttr>:$res_attrs);
+  let regions = (region AnyRegion:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    //===------------------------------------------------------------------===//
+    // FunctionOpInterface
+    //===------------------------------------------------------------------===//
+    ::mlir::Region *getCallableRegion() { return &getBody(); }
+    ::llvm::ArrayRef<::mlir::Type> getArgumentTypes() {
+      return getFunctionType().getInputs();
+    }
+    ::llvm::ArrayRef<::mlir::Type> getResultTypes() {
+      return getFunctionType().getResults();
+    }
+    /// The mode of parameter `i` (scalars are always `in`).
+    ::vibee::ParamMode getParamMode(unsigned i);
+    /// Number of `inout` parameters: the leading results of the kernel.
+    unsigned getNumInOut();
+  }];
+}
+
+def Vibee_ReturnOp : Vibee_Op<"return", [Pure, HasParent<"KernelOp">, Terminator,
+                                          ReturnLike]> {
+  let summary = "returns the final inout values, then the results, of a kernel";
+  let arguments = (ins Variadic<AnyType>:$operands);
+  let assemblyFormat = "attr-dict ($operands^ `:` type($operands))?";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// vibee.compute: one index-notation statement
+//===----------------------------------------------------------------------===//
+
+def Vibee_ComputeOp : Vibee_Op<"compute", [
+    AttrSizedOperandSegments, SingleBlock, RecursiveMemoryEffects]> {
+  let summary = "one statement of tensor index notation";
+  let description = [{
+    `t[i, j] = red(k) f(a[...], b[...], s)` as an op. The loops are the
+    `extents` operands (index values): the first `rank(result)` loops are the
+    parallel output indices, in order; the remaining loops are reduction loops,
+    combined with `kind` (`none` when there are none). Every input has an affine
+    access map from the loops to its indices; scalar inputs have a map with no
+    results. The body receives one scalar per input (the element read) and yields
+    the value to combine; `vibee.index` reads a loop index inside it.
+
+    ```mlir
+    %mx = vibee.compute max [%R, %C] ins(%x : tensor<?x?xf32>)
+            maps [affine_map<(d0, d1) -> (d0, d1)>] -> tensor<?xf32> {
+    ^bb0(%v: f32):
+      vibee.yield %v : f32
+    }
+    ```
+  }];
+  let arguments = (ins Vibee_ReduceKindAttr:$kind,
+                       Variadic<Index>:$extents,
+                       Variadic<AnyType>:$inputs,
+                       AffineMapArrayAttr:$indexing_maps);
+  let results = (outs AnyRankedTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kind `[` $extents `]` (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `maps` $indexing_maps attr-dict `->` type($result) $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumLoops() { return getExtents().size(); }
+    unsigned getNumParallelLoops() { return getResult().getType().getRank(); }
+    /// The access map of the result: the identity on the parallel loops.
+    ::mlir::AffineMap getResultMap();
+  }];
+}
+
+def Vibee_YieldOp : Vibee_Op<"yield", [Pure, Terminator, HasParent<"ComputeOp">,
+                                        ReturnLike]> {
+  let summary = "yields the value of a compute body";
+  let arguments = (ins AnyType:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+def Vibee_IndexOp : Vibee_Op<"index", [Pure, HasParent<"ComputeOp">]> {
+  let summary = "the current value of loop `dim` of the enclosing compute";
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$dim);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$dim attr-dict";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Named ops that later passes recognise
+//===----------------------------------------------------------------------===//
+
+def Vibee_SoftmaxOp : Vibee_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "max-subtracted softmax along one axis";
+  let description = [{
+    Formed by `vibee-form-softmax` from the statement chain
+    `mx = max(c) x; e = exp(x - mx); s = sum(c) e; y = e / s`, so that later passes
+    (online softmax for flash attention, one-kernel-per-row GPU codegen) see it.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+#endif // VIBEE_OPS
