@@ -1,0 +1,719 @@
+// The float64 reference interpreter; see ReferenceInterpreter.h for the semantics.
+#include "frontend/ReferenceInterpreter.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace vibee::ref {
+namespace {
+
+using ast::DType;
+using ast::Expr;
+using ast::ExprKind;
+using ast::NameKind;
+
+// Local copies of the dtype predicates so the oracle depends on nothing but the AST's
+// data layout.
+bool floatType(DType t) {
+  return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16;
+}
+
+const char *typeName(DType t) {
+  switch (t) {
+  case DType::F64: return "f64";
+  case DType::F32: return "f32";
+  case DType::F16: return "f16";
+  case DType::BF16: return "bf16";
+  case DType::I64: return "i64";
+  case DType::I32: return "i32";
+  case DType::I8: return "i8";
+  case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+// A scalar during evaluation: `f` for float dtypes, `i` for integers and bool. Which one
+// is live follows from the dtype of the expression that produced it.
+struct Val {
+  double f = 0;
+  int64_t i = 0;
+};
+
+int64_t wrapInt(int64_t v, DType t) {
+  switch (t) {
+  case DType::I8: return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint64_t>(v)));
+  case DType::I32:
+    return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+  case DType::Bool: return v != 0 ? 1 : 0;
+  default: return v;
+  }
+}
+
+// Truncation toward zero; NaN -> 0; outside int64 saturates.
+int64_t truncToInt64(double d) {
+  if (std::isnan(d))
+    return 0;
+  if (d >= 9223372036854775808.0)
+    return std::numeric_limits<int64_t>::max();
+  if (d < -9223372036854775808.0)
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d); // C++ truncates toward zero
+}
+
+Val fromDouble(double d, DType t) {
+  Val v;
+  if (floatType(t))
+    v.f = d;
+  else if (t == DType::Bool)
+    v.i = d != 0 ? 1 : 0;
+  else
+    v.i = wrapInt(truncToInt64(d), t);
+  return v;
+}
+
+double toDouble(Val v, DType t) { return floatType(t) ? v.f : static_cast<double>(v.i); }
+
+Val convert(Val v, DType from, DType to) {
+  if (floatType(from))
+    return fromDouble(v.f, to);
+  Val r;
+  if (floatType(to))
+    r.f = static_cast<double>(v.i);
+  else
+    r.i = wrapInt(v.i, to);
+  return r;
+}
+
+bool truthy(Val v, DType t) { return floatType(t) ? v.f != 0 : v.i != 0; }
+
+Val boolVal(bool b) {
+  Val v;
+  v.i = b ? 1 : 0;
+  return v;
+}
+
+// Two's complement arithmetic without signed-overflow UB.
+int64_t addWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t subWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t mulWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+double minProp(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<double>::quiet_NaN();
+  return a < b ? a : b;
+}
+double maxProp(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<double>::quiet_NaN();
+  return a > b ? a : b;
+}
+
+int64_t numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::string shapeStr(const std::vector<int64_t> &shape) {
+  std::ostringstream os;
+  os << '[';
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << (i ? ", " : "") << shape[i];
+  os << ']';
+  return os.str();
+}
+
+std::string typeStr(const ast::TensorType &t) {
+  std::ostringstream os;
+  os << typeName(t.dtype);
+  if (t.isScalar())
+    return os.str();
+  os << '[';
+  for (size_t i = 0; i < t.dims.size(); ++i) {
+    os << (i ? ", " : "");
+    if (t.dims[i].symbol.empty())
+      os << t.dims[i].size;
+    else
+      os << t.dims[i].symbol;
+  }
+  os << ']';
+  return os.str();
+}
+
+class Interpreter {
+public:
+  Interpreter(const ast::Spec &spec, const ast::Kernel &kernel)
+      : spec_(spec), kernel_(kernel) {}
+
+  Outcome run(const std::vector<Array> &args);
+
+private:
+  [[noreturn]] void fail(const std::string &what) const {
+    throw std::invalid_argument("kernel '" + kernel_.name + "': " + what);
+  }
+
+  void bindArgs(const std::vector<Array> &args);
+  void execute(const ast::Statement &stmt);
+
+  Val eval(const Expr &e);
+  Val evalAs(const Expr &e, DType t) { return convert(eval(e), e.type, t); }
+  Val evalName(const Expr &e);
+  Val evalAccess(const Expr &e);
+  Val evalUnary(const Expr &e);
+  Val evalBinary(const Expr &e);
+  Val evalCall(const Expr &e);
+
+  const Array &tensorFor(NameKind kind, int ref, const std::string &name) const;
+  DType tensorType(NameKind kind, int ref) const;
+
+  const ast::Spec &spec_;
+  const ast::Kernel &kernel_;
+  std::vector<int64_t> dimSizes_;
+  std::vector<Array> params_;
+  std::vector<Array> results_;
+  std::vector<Array> locals_;
+  std::vector<bool> localSet_;
+  std::vector<int64_t> loop_; // current loop values of the running statement
+};
+
+void Interpreter::bindArgs(const std::vector<Array> &args) {
+  const size_t np = kernel_.params.size();
+  if (args.size() != np)
+    fail("expected " + std::to_string(np) + " arguments, got " + std::to_string(args.size()));
+
+  dimSizes_.assign(kernel_.dims.size(), -1);
+  std::vector<std::string> boundBy(kernel_.dims.size());
+  for (size_t d = 0; d < kernel_.dims.size(); ++d)
+    if (kernel_.dims[d].size >= 0)
+      dimSizes_[d] = kernel_.dims[d].size;
+
+  params_.resize(np);
+  for (size_t p = 0; p < np; ++p) {
+    const ast::Param &param = kernel_.params[p];
+    const Array &arg = args[p];
+    const std::string who = "argument '" + param.name + "'";
+    Array value;
+    if (param.type.isScalar()) {
+      if (!arg.shape.empty())
+        fail(who + ": expected shape " + typeStr(param.type) + " (a scalar), got " +
+             shapeStr(arg.shape));
+      if (arg.data.empty()) {
+        if (!param.defaultValue)
+          fail(who + ": missing (the parameter has no default)");
+        // A default is a constant expression: no loops, no tensors.
+        loop_.clear();
+        Val v = evalAs(*param.defaultValue, param.type.dtype);
+        value.data.push_back(toDouble(v, param.type.dtype));
+      } else {
+        if (arg.data.size() != 1)
+          fail(who + ": a scalar must hold one value, got " + std::to_string(arg.data.size()));
+        value.data.push_back(toDouble(fromDouble(arg.data[0], param.type.dtype),
+                                      param.type.dtype));
+      }
+      params_[p] = std::move(value);
+      continue;
+    }
+
+    const auto &dims = param.type.dims;
+    auto expected = [&] {
+      std::string s = typeStr(param.type);
+      std::string bound;
+      for (const ast::DimSpec &ds : dims)
+        if (!ds.symbol.empty() && ds.dimRef >= 0 && dimSizes_[ds.dimRef] >= 0 &&
+            bound.find(ds.symbol + "=") == std::string::npos)
+          bound += (bound.empty() ? "" : ", ") + ds.symbol + "=" +
+                   std::to_string(dimSizes_[ds.dimRef]);
+      return bound.empty() ? s : s + " (" + bound + ")";
+    };
+    if (arg.shape.size() != dims.size())
+      fail(who + ": expected shape " + expected() + " (rank " + std::to_string(dims.size()) +
+           "), got " + shapeStr(arg.shape) + " (rank " + std::to_string(arg.shape.size()) + ")");
+    for (size_t a = 0; a < dims.size(); ++a) {
+      const ast::DimSpec &ds = dims[a];
+      const int64_t got = arg.shape[a];
+      if (got < 0)
+        fail(who + ": negative dim in shape " + shapeStr(arg.shape));
+      if (ds.symbol.empty()) {
+        if (got != ds.size)
+          fail(who + ": expected shape " + expected() + ", got " + shapeStr(arg.shape) +
+               " (axis " + std::to_string(a) + " must be " + std::to_string(ds.size) + ")");
+        continue;
+      }
+      if (ds.dimRef < 0 || ds.dimRef >= static_cast<int>(dimSizes_.size()))
+        fail(who + ": dim '" + ds.symbol + "' was not resolved by sema");
+      int64_t &size = dimSizes_[ds.dimRef];
+      if (size >= 0 && size != got)
+        fail(who + ": expected shape " + expected() + ", got " + shapeStr(arg.shape) + " (" +
+             ds.symbol + " is " + std::to_string(size) + " from " + boundBy[ds.dimRef] +
+             ", axis " + std::to_string(a) + " is " + std::to_string(got) + ")");
+      if (size < 0) {
+        size = got;
+        boundBy[ds.dimRef] = "'" + param.name + "'";
+      }
+    }
+    if (static_cast<int64_t>(arg.data.size()) != numElements(arg.shape))
+      fail(who + ": shape " + shapeStr(arg.shape) + " holds " +
+           std::to_string(numElements(arg.shape)) + " elements, got " +
+           std::to_string(arg.data.size()) + " values");
+    value.shape = arg.shape;
+    value.data = arg.data;
+    if (!floatType(param.type.dtype))
+      for (double &x : value.data)
+        x = toDouble(fromDouble(x, param.type.dtype), param.type.dtype);
+    params_[p] = std::move(value);
+  }
+
+  results_.resize(kernel_.results.size());
+  for (size_t r = 0; r < kernel_.results.size(); ++r) {
+    const ast::Result &res = kernel_.results[r];
+    Array &out = results_[r];
+    for (const ast::DimSpec &ds : res.type.dims) {
+      int64_t size = ds.symbol.empty() ? ds.size
+                     : (ds.dimRef >= 0 && ds.dimRef < static_cast<int>(dimSizes_.size()))
+                         ? dimSizes_[ds.dimRef]
+                         : -1;
+      if (size < 0)
+        fail("result '" + res.name + "': dim '" + ds.symbol +
+             "' is not bound by any parameter");
+      out.shape.push_back(size);
+    }
+    out.data.assign(static_cast<size_t>(numElements(out.shape)), 0.0);
+  }
+
+  locals_.assign(kernel_.locals.size(), Array{});
+  localSet_.assign(kernel_.locals.size(), false);
+}
+
+const Array &Interpreter::tensorFor(NameKind kind, int ref, const std::string &name) const {
+  auto check = [&](size_t n) {
+    if (ref < 0 || static_cast<size_t>(ref) >= n)
+      throw std::logic_error("kernel '" + kernel_.name + "': '" + name +
+                             "' has no valid sema reference");
+  };
+  switch (kind) {
+  case NameKind::TensorParam: check(params_.size()); return params_[ref];
+  case NameKind::Result: check(results_.size()); return results_[ref];
+  case NameKind::Local:
+    check(locals_.size());
+    if (!localSet_[ref])
+      throw std::logic_error("kernel '" + kernel_.name + "': local '" + name +
+                             "' read before it is assigned");
+    return locals_[ref];
+  default:
+    throw std::logic_error("kernel '" + kernel_.name + "': '" + name + "' is not a tensor");
+  }
+}
+
+DType Interpreter::tensorType(NameKind kind, int ref) const {
+  switch (kind) {
+  case NameKind::TensorParam: return kernel_.params[ref].type.dtype;
+  case NameKind::Result: return kernel_.results[ref].type.dtype;
+  case NameKind::Local: return kernel_.locals[ref].dtype;
+  default: return DType::F64;
+  }
+}
+
+Val Interpreter::evalName(const Expr &e) {
+  switch (e.nameKind) {
+  case NameKind::Const: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= spec_.consts.size())
+      throw std::logic_error("constant '" + e.name + "' has no valid sema reference");
+    const ast::Const &c = spec_.consts[e.ref];
+    return convert(fromDouble(c.folded, c.dtype), c.dtype, e.type);
+  }
+  case NameKind::ScalarParam: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= params_.size() || params_[e.ref].data.empty())
+      throw std::logic_error("scalar parameter '" + e.name + "' is not available here");
+    DType t = kernel_.params[e.ref].type.dtype;
+    return convert(fromDouble(params_[e.ref].data[0], t), t, e.type);
+  }
+  case NameKind::Dim: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= dimSizes_.size() || dimSizes_[e.ref] < 0)
+      throw std::logic_error("dim '" + e.name + "' is not bound");
+    Val v;
+    v.i = dimSizes_[e.ref];
+    return convert(v, DType::I64, e.type);
+  }
+  case NameKind::Index: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= loop_.size())
+      throw std::logic_error("index '" + e.name + "' is not bound here");
+    Val v;
+    v.i = loop_[e.ref];
+    return convert(v, DType::I64, e.type);
+  }
+  default:
+    throw std::logic_error("kernel '" + kernel_.name + "': name '" + e.name +
+                           "' was not resolved by sema");
+  }
+}
+
+Val Interpreter::evalAccess(const Expr &e) {
+  const Array &t = tensorFor(e.nameKind, e.ref, e.name);
+  if (e.subscripts.size() != t.shape.size())
+    throw std::logic_error("kernel '" + kernel_.name + "': access to '" + e.name + "' with " +
+                           std::to_string(e.subscripts.size()) + " subscripts, rank is " +
+                           std::to_string(t.shape.size()));
+  int64_t offset = 0;
+  for (size_t a = 0; a < e.subscripts.size(); ++a) {
+    const ast::Subscript &s = e.subscripts[a];
+    int64_t idx;
+    if (s.literal) {
+      idx = *s.literal;
+    } else {
+      if (s.slot < 0 || static_cast<size_t>(s.slot) >= loop_.size())
+        throw std::logic_error("index '" + s.index + "' has no loop slot");
+      idx = loop_[s.slot];
+    }
+    if (idx < 0 || idx >= t.shape[a])
+      throw std::out_of_range("kernel '" + kernel_.name + "': " + e.name + " subscript " +
+                              std::to_string(idx) + " on axis " + std::to_string(a) +
+                              " is outside its size " + std::to_string(t.shape[a]) + " (line " +
+                              std::to_string(e.loc.line) + ")");
+    offset = offset * t.shape[a] + idx;
+  }
+  DType dt = tensorType(e.nameKind, e.ref);
+  return convert(fromDouble(t.data[static_cast<size_t>(offset)], dt), dt, e.type);
+}
+
+Val Interpreter::evalUnary(const Expr &e) {
+  const Expr &x = *e.operands.at(0);
+  if (e.op == "!")
+    return boolVal(!truthy(eval(x), x.type));
+  if (e.op == "-") {
+    Val v = evalAs(x, e.opType);
+    if (floatType(e.opType))
+      v.f = -v.f;
+    else
+      v.i = wrapInt(subWrap(0, v.i), e.opType);
+    return convert(v, e.opType, e.type);
+  }
+  if (e.op == "+")
+    return convert(evalAs(x, e.opType), e.opType, e.type);
+  throw std::logic_error("unknown unary operator '" + e.op + "'");
+}
+
+Val Interpreter::evalBinary(const Expr &e) {
+  const Expr &lhs = *e.operands.at(0);
+  const Expr &rhs = *e.operands.at(1);
+  const std::string &op = e.op;
+  if (op == "&&") {
+    if (!truthy(eval(lhs), lhs.type))
+      return boolVal(false);
+    return boolVal(truthy(eval(rhs), rhs.type));
+  }
+  if (op == "||") {
+    if (truthy(eval(lhs), lhs.type))
+      return boolVal(true);
+    return boolVal(truthy(eval(rhs), rhs.type));
+  }
+
+  const DType t = e.opType;
+  const Val a = evalAs(lhs, t);
+  const Val b = evalAs(rhs, t);
+  const bool fl = floatType(t);
+
+  auto cmp = [&](auto pred) -> Val {
+    return convert(boolVal(fl ? pred(a.f, b.f) : pred(a.i, b.i)), DType::Bool, e.type);
+  };
+  if (op == "<") return cmp([](auto x, auto y) { return x < y; });
+  if (op == "<=") return cmp([](auto x, auto y) { return x <= y; });
+  if (op == ">") return cmp([](auto x, auto y) { return x > y; });
+  if (op == ">=") return cmp([](auto x, auto y) { return x >= y; });
+  if (op == "==") return cmp([](auto x, auto y) { return x == y; });
+  if (op == "!=") return cmp([](auto x, auto y) { return x != y; });
+
+  Val r;
+  if (fl) {
+    if (op == "+") r.f = a.f + b.f;
+    else if (op == "-") r.f = a.f - b.f;
+    else if (op == "*") r.f = a.f * b.f;
+    else if (op == "/") r.f = a.f / b.f;
+    else if (op == "%") r.f = std::fmod(a.f, b.f);
+    else throw std::logic_error("unknown binary operator '" + op + "'");
+  } else {
+    if (op == "+") r.i = addWrap(a.i, b.i);
+    else if (op == "-") r.i = subWrap(a.i, b.i);
+    else if (op == "*") r.i = mulWrap(a.i, b.i);
+    else if (op == "/" || op == "%") {
+      if (b.i == 0)
+        throw std::domain_error("kernel '" + kernel_.name + "': integer " +
+                                (op == "/" ? "division" : "remainder") + " by zero (line " +
+                                std::to_string(e.loc.line) + ")");
+      if (b.i == -1) // avoids INT64_MIN / -1 overflow: the wrapped result
+        r.i = op == "/" ? subWrap(0, a.i) : 0;
+      else
+        r.i = op == "/" ? a.i / b.i : a.i % b.i; // C: truncating, sign of the dividend
+    } else throw std::logic_error("unknown binary operator '" + op + "'");
+    r.i = wrapInt(r.i, t);
+  }
+  return convert(r, t, e.type);
+}
+
+Val Interpreter::evalCall(const Expr &e) {
+  const std::string &fn = e.name;
+  if (e.castTo) {
+    if (e.operands.size() != 1)
+      throw std::logic_error("cast '" + fn + "' takes one operand");
+    const Expr &x = *e.operands[0];
+    // A cast converts from the operand's dtype; float targets are not rounded.
+    return convert(convert(eval(x), x.type, *e.castTo), *e.castTo, e.type);
+  }
+  const DType t = e.opType;
+  const bool fl = floatType(t);
+
+  if (fn == "where") {
+    if (e.operands.size() != 3)
+      throw std::logic_error("where takes 3 operands");
+    const Expr &c = *e.operands[0];
+    const Expr &chosen = truthy(eval(c), c.type) ? *e.operands[1] : *e.operands[2];
+    return convert(evalAs(chosen, t), t, e.type);
+  }
+
+  if (fn == "min" || fn == "max" || fn == "pow") {
+    if (e.operands.size() != 2)
+      throw std::logic_error(fn + " takes 2 operands");
+    const Val a = evalAs(*e.operands[0], t);
+    const Val b = evalAs(*e.operands[1], t);
+    Val r;
+    if (fl) {
+      if (fn == "min") r.f = minProp(a.f, b.f);
+      else if (fn == "max") r.f = maxProp(a.f, b.f);
+      else r.f = std::pow(a.f, b.f);
+    } else {
+      if (fn == "min") r.i = a.i < b.i ? a.i : b.i;
+      else if (fn == "max") r.i = a.i > b.i ? a.i : b.i;
+      else r.i = wrapInt(truncToInt64(std::pow(static_cast<double>(a.i), static_cast<double>(b.i))), t);
+    }
+    return convert(r, t, e.type);
+  }
+
+  if (e.operands.size() != 1)
+    throw std::logic_error("builtin '" + fn + "' takes one operand");
+  const Val a = evalAs(*e.operands[0], t);
+  Val r;
+  if (!fl) {
+    // Sema promotes math builtins to float; abs and sign are also exact on integers.
+    if (fn == "abs") r.i = wrapInt(a.i < 0 ? subWrap(0, a.i) : a.i, t);
+    else if (fn == "sign") r.i = (a.i > 0) - (a.i < 0);
+    else {
+      const double x = static_cast<double>(a.i);
+      double y;
+      if (fn == "exp") y = std::exp(x);
+      else if (fn == "log") y = std::log(x);
+      else if (fn == "sqrt") y = std::sqrt(x);
+      else if (fn == "rsqrt") y = 1.0 / std::sqrt(x);
+      else if (fn == "tanh") y = std::tanh(x);
+      else if (fn == "sigmoid") y = 1.0 / (1.0 + std::exp(-x));
+      else throw std::logic_error("unknown builtin '" + fn + "'");
+      r = fromDouble(y, t);
+    }
+    return convert(r, t, e.type);
+  }
+  const double x = a.f;
+  if (fn == "exp") r.f = std::exp(x);
+  else if (fn == "log") r.f = std::log(x);
+  else if (fn == "sqrt") r.f = std::sqrt(x);
+  else if (fn == "rsqrt") r.f = 1.0 / std::sqrt(x);
+  else if (fn == "tanh") r.f = std::tanh(x);
+  else if (fn == "sigmoid") r.f = 1.0 / (1.0 + std::exp(-x));
+  else if (fn == "abs") r.f = std::fabs(x);
+  else if (fn == "sign") r.f = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
+  else throw std::logic_error("unknown builtin '" + fn + "'");
+  return convert(r, t, e.type);
+}
+
+Val Interpreter::eval(const Expr &e) {
+  switch (e.kind) {
+  case ExprKind::Number: {
+    // A literal carries the dtype it is used at.
+    if (e.isBool)
+      return convert(boolVal(e.number != 0), DType::Bool, e.type);
+    return fromDouble(e.number, e.type);
+  }
+  case ExprKind::Name: return evalName(e);
+  case ExprKind::Access: return evalAccess(e);
+  case ExprKind::Unary: return evalUnary(e);
+  case ExprKind::Binary: return evalBinary(e);
+  case ExprKind::Call: return evalCall(e);
+  }
+  throw std::logic_error("unknown expression kind");
+}
+
+void Interpreter::execute(const ast::Statement &stmt) {
+  const size_t nLoops = stmt.loopIndices.size();
+  if (stmt.loopDims.size() != nLoops)
+    throw std::logic_error("statement '" + stmt.sourceText + "': loopDims not filled by sema");
+  std::vector<int64_t> extent(nLoops);
+  for (size_t l = 0; l < nLoops; ++l) {
+    int d = stmt.loopDims[l];
+    if (d < 0 || static_cast<size_t>(d) >= dimSizes_.size() || dimSizes_[d] < 0)
+      throw std::logic_error("statement '" + stmt.sourceText + "': loop '" +
+                             stmt.loopIndices[l] + "' has no bound extent");
+    extent[l] = dimSizes_[d];
+  }
+  const size_t nPar = static_cast<size_t>(stmt.numParallel);
+  if (nPar > nLoops)
+    throw std::logic_error("statement '" + stmt.sourceText + "': numParallel > loops");
+
+  Array fresh;
+  fresh.shape.assign(extent.begin(), extent.begin() + static_cast<long>(nPar));
+  fresh.data.assign(static_cast<size_t>(numElements(fresh.shape)), 0.0);
+
+  const Expr &rhs = *stmt.rhs;
+  const DType acc = rhs.type; // reductions accumulate in the operand's dtype
+  const bool fl = floatType(acc);
+  loop_.assign(nLoops, 0);
+
+  auto combine = [&](Val a, Val b) -> Val {
+    Val r;
+    switch (stmt.reduce) {
+    case ast::ReduceKind::Sum:
+      if (fl) r.f = a.f + b.f; else r.i = wrapInt(addWrap(a.i, b.i), acc);
+      break;
+    case ast::ReduceKind::Prod:
+      if (fl) r.f = a.f * b.f; else r.i = wrapInt(mulWrap(a.i, b.i), acc);
+      break;
+    case ast::ReduceKind::Max:
+      if (fl) r.f = maxProp(a.f, b.f); else r.i = a.i > b.i ? a.i : b.i;
+      break;
+    case ast::ReduceKind::Min:
+      if (fl) r.f = minProp(a.f, b.f); else r.i = a.i < b.i ? a.i : b.i;
+      break;
+    case ast::ReduceKind::None: r = b; break;
+    }
+    return r;
+  };
+  auto identity = [&]() -> Val {
+    Val r;
+    switch (stmt.reduce) {
+    case ast::ReduceKind::Prod: r.f = 1; r.i = 1; break;
+    case ast::ReduceKind::Max:
+      r.f = -std::numeric_limits<double>::infinity();
+      r.i = acc == DType::I8 ? INT8_MIN : acc == DType::I32 ? INT32_MIN
+            : acc == DType::Bool ? 0 : INT64_MIN;
+      break;
+    case ast::ReduceKind::Min:
+      r.f = std::numeric_limits<double>::infinity();
+      r.i = acc == DType::I8 ? INT8_MAX : acc == DType::I32 ? INT32_MAX
+            : acc == DType::Bool ? 1 : INT64_MAX;
+      break;
+    default: break;
+    }
+    return r;
+  };
+
+  // Iterate the parallel space row-major; for each point run the reduction space.
+  const size_t nOut = fresh.data.size();
+  for (size_t o = 0; o < nOut; ++o) {
+    size_t rem = o;
+    for (size_t l = nPar; l-- > 0;) {
+      loop_[l] = static_cast<int64_t>(rem % static_cast<size_t>(extent[l]));
+      rem /= static_cast<size_t>(extent[l]);
+    }
+    Val value;
+    if (stmt.reduce == ast::ReduceKind::None || nPar == nLoops) {
+      value = eval(rhs);
+      if (stmt.reduce != ast::ReduceKind::None) // reduction over no loops: one element
+        value = combine(identity(), value);
+    } else {
+      value = identity();
+      bool empty = false;
+      for (size_t l = nPar; l < nLoops; ++l) {
+        loop_[l] = 0;
+        if (extent[l] == 0)
+          empty = true;
+      }
+      while (!empty) {
+        value = combine(value, eval(rhs));
+        // Advance the reduction odometer (last index fastest).
+        size_t l = nLoops;
+        while (l > nPar) {
+          --l;
+          if (++loop_[l] < extent[l])
+            break;
+          loop_[l] = 0;
+          if (l == nPar) {
+            empty = true; // wrapped around: done
+            break;
+          }
+        }
+      }
+    }
+    Val stored = convert(value, acc, stmt.targetType);
+    fresh.data[o] = toDouble(stored, stmt.targetType);
+  }
+
+  switch (stmt.targetKind) {
+  case NameKind::TensorParam:
+    if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= params_.size())
+      throw std::logic_error("statement '" + stmt.sourceText + "': bad target reference");
+    if (params_[stmt.targetRef].shape != fresh.shape)
+      throw std::logic_error("statement '" + stmt.sourceText + "': target shape " +
+                             shapeStr(params_[stmt.targetRef].shape) + " != loop extents " +
+                             shapeStr(fresh.shape));
+    params_[stmt.targetRef].data = std::move(fresh.data);
+    break;
+  case NameKind::Result:
+    if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= results_.size())
+      throw std::logic_error("statement '" + stmt.sourceText + "': bad target reference");
+    if (results_[stmt.targetRef].shape != fresh.shape)
+      throw std::logic_error("statement '" + stmt.sourceText + "': target shape " +
+                             shapeStr(results_[stmt.targetRef].shape) + " != loop extents " +
+                             shapeStr(fresh.shape));
+    results_[stmt.targetRef].data = std::move(fresh.data);
+    break;
+  case NameKind::Local:
+    if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= locals_.size())
+      throw std::logic_error("statement '" + stmt.sourceText + "': bad target reference");
+    locals_[stmt.targetRef] = std::move(fresh);
+    localSet_[stmt.targetRef] = true;
+    break;
+  default:
+    throw std::logic_error("statement '" + stmt.sourceText + "': target not resolved by sema");
+  }
+}
+
+Outcome Interpreter::run(const std::vector<Array> &args) {
+  bindArgs(args);
+  for (const ast::Statement &stmt : kernel_.body)
+    execute(stmt);
+  Outcome out;
+  out.params = std::move(params_);
+  out.results = std::move(results_);
+  return out;
+}
+
+} // namespace
+
+Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel,
+                 const std::vector<Array> &args) {
+  Interpreter interp(spec, kernel);
+  return interp.run(args);
+}
+
+std::vector<double> randomUniform(uint64_t seed, size_t n) {
+  std::vector<double> out(n);
+  uint64_t state = seed;
+  for (size_t i = 0; i < n; ++i) {
+    state += 0x9E3779B97F4A7C15ULL;
+    uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    // Top 53 bits as k * 2^-52 in [0, 2), minus 1: exact in double.
+    out[i] = static_cast<double>(z >> 11) * 0x1p-52 - 1.0;
+  }
+  return out;
+}
+
+} // namespace vibee::ref

@@ -1,0 +1,83 @@
+// The float64 reference interpreter: the oracle every compiled kernel is checked
+// against. It walks the checked AST (after sema) directly and never touches MLIR, so a
+// bug in lowering cannot hide in the oracle too.
+//
+// Semantics (docs/language.md):
+//  - Statements run in order. Each computes the whole new value of its target into a
+//    fresh array and only then assigns it, so a statement that reads its own target
+//    sees the old value.
+//  - A statement loops over Statement::loopIndices (extents: Kernel::dims via
+//    Statement::loopDims); the first numParallel are the target's axes, the rest are
+//    reduced with sum / max / min / prod (identity 0 / -inf / +inf / 1; max and min
+//    propagate NaN).
+//  - Every operation first converts its operands to Expr::opType, computes in it, and
+//    produces Expr::type.
+//
+// Numerics (the deliberate choices of this oracle):
+//  - Float dtypes (f64, f32, f16, bf16) are all computed in IEEE double. Values are
+//    NEVER rounded to f32/f16/bf16: not on input, not by a cast (`bf16(x)` is the
+//    identity on the value), not on store. The oracle is the exact-ish answer; the
+//    behaviors' tolerances absorb the compiled kernel's rounding.
+//  - Integer dtypes (i64, i32, i8) keep integer semantics, computed exactly in int64 and
+//    wrapped (two's complement) to the dtype's width after every operation: `/` truncates
+//    toward zero, `%` is the C remainder (sign of the dividend), integer division or
+//    remainder by zero throws std::domain_error. Float -> integer conversion truncates
+//    toward zero (NaN -> 0, out-of-range saturates to int64 and then wraps to the width).
+//  - bool is 0 or 1; converting to bool is `!= 0`. Comparisons yield 0/1.
+//  - `&&`, `||` short-circuit and `where(c, a, b)` evaluates only the chosen operand (the
+//    language has no side effects; this only matters for integer division by zero).
+//  - Integer tensors are stored in Array::data as doubles, so values beyond 2^53 in
+//    magnitude are not exact in storage (inside an expression they are).
+//  - Builtins: sigmoid(x) = 1 / (1 + exp(-x)), rsqrt(x) = 1 / sqrt(x), sign(±0) = 0,
+//    sign(NaN) = NaN; min/max (binary) propagate NaN; pow is std::pow.
+#pragma once
+
+#include "frontend/AST.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace vibee::ref {
+
+// A dense tensor, row-major. Rank 0 (empty shape, one element) is a scalar.
+struct Array {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+};
+
+struct Outcome {
+  // Final value of every parameter, in order: inout tensors hold their updated value,
+  // inputs are returned unchanged, scalars hold the value used (default included).
+  std::vector<Array> params;
+  // Every result, in declaration order.
+  std::vector<Array> results;
+};
+
+// Evaluates `kernel` (which must belong to `spec` and have passed sema) on `args`: one
+// per parameter, in order; scalars as rank-0 Arrays. A scalar parameter with a default
+// may be passed as an Array with empty shape and no data: the default is used.
+// Integer/bool arguments are converted to their parameter's dtype (float values are
+// truncated toward zero, then wrapped); float arguments are taken as they are.
+// Throws std::invalid_argument, naming the kernel, the argument, the expected and the
+// actual shape, when an argument's rank or a dim does not match (symbolic dims unify
+// across all parameters), or when a scalar without default is missing; throws
+// std::out_of_range when a literal subscript is outside its axis; std::domain_error for
+// an integer division by zero.
+Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel,
+                 const std::vector<Array> &args);
+
+// `n` reproducible pseudo-random values uniform in [-1, 1), identical on every platform
+// (the behaviors' `rand(seed, d...)` fills the tensor, row-major, with
+// randomUniform(seed, d0 * d1 * ...)). Algorithm: SplitMix64 (Steele, Lea & Flood 2014)
+// with state = seed (as uint64):
+//   state += 0x9E3779B97F4A7C15; z = state;
+//   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+//   z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+//   z ^= z >> 31;
+// (all mod 2^64), and each value is (z >> 11) * 2^-52 - 1, i.e. the top 53 bits as a
+// multiple of 2^-52 in [0, 2) shifted to [-1, 1): computed exactly in double.
+// tools/spec-values/vibee_rand.py reproduces it in Python.
+std::vector<double> randomUniform(uint64_t seed, size_t n);
+
+} // namespace vibee::ref
