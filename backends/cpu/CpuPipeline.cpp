@@ -1,0 +1,81 @@
+//===- CpuPipeline.cpp - vibee -> LLVM dialect on CPUs --------------------===//
+#include "backends/cpu/CpuPipeline.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createFormSoftmaxPass());
+  pm.addPass(createLowerToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createDecomposeAggregatesPass());
+
+  // Kernel functions already take memrefs: their tensors come from
+  // to_tensor restrict and go out through materialize_in_destination, so no
+  // function-boundary bufferization is needed. Empty-tensor elimination first
+  // lets the last statement for each output compute straight into the caller's
+  // buffer instead of into a temporary that is then copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createOneShotBufferizePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Frees the temporaries (locals, reduction accumulators).
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // The C wrappers go in after bufferization: their descriptor-building casts
+  // are then no business of the bufferization and deallocation analyses.
+  pm.addPass(createExposeCAbiPass());
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(arith::createArithExpandOpsPass());
+  // bf16/f16: compute in f32, store in the narrow type.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.targetTypeStr = "f32";
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  pm.addPass(math::createMathExtendToSupportedTypes());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void vibee::buildVibeeToLLVMPipeline(OpPassManager &pm) {
+  buildVibeeToLinalgPipeline(pm);
+  buildLinalgToLLVMPipeline(pm);
+}
+
+void vibee::registerCpuPipelines() {
+  PassPipelineRegistration<>("vibee-to-linalg",
+                             "vibee kernels to destination-passing func + linalg",
+                             buildVibeeToLinalgPipeline);
+  PassPipelineRegistration<>("vibee-linalg-to-llvm",
+                             "func + linalg kernels to the LLVM dialect with C wrappers",
+                             buildLinalgToLLVMPipeline);
+  PassPipelineRegistration<>("vibee-to-llvm", "vibee kernels to the LLVM dialect",
+                             buildVibeeToLLVMPipeline);
+}

@@ -1,0 +1,26 @@
+// Pass pipelines that take vibee kernels to the LLVM dialect on CPUs.
+#pragma once
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace vibee {
+
+/// vibee dialect -> destination-passing func.func over linalg on tensors:
+/// form-softmax, lower-to-linalg, canonicalize, cse.
+void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// The output of buildVibeeToLinalgPipeline -> LLVM dialect, with a C entry
+/// point `vibee_<spec>_<kernel>` per kernel (docs/abi.md): decompose aggregates,
+/// bufferize, free temporaries, add the C wrappers, lower to loops and to LLVM.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Both of the above.
+void buildVibeeToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Registers the pipelines as vibee-to-linalg, vibee-linalg-to-llvm and
+/// vibee-to-llvm (for vibee-opt).
+void registerCpuPipelines();
+
+} // namespace vibee

@@ -1,0 +1,94 @@
+//===- ObjectEmitter.cpp - LLVM dialect -> optimized object file ----------===//
+#include "backends/cpu/ObjectEmitter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace llvm;
+
+static OptimizationLevel getOptimizationLevel(unsigned level) {
+  switch (level) {
+  case 0:
+    return OptimizationLevel::O0;
+  case 1:
+    return OptimizationLevel::O1;
+  case 2:
+    return OptimizationLevel::O2;
+  default:
+    return OptimizationLevel::O3;
+  }
+}
+
+Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path,
+                            const ObjectOptions &options) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  LLVMContext llvmContext;
+  std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return createStringError("cannot translate the module to LLVM IR");
+
+  Triple triple(sys::getDefaultTargetTriple());
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return createStringError(error);
+  std::string cpu = options.hostCpu ? sys::getHostCPUName().str() : "x86-64";
+  SubtargetFeatures features;
+  if (options.hostCpu)
+    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
+      features.AddFeature(feature, enabled);
+  TargetOptions targetOptions;
+  // Kernels are position independent: they go into shared libraries.
+  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features.getString(), targetOptions, Reloc::PIC_, std::nullopt,
+      options.optLevel >= 3 ? CodeGenOptLevel::Aggressive : CodeGenOptLevel::Default));
+  if (!machine)
+    return createStringError("cannot create a target machine for " + triple.str());
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+
+  // The standard per-module optimization pipeline, tuned for `machine`.
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder passBuilder(machine.get());
+  passBuilder.registerModuleAnalyses(mam);
+  passBuilder.registerCGSCCAnalyses(cgam);
+  passBuilder.registerFunctionAnalyses(fam);
+  passBuilder.registerLoopAnalyses(lam);
+  passBuilder.crossRegisterProxies(lam, fam, cgam, mam);
+  passBuilder.buildPerModuleDefaultPipeline(getOptimizationLevel(options.optLevel))
+      .run(*llvmModule, mam);
+
+  std::error_code ec;
+  raw_fd_ostream out(path, ec, sys::fs::OF_None);
+  if (ec)
+    return createStringError(ec, "cannot open " + path);
+  legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, out, nullptr, CodeGenFileType::ObjectFile))
+    return createStringError("the target cannot emit object files");
+  codegen.run(*llvmModule);
+  out.flush();
+  return Error::success();
+}

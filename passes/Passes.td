@@ -1,0 +1,61 @@
+//===- Passes.td - vibee passes ---------------------------------*- tablegen -*-===//
+#ifndef VIBEE_PASSES
+#define VIBEE_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def FormSoftmaxPass : Pass<"vibee-form-softmax"> {
+  let summary = "Recognise the max/exp/sum/div statement chain as vibee.softmax";
+  let description = [{
+    Rewrites `mx = max(c) x; e = exp(x - mx); s = sum(c) e; y = e / s` (along any
+    axis) into `y = vibee.softmax x axis A` when `mx`, `e` and `s` have no other
+    uses, so that later passes see one op they can fuse (online softmax).
+  }];
+  let dependentDialects = ["::vibee::VibeeDialect"];
+}
+
+def LowerToLinalgPass : Pass<"vibee-lower-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower vibee kernels to destination-passing func.func over linalg";
+  let description = [{
+    `vibee.kernel` becomes a `func.func` taking one memref per tensor parameter and
+    per declared result (scalars by value) and returning nothing; tensors are read
+    with `bufferization.to_tensor ... restrict` and the final inout values and the
+    results are written with `bufferization.materialize_in_destination`.
+    `vibee.compute` becomes `linalg.generic` (plus `linalg.fill` of the reduction
+    identity), `vibee.softmax` becomes `linalg.softmax`. The func keeps the
+    `vibee.kernel`, `vibee.dim_names`, `vibee.arg_dims` and `vibee.modes`
+    attributes for the ABI wrapper (docs/abi.md).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
+def DecomposeAggregatesPass : Pass<"vibee-decompose-aggregates"> {
+  let summary = "Decompose aggregated linalg ops (linalg.softmax) into generics";
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
+  let summary = "Add a plain C entry point vibee_<spec>_<kernel> to every kernel func";
+  let description = [{
+    For every `func.func` with the `vibee.kernel` attribute (memref arguments, as
+    produced by vibee-lower-to-linalg, before or after bufferization), adds a public
+    `func.func @vibee_<spec>_<kernel>` with the C ABI of docs/abi.md: tensors as
+    `!llvm.ptr` to contiguous row-major data, scalars by value (f16/bf16 as i16,
+    bool as i8), then one pointer per result, then every symbolic dim as i64. It
+    builds the memref descriptors and calls the kernel, which becomes private.
+    The spec name is the module's `vibee.spec` attribute, else `spec-name`.
+  }];
+  let options = [
+    Option<"specName", "spec-name", "std::string", /*default=*/"\"\"",
+           "spec name used when the module has no vibee.spec attribute">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // VIBEE_PASSES
