@@ -1,0 +1,507 @@
+// AST -> vibee dialect. Each statement becomes one `vibee.compute` whose inputs are
+// the distinct (tensor, access map) pairs and scalars of its right-hand side; the
+// scalar expression is rebuilt from arith/math ops inside the compute's body.
+#include "frontend/MLIRGen.h"
+
+#include "ir/VibeeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace vibee {
+
+void loadFrontendDialects(MLIRContext &context) {
+  context.loadDialect<VibeeDialect, arith::ArithDialect, math::MathDialect,
+                      tensor::TensorDialect>();
+}
+
+Type toMLIRType(MLIRContext &context, ast::DType dtype) {
+  Builder b(&context);
+  switch (dtype) {
+  case ast::DType::F64: return b.getF64Type();
+  case ast::DType::F32: return b.getF32Type();
+  case ast::DType::F16: return b.getF16Type();
+  case ast::DType::BF16: return b.getBF16Type();
+  case ast::DType::I64: return b.getI64Type();
+  case ast::DType::I32: return b.getI32Type();
+  case ast::DType::I8: return b.getI8Type();
+  case ast::DType::Bool: return b.getI1Type();
+  }
+  return b.getF32Type();
+}
+
+namespace {
+
+using ast::DType;
+
+// Converts a scalar between dtypes with C-like semantics (trunc toward zero,
+// signed integers, bool = value != 0).
+Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
+  if (from == to)
+    return v;
+  MLIRContext &ctx = *b.getContext();
+  Type target = toMLIRType(ctx, to);
+  if (to == DType::Bool) {
+    if (ast::isFloat(from)) {
+      Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(v.getType(), 0.0));
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
+    }
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+  }
+  if (from == DType::Bool)
+    return ast::isFloat(to) ? (Value)arith::UIToFPOp::create(b, loc, target, v)
+                            : (Value)arith::ExtUIOp::create(b, loc, target, v);
+  if (ast::isFloat(from) && ast::isFloat(to)) {
+    unsigned fromBits = v.getType().getIntOrFloatBitWidth();
+    unsigned toBits = target.getIntOrFloatBitWidth();
+    if (fromBits == toBits) // f16 <-> bf16: go through f32
+      return arith::TruncFOp::create(
+          b, loc, target, arith::ExtFOp::create(b, loc, b.getF32Type(), v));
+    return fromBits < toBits ? (Value)arith::ExtFOp::create(b, loc, target, v)
+                             : (Value)arith::TruncFOp::create(b, loc, target, v);
+  }
+  if (ast::isFloat(from))
+    return arith::FPToSIOp::create(b, loc, target, v);
+  if (ast::isFloat(to))
+    return arith::SIToFPOp::create(b, loc, target, v);
+  unsigned fromBits = v.getType().getIntOrFloatBitWidth();
+  unsigned toBits = target.getIntOrFloatBitWidth();
+  return fromBits < toBits ? (Value)arith::ExtSIOp::create(b, loc, target, v)
+                           : (Value)arith::TruncIOp::create(b, loc, target, v);
+}
+
+Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
+  Type type = toMLIRType(*b.getContext(), dtype);
+  if (ast::isFloat(dtype))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+  if (dtype == DType::Bool)
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(value != 0));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, (int64_t)value));
+}
+
+class KernelGen {
+public:
+  KernelGen(OpBuilder &builder, const ast::Spec &spec, const ast::Kernel &kernel)
+      : b(builder), ctx(*builder.getContext()), spec(spec), kernel(kernel) {}
+
+  LogicalResult emit(Location loc) {
+    // Symbolic dims are dynamic in the types; literal dims are static.
+    std::vector<int> symbolicIndex(kernel.dims.size(), -1);
+    SmallVector<Attribute> dimNames;
+    for (auto [i, dim] : llvm::enumerate(kernel.dims)) {
+      if (dim.size >= 0)
+        continue;
+      if (dim.fromResult || dim.carrierRef < 0)
+        return emitError(loc) << "dim '" << dim.name
+                              << "' of a result is not given by any parameter";
+      symbolicIndex[i] = dimNames.size();
+      dimNames.push_back(b.getStringAttr(dim.name));
+    }
+    SmallVector<Attribute> argDims;
+    auto axesOf = [&](const ast::TensorType &type) {
+      SmallVector<Attribute> axes;
+      for (const ast::DimSpec &d : type.dims)
+        axes.push_back(b.getI64IntegerAttr(symbolicIndex[d.dimRef]));
+      return b.getArrayAttr(axes);
+    };
+    SmallVector<Type> argTypes, resultTypes;
+    for (const ast::Param &p : kernel.params) {
+      argTypes.push_back(typeOf(p.type));
+      argDims.push_back(axesOf(p.type));
+    }
+    for (const ast::Param &p : kernel.params)
+      if (p.mode == ast::ParamMode::InOut)
+        resultTypes.push_back(typeOf(p.type));
+    for (const ast::Result &r : kernel.results) {
+      resultTypes.push_back(typeOf(r.type));
+      argDims.push_back(axesOf(r.type));
+    }
+
+    auto op = KernelOp::create(b, loc, kernel.name, b.getFunctionType(argTypes, resultTypes),
+                               b.getArrayAttr(dimNames), b.getArrayAttr(argDims),
+                               /*arg_attrs=*/nullptr, /*res_attrs=*/nullptr);
+    for (auto [i, p] : llvm::enumerate(kernel.params))
+      if (p.mode == ast::ParamMode::InOut)
+        op.setArgAttr(i, "vibee.mode", ParamModeAttr::get(&ctx, ParamMode::inout));
+    SmallVector<Location> argLocs;
+    for (const ast::Param &p : kernel.params)
+      argLocs.push_back(locOf(p.loc));
+    Block *entry = b.createBlock(&op.getBody(), {}, argTypes, argLocs);
+    b.setInsertionPointToStart(entry);
+
+    params.assign(entry->args_begin(), entry->args_end());
+    results.assign(kernel.results.size(), Value());
+    locals.assign(kernel.locals.size(), Value());
+    for (auto [i, dim] : llvm::enumerate(kernel.dims)) {
+      if (dim.size >= 0) {
+        dimValues.push_back(arith::ConstantIndexOp::create(b, loc, dim.size));
+        continue;
+      }
+      Value carrier = params[dim.carrierRef];
+      dimValues.push_back(tensor::DimOp::create(b, loc, carrier, dim.carrierAxis));
+    }
+
+    for (const ast::Statement &stmt : kernel.body)
+      if (failed(emitStatement(stmt)))
+        return failure();
+
+    SmallVector<Value> returned;
+    for (auto [i, p] : llvm::enumerate(kernel.params))
+      if (p.mode == ast::ParamMode::InOut)
+        returned.push_back(params[i]);
+    for (auto [i, r] : llvm::enumerate(kernel.results)) {
+      if (!results[i])
+        return emitError(locOf(r.loc)) << "result '" << r.name << "' is never assigned";
+      returned.push_back(results[i]);
+    }
+    ReturnOp::create(b, loc, returned);
+    return success();
+  }
+
+private:
+  Location locOf(ast::Loc l) {
+    return FileLineColLoc::get(&ctx, spec.file, l.line, l.col);
+  }
+
+  RankedTensorType shapedType(const std::vector<ast::DimSpec> &dims, DType dtype) {
+    SmallVector<int64_t> shape;
+    for (const ast::DimSpec &d : dims)
+      shape.push_back(kernel.dims[d.dimRef].size >= 0 ? kernel.dims[d.dimRef].size
+                                                      : ShapedType::kDynamic);
+    return RankedTensorType::get(shape, toMLIRType(ctx, dtype));
+  }
+
+  Type typeOf(const ast::TensorType &t) {
+    if (t.isScalar())
+      return toMLIRType(ctx, t.dtype);
+    return shapedType(t.dims, t.dtype);
+  }
+
+  Value &slotOf(ast::NameKind kind, int ref) {
+    switch (kind) {
+    case ast::NameKind::TensorParam: return params[ref];
+    case ast::NameKind::Result: return results[ref];
+    default: return locals[ref];
+    }
+  }
+
+  // The inputs of one statement: distinct (value, map) pairs, in first-use order.
+  struct Inputs {
+    SmallVector<Value> values;
+    SmallVector<Attribute> maps;
+    std::map<std::pair<void *, void *>, unsigned> index;
+    unsigned add(Value v, AffineMap map) {
+      auto key = std::make_pair(v.getAsOpaquePointer(), map.getAsOpaquePointer());
+      auto [it, inserted] = index.try_emplace(key, values.size());
+      if (inserted) {
+        values.push_back(v);
+        maps.push_back(AffineMapAttr::get(map));
+      }
+      return it->second;
+    }
+  };
+
+  // First walk: collect inputs (reads happen before the statement assigns).
+  LogicalResult collect(const ast::Expr &e, const ast::Statement &stmt, Inputs &in,
+                        std::map<const ast::Expr *, unsigned> &argOf) {
+    unsigned numLoops = stmt.loopIndices.size();
+    switch (e.kind) {
+    case ast::ExprKind::Access: {
+      Value tensor = slotOf(e.nameKind, e.ref);
+      if (!tensor)
+        return emitError(locOf(e.loc)) << "'" << e.name << "' is read before it is assigned";
+      SmallVector<AffineExpr> exprs;
+      for (const ast::Subscript &s : e.subscripts)
+        exprs.push_back(s.literal ? getAffineConstantExpr(*s.literal, &ctx)
+                                  : getAffineDimExpr(s.slot, &ctx));
+      argOf[&e] = in.add(tensor, AffineMap::get(numLoops, 0, exprs, &ctx));
+      return success();
+    }
+    case ast::ExprKind::Name:
+      if (e.nameKind == ast::NameKind::ScalarParam) {
+        argOf[&e] = in.add(params[e.ref], AffineMap::get(numLoops, 0, {}, &ctx));
+      } else if (e.nameKind == ast::NameKind::Dim) {
+        Value &asI64 = dimsAsI64[e.ref];
+        if (!asI64)
+          asI64 = arith::IndexCastOp::create(b, locOf(e.loc), b.getI64Type(),
+                                             dimValues[e.ref]);
+        argOf[&e] = in.add(asI64, AffineMap::get(numLoops, 0, {}, &ctx));
+      }
+      return success();
+    default:
+      for (const ast::ExprPtr &op : e.operands)
+        if (failed(collect(*op, stmt, in, argOf)))
+          return failure();
+      return success();
+    }
+  }
+
+  LogicalResult emitStatement(const ast::Statement &stmt) {
+    Location loc = locOf(stmt.loc);
+    Inputs in;
+    std::map<const ast::Expr *, unsigned> argOf;
+    if (failed(collect(*stmt.rhs, stmt, in, argOf)))
+      return failure();
+
+    SmallVector<Value> extents;
+    for (int d : stmt.loopDims)
+      extents.push_back(dimValues[d]);
+
+    RankedTensorType resultType;
+    if (stmt.targetKind == ast::NameKind::TensorParam)
+      resultType = cast<RankedTensorType>(typeOf(kernel.params[stmt.targetRef].type));
+    else if (stmt.targetKind == ast::NameKind::Result)
+      resultType = cast<RankedTensorType>(typeOf(kernel.results[stmt.targetRef].type));
+    else {
+      SmallVector<int64_t> shape;
+      for (int i = 0; i < stmt.numParallel; ++i) {
+        const ast::Dim &dim = kernel.dims[stmt.loopDims[i]];
+        shape.push_back(dim.size >= 0 ? dim.size : ShapedType::kDynamic);
+      }
+      resultType = RankedTensorType::get(shape, toMLIRType(ctx, stmt.targetType));
+    }
+
+    ReduceKind kind = ReduceKind::none;
+    switch (stmt.reduce) {
+    case ast::ReduceKind::None: kind = ReduceKind::none; break;
+    case ast::ReduceKind::Sum: kind = ReduceKind::sum; break;
+    case ast::ReduceKind::Max: kind = ReduceKind::max; break;
+    case ast::ReduceKind::Min: kind = ReduceKind::min; break;
+    case ast::ReduceKind::Prod: kind = ReduceKind::prod; break;
+    }
+
+    OpBuilder::InsertionGuard guard(b);
+    auto compute = ComputeOp::create(b, loc, resultType, kind, extents, in.values,
+                                     b.getArrayAttr(in.maps));
+    SmallVector<Type> argTypes;
+    SmallVector<Location> argLocs;
+    for (Value v : in.values) {
+      Type t = v.getType();
+      if (auto tensor = dyn_cast<RankedTensorType>(t))
+        t = tensor.getElementType();
+      argTypes.push_back(t);
+      argLocs.push_back(loc);
+    }
+    Block *body = b.createBlock(&compute.getBody(), {}, argTypes, argLocs);
+    b.setInsertionPointToStart(body);
+    bodyArgs = body;
+    currentArgOf = &argOf;
+    Value value = emitExpr(*stmt.rhs);
+    if (!value)
+      return failure();
+    value = convertScalar(b, loc, value, stmt.rhs->type, stmt.targetType);
+    YieldOp::create(b, loc, value);
+
+    slotOf(stmt.targetKind, stmt.targetRef) = compute.getResult();
+    return success();
+  }
+
+  Value emitExpr(const ast::Expr &e) {
+    Location loc = locOf(e.loc);
+    switch (e.kind) {
+    case ast::ExprKind::Number:
+      return constantOf(b, loc, e.type, e.number);
+    case ast::ExprKind::Access:
+      return bodyArgs->getArgument(currentArgOf->at(&e));
+    case ast::ExprKind::Name:
+      switch (e.nameKind) {
+      case ast::NameKind::Const: {
+        const ast::Const &c = spec.consts[e.ref];
+        return convertScalar(b, loc, constantOf(b, loc, c.dtype, c.folded), c.dtype, e.type);
+      }
+      case ast::NameKind::ScalarParam:
+        return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)),
+                             kernel.params[e.ref].type.dtype, e.type);
+      case ast::NameKind::Dim:
+        return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)),
+                             DType::I64, e.type);
+      case ast::NameKind::Index: {
+        Value index = IndexOp::create(b, loc, e.ref);
+        Value asI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+        return convertScalar(b, loc, asI64, DType::I64, e.type);
+      }
+      default:
+        emitError(loc) << "cannot use '" << e.name << "' as a value here";
+        return {};
+      }
+    case ast::ExprKind::Unary: {
+      Value x = emitExpr(*e.operands[0]);
+      if (!x)
+        return {};
+      x = convertScalar(b, loc, x, e.operands[0]->type, e.opType);
+      if (e.op == "!")
+        return arith::XOrIOp::create(b, loc, x, constantOf(b, loc, DType::Bool, 1));
+      if (ast::isFloat(e.opType))
+        return arith::NegFOp::create(b, loc, x);
+      return arith::SubIOp::create(b, loc, constantOf(b, loc, e.opType, 0), x);
+    }
+    case ast::ExprKind::Binary:
+      return emitBinary(e, loc);
+    case ast::ExprKind::Call:
+      return emitCall(e, loc);
+    }
+    return {};
+  }
+
+  // Emits the operands of `e` converted to its operation dtype.
+  bool operandsIn(const ast::Expr &e, DType type, SmallVectorImpl<Value> &out) {
+    for (const ast::ExprPtr &op : e.operands) {
+      Value v = emitExpr(*op);
+      if (!v)
+        return false;
+      out.push_back(convertScalar(b, locOf(op->loc), v, op->type, type));
+    }
+    return true;
+  }
+
+  Value emitBinary(const ast::Expr &e, Location loc) {
+    SmallVector<Value, 2> v;
+    if (!operandsIn(e, e.opType, v))
+      return {};
+    Value x = v[0], y = v[1];
+    const std::string &op = e.op;
+    bool isF = ast::isFloat(e.opType);
+    if (op == "&&")
+      return arith::AndIOp::create(b, loc, x, y);
+    if (op == "||")
+      return arith::OrIOp::create(b, loc, x, y);
+    if (op == "+")
+      return isF ? (Value)arith::AddFOp::create(b, loc, x, y)
+                 : (Value)arith::AddIOp::create(b, loc, x, y);
+    if (op == "-")
+      return isF ? (Value)arith::SubFOp::create(b, loc, x, y)
+                 : (Value)arith::SubIOp::create(b, loc, x, y);
+    if (op == "*")
+      return isF ? (Value)arith::MulFOp::create(b, loc, x, y)
+                 : (Value)arith::MulIOp::create(b, loc, x, y);
+    if (op == "/")
+      return isF ? (Value)arith::DivFOp::create(b, loc, x, y)
+                 : (Value)arith::DivSIOp::create(b, loc, x, y);
+    if (op == "%")
+      return isF ? (Value)arith::RemFOp::create(b, loc, x, y)
+                 : (Value)arith::RemSIOp::create(b, loc, x, y);
+    // Comparisons. Floats use ordered predicates (false on NaN) except `!=`.
+    struct Pred {
+      const char *op;
+      arith::CmpFPredicate f;
+      arith::CmpIPredicate i;
+    };
+    static const Pred preds[] = {
+        {"<", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt},
+        {"<=", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle},
+        {">", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt},
+        {">=", arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge},
+        {"==", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq},
+        {"!=", arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne}};
+    for (const Pred &p : preds)
+      if (op == p.op)
+        return isF ? (Value)arith::CmpFOp::create(b, loc, p.f, x, y)
+                   : (Value)arith::CmpIOp::create(b, loc, p.i, x, y);
+    emitError(loc) << "unsupported operator '" << op << "'";
+    return {};
+  }
+
+  Value emitCall(const ast::Expr &e, Location loc) {
+    if (e.castTo) {
+      Value x = emitExpr(*e.operands[0]);
+      return x ? convertScalar(b, loc, x, e.operands[0]->type, *e.castTo) : Value();
+    }
+    const std::string &fn = e.name;
+    if (fn == "where") {
+      Value c = emitExpr(*e.operands[0]);
+      if (!c)
+        return {};
+      c = convertScalar(b, loc, c, e.operands[0]->type, DType::Bool);
+      SmallVector<Value, 2> v;
+      for (int i = 1; i <= 2; ++i) {
+        Value x = emitExpr(*e.operands[i]);
+        if (!x)
+          return {};
+        v.push_back(convertScalar(b, loc, x, e.operands[i]->type, e.opType));
+      }
+      return arith::SelectOp::create(b, loc, c, v[0], v[1]);
+    }
+    SmallVector<Value, 2> v;
+    if (!operandsIn(e, e.opType, v))
+      return {};
+    bool isF = ast::isFloat(e.opType);
+    Value x = v[0];
+    if (fn == "exp") return math::ExpOp::create(b, loc, x);
+    if (fn == "log") return math::LogOp::create(b, loc, x);
+    if (fn == "sqrt") return math::SqrtOp::create(b, loc, x);
+    if (fn == "rsqrt") return math::RsqrtOp::create(b, loc, x);
+    if (fn == "tanh") return math::TanhOp::create(b, loc, x);
+    if (fn == "sigmoid") {
+      // 1 / (1 + exp(-x))
+      Value one = constantOf(b, loc, e.opType, 1.0);
+      Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+      return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, ex));
+    }
+    if (fn == "abs")
+      return isF ? (Value)math::AbsFOp::create(b, loc, x) : (Value)math::AbsIOp::create(b, loc, x);
+    if (fn == "sign") {
+      Value zero = constantOf(b, loc, e.opType, 0), one = constantOf(b, loc, e.opType, 1),
+            minusOne = constantOf(b, loc, e.opType, -1);
+      Value pos = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero)
+                      : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
+      Value neg = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero)
+                      : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+      Value negOrZero = arith::SelectOp::create(b, loc, neg, minusOne, zero);
+      return arith::SelectOp::create(b, loc, pos, one, negOrZero);
+    }
+    if (fn == "min")
+      return isF ? (Value)arith::MinimumFOp::create(b, loc, x, v[1])
+                 : (Value)arith::MinSIOp::create(b, loc, x, v[1]);
+    if (fn == "max")
+      return isF ? (Value)arith::MaximumFOp::create(b, loc, x, v[1])
+                 : (Value)arith::MaxSIOp::create(b, loc, x, v[1]);
+    if (fn == "pow") {
+      if (isF)
+        return math::PowFOp::create(b, loc, x, v[1]);
+      return math::IPowIOp::create(b, loc, x, v[1]);
+    }
+    emitError(loc) << "unsupported builtin '" << fn << "'";
+    return {};
+  }
+
+  OpBuilder &b;
+  MLIRContext &ctx;
+  const ast::Spec &spec;
+  const ast::Kernel &kernel;
+  SmallVector<Value> params, results, locals, dimValues;
+  std::map<int, Value> dimsAsI64;
+  Block *bodyArgs = nullptr;
+  std::map<const ast::Expr *, unsigned> *currentArgOf = nullptr;
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const ast::Spec &spec) {
+  loadFrontendDialects(context);
+  OpBuilder b(&context);
+  Location loc = FileLineColLoc::get(&context, spec.file, spec.loc.line, spec.loc.col);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  module->getOperation()->setAttr("vibee.spec", b.getStringAttr(spec.name));
+  for (const ast::Kernel &kernel : spec.kernels) {
+    b.setInsertionPointToEnd(module->getBody());
+    KernelGen gen(b, spec, kernel);
+    if (failed(gen.emit(FileLineColLoc::get(&context, spec.file, kernel.loc.line,
+                                            kernel.loc.col))))
+      return nullptr;
+  }
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace vibee

@@ -1,0 +1,118 @@
+#include "runtime/Compilation.h"
+
+#include "backends/cpu/CpuPipeline.h"
+#include "frontend/Frontend.h"
+#include "frontend/MLIRGen.h"
+#include "ir/VibeeDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace vibee {
+
+std::string CompileOptions::key() const {
+  return "target=" + target + ";portable=" + (portable ? "1" : "0");
+}
+
+std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel) {
+  return "vibee_" + spec.name + "_" + kernel.name;
+}
+
+struct Compilation::Impl {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  Stage stage = Stage::Vibee;
+
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry registry;
+    mlir::registerAllDialects(registry);
+    mlir::registerAllExtensions(registry);
+    registry.insert<VibeeDialect>();
+    mlir::registerBuiltinDialectTranslation(registry);
+    mlir::registerLLVMDialectTranslation(registry);
+    return registry;
+  }
+  Impl() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {}
+};
+
+// Collects MLIR diagnostics while a pipeline runs, to rethrow them as one error.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(mlir::MLIRContext &context)
+      : handler(&context, [this](mlir::Diagnostic &diag) {
+          llvm::raw_string_ostream os(text);
+          os << diag.getLocation() << ": " << diag << "\n";
+          for (mlir::Diagnostic &note : diag.getNotes())
+            os << note.getLocation() << ": note: " << note << "\n";
+          return mlir::success();
+        }) {}
+  std::string text;
+
+private:
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+Compilation::Compilation(std::string file, std::string source, CompileOptions options)
+    : impl_(std::make_unique<Impl>()), options_(std::move(options)) {
+  DiagnosticEngine diags(file, source);
+  std::unique_ptr<ast::Spec> spec = loadSpec(file, source, diags);
+  if (!spec || diags.hasErrors())
+    throw CompileError(diags.str());
+  spec_ = std::move(spec);
+  DiagnosticCollector collector(impl_->context);
+  impl_->module = generateMLIR(impl_->context, *spec_);
+  if (!impl_->module)
+    throw CompileError("vibeec: MLIR generation failed:\n" + collector.text);
+}
+
+Compilation::~Compilation() = default;
+
+mlir::MLIRContext &Compilation::context() { return impl_->context; }
+
+mlir::ModuleOp Compilation::lowerTo(Stage stage) {
+  while (impl_->stage < stage) {
+    mlir::PassManager pm(&impl_->context);
+    if (options_.printIRAfterAll) {
+      impl_->context.disableMultithreading();
+      pm.enableIRPrinting(/*shouldPrintBeforePass=*/nullptr);
+    }
+    Stage next = impl_->stage == Stage::Vibee ? Stage::Linalg : Stage::LLVMDialect;
+    if (next == Stage::Linalg)
+      buildVibeeToLinalgPipeline(pm);
+    else
+      buildLinalgToLLVMPipeline(pm);
+    DiagnosticCollector collector(impl_->context);
+    if (mlir::failed(pm.run(*impl_->module)))
+      throw CompileError("vibeec: lowering failed:\n" + collector.text);
+    impl_->stage = next;
+  }
+  return *impl_->module;
+}
+
+std::string Compilation::print(Stage stage) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  lowerTo(stage).print(os);
+  return text;
+}
+
+std::unique_ptr<llvm::Module> Compilation::translateToLLVMIR(llvm::LLVMContext &context) {
+  mlir::ModuleOp module = lowerTo(Stage::LLVMDialect);
+  DiagnosticCollector collector(impl_->context);
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, spec_->name);
+  if (!llvmModule)
+    throw CompileError("vibeec: translation to LLVM IR failed:\n" + collector.text);
+  return llvmModule;
+}
+
+} // namespace vibee

@@ -1,0 +1,65 @@
+// One spec on its way down the pipeline: text -> checked AST -> vibee dialect ->
+// linalg -> LLVM dialect -> LLVM IR / object / JIT. Shared by the `vibeec` CLI and
+// the JIT API so both run exactly the same passes.
+#pragma once
+
+#include "frontend/AST.h"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+namespace mlir {
+class MLIRContext;
+class ModuleOp;
+} // namespace mlir
+
+namespace vibee {
+
+// A spec that does not compile; what() holds the rendered diagnostics.
+struct CompileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CompileOptions {
+  std::string target = "cpu";
+  bool printIRAfterAll = false; // every pass's output to stderr
+  bool portable = false;        // AOT: a baseline x86-64 CPU instead of the host's
+  std::string key() const;      // what the kernel cache keys on, with the text
+};
+
+enum class Stage { Vibee, Linalg, LLVMDialect };
+
+class Compilation {
+public:
+  // Parses and checks `source`; throws CompileError with every diagnostic.
+  Compilation(std::string file, std::string source, CompileOptions options = {});
+  ~Compilation();
+
+  const ast::Spec &spec() const { return *spec_; }
+  std::shared_ptr<const ast::Spec> sharedSpec() const { return spec_; }
+  const CompileOptions &options() const { return options_; }
+
+  // Lowers the module up to `stage` (idempotent); throws CompileError.
+  mlir::ModuleOp lowerTo(Stage stage);
+  std::string print(Stage stage);
+
+  std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &context);
+
+  mlir::MLIRContext &context();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<ast::Spec> spec_;
+  CompileOptions options_;
+};
+
+// The exported C symbol of a kernel: `vibee_<spec>_<kernel>`.
+std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel);
+
+} // namespace vibee

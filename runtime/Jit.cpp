@@ -1,0 +1,248 @@
+#include "runtime/Jit.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace vibee {
+
+struct JitModule::Engine {
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+};
+
+JitModule::~JitModule() = default;
+
+Kernel JitModule::kernel(const std::string &name) const {
+  const ast::Kernel *k = spec_->findKernel(name);
+  if (!k)
+    throw CallError("spec '" + spec_->name + "' has no kernel '" + name + "'");
+  return Kernel(this, k, entries_.at(name));
+}
+
+std::vector<std::string> JitModule::kernelNames() const {
+  std::vector<std::string> names;
+  for (const ast::Kernel &k : spec_->kernels)
+    names.push_back(k.name);
+  return names;
+}
+
+//===----------------------------------------------------------------------===//
+// Calls: checks, then the packed C ABI (docs/abi.md).
+//===----------------------------------------------------------------------===//
+
+static std::string shapeText(const ast::Kernel &k, const ast::TensorType &t) {
+  std::string s = std::string(ast::dtypeName(t.dtype)) + "[";
+  for (size_t i = 0; i < t.dims.size(); ++i)
+    s += (i ? ", " : "") + k.dims[t.dims[i].dimRef].name;
+  return s + "]";
+}
+
+// A parameter default is a constant expression (checked by sema).
+static double foldDefault(const ast::Spec &spec, const ast::Expr &e) {
+  switch (e.kind) {
+  case ast::ExprKind::Number: return e.number;
+  case ast::ExprKind::Name:
+    if (e.nameKind == ast::NameKind::Const)
+      return spec.consts[e.ref].folded;
+    break;
+  case ast::ExprKind::Unary:
+    if (e.op == "-")
+      return -foldDefault(spec, *e.operands[0]);
+    break;
+  case ast::ExprKind::Binary: {
+    double x = foldDefault(spec, *e.operands[0]), y = foldDefault(spec, *e.operands[1]);
+    if (e.op == "+") return x + y;
+    if (e.op == "-") return x - y;
+    if (e.op == "*") return x * y;
+    if (e.op == "/") return x / y;
+    break;
+  }
+  default: break;
+  }
+  throw CallError("default value of a parameter is not a constant expression");
+}
+
+std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
+  const ast::Kernel &k = *kernel_;
+  size_t expected = k.params.size() + k.results.size();
+  auto fail = [&](const std::string &what) -> CallError {
+    return CallError("kernel '" + k.name + "': " + what);
+  };
+  if (args.size() != expected)
+    throw fail("expected " + std::to_string(expected) + " arguments (" +
+               std::to_string(k.params.size()) + " parameters, " +
+               std::to_string(k.results.size()) + " results) but got " +
+               std::to_string(args.size()));
+
+  // Bind every dim from the tensors; literal dims are known up front.
+  std::vector<int64_t> dimSize(k.dims.size(), -1);
+  std::vector<std::string> dimFrom(k.dims.size());
+  for (size_t d = 0; d < k.dims.size(); ++d)
+    if (k.dims[d].size >= 0) {
+      dimSize[d] = k.dims[d].size;
+      dimFrom[d] = "its declaration";
+    }
+
+  // Scalars are stored in 8-byte slots that outlive the call.
+  std::vector<uint64_t> scalarSlots(expected, 0);
+  std::vector<void *> dataPtrs(expected, nullptr);
+  std::vector<void *> packed;
+  packed.reserve(expected + k.dims.size());
+
+  for (size_t a = 0; a < expected; ++a) {
+    bool isResult = a >= k.params.size();
+    const std::string &argName =
+        isResult ? k.results[a - k.params.size()].name : k.params[a].name;
+    const ast::TensorType &type =
+        isResult ? k.results[a - k.params.size()].type : k.params[a].type;
+    std::string label = (isResult ? "result '" : "argument '") + argName + "'";
+
+    if (type.isScalar()) {
+      double value;
+      if (std::holds_alternative<double>(args[a])) {
+        value = std::get<double>(args[a]);
+      } else if (std::holds_alternative<Default>(args[a]) && !isResult &&
+                 k.params[a].defaultValue) {
+        value = foldDefault(module_->spec(), *k.params[a].defaultValue);
+      } else {
+        throw fail(label + ": expected a scalar " + ast::dtypeName(type.dtype) +
+                   (std::holds_alternative<TensorView>(args[a]) ? " but got a tensor"
+                                                                : " but got no value"));
+      }
+      void *slot = &scalarSlots[a];
+      switch (type.dtype) {
+      case DType::F64: { double v = value; std::memcpy(slot, &v, 8); break; }
+      case DType::F32: { float v = (float)value; std::memcpy(slot, &v, 4); break; }
+      case DType::F16: { uint16_t v = floatToF16((float)value); std::memcpy(slot, &v, 2); break; }
+      case DType::BF16: { uint16_t v = floatToBF16((float)value); std::memcpy(slot, &v, 2); break; }
+      case DType::I64: { int64_t v = (int64_t)value; std::memcpy(slot, &v, 8); break; }
+      case DType::I32: { int32_t v = (int32_t)value; std::memcpy(slot, &v, 4); break; }
+      case DType::I8: { int8_t v = (int8_t)value; std::memcpy(slot, &v, 1); break; }
+      case DType::Bool: { uint8_t v = value != 0; std::memcpy(slot, &v, 1); break; }
+      }
+      packed.push_back(slot);
+      continue;
+    }
+
+    if (!std::holds_alternative<TensorView>(args[a]))
+      throw fail(label + ": expected a tensor " + shapeText(k, type));
+    const TensorView &view = std::get<TensorView>(args[a]);
+    std::string expectedText = shapeText(k, type);
+    if (view.dtype != type.dtype || view.shape.size() != type.dims.size())
+      throw fail(label + ": expected " + expectedText + " but got " + view.describe());
+    if (!view.isContiguous())
+      throw fail(label + ": expected a contiguous row-major tensor " + expectedText);
+    for (size_t axis = 0; axis < type.dims.size(); ++axis) {
+      int d = type.dims[axis].dimRef;
+      int64_t size = view.shape[axis];
+      if (size < 0)
+        throw fail(label + ": negative size in " + view.describe());
+      if (dimSize[d] < 0) {
+        dimSize[d] = size;
+        dimFrom[d] = label;
+      } else if (dimSize[d] != size) {
+        throw fail(label + ": expected " + expectedText + " with " + k.dims[d].name +
+                   " = " + std::to_string(dimSize[d]) + " (from " + dimFrom[d] +
+                   ") but got " + view.describe());
+      }
+    }
+    if (!view.data && view.numElements() > 0)
+      throw fail(label + ": null data pointer for " + view.describe());
+    dataPtrs[a] = view.data;
+    packed.push_back(&dataPtrs[a]);
+  }
+
+  std::map<std::string, int64_t> bound;
+  std::vector<int64_t> dimArgs;
+  dimArgs.reserve(k.dims.size());
+  for (size_t d = 0; d < k.dims.size(); ++d) {
+    if (k.dims[d].size >= 0)
+      continue;
+    if (dimSize[d] < 0)
+      throw fail("dim '" + k.dims[d].name + "' is not bound by any argument");
+    dimArgs.push_back(dimSize[d]);
+    bound[k.dims[d].name] = dimSize[d];
+  }
+  for (int64_t &d : dimArgs)
+    packed.push_back(&d);
+
+  reinterpret_cast<void (*)(void **)>(entry_)(packed.data());
+  return bound;
+}
+
+//===----------------------------------------------------------------------===//
+// Compiler and its cache
+//===----------------------------------------------------------------------===//
+
+static std::shared_ptr<JitModule> buildModule(Compilation &compilation) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+
+  mlir::ModuleOp module = compilation.lowerTo(Stage::LLVMDialect);
+  auto transformer = mlir::makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
+                                                     /*targetMachine=*/nullptr);
+  mlir::ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = mlir::ExecutionEngine::create(module, engineOptions);
+  if (!engine)
+    throw CompileError("vibeec: JIT failed: " + llvm::toString(engine.takeError()));
+
+  std::shared_ptr<JitModule> jit(new JitModule());
+  jit->engine_ = std::make_unique<JitModule::Engine>();
+  jit->engine_->engine = std::move(*engine);
+  jit->spec_ = compilation.sharedSpec();
+  for (const ast::Kernel &k : jit->spec_->kernels) {
+    auto entry = jit->engine_->engine->lookupPacked(kernelSymbol(*jit->spec_, k));
+    if (!entry)
+      throw CompileError("vibeec: JIT has no entry for kernel '" + k.name +
+                         "': " + llvm::toString(entry.takeError()));
+    jit->entries_[k.name] = reinterpret_cast<void *>(*entry);
+  }
+  return jit;
+}
+
+std::shared_ptr<JitModule> Compiler::compileString(const std::string &source,
+                                                   const std::string &name) {
+  std::string key = options_.key() + '\0' + source;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      ++stats_.hits;
+      return it->second;
+    }
+    ++stats_.misses;
+  }
+  Compilation compilation(name, source, options_);
+  std::shared_ptr<JitModule> module = buildModule(compilation);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cache_.emplace(key, module).first->second;
+}
+
+std::shared_ptr<JitModule> Compiler::compileFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw CompileError(path + ": error: cannot read file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return compileString(text.str(), path);
+}
+
+Compiler::CacheStats Compiler::cacheStats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+} // namespace vibee

@@ -1,0 +1,121 @@
+#include "runtime/Tensor.h"
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+namespace vibee {
+
+int64_t TensorView::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+bool TensorView::isContiguous() const {
+  if (strides.empty())
+    return true;
+  if (strides.size() != shape.size())
+    return false;
+  int64_t expected = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    if (shape[i] != 1 && strides[i] != expected)
+      return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
+std::string TensorView::describe() const {
+  std::ostringstream os;
+  os << ast::dtypeName(dtype) << '[';
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << (i ? ", " : "") << shape[i];
+  os << ']';
+  return os.str();
+}
+
+uint16_t floatToBF16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if (std::isnan(f))
+    return 0x7fc0;
+  bits += 0x7fff + ((bits >> 16) & 1); // round to nearest even
+  return (uint16_t)(bits >> 16);
+}
+
+float bf16ToFloat(uint16_t h) {
+  uint32_t bits = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t floatToF16(float f) {
+  _Float16 h = (_Float16)f;
+  uint16_t bits;
+  std::memcpy(&bits, &h, 2);
+  return bits;
+}
+
+float f16ToFloat(uint16_t bits) {
+  _Float16 h;
+  std::memcpy(&h, &bits, 2);
+  return (float)h;
+}
+
+HostTensor::HostTensor(DType dtype, std::vector<int64_t> shape)
+    : dtype_(dtype), shape_(std::move(shape)) {
+  storage_.assign((size_t)numElements() * ast::dtypeBytes(dtype_), 0);
+}
+
+int64_t HostTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape_)
+    n *= d;
+  return n;
+}
+
+double HostTensor::get(int64_t i) const {
+  const unsigned char *p = storage_.data() + i * ast::dtypeBytes(dtype_);
+  switch (dtype_) {
+  case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+  case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
+  case DType::F16: { uint16_t v; std::memcpy(&v, p, 2); return f16ToFloat(v); }
+  case DType::BF16: { uint16_t v; std::memcpy(&v, p, 2); return bf16ToFloat(v); }
+  case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return (double)v; }
+  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::I8: return (int8_t)*p;
+  case DType::Bool: return *p ? 1.0 : 0.0;
+  }
+  return 0;
+}
+
+void HostTensor::set(int64_t i, double value) {
+  unsigned char *p = storage_.data() + i * ast::dtypeBytes(dtype_);
+  switch (dtype_) {
+  case DType::F64: std::memcpy(p, &value, 8); break;
+  case DType::F32: { float v = (float)value; std::memcpy(p, &v, 4); break; }
+  case DType::F16: { uint16_t v = floatToF16((float)value); std::memcpy(p, &v, 2); break; }
+  case DType::BF16: { uint16_t v = floatToBF16((float)value); std::memcpy(p, &v, 2); break; }
+  case DType::I64: { int64_t v = (int64_t)value; std::memcpy(p, &v, 8); break; }
+  case DType::I32: { int32_t v = (int32_t)value; std::memcpy(p, &v, 4); break; }
+  case DType::I8: *p = (unsigned char)(int8_t)value; break;
+  case DType::Bool: *p = value != 0; break;
+  }
+}
+
+void HostTensor::fill(const std::vector<double> &values) {
+  for (int64_t i = 0; i < numElements() && i < (int64_t)values.size(); ++i)
+    set(i, values[i]);
+}
+
+std::vector<double> HostTensor::toDoubles() const {
+  std::vector<double> out(numElements());
+  for (int64_t i = 0; i < numElements(); ++i)
+    out[i] = get(i);
+  return out;
+}
+
+} // namespace vibee

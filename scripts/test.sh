@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds, and runs every test with ctest
+# (lit golden tests, GoogleTest units, spec behaviors and checks, AOT and package).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/bootstrap.sh"
+"$root/scripts/build.sh"
+cd "$root/build" && ctest --output-on-failure -j "$(nproc)"

@@ -1,0 +1,17 @@
+# lit configuration for vibee's golden tests.
+import os
+import lit.formats
+
+config.name = "vibee"
+config.test_format = lit.formats.ShTest(not lit_config.isWindows)
+config.suffixes = [".mlir", ".vibee"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.vibee_obj_root, "tests")
+# Not tests: inputs used by other tests, the fuzz corpus, the unit tests.
+config.excludes = ["Inputs", "fuzz", "unit", "e2e", "CMakeLists.txt", "lit.cfg.py"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.vibee_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%vibeec", os.path.join(config.vibee_tools_dir, "vibeec")))
+config.substitutions.append(("%vibee-opt", os.path.join(config.vibee_tools_dir, "vibee-opt")))
+config.substitutions.append(("%specs", os.path.join(config.vibee_src_root, "specs")))

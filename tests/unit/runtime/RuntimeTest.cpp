@@ -1,0 +1,161 @@
+// The JIT API from a C++ host: numerics against a float64 loop on random inputs,
+// call-time checks (dtype, rank, symbolic dims) and the kernel cache.
+#include "runtime/Jit.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace vibee;
+
+namespace {
+
+const char *kLion = R"(spec lion 1.0.0 "Lion";
+const beta1: f32 = 0.9;
+const beta2: f32 = 0.99;
+kernel step(param: inout f32[N], grad: f32[N], m: inout f32[N], lr: f32, wd: f32) {
+  c[i] = beta1 * m[i] + (1 - beta1) * grad[i];
+  param[i] = param[i] - lr * (sign(c[i]) + wd * param[i]);
+  m[i] = beta2 * m[i] + (1 - beta2) * grad[i];
+}
+)";
+
+const char *kMatmul = R"(spec matmul 1.0.0 "Dense matrix product";
+kernel matmul(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] {
+  c[m, n] = sum(k) a[m, k] * b[k, n];
+}
+)";
+
+std::vector<float> randomVector(size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(gen);
+  return v;
+}
+
+TEST(Runtime, LionMatchesFloat64Loop) {
+  Compiler compiler;
+  auto module = compiler.compileString(kLion, "lion.vibee");
+  const int64_t n = 1037;
+  std::vector<float> param = randomVector(n, 1), grad = randomVector(n, 2),
+                     m = randomVector(n, 3);
+  std::vector<double> refParam(param.begin(), param.end()), refM(m.begin(), m.end());
+  const double lr = 0.01, wd = 0.1;
+  for (int64_t i = 0; i < n; ++i) {
+    double c = 0.9 * refM[i] + 0.1 * grad[i];
+    double sign = c > 0 ? 1 : c < 0 ? -1 : 0;
+    refParam[i] = refParam[i] - lr * (sign + wd * refParam[i]);
+    refM[i] = 0.99 * refM[i] + (1 - 0.99) * grad[i];
+  }
+  module->kernel("step")({TensorView(param.data(), {n}), TensorView(grad.data(), {n}),
+                          TensorView(m.data(), {n}), lr, wd});
+  for (int64_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(param[i], refParam[i], 1e-6) << "param[" << i << "]";
+    EXPECT_NEAR(m[i], refM[i], 1e-6) << "m[" << i << "]";
+  }
+}
+
+TEST(Runtime, MatmulMatchesFloat64Loop) {
+  Compiler compiler;
+  auto module = compiler.compileString(kMatmul);
+  const int64_t M = 37, K = 19, N = 23;
+  std::vector<float> a = randomVector(M * K, 4), b = randomVector(K * N, 5),
+                     c(M * N, NAN);
+  auto dims = module->kernel("matmul")(
+      {TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}), TensorView(c.data(), {M, N})});
+  EXPECT_EQ(dims.at("M"), M);
+  EXPECT_EQ(dims.at("K"), K);
+  EXPECT_EQ(dims.at("N"), N);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      double ref = 0;
+      for (int64_t k = 0; k < K; ++k)
+        ref += (double)a[i * K + k] * b[k * N + j];
+      EXPECT_NEAR(c[i * N + j], ref, 1e-5) << i << "," << j;
+    }
+}
+
+// Runs `call` and returns the CallError's message ("" if nothing was thrown).
+template <typename F> std::string callError(F call) {
+  try {
+    call();
+  } catch (const CallError &e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Runtime, DimMismatchNamesKernelArgumentAndShapes) {
+  Compiler compiler;
+  auto module = compiler.compileString(kLion);
+  std::vector<float> param(3, 1.0f), grad(4, 1.0f), m(3, 0.5f);
+  std::vector<float> before = param;
+  std::string msg = callError([&] {
+    module->kernel("step")({TensorView(param.data(), {3}), TensorView(grad.data(), {4}),
+                            TensorView(m.data(), {3}), 0.1, 0.0});
+  });
+  EXPECT_NE(msg.find("kernel 'step'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("argument 'grad'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("f32[N]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("N = 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("f32[4]"), std::string::npos) << msg;
+  EXPECT_EQ(param, before) << "nothing may run when a check fails";
+}
+
+TEST(Runtime, DtypeRankAndArityAreChecked) {
+  Compiler compiler;
+  auto module = compiler.compileString(kMatmul);
+  std::vector<double> a64(6);
+  std::vector<float> a(6), b(6), c(4);
+  std::string dtype = callError([&] {
+    module->kernel("matmul")({TensorView(a64.data(), {2, 3}), TensorView(b.data(), {3, 2}),
+                              TensorView(c.data(), {2, 2})});
+  });
+  EXPECT_NE(dtype.find("expected f32[M, K] but got f64[2, 3]"), std::string::npos) << dtype;
+  std::string rank = callError([&] {
+    module->kernel("matmul")({TensorView(a.data(), {6}), TensorView(b.data(), {3, 2}),
+                              TensorView(c.data(), {2, 2})});
+  });
+  EXPECT_NE(rank.find("argument 'a': expected f32[M, K] but got f32[6]"), std::string::npos)
+      << rank;
+  std::string result = callError([&] {
+    module->kernel("matmul")({TensorView(a.data(), {2, 3}), TensorView(b.data(), {3, 2}),
+                              TensorView(c.data(), {2, 3})});
+  });
+  EXPECT_NE(result.find("result 'c'"), std::string::npos) << result;
+  std::string arity = callError([&] { module->kernel("matmul")({TensorView(a.data(), {2, 3})}); });
+  EXPECT_NE(arity.find("expected 3 arguments"), std::string::npos) << arity;
+  EXPECT_THROW(module->kernel("nope"), CallError);
+}
+
+TEST(Runtime, SecondCompileOfSameSpecIsACacheHit) {
+  Compiler compiler;
+  auto first = compiler.compileString(kLion);
+  EXPECT_EQ(compiler.cacheStats().misses, 1);
+  EXPECT_EQ(compiler.cacheStats().hits, 0);
+  auto second = compiler.compileString(kLion);
+  EXPECT_EQ(compiler.cacheStats().hits, 1);
+  EXPECT_EQ(first.get(), second.get());
+  compiler.compileString(kMatmul);
+  EXPECT_EQ(compiler.cacheStats().misses, 2);
+}
+
+TEST(Runtime, CompileErrorCarriesLocationAndCaret) {
+  Compiler compiler;
+  try {
+    compiler.compileString("spec bad 1.0.0 \"x\";\nkernel k(x: f32[N]) -> y: f32[N] {\n"
+                           "  y[i] = x[i] + z[i];\n}\n",
+                           "bad.vibee");
+    FAIL() << "expected a CompileError";
+  } catch (const CompileError &e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("bad.vibee:3:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("error:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("^"), std::string::npos) << msg;
+  }
+}
+
+} // namespace

@@ -1,0 +1,225 @@
+// vibeec: the command-line driver.
+//   vibeec compile <spec> [-o out] [--emit=ast|vibee|linalg|llvm|obj|header]
+//   vibeec test <spec|dir>...    run every behavior on the JIT-compiled kernels
+//   vibeec check <spec|dir>...   differential test against the float64 reference
+#include "backends/cpu/ObjectEmitter.h"
+#include "backends/header/CHeader.h"
+#include "frontend/Frontend.h"
+#include "runtime/Jit.h"
+#include "tools/vibeec/SpecFiles.h"
+#include "tools/vibeec/SpecTesting.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+using namespace vibee;
+
+static const char *kVersion = "vibeec 0.1.0 (MLIR/LLVM 22)";
+
+static const char *kUsage = R"(usage: vibeec <command> [options]
+
+commands:
+  compile <spec> [-o <out>] [--emit=<what>]
+        compile a spec ahead of time. Without --emit, writes <spec>.o and <spec>.h
+        (an object file exporting vibee_<spec>_<kernel> and the C/C++ header that
+        declares them; -o names the object, the header goes beside it).
+        --emit=ast      the checked AST
+        --emit=vibee    the vibee dialect, as generated
+        --emit=linalg   after lowering to linalg on tensors
+        --emit=llvm     LLVM IR (the optimized input of the code generator)
+        --emit=obj      the object file only
+        --emit=header   the C/C++ header only
+        --portable      AOT code for baseline x86-64 instead of this machine's CPU
+  test <spec|dir>...    run each behavior of each spec on the JIT-compiled kernels
+  check <spec|dir>...   check every kernel against the float64 reference interpreter
+        on fresh random inputs of several shapes [--seed <n> to reproduce a run]
+
+options:
+  --print-ir-after-all  print the IR after every pass to stderr
+  --help, --version
+)";
+
+namespace {
+
+struct Options {
+  std::string command;
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string emit;
+  bool printIRAfterAll = false;
+  bool portable = false;
+  bool haveSeed = false;
+  uint64_t seed = 0;
+};
+
+bool writeText(const std::string &path, const std::string &text) {
+  if (path.empty() || path == "-") {
+    std::cout << text;
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    std::cerr << "vibeec: error: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::string stem(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
+CompileOptions compileOptions(const Options &o) {
+  CompileOptions c;
+  c.printIRAfterAll = o.printIRAfterAll;
+  c.portable = o.portable;
+  return c;
+}
+
+int compile(const Options &o) {
+  if (o.inputs.size() != 1) {
+    std::cerr << "vibeec: error: compile takes one spec file\n";
+    return 2;
+  }
+  const std::string &file = o.inputs[0];
+  std::string source;
+  if (!readFile(file, source)) {
+    std::cerr << file << ": error: cannot read file\n";
+    return 1;
+  }
+  try {
+    Compilation compilation(file, source, compileOptions(o));
+    const std::string &emit = o.emit;
+    if (emit == "ast") {
+      std::ostringstream os;
+      dumpAST(compilation.spec(), os);
+      return writeText(o.output, os.str()) ? 0 : 1;
+    }
+    if (emit == "vibee")
+      return writeText(o.output, compilation.print(Stage::Vibee)) ? 0 : 1;
+    if (emit == "linalg")
+      return writeText(o.output, compilation.print(Stage::Linalg)) ? 0 : 1;
+    if (emit == "header")
+      return writeText(o.output, emitCHeader(compilation.spec())) ? 0 : 1;
+    if (emit == "llvm") {
+      llvm::LLVMContext context;
+      std::unique_ptr<llvm::Module> module = compilation.translateToLLVMIR(context);
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      module->print(os, nullptr);
+      return writeText(o.output, text) ? 0 : 1;
+    }
+    if (emit == "obj" || emit.empty()) {
+      std::string object = o.output.empty() ? stem(file) + ".o" : o.output;
+      ObjectOptions objectOptions;
+      objectOptions.hostCpu = !o.portable;
+      if (llvm::Error err = emitObjectFile(compilation.lowerTo(Stage::LLVMDialect), object,
+                                           objectOptions)) {
+        std::cerr << "vibeec: error: " << llvm::toString(std::move(err)) << "\n";
+        return 1;
+      }
+      if (emit.empty()) {
+        std::string header = object.substr(0, object.rfind('.')) + ".h";
+        if (object.rfind('.') == std::string::npos)
+          header = object + ".h";
+        return writeText(header, emitCHeader(compilation.spec())) ? 0 : 1;
+      }
+      return 0;
+    }
+    std::cerr << "vibeec: error: unknown --emit=" << emit
+              << " (ast, vibee, linalg, llvm, obj, header)\n";
+    return 2;
+  } catch (const CompileError &e) {
+    std::cerr << e.what();
+    return 1;
+  }
+}
+
+// `test` and `check` share the walk over spec files and the closing line.
+int runOverSpecs(const Options &o) {
+  bool ok = true;
+  std::vector<std::string> files = collectSpecFiles(o.inputs, ok);
+  if (files.empty()) {
+    std::cerr << "vibeec: error: no .vibee files given\n";
+    return 2;
+  }
+  uint64_t seed = o.haveSeed ? o.seed : std::random_device{}();
+  if (o.command == "check")
+    std::cout << "seed " << seed << " (vibeec check --seed " << seed
+              << " reproduces this run)\n";
+  Compiler compiler(compileOptions(o));
+  Tally total;
+  for (const std::string &file : files) {
+    try {
+      auto start = std::chrono::steady_clock::now();
+      std::shared_ptr<JitModule> module = compiler.compileFile(file);
+      double ms = std::chrono::duration<double, std::milli>(
+                      std::chrono::steady_clock::now() - start).count();
+      std::cout << "== " << file << " (compiled in " << (int)ms << " ms)\n";
+      Tally t = o.command == "test" ? runBehaviors(*module, std::cout)
+                                    : checkKernels(*module, seed, std::cout);
+      total.passed += t.passed;
+      total.failed += t.failed;
+    } catch (const std::exception &e) {
+      std::cout << "FAIL  " << file << ": does not compile\n";
+      std::cerr << e.what();
+      ++total.failed;
+    }
+  }
+  std::cout << total.passed << " passed, " << total.failed << " failed\n";
+  return total.failed || !ok ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << kVersion << "\n";
+      return 0;
+    }
+    if (arg == "-o" && i + 1 < argc)
+      o.output = argv[++i];
+    else if (arg.rfind("--emit=", 0) == 0)
+      o.emit = arg.substr(7);
+    else if (arg == "--print-ir-after-all")
+      o.printIRAfterAll = true;
+    else if (arg == "--portable")
+      o.portable = true;
+    else if (arg == "--seed" && i + 1 < argc) {
+      o.haveSeed = true;
+      o.seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
+      std::cerr << "vibeec: error: unknown option " << arg << "\n" << kUsage;
+      return 2;
+    } else if (o.command.empty())
+      o.command = arg;
+    else
+      o.inputs.push_back(arg);
+  }
+  if (o.command == "compile")
+    return compile(o);
+  if (o.command == "test" || o.command == "check")
+    return runOverSpecs(o);
+  std::cerr << (o.command.empty() ? "vibeec: error: no command\n"
+                                  : "vibeec: error: unknown command " + o.command + "\n")
+            << kUsage;
+  return 2;
+}
