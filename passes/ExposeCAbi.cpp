@@ -110,8 +110,11 @@ static LogicalResult exposeKernel(func::FuncOp kernel, StringRef spec) {
   func::CallOp::create(b, loc, kernel, operands);
   func::ReturnOp::create(b, loc);
 
-  // The wrapper is the only way in; let LLVM inline the kernel into it.
+  // The wrapper is the only way in: keep the kernel's symbol out of the object
+  // (kernel names repeat across specs) and let LLVM inline it.
   kernel.setPrivate();
+  kernel->setAttr("llvm.linkage",
+                  LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
   return success();
 }
 

@@ -66,41 +66,56 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     Block *entry = func.addEntryBlock();
     rewriter.setInsertionPointToStart(entry);
 
-    // Tensor views of the parameters. Only inout parameters are writable, so that
-    // their final value can be computed in place (see the return below).
+    // Read-only tensor views of the parameters. Inout views are not writable
+    // either: the caller's buffer must keep the original value while any
+    // statement may still read it.
     SmallVector<Value> paramValues;
     for (unsigned i = 0; i < numParams; ++i) {
       Value arg = entry->getArgument(i);
-      auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i));
-      if (!tensorType) {
+      if (auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i)))
+        paramValues.push_back(bufferization::ToTensorOp::create(
+            rewriter, loc, tensorType, arg, /*restrict=*/true));
+      else
         paramValues.push_back(arg);
-        continue;
-      }
-      bool inout = kernel.getParamMode(i) == ParamMode::inout;
-      paramValues.push_back(bufferization::ToTensorOp::create(
-          rewriter, loc, tensorType, arg, /*restrict=*/true, /*writable=*/inout));
     }
 
     auto ret = cast<ReturnOp>(kernel.getBody().front().getTerminator());
     rewriter.inlineBlockBefore(&kernel.getBody().front(), entry, entry->end(),
                                paramValues);
 
-    // Final inout values go into the parameter's own tensor (which must then
-    // bufferize in place, i.e. into the caller's buffer); results into their
-    // memrefs. Empty-tensor elimination later makes the producers write there.
+    // A final value that is the original value of an inout parameter lives in
+    // that parameter's buffer, which gets overwritten below: copy it first.
     rewriter.setInsertionPoint(ret);
+    auto isInOutParam = [&](Value v) {
+      auto it = llvm::find(paramValues, v);
+      return it != paramValues.end() &&
+             kernel.getParamMode(it - paramValues.begin()) == ParamMode::inout;
+    };
+    auto copyIfInOutParam = [&](Value v) -> Value {
+      if (!isInOutParam(v))
+        return v;
+      return bufferization::AllocTensorOp::create(
+          rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange(), v);
+    };
+
+    // Final inout values are copied into the parameter's buffer at the end. No
+    // `restrict`: the parameter's to_tensor view aliases that buffer.
     unsigned r = 0;
     for (unsigned i = 0; i < numParams; ++i) {
       if (kernel.getParamMode(i) != ParamMode::inout)
         continue;
       Value final = ret.getOperand(r++);
-      if (final != paramValues[i])
-        bufferization::MaterializeInDestinationOp::create(
-            rewriter, loc, final.getType(), final, paramValues[i]);
+      if (final == paramValues[i])
+        continue;
+      auto op = bufferization::MaterializeInDestinationOp::create(
+          rewriter, loc, TypeRange(), copyIfInOutParam(final), entry->getArgument(i));
+      op.setWritable(true);
     }
+    // Results own their buffers (`restrict`), so empty-tensor elimination can
+    // make the producing statement write straight into them.
     for (unsigned j = numInOut; j < ret.getNumOperands(); ++j) {
       auto op = bufferization::MaterializeInDestinationOp::create(
-          rewriter, loc, TypeRange(), ret.getOperand(j),
+          rewriter, loc, TypeRange(), copyIfInOutParam(ret.getOperand(j)),
           entry->getArgument(numParams + j - numInOut));
       op.setRestrict(true);
       op.setWritable(true);
