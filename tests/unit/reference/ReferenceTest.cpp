@@ -187,6 +187,34 @@ kernel stats(x: f32[R, C]) -> (mean: f32[R], first: f32[R], pos: f32[R, C]) {
   expectEq(o.results[2], {1, 12, 23, 104, 115, 129}, "pos");
 }
 
+TEST(Reference, LiteralSubscriptOutsideASymbolicDimThrows) {
+  auto spec = load(R"(
+spec first 1.0.0 "first column";
+kernel first(x: f32[R, C]) -> y: f32[R] {
+  y[r] = x[r, 0];
+}
+)");
+  ASSERT_TRUE(spec);
+  expectEq(run(*spec, "first", {mat(2, 1, {5, 6})}).results[0], {5, 6}, "y");
+  EXPECT_THROW(run(*spec, "first", {Array{{2, 0}, {}}}), std::out_of_range);
+}
+
+TEST(Reference, RankZeroLocalsAndResults) {
+  auto spec = load(R"(
+spec total 1.0.0 "scalars";
+kernel total(x: f32[N]) -> (t: f32, y: f32[N]) {
+  s = sum(i) x[i];
+  t = s * 2;
+  y[i] = x[i] / s;
+}
+)");
+  ASSERT_TRUE(spec);
+  Outcome o = run(*spec, "total", {vec({1, 3})});
+  ASSERT_TRUE(o.results[0].shape.empty());
+  expectEq(o.results[0], {8}, "t");
+  expectEq(o.results[1], {0.25, 0.75}, "y");
+}
+
 // ---- Statement semantics ---------------------------------------------------------
 
 TEST(Reference, StatementReadsTheOldValueOfItsTarget) {
