@@ -203,6 +203,9 @@ struct Expectation { // `then y ~= [...] within 1e-6;` or `then y == [...];`
   bool approx = true;
   double tolerance = 0;
   Value expected;
+  // sema: what `name` refers to: a kernel result, or else a given
+  int resultRef = -1; // index into Kernel::results
+  int givenRef = -1;  // index into Behavior::given
 };
 
 struct Call { // `when step(param, grad, m, lr = 0.1, wd = 0.0);`
@@ -220,6 +223,13 @@ struct Behavior {
   std::vector<Expectation> then;
   // sema: kernel index and, per kernel param, the binding that feeds it
   int kernelRef = -1;
+  struct ParamSource {
+    enum Kind { Default, Positional, Named } kind = Default; // Default: param default
+    int index = -1; // into when.positional / when.named
+    int givenRef = -1; // the `given` whose value it is (positional or a named NameRef)
+  };
+  std::vector<ParamSource> paramSources; // per kernel param
+  std::vector<int64_t> dimSizes;         // per Kernel::dims entry, from the shapes
 };
 
 struct Spec {

@@ -1,0 +1,62 @@
+#include "frontend/AST.h"
+
+namespace vibee::ast {
+
+const char *dtypeName(DType t) {
+  switch (t) {
+  case DType::F64: return "f64";
+  case DType::F32: return "f32";
+  case DType::F16: return "f16";
+  case DType::BF16: return "bf16";
+  case DType::I64: return "i64";
+  case DType::I32: return "i32";
+  case DType::I8: return "i8";
+  case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+std::optional<DType> dtypeFromName(const std::string &name) {
+  static const DType all[] = {DType::F64, DType::F32, DType::F16, DType::BF16,
+                              DType::I64, DType::I32, DType::I8,  DType::Bool};
+  for (DType t : all)
+    if (name == dtypeName(t))
+      return t;
+  return std::nullopt;
+}
+
+bool isFloat(DType t) {
+  return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16;
+}
+
+bool isInteger(DType t) { return t == DType::I64 || t == DType::I32 || t == DType::I8; }
+
+int dtypeBytes(DType t) {
+  switch (t) {
+  case DType::F64: case DType::I64: return 8;
+  case DType::F32: case DType::I32: return 4;
+  case DType::F16: case DType::BF16: return 2;
+  case DType::I8: case DType::Bool: return 1;
+  }
+  return 0;
+}
+
+const char *reduceKindName(ReduceKind k) {
+  switch (k) {
+  case ReduceKind::None: return "none";
+  case ReduceKind::Sum: return "sum";
+  case ReduceKind::Max: return "max";
+  case ReduceKind::Min: return "min";
+  case ReduceKind::Prod: return "prod";
+  }
+  return "?";
+}
+
+const Kernel *Spec::findKernel(const std::string &name) const {
+  for (const Kernel &k : kernels)
+    if (k.name == name)
+      return &k;
+  return nullptr;
+}
+
+} // namespace vibee::ast

@@ -1,0 +1,288 @@
+// analyzeSpec: checks consts, kernels (dims, statements, locals) and behaviors, and
+// fills the sema fields of the AST. Keeps going after errors so all are reported.
+#include "frontend/Frontend.h"
+#include "frontend/SemaInternal.h"
+
+#include <algorithm>
+#include <map>
+
+namespace vibee {
+
+using namespace ast;
+using namespace sema;
+
+namespace {
+
+class KernelChecker {
+public:
+  KernelChecker(Spec &spec, Kernel &k, DiagnosticEngine &diags)
+      : spec_(spec), k_(k), diags_(diags) {}
+
+  void run() {
+    checkNames();
+    collectDims();
+    checkDefaults();
+    assigned_.assign(k_.results.size(), false);
+    for (Statement &st : k_.body)
+      checkStatement(st);
+    for (size_t i = 0; i < k_.results.size(); ++i)
+      if (!assigned_[i])
+        diags_.error(k_.results[i].loc, "result '" + k_.results[i].name +
+                                            "' is never assigned");
+  }
+
+private:
+  Spec &spec_;
+  Kernel &k_;
+  DiagnosticEngine &diags_;
+  std::vector<bool> assigned_;
+
+  void duplicate(Loc loc, const std::string &what, const std::string &name, Loc prev) {
+    diags_.error(loc, "duplicate " + what + " '" + name + "'");
+    diags_.note(prev, "'" + name + "' is first declared here");
+  }
+
+  // Params and results share one namespace.
+  void checkNames() {
+    std::map<std::string, Loc> seen;
+    for (Param &p : k_.params)
+      if (!seen.emplace(p.name, p.loc).second)
+        duplicate(p.loc, "parameter", p.name, seen[p.name]);
+    for (Result &r : k_.results)
+      if (!seen.emplace(r.name, r.loc).second)
+        duplicate(r.loc, "result", r.name, seen[r.name]);
+  }
+
+  // Kernel::dims in order of first appearance (params, then results); each dim's
+  // carrier is the first axis that has it. Literal sizes get one entry per size.
+  void collectDims() {
+    auto visit = [&](TensorType &t, bool fromResult, int ref) {
+      for (size_t axis = 0; axis < t.dims.size(); ++axis) {
+        DimSpec &d = t.dims[axis];
+        std::string name = d.symbol.empty() ? std::to_string(d.size) : d.symbol;
+        int64_t size = d.symbol.empty() ? d.size : -1;
+        for (size_t i = 0; i < k_.dims.size(); ++i)
+          if (k_.dims[i].name == name && k_.dims[i].size == size)
+            d.dimRef = (int)i;
+        if (d.dimRef >= 0)
+          continue;
+        d.dimRef = (int)k_.dims.size();
+        k_.dims.push_back({name, size, fromResult, ref, (int)axis});
+      }
+    };
+    for (size_t i = 0; i < k_.params.size(); ++i)
+      visit(k_.params[i].type, false, (int)i);
+    for (size_t i = 0; i < k_.results.size(); ++i)
+      visit(k_.results[i].type, true, (int)i);
+  }
+
+  void checkDefaults() {
+    for (Param &p : k_.params) {
+      if (!p.defaultValue)
+        continue;
+      if (!p.type.isScalar()) {
+        diags_.error(p.defaultValue->loc, "only scalar parameters can have a default");
+        continue;
+      }
+      ExprScope scope{spec_, diags_, (int)spec_.consts.size()};
+      TypeInfo t = checkExpr(*p.defaultValue, scope);
+      checkAssign(*p.defaultValue, t, p.type.dtype, p.defaultValue->loc,
+                  "parameter '" + p.name + "'", diags_);
+    }
+  }
+
+  int findParam(const std::string &name) const {
+    for (size_t i = 0; i < k_.params.size(); ++i)
+      if (k_.params[i].name == name)
+        return (int)i;
+    return -1;
+  }
+  int findResult(const std::string &name) const {
+    for (size_t i = 0; i < k_.results.size(); ++i)
+      if (k_.results[i].name == name)
+        return (int)i;
+    return -1;
+  }
+  int findLocal(const std::string &name) const {
+    for (size_t i = 0; i < k_.locals.size(); ++i)
+      if (k_.locals[i].name == name)
+        return (int)i;
+    return -1;
+  }
+
+  // Resolves the target; false when it cannot be assigned.
+  bool resolveTarget(Statement &st) {
+    const std::string &n = st.target;
+    if (int p = findParam(n); p >= 0) {
+      Param &param = k_.params[p];
+      if (param.type.isScalar()) {
+        diags_.error(st.targetLoc, "cannot assign to scalar parameter '" + n + "'");
+        return false;
+      }
+      if (param.mode != ParamMode::InOut) {
+        diags_.error(st.targetLoc, "cannot assign to input parameter '" + n + "'");
+        diags_.note(param.loc, "declare it 'inout' to update it");
+        return false;
+      }
+      st.targetKind = NameKind::TensorParam, st.targetRef = p;
+      st.targetType = param.type.dtype;
+      return true;
+    }
+    if (int r = findResult(n); r >= 0) {
+      st.targetKind = NameKind::Result, st.targetRef = r;
+      st.targetType = k_.results[r].type.dtype;
+      assigned_[r] = true;
+      return true;
+    }
+    for (size_t c = 0; c < spec_.consts.size(); ++c)
+      if (spec_.consts[c].name == n) {
+        diags_.error(st.targetLoc, "cannot assign to constant '" + n + "'");
+        diags_.note(spec_.consts[c].loc, "'" + n + "' is declared here");
+        return false;
+      }
+    for (const Dim &d : k_.dims)
+      if (d.size < 0 && d.name == n) {
+        diags_.error(st.targetLoc, "cannot assign to dim '" + n + "'");
+        return false;
+      }
+    if (int l = findLocal(n); l >= 0) {
+      st.targetKind = NameKind::Local, st.targetRef = l;
+      st.targetType = k_.locals[l].dtype;
+    }
+    return true; // a new local when targetKind stays Unresolved
+  }
+
+  void checkStatement(Statement &st) {
+    StmtScope scope;
+    scope.stmt = &st;
+    st.numParallel = (int)st.lhs.size();
+    // Loop indices: the lhs, then the reduction's; all distinct.
+    auto addIndex = [&](Subscript &sub, bool reduction) {
+      auto &idx = st.loopIndices;
+      auto it = std::find(idx.begin(), idx.end(), sub.index);
+      if (it != idx.end()) {
+        diags_.error(sub.loc, "index '" + sub.index + "' is already used in this " +
+                                  (reduction ? "statement" : "left-hand side"));
+        sub.slot = (int)(it - idx.begin());
+        return;
+      }
+      sub.slot = (int)idx.size();
+      idx.push_back(sub.index);
+    };
+    for (Subscript &s : st.lhs)
+      addIndex(s, false);
+    for (Subscript &s : st.reduceIndices)
+      addIndex(s, true);
+    size_t n = st.loopIndices.size();
+    scope.dim.assign(n, -1), scope.where.assign(n, {}), scope.how.assign(n, "");
+    scope.used.assign(n, false);
+
+    bool targetOk = resolveTarget(st);
+    bool known = st.targetKind != NameKind::Unresolved;
+    if (known) {
+      std::vector<int> shape = shapeOf(k_, st.targetKind, st.targetRef);
+      if (shape.size() != st.lhs.size()) {
+        diags_.error(st.targetLoc, "'" + st.target + "' has rank " +
+                                       std::to_string(shape.size()) +
+                                       " but is accessed with " +
+                                       std::to_string(st.lhs.size()) + " subscripts");
+        targetOk = false;
+      } else {
+        for (size_t a = 0; a < shape.size(); ++a) {
+          int slot = st.lhs[a].slot;
+          if (slot >= 0 && scope.dim[slot] < 0) {
+            scope.dim[slot] = shape[a], scope.where[slot] = st.lhs[a].loc;
+            scope.how[slot] = "axis " + std::to_string(a) + " of '" + st.target + "'";
+          }
+        }
+      }
+    }
+
+    ExprScope es{spec_, diags_, (int)spec_.consts.size(), &k_, &scope};
+    TypeInfo t = checkExpr(*st.rhs, es);
+
+    // Every loop index needs an extent; a reduction index must be used.
+    bool extentsOk = true;
+    for (size_t i = 0; i < n; ++i) {
+      if (scope.dim[i] >= 0)
+        continue;
+      extentsOk = false;
+      bool reduction = (int)i >= st.numParallel;
+      Loc loc = reduction ? st.reduceIndices[i - st.numParallel].loc : st.lhs[i].loc;
+      if (reduction && !scope.used[i]) {
+        diags_.error(loc, "reduction index '" + st.loopIndices[i] +
+                              "' is not used on the right-hand side");
+      } else if (targetOk) {
+        diags_.error(loc, "cannot infer the extent of index '" + st.loopIndices[i] + "'");
+        diags_.note(loc, "use '" + st.loopIndices[i] +
+                             "' to subscript a tensor on the right-hand side");
+      }
+    }
+    st.loopDims = scope.dim;
+
+    if (t.ok && st.reduce != ReduceKind::None && !t.weak && t.type == DType::Bool) {
+      diags_.error(st.reduceLoc, std::string("cannot reduce bool values with '") +
+                                     reduceKindName(st.reduce) + "'");
+      t.ok = false;
+    }
+    if (!targetOk)
+      return;
+    if (known) {
+      std::string what = st.targetKind == NameKind::Local ? "local" : "tensor";
+      checkAssign(*st.rhs, t, st.targetType, st.targetLoc, what + " '" + st.target + "'",
+                  diags_);
+      return;
+    }
+    // A new local: its dims are the extents of its parallel indices.
+    Local local;
+    local.name = st.target;
+    local.loc = st.targetLoc;
+    local.dtype = t.weak ? weakDefault(t) : t.type;
+    if (t.weak)
+      settle(*st.rhs, local.dtype);
+    local.dims.assign(st.loopDims.begin(), st.loopDims.begin() + st.numParallel);
+    if (!extentsOk || !t.ok)
+      std::replace(local.dims.begin(), local.dims.end(), -1, 0);
+    st.targetKind = NameKind::Local;
+    st.targetRef = (int)k_.locals.size();
+    st.targetType = local.dtype;
+    k_.locals.push_back(std::move(local));
+  }
+};
+
+void checkConsts(Spec &spec, DiagnosticEngine &diags) {
+  std::map<std::string, Loc> seen;
+  for (size_t i = 0; i < spec.consts.size(); ++i) {
+    Const &c = spec.consts[i];
+    if (!seen.emplace(c.name, c.loc).second) {
+      diags.error(c.loc, "duplicate constant '" + c.name + "'");
+      diags.note(seen[c.name], "'" + c.name + "' is first declared here");
+    }
+    if (!c.value)
+      continue;
+    ExprScope scope{spec, diags, (int)i};
+    TypeInfo t = checkExpr(*c.value, scope);
+    if (checkAssign(*c.value, t, c.dtype, c.value->loc, "constant '" + c.name + "'", diags))
+      c.folded = foldConst(*c.value, spec);
+  }
+}
+
+} // namespace
+
+bool analyzeSpec(Spec &spec, DiagnosticEngine &diags) {
+  int before = diags.errorCount();
+  checkConsts(spec, diags);
+  std::map<std::string, Loc> kernels;
+  for (Kernel &k : spec.kernels) {
+    if (!kernels.emplace(k.name, k.loc).second) {
+      diags.error(k.loc, "duplicate kernel '" + k.name + "'");
+      diags.note(kernels[k.name], "'" + k.name + "' is first declared here");
+    }
+    KernelChecker(spec, k, diags).run();
+  }
+  for (Behavior &b : spec.behaviors)
+    checkBehavior(spec, b, diags);
+  return diags.errorCount() == before;
+}
+
+} // namespace vibee

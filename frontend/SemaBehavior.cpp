@@ -1,0 +1,220 @@
+// Behaviors: the `when` call against the kernel's parameters (positional, named,
+// defaults), shapes of the given values against parameter ranks and dims, and the
+// names that `then` compares.
+#include "frontend/SemaInternal.h"
+
+#include <map>
+
+namespace vibee::sema {
+
+using namespace ast;
+
+namespace {
+
+std::string shapeStr(const std::vector<int64_t> &s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+class BehaviorChecker {
+public:
+  BehaviorChecker(Spec &spec, Behavior &b, DiagnosticEngine &diags)
+      : spec_(spec), b_(b), diags_(diags) {}
+
+  void run() {
+    checkGiven();
+    b_.kernelRef = -1;
+    for (size_t i = 0; i < spec_.kernels.size(); ++i)
+      if (spec_.kernels[i].name == b_.when.kernel)
+        b_.kernelRef = (int)i;
+    if (b_.kernelRef < 0) {
+      if (!b_.when.kernel.empty()) {
+        diags_.error(b_.when.loc, "behavior calls unknown kernel '" + b_.when.kernel + "'");
+        std::vector<std::string> names;
+        for (auto &k : spec_.kernels)
+          names.push_back(k.name);
+        suggest(diags_, b_.when.loc, b_.when.kernel, names);
+      }
+      return;
+    }
+    const Kernel &k = spec_.kernels[b_.kernelRef];
+    b_.dimSizes.assign(k.dims.size(), -1);
+    dimFrom_.assign(k.dims.size(), "");
+    bindArguments(k);
+    checkThen(k);
+  }
+
+private:
+  Spec &spec_;
+  Behavior &b_;
+  DiagnosticEngine &diags_;
+  std::vector<std::optional<std::vector<int64_t>>> givenShape_; // per given
+  std::vector<std::string> dimFrom_;
+
+  int findGiven(const std::string &name, size_t before) const {
+    for (size_t i = 0; i < before && i < b_.given.size(); ++i)
+      if (b_.given[i].name == name)
+        return (int)i;
+    return -1;
+  }
+
+  // The shape of a value; NameRefs resolve to givens (earlier ones, or all).
+  std::optional<std::vector<int64_t>> shapeOf(const Value &v, size_t visible) {
+    switch (v.kind) {
+    case Value::Scalar:
+      return std::vector<int64_t>{};
+    case Value::NameRef: {
+      int g = findGiven(v.name, visible);
+      if (g < 0) {
+        diags_.error(v.loc, "'" + v.name + "' is not bound by 'given'");
+        return std::nullopt;
+      }
+      return givenShape_[g];
+    }
+    default:
+      return v.shape;
+    }
+  }
+
+  void checkGiven() {
+    for (size_t i = 0; i < b_.given.size(); ++i) {
+      Binding &g = b_.given[i];
+      if (int prev = findGiven(g.name, i); prev >= 0) {
+        diags_.error(g.loc, "'" + g.name + "' is already bound by 'given'");
+        diags_.note(b_.given[prev].loc, "'" + g.name + "' is first bound here");
+      }
+      givenShape_.push_back(shapeOf(g.value, i));
+    }
+  }
+
+  void bindArguments(const Kernel &k) {
+    auto &src = b_.paramSources;
+    src.assign(k.params.size(), {});
+    std::vector<bool> bound(k.params.size(), false);
+    std::vector<std::optional<std::vector<int64_t>>> shapes(k.params.size());
+    std::vector<Loc> where(k.params.size());
+
+    for (size_t i = 0; i < b_.when.positional.size(); ++i) {
+      Binding &arg = b_.when.positional[i];
+      if (i >= k.params.size()) {
+        diags_.error(arg.loc, "too many arguments: '" + k.name + "' takes " +
+                                  std::to_string(k.params.size()) + " parameters");
+        break;
+      }
+      src[i] = {Behavior::ParamSource::Positional, (int)i,
+                findGiven(arg.name, b_.given.size())};
+      bound[i] = true;
+      where[i] = arg.loc;
+      shapes[i] = shapeOf(arg.value, b_.given.size());
+    }
+    for (size_t i = 0; i < b_.when.named.size(); ++i) {
+      Binding &arg = b_.when.named[i];
+      int p = -1;
+      for (size_t j = 0; j < k.params.size(); ++j)
+        if (k.params[j].name == arg.name)
+          p = (int)j;
+      if (p < 0) {
+        diags_.error(arg.loc, "kernel '" + k.name + "' has no parameter '" + arg.name + "'");
+        std::vector<std::string> names;
+        for (auto &param : k.params)
+          names.push_back(param.name);
+        suggest(diags_, arg.loc, arg.name, names);
+        continue;
+      }
+      if (bound[p]) {
+        diags_.error(arg.loc, "parameter '" + arg.name + "' is bound twice");
+        diags_.note(where[p], "'" + arg.name + "' is first bound here");
+        continue;
+      }
+      int g = arg.value.kind == Value::NameRef ? findGiven(arg.value.name, b_.given.size())
+                                               : -1;
+      src[p] = {Behavior::ParamSource::Named, (int)i, g};
+      bound[p] = true;
+      where[p] = arg.loc;
+      shapes[p] = shapeOf(arg.value, b_.given.size());
+    }
+    for (size_t p = 0; p < k.params.size(); ++p) {
+      const Param &param = k.params[p];
+      if (!bound[p]) {
+        if (!param.defaultValue)
+          diags_.error(b_.when.loc, "missing argument for parameter '" + param.name +
+                                        "' of '" + k.name + "'");
+        continue;
+      }
+      if (shapes[p])
+        checkShape(k, param.name, param.type, *shapes[p], where[p]);
+    }
+  }
+
+  // Rank, literal sizes and the unification of symbolic dims across arguments.
+  void checkShape(const Kernel &k, const std::string &name, const TensorType &type,
+                  const std::vector<int64_t> &shape, Loc loc) {
+    if (shape.size() != type.dims.size()) {
+      diags_.error(loc, "'" + name + "' has rank " + std::to_string(type.dims.size()) +
+                            " but the value has rank " + std::to_string(shape.size()));
+      return;
+    }
+    for (size_t a = 0; a < shape.size(); ++a) {
+      const DimSpec &d = type.dims[a];
+      if (d.dimRef < 0)
+        continue;
+      int64_t &size = b_.dimSizes[d.dimRef];
+      if (size < 0) {
+        size = shape[a];
+        dimFrom_[d.dimRef] = name;
+      } else if (size != shape[a]) {
+        if (d.symbol.empty())
+          diags_.error(loc, "'" + name + "' has size " + std::to_string(size) +
+                                " on axis " + std::to_string(a) + " but the value has " +
+                                std::to_string(shape[a]));
+        else
+          diags_.error(loc, "dim '" + d.symbol + "' is " + std::to_string(size) +
+                                " from '" + dimFrom_[d.dimRef] + "' but " +
+                                std::to_string(shape[a]) + " from '" + name + "'");
+      }
+    }
+    (void)k;
+  }
+
+  void checkThen(const Kernel &k) {
+    for (Expectation &ex : b_.then) {
+      ex.resultRef = ex.givenRef = -1;
+      for (size_t r = 0; r < k.results.size(); ++r)
+        if (k.results[r].name == ex.name)
+          ex.resultRef = (int)r;
+      if (ex.resultRef < 0)
+        ex.givenRef = findGiven(ex.name, b_.given.size());
+      auto expected = shapeOf(ex.expected, b_.given.size());
+      if (ex.resultRef >= 0) {
+        const TensorType &t = k.results[ex.resultRef].type;
+        if (expected)
+          checkShape(k, ex.name, t, *expected, ex.expected.loc);
+      } else if (ex.givenRef >= 0) {
+        auto &actual = givenShape_[ex.givenRef];
+        if (expected && actual && *expected != *actual)
+          diags_.error(ex.expected.loc, "expected value has shape " + shapeStr(*expected) +
+                                            " but '" + ex.name + "' has shape " +
+                                            shapeStr(*actual));
+      } else {
+        diags_.error(ex.loc, "'" + ex.name + "' names neither a result of '" + k.name +
+                                 "' nor a given");
+        std::vector<std::string> names;
+        for (auto &r : k.results)
+          names.push_back(r.name);
+        for (auto &g : b_.given)
+          names.push_back(g.name);
+        suggest(diags_, ex.loc, ex.name, names);
+      }
+    }
+  }
+};
+
+} // namespace
+
+void checkBehavior(Spec &spec, Behavior &b, DiagnosticEngine &diags) {
+  BehaviorChecker(spec, b, diags).run();
+}
+
+} // namespace vibee::sema

@@ -1,0 +1,584 @@
+// Expression typing: name resolution, index extents of accesses, promotion rules of
+// docs/language.md, builtins and casts, and folding of constant expressions.
+#include "frontend/SemaInternal.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vibee::sema {
+
+using namespace ast;
+
+namespace {
+
+bool isMath1(const std::string &n) {
+  static const char *names[] = {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs",
+                                "sign"};
+  return std::find_if(std::begin(names), std::end(names),
+                      [&](const char *s) { return n == s; }) != std::end(names);
+}
+
+std::vector<std::string> builtinNames() {
+  return {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs", "sign", "min", "max",
+          "pow", "where", "f64", "f32", "f16", "bf16", "i64", "i32", "i8", "bool"};
+}
+
+int floatRank(DType t) {
+  return t == DType::F64 ? 3 : t == DType::F32 ? 2 : 1; // f16, bf16: 1
+}
+
+TypeInfo strong(DType t) { return {t, false, false, true}; }
+TypeInfo failed() { return {DType::F32, false, false, false}; }
+
+// Records the node's own dtype; weak nodes get the default until settled.
+TypeInfo annotate(Expr &e, TypeInfo t, std::optional<DType> opType = std::nullopt) {
+  e.type = t.weak ? weakDefault(t) : t.type;
+  e.opType = opType ? *opType : e.type;
+  return t;
+}
+
+class Checker {
+public:
+  explicit Checker(ExprScope &s) : s_(s), diags_(s.diags) {}
+
+  TypeInfo check(Expr &e) {
+    switch (e.kind) {
+    case ExprKind::Number:
+      if (e.isBool)
+        return annotate(e, strong(DType::Bool));
+      return annotate(e, {e.isIntLiteral ? DType::I64 : DType::F32, true, !e.isIntLiteral,
+                          true});
+    case ExprKind::Name:
+      return checkName(e);
+    case ExprKind::Access:
+      return checkAccess(e);
+    case ExprKind::Unary:
+      return checkUnary(e);
+    case ExprKind::Binary:
+      return checkBinary(e);
+    case ExprKind::Call:
+      return checkCall(e);
+    }
+    return failed();
+  }
+
+private:
+  ExprScope &s_;
+  DiagnosticEngine &diags_;
+
+  bool inConst() const { return s_.kernel == nullptr; }
+
+  // Names a constant expression or statement can see, for "did you mean" notes.
+  std::vector<std::string> visibleNames() const {
+    std::vector<std::string> out;
+    for (int i = 0; i < s_.visibleConsts; ++i)
+      out.push_back(s_.spec.consts[i].name);
+    if (s_.kernel) {
+      for (auto &p : s_.kernel->params)
+        out.push_back(p.name);
+      for (auto &r : s_.kernel->results)
+        out.push_back(r.name);
+      for (auto &l : s_.kernel->locals)
+        out.push_back(l.name);
+      for (auto &d : s_.kernel->dims)
+        if (d.size < 0)
+          out.push_back(d.name);
+    }
+    if (s_.stmt)
+      for (auto &i : s_.stmt->stmt->loopIndices)
+        out.push_back(i);
+    return out;
+  }
+
+  void unknownName(Expr &e) {
+    diags_.error(e.loc, "unknown name '" + e.name + "'");
+    suggest(diags_, e.loc, e.name, visibleNames());
+  }
+
+  int findConst(const std::string &name) const {
+    for (int i = 0; i < s_.visibleConsts; ++i)
+      if (s_.spec.consts[i].name == name)
+        return i;
+    return -1;
+  }
+
+  // A tensor by name: parameter, result or a local defined by an earlier statement.
+  bool findTensor(const std::string &name, NameKind &kind, int &ref, DType &dtype) {
+    Kernel &k = *s_.kernel;
+    for (size_t i = 0; i < k.params.size(); ++i)
+      if (k.params[i].name == name && !k.params[i].type.isScalar()) {
+        kind = NameKind::TensorParam, ref = (int)i, dtype = k.params[i].type.dtype;
+        return true;
+      }
+    for (size_t i = 0; i < k.results.size(); ++i)
+      if (k.results[i].name == name) {
+        kind = NameKind::Result, ref = (int)i, dtype = k.results[i].type.dtype;
+        return true;
+      }
+    for (size_t i = 0; i < k.locals.size(); ++i)
+      if (k.locals[i].name == name) {
+        kind = NameKind::Local, ref = (int)i, dtype = k.locals[i].dtype;
+        return true;
+      }
+    return false;
+  }
+
+  int findSlot(const std::string &name) const {
+    if (!s_.stmt)
+      return -1;
+    auto &idx = s_.stmt->stmt->loopIndices;
+    auto it = std::find(idx.begin(), idx.end(), name);
+    return it == idx.end() ? -1 : (int)(it - idx.begin());
+  }
+
+  TypeInfo checkName(Expr &e) {
+    if (!inConst()) {
+      Kernel &k = *s_.kernel;
+      if (int slot = findSlot(e.name); slot >= 0) {
+        e.nameKind = NameKind::Index, e.ref = slot;
+        s_.stmt->used[slot] = true;
+        return annotate(e, strong(DType::I64));
+      }
+      for (size_t i = 0; i < k.params.size(); ++i)
+        if (k.params[i].name == e.name && k.params[i].type.isScalar()) {
+          e.nameKind = NameKind::ScalarParam, e.ref = (int)i;
+          return annotate(e, strong(k.params[i].type.dtype));
+        }
+      NameKind kind;
+      int ref;
+      DType dtype;
+      if (findTensor(e.name, kind, ref, dtype)) {
+        if (!shapeOf(k, kind, ref).empty()) {
+          diags_.error(e.loc, "'" + e.name + "' is a tensor: access it with subscripts");
+          return failed();
+        }
+        // A rank-0 tensor read by its bare name is an access without subscripts.
+        e.kind = ExprKind::Access, e.nameKind = kind, e.ref = ref;
+        return annotate(e, strong(dtype));
+      }
+    }
+    if (int c = findConst(e.name); c >= 0) {
+      e.nameKind = NameKind::Const, e.ref = c;
+      return annotate(e, strong(s_.spec.consts[c].dtype));
+    }
+    if (!inConst()) {
+      auto &dims = s_.kernel->dims;
+      for (size_t i = 0; i < dims.size(); ++i)
+        if (dims[i].size < 0 && dims[i].name == e.name) {
+          e.nameKind = NameKind::Dim, e.ref = (int)i;
+          return annotate(e, strong(DType::I64));
+        }
+    }
+    unknownName(e);
+    return failed();
+  }
+
+  // Binds a loop index to the extent of the tensor axis it subscripts.
+  void bindIndex(int slot, int dim, const Subscript &sub, const std::string &how) {
+    StmtScope &st = *s_.stmt;
+    st.used[slot] = true;
+    if (dim < 0)
+      return;
+    if (st.dim[slot] < 0) {
+      st.dim[slot] = dim, st.where[slot] = sub.loc, st.how[slot] = how;
+      return;
+    }
+    if (st.dim[slot] == dim)
+      return;
+    const Kernel &k = *s_.kernel;
+    diags_.error(sub.loc, "dim conflict: index '" + sub.index + "' ranges over dim '" +
+                              dimLabel(k, dim) + "' (" + how + ") here and over dim '" +
+                              dimLabel(k, st.dim[slot]) + "' (" + st.how[slot] +
+                              ") there");
+    diags_.note(st.where[slot], "index '" + sub.index + "' ranges over dim '" +
+                                    dimLabel(k, st.dim[slot]) + "' here");
+  }
+
+  TypeInfo checkAccess(Expr &e) {
+    if (inConst()) {
+      diags_.error(e.loc, "a constant expression cannot access tensors");
+      return failed();
+    }
+    Kernel &k = *s_.kernel;
+    NameKind kind;
+    int ref;
+    DType dtype;
+    if (!findTensor(e.name, kind, ref, dtype)) {
+      bool scalar = findConst(e.name) >= 0;
+      for (auto &p : k.params)
+        scalar |= p.name == e.name;
+      if (scalar)
+        diags_.error(e.loc, "'" + e.name + "' is a scalar: it takes no subscripts");
+      else
+        unknownName(e);
+      return failed();
+    }
+    e.nameKind = kind, e.ref = ref;
+    std::vector<int> shape = shapeOf(k, kind, ref);
+    if (shape.size() != e.subscripts.size()) {
+      diags_.error(e.loc, "'" + e.name + "' has rank " + std::to_string(shape.size()) +
+                              " but is accessed with " +
+                              std::to_string(e.subscripts.size()) + " subscripts");
+      return annotate(e, {dtype, false, false, false});
+    }
+    bool ok = true;
+    for (size_t axis = 0; axis < shape.size(); ++axis) {
+      Subscript &sub = e.subscripts[axis];
+      int dim = shape[axis];
+      if (sub.literal) {
+        int64_t size = dim >= 0 ? k.dims[dim].size : -1;
+        if (*sub.literal < 0 || (size >= 0 && *sub.literal >= size)) {
+          diags_.error(sub.loc, "subscript " + std::to_string(*sub.literal) +
+                                    " is out of range for axis " + std::to_string(axis) +
+                                    " of '" + e.name + "' (size " +
+                                    (size >= 0 ? std::to_string(size) : dimLabel(k, dim)) +
+                                    ")");
+          ok = false;
+        }
+        continue;
+      }
+      sub.slot = findSlot(sub.index);
+      if (sub.slot < 0) {
+        diags_.error(sub.loc, "index '" + sub.index + "' is not bound");
+        diags_.note(sub.loc, "add 'sum(" + sub.index +
+                                 ")' (or max/min/prod) to reduce over it, or use it on "
+                                 "the left-hand side");
+        ok = false;
+        continue;
+      }
+      bindIndex(sub.slot, dim, sub, "axis " + std::to_string(axis) + " of '" + e.name + "'");
+    }
+    return annotate(e, {dtype, false, false, ok});
+  }
+
+  // Unifies two operand types by the promotion rules; settles weak operands.
+  bool unify(Expr &at, TypeInfo a, Expr &bt, TypeInfo b, Loc loc, const std::string &op,
+             TypeInfo &out) {
+    if (a.weak && b.weak) {
+      out = {DType::F32, true, a.weakReal || b.weakReal, true};
+      out.type = weakDefault(out);
+      return true;
+    }
+    if (a.weak || b.weak) {
+      Expr &we = a.weak ? at : bt;
+      TypeInfo w = a.weak ? a : b, s = a.weak ? b : a;
+      DType t = s.type;
+      if (t == DType::Bool) {
+        diags_.error(loc, std::string("cannot use bool in arithmetic ('") + op + "')");
+        return false;
+      }
+      if (w.weakReal && isInteger(t))
+        t = DType::F32; // a real literal does not become an int; the int promotes
+      settle(we, t);
+      out = strong(t);
+      return true;
+    }
+    DType x = a.type, y = b.type;
+    if (x == DType::Bool || y == DType::Bool) {
+      if (x == y && (op == "==" || op == "!=")) {
+        out = strong(DType::Bool);
+        return true;
+      }
+      diags_.error(loc, std::string("cannot use bool in arithmetic ('") + op + "')");
+      diags_.note(loc, "compare it or use where(...) to turn it into a number");
+      return false;
+    }
+    if (x == y) {
+      out = strong(x);
+    } else if (isFloat(x) && isFloat(y)) {
+      if (floatRank(x) == 1 && floatRank(y) == 1) {
+        diags_.error(loc, std::string("cannot mix f16 and bf16 in '") + op +
+                              "': cast one of them");
+        return false;
+      }
+      out = strong(floatRank(x) >= floatRank(y) ? x : y);
+    } else if (isFloat(x) || isFloat(y)) {
+      out = strong(isFloat(x) ? x : y);
+    } else {
+      out = strong(dtypeBytes(x) >= dtypeBytes(y) ? x : y);
+    }
+    return true;
+  }
+
+  TypeInfo checkUnary(Expr &e) {
+    TypeInfo a = check(*e.operands[0]);
+    if (!a.ok)
+      return failed();
+    if (e.op == "!") {
+      if (a.type != DType::Bool || a.weak) {
+        diags_.error(e.loc, "'!' needs a bool operand, not " +
+                                std::string(dtypeName(a.weak ? weakDefault(a) : a.type)));
+        return failed();
+      }
+      return annotate(e, a);
+    }
+    if (!a.weak && a.type == DType::Bool) {
+      diags_.error(e.loc, "cannot use bool in arithmetic ('-')");
+      return failed();
+    }
+    return annotate(e, a);
+  }
+
+  TypeInfo checkBinary(Expr &e) {
+    Expr &l = *e.operands[0], &r = *e.operands[1];
+    TypeInfo a = check(l), b = check(r);
+    if (!a.ok || !b.ok)
+      return failed();
+    const std::string &op = e.op;
+    if (inConst() && op != "+" && op != "-" && op != "*" && op != "/") {
+      diags_.error(e.loc, "'" + op + "' is not allowed in a constant expression");
+      return failed();
+    }
+    if (op == "&&" || op == "||") {
+      for (TypeInfo *t : {&a, &b})
+        if (t->weak || t->type != DType::Bool) {
+          diags_.error(e.loc, "'" + op + "' needs bool operands");
+          return failed();
+        }
+      return annotate(e, a);
+    }
+    TypeInfo common;
+    if (!unify(l, a, r, b, e.loc, op, common))
+      return failed();
+    bool compare = op == "<" || op == "<=" || op == ">" || op == ">=" || op == "==" ||
+                   op == "!=";
+    if (compare) {
+      if (common.type == DType::Bool && op != "==" && op != "!=") {
+        diags_.error(e.loc, "cannot order bool values with '" + op + "'");
+        return failed();
+      }
+      if (common.weak) { // `1 < 2`: settle both sides now; the result is a strong bool
+        common = strong(weakDefault(common));
+        settle(l, common.type), settle(r, common.type);
+      }
+      return annotate(e, strong(DType::Bool), common.type);
+    }
+    return annotate(e, common);
+  }
+
+  bool arity(Expr &e, size_t n) {
+    if (e.operands.size() == n)
+      return true;
+    diags_.error(e.loc, "'" + e.name + "' takes " + std::to_string(n) + " argument" +
+                            (n == 1 ? "" : "s") + " but " +
+                            std::to_string(e.operands.size()) + " were given");
+    return false;
+  }
+
+  TypeInfo checkCall(Expr &e) {
+    std::optional<DType> cast = dtypeFromName(e.name);
+    bool known = cast || isMath1(e.name) || e.name == "min" || e.name == "max" ||
+                 e.name == "pow" || e.name == "where";
+    if (!known) {
+      diags_.error(e.loc, "unknown function '" + e.name + "'");
+      suggest(diags_, e.loc, e.name, builtinNames());
+      for (auto &op : e.operands)
+        check(*op);
+      return failed();
+    }
+    size_t want = cast || isMath1(e.name) ? 1 : e.name == "where" ? 3 : 2;
+    std::vector<TypeInfo> args;
+    bool ok = true;
+    for (auto &op : e.operands) {
+      args.push_back(check(*op));
+      ok &= args.back().ok;
+    }
+    if (!arity(e, want) || !ok)
+      return failed();
+    if (inConst() && (cast || e.name == "where")) {
+      diags_.error(e.loc, "'" + e.name + "' is not allowed in a constant expression");
+      return failed();
+    }
+    if (cast) {
+      e.castTo = cast;
+      TypeInfo a = args[0];
+      if (a.weak) { // `f16(0.5)`: the literal is written in the target dtype
+        DType t = *cast == DType::Bool || (a.weakReal && isInteger(*cast))
+                      ? weakDefault(a) : *cast;
+        settle(*e.operands[0], t);
+        a = strong(t);
+      }
+      return annotate(e, strong(*cast), a.type);
+    }
+    if (isMath1(e.name)) {
+      TypeInfo a = args[0];
+      if (!a.weak && a.type == DType::Bool) {
+        diags_.error(e.loc, "'" + e.name + "' needs a number, not bool");
+        return failed();
+      }
+      if (a.weak)
+        return annotate(e, {DType::F32, true, true, true});
+      DType t = isFloat(a.type) ? a.type : DType::F32; // ints promote to f32
+      return annotate(e, strong(t));
+    }
+    if (e.name == "where") {
+      if (args[0].weak || args[0].type != DType::Bool) {
+        diags_.error(e.operands[0]->loc, "the condition of 'where' must be bool");
+        return failed();
+      }
+      TypeInfo common;
+      if (!unify(*e.operands[1], args[1], *e.operands[2], args[2], e.loc, "where",
+                 common))
+        return failed();
+      return annotate(e, common);
+    }
+    // min, max, pow
+    TypeInfo common;
+    if (!unify(*e.operands[0], args[0], *e.operands[1], args[1], e.loc, e.name, common))
+      return failed();
+    if (!common.weak && common.type == DType::Bool) {
+      diags_.error(e.loc, "'" + e.name + "' needs numbers, not bool");
+      return failed();
+    }
+    if (e.name == "pow") {
+      if (common.weak)
+        return annotate(e, {DType::F32, true, true, true});
+      if (!isFloat(common.type)) { // math on ints computes in f32
+        settle(*e.operands[0], DType::F32), settle(*e.operands[1], DType::F32);
+        common = strong(DType::F32);
+      }
+    }
+    return annotate(e, common);
+  }
+};
+
+double fold(const Expr &e, const Spec &spec) {
+  auto arg = [&](size_t i) {
+    return i < e.operands.size() ? fold(*e.operands[i], spec) : 0.0;
+  };
+  switch (e.kind) {
+  case ExprKind::Number:
+    return e.number;
+  case ExprKind::Name:
+    return e.nameKind == NameKind::Const && e.ref >= 0 ? spec.consts[e.ref].folded : 0;
+  case ExprKind::Unary:
+    return e.op == "-" ? -arg(0) : arg(0) == 0;
+  case ExprKind::Binary: {
+    double a = arg(0), b = arg(1);
+    bool integer = isInteger(e.opType);
+    if (e.op == "+") return a + b;
+    if (e.op == "-") return a - b;
+    if (e.op == "*") return a * b;
+    if (e.op == "/")
+      return integer ? (b == 0 ? 0 : std::trunc(a / b)) : a / b;
+    return 0;
+  }
+  case ExprKind::Call: {
+    double a = arg(0);
+    const std::string &n = e.name;
+    if (n == "exp") return std::exp(a);
+    if (n == "log") return std::log(a);
+    if (n == "sqrt") return std::sqrt(a);
+    if (n == "rsqrt") return 1 / std::sqrt(a);
+    if (n == "tanh") return std::tanh(a);
+    if (n == "sigmoid") return 1 / (1 + std::exp(-a));
+    if (n == "abs") return std::fabs(a);
+    if (n == "sign") return a > 0 ? 1 : a < 0 ? -1 : 0;
+    if (n == "min") return std::min(a, arg(1));
+    if (n == "max") return std::max(a, arg(1));
+    if (n == "pow") return std::pow(a, arg(1));
+    return a;
+  }
+  case ExprKind::Access:
+    return 0;
+  }
+  return 0;
+}
+
+} // namespace
+
+DType weakDefault(const TypeInfo &t) {
+  if (!t.weak)
+    return t.type;
+  return t.weakReal ? DType::F32 : DType::I64;
+}
+
+TypeInfo checkExpr(Expr &e, ExprScope &scope) { return Checker(scope).check(e); }
+
+void settle(Expr &e, DType t) {
+  if (e.kind == ExprKind::Call && e.name == "where") {
+    settle(*e.operands[1], t), settle(*e.operands[2], t);
+  } else {
+    for (auto &op : e.operands)
+      settle(*op, t);
+  }
+  e.type = e.opType = t;
+}
+
+bool checkAssign(Expr &e, const TypeInfo &t, DType target, Loc loc, const std::string &what,
+                 DiagnosticEngine &diags) {
+  if (!t.ok)
+    return false;
+  if (t.weak) {
+    if (target == DType::Bool || (t.weakReal && isInteger(target))) {
+      diags.error(loc, std::string("cannot assign ") + dtypeName(weakDefault(t)) +
+                           " value to " + dtypeName(target) + " " + what);
+      return false;
+    }
+    settle(e, target);
+    return true;
+  }
+  if (t.type == target)
+    return true;
+  diags.error(loc, std::string("cannot assign ") + dtypeName(t.type) + " value to " +
+                       dtypeName(target) + " " + what + ": write " + dtypeName(target) +
+                       "(...)");
+  return false;
+}
+
+double foldConst(const Expr &e, const Spec &spec) { return fold(e, spec); }
+
+std::string closestName(const std::string &name, const std::vector<std::string> &cands) {
+  std::string best;
+  size_t bestDist = std::max<size_t>(1, name.size() / 3) + 1;
+  for (const std::string &c : cands) {
+    if (c == name || c.empty() || name.size() > 64 || c.size() > 64)
+      continue;
+    // Levenshtein distance, one row.
+    std::vector<size_t> row(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j)
+      row[j] = j;
+    for (size_t i = 1; i <= name.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (name[i - 1] != c[j - 1])});
+        diag = up;
+      }
+    }
+    if (row[c.size()] < bestDist)
+      bestDist = row[c.size()], best = c;
+  }
+  return best;
+}
+
+void suggest(DiagnosticEngine &diags, Loc loc, const std::string &name,
+             const std::vector<std::string> &candidates) {
+  std::string best = closestName(name, candidates);
+  if (!best.empty())
+    diags.note(loc, "did you mean '" + best + "'?");
+}
+
+std::string dimLabel(const Kernel &k, int dim) {
+  if (dim < 0 || dim >= (int)k.dims.size())
+    return "?";
+  return k.dims[dim].name;
+}
+
+std::vector<int> shapeOf(const Kernel &k, NameKind kind, int ref) {
+  std::vector<int> out;
+  const TensorType *t = nullptr;
+  if (kind == NameKind::TensorParam || kind == NameKind::ScalarParam)
+    t = &k.params[ref].type;
+  else if (kind == NameKind::Result)
+    t = &k.results[ref].type;
+  else if (kind == NameKind::Local)
+    return k.locals[ref].dims;
+  if (t)
+    for (const DimSpec &d : t->dims)
+      out.push_back(d.dimRef);
+  return out;
+}
+
+} // namespace vibee::sema

@@ -1,0 +1,63 @@
+// Shared between the sema files (Sema.cpp: consts/kernels/statements, SemaExpr.cpp:
+// expression typing, SemaBehavior.cpp: behaviors). Not part of the frontend API.
+#pragma once
+
+#include "frontend/AST.h"
+#include "frontend/Diagnostics.h"
+
+#include <string>
+#include <vector>
+
+namespace vibee::sema {
+
+// The type of a checked expression. A weak value is built from literals only and
+// takes the dtype of where it is used (`1 - beta1` -> f32); settle() writes that
+// dtype into its nodes.
+struct TypeInfo {
+  ast::DType type = ast::DType::F32;
+  bool weak = false;
+  bool weakReal = false; // a weak value with a real literal (never settles to an int)
+  bool ok = true;        // false after an error: parents stay quiet
+};
+
+// Per-statement state of the loop indices (one slot per Statement::loopIndices).
+struct StmtScope {
+  ast::Statement *stmt = nullptr;
+  std::vector<int> dim;        // Kernel::dims index, -1 until bound
+  std::vector<ast::Loc> where; // where the extent was bound
+  std::vector<std::string> how; // "axis 0 of 'x'"
+  std::vector<bool> used;      // used on the right-hand side
+};
+
+// Where an expression is checked: a constant expression (kernel == null) or a
+// statement's right-hand side.
+struct ExprScope {
+  const ast::Spec &spec;
+  DiagnosticEngine &diags;
+  int visibleConsts = 0; // consts declared before this point
+  ast::Kernel *kernel = nullptr;
+  StmtScope *stmt = nullptr;
+};
+
+TypeInfo checkExpr(ast::Expr &e, ExprScope &scope);
+// Gives a weak expression its final dtype (numeric only).
+void settle(ast::Expr &e, ast::DType t);
+ast::DType weakDefault(const TypeInfo &t);
+// Checks that a value of type `t` may be stored as `target`; settles weak values.
+bool checkAssign(ast::Expr &e, const TypeInfo &t, ast::DType target, ast::Loc loc,
+                 const std::string &what, DiagnosticEngine &diags);
+// Folds a checked constant expression (numbers, consts, arithmetic, math builtins).
+double foldConst(const ast::Expr &e, const ast::Spec &spec);
+
+// A close match for `name` among `candidates` ("" when none is close), for notes.
+std::string closestName(const std::string &name, const std::vector<std::string> &candidates);
+void suggest(DiagnosticEngine &diags, ast::Loc loc, const std::string &name,
+             const std::vector<std::string> &candidates);
+
+// Kernel dims / shapes.
+std::string dimLabel(const ast::Kernel &k, int dim); // "N" or "4"
+std::vector<int> shapeOf(const ast::Kernel &k, ast::NameKind kind, int ref);
+
+void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
+
+} // namespace vibee::sema

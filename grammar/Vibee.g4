@@ -1,0 +1,76 @@
+// The vibee language, v1 (docs/language.md). Combined lexer + parser grammar; the C++
+// code is generated at build time (see CMakeLists.txt). frontend/Parser.cpp turns the
+// parse tree into the AST and does the remaining checks (literal ranges, dtypes).
+grammar Vibee;
+
+spec : header item* EOF ;
+header : 'spec' IDENT VERSION STRING ';' ;
+item : constDecl | kernel | behavior ;
+
+constDecl : 'const' IDENT ':' IDENT '=' expr ';' ;
+
+// ---- Kernels -----------------------------------------------------------------
+kernel
+  : 'kernel' IDENT '(' (param (',' param)*)? ')'
+    ('->' (result | '(' result (',' result)* ')'))?
+    '{' statement* '}'
+  ;
+param : IDENT ':' INOUT='inout'? type ('=' expr)? ;
+result : IDENT ':' type ;
+type : IDENT ('[' dim (',' dim)* ']')? ;
+dim : IDENT | NUMBER ;
+
+// The reduction is an expression alternative so that a misplaced one gets a precise
+// diagnostic ("must be outermost") instead of a syntax error; Parser.cpp only accepts
+// it as the whole right-hand side.
+statement : IDENT ('[' subscript (',' subscript)* ']')? '=' expr ';' ;
+subscript : IDENT | NUMBER ;
+
+// Alternatives are in decreasing precedence. `max(a, b)` is a call; `max(c) x[r, c]`
+// is a reduction: the reduction needs an expression after ')' and, where both read
+// (`max(a, b) - c`), the earlier alternative (the call) wins.
+expr
+  : '(' expr ')'                                              # ParenExpr
+  | callee=(IDENT | 'max' | 'min') '(' (expr (',' expr)*)? ')' # CallExpr
+  | IDENT '[' subscript (',' subscript)* ']'                  # AccessExpr
+  | IDENT                                                     # NameExpr
+  | NUMBER                                                    # NumberExpr
+  | ('true' | 'false')                                        # BoolExpr
+  | op=('-' | '!') expr                                       # UnaryExpr
+  | expr op=('*' | '/' | '%') expr                            # BinaryExpr
+  | expr op=('+' | '-') expr                                  # BinaryExpr
+  | expr op=('<' | '<=' | '>' | '>=') expr                    # BinaryExpr
+  | expr op=('==' | '!=') expr                                # BinaryExpr
+  | expr op='&&' expr                                         # BinaryExpr
+  | expr op='||' expr                                         # BinaryExpr
+  | red=('sum' | 'max' | 'min' | 'prod') '(' IDENT (',' IDENT)* ')' expr # ReduceExpr
+  ;
+
+// ---- Behaviors ---------------------------------------------------------------
+behavior : 'behavior' STRING '{' clause* '}' ;
+clause
+  : 'given' binding (',' binding)* ';'                               # GivenClause
+  | 'when' IDENT '(' (argument (',' argument)*)? ')' ';'              # WhenClause
+  | 'then' IDENT (approx='~=' value 'within' signedNumber | '==' value) ';' # ThenClause
+  ;
+binding : IDENT '=' value ;
+argument : IDENT ('=' value)? ;
+value
+  : '[' value (',' value)* ']'                                 # ListValue
+  | IDENT '(' (signedNumber (',' signedNumber)*)? ')'          # CtorValue
+  | signedNumber                                               # NumberValue
+  | ('true' | 'false')                                         # BoolValue
+  | IDENT                                                      # NameValue
+  ;
+signedNumber : '-'? NUMBER ;
+
+// ---- Tokens ------------------------------------------------------------------
+VERSION : DIGITS '.' DIGITS '.' DIGITS ;
+NUMBER : DIGITS ('.' DIGITS)? EXPONENT? | '.' DIGITS EXPONENT? ;
+IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;
+STRING : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"' ;
+fragment DIGITS : [0-9]+ ;
+fragment EXPONENT : [eE] [+-]? DIGITS ;
+
+COMMENT : '//' ~[\r\n]* -> skip ;
+WS : [ \t\r\n]+ -> skip ;
