@@ -121,8 +121,8 @@ LogicalResult ReturnOp::verify() {
 //===----------------------------------------------------------------------===//
 
 AffineMap ComputeOp::getResultMap() {
-  return AffineMap::getMinorIdentityMap(getNumLoops(), getNumParallelLoops(),
-                                        getContext())
+  // (d0, ..., d{n-1}) -> (d0, ..., d{rank-1}): the leading loops, in order.
+  return AffineMap::getMultiDimIdentityMap(getNumLoops(), getContext())
       .getMajorSubMap(getNumParallelLoops());
 }
 
