@@ -79,6 +79,9 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
         paramValues.push_back(arg);
     }
 
+    // The conversion replaces the kernel's block arguments lazily: the return
+    // below still names them, so they identify the parameters.
+    SmallVector<Value> kernelArgs(kernel.getArguments());
     auto ret = cast<ReturnOp>(kernel.getBody().front().getTerminator());
     rewriter.inlineBlockBefore(&kernel.getBody().front(), entry, entry->end(),
                                paramValues);
@@ -86,17 +89,22 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     // A final value that is the original value of an inout parameter lives in
     // that parameter's buffer, which gets overwritten below: copy it first.
     rewriter.setInsertionPoint(ret);
-    auto isInOutParam = [&](Value v) {
-      auto it = llvm::find(paramValues, v);
-      return it != paramValues.end() &&
-             kernel.getParamMode(it - paramValues.begin()) == ParamMode::inout;
-    };
     auto copyIfInOutParam = [&](Value v) -> Value {
-      if (!isInOutParam(v))
+      auto it = llvm::find(kernelArgs, v);
+      if (it == kernelArgs.end())
+        return v;
+      unsigned i = it - kernelArgs.begin();
+      if (kernel.getParamMode(i) != ParamMode::inout)
         return v;
       return bufferization::AllocTensorOp::create(
-          rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange(), v);
+          rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange(),
+          paramValues[i]);
     };
+
+    // Sources first (copies included), so that every copy reads its inout
+    // parameter before any write-back below overwrites it.
+    SmallVector<Value> sources =
+        llvm::map_to_vector(ret.getOperands(), [&](Value v) { return copyIfInOutParam(v); });
 
     // Final inout values are copied into the parameter's buffer at the end. No
     // `restrict`: the parameter's to_tensor view aliases that buffer.
@@ -104,18 +112,18 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     for (unsigned i = 0; i < numParams; ++i) {
       if (kernel.getParamMode(i) != ParamMode::inout)
         continue;
-      Value final = ret.getOperand(r++);
-      if (final == paramValues[i])
+      unsigned result = r++;
+      if (ret.getOperand(result) == kernelArgs[i])
         continue;
       auto op = bufferization::MaterializeInDestinationOp::create(
-          rewriter, loc, TypeRange(), copyIfInOutParam(final), entry->getArgument(i));
+          rewriter, loc, TypeRange(), sources[result], entry->getArgument(i));
       op.setWritable(true);
     }
     // Results own their buffers (`restrict`), so empty-tensor elimination can
     // make the producing statement write straight into them.
     for (unsigned j = numInOut; j < ret.getNumOperands(); ++j) {
       auto op = bufferization::MaterializeInDestinationOp::create(
-          rewriter, loc, TypeRange(), copyIfInOutParam(ret.getOperand(j)),
+          rewriter, loc, TypeRange(), sources[j],
           entry->getArgument(numParams + j - numInOut));
       op.setRestrict(true);
       op.setWritable(true);
