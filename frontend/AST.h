@@ -242,6 +242,8 @@ struct Spec {
   std::vector<Const> consts;
   std::vector<Kernel> kernels;
   std::vector<Behavior> behaviors;
+  // parser: errors from the ANTLR lexer/parser; sema is skipped when there are any
+  int syntaxErrors = 0;
 
   const Kernel *findKernel(const std::string &name) const;
 };

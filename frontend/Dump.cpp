@@ -11,6 +11,24 @@ using namespace ast;
 
 namespace {
 
+// Strings are printed quoted, with quotes, backslashes and control bytes escaped.
+std::string quoted(const std::string &s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += (char)c;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += (char)c;
+    }
+  }
+  return out + "\"";
+}
+
 std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -36,7 +54,7 @@ public:
   Dumper(const Spec &spec, std::ostream &os) : spec_(spec), os_(os) {}
 
   void run() {
-    os_ << "spec " << spec_.name << " " << spec_.version << " \"" << spec_.doc << "\"\n";
+    os_ << "spec " << spec_.name << " " << spec_.version << " " << quoted(spec_.doc) << "\n";
     for (const Const &c : spec_.consts) {
       os_ << "const " << c.name << ": " << dtypeName(c.dtype) << " = " << num(c.folded)
           << "\n";
@@ -192,7 +210,7 @@ private:
   }
 
   void behavior(const Behavior &b) {
-    os_ << "behavior \"" << b.title << "\"\n";
+    os_ << "behavior " << quoted(b.title) << "\n";
     for (const Binding &g : b.given)
       line(1) << "given " << g.name << " = " << value(g.value) << "\n";
     line(1) << "when " << b.when.kernel << " (kernel #" << b.kernelRef << ")\n";

@@ -615,6 +615,7 @@ std::unique_ptr<ast::Spec> parseSpec(const std::string &file, const std::string 
     G::SpecContext *tree = parser.spec();
     if (!tree)
       return nullptr;
+    spec->syntaxErrors = diags.errorCount();
     TreeBuilder(source, diags).build(tree, *spec);
   } catch (const std::exception &e) {
     diags.error({1, 1}, std::string("internal parser error: ") + printable(e.what()));
@@ -629,12 +630,12 @@ std::unique_ptr<ast::Spec> parseSpec(const std::string &file, const std::string 
 std::unique_ptr<ast::Spec> loadSpec(const std::string &file, const std::string &source,
                                     DiagnosticEngine &diags) {
   auto spec = parseSpec(file, source, diags);
-  // Sema on a tree that error recovery patched would mostly report follow-on noise.
-  if (!spec || diags.hasErrors())
+  // Sema on a tree that error recovery patched would mostly report follow-on noise;
+  // after other parser errors (ragged lists, bad literals) it still runs.
+  if (!spec || spec->syntaxErrors > 0)
     return nullptr;
-  if (!analyzeSpec(*spec, diags))
-    return nullptr;
-  return spec;
+  analyzeSpec(*spec, diags);
+  return diags.hasErrors() ? nullptr : std::move(spec);
 }
 
 } // namespace vibee

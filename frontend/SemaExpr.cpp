@@ -239,6 +239,11 @@ private:
       }
       sub.slot = findSlot(sub.index);
       if (sub.slot < 0) {
+        ok = false;
+        auto &seen = s_.stmt->unbound; // once per statement
+        if (std::find(seen.begin(), seen.end(), sub.index) != seen.end())
+          continue;
+        seen.push_back(sub.index);
         diags_.error(sub.loc, "index '" + sub.index + "' is not bound");
         diags_.note(sub.loc, "add 'sum(" + sub.index +
                                  ")' (or max/min/prod) to reduce over it, or use it on "
@@ -433,10 +438,8 @@ private:
     if (e.name == "pow") {
       if (common.weak)
         return annotate(e, {DType::F32, true, true, true});
-      if (!isFloat(common.type)) { // math on ints computes in f32
-        settle(*e.operands[0], DType::F32), settle(*e.operands[1], DType::F32);
+      if (!isFloat(common.type)) // math on ints computes in f32 (opType converts)
         common = strong(DType::F32);
-      }
     }
     return annotate(e, common);
   }
@@ -530,7 +533,7 @@ double foldConst(const Expr &e, const Spec &spec) { return fold(e, spec); }
 
 std::string closestName(const std::string &name, const std::vector<std::string> &cands) {
   std::string best;
-  size_t bestDist = std::max<size_t>(1, name.size() / 3) + 1;
+  size_t bestDist = name.size() / 2 + 1; // accept up to half the letters changed
   for (const std::string &c : cands) {
     if (c == name || c.empty() || name.size() > 64 || c.size() > 64)
       continue;

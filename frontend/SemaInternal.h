@@ -27,6 +27,7 @@ struct StmtScope {
   std::vector<ast::Loc> where; // where the extent was bound
   std::vector<std::string> how; // "axis 0 of 'x'"
   std::vector<bool> used;      // used on the right-hand side
+  std::vector<std::string> unbound; // unbound names already reported
 };
 
 // Where an expression is checked: a constant expression (kernel == null) or a
