@@ -46,6 +46,10 @@ void KernelOp::print(OpAsmPrinter &p) {
 LogicalResult KernelOp::verify() {
   FunctionType type = getFunctionType();
   unsigned numDims = getDimNames().size();
+  // Checked first: the arg_dims count below assumes the inout results exist.
+  if (type.getNumResults() < getNumInOut())
+    return emitOpError("must return the final value of each of its ")
+           << getNumInOut() << " inout parameters";
   if (getArgDims().size() != type.getNumInputs() + type.getNumResults() - getNumInOut())
     return emitOpError("arg_dims needs one entry per parameter and per result, got ")
            << getArgDims().size();
@@ -85,9 +89,6 @@ LogicalResult KernelOp::verify() {
   }
   // Results: the inout parameters' final values first, with their types.
   unsigned numInOut = getNumInOut();
-  if (type.getNumResults() < numInOut)
-    return emitOpError("must return the final value of each of its ")
-           << numInOut << " inout parameters";
   unsigned r = 0;
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     if (getParamMode(i) == ParamMode::inout && type.getResult(r++) != type.getInput(i))

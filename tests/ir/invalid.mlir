@@ -1,0 +1,140 @@
+// RUN: %vibee-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{arg_dims needs one entry per parameter and per result, got 1}}
+vibee.kernel @k(%x: tensor<?xf32>) -> tensor<?xf32> attributes {dim_names = ["N"], arg_dims = [[0]]} {
+  vibee.return %x : tensor<?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{parameter #0 has rank 1 but 2 arg_dims entries}}
+vibee.kernel @k(%x: tensor<?xf32>) attributes {dim_names = ["N"], arg_dims = [[0, 0]]} {
+  vibee.return
+}
+
+// -----
+
+// expected-error @+1 {{parameter #0 axis 0 names dim 3 of 1}}
+vibee.kernel @k(%x: tensor<?xf32>) attributes {dim_names = ["N"], arg_dims = [[3]]} {
+  vibee.return
+}
+
+// -----
+
+// expected-error @+1 {{parameter #0 axis 0 is dynamic but has no symbolic dim}}
+vibee.kernel @k(%x: tensor<?xf32>) attributes {dim_names = [], arg_dims = [[-1]]} {
+  vibee.return
+}
+
+// -----
+
+// expected-error @+1 {{scalar parameter #0 cannot be inout}}
+vibee.kernel @k(%x: f32 {vibee.mode = #vibee.mode<inout>}) -> f32 attributes {dim_names = [], arg_dims = [[]]} {
+  vibee.return %x : f32
+}
+
+// -----
+
+// expected-error @+1 {{must return the final value of each of its 1 inout parameters}}
+vibee.kernel @k(%x: tensor<4xf32> {vibee.mode = #vibee.mode<inout>}) attributes {dim_names = [], arg_dims = [[-1]]} {
+  vibee.return
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  %c = arith.constant 1.0 : f32
+  // expected-error @+1 {{operand #0 has type 'f32' but kernel result #0 is 'tensor<4xf32>'}}
+  vibee.return %c : f32
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<f32> attributes {dim_names = [], arg_dims = [[-1], []]} {
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{has reduction loops but kind `none`}}
+  %s = vibee.compute none [%c4] ins(%x : tensor<4xf32>) maps [affine_map<(d0) -> (d0)>] -> tensor<f32> {
+  ^bb0(%v: f32):
+    vibee.yield %v : f32
+  }
+  vibee.return %s : tensor<f32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{needs one access map per input: 1 inputs, 0 maps}}
+  %s = vibee.compute none [%c4] ins(%x : tensor<4xf32>) maps [] -> tensor<4xf32> {
+  ^bb0(%v: f32):
+    vibee.yield %v : f32
+  }
+  vibee.return %s : tensor<4xf32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{body argument #0 has type 'f64' but input #0 has elements of 'f32'}}
+  %s = vibee.compute none [%c4] ins(%x : tensor<4xf32>) maps [affine_map<(d0) -> (d0)>] -> tensor<4xf32> {
+  ^bb0(%v: f64):
+    %t = arith.truncf %v : f64 to f32
+    vibee.yield %t : f32
+  }
+  vibee.return %s : tensor<4xf32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{map #0 has 2 results for an input of rank 1}}
+  %s = vibee.compute none [%c4] ins(%x : tensor<4xf32>) maps [affine_map<(d0) -> (d0, d0)>] -> tensor<4xf32> {
+  ^bb0(%v: f32):
+    vibee.yield %v : f32
+  }
+  vibee.return %s : tensor<4xf32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{yields 'i32' but the result has elements of 'f32'}}
+  %s = vibee.compute none [%c4] ins(%x : tensor<4xf32>) maps [affine_map<(d0) -> (d0)>] -> tensor<4xf32> {
+  ^bb0(%v: f32):
+    %i = arith.fptosi %v : f32 to i32
+    vibee.yield %i : i32
+  }
+  vibee.return %s : tensor<4xf32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  %c4 = arith.constant 4 : index
+  %s = vibee.compute none [%c4] ins(%x : tensor<4xf32>) maps [affine_map<(d0) -> (d0)>] -> tensor<4xf32> {
+  ^bb0(%v: f32):
+    // expected-error @+1 {{loop 2 out of range: the compute has 1 loops}}
+    %i = vibee.index 2
+    vibee.yield %v : f32
+  }
+  vibee.return %s : tensor<4xf32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xf32>) -> tensor<4xf32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  // expected-error @+1 {{axis 1 out of range for rank 1}}
+  %s = vibee.softmax %x axis 1 : tensor<4xf32>
+  vibee.return %s : tensor<4xf32>
+}
+
+// -----
+
+vibee.kernel @k(%x: tensor<4xi32>) -> tensor<4xi32> attributes {dim_names = [], arg_dims = [[-1], [-1]]} {
+  // expected-error @+1 {{needs a float tensor}}
+  %s = vibee.softmax %x axis 0 : tensor<4xi32>
+  vibee.return %s : tensor<4xi32>
+}

@@ -1,0 +1,30 @@
+// RUN: %vibee-opt %s | %vibee-opt | FileCheck %s
+
+// CHECK-LABEL: vibee.kernel @k(
+// CHECK-SAME:    %{{.*}}: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %{{.*}}: f32) -> (tensor<?x4xf32>, tensor<?xf32>)
+// CHECK-SAME:    attributes {arg_dims = {{\[}}[0, -1], [], [0]], dim_names = ["N"]}
+// CHECK:         vibee.compute {{ *}}none{{ *}}[%{{.*}}, %{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, f32) maps [#{{.*}}, #{{.*}}] -> tensor<?x4xf32>
+// CHECK:           vibee.index 1
+// CHECK:           vibee.yield %{{.*}} : f32
+// CHECK:         vibee.compute {{ *}}max{{ *}}[%{{.*}}, %{{.*}}] ins(%{{.*}} : tensor<?x4xf32>)
+// CHECK:         vibee.softmax %{{.*}} axis 1 : tensor<?x4xf32>
+// CHECK:         vibee.return %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?xf32>
+vibee.kernel @k(%p: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %s: f32) -> (tensor<?x4xf32>, tensor<?xf32>)
+    attributes {dim_names = ["N"], arg_dims = [[0, -1], [], [0]]} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %N = tensor.dim %p, %c0 : tensor<?x4xf32>
+  %a = vibee.compute none [%N, %c4] ins(%p, %s : tensor<?x4xf32>, f32)
+      maps [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>] -> tensor<?x4xf32> {
+  ^bb0(%x: f32, %y: f32):
+    %j = vibee.index 1
+    %r = arith.mulf %x, %y : f32
+    vibee.yield %r : f32
+  }
+  %m = vibee.compute max [%N, %c4] ins(%a : tensor<?x4xf32>) maps [affine_map<(d0, d1) -> (d0, d1)>] -> tensor<?xf32> {
+  ^bb0(%x: f32):
+    vibee.yield %x : f32
+  }
+  %sm = vibee.softmax %a axis 1 : tensor<?x4xf32>
+  vibee.return %sm, %m : tensor<?x4xf32>, tensor<?xf32>
+}
