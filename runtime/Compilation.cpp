@@ -83,7 +83,10 @@ mlir::ModuleOp Compilation::lowerTo(Stage stage) {
     mlir::PassManager pm(&impl_->context);
     if (options_.printIRAfterAll) {
       impl_->context.disableMultithreading();
-      pm.enableIRPrinting(/*shouldPrintBeforePass=*/nullptr);
+      pm.enableIRPrinting(
+          /*shouldPrintBeforePass=*/[](mlir::Pass *, mlir::Operation *) { return false; },
+          /*shouldPrintAfterPass=*/[](mlir::Pass *, mlir::Operation *) { return true; },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
     }
     Stage next = impl_->stage == Stage::Vibee ? Stage::Linalg : Stage::LLVMDialect;
     if (next == Stage::Linalg)

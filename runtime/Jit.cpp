@@ -69,6 +69,12 @@ static double foldDefault(const ast::Spec &spec, const ast::Expr &e) {
   throw CallError("default value of a parameter is not a constant expression");
 }
 
+double scalarDefault(const ast::Spec &spec, const ast::Param &param) {
+  if (!param.defaultValue)
+    throw CallError("parameter '" + param.name + "' has no default value");
+  return foldDefault(spec, *param.defaultValue);
+}
+
 std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
   const ast::Kernel &k = *kernel_;
   size_t expected = k.params.size() + k.results.size();
@@ -181,7 +187,7 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
 // Compiler and its cache
 //===----------------------------------------------------------------------===//
 
-static std::shared_ptr<JitModule> buildModule(Compilation &compilation) {
+std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -226,7 +232,7 @@ std::shared_ptr<JitModule> Compiler::compileString(const std::string &source,
     ++stats_.misses;
   }
   Compilation compilation(name, source, options_);
-  std::shared_ptr<JitModule> module = buildModule(compilation);
+  std::shared_ptr<JitModule> module = buildJitModule(compilation);
   std::lock_guard<std::mutex> lock(mutex_);
   return cache_.emplace(key, module).first->second;
 }

@@ -36,6 +36,12 @@ using Arg = std::variant<TensorView, double, Default>;
 
 class JitModule;
 
+// The value of a scalar parameter's default (`eps: f32 = 1e-6`), unrounded.
+double scalarDefault(const ast::Spec &spec, const ast::Param &param);
+
+// Lowers a compilation all the way and loads it into a JIT (used by Compiler).
+std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
+
 class Kernel {
 public:
   const std::string &name() const { return kernel_->name; }
@@ -61,7 +67,7 @@ public:
   std::vector<std::string> kernelNames() const;
 
 private:
-  friend class Compiler;
+  friend std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
   JitModule() = default;
   struct Engine;
   std::unique_ptr<Engine> engine_;

@@ -21,7 +21,7 @@ Tally runBehaviors(const JitModule &module, std::ostream &os);
 // fresh random inputs of several shapes; prints one line per kernel and shape set.
 Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os);
 
-// Largest tolerated deviation |out - ref| for a dtype, given the reference value.
-double toleranceFor(DType dtype, double reference);
+// Largest tolerated ||out - ref|| / ||ref|| for outputs of a dtype (0: exact).
+double relativeErrorLimit(DType dtype);
 
 } // namespace vibee

@@ -9,6 +9,7 @@
 #include "tools/vibeec/SpecFiles.h"
 #include "tools/vibeec/SpecTesting.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <sstream>
 
 using namespace vibee;
 
