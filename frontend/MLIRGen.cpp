@@ -199,7 +199,7 @@ private:
   struct Inputs {
     SmallVector<Value> values;
     SmallVector<Attribute> maps;
-    std::map<std::pair<void *, void *>, unsigned> index;
+    std::map<std::pair<void *, const void *>, unsigned> index;
     unsigned add(Value v, AffineMap map) {
       auto key = std::make_pair(v.getAsOpaquePointer(), map.getAsOpaquePointer());
       auto [it, inserted] = index.try_emplace(key, values.size());
@@ -326,7 +326,7 @@ private:
         return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)),
                              DType::I64, e.type);
       case ast::NameKind::Index: {
-        Value index = IndexOp::create(b, loc, e.ref);
+        Value index = IndexOp::create(b, loc, b.getIndexType(), b.getI64IntegerAttr(e.ref));
         Value asI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
         return convertScalar(b, loc, asI64, DType::I64, e.type);
       }
