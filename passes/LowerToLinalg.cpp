@@ -83,12 +83,11 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     // below still names them, so they identify the parameters.
     SmallVector<Value> kernelArgs(kernel.getArguments());
     auto ret = cast<ReturnOp>(kernel.getBody().front().getTerminator());
-    rewriter.inlineBlockBefore(&kernel.getBody().front(), entry, entry->end(),
-                               paramValues);
 
     // A final value that is the original value of an inout parameter lives in
-    // that parameter's buffer, which gets overwritten below: copy it first.
-    rewriter.setInsertionPoint(ret);
+    // that parameter's buffer, which gets overwritten below: copy it on entry,
+    // before any statement or write-back can touch the buffer.
+    rewriter.setInsertionPointToEnd(entry);
     auto copyIfInOutParam = [&](Value v) -> Value {
       auto it = llvm::find(kernelArgs, v);
       if (it == kernelArgs.end())
@@ -101,10 +100,15 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
           paramValues[i]);
     };
 
-    // Sources first (copies included), so that every copy reads its inout
-    // parameter before any write-back below overwrites it.
     SmallVector<Value> sources =
         llvm::map_to_vector(ret.getOperands(), [&](Value v) { return copyIfInOutParam(v); });
+    // Every returned block argument now maps to its converted value or its copy.
+    for (Value &source : sources)
+      if (auto arg = dyn_cast<BlockArgument>(source); arg && arg.getOwner() != entry)
+        source = paramValues[arg.getArgNumber()];
+    rewriter.inlineBlockBefore(&kernel.getBody().front(), entry, entry->end(),
+                               paramValues);
+    rewriter.setInsertionPoint(ret);
 
     // Final inout values are copied into the parameter's buffer at the end. No
     // `restrict`: the parameter's to_tensor view aliases that buffer.
