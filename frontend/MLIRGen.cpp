@@ -123,7 +123,7 @@ public:
       if (p.mode == ast::ParamMode::InOut)
         resultTypes.push_back(typeOf(p.type));
     for (const ast::Result &r : kernel.results) {
-      resultTypes.push_back(typeOf(r.type));
+      resultTypes.push_back(shapedType(r.type.dims, r.type.dtype)); // scalars: rank 0
       argDims.push_back(axesOf(r.type));
     }
 
@@ -261,7 +261,8 @@ private:
     if (stmt.targetKind == ast::NameKind::TensorParam)
       resultType = cast<RankedTensorType>(typeOf(kernel.params[stmt.targetRef].type));
     else if (stmt.targetKind == ast::NameKind::Result)
-      resultType = cast<RankedTensorType>(typeOf(kernel.results[stmt.targetRef].type));
+      resultType = shapedType(kernel.results[stmt.targetRef].type.dims,
+                              kernel.results[stmt.targetRef].type.dtype);
     else {
       SmallVector<int64_t> shape;
       for (int i = 0; i < stmt.numParallel; ++i) {

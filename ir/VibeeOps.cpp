@@ -123,8 +123,11 @@ LogicalResult ReturnOp::verify() {
 
 AffineMap ComputeOp::getResultMap() {
   // (d0, ..., d{n-1}) -> (d0, ..., d{rank-1}): the leading loops, in order.
-  return AffineMap::getMultiDimIdentityMap(getNumLoops(), getContext())
-      .getMajorSubMap(getNumParallelLoops());
+  // (getMajorSubMap(0) would be a null map for a rank-0 result.)
+  SmallVector<AffineExpr> leading;
+  for (unsigned i = 0; i < getNumParallelLoops(); ++i)
+    leading.push_back(getAffineDimExpr(i, getContext()));
+  return AffineMap::get(getNumLoops(), 0, leading, getContext());
 }
 
 LogicalResult ComputeOp::verify() {

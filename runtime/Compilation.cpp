@@ -68,10 +68,6 @@ Compilation::Compilation(std::string file, std::string source, CompileOptions op
   if (!spec || diags.hasErrors())
     throw CompileError(diags.str());
   spec_ = std::move(spec);
-  DiagnosticCollector collector(impl_->context);
-  impl_->module = generateMLIR(impl_->context, *spec_);
-  if (!impl_->module)
-    throw CompileError("vibeec: MLIR generation failed:\n" + collector.text);
 }
 
 Compilation::~Compilation() = default;
@@ -79,6 +75,12 @@ Compilation::~Compilation() = default;
 mlir::MLIRContext &Compilation::context() { return impl_->context; }
 
 mlir::ModuleOp Compilation::lowerTo(Stage stage) {
+  if (!impl_->module) { // generated on first use: --emit=ast needs no MLIR
+    DiagnosticCollector collector(impl_->context);
+    impl_->module = generateMLIR(impl_->context, *spec_);
+    if (!impl_->module)
+      throw CompileError("vibeec: MLIR generation failed:\n" + collector.text);
+  }
   while (impl_->stage < stage) {
     mlir::PassManager pm(&impl_->context);
     if (options_.printIRAfterAll) {

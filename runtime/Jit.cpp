@@ -110,7 +110,7 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
         isResult ? k.results[a - k.params.size()].type : k.params[a].type;
     std::string label = (isResult ? "result '" : "argument '") + argName + "'";
 
-    if (type.isScalar()) {
+    if (type.isScalar() && !isResult) { // a scalar result is a rank-0 tensor
       double value;
       if (std::holds_alternative<double>(args[a])) {
         value = std::get<double>(args[a]);
