@@ -15,26 +15,6 @@ using ast::Expr;
 using ast::ExprKind;
 using ast::NameKind;
 
-// Local copies of the dtype predicates so the oracle depends on nothing but the AST's
-// data layout.
-bool floatType(DType t) {
-  return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16;
-}
-
-const char *typeName(DType t) {
-  switch (t) {
-  case DType::F64: return "f64";
-  case DType::F32: return "f32";
-  case DType::F16: return "f16";
-  case DType::BF16: return "bf16";
-  case DType::I64: return "i64";
-  case DType::I32: return "i32";
-  case DType::I8: return "i8";
-  case DType::Bool: return "bool";
-  }
-  return "?";
-}
-
 // A scalar during evaluation: `f` for float dtypes, `i` for integers and bool. Which one
 // is live follows from the dtype of the expression that produced it.
 struct Val {
@@ -65,7 +45,7 @@ int64_t truncToInt64(double d) {
 
 Val fromDouble(double d, DType t) {
   Val v;
-  if (floatType(t))
+  if (ast::isFloat(t))
     v.f = d;
   else if (t == DType::Bool)
     v.i = d != 0 ? 1 : 0;
@@ -74,20 +54,20 @@ Val fromDouble(double d, DType t) {
   return v;
 }
 
-double toDouble(Val v, DType t) { return floatType(t) ? v.f : static_cast<double>(v.i); }
+double toDouble(Val v, DType t) { return ast::isFloat(t) ? v.f : static_cast<double>(v.i); }
 
 Val convert(Val v, DType from, DType to) {
-  if (floatType(from))
+  if (ast::isFloat(from))
     return fromDouble(v.f, to);
   Val r;
-  if (floatType(to))
+  if (ast::isFloat(to))
     r.f = static_cast<double>(v.i);
   else
     r.i = wrapInt(v.i, to);
   return r;
 }
 
-bool truthy(Val v, DType t) { return floatType(t) ? v.f != 0 : v.i != 0; }
+bool truthy(Val v, DType t) { return ast::isFloat(t) ? v.f != 0 : v.i != 0; }
 
 Val boolVal(bool b) {
   Val v;
@@ -135,7 +115,7 @@ std::string shapeStr(const std::vector<int64_t> &shape) {
 
 std::string typeStr(const ast::TensorType &t) {
   std::ostringstream os;
-  os << typeName(t.dtype);
+  os << ast::dtypeName(t.dtype);
   if (t.isScalar())
     return os.str();
   os << '[';
@@ -267,7 +247,7 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
            std::to_string(arg.data.size()) + " values");
     value.shape = arg.shape;
     value.data = arg.data;
-    if (!floatType(param.type.dtype))
+    if (!ast::isFloat(param.type.dtype))
       for (double &x : value.data)
         x = toDouble(fromDouble(x, param.type.dtype), param.type.dtype);
     params_[p] = std::move(value);
@@ -391,7 +371,7 @@ Val Interpreter::evalUnary(const Expr &e) {
     return boolVal(!truthy(eval(x), x.type));
   if (e.op == "-") {
     Val v = evalAs(x, e.opType);
-    if (floatType(e.opType))
+    if (ast::isFloat(e.opType))
       v.f = -v.f;
     else
       v.i = wrapInt(subWrap(0, v.i), e.opType);
@@ -420,7 +400,7 @@ Val Interpreter::evalBinary(const Expr &e) {
   const DType t = e.opType;
   const Val a = evalAs(lhs, t);
   const Val b = evalAs(rhs, t);
-  const bool fl = floatType(t);
+  const bool fl = ast::isFloat(t);
 
   auto cmp = [&](auto pred) -> Val {
     return convert(boolVal(fl ? pred(a.f, b.f) : pred(a.i, b.i)), DType::Bool, e.type);
@@ -469,7 +449,7 @@ Val Interpreter::evalCall(const Expr &e) {
     return convert(convert(eval(x), x.type, *e.castTo), *e.castTo, e.type);
   }
   const DType t = e.opType;
-  const bool fl = floatType(t);
+  const bool fl = ast::isFloat(t);
 
   if (fn == "where") {
     if (e.operands.size() != 3)
@@ -571,7 +551,7 @@ void Interpreter::execute(const ast::Statement &stmt) {
 
   const Expr &rhs = *stmt.rhs;
   const DType acc = rhs.type; // reductions accumulate in the operand's dtype
-  const bool fl = floatType(acc);
+  const bool fl = ast::isFloat(acc);
   loop_.assign(nLoops, 0);
 
   auto combine = [&](Val a, Val b) -> Val {
