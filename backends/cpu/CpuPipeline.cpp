@@ -24,9 +24,13 @@ void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+// Linalg on tensors -> linalg on tensors: where fusion, tiling and vectorization
+// of the CPU performance work go.
+void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createDecomposeAggregatesPass());
+}
 
+void vibee::buildBufferizationPipeline(OpPassManager &pm) {
   // Kernel functions already take memrefs: their tensors come from
   // to_tensor restrict and go out through materialize_in_destination, so no
   // function-boundary bufferization is needed. Empty-tensor elimination first
@@ -38,7 +42,9 @@ void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
   // Frees the temporaries (locals, reduction accumulators).
   bufferization::buildBufferDeallocationPipeline(pm);
+}
 
+void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // The C wrappers go in after bufferization: their descriptor-building casts
   // are then no business of the bufferization and deallocation analyses.
   pm.addPass(createExposeCAbiPass());
@@ -67,6 +73,12 @@ void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  buildLinalgOptimizationPipeline(pm);
+  buildBufferizationPipeline(pm);
+  buildBuffersToLLVMPipeline(pm);
 }
 
 void vibee::buildVibeeToLLVMPipeline(OpPassManager &pm) {

@@ -16,6 +16,15 @@ void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
 /// bufferize, free temporaries, add the C wrappers, lower to loops and to LLVM.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// The three stages of buildLinalgToLLVMPipeline, for backends that share a
+/// prefix of it (C++ emission stops after bufferization):
+/// linalg on tensors -> optimized linalg on tensors (fusion, tiling, ...),
+void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
+/// -> memrefs with every temporary freed,
+void buildBufferizationPipeline(mlir::OpPassManager &pm);
+/// -> loops, C wrappers, LLVM dialect.
+void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm);
+
 /// Both of the above.
 void buildVibeeToLLVMPipeline(mlir::OpPassManager &pm);
 
