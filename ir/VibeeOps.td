@@ -100,7 +100,7 @@ def Vibee_ComputeOp : Vibee_Op<"compute", [
   let results = (outs AnyRankedTensor:$result);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $kind `[` $extents `]` (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `` $kind ` ` `[` $extents `]` (`ins` `(` $inputs^ `:` type($inputs) `)`)?
     `maps` $indexing_maps attr-dict `->` type($result) $body
   }];
   let hasVerifier = 1;

@@ -3,10 +3,10 @@
 // CHECK-LABEL: vibee.kernel @k(
 // CHECK-SAME:    %{{.*}}: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %{{.*}}: f32) -> (tensor<?x4xf32>, tensor<?xf32>)
 // CHECK-SAME:    attributes {arg_dims = {{\[}}[0, -1], [], [0]], dim_names = ["N"]}
-// CHECK:         vibee.compute {{ *}}none{{ *}}[%{{.*}}, %{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, f32) maps [#{{.*}}, #{{.*}}] -> tensor<?x4xf32>
+// CHECK:         vibee.compute none [%{{.*}}, %{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, f32) maps [#{{.*}}, #{{.*}}] -> tensor<?x4xf32>
 // CHECK:           vibee.index 1
 // CHECK:           vibee.yield %{{.*}} : f32
-// CHECK:         vibee.compute {{ *}}max{{ *}}[%{{.*}}, %{{.*}}] ins(%{{.*}} : tensor<?x4xf32>)
+// CHECK:         vibee.compute max [%{{.*}}, %{{.*}}] ins(%{{.*}} : tensor<?x4xf32>)
 // CHECK:         vibee.softmax %{{.*}} axis 1 : tensor<?x4xf32>
 // CHECK:         vibee.return %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?xf32>
 vibee.kernel @k(%p: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %s: f32) -> (tensor<?x4xf32>, tensor<?xf32>)
