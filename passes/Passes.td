@@ -58,4 +58,54 @@ def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
     "::mlir::LLVM::LLVMDialect"];
 }
 
+def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
+  let summary = "Fuse producer-consumer and sibling linalg statements into one loop nest";
+  let description = [{
+    Producer-consumer fusion of all-parallel linalg.generic producers into the
+    consumers that read each element once (upstream linalg elementwise fusion,
+    with multi-use producers duplicated per consumer first), then horizontal
+    fusion of independent all-parallel generics over the same iteration domain
+    into one multi-result generic. Lion and AdamW become one loop nest;
+    softmax and RMSNorm one loop nest per reduction plus one for the output.
+  }];
+  let options = [
+    Option<"horizontal", "horizontal", "bool", /*default=*/"true",
+           "also merge independent sibling generics over the same domain">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
+def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
+  let summary = "Write inout results in place instead of copying a temporary back";
+  let description = [{
+    After bufferization: `memref.copy %t, %p` where `%t` is an allocation whose
+    only writer is an all-parallel linalg op that reads `%p` at most through
+    the same indexing map as it writes `%t`, and nothing between the writer and
+    the copy touches `%p`: the writer writes `%p` directly, the copy and the
+    allocation go. Runs before the deallocation pipeline.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def PrepareCpuVectorizationPass : Pass<"vibee-prepare-cpu-vectorization"> {
+  let summary = "Polynomial math, reassociable reductions and noalias kernel args";
+  let description = [{
+    On bufferized linalg, before loops: math functions become polynomial
+    approximations in arith (vectorizable, no libm calls), float reduction
+    combiners get `reassoc`, and memref arguments of `vibee.kernel` funcs get
+    `llvm.noalias` (distinct tensors never overlap, docs/abi.md).
+  }];
+  let options = [
+    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
+           "rewrite math functions into polynomial approximations">,
+    Option<"reassociateReductions", "reassociate-reductions", "bool",
+           /*default=*/"true", "mark float reduction combiners reassoc">,
+    Option<"noalias", "noalias", "bool", /*default=*/"true",
+           "mark kernel memref arguments llvm.noalias">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // VIBEE_PASSES

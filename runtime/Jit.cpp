@@ -3,7 +3,9 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <cstring>
@@ -196,8 +198,21 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   (void)initialized;
 
   mlir::ModuleOp module = compilation.lowerTo(Stage::LLVMDialect);
+  // The host's target machine (CPU name and features: AVX2 / AVX-512 where
+  // present) drives the O3 pipeline too, so that its vectorizers and cost
+  // models see the real vector width (with nullptr they assume scalar code).
+  std::unique_ptr<llvm::TargetMachine> hostMachine;
+  if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
+    builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    if (auto machine = builder->createTargetMachine())
+      hostMachine = std::move(*machine);
+    else
+      llvm::consumeError(machine.takeError());
+  } else {
+    llvm::consumeError(builder.takeError());
+  }
   auto transformer = mlir::makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                                     /*targetMachine=*/nullptr);
+                                                     hostMachine.get());
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;

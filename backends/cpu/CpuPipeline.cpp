@@ -28,6 +28,12 @@ void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
 // of the CPU performance work go.
 void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createDecomposeAggregatesPass());
+  // One loop nest per group of statements that can share one (docs/performance.md):
+  // Lion and AdamW become a single generic, softmax/RMSNorm one per reduction
+  // plus one for the output.
+  pm.addPass(createFuseElementwisePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void vibee::buildBufferizationPipeline(OpPassManager &pm) {
@@ -40,6 +46,9 @@ void vibee::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Inout parameters: the last statement writes the caller's buffer instead
+  // of a temporary that is then copied back.
+  pm.addPass(createForwardInOutCopiesPass());
   // Frees the temporaries (locals, reduction accumulators).
   bufferization::buildBufferDeallocationPipeline(pm);
 }
@@ -49,6 +58,8 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // are then no business of the bufferization and deallocation analyses.
   pm.addPass(createExposeCAbiPass());
 
+  // Vectorizable loops for LLVM's vectorizers (the JIT targets the host CPU).
+  pm.addPass(createPrepareCpuVectorizationPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
