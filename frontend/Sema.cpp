@@ -21,6 +21,7 @@ public:
   void run() {
     checkNames();
     collectDims();
+    checkDimNames();
     checkDefaults();
     assigned_.assign(k_.results.size(), false);
     for (Statement &st : k_.body)
@@ -74,6 +75,33 @@ private:
       visit(k_.params[i].type, false, (int)i);
     for (size_t i = 0; i < k_.results.size(); ++i)
       visit(k_.results[i].type, true, (int)i);
+  }
+
+  // A symbolic dim is a value in expressions and an argument of the C ABI: it may
+  // not share a name with a parameter or result, and a caller's tensor must bind it.
+  void checkDimNames() {
+    for (const Dim &dim : k_.dims) {
+      if (dim.size >= 0)
+        continue;
+      const TensorType &carrier = dim.fromResult ? k_.results[dim.carrierRef].type
+                                                 : k_.params[dim.carrierRef].type;
+      Loc loc = carrier.dims[dim.carrierAxis].loc;
+      for (const Param &p : k_.params)
+        if (p.name == dim.name)
+          diags_.error(loc, "dim '" + dim.name + "' has the name of parameter '" +
+                                p.name + "'");
+      for (const Result &r : k_.results)
+        if (r.name == dim.name)
+          diags_.error(loc, "dim '" + dim.name + "' has the name of result '" + r.name +
+                                "'");
+      if (dim.fromResult) {
+        diags_.error(loc, "dim '" + dim.name + "' of result '" +
+                              k_.results[dim.carrierRef].name +
+                              "' is not given by any parameter");
+        diags_.note(loc, "a call binds dims from its tensor parameters: use '" + dim.name +
+                             "' in a parameter's type");
+      }
+    }
   }
 
   void checkDefaults() {
