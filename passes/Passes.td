@@ -91,7 +91,9 @@ def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
 def PrepareCpuVectorizationPass : Pass<"vibee-prepare-cpu-vectorization"> {
   let summary = "Polynomial math, reassociable reductions and noalias kernel args";
   let description = [{
-    On bufferized linalg, before loops: math functions become polynomial
+    On bufferized linalg, before loops: generics whose last parallel loop walks
+    the output's innermost dim get their reductions moved outside it (matmul
+    becomes i-k-j), math functions become polynomial
     approximations in arith (vectorizable, no libm calls), float reduction
     combiners get `reassoc`, and memref arguments of `vibee.kernel` funcs get
     `llvm.noalias` (distinct tensors never overlap, docs/abi.md).
@@ -102,7 +104,10 @@ def PrepareCpuVectorizationPass : Pass<"vibee-prepare-cpu-vectorization"> {
     Option<"reassociateReductions", "reassociate-reductions", "bool",
            /*default=*/"true", "mark float reduction combiners reassoc">,
     Option<"noalias", "noalias", "bool", /*default=*/"true",
-           "mark kernel memref arguments llvm.noalias">];
+           "mark kernel memref arguments llvm.noalias">,
+    Option<"interchange", "interchange", "bool", /*default=*/"true",
+           "move reductions outside the last parallel loop when it walks the "
+           "output's innermost dim (matmul: i-k-j)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::LLVM::LLVMDialect"];

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -54,6 +55,32 @@ static void markReassociable(linalg::GenericOp op) {
   }
 }
 
+/// (p0 .. pk, r...) with the last parallel loop indexing the innermost output
+/// dim -> (p0 .. pk-1, r..., pk): the innermost loop then walks the output and
+/// the operands it shares with it at unit stride (matmul: i-k-j order) instead
+/// of reducing over a strided operand.
+static void interchangeReductionOutward(RewriterBase &rewriter, linalg::GenericOp op) {
+  unsigned numLoops = op.getNumLoops(), numParallel = op.getNumParallelLoops();
+  if (numParallel < 2 || numParallel == numLoops || op.getNumDpsInits() != 1)
+    return;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned i = 0; i < numLoops; ++i)
+    if ((i < numParallel) != (iterators[i] == utils::IteratorType::parallel))
+      return;
+  AffineMap out = op.getIndexingMapsArray().back();
+  if (out.getNumResults() == 0 ||
+      out.getResults().back() != getAffineDimExpr(numParallel - 1, op.getContext()))
+    return;
+  SmallVector<unsigned> perm;
+  for (unsigned i = 0; i + 1 < numParallel; ++i)
+    perm.push_back(i);
+  for (unsigned i = numParallel; i < numLoops; ++i)
+    perm.push_back(i);
+  perm.push_back(numParallel - 1);
+  rewriter.setInsertionPoint(op);
+  (void)linalg::interchangeGenericOp(rewriter, op, perm);
+}
+
 struct PrepareCpuVectorizationPass
     : vibee::impl::PrepareCpuVectorizationPassBase<PrepareCpuVectorizationPass> {
   using PrepareCpuVectorizationPassBase::PrepareCpuVectorizationPassBase;
@@ -65,6 +92,13 @@ struct PrepareCpuVectorizationPass
       populateMathPolynomialApproximationPatterns(patterns);
       if (failed(applyPatternsGreedily(root, std::move(patterns))))
         return signalPassFailure();
+    }
+    if (interchange) {
+      IRRewriter rewriter(&getContext());
+      SmallVector<linalg::GenericOp> generics;
+      root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
+      for (linalg::GenericOp op : generics)
+        interchangeReductionOutward(rewriter, op);
     }
     if (reassociateReductions)
       root->walk([](linalg::GenericOp op) { markReassociable(op); });
