@@ -1,7 +1,8 @@
 // vibeec: the command-line driver.
-//   vibeec compile <spec> [-o out] [--emit=ast|vibee|linalg|llvm|obj|header]
+//   vibeec compile <spec> [-o out] [--emit=ast|vibee|linalg|llvm|obj|header|cpp|cpp-source]
 //   vibeec test <spec|dir>...    run every behavior on the JIT-compiled kernels
 //   vibeec check <spec|dir>...   differential test against the float64 reference
+#include "backends/cpp/CppEmitter.h"
 #include "backends/cpu/ObjectEmitter.h"
 #include "backends/header/CHeader.h"
 #include "frontend/Frontend.h"
@@ -38,6 +39,8 @@ commands:
         --emit=llvm     LLVM IR (the optimized input of the code generator)
         --emit=obj      the object file only
         --emit=header   the C/C++ header only
+        --emit=cpp      self-contained C++17 kernels in one header (-o name.hpp)
+        --emit=cpp-source  the same as a pair: -o name.cpp writes name.cpp + name.hpp
         --portable      AOT code for baseline x86-64 instead of this machine's CPU
   test <spec|dir>...    run each behavior of each spec on the JIT-compiled kernels
   check <spec|dir>...   check every kernel against the float64 reference interpreter
@@ -114,6 +117,24 @@ int compile(const Options &o) {
       return writeText(o.output, compilation.print(Stage::Linalg)) ? 0 : 1;
     if (emit == "header")
       return writeText(o.output, emitCHeader(compilation.spec())) ? 0 : 1;
+    if (emit == "cpp" || emit == "cpp-source") {
+      bool headerOnly = emit == "cpp";
+      std::string out = o.output.empty() ? stem(file) + (headerOnly ? ".hpp" : ".cpp")
+                                         : o.output;
+      std::string header = headerOnly || out == "-" ? out : stem(out) + ".hpp";
+      if (!headerOnly && out != "-" && out.find('/') != std::string::npos)
+        header = out.substr(0, out.rfind('/') + 1) + header;
+      llvm::Expected<CppOutput> cpp =
+          emitCpp(compilation.lowerTo(Stage::Linalg), compilation.spec(), headerOnly,
+                  header.substr(header.find_last_of('/') + 1));
+      if (!cpp) {
+        std::cerr << "vibeec: error: " << llvm::toString(cpp.takeError());
+        return 1;
+      }
+      if (headerOnly)
+        return writeText(out, cpp->header) ? 0 : 1;
+      return writeText(header, cpp->header) && writeText(out, cpp->source) ? 0 : 1;
+    }
     if (emit == "llvm") {
       llvm::LLVMContext context;
       std::unique_ptr<llvm::Module> module = compilation.translateToLLVMIR(context);
@@ -140,7 +161,7 @@ int compile(const Options &o) {
       return 0;
     }
     std::cerr << "vibeec: error: unknown --emit=" << emit
-              << " (ast, vibee, linalg, llvm, obj, header)\n";
+              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source)\n";
     return 2;
   } catch (const CompileError &e) {
     std::cerr << e.what();

@@ -1,0 +1,431 @@
+//===- CppEmitter.cpp - kernels as self-contained C++ through EmitC -------===//
+//
+// linalg on tensors -> (decompose aggregates, the CPU bufferization stage) ->
+// loops -> bf16/f16 emulated in f32 -> vibee-emitc-prepare -> convert-to-emitc
+// -> form-expressions -> translateToCpp. The kernels land in
+// `vibee::<spec>::detail` with numbered names; this file prints around them the
+// spec's doc string, the helpers, the statement comments and the public
+// functions with the spec's parameter names (docs/abi.md).
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpp/CppEmitter.h"
+
+#include "backends/cpu/CpuPipeline.h"
+#include "backends/header/CHeader.h"
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/ArithToEmitC/ArithToEmitC.h"
+#include "mlir/Conversion/FuncToEmitC/FuncToEmitC.h"
+#include "mlir/Conversion/MemRefToEmitC/MemRefToEmitC.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/SCFToEmitC/SCFToEmitC.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/EmitC/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace mlir;
+
+namespace vibee {
+namespace {
+
+// Printed once per translation unit, whatever the number of generated headers.
+const char *kHelpers = R"(#ifndef VIBEE_CPP_HELPERS_V1
+#define VIBEE_CPP_HELPERS_V1
+namespace vibee {
+namespace cpp {
+
+// bf16 and f16 values are stored as uint16_t bit patterns (docs/abi.md). The
+// conversions from float round to nearest even; NaN stays NaN.
+inline float bf16_to_float(uint16_t bits) {
+  uint32_t u = uint32_t(bits) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+inline uint16_t float_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return uint16_t((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return uint16_t(u >> 16);
+}
+inline float f16_to_float(uint16_t bits) {
+  uint32_t sign = uint32_t(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu, mantissa = bits & 0x3ffu, u;
+  if (exponent == 0x1f) {
+    u = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    u = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    u = sign;
+  } else { // subnormal: normalize
+    exponent = 113;
+    while (!(mantissa & 0x400u)) {
+      mantissa <<= 1;
+      --exponent;
+    }
+    u = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+inline uint16_t float_to_f16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+  if (a > 0x7f800000u)
+    return uint16_t(sign | 0x7e00u);
+  if (a >= 0x477ff000u) // rounds to 65536 or more
+    return uint16_t(sign | 0x7c00u);
+  if (a < 0x38800000u) { // below 2^-14: a multiple of 2^-24
+    float magnitude;
+    std::memcpy(&magnitude, &a, sizeof magnitude);
+    return uint16_t(sign | uint32_t(std::nearbyint(magnitude * 16777216.0f)));
+  }
+  a -= 0x38000000u; // rebias the exponent from 127 to 15
+  a += 0xfffu + ((a >> 13) & 1u);
+  return uint16_t(sign | (a >> 13));
+}
+
+// What the kernels use. max/min of tensors propagate NaN and order -0 < +0.
+template <typename T> inline T maximum(T a, T b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+template <typename T> inline T minimum(T a, T b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+template <typename T> inline T rsqrt(T x) { return T(1) / std::sqrt(x); }
+
+// Temporaries: allocated once per call, freed before the kernel returns.
+template <typename T> inline T *alloc(int64_t n) {
+  void *p = std::malloc(size_t(n > 0 ? n : 1) * sizeof(T));
+  if (!p)
+    throw std::bad_alloc();
+  return static_cast<T *>(p);
+}
+inline void release(void *p) { std::free(p); }
+template <typename T> inline void copy(T *dst, const T *src, int64_t n) {
+  if (n > 0)
+    std::memcpy(dst, src, size_t(n) * sizeof(T));
+}
+
+} // namespace cpp
+} // namespace vibee
+#endif // VIBEE_CPP_HELPERS_V1
+)";
+
+std::string typeText(const ast::Kernel &k, const ast::TensorType &t) {
+  std::string s = ast::dtypeName(t.dtype);
+  if (t.isScalar())
+    return s;
+  s += "[";
+  for (size_t i = 0; i < t.dims.size(); ++i)
+    s += (i ? ", " : "") + k.dims[t.dims[i].dimRef].name;
+  return s + "]";
+}
+
+std::string signatureComment(const ast::Kernel &k) {
+  std::string s = "// kernel " + k.name + "(";
+  for (size_t i = 0; i < k.params.size(); ++i)
+    s += (i ? ", " : "") + k.params[i].name + ": " +
+         (k.params[i].mode == ast::ParamMode::InOut ? "inout " : "") +
+         typeText(k, k.params[i].type);
+  s += ")";
+  for (size_t i = 0; i < k.results.size(); ++i)
+    s += (i ? ", " : " -> ") + k.results[i].name + ": " + typeText(k, k.results[i].type);
+  return s + "\n";
+}
+
+// One ABI argument: its C type and name (docs/abi.md), in the ABI's order.
+struct AbiArg {
+  std::string type; // "const float *", "float ", "int64_t "
+  std::string name;
+  bool constTensor = false;
+  std::string element;
+};
+
+std::vector<AbiArg> abiArgs(const ast::Kernel &k) {
+  std::vector<AbiArg> args;
+  for (const ast::Param &p : k.params) {
+    std::string element = abiElementType(p.type.dtype);
+    if (p.type.isScalar())
+      args.push_back({element + " ", p.name, false, element});
+    else if (p.mode == ast::ParamMode::In)
+      args.push_back({"const " + element + " *", p.name, true, element});
+    else
+      args.push_back({element + " *", p.name, false, element});
+  }
+  for (const ast::Result &r : k.results) {
+    std::string element = abiElementType(r.type.dtype);
+    args.push_back({element + " *", r.name, false, element});
+  }
+  for (const ast::Dim &d : k.dims)
+    if (d.size < 0)
+      args.push_back({"int64_t ", d.name, false, "int64_t"});
+  return args;
+}
+
+std::string parameterList(const std::vector<AbiArg> &args, const std::set<size_t> &used) {
+  std::string s;
+  for (size_t i = 0; i < args.size(); ++i)
+    s += std::string(i ? ", " : "") + (used.count(i) ? "" : "[[maybe_unused]] ") +
+         args[i].type + args[i].name;
+  return s.empty() ? "void" : s;
+}
+
+// Source lines of a location (a FileLineColLoc, or several in a FusedLoc).
+void collectLines(Location loc, std::vector<int> &lines) {
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    lines.push_back((int)file.getLine());
+  else if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      collectLines(inner, lines);
+  else if (auto name = dyn_cast<NameLoc>(loc))
+    collectLines(name.getChildLoc(), lines);
+  else if (auto callSite = dyn_cast<CallSiteLoc>(loc))
+    collectLines(callSite.getCallee(), lines);
+}
+
+// Puts each statement's source text, as a comment, above the first loop nest
+// computing it.
+void insertStatementComments(ModuleOp module, const ast::Spec &spec) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    const ast::Kernel *kernel = spec.findKernel(func.getSymName().str());
+    if (!kernel || func.getBody().empty())
+      continue;
+    std::set<const ast::Statement *> done;
+    for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+      if (!isa<scf::ForOp>(op))
+        continue;
+      std::vector<int> lines;
+      collectLines(op.getLoc(), lines);
+      OpBuilder b(&op);
+      // The last statement this nest computes; statements folded into it (the
+      // max/exp/sum/div chain that form-softmax turns into one op) come first.
+      size_t last = kernel->body.size();
+      for (int line : lines)
+        for (size_t i = 0; i < kernel->body.size(); ++i)
+          if (kernel->body[i].loc.line == line && !done.count(&kernel->body[i]))
+            last = last == kernel->body.size() ? i : std::max(last, i);
+      if (last == kernel->body.size())
+        continue;
+      for (size_t i = 0; i <= last; ++i) {
+        const ast::Statement &s = kernel->body[i];
+        if (done.count(&s))
+          continue;
+        done.insert(&s);
+        std::istringstream text(s.sourceText);
+        for (std::string l; std::getline(text, l);)
+          emitc::VerbatimOp::create(b, op.getLoc(), "// " + l);
+      }
+    }
+  }
+}
+
+class Collector {
+public:
+  explicit Collector(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) {
+          llvm::raw_string_ostream os(text);
+          os << diag.getLocation() << ": " << diag << "\n";
+          return success();
+        }) {}
+  std::string text;
+
+private:
+  ScopedDiagnosticHandler handler;
+};
+
+llvm::Error fail(const std::string &what, const std::string &details) {
+  return llvm::createStringError("C++ emission: " + what + "\n" + details);
+}
+
+} // namespace
+
+llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
+                                  bool headerOnly, const std::string &headerName) {
+  MLIRContext &context = *linalgModule.getContext();
+  {
+    DialectRegistry registry;
+    registerConvertArithToEmitCInterface(registry);
+    registerConvertFuncToEmitCInterface(registry);
+    registerConvertSCFToEmitCInterface(registry);
+    registerConvertMemRefToEmitCInterface(registry);
+    context.appendDialectRegistry(registry);
+    context.getOrLoadDialect<emitc::EmitCDialect>();
+  }
+  OwningOpRef<ModuleOp> module(cast<ModuleOp>(linalgModule->clone()));
+  Collector collector(context);
+
+  // The CPU pipeline's bufferization stage (not its optimization stage: the C++
+  // stays plain loops that the host compiler vectorizes), then loops.
+  PassManager loops(&context);
+  loops.addPass(createDecomposeAggregatesPass());
+  buildBufferizationPipeline(loops);
+  loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  loops.addPass(createLowerAffinePass());
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.targetTypeStr = "f32";
+  loops.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  loops.addPass(math::createMathExtendToSupportedTypes());
+  loops.addPass(createCanonicalizerPass());
+  loops.addPass(createCSEPass());
+  loops.addPass(createLoopInvariantCodeMotionPass());
+  loops.addPass(createCanonicalizerPass());
+  if (failed(loops.run(*module)))
+    return fail("lowering to loops failed", collector.text);
+
+  insertStatementComments(*module, spec);
+
+  PassManager prepare(&context);
+  prepare.addPass(createEmitCPreparePass());
+  prepare.addPass(createCanonicalizerPass());
+  prepare.addPass(createCSEPass());
+  if (failed(prepare.run(*module)))
+    return fail("preparing for EmitC failed", collector.text);
+
+  // ABI positions of the internal functions' arguments.
+  std::map<std::string, std::vector<size_t>> cppArgs;
+  for (auto func : module->getOps<func::FuncOp>())
+    if (auto kept = func->getAttrOfType<ArrayAttr>("vibee.cpp_args"))
+      for (Attribute a : kept)
+        cppArgs[func.getSymName().str()].push_back(cast<IntegerAttr>(a).getInt());
+
+  PassManager toEmitC(&context);
+  toEmitC.addPass(createConvertToEmitC());
+  if (failed(toEmitC.run(*module)))
+    return fail("convert-to-emitc failed", collector.text);
+  // Integer constants (loop bounds, static sizes) as literals at their uses:
+  // `for (int64_t i = 0; i < N; i += 1)` rather than a variable per constant.
+  SmallVector<emitc::ConstantOp> constants;
+  module->walk([&](emitc::ConstantOp op) {
+    if (auto attr = dyn_cast<IntegerAttr>(op.getValue()); attr && attr.getType().isInteger(64))
+      constants.push_back(op);
+  });
+  for (emitc::ConstantOp op : constants) {
+    OpBuilder b(op);
+    auto attr = cast<IntegerAttr>(op.getValue());
+    Value literal = emitc::LiteralOp::create(b, op.getLoc(), op.getType(),
+                                             std::to_string(attr.getInt()));
+    op.getResult().replaceAllUsesWith(literal);
+    op.erase();
+  }
+  PassManager expressions(&context);
+  expressions.addPass(emitc::createFormExpressionsPass());
+  if (failed(expressions.run(*module)))
+    return fail("form-expressions failed", collector.text);
+  for (auto func : module->getOps<emitc::FuncOp>()) {
+    Builder b(&context);
+    func.setSpecifiersAttr(b.getStrArrayAttr({headerOnly ? "inline" : "static"}));
+    // Only the body matters to translateToCpp; drop our attributes.
+    for (StringRef name : {"vibee.kernel", "vibee.dim_names", "vibee.arg_dims",
+                           "vibee.modes", "vibee.cpp_args"})
+      func->removeAttr(name);
+  }
+  std::string kernels;
+  llvm::raw_string_ostream kernelsOs(kernels);
+  if (failed(emitc::translateToCpp(*module, kernelsOs)))
+    return fail("translateToCpp failed", collector.text);
+
+  // --- the files ---------------------------------------------------------
+  std::string guard = "VIBEE_" + spec.name + "_HPP";
+  for (char &c : guard)
+    c = (char)toupper((unsigned char)c);
+  std::ostringstream h, cpp;
+  h << "// " << spec.name << " " << spec.version << ": " << spec.doc << "\n"
+    << "//\n"
+    << "// Generated by vibeec from " << spec.file << ": self-contained C++17 (standard\n"
+    << "// headers only). Calling convention: docs/abi.md, the same as the object file's\n"
+    << "// (`--emit=obj` + `--emit=header`) and the JIT's.\n"
+    << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+    << "#include <cmath>\n#include <cstdint>\n#include <cstdlib>\n#include <cstring>\n"
+    << "#include <new>\n\n"
+    << kHelpers << "\n";
+
+  std::ostringstream body; // the kernels (header-only) or their definitions (.cpp)
+  body << "namespace vibee {\nnamespace " << spec.name << " {\nnamespace detail {\n"
+       << "using namespace ::vibee::cpp;\n\n"
+       << kernels << "} // namespace detail\n\n";
+  std::ostringstream decls; // the declarations in the .hpp of a pair
+  decls << "namespace vibee {\nnamespace " << spec.name << " {\n\n";
+  std::ostringstream cDefs;
+  for (const ast::Kernel &k : spec.kernels) {
+    std::vector<AbiArg> args = abiArgs(k);
+    auto it = cppArgs.find(k.name);
+    if (it == cppArgs.end())
+      return fail("no function for kernel " + k.name, collector.text);
+    std::set<size_t> used(it->second.begin(), it->second.end());
+    std::string call = "detail::" + k.name + "(";
+    for (size_t i = 0; i < it->second.size(); ++i) {
+      const AbiArg &a = args.at(it->second[i]);
+      call += (i ? ", " : "") +
+              (a.constTensor ? "const_cast<" + a.element + " *>(" + a.name + ")" : a.name);
+    }
+    call += ");";
+    std::string params = parameterList(args, used);
+    body << signatureComment(k) << (headerOnly ? "inline " : "") << "void " << k.name << "("
+         << params << ") {\n  " << call << "\n}\n\n";
+    decls << signatureComment(k) << "void " << k.name << "(" << params << ");\n\n";
+    std::string names;
+    for (size_t i = 0; i < args.size(); ++i)
+      names += (i ? ", " : "") + args[i].name;
+    std::string plain;
+    for (size_t i = 0; i < args.size(); ++i)
+      plain += (i ? ", " : "") + args[i].type + args[i].name;
+    cDefs << "void vibee_" << spec.name << "_" << k.name << "(" << (plain.empty() ? "void" : plain)
+          << ") {\n  vibee::" << spec.name << "::" << k.name << "(" << names << ");\n}\n";
+  }
+  body << "} // namespace " << spec.name << "\n} // namespace vibee\n";
+  decls << "} // namespace " << spec.name << "\n} // namespace vibee\n";
+
+  CppOutput out;
+  if (headerOnly) {
+    h << body.str() << "\n#endif // " << guard << "\n";
+    out.header = h.str();
+    return out;
+  }
+  // A pair: the .hpp declares the C++ functions and the C symbols.
+  h << decls.str() << "\nextern \"C\" {\n";
+  for (const ast::Kernel &k : spec.kernels) {
+    std::string plain;
+    for (const AbiArg &a : abiArgs(k))
+      plain += (plain.empty() ? "" : ", ") + a.type + a.name;
+    h << "void vibee_" << spec.name << "_" << k.name << "(" << (plain.empty() ? "void" : plain)
+      << ");\n";
+  }
+  h << "} // extern \"C\"\n\n#endif // " << guard << "\n";
+  cpp << "// " << spec.name << " " << spec.version << ": " << spec.doc << "\n"
+      << "// Generated by vibeec from " << spec.file << "; declarations in " << headerName
+      << ".\n#include \"" << headerName << "\"\n\n"
+      << body.str() << "\nextern \"C\" {\n" << cDefs.str() << "} // extern \"C\"\n";
+  out.header = h.str();
+  out.source = cpp.str();
+  return out;
+}
+
+} // namespace vibee

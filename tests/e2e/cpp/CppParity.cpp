@@ -1,0 +1,347 @@
+// vibee-cpp-parity: the C++ backend against the float64 reference interpreter and
+// the JIT, on random inputs.
+//
+//   vibee-cpp-parity --work DIR [--cxx g++] [--flags "-O2"] [--seed N] spec|dir...
+//
+// For each spec: emits its C++ header (as `vibeec compile --emit=cpp` does), writes
+// a harness that calls every kernel through the documented ABI
+// (`vibee::<spec>::<kernel>(...)`), compiles it with `--cxx --flags -std=c++17
+// -Wall -Wextra -Werror` and runs it per kernel and shape set: the harness reads
+// the arguments from a file and writes the tensors back. The same inputs go to
+// the reference interpreter and to the JIT-compiled kernel; both outputs must be
+// within the dtype's tolerance of the reference (relativeErrorLimit, as in
+// `vibeec check`). With sanitizer flags this is also the ASan/UBSan run.
+#include "backends/cpp/CppEmitter.h"
+#include "frontend/ReferenceInterpreter.h"
+#include "runtime/Jit.h"
+#include "tools/vibeec/SpecFiles.h"
+#include "tools/vibeec/SpecTesting.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+using namespace vibee;
+
+namespace {
+
+struct Rng { // SplitMix64
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1p-53); }
+  int64_t between(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
+};
+
+double randomValue(DType dtype, Rng &rng) {
+  if (dtype == DType::Bool)
+    return (double)(rng.next() & 1);
+  if (ast::isInteger(dtype))
+    return (double)rng.between(-8, 8);
+  double v = rng.uniform(-1.0, 1.0);
+  return v == 0 ? 0.5 : v;
+}
+
+std::string abiType(DType dtype) {
+  switch (dtype) {
+  case DType::F64: return "double";
+  case DType::F32: return "float";
+  case DType::F16:
+  case DType::BF16: return "uint16_t";
+  case DType::I64: return "int64_t";
+  case DType::I32: return "int32_t";
+  case DType::I8: return "int8_t";
+  case DType::Bool: return "uint8_t";
+  }
+  return "void";
+}
+
+// The harness: `harness <kernel> <in> <out>`; <in> holds one blob (int64 size +
+// bytes) per ABI argument, <out> receives the tensor blobs back, in order.
+std::string harnessSource(const ast::Spec &spec, const std::string &header) {
+  std::ostringstream os;
+  os << "#include \"" << header << "\"\n"
+     << "#include <cstdio>\n#include <cstring>\n#include <fstream>\n#include <string>\n"
+     << "#include <vector>\n\n"
+     << "using Blobs = std::vector<std::vector<unsigned char>>;\n"
+     << "template <typename T> static T value(const std::vector<unsigned char> &b) {\n"
+     << "  T v;\n  std::memcpy(&v, b.data(), sizeof v);\n  return v;\n}\n\n"
+     << "int main(int argc, char **argv) {\n"
+     << "  if (argc != 4)\n    return 2;\n"
+     << "  std::ifstream in(argv[2], std::ios::binary);\n  Blobs a;\n"
+     << "  for (int64_t n; in.read(reinterpret_cast<char *>(&n), sizeof n);) {\n"
+     << "    a.emplace_back((size_t)n);\n"
+     << "    in.read(reinterpret_cast<char *>(a.back().data()), n);\n  }\n"
+     << "  std::string k = argv[1];\n  std::vector<size_t> tensors;\n";
+  for (const ast::Kernel &k : spec.kernels) {
+    os << "  if (k == \"" << k.name << "\") {\n    vibee::" << spec.name << "::" << k.name
+       << "(";
+    size_t i = 0;
+    std::vector<size_t> tensors;
+    auto sep = [&] { return i == 0 ? "" : ", "; };
+    for (const ast::Param &p : k.params) {
+      std::string t = abiType(p.type.dtype);
+      if (p.type.isScalar())
+        os << sep() << "value<" << t << ">(a.at(" << i << "))";
+      else {
+        os << sep() << "reinterpret_cast<" << t << " *>(a.at(" << i << ").data())";
+        tensors.push_back(i);
+      }
+      ++i;
+    }
+    for (const ast::Result &r : k.results) {
+      os << sep() << "reinterpret_cast<" << abiType(r.type.dtype) << " *>(a.at(" << i
+         << ").data())";
+      tensors.push_back(i);
+      ++i;
+    }
+    for (const ast::Dim &d : k.dims)
+      if (d.size < 0) {
+        os << sep() << "value<int64_t>(a.at(" << i << "))";
+        ++i;
+      }
+    os << ");\n    tensors = {";
+    for (size_t t = 0; t < tensors.size(); ++t)
+      os << (t ? ", " : "") << tensors[t];
+    os << "};\n  }\n";
+  }
+  os << "  std::ofstream out(argv[3], std::ios::binary);\n"
+     << "  for (size_t t : tensors) {\n    int64_t n = (int64_t)a.at(t).size();\n"
+     << "    out.write(reinterpret_cast<const char *>(&n), sizeof n);\n"
+     << "    out.write(reinterpret_cast<const char *>(a.at(t).data()), n);\n  }\n"
+     << "  return out ? 0 : 1;\n}\n";
+  return os.str();
+}
+
+bool writeFile(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return (bool)out;
+}
+
+void putBlob(std::ostream &os, const void *data, int64_t n) {
+  os.write(reinterpret_cast<const char *>(&n), sizeof n);
+  os.write(static_cast<const char *>(data), n);
+}
+
+std::vector<int64_t> shapeOf(const ast::TensorType &t, const std::vector<int64_t> &dims) {
+  std::vector<int64_t> shape;
+  for (const ast::DimSpec &d : t.dims)
+    shape.push_back(dims[d.dimRef]);
+  return shape;
+}
+
+// ||out - ref|| / ||ref|| within the dtype's limit, NaN where the reference has NaN.
+std::string compare(const std::string &name, const HostTensor &out, const ref::Array &ref) {
+  double diff2 = 0, ref2 = 0;
+  for (int64_t e = 0; e < out.numElements(); ++e) {
+    double o = out.get(e), r = ref.data[e];
+    if (std::isnan(o) && std::isnan(r))
+      continue;
+    if (std::isnan(o) != std::isnan(r) || std::isinf(o) != std::isinf(r))
+      return name + "[" + std::to_string(e) + "]: reference " + std::to_string(r) +
+             " but got " + std::to_string(o);
+    if (std::isinf(r))
+      continue;
+    diff2 += (o - r) * (o - r);
+    ref2 += r * r;
+  }
+  double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), 1e-30);
+  double limit = relativeErrorLimit(out.dtype());
+  if (diff2 > 0 && !(rel <= limit))
+    return name + ": relative error " + std::to_string(rel) + " exceeds " +
+           std::to_string(limit);
+  return "";
+}
+
+struct Options {
+  std::string work, cxx = "g++", flags = "-O2";
+  uint64_t seed = 1;
+  std::vector<std::string> inputs;
+};
+
+int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
+  std::string source;
+  if (!readFile(file, source)) {
+    std::cout << "FAIL  " << file << ": cannot read\n";
+    return 1;
+  }
+  Compilation compilation(file, source);
+  const ast::Spec &spec = compilation.spec();
+  llvm::Expected<CppOutput> cpp = emitCpp(compilation.lowerTo(Stage::Linalg), spec);
+  if (!cpp) {
+    std::cout << "FAIL  " << file << ": " << llvm::toString(cpp.takeError()) << "\n";
+    return 1;
+  }
+  std::string base = o.work + "/" + spec.name;
+  if (!writeFile(base + ".hpp", cpp->header) ||
+      !writeFile(base + "_harness.cpp", harnessSource(spec, spec.name + ".hpp"))) {
+    std::cout << "FAIL  " << file << ": cannot write to " << o.work << "\n";
+    return 1;
+  }
+  std::string command = o.cxx + " -std=c++17 -Wall -Wextra -Werror " + o.flags + " " + base +
+                        "_harness.cpp -o " + base + "_harness";
+  if (std::system(command.c_str()) != 0) {
+    std::cout << "FAIL  " << spec.name << ": the generated C++ does not compile: " << command
+              << "\n";
+    return 1;
+  }
+  std::shared_ptr<JitModule> jit = compiler.compileFile(file);
+
+  int failed = 0;
+  Rng rng{o.seed};
+  for (const ast::Kernel &k : spec.kernels) {
+    std::string failure;
+    for (int trial = 0; trial < 4 && failure.empty(); ++trial) {
+      std::vector<int64_t> dims(k.dims.size());
+      for (size_t d = 0; d < k.dims.size(); ++d)
+        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size
+                  : trial == 0        ? 1
+                  : trial == 1        ? rng.between(2, 7)
+                  : trial == 2        ? rng.between(13, 40)
+                                      : rng.between(60, 100);
+      // Inputs; the oracle sees the values as stored.
+      std::vector<HostTensor> cppArgs, jitArgs; // tensors and scalars, in ABI order
+      std::vector<ref::Array> refArgs;
+      std::vector<Arg> jitCall;
+      for (const ast::Param &p : k.params) {
+        if (p.type.isScalar()) {
+          double v = p.defaultValue ? scalarDefault(spec, p)
+                     : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
+                                                  : randomValue(p.type.dtype, rng);
+          HostTensor s(p.type.dtype, {});
+          s.set(0, v);
+          refArgs.push_back(ref::Array{{}, {s.get(0)}});
+          jitCall.push_back(s.get(0));
+          cppArgs.push_back(s);
+          jitArgs.emplace_back();
+          continue;
+        }
+        HostTensor t(p.type.dtype, shapeOf(p.type, dims));
+        for (int64_t e = 0; e < t.numElements(); ++e)
+          t.set(e, randomValue(p.type.dtype, rng));
+        refArgs.push_back(ref::Array{t.shape(), t.toDoubles()});
+        cppArgs.push_back(t);
+        jitArgs.push_back(t);
+      }
+      for (const ast::Result &r : k.results) {
+        HostTensor t(r.type.dtype, shapeOf(r.type, dims));
+        for (int64_t e = 0; e < t.numElements(); ++e)
+          t.set(e, std::nan(""));
+        cppArgs.push_back(t);
+        jitArgs.push_back(t);
+      }
+      for (size_t i = 0; i < jitArgs.size(); ++i)
+        if (i >= k.params.size() || !k.params[i].type.isScalar())
+          jitCall.insert(jitCall.begin() + i, jitArgs[i].view());
+
+      ref::Outcome expected;
+      try {
+        expected = ref::evaluate(spec, k, refArgs);
+        jit->kernel(k.name)(jitCall);
+      } catch (const std::exception &e) {
+        failure = e.what();
+        break;
+      }
+
+      std::string in = base + "_" + k.name + ".in", out = base + "_" + k.name + ".out";
+      {
+        std::ofstream os(in, std::ios::binary);
+        for (HostTensor &a : cppArgs)
+          putBlob(os, a.data(), a.numElements() * ast::dtypeBytes(a.dtype()));
+        for (size_t d = 0; d < k.dims.size(); ++d)
+          if (k.dims[d].size < 0)
+            putBlob(os, &dims[d], sizeof(int64_t));
+      }
+      std::string run = base + "_harness " + k.name + " " + in + " " + out;
+      if (std::system(run.c_str()) != 0) {
+        failure = "the harness failed: " + run;
+        break;
+      }
+      std::ifstream is(out, std::ios::binary);
+      for (size_t i = 0; i < cppArgs.size(); ++i) {
+        if (i < k.params.size() && k.params[i].type.isScalar())
+          continue;
+        int64_t n = 0;
+        is.read(reinterpret_cast<char *>(&n), sizeof n);
+        if (n != cppArgs[i].numElements() * ast::dtypeBytes(cppArgs[i].dtype())) {
+          failure = "the harness wrote a wrong size";
+          break;
+        }
+        is.read(static_cast<char *>(cppArgs[i].data()), n);
+      }
+      std::string shape;
+      for (size_t d = 0; d < k.dims.size(); ++d)
+        if (k.dims[d].size < 0)
+          shape += " " + k.dims[d].name + "=" + std::to_string(dims[d]);
+      auto check = [&](const std::string &name, size_t i, const ref::Array &ref) {
+        for (auto [who, t] : {std::pair<const char *, HostTensor *>{"C++", &cppArgs[i]},
+                              {"JIT", &jitArgs[i]}}) {
+          std::string why = compare(name, *t, ref);
+          if (!why.empty() && failure.empty())
+            failure = std::string(who) + ":" + shape + ": " + why;
+        }
+      };
+      for (size_t i = 0; i < k.params.size(); ++i)
+        if (k.params[i].mode == ast::ParamMode::InOut && !k.params[i].type.isScalar())
+          check(k.params[i].name, i, expected.params[i]);
+      for (size_t r = 0; r < k.results.size(); ++r)
+        check(k.results[r].name, k.params.size() + r, expected.results[r]);
+    }
+    if (failure.empty()) {
+      std::cout << "PASS  " << spec.name << "." << k.name << " (C++ and JIT, 4 shape sets)\n";
+    } else {
+      ++failed;
+      std::cout << "FAIL  " << spec.name << "." << k.name << "\n      " << failure << "\n";
+    }
+  }
+  return failed;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--work" && i + 1 < argc)
+      o.work = argv[++i];
+    else if (arg == "--cxx" && i + 1 < argc)
+      o.cxx = argv[++i];
+    else if (arg == "--flags" && i + 1 < argc)
+      o.flags = argv[++i];
+    else if (arg == "--seed" && i + 1 < argc)
+      o.seed = std::strtoull(argv[++i], nullptr, 10);
+    else
+      o.inputs.push_back(arg);
+  }
+  bool ok = true;
+  std::vector<std::string> files = collectSpecFiles(o.inputs, ok);
+  if (o.work.empty() || files.empty()) {
+    std::cerr << "usage: vibee-cpp-parity --work DIR [--cxx CXX] [--flags F] [--seed N] "
+                 "spec|dir...\n";
+    return 2;
+  }
+  std::system(("mkdir -p " + o.work).c_str());
+  Compiler compiler;
+  int failed = 0;
+  for (const std::string &file : files) {
+    try {
+      failed += checkSpec(o, file, compiler);
+    } catch (const std::exception &e) {
+      std::cout << "FAIL  " << file << ": " << e.what() << "\n";
+      ++failed;
+    }
+  }
+  std::cout << (failed ? "FAILED" : "OK") << " (" << o.cxx << " " << o.flags << ")\n";
+  return failed || !ok ? 1 : 0;
+}
