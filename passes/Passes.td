@@ -58,6 +58,78 @@ def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
     "::mlir::LLVM::LLVMDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU backend (backends/gpu/GpuPipeline.cpp, docs/gpu.md)
+//===----------------------------------------------------------------------===//
+
+def GpuFuseSiblingsPass : Pass<"vibee-gpu-fuse-siblings", "::mlir::func::FuncOp"> {
+  let summary = "Merge independent all-parallel linalg.generics over one domain";
+  let description = [{
+    On tensors, after elementwise fusion: all-parallel `linalg.generic` ops with
+    the same loop ranges, identity output maps and no use of one another become
+    one multi-result generic, so that statements like Lion's or AdamW's updates
+    run as one GPU kernel that reads each element once.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def GpuPrepareLoopsPass : Pass<"vibee-gpu-prepare", "::mlir::func::FuncOp"> {
+  let summary = "Host memref.copy -> linalg.copy, so that copies run as kernels";
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile each outermost scf.parallel for a GPU block";
+  let description = [{
+    The innermost dim of every outermost `scf.parallel` is tiled by
+    `block-size` (other dims by 1) with constant inner bounds, so that
+    gpu-map-parallel-loops maps the tiles to blocks and the points of a tile to
+    the threads of a block, consecutive threads on consecutive elements.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block">];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def GpuDeviceMemoryPass : Pass<"vibee-gpu-device-memory", "::mlir::ModuleOp"> {
+  let summary = "Host-side memref.alloc/dealloc -> gpu.alloc/gpu.dealloc";
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuMergeModulesPass : Pass<"vibee-gpu-merge-modules", "::mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module (one PTX per spec)";
+  let description = [{
+    Each kernel function is renamed after its outlined module (unique) and moved
+    into `gpu.module @<spec>_kernels`; gpu.launch_func ops follow.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuPackedEntriesPass : Pass<"vibee-gpu-packed-entries", "::mlir::ModuleOp"> {
+  let summary = "Add vibee_<spec>_<kernel>_packed(void **args) for every C entry";
+  let description = [{
+    For every public `func.func @vibee_*` (the C wrappers of vibee-expose-c-abi),
+    adds `@<name>_packed(!llvm.ptr)` that loads each argument from args[i] (the
+    address of the i-th C argument) and calls it: the same calling convention as
+    ExecutionEngine::invokePacked, for ahead-of-time GPU host libraries.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
+def EmitCPreparePass : Pass<"vibee-emitc-prepare", "::mlir::ModuleOp"> {
+  let summary = "Rewrite bufferized kernel loops into what convert-to-emitc accepts";
+  let description = [{
+    For the C++ backend (backends/cpp): memrefs become `!emitc.ptr<T>` with
+    linearized subscripts and the symbolic dims as trailing i64 arguments;
+    alloc/dealloc/copy, math ops, maximumf/minimumf/maxnumf/minnumf/remf and
+    bf16/f16 conversions become calls of <cmath> functions or of the helpers
+    printed in the emitted preamble; index becomes i64. Unused arguments are
+    dropped and `vibee.cpp_args` lists the ABI position of the others.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::emitc::EmitCDialect"];
+}
+
 def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
   let summary = "Fuse producer-consumer and sibling linalg statements into one loop nest";
   let description = [{
@@ -111,19 +183,6 @@ def PrepareCpuVectorizationPass : Pass<"vibee-prepare-cpu-vectorization"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::LLVM::LLVMDialect"];
-}
-
-def EmitCPreparePass : Pass<"vibee-emitc-prepare", "::mlir::ModuleOp"> {
-  let summary = "Rewrite bufferized kernel loops into what convert-to-emitc accepts";
-  let description = [{
-    For the C++ backend (backends/cpp): memrefs become `!emitc.ptr<T>` with
-    linearized subscripts and the symbolic dims as trailing i64 arguments;
-    alloc/dealloc/copy, math ops, maximumf/minimumf/maxnumf/minnumf/remf and
-    bf16/f16 conversions become calls of <cmath> functions or of the helpers
-    printed in the emitted preamble; index becomes i64. Unused arguments are
-    dropped and `vibee.cpp_args` lists the ABI position of the others.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::emitc::EmitCDialect"];
 }
 
 #endif // VIBEE_PASSES

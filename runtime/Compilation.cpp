@@ -1,10 +1,12 @@
 #include "runtime/Compilation.h"
 
 #include "backends/cpu/CpuPipeline.h"
+#include "backends/gpu/GpuPipeline.h"
 #include "frontend/Frontend.h"
 #include "frontend/MLIRGen.h"
 #include "ir/VibeeDialect.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -20,11 +22,21 @@
 namespace vibee {
 
 std::string CompileOptions::key() const {
-  return "target=" + target + ";portable=" + (portable ? "1" : "0");
+  return "target=" + target + ";portable=" + (portable ? "1" : "0") +
+         (target == "cuda" ? ";chip=" + gpuChip + ";format=" + gpuFormat : "");
 }
 
 std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel) {
   return "vibee_" + spec.name + "_" + kernel.name;
+}
+
+static GpuOptions gpuOptions(const CompileOptions &options) {
+  GpuOptions gpu;
+  gpu.chip = options.gpuChip;
+  gpu.format = options.gpuFormat;
+  if (gpu.chip == "sm_80" || gpu.chip == "sm_86" || gpu.chip == "sm_89")
+    gpu.features = "+ptx70";
+  return gpu;
 }
 
 struct Compilation::Impl {
@@ -39,6 +51,7 @@ struct Compilation::Impl {
     registry.insert<VibeeDialect>();
     mlir::registerBuiltinDialectTranslation(registry);
     mlir::registerLLVMDialectTranslation(registry);
+    registerGpuDialectExtensions(registry);
     return registry;
   }
   Impl() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {}
@@ -93,8 +106,12 @@ mlir::ModuleOp Compilation::lowerTo(Stage stage) {
     Stage next = impl_->stage == Stage::Vibee ? Stage::Linalg : Stage::LLVMDialect;
     if (next == Stage::Linalg)
       buildVibeeToLinalgPipeline(pm);
-    else
+    else if (options_.target == "cuda")
+      buildGpuLinalgToLLVMPipeline(pm, gpuOptions(options_));
+    else if (options_.target == "cpu")
       buildLinalgToLLVMPipeline(pm);
+    else
+      throw CompileError("vibeec: unknown target '" + options_.target + "' (cpu, cuda)\n");
     DiagnosticCollector collector(impl_->context);
     if (mlir::failed(pm.run(*impl_->module)))
       throw CompileError("vibeec: lowering failed:\n" + collector.text);
@@ -118,6 +135,19 @@ std::unique_ptr<llvm::Module> Compilation::translateToLLVMIR(llvm::LLVMContext &
   if (!llvmModule)
     throw CompileError("vibeec: translation to LLVM IR failed:\n" + collector.text);
   return llvmModule;
+}
+
+std::string Compilation::gpuBinary() {
+  mlir::ModuleOp module = lowerTo(Stage::LLVMDialect);
+  std::string out;
+  module.walk([&](mlir::gpu::BinaryOp binary) {
+    for (mlir::Attribute attr : binary.getObjects())
+      if (auto object = llvm::dyn_cast<mlir::gpu::ObjectAttr>(attr))
+        out += object.getObject().str();
+  });
+  if (out.empty())
+    throw CompileError("vibeec: no GPU code (is the target cuda?)\n");
+  return out;
 }
 
 } // namespace vibee

@@ -29,6 +29,10 @@ struct CompileOptions {
   std::string target = "cpu";
   bool printIRAfterAll = false; // every pass's output to stderr
   bool portable = false;        // AOT: a baseline x86-64 CPU instead of the host's
+  // target == "cuda" (docs/gpu.md): the GPU chip and the embedded binary's format
+  // (isa = PTX text, JIT-compiled by the driver at load; bin = cubin via ptxas).
+  std::string gpuChip = "sm_90a";
+  std::string gpuFormat = "isa";
   std::string key() const;      // what the kernel cache keys on, with the text
 };
 
@@ -49,6 +53,10 @@ public:
   std::string print(Stage stage);
 
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &context);
+
+  // target "cuda": the device code embedded in the lowered module (PTX text or a
+  // cubin, per options().gpuFormat), one gpu.binary per spec.
+  std::string gpuBinary();
 
   mlir::MLIRContext &context();
 

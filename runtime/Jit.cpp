@@ -1,9 +1,12 @@
 #include "runtime/Jit.h"
+#include "runtime/cuda/CudaDriver.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/TargetSelect.h"
@@ -181,6 +184,16 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
   for (int64_t &d : dimArgs)
     packed.push_back(&d);
 
+  if (module_->isCuda()) {
+    vibee_cuda_clear_error();
+    reinterpret_cast<void (*)(void **)>(entry_)(packed.data());
+    if (const char *error = vibee_cuda_last_error()) {
+      std::string message = error;
+      vibee_cuda_clear_error();
+      throw fail(message);
+    }
+    return bound;
+  }
   reinterpret_cast<void (*)(void **)>(entry_)(packed.data());
   return bound;
 }
@@ -188,6 +201,44 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
 //===----------------------------------------------------------------------===//
 // Compiler and its cache
 //===----------------------------------------------------------------------===//
+
+extern "C" {
+void *mgpuModuleLoad(void *, size_t);
+void *mgpuModuleLoadJIT(void *, int);
+void mgpuModuleUnload(void *);
+void *mgpuModuleGetFunction(void *, const char *);
+void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t,
+                      int32_t, void *, void **, void **, size_t);
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *);
+void mgpuStreamSynchronize(void *);
+void *mgpuMemAlloc(uint64_t, void *, bool);
+void mgpuMemFree(void *, void *);
+void mgpuSetDefaultDevice(int32_t);
+}
+
+// The host code of a cuda kernel calls the mgpu* functions of runtime/cuda.
+static void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine) {
+  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    auto add = [&](const char *name, void *address) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add("mgpuModuleLoad", (void *)&mgpuModuleLoad);
+    add("mgpuModuleLoadJIT", (void *)&mgpuModuleLoadJIT);
+    add("mgpuModuleUnload", (void *)&mgpuModuleUnload);
+    add("mgpuModuleGetFunction", (void *)&mgpuModuleGetFunction);
+    add("mgpuLaunchKernel", (void *)&mgpuLaunchKernel);
+    add("mgpuStreamCreate", (void *)&mgpuStreamCreate);
+    add("mgpuStreamDestroy", (void *)&mgpuStreamDestroy);
+    add("mgpuStreamSynchronize", (void *)&mgpuStreamSynchronize);
+    add("mgpuMemAlloc", (void *)&mgpuMemAlloc);
+    add("mgpuMemFree", (void *)&mgpuMemFree);
+    add("mgpuSetDefaultDevice", (void *)&mgpuSetDefaultDevice);
+    return map;
+  });
+}
 
 std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   static bool initialized = [] {
@@ -223,6 +274,19 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   std::shared_ptr<JitModule> jit(new JitModule());
   jit->engine_ = std::make_unique<JitModule::Engine>();
   jit->engine_->engine = std::move(*engine);
+  if (compilation.options().target == "cuda") {
+    jit->cuda_ = true;
+    std::string why;
+    if (!cuda::available(&why))
+      throw CompileError("vibeec: target cuda: " + why + "\n");
+    registerCudaRuntimeSymbols(*jit->engine_->engine);
+    jit->engine_->engine->initialize(); // loads the kernels' module
+    if (const char *error = vibee_cuda_last_error()) {
+      std::string message = error;
+      vibee_cuda_clear_error();
+      throw CompileError("vibeec: loading the GPU code failed: " + message + "\n");
+    }
+  }
   jit->spec_ = compilation.sharedSpec();
   for (const ast::Kernel &k : jit->spec_->kernels) {
     auto entry = jit->engine_->engine->lookupPacked(kernelSymbol(*jit->spec_, k));

@@ -65,9 +65,13 @@ public:
   const ast::Spec &spec() const { return *spec_; }
   Kernel kernel(const std::string &name) const; // throws CallError if unknown
   std::vector<std::string> kernelNames() const;
+  // Compiled for target "cuda": tensor arguments are device pointers, work goes
+  // to the thread's stream (vibee_cuda_set_stream), a CUDA error throws CallError.
+  bool isCuda() const { return cuda_; }
 
 private:
   friend std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
+  bool cuda_ = false;
   JitModule() = default;
   struct Engine;
   std::unique_ptr<Engine> engine_;

@@ -1,5 +1,6 @@
 // vibee-opt: mlir-opt with the vibee dialect, passes and pipelines, for lit tests.
 #include "backends/cpu/CpuPipeline.h"
+#include "backends/gpu/GpuPipeline.h"
 #include "ir/VibeeDialect.h"
 #include "passes/Passes.h"
 
@@ -17,6 +18,8 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   vibee::registerVibeePasses();
   vibee::registerCpuPipelines();
+  vibee::registerGpuDialectExtensions(registry);
+  vibee::registerGpuPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "vibee optimizer driver\n", registry));
 }

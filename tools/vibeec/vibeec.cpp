@@ -4,6 +4,7 @@
 //   vibeec check <spec|dir>...   differential test against the float64 reference
 #include "backends/cpp/CppEmitter.h"
 #include "backends/cpu/ObjectEmitter.h"
+#include "backends/gpu/CudaHost.h"
 #include "backends/header/CHeader.h"
 #include "frontend/Frontend.h"
 #include "runtime/Jit.h"
@@ -42,6 +43,13 @@ commands:
         --emit=cpp      self-contained C++17 kernels in one header (-o name.hpp)
         --emit=cpp-source  the same as a pair: -o name.cpp writes name.cpp + name.hpp
         --portable      AOT code for baseline x86-64 instead of this machine's CPU
+        --target=cuda   GPU code (docs/gpu.md): the object's host code launches
+                        embedded PTX through libvibee_cuda_rt.so (tensor arguments
+                        are device pointers; vibee_cuda_set_stream picks the stream)
+        --emit=ptx      (cuda) the PTX of every kernel of the spec, one module
+        --emit=cubin    (cuda) the same assembled by ptxas into a cubin
+        --emit=cuda-host (cuda) the C/C++ header for the object, with the stream API
+        --gpu-chip=<sm> the GPU architecture (default sm_90a; sm_80 for a portable PTX)
   test <spec|dir>...    run each behavior of each spec on the JIT-compiled kernels
   check <spec|dir>...   check every kernel against the float64 reference interpreter
         on fresh random inputs of several shapes [--seed <n> to reproduce a run]
@@ -60,6 +68,8 @@ struct Options {
   std::string emit;
   bool printIRAfterAll = false;
   bool portable = false;
+  std::string target = "cpu";
+  std::string gpuChip = "sm_90a";
   bool haveSeed = false;
   uint64_t seed = 0;
 };
@@ -89,6 +99,10 @@ CompileOptions compileOptions(const Options &o) {
   CompileOptions c;
   c.printIRAfterAll = o.printIRAfterAll;
   c.portable = o.portable;
+  c.target = o.target;
+  c.gpuChip = o.gpuChip;
+  if (o.emit == "cubin")
+    c.gpuFormat = "bin";
   return c;
 }
 
@@ -117,6 +131,15 @@ int compile(const Options &o) {
       return writeText(o.output, compilation.print(Stage::Linalg)) ? 0 : 1;
     if (emit == "header")
       return writeText(o.output, emitCHeader(compilation.spec())) ? 0 : 1;
+    if (emit == "ptx" || emit == "cubin" || emit == "cuda-host") {
+      if (o.target != "cuda") {
+        std::cerr << "vibeec: error: --emit=" << emit << " needs --target=cuda\n";
+        return 2;
+      }
+      if (emit == "cuda-host")
+        return writeText(o.output, emitCudaHostHeader(compilation.spec())) ? 0 : 1;
+      return writeText(o.output, compilation.gpuBinary()) ? 0 : 1;
+    }
     if (emit == "cpp" || emit == "cpp-source") {
       bool headerOnly = emit == "cpp";
       std::string out = o.output.empty() ? stem(file) + (headerOnly ? ".hpp" : ".cpp")
@@ -156,12 +179,15 @@ int compile(const Options &o) {
         std::string header = object.substr(0, object.rfind('.')) + ".h";
         if (object.rfind('.') == std::string::npos)
           header = object + ".h";
-        return writeText(header, emitCHeader(compilation.spec())) ? 0 : 1;
+        return writeText(header, o.target == "cuda" ? emitCudaHostHeader(compilation.spec())
+                                                    : emitCHeader(compilation.spec()))
+                   ? 0
+                   : 1;
       }
       return 0;
     }
     std::cerr << "vibeec: error: unknown --emit=" << emit
-              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source)\n";
+              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source, ptx, cubin, cuda-host)\n";
     return 2;
   } catch (const CompileError &e) {
     std::cerr << e.what();
@@ -224,6 +250,10 @@ int main(int argc, char **argv) {
       o.emit = arg.substr(7);
     else if (arg == "--print-ir-after-all")
       o.printIRAfterAll = true;
+    else if (arg.rfind("--target=", 0) == 0)
+      o.target = arg.substr(9);
+    else if (arg.rfind("--gpu-chip=", 0) == 0)
+      o.gpuChip = arg.substr(11);
     else if (arg == "--portable")
       o.portable = true;
     else if (arg == "--seed" && i + 1 < argc) {

@@ -1,0 +1,331 @@
+//===- CudaDriver.cpp - libcuda through dlopen, and the mgpu* functions ----===//
+//
+// The mgpu* functions are what MLIR's gpu-to-llvm lowering calls from the host
+// code of a `--target=cuda` kernel (module loads in global constructors, kernel
+// launches, device temporaries). MLIR ships them in libmlir_cuda_runtime, which
+// links libcuda; these are ours, over the dlopen'ed driver, with vibee's stream
+// and error conventions (docs/gpu.md):
+//  - every launch and allocation goes to the thread's current stream
+//    (vibee_cuda_set_stream), stream-ordered: nothing synchronizes the host
+//    unless vibee_cuda_set_sync(1);
+//  - a failing call records "<GPU kernel>: <cuCall>: CUDA_ERROR_X: text" as the
+//    thread's first error (vibee_cuda_last_error) and prints it to stderr; the
+//    JIT's Kernel call turns it into an exception naming the vibee kernel.
+//===----------------------------------------------------------------------===//
+#include "runtime/cuda/CudaDriver.h"
+
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace vibee::cuda {
+
+namespace {
+
+struct Loaded {
+  Driver driver{};
+  std::string error; // empty when usable
+};
+
+template <typename F> bool load(void *lib, F &fn, const char *name) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  return fn != nullptr;
+}
+
+Loaded &loaded() {
+  static Loaded *instance = [] {
+    auto *l = new Loaded();
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+    if (!lib)
+      lib = dlopen("libcuda.so", RTLD_NOW | RTLD_GLOBAL);
+    if (!lib) {
+      const char *e = dlerror();
+      l->error = std::string("cannot load the CUDA driver (libcuda.so.1): ") +
+                 (e ? e : "not found");
+      return l;
+    }
+    Driver &d = l->driver;
+    bool ok = true;
+#define VIBEE_LOAD(field, symbol)                                                   \
+  if (!load(lib, d.field, symbol)) {                                                \
+    ok = false;                                                                     \
+    l->error += std::string(l->error.empty() ? "" : ", ") + symbol;                 \
+  }
+    VIBEE_LOAD(cuInit, "cuInit")
+    VIBEE_LOAD(cuDeviceGet, "cuDeviceGet")
+    VIBEE_LOAD(cuDeviceGetCount, "cuDeviceGetCount")
+    VIBEE_LOAD(cuDeviceGetName, "cuDeviceGetName")
+    VIBEE_LOAD(cuDeviceGetAttribute, "cuDeviceGetAttribute")
+    VIBEE_LOAD(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain")
+    VIBEE_LOAD(cuCtxGetCurrent, "cuCtxGetCurrent")
+    VIBEE_LOAD(cuCtxSetCurrent, "cuCtxSetCurrent")
+    VIBEE_LOAD(cuCtxSynchronize, "cuCtxSynchronize")
+    VIBEE_LOAD(cuModuleLoadData, "cuModuleLoadData")
+    VIBEE_LOAD(cuModuleLoadDataEx, "cuModuleLoadDataEx")
+    VIBEE_LOAD(cuModuleUnload, "cuModuleUnload")
+    VIBEE_LOAD(cuModuleGetFunction, "cuModuleGetFunction")
+    VIBEE_LOAD(cuLaunchKernel, "cuLaunchKernel")
+    VIBEE_LOAD(cuMemAlloc, "cuMemAlloc_v2")
+    VIBEE_LOAD(cuMemFree, "cuMemFree_v2")
+    VIBEE_LOAD(cuMemAllocAsync, "cuMemAllocAsync")
+    VIBEE_LOAD(cuMemFreeAsync, "cuMemFreeAsync")
+    VIBEE_LOAD(cuMemcpyHtoD, "cuMemcpyHtoD_v2")
+    VIBEE_LOAD(cuMemcpyDtoH, "cuMemcpyDtoH_v2")
+    VIBEE_LOAD(cuMemsetD8, "cuMemsetD8_v2")
+    VIBEE_LOAD(cuStreamSynchronize, "cuStreamSynchronize")
+    VIBEE_LOAD(cuGetErrorName, "cuGetErrorName")
+    VIBEE_LOAD(cuGetErrorString, "cuGetErrorString")
+#undef VIBEE_LOAD
+    if (!ok) {
+      l->error = "the CUDA driver lacks " + l->error;
+      return l;
+    }
+    CUresult r = d.cuInit(0);
+    int count = 0;
+    if (r == 0)
+      r = d.cuDeviceGetCount(&count);
+    if (r == 0 && count == 0)
+      l->error = "no CUDA device";
+    if (r == 0 && count > 0)
+      r = d.cuDeviceGet(&d.device, 0);
+    if (r == 0 && count > 0)
+      r = d.cuDevicePrimaryCtxRetain(&d.context, d.device);
+    if (r != 0)
+      l->error = "CUDA initialization failed: " + errorText(r);
+    return l;
+  }();
+  return *instance;
+}
+
+} // namespace
+
+std::string errorText(CUresult result) {
+  const Driver &d = loaded().driver;
+  const char *name = nullptr, *text = nullptr;
+  if (d.cuGetErrorName)
+    d.cuGetErrorName(result, &name);
+  if (d.cuGetErrorString)
+    d.cuGetErrorString(result, &text);
+  return std::string(name ? name : "CUDA error " + std::to_string(result)) + ": " +
+         (text ? text : "(no description)");
+}
+
+bool available(std::string *why) {
+  Loaded &l = loaded();
+  if (why)
+    *why = l.error;
+  return l.error.empty();
+}
+
+const Driver &driver() {
+  Loaded &l = loaded();
+  if (!l.error.empty())
+    throw CudaError(l.error);
+  CUcontext current = nullptr;
+  l.driver.cuCtxGetCurrent(&current);
+  if (!current)
+    l.driver.cuCtxSetCurrent(l.driver.context);
+  return l.driver;
+}
+
+void check(CUresult result, const char *call, const std::string &where) {
+  if (result != 0)
+    throw CudaError(where + ": " + call + ": " + errorText(result));
+}
+
+std::string deviceName() {
+  const Driver &d = driver();
+  char name[256] = {0};
+  d.cuDeviceGetName(name, sizeof name, d.device);
+  return name;
+}
+
+int multiprocessorCount() {
+  const Driver &d = driver();
+  int count = 0;
+  d.cuDeviceGetAttribute(&count, /*CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT=*/16, d.device);
+  return count;
+}
+
+} // namespace vibee::cuda
+
+//===----------------------------------------------------------------------===//
+// Thread state and the C interface
+//===----------------------------------------------------------------------===//
+
+using namespace vibee::cuda;
+
+namespace {
+thread_local CUstream currentStream = nullptr;
+thread_local bool syncAfterLaunch = false;
+thread_local std::string firstError;
+thread_local bool haveError = false;
+
+std::mutex namesMutex;
+std::map<CUfunction, std::string> &functionNames() {
+  static auto *names = new std::map<CUfunction, std::string>();
+  return *names;
+}
+std::string nameOf(CUfunction f) {
+  std::lock_guard<std::mutex> lock(namesMutex);
+  auto it = functionNames().find(f);
+  return it == functionNames().end() ? "GPU kernel" : "GPU kernel '" + it->second + "'";
+}
+
+void record(const std::string &message) {
+  if (!haveError) {
+    haveError = true;
+    firstError = message;
+  }
+  std::fprintf(stderr, "vibee: CUDA error: %s\n", message.c_str());
+}
+
+// Runs `call` on the loaded driver; records failures with `where`.
+template <typename F> bool guarded(const std::string &where, const char *what, F call) {
+  try {
+    const Driver &d = driver();
+    CUresult r = call(d);
+    if (r != 0) {
+      record(where + ": " + what + ": " + errorText(r));
+      return false;
+    }
+    return true;
+  } catch (const std::exception &e) {
+    record(where + ": " + what + ": " + e.what());
+    return false;
+  }
+}
+} // namespace
+
+extern "C" {
+
+void vibee_cuda_set_stream(void *stream) { currentStream = static_cast<CUstream>(stream); }
+void *vibee_cuda_get_stream(void) { return currentStream; }
+void vibee_cuda_set_sync(int sync) { syncAfterLaunch = sync != 0; }
+const char *vibee_cuda_last_error(void) { return haveError ? firstError.c_str() : nullptr; }
+void vibee_cuda_clear_error(void) {
+  haveError = false;
+  firstError.clear();
+}
+int vibee_cuda_synchronize(void) {
+  int result = 0;
+  guarded("synchronize", "cuCtxSynchronize", [&](const Driver &d) {
+    result = d.cuCtxSynchronize();
+    return result;
+  });
+  return result;
+}
+
+// --- The mgpu* functions called by gpu-to-llvm's host code ---------------------
+
+void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  CUmodule module = nullptr;
+  guarded("module load", "cuModuleLoadData",
+          [&](const Driver &d) { return d.cuModuleLoadData(&module, data); });
+  return module;
+}
+
+void *mgpuModuleLoadJIT(void *data, int optLevel) {
+  CUmodule module = nullptr;
+  char errorLog[8192] = {0};
+  int options[3] = {/*CU_JIT_ERROR_LOG_BUFFER=*/5, /*..._SIZE_BYTES=*/6,
+                    /*CU_JIT_OPTIMIZATION_LEVEL=*/7};
+  void *values[3] = {errorLog, reinterpret_cast<void *>(sizeof errorLog - 1),
+                     reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
+  bool ok = guarded("module load (PTX JIT)", "cuModuleLoadDataEx", [&](const Driver &d) {
+    return d.cuModuleLoadDataEx(&module, data, 3, options, values);
+  });
+  if (!ok && errorLog[0])
+    std::fprintf(stderr, "vibee: PTX JIT log:\n%s\n", errorLog);
+  return module;
+}
+
+void mgpuModuleUnload(void *module) {
+  if (!module)
+    return;
+  // At process exit the driver may be gone already; errors are not recorded.
+  try {
+    driver().cuModuleUnload(static_cast<CUmodule>(module));
+  } catch (...) {
+  }
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  CUfunction function = nullptr;
+  std::string where = std::string("GPU kernel '") + name + "'";
+  if (!module) {
+    record(where + ": its module did not load");
+    return nullptr;
+  }
+  if (guarded(where, "cuModuleGetFunction", [&](const Driver &d) {
+        return d.cuModuleGetFunction(&function, static_cast<CUmodule>(module), name);
+      })) {
+    std::lock_guard<std::mutex> lock(namesMutex);
+    functionNames()[function] = name;
+  }
+  return function;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                      intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
+                      void *stream, void **params, void **extra, size_t /*paramsCount*/) {
+  auto f = static_cast<CUfunction>(function);
+  std::string where = nameOf(f);
+  if (!f) {
+    record(where + ": no function to launch");
+    return;
+  }
+  if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
+    return; // an empty problem: nothing to do
+  if (gridY > 65535 || gridZ > 65535 || gridX > 0x7fffffff) {
+    record(where + ": grid " + std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
+           std::to_string(gridZ) + " exceeds the device limits");
+    return;
+  }
+  auto s = static_cast<CUstream>(stream ? stream : currentStream);
+  bool ok = guarded(where, "cuLaunchKernel", [&](const Driver &d) {
+    return d.cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, blockZ, smem, s, params,
+                            extra);
+  });
+  if (ok && syncAfterLaunch)
+    guarded(where, "cuStreamSynchronize (after launch)",
+            [&](const Driver &d) { return d.cuStreamSynchronize(s); });
+}
+
+// Launches use the caller's stream: "creating" a stream hands it out, and the
+// synchronization the lowering adds after a synchronous launch is left to the
+// caller (stream order keeps every use correct).
+void *mgpuStreamCreate() { return currentStream; }
+void mgpuStreamDestroy(void *) {}
+void mgpuStreamSynchronize(void *stream) {
+  if (syncAfterLaunch)
+    guarded("stream", "cuStreamSynchronize",
+            [&](const Driver &d) { return d.cuStreamSynchronize(static_cast<CUstream>(stream)); });
+}
+
+void *mgpuMemAlloc(uint64_t size, void *stream, bool /*isHostShared*/) {
+  if (size == 0)
+    size = 1;
+  CUdeviceptr ptr = 0;
+  auto s = static_cast<CUstream>(stream ? stream : currentStream);
+  guarded("temporary of " + std::to_string(size) + " bytes", "cuMemAllocAsync",
+          [&](const Driver &d) { return d.cuMemAllocAsync(&ptr, size, s); });
+  return reinterpret_cast<void *>(ptr);
+}
+
+void mgpuMemFree(void *ptr, void *stream) {
+  if (!ptr)
+    return;
+  auto s = static_cast<CUstream>(stream ? stream : currentStream);
+  guarded("temporary", "cuMemFreeAsync", [&](const Driver &d) {
+    return d.cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(ptr), s);
+  });
+}
+
+void mgpuSetDefaultDevice(int32_t) {}
+
+} // extern "C"
