@@ -281,10 +281,11 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(linalgModule->clone()));
   Collector collector(context);
 
-  // The CPU pipeline's bufferization stage (not its optimization stage: the C++
-  // stays plain loops that the host compiler vectorizes), then loops.
+  // The CPU pipeline's fusion and bufferization stages (fused statements share
+  // one loop nest, e.g. Lion's three), then plain loops that the host compiler
+  // vectorizes.
   PassManager loops(&context);
-  loops.addPass(createDecomposeAggregatesPass());
+  buildLinalgOptimizationPipeline(loops);
   buildBufferizationPipeline(loops);
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   loops.addPass(createLowerAffinePass());

@@ -114,48 +114,27 @@ using namespace ::vibee::cpp;
 inline void step(float* v1, float* v2, float* v3, float* v4, float v5, float v6, float v7, float v8, float v9, float v10, int64_t v11) {
   float v12 = 1.000000000e+00f;
   double v13 = 1.00000000000000000e+00;
-  float* v14 = alloc<float>(v11);
+  double v14 = (double) v6;
+  double v15 = std::pow((double) v9, v14);
+  double v16 = std::pow((double) v8, v14);
   // param[i] = param[i] * (1 - lr * wd);
-  for (int64_t i15 = 0; i15 < v11; i15 += 1) {
-    float v16 = v1[i15];
-    v14[i15] = v16 * (v12 - v5 * v7);
-  }
   // m[i] = beta1 * m[i] + (1 - beta1) * grad[i];
+  // v[i] = beta2 * v[i] + (1 - beta2) * grad[i] * grad[i];
+  // mhat[i] = m[i] / f32(1 - pow(f64(beta1), f64(step)));
+  // vhat[i] = v[i] / f32(1 - pow(f64(beta2), f64(step)));
+  // param[i] = param[i] - lr * mhat[i] / (sqrt(vhat[i]) + eps);
   for (int64_t i17 = 0; i17 < v11; i17 += 1) {
     float v18 = v3[i17];
     float v19 = v2[i17];
-    v3[i17] = v8 * v18 + (v12 - v8) * v19;
+    float v20 = v4[i17];
+    float v21 = v1[i17];
+    float v22 = v8 * v18 + (v12 - v8) * v19;
+    float v23 = v9 * v20 + ((v12 - v9) * v19) * v19;
+    float v24 = std::sqrt(v23 / (float) (v13 - v15));
+    v3[i17] = v22;
+    v4[i17] = v23;
+    v1[i17] = v21 * (v12 - v5 * v7) - (v5 * (v22 / (float) (v13 - v16))) / (v24 + v10);
   }
-  // v[i] = beta2 * v[i] + (1 - beta2) * grad[i] * grad[i];
-  for (int64_t i20 = 0; i20 < v11; i20 += 1) {
-    float v21 = v4[i20];
-    float v22 = v2[i20];
-    v4[i20] = v9 * v21 + ((v12 - v9) * v22) * v22;
-  }
-  float* v23 = alloc<float>(v11);
-  double v24 = (double) v6;
-  double v25 = std::pow((double) v8, v24);
-  // mhat[i] = m[i] / f32(1 - pow(f64(beta1), f64(step)));
-  for (int64_t i26 = 0; i26 < v11; i26 += 1) {
-    float v27 = v3[i26];
-    v23[i26] = v27 / (float) (v13 - v25);
-  }
-  double v28 = std::pow((double) v9, v24);
-  // vhat[i] = v[i] / f32(1 - pow(f64(beta2), f64(step)));
-  for (int64_t i29 = 0; i29 < v11; i29 += 1) {
-    float v30 = v4[i29];
-    v1[i29] = v30 / (float) (v13 - v28);
-  }
-  // param[i] = param[i] - lr * mhat[i] / (sqrt(vhat[i]) + eps);
-  for (int64_t i31 = 0; i31 < v11; i31 += 1) {
-    float v32 = v14[i31];
-    float v33 = v23[i31];
-    float v34 = v1[i31];
-    float v35 = std::sqrt(v34);
-    v1[i31] = v32 - (v5 * v33) / (v35 + v10);
-  }
-  release(v14);
-  release(v23);
   return;
 }
 

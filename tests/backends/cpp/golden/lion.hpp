@@ -112,27 +112,16 @@ namespace detail {
 using namespace ::vibee::cpp;
 
 inline void step(float* v1, float* v2, float* v3, float v4, float v5, int64_t v6) {
-  float* v7 = alloc<float>(v6);
   // c[i] = beta1 * m[i] + (1 - beta1) * grad[i];
-  for (int64_t i8 = 0; i8 < v6; i8 += 1) {
-    float v9 = v3[i8];
-    float v10 = v2[i8];
-    v7[i8] = v9 * 8.999999760e-01f + v10 * 1.000000240e-01f;
-  }
   // param[i] = param[i] - lr * (sign(c[i]) + wd * param[i]);
-  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
-    float v12 = v1[i11];
-    float v13 = v7[i11];
-    v1[i11] = v12 - v4 * ((v13 > 0.0e+00f ? 1.000000000e+00f : (v13 < 0.0e+00f ? -1.000000000e+00f : 0.0e+00f)) + v5 * v12);
-  }
   // m[i] = beta2 * m[i] + (1 - beta2) * grad[i];
-  for (int64_t i14 = 0; i14 < v6; i14 += 1) {
-    float v15 = v3[i14];
-    float v16 = v2[i14];
-    v7[i14] = v15 * 9.900000090e-01f + v16 * 9.999990460e-03f;
+  for (int64_t i7 = 0; i7 < v6; i7 += 1) {
+    float v8 = v1[i7];
+    float v9 = v3[i7];
+    float v10 = v2[i7];
+    v1[i7] = v8 - v4 * ((v9 * 8.999999760e-01f + v10 * 1.000000240e-01f > 0.0e+00f ? 1.000000000e+00f : (v9 * 8.999999760e-01f + v10 * 1.000000240e-01f < 0.0e+00f ? -1.000000000e+00f : 0.0e+00f)) + v5 * v8);
+    v3[i7] = v9 * 9.900000090e-01f + v10 * 9.999990460e-03f;
   }
-  copy(v3, v7, v6);
-  release(v7);
   return;
 }
 

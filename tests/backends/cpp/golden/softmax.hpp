@@ -112,7 +112,7 @@ namespace detail {
 using namespace ::vibee::cpp;
 
 inline void softmax(float* v1, float* v2, int64_t v3, int64_t v4) {
-  float* v5 = alloc<float>(v3 * v4);
+  float* v5 = alloc<float>(v3);
   float* v6 = alloc<float>(v3);
   // mx[r] = max(c) x[r, c];
   // e[r, c] = exp(x[r, c] - mx[r]);
@@ -131,33 +131,27 @@ inline void softmax(float* v1, float* v2, int64_t v3, int64_t v4) {
     }
   }
   for (int64_t i14 = 0; i14 < v3; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v4; j15 += 1) {
-      int64_t v16 = i14 * v4 + j15;
-      float v17 = v1[v16];
-      float v18 = v6[i14];
-      float v19 = std::exp(v17 - v18);
-      int64_t v20 = i14 * v4 + j15;
-      v5[v20] = v19;
-    }
+    v5[i14] = 0.0e+00f;
   }
-  for (int64_t i21 = 0; i21 < v3; i21 += 1) {
-    v6[i21] = 0.0e+00f;
+  for (int64_t i15 = 0; i15 < v3; i15 += 1) {
+    for (int64_t j16 = 0; j16 < v4; j16 += 1) {
+      int64_t v17 = i15 * v4 + j16;
+      float v18 = v1[v17];
+      float v19 = v6[i15];
+      float v20 = v5[i15];
+      float v21 = std::exp(v18 - v19);
+      v5[i15] = v21 + v20;
+    }
   }
   for (int64_t i22 = 0; i22 < v3; i22 += 1) {
     for (int64_t j23 = 0; j23 < v4; j23 += 1) {
       int64_t v24 = i22 * v4 + j23;
-      float v25 = v5[v24];
+      float v25 = v1[v24];
       float v26 = v6[i22];
-      v6[i22] = v25 + v26;
-    }
-  }
-  for (int64_t i27 = 0; i27 < v3; i27 += 1) {
-    for (int64_t j28 = 0; j28 < v4; j28 += 1) {
-      int64_t v29 = i27 * v4 + j28;
-      float v30 = v5[v29];
-      float v31 = v6[i27];
-      int64_t v32 = i27 * v4 + j28;
-      v2[v32] = v30 / v31;
+      float v27 = v5[i22];
+      float v28 = std::exp(v25 - v26);
+      int64_t v29 = i22 * v4 + j23;
+      v2[v29] = v28 / v27;
     }
   }
   release(v5);
