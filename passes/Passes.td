@@ -58,6 +58,74 @@ def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
     "::mlir::LLVM::LLVMDialect"];
 }
 
+def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
+  let summary = "Fuse producer-consumer and sibling linalg statements into one loop nest";
+  let description = [{
+    Producer-consumer fusion of all-parallel linalg.generic producers into the
+    consumers that read each element once (upstream linalg elementwise fusion,
+    with multi-use producers duplicated per consumer first), then horizontal
+    fusion of independent all-parallel generics over the same iteration domain
+    into one multi-result generic. Lion and AdamW become one loop nest;
+    softmax and RMSNorm one loop nest per reduction plus one for the output.
+  }];
+  let options = [
+    Option<"horizontal", "horizontal", "bool", /*default=*/"true",
+           "also merge independent sibling generics over the same domain">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
+def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
+  let summary = "Write inout results in place instead of copying a temporary back";
+  let description = [{
+    After bufferization: `memref.copy %t, %p` where `%t` is an allocation whose
+    only writer is an all-parallel linalg op that reads `%p` at most through
+    the same indexing map as it writes `%t`, and nothing between the writer and
+    the copy touches `%p`: the writer writes `%p` directly, the copy and the
+    allocation go. Runs before the deallocation pipeline.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def PrepareCpuVectorizationPass : Pass<"vibee-prepare-cpu-vectorization"> {
+  let summary = "Polynomial math, reassociable reductions and noalias kernel args";
+  let description = [{
+    On bufferized linalg, before loops: generics whose last parallel loop walks
+    the output's innermost dim get their reductions moved outside it (matmul
+    becomes i-k-j), math functions become polynomial
+    approximations in arith (vectorizable, no libm calls), float reduction
+    combiners get `reassoc`, and memref arguments of `vibee.kernel` funcs get
+    `llvm.noalias` (distinct tensors never overlap, docs/abi.md).
+  }];
+  let options = [
+    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
+           "rewrite math functions into polynomial approximations">,
+    Option<"reassociateReductions", "reassociate-reductions", "bool",
+           /*default=*/"true", "mark float reduction combiners reassoc">,
+    Option<"noalias", "noalias", "bool", /*default=*/"true",
+           "mark kernel memref arguments llvm.noalias">,
+    Option<"interchange", "interchange", "bool", /*default=*/"true",
+           "move reductions outside the last parallel loop when it walks the "
+           "output's innermost dim (matmul: i-k-j)">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::LLVM::LLVMDialect"];
+}
+
+def EmitCPreparePass : Pass<"vibee-emitc-prepare", "::mlir::ModuleOp"> {
+  let summary = "Rewrite bufferized kernel loops into what convert-to-emitc accepts";
+  let description = [{
+    For the C++ backend (backends/cpp): memrefs become `!emitc.ptr<T>` with
+    linearized subscripts and the symbolic dims as trailing i64 arguments;
+    alloc/dealloc/copy, math ops, maximumf/minimumf/maxnumf/minnumf/remf and
+    bf16/f16 conversions become calls of <cmath> functions or of the helpers
+    printed in the emitted preamble; index becomes i64. Unused arguments are
+    dropped and `vibee.cpp_args` lists the ABI position of the others.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::emitc::EmitCDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // GPU backend (backends/gpu/GpuPipeline.cpp, docs/gpu.md)
 //===----------------------------------------------------------------------===//
@@ -115,74 +183,6 @@ def GpuPackedEntriesPass : Pass<"vibee-gpu-packed-entries", "::mlir::ModuleOp"> 
     ExecutionEngine::invokePacked, for ahead-of-time GPU host libraries.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
-}
-
-def EmitCPreparePass : Pass<"vibee-emitc-prepare", "::mlir::ModuleOp"> {
-  let summary = "Rewrite bufferized kernel loops into what convert-to-emitc accepts";
-  let description = [{
-    For the C++ backend (backends/cpp): memrefs become `!emitc.ptr<T>` with
-    linearized subscripts and the symbolic dims as trailing i64 arguments;
-    alloc/dealloc/copy, math ops, maximumf/minimumf/maxnumf/minnumf/remf and
-    bf16/f16 conversions become calls of <cmath> functions or of the helpers
-    printed in the emitted preamble; index becomes i64. Unused arguments are
-    dropped and `vibee.cpp_args` lists the ABI position of the others.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::emitc::EmitCDialect"];
-}
-
-def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
-  let summary = "Fuse producer-consumer and sibling linalg statements into one loop nest";
-  let description = [{
-    Producer-consumer fusion of all-parallel linalg.generic producers into the
-    consumers that read each element once (upstream linalg elementwise fusion,
-    with multi-use producers duplicated per consumer first), then horizontal
-    fusion of independent all-parallel generics over the same iteration domain
-    into one multi-result generic. Lion and AdamW become one loop nest;
-    softmax and RMSNorm one loop nest per reduction plus one for the output.
-  }];
-  let options = [
-    Option<"horizontal", "horizontal", "bool", /*default=*/"true",
-           "also merge independent sibling generics over the same domain">];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::tensor::TensorDialect"];
-}
-
-def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
-  let summary = "Write inout results in place instead of copying a temporary back";
-  let description = [{
-    After bufferization: `memref.copy %t, %p` where `%t` is an allocation whose
-    only writer is an all-parallel linalg op that reads `%p` at most through
-    the same indexing map as it writes `%t`, and nothing between the writer and
-    the copy touches `%p`: the writer writes `%p` directly, the copy and the
-    allocation go. Runs before the deallocation pipeline.
-  }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
-}
-
-def PrepareCpuVectorizationPass : Pass<"vibee-prepare-cpu-vectorization"> {
-  let summary = "Polynomial math, reassociable reductions and noalias kernel args";
-  let description = [{
-    On bufferized linalg, before loops: generics whose last parallel loop walks
-    the output's innermost dim get their reductions moved outside it (matmul
-    becomes i-k-j), math functions become polynomial
-    approximations in arith (vectorizable, no libm calls), float reduction
-    combiners get `reassoc`, and memref arguments of `vibee.kernel` funcs get
-    `llvm.noalias` (distinct tensors never overlap, docs/abi.md).
-  }];
-  let options = [
-    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
-           "rewrite math functions into polynomial approximations">,
-    Option<"reassociateReductions", "reassociate-reductions", "bool",
-           /*default=*/"true", "mark float reduction combiners reassoc">,
-    Option<"noalias", "noalias", "bool", /*default=*/"true",
-           "mark kernel memref arguments llvm.noalias">,
-    Option<"interchange", "interchange", "bool", /*default=*/"true",
-           "move reductions outside the last parallel loop when it walks the "
-           "output's innermost dim (matmul: i-k-j)">];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // VIBEE_PASSES
