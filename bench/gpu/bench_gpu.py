@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""vibeec --target=cuda kernels vs PyTorch anchors, one timer for both (CUDA events
+on torch's current stream; the generated host libraries are loaded with ctypes and
+called on torch tensors' data pointers). Medians after warm-up, rotating buffers.
+Writes <out>/bench_gpu_<device>.json. Run by bench/gpu/run_on_device.sh."""
+import argparse, ctypes, json, math, os, statistics, sys, time, traceback
+import torch
+import torch.nn.functional as F
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--artifacts", required=True)
+ap.add_argument("--out", required=True)
+ap.add_argument("--quick", action="store_true")
+args = ap.parse_args()
+dev = torch.device("cuda")
+torch.backends.cuda.matmul.allow_tf32 = False
+name = torch.cuda.get_device_name(0)
+print("device", name, "torch", torch.__version__, flush=True)
+
+lib = lambda n: ctypes.CDLL(os.path.join(args.artifacts, "lib", f"libvibee_{n}_cuda.so"))
+rt = ctypes.CDLL(os.path.join(args.artifacts, "lib", "libvibee_cuda_rt.so"))
+rt.vibee_cuda_last_error.restype = ctypes.c_char_p
+rt.vibee_cuda_set_stream.argtypes = [ctypes.c_void_p]
+P, F32, I64 = ctypes.c_void_p, ctypes.c_float, ctypes.c_int64
+
+def use_torch_stream():
+    rt.vibee_cuda_set_stream(ctypes.c_void_p(torch.cuda.current_stream().cuda_stream))
+
+def check_error(what):
+    e = rt.vibee_cuda_last_error()
+    if e:
+        raise RuntimeError(f"{what}: {e.decode()}")
+
+def bench(fn, sets, warmup=3, reps=20):
+    """Median ms of fn(set) over reps, rotating among the buffer sets."""
+    for i in range(warmup):
+        fn(sets[i % len(sets)])
+    torch.cuda.synchronize()
+    times = []
+    for i in range(reps):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record(); fn(sets[i % len(sets)]); e.record()
+        e.synchronize()
+        times.append(s.elapsed_time(e))
+    return statistics.median(times)
+
+results = {"device": name, "torch": torch.__version__, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+           "benchmarks": {}}
+def record(bench_name, impl, ms, nbytes=None, flops=None, note=None):
+    r = {"ms": ms}
+    if nbytes: r["GBps"] = nbytes / ms / 1e6
+    if flops: r["TFLOPs"] = flops / ms / 1e9
+    if note: r["note"] = note
+    results["benchmarks"].setdefault(bench_name, {})[impl] = r
+    print(f"{bench_name:10s} {impl:28s} {ms:9.3f} ms" + (f" {r['GBps']:8.0f} GB/s" if nbytes else "")
+          + (f" {r['TFLOPs']:7.1f} TFLOP/s" if flops else ""), flush=True)
+
+def guarded(fn):
+    try:
+        fn()
+    except Exception as e:
+        traceback.print_exc()
+        results.setdefault("errors", []).append(f"{fn.__name__}: {e}")
+
+use_torch_stream()
+
+# --- copy ceiling: 1 GiB device-to-device (bytes read + written) ---------------
+def copy():
+    n = 1 << 28
+    src = [torch.randn(n, device=dev) for _ in range(2)]
+    dst = torch.empty(n, device=dev)
+    ms = bench(lambda s: dst.copy_(s), src)
+    record("copy", "torch copy_ 1GiB", ms, nbytes=2 * 4 * n)
+    results["copy_GBps"] = 2 * 4 * n / ms / 1e6
+guarded(copy)
+
+N = (1 << 26) if not args.quick else (1 << 22)
+def lion():
+    L = lib("lion"); f = L.vibee_lion_step; f.argtypes = [P, P, P, F32, F32, I64]
+    lr, wd = 1e-4, 0.1
+    sets = [[torch.randn(N, device=dev) for _ in range(3)] for _ in range(3)]
+    def ours(s):
+        f(s[0].data_ptr(), s[1].data_ptr(), s[2].data_ptr(), lr, wd, N)
+    ours(sets[0]); torch.cuda.synchronize(); check_error("lion")
+    # correctness vs eager on one set
+    p, g, m = [t.clone() for t in sets[1]]
+    def eager(s):
+        p, g, m = s
+        c = 0.9 * m + 0.1 * g
+        p.sub_(lr * (torch.sign(c) + wd * p))
+        m.mul_(0.99).add_(0.01 * g)
+    ours(sets[1]); eager([p, g, m]); torch.cuda.synchronize()
+    err = ((sets[1][0] - p).norm() / p.norm()).item()
+    print("lion rel err vs eager", err)
+    nbytes = 5 * 4 * N
+    record("lion", "vibeec", bench(ours, sets), nbytes, note=f"rel err vs eager {err:.2e}")
+    record("lion", "torch eager", bench(eager, sets), nbytes)
+    comp = torch.compile(eager)
+    record("lion", "torch.compile", bench(comp, sets), nbytes)
+guarded(lion)
+
+def adamw():
+    L = lib("adamw"); f = L.vibee_adamw_step
+    f.argtypes = [P, P, P, P, F32, F32, F32, F32, F32, F32, I64]
+    lr, step, wd = 1e-3, 10.0, 0.01
+    sets = [[torch.randn(N, device=dev), torch.randn(N, device=dev),
+             torch.randn(N, device=dev), torch.rand(N, device=dev)] for _ in range(3)]
+    def ours(s):
+        f(s[0].data_ptr(), s[1].data_ptr(), s[2].data_ptr(), s[3].data_ptr(), lr, step, wd,
+          0.9, 0.999, 1e-8, N)
+    ours(sets[0]); torch.cuda.synchronize(); check_error("adamw")
+    nbytes = 7 * 4 * N
+    record("adamw", "vibeec", bench(ours, sets), nbytes)
+    for fused in (True,):
+        params = [torch.nn.Parameter(torch.randn(N, device=dev))]
+        params[0].grad = torch.randn(N, device=dev)
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd, fused=fused)
+        opt.step()
+        record("adamw", "torch AdamW(fused=True)", bench(lambda s: opt.step(), [0]), nbytes)
+guarded(adamw)
+
+R, C = (16384, 4096) if not args.quick else (1024, 4096)
+def rmsnorm():
+    L = lib("rmsnorm"); f = L.vibee_rmsnorm_rmsnorm; f.argtypes = [P, P, F32, P, I64, I64]
+    sets = [(torch.randn(R, C, device=dev, dtype=torch.bfloat16),
+             torch.randn(C, device=dev, dtype=torch.bfloat16),
+             torch.empty(R, C, device=dev, dtype=torch.bfloat16)) for _ in range(3)]
+    def ours(s):
+        f(s[0].data_ptr(), s[1].data_ptr(), 1e-6, s[2].data_ptr(), R, C)
+    ours(sets[0]); torch.cuda.synchronize(); check_error("rmsnorm")
+    ref = F.rms_norm(sets[0][0].float(), (C,), sets[0][1].float(), 1e-6)
+    err = ((sets[0][2].float() - ref).norm() / ref.norm()).item()
+    print("rmsnorm rel err vs torch f32", err)
+    nbytes = 2 * 2 * R * C
+    record("rmsnorm", "vibeec", bench(ours, sets), nbytes, note=f"rel err {err:.2e}")
+    eager = lambda s: F.rms_norm(s[0], (C,), s[1], 1e-6)
+    record("rmsnorm", "F.rms_norm", bench(eager, sets), nbytes)
+    record("rmsnorm", "torch.compile", bench(torch.compile(eager), sets), nbytes)
+guarded(rmsnorm)
+
+SR, SC = (32768, 4096) if not args.quick else (1024, 4096)
+def softmax():
+    # The spec's softmax is f32 (specs/nn/softmax.vibee); the anchors run the same dtype.
+    L = lib("softmax"); f = L.vibee_softmax_softmax; f.argtypes = [P, P, I64, I64]
+    sets = [(torch.randn(SR, SC, device=dev), torch.empty(SR, SC, device=dev)) for _ in range(2)]
+    def ours(s):
+        f(s[0].data_ptr(), s[1].data_ptr(), SR, SC)
+    ours(sets[0]); torch.cuda.synchronize(); check_error("softmax")
+    ref = torch.softmax(sets[0][0].double(), -1)
+    err = ((sets[0][1].double() - ref).norm() / ref.norm()).item()
+    print("softmax rel err vs torch f64", err)
+    nbytes = 2 * 4 * SR * SC
+    record("softmax", "vibeec (f32)", bench(ours, sets), nbytes, note=f"rel err {err:.2e}")
+    eager = lambda s: torch.softmax(s[0], -1)
+    record("softmax", "torch.softmax (f32)", bench(eager, sets), nbytes)
+    record("softmax", "torch.compile (f32)", bench(torch.compile(eager), sets), nbytes)
+    xb = [(s[0].bfloat16(),) for s in sets]
+    record("softmax", "torch.softmax (bf16 anchor)", bench(lambda s: torch.softmax(s[0], -1), xb),
+           2 * 2 * SR * SC)
+guarded(softmax)
+
+M = 4096 if not args.quick else 1024
+def matmul():
+    L = lib("matmul"); f = L.vibee_matmul_matmul; f.argtypes = [P, P, P, I64, I64, I64]
+    a, b, c = (torch.randn(M, M, device=dev), torch.randn(M, M, device=dev),
+               torch.empty(M, M, device=dev))
+    def ours(s):
+        f(a.data_ptr(), b.data_ptr(), c.data_ptr(), M, M, M)
+    ours(0); torch.cuda.synchronize(); check_error("matmul")
+    ref = a.double() @ b.double()
+    err = ((c.double() - ref).norm() / ref.norm()).item()
+    print("matmul rel err vs f64", err)
+    flops = 2 * M ** 3
+    record("matmul_f32", "vibeec", bench(ours, [0], warmup=1, reps=3), flops=flops,
+           note=f"rel err {err:.2e}")
+    record("matmul_f32", "torch.matmul (cuBLAS, no TF32)", bench(lambda s: a @ b, [0]), flops=flops)
+    ab, bb = a.bfloat16(), b.bfloat16()
+    record("matmul_bf16", "torch.matmul (cuBLAS)", bench(lambda s: ab @ bb, [0]), flops=flops,
+           note="no bf16 matmul spec in specs/ yet")
+guarded(matmul)
+
+# Summary: fraction of the copy bandwidth, ratio to the best PyTorch anchor.
+copy_bw = results.get("copy_GBps")
+print("\n== summary (copy ceiling %s GB/s)" % (f"{copy_bw:.0f}" if copy_bw else "?"))
+for bname, impls in results["benchmarks"].items():
+    ours = next((v for k, v in impls.items() if k.startswith("vibeec")), None)
+    anchors = [v["ms"] for k, v in impls.items() if not k.startswith("vibeec")]
+    if not ours or not anchors:
+        continue
+    line = f"{bname:10s} vibeec {ours['ms']:9.3f} ms, best anchor {min(anchors):9.3f} ms, speedup {min(anchors)/ours['ms']:5.2f}x"
+    if copy_bw and "GBps" in ours:
+        line += f", {100*ours['GBps']/copy_bw:5.1f}% of copy bandwidth"
+    print(line)
+fname = os.path.join(args.out, "bench_gpu_" + name.replace(" ", "_") + ".json")
+with open(fname, "w") as fh:
+    json.dump(results, fh, indent=2)
+print("wrote", fname)
+sys.exit(1 if results.get("errors") else 0)

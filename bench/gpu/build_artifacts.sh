@@ -1,0 +1,29 @@
+#!/bin/bash
+# Builds, on a machine with LLVM/MLIR 22 (no GPU needed), everything the GPU machine
+# needs into gpu-artifacts/ (gitignored; carry it to the device):
+#   bin/gpu_check                 the differential checker (no LLVM/MLIR inside)
+#   lib/libvibee_cuda_rt.so       mgpu* runtime over dlopen'ed libcuda
+#   lib/libvibee_<spec>_cuda.so   each spec's host code + embedded sm_90a PTX
+#   lib/libantlr4-runtime.so.4.9  for gpu_check's frontend
+#   ptx/<spec>.ptx, <spec>.h      the PTX and the generated host headers
+# Usage: bench/gpu/build_artifacts.sh [build-dir]   (from the repository root)
+set -euxo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$root/build-gpu}
+out=$root/gpu-artifacts
+ninja -C "$build" -j2 vibeec gpu_check VibeeCudaRuntimeShared
+rm -rf "$out"; mkdir -p "$out/bin" "$out/lib" "$out/ptx" "$out/obj"
+cp "$build/bin/gpu_check" "$out/bin/"
+cp "$build/runtime/cuda/libvibee_cuda_rt.so" "$out/lib/"
+cp -L /usr/lib/x86_64-linux-gnu/libantlr4-runtime.so.4.9 "$out/lib/"
+for spec in "$root"/specs/*/*.vibee; do
+  name=$(sed -n 's/^spec \([A-Za-z0-9_]*\) .*/\1/p' "$spec" | head -1)
+  "$build/bin/vibeec" compile "$spec" --target=cuda --emit=ptx -o "$out/ptx/$name.ptx"
+  "$build/bin/vibeec" compile "$spec" --target=cuda --emit=cuda-host -o "$out/ptx/$name.h"
+  "$build/bin/vibeec" compile "$spec" --target=cuda --emit=obj -o "$out/obj/$name.o"
+  g++ -shared -o "$out/lib/libvibee_${name}_cuda.so" "$out/obj/$name.o" \
+      -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
+  echo "${spec#$root/} $name" >> "$out/specs.txt"
+done
+strip "$out/bin/gpu_check" "$out"/lib/*.so || true
+du -sh "$out"

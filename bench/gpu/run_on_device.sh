@@ -1,0 +1,52 @@
+#!/bin/bash
+# Runs on the GPU machine (CUDA 13 driver + PyTorch, no LLVM/MLIR) from the
+# repository root, with gpu-artifacts/ carried from the build machine
+# (bench/gpu/build_artifacts.sh). One batched call, < 8 minutes:
+#   1. gpu_check of every spec kernel against the float64 reference interpreter,
+#   2. the same under compute-sanitizer (memcheck),
+#   3. the benchmark with its PyTorch anchors (bench/gpu/bench_gpu.py),
+# writing logs and JSON to $OUT (if set) and bench/results/.
+set -x
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+art=$root/gpu-artifacts
+OUT=${OUT:-$root/bench/results}
+mkdir -p "$OUT" bench/results
+nvidia-smi || true
+python3 -c 'import torch; print(torch.__version__, torch.cuda.get_device_name(0))' || true
+ls -la "$art" "$art/lib" "$art/bin" || { echo "FATAL: gpu-artifacts/ missing (carry it)"; exit 2; }
+export LD_LIBRARY_PATH=$art/lib:${LD_LIBRARY_PATH:-}
+
+args=()
+while read -r spec name; do
+  [ -f "$spec" ] || { echo "FATAL: $spec missing"; exit 2; }
+  args+=("$spec" "$art/lib/libvibee_${name}_cuda.so")
+done < "$art/specs.txt"
+
+status=0
+timeout 120 "$art/bin/gpu_check" "${args[@]}" 2>&1 | tee "$OUT/gpu_check.log"
+check_rc=${PIPESTATUS[0]}
+echo "gpu_check exit $check_rc"
+[ "$check_rc" = 0 ] || status=1
+
+SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+if [ -n "$SAN" ]; then
+  timeout 240 "$SAN" --tool memcheck --error-exitcode 9 --leak-check full \
+    "$art/bin/gpu_check" --seed 1 "${args[@]}" 2>&1 | tee "$OUT/compute_sanitizer.log"
+  san_rc=${PIPESTATUS[0]}
+  echo "compute-sanitizer exit $san_rc"
+  [ "$san_rc" = 0 ] || status=1
+else
+  echo "compute-sanitizer not found"; status=1
+fi
+
+timeout 300 python3 bench/gpu/bench_gpu.py --artifacts "$art" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
+bench_rc=${PIPESTATUS[0]}
+echo "bench exit $bench_rc"
+[ "$bench_rc" = 0 ] || status=1
+cp "$OUT"/*.json bench/results/ 2>/dev/null || true
+echo "== summary: gpu_check $check_rc, sanitizer ${san_rc:-none}, bench $bench_rc"
+grep -E "^(PASS|FAIL)|passed" "$OUT/gpu_check.log" || true
+grep -E "ERROR SUMMARY" "$OUT/compute_sanitizer.log" 2>/dev/null || true
+tail -n 30 "$OUT/bench.log"
+exit $status
