@@ -24,14 +24,14 @@ while read -r spec name; do
 done < "$art/specs.txt"
 
 status=0
-timeout 120 "$art/bin/gpu_check" "${args[@]}" 2>&1 | tee "$OUT/gpu_check.log"
+timeout 90 "$art/bin/gpu_check" "${args[@]}" 2>&1 | tee "$OUT/gpu_check.log"
 check_rc=${PIPESTATUS[0]}
 echo "gpu_check exit $check_rc"
 [ "$check_rc" = 0 ] || status=1
 
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [ -n "$SAN" ]; then
-  timeout 240 "$SAN" --tool memcheck --error-exitcode 9 --leak-check full \
+  timeout 180 "$SAN" --tool memcheck --error-exitcode 9 --leak-check full \
     "$art/bin/gpu_check" --seed 1 "${args[@]}" 2>&1 | tee "$OUT/compute_sanitizer.log"
   san_rc=${PIPESTATUS[0]}
   echo "compute-sanitizer exit $san_rc"
@@ -40,7 +40,7 @@ else
   echo "compute-sanitizer not found"; status=1
 fi
 
-timeout 300 python3 bench/gpu/bench_gpu.py --artifacts "$art" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
+timeout 200 python3 bench/gpu/bench_gpu.py --artifacts "$art" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
 bench_rc=${PIPESTATUS[0]}
 echo "bench exit $bench_rc"
 [ "$bench_rc" = 0 ] || status=1
