@@ -109,6 +109,7 @@ struct Param {
   ParamMode mode = ParamMode::In;
   TensorType type;
   ExprPtr defaultValue; // scalars only; a constant expression
+  double defaultFolded = 0; // sema: the value of defaultValue
 };
 
 struct Result {

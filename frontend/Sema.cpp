@@ -116,6 +116,7 @@ private:
       TypeInfo t = checkExpr(*p.defaultValue, scope);
       checkAssign(*p.defaultValue, t, p.type.dtype, p.defaultValue->loc,
                   "parameter '" + p.name + "'", diags_);
+      p.defaultFolded = foldConst(*p.defaultValue, spec_);
     }
   }
 

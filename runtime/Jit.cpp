@@ -49,37 +49,6 @@ static std::string shapeText(const ast::Kernel &k, const ast::TensorType &t) {
   return s + "]";
 }
 
-// A parameter default is a constant expression (checked by sema).
-static double foldDefault(const ast::Spec &spec, const ast::Expr &e) {
-  switch (e.kind) {
-  case ast::ExprKind::Number: return e.number;
-  case ast::ExprKind::Name:
-    if (e.nameKind == ast::NameKind::Const)
-      return spec.consts[e.ref].folded;
-    break;
-  case ast::ExprKind::Unary:
-    if (e.op == "-")
-      return -foldDefault(spec, *e.operands[0]);
-    break;
-  case ast::ExprKind::Binary: {
-    double x = foldDefault(spec, *e.operands[0]), y = foldDefault(spec, *e.operands[1]);
-    if (e.op == "+") return x + y;
-    if (e.op == "-") return x - y;
-    if (e.op == "*") return x * y;
-    if (e.op == "/") return x / y;
-    break;
-  }
-  default: break;
-  }
-  throw CallError("default value of a parameter is not a constant expression");
-}
-
-double scalarDefault(const ast::Spec &spec, const ast::Param &param) {
-  if (!param.defaultValue)
-    throw CallError("parameter '" + param.name + "' has no default value");
-  return foldDefault(spec, *param.defaultValue);
-}
-
 std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
   const ast::Kernel &k = *kernel_;
   size_t expected = k.params.size() + k.results.size();
@@ -121,7 +90,7 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
         value = std::get<double>(args[a]);
       } else if (std::holds_alternative<Default>(args[a]) && !isResult &&
                  k.params[a].defaultValue) {
-        value = foldDefault(module_->spec(), *k.params[a].defaultValue);
+        value = k.params[a].defaultFolded;
       } else {
         throw fail(label + ": expected a scalar " + ast::dtypeName(type.dtype) +
                    (std::holds_alternative<TensorView>(args[a]) ? " but got a tensor"

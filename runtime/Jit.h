@@ -36,9 +36,6 @@ using Arg = std::variant<TensorView, double, Default>;
 
 class JitModule;
 
-// The value of a scalar parameter's default (`eps: f32 = 1e-6`), unrounded.
-double scalarDefault(const ast::Spec &spec, const ast::Param &param);
-
 // Lowers a compilation all the way and loads it into a JIT (used by Compiler).
 std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
 

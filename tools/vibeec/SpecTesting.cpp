@@ -1,6 +1,7 @@
 #include "tools/vibeec/SpecTesting.h"
 
 #include "frontend/ReferenceInterpreter.h"
+#include "tools/vibeec/CheckSupport.h"
 
 #include <cmath>
 #include <iomanip>
@@ -19,15 +20,6 @@ std::string shapeString(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-std::string indexString(const std::vector<int64_t> &shape, int64_t flat) {
-  std::vector<int64_t> index(shape.size());
-  for (size_t i = shape.size(); i-- > 0;) {
-    index[i] = flat % shape[i];
-    flat /= shape[i];
-  }
-  return shapeString(index);
 }
 
 int64_t product(const std::vector<int64_t> &shape) {
@@ -74,7 +66,7 @@ std::optional<std::string> compare(const HostTensor &actual,
   if (worst < 0)
     return std::nullopt;
   std::ostringstream os;
-  os << std::setprecision(9) << "at " << indexString(actual.shape(), worst) << " expected "
+  os << std::setprecision(9) << "at " << check::indexString(actual.shape(), worst) << " expected "
      << expected[worst] << " but got " << actual.get(worst);
   if (approx)
     os << " (|diff| " << worstErr << " > " << tolerance << ")";
@@ -114,16 +106,6 @@ HostTensor poisoned(DType dtype, const std::vector<int64_t> &shape) {
 }
 
 } // namespace
-
-double relativeErrorLimit(DType dtype) {
-  switch (dtype) {
-  case DType::F64: return 1e-12;
-  case DType::F32: return 1e-5;
-  case DType::F16: return 2e-3;
-  case DType::BF16: return 1e-2;
-  default: return 0; // integers and bool: exact
-  }
-}
 
 Tally runBehaviors(const JitModule &module, std::ostream &os) {
   const ast::Spec &spec = module.spec();
@@ -225,42 +207,8 @@ Tally runBehaviors(const JitModule &module, std::ostream &os) {
 // Differential check against the reference interpreter
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-struct Rng { // SplitMix64: small, fast, reproducible
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1p-53); }
-  int64_t between(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
-};
-
-// Sizes of symbolic dims per trial: degenerate, odd/prime, medium, and larger.
-int64_t trialSize(int trial, Rng &rng) {
-  switch (trial) {
-  case 0: return 1;
-  case 1: return rng.between(2, 7);
-  case 2: return rng.between(13, 40);
-  default: return rng.between(60, 100);
-  }
-}
-
-double randomValue(DType dtype, Rng &rng) {
-  if (dtype == DType::Bool)
-    return (double)(rng.next() & 1);
-  if (ast::isInteger(dtype))
-    return (double)rng.between(-8, 8);
-  double v = rng.uniform(-1.0, 1.0);
-  return v == 0 ? 0.5 : v; // never an exact zero: sign() and divisions stay defined
-}
-
-} // namespace
-
 Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
+  using namespace check;
   const ast::Spec &spec = module.spec();
   Tally tally;
   Rng rng{seed};
@@ -281,7 +229,7 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
         if (p.type.isScalar()) {
           // Scalars keep their default when they have one (eps, betas), else are
           // random; both sides get the value as the kernel stores it (f32(0.999)).
-          double v = p.defaultValue ? scalarDefault(spec, p)
+          double v = p.defaultValue ? p.defaultFolded
                      : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
                                                   : randomValue(p.type.dtype, rng);
           HostTensor stored(p.type.dtype, {});
@@ -316,37 +264,12 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
         if (k.dims[d].size < 0)
           shapeDesc += (shapeDesc.empty() ? "" : ", ") + k.dims[d].name + "=" +
                        std::to_string(dims[d]);
-      // Norm-wise relative error ||out - ref|| / ||ref|| (elements where both are NaN
-      // are skipped; a NaN against a number fails).
       auto checkOne = [&](const std::string &name, const HostTensor &out,
                           const ref::Array &ref) {
-        double diff2 = 0, ref2 = 0;
-        for (int64_t e = 0; e < out.numElements() && failure.empty(); ++e) {
-          double o = out.get(e), r = ref.data[e];
-          if (std::isnan(o) && std::isnan(r))
-            continue;
-          if (std::isnan(o) != std::isnan(r) || std::isinf(o) != std::isinf(r)) {
-            std::ostringstream msg;
-            msg << std::setprecision(9) << name << indexString(out.shape(), e) << " with "
-                << shapeDesc << ": reference " << r << " but got " << o;
-            failure = msg.str();
-            return;
-          }
-          if (std::isinf(r))
-            continue;
-          diff2 += (o - r) * (o - r);
-          ref2 += r * r;
-        }
-        double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), 1e-30);
-        double limit = relativeErrorLimit(out.dtype());
-        if (diff2 > 0 && !(rel <= limit)) {
-          std::ostringstream msg;
-          msg << std::setprecision(3) << name << " with " << shapeDesc
-              << ": relative error " << rel << " exceeds " << limit;
-          failure = msg.str();
-        }
-        if (limit > 0)
-          worstRatio = std::max(worstRatio, diff2 > 0 ? rel / limit : 0.0);
+        if (failure.empty())
+          if (std::string f = compareWithReference(name, out, ref.data, &worstRatio);
+              !f.empty())
+            failure = f + " (with " + shapeDesc + ")";
       };
       for (size_t i = 0; i < k.params.size(); ++i)
         if (k.params[i].mode == ast::ParamMode::InOut)

@@ -21,7 +21,4 @@ Tally runBehaviors(const JitModule &module, std::ostream &os);
 // fresh random inputs of several shapes; prints one line per kernel and shape set.
 Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os);
 
-// Largest tolerated ||out - ref|| / ||ref|| for outputs of a dtype (0: exact).
-double relativeErrorLimit(DType dtype);
-
 } // namespace vibee

@@ -12,9 +12,11 @@
 // within the dtype's tolerance of the reference (relativeErrorLimit, as in
 // `vibeec check`). With sanitizer flags this is also the ASan/UBSan run.
 #include "backends/cpp/CppEmitter.h"
+#include "backends/header/CHeader.h"
 #include "frontend/ReferenceInterpreter.h"
 #include "runtime/Jit.h"
 #include "tools/vibeec/SpecFiles.h"
+#include "tools/vibeec/CheckSupport.h"
 #include "tools/vibeec/SpecTesting.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -27,43 +29,10 @@
 #include <sstream>
 
 using namespace vibee;
+using namespace vibee::check;
 
 namespace {
 
-struct Rng { // SplitMix64
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1p-53); }
-  int64_t between(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
-};
-
-double randomValue(DType dtype, Rng &rng) {
-  if (dtype == DType::Bool)
-    return (double)(rng.next() & 1);
-  if (ast::isInteger(dtype))
-    return (double)rng.between(-8, 8);
-  double v = rng.uniform(-1.0, 1.0);
-  return v == 0 ? 0.5 : v;
-}
-
-std::string abiType(DType dtype) {
-  switch (dtype) {
-  case DType::F64: return "double";
-  case DType::F32: return "float";
-  case DType::F16:
-  case DType::BF16: return "uint16_t";
-  case DType::I64: return "int64_t";
-  case DType::I32: return "int32_t";
-  case DType::I8: return "int8_t";
-  case DType::Bool: return "uint8_t";
-  }
-  return "void";
-}
 
 // The harness: `harness <kernel> <in> <out>`; <in> holds one blob (int64 size +
 // bytes) per ABI argument, <out> receives the tensor blobs back, in order.
@@ -89,7 +58,7 @@ std::string harnessSource(const ast::Spec &spec, const std::string &header) {
     std::vector<size_t> tensors;
     auto sep = [&] { return i == 0 ? "" : ", "; };
     for (const ast::Param &p : k.params) {
-      std::string t = abiType(p.type.dtype);
+      std::string t = abiElementType(p.type.dtype);
       if (p.type.isScalar())
         os << sep() << "value<" << t << ">(a.at(" << i << "))";
       else {
@@ -99,7 +68,7 @@ std::string harnessSource(const ast::Spec &spec, const std::string &header) {
       ++i;
     }
     for (const ast::Result &r : k.results) {
-      os << sep() << "reinterpret_cast<" << abiType(r.type.dtype) << " *>(a.at(" << i
+      os << sep() << "reinterpret_cast<" << abiElementType(r.type.dtype) << " *>(a.at(" << i
          << ").data())";
       tensors.push_back(i);
       ++i;
@@ -138,29 +107,6 @@ std::vector<int64_t> shapeOf(const ast::TensorType &t, const std::vector<int64_t
   for (const ast::DimSpec &d : t.dims)
     shape.push_back(dims[d.dimRef]);
   return shape;
-}
-
-// ||out - ref|| / ||ref|| within the dtype's limit, NaN where the reference has NaN.
-std::string compare(const std::string &name, const HostTensor &out, const ref::Array &ref) {
-  double diff2 = 0, ref2 = 0;
-  for (int64_t e = 0; e < out.numElements(); ++e) {
-    double o = out.get(e), r = ref.data[e];
-    if (std::isnan(o) && std::isnan(r))
-      continue;
-    if (std::isnan(o) != std::isnan(r) || std::isinf(o) != std::isinf(r))
-      return name + "[" + std::to_string(e) + "]: reference " + std::to_string(r) +
-             " but got " + std::to_string(o);
-    if (std::isinf(r))
-      continue;
-    diff2 += (o - r) * (o - r);
-    ref2 += r * r;
-  }
-  double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), 1e-30);
-  double limit = relativeErrorLimit(out.dtype());
-  if (diff2 > 0 && !(rel <= limit))
-    return name + ": relative error " + std::to_string(rel) + " exceeds " +
-           std::to_string(limit);
-  return "";
 }
 
 struct Options {
@@ -204,18 +150,14 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
     for (int trial = 0; trial < 4 && failure.empty(); ++trial) {
       std::vector<int64_t> dims(k.dims.size());
       for (size_t d = 0; d < k.dims.size(); ++d)
-        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size
-                  : trial == 0        ? 1
-                  : trial == 1        ? rng.between(2, 7)
-                  : trial == 2        ? rng.between(13, 40)
-                                      : rng.between(60, 100);
+        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : trialSize(trial, rng);
       // Inputs; the oracle sees the values as stored.
       std::vector<HostTensor> cppArgs, jitArgs; // tensors and scalars, in ABI order
       std::vector<ref::Array> refArgs;
       std::vector<Arg> jitCall;
       for (const ast::Param &p : k.params) {
         if (p.type.isScalar()) {
-          double v = p.defaultValue ? scalarDefault(spec, p)
+          double v = p.defaultValue ? p.defaultFolded
                      : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
                                                   : randomValue(p.type.dtype, rng);
           HostTensor s(p.type.dtype, {});
@@ -286,7 +228,7 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
       auto check = [&](const std::string &name, size_t i, const ref::Array &ref) {
         for (auto [who, t] : {std::pair<const char *, HostTensor *>{"C++", &cppArgs[i]},
                               {"JIT", &jitArgs[i]}}) {
-          std::string why = compare(name, *t, ref);
+          std::string why = compareWithReference(name, *t, ref.data);
           if (!why.empty() && failure.empty())
             failure = std::string(who) + ":" + shape + ": " + why;
         }

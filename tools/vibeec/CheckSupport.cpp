@@ -1,0 +1,81 @@
+#include "tools/vibeec/CheckSupport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+namespace vibee::check {
+
+int64_t trialSize(int trial, Rng &rng) {
+  switch (trial) {
+  case 0: return 1;
+  case 1: return rng.between(2, 7);
+  case 2: return rng.between(13, 40);
+  default: return rng.between(60, 100);
+  }
+}
+
+double randomValue(DType dtype, Rng &rng) {
+  if (dtype == DType::Bool)
+    return (double)(rng.next() & 1);
+  if (ast::isInteger(dtype))
+    return (double)rng.between(-8, 8);
+  double v = rng.uniform(-1.0, 1.0);
+  return v == 0 ? 0.5 : v; // never an exact zero: sign() and divisions stay defined
+}
+
+double relativeErrorLimit(DType dtype) {
+  switch (dtype) {
+  case DType::F64: return 1e-12;
+  case DType::F32: return 1e-5;
+  case DType::F16: return 2e-3;
+  case DType::BF16: return 1e-2;
+  default: return 0; // integers and bool: exact
+  }
+}
+
+std::string indexString(const std::vector<int64_t> &shape, int64_t flat) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t i = shape.size(); i-- > 0;) {
+    index[i] = shape[i] ? flat % shape[i] : 0;
+    flat = shape[i] ? flat / shape[i] : 0;
+  }
+  std::string s = "[";
+  for (size_t i = 0; i < index.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(index[i]);
+  return s + "]";
+}
+
+std::string compareWithReference(const std::string &name, const HostTensor &out,
+                                 const std::vector<double> &reference, double *worstRatio) {
+  double diff2 = 0, ref2 = 0;
+  for (int64_t e = 0; e < out.numElements(); ++e) {
+    double o = out.get(e), r = reference[e];
+    if (std::isnan(o) && std::isnan(r))
+      continue;
+    if (std::isnan(o) != std::isnan(r) || std::isinf(o) != std::isinf(r) ||
+        (std::isinf(r) && o != r)) {
+      std::ostringstream msg;
+      msg << std::setprecision(9) << name << indexString(out.shape(), e) << ": reference "
+          << r << " but got " << o;
+      return msg.str();
+    }
+    if (std::isinf(r))
+      continue;
+    diff2 += (o - r) * (o - r);
+    ref2 += r * r;
+  }
+  double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), 1e-30);
+  double limit = relativeErrorLimit(out.dtype());
+  if (worstRatio && limit > 0 && diff2 > 0)
+    *worstRatio = std::max(*worstRatio, rel / limit);
+  if (diff2 > 0 && !(rel <= limit)) {
+    std::ostringstream msg;
+    msg << std::setprecision(3) << name << ": relative error " << rel << " exceeds " << limit;
+    return msg.str();
+  }
+  return "";
+}
+
+} // namespace vibee::check

@@ -1,0 +1,50 @@
+// What every differential check shares (`vibeec check`, the C++ parity tool, the
+// GPU checker): reproducible random inputs and shapes, and the comparison of an
+// output with the float64 reference by norm-wise relative error.
+#pragma once
+
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vibee::check {
+
+// SplitMix64: small, fast, reproducible from a seed printed with each run.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1p-53); }
+  int64_t between(int64_t lo, int64_t hi) {
+    return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1));
+  }
+};
+
+// Size of a symbolic dim in trial `trial`: 1, odd small, medium, larger.
+int64_t trialSize(int trial, Rng &rng);
+
+// A random element: uniform in [-1, 1) for floats (never exactly 0), [-8, 8] for
+// integers, 0/1 for bool.
+double randomValue(DType dtype, Rng &rng);
+
+// Largest tolerated ||out - ref|| / ||ref|| for outputs of a dtype (0: exact).
+double relativeErrorLimit(DType dtype);
+
+// "[i, j]" for a row-major flat index.
+std::string indexString(const std::vector<int64_t> &shape, int64_t flat);
+
+// Compares `out` with the reference values. Elements where both are NaN are
+// skipped; a NaN or an infinity against anything else fails. Returns the failure
+// ("" when within the dtype's limit); `worstRatio` (if given) is raised to the
+// relative error over the limit.
+std::string compareWithReference(const std::string &name, const HostTensor &out,
+                                 const std::vector<double> &reference,
+                                 double *worstRatio = nullptr);
+
+} // namespace vibee::check
