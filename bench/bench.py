@@ -43,7 +43,12 @@ def build(args, work):
         compile_s[name]["aot_s"] = time.perf_counter() - t
         objects.append(obj)
     lib = os.path.join(work, "libvibee_bench.so")
-    sh(["cc", "-shared", "-o", lib] + objects + ["-lm"])
+    # Threads: the objects reference the thread admission runtime and libomp
+    # weakly (docs/abi.md); linking both in enables them.
+    omp_dir = "/usr/lib/llvm-22/lib"
+    sh(["cc", "-O2", "-shared", "-fPIC", "-o", lib] + objects +
+       [os.path.join(ROOT, "backends", "cpu", "CpuRuntime.c"), f"-L{omp_dir}", "-Wl,--no-as-needed", "-lomp", "-Wl,--as-needed",
+        f"-Wl,-rpath,{omp_dir}", "-lm"])
     naive = os.path.join(work, "libnaive.so")
     sh(["cc", "-O3", "-march=native", "-shared", "-fPIC", "-o", naive,
         os.path.join(ROOT, "bench", "naive.c"), "-lm"])
@@ -184,6 +189,7 @@ def main():
             blas.openblas_set_num_threads(n)
         os.environ["OMP_NUM_THREADS"] = str(n)
 
+    load0 = tuple(round(x, 1) for x in os.getloadavg())
     results = []
     for threads in sorted({1, cores}):
         set_threads(threads)
@@ -202,7 +208,8 @@ def main():
                for t in {r["threads"] for r in results}}
     print(f"machine: {platform.processor() or platform.machine()}, {cores} cores, "
           f"torch {torch.__version__ if torch else 'absent'}, openblas {'yes' if blas else 'absent'}; "
-          f"medians of {args.repeats}; vibeec kernels are single-threaded code")
+          f"medians of {args.repeats}; vibeec threads follow OMP_NUM_THREADS (thr column); "
+          f"load average before the run {load0}")
     hdr = f"{'kernel':13} {'size':10} {'thr':>3} {'impl':14} {'median ms':>10} {'rate':>10} {'metric':8} {'t/t_vibeec':>10} {'%copy':>6}"
     print(hdr)
     print("-" * len(hdr))

@@ -1,5 +1,6 @@
 //===- CpuPipeline.cpp - vibee -> LLVM dialect on CPUs --------------------===//
 #include "backends/cpu/CpuPipeline.h"
+#include "backends/cpu/CpuPasses.h"
 
 #include "passes/Passes.h"
 
@@ -11,9 +12,14 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/DynamicLibrary.h"
+
+#include <cstdlib>
+#include <cstring>
 
 using namespace mlir;
 
@@ -58,9 +64,26 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // are then no business of the bufferization and deallocation analyses.
   pm.addPass(createExposeCAbiPass());
 
+  // Threads (OpenMP) unless libomp is missing or VIBEE_NUM_THREADS=1 at compile time.
+  const char *threadsEnv = std::getenv("VIBEE_NUM_THREADS");
+  bool threads = loadOpenMPRuntime() && !(threadsEnv && std::strcmp(threadsEnv, "1") == 0);
+  // Matmul: packed panels and a vectorized register micro-kernel (vector dialect).
+  pm.addPass(createCpuTileMatmulPass(threads));
+  if (threads)
+    pm.addPass(createCpuParallelizePass());
   // Vectorizable loops for LLVM's vectorizers (the JIT targets the host CPU).
   pm.addPass(createPrepareCpuVectorizationPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (threads) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // Inlines the memref.alloca_scope it wraps loop bodies in (no allocas here).
+    pm.addPass(createCanonicalizerPass());
+  }
+  VectorTransferToSCFOptions vectorToSCF;
+  vectorToSCF.enableFullUnroll();
+  pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // bf16/f16: compute in f32, store in the narrow type.
@@ -76,12 +99,14 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -97,7 +122,22 @@ void vibee::buildVibeeToLLVMPipeline(OpPassManager &pm) {
   buildLinalgToLLVMPipeline(pm);
 }
 
+bool vibee::loadOpenMPRuntime() {
+#ifdef VIBEE_LIBOMP_PATH
+  static bool loaded = [] {
+    if (const char *env = std::getenv("VIBEE_NO_OPENMP"); env && *env && *env != '0')
+      return false;
+    std::string error;
+    return !llvm::sys::DynamicLibrary::LoadLibraryPermanently(VIBEE_LIBOMP_PATH, &error);
+  }();
+  return loaded;
+#else
+  return false;
+#endif
+}
+
 void vibee::registerCpuPipelines() {
+  registerCpuPasses();
   PassPipelineRegistration<>("vibee-to-linalg",
                              "vibee kernels to destination-passing func + linalg",
                              buildVibeeToLinalgPipeline);

@@ -4,6 +4,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
@@ -40,12 +41,20 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path,
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
+  mlir::registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
   LLVMContext llvmContext;
   std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return createStringError("cannot translate the module to LLVM IR");
+  // Threads are optional in objects: the OpenMP runtime is referenced weakly and
+  // only called once vibee_cpu_parallel_enter (also weak) granted threads, so an
+  // object links on its own (serial) or with libvibee_cpurt.a + libomp (docs/abi.md).
+  for (Function &f : *llvmModule)
+    if (f.isDeclaration() && (f.getName().starts_with("__kmpc_") ||
+                              f.getName().starts_with("omp_")))
+      f.setLinkage(GlobalValue::ExternalWeakLinkage);
 
   Triple triple(sys::getDefaultTargetTriple());
   std::string error;

@@ -1,0 +1,27 @@
+// CPU-only passes on bufferized linalg (backends/cpu/CpuTiling.cpp).
+#pragma once
+
+#include <memory>
+
+namespace mlir {
+class Pass;
+} // namespace mlir
+
+namespace vibee {
+
+/// vibee-cpu-tile-matmul: f32 matmul generics -> cache tiles, a packed B panel and
+/// a vectorized register-tile micro-kernel; N panels over threads.
+std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(bool threads = true);
+
+/// vibee-cpu-parallelize: the first parallel loop of other top-level linalg ops
+/// split over the runtime's threads (scf.forall), serial when the work is small.
+std::unique_ptr<mlir::Pass> createCpuParallelizePass();
+
+/// For vibee-opt.
+void registerCpuPasses();
+
+/// Loads libomp into the process (the JIT resolves OpenMP symbols from it).
+/// False when it cannot be found: the pipeline then emits no threads.
+bool loadOpenMPRuntime();
+
+} // namespace vibee

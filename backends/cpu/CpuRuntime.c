@@ -1,0 +1,79 @@
+/* Thread admission for vibeec CPU kernels (docs/performance.md, docs/abi.md).
+ *
+ * Generated code calls vibee_cpu_parallel_enter(work) before a parallel loop:
+ * the answer is the number of threads to use, 1 when the work is small
+ * (< VIBEE_CPU_MIN_PARALLEL_WORK elements), when another kernel call in this
+ * process already holds the threads (host calling kernels from several threads:
+ * no oversubscription, the later callers run serially on their own thread), when
+ * called from inside an OpenMP parallel region, or when libomp is not loaded. A
+ * grant (> 1) is returned with vibee_cpu_parallel_exit(n).
+ *
+ * Threads: VIBEE_NUM_THREADS, else OMP_NUM_THREADS, else the online CPUs.
+ * In libvibee_runtime.so for the JIT; AOT objects reference these two symbols
+ * weakly and run serially unless this file and libomp are linked in. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define VIBEE_CPU_MIN_PARALLEL_WORK 65536
+
+static atomic_int vibee_cpu_busy;
+
+static long vibee_cpu_threads(void) {
+  const char *s = getenv("VIBEE_NUM_THREADS");
+  if (!s || !*s)
+    s = getenv("OMP_NUM_THREADS");
+  long n = s && *s ? strtol(s, 0, 10) : 0;
+  if (n <= 0)
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n;
+}
+
+typedef void (*vibee_set_threads_fn)(int);
+typedef int (*vibee_in_parallel_fn)(void);
+
+/* The OpenMP runtime the generated code calls (__kmpc_*: LLVM's libomp), and
+ * its omp_set_num_threads -- not another runtime's (a process may also hold
+ * libgomp, e.g. with PyTorch, whose omp_* would not steer libomp's teams). */
+static int vibee_cpu_resolve(vibee_set_threads_fn *set, vibee_in_parallel_fn *inpar) {
+  void *fork = dlsym(RTLD_DEFAULT, "__kmpc_fork_call");
+  Dl_info info;
+  if (!fork || !dladdr(fork, &info) || !info.dli_fname)
+    return 0;
+  void *omp = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+  if (!omp)
+    return 0;
+  *set = (vibee_set_threads_fn)dlsym(omp, "omp_set_num_threads");
+  *inpar = (vibee_in_parallel_fn)dlsym(omp, "omp_in_parallel");
+  return *set != 0;
+}
+
+int64_t vibee_cpu_parallel_enter(int64_t work) {
+  static _Atomic(vibee_set_threads_fn) set_threads;
+  static _Atomic(vibee_in_parallel_fn) in_parallel;
+  vibee_set_threads_fn set = atomic_load(&set_threads);
+  if (!set) {
+    vibee_in_parallel_fn inpar = 0;
+    if (!vibee_cpu_resolve(&set, &inpar))
+      return 1;
+    atomic_store(&in_parallel, inpar);
+    atomic_store(&set_threads, set);
+  }
+  long n = work < VIBEE_CPU_MIN_PARALLEL_WORK ? 1 : vibee_cpu_threads();
+  vibee_in_parallel_fn inpar = atomic_load(&in_parallel);
+  if (n > 1 && inpar && inpar())
+    n = 1;
+  int expected = 0;
+  if (n > 1 && !atomic_compare_exchange_strong(&vibee_cpu_busy, &expected, 1))
+    n = 1;
+  set((int)n); /* this thread's next parallel region */
+  return n;
+}
+
+void vibee_cpu_parallel_exit(int64_t n) {
+  if (n > 1)
+    atomic_store(&vibee_cpu_busy, 0);
+}

@@ -1,0 +1,583 @@
+//===- CpuTiling.cpp - matmul micro-kernel and threads on CPUs ------------===//
+//
+// Two passes on bufferized linalg (after expose-c-abi, before loops), both
+// through upstream machinery (TilingInterface / scf::tileUsingSCF, linalg
+// vectorization, vector contraction lowering, transfer hoisting):
+//
+// vibee-cpu-tile-matmul: an f32 C[m,n] += A[m,k] * B[k,n] generic becomes
+//   (when M % MR == 0 and N % NR == 0; other shapes keep the plain loops)
+//     forall/for jc in N step NC            (threads: one B panel per thread)
+//       for kc in K step KC
+//         Bp[jb][k][jj] = B[kc + k][jc + jb*NR + jj]    (B panel packed)
+//         for ic in M step MC
+//           for jr in NC step NR, for ir in MC step MR
+//             for k in KC:  C[MR x NR] += A[MR x 1] * Bp[jr/NR][k][0:NR]
+//   The MR x NR x 1 step is vectorized (vector.contract), unrolled to one
+//   NR-wide row per accumulator, lowered to outer products (broadcast + FMA),
+//   and the accumulator tile is hoisted into registers across the k loop.
+//
+// vibee-cpu-parallelize: every other top-level linalg op whose first loop is
+//   parallel is split into `nt` chunks of that loop (scf.forall), nt from the
+//   runtime (CpuRuntime.c: all cores, or 1 when the work is small, when another
+//   kernel call is already using the threads, or when the runtime is absent).
+//
+// The foralls become OpenMP (scf-forall-to-parallel, convert-scf-to-openmp) in
+// the CPU pipeline. The runtime functions are referenced extern_weak: without
+// them (an AOT object linked on its own) nt is 1 and the serial copy runs.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/CpuPasses.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
+
+using namespace mlir;
+
+namespace {
+
+constexpr const char *kEnter = "vibee_cpu_parallel_enter";
+constexpr const char *kExit = "vibee_cpu_parallel_exit";
+
+//===----------------------------------------------------------------------===//
+// Runtime calls
+//===----------------------------------------------------------------------===//
+
+static LLVM::LLVMFuncOp declareWeak(ModuleOp module, StringRef name, Type result,
+                                    ArrayRef<Type> args) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  auto f = LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
+                                    LLVM::LLVMFunctionType::get(result, args));
+  f.setLinkage(LLVM::Linkage::ExternWeak);
+  return f;
+}
+
+/// nt = the runtime is linked ? vibee_cpu_parallel_enter(work) : 1 (i64).
+static Value emitEnter(OpBuilder &b, Location loc, ModuleOp module, Value work) {
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+  LLVM::LLVMFuncOp enter = declareWeak(module, kEnter, i64, {i64});
+  Value fp = LLVM::AddressOfOp::create(b, loc, ptrTy, enter.getSymName());
+  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
+  Value linked = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fp, null);
+  Value work64 = arith::IndexCastOp::create(b, loc, i64, work);
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{i64}, linked, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value nt = LLVM::CallOp::create(b, loc, enter, ValueRange{work64}).getResult();
+    scf::YieldOp::create(b, loc, nt);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc,
+                         Value(arith::ConstantIntOp::create(b, loc, i64, 1)));
+  }
+  return ifOp.getResult(0);
+}
+
+static void emitExit(OpBuilder &b, Location loc, ModuleOp module, Value nt) {
+  LLVM::LLVMFuncOp exit =
+      declareWeak(module, kExit, LLVM::LLVMVoidType::get(b.getContext()), {b.getI64Type()});
+  LLVM::CallOp::create(b, loc, exit, ValueRange{nt});
+}
+
+/// scf.if (nt > 1) { parallel } else { serial }, both built by the callbacks.
+static void emitParallelOrSerial(OpBuilder &b, Location loc, ModuleOp module, Value work,
+                                 function_ref<void(OpBuilder &, Value nt)> parallel,
+                                 function_ref<void(OpBuilder &)> serial) {
+  Value nt = emitEnter(b, loc, module, work);
+  Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
+  Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, nt, one);
+  auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/true);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  parallel(b, arith::IndexCastOp::create(b, loc, b.getIndexType(), nt));
+  emitExit(b, loc, module, nt);
+  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  serial(b);
+}
+
+static Value product(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  Value p = arith::ConstantIndexOp::create(b, loc, 1);
+  for (OpFoldResult s : sizes)
+    p = arith::MulIOp::create(b, loc, p, getValueOrCreateConstantIndexOp(b, loc, s));
+  return p;
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+struct MatmulParams {
+  int64_t mr = 8, nr = 32, mc = 256, nc = 256, kc = 256;
+};
+
+static bool isF32Matmul(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
+                                     AffineMap::get(3, 0, {k, n}, ctx),
+                                     AffineMap::get(3, 0, {m, n}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return false;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!getElementTypeOrSelf(operand.get().getType()).isF32())
+      return false;
+  return true;
+}
+
+static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
+                                            ArrayRef<int64_t> sizes,
+                                            ArrayRef<int64_t> interchange,
+                                            bool forall = false) {
+  scf::SCFTilingOptions options;
+  SmallVector<OpFoldResult> tileSizes;
+  for (int64_t s : sizes)
+    tileSizes.push_back(rw.getIndexAttr(s));
+  options.setTileSizes(tileSizes);
+  if (!interchange.empty())
+    options.setInterchange(interchange);
+  if (forall)
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  rw.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rw, cast<TilingInterface>(op), options);
+  if (succeeded(result))
+    rw.eraseOp(op); // buffer semantics: nothing to replace
+  return result;
+}
+
+/// Tiles, packs and vectorizes `op` (a clone inside the fast-path branch).
+static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
+                                      const MatmulParams &p, bool forall) {
+  Location loc = op.getLoc();
+  // Level 1: N in NC panels (the loop the threads share).
+  auto l1 = tile(rw, op, {0, p.nc, 0}, {}, forall);
+  if (failed(l1))
+    return failure();
+  Operation *panelLoop = l1->loops.front().getOperation();
+  auto t1 = cast<linalg::GenericOp>(l1->tiledOps.back());
+  // Level 2: K in KC blocks, then M in MC blocks.
+  auto l2 = tile(rw, t1, {p.mc, 0, p.kc}, {2, 0, 1});
+  if (failed(l2) || l2->loops.size() != 2)
+    return failure();
+  auto mLoop = cast<scf::ForOp>(l2->loops[1].getOperation());
+  auto t2 = cast<linalg::GenericOp>(l2->tiledOps.back());
+  (void)moveLoopInvariantCode(cast<LoopLikeOpInterface>(mLoop.getOperation()));
+  Value bBlock = t2.getDpsInputs()[1];
+  if (!mLoop.isDefinedOutsideOfLoop(bBlock))
+    return failure();
+
+  // The packed panel: one per panel-loop iteration (per thread).
+  Region &panelBody = panelLoop->getRegion(0);
+  rw.setInsertionPointToStart(&panelBody.front());
+  auto packType = MemRefType::get({p.nc / p.nr, p.kc, p.nr}, rw.getF32Type());
+  Value packed = memref::AllocOp::create(rw, loc, packType, rw.getI64IntegerAttr(64));
+  rw.setInsertionPoint(panelBody.front().getTerminator());
+  memref::DeallocOp::create(rw, loc, packed);
+
+  // Bp[jb][k][jj] = Bblock[k][jb * NR + jj], before the M loop.
+  rw.setInsertionPoint(mLoop);
+  Value kcDyn = memref::DimOp::create(rw, loc, bBlock, 0);
+  Value ncDyn = memref::DimOp::create(rw, loc, bBlock, 1);
+  Value nb = arith::DivUIOp::create(rw, loc, ncDyn, arith::ConstantIndexOp::create(rw, loc, p.nr));
+  SmallVector<OpFoldResult> zeros(3, rw.getIndexAttr(0)), ones(3, rw.getIndexAttr(1));
+  Value packView = memref::SubViewOp::create(
+      rw, loc, packed, zeros, SmallVector<OpFoldResult>{nb, kcDyn, rw.getIndexAttr(p.nr)},
+      ones);
+  MLIRContext *ctx = rw.getContext();
+  AffineExpr jb, k, jj;
+  bindDims(ctx, jb, k, jj);
+  SmallVector<AffineMap> packMaps = {AffineMap::get(3, 0, {k, jb * p.nr + jj}, ctx),
+                                     AffineMap::getMultiDimIdentityMap(3, ctx)};
+  SmallVector<utils::IteratorType> par(3, utils::IteratorType::parallel);
+  auto pack = linalg::GenericOp::create(
+      rw, loc, ValueRange{bBlock}, ValueRange{packView}, packMaps, par,
+      [](OpBuilder &b, Location l, ValueRange args) { linalg::YieldOp::create(b, l, args[0]); });
+  pack->setAttr("vibee.pack", rw.getUnitAttr());
+
+  // Level 3: register tiles, NR panels outside MR row blocks.
+  auto l3 = tile(rw, t2, {p.mr, p.nr, 0}, {1, 0, 2});
+  if (failed(l3) || l3->loops.size() != 2)
+    return failure();
+  auto jrLoop = cast<scf::ForOp>(l3->loops[0].getOperation());
+  auto t3 = cast<linalg::GenericOp>(l3->tiledOps.back());
+  // Level 4: one k at a time.
+  auto l4 = tile(rw, t3, {0, 0, 1}, {});
+  if (failed(l4) || l4->loops.size() != 1)
+    return failure();
+  auto kLoop = cast<scf::ForOp>(l4->loops[0].getOperation());
+  auto t4 = cast<linalg::GenericOp>(l4->tiledOps.back());
+
+  // The micro-kernel reads B from the packed panel.
+  rw.setInsertionPoint(t4);
+  Value jbIdx = arith::DivUIOp::create(rw, loc, jrLoop.getInductionVar(),
+                                       arith::ConstantIndexOp::create(rw, loc, p.nr));
+  SmallVector<OpFoldResult> offsets = {jbIdx, kLoop.getInductionVar(), rw.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(1), rw.getIndexAttr(1),
+                                     rw.getIndexAttr(p.nr)};
+  auto rowType = memref::SubViewOp::inferRankReducedResultType({1, p.nr}, packType, offsets,
+                                                               sizes, ones);
+  Value bRow = memref::SubViewOp::create(rw, loc, cast<MemRefType>(rowType), packed, offsets,
+                                         sizes, ones);
+  rw.modifyOpInPlace(t4, [&] { t4.getDpsInputOperand(1)->set(bRow); });
+
+  // Vectorize the MR x NR x 1 step (every tile is full on this path).
+  FailureOr<linalg::VectorizationResult> vec =
+      linalg::vectorize(rw, t4, {p.mr, p.nr, 1}, {false, false, false}, false, false,
+                        /*assumeDynamicDimsMatchVecSizes=*/true);
+  if (failed(vec))
+    return failure();
+  rw.eraseOp(t4);
+  return success();
+}
+
+/// One row of NR per contraction / transfer: the accumulator tile becomes MR
+/// separate vectors (registers) rather than one 2-D aggregate.
+static std::optional<SmallVector<int64_t>> nativeShape(Operation *op, int64_t nr) {
+  if (auto contract = dyn_cast<vector::ContractionOp>(op))
+    return SmallVector<int64_t>{1, nr, 1};
+  if (auto xfer = dyn_cast<VectorTransferOpInterface>(op)) {
+    ArrayRef<int64_t> shape = xfer.getVectorType().getShape();
+    if (shape.size() == 2)
+      return SmallVector<int64_t>{1, shape[1]};
+  }
+  return std::nullopt;
+}
+
+/// The micro-kernel's k loop reads and writes each accumulator row of C at
+/// loop-invariant indices, and nothing else in it touches C: the rows become
+/// loop-carried values (registers), read before and written after the loop.
+/// (linalg::hoistRedundantVectorTransfers refuses: C has other uses in the
+/// function, e.g. its memref.dim, that dominate the loop.)
+static LogicalResult hoistAccumulators(RewriterBase &rw, scf::ForOp loop) {
+  SmallVector<vector::TransferReadOp> reads;
+  SmallVector<vector::TransferWriteOp> writes;
+  Value c;
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (auto w = dyn_cast<vector::TransferWriteOp>(op)) {
+      if (c && w.getBase() != c)
+        return success(); // not the shape we built: leave it
+      c = w.getBase();
+      writes.push_back(w);
+    }
+  if (!c)
+    return success();
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (auto r = dyn_cast<vector::TransferReadOp>(op); r && r.getBase() == c)
+      reads.push_back(r);
+  if (reads.size() != writes.size())
+    return success();
+  SmallVector<vector::TransferWriteOp> paired;
+  for (vector::TransferReadOp r : reads) {
+    auto it = llvm::find_if(writes, [&](vector::TransferWriteOp w) {
+      return llvm::equal(w.getIndices(), r.getIndices()) && w.getVectorType() == r.getVectorType() &&
+             w.getPermutationMap() == r.getPermutationMap();
+    });
+    if (it == writes.end() || r.getMask() || it->getMask() ||
+        !llvm::all_of(r->getOperands(), [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
+      return success();
+    paired.push_back(*it);
+  }
+  // Loop-carried as 1-D vectors (one register row each, not an LLVM aggregate).
+  SmallVector<Value> inits;
+  for (vector::TransferReadOp r : reads) {
+    r->moveBefore(loop);
+    rw.setInsertionPointAfter(r);
+    VectorType type = r.getVectorType();
+    auto flat = VectorType::get({type.getNumElements()}, type.getElementType());
+    inits.push_back(vector::ShapeCastOp::create(rw, r.getLoc(), flat, r.getResult()));
+  }
+  FailureOr<LoopLikeOpInterface> replaced =
+      cast<LoopLikeOpInterface>(loop.getOperation())
+          .replaceWithAdditionalYields(
+              rw, inits, /*replaceInitOperandUsesInLoop=*/false,
+              [&](OpBuilder &b, Location l, ArrayRef<BlockArgument>) {
+                SmallVector<Value> yielded;
+                for (auto [w, init] : llvm::zip(paired, inits))
+                  yielded.push_back(
+                      vector::ShapeCastOp::create(b, l, init.getType(), w.getVector()));
+                return yielded;
+              });
+  if (failed(replaced))
+    return failure();
+  auto result = cast<scf::ForOp>(replaced->getOperation());
+  unsigned first = result.getNumResults() - paired.size();
+  Block *body = result.getBody();
+  rw.setInsertionPointToStart(body);
+  for (auto [i, r] : llvm::enumerate(reads)) {
+    Value row = vector::ShapeCastOp::create(rw, r.getLoc(), r.getVectorType(),
+                                            result.getRegionIterArgs()[first + i]);
+    rw.replaceUsesWithIf(r.getResult(), row, [&](OpOperand &use) {
+      return result->isProperAncestor(use.getOwner());
+    });
+  }
+  for (auto [i, w] : llvm::enumerate(paired)) {
+    w->moveAfter(result);
+    rw.setInsertionPoint(w);
+    Value full = vector::ShapeCastOp::create(rw, w.getLoc(), w.getVectorType(),
+                                             result.getResult(first + i));
+    rw.modifyOpInPlace(w, [&] { w.getValueToStoreMutable().assign(full); });
+  }
+  return success();
+}
+
+static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t nr, int steps) {
+  MLIRContext *ctx = func.getContext();
+  if (steps >= 1) {
+    // mul + multi_reduction over broadcast reads -> vector.contract.
+    RewritePatternSet contract(ctx);
+    vector::populateVectorReductionToContractPatterns(contract);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(contract);
+    if (failed(applyPatternsGreedily(func, std::move(contract))))
+      return failure();
+  }
+  if (steps >= 2) {
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorUnrollPatterns(
+        patterns, vector::UnrollVectorOptions().setNativeShapeFn(
+                      [nr](Operation *op) { return nativeShape(op, nr); }));
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    // Transfers index the function's memrefs directly (no subviews): hoisting
+    // refuses view-like sources.
+    memref::populateFoldMemRefAliasOpPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return failure();
+  }
+  if (steps < 3)
+    return success();
+  // Accumulators into registers across the k loop.
+  IRRewriter cseRewriter(ctx);
+  DominanceInfo dom;
+  eliminateCommonSubExpressions(cseRewriter, dom, func);
+  func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+  SmallVector<scf::ForOp> kLoops;
+  func.walk([&](scf::ForOp loop) {
+    if (!loop.getBody()->getOps<vector::ContractionOp>().empty())
+      kLoops.push_back(loop);
+  });
+  IRRewriter rw(ctx);
+  for (scf::ForOp loop : kLoops)
+    if (failed(hoistAccumulators(rw, loop)))
+      return failure();
+  if (steps >= 4) {
+    RewritePatternSet patterns(ctx);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateVectorContractLoweringPatterns(
+        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorTransposeLoweringPatterns(patterns,
+                                                    vector::VectorTransposeLowering::EltWise);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return failure();
+  }
+  if (steps >= 5) {
+    RewritePatternSet patterns(ctx);
+    vector::populateScalarVectorTransferLoweringPatterns(patterns, 1, true);
+    vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return failure();
+  }
+  return success();
+}
+
+struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CpuTileMatmulPass)
+  CpuTileMatmulPass() = default;
+  CpuTileMatmulPass(const CpuTileMatmulPass &other) : PassWrapper(other) {}
+  StringRef getArgument() const override { return "vibee-cpu-tile-matmul"; }
+  StringRef getDescription() const override {
+    return "f32 matmul: cache tiles, packed B panel, vectorized MRxNR register "
+           "micro-kernel; N panels over threads";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, arith::ArithDialect, LLVM::LLVMDialect,
+                    linalg::LinalgDialect, memref::MemRefDialect, scf::SCFDialect,
+                    vector::VectorDialect, omp::OpenMPDialect>();
+    linalg::registerTilingInterfaceExternalModels(registry);
+    registerOpenMPDialectTranslation(registry);
+  }
+  Option<int64_t> mr{*this, "mr", llvm::cl::desc("register tile rows"), llvm::cl::init(8)};
+  Option<int64_t> nr{*this, "nr", llvm::cl::desc("register tile columns"), llvm::cl::init(32)};
+  Option<int64_t> mc{*this, "mc", llvm::cl::desc("M cache tile"), llvm::cl::init(256)};
+  Option<int64_t> nc{*this, "nc", llvm::cl::desc("N panel (per thread)"), llvm::cl::init(256)};
+  Option<int64_t> kc{*this, "kc", llvm::cl::desc("K cache tile"), llvm::cl::init(256)};
+  Option<int64_t> minWork{*this, "min-work",
+                          llvm::cl::desc("smallest M*N*K for the micro-kernel path"),
+                          llvm::cl::init(32 * 32 * 32)};
+  Option<int> lowerSteps{*this, "lower-steps",
+                         llvm::cl::desc("debug: vector lowering steps to run (0-3)"),
+                         llvm::cl::init(5)};
+  Option<bool> threads{*this, "threads", llvm::cl::desc("N panels over threads"),
+                       llvm::cl::init(true)};
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MatmulParams p{mr, nr, mc, nc, kc};
+    if (p.nc % p.nr || p.mc % p.mr) {
+      module.emitError("vibee-cpu-tile-matmul: nc must be a multiple of nr, mc of mr");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> matmuls;
+    module.walk([&](linalg::GenericOp op) {
+      if (isF32Matmul(op))
+        matmuls.push_back(op);
+    });
+    IRRewriter rw(&getContext());
+    for (linalg::GenericOp op : matmuls) {
+      Location loc = op.getLoc();
+      rw.setInsertionPoint(op);
+      Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+      Value m = memref::DimOp::create(rw, loc, a, 0);
+      Value k = memref::DimOp::create(rw, loc, a, 1);
+      Value n = memref::DimOp::create(rw, loc, b, 1);
+      auto multipleOf = [&](Value v, int64_t f) {
+        Value rem = arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f));
+        return arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, rem,
+                                     arith::ConstantIndexOp::create(rw, loc, 0));
+      };
+      Value work = product(rw, loc, {m, n, k});
+      Value big = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, work,
+                                        arith::ConstantIndexOp::create(rw, loc, minWork));
+      Value fast = arith::AndIOp::create(
+          rw, loc, arith::AndIOp::create(rw, loc, multipleOf(m, p.mr), multipleOf(n, p.nr)), big);
+      auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
+      rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      rw.clone(*op);
+      rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      SmallVector<linalg::GenericOp> kernels;
+      if (threads) {
+        emitParallelOrSerial(
+            rw, loc, module, work,
+            [&](OpBuilder &, Value) {
+              kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op)));
+              kernels.back()->setAttr("vibee.forall", rw.getUnitAttr());
+            },
+            [&](OpBuilder &) { kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op))); });
+      } else {
+        kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op)));
+      }
+      rw.eraseOp(op);
+      for (linalg::GenericOp kernel : kernels) {
+        bool forall = kernel->hasAttr("vibee.forall");
+        kernel->removeAttr("vibee.forall");
+        if (failed(buildMicroKernel(rw, kernel, p, forall))) {
+          kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
+          return signalPassFailure();
+        }
+      }
+    }
+    if (matmuls.empty())
+      return;
+    for (func::FuncOp func : module.getOps<func::FuncOp>())
+      if (failed(lowerMicroKernels(func, p.nr, lowerSteps)))
+        return signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Other ops: chunks of the first parallel loop over threads
+//===----------------------------------------------------------------------===//
+
+struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CpuParallelizePass)
+  StringRef getArgument() const override { return "vibee-cpu-parallelize"; }
+  StringRef getDescription() const override {
+    return "split the first parallel loop of top-level linalg ops over the runtime's "
+           "threads (scf.forall), with a serial copy for small work or busy threads";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, arith::ArithDialect, LLVM::LLVMDialect,
+                    linalg::LinalgDialect, memref::MemRefDialect, scf::SCFDialect,
+                    omp::OpenMPDialect>();
+    linalg::registerTilingInterfaceExternalModels(registry);
+    registerOpenMPDialectTranslation(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::LinalgOp> ops;
+    for (func::FuncOp func : module.getOps<func::FuncOp>())
+      for (Operation &op : func.getBody().getOps())
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op))
+          if (linalgOp.hasPureBufferSemantics() && linalgOp.getNumLoops() > 0 &&
+              linalgOp.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
+            ops.push_back(linalgOp);
+    IRRewriter rw(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      Location loc = op.getLoc();
+      rw.setInsertionPoint(op);
+      SmallVector<OpFoldResult> sizes;
+      for (Range r : op.createLoopRanges(rw, loc))
+        sizes.push_back(r.size);
+      Value work = product(rw, loc, sizes);
+      Operation *parallelCopy = nullptr;
+      Value nt;
+      emitParallelOrSerial(
+          rw, loc, module, work,
+          [&](OpBuilder &, Value threads) {
+            parallelCopy = rw.clone(*op);
+            nt = threads;
+          },
+          [&](OpBuilder &) { rw.clone(*op); });
+      rw.eraseOp(op);
+      scf::SCFTilingOptions options;
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      SmallVector<OpFoldResult> numThreads(sizes.size(), rw.getIndexAttr(0));
+      numThreads[0] = nt;
+      options.setNumThreads(numThreads);
+      rw.setInsertionPoint(parallelCopy);
+      if (failed(scf::tileUsingSCF(rw, cast<TilingInterface>(parallelCopy), options))) {
+        parallelCopy->emitError("vibee-cpu-parallelize: tiling failed");
+        return signalPassFailure();
+      }
+      rw.eraseOp(parallelCopy);
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> vibee::createCpuTileMatmulPass(bool threads) {
+  auto pass = std::make_unique<CpuTileMatmulPass>();
+  pass->threads = threads;
+  return pass;
+}
+
+std::unique_ptr<Pass> vibee::createCpuParallelizePass() {
+  return std::make_unique<CpuParallelizePass>();
+}
+
+void vibee::registerCpuPasses() {
+  PassRegistration<CpuTileMatmulPass>();
+  PassRegistration<CpuParallelizePass>();
+}

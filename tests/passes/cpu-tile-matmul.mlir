@@ -1,0 +1,63 @@
+// RUN: %vibee-opt %s --vibee-cpu-tile-matmul --canonicalize | FileCheck %s
+// RUN: %vibee-opt %s --vibee-cpu-parallelize --canonicalize | FileCheck %s --check-prefix=PAR
+
+// f32 matmul: fast path when M % 8 == 0 and N % 32 == 0 (else the plain
+// generic); N panels of 256 over threads (forall) or serially (for); per panel a
+// packed 8x256x32 B buffer; K and M blocks of 256; 32-wide x 8-row register
+// tiles whose 8 accumulator rows are loop-carried vectors across the k loop
+// (8 broadcast-FMAs per k), stored once after it.
+// CHECK:       llvm.func extern_weak @vibee_cpu_parallel_enter(i64) -> i64
+// CHECK-LABEL: func.func @mm(
+// CHECK:         scf.if
+// CHECK:           llvm.call @vibee_cpu_parallel_enter
+// CHECK:           scf.if
+// CHECK:             scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (256) {
+// CHECK:               %[[PACK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x256x32xf32>
+// CHECK:               scf.for {{.*}} step %c256
+// CHECK:                 linalg.generic {{.*}} outs(%{{.*}} : memref<?x?x32xf32, strided<[8192, 32, 1]>>)
+// CHECK:                 scf.for {{.*}} step %c256
+// CHECK:                   scf.for {{.*}} step %c32
+// CHECK:                     scf.for {{.*}} step %c8
+// CHECK:                       scf.for {{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
+// CHECK:                         vector.load %[[PACK]]{{.*}} : memref<8x256x32xf32>, vector<32xf32>
+// CHECK-COUNT-8:                 vector.fma
+// CHECK:                         scf.yield
+// CHECK-COUNT-8:               vector.store
+// CHECK:               memref.dealloc %[[PACK]]
+// CHECK:             llvm.call @vibee_cpu_parallel_exit
+// CHECK:           } else {
+// CHECK:             scf.for
+// CHECK:         } else {
+// CHECK:           linalg.generic
+func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %p, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Other ops: rows split in nt chunks (nt from the runtime) or the serial copy.
+// PAR-LABEL: func.func @scale(
+// PAR:         %[[NT:.*]] = scf.if %{{.*}} -> (i64) {
+// PAR:           llvm.call @vibee_cpu_parallel_enter
+// PAR:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]], %c1_i64
+// PAR:         scf.if %[[MANY]] {
+// PAR:           scf.forall (%{{.*}}) in (%{{.*}}) {
+// PAR:             linalg.generic
+// PAR:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
+// PAR:         } else {
+// PAR:           linalg.generic {{.*}} ins(%arg0 : memref<?x?xf32>) outs(%arg1 : memref<?x?xf32>)
+func.func @scale(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
