@@ -160,6 +160,35 @@ def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
+  let summary = "Bufferized linalg.generics -> hand-shaped gpu.launch kernels";
+  let description = [{
+    After bufferization, before the generic parallel-loops route (which handles
+    whatever this pass leaves):
+    - elementwise generics over contiguous memrefs (identity maps, scalars and
+      rank-0 operands broadcast): one grid-stride kernel, grid =
+      min(ceil(N / (block * V)), blocks-per-sm * SMs) (SMs from
+      vibee_cuda_sm_count() at run time), 16-byte vector loads/stores
+      (V = 16 / widest element) when every pointer is 16-byte aligned, a scalar
+      tail;
+    - row groups: a reduction over the innermost dim, then the row-scalar and
+      row-elementwise statements that read its per-row result (softmax: max,
+      sum, output; RMSNorm: sum of squares, inverse RMS, output): one kernel,
+      one block per row, each statement a block-strided (vectorized where
+      aligned) pass over the row, reductions through warp shuffles and shared
+      memory, per-row results kept in registers; temporaries only the group uses
+      disappear with their fills.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block (a multiple of 32)">,
+    Option<"blocksPerSm", "blocks-per-sm", "int64_t", /*default=*/"4",
+           "elementwise grid cap: blocks per multiprocessor">];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect"];
+}
+
 def GpuDeviceMemoryPass : Pass<"vibee-gpu-device-memory", "::mlir::ModuleOp"> {
   let summary = "Host-side memref.alloc/dealloc -> gpu.alloc/gpu.dealloc";
   let dependentDialects = ["::mlir::gpu::GPUDialect"];

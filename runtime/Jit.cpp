@@ -205,6 +205,7 @@ static void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine) {
     add("mgpuMemAlloc", (void *)&mgpuMemAlloc);
     add("mgpuMemFree", (void *)&mgpuMemFree);
     add("mgpuSetDefaultDevice", (void *)&mgpuSetDefaultDevice);
+    add("vibee_cuda_sm_count", (void *)&vibee_cuda_sm_count);
     return map;
   });
 }

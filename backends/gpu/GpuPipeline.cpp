@@ -18,6 +18,7 @@
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
@@ -35,7 +36,8 @@ namespace vibee {
 
 std::string GpuOptions::key() const {
   return "chip=" + chip + ";features=" + features + ";format=" + format +
-         ";block=" + std::to_string(blockSize);
+         ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" +
+         std::to_string(blocksPerSm);
 }
 
 // Upstream passes are added by name: parsePassPipeline needs them registered.
@@ -54,25 +56,28 @@ static void addPipeline(OpPassManager &pm, const std::string &text) {
 }
 
 void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
-  pm.addPass(createDecomposeAggregatesPass());
-  // Producers into consumers (Lion's `c` into both updates), then siblings over
-  // the same domain into one multi-result op: one kernel per statement group.
-  addPipeline(pm, "linalg-fuse-elementwise-ops,canonicalize,cse,"
-                  "func.func(vibee-gpu-fuse-siblings),canonicalize,cse");
+  // The CPU pipeline's fusion stage (decompose-aggregates + vibee-fuse-elementwise):
+  // Lion and AdamW become one generic, softmax and RMSNorm one per reduction plus
+  // one for the output, which vibee-gpu-map-kernels then puts in one kernel.
+  buildLinalgOptimizationPipeline(pm);
   buildBufferizationPipeline(pm);
+  std::string block = std::to_string(options.blockSize);
   addPipeline(pm,
-              "func.func(vibee-gpu-prepare,convert-linalg-to-parallel-loops,canonicalize,"
-              "vibee-gpu-tile-loops{block-size=" + std::to_string(options.blockSize) +
+              "func.func(vibee-gpu-prepare),vibee-gpu-map-kernels{block-size=" + block +
+                  " blocks-per-sm=" + std::to_string(options.blocksPerSm) +
+                  "},func.func(convert-linalg-to-parallel-loops,canonicalize,"
+                  "vibee-gpu-tile-loops{block-size=" + block +
                   "},gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
                   "lower-affine,canonicalize,cse,vibee-gpu-device-memory,"
                   "gpu-kernel-outlining,vibee-gpu-merge-modules,canonicalize,cse");
 }
 
 void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
-  std::string binary = "gpu-module-to-binary{format=" + options.format;
-  if (options.format != "isa")
-    binary += " toolkit=" + options.toolkit;
-  binary += "}";
+  // The toolkit also for PTX: libdevice (__nv_expf, __nv_rsqrtf, ...) is linked
+  // from <toolkit>/nvvm/libdevice, which MLIR otherwise only finds through
+  // CUDA_HOME/CUDA_PATH in the environment (unresolved __nv_* calls without it).
+  std::string binary =
+      "gpu-module-to-binary{format=" + options.format + " toolkit=" + options.toolkit + "}";
   addPipeline(pm, "nvvm-attach-target{chip=" + options.chip + " features=" +
                       options.features + " O=3},"
                       "gpu.module(arith-emulate-unsupported-floats{source-types=bf16,f16 "
@@ -104,6 +109,7 @@ void registerGpuDialectExtensions(DialectRegistry &registry) {
   registerConvertFuncToLLVMInterface(registry);
   registerConvertMemRefToLLVMInterface(registry);
   registerConvertNVVMToLLVMInterface(registry);
+  vector::registerConvertVectorToLLVMInterface(registry);
 }
 
 void registerGpuPipelines() {

@@ -17,6 +17,7 @@ struct GpuOptions {
   std::string format = "isa";       // isa (PTX text) | bin (cubin, needs ptxas) | fatbin
   std::string toolkit = "/usr/local/cuda"; // where ptxas is found for format=bin
   int blockSize = 256;
+  int blocksPerSm = 4;                 // grid cap of elementwise kernels: blocks per SM
   std::string key() const;
 };
 

@@ -154,10 +154,25 @@ def softmax():
     eager = lambda s: torch.softmax(s[0], -1)
     record("softmax", "torch.softmax (f32)", bench(eager, sets), nbytes)
     record("softmax", "torch.compile (f32)", bench(torch.compile(eager), sets), nbytes)
-    xb = [(s[0].bfloat16(),) for s in sets]
-    record("softmax", "torch.softmax (bf16 anchor)", bench(lambda s: torch.softmax(s[0], -1), xb),
-           2 * 2 * SR * SC)
 guarded(softmax)
+
+def softmax_bf16():
+    # The case: bf16 storage, f32 math (softmax_bf16 in specs/nn/softmax.vibee).
+    L = lib("softmax"); f = L.vibee_softmax_softmax_bf16; f.argtypes = [P, P, I64, I64]
+    sets = [(torch.randn(SR, SC, device=dev, dtype=torch.bfloat16),
+             torch.empty(SR, SC, device=dev, dtype=torch.bfloat16)) for _ in range(3)]
+    def ours(s):
+        f(s[0].data_ptr(), s[1].data_ptr(), SR, SC)
+    ours(sets[0]); torch.cuda.synchronize(); check_error("softmax_bf16")
+    ref = torch.softmax(sets[0][0].double(), -1)
+    err = ((sets[0][1].double() - ref).norm() / ref.norm()).item()
+    print("softmax_bf16 rel err vs torch f64", err)
+    nbytes = 2 * 2 * SR * SC
+    record("softmax_bf16", "vibeec", bench(ours, sets), nbytes, note=f"rel err {err:.2e}")
+    eager = lambda s: torch.softmax(s[0], -1)
+    record("softmax_bf16", "torch.softmax", bench(eager, sets), nbytes)
+    record("softmax_bf16", "torch.compile", bench(torch.compile(eager), sets), nbytes)
+guarded(softmax_bf16)
 
 M = 4096 if not args.quick else 1024
 def matmul():

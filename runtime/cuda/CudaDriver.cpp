@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/CudaDriver.h"
 
+#include <atomic>
+
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -218,6 +220,25 @@ int vibee_cuda_synchronize(void) {
     return result;
   });
   return result;
+}
+
+// Multiprocessors of the device (cached; generated host code sizes the grids of
+// elementwise kernels with it). 128 when the driver cannot say: launches report
+// that failure themselves.
+int32_t vibee_cuda_sm_count(void) {
+  static std::atomic<int32_t> cached{0};
+  int32_t n = cached.load(std::memory_order_relaxed);
+  if (n > 0)
+    return n;
+  try {
+    n = multiprocessorCount();
+  } catch (const std::exception &) {
+    n = 0;
+  }
+  if (n <= 0)
+    return 128;
+  cached.store(n, std::memory_order_relaxed);
+  return n;
 }
 
 // --- The mgpu* functions called by gpu-to-llvm's host code ---------------------

@@ -88,4 +88,6 @@ const char *vibee_cuda_last_error(void);
 void vibee_cuda_clear_error(void);
 // cuCtxSynchronize; returns 0 or the CUresult, recording it as an error.
 int vibee_cuda_synchronize(void);
+// Multiprocessor count of the device (cached), for grid sizing.
+int32_t vibee_cuda_sm_count(void);
 }

@@ -158,12 +158,68 @@ inline void softmax(float* v1, float* v2, int64_t v3, int64_t v4) {
   release(v6);
   return;
 }
+inline void softmax_bf16(uint16_t* v1, uint16_t* v2, int64_t v3, int64_t v4) {
+  float* v5 = alloc<float>(v3);
+  float* v6 = alloc<float>(v3);
+  // mx[r] = max(c) f32(x[r, c]);
+  for (int64_t i7 = 0; i7 < v3; i7 += 1) {
+    v6[i7] = -INFINITY;
+  }
+  for (int64_t i8 = 0; i8 < v3; i8 += 1) {
+    for (int64_t j9 = 0; j9 < v4; j9 += 1) {
+      int64_t v10 = i8 * v4 + j9;
+      uint16_t v11 = v1[v10];
+      float v12 = v6[i8];
+      float v13 = bf16_to_float(v11);
+      float v14 = maximum(v13, v12);
+      v6[i8] = v14;
+    }
+  }
+  // e[r, c] = exp(f32(x[r, c]) - mx[r]);
+  // s[r] = sum(c) e[r, c];
+  for (int64_t i15 = 0; i15 < v3; i15 += 1) {
+    v5[i15] = 0.0e+00f;
+  }
+  for (int64_t i16 = 0; i16 < v3; i16 += 1) {
+    for (int64_t j17 = 0; j17 < v4; j17 += 1) {
+      int64_t v18 = i16 * v4 + j17;
+      uint16_t v19 = v1[v18];
+      float v20 = v6[i16];
+      float v21 = v5[i16];
+      float v22 = bf16_to_float(v19);
+      float v23 = std::exp(v22 - v20);
+      v5[i16] = v23 + v21;
+    }
+  }
+  // y[r, c] = bf16(e[r, c] / s[r]);
+  for (int64_t i24 = 0; i24 < v3; i24 += 1) {
+    for (int64_t j25 = 0; j25 < v4; j25 += 1) {
+      int64_t v26 = i24 * v4 + j25;
+      uint16_t v27 = v1[v26];
+      float v28 = v6[i24];
+      float v29 = v5[i24];
+      float v30 = bf16_to_float(v27);
+      float v31 = std::exp(v30 - v28);
+      uint16_t v32 = float_to_bf16(v31 / v29);
+      int64_t v33 = i24 * v4 + j25;
+      v2[v33] = v32;
+    }
+  }
+  release(v5);
+  release(v6);
+  return;
+}
 
 } // namespace detail
 
 // kernel softmax(x: f32[R, C]) -> y: f32[R, C]
 inline void softmax(const float *x, float *y, int64_t R, int64_t C) {
   detail::softmax(const_cast<float *>(x), y, R, C);
+}
+
+// kernel softmax_bf16(x: bf16[R, C]) -> y: bf16[R, C]
+inline void softmax_bf16(const uint16_t *x, uint16_t *y, int64_t R, int64_t C) {
+  detail::softmax_bf16(const_cast<uint16_t *>(x), y, R, C);
 }
 
 } // namespace softmax
