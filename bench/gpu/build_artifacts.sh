@@ -6,6 +6,7 @@
 #   lib/libvibee_<spec>_cuda.so   each spec's host code + embedded sm_90a PTX
 #   lib/libantlr4-runtime.so.4.9  for gpu_check's frontend
 #   ptx/<spec>.ptx, <spec>.h      the PTX and the generated host headers
+#   bin/cuda-aot                  docs/examples/cuda-host/aot.cpp (generated host file)
 # Usage: bench/gpu/build_artifacts.sh [build-dir]   (from the repository root)
 set -euxo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,5 +26,11 @@ for spec in "$root"/specs/*/*.vibee; do
       -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
   echo "${spec#$root/} $name" >> "$out/specs.txt"
 done
+# docs/examples/cuda-host/aot.cpp over the generated softmax host file.
+mkdir -p "$out/include/vibee/runtime/cuda"
+cp "$root/runtime/cuda/CudaDriver.h" "$out/include/vibee/runtime/cuda/"
+g++ -std=c++17 -O2 -I"$out/include" -I"$out/ptx" "$root/docs/examples/cuda-host/aot.cpp" \
+    "$out/obj/softmax.o" -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN/../lib' \
+    -o "$out/bin/cuda-aot"
 strip "$out/bin/gpu_check" "$out"/lib/*.so || true
 du -sh "$out"

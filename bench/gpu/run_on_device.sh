@@ -40,12 +40,17 @@ else
   echo "compute-sanitizer not found"; status=1
 fi
 
+timeout 30 "$art/bin/cuda-aot" 2>&1 | tee "$OUT/cuda_aot.log"
+aot_rc=${PIPESTATUS[0]}
+echo "cuda-aot exit $aot_rc"
+[ "$aot_rc" = 0 ] || status=1
+
 timeout 200 python3 bench/gpu/bench_gpu.py --artifacts "$art" --out "$OUT" 2>&1 | tee "$OUT/bench.log"
 bench_rc=${PIPESTATUS[0]}
 echo "bench exit $bench_rc"
 [ "$bench_rc" = 0 ] || status=1
 cp "$OUT"/*.json bench/results/ 2>/dev/null || true
-echo "== summary: gpu_check $check_rc, sanitizer ${san_rc:-none}, bench $bench_rc"
+echo "== summary: gpu_check $check_rc, sanitizer ${san_rc:-none}, cuda-aot $aot_rc, bench $bench_rc"
 grep -E "^(PASS|FAIL)|passed" "$OUT/gpu_check.log" || true
 grep -E "ERROR SUMMARY" "$OUT/compute_sanitizer.log" 2>/dev/null || true
 tail -n 30 "$OUT/bench.log"
