@@ -7,6 +7,7 @@ packages=(
   libzstd-dev zlib1g-dev
   antlr4 libantlr4-runtime-dev default-jre-headless
   libfmt-dev googletest libgtest-dev
+  libomp-22-dev
 )
 missing=()
 for p in "${packages[@]}"; do

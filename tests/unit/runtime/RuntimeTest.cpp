@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 using namespace vibee;
 
@@ -76,6 +77,69 @@ TEST(Runtime, MatmulMatchesFloat64Loop) {
         ref += (double)a[i * K + k] * b[k * N + j];
       EXPECT_NEAR(c[i * N + j], ref, 1e-5) << i << "," << j;
     }
+}
+
+// Sizes that reach the CPU fast paths the spec checks' small shapes never do: the
+// packed, register-tiled matmul (M % 8 == 0, N % 32 == 0) split across threads, and
+// the threaded elementwise and row kernels (>= 64K elements).
+TEST(Runtime, TiledThreadedMatmulMatchesFloat64Loop) {
+  Compiler compiler;
+  auto module = compiler.compileString(kMatmul);
+  for (auto [M, K, N] : {std::tuple<int64_t, int64_t, int64_t>{264, 300, 544},
+                         {256, 257, 512}, {40, 1, 96}}) {
+    std::vector<float> a = randomVector(M * K, 6), b = randomVector(K * N, 7),
+                       c(M * N, NAN);
+    module->kernel("matmul")({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
+                              TensorView(c.data(), {M, N})});
+    double diff2 = 0, ref2 = 0;
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double ref = 0;
+        for (int64_t k = 0; k < K; ++k)
+          ref += (double)a[i * K + k] * b[k * N + j];
+        diff2 += (c[i * N + j] - ref) * (c[i * N + j] - ref);
+        ref2 += ref * ref;
+      }
+    EXPECT_LT(std::sqrt(diff2 / ref2), 1e-6) << M << "x" << K << "x" << N;
+  }
+}
+
+TEST(Runtime, ThreadedLionAndSoftmaxMatchFloat64) {
+  Compiler compiler;
+  auto lion = compiler.compileString(kLion);
+  const int64_t n = 300001;
+  std::vector<float> param = randomVector(n, 8), grad = randomVector(n, 9),
+                     m = randomVector(n, 10);
+  std::vector<float> p0 = param, m0 = m;
+  lion->kernel("step")({TensorView(param.data(), {n}), TensorView(grad.data(), {n}),
+                        TensorView(m.data(), {n}), 0.01, 0.1});
+  for (int64_t i = 0; i < n; ++i) {
+    double c = 0.9 * m0[i] + 0.1 * grad[i];
+    double sign = c > 0 ? 1 : c < 0 ? -1 : 0;
+    ASSERT_NEAR(param[i], p0[i] - 0.01 * (sign + 0.1 * p0[i]), 1e-6) << i;
+    ASSERT_NEAR(m[i], 0.99 * m0[i] + (1 - 0.99) * grad[i], 1e-6) << i;
+  }
+
+  auto softmax = compiler.compileString(R"(spec softmax 1.0.0 "s";
+kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
+  mx[r] = max(c) x[r, c];
+  e[r, c] = exp(x[r, c] - mx[r]);
+  s[r] = sum(c) e[r, c];
+  y[r, c] = e[r, c] / s[r];
+}
+)");
+  const int64_t R = 515, C = 260;
+  std::vector<float> x = randomVector(R * C, 11), y(R * C, NAN);
+  softmax->kernel("softmax")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
+  for (int64_t r = 0; r < R; ++r) {
+    double mx = -INFINITY, sum = 0;
+    for (int64_t c = 0; c < C; ++c)
+      mx = std::max(mx, (double)x[r * C + c]);
+    for (int64_t c = 0; c < C; ++c)
+      sum += std::exp(x[r * C + c] - mx);
+    for (int64_t c = 0; c < C; ++c)
+      ASSERT_NEAR(y[r * C + c], std::exp(x[r * C + c] - mx) / sum, 1e-6) << r << "," << c;
+  }
 }
 
 // Runs `call` and returns the CallError's message ("" if nothing was thrown).
