@@ -5,7 +5,7 @@
 #include <iomanip>
 #include <sstream>
 
-namespace vibee::check {
+namespace vibee::checking {
 
 int64_t trialSize(int trial, Rng &rng) {
   switch (trial) {
@@ -78,4 +78,4 @@ std::string compareWithReference(const std::string &name, const HostTensor &out,
   return "";
 }
 
-} // namespace vibee::check
+} // namespace vibee::checking

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace vibee::check {
+namespace vibee::checking {
 
 // SplitMix64: small, fast, reproducible from a seed printed with each run.
 struct Rng {
@@ -47,4 +47,4 @@ std::string compareWithReference(const std::string &name, const HostTensor &out,
                                  const std::vector<double> &reference,
                                  double *worstRatio = nullptr);
 
-} // namespace vibee::check
+} // namespace vibee::checking

@@ -66,7 +66,7 @@ std::optional<std::string> compare(const HostTensor &actual,
   if (worst < 0)
     return std::nullopt;
   std::ostringstream os;
-  os << std::setprecision(9) << "at " << check::indexString(actual.shape(), worst) << " expected "
+  os << std::setprecision(9) << "at " << checking::indexString(actual.shape(), worst) << " expected "
      << expected[worst] << " but got " << actual.get(worst);
   if (approx)
     os << " (|diff| " << worstErr << " > " << tolerance << ")";
@@ -208,7 +208,7 @@ Tally runBehaviors(const JitModule &module, std::ostream &os) {
 //===----------------------------------------------------------------------===//
 
 Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
-  using namespace check;
+  using namespace checking;
   const ast::Spec &spec = module.spec();
   Tally tally;
   Rng rng{seed};

@@ -29,7 +29,7 @@
 #include <sstream>
 
 using namespace vibee;
-using namespace vibee::check;
+using namespace vibee::checking;
 
 namespace {
 

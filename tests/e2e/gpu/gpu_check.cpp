@@ -15,6 +15,7 @@
 #include "frontend/ReferenceInterpreter.h"
 #include "runtime/Tensor.h"
 #include "runtime/cuda/CudaDriver.h"
+#include "tools/vibeec/CheckSupport.h"
 
 #include <dlfcn.h>
 
@@ -31,72 +32,19 @@
 
 using namespace vibee;
 using namespace vibee::cuda;
+using checking::Rng;
+using checking::randomValue;
 
 namespace {
 
-struct Rng {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1p-53); }
-  int64_t between(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
-};
-
-double relativeErrorLimit(DType dtype) {
-  switch (dtype) {
-  case DType::F64: return 1e-12;
-  case DType::F32: return 1e-5;
-  case DType::F16: return 2e-3;
-  case DType::BF16: return 1e-2;
-  default: return 0;
-  }
-}
-
-double foldDefault(const ast::Spec &spec, const ast::Expr &e) {
-  switch (e.kind) {
-  case ast::ExprKind::Number: return e.number;
-  case ast::ExprKind::Name:
-    if (e.nameKind == ast::NameKind::Const)
-      return spec.consts[e.ref].folded;
-    break;
-  case ast::ExprKind::Unary:
-    if (e.op == "-")
-      return -foldDefault(spec, *e.operands[0]);
-    break;
-  case ast::ExprKind::Binary: {
-    double x = foldDefault(spec, *e.operands[0]), y = foldDefault(spec, *e.operands[1]);
-    if (e.op == "+") return x + y;
-    if (e.op == "-") return x - y;
-    if (e.op == "*") return x * y;
-    if (e.op == "/") return x / y;
-    break;
-  }
-  default: break;
-  }
-  throw std::runtime_error("default value is not a constant expression");
-}
-
+// Larger shapes than `vibeec check` (the GPU kernels' vector and row paths need
+// them); the first trials are the shared ones.
 int64_t trialSize(int trial, Rng &rng, bool large) {
   switch (trial) {
-  case 0: return 1;
-  case 1: return rng.between(2, 7);
-  case 2: return rng.between(13, 40);
+  case 0: case 1: case 2: return checking::trialSize(trial, rng);
   case 3: return rng.between(60, 300);
   default: return large ? rng.between(1000, 1100) : rng.between(300, 400);
   }
-}
-
-double randomValue(DType dtype, Rng &rng) {
-  if (dtype == DType::Bool)
-    return (double)(rng.next() & 1);
-  if (ast::isInteger(dtype))
-    return (double)rng.between(-8, 8);
-  double v = rng.uniform(-1.0, 1.0);
-  return v == 0 ? 0.5 : v;
 }
 
 std::vector<int64_t> shapeOf(const ast::TensorType &t, const std::vector<int64_t> &dims) {
@@ -215,7 +163,7 @@ int main(int argc, char **argv) {
           for (size_t i = 0; i < k.params.size(); ++i) {
             const ast::Param &p = k.params[i];
             if (p.type.isScalar()) {
-              double v = p.defaultValue ? foldDefault(*spec, *p.defaultValue)
+              double v = p.defaultValue ? p.defaultFolded
                          : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
                                                       : randomValue(p.type.dtype, rng);
               HostTensor stored(p.type.dtype, {});
@@ -286,34 +234,10 @@ int main(int argc, char **argv) {
 
           auto checkOne = [&](const std::string &name, const HostTensor &out,
                               const ref::Array &ref) {
-            double diff2 = 0, ref2 = 0;
-            for (int64_t e = 0; e < out.numElements() && failure.empty(); ++e) {
-              double o = out.get(e), r = ref.data[e];
-              if (std::isnan(o) && std::isnan(r))
-                continue;
-              if (std::isnan(o) != std::isnan(r) || std::isinf(o) != std::isinf(r)) {
-                std::ostringstream msg;
-                msg << std::setprecision(9) << name << "[flat " << e << "] with " << shapeDesc
-                    << ": reference " << r << " but got " << o
-                    << (std::isnan(o) ? " (unwritten or NaN)" : "");
-                failure = msg.str();
-                return;
-              }
-              if (std::isinf(r))
-                continue;
-              diff2 += (o - r) * (o - r);
-              ref2 += r * r;
-            }
-            double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), 1e-30);
-            double limit = relativeErrorLimit(out.dtype());
-            if (failure.empty() && diff2 > 0 && !(rel <= limit)) {
-              std::ostringstream msg;
-              msg << std::setprecision(3) << name << " with " << shapeDesc
-                  << ": relative error " << rel << " exceeds " << limit;
-              failure = msg.str();
-            }
-            if (limit > 0)
-              worstRatio = std::max(worstRatio, diff2 > 0 ? rel / limit : 0.0);
+            if (failure.empty())
+              if (std::string f = checking::compareWithReference(name, out, ref.data, &worstRatio);
+                  !f.empty())
+                failure = f + " (with " + shapeDesc + "; NaN: unwritten)";
           };
           for (size_t i = 0; i < k.params.size(); ++i)
             if (k.params[i].mode == ast::ParamMode::InOut)
