@@ -59,4 +59,14 @@ const Kernel *Spec::findKernel(const std::string &name) const {
   return nullptr;
 }
 
+std::string typeText(const Kernel &kernel, const TensorType &type) {
+  std::string s = dtypeName(type.dtype);
+  if (type.isScalar())
+    return s;
+  s += "[";
+  for (size_t i = 0; i < type.dims.size(); ++i)
+    s += (i ? ", " : "") + kernel.dims[type.dims[i].dimRef].name;
+  return s + "]";
+}
+
 } // namespace vibee::ast

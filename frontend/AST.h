@@ -153,6 +153,10 @@ struct Dim {
   int carrierAxis = -1;
 };
 
+struct Kernel;
+// "f32[R, C]" (or "f32" for a scalar): a type as the spec writes it.
+std::string typeText(const Kernel &kernel, const TensorType &type);
+
 struct Local {
   std::string name;
   Loc loc;

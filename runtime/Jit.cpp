@@ -42,13 +42,6 @@ std::vector<std::string> JitModule::kernelNames() const {
 // Calls: checks, then the packed C ABI (docs/abi.md).
 //===----------------------------------------------------------------------===//
 
-static std::string shapeText(const ast::Kernel &k, const ast::TensorType &t) {
-  std::string s = std::string(ast::dtypeName(t.dtype)) + "[";
-  for (size_t i = 0; i < t.dims.size(); ++i)
-    s += (i ? ", " : "") + k.dims[t.dims[i].dimRef].name;
-  return s + "]";
-}
-
 std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
   const ast::Kernel &k = *kernel_;
   size_t expected = k.params.size() + k.results.size();
@@ -112,9 +105,9 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
     }
 
     if (!std::holds_alternative<TensorView>(args[a]))
-      throw fail(label + ": expected a tensor " + shapeText(k, type));
+      throw fail(label + ": expected a tensor " + ast::typeText(k, type));
     const TensorView &view = std::get<TensorView>(args[a]);
-    std::string expectedText = shapeText(k, type);
+    std::string expectedText = ast::typeText(k, type);
     if (view.dtype != type.dtype || view.shape.size() != type.dims.size())
       throw fail(label + ": expected " + expectedText + " but got " + view.describe());
     if (!view.isContiguous())

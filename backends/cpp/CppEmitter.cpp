@@ -138,25 +138,16 @@ template <typename T> inline void copy(T *dst, const T *src, int64_t n) {
 #endif // VIBEE_CPP_HELPERS_V1
 )";
 
-std::string typeText(const ast::Kernel &k, const ast::TensorType &t) {
-  std::string s = ast::dtypeName(t.dtype);
-  if (t.isScalar())
-    return s;
-  s += "[";
-  for (size_t i = 0; i < t.dims.size(); ++i)
-    s += (i ? ", " : "") + k.dims[t.dims[i].dimRef].name;
-  return s + "]";
-}
 
 std::string signatureComment(const ast::Kernel &k) {
   std::string s = "// kernel " + k.name + "(";
   for (size_t i = 0; i < k.params.size(); ++i)
     s += (i ? ", " : "") + k.params[i].name + ": " +
          (k.params[i].mode == ast::ParamMode::InOut ? "inout " : "") +
-         typeText(k, k.params[i].type);
+         ast::typeText(k, k.params[i].type);
   s += ")";
   for (size_t i = 0; i < k.results.size(); ++i)
-    s += (i ? ", " : " -> ") + k.results[i].name + ": " + typeText(k, k.results[i].type);
+    s += (i ? ", " : " -> ") + k.results[i].name + ": " + ast::typeText(k, k.results[i].type);
   return s + "\n";
 }
 

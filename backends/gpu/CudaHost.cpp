@@ -30,24 +30,10 @@ std::string emitCudaHostHeader(const ast::Spec &spec) {
      << " {\n";
   for (const ast::Kernel &k : spec.kernels) {
     std::vector<std::string> params, names;
-    for (const ast::Param &p : k.params) {
-      std::string type = abiElementType(p.type.dtype);
-      if (!p.type.isScalar())
-        type = (p.mode == ast::ParamMode::In ? "const " : "") + type + " *";
-      else
-        type += " ";
-      params.push_back(type + p.name);
+    for (const AbiParameter &p : abiParameters(k)) {
+      params.push_back(p.declaration);
       names.push_back(p.name);
     }
-    for (const ast::Result &r : k.results) {
-      params.push_back(std::string(abiElementType(r.type.dtype)) + " *" + r.name);
-      names.push_back(r.name);
-    }
-    for (const ast::Dim &d : k.dims)
-      if (d.size < 0) {
-        params.push_back("int64_t " + d.name);
-        names.push_back(d.name);
-      }
     params.push_back("void *stream");
     os << "// Enqueues " << k.name << " on `stream` (a cudaStream_t); returns the first CUDA\n"
        << "// error's text (naming the GPU kernel) or nullptr.\n"

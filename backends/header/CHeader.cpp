@@ -18,37 +18,30 @@ const char *abiElementType(ast::DType dtype) {
   return "void";
 }
 
-static std::string typeText(const ast::Kernel &k, const ast::TensorType &t) {
-  std::string s = ast::dtypeName(t.dtype);
-  if (t.isScalar())
-    return s;
-  s += "[";
-  for (size_t i = 0; i < t.dims.size(); ++i)
-    s += (i ? ", " : "") + k.dims[t.dims[i].dimRef].name;
-  return s + "]";
-}
-
-// Parameter list of the C function: "(float *param, const float *grad, ..., int64_t N)".
-static std::string parameterList(const ast::Kernel &k, bool withNames) {
-  std::vector<std::string> parts;
+std::vector<AbiParameter> abiParameters(const ast::Kernel &k) {
+  std::vector<AbiParameter> parts;
   for (const ast::Param &p : k.params) {
     std::string type = abiElementType(p.type.dtype);
     if (!p.type.isScalar())
       type = (p.mode == ast::ParamMode::In ? "const " : "") + type + " *";
     else
       type += " ";
-    parts.push_back(type + (withNames ? p.name : ""));
+    parts.push_back({type + p.name, p.name});
   }
   for (const ast::Result &r : k.results)
-    parts.push_back(std::string(abiElementType(r.type.dtype)) + " *" +
-                    (withNames ? r.name : ""));
+    parts.push_back({std::string(abiElementType(r.type.dtype)) + " *" + r.name, r.name});
   for (const ast::Dim &d : k.dims)
     if (d.size < 0)
-      parts.push_back(std::string("int64_t ") + (withNames ? d.name : ""));
+      parts.push_back({"int64_t " + d.name, d.name});
+  return parts;
+}
+
+// "(float *param, const float *grad, ..., int64_t N)" or the names alone.
+static std::string joined(const std::vector<AbiParameter> &parts, bool declarations) {
   std::string s;
   for (size_t i = 0; i < parts.size(); ++i)
-    s += (i ? ", " : "") + parts[i];
-  return s.empty() ? "void" : s;
+    s += (i ? ", " : "") + (declarations ? parts[i].declaration : parts[i].name);
+  return s;
 }
 
 std::string emitCHeader(const ast::Spec &spec) {
@@ -66,30 +59,21 @@ std::string emitCHeader(const ast::Spec &spec) {
     for (size_t i = 0; i < k.params.size(); ++i)
       os << (i ? ", " : "") << k.params[i].name << ": "
          << (k.params[i].mode == ast::ParamMode::InOut ? "inout " : "")
-         << typeText(k, k.params[i].type);
+         << ast::typeText(k, k.params[i].type);
     os << ")";
     for (size_t i = 0; i < k.results.size(); ++i)
-      os << (i ? ", " : " -> ") << k.results[i].name << ": " << typeText(k, k.results[i].type);
+      os << (i ? ", " : " -> ") << k.results[i].name << ": " << ast::typeText(k, k.results[i].type);
     os << "\n";
-    os << "void vibee_" << spec.name << "_" << k.name << "(" << parameterList(k, true)
+    std::string params = joined(abiParameters(k), true);
+    os << "void vibee_" << spec.name << "_" << k.name << "(" << (params.empty() ? "void" : params)
        << ");\n\n";
   }
   os << "#ifdef __cplusplus\n} // extern \"C\"\n\nnamespace vibee {\nnamespace " << spec.name
      << " {\n";
   for (const ast::Kernel &k : spec.kernels) {
-    os << "inline void " << k.name << "(" << parameterList(k, true) << ") {\n  vibee_"
-       << spec.name << "_" << k.name << "(";
-    std::vector<std::string> names;
-    for (const ast::Param &p : k.params)
-      names.push_back(p.name);
-    for (const ast::Result &r : k.results)
-      names.push_back(r.name);
-    for (const ast::Dim &d : k.dims)
-      if (d.size < 0)
-        names.push_back(d.name);
-    for (size_t i = 0; i < names.size(); ++i)
-      os << (i ? ", " : "") << names[i];
-    os << ");\n}\n";
+    std::vector<AbiParameter> params = abiParameters(k);
+    os << "inline void " << k.name << "(" << joined(params, true) << ") {\n  vibee_"
+       << spec.name << "_" << k.name << "(" << joined(params, false) << ");\n}\n";
   }
   os << "} // namespace " << spec.name << "\n} // namespace vibee\n#endif // __cplusplus\n\n#endif // "
      << guard << "\n";

@@ -7,6 +7,7 @@
 #include "frontend/AST.h"
 
 #include <string>
+#include <vector>
 
 namespace vibee {
 
@@ -14,5 +15,13 @@ std::string emitCHeader(const ast::Spec &spec);
 
 // The C type of one element of a dtype in the ABI ("float", "uint16_t", ...).
 const char *abiElementType(ast::DType dtype);
+
+// The C parameters of a kernel in ABI order (docs/abi.md): parameters, results,
+// symbolic dims; e.g. {"const float *grad", "grad"}.
+struct AbiParameter {
+  std::string declaration;
+  std::string name;
+};
+std::vector<AbiParameter> abiParameters(const ast::Kernel &kernel);
 
 } // namespace vibee
