@@ -11,9 +11,14 @@
 //
 // * Row groups: a reduction over the innermost dim plus the statements that
 //   read its per-row result (softmax: max, exp-sum, output; RMSNorm: sum of
-//   squares, inverse RMS, output). One kernel, one block per row: every
-//   statement is a block-strided pass over the row (vectorized when the row is
-//   aligned); a reduction ends in warp shuffles + one shared-memory exchange
+//   squares, inverse RMS, output). One kernel, one block per row. When every
+//   statement is vectorizable and a thread's share of the row is at most
+//   kCachedElements (a 4096-element row at 256 threads), each operand row is
+//   loaded once, in unrolled predicated 16-byte steps, and kept in registers
+//   for the later statements (softmax: 1 read + 1 write of the row instead of
+//   3 + 1). Otherwise every statement is a block-strided pass over the row
+//   (vectorized when the row is aligned), re-reading it from memory.
+//   A reduction ends in warp shuffles + one shared-memory exchange
 //   that leaves the result in every thread's registers, and later statements
 //   use that value directly. Per-row temporaries only the group uses (and their
 //   fills) disappear.
@@ -37,7 +42,9 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <map>
 #include <optional>
+#include <tuple>
 
 namespace vibee {
 #define GEN_PASS_DEF_GPUMAPKERNELSPASS
@@ -49,6 +56,9 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kVectorBytes = 16;
+/// Row groups: the most elements per thread and operand kept in registers
+/// (16: a 4096-element row at 256 threads; f32 = 4 steps of 16 bytes, bf16 = 2).
+constexpr int64_t kCachedElements = 16;
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -63,6 +73,9 @@ bool isContiguous(Type t) {
   auto m = dyn_cast<MemRefType>(t);
   return m && m.getLayout().isIdentity() && !m.getMemorySpace();
 }
+
+/// Row groups: 16-byte steps per thread kept in registers at V elements a step.
+int64_t cachedSteps(int64_t V) { return std::max<int64_t>(1, kCachedElements / V); }
 
 int64_t elementBytes(Type t) {
   Type e = getElementTypeOrSelf(t);
@@ -742,186 +755,311 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
       rest = arith::DivUIOp::create(k, loc, rest, rowSizes[d]);
     }
     Value isFirstThread = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq, tid, cIdx(k, loc, 0));
-    llvm::DenseMap<Value, Value> rowValue; // per-row buffer -> this row's value
-    llvm::DenseSet<Value> writtenFull, readFull;
-    unsigned smemIdx = 0;
-    auto storeRow = [&](Value buffer, Value v) {
-      if (!kept.lookup(buffer))
-        return;
-      scf::IfOp::create(k, loc, isFirstThread, [&](OpBuilder &nb, Location l) {
-        memref::StoreOp::create(nb, l, v, buffer, rowIvs);
-        scf::YieldOp::create(nb, l);
-      });
+    // Per statement: the operands that vary along the row (lanes), the memrefs
+    // the vector path needs aligned, and V (elements per 16-byte step).
+    struct LaneInfo {
+      SmallVector<bool> lane;
+      SmallVector<Value> memrefs;
+      int64_t V = 1;
     };
-    for (auto [mi, m] : llvm::enumerate(members)) {
+    SmallVector<LaneInfo> laneInfo;
+    bool cacheable = true;
+    for (const Member &m : members) {
       linalg::GenericOp op = m.op;
-      unsigned nIn = op.getNumDpsInputs();
       Block &body = op.getRegion().front();
-      unsigned nLoops = op.getNumLoops();
-      // A statement that reads what an earlier row statement wrote to memory.
-      // Or writes what an earlier one read (other threads may still read it).
-      bool needBarrier = false;
-      for (OpOperand &o : op->getOpOperands()) {
-        if (writtenFull.contains(o.get()) &&
-            (!op.isDpsInit(&o) || !body.getArgument(o.getOperandNumber()).use_empty()))
-          needBarrier = true;
-        if (m.kind == Kind::Elementwise && op.isDpsInit(&o) && readFull.contains(o.get()))
-          needBarrier = true;
-      }
-      if (needBarrier)
-        gpu::BarrierOp::create(k, loc);
-      // Uniform (per-row) values and the operands that vary along the row.
-      SmallVector<Value> uniform(op->getNumOperands());
-      SmallVector<bool> lane(op->getNumOperands(), false);
+      LaneInfo li;
+      li.lane.assign(op->getNumOperands(), false);
+      int64_t maxBytes = 1;
       for (OpOperand &o : op->getOpOperands()) {
         unsigned i = o.getOperandNumber();
-        Value v = o.get();
-        bool isInit = op.isDpsInit(&o);
-        bool used = !body.getArgument(i).use_empty();
-        if (!isa<ShapedType>(v.getType())) {
-          uniform[i] = v;
+        if (m.kind == Kind::RowScalar || !isa<ShapedType>(o.get().getType()) ||
+            !usesDim(op.getMatchingIndexingMap(&o), op.getNumLoops() - 1))
           continue;
-        }
-        AffineMap map = op.getMatchingIndexingMap(&o);
-        if (m.kind != Kind::RowScalar && usesDim(map, nLoops - 1)) {
-          lane[i] = used;
-          continue;
-        }
-        if (isInit && m.kind == Kind::Reduce)
-          continue; // the accumulator
-        if (!used)
-          continue;
-        if (Value rv = rowValue.lookup(v)) {
-          uniform[i] = rv;
-          continue;
-        }
-        SmallVector<Value> idx;
-        for (AffineExpr e : map.getResults())
-          idx.push_back(rowIvs[cast<AffineDimExpr>(e).getPosition()]);
-        uniform[i] = memref::LoadOp::create(k, loc, v, idx);
-      }
-      Payload payload(op);
-      payload.hoist(k, uniform);
-      if (m.kind == Kind::RowScalar) {
-        SmallVector<Value> ys = payload.apply(k, {});
-        for (auto [r, init] : llvm::enumerate(op.getDpsInits())) {
-          rowValue[init] = ys[r];
-          storeRow(init, ys[r]);
-        }
-        continue;
-      }
-      // The elements of the row: V per step when aligned.
-      int64_t maxBytes = 1;
-      SmallVector<Value> laneMemrefs;
-      for (OpOperand &o : op->getOpOperands())
-        if (lane[o.getOperandNumber()] || (op.isDpsInit(&o) && m.kind == Kind::Elementwise)) {
+        li.lane[i] = !body.getArgument(i).use_empty();
+        if (li.lane[i] || (op.isDpsInit(&o) && m.kind == Kind::Elementwise)) {
           maxBytes = std::max(maxBytes, elementBytes(o.get().getType()));
-          laneMemrefs.push_back(o.get());
+          li.memrefs.push_back(o.get());
         }
-      int64_t V = std::max<int64_t>(1, kVectorBytes / maxBytes);
-      Value cSize = inner[mi];
-      auto indicesAt = [&](OpOperand &o, Value c) {
-        SmallVector<Value> idx;
-        for (AffineExpr e : op.getMatchingIndexingMap(&o).getResults()) {
-          unsigned d = cast<AffineDimExpr>(e).getPosition();
-          idx.push_back(d == nLoops - 1 ? c : rowIvs[d]);
-        }
-        return idx;
-      };
-      SmallVector<Combiner> combiners;
-      SmallVector<Value> accInit;
-      if (m.kind == Kind::Reduce)
-        for (unsigned r = 0; r < op.getNumDpsInits(); ++r) {
-          combiners.push_back(*getCombiner(op, r));
-          accInit.push_back(arith::ConstantOp::create(k, loc, combiners.back().identity));
-        }
-      // Elements [c, c + width) of the row; returns the new accumulators.
-      auto chunk = [&](OpBuilder &b, Value c, int64_t width, bool vector, ValueRange accs) {
-        SmallVector<SmallVector<Value>> lanes(op->getNumOperands());
-        for (OpOperand &o : op->getOpOperands())
-          if (lane[o.getOperandNumber()])
-            lanes[o.getOperandNumber()] =
-                loadLanes(b, loc, o.get(), indicesAt(o, c), width, vector);
-        SmallVector<Value> acc(accs);
-        SmallVector<SmallVector<Value>> results(op.getNumDpsInits());
-        for (int64_t l = 0; l < width; ++l) {
-          SmallVector<Value> args(op->getNumOperands());
-          for (size_t i = 0; i < args.size(); ++i)
-            if (!lanes[i].empty())
-              args[i] = lanes[i][l];
-          if (m.kind == Kind::Reduce)
-            for (unsigned r = 0; r < acc.size(); ++r)
-              args[nIn + r] = acc[r];
-          SmallVector<Value> ys = payload.apply(b, args);
-          if (m.kind == Kind::Reduce)
-            acc = ys;
-          else
-            for (auto [r, y] : llvm::enumerate(ys))
-              results[r].push_back(y);
-        }
-        if (m.kind == Kind::Elementwise)
-          for (OpOperand &o : op.getDpsInitsMutable())
-            storeLanes(b, loc, o.get(), indicesAt(o, c), results[o.getOperandNumber() - nIn],
-                       vector);
-        return acc;
-      };
-      auto scalarLoop = [&](OpBuilder &b, ValueRange accs) {
-        return forLoop(b, loc, tid, cSize, bs, accs, [&](OpBuilder &b, Value c, ValueRange a) {
-          return chunk(b, c, 1, false, a);
+      }
+      li.V = std::max<int64_t>(1, kVectorBytes / maxBytes);
+      if (m.kind != Kind::RowScalar && li.V == 1)
+        cacheable = false;
+      // Lanes past the row end compute on zeros (then dropped): no integer
+      // division may see them.
+      body.walk([&](Operation *o) {
+        if (isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+                arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(o))
+          cacheable = false;
+      });
+      laneInfo.push_back(std::move(li));
+    }
+    auto multipleOf = [&](OpBuilder &b, Value x, int64_t v) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                   arith::RemUIOp::create(b, loc, x, cIdx(b, loc, v)),
+                                   cIdx(b, loc, 0));
+    };
+    // The vector path of one statement: C % V == 0, every varying operand's
+    // base 16-byte aligned and its rows a multiple of V long.
+    auto vectorOk = [&](OpBuilder &b, size_t mi) {
+      const LaneInfo &li = laneInfo[mi];
+      Value ok = allAligned(b, loc, li.memrefs);
+      ok = arith::AndIOp::create(b, loc, ok, multipleOf(b, inner[mi], li.V));
+      for (Value mr : li.memrefs) {
+        auto mt = cast<MemRefType>(mr.getType());
+        Value lastDim = memref::DimOp::create(b, loc, mr, mt.getRank() - 1);
+        ok = arith::AndIOp::create(b, loc, ok, multipleOf(b, lastDim, li.V));
+      }
+      return ok;
+    };
+    // The row in registers: when every statement takes the vector path and a
+    // thread's share of the row is at most cachedSteps(V) vectors, each operand
+    // row is loaded once (unrolled, predicated steps, all loads in flight
+    // together) and later statements reuse the registers: softmax reads x once
+    // instead of three times. Longer rows re-read the row in every statement.
+    auto emitMembers = [&](OpBuilder &k, bool cached) {
+      llvm::DenseMap<Value, Value> rowValue; // per-row buffer -> this row's value
+      llvm::DenseSet<Value> writtenFull, readFull;
+      unsigned smemIdx = 0;
+      // (memref, indexing map, V, step) -> the step's elements, in registers.
+      std::map<std::tuple<const void *, const void *, int64_t, int64_t>, SmallVector<Value>> cache;
+      auto storeRow = [&](Value buffer, Value v) {
+        if (!kept.lookup(buffer))
+          return;
+        scf::IfOp::create(k, loc, isFirstThread, [&](OpBuilder &nb, Location l) {
+          memref::StoreOp::create(nb, l, v, buffer, rowIvs);
+          scf::YieldOp::create(nb, l);
         });
       };
-      SmallVector<Value> accs;
-      if (V > 1) {
-        // Vector path: C % V == 0, every varying operand's base 16-byte aligned
-        // and its rows a multiple of V long (so every row start is aligned).
-        Value ok = allAligned(k, loc, laneMemrefs);
-        Value vIdx = cIdx(k, loc, V), zero = cIdx(k, loc, 0);
-        auto multiple = [&](Value x) {
-          return arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq,
-                                       arith::RemUIOp::create(k, loc, x, vIdx), zero);
-        };
-        ok = arith::AndIOp::create(k, loc, ok, multiple(cSize));
-        for (Value mr : laneMemrefs) {
-          auto mt = cast<MemRefType>(mr.getType());
-          Value lastDim = memref::DimOp::create(k, loc, mr, mt.getRank() - 1);
-          ok = arith::AndIOp::create(k, loc, ok, multiple(lastDim));
+      for (auto [mi, m] : llvm::enumerate(members)) {
+        linalg::GenericOp op = m.op;
+        unsigned nIn = op.getNumDpsInputs();
+        Block &body = op.getRegion().front();
+        unsigned nLoops = op.getNumLoops();
+        const LaneInfo &li = laneInfo[mi];
+        ArrayRef<bool> lane = li.lane;
+        // A statement that reads what an earlier row statement wrote to memory.
+        // Or writes what an earlier one read (other threads may still read it).
+        bool needBarrier = false;
+        for (OpOperand &o : op->getOpOperands()) {
+          if (writtenFull.contains(o.get()) &&
+              (!op.isDpsInit(&o) || !body.getArgument(o.getOperandNumber()).use_empty()))
+            needBarrier = true;
+          if (m.kind == Kind::Elementwise && op.isDpsInit(&o) && readFull.contains(o.get()))
+            needBarrier = true;
         }
-        accs = ifElse(
-            k, loc, ok, TypeRange(ValueRange(accInit)),
-            [&](OpBuilder &b) {
-              Value start = arith::MulIOp::create(b, loc, tid, vIdx);
-              Value step = arith::MulIOp::create(b, loc, bs, vIdx);
-              return forLoop(b, loc, start, cSize, step, accInit,
-                             [&](OpBuilder &b, Value c, ValueRange a) {
-                               return chunk(b, c, V, true, a);
-                             });
-            },
-            [&](OpBuilder &b) { return scalarLoop(b, accInit); });
-      } else {
-        accs = scalarLoop(k, accInit);
+        if (needBarrier)
+          gpu::BarrierOp::create(k, loc);
+        // Uniform (per-row) values; the lanes vary along the row.
+        SmallVector<Value> uniform(op->getNumOperands());
+        for (OpOperand &o : op->getOpOperands()) {
+          unsigned i = o.getOperandNumber();
+          Value v = o.get();
+          bool isInit = op.isDpsInit(&o);
+          bool used = !body.getArgument(i).use_empty();
+          if (!isa<ShapedType>(v.getType())) {
+            uniform[i] = v;
+            continue;
+          }
+          AffineMap map = op.getMatchingIndexingMap(&o);
+          if (m.kind != Kind::RowScalar && usesDim(map, nLoops - 1))
+            continue;
+          if (isInit && m.kind == Kind::Reduce)
+            continue; // the accumulator
+          if (!used)
+            continue;
+          if (Value rv = rowValue.lookup(v)) {
+            uniform[i] = rv;
+            continue;
+          }
+          SmallVector<Value> idx;
+          for (AffineExpr e : map.getResults())
+            idx.push_back(rowIvs[cast<AffineDimExpr>(e).getPosition()]);
+          uniform[i] = memref::LoadOp::create(k, loc, v, idx);
+        }
+        Payload payload(op);
+        payload.hoist(k, uniform);
+        if (m.kind == Kind::RowScalar) {
+          SmallVector<Value> ys = payload.apply(k, {});
+          for (auto [r, init] : llvm::enumerate(op.getDpsInits())) {
+            rowValue[init] = ys[r];
+            storeRow(init, ys[r]);
+          }
+          continue;
+        }
+        // The elements of the row: V per step when aligned.
+        int64_t V = li.V;
+        Value cSize = inner[mi];
+        auto indicesAt = [&](OpOperand &o, Value c) {
+          SmallVector<Value> idx;
+          for (AffineExpr e : op.getMatchingIndexingMap(&o).getResults()) {
+            unsigned d = cast<AffineDimExpr>(e).getPosition();
+            idx.push_back(d == nLoops - 1 ? c : rowIvs[d]);
+          }
+          return idx;
+        };
+        SmallVector<Combiner> combiners;
+        SmallVector<Value> accInit;
+        if (m.kind == Kind::Reduce)
+          for (unsigned r = 0; r < op.getNumDpsInits(); ++r) {
+            combiners.push_back(*getCombiner(op, r));
+            accInit.push_back(arith::ConstantOp::create(k, loc, combiners.back().identity));
+          }
+        // The payload over the lanes of one step; returns the new accumulators
+        // (Reduce) or the values to store (Elementwise, per init).
+        auto compute = [&](OpBuilder &b, ArrayRef<SmallVector<Value>> lanes, int64_t width,
+                           ValueRange accs, SmallVector<SmallVector<Value>> &results) {
+          SmallVector<Value> acc(accs);
+          results.assign(op.getNumDpsInits(), {});
+          for (int64_t l = 0; l < width; ++l) {
+            SmallVector<Value> args(op->getNumOperands());
+            for (size_t i = 0; i < args.size(); ++i)
+              if (!lanes[i].empty())
+                args[i] = lanes[i][l];
+            if (m.kind == Kind::Reduce)
+              for (unsigned r = 0; r < acc.size(); ++r)
+                args[nIn + r] = acc[r];
+            SmallVector<Value> ys = payload.apply(b, args);
+            if (m.kind == Kind::Reduce)
+              acc = ys;
+            else
+              for (auto [r, y] : llvm::enumerate(ys))
+                results[r].push_back(y);
+          }
+          return acc;
+        };
+        // Elements [c, c + width) of the row; returns the new accumulators.
+        auto chunk = [&](OpBuilder &b, Value c, int64_t width, bool vector, ValueRange accs) {
+          SmallVector<SmallVector<Value>> lanes(op->getNumOperands());
+          for (OpOperand &o : op->getOpOperands())
+            if (lane[o.getOperandNumber()])
+              lanes[o.getOperandNumber()] =
+                  loadLanes(b, loc, o.get(), indicesAt(o, c), width, vector);
+          SmallVector<SmallVector<Value>> results;
+          SmallVector<Value> acc = compute(b, lanes, width, accs, results);
+          if (m.kind == Kind::Elementwise)
+            for (OpOperand &o : op.getDpsInitsMutable())
+              storeLanes(b, loc, o.get(), indicesAt(o, c), results[o.getOperandNumber() - nIn],
+                         vector);
+          return acc;
+        };
+        auto scalarLoop = [&](OpBuilder &b, ValueRange accs) {
+          return forLoop(b, loc, tid, cSize, bs, accs, [&](OpBuilder &b, Value c, ValueRange a) {
+            return chunk(b, c, 1, false, a);
+          });
+        };
+        SmallVector<Value> accs;
+        if (cached) {
+          // Step j: elements [tid*V + j*bs*V, +V), when inside the row.
+          Value start = arith::MulIOp::create(k, loc, tid, cIdx(k, loc, V));
+          accs.assign(accInit.begin(), accInit.end());
+          for (int64_t j = 0; j < cachedSteps(V); ++j) {
+            Value c = arith::AddIOp::create(k, loc, start, cIdx(k, loc, j * blockSize * V));
+            Value valid = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, c, cSize);
+            SmallVector<SmallVector<Value>> lanes(op->getNumOperands());
+            for (OpOperand &o : op->getOpOperands()) {
+              unsigned i = o.getOperandNumber();
+              if (!lane[i])
+                continue;
+              auto key = std::make_tuple(o.get().getAsOpaquePointer(),
+                                         op.getMatchingIndexingMap(&o).getAsOpaquePointer(), V, j);
+              if (auto it = cache.find(key); it != cache.end()) {
+                lanes[i] = it->second;
+                continue;
+              }
+              Type et = getElementTypeOrSelf(o.get().getType());
+              SmallVector<Type> types(V, et);
+              lanes[i] = ifElse(
+                  k, loc, valid, types,
+                  [&](OpBuilder &b) { return loadLanes(b, loc, o.get(), indicesAt(o, c), V, true); },
+                  [&](OpBuilder &b) {
+                    Value z = arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(et)));
+                    return SmallVector<Value>(V, z);
+                  });
+              cache[key] = lanes[i];
+            }
+            SmallVector<SmallVector<Value>> results;
+            SmallVector<Value> acc = compute(k, lanes, V, accs, results);
+            if (m.kind == Kind::Reduce) {
+              for (auto [r, a] : llvm::enumerate(acc))
+                accs[r] = arith::SelectOp::create(k, loc, valid, a, accs[r]);
+            } else {
+              scf::IfOp::create(k, loc, valid, [&](OpBuilder &nb, Location l) {
+                for (OpOperand &o : op.getDpsInitsMutable())
+                  storeLanes(nb, l, o.get(), indicesAt(o, c), results[o.getOperandNumber() - nIn],
+                             true);
+                scf::YieldOp::create(nb, l);
+              });
+            }
+          }
+          // What this statement wrote is no longer what the registers hold.
+          if (m.kind == Kind::Elementwise)
+            for (Value init : op.getDpsInits())
+              for (auto it = cache.begin(); it != cache.end();)
+                it = std::get<0>(it->first) == init.getAsOpaquePointer() ? cache.erase(it)
+                                                                         : std::next(it);
+        } else if (V > 1) {
+          Value vIdx = cIdx(k, loc, V);
+          accs = ifElse(
+              k, loc, vectorOk(k, mi), TypeRange(ValueRange(accInit)),
+              [&](OpBuilder &b) {
+                Value start = arith::MulIOp::create(b, loc, tid, vIdx);
+                Value step = arith::MulIOp::create(b, loc, bs, vIdx);
+                return forLoop(b, loc, start, cSize, step, accInit,
+                               [&](OpBuilder &b, Value c, ValueRange a) {
+                                 return chunk(b, c, V, true, a);
+                               });
+              },
+              [&](OpBuilder &b) { return scalarLoop(b, accInit); });
+        } else {
+          accs = scalarLoop(k, accInit);
+        }
+        for (OpOperand *in : op.getDpsInputOperands())
+          if (lane[in->getOperandNumber()])
+            readFull.insert(in->get());
+        if (m.kind == Kind::Elementwise) {
+          for (Value init : op.getDpsInits())
+            writtenFull.insert(init);
+          continue;
+        }
+        for (auto [r, init] : llvm::enumerate(op.getDpsInits())) {
+          Value total = blockReduce(k, loc, combiners[r], accs[r],
+                                    launch.getWorkgroupAttributions()[smemIdx++], tid);
+          // The buffer's value before the statement: an earlier statement's,
+          // the fill's, or memory.
+          Value before = rowValue.lookup(init);
+          if (!before)
+            before = fillValue.lookup(init);
+          if (!before)
+            before = memref::LoadOp::create(k, loc, init, rowIvs);
+          Value v = combine(k, loc, combiners[r], before, total);
+          rowValue[init] = v;
+          storeRow(init, v);
+        }
       }
-      for (OpOperand *in : op.getDpsInputOperands())
-        if (lane[in->getOperandNumber()])
-          readFull.insert(in->get());
-      if (m.kind == Kind::Elementwise) {
-        for (Value init : op.getDpsInits())
-          writtenFull.insert(init);
-        continue;
+    };
+    if (cacheable) {
+      Value fast = arith::ConstantIntOp::create(k, loc, 1, 1);
+      for (auto [mi, m] : llvm::enumerate(members)) {
+        if (m.kind == Kind::RowScalar)
+          continue;
+        int64_t V = laneInfo[mi].V;
+        Value cap = cIdx(k, loc, cachedSteps(V) * blockSize * V);
+        Value fits = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ule, inner[mi], cap);
+        fast = arith::AndIOp::create(k, loc, fast, vectorOk(k, mi));
+        fast = arith::AndIOp::create(k, loc, fast, fits);
       }
-      for (auto [r, init] : llvm::enumerate(op.getDpsInits())) {
-        Value total = blockReduce(k, loc, combiners[r], accs[r],
-                                  launch.getWorkgroupAttributions()[smemIdx++], tid);
-        // The buffer's value before the statement: an earlier statement's,
-        // the fill's, or memory.
-        Value before = rowValue.lookup(init);
-        if (!before)
-          before = fillValue.lookup(init);
-        if (!before)
-          before = memref::LoadOp::create(k, loc, init, rowIvs);
-        Value v = combine(k, loc, combiners[r], before, total);
-        rowValue[init] = v;
-        storeRow(init, v);
-      }
+      scf::IfOp::create(
+          k, loc, fast,
+          [&](OpBuilder &nb, Location l) {
+            emitMembers(nb, true);
+            scf::YieldOp::create(nb, l);
+          },
+          [&](OpBuilder &nb, Location l) {
+            emitMembers(nb, false);
+            scf::YieldOp::create(nb, l);
+          });
+    } else {
+      emitMembers(k, false);
     }
     gpu::TerminatorOp::create(k, loc);
     // Erase the statements, then the temporaries only they used.
