@@ -76,6 +76,20 @@ def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
     "::mlir::tensor::TensorDialect"];
 }
 
+def OnlineSoftmaxPass : Pass<"vibee-online-softmax"> {
+  let summary = "Softmax row max and exp-sum in one online pass (CPU)";
+  let description = [{
+    On tensors, after vibee-fuse-elementwise: a row max-reduction generic and
+    the exp(v - max)-sum generic that reads it become one online pass over the
+    row (running max and a sum rescaled to it), split into 32 lanes so that it
+    vectorizes, plus a combine of the lanes and a scalar tail (C % 32). The
+    output generic is unchanged: two passes over each row instead of three.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
   let summary = "Write inout results in place instead of copying a temporary back";
   let description = [{

@@ -113,6 +113,11 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
 
 void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   buildLinalgOptimizationPipeline(pm);
+  // CPU only (the GPU and C++ backends keep the three softmax generics): the
+  // row max and the exp-sum in one vectorizable online pass.
+  pm.addPass(createOnlineSoftmaxPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   buildBufferizationPipeline(pm);
   buildBuffersToLLVMPipeline(pm);
 }

@@ -52,6 +52,8 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/Transforms/CSE.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
 
 using namespace mlir;
 
@@ -523,16 +525,134 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
     registerOpenMPDialectTranslation(registry);
   }
 
+  /// Whether every memref operand of `op` is indexed by loop 0 in its dim 0,
+  /// loop 0 being parallel (rows), so that a block of rows of the op reads and
+  /// writes only that block of rows of its operands.
+  static bool isRowWise(linalg::LinalgOp op) {
+    if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+        op.getIteratorTypesArray()[0] != utils::IteratorType::parallel)
+      return false;
+    AffineExpr d0 = getAffineDimExpr(0, op.getContext());
+    for (OpOperand &operand : op->getOpOperands()) {
+      auto type = dyn_cast<MemRefType>(operand.get().getType());
+      if (!type)
+        continue;
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      if (type.getRank() == 0 || map.getNumResults() == 0 || map.getResult(0) != d0)
+        return false;
+      for (AffineExpr e : map.getResults().drop_front())
+        if (e.isFunctionOfDim(0))
+          return false;
+    }
+    return true;
+  }
+
+  /// Clones `op` for rows [row, row + count) of every memref operand.
+  static void cloneForRows(OpBuilder &b, Location loc, Operation *op, Value row, Value count) {
+    IRMapping map;
+    for (Value v : op->getOperands()) {
+      auto type = dyn_cast<MemRefType>(v.getType());
+      if (!type)
+        continue;
+      SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+          sizes = memref::getMixedSizes(b, loc, v),
+          strides(type.getRank(), b.getIndexAttr(1));
+      offsets[0] = row;
+      sizes[0] = count;
+      map.map(v, memref::SubViewOp::create(b, loc, v, offsets, sizes, strides).getResult());
+    }
+    Operation *clone = b.clone(*op, map);
+    clone->removeAttr("vibee.row_group");
+  }
+
+  /// Ops of one `vibee.row_group` (vibee-online-softmax: softmax's passes over
+  /// each row): one thread region, each thread a chunk of the rows, walked in
+  /// blocks of kRowBlock rows through all the ops, so that later ops find the
+  /// rows in the cache. False when the group cannot be run that way.
+  static bool parallelizeRowGroup(IRRewriter &rw, ModuleOp module,
+                                  ArrayRef<linalg::LinalgOp> group) {
+    constexpr int64_t kRowBlock = 8;
+    for (linalg::LinalgOp op : group)
+      if (!isRowWise(op) || op->getBlock() != group.front()->getBlock())
+        return false;
+    Operation *last = group.back();
+    // Every operand must be available at the last op (where the group goes).
+    DominanceInfo dom(last->getParentOp());
+    for (linalg::LinalgOp op : group)
+      for (Value v : op->getOperands())
+        if (!dom.properlyDominates(v, last) &&
+            !llvm::any_of(group, [&](linalg::LinalgOp g) { return v.getDefiningOp() == g; }))
+          return false;
+    // Nothing between the first and the last op of the group may touch memory
+    // (a dealloc of a group temporary, a write the group would reorder).
+    for (Operation *op = group.front()->getNextNode(); op && op != last; op = op->getNextNode())
+      if (!llvm::is_contained(group, op) && !isMemoryEffectFree(op) &&
+          !isa<memref::AllocOp>(op))
+        return false;
+    Location loc = last->getLoc();
+    rw.setInsertionPoint(last);
+    linalg::LinalgOp outputOp = group.back();
+    SmallVector<OpFoldResult> sizes;
+    for (Range r : outputOp.createLoopRanges(rw, loc))
+      sizes.push_back(r.size);
+    Value rows = getValueOrCreateConstantIndexOp(rw, loc, sizes[0]);
+    Value work = product(rw, loc, sizes);
+    Value block = arith::ConstantIndexOp::create(rw, loc, kRowBlock);
+    Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
+    // for row in [lo, hi) step block: every op on rows [row, min(row + block, hi)).
+    auto emitBlocks = [&](OpBuilder &b, Value lo, Value hi) {
+      auto loop = scf::ForOp::create(b, loc, lo, hi, block);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      Value row = loop.getInductionVar();
+      Value count = arith::MinSIOp::create(b, loc, block, arith::SubIOp::create(b, loc, hi, row));
+      for (linalg::LinalgOp op : group)
+        cloneForRows(b, loc, op, row, count);
+    };
+    emitParallelOrSerial(
+        rw, loc, module, work,
+        [&](OpBuilder &b, Value nt) {
+          // Thread t: rows [t * R / nt, (t + 1) * R / nt).
+          auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
+                                              ValueRange{}, std::nullopt);
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(forall.getBody()->getTerminator());
+          Value t = forall.getInductionVar(0);
+          Value one = arith::ConstantIndexOp::create(b, loc, 1);
+          Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, rows), nt);
+          Value hi = arith::DivUIOp::create(
+              b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), rows),
+              nt);
+          emitBlocks(b, lo, hi);
+        },
+        [&](OpBuilder &b) { emitBlocks(b, zero, rows); });
+    for (linalg::LinalgOp op : llvm::reverse(group))
+      rw.eraseOp(op);
+    return true;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<linalg::LinalgOp> ops;
+    llvm::MapVector<Attribute, SmallVector<linalg::LinalgOp>> groups;
     for (func::FuncOp func : module.getOps<func::FuncOp>())
       for (Operation &op : func.getBody().getOps())
-        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op))
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op)) {
+          if (Attribute g = op.getAttr("vibee.row_group")) {
+            groups[g].push_back(linalgOp);
+            continue;
+          }
           if (linalgOp.hasPureBufferSemantics() && linalgOp.getNumLoops() > 0 &&
               linalgOp.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
             ops.push_back(linalgOp);
+        }
     IRRewriter rw(&getContext());
+    for (auto &[attr, group] : groups)
+      if (!parallelizeRowGroup(rw, module, group))
+        for (linalg::LinalgOp op : group) {
+          op->removeAttr("vibee.row_group");
+          ops.push_back(op);
+        }
     for (linalg::LinalgOp op : ops) {
       Location loc = op.getLoc();
       rw.setInsertionPoint(op);

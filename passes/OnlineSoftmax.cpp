@@ -1,0 +1,321 @@
+//===- OnlineSoftmax.cpp - softmax max + sum in one pass over the row -----===//
+//
+// After vibee-fuse-elementwise a row softmax is three generics over [R, C]:
+//   mx[r] = max_c v(x[r,c]);  s[r] = sum_c exp(v(x[r,c]) - mx[r]);  y = ...
+// (v: the element itself, or one unary op on it such as extf for bf16).
+// This pass (CPU only: buildLinalgToLLVMPipeline) replaces the first two by an
+// online softmax, one pass over the row that keeps a running max m and a sum s
+// rescaled to it, split into L = 32 lanes so that the recurrence vectorizes:
+//   lanes:   x[r, 0:CL] viewed as [R, CL/32, 32]; per (r, l):
+//              d = v - m;  e = exp(-|d|);
+//              s = v > m ? s * e + 1 : s + e;   m = max(m, v)
+//            (one exp per element: when v > m, e = exp(m - v) rescales s)
+//   combine: M = max_l m_l, S = sum_l s_l * exp(m_l - M)  (online over l)
+//   tail:    the last C % 32 elements of each row, online as in the lanes.
+// m starts at the lowest finite value, not -inf, so -inf inputs (masks) give
+// e = 0 instead of exp(NaN). The output generic (exp(v - mx) / s) is unchanged:
+// two passes over each row instead of three.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace vibee {
+#define GEN_PASS_DEF_ONLINESOFTMAXPASS
+#include "passes/Passes.h.inc"
+} // namespace vibee
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kLanes = 32;
+
+/// The value a reduction body computes from its first block argument: the
+/// argument itself or one pure single-operand op of it (extf).
+static bool isElementValue(Value v, BlockArgument arg) {
+  if (v == arg)
+    return true;
+  Operation *def = v.getDefiningOp();
+  return def && def->getNumOperands() == 1 && def->getOperand(0) == arg &&
+         def->getNumRegions() == 0 && def->getNumResults() == 1 && isPure(def);
+}
+
+static bool sameElementValue(Value a, BlockArgument aArg, Value b, BlockArgument bArg) {
+  if (a == aArg || b == bArg)
+    return a == aArg && b == bArg;
+  Operation *da = a.getDefiningOp(), *db = b.getDefiningOp();
+  return da->getName() == db->getName() && da->getAttrDictionary() == db->getAttrDictionary() &&
+         a.getType() == b.getType();
+}
+
+/// [parallel, reduction] over a rank-2 tensor with a rank-1 (d0) output.
+static bool isRowReduction(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() != 2 || op.getNumDpsInits() != 1)
+    return false;
+  auto it = op.getIteratorTypesArray();
+  if (it[0] != utils::IteratorType::parallel || it[1] != utils::IteratorType::reduction)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+  if (op.getIndexingMapsArray().back() != row)
+    return false;
+  if (!op.getIndexingMapsArray().front().isIdentity())
+    return false;
+  return op.getNumDpsInputs() == 1 ||
+         (op.getNumDpsInputs() == 2 && op.getIndexingMapsArray()[1] == row);
+}
+
+static std::optional<APFloat> fillValue(Value init) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return std::nullopt;
+  FloatAttr attr;
+  if (!matchPattern(fill.getInputs()[0], m_Constant(&attr)))
+    return std::nullopt;
+  return attr.getValue();
+}
+
+struct Match {
+  linalg::GenericOp maxOp, sumOp;
+  Value x;
+  Value maxValue; // v in maxOp's body
+};
+
+static std::optional<Match> matchSum(linalg::GenericOp sumOp) {
+  if (!isRowReduction(sumOp) || sumOp.getNumDpsInputs() != 2)
+    return std::nullopt;
+  auto maxOp = sumOp.getDpsInputs()[1].getDefiningOp<linalg::GenericOp>();
+  if (!maxOp || maxOp->getNumResults() != 1 || !isRowReduction(maxOp) ||
+      maxOp.getNumDpsInputs() != 1 || maxOp.getDpsInputs()[0] != sumOp.getDpsInputs()[0] ||
+      maxOp->getBlock() != sumOp->getBlock())
+    return std::nullopt;
+  Type accType = cast<ShapedType>(sumOp.getDpsInits()[0].getType()).getElementType();
+  if (!isa<Float32Type>(accType) ||
+      cast<ShapedType>(maxOp.getDpsInits()[0].getType()).getElementType() != accType)
+    return std::nullopt;
+  auto xType = dyn_cast<RankedTensorType>(sumOp.getDpsInputs()[0].getType());
+  if (!xType || xType.getRank() != 2)
+    return std::nullopt;
+  // Inits: sum from 0, max from its identity (NaN for maxnumf, -inf, or the
+  // lowest finite value).
+  auto zero = fillValue(sumOp.getDpsInits()[0]);
+  auto low = fillValue(maxOp.getDpsInits()[0]);
+  if (!zero || !zero->isZero() || !low ||
+      !(low->isNaN() || (low->isNegative() && (low->isInfinity() || low->isLargest()))))
+    return std::nullopt;
+
+  // max body: yield maxnumf/maximumf(v, acc).
+  Block &mb = maxOp.getRegion().front();
+  Value my = cast<linalg::YieldOp>(mb.getTerminator()).getOperand(0);
+  Operation *mc = my.getDefiningOp();
+  if (!mc || !isa<arith::MaxNumFOp, arith::MaximumFOp>(mc) ||
+      (low->isNaN() && !isa<arith::MaxNumFOp>(mc)))
+    return std::nullopt;
+  BlockArgument mx = mb.getArgument(0), macc = mb.getArgument(1);
+  Value mv = mc->getOperand(0) == macc ? mc->getOperand(1) : mc->getOperand(0);
+  if (!llvm::is_contained(mc->getOperands(), macc) || !isElementValue(mv, mx) ||
+      mb.getOperations().size() > 3)
+    return std::nullopt;
+
+  // sum body: yield addf(exp(v - mxArg), acc).
+  Block &sb = sumOp.getRegion().front();
+  BlockArgument sx = sb.getArgument(0), smx = sb.getArgument(1), sacc = sb.getArgument(2);
+  auto add = cast<linalg::YieldOp>(sb.getTerminator()).getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return std::nullopt;
+  Value ev = add.getLhs() == sacc ? add.getRhs() : add.getLhs();
+  if (add.getLhs() != sacc && add.getRhs() != sacc)
+    return std::nullopt;
+  auto exp = ev.getDefiningOp<math::ExpOp>();
+  if (!exp)
+    return std::nullopt;
+  auto sub = exp.getOperand().getDefiningOp<arith::SubFOp>();
+  if (!sub || sub.getRhs() != smx || !isElementValue(sub.getLhs(), sx) ||
+      !sameElementValue(mv, mx, sub.getLhs(), sx) || sb.getOperations().size() > 5)
+    return std::nullopt;
+  return Match{maxOp, sumOp, sumOp.getDpsInputs()[0], mv};
+}
+
+/// Clones v (the element value of maxOp's body) for the element `elem`.
+static Value cloneElementValue(OpBuilder &b, Match m, Value elem) {
+  BlockArgument arg = m.maxOp.getRegion().front().getArgument(0);
+  if (m.maxValue == arg)
+    return elem;
+  IRMapping map;
+  map.map(arg, elem);
+  return b.clone(*m.maxValue.getDefiningOp(), map)->getResult(0);
+}
+
+/// The online update of (m, s) by v; returns {m', s'}.
+static std::pair<Value, Value> onlineStep(OpBuilder &b, Location loc, Value v, Value m, Value s) {
+  Type f32 = b.getF32Type();
+  Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, 1.0));
+  Value d = arith::SubFOp::create(b, loc, v, m);
+  Value nd = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, d));
+  Value e = math::ExpOp::create(b, loc, nd);
+  Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, m);
+  Value sGt = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, s, e), one);
+  Value sLe = arith::AddFOp::create(b, loc, s, e);
+  Value s2 = arith::SelectOp::create(b, loc, gt, sGt, sLe);
+  // `+ 0.0` (not folded: it turns -0 into +0, which no exp difference sees)
+  // keeps the stored max from being `select(c, v, load m)`, which the x86
+  // backend turns into a masked store that the next iteration's load of m
+  // cannot forward from (a stall per vector).
+  Value m2 = arith::MaxNumFOp::create(b, loc, m, v);
+  m2 = arith::AddFOp::create(b, loc, m2,
+                             arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, 0.0)));
+  return {m2, s2};
+}
+
+static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, double value,
+                    bool lowest) {
+  Type f32 = b.getF32Type();
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, f32);
+  TypedAttr attr = lowest ? (TypedAttr)b.getFloatAttr(
+                                f32, APFloat::getLargest(APFloat::IEEEsingle(), true))
+                          : (TypedAttr)b.getFloatAttr(f32, value);
+  Value cst = arith::ConstantOp::create(b, loc, attr);
+  return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
+}
+
+static void rewrite(IRRewriter &rewriter, Match m) {
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = m.sumOp.getLoc();
+  rewriter.setInsertionPoint(m.sumOp);
+  OpBuilder &b = rewriter;
+  Value x = m.x;
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto dimOf = [&](int64_t i) -> OpFoldResult {
+    if (!xType.isDynamicDim(i))
+      return b.getIndexAttr(xType.getDimSize(i));
+    return tensor::DimOp::create(b, loc, x, i).getResult();
+  };
+  OpFoldResult rows = dimOf(0), cols = dimOf(1);
+  OpFoldResult blocks, main, tail;
+  if (!xType.isDynamicDim(1)) {
+    int64_t c = xType.getDimSize(1);
+    blocks = b.getIndexAttr(c / kLanes);
+    main = b.getIndexAttr(c / kLanes * kLanes);
+    tail = b.getIndexAttr(c % kLanes);
+  } else {
+    Value c = cast<Value>(cols);
+    Value l = arith::ConstantIndexOp::create(b, loc, kLanes);
+    Value nb = arith::DivUIOp::create(b, loc, c, l);
+    Value mn = arith::MulIOp::create(b, loc, nb, l);
+    blocks = nb;
+    main = mn;
+    tail = arith::SubIOp::create(b, loc, c, mn).getResult();
+  }
+  OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
+  OpFoldResult lanes = b.getIndexAttr(kLanes);
+
+  // Lanes.
+  Value xMain = tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, zeroIdx}, {rows, main},
+                                               {oneIdx, oneIdx});
+  auto staticOf = [](OpFoldResult r) {
+    if (auto a = dyn_cast<Attribute>(r))
+      return cast<IntegerAttr>(a).getInt();
+    return ShapedType::kDynamic;
+  };
+  auto expType = RankedTensorType::get({staticOf(rows), staticOf(blocks), kLanes},
+                                       xType.getElementType());
+  Value xLanes = tensor::ExpandShapeOp::create(
+      b, loc, expType, xMain, SmallVector<ReassociationIndices>{{0}, {1, 2}},
+      SmallVector<OpFoldResult>{rows, blocks, lanes});
+  Value mInit = filled(b, loc, {rows, lanes}, 0, true);
+  Value sInit = filled(b, loc, {rows, lanes}, 0.0, false);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  auto rl = AffineMap::get(3, 0, {d0, d2}, ctx);
+  auto laneOp = linalg::GenericOp::create(
+      b, loc, TypeRange{mInit.getType(), sInit.getType()}, ValueRange{xLanes},
+      ValueRange{mInit, sInit}, ArrayRef<AffineMap>{id3, rl, rl},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::reduction,
+                                    utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = cloneElementValue(nb, m, args[0]);
+        auto [m2, s2] = onlineStep(nb, l, v, args[1], args[2]);
+        linalg::YieldOp::create(nb, l, ValueRange{m2, s2});
+      });
+
+  // Combine the lanes.
+  Value mRow = filled(b, loc, {rows}, 0, true);
+  Value sRow = filled(b, loc, {rows}, 0.0, false);
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto r2 = AffineMap::get(2, 0, {d0}, ctx);
+  SmallVector<utils::IteratorType> red2 = {utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction};
+  auto combineOp = linalg::GenericOp::create(
+      b, loc, TypeRange{mRow.getType(), sRow.getType()}, laneOp->getResults(),
+      ValueRange{mRow, sRow}, ArrayRef<AffineMap>{id2, id2, r2, r2}, red2,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value ml = args[0], sl = args[1], mAcc = args[2], sAcc = args[3];
+        Value m2 = arith::MaxNumFOp::create(nb, l, mAcc, ml);
+        Value a = arith::MulFOp::create(
+            nb, l, sAcc, math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, mAcc, m2)));
+        Value c = arith::MulFOp::create(
+            nb, l, sl, math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, ml, m2)));
+        linalg::YieldOp::create(nb, l, ValueRange{m2, arith::AddFOp::create(nb, l, a, c)});
+      });
+
+  // The tail of each row.
+  Value xTail = tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, main}, {rows, tail},
+                                               {oneIdx, oneIdx});
+  auto tailOp = linalg::GenericOp::create(
+      b, loc, TypeRange{mRow.getType(), sRow.getType()}, ValueRange{xTail},
+      combineOp->getResults(), ArrayRef<AffineMap>{id2, r2, r2}, red2,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = cloneElementValue(nb, m, args[0]);
+        auto [m2, s2] = onlineStep(nb, l, v, args[1], args[2]);
+        linalg::YieldOp::create(nb, l, ValueRange{m2, s2});
+      });
+
+  Value maxResult = tailOp->getResult(0), sumResult = tailOp->getResult(1);
+  if (maxResult.getType() != m.maxOp->getResult(0).getType())
+    maxResult = tensor::CastOp::create(b, loc, m.maxOp->getResult(0).getType(), maxResult);
+  if (sumResult.getType() != m.sumOp->getResult(0).getType())
+    sumResult = tensor::CastOp::create(b, loc, m.sumOp->getResult(0).getType(), sumResult);
+  // One row group for vibee-cpu-parallelize: these ops (and the consumers of
+  // the max and sum) run block of rows by block of rows in one thread region,
+  // so that the output pass reads x from the cache.
+  static int64_t groupId = 0;
+  auto group = b.getI64IntegerAttr(groupId++);
+  SmallVector<Operation *> grouped = {laneOp, combineOp, tailOp};
+  for (Value init : {mInit, sInit, mRow, sRow})
+    grouped.push_back(init.getDefiningOp());
+  for (Value r : {m.maxOp->getResult(0), m.sumOp->getResult(0)})
+    for (Operation *user : r.getUsers())
+      if (user != m.sumOp && isa<linalg::GenericOp>(user))
+        grouped.push_back(user);
+  for (Operation *op : grouped)
+    op->setAttr("vibee.row_group", group);
+  rewriter.replaceOp(m.sumOp, sumResult);
+  rewriter.replaceOp(m.maxOp, maxResult);
+}
+
+struct OnlineSoftmaxPass : vibee::impl::OnlineSoftmaxPassBase<OnlineSoftmaxPass> {
+  using OnlineSoftmaxPassBase::OnlineSoftmaxPassBase;
+
+  void runOnOperation() override {
+    SmallVector<Match> matches;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (auto m = matchSum(op))
+        matches.push_back(*m);
+    });
+    IRRewriter rewriter(&getContext());
+    for (Match m : matches)
+      rewrite(rewriter, m);
+  }
+};
+
+} // namespace

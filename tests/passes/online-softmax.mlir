@@ -1,0 +1,44 @@
+// Online softmax (CPU): the row max and the exp-sum become one pass over each row
+// (32 lanes of running max + rescaled sum, a combine of the lanes, a scalar tail),
+// then the unchanged output pass: two passes that read x instead of three.
+// RUN: %vibeec compile %specs/nn/softmax.vibee --emit=vibee -o - | %vibee-opt --vibee-to-linalg --vibee-decompose-aggregates --vibee-fuse-elementwise --canonicalize --cse --vibee-online-softmax --canonicalize --cse | FileCheck %s
+// In the CPU pipeline, vibee-cpu-parallelize runs the group block of rows by block
+// of rows in one thread region (one fork per call), so the output pass finds the
+// rows in the cache.
+// RUN: %vibeec compile %specs/nn/softmax.vibee --emit=vibee -o - | %vibee-opt --vibee-to-linalg --vibee-linalg-to-llvm --mlir-print-ir-after=vibee-cpu-parallelize 2>&1 >/dev/null | FileCheck %s --check-prefix=PAR
+
+// CHECK-LABEL: func.func @softmax(
+// CHECK:         tensor.expand_shape {{.*}} into tensor<?x?x32xf32>
+// CHECK:         %[[LANES:.*]]:2 = linalg.generic {{.*}} ["parallel", "reduction", "parallel"]
+// CHECK:           math.exp
+// CHECK-NOT:       math.exp
+// CHECK:           arith.select
+// CHECK:           arith.maxnumf
+// CHECK:           linalg.yield
+// CHECK:         %[[COMB:.*]]:2 = linalg.generic {{.*}} ["parallel", "reduction"]} ins(%[[LANES]]#0, %[[LANES]]#1
+// CHECK:         %[[TAIL:.*]]:2 = linalg.generic {{.*}} ["parallel", "reduction"]} {{.*}} outs(%[[COMB]]#0, %[[COMB]]#1
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ["parallel", "parallel"]} ins(%{{.*}}, %[[TAIL]]#0, %[[TAIL]]#1
+// CHECK:           math.exp
+// CHECK:           arith.divf
+// CHECK-NOT:     linalg.generic
+// CHECK:         materialize_in_destination %[[Y]]
+
+// bf16: the same, the element value (extf) cloned into the lanes and the tail.
+// CHECK-LABEL: func.func @softmax_bf16(
+// CHECK:         linalg.generic {{.*}} ["parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x?x32xbf16>)
+// CHECK:           arith.extf
+// CHECK:         linalg.generic {{.*}} ["parallel", "reduction"]
+// CHECK:         linalg.generic {{.*}} ["parallel", "reduction"]
+// CHECK:           arith.extf
+// CHECK:         linalg.generic {{.*}} ["parallel", "parallel"]
+// CHECK-NOT:     linalg.generic
+
+// PAR-LABEL: func.func private @softmax(
+// PAR:         scf.forall
+// PAR:           scf.for
+// PAR:             linalg.generic {{.*}} ["parallel", "reduction", "parallel"]
+// PAR:             linalg.generic {{.*}} ["parallel", "reduction"]
+// PAR:             linalg.generic {{.*}} ["parallel", "reduction"]
+// PAR:             linalg.generic {{.*}} ["parallel", "parallel"]
+// PAR-NOT:     scf.forall
+// PAR:         return
