@@ -13,8 +13,11 @@
 //   combine: M = max_l m_l, S = sum_l s_l * exp(m_l - M)  (online over l)
 //   tail:    the last C % 32 elements of each row, online as in the lanes.
 // m starts at the lowest finite value, not -inf, so -inf inputs (masks) give
-// e = 0 instead of exp(NaN). The output generic (exp(v - mx) / s) is unchanged:
-// two passes over each row instead of three.
+// e = 0 instead of exp(NaN). The output generic (exp(v - mx) / s) keeps its
+// form, dividing by s becoming a multiply by 1/s (one divide per row): two
+// passes over each row instead of three. The new ops and the output carry
+// `vibee.row_group`: vibee-cpu-parallelize runs them block of rows by block of
+// rows in one thread region, so the output pass reads x from the cache.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -285,6 +288,38 @@ static void rewrite(IRRewriter &rewriter, Match m) {
     maxResult = tensor::CastOp::create(b, loc, m.maxOp->getResult(0).getType(), maxResult);
   if (sumResult.getType() != m.sumOp->getResult(0).getType())
     sumResult = tensor::CastOp::create(b, loc, m.sumOp->getResult(0).getType(), sumResult);
+  // Consumers that only divide by the sum multiply by its reciprocal instead
+  // (one divide per row, not per element).
+  SmallVector<std::pair<linalg::GenericOp, OpOperand *>> dividers;
+  for (OpOperand &use : m.sumOp->getResult(0).getUses()) {
+    auto user = dyn_cast<linalg::GenericOp>(use.getOwner());
+    if (!user || !user.isDpsInput(&use))
+      continue;
+    BlockArgument arg = user.getMatchingBlockArgument(&use);
+    if (!arg.use_empty() && llvm::all_of(arg.getUses(), [](OpOperand &u) {
+          auto div = dyn_cast<arith::DivFOp>(u.getOwner());
+          return div && div.getRhs() == u.get() && u.getOperandNumber() == 1;
+        }))
+      dividers.push_back({user, &use});
+  }
+  Value recipResult;
+  if (!dividers.empty()) {
+    Value empty = tensor::EmptyOp::create(b, loc, {rows}, b.getF32Type());
+    auto r1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+    auto recipOp = linalg::GenericOp::create(
+        b, loc, TypeRange{empty.getType()}, ValueRange{tailOp->getResult(1)}, ValueRange{empty},
+        ArrayRef<AffineMap>{r1, r1},
+        SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value one = arith::ConstantOp::create(nb, l, nb.getFloatAttr(nb.getF32Type(), 1.0));
+          linalg::YieldOp::create(nb, l, Value(arith::DivFOp::create(nb, l, one, args[0])));
+        });
+    recipResult = recipOp->getResult(0);
+    if (recipResult.getType() != m.sumOp->getResult(0).getType())
+      recipResult =
+          tensor::CastOp::create(b, loc, m.sumOp->getResult(0).getType(), recipResult);
+  }
+
   // One row group for vibee-cpu-parallelize: these ops (and the consumers of
   // the max and sum) run block of rows by block of rows in one thread region,
   // so that the output pass reads x from the cache.
@@ -297,8 +332,21 @@ static void rewrite(IRRewriter &rewriter, Match m) {
     for (Operation *user : r.getUsers())
       if (user != m.sumOp && isa<linalg::GenericOp>(user))
         grouped.push_back(user);
+  if (recipResult)
+    grouped.push_back(recipResult.getDefiningOp<tensor::CastOp>()
+                          ? recipResult.getDefiningOp()->getOperand(0).getDefiningOp()
+                          : recipResult.getDefiningOp());
   for (Operation *op : grouped)
     op->setAttr("vibee.row_group", group);
+  for (auto [user, use] : dividers) {
+    BlockArgument arg = user.getMatchingBlockArgument(use);
+    for (OpOperand &u : llvm::make_early_inc_range(arg.getUses())) {
+      auto div = cast<arith::DivFOp>(u.getOwner());
+      rewriter.setInsertionPoint(div);
+      rewriter.replaceOpWithNewOp<arith::MulFOp>(div, div.getLhs(), arg, div.getFastmathAttr());
+    }
+    use->set(recipResult);
+  }
   rewriter.replaceOp(m.sumOp, sumResult);
   rewriter.replaceOp(m.maxOp, maxResult);
 }

@@ -1,6 +1,7 @@
 // Online softmax (CPU): the row max and the exp-sum become one pass over each row
 // (32 lanes of running max + rescaled sum, a combine of the lanes, a scalar tail),
-// then the unchanged output pass: two passes that read x instead of three.
+// then the output pass (multiplying by the sum's reciprocal): two passes that read
+// x instead of three.
 // RUN: %vibeec compile %specs/nn/softmax.vibee --emit=vibee -o - | %vibee-opt --vibee-to-linalg --vibee-decompose-aggregates --vibee-fuse-elementwise --canonicalize --cse --vibee-online-softmax --canonicalize --cse | FileCheck %s
 // In the CPU pipeline, vibee-cpu-parallelize runs the group block of rows by block
 // of rows in one thread region (one fork per call), so the output pass finds the
@@ -17,9 +18,13 @@
 // CHECK:           linalg.yield
 // CHECK:         %[[COMB:.*]]:2 = linalg.generic {{.*}} ["parallel", "reduction"]} ins(%[[LANES]]#0, %[[LANES]]#1
 // CHECK:         %[[TAIL:.*]]:2 = linalg.generic {{.*}} ["parallel", "reduction"]} {{.*}} outs(%[[COMB]]#0, %[[COMB]]#1
-// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ["parallel", "parallel"]} ins(%{{.*}}, %[[TAIL]]#0, %[[TAIL]]#1
-// CHECK:           math.exp
+// One divide per row: the output multiplies by the reciprocal of the sum.
+// CHECK:         %[[RS:.*]] = linalg.generic {{.*}} ["parallel"]} ins(%[[TAIL]]#1
 // CHECK:           arith.divf
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ["parallel", "parallel"]} ins(%{{.*}}, %[[TAIL]]#0, %[[RS]]
+// CHECK:           math.exp
+// CHECK-NOT:       arith.divf
+// CHECK:           arith.mulf
 // CHECK-NOT:     linalg.generic
 // CHECK:         materialize_in_destination %[[Y]]
 
@@ -39,6 +44,7 @@
 // PAR:             linalg.generic {{.*}} ["parallel", "reduction", "parallel"]
 // PAR:             linalg.generic {{.*}} ["parallel", "reduction"]
 // PAR:             linalg.generic {{.*}} ["parallel", "reduction"]
+// PAR:             linalg.generic {{.*}} ["parallel"]
 // PAR:             linalg.generic {{.*}} ["parallel", "parallel"]
 // PAR-NOT:     scf.forall
 // PAR:         return
