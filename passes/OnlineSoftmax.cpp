@@ -235,8 +235,7 @@ static void rewrite(IRRewriter &rewriter, Match m) {
       SmallVector<OpFoldResult>{rows, blocks, lanes});
   Value mInit = filled(b, loc, {rows, lanes}, 0, true);
   Value sInit = filled(b, loc, {rows, lanes}, 0.0, false);
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-             d2 = getAffineDimExpr(2, ctx);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d2 = getAffineDimExpr(2, ctx);
   auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
   auto rl = AffineMap::get(3, 0, {d0, d2}, ctx);
   auto laneOp = linalg::GenericOp::create(
