@@ -189,7 +189,7 @@ static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, do
   return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
 }
 
-static void rewrite(IRRewriter &rewriter, Match m) {
+static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
   MLIRContext *ctx = rewriter.getContext();
   Location loc = m.sumOp.getLoc();
   rewriter.setInsertionPoint(m.sumOp);
@@ -322,8 +322,7 @@ static void rewrite(IRRewriter &rewriter, Match m) {
   // One row group for vibee-cpu-parallelize: these ops (and the consumers of
   // the max and sum) run block of rows by block of rows in one thread region,
   // so that the output pass reads x from the cache.
-  static int64_t groupId = 0;
-  auto group = b.getI64IntegerAttr(groupId++);
+  auto group = b.getI64IntegerAttr(groupId);
   SmallVector<Operation *> grouped = {laneOp, combineOp, tailOp};
   for (Value init : {mInit, sInit, mRow, sRow})
     grouped.push_back(init.getDefiningOp());
@@ -360,8 +359,9 @@ struct OnlineSoftmaxPass : vibee::impl::OnlineSoftmaxPassBase<OnlineSoftmaxPass>
         matches.push_back(*m);
     });
     IRRewriter rewriter(&getContext());
-    for (Match m : matches)
-      rewrite(rewriter, m);
+    // Row groups are numbered per module (no state shared between compiles).
+    for (auto [groupId, m] : llvm::enumerate(matches))
+      rewrite(rewriter, m, (int64_t)groupId);
   }
 };
 
