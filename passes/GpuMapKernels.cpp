@@ -13,7 +13,8 @@
 //   read its per-row result (softmax: max, exp-sum, output; RMSNorm: sum of
 //   squares, inverse RMS, output). One kernel, one block per row. When every
 //   statement is vectorizable and a thread's share of the row is at most
-//   kCachedElements (a 4096-element row at 256 threads), each operand row is
+//   kCachedElements (a 4096-element row at 256 threads; bf16 softmax runs
+//   128 threads per row, 32 elements each), each operand row is
 //   loaded once, in unrolled predicated 16-byte steps, and kept in registers
 //   for the later statements (softmax: 1 read + 1 write of the row instead of
 //   3 + 1). Otherwise every statement is a block-strided pass over the row
@@ -56,9 +57,17 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kVectorBytes = 16;
-/// Row groups: the most elements per thread and operand kept in registers
-/// (16: a 4096-element row at 256 threads; f32 = 4 steps of 16 bytes, bf16 = 2).
+/// Row groups: the row length kept in registers is kCachedElements * block-size
+/// (4096 at 256 threads) for every element type.
 constexpr int64_t kCachedElements = 16;
+/// Row groups kept in registers with two or more reductions (softmax): 16-byte
+/// steps per thread and operand of the widest-V statement (64 bytes in flight
+/// per thread). Narrow types use fewer threads per row instead of fewer steps:
+/// bf16 softmax at 128 threads x 4 steps, f32 at 256 x 4; half the threads per
+/// row halve the per-row cost of the block reductions (warps, barrier,
+/// shared-memory combine). One reduction (RMSNorm) keeps block-size threads
+/// (bf16 RMSNorm measured slower at 128 on the H100: 86 % vs 90.5 % of copy).
+constexpr int64_t kCachedSteps = 4;
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -74,8 +83,11 @@ bool isContiguous(Type t) {
   return m && m.getLayout().isIdentity() && !m.getMemorySpace();
 }
 
-/// Row groups: 16-byte steps per thread kept in registers at V elements a step.
-int64_t cachedSteps(int64_t V) { return std::max<int64_t>(1, kCachedElements / V); }
+/// Row groups: 16-byte steps per thread kept in registers at V elements a step,
+/// `threads` threads per row (the cached row length stays kCachedElements * blockSize).
+int64_t cachedSteps(int64_t V, int64_t threads, int64_t blockSize) {
+  return std::max<int64_t>(1, kCachedElements * blockSize / (threads * V));
+}
 
 int64_t elementBytes(Type t) {
   Type e = getElementTypeOrSelf(t);
@@ -367,13 +379,13 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
 
   /// Block-wide reduction of `v` (every thread gets the result).
   Value blockReduce(OpBuilder &b, Location loc, const Combiner &c, Value v, Value smem,
-                    Value tid) {
+                    Value tid, int64_t threads) {
     for (int32_t off = 16; off >= 1; off /= 2) {
       Value sh =
           gpu::ShuffleOp::create(b, loc, v, off, 32, gpu::ShuffleMode::XOR).getShuffleResult();
       v = combine(b, loc, c, v, sh);
     }
-    int64_t warps = blockSize / 32;
+    int64_t warps = threads / 32;
     if (warps == 1)
       return v;
     Value lane = arith::RemUIOp::create(b, loc, tid, cIdx(b, loc, 32));
@@ -718,43 +730,6 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         kept[init] = keep;
       }
     }
-    // Host: sizes of the row dims and of each statement's inner loop.
-    SmallVector<Value> firstSizes = loopSizes(b, loc, first);
-    SmallVector<Value> rowSizes(firstSizes.begin(), firstSizes.end() - 1);
-    Value rows = product(b, loc, rowSizes);
-    SmallVector<Value> inner;
-    for (const Member &m : members)
-      inner.push_back(m.kind == Kind::RowScalar ? Value() : loopSizes(b, loc, m.op).back());
-    Value one = cIdx(b, loc, 1), bs = cIdx(b, loc, blockSize);
-    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rows, cIdx(b, loc, 0));
-    auto guard = scf::IfOp::create(b, loc, any, /*withElse=*/false);
-    b.setInsertionPointToStart(&guard.getThenRegion().front());
-    // One shared-memory slot array per reduction result.
-    SmallVector<Type> smemTypes;
-    auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-    for (const Member &m : members)
-      if (m.kind == Kind::Reduce)
-        for (Value init : m.op.getDpsInits())
-          smemTypes.push_back(MemRefType::get({std::max<int64_t>(1, blockSize / 32)},
-                                              cast<MemRefType>(init.getType()).getElementType(),
-                                              MemRefLayoutAttrInterface(), wg));
-    auto launch = gpu::LaunchOp::create(b, loc, rows, one, one, bs, one, one, nullptr, nullptr,
-                                        {}, smemTypes);
-    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
-    OpBuilder &k = kb;
-    Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
-    // Row indices from the block id (row-major over the row dims).
-    SmallVector<Value> rowIvs(rowSizes.size());
-    Value rest = bid;
-    for (int64_t d = rowSizes.size() - 1; d >= 0; --d) {
-      if (d == 0) {
-        rowIvs[d] = rest;
-        break;
-      }
-      rowIvs[d] = arith::RemUIOp::create(k, loc, rest, rowSizes[d]);
-      rest = arith::DivUIOp::create(k, loc, rest, rowSizes[d]);
-    }
-    Value isFirstThread = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq, tid, cIdx(k, loc, 0));
     // Per statement: the operands that vary along the row (lanes), the memrefs
     // the vector path needs aligned, and V (elements per 16-byte step).
     struct LaneInfo {
@@ -793,6 +768,57 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
       });
       laneInfo.push_back(std::move(li));
     }
+    // Threads per row: with two or more reductions, kCachedSteps steps of the
+    // widest-V statement cover the cached row length (bf16: 128, f32: 256 at
+    // block-size 256); otherwise block-size.
+    int64_t rb = blockSize;
+    if (cacheable && llvm::count_if(members, [](const Member &m) {
+                       return m.kind == Kind::Reduce;
+                     }) >= 2) {
+      int64_t maxV = 1;
+      for (auto [mi, m] : llvm::enumerate(members))
+        if (m.kind != Kind::RowScalar)
+          maxV = std::max(maxV, laneInfo[mi].V);
+      rb = kCachedElements * blockSize / (kCachedSteps * maxV);
+      rb = std::min<int64_t>(blockSize, std::max<int64_t>(32, rb / 32 * 32));
+    }
+    // Host: sizes of the row dims and of each statement's inner loop.
+    SmallVector<Value> firstSizes = loopSizes(b, loc, first);
+    SmallVector<Value> rowSizes(firstSizes.begin(), firstSizes.end() - 1);
+    Value rows = product(b, loc, rowSizes);
+    SmallVector<Value> inner;
+    for (const Member &m : members)
+      inner.push_back(m.kind == Kind::RowScalar ? Value() : loopSizes(b, loc, m.op).back());
+    Value one = cIdx(b, loc, 1), bs = cIdx(b, loc, rb);
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rows, cIdx(b, loc, 0));
+    auto guard = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    // One shared-memory slot array per reduction result.
+    SmallVector<Type> smemTypes;
+    auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    for (const Member &m : members)
+      if (m.kind == Kind::Reduce)
+        for (Value init : m.op.getDpsInits())
+          smemTypes.push_back(MemRefType::get({std::max<int64_t>(1, rb / 32)},
+                                              cast<MemRefType>(init.getType()).getElementType(),
+                                              MemRefLayoutAttrInterface(), wg));
+    auto launch = gpu::LaunchOp::create(b, loc, rows, one, one, bs, one, one, nullptr, nullptr,
+                                        {}, smemTypes);
+    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    OpBuilder &k = kb;
+    Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+    // Row indices from the block id (row-major over the row dims).
+    SmallVector<Value> rowIvs(rowSizes.size());
+    Value rest = bid;
+    for (int64_t d = rowSizes.size() - 1; d >= 0; --d) {
+      if (d == 0) {
+        rowIvs[d] = rest;
+        break;
+      }
+      rowIvs[d] = arith::RemUIOp::create(k, loc, rest, rowSizes[d]);
+      rest = arith::DivUIOp::create(k, loc, rest, rowSizes[d]);
+    }
+    Value isFirstThread = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq, tid, cIdx(k, loc, 0));
     auto multipleOf = [&](OpBuilder &b, Value x, int64_t v) {
       return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                    arith::RemUIOp::create(b, loc, x, cIdx(b, loc, v)),
@@ -952,8 +978,8 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
           // Step j: elements [tid*V + j*bs*V, +V), when inside the row.
           Value start = arith::MulIOp::create(k, loc, tid, cIdx(k, loc, V));
           accs.assign(accInit.begin(), accInit.end());
-          for (int64_t j = 0; j < cachedSteps(V); ++j) {
-            Value c = arith::AddIOp::create(k, loc, start, cIdx(k, loc, j * blockSize * V));
+          for (int64_t j = 0; j < cachedSteps(V, rb, blockSize); ++j) {
+            Value c = arith::AddIOp::create(k, loc, start, cIdx(k, loc, j * rb * V));
             Value valid = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, c, cSize);
             SmallVector<SmallVector<Value>> lanes(op->getNumOperands());
             for (OpOperand &o : op->getOpOperands()) {
@@ -1023,7 +1049,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         }
         for (auto [r, init] : llvm::enumerate(op.getDpsInits())) {
           Value total = blockReduce(k, loc, combiners[r], accs[r],
-                                    launch.getWorkgroupAttributions()[smemIdx++], tid);
+                                    launch.getWorkgroupAttributions()[smemIdx++], tid, rb);
           // The buffer's value before the statement: an earlier statement's,
           // the fill's, or memory.
           Value before = rowValue.lookup(init);
@@ -1043,7 +1069,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         if (m.kind == Kind::RowScalar)
           continue;
         int64_t V = laneInfo[mi].V;
-        Value cap = cIdx(k, loc, cachedSteps(V) * blockSize * V);
+        Value cap = cIdx(k, loc, cachedSteps(V, rb, blockSize) * rb * V);
         Value fits = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ule, inner[mi], cap);
         fast = arith::AndIOp::create(k, loc, fast, vectorOk(k, mi));
         fast = arith::AndIOp::create(k, loc, fast, fits);
