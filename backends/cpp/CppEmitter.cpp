@@ -19,12 +19,10 @@
 #include "mlir/Conversion/MemRefToEmitC/MemRefToEmitC.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/SCFToEmitC/SCFToEmitC.h"
-#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -280,11 +278,7 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
   buildBufferizationPipeline(loops);
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   loops.addPass(createLowerAffinePass());
-  arith::ArithEmulateUnsupportedFloatsOptions emulate;
-  emulate.sourceTypeStrs = {"bf16", "f16"};
-  emulate.targetTypeStr = "f32";
-  loops.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
-  loops.addPass(math::createMathExtendToSupportedTypes());
+  addNarrowFloatEmulation(loops);
   loops.addPass(createCanonicalizerPass());
   loops.addPass(createCSEPass());
   loops.addPass(createLoopInvariantCodeMotionPass());

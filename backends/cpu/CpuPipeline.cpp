@@ -42,6 +42,15 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
+  // bf16/f16: compute in f32, store in the narrow type.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.targetTypeStr = "f32";
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  pm.addPass(math::createMathExtendToSupportedTypes());
+}
+
 void vibee::buildBufferizationPipeline(OpPassManager &pm) {
   // Kernel functions already take memrefs: their tensors come from
   // to_tensor restrict and go out through materialize_in_destination, so no
@@ -86,12 +95,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // bf16/f16: compute in f32, store in the narrow type.
-  arith::ArithEmulateUnsupportedFloatsOptions emulate;
-  emulate.sourceTypeStrs = {"bf16", "f16"};
-  emulate.targetTypeStr = "f32";
-  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
-  pm.addPass(math::createMathExtendToSupportedTypes());
+  addNarrowFloatEmulation(pm);
   // After the emulation, which adds the bf16 <-> f32 casts: expanding them to
   // integer ops keeps objects free of the __truncsfbf2 libcall that CPUs
   // without native bf16 conversions would otherwise need.

@@ -25,6 +25,10 @@ void buildBufferizationPipeline(mlir::OpPassManager &pm);
 /// -> loops, C wrappers, LLVM dialect.
 void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// bf16/f16 arithmetic and math computed in f32, stored in the narrow type (on
+/// loops, before lowering to LLVM or EmitC).
+void addNarrowFloatEmulation(mlir::OpPassManager &pm);
+
 /// Both of the above.
 void buildVibeeToLLVMPipeline(mlir::OpPassManager &pm);
 

@@ -25,6 +25,16 @@ double randomValue(DType dtype, Rng &rng) {
   return v == 0 ? 0.5 : v; // never an exact zero: sign() and divisions stay defined
 }
 
+double scalarArgument(const ast::Param &param, Rng &rng) {
+  DType dtype = param.type.dtype;
+  double v = param.defaultValue ? param.defaultFolded
+             : ast::isFloat(dtype)  ? rng.uniform(0.1, 1.0)
+                                    : randomValue(dtype, rng);
+  HostTensor stored(dtype, {});
+  stored.set(0, v);
+  return stored.get(0);
+}
+
 double relativeErrorLimit(DType dtype) {
   switch (dtype) {
   case DType::F64: return 1e-12;

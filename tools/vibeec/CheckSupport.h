@@ -33,6 +33,11 @@ int64_t trialSize(int trial, Rng &rng);
 // integers, 0/1 for bool.
 double randomValue(DType dtype, Rng &rng);
 
+// A scalar parameter's value for a check: its default when it has one (eps,
+// betas), else random ([0.1, 1) for floats); returned as the kernel stores it
+// (f32(0.999)), so the reference sees the same value.
+double scalarArgument(const ast::Param &param, Rng &rng);
+
 // Largest tolerated ||out - ref|| / ||ref|| for outputs of a dtype (0: exact).
 double relativeErrorLimit(DType dtype);
 

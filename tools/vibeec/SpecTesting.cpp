@@ -227,15 +227,9 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
       for (size_t i = 0; i < k.params.size(); ++i) {
         const ast::Param &p = k.params[i];
         if (p.type.isScalar()) {
-          // Scalars keep their default when they have one (eps, betas), else are
-          // random; both sides get the value as the kernel stores it (f32(0.999)).
-          double v = p.defaultValue ? p.defaultFolded
-                     : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
-                                                  : randomValue(p.type.dtype, rng);
-          HostTensor stored(p.type.dtype, {});
-          stored.set(0, v);
-          ordered.push_back(stored.get(0));
-          refArgs.push_back(ref::Array{{}, {stored.get(0)}});
+          double v = scalarArgument(p, rng);
+          ordered.push_back(v);
+          refArgs.push_back(ref::Array{{}, {v}});
           continue;
         }
         tensors[i] = HostTensor(p.type.dtype, shapeOf(p.type, dims));

@@ -157,11 +157,8 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
       std::vector<Arg> jitCall;
       for (const ast::Param &p : k.params) {
         if (p.type.isScalar()) {
-          double v = p.defaultValue ? p.defaultFolded
-                     : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
-                                                  : randomValue(p.type.dtype, rng);
           HostTensor s(p.type.dtype, {});
-          s.set(0, v);
+          s.set(0, scalarArgument(p, rng));
           refArgs.push_back(ref::Array{{}, {s.get(0)}});
           jitCall.push_back(s.get(0));
           cppArgs.push_back(s);

@@ -163,11 +163,8 @@ int main(int argc, char **argv) {
           for (size_t i = 0; i < k.params.size(); ++i) {
             const ast::Param &p = k.params[i];
             if (p.type.isScalar()) {
-              double v = p.defaultValue ? p.defaultFolded
-                         : ast::isFloat(p.type.dtype) ? rng.uniform(0.1, 1.0)
-                                                      : randomValue(p.type.dtype, rng);
               HostTensor stored(p.type.dtype, {});
-              stored.set(0, v);
+              stored.set(0, checking::scalarArgument(p, rng));
               std::memcpy(&slots[i], stored.data(), elemSize(p.type.dtype));
               refArgs.push_back(ref::Array{{}, {stored.get(0)}});
               packed.push_back(&slots[i]);
