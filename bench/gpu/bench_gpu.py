@@ -189,10 +189,25 @@ def matmul():
     record("matmul_f32", "vibeec", bench(ours, [0], warmup=1, reps=3), flops=flops,
            note=f"rel err {err:.2e}")
     record("matmul_f32", "torch.matmul (cuBLAS, no TF32)", bench(lambda s: a @ b, [0]), flops=flops)
-    ab, bb = a.bfloat16(), b.bfloat16()
-    record("matmul_bf16", "torch.matmul (cuBLAS)", bench(lambda s: ab @ bb, [0]), flops=flops,
-           note="no bf16 matmul spec in specs/ yet")
 guarded(matmul)
+
+def matmul_bf16():
+    # bf16 operands, f32 accumulation, bf16 result (specs/linalg/matmul.vibee matmul_bf16);
+    # the generic GPU route, no tensor cores yet: correctness first.
+    L = lib("matmul"); f = L.vibee_matmul_matmul_bf16; f.argtypes = [P, P, P, I64, I64, I64]
+    a, b = (torch.randn(M, M, device=dev, dtype=torch.bfloat16) for _ in range(2))
+    c = torch.empty(M, M, device=dev, dtype=torch.bfloat16)
+    def ours(s):
+        f(a.data_ptr(), b.data_ptr(), c.data_ptr(), M, M, M)
+    ours(0); torch.cuda.synchronize(); check_error("matmul_bf16")
+    ref = a.double() @ b.double()
+    err = ((c.double() - ref).norm() / ref.norm()).item()
+    print("matmul_bf16 rel err vs f64 on the bf16 inputs", err)
+    flops = 2 * M ** 3
+    record("matmul_bf16", "vibeec", bench(ours, [0], warmup=1, reps=3), flops=flops,
+           note=f"rel err {err:.2e}")
+    record("matmul_bf16", "torch.matmul (cuBLAS)", bench(lambda s: a @ b, [0]), flops=flops)
+guarded(matmul_bf16)
 
 # Summary: fraction of the copy bandwidth, ratio to the best PyTorch anchor.
 copy_bw = results.get("copy_GBps")

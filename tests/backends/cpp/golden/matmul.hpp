@@ -135,12 +135,55 @@ inline void matmul(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int6
   }
   return;
 }
+inline void matmul_bf16(uint16_t* v1, uint16_t* v2, uint16_t* v3, int64_t v4, int64_t v5, int64_t v6) {
+  float* v7 = alloc<float>(v4 * v6);
+  // acc[m, n] = sum(k) f32(a[m, k]) * f32(b[k, n]);
+  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
+    for (int64_t j9 = 0; j9 < v6; j9 += 1) {
+      int64_t v10 = i8 * v6 + j9;
+      v7[v10] = 0.0e+00f;
+    }
+  }
+  for (int64_t i11 = 0; i11 < v4; i11 += 1) {
+    for (int64_t j12 = 0; j12 < v6; j12 += 1) {
+      for (int64_t k13 = 0; k13 < v5; k13 += 1) {
+        int64_t v14 = i11 * v5 + k13;
+        uint16_t v15 = v1[v14];
+        int64_t v16 = k13 * v6 + j12;
+        uint16_t v17 = v2[v16];
+        int64_t v18 = i11 * v6 + j12;
+        float v19 = v7[v18];
+        float v20 = bf16_to_float(v15);
+        float v21 = bf16_to_float(v17);
+        int64_t v22 = i11 * v6 + j12;
+        v7[v22] = v20 * v21 + v19;
+      }
+    }
+  }
+  // c[m, n] = bf16(acc[m, n]);
+  for (int64_t i23 = 0; i23 < v4; i23 += 1) {
+    for (int64_t j24 = 0; j24 < v6; j24 += 1) {
+      int64_t v25 = i23 * v6 + j24;
+      float v26 = v7[v25];
+      uint16_t v27 = float_to_bf16(v26);
+      int64_t v28 = i23 * v6 + j24;
+      v3[v28] = v27;
+    }
+  }
+  release(v7);
+  return;
+}
 
 } // namespace detail
 
 // kernel matmul(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N]
 inline void matmul(const float *a, const float *b, float *c, int64_t M, int64_t K, int64_t N) {
   detail::matmul(const_cast<float *>(a), const_cast<float *>(b), c, M, K, N);
+}
+
+// kernel matmul_bf16(a: bf16[M, K], b: bf16[K, N]) -> c: bf16[M, N]
+inline void matmul_bf16(const uint16_t *a, const uint16_t *b, uint16_t *c, int64_t M, int64_t K, int64_t N) {
+  detail::matmul_bf16(const_cast<uint16_t *>(a), const_cast<uint16_t *>(b), c, M, K, N);
 }
 
 } // namespace matmul
