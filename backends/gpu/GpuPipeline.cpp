@@ -69,7 +69,8 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
                   "vibee-gpu-tile-loops{block-size=" + block +
                   "},gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
                   "lower-affine,canonicalize,cse,vibee-gpu-device-memory,"
-                  "gpu-kernel-outlining,vibee-gpu-merge-modules,canonicalize,cse");
+                  "gpu-launch-sink-index-computations,gpu-kernel-outlining,vibee-gpu-merge-modules,"
+                  "canonicalize,cse");
 }
 
 void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
