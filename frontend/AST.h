@@ -153,6 +153,38 @@ struct Dim {
   int carrierAxis = -1;
 };
 
+// ---- Schedule hints (docs/language.md, "Schedule hints") ------------------
+
+// One argument of a schedule entry as written: `M = 64` (name and value), `N`
+// (name only) or `16` (value only).
+struct ScheduleArg {
+  Loc loc;
+  std::string name;           // empty for a bare number
+  bool hasValue = false;
+  Loc valueLoc;
+  std::string valueText;      // the number as written, with its sign
+  double value = 0;
+  bool isInt = false;         // written without '.' or an exponent
+  bool valueOk = true;        // false after a literal error (already reported)
+};
+
+// `tile(M = 64, N = 256);` as written; sema checks it into Schedule's fields.
+struct ScheduleEntry {
+  Loc loc;
+  std::string name;
+  std::vector<ScheduleArg> args;
+};
+
+struct Schedule {
+  Loc loc;
+  std::vector<ScheduleEntry> entries;
+  // ---- sema: the checked hints (an entry with an error contributes nothing) ----
+  std::vector<std::pair<int, int64_t>> tiles; // (index into Kernel::dims, size)
+  std::optional<int64_t> vectorWidth;
+  std::optional<std::vector<int>> parallelDims; // Kernel::dims; empty: no threads
+  std::optional<int64_t> threads;
+};
+
 struct Kernel;
 // "f32[R, C]" (or "f32" for a scalar): a type as the spec writes it.
 std::string typeText(const Kernel &kernel, const TensorType &type);
@@ -170,6 +202,7 @@ struct Kernel {
   std::vector<Param> params;
   std::vector<Result> results;
   std::vector<Statement> body;
+  std::optional<Schedule> schedule; // the optional `schedule { ... }` block
 
   // ---- sema annotations ----
   std::vector<Dim> dims; // in order of first appearance in params, then results

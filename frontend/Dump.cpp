@@ -118,9 +118,34 @@ private:
         os_ << (i ? ", " : "") << dimName(l.dims[i]);
       os_ << "]\n";
     }
+    if (k.schedule)
+      schedule(*k.schedule);
     for (const Statement &st : k.body)
       statement(st);
     k_ = nullptr;
+  }
+
+  // The checked hints, in a fixed order: `schedule tile(M = 64) vector(16) ...`.
+  void schedule(const Schedule &sched) {
+    line(1) << "schedule";
+    if (!sched.tiles.empty()) {
+      os_ << " tile(";
+      for (size_t i = 0; i < sched.tiles.size(); ++i)
+        os_ << (i ? ", " : "") << dimName(sched.tiles[i].first) << " = "
+            << sched.tiles[i].second;
+      os_ << ")";
+    }
+    if (sched.vectorWidth)
+      os_ << " vector(" << *sched.vectorWidth << ")";
+    if (sched.parallelDims) {
+      os_ << " parallel(";
+      for (size_t i = 0; i < sched.parallelDims->size(); ++i)
+        os_ << (i ? ", " : "") << dimName((*sched.parallelDims)[i]);
+      os_ << ")";
+    }
+    if (sched.threads)
+      os_ << " threads(" << *sched.threads << ")";
+    os_ << "\n";
   }
 
   void statement(const Statement &st) {

@@ -133,6 +133,8 @@ public:
     for (auto [i, p] : llvm::enumerate(kernel.params))
       if (p.mode == ast::ParamMode::InOut)
         op.setArgAttr(i, "vibee.mode", ParamModeAttr::get(&ctx, ParamMode::inout));
+    if (kernel.schedule)
+      op->setAttr(VibeeDialect::kScheduleAttrName, scheduleAttr(*kernel.schedule));
     SmallVector<Location> argLocs;
     for (const ast::Param &p : kernel.params)
       argLocs.push_back(locOf(p.loc));
@@ -169,6 +171,28 @@ public:
   }
 
 private:
+  // The checked hints as `vibee.schedule` (ir/VibeeDialect.cpp verifies the form).
+  DictionaryAttr scheduleAttr(const ast::Schedule &sched) {
+    SmallVector<NamedAttribute> entries;
+    if (!sched.tiles.empty()) {
+      SmallVector<NamedAttribute> tiles;
+      for (auto [dim, size] : sched.tiles)
+        tiles.push_back(b.getNamedAttr(kernel.dims[dim].name, b.getI64IntegerAttr(size)));
+      entries.push_back(b.getNamedAttr("tile", b.getDictionaryAttr(tiles)));
+    }
+    if (sched.vectorWidth)
+      entries.push_back(b.getNamedAttr("vector", b.getI64IntegerAttr(*sched.vectorWidth)));
+    if (sched.parallelDims) {
+      SmallVector<Attribute> dims;
+      for (int dim : *sched.parallelDims)
+        dims.push_back(b.getStringAttr(kernel.dims[dim].name));
+      entries.push_back(b.getNamedAttr("parallel", b.getArrayAttr(dims)));
+    }
+    if (sched.threads)
+      entries.push_back(b.getNamedAttr("threads", b.getI64IntegerAttr(*sched.threads)));
+    return b.getDictionaryAttr(entries);
+  }
+
   Location locOf(ast::Loc l) {
     return FileLineColLoc::get(&ctx, spec.file, l.line, l.col);
   }

@@ -278,9 +278,53 @@ private:
       res.type = buildType(r->type());
       k.results.push_back(std::move(res));
     }
-    for (auto *s : ctx->statement())
-      k.body.push_back(buildStatement(s));
+    for (auto *item : ctx->bodyItem()) {
+      if (auto *s = item->statement()) {
+        k.body.push_back(buildStatement(s));
+        continue;
+      }
+      G::ScheduleContext *sched = item->schedule();
+      if (!sched)
+        continue;
+      Loc loc = locOf(sched);
+      if (k.schedule) {
+        diags_.error(loc, "a kernel has at most one schedule block");
+        diags_.note(k.schedule->loc, "the first schedule block is here");
+      } else if (!k.body.empty()) {
+        diags_.error(loc, "the schedule block must come first in the kernel body");
+      } else {
+        k.schedule = buildSchedule(sched);
+      }
+    }
     return k;
+  }
+
+  Schedule buildSchedule(G::ScheduleContext *ctx) {
+    Schedule sched;
+    sched.loc = locOf(ctx);
+    for (auto *e : ctx->scheduleEntry()) {
+      ScheduleEntry entry;
+      entry.loc = locOf(e->IDENT());
+      entry.name = textOf(e->IDENT());
+      for (auto *a : e->scheduleArg()) {
+        ScheduleArg arg;
+        arg.loc = locOf(a);
+        arg.name = textOf(a->IDENT());
+        if (auto *n = a->signedNumber(); n && n->NUMBER()) {
+          arg.hasValue = true;
+          arg.valueLoc = locOf(n);
+          bool negative = n->getStart() && n->getStart()->getText() == "-";
+          arg.valueText = (negative ? "-" : "") + n->NUMBER()->getText();
+          arg.valueOk =
+              parseNumber(n->NUMBER()->getText(), locOf(n->NUMBER()), arg.value, arg.isInt);
+          if (negative)
+            arg.value = -arg.value;
+        }
+        entry.args.push_back(std::move(arg));
+      }
+      sched.entries.push_back(std::move(entry));
+    }
+    return sched;
   }
 
   Subscript buildSubscript(G::SubscriptContext *ctx) {

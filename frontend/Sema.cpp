@@ -22,6 +22,7 @@ public:
     checkNames();
     collectDims();
     checkDimNames();
+    checkSchedule(k_, diags_);
     checkDefaults();
     assigned_.assign(k_.results.size(), false);
     for (Statement &st : k_.body)

@@ -59,6 +59,9 @@ void suggest(DiagnosticEngine &diags, ast::Loc loc, const std::string &name,
 std::string dimLabel(const ast::Kernel &k, int dim); // "N" or "4"
 std::vector<int> shapeOf(const ast::Kernel &k, ast::NameKind kind, int ref);
 
+// The kernel's optional schedule block (SemaSchedule.cpp); needs Kernel::dims.
+void checkSchedule(ast::Kernel &k, DiagnosticEngine &diags);
+
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 
 } // namespace vibee::sema

@@ -13,12 +13,22 @@ constDecl : 'const' IDENT ':' IDENT '=' expr ';' ;
 kernel
   : 'kernel' IDENT '(' (param (',' param)*)? ')'
     ('->' (result | '(' result (',' result)* ')'))?
-    '{' statement* '}'
+    '{' bodyItem* '}'
   ;
+// A schedule block may only come first, once: Parser.cpp reports a misplaced one
+// precisely instead of a syntax error.
+bodyItem : schedule | statement ;
 param : IDENT ':' INOUT='inout'? type ('=' expr)? ;
 result : IDENT ':' type ;
 type : IDENT ('[' dim (',' dim)* ']')? ;
 dim : IDENT | NUMBER ;
+
+// Optional performance hints (docs/language.md, "Schedule hints"): entries such as
+// `tile(M = 64)`, `vector(16)`, `parallel(N)`, `threads(2)`; sema checks their names
+// and values.
+schedule : 'schedule' '{' scheduleEntry* '}' ;
+scheduleEntry : IDENT '(' (scheduleArg (',' scheduleArg)*)? ')' ';' ;
+scheduleArg : IDENT ('=' signedNumber)? | signedNumber ;
 
 // The reduction is an expression alternative so that a misplaced one gets a precise
 // diagnostic ("must be outermost") instead of a syntax error; Parser.cpp only accepts

@@ -19,6 +19,12 @@ def Vibee_Dialect : Dialect {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect"];
   let useDefaultAttributePrinterParser = 1;
+  // `vibee.schedule` (schedule hints, docs/language.md) is a discardable attribute
+  // of vibee.kernel and of the func.func it lowers to; the dialect checks its form.
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    static constexpr ::llvm::StringLiteral kScheduleAttrName = "vibee.schedule";
+  }];
 }
 
 class Vibee_Op<string mnemonic, list<Trait> traits = []>

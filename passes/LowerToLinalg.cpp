@@ -63,6 +63,8 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     func->setAttr("vibee.dim_names", kernel.getDimNamesAttr());
     func->setAttr("vibee.arg_dims", kernel.getArgDimsAttr());
     func->setAttr("vibee.modes", rewriter.getArrayAttr(modes));
+    if (Attribute schedule = kernel->getAttr(VibeeDialect::kScheduleAttrName))
+      func->setAttr(VibeeDialect::kScheduleAttrName, schedule);
     Block *entry = func.addEntryBlock();
     rewriter.setInsertionPointToStart(entry);
 

@@ -24,7 +24,8 @@ def LowerToLinalgPass : Pass<"vibee-lower-to-linalg", "::mlir::ModuleOp"> {
     `vibee.compute` becomes `linalg.generic` (plus `linalg.fill` of the reduction
     identity), `vibee.softmax` becomes `linalg.softmax`. The func keeps the
     `vibee.kernel`, `vibee.dim_names`, `vibee.arg_dims` and `vibee.modes`
-    attributes for the ABI wrapper (docs/abi.md).
+    attributes for the ABI wrapper (docs/abi.md), and the kernel's schedule
+    hints (`vibee.schedule`) for the CPU passes.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

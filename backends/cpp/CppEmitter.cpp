@@ -330,7 +330,7 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
     func.setSpecifiersAttr(b.getStrArrayAttr({headerOnly ? "inline" : "static"}));
     // Only the body matters to translateToCpp; drop our attributes.
     for (StringRef name : {"vibee.kernel", "vibee.dim_names", "vibee.arg_dims",
-                           "vibee.modes", "vibee.cpp_args"})
+                           "vibee.modes", "vibee.cpp_args", "vibee.schedule"})
       func->removeAttr(name);
   }
   std::string kernels;

@@ -138,3 +138,53 @@ vibee.kernel @k(%x: tensor<4xi32>) -> tensor<4xi32> attributes {dim_names = [], 
   %s = vibee.softmax %x axis 0 : tensor<4xi32>
   vibee.return %s : tensor<4xi32>
 }
+
+// -----
+
+// vibee.schedule (schedule hints): checked by the dialect on any op that has it.
+// expected-error @+1 {{schedule names 'Q', not a size symbol}}
+vibee.kernel @k(%x: tensor<?xf32>) attributes {dim_names = ["N"], arg_dims = [[0]], vibee.schedule = {tile = {Q = 4 : i64}}} {
+  vibee.return
+}
+
+// -----
+
+// expected-error @+1 {{schedule tile size of 'N' must be a positive i64}}
+vibee.kernel @k(%x: tensor<?xf32>) attributes {dim_names = ["N"], arg_dims = [[0]], vibee.schedule = {tile = {N = 0 : i64}}} {
+  vibee.return
+}
+
+// -----
+
+// expected-error @+1 {{schedule 'vector' must be a power of two from 1 to 64}}
+vibee.kernel @k(%x: tensor<?xf32>) attributes {dim_names = ["N"], arg_dims = [[0]], vibee.schedule = {vector = 12 : i64}} {
+  vibee.return
+}
+
+// -----
+
+// expected-error @+1 {{schedule names 'M', not a size symbol}}
+func.func @f(%x: memref<?xf32>) attributes {vibee.dim_names = ["N"], vibee.schedule = {parallel = ["M"]}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{schedule 'threads' must be a positive i64}}
+func.func @f() attributes {vibee.schedule = {threads = -2 : i64}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown schedule entry 'unroll'}}
+func.func @f() attributes {vibee.schedule = {unroll = 4 : i64}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'vibee.schedule' must be a dictionary}}
+func.func @f() attributes {vibee.schedule = 4 : i64} {
+  return
+}
