@@ -27,6 +27,9 @@ def Vibee_KernelOp : Vibee_Op<"kernel", [
     order of first appearance and `arg_dims` maps every tensor axis of every
     parameter and result to its index in `dim_names` (-1: a literal size, static in
     the type). Lowering gives it a destination-passing signature (docs/abi.md).
+    Schedule hints are the optional discardable `vibee.schedule` dictionary
+    (`tile`, `vector`, `parallel`, `threads`; docs/language.md), checked by the
+    dialect's attribute verifier.
 
     ```mlir
     vibee.kernel @step(%param: tensor<?xf32> {vibee.mode = #vibee.mode<inout>},

@@ -57,11 +57,19 @@ struct Compilation::Impl {
   Impl() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {}
 };
 
-// Collects MLIR diagnostics while a pipeline runs, to rethrow them as one error.
+// Collects MLIR diagnostics while a pipeline runs, to rethrow them as one error;
+// remarks also go to `remarks` as `file:line:col: remark: ...` lines (--verbose).
 class DiagnosticCollector {
 public:
   explicit DiagnosticCollector(mlir::MLIRContext &context)
       : handler(&context, [this](mlir::Diagnostic &diag) {
+          if (diag.getSeverity() == mlir::DiagnosticSeverity::Remark) {
+            llvm::raw_string_ostream os(remarks);
+            if (auto loc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
+              os << loc.getFilename().getValue() << ":" << loc.getLine() << ":" << loc.getColumn()
+                 << ": ";
+            os << "remark: " << diag << "\n";
+          }
           llvm::raw_string_ostream os(text);
           os << diag.getLocation() << ": " << diag << "\n";
           for (mlir::Diagnostic &note : diag.getNotes())
@@ -69,6 +77,7 @@ public:
           return mlir::success();
         }) {}
   std::string text;
+  std::string remarks;
 
 private:
   mlir::ScopedDiagnosticHandler handler;
@@ -115,6 +124,8 @@ mlir::ModuleOp Compilation::lowerTo(Stage stage) {
     DiagnosticCollector collector(impl_->context);
     if (mlir::failed(pm.run(*impl_->module)))
       throw CompileError("vibeec: lowering failed:\n" + collector.text);
+    if (options_.verbose)
+      llvm::errs() << collector.remarks;
     impl_->stage = next;
   }
   return *impl_->module;

@@ -33,6 +33,8 @@ struct CompileOptions {
   // (isa = PTX text, JIT-compiled by the driver at load; bin = cubin via ptxas).
   std::string gpuChip = "sm_90a";
   std::string gpuFormat = "isa";
+  // Passes' remarks (e.g. a schedule hint that could not apply) to stderr.
+  bool verbose = false;
   std::string key() const;      // what the kernel cache keys on, with the text
 };
 

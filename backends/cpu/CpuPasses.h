@@ -10,10 +10,12 @@ class Pass;
 namespace vibee {
 
 /// vibee-cpu-tile-matmul: f32 matmul generics -> cache tiles, a packed B panel and
-/// a vectorized register-tile micro-kernel; N panels over threads.
+/// a vectorized register-tile micro-kernel; N panels over threads. Schedule hints
+/// (tile, vector, parallel, threads) override the sizes per kernel.
 std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(bool threads = true);
 
-/// vibee-cpu-parallelize: the first parallel loop of other top-level linalg ops
+/// vibee-cpu-parallelize: the first parallel loop of other top-level linalg ops (or
+/// the first over a dim of a parallel(...) hint, in tile(...)-sized chunks if hinted)
 /// split over the runtime's threads (scf.forall), serial when the work is small.
 std::unique_ptr<mlir::Pass> createCpuParallelizePass();
 

@@ -6,7 +6,8 @@
  * process already holds the threads (host calling kernels from several threads:
  * no oversubscription, the later callers run serially on their own thread), when
  * called from inside an OpenMP parallel region, or when libomp is not loaded. A
- * grant (> 1) is returned with vibee_cpu_parallel_exit(n).
+ * grant (> 1) is returned with vibee_cpu_parallel_exit(n). Kernels with a
+ * `threads(n)` schedule hint call vibee_cpu_parallel_enter_max(work, n) instead.
  *
  * Threads: VIBEE_NUM_THREADS, else OMP_NUM_THREADS, else the online CPUs.
  * In libvibee_runtime.so for the JIT; AOT objects reference these two symbols
@@ -51,7 +52,8 @@ static int vibee_cpu_resolve(vibee_set_threads_fn *set, vibee_in_parallel_fn *in
   return *set != 0;
 }
 
-int64_t vibee_cpu_parallel_enter(int64_t work) {
+/* max: the kernel's own limit (a `threads(n)` schedule hint), applied on top. */
+int64_t vibee_cpu_parallel_enter_max(int64_t work, int64_t max) {
   static _Atomic(vibee_set_threads_fn) set_threads;
   static _Atomic(vibee_in_parallel_fn) in_parallel;
   vibee_set_threads_fn set = atomic_load(&set_threads);
@@ -63,6 +65,8 @@ int64_t vibee_cpu_parallel_enter(int64_t work) {
     atomic_store(&set_threads, set);
   }
   long n = work < VIBEE_CPU_MIN_PARALLEL_WORK ? 1 : vibee_cpu_threads();
+  if (max >= 1 && n > max)
+    n = (long)max;
   vibee_in_parallel_fn inpar = atomic_load(&in_parallel);
   if (n > 1 && inpar && inpar())
     n = 1;
@@ -71,6 +75,10 @@ int64_t vibee_cpu_parallel_enter(int64_t work) {
     n = 1;
   set((int)n); /* this thread's next parallel region */
   return n;
+}
+
+int64_t vibee_cpu_parallel_enter(int64_t work) {
+  return vibee_cpu_parallel_enter_max(work, INT64_MAX);
 }
 
 void vibee_cpu_parallel_exit(int64_t n) {

@@ -21,12 +21,18 @@
 //   runtime (CpuRuntime.c: all cores, or 1 when the work is small, when another
 //   kernel call is already using the threads, or when the runtime is absent).
 //
+// Schedule hints (`vibee.schedule`, read through ScheduleHints.h) override the
+// sizes per kernel: tile(M/N/K) -> MC/NC/KC and vector(w) -> the micro-kernel's
+// vector width in applyScheduleHints; parallel/tile/threads pick the split loop,
+// its chunk and the thread cap in CpuParallelizePass::chooseSplit.
+//
 // The foralls become OpenMP (scf-forall-to-parallel, convert-scf-to-openmp) in
 // the CPU pipeline. The runtime functions are referenced extern_weak: without
 // them (an AOT object linked on its own) nt is 1 and the serial copy runs.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/CpuPasses.h"
+#include "backends/cpu/ScheduleHints.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -60,6 +66,7 @@ using namespace mlir;
 namespace {
 
 constexpr const char *kEnter = "vibee_cpu_parallel_enter";
+constexpr const char *kEnterMax = "vibee_cpu_parallel_enter_max"; // threads(n) hint
 constexpr const char *kExit = "vibee_cpu_parallel_exit";
 
 //===----------------------------------------------------------------------===//
@@ -78,21 +85,26 @@ static LLVM::LLVMFuncOp declareWeak(ModuleOp module, StringRef name, Type result
   return f;
 }
 
-/// nt = the runtime is linked ? vibee_cpu_parallel_enter(work) : 1 (i64).
-static Value emitEnter(OpBuilder &b, Location loc, ModuleOp module, Value work) {
+/// nt = the runtime is linked ? vibee_cpu_parallel_enter(work) : 1 (i64), or
+/// vibee_cpu_parallel_enter_max(work, max) under a threads(max) schedule hint.
+static Value emitEnter(OpBuilder &b, Location loc, ModuleOp module, Value work,
+                       std::optional<int64_t> maxThreads) {
   MLIRContext *ctx = b.getContext();
   Type i64 = b.getI64Type();
   auto ptrTy = LLVM::LLVMPointerType::get(ctx);
-  LLVM::LLVMFuncOp enter = declareWeak(module, kEnter, i64, {i64});
+  LLVM::LLVMFuncOp enter = maxThreads ? declareWeak(module, kEnterMax, i64, {i64, i64})
+                                      : declareWeak(module, kEnter, i64, {i64});
   Value fp = LLVM::AddressOfOp::create(b, loc, ptrTy, enter.getSymName());
   Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
   Value linked = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fp, null);
-  Value work64 = arith::IndexCastOp::create(b, loc, i64, work);
+  SmallVector<Value, 2> args = {arith::IndexCastOp::create(b, loc, i64, work)};
+  if (maxThreads)
+    args.push_back(arith::ConstantIntOp::create(b, loc, i64, *maxThreads));
   auto ifOp = scf::IfOp::create(b, loc, TypeRange{i64}, linked, /*withElse=*/true);
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    Value nt = LLVM::CallOp::create(b, loc, enter, ValueRange{work64}).getResult();
+    Value nt = LLVM::CallOp::create(b, loc, enter, args).getResult();
     scf::YieldOp::create(b, loc, nt);
     b.setInsertionPointToStart(ifOp.elseBlock());
     scf::YieldOp::create(b, loc,
@@ -109,9 +121,10 @@ static void emitExit(OpBuilder &b, Location loc, ModuleOp module, Value nt) {
 
 /// scf.if (nt > 1) { parallel } else { serial }, both built by the callbacks.
 static void emitParallelOrSerial(OpBuilder &b, Location loc, ModuleOp module, Value work,
+                                 std::optional<int64_t> maxThreads,
                                  function_ref<void(OpBuilder &, Value nt)> parallel,
                                  function_ref<void(OpBuilder &)> serial) {
-  Value nt = emitEnter(b, loc, module, work);
+  Value nt = emitEnter(b, loc, module, work, maxThreads);
   Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
   Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, nt, one);
   auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/true);
@@ -136,7 +149,39 @@ static Value product(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
 
 struct MatmulParams {
   int64_t mr = 8, nr = 32, mc = 256, nc = 256, kc = 256;
+  int64_t vw = 0; // vector width of the micro-kernel's ops; 0: one NR-wide vector
 };
+
+/// Schedule hints over the pass's sizes (precedence: hint > pass option > derived
+/// default): tile(M/N/K = n) sets MC/NC/KC, vector(w) the width of the micro-kernel's
+/// vectors. A hint the micro-kernel cannot take (MC % MR, NC % NR, NR % w) is
+/// dropped with a remark.
+static MatmulParams applyScheduleHints(linalg::GenericOp op, MatmulParams p,
+                                       const vibee::ScheduleHints &hints) {
+  auto take = [&](unsigned loop, int64_t &field, int64_t multipleOf, StringRef name) {
+    std::optional<std::string> symbol = vibee::loopSymbol(op, loop);
+    std::optional<int64_t> size = hints.tile(symbol);
+    if (!size)
+      return;
+    if (*size % multipleOf) {
+      op.emitRemark() << "schedule hint tile(" << *symbol << " = " << *size
+                      << ") ignored: " << name << " must be a multiple of " << multipleOf;
+      return;
+    }
+    field = *size;
+  };
+  take(0, p.mc, p.mr, "the M tile");
+  take(1, p.nc, p.nr, "the N panel");
+  take(2, p.kc, 1, "the K tile");
+  if (hints.vectorWidth) {
+    if (p.nr % *hints.vectorWidth)
+      op.emitRemark() << "schedule hint vector(" << *hints.vectorWidth
+                      << ") ignored: the register tile is " << p.nr << " wide";
+    else
+      p.vw = *hints.vectorWidth;
+  }
+  return p;
+}
 
 static bool isF32Matmul(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
@@ -262,15 +307,16 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   return success();
 }
 
-/// One row of NR per contraction / transfer: the accumulator tile becomes MR
-/// separate vectors (registers) rather than one 2-D aggregate.
-static std::optional<SmallVector<int64_t>> nativeShape(Operation *op, int64_t nr) {
+/// One row of width `w` (NR, or a vector(w) hint that divides it) per contraction /
+/// transfer: the accumulator tile becomes separate 1-D vectors (registers) rather
+/// than one 2-D aggregate.
+static std::optional<SmallVector<int64_t>> nativeShape(Operation *op, int64_t w) {
   if (auto contract = dyn_cast<vector::ContractionOp>(op))
-    return SmallVector<int64_t>{1, nr, 1};
+    return SmallVector<int64_t>{1, w, 1};
   if (auto xfer = dyn_cast<VectorTransferOpInterface>(op)) {
     ArrayRef<int64_t> shape = xfer.getVectorType().getShape();
     if (shape.size() == 2)
-      return SmallVector<int64_t>{1, shape[1]};
+      return SmallVector<int64_t>{1, shape[1] % w == 0 ? w : shape[1]};
   }
   return std::nullopt;
 }
@@ -352,7 +398,7 @@ static LogicalResult hoistAccumulators(RewriterBase &rw, scf::ForOp loop) {
   return success();
 }
 
-static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t nr, int steps) {
+static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t width, int steps) {
   MLIRContext *ctx = func.getContext();
   if (steps >= 1) {
     // mul + multi_reduction over broadcast reads -> vector.contract.
@@ -366,7 +412,7 @@ static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t nr, int steps)
     RewritePatternSet patterns(ctx);
     vector::populateVectorUnrollPatterns(
         patterns, vector::UnrollVectorOptions().setNativeShapeFn(
-                      [nr](Operation *op) { return nativeShape(op, nr); }));
+                      [width](Operation *op) { return nativeShape(op, width); }));
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     // Transfers index the function's memrefs directly (no subviews): hoisting
     // refuses view-like sources.
@@ -444,8 +490,8 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MatmulParams p{mr, nr, mc, nc, kc};
-    if (p.nc % p.nr || p.mc % p.mr) {
+    MatmulParams options{mr, nr, mc, nc, kc};
+    if (options.nc % options.nr || options.mc % options.mr) {
       module.emitError("vibee-cpu-tile-matmul: nc must be a multiple of nr, mc of mr");
       return signalPassFailure();
     }
@@ -455,8 +501,18 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
         matmuls.push_back(op);
     });
     IRRewriter rw(&getContext());
+    llvm::MapVector<Operation *, int64_t> vectorWidths; // per function with matmuls
     for (linalg::GenericOp op : matmuls) {
       Location loc = op.getLoc();
+      vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+      MatmulParams p = applyScheduleHints(op, options, hints);
+      vectorWidths[op->getParentOfType<func::FuncOp>()] = p.vw ? p.vw : p.nr;
+      // The threads share the N panels (and nothing else).
+      std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
+      bool panelThreads = threads && hints.allowsParallel(nSymbol);
+      if (threads && hints.allowsThreads() && !panelThreads)
+        op.emitRemark("schedule hint parallel(...) leaves the matmul serial: its threads "
+                      "split only the N panels");
       rw.setInsertionPoint(op);
       Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
       Value m = memref::DimOp::create(rw, loc, a, 0);
@@ -477,9 +533,9 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
       rw.clone(*op);
       rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
       SmallVector<linalg::GenericOp> kernels;
-      if (threads) {
+      if (panelThreads) {
         emitParallelOrSerial(
-            rw, loc, module, work,
+            rw, loc, module, work, hints.maxThreads(),
             [&](OpBuilder &, Value) {
               kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op)));
               kernels.back()->setAttr("vibee.forall", rw.getUnitAttr());
@@ -498,10 +554,8 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
         }
       }
     }
-    if (matmuls.empty())
-      return;
-    for (func::FuncOp func : module.getOps<func::FuncOp>())
-      if (failed(lowerMicroKernels(func, p.nr, lowerSteps)))
+    for (auto [func, width] : vectorWidths)
+      if (failed(lowerMicroKernels(cast<func::FuncOp>(func), width, lowerSteps)))
         return signalPassFailure();
   }
 };
@@ -565,10 +619,56 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
     clone->removeAttr("vibee.row_group");
   }
 
+  /// The loop of `op` to split over threads under `hints` (the first parallel loop
+  /// whose size symbol a parallel(...) hint lists; loop 0 without the hint), with
+  /// its tile(...) chunk if any. Nullopt: `op` stays serial.
+  struct Split {
+    unsigned loop = 0;
+    std::optional<int64_t> chunk; // rows per chunk; none: one chunk per thread
+  };
+  static std::optional<Split> chooseSplit(linalg::LinalgOp op,
+                                          const vibee::ScheduleHints &hints,
+                                          bool rowsOnly) {
+    if (!hints.allowsThreads())
+      return std::nullopt;
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    for (unsigned loop = 0, e = rowsOnly ? 1 : iterators.size(); loop < e; ++loop) {
+      if (iterators[loop] != utils::IteratorType::parallel)
+        continue;
+      std::optional<std::string> symbol = vibee::loopSymbol(op, loop);
+      if (hints.allowsParallel(symbol))
+        return Split{loop, hints.tile(symbol)};
+      if (!hints.parallel)
+        break;
+    }
+    op.emitRemark("schedule hint parallel(...) names no loop this op can split over "
+                  "threads: it runs serially");
+    return std::nullopt;
+  }
+
+  /// forall over the chunks of [0, extent) (`chunk` each, the last one shorter):
+  /// calls `body(lo, hi)` inside it.
+  static void emitChunks(OpBuilder &b, Location loc, Value extent, int64_t chunk,
+                         function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
+    Value size = arith::ConstantIndexOp::create(b, loc, chunk);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value count = arith::DivUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, extent, arith::SubIOp::create(b, loc, size, one)),
+        size);
+    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(count)},
+                                        ValueRange{}, std::nullopt);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(forall.getBody()->getTerminator());
+    Value lo = arith::MulIOp::create(b, loc, forall.getInductionVar(0), size);
+    Value hi = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, size), extent);
+    body(b, lo, hi);
+  }
+
   /// Ops of one `vibee.row_group` (vibee-online-softmax: softmax's passes over
   /// each row): one thread region, each thread a chunk of the rows, walked in
   /// blocks of kRowBlock rows through all the ops, so that later ops find the
-  /// rows in the cache. False when the group cannot be run that way.
+  /// rows in the cache (serially, blocks still, when the hints allow no threads).
+  /// False when the group cannot be run that way.
   static bool parallelizeRowGroup(IRRewriter &rw, ModuleOp module,
                                   ArrayRef<linalg::LinalgOp> group) {
     constexpr int64_t kRowBlock = 8;
@@ -609,23 +709,28 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
       for (linalg::LinalgOp op : group)
         cloneForRows(b, loc, op, row, count);
     };
-    emitParallelOrSerial(
-        rw, loc, module, work,
-        [&](OpBuilder &b, Value nt) {
-          // Thread t: rows [t * R / nt, (t + 1) * R / nt).
-          auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
-                                              ValueRange{}, std::nullopt);
-          OpBuilder::InsertionGuard g(b);
-          b.setInsertionPoint(forall.getBody()->getTerminator());
-          Value t = forall.getInductionVar(0);
-          Value one = arith::ConstantIndexOp::create(b, loc, 1);
-          Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, rows), nt);
-          Value hi = arith::DivUIOp::create(
-              b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), rows),
-              nt);
-          emitBlocks(b, lo, hi);
-        },
-        [&](OpBuilder &b) { emitBlocks(b, zero, rows); });
+    vibee::ScheduleHints hints = vibee::ScheduleHints::of(outputOp);
+    std::optional<Split> split = chooseSplit(outputOp, hints, /*rowsOnly=*/true);
+    // Thread t: rows [t * R / nt, (t + 1) * R / nt); or tile(R = n): chunks of n rows.
+    auto perThread = [&](OpBuilder &b, Value nt) {
+      if (split->chunk)
+        return emitChunks(b, loc, rows, *split->chunk, emitBlocks);
+      auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
+                                          ValueRange{}, std::nullopt);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(forall.getBody()->getTerminator());
+      Value t = forall.getInductionVar(0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, rows), nt);
+      Value hi = arith::DivUIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), rows), nt);
+      emitBlocks(b, lo, hi);
+    };
+    if (split)
+      emitParallelOrSerial(rw, loc, module, work, hints.maxThreads(), perThread,
+                           [&](OpBuilder &b) { emitBlocks(b, zero, rows); });
+    else
+      emitBlocks(rw, zero, rows);
     for (linalg::LinalgOp op : llvm::reverse(group))
       rw.eraseOp(op);
     return true;
@@ -655,6 +760,10 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
         }
     for (linalg::LinalgOp op : ops) {
       Location loc = op.getLoc();
+      vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+      std::optional<Split> split = chooseSplit(op, hints, /*rowsOnly=*/false);
+      if (!split)
+        continue;
       rw.setInsertionPoint(op);
       SmallVector<OpFoldResult> sizes;
       for (Range r : op.createLoopRanges(rw, loc))
@@ -663,7 +772,7 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
       Operation *parallelCopy = nullptr;
       Value nt;
       emitParallelOrSerial(
-          rw, loc, module, work,
+          rw, loc, module, work, hints.maxThreads(),
           [&](OpBuilder &, Value threads) {
             parallelCopy = rw.clone(*op);
             nt = threads;
@@ -672,9 +781,15 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
       rw.eraseOp(op);
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      SmallVector<OpFoldResult> numThreads(sizes.size(), rw.getIndexAttr(0));
-      numThreads[0] = nt;
-      options.setNumThreads(numThreads);
+      // Either chunks of the hinted size, or one chunk per thread.
+      SmallVector<OpFoldResult> perLoop(sizes.size(), rw.getIndexAttr(0));
+      if (split->chunk) {
+        perLoop[split->loop] = rw.getIndexAttr(*split->chunk);
+        options.setTileSizes(perLoop);
+      } else {
+        perLoop[split->loop] = nt;
+        options.setNumThreads(perLoop);
+      }
       rw.setInsertionPoint(parallelCopy);
       if (failed(scf::tileUsingSCF(rw, cast<TilingInterface>(parallelCopy), options))) {
         parallelCopy->emitError("vibee-cpu-parallelize: tiling failed");

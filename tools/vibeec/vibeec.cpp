@@ -56,6 +56,8 @@ commands:
 
 options:
   --print-ir-after-all  print the IR after every pass to stderr
+  --verbose             print the compiler's remarks to stderr (e.g. a schedule
+                        hint that could not apply, docs/language.md)
   --help, --version
 )";
 
@@ -68,6 +70,7 @@ struct Options {
   std::string emit;
   bool printIRAfterAll = false;
   bool portable = false;
+  bool verbose = false;
   std::string target = "cpu";
   std::string gpuChip = "sm_90a";
   bool haveSeed = false;
@@ -99,6 +102,7 @@ CompileOptions compileOptions(const Options &o) {
   CompileOptions c;
   c.printIRAfterAll = o.printIRAfterAll;
   c.portable = o.portable;
+  c.verbose = o.verbose;
   c.target = o.target;
   c.gpuChip = o.gpuChip;
   if (o.emit == "cubin")
@@ -256,6 +260,8 @@ int main(int argc, char **argv) {
       o.gpuChip = arg.substr(11);
     else if (arg == "--portable")
       o.portable = true;
+    else if (arg == "--verbose")
+      o.verbose = true;
     else if (arg == "--seed" && i + 1 < argc) {
       o.haveSeed = true;
       o.seed = std::strtoull(argv[++i], nullptr, 10);

@@ -142,6 +142,67 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
   }
 }
 
+// Schedule hints change tiles, vector widths, split loops and thread counts, never
+// the numbers: hinted kernels at sizes that reach the tiled and threaded paths
+// (several M/N/K tiles with partial last blocks, column chunks, row-group chunks).
+TEST(Runtime, ScheduleHintsKeepNumerics) {
+  Compiler compiler;
+  auto module = compiler.compileString(R"(spec hinted 1.0.0 "hints";
+kernel matmul(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] {
+  schedule { tile(M = 16, N = 64, K = 40); vector(8); threads(2); }
+  c[m, n] = sum(k) a[m, k] * b[k, n];
+}
+kernel matmul_serial(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] {
+  schedule { parallel(); vector(4); }
+  c[m, n] = sum(k) a[m, k] * b[k, n];
+}
+kernel cols(x: f32[R, C]) -> y: f32[R, C] {
+  schedule { parallel(C); tile(C = 24); }
+  y[r, c] = 2.0 * x[r, c] + 1.0;
+}
+kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
+  schedule { tile(R = 3); threads(2); }
+  mx[r] = max(c) x[r, c];
+  e[r, c] = exp(x[r, c] - mx[r]);
+  s[r] = sum(c) e[r, c];
+  y[r, c] = e[r, c] / s[r];
+}
+)");
+  for (const char *name : {"matmul", "matmul_serial"}) {
+    const int64_t M = 264, K = 300, N = 544;
+    std::vector<float> a = randomVector(M * K, 12), b = randomVector(K * N, 13),
+                       c(M * N, NAN);
+    module->kernel(name)({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
+                          TensorView(c.data(), {M, N})});
+    double diff2 = 0, ref2 = 0;
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double ref = 0;
+        for (int64_t k = 0; k < K; ++k)
+          ref += (double)a[i * K + k] * b[k * N + j];
+        diff2 += (c[i * N + j] - ref) * (c[i * N + j] - ref);
+        ref2 += ref * ref;
+      }
+    EXPECT_LT(std::sqrt(diff2 / ref2), 1e-6) << name;
+  }
+  const int64_t R = 515, C = 261;
+  std::vector<float> x = randomVector(R * C, 14), y(R * C, NAN);
+  module->kernel("cols")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
+  for (int64_t e = 0; e < R * C; ++e)
+    ASSERT_NEAR(y[e], 2.0 * x[e] + 1.0, 1e-6) << e;
+  std::fill(y.begin(), y.end(), NAN);
+  module->kernel("softmax")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
+  for (int64_t r = 0; r < R; ++r) {
+    double mx = -INFINITY, sum = 0;
+    for (int64_t c = 0; c < C; ++c)
+      mx = std::max(mx, (double)x[r * C + c]);
+    for (int64_t c = 0; c < C; ++c)
+      sum += std::exp(x[r * C + c] - mx);
+    for (int64_t c = 0; c < C; ++c)
+      ASSERT_NEAR(y[r * C + c], std::exp(x[r * C + c] - mx) / sum, 1e-6) << r << "," << c;
+  }
+}
+
 // Runs `call` and returns the CallError's message ("" if nothing was thrown).
 template <typename F> std::string callError(F call) {
   try {
