@@ -49,3 +49,12 @@ c = to_bf16(a @ b)
 print("// bf16: rand(21, 3, 5) times rand(22, 5, 4), inputs and result rounded to bf16")
 print("  then c ~= %s within 1e-2;" % fmt(c, 8))
 print("// (the bf16 rounding of the result moves it by at most %.2g)" % np.abs(c - a @ b).max())
+
+# matmul_scheduled (the same product under schedule hints): 8x128 times 128x32 is the
+# smallest shape of the packed, register-tiled path (M % 8, N % 32, M*N*K >= 32768).
+a = rand(21, 8, 128)
+b = rand(22, 128, 32)
+print("// matmul_scheduled: rand(21, 8, 128) times rand(22, 128, 32)")
+print("  then c ~= %s within 1e-5;" % fmt(a @ b))
+c32 = a.astype(np.float32) @ b.astype(np.float32)
+print("// (float32 emulation differs by at most %.2g)" % np.abs(c32 - a @ b).max())

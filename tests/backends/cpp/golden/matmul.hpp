@@ -135,6 +135,30 @@ inline void matmul(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int6
   }
   return;
 }
+inline void matmul_scheduled(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+  // c[m, n] = sum(k) a[m, k] * b[k, n];
+  for (int64_t i7 = 0; i7 < v4; i7 += 1) {
+    for (int64_t j8 = 0; j8 < v6; j8 += 1) {
+      int64_t v9 = i7 * v6 + j8;
+      v3[v9] = 0.0e+00f;
+    }
+  }
+  for (int64_t i10 = 0; i10 < v4; i10 += 1) {
+    for (int64_t j11 = 0; j11 < v6; j11 += 1) {
+      for (int64_t k12 = 0; k12 < v5; k12 += 1) {
+        int64_t v13 = i10 * v5 + k12;
+        float v14 = v1[v13];
+        int64_t v15 = k12 * v6 + j11;
+        float v16 = v2[v15];
+        int64_t v17 = i10 * v6 + j11;
+        float v18 = v3[v17];
+        int64_t v19 = i10 * v6 + j11;
+        v3[v19] = v14 * v16 + v18;
+      }
+    }
+  }
+  return;
+}
 inline void matmul_bf16(uint16_t* v1, uint16_t* v2, uint16_t* v3, int64_t v4, int64_t v5, int64_t v6) {
   float* v7 = alloc<float>(v4 * v6);
   // acc[m, n] = sum(k) f32(a[m, k]) * f32(b[k, n]);
@@ -179,6 +203,11 @@ inline void matmul_bf16(uint16_t* v1, uint16_t* v2, uint16_t* v3, int64_t v4, in
 // kernel matmul(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N]
 inline void matmul(const float *a, const float *b, float *c, int64_t M, int64_t K, int64_t N) {
   detail::matmul(const_cast<float *>(a), const_cast<float *>(b), c, M, K, N);
+}
+
+// kernel matmul_scheduled(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N]
+inline void matmul_scheduled(const float *a, const float *b, float *c, int64_t M, int64_t K, int64_t N) {
+  detail::matmul_scheduled(const_cast<float *>(a), const_cast<float *>(b), c, M, K, N);
 }
 
 // kernel matmul_bf16(a: bf16[M, K], b: bf16[K, N]) -> c: bf16[M, N]
