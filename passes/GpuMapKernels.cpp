@@ -17,8 +17,9 @@
 //   128 threads per row, 32 elements each), each operand row is
 //   loaded once, in unrolled predicated 16-byte steps, and kept in registers
 //   for the later statements (softmax: 1 read + 1 write of the row instead of
-//   3 + 1). Otherwise every statement is a block-strided pass over the row
-//   (vectorized when the row is aligned), re-reading it from memory.
+//   3 + 1); operands no statement writes (RMSNorm's w) are loaded with it,
+//   before the first reduction. Otherwise every statement is a block-strided
+//   pass over the row (vectorized when the row is aligned), re-reading it.
 //   A reduction ends in warp shuffles + one shared-memory exchange
 //   that leaves the result in every thread's registers, and later statements
 //   use that value directly. Per-row temporaries only the group uses (and their
@@ -848,6 +849,52 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
       unsigned smemIdx = 0;
       // (memref, indexing map, V, step) -> the step's elements, in registers.
       std::map<std::tuple<const void *, const void *, int64_t, int64_t>, SmallVector<Value>> cache;
+      // Step j of operand `o` of `op` (elements [tid*V + j*rb*V, +V) of its
+      // row), loaded once, predicated on being inside the row.
+      auto loadStep = [&](linalg::GenericOp op, OpOperand &o, int64_t V, int64_t j,
+                          Value cSize) -> SmallVector<Value> {
+        AffineMap map = op.getMatchingIndexingMap(&o);
+        auto key = std::make_tuple(o.get().getAsOpaquePointer(), map.getAsOpaquePointer(), V, j);
+        if (auto it = cache.find(key); it != cache.end())
+          return it->second;
+        unsigned inner = op.getNumLoops() - 1;
+        Value c = arith::AddIOp::create(k, loc, arith::MulIOp::create(k, loc, tid, cIdx(k, loc, V)),
+                                        cIdx(k, loc, j * rb * V));
+        Value valid = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, c, cSize);
+        SmallVector<Value> idx;
+        for (AffineExpr e : map.getResults()) {
+          unsigned d = cast<AffineDimExpr>(e).getPosition();
+          idx.push_back(d == inner ? c : rowIvs[d]);
+        }
+        Type et = getElementTypeOrSelf(o.get().getType());
+        SmallVector<Value> lanes = ifElse(
+            k, loc, valid, SmallVector<Type>(V, et),
+            [&](OpBuilder &b) { return loadLanes(b, loc, o.get(), idx, V, true); },
+            [&](OpBuilder &b) {
+              Value z = arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(et)));
+              return SmallVector<Value>(V, z);
+            });
+        cache[key] = lanes;
+        return lanes;
+      };
+      // Row operands no statement of the group writes (RMSNorm's w, besides x):
+      // every step loaded up front, in flight together with the row, instead of
+      // after the reduction's barrier. H100, bf16 RMSNorm 16384 x 4096: 92.5 % ->
+      // 93.3 % of copy bandwidth (medians of 7 rounds).
+      if (cached) {
+        llvm::DenseSet<Value> written;
+        for (const Member &m : members)
+          for (Value init : m.op.getDpsInits())
+            written.insert(init);
+        for (auto [mi, m] : llvm::enumerate(members)) {
+          if (m.kind == Kind::RowScalar)
+            continue;
+          for (OpOperand *o : m.op.getDpsInputOperands())
+            if (laneInfo[mi].lane[o->getOperandNumber()] && !written.contains(o->get()))
+              for (int64_t j = 0; j < cachedSteps(laneInfo[mi].V, rb, blockSize); ++j)
+                loadStep(m.op, *o, laneInfo[mi].V, j, inner[mi]);
+        }
+      }
       auto storeRow = [&](Value buffer, Value v) {
         if (!kept.lookup(buffer))
           return;
@@ -986,22 +1033,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
               unsigned i = o.getOperandNumber();
               if (!lane[i])
                 continue;
-              auto key = std::make_tuple(o.get().getAsOpaquePointer(),
-                                         op.getMatchingIndexingMap(&o).getAsOpaquePointer(), V, j);
-              if (auto it = cache.find(key); it != cache.end()) {
-                lanes[i] = it->second;
-                continue;
-              }
-              Type et = getElementTypeOrSelf(o.get().getType());
-              SmallVector<Type> types(V, et);
-              lanes[i] = ifElse(
-                  k, loc, valid, types,
-                  [&](OpBuilder &b) { return loadLanes(b, loc, o.get(), indicesAt(o, c), V, true); },
-                  [&](OpBuilder &b) {
-                    Value z = arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(et)));
-                    return SmallVector<Value>(V, z);
-                  });
-              cache[key] = lanes[i];
+              lanes[i] = loadStep(op, o, V, j, cSize);
             }
             SmallVector<SmallVector<Value>> results;
             SmallVector<Value> acc = compute(k, lanes, V, accs, results);
