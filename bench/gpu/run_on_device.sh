@@ -5,6 +5,7 @@
 #   1. gpu_check of every spec kernel against the float64 reference interpreter,
 #   2. the same under compute-sanitizer (memcheck),
 #   3. the benchmark with its PyTorch anchors (bench/gpu/bench_gpu.py),
+#   4. RMSNorm bf16 rounds against the copy anchor (bench/gpu/rmsnorm_repeats.py),
 # writing logs and JSON to $OUT (if set) and bench/results/.
 set -x
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,9 +50,18 @@ timeout 200 python3 bench/gpu/bench_gpu.py --artifacts "$art" --out "$OUT" 2>&1 
 bench_rc=${PIPESTATUS[0]}
 echo "bench exit $bench_rc"
 [ "$bench_rc" = 0 ] || status=1
+# RMSNorm bf16 (the kernel closest to the 90 %-of-copy line): 7 rounds, each
+# against its own copy anchor, median and spread.
+timeout 60 python3 bench/gpu/rmsnorm_repeats.py --rt "$art/lib/libvibee_cuda_rt.so" --rounds 7 \
+  --json "$OUT/rmsnorm_repeats.json" vibeec="$art/lib/libvibee_rmsnorm_cuda.so" 2>&1 |
+  tee "$OUT/rmsnorm_repeats.log"
+repeats_rc=${PIPESTATUS[0]}
+echo "rmsnorm repeats exit $repeats_rc"
+[ "$repeats_rc" = 0 ] || status=1
 cp "$OUT"/*.json bench/results/ 2>/dev/null || true
-echo "== summary: gpu_check $check_rc, sanitizer ${san_rc:-none}, cuda-aot $aot_rc, bench $bench_rc"
+echo "== summary: gpu_check $check_rc, sanitizer ${san_rc:-none}, cuda-aot $aot_rc, bench $bench_rc, rmsnorm repeats $repeats_rc"
 grep -E "^(PASS|FAIL)|passed" "$OUT/gpu_check.log" || true
 grep -E "ERROR SUMMARY" "$OUT/compute_sanitizer.log" 2>/dev/null || true
 tail -n 30 "$OUT/bench.log"
+tail -n 4 "$OUT/rmsnorm_repeats.log"
 exit $status
