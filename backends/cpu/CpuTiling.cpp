@@ -154,10 +154,11 @@ struct MatmulParams {
 
 /// Schedule hints over the pass's sizes (precedence: hint > pass option > derived
 /// default): tile(M/N/K = n) sets MC/NC/KC, vector(w) the width of the micro-kernel's
-/// vectors. A hint the micro-kernel cannot take (MC % MR, NC % NR, NR % w) is
-/// dropped with a remark.
-static MatmulParams applyScheduleHints(linalg::GenericOp op, MatmulParams p,
+/// vectors. A hint the micro-kernel cannot take (MC % MR, NC % NR, NR % w, a packed
+/// B panel over 64 MiB) is dropped with a remark.
+static MatmulParams applyScheduleHints(linalg::GenericOp op, const MatmulParams &base,
                                        const vibee::ScheduleHints &hints) {
+  MatmulParams p = base;
   auto take = [&](unsigned loop, int64_t &field, int64_t multipleOf, StringRef name) {
     std::optional<std::string> symbol = vibee::loopSymbol(op, loop);
     std::optional<int64_t> size = hints.tile(symbol);
@@ -173,6 +174,14 @@ static MatmulParams applyScheduleHints(linalg::GenericOp op, MatmulParams p,
   take(0, p.mc, p.mr, "the M tile");
   take(1, p.nc, p.nr, "the N panel");
   take(2, p.kc, 1, "the K tile");
+  // Each thread allocates an NC x KC packed panel: keep it to a sane size.
+  constexpr int64_t kMaxPanelBytes = int64_t(64) << 20;
+  if (p.nc * p.kc * 4 > kMaxPanelBytes) {
+    op.emitRemark() << "schedule hint tile(N = " << p.nc << ", K = " << p.kc
+                    << ") ignored: the packed B panel would exceed 64 MiB";
+    p.nc = base.nc;
+    p.kc = base.kc;
+  }
   if (hints.vectorWidth) {
     if (p.nr % *hints.vectorWidth)
       op.emitRemark() << "schedule hint vector(" << *hints.vectorWidth

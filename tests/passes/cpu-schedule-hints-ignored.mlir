@@ -28,6 +28,27 @@ func.func @mm_misfit(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf3
 
 // -----
 
+// tile(N = 8192, K = 4096) fit the register tile but would make each thread's packed
+// B panel 128 MiB: both are dropped (the defaults: 256 x 256).
+// CHECK-LABEL: func.func @mm_huge(
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<8x256x32xf32>
+#mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+func.func @mm_huge(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) attributes {
+    vibee.dim_names = ["M", "K", "N"], vibee.arg_dims = [[0, 1], [1, 2], [0, 2]],
+    vibee.schedule = {tile = {N = 8192, K = 4096}}} {
+  // expected-remark @+1 {{schedule hint tile(N = 8192, K = 4096) ignored: the packed B panel would exceed 64 MiB}}
+  linalg.generic {indexing_maps = #mm, iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %p, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
 // parallel(M): the matmul's threads split only its N panels, so it runs serially.
 // CHECK-LABEL: func.func @mm_parallel_m(
 // CHECK-NOT:     scf.forall
