@@ -25,6 +25,12 @@
 //   use that value directly. Per-row temporaries only the group uses (and their
 //   fills) disappear.
 //
+// * Matmuls: c[m, n] (+)= sum_k f(a[m, k], b[k, n]) over contiguous 2-D
+//   memrefs (f32, bf16 operands extended to f32, ...). One block per 64 x 64
+//   tile of c, 256 threads of 4 x 4 outputs; a and b staged in shared memory
+//   16 values of k at a time, multiply-adds contracted to FMA. No tensor cores
+//   yet (H100 4096^3: f32 7.3 ms, 18.8 TFLOP/s; the generic route took 84 ms).
+//
 // Payload code the loop does not depend on (scalar parameters, AdamW's bias
 // corrections in f64) is computed once per thread before the loops.
 // Everything else stays for the generic parallel-loops route.
@@ -1143,6 +1149,210 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     }
   }
 
+  //===--------------------------------------------------------------------===//
+  // Matmuls
+  //===--------------------------------------------------------------------===//
+
+  /// Operand numbers of a and b in c[m, n] (+)= sum_k f(a[m, k], b[k, n]): a 2-D
+  /// generic over (m, n, k) with one combinable output, any elementwise payload
+  /// (bf16 operands extended to f32, ...) and uniform scalars.
+  static std::optional<std::pair<unsigned, unsigned>> matchMatmul(linalg::GenericOp op) {
+    if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
+        op.getNumReductionLoops() != 1 ||
+        !linalg::isReductionIterator(op.getIteratorTypesArray()[2]) || !payloadOk(op) ||
+        op.getNumDpsInits() != 1 || !getCombiner(op, 0))
+      return std::nullopt;
+    // Padded rows and columns compute on zeros (never stored): no integer
+    // division may see them.
+    bool division = false;
+    op.getRegion().front().walk([&](Operation *o) {
+      division |= isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+                      arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(o);
+    });
+    if (division)
+      return std::nullopt;
+    MLIRContext *ctx = op.getContext();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    auto mapOf = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(3, 0, e, ctx); };
+    std::optional<unsigned> a, b;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      Type t = in->get().getType();
+      if (!isa<ShapedType>(t))
+        continue;
+      if (!isContiguous(t) || elementBytes(t) == 0)
+        return std::nullopt;
+      AffineMap map = op.getMatchingIndexingMap(in);
+      if (map == mapOf({m, k}) && !a)
+        a = in->getOperandNumber();
+      else if (map == mapOf({k, n}) && !b)
+        b = in->getOperandNumber();
+      else
+        return std::nullopt;
+    }
+    OpOperand *c = op.getDpsInitOperand(0);
+    if (!a || !b || !isContiguous(c->get().getType()) || elementBytes(c->get().getType()) == 0 ||
+        op.getMatchingIndexingMap(c) != mapOf({m, n}))
+      return std::nullopt;
+    return std::make_pair(*a, *b);
+  }
+
+  /// One block per kMatmulTile x kMatmulTile tile of c, 256 threads of 4 x 4
+  /// outputs each (rows ty + 16 i, columns tx + 16 j: conflict-free shared-memory
+  /// reads, coalesced stores). k advances kMatmulStep at a time: the a and b
+  /// tiles are staged in shared memory (each element loaded from global memory
+  /// once per block instead of once per output), then every thread runs its 16
+  /// payloads per k from registers. Partial sums start at the combiner's
+  /// identity and are combined with c's old value at the end.
+  static constexpr int64_t kMatmulTile = 64, kMatmulStep = 16, kMatmulPerThread = 4;
+
+  void emitMatmul(linalg::GenericOp op, unsigned aIdx, unsigned bIdx) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    OpBuilder b(op);
+    Value A = op->getOperand(aIdx), B = op->getOperand(bIdx), C = op.getDpsInits()[0];
+    SmallVector<Value> sizes = loopSizes(b, loc, op);
+    Value M = sizes[0], N = sizes[1], K = sizes[2];
+    const int64_t T = kMatmulTile, S = kMatmulStep, P = kMatmulPerThread;
+    const int64_t lanes = T / P; // threads along m and along n
+    Value tileC = cIdx(b, loc, T), one = cIdx(b, loc, 1);
+    Value gridX = arith::CeilDivUIOp::create(b, loc, N, tileC);
+    Value gridY = arith::CeilDivUIOp::create(b, loc, M, tileC);
+    auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    Type aType = getElementTypeOrSelf(A.getType()), bType = getElementTypeOrSelf(B.getType());
+    SmallVector<Type> smem{MemRefType::get({S, T}, aType, MemRefLayoutAttrInterface(), wg),
+                           MemRefType::get({S, T}, bType, MemRefLayoutAttrInterface(), wg)};
+    auto launch = gpu::LaunchOp::create(b, loc, gridX, gridY, one, cIdx(b, loc, lanes * lanes),
+                                        one, one, nullptr, nullptr, {}, smem);
+    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    OpBuilder &k = kb;
+    Value aTile = launch.getWorkgroupAttributions()[0];
+    Value bTile = launch.getWorkgroupAttributions()[1];
+    Value tid = launch.getThreadIds().x;
+    Value tx = arith::RemUIOp::create(k, loc, tid, cIdx(k, loc, lanes));
+    Value ty = arith::DivUIOp::create(k, loc, tid, cIdx(k, loc, lanes));
+    Value m0 = arith::MulIOp::create(k, loc, launch.getBlockIds().y, tileC);
+    Value n0 = arith::MulIOp::create(k, loc, launch.getBlockIds().x, tileC);
+    auto add = [&](OpBuilder &b, Value x, Value y) {
+      return arith::AddIOp::create(b, loc, x, y).getResult();
+    };
+    auto lt = [&](OpBuilder &b, Value x, Value y) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y).getResult();
+    };
+    // Uniform operands (scalars) and the payload that depends only on them.
+    SmallVector<Value> uniform(op->getNumOperands());
+    for (OpOperand &o : op->getOpOperands())
+      if (!isa<ShapedType>(o.get().getType()))
+        uniform[o.getOperandNumber()] = o.get();
+    Payload payload(op);
+    payload.hoist(k, uniform);
+    Combiner combiner = *getCombiner(op, 0);
+    unsigned accIdx = op.getNumDpsInputs();
+    // Staging: each thread copies T * S / threads elements of each tile
+    // (zeros outside the matrices), k-major in shared memory.
+    const int64_t perThread = T * S / (lanes * lanes);
+    Value aRow = arith::DivUIOp::create(k, loc, tid, cIdx(k, loc, S / perThread));
+    Value aCol = arith::MulIOp::create(
+        k, loc, arith::RemUIOp::create(k, loc, tid, cIdx(k, loc, S / perThread)),
+        cIdx(k, loc, perThread));
+    Value bRow = arith::DivUIOp::create(k, loc, tid, cIdx(k, loc, T / perThread));
+    Value bCol = arith::MulIOp::create(
+        k, loc, arith::RemUIOp::create(k, loc, tid, cIdx(k, loc, T / perThread)),
+        cIdx(k, loc, perThread));
+    auto stage = [&](OpBuilder &b, Value src, Value r, Value c, Value rows, Value cols) {
+      Type et = getElementTypeOrSelf(src.getType());
+      Value valid = arith::AndIOp::create(b, loc, lt(b, r, rows), lt(b, c, cols));
+      return ifElse(
+          b, loc, valid, TypeRange{et},
+          [&](OpBuilder &b) {
+            return SmallVector<Value>{memref::LoadOp::create(b, loc, src, ValueRange{r, c})};
+          },
+          [&](OpBuilder &b) {
+            return SmallVector<Value>{
+                arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(et)))};
+          })[0];
+    };
+    // One k step from shared memory: 16 payloads on 4 a and 4 b values.
+    auto step = [&](OpBuilder &b, Value kk, SmallVector<Value> accs) {
+      SmallVector<Value> as, bs;
+      for (int64_t i = 0; i < P; ++i) {
+        as.push_back(memref::LoadOp::create(
+            b, loc, aTile, ValueRange{kk, add(b, ty, cIdx(b, loc, i * lanes))}));
+        bs.push_back(memref::LoadOp::create(
+            b, loc, bTile, ValueRange{kk, add(b, tx, cIdx(b, loc, i * lanes))}));
+      }
+      for (int64_t i = 0; i < P; ++i)
+        for (int64_t j = 0; j < P; ++j) {
+          SmallVector<Value> args(op->getNumOperands());
+          args[aIdx] = as[i];
+          args[bIdx] = bs[j];
+          args[accIdx] = accs[i * P + j];
+          accs[i * P + j] = payload.apply(b, args)[0];
+        }
+      return accs;
+    };
+    // The tile at k0 with `count` k values (a constant S: unrolled).
+    auto tile = [&](OpBuilder &b, Value k0, Value count, bool full, ValueRange in) {
+      for (int64_t e = 0; e < perThread; ++e) {
+        Value ke = add(b, aCol, cIdx(b, loc, e));
+        Value v = stage(b, A, add(b, m0, aRow), add(b, k0, ke), M, K);
+        memref::StoreOp::create(b, loc, v, aTile, ValueRange{ke, aRow});
+        Value ne = add(b, bCol, cIdx(b, loc, e));
+        Value w = stage(b, B, add(b, k0, bRow), add(b, n0, ne), K, N);
+        memref::StoreOp::create(b, loc, w, bTile, ValueRange{bRow, ne});
+      }
+      gpu::BarrierOp::create(b, loc);
+      SmallVector<Value> accs(in);
+      if (full) {
+        for (int64_t kk = 0; kk < S; ++kk)
+          accs = step(b, cIdx(b, loc, kk), accs);
+      } else {
+        accs = forLoop(b, loc, cIdx(b, loc, 0), count, cIdx(b, loc, 1), accs,
+                       [&](OpBuilder &b, Value kk, ValueRange a) {
+                         return step(b, kk, SmallVector<Value>(a));
+                       });
+      }
+      // The next tile overwrites what this one read.
+      gpu::BarrierOp::create(b, loc);
+      return accs;
+    };
+    Value identity = arith::ConstantOp::create(k, loc, combiner.identity);
+    SmallVector<Value> accs(P * P, identity);
+    Value stepC = cIdx(k, loc, S);
+    Value kFull = arith::MulIOp::create(k, loc, arith::DivUIOp::create(k, loc, K, stepC), stepC);
+    accs = forLoop(k, loc, cIdx(k, loc, 0), kFull, stepC, accs,
+                   [&](OpBuilder &b, Value k0, ValueRange a) {
+                     return tile(b, k0, stepC, true, a);
+                   });
+    SmallVector<Type> accTypes(P * P, identity.getType());
+    accs = ifElse(
+        k, loc, lt(k, kFull, K), accTypes,
+        [&](OpBuilder &b) {
+          return tile(b, kFull, arith::SubIOp::create(b, loc, K, kFull), false, accs);
+        },
+        [&](OpBuilder &) { return accs; });
+    for (int64_t i = 0; i < P; ++i)
+      for (int64_t j = 0; j < P; ++j) {
+        Value m = add(k, m0, add(k, ty, cIdx(k, loc, i * lanes)));
+        Value n = add(k, n0, add(k, tx, cIdx(k, loc, j * lanes)));
+        Value inside = arith::AndIOp::create(k, loc, lt(k, m, M), lt(k, n, N));
+        Value acc = accs[i * P + j];
+        scf::IfOp::create(k, loc, inside, [&](OpBuilder &nb, Location l) {
+          Value old = memref::LoadOp::create(nb, l, C, ValueRange{m, n});
+          memref::StoreOp::create(nb, l, combine(nb, l, combiner, old, acc), C, ValueRange{m, n});
+          scf::YieldOp::create(nb, l);
+        });
+      }
+    gpu::TerminatorOp::create(k, loc);
+    // Multiply-adds contract to FMA, as in the CPU micro-kernel (vector.contract
+    // -> FMA outer products): one rounding per step instead of two.
+    auto contract = arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::contract);
+    launch.walk([&](arith::ArithFastMathInterface o) {
+      o->setAttr(o.getFastMathAttrName(), contract);
+    });
+    op.erase();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (blockSize % 32 != 0 || blockSize <= 0) {
@@ -1153,6 +1363,15 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
       if (fn.isExternal())
         continue;
       processRowGroups(fn);
+      SmallVector<std::tuple<linalg::GenericOp, unsigned, unsigned>> matmuls;
+      fn.walk([&](linalg::GenericOp op) {
+        if (op->getParentOfType<gpu::LaunchOp>())
+          return;
+        if (auto ab = matchMatmul(op))
+          matmuls.push_back({op, ab->first, ab->second});
+      });
+      for (auto [op, a, b] : matmuls)
+        emitMatmul(op, a, b);
       // Named elementwise ops (fills, copies) as generics, then flat kernels.
       SmallVector<linalg::LinalgOp> named;
       fn.walk([&](linalg::LinalgOp op) {

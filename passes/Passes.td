@@ -192,7 +192,10 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
       one block per row, each statement a block-strided (vectorized where
       aligned) pass over the row, reductions through warp shuffles and shared
       memory, per-row results kept in registers; temporaries only the group uses
-      disappear with their fills.
+      disappear with their fills;
+    - matmuls c[m, n] (+)= sum_k f(a[m, k], b[k, n]) over contiguous 2-D memrefs:
+      one block of 256 threads per 64 x 64 tile of c (4 x 4 outputs per thread),
+      a and b staged in shared memory 16 values of k at a time, FMA.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
