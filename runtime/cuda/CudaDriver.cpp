@@ -186,20 +186,25 @@ void record(const std::string &message) {
   std::fprintf(stderr, "vibee: CUDA error: %s\n", message.c_str());
 }
 
-// Runs `call` on the loaded driver; records failures with `where`.
-template <typename F> bool guarded(const std::string &where, const char *what, F call) {
+// Runs `call` on the loaded driver; records failures with `where()`, which is
+// only evaluated on failure (launches are on the hot path: no strings built there).
+template <typename W, typename F> bool guardedLazy(W where, const char *what, F call) {
   try {
     const Driver &d = driver();
     CUresult r = call(d);
     if (r != 0) {
-      record(where + ": " + what + ": " + errorText(r));
+      record(where() + ": " + what + ": " + errorText(r));
       return false;
     }
     return true;
   } catch (const std::exception &e) {
-    record(where + ": " + what + ": " + e.what());
+    record(where() + ": " + what + ": " + e.what());
     return false;
   }
+}
+
+template <typename F> bool guarded(const std::string &where, const char *what, F call) {
+  return guardedLazy([&] { return where; }, what, call);
 }
 } // namespace
 
@@ -277,16 +282,17 @@ void mgpuModuleUnload(void *module) {
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
   CUfunction function = nullptr;
-  std::string where = std::string("GPU kernel '") + name + "'";
+  auto where = [&] { return std::string("GPU kernel '") + name + "'"; };
   if (!module) {
-    record(where + ": its module did not load");
+    record(where() + ": its module did not load");
     return nullptr;
   }
-  if (guarded(where, "cuModuleGetFunction", [&](const Driver &d) {
+  // The host code asks on every call; the name is recorded once per function.
+  if (guardedLazy(where, "cuModuleGetFunction", [&](const Driver &d) {
         return d.cuModuleGetFunction(&function, static_cast<CUmodule>(module), name);
       })) {
     std::lock_guard<std::mutex> lock(namesMutex);
-    functionNames()[function] = name;
+    functionNames().try_emplace(function, name);
   }
   return function;
 }
@@ -295,25 +301,25 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
                       intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
                       void *stream, void **params, void **extra, size_t /*paramsCount*/) {
   auto f = static_cast<CUfunction>(function);
-  std::string where = nameOf(f);
+  auto where = [&] { return nameOf(f); };
   if (!f) {
-    record(where + ": no function to launch");
+    record(where() + ": no function to launch");
     return;
   }
   if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
     return; // an empty problem: nothing to do
   if (gridY > 65535 || gridZ > 65535 || gridX > 0x7fffffff) {
-    record(where + ": grid " + std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
+    record(where() + ": grid " + std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
            std::to_string(gridZ) + " exceeds the device limits");
     return;
   }
   auto s = static_cast<CUstream>(stream ? stream : currentStream);
-  bool ok = guarded(where, "cuLaunchKernel", [&](const Driver &d) {
+  bool ok = guardedLazy(where, "cuLaunchKernel", [&](const Driver &d) {
     return d.cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, blockZ, smem, s, params,
                             extra);
   });
   if (ok && syncAfterLaunch)
-    guarded(where, "cuStreamSynchronize (after launch)",
+    guardedLazy(where, "cuStreamSynchronize (after launch)",
             [&](const Driver &d) { return d.cuStreamSynchronize(s); });
 }
 
@@ -333,7 +339,7 @@ void *mgpuMemAlloc(uint64_t size, void *stream, bool /*isHostShared*/) {
     size = 1;
   CUdeviceptr ptr = 0;
   auto s = static_cast<CUstream>(stream ? stream : currentStream);
-  guarded("temporary of " + std::to_string(size) + " bytes", "cuMemAllocAsync",
+  guardedLazy([&] { return "temporary of " + std::to_string(size) + " bytes"; }, "cuMemAllocAsync",
           [&](const Driver &d) { return d.cuMemAllocAsync(&ptr, size, s); });
   return reinterpret_cast<void *>(ptr);
 }
