@@ -31,12 +31,7 @@ std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel) {
 }
 
 static GpuOptions gpuOptions(const CompileOptions &options) {
-  GpuOptions gpu;
-  gpu.chip = options.gpuChip;
-  gpu.format = options.gpuFormat;
-  if (gpu.chip == "sm_80" || gpu.chip == "sm_86" || gpu.chip == "sm_89")
-    gpu.features = "+ptx70";
-  return gpu;
+  return GpuOptions::forChip(options.gpuChip, options.gpuFormat);
 }
 
 struct Compilation::Impl {

@@ -255,6 +255,65 @@ llvm::Error fail(const std::string &what, const std::string &details) {
 
 } // namespace
 
+llvm::Expected<std::string>
+translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
+                        std::map<std::string, std::vector<size_t>> &cppArgs) {
+  MLIRContext &context = *module.getContext();
+  Collector collector(context);
+  PassManager prepare(&context);
+  prepare.addPass(createEmitCPreparePass());
+  prepare.addPass(createCanonicalizerPass());
+  prepare.addPass(createCSEPass());
+  if (failed(prepare.run(module)))
+    return fail("preparing for EmitC failed", collector.text);
+
+  // ABI positions of the internal functions' arguments.
+  for (auto func : module.getOps<func::FuncOp>())
+    if (auto kept = func->getAttrOfType<ArrayAttr>("vibee.cpp_args"))
+      for (Attribute a : kept)
+        cppArgs[func.getSymName().str()].push_back(cast<IntegerAttr>(a).getInt());
+
+  PassManager toEmitC(&context);
+  toEmitC.addPass(createConvertToEmitC());
+  if (failed(toEmitC.run(module)))
+    return fail("convert-to-emitc failed", collector.text);
+  // Integer constants (loop bounds, static sizes) as literals at their uses:
+  // `for (int64_t i = 0; i < N; i += 1)` rather than a variable per constant.
+  SmallVector<emitc::ConstantOp> constants;
+  module.walk([&](emitc::ConstantOp op) {
+    if (auto attr = dyn_cast<IntegerAttr>(op.getValue()); attr && attr.getType().isInteger(64))
+      constants.push_back(op);
+  });
+  for (emitc::ConstantOp op : constants) {
+    OpBuilder b(op);
+    auto attr = cast<IntegerAttr>(op.getValue());
+    Value literal = emitc::LiteralOp::create(b, op.getLoc(), op.getType(),
+                                             std::to_string(attr.getInt()));
+    op.getResult().replaceAllUsesWith(literal);
+    op.erase();
+  }
+  PassManager expressions(&context);
+  expressions.addPass(emitc::createFormExpressionsPass());
+  if (failed(expressions.run(module)))
+    return fail("form-expressions failed", collector.text);
+  Builder b(&context);
+  for (auto func : module.getOps<emitc::FuncOp>()) {
+    func.setSpecifiersAttr(b.getStrArrayAttr({specifier}));
+    // Only the body matters to translateToCpp; drop our attributes.
+    for (StringRef name : {"vibee.kernel", "vibee.dim_names", "vibee.arg_dims",
+                           "vibee.modes", "vibee.cpp_args", "vibee.schedule",
+                           "vibee.cuda_call_arg"})
+      func->removeAttr(name);
+  }
+  for (StringRef name : {"vibee.spec", "vibee.cuda_kernels"})
+    module->removeAttr(name);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (failed(emitc::translateToCpp(module, os)))
+    return fail("translateToCpp failed", collector.text);
+  return text;
+}
+
 llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
                                   bool headerOnly, const std::string &headerName) {
   MLIRContext &context = *linalgModule.getContext();
@@ -288,55 +347,11 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
 
   insertStatementComments(*module, spec);
 
-  PassManager prepare(&context);
-  prepare.addPass(createEmitCPreparePass());
-  prepare.addPass(createCanonicalizerPass());
-  prepare.addPass(createCSEPass());
-  if (failed(prepare.run(*module)))
-    return fail("preparing for EmitC failed", collector.text);
-
-  // ABI positions of the internal functions' arguments.
   std::map<std::string, std::vector<size_t>> cppArgs;
-  for (auto func : module->getOps<func::FuncOp>())
-    if (auto kept = func->getAttrOfType<ArrayAttr>("vibee.cpp_args"))
-      for (Attribute a : kept)
-        cppArgs[func.getSymName().str()].push_back(cast<IntegerAttr>(a).getInt());
-
-  PassManager toEmitC(&context);
-  toEmitC.addPass(createConvertToEmitC());
-  if (failed(toEmitC.run(*module)))
-    return fail("convert-to-emitc failed", collector.text);
-  // Integer constants (loop bounds, static sizes) as literals at their uses:
-  // `for (int64_t i = 0; i < N; i += 1)` rather than a variable per constant.
-  SmallVector<emitc::ConstantOp> constants;
-  module->walk([&](emitc::ConstantOp op) {
-    if (auto attr = dyn_cast<IntegerAttr>(op.getValue()); attr && attr.getType().isInteger(64))
-      constants.push_back(op);
-  });
-  for (emitc::ConstantOp op : constants) {
-    OpBuilder b(op);
-    auto attr = cast<IntegerAttr>(op.getValue());
-    Value literal = emitc::LiteralOp::create(b, op.getLoc(), op.getType(),
-                                             std::to_string(attr.getInt()));
-    op.getResult().replaceAllUsesWith(literal);
-    op.erase();
-  }
-  PassManager expressions(&context);
-  expressions.addPass(emitc::createFormExpressionsPass());
-  if (failed(expressions.run(*module)))
-    return fail("form-expressions failed", collector.text);
-  for (auto func : module->getOps<emitc::FuncOp>()) {
-    Builder b(&context);
-    func.setSpecifiersAttr(b.getStrArrayAttr({headerOnly ? "inline" : "static"}));
-    // Only the body matters to translateToCpp; drop our attributes.
-    for (StringRef name : {"vibee.kernel", "vibee.dim_names", "vibee.arg_dims",
-                           "vibee.modes", "vibee.cpp_args", "vibee.schedule"})
-      func->removeAttr(name);
-  }
-  std::string kernels;
-  llvm::raw_string_ostream kernelsOs(kernels);
-  if (failed(emitc::translateToCpp(*module, kernelsOs)))
-    return fail("translateToCpp failed", collector.text);
+  llvm::Expected<std::string> kernels =
+      translateFunctionsToCpp(*module, headerOnly ? "inline" : "static", cppArgs);
+  if (!kernels)
+    return kernels.takeError();
 
   // --- the files ---------------------------------------------------------
   std::string guard = "VIBEE_" + spec.name + "_HPP";
@@ -356,7 +371,7 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
   std::ostringstream body; // the kernels (header-only) or their definitions (.cpp)
   body << "namespace vibee {\nnamespace " << spec.name << " {\nnamespace detail {\n"
        << "using namespace ::vibee::cpp;\n\n"
-       << kernels << "} // namespace detail\n\n";
+       << *kernels << "} // namespace detail\n\n";
   std::ostringstream decls; // the declarations in the .hpp of a pair
   decls << "namespace vibee {\nnamespace " << spec.name << " {\n\n";
   std::ostringstream cDefs;

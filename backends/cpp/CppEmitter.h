@@ -9,7 +9,9 @@
 
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class ModuleOp;
@@ -30,5 +32,14 @@ struct CppOutput {
 llvm::Expected<CppOutput> emitCpp(mlir::ModuleOp linalgModule, const ast::Spec &spec,
                                   bool headerOnly = true,
                                   const std::string &headerName = "");
+
+// The EmitC tail of both C++ emitters (this one and the CUDA host file,
+// backends/gpu/CudaHostSource.cpp): vibee-emitc-prepare, convert-to-emitc,
+// integer literals, form-expressions, translateToCpp of `module`'s functions
+// (each with `specifier`, e.g. "static"). `cppArgs` receives each function's
+// `vibee.cpp_args` (the ABI position of every argument it kept).
+llvm::Expected<std::string>
+translateFunctionsToCpp(mlir::ModuleOp module, const std::string &specifier,
+                        std::map<std::string, std::vector<size_t>> &cppArgs);
 
 } // namespace vibee

@@ -40,6 +40,15 @@ std::string GpuOptions::key() const {
          std::to_string(blocksPerSm);
 }
 
+GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &format) {
+  GpuOptions gpu;
+  gpu.chip = chip;
+  gpu.format = format;
+  if (chip == "sm_80" || chip == "sm_86" || chip == "sm_89")
+    gpu.features = "+ptx70";
+  return gpu;
+}
+
 // Upstream passes are added by name: parsePassPipeline needs them registered.
 static void ensurePassesRegistered() {
   static std::once_flag once;

@@ -19,6 +19,9 @@ struct GpuOptions {
   int blockSize = 256;
   int blocksPerSm = 4;                 // grid cap of elementwise kernels: blocks per SM
   std::string key() const;
+  // The options for `chip` (PTX ISA 7.0 for sm_80/86/89, 8.0 otherwise) and
+  // `format`.
+  static GpuOptions forChip(const std::string &chip, const std::string &format = "isa");
 };
 
 /// Linalg on tensors (the output of buildVibeeToLinalgPipeline) -> memref
