@@ -233,3 +233,26 @@ def GpuPackedEntriesPass : Pass<"vibee-gpu-packed-entries", "::mlir::ModuleOp"> 
 }
 
 #endif // VIBEE_PASSES
+
+def EmitCGpuHostPass : Pass<"vibee-emitc-gpu-host", "::mlir::ModuleOp"> {
+  let summary = "Host functions after kernel outlining -> calls of the CUDA host file's helpers";
+  let description = [{
+    For `--emit=cuda-host` (backends/gpu/CudaHostSource.cpp), before
+    vibee-emitc-prepare: every `vibee.kernel` function gets a trailing
+    `vibee::cuda_host::Call *` argument (stream, loaded module, first error;
+    `vibee.cuda_call_arg` records its position) and its GPU operations become
+    `emitc.call_opaque` of the helpers in the generated file's preamble:
+    `gpu.launch_func` -> `launch(call, gpu::<kernel>, grid, block, smem, args...)`
+    with memref operands expanded the way convert-gpu-to-nvvm passes them
+    (allocated and aligned pointer, offset, sizes, strides), `gpu.alloc` ->
+    `device_alloc<T>(call, n)`, `gpu.dealloc` -> `device_free(call, p)`,
+    `vibee_cuda_sm_count()` -> `sm_count(call)`, `arith.ceildivui/minui/maxui`
+    -> `ceil_div`, `std::min`, `std::max`; `gpu.wait` goes (one stream: stream
+    order). The gpu.module/gpu.binary ops go too; the module's
+    `vibee.cuda_kernels` lists the kernel names (the `gpu::` enumerators).
+    Host code that touches device memory itself (memref.load/store/copy) is an
+    error.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::emitc::EmitCDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
