@@ -5,6 +5,7 @@
 #include "backends/cpp/CppEmitter.h"
 #include "backends/cpu/ObjectEmitter.h"
 #include "backends/gpu/CudaHost.h"
+#include "backends/gpu/CudaHostSource.h"
 #include "backends/header/CHeader.h"
 #include "frontend/Frontend.h"
 #include "runtime/Jit.h"
@@ -48,7 +49,9 @@ commands:
                         are device pointers; vibee_cuda_set_stream picks the stream)
         --emit=ptx      (cuda) the PTX of every kernel of the spec, one module
         --emit=cubin    (cuda) the same assembled by ptxas into a cubin
-        --emit=cuda-host (cuda) the C/C++ header for the object, with the stream API
+        --emit=cuda-host (cuda) one self-contained C++ file (-o, default <spec>_cuda.cpp):
+                        host launch code + embedded cubin/PTX over <cuda.h>, link -lcuda
+        --emit=cuda-header (cuda) the C/C++ header for the object, with the stream API
         --gpu-chip=<sm> the GPU architecture (default sm_90a; sm_80 for a portable PTX)
   test <spec|dir>...    run each behavior of each spec on the JIT-compiled kernels
   check <spec|dir>...   check every kernel against the float64 reference interpreter
@@ -135,13 +138,25 @@ int compile(const Options &o) {
       return writeText(o.output, compilation.print(Stage::Linalg)) ? 0 : 1;
     if (emit == "header")
       return writeText(o.output, emitCHeader(compilation.spec())) ? 0 : 1;
-    if (emit == "ptx" || emit == "cubin" || emit == "cuda-host") {
+    if (emit == "ptx" || emit == "cubin" || emit == "cuda-host" || emit == "cuda-header") {
       if (o.target != "cuda") {
         std::cerr << "vibeec: error: --emit=" << emit << " needs --target=cuda\n";
         return 2;
       }
-      if (emit == "cuda-host")
+      if (emit == "cuda-header")
         return writeText(o.output, emitCudaHostHeader(compilation.spec())) ? 0 : 1;
+      if (emit == "cuda-host") {
+        llvm::Expected<std::string> source = emitCudaHostSource(
+            compilation.lowerTo(Stage::Linalg), compilation.spec(), o.gpuChip);
+        if (!source) {
+          std::cerr << "vibeec: error: " << llvm::toString(source.takeError());
+          return 1;
+        }
+        return writeText(o.output.empty() ? compilation.spec().name + "_cuda.cpp" : o.output,
+                         *source)
+                   ? 0
+                   : 1;
+      }
       return writeText(o.output, compilation.gpuBinary()) ? 0 : 1;
     }
     if (emit == "cpp" || emit == "cpp-source") {
@@ -191,7 +206,7 @@ int compile(const Options &o) {
       return 0;
     }
     std::cerr << "vibeec: error: unknown --emit=" << emit
-              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source, ptx, cubin, cuda-host)\n";
+              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source, ptx, cubin, cuda-host, cuda-header)\n";
     return 2;
   } catch (const CompileError &e) {
     std::cerr << e.what();
