@@ -5,32 +5,32 @@
 #   lib/libvibee_cuda_rt.so       mgpu* runtime over dlopen'ed libcuda
 #   lib/libvibee_<spec>_cuda.so   each spec's host code + embedded sm_90a PTX
 #   lib/libantlr4-runtime.so.4.9  for gpu_check's frontend
-#   ptx/<spec>.ptx, <spec>.h      the PTX and the generated host headers
-#   bin/cuda-aot                  docs/examples/cuda-host/aot.cpp (generated host file)
+#   ptx/<spec>.ptx, <spec>.h      the PTX and the object's host headers
+#   host/<spec>_cuda.cpp          the generated host files (--emit=cuda-host), compiled
+#                                 on the device (with -lcuda) by run_on_device.sh, with
+#                                 host/aot.cpp (docs/examples/cuda-host, the cuda-aot step)
 # Usage: bench/gpu/build_artifacts.sh [build-dir]   (from the repository root)
 set -euxo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-gpu}
 out=$root/gpu-artifacts
 ninja -C "$build" -j2 vibeec gpu_check VibeeCudaRuntimeShared
-rm -rf "$out"; mkdir -p "$out/bin" "$out/lib" "$out/ptx" "$out/obj"
+rm -rf "$out"; mkdir -p "$out/bin" "$out/lib" "$out/ptx" "$out/obj" "$out/host"
 cp "$build/bin/gpu_check" "$out/bin/"
 cp "$build/runtime/cuda/libvibee_cuda_rt.so" "$out/lib/"
 cp -L /usr/lib/x86_64-linux-gnu/libantlr4-runtime.so.4.9 "$out/lib/"
 for spec in "$root"/specs/*/*.vibee; do
   name=$(sed -n 's/^spec \([A-Za-z0-9_]*\) .*/\1/p' "$spec" | head -1)
   "$build/bin/vibeec" compile "$spec" --target=cuda --emit=ptx -o "$out/ptx/$name.ptx"
-  "$build/bin/vibeec" compile "$spec" --target=cuda --emit=cuda-host -o "$out/ptx/$name.h"
+  "$build/bin/vibeec" compile "$spec" --target=cuda --emit=cuda-header -o "$out/ptx/$name.h"
+  "$build/bin/vibeec" compile "$spec" --target=cuda --emit=cuda-host -o "$out/host/${name}_cuda.cpp"
   "$build/bin/vibeec" compile "$spec" --target=cuda --emit=obj -o "$out/obj/$name.o"
   g++ -shared -o "$out/lib/libvibee_${name}_cuda.so" "$out/obj/$name.o" \
       -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
   echo "${spec#$root/} $name" >> "$out/specs.txt"
 done
-# docs/examples/cuda-host/aot.cpp over the generated softmax host file.
-mkdir -p "$out/include/vibee/runtime/cuda"
-cp "$root/runtime/cuda/CudaDriver.h" "$out/include/vibee/runtime/cuda/"
-g++ -std=c++17 -O2 -I"$out/include" -I"$out/ptx" "$root/docs/examples/cuda-host/aot.cpp" \
-    "$out/obj/softmax.o" -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN/../lib' \
-    -o "$out/bin/cuda-aot"
+# docs/examples/cuda-host/aot.cpp, built there over the generated softmax_cuda.cpp.
+cp "$root/docs/examples/cuda-host/aot.cpp" "$root/docs/examples/cuda-host/softmax_reference.h" \
+   "$out/host/"
 strip "$out/bin/gpu_check" "$out"/lib/*.so || true
 du -sh "$out"

@@ -4,8 +4,10 @@
 # (bench/gpu/build_artifacts.sh). One batched call, < 8 minutes:
 #   1. gpu_check of every spec kernel against the float64 reference interpreter,
 #   2. the same under compute-sanitizer (memcheck),
-#   3. the benchmark with its PyTorch anchors (bench/gpu/bench_gpu.py),
-#   4. RMSNorm bf16 rounds against the copy anchor (bench/gpu/rmsnorm_repeats.py),
+#   3. the generated host files: built here, checked, sanitized, cuda-aot
+#      (bench/gpu/check_host_files.sh),
+#   4. the benchmark with its PyTorch anchors (bench/gpu/bench_gpu.py),
+#   5. RMSNorm bf16 rounds against the copy anchor (bench/gpu/rmsnorm_repeats.py),
 # writing logs and JSON to $OUT (if set) and bench/results/.
 set -x
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,7 +43,10 @@ else
   echo "compute-sanitizer not found"; status=1
 fi
 
-timeout 30 "$art/bin/cuda-aot" 2>&1 | tee "$OUT/cuda_aot.log"
+# The generated host files (--emit=cuda-host): built here (-Werror, -lcuda), every
+# kernel through gpu_check (the cubin; then the sm_80 PTX fallback), under
+# compute-sanitizer, and docs/examples/cuda-host/aot.cpp over softmax_cuda.cpp.
+timeout 240 bash "$root/bench/gpu/check_host_files.sh" "$art" "$OUT" 2>&1 | tee "$OUT/cuda_aot.log"
 aot_rc=${PIPESTATUS[0]}
 echo "cuda-aot exit $aot_rc"
 [ "$aot_rc" = 0 ] || status=1

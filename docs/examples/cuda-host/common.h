@@ -1,6 +1,8 @@
-// Shared by jit.cpp and aot.cpp: device buffers through the CUDA driver API that
-// vibee loads at run time (no CUDA toolkit needed to build), and a float64 softmax.
+// jit.cpp's device buffers: the CUDA driver API that vibee loads at run time (no
+// CUDA toolkit needed to build).
 #pragma once
+#include "softmax_reference.h"
+
 #include <vibee/runtime/cuda/CudaDriver.h>
 
 #include <cmath>
@@ -38,19 +40,4 @@ inline bool noGpu(const char *program) {
     return false;
   std::printf("%s: no CUDA driver or device: skipped\n", program);
   return true;
-}
-
-inline double softmaxError(const std::vector<float> &x, const std::vector<float> &y,
-                           int64_t rows, int64_t cols) {
-  double worst = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    double mx = -INFINITY, sum = 0;
-    for (int64_t c = 0; c < cols; ++c)
-      mx = std::fmax(mx, x[r * cols + c]);
-    for (int64_t c = 0; c < cols; ++c)
-      sum += std::exp(x[r * cols + c] - mx);
-    for (int64_t c = 0; c < cols; ++c)
-      worst = std::fmax(worst, std::fabs(y[r * cols + c] - std::exp(x[r * cols + c] - mx) / sum));
-  }
-  return worst;
 }

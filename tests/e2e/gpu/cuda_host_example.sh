@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/examples/cuda-host against an installed vibee (find_package(vibee)): builds
-# cuda-jit (JIT, target "cuda") and cuda-aot (the object + header that vibeec
-# compile --target=cuda generates at build time), then runs both: on a machine
+# cuda-jit (JIT, target "cuda") and cuda-aot (the C++ host file that vibeec
+# compile --target=cuda --emit=cuda-host generates at build time, linked with
+# -lcuda; built when CMake finds the CUDA toolkit), then runs both: on a machine
 # without a GPU they only say so (exit 0); with one they check softmax.
 set -euo pipefail
 build=$1 src=$2 work=$3
@@ -12,4 +13,14 @@ cmake -S "$src/docs/examples/cuda-host" -B "$work/build" -G Ninja \
 cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
 cd "$src"
 "$work/build/cuda-jit" specs/nn/softmax.vibee
-"$work/build/cuda-aot"
+if [[ -x $work/build/cuda-aot ]]; then
+  # No driver here: the toolkit's stub libcuda lets it start (cuInit then fails).
+  if ! ldconfig -p | grep -q 'libcuda\.so\.1 '; then
+    mkdir -p "$work/driver"
+    ln -sf "${CUDA_HOME:-/usr/local/cuda}/lib64/stubs/libcuda.so" "$work/driver/libcuda.so.1"
+    export LD_LIBRARY_PATH=$work/driver${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  fi
+  "$work/build/cuda-aot"
+else
+  echo "cuda-aot: not built (no CUDA toolkit)"
+fi

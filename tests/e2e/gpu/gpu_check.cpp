@@ -7,7 +7,10 @@
 // Self-contained for GPU machines without LLVM/MLIR: links the frontend and the
 // reference interpreter statically, loads libcuda through libvibee_cuda_rt.so, and
 // dlopens each spec's host library (vibeec compile --target=cuda, linked with
-// libvibee_cuda_rt.so), calling vibee_<spec>_<kernel>_packed(void **args). Outputs
+// libvibee_cuda_rt.so), calling vibee_<spec>_<kernel>_packed(void **args); or a
+// library built from the generated host file (--emit=cuda-host, linked with
+// -lcuda), recognized by its `_on_stream` entries, whose packed entry returns the
+// error text instead of recording it in the runtime. Outputs
 // are poisoned (NaN bit patterns) before each call; every CUDA call is checked;
 // the relative error ||out - ref|| / ||ref|| must be under the dtype's limit (f32
 // 1e-5, bf16 1e-2, f16 2e-3) and a NaN never passes. Exit status 0 only if all pass.
@@ -134,7 +137,9 @@ int main(int argc, char **argv) {
     std::cout << "== " << file << " (" << lib << ")\n";
     for (const ast::Kernel &k : spec->kernels) {
       std::string symbol = "vibee_" + spec->name + "_" + k.name + "_packed";
-      auto entry = reinterpret_cast<void (*)(void **)>(dlsym(handle, symbol.c_str()));
+      void *entry = dlsym(handle, symbol.c_str());
+      std::string onStream = "vibee_" + spec->name + "_" + k.name + "_on_stream";
+      bool hostFile = dlsym(handle, onStream.c_str()) != nullptr;
       if (!entry) {
         std::cout << "FAIL  " << spec->name << "." << k.name << ": no symbol " << symbol << "\n";
         ++failed;
@@ -204,11 +209,15 @@ int main(int argc, char **argv) {
           ref::Outcome expected = ref::evaluate(*spec, k, refArgs);
           vibee_cuda_clear_error();
           auto start = std::chrono::steady_clock::now();
-          entry(packed.data());
+          const char *returned = nullptr;
+          if (hostFile)
+            returned = reinterpret_cast<const char *(*)(void **)>(entry)(packed.data());
+          else
+            reinterpret_cast<void (*)(void **)>(entry)(packed.data());
           CUresult sync = driver().cuCtxSynchronize();
           ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                           start).count();
-          if (const char *e = vibee_cuda_last_error()) {
+          if (const char *e = hostFile ? returned : vibee_cuda_last_error()) {
             failure = std::string("kernel '") + k.name + "': " + e;
             vibee_cuda_clear_error();
             break;
@@ -256,6 +265,10 @@ int main(int argc, char **argv) {
         std::cout << "FAIL  " << spec->name << "." << k.name << "\n      " << failure << "\n";
       }
     }
+    std::string imageSymbol = "vibee_" + spec->name + "_cuda_image";
+    if (auto image = reinterpret_cast<const char *(*)()>(dlsym(handle, imageSymbol.c_str())))
+      std::cout << "      (generated host file; device code loaded: "
+                << (image() ? image() : "none") << ")\n";
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed ? 1 : 0;
