@@ -113,7 +113,7 @@ mlir::ModuleOp Compilation::lowerTo(Stage stage) {
     else if (options_.target == "cuda")
       buildGpuLinalgToLLVMPipeline(pm, gpuOptions(options_));
     else if (options_.target == "cpu")
-      buildLinalgToLLVMPipeline(pm);
+      buildLinalgToLLVMPipeline(pm, options_.portable ? portableCpu() : detectHostCpu());
     else
       throw CompileError("vibeec: unknown target '" + options_.target + "' (cpu, cuda)\n");
     DiagnosticCollector collector(impl_->context);

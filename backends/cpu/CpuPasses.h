@@ -1,6 +1,8 @@
 // CPU-only passes on bufferized linalg (backends/cpu/CpuTiling.cpp).
 #pragma once
 
+#include "backends/cpu/CpuTarget.h"
+
 #include <memory>
 
 namespace mlir {
@@ -11,8 +13,10 @@ namespace vibee {
 
 /// vibee-cpu-tile-matmul: f32 matmul generics -> cache tiles, a packed B panel and
 /// a vectorized register-tile micro-kernel; N panels over threads. Schedule hints
-/// (tile, vector, parallel, threads) override the sizes per kernel.
-std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(bool threads = true);
+/// (tile, vector, parallel, threads) override the sizes per kernel; without them
+/// the sizes come from chooseMatmulTiles for `target`.
+std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(const CpuTarget &target = detectHostCpu(),
+                                                    bool threads = true);
 
 /// vibee-cpu-parallelize: the first parallel loop of other top-level linalg ops (or
 /// the first over a dim of a parallel(...) hint, in tile(...)-sized chunks if hinted)

@@ -68,7 +68,7 @@ void vibee::buildBufferizationPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 
-void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
+void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   // The C wrappers go in after bufferization: their descriptor-building casts
   // are then no business of the bufferization and deallocation analyses.
   pm.addPass(createExposeCAbiPass());
@@ -77,7 +77,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   const char *threadsEnv = std::getenv("VIBEE_NUM_THREADS");
   bool threads = loadOpenMPRuntime() && !(threadsEnv && std::strcmp(threadsEnv, "1") == 0);
   // Matmul: packed panels and a vectorized register micro-kernel (vector dialect).
-  pm.addPass(createCpuTileMatmulPass(threads));
+  pm.addPass(createCpuTileMatmulPass(target, threads));
   if (threads)
     pm.addPass(createCpuParallelizePass());
   // Vectorizable loops for LLVM's vectorizers (the JIT targets the host CPU).
@@ -115,7 +115,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   buildLinalgOptimizationPipeline(pm);
   // CPU only (the GPU and C++ backends keep the three softmax generics): the
   // row max and the exp-sum in one vectorizable online pass.
@@ -123,12 +123,12 @@ void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   buildBufferizationPipeline(pm);
-  buildBuffersToLLVMPipeline(pm);
+  buildBuffersToLLVMPipeline(pm, target);
 }
 
-void vibee::buildVibeeToLLVMPipeline(OpPassManager &pm) {
+void vibee::buildVibeeToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   buildVibeeToLinalgPipeline(pm);
-  buildLinalgToLLVMPipeline(pm);
+  buildLinalgToLLVMPipeline(pm, target);
 }
 
 bool vibee::loadOpenMPRuntime() {
@@ -152,7 +152,7 @@ void vibee::registerCpuPipelines() {
                              buildVibeeToLinalgPipeline);
   PassPipelineRegistration<>("vibee-linalg-to-llvm",
                              "func + linalg kernels to the LLVM dialect with C wrappers",
-                             buildLinalgToLLVMPipeline);
+                             [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });
   PassPipelineRegistration<>("vibee-to-llvm", "vibee kernels to the LLVM dialect",
-                             buildVibeeToLLVMPipeline);
+                             [](OpPassManager &pm) { buildVibeeToLLVMPipeline(pm); });
 }

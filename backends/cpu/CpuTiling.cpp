@@ -32,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/CpuPasses.h"
+#include "backends/cpu/CpuTarget.h"
 #include "backends/cpu/ScheduleHints.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -62,6 +63,7 @@
 #include "llvm/ADT/MapVector.h"
 
 using namespace mlir;
+using vibee::CpuTarget;
 
 namespace {
 
@@ -147,8 +149,7 @@ static Value product(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
 // Matmul
 //===----------------------------------------------------------------------===//
 
-struct MatmulParams {
-  int64_t mr = 8, nr = 32, mc = 256, nc = 256, kc = 256;
+struct MatmulParams : vibee::MatmulTiles {
   int64_t vw = 0; // vector width of the micro-kernel's ops; 0: one NR-wide vector
 };
 
@@ -470,7 +471,10 @@ static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t width, int ste
 struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CpuTileMatmulPass)
   CpuTileMatmulPass() = default;
-  CpuTileMatmulPass(const CpuTileMatmulPass &other) : PassWrapper(other) {}
+  explicit CpuTileMatmulPass(const CpuTarget &target) : target(target) {}
+  CpuTileMatmulPass(const CpuTileMatmulPass &other) : PassWrapper(other), target(other.target) {}
+  /// Caches and vector width the default tiles are chosen for.
+  CpuTarget target = vibee::detectHostCpu();
   StringRef getArgument() const override { return "vibee-cpu-tile-matmul"; }
   StringRef getDescription() const override {
     return "f32 matmul: cache tiles, packed B panel, vectorized MRxNR register "
@@ -483,11 +487,20 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
     linalg::registerTilingInterfaceExternalModels(registry);
     registerOpenMPDialectTranslation(registry);
   }
-  Option<int64_t> mr{*this, "mr", llvm::cl::desc("register tile rows"), llvm::cl::init(8)};
-  Option<int64_t> nr{*this, "nr", llvm::cl::desc("register tile columns"), llvm::cl::init(32)};
-  Option<int64_t> mc{*this, "mc", llvm::cl::desc("M cache tile"), llvm::cl::init(256)};
-  Option<int64_t> nc{*this, "nc", llvm::cl::desc("N panel (per thread)"), llvm::cl::init(256)};
-  Option<int64_t> kc{*this, "kc", llvm::cl::desc("K cache tile"), llvm::cl::init(256)};
+  // 0: chosen by vibee::chooseMatmulTiles from the target's caches and vector
+  // width and the matmul's static sizes; a value given here wins (a schedule
+  // hint wins over both).
+  Option<int64_t> mr{*this, "mr", llvm::cl::desc("register tile rows (0: chosen)"),
+                     llvm::cl::init(0)};
+  Option<int64_t> nr{*this, "nr", llvm::cl::desc("register tile columns (0: chosen)"),
+                     llvm::cl::init(0)};
+  Option<int64_t> mc{*this, "mc", llvm::cl::desc("M cache tile (0: chosen)"), llvm::cl::init(0)};
+  Option<int64_t> nc{*this, "nc", llvm::cl::desc("N panel per thread (0: chosen)"),
+                     llvm::cl::init(0)};
+  Option<int64_t> kc{*this, "kc", llvm::cl::desc("K cache tile (0: chosen)"), llvm::cl::init(0)};
+  Option<unsigned> vectorBits{*this, "vector-bits",
+                              llvm::cl::desc("SIMD width for the chosen tiles (0: the target's)"),
+                              llvm::cl::init(0)};
   Option<int64_t> minWork{*this, "min-work",
                           llvm::cl::desc("smallest M*N*K for the micro-kernel path"),
                           llvm::cl::init(32 * 32 * 32)};
@@ -497,13 +510,29 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
   Option<bool> threads{*this, "threads", llvm::cl::desc("N panels over threads"),
                        llvm::cl::init(true)};
 
+  /// The target's choice for this matmul's static sizes, with the explicit
+  /// options on top (schedule hints go on top of this).
+  MatmulParams tilesFor(linalg::GenericOp op) const {
+    CpuTarget t = target;
+    if (vectorBits)
+      t.vectorBits = vectorBits;
+    auto staticDim = [](Value v, unsigned d) -> std::optional<int64_t> {
+      int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
+      return ShapedType::isDynamic(size) ? std::nullopt : std::optional<int64_t>(size);
+    };
+    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+    MatmulParams p;
+    static_cast<vibee::MatmulTiles &>(p) =
+        vibee::chooseMatmulTiles(t, {staticDim(a, 0), staticDim(b, 1), staticDim(a, 1)});
+    for (auto [value, option] : {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc},
+                                 {&p.nc, &nc}, {&p.kc, &kc}})
+      if (*option > 0)
+        *value = *option;
+    return p;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MatmulParams options{mr, nr, mc, nc, kc};
-    if (options.nc % options.nr || options.mc % options.mr) {
-      module.emitError("vibee-cpu-tile-matmul: nc must be a multiple of nr, mc of mr");
-      return signalPassFailure();
-    }
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
       if (isF32Matmul(op))
@@ -514,6 +543,11 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
     for (linalg::GenericOp op : matmuls) {
       Location loc = op.getLoc();
       vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+      MatmulParams options = tilesFor(op);
+      if (options.nc % options.nr || options.mc % options.mr) {
+        op.emitError("vibee-cpu-tile-matmul: nc must be a multiple of nr, mc of mr");
+        return signalPassFailure();
+      }
       MatmulParams p = applyScheduleHints(op, options, hints);
       vectorWidths[op->getParentOfType<func::FuncOp>()] = p.vw ? p.vw : p.nr;
       // The threads share the N panels (and nothing else).
@@ -811,8 +845,8 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
 
 } // namespace
 
-std::unique_ptr<Pass> vibee::createCpuTileMatmulPass(bool threads) {
-  auto pass = std::make_unique<CpuTileMatmulPass>();
+std::unique_ptr<Pass> vibee::createCpuTileMatmulPass(const CpuTarget &target, bool threads) {
+  auto pass = std::make_unique<CpuTileMatmulPass>(target);
   pass->threads = threads;
   return pass;
 }

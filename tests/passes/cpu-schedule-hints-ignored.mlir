@@ -1,4 +1,4 @@
-// RUN: %vibee-opt %s -split-input-file -verify-diagnostics --vibee-cpu-tile-matmul --vibee-cpu-parallelize | FileCheck %s
+// RUN: %vibee-opt %s -split-input-file -verify-diagnostics --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --vibee-cpu-parallelize | FileCheck %s
 
 // Hints are hints: one the CPU passes cannot take is dropped with a remark
 // (printed by `vibeec compile --verbose`), and the defaults stay.

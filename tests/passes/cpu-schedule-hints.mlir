@@ -1,4 +1,4 @@
-// RUN: %vibee-opt %s -split-input-file --vibee-cpu-tile-matmul --canonicalize | FileCheck %s
+// RUN: %vibee-opt %s -split-input-file --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --canonicalize | FileCheck %s
 // RUN: %vibee-opt %s -split-input-file --vibee-cpu-parallelize --canonicalize | FileCheck %s --check-prefix=PAR
 
 // Schedule hints (vibee.schedule on the kernel func) over the passes' sizes. Loops

@@ -1,4 +1,4 @@
-// RUN: %vibee-opt %s --vibee-cpu-tile-matmul --canonicalize | FileCheck %s
+// RUN: %vibee-opt %s --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --canonicalize | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-parallelize --canonicalize | FileCheck %s --check-prefix=PAR
 
 // f32 matmul: fast path when M % 8 == 0 and N % 32 == 0 (else the plain

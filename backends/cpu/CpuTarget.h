@@ -1,0 +1,62 @@
+// What the CPU passes need to know about the machine the code will run on, and
+// the pure functions that turn it (and a problem's sizes) into tile sizes and
+// vector widths. No MLIR here: the choices are unit-tested on their own
+// (tests/unit/cpu) and are the single place a `schedule` hint overrides.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace vibee {
+
+struct CpuTarget {
+  unsigned vectorBits = 128;     // widest usable SIMD register: 512 (AVX-512F), 256 (AVX2), 128
+  int64_t l1dBytes = 32 * 1024;  // per core
+  int64_t l2Bytes = 1024 * 1024; // per core
+  int64_t l3Bytes = 8 * 1024 * 1024; // shared by `cores`
+  unsigned cores = 1;
+};
+
+/// The host, detected once per process: vector width from the LLVM host
+/// features (what the JIT's TargetMachine and host-CPU objects use), caches
+/// from sysconf / sysfs, cores from the affinity mask; fallbacks are the
+/// portable values.
+const CpuTarget &detectHostCpu();
+
+/// The x86-64 baseline (SSE2: 128-bit vectors) with modest caches: what an
+/// object compiled with `--portable` may meet.
+CpuTarget portableCpu();
+
+/// The vector width in bits for the pipeline's target: the host's for the JIT
+/// and host-CPU objects, the baseline's for portable objects.
+inline unsigned vectorBitsFor(bool portable) {
+  return portable ? portableCpu().vectorBits : detectHostCpu().vectorBits;
+}
+
+/// Cache and register tiles of the f32 matmul micro-kernel (backends/cpu/CpuTiling.cpp):
+/// loops N by nc (per thread), K by kc, M by mc, then nr x mr register tiles.
+struct MatmulTiles {
+  int64_t mr, nr, mc, nc, kc;
+};
+
+/// A problem size per matmul dim; nullopt when it is only known at run time.
+struct MatmulShape {
+  std::optional<int64_t> m, n, k;
+};
+
+/// BLIS-style analytic choice: nr = two vector registers, mr the rows whose
+/// mr*nr/lanes accumulators fill about half the register file; kc so that an
+/// mr x kc A sliver plus a kc x nr B micro-panel fit L1; mc so that the mc x kc
+/// A block fits half of L2; nc so that the packed kc x nc B panel fits this
+/// thread's share of L3 (and half of L2 when there is no L3) and N splits over
+/// the cores. Static problem sizes clamp every tile (no larger than the
+/// dimension rounded up to its register tile). Invariants: nc % nr == 0,
+/// mc % mr == 0, every size > 0.
+MatmulTiles chooseMatmulTiles(const CpuTarget &target, const MatmulShape &shape = {},
+                              int64_t elementBytes = 4);
+
+/// The vector length (elements) of the elementwise / row-loop vectorizer for
+/// values of `elementBits` on `vectorBits`-wide registers: one register.
+int64_t chooseVectorLanes(unsigned vectorBits, unsigned elementBits);
+
+} // namespace vibee
