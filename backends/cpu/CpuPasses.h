@@ -23,6 +23,12 @@ std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(const CpuTarget &target = de
 /// split over the runtime's threads (scf.forall), serial when the work is small.
 std::unique_ptr<mlir::Pass> createCpuParallelizePass();
 
+/// vibee-cpu-vectorize (backends/cpu/CpuVectorize.cpp): elementwise and
+/// innermost-reduction generics to the vector dialect, `vectorBits`-wide
+/// registers (0: the host's), scalar remainders.
+std::unique_ptr<mlir::Pass> createCpuVectorizePass(unsigned vectorBits = 0);
+void registerCpuVectorizePass();
+
 /// For vibee-opt.
 void registerCpuPasses();
 

@@ -80,8 +80,11 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   pm.addPass(createCpuTileMatmulPass(target, threads));
   if (threads)
     pm.addPass(createCpuParallelizePass());
-  // Vectorizable loops for LLVM's vectorizers (the JIT targets the host CPU).
+  // Math as polynomials, reassociable reductions, noalias arguments, i-k-j order.
   pm.addPass(createPrepareCpuVectorizationPass());
+  // Elementwise and row loops to the vector dialect at the target's width; the
+  // scalar remainders (and whatever it leaves) go to LLVM's vectorizers.
+  pm.addPass(createCpuVectorizePass(target.vectorBits));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -18,7 +18,7 @@ struct CpuTarget {
 };
 
 /// The host, detected once per process: vector width from the LLVM host
-/// features (what the JIT's TargetMachine and host-CPU objects use), caches
+/// features (what the JIT and host-CPU objects are compiled for), caches
 /// from sysconf / sysfs, cores from the affinity mask; fallbacks are the
 /// portable values.
 const CpuTarget &detectHostCpu();
@@ -26,12 +26,6 @@ const CpuTarget &detectHostCpu();
 /// The x86-64 baseline (SSE2: 128-bit vectors) with modest caches: what an
 /// object compiled with `--portable` may meet.
 CpuTarget portableCpu();
-
-/// The vector width in bits for the pipeline's target: the host's for the JIT
-/// and host-CPU objects, the baseline's for portable objects.
-inline unsigned vectorBitsFor(bool portable) {
-  return portable ? portableCpu().vectorBits : detectHostCpu().vectorBits;
-}
 
 /// Cache and register tiles of the f32 matmul micro-kernel (backends/cpu/CpuTiling.cpp):
 /// loops N by nc (per thread), K by kc, M by mc, then nr x mr register tiles.
@@ -55,8 +49,8 @@ struct MatmulShape {
 MatmulTiles chooseMatmulTiles(const CpuTarget &target, const MatmulShape &shape = {},
                               int64_t elementBytes = 4);
 
-/// The vector length (elements) of the elementwise / row-loop vectorizer for
-/// values of `elementBits` on `vectorBits`-wide registers: one register.
+/// Elements of `elementBits` in one `vectorBits`-wide register (the
+/// elementwise / row-loop vectorizer's unit).
 int64_t chooseVectorLanes(unsigned vectorBits, unsigned elementBits);
 
 } // namespace vibee

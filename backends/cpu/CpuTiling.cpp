@@ -858,4 +858,5 @@ std::unique_ptr<Pass> vibee::createCpuParallelizePass() {
 void vibee::registerCpuPasses() {
   PassRegistration<CpuTileMatmulPass>();
   PassRegistration<CpuParallelizePass>();
+  registerCpuVectorizePass();
 }

@@ -63,6 +63,7 @@ TEST(ChooseMatmulTiles, Avx2) {
 TEST(ChooseMatmulTiles, PortableBaseline) {
   CpuTarget t = portableCpu();
   EXPECT_EQ(t.vectorBits, 128u);
+
   MatmulTiles tiles = chooseMatmulTiles(t);
   expectInvariants(tiles);
   EXPECT_EQ(tiles.nr, 8);
@@ -105,6 +106,7 @@ TEST(ChooseVectorLanes, RegisterWidthOverElementWidth) {
 TEST(DetectHostCpu, PlausibleValues) {
   const CpuTarget &host = detectHostCpu();
   EXPECT_TRUE(host.vectorBits == 128 || host.vectorBits == 256 || host.vectorBits == 512);
+
   EXPECT_GE(host.l1dBytes, 4 * 1024);
   EXPECT_GE(host.l2Bytes, host.l1dBytes);
   EXPECT_GE(host.cores, 1u);

@@ -1,0 +1,186 @@
+// RUN: %vibee-opt %s --vibee-cpu-vectorize=vector-bits=512 --canonicalize --cse | FileCheck %s
+// RUN: %vibee-opt %s --vibee-cpu-vectorize=vector-bits=128 --canonicalize --cse | FileCheck %s --check-prefix=SSE
+// With threads: each thread's chunk (scf.forall) and the serial copy are vectorized.
+// RUN: %vibee-opt %s --vibee-cpu-parallelize --vibee-cpu-vectorize=vector-bits=512 --canonicalize --cse | FileCheck %s --check-prefix=PAR
+
+#id1 = affine_map<(d0) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#tr2 = affine_map<(d0, d1) -> (d1, d0)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// Elementwise, dynamic size: full 16-lane tiles in the main loop (plain
+// vector loads/stores, the scalar broadcast), the remainder a scalar generic.
+// CHECK-LABEL: func.func @axpy(
+// CHECK:         %[[N:.*]] = memref.dim
+// CHECK:         %[[FULL:.*]] = affine.apply {{.*}}()[%[[N]]]
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %[[FULL]] step %c16 {
+// CHECK:           vector.load %{{.*}}[%[[I]]] : memref<?xf32>, vector<16xf32>
+// CHECK:           vector.broadcast
+// CHECK:           arith.mulf {{.*}} : vector<16xf32>
+// CHECK:           arith.addf {{.*}} : vector<16xf32>
+// CHECK:           vector.store {{.*}}[%[[I]]] : memref<?xf32>, vector<16xf32>
+// CHECK:         scf.for %{{.*}} = %[[FULL]] to %[[N]] step %c16 {
+// CHECK:           linalg.generic
+// CHECK-SAME:        ins(%{{.*}} : memref<?xf32, strided<[1], offset: ?>>)
+// CHECK:             arith.mulf {{.*}} : f32
+// SSE-LABEL:   func.func @axpy(
+// SSE:           vector.load {{.*}} vector<4xf32>
+// PAR-LABEL:   func.func @axpy(
+// PAR:           scf.forall
+// PAR:             vector.load {{.*}} vector<16xf32>
+// PAR:             linalg.generic
+// PAR:           } else {
+// PAR:             vector.load {{.*}} vector<16xf32>
+// PAR:             linalg.generic
+func.func @axpy(%x: memref<?xf32>, %y: memref<?xf32>, %a: f32) {
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %a : f32
+    %s = arith.addf %m, %out : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Static extent, a multiple of the tile: no remainder.
+// CHECK-LABEL: func.func @static_rows(
+// CHECK:         scf.for
+// CHECK:           scf.for {{.*}} to %c64 step %c16 {
+// CHECK:             math.exp {{.*}} : vector<16xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @static_rows(%x: memref<4x64xf32>, %y: memref<4x64xf32>) {
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x64xf32>) outs(%y : memref<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %e = math.exp %in : f32
+    linalg.yield %e : f32
+  }
+  return
+}
+
+// Innermost reduction: two registers of partial sums carried by the loop, one
+// vector.reduction into the row's accumulator after it, a scalar remainder.
+// CHECK-LABEL: func.func @sumsq(
+// CHECK:         %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<32xf32>
+// CHECK:         scf.for %[[R:.*]] =
+// CHECK:           %[[ACC:.*]] = memref.load %{{.*}}[%[[R]]]
+// CHECK:           %[[P:.*]] = scf.for {{.*}} step %c32 iter_args(%[[PART:.*]] = %[[ZERO]]) -> (vector<32xf32>) {
+// CHECK:             %[[X:.*]] = vector.load {{.*}} : memref<?x?xf32>, vector<32xf32>
+// CHECK:             %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : vector<32xf32>
+// CHECK:             %[[NEXT:.*]] = arith.addf %[[SQ]], %[[PART]] : vector<32xf32>
+// CHECK:             scf.yield %[[NEXT]]
+// CHECK:           %[[SUM:.*]] = vector.reduction <add>, %[[P]], %[[ACC]] : vector<32xf32> into f32
+// CHECK:           vector.broadcast %[[SUM]]
+// CHECK:           vector.store
+// CHECK:           scf.for
+// CHECK:             linalg.generic {{.*}} ["parallel", "reduction"]
+// SSE-LABEL:   func.func @sumsq(
+// SSE:           iter_args({{.*}}) -> (vector<8xf32>)
+func.func @sumsq(%x: memref<?x?xf32>, %s: memref<?xf32>) {
+  linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%s : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %q = arith.mulf %in, %in : f32
+    %r = arith.addf %q, %acc fastmath<reassoc> : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Row max: the partials start from the accumulator (max is idempotent).
+// CHECK-LABEL: func.func @rowmax(
+// CHECK:           %[[ACC:.*]] = memref.load
+// CHECK:           %[[INIT:.*]] = vector.broadcast %[[ACC]] : f32 to vector<32xf32>
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:             arith.maxnumf {{.*}} : vector<32xf32>
+// CHECK:           vector.reduction <maxnumf>
+func.func @rowmax(%x: memref<?x?xf32>, %s: memref<?xf32>) {
+  linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%s : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.maxnumf %in, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// bf16 storage: bf16 vectors loaded and stored, the body in f32 (the CPU
+// pipeline's emulation later handles the vector extf/truncf).
+// CHECK-LABEL: func.func @scale_bf16(
+// CHECK:           vector.load {{.*}} : memref<?x?xbf16>, vector<16xbf16>
+// CHECK:           vector.load {{.*}} : memref<?xbf16>, vector<16xbf16>
+// CHECK:           arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
+// CHECK:           arith.mulf {{.*}} : vector<16xf32>
+// CHECK:           arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
+// CHECK:           vector.store {{.*}} : memref<?x?xbf16>, vector<16xbf16>
+// CHECK:           linalg.generic
+func.func @scale_bf16(%x: memref<?x?xbf16>, %w: memref<?xbf16>, %y: memref<?x?xbf16>) {
+  linalg.generic {indexing_maps = [#id2, #col, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %w : memref<?x?xbf16>, memref<?xbf16>) outs(%y : memref<?x?xbf16>) {
+  ^bb0(%in: bf16, %wi: bf16, %out: bf16):
+    %e = arith.extf %in : bf16 to f32
+    %f = arith.extf %wi : bf16 to f32
+    %m = arith.mulf %e, %f : f32
+    %t = arith.truncf %m : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  return
+}
+
+// Outer reduction, parallel innermost (the online softmax's lanes): the
+// reduction loop has extent-1 tiles, dropped, so each tile is an elementwise
+// read-modify-write of the accumulator lanes (no remainder: 32 = 2 x 16).
+// CHECK-LABEL: func.func @lanes(
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             scf.for {{.*}} to %c32 step %c16 {
+// CHECK:               vector.load {{.*}} : memref<?x?x32xf32>, vector<16xf32>
+// CHECK:               vector.load {{.*}} : memref<?x32xf32>, vector<16xf32>
+// CHECK:               arith.maxnumf {{.*}} : vector<16xf32>
+// CHECK:               vector.store
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+#l3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#o3 = affine_map<(d0, d1, d2) -> (d0, d2)>
+func.func @lanes(%x: memref<?x?x32xf32>, %m: memref<?x32xf32>) {
+  linalg.generic {indexing_maps = [#l3, #o3], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : memref<?x?x32xf32>) outs(%m : memref<?x32xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.maxnumf %in, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Left alone: the innermost loop walks %x with a stride (transposed read).
+// CHECK-LABEL: func.func @transposed(
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.
+// CHECK:         return
+func.func @transposed(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [#tr2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+
+// Left alone: bool buffers (a byte per element; vector<16xi1> packs bits).
+// CHECK-LABEL: func.func @bools(
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+func.func @bools(%x: memref<?xf32>, %b: memref<?xi1>) {
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : memref<?xf32>) outs(%b : memref<?xi1>) {
+  ^bb0(%in: f32, %out: i1):
+    %zero = arith.constant 0.0 : f32
+    %c = arith.cmpf ogt, %in, %zero : f32
+    linalg.yield %c : i1
+  }
+  return
+}
