@@ -49,8 +49,13 @@ struct MatmulShape {
 MatmulTiles chooseMatmulTiles(const CpuTarget &target, const MatmulShape &shape = {},
                               int64_t elementBytes = 4);
 
-/// Elements of `elementBits` in one `vectorBits`-wide register (the
-/// elementwise / row-loop vectorizer's unit).
+/// Elements of `elementBits` in one `vectorBits`-wide register.
 int64_t chooseVectorLanes(unsigned vectorBits, unsigned elementBits);
+
+/// The innermost-loop tile (elements) of vibee-cpu-vectorize for a body that
+/// computes in `elementBits`: one register for elementwise loops, two for
+/// innermost reductions (two independent chains of partials). A schedule
+/// hint vector(w) replaces it.
+int64_t chooseVectorTile(unsigned vectorBits, unsigned elementBits, bool reduction);
 
 } // namespace vibee

@@ -22,9 +22,10 @@
 //   becomes an elementwise combine into loop-carried vector partials (W lanes),
 //   reduced once after the loop (vector.reduction).
 //
-// W = lanes of the target's widest registers (vector-bits / 32: bf16/f16 are
-// computed in f32) for elementwise tiles, twice that for reductions (two
-// independent partial registers). vector-bits: the option, else the target's
+// W = vibee::chooseVectorTile: lanes of the target's widest registers
+// (vector-bits / 32: bf16/f16 are computed in f32) for elementwise tiles, twice
+// that for reductions (two independent partial registers); a schedule hint
+// vector(w) sets W = w. vector-bits: the option, else the target's
 // (the host's for the JIT and host-CPU objects, 128 for --portable objects).
 // Generics this pass leaves alone (strided innermost access, non-projected
 // maps such as the matmul B packing, unrecognized reduction combiners such
@@ -33,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/CpuPasses.h"
 #include "backends/cpu/CpuTarget.h"
+#include "backends/cpu/ScheduleHints.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -58,12 +60,6 @@
 using namespace mlir;
 
 namespace {
-
-// Tile = registers x lanes. Elementwise: one register per operand and step
-// (two measured no faster: these loops wait on memory). Reductions: two
-// independent partial registers (hides the add latency; four: no faster).
-constexpr int64_t kElementwiseUnroll = 1;
-constexpr int64_t kReductionUnroll = 2;
 
 /// Bits the body computes in: bf16/f16 are emulated in f32.
 static unsigned computeBits(Type type) {
@@ -121,14 +117,19 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
   plan.op = op;
   plan.innerReduction = op.getIteratorTypesArray()[inner] == utils::IteratorType::reduction;
   int64_t lanes = vibee::chooseVectorLanes(vectorBits, bits);
-  plan.width = lanes * (plan.innerReduction ? kReductionUnroll : kElementwiseUnroll);
+  // The tile: vibee::chooseVectorTile, or the kernel's schedule hint vector(w).
+  vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+  plan.width = hints.vectorWidth && *hints.vectorWidth > 0
+                   ? *hints.vectorWidth
+                   : vibee::chooseVectorTile(vectorBits, bits, plan.innerReduction);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t extent = ranges[inner];
   if (!ShapedType::isDynamic(extent)) {
-    if (extent < lanes)
+    int64_t unit = std::min(lanes, plan.width);
+    if (extent < unit)
       return std::nullopt; // a few scalars: not worth a vector
-    if (extent % lanes == 0 && extent <= plan.width)
-      plan.width = 0;
+    if (extent <= plan.width && extent % unit == 0)
+      plan.width = 0; // one tile: the whole static extent
   }
   if (plan.innerReduction) {
     // The reduction must have a combiner linalg::vectorize recognizes.

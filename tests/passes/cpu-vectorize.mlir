@@ -184,3 +184,17 @@ func.func @bools(%x: memref<?xf32>, %b: memref<?xi1>) {
   }
   return
 }
+
+// A schedule hint vector(w) sets the tile: 8 lanes instead of 16.
+// CHECK-LABEL: func.func @hinted(
+// CHECK:         scf.for {{.*}} step %c8 {
+// CHECK:           vector.load {{.*}} vector<8xf32>
+func.func @hinted(%x: memref<?xf32>, %y: memref<?xf32>) attributes {vibee.schedule = {vector = 8}} {
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  return
+}

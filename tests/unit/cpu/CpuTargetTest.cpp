@@ -103,6 +103,14 @@ TEST(ChooseVectorLanes, RegisterWidthOverElementWidth) {
   EXPECT_EQ(chooseVectorLanes(128, 64), 2);
 }
 
+TEST(ChooseVectorTile, OneRegisterElementwiseTwoForReductions) {
+  EXPECT_EQ(chooseVectorTile(512, 32, false), 16);
+  EXPECT_EQ(chooseVectorTile(512, 32, true), 32);
+  EXPECT_EQ(chooseVectorTile(256, 32, false), 8);
+  EXPECT_EQ(chooseVectorTile(128, 32, true), 8);
+  EXPECT_EQ(chooseVectorTile(512, 64, true), 16);
+}
+
 TEST(DetectHostCpu, PlausibleValues) {
   const CpuTarget &host = detectHostCpu();
   EXPECT_TRUE(host.vectorBits == 128 || host.vectorBits == 256 || host.vectorBits == 512);
