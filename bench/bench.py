@@ -97,7 +97,7 @@ def main():
 
     n_opt = 1 << 20 if args.quick else 16 << 20
     rows = cols = 512 if args.quick else 4096
-    mm_sizes = [256] if args.quick else [1024, 2048]
+    mm_sizes = [256, 250] if args.quick else [1000, 1024, 2048]  # 1000, 250: edge tiles
     rng = np.random.default_rng(0)
     f32 = lambda *s: rng.standard_normal(s, dtype=np.float32)
 

@@ -561,32 +561,60 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
       Value m = memref::DimOp::create(rw, loc, a, 0);
       Value k = memref::DimOp::create(rw, loc, a, 1);
       Value n = memref::DimOp::create(rw, loc, b, 1);
-      auto multipleOf = [&](Value v, int64_t f) {
-        Value rem = arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f));
-        return arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, rem,
-                                     arith::ConstantIndexOp::create(rw, loc, 0));
+      // The micro-kernel takes the full register tiles: rows [0, M - M % MR),
+      // columns [0, N - N % NR). The edge strips (fewer than MR rows, fewer than
+      // NR columns) stay plain generics, vectorized along N by vibee-cpu-vectorize.
+      auto roundDown = [&](Value v, int64_t f) {
+        return arith::SubIOp::create(
+            rw, loc, v,
+            arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f)));
       };
+      Value mFull = roundDown(m, p.mr), nFull = roundDown(n, p.nr);
       Value work = product(rw, loc, {m, n, k});
-      Value big = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, work,
-                                        arith::ConstantIndexOp::create(rw, loc, minWork));
-      Value fast = arith::AndIOp::create(
-          rw, loc, arith::AndIOp::create(rw, loc, multipleOf(m, p.mr), multipleOf(n, p.nr)), big);
+      Value fullWork = product(rw, loc, {mFull, nFull, k});
+      Value fast = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, fullWork,
+                                         arith::ConstantIndexOp::create(rw, loc, minWork));
       auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
       rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
       rw.clone(*op);
       rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      Value c = op.getDpsInits()[0];
+      OpFoldResult zero = rw.getIndexAttr(0);
+      auto view = [&](Value v, OpFoldResult row, OpFoldResult col, OpFoldResult rows,
+                      OpFoldResult cols) -> Value {
+        return memref::SubViewOp::create(rw, loc, v, {row, col}, {rows, cols},
+                                         {rw.getIndexAttr(1), rw.getIndexAttr(1)});
+      };
+      Value nEdge = arith::SubIOp::create(rw, loc, n, nFull);
+      Value mEdge = arith::SubIOp::create(rw, loc, m, mFull);
+      Value aFull = view(a, zero, zero, mFull, k);
+      IRMapping fullTiles, edgeColumns, edgeRows;
+      fullTiles.map(a, aFull);
+      fullTiles.map(b, view(b, zero, zero, k, nFull));
+      fullTiles.map(c, view(c, zero, zero, mFull, nFull));
+      edgeColumns.map(a, aFull);
+      edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
+      edgeColumns.map(c, view(c, zero, nFull, mFull, nEdge));
+      edgeRows.map(a, view(a, mFull, zero, mEdge, k));
+      edgeRows.map(c, view(c, mFull, zero, mEdge, n));
       SmallVector<linalg::GenericOp> kernels;
+      auto fullTileKernel = [&] {
+        IRMapping map = fullTiles; // clone records the body's values: one map per clone
+        return cast<linalg::GenericOp>(rw.clone(*op, map));
+      };
       if (panelThreads) {
         emitParallelOrSerial(
             rw, loc, module, work, hints.maxThreads(),
             [&](OpBuilder &, Value) {
-              kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op)));
+              kernels.push_back(fullTileKernel());
               kernels.back()->setAttr("vibee.forall", rw.getUnitAttr());
             },
-            [&](OpBuilder &) { kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op))); });
+            [&](OpBuilder &) { kernels.push_back(fullTileKernel()); });
       } else {
-        kernels.push_back(cast<linalg::GenericOp>(rw.clone(*op)));
+        kernels.push_back(fullTileKernel());
       }
+      rw.clone(*op, edgeColumns);
+      rw.clone(*op, edgeRows);
       rw.eraseOp(op);
       for (linalg::GenericOp kernel : kernels) {
         bool forall = kernel->hasAttr("vibee.forall");

@@ -10,7 +10,7 @@
 #col = affine_map<(d0, d1) -> (d1)>
 
 // Elementwise, dynamic size: full 16-lane tiles in the main loop (plain
-// vector loads/stores, the scalar broadcast), the remainder a scalar generic.
+// vector loads/stores, the scalar broadcast), the remainder one masked step.
 // CHECK-LABEL: func.func @axpy(
 // CHECK:         %[[N:.*]] = memref.dim
 // CHECK:         %[[FULL:.*]] = affine.apply {{.*}}()[%[[N]]]
@@ -20,19 +20,22 @@
 // CHECK:           arith.mulf {{.*}} : vector<16xf32>
 // CHECK:           arith.addf {{.*}} : vector<16xf32>
 // CHECK:           vector.store {{.*}}[%[[I]]] : memref<?xf32>, vector<16xf32>
-// CHECK:         scf.for %{{.*}} = %[[FULL]] to %[[N]] step %c16 {
-// CHECK:           linalg.generic
-// CHECK-SAME:        ins(%{{.*}} : memref<?xf32, strided<[1], offset: ?>>)
-// CHECK:             arith.mulf {{.*}} : f32
+// CHECK:         scf.for %[[J:.*]] = %[[FULL]] to %[[N]] step %c16 {
+// CHECK:           %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<16xi1>
+// CHECK:           vector.maskedload %{{.*}}[%[[J]]], %[[MASK]]
+// CHECK:           vector.maskedload %{{.*}}[%[[J]]], %[[MASK]]
+// CHECK:           arith.mulf {{.*}} : vector<16xf32>
+// CHECK:           vector.maskedstore %{{.*}}[%[[J]]], %[[MASK]]
+// CHECK-NOT:     linalg.generic
 // SSE-LABEL:   func.func @axpy(
 // SSE:           vector.load {{.*}} vector<4xf32>
 // PAR-LABEL:   func.func @axpy(
 // PAR:           scf.forall
 // PAR:             vector.load {{.*}} vector<16xf32>
-// PAR:             linalg.generic
+// PAR:             vector.maskedstore
 // PAR:           } else {
 // PAR:             vector.load {{.*}} vector<16xf32>
-// PAR:             linalg.generic
+// PAR:             vector.maskedstore
 func.func @axpy(%x: memref<?xf32>, %y: memref<?xf32>, %a: f32) {
   linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
       ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {
@@ -62,7 +65,8 @@ func.func @static_rows(%x: memref<4x64xf32>, %y: memref<4x64xf32>) {
 }
 
 // Innermost reduction: two registers of partial sums carried by the loop, one
-// vector.reduction into the row's accumulator after it, a scalar remainder.
+// vector.reduction into the row's accumulator after it, a scalar remainder
+// (no masked reduction).
 // CHECK-LABEL: func.func @sumsq(
 // CHECK:         %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<32xf32>
 // CHECK:         scf.for %[[R:.*]] =
@@ -116,7 +120,7 @@ func.func @rowmax(%x: memref<?x?xf32>, %s: memref<?xf32>) {
 // CHECK:           arith.mulf {{.*}} : vector<16xf32>
 // CHECK:           arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
 // CHECK:           vector.store {{.*}} : memref<?x?xbf16>, vector<16xbf16>
-// CHECK:           linalg.generic
+// CHECK:           vector.maskedload {{.*}} : memref<?x?xbf16>, vector<16xi1>, vector<16xbf16>
 func.func @scale_bf16(%x: memref<?x?xbf16>, %w: memref<?xbf16>, %y: memref<?x?xbf16>) {
   linalg.generic {indexing_maps = [#id2, #col, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%x, %w : memref<?x?xbf16>, memref<?xbf16>) outs(%y : memref<?x?xbf16>) {
@@ -195,6 +199,41 @@ func.func @hinted(%x: memref<?xf32>, %y: memref<?xf32>) attributes {vibee.schedu
   ^bb0(%in: f32, %out: f32):
     %n = arith.negf %in : f32
     linalg.yield %n : f32
+  }
+  return
+}
+
+// Integer division: the remainder stays scalar (masked-off lanes hold poison,
+// which an integer divide must not see).
+// CHECK-LABEL: func.func @int_div(
+// CHECK:         arith.divsi {{.*}} : vector<16xi32>
+// CHECK:         linalg.generic
+// CHECK:           arith.divsi {{.*}} : i32
+func.func @int_div(%x: memref<?xi32>, %y: memref<?xi32>) {
+  linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%x, %y : memref<?xi32>, memref<?xi32>) outs(%y : memref<?xi32>) {
+  ^bb0(%a: i32, %b: i32, %out: i32):
+    %q = arith.divsi %a, %b : i32
+    linalg.yield %q : i32
+  }
+  return
+}
+
+// An outer reduction (the i-k-j matmul fallback): full tiles vectorized, the
+// remainder stays scalar (a masked accumulator would be stored and reloaded every k).
+// CHECK-LABEL: func.func @ikj(
+// CHECK:         vector.load {{.*}} vector<16xf32>
+// CHECK-NOT:     vector.maskedstore
+// CHECK:         linalg.generic {{.*}} ["parallel", "reduction", "parallel"]
+// CHECK:         return
+func.func @ikj(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>, affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %p, %acc : f32
+    linalg.yield %r : f32
   }
   return
 }

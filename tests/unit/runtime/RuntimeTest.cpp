@@ -80,13 +80,16 @@ TEST(Runtime, MatmulMatchesFloat64Loop) {
 }
 
 // Sizes that reach the CPU fast paths the spec checks' small shapes never do: the
-// packed, register-tiled matmul (M % 8 == 0, N % 32 == 0) split across threads, and
+// packed, register-tiled matmul (its full 8 x 32 tiles) split across threads, and
 // the threaded elementwise and row kernels (>= 64K elements).
 TEST(Runtime, TiledThreadedMatmulMatchesFloat64Loop) {
   Compiler compiler;
   auto module = compiler.compileString(kMatmul);
+  // Also shapes with edges: M % 8 rows and N % 32 columns outside the full register
+  // tiles (plain loops beside the micro-kernel), and one with no full tile at all.
   for (auto [M, K, N] : {std::tuple<int64_t, int64_t, int64_t>{264, 300, 544},
-                         {256, 257, 512}, {40, 1, 96}}) {
+                         {256, 257, 512}, {40, 1, 96}, {263, 301, 547}, {1000, 64, 1000},
+                         {250, 123, 70}, {7, 300, 600}}) {
     std::vector<float> a = randomVector(M * K, 6), b = randomVector(K * N, 7),
                        c(M * N, NAN);
     module->kernel("matmul")({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
