@@ -1,14 +1,30 @@
 // RUN: %vibee-opt %s --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --canonicalize | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-parallelize --canonicalize | FileCheck %s --check-prefix=PAR
 
-// f32 matmul: fast path when M % 8 == 0 and N % 32 == 0 (else the plain
-// generic); N panels of 256 over threads (forall) or serially (for); per panel a
+// f32 matmul: the micro-kernel on the full 8x32 tiles, C[0:M8, 0:N32] with
+// M8 = M - M % 8, N32 = N - N % 32 (when that is enough work; else the plain
+// generic), the edge columns C[0:M8, N32:N] and rows C[M8:M, 0:N] as plain
+// generics; N panels of 256 over threads (forall) or serially (for); per panel a
 // packed 8x256x32 B buffer; K and M blocks of 256; 32-wide x 8-row register
 // tiles whose 8 accumulator rows are loop-carried vectors across the k loop
 // (8 broadcast-FMAs per k), stored once after it.
 // CHECK:       llvm.func extern_weak @vibee_cpu_parallel_enter(i64) -> i64
 // CHECK-LABEL: func.func @mm(
+// CHECK:         %[[M:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[K:.*]] = memref.dim %arg0, %c1
+// CHECK:         %[[N:.*]] = memref.dim %arg1, %c1
+// CHECK:         %[[MR:.*]] = arith.remui %[[M]], %c8
+// CHECK:         %[[M8:.*]] = arith.subi %[[M]], %[[MR]]
+// CHECK:         %[[NR:.*]] = arith.remui %[[N]], %c32
+// CHECK:         %[[N32:.*]] = arith.subi %[[N]], %[[NR]]
 // CHECK:         scf.if
+// CHECK-DAG:       %[[NE:.*]] = arith.subi %[[N]], %[[N32]]
+// CHECK-DAG:       %[[ME:.*]] = arith.subi %[[M]], %[[M8]]
+// CHECK-DAG:       %[[AF:.*]] = memref.subview %arg0[0, 0] [%[[M8]], %[[K]]]
+// CHECK-DAG:       %[[BE:.*]] = memref.subview %arg1[0, %[[N32]]] [%[[K]], %[[NE]]]
+// CHECK-DAG:       %[[CE:.*]] = memref.subview %arg2[0, %[[N32]]] [%[[M8]], %[[NE]]]
+// CHECK-DAG:       %[[AE:.*]] = memref.subview %arg0[%[[M8]], 0] [%[[ME]], %[[K]]]
+// CHECK-DAG:       %[[CR:.*]] = memref.subview %arg2[%[[M8]], 0] [%[[ME]], %[[N]]]
 // CHECK:           llvm.call @vibee_cpu_parallel_enter
 // CHECK:           scf.if
 // CHECK:             scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (256) {
@@ -27,6 +43,8 @@
 // CHECK:             llvm.call @vibee_cpu_parallel_exit
 // CHECK:           } else {
 // CHECK:             scf.for
+// CHECK:           linalg.generic {{.*}} ins(%[[AF]], %[[BE]] : {{.*}}) outs(%[[CE]] :
+// CHECK:           linalg.generic {{.*}} ins(%[[AE]], %arg1 : {{.*}}) outs(%[[CR]] :
 // CHECK:         } else {
 // CHECK:           linalg.generic
 func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
