@@ -5,7 +5,8 @@
 // vectorization, vector contraction lowering, transfer hoisting):
 //
 // vibee-cpu-tile-matmul: an f32 C[m,n] += A[m,k] * B[k,n] generic becomes
-//   (when M % MR == 0 and N % NR == 0; other shapes keep the plain loops)
+//   (on its full MR x NR tiles; the M % MR edge rows and N % NR edge columns
+//   stay plain generics beside it, vectorized by vibee-cpu-vectorize)
 //     forall/for jc in N step NC            (threads: one B panel per thread)
 //       for kc in K step KC
 //         Bp[jb][k][jj] = B[kc + k][jc + jb*NR + jj]    (B panel packed)
