@@ -575,10 +575,6 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
       Value fullWork = product(rw, loc, {mFull, nFull, k});
       Value fast = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, fullWork,
                                          arith::ConstantIndexOp::create(rw, loc, minWork));
-      auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
-      rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-      rw.clone(*op);
-      rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
       Value c = op.getDpsInits()[0];
       OpFoldResult zero = rw.getIndexAttr(0);
       auto view = [&](Value v, OpFoldResult row, OpFoldResult col, OpFoldResult rows,
@@ -586,18 +582,30 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
         return memref::SubViewOp::create(rw, loc, v, {row, col}, {rows, cols},
                                          {rw.getIndexAttr(1), rw.getIndexAttr(1)});
       };
+      // The edge strips go after the scf.if, at the top level of the function, so
+      // that vibee-cpu-parallelize splits their rows over the threads too; they
+      // are empty when the plain generic runs instead.
+      Value none = arith::ConstantIndexOp::create(rw, loc, 0);
+      Value edgeColumnRows = arith::SelectOp::create(rw, loc, fast, mFull, none);
+      Value edgeRowRows =
+          arith::SelectOp::create(rw, loc, fast, arith::SubIOp::create(rw, loc, m, mFull), none);
       Value nEdge = arith::SubIOp::create(rw, loc, n, nFull);
-      Value mEdge = arith::SubIOp::create(rw, loc, m, mFull);
-      Value aFull = view(a, zero, zero, mFull, k);
-      IRMapping fullTiles, edgeColumns, edgeRows;
-      fullTiles.map(a, aFull);
+      IRMapping edgeColumns, edgeRows;
+      edgeColumns.map(a, view(a, zero, zero, edgeColumnRows, k));
+      edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
+      edgeColumns.map(c, view(c, zero, nFull, edgeColumnRows, nEdge));
+      edgeRows.map(a, view(a, mFull, zero, edgeRowRows, k));
+      edgeRows.map(c, view(c, mFull, zero, edgeRowRows, n));
+      auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
+      rw.clone(*op, edgeColumns);
+      rw.clone(*op, edgeRows);
+      rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      rw.clone(*op);
+      rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      IRMapping fullTiles;
+      fullTiles.map(a, view(a, zero, zero, mFull, k));
       fullTiles.map(b, view(b, zero, zero, k, nFull));
       fullTiles.map(c, view(c, zero, zero, mFull, nFull));
-      edgeColumns.map(a, aFull);
-      edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
-      edgeColumns.map(c, view(c, zero, nFull, mFull, nEdge));
-      edgeRows.map(a, view(a, mFull, zero, mEdge, k));
-      edgeRows.map(c, view(c, mFull, zero, mEdge, n));
       SmallVector<linalg::GenericOp> kernels;
       auto fullTileKernel = [&] {
         IRMapping map = fullTiles; // clone records the body's values: one map per clone
@@ -614,8 +622,6 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
       } else {
         kernels.push_back(fullTileKernel());
       }
-      rw.clone(*op, edgeColumns);
-      rw.clone(*op, edgeRows);
       rw.eraseOp(op);
       for (linalg::GenericOp kernel : kernels) {
         bool forall = kernel->hasAttr("vibee.forall");

@@ -97,6 +97,10 @@ static std::optional<std::string> symbolOfDim(Value memref, int64_t dim, func::F
   Operation *def = memref.getDefiningOp();
   if (auto cast = dyn_cast_or_null<memref::CastOp>(def))
     return symbolOfDim(cast.getSource(), dim, func, depth + 1);
+  // A part of an axis (the matmul's edge strips) is still that axis.
+  if (auto view = dyn_cast_or_null<memref::SubViewOp>(def);
+      view && view.getSourceType().getRank() == view.getType().getRank())
+    return symbolOfDim(view.getSource(), dim, func, depth + 1);
   if (auto alloc = dyn_cast_or_null<memref::AllocOp>(def)) {
     MemRefType type = alloc.getType();
     if (dim >= type.getRank() || !type.isDynamicDim(dim))

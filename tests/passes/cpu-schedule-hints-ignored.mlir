@@ -49,9 +49,13 @@ func.func @mm_huge(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>
 
 // -----
 
-// parallel(M): the matmul's threads split only its N panels, so it runs serially.
+// parallel(M): the matmul's threads split only its N panels, so its micro-kernel
+// runs serially (no forall over N panels); its edge strips (plain generics) are
+// split over M rows by vibee-cpu-parallelize.
 // CHECK-LABEL: func.func @mm_parallel_m(
-// CHECK-NOT:     scf.forall
+// CHECK-NOT:     scf.forall ({{.*}}) = (0) to
+// CHECK:         scf.forall (%{{.*}}) in
+// CHECK-NOT:     scf.forall ({{.*}}) = (0) to
 // CHECK:         return
 #mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
 func.func @mm_parallel_m(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) attributes {
