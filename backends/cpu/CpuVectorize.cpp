@@ -355,6 +355,12 @@ struct CpuVectorizePass : PassWrapper<CpuVectorizePass, OperationPass<ModuleOp>>
       linalg::GenericOp op = plan.op;
       unsigned loops = op.getNumLoops();
       bool allParallel = op.getNumReductionLoops() == 0;
+      // bf16/f16 buffers: a masked load or store of them is not legal on every
+      // x86 target and gets split into scalar float conversions, libcalls
+      // (__truncsfbf2) included, on the SSE2 baseline.
+      bool narrowFloats = llvm::any_of(op->getOperandTypes(), [](Type t) {
+        return isa<BFloat16Type, Float16Type>(getElementTypeOrSelf(t));
+      });
       bool intDivision = false;
       op.getRegion().walk([&](Operation *bodyOp) {
         intDivision |= isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
@@ -383,14 +389,15 @@ struct CpuVectorizePass : PassWrapper<CpuVectorizePass, OperationPass<ModuleOp>>
           if (succeeded(scf::peelForLoopAndSimplifyBounds(rw, tileLoop, remainder)) &&
               allParallel) {
             // Elementwise remainders: one masked vector step instead of scalars.
-            // Not with integer division (masked-off lanes hold poison), nor with
+            // Not with bf16/f16 buffers (above), integer division (masked-off
+            // lanes hold poison), nor with
             // reductions: an outer one (i-k-j matmul edges) would store and reload
             // the masked accumulator every step, which store forwarding cannot
             // serve (matmul 1000^3: 15.9 -> 20.5 ms), an inner one would need a
             // masked combine.
             SmallVector<linalg::GenericOp> rest(
                 remainder.getBody()->getOps<linalg::GenericOp>());
-            if (rest.size() == 1 && !intDivision && failed(vectorizeTile(rw, rest.front(), plan.width,
+            if (rest.size() == 1 && !intDivision && !narrowFloats && failed(vectorizeTile(rw, rest.front(), plan.width,
                                                          /*masked=*/true))) {
               rest.front().emitError("vibee-cpu-vectorize: vectorization failed");
               return signalPassFailure();

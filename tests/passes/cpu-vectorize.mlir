@@ -120,7 +120,10 @@ func.func @rowmax(%x: memref<?x?xf32>, %s: memref<?xf32>) {
 // CHECK:           arith.mulf {{.*}} : vector<16xf32>
 // CHECK:           arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
 // CHECK:           vector.store {{.*}} : memref<?x?xbf16>, vector<16xbf16>
-// CHECK:           vector.maskedload {{.*}} : memref<?x?xbf16>, vector<16xi1>, vector<16xbf16>
+// The remainder stays scalar: masked bf16 loads/stores are not legal on every
+// x86 target (the SSE2 baseline would call __truncsfbf2 per element).
+// CHECK-NOT:       vector.maskedload
+// CHECK:           linalg.generic
 func.func @scale_bf16(%x: memref<?x?xbf16>, %w: memref<?xbf16>, %y: memref<?x?xbf16>) {
   linalg.generic {indexing_maps = [#id2, #col, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%x, %w : memref<?x?xbf16>, memref<?xbf16>) outs(%y : memref<?x?xbf16>) {
