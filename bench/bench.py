@@ -167,6 +167,14 @@ def main():
         rnb["torch"] = lambda: F.rms_norm(txb, (cols,), twb, 1e-6)
     cases.append(("rmsnorm_bf16", f"{rows}x{cols}", "GB/s", 4.0 * rows * cols, rnb))
 
+    # Softmax bf16 (bf16 storage, f32 math): read x, write y, 2 B each.
+    yb2 = np.empty_like(xb)
+    smb = {"vibeec": lambda: vib.vibee_softmax_softmax_bf16(ptr(xb), ptr(yb2), I64(rows), I64(cols)),
+           "naive": lambda: naive.naive_softmax_bf16(ptr(xb), ptr(yb2), I64(rows), I64(cols))}
+    if torch is not None:
+        smb["torch"] = lambda: torch.softmax(txb, dim=1)
+    cases.append(("softmax_bf16", f"{rows}x{cols}", "GB/s", 4.0 * rows * cols, smb))
+
     # Matmul: GFLOP/s.
     for s in mm_sizes:
         a, b, c = f32(s, s), f32(s, s), np.empty((s, s), np.float32)

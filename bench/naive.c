@@ -2,6 +2,7 @@
 // without a kernel compiler, built with -O3 -march=native (single thread).
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 // STREAM-like copy: the bandwidth anchor (bytes moved = 2 * n * 4).
@@ -92,6 +93,29 @@ void naive_rmsnorm_bf16(const uint16_t *restrict x, const uint16_t *restrict w, 
     for (int64_t j = 0; j < c; ++j)
       y[i * c + j] = f32_to_bf16(bf16_to_f32(xr[j]) * inv * bf16_to_f32(w[j]));
   }
+}
+
+// bf16 storage, f32 math; the row's exps in a small f32 buffer (one pass over x for
+// the max, one for the exps, one to write y).
+void naive_softmax_bf16(const uint16_t *restrict x, uint16_t *restrict y, int64_t r, int64_t c) {
+  float *e = malloc(sizeof(float) * (size_t)c);
+  for (int64_t i = 0; i < r; ++i) {
+    const uint16_t *xr = x + i * c;
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < c; ++j) {
+      float v = bf16_to_f32(xr[j]);
+      mx = v > mx ? v : mx;
+    }
+    float s = 0;
+    for (int64_t j = 0; j < c; ++j) {
+      e[j] = expf(bf16_to_f32(xr[j]) - mx);
+      s += e[j];
+    }
+    float inv = 1 / s;
+    for (int64_t j = 0; j < c; ++j)
+      y[i * c + j] = f32_to_bf16(e[j] * inv);
+  }
+  free(e);
 }
 
 // i-k-j order: the loop a careful user writes (unit-stride inner loop).
