@@ -235,31 +235,34 @@ void insertStatementComments(ModuleOp module, const ast::Spec &spec) {
   }
 }
 
-class Collector {
-public:
-  explicit Collector(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diag) {
-          llvm::raw_string_ostream os(text);
-          os << diag.getLocation() << ": " << diag << "\n";
-          return success();
-        }) {}
-  std::string text;
-
-private:
-  ScopedDiagnosticHandler handler;
-};
-
 llvm::Error fail(const std::string &what, const std::string &details) {
   return llvm::createStringError("C++ emission: " + what + "\n" + details);
 }
 
 } // namespace
 
+void loadEmitCConversions(MLIRContext &context) {
+  DialectRegistry registry;
+  registerConvertArithToEmitCInterface(registry);
+  registerConvertFuncToEmitCInterface(registry);
+  registerConvertSCFToEmitCInterface(registry);
+  registerConvertMemRefToEmitCInterface(registry);
+  context.appendDialectRegistry(registry);
+  context.getOrLoadDialect<emitc::EmitCDialect>();
+}
+
+DiagnosticText::DiagnosticText(MLIRContext &context)
+    : handler(&context, [this](Diagnostic &diag) {
+        llvm::raw_string_ostream os(text);
+        os << diag.getLocation() << ": " << diag << "\n";
+        return success();
+      }) {}
+
 llvm::Expected<std::string>
 translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
                         std::map<std::string, std::vector<size_t>> &cppArgs) {
   MLIRContext &context = *module.getContext();
-  Collector collector(context);
+  DiagnosticText collector(context);
   PassManager prepare(&context);
   prepare.addPass(createEmitCPreparePass());
   prepare.addPass(createCanonicalizerPass());
@@ -317,17 +320,9 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
 llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
                                   bool headerOnly, const std::string &headerName) {
   MLIRContext &context = *linalgModule.getContext();
-  {
-    DialectRegistry registry;
-    registerConvertArithToEmitCInterface(registry);
-    registerConvertFuncToEmitCInterface(registry);
-    registerConvertSCFToEmitCInterface(registry);
-    registerConvertMemRefToEmitCInterface(registry);
-    context.appendDialectRegistry(registry);
-    context.getOrLoadDialect<emitc::EmitCDialect>();
-  }
+  loadEmitCConversions(context);
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(linalgModule->clone()));
-  Collector collector(context);
+  DiagnosticText collector(context);
 
   // The CPU pipeline's fusion and bufferization stages (fused statements share
   // one loop nest, e.g. Lion's three), then plain loops that the host compiler

@@ -18,11 +18,6 @@
 #include "backends/header/CHeader.h"
 #include "passes/Passes.h"
 
-#include "mlir/Conversion/ArithToEmitC/ArithToEmitC.h"
-#include "mlir/Conversion/FuncToEmitC/FuncToEmitC.h"
-#include "mlir/Conversion/MemRefToEmitC/MemRefToEmitC.h"
-#include "mlir/Conversion/SCFToEmitC/SCFToEmitC.h"
-#include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -247,20 +242,6 @@ struct DeviceImage {
   bool text;
 };
 
-class Collector {
-public:
-  explicit Collector(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diag) {
-          llvm::raw_string_ostream os(text);
-          os << diag.getLocation() << ": " << diag << "\n";
-          return success();
-        }) {}
-  std::string text;
-
-private:
-  ScopedDiagnosticHandler handler;
-};
-
 llvm::Error fail(const std::string &what, const std::string &details) {
   return llvm::createStringError("CUDA host file: " + what + "\n" + details);
 }
@@ -270,7 +251,7 @@ llvm::Expected<DeviceImage> deviceImage(ModuleOp kernels, const std::string &chi
                                         const std::string &format, const std::string &toolkit) {
   MLIRContext &context = *kernels.getContext();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(kernels->clone()));
-  Collector collector(context);
+  DiagnosticText collector(context);
   PassManager pm(&context);
   GpuOptions options = GpuOptions::forChip(chip, format);
   options.toolkit = toolkit;
@@ -326,17 +307,9 @@ llvm::Expected<std::string> emitCudaHostSource(ModuleOp linalgModule, const ast:
                                                const std::string &chip,
                                                const std::string &toolkit) {
   MLIRContext &context = *linalgModule.getContext();
-  {
-    DialectRegistry registry;
-    registerConvertArithToEmitCInterface(registry);
-    registerConvertFuncToEmitCInterface(registry);
-    registerConvertSCFToEmitCInterface(registry);
-    registerConvertMemRefToEmitCInterface(registry);
-    context.appendDialectRegistry(registry);
-    context.getOrLoadDialect<emitc::EmitCDialect>();
-  }
+  loadEmitCConversions(context);
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(linalgModule->clone()));
-  Collector collector(context);
+  DiagnosticText collector(context);
 
   // 1. The GPU route up to outlined kernels (host functions + one gpu.module).
   GpuOptions options = GpuOptions::forChip(chip);
