@@ -37,6 +37,21 @@ std::vector<float> randomVector(size_t n, uint32_t seed) {
   return v;
 }
 
+// ||c - a b|| / ||a b|| with a b in float64 (row-major a: M x K, b: K x N).
+double matmulRelativeError(const std::vector<float> &a, const std::vector<float> &b,
+                           const std::vector<float> &c, int64_t M, int64_t K, int64_t N) {
+  double diff2 = 0, ref2 = 0;
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      double ref = 0;
+      for (int64_t k = 0; k < K; ++k)
+        ref += (double)a[i * K + k] * b[k * N + j];
+      diff2 += (c[i * N + j] - ref) * (c[i * N + j] - ref);
+      ref2 += ref * ref;
+    }
+  return std::sqrt(diff2 / ref2);
+}
+
 TEST(Runtime, LionMatchesFloat64Loop) {
   Compiler compiler;
   auto module = compiler.compileString(kLion, "lion.vibee");
@@ -94,16 +109,7 @@ TEST(Runtime, TiledThreadedMatmulMatchesFloat64Loop) {
                        c(M * N, NAN);
     module->kernel("matmul")({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
                               TensorView(c.data(), {M, N})});
-    double diff2 = 0, ref2 = 0;
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) {
-        double ref = 0;
-        for (int64_t k = 0; k < K; ++k)
-          ref += (double)a[i * K + k] * b[k * N + j];
-        diff2 += (c[i * N + j] - ref) * (c[i * N + j] - ref);
-        ref2 += ref * ref;
-      }
-    EXPECT_LT(std::sqrt(diff2 / ref2), 1e-6) << M << "x" << K << "x" << N;
+    EXPECT_LT(matmulRelativeError(a, b, c, M, K, N), 1e-6) << M << "x" << K << "x" << N;
   }
 }
 
@@ -177,16 +183,7 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
                        c(M * N, NAN);
     module->kernel(name)({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
                           TensorView(c.data(), {M, N})});
-    double diff2 = 0, ref2 = 0;
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) {
-        double ref = 0;
-        for (int64_t k = 0; k < K; ++k)
-          ref += (double)a[i * K + k] * b[k * N + j];
-        diff2 += (c[i * N + j] - ref) * (c[i * N + j] - ref);
-        ref2 += ref * ref;
-      }
-    EXPECT_LT(std::sqrt(diff2 / ref2), 1e-6) << name;
+    EXPECT_LT(matmulRelativeError(a, b, c, M, K, N), 1e-6) << name;
   }
   const int64_t R = 515, C = 261;
   std::vector<float> x = randomVector(R * C, 14), y(R * C, NAN);
