@@ -189,6 +189,19 @@ def main():
             mmi["torch"] = lambda ta=ta, tb=tb: ta @ tb
         cases.append((f"matmul", f"{s}", "GFLOP/s", 2.0 * s ** 3, mmi))
 
+    # matmul_bf16 (bf16 operands, f32 accumulation, bf16 result): the CPU runs it on
+    # the generic loops (the packed micro-kernel is f32 only); torch uses its bf16 GEMM.
+    s = 256 if args.quick else 1024
+    a16 = (f32(s, s).view(np.uint32) >> 16).astype(np.uint16)
+    b16 = (f32(s, s).view(np.uint32) >> 16).astype(np.uint16)
+    c16 = np.empty((s, s), np.uint16)
+    mmb = {"vibeec": lambda: vib.vibee_matmul_matmul_bf16(ptr(a16), ptr(b16), ptr(c16), I64(s), I64(s), I64(s))}
+    if torch is not None:
+        ta16 = torch.from_numpy(a16.view(np.int16)).view(torch.bfloat16)
+        tb16 = torch.from_numpy(b16.view(np.int16)).view(torch.bfloat16)
+        mmb["torch"] = lambda: ta16 @ tb16
+    cases.append(("matmul_bf16", f"{s}", "GFLOP/s", 2.0 * s ** 3, mmb))
+
     # Thread settings: 1 thread, then all cores, for the anchors that have threads.
     def set_threads(n):
         if torch is not None:
