@@ -7,7 +7,8 @@
 // vibee-cpu-tile-matmul: an f32 C[m,n] += A[m,k] * B[k,n] generic becomes
 //   (on its full MR x NR tiles; the M % MR edge rows and N % NR edge columns
 //   stay plain generics beside it, vectorized by vibee-cpu-vectorize)
-//     forall/for jc in N step NC            (threads: one B panel per thread)
+//     threads: forall jc in N step NC: chunk(jc, jc + NC); serially: chunk(0, N)
+//     chunk(lo, hi): for jc in [lo, hi) step NC         (one B panel per step)
 //       for kc in K step KC
 //         Bp[jb][k][jj] = B[kc + k][jc + jb*NR + jj]    (B panel packed)
 //         for ic in M step MC
@@ -27,11 +28,15 @@
 // vector width in applyScheduleHints; parallel/tile/threads pick the split loop,
 // its chunk and the thread cap in CpuParallelizePass::chooseSplit.
 //
-// The foralls become OpenMP (scf-forall-to-parallel, convert-scf-to-openmp) in
-// the CPU pipeline. The runtime functions are referenced extern_weak: without
-// them (an AOT object linked on its own) nt is 1 and the serial copy runs.
+// Each threaded body exists once, as a private noinline chunk function on a range
+// of the split loop (ChunkFunctions.h): `scf.if (nt > 1)` calls it from a forall,
+// once per thread's range, else once on the whole range. The foralls become
+// OpenMP (scf-forall-to-parallel, convert-scf-to-openmp) in the CPU pipeline. The
+// runtime functions are referenced extern_weak: without them (an AOT object linked
+// on its own) nt is 1 and the serial call runs.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/cpu/ChunkFunctions.h"
 #include "backends/cpu/CpuPasses.h"
 #include "backends/cpu/CpuTarget.h"
 #include "backends/cpu/ScheduleHints.h"
@@ -146,6 +151,58 @@ static Value product(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   return p;
 }
 
+/// forall over the chunks of [0, extent) (`chunk` each, the last one shorter):
+/// calls `body(lo, hi)` inside it.
+static void emitChunks(OpBuilder &b, Location loc, Value extent, int64_t chunk,
+                       function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
+  Value size = arith::ConstantIndexOp::create(b, loc, chunk);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, extent, arith::SubIOp::create(b, loc, size, one)),
+      size);
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(count)},
+                                      ValueRange{}, std::nullopt);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value lo = arith::MulIOp::create(b, loc, forall.getInductionVar(0), size);
+  Value hi = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, size), extent);
+  body(b, lo, hi);
+}
+
+/// forall over `nt` threads, thread t on [t * extent / nt, (t + 1) * extent / nt):
+/// calls `body(lo, hi)` inside it.
+static void emitThreadRanges(OpBuilder &b, Location loc, Value extent, Value nt,
+                             function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
+                                      ValueRange{}, std::nullopt);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value t = forall.getInductionVar(0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, extent), nt);
+  Value hi = arith::DivUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), extent), nt);
+  body(b, lo, hi);
+}
+
+/// The threaded form of a body built once, as a chunk function: the serial branch
+/// calls it on [0, extent), the parallel one on each thread's range (chunks of
+/// `chunk`, or one range per thread).
+static void emitChunkCalls(OpBuilder &b, Location loc, ModuleOp module, Value work,
+                           std::optional<int64_t> maxThreads, const vibee::ChunkFunction &fn,
+                           Value extent, std::optional<int64_t> chunk) {
+  auto call = [&](OpBuilder &b, Value lo, Value hi) { vibee::callChunk(b, loc, fn, lo, hi); };
+  emitParallelOrSerial(
+      b, loc, module, work, maxThreads,
+      [&](OpBuilder &b, Value nt) {
+        if (chunk)
+          emitChunks(b, loc, extent, *chunk, call);
+        else
+          emitThreadRanges(b, loc, extent, nt, call);
+      },
+      [&](OpBuilder &b) { call(b, arith::ConstantIndexOp::create(b, loc, 0), extent); });
+}
+
 //===----------------------------------------------------------------------===//
 // Matmul
 //===----------------------------------------------------------------------===//
@@ -214,8 +271,7 @@ static bool isF32Matmul(linalg::GenericOp op) {
 
 static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
                                             ArrayRef<int64_t> sizes,
-                                            ArrayRef<int64_t> interchange,
-                                            bool forall = false) {
+                                            ArrayRef<int64_t> interchange) {
   scf::SCFTilingOptions options;
   SmallVector<OpFoldResult> tileSizes;
   for (int64_t s : sizes)
@@ -223,8 +279,6 @@ static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
   options.setTileSizes(tileSizes);
   if (!interchange.empty())
     options.setInterchange(interchange);
-  if (forall)
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   rw.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> result =
       scf::tileUsingSCF(rw, cast<TilingInterface>(op), options);
@@ -235,10 +289,10 @@ static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
 
 /// Tiles, packs and vectorizes `op` (a clone inside the fast-path branch).
 static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
-                                      const MatmulParams &p, bool forall) {
+                                      const MatmulParams &p) {
   Location loc = op.getLoc();
   // Level 1: N in NC panels (the loop the threads share).
-  auto l1 = tile(rw, op, {0, p.nc, 0}, {}, forall);
+  auto l1 = tile(rw, op, {0, p.nc, 0}, {});
   if (failed(l1))
     return failure();
   Operation *panelLoop = l1->loops.front().getOperation();
@@ -550,7 +604,6 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
         return signalPassFailure();
       }
       MatmulParams p = applyScheduleHints(op, options, hints);
-      vectorWidths[op->getParentOfType<func::FuncOp>()] = p.vw ? p.vw : p.nr;
       // The threads share the N panels (and nothing else).
       std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
       bool panelThreads = threads && hints.allowsParallel(nSymbol);
@@ -606,30 +659,26 @@ struct CpuTileMatmulPass : PassWrapper<CpuTileMatmulPass, OperationPass<ModuleOp
       fullTiles.map(a, view(a, zero, zero, mFull, k));
       fullTiles.map(b, view(b, zero, zero, k, nFull));
       fullTiles.map(c, view(c, zero, zero, mFull, nFull));
-      SmallVector<linalg::GenericOp> kernels;
-      auto fullTileKernel = [&] {
-        IRMapping map = fullTiles; // clone records the body's values: one map per clone
-        return cast<linalg::GenericOp>(rw.clone(*op, map));
-      };
+      auto kernel = cast<linalg::GenericOp>(rw.clone(*op, fullTiles));
+      Operation *kernelFunc = op->getParentOfType<func::FuncOp>();
       if (panelThreads) {
-        emitParallelOrSerial(
-            rw, loc, module, work, hints.maxThreads(),
-            [&](OpBuilder &, Value) {
-              kernels.push_back(fullTileKernel());
-              kernels.back()->setAttr("vibee.forall", rw.getUnitAttr());
-            },
-            [&](OpBuilder &) { kernels.push_back(fullTileKernel()); });
-      } else {
-        kernels.push_back(fullTileKernel());
+        // One micro-kernel, in a chunk function on columns [lo, hi) of the full
+        // tiles: the serial branch calls it on all of them, each thread on
+        // NC-wide panels.
+        Operation *tiled = nullptr;
+        vibee::ChunkFunction chunk =
+            vibee::createLoopChunkFunction(rw, kernel, /*loop=*/1, &tiled);
+        rw.setInsertionPoint(kernel);
+        emitChunkCalls(rw, loc, module, work, hints.maxThreads(), chunk, nFull, p.nc);
+        rw.eraseOp(kernel);
+        kernel = cast<linalg::GenericOp>(tiled);
+        kernelFunc = chunk.func;
       }
       rw.eraseOp(op);
-      for (linalg::GenericOp kernel : kernels) {
-        bool forall = kernel->hasAttr("vibee.forall");
-        kernel->removeAttr("vibee.forall");
-        if (failed(buildMicroKernel(rw, kernel, p, forall))) {
-          kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
-          return signalPassFailure();
-        }
+      vectorWidths[kernelFunc] = p.vw ? p.vw : p.nr;
+      if (failed(buildMicroKernel(rw, kernel, p))) {
+        kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
+        return signalPassFailure();
       }
     }
     for (auto [func, width] : vectorWidths)
@@ -647,7 +696,8 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
   StringRef getArgument() const override { return "vibee-cpu-parallelize"; }
   StringRef getDescription() const override {
     return "split the first parallel loop of top-level linalg ops over the runtime's "
-           "threads (scf.forall), with a serial copy for small work or busy threads";
+           "threads (scf.forall), the body once as a chunk function that the threads and the "
+           "serial branch (small work, busy threads) call";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<affine::AffineDialect, arith::ArithDialect, LLVM::LLVMDialect,
@@ -679,19 +729,22 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
     return true;
   }
 
-  /// Clones `op` for rows [row, row + count) of every memref operand.
-  static void cloneForRows(OpBuilder &b, Location loc, Operation *op, Value row, Value count) {
-    IRMapping map;
+  /// Clones `op` for rows [row, row + count) of every memref operand, reading the
+  /// values it uses from outside through `outside`.
+  static void cloneForRows(OpBuilder &b, Location loc, Operation *op, Value row, Value count,
+                           const IRMapping &outside) {
+    IRMapping map = outside;
     for (Value v : op->getOperands()) {
       auto type = dyn_cast<MemRefType>(v.getType());
       if (!type)
         continue;
+      Value buffer = outside.lookupOrDefault(v);
       SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
-          sizes = memref::getMixedSizes(b, loc, v),
+          sizes = memref::getMixedSizes(b, loc, buffer),
           strides(type.getRank(), b.getIndexAttr(1));
       offsets[0] = row;
       sizes[0] = count;
-      map.map(v, memref::SubViewOp::create(b, loc, v, offsets, sizes, strides).getResult());
+      map.map(v, memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides).getResult());
     }
     Operation *clone = b.clone(*op, map);
     clone->removeAttr("vibee.row_group");
@@ -722,24 +775,6 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
     op.emitRemark("schedule hint parallel(...) names no loop this op can split over "
                   "threads: it runs serially");
     return std::nullopt;
-  }
-
-  /// forall over the chunks of [0, extent) (`chunk` each, the last one shorter):
-  /// calls `body(lo, hi)` inside it.
-  static void emitChunks(OpBuilder &b, Location loc, Value extent, int64_t chunk,
-                         function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
-    Value size = arith::ConstantIndexOp::create(b, loc, chunk);
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value count = arith::DivUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, extent, arith::SubIOp::create(b, loc, size, one)),
-        size);
-    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(count)},
-                                        ValueRange{}, std::nullopt);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPoint(forall.getBody()->getTerminator());
-    Value lo = arith::MulIOp::create(b, loc, forall.getInductionVar(0), size);
-    Value hi = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, size), extent);
-    body(b, lo, hi);
   }
 
   /// Ops of one `vibee.row_group` (vibee-online-softmax: softmax's passes over
@@ -775,40 +810,27 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
       sizes.push_back(r.size);
     Value rows = getValueOrCreateConstantIndexOp(rw, loc, sizes[0]);
     Value work = product(rw, loc, sizes);
-    Value block = arith::ConstantIndexOp::create(rw, loc, kRowBlock);
-    Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
     // for row in [lo, hi) step block: every op on rows [row, min(row + block, hi)).
-    auto emitBlocks = [&](OpBuilder &b, Value lo, Value hi) {
+    auto emitBlocks = [&](OpBuilder &b, Value lo, Value hi, const IRMapping &outside) {
+      Value block = arith::ConstantIndexOp::create(b, loc, kRowBlock);
       auto loop = scf::ForOp::create(b, loc, lo, hi, block);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPoint(loop.getBody()->getTerminator());
       Value row = loop.getInductionVar();
       Value count = arith::MinSIOp::create(b, loc, block, arith::SubIOp::create(b, loc, hi, row));
       for (linalg::LinalgOp op : group)
-        cloneForRows(b, loc, op, row, count);
+        cloneForRows(b, loc, op, row, count, outside);
     };
     vibee::ScheduleHints hints = vibee::ScheduleHints::of(outputOp);
-    std::optional<Split> split = chooseSplit(outputOp, hints, /*rowsOnly=*/true);
     // Thread t: rows [t * R / nt, (t + 1) * R / nt); or tile(R = n): chunks of n rows.
-    auto perThread = [&](OpBuilder &b, Value nt) {
-      if (split->chunk)
-        return emitChunks(b, loc, rows, *split->chunk, emitBlocks);
-      auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
-                                          ValueRange{}, std::nullopt);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(forall.getBody()->getTerminator());
-      Value t = forall.getInductionVar(0);
-      Value one = arith::ConstantIndexOp::create(b, loc, 1);
-      Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, rows), nt);
-      Value hi = arith::DivUIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), rows), nt);
-      emitBlocks(b, lo, hi);
-    };
-    if (split)
-      emitParallelOrSerial(rw, loc, module, work, hints.maxThreads(), perThread,
-                           [&](OpBuilder &b) { emitBlocks(b, zero, rows); });
-    else
-      emitBlocks(rw, zero, rows);
+    if (std::optional<Split> split = chooseSplit(outputOp, hints, /*rowsOnly=*/true)) {
+      SmallVector<Operation *> ops(group.begin(), group.end());
+      vibee::ChunkFunction chunk = vibee::createChunkFunction(
+          rw, last->getParentOfType<func::FuncOp>(), vibee::capturedValues(ops), emitBlocks);
+      emitChunkCalls(rw, loc, module, work, hints.maxThreads(), chunk, rows, split->chunk);
+    } else {
+      emitBlocks(rw, arith::ConstantIndexOp::create(rw, loc, 0), rows, IRMapping());
+    }
     for (linalg::LinalgOp op : llvm::reverse(group))
       rw.eraseOp(op);
     return true;
@@ -847,33 +869,13 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
       for (Range r : op.createLoopRanges(rw, loc))
         sizes.push_back(r.size);
       Value work = product(rw, loc, sizes);
-      Operation *parallelCopy = nullptr;
-      Value nt;
-      emitParallelOrSerial(
-          rw, loc, module, work, hints.maxThreads(),
-          [&](OpBuilder &, Value threads) {
-            parallelCopy = rw.clone(*op);
-            nt = threads;
-          },
-          [&](OpBuilder &) { rw.clone(*op); });
+      // One copy of the op, in a chunk function on a range of the split loop.
+      vibee::ChunkFunction chunk = vibee::createLoopChunkFunction(rw, op, split->loop);
+      rw.setInsertionPoint(op);
+      emitChunkCalls(rw, loc, module, work, hints.maxThreads(), chunk,
+                     getValueOrCreateConstantIndexOp(rw, loc, sizes[split->loop]),
+                     split->chunk);
       rw.eraseOp(op);
-      scf::SCFTilingOptions options;
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      // Either chunks of the hinted size, or one chunk per thread.
-      SmallVector<OpFoldResult> perLoop(sizes.size(), rw.getIndexAttr(0));
-      if (split->chunk) {
-        perLoop[split->loop] = rw.getIndexAttr(*split->chunk);
-        options.setTileSizes(perLoop);
-      } else {
-        perLoop[split->loop] = nt;
-        options.setNumThreads(perLoop);
-      }
-      rw.setInsertionPoint(parallelCopy);
-      if (failed(scf::tileUsingSCF(rw, cast<TilingInterface>(parallelCopy), options))) {
-        parallelCopy->emitError("vibee-cpu-parallelize: tiling failed");
-        return signalPassFailure();
-      }
-      rw.eraseOp(parallelCopy);
     }
   }
 };

@@ -6,12 +6,19 @@
 
 // tile(M = 64, N = 128, K = 512): M blocks of 64, N panels of 128 (packed 4x512x32),
 // K blocks of 512; vector(8): the 8x32 register tile as 8 rows of four vector<8xf32>
-// (32 accumulators); threads(2): the admission call carries the cap.
+// (32 accumulators); threads(2): the admission call carries the cap. Each thread
+// calls the micro-kernel (@mm_hinted__chunk0) on one N panel of 128 columns.
 // CHECK:       llvm.func extern_weak @vibee_cpu_parallel_enter_max(i64, i64) -> i64
 // CHECK-LABEL: func.func @mm_hinted(
 // CHECK-DAG:     %[[TWO:.*]] = arith.constant 2 : i64
 // CHECK:         llvm.call @vibee_cpu_parallel_enter_max(%{{.*}}, %[[TWO]])
-// CHECK:         scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (128) {
+// CHECK:         scf.forall (%[[P:.*]]) in (%{{.*}}) {
+// CHECK:           %[[LO:.*]] = arith.muli %[[P]], %c128
+// CHECK:           func.call @mm_hinted__chunk0(%[[LO]],
+// CHECK:         } else {
+// CHECK:           func.call @mm_hinted__chunk0(%c0,
+// CHECK-LABEL: func.func private @mm_hinted__chunk0(
+// CHECK:         scf.for {{.*}} step %c128 {
 // CHECK:           %[[PACK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x512x32xf32>
 // CHECK:           scf.for {{.*}} step %c512
 // CHECK:             scf.for {{.*}} step %c64
@@ -23,8 +30,6 @@
 // CHECK:                     scf.yield
 // CHECK-COUNT-32:          vector.store {{.*}} : memref<?x?xf32>, vector<8xf32>
 // CHECK:           memref.dealloc %[[PACK]]
-// CHECK:         } else {
-// CHECK:           scf.for
 #mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
 func.func @mm_hinted(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) attributes {
     vibee.dim_names = ["M", "K", "N"], vibee.arg_dims = [[0, 1], [1, 2], [0, 2]],
@@ -70,13 +75,20 @@ func.func @mm_serial(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf3
 // parallel(C) + tile(C = 16) + threads(3): the C loop (not the first) is split in
 // chunks of 16 columns, under a cap of 3 threads.
 // PAR-LABEL: func.func @cols(
+// PAR:         %[[C:.*]] = memref.dim %arg0, %c1
 // PAR:         llvm.call @vibee_cpu_parallel_enter_max(%{{.*}}, %c3_i64)
-// PAR:         scf.forall (%{{.*}}) = (0) to (%[[C:.*]]) step (16) {
-// PAR:           memref.subview %arg0[0, %{{.*}}] [%{{.*}}, %{{.*}}] [1, 1]
-// PAR:           linalg.generic
+// PAR:         scf.forall (%[[I:.*]]) in (%{{.*}}) {
+// PAR:           %[[LO:.*]] = arith.muli %[[I]], %c16
+// PAR:           %[[END:.*]] = arith.addi %[[LO]], %c16
+// PAR:           %[[HI:.*]] = arith.minui %[[END]], %[[C]]
+// PAR:           func.call @cols__chunk0(%[[LO]], %[[HI]], %arg0, %arg1)
 // PAR:         llvm.call @vibee_cpu_parallel_exit
 // PAR:       } else {
-// PAR:         linalg.generic {{.*}} ins(%arg0 : memref<?x?xf32>) outs(%arg1 : memref<?x?xf32>)
+// PAR:         func.call @cols__chunk0(%c0, %[[C]], %arg0, %arg1)
+// PAR-LABEL: func.func private @cols__chunk0(
+// PAR:         %[[W:.*]] = arith.subi %arg1, %arg0
+// PAR:         memref.subview %arg2[0, %arg0] [%{{.*}}, %[[W]]] [1, 1]
+// PAR:         linalg.generic
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @cols(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
     vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],
@@ -122,10 +134,16 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // PAR:           %[[LO:.*]] = arith.muli %[[I]], %c4 : index
 // PAR:           %[[END:.*]] = arith.addi %[[LO]], %c4 : index
 // PAR:           %[[HI:.*]] = arith.minui %[[END]], %{{.*}} : index
-// PAR:           scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c8 {
-// PAR-COUNT-2:     linalg.generic
+// PAR:           func.call @rows__chunk0(%[[LO]], %[[HI]], %arg0, %[[T:.*]], %arg1)
 // PAR:         } else {
-// PAR:           scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
+// PAR:           func.call @rows__chunk0(%c0, %{{.*}}, %arg0, %[[T]], %arg1)
+// PAR:         memref.dealloc %[[T]]
+// The temporary (an allocation, no other argument's buffer) is noalias; the
+// arguments are not (@rows is no vibee.kernel).
+// PAR-LABEL: func.func private @rows__chunk0(
+// PAR-SAME:      %[[CLO:.*]]: index, %[[CHI:.*]]: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32> {llvm.noalias}, %{{.*}}: memref<?x?xf32>)
+// PAR:           scf.for %{{.*}} = %[[CLO]] to %[[CHI]] step %c8 {
+// PAR-COUNT-2:     linalg.generic
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
     vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],

@@ -1,6 +1,7 @@
 // RUN: %vibee-opt %s --vibee-cpu-vectorize=vector-bits=512 --canonicalize --cse | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-vectorize=vector-bits=128 --canonicalize --cse | FileCheck %s --check-prefix=SSE
-// With threads: each thread's chunk (scf.forall) and the serial copy are vectorized.
+// With threads: the one copy of the op that the threads (scf.forall) and the
+// serial branch call (its chunk function) is vectorized.
 // RUN: %vibee-opt %s --vibee-cpu-parallelize --vibee-cpu-vectorize=vector-bits=512 --canonicalize --cse | FileCheck %s --check-prefix=PAR
 
 #id1 = affine_map<(d0) -> (d0)>
@@ -31,11 +32,16 @@
 // SSE:           vector.load {{.*}} vector<4xf32>
 // PAR-LABEL:   func.func @axpy(
 // PAR:           scf.forall
-// PAR:             vector.load {{.*}} vector<16xf32>
-// PAR:             vector.maskedstore
+// PAR-NEXT:        arith.muli
+// PAR-NOT:         vector.
+// PAR:             func.call @axpy__chunk0(
 // PAR:           } else {
-// PAR:             vector.load {{.*}} vector<16xf32>
-// PAR:             vector.maskedstore
+// PAR-NEXT:        func.call @axpy__chunk0(%c0,
+// PAR-NOT:       vector.
+// PAR:           return
+// PAR-LABEL:   func.func private @axpy__chunk0(
+// PAR:           vector.load {{.*}} vector<16xf32>
+// PAR:           vector.maskedstore
 func.func @axpy(%x: memref<?xf32>, %y: memref<?xf32>, %a: f32) {
   linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
       ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {

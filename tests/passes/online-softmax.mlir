@@ -38,9 +38,19 @@
 // CHECK:         linalg.generic {{.*}} ["parallel", "parallel"]
 // CHECK-NOT:     linalg.generic
 
+// The group exists once, in @softmax__chunk0 (rows [lo, hi) in blocks of 8): each
+// thread of the forall calls it on its rows, the serial branch on all of them.
 // PAR-LABEL: func.func private @softmax(
 // PAR:         scf.forall
-// PAR:           scf.for
+// PAR-NOT:       linalg.generic
+// PAR:           func.call @softmax__chunk0(
+// PAR:         } else {
+// PAR:           func.call @softmax__chunk0(
+// PAR-NOT:     linalg.generic
+// PAR:         return
+// PAR-LABEL: func.func private @softmax__chunk0(
+// PAR-SAME:      %[[LO:[^:]*]]: index, %[[HI:[^:]*]]: index,
+// PAR:         scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c8
 // PAR:             linalg.generic {{.*}} ["parallel", "reduction", "parallel"]
 // PAR:             linalg.generic {{.*}} ["parallel", "reduction"]
 // PAR:             linalg.generic {{.*}} ["parallel", "reduction"]
