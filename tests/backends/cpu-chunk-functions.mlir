@@ -1,9 +1,10 @@
 // RUN: %vibeec compile %specs/optim/lion.vibee --emit=llvm -o - | FileCheck %s
+// RUN: %vibeec compile %specs/optim/lion.vibee --emit=obj -o %t.o
+// RUN: llvm-objdump -d --no-show-raw-insn %t.o | FileCheck %s --check-prefix=OBJ
 
-// The optimized LLVM IR of a threaded kernel (libomp found at compile time): the
-// loop body is one internal noinline function, called by the serial branch on the
-// whole range and by the OpenMP outlined region on each thread's range; LLVM has
-// not copied it back into either.
+// A threaded kernel (libomp found at compile time) as translated to LLVM IR (before
+// LLVM's O3): the loop body is one internal noinline function, called by the serial
+// branch on the whole range and by the OpenMP outlined region on each thread's range.
 // CHECK-LABEL: define internal void @step(
 // CHECK:         call void @step__chunk0(i64 0,
 // CHECK-NOT:     fmul
@@ -19,3 +20,11 @@
 // CHECK:       }
 // CHECK-NOT:   define
 // CHECK:       attributes #[[NOINLINE]] = { noinline }
+
+// In the object (after O3 and code generation) it is still one function that both
+// paths reach (the serial one as a tail call).
+// OBJ-LABEL: <vibee_lion_step>:
+// OBJ:         {{call|jmp}}{{q?}} {{.*}}<step__chunk0>
+// OBJ-LABEL: <step..omp_par>:
+// OBJ:         call{{q?}} {{.*}}<step__chunk0>
+// OBJ-LABEL: <step__chunk0>:
