@@ -38,7 +38,7 @@ commands:
         --emit=ast      the checked AST
         --emit=vibee    the vibee dialect, as generated
         --emit=linalg   after lowering to linalg on tensors
-        --emit=llvm     LLVM IR (the optimized input of the code generator)
+        --emit=llvm     LLVM IR as translated from MLIR (before LLVM's O3 and code generation)
         --emit=obj      the object file only
         --emit=header   the C/C++ header only
         --emit=cpp      self-contained C++17 kernels in one header (-o name.hpp)
