@@ -7,6 +7,8 @@ import argparse, ctypes, json, math, os, statistics, sys, time, traceback
 import torch
 import torch.nn.functional as F
 
+from cuda_timing import median_ms
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--artifacts", required=True)
 ap.add_argument("--out", required=True)
@@ -33,16 +35,7 @@ def check_error(what):
 
 def bench(fn, sets, warmup=3, reps=20):
     """Median ms of fn(set) over reps, rotating among the buffer sets."""
-    for i in range(warmup):
-        fn(sets[i % len(sets)])
-    torch.cuda.synchronize()
-    times = []
-    for i in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record(); fn(sets[i % len(sets)]); e.record()
-        e.synchronize()
-        times.append(s.elapsed_time(e))
-    return statistics.median(times)
+    return median_ms(fn, sets, warmup, reps)
 
 results = {"device": name, "torch": torch.__version__, "time": time.strftime("%Y-%m-%d %H:%M:%S"),
            "benchmarks": {}}

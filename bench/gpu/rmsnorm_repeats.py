@@ -12,6 +12,8 @@ import argparse, ctypes, json, statistics, sys
 import torch
 import torch.nn.functional as F
 
+from cuda_timing import median_ms
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--rt", required=True)
 ap.add_argument("--rounds", type=int, default=7)
@@ -27,16 +29,8 @@ P, F32, I64 = ctypes.c_void_p, ctypes.c_float, ctypes.c_int64
 
 
 def bench(fn, sets, warmup=5, reps=50):
-    for i in range(warmup):
-        fn(sets[i % len(sets)])
-    torch.cuda.synchronize()
-    times = []
-    for i in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record(); fn(sets[i % len(sets)]); e.record()
-        e.synchronize()
-        times.append(s.elapsed_time(e))
-    return statistics.median(times)
+    """Median ms of fn(set) over reps, rotating among the buffer sets."""
+    return median_ms(fn, sets, warmup, reps)
 
 
 R, C = 16384, 4096

@@ -52,6 +52,20 @@ double matmulRelativeError(const std::vector<float> &a, const std::vector<float>
   return std::sqrt(diff2 / ref2);
 }
 
+// y = softmax over each row of x (R x C), against float64, element by element.
+void expectSoftmaxRows(const std::vector<float> &x, const std::vector<float> &y, int64_t R,
+                       int64_t C) {
+  for (int64_t r = 0; r < R; ++r) {
+    double mx = -INFINITY, sum = 0;
+    for (int64_t c = 0; c < C; ++c)
+      mx = std::max(mx, (double)x[r * C + c]);
+    for (int64_t c = 0; c < C; ++c)
+      sum += std::exp(x[r * C + c] - mx);
+    for (int64_t c = 0; c < C; ++c)
+      ASSERT_NEAR(y[r * C + c], std::exp(x[r * C + c] - mx) / sum, 1e-6) << r << "," << c;
+  }
+}
+
 TEST(Runtime, LionMatchesFloat64Loop) {
   Compiler compiler;
   auto module = compiler.compileString(kLion, "lion.vibee");
@@ -140,15 +154,7 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
   const int64_t R = 515, C = 260;
   std::vector<float> x = randomVector(R * C, 11), y(R * C, NAN);
   softmax->kernel("softmax")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
-  for (int64_t r = 0; r < R; ++r) {
-    double mx = -INFINITY, sum = 0;
-    for (int64_t c = 0; c < C; ++c)
-      mx = std::max(mx, (double)x[r * C + c]);
-    for (int64_t c = 0; c < C; ++c)
-      sum += std::exp(x[r * C + c] - mx);
-    for (int64_t c = 0; c < C; ++c)
-      ASSERT_NEAR(y[r * C + c], std::exp(x[r * C + c] - mx) / sum, 1e-6) << r << "," << c;
-  }
+  expectSoftmaxRows(x, y, R, C);
 }
 
 // Schedule hints change tiles, vector widths, split loops and thread counts, never
@@ -192,15 +198,7 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
     ASSERT_NEAR(y[e], 2.0 * x[e] + 1.0, 1e-6) << e;
   std::fill(y.begin(), y.end(), NAN);
   module->kernel("softmax")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
-  for (int64_t r = 0; r < R; ++r) {
-    double mx = -INFINITY, sum = 0;
-    for (int64_t c = 0; c < C; ++c)
-      mx = std::max(mx, (double)x[r * C + c]);
-    for (int64_t c = 0; c < C; ++c)
-      sum += std::exp(x[r * C + c] - mx);
-    for (int64_t c = 0; c < C; ++c)
-      ASSERT_NEAR(y[r * C + c], std::exp(x[r * C + c] - mx) / sum, 1e-6) << r << "," << c;
-  }
+  expectSoftmaxRows(x, y, R, C);
 }
 
 // Runs `call` and returns the CallError's message ("" if nothing was thrown).
