@@ -19,16 +19,25 @@
 // `vibee.row_group`: vibee-cpu-parallelize runs them block of rows by block of
 // rows in one thread region, so the output pass reads x from the cache.
 //
+// Narrow inputs (bf16, f16), whose output pass would recompute exp (the second
+// exp per element, the cost that matters once x is half as many bytes): instead
+//   mx = max v (lanes, combine, tail);  e = exp(v - mx) in f32;
+//   s = sum e (lanes, combine, tail);   y = e * (1/s)
+// one exp per element, as torch does. e is a temporary of the row group, so
+// vibee-cpu-parallelize makes it one block of rows (8 x C f32, in the cache).
+//
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace vibee {
 #define GEN_PASS_DEF_ONLINESOFTMAXPASS
@@ -189,34 +198,169 @@ static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, do
   return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
 }
 
-static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
-  MLIRContext *ctx = rewriter.getContext();
-  Location loc = m.sumOp.getLoc();
-  rewriter.setInsertionPoint(m.sumOp);
-  OpBuilder &b = rewriter;
+
+/// The row extents of x and its split into 32-lane blocks and a tail.
+struct RowSplit {
+  OpFoldResult rows, cols, blocks, main, tail;
+};
+
+/// Reduces f(x[r, c]) over each row with `combine`, the way the online lanes do
+/// (so that it vectorizes): 32 lanes over x[r, 0:CL] viewed as [R, CL/32, 32],
+/// a combine of the lanes, then the tail. `f` maps an element of x to f32.
+/// The ops built (fills included) are appended to `ops`.
+static Value laneReduce(OpBuilder &b, Location loc, Value x, const RowSplit &split, double init,
+                        bool lowest, function_ref<Value(OpBuilder &, Location, Value)> f,
+                        function_ref<Value(OpBuilder &, Location, Value, Value)> combine,
+                        SmallVectorImpl<Operation *> &ops) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
+  auto staticOf = [](OpFoldResult r) {
+    if (auto a = dyn_cast<Attribute>(r))
+      return cast<IntegerAttr>(a).getInt();
+    return ShapedType::kDynamic;
+  };
+  Value xMain = tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, zeroIdx},
+                                               {split.rows, split.main}, {oneIdx, oneIdx});
+  auto expType = RankedTensorType::get({staticOf(split.rows), staticOf(split.blocks), kLanes},
+                                       xType.getElementType());
+  Value xLanes = tensor::ExpandShapeOp::create(
+      b, loc, expType, xMain, SmallVector<ReassociationIndices>{{0}, {1, 2}},
+      SmallVector<OpFoldResult>{split.rows, split.blocks, b.getIndexAttr(kLanes)});
+  Value laneInit = filled(b, loc, {split.rows, b.getIndexAttr(kLanes)}, init, lowest);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d2 = getAffineDimExpr(2, ctx);
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  auto rl = AffineMap::get(3, 0, {d0, d2}, ctx);
+  auto laneOp = linalg::GenericOp::create(
+      b, loc, TypeRange{laneInit.getType()}, ValueRange{xLanes}, ValueRange{laneInit},
+      ArrayRef<AffineMap>{id3, rl},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::reduction,
+                                    utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, combine(nb, l, args[1], f(nb, l, args[0])));
+      });
+  Value rowInit = filled(b, loc, {split.rows}, init, lowest);
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto r2 = AffineMap::get(2, 0, {d0}, ctx);
+  SmallVector<utils::IteratorType> red2 = {utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction};
+  auto combineOp = linalg::GenericOp::create(
+      b, loc, TypeRange{rowInit.getType()}, laneOp->getResults(), ValueRange{rowInit},
+      ArrayRef<AffineMap>{id2, r2}, red2, [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, combine(nb, l, args[1], args[0]));
+      });
+  Value xTail = tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, split.main},
+                                               {split.rows, split.tail}, {oneIdx, oneIdx});
+  auto tailOp = linalg::GenericOp::create(
+      b, loc, TypeRange{rowInit.getType()}, ValueRange{xTail}, combineOp->getResults(),
+      ArrayRef<AffineMap>{id2, r2}, red2, [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, combine(nb, l, args[1], f(nb, l, args[0])));
+      });
+  ops.append({laneInit.getDefiningOp(), laneOp, rowInit.getDefiningOp(), combineOp, tailOp});
+  return tailOp->getResult(0);
+}
+
+/// The consumer `user` of the row max computes exp(v - mx) (v: the element of
+/// x); returns that exp, or null.
+static math::ExpOp findRecomputedExp(linalg::GenericOp user, Match m, Value mxResult) {
+  if (!user.hasPureTensorSemantics() || user.getNumLoops() != 2)
+    return nullptr;
+  BlockArgument xArg, mxArg;
+  for (OpOperand *in : user.getDpsInputOperands()) {
+    if (in->get() == m.x && user.getMatchingIndexingMap(in).isIdentity())
+      xArg = user.getMatchingBlockArgument(in);
+    if (in->get() == mxResult)
+      mxArg = user.getMatchingBlockArgument(in);
+  }
+  if (!xArg || !mxArg)
+    return nullptr;
+  BlockArgument maxArg = m.maxOp.getRegion().front().getArgument(0);
+  math::ExpOp found;
+  user.getRegion().walk([&](math::ExpOp exp) {
+    auto sub = exp.getOperand().getDefiningOp<arith::SubFOp>();
+    if (sub && sub.getRhs() == mxArg && isElementValue(sub.getLhs(), xArg) &&
+        sameElementValue(m.maxValue, maxArg, sub.getLhs(), xArg))
+      found = exp;
+  });
+  return found;
+}
+
+/// Rebuilds `user` with e (exp(v - mx), [R, C] f32) as one more input in place
+/// of the exp it recomputes.
+static linalg::GenericOp readExpInstead(IRRewriter &rewriter, linalg::GenericOp user,
+                                        math::ExpOp exp, Value e) {
+  rewriter.setInsertionPoint(user);
+  SmallVector<Value> inputs(user.getDpsInputs());
+  inputs.push_back(e);
+  SmallVector<AffineMap> maps(user.getIndexingMapsArray());
+  maps.insert(maps.begin() + user.getNumDpsInputs(),
+              AffineMap::getMultiDimIdentityMap(2, rewriter.getContext()));
+  auto rebuilt = linalg::GenericOp::create(
+      rewriter, user.getLoc(), user->getResultTypes(), inputs, user.getDpsInits(), maps,
+      user.getIteratorTypesArray(), [&](OpBuilder &nb, Location l, ValueRange args) {
+        IRMapping map;
+        Block &body = user.getRegion().front();
+        unsigned nIn = user.getNumDpsInputs();
+        for (unsigned i = 0; i < nIn; ++i)
+          map.map(body.getArgument(i), args[i]);
+        map.map(exp.getResult(), args[nIn]);
+        for (unsigned i = nIn; i < body.getNumArguments(); ++i)
+          map.map(body.getArgument(i), args[i + 1]);
+        for (Operation &op : body.without_terminator())
+          if (&op != exp.getOperation())
+            nb.clone(op, map);
+        nb.clone(*body.getTerminator(), map);
+      });
+  rebuilt->setDiscardableAttrs(user->getDiscardableAttrDictionary());
+  rewriter.replaceOp(user, rebuilt->getResults());
+  return rebuilt;
+}
+
+/// Narrow (bf16, f16) inputs: mx = max(v); e = exp(v - mx) in f32; s = sum e.
+/// Returns {mx, s, e}.
+static std::array<Value, 3> buildNarrow(OpBuilder &b, Location loc, Match m,
+                                        const RowSplit &split, SmallVectorImpl<Operation *> &grouped) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  Value mx = laneReduce(
+      b, loc, m.x, split, 0, /*lowest=*/true,
+      [&](OpBuilder &nb, Location, Value elem) { return cloneElementValue(nb, m, elem); },
+      [](OpBuilder &nb, Location l, Value acc, Value v) -> Value {
+        return arith::MaxNumFOp::create(nb, l, acc, v);
+      },
+      grouped);
+  Value eEmpty = tensor::EmptyOp::create(b, loc, {split.rows, split.cols}, f32);
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto r2 = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+  auto expOp = linalg::GenericOp::create(
+      b, loc, TypeRange{eEmpty.getType()}, ValueRange{m.x, mx}, ValueRange{eEmpty},
+      ArrayRef<AffineMap>{id2, r2, id2},
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = cloneElementValue(nb, m, args[0]);
+        Value e = math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, v, args[1]));
+        linalg::YieldOp::create(nb, l, e);
+      });
+  grouped.push_back(expOp);
+  Value e = expOp->getResult(0);
+  Value s = laneReduce(
+      b, loc, e, split, 0.0, /*lowest=*/false, [](OpBuilder &, Location, Value v) { return v; },
+      [](OpBuilder &nb, Location l, Value acc, Value v) -> Value {
+        return arith::AddFOp::create(nb, l, acc, v);
+      },
+      grouped);
+  return {mx, s, e};
+}
+
+/// The online max and sum (this file's header): {mx, s}.
+static std::pair<Value, Value> buildOnline(OpBuilder &b, Location loc, Match m,
+                                           const RowSplit &split,
+                                           SmallVectorImpl<Operation *> &grouped) {
+  MLIRContext *ctx = b.getContext();
   Value x = m.x;
   auto xType = cast<RankedTensorType>(x.getType());
-  auto dimOf = [&](int64_t i) -> OpFoldResult {
-    if (!xType.isDynamicDim(i))
-      return b.getIndexAttr(xType.getDimSize(i));
-    return tensor::DimOp::create(b, loc, x, i).getResult();
-  };
-  OpFoldResult rows = dimOf(0), cols = dimOf(1);
-  OpFoldResult blocks, main, tail;
-  if (!xType.isDynamicDim(1)) {
-    int64_t c = xType.getDimSize(1);
-    blocks = b.getIndexAttr(c / kLanes);
-    main = b.getIndexAttr(c / kLanes * kLanes);
-    tail = b.getIndexAttr(c % kLanes);
-  } else {
-    Value c = cast<Value>(cols);
-    Value l = arith::ConstantIndexOp::create(b, loc, kLanes);
-    Value nb = arith::DivUIOp::create(b, loc, c, l);
-    Value mn = arith::MulIOp::create(b, loc, nb, l);
-    blocks = nb;
-    main = mn;
-    tail = arith::SubIOp::create(b, loc, c, mn).getResult();
-  }
+  OpFoldResult rows = split.rows, blocks = split.blocks, main = split.main, tail = split.tail;
   OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
   OpFoldResult lanes = b.getIndexAttr(kLanes);
 
@@ -282,7 +426,65 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
         linalg::YieldOp::create(nb, l, ValueRange{m2, s2});
       });
 
-  Value maxResult = tailOp->getResult(0), sumResult = tailOp->getResult(1);
+  grouped.append({laneOp, combineOp, tailOp});
+  for (Value init : {mInit, sInit, mRow, sRow})
+    grouped.push_back(init.getDefiningOp());
+  return {tailOp->getResult(0), tailOp->getResult(1)};
+}
+
+static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = m.sumOp.getLoc();
+  rewriter.setInsertionPoint(m.sumOp);
+  OpBuilder &b = rewriter;
+  Value x = m.x;
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto dimOf = [&](int64_t i) -> OpFoldResult {
+    if (!xType.isDynamicDim(i))
+      return b.getIndexAttr(xType.getDimSize(i));
+    return tensor::DimOp::create(b, loc, x, i).getResult();
+  };
+  OpFoldResult rows = dimOf(0), cols = dimOf(1);
+  OpFoldResult blocks, main, tail;
+  if (!xType.isDynamicDim(1)) {
+    int64_t c = xType.getDimSize(1);
+    blocks = b.getIndexAttr(c / kLanes);
+    main = b.getIndexAttr(c / kLanes * kLanes);
+    tail = b.getIndexAttr(c % kLanes);
+  } else {
+    Value c = cast<Value>(cols);
+    Value l = arith::ConstantIndexOp::create(b, loc, kLanes);
+    Value nb = arith::DivUIOp::create(b, loc, c, l);
+    Value mn = arith::MulIOp::create(b, loc, nb, l);
+    blocks = nb;
+    main = mn;
+    tail = arith::SubIOp::create(b, loc, c, mn).getResult();
+  }
+
+  RowSplit split{rows, cols, blocks, main, tail};
+  // Narrow inputs whose every other user of the max recomputes exp(v - mx):
+  // those read e instead.
+  SmallVector<std::pair<linalg::GenericOp, math::ExpOp>> expReaders;
+  bool narrow = xType.getElementType().getIntOrFloatBitWidth() < 32;
+  for (Operation *user : m.maxOp->getResult(0).getUsers()) {
+    if (!narrow || user == m.sumOp)
+      continue;
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    math::ExpOp exp = generic ? findRecomputedExp(generic, m, m.maxOp->getResult(0)) : nullptr;
+    if (!exp) {
+      narrow = false;
+      break;
+    }
+    expReaders.push_back({generic, exp});
+  }
+  narrow = narrow && !expReaders.empty();
+  SmallVector<Operation *> grouped;
+  Value maxValue, sumValue, expValue;
+  if (narrow)
+    std::tie(maxValue, sumValue, expValue) = std::tuple_cat(buildNarrow(b, loc, m, split, grouped));
+  else
+    std::tie(maxValue, sumValue) = buildOnline(b, loc, m, split, grouped);
+  Value maxResult = maxValue, sumResult = sumValue;
   if (maxResult.getType() != m.maxOp->getResult(0).getType())
     maxResult = tensor::CastOp::create(b, loc, m.maxOp->getResult(0).getType(), maxResult);
   if (sumResult.getType() != m.sumOp->getResult(0).getType())
@@ -306,7 +508,7 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
     Value empty = tensor::EmptyOp::create(b, loc, {rows}, b.getF32Type());
     auto r1 = AffineMap::getMultiDimIdentityMap(1, ctx);
     auto recipOp = linalg::GenericOp::create(
-        b, loc, TypeRange{empty.getType()}, ValueRange{tailOp->getResult(1)}, ValueRange{empty},
+        b, loc, TypeRange{empty.getType()}, ValueRange{sumValue}, ValueRange{empty},
         ArrayRef<AffineMap>{r1, r1},
         SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
         [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -323,9 +525,6 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
   // the max and sum) run block of rows by block of rows in one thread region,
   // so that the output pass reads x from the cache.
   auto group = b.getI64IntegerAttr(groupId);
-  SmallVector<Operation *> grouped = {laneOp, combineOp, tailOp};
-  for (Value init : {mInit, sInit, mRow, sRow})
-    grouped.push_back(init.getDefiningOp());
   for (Value r : {m.maxOp->getResult(0), m.sumOp->getResult(0)})
     for (Operation *user : r.getUsers())
       if (user != m.sumOp && isa<linalg::GenericOp>(user))
@@ -345,6 +544,8 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
     }
     use->set(recipResult);
   }
+  for (auto [user, exp] : expReaders)
+    readExpInstead(rewriter, user, exp, expValue);
   rewriter.replaceOp(m.sumOp, sumResult);
   rewriter.replaceOp(m.maxOp, maxResult);
 }
@@ -362,6 +563,11 @@ struct OnlineSoftmaxPass : vibee::impl::OnlineSoftmaxPassBase<OnlineSoftmaxPass>
     // Row groups are numbered per module (no state shared between compiles).
     for (auto [groupId, m] : llvm::enumerate(matches))
       rewrite(rewriter, m, (int64_t)groupId);
+    // Consumers that now read e no longer read x and the max.
+    RewritePatternSet patterns(&getContext());
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 

@@ -39,7 +39,8 @@ static bool isRecomputable(Operation *op) {
 
 vibee::ChunkFunction vibee::createChunkFunction(
     OpBuilder &b, func::FuncOp parent, ArrayRef<Value> captured,
-    function_ref<void(OpBuilder &, Value, Value, const IRMapping &)> build) {
+    function_ref<void(OpBuilder &, Value, Value, const IRMapping &)> build,
+    ArrayRef<Operation *> privatized) {
   ChunkFunction chunk;
   // Walk the captured values back to what must be passed: block arguments and
   // results of ops with effects (allocations, runtime calls); the rest is cloned.
@@ -49,7 +50,7 @@ vibee::ChunkFunction vibee::createChunkFunction(
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     Operation *def = v.getDefiningOp();
-    if (!def || !isRecomputable(def)) {
+    if (!def || (!isRecomputable(def) && !llvm::is_contained(privatized, def))) {
       arguments.insert(v);
       continue;
     }
@@ -102,6 +103,9 @@ vibee::ChunkFunction vibee::createChunkFunction(
   for (Operation *op : mlir::topologicalSort(recomputed))
     b.clone(*op, mapping);
   build(b, entry->getArgument(0), entry->getArgument(1), mapping);
+  for (Operation *alloc : privatized)
+    if (recomputed.contains(alloc))
+      memref::DeallocOp::create(b, loc, mapping.lookup(alloc->getResult(0)));
   func::ReturnOp::create(b, loc);
   return chunk;
 }

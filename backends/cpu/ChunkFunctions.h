@@ -29,12 +29,14 @@ struct ChunkFunction {
 /// become arguments, listed in ChunkFunction::captured. A memref argument gets
 /// `llvm.noalias` when its root buffer, a kernel argument or an allocation, is no
 /// other argument's. `build` fills the body for iterations [lo, hi), reading the
-/// captured values through `mapping`.
+/// captured values through `mapping`. The allocations in `privatized` are made
+/// (and freed) by each call instead of passed: one buffer per thread.
 ChunkFunction createChunkFunction(
     mlir::OpBuilder &b, mlir::func::FuncOp parent, llvm::ArrayRef<mlir::Value> captured,
     llvm::function_ref<void(mlir::OpBuilder &, mlir::Value lo, mlir::Value hi,
                             const mlir::IRMapping &mapping)>
-        build);
+        build,
+    llvm::ArrayRef<mlir::Operation *> privatized = {});
 
 /// The values `ops` read from outside themselves: operands and values their
 /// regions use from above, without duplicates, in order.

@@ -127,23 +127,32 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 
 // A row group under tile(R = 4): chunks of 4 rows over the threads (rows traced
 // through the temporary's memref.alloc sizes), each walked in blocks of up to 8.
+// The temporary, which only the group uses, shrinks to one block of 8 rows that
+// each chunk call allocates (one per thread): the caller passes and frees none.
 // PAR-LABEL: func.func @rows(
+// PAR-NOT:     memref.alloc
 // PAR:         llvm.call @vibee_cpu_parallel_enter(
 // PAR:         %[[N:.*]] = arith.divui %{{.*}}, %c4 : index
 // PAR:         scf.forall (%[[I:.*]]) in (%[[N]]) {
 // PAR:           %[[LO:.*]] = arith.muli %[[I]], %c4 : index
 // PAR:           %[[END:.*]] = arith.addi %[[LO]], %c4 : index
 // PAR:           %[[HI:.*]] = arith.minui %[[END]], %{{.*}} : index
-// PAR:           func.call @rows__chunk0(%[[LO]], %[[HI]], %arg0, %[[T:.*]], %arg1)
+// PAR:           func.call @rows__chunk0(%[[LO]], %[[HI]], %arg0, %arg1)
 // PAR:         } else {
-// PAR:           func.call @rows__chunk0(%c0, %{{.*}}, %arg0, %[[T]], %arg1)
-// PAR:         memref.dealloc %[[T]]
-// The temporary (an allocation, no other argument's buffer) is noalias; the
-// arguments are not (@rows is no vibee.kernel).
+// PAR:           func.call @rows__chunk0(%c0, %{{.*}}, %arg0, %arg1)
+// PAR-NOT:     memref.dealloc
+// PAR:         return
+// The arguments are not noalias (@rows is no vibee.kernel). The block buffer
+// holds the current block from its row 0.
 // PAR-LABEL: func.func private @rows__chunk0(
-// PAR-SAME:      %[[CLO:.*]]: index, %[[CHI:.*]]: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32> {llvm.noalias}, %{{.*}}: memref<?x?xf32>)
+// PAR-SAME:      %[[CLO:.*]]: index, %[[CHI:.*]]: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32>)
+// PAR:           %[[T:.*]] = memref.alloc(%{{.*}}) : memref<8x?xf32>
 // PAR:           scf.for %{{.*}} = %[[CLO]] to %[[CHI]] step %c8 {
-// PAR-COUNT-2:     linalg.generic
+// PAR:             memref.subview %[[T]][0, 0]
+// PAR:             linalg.generic
+// PAR:             memref.subview %[[T]][0, 0]
+// PAR:             linalg.generic
+// PAR:           memref.dealloc %[[T]]
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
     vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],
@@ -174,10 +183,14 @@ func.func @rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // The same group under parallel(): no threads, still blocks of 8 rows.
 // PAR-LABEL: func.func @rows_serial(
 // PAR-NOT:     llvm.call
+// PAR:         %[[T:.*]] = memref.alloc(%{{.*}}) : memref<8x?xf32>
 // PAR-NOT:     scf.forall
 // PAR:         scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
-// PAR-COUNT-2:   linalg.generic
-// PAR:         memref.dealloc
+// PAR:           memref.subview %[[T]][0, 0]
+// PAR:           linalg.generic
+// PAR:           memref.subview %[[T]][0, 0]
+// PAR:           linalg.generic
+// PAR:         memref.dealloc %[[T]]
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @rows_serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
     vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],

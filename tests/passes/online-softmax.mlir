@@ -28,15 +28,42 @@
 // CHECK-NOT:     linalg.generic
 // CHECK:         materialize_in_destination %[[Y]]
 
-// bf16: the same, the element value (extf) cloned into the lanes and the tail.
+// bf16 (narrow inputs): one exp per element instead of two. The row max (32
+// lanes, their combine, the tail), e = exp(v - mx) stored in f32, its sum (lanes,
+// combine, tail); the output reads e instead of recomputing exp, and reads
+// neither x nor the max.
 // CHECK-LABEL: func.func @softmax_bf16(
-// CHECK:         linalg.generic {{.*}} ["parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x?x32xbf16>)
-// CHECK:           arith.extf
-// CHECK:         linalg.generic {{.*}} ["parallel", "reduction"]
-// CHECK:         linalg.generic {{.*}} ["parallel", "reduction"]
-// CHECK:           arith.extf
-// CHECK:         linalg.generic {{.*}} ["parallel", "parallel"]
+// CHECK:         %[[ML:.*]] = linalg.generic {{.*}} ["parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x?x32xbf16>)
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.extf
+// CHECK-NEXT:      arith.maxnumf
+// CHECK:         %[[MC:.*]] = linalg.generic {{.*}} ["parallel", "reduction"]} ins(%[[ML]]
+// CHECK:         %[[MX:.*]] = linalg.generic {{.*}} ["parallel", "reduction"]} ins(%{{.*}} : tensor<?x?xbf16>) outs(%[[MC]]
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.extf
+// CHECK-NEXT:      arith.maxnumf
+// CHECK:         %[[E:.*]] = linalg.generic {{.*}} ["parallel", "parallel"]} ins(%{{.*}}, %[[MX]] : tensor<?x?xbf16>, tensor<?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.extf
+// CHECK-NEXT:      arith.subf
+// CHECK-NEXT:      math.exp
+// CHECK:         tensor.extract_slice %[[E]][0, 0]
+// CHECK:         %[[SL:.*]] = linalg.generic {{.*}} ["parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x?x32xf32>)
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.addf
+// CHECK:         %[[SC:.*]] = linalg.generic {{.*}} ["parallel", "reduction"]} ins(%[[SL]]
+// CHECK:         %[[ET:.*]] = tensor.extract_slice %[[E]][0, %{{.*}}]
+// CHECK:         %[[S:.*]] = linalg.generic {{.*}} ["parallel", "reduction"]} ins(%[[ET]] : tensor<?x?xf32>) outs(%[[SC]]
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.addf
+// CHECK:         %[[RS:.*]] = linalg.generic {{.*}} ["parallel"]} ins(%[[S]]
+// CHECK:           arith.divf
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ["parallel", "parallel"]} ins(%[[RS]], %[[E]] : tensor<?xf32>, tensor<?x?xf32>) outs(%{{.*}} : tensor<?x?xbf16>)
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.mulf
+// CHECK-NEXT:      arith.truncf
 // CHECK-NOT:     linalg.generic
+// CHECK:         materialize_in_destination %[[Y]]
 
 // The group exists once, in @softmax__chunk0 (rows [lo, hi) in blocks of 8): each
 // thread of the forall calls it on its rows, the serial branch on all of them.
@@ -57,4 +84,18 @@
 // PAR:             linalg.generic {{.*}} ["parallel"]
 // PAR:             linalg.generic {{.*}} ["parallel", "parallel"]
 // PAR-NOT:     scf.forall
+// PAR:         return
+
+// The group's temporaries (lanes, max, sum) are one block of 8 rows, made per
+// chunk call; e, 8 x C f32, stays in the cache instead of R x C going to memory.
+// PAR-LABEL: func.func private @softmax_bf16(
+// PAR-NOT:     memref.alloc
+// PAR:         func.call @softmax_bf16__chunk0(
+// PAR-LABEL: func.func private @softmax_bf16__chunk0(
+// PAR:         %[[E:.*]] = memref.alloc(%c8{{[_0-9]*}}, %{{.*}}) {{.*}} : memref<?x?xf32>
+// PAR:         scf.for
+// PAR:           %[[EB:.*]] = memref.subview %[[E]][0, 0] [%{{.*}}, %{{.*}}]
+// PAR:           linalg.generic {{.*}} ["parallel", "parallel"]} {{.*}} outs(%[[EB]] :
+// PAR:             math.exp
+// PAR:         memref.dealloc %[[E]]
 // PAR:         return
