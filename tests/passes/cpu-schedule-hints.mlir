@@ -129,17 +129,19 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // through the temporary's memref.alloc sizes), each walked in blocks of up to 8.
 // The temporary, which only the group uses, shrinks to one block of 8 rows that
 // each chunk call allocates (one per thread): the caller passes and frees none.
+// The row count is x's (R, through the allocation's size), not the shrunk buffer's.
 // PAR-LABEL: func.func @rows(
 // PAR-NOT:     memref.alloc
+// PAR:         %[[R:.*]] = memref.dim %arg0, %c0
 // PAR:         llvm.call @vibee_cpu_parallel_enter(
 // PAR:         %[[N:.*]] = arith.divui %{{.*}}, %c4 : index
 // PAR:         scf.forall (%[[I:.*]]) in (%[[N]]) {
 // PAR:           %[[LO:.*]] = arith.muli %[[I]], %c4 : index
 // PAR:           %[[END:.*]] = arith.addi %[[LO]], %c4 : index
-// PAR:           %[[HI:.*]] = arith.minui %[[END]], %{{.*}} : index
+// PAR:           %[[HI:.*]] = arith.minui %[[END]], %[[R]] : index
 // PAR:           func.call @rows__chunk0(%[[LO]], %[[HI]], %arg0, %arg1)
 // PAR:         } else {
-// PAR:           func.call @rows__chunk0(%c0, %{{.*}}, %arg0, %arg1)
+// PAR:           func.call @rows__chunk0(%c0, %[[R]], %arg0, %arg1)
 // PAR-NOT:     memref.dealloc
 // PAR:         return
 // The arguments are not noalias (@rows is no vibee.kernel). The block buffer
@@ -183,9 +185,10 @@ func.func @rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // The same group under parallel(): no threads, still blocks of 8 rows.
 // PAR-LABEL: func.func @rows_serial(
 // PAR-NOT:     llvm.call
+// PAR:         %[[R:.*]] = memref.dim %arg0, %c0
 // PAR:         %[[T:.*]] = memref.alloc(%{{.*}}) : memref<8x?xf32>
 // PAR-NOT:     scf.forall
-// PAR:         scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
+// PAR:         scf.for %{{.*}} = %c0 to %[[R]] step %c8 {
 // PAR:           memref.subview %[[T]][0, 0]
 // PAR:           linalg.generic
 // PAR:           memref.subview %[[T]][0, 0]
