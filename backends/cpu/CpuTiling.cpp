@@ -767,14 +767,20 @@ struct CpuParallelizePass : PassWrapper<CpuParallelizePass, OperationPass<Module
 
   /// Erases `v`'s views and deallocs (no other uses left), then its op.
   static void eraseBuffer(IRRewriter &rw, Value v) {
-    for (Operation *user : llvm::make_early_inc_range(v.getUsers())) {
-      for (Value r : user->getResults())
-        eraseBuffer(rw, r);
-      if (user->use_empty())
-        rw.eraseOp(user);
-    }
+    while (!v.use_empty())
+      eraseWithUsers(rw, *v.user_begin());
     if (Operation *def = v.getDefiningOp(); def && def->use_empty())
       rw.eraseOp(def);
+  }
+
+  /// Erases the users of `op`'s results depth first, then `op`. Users are taken
+  /// one at a time from the live use lists (never from a snapshot), so an op that
+  /// uses several erased values is erased once.
+  static void eraseWithUsers(IRRewriter &rw, Operation *op) {
+    for (Value r : op->getResults())
+      while (!r.use_empty())
+        eraseWithUsers(rw, *r.user_begin());
+    rw.eraseOp(op);
   }
 
   /// Clones `op` for rows [row, row + count) of every memref operand, reading the
