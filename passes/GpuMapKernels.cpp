@@ -545,17 +545,8 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     if (!op.hasPureBufferSemantics() || n < 2 || op.getNumReductionLoops() != 1 ||
         !linalg::isReductionIterator(op.getIteratorTypesArray().back()) || !payloadOk(op))
       return false;
-    for (OpOperand &o : op->getOpOperands()) {
-      Type t = o.get().getType();
-      if (!isa<ShapedType>(t)) {
-        if (op.isDpsInit(&o))
-          return false;
-        continue;
-      }
-      if (!isContiguous(t) || elementBytes(t) == 0 ||
-          !isOrderedProjection(op.getMatchingIndexingMap(&o)))
-        return false;
-    }
+    if (!rowOperandsOk(op))
+      return false;
     for (OpOperand &o : op.getDpsInitsMutable()) {
       AffineMap m = op.getMatchingIndexingMap(&o);
       if (m != rowMap(n, op.getContext()))
@@ -572,6 +563,17 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     if (!op.hasPureBufferSemantics() || op.getNumLoops() != rank ||
         op.getNumReductionLoops() != 0 || !payloadOk(op))
       return false;
+    if (!rowOperandsOk(op))
+      return false;
+    for (OpOperand &o : op.getDpsInitsMutable())
+      if (!op.getMatchingIndexingMap(&o).isIdentity())
+        return false;
+    return true;
+  }
+
+  /// Scalars only as inputs; shaped operands contiguous, of a known element size,
+  /// read through ordered projections of the loops.
+  static bool rowOperandsOk(linalg::GenericOp op) {
     for (OpOperand &o : op->getOpOperands()) {
       Type t = o.get().getType();
       if (!isa<ShapedType>(t)) {
@@ -579,10 +581,8 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
           return false;
         continue;
       }
-      AffineMap m = op.getMatchingIndexingMap(&o);
-      if (!isContiguous(t) || elementBytes(t) == 0 || !isOrderedProjection(m))
-        return false;
-      if (op.isDpsInit(&o) && !m.isIdentity())
+      if (!isContiguous(t) || elementBytes(t) == 0 ||
+          !isOrderedProjection(op.getMatchingIndexingMap(&o)))
         return false;
     }
     return true;
