@@ -1,6 +1,7 @@
 #include "runtime/Compilation.h"
 
 #include "backends/cpu/CpuPipeline.h"
+#include "transforms/Pipelines.h"
 #include "backends/gpu/GpuPipeline.h"
 #include "frontend/Frontend.h"
 #include "frontend/MLIRGen.h"

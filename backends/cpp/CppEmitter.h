@@ -7,7 +7,6 @@
 
 #include "frontend/AST.h"
 
-#include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/Error.h"
 
 #include <map>
@@ -34,30 +33,5 @@ struct CppOutput {
 llvm::Expected<CppOutput> emitCpp(mlir::ModuleOp linalgModule, const ast::Spec &spec,
                                   bool headerOnly = true,
                                   const std::string &headerName = "");
-
-// Shared by both C++ emitters (this one and the CUDA host file,
-// backends/gpu/CudaHostSource.cpp):
-// registers the convert-to-emitc interfaces and loads EmitC in `context`.
-void loadEmitCConversions(mlir::MLIRContext &context);
-
-// While alive, collects the diagnostics of `context` as "loc: message" lines
-// (returned in the emitters' errors instead of printed).
-class DiagnosticText {
-public:
-  explicit DiagnosticText(mlir::MLIRContext &context);
-  std::string text;
-
-private:
-  mlir::ScopedDiagnosticHandler handler;
-};
-
-// The EmitC tail of both C++ emitters (this one and the CUDA host file,
-// backends/gpu/CudaHostSource.cpp): vibee-emitc-prepare, convert-to-emitc,
-// integer literals, form-expressions, translateToCpp of `module`'s functions
-// (each with `specifier`, e.g. "static"). `cppArgs` receives each function's
-// `vibee.cpp_args` (the ABI position of every argument it kept).
-llvm::Expected<std::string>
-translateFunctionsToCpp(mlir::ModuleOp module, const std::string &specifier,
-                        std::map<std::string, std::vector<size_t>> &cppArgs);
 
 } // namespace vibee

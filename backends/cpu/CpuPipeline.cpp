@@ -1,8 +1,8 @@
 //===- CpuPipeline.cpp - vibee -> LLVM dialect on CPUs --------------------===//
 #include "backends/cpu/CpuPipeline.h"
-#include "backends/cpu/CpuPasses.h"
-
-#include "passes/Passes.h"
+#include "backends/cpu/Transforms/Passes.h"
+#include "transforms/Passes.h"
+#include "transforms/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -23,51 +23,6 @@
 
 using namespace mlir;
 
-void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
-  pm.addPass(createFormSoftmaxPass());
-  pm.addPass(createLowerToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-// Linalg on tensors -> linalg on tensors: where fusion, tiling and vectorization
-// of the CPU performance work go.
-void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
-  pm.addPass(createDecomposeAggregatesPass());
-  // One loop nest per group of statements that can share one (docs/performance.md):
-  // Lion and AdamW become a single generic, softmax/RMSNorm one per reduction
-  // plus one for the output.
-  pm.addPass(createFuseElementwisePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
-  // bf16/f16: compute in f32, store in the narrow type.
-  arith::ArithEmulateUnsupportedFloatsOptions emulate;
-  emulate.sourceTypeStrs = {"bf16", "f16"};
-  emulate.targetTypeStr = "f32";
-  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
-  pm.addPass(math::createMathExtendToSupportedTypes());
-}
-
-void vibee::buildBufferizationPipeline(OpPassManager &pm) {
-  // Kernel functions already take memrefs: their tensors come from
-  // to_tensor restrict and go out through materialize_in_destination, so no
-  // function-boundary bufferization is needed. Empty-tensor elimination first
-  // lets the last statement for each output compute straight into the caller's
-  // buffer instead of into a temporary that is then copied.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  pm.addPass(bufferization::createOneShotBufferizePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // Inout parameters: the last statement writes the caller's buffer instead
-  // of a temporary that is then copied back.
-  pm.addPass(createForwardInOutCopiesPass());
-  // Frees the temporaries (locals, reduction accumulators).
-  bufferization::buildBufferDeallocationPipeline(pm);
-}
-
 void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   // The C wrappers go in after bufferization: their descriptor-building casts
   // are then no business of the bufferization and deallocation analyses.
@@ -81,7 +36,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   if (threads)
     pm.addPass(createCpuParallelizePass());
   // Math as polynomials, reassociable reductions, noalias arguments, i-k-j order.
-  pm.addPass(createPrepareCpuVectorizationPass());
+  pm.addPass(createCpuPrepareVectorizationPass());
   // Elementwise and row loops to the vector dialect at the target's width; the
   // scalar remainders (and whatever it leaves) go to LLVM's vectorizers.
   pm.addPass(createCpuVectorizePass(target.vectorBits));
@@ -124,7 +79,7 @@ void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target
   buildLinalgOptimizationPipeline(pm);
   // CPU only (the GPU and C++ backends keep the three softmax generics): the
   // row max and the exp-sum in one vectorizable online pass.
-  pm.addPass(createOnlineSoftmaxPass());
+  pm.addPass(createCpuOnlineSoftmaxPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   buildBufferizationPipeline(pm);
@@ -152,9 +107,6 @@ bool vibee::loadOpenMPRuntime() {
 
 void vibee::registerCpuPipelines() {
   registerCpuPasses();
-  PassPipelineRegistration<>("vibee-to-linalg",
-                             "vibee kernels to destination-passing func + linalg",
-                             buildVibeeToLinalgPipeline);
   PassPipelineRegistration<>("vibee-linalg-to-llvm",
                              "func + linalg kernels to the LLVM dialect with C wrappers",
                              [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });

@@ -1,17 +1,13 @@
 // Pass pipelines that take vibee kernels to the LLVM dialect on CPUs.
 #pragma once
 
-#include "backends/cpu/CpuTarget.h"
+#include "backends/cpu/Transforms/CpuTarget.h"
 
 namespace mlir {
 class OpPassManager;
 } // namespace mlir
 
 namespace vibee {
-
-/// vibee dialect -> destination-passing func.func over linalg on tensors:
-/// form-softmax, lower-to-linalg, canonicalize, cse.
-void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
 
 /// The output of buildVibeeToLinalgPipeline -> LLVM dialect, with a C entry
 /// point `vibee_<spec>_<kernel>` per kernel (docs/abi.md): decompose aggregates,
@@ -21,26 +17,21 @@ void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const CpuTarget &target = detectHostCpu());
 
-/// The three stages of buildLinalgToLLVMPipeline, for backends that share a
-/// prefix of it (C++ emission stops after bufferization):
-/// linalg on tensors -> optimized linalg on tensors (fusion, tiling, ...),
-void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
-/// -> memrefs with every temporary freed,
-void buildBufferizationPipeline(mlir::OpPassManager &pm);
+/// The CPU tail of buildLinalgToLLVMPipeline, after bufferization:
 /// -> loops, C wrappers, LLVM dialect.
 void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm,
                                 const CpuTarget &target = detectHostCpu());
 
-/// bf16/f16 arithmetic and math computed in f32, stored in the narrow type (on
-/// loops, before lowering to LLVM or EmitC).
-void addNarrowFloatEmulation(mlir::OpPassManager &pm);
-
-/// Both of the above.
+/// buildVibeeToLinalgPipeline (transforms/Pipelines.h), then buildLinalgToLLVMPipeline.
 void buildVibeeToLLVMPipeline(mlir::OpPassManager &pm,
                               const CpuTarget &target = detectHostCpu());
 
-/// Registers the pipelines as vibee-to-linalg, vibee-linalg-to-llvm and
+/// Registers the CPU passes and the pipelines vibee-linalg-to-llvm and
 /// vibee-to-llvm (for vibee-opt).
 void registerCpuPipelines();
+
+/// Loads libomp into the process (the JIT resolves OpenMP symbols from it).
+/// False when it cannot be found: the pipeline then emits no threads.
+bool loadOpenMPRuntime();
 
 } // namespace vibee

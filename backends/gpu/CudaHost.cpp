@@ -1,6 +1,6 @@
 #include "backends/gpu/CudaHost.h"
 
-#include "backends/header/CHeader.h"
+#include "abi/CHeader.h"
 
 #include <sstream>
 #include <vector>

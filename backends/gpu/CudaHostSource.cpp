@@ -4,8 +4,8 @@
 //   linalg -> buildGpuKernelPipeline (the GPU route up to outlined kernels)
 //     ├─ per device image, on a clone: buildGpuBinaryPipeline -> cubin (ptxas,
 //     │  when the toolkit has it) and PTX for the chip, PTX for sm_80
-//     └─ host functions: vibee-emitc-gpu-host (gpu ops -> helper calls),
-//        then the C++ backend's EmitC tail (translateFunctionsToCpp)
+//     └─ host functions: vibee-gpu-emitc-host (gpu ops -> helper calls),
+//        then the shared EmitC tail (translateFunctionsToCpp, conversion/LoopsToEmitC)
 // printed as one C++17 file over <cuda.h>: the declarations, the helpers (the
 // driver-API calls, every result checked), the images, the generated host
 // functions and the C entries / C++ wrappers of docs/abi.md plus a stream.
@@ -13,10 +13,10 @@
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/CudaHostSource.h"
 
-#include "backends/cpp/CppEmitter.h"
+#include "conversion/LoopsToEmitC/EmitCTranslation.h"
 #include "backends/gpu/GpuPipeline.h"
-#include "backends/header/CHeader.h"
-#include "passes/Passes.h"
+#include "abi/CHeader.h"
+#include "backends/gpu/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -338,7 +338,7 @@ llvm::Expected<std::string> emitCudaHostSource(ModuleOp linalgModule, const ast:
 
   // 3. The host functions through EmitC.
   PassManager host(&context);
-  host.addPass(createEmitCGpuHostPass());
+  host.addPass(createGpuEmitCHostPass());
   host.addPass(createCanonicalizerPass());
   host.addPass(createCSEPass());
   if (failed(host.run(*module)))

@@ -1,7 +1,7 @@
 //===- GpuPipeline.cpp - vibee -> gpu/NVVM -> PTX, host -> LLVM -----------===//
 //
-// The route (docs/gpu.md): the CPU pipeline's vibee -> linalg and bufferization
-// stages, then linalg -> scf.parallel -> tiled for blocks of threads -> gpu.launch
+// The route (docs/gpu.md): the shared vibee -> linalg, optimization and
+// bufferization stages (transforms/Pipelines.h), then linalg -> scf.parallel -> tiled for blocks of threads -> gpu.launch
 // -> outlined gpu.module (one per spec) -> NVVM -> PTX (or cubin through ptxas).
 // Host functions keep the vibee C ABI (device pointers) and go through
 // gpu-to-llvm: kernel launches, module loads and device allocations become calls
@@ -10,8 +10,9 @@
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/GpuPipeline.h"
 
-#include "backends/cpu/CpuPipeline.h"
-#include "passes/Passes.h"
+#include "backends/gpu/Transforms/Passes.h"
+#include "transforms/Passes.h"
+#include "transforms/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -20,15 +21,20 @@
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllPasses.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <mutex>
 
 using namespace mlir;
 
@@ -49,58 +55,75 @@ GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &forma
   return gpu;
 }
 
-// Upstream passes are added by name: parsePassPipeline needs them registered.
-static void ensurePassesRegistered() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    registerAllPasses();
-    registerVibeePasses();
-  });
-}
-
-static void addPipeline(OpPassManager &pm, const std::string &text) {
-  ensurePassesRegistered();
-  if (failed(parsePassPipeline(text, pm, llvm::errs())))
-    llvm::report_fatal_error(llvm::Twine("vibee: bad GPU pass pipeline: ") + text);
-}
-
 void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
-  // The CPU pipeline's fusion stage (decompose-aggregates + vibee-fuse-elementwise):
-  // Lion and AdamW become one generic, softmax and RMSNorm one per reduction plus
-  // one for the output, which vibee-gpu-map-kernels then puts in one kernel.
+  // The shared fusion stage: Lion and AdamW become one generic, softmax and
+  // RMSNorm one per reduction plus one for the output, which
+  // vibee-gpu-map-kernels then puts in one kernel.
   buildLinalgOptimizationPipeline(pm);
   buildBufferizationPipeline(pm);
-  std::string block = std::to_string(options.blockSize);
-  addPipeline(pm,
-              "func.func(vibee-gpu-prepare),vibee-gpu-map-kernels{block-size=" + block +
-                  " blocks-per-sm=" + std::to_string(options.blocksPerSm) +
-                  "},func.func(convert-linalg-to-parallel-loops,canonicalize,"
-                  "vibee-gpu-tile-loops{block-size=" + block +
-                  "},gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
-                  "lower-affine,canonicalize,cse,vibee-gpu-device-memory,"
-                  "gpu-launch-sink-index-computations,gpu-kernel-outlining,vibee-gpu-merge-modules,"
-                  "canonicalize,cse");
+  pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
+  GpuMapKernelsPassOptions mapKernels;
+  mapKernels.blockSize = options.blockSize;
+  mapKernels.blocksPerSm = options.blocksPerSm;
+  pm.addPass(createGpuMapKernelsPass(mapKernels));
+  // What no kernel strategy took: parallel loops, tiled for blocks of threads.
+  OpPassManager &loops = pm.nest<func::FuncOp>();
+  loops.addPass(createConvertLinalgToParallelLoopsPass());
+  loops.addPass(createCanonicalizerPass());
+  GpuTileLoopsPassOptions tile;
+  tile.blockSize = options.blockSize;
+  loops.addPass(createGpuTileLoopsPass(tile));
+  loops.addPass(createGpuMapParallelLoopsPass());
+  loops.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createGpuDeviceMemoryPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGpuMergeModulesPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.targetTypeStr = "f32";
+  device.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  device.addPass(createSCFToControlFlowPass());
+  device.addPass(createConvertGpuOpsToNVVMOps());
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
   // The toolkit also for PTX: libdevice (__nv_expf, __nv_rsqrtf, ...) is linked
   // from <toolkit>/nvvm/libdevice, which MLIR otherwise only finds through
   // CUDA_HOME/CUDA_PATH in the environment (unresolved __nv_* calls without it).
-  std::string binary =
-      "gpu-module-to-binary{format=" + options.format + " toolkit=" + options.toolkit + "}";
-  addPipeline(pm, "nvvm-attach-target{chip=" + options.chip + " features=" +
-                      options.features + " O=3},"
-                      "gpu.module(arith-emulate-unsupported-floats{source-types=bf16,f16 "
-                      "target-type=f32},convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse),"
-                      "reconcile-unrealized-casts," + binary);
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 void buildGpuHostToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createExposeCAbiPass());
-  addPipeline(pm, "vibee-gpu-packed-entries,expand-strided-metadata,lower-affine,"
-                  "convert-scf-to-cf,gpu-to-llvm,finalize-memref-to-llvm,"
-                  "convert-arith-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
-                  "reconcile-unrealized-casts,canonicalize");
+  pm.addPass(createGpuPackedEntriesPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void buildGpuLinalgToLLVMPipeline(OpPassManager &pm, const GpuOptions &options) {
@@ -123,6 +146,7 @@ void registerGpuDialectExtensions(DialectRegistry &registry) {
 }
 
 void registerGpuPipelines() {
+  registerVibeeGpuTransformsPasses();
   static GpuOptions defaults;
   PassPipelineRegistration<>("vibee-gpu-kernels",
                              "linalg kernels -> outlined gpu kernels (sm_90a defaults)",

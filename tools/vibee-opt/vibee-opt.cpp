@@ -1,8 +1,12 @@
-// vibee-opt: mlir-opt with the vibee dialect, passes and pipelines, for lit tests.
+// vibee-opt: mlir-opt with the vibee dialect, every vibee pass and pipeline, for
+// lit tests (runs without a GPU or a CUDA toolkit).
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/gpu/GpuPipeline.h"
+#include "conversion/LoopsToEmitC/Passes.h"
+#include "conversion/VibeeToLinalg/Passes.h"
 #include "ir/VibeeDialect.h"
-#include "passes/Passes.h"
+#include "transforms/Passes.h"
+#include "transforms/Pipelines.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -16,7 +20,10 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<vibee::VibeeDialect>();
   mlir::registerAllPasses();
-  vibee::registerVibeePasses();
+  vibee::registerVibeeTransformsPasses();
+  vibee::registerVibeeToLinalgPasses();
+  vibee::registerLoopsToEmitCPasses();
+  vibee::registerSharedPipelines();
   vibee::registerCpuPipelines();
   vibee::registerGpuDialectExtensions(registry);
   vibee::registerGpuPipelines();

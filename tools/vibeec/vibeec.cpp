@@ -6,7 +6,7 @@
 #include "backends/cpu/ObjectEmitter.h"
 #include "backends/gpu/CudaHost.h"
 #include "backends/gpu/CudaHostSource.h"
-#include "backends/header/CHeader.h"
+#include "abi/CHeader.h"
 #include "frontend/Frontend.h"
 #include "runtime/Jit.h"
 #include "tools/vibeec/SpecFiles.h"

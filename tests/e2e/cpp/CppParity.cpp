@@ -12,7 +12,7 @@
 // within the dtype's tolerance of the reference (relativeErrorLimit, as in
 // `vibeec check`). With sanitizer flags this is also the ASan/UBSan run.
 #include "backends/cpp/CppEmitter.h"
-#include "backends/header/CHeader.h"
+#include "abi/CHeader.h"
 #include "frontend/ReferenceInterpreter.h"
 #include "runtime/Jit.h"
 #include "tools/vibeec/SpecFiles.h"

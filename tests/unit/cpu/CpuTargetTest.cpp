@@ -1,5 +1,5 @@
 // chooseMatmulTiles / chooseVectorLanes: the BLIS-style rules on known machines.
-#include "backends/cpu/CpuTarget.h"
+#include "backends/cpu/Transforms/CpuTarget.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,142 @@
+//===- CpuTarget.cpp - host CPU detection and tile / vector choices -------===//
+#include "backends/cpu/Transforms/CpuTarget.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sched.h>
+#include <string>
+#include <unistd.h>
+
+using namespace vibee;
+
+namespace {
+
+/// sysfs cache size ("48K", "2048K", "32M") of cache index `index` of cpu0, or 0.
+int64_t sysfsCacheBytes(int index) {
+  std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+  std::string text;
+  if (!(in >> text) || text.empty())
+    return 0;
+  int64_t value = 0;
+  size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+    value = value * 10 + (text[i] - '0');
+  if (i < text.size())
+    value *= text[i] == 'K' ? 1024 : text[i] == 'M' ? 1024 * 1024 : 1;
+  return value;
+}
+
+/// sysconf's value (glibc reads cpuid) when positive, else sysfs, else `fallback`.
+int64_t cacheBytes(int sysconfName, int sysfsIndex, int64_t fallback) {
+  long value = sysconf(sysconfName);
+  if (value > 0)
+    return value;
+  if (int64_t fromSysfs = sysfsCacheBytes(sysfsIndex); fromSysfs > 0)
+    return fromSysfs;
+  return fallback;
+}
+
+int64_t roundDown(int64_t value, int64_t multiple) {
+  return std::max(multiple, value / multiple * multiple);
+}
+
+int64_t roundUp(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+int64_t floorPowerOfTwo(int64_t value) {
+  int64_t p = 1;
+  while (p * 2 <= value)
+    p *= 2;
+  return p;
+}
+
+/// Splits `size` into the fewest tiles of at most `maxTile`, each a multiple
+/// of `multiple`, as equal as possible (1000 by at most 256 -> 4 tiles of 256;
+/// 520 by at most 256 -> 3 tiles of 176, not 256 + 256 + 8).
+int64_t balancedTile(int64_t size, int64_t maxTile, int64_t multiple) {
+  int64_t tiles = (size + maxTile - 1) / maxTile;
+  return std::min(maxTile, roundUp((size + tiles - 1) / tiles, multiple));
+}
+
+} // namespace
+
+const CpuTarget &vibee::detectHostCpu() {
+  static const CpuTarget host = [] {
+    CpuTarget t = portableCpu();
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    auto has = [&](const char *name) {
+      auto it = features.find(name);
+      return it != features.end() && it->second;
+    };
+    t.vectorBits = has("avx512f") ? 512 : has("avx2") ? 256 : 128;
+    t.l1dBytes = cacheBytes(_SC_LEVEL1_DCACHE_SIZE, 0, t.l1dBytes);
+    t.l2Bytes = cacheBytes(_SC_LEVEL2_CACHE_SIZE, 2, t.l2Bytes);
+    t.l3Bytes = cacheBytes(_SC_LEVEL3_CACHE_SIZE, 3, 0);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+      t.cores = std::max(1, CPU_COUNT(&set));
+    else if (long n = sysconf(_SC_NPROCESSORS_ONLN); n > 0)
+      t.cores = static_cast<unsigned>(n);
+    return t;
+  }();
+  return host;
+}
+
+CpuTarget vibee::portableCpu() { return CpuTarget{}; }
+
+MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape &shape,
+                                     int64_t elementBytes) {
+  MatmulTiles t;
+  int64_t lanes = std::max<int64_t>(1, target.vectorBits / (8 * elementBytes));
+  // Register tile: nr = two vector registers; mr rows of two accumulators each.
+  // AVX-512 has 32 registers: 8 x 2 = 16 accumulators, half the file, the rest
+  // for B rows and A broadcasts. 16-register ISAs: 4 x 2 = 8. Powers of two,
+  // so that common sizes take the full-tile fast path (M % mr == 0).
+  t.nr = 2 * lanes;
+  t.mr = target.vectorBits >= 512 ? 8 : 4;
+  int64_t m = shape.m.value_or(0), n = shape.n.value_or(0), k = shape.k.value_or(0);
+
+  // kc: an mr x kc A sliver plus a kc x nr B micro-panel in L1. A power of two
+  // no larger than that (K tiles then line up with power-of-two K); a static K
+  // is split into equal blocks instead.
+  int64_t l1 = std::max<int64_t>(target.l1dBytes, 16 * 1024);
+  int64_t kcMax = std::clamp<int64_t>(floorPowerOfTwo(l1 / ((t.mr + t.nr) * elementBytes)), 16,
+                                      1024);
+  t.kc = k > 0 ? balancedTile(k, kcMax, 8) : kcMax;
+
+  // mc: the mc x kc A block in half of L2. A is read in place (not packed), so
+  // its rows, one leading dimension apart, fall into few cache sets: keep a
+  // quarter of that (measured on a 2 MiB L2: 256 rows x 256 beat 1024 x 256 for
+  // K = 1024 and 2048), a power of two.
+  int64_t l2 = std::max<int64_t>(target.l2Bytes, 128 * 1024);
+  int64_t mcMax = std::max(t.mr, floorPowerOfTwo(l2 / 2 / 4 / (t.kc * elementBytes)));
+  mcMax = roundDown(mcMax, t.mr);
+  t.mc = m > 0 ? balancedTile(m, mcMax, t.mr) : mcMax;
+
+  // nc: the packed kc x nc B panel in this thread's share of L3 (half of L2
+  // without one), and at most N / cores so every core gets a panel (dynamic N:
+  // assumed 1024, the size where threads start to pay off).
+  int64_t share = target.l3Bytes > 0 ? target.l3Bytes / std::max(1u, target.cores) / 2 : l2 / 2;
+  int64_t ncCache = roundDown(std::min<int64_t>(share / (t.kc * elementBytes), 4096), t.nr);
+  int64_t perCore = roundUp((n > 0 ? n : 1024) / std::max(1u, target.cores), t.nr);
+  t.nc = std::max(t.nr, std::min(ncCache, perCore));
+  if (n > 0)
+    t.nc = balancedTile(n, t.nc, t.nr);
+  return t;
+}
+
+int64_t vibee::chooseVectorLanes(unsigned vectorBits, unsigned elementBits) {
+  return std::max<int64_t>(1, vectorBits / std::max(1u, elementBits));
+}
+
+int64_t vibee::chooseVectorTile(unsigned vectorBits, unsigned elementBits, bool reduction) {
+  // Measured on AVX-512 (docs/performance.md): elementwise loops wait on
+  // memory, a second register per step did not help (Lion, RMSNorm: 0-5 %
+  // slower); reductions gain from two partial registers (add latency), four
+  // did not help further.
+  return chooseVectorLanes(vectorBits, elementBits) * (reduction ? 2 : 1);
+}

@@ -1,0 +1,450 @@
+//===- CpuVectorize.cpp - elementwise and row loops to the vector dialect -===//
+//
+// vibee-cpu-vectorize, on bufferized linalg after vibee-cpu-tile-matmul and
+// vibee-cpu-parallelize (so it also vectorizes each thread's chunk and each
+// block of a row group), before linalg-to-loops. For every linalg.generic
+// whose innermost loop walks its operands at unit stride:
+//
+//   innermost loop parallel (elementwise; outer reductions such as the online
+//   softmax lanes or the i-k-j matmul fallback):
+//     scf::tileUsingSCF with sizes [1, ..., 1, W]: a loop per outer dim and a
+//     W-wide tile loop (no tile loop when the innermost extent is static and
+//     small: the online softmax's 32 lanes are one vector<32xf32>);
+//   innermost loop a reduction (RMSNorm's sum of squares, row max/sum):
+//     the same tiling, W wide over the reduced dim.
+//   Then the tile loop is peeled (scf::peelForLoopAndSimplifyBounds): full
+//   tiles in the main loop, the remainder (< W elements) one masked vector
+//   step for all-parallel generics, else a scalar generic (linalg-to-loops,
+//   LLVM's vectorizer). Unit loops of the full tile's generic are
+//   dropped (rank-reducing subviews; outer reductions of extent 1 vanish, so
+//   the tile is an elementwise read-modify-write) and it is vectorized with
+//   linalg::vectorize (static vector sizes, no masks: every tile is full).
+//   Reductions: the per-tile vector.multi_reduction into the accumulator
+//   becomes an elementwise combine into loop-carried vector partials (W lanes),
+//   reduced once after the loop (vector.reduction).
+//
+// W = vibee::chooseVectorTile: lanes of the target's widest registers
+// (vector-bits / 32: bf16/f16 are computed in f32) for elementwise tiles, twice
+// that for reductions (two independent partial registers); a schedule hint
+// vector(w) sets W = w. vector-bits: the option, else the target's
+// (the host's for the JIT and host-CPU objects, 128 for --portable objects).
+// Generics this pass leaves alone (strided innermost access, non-projected
+// maps such as the matmul B packing, unrecognized reduction combiners such
+// as the online softmax tail) stay scalar loops for LLVM's vectorizers.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/Passes.h"
+#include "backends/cpu/Transforms/CpuTarget.h"
+#include "backends/cpu/Transforms/ScheduleHints.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+using namespace mlir;
+
+namespace {
+
+/// Bits the body computes in: bf16/f16 are emulated in f32.
+static unsigned computeBits(Type type) {
+  if (isa<BFloat16Type, Float16Type>(type))
+    return 32;
+  if (type.isIntOrFloat())
+    return std::max(8u, type.getIntOrFloatBitWidth());
+  return 0;
+}
+
+struct Plan {
+  linalg::GenericOp op;
+  int64_t width = 0;         // tile of the innermost loop; 0: the whole (static) extent
+  bool innerReduction = false;
+};
+
+/// Whether `op` is one this pass vectorizes, and how.
+static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 || op->getNumResults() ||
+      op->hasAttr("vibee.pack"))
+    return std::nullopt;
+  unsigned loops = op.getNumLoops(), inner = loops - 1;
+  AffineExpr innerDim = getAffineDimExpr(inner, op.getContext());
+  unsigned bits = 0;
+  bool touchesInner = false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation())
+      return std::nullopt;
+    Type type = operand.get().getType();
+    bits = std::max(bits, computeBits(getElementTypeOrSelf(type)));
+    auto memref = dyn_cast<MemRefType>(type);
+    // bool buffers hold a byte per element; a vector<Nxi1> store packs bits.
+    if (memref && memref.getElementType().isInteger(1))
+      return std::nullopt;
+    if (!memref || !map.isFunctionOfDim(inner))
+      continue;
+    // The innermost loop must walk this operand's last dim, at unit stride.
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (map.getResults().back() != innerDim || failed(memref.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1)
+      return std::nullopt;
+    touchesInner = true;
+  }
+  if (!touchesInner || bits == 0 || bits > 64)
+    return std::nullopt;
+  // Bodies of plain arithmetic (the math functions are polynomials by now).
+  for (Operation &bodyOp : op.getRegion().front())
+    if (!isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()) &&
+        !isa<linalg::IndexOp, linalg::YieldOp>(bodyOp))
+      return std::nullopt;
+
+  Plan plan;
+  plan.op = op;
+  plan.innerReduction = op.getIteratorTypesArray()[inner] == utils::IteratorType::reduction;
+  int64_t lanes = vibee::chooseVectorLanes(vectorBits, bits);
+  // The tile: vibee::chooseVectorTile, or the kernel's schedule hint vector(w).
+  vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+  plan.width = hints.vectorWidth && *hints.vectorWidth > 0
+                   ? *hints.vectorWidth
+                   : vibee::chooseVectorTile(vectorBits, bits, plan.innerReduction);
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t extent = ranges[inner];
+  if (!ShapedType::isDynamic(extent)) {
+    int64_t unit = std::min(lanes, plan.width);
+    if (extent < unit)
+      return std::nullopt; // a few scalars: not worth a vector
+    if (extent <= plan.width && extent % unit == 0)
+      plan.width = 0; // one tile: the whole static extent
+  }
+  if (plan.innerReduction) {
+    // The reduction must have a combiner linalg::vectorize recognizes.
+    SmallVector<int64_t> sizes(loops, 1);
+    sizes[inner] = plan.width ? plan.width : extent;
+    if (failed(linalg::vectorizeOpPrecondition(op, sizes, SmallVector<bool>(loops, false))))
+      return std::nullopt;
+  }
+  return plan;
+}
+
+/// `tile` without its loops of extent 1: every memref operand becomes a
+/// rank-reducing subview without those dims. (Upstream's unit-dim folding only
+/// handles tensors.) An outer reduction of extent 1 then disappears, so a tile
+/// of the online softmax's lanes is an elementwise read-modify-write.
+static linalg::GenericOp dropUnitLoops(RewriterBase &rw, linalg::GenericOp tile) {
+  SmallVector<int64_t> ranges = tile.getStaticLoopRanges();
+  llvm::SmallBitVector unit(ranges.size());
+  for (auto [i, r] : llvm::enumerate(ranges))
+    unit[i] = r == 1;
+  if (unit.none())
+    return tile;
+  Location loc = tile.getLoc();
+  rw.setInsertionPoint(tile);
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  for (OpOperand &operand : tile->getOpOperands()) {
+    AffineMap map = tile.getMatchingIndexingMap(&operand);
+    Value value = operand.get();
+    auto type = dyn_cast<MemRefType>(value.getType());
+    SmallVector<AffineExpr> kept;
+    if (type) {
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      SmallVector<int64_t> shape;
+      for (auto [d, expr] : llvm::enumerate(map.getResults())) {
+        offsets.push_back(rw.getIndexAttr(0));
+        strides.push_back(rw.getIndexAttr(1));
+        auto dim = dyn_cast<AffineDimExpr>(expr);
+        if (dim && unit[dim.getPosition()]) {
+          sizes.push_back(rw.getIndexAttr(1));
+          continue;
+        }
+        sizes.push_back(memref::getMixedSize(rw, loc, value, d));
+        shape.push_back(type.getDimSize(d));
+        kept.push_back(expr);
+      }
+      if (kept.size() != map.getNumResults()) {
+        auto reduced = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+            shape, type, offsets, sizes, strides));
+        value = memref::SubViewOp::create(rw, loc, reduced, value, offsets, sizes, strides);
+      }
+    } else {
+      kept.append(map.getResults().begin(), map.getResults().end());
+    }
+    operands.push_back(value);
+    maps.push_back(compressDims(AffineMap::get(map.getNumDims(), 0, kept, rw.getContext()),
+                                unit));
+  }
+  SmallVector<utils::IteratorType> iterators;
+  for (auto [i, it] : llvm::enumerate(tile.getIteratorTypesArray()))
+    if (!unit[i])
+      iterators.push_back(it);
+  unsigned numInputs = tile.getNumDpsInputs();
+  auto flat = linalg::GenericOp::create(rw, loc, TypeRange{},
+                                        ArrayRef(operands).take_front(numInputs),
+                                        ArrayRef(operands).drop_front(numInputs), maps, iterators);
+  rw.inlineRegionBefore(tile.getRegion(), flat.getRegion(), flat.getRegion().begin());
+  // linalg.index of a dropped loop is 0 (in the tile), the others renumbered.
+  SmallVector<linalg::IndexOp> indices(flat.getRegion().front().getOps<linalg::IndexOp>());
+  for (linalg::IndexOp index : indices) {
+    uint64_t d = index.getDim();
+    rw.setInsertionPoint(index);
+    if (unit[d]) {
+      rw.replaceOp(index, arith::ConstantIndexOp::create(rw, index.getLoc(), 0));
+      continue;
+    }
+    uint64_t before = 0;
+    for (uint64_t i = 0; i < d; ++i)
+      before += unit[i] ? 1 : 0;
+    rw.modifyOpInPlace(index, [&] { index.setDim(d - before); });
+  }
+  rw.eraseOp(tile);
+  return flat;
+}
+
+/// The generic after tiling and peeling: unit loops dropped, then vectorized
+/// with static vector sizes: the dynamic extent of a full tile is `width`; a
+/// remainder tile (`masked`) is shorter, its transfers get a mask.
+static LogicalResult vectorizeTile(RewriterBase &rw, linalg::GenericOp tile, int64_t width,
+                                   bool masked) {
+  linalg::GenericOp flat = dropUnitLoops(rw, tile);
+  SmallVector<int64_t> sizes;
+  for (int64_t r : flat.getStaticLoopRanges())
+    sizes.push_back(ShapedType::isDynamic(r) ? width : r);
+  rw.setInsertionPoint(flat);
+  FailureOr<linalg::VectorizationResult> result =
+      linalg::vectorize(rw, flat, sizes, SmallVector<bool>(sizes.size(), false), false, false,
+                        /*assumeDynamicDimsMatchVecSizes=*/!masked);
+  if (failed(result))
+    return failure();
+  rw.eraseOp(flat);
+  return success();
+}
+
+/// In a loop over reduction tiles: acc = read C; r = multi_reduction(v, acc);
+/// write r, C (C at loop-invariant indices) -> vector partials carried by the
+/// loop, combined elementwise, and one multi_reduction into C after it.
+static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
+  // The accumulator's subview is loop-invariant: out of the loop first.
+  (void)moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
+  SmallVector<vector::MultiDimReductionOp> reductions(
+      loop.getBody()->getOps<vector::MultiDimReductionOp>());
+  for (vector::MultiDimReductionOp red : reductions) {
+    // acc = [extract] read C; r = multi_reduction(v, acc); write [broadcast] r, C.
+    Value acc = red.getAcc();
+    auto extract = acc.getDefiningOp<vector::ExtractOp>();
+    if (extract)
+      acc = extract.getSource();
+    auto read = acc.getDefiningOp<vector::TransferReadOp>();
+    if (!read || read->getBlock() != loop.getBody() || !red->hasOneUse() ||
+        (extract && !extract->hasOneUse()) || !read->hasOneUse())
+      continue;
+    Operation *user = *red->getUsers().begin();
+    auto broadcast = dyn_cast<vector::BroadcastOp>(user);
+    if (broadcast) {
+      if (!broadcast->hasOneUse())
+        continue;
+      user = *broadcast->getUsers().begin();
+    }
+    auto write = dyn_cast<vector::TransferWriteOp>(user);
+    if (!write || write->getBlock() != loop.getBody() || write.getBase() != read.getBase() ||
+        !llvm::equal(write.getIndices(), read.getIndices()) || read.getMask() ||
+        write.getMask() ||
+        !llvm::all_of(read->getOperands(),
+                      [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
+      continue;
+    // Nothing else in the loop may touch the accumulator's memref.
+    bool alone = true;
+    loop.getBody()->walk([&](Operation *op) {
+      if (op != read && op != write && llvm::is_contained(op->getOperands(), read.getBase()))
+        alone = false;
+    });
+    if (!alone)
+      continue;
+    Location loc = red.getLoc();
+    vector::CombiningKind kind = red.getKind();
+    auto partialType = cast<VectorType>(red.getSource().getType());
+    // Before the loop: the accumulator, and the partials' start: the identity
+    // of `kind` (add, xor: 0; mul: 1), or the accumulator broadcast for the
+    // idempotent kinds (min, max, and, or).
+    read->moveBefore(loop);
+    if (extract)
+      extract->moveBefore(loop);
+    rw.setInsertionPoint(loop);
+    Value init;
+    Type elem = partialType.getElementType();
+    if (kind == vector::CombiningKind::ADD || kind == vector::CombiningKind::XOR ||
+        kind == vector::CombiningKind::MUL) {
+      TypedAttr value = kind == vector::CombiningKind::MUL ? rw.getOneAttr(elem)
+                                                           : rw.getZeroAttr(elem);
+      init = arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(partialType, value));
+    } else {
+      init = vector::BroadcastOp::create(rw, loc, partialType, red.getAcc());
+    }
+    FailureOr<LoopLikeOpInterface> replaced =
+        cast<LoopLikeOpInterface>(loop.getOperation())
+            .replaceWithAdditionalYields(
+                rw, ValueRange{init}, /*replaceInitOperandUsesInLoop=*/false,
+                [&](OpBuilder &b, Location l, ArrayRef<BlockArgument> args) {
+                  b.setInsertionPoint(red);
+                  Value combined =
+                      vector::makeArithReduction(b, l, kind, red.getSource(), args[0]);
+                  return SmallVector<Value>{combined};
+                });
+    if (failed(replaced))
+      continue;
+    loop = cast<scf::ForOp>(replaced->getOperation());
+    // After the loop: one reduction of the partials into the accumulator.
+    red->moveAfter(loop);
+    Operation *last = red;
+    if (broadcast) {
+      broadcast->moveAfter(last);
+      last = broadcast;
+    }
+    write->moveAfter(last);
+    Value partials = loop.getResults().back();
+    rw.modifyOpInPlace(red, [&] { red.getSourceMutable().assign(partials); });
+  }
+}
+
+struct CpuVectorizePass : PassWrapper<CpuVectorizePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CpuVectorizePass)
+  CpuVectorizePass() = default;
+  explicit CpuVectorizePass(unsigned bits) { vectorBits = bits; }
+  CpuVectorizePass(const CpuVectorizePass &other) : PassWrapper(other) {}
+  StringRef getArgument() const override { return "vibee-cpu-vectorize"; }
+  StringRef getDescription() const override {
+    return "elementwise and innermost-reduction generics: tile the innermost loop by "
+           "the vector width, peel the remainder, vectorize the full tiles (vector "
+           "partials for reductions)";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, arith::ArithDialect, linalg::LinalgDialect,
+                    memref::MemRefDialect, scf::SCFDialect, vector::VectorDialect>();
+    linalg::registerTilingInterfaceExternalModels(registry);
+  }
+  Option<unsigned> vectorBits{*this, "vector-bits",
+                              llvm::cl::desc("SIMD register width in bits (0: the host's)"),
+                              llvm::cl::init(0)};
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    unsigned bits = vectorBits ? vectorBits : vibee::detectHostCpu().vectorBits;
+    SmallVector<Plan> plans;
+    module.walk([&](linalg::GenericOp op) {
+      if (std::optional<Plan> plan = planFor(op, bits))
+        plans.push_back(*plan);
+    });
+    IRRewriter rw(&getContext());
+    SmallVector<scf::ForOp> reductionLoops;
+    for (const Plan &plan : plans) {
+      linalg::GenericOp op = plan.op;
+      unsigned loops = op.getNumLoops();
+      bool allParallel = op.getNumReductionLoops() == 0;
+      // bf16/f16 buffers: a masked load or store of them is not legal on every
+      // x86 target and gets split into scalar float conversions, libcalls
+      // (__truncsfbf2) included, on the SSE2 baseline.
+      bool narrowFloats = llvm::any_of(op->getOperandTypes(), [](Type t) {
+        return isa<BFloat16Type, Float16Type>(getElementTypeOrSelf(t));
+      });
+      bool intDivision = false;
+      op.getRegion().walk([&](Operation *bodyOp) {
+        intDivision |= isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+                           arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(bodyOp);
+      });
+      SmallVector<OpFoldResult> tileSizes(loops, rw.getIndexAttr(1));
+      tileSizes.back() = rw.getIndexAttr(plan.width);
+      linalg::GenericOp tile = op;
+      scf::ForOp tileLoop;
+      if (loops > 1 || plan.width) {
+        scf::SCFTilingOptions options;
+        options.setTileSizes(tileSizes);
+        rw.setInsertionPoint(op);
+        FailureOr<scf::SCFTilingResult> tiled =
+            scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+        if (failed(tiled)) {
+          op.emitError("vibee-cpu-vectorize: tiling failed");
+          return signalPassFailure();
+        }
+        rw.eraseOp(op);
+        tile = cast<linalg::GenericOp>(tiled->tiledOps.back());
+        if (plan.width) {
+          tileLoop = cast<scf::ForOp>(tiled->loops.back().getOperation());
+          scf::ForOp remainder;
+          // Fails when every tile is full (static extent divisible by W).
+          if (succeeded(scf::peelForLoopAndSimplifyBounds(rw, tileLoop, remainder)) &&
+              allParallel) {
+            // Elementwise remainders: one masked vector step instead of scalars.
+            // Not with bf16/f16 buffers (above), integer division (masked-off
+            // lanes hold poison), nor with
+            // reductions: an outer one (i-k-j matmul edges) would store and reload
+            // the masked accumulator every step, which store forwarding cannot
+            // serve (matmul 1000^3: 15.9 -> 20.5 ms), an inner one would need a
+            // masked combine.
+            SmallVector<linalg::GenericOp> rest(
+                remainder.getBody()->getOps<linalg::GenericOp>());
+            if (rest.size() == 1 && !intDivision && !narrowFloats && failed(vectorizeTile(rw, rest.front(), plan.width,
+                                                         /*masked=*/true))) {
+              rest.front().emitError("vibee-cpu-vectorize: vectorization failed");
+              return signalPassFailure();
+            }
+          }
+        }
+      }
+      if (failed(vectorizeTile(rw, tile, plan.width, /*masked=*/false))) {
+        tile.emitError("vibee-cpu-vectorize: vectorization failed");
+        return signalPassFailure();
+      }
+      if (plan.innerReduction && tileLoop)
+        reductionLoops.push_back(tileLoop);
+    }
+    for (scf::ForOp loop : reductionLoops)
+      carryPartials(rw, loop);
+    if (plans.empty())
+      return;
+    // Transfers on the base memrefs, 1-D, lowered to plain vector loads and
+    // stores; multi-dim reductions to vector.reduction.
+    auto apply = [&](function_ref<void(RewritePatternSet &)> populate) {
+      RewritePatternSet patterns(&getContext());
+      populate(patterns);
+      return applyPatternsGreedily(module, std::move(patterns));
+    };
+    if (failed(apply([](RewritePatternSet &patterns) {
+          // vector.mask { transfer } (remainder tiles) -> masked transfers.
+          vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
+          memref::populateFoldMemRefAliasOpPatterns(patterns);
+          vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+          vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+          vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+        })) ||
+        failed(apply([](RewritePatternSet &patterns) {
+          vector::populateVectorMultiReductionLoweringPatterns(
+              patterns, vector::VectorMultiReductionLowering::InnerReduction);
+          vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
+          vector::populateScalarVectorTransferLoweringPatterns(patterns, 1, true);
+        })))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> vibee::createCpuVectorizePass(unsigned vectorBits) {
+  return std::make_unique<CpuVectorizePass>(vectorBits);
+}
+
+void vibee::registerCpuVectorizePass() { PassRegistration<CpuVectorizePass>(); }

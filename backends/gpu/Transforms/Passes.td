@@ -1,0 +1,106 @@
+//===- Passes.td - GPU transforms -*- tablegen -*-===//
+#ifndef VIBEE_GPU_TRANSFORMS_PASSES
+#define VIBEE_GPU_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def GpuPreparePass : Pass<"vibee-gpu-prepare", "::mlir::func::FuncOp"> {
+  let summary = "Host memref.copy -> linalg.copy, so that copies run as kernels";
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile each outermost scf.parallel for a GPU block";
+  let description = [{
+    The innermost dim of every outermost `scf.parallel` is tiled by
+    `block-size` (other dims by 1) with constant inner bounds, so that
+    gpu-map-parallel-loops maps the tiles to blocks and the points of a tile to
+    the threads of a block, consecutive threads on consecutive elements.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block">];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
+  let summary = "Bufferized linalg.generics -> hand-shaped gpu.launch kernels";
+  let description = [{
+    After bufferization, before the generic parallel-loops route (which handles
+    whatever this pass leaves):
+    - elementwise generics over contiguous memrefs (identity maps, scalars and
+      rank-0 operands broadcast): one grid-stride kernel, grid =
+      min(ceil(N / (block * V)), blocks-per-sm * SMs) (SMs from
+      vibee_cuda_sm_count() at run time), 16-byte vector loads/stores
+      (V = 16 / widest element) when every pointer is 16-byte aligned, a scalar
+      tail;
+    - row groups: a reduction over the innermost dim, then the row-scalar and
+      row-elementwise statements that read its per-row result (softmax: max,
+      sum, output; RMSNorm: sum of squares, inverse RMS, output): one kernel,
+      one block per row, each statement a block-strided (vectorized where
+      aligned) pass over the row, reductions through warp shuffles and shared
+      memory, per-row results kept in registers; temporaries only the group uses
+      disappear with their fills;
+    - matmuls c[m, n] (+)= sum_k f(a[m, k], b[k, n]) over contiguous 2-D memrefs:
+      one block of 256 threads per 64 x 64 tile of c (4 x 4 outputs per thread),
+      a and b staged in shared memory 16 values of k at a time, FMA.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block (a multiple of 32)">,
+    Option<"blocksPerSm", "blocks-per-sm", "int64_t", /*default=*/"4",
+           "elementwise grid cap: blocks per multiprocessor">];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect"];
+}
+
+def GpuDeviceMemoryPass : Pass<"vibee-gpu-device-memory", "::mlir::ModuleOp"> {
+  let summary = "Host-side memref.alloc/dealloc -> gpu.alloc/gpu.dealloc";
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuMergeModulesPass : Pass<"vibee-gpu-merge-modules", "::mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module (one PTX per spec)";
+  let description = [{
+    Each kernel function is renamed after its outlined module (unique) and moved
+    into `gpu.module @<spec>_kernels`; gpu.launch_func ops follow.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuPackedEntriesPass : Pass<"vibee-gpu-packed-entries", "::mlir::ModuleOp"> {
+  let summary = "Add vibee_<spec>_<kernel>_packed(void **args) for every C entry";
+  let description = [{
+    For every public `func.func @vibee_*` (the C wrappers of vibee-expose-c-abi),
+    adds `@<name>_packed(!llvm.ptr)` that loads each argument from args[i] (the
+    address of the i-th C argument) and calls it: the same calling convention as
+    ExecutionEngine::invokePacked, for ahead-of-time GPU host libraries.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
+def GpuEmitCHostPass : Pass<"vibee-gpu-emitc-host", "::mlir::ModuleOp"> {
+  let summary = "Host functions after kernel outlining -> calls of the CUDA host file's helpers";
+  let description = [{
+    For `--emit=cuda-host` (backends/gpu/CudaHostSource.cpp), before
+    vibee-prepare-emitc: every `vibee.kernel` function gets a trailing
+    `vibee::cuda_host::Call *` argument (stream, loaded module, first error;
+    `vibee.cuda_call_arg` records its position) and its GPU operations become
+    `emitc.call_opaque` of the helpers in the generated file's preamble:
+    `gpu.launch_func` -> `launch(call, gpu::<kernel>, grid, block, smem, args...)`
+    with memref operands expanded the way convert-gpu-to-nvvm passes them
+    (allocated and aligned pointer, offset, sizes, strides), `gpu.alloc` ->
+    `device_alloc<T>(call, n)`, `gpu.dealloc` -> `device_free(call, p)`,
+    `vibee_cuda_sm_count()` -> `sm_count(call)`, `arith.ceildivui/minui/maxui`
+    -> `ceil_div`, `std::min`, `std::max`; `gpu.wait` goes (one stream: stream
+    order). The gpu.module/gpu.binary ops go too; the module's
+    `vibee.cuda_kernels` lists the kernel names (the `gpu::` enumerators).
+    Host code that touches device memory itself (memref.load/store/copy) is an
+    error.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::emitc::EmitCDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+#endif // VIBEE_GPU_TRANSFORMS_PASSES

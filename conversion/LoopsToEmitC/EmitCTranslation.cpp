@@ -1,0 +1,104 @@
+//===- EmitCTranslation.cpp - bufferized loops -> C++ through EmitC ---------===//
+#include "conversion/LoopsToEmitC/EmitCTranslation.h"
+
+#include "conversion/LoopsToEmitC/Passes.h"
+
+#include "mlir/Conversion/ArithToEmitC/ArithToEmitC.h"
+#include "mlir/Conversion/FuncToEmitC/FuncToEmitC.h"
+#include "mlir/Conversion/MemRefToEmitC/MemRefToEmitC.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/SCFToEmitC/SCFToEmitC.h"
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/EmitC/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace vibee {
+
+static llvm::Error fail(const std::string &what, const std::string &details) {
+  return llvm::createStringError("C++ emission: " + what + "\n" + details);
+}
+
+void loadEmitCConversions(MLIRContext &context) {
+  DialectRegistry registry;
+  registerConvertArithToEmitCInterface(registry);
+  registerConvertFuncToEmitCInterface(registry);
+  registerConvertSCFToEmitCInterface(registry);
+  registerConvertMemRefToEmitCInterface(registry);
+  context.appendDialectRegistry(registry);
+  context.getOrLoadDialect<emitc::EmitCDialect>();
+}
+
+DiagnosticText::DiagnosticText(MLIRContext &context)
+    : handler(&context, [this](Diagnostic &diag) {
+        llvm::raw_string_ostream os(text);
+        os << diag.getLocation() << ": " << diag << "\n";
+        return success();
+      }) {}
+
+llvm::Expected<std::string>
+translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
+                        std::map<std::string, std::vector<size_t>> &cppArgs) {
+  MLIRContext &context = *module.getContext();
+  DiagnosticText collector(context);
+  PassManager prepare(&context);
+  prepare.addPass(createPrepareEmitCPass());
+  prepare.addPass(createCanonicalizerPass());
+  prepare.addPass(createCSEPass());
+  if (failed(prepare.run(module)))
+    return fail("preparing for EmitC failed", collector.text);
+
+  // ABI positions of the internal functions' arguments.
+  for (auto func : module.getOps<func::FuncOp>())
+    if (auto kept = func->getAttrOfType<ArrayAttr>("vibee.cpp_args"))
+      for (Attribute a : kept)
+        cppArgs[func.getSymName().str()].push_back(cast<IntegerAttr>(a).getInt());
+
+  PassManager toEmitC(&context);
+  toEmitC.addPass(createConvertToEmitC());
+  if (failed(toEmitC.run(module)))
+    return fail("convert-to-emitc failed", collector.text);
+  // Integer constants (loop bounds, static sizes) as literals at their uses:
+  // `for (int64_t i = 0; i < N; i += 1)` rather than a variable per constant.
+  SmallVector<emitc::ConstantOp> constants;
+  module.walk([&](emitc::ConstantOp op) {
+    if (auto attr = dyn_cast<IntegerAttr>(op.getValue()); attr && attr.getType().isInteger(64))
+      constants.push_back(op);
+  });
+  for (emitc::ConstantOp op : constants) {
+    OpBuilder b(op);
+    auto attr = cast<IntegerAttr>(op.getValue());
+    Value literal = emitc::LiteralOp::create(b, op.getLoc(), op.getType(),
+                                             std::to_string(attr.getInt()));
+    op.getResult().replaceAllUsesWith(literal);
+    op.erase();
+  }
+  PassManager expressions(&context);
+  expressions.addPass(emitc::createFormExpressionsPass());
+  if (failed(expressions.run(module)))
+    return fail("form-expressions failed", collector.text);
+  Builder b(&context);
+  for (auto func : module.getOps<emitc::FuncOp>()) {
+    func.setSpecifiersAttr(b.getStrArrayAttr({specifier}));
+    // Only the body matters to translateToCpp; drop our attributes.
+    for (StringRef name : {"vibee.kernel", "vibee.dim_names", "vibee.arg_dims",
+                           "vibee.modes", "vibee.cpp_args", "vibee.schedule",
+                           "vibee.cuda_call_arg"})
+      func->removeAttr(name);
+  }
+  for (StringRef name : {"vibee.spec", "vibee.cuda_kernels"})
+    module->removeAttr(name);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (failed(emitc::translateToCpp(module, os)))
+    return fail("translateToCpp failed", collector.text);
+  return text;
+}
+
+} // namespace vibee

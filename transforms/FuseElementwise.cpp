@@ -1,0 +1,221 @@
+//===- FuseElementwise.cpp - statement fusion on linalg tensors -----------===//
+//
+// Every vibee statement lowers to its own linalg.generic: without fusion each
+// statement is a pass over memory and each local a buffer. This pass merges
+// them with upstream linalg machinery plus one small op-level rewrite:
+//
+//  1. Producer-consumer fusion (linalg elementwise fusion patterns): an
+//     all-parallel producer is inlined into a consumer that reads each of its
+//     elements once per iteration (the consumer's map is a permutation: no
+//     recomputation under a broadcast). Producer results with other uses stay
+//     results of the fused op, so an inout (AdamW's m, v) is written by the
+//     same loop nest that reads it. A producer whose every use is such a
+//     consumer is first duplicated per use, so that fusing into one consumer
+//     does not keep its whole result alive for the others (softmax's exp).
+//  2. Horizontal (sibling) fusion: two independent all-parallel generics over
+//     the same iteration domain become one multi-result generic (Lion's
+//     param and m updates, which share m and grad).
+//
+// Locals that fusion inlines lose their tensor.empty and never get a buffer.
+//
+//===----------------------------------------------------------------------===//
+#include "transforms/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace vibee {
+#define GEN_PASS_DEF_FUSEELEMENTWISEPASS
+#include "transforms/Passes.h.inc"
+} // namespace vibee
+
+using namespace mlir;
+
+namespace {
+
+static bool isAllParallel(linalg::GenericOp op) {
+  return op.getNumLoops() == op.getNumParallelLoops();
+}
+
+/// Whether `use` may take its producer inlined without recomputation.
+static bool isFusableUse(OpOperand &use) {
+  auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!consumer || !consumer.isDpsInput(&use))
+    return false;
+  return consumer.getMatchingIndexingMap(&use).isPermutation();
+}
+
+/// Clones all-parallel producers whose every use is a fusable consumer once
+/// per use (step 1 above).
+static void duplicateMultiUseProducers(Operation *root) {
+  SmallVector<linalg::GenericOp> producers;
+  root->walk([&](linalg::GenericOp op) {
+    if (!isAllParallel(op) || op->getNumResults() != 1 || op.hasIndexSemantics())
+      return;
+    if (!op.getIndexingMapsArray().back().isPermutation())
+      return;
+    Value result = op->getResult(0);
+    if (result.hasOneUse() || result.use_empty())
+      return;
+    if (llvm::all_of(result.getUses(), [](OpOperand &use) { return isFusableUse(use); }))
+      producers.push_back(op);
+  });
+  OpBuilder builder(root->getContext());
+  for (linalg::GenericOp op : producers) {
+    SmallVector<OpOperand *> uses =
+        llvm::map_to_vector(op->getResult(0).getUses(), [](OpOperand &u) { return &u; });
+    builder.setInsertionPoint(op);
+    for (OpOperand *use : llvm::drop_begin(uses))
+      use->set(builder.clone(*op)->getResult(0));
+  }
+}
+
+/// The extents of `op`'s loops as comparable keys: static sizes, or for
+/// dynamic ones the SSA value that sizes the tensor.empty of its init.
+static std::optional<SmallVector<OpFoldResult>> getLoopExtents(linalg::GenericOp op) {
+  Value init = op.getDpsInits().front();
+  if (!op.getIndexingMapsArray().back().isIdentity())
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(init.getType());
+  if (type.hasStaticShape())
+    return getAsIndexOpFoldResult(op.getContext(), type.getShape());
+  auto empty = init.getDefiningOp<tensor::EmptyOp>();
+  if (!empty)
+    return std::nullopt;
+  return empty.getMixedSizes();
+}
+
+/// Whether `a` (before `b` in the same block) and `b` can become one op at
+/// the position of `b`: same domain, and neither depends on the other.
+static bool canMergeSiblings(linalg::GenericOp a, linalg::GenericOp b) {
+  if (a->getBlock() != b->getBlock() || !isAllParallel(a) || !isAllParallel(b))
+    return false;
+  if (a.getNumLoops() != b.getNumLoops() || !a.hasPureTensorSemantics() ||
+      !b.hasPureTensorSemantics())
+    return false;
+  auto ea = getLoopExtents(a), eb = getLoopExtents(b);
+  if (!ea || !eb || *ea != *eb)
+    return false;
+  // No use of a's results before b (the merged op sits where b is).
+  for (Operation *user : a->getUsers()) {
+    Operation *inBlock = a->getBlock()->findAncestorOpInBlock(*user);
+    if (!inBlock || inBlock == b || inBlock->isBeforeInBlock(b))
+      return false;
+  }
+  // b does not depend on a, even transitively.
+  SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.filter = [&](Operation *op) {
+    return op->getBlock() == a->getBlock() && !op->isBeforeInBlock(a);
+  };
+  for (Value operand : b->getOperands())
+    if (Operation *def = operand.getDefiningOp(); def && options.filter(def))
+      (void)getBackwardSlice(def, &slice, options);
+  return !slice.contains(a);
+}
+
+static linalg::GenericOp mergeSiblings(RewriterBase &rewriter, linalg::GenericOp a,
+                                       linalg::GenericOp b) {
+  rewriter.setInsertionPoint(b);
+  SmallVector<Value> ins(a.getDpsInputs()), outs(a.getDpsInits());
+  llvm::append_range(ins, b.getDpsInputs());
+  llvm::append_range(outs, b.getDpsInits());
+  SmallVector<AffineMap> aMaps = a.getIndexingMapsArray(), bMaps = b.getIndexingMapsArray();
+  unsigned aIns = a.getNumDpsInputs(), bIns = b.getNumDpsInputs();
+  SmallVector<AffineMap> maps(aMaps.begin(), aMaps.begin() + aIns);
+  maps.append(bMaps.begin(), bMaps.begin() + bIns);
+  maps.append(aMaps.begin() + aIns, aMaps.end());
+  maps.append(bMaps.begin() + bIns, bMaps.end());
+  SmallVector<Type> resultTypes(a->getResultTypes());
+  llvm::append_range(resultTypes, b->getResultTypes());
+
+  auto merged = linalg::GenericOp::create(rewriter, b.getLoc(), resultTypes, ins, outs, maps,
+                                          a.getIteratorTypesArray());
+  Block *block = rewriter.createBlock(&merged.getRegion());
+  Block &aBody = *a.getBlock(), &bBody = *b.getBlock();
+  auto addArgs = [&](Block &body, unsigned from, unsigned to) {
+    for (unsigned i = from; i < to; ++i)
+      block->addArgument(body.getArgument(i).getType(), body.getArgument(i).getLoc());
+  };
+  addArgs(aBody, 0, aIns);
+  addArgs(bBody, 0, bIns);
+  addArgs(aBody, aIns, aBody.getNumArguments());
+  addArgs(bBody, bIns, bBody.getNumArguments());
+  unsigned aOuts = aBody.getNumArguments() - aIns;
+  IRMapping mapping;
+  for (unsigned i = 0; i < aIns; ++i)
+    mapping.map(aBody.getArgument(i), block->getArgument(i));
+  for (unsigned i = 0; i < bIns; ++i)
+    mapping.map(bBody.getArgument(i), block->getArgument(aIns + i));
+  for (unsigned i = 0; i < aOuts; ++i)
+    mapping.map(aBody.getArgument(aIns + i), block->getArgument(aIns + bIns + i));
+  for (unsigned i = 0; i + bIns < bBody.getNumArguments(); ++i)
+    mapping.map(bBody.getArgument(bIns + i), block->getArgument(aIns + bIns + aOuts + i));
+  rewriter.setInsertionPointToStart(block);
+  SmallVector<Value> yielded;
+  for (Block *body : {&aBody, &bBody}) {
+    for (Operation &op : body->without_terminator())
+      rewriter.clone(op, mapping);
+    for (Value v : body->getTerminator()->getOperands())
+      yielded.push_back(mapping.lookupOrDefault(v));
+  }
+  linalg::YieldOp::create(rewriter, b.getLoc(), yielded);
+  rewriter.replaceOp(a, merged->getResults().take_front(a->getNumResults()));
+  rewriter.replaceOp(b, merged->getResults().drop_front(a->getNumResults()));
+  return merged;
+}
+
+/// Merges sibling generics block by block until nothing changes.
+static bool mergeAllSiblings(Operation *root) {
+  IRRewriter rewriter(root->getContext());
+  bool changed = false, again = true;
+  while (again) {
+    again = false;
+    SmallVector<Block *> blocks;
+    root->walk([&](Block *block) { blocks.push_back(block); });
+    for (Block *block : blocks) {
+      SmallVector<linalg::GenericOp> generics;
+      for (Operation &op : *block)
+        if (auto g = dyn_cast<linalg::GenericOp>(op))
+          generics.push_back(g);
+      for (unsigned i = 0; i < generics.size() && !again; ++i)
+        for (unsigned j = i + 1; j < generics.size() && !again; ++j)
+          if (canMergeSiblings(generics[i], generics[j])) {
+            mergeSiblings(rewriter, generics[i], generics[j]);
+            again = changed = true;
+          }
+    }
+  }
+  return changed;
+}
+
+struct FuseElementwisePass : vibee::impl::FuseElementwisePassBase<FuseElementwisePass> {
+  using FuseElementwisePassBase::FuseElementwisePassBase;
+
+  LogicalResult runPatterns() {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    linalg::ControlFusionFn control = [](OpOperand *use) { return isFusableUse(*use); };
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);
+    return applyPatternsGreedily(getOperation(), std::move(patterns));
+  }
+
+  void runOnOperation() override {
+    duplicateMultiUseProducers(getOperation());
+    if (failed(runPatterns()))
+      return signalPassFailure();
+    if (horizontal && mergeAllSiblings(getOperation()))
+      if (failed(runPatterns()))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

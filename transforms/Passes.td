@@ -1,0 +1,73 @@
+//===- Passes.td - target-independent vibee transforms -*- tablegen -*-===//
+#ifndef VIBEE_TRANSFORMS_PASSES
+#define VIBEE_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def FormSoftmaxPass : Pass<"vibee-form-softmax"> {
+  let summary = "Recognise the max/exp/sum/div statement chain as vibee.softmax";
+  let description = [{
+    Rewrites `mx = max(c) x; e = exp(x - mx); s = sum(c) e; y = e / s` (along any
+    axis) into `y = vibee.softmax x axis A` when `mx`, `e` and `s` have no other
+    uses, so that later passes see one op they can fuse (online softmax).
+  }];
+  let dependentDialects = ["::vibee::VibeeDialect"];
+}
+
+def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
+  let summary = "Fuse producer-consumer and sibling linalg statements into one loop nest";
+  let description = [{
+    Producer-consumer fusion of all-parallel linalg.generic producers into the
+    consumers that read each element once (upstream linalg elementwise fusion,
+    with multi-use producers duplicated per consumer first), then horizontal
+    fusion of independent all-parallel generics over the same iteration domain
+    into one multi-result generic. Lion and AdamW become one loop nest;
+    softmax and RMSNorm one loop nest per reduction plus one for the output.
+  }];
+  let options = [
+    Option<"horizontal", "horizontal", "bool", /*default=*/"true",
+           "also merge independent sibling generics over the same domain">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
+def DecomposeAggregatesPass : Pass<"vibee-decompose-aggregates"> {
+  let summary = "Decompose aggregated linalg ops (linalg.softmax) into generics";
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
+  let summary = "Write inout results in place instead of copying a temporary back";
+  let description = [{
+    After bufferization: `memref.copy %t, %p` where `%t` is an allocation whose
+    only writer is an all-parallel linalg op that reads `%p` at most through
+    the same indexing map as it writes `%t`, and nothing between the writer and
+    the copy touches `%p`: the writer writes `%p` directly, the copy and the
+    allocation go. Runs before the deallocation pipeline.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
+  let summary = "Add a plain C entry point vibee_<spec>_<kernel> to every kernel func";
+  let description = [{
+    For every `func.func` with the `vibee.kernel` attribute (memref arguments, as
+    produced by vibee-lower-to-linalg, before or after bufferization), adds a public
+    `func.func @vibee_<spec>_<kernel>` with the C ABI of docs/abi.md: tensors as
+    `!llvm.ptr` to contiguous row-major data, scalars by value (f16/bf16 as i16,
+    bool as i8), then one pointer per result, then every symbolic dim as i64. It
+    builds the memref descriptors and calls the kernel, which becomes private.
+    The spec name is the module's `vibee.spec` attribute, else `spec-name`.
+  }];
+  let options = [
+    Option<"specName", "spec-name", "std::string", /*default=*/"\"\"",
+           "spec name used when the module has no vibee.spec attribute">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // VIBEE_TRANSFORMS_PASSES

@@ -1,0 +1,66 @@
+//===- Pipelines.cpp - the stages every target shares ----------------------===//
+#include "transforms/Pipelines.h"
+
+#include "conversion/VibeeToLinalg/Passes.h"
+#include "transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createFormSoftmaxPass());
+  pm.addPass(createLowerToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+// Linalg on tensors -> linalg on tensors: where fusion, tiling and vectorization
+// of the CPU performance work go.
+void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
+  pm.addPass(createDecomposeAggregatesPass());
+  // One loop nest per group of statements that can share one (docs/performance.md):
+  // Lion and AdamW become a single generic, softmax/RMSNorm one per reduction
+  // plus one for the output.
+  pm.addPass(createFuseElementwisePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
+  // bf16/f16: compute in f32, store in the narrow type.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.targetTypeStr = "f32";
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  pm.addPass(math::createMathExtendToSupportedTypes());
+}
+
+void vibee::buildBufferizationPipeline(OpPassManager &pm) {
+  // Kernel functions already take memrefs: their tensors come from
+  // to_tensor restrict and go out through materialize_in_destination, so no
+  // function-boundary bufferization is needed. Empty-tensor elimination first
+  // lets the last statement for each output compute straight into the caller's
+  // buffer instead of into a temporary that is then copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createOneShotBufferizePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Inout parameters: the last statement writes the caller's buffer instead
+  // of a temporary that is then copied back.
+  pm.addPass(createForwardInOutCopiesPass());
+  // Frees the temporaries (locals, reduction accumulators).
+  bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+void vibee::registerSharedPipelines() {
+  PassPipelineRegistration<>("vibee-to-linalg",
+                             "vibee kernels to destination-passing func + linalg",
+                             buildVibeeToLinalgPipeline);
+}

@@ -1,0 +1,32 @@
+// The stages every target shares: vibee -> linalg on tensors, the
+// target-independent optimizations of linalg on tensors, bufferization, and the
+// narrow-float emulation. Each backend's pipeline (backends/*/…Pipeline.cpp)
+// is built of these plus its own passes.
+#pragma once
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace vibee {
+
+/// vibee dialect -> destination-passing func.func over linalg on tensors:
+/// form-softmax, lower-to-linalg, canonicalize, cse.
+void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// linalg on tensors -> optimized linalg on tensors: elementwise fusion. Named
+/// ops that carry structure (linalg.softmax) survive it; each target decomposes
+/// them after its own rewrite of them.
+void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
+
+/// linalg on tensors -> memrefs, every temporary freed, inout results in place.
+void buildBufferizationPipeline(mlir::OpPassManager &pm);
+
+/// bf16/f16 arithmetic and math computed in f32, stored in the narrow type (on
+/// loops, before lowering to LLVM or EmitC).
+void addNarrowFloatEmulation(mlir::OpPassManager &pm);
+
+/// Registers vibee-to-linalg (for vibee-opt).
+void registerSharedPipelines();
+
+} // namespace vibee
