@@ -1,0 +1,99 @@
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#ifndef VIBEE_CPP_HELPERS_V1
+#define VIBEE_CPP_HELPERS_V1
+namespace vibee {
+namespace cpp {
+
+// bf16 and f16 values are stored as uint16_t bit patterns (docs/abi.md). The
+// conversions from float round to nearest even; NaN stays NaN.
+inline float bf16_to_float(uint16_t bits) {
+  uint32_t u = uint32_t(bits) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+inline uint16_t float_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return uint16_t((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return uint16_t(u >> 16);
+}
+inline float f16_to_float(uint16_t bits) {
+  uint32_t sign = uint32_t(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu, mantissa = bits & 0x3ffu, u;
+  if (exponent == 0x1f) {
+    u = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    u = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    u = sign;
+  } else { // subnormal: normalize
+    exponent = 113;
+    while (!(mantissa & 0x400u)) {
+      mantissa <<= 1;
+      --exponent;
+    }
+    u = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+inline uint16_t float_to_f16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+  if (a > 0x7f800000u)
+    return uint16_t(sign | 0x7e00u);
+  if (a >= 0x477ff000u) // rounds to 65536 or more
+    return uint16_t(sign | 0x7c00u);
+  if (a < 0x38800000u) { // below 2^-14: a multiple of 2^-24
+    float magnitude;
+    std::memcpy(&magnitude, &a, sizeof magnitude);
+    return uint16_t(sign | uint32_t(std::nearbyint(magnitude * 16777216.0f)));
+  }
+  a -= 0x38000000u; // rebias the exponent from 127 to 15
+  a += 0xfffu + ((a >> 13) & 1u);
+  return uint16_t(sign | (a >> 13));
+}
+
+// What the kernels use. max/min of tensors propagate NaN and order -0 < +0.
+template <typename T> inline T maximum(T a, T b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+template <typename T> inline T minimum(T a, T b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+template <typename T> inline T rsqrt(T x) { return T(1) / std::sqrt(x); }
+
+// Temporaries: allocated once per call, freed before the kernel returns.
+template <typename T> inline T *alloc(int64_t n) {
+  void *p = std::malloc(size_t(n > 0 ? n : 1) * sizeof(T));
+  if (!p)
+    throw std::bad_alloc();
+  return static_cast<T *>(p);
+}
+inline void release(void *p) { std::free(p); }
+template <typename T> inline void copy(T *dst, const T *src, int64_t n) {
+  if (n > 0)
+    std::memcpy(dst, src, size_t(n) * sizeof(T));
+}
+
+} // namespace cpp
+} // namespace vibee
+#endif // VIBEE_CPP_HELPERS_V1
