@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The generated host files (--emit=cuda-host) in CI, without a GPU: for every spec
 # in specs/ and tests/backends/gpu/cuda-host-source.vibee, the launches agree with
-# their PTX signatures (cuda_host_params.py) and the file compiles with g++ and
-# clang++ at -Wall -Wextra -Werror against the toolkit's cuda.h; then
-# cuda_host_no_gpu.cpp links softmax_cuda.cpp with -lcuda (the toolkit's stub
-# library stands in for a missing driver) and must get clean errors, no crash.
+# their PTX signatures (cuda_host_params.py), the helpers are the header's, and the
+# file compiles with g++ and clang++ at -Wall -Wextra -Werror against the toolkit's
+# cuda.h; then cuda_host_no_gpu.cpp links softmax_cuda.cpp with -lcuda (the
+# toolkit's stub library stands in for a missing driver) and must get clean
+# errors, no crash.
 # Skips (exit 77) without the CUDA toolkit.
 set -euo pipefail
 vibeec=$1 src=$2 work=$3
@@ -22,6 +23,16 @@ for spec in $(find specs -name '*.vibee' | sort) tests/backends/gpu/cuda-host-so
   files+=("$work/${name}_cuda.cpp")
 done
 python3 "$src/tests/e2e/gpu/cuda_host_params.py" "${files[@]}"
+# Each file carries its helpers exactly as backends/gpu/runtime/vibee_cuda_host_helpers.h
+# has them (the header is compiled on its own by gpu_cuda_host_helpers_header).
+python3 - "$src/backends/gpu/runtime/vibee_cuda_host_helpers.h" "${files[@]}" <<'PY'
+import sys
+helpers = open(sys.argv[1]).read()
+for path in sys.argv[2:]:
+    if open(path).read().count(helpers) != 1:
+        sys.exit(f"{path}: does not carry {sys.argv[1]} once, byte for byte")
+print(f"{len(sys.argv) - 2} host files carry the helpers header byte for byte")
+PY
 flags=(-std=c++17 -O1 -Wall -Wextra -Werror -I"$cuda/include")
 for cxx in g++ clang++; do
   command -v $cxx > /dev/null || { echo "no $cxx: not compiled with it"; continue; }
