@@ -3,6 +3,8 @@
 // MLIR generation and the reference interpreter both read this (and only this).
 #pragma once
 
+#include "frontend/Builtins.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -81,7 +83,9 @@ struct Expr {
   // `type` except for comparisons (type = Bool, opType = the operands' common
   // dtype) and casts (opType = the operand's dtype).
   DType opType = DType::F32;
-  // Call: the resolved builtin, or the target dtype of a cast
+  // Call: the builtin the name resolves to (Builtins.def); casts also set castTo, the
+  // target dtype
+  std::optional<Builtin> builtin;
   std::optional<DType> castTo;
 };
 

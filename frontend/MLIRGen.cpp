@@ -437,12 +437,15 @@ private:
   }
 
   Value emitCall(const ast::Expr &e, Location loc) {
+    if (!e.builtin) {
+      emitError(loc) << "call to '" << e.name << "' was not resolved by sema";
+      return {};
+    }
     if (e.castTo) {
       Value x = emitExpr(*e.operands[0]);
       return x ? convertScalar(b, loc, x, e.operands[0]->type, *e.castTo) : Value();
     }
-    const std::string &fn = e.name;
-    if (fn == "where") {
+    if (*e.builtin == ast::Builtin::Where) {
       Value c = emitExpr(*e.operands[0]);
       if (!c)
         return {};
@@ -459,24 +462,30 @@ private:
     SmallVector<Value, 2> v;
     if (!operandsIn(e, e.opType, v))
       return {};
-    bool isF = ast::isFloat(e.opType);
+    return emitMath(*e.builtin, e.opType, v, loc);
+  }
+
+  // A math builtin on operands already converted to `type`.
+  Value emitMath(ast::Builtin fn, DType type, ArrayRef<Value> v, Location loc) {
+    bool isF = ast::isFloat(type);
     Value x = v[0];
-    if (fn == "exp") return math::ExpOp::create(b, loc, x);
-    if (fn == "log") return math::LogOp::create(b, loc, x);
-    if (fn == "sqrt") return math::SqrtOp::create(b, loc, x);
-    if (fn == "rsqrt") return math::RsqrtOp::create(b, loc, x);
-    if (fn == "tanh") return math::TanhOp::create(b, loc, x);
-    if (fn == "sigmoid") {
+    switch (fn) {
+    case ast::Builtin::Exp: return math::ExpOp::create(b, loc, x);
+    case ast::Builtin::Log: return math::LogOp::create(b, loc, x);
+    case ast::Builtin::Sqrt: return math::SqrtOp::create(b, loc, x);
+    case ast::Builtin::Rsqrt: return math::RsqrtOp::create(b, loc, x);
+    case ast::Builtin::Tanh: return math::TanhOp::create(b, loc, x);
+    case ast::Builtin::Sigmoid: {
       // 1 / (1 + exp(-x))
-      Value one = constantOf(b, loc, e.opType, 1.0);
+      Value one = constantOf(b, loc, type, 1.0);
       Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
       return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, ex));
     }
-    if (fn == "abs")
+    case ast::Builtin::Abs:
       return isF ? (Value)math::AbsFOp::create(b, loc, x) : (Value)math::AbsIOp::create(b, loc, x);
-    if (fn == "sign") {
-      Value zero = constantOf(b, loc, e.opType, 0), one = constantOf(b, loc, e.opType, 1),
-            minusOne = constantOf(b, loc, e.opType, -1);
+    case ast::Builtin::Sign: {
+      Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1),
+            minusOne = constantOf(b, loc, type, -1);
       Value pos = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero)
                       : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
       Value neg = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero)
@@ -484,18 +493,23 @@ private:
       Value negOrZero = arith::SelectOp::create(b, loc, neg, minusOne, zero);
       return arith::SelectOp::create(b, loc, pos, one, negOrZero);
     }
-    if (fn == "min")
+    case ast::Builtin::Min:
       return isF ? (Value)arith::MinimumFOp::create(b, loc, x, v[1])
                  : (Value)arith::MinSIOp::create(b, loc, x, v[1]);
-    if (fn == "max")
+    case ast::Builtin::Max:
       return isF ? (Value)arith::MaximumFOp::create(b, loc, x, v[1])
                  : (Value)arith::MaxSIOp::create(b, loc, x, v[1]);
-    if (fn == "pow") {
-      if (isF)
-        return math::PowFOp::create(b, loc, x, v[1]);
-      return math::IPowIOp::create(b, loc, x, v[1]);
+    case ast::Builtin::Pow:
+      return isF ? (Value)math::PowFOp::create(b, loc, x, v[1])
+                 : (Value)math::IPowIOp::create(b, loc, x, v[1]);
+    // emitCall handles these before it gets here.
+    case ast::Builtin::Where:
+    case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
+    case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
+    case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+      break;
     }
-    emitError(loc) << "unsupported builtin '" << fn << "'";
+    emitError(loc) << "unsupported builtin '" << ast::builtinInfo(fn).name << "'";
     return {};
   }
 

@@ -2,3 +2,4 @@
 # frontend/CMakeLists.txt; depends only on the frontend's AST (no MLIR).
 add_library(VibeeReference STATIC ${CMAKE_CURRENT_LIST_DIR}/ReferenceInterpreter.cpp)
 target_link_libraries(VibeeReference PUBLIC VibeeFrontend)
+target_compile_options(VibeeReference PRIVATE -Werror=switch)

@@ -439,76 +439,91 @@ Val Interpreter::evalBinary(const Expr &e) {
   return convert(r, t, e.type);
 }
 
+// A unary math builtin on a double; false for the builtins that are not unary math.
+bool math1(ast::Builtin fn, double x, double &y) {
+  switch (fn) {
+  case ast::Builtin::Exp: y = std::exp(x); return true;
+  case ast::Builtin::Log: y = std::log(x); return true;
+  case ast::Builtin::Sqrt: y = std::sqrt(x); return true;
+  case ast::Builtin::Rsqrt: y = 1.0 / std::sqrt(x); return true;
+  case ast::Builtin::Tanh: y = std::tanh(x); return true;
+  case ast::Builtin::Sigmoid: y = 1.0 / (1.0 + std::exp(-x)); return true;
+  case ast::Builtin::Abs: y = std::fabs(x); return true;
+  case ast::Builtin::Sign: y = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0); return true;
+  case ast::Builtin::Min: case ast::Builtin::Max: case ast::Builtin::Pow:
+  case ast::Builtin::Where:
+  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+    return false;
+  }
+  return false;
+}
+
 Val Interpreter::evalCall(const Expr &e) {
-  const std::string &fn = e.name;
+  if (!e.builtin)
+    throw std::logic_error("call to '" + e.name + "' was not resolved by sema");
+  const ast::Builtin fn = *e.builtin;
   if (e.castTo) {
     if (e.operands.size() != 1)
-      throw std::logic_error("cast '" + fn + "' takes one operand");
+      throw std::logic_error("cast '" + e.name + "' takes one operand");
     const Expr &x = *e.operands[0];
     // A cast converts from the operand's dtype; float targets are not rounded.
     return convert(convert(eval(x), x.type, *e.castTo), *e.castTo, e.type);
   }
   const DType t = e.opType;
   const bool fl = ast::isFloat(t);
+  if (e.operands.size() != static_cast<size_t>(ast::builtinInfo(fn).arity))
+    throw std::logic_error("builtin '" + e.name + "' has the wrong number of operands");
 
-  if (fn == "where") {
-    if (e.operands.size() != 3)
-      throw std::logic_error("where takes 3 operands");
+  switch (fn) {
+  case ast::Builtin::Where: {
     const Expr &c = *e.operands[0];
     const Expr &chosen = truthy(eval(c), c.type) ? *e.operands[1] : *e.operands[2];
     return convert(evalAs(chosen, t), t, e.type);
   }
-
-  if (fn == "min" || fn == "max" || fn == "pow") {
-    if (e.operands.size() != 2)
-      throw std::logic_error(fn + " takes 2 operands");
+  case ast::Builtin::Min:
+  case ast::Builtin::Max:
+  case ast::Builtin::Pow: {
     const Val a = evalAs(*e.operands[0], t);
     const Val b = evalAs(*e.operands[1], t);
+    const bool isMin = fn == ast::Builtin::Min, isMax = fn == ast::Builtin::Max;
     Val r;
     if (fl) {
-      if (fn == "min") r.f = minProp(a.f, b.f);
-      else if (fn == "max") r.f = maxProp(a.f, b.f);
-      else r.f = std::pow(a.f, b.f);
+      r.f = isMin ? minProp(a.f, b.f) : isMax ? maxProp(a.f, b.f) : std::pow(a.f, b.f);
+    } else if (isMin || isMax) {
+      r.i = (a.i < b.i) == isMin ? a.i : b.i;
     } else {
-      if (fn == "min") r.i = a.i < b.i ? a.i : b.i;
-      else if (fn == "max") r.i = a.i > b.i ? a.i : b.i;
-      else r.i = wrapInt(truncToInt64(std::pow(static_cast<double>(a.i), static_cast<double>(b.i))), t);
+      r.i = wrapInt(truncToInt64(std::pow(static_cast<double>(a.i), static_cast<double>(b.i))), t);
     }
     return convert(r, t, e.type);
   }
+  case ast::Builtin::Exp: case ast::Builtin::Log: case ast::Builtin::Sqrt:
+  case ast::Builtin::Rsqrt: case ast::Builtin::Tanh: case ast::Builtin::Sigmoid:
+  case ast::Builtin::Abs: case ast::Builtin::Sign:
+    break;
+  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+    throw std::logic_error("cast '" + e.name + "' without a target dtype");
+  }
 
-  if (e.operands.size() != 1)
-    throw std::logic_error("builtin '" + fn + "' takes one operand");
   const Val a = evalAs(*e.operands[0], t);
   Val r;
   if (!fl) {
     // Sema promotes math builtins to float; abs and sign are also exact on integers.
-    if (fn == "abs") r.i = wrapInt(a.i < 0 ? subWrap(0, a.i) : a.i, t);
-    else if (fn == "sign") r.i = (a.i > 0) - (a.i < 0);
-    else {
-      const double x = static_cast<double>(a.i);
-      double y;
-      if (fn == "exp") y = std::exp(x);
-      else if (fn == "log") y = std::log(x);
-      else if (fn == "sqrt") y = std::sqrt(x);
-      else if (fn == "rsqrt") y = 1.0 / std::sqrt(x);
-      else if (fn == "tanh") y = std::tanh(x);
-      else if (fn == "sigmoid") y = 1.0 / (1.0 + std::exp(-x));
-      else throw std::logic_error("unknown builtin '" + fn + "'");
+    if (fn == ast::Builtin::Abs) {
+      r.i = wrapInt(a.i < 0 ? subWrap(0, a.i) : a.i, t);
+    } else if (fn == ast::Builtin::Sign) {
+      r.i = (a.i > 0) - (a.i < 0);
+    } else {
+      double y = 0;
+      math1(fn, static_cast<double>(a.i), y);
       r = fromDouble(y, t);
     }
     return convert(r, t, e.type);
   }
-  const double x = a.f;
-  if (fn == "exp") r.f = std::exp(x);
-  else if (fn == "log") r.f = std::log(x);
-  else if (fn == "sqrt") r.f = std::sqrt(x);
-  else if (fn == "rsqrt") r.f = 1.0 / std::sqrt(x);
-  else if (fn == "tanh") r.f = std::tanh(x);
-  else if (fn == "sigmoid") r.f = 1.0 / (1.0 + std::exp(-x));
-  else if (fn == "abs") r.f = std::fabs(x);
-  else if (fn == "sign") r.f = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
-  else throw std::logic_error("unknown builtin '" + fn + "'");
+  math1(fn, a.f, r.f);
   return convert(r, t, e.type);
 }
 

@@ -11,18 +11,6 @@ using namespace ast;
 
 namespace {
 
-bool isMath1(const std::string &n) {
-  static const char *names[] = {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs",
-                                "sign"};
-  return std::find_if(std::begin(names), std::end(names),
-                      [&](const char *s) { return n == s; }) != std::end(names);
-}
-
-std::vector<std::string> builtinNames() {
-  return {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs", "sign", "min", "max",
-          "pow", "where", "f64", "f32", "f16", "bf16", "i64", "i32", "i8", "bool"};
-}
-
 int floatRank(DType t) {
   return t == DType::F64 ? 3 : t == DType::F32 ? 2 : 1; // f16, bf16: 1
 }
@@ -371,26 +359,28 @@ private:
   }
 
   TypeInfo checkCall(Expr &e) {
-    std::optional<DType> cast = dtypeFromName(e.name);
-    bool known = cast || isMath1(e.name) || e.name == "min" || e.name == "max" ||
-                 e.name == "pow" || e.name == "where";
-    if (!known) {
+    std::optional<Builtin> fn = lookupBuiltin(e.name);
+    if (!fn) {
       diags_.error(e.loc, "unknown function '" + e.name + "'");
       suggest(diags_, e.loc, e.name, builtinNames());
       for (auto &op : e.operands)
         check(*op);
       return failed();
     }
-    size_t want = cast || isMath1(e.name) ? 1 : e.name == "where" ? 3 : 2;
+    e.builtin = fn;
+    const BuiltinInfo &info = builtinInfo(*fn);
+    std::optional<DType> cast;
+    if (info.kind == BuiltinKind::Cast)
+      cast = dtypeFromName(info.name);
     std::vector<TypeInfo> args;
     bool ok = true;
     for (auto &op : e.operands) {
       args.push_back(check(*op));
       ok &= args.back().ok;
     }
-    if (!arity(e, want) || !ok)
+    if (!arity(e, (size_t)info.arity) || !ok)
       return failed();
-    if (inConst() && (cast || e.name == "where")) {
+    if (inConst() && (cast || info.kind == BuiltinKind::Select)) {
       diags_.error(e.loc, "'" + e.name + "' is not allowed in a constant expression");
       return failed();
     }
@@ -405,7 +395,7 @@ private:
       }
       return annotate(e, strong(*cast), a.type);
     }
-    if (isMath1(e.name)) {
+    if (info.kind == BuiltinKind::Math1) {
       TypeInfo a = args[0];
       if (!a.weak && a.type == DType::Bool) {
         diags_.error(e.loc, "'" + e.name + "' needs a number, not bool");
@@ -416,7 +406,7 @@ private:
       DType t = isFloat(a.type) ? a.type : DType::F32; // ints promote to f32
       return annotate(e, strong(t));
     }
-    if (e.name == "where") {
+    if (info.kind == BuiltinKind::Select) {
       if (args[0].weak || args[0].type != DType::Bool) {
         diags_.error(e.operands[0]->loc, "the condition of 'where' must be bool");
         return failed();
@@ -435,7 +425,7 @@ private:
       diags_.error(e.loc, "'" + e.name + "' needs numbers, not bool");
       return failed();
     }
-    if (e.name == "pow") {
+    if (*fn == Builtin::Pow) {
       if (common.weak)
         return annotate(e, {DType::F32, true, true, true});
       if (!isFloat(common.type)) // math on ints computes in f32 (opType converts)
@@ -468,18 +458,27 @@ double fold(const Expr &e, const Spec &spec) {
   }
   case ExprKind::Call: {
     double a = arg(0);
-    const std::string &n = e.name;
-    if (n == "exp") return std::exp(a);
-    if (n == "log") return std::log(a);
-    if (n == "sqrt") return std::sqrt(a);
-    if (n == "rsqrt") return 1 / std::sqrt(a);
-    if (n == "tanh") return std::tanh(a);
-    if (n == "sigmoid") return 1 / (1 + std::exp(-a));
-    if (n == "abs") return std::fabs(a);
-    if (n == "sign") return a > 0 ? 1 : a < 0 ? -1 : 0;
-    if (n == "min") return std::min(a, arg(1));
-    if (n == "max") return std::max(a, arg(1));
-    if (n == "pow") return std::pow(a, arg(1));
+    if (!e.builtin)
+      return 0;
+    switch (*e.builtin) {
+    case Builtin::Exp: return std::exp(a);
+    case Builtin::Log: return std::log(a);
+    case Builtin::Sqrt: return std::sqrt(a);
+    case Builtin::Rsqrt: return 1 / std::sqrt(a);
+    case Builtin::Tanh: return std::tanh(a);
+    case Builtin::Sigmoid: return 1 / (1 + std::exp(-a));
+    case Builtin::Abs: return std::fabs(a);
+    case Builtin::Sign: return a > 0 ? 1 : a < 0 ? -1 : 0;
+    case Builtin::Min: return std::min(a, arg(1));
+    case Builtin::Max: return std::max(a, arg(1));
+    case Builtin::Pow: return std::pow(a, arg(1));
+    // Not allowed in a constant expression (sema reports them before folding).
+    case Builtin::Where:
+    case Builtin::CastF64: case Builtin::CastF32: case Builtin::CastF16:
+    case Builtin::CastBF16: case Builtin::CastI64: case Builtin::CastI32:
+    case Builtin::CastI8: case Builtin::CastBool:
+      return a;
+    }
     return a;
   }
   case ExprKind::Access:
@@ -499,7 +498,7 @@ DType weakDefault(const TypeInfo &t) {
 TypeInfo checkExpr(Expr &e, ExprScope &scope) { return Checker(scope).check(e); }
 
 void settle(Expr &e, DType t) {
-  if (e.kind == ExprKind::Call && e.name == "where") {
+  if (e.kind == ExprKind::Call && e.builtin == Builtin::Where) {
     settle(*e.operands[1], t), settle(*e.operands[2], t);
   } else {
     for (auto &op : e.operands)

@@ -1,0 +1,31 @@
+// The builtin functions as an enum generated from Builtins.def. Sema resolves a call's
+// name once (Expr::builtin); folding, MLIRGen and the reference interpreter switch over
+// the enum without a default, so a builtin added to the table but not implemented
+// somewhere is a -Wswitch error (the frontend targets build with -Werror=switch).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vibee::ast {
+
+enum class Builtin {
+#define BUILTIN(Enum, Name, Arity, Kind) Enum,
+#include "frontend/Builtins.def"
+};
+
+enum class BuiltinKind { Math1, Math2, Select, Cast };
+
+struct BuiltinInfo {
+  const char *name;
+  int arity;
+  BuiltinKind kind;
+};
+
+const BuiltinInfo &builtinInfo(Builtin b);
+std::optional<Builtin> lookupBuiltin(const std::string &name);
+// Every builtin's name, in table order (for "did you mean" notes).
+std::vector<std::string> builtinNames();
+
+} // namespace vibee::ast
