@@ -62,8 +62,10 @@ struct Subscript {
 struct Expr {
   ExprKind kind;
   Loc loc;
-  // Number
+  // Number. An integer literal keeps its exact value in `intValue` (`number` holds it
+  // rounded to double, for float uses); sema checks it fits the dtype it settles to.
   double number = 0;
+  int64_t intValue = 0;
   bool isIntLiteral = false; // written without '.', 'e' (e.g. `1`)
   bool isBool = false;       // `true` / `false`
   // Name / Access / Call: identifier (callee for Call)
@@ -114,6 +116,7 @@ struct Param {
   TensorType type;
   ExprPtr defaultValue; // scalars only; a constant expression
   double defaultFolded = 0; // sema: the value of defaultValue
+  int64_t defaultFoldedInt = 0; // sema: the exact value for integer and bool dtypes
 };
 
 struct Result {
@@ -220,7 +223,8 @@ struct Const {
   std::string name;
   DType dtype = DType::F32;
   ExprPtr value; // constant expression; sema folds it into `folded`
-  double folded = 0;
+  double folded = 0;     // the value (for integer dtypes: foldedInt, rounded)
+  int64_t foldedInt = 0; // the exact value for integer and bool dtypes
 };
 
 // A value in a behavior: a nested literal, zeros/ones/rand(...), or a given's name.

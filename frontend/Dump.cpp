@@ -56,8 +56,8 @@ public:
   void run() {
     os_ << "spec " << spec_.name << " " << spec_.version << " " << quoted(spec_.doc) << "\n";
     for (const Const &c : spec_.consts) {
-      os_ << "const " << c.name << ": " << dtypeName(c.dtype) << " = " << num(c.folded)
-          << "\n";
+      os_ << "const " << c.name << ": " << dtypeName(c.dtype) << " = "
+          << (isFloat(c.dtype) ? num(c.folded) : std::to_string(c.foldedInt)) << "\n";
       if (c.value)
         expr(*c.value, 1);
     }
@@ -183,7 +183,9 @@ private:
       if (e.isBool)
         line(depth) << "bool " << (e.number != 0 ? "true" : "false") << "\n";
       else
-        line(depth) << "number " << num(e.number) << " : " << t << "\n";
+        line(depth) << "number "
+                    << (e.isIntLiteral ? std::to_string(e.intValue) : num(e.number)) << " : "
+                    << t << "\n";
       break;
     case ExprKind::Name:
       line(depth) << kindName(e.nameKind) << " " << e.name << " #" << e.ref << " : " << t

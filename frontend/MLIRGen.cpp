@@ -89,6 +89,16 @@ Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, (int64_t)value));
 }
 
+// An integer or bool constant from its exact value (a double would round above 2^53).
+Value intConstantOf(OpBuilder &b, Location loc, DType dtype, int64_t value) {
+  if (ast::isFloat(dtype))
+    return constantOf(b, loc, dtype, (double)value);
+  if (dtype == DType::Bool)
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(value != 0));
+  Type type = toMLIRType(*b.getContext(), dtype);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+}
+
 class KernelGen {
 public:
   KernelGen(OpBuilder &builder, const ast::Spec &spec, const ast::Kernel &kernel)
@@ -335,6 +345,8 @@ private:
     Location loc = locOf(e.loc);
     switch (e.kind) {
     case ast::ExprKind::Number:
+      if (e.isIntLiteral)
+        return intConstantOf(b, loc, e.type, e.intValue);
       return constantOf(b, loc, e.type, e.number);
     case ast::ExprKind::Access:
       return bodyArgs->getArgument(currentArgOf->at(&e));
@@ -342,7 +354,9 @@ private:
       switch (e.nameKind) {
       case ast::NameKind::Const: {
         const ast::Const &c = spec.consts[e.ref];
-        return convertScalar(b, loc, constantOf(b, loc, c.dtype, c.folded), c.dtype, e.type);
+        Value v = ast::isFloat(c.dtype) ? constantOf(b, loc, c.dtype, c.folded)
+                                        : intConstantOf(b, loc, c.dtype, c.foldedInt);
+        return convertScalar(b, loc, v, c.dtype, e.type);
       }
       case ast::NameKind::ScalarParam:
         return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)),

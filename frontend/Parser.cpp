@@ -163,8 +163,10 @@ private:
     return src_.substr(a, b - a + 1);
   }
 
-  // Numbers: integers are checked for int64 range; reals must be finite.
-  bool parseNumber(const std::string &text, Loc loc, double &value, bool &isInt) {
+  // Numbers: integers are checked for int64 range (and kept exactly in `intValue`:
+  // a double loses them above 2^53); reals must be finite.
+  bool parseNumber(const std::string &text, Loc loc, double &value, bool &isInt,
+                   int64_t *intValue = nullptr) {
     isInt = text.find_first_not_of("0123456789") == std::string::npos && !text.empty();
     if (isInt) {
       int64_t v = 0;
@@ -177,6 +179,8 @@ private:
         v = v * 10 + (c - '0');
       }
       value = (double)v;
+      if (intValue)
+        *intValue = v;
       return true;
     }
     errno = 0;
@@ -432,7 +436,7 @@ private:
     if (auto *n = dynamic_cast<G::NumberExprContext *>(ctx)) {
       auto e = make(ExprKind::Number, locOf(n->NUMBER()));
       if (n->NUMBER())
-        parseNumber(n->NUMBER()->getText(), e->loc, e->number, e->isIntLiteral);
+        parseNumber(n->NUMBER()->getText(), e->loc, e->number, e->isIntLiteral, &e->intValue);
       return e;
     }
     if (auto *b = dynamic_cast<G::BoolExprContext *>(ctx)) {

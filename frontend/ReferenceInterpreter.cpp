@@ -309,6 +309,11 @@ Val Interpreter::evalName(const Expr &e) {
     if (e.ref < 0 || static_cast<size_t>(e.ref) >= spec_.consts.size())
       throw std::logic_error("constant '" + e.name + "' has no valid sema reference");
     const ast::Const &c = spec_.consts[e.ref];
+    if (!ast::isFloat(c.dtype)) { // exact: a double would round above 2^53
+      Val v;
+      v.i = c.foldedInt;
+      return convert(v, c.dtype, e.type);
+    }
     return convert(fromDouble(c.folded, c.dtype), c.dtype, e.type);
   }
   case NameKind::ScalarParam: {
@@ -533,6 +538,11 @@ Val Interpreter::eval(const Expr &e) {
     // A literal carries the dtype it is used at.
     if (e.isBool)
       return convert(boolVal(e.number != 0), DType::Bool, e.type);
+    if (e.isIntLiteral) { // exact: sema checked that it fits e.type
+      Val v;
+      v.i = e.intValue;
+      return convert(v, DType::I64, e.type);
+    }
     return fromDouble(e.number, e.type);
   }
   case ExprKind::Name: return evalName(e);

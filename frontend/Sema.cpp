@@ -115,9 +115,14 @@ private:
       }
       ExprScope scope{spec_, diags_, (int)spec_.consts.size()};
       TypeInfo t = checkExpr(*p.defaultValue, scope);
-      checkAssign(*p.defaultValue, t, p.type.dtype, p.defaultValue->loc,
-                  "parameter '" + p.name + "'", diags_);
-      p.defaultFolded = foldConst(*p.defaultValue, spec_);
+      if (!checkAssign(*p.defaultValue, t, p.type.dtype, p.defaultValue->loc,
+                       "parameter '" + p.name + "'", diags_) ||
+          !checkLiteralRanges(*p.defaultValue, diags_))
+        continue;
+      if (auto v = foldConst(*p.defaultValue, spec_, diags_)) {
+        p.defaultFolded = isFloat(p.type.dtype) ? v->f : (double)v->i;
+        p.defaultFoldedInt = v->i;
+      }
     }
   }
 
@@ -259,8 +264,9 @@ private:
       return;
     if (known) {
       std::string what = st.targetKind == NameKind::Local ? "local" : "tensor";
-      checkAssign(*st.rhs, t, st.targetType, st.targetLoc, what + " '" + st.target + "'",
-                  diags_);
+      if (checkAssign(*st.rhs, t, st.targetType, st.targetLoc,
+                      what + " '" + st.target + "'", diags_))
+        checkLiteralRanges(*st.rhs, diags_);
       return;
     }
     // A new local: its dims are the extents of its parallel indices.
@@ -270,6 +276,8 @@ private:
     local.dtype = t.weak ? weakDefault(t) : t.type;
     if (t.weak)
       settle(*st.rhs, local.dtype);
+    if (t.ok)
+      checkLiteralRanges(*st.rhs, diags_);
     local.dims.assign(st.loopDims.begin(), st.loopDims.begin() + st.numParallel);
     if (!extentsOk || !t.ok)
       std::replace(local.dims.begin(), local.dims.end(), -1, 0);
@@ -292,8 +300,14 @@ void checkConsts(Spec &spec, DiagnosticEngine &diags) {
       continue;
     ExprScope scope{spec, diags, (int)i};
     TypeInfo t = checkExpr(*c.value, scope);
-    if (checkAssign(*c.value, t, c.dtype, c.value->loc, "constant '" + c.name + "'", diags))
-      c.folded = foldConst(*c.value, spec);
+    if (!checkAssign(*c.value, t, c.dtype, c.value->loc, "constant '" + c.name + "'",
+                     diags) ||
+        !checkLiteralRanges(*c.value, diags))
+      continue;
+    if (auto v = foldConst(*c.value, spec, diags)) {
+      c.folded = isFloat(c.dtype) ? v->f : (double)v->i;
+      c.foldedInt = v->i;
+    }
   }
 }
 

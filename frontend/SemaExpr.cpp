@@ -435,58 +435,6 @@ private:
   }
 };
 
-double fold(const Expr &e, const Spec &spec) {
-  auto arg = [&](size_t i) {
-    return i < e.operands.size() ? fold(*e.operands[i], spec) : 0.0;
-  };
-  switch (e.kind) {
-  case ExprKind::Number:
-    return e.number;
-  case ExprKind::Name:
-    return e.nameKind == NameKind::Const && e.ref >= 0 ? spec.consts[e.ref].folded : 0;
-  case ExprKind::Unary:
-    return e.op == "-" ? -arg(0) : arg(0) == 0;
-  case ExprKind::Binary: {
-    double a = arg(0), b = arg(1);
-    bool integer = isInteger(e.opType);
-    if (e.op == "+") return a + b;
-    if (e.op == "-") return a - b;
-    if (e.op == "*") return a * b;
-    if (e.op == "/")
-      return integer ? (b == 0 ? 0 : std::trunc(a / b)) : a / b;
-    return 0;
-  }
-  case ExprKind::Call: {
-    double a = arg(0);
-    if (!e.builtin)
-      return 0;
-    switch (*e.builtin) {
-    case Builtin::Exp: return std::exp(a);
-    case Builtin::Log: return std::log(a);
-    case Builtin::Sqrt: return std::sqrt(a);
-    case Builtin::Rsqrt: return 1 / std::sqrt(a);
-    case Builtin::Tanh: return std::tanh(a);
-    case Builtin::Sigmoid: return 1 / (1 + std::exp(-a));
-    case Builtin::Abs: return std::fabs(a);
-    case Builtin::Sign: return a > 0 ? 1 : a < 0 ? -1 : 0;
-    case Builtin::Min: return std::min(a, arg(1));
-    case Builtin::Max: return std::max(a, arg(1));
-    case Builtin::Pow: return std::pow(a, arg(1));
-    // Not allowed in a constant expression (sema reports them before folding).
-    case Builtin::Where:
-    case Builtin::CastF64: case Builtin::CastF32: case Builtin::CastF16:
-    case Builtin::CastBF16: case Builtin::CastI64: case Builtin::CastI32:
-    case Builtin::CastI8: case Builtin::CastBool:
-      return a;
-    }
-    return a;
-  }
-  case ExprKind::Access:
-    return 0;
-  }
-  return 0;
-}
-
 } // namespace
 
 DType weakDefault(const TypeInfo &t) {
@@ -527,8 +475,6 @@ bool checkAssign(Expr &e, const TypeInfo &t, DType target, Loc loc, const std::s
                        "(...)");
   return false;
 }
-
-double foldConst(const Expr &e, const Spec &spec) { return fold(e, spec); }
 
 std::string closestName(const std::string &name, const std::vector<std::string> &cands) {
   std::string best;

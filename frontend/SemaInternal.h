@@ -5,6 +5,8 @@
 #include "frontend/AST.h"
 #include "frontend/Diagnostics.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,8 +49,19 @@ ast::DType weakDefault(const TypeInfo &t);
 // Checks that a value of type `t` may be stored as `target`; settles weak values.
 bool checkAssign(ast::Expr &e, const TypeInfo &t, ast::DType target, ast::Loc loc,
                  const std::string &what, DiagnosticEngine &diags);
-// Folds a checked constant expression (numbers, consts, arithmetic, math builtins).
-double foldConst(const ast::Expr &e, const ast::Spec &spec);
+// A folded constant: `i` holds integer and bool values exactly, `f` float values.
+struct Folded {
+  double f = 0;
+  int64_t i = 0;
+};
+// Folds a checked constant expression (numbers, consts, arithmetic, math builtins)
+// to its value in e.type (SemaFold.cpp). Division by zero and integer overflow are
+// errors at the operator: nullopt then.
+std::optional<Folded> foldConst(const ast::Expr &e, const ast::Spec &spec,
+                                DiagnosticEngine &diags);
+// Reports every integer literal that does not fit the integer dtype it settled to
+// (`const c: i32 = 3000000000;`, `x[i] + 300` with x: i8); false if there was one.
+bool checkLiteralRanges(const ast::Expr &e, DiagnosticEngine &diags);
 
 // A close match for `name` among `candidates` ("" when none is close), for notes.
 std::string closestName(const std::string &name, const std::vector<std::string> &candidates);

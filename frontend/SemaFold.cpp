@@ -1,0 +1,226 @@
+// Folding of constant expressions (consts, scalar parameter defaults) and the range
+// check of integer literals. Integers fold exactly in int64 with checked arithmetic:
+// a constant that divides by zero (integer or float) or overflows its dtype is an
+// error at the operator, never a silently wrapped or infinite value
+// (docs/language.md, "Constants").
+#include "frontend/SemaInternal.h"
+
+#include <cmath>
+#include <limits>
+
+namespace vibee::sema {
+
+using namespace ast;
+
+namespace {
+
+bool fits(int64_t v, DType t) {
+  switch (t) {
+  case DType::I8: return v >= INT8_MIN && v <= INT8_MAX;
+  case DType::I32: return v >= INT32_MIN && v <= INT32_MAX;
+  case DType::Bool: return v == 0 || v == 1;
+  case DType::I64: return true;
+  case DType::F64: case DType::F32: case DType::F16: case DType::BF16: return true;
+  }
+  return true;
+}
+
+std::string rangeOf(DType t) {
+  switch (t) {
+  case DType::I8: return "-128 to 127";
+  case DType::I32: return "-2147483648 to 2147483647";
+  default: return "-9223372036854775808 to 9223372036854775807";
+  }
+}
+
+// Truncation toward zero, saturating, NaN -> 0 (the language's float -> int rule).
+int64_t toInt(double d) {
+  if (std::isnan(d))
+    return 0;
+  if (d >= 9223372036854775808.0)
+    return std::numeric_limits<int64_t>::max();
+  if (d < -9223372036854775808.0)
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d);
+}
+
+Folded convert(Folded v, DType from, DType to) {
+  if (isFloat(from) && !isFloat(to))
+    v.i = to == DType::Bool ? v.f != 0 : toInt(v.f);
+  else if (!isFloat(from) && isFloat(to))
+    v.f = static_cast<double>(v.i);
+  return v;
+}
+
+class Folder {
+public:
+  Folder(const Spec &spec, DiagnosticEngine &diags) : spec_(spec), diags_(diags) {}
+
+  // The value of `e` in e.type; nullopt after an error (reported once).
+  std::optional<Folded> fold(const Expr &e) {
+    switch (e.kind) {
+    case ExprKind::Number: {
+      Folded v;
+      if (e.isBool)
+        v.i = e.number != 0;
+      else if (e.isIntLiteral && !isFloat(e.type))
+        v.i = e.intValue;
+      else
+        v.f = e.isIntLiteral ? static_cast<double>(e.intValue) : e.number;
+      return v;
+    }
+    case ExprKind::Name: {
+      if (e.nameKind != NameKind::Const || e.ref < 0)
+        return Folded{};
+      const Const &c = spec_.consts[e.ref];
+      return convert({c.folded, c.foldedInt}, c.dtype, e.type);
+    }
+    case ExprKind::Unary: {
+      auto x = operand(e, 0);
+      if (!x)
+        return std::nullopt;
+      if (e.op == "!")
+        x->i = !x->i;
+      else if (isFloat(e.opType))
+        x->f = -x->f;
+      else if (x->i == std::numeric_limits<int64_t>::min() || !fits(-x->i, e.opType))
+        return overflow(e, "-(" + std::to_string(x->i) + ")");
+      else
+        x->i = -x->i;
+      return convert(*x, e.opType, e.type);
+    }
+    case ExprKind::Binary:
+      return binary(e);
+    case ExprKind::Call:
+      return call(e);
+    case ExprKind::Access:
+      return Folded{};
+    }
+    return Folded{};
+  }
+
+private:
+  const Spec &spec_;
+  DiagnosticEngine &diags_;
+
+  std::optional<Folded> operand(const Expr &e, size_t i) {
+    if (i >= e.operands.size())
+      return Folded{};
+    const Expr &op = *e.operands[i];
+    auto v = fold(op);
+    if (!v)
+      return std::nullopt;
+    return convert(*v, op.type, e.opType);
+  }
+
+  std::optional<Folded> overflow(const Expr &e, const std::string &what) {
+    diags_.error(e.loc, "integer overflow in a constant expression: " + what +
+                            " does not fit " + dtypeName(e.opType) + " (" +
+                            rangeOf(e.opType) + ")");
+    return std::nullopt;
+  }
+
+  std::optional<Folded> binary(const Expr &e) {
+    auto a = operand(e, 0), b = operand(e, 1);
+    if (!a || !b)
+      return std::nullopt;
+    const std::string &op = e.op;
+    Folded r;
+    if (op == "/" && (isFloat(e.opType) ? b->f == 0 : b->i == 0)) {
+      diags_.error(e.loc, "division by zero in a constant expression");
+      return std::nullopt;
+    }
+    if (isFloat(e.opType)) {
+      r.f = op == "+" ? a->f + b->f : op == "-" ? a->f - b->f : op == "*" ? a->f * b->f
+                                                                          : a->f / b->f;
+      return convert(r, e.opType, e.type);
+    }
+    bool over = false;
+    if (op == "+")
+      over = __builtin_add_overflow(a->i, b->i, &r.i);
+    else if (op == "-")
+      over = __builtin_sub_overflow(a->i, b->i, &r.i);
+    else if (op == "*")
+      over = __builtin_mul_overflow(a->i, b->i, &r.i);
+    else if (a->i == std::numeric_limits<int64_t>::min() && b->i == -1)
+      over = true;
+    else
+      r.i = a->i / b->i; // truncates toward zero
+    if (over || !fits(r.i, e.opType))
+      return overflow(e, std::to_string(a->i) + " " + op + " " + std::to_string(b->i));
+    return convert(r, e.opType, e.type);
+  }
+
+  std::optional<Folded> call(const Expr &e) {
+    auto a = operand(e, 0);
+    auto b = e.operands.size() > 1 ? operand(e, 1) : Folded{};
+    if (!a || !b || !e.builtin)
+      return std::nullopt;
+    bool fl = isFloat(e.opType);
+    double x = a->f, y = b->f;
+    Folded r;
+    switch (*e.builtin) {
+    case Builtin::Exp: r.f = std::exp(x); break;
+    case Builtin::Log: r.f = std::log(x); break;
+    case Builtin::Sqrt: r.f = std::sqrt(x); break;
+    case Builtin::Rsqrt: r.f = 1 / std::sqrt(x); break;
+    case Builtin::Tanh: r.f = std::tanh(x); break;
+    case Builtin::Sigmoid: r.f = 1 / (1 + std::exp(-x)); break;
+    case Builtin::Abs: r.f = std::fabs(x); break;
+    case Builtin::Sign: r.f = std::isnan(x) ? x : x > 0 ? 1 : x < 0 ? -1 : 0; break;
+    case Builtin::Min:
+      if (fl)
+        r.f = std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
+      else
+        r.i = std::min(a->i, b->i);
+      break;
+    case Builtin::Max:
+      if (fl)
+        r.f = std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
+      else
+        r.i = std::max(a->i, b->i);
+      break;
+    case Builtin::Pow: r.f = std::pow(x, y); break;
+    // Not allowed in a constant expression (sema reports them before folding).
+    case Builtin::Where:
+    case Builtin::CastF64: case Builtin::CastF32: case Builtin::CastF16:
+    case Builtin::CastBF16: case Builtin::CastI64: case Builtin::CastI32:
+    case Builtin::CastI8: case Builtin::CastBool:
+      return std::nullopt;
+    }
+    return convert(r, e.opType, e.type);
+  }
+};
+
+void literalRangeError(int64_t value, DType t, Loc loc, DiagnosticEngine &diags) {
+  diags.error(loc, "integer literal " + std::to_string(value) + " does not fit " +
+                       dtypeName(t) + " (" + rangeOf(t) + ")");
+}
+
+} // namespace
+
+std::optional<Folded> foldConst(const Expr &e, const Spec &spec, DiagnosticEngine &diags) {
+  return Folder(spec, diags).fold(e);
+}
+
+bool checkLiteralRanges(const Expr &e, DiagnosticEngine &diags) {
+  // `-128` as an i8 is the literal 128 negated: check the negated value.
+  if (e.kind == ExprKind::Unary && e.op == "-" && isInteger(e.type) &&
+      e.operands[0]->kind == ExprKind::Number && e.operands[0]->isIntLiteral) {
+    if (fits(-e.operands[0]->intValue, e.type))
+      return true;
+    literalRangeError(-e.operands[0]->intValue, e.type, e.loc, diags);
+    return false;
+  }
+  if (e.kind == ExprKind::Number && e.isIntLiteral && isInteger(e.type) &&
+      !fits(e.intValue, e.type)) {
+    literalRangeError(e.intValue, e.type, e.loc, diags);
+    return false;
+  }
+  bool ok = true;
+  for (const ExprPtr &op : e.operands)
+    ok &= checkLiteralRanges(*op, diags);
+  return ok;
+}
+
+} // namespace vibee::sema
