@@ -13,6 +13,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 
+#include <cmath>
 #include <map>
 
 using namespace mlir;
@@ -43,8 +44,35 @@ namespace {
 
 using ast::DType;
 
+// Float -> signed integer, truncating toward zero and saturating at the integer
+// type's range, NaN -> 0 (docs/language.md): a plain fptosi is poison out of range,
+// and its C++ translation is UB. f16/bf16 extend to f32 first, where the bounds
+// -2^(w-1) and 2^(w-1) are exact.
+Value saturatingFPToSI(OpBuilder &b, Location loc, Value v, Type target) {
+  if (v.getType().getIntOrFloatBitWidth() < 32)
+    v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  Type ft = v.getType();
+  unsigned w = target.getIntOrFloatBitWidth();
+  double bound = std::ldexp(1.0, (int)w - 1);
+  auto fconst = [&](double x) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, x));
+  };
+  auto iconst = [&](const APInt &x) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(target, x));
+  };
+  Value tooSmall = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, fconst(-bound));
+  Value tooBig = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v, fconst(bound));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  Value outside = arith::OrIOp::create(b, loc, arith::OrIOp::create(b, loc, tooSmall, tooBig),
+                                       isNaN);
+  Value safe = arith::SelectOp::create(b, loc, outside, fconst(0.0), v);
+  Value r = arith::FPToSIOp::create(b, loc, target, safe);
+  r = arith::SelectOp::create(b, loc, tooSmall, iconst(APInt::getSignedMinValue(w)), r);
+  return arith::SelectOp::create(b, loc, tooBig, iconst(APInt::getSignedMaxValue(w)), r);
+}
+
 // Converts a scalar between dtypes with C-like semantics (trunc toward zero,
-// signed integers, bool = value != 0).
+// signed integers, bool = value != 0), except that float -> int saturates.
 Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
   if (from == to)
     return v;
@@ -71,7 +99,7 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
                              : (Value)arith::TruncFOp::create(b, loc, target, v);
   }
   if (ast::isFloat(from))
-    return arith::FPToSIOp::create(b, loc, target, v);
+    return saturatingFPToSI(b, loc, v, target);
   if (ast::isFloat(to))
     return arith::SIToFPOp::create(b, loc, target, v);
   unsigned fromBits = v.getType().getIntOrFloatBitWidth();
@@ -423,12 +451,12 @@ private:
     if (op == "*")
       return isF ? (Value)arith::MulFOp::create(b, loc, x, y)
                  : (Value)arith::MulIOp::create(b, loc, x, y);
-    if (op == "/")
-      return isF ? (Value)arith::DivFOp::create(b, loc, x, y)
-                 : (Value)arith::DivSIOp::create(b, loc, x, y);
-    if (op == "%")
-      return isF ? (Value)arith::RemFOp::create(b, loc, x, y)
-                 : (Value)arith::RemSIOp::create(b, loc, x, y);
+    if (op == "/" || op == "%") {
+      if (isF)
+        return op == "/" ? (Value)arith::DivFOp::create(b, loc, x, y)
+                         : (Value)arith::RemFOp::create(b, loc, x, y);
+      return emitIntDivRem(op == "/", x, y, e.opType, loc);
+    }
     // Comparisons. Floats use ordered predicates (false on NaN) except `!=`.
     struct Pred {
       const char *op;
@@ -448,6 +476,27 @@ private:
                    : (Value)arith::CmpIOp::create(b, loc, p.i, x, y);
     emitError(loc) << "unsupported operator '" << op << "'";
     return {};
+  }
+
+  // Integer `/` and `%` with defined results on every target (docs/language.md):
+  // x / 0 = 0, x % 0 = x, MIN / -1 = MIN, MIN % -1 = 0. The division runs on a safe
+  // divisor (1 where y is 0 or -1), so no target executes a trapping or UB division;
+  // selects then put in the stated results (x / -1 = 0 - x, wrapping).
+  Value emitIntDivRem(bool isDiv, Value x, Value y, DType type, Location loc) {
+    Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1),
+          minusOne = constantOf(b, loc, type, -1);
+    Value byZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+    Value byMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, minusOne);
+    Value unsafe = arith::OrIOp::create(b, loc, byZero, byMinusOne);
+    Value safeY = arith::SelectOp::create(b, loc, unsafe, one, y);
+    if (!isDiv) { // x % 1 = 0 is already right for y = -1
+      Value r = arith::RemSIOp::create(b, loc, x, safeY);
+      return arith::SelectOp::create(b, loc, byZero, x, r);
+    }
+    Value q = arith::DivSIOp::create(b, loc, x, safeY);
+    Value neg = arith::SubIOp::create(b, loc, zero, x);
+    q = arith::SelectOp::create(b, loc, byMinusOne, neg, q);
+    return arith::SelectOp::create(b, loc, byZero, zero, q);
   }
 
   Value emitCall(const ast::Expr &e, Location loc) {
@@ -504,6 +553,10 @@ private:
                       : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
       Value neg = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero)
                       : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+      if (isF) // x is ±0 or NaN here: x + 0 is +0 or NaN. sign(NaN) = NaN, as in the
+               // reference: an optimizer such as Lion must not turn a NaN gradient into
+               // a silent zero step
+        zero = arith::AddFOp::create(b, loc, x, zero);
       Value negOrZero = arith::SelectOp::create(b, loc, neg, minusOne, zero);
       return arith::SelectOp::create(b, loc, pos, one, negOrZero);
     }

@@ -43,14 +43,21 @@ int64_t truncToInt64(double d) {
   return static_cast<int64_t>(d); // C++ truncates toward zero
 }
 
+// Float -> integer saturates at the target dtype's range (not int64's), NaN -> 0.
 Val fromDouble(double d, DType t) {
   Val v;
   if (ast::isFloat(t))
     v.f = d;
   else if (t == DType::Bool)
     v.i = d != 0 ? 1 : 0;
+  else if (t == DType::I8)
+    v.i = std::isnan(d) ? 0 : d <= INT8_MIN ? INT8_MIN : d >= INT8_MAX ? INT8_MAX
+                                                                       : truncToInt64(d);
+  else if (t == DType::I32)
+    v.i = std::isnan(d) ? 0 : d <= INT32_MIN ? INT32_MIN : d >= INT32_MAX ? INT32_MAX
+                                                                          : truncToInt64(d);
   else
-    v.i = wrapInt(truncToInt64(d), t);
+    v.i = truncToInt64(d);
   return v;
 }
 
@@ -430,14 +437,14 @@ Val Interpreter::evalBinary(const Expr &e) {
     else if (op == "-") r.i = subWrap(a.i, b.i);
     else if (op == "*") r.i = mulWrap(a.i, b.i);
     else if (op == "/" || op == "%") {
+      // The language's defined results: x / 0 = 0, x % 0 = x, MIN / -1 = MIN (wraps),
+      // MIN % -1 = 0; otherwise C: truncating, the remainder has the dividend's sign.
       if (b.i == 0)
-        throw std::domain_error("kernel '" + kernel_.name + "': integer " +
-                                (op == "/" ? "division" : "remainder") + " by zero (line " +
-                                std::to_string(e.loc.line) + ")");
-      if (b.i == -1) // avoids INT64_MIN / -1 overflow: the wrapped result
+        r.i = op == "/" ? 0 : a.i;
+      else if (b.i == -1)
         r.i = op == "/" ? subWrap(0, a.i) : 0;
       else
-        r.i = op == "/" ? a.i / b.i : a.i % b.i; // C: truncating, sign of the dividend
+        r.i = op == "/" ? a.i / b.i : a.i % b.i;
     } else throw std::logic_error("unknown binary operator '" + op + "'");
     r.i = wrapInt(r.i, t);
   }

@@ -20,12 +20,13 @@
 //    behaviors' tolerances absorb the compiled kernel's rounding.
 //  - Integer dtypes (i64, i32, i8) keep integer semantics, computed exactly in int64 and
 //    wrapped (two's complement) to the dtype's width after every operation: `/` truncates
-//    toward zero, `%` is the C remainder (sign of the dividend), integer division or
-//    remainder by zero throws std::domain_error. Float -> integer conversion truncates
-//    toward zero (NaN -> 0, out-of-range saturates to int64 and then wraps to the width).
+//    toward zero, `%` is the C remainder (sign of the dividend), and the edge cases
+//    have the language's defined results: x / 0 = 0, x % 0 = x, MIN / -1 = MIN,
+//    MIN % -1 = 0. Float -> integer conversion truncates toward zero, saturating at the
+//    target dtype's range, NaN -> 0.
 //  - bool is 0 or 1; converting to bool is `!= 0`. Comparisons yield 0/1.
 //  - `&&`, `||` short-circuit and `where(c, a, b)` evaluates only the chosen operand (the
-//    language has no side effects; this only matters for integer division by zero).
+//    language has no side effects, so this changes no result).
 //  - Integer tensors are stored in Array::data as doubles, so values beyond 2^53 in
 //    magnitude are not exact in storage (inside an expression they are).
 //  - Builtins: sigmoid(x) = 1 / (1 + exp(-x)), rsqrt(x) = 1 / sqrt(x), sign(±0) = 0,
@@ -58,12 +59,11 @@ struct Outcome {
 // per parameter, in order; scalars as rank-0 Arrays. A scalar parameter with a default
 // may be passed as an Array with empty shape and no data: the default is used.
 // Integer/bool arguments are converted to their parameter's dtype (float values are
-// truncated toward zero, then wrapped); float arguments are taken as they are.
+// truncated toward zero, saturating); float arguments are taken as they are.
 // Throws std::invalid_argument, naming the kernel, the argument, the expected and the
 // actual shape, when an argument's rank or a dim does not match (symbolic dims unify
 // across all parameters), or when a scalar without default is missing; throws
-// std::out_of_range when a literal subscript is outside its axis; std::domain_error for
-// an integer division by zero.
+// std::out_of_range when a literal subscript is outside its axis.
 Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel,
                  const std::vector<Array> &args);
 

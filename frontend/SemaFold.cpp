@@ -5,6 +5,7 @@
 // (docs/language.md, "Constants").
 #include "frontend/SemaInternal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 

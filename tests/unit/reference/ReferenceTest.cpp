@@ -304,7 +304,12 @@ kernel rowsum(x: i8[R, C]) -> s: i8[R] {
   // Integer arguments are converted to the parameter dtype (truncated toward zero).
   Outcome t = run(*spec, "divmod", {vec({7.9, -7.9}), vec({2, 2})});
   expectEq(t.params[0], {7, -7}, "a as i32");
-  EXPECT_THROW(run(*spec, "divmod", {vec({1}), vec({0})}), std::domain_error);
+  // Defined edge cases (docs/language.md): x / 0 = 0, x % 0 = x, MIN / -1 = MIN,
+  // MIN % -1 = 0, in the operation's dtype (i32 here).
+  Outcome z = run(*spec, "divmod", {vec({5, -5, -2147483648.0, -2147483648.0, 7}),
+                                    vec({0, 0, -1, 0, -1})});
+  expectEq(z.results[0], {0, 0, -2147483648.0, 0, -7}, "q edge cases");
+  expectEq(z.results[1], {5, -5, 0, -2147483648.0, 0}, "r edge cases");
 }
 
 TEST(Reference, CastsTruncateAndDoNotRoundFloats) {
@@ -320,12 +325,16 @@ kernel casts(x: f32[N]) -> (a: i8[N], b: i32[N], c: bool[N], d: bf16[N], e: f32[
 )");
   ASSERT_TRUE(spec);
   Outcome o = run(*spec, "casts", {vec({1.9, -1.9, 300.5, 0.0, 0.1})});
-  expectEq(o.results[0], {1, -1, 44, 0, 0}, "i8 (300 wraps to 44)");
+  expectEq(o.results[0], {1, -1, 127, 0, 0}, "i8 (300 saturates to 127)");
   expectEq(o.results[1], {1, -1, 300, 0, 0}, "i32");
   expectEq(o.results[2], {1, 1, 1, 0, 1}, "bool");
   // The oracle does not round to bf16 (documented in ReferenceInterpreter.h).
   expectEq(o.results[3], {1.9, -1.9, 300.5, 0.0, 0.1}, "bf16");
   expectEq(o.results[4], {2, 0, 301, 0, 1}, "f32(i32) + f32(bool)");
+  // Float -> int saturates at the target's range, NaN -> 0.
+  Outcome sat = run(*spec, "casts", {vec({-1e10, 1e10, NAN, -129.5, 3e9})});
+  expectEq(sat.results[0], {-128, 127, 0, -128, 127}, "i8 saturates");
+  expectEq(sat.results[1], {-2147483648.0, 2147483647, 0, -129, 2147483647}, "i32 saturates");
 }
 
 TEST(Reference, ComparisonsAndLogic) {
