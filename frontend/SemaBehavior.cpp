@@ -3,6 +3,8 @@
 // names that `then` compares.
 #include "frontend/SemaInternal.h"
 
+#include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace vibee::sema {
@@ -95,6 +97,7 @@ private:
     std::vector<bool> bound(k.params.size(), false);
     std::vector<std::optional<std::vector<int64_t>>> shapes(k.params.size());
     std::vector<Loc> where(k.params.size());
+    std::vector<const Value *> values(k.params.size(), nullptr);
 
     for (size_t i = 0; i < b_.when.positional.size(); ++i) {
       Binding &arg = b_.when.positional[i];
@@ -105,6 +108,7 @@ private:
       }
       src[i] = {Behavior::ParamSource::Positional, (int)i,
                 findGiven(arg.name, b_.given.size())};
+      values[i] = valueOf(arg.value);
       bound[i] = true;
       where[i] = arg.loc;
       shapes[i] = shapeOf(arg.value, b_.given.size());
@@ -131,6 +135,7 @@ private:
       int g = arg.value.kind == Value::NameRef ? findGiven(arg.value.name, b_.given.size())
                                                : -1;
       src[p] = {Behavior::ParamSource::Named, (int)i, g};
+      values[p] = valueOf(arg.value);
       bound[p] = true;
       where[p] = arg.loc;
       shapes[p] = shapeOf(arg.value, b_.given.size());
@@ -145,6 +150,48 @@ private:
       }
       if (shapes[p])
         checkShape(k, param.name, param.type, *shapes[p], where[p]);
+      if (values[p])
+        checkIntegerValues(param, *values[p]);
+    }
+  }
+
+  // The value a binding stands for: a given's (by name) or its own.
+  const Value *valueOf(const Value &v) const {
+    if (v.kind != Value::NameRef)
+      return &v;
+    int g = findGiven(v.name, b_.given.size());
+    return g >= 0 && b_.given[g].value.kind != Value::NameRef ? &b_.given[g].value : nullptr;
+  }
+
+  // Values written for an integer or bool parameter must be exact in its dtype: a
+  // silent conversion (300.5 into i8 became 44) would test something else than what
+  // the behavior says. Only written numbers are checked (rand() is documented as
+  // uniform in [-1, 1), zeros/ones always fit).
+  void checkIntegerValues(const Param &param, const Value &v) {
+    DType t = param.type.dtype;
+    if (isFloat(t) || (v.kind != Value::Literal && v.kind != Value::Scalar))
+      return;
+    double lo = t == DType::I8 ? -128.0 : t == DType::I32 ? -2147483648.0
+              : t == DType::Bool ? 0.0 : -9223372036854775808.0;
+    double hi = t == DType::I8 ? 127.0 : t == DType::I32 ? 2147483647.0
+              : t == DType::Bool ? 1.0 : 9223372036854775807.0;
+    for (size_t i = 0; i < v.data.size(); ++i) {
+      double x = v.data[i];
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", x);
+      std::string what = (v.kind == Value::Scalar
+                              ? std::string("value ") + buf
+                              : "element " + std::to_string(i) + " (" + buf + ") of the value") +
+                         " for " + dtypeName(t) + " parameter '" + param.name + "'";
+      if (x != std::trunc(x)) { // also NaN and infinities
+        diags_.error(v.loc, what + " is not an integer");
+        return;
+      }
+      // hi of i64 rounds up to 2^63, which is out of range: compare with `<`.
+      if (x < lo || (t == DType::I64 ? x >= hi : x > hi)) {
+        diags_.error(v.loc, what + " is out of range for " + dtypeName(t));
+        return;
+      }
     }
   }
 
