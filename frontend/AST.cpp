@@ -69,4 +69,27 @@ std::string typeText(const Kernel &kernel, const TensorType &type) {
   return s + "]";
 }
 
+std::string commentText(const std::string &text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      static const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else
+      out += (char)c;
+  }
+  // A trailing backslash would splice the next line into the comment.
+  if (!out.empty() && out.back() == '\\')
+    out += ' ';
+  return out;
+}
+
 } // namespace vibee::ast

@@ -26,6 +26,11 @@ bool isFloat(DType t);
 bool isInteger(DType t); // i64 i32 i8 (not bool)
 int dtypeBytes(DType t);
 
+// `text` (a doc string, a file name) made safe for one `// ...` line of generated
+// C/C++: newlines and other control characters become escapes (a doc string's `\n`
+// used to end the comment and inject code), and a trailing backslash gets a space.
+std::string commentText(const std::string &text);
+
 // ---- Expressions ----------------------------------------------------------
 
 struct Expr;
@@ -282,6 +287,7 @@ struct Spec {
   std::string file; // path as given, for diagnostics
   std::string source;
   Loc loc;
+  Loc nameLoc; // of `name`
   std::string name;
   std::string version;
   std::string doc;

@@ -117,6 +117,7 @@ public:
     if (auto *h = ctx->header()) {
       spec.loc = locOf(h);
       spec.name = textOf(h->IDENT());
+      spec.nameLoc = h->IDENT() ? locOf(h->IDENT()) : spec.loc;
       spec.version = textOf(h->VERSION());
       spec.doc = unquote(h->STRING());
     }

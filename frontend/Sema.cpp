@@ -315,6 +315,7 @@ void checkConsts(Spec &spec, DiagnosticEngine &diags) {
 
 bool analyzeSpec(Spec &spec, DiagnosticEngine &diags) {
   int before = diags.errorCount();
+  checkReservedNames(spec, diags);
   checkConsts(spec, diags);
   std::map<std::string, Loc> kernels;
   for (Kernel &k : spec.kernels) {

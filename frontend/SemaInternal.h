@@ -77,4 +77,7 @@ void checkSchedule(ast::Kernel &k, DiagnosticEngine &diags);
 
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 
+// Spec, kernel, parameter, result and dim names that are C/C++ keywords (SemaNames.cpp).
+void checkReservedNames(ast::Spec &spec, DiagnosticEngine &diags);
+
 } // namespace vibee::sema
