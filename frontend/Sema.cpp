@@ -21,6 +21,7 @@ public:
   void run() {
     checkNames();
     collectDims();
+    checkSizes();
     checkDimNames();
     checkSchedule(k_, diags_);
     checkDefaults();
@@ -53,6 +54,25 @@ private:
     for (Result &r : k_.results)
       if (!seen.emplace(r.name, r.loc).second)
         duplicate(r.loc, "result", r.name, seen[r.name]);
+  }
+
+  // A tensor's literal dims must give a byte size that fits int64: a larger one
+  // (f32[4294967296, 4294967296], a dim of 2^62) overflowed the size computations of
+  // the checker and the runtime (a crash, or a vacuous check of 0 elements).
+  void checkSizes() {
+    auto visit = [&](const TensorType &t, const std::string &name) {
+      int64_t bytes = dtypeBytes(t.dtype);
+      for (const DimSpec &d : t.dims)
+        if (d.symbol.empty() && __builtin_mul_overflow(bytes, d.size, &bytes)) {
+          diags_.error(d.loc, "'" + name + "' is too large: " + typeText(k_, t) +
+                                  " holds more than 2^63 - 1 bytes");
+          return;
+        }
+    };
+    for (const Param &p : k_.params)
+      visit(p.type, p.name);
+    for (const Result &r : k_.results)
+      visit(r.type, r.name);
   }
 
   // Kernel::dims in order of first appearance (params, then results); each dim's
