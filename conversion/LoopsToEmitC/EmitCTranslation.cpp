@@ -73,9 +73,11 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
   });
   for (emitc::ConstantOp op : constants) {
     OpBuilder b(op);
-    auto attr = cast<IntegerAttr>(op.getValue());
-    Value literal = emitc::LiteralOp::create(b, op.getLoc(), op.getType(),
-                                             std::to_string(attr.getInt()));
+    int64_t v = cast<IntegerAttr>(op.getValue()).getInt();
+    // INT64_MIN has no C++ literal: `-9223372036854775808` negates an unsigned one.
+    Value literal = emitc::LiteralOp::create(
+        b, op.getLoc(), op.getType(),
+        v == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v));
     op.getResult().replaceAllUsesWith(literal);
     op.erase();
   }
