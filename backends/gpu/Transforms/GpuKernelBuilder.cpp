@@ -1,0 +1,200 @@
+//===- GpuKernelBuilder.cpp - Building blocks of the shaped GPU kernels ---===//
+#include "backends/gpu/Transforms/GpuKernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+
+namespace vibee {
+
+Value constantIndex(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+//===----------------------------------------------------------------------===//
+// PayloadCloner
+//===----------------------------------------------------------------------===//
+
+void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs) {
+  for (auto [i, v] : llvm::enumerate(uniformArgs))
+    if (v)
+      uniform.map(body().getArgument(i), v);
+  for (Operation &o : body().without_terminator()) {
+    if (o.getNumRegions() || !isMemoryEffectFree(&o) || o.getNumResults() == 0)
+      continue;
+    bool invariant = llvm::all_of(o.getOperands(), [&](Value v) {
+      if (uniform.contains(v))
+        return true;
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        return arg.getOwner() != &body();
+      return v.getDefiningOp()->getBlock() != &body();
+    });
+    if (!invariant)
+      continue;
+    b.clone(o, uniform);
+    hoisted.insert(&o);
+  }
+}
+
+SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args) {
+  IRMapping mapping = uniform;
+  for (auto [i, v] : llvm::enumerate(args))
+    if (v && !uniform.contains(body().getArgument(i)))
+      mapping.map(body().getArgument(i), v);
+  for (Operation &o : body().without_terminator())
+    if (!hoisted.contains(&o))
+      b.clone(o, mapping);
+  SmallVector<Value> results;
+  for (Value v : body().getTerminator()->getOperands())
+    results.push_back(mapping.lookupOrDefault(v));
+  return results;
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> buildForLoop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+                                ValueRange inits, LoopBodyBuilder body) {
+  auto loop = scf::ForOp::create(b, loc, lb, ub, step, inits,
+                                 [&](OpBuilder &nb, Location l, Value iv, ValueRange iterArgs) {
+                                   scf::YieldOp::create(nb, l, body(nb, iv, iterArgs));
+                                 });
+  return SmallVector<Value>(loop.getResults());
+}
+
+SmallVector<Value> buildIfElse(OpBuilder &b, Location loc, Value cond, BranchBuilder thenBranch,
+                               BranchBuilder elseBranch) {
+  auto op = scf::IfOp::create(
+      b, loc, cond, [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, thenBranch(nb)); },
+      [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, elseBranch(nb)); });
+  return SmallVector<Value>(op.getResults());
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+Value buildIsMultipleOf(OpBuilder &b, Location loc, Value x, int64_t multiple) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                               arith::RemUIOp::create(b, loc, x, constantIndex(b, loc, multiple)),
+                               constantIndex(b, loc, 0));
+}
+
+Value buildAllAligned(OpBuilder &b, Location loc, ArrayRef<Value> memrefs) {
+  Value ok = arith::ConstantIntOp::create(b, loc, 1, 1);
+  Value mask = constantIndex(b, loc, kVectorBytes - 1), zero = constantIndex(b, loc, 0);
+  for (Value memref : memrefs) {
+    Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+    Value low = arith::AndIOp::create(b, loc, pointer, mask);
+    Value eq = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, low, zero);
+    ok = arith::AndIOp::create(b, loc, ok, eq);
+  }
+  return ok;
+}
+
+SmallVector<Value> buildLoadLanes(OpBuilder &b, Location loc, Value memref, ValueRange indices,
+                                  int64_t count, bool vector) {
+  Type elementType = cast<MemRefType>(memref.getType()).getElementType();
+  SmallVector<Value> lanes;
+  if (!vector) {
+    for (int64_t l = 0; l < count; ++l) {
+      SmallVector<Value> idx(indices);
+      if (l)
+        idx.back() = arith::AddIOp::create(b, loc, idx.back(), constantIndex(b, loc, l));
+      lanes.push_back(memref::LoadOp::create(b, loc, memref, idx));
+    }
+    return lanes;
+  }
+  auto vectorType = VectorType::get({count}, elementType);
+  int64_t align = std::min<int64_t>(kVectorBytes, count * elementBytes(elementType));
+  Value v = vector::LoadOp::create(b, loc, vectorType, memref, indices, /*nontemporal=*/false,
+                                   llvm::MaybeAlign(align));
+  for (int64_t l = 0; l < count; ++l)
+    lanes.push_back(vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{l}));
+  return lanes;
+}
+
+void buildStoreLanes(OpBuilder &b, Location loc, Value memref, ValueRange indices,
+                     ArrayRef<Value> lanes, bool vector) {
+  int64_t count = lanes.size();
+  Type elementType = cast<MemRefType>(memref.getType()).getElementType();
+  if (!vector) {
+    for (int64_t l = 0; l < count; ++l) {
+      SmallVector<Value> idx(indices);
+      if (l)
+        idx.back() = arith::AddIOp::create(b, loc, idx.back(), constantIndex(b, loc, l));
+      memref::StoreOp::create(b, loc, lanes[l], memref, idx);
+    }
+    return;
+  }
+  auto vectorType = VectorType::get({count}, elementType);
+  Value v = vector::FromElementsOp::create(b, loc, vectorType, lanes);
+  int64_t align = std::min<int64_t>(kVectorBytes, count * elementBytes(elementType));
+  vector::StoreOp::create(b, loc, v, memref, indices, /*nontemporal=*/false,
+                          llvm::MaybeAlign(align));
+}
+
+//===----------------------------------------------------------------------===//
+// Sizes, SM count, reductions
+//===----------------------------------------------------------------------===//
+
+Value buildProduct(OpBuilder &b, Location loc, ArrayRef<Value> values) {
+  Value product = constantIndex(b, loc, 1);
+  for (Value v : values)
+    product = arith::MulIOp::create(b, loc, product, v);
+  return product;
+}
+
+SmallVector<Value> buildLoopSizes(OpBuilder &b, Location loc, linalg::GenericOp op) {
+  SmallVector<Value> sizes;
+  for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  return sizes;
+}
+
+func::FuncOp getOrInsertSmCountDecl(OpBuilder &b, ModuleOp module) {
+  StringRef name = "vibee_cuda_sm_count";
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+    return fn;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType({}, {b.getI32Type()}));
+  fn.setPrivate();
+  return fn;
+}
+
+Value buildBlockReduce(OpBuilder &b, Location loc, const ReductionCombiner &combiner, Value value,
+                       Value slots, Value tid, int64_t threads) {
+  for (int32_t offset = 16; offset >= 1; offset /= 2) {
+    Value other =
+        gpu::ShuffleOp::create(b, loc, value, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult();
+    value = buildCombine(b, loc, combiner, value, other);
+  }
+  int64_t warps = threads / 32;
+  if (warps == 1)
+    return value;
+  Value lane = arith::RemUIOp::create(b, loc, tid, constantIndex(b, loc, 32));
+  Value warp = arith::DivUIOp::create(b, loc, tid, constantIndex(b, loc, 32));
+  Value firstLane =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, constantIndex(b, loc, 0));
+  scf::IfOp::create(b, loc, firstLane, [&](OpBuilder &nb, Location l) {
+    memref::StoreOp::create(nb, l, value, slots, ValueRange{warp});
+    scf::YieldOp::create(nb, l);
+  });
+  gpu::BarrierOp::create(b, loc);
+  Value total = memref::LoadOp::create(b, loc, slots, ValueRange{constantIndex(b, loc, 0)});
+  for (int64_t w = 1; w < warps; ++w)
+    total =
+        buildCombine(b, loc, combiner, total,
+                     memref::LoadOp::create(b, loc, slots, ValueRange{constantIndex(b, loc, w)}));
+  return total;
+}
+
+} // namespace vibee

@@ -1,0 +1,105 @@
+//===- GpuKernelBuilder.h - Building blocks of the shaped GPU kernels -----===//
+//
+// What the kernel strategies of vibee-gpu-map-kernels (elementwise, row
+// groups, matmuls) share: loops and branches that yield values, a generic's
+// payload cloned per element with its loop-invariant part hoisted, V-element
+// lane loads and stores (one 16-byte vector access when aligned), the
+// alignment check, block-wide reductions and the run-time SM count.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backends/gpu/Transforms/RowGroupAnalysis.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace vibee {
+
+/// The widest global-memory access of one thread (ld/st.global.v4).
+constexpr int64_t kVectorBytes = 16;
+
+/// Options shared by the kernel strategies (vibee-gpu-map-kernels' options).
+struct GpuKernelOptions {
+  int64_t blockSize = 256; ///< threads per block, a multiple of 32
+  int64_t blocksPerSm = 4; ///< elementwise grid cap: blocks per multiprocessor
+};
+
+mlir::Value constantIndex(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
+
+/// The payload of a generic, cloned per element; `hoist` clones the ops that
+/// depend only on uniform block arguments once, before the loops.
+class PayloadCloner {
+public:
+  explicit PayloadCloner(mlir::linalg::GenericOp op) : op(op) {}
+
+  /// `uniformArgs[i]` set: block argument i is this loop-invariant value. The
+  /// payload ops that depend on nothing else are cloned at `b`.
+  void hoist(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> uniformArgs);
+
+  /// One element: `args[i]` for the block arguments that are not uniform.
+  /// Returns the yielded values.
+  llvm::SmallVector<mlir::Value> apply(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> args);
+
+private:
+  mlir::Block &body() { return op.getRegion().front(); }
+
+  mlir::linalg::GenericOp op;
+  mlir::IRMapping uniform;
+  llvm::DenseSet<mlir::Operation *> hoisted;
+};
+
+using LoopBodyBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::OpBuilder &, mlir::Value iv, mlir::ValueRange iterArgs)>;
+using BranchBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::OpBuilder &)>;
+
+/// `for (iv = lb; iv < ub; iv += step)` with iter_args; the body returns the
+/// next ones. Returns the loop's results.
+llvm::SmallVector<mlir::Value> buildForLoop(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb,
+                                            mlir::Value ub, mlir::Value step,
+                                            mlir::ValueRange inits, LoopBodyBuilder body);
+
+/// `if (cond) thenBranch() else elseBranch()`, both yielding the same types.
+llvm::SmallVector<mlir::Value> buildIfElse(mlir::OpBuilder &b, mlir::Location loc, mlir::Value cond,
+                                           BranchBuilder thenBranch, BranchBuilder elseBranch);
+
+/// `x % multiple == 0` on indices.
+mlir::Value buildIsMultipleOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                              int64_t multiple);
+
+/// i1: the aligned pointer of every memref is kVectorBytes-aligned.
+mlir::Value buildAllAligned(mlir::OpBuilder &b, mlir::Location loc,
+                            llvm::ArrayRef<mlir::Value> memrefs);
+
+/// `count` consecutive elements of `memref` along its last dim from `indices`:
+/// scalar loads, or one aligned vector.load split into lanes (`vector`).
+llvm::SmallVector<mlir::Value> buildLoadLanes(mlir::OpBuilder &b, mlir::Location loc,
+                                              mlir::Value memref, mlir::ValueRange indices,
+                                              int64_t count, bool vector);
+
+/// The inverse of buildLoadLanes: stores `lanes` from `indices` on.
+void buildStoreLanes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value memref,
+                     mlir::ValueRange indices, llvm::ArrayRef<mlir::Value> lanes, bool vector);
+
+/// The product of index values (1 for none).
+mlir::Value buildProduct(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<mlir::Value> values);
+
+/// The trip counts of the loops of `op`, as index values at `b`.
+llvm::SmallVector<mlir::Value> buildLoopSizes(mlir::OpBuilder &b, mlir::Location loc,
+                                              mlir::linalg::GenericOp op);
+
+/// `vibee_cuda_sm_count() -> i32` (runtime: the current device's
+/// multiprocessors), declared in `module` once.
+mlir::func::FuncOp getOrInsertSmCountDecl(mlir::OpBuilder &b, mlir::ModuleOp module);
+
+/// Block-wide reduction of `value` over `threads` threads: warp butterfly
+/// shuffles, then one shared-memory exchange (`slots`: one per warp) after
+/// which every thread holds the result.
+mlir::Value buildBlockReduce(mlir::OpBuilder &b, mlir::Location loc,
+                             const ReductionCombiner &combiner, mlir::Value value,
+                             mlir::Value slots, mlir::Value tid, int64_t threads);
+
+} // namespace vibee

@@ -1,0 +1,33 @@
+//===- GpuKernelPatterns.h - The kernel strategies as rewrite patterns ----===//
+//
+// Each strategy of vibee-gpu-map-kernels (docs/gpu.md, "The kernel shapes")
+// rewrites bufferized linalg ops outside gpu.launch into one gpu.launch:
+//
+// * row groups (GpuRowGroupKernels.cpp): rooted at a row reduction, they take
+//   the statements after it that read its per-row result (RowGroupAnalysis.h);
+// * matmuls (GpuMatmulKernels.cpp);
+// * elementwise (GpuElementwiseKernels.cpp): all-parallel generics over
+//   contiguous memrefs; linalg.fill and linalg.copy are generalized first.
+//
+// Apply them in that order, each set to completion: a row group takes fills
+// and elementwise statements that the elementwise patterns would otherwise map
+// on their own.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backends/gpu/Transforms/GpuKernelBuilder.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace vibee {
+
+void populateGpuRowGroupKernelPatterns(mlir::RewritePatternSet &patterns,
+                                       const GpuKernelOptions &options);
+
+void populateGpuMatmulKernelPatterns(mlir::RewritePatternSet &patterns);
+
+void populateGpuElementwiseKernelPatterns(mlir::RewritePatternSet &patterns,
+                                          const GpuKernelOptions &options);
+
+} // namespace vibee
