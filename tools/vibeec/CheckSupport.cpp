@@ -7,6 +7,21 @@
 
 namespace vibee::checking {
 
+std::vector<int64_t> shapeOf(const ast::TensorType &type, const std::vector<int64_t> &dims) {
+  std::vector<int64_t> shape;
+  for (const ast::DimSpec &d : type.dims)
+    shape.push_back(std::max<int64_t>(dims[d.dimRef], 0));
+  return shape;
+}
+
+std::string symbolicDimsText(const ast::Kernel &kernel, const std::vector<int64_t> &dims) {
+  std::string text;
+  for (size_t d = 0; d < kernel.dims.size(); ++d)
+    if (kernel.dims[d].size < 0)
+      text += (text.empty() ? "" : ", ") + kernel.dims[d].name + "=" + std::to_string(dims[d]);
+  return text;
+}
+
 int64_t trialSize(int trial, Rng &rng) {
   switch (trial) {
   case 0: return 1;
@@ -85,6 +100,23 @@ std::string compareWithReference(const std::string &name, const HostTensor &out,
     msg << std::setprecision(3) << name << ": relative error " << rel << " exceeds " << limit;
     return msg.str();
   }
+  return "";
+}
+
+std::string compareKernelOutputs(const ast::Kernel &kernel, const std::vector<HostTensor> &params,
+                                 const std::vector<HostTensor> &results,
+                                 const ref::Outcome &expected, double *worstRatio) {
+  for (size_t i = 0; i < kernel.params.size(); ++i)
+    if (kernel.params[i].mode == ast::ParamMode::InOut)
+      if (std::string failure = compareWithReference(kernel.params[i].name, params[i],
+                                                     expected.params[i].data, worstRatio);
+          !failure.empty())
+        return failure;
+  for (size_t r = 0; r < kernel.results.size(); ++r)
+    if (std::string failure = compareWithReference(kernel.results[r].name, results[r],
+                                                   expected.results[r].data, worstRatio);
+        !failure.empty())
+      return failure;
   return "";
 }
 

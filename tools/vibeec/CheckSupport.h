@@ -3,6 +3,7 @@
 // output with the float64 reference by norm-wise relative error.
 #pragma once
 
+#include "frontend/ReferenceInterpreter.h"
 #include "runtime/Tensor.h"
 
 #include <cstdint>
@@ -25,6 +26,13 @@ struct Rng {
     return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1));
   }
 };
+
+// The shape of a tensor of `type` when the kernel's dims have the sizes `dims`
+// (by dim index; a negative size counts as 0).
+std::vector<int64_t> shapeOf(const ast::TensorType &type, const std::vector<int64_t> &dims);
+
+// "N=7, M=3": the sizes a trial gave the symbolic dims, for failure messages.
+std::string symbolicDimsText(const ast::Kernel &kernel, const std::vector<int64_t> &dims);
 
 // Size of a symbolic dim in trial `trial`: 1, odd small, medium, larger.
 int64_t trialSize(int trial, Rng &rng);
@@ -51,5 +59,12 @@ std::string indexString(const std::vector<int64_t> &shape, int64_t flat);
 std::string compareWithReference(const std::string &name, const HostTensor &out,
                                  const std::vector<double> &reference,
                                  double *worstRatio = nullptr);
+
+// Compares what a kernel wrote with the reference's outcome: its inout tensors
+// (`params`, by parameter index), then its results. Returns the first failure
+// ("" when every output is within its dtype's limit); `worstRatio` as above.
+std::string compareKernelOutputs(const ast::Kernel &kernel, const std::vector<HostTensor> &params,
+                                 const std::vector<HostTensor> &results,
+                                 const ref::Outcome &expected, double *worstRatio = nullptr);
 
 } // namespace vibee::checking

@@ -100,13 +100,6 @@ std::vector<int64_t> bindDims(const ast::Kernel &k,
   return size;
 }
 
-std::vector<int64_t> shapeOf(const ast::TensorType &t, const std::vector<int64_t> &dims) {
-  std::vector<int64_t> shape;
-  for (const ast::DimSpec &d : t.dims)
-    shape.push_back(std::max<int64_t>(dims[d.dimRef], 0));
-  return shape;
-}
-
 HostTensor poisoned(DType dtype, const std::vector<int64_t> &shape) {
   HostTensor t(dtype, shape);
   for (int64_t i = 0; i < t.numElements(); ++i)
@@ -190,7 +183,7 @@ Tally runBehaviors(const JitModule &module, std::ostream &os) {
       std::vector<int64_t> dims = bindDims(k, params);
       std::vector<HostTensor> results;
       for (const ast::Result &r : k.results)
-        results.push_back(poisoned(r.type.dtype, shapeOf(r.type, dims)));
+        results.push_back(poisoned(r.type.dtype, checking::shapeOf(r.type, dims)));
       for (HostTensor &r : results)
         ordered.push_back(r.view());
       kernel(ordered);
@@ -294,23 +287,9 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
         failure = e.what();
         break;
       }
-      std::string shapeDesc;
-      for (size_t d = 0; d < k.dims.size(); ++d)
-        if (k.dims[d].size < 0)
-          shapeDesc += (shapeDesc.empty() ? "" : ", ") + k.dims[d].name + "=" +
-                       std::to_string(dims[d]);
-      auto checkOne = [&](const std::string &name, const HostTensor &out,
-                          const ref::Array &ref) {
-        if (failure.empty())
-          if (std::string f = compareWithReference(name, out, ref.data, &worstRatio);
-              !f.empty())
-            failure = f + " (with " + shapeDesc + ")";
-      };
-      for (size_t i = 0; i < k.params.size(); ++i)
-        if (k.params[i].mode == ast::ParamMode::InOut)
-          checkOne(k.params[i].name, tensors[i], expected.params[i]);
-      for (size_t r = 0; r < k.results.size(); ++r)
-        checkOne(k.results[r].name, results[r], expected.results[r]);
+      failure = compareKernelOutputs(k, tensors, results, expected, &worstRatio);
+      if (!failure.empty())
+        failure += " (with " + symbolicDimsText(k, dims) + ")";
     }
     if (failure.empty() && ran == 0)
       failure = "no shape set is small enough to check: " + tooLarge;

@@ -102,13 +102,6 @@ void putBlob(std::ostream &os, const void *data, int64_t n) {
   os.write(static_cast<const char *>(data), n);
 }
 
-std::vector<int64_t> shapeOf(const ast::TensorType &t, const std::vector<int64_t> &dims) {
-  std::vector<int64_t> shape;
-  for (const ast::DimSpec &d : t.dims)
-    shape.push_back(dims[d.dimRef]);
-  return shape;
-}
-
 struct Options {
   std::string work, cxx = "g++", flags = "-O2";
   uint64_t seed = 1;

@@ -50,13 +50,6 @@ int64_t trialSize(int trial, Rng &rng, bool large) {
   }
 }
 
-std::vector<int64_t> shapeOf(const ast::TensorType &t, const std::vector<int64_t> &dims) {
-  std::vector<int64_t> shape;
-  for (const ast::DimSpec &d : t.dims)
-    shape.push_back(std::max<int64_t>(dims[d.dimRef], 0));
-  return shape;
-}
-
 // A device buffer with the bytes of a HostTensor.
 struct DeviceBuffer {
   CUdeviceptr ptr = 0;
@@ -81,6 +74,199 @@ size_t elemSize(DType dtype) {
 }
 
 size_t byteSize(HostTensor &t) { return (size_t)t.numElements() * elemSize(t.dtype()); }
+
+// One call's arguments: host copies, device buffers, and the packed argument
+// array (args[i] points at the i-th argument of the C ABI, as the _packed entries
+// take it). `packed` points into `slots`, `pointers` and `dimSizes`, whose
+// elements stay where they are when the object is moved.
+struct KernelArguments {
+  std::vector<HostTensor> tensors; // by parameter index (empty for scalars)
+  std::vector<HostTensor> results;
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers; // tensor parameters, then results
+  std::vector<CUdeviceptr> resultPointers;
+  std::vector<ref::Array> referenceArgs;
+  std::vector<uint64_t> slots;  // scalar parameters, as stored
+  std::vector<void *> pointers; // device pointers of tensors and results
+  std::vector<int64_t> dimSizes;
+  std::vector<void *> packed;
+};
+
+// Random inputs for the sizes `dims` (drawn from `rng` in parameter order),
+// copied to the device; results poisoned: all bytes 0xFF is a NaN for every
+// float dtype, so an element the kernel never writes fails the check.
+KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t> &dims,
+                                Rng &rng) {
+  KernelArguments a;
+  a.tensors.resize(k.params.size());
+  a.slots.resize(k.params.size() + k.results.size() + k.dims.size());
+  a.pointers.resize(a.slots.size());
+  for (size_t i = 0; i < k.params.size(); ++i) {
+    const ast::Param &p = k.params[i];
+    if (p.type.isScalar()) {
+      HostTensor stored(p.type.dtype, {});
+      stored.set(0, checking::scalarArgument(p, rng));
+      std::memcpy(&a.slots[i], stored.data(), elemSize(p.type.dtype));
+      a.referenceArgs.push_back(ref::Array{{}, {stored.get(0)}});
+      a.packed.push_back(&a.slots[i]);
+      continue;
+    }
+    HostTensor &t = a.tensors[i] = HostTensor(p.type.dtype, checking::shapeOf(p.type, dims));
+    for (int64_t e = 0; e < t.numElements(); ++e)
+      t.set(e, randomValue(p.type.dtype, rng));
+    a.referenceArgs.push_back(ref::Array{t.shape(), t.toDoubles()});
+    a.buffers.push_back(std::make_unique<DeviceBuffer>(byteSize(t), p.name));
+    check(driver().cuMemcpyHtoD(a.buffers.back()->ptr, t.data(), byteSize(t)), "cuMemcpyHtoD",
+          p.name);
+    a.pointers[i] = reinterpret_cast<void *>(a.buffers.back()->ptr);
+    a.packed.push_back(&a.pointers[i]);
+  }
+  for (size_t r = 0; r < k.results.size(); ++r) {
+    const ast::Result &result = k.results[r];
+    a.results.emplace_back(result.type.dtype, checking::shapeOf(result.type, dims));
+    a.buffers.push_back(std::make_unique<DeviceBuffer>(byteSize(a.results.back()), result.name));
+    check(driver().cuMemsetD8(a.buffers.back()->ptr, 0xFF, a.buffers.back()->bytes),
+          "cuMemsetD8", result.name);
+    a.resultPointers.push_back(a.buffers.back()->ptr);
+    size_t slot = k.params.size() + r;
+    a.pointers[slot] = reinterpret_cast<void *>(a.buffers.back()->ptr);
+    a.packed.push_back(&a.pointers[slot]);
+  }
+  for (size_t d = 0; d < k.dims.size(); ++d)
+    if (k.dims[d].size < 0)
+      a.dimSizes.push_back(dims[d]);
+  for (int64_t &d : a.dimSizes)
+    a.packed.push_back(&d);
+  return a;
+}
+
+// The inout tensors and the results, back from the device.
+void downloadOutputs(const ast::Kernel &k, KernelArguments &a) {
+  size_t b = 0;
+  for (size_t i = 0; i < k.params.size(); ++i) {
+    if (k.params[i].type.isScalar())
+      continue;
+    if (k.params[i].mode == ast::ParamMode::InOut)
+      check(driver().cuMemcpyDtoH(a.tensors[i].data(), a.buffers[b]->ptr, byteSize(a.tensors[i])),
+            "cuMemcpyDtoH", k.params[i].name);
+    ++b;
+  }
+  for (size_t r = 0; r < a.results.size(); ++r)
+    check(driver().cuMemcpyDtoH(a.results[r].data(), a.resultPointers[r], byteSize(a.results[r])),
+          "cuMemcpyDtoH", k.results[r].name);
+}
+
+// A kernel's packed entry in a spec library: the object route's records its error
+// in the runtime (vibee_cuda_last_error); a generated host file's returns it.
+struct PackedEntry {
+  void *function;
+  bool returnsError;
+};
+
+// One trial of kernel `k` on shapes drawn for `trial`: the call on fresh inputs,
+// its outputs compared with the reference. Returns the failure ("" when it
+// passes); adds the call's time, synchronization included, to `ms`.
+std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry entry, int trial,
+                     bool large, Rng &rng, double &worstRatio, double &ms) {
+  std::vector<int64_t> dims(k.dims.size());
+  for (size_t d = 0; d < k.dims.size(); ++d)
+    dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : trialSize(trial, rng, large);
+  KernelArguments args = uploadArguments(k, dims, rng);
+  ref::Outcome expected = ref::evaluate(spec, k, args.referenceArgs);
+  vibee_cuda_clear_error();
+  auto start = std::chrono::steady_clock::now();
+  const char *returned = nullptr;
+  if (entry.returnsError)
+    returned = reinterpret_cast<const char *(*)(void **)>(entry.function)(args.packed.data());
+  else
+    reinterpret_cast<void (*)(void **)>(entry.function)(args.packed.data());
+  CUresult sync = driver().cuCtxSynchronize();
+  ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+  if (const char *e = entry.returnsError ? returned : vibee_cuda_last_error()) {
+    std::string failure = std::string("kernel '") + k.name + "': " + e;
+    vibee_cuda_clear_error();
+    return failure;
+  }
+  check(sync, "cuCtxSynchronize", "kernel '" + k.name + "'");
+  downloadOutputs(k, args);
+  std::string failure =
+      checking::compareKernelOutputs(k, args.tensors, args.results, expected, &worstRatio);
+  if (!failure.empty())
+    failure += " (with " + checking::symbolicDimsText(k, dims) + "; NaN: unwritten)";
+  return failure;
+}
+
+struct Tally {
+  int passed = 0, failed = 0;
+};
+
+// Every trial of kernel `k` from the library `handle`; prints PASS or FAIL.
+void checkKernel(const ast::Spec &spec, const ast::Kernel &k, void *handle, bool large, Rng &rng,
+                 Tally &tally) {
+  std::string symbol = "vibee_" + spec.name + "_" + k.name + "_packed";
+  std::string onStream = "vibee_" + spec.name + "_" + k.name + "_on_stream";
+  PackedEntry entry{dlsym(handle, symbol.c_str()), dlsym(handle, onStream.c_str()) != nullptr};
+  if (!entry.function) {
+    std::cout << "FAIL  " << spec.name << "." << k.name << ": no symbol " << symbol << "\n";
+    ++tally.failed;
+    return;
+  }
+  std::string failure;
+  double worstRatio = 0;
+  int trials = 5;
+  double ms = 0;
+  for (int trial = 0; trial < trials && failure.empty(); ++trial) {
+    try {
+      failure = runTrial(spec, k, entry, trial, large, rng, worstRatio, ms);
+    } catch (const std::exception &e) {
+      failure = e.what();
+    }
+  }
+  if (failure.empty()) {
+    ++tally.passed;
+    std::cout << "PASS  " << spec.name << "." << k.name << " (" << trials
+              << " shape sets, worst relative error " << std::setprecision(2) << worstRatio
+              << " of the limit, " << std::setprecision(3) << ms << " ms on the GPU incl. sync)\n";
+  } else {
+    ++tally.failed;
+    std::cout << "FAIL  " << spec.name << "." << k.name << "\n      " << failure << "\n";
+  }
+}
+
+// The spec in `file` against its library `lib`: every kernel, then which device
+// image a generated host file loaded.
+void checkSpec(const std::string &file, const std::string &lib, bool large, Rng &rng,
+               Tally &tally) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  DiagnosticEngine diags(file, text.str());
+  std::unique_ptr<ast::Spec> spec = loadSpec(file, text.str(), diags);
+  if (!in || !spec || diags.hasErrors()) {
+    std::cout << "FAIL  " << file << ": does not load\n" << diags.str();
+    ++tally.failed;
+    return;
+  }
+  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    std::cout << "FAIL  " << file << ": dlopen " << lib << ": " << dlerror() << "\n";
+    ++tally.failed;
+    return;
+  }
+  if (const char *e = vibee_cuda_last_error()) {
+    std::cout << "FAIL  " << file << ": loading its GPU code: " << e << "\n";
+    vibee_cuda_clear_error();
+    ++tally.failed;
+    return;
+  }
+  std::cout << "== " << file << " (" << lib << ")\n";
+  for (const ast::Kernel &k : spec->kernels)
+    checkKernel(*spec, k, handle, large, rng, tally);
+  std::string imageSymbol = "vibee_" + spec->name + "_cuda_image";
+  if (auto image = reinterpret_cast<const char *(*)()>(dlsym(handle, imageSymbol.c_str())))
+    std::cout << "      (generated host file; device code loaded: "
+              << (image() ? image() : "none") << ")\n";
+}
 
 } // namespace
 
@@ -109,167 +295,9 @@ int main(int argc, char **argv) {
   std::cout << "device " << deviceName() << ", " << multiprocessorCount()
             << " SMs; seed " << seed << " (gpu_check --seed " << seed << " reproduces)\n";
   Rng rng{seed};
-  int passed = 0, failed = 0;
-  for (size_t s = 0; s < args.size(); s += 2) {
-    const std::string &file = args[s], &lib = args[s + 1];
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    DiagnosticEngine diags(file, text.str());
-    std::unique_ptr<ast::Spec> spec = loadSpec(file, text.str(), diags);
-    if (!in || !spec || diags.hasErrors()) {
-      std::cout << "FAIL  " << file << ": does not load\n" << diags.str();
-      ++failed;
-      continue;
-    }
-    void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      std::cout << "FAIL  " << file << ": dlopen " << lib << ": " << dlerror() << "\n";
-      ++failed;
-      continue;
-    }
-    if (const char *e = vibee_cuda_last_error()) {
-      std::cout << "FAIL  " << file << ": loading its GPU code: " << e << "\n";
-      vibee_cuda_clear_error();
-      ++failed;
-      continue;
-    }
-    std::cout << "== " << file << " (" << lib << ")\n";
-    for (const ast::Kernel &k : spec->kernels) {
-      std::string symbol = "vibee_" + spec->name + "_" + k.name + "_packed";
-      void *entry = dlsym(handle, symbol.c_str());
-      std::string onStream = "vibee_" + spec->name + "_" + k.name + "_on_stream";
-      bool hostFile = dlsym(handle, onStream.c_str()) != nullptr;
-      if (!entry) {
-        std::cout << "FAIL  " << spec->name << "." << k.name << ": no symbol " << symbol << "\n";
-        ++failed;
-        continue;
-      }
-      std::string failure;
-      double worstRatio = 0;
-      int trials = 5;
-      double ms = 0;
-      for (int trial = 0; trial < trials && failure.empty(); ++trial) {
-        try {
-          std::vector<int64_t> dims(k.dims.size());
-          for (size_t d = 0; d < k.dims.size(); ++d)
-            dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : trialSize(trial, rng, large);
-          std::string shapeDesc;
-          for (size_t d = 0; d < k.dims.size(); ++d)
-            if (k.dims[d].size < 0)
-              shapeDesc += (shapeDesc.empty() ? "" : ", ") + k.dims[d].name + "=" +
-                           std::to_string(dims[d]);
-          std::vector<HostTensor> tensors(k.params.size()), results;
-          std::vector<std::unique_ptr<DeviceBuffer>> buffers;
-          std::vector<ref::Array> refArgs;
-          std::vector<uint64_t> slots(k.params.size() + k.results.size() + k.dims.size());
-          std::vector<void *> ptrs(slots.size());
-          std::vector<void *> packed;
-          for (size_t i = 0; i < k.params.size(); ++i) {
-            const ast::Param &p = k.params[i];
-            if (p.type.isScalar()) {
-              HostTensor stored(p.type.dtype, {});
-              stored.set(0, checking::scalarArgument(p, rng));
-              std::memcpy(&slots[i], stored.data(), elemSize(p.type.dtype));
-              refArgs.push_back(ref::Array{{}, {stored.get(0)}});
-              packed.push_back(&slots[i]);
-              continue;
-            }
-            tensors[i] = HostTensor(p.type.dtype, shapeOf(p.type, dims));
-            for (int64_t e = 0; e < tensors[i].numElements(); ++e)
-              tensors[i].set(e, randomValue(p.type.dtype, rng));
-            refArgs.push_back(ref::Array{tensors[i].shape(), tensors[i].toDoubles()});
-            buffers.push_back(std::make_unique<DeviceBuffer>(byteSize(tensors[i]), p.name));
-            check(driver().cuMemcpyHtoD(buffers.back()->ptr, tensors[i].data(),
-                                        byteSize(tensors[i])),
-                  "cuMemcpyHtoD", p.name);
-            ptrs[i] = reinterpret_cast<void *>(buffers.back()->ptr);
-            packed.push_back(&ptrs[i]);
-          }
-          std::vector<CUdeviceptr> resultPtrs;
-          for (size_t r = 0; r < k.results.size(); ++r) {
-            results.emplace_back(k.results[r].type.dtype, shapeOf(k.results[r].type, dims));
-            buffers.push_back(
-                std::make_unique<DeviceBuffer>(byteSize(results.back()), k.results[r].name));
-            // Poison: all bytes 0xFF is a NaN for every float dtype.
-            check(driver().cuMemsetD8(buffers.back()->ptr, 0xFF, buffers.back()->bytes),
-                  "cuMemsetD8", k.results[r].name);
-            resultPtrs.push_back(buffers.back()->ptr);
-            size_t slot = k.params.size() + r;
-            ptrs[slot] = reinterpret_cast<void *>(buffers.back()->ptr);
-            packed.push_back(&ptrs[slot]);
-          }
-          std::vector<int64_t> dimArgs;
-          for (size_t d = 0; d < k.dims.size(); ++d)
-            if (k.dims[d].size < 0)
-              dimArgs.push_back(dims[d]);
-          for (int64_t &d : dimArgs)
-            packed.push_back(&d);
-
-          ref::Outcome expected = ref::evaluate(*spec, k, refArgs);
-          vibee_cuda_clear_error();
-          auto start = std::chrono::steady_clock::now();
-          const char *returned = nullptr;
-          if (hostFile)
-            returned = reinterpret_cast<const char *(*)(void **)>(entry)(packed.data());
-          else
-            reinterpret_cast<void (*)(void **)>(entry)(packed.data());
-          CUresult sync = driver().cuCtxSynchronize();
-          ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                          start).count();
-          if (const char *e = hostFile ? returned : vibee_cuda_last_error()) {
-            failure = std::string("kernel '") + k.name + "': " + e;
-            vibee_cuda_clear_error();
-            break;
-          }
-          check(sync, "cuCtxSynchronize", "kernel '" + k.name + "'");
-          // Copy back inouts and results.
-          size_t b = 0;
-          for (size_t i = 0; i < k.params.size(); ++i) {
-            if (k.params[i].type.isScalar())
-              continue;
-            if (k.params[i].mode == ast::ParamMode::InOut)
-              check(driver().cuMemcpyDtoH(tensors[i].data(), buffers[b]->ptr,
-                                          byteSize(tensors[i])),
-                    "cuMemcpyDtoH", k.params[i].name);
-            ++b;
-          }
-          for (size_t r = 0; r < results.size(); ++r)
-            check(driver().cuMemcpyDtoH(results[r].data(), resultPtrs[r], byteSize(results[r])),
-                  "cuMemcpyDtoH", k.results[r].name);
-
-          auto checkOne = [&](const std::string &name, const HostTensor &out,
-                              const ref::Array &ref) {
-            if (failure.empty())
-              if (std::string f = checking::compareWithReference(name, out, ref.data, &worstRatio);
-                  !f.empty())
-                failure = f + " (with " + shapeDesc + "; NaN: unwritten)";
-          };
-          for (size_t i = 0; i < k.params.size(); ++i)
-            if (k.params[i].mode == ast::ParamMode::InOut)
-              checkOne(k.params[i].name, tensors[i], expected.params[i]);
-          for (size_t r = 0; r < k.results.size(); ++r)
-            checkOne(k.results[r].name, results[r], expected.results[r]);
-        } catch (const std::exception &e) {
-          failure = e.what();
-        }
-      }
-      if (failure.empty()) {
-        ++passed;
-        std::cout << "PASS  " << spec->name << "." << k.name << " (" << trials
-                  << " shape sets, worst relative error " << std::setprecision(2)
-                  << worstRatio << " of the limit, " << std::setprecision(3) << ms
-                  << " ms on the GPU incl. sync)\n";
-      } else {
-        ++failed;
-        std::cout << "FAIL  " << spec->name << "." << k.name << "\n      " << failure << "\n";
-      }
-    }
-    std::string imageSymbol = "vibee_" + spec->name + "_cuda_image";
-    if (auto image = reinterpret_cast<const char *(*)()>(dlsym(handle, imageSymbol.c_str())))
-      std::cout << "      (generated host file; device code loaded: "
-                << (image() ? image() : "none") << ")\n";
-  }
-  std::cout << passed << " passed, " << failed << " failed\n";
-  return failed ? 1 : 0;
+  Tally tally;
+  for (size_t s = 0; s < args.size(); s += 2)
+    checkSpec(args[s], args[s + 1], large, rng, tally);
+  std::cout << tally.passed << " passed, " << tally.failed << " failed\n";
+  return tally.failed ? 1 : 0;
 }
