@@ -30,7 +30,7 @@ for spec in "$root"/specs/*/*.vibee; do
   echo "${spec#$root/} $name" >> "$out/specs.txt"
 done
 # docs/examples/cuda-host/aot.cpp, built there over the generated softmax_cuda.cpp.
-cp "$root/docs/examples/cuda-host/aot.cpp" "$root/docs/examples/cuda-host/softmax_reference.h" \
+cp "$root/docs/examples/cuda-host/aot.cpp" "$root/docs/examples/common/softmax_reference.h" \
    "$out/host/"
 strip "$out/bin/gpu_check" "$out"/lib/*.so || true
 du -sh "$out"

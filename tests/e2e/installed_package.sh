@@ -3,9 +3,5 @@
 # with find_package(vibee), then runs it (JIT + cache hit).
 set -euo pipefail
 build=$1 src=$2 work=$3
-rm -rf "$work" && mkdir -p "$work"
-cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
-cmake -S "$src/docs/examples/jit-host" -B "$work/build" -G Ninja \
-      -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
-cmake --build "$work/build" > "$work/build.log"
+"$src/tests/e2e/build_installed_example.sh" "$build" "$src" "$work" jit-host
 cd "$src" && "$work/build/jit-host" specs/nn/softmax.vibee

@@ -6,11 +6,7 @@
 # without a GPU they only say so (exit 0); with one they check softmax.
 set -euo pipefail
 build=$1 src=$2 work=$3
-rm -rf "$work" && mkdir -p "$work"
-cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
-cmake -S "$src/docs/examples/cuda-host" -B "$work/build" -G Ninja \
-      -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
-cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
+"$src/tests/e2e/build_installed_example.sh" "$build" "$src" "$work" cuda-host
 cd "$src"
 "$work/build/cuda-jit" specs/nn/softmax.vibee
 if [[ -x $work/build/cuda-aot ]]; then

@@ -26,6 +26,14 @@ std::unique_ptr<ast::Spec> load(const std::string &source, const std::string &fi
   return spec;
 }
 
+// A spec file, e.g. one of the library's (specs/).
+std::unique_ptr<ast::Spec> loadFile(const std::filesystem::path &file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return load(text.str(), file.string());
+}
+
 Outcome run(const ast::Spec &spec, const std::string &kernel, const std::vector<Array> &args) {
   const ast::Kernel *k = spec.findKernel(kernel);
   if (!k)
@@ -97,21 +105,11 @@ TEST(RandomUniform, ReproducibleInRangeAndPrefixStable) {
 
 // ---- The normative examples of docs/language.md ------------------------------------
 
-const char *kLion = R"(
-spec lion 1.0.0 "Lion optimizer (Chen et al. 2023): step along the sign of interpolated momentum";
-
-const beta1: f32 = 0.9;
-const beta2: f32 = 0.99;
-
-kernel step(param: inout f32[N], grad: f32[N], m: inout f32[N], lr: f32, wd: f32) {
-  c[i] = beta1 * m[i] + (1 - beta1) * grad[i];
-  param[i] = param[i] - lr * (sign(c[i]) + wd * param[i]);
-  m[i] = beta2 * m[i] + (1 - beta2) * grad[i];
-}
-)";
+// docs/language.md's example is the spec library's Lion, read from there.
+const std::filesystem::path kLionFile = VIBEE_SPECS_DIR "/optim/lion.vibee";
 
 TEST(Reference, LionDocExample) {
-  auto spec = load(kLion);
+  auto spec = loadFile(kLionFile);
   ASSERT_TRUE(spec);
   Outcome o = run(*spec, "step",
                   {vec({1.0, -1.0, 0.5}), vec({0.3, -2.0, 0.0}), vec({0, 0, 0}), scalar(0.1),
@@ -125,7 +123,7 @@ TEST(Reference, LionDocExample) {
 }
 
 TEST(Reference, LionWithMomentumAndDecay) {
-  auto spec = load(kLion);
+  auto spec = loadFile(kLionFile);
   ASSERT_TRUE(spec);
   Outcome o = run(*spec, "step",
                   {vec({2.0, -0.5}), vec({0.5, 0.0}), vec({-1.0, 0.2}), scalar(0.01), scalar(0.1)});
@@ -506,10 +504,7 @@ Array materialize(const ast::Value &v, const std::map<std::string, Array> &given
 }
 
 void checkBehaviors(const std::filesystem::path &file) {
-  std::ifstream in(file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto spec = load(ss.str(), file.string());
+  auto spec = loadFile(file);
   ASSERT_TRUE(spec) << file;
   ASSERT_FALSE(spec->behaviors.empty()) << file;
   for (const ast::Behavior &b : spec->behaviors) {

@@ -12,15 +12,8 @@ using namespace vibee;
 
 namespace {
 
-const char *kLion = R"(spec lion 1.0.0 "Lion";
-const beta1: f32 = 0.9;
-const beta2: f32 = 0.99;
-kernel step(param: inout f32[N], grad: f32[N], m: inout f32[N], lr: f32, wd: f32) {
-  c[i] = beta1 * m[i] + (1 - beta1) * grad[i];
-  param[i] = param[i] - lr * (sign(c[i]) + wd * param[i]);
-  m[i] = beta2 * m[i] + (1 - beta2) * grad[i];
-}
-)";
+// The spec library's Lion (specs/optim/lion.vibee).
+const std::string kLionFile = VIBEE_SPECS_DIR "/optim/lion.vibee";
 
 const char *kMatmul = R"(spec matmul 1.0.0 "Dense matrix product";
 kernel matmul(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] {
@@ -68,7 +61,7 @@ void expectSoftmaxRows(const std::vector<float> &x, const std::vector<float> &y,
 
 TEST(Runtime, LionMatchesFloat64Loop) {
   Compiler compiler;
-  auto module = compiler.compileString(kLion, "lion.vibee");
+  auto module = compiler.compileFile(kLionFile);
   const int64_t n = 1037;
   std::vector<float> param = randomVector(n, 1), grad = randomVector(n, 2),
                      m = randomVector(n, 3);
@@ -129,7 +122,7 @@ TEST(Runtime, TiledThreadedMatmulMatchesFloat64Loop) {
 
 TEST(Runtime, ThreadedLionAndSoftmaxMatchFloat64) {
   Compiler compiler;
-  auto lion = compiler.compileString(kLion);
+  auto lion = compiler.compileFile(kLionFile);
   const int64_t n = 300001;
   std::vector<float> param = randomVector(n, 8), grad = randomVector(n, 9),
                      m = randomVector(n, 10);
@@ -213,7 +206,7 @@ template <typename F> std::string callError(F call) {
 
 TEST(Runtime, DimMismatchNamesKernelArgumentAndShapes) {
   Compiler compiler;
-  auto module = compiler.compileString(kLion);
+  auto module = compiler.compileFile(kLionFile);
   std::vector<float> param(3, 1.0f), grad(4, 1.0f), m(3, 0.5f);
   std::vector<float> before = param;
   std::string msg = callError([&] {
@@ -256,10 +249,10 @@ TEST(Runtime, DtypeRankAndArityAreChecked) {
 
 TEST(Runtime, SecondCompileOfSameSpecIsACacheHit) {
   Compiler compiler;
-  auto first = compiler.compileString(kLion);
+  auto first = compiler.compileFile(kLionFile);
   EXPECT_EQ(compiler.cacheStats().misses, 1);
   EXPECT_EQ(compiler.cacheStats().hits, 0);
-  auto second = compiler.compileString(kLion);
+  auto second = compiler.compileFile(kLionFile);
   EXPECT_EQ(compiler.cacheStats().hits, 1);
   EXPECT_EQ(first.get(), second.get());
   compiler.compileString(kMatmul);

@@ -1,4 +1,5 @@
-// The float64 softmax that jit.cpp and aot.cpp check the GPU's result against.
+// The float64 softmax the examples check a kernel's result against (jit-host on
+// the CPU, cuda-host's jit.cpp and aot.cpp on the GPU).
 #pragma once
 #include <cmath>
 #include <cstdint>
