@@ -165,8 +165,10 @@ static linalg::GenericOp mergeSiblings(RewriterBase &rewriter, linalg::GenericOp
       yielded.push_back(mapping.lookupOrDefault(v));
   }
   linalg::YieldOp::create(rewriter, b.getLoc(), yielded);
-  rewriter.replaceOp(a, merged->getResults().take_front(a->getNumResults()));
-  rewriter.replaceOp(b, merged->getResults().drop_front(a->getNumResults()));
+  // Read a's result count before replaceOp erases a.
+  unsigned aResults = a->getNumResults();
+  rewriter.replaceOp(a, merged->getResults().take_front(aResults));
+  rewriter.replaceOp(b, merged->getResults().drop_front(aResults));
   return merged;
 }
 
