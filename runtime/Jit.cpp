@@ -28,7 +28,7 @@ Kernel JitModule::kernel(const std::string &name) const {
   const ast::Kernel *k = spec_->findKernel(name);
   if (!k)
     throw CallError("spec '" + spec_->name + "' has no kernel '" + name + "'");
-  return Kernel(this, k, entries_.at(name));
+  return Kernel(shared_from_this(), k, entries_.at(name), &requirements_.at(name));
 }
 
 std::vector<std::string> JitModule::kernelNames() const {
@@ -41,6 +41,20 @@ std::vector<std::string> JitModule::kernelNames() const {
 //===----------------------------------------------------------------------===//
 // Calls: checks, then the packed C ABI (docs/abi.md).
 //===----------------------------------------------------------------------===//
+
+// Scalars are passed in 8-byte slots, converted to the parameter's dtype.
+static void storeScalar(DType dtype, double value, void *slot) {
+  switch (dtype) {
+  case DType::F64: { double v = value; std::memcpy(slot, &v, 8); break; }
+  case DType::F32: { float v = (float)value; std::memcpy(slot, &v, 4); break; }
+  case DType::F16: { uint16_t v = floatToF16((float)value); std::memcpy(slot, &v, 2); break; }
+  case DType::BF16: { uint16_t v = floatToBF16((float)value); std::memcpy(slot, &v, 2); break; }
+  case DType::I64: { int64_t v = (int64_t)value; std::memcpy(slot, &v, 8); break; }
+  case DType::I32: { int32_t v = (int32_t)value; std::memcpy(slot, &v, 4); break; }
+  case DType::I8: { int8_t v = (int8_t)value; std::memcpy(slot, &v, 1); break; }
+  case DType::Bool: { uint8_t v = value != 0; std::memcpy(slot, &v, 1); break; }
+  }
+}
 
 std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
   const ast::Kernel &k = *kernel_;
@@ -68,6 +82,7 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
   std::vector<void *> dataPtrs(expected, nullptr);
   std::vector<void *> packed;
   packed.reserve(expected + k.dims.size());
+  std::vector<ArgMemory> memory;
 
   for (size_t a = 0; a < expected; ++a) {
     bool isResult = a >= k.params.size();
@@ -81,26 +96,15 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
       double value;
       if (std::holds_alternative<double>(args[a])) {
         value = std::get<double>(args[a]);
-      } else if (std::holds_alternative<Default>(args[a]) && !isResult &&
-                 k.params[a].defaultValue) {
+      } else if (std::holds_alternative<Default>(args[a]) && k.params[a].defaultValue) {
         value = k.params[a].defaultFolded;
       } else {
         throw fail(label + ": expected a scalar " + ast::dtypeName(type.dtype) +
                    (std::holds_alternative<TensorView>(args[a]) ? " but got a tensor"
                                                                 : " but got no value"));
       }
-      void *slot = &scalarSlots[a];
-      switch (type.dtype) {
-      case DType::F64: { double v = value; std::memcpy(slot, &v, 8); break; }
-      case DType::F32: { float v = (float)value; std::memcpy(slot, &v, 4); break; }
-      case DType::F16: { uint16_t v = floatToF16((float)value); std::memcpy(slot, &v, 2); break; }
-      case DType::BF16: { uint16_t v = floatToBF16((float)value); std::memcpy(slot, &v, 2); break; }
-      case DType::I64: { int64_t v = (int64_t)value; std::memcpy(slot, &v, 8); break; }
-      case DType::I32: { int32_t v = (int32_t)value; std::memcpy(slot, &v, 4); break; }
-      case DType::I8: { int8_t v = (int8_t)value; std::memcpy(slot, &v, 1); break; }
-      case DType::Bool: { uint8_t v = value != 0; std::memcpy(slot, &v, 1); break; }
-      }
-      packed.push_back(slot);
+      storeScalar(type.dtype, value, &scalarSlots[a]);
+      packed.push_back(&scalarSlots[a]);
       continue;
     }
 
@@ -110,13 +114,19 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
     std::string expectedText = ast::typeText(k, type);
     if (view.dtype != type.dtype || view.shape.size() != type.dims.size())
       throw fail(label + ": expected " + expectedText + " but got " + view.describe());
+    for (int64_t size : view.shape)
+      if (size < 0)
+        throw fail(label + ": negative size in " + view.describe());
+    // Compiled code indexes with int64_t: a count that wraps would pass the
+    // checks below (a null pointer of "0 elements") and then crash.
+    int64_t bytes;
+    if (!checkedProduct(view.shape, ast::dtypeBytes(view.dtype), bytes))
+      throw fail(label + ": the size of " + view.describe() + " overflows int64");
     if (!view.isContiguous())
       throw fail(label + ": expected a contiguous row-major tensor " + expectedText);
     for (size_t axis = 0; axis < type.dims.size(); ++axis) {
       int d = type.dims[axis].dimRef;
       int64_t size = view.shape[axis];
-      if (size < 0)
-        throw fail(label + ": negative size in " + view.describe());
       if (dimSize[d] < 0) {
         dimSize[d] = size;
         dimFrom[d] = label;
@@ -126,11 +136,17 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
                    ") but got " + view.describe());
       }
     }
-    if (!view.data && view.numElements() > 0)
+    if (!view.data && bytes > 0)
       throw fail(label + ": null data pointer for " + view.describe());
+    auto begin = reinterpret_cast<uintptr_t>(view.data);
+    bool written = isResult || k.params[a].mode == ast::ParamMode::InOut;
+    memory.push_back({label, begin, begin + (uintptr_t)bytes, written});
     dataPtrs[a] = view.data;
     packed.push_back(&dataPtrs[a]);
   }
+  if (std::string overlap = overlappingArguments(memory); !overlap.empty())
+    throw fail(overlap + ": an output must not share memory with another argument "
+                         "(use an inout parameter to update a tensor in place)");
 
   std::map<std::string, int64_t> bound;
   std::vector<int64_t> dimArgs;
@@ -143,6 +159,8 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
     dimArgs.push_back(dimSize[d]);
     bound[k.dims[d].name] = dimSize[d];
   }
+  if (std::string broken = brokenRequirement(k, *requirements_, dimSize, dimFrom); !broken.empty())
+    throw fail(broken);
   for (int64_t &d : dimArgs)
     packed.push_back(&d);
 
@@ -257,6 +275,7 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
       throw CompileError("vibeec: JIT has no entry for kernel '" + k.name +
                          "': " + llvm::toString(entry.takeError()));
     jit->entries_[k.name] = reinterpret_cast<void *>(*entry);
+    jit->requirements_[k.name] = dimRequirements(*jit->spec_, k);
   }
   return jit;
 }

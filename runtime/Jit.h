@@ -5,10 +5,13 @@
 //   module->kernel("step")({param, grad, m, 0.1, 0.0});   // TensorViews, scalars
 //
 // A Compiler owns a cache keyed by spec text + options: compiling the same spec
-// twice is a lookup. Kernel calls check dtype, rank and every symbolic dim before
-// anything runs, and throw CallError naming kernel, argument, expected and actual.
+// twice is a lookup. Kernel calls check dtype, rank, every symbolic dim, sizes,
+// overlap and literal-subscript bounds before anything runs, and throw CallError
+// naming kernel, argument, expected and actual. Modules and kernels own what they
+// need: they outlive the Compiler that made them.
 #pragma once
 
+#include "runtime/CallChecks.h"
 #include "runtime/Compilation.h"
 #include "runtime/Tensor.h"
 
@@ -39,24 +42,31 @@ class JitModule;
 // Lowers a compilation all the way and loads it into a JIT (used by Compiler).
 std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
 
+// A kernel of a JitModule; it shares ownership of the module (its code and its
+// spec), so it stays callable after the Compiler and every other handle are gone.
 class Kernel {
 public:
   const std::string &name() const { return kernel_->name; }
   const ast::Kernel &signature() const { return *kernel_; }
   // Arguments: every parameter in order, then one caller-allocated tensor per
-  // result. Returns the bound symbolic dims (name -> size).
+  // result. Returns the bound symbolic dims (name -> size). Throws CallError for
+  // a wrong dtype, rank or dim, a size that overflows int64, an output buffer
+  // that overlaps another argument, or a dim too small for a literal subscript.
   std::map<std::string, int64_t> operator()(const std::vector<Arg> &args) const;
 
 private:
   friend class JitModule;
-  Kernel(const JitModule *module, const ast::Kernel *kernel, void *entry)
-      : module_(module), kernel_(kernel), entry_(entry) {}
-  const JitModule *module_;
-  const ast::Kernel *kernel_;
+  Kernel(std::shared_ptr<const JitModule> module, const ast::Kernel *kernel, void *entry,
+         const std::vector<DimRequirement> *requirements)
+      : module_(std::move(module)), kernel_(kernel), entry_(entry),
+        requirements_(requirements) {}
+  std::shared_ptr<const JitModule> module_;
+  const ast::Kernel *kernel_; // in module_->spec()
   void *entry_; // packed entry point: void(void **args)
+  const std::vector<DimRequirement> *requirements_; // in module_
 };
 
-class JitModule {
+class JitModule : public std::enable_shared_from_this<JitModule> {
 public:
   ~JitModule();
   const ast::Spec &spec() const { return *spec_; }
@@ -74,6 +84,7 @@ private:
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<const ast::Spec> spec_;
   std::map<std::string, void *> entries_;
+  std::map<std::string, std::vector<DimRequirement>> requirements_;
 };
 
 class Compiler {

@@ -6,11 +6,28 @@
 
 namespace vibee {
 
-int64_t TensorView::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+bool checkedProduct(const std::vector<int64_t> &dims, int64_t scale, int64_t &out) {
+  out = scale;
+  for (int64_t d : dims)
+    if (!checkedMul(out, d, out))
+      return false;
+  return true;
+}
+
+static int64_t checkedSize(DType dtype, const std::vector<int64_t> &shape, int64_t scale) {
+  int64_t n;
+  if (!checkedProduct(shape, scale, n)) {
+    TensorView view(nullptr, dtype, shape);
+    throw SizeOverflow(std::string(scale == 1 ? "element count" : "byte size") + " of " +
+                       view.describe() + " overflows int64");
+  }
   return n;
+}
+
+int64_t TensorView::numElements() const { return checkedSize(dtype, shape, 1); }
+
+int64_t TensorView::numBytes() const {
+  return checkedSize(dtype, shape, ast::dtypeBytes(dtype));
 }
 
 bool TensorView::isContiguous() const {
@@ -22,7 +39,8 @@ bool TensorView::isContiguous() const {
   for (size_t i = shape.size(); i-- > 0;) {
     if (shape[i] != 1 && strides[i] != expected)
       return false;
-    expected *= shape[i];
+    if (!checkedMul(expected, shape[i], expected))
+      return false;
   }
   return true;
 }
@@ -67,9 +85,14 @@ float f16ToFloat(uint16_t bits) {
 
 HostTensor::HostTensor(DType dtype, std::vector<int64_t> shape)
     : dtype_(dtype), shape_(std::move(shape)) {
-  storage_.assign((size_t)numElements() * ast::dtypeBytes(dtype_), 0);
+  int64_t bytes = checkedSize(dtype_, shape_, ast::dtypeBytes(dtype_));
+  if ((uint64_t)bytes > storage_.max_size())
+    throw SizeOverflow("byte size of " + TensorView(nullptr, dtype_, shape_).describe() +
+                       " exceeds what a host tensor can hold");
+  storage_.assign((size_t)bytes, 0);
 }
 
+// Checked once by the constructor.
 int64_t HostTensor::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape_)

@@ -6,12 +6,27 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace vibee {
 
 using DType = ast::DType;
+
+// A shape whose element count or byte size does not fit in int64_t (the kernels
+// index with int64_t: a wrapped count would pass every check and then crash).
+struct SizeOverflow : std::overflow_error {
+  using std::overflow_error::overflow_error;
+};
+
+// a * b into `out`; false (out unspecified) when it overflows int64_t.
+inline bool checkedMul(int64_t a, int64_t b, int64_t &out) {
+  return !__builtin_mul_overflow(a, b, &out);
+}
+// The product of `dims` times `scale` (1: element count; dtype bytes: byte
+// size); false on overflow.
+bool checkedProduct(const std::vector<int64_t> &dims, int64_t scale, int64_t &out);
 
 // A view of caller-owned memory. Strides are in elements; empty strides mean
 // contiguous row-major, which is what kernels require (docs/abi.md).
@@ -30,8 +45,10 @@ struct TensorView {
   TensorView(double *data, std::vector<int64_t> shape)
       : TensorView(data, DType::F64, std::move(shape)) {}
 
+  // Both throw SizeOverflow (naming the shape) when the count overflows int64_t.
   int64_t numElements() const;
-  bool isContiguous() const;
+  int64_t numBytes() const;
+  bool isContiguous() const; // false also when a stride product overflows
   std::string describe() const; // "f32[3, 4]"
 };
 

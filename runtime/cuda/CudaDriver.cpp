@@ -308,9 +308,27 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
   }
   if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
     return; // an empty problem: nothing to do
+  auto shape = [&] {
+    return "grid " + std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
+           std::to_string(gridZ) + ", block " + std::to_string(blockX) + "x" +
+           std::to_string(blockY) + "x" + std::to_string(blockZ);
+  };
   if (gridY > 65535 || gridZ > 65535 || gridX > 0x7fffffff) {
-    record(where() + ": grid " + std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
-           std::to_string(gridZ) + " exceeds the device limits");
+    record(where() + ": " + shape() + " exceeds the device limits");
+    return;
+  }
+  // The driver takes 32-bit sizes: a block or a total thread count that does
+  // not fit (or wraps) would launch a different problem than the one asked for.
+  intptr_t threads = 0, total = 0;
+  bool overflow = blockX <= 0 || blockY <= 0 || blockZ <= 0 ||
+                  __builtin_mul_overflow(blockX, blockY, &threads) ||
+                  __builtin_mul_overflow(threads, blockZ, &threads) ||
+                  __builtin_mul_overflow(threads, gridX, &total) ||
+                  __builtin_mul_overflow(total, gridY, &total) ||
+                  __builtin_mul_overflow(total, gridZ, &total);
+  if (overflow || threads > 1024) {
+    record(where() + ": " + shape() +
+           (overflow ? ": the thread count overflows" : ": more than 1024 threads a block"));
     return;
   }
   auto s = static_cast<CUstream>(stream ? stream : currentStream);

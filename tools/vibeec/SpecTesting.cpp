@@ -3,6 +3,7 @@
 #include "frontend/ReferenceInterpreter.h"
 #include "tools/vibeec/CheckSupport.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -23,9 +24,9 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 }
 
 int64_t product(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  int64_t n;
+  if (!checkedProduct(shape, 1, n))
+    throw SizeOverflow("element count of " + shapeString(shape) + " overflows int64");
   return n;
 }
 
@@ -243,10 +244,13 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
     double worstRatio = 0; // max |out - ref| / tolerance seen
     int trials = 4, ran = 0;
     std::string tooLarge; // why the last skipped shape set was skipped
+    // A literal subscript (x[5]) needs its dim larger than it: trials grow to fit.
+    std::vector<int64_t> least = minimumDimSizes(k, dimRequirements(spec, k));
     for (int trial = 0; trial < trials && failure.empty(); ++trial) {
       std::vector<int64_t> dims(k.dims.size());
       for (size_t d = 0; d < k.dims.size(); ++d)
-        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : trialSize(trial, rng);
+        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size
+                                      : std::max(trialSize(trial, rng), least[d]);
       // A shape set whose tensors overflow or exceed the checker's budget is skipped
       // (high ranks, huge literal dims): a wrapped element count used to run nothing
       // and PASS. A kernel with no shape set run FAILs below.

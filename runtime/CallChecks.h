@@ -1,0 +1,55 @@
+// Checks a JIT call makes before it enters compiled code, beyond dtype, rank and
+// dim agreement (Jit.cpp): memory overlap between arguments and the bounds that
+// literal subscripts put on symbolic dims. Both are preconditions of the C ABI
+// (docs/abi.md) that the compiled code itself does not check.
+#pragma once
+
+#include "frontend/AST.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vibee {
+
+// `x[5]` on an axis of symbolic dim N: the access reads past the buffer unless
+// N > 5. Recorded per access from the checked AST.
+struct DimRequirement {
+  int dim = -1;             // index into Kernel::dims
+  int64_t greaterThan = 0;  // the call needs dims[dim] > greaterThan
+  std::vector<int> loopDims; // the statement's loop extents: if one is 0 the
+                             // access never runs, and nothing is required
+  std::string access;       // "x[5] at spec.vibee:3:10"
+};
+
+// Every literal subscript of `kernel` on a symbolic dim, in source order.
+std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel);
+
+// The smallest size of each dim (index into Kernel::dims) that satisfies every
+// requirement (0 for a dim without one): what `vibeec check` sizes trials with.
+std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
+                                     const std::vector<DimRequirement> &requirements);
+
+// The first requirement that the bound dims (dimSize, per Kernel::dims; dimFrom:
+// the argument each was bound from) break, as "argument 'x': dim N = 2 must be
+// > 5 (x[5] at spec.vibee:3:10)"; empty when none does.
+std::string brokenRequirement(const ast::Kernel &kernel,
+                              const std::vector<DimRequirement> &requirements,
+                              const std::vector<int64_t> &dimSize,
+                              const std::vector<std::string> &dimFrom);
+
+// A tensor argument's memory, [begin, end) in bytes.
+struct ArgMemory {
+  std::string label; // "argument 'a'", "result 'c'"
+  uintptr_t begin = 0, end = 0;
+  bool written = false; // a result or an inout parameter
+};
+
+// Two arguments may share memory only when neither is written: an output that
+// overlaps any other argument (fully or partially) makes the kernel read values
+// it has already overwritten. In-place update is what `inout` is for: an inout
+// argument is read and written through its one buffer. Returns "result 'c'
+// overlaps argument 'a'" for the first offending pair, empty when none.
+std::string overlappingArguments(const std::vector<ArgMemory> &args);
+
+} // namespace vibee

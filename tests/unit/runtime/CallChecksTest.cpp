@@ -1,0 +1,184 @@
+// Reliability of the JIT API (issue 15): sizes that overflow int64, kernels that
+// outlive their Compiler, outputs that overlap other arguments, literal subscripts
+// past a symbolic dim.
+#include "runtime/Jit.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <unistd.h>
+
+extern "C" {
+void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t,
+                      int32_t, void *, void **, void **, size_t);
+const char *vibee_cuda_last_error(void);
+void vibee_cuda_clear_error(void);
+}
+
+using namespace vibee;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char *kCopy = R"(spec copy 1.0.0 "Copy";
+kernel copy(x: f32[M, N]) -> y: f32[M, N] {
+  y[i, j] = x[i, j];
+}
+kernel twice(x: f32[N]) -> y: f32[N] {
+  y[i] = 2 * x[i];
+}
+)";
+
+const char *kMatmul = R"(spec matmul 1.0.0 "Dense matrix product";
+kernel mm(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] {
+  c[m, n] = sum(k) a[m, k] * b[k, n];
+}
+)";
+
+const char *kScale = R"(spec scale 1.0.0 "In place";
+kernel scale(x: inout f32[N], y: f32[N]) {
+  x[i] = x[i] * y[i];
+}
+)";
+
+// Line 3, column 12 is the 5 of x[5].
+const char *kFifth = R"(spec fifth 1.0.0 "A literal subscript";
+kernel f(x: f32[N]) -> y: f32[N] {
+  y[i] = x[5] + x[i];
+}
+)";
+
+template <typename F> std::string callError(F call) {
+  try {
+    call();
+  } catch (const CallError &e) {
+    return e.what();
+  }
+  return "";
+}
+
+void expectHas(const std::string &msg, const std::string &part) {
+  EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
+}
+
+// {2^32, 2^32} elements is 2^64: the count wraps to 0, and a null view used to
+// pass the null-pointer check and crash inside the kernel.
+TEST(CallChecks, ShapeWhoseSizeOverflowsIsAnError) {
+  Compiler compiler;
+  auto module = compiler.compileString(kCopy);
+  int64_t big = int64_t(1) << 32;
+  std::vector<float> y(4);
+  std::string msg = callError([&] {
+    module->kernel("copy")({TensorView(nullptr, DType::F32, {big, big}),
+                            TensorView(nullptr, DType::F32, {big, big})});
+  });
+  expectHas(msg, "kernel 'copy'");
+  expectHas(msg, "argument 'x'");
+  expectHas(msg, "f32[4294967296, 4294967296]");
+  expectHas(msg, "overflows");
+  // The byte size overflows although the element count (2^62) does not.
+  int64_t huge = int64_t(1) << 31;
+  msg = callError([&] {
+    module->kernel("copy")({TensorView(nullptr, DType::F32, {huge, huge}),
+                            TensorView(nullptr, DType::F32, {huge, huge})});
+  });
+  expectHas(msg, "overflows");
+  EXPECT_THROW(TensorView(nullptr, DType::F32, {big, big}).numElements(), SizeOverflow);
+  EXPECT_THROW(TensorView(nullptr, DType::F32, {huge, huge}).numBytes(), SizeOverflow);
+  EXPECT_EQ(TensorView(nullptr, DType::F32, {3, 5}).numBytes(), 60);
+  EXPECT_THROW(HostTensor(DType::F32, {big, big}), SizeOverflow);
+  EXPECT_FALSE(TensorView(nullptr, DType::F32, {big, big}, {big, 1}).isContiguous());
+}
+
+// GPU launch sizes are checked before the driver is asked (no GPU needed).
+TEST(CallChecks, GpuLaunchWhoseThreadCountOverflowsIsAnError) {
+  void *fakeFunction = reinterpret_cast<void *>(0x10);
+  vibee_cuda_clear_error();
+  mgpuLaunchKernel(fakeFunction, 0x7fffffff, 65535, 65535, 1024, 1, 1, 0, nullptr, nullptr,
+                   nullptr, 0);
+  ASSERT_NE(vibee_cuda_last_error(), nullptr);
+  std::string msg = vibee_cuda_last_error();
+  expectHas(msg, "grid 2147483647x65535x65535, block 1024x1x1");
+  expectHas(msg, "overflows");
+  vibee_cuda_clear_error();
+  mgpuLaunchKernel(fakeFunction, 1, 1, 1, 2048, 1, 1, 0, nullptr, nullptr, nullptr, 0);
+  ASSERT_NE(vibee_cuda_last_error(), nullptr);
+  expectHas(vibee_cuda_last_error(), "more than 1024 threads");
+  vibee_cuda_clear_error();
+}
+
+// A Kernel keeps its module (code and spec) alive on its own.
+TEST(CallChecks, KernelOutlivesItsCompiler) {
+  std::optional<Kernel> kernel;
+  {
+    Compiler compiler;
+    kernel = compiler.compileString(kCopy)->kernel("twice");
+  } // the compiler, its cache and every JitModule handle are gone
+  std::vector<float> x = {1, 2, 3}, y(3);
+  (*kernel)({TensorView(x.data(), {3}), TensorView(y.data(), {3})});
+  EXPECT_EQ(y, (std::vector<float>{2, 4, 6}));
+  EXPECT_EQ(kernel->name(), "twice");
+  EXPECT_EQ(kernel->signature().params[0].name, "x");
+}
+
+TEST(CallChecks, OutputAliasingAnInputIsAnError) {
+  Compiler compiler;
+  auto mm = compiler.compileString(kMatmul)->kernel("mm");
+  std::vector<float> a(4, 1.0f), b(4, 2.0f), c(4);
+  std::string msg = callError([&] {
+    mm({TensorView(a.data(), {2, 2}), TensorView(b.data(), {2, 2}),
+        TensorView(a.data(), {2, 2})});
+  });
+  expectHas(msg, "kernel 'mm'");
+  expectHas(msg, "result 'c' overlaps argument 'a'");
+  EXPECT_EQ(a, std::vector<float>(4, 1.0f)) << "nothing may run when a check fails";
+  // Inputs may share memory: only outputs are written.
+  mm({TensorView(a.data(), {2, 2}), TensorView(a.data(), {2, 2}), TensorView(c.data(), {2, 2})});
+  EXPECT_EQ(c, std::vector<float>(4, 2.0f));
+
+  // An output one element over its input overlaps partially.
+  auto twice = compiler.compileString(kCopy)->kernel("twice");
+  std::vector<float> buffer(5, 1.0f);
+  msg = callError([&] {
+    twice({TensorView(buffer.data(), {4}), TensorView(buffer.data() + 1, {4})});
+  });
+  expectHas(msg, "kernel 'twice': result 'y' overlaps argument 'x'");
+  // Adjacent, not overlapping: fine.
+  twice({TensorView(buffer.data(), {2}), TensorView(buffer.data() + 2, {2})});
+  EXPECT_EQ(buffer, (std::vector<float>{1, 1, 2, 2, 1}));
+}
+
+TEST(CallChecks, InoutUpdatesInPlaceButMayNotOverlapAnotherArgument) {
+  Compiler compiler;
+  auto scale = compiler.compileString(kScale)->kernel("scale");
+  std::vector<float> x = {1, 2, 3}, y = {2, 2, 2};
+  scale({TensorView(x.data(), {3}), TensorView(y.data(), {3})});
+  EXPECT_EQ(x, (std::vector<float>{2, 4, 6}));
+  std::vector<float> buffer(4, 1.0f);
+  std::string msg = callError([&] {
+    scale({TensorView(buffer.data(), {3}), TensorView(buffer.data() + 1, {3})});
+  });
+  expectHas(msg, "kernel 'scale': argument 'x' overlaps argument 'y'");
+  msg = callError([&] {
+    scale({TensorView(buffer.data(), {3}), TensorView(buffer.data(), {3})});
+  });
+  expectHas(msg, "argument 'x' overlaps argument 'y'");
+}
+
+TEST(CallChecks, LiteralSubscriptPastASymbolicDimIsAnError) {
+  Compiler compiler;
+  auto f = compiler.compileString(kFifth, "fifth.vibee")->kernel("f");
+  std::vector<float> x = {1, 2}, y(2);
+  std::string msg = callError([&] { f({TensorView(x.data(), {2}), TensorView(y.data(), {2})}); });
+  expectHas(msg, "kernel 'f': argument 'x': dim N = 2 must be > 5 (x[5] at fifth.vibee:3:12)");
+  std::vector<float> x6 = {0, 1, 2, 3, 4, 5}, y6(6);
+  f({TensorView(x6.data(), {6}), TensorView(y6.data(), {6})});
+  EXPECT_EQ(y6, (std::vector<float>{5, 6, 7, 8, 9, 10}));
+  // No element, no access.
+  f({TensorView(x.data(), {0}), TensorView(y.data(), {0})});
+}
+
+} // namespace
