@@ -11,6 +11,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -221,6 +222,11 @@ static void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine) {
   });
 }
 
+static bool envFlag(const char *name) {
+  const char *value = std::getenv(name);
+  return value && *value && std::strcmp(value, "0") != 0;
+}
+
 std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
@@ -248,6 +254,11 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // MLIR turns both listeners on by default: the perf one writes a jitdump per
+  // process under ~/.debug/jit that nothing removes (and warns when it cannot),
+  // the GDB one registers every object with the debugger interface. Opt in only.
+  engineOptions.enablePerfNotificationListener = envFlag("VIBEE_PERF_JITDUMP");
+  engineOptions.enableGDBNotificationListener = envFlag("VIBEE_GDB_JIT");
   auto engine = mlir::ExecutionEngine::create(module, engineOptions);
   if (!engine)
     throw CompileError("vibeec: JIT failed: " + llvm::toString(engine.takeError()));

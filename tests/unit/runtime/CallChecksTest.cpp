@@ -1,6 +1,6 @@
 // Reliability of the JIT API (issue 15): sizes that overflow int64, kernels that
 // outlive their Compiler, outputs that overlap other arguments, literal subscripts
-// past a symbolic dim.
+// past a symbolic dim, and no perf jitdump unless asked for.
 #include "runtime/Jit.h"
 
 #include <gtest/gtest.h>
@@ -179,6 +179,41 @@ TEST(CallChecks, LiteralSubscriptPastASymbolicDimIsAnError) {
   EXPECT_EQ(y6, (std::vector<float>{5, 6, 7, 8, 9, 10}));
   // No element, no access.
   f({TensorView(x.data(), {0}), TensorView(y.data(), {0})});
+}
+
+std::set<std::string> entries(const fs::path &dir) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(dir, ec))
+    names.insert(e.path().string());
+  return names;
+}
+
+// LLVM's perf listener writes <JITDUMPDIR or HOME>/.debug/jit/llvm-IR-jit-*
+// on every JIT: it must stay off unless VIBEE_PERF_JITDUMP asks for it.
+TEST(CallChecks, JitWritesNoPerfJitdump) {
+  ASSERT_EQ(std::getenv("VIBEE_PERF_JITDUMP"), nullptr);
+  fs::path base = fs::temp_directory_path() / ("vibee-jitdump-" + std::to_string(getpid()));
+  fs::create_directories(base);
+  setenv("JITDUMPDIR", base.c_str(), 1);
+  const char *home = std::getenv("HOME");
+  std::vector<fs::path> dirs = {"/tmp/.debug/jit"};
+  if (home)
+    dirs.push_back(fs::path(home) / ".debug/jit");
+  std::vector<std::set<std::string>> before;
+  for (const fs::path &d : dirs)
+    before.push_back(entries(d));
+  {
+    Compiler compiler;
+    auto twice = compiler.compileString(kCopy)->kernel("twice");
+    std::vector<float> x = {1}, y(1);
+    twice({TensorView(x.data(), {1}), TensorView(y.data(), {1})});
+  }
+  unsetenv("JITDUMPDIR");
+  EXPECT_FALSE(fs::exists(base / ".debug")) << "a jitdump under " << base;
+  for (size_t i = 0; i < dirs.size(); ++i)
+    EXPECT_EQ(entries(dirs[i]), before[i]) << "new entries in " << dirs[i];
+  fs::remove_all(base);
 }
 
 } // namespace
