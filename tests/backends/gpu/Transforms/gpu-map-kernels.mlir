@@ -1,0 +1,204 @@
+// RUN: %vibee-opt %s -split-input-file -vibee-gpu-map-kernels -canonicalize -cse | FileCheck %s
+
+// Elementwise: one grid-stride kernel over the flattened domain, 256 threads,
+// grid = max(1, min(ceil(N / (256 * 4)), 4 * SMs)); when both pointers are
+// 16-byte aligned, 4 floats per operand per step (vector.load/store), then a
+// scalar tail; otherwise a scalar loop. A fill is generalized and mapped too.
+// CHECK-LABEL: func.func private @vibee_cuda_sm_count() -> i32
+// CHECK-LABEL: func.func @axpy(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>, %[[A:.*]]: f32, %[[Z:.*]]: memref<?xbf16>)
+// CHECK-DAG:     %[[C1024:.*]] = arith.constant 1024 : index
+// CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG:     %[[X1:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1]] : memref<?x?xf32> into memref<?xf32>
+// CHECK-DAG:     %[[Y1:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1]] : memref<?x?xf32> into memref<?xf32>
+// CHECK:         %[[N:.*]] = arith.muli
+// CHECK:         %[[NEED:.*]] = arith.ceildivui %[[N]], %[[C1024]] : index
+// CHECK:         %[[SMS:.*]] = call @vibee_cuda_sm_count() : () -> i32
+// CHECK:         %[[CAP:.*]] = arith.muli
+// CHECK:         %[[MIN:.*]] = arith.minui %[[NEED]], %[[CAP]] : index
+// CHECK:         %[[GRID:.*]] = arith.maxui %[[MIN]], %{{.*}} : index
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %[[GRID]], {{.*}}) threads({{.*}}) in (%{{.*}} = %[[C256]],
+// CHECK:           memref.extract_aligned_pointer_as_index %[[X1]]
+// CHECK:           memref.extract_aligned_pointer_as_index %[[Y1]]
+// CHECK:           scf.if
+// CHECK:             scf.for
+// CHECK:               vector.load %[[X1]][{{.*}}] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK:               vector.load %[[Y1]][{{.*}}] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK-COUNT-4:       arith.mulf %{{.*}}, %[[A]] : f32
+// CHECK:               vector.store %{{.*}}, %[[Y1]][{{.*}}] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK:             scf.for
+// CHECK:               memref.load %[[X1]]
+// CHECK:               memref.store %{{.*}}, %[[Y1]]
+// CHECK:           } else {
+// CHECK:             scf.for
+// CHECK:               memref.load %[[X1]]
+// CHECK:               memref.store %{{.*}}, %[[Y1]]
+// CHECK:         gpu.launch
+// CHECK:           vector.store %{{.*}}, %[[Z]][{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// CHECK-NOT:     linalg.
+func.func @axpy(%x: memref<?x?xf32>, %y: memref<?x?xf32>, %a: f32, %z: memref<?xbf16>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %a : f32
+    %s = arith.addf %m, %out : f32
+    linalg.yield %s : f32
+  }
+  %zero = arith.constant 0.0 : bf16
+  linalg.fill ins(%zero : bf16) outs(%z : memref<?xbf16>)
+  return
+}
+
+// -----
+
+// Row group: softmax's max, exp-sum and output statements in ONE kernel, one
+// block of 256 threads per row, one shared-memory slot per warp and reduction.
+// The temporaries (mx, sum), their fills and deallocs disappear: the per-row
+// values stay in registers. A row of at most 4096 floats on the vector path is
+// loaded once, in 4 predicated 16-byte steps per thread, and kept in registers
+// for the later statements; otherwise each statement is a strided pass.
+// CHECK-LABEL: func.func @softmax(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG:     %[[C4096:.*]] = arith.constant 4096 : index
+// CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// CHECK:         %[[ROWS:.*]] = memref.dim %[[X]], %c0
+// CHECK:         %[[COLS:.*]] = memref.dim %[[X]], %c1
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.if
+// CHECK-NEXT:      gpu.launch blocks({{.*}}) in (%{{.*}} = %[[ROWS]], {{.*}}) threads({{.*}}) in (%{{.*}} = %[[C256]], {{.*}}) workgroup(%[[MAX:.*]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[SUM:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) {
+// CHECK:             arith.cmpi ule, %[[COLS]], %[[C4096]] : index
+// CHECK:             scf.if
+// CHECK-COUNT-4:       vector.load %[[X]]{{.*}} {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
+// CHECK-NOT:           vector.load
+// CHECK:               gpu.shuffle  xor
+// CHECK:               memref.store %{{.*}}, %[[MAX]]
+// CHECK:               gpu.barrier
+// CHECK-NOT:           vector.load
+// CHECK:               math.exp
+// CHECK-NOT:           vector.load
+// CHECK:               memref.store %{{.*}}, %[[SUM]]
+// CHECK-NOT:           vector.load
+// The sum's fill value, combined with the row's total once.
+// CHECK:               arith.addf %{{.*}}, %[[ZERO]] : f32
+// CHECK-NOT:           vector.load
+// CHECK-COUNT-4:       vector.store %{{.*}}, %[[Y]]{{.*}} {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
+// CHECK:             } else {
+// CHECK:               scf.for
+// CHECK:                 vector.load %[[X]]
+// CHECK:               scf.for
+// CHECK:                 memref.load %[[X]]
+// CHECK:               gpu.shuffle  xor
+// CHECK:             gpu.terminator
+// CHECK-NOT:     linalg.
+// CHECK-NOT:     memref.dealloc
+func.func @softmax(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %r = memref.dim %x, %c0 : memref<?x?xf32>
+  %mx = memref.alloc(%r) : memref<?xf32>
+  linalg.fill ins(%ninf : f32) outs(%mx : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%mx : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.maximumf %in, %acc : f32
+    linalg.yield %m : f32
+  }
+  %sum = memref.alloc(%r) : memref<?xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>,
+                                   affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %mx : memref<?x?xf32>, memref<?xf32>) outs(%sum : memref<?xf32>) {
+  ^bb0(%in: f32, %m: f32, %acc: f32):
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    %s = arith.addf %e, %acc : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>,
+                                   affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mx, %sum : memref<?x?xf32>, memref<?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %m: f32, %s: f32, %out: f32):
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    %q = arith.divf %e, %s : f32
+    linalg.yield %q : f32
+  }
+  memref.dealloc %mx : memref<?xf32>
+  memref.dealloc %sum : memref<?xf32>
+  return
+}
+
+// -----
+
+// Matmul: one block of 256 threads per 64 x 64 tile of c, grid
+// (ceil(N / 64), ceil(M / 64)); a and b staged in shared memory 16 values of k
+// at a time (zeros outside the matrices), the partial sums start at -0.0 and
+// are added to c at the end; multiply-adds contract to FMA.
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:    %[[A:.*]]: memref<?x?xf32>, %[[B:.*]]: memref<?x?xf32>, %[[C:.*]]: memref<?x?xf32>)
+// CHECK-DAG:     %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG:     %[[IDENTITY:.*]] = arith.constant -0.000000e+00 : f32
+// CHECK:         %[[M:.*]] = memref.dim %[[A]], %c0
+// CHECK:         %[[N:.*]] = memref.dim %[[B]], %c1
+// CHECK:         %[[GX:.*]] = arith.ceildivui %[[N]], %[[C64]] : index
+// CHECK:         %[[GY:.*]] = arith.ceildivui %[[M]], %[[C64]] : index
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %[[GX]], %{{.*}} = %[[GY]], {{.*}}) threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%[[ATILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BTILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>) {
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[IDENTITY]], {{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK:             memref.load %[[A]]
+// CHECK:             memref.store %{{.*}}, %[[ATILE]]
+// CHECK:             memref.load %[[B]]
+// CHECK:             memref.store %{{.*}}, %[[BTILE]]
+// CHECK:             gpu.barrier
+// CHECK:             arith.mulf {{.*}} fastmath<contract> : f32
+// CHECK-NEXT:        arith.addf {{.*}} fastmath<contract> : f32
+// CHECK:             gpu.barrier
+// CHECK:           memref.load %[[C]]
+// CHECK:           arith.addf {{.*}} fastmath<contract> : f32
+// CHECK:           memref.store %{{.*}}, %[[C]]
+// CHECK:           gpu.terminator
+// CHECK-NOT:     linalg.
+func.func @matmul(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// No strategy: a full reduction and a transposed read stay for the generic
+// parallel-loops route, untouched.
+// CHECK-LABEL: func.func @generic_route(
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction"]
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-NOT:     gpu.launch
+// CHECK-NOT:   vibee_cuda_sm_count
+func.func @generic_route(%x: memref<?xf32>, %s: memref<f32>, %a: memref<?x?xf32>, %t: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>],
+                  iterator_types = ["reduction"]}
+      ins(%x : memref<?xf32>) outs(%s : memref<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<?x?xf32>) outs(%t : memref<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}

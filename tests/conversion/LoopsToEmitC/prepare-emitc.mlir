@@ -1,0 +1,69 @@
+// RUN: %vibee-opt %s -vibee-prepare-emitc | FileCheck %s
+
+// A bufferized kernel over loops in the form convert-to-emitc takes: memrefs
+// are pointers to row-major data indexed with linearized i64 subscripts, the
+// symbolic dim N a trailing i64 argument that replaces memref.dim, index i64;
+// alloc/copy/dealloc, math and maximumf are calls of <cmath> or of the
+// preamble's helpers; bf16 is uint16_t storage converted by helpers; the
+// unused argument goes and vibee.cpp_args keeps the ABI positions of the others
+// (x, y, z, a, then N after the four parameters).
+// CHECK-LABEL: func.func @scale(
+// CHECK-SAME:    %[[X:.*]]: !emitc.ptr<ui16>, %[[Y:.*]]: !emitc.ptr<f32>, %[[Z:.*]]: !emitc.ptr<ui16>, %[[A:.*]]: f32, %[[N:.*]]: i64)
+// CHECK-SAME:    vibee.cpp_args = [0, 1, 2, 3, 5]
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[COUNT:.*]] = emitc.mul %[[N]], %{{.*}} : (i64, i64) -> i64
+// CHECK:         %[[TMP:.*]] = emitc.call_opaque "alloc"(%[[COUNT]]) {template_args = [f32]} : (i64) -> !emitc.ptr<f32>
+// CHECK:         scf.for %[[I:.*]] = %[[C0]] to %[[N]] step %[[C1]] : i64 {
+// CHECK:           scf.for %[[J:.*]] = %[[C0]] to %{{.*}} step %[[C1]] : i64 {
+// CHECK:             %[[ROW:.*]] = emitc.mul %[[I]], %{{.*}} : (i64, i64) -> i64
+// CHECK:             %[[OFF:.*]] = emitc.add %[[ROW]], %[[J]] : (i64, i64) -> i64
+// CHECK:             %[[XREF:.*]] = emitc.subscript %[[X]][%[[OFF]]] : (!emitc.ptr<ui16>, i64) -> !emitc.lvalue<ui16>
+// CHECK:             %[[XBITS:.*]] = emitc.load %[[XREF]] : <ui16>
+// CHECK:             %[[XF:.*]] = emitc.call_opaque "bf16_to_float"(%[[XBITS]]) : (ui16) -> f32
+// CHECK:             %[[M:.*]] = arith.mulf %[[XF]], %[[A]] : f32
+// CHECK:             %[[E:.*]] = emitc.call_opaque "std::exp"(%[[M]]) : (f32) -> f32
+// CHECK:             %[[R:.*]] = emitc.call_opaque "maximum"(%[[E]], %[[ZERO]]) : (f32, f32) -> f32
+// CHECK:             %[[POS:.*]] = emitc.cmp gt, %[[R]], %[[ZERO]] : (f32, f32) -> i1
+// CHECK:             %[[S:.*]] = arith.select %[[POS]], %[[R]], %[[ZERO]] : f32
+// CHECK:             %[[TREF:.*]] = emitc.subscript %[[TMP]][%{{.*}}] : (!emitc.ptr<f32>, i64) -> !emitc.lvalue<f32>
+// CHECK:             emitc.assign %[[S]] : f32 to %[[TREF]] : <f32>
+// CHECK:             %[[SBITS:.*]] = emitc.call_opaque "float_to_bf16"(%[[S]]) : (f32) -> ui16
+// CHECK:             %[[ZREF:.*]] = emitc.subscript %[[Z]][%{{.*}}] : (!emitc.ptr<ui16>, i64) -> !emitc.lvalue<ui16>
+// CHECK:             emitc.assign %[[SBITS]] : ui16 to %[[ZREF]] : <ui16>
+// CHECK:         %[[COUNT2:.*]] = emitc.mul %[[N]], %{{.*}} : (i64, i64) -> i64
+// CHECK:         emitc.call_opaque "copy"(%[[Y]], %[[TMP]], %[[COUNT2]]) : (!emitc.ptr<f32>, !emitc.ptr<f32>, i64) -> ()
+// CHECK:         emitc.call_opaque "release"(%[[TMP]]) : (!emitc.ptr<f32>) -> ()
+// CHECK-NEXT:    return
+// CHECK-NOT:   memref.
+// CHECK-NOT:   math.
+// CHECK-NOT:   index
+func.func @scale(%x: memref<?x4xbf16>, %y: memref<?x4xf32>, %z: memref<?x4xbf16>, %a: f32,
+                 %unused: f32)
+    attributes {vibee.kernel, vibee.dim_names = ["N"],
+                vibee.arg_dims = [[0, -1], [0, -1], [0, -1], [], []]} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x4xbf16>
+  %tmp = memref.alloc(%n) : memref<?x4xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x4xbf16>
+      %f = arith.extf %v : bf16 to f32
+      %m = arith.mulf %f, %a : f32
+      %e = math.exp %m : f32
+      %r = arith.maximumf %e, %zero : f32
+      %pos = arith.cmpf ogt, %r, %zero : f32
+      %s = arith.select %pos, %r, %zero : f32
+      memref.store %s, %tmp[%i, %j] : memref<?x4xf32>
+      %t = arith.truncf %s : f32 to bf16
+      memref.store %t, %z[%i, %j] : memref<?x4xbf16>
+    }
+  }
+  memref.copy %tmp, %y : memref<?x4xf32> to memref<?x4xf32>
+  memref.dealloc %tmp : memref<?x4xf32>
+  return
+}
