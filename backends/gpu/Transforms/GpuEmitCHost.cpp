@@ -123,8 +123,7 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       return it->second;
     auto type = cast<MemRefType>(v.getType());
     if (!type.getLayout().isIdentity())
-      return emitError(loc, "cuda-host: a kernel argument with a non-identity layout: ")
-             << type;
+      return emitError(loc, "cuda-host: a kernel argument with a non-identity layout: ") << type;
     SmallVector<Value> result;
     Operation *def = v.getDefiningOp();
     if (!def) { // an argument: memref.dim (vibee-prepare-emitc makes it the dim)
@@ -144,9 +143,10 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       }
     } else if (auto e = dyn_cast<memref::ExpandShapeOp>(def)) {
       for (OpFoldResult size : e.getMixedOutputShape())
-        result.push_back(isa<Value>(size)
-                             ? cast<Value>(size)
-                             : indexConst(b, loc, cast<IntegerAttr>(cast<Attribute>(size)).getInt()));
+        result.push_back(
+            isa<Value>(size)
+                ? cast<Value>(size)
+                : indexConst(b, loc, cast<IntegerAttr>(cast<Attribute>(size)).getInt()));
     } else {
       return def->emitOpError("cuda-host: a kernel argument from this op is not supported");
     }
@@ -154,12 +154,25 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
     return result;
   }
 
-  LogicalResult rewrite(func::FuncOp func) {
-    sizes.clear();
-    MLIRContext *ctx = func.getContext();
-    Block &entry = func.getBody().front();
+  // Per function: the call-state argument, and the ops erased so far (`ops`
+  // is walked more than once: what is erased is remembered, not revisited).
+  Value call;
+  DenseSet<Operation *> erased;
 
-    // Host code must not touch device memory itself.
+  void erase(Operation *op) {
+    erased.insert(op);
+    op->erase();
+  }
+
+  static Operation *callOpaque(OpBuilder &b, Location loc, Type result, StringRef callee,
+                               ValueRange operands, ArrayAttr args = {},
+                               ArrayAttr templateArgs = {}) {
+    return emitc::CallOpaqueOp::create(b, loc, result ? TypeRange(result) : TypeRange(), callee,
+                                       operands, args, templateArgs);
+  }
+
+  /// Host code must not touch device memory itself.
+  static LogicalResult checkHostOnly(func::FuncOp func) {
     WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
       if (isa<memref::LoadOp, memref::StoreOp, memref::CopyOp>(op) ||
           (op->getDialect() && op->getDialect()->getNamespace() == "vector"))
@@ -169,16 +182,18 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
         return op->emitOpError("cuda-host: expected outlined kernels");
       return WalkResult::advance();
     });
-    if (walk.wasInterrupted())
-      return failure();
+    return failure(walk.wasInterrupted());
+  }
 
-    // The call's state: a trailing argument (vibee-prepare-emitc appends the dims
-    // after it).
+  /// The call's state: a trailing argument (vibee-prepare-emitc appends the dims
+  /// after it).
+  LogicalResult addCallArgument(func::FuncOp func) {
+    MLIRContext *ctx = func.getContext();
     Type callType = emitc::PointerType::get(emitc::OpaqueType::get(ctx, "vibee::cuda_host::Call"));
     unsigned callIndex = func.getNumArguments();
     if (failed(func.insertArgument(callIndex, callType, DictionaryAttr(), func.getLoc())))
       return failure();
-    Value call = entry.getArgument(callIndex);
+    call = func.getBody().front().getArgument(callIndex);
     Builder attrs(ctx);
     if (auto argDims = func->getAttrOfType<ArrayAttr>("vibee.arg_dims")) {
       SmallVector<Attribute> extended(argDims.begin(), argDims.end());
@@ -186,17 +201,11 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       func->setAttr("vibee.arg_dims", attrs.getArrayAttr(extended));
     }
     func->setAttr("vibee.cuda_call_arg", attrs.getI64IntegerAttr(callIndex));
+    return success();
+  }
 
-    auto callOpaque = [&](OpBuilder &b, Location loc, Type result, StringRef callee,
-                          ValueRange operands, ArrayAttr args = {},
-                          ArrayAttr templateArgs = {}) -> Operation * {
-      return emitc::CallOpaqueOp::create(b, loc, result ? TypeRange(result) : TypeRange(),
-                                         callee, operands, args, templateArgs);
-    };
-
-    SmallVector<Operation *> ops;
-    func.walk([&](Operation *op) { ops.push_back(op); });
-    // Allocations first: launches look their sizes up.
+  /// The sizes of every device allocation (launches look them up).
+  LogicalResult recordAllocationSizes(ArrayRef<Operation *> ops) {
     for (Operation *op : ops)
       if (auto alloc = dyn_cast<gpu::AllocOp>(op)) {
         if (alloc.getHostShared())
@@ -209,155 +218,190 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
                                                            : indexConst(b, alloc.getLoc(), size));
         sizes[alloc.getMemref()] = allocSizes;
       }
+    return success();
+  }
 
-    // `ops` is walked again below: what is erased is remembered, not revisited.
-    DenseSet<Operation *> erased;
-    auto erase = [&](Operation *op) {
-      erased.insert(op);
-      op->erase();
-    };
-    for (Operation *op : ops) {
-      if (erased.contains(op))
-        continue;
-      Location loc = op->getLoc();
-      OpBuilder b(op);
-      if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
-        if (launch.getClusterSizeX())
-          return launch.emitOpError("cuda-host: clusters are not supported");
-        gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-        gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-        Value smem = launch.getDynamicSharedMemorySize();
-        SmallVector<Value> operands = {call, grid.x, grid.y, grid.z, block.x, block.y, block.z,
-                                       smem ? smem : Value(arith::ConstantIntOp::create(
-                                                         b, loc, b.getI32Type(), 0))};
-        for (Value arg : launch.getKernelOperands()) {
-          if (auto type = dyn_cast<MemRefType>(arg.getType())) {
-            FailureOr<SmallVector<Value>> argSizes = sizesOf(arg, b, loc);
-            if (failed(argSizes))
-              return failure();
-            Value data = asPointer(b, loc, dataOf(arg));
-            operands.push_back(data); // allocated
-            operands.push_back(data); // aligned
-            operands.push_back(indexConst(b, loc, 0));
-            llvm::append_range(operands, *argSizes);
-            SmallVector<Value> strides(argSizes->size());
-            Value stride = indexConst(b, loc, 1);
-            for (size_t axis = argSizes->size(); axis-- > 0;) {
-              strides[axis] = stride;
-              if (axis)
-                stride = arith::MulIOp::create(b, loc, stride, (*argSizes)[axis]);
-            }
-            llvm::append_range(operands, strides);
-            continue;
-          }
-          if (auto vector = dyn_cast<VectorType>(arg.getType())) {
-            // A splat constant (a fill's value): `splat<T, N>(v)`, a 16-byte
-            // aligned struct of N values, as the kernel's by-value vector.
-            DenseElementsAttr value;
-            auto cst = arg.getDefiningOp<arith::ConstantOp>();
-            if (cst)
-              value = dyn_cast<DenseElementsAttr>(cst.getValue());
-            std::string element = cType(vector.getElementType());
-            if (!value || !value.isSplat() || vector.getRank() != 1 || element.empty())
-              return launch.emitOpError("cuda-host: a vector kernel argument that is not a "
-                                        "splat constant: ")
-                     << arg.getType();
-            Value scalar = arith::ConstantOp::create(
-                b, loc, cast<TypedAttr>(value.getSplatValue<Attribute>()));
-            Type splatType = emitc::OpaqueType::get(
-                ctx, "vibee::cuda_host::vec<" + element + ", " +
-                         std::to_string(vector.getNumElements()) + ">");
-            ArrayAttr templateArgs = b.getArrayAttr(
-                {emitc::OpaqueAttr::get(ctx, element),
-                 b.getI64IntegerAttr(vector.getNumElements())});
-            operands.push_back(
-                callOpaque(b, loc, splatType, "splat", scalar, ArrayAttr(), templateArgs)
-                    ->getResult(0));
-            continue;
-          }
-          if (cType(arg.getType()).empty())
-            return launch.emitOpError("cuda-host: a kernel argument of type ")
-                   << arg.getType() << " is not supported";
-          operands.push_back(arg);
-        }
-        // launch<types...>(call, gpu::<kernel>, operands 1...): the enumerator is
-        // literal; the argument types are explicit, as the kernel reads them (a
-        // literal `4096` must still be passed as 8 bytes).
-        SmallVector<Attribute> types;
-        for (Value v : ArrayRef<Value>(operands).drop_front(8)) {
-          std::string type;
-          if (auto ptr = dyn_cast<emitc::PointerType>(v.getType()))
-            type = cType(ptr.getPointee()) + " *";
-          else if (auto opaque = dyn_cast<emitc::OpaqueType>(v.getType()))
-            type = opaque.getValue().str();
-          else
-            type = cType(v.getType());
-          types.push_back(emitc::OpaqueAttr::get(ctx, type));
-        }
-        SmallVector<Attribute> args = {b.getIndexAttr(0),
-                                       emitc::OpaqueAttr::get(ctx, "gpu::" +
-                                                                       launch.getKernelName().str())};
-        for (size_t i = 1; i < operands.size(); ++i)
-          args.push_back(b.getIndexAttr(i));
-        callOpaque(b, loc, Type(), "launch", operands, b.getArrayAttr(args),
-                   b.getArrayAttr(types));
-        erase(launch);
-        continue;
-      }
-      if (auto dealloc = dyn_cast<gpu::DeallocOp>(op)) {
-        callOpaque(b, loc, Type(), "device_free",
-                   ValueRange{call, asPointer(b, loc, dealloc.getMemref())});
-        continue; // erased with the allocations, after the launches used its memref
-      }
-      if (auto c = dyn_cast<func::CallOp>(op)) {
-        if (c.getCallee() != "vibee_cuda_sm_count")
-          return c.emitOpError("cuda-host: host code calls an unknown function");
-        // The SM count as an index: its users cast the i32 to index.
-        Value count = callOpaque(b, loc, b.getIndexType(), "sm_count", call)->getResult(0);
-        for (Operation *user : llvm::make_early_inc_range(c.getResult(0).getUsers())) {
-          if (!isa<arith::IndexCastOp, arith::IndexCastUIOp>(user) ||
-              !user->getResult(0).getType().isIndex())
-            return user->emitOpError("cuda-host: expected an index cast of the SM count");
-          user->getResult(0).replaceAllUsesWith(count);
-          erase(user);
-        }
-        erase(c);
-        continue;
-      }
-      if (isa<arith::CeilDivUIOp, arith::MinUIOp, arith::MaxUIOp>(op)) {
-        // Sizes are non-negative: the signed int64_t helpers read better.
-        StringRef callee = isa<arith::CeilDivUIOp>(op) ? "ceil_div"
-                           : isa<arith::MinUIOp>(op)   ? "std::min"
-                                                       : "std::max";
-        Type type = op->getResult(0).getType();
-        ArrayAttr templateArgs =
-            isa<arith::CeilDivUIOp>(op)
-                ? ArrayAttr()
-                : b.getArrayAttr({emitc::OpaqueAttr::get(ctx, "int64_t")});
-        if (!type.isIndex())
-          return op->emitOpError("cuda-host: expected index operands");
-        Value v = callOpaque(b, loc, type, callee, op->getOperands(), ArrayAttr(), templateArgs)
-                      ->getResult(0);
-        op->getResult(0).replaceAllUsesWith(v);
-        erase(op);
-        continue;
-      }
-      if (auto dim = dyn_cast<memref::DimOp>(op)) {
-        // Dims of temporaries and reshapes (the arguments' stay for
-        // vibee-prepare-emitc).
-        auto it = sizes.find(dim.getSource());
-        std::optional<int64_t> axis = dim.getConstantIndex();
-        if (it != sizes.end() && axis && dim.getSource().getDefiningOp()) {
-          dim.getResult().replaceAllUsesWith(it->second[*axis]);
-          erase(dim);
-        }
-        continue;
-      }
+  /// A memref kernel argument as convert-gpu-to-nvvm passes it: allocated and
+  /// aligned pointer, offset 0, sizes, row-major strides.
+  LogicalResult appendMemRefArgument(OpBuilder &b, Location loc, Value arg,
+                                     SmallVectorImpl<Value> &operands) {
+    FailureOr<SmallVector<Value>> argSizes = sizesOf(arg, b, loc);
+    if (failed(argSizes))
+      return failure();
+    Value data = asPointer(b, loc, dataOf(arg));
+    operands.push_back(data); // allocated
+    operands.push_back(data); // aligned
+    operands.push_back(indexConst(b, loc, 0));
+    llvm::append_range(operands, *argSizes);
+    SmallVector<Value> strides(argSizes->size());
+    Value stride = indexConst(b, loc, 1);
+    for (size_t axis = argSizes->size(); axis-- > 0;) {
+      strides[axis] = stride;
+      if (axis)
+        stride = arith::MulIOp::create(b, loc, stride, (*argSizes)[axis]);
     }
+    llvm::append_range(operands, strides);
+    return success();
+  }
 
-    // Async tokens and gpu.wait go: one stream, stream order. Then the
-    // deallocations, allocations and reshapes, whose memrefs the launches no
-    // longer need.
+  /// A splat constant vector argument (a fill's value): `splat<T, N>(v)`, a
+  /// 16-byte aligned struct of N values, as the kernel's by-value vector.
+  static FailureOr<Value> buildSplatArgument(OpBuilder &b, Location loc, gpu::LaunchFuncOp launch,
+                                             Value arg) {
+    MLIRContext *ctx = b.getContext();
+    auto vector = cast<VectorType>(arg.getType());
+    DenseElementsAttr value;
+    if (auto cst = arg.getDefiningOp<arith::ConstantOp>())
+      value = dyn_cast<DenseElementsAttr>(cst.getValue());
+    std::string element = cType(vector.getElementType());
+    if (!value || !value.isSplat() || vector.getRank() != 1 || element.empty())
+      return launch.emitOpError("cuda-host: a vector kernel argument that is not a "
+                                "splat constant: ")
+             << arg.getType();
+    Value scalar =
+        arith::ConstantOp::create(b, loc, cast<TypedAttr>(value.getSplatValue<Attribute>()));
+    Type splatType = emitc::OpaqueType::get(ctx, "vibee::cuda_host::vec<" + element + ", " +
+                                                     std::to_string(vector.getNumElements()) + ">");
+    ArrayAttr templateArgs = b.getArrayAttr(
+        {emitc::OpaqueAttr::get(ctx, element), b.getI64IntegerAttr(vector.getNumElements())});
+    return callOpaque(b, loc, splatType, "splat", scalar, ArrayAttr(), templateArgs)->getResult(0);
+  }
+
+  /// The C++ types of the kernel arguments (operands 8 on), as the kernel reads
+  /// them: explicit template arguments of launch<...>.
+  static ArrayAttr launchArgumentTypes(OpBuilder &b, ArrayRef<Value> operands) {
+    MLIRContext *ctx = b.getContext();
+    SmallVector<Attribute> types;
+    for (Value v : operands.drop_front(8)) {
+      std::string type;
+      if (auto ptr = dyn_cast<emitc::PointerType>(v.getType()))
+        type = cType(ptr.getPointee()) + " *";
+      else if (auto opaque = dyn_cast<emitc::OpaqueType>(v.getType()))
+        type = opaque.getValue().str();
+      else
+        type = cType(v.getType());
+      types.push_back(emitc::OpaqueAttr::get(ctx, type));
+    }
+    return b.getArrayAttr(types);
+  }
+
+  /// gpu.launch_func -> launch<types...>(call, gpu::<kernel>, grid, block, smem,
+  /// args...): the enumerator is literal; the argument types are explicit (a
+  /// literal `4096` must still be passed as 8 bytes).
+  LogicalResult rewriteLaunch(gpu::LaunchFuncOp launch) {
+    MLIRContext *ctx = launch.getContext();
+    Location loc = launch.getLoc();
+    OpBuilder b(launch);
+    if (launch.getClusterSizeX())
+      return launch.emitOpError("cuda-host: clusters are not supported");
+    gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+    gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+    Value smem = launch.getDynamicSharedMemorySize();
+    SmallVector<Value> operands = {
+        call,    grid.x,
+        grid.y,  grid.z,
+        block.x, block.y,
+        block.z, smem ? smem : Value(arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0))};
+    for (Value arg : launch.getKernelOperands()) {
+      if (isa<MemRefType>(arg.getType())) {
+        if (failed(appendMemRefArgument(b, loc, arg, operands)))
+          return failure();
+        continue;
+      }
+      if (isa<VectorType>(arg.getType())) {
+        FailureOr<Value> splat = buildSplatArgument(b, loc, launch, arg);
+        if (failed(splat))
+          return failure();
+        operands.push_back(*splat);
+        continue;
+      }
+      if (cType(arg.getType()).empty())
+        return launch.emitOpError("cuda-host: a kernel argument of type ")
+               << arg.getType() << " is not supported";
+      operands.push_back(arg);
+    }
+    ArrayAttr types = launchArgumentTypes(b, operands);
+    SmallVector<Attribute> args = {
+        b.getIndexAttr(0), emitc::OpaqueAttr::get(ctx, "gpu::" + launch.getKernelName().str())};
+    for (size_t i = 1; i < operands.size(); ++i)
+      args.push_back(b.getIndexAttr(i));
+    callOpaque(b, loc, Type(), "launch", operands, b.getArrayAttr(args), types);
+    erase(launch);
+    return success();
+  }
+
+  /// vibee_cuda_sm_count() and the index casts of its result -> sm_count(call).
+  LogicalResult rewriteSmCount(func::CallOp c) {
+    if (c.getCallee() != "vibee_cuda_sm_count")
+      return c.emitOpError("cuda-host: host code calls an unknown function");
+    OpBuilder b(c);
+    Value count = callOpaque(b, c.getLoc(), b.getIndexType(), "sm_count", call)->getResult(0);
+    for (Operation *user : llvm::make_early_inc_range(c.getResult(0).getUsers())) {
+      if (!isa<arith::IndexCastOp, arith::IndexCastUIOp>(user) ||
+          !user->getResult(0).getType().isIndex())
+        return user->emitOpError("cuda-host: expected an index cast of the SM count");
+      user->getResult(0).replaceAllUsesWith(count);
+      erase(user);
+    }
+    erase(c);
+    return success();
+  }
+
+  /// ceildivui/minui/maxui -> ceil_div, std::min, std::max: sizes are
+  /// non-negative, and the signed int64_t helpers read better.
+  LogicalResult rewriteIndexArithmetic(Operation *op) {
+    OpBuilder b(op);
+    StringRef callee = isa<arith::CeilDivUIOp>(op) ? "ceil_div"
+                       : isa<arith::MinUIOp>(op)   ? "std::min"
+                                                   : "std::max";
+    Type type = op->getResult(0).getType();
+    ArrayAttr templateArgs =
+        isa<arith::CeilDivUIOp>(op)
+            ? ArrayAttr()
+            : b.getArrayAttr({emitc::OpaqueAttr::get(op->getContext(), "int64_t")});
+    if (!type.isIndex())
+      return op->emitOpError("cuda-host: expected index operands");
+    Value v =
+        callOpaque(b, op->getLoc(), type, callee, op->getOperands(), ArrayAttr(), templateArgs)
+            ->getResult(0);
+    op->getResult(0).replaceAllUsesWith(v);
+    erase(op);
+    return success();
+  }
+
+  /// Dims of temporaries and reshapes (the arguments' stay for
+  /// vibee-prepare-emitc).
+  void rewriteDim(memref::DimOp dim) {
+    auto it = sizes.find(dim.getSource());
+    std::optional<int64_t> axis = dim.getConstantIndex();
+    if (it != sizes.end() && axis && dim.getSource().getDefiningOp()) {
+      dim.getResult().replaceAllUsesWith(it->second[*axis]);
+      erase(dim);
+    }
+  }
+
+  LogicalResult rewriteHostOp(Operation *op) {
+    if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op))
+      return rewriteLaunch(launch);
+    if (auto dealloc = dyn_cast<gpu::DeallocOp>(op)) {
+      OpBuilder b(op);
+      callOpaque(b, op->getLoc(), Type(), "device_free",
+                 ValueRange{call, asPointer(b, op->getLoc(), dealloc.getMemref())});
+      return success(); // erased with the allocations, after the launches used its memref
+    }
+    if (auto c = dyn_cast<func::CallOp>(op))
+      return rewriteSmCount(c);
+    if (isa<arith::CeilDivUIOp, arith::MinUIOp, arith::MaxUIOp>(op))
+      return rewriteIndexArithmetic(op);
+    if (auto dim = dyn_cast<memref::DimOp>(op))
+      rewriteDim(dim);
+    return success();
+  }
+
+  /// Async tokens and gpu.wait go: one stream, stream order. Then the
+  /// deallocations, allocations (device_alloc) and reshapes, whose memrefs the
+  /// launches no longer need.
+  LogicalResult eraseStreamOpsAndMemRefs(ArrayRef<Operation *> ops) {
     for (Operation *op : ops)
       if (!erased.contains(op) && isa<gpu::WaitOp, gpu::AllocOp, gpu::DeallocOp>(op))
         for (Value result : op->getResults())
@@ -376,10 +420,10 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       for (Value size : sizes[alloc.getMemref()])
         n = arith::MulIOp::create(b, loc, n, size);
       Type storage = storageType(alloc.getType().getElementType());
-      Value p = callOpaque(b, loc, emitc::PointerType::get(storage), "device_alloc",
-                           ValueRange{call, n}, ArrayAttr(),
-                           b.getArrayAttr({TypeAttr::get(storage)}))
-                    ->getResult(0);
+      Value p =
+          callOpaque(b, loc, emitc::PointerType::get(storage), "device_alloc", ValueRange{call, n},
+                     ArrayAttr(), b.getArrayAttr({TypeAttr::get(storage)}))
+              ->getResult(0);
       alloc.getMemref().replaceAllUsesWith(p);
       erase(alloc);
     }
@@ -390,6 +434,21 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
         erase(op);
       }
     return success();
+  }
+
+  LogicalResult rewrite(func::FuncOp func) {
+    sizes.clear();
+    erased.clear();
+    if (failed(checkHostOnly(func)) || failed(addCallArgument(func)))
+      return failure();
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) { ops.push_back(op); });
+    if (failed(recordAllocationSizes(ops)))
+      return failure();
+    for (Operation *op : ops)
+      if (!erased.contains(op) && failed(rewriteHostOp(op)))
+        return failure();
+    return eraseStreamOpsAndMemRefs(ops);
   }
 };
 
