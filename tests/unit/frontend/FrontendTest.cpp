@@ -166,3 +166,32 @@ TEST(Frontend, DumpIsStable) {
 }
 
 } // namespace
+
+// Builtins.def is the one list of builtins: every name looks up to the entry that
+// carries it, and sema stores the resolved enum in the call (folding, MLIRGen and
+// the reference interpreter switch over it).
+TEST(Frontend, BuiltinTableResolvesEveryName) {
+  std::vector<std::string> names = builtinNames();
+  ASSERT_EQ(names.size(), 20u);
+  for (const std::string &name : names) {
+    std::optional<Builtin> b = lookupBuiltin(name);
+    ASSERT_TRUE(b) << name;
+    EXPECT_EQ(builtinInfo(*b).name, name);
+    EXPECT_EQ(builtinInfo(*b).kind == BuiltinKind::Cast, dtypeFromName(name).has_value())
+        << name;
+  }
+  EXPECT_FALSE(lookupBuiltin("expp"));
+  EXPECT_EQ(builtinInfo(Builtin::Where).arity, 3);
+  EXPECT_EQ(builtinInfo(Builtin::Pow).arity, 2);
+
+  Loaded l = load("spec t 1.0.0 \"\";\n"
+                  "kernel k(x: f32[N]) -> y: f32[N] {\n"
+                  "  y[i] = where(x[i] > 0, sign(x[i]), f32(i32(x[i])));\n"
+                  "}\n");
+  ASSERT_TRUE(l.spec) << l.diags;
+  const Expr &where = *l.spec->kernels[0].body[0].rhs;
+  EXPECT_EQ(where.builtin, Builtin::Where);
+  EXPECT_EQ(where.operands[1]->builtin, Builtin::Sign);
+  EXPECT_EQ(where.operands[2]->builtin, Builtin::CastF32);
+  EXPECT_EQ(where.operands[2]->castTo, DType::F32);
+}
