@@ -163,12 +163,17 @@ private:
     return g >= 0 && b_.given[g].value.kind != Value::NameRef ? &b_.given[g].value : nullptr;
   }
 
-  // Values written for an integer or bool parameter must be exact in its dtype: a
-  // silent conversion (300.5 into i8 became 44) would test something else than what
-  // the behavior says. Only written numbers are checked (rand() is documented as
-  // uniform in [-1, 1), zeros/ones always fit).
+  // Values for an integer or bool parameter must be exact in its dtype: a silent
+  // conversion (300.5 into i8 became 44) would test something else than what the
+  // behavior says. zeros/ones always fit; rand() is uniform in [-1, 1), never integral.
   void checkIntegerValues(const Param &param, const Value &v) {
     DType t = param.type.dtype;
+    if (!isFloat(t) && v.kind == Value::Rand) {
+      diags_.error(v.loc, std::string("rand() values are uniform in [-1, 1), not integers: "
+                                      "write a list for ") +
+                              dtypeName(t) + " parameter '" + param.name + "'");
+      return;
+    }
     if (isFloat(t) || (v.kind != Value::Literal && v.kind != Value::Scalar))
       return;
     double lo = t == DType::I8 ? -128.0 : t == DType::I32 ? -2147483648.0
