@@ -1,0 +1,128 @@
+// The scalar semantics of the reference interpreter (ReferenceInterpreter.h,
+// "Numerics"): values, conversions between dtypes, wrapping integer arithmetic, NaN-
+// propagating min/max and the unary math builtins. Internal to the interpreter.
+#pragma once
+
+#include "frontend/AST.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace vibee::ref::scalar {
+
+using ast::DType;
+
+// A scalar during evaluation: `f` for float dtypes, `i` for integers and bool. Which one
+// is live follows from the dtype of the expression that produced it.
+struct Val {
+  double f = 0;
+  int64_t i = 0;
+};
+
+inline int64_t wrapInt(int64_t v, DType t) {
+  switch (t) {
+  case DType::I8: return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint64_t>(v)));
+  case DType::I32:
+    return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+  case DType::Bool: return v != 0 ? 1 : 0;
+  default: return v;
+  }
+}
+
+// Truncation toward zero; NaN -> 0; outside int64 saturates.
+inline int64_t truncToInt64(double d) {
+  if (std::isnan(d))
+    return 0;
+  if (d >= 9223372036854775808.0)
+    return std::numeric_limits<int64_t>::max();
+  if (d < -9223372036854775808.0)
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d); // C++ truncates toward zero
+}
+
+// Float -> integer saturates at the target dtype's range (not int64's), NaN -> 0.
+inline Val fromDouble(double d, DType t) {
+  Val v;
+  if (ast::isFloat(t))
+    v.f = d;
+  else if (t == DType::Bool)
+    v.i = d != 0 ? 1 : 0;
+  else if (t == DType::I8)
+    v.i = std::isnan(d) ? 0 : d <= INT8_MIN ? INT8_MIN : d >= INT8_MAX ? INT8_MAX
+                                                                       : truncToInt64(d);
+  else if (t == DType::I32)
+    v.i = std::isnan(d) ? 0 : d <= INT32_MIN ? INT32_MIN : d >= INT32_MAX ? INT32_MAX
+                                                                          : truncToInt64(d);
+  else
+    v.i = truncToInt64(d);
+  return v;
+}
+
+inline double toDouble(Val v, DType t) {
+  return ast::isFloat(t) ? v.f : static_cast<double>(v.i);
+}
+
+inline Val convert(Val v, DType from, DType to) {
+  if (ast::isFloat(from))
+    return fromDouble(v.f, to);
+  Val r;
+  if (ast::isFloat(to))
+    r.f = static_cast<double>(v.i);
+  else
+    r.i = wrapInt(v.i, to);
+  return r;
+}
+
+inline bool truthy(Val v, DType t) { return ast::isFloat(t) ? v.f != 0 : v.i != 0; }
+
+inline Val boolVal(bool b) {
+  Val v;
+  v.i = b ? 1 : 0;
+  return v;
+}
+
+// Two's complement arithmetic without signed-overflow UB.
+inline int64_t addWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t subWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+inline int64_t mulWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+inline double minProp(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<double>::quiet_NaN();
+  return a < b ? a : b;
+}
+inline double maxProp(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<double>::quiet_NaN();
+  return a > b ? a : b;
+}
+
+// A unary math builtin on a double; false for the builtins that are not unary math.
+inline bool math1(ast::Builtin fn, double x, double &y) {
+  switch (fn) {
+  case ast::Builtin::Exp: y = std::exp(x); return true;
+  case ast::Builtin::Log: y = std::log(x); return true;
+  case ast::Builtin::Sqrt: y = std::sqrt(x); return true;
+  case ast::Builtin::Rsqrt: y = 1.0 / std::sqrt(x); return true;
+  case ast::Builtin::Tanh: y = std::tanh(x); return true;
+  case ast::Builtin::Sigmoid: y = 1.0 / (1.0 + std::exp(-x)); return true;
+  case ast::Builtin::Abs: y = std::fabs(x); return true;
+  case ast::Builtin::Sign: y = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0); return true;
+  case ast::Builtin::Min: case ast::Builtin::Max: case ast::Builtin::Pow:
+  case ast::Builtin::Where:
+  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+    return false;
+  }
+  return false;
+}
+
+} // namespace vibee::ref::scalar
