@@ -39,7 +39,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   pm.addPass(createCpuPrepareVectorizationPass());
   // Elementwise and row loops to the vector dialect at the target's width; the
   // scalar remainders (and whatever it leaves) go to LLVM's vectorizers.
-  pm.addPass(createCpuVectorizePass(target.vectorBits));
+  pm.addPass(createCpuVectorizePass(target));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -106,7 +106,7 @@ bool vibee::loadOpenMPRuntime() {
 }
 
 void vibee::registerCpuPipelines() {
-  registerCpuPasses();
+  registerVibeeCpuTransformsPasses();
   PassPipelineRegistration<>("vibee-linalg-to-llvm",
                              "func + linalg kernels to the LLVM dialect with C wrappers",
                              [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });

@@ -5,21 +5,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
-
-/// The buffer `v` views (through subviews, casts, reshapes).
-static Value rootBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 /// A buffer that overlaps no other distinct root: a kernel argument (the C ABI,
 /// docs/abi.md: distinct tensors do not overlap) or an allocation.
@@ -85,12 +78,13 @@ vibee::ChunkFunction vibee::createChunkFunction(
   // kernel's own arguments, PrepareCpuVectorization): no runtime alias checks.
   llvm::DenseMap<Value, unsigned> rootUses;
   for (Value v : chunk.captured)
-    if (isa<MemRefType>(v.getType()))
-      ++rootUses[rootBuffer(v)];
+    if (auto buffer = dyn_cast<MemrefValue>(v))
+      ++rootUses[memref::skipViewLikeOps(buffer)];
   for (auto [i, v] : llvm::enumerate(chunk.captured)) {
-    if (!isa<MemRefType>(v.getType()))
+    auto buffer = dyn_cast<MemrefValue>(v);
+    if (!buffer)
       continue;
-    Value root = rootBuffer(v);
+    Value root = memref::skipViewLikeOps(buffer);
     if (rootUses[root] == 1 && isDistinctBuffer(root, parent))
       func.setArgAttr(2 + i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
   }

@@ -27,7 +27,7 @@ const CpuTarget &detectHostCpu();
 /// object compiled with `--portable` may meet.
 CpuTarget portableCpu();
 
-/// Cache and register tiles of the f32 matmul micro-kernel (backends/cpu/CpuTiling.cpp):
+/// Cache and register tiles of the f32 matmul micro-kernel (CpuTileMatmul.cpp):
 /// loops N by nc (per thread), K by kc, M by mc, then nr x mr register tiles.
 struct MatmulTiles {
   int64_t mr, nr, mc, nc, kc;

@@ -58,6 +58,11 @@
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/ADT/SmallBitVector.h"
 
+namespace vibee {
+#define GEN_PASS_DEF_CPUVECTORIZEPASS
+#include "backends/cpu/Transforms/Passes.h.inc"
+} // namespace vibee
+
 using namespace mlir;
 
 namespace {
@@ -321,25 +326,13 @@ static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
   }
 }
 
-struct CpuVectorizePass : PassWrapper<CpuVectorizePass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CpuVectorizePass)
-  CpuVectorizePass() = default;
-  explicit CpuVectorizePass(unsigned bits) { vectorBits = bits; }
-  CpuVectorizePass(const CpuVectorizePass &other) : PassWrapper(other) {}
-  StringRef getArgument() const override { return "vibee-cpu-vectorize"; }
-  StringRef getDescription() const override {
-    return "elementwise and innermost-reduction generics: tile the innermost loop by "
-           "the vector width, peel the remainder, vectorize the full tiles (vector "
-           "partials for reductions)";
-  }
+struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
+  using CpuVectorizePassBase::CpuVectorizePassBase;
+
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<affine::AffineDialect, arith::ArithDialect, linalg::LinalgDialect,
-                    memref::MemRefDialect, scf::SCFDialect, vector::VectorDialect>();
+    CpuVectorizePassBase::getDependentDialects(registry);
     linalg::registerTilingInterfaceExternalModels(registry);
   }
-  Option<unsigned> vectorBits{*this, "vector-bits",
-                              llvm::cl::desc("SIMD register width in bits (0: the host's)"),
-                              llvm::cl::init(0)};
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -443,8 +436,8 @@ struct CpuVectorizePass : PassWrapper<CpuVectorizePass, OperationPass<ModuleOp>>
 
 } // namespace
 
-std::unique_ptr<Pass> vibee::createCpuVectorizePass(unsigned vectorBits) {
-  return std::make_unique<CpuVectorizePass>(vectorBits);
+std::unique_ptr<Pass> vibee::createCpuVectorizePass(const vibee::CpuTarget &target) {
+  CpuVectorizePassOptions options;
+  options.vectorBits = target.vectorBits;
+  return createCpuVectorizePass(std::move(options));
 }
-
-void vibee::registerCpuVectorizePass() { PassRegistration<CpuVectorizePass>(); }

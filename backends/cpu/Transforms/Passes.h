@@ -1,5 +1,4 @@
-// The CPU transforms (backends/cpu/Transforms/Passes.td, and three passes whose
-// options are a CpuTarget) and their registration.
+// The CPU transforms (backends/cpu/Transforms/Passes.td) and their registration.
 #pragma once
 
 #include "backends/cpu/Transforms/CpuTarget.h"
@@ -13,26 +12,13 @@ namespace vibee {
 #define GEN_PASS_DECL
 #include "backends/cpu/Transforms/Passes.h.inc"
 
-/// vibee-cpu-tile-matmul: f32 matmul generics -> cache tiles, a packed B panel and
-/// a vectorized register-tile micro-kernel; N panels over threads. Schedule hints
-/// (tile, vector, parallel, threads) override the sizes per kernel; without them
-/// the sizes come from chooseMatmulTiles for `target`.
-std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(const CpuTarget &target = detectHostCpu(),
-                                                    bool threads = true);
+/// vibee-cpu-tile-matmul with its target options (vector-bits, l1-bytes,
+/// l2-bytes, l3-bytes, cores) describing `target`: the tiles chooseMatmulTiles
+/// picks for it, unless a schedule hint overrides them.
+std::unique_ptr<mlir::Pass> createCpuTileMatmulPass(const CpuTarget &target, bool threads);
 
-/// vibee-cpu-parallelize: the first parallel loop of other top-level linalg ops (or
-/// the first over a dim of a parallel(...) hint, in tile(...)-sized chunks if hinted)
-/// split over the runtime's threads (scf.forall), serial when the work is small.
-std::unique_ptr<mlir::Pass> createCpuParallelizePass();
-
-/// vibee-cpu-vectorize (CpuVectorize.cpp): elementwise and
-/// innermost-reduction generics to the vector dialect, `vectorBits`-wide
-/// registers (0: the host's), scalar remainders.
-std::unique_ptr<mlir::Pass> createCpuVectorizePass(unsigned vectorBits = 0);
-void registerCpuVectorizePass();
-
-/// Every CPU pass, for vibee-opt.
-void registerCpuPasses();
+/// vibee-cpu-vectorize at the vector width of `target`.
+std::unique_ptr<mlir::Pass> createCpuVectorizePass(const CpuTarget &target);
 
 #define GEN_PASS_REGISTRATION
 #include "backends/cpu/Transforms/Passes.h.inc"

@@ -18,6 +18,71 @@ def CpuOnlineSoftmaxPass : Pass<"vibee-cpu-online-softmax"> {
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def CpuTileMatmulPass : Pass<"vibee-cpu-tile-matmul", "::mlir::ModuleOp"> {
+  let summary = "f32 matmul: cache tiles, packed B panel, vectorized MRxNR register "
+                "micro-kernel; N panels over threads";
+  let description = [{
+    On bufferized linalg, after vibee-expose-c-abi: an f32 C[m,n] += A[m,k] B[k,n]
+    generic runs its full MR x NR register tiles through a micro-kernel (N panels
+    of NC, K blocks of KC, M blocks of MC, the B block packed per panel, the
+    MR x NR x 1 step vectorized to broadcast + FMA rows with the accumulators in
+    registers across k); the M % MR edge rows and N % NR edge columns stay plain
+    generics beside it. With threads, the N panels are split over the runtime's
+    threads (ThreadRuntime.h).
+
+    Sizes, by precedence: the kernel's schedule hints (tile, vector, parallel,
+    threads), then the options mr/nr/mc/nc/kc, then vibee::chooseMatmulTiles for
+    the machine the options describe (each field left at its default: the host's).
+  }];
+  let options = [
+    Option<"mr", "mr", "int64_t", /*default=*/"0", "register tile rows (0: chosen)">,
+    Option<"nr", "nr", "int64_t", /*default=*/"0", "register tile columns (0: chosen)">,
+    Option<"mc", "mc", "int64_t", /*default=*/"0", "M cache tile (0: chosen)">,
+    Option<"nc", "nc", "int64_t", /*default=*/"0", "N panel per thread (0: chosen)">,
+    Option<"kc", "kc", "int64_t", /*default=*/"0", "K cache tile (0: chosen)">,
+    Option<"vectorBits", "vector-bits", "unsigned", /*default=*/"0",
+           "target: SIMD register width in bits (0: the host's)">,
+    Option<"l1Bytes", "l1-bytes", "int64_t", /*default=*/"0",
+           "target: L1 data cache per core (0: the host's)">,
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"0",
+           "target: L2 cache per core (0: the host's)">,
+    Option<"l3Bytes", "l3-bytes", "int64_t", /*default=*/"-1",
+           "target: L3 cache shared by the cores (0: none; -1: the host's)">,
+    Option<"cores", "cores", "unsigned", /*default=*/"0",
+           "target: cores (0: the host's)">,
+    Option<"threads", "threads", "bool", /*default=*/"true", "N panels over threads">,
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32 * 32 * 32",
+           "smallest M*N*K of the full tiles for the micro-kernel path">,
+    Option<"lowerSteps", "lower-steps", "int", /*default=*/"5",
+           "debug: vector lowering steps of the micro-kernel to run (0-5)">];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::omp::OpenMPDialect"];
+}
+
+def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {
+  let summary = "Split the first parallel loop of top-level linalg ops over the "
+                "runtime's threads";
+  let description = [{
+    On bufferized linalg, after vibee-cpu-tile-matmul: every other top-level
+    linalg op whose first loop is parallel (or, under a parallel(...) schedule
+    hint, the first parallel loop over a listed dim) runs as a chunk function on
+    ranges of that loop: from an scf.forall, one range per thread (or a
+    tile(...)-sized chunk each), when the runtime grants threads, else once on
+    the whole loop (ThreadRuntime.h). The ops of one `vibee.row_group`
+    (vibee-cpu-online-softmax) run in one thread region instead, each thread
+    walking its rows in blocks of 8 through all of them; the group's temporaries
+    shrink to one block.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::omp::OpenMPDialect"];
+}
+
 def CpuPrepareVectorizationPass : Pass<"vibee-cpu-prepare-vectorization"> {
   let summary = "Polynomial math, reassociable reductions and noalias kernel args";
   let description = [{
@@ -41,6 +106,25 @@ def CpuPrepareVectorizationPass : Pass<"vibee-cpu-prepare-vectorization"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::LLVM::LLVMDialect"];
+}
+
+def CpuVectorizePass : Pass<"vibee-cpu-vectorize", "::mlir::ModuleOp"> {
+  let summary = "Elementwise and innermost-reduction generics to the vector dialect";
+  let description = [{
+    On bufferized linalg, after vibee-cpu-parallelize: the innermost loop of
+    every elementwise or innermost-reduction generic that walks its operands at
+    unit stride is tiled by the vector width, the remainder peeled (one masked
+    vector step, or scalars), and the full tiles vectorized (vector partials
+    carried across the loop for reductions). Width: a vector(w) schedule hint,
+    else vibee::chooseVectorTile for the vector-bits option.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "unsigned", /*default=*/"0",
+           "target: SIMD register width in bits (0: the host's)">];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"];
 }
 
 #endif // VIBEE_CPU_TRANSFORMS_PASSES

@@ -1,0 +1,557 @@
+//===- CpuTileMatmul.cpp - f32 matmul micro-kernel on CPUs -----------------===//
+//
+// vibee-cpu-tile-matmul, on bufferized linalg (after expose-c-abi, before
+// loops), through upstream machinery (TilingInterface / scf::tileUsingSCF,
+// linalg vectorization, vector contraction lowering). An f32
+// C[m,n] += A[m,k] * B[k,n] generic becomes (on its full MR x NR tiles; the
+// M % MR edge rows and N % NR edge columns stay plain generics beside it,
+// vectorized by vibee-cpu-vectorize)
+//     threads: forall jc in N step NC: chunk(jc, jc + NC); serially: chunk(0, N)
+//     chunk(lo, hi): for jc in [lo, hi) step NC         (one B panel per step)
+//       for kc in K step KC
+//         Bp[jb][k][jj] = B[kc + k][jc + jb*NR + jj]    (B panel packed)
+//         for ic in M step MC
+//           for jr in NC step NR, for ir in MC step MR
+//             for k in KC:  C[MR x NR] += A[MR x 1] * Bp[jr/NR][k][0:NR]
+// The MR x NR x 1 step is vectorized (vector.contract), unrolled to one
+// NR-wide row per accumulator, lowered to outer products (broadcast + FMA),
+// and the accumulator tile is hoisted into registers across the k loop.
+// The chunk function and its threaded calls: ChunkFunctions.h, ThreadRuntime.h.
+//
+// Sizes: schedule hints (`vibee.schedule`, ScheduleHints.h: tile(M/N/K) ->
+// MC/NC/KC, vector(w) -> the micro-kernel's vector width; applyScheduleHints)
+// over the pass options mr/nr/mc/nc/kc over vibee::chooseMatmulTiles for the
+// machine of the target options.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/CpuTarget.h"
+#include "backends/cpu/Transforms/Passes.h"
+#include "backends/cpu/Transforms/ScheduleHints.h"
+#include "backends/cpu/Transforms/ThreadRuntime.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace vibee {
+#define GEN_PASS_DEF_CPUTILEMATMULPASS
+#include "backends/cpu/Transforms/Passes.h.inc"
+} // namespace vibee
+
+using namespace mlir;
+using vibee::CpuTarget;
+
+namespace {
+
+struct MatmulParams : vibee::MatmulTiles {
+  int64_t vw = 0; // vector width of the micro-kernel's ops; 0: one NR-wide vector
+};
+
+/// Schedule hints over the pass's sizes (precedence: hint > pass option > derived
+/// default): tile(M/N/K = n) sets MC/NC/KC, vector(w) the width of the micro-kernel's
+/// vectors. A hint the micro-kernel cannot take (MC % MR, NC % NR, NR % w, a packed
+/// B panel over 64 MiB) is dropped with a remark.
+static MatmulParams applyScheduleHints(linalg::GenericOp op, const MatmulParams &base,
+                                       const vibee::ScheduleHints &hints) {
+  MatmulParams p = base;
+  auto take = [&](unsigned loop, int64_t &field, int64_t multipleOf, StringRef name) {
+    std::optional<std::string> symbol = vibee::loopSymbol(op, loop);
+    std::optional<int64_t> size = hints.tile(symbol);
+    if (!size)
+      return;
+    if (*size % multipleOf) {
+      op.emitRemark() << "schedule hint tile(" << *symbol << " = " << *size
+                      << ") ignored: " << name << " must be a multiple of " << multipleOf;
+      return;
+    }
+    field = *size;
+  };
+  take(0, p.mc, p.mr, "the M tile");
+  take(1, p.nc, p.nr, "the N panel");
+  take(2, p.kc, 1, "the K tile");
+  // Each thread allocates an NC x KC packed panel: keep it to a sane size.
+  constexpr int64_t kMaxPanelBytes = int64_t(64) << 20;
+  if (p.nc * p.kc * 4 > kMaxPanelBytes) {
+    op.emitRemark() << "schedule hint tile(N = " << p.nc << ", K = " << p.kc
+                    << ") ignored: the packed B panel would exceed 64 MiB";
+    p.nc = base.nc;
+    p.kc = base.kc;
+  }
+  if (hints.vectorWidth) {
+    if (p.nr % *hints.vectorWidth)
+      op.emitRemark() << "schedule hint vector(" << *hints.vectorWidth
+                      << ") ignored: the register tile is " << p.nr << " wide";
+    else
+      p.vw = *hints.vectorWidth;
+  }
+  return p;
+}
+
+static bool isF32Matmul(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
+                                     AffineMap::get(3, 0, {k, n}, ctx),
+                                     AffineMap::get(3, 0, {m, n}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return false;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!getElementTypeOrSelf(operand.get().getType()).isF32())
+      return false;
+  return true;
+}
+
+static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
+                                            ArrayRef<int64_t> sizes,
+                                            ArrayRef<int64_t> interchange) {
+  scf::SCFTilingOptions options;
+  SmallVector<OpFoldResult> tileSizes;
+  for (int64_t s : sizes)
+    tileSizes.push_back(rw.getIndexAttr(s));
+  options.setTileSizes(tileSizes);
+  if (!interchange.empty())
+    options.setInterchange(interchange);
+  rw.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rw, cast<TilingInterface>(op), options);
+  if (succeeded(result))
+    rw.eraseOp(op); // buffer semantics: nothing to replace
+  return result;
+}
+
+/// Tiles, packs and vectorizes `op` (a clone inside the fast-path branch).
+static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
+                                      const MatmulParams &p) {
+  Location loc = op.getLoc();
+  // Level 1: N in NC panels (the loop the threads share).
+  auto l1 = tile(rw, op, {0, p.nc, 0}, {});
+  if (failed(l1))
+    return failure();
+  Operation *panelLoop = l1->loops.front().getOperation();
+  auto t1 = cast<linalg::GenericOp>(l1->tiledOps.back());
+  // Level 2: K in KC blocks, then M in MC blocks.
+  auto l2 = tile(rw, t1, {p.mc, 0, p.kc}, {2, 0, 1});
+  if (failed(l2) || l2->loops.size() != 2)
+    return failure();
+  auto mLoop = cast<scf::ForOp>(l2->loops[1].getOperation());
+  auto t2 = cast<linalg::GenericOp>(l2->tiledOps.back());
+  (void)moveLoopInvariantCode(cast<LoopLikeOpInterface>(mLoop.getOperation()));
+  Value bBlock = t2.getDpsInputs()[1];
+  if (!mLoop.isDefinedOutsideOfLoop(bBlock))
+    return failure();
+
+  // The packed panel: one per panel-loop iteration (per thread).
+  Region &panelBody = panelLoop->getRegion(0);
+  rw.setInsertionPointToStart(&panelBody.front());
+  auto packType = MemRefType::get({p.nc / p.nr, p.kc, p.nr}, rw.getF32Type());
+  Value packed = memref::AllocOp::create(rw, loc, packType, rw.getI64IntegerAttr(64));
+  rw.setInsertionPoint(panelBody.front().getTerminator());
+  memref::DeallocOp::create(rw, loc, packed);
+
+  // Bp[jb][k][jj] = Bblock[k][jb * NR + jj], before the M loop.
+  rw.setInsertionPoint(mLoop);
+  Value kcDyn = memref::DimOp::create(rw, loc, bBlock, 0);
+  Value ncDyn = memref::DimOp::create(rw, loc, bBlock, 1);
+  Value nb = arith::DivUIOp::create(rw, loc, ncDyn, arith::ConstantIndexOp::create(rw, loc, p.nr));
+  SmallVector<OpFoldResult> zeros(3, rw.getIndexAttr(0)), ones(3, rw.getIndexAttr(1));
+  Value packView = memref::SubViewOp::create(
+      rw, loc, packed, zeros, SmallVector<OpFoldResult>{nb, kcDyn, rw.getIndexAttr(p.nr)},
+      ones);
+  MLIRContext *ctx = rw.getContext();
+  AffineExpr jb, k, jj;
+  bindDims(ctx, jb, k, jj);
+  SmallVector<AffineMap> packMaps = {AffineMap::get(3, 0, {k, jb * p.nr + jj}, ctx),
+                                     AffineMap::getMultiDimIdentityMap(3, ctx)};
+  SmallVector<utils::IteratorType> par(3, utils::IteratorType::parallel);
+  auto pack = linalg::GenericOp::create(
+      rw, loc, ValueRange{bBlock}, ValueRange{packView}, packMaps, par,
+      [](OpBuilder &b, Location l, ValueRange args) { linalg::YieldOp::create(b, l, args[0]); });
+  pack->setAttr("vibee.pack", rw.getUnitAttr());
+
+  // Level 3: register tiles, NR panels outside MR row blocks.
+  auto l3 = tile(rw, t2, {p.mr, p.nr, 0}, {1, 0, 2});
+  if (failed(l3) || l3->loops.size() != 2)
+    return failure();
+  auto jrLoop = cast<scf::ForOp>(l3->loops[0].getOperation());
+  auto t3 = cast<linalg::GenericOp>(l3->tiledOps.back());
+  // Level 4: one k at a time.
+  auto l4 = tile(rw, t3, {0, 0, 1}, {});
+  if (failed(l4) || l4->loops.size() != 1)
+    return failure();
+  auto kLoop = cast<scf::ForOp>(l4->loops[0].getOperation());
+  auto t4 = cast<linalg::GenericOp>(l4->tiledOps.back());
+
+  // The micro-kernel reads B from the packed panel.
+  rw.setInsertionPoint(t4);
+  Value jbIdx = arith::DivUIOp::create(rw, loc, jrLoop.getInductionVar(),
+                                       arith::ConstantIndexOp::create(rw, loc, p.nr));
+  SmallVector<OpFoldResult> offsets = {jbIdx, kLoop.getInductionVar(), rw.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(1), rw.getIndexAttr(1),
+                                     rw.getIndexAttr(p.nr)};
+  auto rowType = memref::SubViewOp::inferRankReducedResultType({1, p.nr}, packType, offsets,
+                                                               sizes, ones);
+  Value bRow = memref::SubViewOp::create(rw, loc, cast<MemRefType>(rowType), packed, offsets,
+                                         sizes, ones);
+  rw.modifyOpInPlace(t4, [&] { t4.getDpsInputOperand(1)->set(bRow); });
+
+  // Vectorize the MR x NR x 1 step (every tile is full on this path).
+  FailureOr<linalg::VectorizationResult> vec =
+      linalg::vectorize(rw, t4, {p.mr, p.nr, 1}, {false, false, false}, false, false,
+                        /*assumeDynamicDimsMatchVecSizes=*/true);
+  if (failed(vec))
+    return failure();
+  rw.eraseOp(t4);
+  return success();
+}
+
+/// One row of width `w` (NR, or a vector(w) hint that divides it) per contraction /
+/// transfer: the accumulator tile becomes separate 1-D vectors (registers) rather
+/// than one 2-D aggregate.
+static std::optional<SmallVector<int64_t>> nativeShape(Operation *op, int64_t w) {
+  if (auto contract = dyn_cast<vector::ContractionOp>(op))
+    return SmallVector<int64_t>{1, w, 1};
+  if (auto xfer = dyn_cast<VectorTransferOpInterface>(op)) {
+    ArrayRef<int64_t> shape = xfer.getVectorType().getShape();
+    if (shape.size() == 2)
+      return SmallVector<int64_t>{1, shape[1] % w == 0 ? w : shape[1]};
+  }
+  return std::nullopt;
+}
+
+/// The micro-kernel's k loop reads and writes each accumulator row of C at
+/// loop-invariant indices, and nothing else in it touches C: the rows become
+/// loop-carried values (registers), read before and written after the loop.
+/// (linalg::hoistRedundantVectorTransfers refuses: C has other uses in the
+/// function, e.g. its memref.dim, that dominate the loop.)
+static LogicalResult hoistAccumulators(RewriterBase &rw, scf::ForOp loop) {
+  SmallVector<vector::TransferReadOp> reads;
+  SmallVector<vector::TransferWriteOp> writes;
+  Value c;
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (auto w = dyn_cast<vector::TransferWriteOp>(op)) {
+      if (c && w.getBase() != c)
+        return success(); // not the shape we built: leave it
+      c = w.getBase();
+      writes.push_back(w);
+    }
+  if (!c)
+    return success();
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (auto r = dyn_cast<vector::TransferReadOp>(op); r && r.getBase() == c)
+      reads.push_back(r);
+  if (reads.size() != writes.size())
+    return success();
+  SmallVector<vector::TransferWriteOp> paired;
+  for (vector::TransferReadOp r : reads) {
+    auto it = llvm::find_if(writes, [&](vector::TransferWriteOp w) {
+      return llvm::equal(w.getIndices(), r.getIndices()) && w.getVectorType() == r.getVectorType() &&
+             w.getPermutationMap() == r.getPermutationMap();
+    });
+    if (it == writes.end() || r.getMask() || it->getMask() ||
+        !llvm::all_of(r->getOperands(), [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
+      return success();
+    paired.push_back(*it);
+  }
+  // Loop-carried as 1-D vectors (one register row each, not an LLVM aggregate).
+  SmallVector<Value> inits;
+  for (vector::TransferReadOp r : reads) {
+    r->moveBefore(loop);
+    rw.setInsertionPointAfter(r);
+    VectorType type = r.getVectorType();
+    auto flat = VectorType::get({type.getNumElements()}, type.getElementType());
+    inits.push_back(vector::ShapeCastOp::create(rw, r.getLoc(), flat, r.getResult()));
+  }
+  FailureOr<LoopLikeOpInterface> replaced =
+      cast<LoopLikeOpInterface>(loop.getOperation())
+          .replaceWithAdditionalYields(
+              rw, inits, /*replaceInitOperandUsesInLoop=*/false,
+              [&](OpBuilder &b, Location l, ArrayRef<BlockArgument>) {
+                SmallVector<Value> yielded;
+                for (auto [w, init] : llvm::zip(paired, inits))
+                  yielded.push_back(
+                      vector::ShapeCastOp::create(b, l, init.getType(), w.getVector()));
+                return yielded;
+              });
+  if (failed(replaced))
+    return failure();
+  auto result = cast<scf::ForOp>(replaced->getOperation());
+  unsigned first = result.getNumResults() - paired.size();
+  Block *body = result.getBody();
+  rw.setInsertionPointToStart(body);
+  for (auto [i, r] : llvm::enumerate(reads)) {
+    Value row = vector::ShapeCastOp::create(rw, r.getLoc(), r.getVectorType(),
+                                            result.getRegionIterArgs()[first + i]);
+    rw.replaceUsesWithIf(r.getResult(), row, [&](OpOperand &use) {
+      return result->isProperAncestor(use.getOwner());
+    });
+  }
+  for (auto [i, w] : llvm::enumerate(paired)) {
+    w->moveAfter(result);
+    rw.setInsertionPoint(w);
+    Value full = vector::ShapeCastOp::create(rw, w.getLoc(), w.getVectorType(),
+                                             result.getResult(first + i));
+    rw.modifyOpInPlace(w, [&] { w.getValueToStoreMutable().assign(full); });
+  }
+  return success();
+}
+
+static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t width, int steps) {
+  MLIRContext *ctx = func.getContext();
+  if (steps >= 1) {
+    // mul + multi_reduction over broadcast reads -> vector.contract.
+    RewritePatternSet contract(ctx);
+    vector::populateVectorReductionToContractPatterns(contract);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(contract);
+    if (failed(applyPatternsGreedily(func, std::move(contract))))
+      return failure();
+  }
+  if (steps >= 2) {
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorUnrollPatterns(
+        patterns, vector::UnrollVectorOptions().setNativeShapeFn(
+                      [width](Operation *op) { return nativeShape(op, width); }));
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    // Transfers index the function's memrefs directly (no subviews): hoisting
+    // refuses view-like sources.
+    memref::populateFoldMemRefAliasOpPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return failure();
+  }
+  if (steps < 3)
+    return success();
+  // Accumulators into registers across the k loop.
+  IRRewriter cseRewriter(ctx);
+  DominanceInfo dom;
+  eliminateCommonSubExpressions(cseRewriter, dom, func);
+  func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+  SmallVector<scf::ForOp> kLoops;
+  func.walk([&](scf::ForOp loop) {
+    if (!loop.getBody()->getOps<vector::ContractionOp>().empty())
+      kLoops.push_back(loop);
+  });
+  IRRewriter rw(ctx);
+  for (scf::ForOp loop : kLoops)
+    if (failed(hoistAccumulators(rw, loop)))
+      return failure();
+  if (steps >= 4) {
+    RewritePatternSet patterns(ctx);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateVectorContractLoweringPatterns(
+        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorTransposeLoweringPatterns(patterns,
+                                                    vector::VectorTransposeLowering::EltWise);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return failure();
+  }
+  if (steps >= 5) {
+    RewritePatternSet patterns(ctx);
+    vector::populateScalarVectorTransferLoweringPatterns(patterns, 1, true);
+    vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return failure();
+  }
+  return success();
+}
+
+
+/// A matmul cut into its full register tiles and its edge strips.
+struct FullTiles {
+  linalg::GenericOp kernel; // the op on C[0:M - M % MR, 0:N - N % NR]
+  Value work;               // M * N * K, what the runtime weighs for threads
+  Value nFull;              // N - N % NR, the columns of `kernel`
+};
+
+/// Builds, before `op` (which the caller erases), with M8 = M - M % MR and
+/// N8 = N - N % NR:
+///   if (M8 * N8 * K >= minWork) { kernel: op on C[0:M8, 0:N8] } else { op }
+///   op on the edge columns C[0:M8, N8:N];  op on the edge rows C[M8:M, 0:N]
+/// The micro-kernel takes the full register tiles; the edge strips (fewer than
+/// MR rows, fewer than NR columns) stay plain generics, vectorized along N by
+/// vibee-cpu-vectorize.
+static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const MatmulParams &p,
+                                int64_t minWork) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  Value m = memref::DimOp::create(rw, loc, a, 0);
+  Value k = memref::DimOp::create(rw, loc, a, 1);
+  Value n = memref::DimOp::create(rw, loc, b, 1);
+  auto roundDown = [&](Value v, int64_t f) {
+    return arith::SubIOp::create(
+        rw, loc, v,
+        arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f)));
+  };
+  Value mFull = roundDown(m, p.mr), nFull = roundDown(n, p.nr);
+  Value work = vibee::emitIterationCount(rw, loc, {m, n, k});
+  Value fullWork = vibee::emitIterationCount(rw, loc, {mFull, nFull, k});
+  Value fast = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, fullWork,
+                                     arith::ConstantIndexOp::create(rw, loc, minWork));
+  Value c = op.getDpsInits()[0];
+  OpFoldResult zero = rw.getIndexAttr(0);
+  auto view = [&](Value v, OpFoldResult row, OpFoldResult col, OpFoldResult rows,
+                  OpFoldResult cols) -> Value {
+    return memref::SubViewOp::create(rw, loc, v, {row, col}, {rows, cols},
+                                     {rw.getIndexAttr(1), rw.getIndexAttr(1)});
+  };
+  // The edge strips go after the scf.if, at the top level of the function, so
+  // that vibee-cpu-parallelize splits their rows over the threads too; they
+  // are empty when the plain generic runs instead.
+  Value none = arith::ConstantIndexOp::create(rw, loc, 0);
+  Value edgeColumnRows = arith::SelectOp::create(rw, loc, fast, mFull, none);
+  Value edgeRowRows =
+      arith::SelectOp::create(rw, loc, fast, arith::SubIOp::create(rw, loc, m, mFull), none);
+  Value nEdge = arith::SubIOp::create(rw, loc, n, nFull);
+  IRMapping edgeColumns, edgeRows;
+  edgeColumns.map(a, view(a, zero, zero, edgeColumnRows, k));
+  edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
+  edgeColumns.map(c, view(c, zero, nFull, edgeColumnRows, nEdge));
+  edgeRows.map(a, view(a, mFull, zero, edgeRowRows, k));
+  edgeRows.map(c, view(c, mFull, zero, edgeRowRows, n));
+  auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
+  rw.clone(*op, edgeColumns);
+  rw.clone(*op, edgeRows);
+  rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  rw.clone(*op);
+  rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  IRMapping fullTiles;
+  fullTiles.map(a, view(a, zero, zero, mFull, k));
+  fullTiles.map(b, view(b, zero, zero, k, nFull));
+  fullTiles.map(c, view(c, zero, zero, mFull, nFull));
+  return {cast<linalg::GenericOp>(rw.clone(*op, fullTiles)), work, nFull};
+}
+
+struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass> {
+  using CpuTileMatmulPassBase::CpuTileMatmulPassBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    CpuTileMatmulPassBase::getDependentDialects(registry);
+    linalg::registerTilingInterfaceExternalModels(registry);
+    registerOpenMPDialectTranslation(registry);
+  }
+
+  /// The machine of the target options, the host's values where they are unset.
+  CpuTarget target() const {
+    CpuTarget t = vibee::detectHostCpu();
+    if (vectorBits)
+      t.vectorBits = vectorBits;
+    if (l1Bytes)
+      t.l1dBytes = l1Bytes;
+    if (l2Bytes)
+      t.l2Bytes = l2Bytes;
+    if (l3Bytes >= 0)
+      t.l3Bytes = l3Bytes;
+    if (cores)
+      t.cores = cores;
+    return t;
+  }
+
+  /// The machine's choice for this matmul's static sizes, with the explicit
+  /// tile options on top (schedule hints go on top of this).
+  MatmulParams tilesFor(linalg::GenericOp op, const CpuTarget &machine) const {
+    auto staticDim = [](Value v, unsigned d) -> std::optional<int64_t> {
+      int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
+      return ShapedType::isDynamic(size) ? std::nullopt : std::optional<int64_t>(size);
+    };
+    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+    MatmulParams p;
+    static_cast<vibee::MatmulTiles &>(p) =
+        vibee::chooseMatmulTiles(machine, {staticDim(a, 0), staticDim(b, 1), staticDim(a, 1)});
+    for (auto [value, option] : {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc},
+                                 {&p.nc, &nc}, {&p.kc, &kc}})
+      if (*option > 0)
+        *value = *option;
+    return p;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::GenericOp> matmuls;
+    module.walk([&](linalg::GenericOp op) {
+      if (isF32Matmul(op))
+        matmuls.push_back(op);
+    });
+    CpuTarget machine = target();
+    IRRewriter rw(&getContext());
+    llvm::MapVector<Operation *, int64_t> vectorWidths; // per function with matmuls
+    for (linalg::GenericOp op : matmuls) {
+      vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+      MatmulParams options = tilesFor(op, machine);
+      if (options.nc % options.nr || options.mc % options.mr) {
+        op.emitError("vibee-cpu-tile-matmul: nc must be a multiple of nr, mc of mr");
+        return signalPassFailure();
+      }
+      MatmulParams p = applyScheduleHints(op, options, hints);
+      // The threads share the N panels (and nothing else).
+      std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
+      bool panelThreads = threads && hints.allowsParallel(nSymbol);
+      if (threads && hints.allowsThreads() && !panelThreads)
+        op.emitRemark("schedule hint parallel(...) leaves the matmul serial: its threads "
+                      "split only the N panels");
+      FullTiles full = splitFullTiles(rw, op, p, minWork);
+      linalg::GenericOp kernel = full.kernel;
+      Operation *kernelFunc = op->getParentOfType<func::FuncOp>();
+      if (panelThreads) {
+        // One micro-kernel, in a chunk function on columns [lo, hi) of the full
+        // tiles: the serial branch calls it on all of them, each thread on
+        // NC-wide panels.
+        Operation *tiled = nullptr;
+        vibee::ChunkFunction chunk =
+            vibee::createLoopChunkFunction(rw, kernel, /*loop=*/1, &tiled);
+        rw.setInsertionPoint(kernel);
+        vibee::emitChunkCalls(rw, op.getLoc(), full.work, hints.maxThreads(), chunk,
+                              full.nFull, p.nc);
+        rw.eraseOp(kernel);
+        kernel = cast<linalg::GenericOp>(tiled);
+        kernelFunc = chunk.func;
+      }
+      rw.eraseOp(op);
+      vectorWidths[kernelFunc] = p.vw ? p.vw : p.nr;
+      if (failed(buildMicroKernel(rw, kernel, p))) {
+        kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
+        return signalPassFailure();
+      }
+    }
+    for (auto [func, width] : vectorWidths)
+      if (failed(lowerMicroKernels(cast<func::FuncOp>(func), width, lowerSteps)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> vibee::createCpuTileMatmulPass(const CpuTarget &target, bool threads) {
+  CpuTileMatmulPassOptions options;
+  options.vectorBits = target.vectorBits;
+  options.l1Bytes = target.l1dBytes;
+  options.l2Bytes = target.l2Bytes;
+  options.l3Bytes = target.l3Bytes;
+  options.cores = target.cores;
+  options.threads = threads;
+  return createCpuTileMatmulPass(std::move(options));
+}

@@ -1,0 +1,136 @@
+//===- ThreadRuntime.cpp - threaded calls of a chunk function --------------===//
+#include "backends/cpu/Transforms/ThreadRuntime.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+
+namespace {
+constexpr const char *kEnter = "vibee_cpu_parallel_enter";
+constexpr const char *kEnterMax = "vibee_cpu_parallel_enter_max"; // threads(n) hint
+constexpr const char *kExit = "vibee_cpu_parallel_exit";
+} // namespace
+
+static LLVM::LLVMFuncOp declareWeak(ModuleOp module, StringRef name, Type result,
+                                    ArrayRef<Type> args) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  auto f = LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
+                                    LLVM::LLVMFunctionType::get(result, args));
+  f.setLinkage(LLVM::Linkage::ExternWeak);
+  return f;
+}
+
+/// nt = the runtime is linked ? vibee_cpu_parallel_enter(work) : 1 (i64), or
+/// vibee_cpu_parallel_enter_max(work, max) under a threads(max) schedule hint.
+static Value emitEnter(OpBuilder &b, Location loc, ModuleOp module, Value work,
+                       std::optional<int64_t> maxThreads) {
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+  LLVM::LLVMFuncOp enter = maxThreads ? declareWeak(module, kEnterMax, i64, {i64, i64})
+                                      : declareWeak(module, kEnter, i64, {i64});
+  Value fp = LLVM::AddressOfOp::create(b, loc, ptrTy, enter.getSymName());
+  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
+  Value linked = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fp, null);
+  SmallVector<Value, 2> args = {arith::IndexCastOp::create(b, loc, i64, work)};
+  if (maxThreads)
+    args.push_back(arith::ConstantIntOp::create(b, loc, i64, *maxThreads));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{i64}, linked, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value nt = LLVM::CallOp::create(b, loc, enter, args).getResult();
+    scf::YieldOp::create(b, loc, nt);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc,
+                         Value(arith::ConstantIntOp::create(b, loc, i64, 1)));
+  }
+  return ifOp.getResult(0);
+}
+
+static void emitExit(OpBuilder &b, Location loc, ModuleOp module, Value nt) {
+  LLVM::LLVMFuncOp exit =
+      declareWeak(module, kExit, LLVM::LLVMVoidType::get(b.getContext()), {b.getI64Type()});
+  LLVM::CallOp::create(b, loc, exit, ValueRange{nt});
+}
+
+/// scf.if (nt > 1) { parallel } else { serial }, both built by the callbacks.
+static void emitParallelOrSerial(OpBuilder &b, Location loc, ModuleOp module, Value work,
+                                 std::optional<int64_t> maxThreads,
+                                 function_ref<void(OpBuilder &, Value nt)> parallel,
+                                 function_ref<void(OpBuilder &)> serial) {
+  Value nt = emitEnter(b, loc, module, work, maxThreads);
+  Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
+  Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, nt, one);
+  auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/true);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  parallel(b, arith::IndexCastOp::create(b, loc, b.getIndexType(), nt));
+  emitExit(b, loc, module, nt);
+  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  serial(b);
+}
+
+/// forall over the chunks of [0, extent) (`chunk` each, the last one shorter):
+/// calls `body(lo, hi)` inside it.
+static void emitChunks(OpBuilder &b, Location loc, Value extent, int64_t chunk,
+                       function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
+  Value size = arith::ConstantIndexOp::create(b, loc, chunk);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, extent, arith::SubIOp::create(b, loc, size, one)),
+      size);
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(count)},
+                                      ValueRange{}, std::nullopt);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value lo = arith::MulIOp::create(b, loc, forall.getInductionVar(0), size);
+  Value hi = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, size), extent);
+  body(b, lo, hi);
+}
+
+/// forall over `nt` threads, thread t on [t * extent / nt, (t + 1) * extent / nt):
+/// calls `body(lo, hi)` inside it.
+static void emitThreadRanges(OpBuilder &b, Location loc, Value extent, Value nt,
+                             function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
+                                      ValueRange{}, std::nullopt);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value t = forall.getInductionVar(0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, extent), nt);
+  Value hi = arith::DivUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), extent), nt);
+  body(b, lo, hi);
+}
+
+void vibee::emitChunkCalls(OpBuilder &b, Location loc, Value work,
+                           std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
+                           Value extent, std::optional<int64_t> chunkSize) {
+  auto call = [&](OpBuilder &b, Value lo, Value hi) { callChunk(b, loc, chunk, lo, hi); };
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  emitParallelOrSerial(
+      b, loc, module, work, maxThreads,
+      [&](OpBuilder &b, Value nt) {
+        if (chunkSize)
+          emitChunks(b, loc, extent, *chunkSize, call);
+        else
+          emitThreadRanges(b, loc, extent, nt, call);
+      },
+      [&](OpBuilder &b) { call(b, arith::ConstantIndexOp::create(b, loc, 0), extent); });
+}
+
+Value vibee::emitIterationCount(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (OpFoldResult size : sizes)
+    count = arith::MulIOp::create(b, loc, count, getValueOrCreateConstantIndexOp(b, loc, size));
+  return count;
+}
