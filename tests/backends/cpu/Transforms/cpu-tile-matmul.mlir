@@ -1,5 +1,6 @@
 // RUN: %vibee-opt %s --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --canonicalize | FileCheck %s
-// RUN: %vibee-opt %s --vibee-cpu-parallelize --canonicalize | FileCheck %s --check-prefix=PAR
+// RUN: %vibee-opt %s --vibee-cpu-tile-matmul="vector-bits=256 l1-bytes=32768 l2-bytes=262144 l3-bytes=0 cores=2" --canonicalize | FileCheck %s --check-prefix=AVX2
+// RUN: %vibee-opt %s --vibee-cpu-tile-matmul="vector-bits=256 l1-bytes=32768 l2-bytes=262144 l3-bytes=8388608 cores=4" --canonicalize | FileCheck %s --check-prefix=L3
 
 // f32 matmul: the micro-kernel on the full 8x32 tiles, C[0:M8, 0:N32] with
 // M8 = M - M % 8, N32 = N - N % 32 (when that is enough work; else the plain
@@ -86,33 +87,25 @@ func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
   return
 }
 
-// Other ops: rows split in nt chunks (nt from the runtime) or the serial copy.
-// PAR-LABEL: func.func @scale(
-// PAR:         %[[NT:.*]] = scf.if %{{.*}} -> (i64) {
-// PAR:           llvm.call @vibee_cpu_parallel_enter
-// PAR:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]], %c1_i64
-// Thread t gets rows [t * M / nt, (t + 1) * M / nt); both branches call the one
-// copy of the op, @scale__chunk0, on their rows.
-// PAR:         scf.if %[[MANY]] {
-// PAR:           scf.forall (%{{.*}}) in (%{{.*}}) {
-// PAR-NOT:         linalg.generic
-// PAR:             func.call @scale__chunk0(%{{.*}}, %{{.*}}, %arg0, %arg1)
-// PAR:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
-// PAR:         } else {
-// PAR-NEXT:      func.call @scale__chunk0(%c0, %{{.*}}, %arg0, %arg1)
-// PAR-NEXT:    }
-// PAR-NEXT:    return
-// PAR-LABEL: func.func private @scale__chunk0(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
-// PAR:         %[[ROWS:.*]] = arith.subi %arg1, %arg0
-// PAR:         %[[X:.*]] = memref.subview %arg2[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
-// PAR:         %[[Y:.*]] = memref.subview %arg3[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
-// PAR:         linalg.generic {{.*}} ins(%[[X]] : {{.*}}) outs(%[[Y]] :
-func.func @scale(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
-  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
-      ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
-  ^bb0(%a: f32, %b: f32):
-    %r = arith.mulf %a, %a : f32
-    linalg.yield %r : f32
-  }
-  return
-}
+// A pinned machine instead of the host (the target options; no tile options):
+// 256-bit vectors, 32 KiB L1d, 256 KiB L2, no L3, 2 cores. chooseMatmulTiles
+// (tests/unit/cpu) takes 4 x 16 register tiles, K blocks of 256, M blocks of 32
+// and, without an L3, N panels of 128 (the packed panel in half of L2).
+// AVX2-LABEL: func.func @mm(
+// AVX2:         arith.remui %{{.*}}, %c4
+// AVX2:         arith.remui %{{.*}}, %c16
+// AVX2:         scf.forall
+// AVX2:           arith.muli %{{.*}}, %c128
+// AVX2-LABEL: func.func private @mm__chunk0(
+// AVX2:         scf.for {{.*}} step %c128 {
+// AVX2:           memref.alloc() {alignment = 64 : i64} : memref<8x256x16xf32>
+// AVX2:           scf.for {{.*}} step %c256 {
+// AVX2:             scf.for {{.*}} step %c32 {
+// AVX2:               scf.for {{.*}} step %c16 {
+// AVX2:                 scf.for {{.*}} step %c4 {
+// AVX2:                   scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// AVX2-COUNT-4:             vector.fma {{.*}} : vector<16xf32>
+// With an 8 MiB L3 over 4 cores, the panel is N / cores (dynamic N: 1024 / 4).
+// L3-LABEL: func.func private @mm__chunk0(
+// L3:         scf.for {{.*}} step %c256 {
+// L3:           memref.alloc() {alignment = 64 : i64} : memref<16x256x16xf32>

@@ -1,5 +1,39 @@
 // RUN: %vibee-opt %s -split-input-file --vibee-cpu-parallelize --canonicalize | FileCheck %s
 
+// A top-level op whose first loop is parallel: its rows split over nt threads (nt
+// from the runtime), or the serial call when the runtime grants one thread.
+// CHECK-LABEL: func.func @square(
+// CHECK:         %[[NT:.*]] = scf.if %{{.*}} -> (i64) {
+// CHECK:           llvm.call @vibee_cpu_parallel_enter
+// CHECK:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]], %c1_i64
+// Thread t gets rows [t * M / nt, (t + 1) * M / nt); both branches call the one
+// copy of the op, @square__chunk0, on their rows.
+// CHECK:         scf.if %[[MANY]] {
+// CHECK:           scf.forall (%{{.*}}) in (%{{.*}}) {
+// CHECK-NOT:         linalg.generic
+// CHECK:             func.call @square__chunk0(%{{.*}}, %{{.*}}, %arg0, %arg1)
+// CHECK:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
+// CHECK:         } else {
+// CHECK-NEXT:      func.call @square__chunk0(%c0, %{{.*}}, %arg0, %arg1)
+// CHECK-NEXT:    }
+// CHECK-NEXT:    return
+// CHECK-LABEL: func.func private @square__chunk0(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
+// CHECK:         %[[ROWS:.*]] = arith.subi %arg1, %arg0
+// CHECK:         %[[X:.*]] = memref.subview %arg2[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
+// CHECK:         %[[Y:.*]] = memref.subview %arg3[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
+// CHECK:         linalg.generic {{.*}} ins(%[[X]] : {{.*}}) outs(%[[Y]] :
+func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
 // The threaded op is emitted once: in a chunk function on rows [lo, hi) of its
 // split loop, called by each thread of the forall and by the serial branch. The
 // caller keeps no copy of the op. Kernel arguments (distinct buffers, docs/abi.md)
