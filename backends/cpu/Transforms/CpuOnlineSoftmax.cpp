@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -126,25 +127,21 @@ static std::optional<Match> matchSum(linalg::GenericOp sumOp) {
 
   // max body: yield maxnumf/maximumf(v, acc).
   Block &mb = maxOp.getRegion().front();
-  Value my = cast<linalg::YieldOp>(mb.getTerminator()).getOperand(0);
-  Operation *mc = my.getDefiningOp();
-  if (!mc || !isa<arith::MaxNumFOp, arith::MaximumFOp>(mc) ||
-      (low->isNaN() && !isa<arith::MaxNumFOp>(mc)))
+  SmallVector<Operation *> maxCombiners;
+  Value mv = matchReduction(maxOp.getRegionOutputArgs(), 0, maxCombiners);
+  if (!mv || !isa<arith::MaxNumFOp, arith::MaximumFOp>(maxCombiners.front()) ||
+      (low->isNaN() && !isa<arith::MaxNumFOp>(maxCombiners.front())))
     return std::nullopt;
-  BlockArgument mx = mb.getArgument(0), macc = mb.getArgument(1);
-  Value mv = mc->getOperand(0) == macc ? mc->getOperand(1) : mc->getOperand(0);
-  if (!llvm::is_contained(mc->getOperands(), macc) || !isElementValue(mv, mx) ||
-      mb.getOperations().size() > 3)
+  BlockArgument mx = mb.getArgument(0);
+  if (!isElementValue(mv, mx) || mb.getOperations().size() > 3)
     return std::nullopt;
 
   // sum body: yield addf(exp(v - mxArg), acc).
   Block &sb = sumOp.getRegion().front();
-  BlockArgument sx = sb.getArgument(0), smx = sb.getArgument(1), sacc = sb.getArgument(2);
-  auto add = cast<linalg::YieldOp>(sb.getTerminator()).getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return std::nullopt;
-  Value ev = add.getLhs() == sacc ? add.getRhs() : add.getLhs();
-  if (add.getLhs() != sacc && add.getRhs() != sacc)
+  BlockArgument sx = sb.getArgument(0), smx = sb.getArgument(1);
+  SmallVector<Operation *> sumCombiners;
+  Value ev = matchReduction(sumOp.getRegionOutputArgs(), 0, sumCombiners);
+  if (!ev || !isa<arith::AddFOp>(sumCombiners.front()))
     return std::nullopt;
   auto exp = ev.getDefiningOp<math::ExpOp>();
   if (!exp)

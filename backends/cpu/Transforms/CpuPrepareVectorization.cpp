@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -37,21 +38,19 @@ namespace {
 static void markReassociable(linalg::GenericOp op) {
   if (op.getNumReductionLoops() == 0)
     return;
-  Block &body = op.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  for (OpOperand &init : op.getDpsInitsMutable()) {
-    BlockArgument acc = op.getMatchingBlockArgument(&init);
-    Value yielded = yield.getOperand(init.getOperandNumber() - op.getNumDpsInputs());
-    Operation *combiner = yielded.getDefiningOp();
-    if (!combiner || !llvm::is_contained(combiner->getOperands(), acc))
+  SmallVector<BlockArgument> accumulators(op.getRegionOutputArgs());
+  for (unsigned i = 0; i < accumulators.size(); ++i) {
+    SmallVector<Operation *> combiners;
+    if (!matchReduction(accumulators, i, combiners))
       continue;
-    if (auto fm = dyn_cast<arith::ArithFastMathInterface>(combiner)) {
-      auto flags = fm.getFastMathFlagsAttr();
-      auto merged = (flags ? flags.getValue() : arith::FastMathFlags::none) |
-                    arith::FastMathFlags::reassoc;
-      combiner->setAttr(fm.getFastMathAttrName(),
-                        arith::FastMathFlagsAttr::get(op.getContext(), merged));
-    }
+    for (Operation *combiner : combiners)
+      if (auto fm = dyn_cast<arith::ArithFastMathInterface>(combiner)) {
+        auto flags = fm.getFastMathFlagsAttr();
+        auto merged = (flags ? flags.getValue() : arith::FastMathFlags::none) |
+                      arith::FastMathFlags::reassoc;
+        combiner->setAttr(fm.getFastMathAttrName(),
+                          arith::FastMathFlagsAttr::get(op.getContext(), merged));
+      }
   }
 }
 
