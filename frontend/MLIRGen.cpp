@@ -170,7 +170,7 @@ public:
                                /*arg_attrs=*/nullptr, /*res_attrs=*/nullptr);
     for (auto [i, p] : llvm::enumerate(kernel.params))
       if (p.mode == ast::ParamMode::InOut)
-        op.setArgAttr(i, "vibee.mode", ParamModeAttr::get(&ctx, ParamMode::inout));
+        op.setArgAttr(i, vibee::attr::kMode, ParamModeAttr::get(&ctx, ParamMode::inout));
     if (kernel.schedule)
       op->setAttr(VibeeDialect::kScheduleAttrName, scheduleAttr(*kernel.schedule));
     SmallVector<Location> argLocs;
@@ -597,7 +597,7 @@ OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const ast::Spec &spec) 
   OpBuilder b(&context);
   Location loc = FileLineColLoc::get(&context, spec.file, spec.loc.line, spec.loc.col);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
-  module->getOperation()->setAttr("vibee.spec", b.getStringAttr(spec.name));
+  module->getOperation()->setAttr(vibee::attr::kSpec, b.getStringAttr(spec.name));
   for (const ast::Kernel &kernel : spec.kernels) {
     b.setInsertionPointToEnd(module->getBody());
     KernelGen gen(b, spec, kernel);

@@ -16,15 +16,10 @@ using namespace vibee;
 //                   parallel = ["N", ...], threads = 2 : i64}, every key optional.
 // Names must be symbolic dims of the op (its dim_names / vibee.dim_names) when it
 // has them.
-LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
-  if (attr.getName() != kScheduleAttrName)
-    return success();
-  auto sched = dyn_cast<DictionaryAttr>(attr.getValue());
-  if (!sched)
-    return op->emitOpError() << "'" << kScheduleAttrName << "' must be a dictionary";
+static LogicalResult verifySchedule(Operation *op, DictionaryAttr sched) {
   ArrayAttr dimNames = op->getAttrOfType<ArrayAttr>("dim_names");
   if (!dimNames)
-    dimNames = op->getAttrOfType<ArrayAttr>("vibee.dim_names");
+    dimNames = op->getAttrOfType<ArrayAttr>(VibeeDialect::DimNamesAttrHelper::getNameStr());
   auto checkName = [&](StringRef name) -> LogicalResult {
     if (!dimNames || llvm::any_of(dimNames, [&](Attribute a) {
           auto s = dyn_cast<StringAttr>(a);
@@ -74,6 +69,59 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
     }
   }
   return success();
+}
+
+namespace {
+bool isArrayOf(Attribute value, llvm::function_ref<bool(Attribute)> element) {
+  auto array = dyn_cast<ArrayAttr>(value);
+  return array && llvm::all_of(array, element);
+}
+bool isString(Attribute a) { return isa<StringAttr>(a); }
+bool isI64(Attribute a) {
+  auto i = dyn_cast<IntegerAttr>(a);
+  return i && i.getType().isInteger(64);
+}
+} // namespace
+
+// Every `vibee.*` attribute is one of the declared ones (VibeeDialect.td), of its
+// declared type and form.
+LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  auto expect = [&](bool ok, StringRef form) -> LogicalResult {
+    if (ok)
+      return success();
+    return op->emitOpError() << "'" << name << "' must be " << form;
+  };
+  if (name == KernelAttrHelper::getNameStr() || name == PackAttrHelper::getNameStr() ||
+      name == F16AttrHelper::getNameStr())
+    return expect(isa<UnitAttr>(value), "a unit attribute");
+  if (name == SpecAttrHelper::getNameStr())
+    return expect(isa<StringAttr>(value), "a string");
+  if (name == DimNamesAttrHelper::getNameStr() || name == CudaKernelsAttrHelper::getNameStr())
+    return expect(isArrayOf(value, isString), "an array of strings");
+  if (name == ArgDimsAttrHelper::getNameStr())
+    return expect(isArrayOf(value, [](Attribute axes) { return isArrayOf(axes, isI64); }),
+                  "an array of arrays of i64 dim indices");
+  if (name == ModesAttrHelper::getNameStr())
+    return expect(isArrayOf(value,
+                            [](Attribute a) {
+                              auto s = dyn_cast<StringAttr>(a);
+                              return s && symbolizeParamMode(s.getValue()).has_value();
+                            }),
+                  "an array of parameter modes (\"in\", \"inout\")");
+  if (name == CppArgsAttrHelper::getNameStr())
+    return expect(isArrayOf(value, isI64), "an array of i64 ABI positions");
+  if (name == CudaCallArgAttrHelper::getNameStr() || name == RowGroupAttrHelper::getNameStr())
+    return expect(isI64(value), "an i64");
+  if (name == ScheduleAttrHelper::getNameStr()) {
+    auto sched = dyn_cast<DictionaryAttr>(value);
+    if (!sched)
+      return op->emitOpError() << "'" << name << "' must be a dictionary";
+    return verifySchedule(op, sched);
+  }
+  // vibee.mode is an argument attribute (checked by vibee.kernel's verifier).
+  return op->emitOpError() << "unknown vibee attribute '" << name << "'";
 }
 
 void VibeeDialect::initialize() {

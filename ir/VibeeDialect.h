@@ -12,3 +12,25 @@
 
 #define GET_ATTRDEF_CLASSES
 #include "ir/VibeeAttrs.h.inc"
+
+namespace vibee::attr {
+// The names of the dialect's discardable attributes (VibeeDialect.td), for code
+// that tests or copies them by name; typed access goes through the helpers
+// (e.g. VibeeDialect::DimNamesAttrHelper(ctx).getAttr(op)).
+inline constexpr llvm::StringLiteral kKernel = VibeeDialect::KernelAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kDimNames =
+    VibeeDialect::DimNamesAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kArgDims = VibeeDialect::ArgDimsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kModes = VibeeDialect::ModesAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kMode = VibeeDialect::ModeAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kSpec = VibeeDialect::SpecAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kSchedule = VibeeDialect::ScheduleAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kPack = VibeeDialect::PackAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kRowGroup = VibeeDialect::RowGroupAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kF16 = VibeeDialect::F16AttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kCppArgs = VibeeDialect::CppArgsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kCudaKernels =
+    VibeeDialect::CudaKernelsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kCudaCallArg =
+    VibeeDialect::CudaCallArgAttrHelper::getNameStr();
+} // namespace vibee::attr

@@ -19,8 +19,40 @@ def Vibee_Dialect : Dialect {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect"];
   let useDefaultAttributePrinterParser = 1;
-  // `vibee.schedule` (schedule hints, docs/language.md) is a discardable attribute
-  // of vibee.kernel and of the func.func it lowers to; the dialect checks its form.
+  // The contracts between passes, declared once: each discardable attribute has a
+  // named helper (VibeeDialect::KernelAttrHelper, ...; ir/VibeeDialect.h) and is
+  // checked by verifyOperationAttribute (ir/VibeeDialect.cpp). An unknown
+  // `vibee.*` attribute is an error, so a misspelled name cannot pass silently.
+  let discardableAttrs = (ins
+    // On a func.func lowered from a vibee.kernel (docs/abi.md).
+    "::mlir::UnitAttr":$kernel,
+    // Symbolic dims in order of first appearance, and per parameter and result
+    // the index into them of every axis (-1: a literal, static size).
+    "::mlir::ArrayAttr":$dim_names,
+    "::mlir::ArrayAttr":$arg_dims,
+    // Per parameter, "in" or "inout" (the func.func form of vibee.mode).
+    "::mlir::ArrayAttr":$modes,
+    // Argument attribute of vibee.kernel: a #vibee.mode<inout> parameter.
+    "::mlir::Attribute":$mode,
+    // On the module: the spec's name (C symbols vibee_<spec>_<kernel>).
+    "::mlir::StringAttr":$spec,
+    // Schedule hints (docs/language.md), on vibee.kernel and its func.func.
+    "::mlir::DictionaryAttr":$schedule,
+    // vibee-cpu-tile-matmul's packing copy, which vibee-cpu-vectorize leaves alone.
+    "::mlir::UnitAttr":$pack,
+    // vibee-cpu-online-softmax: the ops of one softmax (its passes over a row),
+    // which vibee-cpu-parallelize runs block of rows by block of rows.
+    "::mlir::IntegerAttr":$row_group,
+    // vibee-prepare-emitc: the ABI position of every argument a C++ function kept.
+    "::mlir::ArrayAttr":$cpp_args,
+    // vibee-prepare-emitc, within the pass: a uint16_t load or constant that was
+    // f16 (not bf16) before storage types were rewritten.
+    "::mlir::UnitAttr":$f16,
+    // vibee-gpu-emitc-host: the module's kernel names, and per host function the
+    // position of its CUstream argument.
+    "::mlir::ArrayAttr":$cuda_kernels,
+    "::mlir::IntegerAttr":$cuda_call_arg
+  );
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     static constexpr ::llvm::StringLiteral kScheduleAttrName = "vibee.schedule";

@@ -11,7 +11,7 @@ using namespace vibee;
 // KernelOp
 //===----------------------------------------------------------------------===//
 
-static constexpr llvm::StringLiteral kModeAttr = "vibee.mode";
+static constexpr llvm::StringLiteral kModeAttr = vibee::attr::kMode;
 
 ParamMode KernelOp::getParamMode(unsigned i) {
   if (auto mode = getArgAttrOfType<ParamModeAttr>(i, kModeAttr))

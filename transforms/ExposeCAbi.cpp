@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -67,8 +68,8 @@ static Value buildMemRef(OpBuilder &b, Location loc, MemRefType type, Value ptr,
 /// Adds the C entry point of `kernel` to `module`.
 static LogicalResult exposeKernel(func::FuncOp kernel, StringRef spec) {
   Location loc = kernel.getLoc();
-  auto dimNames = kernel->getAttrOfType<ArrayAttr>("vibee.dim_names");
-  auto argDims = kernel->getAttrOfType<ArrayAttr>("vibee.arg_dims");
+  auto dimNames = kernel->getAttrOfType<ArrayAttr>(vibee::attr::kDimNames);
+  auto argDims = kernel->getAttrOfType<ArrayAttr>(vibee::attr::kArgDims);
   if (!dimNames || !argDims || argDims.size() != kernel.getNumArguments())
     return kernel.emitOpError("needs vibee.dim_names and one vibee.arg_dims entry per "
                               "argument");
@@ -124,11 +125,11 @@ struct ExposeCAbiPass : vibee::impl::ExposeCAbiPassBase<ExposeCAbiPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::string spec = specName;
-    if (auto attr = module->getAttrOfType<StringAttr>("vibee.spec"))
+    if (auto attr = module->getAttrOfType<StringAttr>(vibee::attr::kSpec))
       spec = attr.str();
     SmallVector<func::FuncOp> kernels;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("vibee.kernel"))
+      if (func->hasAttr(vibee::attr::kKernel))
         kernels.push_back(func);
     if (!kernels.empty() && spec.empty()) {
       module.emitError("vibee-expose-c-abi needs a vibee.spec module attribute or "

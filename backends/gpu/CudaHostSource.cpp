@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/CudaHostSource.h"
+#include "ir/VibeeDialect.h"
 
 #include "conversion/LoopsToEmitC/EmitCTranslation.h"
 #include "backends/gpu/GpuPipeline.h"
@@ -149,12 +150,12 @@ llvm::Expected<std::string> emitCudaHostSource(ModuleOp linalgModule, const ast:
   if (failed(host.run(*module)))
     return fail("host code failed", collector.text);
   std::vector<std::string> gpuKernels;
-  if (auto names = (*module)->getAttrOfType<ArrayAttr>("vibee.cuda_kernels"))
+  if (auto names = (*module)->getAttrOfType<ArrayAttr>(vibee::attr::kCudaKernels))
     for (Attribute name : names)
       gpuKernels.push_back(cast<StringAttr>(name).str());
   std::map<std::string, int64_t> callArg;
   for (auto func : module->getOps<func::FuncOp>())
-    if (auto index = func->getAttrOfType<IntegerAttr>("vibee.cuda_call_arg"))
+    if (auto index = func->getAttrOfType<IntegerAttr>(vibee::attr::kCudaCallArg))
       callArg[func.getSymName().str()] = index.getInt();
   std::map<std::string, std::vector<size_t>> cppArgs;
   llvm::Expected<std::string> functions = translateFunctionsToCpp(*module, "static", cppArgs);

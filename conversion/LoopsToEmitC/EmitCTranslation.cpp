@@ -1,5 +1,6 @@
 //===- EmitCTranslation.cpp - bufferized loops -> C++ through EmitC ---------===//
 #include "conversion/LoopsToEmitC/EmitCTranslation.h"
+#include "ir/VibeeDialect.h"
 
 #include "conversion/LoopsToEmitC/Passes.h"
 
@@ -56,7 +57,7 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
 
   // ABI positions of the internal functions' arguments.
   for (auto func : module.getOps<func::FuncOp>())
-    if (auto kept = func->getAttrOfType<ArrayAttr>("vibee.cpp_args"))
+    if (auto kept = func->getAttrOfType<ArrayAttr>(vibee::attr::kCppArgs))
       for (Attribute a : kept)
         cppArgs[func.getSymName().str()].push_back(cast<IntegerAttr>(a).getInt());
 
@@ -89,12 +90,12 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
   for (auto func : module.getOps<emitc::FuncOp>()) {
     func.setSpecifiersAttr(b.getStrArrayAttr({specifier}));
     // Only the body matters to translateToCpp; drop our attributes.
-    for (StringRef name : {"vibee.kernel", "vibee.dim_names", "vibee.arg_dims",
-                           "vibee.modes", "vibee.cpp_args", "vibee.schedule",
-                           "vibee.cuda_call_arg"})
+    for (StringRef name : {vibee::attr::kKernel, vibee::attr::kDimNames, vibee::attr::kArgDims,
+                           vibee::attr::kModes, vibee::attr::kCppArgs, vibee::attr::kSchedule,
+                           vibee::attr::kCudaCallArg})
       func->removeAttr(name);
   }
-  for (StringRef name : {"vibee.spec", "vibee.cuda_kernels"})
+  for (StringRef name : {vibee::attr::kSpec, vibee::attr::kCudaKernels})
     module->removeAttr(name);
   std::string text;
   llvm::raw_string_ostream os(text);

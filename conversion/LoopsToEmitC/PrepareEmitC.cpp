@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "conversion/LoopsToEmitC/Passes.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -132,9 +133,9 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     // 1. Symbolic dims as trailing i64 arguments; sizes of the memref arguments.
     bool hasMemRefArg = llvm::any_of(func.getArgumentTypes(),
                                      [](Type t) { return isa<MemRefType>(t); });
-    if (hasMemRefArg || func->hasAttr("vibee.kernel")) {
-      auto dimNames = func->getAttrOfType<ArrayAttr>("vibee.dim_names");
-      auto argDims = func->getAttrOfType<ArrayAttr>("vibee.arg_dims");
+    if (hasMemRefArg || func->hasAttr(vibee::attr::kKernel)) {
+      auto dimNames = func->getAttrOfType<ArrayAttr>(vibee::attr::kDimNames);
+      auto argDims = func->getAttrOfType<ArrayAttr>(vibee::attr::kArgDims);
       if (!dimNames || !argDims || argDims.size() != func.getNumArguments())
         return func.emitOpError("needs vibee.dim_names and vibee.arg_dims to pass "
                                 "memrefs as pointers");
@@ -329,7 +330,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     func.removeArgAttrsAttr();
     if (failed(func.eraseArguments(unused)))
       return failure();
-    func->setAttr("vibee.cpp_args", b.getArrayAttr(kept));
+    func->setAttr(vibee::attr::kCppArgs, b.getArrayAttr(kept));
     return success();
   }
 
@@ -370,7 +371,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
                                                load.getMemRef(), ValueRange{offset});
       Value value = emitc::LoadOp::create(b, loc, storage, lvalue);
       if (element.isF16())
-        value.getDefiningOp()->setAttr("vibee.f16", b.getUnitAttr());
+        value.getDefiningOp()->setAttr(vibee::attr::kF16, b.getUnitAttr());
       if (element.isInteger(1))
         value = emitc::CastOp::create(b, loc, element, value);
       load.getResult().replaceAllUsesWith(value);
@@ -430,7 +431,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       Type storage = storageType(attr.getType());
       Value v = emitc::ConstantOp::create(b, loc, storage, IntegerAttr::get(storage, bits));
       if (attr.getType().isF16())
-        v.getDefiningOp()->setAttr("vibee.f16", b.getUnitAttr());
+        v.getDefiningOp()->setAttr(vibee::attr::kF16, b.getUnitAttr());
       cst.getResult().replaceAllUsesWith(v);
       cst.erase();
       return success();
@@ -478,7 +479,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
   // loads and constants of f16 carry `vibee.f16`.
   static bool isBF16Source(arith::ExtFOp ext) {
     Operation *def = ext.getIn().getDefiningOp();
-    return !def || !def->hasAttr("vibee.f16");
+    return !def || !def->hasAttr(vibee::attr::kF16);
   }
 };
 

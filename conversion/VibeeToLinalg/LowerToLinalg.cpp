@@ -59,10 +59,10 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
 
     auto func = func::FuncOp::create(rewriter, loc, kernel.getSymName(),
                                      rewriter.getFunctionType(argTypes, {}));
-    func->setAttr("vibee.kernel", rewriter.getUnitAttr());
-    func->setAttr("vibee.dim_names", kernel.getDimNamesAttr());
-    func->setAttr("vibee.arg_dims", kernel.getArgDimsAttr());
-    func->setAttr("vibee.modes", rewriter.getArrayAttr(modes));
+    func->setAttr(vibee::attr::kKernel, rewriter.getUnitAttr());
+    func->setAttr(vibee::attr::kDimNames, kernel.getDimNamesAttr());
+    func->setAttr(vibee::attr::kArgDims, kernel.getArgDimsAttr());
+    func->setAttr(vibee::attr::kModes, rewriter.getArrayAttr(modes));
     if (Attribute schedule = kernel->getAttr(VibeeDialect::kScheduleAttrName))
       func->setAttr(VibeeDialect::kScheduleAttrName, schedule);
     Block *entry = func.addEntryBlock();

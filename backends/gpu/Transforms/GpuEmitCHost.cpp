@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/Passes.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -77,7 +78,7 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
         kernelNames.push_back(name);
     });
     for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-      if (func.isDeclaration() || !func->hasAttr("vibee.kernel"))
+      if (func.isDeclaration() || !func->hasAttr(vibee::attr::kKernel))
         continue;
       if (failed(rewrite(func)))
         return signalPassFailure();
@@ -89,7 +90,7 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
         op.erase();
     }
     module->removeAttr("gpu.container_module");
-    module->setAttr("vibee.cuda_kernels", b.getArrayAttr(kernelNames));
+    module->setAttr(vibee::attr::kCudaKernels, b.getArrayAttr(kernelNames));
   }
 
   /// `memref` as the `!emitc.ptr<T>` that vibee-prepare-emitc makes of it (the
@@ -195,12 +196,12 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       return failure();
     call = func.getBody().front().getArgument(callIndex);
     Builder attrs(ctx);
-    if (auto argDims = func->getAttrOfType<ArrayAttr>("vibee.arg_dims")) {
+    if (auto argDims = func->getAttrOfType<ArrayAttr>(vibee::attr::kArgDims)) {
       SmallVector<Attribute> extended(argDims.begin(), argDims.end());
       extended.push_back(attrs.getArrayAttr({}));
-      func->setAttr("vibee.arg_dims", attrs.getArrayAttr(extended));
+      func->setAttr(vibee::attr::kArgDims, attrs.getArrayAttr(extended));
     }
-    func->setAttr("vibee.cuda_call_arg", attrs.getI64IntegerAttr(callIndex));
+    func->setAttr(vibee::attr::kCudaCallArg, attrs.getI64IntegerAttr(callIndex));
     return success();
   }
 

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/Passes.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,7 +35,7 @@ struct GpuMergeModulesPass
     if (gpuModules.size() <= 1)
       return;
     std::string spec = "vibee";
-    if (auto name = module->getAttrOfType<StringAttr>("vibee.spec"))
+    if (auto name = module->getAttrOfType<StringAttr>(vibee::attr::kSpec))
       spec = name.str();
     OpBuilder b(gpuModules.front());
     auto merged = gpu::GPUModuleOp::create(b, gpuModules.front().getLoc(), spec + "_kernels");
