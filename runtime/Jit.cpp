@@ -99,6 +99,12 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
         value = std::get<double>(args[a]);
       } else if (std::holds_alternative<Default>(args[a]) && k.params[a].defaultValue) {
         value = k.params[a].defaultFolded;
+        if (!ast::isFloat(type.dtype)) { // exact: a double rounds integers above 2^53
+          int64_t v = k.params[a].defaultFoldedInt; // sema checked it fits the dtype
+          std::memcpy(&scalarSlots[a], &v, 8);     // little-endian: low bytes = value
+          packed.push_back(&scalarSlots[a]);
+          continue;
+        }
       } else {
         throw fail(label + ": expected a scalar " + ast::dtypeName(type.dtype) +
                    (std::holds_alternative<TensorView>(args[a]) ? " but got a tensor"
