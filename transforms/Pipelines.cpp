@@ -21,13 +21,21 @@ void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-// Linalg on tensors -> linalg on tensors: where fusion, tiling and vectorization
-// of the CPU performance work go.
+// Linalg on tensors -> linalg on tensors. Named ops that carry structure
+// (linalg.softmax) pass through untouched: a target rewrites them its own way,
+// then decomposes what is left (addLateDecomposition).
 void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
-  pm.addPass(createDecomposeAggregatesPass());
   // One loop nest per group of statements that can share one (docs/performance.md):
-  // Lion and AdamW become a single generic, softmax/RMSNorm one per reduction
-  // plus one for the output.
+  // Lion and AdamW become a single generic.
+  pm.addPass(createFuseElementwisePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void vibee::addLateDecomposition(OpPassManager &pm) {
+  pm.addPass(createDecomposeAggregatesPass());
+  // The pieces fuse like statements: softmax and RMSNorm one loop nest per
+  // reduction plus one for the output.
   pm.addPass(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -16,8 +16,12 @@ void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
 
 /// linalg on tensors -> optimized linalg on tensors: elementwise fusion. Named
 /// ops that carry structure (linalg.softmax) survive it; each target decomposes
-/// them after its own rewrite of them.
+/// them after its own rewrite of them, with addLateDecomposition.
 void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
+
+/// Aggregated ops no target rewrite took (linalg.softmax) -> generics
+/// (vibee-decompose-aggregates), fused like statements.
+void addLateDecomposition(mlir::OpPassManager &pm);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 void buildBufferizationPipeline(mlir::OpPassManager &pm);

@@ -164,6 +164,7 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec,
   // vectorizes.
   PassManager loops(&context);
   buildLinalgOptimizationPipeline(loops);
+  addLateDecomposition(loops);
   buildBufferizationPipeline(loops);
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   loops.addPass(createLowerAffinePass());

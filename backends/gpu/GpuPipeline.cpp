@@ -58,8 +58,9 @@ GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &forma
 void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // The shared fusion stage: Lion and AdamW become one generic, softmax and
   // RMSNorm one per reduction plus one for the output, which
-  // vibee-gpu-map-kernels then puts in one kernel.
+  // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
   buildLinalgOptimizationPipeline(pm);
+  addLateDecomposition(pm);
   buildBufferizationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
   GpuMapKernelsPassOptions mapKernels;
