@@ -75,7 +75,8 @@ vibee::ChunkFunction vibee::createChunkFunction(
   chunk.func = func;
 
   // Memref arguments that are views of distinct buffers do not alias (as the
-  // kernel's own arguments, PrepareCpuVectorization): no runtime alias checks.
+  // kernel's own arguments, vibee-cpu-prepare-vectorization): no runtime alias
+  // checks.
   llvm::DenseMap<Value, unsigned> rootUses;
   for (Value v : chunk.captured)
     if (auto buffer = dyn_cast<MemrefValue>(v))

@@ -1,4 +1,4 @@
-//===- OnlineSoftmax.cpp - softmax max + sum in one pass over the row -----===//
+//===- CpuOnlineSoftmax.cpp - softmax max + sum in one pass over the row --===//
 //
 // After vibee-fuse-elementwise a row softmax is three generics over [R, C]:
 //   mx[r] = max_c v(x[r,c]);  s[r] = sum_c exp(v(x[r,c]) - mx[r]);  y = ...

@@ -1,4 +1,4 @@
-//===- PrepareCpuVectorization.cpp - make kernel loops vectorizable -------===//
+//===- CpuPrepareVectorization.cpp - make kernel loops vectorizable -------===//
 //
 // On bufferized linalg, before it becomes loops, removes the three things
 // that keep statement loops scalar on a CPU:

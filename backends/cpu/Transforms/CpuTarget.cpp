@@ -110,8 +110,8 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
 
   // mc: the mc x kc A block in half of L2. A is read in place (not packed), so
   // its rows, one leading dimension apart, fall into few cache sets: keep a
-  // quarter of that (measured on a 2 MiB L2: 256 rows x 256 beat 1024 x 256 for
-  // K = 1024 and 2048), a power of two.
+  // quarter of that, a power of two (larger blocks were slower,
+  // docs/performance.md).
   int64_t l2 = std::max<int64_t>(target.l2Bytes, 128 * 1024);
   int64_t mcMax = std::max(t.mr, floorPowerOfTwo(l2 / 2 / 4 / (t.kc * elementBytes)));
   mcMax = roundDown(mcMax, t.mr);
@@ -134,9 +134,8 @@ int64_t vibee::chooseVectorLanes(unsigned vectorBits, unsigned elementBits) {
 }
 
 int64_t vibee::chooseVectorTile(unsigned vectorBits, unsigned elementBits, bool reduction) {
-  // Measured on AVX-512 (docs/performance.md): elementwise loops wait on
-  // memory, a second register per step did not help (Lion, RMSNorm: 0-5 %
-  // slower); reductions gain from two partial registers (add latency), four
-  // did not help further.
+  // Elementwise loops wait on memory: a second register per step does not
+  // help them. Reductions gain from two partial registers (two chains hide the
+  // add latency); four gain nothing more (docs/performance.md).
   return chooseVectorLanes(vectorBits, elementBits) * (reduction ? 2 : 1);
 }

@@ -383,15 +383,14 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
               allParallel) {
             // Elementwise remainders: one masked vector step instead of scalars.
             // Not with bf16/f16 buffers (above), integer division (masked-off
-            // lanes hold poison), nor with
-            // reductions: an outer one (i-k-j matmul edges) would store and reload
-            // the masked accumulator every step, which store forwarding cannot
-            // serve (matmul 1000^3: 15.9 -> 20.5 ms), an inner one would need a
-            // masked combine.
+            // lanes hold poison), nor with reductions: an outer one (i-k-j
+            // matmul edges) would store and reload the masked accumulator every
+            // step, which store forwarding cannot serve (slower than scalars,
+            // docs/performance.md), an inner one would need a masked combine.
             SmallVector<linalg::GenericOp> rest(
                 remainder.getBody()->getOps<linalg::GenericOp>());
-            if (rest.size() == 1 && !intDivision && !narrowFloats && failed(vectorizeTile(rw, rest.front(), plan.width,
-                                                         /*masked=*/true))) {
+            if (rest.size() == 1 && !intDivision && !narrowFloats &&
+                failed(vectorizeTile(rw, rest.front(), plan.width, /*masked=*/true))) {
               rest.front().emitError("vibee-cpu-vectorize: vectorization failed");
               return signalPassFailure();
             }
