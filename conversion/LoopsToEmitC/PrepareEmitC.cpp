@@ -122,40 +122,70 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
 
   LogicalResult prepare(func::FuncOp func) {
     sizes.clear();
-    MLIRContext *ctx = func.getContext();
+    // 1. Symbolic dims as trailing i64 arguments; sizes of memrefs; memref.dim.
+    if (failed(addDimArguments(func)) || failed(recordAllocSizes(func)) ||
+        failed(replaceDimOps(func)))
+      return failure();
+    // 2. index -> i64, in place.
+    retypeIndices(func);
+    // 3. memref ops, comparisons and bool logic -> EmitC.
+    if (failed(rewriteMemRefOps(func)))
+      return failure();
+    rewriteFloatComparisons(func);
+    rewriteBoolLogic(func);
+    // 4. Scalar ops that convert-to-emitc lacks.
+    SmallVector<Operation *> scalarOps;
+    func.walk([&](Operation *op) {
+      if (isa<math::MathDialect>(op->getDialect()) || !mathCallee(op).empty() ||
+          isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp>(op))
+        scalarOps.push_back(op);
+    });
+    for (Operation *op : scalarOps)
+      if (failed(rewriteScalarOp(op)))
+        return failure();
+    // 5. Remaining 16-bit float values are storage; memref arguments are pointers.
+    retypeStorage(func);
+    // 6. Drop unused arguments; record where the others come from in the ABI.
+    return dropUnusedArguments(func);
+  }
+
+  /// Step 1: one i64 argument per symbolic dim; the sizes of memref arguments.
+  LogicalResult addDimArguments(func::FuncOp func) {
     Block &entry = func.getBody().front();
-    OpBuilder b(ctx);
+    OpBuilder b(func.getContext());
     b.setInsertionPointToStart(&entry);
     Location loc = func.getLoc();
     Type i64 = b.getI64Type();
     unsigned numAbiArgs = func.getNumArguments();
-
-    // 1. Symbolic dims as trailing i64 arguments; sizes of the memref arguments.
     bool hasMemRefArg = llvm::any_of(func.getArgumentTypes(),
                                      [](Type t) { return isa<MemRefType>(t); });
-    if (hasMemRefArg || func->hasAttr(vibee::attr::kKernel)) {
-      auto dimNames = func->getAttrOfType<ArrayAttr>(vibee::attr::kDimNames);
-      auto argDims = func->getAttrOfType<ArrayAttr>(vibee::attr::kArgDims);
-      if (!dimNames || !argDims || argDims.size() != func.getNumArguments())
-        return func.emitOpError("needs vibee.dim_names and vibee.arg_dims to pass "
-                                "memrefs as pointers");
-      SmallVector<Value> dims;
-      for (size_t d = 0; d < dimNames.size(); ++d)
-        dims.push_back(entry.addArgument(i64, loc));
-      for (auto [i, arg] : llvm::enumerate(entry.getArguments().take_front(numAbiArgs))) {
-        auto type = dyn_cast<MemRefType>(arg.getType());
-        if (!type)
-          continue;
-        SmallVector<Value> argSizes;
-        for (auto [axis, dim] : llvm::enumerate(cast<ArrayAttr>(argDims[i]))) {
-          int64_t d = cast<IntegerAttr>(dim).getInt();
-          argSizes.push_back(d >= 0 ? dims[d] : i64Const(b, loc, type.getDimSize(axis)));
-        }
-        sizes[arg] = argSizes;
+    if (!hasMemRefArg && !func->hasAttr(vibee::attr::kKernel))
+      return success();
+    auto dimNames = func->getAttrOfType<ArrayAttr>(vibee::attr::kDimNames);
+    auto argDims = func->getAttrOfType<ArrayAttr>(vibee::attr::kArgDims);
+    if (!dimNames || !argDims || argDims.size() != func.getNumArguments())
+      return func.emitOpError("needs vibee.dim_names and vibee.arg_dims to pass "
+                              "memrefs as pointers");
+    SmallVector<Value> dims;
+    for (size_t d = 0; d < dimNames.size(); ++d)
+      dims.push_back(entry.addArgument(i64, loc));
+    for (auto [i, arg] : llvm::enumerate(entry.getArguments().take_front(numAbiArgs))) {
+      auto type = dyn_cast<MemRefType>(arg.getType());
+      if (!type)
+        continue;
+      SmallVector<Value> argSizes;
+      for (auto [axis, dim] : llvm::enumerate(cast<ArrayAttr>(argDims[i]))) {
+        int64_t d = cast<IntegerAttr>(dim).getInt();
+        argSizes.push_back(d >= 0 ? dims[d] : i64Const(b, loc, type.getDimSize(axis)));
       }
+      sizes[arg] = argSizes;
     }
+    return success();
+  }
 
-    // Allocs: sizes from their operands (still index here).
+  /// Step 1: allocs' sizes from their operands (still index here).
+  LogicalResult recordAllocSizes(func::FuncOp func) {
+    Type i64 = IntegerType::get(func.getContext(), 64);
     WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
         OpBuilder ab(alloc);
@@ -179,10 +209,12 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
                                  "from arguments or memref.alloc)");
       return WalkResult::advance();
     });
-    if (walk.wasInterrupted())
-      return failure();
+    return failure(walk.wasInterrupted());
+  }
 
-    // memref.dim -> the size.
+  /// Step 1: memref.dim -> the recorded size.
+  LogicalResult replaceDimOps(func::FuncOp func) {
+    OpBuilder b(func.getContext());
     SmallVector<memref::DimOp> dimOps;
     func.walk([&](memref::DimOp op) { dimOps.push_back(op); });
     for (memref::DimOp op : dimOps) {
@@ -196,8 +228,12 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
                                 .getResult());
       op.erase();
     }
+    return success();
+  }
 
-    // 2. index -> i64, in place.
+  /// Step 2: index -> i64 in place; index casts that became no-ops disappear.
+  void retypeIndices(func::FuncOp func) {
+    Type i64 = IntegerType::get(func.getContext(), 64);
     auto retype = [&](Value v) {
       if (v.getType().isIndex())
         v.setType(i64);
@@ -226,8 +262,10 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       from.replaceAllUsesWith(to);
       op->erase();
     }
+  }
 
-    // 3. memref ops -> EmitC.
+  /// Step 3: memref ops -> EmitC pointers and subscripts.
+  LogicalResult rewriteMemRefOps(func::FuncOp func) {
     SmallVector<Operation *> memOps;
     func.walk([&](Operation *op) {
       if (op->getDialect() && op->getDialect()->getNamespace() == "memref")
@@ -239,9 +277,12 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     for (Operation *op : memOps)
       if (failed(rewriteMemRefOp(op)))
         return failure();
+    return success();
+  }
 
-    // C's <, <=, >, >=, == are false on NaN (the ordered predicates) and != is
-    // true (une): no need for the NaN tests that arith-to-emitc adds.
+  /// C's <, <=, >, >=, == are false on NaN (the ordered predicates) and != is
+  /// true (une): no need for the NaN tests that arith-to-emitc adds.
+  static void rewriteFloatComparisons(func::FuncOp func) {
     SmallVector<arith::CmpFOp> cmps;
     func.walk([&](arith::CmpFOp op) { cmps.push_back(op); });
     for (arith::CmpFOp op : cmps) {
@@ -263,8 +304,10 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       op.getResult().replaceAllUsesWith(c);
       op.erase();
     }
+  }
 
-    // Bool logic as && / || / != (C's & on comparisons draws -Wparentheses).
+  /// Bool logic as && / || / != (C's & on comparisons draws -Wparentheses).
+  static void rewriteBoolLogic(func::FuncOp func) {
     SmallVector<Operation *> logic;
     func.walk([&](Operation *op) {
       if (isa<arith::AndIOp, arith::OrIOp, arith::XOrIOp>(op) &&
@@ -284,19 +327,15 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       op->getResult(0).replaceAllUsesWith(v);
       op->erase();
     }
+  }
 
-    // 4. Scalar ops that convert-to-emitc lacks.
-    SmallVector<Operation *> scalarOps;
-    func.walk([&](Operation *op) {
-      if (isa<math::MathDialect>(op->getDialect()) || !mathCallee(op).empty() ||
-          isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp>(op))
-        scalarOps.push_back(op);
-    });
-    for (Operation *op : scalarOps)
-      if (failed(rewriteScalarOp(op)))
-        return failure();
-
-    // 5. Remaining 16-bit float values are storage; memref arguments are pointers.
+  /// Step 5: 16-bit floats and bools as their storage types, memrefs as pointers;
+  /// scalar bool arguments (uint8_t) compared once at the top.
+  static void retypeStorage(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    OpBuilder b(func.getContext());
+    MLIRContext *ctx = func.getContext();
+    Location loc = func.getLoc();
     func.walk([&](Operation *op) {
       for (Value result : op->getResults())
         if (result.getType().isBF16() || result.getType().isF16())
@@ -308,7 +347,6 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       else if (arg.getType().isBF16() || arg.getType().isF16() || arg.getType().isInteger(1))
         arg.setType(storageType(arg.getType()));
     }
-    // Scalar bool arguments arrive as uint8_t: compare once at the top.
     b.setInsertionPointToStart(&entry);
     for (BlockArgument arg : entry.getArguments()) {
       if (arg.getType() != IntegerType::get(ctx, 8, IntegerType::Unsigned))
@@ -316,8 +354,14 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       Value flag = emitc::CastOp::create(b, loc, b.getI1Type(), arg);
       arg.replaceAllUsesExcept(flag, flag.getDefiningOp());
     }
+  }
 
-    // 6. Drop unused arguments; record where the others come from in the ABI.
+  /// Step 6: unused arguments dropped; `vibee.cpp_args` records the ABI position
+  /// of each one kept.
+  static LogicalResult dropUnusedArguments(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    OpBuilder b(func.getContext());
+    MLIRContext *ctx = func.getContext();
     SmallVector<Attribute> kept;
     llvm::BitVector unused(entry.getNumArguments());
     for (BlockArgument arg : entry.getArguments()) {
