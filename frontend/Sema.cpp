@@ -139,7 +139,9 @@ private:
                        "parameter '" + p.name + "'", diags_) ||
           !checkLiteralRanges(*p.defaultValue, diags_))
         continue;
-      if (auto v = foldConst(*p.defaultValue, spec_, diags_)) {
+      if (auto v = foldConst(*p.defaultValue, spec_, diags_);
+          v && checkFoldedRange(v->f, p.type.dtype, p.defaultValue->loc,
+                                "the default of '" + p.name + "'", diags_)) {
         p.defaultFolded = isFloat(p.type.dtype) ? v->f : (double)v->i;
         p.defaultFoldedInt = v->i;
       }
@@ -324,7 +326,9 @@ void checkConsts(Spec &spec, DiagnosticEngine &diags) {
                      diags) ||
         !checkLiteralRanges(*c.value, diags))
       continue;
-    if (auto v = foldConst(*c.value, spec, diags)) {
+    if (auto v = foldConst(*c.value, spec, diags);
+        v && checkFoldedRange(v->f, c.dtype, c.value->loc, "constant '" + c.name + "'",
+                              diags)) {
       c.folded = isFloat(c.dtype) ? v->f : (double)v->i;
       c.foldedInt = v->i;
     }

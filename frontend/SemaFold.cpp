@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace vibee::sema {
@@ -121,6 +122,16 @@ private:
     return std::nullopt;
   }
 
+  // A float constant is a number: an operation whose result is an infinity or NaN
+  // (exp(1000), log(-1), 1e300 * 1e300) is an error at the operator or call.
+  bool finite(const Expr &e, double v) {
+    if (std::isfinite(v))
+      return true;
+    diags_.error(e.loc, std::string("constant expression is not a finite number (") +
+                            (std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf") + ")");
+    return false;
+  }
+
   std::optional<Folded> binary(const Expr &e) {
     auto a = operand(e, 0), b = operand(e, 1);
     if (!a || !b)
@@ -134,6 +145,8 @@ private:
     if (isFloat(e.opType)) {
       r.f = op == "+" ? a->f + b->f : op == "-" ? a->f - b->f : op == "*" ? a->f * b->f
                                                                           : a->f / b->f;
+      if (!finite(e, r.f))
+        return std::nullopt;
       return convert(r, e.opType, e.type);
     }
     bool over = false;
@@ -189,6 +202,8 @@ private:
     case Builtin::CastI8: case Builtin::CastBool:
       return std::nullopt;
     }
+    if (fl && !finite(e, r.f))
+      return std::nullopt;
     return convert(r, e.opType, e.type);
   }
 };
@@ -199,6 +214,21 @@ void literalRangeError(int64_t value, DType t, Loc loc, DiagnosticEngine &diags)
 }
 
 } // namespace
+
+bool checkFoldedRange(double v, DType t, Loc loc, const std::string &what,
+                      DiagnosticEngine &diags) {
+  double max = t == DType::F32 ? 3.4028234663852886e38
+               : t == DType::F16 ? 65504.0 : t == DType::BF16 ? 3.3895313892515355e38 : 0;
+  if (max == 0 || std::fabs(v) <= max)
+    return true;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  diags.error(loc, what + " is " + buf + ", beyond the largest " + dtypeName(t) +
+                       " (" + (t == DType::F16 ? "65504" : t == DType::F32 ? "3.40282347e+38"
+                                                                       : "3.38953139e+38") +
+                       ")");
+  return false;
+}
 
 std::optional<Folded> foldConst(const Expr &e, const Spec &spec, DiagnosticEngine &diags) {
   return Folder(spec, diags).fold(e);

@@ -59,6 +59,10 @@ struct Folded {
 // errors at the operator: nullopt then.
 std::optional<Folded> foldConst(const ast::Expr &e, const ast::Spec &spec,
                                 DiagnosticEngine &diags);
+// A folded float value for a narrower float dtype must not overflow it (1e39 as f32:
+// an error at `loc`, "<what> is 1e+39, beyond the largest f32"); false then.
+bool checkFoldedRange(double v, ast::DType t, ast::Loc loc, const std::string &what,
+                      DiagnosticEngine &diags);
 // Reports every integer literal that does not fit the integer dtype it settled to
 // (`const c: i32 = 3000000000;`, `x[i] + 300` with x: i8); false if there was one.
 bool checkLiteralRanges(const ast::Expr &e, DiagnosticEngine &diags);
