@@ -1,0 +1,174 @@
+// The scalar code of statement bodies (MLIRGenScalar.h): dtype conversions with the
+// language's semantics, constants, integer division and the math builtins.
+#include "frontend/MLIRGenScalar.h"
+
+#include "frontend/MLIRGen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace vibee::mlirgen {
+
+using ast::DType;
+
+// Float -> signed integer, truncating toward zero and saturating at the integer
+// type's range, NaN -> 0 (docs/language.md): a plain fptosi is poison out of range,
+// and its C++ translation is UB. f16/bf16 extend to f32 first, where the bounds
+// -2^(w-1) and 2^(w-1) are exact.
+static Value saturatingFPToSI(OpBuilder &b, Location loc, Value v, Type target) {
+  if (v.getType().getIntOrFloatBitWidth() < 32)
+    v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  Type ft = v.getType();
+  unsigned w = target.getIntOrFloatBitWidth();
+  double bound = std::ldexp(1.0, (int)w - 1);
+  auto fconst = [&](double x) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, x));
+  };
+  auto iconst = [&](const APInt &x) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(target, x));
+  };
+  Value tooSmall = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, fconst(-bound));
+  Value tooBig = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v, fconst(bound));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  Value outside = arith::OrIOp::create(b, loc, arith::OrIOp::create(b, loc, tooSmall, tooBig),
+                                       isNaN);
+  Value safe = arith::SelectOp::create(b, loc, outside, fconst(0.0), v);
+  Value r = arith::FPToSIOp::create(b, loc, target, safe);
+  r = arith::SelectOp::create(b, loc, tooSmall, iconst(APInt::getSignedMinValue(w)), r);
+  return arith::SelectOp::create(b, loc, tooBig, iconst(APInt::getSignedMaxValue(w)), r);
+}
+
+// Converts a scalar between dtypes with C-like semantics (trunc toward zero,
+// signed integers, bool = value != 0), except that float -> int saturates.
+Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
+  if (from == to)
+    return v;
+  MLIRContext &ctx = *b.getContext();
+  Type target = toMLIRType(ctx, to);
+  if (to == DType::Bool) {
+    if (ast::isFloat(from)) {
+      Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(v.getType(), 0.0));
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
+    }
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+  }
+  if (from == DType::Bool)
+    return ast::isFloat(to) ? (Value)arith::UIToFPOp::create(b, loc, target, v)
+                            : (Value)arith::ExtUIOp::create(b, loc, target, v);
+  if (ast::isFloat(from) && ast::isFloat(to)) {
+    unsigned fromBits = v.getType().getIntOrFloatBitWidth();
+    unsigned toBits = target.getIntOrFloatBitWidth();
+    if (fromBits == toBits) // f16 <-> bf16: go through f32
+      return arith::TruncFOp::create(
+          b, loc, target, arith::ExtFOp::create(b, loc, b.getF32Type(), v));
+    return fromBits < toBits ? (Value)arith::ExtFOp::create(b, loc, target, v)
+                             : (Value)arith::TruncFOp::create(b, loc, target, v);
+  }
+  if (ast::isFloat(from))
+    return saturatingFPToSI(b, loc, v, target);
+  if (ast::isFloat(to))
+    return arith::SIToFPOp::create(b, loc, target, v);
+  unsigned fromBits = v.getType().getIntOrFloatBitWidth();
+  unsigned toBits = target.getIntOrFloatBitWidth();
+  return fromBits < toBits ? (Value)arith::ExtSIOp::create(b, loc, target, v)
+                           : (Value)arith::TruncIOp::create(b, loc, target, v);
+}
+
+Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
+  Type type = toMLIRType(*b.getContext(), dtype);
+  if (ast::isFloat(dtype))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+  if (dtype == DType::Bool)
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(value != 0));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, (int64_t)value));
+}
+
+// An integer or bool constant from its exact value (a double would round above 2^53).
+Value intConstantOf(OpBuilder &b, Location loc, DType dtype, int64_t value) {
+  if (ast::isFloat(dtype))
+    return constantOf(b, loc, dtype, (double)value);
+  if (dtype == DType::Bool)
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(value != 0));
+  Type type = toMLIRType(*b.getContext(), dtype);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+}
+
+// Integer `/` and `%` with defined results on every target (docs/language.md):
+// x / 0 = 0, x % 0 = x, MIN / -1 = MIN, MIN % -1 = 0. The division runs on a safe
+// divisor (1 where y is 0 or -1), so no target executes a trapping or UB division;
+// selects then put in the stated results (x / -1 = 0 - x, wrapping).
+Value emitIntDivRem(OpBuilder &b, bool isDiv, Value x, Value y, DType type, Location loc) {
+  Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1),
+        minusOne = constantOf(b, loc, type, -1);
+  Value byZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+  Value byMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, minusOne);
+  Value unsafe = arith::OrIOp::create(b, loc, byZero, byMinusOne);
+  Value safeY = arith::SelectOp::create(b, loc, unsafe, one, y);
+  if (!isDiv) { // x % 1 = 0 is already right for y = -1
+    Value r = arith::RemSIOp::create(b, loc, x, safeY);
+    return arith::SelectOp::create(b, loc, byZero, x, r);
+  }
+  Value q = arith::DivSIOp::create(b, loc, x, safeY);
+  Value neg = arith::SubIOp::create(b, loc, zero, x);
+  q = arith::SelectOp::create(b, loc, byMinusOne, neg, q);
+  return arith::SelectOp::create(b, loc, byZero, zero, q);
+}
+
+// A math builtin on operands already converted to `type`.
+Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Location loc) {
+  bool isF = ast::isFloat(type);
+  Value x = v[0];
+  switch (fn) {
+  case ast::Builtin::Exp: return math::ExpOp::create(b, loc, x);
+  case ast::Builtin::Log: return math::LogOp::create(b, loc, x);
+  case ast::Builtin::Sqrt: return math::SqrtOp::create(b, loc, x);
+  case ast::Builtin::Rsqrt: return math::RsqrtOp::create(b, loc, x);
+  case ast::Builtin::Tanh: return math::TanhOp::create(b, loc, x);
+  case ast::Builtin::Sigmoid: {
+    // 1 / (1 + exp(-x))
+    Value one = constantOf(b, loc, type, 1.0);
+    Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, ex));
+  }
+  case ast::Builtin::Abs:
+    return isF ? (Value)math::AbsFOp::create(b, loc, x) : (Value)math::AbsIOp::create(b, loc, x);
+  case ast::Builtin::Sign: {
+    Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1),
+          minusOne = constantOf(b, loc, type, -1);
+    Value pos = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero)
+                    : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
+    Value neg = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero)
+                    : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+    if (isF) // x is ±0 or NaN here: x + 0 is +0 or NaN. sign(NaN) = NaN, as in the
+             // reference: an optimizer such as Lion must not turn a NaN gradient into
+             // a silent zero step
+      zero = arith::AddFOp::create(b, loc, x, zero);
+    Value negOrZero = arith::SelectOp::create(b, loc, neg, minusOne, zero);
+    return arith::SelectOp::create(b, loc, pos, one, negOrZero);
+  }
+  case ast::Builtin::Min:
+    return isF ? (Value)arith::MinimumFOp::create(b, loc, x, v[1])
+               : (Value)arith::MinSIOp::create(b, loc, x, v[1]);
+  case ast::Builtin::Max:
+    return isF ? (Value)arith::MaximumFOp::create(b, loc, x, v[1])
+               : (Value)arith::MaxSIOp::create(b, loc, x, v[1]);
+  case ast::Builtin::Pow:
+    return isF ? (Value)math::PowFOp::create(b, loc, x, v[1])
+               : (Value)math::IPowIOp::create(b, loc, x, v[1]);
+  // emitCall handles these before it gets here.
+  case ast::Builtin::Where:
+  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+    break;
+  }
+  emitError(loc) << "unsupported builtin '" << ast::builtinInfo(fn).name << "'";
+  return {};
+}
+
+} // namespace vibee::mlirgen

@@ -1,0 +1,28 @@
+// The scalar code MLIRGen emits inside `vibee.compute` bodies: conversions between
+// dtypes, constants, integer division and the math builtins, each with the semantics
+// of docs/language.md ("Integer division and conversions").
+#pragma once
+
+#include "frontend/AST.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace vibee::mlirgen {
+
+// C-like conversion (truncation toward zero, signed integers, bool = value != 0),
+// except that float -> int saturates and maps NaN to 0.
+mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                          ast::DType from, ast::DType to);
+mlir::Value constantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype,
+                       double value);
+// An integer or bool constant from its exact value (a double rounds above 2^53).
+mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype,
+                          int64_t value);
+// Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
+mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
+                          ast::DType type, mlir::Location loc);
+// A math builtin (not where or a cast) on operands already converted to `type`.
+mlir::Value emitMath(mlir::OpBuilder &b, ast::Builtin fn, ast::DType type,
+                     mlir::ArrayRef<mlir::Value> v, mlir::Location loc);
+
+} // namespace vibee::mlirgen
