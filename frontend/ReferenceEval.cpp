@@ -1,0 +1,241 @@
+// The reference interpreter's expressions: names, accesses, operators and builtins,
+// each computed in its operation dtype (ReferenceInterpreter.h, "Numerics").
+#include "frontend/ReferenceInterpreterImpl.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace vibee::ref::detail {
+
+Val Interpreter::evalName(const Expr &e) {
+  switch (e.nameKind) {
+  case NameKind::Const: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= spec_.consts.size())
+      throw std::logic_error("constant '" + e.name + "' has no valid sema reference");
+    const ast::Const &c = spec_.consts[e.ref];
+    if (!ast::isFloat(c.dtype)) { // exact: a double would round above 2^53
+      Val v;
+      v.i = c.foldedInt;
+      return convert(v, c.dtype, e.type);
+    }
+    return convert(fromDouble(c.folded, c.dtype), c.dtype, e.type);
+  }
+  case NameKind::ScalarParam: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= params_.size() || params_[e.ref].data.empty())
+      throw std::logic_error("scalar parameter '" + e.name + "' is not available here");
+    DType t = kernel_.params[e.ref].type.dtype;
+    return convert(fromDouble(params_[e.ref].data[0], t), t, e.type);
+  }
+  case NameKind::Dim: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= dimSizes_.size() || dimSizes_[e.ref] < 0)
+      throw std::logic_error("dim '" + e.name + "' is not bound");
+    Val v;
+    v.i = dimSizes_[e.ref];
+    return convert(v, DType::I64, e.type);
+  }
+  case NameKind::Index: {
+    if (e.ref < 0 || static_cast<size_t>(e.ref) >= loop_.size())
+      throw std::logic_error("index '" + e.name + "' is not bound here");
+    Val v;
+    v.i = loop_[e.ref];
+    return convert(v, DType::I64, e.type);
+  }
+  default:
+    throw std::logic_error("kernel '" + kernel_.name + "': name '" + e.name +
+                           "' was not resolved by sema");
+  }
+}
+
+Val Interpreter::evalAccess(const Expr &e) {
+  const Array &t = tensorFor(e.nameKind, e.ref, e.name);
+  if (e.subscripts.size() != t.shape.size())
+    throw std::logic_error("kernel '" + kernel_.name + "': access to '" + e.name + "' with " +
+                           std::to_string(e.subscripts.size()) + " subscripts, rank is " +
+                           std::to_string(t.shape.size()));
+  int64_t offset = 0;
+  for (size_t a = 0; a < e.subscripts.size(); ++a) {
+    const ast::Subscript &s = e.subscripts[a];
+    int64_t idx;
+    if (s.literal) {
+      idx = *s.literal;
+    } else {
+      if (s.slot < 0 || static_cast<size_t>(s.slot) >= loop_.size())
+        throw std::logic_error("index '" + s.index + "' has no loop slot");
+      idx = loop_[s.slot];
+    }
+    if (idx < 0 || idx >= t.shape[a])
+      throw std::out_of_range("kernel '" + kernel_.name + "': " + e.name + " subscript " +
+                              std::to_string(idx) + " on axis " + std::to_string(a) +
+                              " is outside its size " + std::to_string(t.shape[a]) + " (line " +
+                              std::to_string(e.loc.line) + ")");
+    offset = offset * t.shape[a] + idx;
+  }
+  DType dt = tensorType(e.nameKind, e.ref);
+  return convert(fromDouble(t.data[static_cast<size_t>(offset)], dt), dt, e.type);
+}
+
+Val Interpreter::evalUnary(const Expr &e) {
+  const Expr &x = *e.operands.at(0);
+  if (e.op == "!")
+    return boolVal(!truthy(eval(x), x.type));
+  if (e.op == "-") {
+    Val v = evalAs(x, e.opType);
+    if (ast::isFloat(e.opType))
+      v.f = -v.f;
+    else
+      v.i = wrapInt(subWrap(0, v.i), e.opType);
+    return convert(v, e.opType, e.type);
+  }
+  if (e.op == "+")
+    return convert(evalAs(x, e.opType), e.opType, e.type);
+  throw std::logic_error("unknown unary operator '" + e.op + "'");
+}
+
+Val Interpreter::evalBinary(const Expr &e) {
+  const Expr &lhs = *e.operands.at(0);
+  const Expr &rhs = *e.operands.at(1);
+  const std::string &op = e.op;
+  if (op == "&&") {
+    if (!truthy(eval(lhs), lhs.type))
+      return boolVal(false);
+    return boolVal(truthy(eval(rhs), rhs.type));
+  }
+  if (op == "||") {
+    if (truthy(eval(lhs), lhs.type))
+      return boolVal(true);
+    return boolVal(truthy(eval(rhs), rhs.type));
+  }
+
+  const DType t = e.opType;
+  const Val a = evalAs(lhs, t);
+  const Val b = evalAs(rhs, t);
+  const bool fl = ast::isFloat(t);
+
+  auto cmp = [&](auto pred) -> Val {
+    return convert(boolVal(fl ? pred(a.f, b.f) : pred(a.i, b.i)), DType::Bool, e.type);
+  };
+  if (op == "<") return cmp([](auto x, auto y) { return x < y; });
+  if (op == "<=") return cmp([](auto x, auto y) { return x <= y; });
+  if (op == ">") return cmp([](auto x, auto y) { return x > y; });
+  if (op == ">=") return cmp([](auto x, auto y) { return x >= y; });
+  if (op == "==") return cmp([](auto x, auto y) { return x == y; });
+  if (op == "!=") return cmp([](auto x, auto y) { return x != y; });
+
+  Val r;
+  if (fl) {
+    if (op == "+") r.f = a.f + b.f;
+    else if (op == "-") r.f = a.f - b.f;
+    else if (op == "*") r.f = a.f * b.f;
+    else if (op == "/") r.f = a.f / b.f;
+    else if (op == "%") r.f = std::fmod(a.f, b.f);
+    else throw std::logic_error("unknown binary operator '" + op + "'");
+  } else {
+    if (op == "+") r.i = addWrap(a.i, b.i);
+    else if (op == "-") r.i = subWrap(a.i, b.i);
+    else if (op == "*") r.i = mulWrap(a.i, b.i);
+    else if (op == "/" || op == "%") {
+      // The language's defined results: x / 0 = 0, x % 0 = x, MIN / -1 = MIN (wraps),
+      // MIN % -1 = 0; otherwise C: truncating, the remainder has the dividend's sign.
+      if (b.i == 0)
+        r.i = op == "/" ? 0 : a.i;
+      else if (b.i == -1)
+        r.i = op == "/" ? subWrap(0, a.i) : 0;
+      else
+        r.i = op == "/" ? a.i / b.i : a.i % b.i;
+    } else throw std::logic_error("unknown binary operator '" + op + "'");
+    r.i = wrapInt(r.i, t);
+  }
+  return convert(r, t, e.type);
+}
+
+Val Interpreter::evalCall(const Expr &e) {
+  if (!e.builtin)
+    throw std::logic_error("call to '" + e.name + "' was not resolved by sema");
+  const ast::Builtin fn = *e.builtin;
+  if (e.castTo) {
+    if (e.operands.size() != 1)
+      throw std::logic_error("cast '" + e.name + "' takes one operand");
+    const Expr &x = *e.operands[0];
+    // A cast converts from the operand's dtype; float targets are not rounded.
+    return convert(convert(eval(x), x.type, *e.castTo), *e.castTo, e.type);
+  }
+  const DType t = e.opType;
+  const bool fl = ast::isFloat(t);
+  if (e.operands.size() != static_cast<size_t>(ast::builtinInfo(fn).arity))
+    throw std::logic_error("builtin '" + e.name + "' has the wrong number of operands");
+
+  switch (fn) {
+  case ast::Builtin::Where: {
+    const Expr &c = *e.operands[0];
+    const Expr &chosen = truthy(eval(c), c.type) ? *e.operands[1] : *e.operands[2];
+    return convert(evalAs(chosen, t), t, e.type);
+  }
+  case ast::Builtin::Min:
+  case ast::Builtin::Max:
+  case ast::Builtin::Pow: {
+    const Val a = evalAs(*e.operands[0], t);
+    const Val b = evalAs(*e.operands[1], t);
+    const bool isMin = fn == ast::Builtin::Min, isMax = fn == ast::Builtin::Max;
+    Val r;
+    if (fl) {
+      r.f = isMin ? minProp(a.f, b.f) : isMax ? maxProp(a.f, b.f) : std::pow(a.f, b.f);
+    } else if (isMin || isMax) {
+      r.i = (a.i < b.i) == isMin ? a.i : b.i;
+    } else {
+      r.i = wrapInt(truncToInt64(std::pow(static_cast<double>(a.i), static_cast<double>(b.i))), t);
+    }
+    return convert(r, t, e.type);
+  }
+  case ast::Builtin::Exp: case ast::Builtin::Log: case ast::Builtin::Sqrt:
+  case ast::Builtin::Rsqrt: case ast::Builtin::Tanh: case ast::Builtin::Sigmoid:
+  case ast::Builtin::Abs: case ast::Builtin::Sign:
+    break;
+  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+    throw std::logic_error("cast '" + e.name + "' without a target dtype");
+  }
+
+  const Val a = evalAs(*e.operands[0], t);
+  Val r;
+  if (!fl) {
+    // Sema promotes math builtins to float; abs and sign are also exact on integers.
+    if (fn == ast::Builtin::Abs) {
+      r.i = wrapInt(a.i < 0 ? subWrap(0, a.i) : a.i, t);
+    } else if (fn == ast::Builtin::Sign) {
+      r.i = (a.i > 0) - (a.i < 0);
+    } else {
+      double y = 0;
+      math1(fn, static_cast<double>(a.i), y);
+      r = fromDouble(y, t);
+    }
+    return convert(r, t, e.type);
+  }
+  math1(fn, a.f, r.f);
+  return convert(r, t, e.type);
+}
+
+Val Interpreter::eval(const Expr &e) {
+  switch (e.kind) {
+  case ExprKind::Number: {
+    // A literal carries the dtype it is used at.
+    if (e.isBool)
+      return convert(boolVal(e.number != 0), DType::Bool, e.type);
+    if (e.isIntLiteral) { // exact: sema checked that it fits e.type
+      Val v;
+      v.i = e.intValue;
+      return convert(v, DType::I64, e.type);
+    }
+    return fromDouble(e.number, e.type);
+  }
+  case ExprKind::Name: return evalName(e);
+  case ExprKind::Access: return evalAccess(e);
+  case ExprKind::Unary: return evalUnary(e);
+  case ExprKind::Binary: return evalBinary(e);
+  case ExprKind::Call: return evalCall(e);
+  }
+  throw std::logic_error("unknown expression kind");
+}
+
+} // namespace vibee::ref::detail

@@ -1,0 +1,60 @@
+// The reference interpreter's internals, shared by ReferenceInterpreter.cpp (argument
+// binding, statements) and ReferenceEval.cpp (expressions). Not part of the API.
+#pragma once
+
+#include "frontend/ReferenceInterpreter.h"
+#include "frontend/ReferenceScalar.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vibee::ref::detail {
+
+using ast::DType;
+using ast::Expr;
+using ast::ExprKind;
+using ast::NameKind;
+using namespace scalar;
+
+int64_t numElements(const std::vector<int64_t> &shape);
+std::string shapeStr(const std::vector<int64_t> &shape);
+std::string typeStr(const ast::TensorType &t);
+
+class Interpreter {
+public:
+  Interpreter(const ast::Spec &spec, const ast::Kernel &kernel)
+      : spec_(spec), kernel_(kernel) {}
+
+  Outcome run(const std::vector<Array> &args);
+
+private:
+  [[noreturn]] void fail(const std::string &what) const {
+    throw std::invalid_argument("kernel '" + kernel_.name + "': " + what);
+  }
+
+  void bindArgs(const std::vector<Array> &args);
+  void execute(const ast::Statement &stmt);
+
+  Val eval(const Expr &e);
+  Val evalAs(const Expr &e, DType t) { return convert(eval(e), e.type, t); }
+  Val evalName(const Expr &e);
+  Val evalAccess(const Expr &e);
+  Val evalUnary(const Expr &e);
+  Val evalBinary(const Expr &e);
+  Val evalCall(const Expr &e);
+
+  const Array &tensorFor(NameKind kind, int ref, const std::string &name) const;
+  DType tensorType(NameKind kind, int ref) const;
+
+  const ast::Spec &spec_;
+  const ast::Kernel &kernel_;
+  std::vector<int64_t> dimSizes_;
+  std::vector<Array> params_;
+  std::vector<Array> results_;
+  std::vector<Array> locals_;
+  std::vector<bool> localSet_;
+  std::vector<int64_t> loop_; // current loop values of the running statement
+};
+
+} // namespace vibee::ref::detail
