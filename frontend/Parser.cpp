@@ -8,25 +8,18 @@
 //    stream before parsing;
 //  - the parse tree after error recovery may miss any child: every access is checked;
 //  - nothing throws out: ANTLR exceptions are caught and reported.
-#include "frontend/Frontend.h"
+#include "frontend/ParserInternal.h"
 
 #include "VibeeLexer.h"
-#include "VibeeParser.h"
-#include "antlr4-runtime.h"
-
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 
 namespace vibee {
 namespace {
 
 using namespace ast;
-using G = grammar::VibeeParser;
+using namespace parser;
 
 constexpr int kMaxNesting = 200;        // brackets/parens, and prefix operators
 constexpr int kMaxExprDepth = 1000;     // AST depth (long binary chains)
-constexpr int64_t kMaxValueElems = 1 << 26;
 
 // One byte per character: see the file comment.
 class ByteStream : public antlr4::ANTLRInputStream {
@@ -71,14 +64,6 @@ private:
   DiagnosticEngine &diags_;
 };
 
-Loc locOf(antlr4::Token *t) {
-  if (!t)
-    return {};
-  return {(int)t->getLine(), (int)t->getCharPositionInLine() + 1};
-}
-Loc locOf(antlr4::tree::TerminalNode *n) { return n ? locOf(n->getSymbol()) : Loc{}; }
-Loc locOf(antlr4::ParserRuleContext *c) { return c ? locOf(c->getStart()) : Loc{}; }
-std::string textOf(antlr4::tree::TerminalNode *n) { return n ? n->getText() : ""; }
 
 // Rejects nesting that would overflow ANTLR's (recursive) parser. Counts brackets and,
 // per statement, prefix operators (`- - - x`, `sum(i) sum(j) ...` nest as well).
@@ -108,10 +93,9 @@ bool checkNesting(antlr4::CommonTokenStream &tokens, DiagnosticEngine &diags) {
   return true;
 }
 
-class TreeBuilder {
+class TreeBuilder : NodeBuilder {
 public:
-  TreeBuilder(const std::string &source, DiagnosticEngine &diags)
-      : src_(source), diags_(diags) {}
+  using NodeBuilder::NodeBuilder;
 
   void build(G::SpecContext *ctx, Spec &spec) {
     if (auto *h = ctx->header()) {
@@ -127,99 +111,12 @@ public:
       else if (auto *k = item->kernel())
         spec.kernels.push_back(buildKernel(k));
       else if (auto *b = item->behavior())
-        spec.behaviors.push_back(buildBehavior(b));
+        spec.behaviors.push_back(BehaviorBuilder(src_, diags_).build(b));
     }
   }
 
 private:
-  const std::string &src_;
-  DiagnosticEngine &diags_;
   int depth_ = 0;
-
-  std::string unquote(antlr4::tree::TerminalNode *n) {
-    if (!n)
-      return "";
-    std::string raw = sourceOf(n->getSymbol(), n->getSymbol());
-    std::string out;
-    for (size_t i = 1; i + 1 < raw.size(); ++i) {
-      char c = raw[i];
-      if (c == '\\' && i + 2 < raw.size()) {
-        char e = raw[++i];
-        out += e == 'n' ? '\n' : e == 't' ? '\t' : e;
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
-
-  // Original bytes between two tokens (inclusive), or "" when recovery broke them.
-  std::string sourceOf(antlr4::Token *start, antlr4::Token *stop) {
-    if (!start || !stop || start->getType() == antlr4::Token::EOF ||
-        stop->getType() == antlr4::Token::EOF)
-      return "";
-    size_t a = start->getStartIndex(), b = stop->getStopIndex();
-    if (a == INVALID_INDEX || b == INVALID_INDEX || b < a || b >= src_.size())
-      return "";
-    return src_.substr(a, b - a + 1);
-  }
-
-  // Numbers: integers are checked for int64 range (and kept exactly in `intValue`:
-  // a double loses them above 2^53); reals must be finite.
-  bool parseNumber(const std::string &text, Loc loc, double &value, bool &isInt,
-                   int64_t *intValue = nullptr) {
-    isInt = text.find_first_not_of("0123456789") == std::string::npos && !text.empty();
-    if (isInt) {
-      int64_t v = 0;
-      for (char c : text) {
-        if (v > (INT64_MAX - (c - '0')) / 10) {
-          diags_.error(loc, "integer literal '" + text + "' is too large");
-          value = 0;
-          return false;
-        }
-        v = v * 10 + (c - '0');
-      }
-      value = (double)v;
-      if (intValue)
-        *intValue = v;
-      return true;
-    }
-    errno = 0;
-    value = std::strtod(text.c_str(), nullptr);
-    if (!std::isfinite(value) || errno == ERANGE) {
-      if (!(errno == ERANGE && value == 0)) { // underflow to 0 is harmless
-        diags_.error(loc, "number '" + text + "' is out of range");
-        value = 0;
-        return false;
-      }
-    }
-    return true;
-  }
-
-  std::optional<int64_t> parseInt(antlr4::tree::TerminalNode *n, const char *what) {
-    if (!n)
-      return std::nullopt;
-    double v;
-    bool isInt;
-    if (!parseNumber(n->getText(), locOf(n), v, isInt))
-      return std::nullopt;
-    if (!isInt) {
-      diags_.error(locOf(n), std::string(what) + " must be an integer, not '" +
-                                 n->getText() + "'");
-      return std::nullopt;
-    }
-    return (int64_t)std::llround(v);
-  }
-
-  // Reparse exactly: llround of a double loses precision above 2^53.
-  std::optional<int64_t> exactInt(antlr4::tree::TerminalNode *n, const char *what) {
-    if (!parseInt(n, what))
-      return std::nullopt;
-    int64_t v = 0;
-    for (char c : n->getText())
-      v = v * 10 + (c - '0');
-    return v;
-  }
 
   DType buildDType(antlr4::tree::TerminalNode *n) {
     if (!n)
@@ -469,176 +366,6 @@ private:
     return missing(locOf(ctx));
   }
 
-  // ---- Behaviors ----
-
-  Behavior buildBehavior(G::BehaviorContext *ctx) {
-    Behavior b;
-    b.loc = locOf(ctx);
-    b.title = unquote(ctx->STRING());
-    bool haveWhen = false;
-    for (auto *clause : ctx->clause()) {
-      if (auto *g = dynamic_cast<G::GivenClauseContext *>(clause)) {
-        for (auto *bind : g->binding())
-          b.given.push_back(buildBinding(bind->IDENT(), bind->value()));
-      } else if (auto *w = dynamic_cast<G::WhenClauseContext *>(clause)) {
-        if (haveWhen) {
-          diags_.error(locOf(w), "a behavior has exactly one 'when'");
-          continue;
-        }
-        haveWhen = true;
-        b.when.loc = locOf(w->IDENT());
-        b.when.kernel = textOf(w->IDENT());
-        for (auto *arg : w->argument()) {
-          if (arg->value()) {
-            b.when.named.push_back(buildBinding(arg->IDENT(), arg->value()));
-          } else {
-            Binding pos;
-            pos.loc = locOf(arg->IDENT());
-            pos.name = textOf(arg->IDENT());
-            pos.value.kind = Value::NameRef;
-            pos.value.loc = pos.loc;
-            pos.value.name = pos.name;
-            b.when.positional.push_back(std::move(pos));
-          }
-        }
-      } else if (auto *t = dynamic_cast<G::ThenClauseContext *>(clause)) {
-        Expectation ex;
-        ex.loc = locOf(t->IDENT());
-        ex.name = textOf(t->IDENT());
-        ex.approx = t->approx != nullptr;
-        ex.expected = buildValue(t->value());
-        if (ex.approx) {
-          ex.tolerance = signedNumber(t->signedNumber());
-          if (ex.tolerance < 0)
-            diags_.error(locOf(t->signedNumber()), "a tolerance must not be negative");
-        }
-        b.then.push_back(std::move(ex));
-      }
-    }
-    if (!haveWhen)
-      diags_.error(b.loc, "behavior has no 'when' clause");
-    return b;
-  }
-
-  Binding buildBinding(antlr4::tree::TerminalNode *name, G::ValueContext *value) {
-    Binding bind;
-    bind.loc = locOf(name);
-    bind.name = textOf(name);
-    bind.value = buildValue(value);
-    return bind;
-  }
-
-  double signedNumber(G::SignedNumberContext *ctx) {
-    if (!ctx || !ctx->NUMBER())
-      return 0;
-    double v;
-    bool isInt;
-    parseNumber(ctx->NUMBER()->getText(), locOf(ctx->NUMBER()), v, isInt);
-    return ctx->getStart() && ctx->getStart()->getText() == "-" ? -v : v;
-  }
-
-  Value buildValue(G::ValueContext *ctx) {
-    Value v;
-    v.kind = Value::Scalar;
-    v.data = {0};
-    if (!ctx)
-      return v;
-    v.loc = locOf(ctx);
-    if (auto *n = dynamic_cast<G::NumberValueContext *>(ctx)) {
-      v.data = {signedNumber(n->signedNumber())};
-    } else if (auto *b = dynamic_cast<G::BoolValueContext *>(ctx)) {
-      v.data = {b->getText() == "true" ? 1.0 : 0.0};
-    } else if (auto *n = dynamic_cast<G::NameValueContext *>(ctx)) {
-      v.kind = Value::NameRef;
-      v.data.clear();
-      v.name = textOf(n->IDENT());
-    } else if (auto *c = dynamic_cast<G::CtorValueContext *>(ctx)) {
-      buildCtor(c, v);
-    } else if (auto *l = dynamic_cast<G::ListValueContext *>(ctx)) {
-      v.kind = Value::Literal;
-      v.data.clear();
-      buildList(l, v.shape, v.data);
-    }
-    return v;
-  }
-
-  // zeros(d...), ones(d...), rand(seed, d...)
-  void buildCtor(G::CtorValueContext *ctx, Value &v) {
-    std::string name = textOf(ctx->IDENT());
-    v.data.clear();
-    v.kind = name == "zeros" ? Value::Zeros : name == "ones" ? Value::Ones : Value::Rand;
-    if (name != "zeros" && name != "ones" && name != "rand") {
-      diags_.error(v.loc, "unknown value '" + name + "(...)'");
-      diags_.note(v.loc, "values are lists, numbers, zeros(d...), ones(d...) or "
-                         "rand(seed, d...)");
-      v.kind = Value::Zeros;
-      return;
-    }
-    auto nums = ctx->signedNumber();
-    if (v.kind == Value::Rand) {
-      if (nums.empty()) {
-        diags_.error(v.loc, "rand(seed, d...) needs a seed");
-        return;
-      }
-    }
-    int64_t elems = 1;
-    for (size_t i = 0; i < nums.size(); ++i) {
-      auto *n = nums[i];
-      bool negative = n->getStart() && n->getStart()->getText() == "-";
-      auto val = exactInt(n->NUMBER(), v.kind == Value::Rand && i == 0 ? "a seed"
-                                                                      : "a size");
-      int64_t x = val.value_or(0);
-      if (negative)
-        x = -x;
-      if (v.kind == Value::Rand && i == 0) {
-        v.seed = x;
-        continue;
-      }
-      if (x < 0) {
-        diags_.error(locOf(n), "a size must not be negative");
-        x = 0;
-      }
-      if (x > 0 && elems > kMaxValueElems / x) {
-        diags_.error(locOf(n), "value is too large");
-        x = 1;
-      }
-      elems *= std::max<int64_t>(x, 1);
-      v.shape.push_back(x);
-    }
-  }
-
-  // Nested lists flatten row-major; every sub-list of a level must have one shape.
-  void buildList(G::ListValueContext *ctx, std::vector<int64_t> &shape,
-                 std::vector<double> &data) {
-    auto elems = ctx->value();
-    shape = {(int64_t)elems.size()};
-    std::optional<std::vector<int64_t>> inner;
-    for (auto *el : elems) {
-      std::vector<int64_t> elShape;
-      if (auto *l = dynamic_cast<G::ListValueContext *>(el)) {
-        buildList(l, elShape, data);
-      } else if (auto *n = dynamic_cast<G::NumberValueContext *>(el)) {
-        data.push_back(signedNumber(n->signedNumber()));
-      } else if (auto *b = dynamic_cast<G::BoolValueContext *>(el)) {
-        data.push_back(b->getText() == "true" ? 1.0 : 0.0);
-      } else {
-        diags_.error(locOf(el), "a list holds only numbers or lists");
-        data.push_back(0);
-      }
-      if (!inner) {
-        inner = elShape;
-      } else if (*inner != elShape) {
-        diags_.error(locOf(el), "ragged list: elements must all have the same shape");
-        return;
-      }
-      if ((int64_t)data.size() > kMaxValueElems) {
-        diags_.error(locOf(el), "value is too large");
-        return;
-      }
-    }
-    if (inner)
-      shape.insert(shape.end(), inner->begin(), inner->end());
-  }
 };
 
 } // namespace

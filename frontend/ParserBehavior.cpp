@@ -1,0 +1,177 @@
+// Behaviors and their values: the `given`, `when` and `then` clauses, literal lists,
+// zeros/ones/rand(...) and signed numbers.
+#include "frontend/ParserInternal.h"
+
+namespace vibee::parser {
+
+Behavior BehaviorBuilder::build(G::BehaviorContext *ctx) {
+  Behavior b;
+  b.loc = locOf(ctx);
+  b.title = unquote(ctx->STRING());
+  bool haveWhen = false;
+  for (auto *clause : ctx->clause()) {
+    if (auto *g = dynamic_cast<G::GivenClauseContext *>(clause)) {
+      for (auto *bind : g->binding())
+        b.given.push_back(buildBinding(bind->IDENT(), bind->value()));
+    } else if (auto *w = dynamic_cast<G::WhenClauseContext *>(clause)) {
+      if (haveWhen) {
+        diags_.error(locOf(w), "a behavior has exactly one 'when'");
+        continue;
+      }
+      haveWhen = true;
+      b.when.loc = locOf(w->IDENT());
+      b.when.kernel = textOf(w->IDENT());
+      for (auto *arg : w->argument()) {
+        if (arg->value()) {
+          b.when.named.push_back(buildBinding(arg->IDENT(), arg->value()));
+        } else {
+          Binding pos;
+          pos.loc = locOf(arg->IDENT());
+          pos.name = textOf(arg->IDENT());
+          pos.value.kind = Value::NameRef;
+          pos.value.loc = pos.loc;
+          pos.value.name = pos.name;
+          b.when.positional.push_back(std::move(pos));
+        }
+      }
+    } else if (auto *t = dynamic_cast<G::ThenClauseContext *>(clause)) {
+      Expectation ex;
+      ex.loc = locOf(t->IDENT());
+      ex.name = textOf(t->IDENT());
+      ex.approx = t->approx != nullptr;
+      ex.expected = buildValue(t->value());
+      if (ex.approx) {
+        ex.tolerance = signedNumber(t->signedNumber());
+        if (ex.tolerance < 0)
+          diags_.error(locOf(t->signedNumber()), "a tolerance must not be negative");
+      }
+      b.then.push_back(std::move(ex));
+    }
+  }
+  if (!haveWhen)
+    diags_.error(b.loc, "behavior has no 'when' clause");
+  return b;
+}
+
+Binding BehaviorBuilder::buildBinding(antlr4::tree::TerminalNode *name,
+                                      G::ValueContext *value) {
+  Binding bind;
+  bind.loc = locOf(name);
+  bind.name = textOf(name);
+  bind.value = buildValue(value);
+  return bind;
+}
+
+double BehaviorBuilder::signedNumber(G::SignedNumberContext *ctx) {
+  if (!ctx || !ctx->NUMBER())
+    return 0;
+  double v;
+  bool isInt;
+  parseNumber(ctx->NUMBER()->getText(), locOf(ctx->NUMBER()), v, isInt);
+  return ctx->getStart() && ctx->getStart()->getText() == "-" ? -v : v;
+}
+
+Value BehaviorBuilder::buildValue(G::ValueContext *ctx) {
+  Value v;
+  v.kind = Value::Scalar;
+  v.data = {0};
+  if (!ctx)
+    return v;
+  v.loc = locOf(ctx);
+  if (auto *n = dynamic_cast<G::NumberValueContext *>(ctx)) {
+    v.data = {signedNumber(n->signedNumber())};
+  } else if (auto *b = dynamic_cast<G::BoolValueContext *>(ctx)) {
+    v.data = {b->getText() == "true" ? 1.0 : 0.0};
+  } else if (auto *n = dynamic_cast<G::NameValueContext *>(ctx)) {
+    v.kind = Value::NameRef;
+    v.data.clear();
+    v.name = textOf(n->IDENT());
+  } else if (auto *c = dynamic_cast<G::CtorValueContext *>(ctx)) {
+    buildCtor(c, v);
+  } else if (auto *l = dynamic_cast<G::ListValueContext *>(ctx)) {
+    v.kind = Value::Literal;
+    v.data.clear();
+    buildList(l, v.shape, v.data);
+  }
+  return v;
+}
+
+// zeros(d...), ones(d...), rand(seed, d...)
+void BehaviorBuilder::buildCtor(G::CtorValueContext *ctx, Value &v) {
+  std::string name = textOf(ctx->IDENT());
+  v.data.clear();
+  v.kind = name == "zeros" ? Value::Zeros : name == "ones" ? Value::Ones : Value::Rand;
+  if (name != "zeros" && name != "ones" && name != "rand") {
+    diags_.error(v.loc, "unknown value '" + name + "(...)'");
+    diags_.note(v.loc, "values are lists, numbers, zeros(d...), ones(d...) or "
+                       "rand(seed, d...)");
+    v.kind = Value::Zeros;
+    return;
+  }
+  auto nums = ctx->signedNumber();
+  if (v.kind == Value::Rand) {
+    if (nums.empty()) {
+      diags_.error(v.loc, "rand(seed, d...) needs a seed");
+      return;
+    }
+  }
+  int64_t elems = 1;
+  for (size_t i = 0; i < nums.size(); ++i) {
+    auto *n = nums[i];
+    bool negative = n->getStart() && n->getStart()->getText() == "-";
+    auto val = exactInt(n->NUMBER(), v.kind == Value::Rand && i == 0 ? "a seed"
+                                                                    : "a size");
+    int64_t x = val.value_or(0);
+    if (negative)
+      x = -x;
+    if (v.kind == Value::Rand && i == 0) {
+      v.seed = x;
+      continue;
+    }
+    if (x < 0) {
+      diags_.error(locOf(n), "a size must not be negative");
+      x = 0;
+    }
+    if (x > 0 && elems > kMaxValueElems / x) {
+      diags_.error(locOf(n), "value is too large");
+      x = 1;
+    }
+    elems *= std::max<int64_t>(x, 1);
+    v.shape.push_back(x);
+  }
+}
+
+// Nested lists flatten row-major; every sub-list of a level must have one shape.
+void BehaviorBuilder::buildList(G::ListValueContext *ctx, std::vector<int64_t> &shape,
+                                std::vector<double> &data) {
+  auto elems = ctx->value();
+  shape = {(int64_t)elems.size()};
+  std::optional<std::vector<int64_t>> inner;
+  for (auto *el : elems) {
+    std::vector<int64_t> elShape;
+    if (auto *l = dynamic_cast<G::ListValueContext *>(el)) {
+      buildList(l, elShape, data);
+    } else if (auto *n = dynamic_cast<G::NumberValueContext *>(el)) {
+      data.push_back(signedNumber(n->signedNumber()));
+    } else if (auto *b = dynamic_cast<G::BoolValueContext *>(el)) {
+      data.push_back(b->getText() == "true" ? 1.0 : 0.0);
+    } else {
+      diags_.error(locOf(el), "a list holds only numbers or lists");
+      data.push_back(0);
+    }
+    if (!inner) {
+      inner = elShape;
+    } else if (*inner != elShape) {
+      diags_.error(locOf(el), "ragged list: elements must all have the same shape");
+      return;
+    }
+    if ((int64_t)data.size() > kMaxValueElems) {
+      diags_.error(locOf(el), "value is too large");
+      return;
+    }
+  }
+  if (inner)
+    shape.insert(shape.end(), inner->begin(), inner->end());
+}
+
+} // namespace vibee::parser
