@@ -561,3 +561,24 @@ TEST(SpecLibrary, EveryBehaviorHoldsInTheOracle) {
 }
 
 } // namespace
+
+// Integer literals and integer constants are exact int64 values in the oracle too:
+// through a double, 9223372036854775806 became 2^63 (saturated to INT64_MAX), so the
+// sum below wrapped and the comparison failed.
+TEST(Reference, IntegerLiteralsAndConstantsAreExact) {
+  auto spec = load(R"(
+spec exact 1.0.0 "exact";
+const big: i64 = 9223372036854775807;
+const odd: i64 = 9007199254740993;
+kernel k(x: i64[N]) -> (y: i64[N], z: i64[N]) {
+  y[i] = where(x[i] + 9223372036854775806 == big, 1, 0);
+  z[i] = where(odd - x[i] == 9007199254740992, 1, 0);
+}
+)");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->consts[0].foldedInt, INT64_MAX);
+  EXPECT_EQ(spec->consts[1].foldedInt, 9007199254740993);
+  Outcome o = run(*spec, "k", {vec({1, 2})});
+  expectEq(o.results[0], {1, 0}, "y");
+  expectEq(o.results[1], {1, 0}, "z");
+}
