@@ -1,7 +1,7 @@
 // Names that would break the generated code. A spec, kernel, parameter, result or
 // symbolic dim name becomes a C/C++ identifier in the headers and sources vibeec
-// writes (namespace, function, argument names; docs/abi.md): a C or C++ keyword there
-// gives a header that does not compile, so it is an error here, at the name.
+// writes (namespace, function, argument names; docs/abi.md): a C or C++ keyword, or a
+// standard macro, there gives code that does not compile, so it is an error here.
 #include "frontend/SemaInternal.h"
 
 #include <algorithm>
@@ -37,21 +37,35 @@ const char *const kReserved[] = {
     "int8_t", "int32_t", "int64_t", "uint8_t", "uint16_t",
 };
 
-bool isReserved(const std::string &name) {
-  return std::any_of(std::begin(kReserved), std::end(kReserved),
+// Object-like macros of the C headers the generated code includes (<stdint.h>,
+// <math.h>, <float.h>, <stddef.h>, <stdio.h>, <errno.h>): a parameter `NAN` or `M_PI`
+// would be replaced by the preprocessor.
+const char *const kMacros[] = {
+    "NULL", "EOF", "errno", "NAN", "INFINITY", "HUGE_VAL", "HUGE_VALF",
+    "M_E", "M_LOG2E", "M_LOG10E", "M_LN2", "M_LN10", "M_PI", "M_PI_2", "M_PI_4", "M_1_PI",
+    "M_2_PI", "M_2_SQRTPI", "M_SQRT2", "M_SQRT1_2",
+    "INT8_MIN", "INT8_MAX", "INT16_MIN", "INT16_MAX", "INT32_MIN", "INT32_MAX",
+    "INT64_MIN", "INT64_MAX", "UINT8_MAX", "UINT16_MAX", "UINT32_MAX", "UINT64_MAX",
+    "SIZE_MAX", "FLT_MAX", "FLT_MIN", "FLT_EPSILON", "DBL_MAX", "DBL_MIN", "DBL_EPSILON",
+};
+
+template <size_t N> bool isIn(const char *const (&list)[N], const std::string &name) {
+  return std::any_of(std::begin(list), std::end(list),
                      [&](const char *k) { return name == k; });
 }
 
 void check(DiagnosticEngine &diags, Loc loc, const std::string &name, const char *what) {
-  if (!isReserved(name))
+  const char *kind = nullptr;
+  if (isIn(kMacros, name))
+    kind = "a C macro of the headers the generated code includes";
+  else if (!isIn(kReserved, name))
     return;
-  bool type = name.size() > 2 && name.compare(name.size() - 2, 2, "_t") == 0 &&
-              name != "char8_t" && name != "char16_t" && name != "char32_t" &&
-              name != "wchar_t";
-  diags.error(loc, "'" + name + "' is " +
-                       (type ? "a C type name the generated code uses"
-                             : "a C/C++ keyword") +
-                       " and cannot name " + what);
+  else if (name.size() > 2 && name.compare(name.size() - 2, 2, "_t") == 0 &&
+           name != "char8_t" && name != "char16_t" && name != "char32_t" && name != "wchar_t")
+    kind = "a C type name the generated code uses";
+  else
+    kind = "a C/C++ keyword";
+  diags.error(loc, "'" + name + "' is " + kind + " and cannot name " + what);
 }
 
 } // namespace
