@@ -90,7 +90,7 @@ public:
       if (p.mode == ast::ParamMode::InOut)
         op.setArgAttr(i, vibee::attr::kMode, ParamModeAttr::get(&ctx, ParamMode::inout));
     if (kernel.schedule)
-      op->setAttr(VibeeDialect::kScheduleAttrName, scheduleAttr(*kernel.schedule));
+      op->setAttr(vibee::attr::kSchedule, scheduleAttr(*kernel.schedule));
     SmallVector<Location> argLocs;
     for (const ast::Param &p : kernel.params)
       argLocs.push_back(locOf(p.loc));

@@ -54,9 +54,6 @@ def Vibee_Dialect : Dialect {
     "::mlir::IntegerAttr":$cuda_call_arg
   );
   let hasOperationAttrVerify = 1;
-  let extraClassDeclaration = [{
-    static constexpr ::llvm::StringLiteral kScheduleAttrName = "vibee.schedule";
-  }];
 }
 
 class Vibee_Op<string mnemonic, list<Trait> traits = []>

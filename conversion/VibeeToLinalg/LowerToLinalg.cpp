@@ -63,8 +63,8 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     func->setAttr(vibee::attr::kDimNames, kernel.getDimNamesAttr());
     func->setAttr(vibee::attr::kArgDims, kernel.getArgDimsAttr());
     func->setAttr(vibee::attr::kModes, rewriter.getArrayAttr(modes));
-    if (Attribute schedule = kernel->getAttr(VibeeDialect::kScheduleAttrName))
-      func->setAttr(VibeeDialect::kScheduleAttrName, schedule);
+    if (Attribute schedule = kernel->getAttr(vibee::attr::kSchedule))
+      func->setAttr(vibee::attr::kSchedule, schedule);
     Block *entry = func.addEntryBlock();
     rewriter.setInsertionPointToStart(entry);
 

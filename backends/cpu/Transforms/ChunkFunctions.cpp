@@ -1,5 +1,6 @@
 //===- ChunkFunctions.cpp - one copy of a threaded loop body ---------------===//
 #include "backends/cpu/Transforms/ChunkFunctions.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -18,7 +19,7 @@ using namespace mlir;
 /// docs/abi.md: distinct tensors do not overlap) or an allocation.
 static bool isDistinctBuffer(Value root, func::FuncOp parent) {
   if (auto arg = dyn_cast<BlockArgument>(root))
-    return parent->hasAttr("vibee.kernel") && arg.getOwner() == &parent.getBody().front();
+    return parent->hasAttr(vibee::attr::kKernel) && arg.getOwner() == &parent.getBody().front();
   return isa_and_present<memref::AllocOp, memref::AllocaOp>(root.getDefiningOp());
 }
 

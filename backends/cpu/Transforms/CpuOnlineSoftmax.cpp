@@ -28,6 +28,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -531,7 +532,7 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
                           ? recipResult.getDefiningOp()->getOperand(0).getDefiningOp()
                           : recipResult.getDefiningOp());
   for (Operation *op : grouped)
-    op->setAttr("vibee.row_group", group);
+    op->setAttr(vibee::attr::kRowGroup, group);
   for (auto [user, use] : dividers) {
     BlockArgument arg = user.getMatchingBlockArgument(use);
     for (OpOperand &u : llvm::make_early_inc_range(arg.getUses())) {

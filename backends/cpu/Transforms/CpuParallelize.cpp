@@ -18,6 +18,7 @@
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -139,7 +140,7 @@ static void cloneForRows(OpBuilder &b, Location loc, Operation *op, Value row, V
     map.map(v, memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides).getResult());
   }
   Operation *clone = b.clone(*op, map);
-  clone->removeAttr("vibee.row_group");
+  clone->removeAttr(vibee::attr::kRowGroup);
 }
 
 /// The loop of `op` to split over threads under `hints` (the first parallel loop
@@ -272,7 +273,7 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
     for (func::FuncOp func : module.getOps<func::FuncOp>())
       for (Operation &op : func.getBody().getOps())
         if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op)) {
-          if (Attribute g = op.getAttr("vibee.row_group")) {
+          if (Attribute g = op.getAttr(vibee::attr::kRowGroup)) {
             groups[g].push_back(linalgOp);
             continue;
           }
@@ -284,7 +285,7 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
     for (auto &[attr, group] : groups)
       if (!parallelizeRowGroup(rw, group))
         for (linalg::LinalgOp op : group) {
-          op->removeAttr("vibee.row_group");
+          op->removeAttr(vibee::attr::kRowGroup);
           ops.push_back(op);
         }
     for (linalg::LinalgOp op : ops) {

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -103,7 +104,7 @@ struct CpuPrepareVectorizationPass
       root->walk([](linalg::GenericOp op) { markReassociable(op); });
     if (noalias) {
       root->walk([&](func::FuncOp func) {
-        if (!func->hasAttr("vibee.kernel") || func.isExternal())
+        if (!func->hasAttr(vibee::attr::kKernel) || func.isExternal())
           return;
         for (unsigned i = 0; i < func.getNumArguments(); ++i)
           if (isa<MemRefType>(func.getArgument(i).getType()))

@@ -28,6 +28,7 @@
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -190,7 +191,7 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   auto pack = linalg::GenericOp::create(
       rw, loc, ValueRange{bBlock}, ValueRange{packView}, packMaps, par,
       [](OpBuilder &b, Location l, ValueRange args) { linalg::YieldOp::create(b, l, args[0]); });
-  pack->setAttr("vibee.pack", rw.getUnitAttr());
+  pack->setAttr(vibee::attr::kPack, rw.getUnitAttr());
 
   // Level 3: register tiles, NR panels outside MR row blocks.
   auto l3 = tile(rw, t2, {p.mr, p.nr, 0}, {1, 0, 2});

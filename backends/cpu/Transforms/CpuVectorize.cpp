@@ -36,6 +36,7 @@
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -85,7 +86,7 @@ struct Plan {
 /// Whether `op` is one this pass vectorizes, and how.
 static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 || op->getNumResults() ||
-      op->hasAttr("vibee.pack"))
+      op->hasAttr(vibee::attr::kPack))
     return std::nullopt;
   unsigned loops = op.getNumLoops(), inner = loops - 1;
   AffineExpr innerDim = getAffineDimExpr(inner, op.getContext());

@@ -19,7 +19,7 @@ ScheduleHints ScheduleHints::of(Operation *op) {
   if (!func)
     return hints;
   // The dialect verified the form (ir/VibeeDialect.cpp); read defensively anyway.
-  auto sched = func->getAttrOfType<DictionaryAttr>(VibeeDialect::kScheduleAttrName);
+  auto sched = func->getAttrOfType<DictionaryAttr>(vibee::attr::kSchedule);
   if (!sched)
     return hints;
   if (auto tiles = sched.getAs<DictionaryAttr>("tile"))
@@ -81,8 +81,8 @@ static std::optional<std::string> symbolOfDim(Value memref, int64_t dim, func::F
   if (auto arg = dyn_cast<BlockArgument>(memref)) {
     if (arg.getOwner() != &func.getBody().front())
       return std::nullopt;
-    auto names = func->getAttrOfType<ArrayAttr>("vibee.dim_names");
-    auto argDims = func->getAttrOfType<ArrayAttr>("vibee.arg_dims");
+    auto names = func->getAttrOfType<ArrayAttr>(vibee::attr::kDimNames);
+    auto argDims = func->getAttrOfType<ArrayAttr>(vibee::attr::kArgDims);
     if (!names || !argDims || arg.getArgNumber() >= argDims.size())
       return std::nullopt;
     auto axes = dyn_cast<ArrayAttr>(argDims[arg.getArgNumber()]);
