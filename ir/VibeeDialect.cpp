@@ -112,7 +112,7 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
                   "an array of parameter modes (\"in\", \"inout\")");
   if (name == CppArgsAttrHelper::getNameStr())
     return expect(isArrayOf(value, isI64), "an array of i64 ABI positions");
-  if (name == CudaCallArgAttrHelper::getNameStr() || name == RowGroupAttrHelper::getNameStr())
+  if (name == CudaCallArgAttrHelper::getNameStr())
     return expect(isI64(value), "an i64");
   if (name == ScheduleAttrHelper::getNameStr()) {
     auto sched = dyn_cast<DictionaryAttr>(value);

@@ -40,9 +40,6 @@ def Vibee_Dialect : Dialect {
     "::mlir::DictionaryAttr":$schedule,
     // vibee-cpu-tile-matmul's packing copy, which vibee-cpu-vectorize leaves alone.
     "::mlir::UnitAttr":$pack,
-    // vibee-cpu-online-softmax: the ops of one softmax (its passes over a row),
-    // which vibee-cpu-parallelize runs block of rows by block of rows.
-    "::mlir::IntegerAttr":$row_group,
     // vibee-prepare-emitc: the ABI position of every argument a C++ function kept.
     "::mlir::ArrayAttr":$cpp_args,
     // vibee-prepare-emitc, within the pass: a uint16_t load or constant that was

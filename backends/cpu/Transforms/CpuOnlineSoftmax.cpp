@@ -15,9 +15,10 @@
 // m starts at the lowest finite value, not -inf, so -inf inputs (masks) give
 // e = 0 instead of exp(NaN). The output generic (exp(v - mx) / s) keeps its
 // form, dividing by s becoming a multiply by 1/s (one divide per row): two
-// passes over each row instead of three. The new ops and the output carry
-// `vibee.row_group`: vibee-cpu-parallelize runs them block of rows by block of
-// rows in one thread region, so the output pass reads x from the cache.
+// passes over each row instead of three. vibee-cpu-parallelize finds the new
+// ops and the output as one row-block group (RowGroupAnalysis.h: rooted at the
+// lanes) and runs them block of rows by block of rows in one thread region, so
+// the output pass reads x from the cache.
 //
 // Narrow inputs (bf16, f16), whose output pass would recompute exp (the second
 // exp per element, the cost that matters once x is half as many bytes): instead
@@ -28,7 +29,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
-#include "ir/VibeeDialect.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -205,11 +205,9 @@ struct RowSplit {
 /// Reduces f(x[r, c]) over each row with `combine`, the way the online lanes do
 /// (so that it vectorizes): 32 lanes over x[r, 0:CL] viewed as [R, CL/32, 32],
 /// a combine of the lanes, then the tail. `f` maps an element of x to f32.
-/// The ops built (fills included) are appended to `ops`.
 static Value laneReduce(OpBuilder &b, Location loc, Value x, const RowSplit &split, double init,
                         bool lowest, function_ref<Value(OpBuilder &, Location, Value)> f,
-                        function_ref<Value(OpBuilder &, Location, Value, Value)> combine,
-                        SmallVectorImpl<Operation *> &ops) {
+                        function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
   OpFoldResult zeroIdx = b.getIndexAttr(0), oneIdx = b.getIndexAttr(1);
@@ -255,7 +253,6 @@ static Value laneReduce(OpBuilder &b, Location loc, Value x, const RowSplit &spl
       ArrayRef<AffineMap>{id2, r2}, red2, [&](OpBuilder &nb, Location l, ValueRange args) {
         linalg::YieldOp::create(nb, l, combine(nb, l, args[1], f(nb, l, args[0])));
       });
-  ops.append({laneInit.getDefiningOp(), laneOp, rowInit.getDefiningOp(), combineOp, tailOp});
   return tailOp->getResult(0);
 }
 
@@ -318,7 +315,7 @@ static linalg::GenericOp readExpInstead(IRRewriter &rewriter, linalg::GenericOp 
 /// Narrow (bf16, f16) inputs: mx = max(v); e = exp(v - mx) in f32; s = sum e.
 /// Returns {mx, s, e}.
 static std::array<Value, 3> buildNarrow(OpBuilder &b, Location loc, Match m,
-                                        const RowSplit &split, SmallVectorImpl<Operation *> &grouped) {
+                                        const RowSplit &split) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   Value mx = laneReduce(
@@ -326,8 +323,7 @@ static std::array<Value, 3> buildNarrow(OpBuilder &b, Location loc, Match m,
       [&](OpBuilder &nb, Location, Value elem) { return cloneElementValue(nb, m, elem); },
       [](OpBuilder &nb, Location l, Value acc, Value v) -> Value {
         return arith::MaxNumFOp::create(nb, l, acc, v);
-      },
-      grouped);
+      });
   Value eEmpty = tensor::EmptyOp::create(b, loc, {split.rows, split.cols}, f32);
   auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
   auto r2 = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
@@ -340,21 +336,18 @@ static std::array<Value, 3> buildNarrow(OpBuilder &b, Location loc, Match m,
         Value e = math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, v, args[1]));
         linalg::YieldOp::create(nb, l, e);
       });
-  grouped.push_back(expOp);
   Value e = expOp->getResult(0);
   Value s = laneReduce(
       b, loc, e, split, 0.0, /*lowest=*/false, [](OpBuilder &, Location, Value v) { return v; },
       [](OpBuilder &nb, Location l, Value acc, Value v) -> Value {
         return arith::AddFOp::create(nb, l, acc, v);
-      },
-      grouped);
+      });
   return {mx, s, e};
 }
 
 /// The online max and sum (this file's header): {mx, s}.
 static std::pair<Value, Value> buildOnline(OpBuilder &b, Location loc, Match m,
-                                           const RowSplit &split,
-                                           SmallVectorImpl<Operation *> &grouped) {
+                                           const RowSplit &split) {
   MLIRContext *ctx = b.getContext();
   Value x = m.x;
   auto xType = cast<RankedTensorType>(x.getType());
@@ -424,13 +417,10 @@ static std::pair<Value, Value> buildOnline(OpBuilder &b, Location loc, Match m,
         linalg::YieldOp::create(nb, l, ValueRange{m2, s2});
       });
 
-  grouped.append({laneOp, combineOp, tailOp});
-  for (Value init : {mInit, sInit, mRow, sRow})
-    grouped.push_back(init.getDefiningOp());
   return {tailOp->getResult(0), tailOp->getResult(1)};
 }
 
-static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
+static void rewrite(IRRewriter &rewriter, Match m) {
   MLIRContext *ctx = rewriter.getContext();
   Location loc = m.sumOp.getLoc();
   rewriter.setInsertionPoint(m.sumOp);
@@ -476,12 +466,11 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
     expReaders.push_back({generic, exp});
   }
   narrow = narrow && !expReaders.empty();
-  SmallVector<Operation *> grouped;
   Value maxValue, sumValue, expValue;
   if (narrow)
-    std::tie(maxValue, sumValue, expValue) = std::tuple_cat(buildNarrow(b, loc, m, split, grouped));
+    std::tie(maxValue, sumValue, expValue) = std::tuple_cat(buildNarrow(b, loc, m, split));
   else
-    std::tie(maxValue, sumValue) = buildOnline(b, loc, m, split, grouped);
+    std::tie(maxValue, sumValue) = buildOnline(b, loc, m, split);
   Value maxResult = maxValue, sumResult = sumValue;
   if (maxResult.getType() != m.maxOp->getResult(0).getType())
     maxResult = tensor::CastOp::create(b, loc, m.maxOp->getResult(0).getType(), maxResult);
@@ -519,20 +508,6 @@ static void rewrite(IRRewriter &rewriter, Match m, int64_t groupId) {
           tensor::CastOp::create(b, loc, m.sumOp->getResult(0).getType(), recipResult);
   }
 
-  // One row group for vibee-cpu-parallelize: these ops (and the consumers of
-  // the max and sum) run block of rows by block of rows in one thread region,
-  // so that the output pass reads x from the cache.
-  auto group = b.getI64IntegerAttr(groupId);
-  for (Value r : {m.maxOp->getResult(0), m.sumOp->getResult(0)})
-    for (Operation *user : r.getUsers())
-      if (user != m.sumOp && isa<linalg::GenericOp>(user))
-        grouped.push_back(user);
-  if (recipResult)
-    grouped.push_back(recipResult.getDefiningOp<tensor::CastOp>()
-                          ? recipResult.getDefiningOp()->getOperand(0).getDefiningOp()
-                          : recipResult.getDefiningOp());
-  for (Operation *op : grouped)
-    op->setAttr(vibee::attr::kRowGroup, group);
   for (auto [user, use] : dividers) {
     BlockArgument arg = user.getMatchingBlockArgument(use);
     for (OpOperand &u : llvm::make_early_inc_range(arg.getUses())) {
@@ -558,9 +533,8 @@ struct CpuOnlineSoftmaxPass : vibee::impl::CpuOnlineSoftmaxPassBase<CpuOnlineSof
         matches.push_back(*m);
     });
     IRRewriter rewriter(&getContext());
-    // Row groups are numbered per module (no state shared between compiles).
-    for (auto [groupId, m] : llvm::enumerate(matches))
-      rewrite(rewriter, m, (int64_t)groupId);
+    for (Match m : matches)
+      rewrite(rewriter, m);
     // Consumers that now read e no longer read x and the max.
     RewritePatternSet patterns(&getContext());
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);

@@ -6,10 +6,12 @@
 // exists once, in a chunk function on a range of the split loop
 // (ChunkFunctions.h), that the threads and the serial branch both call.
 //
-// The ops of one `vibee.row_group` (vibee-cpu-online-softmax) instead run in one
-// thread region: each thread walks its rows in blocks of 8 through every op of
-// the group, so that later ops find the rows in the cache, and the group's
-// temporaries shrink to one block of rows per thread.
+// The ops of a row-block group (RowGroupAnalysis.h) rooted at a row reduction
+// split into lanes (vibee-cpu-online-softmax's form) instead run in one thread
+// region: each thread walks its rows in blocks of 8 through every op of the
+// group, so that later ops find the rows in the cache, and the group's
+// temporaries shrink to one block of rows per thread. Plain row reductions
+// (RMSNorm's) stay op by op: no measurement has asked for their grouping.
 //
 // Schedule hints (ScheduleHints.h) pick the split loop (parallel(...)), its
 // chunk (tile(...)) and the thread cap (threads(n)) in chooseSplit.
@@ -18,7 +20,7 @@
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
-#include "ir/VibeeDialect.h"
+#include "transforms/RowGroupAnalysis.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -36,7 +38,6 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
-#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace vibee {
@@ -139,8 +140,7 @@ static void cloneForRows(OpBuilder &b, Location loc, Operation *op, Value row, V
     sizes[0] = count;
     map.map(v, memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides).getResult());
   }
-  Operation *clone = b.clone(*op, map);
-  clone->removeAttr(vibee::attr::kRowGroup);
+  b.clone(*op, map);
 }
 
 /// The loop of `op` to split over threads under `hints` (the first parallel loop
@@ -194,8 +194,8 @@ static bool canRunAsRowGroup(ArrayRef<linalg::LinalgOp> group) {
   return true;
 }
 
-/// Ops of one `vibee.row_group` (vibee-cpu-online-softmax: softmax's passes over
-/// each row): one thread region, each thread a chunk of the rows, walked in
+/// Ops of one row-block group (vibee-cpu-online-softmax's softmax: its passes
+/// over each row): one thread region, each thread a chunk of the rows, walked in
 /// blocks of kRowBlock rows through all the ops, so that later ops find the
 /// rows in the cache (serially, blocks still, when the hints allow no threads).
 /// False when the group cannot be run that way.
@@ -268,26 +268,27 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<linalg::LinalgOp> ops;
-    llvm::MapVector<Attribute, SmallVector<linalg::LinalgOp>> groups;
+    // Row groups first, in the order of their first ops.
+    SmallVector<SmallVector<linalg::LinalgOp>> groups;
+    llvm::DenseSet<Operation *> grouped;
     for (func::FuncOp func : module.getOps<func::FuncOp>())
-      for (Operation &op : func.getBody().getOps())
-        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op)) {
-          if (Attribute g = op.getAttr(vibee::attr::kRowGroup)) {
-            groups[g].push_back(linalgOp);
-            continue;
-          }
-          if (linalgOp.hasPureBufferSemantics() && linalgOp.getNumLoops() > 0 &&
-              linalgOp.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
-            ops.push_back(linalgOp);
+      for (auto root : func.getBody().getOps<linalg::GenericOp>())
+        if (!grouped.contains(root) && vibee::isLaneRowReduction(root)) {
+          groups.push_back(vibee::matchRowBlockGroup(root));
+          for (linalg::LinalgOp op : groups.back())
+            grouped.insert(op);
         }
+    SmallVector<linalg::LinalgOp> ops;
+    for (func::FuncOp func : module.getOps<func::FuncOp>())
+      for (auto linalgOp : func.getBody().getOps<linalg::LinalgOp>())
+        if (!grouped.contains(linalgOp) && linalgOp.hasPureBufferSemantics() &&
+            linalgOp.getNumLoops() > 0 &&
+            linalgOp.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
+          ops.push_back(linalgOp);
     IRRewriter rw(&getContext());
-    for (auto &[attr, group] : groups)
+    for (SmallVector<linalg::LinalgOp> &group : groups)
       if (!parallelizeRowGroup(rw, group))
-        for (linalg::LinalgOp op : group) {
-          op->removeAttr(vibee::attr::kRowGroup);
-          ops.push_back(op);
-        }
+        ops.append(group.begin(), group.end());
     for (linalg::LinalgOp op : ops) {
       Location loc = op.getLoc();
       vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);

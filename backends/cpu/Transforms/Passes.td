@@ -71,10 +71,11 @@ def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {
     hint, the first parallel loop over a listed dim) runs as a chunk function on
     ranges of that loop: from an scf.forall, one range per thread (or a
     tile(...)-sized chunk each), when the runtime grants threads, else once on
-    the whole loop (ThreadRuntime.h). The ops of one `vibee.row_group`
-    (vibee-cpu-online-softmax) run in one thread region instead, each thread
-    walking its rows in blocks of 8 through all of them; the group's temporaries
-    shrink to one block.
+    the whole loop (ThreadRuntime.h). The ops of a row-block group rooted at a
+    row reduction split into lanes (RowGroupAnalysis.h; vibee-cpu-online-softmax
+    builds that form) run in one thread region instead, each thread walking its
+    rows in blocks of 8 through all of them; the group's temporaries shrink to
+    one block.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

@@ -121,3 +121,113 @@ func.func @helper(%x: memref<?xf32>, %y: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+// A row group found by its structure (RowGroupAnalysis.h), no attribute on any
+// op: a row reduction split into lanes (running max and sum per row and lane,
+// over x[r, 0:32*B] viewed as [R, B, 32]), the fills of its accumulators before
+// it, the combine of the lanes and the output that reads the per-row results.
+// One thread region walks blocks of 8 rows through all of them: the chunk
+// function holds the fills and the three generics, the caller none of them.
+// CHECK-LABEL: func.func @lanes(
+// CHECK-NOT:     linalg.
+// CHECK:         func.call @lanes__chunk0(
+// CHECK-NOT:     linalg.
+// CHECK:         return
+// CHECK-LABEL: func.func private @lanes__chunk0(
+// CHECK:         scf.for %{{.*}} step %c8
+// CHECK:           linalg.fill
+// CHECK:           linalg.fill
+// CHECK:           linalg.generic {{.*}} ["parallel", "reduction", "parallel"]
+// CHECK:           linalg.fill
+// CHECK:           linalg.fill
+// CHECK:           linalg.generic {{.*}} ["parallel", "reduction"]
+// CHECK:           linalg.generic {{.*}} ["parallel", "parallel"]
+// CHECK-NOT:     func.func private @lanes__chunk1
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#rl = affine_map<(d0, d1, d2) -> (d0, d2)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @lanes(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {vibee.kernel} {
+  %low = arith.constant -3.40282347E+38 : f32
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %r = memref.dim %x, %c0 : memref<?x?xf32>
+  %c = memref.dim %x, %c1 : memref<?x?xf32>
+  %b = arith.divui %c, %c32 : index
+  %main = arith.muli %b, %c32 : index
+  %v = memref.subview %x[0, 0] [%r, %main] [1, 1] : memref<?x?xf32> to memref<?x?xf32, strided<[?, 1]>>
+  %xl = memref.expand_shape %v [[0], [1, 2]] output_shape [%r, %b, 32] : memref<?x?xf32, strided<[?, 1]>> into memref<?x?x32xf32, strided<[?, 32, 1]>>
+  %ml = memref.alloc(%r) : memref<?x32xf32>
+  %sl = memref.alloc(%r) : memref<?x32xf32>
+  linalg.fill ins(%low : f32) outs(%ml : memref<?x32xf32>)
+  linalg.fill ins(%zero : f32) outs(%sl : memref<?x32xf32>)
+  linalg.generic {indexing_maps = [#id3, #rl, #rl], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%xl : memref<?x?x32xf32, strided<[?, 32, 1]>>) outs(%ml, %sl : memref<?x32xf32>, memref<?x32xf32>) {
+  ^bb0(%in: f32, %m: f32, %s: f32):
+    %m2 = arith.maxnumf %m, %in : f32
+    %d = arith.subf %in, %m2 : f32
+    %e = math.exp %d : f32
+    %s2 = arith.addf %s, %e : f32
+    linalg.yield %m2, %s2 : f32, f32
+  }
+  %mx = memref.alloc(%r) : memref<?xf32>
+  %sum = memref.alloc(%r) : memref<?xf32>
+  linalg.fill ins(%low : f32) outs(%mx : memref<?xf32>)
+  linalg.fill ins(%zero : f32) outs(%sum : memref<?xf32>)
+  linalg.generic {indexing_maps = [#id2, #id2, #row, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%ml, %sl : memref<?x32xf32>, memref<?x32xf32>) outs(%mx, %sum : memref<?xf32>, memref<?xf32>) {
+  ^bb0(%m: f32, %s: f32, %macc: f32, %sacc: f32):
+    %m2 = arith.maxnumf %macc, %m : f32
+    %s2 = arith.addf %sacc, %s : f32
+    linalg.yield %m2, %s2 : f32, f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row, #row, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mx, %sum : memref<?x?xf32>, memref<?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %m: f32, %s: f32, %out: f32):
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    %o = arith.divf %e, %s : f32
+    linalg.yield %o : f32
+  }
+  memref.dealloc %ml : memref<?x32xf32>
+  memref.dealloc %sl : memref<?x32xf32>
+  memref.dealloc %mx : memref<?xf32>
+  memref.dealloc %sum : memref<?xf32>
+  return
+}
+
+// -----
+
+// A plain row reduction (RMSNorm's sum of squares) roots no group: each op is
+// threaded on its own, in its own chunk function.
+// CHECK-LABEL: func.func @plain_rows(
+// CHECK:         func.call @plain_rows__chunk0(
+// CHECK:         func.call @plain_rows__chunk1(
+// CHECK-LABEL: func.func private @plain_rows__chunk1(
+// CHECK-NOT:     scf.for
+// CHECK:         linalg.generic {{.*}} ["parallel", "parallel"]
+// CHECK-LABEL: func.func private @plain_rows__chunk0(
+// CHECK-NOT:     scf.for
+// CHECK:         linalg.generic {{.*}} ["parallel", "reduction"]
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @plain_rows(%x: memref<?x?xf32>, %ss: memref<?xf32>, %y: memref<?x?xf32>) attributes {vibee.kernel} {
+  linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%ss : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %q = arith.mulf %in, %in : f32
+    %a = arith.addf %acc, %q : f32
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ss : memref<?x?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %o = arith.mulf %in, %s : f32
+    linalg.yield %o : f32
+  }
+  return
+}

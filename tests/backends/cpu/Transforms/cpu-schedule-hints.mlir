@@ -125,8 +125,10 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 
 // -----
 
-// A row group under tile(R = 4): chunks of 4 rows over the threads (rows traced
-// through the temporary's memref.alloc sizes), each walked in blocks of up to 8.
+// A row group (RowGroupAnalysis.h: a row reduction split into lanes, t[r, c] =
+// sum(k) x[r, k, c]^2, its fill, and the op that reads t) under tile(R = 4):
+// chunks of 4 rows over the threads (rows traced through the temporary's
+// memref.alloc sizes), each walked in blocks of up to 8.
 // The temporary, which only the group uses, shrinks to one block of 8 rows that
 // each chunk call allocates (one per thread): the caller passes and frees none.
 // The row count is x's (R, through the allocation's size), not the shrunk buffer's.
@@ -147,7 +149,7 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // The arguments are not noalias (@rows is no vibee.kernel). The block buffer
 // holds the current block from its row 0.
 // PAR-LABEL: func.func private @rows__chunk0(
-// PAR-SAME:      %[[CLO:.*]]: index, %[[CHI:.*]]: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32>)
+// PAR-SAME:      %[[CLO:.*]]: index, %[[CHI:.*]]: index, %{{.*}}: memref<?x?x?xf32>, %{{.*}}: memref<?x?xf32>)
 // PAR:           %[[T:.*]] = memref.alloc(%{{.*}}) : memref<8x?xf32>
 // PAR:           scf.for %{{.*}} = %[[CLO]] to %[[CHI]] step %c8 {
 // PAR:             memref.subview %[[T]][0, 0]
@@ -156,22 +158,27 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // PAR:             linalg.generic
 // PAR:           memref.dealloc %[[T]]
 #id = affine_map<(d0, d1) -> (d0, d1)>
-func.func @rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
-    vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#lanes = affine_map<(d0, d1, d2) -> (d0, d2)>
+func.func @rows(%x: memref<?x?x?xf32>, %y: memref<?x?xf32>) attributes {
+    vibee.dim_names = ["R", "K", "C"], vibee.arg_dims = [[0, 1, 2], [0, 2]],
     vibee.schedule = {tile = {R = 4}}} {
+  %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %r = memref.dim %x, %c0 : memref<?x?xf32>
-  %c = memref.dim %x, %c1 : memref<?x?xf32>
+  %c2 = arith.constant 2 : index
+  %r = memref.dim %x, %c0 : memref<?x?x?xf32>
+  %c = memref.dim %x, %c2 : memref<?x?x?xf32>
   %t = memref.alloc(%r, %c) : memref<?x?xf32>
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%x : memref<?x?xf32>) outs(%t : memref<?x?xf32>) attrs = {vibee.row_group = 0 : i64} {
+  linalg.fill ins(%zero : f32) outs(%t : memref<?x?xf32>)
+  linalg.generic {indexing_maps = [#id3, #lanes], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : memref<?x?x?xf32>) outs(%t : memref<?x?xf32>) {
   ^bb0(%a: f32, %b: f32):
     %m = arith.mulf %a, %a : f32
-    linalg.yield %m : f32
+    %s = arith.addf %m, %b : f32
+    linalg.yield %s : f32
   }
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%t : memref<?x?xf32>) outs(%y : memref<?x?xf32>) attrs = {vibee.row_group = 0 : i64} {
+      ins(%t : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
   ^bb0(%a: f32, %b: f32):
     %m = arith.addf %a, %a : f32
     linalg.yield %m : f32
@@ -195,22 +202,27 @@ func.func @rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // PAR:           linalg.generic
 // PAR:         memref.dealloc %[[T]]
 #id = affine_map<(d0, d1) -> (d0, d1)>
-func.func @rows_serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
-    vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#lanes = affine_map<(d0, d1, d2) -> (d0, d2)>
+func.func @rows_serial(%x: memref<?x?x?xf32>, %y: memref<?x?xf32>) attributes {
+    vibee.dim_names = ["R", "K", "C"], vibee.arg_dims = [[0, 1, 2], [0, 2]],
     vibee.schedule = {parallel = []}} {
+  %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %r = memref.dim %x, %c0 : memref<?x?xf32>
-  %c = memref.dim %x, %c1 : memref<?x?xf32>
+  %c2 = arith.constant 2 : index
+  %r = memref.dim %x, %c0 : memref<?x?x?xf32>
+  %c = memref.dim %x, %c2 : memref<?x?x?xf32>
   %t = memref.alloc(%r, %c) : memref<?x?xf32>
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%x : memref<?x?xf32>) outs(%t : memref<?x?xf32>) attrs = {vibee.row_group = 0 : i64} {
+  linalg.fill ins(%zero : f32) outs(%t : memref<?x?xf32>)
+  linalg.generic {indexing_maps = [#id3, #lanes], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : memref<?x?x?xf32>) outs(%t : memref<?x?xf32>) {
   ^bb0(%a: f32, %b: f32):
     %m = arith.mulf %a, %a : f32
-    linalg.yield %m : f32
+    %s = arith.addf %m, %b : f32
+    linalg.yield %s : f32
   }
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%t : memref<?x?xf32>) outs(%y : memref<?x?xf32>) attrs = {vibee.row_group = 0 : i64} {
+      ins(%t : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
   ^bb0(%a: f32, %b: f32):
     %m = arith.addf %a, %a : f32
     linalg.yield %m : f32

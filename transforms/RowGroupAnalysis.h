@@ -8,7 +8,11 @@
 // its per-row buffers are temporaries only the group uses (they need not be
 // stored) and whether every statement can keep its share of the row in
 // registers (vector steps of a given width). It knows nothing of the target:
-// the GPU kernel strategy is its first client, a CPU one can share it.
+// the GPU kernel strategy keeps a group's rows in registers.
+//
+// A row-block group is the looser form vibee-cpu-parallelize runs block of rows
+// by block of rows: every op row-wise, any payload, multi-result reductions and
+// reductions split into lanes (vibee-cpu-online-softmax's form) included.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -129,5 +133,28 @@ struct RowGroupInfo {
 /// Lanes, vector widths (`vectorBytes` per step), cacheability and the
 /// temporaries of `group`.
 RowGroupInfo analyzeRowGroup(const RowGroup &group, int64_t vectorBytes);
+
+//===----------------------------------------------------------------------===//
+// Row-block groups
+//===----------------------------------------------------------------------===//
+
+/// A row reduction split into lanes: loops [parallel x k, reduction, parallel]
+/// (k >= 1), every output indexed by (d0..dk-1, dk+1): partial results per row
+/// and lane that a later reduction over the lanes combines. Any number of
+/// outputs and any payload (the online softmax's running max and rescaled sum
+/// are two results of one body, with no single combiner).
+bool isLaneRowReduction(mlir::linalg::GenericOp op);
+
+/// The ops of the row-block group rooted at `root` (a lane row reduction, or a
+/// [parallel x k, reduction] one with outputs indexed by the k row loops), in
+/// block order: the fills of its outputs just before it, `root`, and the linalg
+/// ops after it in its block that read a buffer the group writes (as an input,
+/// through views, or as the accumulator they continue), with the fills between
+/// them. Each op is row-wise over the k row loops (parallel, and the leading
+/// indices of every shaped operand), so a block of rows of one op reads and
+/// writes only that block of rows and the group may run block by block; the
+/// payloads are kept as they are. Views, allocs, dims and other ops free of
+/// memory effects may lie between. Empty when `root` is neither form.
+llvm::SmallVector<mlir::linalg::LinalgOp> matchRowBlockGroup(mlir::linalg::GenericOp root);
 
 } // namespace vibee

@@ -1,10 +1,11 @@
 //===- RowGroupAnalysis.cpp - Row reductions and the statements they feed -===//
-#include "backends/gpu/Transforms/RowGroupAnalysis.h"
+#include "transforms/RowGroupAnalysis.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -363,6 +364,130 @@ RowGroupInfo analyzeRowGroup(const RowGroup &group, int64_t vectorBytes) {
   analyzeRowBuffers(group, info);
   analyzePreloads(group, info);
   return info;
+}
+
+//===----------------------------------------------------------------------===//
+// Row-block groups
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The first `rows` loops of `op` are parallel and lead the indices of every
+/// shaped operand, which no later index reads: a block of those rows of `op`
+/// touches only the same block of rows of each operand.
+bool isRowWiseOver(linalg::LinalgOp op, unsigned rows) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() < rows)
+    return false;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < rows; ++d)
+    if (!linalg::isParallelIterator(iterators[d]))
+      return false;
+  for (OpOperand &o : op->getOpOperands()) {
+    if (!isa<ShapedType>(o.get().getType()))
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(&o);
+    if (map.getNumResults() < rows)
+      return false;
+    for (unsigned d = 0; d < rows; ++d)
+      if (map.getResult(d) != getAffineDimExpr(d, op.getContext()))
+        return false;
+    for (AffineExpr e : map.getResults().drop_front(rows))
+      for (unsigned d = 0; d < rows; ++d)
+        if (e.isFunctionOfDim(d))
+          return false;
+  }
+  return true;
+}
+
+/// Ops that may lie between the members of a row-block group: they neither
+/// read nor write memory (views, dims, index arithmetic) or only allocate.
+bool isRowBlockSkippable(Operation *op) {
+  return isa<memref::AllocOp>(op) || (op->getNumRegions() == 0 && isMemoryEffectFree(op));
+}
+
+Value bufferOf(Value v) {
+  if (auto memref = dyn_cast<TypedValue<MemRefType>>(v))
+    return memref::skipViewLikeOps(memref);
+  return v;
+}
+
+/// The number of row loops of a row-block group root; 0 when `op` is none.
+unsigned rootRows(linalg::GenericOp op) {
+  unsigned n = op.getNumLoops();
+  if (!op.hasPureBufferSemantics() || n < 2 || op.getNumReductionLoops() != 1)
+    return 0;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned rows = linalg::isReductionIterator(iterators.back()) ? n - 1 : n - 2;
+  if (rows == 0 || !linalg::isReductionIterator(iterators[rows]))
+    return 0;
+  SmallVector<AffineExpr> want;
+  for (unsigned d = 0; d < n; ++d)
+    if (d != rows)
+      want.push_back(getAffineDimExpr(d, op.getContext()));
+  AffineMap outputMap = AffineMap::get(n, 0, want, op.getContext());
+  for (OpOperand &o : op.getDpsInitsMutable())
+    if (op.getMatchingIndexingMap(&o) != outputMap)
+      return 0;
+  return isRowWiseOver(op, rows) ? rows : 0;
+}
+
+/// `op` reads a buffer in `written`: as an input, or as an output whose value
+/// its payload uses (the accumulator it continues).
+bool readsWritten(linalg::GenericOp op, const llvm::DenseSet<Value> &written) {
+  for (OpOperand &o : op->getOpOperands())
+    if (written.contains(bufferOf(o.get())) &&
+        (op.isDpsInput(&o) || !op.getMatchingBlockArgument(&o).use_empty()))
+      return true;
+  return false;
+}
+
+} // namespace
+
+bool isLaneRowReduction(linalg::GenericOp op) {
+  unsigned rows = rootRows(op);
+  return rows && rows + 2 == op.getNumLoops();
+}
+
+SmallVector<linalg::LinalgOp> matchRowBlockGroup(linalg::GenericOp root) {
+  unsigned rows = rootRows(root);
+  if (!rows)
+    return {};
+  llvm::DenseSet<Value> written;
+  for (Value init : root.getDpsInits())
+    written.insert(bufferOf(init));
+  // The fills of the root's accumulators.
+  SmallVector<linalg::LinalgOp> group;
+  for (Operation *op = root->getPrevNode(); op; op = op->getPrevNode()) {
+    if (isRowBlockSkippable(op))
+      continue;
+    auto fill = dyn_cast<linalg::FillOp>(op);
+    if (!fill || !written.contains(bufferOf(fill.getDpsInits()[0])) ||
+        !isRowWiseOver(fill, rows))
+      break;
+    group.push_back(fill);
+  }
+  std::reverse(group.begin(), group.end());
+  group.push_back(root);
+  // The statements after it, each with the fills just before it; fills
+  // that no statement follows stay out.
+  SmallVector<linalg::LinalgOp> fills;
+  for (Operation *op = root->getNextNode(); op; op = op->getNextNode()) {
+    if (isRowBlockSkippable(op))
+      continue;
+    if (auto fill = dyn_cast<linalg::FillOp>(op); fill && isRowWiseOver(fill, rows)) {
+      fills.push_back(fill);
+      continue;
+    }
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic || !isRowWiseOver(generic, rows) || !readsWritten(generic, written))
+      break;
+    group.append(fills.begin(), fills.end());
+    fills.clear();
+    group.push_back(generic);
+    for (Value init : generic.getDpsInits())
+      written.insert(bufferOf(init));
+  }
+  return group;
 }
 
 } // namespace vibee
