@@ -133,6 +133,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       return failure();
     rewriteFloatComparisons(func);
     rewriteBoolLogic(func);
+    splitIntToNarrowFloat(func);
     // 4. Scalar ops that convert-to-emitc lacks.
     SmallVector<Operation *> scalarOps;
     func.walk([&](Operation *op) {
@@ -325,6 +326,31 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
         v = emitc::CmpOp::create(lb, op->getLoc(), lb.getI1Type(), emitc::CmpPredicate::ne,
                                  l, r);
       op->getResult(0).replaceAllUsesWith(v);
+      op->erase();
+    }
+  }
+
+  /// Integer -> bf16/f16 casts, which arith-emulate-unsupported-floats leaves
+  /// alone, as integer -> f32 -> 16 bits: step 4 turns the truncf into a call of
+  /// the conversion helper. The same two roundings as the CPU backend's, where
+  /// LLVM promotes the cast through f32 (integers in f16's range are exact in
+  /// f32, so only bf16 of integers beyond 2^24 rounds twice, on both sides).
+  static void splitIntToNarrowFloat(func::FuncOp func) {
+    SmallVector<Operation *> casts;
+    func.walk([&](Operation *op) {
+      Type to = op->getNumResults() == 1 ? op->getResult(0).getType() : Type();
+      if (isa<arith::SIToFPOp, arith::UIToFPOp>(op) && (to.isBF16() || to.isF16()))
+        casts.push_back(op);
+    });
+    for (Operation *op : casts) {
+      OpBuilder cb(op);
+      Location loc = op->getLoc();
+      Value in = op->getOperand(0);
+      Value f = isa<arith::SIToFPOp>(op)
+                    ? arith::SIToFPOp::create(cb, loc, cb.getF32Type(), in).getResult()
+                    : arith::UIToFPOp::create(cb, loc, cb.getF32Type(), in).getResult();
+      Value narrow = arith::TruncFOp::create(cb, loc, op->getResult(0).getType(), f);
+      op->getResult(0).replaceAllUsesWith(narrow);
       op->erase();
     }
   }

@@ -67,3 +67,31 @@ func.func @scale(%x: memref<?x4xbf16>, %y: memref<?x4xf32>, %z: memref<?x4xbf16>
   memref.dealloc %tmp : memref<?x4xf32>
   return
 }
+
+// Integer -> f16/bf16 casts (which arith-emulate-unsupported-floats leaves) go
+// through f32 and the conversion helpers, like extf/truncf.
+// CHECK-LABEL: func.func @int_to_half(
+// CHECK:         %[[P:.*]] = emitc.load %{{.*}} : <i8>
+// CHECK:         %[[PF:.*]] = arith.sitofp %[[P]] : i8 to f32
+// CHECK:         emitc.call_opaque "float_to_f16"(%[[PF]]) : (f32) -> ui16
+// CHECK:         %[[B:.*]] = emitc.cast %{{.*}} : ui8 to i1
+// CHECK:         %[[BF:.*]] = arith.uitofp %[[B]] : i1 to f32
+// CHECK:         emitc.call_opaque "float_to_bf16"(%[[BF]]) : (f32) -> ui16
+// CHECK-NOT:     arith.sitofp %{{.*}} to f16
+func.func @int_to_half(%p: memref<4xi8>, %b: memref<4xi1>, %y: memref<4xf16>,
+                       %z: memref<4xbf16>)
+    attributes {vibee.kernel, vibee.dim_names = [],
+                vibee.arg_dims = [[-1], [-1], [-1], [-1]]} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %p[%i] : memref<4xi8>
+    %h = arith.sitofp %v : i8 to f16
+    memref.store %h, %y[%i] : memref<4xf16>
+    %w = memref.load %b[%i] : memref<4xi1>
+    %g = arith.uitofp %w : i1 to bf16
+    memref.store %g, %z[%i] : memref<4xbf16>
+  }
+  return
+}
