@@ -23,9 +23,11 @@ bool isContiguousMemRef(Type type) {
 
 int64_t elementBytes(Type type) {
   Type element = getElementTypeOrSelf(type);
-  if (!element.isIntOrFloat())
+  // Sub-byte types (bool, stored one per byte) count as unknown: a vector of
+  // them is stored as packed bits, which would write one byte for eight values.
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
     return 0;
-  return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+  return element.getIntOrFloatBitWidth() / 8;
 }
 
 bool isOrderedProjection(AffineMap map) {

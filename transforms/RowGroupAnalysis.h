@@ -34,7 +34,7 @@ namespace vibee {
 bool isContiguousMemRef(mlir::Type type);
 
 /// Bytes of the element type of `type` (or of `type` itself); 0 for types that
-/// are not integers or floats.
+/// are not whole-byte integers or floats (bool: vectors of it are packed bits).
 int64_t elementBytes(mlir::Type type);
 
 /// (d0..dn-1) -> (a subset of the dims, increasing): a projection that keeps

@@ -202,3 +202,22 @@ func.func @generic_route(%x: memref<?xf32>, %s: memref<f32>, %a: memref<?x?xf32>
   }
   return
 }
+
+// -----
+
+// A bool output is not vectorized (a vector of i1 is stored as packed bits, one
+// byte for eight values): the op stays on the generic parallel-loops route.
+// CHECK-LABEL: func.func @bool_output(
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.generic
+#map = affine_map<(d0) -> (d0)>
+func.func @bool_output(%x: memref<?xf32>, %y: memref<?xi1>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%x : memref<?xf32>) outs(%y : memref<?xi1>) {
+  ^bb0(%v: f32, %o: i1):
+    %p = arith.cmpf ogt, %v, %zero : f32
+    linalg.yield %p : i1
+  }
+  return
+}
