@@ -52,7 +52,8 @@ double relativeErrorLimit(DType dtype);
 // "[i, j]" for a row-major flat index.
 std::string indexString(const std::vector<int64_t> &shape, int64_t flat);
 
-// Compares `out` with the reference values. Elements where both are NaN are
+// Compares `out` with the reference values, rounded to `out`'s dtype when it is a
+// float (so both sides overflow alike). Elements where both are NaN are
 // skipped; a NaN or an infinity against anything else fails. Returns the failure
 // ("" when within the dtype's limit); `worstRatio` (if given) is raised to the
 // relative error over the limit.
