@@ -42,12 +42,49 @@ static bool isAllParallel(linalg::GenericOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
 
+/// The most ops a fused body may have. Each fusion clones both bodies, so an
+/// unbounded chain of N statements costs O(N^2) (5,000 statements: minutes,
+/// docs/performance.md); a bounded one costs O(N). A loop body of this size
+/// already amortizes its loads and stores over plenty of arithmetic.
+static constexpr unsigned kMaxFusedBodyOps = 256;
+
+/// Ops in `op`'s body, counted up to `limit` + 1 (block sizes are not cached).
+static unsigned bodySize(Operation *op, unsigned limit) {
+  unsigned n = 0;
+  Block &body = op->getRegion(0).front();
+  for (auto it = body.begin(); it != body.end() && n <= limit; ++it)
+    ++n;
+  return n;
+}
+
 /// Whether `use` may take its producer inlined without recomputation.
 static bool isFusableUse(OpOperand &use) {
   auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
   if (!consumer || !consumer.isDpsInput(&use))
     return false;
   return consumer.getMatchingIndexingMap(&use).isPermutation();
+}
+
+/// The greedy fusion's control: isFusableUse, within kMaxFusedBodyOps, and
+/// only when the fused op replaces the producer everywhere. Upstream fusion
+/// keeps the producer for its other users unless the fused op can yield the
+/// value for them: that needs an all-parallel consumer (a reduction yields its
+/// reduced value only) placed before them. Otherwise the producer's body (with
+/// everything fused into it upstream) is computed once more per such user, and
+/// down a chain of statements that is quadratic code and compile time.
+static bool shouldFuse(OpOperand &use) {
+  if (!isFusableUse(use))
+    return false;
+  Operation *producer = use.get().getDefiningOp(), *consumer = use.getOwner();
+  if (!producer || producer->getBlock() != consumer->getBlock())
+    return false;
+  bool parallel = isAllParallel(cast<linalg::GenericOp>(consumer));
+  for (Operation *user : producer->getUsers())
+    if (user != consumer && (!parallel || user->getBlock() != consumer->getBlock() ||
+                             user->isBeforeInBlock(consumer)))
+      return false;
+  unsigned np = bodySize(producer, kMaxFusedBodyOps);
+  return np + bodySize(consumer, kMaxFusedBodyOps) <= kMaxFusedBodyOps;
 }
 
 /// Clones all-parallel producers whose every use is a fusable consumer once
@@ -61,6 +98,14 @@ static void duplicateMultiUseProducers(Operation *root) {
       return;
     Value result = op->getResult(0);
     if (result.hasOneUse() || result.use_empty())
+      return;
+    // Only producers that read no other all-parallel generic: a copy of one
+    // that does would pull the upstream chain into every consumer, recomputing
+    // all of it per consumer (quadratic code and compile time on long chains).
+    if (llvm::any_of(op.getDpsInputs(), [](Value in) {
+          auto def = in.getDefiningOp<linalg::GenericOp>();
+          return def && isAllParallel(def);
+        }))
       return;
     if (llvm::all_of(result.getUses(), [](OpOperand &use) { return isFusableUse(use); }))
       producers.push_back(op);
@@ -202,7 +247,7 @@ struct FuseElementwisePass : vibee::impl::FuseElementwisePassBase<FuseElementwis
   LogicalResult runPatterns() {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    linalg::ControlFusionFn control = [](OpOperand *use) { return isFusableUse(*use); };
+    linalg::ControlFusionFn control = [](OpOperand *use) { return shouldFuse(*use); };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
