@@ -24,7 +24,10 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 void addLateDecomposition(mlir::OpPassManager &pm);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
-void buildBufferizationPipeline(mlir::OpPassManager &pm);
+/// `unshareDestinations`: one tensor.empty (and fill) per destination first,
+/// which keeps bufferization linear in the number of statements (the CPU
+/// pipeline; the GPU row-kernel mapping expects the CSE'd form).
+void buildBufferizationPipeline(mlir::OpPassManager &pm, bool unshareDestinations = false);
 
 /// bf16/f16 arithmetic and math computed in f32, stored in the narrow type (on
 /// loops, before lowering to LLVM or EmitC).

@@ -83,7 +83,7 @@ void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target
   pm.addPass(createCpuOnlineSoftmaxPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  buildBufferizationPipeline(pm);
+  buildBufferizationPipeline(pm, /*unshareDestinations=*/true);
   buildBuffersToLLVMPipeline(pm, target);
 }
 

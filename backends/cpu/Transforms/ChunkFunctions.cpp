@@ -34,7 +34,7 @@ static bool isRecomputable(Operation *op) {
 vibee::ChunkFunction vibee::createChunkFunction(
     OpBuilder &b, func::FuncOp parent, ArrayRef<Value> captured,
     function_ref<void(OpBuilder &, Value, Value, const IRMapping &)> build,
-    ArrayRef<Operation *> privatized) {
+    ArrayRef<Operation *> privatized, SymbolTable *symbols) {
   ChunkFunction chunk;
   // Walk the captured values back to what must be passed: block arguments and
   // results of ops with effects (allocations, runtime calls); the rest is cloned.
@@ -61,13 +61,15 @@ vibee::ChunkFunction vibee::createChunkFunction(
   std::string name;
   for (unsigned n = 0;; ++n) {
     name = (parent.getSymName() + "__chunk" + Twine(n)).str();
-    if (!module.lookupSymbol(name))
+    if (!(symbols ? symbols->lookup(name) : module.lookupSymbol(name)))
       break;
   }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointAfter(parent);
   Location loc = parent.getLoc();
   auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
+  if (symbols)
+    symbols->insert(func); // already in the module: only recorded (name kept)
   func.setPrivate();
   func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
   // LLVM would inline it into both branches again (func-to-llvm passes this
@@ -120,7 +122,8 @@ SmallVector<Value> vibee::capturedValues(ArrayRef<Operation *> ops) {
 }
 
 vibee::ChunkFunction vibee::createLoopChunkFunction(OpBuilder &b, linalg::LinalgOp op,
-                                                    unsigned loop, Operation **tiled) {
+                                                    unsigned loop, Operation **tiled,
+                                                    SymbolTable *symbols) {
   auto parent = op->getParentOfType<func::FuncOp>();
   return createChunkFunction(
       b, parent, capturedValues({op.getOperation()}),
@@ -140,7 +143,8 @@ vibee::ChunkFunction vibee::createLoopChunkFunction(OpBuilder &b, linalg::Linalg
         if (tiled)
           *tiled = result->tiledOps.back();
         clone->erase();
-      });
+      },
+      /*privatized=*/{}, symbols);
 }
 
 void vibee::callChunk(OpBuilder &b, Location loc, const ChunkFunction &chunk, Value lo,

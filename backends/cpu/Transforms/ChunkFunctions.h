@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace vibee {
 
@@ -31,12 +32,15 @@ struct ChunkFunction {
 /// other argument's. `build` fills the body for iterations [lo, hi), reading the
 /// captured values through `mapping`. The allocations in `privatized` are made
 /// (and freed) by each call instead of passed: one buffer per thread.
+/// `symbols`, the module's table, makes naming the function O(1): without it
+/// each name probe scans the module, quadratic over a pass that creates one
+/// chunk function per statement or kernel.
 ChunkFunction createChunkFunction(
     mlir::OpBuilder &b, mlir::func::FuncOp parent, llvm::ArrayRef<mlir::Value> captured,
     llvm::function_ref<void(mlir::OpBuilder &, mlir::Value lo, mlir::Value hi,
                             const mlir::IRMapping &mapping)>
         build,
-    llvm::ArrayRef<mlir::Operation *> privatized = {});
+    llvm::ArrayRef<mlir::Operation *> privatized = {}, mlir::SymbolTable *symbols = nullptr);
 
 /// The values `ops` read from outside themselves: operands and values their
 /// regions use from above, without duplicates, in order.
@@ -46,7 +50,8 @@ llvm::SmallVector<mlir::Value> capturedValues(llvm::ArrayRef<mlir::Operation *> 
 /// (TilingInterface::getTiledImplementation: subviews of the operands,
 /// linalg.index shifted). `tiled` receives the op inside the function.
 ChunkFunction createLoopChunkFunction(mlir::OpBuilder &b, mlir::linalg::LinalgOp op,
-                                      unsigned loop, mlir::Operation **tiled = nullptr);
+                                      unsigned loop, mlir::Operation **tiled = nullptr,
+                                      mlir::SymbolTable *symbols = nullptr);
 
 /// func.call of the chunk function on [lo, hi).
 void callChunk(mlir::OpBuilder &b, mlir::Location loc, const ChunkFunction &chunk,

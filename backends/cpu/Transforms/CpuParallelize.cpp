@@ -199,7 +199,8 @@ static bool canRunAsRowGroup(ArrayRef<linalg::LinalgOp> group) {
 /// blocks of kRowBlock rows through all the ops, so that later ops find the
 /// rows in the cache (serially, blocks still, when the hints allow no threads).
 /// False when the group cannot be run that way.
-static bool parallelizeRowGroup(IRRewriter &rw, ArrayRef<linalg::LinalgOp> group) {
+static bool parallelizeRowGroup(IRRewriter &rw, SymbolTable &symbols,
+                                ArrayRef<linalg::LinalgOp> group) {
   constexpr int64_t kRowBlock = 8;
   if (!canRunAsRowGroup(group))
     return false;
@@ -243,7 +244,7 @@ static bool parallelizeRowGroup(IRRewriter &rw, ArrayRef<linalg::LinalgOp> group
     SmallVector<Operation *> ops(group.begin(), group.end());
     vibee::ChunkFunction chunk = vibee::createChunkFunction(
         rw, last->getParentOfType<func::FuncOp>(), vibee::capturedValues(ops), emitBlocks,
-        privatized);
+        privatized, &symbols);
     vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, rows, split->chunk);
   } else {
     emitBlocks(rw, arith::ConstantIndexOp::create(rw, loc, 0), rows, IRMapping());
@@ -286,8 +287,11 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
             linalgOp.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
           ops.push_back(linalgOp);
     IRRewriter rw(&getContext());
+    // Chunk functions are named through it: a module scan per name probe was
+    // quadratic in kernels (ChunkFunctions.h).
+    SymbolTable symbols(module);
     for (SmallVector<linalg::LinalgOp> &group : groups)
-      if (!parallelizeRowGroup(rw, group))
+      if (!parallelizeRowGroup(rw, symbols, group))
         ops.append(group.begin(), group.end());
     for (linalg::LinalgOp op : ops) {
       Location loc = op.getLoc();
@@ -301,7 +305,8 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
         sizes.push_back(r.size);
       Value work = vibee::emitIterationCount(rw, loc, sizes);
       // One copy of the op, in a chunk function on a range of the split loop.
-      vibee::ChunkFunction chunk = vibee::createLoopChunkFunction(rw, op, split->loop);
+      vibee::ChunkFunction chunk =
+          vibee::createLoopChunkFunction(rw, op, split->loop, /*tiled=*/nullptr, &symbols);
       rw.setInsertionPoint(op);
       vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk,
                             getValueOrCreateConstantIndexOp(rw, loc, sizes[split->loop]),
