@@ -208,6 +208,9 @@ private:
                             " but the value has rank " + std::to_string(shape.size()));
       return;
     }
+    // One error per symbolic dim and value: f32[N, N, N] given [2, 3, 3] conflicts
+    // on two axes with the same message (literal sizes name their axis).
+    std::vector<bool> reported(b_.dimSizes.size(), false);
     for (size_t a = 0; a < shape.size(); ++a) {
       const DimSpec &d = type.dims[a];
       if (d.dimRef < 0)
@@ -216,7 +219,8 @@ private:
       if (size < 0) {
         size = shape[a];
         dimFrom_[d.dimRef] = name;
-      } else if (size != shape[a]) {
+      } else if (size != shape[a] && !(reported[d.dimRef] && !d.symbol.empty())) {
+        reported[d.dimRef] = true;
         if (d.symbol.empty())
           diags_.error(loc, "'" + name + "' has size " + std::to_string(size) +
                                 " on axis " + std::to_string(a) + " but the value has " +
