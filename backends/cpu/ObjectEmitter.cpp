@@ -18,6 +18,8 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <optional>
+
 using namespace llvm;
 
 static OptimizationLevel getOptimizationLevel(unsigned level) {
@@ -94,10 +96,21 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path,
   raw_fd_ostream out(path, ec, sys::fs::OF_None);
   if (ec)
     return createStringError(ec, "cannot open " + path);
+  // The ELF writer seeks back to patch its headers: a pipe or a terminal ("-" is
+  // stdout) gets the object through a buffer instead of LLVM's "Illegal seek" abort.
+  std::optional<buffer_ostream> buffered;
+  raw_pwrite_stream *stream = &out;
+  if (!out.supportsSeeking())
+    stream = &buffered.emplace(out);
   legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, out, nullptr, CodeGenFileType::ObjectFile))
+  if (machine->addPassesToEmitFile(codegen, *stream, nullptr, CodeGenFileType::ObjectFile))
     return createStringError("the target cannot emit object files");
   codegen.run(*llvmModule);
+  buffered.reset(); // writes the buffer to `out`
   out.flush();
+  if (std::error_code error = out.error()) {
+    out.clear_error(); // else its destructor aborts
+    return createStringError(error, "cannot write " + path);
+  }
   return Error::success();
 }

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -34,7 +35,8 @@ commands:
   compile <spec> [-o <out>] [--emit=<what>]
         compile a spec ahead of time. Without --emit, writes <spec>.o and <spec>.h
         (an object file exporting vibee_<spec>_<kernel> and the C/C++ header that
-        declares them; -o names the object, the header goes beside it).
+        declares them; -o names the object, the header goes beside it;
+        -o - writes the object alone to stdout).
         --emit=ast      the checked AST
         --emit=vibee    the vibee dialect, as generated
         --emit=linalg   after lowering to linalg on tensors
@@ -120,6 +122,12 @@ int compile(const Options &o) {
   }
   const std::string &file = o.inputs[0];
   std::string source;
+  // A folder opens and reads as empty text, which used to surface as a syntax error.
+  if (std::error_code ec; std::filesystem::is_directory(file, ec)) {
+    std::cerr << file << ": error: is a directory (compile takes one spec file; "
+              << "test and check take folders)\n";
+    return 1;
+  }
   if (!readFile(file, source)) {
     std::cerr << file << ": error: cannot read file\n";
     return 1;
@@ -194,7 +202,8 @@ int compile(const Options &o) {
         std::cerr << "vibeec: error: " << llvm::toString(std::move(err)) << "\n";
         return 1;
       }
-      if (emit.empty()) {
+      // `-o -` is one stream: the object alone (there is no "-.h" to put beside it).
+      if (emit.empty() && object != "-") {
         std::string header = object.substr(0, object.rfind('.')) + ".h";
         if (object.rfind('.') == std::string::npos)
           header = object + ".h";
