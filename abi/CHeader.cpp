@@ -1,4 +1,5 @@
 #include "abi/CHeader.h"
+#include "frontend/Requirements.h"
 
 #include <sstream>
 
@@ -65,6 +66,10 @@ std::string emitCHeader(const ast::Spec &spec) {
     for (size_t i = 0; i < k.results.size(); ++i)
       os << (i ? ", " : " -> ") << k.results[i].name << ": " << ast::typeText(k, k.results[i].type);
     os << "\n";
+    // The C entry checks nothing: the caller must meet these (docs/abi.md).
+    for (const DimRequirement &r : dimRequirements(spec, k))
+      os << "// requires " << k.dims[r.dim].name << " > " << r.greaterThan << " ("
+         << ast::commentText(r.access) << ")\n";
     std::string params = joined(abiParameters(k), true);
     os << "void vibee_" << spec.name << "_" << k.name << "(" << (params.empty() ? "void" : params)
        << ");\n\n";

@@ -5,30 +5,13 @@
 #pragma once
 
 #include "frontend/AST.h"
+#include "frontend/Requirements.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace vibee {
-
-// `x[5]` on an axis of symbolic dim N: the access reads past the buffer unless
-// N > 5. Recorded per access from the checked AST.
-struct DimRequirement {
-  int dim = -1;             // index into Kernel::dims
-  int64_t greaterThan = 0;  // the call needs dims[dim] > greaterThan
-  std::vector<int> loopDims; // the statement's loop extents: if one is 0 the
-                             // access never runs, and nothing is required
-  std::string access;       // "x[5] at spec.vibee:3:10"
-};
-
-// Every literal subscript of `kernel` on a symbolic dim, in source order.
-std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel);
-
-// The smallest size of each dim (index into Kernel::dims) that satisfies every
-// requirement (0 for a dim without one): what `vibeec check` sizes trials with.
-std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
-                                     const std::vector<DimRequirement> &requirements);
 
 // The first requirement that the bound dims (dimSize, per Kernel::dims; dimFrom:
 // the argument each was bound from) break, as "argument 'x': dim N = 2 must be
