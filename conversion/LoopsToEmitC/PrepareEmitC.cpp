@@ -44,7 +44,7 @@ using namespace mlir;
 namespace {
 
 /// The element type a memref of `element` stores, in EmitC.
-static Type storageType(Type element) {
+Type storageType(Type element) {
   MLIRContext *ctx = element.getContext();
   if (element.isBF16() || element.isF16())
     return IntegerType::get(ctx, 16, IntegerType::Unsigned); // uint16_t bits

@@ -64,14 +64,7 @@ struct DeviceBuffer {
   DeviceBuffer(const DeviceBuffer &) = delete;
 };
 
-size_t elemSize(DType dtype) {
-  switch (dtype) {
-  case DType::F64: case DType::I64: return 8;
-  case DType::F32: case DType::I32: return 4;
-  case DType::F16: case DType::BF16: return 2;
-  default: return 1;
-  }
-}
+size_t elemSize(DType dtype) { return (size_t)ast::dtypeBytes(dtype); }
 
 size_t byteSize(HostTensor &t) { return (size_t)t.numElements() * elemSize(t.dtype()); }
 

@@ -2,6 +2,7 @@
 // outlive their Compiler, outputs that overlap other arguments, literal subscripts
 // past a symbolic dim, and no perf jitdump unless asked for.
 #include "runtime/Jit.h"
+#include "tests/unit/runtime/CallErrorText.h"
 
 #include <gtest/gtest.h>
 
@@ -51,14 +52,6 @@ kernel f(x: f32[N]) -> y: f32[N] {
 }
 )";
 
-template <typename F> std::string callError(F call) {
-  try {
-    call();
-  } catch (const CallError &e) {
-    return e.what();
-  }
-  return "";
-}
 
 void expectHas(const std::string &msg, const std::string &part) {
   EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;

@@ -1,6 +1,7 @@
 // The JIT API from a C++ host: numerics against a float64 loop on random inputs,
 // call-time checks (dtype, rank, symbolic dims) and the kernel cache.
 #include "runtime/Jit.h"
+#include "tests/unit/runtime/CallErrorText.h"
 
 #include <gtest/gtest.h>
 
@@ -194,15 +195,6 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
   expectSoftmaxRows(x, y, R, C);
 }
 
-// Runs `call` and returns the CallError's message ("" if nothing was thrown).
-template <typename F> std::string callError(F call) {
-  try {
-    call();
-  } catch (const CallError &e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Runtime, DimMismatchNamesKernelArgumentAndShapes) {
   Compiler compiler;
