@@ -7,14 +7,22 @@ namespace vibee {
 
 const char *abiElementType(ast::DType dtype) {
   switch (dtype) {
-  case ast::DType::F64: return "double";
-  case ast::DType::F32: return "float";
-  case ast::DType::F16: return "uint16_t";  // IEEE binary16 bit pattern
-  case ast::DType::BF16: return "uint16_t"; // bfloat16 bit pattern
-  case ast::DType::I64: return "int64_t";
-  case ast::DType::I32: return "int32_t";
-  case ast::DType::I8: return "int8_t";
-  case ast::DType::Bool: return "uint8_t";
+  case ast::DType::F64:
+    return "double";
+  case ast::DType::F32:
+    return "float";
+  case ast::DType::F16:
+    return "uint16_t"; // IEEE binary16 bit pattern
+  case ast::DType::BF16:
+    return "uint16_t"; // bfloat16 bit pattern
+  case ast::DType::I64:
+    return "int64_t";
+  case ast::DType::I32:
+    return "int32_t";
+  case ast::DType::I8:
+    return "int8_t";
+  case ast::DType::Bool:
+    return "uint8_t";
   }
   return "void";
 }
@@ -78,11 +86,11 @@ std::string emitCHeader(const ast::Spec &spec) {
      << " {\n";
   for (const ast::Kernel &k : spec.kernels) {
     std::vector<AbiParameter> params = abiParameters(k);
-    os << "inline void " << k.name << "(" << joined(params, true) << ") {\n  vibee_"
-       << spec.name << "_" << k.name << "(" << joined(params, false) << ");\n}\n";
+    os << "inline void " << k.name << "(" << joined(params, true) << ") {\n  vibee_" << spec.name
+       << "_" << k.name << "(" << joined(params, false) << ");\n}\n";
   }
-  os << "} // namespace " << spec.name << "\n} // namespace vibee\n#endif // __cplusplus\n\n#endif // "
-     << guard << "\n";
+  os << "} // namespace " << spec.name
+     << "\n} // namespace vibee\n#endif // __cplusplus\n\n#endif // " << guard << "\n";
   return os.str();
 }
 

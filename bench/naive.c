@@ -11,8 +11,8 @@ void naive_copy(float *restrict dst, const float *restrict src, int64_t n) {
     dst[i] = src[i];
 }
 
-void naive_lion(float *restrict param, const float *restrict grad, float *restrict m,
-                float lr, float wd, int64_t n) {
+void naive_lion(float *restrict param, const float *restrict grad, float *restrict m, float lr,
+                float wd, int64_t n) {
   const float b1 = 0.9f, b2 = 0.99f;
   for (int64_t i = 0; i < n; ++i) {
     float c = b1 * m[i] + (1 - b1) * grad[i];
@@ -23,8 +23,8 @@ void naive_lion(float *restrict param, const float *restrict grad, float *restri
 }
 
 void naive_adamw(float *restrict param, const float *restrict grad, float *restrict m,
-                 float *restrict v, float lr, float step, float wd, float b1, float b2,
-                 float eps, int64_t n) {
+                 float *restrict v, float lr, float step, float wd, float b1, float b2, float eps,
+                 int64_t n) {
   float c1 = (float)(1 - pow(b1, step)), c2 = (float)(1 - pow(b2, step));
   for (int64_t i = 0; i < n; ++i) {
     float p = param[i] * (1 - lr * wd);
@@ -119,8 +119,8 @@ void naive_softmax_bf16(const uint16_t *restrict x, uint16_t *restrict y, int64_
 }
 
 // i-k-j order: the loop a careful user writes (unit-stride inner loop).
-void naive_matmul(const float *restrict a, const float *restrict b, float *restrict c,
-                  int64_t m, int64_t k, int64_t n) {
+void naive_matmul(const float *restrict a, const float *restrict b, float *restrict c, int64_t m,
+                  int64_t k, int64_t n) {
   memset(c, 0, sizeof(float) * m * n);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t p = 0; p < k; ++p) {

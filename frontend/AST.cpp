@@ -4,14 +4,22 @@ namespace vibee::ast {
 
 const char *dtypeName(DType t) {
   switch (t) {
-  case DType::F64: return "f64";
-  case DType::F32: return "f32";
-  case DType::F16: return "f16";
-  case DType::BF16: return "bf16";
-  case DType::I64: return "i64";
-  case DType::I32: return "i32";
-  case DType::I8: return "i8";
-  case DType::Bool: return "bool";
+  case DType::F64:
+    return "f64";
+  case DType::F32:
+    return "f32";
+  case DType::F16:
+    return "f16";
+  case DType::BF16:
+    return "bf16";
+  case DType::I64:
+    return "i64";
+  case DType::I32:
+    return "i32";
+  case DType::I8:
+    return "i8";
+  case DType::Bool:
+    return "bool";
   }
   return "?";
 }
@@ -33,21 +41,34 @@ bool isInteger(DType t) { return t == DType::I64 || t == DType::I32 || t == DTyp
 
 int dtypeBytes(DType t) {
   switch (t) {
-  case DType::F64: case DType::I64: return 8;
-  case DType::F32: case DType::I32: return 4;
-  case DType::F16: case DType::BF16: return 2;
-  case DType::I8: case DType::Bool: return 1;
+  case DType::F64:
+  case DType::I64:
+    return 8;
+  case DType::F32:
+  case DType::I32:
+    return 4;
+  case DType::F16:
+  case DType::BF16:
+    return 2;
+  case DType::I8:
+  case DType::Bool:
+    return 1;
   }
   return 0;
 }
 
 const char *reduceKindName(ReduceKind k) {
   switch (k) {
-  case ReduceKind::None: return "none";
-  case ReduceKind::Sum: return "sum";
-  case ReduceKind::Max: return "max";
-  case ReduceKind::Min: return "min";
-  case ReduceKind::Prod: return "prod";
+  case ReduceKind::None:
+    return "none";
+  case ReduceKind::Sum:
+    return "sum";
+  case ReduceKind::Max:
+    return "max";
+  case ReduceKind::Min:
+    return "min";
+  case ReduceKind::Prod:
+    return "prod";
   }
   return "?";
 }

@@ -20,7 +20,7 @@ struct Loc {
 
 enum class DType { F64, F32, F16, BF16, I64, I32, I8, Bool };
 
-const char *dtypeName(DType t);                       // "f32"
+const char *dtypeName(DType t);                          // "f32"
 std::optional<DType> dtypeFromName(const std::string &); // "f32" -> F32
 bool isFloat(DType t);
 bool isInteger(DType t); // i64 i32 i8 (not bool)
@@ -85,7 +85,7 @@ struct Expr {
   // ---- sema annotations ----
   NameKind nameKind = NameKind::Unresolved;
   int ref = -1;
-  DType type = DType::F32;   // dtype of the value this expression produces
+  DType type = DType::F32; // dtype of the value this expression produces
   // dtype the operation computes in: operands are converted to it first. Equal to
   // `type` except for comparisons (type = Bool, opType = the operands' common
   // dtype) and casts (opType = the operand's dtype).
@@ -119,8 +119,8 @@ struct Param {
   std::string name;
   ParamMode mode = ParamMode::In;
   TensorType type;
-  ExprPtr defaultValue; // scalars only; a constant expression
-  double defaultFolded = 0; // sema: the value of defaultValue
+  ExprPtr defaultValue;         // scalars only; a constant expression
+  double defaultFolded = 0;     // sema: the value of defaultValue
   int64_t defaultFoldedInt = 0; // sema: the exact value for integer and bool dtypes
 };
 
@@ -157,8 +157,8 @@ struct Statement {
 
 // A symbolic or literal dimension of a kernel. Symbolic dims unify across params.
 struct Dim {
-  std::string name;   // "N", or the literal spelled as a number ("4")
-  int64_t size = -1;  // known size for literal dims, -1 for symbolic
+  std::string name;  // "N", or the literal spelled as a number ("4")
+  int64_t size = -1; // known size for literal dims, -1 for symbolic
   // The first tensor parameter/result dimension that carries it (for lowering).
   bool fromResult = false;
   int carrierRef = -1; // param index (or result index when fromResult)
@@ -171,13 +171,13 @@ struct Dim {
 // (name only) or `16` (value only).
 struct ScheduleArg {
   Loc loc;
-  std::string name;           // empty for a bare number
+  std::string name; // empty for a bare number
   bool hasValue = false;
   Loc valueLoc;
-  std::string valueText;      // the number as written, with its sign
+  std::string valueText; // the number as written, with its sign
   double value = 0;
-  bool isInt = false;         // written without '.' or an exponent
-  bool valueOk = true;        // false after a literal error (already reported)
+  bool isInt = false;  // written without '.' or an exponent
+  bool valueOk = true; // false after a literal error (already reported)
 };
 
 // `tile(M = 64, N = 256);` as written; sema checks it into Schedule's fields.
@@ -227,7 +227,7 @@ struct Const {
   Loc loc;
   std::string name;
   DType dtype = DType::F32;
-  ExprPtr value; // constant expression; sema folds it into `folded`
+  ExprPtr value;         // constant expression; sema folds it into `folded`
   double folded = 0;     // the value (for integer dtypes: foldedInt, rounded)
   int64_t foldedInt = 0; // the exact value for integer and bool dtypes
 };
@@ -236,10 +236,10 @@ struct Const {
 struct Value {
   enum Kind { Literal, Zeros, Ones, Rand, NameRef, Scalar } kind = Literal;
   Loc loc;
-  std::vector<int64_t> shape;  // Literal (inferred from nesting), Zeros/Ones/Rand
-  std::vector<double> data;    // Literal, row-major; Scalar: data[0]
-  int64_t seed = 0;            // Rand
-  std::string name;            // NameRef
+  std::vector<int64_t> shape; // Literal (inferred from nesting), Zeros/Ones/Rand
+  std::vector<double> data;   // Literal, row-major; Scalar: data[0]
+  int64_t seed = 0;           // Rand
+  std::string name;           // NameRef
 };
 
 struct Binding { // `given x = [...]` or a named argument `lr = 0.1`
@@ -276,7 +276,7 @@ struct Behavior {
   int kernelRef = -1;
   struct ParamSource {
     enum Kind { Default, Positional, Named } kind = Default; // Default: param default
-    int index = -1; // into when.positional / when.named
+    int index = -1;                                          // into when.positional / when.named
     int givenRef = -1; // the `given` whose value it is (positional or a named NameRef)
   };
   std::vector<ParamSource> paramSources; // per kernel param

@@ -30,8 +30,8 @@ static std::string sourceLine(const std::string &source, int line) {
     ++current;
   }
   size_t end = source.find('\n', start);
-  std::string text = source.substr(start, end == std::string::npos ? std::string::npos
-                                                                    : end - start);
+  std::string text =
+      source.substr(start, end == std::string::npos ? std::string::npos : end - start);
   if (!text.empty() && text.back() == '\r')
     text.pop_back();
   return text;
@@ -40,8 +40,7 @@ static std::string sourceLine(const std::string &source, int line) {
 void DiagnosticEngine::print(std::ostream &os) const {
   for (const Diagnostic &d : diags_) {
     os << file_ << ':' << d.loc.line << ':' << d.loc.col << ": "
-       << (d.severity == Diagnostic::Error ? "error" : "note") << ": " << d.message
-       << '\n';
+       << (d.severity == Diagnostic::Error ? "error" : "note") << ": " << d.message << '\n';
     if (d.loc.line <= 0)
       continue;
     std::string text = sourceLine(source_, d.loc.line);

@@ -37,14 +37,22 @@ std::string num(double v) {
 
 const char *kindName(NameKind k) {
   switch (k) {
-  case NameKind::Unresolved: return "unresolved";
-  case NameKind::Const: return "const";
-  case NameKind::ScalarParam: return "param";
-  case NameKind::TensorParam: return "param";
-  case NameKind::Result: return "result";
-  case NameKind::Local: return "local";
-  case NameKind::Dim: return "dim";
-  case NameKind::Index: return "index";
+  case NameKind::Unresolved:
+    return "unresolved";
+  case NameKind::Const:
+    return "const";
+  case NameKind::ScalarParam:
+    return "param";
+  case NameKind::TensorParam:
+    return "param";
+  case NameKind::Result:
+    return "result";
+  case NameKind::Local:
+    return "local";
+  case NameKind::Dim:
+    return "dim";
+  case NameKind::Index:
+    return "index";
   }
   return "?";
 }
@@ -81,8 +89,8 @@ private:
       return s;
     s += "[";
     for (size_t i = 0; i < t.dims.size(); ++i)
-      s += (i ? ", " : "") + (t.dims[i].symbol.empty() ? std::to_string(t.dims[i].size)
-                                                       : t.dims[i].symbol);
+      s += (i ? ", " : "") +
+           (t.dims[i].symbol.empty() ? std::to_string(t.dims[i].size) : t.dims[i].symbol);
     return s + "]";
   }
 
@@ -94,8 +102,8 @@ private:
     k_ = &k;
     os_ << "kernel " << k.name << "\n";
     for (const Param &p : k.params) {
-      line(1) << "param " << p.name << ": "
-              << (p.mode == ParamMode::InOut ? "inout " : "in ") << type(p.type) << "\n";
+      line(1) << "param " << p.name << ": " << (p.mode == ParamMode::InOut ? "inout " : "in ")
+              << type(p.type) << "\n";
       if (p.defaultValue) {
         line(2) << "default\n";
         expr(*p.defaultValue, 3);
@@ -109,8 +117,8 @@ private:
       if (d.size >= 0)
         os_ << " (size " << d.size << ")";
       os_ << " from " << (d.fromResult ? "result " : "param ")
-          << (d.fromResult ? k.results[d.carrierRef].name : k.params[d.carrierRef].name)
-          << " axis " << d.carrierAxis << "\n";
+          << (d.fromResult ? k.results[d.carrierRef].name : k.params[d.carrierRef].name) << " axis "
+          << d.carrierAxis << "\n";
     }
     for (const Local &l : k.locals) {
       line(1) << "local " << l.name << ": " << dtypeName(l.dtype) << "[";
@@ -131,8 +139,7 @@ private:
     if (!sched.tiles.empty()) {
       os_ << " tile(";
       for (size_t i = 0; i < sched.tiles.size(); ++i)
-        os_ << (i ? ", " : "") << dimName(sched.tiles[i].first) << " = "
-            << sched.tiles[i].second;
+        os_ << (i ? ", " : "") << dimName(sched.tiles[i].first) << " = " << sched.tiles[i].second;
       os_ << ")";
     }
     if (sched.vectorWidth)
@@ -151,8 +158,8 @@ private:
   void statement(const Statement &st) {
     st_ = &st;
     line(1) << "stmt " << st.sourceText << "\n";
-    line(2) << "target " << kindName(st.targetKind) << " #" << st.targetRef << " "
-            << st.target << ": " << dtypeName(st.targetType) << "\n";
+    line(2) << "target " << kindName(st.targetKind) << " #" << st.targetRef << " " << st.target
+            << ": " << dtypeName(st.targetType) << "\n";
     line(2) << "loops";
     for (size_t i = 0; i < st.loopIndices.size(); ++i)
       os_ << " " << st.loopIndices[i] << ":"
@@ -176,20 +183,17 @@ private:
 
   void expr(const Expr &e, int depth) {
     std::string t = dtypeName(e.type);
-    std::string op = e.opType != e.type ? std::string(" (op ") + dtypeName(e.opType) + ")"
-                                        : "";
+    std::string op = e.opType != e.type ? std::string(" (op ") + dtypeName(e.opType) + ")" : "";
     switch (e.kind) {
     case ExprKind::Number:
       if (e.isBool)
         line(depth) << "bool " << (e.number != 0 ? "true" : "false") << "\n";
       else
-        line(depth) << "number "
-                    << (e.isIntLiteral ? std::to_string(e.intValue) : num(e.number)) << " : "
-                    << t << "\n";
+        line(depth) << "number " << (e.isIntLiteral ? std::to_string(e.intValue) : num(e.number))
+                    << " : " << t << "\n";
       break;
     case ExprKind::Name:
-      line(depth) << kindName(e.nameKind) << " " << e.name << " #" << e.ref << " : " << t
-                  << "\n";
+      line(depth) << kindName(e.nameKind) << " " << e.name << " #" << e.ref << " : " << t << "\n";
       break;
     case ExprKind::Access:
       line(depth) << "access " << kindName(e.nameKind) << " #" << e.ref << " " << e.name
@@ -197,8 +201,8 @@ private:
       break;
     case ExprKind::Unary:
     case ExprKind::Binary:
-      line(depth) << (e.kind == ExprKind::Unary ? "unary " : "binary ") << e.op << " : "
-                  << t << op << "\n";
+      line(depth) << (e.kind == ExprKind::Unary ? "unary " : "binary ") << e.op << " : " << t << op
+                  << "\n";
       break;
     case ExprKind::Call:
       line(depth) << (e.castTo ? "cast " : "call ") << e.name << " : " << t << op << "\n";
@@ -256,7 +260,9 @@ private:
       line(2) << "dim " << k->dims[d].name << " = " << b.dimSizes[d] << "\n";
     for (const Expectation &ex : b.then) {
       line(1) << "then " << ex.name
-              << (ex.resultRef >= 0 ? " (result)" : ex.givenRef >= 0 ? " (given)" : "")
+              << (ex.resultRef >= 0  ? " (result)"
+                  : ex.givenRef >= 0 ? " (given)"
+                                     : "")
               << (ex.approx ? " ~= " : " == ") << value(ex.expected);
       if (ex.approx)
         os_ << " within " << num(ex.tolerance);

@@ -21,21 +21,29 @@ using namespace mlir;
 namespace vibee {
 
 void loadFrontendDialects(MLIRContext &context) {
-  context.loadDialect<VibeeDialect, arith::ArithDialect, math::MathDialect,
-                      tensor::TensorDialect>();
+  context
+      .loadDialect<VibeeDialect, arith::ArithDialect, math::MathDialect, tensor::TensorDialect>();
 }
 
 Type toMLIRType(MLIRContext &context, ast::DType dtype) {
   Builder b(&context);
   switch (dtype) {
-  case ast::DType::F64: return b.getF64Type();
-  case ast::DType::F32: return b.getF32Type();
-  case ast::DType::F16: return b.getF16Type();
-  case ast::DType::BF16: return b.getBF16Type();
-  case ast::DType::I64: return b.getI64Type();
-  case ast::DType::I32: return b.getI32Type();
-  case ast::DType::I8: return b.getI8Type();
-  case ast::DType::Bool: return b.getI1Type();
+  case ast::DType::F64:
+    return b.getF64Type();
+  case ast::DType::F32:
+    return b.getF32Type();
+  case ast::DType::F16:
+    return b.getF16Type();
+  case ast::DType::BF16:
+    return b.getBF16Type();
+  case ast::DType::I64:
+    return b.getI64Type();
+  case ast::DType::I32:
+    return b.getI32Type();
+  case ast::DType::I8:
+    return b.getI8Type();
+  case ast::DType::Bool:
+    return b.getI1Type();
   }
   return b.getF32Type();
 }
@@ -149,9 +157,7 @@ private:
     return b.getDictionaryAttr(entries);
   }
 
-  Location locOf(ast::Loc l) {
-    return FileLineColLoc::get(&ctx, spec.file, l.line, l.col);
-  }
+  Location locOf(ast::Loc l) { return FileLineColLoc::get(&ctx, spec.file, l.line, l.col); }
 
   RankedTensorType shapedType(const std::vector<ast::DimSpec> &dims, DType dtype) {
     SmallVector<int64_t> shape;
@@ -169,9 +175,12 @@ private:
 
   Value &slotOf(ast::NameKind kind, int ref) {
     switch (kind) {
-    case ast::NameKind::TensorParam: return params[ref];
-    case ast::NameKind::Result: return results[ref];
-    default: return locals[ref];
+    case ast::NameKind::TensorParam:
+      return params[ref];
+    case ast::NameKind::Result:
+      return results[ref];
+    default:
+      return locals[ref];
     }
   }
 
@@ -213,8 +222,7 @@ private:
       } else if (e.nameKind == ast::NameKind::Dim) {
         Value &asI64 = dimsAsI64[e.ref];
         if (!asI64)
-          asI64 = arith::IndexCastOp::create(b, locOf(e.loc), b.getI64Type(),
-                                             dimValues[e.ref]);
+          asI64 = arith::IndexCastOp::create(b, locOf(e.loc), b.getI64Type(), dimValues[e.ref]);
         argOf[&e] = in.add(asI64, AffineMap::get(numLoops, 0, {}, &ctx));
       }
       return success();
@@ -254,16 +262,26 @@ private:
 
     ReduceKind kind = ReduceKind::none;
     switch (stmt.reduce) {
-    case ast::ReduceKind::None: kind = ReduceKind::none; break;
-    case ast::ReduceKind::Sum: kind = ReduceKind::sum; break;
-    case ast::ReduceKind::Max: kind = ReduceKind::max; break;
-    case ast::ReduceKind::Min: kind = ReduceKind::min; break;
-    case ast::ReduceKind::Prod: kind = ReduceKind::prod; break;
+    case ast::ReduceKind::None:
+      kind = ReduceKind::none;
+      break;
+    case ast::ReduceKind::Sum:
+      kind = ReduceKind::sum;
+      break;
+    case ast::ReduceKind::Max:
+      kind = ReduceKind::max;
+      break;
+    case ast::ReduceKind::Min:
+      kind = ReduceKind::min;
+      break;
+    case ast::ReduceKind::Prod:
+      kind = ReduceKind::prod;
+      break;
     }
 
     OpBuilder::InsertionGuard guard(b);
-    auto compute = ComputeOp::create(b, loc, resultType, kind, extents, in.values,
-                                     b.getArrayAttr(in.maps));
+    auto compute =
+        ComputeOp::create(b, loc, resultType, kind, extents, in.values, b.getArrayAttr(in.maps));
     SmallVector<Type> argTypes;
     SmallVector<Location> argLocs;
     for (Value v : in.values) {
@@ -308,8 +326,8 @@ private:
         return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)),
                              kernel.params[e.ref].type.dtype, e.type);
       case ast::NameKind::Dim:
-        return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)),
-                             DType::I64, e.type);
+        return convertScalar(b, loc, bodyArgs->getArgument(currentArgOf->at(&e)), DType::I64,
+                             e.type);
       case ast::NameKind::Index: {
         Value index = IndexOp::create(b, loc, b.getIndexType(), b.getI64IntegerAttr(e.ref));
         Value asI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
@@ -381,13 +399,12 @@ private:
       arith::CmpFPredicate f;
       arith::CmpIPredicate i;
     };
-    static const Pred preds[] = {
-        {"<", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt},
-        {"<=", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle},
-        {">", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt},
-        {">=", arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge},
-        {"==", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq},
-        {"!=", arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne}};
+    static const Pred preds[] = {{"<", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt},
+                                 {"<=", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle},
+                                 {">", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt},
+                                 {">=", arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge},
+                                 {"==", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq},
+                                 {"!=", arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne}};
     for (const Pred &p : preds)
       if (op == p.op)
         return isF ? (Value)arith::CmpFOp::create(b, loc, p.f, x, y)
@@ -446,8 +463,7 @@ OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const ast::Spec &spec) 
   for (const ast::Kernel &kernel : spec.kernels) {
     b.setInsertionPointToEnd(module->getBody());
     KernelGen gen(b, spec, kernel);
-    if (failed(gen.emit(FileLineColLoc::get(&context, spec.file, kernel.loc.line,
-                                            kernel.loc.col))))
+    if (failed(gen.emit(FileLineColLoc::get(&context, spec.file, kernel.loc.line, kernel.loc.col))))
       return nullptr;
   }
   if (failed(verify(*module)))

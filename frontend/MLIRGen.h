@@ -19,8 +19,7 @@ void loadFrontendDialects(mlir::MLIRContext &context);
 
 // `spec` must have passed analyzeSpec. Returns null (after emitting an MLIR
 // diagnostic) only for constructs the lowering does not support yet.
-mlir::OwningOpRef<mlir::ModuleOp> generateMLIR(mlir::MLIRContext &context,
-                                               const ast::Spec &spec);
+mlir::OwningOpRef<mlir::ModuleOp> generateMLIR(mlir::MLIRContext &context, const ast::Spec &spec);
 
 mlir::Type toMLIRType(mlir::MLIRContext &context, ast::DType dtype);
 

@@ -34,8 +34,8 @@ static Value saturatingFPToSI(OpBuilder &b, Location loc, Value v, Type target) 
   Value tooSmall = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, fconst(-bound));
   Value tooBig = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v, fconst(bound));
   Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
-  Value outside = arith::OrIOp::create(b, loc, arith::OrIOp::create(b, loc, tooSmall, tooBig),
-                                       isNaN);
+  Value outside =
+      arith::OrIOp::create(b, loc, arith::OrIOp::create(b, loc, tooSmall, tooBig), isNaN);
   Value safe = arith::SelectOp::create(b, loc, outside, fconst(0.0), v);
   Value r = arith::FPToSIOp::create(b, loc, target, safe);
   r = arith::SelectOp::create(b, loc, tooSmall, iconst(APInt::getSignedMinValue(w)), r);
@@ -64,8 +64,8 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
     unsigned fromBits = v.getType().getIntOrFloatBitWidth();
     unsigned toBits = target.getIntOrFloatBitWidth();
     if (fromBits == toBits) // f16 <-> bf16: go through f32
-      return arith::TruncFOp::create(
-          b, loc, target, arith::ExtFOp::create(b, loc, b.getF32Type(), v));
+      return arith::TruncFOp::create(b, loc, target,
+                                     arith::ExtFOp::create(b, loc, b.getF32Type(), v));
     return fromBits < toBits ? (Value)arith::ExtFOp::create(b, loc, target, v)
                              : (Value)arith::TruncFOp::create(b, loc, target, v);
   }
@@ -124,11 +124,16 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   bool isF = ast::isFloat(type);
   Value x = v[0];
   switch (fn) {
-  case ast::Builtin::Exp: return math::ExpOp::create(b, loc, x);
-  case ast::Builtin::Log: return math::LogOp::create(b, loc, x);
-  case ast::Builtin::Sqrt: return math::SqrtOp::create(b, loc, x);
-  case ast::Builtin::Rsqrt: return math::RsqrtOp::create(b, loc, x);
-  case ast::Builtin::Tanh: return math::TanhOp::create(b, loc, x);
+  case ast::Builtin::Exp:
+    return math::ExpOp::create(b, loc, x);
+  case ast::Builtin::Log:
+    return math::LogOp::create(b, loc, x);
+  case ast::Builtin::Sqrt:
+    return math::SqrtOp::create(b, loc, x);
+  case ast::Builtin::Rsqrt:
+    return math::RsqrtOp::create(b, loc, x);
+  case ast::Builtin::Tanh:
+    return math::TanhOp::create(b, loc, x);
   case ast::Builtin::Sigmoid: {
     // 1 / (1 + exp(-x))
     Value one = constantOf(b, loc, type, 1.0);
@@ -162,9 +167,14 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
                : (Value)math::IPowIOp::create(b, loc, x, v[1]);
   // emitCall handles these before it gets here.
   case ast::Builtin::Where:
-  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
-  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
-  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+  case ast::Builtin::CastF64:
+  case ast::Builtin::CastF32:
+  case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16:
+  case ast::Builtin::CastI64:
+  case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8:
+  case ast::Builtin::CastBool:
     break;
   }
   emitError(loc) << "unsupported builtin '" << ast::builtinInfo(fn).name << "'";

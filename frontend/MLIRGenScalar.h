@@ -11,13 +11,11 @@ namespace vibee::mlirgen {
 
 // C-like conversion (truncation toward zero, signed integers, bool = value != 0),
 // except that float -> int saturates and maps NaN to 0.
-mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                          ast::DType from, ast::DType to);
-mlir::Value constantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype,
-                       double value);
+mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, ast::DType from,
+                          ast::DType to);
+mlir::Value constantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype, double value);
 // An integer or bool constant from its exact value (a double rounds above 2^53).
-mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype,
-                          int64_t value);
+mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype, int64_t value);
 // Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
 mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
                           ast::DType type, mlir::Location loc);

@@ -18,8 +18,8 @@ namespace {
 using namespace ast;
 using namespace parser;
 
-constexpr int kMaxNesting = 200;        // brackets/parens, and prefix operators
-constexpr int kMaxExprDepth = 1000;     // AST depth (long binary chains)
+constexpr int kMaxNesting = 200;    // brackets/parens, and prefix operators
+constexpr int kMaxExprDepth = 1000; // AST depth (long binary chains)
 
 // One byte per character: see the file comment.
 class ByteStream : public antlr4::ANTLRInputStream {
@@ -53,9 +53,8 @@ std::string printable(const std::string &s) {
 class ErrorListener : public antlr4::BaseErrorListener {
 public:
   explicit ErrorListener(DiagnosticEngine &diags) : diags_(diags) {}
-  void syntaxError(antlr4::Recognizer *, antlr4::Token *, size_t line,
-                   size_t charPositionInLine, const std::string &msg,
-                   std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer *, antlr4::Token *, size_t line, size_t charPositionInLine,
+                   const std::string &msg, std::exception_ptr) override {
     // ANTLR columns are 0-based; ours are 1-based.
     diags_.error({(int)line, (int)charPositionInLine + 1}, printable(msg));
   }
@@ -63,7 +62,6 @@ public:
 private:
   DiagnosticEngine &diags_;
 };
-
 
 // Rejects nesting that would overflow ANTLR's (recursive) parser. Counts brackets and,
 // per statement, prefix operators (`- - - x`, `sum(i) sum(j) ...` nest as well).
@@ -73,14 +71,13 @@ bool checkNesting(antlr4::CommonTokenStream &tokens, DiagnosticEngine &diags) {
     std::string s = t->getType() == antlr4::Token::EOF ? "" : t->getText();
     if (s == "(" || s == "[") {
       if (++depth > kMaxNesting) {
-        diags.error(locOf(t), "brackets nest too deeply (more than " +
-                                  std::to_string(kMaxNesting) + " levels)");
+        diags.error(locOf(t), "brackets nest too deeply (more than " + std::to_string(kMaxNesting) +
+                                  " levels)");
         return false;
       }
     } else if (s == ")" || s == "]") {
       depth = std::max(0, depth - 1);
-    } else if (s == "-" || s == "!" || s == "sum" || s == "max" || s == "min" ||
-               s == "prod") {
+    } else if (s == "-" || s == "!" || s == "sum" || s == "max" || s == "min" || s == "prod") {
       if (++prefix > kMaxNesting) {
         diags.error(locOf(t), "expression is too complex (more than " +
                                   std::to_string(kMaxNesting) + " operators)");
@@ -365,7 +362,6 @@ private:
     }
     return missing(locOf(ctx));
   }
-
 };
 
 } // namespace

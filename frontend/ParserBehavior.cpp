@@ -53,8 +53,7 @@ Behavior BehaviorBuilder::build(G::BehaviorContext *ctx) {
   return b;
 }
 
-Binding BehaviorBuilder::buildBinding(antlr4::tree::TerminalNode *name,
-                                      G::ValueContext *value) {
+Binding BehaviorBuilder::buildBinding(antlr4::tree::TerminalNode *name, G::ValueContext *value) {
   Binding bind;
   bind.loc = locOf(name);
   bind.name = textOf(name);
@@ -119,8 +118,7 @@ void BehaviorBuilder::buildCtor(G::CtorValueContext *ctx, Value &v) {
   for (size_t i = 0; i < nums.size(); ++i) {
     auto *n = nums[i];
     bool negative = n->getStart() && n->getStart()->getText() == "-";
-    auto val = exactInt(n->NUMBER(), v.kind == Value::Rand && i == 0 ? "a seed"
-                                                                    : "a size");
+    auto val = exactInt(n->NUMBER(), v.kind == Value::Rand && i == 0 ? "a seed" : "a size");
     int64_t x = val.value_or(0);
     if (negative)
       x = -x;

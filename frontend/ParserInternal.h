@@ -33,8 +33,7 @@ inline std::string textOf(antlr4::tree::TerminalNode *n) { return n ? n->getText
 // with the literal helpers that report bad strings and numbers.
 class NodeBuilder {
 public:
-  NodeBuilder(const std::string &source, DiagnosticEngine &diags)
-      : src_(source), diags_(diags) {}
+  NodeBuilder(const std::string &source, DiagnosticEngine &diags) : src_(source), diags_(diags) {}
 
 protected:
   const std::string &src_;
@@ -108,8 +107,7 @@ protected:
     if (!parseNumber(n->getText(), locOf(n), v, isInt))
       return std::nullopt;
     if (!isInt) {
-      diags_.error(locOf(n), std::string(what) + " must be an integer, not '" +
-                                 n->getText() + "'");
+      diags_.error(locOf(n), std::string(what) + " must be an integer, not '" + n->getText() + "'");
       return std::nullopt;
     }
     return (int64_t)std::llround(v);
@@ -137,8 +135,7 @@ private:
   double signedNumber(G::SignedNumberContext *ctx);
   Value buildValue(G::ValueContext *ctx);
   void buildCtor(G::CtorValueContext *ctx, Value &v);
-  void buildList(G::ListValueContext *ctx, std::vector<int64_t> &shape,
-                 std::vector<double> &data);
+  void buildList(G::ListValueContext *ctx, std::vector<int64_t> &shape, std::vector<double> &data);
 };
 
 } // namespace vibee::parser

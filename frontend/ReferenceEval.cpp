@@ -115,25 +115,40 @@ Val Interpreter::evalBinary(const Expr &e) {
   auto cmp = [&](auto pred) -> Val {
     return convert(boolVal(fl ? pred(a.f, b.f) : pred(a.i, b.i)), DType::Bool, e.type);
   };
-  if (op == "<") return cmp([](auto x, auto y) { return x < y; });
-  if (op == "<=") return cmp([](auto x, auto y) { return x <= y; });
-  if (op == ">") return cmp([](auto x, auto y) { return x > y; });
-  if (op == ">=") return cmp([](auto x, auto y) { return x >= y; });
-  if (op == "==") return cmp([](auto x, auto y) { return x == y; });
-  if (op == "!=") return cmp([](auto x, auto y) { return x != y; });
+  if (op == "<")
+    return cmp([](auto x, auto y) { return x < y; });
+  if (op == "<=")
+    return cmp([](auto x, auto y) { return x <= y; });
+  if (op == ">")
+    return cmp([](auto x, auto y) { return x > y; });
+  if (op == ">=")
+    return cmp([](auto x, auto y) { return x >= y; });
+  if (op == "==")
+    return cmp([](auto x, auto y) { return x == y; });
+  if (op == "!=")
+    return cmp([](auto x, auto y) { return x != y; });
 
   Val r;
   if (fl) {
-    if (op == "+") r.f = a.f + b.f;
-    else if (op == "-") r.f = a.f - b.f;
-    else if (op == "*") r.f = a.f * b.f;
-    else if (op == "/") r.f = a.f / b.f;
-    else if (op == "%") r.f = std::fmod(a.f, b.f);
-    else throw std::logic_error("unknown binary operator '" + op + "'");
+    if (op == "+")
+      r.f = a.f + b.f;
+    else if (op == "-")
+      r.f = a.f - b.f;
+    else if (op == "*")
+      r.f = a.f * b.f;
+    else if (op == "/")
+      r.f = a.f / b.f;
+    else if (op == "%")
+      r.f = std::fmod(a.f, b.f);
+    else
+      throw std::logic_error("unknown binary operator '" + op + "'");
   } else {
-    if (op == "+") r.i = addWrap(a.i, b.i);
-    else if (op == "-") r.i = subWrap(a.i, b.i);
-    else if (op == "*") r.i = mulWrap(a.i, b.i);
+    if (op == "+")
+      r.i = addWrap(a.i, b.i);
+    else if (op == "-")
+      r.i = subWrap(a.i, b.i);
+    else if (op == "*")
+      r.i = mulWrap(a.i, b.i);
     else if (op == "/" || op == "%") {
       // The language's defined results: x / 0 = 0, x % 0 = x, MIN / -1 = MIN (wraps),
       // MIN % -1 = 0; otherwise C: truncating, the remainder has the dividend's sign.
@@ -143,7 +158,8 @@ Val Interpreter::evalBinary(const Expr &e) {
         r.i = op == "/" ? subWrap(0, a.i) : 0;
       else
         r.i = op == "/" ? a.i / b.i : a.i % b.i;
-    } else throw std::logic_error("unknown binary operator '" + op + "'");
+    } else
+      throw std::logic_error("unknown binary operator '" + op + "'");
     r.i = wrapInt(r.i, t);
   }
   return convert(r, t, e.type);
@@ -187,13 +203,23 @@ Val Interpreter::evalCall(const Expr &e) {
     }
     return convert(r, t, e.type);
   }
-  case ast::Builtin::Exp: case ast::Builtin::Log: case ast::Builtin::Sqrt:
-  case ast::Builtin::Rsqrt: case ast::Builtin::Tanh: case ast::Builtin::Sigmoid:
-  case ast::Builtin::Abs: case ast::Builtin::Sign:
+  case ast::Builtin::Exp:
+  case ast::Builtin::Log:
+  case ast::Builtin::Sqrt:
+  case ast::Builtin::Rsqrt:
+  case ast::Builtin::Tanh:
+  case ast::Builtin::Sigmoid:
+  case ast::Builtin::Abs:
+  case ast::Builtin::Sign:
     break;
-  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
-  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
-  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+  case ast::Builtin::CastF64:
+  case ast::Builtin::CastF32:
+  case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16:
+  case ast::Builtin::CastI64:
+  case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8:
+  case ast::Builtin::CastBool:
     throw std::logic_error("cast '" + e.name + "' without a target dtype");
   }
 
@@ -229,11 +255,16 @@ Val Interpreter::eval(const Expr &e) {
     }
     return fromDouble(e.number, e.type);
   }
-  case ExprKind::Name: return evalName(e);
-  case ExprKind::Access: return evalAccess(e);
-  case ExprKind::Unary: return evalUnary(e);
-  case ExprKind::Binary: return evalBinary(e);
-  case ExprKind::Call: return evalCall(e);
+  case ExprKind::Name:
+    return evalName(e);
+  case ExprKind::Access:
+    return evalAccess(e);
+  case ExprKind::Unary:
+    return evalUnary(e);
+  case ExprKind::Binary:
+    return evalBinary(e);
+  case ExprKind::Call:
+    return evalCall(e);
   }
   throw std::logic_error("unknown expression kind");
 }

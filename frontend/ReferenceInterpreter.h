@@ -64,8 +64,7 @@ struct Outcome {
 // actual shape, when an argument's rank or a dim does not match (symbolic dims unify
 // across all parameters), or when a scalar without default is missing; throws
 // std::out_of_range when a literal subscript is outside its axis.
-Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel,
-                 const std::vector<Array> &args);
+Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel, const std::vector<Array> &args);
 
 // `n` reproducible pseudo-random values uniform in [-1, 1), identical on every platform
 // (the behaviors' `rand(seed, d...)` fills the tensor, row-major, with

@@ -23,8 +23,7 @@ std::string typeStr(const ast::TensorType &t);
 
 class Interpreter {
 public:
-  Interpreter(const ast::Spec &spec, const ast::Kernel &kernel)
-      : spec_(spec), kernel_(kernel) {}
+  Interpreter(const ast::Spec &spec, const ast::Kernel &kernel) : spec_(spec), kernel_(kernel) {}
 
   Outcome run(const std::vector<Array> &args);
 

@@ -22,11 +22,14 @@ struct Val {
 
 inline int64_t wrapInt(int64_t v, DType t) {
   switch (t) {
-  case DType::I8: return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint64_t>(v)));
+  case DType::I8:
+    return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint64_t>(v)));
   case DType::I32:
     return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
-  case DType::Bool: return v != 0 ? 1 : 0;
-  default: return v;
+  case DType::Bool:
+    return v != 0 ? 1 : 0;
+  default:
+    return v;
   }
 }
 
@@ -49,19 +52,18 @@ inline Val fromDouble(double d, DType t) {
   else if (t == DType::Bool)
     v.i = d != 0 ? 1 : 0;
   else if (t == DType::I8)
-    v.i = std::isnan(d) ? 0 : d <= INT8_MIN ? INT8_MIN : d >= INT8_MAX ? INT8_MAX
-                                                                       : truncToInt64(d);
+    v.i = std::isnan(d) ? 0 : d <= INT8_MIN ? INT8_MIN : d >= INT8_MAX ? INT8_MAX : truncToInt64(d);
   else if (t == DType::I32)
-    v.i = std::isnan(d) ? 0 : d <= INT32_MIN ? INT32_MIN : d >= INT32_MAX ? INT32_MAX
-                                                                          : truncToInt64(d);
+    v.i = std::isnan(d)    ? 0
+          : d <= INT32_MIN ? INT32_MIN
+          : d >= INT32_MAX ? INT32_MAX
+                           : truncToInt64(d);
   else
     v.i = truncToInt64(d);
   return v;
 }
 
-inline double toDouble(Val v, DType t) {
-  return ast::isFloat(t) ? v.f : static_cast<double>(v.i);
-}
+inline double toDouble(Val v, DType t) { return ast::isFloat(t) ? v.f : static_cast<double>(v.i); }
 
 inline Val convert(Val v, DType from, DType to) {
   if (ast::isFloat(from))
@@ -107,19 +109,42 @@ inline double maxProp(double a, double b) {
 // A unary math builtin on a double; false for the builtins that are not unary math.
 inline bool math1(ast::Builtin fn, double x, double &y) {
   switch (fn) {
-  case ast::Builtin::Exp: y = std::exp(x); return true;
-  case ast::Builtin::Log: y = std::log(x); return true;
-  case ast::Builtin::Sqrt: y = std::sqrt(x); return true;
-  case ast::Builtin::Rsqrt: y = 1.0 / std::sqrt(x); return true;
-  case ast::Builtin::Tanh: y = std::tanh(x); return true;
-  case ast::Builtin::Sigmoid: y = 1.0 / (1.0 + std::exp(-x)); return true;
-  case ast::Builtin::Abs: y = std::fabs(x); return true;
-  case ast::Builtin::Sign: y = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0); return true;
-  case ast::Builtin::Min: case ast::Builtin::Max: case ast::Builtin::Pow:
+  case ast::Builtin::Exp:
+    y = std::exp(x);
+    return true;
+  case ast::Builtin::Log:
+    y = std::log(x);
+    return true;
+  case ast::Builtin::Sqrt:
+    y = std::sqrt(x);
+    return true;
+  case ast::Builtin::Rsqrt:
+    y = 1.0 / std::sqrt(x);
+    return true;
+  case ast::Builtin::Tanh:
+    y = std::tanh(x);
+    return true;
+  case ast::Builtin::Sigmoid:
+    y = 1.0 / (1.0 + std::exp(-x));
+    return true;
+  case ast::Builtin::Abs:
+    y = std::fabs(x);
+    return true;
+  case ast::Builtin::Sign:
+    y = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
+    return true;
+  case ast::Builtin::Min:
+  case ast::Builtin::Max:
+  case ast::Builtin::Pow:
   case ast::Builtin::Where:
-  case ast::Builtin::CastF64: case ast::Builtin::CastF32: case ast::Builtin::CastF16:
-  case ast::Builtin::CastBF16: case ast::Builtin::CastI64: case ast::Builtin::CastI32:
-  case ast::Builtin::CastI8: case ast::Builtin::CastBool:
+  case ast::Builtin::CastF64:
+  case ast::Builtin::CastF32:
+  case ast::Builtin::CastF16:
+  case ast::Builtin::CastBF16:
+  case ast::Builtin::CastI64:
+  case ast::Builtin::CastI32:
+  case ast::Builtin::CastI8:
+  case ast::Builtin::CastBool:
     return false;
   }
   return false;

@@ -30,9 +30,8 @@ std::vector<int> accessDims(const ast::Kernel &k, const ast::Expr &e) {
 std::string accessText(const ast::Expr &e) {
   std::string text = e.name + "[";
   for (size_t i = 0; i < e.subscripts.size(); ++i)
-    text += (i ? ", " : "") + (e.subscripts[i].literal
-                                   ? std::to_string(*e.subscripts[i].literal)
-                                   : e.subscripts[i].index);
+    text += (i ? ", " : "") + (e.subscripts[i].literal ? std::to_string(*e.subscripts[i].literal)
+                                                       : e.subscripts[i].index);
   return text + "]";
 }
 
@@ -47,8 +46,8 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
       if (!sub.literal || d < 0 || k.dims[d].size >= 0)
         continue;
       out.push_back({d, *sub.literal, stmt.loopDims,
-                     accessText(e) + " at " + spec.file + ":" + std::to_string(sub.loc.line) +
-                         ":" + std::to_string(sub.loc.col)});
+                     accessText(e) + " at " + spec.file + ":" + std::to_string(sub.loc.line) + ":" +
+                         std::to_string(sub.loc.col)});
     }
   }
   for (const ast::ExprPtr &operand : e.operands)

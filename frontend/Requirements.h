@@ -14,11 +14,11 @@ namespace vibee {
 
 // `x[5]` on an axis of symbolic dim N: the call needs N > 5.
 struct DimRequirement {
-  int dim = -1;             // index into Kernel::dims
-  int64_t greaterThan = 0;  // the call needs dims[dim] > greaterThan
+  int dim = -1;              // index into Kernel::dims
+  int64_t greaterThan = 0;   // the call needs dims[dim] > greaterThan
   std::vector<int> loopDims; // the statement's loop extents: if one is 0 the
                              // access never runs, and nothing is required
-  std::string access;       // "x[5] at spec.vibee:3:10"
+  std::string access;        // "x[5] at spec.vibee:3:10"
 };
 
 // Every literal subscript of `kernel` on a symbolic dim, in source order.

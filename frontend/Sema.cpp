@@ -30,8 +30,7 @@ public:
       checkStatement(st);
     for (size_t i = 0; i < k_.results.size(); ++i)
       if (!assigned_[i])
-        diags_.error(k_.results[i].loc, "result '" + k_.results[i].name +
-                                            "' is never assigned");
+        diags_.error(k_.results[i].loc, "result '" + k_.results[i].name + "' is never assigned");
   }
 
 private:
@@ -104,20 +103,17 @@ private:
     for (const Dim &dim : k_.dims) {
       if (dim.size >= 0)
         continue;
-      const TensorType &carrier = dim.fromResult ? k_.results[dim.carrierRef].type
-                                                 : k_.params[dim.carrierRef].type;
+      const TensorType &carrier =
+          dim.fromResult ? k_.results[dim.carrierRef].type : k_.params[dim.carrierRef].type;
       Loc loc = carrier.dims[dim.carrierAxis].loc;
       for (const Param &p : k_.params)
         if (p.name == dim.name)
-          diags_.error(loc, "dim '" + dim.name + "' has the name of parameter '" +
-                                p.name + "'");
+          diags_.error(loc, "dim '" + dim.name + "' has the name of parameter '" + p.name + "'");
       for (const Result &r : k_.results)
         if (r.name == dim.name)
-          diags_.error(loc, "dim '" + dim.name + "' has the name of result '" + r.name +
-                                "'");
+          diags_.error(loc, "dim '" + dim.name + "' has the name of result '" + r.name + "'");
       if (dim.fromResult) {
-        diags_.error(loc, "dim '" + dim.name + "' of result '" +
-                              k_.results[dim.carrierRef].name +
+        diags_.error(loc, "dim '" + dim.name + "' of result '" + k_.results[dim.carrierRef].name +
                               "' is not given by any parameter");
         diags_.note(loc, "a call binds dims from its tensor parameters: use '" + dim.name +
                              "' in a parameter's type");
@@ -239,10 +235,9 @@ private:
     if (known) {
       std::vector<int> shape = shapeOf(k_, st.targetKind, st.targetRef);
       if (shape.size() != st.lhs.size()) {
-        diags_.error(st.targetLoc, "'" + st.target + "' has rank " +
-                                       std::to_string(shape.size()) +
-                                       " but is accessed with " +
-                                       std::to_string(st.lhs.size()) + " subscripts");
+        diags_.error(st.targetLoc, "'" + st.target + "' has rank " + std::to_string(shape.size()) +
+                                       " but is accessed with " + std::to_string(st.lhs.size()) +
+                                       " subscripts");
         targetOk = false;
       } else {
         for (size_t a = 0; a < shape.size(); ++a) {
@@ -271,8 +266,8 @@ private:
                               "' is not used on the right-hand side");
       } else if (targetOk) {
         diags_.error(loc, "cannot infer the extent of index '" + st.loopIndices[i] + "'");
-        diags_.note(loc, "use '" + st.loopIndices[i] +
-                             "' to subscript a tensor on the right-hand side");
+        diags_.note(loc,
+                    "use '" + st.loopIndices[i] + "' to subscript a tensor on the right-hand side");
       }
     }
     st.loopDims = scope.dim;
@@ -286,8 +281,8 @@ private:
       return;
     if (known) {
       std::string what = st.targetKind == NameKind::Local ? "local" : "tensor";
-      if (checkAssign(*st.rhs, t, st.targetType, st.targetLoc,
-                      what + " '" + st.target + "'", diags_))
+      if (checkAssign(*st.rhs, t, st.targetType, st.targetLoc, what + " '" + st.target + "'",
+                      diags_))
         checkLiteralRanges(*st.rhs, diags_);
       return;
     }
@@ -322,13 +317,11 @@ void checkConsts(Spec &spec, DiagnosticEngine &diags) {
       continue;
     ExprScope scope{spec, diags, (int)i};
     TypeInfo t = checkExpr(*c.value, scope);
-    if (!checkAssign(*c.value, t, c.dtype, c.value->loc, "constant '" + c.name + "'",
-                     diags) ||
+    if (!checkAssign(*c.value, t, c.dtype, c.value->loc, "constant '" + c.name + "'", diags) ||
         !checkLiteralRanges(*c.value, diags))
       continue;
     if (auto v = foldConst(*c.value, spec, diags);
-        v && checkFoldedRange(v->f, c.dtype, c.value->loc, "constant '" + c.name + "'",
-                              diags)) {
+        v && checkFoldedRange(v->f, c.dtype, c.value->loc, "constant '" + c.name + "'", diags)) {
       c.folded = isFloat(c.dtype) ? v->f : (double)v->i;
       c.foldedInt = v->i;
     }

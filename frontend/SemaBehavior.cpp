@@ -106,8 +106,7 @@ private:
                                   std::to_string(k.params.size()) + " parameters");
         break;
       }
-      src[i] = {Behavior::ParamSource::Positional, (int)i,
-                findGiven(arg.name, b_.given.size())};
+      src[i] = {Behavior::ParamSource::Positional, (int)i, findGiven(arg.name, b_.given.size())};
       values[i] = valueOf(arg.value);
       bound[i] = true;
       where[i] = arg.loc;
@@ -132,8 +131,7 @@ private:
         diags_.note(where[p], "'" + arg.name + "' is first bound here");
         continue;
       }
-      int g = arg.value.kind == Value::NameRef ? findGiven(arg.value.name, b_.given.size())
-                                               : -1;
+      int g = arg.value.kind == Value::NameRef ? findGiven(arg.value.name, b_.given.size()) : -1;
       src[p] = {Behavior::ParamSource::Named, (int)i, g};
       values[p] = valueOf(arg.value);
       bound[p] = true;
@@ -144,8 +142,8 @@ private:
       const Param &param = k.params[p];
       if (!bound[p]) {
         if (!param.defaultValue)
-          diags_.error(b_.when.loc, "missing argument for parameter '" + param.name +
-                                        "' of '" + k.name + "'");
+          diags_.error(b_.when.loc,
+                       "missing argument for parameter '" + param.name + "' of '" + k.name + "'");
         continue;
       }
       if (shapes[p])
@@ -176,10 +174,14 @@ private:
     }
     if (isFloat(t) || (v.kind != Value::Literal && v.kind != Value::Scalar))
       return;
-    double lo = t == DType::I8 ? -128.0 : t == DType::I32 ? -2147483648.0
-              : t == DType::Bool ? 0.0 : -9223372036854775808.0;
-    double hi = t == DType::I8 ? 127.0 : t == DType::I32 ? 2147483647.0
-              : t == DType::Bool ? 1.0 : 9223372036854775807.0;
+    double lo = t == DType::I8     ? -128.0
+                : t == DType::I32  ? -2147483648.0
+                : t == DType::Bool ? 0.0
+                                   : -9223372036854775808.0;
+    double hi = t == DType::I8     ? 127.0
+                : t == DType::I32  ? 2147483647.0
+                : t == DType::Bool ? 1.0
+                                   : 9223372036854775807.0;
     for (size_t i = 0; i < v.data.size(); ++i) {
       double x = v.data[i];
       char buf[40];
@@ -222,13 +224,13 @@ private:
       } else if (size != shape[a] && !(reported[d.dimRef] && !d.symbol.empty())) {
         reported[d.dimRef] = true;
         if (d.symbol.empty())
-          diags_.error(loc, "'" + name + "' has size " + std::to_string(size) +
-                                " on axis " + std::to_string(a) + " but the value has " +
+          diags_.error(loc, "'" + name + "' has size " + std::to_string(size) + " on axis " +
+                                std::to_string(a) + " but the value has " +
                                 std::to_string(shape[a]));
         else
-          diags_.error(loc, "dim '" + d.symbol + "' is " + std::to_string(size) +
-                                " from '" + dimFrom_[d.dimRef] + "' but " +
-                                std::to_string(shape[a]) + " from '" + name + "'");
+          diags_.error(loc, "dim '" + d.symbol + "' is " + std::to_string(size) + " from '" +
+                                dimFrom_[d.dimRef] + "' but " + std::to_string(shape[a]) +
+                                " from '" + name + "'");
       }
     }
     (void)k;
@@ -254,8 +256,8 @@ private:
                                             " but '" + ex.name + "' has shape " +
                                             shapeStr(*actual));
       } else {
-        diags_.error(ex.loc, "'" + ex.name + "' names neither a result of '" + k.name +
-                                 "' nor a given");
+        diags_.error(ex.loc,
+                     "'" + ex.name + "' names neither a result of '" + k.name + "' nor a given");
         std::vector<std::string> names;
         for (auto &r : k.results)
           names.push_back(r.name);

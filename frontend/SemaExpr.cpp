@@ -34,8 +34,7 @@ public:
     case ExprKind::Number:
       if (e.isBool)
         return annotate(e, strong(DType::Bool));
-      return annotate(e, {e.isIntLiteral ? DType::I64 : DType::F32, true, !e.isIntLiteral,
-                          true});
+      return annotate(e, {e.isIntLiteral ? DType::I64 : DType::F32, true, !e.isIntLiteral, true});
     case ExprKind::Name:
       return checkName(e);
     case ExprKind::Access:
@@ -176,8 +175,7 @@ private:
     const Kernel &k = *s_.kernel;
     diags_.error(sub.loc, "dim conflict: index '" + sub.index + "' ranges over dim '" +
                               dimLabel(k, dim) + "' (" + how + ") here and over dim '" +
-                              dimLabel(k, st.dim[slot]) + "' (" + st.how[slot] +
-                              ") there");
+                              dimLabel(k, st.dim[slot]) + "' (" + st.how[slot] + ") there");
     diags_.note(st.where[slot], "index '" + sub.index + "' ranges over dim '" +
                                     dimLabel(k, st.dim[slot]) + "' here");
   }
@@ -205,8 +203,8 @@ private:
     std::vector<int> shape = shapeOf(k, kind, ref);
     if (shape.size() != e.subscripts.size()) {
       diags_.error(e.loc, "'" + e.name + "' has rank " + std::to_string(shape.size()) +
-                              " but is accessed with " +
-                              std::to_string(e.subscripts.size()) + " subscripts");
+                              " but is accessed with " + std::to_string(e.subscripts.size()) +
+                              " subscripts");
       return annotate(e, {dtype, false, false, false});
     }
     bool ok = true;
@@ -217,10 +215,9 @@ private:
         int64_t size = dim >= 0 ? k.dims[dim].size : -1;
         if (*sub.literal < 0 || (size >= 0 && *sub.literal >= size)) {
           diags_.error(sub.loc, "subscript " + std::to_string(*sub.literal) +
-                                    " is out of range for axis " + std::to_string(axis) +
-                                    " of '" + e.name + "' (size " +
-                                    (size >= 0 ? std::to_string(size) : dimLabel(k, dim)) +
-                                    ")");
+                                    " is out of range for axis " + std::to_string(axis) + " of '" +
+                                    e.name + "' (size " +
+                                    (size >= 0 ? std::to_string(size) : dimLabel(k, dim)) + ")");
           ok = false;
         }
         continue;
@@ -280,8 +277,7 @@ private:
       out = strong(x);
     } else if (isFloat(x) && isFloat(y)) {
       if (floatRank(x) == 1 && floatRank(y) == 1) {
-        diags_.error(loc, std::string("cannot mix f16 and bf16 in '") + op +
-                              "': cast one of them");
+        diags_.error(loc, std::string("cannot mix f16 and bf16 in '") + op + "': cast one of them");
         return false;
       }
       out = strong(floatRank(x) >= floatRank(y) ? x : y);
@@ -333,8 +329,7 @@ private:
     TypeInfo common;
     if (!unify(l, a, r, b, e.loc, op, common))
       return failed();
-    bool compare = op == "<" || op == "<=" || op == ">" || op == ">=" || op == "==" ||
-                   op == "!=";
+    bool compare = op == "<" || op == "<=" || op == ">" || op == ">=" || op == "==" || op == "!=";
     if (compare) {
       if (common.type == DType::Bool && op != "==" && op != "!=") {
         diags_.error(e.loc, "cannot order bool values with '" + op + "'");
@@ -353,8 +348,8 @@ private:
     if (e.operands.size() == n)
       return true;
     diags_.error(e.loc, "'" + e.name + "' takes " + std::to_string(n) + " argument" +
-                            (n == 1 ? "" : "s") + " but " +
-                            std::to_string(e.operands.size()) + " were given");
+                            (n == 1 ? "" : "s") + " but " + std::to_string(e.operands.size()) +
+                            " were given");
     return false;
   }
 
@@ -388,8 +383,7 @@ private:
       e.castTo = cast;
       TypeInfo a = args[0];
       if (a.weak) { // `f16(0.5)`: the literal is written in the target dtype
-        DType t = *cast == DType::Bool || (a.weakReal && isInteger(*cast))
-                      ? weakDefault(a) : *cast;
+        DType t = *cast == DType::Bool || (a.weakReal && isInteger(*cast)) ? weakDefault(a) : *cast;
         settle(*e.operands[0], t);
         a = strong(t);
       }
@@ -412,8 +406,7 @@ private:
         return failed();
       }
       TypeInfo common;
-      if (!unify(*e.operands[1], args[1], *e.operands[2], args[2], e.loc, "where",
-                 common))
+      if (!unify(*e.operands[1], args[1], *e.operands[2], args[2], e.loc, "where", common))
         return failed();
       return annotate(e, common);
     }
@@ -461,8 +454,8 @@ bool checkAssign(Expr &e, const TypeInfo &t, DType target, Loc loc, const std::s
     return false;
   if (t.weak) {
     if (target == DType::Bool || (t.weakReal && isInteger(target))) {
-      diags.error(loc, std::string("cannot assign ") + dtypeName(weakDefault(t)) +
-                           " value to " + dtypeName(target) + " " + what);
+      diags.error(loc, std::string("cannot assign ") + dtypeName(weakDefault(t)) + " value to " +
+                           dtypeName(target) + " " + what);
       return false;
     }
     settle(e, target);
@@ -471,8 +464,7 @@ bool checkAssign(Expr &e, const TypeInfo &t, DType target, Loc loc, const std::s
   if (t.type == target)
     return true;
   diags.error(loc, std::string("cannot assign ") + dtypeName(t.type) + " value to " +
-                       dtypeName(target) + " " + what + ": write " + dtypeName(target) +
-                       "(...)");
+                       dtypeName(target) + " " + what + ": write " + dtypeName(target) + "(...)");
   return false;
 }
 

@@ -18,20 +18,31 @@ namespace {
 
 bool fits(int64_t v, DType t) {
   switch (t) {
-  case DType::I8: return v >= INT8_MIN && v <= INT8_MAX;
-  case DType::I32: return v >= INT32_MIN && v <= INT32_MAX;
-  case DType::Bool: return v == 0 || v == 1;
-  case DType::I64: return true;
-  case DType::F64: case DType::F32: case DType::F16: case DType::BF16: return true;
+  case DType::I8:
+    return v >= INT8_MIN && v <= INT8_MAX;
+  case DType::I32:
+    return v >= INT32_MIN && v <= INT32_MAX;
+  case DType::Bool:
+    return v == 0 || v == 1;
+  case DType::I64:
+    return true;
+  case DType::F64:
+  case DType::F32:
+  case DType::F16:
+  case DType::BF16:
+    return true;
   }
   return true;
 }
 
 std::string rangeOf(DType t) {
   switch (t) {
-  case DType::I8: return "-128 to 127";
-  case DType::I32: return "-2147483648 to 2147483647";
-  default: return "-9223372036854775808 to 9223372036854775807";
+  case DType::I8:
+    return "-128 to 127";
+  case DType::I32:
+    return "-2147483648 to 2147483647";
+  default:
+    return "-9223372036854775808 to 9223372036854775807";
   }
 }
 
@@ -116,9 +127,8 @@ private:
   }
 
   std::optional<Folded> overflow(const Expr &e, const std::string &what) {
-    diags_.error(e.loc, "integer overflow in a constant expression: " + what +
-                            " does not fit " + dtypeName(e.opType) + " (" +
-                            rangeOf(e.opType) + ")");
+    diags_.error(e.loc, "integer overflow in a constant expression: " + what + " does not fit " +
+                            dtypeName(e.opType) + " (" + rangeOf(e.opType) + ")");
     return std::nullopt;
   }
 
@@ -128,7 +138,10 @@ private:
     if (std::isfinite(v))
       return true;
     diags_.error(e.loc, std::string("constant expression is not a finite number (") +
-                            (std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf") + ")");
+                            (std::isnan(v) ? "nan"
+                             : v > 0       ? "inf"
+                                           : "-inf") +
+                            ")");
     return false;
   }
 
@@ -143,8 +156,10 @@ private:
       return std::nullopt;
     }
     if (isFloat(e.opType)) {
-      r.f = op == "+" ? a->f + b->f : op == "-" ? a->f - b->f : op == "*" ? a->f * b->f
-                                                                          : a->f / b->f;
+      r.f = op == "+"   ? a->f + b->f
+            : op == "-" ? a->f - b->f
+            : op == "*" ? a->f * b->f
+                        : a->f / b->f;
       if (!finite(e, r.f))
         return std::nullopt;
       return convert(r, e.opType, e.type);
@@ -174,14 +189,30 @@ private:
     double x = a->f, y = b->f;
     Folded r;
     switch (*e.builtin) {
-    case Builtin::Exp: r.f = std::exp(x); break;
-    case Builtin::Log: r.f = std::log(x); break;
-    case Builtin::Sqrt: r.f = std::sqrt(x); break;
-    case Builtin::Rsqrt: r.f = 1 / std::sqrt(x); break;
-    case Builtin::Tanh: r.f = std::tanh(x); break;
-    case Builtin::Sigmoid: r.f = 1 / (1 + std::exp(-x)); break;
-    case Builtin::Abs: r.f = std::fabs(x); break;
-    case Builtin::Sign: r.f = std::isnan(x) ? x : x > 0 ? 1 : x < 0 ? -1 : 0; break;
+    case Builtin::Exp:
+      r.f = std::exp(x);
+      break;
+    case Builtin::Log:
+      r.f = std::log(x);
+      break;
+    case Builtin::Sqrt:
+      r.f = std::sqrt(x);
+      break;
+    case Builtin::Rsqrt:
+      r.f = 1 / std::sqrt(x);
+      break;
+    case Builtin::Tanh:
+      r.f = std::tanh(x);
+      break;
+    case Builtin::Sigmoid:
+      r.f = 1 / (1 + std::exp(-x));
+      break;
+    case Builtin::Abs:
+      r.f = std::fabs(x);
+      break;
+    case Builtin::Sign:
+      r.f = std::isnan(x) ? x : x > 0 ? 1 : x < 0 ? -1 : 0;
+      break;
     case Builtin::Min:
       if (fl)
         r.f = std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
@@ -194,12 +225,19 @@ private:
       else
         r.i = std::max(a->i, b->i);
       break;
-    case Builtin::Pow: r.f = std::pow(x, y); break;
+    case Builtin::Pow:
+      r.f = std::pow(x, y);
+      break;
     // Not allowed in a constant expression (sema reports them before folding).
     case Builtin::Where:
-    case Builtin::CastF64: case Builtin::CastF32: case Builtin::CastF16:
-    case Builtin::CastBF16: case Builtin::CastI64: case Builtin::CastI32:
-    case Builtin::CastI8: case Builtin::CastBool:
+    case Builtin::CastF64:
+    case Builtin::CastF32:
+    case Builtin::CastF16:
+    case Builtin::CastBF16:
+    case Builtin::CastI64:
+    case Builtin::CastI32:
+    case Builtin::CastI8:
+    case Builtin::CastBool:
       return std::nullopt;
     }
     if (fl && !finite(e, r.f))
@@ -209,23 +247,26 @@ private:
 };
 
 void literalRangeError(int64_t value, DType t, Loc loc, DiagnosticEngine &diags) {
-  diags.error(loc, "integer literal " + std::to_string(value) + " does not fit " +
-                       dtypeName(t) + " (" + rangeOf(t) + ")");
+  diags.error(loc, "integer literal " + std::to_string(value) + " does not fit " + dtypeName(t) +
+                       " (" + rangeOf(t) + ")");
 }
 
 } // namespace
 
 bool checkFoldedRange(double v, DType t, Loc loc, const std::string &what,
                       DiagnosticEngine &diags) {
-  double max = t == DType::F32 ? 3.4028234663852886e38
-               : t == DType::F16 ? 65504.0 : t == DType::BF16 ? 3.3895313892515355e38 : 0;
+  double max = t == DType::F32    ? 3.4028234663852886e38
+               : t == DType::F16  ? 65504.0
+               : t == DType::BF16 ? 3.3895313892515355e38
+                                  : 0;
   if (max == 0 || std::fabs(v) <= max)
     return true;
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.9g", v);
-  diags.error(loc, what + " is " + buf + ", beyond the largest " + dtypeName(t) +
-                       " (" + (t == DType::F16 ? "65504" : t == DType::F32 ? "3.40282347e+38"
-                                                                       : "3.38953139e+38") +
+  diags.error(loc, what + " is " + buf + ", beyond the largest " + dtypeName(t) + " (" +
+                       (t == DType::F16   ? "65504"
+                        : t == DType::F32 ? "3.40282347e+38"
+                                          : "3.38953139e+38") +
                        ")");
   return false;
 }

@@ -25,10 +25,10 @@ struct TypeInfo {
 // Per-statement state of the loop indices (one slot per Statement::loopIndices).
 struct StmtScope {
   ast::Statement *stmt = nullptr;
-  std::vector<int> dim;        // Kernel::dims index, -1 until bound
-  std::vector<ast::Loc> where; // where the extent was bound
-  std::vector<std::string> how; // "axis 0 of 'x'"
-  std::vector<bool> used;      // used on the right-hand side
+  std::vector<int> dim;             // Kernel::dims index, -1 until bound
+  std::vector<ast::Loc> where;      // where the extent was bound
+  std::vector<std::string> how;     // "axis 0 of 'x'"
+  std::vector<bool> used;           // used on the right-hand side
   std::vector<std::string> unbound; // unbound names already reported
 };
 
@@ -57,8 +57,7 @@ struct Folded {
 // Folds a checked constant expression (numbers, consts, arithmetic, math builtins)
 // to its value in e.type (SemaFold.cpp). Division by zero and integer overflow are
 // errors at the operator: nullopt then.
-std::optional<Folded> foldConst(const ast::Expr &e, const ast::Spec &spec,
-                                DiagnosticEngine &diags);
+std::optional<Folded> foldConst(const ast::Expr &e, const ast::Spec &spec, DiagnosticEngine &diags);
 // A folded float value for a narrower float dtype must not overflow it (1e39 as f32:
 // an error at `loc`, "<what> is 1e+39, beyond the largest f32"); false then.
 bool checkFoldedRange(double v, ast::DType t, ast::Loc loc, const std::string &what,

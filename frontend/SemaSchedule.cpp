@@ -22,8 +22,7 @@ public:
   void run(Schedule &sched) {
     std::map<std::string, Loc> seen;
     for (ScheduleEntry &e : sched.entries) {
-      static const std::vector<std::string> names = {"tile", "vector", "parallel",
-                                                     "threads"};
+      static const std::vector<std::string> names = {"tile", "vector", "parallel", "threads"};
       if (std::find(names.begin(), names.end(), e.name) == names.end()) {
         diags_.error(e.loc, "unknown schedule entry '" + e.name + "'");
         suggest(diags_, e.loc, e.name, names);
@@ -69,9 +68,8 @@ private:
     std::string list;
     for (const std::string &s : syms)
       list += (list.empty() ? "" : ", ") + s;
-    diags_.note(arg.loc, syms.empty()
-                             ? "this kernel has no size symbols"
-                             : "the size symbols of this kernel are " + list);
+    diags_.note(arg.loc, syms.empty() ? "this kernel has no size symbols"
+                                      : "the size symbols of this kernel are " + list);
     return -1;
   }
 
@@ -89,9 +87,8 @@ private:
       return std::nullopt;
     }
     if (arg.value > (double)max) {
-      diags_.error(arg.valueLoc,
-                   what + " must be at most " + std::to_string(max) + ", not '" +
-                       arg.valueText + "'");
+      diags_.error(arg.valueLoc, what + " must be at most " + std::to_string(max) + ", not '" +
+                                     arg.valueText + "'");
       return std::nullopt;
     }
     return (int64_t)arg.value;
@@ -140,8 +137,8 @@ private:
     if (!w)
       return;
     if (*w & (*w - 1)) {
-      diags_.error(arg->valueLoc, "a vector width must be a power of two, not '" +
-                                      arg->valueText + "'");
+      diags_.error(arg->valueLoc,
+                   "a vector width must be a power of two, not '" + arg->valueText + "'");
       return;
     }
     sched.vectorWidth = *w;

@@ -18,8 +18,7 @@ namespace vibee::attr {
 // that tests or copies them by name; typed access goes through the helpers
 // (e.g. VibeeDialect::DimNamesAttrHelper(ctx).getAttr(op)).
 inline constexpr llvm::StringLiteral kKernel = VibeeDialect::KernelAttrHelper::getNameStr();
-inline constexpr llvm::StringLiteral kDimNames =
-    VibeeDialect::DimNamesAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kDimNames = VibeeDialect::DimNamesAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kArgDims = VibeeDialect::ArgDimsAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kModes = VibeeDialect::ModesAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kMode = VibeeDialect::ModeAttrHelper::getNameStr();

@@ -27,14 +27,12 @@ unsigned KernelOp::getNumInOut() {
 }
 
 ParseResult KernelOp::parse(OpAsmParser &parser, OperationState &result) {
-  auto buildFuncType = [](Builder &builder, ArrayRef<Type> argTypes,
-                          ArrayRef<Type> results, function_interface_impl::VariadicFlag,
-                          std::string &) {
-    return builder.getFunctionType(argTypes, results);
-  };
+  auto buildFuncType = [](Builder &builder, ArrayRef<Type> argTypes, ArrayRef<Type> results,
+                          function_interface_impl::VariadicFlag,
+                          std::string &) { return builder.getFunctionType(argTypes, results); };
   return function_interface_impl::parseFunctionOp(
-      parser, result, /*allowVariadic=*/false, getFunctionTypeAttrName(result.name),
-      buildFuncType, getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
+      parser, result, /*allowVariadic=*/false, getFunctionTypeAttrName(result.name), buildFuncType,
+      getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
 }
 
 void KernelOp::print(OpAsmPrinter &p) {
@@ -70,8 +68,8 @@ LogicalResult KernelOp::verify() {
         return emitOpError("arg_dims entries must be arrays of integers");
       int64_t d = dim.getInt();
       if (d < -1 || d >= (int64_t)numDims)
-        return emitOpError() << what << " #" << index << " axis " << axis
-                             << " names dim " << d << " of " << numDims;
+        return emitOpError() << what << " #" << index << " axis " << axis << " names dim " << d
+                             << " of " << numDims;
       if (d == -1 && tensor.isDynamicDim(axis))
         return emitOpError() << what << " #" << index << " axis " << axis
                              << " is dynamic but has no symbolic dim";
@@ -92,11 +90,10 @@ LogicalResult KernelOp::verify() {
   unsigned r = 0;
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     if (getParamMode(i) == ParamMode::inout && type.getResult(r++) != type.getInput(i))
-      return emitOpError("result #") << (r - 1) << " must have the type of inout parameter #"
-                                     << i;
+      return emitOpError("result #") << (r - 1) << " must have the type of inout parameter #" << i;
   for (unsigned j = numInOut; j < type.getNumResults(); ++j)
-    if (failed(checkAxes(getArgDims()[type.getNumInputs() + j - numInOut],
-                         type.getResult(j), "result", j)))
+    if (failed(checkAxes(getArgDims()[type.getNumInputs() + j - numInOut], type.getResult(j),
+                         "result", j)))
       return failure();
   if (getBody().empty())
     return emitOpError("must have a body");
@@ -107,9 +104,9 @@ LogicalResult ReturnOp::verify() {
   auto kernel = (*this)->getParentOfType<KernelOp>();
   ArrayRef<Type> results = kernel.getFunctionType().getResults();
   if (getNumOperands() != results.size())
-    return emitOpError("returns ") << getNumOperands() << " values but kernel @"
-                                   << kernel.getSymName() << " has " << results.size()
-                                   << " results";
+    return emitOpError("returns ")
+           << getNumOperands() << " values but kernel @" << kernel.getSymName() << " has "
+           << results.size() << " results";
   for (auto [i, type] : llvm::enumerate(results))
     if (getOperand(i).getType() != type)
       return emitOpError("operand #") << i << " has type " << getOperand(i).getType()
@@ -134,40 +131,35 @@ LogicalResult ComputeOp::verify() {
   unsigned numLoops = getNumLoops();
   unsigned rank = getNumParallelLoops();
   if (rank > numLoops)
-    return emitOpError("result rank ") << rank << " exceeds the number of loops "
-                                       << numLoops;
+    return emitOpError("result rank ") << rank << " exceeds the number of loops " << numLoops;
   bool hasReduction = rank < numLoops;
   if (hasReduction != (getKind() != ReduceKind::none))
     return emitOpError(hasReduction ? "has reduction loops but kind `none`"
                                     : "has a reduction kind but no reduction loops");
   ArrayAttr maps = getIndexingMaps();
   if (maps.size() != getInputs().size())
-    return emitOpError("needs one access map per input: ") << getInputs().size()
-                                                           << " inputs, " << maps.size()
-                                                           << " maps";
+    return emitOpError("needs one access map per input: ")
+           << getInputs().size() << " inputs, " << maps.size() << " maps";
   Block &body = getBody().front();
   if (body.getNumArguments() != getInputs().size())
     return emitOpError("body must take one argument per input");
   for (auto [i, input] : llvm::enumerate(getInputs())) {
     AffineMap map = cast<AffineMapAttr>(maps[i]).getValue();
     if (map.getNumDims() != numLoops || map.getNumSymbols() != 0)
-      return emitOpError("map #") << i << " must have " << numLoops
-                                  << " dims and no symbols";
+      return emitOpError("map #") << i << " must have " << numLoops << " dims and no symbols";
     Type element = input.getType();
     if (auto tensor = dyn_cast<RankedTensorType>(input.getType())) {
       if (map.getNumResults() != tensor.getRank())
         return emitOpError("map #") << i << " has " << map.getNumResults()
-                                    << " results for an input of rank "
-                                    << tensor.getRank();
+                                    << " results for an input of rank " << tensor.getRank();
       element = tensor.getElementType();
     } else if (map.getNumResults() != 0) {
       return emitOpError("map #") << i << " of a scalar input must have no results";
     }
     if (body.getArgument(i).getType() != element)
-      return emitOpError("body argument #") << i << " has type "
-                                            << body.getArgument(i).getType()
-                                            << " but input #" << i << " has elements of "
-                                            << element;
+      return emitOpError("body argument #")
+             << i << " has type " << body.getArgument(i).getType() << " but input #" << i
+             << " has elements of " << element;
   }
   auto yield = cast<YieldOp>(body.getTerminator());
   Type element = getResult().getType().getElementType();
@@ -194,8 +186,7 @@ LogicalResult IndexOp::verify() {
 LogicalResult SoftmaxOp::verify() {
   auto type = cast<RankedTensorType>(getInput().getType());
   if ((int64_t)getAxis() >= type.getRank())
-    return emitOpError("axis ") << getAxis() << " out of range for rank "
-                                << type.getRank();
+    return emitOpError("axis ") << getAxis() << " out of range for rank " << type.getRank();
   if (!isa<FloatType>(type.getElementType()))
     return emitOpError("needs a float tensor");
   return success();

@@ -14,8 +14,9 @@ std::string brokenRequirement(const ast::Kernel &kernel,
       runs &= dimSize[loop] != 0;
     if (!runs)
       continue;
-    return dimFrom[r.dim] + ": dim " + kernel.dims[r.dim].name + " = " + std::to_string(dimSize[r.dim]) +
-           " must be > " + std::to_string(r.greaterThan) + " (" + r.access + ")";
+    return dimFrom[r.dim] + ": dim " + kernel.dims[r.dim].name + " = " +
+           std::to_string(dimSize[r.dim]) + " must be > " + std::to_string(r.greaterThan) + " (" +
+           r.access + ")";
   }
   return "";
 }

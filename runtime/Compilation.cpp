@@ -1,11 +1,11 @@
 #include "runtime/Compilation.h"
 
 #include "backends/cpu/CpuPipeline.h"
-#include "transforms/Pipelines.h"
 #include "backends/gpu/GpuPipeline.h"
 #include "frontend/Frontend.h"
 #include "frontend/MLIRGen.h"
 #include "ir/VibeeDialect.h"
+#include "transforms/Pipelines.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -35,7 +35,7 @@ struct CompileOptions {
   std::string gpuFormat = "isa";
   // Passes' remarks (e.g. a schedule hint that could not apply) to stderr.
   bool verbose = false;
-  std::string key() const;      // what the kernel cache keys on, with the text
+  std::string key() const; // what the kernel cache keys on, with the text
 };
 
 enum class Stage { Vibee, Linalg, LLVMDialect };

@@ -4,12 +4,12 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/Error.h"
-#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -46,14 +46,46 @@ std::vector<std::string> JitModule::kernelNames() const {
 // Scalars are passed in 8-byte slots, converted to the parameter's dtype.
 static void storeScalar(DType dtype, double value, void *slot) {
   switch (dtype) {
-  case DType::F64: { double v = value; std::memcpy(slot, &v, 8); break; }
-  case DType::F32: { float v = (float)value; std::memcpy(slot, &v, 4); break; }
-  case DType::F16: { uint16_t v = floatToF16((float)value); std::memcpy(slot, &v, 2); break; }
-  case DType::BF16: { uint16_t v = floatToBF16((float)value); std::memcpy(slot, &v, 2); break; }
-  case DType::I64: { int64_t v = (int64_t)value; std::memcpy(slot, &v, 8); break; }
-  case DType::I32: { int32_t v = (int32_t)value; std::memcpy(slot, &v, 4); break; }
-  case DType::I8: { int8_t v = (int8_t)value; std::memcpy(slot, &v, 1); break; }
-  case DType::Bool: { uint8_t v = value != 0; std::memcpy(slot, &v, 1); break; }
+  case DType::F64: {
+    double v = value;
+    std::memcpy(slot, &v, 8);
+    break;
+  }
+  case DType::F32: {
+    float v = (float)value;
+    std::memcpy(slot, &v, 4);
+    break;
+  }
+  case DType::F16: {
+    uint16_t v = floatToF16((float)value);
+    std::memcpy(slot, &v, 2);
+    break;
+  }
+  case DType::BF16: {
+    uint16_t v = floatToBF16((float)value);
+    std::memcpy(slot, &v, 2);
+    break;
+  }
+  case DType::I64: {
+    int64_t v = (int64_t)value;
+    std::memcpy(slot, &v, 8);
+    break;
+  }
+  case DType::I32: {
+    int32_t v = (int32_t)value;
+    std::memcpy(slot, &v, 4);
+    break;
+  }
+  case DType::I8: {
+    int8_t v = (int8_t)value;
+    std::memcpy(slot, &v, 1);
+    break;
+  }
+  case DType::Bool: {
+    uint8_t v = value != 0;
+    std::memcpy(slot, &v, 1);
+    break;
+  }
   }
 }
 
@@ -87,10 +119,8 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
 
   for (size_t a = 0; a < expected; ++a) {
     bool isResult = a >= k.params.size();
-    const std::string &argName =
-        isResult ? k.results[a - k.params.size()].name : k.params[a].name;
-    const ast::TensorType &type =
-        isResult ? k.results[a - k.params.size()].type : k.params[a].type;
+    const std::string &argName = isResult ? k.results[a - k.params.size()].name : k.params[a].name;
+    const ast::TensorType &type = isResult ? k.results[a - k.params.size()].type : k.params[a].type;
     std::string label = (isResult ? "result '" : "argument '") + argName + "'";
 
     if (type.isScalar() && !isResult) { // a scalar result is a rank-0 tensor
@@ -99,9 +129,9 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
         value = std::get<double>(args[a]);
       } else if (std::holds_alternative<Default>(args[a]) && k.params[a].defaultValue) {
         value = k.params[a].defaultFolded;
-        if (!ast::isFloat(type.dtype)) { // exact: a double rounds integers above 2^53
+        if (!ast::isFloat(type.dtype)) {            // exact: a double rounds integers above 2^53
           int64_t v = k.params[a].defaultFoldedInt; // sema checked it fits the dtype
-          std::memcpy(&scalarSlots[a], &v, 8);     // little-endian: low bytes = value
+          std::memcpy(&scalarSlots[a], &v, 8);      // little-endian: low bytes = value
           packed.push_back(&scalarSlots[a]);
           continue;
         }
@@ -138,9 +168,9 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
         dimSize[d] = size;
         dimFrom[d] = label;
       } else if (dimSize[d] != size) {
-        throw fail(label + ": expected " + expectedText + " with " + k.dims[d].name +
-                   " = " + std::to_string(dimSize[d]) + " (from " + dimFrom[d] +
-                   ") but got " + view.describe());
+        throw fail(label + ": expected " + expectedText + " with " + k.dims[d].name + " = " +
+                   std::to_string(dimSize[d]) + " (from " + dimFrom[d] + ") but got " +
+                   view.describe());
       }
     }
     if (!view.data && bytes > 0)
@@ -194,8 +224,8 @@ void *mgpuModuleLoad(void *, size_t);
 void *mgpuModuleLoadJIT(void *, int);
 void mgpuModuleUnload(void *);
 void *mgpuModuleGetFunction(void *, const char *);
-void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t,
-                      int32_t, void *, void **, void **, size_t);
+void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, int32_t,
+                      void *, void **, void **, size_t);
 void *mgpuStreamCreate();
 void mgpuStreamDestroy(void *);
 void mgpuStreamSynchronize(void *);
@@ -255,8 +285,8 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   } else {
     llvm::consumeError(builder.takeError());
   }
-  auto transformer = mlir::makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                                     hostMachine.get());
+  auto transformer =
+      mlir::makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, hostMachine.get());
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;

@@ -58,11 +58,10 @@ private:
   friend class JitModule;
   Kernel(std::shared_ptr<const JitModule> module, const ast::Kernel *kernel, void *entry,
          const std::vector<DimRequirement> *requirements)
-      : module_(std::move(module)), kernel_(kernel), entry_(entry),
-        requirements_(requirements) {}
+      : module_(std::move(module)), kernel_(kernel), entry_(entry), requirements_(requirements) {}
   std::shared_ptr<const JitModule> module_;
-  const ast::Kernel *kernel_; // in module_->spec()
-  void *entry_; // packed entry point: void(void **args)
+  const ast::Kernel *kernel_;                       // in module_->spec()
+  void *entry_;                                     // packed entry point: void(void **args)
   const std::vector<DimRequirement> *requirements_; // in module_
 };
 

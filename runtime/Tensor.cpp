@@ -26,9 +26,7 @@ static int64_t checkedSize(DType dtype, const std::vector<int64_t> &shape, int64
 
 int64_t TensorView::numElements() const { return checkedSize(dtype, shape, 1); }
 
-int64_t TensorView::numBytes() const {
-  return checkedSize(dtype, shape, ast::dtypeBytes(dtype));
-}
+int64_t TensorView::numBytes() const { return checkedSize(dtype, shape, ast::dtypeBytes(dtype)); }
 
 bool TensorView::isContiguous() const {
   if (strides.empty())
@@ -103,14 +101,40 @@ int64_t HostTensor::numElements() const {
 double HostTensor::get(int64_t i) const {
   const unsigned char *p = storage_.data() + i * ast::dtypeBytes(dtype_);
   switch (dtype_) {
-  case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
-  case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
-  case DType::F16: { uint16_t v; std::memcpy(&v, p, 2); return f16ToFloat(v); }
-  case DType::BF16: { uint16_t v; std::memcpy(&v, p, 2); return bf16ToFloat(v); }
-  case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return (double)v; }
-  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-  case DType::I8: return (int8_t)*p;
-  case DType::Bool: return *p ? 1.0 : 0.0;
+  case DType::F64: {
+    double v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  case DType::F32: {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::F16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return f16ToFloat(v);
+  }
+  case DType::BF16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return bf16ToFloat(v);
+  }
+  case DType::I64: {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    return (double)v;
+  }
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::I8:
+    return (int8_t)*p;
+  case DType::Bool:
+    return *p ? 1.0 : 0.0;
   }
   return 0;
 }
@@ -118,14 +142,40 @@ double HostTensor::get(int64_t i) const {
 void HostTensor::set(int64_t i, double value) {
   unsigned char *p = storage_.data() + i * ast::dtypeBytes(dtype_);
   switch (dtype_) {
-  case DType::F64: std::memcpy(p, &value, 8); break;
-  case DType::F32: { float v = (float)value; std::memcpy(p, &v, 4); break; }
-  case DType::F16: { uint16_t v = floatToF16((float)value); std::memcpy(p, &v, 2); break; }
-  case DType::BF16: { uint16_t v = floatToBF16((float)value); std::memcpy(p, &v, 2); break; }
-  case DType::I64: { int64_t v = (int64_t)value; std::memcpy(p, &v, 8); break; }
-  case DType::I32: { int32_t v = (int32_t)value; std::memcpy(p, &v, 4); break; }
-  case DType::I8: *p = (unsigned char)(int8_t)value; break;
-  case DType::Bool: *p = value != 0; break;
+  case DType::F64:
+    std::memcpy(p, &value, 8);
+    break;
+  case DType::F32: {
+    float v = (float)value;
+    std::memcpy(p, &v, 4);
+    break;
+  }
+  case DType::F16: {
+    uint16_t v = floatToF16((float)value);
+    std::memcpy(p, &v, 2);
+    break;
+  }
+  case DType::BF16: {
+    uint16_t v = floatToBF16((float)value);
+    std::memcpy(p, &v, 2);
+    break;
+  }
+  case DType::I64: {
+    int64_t v = (int64_t)value;
+    std::memcpy(p, &v, 8);
+    break;
+  }
+  case DType::I32: {
+    int32_t v = (int32_t)value;
+    std::memcpy(p, &v, 4);
+    break;
+  }
+  case DType::I8:
+    *p = (unsigned char)(int8_t)value;
+    break;
+  case DType::Bool:
+    *p = value != 0;
+    break;
   }
 }
 

@@ -37,8 +37,7 @@ struct TensorView {
   std::vector<int64_t> strides;
 
   TensorView() = default;
-  TensorView(void *data, DType dtype, std::vector<int64_t> shape,
-             std::vector<int64_t> strides = {})
+  TensorView(void *data, DType dtype, std::vector<int64_t> shape, std::vector<int64_t> strides = {})
       : data(data), dtype(dtype), shape(std::move(shape)), strides(std::move(strides)) {}
   TensorView(float *data, std::vector<int64_t> shape)
       : TensorView(data, DType::F32, std::move(shape)) {}
@@ -48,7 +47,7 @@ struct TensorView {
   // Both throw SizeOverflow (naming the shape) when the count overflows int64_t.
   int64_t numElements() const;
   int64_t numBytes() const;
-  bool isContiguous() const; // false also when a stride product overflows
+  bool isContiguous() const;    // false also when a stride product overflows
   std::string describe() const; // "f32[3, 4]"
 };
 
@@ -70,7 +69,7 @@ public:
   void *data() { return storage_.data(); }
   TensorView view() { return TensorView(storage_.data(), dtype_, shape_); }
 
-  double get(int64_t i) const;      // element i (row-major) as a double
+  double get(int64_t i) const;       // element i (row-major) as a double
   void set(int64_t i, double value); // stored with the dtype's rounding
   void fill(const std::vector<double> &values);
   std::vector<double> toDoubles() const;

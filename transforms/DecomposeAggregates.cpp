@@ -22,12 +22,10 @@ using namespace mlir;
 
 namespace {
 
-struct DecomposeAggregatesPass
-    : vibee::impl::DecomposeAggregatesPassBase<DecomposeAggregatesPass> {
+struct DecomposeAggregatesPass : vibee::impl::DecomposeAggregatesPassBase<DecomposeAggregatesPass> {
   void runOnOperation() override {
     SmallVector<linalg::AggregatedOpInterface> aggregates;
-    getOperation()->walk(
-        [&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
+    getOperation()->walk([&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::AggregatedOpInterface op : aggregates) {
       rewriter.setInsertionPoint(op);

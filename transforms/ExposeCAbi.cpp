@@ -7,8 +7,8 @@
 // the casts meet their inverses and reconcile-unrealized-casts folds them.
 //
 //===----------------------------------------------------------------------===//
-#include "transforms/Passes.h"
 #include "ir/VibeeDialect.h"
+#include "transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -56,8 +56,7 @@ static Value buildMemRef(OpBuilder &b, Location loc, MemRefType type, Value ptr,
   desc = LLVM::InsertValueOp::create(b, loc, desc, zero, ArrayRef<int64_t>{2});
   Value stride = arith::ConstantIntOp::create(b, loc, i64, 1);
   for (int64_t axis = rank - 1; axis >= 0; --axis) {
-    desc = LLVM::InsertValueOp::create(b, loc, desc, sizes[axis],
-                                       ArrayRef<int64_t>{3, axis});
+    desc = LLVM::InsertValueOp::create(b, loc, desc, sizes[axis], ArrayRef<int64_t>{3, axis});
     desc = LLVM::InsertValueOp::create(b, loc, desc, stride, ArrayRef<int64_t>{4, axis});
     if (axis > 0)
       stride = arith::MulIOp::create(b, loc, stride, sizes[axis]);
@@ -93,17 +92,15 @@ static LogicalResult exposeKernel(func::FuncOp kernel, StringRef spec) {
       SmallVector<Value> sizes;
       for (auto [axis, dim] : llvm::enumerate(cast<ArrayAttr>(argDims[i]))) {
         int64_t d = cast<IntegerAttr>(dim).getInt();
-        sizes.push_back(d >= 0 ? dims[d]
-                               : arith::ConstantIntOp::create(b, loc, i64,
-                                                              memref.getDimSize(axis)));
+        sizes.push_back(
+            d >= 0 ? dims[d] : arith::ConstantIntOp::create(b, loc, i64, memref.getDimSize(axis)));
       }
       operands.push_back(buildMemRef(b, loc, memref, abiArg, sizes));
     } else if (argType.isF16() || argType.isBF16()) {
       operands.push_back(arith::BitcastOp::create(b, loc, argType, abiArg));
     } else if (argType.isInteger(1)) {
       Value zero = arith::ConstantIntOp::create(b, loc, abiArg.getType(), 0);
-      operands.push_back(
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, abiArg, zero));
+      operands.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, abiArg, zero));
     } else {
       operands.push_back(abiArg);
     }
@@ -114,8 +111,7 @@ static LogicalResult exposeKernel(func::FuncOp kernel, StringRef spec) {
   // The wrapper is the only way in: keep the kernel's symbol out of the object
   // (kernel names repeat across specs) and let LLVM inline it.
   kernel.setPrivate();
-  kernel->setAttr("llvm.linkage",
-                  LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
+  kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
   return success();
 }
 

@@ -47,14 +47,12 @@ static AffineMap mapOf(ComputeOp op, unsigned input) {
 
 /// The single non-terminator op of the body, if it is `OpTy` applied to the block
 /// arguments in order, and yielded.
-template <typename OpTy>
-static OpTy getSoleBinaryOp(ComputeOp op) {
+template <typename OpTy> static OpTy getSoleBinaryOp(ComputeOp op) {
   Block &body = op.getBody().front();
   if (body.getOperations().size() != 2 || body.getNumArguments() != 2)
     return nullptr;
   auto bin = dyn_cast<OpTy>(body.front());
-  if (!bin || bin.getLhs() != body.getArgument(0) ||
-      bin.getRhs() != body.getArgument(1))
+  if (!bin || bin.getLhs() != body.getArgument(0) || bin.getRhs() != body.getArgument(1))
     return nullptr;
   auto yield = cast<YieldOp>(body.getTerminator());
   return yield.getValue() == bin.getResult() ? bin : nullptr;
@@ -97,8 +95,7 @@ struct FormSoftmaxPattern : OpRewritePattern<ComputeOp> {
     for (unsigned a = 0; a < rank && !axis; ++a)
       if (mapOf(y, 1) == rowAccess(rank, a, ctx))
         axis = a;
-    if (!axis || !isPlainReduction(s, ReduceKind::sum, *axis) ||
-        s.getInputs()[0] != e.getResult())
+    if (!axis || !isPlainReduction(s, ReduceKind::sum, *axis) || s.getInputs()[0] != e.getResult())
       return rewriter.notifyMatchFailure(y, "denominator is not a sum of e");
 
     // e = exp(x - mx), with mx = max of x along the same axis.

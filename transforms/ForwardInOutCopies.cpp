@@ -103,8 +103,7 @@ static LogicalResult forwardCopy(memref::CopyOp copy, RewriterBase &rewriter) {
   return success();
 }
 
-struct ForwardInOutCopiesPass
-    : vibee::impl::ForwardInOutCopiesPassBase<ForwardInOutCopiesPass> {
+struct ForwardInOutCopiesPass : vibee::impl::ForwardInOutCopiesPassBase<ForwardInOutCopiesPass> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation()->walk([&](memref::CopyOp copy) { copies.push_back(copy); });

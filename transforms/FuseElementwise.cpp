@@ -80,8 +80,8 @@ static bool shouldFuse(OpOperand &use) {
     return false;
   bool parallel = isAllParallel(cast<linalg::GenericOp>(consumer));
   for (Operation *user : producer->getUsers())
-    if (user != consumer && (!parallel || user->getBlock() != consumer->getBlock() ||
-                             user->isBeforeInBlock(consumer)))
+    if (user != consumer &&
+        (!parallel || user->getBlock() != consumer->getBlock() || user->isBeforeInBlock(consumer)))
       return false;
   unsigned np = bodySize(producer, kMaxFusedBodyOps);
   return np + bodySize(consumer, kMaxFusedBodyOps) <= kMaxFusedBodyOps;

@@ -8,10 +8,10 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Pass/Pass.h"
-#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -62,8 +62,7 @@ namespace {
 // O(N^2) or worse (5,000 statements: minutes, docs/performance.md). Each
 // destination gets its own tensor.empty (and fill) again, as MLIRGen made it;
 // bufferization gives each statement its own buffer either way.
-struct UnshareDestinationsPass
-    : PassWrapper<UnshareDestinationsPass, OperationPass<ModuleOp>> {
+struct UnshareDestinationsPass : PassWrapper<UnshareDestinationsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(UnshareDestinationsPass)
   StringRef getArgument() const final { return "vibee-unshare-destinations"; }
   StringRef getDescription() const final {

@@ -463,8 +463,7 @@ SmallVector<linalg::LinalgOp> matchRowBlockGroup(linalg::GenericOp root) {
     if (isRowBlockSkippable(op))
       continue;
     auto fill = dyn_cast<linalg::FillOp>(op);
-    if (!fill || !written.contains(bufferOf(fill.getDpsInits()[0])) ||
-        !isRowWiseOver(fill, rows))
+    if (!fill || !written.contains(bufferOf(fill.getDpsInits()[0])) || !isRowWiseOver(fill, rows))
       break;
     group.push_back(fill);
   }

@@ -31,7 +31,6 @@ struct CppOutput {
 // symbols `vibee_<spec>_<kernel>`, and `source` (which includes `headerName`)
 // defines them.
 llvm::Expected<CppOutput> emitCpp(mlir::ModuleOp linalgModule, const ast::Spec &spec,
-                                  bool headerOnly = true,
-                                  const std::string &headerName = "");
+                                  bool headerOnly = true, const std::string &headerName = "");
 
 } // namespace vibee

@@ -14,17 +14,14 @@ namespace vibee {
 /// bufferize, free temporaries, add the C wrappers, lower to loops and to LLVM.
 /// Tiles and vector widths are chosen for `target` (the host for the JIT and
 /// host-CPU objects, portableCpu() for portable objects).
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
-                               const CpuTarget &target = detectHostCpu());
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const CpuTarget &target = detectHostCpu());
 
 /// The CPU tail of buildLinalgToLLVMPipeline, after bufferization:
 /// -> loops, C wrappers, LLVM dialect.
-void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm,
-                                const CpuTarget &target = detectHostCpu());
+void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm, const CpuTarget &target = detectHostCpu());
 
 /// buildVibeeToLinalgPipeline (transforms/Pipelines.h), then buildLinalgToLLVMPipeline.
-void buildVibeeToLLVMPipeline(mlir::OpPassManager &pm,
-                              const CpuTarget &target = detectHostCpu());
+void buildVibeeToLLVMPipeline(mlir::OpPassManager &pm, const CpuTarget &target = detectHostCpu());
 
 /// Registers the CPU passes and the pipelines vibee-linalg-to-llvm and
 /// vibee-to-llvm (for vibee-opt).

@@ -35,8 +35,7 @@ static OptimizationLevel getOptimizationLevel(unsigned level) {
   }
 }
 
-Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path,
-                            const ObjectOptions &options) {
+Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path, const ObjectOptions &options) {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
 
@@ -54,8 +53,8 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path,
   // only called once vibee_cpu_parallel_enter (also weak) granted threads, so an
   // object links on its own (serial) or with libvibee_cpurt.a + libomp (docs/abi.md).
   for (Function &f : *llvmModule)
-    if (f.isDeclaration() && (f.getName().starts_with("__kmpc_") ||
-                              f.getName().starts_with("omp_")))
+    if (f.isDeclaration() &&
+        (f.getName().starts_with("__kmpc_") || f.getName().starts_with("omp_")))
       f.setLinkage(GlobalValue::ExternalWeakLinkage);
 
   Triple triple(sys::getDefaultTargetTriple());

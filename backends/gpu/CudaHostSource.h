@@ -21,8 +21,7 @@ class ModuleOp;
 namespace vibee {
 
 // `linalgModule` is the spec at Stage::Linalg (cloned, not modified).
-llvm::Expected<std::string> emitCudaHostSource(mlir::ModuleOp linalgModule,
-                                               const ast::Spec &spec,
+llvm::Expected<std::string> emitCudaHostSource(mlir::ModuleOp linalgModule, const ast::Spec &spec,
                                                const std::string &chip = "sm_90a",
                                                const std::string &toolkit = "/usr/local/cuda");
 

@@ -1,7 +1,8 @@
 //===- GpuPipeline.cpp - vibee -> gpu/NVVM -> PTX, host -> LLVM -----------===//
 //
 // The route (docs/gpu.md): the shared vibee -> linalg, optimization and
-// bufferization stages (transforms/Pipelines.h), then linalg -> scf.parallel -> tiled for blocks of threads -> gpu.launch
+// bufferization stages (transforms/Pipelines.h), then linalg -> scf.parallel -> tiled for blocks of
+// threads -> gpu.launch
 // -> outlined gpu.module (one per spec) -> NVVM -> PTX (or cubin through ptxas).
 // Host functions keep the vibee C ABI (device pointers) and go through
 // gpu-to-llvm: kernel launches, module loads and device allocations become calls
@@ -19,21 +20,21 @@
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
-#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -42,8 +43,7 @@ namespace vibee {
 
 std::string GpuOptions::key() const {
   return "chip=" + chip + ";features=" + features + ";format=" + format +
-         ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" +
-         std::to_string(blocksPerSm);
+         ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" + std::to_string(blocksPerSm);
 }
 
 GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &format) {
@@ -154,9 +154,7 @@ void registerGpuPipelines() {
                              [](OpPassManager &pm) { buildGpuKernelPipeline(pm, defaults); });
   PassPipelineRegistration<>("vibee-gpu-to-llvm",
                              "linalg kernels -> PTX + LLVM host code (sm_90a defaults)",
-                             [](OpPassManager &pm) {
-                               buildGpuLinalgToLLVMPipeline(pm, defaults);
-                             });
+                             [](OpPassManager &pm) { buildGpuLinalgToLLVMPipeline(pm, defaults); });
 }
 
 } // namespace vibee

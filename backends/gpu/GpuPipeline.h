@@ -12,12 +12,12 @@ class OpPassManager;
 namespace vibee {
 
 struct GpuOptions {
-  std::string chip = "sm_90a";      // sm_80 for the portable fallback
+  std::string chip = "sm_90a"; // sm_80 for the portable fallback
   std::string features = "+ptx80";
-  std::string format = "isa";       // isa (PTX text) | bin (cubin, needs ptxas) | fatbin
+  std::string format = "isa";              // isa (PTX text) | bin (cubin, needs ptxas) | fatbin
   std::string toolkit = "/usr/local/cuda"; // where ptxas is found for format=bin
   int blockSize = 256;
-  int blocksPerSm = 4;                 // grid cap of elementwise kernels: blocks per SM
+  int blocksPerSm = 4; // grid cap of elementwise kernels: blocks per SM
   std::string key() const;
   // The options for `chip` (PTX ISA 7.0 for sm_80/86/89, 8.0 otherwise) and
   // `format`.

@@ -76,9 +76,9 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
     OpBuilder b(op);
     int64_t v = cast<IntegerAttr>(op.getValue()).getInt();
     // INT64_MIN has no C++ literal: `-9223372036854775808` negates an unsigned one.
-    Value literal = emitc::LiteralOp::create(
-        b, op.getLoc(), op.getType(),
-        v == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v));
+    Value literal =
+        emitc::LiteralOp::create(b, op.getLoc(), op.getType(),
+                                 v == INT64_MIN ? "(-9223372036854775807 - 1)" : std::to_string(v));
     op.getResult().replaceAllUsesWith(literal);
     op.erase();
   }
@@ -90,9 +90,9 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
   for (auto func : module.getOps<emitc::FuncOp>()) {
     func.setSpecifiersAttr(b.getStrArrayAttr({specifier}));
     // Only the body matters to translateToCpp; drop our attributes.
-    for (StringRef name : {vibee::attr::kKernel, vibee::attr::kDimNames, vibee::attr::kArgDims,
-                           vibee::attr::kModes, vibee::attr::kCppArgs, vibee::attr::kSchedule,
-                           vibee::attr::kCudaCallArg})
+    for (StringRef name :
+         {vibee::attr::kKernel, vibee::attr::kDimNames, vibee::attr::kArgDims, vibee::attr::kModes,
+          vibee::attr::kCppArgs, vibee::attr::kSchedule, vibee::attr::kCudaCallArg})
       func->removeAttr(name);
   }
   for (StringRef name : {vibee::attr::kSpec, vibee::attr::kCudaKernels})

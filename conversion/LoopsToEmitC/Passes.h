@@ -1,4 +1,5 @@
-// The bufferized-loops -> EmitC preparation (conversion/LoopsToEmitC/Passes.td) and their registration.
+// The bufferized-loops -> EmitC preparation (conversion/LoopsToEmitC/Passes.td) and their
+// registration.
 #pragma once
 
 #include "mlir/Pass/Pass.h"

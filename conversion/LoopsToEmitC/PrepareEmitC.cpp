@@ -61,8 +61,8 @@ static Value i64Const(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
 }
 
-static Value call(OpBuilder &b, Location loc, Type result, StringRef callee,
-                  ValueRange operands, ArrayAttr templateArgs = {}) {
+static Value call(OpBuilder &b, Location loc, Type result, StringRef callee, ValueRange operands,
+                  ArrayAttr templateArgs = {}) {
   TypeRange results = result ? TypeRange(result) : TypeRange();
   auto op = emitc::CallOpaqueOp::create(b, loc, results, callee, operands,
                                         /*args=*/ArrayAttr(), templateArgs);
@@ -158,8 +158,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     Location loc = func.getLoc();
     Type i64 = b.getI64Type();
     unsigned numAbiArgs = func.getNumArguments();
-    bool hasMemRefArg = llvm::any_of(func.getArgumentTypes(),
-                                     [](Type t) { return isa<MemRefType>(t); });
+    bool hasMemRefArg =
+        llvm::any_of(func.getArgumentTypes(), [](Type t) { return isa<MemRefType>(t); });
     if (!hasMemRefArg && !func->hasAttr(vibee::attr::kKernel))
       return success();
     auto dimNames = func->getAttrOfType<ArrayAttr>(vibee::attr::kDimNames);
@@ -193,12 +193,11 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
         SmallVector<Value> allocSizes;
         unsigned dynamic = 0;
         for (int64_t size : alloc.getType().getShape())
-          allocSizes.push_back(
-              ShapedType::isDynamic(size)
-                  ? arith::IndexCastOp::create(ab, alloc.getLoc(), i64,
-                                               alloc.getDynamicSizes()[dynamic++])
-                        .getResult()
-                  : i64Const(ab, alloc.getLoc(), size));
+          allocSizes.push_back(ShapedType::isDynamic(size)
+                                   ? arith::IndexCastOp::create(ab, alloc.getLoc(), i64,
+                                                                alloc.getDynamicSizes()[dynamic++])
+                                         .getResult()
+                                   : i64Const(ab, alloc.getLoc(), size));
         sizes[alloc.getResult()] = allocSizes;
         if (!alloc.getType().getLayout().isIdentity())
           return alloc.emitOpError("non-identity layout in C++ emission");
@@ -224,9 +223,9 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       if (!axis || it == sizes.end())
         return op.emitOpError("with a non-constant axis or unknown memref");
       OpBuilder db(op);
-      op.replaceAllUsesWith(arith::IndexCastOp::create(db, op.getLoc(), b.getIndexType(),
-                                                       it->second[*axis])
-                                .getResult());
+      op.replaceAllUsesWith(
+          arith::IndexCastOp::create(db, op.getLoc(), b.getIndexType(), it->second[*axis])
+              .getResult());
       op.erase();
     }
     return success();
@@ -289,19 +288,32 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     for (arith::CmpFOp op : cmps) {
       std::optional<emitc::CmpPredicate> pred;
       switch (op.getPredicate()) {
-      case arith::CmpFPredicate::OGT: pred = emitc::CmpPredicate::gt; break;
-      case arith::CmpFPredicate::OGE: pred = emitc::CmpPredicate::ge; break;
-      case arith::CmpFPredicate::OLT: pred = emitc::CmpPredicate::lt; break;
-      case arith::CmpFPredicate::OLE: pred = emitc::CmpPredicate::le; break;
-      case arith::CmpFPredicate::OEQ: pred = emitc::CmpPredicate::eq; break;
-      case arith::CmpFPredicate::UNE: pred = emitc::CmpPredicate::ne; break;
-      default: break;
+      case arith::CmpFPredicate::OGT:
+        pred = emitc::CmpPredicate::gt;
+        break;
+      case arith::CmpFPredicate::OGE:
+        pred = emitc::CmpPredicate::ge;
+        break;
+      case arith::CmpFPredicate::OLT:
+        pred = emitc::CmpPredicate::lt;
+        break;
+      case arith::CmpFPredicate::OLE:
+        pred = emitc::CmpPredicate::le;
+        break;
+      case arith::CmpFPredicate::OEQ:
+        pred = emitc::CmpPredicate::eq;
+        break;
+      case arith::CmpFPredicate::UNE:
+        pred = emitc::CmpPredicate::ne;
+        break;
+      default:
+        break;
       }
       if (!pred)
         continue;
       OpBuilder cb(op);
-      Value c = emitc::CmpOp::create(cb, op.getLoc(), cb.getI1Type(), *pred, op.getLhs(),
-                                     op.getRhs());
+      Value c =
+          emitc::CmpOp::create(cb, op.getLoc(), cb.getI1Type(), *pred, op.getLhs(), op.getRhs());
       op.getResult().replaceAllUsesWith(c);
       op.erase();
     }
@@ -323,8 +335,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       else if (isa<arith::OrIOp>(op))
         v = emitc::LogicalOrOp::create(lb, op->getLoc(), lb.getI1Type(), l, r);
       else
-        v = emitc::CmpOp::create(lb, op->getLoc(), lb.getI1Type(), emitc::CmpPredicate::ne,
-                                 l, r);
+        v = emitc::CmpOp::create(lb, op->getLoc(), lb.getI1Type(), emitc::CmpPredicate::ne, l, r);
       op->getResult(0).replaceAllUsesWith(v);
       op->erase();
     }
@@ -405,8 +416,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
   }
 
   /// The linear offset of `indices` into a row-major buffer of `dims`.
-  static Value linearize(OpBuilder &b, Location loc, ValueRange indices,
-                         ArrayRef<Value> dims) {
+  static Value linearize(OpBuilder &b, Location loc, ValueRange indices, ArrayRef<Value> dims) {
     if (indices.empty())
       return i64Const(b, loc, 0);
     // Plain signed C arithmetic (`i * C + j`): offsets stay far from overflow,
@@ -465,8 +475,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
       Type ptr = pointerType(alloc.getType());
       Value n = numElements(b, loc, sizesOf(alloc.getResult()));
-      auto templateArgs = b.getArrayAttr(
-          {TypeAttr::get(storageType(alloc.getType().getElementType()))});
+      auto templateArgs =
+          b.getArrayAttr({TypeAttr::get(storageType(alloc.getType().getElementType()))});
       Value p = call(b, loc, ptr, "alloc", n, templateArgs);
       SmallVector<Value> allocSizes = sizes.lookup(alloc.getResult());
       sizes[p] = allocSizes; // (not sizes[p] = sizes[...]: the map may grow)
@@ -513,8 +523,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       // After step 3 the operand may already be a uint16_t load: the original
       // element type is the op's, recorded in its operand's former type.
       bool bf16 = from.isBF16() || (from.isUnsignedInteger(16) && isBF16Source(ext));
-      Value f = call(b, loc, b.getF32Type(), bf16 ? "bf16_to_float" : "f16_to_float",
-                     ext.getIn());
+      Value f = call(b, loc, b.getF32Type(), bf16 ? "bf16_to_float" : "f16_to_float", ext.getIn());
       if (!ext.getType().isF32())
         f = emitc::CastOp::create(b, loc, ext.getType(), f);
       ext.getResult().replaceAllUsesWith(f);
@@ -528,8 +537,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       Value in = trunc.getIn();
       if (!in.getType().isF32())
         in = emitc::CastOp::create(b, loc, b.getF32Type(), in);
-      Value bits = call(b, loc, storageType(to),
-                        to.isBF16() ? "float_to_bf16" : "float_to_f16", in);
+      Value bits =
+          call(b, loc, storageType(to), to.isBF16() ? "float_to_bf16" : "float_to_f16", in);
       trunc.getResult().replaceAllUsesWith(bits);
       trunc.erase();
       return success();

@@ -75,8 +75,8 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     for (unsigned i = 0; i < numParams; ++i) {
       Value arg = entry->getArgument(i);
       if (auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i)))
-        paramValues.push_back(bufferization::ToTensorOp::create(
-            rewriter, loc, tensorType, arg, /*restrict=*/true));
+        paramValues.push_back(
+            bufferization::ToTensorOp::create(rewriter, loc, tensorType, arg, /*restrict=*/true));
       else
         paramValues.push_back(arg);
     }
@@ -98,8 +98,7 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
       if (kernel.getParamMode(i) != ParamMode::inout)
         return v;
       return bufferization::AllocTensorOp::create(
-          rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange(),
-          paramValues[i]);
+          rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange(), paramValues[i]);
     };
 
     SmallVector<Value> sources =
@@ -108,8 +107,7 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     for (Value &source : sources)
       if (auto arg = dyn_cast<BlockArgument>(source); arg && arg.getOwner() != entry)
         source = paramValues[arg.getArgNumber()];
-    rewriter.inlineBlockBefore(&kernel.getBody().front(), entry, entry->end(),
-                               paramValues);
+    rewriter.inlineBlockBefore(&kernel.getBody().front(), entry, entry->end(), paramValues);
     rewriter.setInsertionPoint(ret);
 
     // Final inout values are copied into the parameter's buffer at the end. No
@@ -129,8 +127,7 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     // make the producing statement write straight into them.
     for (unsigned j = numInOut; j < ret.getNumOperands(); ++j) {
       auto op = bufferization::MaterializeInDestinationOp::create(
-          rewriter, loc, TypeRange(), sources[j],
-          entry->getArgument(numParams + j - numInOut));
+          rewriter, loc, TypeRange(), sources[j], entry->getArgument(numParams + j - numInOut));
       op.setRestrict(true);
       op.setWritable(true);
     }
@@ -192,8 +189,8 @@ struct ConvertComputeOp : OpConversionPattern<ComputeOp> {
 
     Block &body = op.getBody().front();
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, adaptor.getInputs(), ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location nested, ValueRange args) {
+        rewriter, loc, TypeRange{type}, adaptor.getInputs(), ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location nested, ValueRange args) {
           IRMapping mapping;
           mapping.map(body.getArguments(), args.drop_back());
           for (Operation &inner : body.without_terminator()) {
@@ -203,8 +200,7 @@ struct ConvertComputeOp : OpConversionPattern<ComputeOp> {
             else
               b.clone(inner, mapping);
           }
-          Value value = mapping.lookupOrDefault(
-              cast<YieldOp>(body.getTerminator()).getValue());
+          Value value = mapping.lookupOrDefault(cast<YieldOp>(body.getTerminator()).getValue());
           if (combiner)
             value = arith::getReductionOp(*combiner, b, nested, value, args.back());
           linalg::YieldOp::create(b, nested, value);
@@ -225,11 +221,10 @@ struct ConvertSoftmaxOp : OpConversionPattern<SoftmaxOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<OpFoldResult> sizes =
-        tensor::getMixedSizes(rewriter, loc, adaptor.getInput());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, adaptor.getInput());
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
-    rewriter.replaceOpWithNewOp<linalg::SoftmaxOp>(op, TypeRange{type}, adaptor.getInput(),
-                                                   init, op.getAxis());
+    rewriter.replaceOpWithNewOp<linalg::SoftmaxOp>(op, TypeRange{type}, adaptor.getInput(), init,
+                                                   op.getAxis());
     return success();
   }
 };
@@ -240,8 +235,8 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     ConversionTarget target(*ctx);
     target.addIllegalDialect<VibeeDialect>();
     target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
-                           func::FuncDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+                           tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     // Body ops are rebuilt by ConvertComputeOp together with their compute.
     target.addDynamicallyLegalOp<IndexOp, YieldOp>(

@@ -46,16 +46,16 @@ Loaded &loaded() {
       lib = dlopen("libcuda.so", RTLD_NOW | RTLD_GLOBAL);
     if (!lib) {
       const char *e = dlerror();
-      l->error = std::string("cannot load the CUDA driver (libcuda.so.1): ") +
-                 (e ? e : "not found");
+      l->error =
+          std::string("cannot load the CUDA driver (libcuda.so.1): ") + (e ? e : "not found");
       return l;
     }
     Driver &d = l->driver;
     bool ok = true;
-#define VIBEE_LOAD(field, symbol)                                                   \
-  if (!load(lib, d.field, symbol)) {                                                \
-    ok = false;                                                                     \
-    l->error += std::string(l->error.empty() ? "" : ", ") + symbol;                 \
+#define VIBEE_LOAD(field, symbol)                                                                  \
+  if (!load(lib, d.field, symbol)) {                                                               \
+    ok = false;                                                                                    \
+    l->error += std::string(l->error.empty() ? "" : ", ") + symbol;                                \
   }
     VIBEE_LOAD(cuInit, "cuInit")
     VIBEE_LOAD(cuDeviceGet, "cuDeviceGet")
@@ -298,8 +298,8 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 }
 
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
-                      intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
-                      void *stream, void **params, void **extra, size_t /*paramsCount*/) {
+                      intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
   auto f = static_cast<CUfunction>(function);
   auto where = [&] { return nameOf(f); };
   if (!f) {
@@ -333,12 +333,11 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
   }
   auto s = static_cast<CUstream>(stream ? stream : currentStream);
   bool ok = guardedLazy(where, "cuLaunchKernel", [&](const Driver &d) {
-    return d.cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, blockZ, smem, s, params,
-                            extra);
+    return d.cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, blockZ, smem, s, params, extra);
   });
   if (ok && syncAfterLaunch)
     guardedLazy(where, "cuStreamSynchronize (after launch)",
-            [&](const Driver &d) { return d.cuStreamSynchronize(s); });
+                [&](const Driver &d) { return d.cuStreamSynchronize(s); });
 }
 
 // Launches use the caller's stream: "creating" a stream hands it out, and the
@@ -358,7 +357,7 @@ void *mgpuMemAlloc(uint64_t size, void *stream, bool /*isHostShared*/) {
   CUdeviceptr ptr = 0;
   auto s = static_cast<CUstream>(stream ? stream : currentStream);
   guardedLazy([&] { return "temporary of " + std::to_string(size) + " bytes"; }, "cuMemAllocAsync",
-          [&](const Driver &d) { return d.cuMemAllocAsync(&ptr, size, s); });
+              [&](const Driver &d) { return d.cuMemAllocAsync(&ptr, size, s); });
   return reinterpret_cast<void *>(ptr);
 }
 
@@ -366,9 +365,8 @@ void mgpuMemFree(void *ptr, void *stream) {
   if (!ptr)
     return;
   auto s = static_cast<CUstream>(stream ? stream : currentStream);
-  guarded("temporary", "cuMemFreeAsync", [&](const Driver &d) {
-    return d.cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(ptr), s);
-  });
+  guarded("temporary", "cuMemFreeAsync",
+          [&](const Driver &d) { return d.cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(ptr), s); });
 }
 
 void mgpuSetDefaultDevice(int32_t) {}

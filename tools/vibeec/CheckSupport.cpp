@@ -24,10 +24,14 @@ std::string symbolicDimsText(const ast::Kernel &kernel, const std::vector<int64_
 
 int64_t trialSize(int trial, Rng &rng) {
   switch (trial) {
-  case 0: return 1;
-  case 1: return rng.between(2, 7);
-  case 2: return rng.between(13, 40);
-  default: return rng.between(60, 100);
+  case 0:
+    return 1;
+  case 1:
+    return rng.between(2, 7);
+  case 2:
+    return rng.between(13, 40);
+  default:
+    return rng.between(60, 100);
   }
 }
 
@@ -42,9 +46,9 @@ double randomValue(DType dtype, Rng &rng) {
 
 double scalarArgument(const ast::Param &param, Rng &rng) {
   DType dtype = param.type.dtype;
-  double v = param.defaultValue ? param.defaultFolded
-             : ast::isFloat(dtype)  ? rng.uniform(0.1, 1.0)
-                                    : randomValue(dtype, rng);
+  double v = param.defaultValue    ? param.defaultFolded
+             : ast::isFloat(dtype) ? rng.uniform(0.1, 1.0)
+                                   : randomValue(dtype, rng);
   HostTensor stored(dtype, {});
   stored.set(0, v);
   return stored.get(0);
@@ -52,11 +56,16 @@ double scalarArgument(const ast::Param &param, Rng &rng) {
 
 double relativeErrorLimit(DType dtype) {
   switch (dtype) {
-  case DType::F64: return 1e-12;
-  case DType::F32: return 1e-5;
-  case DType::F16: return 2e-3;
-  case DType::BF16: return 1e-2;
-  default: return 0; // integers and bool: exact
+  case DType::F64:
+    return 1e-12;
+  case DType::F32:
+    return 1e-5;
+  case DType::F16:
+    return 2e-3;
+  case DType::BF16:
+    return 1e-2;
+  default:
+    return 0; // integers and bool: exact
   }
 }
 
@@ -87,8 +96,8 @@ std::string compareWithReference(const std::string &name, const HostTensor &out,
     if (std::isnan(o) != std::isnan(r) || std::isinf(o) != std::isinf(r) ||
         (std::isinf(r) && o != r)) {
       std::ostringstream msg;
-      msg << std::setprecision(9) << name << indexString(out.shape(), e) << ": reference "
-          << r << " but got " << o;
+      msg << std::setprecision(9) << name << indexString(out.shape(), e) << ": reference " << r
+          << " but got " << o;
       return msg.str();
     }
     if (std::isinf(r))

@@ -33,10 +33,14 @@ int64_t product(const std::vector<int64_t> &shape) {
 // The values a behavior writes: literals, zeros/ones/rand, or a given's name.
 std::vector<double> valueData(const ast::Value &v) {
   switch (v.kind) {
-  case ast::Value::Zeros: return std::vector<double>(product(v.shape), 0.0);
-  case ast::Value::Ones: return std::vector<double>(product(v.shape), 1.0);
-  case ast::Value::Rand: return ref::randomUniform((uint64_t)v.seed, product(v.shape));
-  default: return v.data;
+  case ast::Value::Zeros:
+    return std::vector<double>(product(v.shape), 0.0);
+  case ast::Value::Ones:
+    return std::vector<double>(product(v.shape), 1.0);
+  case ast::Value::Rand:
+    return ref::randomUniform((uint64_t)v.seed, product(v.shape));
+  default:
+    return v.data;
   }
 }
 
@@ -50,8 +54,7 @@ std::optional<std::string> compare(const HostTensor &actual,
                                    const std::vector<double> &expected, bool approx,
                                    double tolerance) {
   if (actual.shape() != expectedShape)
-    return "shape " + shapeString(actual.shape()) + " but expected " +
-           shapeString(expectedShape);
+    return "shape " + shapeString(actual.shape()) + " but expected " + shapeString(expectedShape);
   std::vector<double> rounded;
   if (!approx && ast::isFloat(actual.dtype())) {
     // `then y == 0.1` on an f32 output means the f32 nearest 0.1: the expected values
@@ -76,8 +79,8 @@ std::optional<std::string> compare(const HostTensor &actual,
   if (worst < 0)
     return std::nullopt;
   std::ostringstream os;
-  os << std::setprecision(9) << "at " << checking::indexString(actual.shape(), worst) << " expected "
-     << want[worst] << " but got " << actual.get(worst);
+  os << std::setprecision(9) << "at " << checking::indexString(actual.shape(), worst)
+     << " expected " << want[worst] << " but got " << actual.get(worst);
   if (approx)
     os << " (|diff| " << worstErr << " > " << tolerance << ")";
   return os.str();
@@ -159,8 +162,8 @@ Tally runBehaviors(const JitModule &module, std::ostream &os) {
           if (k.params[i].name == named.name) {
             if (named.value.kind == ast::Value::NameRef) {
               argGiven[i] = named.value.name;
-              argValue[i] = given.count(named.value.name) ? &given[named.value.name]->value
-                                                          : nullptr;
+              argValue[i] =
+                  given.count(named.value.name) ? &given[named.value.name]->value : nullptr;
             } else {
               argValue[i] = &named.value;
             }
@@ -249,8 +252,7 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
     for (int trial = 0; trial < trials && failure.empty(); ++trial) {
       std::vector<int64_t> dims(k.dims.size());
       for (size_t d = 0; d < k.dims.size(); ++d)
-        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size
-                                      : std::max(trialSize(trial, rng), least[d]);
+        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : std::max(trialSize(trial, rng), least[d]);
       // A shape set whose tensors overflow or exceed the checker's budget is skipped
       // (high ranks, huge literal dims): a wrapped element count used to run nothing
       // and PASS. A kernel with no shape set run FAILs below.

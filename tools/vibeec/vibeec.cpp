@@ -2,11 +2,11 @@
 //   vibeec compile <spec> [-o out] [--emit=ast|vibee|linalg|llvm|obj|header|cpp|cpp-source]
 //   vibeec test <spec|dir>...    run every behavior on the JIT-compiled kernels
 //   vibeec check <spec|dir>...   differential test against the float64 reference
+#include "abi/CHeader.h"
 #include "backends/cpp/CppEmitter.h"
 #include "backends/cpu/ObjectEmitter.h"
 #include "backends/gpu/CudaHost.h"
 #include "backends/gpu/CudaHostSource.h"
-#include "abi/CHeader.h"
 #include "frontend/Frontend.h"
 #include "runtime/Jit.h"
 #include "tools/vibeec/SpecFiles.h"
@@ -154,8 +154,8 @@ int compile(const Options &o) {
       if (emit == "cuda-header")
         return writeText(o.output, emitCudaHostHeader(compilation.spec())) ? 0 : 1;
       if (emit == "cuda-host") {
-        llvm::Expected<std::string> source = emitCudaHostSource(
-            compilation.lowerTo(Stage::Linalg), compilation.spec(), o.gpuChip);
+        llvm::Expected<std::string> source =
+            emitCudaHostSource(compilation.lowerTo(Stage::Linalg), compilation.spec(), o.gpuChip);
         if (!source) {
           std::cerr << "vibeec: error: " << llvm::toString(source.takeError());
           return 1;
@@ -169,8 +169,7 @@ int compile(const Options &o) {
     }
     if (emit == "cpp" || emit == "cpp-source") {
       bool headerOnly = emit == "cpp";
-      std::string out = o.output.empty() ? stem(file) + (headerOnly ? ".hpp" : ".cpp")
-                                         : o.output;
+      std::string out = o.output.empty() ? stem(file) + (headerOnly ? ".hpp" : ".cpp") : o.output;
       std::string header = headerOnly || out == "-" ? out : stem(out) + ".hpp";
       if (!headerOnly && out != "-" && out.find('/') != std::string::npos)
         header = out.substr(0, out.rfind('/') + 1) + header;
@@ -197,8 +196,8 @@ int compile(const Options &o) {
       std::string object = o.output.empty() ? stem(file) + ".o" : o.output;
       ObjectOptions objectOptions;
       objectOptions.hostCpu = !o.portable;
-      if (llvm::Error err = emitObjectFile(compilation.lowerTo(Stage::LLVMDialect), object,
-                                           objectOptions)) {
+      if (llvm::Error err =
+              emitObjectFile(compilation.lowerTo(Stage::LLVMDialect), object, objectOptions)) {
         std::cerr << "vibeec: error: " << llvm::toString(std::move(err)) << "\n";
         return 1;
       }
@@ -215,7 +214,8 @@ int compile(const Options &o) {
       return 0;
     }
     std::cerr << "vibeec: error: unknown --emit=" << emit
-              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source, ptx, cubin, cuda-host, cuda-header)\n";
+              << " (ast, vibee, linalg, llvm, obj, header, cpp, cpp-source, ptx, cubin, cuda-host, "
+                 "cuda-header)\n";
     return 2;
   } catch (const CompileError &e) {
     std::cerr << e.what();
@@ -233,16 +233,16 @@ int runOverSpecs(const Options &o) {
   }
   uint64_t seed = o.haveSeed ? o.seed : std::random_device{}();
   if (o.command == "check")
-    std::cout << "seed " << seed << " (vibeec check --seed " << seed
-              << " reproduces this run)\n";
+    std::cout << "seed " << seed << " (vibeec check --seed " << seed << " reproduces this run)\n";
   Compiler compiler(compileOptions(o));
   Tally total;
   for (const std::string &file : files) {
     try {
       auto start = std::chrono::steady_clock::now();
       std::shared_ptr<JitModule> module = compiler.compileFile(file);
-      double ms = std::chrono::duration<double, std::milli>(
-                      std::chrono::steady_clock::now() - start).count();
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       std::cout << "== " << file << " (compiled in " << (int)ms << " ms)\n";
       Tally t = o.command == "test" ? runBehaviors(*module, std::cout)
                                     : checkKernels(*module, seed, std::cout);

@@ -31,10 +31,10 @@ static bool isRecomputable(Operation *op) {
   return op->getNumRegions() == 0 && op->getNumResults() > 0 && isMemoryEffectFree(op);
 }
 
-vibee::ChunkFunction vibee::createChunkFunction(
-    OpBuilder &b, func::FuncOp parent, ArrayRef<Value> captured,
-    function_ref<void(OpBuilder &, Value, Value, const IRMapping &)> build,
-    ArrayRef<Operation *> privatized, SymbolTable *symbols) {
+vibee::ChunkFunction
+vibee::createChunkFunction(OpBuilder &b, func::FuncOp parent, ArrayRef<Value> captured,
+                           function_ref<void(OpBuilder &, Value, Value, const IRMapping &)> build,
+                           ArrayRef<Operation *> privatized, SymbolTable *symbols) {
   ChunkFunction chunk;
   // Walk the captured values back to what must be passed: block arguments and
   // results of ops with effects (allocations, runtime calls); the rest is cloned.
@@ -147,8 +147,7 @@ vibee::ChunkFunction vibee::createLoopChunkFunction(OpBuilder &b, linalg::Linalg
       /*privatized=*/{}, symbols);
 }
 
-void vibee::callChunk(OpBuilder &b, Location loc, const ChunkFunction &chunk, Value lo,
-                      Value hi) {
+void vibee::callChunk(OpBuilder &b, Location loc, const ChunkFunction &chunk, Value lo, Value hi) {
   SmallVector<Value> args = {lo, hi};
   llvm::append_range(args, chunk.captured);
   func::CallOp::create(b, loc, chunk.func, args);

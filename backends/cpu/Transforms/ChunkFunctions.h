@@ -49,13 +49,13 @@ llvm::SmallVector<mlir::Value> capturedValues(llvm::ArrayRef<mlir::Operation *> 
 /// A chunk function running `op` on iterations [lo, hi) of its loop `loop`
 /// (TilingInterface::getTiledImplementation: subviews of the operands,
 /// linalg.index shifted). `tiled` receives the op inside the function.
-ChunkFunction createLoopChunkFunction(mlir::OpBuilder &b, mlir::linalg::LinalgOp op,
-                                      unsigned loop, mlir::Operation **tiled = nullptr,
+ChunkFunction createLoopChunkFunction(mlir::OpBuilder &b, mlir::linalg::LinalgOp op, unsigned loop,
+                                      mlir::Operation **tiled = nullptr,
                                       mlir::SymbolTable *symbols = nullptr);
 
 /// func.call of the chunk function on [lo, hi).
-void callChunk(mlir::OpBuilder &b, mlir::Location loc, const ChunkFunction &chunk,
-               mlir::Value lo, mlir::Value hi);
+void callChunk(mlir::OpBuilder &b, mlir::Location loc, const ChunkFunction &chunk, mlir::Value lo,
+               mlir::Value hi);
 
 } // namespace vibee
 

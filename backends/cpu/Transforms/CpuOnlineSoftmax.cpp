@@ -189,13 +189,12 @@ static Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, do
                     bool lowest) {
   Type f32 = b.getF32Type();
   Value empty = tensor::EmptyOp::create(b, loc, sizes, f32);
-  TypedAttr attr = lowest ? (TypedAttr)b.getFloatAttr(
-                                f32, APFloat::getLargest(APFloat::IEEEsingle(), true))
-                          : (TypedAttr)b.getFloatAttr(f32, value);
+  TypedAttr attr =
+      lowest ? (TypedAttr)b.getFloatAttr(f32, APFloat::getLargest(APFloat::IEEEsingle(), true))
+             : (TypedAttr)b.getFloatAttr(f32, value);
   Value cst = arith::ConstantOp::create(b, loc, attr);
   return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
 }
-
 
 /// The row extents of x and its split into 32-lane blocks and a tail.
 struct RowSplit {
@@ -230,8 +229,7 @@ static Value laneReduce(OpBuilder &b, Location loc, Value x, const RowSplit &spl
   auto laneOp = linalg::GenericOp::create(
       b, loc, TypeRange{laneInit.getType()}, ValueRange{xLanes}, ValueRange{laneInit},
       ArrayRef<AffineMap>{id3, rl},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                    utils::IteratorType::reduction,
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::reduction,
                                     utils::IteratorType::parallel},
       [&](OpBuilder &nb, Location l, ValueRange args) {
         linalg::YieldOp::create(nb, l, combine(nb, l, args[1], f(nb, l, args[0])));
@@ -291,22 +289,22 @@ static linalg::GenericOp readExpInstead(IRRewriter &rewriter, linalg::GenericOp 
   SmallVector<AffineMap> maps(user.getIndexingMapsArray());
   maps.insert(maps.begin() + user.getNumDpsInputs(),
               AffineMap::getMultiDimIdentityMap(2, rewriter.getContext()));
-  auto rebuilt = linalg::GenericOp::create(
-      rewriter, user.getLoc(), user->getResultTypes(), inputs, user.getDpsInits(), maps,
-      user.getIteratorTypesArray(), [&](OpBuilder &nb, Location l, ValueRange args) {
-        IRMapping map;
-        Block &body = user.getRegion().front();
-        unsigned nIn = user.getNumDpsInputs();
-        for (unsigned i = 0; i < nIn; ++i)
-          map.map(body.getArgument(i), args[i]);
-        map.map(exp.getResult(), args[nIn]);
-        for (unsigned i = nIn; i < body.getNumArguments(); ++i)
-          map.map(body.getArgument(i), args[i + 1]);
-        for (Operation &op : body.without_terminator())
-          if (&op != exp.getOperation())
-            nb.clone(op, map);
-        nb.clone(*body.getTerminator(), map);
-      });
+  auto rebuilt = linalg::GenericOp::create(rewriter, user.getLoc(), user->getResultTypes(), inputs,
+                                           user.getDpsInits(), maps, user.getIteratorTypesArray(),
+                                           [&](OpBuilder &nb, Location l, ValueRange args) {
+                                             IRMapping map;
+                                             Block &body = user.getRegion().front();
+                                             unsigned nIn = user.getNumDpsInputs();
+                                             for (unsigned i = 0; i < nIn; ++i)
+                                               map.map(body.getArgument(i), args[i]);
+                                             map.map(exp.getResult(), args[nIn]);
+                                             for (unsigned i = nIn; i < body.getNumArguments(); ++i)
+                                               map.map(body.getArgument(i), args[i + 1]);
+                                             for (Operation &op : body.without_terminator())
+                                               if (&op != exp.getOperation())
+                                                 nb.clone(op, map);
+                                             nb.clone(*body.getTerminator(), map);
+                                           });
   rebuilt->setDiscardableAttrs(user->getDiscardableAttrDictionary());
   rewriter.replaceOp(user, rebuilt->getResults());
   return rebuilt;
@@ -356,18 +354,18 @@ static std::pair<Value, Value> buildOnline(OpBuilder &b, Location loc, Match m,
   OpFoldResult lanes = b.getIndexAttr(kLanes);
 
   // Lanes.
-  Value xMain = tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, zeroIdx}, {rows, main},
-                                               {oneIdx, oneIdx});
+  Value xMain =
+      tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, zeroIdx}, {rows, main}, {oneIdx, oneIdx});
   auto staticOf = [](OpFoldResult r) {
     if (auto a = dyn_cast<Attribute>(r))
       return cast<IntegerAttr>(a).getInt();
     return ShapedType::kDynamic;
   };
-  auto expType = RankedTensorType::get({staticOf(rows), staticOf(blocks), kLanes},
-                                       xType.getElementType());
-  Value xLanes = tensor::ExpandShapeOp::create(
-      b, loc, expType, xMain, SmallVector<ReassociationIndices>{{0}, {1, 2}},
-      SmallVector<OpFoldResult>{rows, blocks, lanes});
+  auto expType =
+      RankedTensorType::get({staticOf(rows), staticOf(blocks), kLanes}, xType.getElementType());
+  Value xLanes = tensor::ExpandShapeOp::create(b, loc, expType, xMain,
+                                               SmallVector<ReassociationIndices>{{0}, {1, 2}},
+                                               SmallVector<OpFoldResult>{rows, blocks, lanes});
   Value mInit = filled(b, loc, {rows, lanes}, 0, true);
   Value sInit = filled(b, loc, {rows, lanes}, 0.0, false);
   AffineExpr d0 = getAffineDimExpr(0, ctx), d2 = getAffineDimExpr(2, ctx);
@@ -376,8 +374,7 @@ static std::pair<Value, Value> buildOnline(OpBuilder &b, Location loc, Match m,
   auto laneOp = linalg::GenericOp::create(
       b, loc, TypeRange{mInit.getType(), sInit.getType()}, ValueRange{xLanes},
       ValueRange{mInit, sInit}, ArrayRef<AffineMap>{id3, rl, rl},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                    utils::IteratorType::reduction,
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::reduction,
                                     utils::IteratorType::parallel},
       [&](OpBuilder &nb, Location l, ValueRange args) {
         Value v = cloneElementValue(nb, m, args[0]);
@@ -406,12 +403,11 @@ static std::pair<Value, Value> buildOnline(OpBuilder &b, Location loc, Match m,
       });
 
   // The tail of each row.
-  Value xTail = tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, main}, {rows, tail},
-                                               {oneIdx, oneIdx});
+  Value xTail =
+      tensor::ExtractSliceOp::create(b, loc, x, {zeroIdx, main}, {rows, tail}, {oneIdx, oneIdx});
   auto tailOp = linalg::GenericOp::create(
-      b, loc, TypeRange{mRow.getType(), sRow.getType()}, ValueRange{xTail},
-      combineOp->getResults(), ArrayRef<AffineMap>{id2, r2, r2}, red2,
-      [&](OpBuilder &nb, Location l, ValueRange args) {
+      b, loc, TypeRange{mRow.getType(), sRow.getType()}, ValueRange{xTail}, combineOp->getResults(),
+      ArrayRef<AffineMap>{id2, r2, r2}, red2, [&](OpBuilder &nb, Location l, ValueRange args) {
         Value v = cloneElementValue(nb, m, args[0]);
         auto [m2, s2] = onlineStep(nb, l, v, args[1], args[2]);
         linalg::YieldOp::create(nb, l, ValueRange{m2, s2});
@@ -504,8 +500,7 @@ static void rewrite(IRRewriter &rewriter, Match m) {
         });
     recipResult = recipOp->getResult(0);
     if (recipResult.getType() != m.sumOp->getResult(0).getType())
-      recipResult =
-          tensor::CastOp::create(b, loc, m.sumOp->getResult(0).getType(), recipResult);
+      recipResult = tensor::CastOp::create(b, loc, m.sumOp->getResult(0).getType(), recipResult);
   }
 
   for (auto [user, use] : dividers) {

@@ -132,8 +132,7 @@ static void cloneForRows(OpBuilder &b, Location loc, Operation *op, Value row, V
       continue;
     Value buffer = outside.lookupOrDefault(v);
     SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
-        sizes = memref::getMixedSizes(b, loc, buffer),
-        strides(type.getRank(), b.getIndexAttr(1));
+        sizes = memref::getMixedSizes(b, loc, buffer), strides(type.getRank(), b.getIndexAttr(1));
     // A block buffer holds the current block of rows from its row 0.
     if (!llvm::is_contained(blockBuffers, memref::skipViewLikeOps(cast<MemrefValue>(v))))
       offsets[0] = row;
@@ -150,8 +149,7 @@ struct Split {
   unsigned loop = 0;
   std::optional<int64_t> chunk; // rows per chunk; none: one chunk per thread
 };
-static std::optional<Split> chooseSplit(linalg::LinalgOp op,
-                                        const vibee::ScheduleHints &hints,
+static std::optional<Split> chooseSplit(linalg::LinalgOp op, const vibee::ScheduleHints &hints,
                                         bool rowsOnly) {
   if (!hints.allowsThreads())
     return std::nullopt;
@@ -188,8 +186,7 @@ static bool canRunAsRowGroup(ArrayRef<linalg::LinalgOp> group) {
   // Nothing between the first and the last op of the group may touch memory
   // (a dealloc of a group temporary, a write the group would reorder).
   for (Operation *op = group.front()->getNextNode(); op && op != last; op = op->getNextNode())
-    if (!llvm::is_contained(group, op) && !isMemoryEffectFree(op) &&
-        !isa<memref::AllocOp>(op))
+    if (!llvm::is_contained(group, op) && !isMemoryEffectFree(op) && !isa<memref::AllocOp>(op))
       return false;
   return true;
 }
@@ -242,9 +239,9 @@ static bool parallelizeRowGroup(IRRewriter &rw, SymbolTable &symbols,
   std::optional<Split> split = chooseSplit(outputOp, hints, /*rowsOnly=*/true);
   if (split) {
     SmallVector<Operation *> ops(group.begin(), group.end());
-    vibee::ChunkFunction chunk = vibee::createChunkFunction(
-        rw, last->getParentOfType<func::FuncOp>(), vibee::capturedValues(ops), emitBlocks,
-        privatized, &symbols);
+    vibee::ChunkFunction chunk =
+        vibee::createChunkFunction(rw, last->getParentOfType<func::FuncOp>(),
+                                   vibee::capturedValues(ops), emitBlocks, privatized, &symbols);
     vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, rows, split->chunk);
   } else {
     emitBlocks(rw, arith::ConstantIndexOp::create(rw, loc, 0), rows, IRMapping());

@@ -47,8 +47,8 @@ static void markReassociable(linalg::GenericOp op) {
     for (Operation *combiner : combiners)
       if (auto fm = dyn_cast<arith::ArithFastMathInterface>(combiner)) {
         auto flags = fm.getFastMathFlagsAttr();
-        auto merged = (flags ? flags.getValue() : arith::FastMathFlags::none) |
-                      arith::FastMathFlags::reassoc;
+        auto merged =
+            (flags ? flags.getValue() : arith::FastMathFlags::none) | arith::FastMathFlags::reassoc;
         combiner->setAttr(fm.getFastMathAttrName(),
                           arith::FastMathFlagsAttr::get(op.getContext(), merged));
       }

@@ -104,8 +104,8 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   // no larger than that (K tiles then line up with power-of-two K); a static K
   // is split into equal blocks instead.
   int64_t l1 = std::max<int64_t>(target.l1dBytes, 16 * 1024);
-  int64_t kcMax = std::clamp<int64_t>(floorPowerOfTwo(l1 / ((t.mr + t.nr) * elementBytes)), 16,
-                                      1024);
+  int64_t kcMax =
+      std::clamp<int64_t>(floorPowerOfTwo(l1 / ((t.mr + t.nr) * elementBytes)), 16, 1024);
   t.kc = k > 0 ? balancedTile(k, kcMax, 8) : kcMax;
 
   // mc: the mc x kc A block in half of L2. A is read in place (not packed), so

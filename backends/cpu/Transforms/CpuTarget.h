@@ -10,9 +10,9 @@
 namespace vibee {
 
 struct CpuTarget {
-  unsigned vectorBits = 128;     // widest usable SIMD register: 512 (AVX-512F), 256 (AVX2), 128
-  int64_t l1dBytes = 32 * 1024;  // per core
-  int64_t l2Bytes = 1024 * 1024; // per core
+  unsigned vectorBits = 128;         // widest usable SIMD register: 512 (AVX-512F), 256 (AVX2), 128
+  int64_t l1dBytes = 32 * 1024;      // per core
+  int64_t l2Bytes = 1024 * 1024;     // per core
   int64_t l3Bytes = 8 * 1024 * 1024; // shared by `cores`
   unsigned cores = 1;
 };

@@ -81,8 +81,8 @@ static MatmulParams applyScheduleHints(linalg::GenericOp op, const MatmulParams 
     if (!size)
       return;
     if (*size % multipleOf) {
-      op.emitRemark() << "schedule hint tile(" << *symbol << " = " << *size
-                      << ") ignored: " << name << " must be a multiple of " << multipleOf;
+      op.emitRemark() << "schedule hint tile(" << *symbol << " = " << *size << ") ignored: " << name
+                      << " must be a multiple of " << multipleOf;
       return;
     }
     field = *size;
@@ -126,9 +126,8 @@ static bool isF32Matmul(linalg::GenericOp op) {
   return true;
 }
 
-static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
-                                            ArrayRef<int64_t> sizes,
-                                            ArrayRef<int64_t> interchange) {
+static FailureOr<scf::SCFTilingResult>
+tile(RewriterBase &rw, Operation *op, ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange) {
   scf::SCFTilingOptions options;
   SmallVector<OpFoldResult> tileSizes;
   for (int64_t s : sizes)
@@ -180,8 +179,7 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   Value nb = arith::DivUIOp::create(rw, loc, ncDyn, arith::ConstantIndexOp::create(rw, loc, p.nr));
   SmallVector<OpFoldResult> zeros(3, rw.getIndexAttr(0)), ones(3, rw.getIndexAttr(1));
   Value packView = memref::SubViewOp::create(
-      rw, loc, packed, zeros, SmallVector<OpFoldResult>{nb, kcDyn, rw.getIndexAttr(p.nr)},
-      ones);
+      rw, loc, packed, zeros, SmallVector<OpFoldResult>{nb, kcDyn, rw.getIndexAttr(p.nr)}, ones);
   MLIRContext *ctx = rw.getContext();
   AffineExpr jb, k, jj;
   bindDims(ctx, jb, k, jj);
@@ -211,12 +209,11 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   Value jbIdx = arith::DivUIOp::create(rw, loc, jrLoop.getInductionVar(),
                                        arith::ConstantIndexOp::create(rw, loc, p.nr));
   SmallVector<OpFoldResult> offsets = {jbIdx, kLoop.getInductionVar(), rw.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(1), rw.getIndexAttr(1),
-                                     rw.getIndexAttr(p.nr)};
-  auto rowType = memref::SubViewOp::inferRankReducedResultType({1, p.nr}, packType, offsets,
-                                                               sizes, ones);
-  Value bRow = memref::SubViewOp::create(rw, loc, cast<MemRefType>(rowType), packed, offsets,
-                                         sizes, ones);
+  SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(1), rw.getIndexAttr(1), rw.getIndexAttr(p.nr)};
+  auto rowType =
+      memref::SubViewOp::inferRankReducedResultType({1, p.nr}, packType, offsets, sizes, ones);
+  Value bRow =
+      memref::SubViewOp::create(rw, loc, cast<MemRefType>(rowType), packed, offsets, sizes, ones);
   rw.modifyOpInPlace(t4, [&] { t4.getDpsInputOperand(1)->set(bRow); });
 
   // Vectorize the MR x NR x 1 step (every tile is full on this path).
@@ -269,7 +266,8 @@ static LogicalResult hoistAccumulators(RewriterBase &rw, scf::ForOp loop) {
   SmallVector<vector::TransferWriteOp> paired;
   for (vector::TransferReadOp r : reads) {
     auto it = llvm::find_if(writes, [&](vector::TransferWriteOp w) {
-      return llvm::equal(w.getIndices(), r.getIndices()) && w.getVectorType() == r.getVectorType() &&
+      return llvm::equal(w.getIndices(), r.getIndices()) &&
+             w.getVectorType() == r.getVectorType() &&
              w.getPermutationMap() == r.getPermutationMap();
     });
     if (it == writes.end() || r.getMask() || it->getMask() ||
@@ -288,15 +286,14 @@ static LogicalResult hoistAccumulators(RewriterBase &rw, scf::ForOp loop) {
   }
   FailureOr<LoopLikeOpInterface> replaced =
       cast<LoopLikeOpInterface>(loop.getOperation())
-          .replaceWithAdditionalYields(
-              rw, inits, /*replaceInitOperandUsesInLoop=*/false,
-              [&](OpBuilder &b, Location l, ArrayRef<BlockArgument>) {
-                SmallVector<Value> yielded;
-                for (auto [w, init] : llvm::zip(paired, inits))
-                  yielded.push_back(
-                      vector::ShapeCastOp::create(b, l, init.getType(), w.getVector()));
-                return yielded;
-              });
+          .replaceWithAdditionalYields(rw, inits, /*replaceInitOperandUsesInLoop=*/false,
+                                       [&](OpBuilder &b, Location l, ArrayRef<BlockArgument>) {
+                                         SmallVector<Value> yielded;
+                                         for (auto [w, init] : llvm::zip(paired, inits))
+                                           yielded.push_back(vector::ShapeCastOp::create(
+                                               b, l, init.getType(), w.getVector()));
+                                         return yielded;
+                                       });
   if (failed(replaced))
     return failure();
   auto result = cast<scf::ForOp>(replaced->getOperation());
@@ -306,15 +303,14 @@ static LogicalResult hoistAccumulators(RewriterBase &rw, scf::ForOp loop) {
   for (auto [i, r] : llvm::enumerate(reads)) {
     Value row = vector::ShapeCastOp::create(rw, r.getLoc(), r.getVectorType(),
                                             result.getRegionIterArgs()[first + i]);
-    rw.replaceUsesWithIf(r.getResult(), row, [&](OpOperand &use) {
-      return result->isProperAncestor(use.getOwner());
-    });
+    rw.replaceUsesWithIf(r.getResult(), row,
+                         [&](OpOperand &use) { return result->isProperAncestor(use.getOwner()); });
   }
   for (auto [i, w] : llvm::enumerate(paired)) {
     w->moveAfter(result);
     rw.setInsertionPoint(w);
-    Value full = vector::ShapeCastOp::create(rw, w.getLoc(), w.getVectorType(),
-                                             result.getResult(first + i));
+    Value full =
+        vector::ShapeCastOp::create(rw, w.getLoc(), w.getVectorType(), result.getResult(first + i));
     rw.modifyOpInPlace(w, [&] { w.getValueToStoreMutable().assign(full); });
   }
   return success();
@@ -361,8 +357,8 @@ static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t width, int ste
   if (steps >= 4) {
     RewritePatternSet patterns(ctx);
     vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
-    vector::populateVectorContractLoweringPatterns(
-        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorContractLoweringPatterns(patterns,
+                                                   vector::VectorContractLowering::OuterProduct);
     vector::populateVectorOuterProductLoweringPatterns(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateVectorTransposeLoweringPatterns(patterns,
@@ -379,7 +375,6 @@ static LogicalResult lowerMicroKernels(func::FuncOp func, int64_t width, int ste
   }
   return success();
 }
-
 
 /// A matmul cut into its full register tiles and its edge strips.
 struct FullTiles {
@@ -405,8 +400,7 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   Value n = memref::DimOp::create(rw, loc, b, 1);
   auto roundDown = [&](Value v, int64_t f) {
     return arith::SubIOp::create(
-        rw, loc, v,
-        arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f)));
+        rw, loc, v, arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f)));
   };
   Value mFull = roundDown(m, p.mr), nFull = roundDown(n, p.nr);
   Value work = vibee::emitIterationCount(rw, loc, {m, n, k});
@@ -483,8 +477,8 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     MatmulParams p;
     static_cast<vibee::MatmulTiles &>(p) =
         vibee::chooseMatmulTiles(machine, {staticDim(a, 0), staticDim(b, 1), staticDim(a, 1)});
-    for (auto [value, option] : {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc},
-                                 {&p.nc, &nc}, {&p.kc, &kc}})
+    for (auto [value, option] :
+         {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc}, {&p.nc, &nc}, {&p.kc, &kc}})
       if (*option > 0)
         *value = *option;
     return p;
@@ -522,11 +516,10 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         // tiles: the serial branch calls it on all of them, each thread on
         // NC-wide panels.
         Operation *tiled = nullptr;
-        vibee::ChunkFunction chunk =
-            vibee::createLoopChunkFunction(rw, kernel, /*loop=*/1, &tiled);
+        vibee::ChunkFunction chunk = vibee::createLoopChunkFunction(rw, kernel, /*loop=*/1, &tiled);
         rw.setInsertionPoint(kernel);
-        vibee::emitChunkCalls(rw, op.getLoc(), full.work, hints.maxThreads(), chunk,
-                              full.nFull, p.nc);
+        vibee::emitChunkCalls(rw, op.getLoc(), full.work, hints.maxThreads(), chunk, full.nFull,
+                              p.nc);
         rw.eraseOp(kernel);
         kernel = cast<linalg::GenericOp>(tiled);
         kernelFunc = chunk.func;

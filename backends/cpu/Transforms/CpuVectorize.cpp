@@ -33,8 +33,8 @@
 // as the online softmax tail) stay scalar loops for LLVM's vectorizers.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
+#include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "ir/VibeeDialect.h"
 
@@ -79,7 +79,7 @@ static unsigned computeBits(Type type) {
 
 struct Plan {
   linalg::GenericOp op;
-  int64_t width = 0;         // tile of the innermost loop; 0: the whole (static) extent
+  int64_t width = 0; // tile of the innermost loop; 0: the whole (static) extent
   bool innerReduction = false;
 };
 
@@ -107,8 +107,8 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
     // The innermost loop must walk this operand's last dim, at unit stride.
     SmallVector<int64_t> strides;
     int64_t offset;
-    if (map.getResults().back() != innerDim || failed(memref.getStridesAndOffset(strides, offset)) ||
-        strides.back() != 1)
+    if (map.getResults().back() != innerDim ||
+        failed(memref.getStridesAndOffset(strides, offset)) || strides.back() != 1)
       return std::nullopt;
     touchesInner = true;
   }
@@ -184,25 +184,24 @@ static linalg::GenericOp dropUnitLoops(RewriterBase &rw, linalg::GenericOp tile)
         kept.push_back(expr);
       }
       if (kept.size() != map.getNumResults()) {
-        auto reduced = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            shape, type, offsets, sizes, strides));
+        auto reduced = cast<MemRefType>(
+            memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, strides));
         value = memref::SubViewOp::create(rw, loc, reduced, value, offsets, sizes, strides);
       }
     } else {
       kept.append(map.getResults().begin(), map.getResults().end());
     }
     operands.push_back(value);
-    maps.push_back(compressDims(AffineMap::get(map.getNumDims(), 0, kept, rw.getContext()),
-                                unit));
+    maps.push_back(compressDims(AffineMap::get(map.getNumDims(), 0, kept, rw.getContext()), unit));
   }
   SmallVector<utils::IteratorType> iterators;
   for (auto [i, it] : llvm::enumerate(tile.getIteratorTypesArray()))
     if (!unit[i])
       iterators.push_back(it);
   unsigned numInputs = tile.getNumDpsInputs();
-  auto flat = linalg::GenericOp::create(rw, loc, TypeRange{},
-                                        ArrayRef(operands).take_front(numInputs),
-                                        ArrayRef(operands).drop_front(numInputs), maps, iterators);
+  auto flat =
+      linalg::GenericOp::create(rw, loc, TypeRange{}, ArrayRef(operands).take_front(numInputs),
+                                ArrayRef(operands).drop_front(numInputs), maps, iterators);
   rw.inlineRegionBefore(tile.getRegion(), flat.getRegion(), flat.getRegion().begin());
   // linalg.index of a dropped loop is 0 (in the tile), the others renumbered.
   SmallVector<linalg::IndexOp> indices(flat.getRegion().front().getOps<linalg::IndexOp>());
@@ -268,10 +267,8 @@ static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
     }
     auto write = dyn_cast<vector::TransferWriteOp>(user);
     if (!write || write->getBlock() != loop.getBody() || write.getBase() != read.getBase() ||
-        !llvm::equal(write.getIndices(), read.getIndices()) || read.getMask() ||
-        write.getMask() ||
-        !llvm::all_of(read->getOperands(),
-                      [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
+        !llvm::equal(write.getIndices(), read.getIndices()) || read.getMask() || write.getMask() ||
+        !llvm::all_of(read->getOperands(), [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
       continue;
     // Nothing else in the loop may touch the accumulator's memref.
     bool alone = true;
@@ -295,8 +292,8 @@ static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
     Type elem = partialType.getElementType();
     if (kind == vector::CombiningKind::ADD || kind == vector::CombiningKind::XOR ||
         kind == vector::CombiningKind::MUL) {
-      TypedAttr value = kind == vector::CombiningKind::MUL ? rw.getOneAttr(elem)
-                                                           : rw.getZeroAttr(elem);
+      TypedAttr value =
+          kind == vector::CombiningKind::MUL ? rw.getOneAttr(elem) : rw.getZeroAttr(elem);
       init = arith::ConstantOp::create(rw, loc, DenseElementsAttr::get(partialType, value));
     } else {
       init = vector::BroadcastOp::create(rw, loc, partialType, red.getAcc());
@@ -307,8 +304,7 @@ static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
                 rw, ValueRange{init}, /*replaceInitOperandUsesInLoop=*/false,
                 [&](OpBuilder &b, Location l, ArrayRef<BlockArgument> args) {
                   b.setInsertionPoint(red);
-                  Value combined =
-                      vector::makeArithReduction(b, l, kind, red.getSource(), args[0]);
+                  Value combined = vector::makeArithReduction(b, l, kind, red.getSource(), args[0]);
                   return SmallVector<Value>{combined};
                 });
     if (failed(replaced))
@@ -388,8 +384,7 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
             // matmul edges) would store and reload the masked accumulator every
             // step, which store forwarding cannot serve (slower than scalars,
             // docs/performance.md), an inner one would need a masked combine.
-            SmallVector<linalg::GenericOp> rest(
-                remainder.getBody()->getOps<linalg::GenericOp>());
+            SmallVector<linalg::GenericOp> rest(remainder.getBody()->getOps<linalg::GenericOp>());
             if (rest.size() == 1 && !intDivision && !narrowFloats &&
                 failed(vectorizeTile(rw, rest.front(), plan.width, /*masked=*/true))) {
               rest.front().emitError("vibee-cpu-vectorize: vectorization failed");

@@ -14,8 +14,7 @@ namespace vibee {
 
 ScheduleHints ScheduleHints::of(Operation *op) {
   ScheduleHints hints;
-  auto func = isa<func::FuncOp>(op) ? cast<func::FuncOp>(op)
-                                    : op->getParentOfType<func::FuncOp>();
+  auto func = isa<func::FuncOp>(op) ? cast<func::FuncOp>(op) : op->getParentOfType<func::FuncOp>();
   if (!func)
     return hints;
   // The dialect verified the form (ir/VibeeDialect.cpp); read defensively anyway.

@@ -19,10 +19,10 @@ class LinalgOp;
 namespace vibee {
 
 struct ScheduleHints {
-  llvm::StringMap<int64_t> tiles;         // tile(D = n): size symbol -> n
-  std::optional<int64_t> vectorWidth;     // vector(w)
+  llvm::StringMap<int64_t> tiles;                         // tile(D = n): size symbol -> n
+  std::optional<int64_t> vectorWidth;                     // vector(w)
   std::optional<llvm::SmallVector<std::string>> parallel; // parallel(D, ...)
-  std::optional<int64_t> threads;         // threads(n)
+  std::optional<int64_t> threads;                         // threads(n)
 
   /// The hints of the function enclosing `op` (none when it has no vibee.schedule).
   static ScheduleHints of(mlir::Operation *op);

@@ -21,8 +21,8 @@ static LLVM::LLVMFuncOp declareWeak(ModuleOp module, StringRef name, Type result
     return f;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
-  auto f = LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
-                                    LLVM::LLVMFunctionType::get(result, args));
+  auto f =
+      LLVM::LLVMFuncOp::create(b, module.getLoc(), name, LLVM::LLVMFunctionType::get(result, args));
   f.setLinkage(LLVM::Linkage::ExternWeak);
   return f;
 }
@@ -49,8 +49,7 @@ static Value emitEnter(OpBuilder &b, Location loc, ModuleOp module, Value work,
     Value nt = LLVM::CallOp::create(b, loc, enter, args).getResult();
     scf::YieldOp::create(b, loc, nt);
     b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc,
-                         Value(arith::ConstantIntOp::create(b, loc, i64, 1)));
+    scf::YieldOp::create(b, loc, Value(arith::ConstantIntOp::create(b, loc, i64, 1)));
   }
   return ifOp.getResult(0);
 }

@@ -26,8 +26,7 @@ using namespace mlir;
 
 namespace {
 
-struct GpuDeviceMemoryPass
-    : vibee::impl::GpuDeviceMemoryPassBase<GpuDeviceMemoryPass> {
+struct GpuDeviceMemoryPass : vibee::impl::GpuDeviceMemoryPassBase<GpuDeviceMemoryPass> {
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
@@ -43,8 +42,8 @@ struct GpuDeviceMemoryPass
     auto allocAsync = [&](OpBuilder &b, Location loc, MemRefType type, ValueRange sizes,
                           ValueRange symbols) {
       Value start = gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
-      auto g = gpu::AllocOp::create(b, loc, type, tokenType, ValueRange{start}, sizes,
-                                    symbols, /*hostShared=*/false);
+      auto g = gpu::AllocOp::create(b, loc, type, tokenType, ValueRange{start}, sizes, symbols,
+                                    /*hostShared=*/false);
       gpu::WaitOp::create(b, loc, Type(), ValueRange{g.getAsyncToken()});
       return g.getMemref();
     };

@@ -27,8 +27,7 @@ using namespace mlir;
 
 namespace {
 
-struct GpuMergeModulesPass
-    : vibee::impl::GpuMergeModulesPassBase<GpuMergeModulesPass> {
+struct GpuMergeModulesPass : vibee::impl::GpuMergeModulesPassBase<GpuMergeModulesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
@@ -65,8 +64,7 @@ struct GpuMergeModulesPass
       auto it = renamed.find({ref.getRootReference(), ref.getLeafReference()});
       if (it == renamed.end())
         return;
-      launch.setKernelAttr(
-          SymbolRefAttr::get(mergedName, {FlatSymbolRefAttr::get(it->second)}));
+      launch.setKernelAttr(SymbolRefAttr::get(mergedName, {FlatSymbolRefAttr::get(it->second)}));
     });
   }
 };

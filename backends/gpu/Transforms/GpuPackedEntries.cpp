@@ -26,8 +26,7 @@ using namespace mlir;
 
 namespace {
 
-struct GpuPackedEntriesPass
-    : vibee::impl::GpuPackedEntriesPassBase<GpuPackedEntriesPass> {
+struct GpuPackedEntriesPass : vibee::impl::GpuPackedEntriesPassBase<GpuPackedEntriesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
@@ -48,8 +47,8 @@ struct GpuPackedEntriesPass
       Value args = entry->getArgument(0);
       SmallVector<Value> callArgs;
       for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
-        Value slot = LLVM::GEPOp::create(eb, loc, ptr, ptr, args,
-                                         ArrayRef<LLVM::GEPArg>{(int32_t)i});
+        Value slot =
+            LLVM::GEPOp::create(eb, loc, ptr, ptr, args, ArrayRef<LLVM::GEPArg>{(int32_t)i});
         Value address = LLVM::LoadOp::create(eb, loc, ptr, slot);
         callArgs.push_back(LLVM::LoadOp::create(eb, loc, type, address));
       }

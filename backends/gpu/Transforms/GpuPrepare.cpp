@@ -1,4 +1,5 @@
-//===- GpuPrepare.cpp - vibee-gpu-prepare: host memref.copy -> linalg.copy, so that copies run as kernels
+//===- GpuPrepare.cpp - vibee-gpu-prepare: host memref.copy -> linalg.copy, so that copies run as
+//kernels
 //
 // Part of the GPU pipeline (backends/gpu/GpuPipeline.cpp) around MLIR's own
 // parallel-loops -> gpu -> NVVM path; docs/gpu.md.
@@ -26,8 +27,7 @@ using namespace mlir;
 
 namespace {
 
-struct GpuPreparePass
-    : vibee::impl::GpuPreparePassBase<GpuPreparePass> {
+struct GpuPreparePass : vibee::impl::GpuPreparePassBase<GpuPreparePass> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });

@@ -34,8 +34,8 @@ int main() {
 
   double worst = 0;
   for (int64_t i = 0; i < n; ++i)
-    worst = std::fmax(worst, std::fmax(std::fabs(param[i] - refParam[i]),
-                                       std::fabs(m[i] - refM[i])));
+    worst =
+        std::fmax(worst, std::fmax(std::fabs(param[i] - refParam[i]), std::fabs(m[i] - refM[i])));
   std::printf("lion step on %lld params: max |error| %.3g\n", (long long)n, worst);
   return worst <= 1e-6 ? 0 : 1;
 }

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-inline double softmaxError(const std::vector<float> &x, const std::vector<float> &y,
-                           int64_t rows, int64_t cols) {
+inline double softmaxError(const std::vector<float> &x, const std::vector<float> &y, int64_t rows,
+                           int64_t cols) {
   double worst = 0;
   for (int64_t r = 0; r < rows; ++r) {
     double mx = -INFINITY, sum = 0;

@@ -40,7 +40,6 @@ int main() {
   for (int64_t i = 0; i < rows * cols; ++i)
     rmsError = std::fmax(rmsError, std::fabs(vibee::cpp::bf16_to_float(y[i]) - expected[i]));
 
-  std::printf("lion: max |error| %.3g; rmsnorm (bf16): max |error| %.3g\n", lionError,
-              rmsError);
+  std::printf("lion: max |error| %.3g; rmsnorm (bf16): max |error| %.3g\n", lionError, rmsError);
   return lionError <= 1e-6 && rmsError <= 2e-2 ? 0 : 1;
 }

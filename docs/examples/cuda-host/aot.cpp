@@ -50,8 +50,8 @@ int main() {
     // ... and the C++ wrapper on a stream of ours (a cudaStream_t is a CUstream).
     CUstream stream;
     must(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-    if (const char *error = vibee::cuda::softmax::softmax(px, reinterpret_cast<float *>(dy2),
-                                                          rows, cols, stream)) {
+    if (const char *error =
+            vibee::cuda::softmax::softmax(px, reinterpret_cast<float *>(dy2), rows, cols, stream)) {
       std::fprintf(stderr, "%s\n", error);
       return 1;
     }
@@ -60,8 +60,8 @@ int main() {
     must(cuMemcpyDtoH(y.data(), dy, bytes), "cuMemcpyDtoH");
     must(cuMemcpyDtoH(y2.data(), dy2, bytes), "cuMemcpyDtoH");
     double worst = std::fmax(softmaxError(x, y, rows, cols), softmaxError(x, y2, rows, cols));
-    std::printf("cuda-aot softmax %lldx%lld (device code: %s): max |error| %.3g\n",
-                (long long)rows, (long long)cols, vibee_softmax_cuda_image(), worst);
+    std::printf("cuda-aot softmax %lldx%lld (device code: %s): max |error| %.3g\n", (long long)rows,
+                (long long)cols, vibee_softmax_cuda_image(), worst);
     must(cuStreamDestroy(stream), "cuStreamDestroy");
     for (CUdeviceptr p : {dx, dy, dy2})
       must(cuMemFree(p), "cuMemFree");

@@ -20,13 +20,13 @@ int main(int argc, char **argv) {
       x[i] = 3.0f * std::sin(0.37f * (float)i);
     DeviceBuffer dx(x.size() * sizeof(float)), dy(y.size() * sizeof(float));
     dx.upload(x.data());
-    module->kernel("softmax")({vibee::TensorView(dx.f32(), {rows, cols}),
-                               vibee::TensorView(dy.f32(), {rows, cols})});
+    module->kernel("softmax")(
+        {vibee::TensorView(dx.f32(), {rows, cols}), vibee::TensorView(dy.f32(), {rows, cols})});
     vibee_cuda_synchronize();
     dy.download(y.data());
     double worst = softmaxError(x, y, rows, cols);
-    std::printf("cuda-jit softmax %lldx%lld: max |error| %.3g\n", (long long)rows,
-                (long long)cols, worst);
+    std::printf("cuda-jit softmax %lldx%lld: max |error| %.3g\n", (long long)rows, (long long)cols,
+                worst);
     return worst <= 1e-6 ? 0 : 1;
   } catch (const std::exception &e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -17,8 +17,8 @@ int main(int argc, char **argv) {
     std::vector<float> x(rows * cols), y(rows * cols);
     for (int64_t i = 0; i < rows * cols; ++i)
       x[i] = std::sin(0.7f * (float)i);
-    module->kernel("softmax")({vibee::TensorView(x.data(), {rows, cols}),
-                               vibee::TensorView(y.data(), {rows, cols})});
+    module->kernel("softmax")(
+        {vibee::TensorView(x.data(), {rows, cols}), vibee::TensorView(y.data(), {rows, cols})});
     double worst = softmaxError(x, y, rows, cols);
     compiler.compileFile(spec); // a second compile is a cache lookup
     std::printf("softmax %lldx%lld: max |error| %.3g, cache hits %d\n", (long long)rows,

@@ -11,12 +11,12 @@
 // the reference interpreter and to the JIT-compiled kernel; both outputs must be
 // within the dtype's tolerance of the reference (relativeErrorLimit, as in
 // `vibeec check`). With sanitizer flags this is also the ASan/UBSan run.
-#include "backends/cpp/CppEmitter.h"
 #include "abi/CHeader.h"
+#include "backends/cpp/CppEmitter.h"
 #include "frontend/ReferenceInterpreter.h"
 #include "runtime/Jit.h"
-#include "tools/vibeec/SpecFiles.h"
 #include "tools/vibeec/CheckSupport.h"
+#include "tools/vibeec/SpecFiles.h"
 #include "tools/vibeec/SpecTesting.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -32,7 +32,6 @@ using namespace vibee;
 using namespace vibee::checking;
 
 namespace {
-
 
 // The harness: `harness <kernel> <in> <out>`; <in> holds one blob (int64 size +
 // bytes) per ABI argument, <out> receives the tensor blobs back, in order.
@@ -52,8 +51,7 @@ std::string harnessSource(const ast::Spec &spec, const std::string &header) {
      << "    in.read(reinterpret_cast<char *>(a.back().data()), n);\n  }\n"
      << "  std::string k = argv[1];\n  std::vector<size_t> tensors;\n";
   for (const ast::Kernel &k : spec.kernels) {
-    os << "  if (k == \"" << k.name << "\") {\n    vibee::" << spec.name << "::" << k.name
-       << "(";
+    os << "  if (k == \"" << k.name << "\") {\n    vibee::" << spec.name << "::" << k.name << "(";
     size_t i = 0;
     std::vector<size_t> tensors;
     auto sep = [&] { return i == 0 ? "" : ", "; };
@@ -216,8 +214,8 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
         if (k.dims[d].size < 0)
           shape += " " + k.dims[d].name + "=" + std::to_string(dims[d]);
       auto check = [&](const std::string &name, size_t i, const ref::Array &ref) {
-        for (auto [who, t] : {std::pair<const char *, HostTensor *>{"C++", &cppArgs[i]},
-                              {"JIT", &jitArgs[i]}}) {
+        for (auto [who, t] :
+             {std::pair<const char *, HostTensor *>{"C++", &cppArgs[i]}, {"JIT", &jitArgs[i]}}) {
           std::string why = compareWithReference(name, *t, ref.data);
           if (!why.empty() && failure.empty())
             failure = std::string(who) + ":" + shape + ": " + why;

@@ -28,13 +28,13 @@ int main() {
   int failures = 0;
   float *x = nullptr, *y = nullptr; // never read: R = 0, and no GPU
   failures += expectError("C entry", vibee_softmax_softmax(x, y, 0, 8), "softmax.softmax");
-  failures += expectError("C++ wrapper on a stream",
-                          vibee::cuda::softmax::softmax(x, y, 0, 8, CUstream(nullptr)),
-                          "softmax.softmax");
+  failures +=
+      expectError("C++ wrapper on a stream",
+                  vibee::cuda::softmax::softmax(x, y, 0, 8, CUstream(nullptr)), "softmax.softmax");
   int64_t rows = 0, cols = 8;
   void *args[] = {&x, &y, &rows, &cols};
-  failures += expectError("packed bf16", vibee_softmax_softmax_bf16_packed(args),
-                          "softmax.softmax_bf16");
+  failures +=
+      expectError("packed bf16", vibee_softmax_softmax_bf16_packed(args), "softmax.softmax_bf16");
   if (vibee_softmax_cuda_image() != nullptr) {
     std::printf("FAIL: device code reported loaded without a GPU\n");
     ++failures;

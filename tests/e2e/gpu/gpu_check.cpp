@@ -35,8 +35,8 @@
 
 using namespace vibee;
 using namespace vibee::cuda;
-using checking::Rng;
 using checking::randomValue;
+using checking::Rng;
 
 namespace {
 
@@ -44,9 +44,14 @@ namespace {
 // them); the first trials are the shared ones.
 int64_t trialSize(int trial, Rng &rng, bool large) {
   switch (trial) {
-  case 0: case 1: case 2: return checking::trialSize(trial, rng);
-  case 3: return rng.between(60, 300);
-  default: return large ? rng.between(1000, 1100) : rng.between(300, 400);
+  case 0:
+  case 1:
+  case 2:
+    return checking::trialSize(trial, rng);
+  case 3:
+    return rng.between(60, 300);
+  default:
+    return large ? rng.between(1000, 1100) : rng.between(300, 400);
   }
 }
 
@@ -87,8 +92,7 @@ struct KernelArguments {
 // Random inputs for the sizes `dims` (drawn from `rng` in parameter order),
 // copied to the device; results poisoned: all bytes 0xFF is a NaN for every
 // float dtype, so an element the kernel never writes fails the check.
-KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t> &dims,
-                                Rng &rng) {
+KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng) {
   KernelArguments a;
   a.tensors.resize(k.params.size());
   a.slots.resize(k.params.size() + k.results.size() + k.dims.size());
@@ -117,8 +121,8 @@ KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t>
     const ast::Result &result = k.results[r];
     a.results.emplace_back(result.type.dtype, checking::shapeOf(result.type, dims));
     a.buffers.push_back(std::make_unique<DeviceBuffer>(byteSize(a.results.back()), result.name));
-    check(driver().cuMemsetD8(a.buffers.back()->ptr, 0xFF, a.buffers.back()->bytes),
-          "cuMemsetD8", result.name);
+    check(driver().cuMemsetD8(a.buffers.back()->ptr, 0xFF, a.buffers.back()->bytes), "cuMemsetD8",
+          result.name);
     a.resultPointers.push_back(a.buffers.back()->ptr);
     size_t slot = k.params.size() + r;
     a.pointers[slot] = reinterpret_cast<void *>(a.buffers.back()->ptr);
@@ -173,8 +177,7 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   else
     reinterpret_cast<void (*)(void **)>(entry.function)(args.packed.data());
   CUresult sync = driver().cuCtxSynchronize();
-  ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
+  ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (const char *e = entry.returnsError ? returned : vibee_cuda_last_error()) {
     std::string failure = std::string("kernel '") + k.name + "': " + e;
     vibee_cuda_clear_error();
@@ -257,8 +260,8 @@ void checkSpec(const std::string &file, const std::string &lib, bool large, Rng 
     checkKernel(*spec, k, handle, large, rng, tally);
   std::string imageSymbol = "vibee_" + spec->name + "_cuda_image";
   if (auto image = reinterpret_cast<const char *(*)()>(dlsym(handle, imageSymbol.c_str())))
-    std::cout << "      (generated host file; device code loaded: "
-              << (image() ? image() : "none") << ")\n";
+    std::cout << "      (generated host file; device code loaded: " << (image() ? image() : "none")
+              << ")\n";
 }
 
 } // namespace
@@ -285,8 +288,8 @@ int main(int argc, char **argv) {
     std::cerr << "gpu_check: no usable GPU: " << why << "\n";
     return 3;
   }
-  std::cout << "device " << deviceName() << ", " << multiprocessorCount()
-            << " SMs; seed " << seed << " (gpu_check --seed " << seed << " reproduces)\n";
+  std::cout << "device " << deviceName() << ", " << multiprocessorCount() << " SMs; seed " << seed
+            << " (gpu_check --seed " << seed << " reproduces)\n";
   Rng rng{seed};
   Tally tally;
   for (size_t s = 0; s < args.size(); s += 2)

@@ -26,8 +26,8 @@ TEST(CpuPassOptions, TileMatmulTakesTheTarget) {
   target.l3Bytes = 0; // no L3: a value, not "the host's"
   target.cores = 2;
   std::string text = textualPipeline(*createCpuTileMatmulPass(target, /*threads=*/false));
-  for (const char *option : {"vector-bits=256", "l1-bytes=32768", "l2-bytes=262144",
-                             "l3-bytes=0", "cores=2", "threads=false", "mr=0", "nc=0"})
+  for (const char *option : {"vector-bits=256", "l1-bytes=32768", "l2-bytes=262144", "l3-bytes=0",
+                             "cores=2", "threads=false", "mr=0", "nc=0"})
     EXPECT_NE(text.find(option), std::string::npos) << option << " in " << text;
 }
 
@@ -39,8 +39,8 @@ TEST(CpuPassOptions, VectorizeTakesTheVectorWidth) {
 TEST(CpuPassOptions, DefaultsMeanTheHost) {
   // Without a target every machine option is unset (the host's at run time).
   std::string text = textualPipeline(*createCpuTileMatmulPass());
-  for (const char *option : {"vector-bits=0", "l1-bytes=0", "l2-bytes=0", "l3-bytes=-1",
-                             "cores=0", "threads=true"})
+  for (const char *option :
+       {"vector-bits=0", "l1-bytes=0", "l2-bytes=0", "l3-bytes=-1", "cores=0", "threads=true"})
     EXPECT_NE(text.find(option), std::string::npos) << option << " in " << text;
 }
 

@@ -127,10 +127,10 @@ TEST(Frontend, CastAndComparisonOpTypes) {
 TEST(Frontend, ReportsEveryError) {
   Loaded l = load("spec t 1.0.0 \"\";\n"
                   "kernel k(x: f32[N], y: bf16[N]) -> z: f32[N] {\n"
-                  "  a[i] = x[i] + foo;\n"    // unknown name
-                  "  x[i] = 1;\n"             // input
-                  "  y[i] = x[i];\n"          // input (reported once: no dtype follow-on)
-                  "  z[i] = sum(k) x[j];\n"   // unbound j, unused k
+                  "  a[i] = x[i] + foo;\n"  // unknown name
+                  "  x[i] = 1;\n"           // input
+                  "  y[i] = x[i];\n"        // input (reported once: no dtype follow-on)
+                  "  z[i] = sum(k) x[j];\n" // unbound j, unused k
                   "}\n");
   EXPECT_FALSE(l.spec);
   EXPECT_EQ(l.errors, 5) << l.diags;
@@ -161,8 +161,7 @@ TEST(Frontend, DumpIsStable) {
   ASSERT_TRUE(l.spec) << l.diags;
   std::ostringstream os;
   dumpAST(*l.spec, os);
-  EXPECT_NE(os.str().find("    loops m:M n:N k:K (parallel 2)\n"), std::string::npos)
-      << os.str();
+  EXPECT_NE(os.str().find("    loops m:M n:N k:K (parallel 2)\n"), std::string::npos) << os.str();
 }
 
 } // namespace
@@ -177,8 +176,7 @@ TEST(Frontend, BuiltinTableResolvesEveryName) {
     std::optional<Builtin> b = lookupBuiltin(name);
     ASSERT_TRUE(b) << name;
     EXPECT_EQ(builtinInfo(*b).name, name);
-    EXPECT_EQ(builtinInfo(*b).kind == BuiltinKind::Cast, dtypeFromName(name).has_value())
-        << name;
+    EXPECT_EQ(builtinInfo(*b).kind == BuiltinKind::Cast, dtypeFromName(name).has_value()) << name;
   }
   EXPECT_FALSE(lookupBuiltin("expp"));
   EXPECT_EQ(builtinInfo(Builtin::Where).arity, 3);

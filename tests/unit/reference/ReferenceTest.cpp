@@ -7,8 +7,8 @@
 
 #include <cmath>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -111,9 +111,9 @@ const std::filesystem::path kLionFile = VIBEE_SPECS_DIR "/optim/lion.vibee";
 TEST(Reference, LionDocExample) {
   auto spec = loadFile(kLionFile);
   ASSERT_TRUE(spec);
-  Outcome o = run(*spec, "step",
-                  {vec({1.0, -1.0, 0.5}), vec({0.3, -2.0, 0.0}), vec({0, 0, 0}), scalar(0.1),
-                   scalar(0.0)});
+  Outcome o =
+      run(*spec, "step",
+          {vec({1.0, -1.0, 0.5}), vec({0.3, -2.0, 0.0}), vec({0, 0, 0}), scalar(0.1), scalar(0.0)});
   // c = 0.1 * grad -> sign [1, -1, 0]; param - 0.1 * sign; m = 0.01 * grad.
   expectNear(o.params[0], {3}, {0.9, -0.9, 0.5}, 1e-12, "param");
   expectNear(o.params[2], {3}, {0.003, -0.02, 0.0}, 1e-12, "m");
@@ -304,8 +304,8 @@ kernel rowsum(x: i8[R, C]) -> s: i8[R] {
   expectEq(t.params[0], {7, -7}, "a as i32");
   // Defined edge cases (docs/language.md): x / 0 = 0, x % 0 = x, MIN / -1 = MIN,
   // MIN % -1 = 0, in the operation's dtype (i32 here).
-  Outcome z = run(*spec, "divmod", {vec({5, -5, -2147483648.0, -2147483648.0, 7}),
-                                    vec({0, 0, -1, 0, -1})});
+  Outcome z =
+      run(*spec, "divmod", {vec({5, -5, -2147483648.0, -2147483648.0, 7}), vec({0, 0, -1, 0, -1})});
   expectEq(z.results[0], {0, 0, -2147483648.0, 0, -7}, "q edge cases");
   expectEq(z.results[1], {5, -5, 0, -2147483648.0, 0}, "r edge cases");
 }
@@ -443,8 +443,8 @@ kernel matmul(a: f32[M, K], b: f32[K, N]) -> c: f32[M, N] {
 TEST(Reference, MatmulByHand) {
   auto spec = load(kMatmul);
   ASSERT_TRUE(spec);
-  Outcome o = run(*spec, "matmul",
-                  {mat(2, 3, {1, 2, 3, 4, 5, 6}), mat(3, 2, {7, 8, 9, 10, 11, 12})});
+  Outcome o =
+      run(*spec, "matmul", {mat(2, 3, {1, 2, 3, 4, 5, 6}), mat(3, 2, {7, 8, 9, 10, 11, 12})});
   expectNear(o.results[0], {2, 2}, {58, 64, 139, 154}, 0, "c");
 }
 
@@ -460,18 +460,16 @@ std::string thrownMessage(const std::function<void()> &f) {
 TEST(Reference, ShapeMismatchesNameKernelArgumentAndShapes) {
   auto spec = load(kMatmul);
   ASSERT_TRUE(spec);
-  std::string dim = thrownMessage([&] {
-    run(*spec, "matmul", {mat(2, 3, {1, 2, 3, 4, 5, 6}), mat(2, 2, {1, 2, 3, 4})});
-  });
+  std::string dim = thrownMessage(
+      [&] { run(*spec, "matmul", {mat(2, 3, {1, 2, 3, 4, 5, 6}), mat(2, 2, {1, 2, 3, 4})}); });
   EXPECT_NE(dim.find("matmul"), std::string::npos) << dim;
   EXPECT_NE(dim.find("'b'"), std::string::npos) << dim;
   EXPECT_NE(dim.find("f32[K, N]"), std::string::npos) << dim;
   EXPECT_NE(dim.find("K=3"), std::string::npos) << dim;
   EXPECT_NE(dim.find("[2, 2]"), std::string::npos) << dim;
 
-  std::string rank = thrownMessage([&] {
-    run(*spec, "matmul", {vec({1, 2}), mat(2, 2, {1, 2, 3, 4})});
-  });
+  std::string rank =
+      thrownMessage([&] { run(*spec, "matmul", {vec({1, 2}), mat(2, 2, {1, 2, 3, 4})}); });
   EXPECT_NE(rank.find("'a'"), std::string::npos) << rank;
   EXPECT_NE(rank.find("rank 2"), std::string::npos) << rank;
   EXPECT_NE(rank.find("[2]"), std::string::npos) << rank;
@@ -488,11 +486,16 @@ Array materialize(const ast::Value &v, const std::map<std::string, Array> &given
   for (int64_t d : v.shape)
     n *= d;
   switch (v.kind) {
-  case ast::Value::Literal: return Array{v.shape, v.data};
-  case ast::Value::Scalar: return Array{{}, {v.data.at(0)}};
-  case ast::Value::Zeros: return Array{v.shape, std::vector<double>((size_t)n, 0.0)};
-  case ast::Value::Ones: return Array{v.shape, std::vector<double>((size_t)n, 1.0)};
-  case ast::Value::Rand: return Array{v.shape, ref::randomUniform((uint64_t)v.seed, (size_t)n)};
+  case ast::Value::Literal:
+    return Array{v.shape, v.data};
+  case ast::Value::Scalar:
+    return Array{{}, {v.data.at(0)}};
+  case ast::Value::Zeros:
+    return Array{v.shape, std::vector<double>((size_t)n, 0.0)};
+  case ast::Value::Ones:
+    return Array{v.shape, std::vector<double>((size_t)n, 1.0)};
+  case ast::Value::Rand:
+    return Array{v.shape, ref::randomUniform((uint64_t)v.seed, (size_t)n)};
   case ast::Value::NameRef: {
     auto it = givens.find(v.name);
     if (it == givens.end())

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 extern "C" {
-void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t,
-                      int32_t, void *, void **, void **, size_t);
+void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, int32_t,
+                      void *, void **, void **, size_t);
 const char *vibee_cuda_last_error(void);
 void vibee_cuda_clear_error(void);
 }
@@ -52,7 +52,6 @@ kernel f(x: f32[N]) -> y: f32[N] {
 }
 )";
 
-
 void expectHas(const std::string &msg, const std::string &part) {
   EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
 }
@@ -65,8 +64,8 @@ TEST(CallChecks, ShapeWhoseSizeOverflowsIsAnError) {
   int64_t big = int64_t(1) << 32;
   std::vector<float> y(4);
   std::string msg = callError([&] {
-    module->kernel("copy")({TensorView(nullptr, DType::F32, {big, big}),
-                            TensorView(nullptr, DType::F32, {big, big})});
+    module->kernel("copy")(
+        {TensorView(nullptr, DType::F32, {big, big}), TensorView(nullptr, DType::F32, {big, big})});
   });
   expectHas(msg, "kernel 'copy'");
   expectHas(msg, "argument 'x'");
@@ -90,8 +89,8 @@ TEST(CallChecks, ShapeWhoseSizeOverflowsIsAnError) {
 TEST(CallChecks, GpuLaunchWhoseThreadCountOverflowsIsAnError) {
   void *fakeFunction = reinterpret_cast<void *>(0x10);
   vibee_cuda_clear_error();
-  mgpuLaunchKernel(fakeFunction, 0x7fffffff, 65535, 65535, 1024, 1, 1, 0, nullptr, nullptr,
-                   nullptr, 0);
+  mgpuLaunchKernel(fakeFunction, 0x7fffffff, 65535, 65535, 1024, 1, 1, 0, nullptr, nullptr, nullptr,
+                   0);
   ASSERT_NE(vibee_cuda_last_error(), nullptr);
   std::string msg = vibee_cuda_last_error();
   expectHas(msg, "grid 2147483647x65535x65535, block 1024x1x1");
@@ -122,8 +121,7 @@ TEST(CallChecks, OutputAliasingAnInputIsAnError) {
   auto mm = compiler.compileString(kMatmul)->kernel("mm");
   std::vector<float> a(4, 1.0f), b(4, 2.0f), c(4);
   std::string msg = callError([&] {
-    mm({TensorView(a.data(), {2, 2}), TensorView(b.data(), {2, 2}),
-        TensorView(a.data(), {2, 2})});
+    mm({TensorView(a.data(), {2, 2}), TensorView(b.data(), {2, 2}), TensorView(a.data(), {2, 2})});
   });
   expectHas(msg, "kernel 'mm'");
   expectHas(msg, "result 'c' overlaps argument 'a'");
@@ -135,9 +133,8 @@ TEST(CallChecks, OutputAliasingAnInputIsAnError) {
   // An output one element over its input overlaps partially.
   auto twice = compiler.compileString(kCopy)->kernel("twice");
   std::vector<float> buffer(5, 1.0f);
-  msg = callError([&] {
-    twice({TensorView(buffer.data(), {4}), TensorView(buffer.data() + 1, {4})});
-  });
+  msg = callError(
+      [&] { twice({TensorView(buffer.data(), {4}), TensorView(buffer.data() + 1, {4})}); });
   expectHas(msg, "kernel 'twice': result 'y' overlaps argument 'x'");
   // Adjacent, not overlapping: fine.
   twice({TensorView(buffer.data(), {2}), TensorView(buffer.data() + 2, {2})});
@@ -151,13 +148,10 @@ TEST(CallChecks, InoutUpdatesInPlaceButMayNotOverlapAnotherArgument) {
   scale({TensorView(x.data(), {3}), TensorView(y.data(), {3})});
   EXPECT_EQ(x, (std::vector<float>{2, 4, 6}));
   std::vector<float> buffer(4, 1.0f);
-  std::string msg = callError([&] {
-    scale({TensorView(buffer.data(), {3}), TensorView(buffer.data() + 1, {3})});
-  });
+  std::string msg = callError(
+      [&] { scale({TensorView(buffer.data(), {3}), TensorView(buffer.data() + 1, {3})}); });
   expectHas(msg, "kernel 'scale': argument 'x' overlaps argument 'y'");
-  msg = callError([&] {
-    scale({TensorView(buffer.data(), {3}), TensorView(buffer.data(), {3})});
-  });
+  msg = callError([&] { scale({TensorView(buffer.data(), {3}), TensorView(buffer.data(), {3})}); });
   expectHas(msg, "argument 'x' overlaps argument 'y'");
 }
 

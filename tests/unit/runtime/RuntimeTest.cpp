@@ -64,8 +64,7 @@ TEST(Runtime, LionMatchesFloat64Loop) {
   Compiler compiler;
   auto module = compiler.compileFile(kLionFile);
   const int64_t n = 1037;
-  std::vector<float> param = randomVector(n, 1), grad = randomVector(n, 2),
-                     m = randomVector(n, 3);
+  std::vector<float> param = randomVector(n, 1), grad = randomVector(n, 2), m = randomVector(n, 3);
   std::vector<double> refParam(param.begin(), param.end()), refM(m.begin(), m.end());
   const double lr = 0.01, wd = 0.1;
   for (int64_t i = 0; i < n; ++i) {
@@ -86,8 +85,7 @@ TEST(Runtime, MatmulMatchesFloat64Loop) {
   Compiler compiler;
   auto module = compiler.compileString(kMatmul);
   const int64_t M = 37, K = 19, N = 23;
-  std::vector<float> a = randomVector(M * K, 4), b = randomVector(K * N, 5),
-                     c(M * N, NAN);
+  std::vector<float> a = randomVector(M * K, 4), b = randomVector(K * N, 5), c(M * N, NAN);
   auto dims = module->kernel("matmul")(
       {TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}), TensorView(c.data(), {M, N})});
   EXPECT_EQ(dims.at("M"), M);
@@ -111,12 +109,15 @@ TEST(Runtime, TiledThreadedMatmulMatchesFloat64Loop) {
   // Also shapes with edges: M % 8 rows and N % 32 columns outside the full register
   // tiles (plain loops beside the micro-kernel), and one with no full tile at all.
   for (auto [M, K, N] : {std::tuple<int64_t, int64_t, int64_t>{264, 300, 544},
-                         {256, 257, 512}, {40, 1, 96}, {263, 301, 547}, {1000, 64, 1000},
-                         {250, 123, 70}, {7, 300, 600}}) {
-    std::vector<float> a = randomVector(M * K, 6), b = randomVector(K * N, 7),
-                       c(M * N, NAN);
-    module->kernel("matmul")({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
-                              TensorView(c.data(), {M, N})});
+                         {256, 257, 512},
+                         {40, 1, 96},
+                         {263, 301, 547},
+                         {1000, 64, 1000},
+                         {250, 123, 70},
+                         {7, 300, 600}}) {
+    std::vector<float> a = randomVector(M * K, 6), b = randomVector(K * N, 7), c(M * N, NAN);
+    module->kernel("matmul")(
+        {TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}), TensorView(c.data(), {M, N})});
     EXPECT_LT(matmulRelativeError(a, b, c, M, K, N), 1e-6) << M << "x" << K << "x" << N;
   }
 }
@@ -125,8 +126,7 @@ TEST(Runtime, ThreadedLionAndSoftmaxMatchFloat64) {
   Compiler compiler;
   auto lion = compiler.compileFile(kLionFile);
   const int64_t n = 300001;
-  std::vector<float> param = randomVector(n, 8), grad = randomVector(n, 9),
-                     m = randomVector(n, 10);
+  std::vector<float> param = randomVector(n, 8), grad = randomVector(n, 9), m = randomVector(n, 10);
   std::vector<float> p0 = param, m0 = m;
   lion->kernel("step")({TensorView(param.data(), {n}), TensorView(grad.data(), {n}),
                         TensorView(m.data(), {n}), 0.01, 0.1});
@@ -179,10 +179,9 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
 )");
   for (const char *name : {"matmul", "matmul_serial"}) {
     const int64_t M = 264, K = 300, N = 544;
-    std::vector<float> a = randomVector(M * K, 12), b = randomVector(K * N, 13),
-                       c(M * N, NAN);
-    module->kernel(name)({TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}),
-                          TensorView(c.data(), {M, N})});
+    std::vector<float> a = randomVector(M * K, 12), b = randomVector(K * N, 13), c(M * N, NAN);
+    module->kernel(name)(
+        {TensorView(a.data(), {M, K}), TensorView(b.data(), {K, N}), TensorView(c.data(), {M, N})});
     EXPECT_LT(matmulRelativeError(a, b, c, M, K, N), 1e-6) << name;
   }
   const int64_t R = 515, C = 261;
@@ -194,7 +193,6 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
   module->kernel("softmax")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
   expectSoftmaxRows(x, y, R, C);
 }
-
 
 TEST(Runtime, DimMismatchNamesKernelArgumentAndShapes) {
   Compiler compiler;
@@ -224,14 +222,14 @@ TEST(Runtime, DtypeRankAndArityAreChecked) {
   });
   EXPECT_NE(dtype.find("expected f32[M, K] but got f64[2, 3]"), std::string::npos) << dtype;
   std::string rank = callError([&] {
-    module->kernel("matmul")({TensorView(a.data(), {6}), TensorView(b.data(), {3, 2}),
-                              TensorView(c.data(), {2, 2})});
+    module->kernel("matmul")(
+        {TensorView(a.data(), {6}), TensorView(b.data(), {3, 2}), TensorView(c.data(), {2, 2})});
   });
   EXPECT_NE(rank.find("argument 'a': expected f32[M, K] but got f32[6]"), std::string::npos)
       << rank;
   std::string result = callError([&] {
-    module->kernel("matmul")({TensorView(a.data(), {2, 3}), TensorView(b.data(), {3, 2}),
-                              TensorView(c.data(), {2, 3})});
+    module->kernel("matmul")(
+        {TensorView(a.data(), {2, 3}), TensorView(b.data(), {3, 2}), TensorView(c.data(), {2, 3})});
   });
   EXPECT_NE(result.find("result 'c'"), std::string::npos) << result;
   std::string arity = callError([&] { module->kernel("matmul")({TensorView(a.data(), {2, 3})}); });
