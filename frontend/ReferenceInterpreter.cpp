@@ -74,8 +74,7 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
       } else {
         if (arg.data.size() != 1)
           fail(who + ": a scalar must hold one value, got " + std::to_string(arg.data.size()));
-        value.data.push_back(toDouble(fromDouble(arg.data[0], param.type.dtype),
-                                      param.type.dtype));
+        value.data.push_back(toDouble(fromDouble(arg.data[0], param.type.dtype), param.type.dtype));
       }
       params_[p] = std::move(value);
       continue;
@@ -88,8 +87,8 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
       for (const ast::DimSpec &ds : dims)
         if (!ds.symbol.empty() && ds.dimRef >= 0 && dimSizes_[ds.dimRef] >= 0 &&
             bound.find(ds.symbol + "=") == std::string::npos)
-          bound += (bound.empty() ? "" : ", ") + ds.symbol + "=" +
-                   std::to_string(dimSizes_[ds.dimRef]);
+          bound +=
+              (bound.empty() ? "" : ", ") + ds.symbol + "=" + std::to_string(dimSizes_[ds.dimRef]);
       return bound.empty() ? s : s + " (" + bound + ")";
     };
     if (arg.shape.size() != dims.size())
@@ -102,8 +101,8 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
         fail(who + ": negative dim in shape " + shapeStr(arg.shape));
       if (ds.symbol.empty()) {
         if (got != ds.size)
-          fail(who + ": expected shape " + expected() + ", got " + shapeStr(arg.shape) +
-               " (axis " + std::to_string(a) + " must be " + std::to_string(ds.size) + ")");
+          fail(who + ": expected shape " + expected() + ", got " + shapeStr(arg.shape) + " (axis " +
+               std::to_string(a) + " must be " + std::to_string(ds.size) + ")");
         continue;
       }
       if (ds.dimRef < 0 || ds.dimRef >= static_cast<int>(dimSizes_.size()))
@@ -111,8 +110,8 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
       int64_t &size = dimSizes_[ds.dimRef];
       if (size >= 0 && size != got)
         fail(who + ": expected shape " + expected() + ", got " + shapeStr(arg.shape) + " (" +
-             ds.symbol + " is " + std::to_string(size) + " from " + boundBy[ds.dimRef] +
-             ", axis " + std::to_string(a) + " is " + std::to_string(got) + ")");
+             ds.symbol + " is " + std::to_string(size) + " from " + boundBy[ds.dimRef] + ", axis " +
+             std::to_string(a) + " is " + std::to_string(got) + ")");
       if (size < 0) {
         size = got;
         boundBy[ds.dimRef] = "'" + param.name + "'";
@@ -140,8 +139,7 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
                          ? dimSizes_[ds.dimRef]
                          : -1;
       if (size < 0)
-        fail("result '" + res.name + "': dim '" + ds.symbol +
-             "' is not bound by any parameter");
+        fail("result '" + res.name + "': dim '" + ds.symbol + "' is not bound by any parameter");
       out.shape.push_back(size);
     }
     out.data.assign(static_cast<size_t>(numElements(out.shape)), 0.0);
@@ -158,8 +156,12 @@ const Array &Interpreter::tensorFor(NameKind kind, int ref, const std::string &n
                              "' has no valid sema reference");
   };
   switch (kind) {
-  case NameKind::TensorParam: check(params_.size()); return params_[ref];
-  case NameKind::Result: check(results_.size()); return results_[ref];
+  case NameKind::TensorParam:
+    check(params_.size());
+    return params_[ref];
+  case NameKind::Result:
+    check(results_.size());
+    return results_[ref];
   case NameKind::Local:
     check(locals_.size());
     if (!localSet_[ref])
@@ -173,11 +175,80 @@ const Array &Interpreter::tensorFor(NameKind kind, int ref, const std::string &n
 
 DType Interpreter::tensorType(NameKind kind, int ref) const {
   switch (kind) {
-  case NameKind::TensorParam: return kernel_.params[ref].type.dtype;
-  case NameKind::Result: return kernel_.results[ref].type.dtype;
-  case NameKind::Local: return kernel_.locals[ref].dtype;
-  default: return DType::F64;
+  case NameKind::TensorParam:
+    return kernel_.params[ref].type.dtype;
+  case NameKind::Result:
+    return kernel_.results[ref].type.dtype;
+  case NameKind::Local:
+    return kernel_.locals[ref].dtype;
+  default:
+    return DType::F64;
   }
+}
+
+/// `a` combined with `b` by a statement's reduction (`b` alone for none);
+/// integers wrap in the accumulator dtype `acc`.
+static Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
+  const bool isFloat = ast::isFloat(acc);
+  Val r;
+  switch (kind) {
+  case ast::ReduceKind::Sum:
+    if (isFloat)
+      r.f = a.f + b.f;
+    else
+      r.i = wrapInt(addWrap(a.i, b.i), acc);
+    break;
+  case ast::ReduceKind::Prod:
+    if (isFloat)
+      r.f = a.f * b.f;
+    else
+      r.i = wrapInt(mulWrap(a.i, b.i), acc);
+    break;
+  case ast::ReduceKind::Max:
+    if (isFloat)
+      r.f = maxProp(a.f, b.f);
+    else
+      r.i = a.i > b.i ? a.i : b.i;
+    break;
+  case ast::ReduceKind::Min:
+    if (isFloat)
+      r.f = minProp(a.f, b.f);
+    else
+      r.i = a.i < b.i ? a.i : b.i;
+    break;
+  case ast::ReduceKind::None:
+    r = b;
+    break;
+  }
+  return r;
+}
+
+/// The identity of a statement's reduction in the accumulator dtype `acc`.
+static Val reductionIdentity(ast::ReduceKind kind, DType acc) {
+  Val r;
+  switch (kind) {
+  case ast::ReduceKind::Prod:
+    r.f = 1;
+    r.i = 1;
+    break;
+  case ast::ReduceKind::Max:
+    r.f = -std::numeric_limits<double>::infinity();
+    r.i = acc == DType::I8     ? INT8_MIN
+          : acc == DType::I32  ? INT32_MIN
+          : acc == DType::Bool ? 0
+                               : INT64_MIN;
+    break;
+  case ast::ReduceKind::Min:
+    r.f = std::numeric_limits<double>::infinity();
+    r.i = acc == DType::I8     ? INT8_MAX
+          : acc == DType::I32  ? INT32_MAX
+          : acc == DType::Bool ? 1
+                               : INT64_MAX;
+    break;
+  default:
+    break;
+  }
+  return r;
 }
 
 void Interpreter::execute(const ast::Statement &stmt) {
@@ -188,8 +259,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
   for (size_t l = 0; l < nLoops; ++l) {
     int d = stmt.loopDims[l];
     if (d < 0 || static_cast<size_t>(d) >= dimSizes_.size() || dimSizes_[d] < 0)
-      throw std::logic_error("statement '" + stmt.sourceText + "': loop '" +
-                             stmt.loopIndices[l] + "' has no bound extent");
+      throw std::logic_error("statement '" + stmt.sourceText + "': loop '" + stmt.loopIndices[l] +
+                             "' has no bound extent");
     extent[l] = dimSizes_[d];
   }
   const size_t nPar = static_cast<size_t>(stmt.numParallel);
@@ -202,46 +273,10 @@ void Interpreter::execute(const ast::Statement &stmt) {
 
   const Expr &rhs = *stmt.rhs;
   const DType acc = rhs.type; // reductions accumulate in the operand's dtype
-  const bool fl = ast::isFloat(acc);
   loop_.assign(nLoops, 0);
 
-  auto combine = [&](Val a, Val b) -> Val {
-    Val r;
-    switch (stmt.reduce) {
-    case ast::ReduceKind::Sum:
-      if (fl) r.f = a.f + b.f; else r.i = wrapInt(addWrap(a.i, b.i), acc);
-      break;
-    case ast::ReduceKind::Prod:
-      if (fl) r.f = a.f * b.f; else r.i = wrapInt(mulWrap(a.i, b.i), acc);
-      break;
-    case ast::ReduceKind::Max:
-      if (fl) r.f = maxProp(a.f, b.f); else r.i = a.i > b.i ? a.i : b.i;
-      break;
-    case ast::ReduceKind::Min:
-      if (fl) r.f = minProp(a.f, b.f); else r.i = a.i < b.i ? a.i : b.i;
-      break;
-    case ast::ReduceKind::None: r = b; break;
-    }
-    return r;
-  };
-  auto identity = [&]() -> Val {
-    Val r;
-    switch (stmt.reduce) {
-    case ast::ReduceKind::Prod: r.f = 1; r.i = 1; break;
-    case ast::ReduceKind::Max:
-      r.f = -std::numeric_limits<double>::infinity();
-      r.i = acc == DType::I8 ? INT8_MIN : acc == DType::I32 ? INT32_MIN
-            : acc == DType::Bool ? 0 : INT64_MIN;
-      break;
-    case ast::ReduceKind::Min:
-      r.f = std::numeric_limits<double>::infinity();
-      r.i = acc == DType::I8 ? INT8_MAX : acc == DType::I32 ? INT32_MAX
-            : acc == DType::Bool ? 1 : INT64_MAX;
-      break;
-    default: break;
-    }
-    return r;
-  };
+  auto combine = [&](Val a, Val b) { return combineReduced(stmt.reduce, acc, a, b); };
+  auto identity = [&] { return reductionIdentity(stmt.reduce, acc); };
 
   // Iterate the parallel space row-major; for each point run the reduction space.
   const size_t nOut = fresh.data.size();
@@ -326,8 +361,7 @@ Outcome Interpreter::run(const std::vector<Array> &args) {
 
 } // namespace detail
 
-Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel,
-                 const std::vector<Array> &args) {
+Outcome evaluate(const ast::Spec &spec, const ast::Kernel &kernel, const std::vector<Array> &args) {
   detail::Interpreter interp(spec, kernel);
   return interp.run(args);
 }
