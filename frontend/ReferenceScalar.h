@@ -4,6 +4,7 @@
 #pragma once
 
 #include "frontend/AST.h"
+#include "frontend/FloatToInt.h"
 
 #include <cmath>
 #include <cstdint>
@@ -12,6 +13,7 @@
 namespace vibee::ref::scalar {
 
 using ast::DType;
+using ast::truncToInt64;
 
 // A scalar during evaluation: `f` for float dtypes, `i` for integers and bool. Which one
 // is live follows from the dtype of the expression that produced it.
@@ -31,17 +33,6 @@ inline int64_t wrapInt(int64_t v, DType t) {
   default:
     return v;
   }
-}
-
-// Truncation toward zero; NaN -> 0; outside int64 saturates.
-inline int64_t truncToInt64(double d) {
-  if (std::isnan(d))
-    return 0;
-  if (d >= 9223372036854775808.0)
-    return std::numeric_limits<int64_t>::max();
-  if (d < -9223372036854775808.0)
-    return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(d); // C++ truncates toward zero
 }
 
 // Float -> integer saturates at the target dtype's range (not int64's), NaN -> 0.

@@ -3,6 +3,7 @@
 // a constant that divides by zero (integer or float) or overflows its dtype is an
 // error at the operator, never a silently wrapped or infinite value
 // (docs/language.md, "Constants").
+#include "frontend/FloatToInt.h"
 #include "frontend/SemaInternal.h"
 
 #include <algorithm>
@@ -46,20 +47,9 @@ std::string rangeOf(DType t) {
   }
 }
 
-// Truncation toward zero, saturating, NaN -> 0 (the language's float -> int rule).
-int64_t toInt(double d) {
-  if (std::isnan(d))
-    return 0;
-  if (d >= 9223372036854775808.0)
-    return std::numeric_limits<int64_t>::max();
-  if (d < -9223372036854775808.0)
-    return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(d);
-}
-
 Folded convert(Folded v, DType from, DType to) {
   if (isFloat(from) && !isFloat(to))
-    v.i = to == DType::Bool ? v.f != 0 : toInt(v.f);
+    v.i = to == DType::Bool ? v.f != 0 : truncToInt64(v.f);
   else if (!isFloat(from) && isFloat(to))
     v.f = static_cast<double>(v.i);
   return v;
