@@ -6,8 +6,8 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libclang-rt-22-dev
   libzstd-dev zlib1g-dev
   antlr4 libantlr4-runtime-dev default-jre-headless
-  libfmt-dev googletest libgtest-dev
-  libomp-22-dev
+  googletest libgtest-dev
+  libomp-22-dev pkgconf
 )
 missing=()
 for p in "${packages[@]}"; do
