@@ -37,7 +37,7 @@ target_link_options(vibee_cpurt INTERFACE
 # The tools find libvibee_runtime.so next to them and LLVM/MLIR where they were found.
 set_target_properties(vibee-opt PROPERTIES
   INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}" INSTALL_RPATH_USE_LINK_PATH TRUE)
-install(TARGETS vibeec vibee-opt EXPORT vibeeTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS vibeec vibee-opt vibee-lsp-server EXPORT vibeeTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS vibee_cpurt EXPORT vibeeTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/backends/cpu/CpuRuntime.c
         DESTINATION ${CMAKE_INSTALL_DATADIR}/vibee)

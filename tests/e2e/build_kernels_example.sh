@@ -31,6 +31,7 @@ for lib in libvibee_runtime libvibee_cuda_rt; do
 done
 test -f "$prefix/lib/libvibee_cpurt.a" && test -f "$prefix/share/vibee/CpuRuntime.c"
 "$prefix/bin/vibee-opt" --help > /dev/null
+"$prefix/bin/vibee-lsp-server" --help > /dev/null
 echo 'func.func @f() { return }' | "$prefix/bin/vibee-opt" --canonicalize > /dev/null
 
 # pkg-config: the JIT example built with the flags it gives, from a moved prefix.
