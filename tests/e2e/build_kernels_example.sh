@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The installed package as a build system sees it: installs vibee into a scratch
 # prefix, builds docs/examples/build-kernels (vibee_add_kernels: specs compiled at
-# build time) against it and runs it; then checks the dependency tracking (an edited
-# spec is recompiled, an unchanged build does nothing), the sonames, the installed
-# tools and runtime files, and the pkg-config file (the JIT example built with it).
+# build time; the CUDA object route is built, not run) against it and runs it;
+# then checks the dependency tracking (an edited spec is recompiled, an unchanged
+# build does nothing), the sonames, the installed tools and runtime files, and the
+# pkg-config file (the JIT example built with it).
 set -euo pipefail
 build=$1 src=$2 work=$3
 specs=$work-specs # outside <work>, which build_installed_example.sh recreates
