@@ -1,9 +1,10 @@
 #include "tools/vibee-lsp-server/LSPServer.h"
 
 #include "frontend/Frontend.h"
+#include "tools/vibee-lsp-server/DocumentSymbols.h"
+#include "tools/vibee-lsp-server/LineTable.h"
 #include "tools/vibee-lsp-server/SpecIndex.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/LSP/Logging.h"
 #include "llvm/Support/LSP/Protocol.h"
@@ -18,71 +19,6 @@ using namespace llvm::lsp;
 namespace vibee::lsp {
 
 namespace {
-
-// LSP positions count UTF-16 code units; the frontend counts bytes (it reads a
-// spec one byte per character, frontend/Parser.cpp).
-class LineTable {
-public:
-  explicit LineTable(StringRef text) {
-    size_t start = 0;
-    while (true) {
-      size_t end = text.find('\n', start);
-      lines_.push_back(text.slice(start, end == StringRef::npos ? text.size() : end));
-      if (end == StringRef::npos)
-        break;
-      start = end + 1;
-    }
-  }
-  // A 1-based byte column of a 1-based line -> an LSP position.
-  Position position(int line, int col) const {
-    Position p(std::max(line - 1, 0), 0);
-    if (p.line >= (int)lines_.size())
-      return p;
-    StringRef text = lines_[p.line];
-    size_t end = (size_t)std::max(col - 1, 0);
-    for (size_t i = 0; i < end && i < text.size();) {
-      int bytes = sequenceLength(text[i]);
-      p.character += bytes == 4 ? 2 : 1;
-      i += bytes;
-    }
-    if (end > text.size()) // past the end of the line
-      p.character += (int)(end - text.size());
-    return p;
-  }
-  // An LSP position -> the 1-based line and byte column.
-  std::pair<int, int> column(Position p) const {
-    if (p.line < 0 || p.line >= (int)lines_.size())
-      return {p.line + 1, p.character + 1};
-    StringRef text = lines_[p.line];
-    int units = 0;
-    size_t i = 0;
-    while (i < text.size() && units < p.character) {
-      int bytes = sequenceLength(text[i]);
-      units += bytes == 4 ? 2 : 1;
-      i += bytes;
-    }
-    return {p.line + 1, (int)i + 1};
-  }
-  // The token-like run of identifier characters at a position (at least 1 unit).
-  int runLength(int line, int col) const {
-    if (line < 1 || line > (int)lines_.size())
-      return 1;
-    StringRef text = lines_[line - 1];
-    size_t i = (size_t)std::max(col - 1, 0), n = 0;
-    while (i + n < text.size() &&
-           (isAlnum(text[i + n]) || text[i + n] == '_' || text[i + n] == '.'))
-      ++n;
-    return std::max<int>((int)n, 1);
-  }
-
-private:
-  // Bytes of the UTF-8 sequence a lead byte starts (a stray byte counts as one).
-  static int sequenceLength(char lead) {
-    unsigned char c = lead;
-    return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-  }
-  std::vector<StringRef> lines_;
-};
 
 struct Document {
   std::string text;
@@ -102,6 +38,7 @@ public:
     handler_.notification("textDocument/didClose", this, &Server::onClose);
     handler_.method("textDocument/hover", this, &Server::onHover);
     handler_.method("textDocument/definition", this, &Server::onDefinition);
+    handler_.method("textDocument/documentSymbol", this, &Server::onDocumentSymbol);
     publish_ =
         handler_.outgoingNotification<PublishDiagnosticsParams>("textDocument/publishDiagnostics");
   }
@@ -114,6 +51,7 @@ private:
          json::Object{{"openClose", true}, {"change", (int)TextDocumentSyncKind::Full}}},
         {"hoverProvider", true},
         {"definitionProvider", true},
+        {"documentSymbolProvider", true},
     };
     reply(json::Object{{"capabilities", std::move(capabilities)},
                        {"serverInfo", json::Object{{"name", "vibee-lsp-server"}}}});
@@ -164,6 +102,14 @@ private:
     reply(std::move(locations));
   }
 
+  void onDocumentSymbol(const DocumentSymbolParams &params,
+                        Callback<std::vector<DocumentSymbol>> reply) {
+    auto it = documents_.find(params.textDocument.uri.file());
+    if (it == documents_.end() || !it->second.spec)
+      return reply(std::vector<DocumentSymbol>());
+    reply(documentSymbols(*it->second.spec, LineTable(it->second.text)));
+  }
+
   const Occurrence *find(const TextDocumentPositionParams &params) {
     auto it = documents_.find(params.textDocument.uri.file());
     if (it == documents_.end())
@@ -173,7 +119,7 @@ private:
   }
 
   static Range range(const LineTable &lines, vibee::ast::Loc loc, int length) {
-    return Range(lines.position(loc.line, loc.col), lines.position(loc.line, loc.col + length));
+    return lines.range(loc.line, loc.col, length);
   }
 
   // Parses and checks the text, rebuilds the index, publishes every diagnostic:

@@ -4,10 +4,17 @@ spec, hover, go to definition, change the text to one with errors, close, shut
 down; checks every reply (diagnostics with their ranges and notes, hover texts with
 the types and shapes of names, definition locations, UTF-16 columns).
 
-    lsp_test.py <path to vibee-lsp-server>
+    lsp_test.py <path to vibee-lsp-server> [<repository root>]
+
+With the repository root it also opens every .vibee file of specs/ and tests/
+(valid specs and the error tests) and asks for the hover and the definition of
+every name in it: the server must answer each request and stay up.
 """
+import glob
 import json
+import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -158,6 +165,54 @@ def check_definitions(client):
               % (use, LINES[use["line"]].strip(), found, target))
 
 
+def check_outline(client):
+    reply = client.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
+    symbols = reply.get("result") or []
+    names = [(s["name"], s["kind"]) for s in symbols]
+    check(names == [("beta", 14), ("softmax", 12), ('behavior "two rows"', 24),
+                    ('behavior "\U0001F680 é one line"', 24)],
+          "outline: constants, kernels, behaviors in order: %s" % names)
+    kernel = symbols[1] if len(symbols) > 1 else {}
+    children = [(c["name"], c.get("detail")) for c in kernel.get("children", [])]
+    check(children == [("x", "f32[R, C]"), ("t", "f32"), ("y", "-> f32[R, C]"),
+                       ("mx", "local"), ("e", "local"), ("s", "local")],
+          "kernel outline: parameters, results, locals: %s" % children)
+    check(kernel.get("selectionRange", {}).get("start") == pos(2, "softmax")
+          and kernel["range"]["start"] == {"line": 2, "character": 0}
+          and kernel["range"]["end"] == {"line": 8, "character": 0},
+          "kernel ranges: %s" % {k: kernel.get(k) for k in ("range", "selectionRange")})
+
+
+def sweep(client, root):
+    """Every .vibee file of the repository, every name: each request is answered."""
+    files = sorted(glob.glob(os.path.join(root, "specs", "**", "*.vibee"), recursive=True) +
+                   glob.glob(os.path.join(root, "tests", "**", "*.vibee"), recursive=True))
+    requests = 0
+    for number, path in enumerate(files):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        uri = "file:///tmp/lsp-sweep/%d.vibee" % number
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "vibee", "version": 1, "text": text}})
+        client.diagnostics()
+        client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+        for line_number, line in enumerate(text.split("\n")[:200]):
+            for m in re.finditer(r"[A-Za-z_]\w*", line):
+                position = {"line": line_number,
+                            "character": len(line[:m.start()].encode("utf-16-le")) // 2}
+                for method in ("textDocument/hover", "textDocument/definition"):
+                    reply = client.request(method, {"textDocument": {"uri": uri},
+                                                    "position": position})
+                    requests += 1
+                    if "error" in reply:
+                        check(False, "%s at %s of %s: %s" % (method, position, path,
+                                                              reply["error"]))
+        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        client.diagnostics()
+    check(len(files) > 20 and client.proc.poll() is None,
+          "sweep: %d files, %d requests answered, the server is up" % (len(files), requests))
+
+
 def check_errors(client):
     text = SPEC.replace("const beta: f32", "const beta: f31").replace("/ s[r]", "/ q[r]")
     client.notify("textDocument/didChange", {
@@ -203,9 +258,12 @@ def main():
           "no diagnostics on a valid spec: %s" % params["diagnostics"])
     check_hovers(client)
     check_definitions(client)
+    check_outline(client)
     check_errors(client)
     client.notify("textDocument/didClose", {"textDocument": {"uri": URI}})
     check(client.diagnostics()["diagnostics"] == [], "diagnostics cleared on close")
+    if len(sys.argv) > 2:
+        sweep(client, sys.argv[2])
     check(client.request("shutdown", None).get("result", 1) is None, "shutdown")
     client.notify("exit", None)
     check(client.proc.wait(timeout=20) == 0, "exit code 0")
