@@ -96,8 +96,9 @@ private:
     if (const Occurrence *o = find(params)) {
       const Document &doc = documents_.find(params.textDocument.uri.file())->second;
       const Symbol &s = doc.index.symbols()[o->symbol];
-      locations.emplace_back(params.textDocument.uri,
-                             range(LineTable(doc.text), s.loc, (int)s.name.size()));
+      if (s.loc.line > 0) // builtins have no definition in the file
+        locations.emplace_back(params.textDocument.uri,
+                               range(LineTable(doc.text), s.loc, (int)s.name.size()));
     }
     reply(std::move(locations));
   }

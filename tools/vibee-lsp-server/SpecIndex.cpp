@@ -1,5 +1,7 @@
 #include "tools/vibee-lsp-server/SpecIndex.h"
 
+#include "frontend/Builtins.h"
+
 #include <map>
 #include <sstream>
 
@@ -66,6 +68,35 @@ std::string valueShape(const Value &v) {
   }
   }
   return "";
+}
+
+// A call of a builtin: what it computes and, after sema, in which dtype.
+std::string builtinHover(const Expr &call, bool checked) {
+  std::optional<Builtin> builtin = lookupBuiltin(call.name);
+  if (!builtin)
+    return "";
+  const BuiltinInfo &info = builtinInfo(*builtin);
+  static const char *const params[] = {"", "(x)", "(a, b)", "(c, a, b)"};
+  std::string hover =
+      code(call.name + (info.arity >= 1 && info.arity <= 3 ? params[info.arity] : "(...)"));
+  switch (info.kind) {
+  case BuiltinKind::Math1:
+    hover += " — builtin, elementwise float math";
+    break;
+  case BuiltinKind::Math2:
+    hover += " — builtin, binary math";
+    break;
+  case BuiltinKind::Select:
+    hover += " — builtin: `a` where `c` is true, else `b`";
+    break;
+  case BuiltinKind::Cast:
+    hover += " — explicit cast to " + code(call.name) +
+             " (docs/language.md, \"Integer division and conversions\")";
+    break;
+  }
+  if (checked)
+    hover += "; here " + std::string(dtypeName(call.opType)) + " -> " + dtypeName(call.type);
+  return hover;
 }
 
 } // namespace
@@ -233,6 +264,13 @@ private:
       for (const Subscript &s : e->subscripts)
         if (!s.literal)
           use(lookup(indices, s.index), s.loc, s.index);
+    }
+    if (e->kind == ExprKind::Call) {
+      std::string hover = builtinHover(*e, checked_);
+      if (!hover.empty()) {
+        index_.symbols_.push_back({Symbol::Builtin, e->name, Loc{}, std::move(hover)});
+        use((int)index_.symbols_.size() - 1, e->loc, e->name);
+      }
     }
     for (const ExprPtr &op : e->operands)
       expr(op.get(), indices, kernelScope);

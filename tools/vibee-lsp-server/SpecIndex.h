@@ -1,7 +1,7 @@
 // What the language server knows about one spec: every named thing it defines
 // (kernels, constants, parameters, results, locals, dims, loop indices, a
-// behavior's givens) and every place a name is written, each linked to its
-// definition. Built from the parser's AST by the spec's scoping rules, so it works
+// behavior's givens; each builtin call, for its hover) and every place a name is written, each
+// linked to its definition. Built from the parser's AST by the spec's scoping rules, so it works
 // while the spec still has errors; the types sema infers (locals, index extents)
 // are added when sema ran.
 #pragma once
@@ -14,10 +14,10 @@
 namespace vibee::lsp {
 
 struct Symbol {
-  enum Kind { Kernel, Const, Param, Result, Local, Dim, Index, Given };
+  enum Kind { Kernel, Const, Param, Result, Local, Dim, Index, Given, Builtin };
   Kind kind;
   std::string name;
-  ast::Loc loc;      // the defining occurrence
+  ast::Loc loc;      // the defining occurrence (line 0 for a builtin: none)
   std::string hover; // Markdown
 };
 

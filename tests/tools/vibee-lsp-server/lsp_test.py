@@ -134,6 +134,7 @@ def check_hovers(client):
         (pos(9, "x"), ["given of behavior \"two rows\"", "shape [2, 2]"]),
         (pos(11, "y"), ["y: f32[R, C]", "result"]),
         (pos(13, "(z", 0, 1), ["given of behavior", "shape [1, 3]"]),
+        (pos(4, "exp"), ["`exp(x)`", "builtin, elementwise float math", "f32 -> f32"]),
     ]
     for position, texts in cases:
         text = hover(client, position) or ""
@@ -158,6 +159,8 @@ def check_definitions(client):
         (pos(13, "softmax"), pos(2, "softmax")),
         (pos(13, "(z", 0, 1), pos(13, "z")),
     ]
+    found = definition(client, pos(4, "exp"))
+    check(found == [], "a builtin has no definition in the file: %s" % found)
     for use, target in cases:
         found = definition(client, use)
         check(found == [(target["line"], target["character"])],
