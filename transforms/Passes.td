@@ -34,6 +34,17 @@ def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
 
 def DecomposeAggregatesPass : Pass<"vibee-decompose-aggregates"> {
   let summary = "Decompose aggregated linalg ops (linalg.softmax) into generics";
+  let description = [{
+    Every `AggregatedOpInterface` op (linalg.softmax) becomes its fill/generic
+    pieces, and every `linalg.contract` the generic it defines, unless
+    `keep-contractions` is set: a target with its own rewrite of contractions
+    (the CPU's packed micro-kernel, docs/architecture.md "Contractions") keeps
+    them for it.
+  }];
+  let options = [
+    Option<"keepContractions", "keep-contractions", "bool", /*default=*/"false",
+           "leave linalg.contract ops for the target's own rewrite">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];

@@ -7,6 +7,7 @@
 // Bufferize and empty-tensor elimination decide where intermediates live.
 //
 //===----------------------------------------------------------------------===//
+#include "conversion/VibeeToLinalg/Contractions.h"
 #include "conversion/VibeeToLinalg/Passes.h"
 
 #include "ir/VibeeOps.h"
@@ -179,6 +180,19 @@ struct ConvertComputeOp : OpConversionPattern<ComputeOp> {
     if (combiner) {
       Value identity = arith::getIdentityValue(*combiner, element, rewriter, loc);
       init = linalg::FillOp::create(rewriter, loc, identity, init).getResult(0);
+    }
+
+    // A sum of products is a linalg.contract (docs/architecture.md, "Contractions").
+    if (combiner) {
+      std::string why;
+      if (std::optional<Value> contraction = vibee::buildContraction(
+              op, adaptor.getInputs(), adaptor.getExtents(), init, rewriter, why)) {
+        rewriter.replaceOp(op, *contraction);
+        return success();
+      }
+      if (!why.empty())
+        op.emitRemark() << "sum of products not recognised as a contraction (generic loops): "
+                        << why;
     }
 
     SmallVector<AffineMap> maps = llvm::map_to_vector(

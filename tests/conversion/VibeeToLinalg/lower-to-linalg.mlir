@@ -41,6 +41,7 @@ vibee.kernel @step(%p: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %g: te
 // -----
 
 // Reductions: identity fill, combiner, reduction iterators; float and int kinds.
+// (A sum whose body is a product is a contraction: lower-to-linalg-contractions.mlir.)
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -48,7 +49,7 @@ vibee.kernel @step(%p: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %g: te
 // CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         linalg.fill ins(%[[ZERO]] : f32)
 // CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK:           %[[M:.*]] = arith.mulf
+// CHECK:           %[[M:.*]] = arith.subf
 // CHECK:           %[[ACC:.*]] = arith.addf %[[M]], %{{.*}} : f32
 // CHECK:           linalg.yield %[[ACC]]
 // CHECK:         %[[NINF:.*]] = arith.constant 0xFF800000 : f32
@@ -73,7 +74,7 @@ vibee.kernel @reductions(%x: tensor<?x?xf32>, %y: tensor<?x?xf32>, %i: tensor<?x
   %N = tensor.dim %y, %c1 : tensor<?x?xf32>
   %mm = vibee.compute sum [%M, %N, %K] ins(%x, %y : tensor<?x?xf32>, tensor<?x?xf32>) maps [#a, #b] -> tensor<?x?xf32> {
   ^bb0(%u: f32, %v: f32):
-    %p = arith.mulf %u, %v : f32
+    %p = arith.subf %u, %v : f32
     vibee.yield %p : f32
   }
   %mx = vibee.compute max [%M, %K] ins(%x : tensor<?x?xf32>) maps [#id] -> tensor<?xf32> {

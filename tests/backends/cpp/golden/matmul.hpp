@@ -31,7 +31,7 @@ inline void matmul(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int6
         int64_t v17 = i10 * v6 + j11;
         float v18 = v3[v17];
         int64_t v19 = i10 * v6 + j11;
-        v3[v19] = v14 * v16 + v18;
+        v3[v19] = v18 + v14 * v16;
       }
     }
   }
@@ -55,7 +55,7 @@ inline void matmul_scheduled(float* v1, float* v2, float* v3, int64_t v4, int64_
         int64_t v17 = i10 * v6 + j11;
         float v18 = v3[v17];
         int64_t v19 = i10 * v6 + j11;
-        v3[v19] = v14 * v16 + v18;
+        v3[v19] = v18 + v14 * v16;
       }
     }
   }
@@ -82,7 +82,7 @@ inline void matmul_bf16(uint16_t* v1, uint16_t* v2, uint16_t* v3, int64_t v4, in
         float v20 = bf16_to_float(v15);
         float v21 = bf16_to_float(v17);
         int64_t v22 = i11 * v6 + j12;
-        v7[v22] = v20 * v21 + v19;
+        v7[v22] = v19 + v20 * v21;
       }
     }
   }

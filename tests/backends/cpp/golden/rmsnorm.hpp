@@ -25,7 +25,7 @@ inline void rmsnorm(uint16_t* v1, uint16_t* v2, float v3, uint16_t* v4, int64_t 
       uint16_t v12 = v1[v11];
       float v13 = v7[i9];
       float v14 = bf16_to_float(v12);
-      v7[i9] = v14 * v14 + v13;
+      v7[i9] = v13 + v14 * v14;
     }
   }
   // inv[r] = rsqrt(ss[r] / C + eps);
@@ -62,7 +62,7 @@ inline void rmsnorm_f32(float* v1, float* v2, float v3, float* v4, int64_t v5, i
       int64_t v11 = i9 * v6 + j10;
       float v12 = v1[v11];
       float v13 = v7[i9];
-      v7[i9] = v12 * v12 + v13;
+      v7[i9] = v13 + v12 * v12;
     }
   }
   // inv[r] = rsqrt(ss[r] / C + eps);
