@@ -89,130 +89,186 @@ static void storeScalar(DType dtype, double value, void *slot) {
   }
 }
 
-std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
-  const ast::Kernel &k = *kernel_;
-  size_t expected = k.params.size() + k.results.size();
-  auto fail = [&](const std::string &what) -> CallError {
-    return CallError("kernel '" + k.name + "': " + what);
-  };
-  if (args.size() != expected)
-    throw fail("expected " + std::to_string(expected) + " arguments (" +
-               std::to_string(k.params.size()) + " parameters, " +
-               std::to_string(k.results.size()) + " results) but got " +
-               std::to_string(args.size()));
+namespace {
 
-  // Bind every dim from the tensors; literal dims are known up front.
-  std::vector<int64_t> dimSize(k.dims.size(), -1);
-  std::vector<std::string> dimFrom(k.dims.size());
-  for (size_t d = 0; d < k.dims.size(); ++d)
-    if (k.dims[d].size >= 0) {
-      dimSize[d] = k.dims[d].size;
-      dimFrom[d] = "its declaration";
-    }
-
-  // Scalars are stored in 8-byte slots that outlive the call.
-  std::vector<uint64_t> scalarSlots(expected, 0);
-  std::vector<void *> dataPtrs(expected, nullptr);
+// What checking a call's arguments binds: every dim (its size and the argument
+// it came from) and the packed C ABI argument list, whose pointers point into
+// the slots here.
+struct CallFrame {
+  std::vector<int64_t> dimSize;
+  std::vector<std::string> dimFrom;
+  std::vector<uint64_t> scalarSlots; // 8-byte slots that outlive the call
+  std::vector<void *> dataPtrs;
   std::vector<void *> packed;
-  packed.reserve(expected + k.dims.size());
   std::vector<ArgMemory> memory;
+  std::vector<int64_t> dimArgs; // the symbolic dims, in order, after the arguments
 
-  for (size_t a = 0; a < expected; ++a) {
+  CallFrame(const ast::Kernel &k, size_t args)
+      : dimSize(k.dims.size(), -1), dimFrom(k.dims.size()), scalarSlots(args, 0),
+        dataPtrs(args, nullptr) {
+    packed.reserve(args + k.dims.size());
+    for (size_t d = 0; d < k.dims.size(); ++d) // literal dims are known up front
+      if (k.dims[d].size >= 0) {
+        dimSize[d] = k.dims[d].size;
+        dimFrom[d] = "its declaration";
+      }
+  }
+};
+
+CallError callError(const ast::Kernel &k, const std::string &what) {
+  return CallError("kernel '" + k.name + "': " + what);
+}
+
+// A scalar parameter's value into its slot: the given number, or the default.
+void bindScalar(const ast::Kernel &k, size_t a, const Arg &arg, const std::string &label,
+                CallFrame &frame) {
+  const ast::Param &param = k.params[a];
+  double value;
+  if (std::holds_alternative<double>(arg)) {
+    value = std::get<double>(arg);
+  } else if (std::holds_alternative<Default>(arg) && param.defaultValue) {
+    value = param.defaultFolded;
+    if (!ast::isFloat(param.type.dtype)) {       // exact: a double rounds integers above 2^53
+      int64_t v = param.defaultFoldedInt;        // sema checked it fits the dtype
+      std::memcpy(&frame.scalarSlots[a], &v, 8); // little-endian: low bytes = value
+      frame.packed.push_back(&frame.scalarSlots[a]);
+      return;
+    }
+  } else {
+    throw callError(k, label + ": expected a scalar " + ast::dtypeName(param.type.dtype) +
+                           (std::holds_alternative<TensorView>(arg) ? " but got a tensor"
+                                                                    : " but got no value"));
+  }
+  storeScalar(param.type.dtype, value, &frame.scalarSlots[a]);
+  frame.packed.push_back(&frame.scalarSlots[a]);
+}
+
+// A tensor argument: dtype, rank, sizes, layout and its dims against those bound
+// so far. `shapesOnly`: the data is not read (a shape query), so it may be null.
+void bindTensor(const ast::Kernel &k, size_t a, const Arg &arg, const ast::TensorType &type,
+                bool written, const std::string &label, bool shapesOnly, CallFrame &frame) {
+  if (!std::holds_alternative<TensorView>(arg))
+    throw callError(k, label + ": expected a tensor " + ast::typeText(k, type));
+  const TensorView &view = std::get<TensorView>(arg);
+  std::string expectedText = ast::typeText(k, type);
+  if (view.dtype != type.dtype || view.shape.size() != type.dims.size())
+    throw callError(k, label + ": expected " + expectedText + " but got " + view.describe());
+  for (int64_t size : view.shape)
+    if (size < 0)
+      throw callError(k, label + ": negative size in " + view.describe());
+  // Compiled code indexes with int64_t: a count that wraps would pass the
+  // checks below (a null pointer of "0 elements") and then crash.
+  int64_t bytes;
+  if (!checkedProduct(view.shape, ast::dtypeBytes(view.dtype), bytes))
+    throw callError(k, label + ": the size of " + view.describe() + " overflows int64");
+  if (!view.isContiguous())
+    throw callError(k, label + ": expected a contiguous row-major tensor " + expectedText);
+  for (size_t axis = 0; axis < type.dims.size(); ++axis) {
+    int d = type.dims[axis].dimRef;
+    int64_t size = view.shape[axis];
+    if (frame.dimSize[d] < 0) {
+      frame.dimSize[d] = size;
+      frame.dimFrom[d] = label;
+    } else if (frame.dimSize[d] != size) {
+      throw callError(k, label + ": expected " + expectedText + " with " + k.dims[d].name + " = " +
+                             std::to_string(frame.dimSize[d]) + " (from " + frame.dimFrom[d] +
+                             ") but got " + view.describe());
+    }
+  }
+  if (!shapesOnly && !view.data && bytes > 0)
+    throw callError(k, label + ": null data pointer for " + view.describe());
+  auto begin = reinterpret_cast<uintptr_t>(view.data);
+  frame.memory.push_back({label, begin, begin + (uintptr_t)bytes, written});
+  frame.dataPtrs[a] = view.data;
+  frame.packed.push_back(&frame.dataPtrs[a]);
+}
+
+// Checks args (the parameters in order, then the results, if any) and binds them.
+void bindArguments(const ast::Kernel &k, const std::vector<Arg> &args, bool shapesOnly,
+                   CallFrame &frame) {
+  for (size_t a = 0; a < args.size(); ++a) {
     bool isResult = a >= k.params.size();
     const std::string &argName = isResult ? k.results[a - k.params.size()].name : k.params[a].name;
     const ast::TensorType &type = isResult ? k.results[a - k.params.size()].type : k.params[a].type;
     std::string label = (isResult ? "result '" : "argument '") + argName + "'";
-
-    if (type.isScalar() && !isResult) { // a scalar result is a rank-0 tensor
-      double value;
-      if (std::holds_alternative<double>(args[a])) {
-        value = std::get<double>(args[a]);
-      } else if (std::holds_alternative<Default>(args[a]) && k.params[a].defaultValue) {
-        value = k.params[a].defaultFolded;
-        if (!ast::isFloat(type.dtype)) {            // exact: a double rounds integers above 2^53
-          int64_t v = k.params[a].defaultFoldedInt; // sema checked it fits the dtype
-          std::memcpy(&scalarSlots[a], &v, 8);      // little-endian: low bytes = value
-          packed.push_back(&scalarSlots[a]);
-          continue;
-        }
-      } else {
-        throw fail(label + ": expected a scalar " + ast::dtypeName(type.dtype) +
-                   (std::holds_alternative<TensorView>(args[a]) ? " but got a tensor"
-                                                                : " but got no value"));
-      }
-      storeScalar(type.dtype, value, &scalarSlots[a]);
-      packed.push_back(&scalarSlots[a]);
-      continue;
-    }
-
-    if (!std::holds_alternative<TensorView>(args[a]))
-      throw fail(label + ": expected a tensor " + ast::typeText(k, type));
-    const TensorView &view = std::get<TensorView>(args[a]);
-    std::string expectedText = ast::typeText(k, type);
-    if (view.dtype != type.dtype || view.shape.size() != type.dims.size())
-      throw fail(label + ": expected " + expectedText + " but got " + view.describe());
-    for (int64_t size : view.shape)
-      if (size < 0)
-        throw fail(label + ": negative size in " + view.describe());
-    // Compiled code indexes with int64_t: a count that wraps would pass the
-    // checks below (a null pointer of "0 elements") and then crash.
-    int64_t bytes;
-    if (!checkedProduct(view.shape, ast::dtypeBytes(view.dtype), bytes))
-      throw fail(label + ": the size of " + view.describe() + " overflows int64");
-    if (!view.isContiguous())
-      throw fail(label + ": expected a contiguous row-major tensor " + expectedText);
-    for (size_t axis = 0; axis < type.dims.size(); ++axis) {
-      int d = type.dims[axis].dimRef;
-      int64_t size = view.shape[axis];
-      if (dimSize[d] < 0) {
-        dimSize[d] = size;
-        dimFrom[d] = label;
-      } else if (dimSize[d] != size) {
-        throw fail(label + ": expected " + expectedText + " with " + k.dims[d].name + " = " +
-                   std::to_string(dimSize[d]) + " (from " + dimFrom[d] + ") but got " +
-                   view.describe());
-      }
-    }
-    if (!view.data && bytes > 0)
-      throw fail(label + ": null data pointer for " + view.describe());
-    auto begin = reinterpret_cast<uintptr_t>(view.data);
-    bool written = isResult || k.params[a].mode == ast::ParamMode::InOut;
-    memory.push_back({label, begin, begin + (uintptr_t)bytes, written});
-    dataPtrs[a] = view.data;
-    packed.push_back(&dataPtrs[a]);
+    if (type.isScalar() && !isResult) // a scalar result is a rank-0 tensor
+      bindScalar(k, a, args[a], label, frame);
+    else
+      bindTensor(k, a, args[a], type, isResult || k.params[a].mode == ast::ParamMode::InOut, label,
+                 shapesOnly, frame);
   }
-  if (std::string overlap = overlappingArguments(memory); !overlap.empty())
-    throw fail(overlap + ": an output must not share memory with another argument "
-                         "(use an inout parameter to update a tensor in place)");
+}
 
+// Every symbolic dim bound, the literal-subscript bounds kept; the dims' C ABI
+// arguments appended to the packed list. Returns the symbolic dims by name.
+std::map<std::string, int64_t> finishDims(const ast::Kernel &k,
+                                          const std::vector<DimRequirement> &requirements,
+                                          CallFrame &frame) {
   std::map<std::string, int64_t> bound;
-  std::vector<int64_t> dimArgs;
-  dimArgs.reserve(k.dims.size());
+  frame.dimArgs.reserve(k.dims.size());
   for (size_t d = 0; d < k.dims.size(); ++d) {
     if (k.dims[d].size >= 0)
       continue;
-    if (dimSize[d] < 0)
-      throw fail("dim '" + k.dims[d].name + "' is not bound by any argument");
-    dimArgs.push_back(dimSize[d]);
-    bound[k.dims[d].name] = dimSize[d];
+    if (frame.dimSize[d] < 0)
+      throw callError(k, "dim '" + k.dims[d].name + "' is not bound by any argument");
+    frame.dimArgs.push_back(frame.dimSize[d]);
+    bound[k.dims[d].name] = frame.dimSize[d];
   }
-  if (std::string broken = brokenRequirement(k, *requirements_, dimSize, dimFrom); !broken.empty())
-    throw fail(broken);
-  for (int64_t &d : dimArgs)
-    packed.push_back(&d);
+  if (std::string broken = brokenRequirement(k, requirements, frame.dimSize, frame.dimFrom);
+      !broken.empty())
+    throw callError(k, broken);
+  for (int64_t &d : frame.dimArgs) // reserved above: the pointers stay valid
+    frame.packed.push_back(&d);
+  return bound;
+}
 
-  if (module_->isCuda()) {
-    vibee_cuda_clear_error();
-    reinterpret_cast<void (*)(void **)>(entry_)(packed.data());
-    if (const char *error = vibee_cuda_last_error()) {
-      std::string message = error;
-      vibee_cuda_clear_error();
-      throw fail(message);
-    }
+} // namespace
+
+std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
+  const ast::Kernel &k = *kernel_;
+  size_t expected = k.params.size() + k.results.size();
+  if (args.size() != expected)
+    throw callError(k, "expected " + std::to_string(expected) + " arguments (" +
+                           std::to_string(k.params.size()) + " parameters, " +
+                           std::to_string(k.results.size()) + " results) but got " +
+                           std::to_string(args.size()));
+  CallFrame frame(k, expected);
+  bindArguments(k, args, /*shapesOnly=*/false, frame);
+  if (std::string overlap = overlappingArguments(frame.memory); !overlap.empty())
+    throw callError(k, overlap + ": an output must not share memory with another argument "
+                                 "(use an inout parameter to update a tensor in place)");
+  std::map<std::string, int64_t> bound = finishDims(k, *requirements_, frame);
+
+  auto entry = reinterpret_cast<void (*)(void **)>(entry_);
+  if (!module_->isCuda()) {
+    entry(frame.packed.data());
     return bound;
   }
-  reinterpret_cast<void (*)(void **)>(entry_)(packed.data());
+  vibee_cuda_clear_error();
+  entry(frame.packed.data());
+  if (const char *error = vibee_cuda_last_error()) {
+    std::string message = error;
+    vibee_cuda_clear_error();
+    throw callError(k, message);
+  }
   return bound;
+}
+
+std::vector<std::vector<int64_t>> Kernel::resultShapes(const std::vector<Arg> &params) const {
+  const ast::Kernel &k = *kernel_;
+  if (params.size() != k.params.size())
+    throw callError(k, "expected " + std::to_string(k.params.size()) + " parameters but got " +
+                           std::to_string(params.size()));
+  CallFrame frame(k, params.size());
+  bindArguments(k, params, /*shapesOnly=*/true, frame);
+  finishDims(k, *requirements_, frame);
+  std::vector<std::vector<int64_t>> shapes;
+  for (const ast::Result &result : k.results) {
+    std::vector<int64_t> &shape = shapes.emplace_back();
+    for (const ast::DimSpec &dim : result.type.dims)
+      shape.push_back(frame.dimSize[dim.dimRef]);
+  }
+  return shapes;
 }
 
 //===----------------------------------------------------------------------===//
@@ -254,6 +310,29 @@ static void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine) {
     add("mgpuMemFree", (void *)&mgpuMemFree);
     add("mgpuSetDefaultDevice", (void *)&mgpuSetDefaultDevice);
     add("vibee_cuda_sm_count", (void *)&vibee_cuda_sm_count);
+    return map;
+  });
+}
+
+extern "C" {
+int64_t vibee_cpu_parallel_enter(int64_t);
+int64_t vibee_cpu_parallel_enter_max(int64_t, int64_t);
+void vibee_cpu_parallel_exit(int64_t);
+}
+
+// CPU kernels call the thread admission of backends/cpu/CpuRuntime.c. Given to the
+// JIT by address: a process's symbol table has them only when this library was
+// loaded globally, and a Python extension's dependencies are loaded locally.
+static void registerCpuRuntimeSymbols(mlir::ExecutionEngine &engine) {
+  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    auto add = [&](const char *name, void *address) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
+    add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
+    add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
     return map;
   });
 }
@@ -302,6 +381,7 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   std::shared_ptr<JitModule> jit(new JitModule());
   jit->engine_ = std::make_unique<JitModule::Engine>();
   jit->engine_->engine = std::move(*engine);
+  registerCpuRuntimeSymbols(*jit->engine_->engine);
   if (compilation.options().target == "cuda") {
     jit->cuda_ = true;
     std::string why;

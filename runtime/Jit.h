@@ -53,6 +53,11 @@ public:
   // a wrong dtype, rank or dim, a size that overflows int64, an output buffer
   // that overlaps another argument, or a dim too small for a literal subscript.
   std::map<std::string, int64_t> operator()(const std::vector<Arg> &args) const;
+  // The shapes of the results of a call with these parameters (every parameter
+  // in order, no results), for callers that allocate the results (the Python
+  // package): the checks a call makes on its parameters run first, with the same
+  // messages. Tensor data is not read and may be null. Throws CallError.
+  std::vector<std::vector<int64_t>> resultShapes(const std::vector<Arg> &params) const;
 
 private:
   friend class JitModule;

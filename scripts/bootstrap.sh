@@ -2,7 +2,7 @@
 # Installs everything vibee needs from Debian 12 packages (idempotent).
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ python3
+  cmake ninja-build g++ python3 python3-venv python3-dev
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libclang-rt-22-dev
   libzstd-dev zlib1g-dev
   antlr4 libantlr4-runtime-dev default-jre-headless

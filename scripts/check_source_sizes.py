@@ -11,7 +11,7 @@ literals and comments are skipped, so braces inside them do not count.
 """
 import os, re, sys
 
-FOLDERS = ["abi", "backends", "conversion", "frontend", "ir", "runtime", "tools", "transforms"]
+FOLDERS = ["abi", "backends", "conversion", "frontend", "ir", "python", "runtime", "tools", "transforms"]
 MAX_FILE, MAX_FUNCTION = 600, 150
 CONTAINER = re.compile(r"\b(namespace|class|struct|union|enum)\b[^;()]*$|extern\s+\"C\"\s*$")
 

@@ -237,6 +237,40 @@ TEST(Runtime, DtypeRankAndArityAreChecked) {
   EXPECT_THROW(module->kernel("nope"), CallError);
 }
 
+// What the Python package allocates its results from: the parameters' checks with
+// a call's messages, shapes from the bound dims, data never read (null here).
+TEST(Runtime, ResultShapesCheckParametersLikeACall) {
+  Compiler compiler;
+  auto module = compiler.compileString(kMatmul);
+  Kernel matmul = module->kernel("matmul");
+  auto shapes = matmul.resultShapes(
+      {TensorView(nullptr, DType::F32, {2, 3}), TensorView(nullptr, DType::F32, {3, 5})});
+  ASSERT_EQ(shapes.size(), 1u);
+  EXPECT_EQ(shapes[0], (std::vector<int64_t>{2, 5}));
+  std::string dims = callError([&] {
+    matmul.resultShapes(
+        {TensorView(nullptr, DType::F32, {2, 3}), TensorView(nullptr, DType::F32, {4, 5})});
+  });
+  EXPECT_EQ(dims, "kernel 'matmul': argument 'b': expected f32[K, N] with K = 3 (from argument "
+                  "'a') but got f32[4, 5]");
+  std::vector<float> a(6);
+  std::string layout = callError([&] {
+    matmul.resultShapes({TensorView(a.data(), DType::F32, {2, 3}, {1, 2}),
+                         TensorView(nullptr, DType::F32, {3, 5})});
+  });
+  EXPECT_EQ(layout,
+            "kernel 'matmul': argument 'a': expected a contiguous row-major tensor f32[M, K]");
+  std::string arity = callError([&] { matmul.resultShapes({TensorView(a.data(), {2, 3})}); });
+  EXPECT_EQ(arity, "kernel 'matmul': expected 2 parameters but got 1");
+  // A kernel without results (Lion's step updates in place): no shapes; a
+  // missing scalar is still an error.
+  Kernel step = compiler.compileFile(kLionFile)->kernel("step");
+  TensorView n3(nullptr, DType::F32, {3});
+  EXPECT_TRUE(step.resultShapes({n3, n3, n3, 0.1, 0.0}).empty());
+  std::string scalar = callError([&] { step.resultShapes({n3, n3, n3, 0.1, Default{}}); });
+  EXPECT_EQ(scalar, "kernel 'step': argument 'wd': expected a scalar f32 but got no value");
+}
+
 TEST(Runtime, SecondCompileOfSameSpecIsACacheHit) {
   Compiler compiler;
   auto first = compiler.compileFile(kLionFile);
