@@ -14,7 +14,9 @@ command -v ccache >/dev/null && export CMAKE_CXX_COMPILER_LAUNCHER=ccache
 VIBEE_BUILD_DIR=$build "$python" -m pip install -q --disable-pip-version-check \
   --no-build-isolation --no-deps --target "$work/site" "$src/python"
 ls "$work/site/vibee"
-test -f "$work/site/vibee/libvibee_runtime.so" || { echo "the runtime is not in the wheel"; exit 1; }
+# The runtime under its SONAME (libvibee_runtime.so.<version>), beside the extension.
+compgen -G "$work/site/vibee/libvibee_runtime.so*" >/dev/null ||
+  { echo "the runtime is not in the wheel"; exit 1; }
 example=$(grep -m1 '^python -c "import vibee, torch;' "$src/README.md") || {
   echo "README.md has no 'python -c \"import vibee, torch; ...' line"; exit 1; }
 echo "$example"

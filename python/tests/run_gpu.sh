@@ -14,6 +14,8 @@ mkdir -p "$OUT"
 art=$root/gpu-artifacts/python/site
 [ -f "$art/vibee/libvibee_runtime.so.xz" ] || { echo "FATAL: gpu-artifacts/python missing (carry it)"; exit 2; }
 nvidia-smi -L || true
+# CUDA kernels link libdevice (__nv_expf, ...) from the toolkit at compile time.
+ls /usr/local/cuda/nvvm/libdevice || echo "WARNING: no /usr/local/cuda/nvvm/libdevice"
 python3 -c 'import sys, torch; print(sys.version.split()[0], torch.__version__, torch.cuda.get_device_name(0))' ||
   { echo "FATAL: no PyTorch with a GPU"; exit 2; }
 site=/tmp/vibee-site

@@ -79,7 +79,8 @@ def _register(kernel, qualname):
     def fake(*args, **kwargs):
         values = kernel.bind(args, kwargs)
         shapes = kernel.fake_result_shapes(values)
-        device = next(v.device for v in values if isinstance(v, _torch.Tensor))
+        default = "cuda" if kernel.target == "cuda" else "cpu"
+        device = next((v.device for v in values if isinstance(v, _torch.Tensor)), default)
         results = [
             _torch.empty(shape, dtype=getattr(_torch, _TORCH_NAMES[r.dtype]), device=device)
             for shape, r in zip(shapes, kernel.results)
