@@ -12,7 +12,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
-py312=${2:-$(command -v python3.12 || echo "$HOME/.pyenv/versions/3.12.1/bin/python3.12")}
+py312=${2:-}
+if [ -z "$py312" ]; then # the GPU machine's Python is 3.12 (docs: device KINDS.md)
+  for candidate in "$HOME"/.pyenv/versions/3.12*/bin/python3.12 python3.12; do
+    if "$candidate" -c '' 2>/dev/null; then py312=$candidate; break; fi
+  done
+fi
+"$py312" -c 'import sys; assert sys.version_info[:2] == (3, 12)' ||
+  { echo "usage: $0 [build-dir] [python3.12]: no Python 3.12 found"; exit 1; }
 out=$root/gpu-artifacts/python
 llvm=/usr/lib/llvm-22/lib
 ninja -C "$build" -j2 VibeeRuntime
@@ -20,7 +27,8 @@ rm -rf "$out" && mkdir -p "$out/site/vibee" "$out/work"
 
 # 1. The runtime's own link line (objects, then vibee's archives, whole), with
 #    LLVM and MLIR's static libraries in place of libLLVM.so / libMLIR.so.
-link=$(ninja -C "$build" -t commands runtime/libvibee_runtime.so | tail -1)
+link=$(ninja -C "$build" -t commands VibeeRuntime | grep -e '--whole-archive' | tail -1)
+[ -n "$link" ] || { echo "no link line of VibeeRuntime in $build"; exit 1; }
 objects=$(tr ' ' '\n' <<<"$link" | grep 'VibeeRuntime.dir/.*\.o$')
 archives=$(tr ' ' '\n' <<<"$link" | sed -n '/--whole-archive/,/--no-whole-archive/p' | grep '\.a$')
 cat > "$out/work/exports.map" <<'MAP'
