@@ -4,6 +4,7 @@
 // somewhere is a -Wswitch error (the frontend targets build with -Werror=switch).
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ enum class Builtin {
 #include "frontend/Builtins.def"
 };
 
-enum class BuiltinKind { Math1, Math2, Select, Cast };
+enum class BuiltinKind { Math1, Math2, Rounding, Test, Clamp, Select, Cast };
 
 struct BuiltinInfo {
   const char *name;
@@ -27,5 +28,23 @@ const BuiltinInfo &builtinInfo(Builtin b);
 std::optional<Builtin> lookupBuiltin(const std::string &name);
 // Every builtin's name, in table order (for "did you mean" notes).
 std::vector<std::string> builtinNames();
+
+// floor/ceil/round/trunc on a double, for constant folding and the reference
+// interpreter alike. `round` rounds halfway cases away from zero (C's round, MLIR's
+// math.round); other builtins return x.
+inline double roundAs(Builtin fn, double x) {
+  switch (fn) {
+  case Builtin::Floor:
+    return std::floor(x);
+  case Builtin::Ceil:
+    return std::ceil(x);
+  case Builtin::Round:
+    return std::round(x);
+  case Builtin::Trunc:
+    return std::trunc(x);
+  default:
+    return x;
+  }
+}
 
 } // namespace vibee::ast

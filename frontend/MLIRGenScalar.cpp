@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 
@@ -119,6 +120,14 @@ Value emitIntDivRem(OpBuilder &b, bool isDiv, Value x, Value y, DType type, Loca
   return arith::SelectOp::create(b, loc, byZero, zero, q);
 }
 
+// Signed integer min / max as compare and select: the C++ emitter (EmitC) has no
+// printer for arith.minsi / maxsi, and LLVM forms smin / smax from the select anyway.
+static Value intMinMax(OpBuilder &b, Location loc, Value x, Value y, bool isMin) {
+  Value less = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  return isMin ? arith::SelectOp::create(b, loc, less, x, y)
+               : arith::SelectOp::create(b, loc, less, y, x);
+}
+
 // A math builtin on operands already converted to `type`.
 Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Location loc) {
   bool isF = ast::isFloat(type);
@@ -158,13 +167,57 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   }
   case ast::Builtin::Min:
     return isF ? (Value)arith::MinimumFOp::create(b, loc, x, v[1])
-               : (Value)arith::MinSIOp::create(b, loc, x, v[1]);
+               : intMinMax(b, loc, x, v[1], true);
   case ast::Builtin::Max:
     return isF ? (Value)arith::MaximumFOp::create(b, loc, x, v[1])
-               : (Value)arith::MaxSIOp::create(b, loc, x, v[1]);
+               : intMinMax(b, loc, x, v[1], false);
   case ast::Builtin::Pow:
     return isF ? (Value)math::PowFOp::create(b, loc, x, v[1])
                : (Value)math::IPowIOp::create(b, loc, x, v[1]);
+  case ast::Builtin::Sin:
+    return math::SinOp::create(b, loc, x);
+  case ast::Builtin::Cos:
+    return math::CosOp::create(b, loc, x);
+  case ast::Builtin::Erf:
+    return math::ErfOp::create(b, loc, x);
+  case ast::Builtin::Log1p:
+    return math::Log1pOp::create(b, loc, x);
+  case ast::Builtin::Expm1:
+    return math::ExpM1Op::create(b, loc, x);
+  // Exact identities on integers (sema keeps their dtype).
+  case ast::Builtin::Floor:
+    return isF ? (Value)math::FloorOp::create(b, loc, x) : x;
+  case ast::Builtin::Ceil:
+    return isF ? (Value)math::CeilOp::create(b, loc, x) : x;
+  case ast::Builtin::Round: // halfway cases away from zero, as C's round
+    return isF ? (Value)math::RoundOp::create(b, loc, x) : x;
+  case ast::Builtin::Trunc: {
+    // ceil below zero, floor above: the GPU lowering has no math.trunc.
+    if (!isF)
+      return x;
+    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                      constantOf(b, loc, type, 0.0));
+    return arith::SelectOp::create(b, loc, neg, math::CeilOp::create(b, loc, x),
+                                   math::FloorOp::create(b, loc, x));
+  }
+  // As compares, which every target lowers without a library call: x != x, and
+  // |x| == inf. Integers are neither.
+  case ast::Builtin::IsNan:
+    return isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x)
+               : (Value)arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  case ast::Builtin::IsInf: {
+    if (!isF)
+      return arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+    Value inf = arith::ConstantOp::create(
+        b, loc, b.getFloatAttr(x.getType(), std::numeric_limits<double>::infinity()));
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, loc, x),
+                                 inf);
+  }
+  // min(max(x, lo), hi) with NaN propagation, as min and max.
+  case ast::Builtin::Clamp:
+    return isF ? (Value)arith::MinimumFOp::create(b, loc,
+                                                  arith::MaximumFOp::create(b, loc, x, v[1]), v[2])
+               : intMinMax(b, loc, intMinMax(b, loc, x, v[1], false), v[2], true);
   // emitCall handles these before it gets here.
   case ast::Builtin::Where:
   case ast::Builtin::CastF64:

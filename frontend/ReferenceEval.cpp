@@ -2,6 +2,7 @@
 // each computed in its operation dtype (ReferenceInterpreter.h, "Numerics").
 #include "frontend/ReferenceInterpreterImpl.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -203,6 +204,35 @@ Val Interpreter::evalCall(const Expr &e) {
     }
     return convert(r, t, e.type);
   }
+  case ast::Builtin::Clamp: {
+    const Val x = evalAs(*e.operands[0], t), lo = evalAs(*e.operands[1], t),
+              hi = evalAs(*e.operands[2], t);
+    Val r;
+    if (fl)
+      r.f = minProp(maxProp(x.f, lo.f), hi.f);
+    else
+      r.i = std::min(std::max(x.i, lo.i), hi.i);
+    return convert(r, t, e.type);
+  }
+  case ast::Builtin::IsNan:
+  case ast::Builtin::IsInf: {
+    // Integers are never NaN or infinite.
+    const Val x = evalAs(*e.operands[0], t);
+    const bool yes = fl && (fn == ast::Builtin::IsNan ? std::isnan(x.f) : std::isinf(x.f));
+    return convert(boolVal(yes), DType::Bool, e.type);
+  }
+  case ast::Builtin::Floor:
+  case ast::Builtin::Ceil:
+  case ast::Builtin::Round:
+  case ast::Builtin::Trunc:
+    if (!fl) // exact identities on integers
+      return convert(evalAs(*e.operands[0], t), t, e.type);
+    break;
+  case ast::Builtin::Sin:
+  case ast::Builtin::Cos:
+  case ast::Builtin::Erf:
+  case ast::Builtin::Log1p:
+  case ast::Builtin::Expm1:
   case ast::Builtin::Exp:
   case ast::Builtin::Log:
   case ast::Builtin::Sqrt:

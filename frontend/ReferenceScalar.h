@@ -124,6 +124,30 @@ inline bool math1(ast::Builtin fn, double x, double &y) {
   case ast::Builtin::Sign:
     y = std::isnan(x) ? x : (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
     return true;
+  case ast::Builtin::Sin:
+    y = std::sin(x);
+    return true;
+  case ast::Builtin::Cos:
+    y = std::cos(x);
+    return true;
+  case ast::Builtin::Erf:
+    y = std::erf(x);
+    return true;
+  case ast::Builtin::Log1p:
+    y = std::log1p(x);
+    return true;
+  case ast::Builtin::Expm1:
+    y = std::expm1(x);
+    return true;
+  case ast::Builtin::Floor:
+  case ast::Builtin::Ceil:
+  case ast::Builtin::Round:
+  case ast::Builtin::Trunc:
+    y = ast::roundAs(fn, x);
+    return true;
+  case ast::Builtin::IsNan:
+  case ast::Builtin::IsInf:
+  case ast::Builtin::Clamp:
   case ast::Builtin::Min:
   case ast::Builtin::Max:
   case ast::Builtin::Pow:

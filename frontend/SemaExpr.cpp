@@ -353,6 +353,33 @@ private:
     return false;
   }
 
+  // floor/ceil/round/trunc keep the operand's dtype (exact identities on integers);
+  // isnan/isinf test in the operand's dtype and yield bool (false on integers).
+  TypeInfo checkRoundingOrTest(Expr &e, const BuiltinInfo &info, TypeInfo a) {
+    if (!a.weak && a.type == DType::Bool) {
+      diags_.error(e.loc, "'" + e.name + "' needs a number, not bool");
+      return failed();
+    }
+    if (info.kind == BuiltinKind::Rounding)
+      return annotate(e, a);
+    DType t = weakDefault(a);
+    if (a.weak)
+      settle(*e.operands[0], t);
+    return annotate(e, strong(DType::Bool), t);
+  }
+
+  // clamp(x, lo, hi): the three operands unify as in arithmetic; the bounds first, so
+  // that two literal bounds take x's dtype together.
+  TypeInfo checkClamp(Expr &e, const std::vector<TypeInfo> &args) {
+    TypeInfo bounds, common;
+    if (!unify(*e.operands[1], args[1], *e.operands[2], args[2], e.loc, e.name, bounds) ||
+        !unify(*e.operands[0], args[0], *e.operands[1], bounds, e.loc, e.name, common))
+      return failed();
+    if (bounds.weak && !common.weak)
+      settle(*e.operands[2], common.type);
+    return annotate(e, common); // unify rejects bool operands
+  }
+
   TypeInfo checkCall(Expr &e) {
     std::optional<Builtin> fn = lookupBuiltin(e.name);
     if (!fn) {
@@ -375,7 +402,7 @@ private:
     }
     if (!arity(e, (size_t)info.arity) || !ok)
       return failed();
-    if (inConst() && (cast || info.kind == BuiltinKind::Select)) {
+    if (inConst() && (cast || info.kind == BuiltinKind::Select || info.kind == BuiltinKind::Test)) {
       diags_.error(e.loc, "'" + e.name + "' is not allowed in a constant expression");
       return failed();
     }
@@ -400,6 +427,10 @@ private:
       DType t = isFloat(a.type) ? a.type : DType::F32; // ints promote to f32
       return annotate(e, strong(t));
     }
+    if (info.kind == BuiltinKind::Rounding || info.kind == BuiltinKind::Test)
+      return checkRoundingOrTest(e, info, args[0]);
+    if (info.kind == BuiltinKind::Clamp)
+      return checkClamp(e, args);
     if (info.kind == BuiltinKind::Select) {
       if (args[0].weak || args[0].type != DType::Bool) {
         diags_.error(e.operands[0]->loc, "the condition of 'where' must be bool");

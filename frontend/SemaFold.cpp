@@ -218,8 +218,45 @@ private:
     case Builtin::Pow:
       r.f = std::pow(x, y);
       break;
+    case Builtin::Sin:
+      r.f = std::sin(x);
+      break;
+    case Builtin::Cos:
+      r.f = std::cos(x);
+      break;
+    case Builtin::Erf:
+      r.f = std::erf(x);
+      break;
+    case Builtin::Log1p:
+      r.f = std::log1p(x);
+      break;
+    case Builtin::Expm1:
+      r.f = std::expm1(x);
+      break;
+    case Builtin::Floor:
+    case Builtin::Ceil:
+    case Builtin::Round:
+    case Builtin::Trunc:
+      if (fl)
+        r.f = roundAs(*e.builtin, x);
+      else
+        r.i = a->i;
+      break;
+    case Builtin::Clamp: {
+      auto c = operand(e, 2);
+      if (!c)
+        return std::nullopt;
+      if (fl)
+        r.f = std::isnan(x) || std::isnan(y) || std::isnan(c->f) ? NAN
+                                                                 : std::min(std::max(x, y), c->f);
+      else
+        r.i = std::min(std::max(a->i, b->i), c->i);
+      break;
+    }
     // Not allowed in a constant expression (sema reports them before folding).
     case Builtin::Where:
+    case Builtin::IsNan:
+    case Builtin::IsInf:
     case Builtin::CastF64:
     case Builtin::CastF32:
     case Builtin::CastF16:

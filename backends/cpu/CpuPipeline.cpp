@@ -61,9 +61,12 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // Math before vectors: math-to-libm unrolls a vector op without an intrinsic (f64
+  // erf) into vector.extract / insert around scalar calls, which the vector lowering
+  // must still see.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());

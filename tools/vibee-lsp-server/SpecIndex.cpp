@@ -77,14 +77,25 @@ std::string builtinHover(const Expr &call, bool checked) {
     return "";
   const BuiltinInfo &info = builtinInfo(*builtin);
   static const char *const params[] = {"", "(x)", "(a, b)", "(c, a, b)"};
-  std::string hover =
-      code(call.name + (info.arity >= 1 && info.arity <= 3 ? params[info.arity] : "(...)"));
+  const bool isClamp = info.kind == BuiltinKind::Clamp;
+  std::string hover = code(call.name + (isClamp                              ? "(x, lo, hi)"
+                                        : info.arity >= 1 && info.arity <= 3 ? params[info.arity]
+                                                                             : "(...)"));
   switch (info.kind) {
   case BuiltinKind::Math1:
     hover += " — builtin, elementwise float math";
     break;
   case BuiltinKind::Math2:
     hover += " — builtin, binary math";
+    break;
+  case BuiltinKind::Rounding:
+    hover += " — builtin, rounding to an integral value (integers unchanged)";
+    break;
+  case BuiltinKind::Test:
+    hover += " — builtin, float class test (bool)";
+    break;
+  case BuiltinKind::Clamp:
+    hover += " — builtin: `min(max(x, lo), hi)`";
     break;
   case BuiltinKind::Select:
     hover += " — builtin: `a` where `c` is true, else `b`";

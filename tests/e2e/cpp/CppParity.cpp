@@ -1,7 +1,8 @@
 // vibee-cpp-parity: the C++ backend against the float64 reference interpreter and
 // the JIT, on random inputs.
 //
-//   vibee-cpp-parity --work DIR [--cxx g++] [--flags "-O2"] [--seed N] spec|dir...
+//   vibee-cpp-parity --work DIR [--cxx g++] [--flags "-O2"] [--seed N]
+//                    [--object VIBEEC] spec|dir...
 //
 // For each spec: emits its C++ header (as `vibeec compile --emit=cpp` does), writes
 // a harness that calls every kernel through the documented ABI
@@ -10,7 +11,9 @@
 // the arguments from a file and writes the tensors back. The same inputs go to
 // the reference interpreter and to the JIT-compiled kernel; both outputs must be
 // within the dtype's tolerance of the reference (relativeErrorLimit, as in
-// `vibeec check`). With sanitizer flags this is also the ASan/UBSan run.
+// `vibeec check`). With sanitizer flags this is also the ASan/UBSan run. With
+// --object the harness calls the object file `VIBEEC compile` writes instead (through
+// its C header's C++ wrappers): the objects' parity.
 #include "abi/CHeader.h"
 #include "backends/cpp/CppEmitter.h"
 #include "frontend/ReferenceInterpreter.h"
@@ -102,6 +105,7 @@ void putBlob(std::ostream &os, const void *data, int64_t n) {
 
 struct Options {
   std::string work, cxx = "g++", flags = "-O2";
+  std::string object; // vibeec, for --object
   uint64_t seed = 1;
   std::vector<std::string> inputs;
 };
@@ -120,13 +124,23 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
     return 1;
   }
   std::string base = o.work + "/" + spec.name;
-  if (!writeFile(base + ".hpp", cpp->header) ||
-      !writeFile(base + "_harness.cpp", harnessSource(spec, spec.name + ".hpp"))) {
+  // --object: the same harness over the object file and its C header (same C++ ABI),
+  // compiled serially (VIBEE_NUM_THREADS=1) so that it links without the thread runtime.
+  std::string header = o.object.empty() ? spec.name + ".hpp" : spec.name + ".h";
+  std::string objectCommand =
+      "VIBEE_NUM_THREADS=1 " + o.object + " compile " + file + " -o " + base + ".o";
+  if (!o.object.empty() && std::system(objectCommand.c_str()) != 0) {
+    std::cout << "FAIL  " << file << ": " << objectCommand << "\n";
+    return 1;
+  }
+  if ((o.object.empty() && !writeFile(base + ".hpp", cpp->header)) ||
+      !writeFile(base + "_harness.cpp", harnessSource(spec, header))) {
     std::cout << "FAIL  " << file << ": cannot write to " << o.work << "\n";
     return 1;
   }
   std::string command = o.cxx + " -std=c++17 -Wall -Wextra -Werror " + o.flags + " " + base +
-                        "_harness.cpp -o " + base + "_harness";
+                        "_harness.cpp " + (o.object.empty() ? "" : base + ".o -lm ") + "-o " +
+                        base + "_harness";
   if (std::system(command.c_str()) != 0) {
     std::cout << "FAIL  " << spec.name << ": the generated C++ does not compile: " << command
               << "\n";
@@ -214,8 +228,9 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
         if (k.dims[d].size < 0)
           shape += " " + k.dims[d].name + "=" + std::to_string(dims[d]);
       auto check = [&](const std::string &name, size_t i, const ref::Array &ref) {
-        for (auto [who, t] :
-             {std::pair<const char *, HostTensor *>{"C++", &cppArgs[i]}, {"JIT", &jitArgs[i]}}) {
+        for (auto [who, t] : {std::pair<const char *, HostTensor *>{
+                                  o.object.empty() ? "C++" : "object", &cppArgs[i]},
+                              {"JIT", &jitArgs[i]}}) {
           std::string why = compareWithReference(name, *t, ref.data);
           if (!why.empty() && failure.empty())
             failure = std::string(who) + ":" + shape + ": " + why;
@@ -228,7 +243,8 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
         check(k.results[r].name, k.params.size() + r, expected.results[r]);
     }
     if (failure.empty()) {
-      std::cout << "PASS  " << spec.name << "." << k.name << " (C++ and JIT, 4 shape sets)\n";
+      std::cout << "PASS  " << spec.name << "." << k.name << " ("
+                << (o.object.empty() ? "C++" : "object") << " and JIT, 4 shape sets)\n";
     } else {
       ++failed;
       std::cout << "FAIL  " << spec.name << "." << k.name << "\n      " << failure << "\n";
@@ -249,6 +265,8 @@ int main(int argc, char **argv) {
       o.cxx = argv[++i];
     else if (arg == "--flags" && i + 1 < argc)
       o.flags = argv[++i];
+    else if (arg == "--object" && i + 1 < argc)
+      o.object = argv[++i];
     else if (arg == "--seed" && i + 1 < argc)
       o.seed = std::strtoull(argv[++i], nullptr, 10);
     else
@@ -258,7 +276,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> files = collectSpecFiles(o.inputs, ok);
   if (o.work.empty() || files.empty()) {
     std::cerr << "usage: vibee-cpp-parity --work DIR [--cxx CXX] [--flags F] [--seed N] "
-                 "spec|dir...\n";
+                 "[--object VIBEEC] spec|dir...\n";
     return 2;
   }
   std::system(("mkdir -p " + o.work).c_str());

@@ -171,7 +171,7 @@ TEST(Frontend, DumpIsStable) {
 // the reference interpreter switch over it).
 TEST(Frontend, BuiltinTableResolvesEveryName) {
   std::vector<std::string> names = builtinNames();
-  ASSERT_EQ(names.size(), 20u);
+  ASSERT_EQ(names.size(), 32u);
   for (const std::string &name : names) {
     std::optional<Builtin> b = lookupBuiltin(name);
     ASSERT_TRUE(b) << name;
@@ -181,6 +181,8 @@ TEST(Frontend, BuiltinTableResolvesEveryName) {
   EXPECT_FALSE(lookupBuiltin("expp"));
   EXPECT_EQ(builtinInfo(Builtin::Where).arity, 3);
   EXPECT_EQ(builtinInfo(Builtin::Pow).arity, 2);
+  EXPECT_EQ(builtinInfo(Builtin::Clamp).arity, 3);
+  EXPECT_EQ(builtinInfo(Builtin::Round).kind, BuiltinKind::Rounding);
 
   Loaded l = load("spec t 1.0.0 \"\";\n"
                   "kernel k(x: f32[N]) -> y: f32[N] {\n"
