@@ -344,6 +344,8 @@ private:
       x = convertScalar(b, loc, x, e.operands[0]->type, e.opType);
       if (e.op == "!")
         return arith::XOrIOp::create(b, loc, x, constantOf(b, loc, DType::Bool, 1));
+      if (e.op == "~")
+        return arith::XOrIOp::create(b, loc, x, constantOf(b, loc, e.opType, -1));
       if (ast::isFloat(e.opType))
         return arith::NegFOp::create(b, loc, x);
       return arith::SubIOp::create(b, loc, constantOf(b, loc, e.opType, 0), x);
@@ -387,6 +389,14 @@ private:
     if (op == "*")
       return isF ? (Value)arith::MulFOp::create(b, loc, x, y)
                  : (Value)arith::MulIOp::create(b, loc, x, y);
+    if (op == "&")
+      return arith::AndIOp::create(b, loc, x, y);
+    if (op == "|")
+      return arith::OrIOp::create(b, loc, x, y);
+    if (op == "^")
+      return arith::XOrIOp::create(b, loc, x, y);
+    if (op == "<<" || op == ">>")
+      return emitShift(b, op == "<<", x, y, e.opType, loc);
     if (op == "/" || op == "%") {
       if (isF)
         return op == "/" ? (Value)arith::DivFOp::create(b, loc, x, y)

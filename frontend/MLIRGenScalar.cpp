@@ -120,6 +120,23 @@ Value emitIntDivRem(OpBuilder &b, bool isDiv, Value x, Value y, DType type, Loca
   return arith::SelectOp::create(b, loc, byZero, zero, q);
 }
 
+// Shifts with defined results for every count (docs/language.md): a count outside
+// [0, width) (compared as unsigned, so negative ones too) gives 0 for `<<` and the
+// sign fill for `>>`. The shift itself runs on an in-range count: arith.shli/shrsi
+// are poison beyond the width, and so is the C++ the EmitC path prints.
+Value emitShift(OpBuilder &b, bool left, Value x, Value count, DType type, Location loc) {
+  unsigned w = x.getType().getIntOrFloatBitWidth();
+  Value width = intConstantOf(b, loc, type, w);
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, count, width);
+  if (!left) // x >> (w - 1) is the sign fill
+    return arith::ShRSIOp::create(
+        b, loc, x,
+        arith::SelectOp::create(b, loc, inRange, count, intConstantOf(b, loc, type, w - 1)));
+  Value safe = arith::SelectOp::create(b, loc, inRange, count, intConstantOf(b, loc, type, 0));
+  Value shifted = arith::ShLIOp::create(b, loc, x, safe);
+  return arith::SelectOp::create(b, loc, inRange, shifted, intConstantOf(b, loc, type, 0));
+}
+
 // Signed integer min / max as compare and select: the C++ emitter (EmitC) has no
 // printer for arith.minsi / maxsi, and LLVM forms smin / smax from the select anyway.
 static Value intMinMax(OpBuilder &b, Location loc, Value x, Value y, bool isMin) {
@@ -195,8 +212,8 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
     // ceil below zero, floor above: the GPU lowering has no math.trunc.
     if (!isF)
       return x;
-    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
-                                      constantOf(b, loc, type, 0.0));
+    Value neg =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, constantOf(b, loc, type, 0.0));
     return arith::SelectOp::create(b, loc, neg, math::CeilOp::create(b, loc, x),
                                    math::FloorOp::create(b, loc, x));
   }

@@ -19,6 +19,9 @@ mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dty
 // Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
 mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
                           ast::DType type, mlir::Location loc);
+// `x << count` (left) or `x >> count` (arithmetic) in `type`, defined for every count.
+mlir::Value emitShift(mlir::OpBuilder &b, bool left, mlir::Value x, mlir::Value count,
+                      ast::DType type, mlir::Location loc);
 // A math builtin (not where or a cast) on operands already converted to `type`.
 mlir::Value emitMath(mlir::OpBuilder &b, ast::Builtin fn, ast::DType type,
                      mlir::ArrayRef<mlir::Value> v, mlir::Location loc);

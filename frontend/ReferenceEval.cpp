@@ -88,6 +88,11 @@ Val Interpreter::evalUnary(const Expr &e) {
       v.i = wrapInt(subWrap(0, v.i), e.opType);
     return convert(v, e.opType, e.type);
   }
+  if (e.op == "~") {
+    Val v = evalAs(x, e.opType);
+    v.i = wrapInt(~v.i, e.opType);
+    return convert(v, e.opType, e.type);
+  }
   if (e.op == "+")
     return convert(evalAs(x, e.opType), e.opType, e.type);
   throw std::logic_error("unknown unary operator '" + e.op + "'");
@@ -159,7 +164,15 @@ Val Interpreter::evalBinary(const Expr &e) {
         r.i = op == "/" ? subWrap(0, a.i) : 0;
       else
         r.i = op == "/" ? a.i / b.i : a.i % b.i;
-    } else
+    } else if (op == "&")
+      r.i = a.i & b.i;
+    else if (op == "|")
+      r.i = a.i | b.i;
+    else if (op == "^")
+      r.i = a.i ^ b.i;
+    else if (op == "<<" || op == ">>")
+      r.i = shift(op == "<<", a.i, b.i, t);
+    else
       throw std::logic_error("unknown binary operator '" + op + "'");
     r.i = wrapInt(r.i, t);
   }

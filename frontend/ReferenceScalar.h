@@ -86,6 +86,17 @@ inline int64_t mulWrap(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
+// Shifts with defined results for every count (docs/language.md): the count is read
+// as unsigned, so a negative one is out of range too; out of range, `<<` gives 0 and
+// `>>` (arithmetic) gives the sign fill, 0 or -1. `x` is sign-extended in int64.
+inline int64_t shift(bool left, int64_t x, int64_t count, DType t) {
+  const uint64_t width = static_cast<uint64_t>(ast::dtypeBytes(t)) * 8;
+  const uint64_t c = static_cast<uint64_t>(count) & (width == 64 ? ~0ull : (1ull << width) - 1);
+  if (left)
+    return c >= width ? 0 : wrapInt(static_cast<int64_t>(static_cast<uint64_t>(x) << c), t);
+  return c >= width ? (x < 0 ? -1 : 0) : x >> c;
+}
+
 inline double minProp(double a, double b) {
   if (std::isnan(a) || std::isnan(b))
     return std::numeric_limits<double>::quiet_NaN();

@@ -301,11 +301,26 @@ private:
       }
       return annotate(e, a);
     }
+    if (e.op == "~") {
+      if (!integerOperand(e, a))
+        return failed();
+      return annotate(e, a);
+    }
     if (!a.weak && a.type == DType::Bool) {
       diags_.error(e.loc, "cannot use bool in arithmetic ('-')");
       return failed();
     }
     return annotate(e, a);
+  }
+
+  // The operands of `~ & | ^ << >>`: integers (or integer literals), not floats or bool.
+  bool integerOperand(const Expr &e, const TypeInfo &t) {
+    if (t.weak ? !t.weakReal : isInteger(t.type))
+      return true;
+    diags_.error(e.loc, "'" + e.op + "' needs " +
+                            (e.operands.size() == 1 ? "an integer operand" : "integer operands") +
+                            ", not " + std::string(dtypeName(t.weak ? weakDefault(t) : t.type)));
+    return false;
   }
 
   TypeInfo checkBinary(Expr &e) {
@@ -326,6 +341,9 @@ private:
         }
       return annotate(e, a);
     }
+    bool bitwise = op == "&" || op == "|" || op == "^" || op == "<<" || op == ">>";
+    if (bitwise && (!integerOperand(e, a) || !integerOperand(e, b)))
+      return failed();
     TypeInfo common;
     if (!unify(l, a, r, b, e.loc, op, common))
       return failed();

@@ -46,9 +46,15 @@ expr
   | IDENT                                                     # NameExpr
   | NUMBER                                                    # NumberExpr
   | ('true' | 'false')                                        # BoolExpr
-  | op=('-' | '!') expr                                       # UnaryExpr
+  | op=('-' | '!' | '~') expr                                 # UnaryExpr
   | expr op=('*' | '/' | '%') expr                            # BinaryExpr
   | expr op=('+' | '-') expr                                  # BinaryExpr
+  // Bit operations bind tighter than comparisons (unlike C): `x & 15 == 3` is
+  // `(x & 15) == 3`.
+  | expr op=('<<' | '>>') expr                                # BinaryExpr
+  | expr op='&' expr                                          # BinaryExpr
+  | expr op='^' expr                                          # BinaryExpr
+  | expr op='|' expr                                          # BinaryExpr
   | expr op=('<' | '<=' | '>' | '>=') expr                    # BinaryExpr
   | expr op=('==' | '!=') expr                                # BinaryExpr
   | expr op='&&' expr                                         # BinaryExpr
