@@ -21,10 +21,11 @@ _compilers = {}
 _compilers_lock = threading.Lock()
 
 
-def _compiler(target, gpu_chip, gpu_format, verbose):
-    """One C++ Compiler per option set: its cache makes a second compile of the
-    same text a lookup (the text is the key, so an edited file compiles anew)."""
-    key = (target, gpu_chip, gpu_format, bool(verbose))
+def _compiler(target, gpu_chip, gpu_format, verbose, device):
+    """One C++ Compiler per option set (and CUDA device: a module is loaded in one
+    device's context): its cache makes a second compile of the same text a
+    lookup (the text is the key, so an edited file compiles anew)."""
+    key = (target, gpu_chip, gpu_format, bool(verbose), device)
     with _compilers_lock:
         if key not in _compilers:
             _compilers[key] = _vibee.Compiler(target, gpu_chip, gpu_format, bool(verbose))
@@ -56,16 +57,16 @@ def compile(source, target="cpu", *, name=None, gpu_chip="sm_90a", gpu_format="i
     text with the same options is a lookup in the process's cache."""
     if target not in _TARGETS:
         raise ValueError(f"vibee.compile: target must be one of {_TARGETS}, not {target!r}")
-    compiler = _compiler(target, gpu_chip, gpu_format, verbose)
     device, guard = (0, None)
     if target == "cuda":
         device, guard = _cuda_device()
+    compiler = _compiler(target, gpu_chip, gpu_format, verbose, device)
     if guard is not None:
         with guard:
             native, text = _compile(compiler, source, name)
     else:
         native, text = _compile(compiler, source, name)
-    return Module(native, target, device, (target, gpu_chip, gpu_format, text))
+    return Module(native, target, device, (target, device, gpu_chip, gpu_format, text))
 
 
 def _compile(compiler, source, name):
