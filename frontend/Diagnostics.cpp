@@ -13,6 +13,30 @@ void DiagnosticEngine::error(ast::Loc loc, std::string message) {
   ++errorCount_;
 }
 
+const char *severityName(Diagnostic::Severity severity) {
+  switch (severity) {
+  case Diagnostic::Error:
+    return "error";
+  case Diagnostic::Warning:
+    return "warning";
+  case Diagnostic::Note:
+    return "note";
+  }
+  return "error";
+}
+
+void DiagnosticEngine::warning(ast::Loc loc, std::string message, std::string flag) {
+  if (errorCount_ >= 100)
+    return;
+  if (warningsAsErrors_) {
+    diags_.push_back({Diagnostic::Error, loc, std::move(message), "error,-W" + flag});
+    ++errorCount_;
+    return;
+  }
+  diags_.push_back({Diagnostic::Warning, loc, std::move(message), std::move(flag)});
+  ++warningCount_;
+}
+
 void DiagnosticEngine::note(ast::Loc loc, std::string message) {
   if (errorCount_ > 100)
     return;
@@ -39,8 +63,13 @@ static std::string sourceLine(const std::string &source, int line) {
 
 void DiagnosticEngine::print(std::ostream &os) const {
   for (const Diagnostic &d : diags_) {
-    os << file_ << ':' << d.loc.line << ':' << d.loc.col << ": "
-       << (d.severity == Diagnostic::Error ? "error" : "note") << ": " << d.message << '\n';
+    os << file_;
+    if (d.loc.line > 0)
+      os << ':' << d.loc.line << ':' << d.loc.col;
+    os << ": " << severityName(d.severity) << ": " << d.message;
+    if (!d.flag.empty())
+      os << " [-W" << d.flag << "]";
+    os << '\n';
     if (d.loc.line <= 0)
       continue;
     std::string text = sourceLine(source_, d.loc.line);

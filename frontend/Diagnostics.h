@@ -14,10 +14,14 @@
 namespace vibee {
 
 struct Diagnostic {
-  enum Severity { Error, Note } severity = Error;
+  enum Severity { Error, Warning, Note } severity = Error;
   ast::Loc loc;
   std::string message;
+  std::string flag; // a warning's -W name ("unused-parameter"); -Werror keeps it
 };
+
+// "error", "warning", "note".
+const char *severityName(Diagnostic::Severity severity);
 
 class DiagnosticEngine {
 public:
@@ -26,9 +30,14 @@ public:
 
   void error(ast::Loc loc, std::string message);
   void note(ast::Loc loc, std::string message);
+  // A warning of flag `flag` (printed as [-Wflag]); its notes follow with note().
+  void warning(ast::Loc loc, std::string message, std::string flag);
+  // -Werror: every warning from here on becomes an error ([-Werror,-Wflag]).
+  void setWarningsAsErrors(bool on) { warningsAsErrors_ = on; }
 
   bool hasErrors() const { return errorCount_ > 0; }
   int errorCount() const { return errorCount_; }
+  int warningCount() const { return warningCount_; }
   const std::vector<Diagnostic> &diagnostics() const { return diags_; }
 
   // Prints every diagnostic in order of emission (notes follow their error).
@@ -43,6 +52,8 @@ private:
   std::string source_;
   std::vector<Diagnostic> diags_;
   int errorCount_ = 0;
+  int warningCount_ = 0;
+  bool warningsAsErrors_ = false;
 };
 
 } // namespace vibee

@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace vibee {
 
@@ -23,6 +24,14 @@ bool analyzeSpec(ast::Spec &spec, DiagnosticEngine &diags);
 // parseSpec + analyzeSpec. Returns null when any error was reported.
 std::unique_ptr<ast::Spec> loadSpec(const std::string &file, const std::string &source,
                                     DiagnosticEngine &diags);
+
+// Warnings on a checked spec (Warnings.cpp): unused parameters, locals and
+// left-hand indices, kernels without behaviors; `disabled` holds flag names
+// (-Wno-<flag>). diags.setWarningsAsErrors(true) first for -Werror.
+void warnSpec(const ast::Spec &spec, DiagnosticEngine &diags,
+              const std::vector<std::string> &disabled = {});
+// Every warning's flag name, for -W options ("unused-parameter", ...).
+const std::vector<std::string> &warningFlags();
 
 // Human-readable dump of the (annotated) AST, for `vibeec compile --emit=ast`.
 void dumpAST(const ast::Spec &spec, std::ostream &os);

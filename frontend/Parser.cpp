@@ -50,17 +50,105 @@ std::string printable(const std::string &s) {
   return out;
 }
 
+// What a token kind is called in a message: "';'" as written, names for the rest.
+std::string tokenName(const antlr4::dfa::Vocabulary &vocabulary, size_t type) {
+  if (type == antlr4::Token::EOF)
+    return "end of file";
+  std::string name = vocabulary.getDisplayName(type);
+  if (name == "IDENT")
+    return "a name";
+  if (name == "NUMBER")
+    return "a number";
+  if (name == "STRING")
+    return "a string";
+  if (name == "VERSION")
+    return "a version (1.0.0)";
+  return name;
+}
+
+// Syntax errors, reworded from ANTLR's ("mismatched input '=' expecting ';'") to
+// what is missing and where: "expected ';' after ']'", located just after the
+// token that should have been followed by it. Only the first error of the parser
+// is reported: what follows it comes from error recovery (a missing ';' used to
+// give a second error on the next line). The lexer's errors (a stray character)
+// are each reported.
 class ErrorListener : public antlr4::BaseErrorListener {
 public:
   explicit ErrorListener(DiagnosticEngine &diags) : diags_(diags) {}
-  void syntaxError(antlr4::Recognizer *, antlr4::Token *, size_t line, size_t charPositionInLine,
-                   const std::string &msg, std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer *recognizer, antlr4::Token *offending, size_t line,
+                   size_t charPositionInLine, const std::string &msg, std::exception_ptr) override {
     // ANTLR columns are 0-based; ours are 1-based.
-    diags_.error({(int)line, (int)charPositionInLine + 1}, printable(msg));
+    Loc at{(int)line, (int)charPositionInLine + 1};
+    auto *parser = dynamic_cast<antlr4::Parser *>(recognizer);
+    if (!parser || !offending) {
+      const std::string prefix = "token recognition error at: ";
+      diags_.error(at, msg.rfind(prefix, 0) == 0
+                           ? "unexpected character " + printable(msg.substr(prefix.size()))
+                           : printable(msg));
+      return;
+    }
+    if (reported_)
+      return;
+    reported_ = true;
+    antlr4::misc::IntervalSet expected;
+    try {
+      expected = parser->getExpectedTokens();
+    } catch (...) { // no expectation to offer: keep ANTLR's message
+      diags_.error(at, printable(msg));
+      return;
+    }
+    const antlr4::dfa::Vocabulary &vocabulary = parser->getVocabulary();
+    std::string what;
+    if (expected.size() == 1) {
+      what = tokenName(vocabulary, expected.getMinElement());
+    } else if (expected.contains(parser->getTokenType("IDENT")) &&
+               expected.contains(parser->getTokenType("NUMBER")) &&
+               expected.contains(parser->getTokenType("'('"))) {
+      what = "an expression";
+    } else if (expected.size() == 2 && expected.contains(parser->getTokenType("NUMBER")) &&
+               expected.contains(parser->getTokenType("'-'"))) {
+      what = "a number"; // a signed number
+    }
+    antlr4::Token *previous = previousToken(parser, offending);
+    std::string found = offending->getType() == antlr4::Token::EOF
+                            ? "end of file"
+                            : "'" + printable(offending->getText()) + "'";
+    if (!what.empty() && previous) {
+      // Just after the previous token: where the missing piece belongs.
+      Loc after{(int)previous->getLine(),
+                (int)(previous->getCharPositionInLine() + previous->getText().size()) + 1};
+      diags_.error(after, "expected " + what + " after '" + printable(previous->getText()) + "'");
+      return;
+    }
+    std::string message = "unexpected " + found;
+    if (!what.empty()) {
+      message += "; expected " + what;
+    } else if (expected.size() > 1 && expected.size() <= 6) {
+      message += "; expected one of ";
+      bool first = true;
+      for (ssize_t type : expected.toList()) {
+        message += (first ? "" : ", ") + tokenName(vocabulary, (size_t)type);
+        first = false;
+      }
+    }
+    diags_.error(at, message);
   }
 
 private:
   DiagnosticEngine &diags_;
+  bool reported_ = false;
+
+  static antlr4::Token *previousToken(antlr4::Parser *parser, antlr4::Token *token) {
+    auto *stream = dynamic_cast<antlr4::BufferedTokenStream *>(parser->getTokenStream());
+    if (!stream)
+      return nullptr;
+    for (ssize_t i = (ssize_t)token->getTokenIndex() - 1; i >= 0; --i) {
+      antlr4::Token *t = stream->get((size_t)i);
+      if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL)
+        return t;
+    }
+    return nullptr;
+  }
 };
 
 // Rejects nesting that would overflow ANTLR's (recursive) parser. Counts brackets and,

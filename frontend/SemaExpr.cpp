@@ -2,6 +2,8 @@
 // docs/language.md, builtins and casts, and folding of constant expressions.
 #include "frontend/SemaInternal.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -523,21 +525,10 @@ std::string closestName(const std::string &name, const std::vector<std::string> 
   for (const std::string &c : cands) {
     if (c == name || c.empty() || name.size() > 64 || c.size() > 64)
       continue;
-    // Levenshtein distance, one row.
-    std::vector<size_t> row(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j)
-      row[j] = j;
-    for (size_t i = 1; i <= name.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= c.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (name[i - 1] != c[j - 1])});
-        diag = up;
-      }
-    }
-    if (row[c.size()] < bestDist)
-      bestDist = row[c.size()], best = c;
+    size_t distance = llvm::StringRef(name).edit_distance(c, /*AllowReplacements=*/true,
+                                                          /*MaxEditDistance=*/bestDist);
+    if (distance < bestDist)
+      bestDist = distance, best = c;
   }
   return best;
 }

@@ -24,6 +24,7 @@ namespace vibee {
 
 std::string CompileOptions::key() const {
   return "target=" + target + ";portable=" + (portable ? "1" : "0") +
+         ";threads=" + (threads ? "1" : "0") +
          (target == "cuda" ? ";chip=" + gpuChip + ";format=" + gpuFormat : "");
 }
 
@@ -54,11 +55,12 @@ struct Compilation::Impl {
 };
 
 // Collects MLIR diagnostics while a pipeline runs, to rethrow them as one error;
-// remarks also go to `remarks` as `file:line:col: remark: ...` lines (--verbose).
+// a location in the spec is rendered with its source line and a caret. Remarks
+// also go to `remarks` as `file:line:col: remark: ...` lines (--verbose).
 class DiagnosticCollector {
 public:
-  explicit DiagnosticCollector(mlir::MLIRContext &context)
-      : handler(&context, [this](mlir::Diagnostic &diag) {
+  DiagnosticCollector(mlir::MLIRContext &context, const ast::Spec &spec)
+      : handler(&context, [this, &spec](mlir::Diagnostic &diag) {
           if (diag.getSeverity() == mlir::DiagnosticSeverity::Remark) {
             llvm::raw_string_ostream os(remarks);
             if (auto loc = diag.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
@@ -66,26 +68,57 @@ public:
                  << ": ";
             os << "remark: " << diag << "\n";
           }
-          llvm::raw_string_ostream os(text);
-          os << diag.getLocation() << ": " << diag << "\n";
+          DiagnosticEngine rendered(spec.file, spec.source);
+          add(rendered, diag.getLocation(), diag.str(), Diagnostic::Error, spec);
           for (mlir::Diagnostic &note : diag.getNotes())
-            os << note.getLocation() << ": note: " << note << "\n";
+            add(rendered, note.getLocation(), note.str(), Diagnostic::Note, spec);
+          text += rendered.str();
           return mlir::success();
         }) {}
   std::string text;
   std::string remarks;
 
+  // A failure of the compiler itself (the spec passed every check): located
+  // where it can be, and said to be a bug.
+  std::string internalError(const std::string &what) const {
+    return "vibeec: internal error: " + what + "\n" + text +
+           "vibeec: this is a bug in vibeec; please report it with the spec that "
+           "triggers it\n";
+  }
+
 private:
   mlir::ScopedDiagnosticHandler handler;
+
+  static void add(DiagnosticEngine &out, mlir::Location loc, const std::string &message,
+                  Diagnostic::Severity severity, const ast::Spec &spec) {
+    auto fileLoc = loc->findInstanceOf<mlir::FileLineColLoc>();
+    if (fileLoc && fileLoc.getFilename().getValue() == spec.file) {
+      ast::Loc at{(int)fileLoc.getLine(), (int)fileLoc.getColumn()};
+      if (severity == Diagnostic::Note)
+        out.note(at, message);
+      else
+        out.error(at, message);
+      return;
+    }
+    std::string where;
+    llvm::raw_string_ostream os(where);
+    os << loc;
+    out.error({}, where + ": " + message); // no line: printed without a caret
+  }
 };
 
 Compilation::Compilation(std::string file, std::string source, CompileOptions options)
     : impl_(std::make_unique<Impl>()), options_(std::move(options)) {
-  DiagnosticEngine diags(file, source);
-  std::unique_ptr<ast::Spec> spec = loadSpec(file, source, diags);
-  if (!spec || diags.hasErrors())
-    throw CompileError(diags.str());
+  auto diags = std::make_shared<DiagnosticEngine>(file, source);
+  std::unique_ptr<ast::Spec> spec = loadSpec(file, source, *diags);
+  if (spec && !diags->hasErrors()) {
+    diags->setWarningsAsErrors(options_.warningsAsErrors);
+    warnSpec(*spec, *diags, options_.disabledWarnings);
+  }
+  if (!spec || diags->hasErrors())
+    throw CompileError(diags->str(), diags);
   spec_ = std::move(spec);
+  warnings_ = std::move(diags);
 }
 
 Compilation::~Compilation() = default;
@@ -94,10 +127,10 @@ mlir::MLIRContext &Compilation::context() { return impl_->context; }
 
 mlir::ModuleOp Compilation::lowerTo(Stage stage) {
   if (!impl_->module) { // generated on first use: --emit=ast needs no MLIR
-    DiagnosticCollector collector(impl_->context);
+    DiagnosticCollector collector(impl_->context, *spec_);
     impl_->module = generateMLIR(impl_->context, *spec_);
     if (!impl_->module)
-      throw CompileError("vibeec: MLIR generation failed:\n" + collector.text);
+      throw CompileError(collector.internalError("MLIR generation failed"));
   }
   while (impl_->stage < stage) {
     mlir::PassManager pm(&impl_->context);
@@ -113,13 +146,19 @@ mlir::ModuleOp Compilation::lowerTo(Stage stage) {
       buildVibeeToLinalgPipeline(pm);
     else if (options_.target == "cuda")
       buildGpuLinalgToLLVMPipeline(pm, gpuOptions(options_));
-    else if (options_.target == "cpu")
-      buildLinalgToLLVMPipeline(pm, options_.portable ? portableCpu() : detectHostCpu());
-    else
+    else if (options_.target == "cpu") {
+      CpuTarget cpu = options_.portable ? portableCpu() : detectHostCpu();
+      cpu.threads = options_.threads;
+      buildLinalgToLLVMPipeline(pm, cpu);
+    } else
       throw CompileError("vibeec: unknown target '" + options_.target + "' (cpu, cuda)\n");
-    DiagnosticCollector collector(impl_->context);
+    // --mlir-print-ir-after=..., --mlir-timing, the crash reproducer: applied when
+    // the tool registered MLIR's options (vibeec does; a JIT host usually not).
+    (void)mlir::applyPassManagerCLOptions(pm);
+    mlir::applyDefaultTimingPassManagerCLOptions(pm);
+    DiagnosticCollector collector(impl_->context, *spec_);
     if (mlir::failed(pm.run(*impl_->module)))
-      throw CompileError("vibeec: lowering failed:\n" + collector.text);
+      throw CompileError(collector.internalError("lowering failed"));
     if (options_.verbose)
       llvm::errs() << collector.remarks;
     impl_->stage = next;
@@ -136,11 +175,11 @@ std::string Compilation::print(Stage stage) {
 
 std::unique_ptr<llvm::Module> Compilation::translateToLLVMIR(llvm::LLVMContext &context) {
   mlir::ModuleOp module = lowerTo(Stage::LLVMDialect);
-  DiagnosticCollector collector(impl_->context);
+  DiagnosticCollector collector(impl_->context, *spec_);
   std::unique_ptr<llvm::Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context, spec_->name);
   if (!llvmModule)
-    throw CompileError("vibeec: translation to LLVM IR failed:\n" + collector.text);
+    throw CompileError(collector.internalError("translation to LLVM IR failed"));
   return llvmModule;
 }
 

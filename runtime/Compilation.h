@@ -4,10 +4,12 @@
 #pragma once
 
 #include "frontend/AST.h"
+#include "frontend/Diagnostics.h"
 
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -20,9 +22,13 @@ class ModuleOp;
 
 namespace vibee {
 
-// A spec that does not compile; what() holds the rendered diagnostics.
+// A spec that does not compile; what() holds the rendered diagnostics. A spec's
+// own errors also come as `diagnostics` (to render them again, in color).
 struct CompileError : std::runtime_error {
   using std::runtime_error::runtime_error;
+  CompileError(const std::string &text, std::shared_ptr<const DiagnosticEngine> diags)
+      : std::runtime_error(text), diagnostics(std::move(diags)) {}
+  std::shared_ptr<const DiagnosticEngine> diagnostics;
 };
 
 struct CompileOptions {
@@ -35,6 +41,13 @@ struct CompileOptions {
   std::string gpuFormat = "isa";
   // Passes' remarks (e.g. a schedule hint that could not apply) to stderr.
   bool verbose = false;
+  // CPU: compile OpenMP threads in (when libomp is there); VIBEE_NUM_THREADS
+  // limits them at run time.
+  bool threads = true;
+  // Warnings (docs/cli.md): a disabled warning's flag name ("unused-parameter"),
+  // and -Werror (warnings fail the compile).
+  std::vector<std::string> disabledWarnings;
+  bool warningsAsErrors = false;
   std::string key() const; // what the kernel cache keys on, with the text
 };
 
@@ -49,6 +62,8 @@ public:
   const ast::Spec &spec() const { return *spec_; }
   std::shared_ptr<const ast::Spec> sharedSpec() const { return spec_; }
   const CompileOptions &options() const { return options_; }
+  // The spec's warnings (none when it has errors: they throw); empty when none.
+  const DiagnosticEngine &warnings() const { return *warnings_; }
 
   // Lowers the module up to `stage` (idempotent); throws CompileError.
   mlir::ModuleOp lowerTo(Stage stage);
@@ -66,6 +81,7 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<ast::Spec> spec_;
+  std::shared_ptr<DiagnosticEngine> warnings_;
   CompileOptions options_;
 };
 

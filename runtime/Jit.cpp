@@ -1,5 +1,8 @@
 #include "runtime/Jit.h"
+#include "runtime/JitEngine.h"
 #include "runtime/cuda/CudaDriver.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -18,10 +21,6 @@
 #include <sstream>
 
 namespace vibee {
-
-struct JitModule::Engine {
-  std::unique_ptr<mlir::ExecutionEngine> engine;
-};
 
 JitModule::~JitModule() = default;
 
@@ -342,13 +341,34 @@ static bool envFlag(const char *name) {
   return value && *value && std::strcmp(value, "0") != 0;
 }
 
-std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
+std::shared_ptr<JitModule> buildJitModule(Compilation &compilation, const DiskCache *cache) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)initialized;
+
+  // The GPU code is loaded by global constructors, which a cached object loaded
+  // on its own would not run: the disk cache is for CPU code.
+  std::string key;
+  bool cached = cache && compilation.options().target == "cpu";
+  if (cached) {
+    key = jitCacheKey(compilation);
+    if (std::unique_ptr<llvm::MemoryBuffer> object = cache->load(key))
+      if (auto engine = loadCachedObject(std::move(object), compilation.spec())) {
+        std::shared_ptr<JitModule> jit(new JitModule());
+        jit->engine_ = std::move(engine);
+        jit->fromDiskCache_ = true;
+        jit->spec_ = compilation.sharedSpec();
+        for (const ast::Kernel &k : jit->spec_->kernels) {
+          jit->entries_[k.name] = jit->engine_->packed.at(k.name);
+          jit->requirements_[k.name] = dimRequirements(*jit->spec_, k);
+        }
+        return jit;
+      }
+    // A missing, unreadable or stale entry: compile, and store the result.
+  }
 
   mlir::ModuleOp module = compilation.lowerTo(Stage::LLVMDialect);
   // The host's target machine (CPU name and features: AVX2 / AVX-512 where
@@ -374,6 +394,7 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
   // the GDB one registers every object with the debugger interface. Opt in only.
   engineOptions.enablePerfNotificationListener = envFlag("VIBEE_PERF_JITDUMP");
   engineOptions.enableGDBNotificationListener = envFlag("VIBEE_GDB_JIT");
+  engineOptions.enableObjectDump = cached;
   auto engine = mlir::ExecutionEngine::create(module, engineOptions);
   if (!engine)
     throw CompileError("vibeec: JIT failed: " + llvm::toString(engine.takeError()));
@@ -404,6 +425,11 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation) {
     jit->entries_[k.name] = reinterpret_cast<void *>(*entry);
     jit->requirements_[k.name] = dimRequirements(*jit->spec_, k);
   }
+  if (cached) // after the lookups: the object exists once the code is compiled
+    cache->store(key, [&](const std::string &path) {
+      jit->engine_->engine->dumpToObjectFile(path);
+      return true;
+    });
   return jit;
 }
 
@@ -420,8 +446,11 @@ std::shared_ptr<JitModule> Compiler::compileString(const std::string &source,
     ++stats_.misses;
   }
   Compilation compilation(name, source, options_);
-  std::shared_ptr<JitModule> module = buildJitModule(compilation);
+  std::shared_ptr<JitModule> module =
+      buildJitModule(compilation, diskCache_ ? &*diskCache_ : nullptr);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (module->fromDiskCache())
+    ++stats_.diskHits;
   return cache_.emplace(key, module).first->second;
 }
 

@@ -5,20 +5,24 @@
 //   module->kernel("step")({param, grad, m, 0.1, 0.0});   // TensorViews, scalars
 //
 // A Compiler owns a cache keyed by spec text + options: compiling the same spec
-// twice is a lookup. Kernel calls check dtype, rank, every symbolic dim, sizes,
-// overlap and literal-subscript bounds before anything runs, and throw CallError
-// naming kernel, argument, expected and actual. Modules and kernels own what they
-// need: they outlive the Compiler that made them.
+// twice is a lookup. Below it, the on-disk cache (runtime/DiskCache.h) keeps the
+// object code across processes: another process compiling the same spec for the
+// same CPU loads it instead of compiling (setDiskCache(std::nullopt) opts out). Kernel calls check
+// dtype, rank, every symbolic dim, sizes, overlap and literal-subscript bounds before anything
+// runs, and throw CallError naming kernel, argument, expected and actual. Modules and kernels own
+// what they need: they outlive the Compiler that made them.
 #pragma once
 
 #include "runtime/CallChecks.h"
 #include "runtime/Compilation.h"
+#include "runtime/DiskCache.h"
 #include "runtime/Tensor.h"
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -40,7 +44,10 @@ using Arg = std::variant<TensorView, double, Default>;
 class JitModule;
 
 // Lowers a compilation all the way and loads it into a JIT (used by Compiler).
-std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
+// With a disk cache (CPU only), the object code is looked up there first and
+// stored there after a compile.
+std::shared_ptr<JitModule> buildJitModule(Compilation &compilation,
+                                          const DiskCache *cache = nullptr);
 
 // A kernel of a JitModule; it shares ownership of the module (its code and its
 // spec), so it stays callable after the Compiler and every other handle are gone.
@@ -79,12 +86,20 @@ public:
   // Compiled for target "cuda": tensor arguments are device pointers, work goes
   // to the thread's stream (vibee_cuda_set_stream), a CUDA error throws CallError.
   bool isCuda() const { return cuda_; }
+  struct Engine; // what holds the code (runtime/JitEngine.h; opaque to users)
 
 private:
-  friend std::shared_ptr<JitModule> buildJitModule(Compilation &compilation);
+  friend std::shared_ptr<JitModule> buildJitModule(Compilation &compilation,
+                                                   const DiskCache *cache);
+  // Whether the code came from the disk cache.
+  bool fromDiskCache_ = false;
+
+public:
+  bool fromDiskCache() const { return fromDiskCache_; }
+
+private:
   bool cuda_ = false;
   JitModule() = default;
-  struct Engine;
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<const ast::Spec> spec_;
   std::map<std::string, void *> entries_;
@@ -93,7 +108,9 @@ private:
 
 class Compiler {
 public:
-  explicit Compiler(CompileOptions options = {}) : options_(std::move(options)) {}
+  explicit Compiler(CompileOptions options = {})
+      : options_(std::move(options)), diskCache_(DiskCache::fromEnvironment()) {}
+  void setDiskCache(std::optional<DiskCache> cache) { diskCache_ = std::move(cache); }
 
   // Compiles (or finds in the cache) a spec; throws CompileError.
   std::shared_ptr<JitModule> compileFile(const std::string &path);
@@ -102,12 +119,14 @@ public:
 
   struct CacheStats {
     int hits = 0;
-    int misses = 0;
+    int misses = 0;   // in memory; a miss may still be a disk hit:
+    int diskHits = 0; // object code loaded from the disk cache
   };
   CacheStats cacheStats() const;
 
 private:
   CompileOptions options_;
+  std::optional<DiskCache> diskCache_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<JitModule>> cache_;
   CacheStats stats_;

@@ -15,3 +15,6 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%vibeec", os.path.join(config.vibee_tools_dir, "vibeec")))
 config.substitutions.append(("%vibee-opt", os.path.join(config.vibee_tools_dir, "vibee-opt")))
 config.substitutions.append(("%specs", os.path.join(config.vibee_src_root, "specs")))
+# The kernel cache of `vibeec test`/`check`: in the build tree, never the user's
+# (tests of the cache itself set their own).
+config.environment["VIBEE_CACHE_DIR"] = os.path.join(config.vibee_obj_root, "tests", "kernel-cache")

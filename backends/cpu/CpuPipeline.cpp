@@ -28,9 +28,8 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // are then no business of the bufferization and deallocation analyses.
   pm.addPass(createExposeCAbiPass());
 
-  // Threads (OpenMP) unless libomp is missing or VIBEE_NUM_THREADS=1 at compile time.
-  const char *threadsEnv = std::getenv("VIBEE_NUM_THREADS");
-  bool threads = loadOpenMPRuntime() && !(threadsEnv && std::strcmp(threadsEnv, "1") == 0);
+  // Threads (OpenMP) unless libomp is missing or they are off (vibeec --no-threads).
+  bool threads = target.threads && loadOpenMPRuntime();
   // Matmul: packed panels and a vectorized register micro-kernel (vector dialect).
   pm.addPass(createCpuTileMatmulPass(target, threads));
   if (threads)

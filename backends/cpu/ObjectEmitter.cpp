@@ -36,6 +36,22 @@ static OptimizationLevel getOptimizationLevel(unsigned level) {
 }
 
 Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path, const ObjectOptions &options) {
+  std::error_code ec;
+  raw_fd_ostream out(path, ec, sys::fs::OF_None);
+  if (ec)
+    return createStringError(ec, "cannot open " + path);
+  if (Error err = emitObjectFile(module, out, options))
+    return err;
+  out.flush();
+  if (std::error_code error = out.error()) {
+    out.clear_error(); // else its destructor aborts
+    return createStringError(error, "cannot write " + path);
+  }
+  return Error::success();
+}
+
+Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
+                            const ObjectOptions &options) {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
 
@@ -91,10 +107,10 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path, const ObjectO
   passBuilder.buildPerModuleDefaultPipeline(getOptimizationLevel(options.optLevel))
       .run(*llvmModule, mam);
 
-  std::error_code ec;
-  raw_fd_ostream out(path, ec, sys::fs::OF_None);
-  if (ec)
-    return createStringError(ec, "cannot open " + path);
+  if (options.kind == ObjectOptions::OptimizedIR) {
+    llvmModule->print(out, nullptr);
+    return Error::success();
+  }
   // The ELF writer seeks back to patch its headers: a pipe or a terminal ("-" is
   // stdout) gets the object through a buffer instead of LLVM's "Illegal seek" abort.
   std::optional<buffer_ostream> buffered;
@@ -102,14 +118,11 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path, const ObjectO
   if (!out.supportsSeeking())
     stream = &buffered.emplace(out);
   legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, *stream, nullptr, CodeGenFileType::ObjectFile))
-    return createStringError("the target cannot emit object files");
+  CodeGenFileType fileType = options.kind == ObjectOptions::Assembly ? CodeGenFileType::AssemblyFile
+                                                                     : CodeGenFileType::ObjectFile;
+  if (machine->addPassesToEmitFile(codegen, *stream, nullptr, fileType))
+    return createStringError("the target cannot emit this kind of file");
   codegen.run(*llvmModule);
   buffered.reset(); // writes the buffer to `out`
-  out.flush();
-  if (std::error_code error = out.error()) {
-    out.clear_error(); // else its destructor aborts
-    return createStringError(error, "cannot write " + path);
-  }
   return Error::success();
 }

@@ -4,6 +4,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+namespace llvm {
+class raw_fd_ostream;
+} // namespace llvm
+
 namespace mlir {
 class ModuleOp;
 } // namespace mlir
@@ -16,12 +20,20 @@ struct ObjectOptions {
   bool hostCpu = true;
   /// LLVM optimization level, 0 to 3.
   unsigned optLevel = 3;
+  /// What to write: the object file, its assembly, or the LLVM IR after the
+  /// optimization pipeline (what code generation starts from).
+  enum Kind { Object, Assembly, OptimizedIR } kind = Object;
 };
 
 /// Translates `module` (LLVM dialect only, e.g. the output of
 /// buildLinalgToLLVMPipeline) to LLVM IR, optimizes it and writes an object
 /// file to `path`.
 llvm::Error emitObjectFile(mlir::ModuleOp module, llvm::StringRef path,
+                           const ObjectOptions &options = {});
+
+/// The same, written to `out` (a file or stdout: an object goes through a
+/// buffer when `out` cannot seek, e.g. a pipe).
+llvm::Error emitObjectFile(mlir::ModuleOp module, llvm::raw_fd_ostream &out,
                            const ObjectOptions &options = {});
 
 } // namespace vibee

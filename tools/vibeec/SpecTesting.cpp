@@ -4,6 +4,7 @@
 #include "tools/vibeec/CheckSupport.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -64,14 +65,16 @@ std::optional<std::string> compare(const HostTensor &actual,
     rounded = asStored.toDoubles();
   }
   const std::vector<double> &want = rounded.empty() ? expected : rounded;
-  int64_t worst = -1;
+  int64_t worst = -1, bad = 0;
   double worstErr = -1;
   for (int64_t i = 0; i < actual.numElements(); ++i) {
     double a = actual.get(i), e = want[i];
     double err = std::isnan(a) || std::isnan(e) ? (std::isnan(a) && std::isnan(e) ? 0 : INFINITY)
                                                 : std::fabs(a - e);
-    bool bad = approx ? !(err <= tolerance) : !(a == e || (std::isnan(a) && std::isnan(e)));
-    if (bad && err > worstErr) {
+    if (approx ? err <= tolerance : (a == e || (std::isnan(a) && std::isnan(e))))
+      continue;
+    ++bad;
+    if (err > worstErr) {
       worstErr = err;
       worst = i;
     }
@@ -79,8 +82,10 @@ std::optional<std::string> compare(const HostTensor &actual,
   if (worst < 0)
     return std::nullopt;
   std::ostringstream os;
-  os << std::setprecision(9) << "at " << checking::indexString(actual.shape(), worst)
-     << " expected " << want[worst] << " but got " << actual.get(worst);
+  os << std::setprecision(9) << bad << " of " << actual.numElements() << " element"
+     << (actual.numElements() == 1 ? "" : "s") << " differ; the worst at "
+     << checking::indexString(actual.shape(), worst) << ": expected " << want[worst] << " but got "
+     << actual.get(worst);
   if (approx)
     os << " (|diff| " << worstErr << " > " << tolerance << ")";
   return os.str();
@@ -134,12 +139,32 @@ std::string tooLargeToCheck(const ast::Kernel &k, const std::vector<int64_t> &di
   return "";
 }
 
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// "PASS  name (1.2 ms)", or FAIL with the message (and where) on the next line.
+void report(const CaseResult &r, std::ostream &os) {
+  os << (r.passed ? "PASS  " : "FAIL  ") << r.label << " (" << std::fixed << std::setprecision(1)
+     << r.ms << " ms)\n"
+     << std::defaultfloat;
+  if (!r.passed)
+    os << "      " << r.file << ":" << r.line << ": " << r.message << "\n";
+  os.flush();
+}
+
 } // namespace
 
-Tally runBehaviors(const JitModule &module, std::ostream &os) {
+std::vector<CaseResult> runBehaviors(const JitModule &module, const std::string &filter,
+                                     std::ostream &os) {
   const ast::Spec &spec = module.spec();
-  Tally tally;
+  std::vector<CaseResult> results;
   for (const ast::Behavior &b : spec.behaviors) {
+    CaseResult result{spec.name, b.title, spec.name + ": " + b.title, spec.file, b.loc.line};
+    if (result.label.find(filter) == std::string::npos)
+      continue;
+    auto start = std::chrono::steady_clock::now();
     std::string failure;
     try {
       Kernel kernel = module.kernel(b.when.kernel);
@@ -202,6 +227,7 @@ Tally runBehaviors(const JitModule &module, std::ostream &os) {
             actual = &*params[i];
         if (!actual) {
           failure = "then " + t.name + ": no such result or tensor argument";
+          result.line = t.loc.line;
           break;
         }
         std::vector<double> expected;
@@ -214,34 +240,40 @@ Tally runBehaviors(const JitModule &module, std::ostream &os) {
           expectedShape = valueShape(t.expected);
         }
         if (auto mismatch = compare(*actual, expectedShape, expected, t.approx, t.tolerance)) {
-          failure = "then " + t.name + (t.approx ? " ~= " : " == ") + ": " + *mismatch;
+          failure = "then " + t.name + (t.approx ? " ~= ...: " : " == ...: ") + *mismatch;
+          result.line = t.loc.line;
           break;
         }
       }
     } catch (const std::exception &e) {
       failure = e.what();
     }
-    if (failure.empty()) {
-      ++tally.passed;
-      os << "PASS  " << spec.name << ": " << b.title << "\n";
-    } else {
-      ++tally.failed;
-      os << "FAIL  " << spec.name << ": " << b.title << "\n      " << failure << "\n";
-    }
+    result.ms = msSince(start);
+    result.passed = failure.empty();
+    result.message = failure;
+    report(result, os);
+    results.push_back(std::move(result));
   }
-  return tally;
+  return results;
 }
 
 //===----------------------------------------------------------------------===//
 // Differential check against the reference interpreter
 //===----------------------------------------------------------------------===//
 
-Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
+std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
+                                     const std::string &filter, std::ostream &os) {
   using namespace checking;
   const ast::Spec &spec = module.spec();
-  Tally tally;
+  std::vector<CaseResult> results;
   Rng rng{seed};
   for (const ast::Kernel &k : spec.kernels) {
+    CaseResult result{spec.name, k.name, spec.name + "." + k.name, spec.file, k.loc.line};
+    // Each kernel draws from the seed's stream in order: a filtered run gives the
+    // kernels it keeps other inputs than the full run (the seed still reproduces it).
+    if (result.label.find(filter) == std::string::npos)
+      continue;
+    auto start = std::chrono::steady_clock::now();
     Kernel kernel = module.kernel(k.name);
     std::string failure;
     double worstRatio = 0; // max |out - ref| / tolerance seen
@@ -299,17 +331,21 @@ Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os) {
     }
     if (failure.empty() && ran == 0)
       failure = "no shape set is small enough to check: " + tooLarge;
-    if (failure.empty()) {
-      ++tally.passed;
-      os << "PASS  " << spec.name << "." << k.name << " (" << ran
-         << " shape sets, worst relative error " << std::setprecision(2) << worstRatio
-         << " of the limit)\n";
+    result.ms = msSince(start);
+    result.passed = failure.empty();
+    result.message = failure;
+    if (result.passed) {
+      os << "PASS  " << result.label << " (" << ran << " shape sets, worst relative error "
+         << std::setprecision(2) << worstRatio << std::defaultfloat << " of the limit; "
+         << std::fixed << std::setprecision(1) << result.ms << " ms)\n"
+         << std::defaultfloat;
+      os.flush();
     } else {
-      ++tally.failed;
-      os << "FAIL  " << spec.name << "." << k.name << "\n      " << failure << "\n";
+      report(result, os);
     }
+    results.push_back(std::move(result));
   }
-  return tally;
+  return results;
 }
 
 } // namespace vibee

@@ -6,19 +6,30 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <string>
+#include <vector>
 
 namespace vibee {
 
-struct Tally {
-  int passed = 0;
-  int failed = 0;
+// One behavior (test) or kernel (check) and how it went.
+struct CaseResult {
+  std::string spec, name; // name: the behavior's title or the kernel's name
+  std::string label;      // "spec: title" (test) or "spec.kernel" (check)
+  std::string file;
+  int line = 0; // of the behavior or kernel; of the failing `then` if one failed
+  bool passed = false;
+  std::string message; // why it failed
+  double ms = 0;       // run time (kernel calls and comparisons)
 };
 
-// Runs every behavior of a compiled spec; prints one line per behavior.
-Tally runBehaviors(const JitModule &module, std::ostream &os);
+// Runs every behavior of a compiled spec whose "spec: title" contains `filter`;
+// prints one line per behavior as it finishes.
+std::vector<CaseResult> runBehaviors(const JitModule &module, const std::string &filter,
+                                     std::ostream &os);
 
-// Checks every kernel of a compiled spec against the reference interpreter on
-// fresh random inputs of several shapes; prints one line per kernel and shape set.
-Tally checkKernels(const JitModule &module, uint64_t seed, std::ostream &os);
+// Checks every kernel whose "spec.kernel" contains `filter` against the reference
+// interpreter on fresh random inputs of several shapes; one line per kernel.
+std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
+                                     const std::string &filter, std::ostream &os);
 
 } // namespace vibee

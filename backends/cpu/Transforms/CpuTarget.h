@@ -15,6 +15,10 @@ struct CpuTarget {
   int64_t l2Bytes = 1024 * 1024;     // per core
   int64_t l3Bytes = 8 * 1024 * 1024; // shared by `cores`
   unsigned cores = 1;
+  // Threads (OpenMP) compiled in, when libomp can be loaded: `vibeec --no-threads`
+  // turns them off. Not read from VIBEE_NUM_THREADS, which limits threads when the
+  // code runs (a compile's environment used to drop them from objects silently).
+  bool threads = true;
 };
 
 /// The host, detected once per process: vector width from the LLVM host

@@ -1,0 +1,67 @@
+// The JIT's side of the disk cache: the key of a compilation and loading a cached
+// object into ORC, linked the way MLIR's ExecutionEngine links what it compiles
+// (RuntimeDyld, symbols of the process: libm, libomp, the vibee runtime).
+#include "backends/cpu/CpuPipeline.h"
+#include "runtime/JitEngine.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/SectionMemoryManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace vibee {
+
+JitModule::Engine::Engine() = default;
+JitModule::Engine::~Engine() = default;
+
+std::string jitCacheKey(const Compilation &compilation) {
+  const CompileOptions &options = compilation.options();
+  bool openmp = options.target == "cpu" && loadOpenMPRuntime();
+  return DiskCache::key({"jit", compilerFingerprint(), hostCpuFingerprint(), options.key(),
+                         openmp ? "openmp" : "serial", compilation.spec().source});
+}
+
+std::unique_ptr<JitModule::Engine> loadCachedObject(std::unique_ptr<llvm::MemoryBuffer> object,
+                                                    const ast::Spec &spec) {
+  auto fail = [](llvm::Error error) -> std::unique_ptr<JitModule::Engine> {
+    llvm::consumeError(std::move(error));
+    return nullptr;
+  };
+  auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machine)
+    return fail(machine.takeError());
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(std::move(*machine))
+                 .setObjectLinkingLayerCreator(
+                     [](llvm::orc::ExecutionSession &session)
+                         -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+                       return std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+                           session, [](const llvm::MemoryBuffer &) {
+                             return std::make_unique<llvm::SectionMemoryManager>();
+                           });
+                     })
+                 .create();
+  if (!jit)
+    return fail(jit.takeError());
+  auto generator = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!generator)
+    return fail(generator.takeError());
+  (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
+  if (llvm::Error error = (*jit)->addObjectFile(std::move(object)))
+    return fail(std::move(error));
+  auto engine = std::make_unique<JitModule::Engine>();
+  for (const ast::Kernel &k : spec.kernels) {
+    auto address = (*jit)->lookup("_mlir_" + kernelSymbol(spec, k));
+    if (!address)
+      return fail(address.takeError());
+    engine->packed[k.name] = address->toPtr<void *>();
+  }
+  engine->loaded = std::move(*jit);
+  return engine;
+}
+
+} // namespace vibee
