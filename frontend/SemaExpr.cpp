@@ -2,8 +2,6 @@
 // docs/language.md, builtins and casts, and folding of constant expressions.
 #include "frontend/SemaInternal.h"
 
-#include "llvm/ADT/StringRef.h"
-
 #include <algorithm>
 #include <cmath>
 
@@ -525,10 +523,22 @@ std::string closestName(const std::string &name, const std::vector<std::string> 
   for (const std::string &c : cands) {
     if (c == name || c.empty() || name.size() > 64 || c.size() > 64)
       continue;
-    size_t distance = llvm::StringRef(name).edit_distance(c, /*AllowReplacements=*/true,
-                                                          /*MaxEditDistance=*/bestDist);
-    if (distance < bestDist)
-      bestDist = distance, best = c;
+    // Levenshtein distance, one row (llvm::StringRef::edit_distance would need
+    // LLVMSupport, which the frontend does not link: see frontend/CMakeLists.txt).
+    std::vector<size_t> row(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j)
+      row[j] = j;
+    for (size_t i = 1; i <= name.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (name[i - 1] != c[j - 1])});
+        diag = up;
+      }
+    }
+    if (row[c.size()] < bestDist)
+      bestDist = row[c.size()], best = c;
   }
   return best;
 }

@@ -66,14 +66,17 @@ void warnKernel(const Kernel &k, DiagnosticEngine &diags, const std::vector<std:
                       "unused-index");
   }
   if (enabled(off, "unused-parameter"))
-    for (size_t p = 0; p < k.params.size(); ++p)
-      if (!all.params.count((int)p) && k.params[p].name[0] != '_')
-        diags.warning(k.params[p].loc,
-                      "parameter '" + k.params[p].name + "' of kernel '" + k.name +
-                          "' is never used (name it '_" + k.params[p].name +
-                          "' if it only "
-                          "gives sizes)",
-                      "unused-parameter");
+    for (size_t p = 0; p < k.params.size(); ++p) {
+      const Param &param = k.params[p];
+      if (all.params.count((int)p) || param.name[0] == '_')
+        continue;
+      std::string hint =
+          param.type.isScalar() ? "" : " (name it '_" + param.name + "' if it only gives sizes)";
+      diags.warning(param.loc,
+                    "parameter '" + param.name + "' of kernel '" + k.name + "' is never used" +
+                        hint,
+                    "unused-parameter");
+    }
   if (enabled(off, "unused-local"))
     for (size_t l = 0; l < k.locals.size(); ++l)
       if (!all.locals.count((int)l) && k.locals[l].name[0] != '_')

@@ -2,6 +2,7 @@
 
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/gpu/GpuPipeline.h"
+#include "frontend/Diagnostics.h"
 #include "frontend/Frontend.h"
 #include "frontend/MLIRGen.h"
 #include "ir/VibeeDialect.h"

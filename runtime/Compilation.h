@@ -4,7 +4,6 @@
 #pragma once
 
 #include "frontend/AST.h"
-#include "frontend/Diagnostics.h"
 
 #include <memory>
 #include <stdexcept>
@@ -21,6 +20,8 @@ class ModuleOp;
 } // namespace mlir
 
 namespace vibee {
+
+class DiagnosticEngine; // frontend/Diagnostics.h
 
 // A spec that does not compile; what() holds the rendered diagnostics. A spec's
 // own errors also come as `diagnostics` (to render them again, in color).

@@ -142,7 +142,9 @@ TEST(Frontend, SyntaxErrorsHaveOneBasedColumns) {
   EXPECT_FALSE(spec);
   ASSERT_FALSE(diags.diagnostics().empty());
   EXPECT_EQ(diags.diagnostics()[0].loc.line, 2);
-  EXPECT_EQ(diags.diagnostics()[0].loc.col, 16);
+  // Just after the '=' (1-based column 14) that the expression should follow.
+  EXPECT_EQ(diags.diagnostics()[0].loc.col, 15);
+  EXPECT_EQ(diags.diagnostics()[0].message, "expected an expression after '='");
 }
 
 TEST(Frontend, HostileInputsDoNotCrash) {
