@@ -6,12 +6,19 @@
 // MLIR's pass-manager, context, printing and timing options (--mlir-print-ir-after=,
 // --mlir-timing, --mlir-pass-pipeline-crash-reproducer=, ...) apply to every
 // pipeline a command runs. docs/cli.md has every option, variable and exit code.
+#include "backends/cpu/CpuPipeline.h"
+#include "backends/gpu/GpuPipeline.h"
+#include "conversion/LoopsToEmitC/Passes.h"
+#include "conversion/VibeeToLinalg/Passes.h"
 #include "frontend/Frontend.h"
 #include "runtime/DiskCache.h"
 #include "tools/vibeec/Driver.h"
+#include "transforms/Passes.h"
+#include "transforms/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringRef.h"
@@ -231,6 +238,15 @@ int main(int argc, char **argv) {
   // Results go to stdout line by line, also into a pipe (a CI log shows them as
   // they come); errors go to stdout too while tests run (runSpecs), in order.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  // Passes are named by --mlir-print-ir-after=<pass> (and its kin): every pass of
+  // MLIR's and of ours, as in vibee-opt.
+  mlir::registerAllPasses();
+  registerVibeeTransformsPasses();
+  registerVibeeToLinalgPasses();
+  registerLoopsToEmitCPasses();
+  registerSharedPipelines();
+  registerCpuPipelines();
+  registerGpuPipelines();
   mlir::registerPassManagerCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerAsmPrinterCLOptions();
