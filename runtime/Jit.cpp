@@ -350,9 +350,11 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation, const DiskCa
   (void)initialized;
 
   // The GPU code is loaded by global constructors, which a cached object loaded
-  // on its own would not run: the disk cache is for CPU code.
+  // on its own would not run: the disk cache is for CPU code. Asking for the IR
+  // or the remarks means compiling.
+  const CompileOptions &options = compilation.options();
   std::string key;
-  bool cached = cache && compilation.options().target == "cpu";
+  bool cached = cache && options.target == "cpu" && !options.printIRAfterAll && !options.verbose;
   if (cached) {
     key = jitCacheKey(compilation);
     if (std::unique_ptr<llvm::MemoryBuffer> object = cache->load(key))

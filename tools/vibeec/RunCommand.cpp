@@ -58,7 +58,7 @@ void writeJson(const Run &run, llvm::raw_ostream &os) {
   json.object([&] {
     json.attribute("command", run.request.check ? "check" : "test");
     if (run.request.check)
-      json.attribute("seed", (int64_t)run.seed);
+      json.attribute("seed", run.seed);
     json.attribute("passed", run.passed());
     json.attribute("failed", run.failed());
     json.attributeArray("files", [&] {
@@ -116,10 +116,13 @@ void writeJunit(const Run &run, llvm::raw_ostream &os) {
   double seconds = 0;
   for (const CaseResult &c : run.cases)
     seconds += c.ms / 1000;
+  size_t uncompiled = 0; // each is a failing "compile" case
+  for (const FileResult &f : run.files)
+    uncompiled += !f.error.empty();
   std::string suite = run.request.check ? "vibeec check" : "vibeec test";
   os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"" << suite
-     << "\" tests=\"" << run.cases.size() + (run.failed() - (run.cases.size() - run.passed()))
-     << "\" failures=\"" << run.failed() << "\" time=\"" << seconds << "\">\n";
+     << "\" tests=\"" << run.cases.size() + uncompiled << "\" failures=\"" << run.failed()
+     << "\" time=\"" << seconds << "\">\n";
   for (const FileResult &f : run.files)
     if (!f.error.empty())
       os << "    <testcase classname=\"" << xml(f.file) << "\" name=\"compile\" file=\""
