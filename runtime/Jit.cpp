@@ -322,18 +322,21 @@ void vibee_cpu_parallel_exit(int64_t);
 // CPU kernels call the thread admission of backends/cpu/CpuRuntime.c. Given to the
 // JIT by address: a process's symbol table has them only when this library was
 // loaded globally, and a Python extension's dependencies are loaded locally.
+llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
+  llvm::orc::SymbolMap map;
+  auto add = [&](const char *name, void *address) {
+    map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                           llvm::JITSymbolFlags::Exported};
+  };
+  add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
+  add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
+  add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
+  return map;
+}
+
 static void registerCpuRuntimeSymbols(mlir::ExecutionEngine &engine) {
-  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap map;
-    auto add = [&](const char *name, void *address) {
-      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                             llvm::JITSymbolFlags::Exported};
-    };
-    add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
-    add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
-    add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
-    return map;
-  });
+  engine.registerSymbols(
+      [](llvm::orc::MangleAndInterner interner) { return cpuRuntimeSymbols(interner); });
 }
 
 static bool envFlag(const char *name) {

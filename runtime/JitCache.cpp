@@ -51,6 +51,10 @@ std::unique_ptr<JitModule::Engine> loadCachedObject(std::unique_ptr<llvm::Memory
   if (!generator)
     return fail(generator.takeError());
   (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
+  llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(), (*jit)->getDataLayout());
+  if (llvm::Error error =
+          (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(cpuRuntimeSymbols(interner))))
+    return fail(std::move(error));
   if (llvm::Error error = (*jit)->addObjectFile(std::move(object)))
     return fail(std::move(error));
   auto engine = std::make_unique<JitModule::Engine>();

@@ -6,6 +6,9 @@
 
 #include "runtime/Jit.h"
 
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +32,9 @@ struct JitModule::Engine {
   std::unique_ptr<llvm::orc::LLJIT> loaded;
   std::map<std::string, void *> packed; // kernel name -> void(void **), for `loaded`
 };
+
+// The CPU runtime's functions that compiled kernels call, by address (Jit.cpp).
+llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner);
 
 // The disk cache's key of a compilation's JIT code: spec text, options, compiler
 // build, host CPU, and whether OpenMP threads can be compiled in.
