@@ -18,11 +18,16 @@ using namespace vibee;
 
 namespace {
 
-std::string freshDirectory(const std::string &name) {
-  llvm::SmallString<128> dir;
-  EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("vibee-" + name, dir));
-  return std::string(dir);
-}
+// A new directory under the system's temporary one, removed with the test.
+struct TempDirectory {
+  explicit TempDirectory(const std::string &name) {
+    llvm::SmallString<128> dir;
+    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("vibee-" + name, dir));
+    path = std::string(dir);
+  }
+  ~TempDirectory() { llvm::sys::fs::remove_directories(path); }
+  std::string path;
+};
 
 int filesIn(const std::string &dir) {
   std::error_code ec;
@@ -39,7 +44,8 @@ TEST(DiskCache, KeysSeparateTheirParts) {
 }
 
 TEST(DiskCache, StoreLoadClear) {
-  DiskCache cache(freshDirectory("cache") + "/nested");
+  TempDirectory temp("cache");
+  DiskCache cache(temp.path + "/nested");
   EXPECT_EQ(cache.load("k"), nullptr);
   ASSERT_TRUE(cache.store("k", std::string("object bytes")));
   std::unique_ptr<llvm::MemoryBuffer> loaded = cache.load("k");
@@ -89,7 +95,8 @@ std::vector<float> runAxpy(Compiler &compiler, bool *fromDisk) {
 }
 
 TEST(DiskCache, JitLoadsWhatAnotherCompilerStored) {
-  std::string dir = freshDirectory("jit");
+  TempDirectory temp("jit");
+  const std::string &dir = temp.path;
   bool fromDisk = true;
   Compiler first;
   first.setDiskCache(DiskCache(dir));
@@ -121,7 +128,8 @@ TEST(DiskCache, JitLoadsWhatAnotherCompilerStored) {
 }
 
 TEST(DiskCache, CorruptEntryIsCompiledAgain) {
-  std::string dir = freshDirectory("corrupt");
+  TempDirectory temp("corrupt");
+  const std::string &dir = temp.path;
   bool fromDisk = true;
   Compiler first;
   first.setDiskCache(DiskCache(dir));
