@@ -13,6 +13,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--artifacts", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--quick", action="store_true")
+ap.add_argument("--only", default="", help="comma-separated case functions to run (default: all)")
 args = ap.parse_args()
 dev = torch.device("cuda")
 torch.backends.cuda.matmul.allow_tf32 = False
@@ -49,6 +50,8 @@ def record(bench_name, impl, ms, nbytes=None, flops=None, note=None):
           + (f" {r['TFLOPs']:7.1f} TFLOP/s" if flops else ""), flush=True)
 
 def guarded(fn):
+    if args.only and fn.__name__ not in args.only.split(",") and fn.__name__ != "copy":
+        return
     try:
         fn()
     except Exception as e:
@@ -184,23 +187,98 @@ def matmul():
     record("matmul_f32", "torch.matmul (cuBLAS, no TF32)", bench(lambda s: a @ b, [0]), flops=flops)
 guarded(matmul)
 
+def rel_err(out, ref):
+    return ((out.double() - ref).norm() / ref.norm()).item()
+
+MB = [4096, 8192] if not args.quick else [1024]
 def matmul_bf16():
-    # bf16 operands, f32 accumulation, bf16 result (specs/linalg/matmul.vibee matmul_bf16);
-    # the generic GPU route, no tensor cores yet: correctness first.
+    # bf16 operands, f32 accumulation, bf16 result (specs/linalg/matmul.vibee matmul_bf16).
     L = lib("matmul"); f = L.vibee_matmul_matmul_bf16; f.argtypes = [P, P, P, I64, I64, I64]
-    a, b = (torch.randn(M, M, device=dev, dtype=torch.bfloat16) for _ in range(2))
-    c = torch.empty(M, M, device=dev, dtype=torch.bfloat16)
-    def ours(s):
-        f(a.data_ptr(), b.data_ptr(), c.data_ptr(), M, M, M)
-    ours(0); torch.cuda.synchronize(); check_error("matmul_bf16")
-    ref = a.double() @ b.double()
-    err = ((c.double() - ref).norm() / ref.norm()).item()
-    print("matmul_bf16 rel err vs f64 on the bf16 inputs", err)
-    flops = 2 * M ** 3
-    record("matmul_bf16", "vibeec", bench(ours, [0], warmup=1, reps=3), flops=flops,
-           note=f"rel err {err:.2e}")
-    record("matmul_bf16", "torch.matmul (cuBLAS)", bench(lambda s: a @ b, [0]), flops=flops)
+    for n in MB:
+        a, b = (torch.randn(n, n, device=dev, dtype=torch.bfloat16) for _ in range(2))
+        c = torch.empty(n, n, device=dev, dtype=torch.bfloat16)
+        def ours(s):
+            f(a.data_ptr(), b.data_ptr(), c.data_ptr(), n, n, n)
+        ours(0); torch.cuda.synchronize(); check_error("matmul_bf16")
+        err = rel_err(c, a.double() @ b.double())
+        print(f"matmul_bf16 {n} rel err vs f64 on the bf16 inputs", err)
+        flops = 2 * n ** 3
+        record(f"matmul_bf16_{n}", "vibeec", bench(ours, [0], warmup=2, reps=10), flops=flops,
+               note=f"rel err {err:.2e}")
+        record(f"matmul_bf16_{n}", "torch.matmul (cuBLAS)", bench(lambda s: a @ b, [0]), flops=flops)
 guarded(matmul_bf16)
+
+CB = lambda: lib("cbench")
+ZB, MBT = (32, 1024) if not args.quick else (4, 256)
+def bmm_f32():
+    # The batched case that failed to launch (CUDA_ERROR_INVALID_VALUE) before issue 10.
+    f = CB().vibee_cbench_bmm; f.argtypes = [P, P, P, I64, I64, I64, I64]
+    n = MBT
+    a, b = (torch.randn(ZB, n, n, device=dev) for _ in range(2))
+    c = torch.empty(ZB, n, n, device=dev)
+    def ours(s):
+        f(a.data_ptr(), b.data_ptr(), c.data_ptr(), ZB, n, n, n)
+    ours(0); torch.cuda.synchronize(); check_error("bmm")
+    err = rel_err(c, torch.bmm(a.double(), b.double()))
+    print("bmm f32 rel err vs f64", err)
+    flops = 2 * ZB * n ** 3
+    record("bmm_f32", "vibeec", bench(ours, [0], warmup=1, reps=5), flops=flops,
+           note=f"{ZB}x{n}^3, rel err {err:.2e}")
+    record("bmm_f32", "torch.bmm (cuBLAS, no TF32)", bench(lambda s: torch.bmm(a, b), [0]),
+           flops=flops)
+guarded(bmm_f32)
+
+def bmm_bf16():
+    f = CB().vibee_cbench_bmm_bf16; f.argtypes = [P, P, P, I64, I64, I64, I64]
+    n = MBT
+    a, b = (torch.randn(ZB, n, n, device=dev, dtype=torch.bfloat16) for _ in range(2))
+    c = torch.empty(ZB, n, n, device=dev, dtype=torch.bfloat16)
+    def ours(s):
+        f(a.data_ptr(), b.data_ptr(), c.data_ptr(), ZB, n, n, n)
+    ours(0); torch.cuda.synchronize(); check_error("bmm_bf16")
+    err = rel_err(c, torch.bmm(a.double(), b.double()))
+    print("bmm bf16 rel err vs f64", err)
+    flops = 2 * ZB * n ** 3
+    record("bmm_bf16", "vibeec", bench(ours, [0], warmup=2, reps=10), flops=flops,
+           note=f"{ZB}x{n}^3, rel err {err:.2e}")
+    record("bmm_bf16", "torch.bmm (cuBLAS)", bench(lambda s: torch.bmm(a, b), [0]), flops=flops)
+guarded(bmm_bf16)
+
+def linear_bf16():
+    # x . W^T, W stored [N, K] as nn.Linear keeps it.
+    f = CB().vibee_cbench_linear_bf16; f.argtypes = [P, P, P, I64, I64, I64]
+    n = MB[0]
+    x, w = (torch.randn(n, n, device=dev, dtype=torch.bfloat16) for _ in range(2))
+    y = torch.empty(n, n, device=dev, dtype=torch.bfloat16)
+    def ours(s):
+        f(x.data_ptr(), w.data_ptr(), y.data_ptr(), n, n, n)
+    ours(0); torch.cuda.synchronize(); check_error("linear_bf16")
+    err = rel_err(y, x.double() @ w.double().T)
+    print("linear bf16 rel err vs f64", err)
+    flops = 2 * n ** 3
+    record(f"linear_bf16_{n}", "vibeec", bench(ours, [0], warmup=2, reps=10), flops=flops,
+           note=f"rel err {err:.2e}")
+    record(f"linear_bf16_{n}", "F.linear (cuBLAS)", bench(lambda s: F.linear(x, w), [0]),
+           flops=flops)
+guarded(linear_bf16)
+
+CR, CC = (16384, 4096) if not args.quick else (1024, 4096)
+def colsum():
+    for dtype, name in ((torch.float32, "colsum"), (torch.bfloat16, "colsum_bf16")):
+        f = getattr(CB(), f"vibee_cbench_{name}"); f.argtypes = [P, P, I64, I64]
+        sets = [(torch.randn(CR, CC, device=dev, dtype=dtype),
+                 torch.empty(CC, device=dev)) for _ in range(3)]
+        def ours(s):
+            f(s[0].data_ptr(), s[1].data_ptr(), CR, CC)
+        ours(sets[0]); torch.cuda.synchronize(); check_error(name)
+        err = rel_err(sets[0][1], sets[0][0].double().sum(0))
+        print(name, "rel err vs f64", err)
+        nbytes = CR * CC * sets[0][0].element_size() + CC * 4
+        record(name, "vibeec", bench(ours, sets), nbytes, note=f"{CR}x{CC}, rel err {err:.2e}")
+        eager = lambda s: s[0].sum(0, dtype=torch.float32)
+        record(name, "torch.sum(0)", bench(eager, sets), nbytes)
+        record(name, "torch.compile", bench(torch.compile(eager), sets), nbytes)
+guarded(colsum)
 
 # Summary: fraction of the copy bandwidth, ratio to the best PyTorch anchor.
 copy_bw = results.get("copy_GBps")

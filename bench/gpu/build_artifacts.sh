@@ -9,17 +9,19 @@
 #   host/<spec>_cuda.cpp          the generated host files (--emit=cuda-host), compiled
 #                                 on the device (with -lcuda) by run_on_device.sh, with
 #                                 host/aot.cpp (docs/examples/cuda-host, the cuda-aot step)
-# Usage: bench/gpu/build_artifacts.sh [build-dir]   (from the repository root)
+#   specs.txt                     the specs gpu_check runs: specs/, tests/e2e/gpu/
+#                                 (bench/gpu/specs/ is built for the benchmark only)
+# Usage: bench/gpu/build_artifacts.sh [build-dir] [out-dir]   (from the repository root)
 set -euxo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-gpu}
-out=$root/gpu-artifacts
+out=${2:-$root/gpu-artifacts}
 ninja -C "$build" -j2 vibeec gpu_check VibeeCudaRuntimeShared
 rm -rf "$out"; mkdir -p "$out/bin" "$out/lib" "$out/ptx" "$out/obj" "$out/host"
 cp "$build/bin/gpu_check" "$out/bin/"
 cp "$build/runtime/cuda/libvibee_cuda_rt.so" "$out/lib/"
 cp -L /usr/lib/x86_64-linux-gnu/libantlr4-runtime.so.4.9 "$out/lib/"
-for spec in "$root"/specs/*/*.vibee; do
+for spec in "$root"/specs/*/*.vibee "$root"/tests/e2e/gpu/*.vibee "$root"/bench/gpu/specs/*.vibee; do
   name=$(sed -n 's/^spec \([A-Za-z0-9_]*\) .*/\1/p' "$spec" | head -1)
   "$build/bin/vibeec" compile "$spec" --target=cuda --emit=ptx -o "$out/ptx/$name.ptx"
   "$build/bin/vibeec" compile "$spec" --target=cuda --emit=cuda-header -o "$out/ptx/$name.h"
@@ -27,7 +29,10 @@ for spec in "$root"/specs/*/*.vibee; do
   "$build/bin/vibeec" compile "$spec" --target=cuda --emit=obj -o "$out/obj/$name.o"
   g++ -shared -o "$out/lib/libvibee_${name}_cuda.so" "$out/obj/$name.o" \
       -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
-  echo "${spec#$root/} $name" >> "$out/specs.txt"
+  case "$spec" in
+    "$root"/bench/*) ;;
+    *) echo "${spec#$root/} $name" >> "$out/specs.txt" ;;
+  esac
 done
 # docs/examples/cuda-host/aot.cpp, built there over the generated softmax_cuda.cpp.
 cp "$root/docs/examples/cuda-host/aot.cpp" "$root/docs/examples/common/softmax_reference.h" \

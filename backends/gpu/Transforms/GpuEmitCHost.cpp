@@ -366,6 +366,10 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
         callOpaque(b, op->getLoc(), type, callee, op->getOperands(), ArrayAttr(), templateArgs)
             ->getResult(0);
     op->getResult(0).replaceAllUsesWith(v);
+    // Allocation sizes recorded before this rewrite (a temporary sized by
+    // min/max/ceil_div: the column reductions' partial sums) follow.
+    for (auto &entry : sizes)
+      std::replace(entry.second.begin(), entry.second.end(), Value(op->getResult(0)), v);
     erase(op);
     return success();
   }

@@ -3,9 +3,11 @@
 // Each strategy of vibee-gpu-map-kernels (docs/gpu.md, "The kernel shapes")
 // rewrites bufferized linalg ops outside gpu.launch into one gpu.launch:
 //
+// * matmuls (GpuMatmulKernels.cpp, layouts of GpuMatmulMatch.h);
 // * row groups (GpuRowGroupKernels.cpp): rooted at a row reduction, they take
 //   the statements after it that read its per-row result (RowGroupAnalysis.h);
-// * matmuls (GpuMatmulKernels.cpp);
+// * column reductions (GpuColumnReductionKernels.cpp): reductions over dims
+//   outer in memory, coalesced along the contiguous dims, in two stages;
 // * elementwise (GpuElementwiseKernels.cpp): all-parallel generics over
 //   contiguous memrefs; linalg.fill and linalg.copy are generalized first.
 //
@@ -26,6 +28,8 @@ void populateGpuRowGroupKernelPatterns(mlir::RewritePatternSet &patterns,
                                        const GpuKernelOptions &options);
 
 void populateGpuMatmulKernelPatterns(mlir::RewritePatternSet &patterns);
+
+void populateGpuColumnReductionKernelPatterns(mlir::RewritePatternSet &patterns);
 
 void populateGpuElementwiseKernelPatterns(mlir::RewritePatternSet &patterns,
                                           const GpuKernelOptions &options);

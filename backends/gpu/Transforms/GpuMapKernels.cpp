@@ -1,9 +1,12 @@
 //===- GpuMapKernels.cpp - linalg.generic -> shaped gpu.launch kernels ----===//
 //
 // Applies the kernel strategies of GpuKernelPatterns.h (docs/gpu.md, "The
-// kernel shapes"): row groups, then matmuls, then elementwise ops, each set to
-// completion before the next. Everything else stays for the generic
-// parallel-loops route.
+// kernel shapes"): matmuls, then row groups, column reductions, elementwise ops, each set to
+// completion before the next. Matmuls first: a product whose k is innermost in
+// both operands (b[n, k], the nn.Linear layout; attention scores) is also a
+// row reduction, and one block per output element re-reads both operands
+// from global memory for every output where a tile reads them once per block. Everything else stays
+// for the generic parallel-loops route.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
@@ -37,9 +40,10 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     }
     vibee::GpuKernelOptions options{blockSize, blocksPerSm};
     MLIRContext *ctx = &getContext();
-    RewritePatternSet rowGroups(ctx), matmuls(ctx), elementwise(ctx);
+    RewritePatternSet rowGroups(ctx), matmuls(ctx), columns(ctx), elementwise(ctx);
     vibee::populateGpuRowGroupKernelPatterns(rowGroups, options);
     vibee::populateGpuMatmulKernelPatterns(matmuls);
+    vibee::populateGpuColumnReductionKernelPatterns(columns);
     vibee::populateGpuElementwiseKernelPatterns(elementwise, options);
     // In program order, the ops that were there when the set started only (a
     // row group erases the statements after its root), no folding: the
@@ -50,7 +54,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
         .enableFolding(false)
         .enableConstantCSE(false);
-    for (RewritePatternSet *set : {&rowGroups, &matmuls, &elementwise})
+    for (RewritePatternSet *set : {&matmuls, &rowGroups, &columns, &elementwise})
       if (failed(applyPatternsGreedily(module, FrozenRewritePatternSet(std::move(*set)), config)))
         return signalPassFailure();
   }

@@ -1,7 +1,9 @@
 //===- GpuMatmulKernels.cpp - Matmul generics as shared-memory tiled kernels ===//
 //
-// c[m, n] (+)= sum_k f(a[m, k], b[k, n]) over contiguous 2-D memrefs (f32,
-// bf16 operands extended to f32, scalars): one block per 64 x 64 tile of c,
+// c[z..., m, n] (+)= sum_k f(a, b) over contiguous memrefs, any layout of
+// GpuMatmulMatch.h (batch indices, transposed operands; f32, bf16 operands
+// extended to f32, scalars) that the tensor-core kernel does not take: one
+// block per 64 x 64 tile of c (the grid folded, GpuMatmulMatch.h),
 // 256 threads of 4 x 4 outputs (rows ty + 16 i, columns tx + 16 j:
 // conflict-free shared-memory reads, coalesced stores). k advances 16 values
 // at a time: the a and b tiles are staged in shared memory (each element
@@ -12,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
+#include "backends/gpu/Transforms/GpuMatmulMatch.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -31,70 +34,42 @@ constexpr int64_t kMatmulLanes = kMatmulTile / kMatmulPerThread;
 constexpr int64_t kMatmulStagedPerThread =
     kMatmulTile * kMatmulStep / (kMatmulLanes * kMatmulLanes);
 
-/// Operand numbers of a and b in c[m, n] (+)= sum_k f(a[m, k], b[k, n]): a 2-D
-/// generic over (m, n, k) with one combinable output, any elementwise payload
-/// and uniform scalars.
-std::optional<std::pair<unsigned, unsigned>> matchMatmul(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumReductionLoops() != 1 ||
-      !linalg::isReductionIterator(op.getIteratorTypesArray()[2]) || !hasClonablePayload(op) ||
-      op.getNumDpsInits() != 1 || !matchReductionCombiner(op, 0))
-    return std::nullopt;
-  // Padded rows and columns compute on zeros (never stored).
-  if (hasIntegerDivision(op))
-    return std::nullopt;
-  MLIRContext *ctx = op.getContext();
-  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
-             k = getAffineDimExpr(2, ctx);
-  auto mapOf = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(3, 0, e, ctx); };
-  std::optional<unsigned> a, b;
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    Type t = in->get().getType();
-    if (!isa<ShapedType>(t))
-      continue;
-    if (!isContiguousMemRef(t) || elementBytes(t) == 0)
-      return std::nullopt;
-    AffineMap map = op.getMatchingIndexingMap(in);
-    if (map == mapOf({m, k}) && !a)
-      a = in->getOperandNumber();
-    else if (map == mapOf({k, n}) && !b)
-      b = in->getOperandNumber();
-    else
-      return std::nullopt;
-  }
-  OpOperand *c = op.getDpsInitOperand(0);
-  if (!a || !b || !isContiguousMemRef(c->get().getType()) ||
-      elementBytes(c->get().getType()) == 0 || op.getMatchingIndexingMap(c) != mapOf({m, n}))
-    return std::nullopt;
-  return std::make_pair(*a, *b);
-}
-
 /// The kernel body of one matmul, built at the start of its launch.
 class MatmulKernelBody {
 public:
-  MatmulKernelBody(linalg::GenericOp op, unsigned aIdx, unsigned bIdx, gpu::LaunchOp launch,
-                   ArrayRef<Value> sizes, Value tileSize)
-      : op(op), loc(op.getLoc()), aIdx(aIdx), bIdx(bIdx), launch(launch), M(sizes[0]), N(sizes[1]),
-        K(sizes[2]), tileSize(tileSize), payload(op), combiner(*matchReductionCombiner(op, 0)) {}
+  MatmulKernelBody(linalg::GenericOp op, const MatmulMatch &match, gpu::LaunchOp launch,
+                   ArrayRef<Value> sizes, const MatmulGrid &grid, Value tileSize)
+      : op(op), loc(op.getLoc()), match(match), aIdx(match.a), bIdx(match.b), launch(launch),
+        sizes(sizes), grid(grid), M(sizes[match.batchDims]), N(sizes[match.batchDims + 1]),
+        K(sizes[match.batchDims + 2]), tileSize(tileSize), payload(op),
+        combiner(*matchReductionCombiner(op, 0)) {}
 
   void build(OpBuilder &k);
 
 private:
+  void buildTile(OpBuilder &k, Value kFull, Value stepSize);
+
   Value add(OpBuilder &b, Value x, Value y) {
     return arith::AddIOp::create(b, loc, x, y).getResult();
   }
   Value lessThan(OpBuilder &b, Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y).getResult();
   }
-  Value stage(OpBuilder &b, Value src, Value row, Value col, Value rows, Value cols);
+  Value stage(OpBuilder &b, Value src, bool batched, bool transposed, Value row, Value col,
+              Value rows, Value cols);
   SmallVector<Value> step(OpBuilder &b, Value kk, SmallVector<Value> accs);
   SmallVector<Value> tile(OpBuilder &b, Value k0, Value count, bool full, ValueRange in);
   void storeOutputs(OpBuilder &k, ArrayRef<Value> accs);
 
   linalg::GenericOp op;
   Location loc;
+  MatmulMatch match;
   unsigned aIdx, bIdx;
   gpu::LaunchOp launch;
+  ArrayRef<Value> sizes;
+  const MatmulGrid &grid;
   Value M, N, K, tileSize;
+  ValueRange batchIdx; // of the tile being built
   PayloadCloner payload;
   ReductionCombiner combiner;
   // Set by build: shared-memory tiles, thread coordinates, tile origin,
@@ -103,14 +78,13 @@ private:
 };
 
 void MatmulKernelBody::build(OpBuilder &k) {
-  const int64_t S = kMatmulStep, P = kMatmulPerThread, lanes = kMatmulLanes;
+  const int64_t S = kMatmulStep, lanes = kMatmulLanes;
   const int64_t perThread = kMatmulStagedPerThread;
   aTile = launch.getWorkgroupAttributions()[0];
   bTile = launch.getWorkgroupAttributions()[1];
   Value tid = launch.getThreadIds().x;
   tx = arith::RemUIOp::create(k, loc, tid, constantIndex(k, loc, lanes));
   ty = arith::DivUIOp::create(k, loc, tid, constantIndex(k, loc, lanes));
-  m0 = arith::MulIOp::create(k, loc, launch.getBlockIds().y, tileSize);
   n0 = arith::MulIOp::create(k, loc, launch.getBlockIds().x, tileSize);
   // Uniform operands (scalars) and the payload that depends only on them.
   SmallVector<Value> uniform(op->getNumOperands());
@@ -128,11 +102,21 @@ void MatmulKernelBody::build(OpBuilder &k) {
   bCol = arith::MulIOp::create(
       k, loc, arith::RemUIOp::create(k, loc, tid, constantIndex(k, loc, kMatmulTile / perThread)),
       constantIndex(k, loc, perThread));
-  Value identity = arith::ConstantOp::create(k, loc, combiner.identity);
-  SmallVector<Value> accs(P * P, identity);
   Value stepSize = constantIndex(k, loc, S);
   Value kFull =
       arith::MulIOp::create(k, loc, arith::DivUIOp::create(k, loc, K, stepSize), stepSize);
+  buildMatmulTileLoops(k, loc, launch, sizes, match.batchDims, grid,
+                       [&](OpBuilder &k, ValueRange batch, Value tileM) {
+                         batchIdx = batch;
+                         m0 = arith::MulIOp::create(k, loc, tileM, tileSize);
+                         buildTile(k, kFull, stepSize);
+                       });
+}
+
+/// One tile of c: the k loop, the tail, the stores.
+void MatmulKernelBody::buildTile(OpBuilder &k, Value kFull, Value stepSize) {
+  Value identity = arith::ConstantOp::create(k, loc, combiner.identity);
+  SmallVector<Value> accs(kMatmulPerThread * kMatmulPerThread, identity);
   accs = buildForLoop(
       k, loc, constantIndex(k, loc, 0), kFull, stepSize, accs,
       [&](OpBuilder &b, Value k0, ValueRange a) { return tile(b, k0, stepSize, true, a); });
@@ -145,15 +129,17 @@ void MatmulKernelBody::build(OpBuilder &k) {
   storeOutputs(k, accs);
 }
 
-/// src[row, col], or zero outside the matrix.
-Value MatmulKernelBody::stage(OpBuilder &b, Value src, Value row, Value col, Value rows,
-                              Value cols) {
+/// src[row, col] (src[col, row] when `transposed`), or zero outside the matrix.
+Value MatmulKernelBody::stage(OpBuilder &b, Value src, bool batched, bool transposed, Value row,
+                              Value col, Value rows, Value cols) {
   Type elementType = getElementTypeOrSelf(src.getType());
   Value valid = arith::AndIOp::create(b, loc, lessThan(b, row, rows), lessThan(b, col, cols));
   return buildIfElse(
       b, loc, valid,
       [&](OpBuilder &b) {
-        return SmallVector<Value>{memref::LoadOp::create(b, loc, src, ValueRange{row, col})};
+        SmallVector<Value> idx = transposed ? matmulIndices(batchIdx, batched, col, row)
+                                            : matmulIndices(batchIdx, batched, row, col);
+        return SmallVector<Value>{memref::LoadOp::create(b, loc, src, idx)};
       },
       [&](OpBuilder &b) {
         return SmallVector<Value>{
@@ -189,10 +175,10 @@ SmallVector<Value> MatmulKernelBody::tile(OpBuilder &b, Value k0, Value count, b
   Value A = op->getOperand(aIdx), B = op->getOperand(bIdx);
   for (int64_t e = 0; e < kMatmulStagedPerThread; ++e) {
     Value ke = add(b, aCol, constantIndex(b, loc, e));
-    Value v = stage(b, A, add(b, m0, aRow), add(b, k0, ke), M, K);
+    Value v = stage(b, A, match.aBatched, match.aKm, add(b, m0, aRow), add(b, k0, ke), M, K);
     memref::StoreOp::create(b, loc, v, aTile, ValueRange{ke, aRow});
     Value ne = add(b, bCol, constantIndex(b, loc, e));
-    Value w = stage(b, B, add(b, k0, bRow), add(b, n0, ne), K, N);
+    Value w = stage(b, B, match.bBatched, match.bNk, add(b, k0, bRow), add(b, n0, ne), K, N);
     memref::StoreOp::create(b, loc, w, bTile, ValueRange{bRow, ne});
   }
   gpu::BarrierOp::create(b, loc);
@@ -221,9 +207,9 @@ void MatmulKernelBody::storeOutputs(OpBuilder &k, ArrayRef<Value> accs) {
       Value inside = arith::AndIOp::create(k, loc, lessThan(k, m, M), lessThan(k, n, N));
       Value acc = accs[i * P + j];
       scf::IfOp::create(k, loc, inside, [&](OpBuilder &nb, Location l) {
-        Value old = memref::LoadOp::create(nb, l, C, ValueRange{m, n});
-        memref::StoreOp::create(nb, l, buildCombine(nb, l, combiner, old, acc), C,
-                                ValueRange{m, n});
+        SmallVector<Value> idx = matmulIndices(batchIdx, true, m, n);
+        Value old = memref::LoadOp::create(nb, l, C, idx);
+        memref::StoreOp::create(nb, l, buildCombine(nb, l, combiner, old, acc), C, idx);
         scf::YieldOp::create(nb, l);
       });
     }
@@ -235,29 +221,27 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
   LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
     if (!op->getParentOfType<func::FuncOp>() || op->getParentOfType<gpu::LaunchOp>())
       return failure();
-    std::optional<std::pair<unsigned, unsigned>> ab = matchMatmul(op);
-    if (!ab)
+    std::optional<MatmulMatch> match = matchMatmul(op);
+    if (!match)
       return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     OpBuilder &b = rewriter;
     b.setInsertionPoint(op);
-    Value A = op->getOperand(ab->first), B = op->getOperand(ab->second);
+    Value A = op->getOperand(match->a), B = op->getOperand(match->b);
     SmallVector<Value> sizes = buildLoopSizes(b, loc, op);
-    Value M = sizes[0], N = sizes[1];
     const int64_t T = kMatmulTile, S = kMatmulStep, lanes = kMatmulLanes;
     Value tileSize = constantIndex(b, loc, T), one = constantIndex(b, loc, 1);
-    Value gridX = arith::CeilDivUIOp::create(b, loc, N, tileSize);
-    Value gridY = arith::CeilDivUIOp::create(b, loc, M, tileSize);
+    MatmulGrid grid = buildMatmulGrid(b, loc, sizes, match->batchDims, T, T);
     auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     Type aType = getElementTypeOrSelf(A.getType()), bType = getElementTypeOrSelf(B.getType());
     SmallVector<Type> tiles{MemRefType::get({S, T}, aType, MemRefLayoutAttrInterface(), workgroup),
                             MemRefType::get({S, T}, bType, MemRefLayoutAttrInterface(), workgroup)};
-    auto launch =
-        gpu::LaunchOp::create(b, loc, gridX, gridY, one, constantIndex(b, loc, lanes * lanes), one,
-                              one, nullptr, nullptr, {}, tiles);
+    auto launch = gpu::LaunchOp::create(b, loc, grid.gridX, grid.gridY, grid.gridZ,
+                                        constantIndex(b, loc, lanes * lanes), one, one, nullptr,
+                                        nullptr, {}, tiles);
     OpBuilder kernel = OpBuilder::atBlockBegin(&launch.getBody().front());
-    MatmulKernelBody(op, ab->first, ab->second, launch, sizes, tileSize).build(kernel);
+    MatmulKernelBody(op, *match, launch, sizes, grid, tileSize).build(kernel);
     gpu::TerminatorOp::create(kernel, loc);
     // Multiply-adds contract to FMA, as in the CPU micro-kernel (vector.contract
     // -> FMA outer products): one rounding per step instead of two.

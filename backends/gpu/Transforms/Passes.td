@@ -41,9 +41,12 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
       aligned) pass over the row, reductions through warp shuffles and shared
       memory, per-row results kept in registers; temporaries only the group uses
       disappear with their fills;
-    - matmuls c[m, n] (+)= sum_k f(a[m, k], b[k, n]) over contiguous 2-D memrefs:
-      one block of 256 threads per 64 x 64 tile of c (4 x 4 outputs per thread),
-      a and b staged in shared memory 16 values of k at a time, FMA.
+    - matmuls c[z..., m, n] (+)= sum_k f(a, b) over contiguous memrefs, a as
+      a[z..., m, k] or a[z..., k, m], b as b[z..., k, n] or b[z..., n, k]
+      (GpuMatmulMatch.h), taken before the row groups: one block of 256
+      threads per 64 x 64 tile of c (4 x 4 outputs per thread), a and b staged
+      in shared memory 16 values of k at a time, FMA; the grid's y and z
+      (m tiles, batch) capped at 65535 and looped over inside the kernel.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",

@@ -137,7 +137,8 @@ func.func @softmax(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
 // -----
 
 // Matmul: one block of 256 threads per 64 x 64 tile of c, grid
-// (ceil(N / 64), ceil(M / 64)); a and b staged in shared memory 16 values of k
+// (ceil(N / 64), min(ceil(M / 64), 65535), 1) with a loop over the m tiles
+// (stride gridDim.y: no launch beyond the limits); a and b staged in shared memory 16 values of k
 // at a time (zeros outside the matrices), the partial sums start at -0.0 and
 // are added to c at the end; multiply-adds contract to FMA.
 // CHECK-LABEL: func.func @matmul(
@@ -147,8 +148,11 @@ func.func @softmax(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
 // CHECK:         %[[M:.*]] = memref.dim %[[A]], %c0
 // CHECK:         %[[N:.*]] = memref.dim %[[B]], %c1
 // CHECK:         %[[GX:.*]] = arith.ceildivui %[[N]], %[[C64]] : index
-// CHECK:         %[[GY:.*]] = arith.ceildivui %[[M]], %[[C64]] : index
-// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %[[GX]], %{{.*}} = %[[GY]], {{.*}}) threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%[[ATILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BTILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>) {
+// CHECK:         %[[TM:.*]] = arith.ceildivui %[[M]], %[[C64]] : index
+// CHECK:         %[[GY:.*]] = arith.minui %[[TM]], %c65535 : index
+// CHECK:         gpu.launch blocks(%{{.*}}, %[[BY:.*]], %[[BZ:.*]]) in (%{{.*}} = %[[GX]], %[[SY:.*]] = %[[GY]], %[[SZ:.*]] = %c1) threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%[[ATILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BTILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>) {
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c1 step %[[SZ]] {
+// CHECK:           scf.for %{{.*}} = %[[BY]] to %[[TM]] step %[[SY]] {
 // CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[IDENTITY]], {{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
 // CHECK:             memref.load %[[A]]
 // CHECK:             memref.store %{{.*}}, %[[ATILE]]
@@ -168,6 +172,35 @@ func.func @matmul(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>)
                                    affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Batched, b in the nn.Linear layout (b[z, n, k]): a matmul, not a row group
+// (one block per output); the batch on gridDim.z = min(Z, 65535), looped with
+// stride gridDim.z; b read transposed.
+// CHECK-LABEL: func.func @bmm_nk(
+// CHECK-SAME:    %[[A:.*]]: memref<?x?x?xf32>, %[[B:.*]]: memref<?x?x?xf32>, %[[C:.*]]: memref<?x?x?xf32>)
+// CHECK:         %[[Z:.*]] = memref.dim %[[A]], %c0
+// CHECK:         arith.minui %{{.*}}, %c65535 : index
+// CHECK:         %[[GZ:.*]] = arith.minui %[[Z]], %c65535 : index
+// CHECK:         gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[SZ:.*]] = %[[GZ]])
+// CHECK:           scf.for %[[IZ:.*]] = %[[BZ]] to %{{.*}} step %[[SZ]] {
+// CHECK:             memref.load %[[A]][%[[IZ]], %{{.*}}, %{{.*}}]
+// CHECK:             memref.load %[[B]][%[[IZ]], %[[BN:.*]], %[[BK:.*]]]
+// CHECK:           memref.store %{{.*}}, %[[C]][%[[IZ]], %{{.*}}, %{{.*}}]
+// CHECK-NOT:     linalg.
+func.func @bmm_nk(%a: memref<?x?x?xf32>, %b: memref<?x?x?xf32>, %c: memref<?x?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(z, m, n, k) -> (z, m, k)>, affine_map<(z, m, n, k) -> (z, n, k)>,
+                                   affine_map<(z, m, n, k) -> (z, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?x?xf32>, memref<?x?x?xf32>) outs(%c : memref<?x?x?xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32

@@ -1,21 +1,24 @@
 // RUN: %vibee-opt %s -vibee-gpu-tile-loops | FileCheck %s
 // RUN: %vibee-opt %s -vibee-gpu-tile-loops=block-size=128 | FileCheck %s --check-prefix=B128
 
-// The innermost dim is tiled by block-size, the others by 1: a tile is one
+// A nest of several dims is collapsed to one (row-major: consecutive points
+// are consecutive innermost elements), then tiled by block-size: a tile is one
 // block's worth of consecutive elements, its points (the inner loop, constant
 // bounds) the block's threads; a guard keeps the last tile inside the bounds.
+// One dim maps to gridDim.x/blockDim.x only: no third dim of 256 threads
+// (blockDim.z <= 64) and no gridDim.y/z beyond 65535.
 // CHECK-LABEL: func.func @tile(
 // CHECK-SAME:    %[[A:.*]]: memref<?x?xf32>, %[[N:.*]]: index, %[[M:.*]]: index)
-// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
-// CHECK:         %[[TI:.*]] = arith.muli %[[C1]], %{{.*}} : index
-// CHECK:         %[[TJ:.*]] = arith.muli %[[C1]], %[[C256]] : index
-// CHECK:         scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to (%[[N]], %[[M]]) step (%[[TI]], %[[TJ]]) {
-// CHECK-NEXT:      scf.parallel (%[[PI:.*]], %[[PJ:.*]]) = ({{.*}}) to (%[[TI]], %[[TJ]]) step (%[[C1]], %[[C1]]) {
-// CHECK:             arith.cmpi ult, %{{.*}}, %[[N]] : index
-// CHECK:             arith.cmpi ult, %{{.*}}, %[[M]] : index
+// CHECK-DAG:     %[[NM:.*]] = arith.muli %{{.*}}, %[[M]] : index
+// CHECK:         %[[T:.*]] = arith.muli %{{.*}}, %[[C256]] : index
+// CHECK:         scf.parallel (%[[I:.*]]) = ({{.*}}) to (%[[NM]]) step (%[[T]]) {
+// CHECK-NEXT:      scf.parallel (%[[P:.*]]) = ({{.*}}) to (%[[T]]) step (%{{.*}}) {
+// CHECK:             arith.cmpi ult, %{{.*}}, %[[NM]] : index
 // CHECK:             scf.if
-// CHECK-NEXT:          memref.store
+// CHECK-NEXT:          %[[J:.*]] = arith.remsi %{{.*}}, %[[M]] : index
+// CHECK-NEXT:          %[[II:.*]] = arith.divsi %{{.*}}, %[[M]] : index
+// CHECK-NEXT:          memref.store %{{.*}}, %[[A]][%[[II]], %[[J]]]
 // B128-LABEL: func.func @tile(
 // B128:         %[[C128:.*]] = arith.constant 128 : index
 // B128:         arith.muli %{{.*}}, %[[C128]] : index

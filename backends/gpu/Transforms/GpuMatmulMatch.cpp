@@ -1,0 +1,112 @@
+//===- GpuMatmulMatch.cpp - Which generics the matmul kernels take --------===//
+#include "backends/gpu/Transforms/GpuMatmulMatch.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace vibee {
+
+std::optional<MatmulMatch> matchMatmul(linalg::GenericOp op) {
+  unsigned loops = op.getNumLoops();
+  if (!op.hasPureBufferSemantics() || loops < 3 || op.getNumReductionLoops() != 1 ||
+      !linalg::isReductionIterator(op.getIteratorTypesArray()[loops - 1]) ||
+      !hasClonablePayload(op) || op.getNumDpsInits() != 1 || !matchReductionCombiner(op, 0))
+    return std::nullopt;
+  // Padded rows and columns compute on zeros (never stored).
+  if (hasIntegerDivision(op))
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  MatmulMatch match;
+  match.batchDims = loops - 3;
+  SmallVector<AffineExpr> batch;
+  for (unsigned d = 0; d < match.batchDims; ++d)
+    batch.push_back(getAffineDimExpr(d, ctx));
+  AffineExpr m = getAffineDimExpr(loops - 3, ctx), n = getAffineDimExpr(loops - 2, ctx),
+             k = getAffineDimExpr(loops - 1, ctx);
+  // The map of an operand indexed by (x, y), with or without the batch dims.
+  auto is = [&](AffineMap map, AffineExpr x, AffineExpr y, bool &batched) {
+    SmallVector<AffineExpr> full(batch);
+    full.append({x, y});
+    if (map == AffineMap::get(loops, 0, full, ctx))
+      return batched = true;
+    batched = false;
+    return map == AffineMap::get(loops, 0, {x, y}, ctx);
+  };
+  std::optional<unsigned> a, b;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    Type t = in->get().getType();
+    if (!isa<ShapedType>(t))
+      continue;
+    if (!isContiguousMemRef(t) || elementBytes(t) == 0)
+      return std::nullopt;
+    AffineMap map = op.getMatchingIndexingMap(in);
+    bool batched;
+    if (!a && (is(map, m, k, batched) || (is(map, k, m, batched) && (match.aKm = true)))) {
+      a = in->getOperandNumber();
+      match.aBatched = batched;
+    } else if (!b && (is(map, k, n, batched) || (is(map, n, k, batched) && (match.bNk = true)))) {
+      b = in->getOperandNumber();
+      match.bBatched = batched;
+    } else {
+      return std::nullopt;
+    }
+  }
+  OpOperand *c = op.getDpsInitOperand(0);
+  SmallVector<AffineExpr> cExprs(batch);
+  cExprs.append({m, n});
+  if (!a || !b || !isContiguousMemRef(c->get().getType()) ||
+      elementBytes(c->get().getType()) == 0 ||
+      op.getMatchingIndexingMap(c) != AffineMap::get(loops, 0, cExprs, ctx))
+    return std::nullopt;
+  match.a = *a;
+  match.b = *b;
+  return match;
+}
+
+MatmulGrid buildMatmulGrid(OpBuilder &b, Location loc, ArrayRef<Value> sizes, unsigned batchDims,
+                           int64_t tileM, int64_t tileN) {
+  MatmulGrid grid;
+  Value M = sizes[batchDims], N = sizes[batchDims + 1];
+  Value limit = constantIndex(b, loc, 65535);
+  grid.gridX = arith::CeilDivUIOp::create(b, loc, N, constantIndex(b, loc, tileN));
+  grid.tilesM = arith::CeilDivUIOp::create(b, loc, M, constantIndex(b, loc, tileM));
+  grid.gridY = arith::MinUIOp::create(b, loc, grid.tilesM, limit);
+  grid.batch = buildProduct(b, loc, sizes.take_front(batchDims));
+  grid.gridZ = arith::MinUIOp::create(b, loc, grid.batch, limit);
+  return grid;
+}
+
+void buildMatmulTileLoops(OpBuilder &b, Location loc, gpu::LaunchOp launch, ArrayRef<Value> sizes,
+                          unsigned batchDims, const MatmulGrid &grid, MatmulTileBody body) {
+  buildForLoop(b, loc, launch.getBlockIds().z, grid.batch, launch.getGridSize().z, {},
+               [&](OpBuilder &b, Value z, ValueRange) {
+                 // z -> the batch indices, row-major.
+                 SmallVector<Value> batchIdx(batchDims);
+                 Value rest = z;
+                 for (int d = static_cast<int>(batchDims) - 1; d >= 0; --d) {
+                   batchIdx[d] =
+                       d ? arith::RemUIOp::create(b, loc, rest, sizes[d]).getResult() : rest;
+                   if (d)
+                     rest = arith::DivUIOp::create(b, loc, rest, sizes[d]);
+                 }
+                 buildForLoop(b, loc, launch.getBlockIds().y, grid.tilesM, launch.getGridSize().y,
+                              {}, [&](OpBuilder &b, Value t, ValueRange) {
+                                body(b, batchIdx, t);
+                                return SmallVector<Value>{};
+                              });
+                 return SmallVector<Value>{};
+               });
+}
+
+SmallVector<Value> matmulIndices(ValueRange batchIdx, bool batched, Value r, Value c) {
+  SmallVector<Value> idx;
+  if (batched)
+    idx.append(batchIdx.begin(), batchIdx.end());
+  idx.append({r, c});
+  return idx;
+}
+
+} // namespace vibee

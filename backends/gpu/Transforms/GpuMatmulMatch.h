@@ -1,0 +1,53 @@
+//===- GpuMatmulMatch.h - Which generics the matmul kernels take ----------===//
+//
+// c[z..., m, n] (+)= sum_k f(a, b) with a = a[z..., m, k] or a[z..., k, m] and
+// b = b[z..., k, n] or b[z..., n, k] (the nn.Linear layout), each operand with
+// all the batch indices z... or none (shared weights): loops (z..., m, n, k),
+// k the only reduction. The FMA kernel (GpuMatmulKernels.cpp) takes any such
+// generic; the tensor-core kernel (GpuMmaKernels.cpp) those whose payload is
+// acc + ext(a) * ext(b) on bf16/f16 operands with an f32 accumulator.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "backends/gpu/Transforms/GpuKernelBuilder.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace vibee {
+
+struct MatmulMatch {
+  unsigned a = 0, b = 0;  ///< operand numbers
+  bool aKm = false;       ///< a is a[z..., k, m]
+  bool bNk = false;       ///< b is b[z..., n, k]
+  bool aBatched = false;  ///< a carries the batch indices
+  bool bBatched = false;  ///< b carries the batch indices
+  unsigned batchDims = 0; ///< leading batch loops
+};
+
+std::optional<MatmulMatch> matchMatmul(mlir::linalg::GenericOp op);
+
+/// The launch shape both matmul kernels use: grid (ceil(N / tileN),
+/// min(ceil(M / tileM), 65535), min(batch, 65535)); the kernel loops over the
+/// m tiles and the batch with the grid's y and z strides, so a launch never
+/// exceeds gridDim.y/z <= 65535 (docs/gpu.md, "Launch limits").
+struct MatmulGrid {
+  mlir::Value gridX, gridY, gridZ, tilesM, batch;
+};
+MatmulGrid buildMatmulGrid(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::ArrayRef<mlir::Value> sizes, unsigned batchDims, int64_t tileM,
+                           int64_t tileN);
+
+/// for (z = blockIdx.z; z < batch; z += gridDim.z)
+///   for (t = blockIdx.y; t < tilesM; t += gridDim.y) body(batch indices, t)
+using MatmulTileBody =
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::ValueRange batchIdx, mlir::Value tileM)>;
+void buildMatmulTileLoops(mlir::OpBuilder &b, mlir::Location loc, mlir::gpu::LaunchOp launch,
+                          mlir::ArrayRef<mlir::Value> sizes, unsigned batchDims,
+                          const MatmulGrid &grid, MatmulTileBody body);
+
+/// Indices of an operand: the batch indices when it has them, then (r, c).
+llvm::SmallVector<mlir::Value> matmulIndices(mlir::ValueRange batchIdx, bool batched, mlir::Value r,
+                                             mlir::Value c);
+
+} // namespace vibee
