@@ -99,6 +99,8 @@ void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
   emulate.targetTypeStr = "f32";
   device.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
   device.addPass(createSCFToControlFlowPass());
+  // The tensor-core kernels' nvgpu.ldmatrix / nvgpu.mma.sync -> nvvm.
+  device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createConvertGpuOpsToNVVMOps());
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());

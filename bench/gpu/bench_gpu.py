@@ -13,6 +13,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--artifacts", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--quick", action="store_true")
+ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile anchors")
 ap.add_argument("--only", default="", help="comma-separated case functions to run (default: all)")
 args = ap.parse_args()
 dev = torch.device("cuda")
@@ -277,7 +278,8 @@ def colsum():
         record(name, "vibeec", bench(ours, sets), nbytes, note=f"{CR}x{CC}, rel err {err:.2e}")
         eager = lambda s: s[0].sum(0, dtype=torch.float32)
         record(name, "torch.sum(0)", bench(eager, sets), nbytes)
-        record(name, "torch.compile", bench(torch.compile(eager), sets), nbytes)
+        if not args.no_compile:
+            record(name, "torch.compile", bench(torch.compile(eager), sets), nbytes)
 guarded(colsum)
 
 # Summary: fraction of the copy bandwidth, ratio to the best PyTorch anchor.

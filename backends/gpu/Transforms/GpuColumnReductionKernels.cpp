@@ -18,7 +18,7 @@
 // S (the second stage) spreads a long reduced axis over the multiprocessors:
 // S = min(ceil(8 SMs / blocks along P), ceil(R / 64)), at least 1, at most
 // 65535 (gridDim.y), so a narrow, tall input (16384 x 4096 f32: 32 column
-// tiles) still fills the chip. partial is a stream-ordered temporary of S x P
+// tiles, S = 33) still fills the chip. partial is a stream-ordered temporary of S x P
 // accumulators.
 //
 //===----------------------------------------------------------------------===//
@@ -35,7 +35,13 @@ using namespace mlir;
 namespace vibee {
 namespace {
 
-constexpr int64_t kWarps = 8, kRowUnroll = 4, kMaxSplits = 65535, kMinRowsPerSplit = 64;
+constexpr int64_t kWarps = 8, kMaxSplits = 65535, kMinRowsPerSplit = 64;
+/// Rows each thread loads per step (independent loads in flight); with
+/// kBlocksPerSm, the faster of the two settings measured on the H200
+/// (docs/performance.md, "Column reductions").
+constexpr int64_t kRowUnroll = 4;
+/// Blocks of 256 threads per multiprocessor that the splits aim for.
+constexpr int64_t kBlocksPerSm = 8;
 
 /// The reduction and parallel loop counts of a column reduction.
 std::optional<std::pair<unsigned, unsigned>> matchColumnReduction(linalg::GenericOp op) {
@@ -141,8 +147,9 @@ void ColumnReductionBuilder::build(OpBuilder &b) {
   auto module = op->getParentOfType<ModuleOp>();
   auto call = func::CallOp::create(b, loc, getOrInsertSmCountDecl(b, module), ValueRange{});
   Value sms = arith::IndexCastOp::create(b, loc, b.getIndexType(), call.getResult(0));
-  Value wanted = arith::CeilDivUIOp::create(b, loc, mul(b, sms, constantIndex(b, loc, kWarps)),
-                                            arith::MaxUIOp::create(b, loc, gridX, one));
+  Value wanted =
+      arith::CeilDivUIOp::create(b, loc, mul(b, sms, constantIndex(b, loc, kBlocksPerSm)),
+                                 arith::MaxUIOp::create(b, loc, gridX, one));
   Value useful = arith::CeilDivUIOp::create(b, loc, R, constantIndex(b, loc, kMinRowsPerSplit));
   splits = arith::MinUIOp::create(b, loc, wanted, useful);
   splits = arith::MinUIOp::create(b, loc, splits, constantIndex(b, loc, kMaxSplits));

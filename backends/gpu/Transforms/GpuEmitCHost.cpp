@@ -19,6 +19,7 @@
 #include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -119,8 +120,14 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
 
   /// The sizes of memref `v`, computed before `at`.
   FailureOr<SmallVector<Value>> sizesOf(Value v, OpBuilder &b, Location loc) {
+    // Sizes computed for an earlier launch are reused where they dominate (a
+    // launch in the other branch of an scf.if, the tensor-core kernel's
+    // alternative, computes its own).
     auto it = sizes.find(v);
-    if (it != sizes.end())
+    if (it != sizes.end() && (b.getInsertionPoint() == b.getInsertionBlock()->end() ||
+                              llvm::all_of(it->second, [&](Value s) {
+                                return DominanceInfo().dominates(s, &*b.getInsertionPoint());
+                              })))
       return it->second;
     auto type = cast<MemRefType>(v.getType());
     if (!type.getLayout().isIdentity())
@@ -400,6 +407,17 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       return rewriteIndexArithmetic(op);
     if (auto dim = dyn_cast<memref::DimOp>(op))
       rewriteDim(dim);
+    if (auto address = dyn_cast<memref::ExtractAlignedPointerAsIndexOp>(op)) {
+      // The host's alignment check (the tensor-core kernel's choice).
+      OpBuilder b(op);
+      Value p = callOpaque(b, op->getLoc(), b.getIndexType(), "reinterpret_cast",
+                           ValueRange{asPointer(b, op->getLoc(), address.getSource())},
+                           ArrayAttr(),
+                           b.getArrayAttr({emitc::OpaqueAttr::get(op->getContext(), "uintptr_t")}))
+                    ->getResult(0);
+      address.getResult().replaceAllUsesWith(p);
+      erase(op);
+    }
     return success();
   }
 

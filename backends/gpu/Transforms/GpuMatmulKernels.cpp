@@ -230,6 +230,17 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     b.setInsertionPoint(op);
     Value A = op->getOperand(match->a), B = op->getOperand(match->b);
     SmallVector<Value> sizes = buildLoopSizes(b, loc, op);
+    // bf16/f16 products: the tensor-core kernel when the operands suit its
+    // vector loads, this one otherwise.
+    std::optional<OpBuilder::InsertionGuard> afterIf;
+    if (isMmaMatmul(op, *match)) {
+      auto choice = scf::IfOp::create(b, loc, buildMmaApplies(b, loc, op, *match, sizes),
+                                      /*withElseRegion=*/true);
+      afterIf.emplace(b);
+      b.setInsertionPoint(choice.thenBlock()->getTerminator());
+      buildMmaLaunch(b, loc, op, *match, sizes);
+      b.setInsertionPoint(choice.elseBlock()->getTerminator());
+    }
     const int64_t T = kMatmulTile, S = kMatmulStep, lanes = kMatmulLanes;
     Value tileSize = constantIndex(b, loc, T), one = constantIndex(b, loc, 1);
     MatmulGrid grid = buildMatmulGrid(b, loc, sizes, match->batchDims, T, T);

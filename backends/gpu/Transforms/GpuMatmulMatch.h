@@ -50,4 +50,17 @@ void buildMatmulTileLoops(mlir::OpBuilder &b, mlir::Location loc, mlir::gpu::Lau
 llvm::SmallVector<mlir::Value> matmulIndices(mlir::ValueRange batchIdx, bool batched, mlir::Value r,
                                              mlir::Value c);
 
+/// The tensor-core kernel (GpuMmaKernels.cpp) applies to `op`: acc +
+/// ext(a) * ext(b) on bf16/f16 operands, f32 c, a not transposed.
+bool isMmaMatmul(mlir::linalg::GenericOp op, const MatmulMatch &match);
+
+/// i1 at run time: the operands suit its 16-byte loads (aligned pointers, K
+/// and, for b[k, n], N multiples of 8).
+mlir::Value buildMmaApplies(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
+                            const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes);
+
+/// The tensor-core kernel's launch at `b`.
+void buildMmaLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
+                    const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes);
+
 } // namespace vibee

@@ -43,7 +43,11 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
       disappear with their fills;
     - matmuls c[z..., m, n] (+)= sum_k f(a, b) over contiguous memrefs, a as
       a[z..., m, k] or a[z..., k, m], b as b[z..., k, n] or b[z..., n, k]
-      (GpuMatmulMatch.h), taken before the row groups: one block of 256
+      (GpuMatmulMatch.h), taken before the row groups. bf16/f16 operands with
+      an f32 accumulator (a not transposed) run on the tensor cores
+      (GpuMmaKernels.cpp: mma.sync m16n8k16, 128 x 128 tiles, ldmatrix) when
+      pointers are 16-byte aligned and K (and N for b[k, n]) multiples of 8;
+      everything else: one block of 256
       threads per 64 x 64 tile of c (4 x 4 outputs per thread), a and b staged
       in shared memory 16 values of k at a time, FMA; the grid's y and z
       (m tiles, batch) capped at 65535 and looped over inside the kernel.
@@ -54,6 +58,8 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
     Option<"blocksPerSm", "blocks-per-sm", "int64_t", /*default=*/"4",
            "elementwise grid cap: blocks per multiprocessor">];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect"];
 }

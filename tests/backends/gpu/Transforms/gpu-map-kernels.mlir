@@ -254,3 +254,65 @@ func.func @bool_output(%x: memref<?xf32>, %y: memref<?xi1>) {
   }
   return
 }
+
+// -----
+
+// Column reduction (a sum over the outer dim): S splits of the rows from the
+// SM count (at most 65535), a temporary of S x N partial sums, kernel 1 on
+// grid (ceil(N / 128), S) with 16-byte loads (f32: 4 columns per lane) and the
+// 8 warps' sums met in shared memory, kernel 2 adding the S partials to db.
+// CHECK-LABEL: func.func @colsum(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[DB:.*]]: memref<?xf32>)
+// CHECK:         %[[SMS:.*]] = call @vibee_cuda_sm_count()
+// CHECK:         arith.minui %{{.*}}, %c65535 : index
+// CHECK-NEXT:    %[[S:.*]] = arith.maxui %{{.*}}, %c1 : index
+// CHECK:         %[[P:.*]] = memref.alloc(%[[S]], %{{.*}}) : memref<?x?xf32>
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %[[S]], %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%[[SLOTS:.*]] : memref<8x128xf32, #gpu.address_space<workgroup>>) {
+// CHECK:           vector.load %[[X]]{{.*}} : memref<?x?xf32>, vector<4xf32>
+// CHECK:           gpu.barrier
+// CHECK:           memref.store %{{.*}}, %[[P]]
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             memref.load %[[P]]
+// CHECK:           memref.store %{{.*}}, %[[DB]]
+// CHECK:         memref.dealloc %[[P]]
+// CHECK-NOT:     linalg.
+func.func @colsum(%x: memref<?x?xf32>, %db: memref<?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, t) -> (t, n)>, affine_map<(n, t) -> (n)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%db : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// bf16 x bf16 -> f32 in the nn.Linear layout: the tensor-core kernel
+// (ldmatrix, nvvm.mma.sync m16n8k16 bf16) when the host's check passes (16-byte
+// aligned operands, K % 8 == 0), the FMA kernel otherwise.
+// CHECK-LABEL: func.func @linear_bf16(
+// CHECK:         memref.extract_aligned_pointer_as_index
+// CHECK:         scf.if %{{.*}} {
+// CHECK:           gpu.launch {{.*}} workgroup(%[[AT:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>) {
+// CHECK:             nvgpu.ldmatrix %[[AT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK:             nvgpu.ldmatrix %[[BT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK:             nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:         } else {
+// CHECK:           gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x64xbf16, #gpu.address_space<workgroup>>
+func.func @linear_bf16(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?xbf16>, memref<?x?xbf16>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %acc: f32):
+    %ea = arith.extf %a : bf16 to f32
+    %eb = arith.extf %b : bf16 to f32
+    %p = arith.mulf %ea, %eb : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -1,0 +1,329 @@
+//===- GpuMmaKernels.cpp - bf16/f16 matmuls on the tensor cores (mma.sync) ===//
+//
+// c[z..., m, n] += sum_k f32(a[z..., m, k]) * f32(b) with bf16 or f16 a and
+// b, b as b[z..., k, n] or b[z..., n, k] (the nn.Linear layout), c f32
+// (GpuMatmulMatch.h): the warp-level tensor-core instruction mma.sync
+// m16n8k16 (nvgpu.mma.sync; sm_80 and later, also the sm_90a path until a
+// wgmma kernel exists). Accumulation is f32, as in the FMA kernel; only the
+// order of the additions differs. f32 operands never come here: they stay
+// exact on the FMA kernel (TF32 would round them to 10 mantissa bits).
+//
+// One block of 256 threads (8 warps, 2 along m x 4 along n) per 128 x 128
+// tile of c; a warp owns 64 x 32 of it: 4 x 4 mma tiles, 64 f32 accumulators
+// per thread. k advances 32 at a time: the a tile (128 x 32) and the b tile
+// (32 x 128 or 128 x 32) in shared memory, rows padded by 16 bytes so that the
+// eight 16-byte rows of each ldmatrix land in distinct banks; fragments come
+// from ldmatrix (.trans for b[k, n]); the next k tile is loaded from global
+// memory into registers (two 16-byte vectors per thread and operand) while the
+// tensor cores work on this one, then stored to shared memory between two
+// barriers. Operands are read in 16-byte vectors, so the kernel needs K (and N
+// for b[k, n]) to be multiples of 8 and 16-byte aligned pointers: the host
+// checks and otherwise launches the FMA kernel (GpuMatmulKernels.cpp).
+//
+//===----------------------------------------------------------------------===//
+#include "backends/gpu/Transforms/GpuKernelPatterns.h"
+#include "backends/gpu/Transforms/GpuMatmulMatch.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace vibee {
+namespace {
+
+constexpr int64_t kBM = 128, kBN = 128, kBK = 32, kPad = 8, kThreads = 256;
+constexpr int64_t kWarpM = 64, kWarpN = 32, kWarpsN = kBN / kWarpN;
+constexpr int64_t kTilesM = kWarpM / 16, kTilesN = kWarpN / 8;
+
+/// The payload is acc + ext(a) * ext(b) (either order) on bf16 or f16
+/// operands of one type, with an f32 accumulator.
+bool isExtMulAdd(linalg::GenericOp op, const MatmulMatch &match) {
+  Block &body = op.getRegion().front();
+  Type elementA = body.getArgument(match.a).getType(),
+       elementB = body.getArgument(match.b).getType();
+  if (elementA != elementB || !(elementA.isBF16() || elementA.isF16()) ||
+      !body.getArgument(op.getNumDpsInputs()).getType().isF32() || op.getNumDpsInputs() != 2)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(op.getNumDpsInputs());
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getRhs() == acc ? add.getLhs() : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : arith::MulFOp();
+  if (!mul)
+    return false;
+  auto extended = [&](Value v) {
+    auto ext = v.getDefiningOp<arith::ExtFOp>();
+    return ext ? ext.getIn() : Value();
+  };
+  Value x = extended(mul.getLhs()), y = extended(mul.getRhs());
+  Value a = body.getArgument(match.a), b = body.getArgument(match.b);
+  return body.getOperations().size() == 5 && ((x == a && y == b) || (x == b && y == a));
+}
+
+class MmaKernelBody {
+public:
+  MmaKernelBody(linalg::GenericOp op, const MatmulMatch &match, gpu::LaunchOp launch,
+                ArrayRef<Value> sizes, const MatmulGrid &grid)
+      : op(op), loc(op.getLoc()), match(match), launch(launch), sizes(sizes), grid(grid),
+        M(sizes[match.batchDims]), N(sizes[match.batchDims + 1]), K(sizes[match.batchDims + 2]) {}
+
+  void build(OpBuilder &b);
+
+private:
+  Value c(OpBuilder &b, int64_t v) { return constantIndex(b, loc, v); }
+  Value add(OpBuilder &b, Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(OpBuilder &b, Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value lessThan(OpBuilder &b, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  /// Global -> registers: the two 16-byte vectors this thread stages of the
+  /// a or b tile at k0 (zeros outside the matrix).
+  SmallVector<Value> loadGlobal(OpBuilder &b, bool isA, Value k0);
+  void storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors);
+  /// The tile coordinates (row, col) in its shared-memory layout of vector v.
+  std::pair<Value, Value> stagedAt(OpBuilder &b, bool isA, Value v);
+  SmallVector<Value> computeTile(OpBuilder &b, ValueRange accs);
+  void buildTile(OpBuilder &b, Value m0);
+  void storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs);
+
+  linalg::GenericOp op;
+  Location loc;
+  MatmulMatch match;
+  gpu::LaunchOp launch;
+  ArrayRef<Value> sizes;
+  const MatmulGrid &grid;
+  Value M, N, K;
+  Value tid, lane, warpM, warpN, n0, m0, aTile, bTile;
+  ValueRange batchIdx;
+};
+
+void MmaKernelBody::build(OpBuilder &b) {
+  tid = launch.getThreadIds().x;
+  lane = arith::RemUIOp::create(b, loc, tid, c(b, 32));
+  Value warp = arith::DivUIOp::create(b, loc, tid, c(b, 32));
+  warpM = mul(b, arith::DivUIOp::create(b, loc, warp, c(b, kWarpsN)), c(b, kWarpM));
+  warpN = mul(b, arith::RemUIOp::create(b, loc, warp, c(b, kWarpsN)), c(b, kWarpN));
+  n0 = mul(b, launch.getBlockIds().x, c(b, kBN));
+  aTile = launch.getWorkgroupAttributions()[0];
+  bTile = launch.getWorkgroupAttributions()[1];
+  buildMatmulTileLoops(b, loc, launch, sizes, match.batchDims, grid,
+                       [&](OpBuilder &b, ValueRange batch, Value tileM) {
+                         batchIdx = batch;
+                         buildTile(b, mul(b, tileM, c(b, kBM)));
+                       });
+}
+
+std::pair<Value, Value> MmaKernelBody::stagedAt(OpBuilder &b, bool isA, Value v) {
+  // a[m, k] and b[n, k]: 128 rows of 4 vectors; b[k, n]: 32 rows of 16.
+  int64_t perRow = (isA || match.bNk) ? kBK / 8 : kBN / 8;
+  return {arith::DivUIOp::create(b, loc, v, c(b, perRow)),
+          mul(b, arith::RemUIOp::create(b, loc, v, c(b, perRow)), c(b, 8))};
+}
+
+SmallVector<Value> MmaKernelBody::loadGlobal(OpBuilder &b, bool isA, Value k0) {
+  Value src = op->getOperand(isA ? match.a : match.b);
+  Type element = getElementTypeOrSelf(src.getType());
+  auto vectorType = VectorType::get({8}, element);
+  bool batched = isA ? match.aBatched : match.bBatched;
+  SmallVector<Value> vectors;
+  for (int64_t i = 0; i < 2; ++i) {
+    auto [row, col] = stagedAt(b, isA, add(b, tid, c(b, i * kThreads)));
+    // Global coordinates and bounds: a[m, k], b[n, k] or b[k, n].
+    Value gRow, gCol, rows, cols;
+    if (isA || match.bNk) {
+      gRow = add(b, row, isA ? m0 : n0);
+      gCol = add(b, col, k0);
+      rows = isA ? M : N;
+      cols = K;
+    } else {
+      gRow = add(b, row, k0);
+      gCol = add(b, col, n0);
+      rows = K;
+      cols = N;
+    }
+    Value inside = arith::AndIOp::create(b, loc, lessThan(b, gRow, rows), lessThan(b, gCol, cols));
+    vectors.push_back(buildIfElse(
+        b, loc, inside,
+        [&](OpBuilder &b) {
+          return SmallVector<Value>{vector::LoadOp::create(
+              b, loc, vectorType, src, matmulIndices(batchIdx, batched, gRow, gCol),
+              /*nontemporal=*/false, llvm::MaybeAlign(16))};
+        },
+        [&](OpBuilder &b) {
+          return SmallVector<Value>{arith::ConstantOp::create(
+              b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getZeroAttr(element)))};
+        })[0]);
+  }
+  return vectors;
+}
+
+void MmaKernelBody::storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors) {
+  for (int64_t i = 0; i < 2; ++i) {
+    auto [row, col] = stagedAt(b, isA, add(b, tid, c(b, i * kThreads)));
+    vector::StoreOp::create(b, loc, vectors[i], isA ? aTile : bTile, ValueRange{row, col},
+                            /*nontemporal=*/false, llvm::MaybeAlign(16));
+  }
+}
+
+/// Two k16 steps over the staged tiles: per step 4 ldmatrix.x4 of a, 2 of b,
+/// 16 mma.sync. `in`: 4 f32 per 16 x 8 tile (c0..c3 of the PTX fragment).
+SmallVector<Value> MmaKernelBody::computeTile(OpBuilder &b, ValueRange in) {
+  SmallVector<Value> accs(in);
+  Type element = cast<MemRefType>(aTile.getType()).getElementType();
+  auto x4 = VectorType::get({4, 2}, element);
+  Value matrix = arith::DivUIOp::create(b, loc, lane, c(b, 8));
+  Value r = arith::RemUIOp::create(b, loc, lane, c(b, 8));
+  Value low = mul(b, arith::RemUIOp::create(b, loc, matrix, c(b, 2)), c(b, 8));
+  Value high = mul(b, arith::DivUIOp::create(b, loc, matrix, c(b, 2)), c(b, 8));
+  for (int64_t kk = 0; kk < kBK; kk += 16) {
+    SmallVector<Value> aFrags, bFrags;
+    // a: matrices (rows +0/+8, k +0/+8) as the fragment's a0..a7 order.
+    for (int64_t i = 0; i < kTilesM; ++i) {
+      Value row = add(b, add(b, warpM, c(b, i * 16)), add(b, low, r));
+      Value col = add(b, c(b, kk), high);
+      aFrags.push_back(nvgpu::LdMatrixOp::create(b, loc, x4, aTile, ValueRange{row, col},
+                                                 /*transpose=*/false, /*numTiles=*/4));
+    }
+    for (int64_t j = 0; j < kTilesN; j += 2) {
+      Value frag;
+      if (match.bNk) { // b[n, k]: matrices (k +0/+8) of n tiles j, j + 1
+        Value row = add(b, add(b, warpN, c(b, j * 8)), add(b, high, r));
+        Value col = add(b, c(b, kk), low);
+        frag = nvgpu::LdMatrixOp::create(b, loc, x4, bTile, ValueRange{row, col}, false, 4);
+      } else { // b[k, n], transposed on the way
+        Value row = add(b, c(b, kk), add(b, low, r));
+        Value col = add(b, add(b, warpN, c(b, j * 8)), high);
+        frag = nvgpu::LdMatrixOp::create(b, loc, x4, bTile, ValueRange{row, col}, true, 4);
+      }
+      for (int64_t h = 0; h < 2; ++h)
+        bFrags.push_back(vector::ExtractStridedSliceOp::create(
+            b, loc, frag, ArrayRef<int64_t>{2 * h, 0}, ArrayRef<int64_t>{2, 2},
+            ArrayRef<int64_t>{1, 1}));
+    }
+    // nvvm.mma.sync takes bf16/f16 pairs as i32 registers (nvgpu.mma.sync
+    // does not lower bf16 in MLIR 22) and returns the four f32 of a 16 x 8
+    // accumulator tile as a struct.
+    Type f32 = b.getF32Type();
+    auto fragRegs = [&](Value frag) {
+      auto shape = cast<VectorType>(frag.getType()).getShape();
+      SmallVector<Value> regs;
+      for (int64_t r = 0; r < shape[0]; ++r) {
+        Value pair = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
+        Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), pair);
+        regs.push_back(vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0}));
+      }
+      return regs;
+    };
+    auto result = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+    NVVM::MMATypes ptxType = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+    for (int64_t i = 0; i < kTilesM; ++i) {
+      SmallVector<Value> aRegs = fragRegs(aFrags[i]);
+      for (int64_t j = 0; j < kTilesN; ++j) {
+        MutableArrayRef<Value> acc(accs.data() + (i * kTilesN + j) * 4, 4);
+        Value d = NVVM::MmaOp::create(
+            b, loc, result, aRegs, fragRegs(bFrags[j]), SmallVector<Value>(acc),
+            ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+            std::array<NVVM::MMATypes, 2>{ptxType, ptxType},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+        for (int64_t e = 0; e < 4; ++e)
+          acc[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
+      }
+    }
+  }
+  return accs;
+}
+
+void MmaKernelBody::buildTile(OpBuilder &b, Value tileM0) {
+  m0 = tileM0;
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  SmallVector<Value> accs(kTilesM * kTilesN * 4, zero);
+  // Prologue: tile 0 into shared memory.
+  storeShared(b, true, loadGlobal(b, true, c(b, 0)));
+  storeShared(b, false, loadGlobal(b, false, c(b, 0)));
+  gpu::BarrierOp::create(b, loc);
+  Value steps = arith::CeilDivUIOp::create(b, loc, K, c(b, kBK));
+  accs = buildForLoop(b, loc, c(b, 0), steps, c(b, 1), accs,
+                      [&](OpBuilder &b, Value s, ValueRange in) {
+                        // The next tile's loads are issued before the mma of this one.
+                        Value next = mul(b, add(b, s, c(b, 1)), c(b, kBK));
+                        SmallVector<Value> nextA = loadGlobal(b, true, next);
+                        SmallVector<Value> nextB = loadGlobal(b, false, next);
+                        SmallVector<Value> out = computeTile(b, in);
+                        gpu::BarrierOp::create(b, loc);
+                        storeShared(b, true, nextA);
+                        storeShared(b, false, nextB);
+                        gpu::BarrierOp::create(b, loc);
+                        return out;
+                      });
+  storeOutputs(b, m0, accs);
+}
+
+/// c[m, n] += acc: thread (group g = lane / 4, t = lane % 4) holds rows g and
+/// g + 8, columns 2 t and 2 t + 1 of each 16 x 8 tile.
+void MmaKernelBody::storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs) {
+  Value C = op.getDpsInits()[0];
+  Value g = arith::DivUIOp::create(b, loc, lane, c(b, 4));
+  Value t2 = mul(b, arith::RemUIOp::create(b, loc, lane, c(b, 4)), c(b, 2));
+  for (int64_t i = 0; i < kTilesM; ++i)
+    for (int64_t j = 0; j < kTilesN; ++j)
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t e = 0; e < 2; ++e) {
+          Value m = add(b, add(b, m0, warpM), add(b, g, c(b, i * 16 + h * 8)));
+          Value n = add(b, add(b, n0, warpN), add(b, t2, c(b, j * 8 + e)));
+          Value v = accs[(i * kTilesN + j) * 4 + h * 2 + e];
+          Value inside = arith::AndIOp::create(b, loc, lessThan(b, m, M), lessThan(b, n, N));
+          scf::IfOp::create(b, loc, inside, [&](OpBuilder &nb, Location l) {
+            SmallVector<Value> idx = matmulIndices(batchIdx, true, m, n);
+            Value old = memref::LoadOp::create(nb, l, C, idx);
+            memref::StoreOp::create(nb, l, arith::AddFOp::create(nb, l, old, v), C, idx);
+            scf::YieldOp::create(nb, l);
+          });
+        }
+}
+
+} // namespace
+
+bool isMmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
+  return !match.aKm && isExtMulAdd(op, match);
+}
+
+Value buildMmaApplies(OpBuilder &b, Location loc, linalg::GenericOp op, const MatmulMatch &match,
+                      ArrayRef<Value> sizes) {
+  Value ok = buildAllAligned(b, loc, {op->getOperand(match.a), op->getOperand(match.b)});
+  ok = arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], 8));
+  if (!match.bNk)
+    ok =
+        arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, sizes[match.batchDims + 1], 8));
+  return ok;
+}
+
+void buildMmaLaunch(OpBuilder &b, Location loc, linalg::GenericOp op, const MatmulMatch &match,
+                    ArrayRef<Value> sizes) {
+  MLIRContext *ctx = b.getContext();
+  auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  Type element = getElementTypeOrSelf(op->getOperand(match.a).getType());
+  SmallVector<int64_t> bShape =
+      match.bNk ? SmallVector<int64_t>{kBN, kBK + kPad} : SmallVector<int64_t>{kBK, kBN + kPad};
+  SmallVector<Type> tiles{
+      MemRefType::get({kBM, kBK + kPad}, element, MemRefLayoutAttrInterface(), workgroup),
+      MemRefType::get(bShape, element, MemRefLayoutAttrInterface(), workgroup)};
+  MatmulGrid grid = buildMatmulGrid(b, loc, sizes, match.batchDims, kBM, kBN);
+  Value one = constantIndex(b, loc, 1);
+  auto launch =
+      gpu::LaunchOp::create(b, loc, grid.gridX, grid.gridY, grid.gridZ,
+                            constantIndex(b, loc, kThreads), one, one, nullptr, nullptr, {}, tiles);
+  OpBuilder kernel = OpBuilder::atBlockBegin(&launch.getBody().front());
+  MmaKernelBody(op, match, launch, sizes, grid).build(kernel);
+  gpu::TerminatorOp::create(kernel, loc);
+}
+
+} // namespace vibee
