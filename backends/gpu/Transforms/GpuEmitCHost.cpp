@@ -19,12 +19,12 @@
 #include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/Dominance.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Dominance.h"
 
 namespace vibee {
 #define GEN_PASS_DEF_GPUEMITCHOSTPASS
@@ -411,8 +411,7 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       // The host's alignment check (the tensor-core kernel's choice).
       OpBuilder b(op);
       Value p = callOpaque(b, op->getLoc(), b.getIndexType(), "reinterpret_cast",
-                           ValueRange{asPointer(b, op->getLoc(), address.getSource())},
-                           ArrayAttr(),
+                           ValueRange{asPointer(b, op->getLoc(), address.getSource())}, ArrayAttr(),
                            b.getArrayAttr({emitc::OpaqueAttr::get(op->getContext(), "uintptr_t")}))
                     ->getResult(0);
       address.getResult().replaceAllUsesWith(p);
