@@ -73,7 +73,10 @@ Val Interpreter::evalAccess(const Expr &e) {
     offset = offset * t.shape[a] + idx;
   }
   DType dt = tensorType(e.nameKind, e.ref);
-  return convert(fromDouble(t.data[static_cast<size_t>(offset)], dt), dt, e.type);
+  Val v = fromDouble(t.data[static_cast<size_t>(offset)], dt);
+  if (ast::isFloat(dt) && !t.mag.empty()) // computed by an earlier statement
+    v.m = t.mag[static_cast<size_t>(offset)];
+  return convert(v, dt, e.type);
 }
 
 Val Interpreter::evalUnary(const Expr &e) {
@@ -136,18 +139,21 @@ Val Interpreter::evalBinary(const Expr &e) {
 
   Val r;
   if (fl) {
-    if (op == "+")
-      r.f = a.f + b.f;
-    else if (op == "-")
-      r.f = a.f - b.f;
-    else if (op == "*")
+    if (op == "+" || op == "-") {
+      r.f = op == "+" ? a.f + b.f : a.f - b.f;
+      r.m = sumCondition(a, b);
+    } else if (op == "*") {
       r.f = a.f * b.f;
-    else if (op == "/")
+      r.m = productCondition(a, b);
+    } else if (op == "/") {
       r.f = a.f / b.f;
-    else if (op == "%")
+      r.m = quotientCondition(a, b, r.f);
+    } else if (op == "%") { // a - n b, n = trunc(a / b)
       r.f = std::fmod(a.f, b.f);
-    else
+      r.m = a.m + propagated(std::trunc(a.f / b.f), b.m);
+    } else {
       throw std::logic_error("unknown binary operator '" + op + "'");
+    }
   } else {
     if (op == "+")
       r.i = addWrap(a.i, b.i);
@@ -210,6 +216,10 @@ Val Interpreter::evalCall(const Expr &e) {
     Val r;
     if (fl) {
       r.f = isMin ? minProp(a.f, b.f) : isMax ? maxProp(a.f, b.f) : std::pow(a.f, b.f);
+      // pow: d/da = b a^(b-1) = b r / a, d/db = r ln a.
+      r.m = isMin || isMax ? std::fmax(a.m, b.m)
+                           : std::fabs(r.f) + propagated(b.f * r.f / a.f, a.m) +
+                                 propagated(r.f * std::log(std::fabs(a.f)), b.m);
     } else if (isMin || isMax) {
       r.i = (a.i < b.i) == isMin ? a.i : b.i;
     } else {
@@ -282,6 +292,7 @@ Val Interpreter::evalCall(const Expr &e) {
     return convert(r, t, e.type);
   }
   math1(fn, a.f, r.f);
+  r.m = mathCondition(fn, a.f, a.m, r.f);
   return convert(r, t, e.type);
 }
 

@@ -193,27 +193,31 @@ static Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
   Val r;
   switch (kind) {
   case ast::ReduceKind::Sum:
-    if (isFloat)
+    if (isFloat) {
       r.f = a.f + b.f;
-    else
+      r.m = sumCondition(a, b);
+    } else
       r.i = wrapInt(addWrap(a.i, b.i), acc);
     break;
   case ast::ReduceKind::Prod:
-    if (isFloat)
+    if (isFloat) {
       r.f = a.f * b.f;
-    else
+      r.m = productCondition(a, b);
+    } else
       r.i = wrapInt(mulWrap(a.i, b.i), acc);
     break;
   case ast::ReduceKind::Max:
-    if (isFloat)
+    if (isFloat) {
       r.f = maxProp(a.f, b.f);
-    else
+      r.m = std::fmax(a.m, b.m);
+    } else
       r.i = a.i > b.i ? a.i : b.i;
     break;
   case ast::ReduceKind::Min:
-    if (isFloat)
+    if (isFloat) {
       r.f = minProp(a.f, b.f);
-    else
+      r.m = std::fmax(a.m, b.m);
+    } else
       r.i = a.i < b.i ? a.i : b.i;
     break;
   case ast::ReduceKind::None:
@@ -270,6 +274,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
   Array fresh;
   fresh.shape.assign(extent.begin(), extent.begin() + static_cast<long>(nPar));
   fresh.data.assign(static_cast<size_t>(numElements(fresh.shape)), 0.0);
+  if (ast::isFloat(stmt.targetType))
+    fresh.mag.assign(fresh.data.size(), 0.0);
 
   const Expr &rhs = *stmt.rhs;
   const DType acc = rhs.type; // reductions accumulate in the operand's dtype
@@ -317,6 +323,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
     }
     Val stored = convert(value, acc, stmt.targetType);
     fresh.data[o] = toDouble(stored, stmt.targetType);
+    if (!fresh.mag.empty())
+      fresh.mag[o] = stored.m;
   }
 
   switch (stmt.targetKind) {
@@ -328,6 +336,7 @@ void Interpreter::execute(const ast::Statement &stmt) {
                              shapeStr(params_[stmt.targetRef].shape) + " != loop extents " +
                              shapeStr(fresh.shape));
     params_[stmt.targetRef].data = std::move(fresh.data);
+    params_[stmt.targetRef].mag = std::move(fresh.mag);
     break;
   case NameKind::Result:
     if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= results_.size())
@@ -337,6 +346,7 @@ void Interpreter::execute(const ast::Statement &stmt) {
                              shapeStr(results_[stmt.targetRef].shape) + " != loop extents " +
                              shapeStr(fresh.shape));
     results_[stmt.targetRef].data = std::move(fresh.data);
+    results_[stmt.targetRef].mag = std::move(fresh.mag);
     break;
   case NameKind::Local:
     if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= locals_.size())

@@ -29,6 +29,15 @@
 //    language has no side effects, so this changes no result).
 //  - Integer tensors are stored in Array::data as doubles, so values beyond 2^53 in
 //    magnitude are not exact in storage (inside an expression they are).
+//  - Condition: every float value carries a condition magnitude m >= |value|, a
+//    first-order bound, in units of the roundoff u of a kernel computing in a float
+//    dtype, on how far rounding each operation moves the value: a leaf (input, literal)
+//    has m = |v|; a + b, a - b: m_a + m_b (the sum of |terms|); a * b: m_a |b| + |a| m_b;
+//    a / b: m_a / |b| + |a / b| m_b / |b|; f(a): |f(a)| + |f'(a)| m_a; max/min and the
+//    reductions' max/min: the larger m; sum: the sum of the m; a cast: max(m, |v|).
+//    sign(), comparisons and conversions to integers are taken as exact (an operand
+//    within rounding of a discontinuity is not covered). `vibeec check` scales its
+//    tolerance by it (docs/architecture.md, "The oracle").
 //  - Builtins: sigmoid(x) = 1 / (1 + exp(-x)), rsqrt(x) = 1 / sqrt(x), sign(±0) = 0,
 //    sign(NaN) = NaN; min/max (binary) propagate NaN; pow is std::pow.
 #pragma once
@@ -45,6 +54,9 @@ namespace vibee::ref {
 struct Array {
   std::vector<int64_t> shape;
   std::vector<double> data;
+  // The condition magnitude of each float element a statement computed ("Condition");
+  // empty for inputs (m = |value|) and integer tensors.
+  std::vector<double> mag;
 };
 
 struct Outcome {

@@ -16,10 +16,13 @@ using ast::DType;
 using ast::truncToInt64;
 
 // A scalar during evaluation: `f` for float dtypes, `i` for integers and bool. Which one
-// is live follows from the dtype of the expression that produced it.
+// is live follows from the dtype of the expression that produced it. `m` is a float's
+// condition magnitude (ReferenceInterpreter.h, "Condition"): >= |f|, and a first-order
+// bound, in units of the roundoff, on what rounding every operation can change in f.
 struct Val {
   double f = 0;
   int64_t i = 0;
+  double m = 0;
 };
 
 inline int64_t wrapInt(int64_t v, DType t) {
@@ -38,9 +41,10 @@ inline int64_t wrapInt(int64_t v, DType t) {
 // Float -> integer saturates at the target dtype's range (not int64's), NaN -> 0.
 inline Val fromDouble(double d, DType t) {
   Val v;
-  if (ast::isFloat(t))
+  if (ast::isFloat(t)) {
     v.f = d;
-  else if (t == DType::Bool)
+    v.m = std::fabs(d);
+  } else if (t == DType::Bool)
     v.i = d != 0 ? 1 : 0;
   else if (t == DType::I8)
     v.i = std::isnan(d) ? 0 : d <= INT8_MIN ? INT8_MIN : d >= INT8_MAX ? INT8_MAX : truncToInt64(d);
@@ -57,11 +61,15 @@ inline Val fromDouble(double d, DType t) {
 inline double toDouble(Val v, DType t) { return ast::isFloat(t) ? v.f : static_cast<double>(v.i); }
 
 inline Val convert(Val v, DType from, DType to) {
+  if (ast::isFloat(from) && ast::isFloat(to)) {
+    v.m = std::fmax(v.m, std::fabs(v.f)); // the values are not rounded; the magnitude stays
+    return v;
+  }
   if (ast::isFloat(from))
     return fromDouble(v.f, to);
   Val r;
   if (ast::isFloat(to))
-    r.f = static_cast<double>(v.i);
+    r = fromDouble(static_cast<double>(v.i), to);
   else
     r.i = wrapInt(v.i, to);
   return r;
@@ -174,6 +182,41 @@ inline bool math1(ast::Builtin fn, double x, double &y) {
     return false;
   }
   return false;
+}
+
+// |deriv| * m, the first-order change of a function's value when its operand moves by
+// m; 0 for an exact operand (m == 0), even where the derivative is infinite (sqrt(0)).
+inline double propagated(double deriv, double m) { return m == 0 ? 0 : std::fabs(deriv) * m; }
+
+// The condition magnitude of y = fn(x) for a unary math builtin, x's magnitude being
+// xm: y's own rounding (|y|) plus x's propagated through the derivative. sign() is
+// taken as exact: a flip of an operand within rounding of 0 is not covered.
+inline double mathCondition(ast::Builtin fn, double x, double xm, double y) {
+  switch (fn) {
+  case ast::Builtin::Exp:
+    return std::fabs(y) + propagated(y, xm);
+  case ast::Builtin::Log:
+    return std::fabs(y) + propagated(1 / x, xm);
+  case ast::Builtin::Sqrt:
+    return std::fabs(y) + propagated(0.5 / y, xm);
+  case ast::Builtin::Rsqrt:
+    return std::fabs(y) + propagated(0.5 * y / x, xm);
+  case ast::Builtin::Tanh:
+    return std::fabs(y) + propagated(1 - y * y, xm);
+  case ast::Builtin::Sigmoid:
+    return std::fabs(y) + propagated(y * (1 - y), xm);
+  case ast::Builtin::Abs:
+    return xm;
+  default:
+    return std::fabs(y);
+  }
+}
+
+// The condition magnitudes of a + b (or a - b), a * b and a / b.
+inline double sumCondition(Val a, Val b) { return a.m + b.m; }
+inline double productCondition(Val a, Val b) { return propagated(b.f, a.m) + propagated(a.f, b.m); }
+inline double quotientCondition(Val a, Val b, double q) {
+  return propagated(1 / b.f, a.m) + propagated(q / b.f, b.m);
 }
 
 } // namespace vibee::ref::scalar

@@ -82,8 +82,9 @@ std::string indexString(const std::vector<int64_t> &shape, int64_t flat) {
 }
 
 std::string compareWithReference(const std::string &name, const HostTensor &out,
-                                 const std::vector<double> &reference, double *worstRatio) {
-  double diff2 = 0, ref2 = 0;
+                                 const std::vector<double> &reference, double *worstRatio,
+                                 const std::vector<double> *condition) {
+  double diff2 = 0, ref2 = 0, cond2 = 0;
   // The reference rounded to the output's float dtype: a kernel can only store
   // what that dtype holds, so a float64 value beyond its range is the infinity
   // the kernel stores (f16 overflows at 65520), not a mismatch.
@@ -104,14 +105,25 @@ std::string compareWithReference(const std::string &name, const HostTensor &out,
       continue;
     diff2 += (o - r) * (o - r);
     ref2 += r * r;
+    // A condition magnitude that is not finite gives no slack (|r| instead).
+    double c = condition && (size_t)e < condition->size() ? (*condition)[e] : 0;
+    c = std::isfinite(c) ? std::max(c, std::fabs(r)) : std::fabs(r);
+    cond2 += c * c;
   }
+  // ||out - ref|| <= limit * ||condition||: the norm-wise relative error, relative to
+  // the condition magnitudes (>= |ref|) so that a result that cancels is held to what
+  // rounding of its terms can change (docs/architecture.md, "The oracle").
   double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), 1e-30);
+  double scaled = std::sqrt(diff2) / std::max(std::sqrt(cond2), 1e-30);
   double limit = relativeErrorLimit(out.dtype());
   if (worstRatio && limit > 0 && diff2 > 0)
-    *worstRatio = std::max(*worstRatio, rel / limit);
-  if (diff2 > 0 && !(rel <= limit)) {
+    *worstRatio = std::max(*worstRatio, scaled / limit);
+  if (diff2 > 0 && !(scaled <= limit)) {
     std::ostringstream msg;
-    msg << std::setprecision(3) << name << ": relative error " << rel << " exceeds " << limit;
+    msg << std::setprecision(3) << name << ": relative error " << rel;
+    if (cond2 > ref2 * 1.0001)
+      msg << " (" << scaled << " of the condition magnitude)";
+    msg << " exceeds " << limit;
     return msg.str();
   }
   return "";
@@ -122,13 +134,15 @@ std::string compareKernelOutputs(const ast::Kernel &kernel, const std::vector<Ho
                                  const ref::Outcome &expected, double *worstRatio) {
   for (size_t i = 0; i < kernel.params.size(); ++i)
     if (kernel.params[i].mode == ast::ParamMode::InOut)
-      if (std::string failure = compareWithReference(kernel.params[i].name, params[i],
-                                                     expected.params[i].data, worstRatio);
+      if (std::string failure =
+              compareWithReference(kernel.params[i].name, params[i], expected.params[i].data,
+                                   worstRatio, &expected.params[i].mag);
           !failure.empty())
         return failure;
   for (size_t r = 0; r < kernel.results.size(); ++r)
-    if (std::string failure = compareWithReference(kernel.results[r].name, results[r],
-                                                   expected.results[r].data, worstRatio);
+    if (std::string failure =
+            compareWithReference(kernel.results[r].name, results[r], expected.results[r].data,
+                                 worstRatio, &expected.results[r].mag);
         !failure.empty())
       return failure;
   return "";

@@ -54,12 +54,14 @@ std::string indexString(const std::vector<int64_t> &shape, int64_t flat);
 
 // Compares `out` with the reference values, rounded to `out`'s dtype when it is a
 // float (so both sides overflow alike). Elements where both are NaN are
-// skipped; a NaN or an infinity against anything else fails. Returns the failure
-// ("" when within the dtype's limit); `worstRatio` (if given) is raised to the
-// relative error over the limit.
+// skipped; a NaN or an infinity against anything else fails. The rest must satisfy
+// ||out - ref|| <= limit * ||cond||, cond being the reference's condition magnitudes
+// (ref::Array::mag; |ref| where absent or not finite), so a result that cancels is
+// held to what rounding its terms can change. Returns the failure ("" when within
+// the dtype's limit); `worstRatio` (if given) is raised to that error over the limit.
 std::string compareWithReference(const std::string &name, const HostTensor &out,
-                                 const std::vector<double> &reference,
-                                 double *worstRatio = nullptr);
+                                 const std::vector<double> &reference, double *worstRatio = nullptr,
+                                 const std::vector<double> *condition = nullptr);
 
 // Compares what a kernel wrote with the reference's outcome: its inout tensors
 // (`params`, by parameter index), then its results. Returns the first failure

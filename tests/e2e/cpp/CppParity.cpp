@@ -231,7 +231,7 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
         for (auto [who, t] : {std::pair<const char *, HostTensor *>{
                                   o.object.empty() ? "C++" : "object", &cppArgs[i]},
                               {"JIT", &jitArgs[i]}}) {
-          std::string why = compareWithReference(name, *t, ref.data);
+          std::string why = compareWithReference(name, *t, ref.data, nullptr, &ref.mag);
           if (!why.empty() && failure.empty())
             failure = std::string(who) + ":" + shape + ": " + why;
         }
