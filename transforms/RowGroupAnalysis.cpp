@@ -209,10 +209,9 @@ std::optional<RowStatement> RowGroupScan::asStatement(linalg::GenericOp op) cons
     if (op.isDpsInit(&o) && crossRowReads.contains(v))
       return std::nullopt;
   }
-  if (kind == RowStatementKind::RowScalar)
-    for (Value init : op.getDpsInits())
-      if (!rowResults.contains(init))
-        return std::nullopt;
+  // A RowScalar may write a buffer of its own (isRowParallel: identity map), e.g.
+  // an f32 value of an f64 accumulator that cannot share its buffer; it joins the
+  // group's per-row buffers (a temporary when only the group uses it).
   if (!readsGroup)
     return std::nullopt;
   return RowStatement{op, kind};

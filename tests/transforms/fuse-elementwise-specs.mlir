@@ -47,7 +47,7 @@
 // SOFTMAX-NOT:     linalg.generic
 // SOFTMAX:         materialize_in_destination %[[Y]] in restrict writable %arg1
 
-// RMSNorm: the row reduction, the per-row scale (R elements), the output.
+// RMSNorm: the row reduction (f64), the per-row scale (R elements), the output.
 // RMSNORM-LABEL: func.func @rmsnorm(
 // RMSNORM:         linalg.generic {{.*}} ["parallel", "reduction"]
 // RMSNORM:         linalg.generic {{.*}} ["parallel"]

@@ -2,7 +2,7 @@
 
 RMSNorm (Zhang & Sennrich 2019, "Root Mean Square Layer Normalization", eq. 4):
   y[r, c] = x[r, c] / sqrt(mean_c(x[r, c]^2) + eps) * w[c]
-The bf16 kernel accumulates in f32 and rounds y to bf16 (8 significant bits: relative
+The bf16 kernel computes in f32 (the squares in f64) and rounds y to bf16 (8 significant bits: relative
 error up to 2^-9 ~ 0.002), so its tolerance is 2e-2 for values of magnitude <= ~2.4 (1e-2 relative);
 the f32 variant uses 1e-6.
 """
@@ -40,3 +40,12 @@ show("bf16: eps = 1.0 dominates a tiny row", [[0.0078125, -0.0078125, 0.0, 0.015
      [1.0, 1.0, 1.0, 1.0], "1e-4", eps=1.0)
 show("f32: same rows as the bf16 behavior", x, w, "1e-6")
 show("f32: rand(5, 3, 8) with w = rand(6, 8)", rand(5, 3, 8), rand(6, 8), "1e-6")
+
+# Rows whose squares over- or underflow f32 while y does not (float64 has the range):
+# 1e20 (x^2 = 1e40) and 1e-25 (x^2 = 1e-50, below f32's smallest subnormal).
+big = [[1e20, -2e20, 5e19, 3e20]]
+tiny = [[1e-25, -2e-25, 5e-26, 3e-25]]
+show("f32: a row of 1e20 (default eps)", big, w, "1e-6")
+show("f32: rows of 1e20 and 1e-25, eps = 0", big + tiny, w, "1e-6", eps=0.0)
+show("bf16: a row of 1e20 (default eps)", big, w, "2e-2")
+show("bf16: rows of 1e20 and 1e-25, eps = 0", big + tiny, w, "2e-2", eps=0.0)
