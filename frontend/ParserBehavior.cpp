@@ -66,7 +66,15 @@ double BehaviorBuilder::signedNumber(G::SignedNumberContext *ctx) {
     return 0;
   double v;
   bool isInt;
-  parseNumber(ctx->NUMBER()->getText(), locOf(ctx->NUMBER()), v, isInt);
+  int64_t exact = 0;
+  const std::string text = ctx->NUMBER()->getText();
+  // Behavior values are held as doubles: an integer above 2^53 that a double
+  // cannot hold would silently become its neighbour (9007199254740993 -> ...992).
+  if (parseNumber(text, locOf(ctx->NUMBER()), v, isInt, &exact) && isInt &&
+      (v >= 0x1p63 || static_cast<int64_t>(v) != exact))
+    diags_.error(locOf(ctx->NUMBER()), "integer " + text +
+                                           " is not exact as a double (beyond 2^53): a "
+                                           "behavior value would be rounded");
   return ctx->getStart() && ctx->getStart()->getText() == "-" ? -v : v;
 }
 
