@@ -14,75 +14,79 @@ namespace detail {
 using namespace ::vibee::cpp;
 
 inline void rmsnorm(uint16_t* v1, uint16_t* v2, float v3, uint16_t* v4, int64_t v5, int64_t v6) {
-  float* v7 = alloc<float>(v5);
-  // ss[r] = sum(c) f32(x[r, c]) * f32(x[r, c]);
+  double* v7 = alloc<double>(v5);
+  // ss[r] = sum(c) f64(x[r, c]) * f64(x[r, c]);
   for (int64_t i8 = 0; i8 < v5; i8 += 1) {
-    v7[i8] = 0.0e+00f;
+    v7[i8] = 0.0e+00;
   }
   for (int64_t i9 = 0; i9 < v5; i9 += 1) {
     for (int64_t j10 = 0; j10 < v6; j10 += 1) {
       int64_t v11 = i9 * v6 + j10;
       uint16_t v12 = v1[v11];
-      float v13 = v7[i9];
+      double v13 = v7[i9];
       float v14 = bf16_to_float(v12);
-      v7[i9] = v13 + v14 * v14;
+      v7[i9] = v13 + (double) v14 * (double) v14;
     }
   }
-  // inv[r] = rsqrt(ss[r] / C + eps);
-  for (int64_t i15 = 0; i15 < v5; i15 += 1) {
-    float v16 = v7[i15];
-    float v17 = rsqrt(v16 / (float) v6 + v3);
-    v7[i15] = v17;
+  float* v15 = alloc<float>(v5);
+  // inv[r] = f32(rsqrt(ss[r] / C + f64(eps)));
+  for (int64_t i16 = 0; i16 < v5; i16 += 1) {
+    double v17 = v7[i16];
+    double v18 = rsqrt(v17 / (double) v6 + (double) v3);
+    v15[i16] = (float) v18;
   }
   // y[r, c] = bf16(f32(x[r, c]) * inv[r] * f32(w[c]));
-  for (int64_t i18 = 0; i18 < v5; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v6; j19 += 1) {
-      int64_t v20 = i18 * v6 + j19;
-      uint16_t v21 = v1[v20];
-      float v22 = v7[i18];
-      uint16_t v23 = v2[j19];
-      float v24 = bf16_to_float(v21);
-      float v25 = bf16_to_float(v23);
-      uint16_t v26 = float_to_bf16((v24 * v22) * v25);
-      int64_t v27 = i18 * v6 + j19;
-      v4[v27] = v26;
+  for (int64_t i19 = 0; i19 < v5; i19 += 1) {
+    for (int64_t j20 = 0; j20 < v6; j20 += 1) {
+      int64_t v21 = i19 * v6 + j20;
+      uint16_t v22 = v1[v21];
+      float v23 = v15[i19];
+      uint16_t v24 = v2[j20];
+      float v25 = bf16_to_float(v22);
+      float v26 = bf16_to_float(v24);
+      uint16_t v27 = float_to_bf16((v25 * v23) * v26);
+      int64_t v28 = i19 * v6 + j20;
+      v4[v28] = v27;
     }
   }
   release(v7);
+  release(v15);
   return;
 }
 inline void rmsnorm_f32(float* v1, float* v2, float v3, float* v4, int64_t v5, int64_t v6) {
-  float* v7 = alloc<float>(v5);
-  // ss[r] = sum(c) x[r, c] * x[r, c];
+  double* v7 = alloc<double>(v5);
+  // ss[r] = sum(c) f64(x[r, c]) * f64(x[r, c]);
   for (int64_t i8 = 0; i8 < v5; i8 += 1) {
-    v7[i8] = 0.0e+00f;
+    v7[i8] = 0.0e+00;
   }
   for (int64_t i9 = 0; i9 < v5; i9 += 1) {
     for (int64_t j10 = 0; j10 < v6; j10 += 1) {
       int64_t v11 = i9 * v6 + j10;
       float v12 = v1[v11];
-      float v13 = v7[i9];
-      v7[i9] = v13 + v12 * v12;
+      double v13 = v7[i9];
+      v7[i9] = v13 + (double) v12 * (double) v12;
     }
   }
-  // inv[r] = rsqrt(ss[r] / C + eps);
-  for (int64_t i14 = 0; i14 < v5; i14 += 1) {
-    float v15 = v7[i14];
-    float v16 = rsqrt(v15 / (float) v6 + v3);
-    v7[i14] = v16;
+  float* v14 = alloc<float>(v5);
+  // inv[r] = f32(rsqrt(ss[r] / C + f64(eps)));
+  for (int64_t i15 = 0; i15 < v5; i15 += 1) {
+    double v16 = v7[i15];
+    double v17 = rsqrt(v16 / (double) v6 + (double) v3);
+    v14[i15] = (float) v17;
   }
   // y[r, c] = x[r, c] * inv[r] * w[c];
-  for (int64_t i17 = 0; i17 < v5; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v6; j18 += 1) {
-      int64_t v19 = i17 * v6 + j18;
-      float v20 = v1[v19];
-      float v21 = v7[i17];
-      float v22 = v2[j18];
-      int64_t v23 = i17 * v6 + j18;
-      v4[v23] = (v20 * v21) * v22;
+  for (int64_t i18 = 0; i18 < v5; i18 += 1) {
+    for (int64_t j19 = 0; j19 < v6; j19 += 1) {
+      int64_t v20 = i18 * v6 + j19;
+      float v21 = v1[v20];
+      float v22 = v14[i18];
+      float v23 = v2[j19];
+      int64_t v24 = i18 * v6 + j19;
+      v4[v24] = (v21 * v22) * v23;
     }
   }
   release(v7);
+  release(v14);
   return;
 }
 
