@@ -14,10 +14,12 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <sstream>
 
 namespace vibee {
@@ -88,6 +90,27 @@ static void storeScalar(DType dtype, double value, void *slot) {
   }
 }
 
+// An integer or bool scalar must be given as an integral double within its dtype's
+// range (bool: 0 or 1): a cast of NaN, 1e300 or 0.5 is undefined or truncates
+// silently. (A double holds integers exactly up to 2^53 only; the default of an i64
+// parameter reaches the kernel exactly.)
+static bool isIntegerScalarValue(DType dtype, double value) {
+  if (!(std::trunc(value) == value)) // NaN, infinities and fractions
+    return false;
+  switch (dtype) {
+  case DType::I64:
+    return value >= -0x1p63 && value < 0x1p63;
+  case DType::I32:
+    return value >= INT32_MIN && value <= INT32_MAX;
+  case DType::I8:
+    return value >= INT8_MIN && value <= INT8_MAX;
+  case DType::Bool:
+    return value == 0 || value == 1;
+  default:
+    return true;
+  }
+}
+
 namespace {
 
 // What checking a call's arguments binds: every dim (its size and the argument
@@ -137,6 +160,14 @@ void bindScalar(const ast::Kernel &k, size_t a, const Arg &arg, const std::strin
     throw callError(k, label + ": expected a scalar " + ast::dtypeName(param.type.dtype) +
                            (std::holds_alternative<TensorView>(arg) ? " but got a tensor"
                                                                     : " but got no value"));
+  }
+  if (!ast::isFloat(param.type.dtype) && !isIntegerScalarValue(param.type.dtype, value)) {
+    std::ostringstream text;
+    text << std::setprecision(17) << value;
+    throw callError(
+        k, label + ": " + text.str() + " is not a " + ast::dtypeName(param.type.dtype) +
+               " value (an integer" +
+               (param.type.dtype == DType::Bool ? ", 0 or 1)" : " within the dtype's range)"));
   }
   storeScalar(param.type.dtype, value, &frame.scalarSlots[a]);
   frame.packed.push_back(&frame.scalarSlots[a]);

@@ -37,8 +37,10 @@ struct CallError : std::invalid_argument {
 // Use the parameter's default value (scalar parameters with `= value` only).
 struct Default {};
 
-// One kernel argument: a tensor, a scalar (converted to the parameter's dtype),
-// or Default.
+// One kernel argument: a tensor, a scalar (converted to the parameter's dtype; for
+// an integer or bool parameter it must be an integer in the dtype's range, else the
+// call throws CallError, and a double holds integers exactly only up to 2^53), or
+// Default.
 using Arg = std::variant<TensorView, double, Default>;
 
 class JitModule;

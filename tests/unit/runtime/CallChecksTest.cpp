@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -201,6 +202,36 @@ TEST(CallChecks, JitWritesNoPerfJitdump) {
   for (size_t i = 0; i < dirs.size(); ++i)
     EXPECT_EQ(entries(dirs[i]), before[i]) << "new entries in " << dirs[i];
   fs::remove_all(base);
+}
+
+// Integer and bool scalars come through the API as doubles: NaN, 1e300 or 0.5 used to
+// be cast (undefined behaviour: INT64_MIN in practice) and the kernel ran on it.
+TEST(CallChecks, IntegerScalarMustBeAnIntegerInRange) {
+  Compiler compiler;
+  auto shift = compiler
+                   .compileString(R"(spec shift 1.0.0 "Shift";
+kernel shift(x: i64[N], s: i64, t: i8, on: bool) -> y: i64[N] {
+  y[i] = where(on, x[i] + s + i64(t), x[i]);
+}
+)")
+                   ->kernel("shift");
+  std::vector<int64_t> x = {1, 2}, y(2, -7);
+  auto call = [&](double s, double t, double on) {
+    return callError([&] {
+      shift(
+          {TensorView(x.data(), DType::I64, {2}), s, t, on, TensorView(y.data(), DType::I64, {2})});
+    });
+  };
+  expectHas(call(std::nan(""), 0, 1), "argument 's': nan is not a i64 value");
+  expectHas(call(1e300, 0, 1), "argument 's': 1.0000000000000001e+300 is not a i64 value");
+  expectHas(call(0x1p63, 0, 1), "argument 's'");
+  expectHas(call(0.5, 0, 1), "argument 's': 0.5 is not a i64 value");
+  expectHas(call(0, 128, 1), "argument 't': 128 is not a i8 value");
+  expectHas(call(0, 0, 2), "argument 'on': 2 is not a bool value (an integer, 0 or 1)");
+  EXPECT_EQ(y, std::vector<int64_t>(2, -7)) << "nothing may run when a check fails";
+  EXPECT_EQ(call(-0x1p62, -128, 1), "");
+  EXPECT_EQ(y,
+            (std::vector<int64_t>{1 - 4611686018427387904 - 128, 2 - 4611686018427387904 - 128}));
 }
 
 } // namespace
