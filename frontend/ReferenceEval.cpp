@@ -231,9 +231,10 @@ Val Interpreter::evalCall(const Expr &e) {
     const Val x = evalAs(*e.operands[0], t), lo = evalAs(*e.operands[1], t),
               hi = evalAs(*e.operands[2], t);
     Val r;
-    if (fl)
+    if (fl) {
       r.f = minProp(maxProp(x.f, lo.f), hi.f);
-    else
+      r.m = std::fmax(x.m, std::fmax(lo.m, hi.m)); // as max and min
+    } else
       r.i = std::min(std::max(x.i, lo.i), hi.i);
     return convert(r, t, e.type);
   }

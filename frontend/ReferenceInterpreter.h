@@ -35,9 +35,9 @@
 //    has m = |v|; a + b, a - b: m_a + m_b (the sum of |terms|); a * b: m_a |b| + |a| m_b;
 //    a / b: m_a / |b| + |a / b| m_b / |b|; f(a): |f(a)| + |f'(a)| m_a; max/min and the
 //    reductions' max/min: the larger m; sum: the sum of the m; a cast: max(m, |v|).
-//    sign(), comparisons and conversions to integers are taken as exact (an operand
-//    within rounding of a discontinuity is not covered). `vibeec check` scales its
-//    tolerance by it (docs/architecture.md, "The oracle").
+//    sign(), floor/ceil/round/trunc, comparisons and conversions to integers are taken
+//    as exact (an operand within rounding of a discontinuity is not covered).
+//    `vibeec check` scales its tolerance by it (docs/architecture.md, "The oracle").
 //  - Builtins: sigmoid(x) = 1 / (1 + exp(-x)), rsqrt(x) = 1 / sqrt(x), sign(±0) = 0,
 //    sign(NaN) = NaN; min/max (binary) propagate NaN; pow is std::pow.
 #pragma once

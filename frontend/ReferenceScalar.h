@@ -189,8 +189,9 @@ inline bool math1(ast::Builtin fn, double x, double &y) {
 inline double propagated(double deriv, double m) { return m == 0 ? 0 : std::fabs(deriv) * m; }
 
 // The condition magnitude of y = fn(x) for a unary math builtin, x's magnitude being
-// xm: y's own rounding (|y|) plus x's propagated through the derivative. sign() is
-// taken as exact: a flip of an operand within rounding of 0 is not covered.
+// xm: y's own rounding (|y|) plus x's propagated through the derivative. sign() and
+// floor/ceil/round/trunc are taken as exact: an operand within rounding of a step is
+// not covered.
 inline double mathCondition(ast::Builtin fn, double x, double xm, double y) {
   switch (fn) {
   case ast::Builtin::Exp:
@@ -207,7 +208,17 @@ inline double mathCondition(ast::Builtin fn, double x, double xm, double y) {
     return std::fabs(y) + propagated(y * (1 - y), xm);
   case ast::Builtin::Abs:
     return xm;
-  default:
+  case ast::Builtin::Sin:
+    return std::fabs(y) + propagated(std::cos(x), xm);
+  case ast::Builtin::Cos:
+    return std::fabs(y) + propagated(std::sin(x), xm);
+  case ast::Builtin::Erf: // erf'(x) = 2 / sqrt(pi) exp(-x^2)
+    return std::fabs(y) + propagated(1.1283791670955126 * std::exp(-x * x), xm);
+  case ast::Builtin::Log1p:
+    return std::fabs(y) + propagated(1 / (1 + x), xm);
+  case ast::Builtin::Expm1:
+    return std::fabs(y) + propagated(y + 1, xm);
+  default: // sign and the roundings: steps, taken as exact
     return std::fabs(y);
   }
 }

@@ -45,6 +45,7 @@ kernel quot(a: f64[N], b: f64[N]) -> y: f64[N] { y[i] = a[i] / b[i]; }
 kernel root(a: f64[N]) -> y: f64[N] { y[i] = sqrt(a[i]); }
 kernel total(a: f64[N]) -> s: f64 { s = sum(i) a[i]; }
 kernel top(a: f64[N]) -> s: f64 { s = max(i) a[i]; }
+kernel wave(a: f64[N]) -> y: f64[N] { y[i] = sin(a[i]) + clamp(a[i], -1.0, 0.25); }
 )");
   ASSERT_TRUE(spec);
   // 1 - 0.75: the sum of |terms| is 1.75.
@@ -68,6 +69,10 @@ kernel top(a: f64[N]) -> s: f64 { s = max(i) a[i]; }
   ref::Outcome t = run(*spec, "top", {vec({-3.0, 0.5})});
   EXPECT_DOUBLE_EQ(t.results[0].data[0], 0.5);
   EXPECT_DOUBLE_EQ(t.results[0].mag[0], 3.0);
+  // sin(0.5): |sin 0.5| + cos(0.5) 0.5; clamp, as max and min, the largest m of its
+  // operands (1, of the bound -1.0).
+  ref::Outcome w = run(*spec, "wave", {vec({0.5})});
+  EXPECT_DOUBLE_EQ(w.results[0].mag[0], std::sin(0.5) + std::cos(0.5) * 0.5 + 1.0);
 }
 
 // One Lion step (specs/optim/lion.vibee) in f32, as a kernel computes it; `defect`
