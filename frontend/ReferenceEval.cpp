@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -297,7 +298,34 @@ Val Interpreter::evalCall(const Expr &e) {
   return convert(r, t, e.type);
 }
 
-Val Interpreter::eval(const Expr &e) {
+Val Interpreter::noteRange(Val v, DType t) {
+  if (!ast::isFloat(t) || outOfRange_)
+    return v;
+  double largest, smallestNormal;
+  switch (t) {
+  case DType::F16:
+    largest = 65504.0, smallestNormal = 0x1p-14;
+    break;
+  case DType::BF16:
+    largest = 0x1.FEp127, smallestNormal = 0x1p-126;
+    break;
+  case DType::F32:
+    largest = 0x1.FFFFFEp127, smallestNormal = 0x1p-126;
+    break;
+  default:
+    largest = std::numeric_limits<double>::max();
+    smallestNormal = std::numeric_limits<double>::min();
+    break;
+  }
+  double m = std::fabs(v.f);
+  if (std::isfinite(m) && (m > largest || (m != 0 && m < smallestNormal)))
+    outOfRange_ = true;
+  return v;
+}
+
+Val Interpreter::eval(const Expr &e) { return noteRange(evalKind(e), e.type); }
+
+Val Interpreter::evalKind(const Expr &e) {
   switch (e.kind) {
   case ExprKind::Number: {
     // A literal carries the dtype it is used at.

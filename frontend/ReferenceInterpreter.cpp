@@ -281,7 +281,9 @@ void Interpreter::execute(const ast::Statement &stmt) {
   const DType acc = rhs.type; // reductions accumulate in the operand's dtype
   loop_.assign(nLoops, 0);
 
-  auto combine = [&](Val a, Val b) { return combineReduced(stmt.reduce, acc, a, b); };
+  auto combine = [&](Val a, Val b) {
+    return noteRange(combineReduced(stmt.reduce, acc, a, b), acc);
+  };
   auto identity = [&] { return reductionIdentity(stmt.reduce, acc); };
 
   // Iterate the parallel space row-major; for each point run the reduction space.
@@ -321,7 +323,7 @@ void Interpreter::execute(const ast::Statement &stmt) {
         }
       }
     }
-    Val stored = convert(value, acc, stmt.targetType);
+    Val stored = noteRange(convert(value, acc, stmt.targetType), stmt.targetType);
     fresh.data[o] = toDouble(stored, stmt.targetType);
     if (!fresh.mag.empty())
       fresh.mag[o] = stored.m;
@@ -366,6 +368,7 @@ Outcome Interpreter::run(const std::vector<Array> &args) {
   Outcome out;
   out.params = std::move(params_);
   out.results = std::move(results_);
+  out.outOfRange = outOfRange_;
   return out;
 }
 

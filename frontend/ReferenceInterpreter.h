@@ -65,6 +65,12 @@ struct Outcome {
   std::vector<Array> params;
   // Every result, in declaration order.
   std::vector<Array> results;
+  // Some float value (an operation's result, a reduction's running value, a stored
+  // element) lies outside the normal range of the dtype it has in the kernel: beyond
+  // its largest finite value or below its smallest normal one (not 0). The oracle
+  // computes in double and goes on; a compiled kernel overflows or loses precision
+  // there by design, so a differential check cannot compare such a run.
+  bool outOfRange = false;
 };
 
 // Evaluates `kernel` (which must belong to `spec` and have passed sema) on `args`: one

@@ -36,6 +36,9 @@ private:
   void execute(const ast::Statement &stmt);
 
   Val eval(const Expr &e);
+  Val evalKind(const Expr &e);
+  // Records in outOfRange_ whether a float `v` of dtype `t` leaves t's normal range.
+  Val noteRange(Val v, DType t);
   Val evalAs(const Expr &e, DType t) { return convert(eval(e), e.type, t); }
   Val evalName(const Expr &e);
   Val evalAccess(const Expr &e);
@@ -54,6 +57,7 @@ private:
   std::vector<Array> locals_;
   std::vector<bool> localSet_;
   std::vector<int64_t> loop_; // current loop values of the running statement
+  bool outOfRange_ = false;   // Outcome::outOfRange
 };
 
 } // namespace vibee::ref::detail

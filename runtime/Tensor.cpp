@@ -1,5 +1,8 @@
 #include "runtime/Tensor.h"
 
+#include "frontend/FloatToInt.h"
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -160,18 +163,21 @@ void HostTensor::set(int64_t i, double value) {
     std::memcpy(p, &v, 2);
     break;
   }
+  // The language's float -> integer rule (frontend/FloatToInt.h): truncation,
+  // saturation at the dtype's range, NaN -> 0. A plain C++ conversion of a double
+  // outside the range is undefined (a NaN poisoning an i8 output did that).
   case DType::I64: {
-    int64_t v = (int64_t)value;
+    int64_t v = ast::truncToInt64(value);
     std::memcpy(p, &v, 8);
     break;
   }
   case DType::I32: {
-    int32_t v = (int32_t)value;
+    int32_t v = (int32_t)std::clamp<int64_t>(ast::truncToInt64(value), INT32_MIN, INT32_MAX);
     std::memcpy(p, &v, 4);
     break;
   }
   case DType::I8:
-    *p = (unsigned char)(int8_t)value;
+    *p = (unsigned char)(int8_t)std::clamp<int64_t>(ast::truncToInt64(value), INT8_MIN, INT8_MAX);
     break;
   case DType::Bool:
     *p = value != 0;

@@ -126,7 +126,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     if (failed(addDimArguments(func)) || failed(recordAllocSizes(func)) ||
         failed(replaceDimOps(func)))
       return failure();
-    // 2. index -> i64, in place.
+    // 2. index -> i64, in place (integer min/max first become compare + select).
+    expandIntegerMinMax(func);
     retypeIndices(func);
     // 3. memref ops, comparisons and bool logic -> EmitC.
     if (failed(rewriteMemRefOps(func)))
@@ -278,6 +279,29 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       if (failed(rewriteMemRefOp(op)))
         return failure();
     return success();
+  }
+
+  /// arith.maxsi & co. (`max(i, 1)` on integers) have no EmitC lowering in MLIR 22
+  /// (translateToCpp failed: "unable to find printer for op"): a comparison and a
+  /// select, which convert-to-emitc turns into a ternary.
+  static void expandIntegerMinMax(func::FuncOp func) {
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      if (isa<arith::MaxSIOp, arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      using P = arith::CmpIPredicate;
+      P pred = isa<arith::MaxSIOp>(op)   ? P::sgt
+               : isa<arith::MinSIOp>(op) ? P::slt
+               : isa<arith::MaxUIOp>(op) ? P::ugt
+                                         : P::ult;
+      OpBuilder b(op);
+      Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+      Value cmp = arith::CmpIOp::create(b, op->getLoc(), pred, lhs, rhs);
+      op->getResult(0).replaceAllUsesWith(arith::SelectOp::create(b, op->getLoc(), cmp, lhs, rhs));
+      op->erase();
+    }
   }
 
   /// C's <, <=, >, >=, == are false on NaN (the ordered predicates) and != is

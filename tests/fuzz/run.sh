@@ -1,22 +1,91 @@
 #!/usr/bin/env bash
-# Builds the frontend fuzzer with clang + libFuzzer + ASan in a separate build dir
-# (no MLIR needed) and runs it on a copy of the seed corpus.
-#   tests/fuzz/run.sh [seconds=600] [build-dir=<repo>/build-fuzz]
+# The fuzz targets (docs/testing.md, "Fuzzing"): a separate clang-22 build of the whole
+# project with our code under ASan + UBSan + libFuzzer coverage, linked against the
+# Debian LLVM/MLIR 22 libraries as they are (uninstrumented).
+#
+#   tests/fuzz/run.sh build                      configure + build both targets
+#   tests/fuzz/run.sh frontend|compiler SECONDS  run one target on a copy of the seeds
+#   tests/fuzz/run.sh ci [SECONDS=60]            both targets, SECONDS each (CI)
+#   tests/fuzz/run.sh minimize                   rebuild the seed set tests/fuzz/corpus/
+#                                                from specs/ and tests/ (merge)
+# Extra libFuzzer flags go in FUZZ_FLAGS; FUZZ_BUILD overrides the build folder
+# (default <repo>/build-fuzz). A finding (crash, sanitizer report, timeout, leak,
+# differential mismatch) makes the run exit non-zero and leaves the input in
+# <build>/artifacts/.
 set -euo pipefail
-SECONDS_TO_RUN=${1:-600}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${2:-$REPO/build-fuzz}
-SAN="-fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer -g"
+BUILD=${FUZZ_BUILD:-$REPO/build-fuzz}
+JOBS=${FUZZ_JOBS:-$(nproc)}
 
-CC=clang-22 CXX=clang++-22 cmake -G Ninja -S "$REPO" -B "$BUILD" -DVIBEE_FUZZ_ONLY=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS="$SAN" -DCMAKE_CXX_FLAGS="$SAN" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" >/dev/null
-ninja -C "$BUILD" -j2 frontend_fuzzer
+build() {
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$REPO}
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+                                            -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    # LLVM_USE_SANITIZER puts the sanitizers on our code through LLVM's own CMake
+    # (it also drops -z defs, which a sanitized shared library cannot meet); -O1
+    # keeps the build and the runs fast. vptr and function need RTTI that LLVM's
+    # classes lack; every UBSan report aborts (a finding).
+    CC=clang-22 CXX=clang++-22 cmake -G Ninja -S "$REPO" -B "$BUILD" \
+      -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG" \
+      -DLLVM_USE_SANITIZER="Address;Undefined" -DLLVM_USE_SANITIZE_COVERAGE=ON \
+      -DLLVM_UBSAN_FLAGS="-fsanitize=undefined -fno-sanitize=vptr,function -fno-sanitize-recover=all" \
+      -DVIBEE_FUZZERS=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
+  fi
+  nice -n 5 ninja -C "$BUILD" -j"$JOBS" frontend_fuzzer compiler_fuzzer
+}
 
-# Work on a copy: the fuzzer adds what it finds to its corpus directory.
-WORK="$BUILD/corpus"
-mkdir -p "$WORK" "$BUILD/artifacts"
-cp -n "$REPO"/tests/fuzz/corpus/* "$WORK"/ 2>/dev/null || true
-exec "$BUILD/tests/fuzz/frontend_fuzzer" "$WORK" -max_total_time="$SECONDS_TO_RUN" \
-  -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$BUILD/artifacts/" \
-  -print_final_stats=1
+# run TARGET SECONDS: exit status 0 when the run ended without a finding.
+run() {
+  local target=$1 seconds=$2 max_len=4096 timeout=30
+  local work="$BUILD/corpus-$target"
+  mkdir -p "$work" "$BUILD/artifacts"
+  cp -n "$REPO"/tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
+  # The JIT's perf/GDB listeners are off unless asked for (runtime/Jit.cpp); leaks
+  # are findings.
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    "$BUILD/tests/fuzz/${target}_fuzzer" "$work" -max_total_time="$seconds" \
+    -max_len=$max_len -timeout=$timeout -rss_limit_mb=6144 -dict="$REPO/tests/fuzz/vibee.dict" \
+    -artifact_prefix="$BUILD/artifacts/${target}-" -print_final_stats=1 ${FUZZ_FLAGS:-}
+}
+
+minimize() {
+  local all="$BUILD/seeds-all" merged="$BUILD/seeds-merged"
+  rm -rf "$all" "$merged" && mkdir -p "$merged"
+  python3 "$REPO/tests/fuzz/collect_corpus.py" "$all"
+  cp "$REPO"/tests/fuzz/corpus/* "$all"/ 2>/dev/null || true
+  # The compiler target first (it keeps only specs that pass sema), then what the
+  # frontend target adds (inputs with errors).
+  "$BUILD/tests/fuzz/compiler_fuzzer" -merge=1 -max_len=4096 "$merged" "$all"
+  "$BUILD/tests/fuzz/frontend_fuzzer" -merge=1 -max_len=4096 "$merged" "$all"
+  rm -f "$REPO"/tests/fuzz/corpus/*
+  cp "$merged"/* "$REPO/tests/fuzz/corpus/"
+  echo "tests/fuzz/corpus: $(ls "$REPO/tests/fuzz/corpus" | wc -l) seeds"
+}
+
+case "${1:-}" in
+build) build ;;
+frontend | compiler)
+  build
+  run "$1" "${2:-600}"
+  ;;
+ci)
+  build
+  status=0
+  for target in frontend compiler; do
+    run "$target" "${2:-60}" || status=1
+  done
+  exit $status
+  ;;
+minimize)
+  build
+  minimize
+  ;;
+*)
+  sed -n '2,14p' "$0"
+  exit 2
+  ;;
+esac

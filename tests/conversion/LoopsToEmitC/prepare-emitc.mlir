@@ -95,3 +95,30 @@ func.func @int_to_half(%p: memref<4xi8>, %b: memref<4xi1>, %y: memref<4xf16>,
   }
   return
 }
+
+// Integer max/min (`max(i, 1)` on an i32 loop index) have no EmitC lowering: they
+// become a comparison and a select (a ternary in C++); translateToCpp used to fail
+// with "'arith.maxsi' op unable to find printer for op" (found by the compiler fuzzer).
+// CHECK-LABEL: func.func @int_min_max(
+// CHECK:         %[[V:.*]] = emitc.load %{{.*}} : <i32>
+// CHECK:         %[[GT:.*]] = arith.cmpi sgt, %[[V]], %[[ONE:.*]] : i32
+// CHECK:         %[[MAX:.*]] = arith.select %[[GT]], %[[V]], %[[ONE]] : i32
+// CHECK:         %[[LT:.*]] = arith.cmpi slt, %[[MAX]], %[[V]] : i32
+// CHECK:         arith.select %[[LT]], %[[MAX]], %[[V]] : i32
+// CHECK-NOT:     arith.maxsi
+// CHECK-NOT:     arith.minsi
+func.func @int_min_max(%x: memref<4xi32>, %y: memref<4xi32>)
+    attributes {vibee.kernel, vibee.dim_names = [],
+                vibee.arg_dims = [[-1], [-1]]} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %one = arith.constant 1 : i32
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %x[%i] : memref<4xi32>
+    %m = arith.maxsi %v, %one : i32
+    %n = arith.minsi %m, %v : i32
+    memref.store %n, %y[%i] : memref<4xi32>
+  }
+  return
+}
