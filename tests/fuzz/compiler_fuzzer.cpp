@@ -1,11 +1,13 @@
 // libFuzzer entry for the whole compiler: every input that passes sema goes through
-// MLIRGen, the CPU pipeline to LLVM IR and the JIT, the C++ (EmitC) emission, the C
-// header, the GPU pipeline to PTX (no GPU needed; no cubin) or the CUDA host file,
-// the behaviors on the JIT, and the differential check of every kernel against the
-// float64 reference (Differential.h). A finding is a crash, a sanitizer report, a
-// timeout, an error from a stage after sema (a spec that passes sema must compile,
-// or fail with a located error from MLIRGen), or an unexplained mismatch.
-// Inputs that fail sema are rejected (return -1): they are the frontend fuzzer's.
+// MLIRGen, vibee -> linalg and the C header, then one backend (a hash of the bytes
+// picks it; VIBEE_FUZZ_ALL_STAGES=1 runs all): the CPU pipeline to LLVM IR and the
+// JIT, with the behaviors and the differential check of every kernel against the
+// float64 reference (Differential.h); the C++ (EmitC) emission; or the GPU pipeline
+// to PTX (no GPU needed; no cubin) or the CUDA host file. A finding is a crash, a
+// sanitizer report, a timeout, an error from a stage after sema (a spec that passes
+// sema must compile, or fail with a located error from MLIRGen or a documented
+// one), or an unexplained mismatch. Inputs that fail sema are rejected (return -1):
+// they are the frontend fuzzer's.
 #include "abi/CHeader.h"
 #include "backends/cpp/CppEmitter.h"
 #include "backends/gpu/CudaHost.h"
@@ -96,15 +98,17 @@ bool isCleanMlirGenError(const std::string &what) {
          what.find("fuzz.vibee:") != std::string::npos;
 }
 
-// CPU: vibee -> linalg -> C++ and the C header; -> LLVM dialect -> LLVM IR -> JIT.
-std::shared_ptr<JitModule> compileCpu(const std::string &source, bool headerOnly) {
-  Compilation cpu("fuzz.vibee", source);
-  std::string vibeeText = cpu.print(Stage::Vibee);
-  mlir::ModuleOp linalg = cpu.lowerTo(Stage::Linalg);
-  llvm::Expected<CppOutput> cpp = emitCpp(linalg, cpu.spec(), headerOnly, "fuzz.hpp");
+// C++ through EmitC, header-only or header + source (on a clone of the module).
+void emitCppOf(Compilation &cpu, bool headerOnly, const std::string &source) {
+  llvm::Expected<CppOutput> cpp =
+      emitCpp(cpu.lowerTo(Stage::Linalg), cpu.spec(), headerOnly, "fuzz.hpp");
   if (!cpp)
     finding("C++ emission", llvm::toString(cpp.takeError()), source);
-  std::string header = emitCHeader(cpu.spec());
+}
+
+// CPU: -> LLVM dialect -> LLVM IR, and the JIT (LLVM O3 and code generation).
+std::shared_ptr<JitModule> compileCpu(Compilation &cpu, const std::string &source) {
+  cpu.lowerTo(Stage::LLVMDialect);
   llvm::LLVMContext context;
   if (!cpu.translateToLLVMIR(context))
     finding("LLVM IR translation", "no module", source);
@@ -157,21 +161,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::unique_ptr<ast::Spec> spec = loadSpec("fuzz.vibee", source, diags);
   if (!spec || diags.hasErrors() || !withinCompileBudget(*spec))
     return -1;
+  // One backend per input, chosen by a hash of its bytes (VIBEE_FUZZ_ALL_STAGES=1:
+  // all of them): the CPU JIT with the behaviors and the differential check for half
+  // of the inputs, the C++ emission or the GPU for a quarter each. Every input goes
+  // through MLIRGen, vibee -> linalg and the C header.
   const uint64_t hash = hashBytes(data, size);
+  static const bool allStages = std::getenv("VIBEE_FUZZ_ALL_STAGES") != nullptr;
+  const unsigned route = hash % 4;
   std::shared_ptr<JitModule> jit;
-  std::string stage = "CPU pipeline";
+  std::string stage = "MLIRGen";
   try {
-    jit = compileCpu(source, hash & 1);
-    stage = "GPU pipeline";
-    compileGpu(source, hash & 2);
+    Compilation cpu("fuzz.vibee", source);
+    std::string vibeeText = cpu.print(Stage::Vibee);
+    stage = "vibee -> linalg";
+    cpu.lowerTo(Stage::Linalg);
+    std::string header = emitCHeader(cpu.spec());
+    if (allStages || route == 2) {
+      stage = "C++ emission";
+      emitCppOf(cpu, hash & 16, source);
+    }
+    if (allStages || route == 3) {
+      stage = "GPU pipeline";
+      compileGpu(source, hash & 32);
+    }
+    if (allStages || route < 2) {
+      stage = "CPU pipeline";
+      jit = compileCpu(cpu, source);
+    }
   } catch (const CompileError &e) {
-    if (stage == "CPU pipeline" && isCleanMlirGenError(e.what())) {
+    if (stage == "MLIRGen" && isCleanMlirGenError(e.what())) {
       ++cleanErrors;
       return 0;
     }
     finding(stage, e.what(), source);
   }
   ++compiled;
+  if (!jit)
+    return 0;
 
   std::ostringstream behaviors; // failures are expected (fuzzed expectations)
   runBehaviors(*jit, behaviors);

@@ -6,9 +6,11 @@
 #   tests/fuzz/run.sh build                      configure + build both targets
 #   tests/fuzz/run.sh frontend|compiler SECONDS  run one target on a copy of the seeds
 #   tests/fuzz/run.sh ci [SECONDS=60]            both targets, SECONDS each (CI)
-#   tests/fuzz/run.sh minimize                   rebuild the seed set tests/fuzz/corpus/
-#                                                from specs/ and tests/ (merge)
-# Extra libFuzzer flags go in FUZZ_FLAGS; FUZZ_BUILD overrides the build folder
+#   tests/fuzz/run.sh minimize [DIR...]          rebuild the seed set tests/fuzz/corpus/
+#                                                from specs/, tests/ and the compiler
+#                                                target's corpora DIR... (merge)
+# Extra libFuzzer flags go in FUZZ_FLAGS, the per-input limit in FUZZ_TIMEOUT
+# (seconds, default 60); FUZZ_BUILD overrides the build folder
 # (default <repo>/build-fuzz). A finding (crash, sanitizer report, timeout, leak,
 # differential mismatch) makes the run exit non-zero and leaves the input in
 # <build>/artifacts/.
@@ -39,7 +41,7 @@ build() {
 
 # run TARGET SECONDS: exit status 0 when the run ended without a finding.
 run() {
-  local target=$1 seconds=$2 max_len=4096 timeout=30
+  local target=$1 seconds=$2 max_len=4096 timeout=${FUZZ_TIMEOUT:-60}
   local work="$BUILD/corpus-$target"
   mkdir -p "$work" "$BUILD/artifacts"
   cp -n "$REPO"/tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
@@ -53,13 +55,14 @@ run() {
 }
 
 minimize() {
-  local all="$BUILD/seeds-all" merged="$BUILD/seeds-merged"
+  local all="$BUILD/seeds-all" merged="$BUILD/seeds-merged" extra
+  for extra in "$@"; do [ -d "$extra" ] || { echo "no folder $extra" >&2; exit 2; }; done
   rm -rf "$all" "$merged" && mkdir -p "$merged"
   python3 "$REPO/tests/fuzz/collect_corpus.py" "$all"
   cp "$REPO"/tests/fuzz/corpus/* "$all"/ 2>/dev/null || true
   # The compiler target first (it keeps only specs that pass sema), then what the
-  # frontend target adds (inputs with errors).
-  "$BUILD/tests/fuzz/compiler_fuzzer" -merge=1 -max_len=4096 "$merged" "$all"
+  # frontend target adds from the repository's specs (inputs with errors).
+  "$BUILD/tests/fuzz/compiler_fuzzer" -merge=1 -max_len=4096 "$merged" "$all" "$@"
   "$BUILD/tests/fuzz/frontend_fuzzer" -merge=1 -max_len=4096 "$merged" "$all"
   rm -f "$REPO"/tests/fuzz/corpus/*
   cp "$merged"/* "$REPO/tests/fuzz/corpus/"
@@ -82,10 +85,11 @@ ci)
   ;;
 minimize)
   build
-  minimize
+  shift
+  minimize "$@"
   ;;
 *)
-  sed -n '2,14p' "$0"
+  sed -n '2,17p' "$0"
   exit 2
   ;;
 esac
