@@ -118,7 +118,7 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
     return v;
   }
 
-  /// The sizes of memref `v`, computed before `at`.
+  /// The sizes of memref `v` (built once, where `v` is defined).
   FailureOr<SmallVector<Value>> sizesOf(Value v, OpBuilder &b, Location loc) {
     // Sizes computed for an earlier launch are reused where they dominate (a
     // launch in the other branch of an scf.if, the tensor-core kernel's
@@ -132,6 +132,15 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
     auto type = cast<MemRefType>(v.getType());
     if (!type.getLayout().isIdentity())
       return emitError(loc, "cuda-host: a kernel argument with a non-identity layout: ") << type;
+    // Later launches reuse the cached sizes: build them where `v` is defined (the
+    // start of its block for an argument) so that they dominate every use of `v`,
+    // not in the region of the first launch that needed them (an scf.if: "operand
+    // does not dominate this use" at the next launch; found by the compiler fuzzer).
+    OpBuilder::InsertionGuard guard(b);
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      b.setInsertionPointToStart(arg.getOwner());
+    else
+      b.setInsertionPointAfter(v.getDefiningOp());
     SmallVector<Value> result;
     Operation *def = v.getDefiningOp();
     if (!def) { // an argument: memref.dim (vibee-prepare-emitc makes it the dim)

@@ -2,7 +2,8 @@
 
 // The host side of an outlined kernel: the SM count, a device temporary, a
 // launch with a memref (expanded: pointers, offset, sizes, strides), a reshape,
-// a splat vector, scalars; tokens and gpu.wait go, the gpu.module goes.
+// a splat vector, scalars; tokens and gpu.wait go, the gpu.module goes. An
+// argument's sizes are built at the function's entry (later launches reuse them).
 // CHECK-LABEL: module attributes {vibee.cuda_kernels = ["k0"]}
 // CHECK-NOT:   gpu.module
 // CHECK-NOT:   vibee_cuda_sm_count
@@ -17,12 +18,12 @@
 // CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
 // CHECK-DAG:     %[[C1024:.*]] = arith.constant 1024 : index
 // CHECK:         %[[R:.*]] = memref.dim %[[X]], %[[C0]]
+// CHECK-NEXT:    %[[C:.*]] = memref.dim %[[X]], %[[C1]]
 // CHECK:         %[[BLOCKS:.*]] = emitc.call_opaque "ceil_div"(%[[R]], %[[C1024]]) : (index, index) -> index
 // CHECK:         %[[SMS:.*]] = emitc.call_opaque "sm_count"(%[[CALL]]) : (!emitc.ptr<!emitc.opaque<"vibee::cuda_host::Call">>) -> index
 // CHECK:         %[[GRID:.*]] = emitc.call_opaque "std::min"(%[[BLOCKS]], %[[SMS]]) {template_args = [#emitc.opaque<"int64_t">]}
 // CHECK:         %[[N:.*]] = arith.muli %[[R]], %[[C2]] : index
 // CHECK:         %[[TMP:.*]] = emitc.call_opaque "device_alloc"(%[[CALL]], %[[N]]) {template_args = [ui16]} : {{.*}} -> !emitc.ptr<ui16>
-// CHECK:         %[[C:.*]] = memref.dim %[[X]], %[[C1]]
 // CHECK:         %[[XP:.*]] = builtin.unrealized_conversion_cast %[[X]] : memref<?x?xf32> to !emitc.ptr<f32>
 // CHECK:         %[[V:.*]] = emitc.call_opaque "splat"(%[[ZERO]]) {template_args = [#emitc.opaque<"float">, 4]} : (f32) -> !emitc.opaque<"vibee::cuda_host::vec<float, 4>">
 // CHECK:         emitc.call_opaque "launch"(%[[CALL]], %[[GRID]], %[[C1]], %[[C1]], %[[C256]], %[[C1]], %[[C1]], %[[SMEM]], %[[XP]], %[[XP]], %[[C0]], %[[R]], %[[C]], %[[C]], %[[C1]], %[[TMP]], %[[TMP]], %[[C0]], %[[N]], %[[C1]], %[[V]], %[[H]])
