@@ -34,7 +34,7 @@ build() {
       -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG" \
       -DLLVM_USE_SANITIZER="Address;Undefined" -DLLVM_USE_SANITIZE_COVERAGE=ON \
       -DLLVM_UBSAN_FLAGS="-fsanitize=undefined -fno-sanitize=vptr,function -fno-sanitize-recover=all" \
-      -DVIBEE_FUZZERS=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
+      -DVIBEE_FUZZERS=ON -DVIBEE_PYTHON=OFF -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
   fi
   nice -n 5 ninja -C "$BUILD" -j"$JOBS" frontend_fuzzer compiler_fuzzer
 }
