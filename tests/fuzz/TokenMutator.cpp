@@ -58,7 +58,7 @@ std::vector<Token> tokenize(const std::string &s) {
       i = std::min(i + 1, s.size());
       kind = Token::String;
     } else {
-      static const char *two[] = {"->", "<=", ">=", "==", "!=", "&&", "||", "~=", "//"};
+      static const char *two[] = {"->", "<=", ">=", "==", "!=", "&&", "||", "~=", "//", "<<", ">>"};
       i += 1;
       for (const char *t : two)
         if (s.compare(b, 2, t) == 0)
@@ -74,10 +74,13 @@ std::vector<Token> tokenize(const std::string &s) {
 const std::vector<std::vector<std::string>> &classes() {
   static const std::vector<std::vector<std::string>> c = {
       {"f64", "f32", "f16", "bf16", "i64", "i32", "i8", "bool"},
-      {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs", "sign"},
+      {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs", "sign", "sin", "cos", "erf",
+       "log1p", "expm1", "floor", "ceil", "round", "trunc", "isnan", "isinf"},
       {"min", "max", "pow"},
+      {"where", "clamp"},
       {"sum", "max", "min", "prod"},
-      {"+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "&&", "||"},
+      {"+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "&&", "||", "<<", ">>", "&", "^",
+       "|"},
       {"true", "false"},
       {"tile", "vector", "parallel", "threads"},
       {"==", "~="},
@@ -129,9 +132,10 @@ const std::vector<std::string> &numbers() {
 }
 
 const std::vector<std::string> &wrappers() {
-  static const std::vector<std::string> w = {"exp", "log",  "sqrt", "rsqrt", "tanh", "sigmoid",
-                                             "abs", "sign", "f64",  "f32",   "f16",  "bf16",
-                                             "i64", "i32",  "i8",   "bool",  "-",    "!"};
+  static const std::vector<std::string> w = {
+      "exp", "log",   "sqrt",  "rsqrt", "tanh", "sigmoid", "abs",   "sign",  "sin",   "cos",
+      "erf", "log1p", "expm1", "floor", "ceil", "round",   "trunc", "isnan", "isinf", "f64",
+      "f32", "f16",   "bf16",  "i64",   "i32",  "i8",      "bool",  "-",     "!",     "~"};
   return w;
 }
 
@@ -295,7 +299,7 @@ struct Mutator {
       replace(b, e, w + "(" + a + ")");
     } else {
       auto [b2, e2] = ops[pick(ops.size())];
-      const auto &binary = classes()[4];
+      const auto &binary = classes()[5];
       replace(b, e,
               "(" + a + " " + binary[pick(binary.size())] + " " + s.substr(b2, e2 - b2) + ")");
     }
