@@ -10,7 +10,7 @@
 #                                                from specs/, tests/ and the compiler
 #                                                target's corpora DIR... (merge)
 # Extra libFuzzer flags go in FUZZ_FLAGS, the per-input limit in FUZZ_TIMEOUT
-# (seconds, default 60); FUZZ_BUILD overrides the build folder
+# (seconds, default 300: generous, for a busy machine); FUZZ_BUILD overrides the build folder
 # (default <repo>/build-fuzz). A finding (crash, sanitizer report, timeout, leak,
 # differential mismatch) makes the run exit non-zero and leaves the input in
 # <build>/artifacts/.
@@ -41,7 +41,7 @@ build() {
 
 # run TARGET SECONDS: exit status 0 when the run ended without a finding.
 run() {
-  local target=$1 seconds=$2 max_len=4096 timeout=${FUZZ_TIMEOUT:-60}
+  local target=$1 seconds=$2 max_len=4096 timeout=${FUZZ_TIMEOUT:-300}
   local work="$BUILD/corpus-$target"
   mkdir -p "$work" "$BUILD/artifacts"
   cp -n "$REPO"/tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
