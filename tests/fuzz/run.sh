@@ -64,8 +64,9 @@ minimize() {
   # frontend target adds from the repository's specs (inputs with errors).
   "$BUILD/tests/fuzz/compiler_fuzzer" -merge=1 -max_len=4096 "$merged" "$all" "$@"
   "$BUILD/tests/fuzz/frontend_fuzzer" -merge=1 -max_len=4096 "$merged" "$all"
-  rm -f "$REPO"/tests/fuzz/corpus/*
-  cp "$merged"/* "$REPO/tests/fuzz/corpus/"
+  # The named seeds (*.vibee) stay: the frontend's unit tests read them.
+  find "$REPO/tests/fuzz/corpus" -type f ! -name '*.vibee' -delete
+  cp -n "$merged"/* "$REPO/tests/fuzz/corpus/"
   echo "tests/fuzz/corpus: $(ls "$REPO/tests/fuzz/corpus" | wc -l) seeds"
 }
 
