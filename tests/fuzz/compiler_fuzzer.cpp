@@ -200,7 +200,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
 
   std::ostringstream behaviors; // failures are expected (fuzzed expectations)
-  runBehaviors(*jit, behaviors);
+  runBehaviors(*jit, "", behaviors);
   for (const ast::Kernel &k : spec->kernels) {
     std::string mismatch =
         fuzz::differentialCheck(*jit, *spec, k, hash >> 8, fuzz::TrialBudget{}, stats);
