@@ -313,32 +313,3 @@ TEST(Runtime, HostTensorStoresIntegersSaturated) {
 }
 
 } // namespace
-
-// A scalar argument reaches an integer parameter by the same rule (an i64 default of
-// 9223372036854775807 travels as the double 2^63, which a C++ cast turned into
-// INT64_MIN through undefined behaviour; found by the compiler fuzzer).
-TEST(Runtime, IntegerScalarArgumentsSaturate) {
-  Compiler compiler;
-  auto module = compiler.compileString(R"(spec sat 1.0.0 "saturated scalars";
-kernel k(x: i64[N], a: i64, b: i32, c: i8) -> (p: i64[N], q: i64[N], r: i64[N]) {
-  p[i] = x[i] + a;
-  q[i] = x[i] + i64(b);
-  r[i] = x[i] + i64(c);
-}
-)");
-  std::vector<int64_t> x = {0}, p(1), q(1), r(1);
-  for (auto [value, want64, want32, want8] :
-       {std::tuple<double, int64_t, int64_t, int64_t>{9223372036854775807.0, INT64_MAX, INT32_MAX,
-                                                      INT8_MAX},
-        {-1e300, INT64_MIN, INT32_MIN, INT8_MIN},
-        {std::nan(""), 0, 0, 0},
-        {-2.9, -2, -2, -2}}) {
-    module->kernel("k")({TensorView(x.data(), ast::DType::I64, {1}), value, value, value,
-                         TensorView(p.data(), ast::DType::I64, {1}),
-                         TensorView(q.data(), ast::DType::I64, {1}),
-                         TensorView(r.data(), ast::DType::I64, {1})});
-    EXPECT_EQ(p[0], want64) << value;
-    EXPECT_EQ(q[0], want32) << value;
-    EXPECT_EQ(r[0], want8) << value;
-  }
-}
