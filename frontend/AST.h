@@ -230,6 +230,14 @@ struct Const {
   ExprPtr value;         // constant expression; sema folds it into `folded`
   double folded = 0;     // the value (for integer dtypes: foldedInt, rounded)
   int64_t foldedInt = 0; // the exact value for integer and bool dtypes
+  // A constant tensor (`const lut: f32[16] = [...]`): its type's literal dims and its
+  // elements row-major (the parser checks the nesting against the dims); sema folds
+  // them into elems / elemInts (the rules of `folded` / `foldedInt`). `value` is null.
+  TensorType type;
+  std::vector<ExprPtr> elements;
+  std::vector<double> elems;
+  std::vector<int64_t> elemInts;
+  bool isTensor() const { return !type.dims.empty(); }
 };
 
 // A value in a behavior: a nested literal, zeros/ones/rand(...), or a given's name.

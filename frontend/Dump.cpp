@@ -64,8 +64,18 @@ public:
   void run() {
     os_ << "spec " << spec_.name << " " << spec_.version << " " << quoted(spec_.doc) << "\n";
     for (const Const &c : spec_.consts) {
-      os_ << "const " << c.name << ": " << dtypeName(c.dtype) << " = "
-          << (isFloat(c.dtype) ? num(c.folded) : std::to_string(c.foldedInt)) << "\n";
+      os_ << "const " << c.name << ": " << dtypeName(c.dtype);
+      if (c.isTensor()) {
+        for (size_t a = 0; a < c.type.dims.size(); ++a)
+          os_ << (a ? ", " : "[") << c.type.dims[a].size;
+        os_ << "] =";
+        for (size_t i = 0; i < c.elems.size(); ++i)
+          os_ << (i ? ", " : " ")
+              << (isFloat(c.dtype) ? num(c.elems[i]) : std::to_string(c.elemInts[i]));
+        os_ << "\n";
+        continue;
+      }
+      os_ << " = " << (isFloat(c.dtype) ? num(c.folded) : std::to_string(c.foldedInt)) << "\n";
       if (c.value)
         expr(*c.value, 1);
     }
@@ -116,6 +126,10 @@ private:
       line(1) << "dim #" << i << " " << d.name;
       if (d.size >= 0)
         os_ << " (size " << d.size << ")";
+      if (d.carrierRef < 0) { // the size of a constant tensor only
+        os_ << " from a constant tensor\n";
+        continue;
+      }
       os_ << " from " << (d.fromResult ? "result " : "param ")
           << (d.fromResult ? k.results[d.carrierRef].name : k.params[d.carrierRef].name) << " axis "
           << d.carrierAxis << "\n";

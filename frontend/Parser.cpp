@@ -235,13 +235,70 @@ private:
     return t;
   }
 
+  static constexpr int64_t kMaxConstElements = 4096;
+
   Const buildConst(G::ConstDeclContext *ctx) {
     Const c;
-    c.loc = locOf(ctx->IDENT(0));
-    c.name = textOf(ctx->IDENT(0));
-    c.dtype = buildDType(ctx->IDENT(1));
-    c.value = buildTopExpr(ctx->expr());
+    c.loc = locOf(ctx->IDENT());
+    c.name = textOf(ctx->IDENT());
+    c.type = buildType(ctx->type());
+    c.dtype = c.type.dtype;
+    if (!c.isTensor()) {
+      if (ctx->constValue()->expr())
+        c.value = buildTopExpr(ctx->constValue()->expr());
+      else
+        diags_.error(locOf(ctx->constValue()),
+                     "constant '" + c.name + "' is a scalar: give it one value, not a list");
+      return c;
+    }
+    for (const DimSpec &d : c.type.dims)
+      if (!d.symbol.empty()) {
+        diags_.error(d.loc, "a constant tensor needs literal dims, not '" + d.symbol + "'");
+        return c;
+      }
+    // Kernels read them as compare/select chains (MLIRGen): lookup tables, not data.
+    int64_t count = 1;
+    for (const DimSpec &d : c.type.dims)
+      count = std::min<int64_t>(count * d.size, kMaxConstElements + 1);
+    if (count > kMaxConstElements) {
+      diags_.error(locOf(ctx->type()), "constant tensor '" + c.name + "' has more than " +
+                                           std::to_string(kMaxConstElements) +
+                                           " elements (constant tensors are lookup tables; pass "
+                                           "larger data as a parameter)");
+      return c;
+    }
+    buildConstElements(c, ctx->constValue(), 0);
     return c;
+  }
+
+  // The elements of a constant tensor, row-major; each list must have the size of its
+  // axis and the nesting must match the rank.
+  void buildConstElements(Const &c, G::ConstValueContext *v, size_t axis) {
+    const size_t rank = c.type.dims.size();
+    if (v->expr()) {
+      if (axis < rank) {
+        diags_.error(locOf(v), "constant '" + c.name + "' needs a list of " +
+                                   std::to_string(c.type.dims[axis].size) +
+                                   " elements here (axis " + std::to_string(axis) + ")");
+        return;
+      }
+      c.elements.push_back(buildTopExpr(v->expr()));
+      return;
+    }
+    if (axis >= rank) {
+      diags_.error(locOf(v), "constant '" + c.name + "' has rank " + std::to_string(rank) +
+                                 ": a number is expected here, not a list");
+      return;
+    }
+    const int64_t want = c.type.dims[axis].size;
+    if ((int64_t)v->constValue().size() != want) {
+      diags_.error(locOf(v), "constant '" + c.name + "' has " + std::to_string(want) +
+                                 " elements on axis " + std::to_string(axis) +
+                                 " but the list has " + std::to_string(v->constValue().size()));
+      return;
+    }
+    for (auto *inner : v->constValue())
+      buildConstElements(c, inner, axis + 1);
   }
 
   Kernel buildKernel(G::KernelContext *ctx) {

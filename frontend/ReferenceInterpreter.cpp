@@ -162,6 +162,16 @@ const Array &Interpreter::tensorFor(NameKind kind, int ref, const std::string &n
   case NameKind::Result:
     check(results_.size());
     return results_[ref];
+  case NameKind::Const: {
+    check(spec_.consts.size());
+    Array &a = consts_[ref];
+    if (a.shape.empty()) {
+      for (const ast::DimSpec &d : spec_.consts[ref].type.dims)
+        a.shape.push_back(d.size);
+      a.data = spec_.consts[ref].elems;
+    }
+    return a;
+  }
   case NameKind::Local:
     check(locals_.size());
     if (!localSet_[ref])
@@ -181,6 +191,8 @@ DType Interpreter::tensorType(NameKind kind, int ref) const {
     return kernel_.results[ref].type.dtype;
   case NameKind::Local:
     return kernel_.locals[ref].dtype;
+  case NameKind::Const:
+    return spec_.consts[ref].dtype;
   default:
     return DType::F64;
   }

@@ -5,6 +5,7 @@
 #include "frontend/ReferenceInterpreter.h"
 #include "frontend/ReferenceScalar.h"
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,8 +57,9 @@ private:
   std::vector<Array> results_;
   std::vector<Array> locals_;
   std::vector<bool> localSet_;
-  std::vector<int64_t> loop_; // current loop values of the running statement
-  bool outOfRange_ = false;   // Outcome::outOfRange
+  std::vector<int64_t> loop_;           // current loop values of the running statement
+  bool outOfRange_ = false;             // Outcome::outOfRange
+  mutable std::map<int, Array> consts_; // constant tensors, filled on first read
 };
 
 } // namespace vibee::ref::detail

@@ -229,6 +229,7 @@ private:
     size_t n = st.loopIndices.size();
     scope.dim.assign(n, -1), scope.where.assign(n, {}), scope.how.assign(n, "");
     scope.used.assign(n, false);
+    scope.carried.assign(n, false);
 
     bool targetOk = resolveTarget(st);
     bool known = st.targetKind != NameKind::Unresolved;
@@ -270,6 +271,16 @@ private:
                     "use '" + st.loopIndices[i] + "' to subscript a tensor on the right-hand side");
       }
     }
+    // A loop's bounds come from the tensors it subscripts (docs/language.md, "Constant
+    // tensors"): a reduction over constant tensors alone has none to come from.
+    for (size_t i = st.numParallel; i < n; ++i)
+      if (scope.dim[i] >= 0 && !scope.carried[i] && k_.dims[scope.dim[i]].carrierRef < 0) {
+        Loc loc = st.reduceIndices[i - st.numParallel].loc;
+        diags_.error(loc, "reduction index '" + st.loopIndices[i] +
+                              "' subscripts only constant tensors");
+        diags_.note(loc, "copy the table into a local first (t[k] = table[k]) and reduce over "
+                         "the local");
+      }
     st.loopDims = scope.dim;
 
     if (t.ok && st.reduce != ReduceKind::None && !t.weak && t.type == DType::Bool) {
@@ -305,6 +316,20 @@ private:
   }
 };
 
+// A constant's value or one element of a constant tensor: checked, folded, in range.
+void foldConstValue(Expr &e, const Const &c, ExprScope &scope, double &folded, int64_t &exact) {
+  DiagnosticEngine &diags = scope.diags;
+  TypeInfo t = checkExpr(e, scope);
+  if (!checkAssign(e, t, c.dtype, e.loc, "constant '" + c.name + "'", diags) ||
+      !checkLiteralRanges(e, diags))
+    return;
+  if (auto v = foldConst(e, scope.spec, diags);
+      v && checkFoldedRange(v->f, c.dtype, e.loc, "constant '" + c.name + "'", diags)) {
+    folded = isFloat(c.dtype) ? v->f : (double)v->i;
+    exact = v->i;
+  }
+}
+
 void checkConsts(Spec &spec, DiagnosticEngine &diags) {
   std::map<std::string, Loc> seen;
   for (size_t i = 0; i < spec.consts.size(); ++i) {
@@ -313,22 +338,35 @@ void checkConsts(Spec &spec, DiagnosticEngine &diags) {
       diags.error(c.loc, "duplicate constant '" + c.name + "'");
       diags.note(seen[c.name], "'" + c.name + "' is first declared here");
     }
-    if (!c.value)
-      continue;
     ExprScope scope{spec, diags, (int)i};
-    TypeInfo t = checkExpr(*c.value, scope);
-    if (!checkAssign(*c.value, t, c.dtype, c.value->loc, "constant '" + c.name + "'", diags) ||
-        !checkLiteralRanges(*c.value, diags))
-      continue;
-    if (auto v = foldConst(*c.value, spec, diags);
-        v && checkFoldedRange(v->f, c.dtype, c.value->loc, "constant '" + c.name + "'", diags)) {
-      c.folded = isFloat(c.dtype) ? v->f : (double)v->i;
-      c.foldedInt = v->i;
+    if (c.value)
+      foldConstValue(*c.value, c, scope, c.folded, c.foldedInt);
+    for (ExprPtr &e : c.elements) {
+      double f = 0;
+      int64_t n = 0;
+      foldConstValue(*e, c, scope, f, n);
+      c.elems.push_back(f), c.elemInts.push_back(n);
     }
   }
 }
 
 } // namespace
+
+std::vector<int> sema::literalDims(Kernel &k, const TensorType &t) {
+  std::vector<int> out;
+  for (const DimSpec &d : t.dims) {
+    int ref = -1;
+    for (size_t i = 0; i < k.dims.size(); ++i)
+      if (k.dims[i].size == d.size)
+        ref = (int)i;
+    if (ref < 0) {
+      ref = (int)k.dims.size();
+      k.dims.push_back({std::to_string(d.size), d.size});
+    }
+    out.push_back(ref);
+  }
+  return out;
+}
 
 bool analyzeSpec(Spec &spec, DiagnosticEngine &diags) {
   int before = diags.errorCount();

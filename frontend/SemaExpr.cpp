@@ -145,6 +145,10 @@ private:
       }
     }
     if (int c = findConst(e.name); c >= 0) {
+      if (s_.spec.consts[c].isTensor()) {
+        diags_.error(e.loc, "'" + e.name + "' is a tensor: access it with subscripts");
+        return failed();
+      }
       e.nameKind = NameKind::Const, e.ref = c;
       return annotate(e, strong(s_.spec.consts[c].dtype));
     }
@@ -189,7 +193,12 @@ private:
     NameKind kind;
     int ref;
     DType dtype;
-    if (!findTensor(e.name, kind, ref, dtype)) {
+    std::vector<int> constShape;
+    if (int c = findConst(e.name);
+        c >= 0 && s_.spec.consts[c].isTensor() && !findTensor(e.name, kind, ref, dtype)) {
+      kind = NameKind::Const, ref = c, dtype = s_.spec.consts[c].dtype;
+      constShape = literalDims(*s_.kernel, s_.spec.consts[c].type);
+    } else if (!findTensor(e.name, kind, ref, dtype)) {
       bool scalar = findConst(e.name) >= 0;
       for (auto &p : k.params)
         scalar |= p.name == e.name;
@@ -200,7 +209,7 @@ private:
       return failed();
     }
     e.nameKind = kind, e.ref = ref;
-    std::vector<int> shape = shapeOf(k, kind, ref);
+    std::vector<int> shape = kind == NameKind::Const ? constShape : shapeOf(k, kind, ref);
     if (shape.size() != e.subscripts.size()) {
       diags_.error(e.loc, "'" + e.name + "' has rank " + std::to_string(shape.size()) +
                               " but is accessed with " + std::to_string(e.subscripts.size()) +
@@ -237,6 +246,8 @@ private:
         continue;
       }
       bindIndex(sub.slot, dim, sub, "axis " + std::to_string(axis) + " of '" + e.name + "'");
+      if (kind != NameKind::Const)
+        s_.stmt->carried[sub.slot] = true;
     }
     return annotate(e, {dtype, false, false, ok});
   }

@@ -29,6 +29,7 @@ struct StmtScope {
   std::vector<ast::Loc> where;      // where the extent was bound
   std::vector<std::string> how;     // "axis 0 of 'x'"
   std::vector<bool> used;           // used on the right-hand side
+  std::vector<bool> carried;        // subscripts a tensor that is not a constant
   std::vector<std::string> unbound; // unbound names already reported
 };
 
@@ -43,6 +44,9 @@ struct ExprScope {
 };
 
 TypeInfo checkExpr(ast::Expr &e, ExprScope &scope);
+// The kernel dims of a constant tensor's literal sizes (one entry per size, shared
+// with parameters of that size; a dim only a constant tensor has has no carrier).
+std::vector<int> literalDims(ast::Kernel &k, const ast::TensorType &t);
 // Gives a weak expression its final dtype (numeric only).
 void settle(ast::Expr &e, ast::DType t);
 ast::DType weakDefault(const TypeInfo &t);

@@ -7,7 +7,10 @@ spec : header item* EOF ;
 header : 'spec' IDENT VERSION STRING ';' ;
 item : constDecl | kernel | behavior ;
 
-constDecl : 'const' IDENT ':' IDENT '=' expr ';' ;
+// A scalar constant (`const c: f32 = 0.5;`) or a constant tensor with literal dims and
+// a nested list of constant expressions (`const lut: f32[4] = [0.0, 0.5, -0.5, 1.0];`).
+constDecl : 'const' IDENT ':' type '=' constValue ';' ;
+constValue : '[' constValue (',' constValue)* ']' | expr ;
 
 // ---- Kernels -----------------------------------------------------------------
 kernel

@@ -124,6 +124,8 @@ public:
                                (checked_ ? numberText(c.folded) : std::string("...")));
       spec_scope_[c.name] = define(Symbol::Const, c.name, c.loc, hover);
       expr(c.value.get(), {}, nullptr);
+      for (const ExprPtr &e : c.elements)
+        expr(e.get(), {}, nullptr);
     }
     for (const Kernel &k : spec_.kernels)
       kernel_scope_[k.name] = define(Symbol::Kernel, k.name, k.loc, code(signature(k)));
