@@ -36,8 +36,10 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void vibee::addLateDecomposition(OpPassManager &pm) {
-  pm.addPass(createDecomposeAggregatesPass());
+void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions) {
+  DecomposeAggregatesPassOptions options;
+  options.keepContractions = keepContractions;
+  pm.addPass(createDecomposeAggregatesPass(options));
   // The pieces fuse like statements: softmax and RMSNorm one loop nest per
   // reduction plus one for the output.
   pm.addPass(createFuseElementwisePass());

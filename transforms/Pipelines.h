@@ -20,8 +20,9 @@ void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
 void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
-/// (vibee-decompose-aggregates), fused like statements.
-void addLateDecomposition(mlir::OpPassManager &pm);
+/// (vibee-decompose-aggregates), fused like statements. `keepContractions`:
+/// linalg.contract stays for the target's own rewrite (the CPU's packing).
+void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// `unshareDestinations`: one tensor.empty (and fill) per destination first,

@@ -30,7 +30,9 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
 
   // Threads (OpenMP) unless libomp is missing or they are off (vibeec --no-threads).
   bool threads = target.threads && loadOpenMPRuntime();
-  // Matmul: packed panels and a vectorized register micro-kernel (vector dialect).
+  // Contractions of every layout and dtype as f32 matmuls on packed operands;
+  // matmul: packed panels and a vectorized register micro-kernel (vector dialect).
+  pm.addPass(createCpuPackContractionsPass());
   pm.addPass(createCpuTileMatmulPass(target, threads));
   if (threads)
     pm.addPass(createCpuParallelizePass());
@@ -79,7 +81,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
 
 void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm);
+  addLateDecomposition(pm, /*keepContractions=*/true);
   // CPU only (the GPU and C++ backends keep the three softmax generics): the
   // row max and the exp-sum in one vectorizable online pass.
   pm.addPass(createCpuOnlineSoftmaxPass());

@@ -56,20 +56,31 @@ static void markReassociable(linalg::GenericOp op) {
 }
 
 /// (p0 .. pk, r...) with the last parallel loop indexing the innermost output
-/// dim -> (p0 .. pk-1, r..., pk): the innermost loop then walks the output and
-/// the operands it shares with it at unit stride (matmul: i-k-j order) instead
-/// of reducing over a strided operand.
+/// dim -> (p0 .. pk-1, r..., pk) when the innermost reduction loop walks an
+/// operand at a stride (it is not that operand's innermost dim): the innermost
+/// loop then walks the output and the operands it shares with it at unit
+/// stride (matmul: i-k-j order; a column sum db[n] = sum(t) dy[t, n]: t
+/// outside, n inside) instead of reducing over a strided operand. A reduction
+/// that reads every operand along its innermost dim (x[m, k] * w[n, k]: dot
+/// products) keeps its order.
 static void interchangeReductionOutward(RewriterBase &rewriter, linalg::GenericOp op) {
   unsigned numLoops = op.getNumLoops(), numParallel = op.getNumParallelLoops();
-  if (numParallel < 2 || numParallel == numLoops || op.getNumDpsInits() != 1)
+  if (numParallel < 1 || numParallel == numLoops || op.getNumDpsInits() != 1)
     return;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   for (unsigned i = 0; i < numLoops; ++i)
     if ((i < numParallel) != (iterators[i] == utils::IteratorType::parallel))
       return;
-  AffineMap out = op.getIndexingMapsArray().back();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap out = maps.back();
   if (out.getNumResults() == 0 ||
       out.getResults().back() != getAffineDimExpr(numParallel - 1, op.getContext()))
+    return;
+  bool strided = false;
+  for (AffineMap map : ArrayRef(maps).drop_back())
+    for (AffineExpr e : map.getResults())
+      strided |= e.isFunctionOfDim(numLoops - 1) && e != map.getResults().back();
+  if (!strided)
     return;
   SmallVector<unsigned> perm;
   for (unsigned i = 0; i + 1 < numParallel; ++i)

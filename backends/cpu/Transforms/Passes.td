@@ -18,6 +18,23 @@ def CpuOnlineSoftmaxPass : Pass<"vibee-cpu-online-softmax"> {
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def CpuPackContractionsPass : Pass<"vibee-cpu-pack-contractions", "::mlir::ModuleOp"> {
+  let summary = "Every linalg.contract as packed f32 operands of the matmul micro-kernel";
+  let description = [{
+    On bufferized linalg, before vibee-cpu-tile-matmul: a linalg.contract of any
+    layout (transposed operands, batch loops, several M, N or contracted loops,
+    bf16/f16/i8 operands, an f32 accumulator) becomes A'[batch][M][K] and
+    B'[batch][K][N] in f32 (an operand already in that layout, f32 and
+    contiguous, is a view, not a copy), a loop over the batch of
+    C'[m, n] += A'[m, k] * B'[k, n] generics (the micro-kernel's form), and
+    C += C' when C is not in [batch][M][N] layout. A contraction it cannot pack
+    becomes the generic it defines, with a remark that says why.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
 def CpuTileMatmulPass : Pass<"vibee-cpu-tile-matmul", "::mlir::ModuleOp"> {
   let summary = "f32 matmul: cache tiles, packed B panel, vectorized MRxNR register "
                 "micro-kernel; N panels over threads";

@@ -1,0 +1,330 @@
+//===- CpuPackContractions.cpp - every linalg.contract onto the f32 kernel -===//
+//
+// vibee-cpu-pack-contractions, on bufferized linalg before
+// vibee-cpu-tile-matmul. A linalg.contract of any layout (docs/architecture.md,
+// "Contractions") becomes the one form the register micro-kernel takes,
+// C[m, n] += A[m, k] * B[k, n] in f32, by packing: with the contract's loops
+// cut into batch, M, N and K roles (a loop in A, B and C; in A and C; in B and
+// C; in A and B),
+//     A' [batch][M][K] = f32(A[...])   (all M loops as one, all K loops as one)
+//     B' [batch][K][N] = f32(B[...])
+//     for b in batch:  C'[b] += A'[b] * B'[b]      (vibee-cpu-tile-matmul)
+//     C[...] += C'[...]
+// An operand already in that layout, in f32 and contiguous, is not copied (a
+// collapse_shape view of it), so the plain f32 matmul and the batched one run
+// in place as before; transposed or narrow operands (nn.Linear's w[n, k], bf16,
+// i8) pay one copy, O(MK + KN) against the O(MNK) product.
+//
+// Skinny M (the M loops' extents multiply to <= 16, decided at run time:
+// decoding): a packed copy of the weights would triple the traffic of a
+// bandwidth-bound product, so a contraction whose operands both read a
+// contracted loop innermost (x[m, k] * w[n, k]) runs those calls on the
+// contract's generic loops, dot products along contiguous k that
+// vibee-cpu-vectorize vectorizes (scf.if: generic, else packed).
+//
+// What this pass cannot pack (an accumulator other than f32, no M or no N
+// loop) becomes the generic the contract defines, with a remark.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace vibee {
+#define GEN_PASS_DEF_CPUPACKCONTRACTIONSPASS
+#include "backends/cpu/Transforms/Passes.h.inc"
+} // namespace vibee
+
+using namespace mlir;
+
+namespace {
+
+/// The contract's loops by role, each group in the order the result (batch, M,
+/// N) or B (K) lists them.
+struct Roles {
+  SmallVector<unsigned> batch, m, n, k;
+};
+
+std::optional<unsigned> position(AffineMap map, unsigned dim) {
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == dim)
+      return i;
+  return std::nullopt;
+}
+
+std::optional<Roles> classify(linalg::ContractOp op) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  Roles roles;
+  for (AffineExpr e : maps[2].getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    bool inA = position(maps[0], d).has_value(), inB = position(maps[1], d).has_value();
+    if (inA && inB)
+      roles.batch.push_back(d);
+    else if (inA)
+      roles.m.push_back(d);
+    else if (inB)
+      roles.n.push_back(d);
+    else
+      return std::nullopt;
+  }
+  for (AffineExpr e : maps[1].getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (!position(maps[2], d) && position(maps[0], d))
+      roles.k.push_back(d);
+  }
+  if (roles.k.size() + roles.batch.size() + roles.m.size() + roles.n.size() != op.getNumLoops())
+    return std::nullopt;
+  return roles;
+}
+
+struct Packer {
+  RewriterBase &rw;
+  Location loc;
+  linalg::ContractOp op;
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> extents; // per loop of the contract
+
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(rw, loc, v); }
+  Value product(ArrayRef<unsigned> loops) {
+    // (The batch loop's trip count.)
+    Value p = c(1);
+    for (unsigned d : loops)
+      p = arith::MulIOp::create(rw, loc, p, extents[d]);
+    return p;
+  }
+
+  /// `operand` as a [batch?][rows][cols] f32 buffer whose loops are `order`
+  /// (batch ++ rows ++ cols): a view when it already is one, else a packed copy
+  /// (appended to `allocs`).
+  Value pack(Value operand, AffineMap map, ArrayRef<unsigned> batch, ArrayRef<unsigned> rows,
+             ArrayRef<unsigned> cols, bool copyIn, SmallVectorImpl<Value> &allocs) {
+    SmallVector<unsigned> order(batch);
+    llvm::append_range(order, rows);
+    llvm::append_range(order, cols);
+    auto type = cast<MemRefType>(operand.getType());
+    SmallVector<ReassociationIndices> groups;
+    unsigned next = 0;
+    for (ArrayRef<unsigned> g : {batch, rows, cols}) {
+      if (g.empty())
+        continue;
+      ReassociationIndices group;
+      for (size_t i = 0; i < g.size(); ++i)
+        group.push_back(next++);
+      groups.push_back(group);
+    }
+    bool inPlace = type.getElementType().isF32() && type.getLayout().isIdentity();
+    for (auto [i, d] : llvm::enumerate(order))
+      inPlace &= map.getResult(i) == getAffineDimExpr(d, rw.getContext());
+    if (inPlace && groups.size() == order.size())
+      return operand; // the operand itself: schedule hints still find its dims' names
+    if (inPlace)
+      return memref::CollapseShapeOp::create(rw, loc, operand, groups);
+    // Allocated with one axis per loop and collapsed (expand-strided-metadata
+    // crashes on a memref.expand_shape with dynamic sizes in a group).
+    SmallVector<Value> fullSizes;
+    for (unsigned d : order)
+      fullSizes.push_back(extents[d]);
+    SmallVector<int64_t> fullShape(order.size(), ShapedType::kDynamic);
+    Value full = memref::AllocOp::create(rw, loc, MemRefType::get(fullShape, rw.getF32Type()),
+                                         fullSizes, rw.getI64IntegerAttr(64));
+    allocs.push_back(full);
+    Value flat = memref::CollapseShapeOp::create(rw, loc, full, groups);
+    // The operand's map over the loops of `order`.
+    SmallVector<AffineExpr> replacement(maps[0].getNumDims(), rw.getAffineConstantExpr(0));
+    for (auto [i, d] : llvm::enumerate(order))
+      replacement[d] = rw.getAffineDimExpr(i);
+    AffineMap read = map.replaceDimsAndSymbols(replacement, {}, order.size(), 0);
+    AffineMap identity = rw.getMultiDimIdentityMap(order.size());
+    SmallVector<utils::IteratorType> parallel(order.size(), utils::IteratorType::parallel);
+    if (copyIn) {
+      linalg::GenericOp::create(rw, loc, ValueRange{operand}, ValueRange{full},
+                                ArrayRef<AffineMap>{read, identity}, parallel,
+                                [&](OpBuilder &b, Location l, ValueRange args) {
+                                  linalg::YieldOp::create(b, l, toF32(b, l, args[0]));
+                                });
+    }
+    packedToOriginal = read;
+    fullView = full;
+    return flat;
+  }
+  AffineMap packedToOriginal; // of the last pack: the original's map over its loops
+  Value fullView;             // of the last pack: the packed buffer, one axis per loop
+
+  static Value toF32(OpBuilder &b, Location l, Value v) {
+    Type t = v.getType();
+    if (t.isF32())
+      return v;
+    if (isa<FloatType>(t) && cast<FloatType>(t).getWidth() < 32)
+      return arith::ExtFOp::create(b, l, b.getF32Type(), v);
+    if (isa<FloatType>(t))
+      return arith::TruncFOp::create(b, l, b.getF32Type(), v);
+    return arith::SIToFPOp::create(b, l, b.getF32Type(), v);
+  }
+};
+
+/// C[m, n] += A[m, k] * B[k, n], the generic vibee-cpu-tile-matmul takes.
+void buildMatmul(RewriterBase &rw, Location loc, Value a, Value b, Value c) {
+  MLIRContext *ctx = rw.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
+                                 AffineMap::get(3, 0, {k, n}, ctx),
+                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, utils::IteratorType::parallel, utils::IteratorType::reduction};
+  linalg::GenericOp::create(rw, loc, ValueRange{a, b}, ValueRange{c}, maps, iterators,
+                            [](OpBuilder &bb, Location l, ValueRange args) {
+                              Value p = arith::MulFOp::create(bb, l, args[0], args[1]);
+                              Value sum = arith::AddFOp::create(bb, l, p, args[2]);
+                              linalg::YieldOp::create(bb, l, sum);
+                            });
+}
+
+/// The [rows][cols] slice `i` of a [batch][rows][cols] buffer.
+Value slice(RewriterBase &rw, Location loc, Value buffer, Value i) {
+  SmallVector<OpFoldResult> offsets = {i, rw.getIndexAttr(0), rw.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(1),
+                                     memref::DimOp::create(rw, loc, buffer, 1).getResult(),
+                                     memref::DimOp::create(rw, loc, buffer, 2).getResult()};
+  SmallVector<OpFoldResult> strides(3, rw.getIndexAttr(1));
+  auto type = memref::SubViewOp::inferRankReducedResultType(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, cast<MemRefType>(buffer.getType()), offsets,
+      sizes, strides);
+  return memref::SubViewOp::create(rw, loc, cast<MemRefType>(type), buffer, offsets, sizes,
+                                   strides);
+}
+
+/// Why `op` cannot be packed, or the empty string.
+std::string unpackable(linalg::ContractOp op, const std::optional<Roles> &roles) {
+  if (!op.hasPureBufferSemantics())
+    return "not bufferized";
+  if (!cast<MemRefType>(op.getOutputs()[0].getType()).getElementType().isF32())
+    return "the accumulator is not f32";
+  if (!roles)
+    return "a loop is a broadcast";
+  if (roles->m.empty() || roles->n.empty())
+    return "no M or no N loop (a matrix-vector or dot product)";
+  for (Value input : op.getInputs()) {
+    Type t = cast<MemRefType>(input.getType()).getElementType();
+    if (!isa<FloatType>(t) && !t.isSignlessInteger())
+      return "an operand's element type cannot be packed";
+  }
+  return "";
+}
+
+void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
+  SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
+  p.extents.resize(op.getNumLoops());
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    for (unsigned i = 0; i < 3 && !p.extents[d]; ++i)
+      if (std::optional<unsigned> pos = position(p.maps[i], d))
+        p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
+
+  SmallVector<Value> allocs;
+  Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs);
+  Value b = p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs);
+  size_t before = allocs.size();
+  Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs);
+  bool cCopied = allocs.size() > before;
+  if (cCopied)
+    linalg::FillOp::create(rw, loc,
+                           ValueRange{arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0))},
+                           ValueRange{cFlat});
+  AffineMap cRead = p.packedToOriginal;
+  Value cFull = p.fullView;
+
+  if (roles.batch.empty()) {
+    buildMatmul(rw, loc, a, b, cFlat);
+  } else {
+    Value batches = p.product(roles.batch);
+    auto loop = scf::ForOp::create(rw, loc, p.c(0), batches, p.c(1));
+    rw.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    buildMatmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), slice(rw, loc, cFlat, i));
+    rw.setInsertionPointAfter(loop);
+  }
+  if (cCopied) {
+    // C[...] += C'[...]
+    unsigned rank = cRead.getNumDims();
+    AffineMap identity = rw.getMultiDimIdentityMap(rank);
+    SmallVector<utils::IteratorType> parallel(rank, utils::IteratorType::parallel);
+    linalg::GenericOp::create(rw, loc, ValueRange{cFull}, ValueRange{operands[2]},
+                              ArrayRef<AffineMap>{identity, cRead}, parallel,
+                              [](OpBuilder &bb, Location l, ValueRange args) {
+                                Value sum = arith::AddFOp::create(bb, l, args[1], args[0]);
+                                linalg::YieldOp::create(bb, l, sum);
+                              });
+  }
+  for (Value alloc : allocs)
+    memref::DeallocOp::create(rw, loc, alloc);
+  rw.eraseOp(op);
+}
+
+/// Both operands read a contracted loop as their innermost dim (x[m, k] and
+/// w[n, k]): with few rows the generic loops are dot products along
+/// contiguous memory, and the weights are read once, not copied first.
+bool dotProductLayout(linalg::ContractOp op, const Roles &roles) {
+  for (unsigned i = 0; i < 2; ++i) {
+    AffineMap map = op.getIndexingMapsArray()[i];
+    auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!inner || !llvm::is_contained(roles.k, inner.getPosition()))
+      return false;
+  }
+  return true;
+}
+
+/// if (M <= kSkinnyRows) { the contract's generic } else { packed }
+void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+  constexpr int64_t kSkinnyRows = 16;
+  if (!dotProductLayout(op, roles))
+    return packContraction(rw, op, roles);
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  AffineMap mapA = op.getIndexingMapsArray()[0];
+  Value rows = arith::ConstantIndexOp::create(rw, loc, 1);
+  for (unsigned d : roles.m)
+    rows = arith::MulIOp::create(
+        rw, loc, rows, memref::DimOp::create(rw, loc, op.getInputs()[0], *position(mapA, d)));
+  Value skinny = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sle, rows,
+                                       arith::ConstantIndexOp::create(rw, loc, kSkinnyRows));
+  auto ifOp = scf::IfOp::create(rw, loc, skinny, /*withElse=*/true);
+  rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  auto generic = cast<linalg::ContractOp>(rw.clone(*op));
+  rw.setInsertionPoint(generic);
+  (void)linalg::generalizeNamedOp(rw, generic);
+  rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
+  packContraction(rw, op, roles);
+}
+
+struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPackContractionsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::ContractOp> contractions;
+    getOperation()->walk([&](linalg::ContractOp op) { contractions.push_back(op); });
+    IRRewriter rw(&getContext());
+    for (linalg::ContractOp op : contractions) {
+      std::optional<Roles> roles = classify(op);
+      std::string why = unpackable(op, roles);
+      if (why.empty()) {
+        packOrSkinny(rw, op, *roles);
+        continue;
+      }
+      op->emitRemark() << "contraction on generic loops: " << why;
+      rw.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rw, op))) {
+        op->emitOpError("could not be generalized");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,82 @@
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions --canonicalize 2>/dev/null | FileCheck %s
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --canonicalize | FileCheck %s --check-prefix=KERNEL
+
+// Every linalg.contract becomes the micro-kernel's form, C[m, n] += A[m, k] * B[k, n]
+// in f32, on packed operands (an operand in that layout already is a view).
+
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[T:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+
+// Plain f32 matmul: no copy.
+// CHECK-LABEL: func.func @plain
+// CHECK-NOT:     memref.alloc
+// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1
+// KERNEL-LABEL: func.func @plain
+// KERNEL:         vector.fma
+func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// nn.Linear with a bf16 weight w[n, k]: with at most 16 rows, the generic loops
+// (dot products along k); else B is packed to [k][n] in f32 while being
+// transposed, and x is used in place.
+// CHECK-LABEL: func.func @linear_bf16
+// CHECK:         %[[SKINNY:.*]] = arith.cmpi sle, %{{.*}}, %c16
+// CHECK:         scf.if %[[SKINNY]] {
+// CHECK:           linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>)
+// CHECK:         } else {
+// CHECK:         %[[W:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
+// CHECK:         linalg.generic {indexing_maps = [#[[T]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%arg1 : memref<?x?xbf16>) outs(%[[W]] : memref<?x?xf32>)
+// CHECK:           arith.extf
+// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} ins(%arg0, %[[W]] : memref<?x?xf32>, memref<?x?xf32>) outs(%arg2
+// CHECK:         memref.dealloc %[[W]]
+// KERNEL-LABEL: func.func @linear_bf16
+// KERNEL:         vector.fma
+func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : memref<?x?xf32>, memref<?x?xbf16>) outs(%y : memref<?x?xf32>)
+  return
+}
+
+// Per-head scores: batch loops (b, h) become one loop over B*H slices of the packed
+// [b][h][i][d] and [b][h][d][j] buffers; the result, [b][h][i][j], is used in place.
+// CHECK-LABEL: func.func @scores
+// CHECK-COUNT-2: memref.alloc
+// CHECK:         scf.for
+// CHECK:           memref.subview
+// CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]]
+func.func @scores(%q: memref<?x?x?x?xf32>, %k: memref<?x?x?x?xf32>, %s: memref<?x?x?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(b, h, i, j, d) -> (b, i, h, d)>, affine_map<(b, h, i, j, d) -> (b, j, h, d)>, affine_map<(b, h, i, j, d) -> (b, h, i, j)>]
+      ins(%q, %k : memref<?x?x?x?xf32>, memref<?x?x?x?xf32>) outs(%s : memref<?x?x?x?xf32>)
+  return
+}
+
+// A transposed result: C' is packed, zeroed, and added back.
+// CHECK-LABEL: func.func @transposed_result
+// CHECK:         %[[CP:.*]] = memref.alloc
+// CHECK:         linalg.fill {{.*}} outs(%[[CP]]
+// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} outs(%[[CP]]
+// CHECK:         linalg.generic {{.*}} ins(%[[CP]] : memref<?x?xf32>) outs(%arg2 : memref<?x?xf32>)
+// CHECK:           arith.addf
+func.func @transposed_result(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(n, m, k) -> (m, k)>, affine_map<(n, m, k) -> (k, n)>, affine_map<(n, m, k) -> (n, m)>]
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// An i32 accumulator: not packed (the micro-kernel is f32), the generic loops.
+// CHECK-LABEL: func.func @int8
+// REMARK: cpu-pack-contractions.mlir:[[@LINE+5]]:3: remark: contraction on generic loops: the accumulator is not f32
+// CHECK-NOT:     linalg.contract
+// CHECK:         linalg.generic
+// CHECK:           arith.extsi
+func.func @int8(%a: memref<?x?xi8>, %b: memref<?x?xi8>, %c: memref<?x?xi32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x?xi8>, memref<?x?xi8>) outs(%c : memref<?x?xi32>)
+  return
+}
