@@ -99,7 +99,7 @@ def main():
     B, H, L, D = 1, 8, S // 2, 64
     q, k, sc = f32(B, L, H, D), f32(B, L, H, D), np.empty((B, H, L, L), np.float32)
     add("scores", f"{B * H}x{L}x{L}x{D}", 2.0 * B * H * L * L * D, "GFLOP/s",
-        {"vibeec": lambda: v.vibee_bmm_head_scores(ptr(q), ptr(k), ptr(sc), I64(B), I64(L), I64(H), I64(D)),
+        {"vibeec": lambda: v.vibee_bmm_head_scores(ptr(q), ptr(k), ptr(sc), I64(L), I64(H)),
          "openblas": lambda: [sgemm(L, L, D, q, H * D, k, H * D, sc, L, tb=TR, alpha=D**-0.5, aoff=h * D,
                                     boff=h * D, coff=h * L * L) for h in range(H)]},
         torch and (lambda tq=T(q).transpose(1, 2), tk=T(k).transpose(1, 2): (tq @ tk.transpose(-1, -2)) * D**-0.5))
