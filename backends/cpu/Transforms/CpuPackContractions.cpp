@@ -19,7 +19,7 @@
 // decoding): a packed copy of the weights would triple the traffic of a
 // bandwidth-bound product, so a contraction whose operands both read a
 // contracted loop innermost (x[m, k] * w[n, k]) runs those calls on the
-// contract's generic loops, dot products along contiguous k that
+// contract's generic loops, N outside M, dot products along contiguous k that
 // vibee-cpu-vectorize vectorizes (scf.if: generic, else packed).
 //
 // What this pass cannot pack (an accumulator other than f32, no M or no N
@@ -298,9 +298,18 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
                                        arith::ConstantIndexOp::create(rw, loc, kSkinnyRows));
   auto ifOp = scf::IfOp::create(rw, loc, skinny, /*withElse=*/true);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-  auto generic = cast<linalg::ContractOp>(rw.clone(*op));
-  rw.setInsertionPoint(generic);
-  (void)linalg::generalizeNamedOp(rw, generic);
+  auto clone = cast<linalg::ContractOp>(rw.clone(*op));
+  rw.setInsertionPoint(clone);
+  FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rw, clone);
+  // N loops outside the M loops: each weight row is loaded once and stays in L1
+  // while the few rows of x (in L2) are dotted with it, instead of the weights
+  // streaming from memory once per row of x.
+  SmallVector<unsigned> order(roles.batch);
+  llvm::append_range(order, roles.n);
+  llvm::append_range(order, roles.m);
+  llvm::append_range(order, roles.k);
+  if (succeeded(generic))
+    (void)linalg::interchangeGenericOp(rw, *generic, order);
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
   packContraction(rw, op, roles);
 }

@@ -143,14 +143,6 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       b.setInsertionPointAfter(v.getDefiningOp());
     SmallVector<Value> result;
     Operation *def = v.getDefiningOp();
-    // The sizes are cached per memref and reused by later launches that may sit
-    // in another order: build them where `v` is defined (two launches reading
-    // one argument, e.g. x W1^T and x W3^T, made one use a dim built after it).
-    OpBuilder::InsertionGuard guard(b);
-    if (def)
-      b.setInsertionPointAfter(def);
-    else
-      b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
     if (!def) { // an argument: memref.dim (vibee-prepare-emitc makes it the dim)
       for (int64_t axis = 0; axis < type.getRank(); ++axis)
         result.push_back(type.isDynamicDim(axis)

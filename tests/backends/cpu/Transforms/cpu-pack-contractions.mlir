@@ -9,6 +9,8 @@
 // CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[T:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-DAG: #[[XM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[YT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
 
 // Plain f32 matmul: no copy.
 // CHECK-LABEL: func.func @plain
@@ -23,12 +25,13 @@ func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) 
 }
 
 // nn.Linear with a bf16 weight w[n, k]: with at most 16 rows, the generic loops
-// (dot products along k); else B is packed to [k][n] in f32 while being
+// (dot products along k, the N loop outside the M loop so that each weight row
+// is read once); else B is packed to [k][n] in f32 while being
 // transposed, and x is used in place.
 // CHECK-LABEL: func.func @linear_bf16
 // CHECK:         %[[SKINNY:.*]] = arith.cmpi sle, %{{.*}}, %c16
 // CHECK:         scf.if %[[SKINNY]] {
-// CHECK:           linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>)
+// CHECK:           linalg.generic {indexing_maps = [#[[XM]], #[[A]], #[[YT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>)
 // CHECK:         } else {
 // CHECK:         %[[W:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
 // CHECK:         linalg.generic {indexing_maps = [#[[T]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%arg1 : memref<?x?xbf16>) outs(%[[W]] : memref<?x?xf32>)
