@@ -1,11 +1,11 @@
 #include "runtime/Jit.h"
 #include "runtime/JitEngine.h"
+#include "backends/cpu/LLVMOptimizer.h"
 #include "runtime/cuda/CudaDriver.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -420,8 +420,12 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation, const DiskCa
   } else {
     llvm::consumeError(builder.takeError());
   }
-  auto transformer =
-      mlir::makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, hostMachine.get());
+  // The object files' pipeline (backends/cpu/LLVMOptimizer.h), so that JIT and
+  // AOT code are the same.
+  std::function<llvm::Error(llvm::Module *)> transformer = [&](llvm::Module *m) {
+    optimizeLLVMModule(*m, hostMachine.get(), /*optLevel=*/3);
+    return llvm::Error::success();
+  };
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -41,13 +42,16 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // Elementwise and row loops to the vector dialect at the target's width; the
   // scalar remainders (and whatever it leaves) go to LLVM's vectorizers.
   pm.addPass(createCpuVectorizePass(target));
-  pm.addPass(createCanonicalizerPass());
+  // Canonicalization per function from here on: over the whole module, each
+  // rewrite anywhere made the greedy driver simplify every function's regions
+  // again (a spec of many kernels; docs/performance.md, "Compile time").
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (threads) {
     pm.addPass(createConvertSCFToOpenMPPass());
     // Inlines the memref.alloca_scope it wraps loop bodies in (no allocas here).
-    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   }
   VectorTransferToSCFOptions vectorToSCF;
   vectorToSCF.enableFullUnroll();
@@ -76,7 +80,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // The poison pass-through of masked loads (vibee-cpu-vectorize's remainders).
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<LLVM::LLVMFuncOp>(createCanonicalizerPass());
 }
 
 void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {

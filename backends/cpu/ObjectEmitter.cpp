@@ -1,5 +1,6 @@
 //===- ObjectEmitter.cpp - LLVM dialect -> optimized object file ----------===//
 #include "backends/cpu/ObjectEmitter.h"
+#include "backends/cpu/LLVMOptimizer.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -10,7 +11,6 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
-#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,19 +21,6 @@
 #include <optional>
 
 using namespace llvm;
-
-static OptimizationLevel getOptimizationLevel(unsigned level) {
-  switch (level) {
-  case 0:
-    return OptimizationLevel::O0;
-  case 1:
-    return OptimizationLevel::O1;
-  case 2:
-    return OptimizationLevel::O2;
-  default:
-    return OptimizationLevel::O3;
-  }
-}
 
 Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path, const ObjectOptions &options) {
   std::error_code ec;
@@ -94,18 +81,7 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
   llvmModule->setDataLayout(machine->createDataLayout());
 
   // The standard per-module optimization pipeline, tuned for `machine`.
-  LoopAnalysisManager lam;
-  FunctionAnalysisManager fam;
-  CGSCCAnalysisManager cgam;
-  ModuleAnalysisManager mam;
-  PassBuilder passBuilder(machine.get());
-  passBuilder.registerModuleAnalyses(mam);
-  passBuilder.registerCGSCCAnalyses(cgam);
-  passBuilder.registerFunctionAnalyses(fam);
-  passBuilder.registerLoopAnalyses(lam);
-  passBuilder.crossRegisterProxies(lam, fam, cgam, mam);
-  passBuilder.buildPerModuleDefaultPipeline(getOptimizationLevel(options.optLevel))
-      .run(*llvmModule, mam);
+  optimizeLLVMModule(*llvmModule, machine.get(), options.optLevel);
 
   if (options.kind == ObjectOptions::OptimizedIR) {
     llvmModule->print(out, nullptr);

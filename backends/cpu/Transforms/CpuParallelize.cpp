@@ -242,7 +242,7 @@ static bool parallelizeRowGroup(IRRewriter &rw, SymbolTable &symbols,
     vibee::ChunkFunction chunk =
         vibee::createChunkFunction(rw, last->getParentOfType<func::FuncOp>(),
                                    vibee::capturedValues(ops), emitBlocks, privatized, &symbols);
-    vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, rows, split->chunk);
+    vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, rows, split->chunk, &symbols);
   } else {
     emitBlocks(rw, arith::ConstantIndexOp::create(rw, loc, 0), rows, IRMapping());
   }
@@ -307,7 +307,7 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
       rw.setInsertionPoint(op);
       vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk,
                             getValueOrCreateConstantIndexOp(rw, loc, sizes[split->loop]),
-                            split->chunk);
+                            split->chunk, &symbols);
       rw.eraseOp(op);
     }
   }

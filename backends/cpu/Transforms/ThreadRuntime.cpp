@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -111,20 +112,63 @@ static void emitThreadRanges(OpBuilder &b, Location loc, Value extent, Value nt,
   body(b, lo, hi);
 }
 
+/// A private, internal, noinline function named after `base` with a free suffix.
+static func::FuncOp createHelperFunction(OpBuilder &b, func::FuncOp after, StringRef base,
+                                         FunctionType type, SymbolTable *symbols) {
+  auto module = after->getParentOfType<ModuleOp>();
+  std::string name;
+  for (unsigned n = 0;; ++n) {
+    name = (base + "_threads" + (n ? Twine(n) : Twine())).str();
+    if (!(symbols ? symbols->lookup(name) : module.lookupSymbol(name)))
+      break;
+  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(after);
+  auto func = func::FuncOp::create(b, after.getLoc(), name, type);
+  if (symbols)
+    symbols->insert(func); // already in the module: only recorded (name kept)
+  func.setPrivate();
+  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
+  func->setAttr("passthrough", b.getStrArrayAttr({"noinline"}));
+  return func;
+}
+
 void vibee::emitChunkCalls(OpBuilder &b, Location loc, Value work,
                            std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
-                           Value extent, std::optional<int64_t> chunkSize) {
-  auto call = [&](OpBuilder &b, Value lo, Value hi) { callChunk(b, loc, chunk, lo, hi); };
-  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  emitParallelOrSerial(
-      b, loc, module, work, maxThreads,
-      [&](OpBuilder &b, Value nt) {
-        if (chunkSize)
-          emitChunks(b, loc, extent, *chunkSize, call);
-        else
-          emitThreadRanges(b, loc, extent, nt, call);
-      },
-      [&](OpBuilder &b) { call(b, arith::ConstantIndexOp::create(b, loc, 0), extent); });
+                           Value extent, std::optional<int64_t> chunkSize, SymbolTable *symbols) {
+  // The dispatch (thread admission, the forall that becomes an OpenMP region,
+  // the serial call) lives in a function of its own beside the chunk function,
+  // `@<chunk>_threads(work, extent, captured...)`: translating an OpenMP region
+  // scans its whole parent function (OpenMPIRBuilder's outlining), which over a
+  // kernel of N threaded ops was O(N^2) (docs/performance.md, "Compile time").
+  func::FuncOp chunkFunc = chunk.func;
+  SmallVector<Type> types = {b.getIndexType(), b.getIndexType()};
+  for (Value v : chunk.captured)
+    types.push_back(v.getType());
+  func::FuncOp dispatch = createHelperFunction(b, chunkFunc, chunkFunc.getSymName(),
+                                               b.getFunctionType(types, {}), symbols);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *entry = dispatch.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    ChunkFunction inner{chunk.func, SmallVector<Value>(entry->getArguments().drop_front(2))};
+    Value innerExtent = entry->getArgument(1);
+    auto call = [&](OpBuilder &b, Value lo, Value hi) { callChunk(b, loc, inner, lo, hi); };
+    auto module = chunkFunc->getParentOfType<ModuleOp>();
+    emitParallelOrSerial(
+        b, loc, module, entry->getArgument(0), maxThreads,
+        [&](OpBuilder &b, Value nt) {
+          if (chunkSize)
+            emitChunks(b, loc, innerExtent, *chunkSize, call);
+          else
+            emitThreadRanges(b, loc, innerExtent, nt, call);
+        },
+        [&](OpBuilder &b) { call(b, arith::ConstantIndexOp::create(b, loc, 0), innerExtent); });
+    func::ReturnOp::create(b, loc);
+  }
+  SmallVector<Value> args = {work, extent};
+  llvm::append_range(args, chunk.captured);
+  func::CallOp::create(b, loc, dispatch, args);
 }
 
 Value vibee::emitIterationCount(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {

@@ -1,7 +1,8 @@
 //===- ThreadRuntime.h - threaded calls of a chunk function ----------------===//
 //
 // How the CPU passes run a body on the runtime's threads. The body exists once,
-// as a chunk function (ChunkFunctions.h); around its calls:
+// as a chunk function (ChunkFunctions.h); its calls are in a dispatch function,
+// @<chunk>_threads(work, extent, captured...), that the kernel calls:
 //
 //   nt = vibee_cpu_parallel_enter(work)          (1 when the runtime is absent)
 //   if (nt > 1) {
@@ -36,9 +37,13 @@ mlir::Value emitIterationCount(mlir::OpBuilder &b, mlir::Location loc,
 /// chunks (or, without `chunkSize`, over one range per thread) when the runtime
 /// grants more than one thread for `work` iterations, else once on the whole
 /// range. `maxThreads` (a threads(n) schedule hint) caps the thread count.
+/// The dispatch is a function of its own, `@<chunk>_threads(work, extent,
+/// captured...)` (internal, noinline), that the caller calls at `b`'s insertion
+/// point. `symbols`, the module's table, names it in O(1) (ChunkFunctions.h).
 void emitChunkCalls(mlir::OpBuilder &b, mlir::Location loc, mlir::Value work,
                     std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
-                    mlir::Value extent, std::optional<int64_t> chunkSize);
+                    mlir::Value extent, std::optional<int64_t> chunkSize,
+                    mlir::SymbolTable *symbols = nullptr);
 
 } // namespace vibee
 

@@ -66,13 +66,11 @@
 // CHECK:         materialize_in_destination %[[Y]]
 
 // The group exists once, in @softmax__chunk0 (rows [lo, hi) in blocks of 8): each
-// thread of the forall calls it on its rows, the serial branch on all of them.
+// thread of the forall (in the dispatch function @softmax__chunk0_threads) calls
+// it on its rows, the serial branch on all of them.
 // PAR-LABEL: func.func private @softmax(
-// PAR:         scf.forall
-// PAR-NOT:       linalg.generic
-// PAR:           func.call @softmax__chunk0(
-// PAR:         } else {
-// PAR:           func.call @softmax__chunk0(
+// PAR-NOT:     linalg.generic
+// PAR:         call @softmax__chunk0_threads(
 // PAR-NOT:     linalg.generic
 // PAR:         return
 // PAR-LABEL: func.func private @softmax__chunk0(
@@ -85,12 +83,20 @@
 // PAR:             linalg.generic {{.*}} ["parallel", "parallel"]
 // PAR-NOT:     scf.forall
 // PAR:         return
+// PAR-LABEL: func.func private @softmax__chunk0_threads(
+// PAR:         scf.forall
+// PAR-NOT:       linalg.generic
+// PAR:           func.call @softmax__chunk0(
+// PAR:         } else {
+// PAR:           func.call @softmax__chunk0(
+// PAR-NOT:     linalg.generic
+// PAR:         return
 
 // The group's temporaries (lanes, max, sum) are one block of 8 rows, made per
 // chunk call; e, 8 x C f32, stays in the cache instead of R x C going to memory.
 // PAR-LABEL: func.func private @softmax_bf16(
 // PAR-NOT:     memref.alloc
-// PAR:         func.call @softmax_bf16__chunk0(
+// PAR:         call @softmax_bf16__chunk0_threads(
 // PAR-LABEL: func.func private @softmax_bf16__chunk0(
 // PAR:         %[[E:.*]] = memref.alloc(%c8{{[_0-9]*}}, %{{.*}}) {{.*}} : memref<?x?xf32>
 // PAR:         scf.for

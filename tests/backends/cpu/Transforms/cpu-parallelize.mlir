@@ -1,8 +1,21 @@
 // RUN: %vibee-opt %s -split-input-file --vibee-cpu-parallelize --canonicalize | FileCheck %s
 
 // A top-level op whose first loop is parallel: its rows split over nt threads (nt
-// from the runtime), or the serial call when the runtime grants one thread.
+// from the runtime), or the serial call when the runtime grants one thread. The
+// kernel calls a dispatch function with the work (M * N) and the row count; the
+// dispatch (and its OpenMP region, later) is a small function of its own.
 // CHECK-LABEL: func.func @square(
+// CHECK:         %[[M:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[WORK:.*]] = arith.muli %[[M]],
+// CHECK-NEXT:    call @square__chunk0_threads(%[[WORK]], %[[M]], %arg0, %arg1)
+// CHECK-NEXT:    return
+// CHECK-LABEL: func.func private @square__chunk0(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
+// CHECK:         %[[ROWS:.*]] = arith.subi %arg1, %arg0
+// CHECK:         %[[X:.*]] = memref.subview %arg2[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
+// CHECK:         %[[Y:.*]] = memref.subview %arg3[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
+// CHECK:         linalg.generic {{.*}} ins(%[[X]] : {{.*}}) outs(%[[Y]] :
+// CHECK-LABEL: func.func private @square__chunk0_threads(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
+// CHECK-SAME:      attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK:         %[[NT:.*]] = scf.if %{{.*}} -> (i64) {
 // CHECK:           llvm.call @vibee_cpu_parallel_enter
 // CHECK:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]], %c1_i64
@@ -11,17 +24,12 @@
 // CHECK:         scf.if %[[MANY]] {
 // CHECK:           scf.forall (%{{.*}}) in (%{{.*}}) {
 // CHECK-NOT:         linalg.generic
-// CHECK:             func.call @square__chunk0(%{{.*}}, %{{.*}}, %arg0, %arg1)
+// CHECK:             func.call @square__chunk0(%{{.*}}, %{{.*}}, %arg2, %arg3)
 // CHECK:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
 // CHECK:         } else {
-// CHECK-NEXT:      func.call @square__chunk0(%c0, %{{.*}}, %arg0, %arg1)
+// CHECK-NEXT:      func.call @square__chunk0(%c0, %arg1, %arg2, %arg3)
 // CHECK-NEXT:    }
 // CHECK-NEXT:    return
-// CHECK-LABEL: func.func private @square__chunk0(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
-// CHECK:         %[[ROWS:.*]] = arith.subi %arg1, %arg0
-// CHECK:         %[[X:.*]] = memref.subview %arg2[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
-// CHECK:         %[[Y:.*]] = memref.subview %arg3[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
-// CHECK:         linalg.generic {{.*}} ins(%[[X]] : {{.*}}) outs(%[[Y]] :
 func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
@@ -40,16 +48,20 @@ func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
 // stay llvm.noalias in the chunk function; the function is internal and noinline.
 // CHECK-LABEL: func.func @scale(
 // CHECK-NOT:     linalg.generic
-// CHECK:         scf.forall
-// CHECK:           func.call @scale__chunk0(%{{.*}}, %{{.*}}, %arg0, %arg1, %arg2)
-// CHECK:         } else {
-// CHECK-NEXT:      func.call @scale__chunk0(%c0, %{{.*}}, %arg0, %arg1, %arg2)
+// CHECK:         call @scale__chunk0_threads(%{{.*}}, %{{.*}}, %arg0, %arg1, %arg2)
 // CHECK-NOT:     linalg.generic
 // CHECK:         return
 // CHECK-LABEL: func.func private @scale__chunk0(
 // CHECK-SAME:      %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?x?xf32> {llvm.noalias}, %{{.*}}: memref<?x?xf32> {llvm.noalias}, %{{.*}}: f32)
 // CHECK-SAME:      attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK-COUNT-1: linalg.generic
+// CHECK-NOT:     linalg.generic
+// CHECK-LABEL: func.func private @scale__chunk0_threads(
+// CHECK-NOT:     linalg.generic
+// CHECK:         scf.forall
+// CHECK:           func.call @scale__chunk0(%{{.*}}, %{{.*}}, %arg2, %arg3, %arg4)
+// CHECK:         } else {
+// CHECK-NEXT:      func.call @scale__chunk0(%c0, %arg1, %arg2, %arg3, %arg4)
 // CHECK-NOT:     linalg.generic
 // CHECK-NOT:     func.func
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -71,8 +83,7 @@ func.func @scale(%x: memref<?x?xf32>, %y: memref<?x?xf32>, %a: f32) attributes {
 // that is free of effects (the constant, the view and its dims): only the buffer
 // is passed. linalg.index of the split loop counts from the chunk's first row.
 // CHECK-LABEL: func.func @iota(
-// CHECK:         func.call @iota__chunk0(%{{.*}}, %{{.*}}, %arg0) :
-// CHECK:         func.call @iota__chunk0(%c0, %{{.*}}, %arg0) :
+// CHECK:         call @iota__chunk0_threads(%{{.*}}, %{{.*}}, %arg0) :
 // CHECK-LABEL: func.func private @iota__chunk0(
 // CHECK-SAME:      %[[LO:[^:]*]]: index, %{{.*}}: index, %[[X:[^:]*]]: memref<?x?xf32> {llvm.noalias})
 // CHECK-DAG:     %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
@@ -132,7 +143,7 @@ func.func @helper(%x: memref<?xf32>, %y: memref<?xf32>) {
 // function holds the fills and the three generics, the caller none of them.
 // CHECK-LABEL: func.func @lanes(
 // CHECK-NOT:     linalg.
-// CHECK:         func.call @lanes__chunk0(
+// CHECK:         call @lanes__chunk0_threads(
 // CHECK-NOT:     linalg.
 // CHECK:         return
 // CHECK-LABEL: func.func private @lanes__chunk0(
@@ -205,8 +216,8 @@ func.func @lanes(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {vibee.ker
 // A plain row reduction (RMSNorm's sum of squares) roots no group: each op is
 // threaded on its own, in its own chunk function.
 // CHECK-LABEL: func.func @plain_rows(
-// CHECK:         func.call @plain_rows__chunk0(
-// CHECK:         func.call @plain_rows__chunk1(
+// CHECK:         call @plain_rows__chunk0_threads(
+// CHECK:         call @plain_rows__chunk1_threads(
 // CHECK-LABEL: func.func private @plain_rows__chunk1(
 // CHECK-NOT:     scf.for
 // CHECK:         linalg.generic {{.*}} ["parallel", "parallel"]

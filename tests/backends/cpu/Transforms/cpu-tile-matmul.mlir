@@ -32,18 +32,7 @@
 // CHECK:         %[[CR:.*]] = memref.subview %arg2[%[[M8]], 0] [%[[RROWS]], %[[N]]]
 // CHECK:         scf.if %[[FAST]]
 // CHECK-NOT:       memref.subview
-// CHECK:           llvm.call @vibee_cpu_parallel_enter
-// CHECK:           scf.if
-// CHECK:             scf.forall (%[[P:.*]]) in (%{{.*}}) {
-// CHECK:               %[[LO:.*]] = arith.muli %[[P]], %c256
-// CHECK:               %[[END:.*]] = arith.addi %[[LO]], %c256
-// CHECK:               %[[HI:.*]] = arith.minui %[[END]], %[[N32]]
-// CHECK-NEXT:          func.call @mm__chunk0(%[[LO]], %[[HI]], %arg0, %arg1, %arg2)
-// CHECK-NEXT:        }
-// CHECK-NEXT:        llvm.call @vibee_cpu_parallel_exit
-// CHECK-NEXT:      } else {
-// CHECK-NEXT:        func.call @mm__chunk0(%c0, %[[N32]], %arg0, %arg1, %arg2)
-// CHECK-NEXT:      }
+// CHECK:           func.call @mm__chunk0_threads(%{{.*}}, %[[N32]], %arg0, %arg1, %arg2)
 // CHECK-NEXT:    } else {
 // CHECK-NEXT:      linalg.generic
 // The edge strips, at the top level (vibee-cpu-parallelize splits their rows too;
@@ -75,6 +64,21 @@
 // CHECK-COUNT-8:           vector.store
 // CHECK:           memref.dealloc %[[PACK]]
 // CHECK:         return
+// The dispatch: the threads share the full tiles' columns in 256-wide panels.
+// CHECK-LABEL: func.func private @mm__chunk0_threads(
+// CHECK-SAME:      %{{.*}}: index, %[[EXT:.*]]: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32>)
+// CHECK:         llvm.call @vibee_cpu_parallel_enter
+// CHECK:         scf.if
+// CHECK:           scf.forall (%[[P:.*]]) in (%{{.*}}) {
+// CHECK:             %[[LO:.*]] = arith.muli %[[P]], %c256
+// CHECK:             %[[END:.*]] = arith.addi %[[LO]], %c256
+// CHECK:             %[[HI:.*]] = arith.minui %[[END]], %[[EXT]]
+// CHECK-NEXT:        func.call @mm__chunk0(%[[LO]], %[[HI]], %arg2, %arg3, %arg4)
+// CHECK-NEXT:      }
+// CHECK-NEXT:      llvm.call @vibee_cpu_parallel_exit
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      func.call @mm__chunk0(%c0, %[[EXT]], %arg2, %arg3, %arg4)
+// CHECK-NEXT:    }
 func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
@@ -94,8 +98,6 @@ func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
 // AVX2-LABEL: func.func @mm(
 // AVX2:         arith.remui %{{.*}}, %c4
 // AVX2:         arith.remui %{{.*}}, %c16
-// AVX2:         scf.forall
-// AVX2:           arith.muli %{{.*}}, %c128
 // AVX2-LABEL: func.func private @mm__chunk0(
 // AVX2:         scf.for {{.*}} step %c128 {
 // AVX2:           memref.alloc() {alignment = 64 : i64} : memref<8x256x16xf32>
@@ -105,6 +107,9 @@ func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
 // AVX2:                 scf.for {{.*}} step %c4 {
 // AVX2:                   scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // AVX2-COUNT-4:             vector.fma {{.*}} : vector<16xf32>
+// AVX2-LABEL: func.func private @mm__chunk0_threads(
+// AVX2:         scf.forall
+// AVX2:           arith.muli %{{.*}}, %c128
 // With an 8 MiB L3 over 4 cores, the panel is N / cores (dynamic N: 1024 / 4).
 // L3-LABEL: func.func private @mm__chunk0(
 // L3:         scf.for {{.*}} step %c256 {

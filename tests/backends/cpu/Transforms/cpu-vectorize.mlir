@@ -31,6 +31,14 @@
 // SSE-LABEL:   func.func @axpy(
 // SSE:           vector.load {{.*}} vector<4xf32>
 // PAR-LABEL:   func.func @axpy(
+// PAR-NOT:       vector.
+// PAR:           call @axpy__chunk0_threads(
+// PAR-NOT:       vector.
+// PAR:           return
+// PAR-LABEL:   func.func private @axpy__chunk0(
+// PAR:           vector.load {{.*}} vector<16xf32>
+// PAR:           vector.maskedstore
+// PAR-LABEL:   func.func private @axpy__chunk0_threads(
 // PAR:           scf.forall
 // PAR-NEXT:        arith.muli
 // PAR-NOT:         vector.
@@ -39,9 +47,6 @@
 // PAR-NEXT:        func.call @axpy__chunk0(%c0,
 // PAR-NOT:       vector.
 // PAR:           return
-// PAR-LABEL:   func.func private @axpy__chunk0(
-// PAR:           vector.load {{.*}} vector<16xf32>
-// PAR:           vector.maskedstore
 func.func @axpy(%x: memref<?xf32>, %y: memref<?xf32>, %a: f32) {
   linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
       ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {
