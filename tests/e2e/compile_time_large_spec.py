@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 RATIO = 6.5
-CASES = [("--statements", 400), ("--kernels", 100)]  # (flag, N)
+CASES = [("--statements", 400), ("--kernels", 50)]  # (flag, N)
 
 
 def cpu_seconds(cmd):
