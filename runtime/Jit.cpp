@@ -1,6 +1,6 @@
 #include "runtime/Jit.h"
-#include "runtime/JitEngine.h"
 #include "backends/cpu/LLVMOptimizer.h"
+#include "runtime/JitEngine.h"
 #include "runtime/cuda/CudaDriver.h"
 
 #include "llvm/Support/MemoryBuffer.h"
