@@ -306,7 +306,11 @@ private:
       settle(*st.rhs, local.dtype);
     if (t.ok)
       checkLiteralRanges(*st.rhs, diags_);
-    local.dims.assign(st.loopDims.begin(), st.loopDims.begin() + st.numParallel);
+    // After an index error loopDims may hold fewer entries than numParallel (found
+    // by the fuzzers: a read past the end).
+    local.dims.assign(st.loopDims.begin(),
+                      st.loopDims.begin() +
+                          std::min<size_t>((size_t)st.numParallel, st.loopDims.size()));
     if (!extentsOk || !t.ok)
       std::replace(local.dims.begin(), local.dims.end(), -1, 0);
     st.targetKind = NameKind::Local;
