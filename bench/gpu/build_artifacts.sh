@@ -19,7 +19,9 @@ out=${2:-$root/gpu-artifacts}
 ninja -C "$build" -j2 vibeec gpu_check VibeeCudaRuntimeShared
 rm -rf "$out"; mkdir -p "$out/bin" "$out/lib" "$out/ptx" "$out/obj" "$out/host"
 cp "$build/bin/gpu_check" "$out/bin/"
-cp "$build/runtime/cuda/libvibee_cuda_rt.so" "$out/lib/"
+# The shared runtime and its versioned soname (SOVERSION), which gpu_check and the
+# spec libraries load.
+for lib in "$build"/runtime/cuda/libvibee_cuda_rt.so*; do cp -L "$lib" "$out/lib/"; done  # no links: carried as files
 cp -L /usr/lib/x86_64-linux-gnu/libantlr4-runtime.so.4.9 "$out/lib/"
 for spec in "$root"/specs/*/*.vibee "$root"/tests/e2e/gpu/*.vibee "$root"/bench/gpu/specs/*.vibee; do
   name=$(sed -n 's/^spec \([A-Za-z0-9_]*\) .*/\1/p' "$spec" | head -1)
