@@ -239,6 +239,10 @@ private:
 
   Const buildConst(G::ConstDeclContext *ctx) {
     Const c;
+    // After a syntax error ANTLR's recovery may leave parts of the declaration
+    // missing (found by the frontend fuzzer); the syntax error is already reported.
+    if (!ctx->IDENT() || !ctx->type() || !ctx->constValue())
+      return c;
     c.loc = locOf(ctx->IDENT());
     c.name = textOf(ctx->IDENT());
     c.type = buildType(ctx->type());

@@ -163,6 +163,17 @@ private:
     return -1;
   }
 
+  // A result has no value before its first assignment (MLIRGen has nothing to read;
+  // found by the compiler fuzzer as an internal error).
+  void checkResultReads(const Expr &e, const std::vector<bool> &readable) {
+    if (e.kind == ExprKind::Access && e.nameKind == NameKind::Result && e.ref >= 0 &&
+        e.ref < (int)readable.size() && !readable[e.ref])
+      diags_.error(e.loc, "'" + e.name + "' is read before it is assigned");
+    for (const ExprPtr &op : e.operands)
+      if (op)
+        checkResultReads(*op, readable);
+  }
+
   // Resolves the target; false when it cannot be assigned.
   bool resolveTarget(Statement &st) {
     const std::string &n = st.target;
@@ -231,6 +242,8 @@ private:
     scope.used.assign(n, false);
     scope.carried.assign(n, false);
 
+    // Results this statement may read: those assigned by an earlier statement.
+    const std::vector<bool> readableResults = assigned_;
     bool targetOk = resolveTarget(st);
     bool known = st.targetKind != NameKind::Unresolved;
     if (known) {
@@ -253,6 +266,7 @@ private:
 
     ExprScope es{spec_, diags_, (int)spec_.consts.size(), &k_, &scope};
     TypeInfo t = checkExpr(*st.rhs, es);
+    checkResultReads(*st.rhs, readableResults);
 
     // Every loop index needs an extent; a reduction index must be used.
     bool extentsOk = true;
