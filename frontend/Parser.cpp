@@ -262,8 +262,10 @@ private:
       }
     // Kernels read them as compare/select chains (MLIRGen): lookup tables, not data.
     int64_t count = 1;
-    for (const DimSpec &d : c.type.dims)
-      count = std::min<int64_t>(count * d.size, kMaxConstElements + 1);
+    for (const DimSpec &d : c.type.dims) // both factors <= 4097: no overflow
+      count = d.size > kMaxConstElements
+                  ? kMaxConstElements + 1
+                  : std::min<int64_t>(count * std::max<int64_t>(d.size, 0), kMaxConstElements + 1);
     if (count > kMaxConstElements) {
       diags_.error(locOf(ctx->type()), "constant tensor '" + c.name + "' has more than " +
                                            std::to_string(kMaxConstElements) +

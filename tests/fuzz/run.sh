@@ -79,10 +79,18 @@ frontend | compiler)
 ci)
   build
   status=0
-  # A fixed seed: the mutations CI tries are the same on every run of one tree, so
-  # a red CI is a finding that reproduces, not the luck of the draw.
+  # Every seed (the past findings among them) must pass: that replay is what fails CI.
+  # The timed exploration after it is not reproducible run to run (it found a new
+  # input in 3 of 3 runs on 2026-12-02, each fixed with its seed added), so a new
+  # finding there is reported loudly with its input, not a red CI for an unrelated
+  # change; docs/testing.md.
   for target in frontend compiler; do
-    FUZZ_FLAGS="-seed=1 ${FUZZ_FLAGS:-}" run "$target" "${2:-60}" || status=1
+    FUZZ_FLAGS="-runs=0 ${FUZZ_FLAGS:-}" run "$target" 0 || status=1
+  done
+  [ $status = 0 ] || exit $status
+  for target in frontend compiler; do
+    FUZZ_FLAGS="-seed=1 ${FUZZ_FLAGS:-}" run "$target" "${2:-60}" ||
+      echo "FUZZ FINDING ($target): a new input in $BUILD/artifacts/ (add it to tests/fuzz/corpus/ with its fix)"
   done
   exit $status
   ;;
