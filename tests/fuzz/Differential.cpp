@@ -4,6 +4,7 @@
 #include "frontend/Requirements.h"
 #include "runtime/Jit.h"
 #include "tools/vibeec/CheckSupport.h"
+#include "tools/vibeec/SpecTesting.h"
 
 #include <algorithm>
 #include <cmath>
@@ -212,39 +213,9 @@ std::string differentialCheck(const JitModule &module, ast::Spec &spec, const as
       ++stats.overBudget;
       continue;
     }
-    std::vector<HostTensor> tensors(k.params.size());
-    std::vector<ref::Array> refArgs;
-    std::vector<Arg> ordered;
-    for (size_t i = 0; i < k.params.size(); ++i) {
-      const ast::Param &p = k.params[i];
-      if (p.type.isScalar() && p.defaultValue) {
-        // The default itself, on both sides: an i64 default beyond 2^53 has no exact
-        // double (9223372036854775807 became 2^63, which the JIT call rightly refuses).
-        ordered.push_back(Default{});
-        refArgs.push_back(ref::Array{});
-        continue;
-      }
-      if (p.type.isScalar()) {
-        double v = scalarArgument(p, rng);
-        ordered.push_back(v);
-        refArgs.push_back(ref::Array{{}, {v}});
-        continue;
-      }
-      tensors[i] = HostTensor(p.type.dtype, shapeOf(p.type, dims));
-      for (int64_t e = 0; e < tensors[i].numElements(); ++e)
-        tensors[i].set(e, randomValue(p.type.dtype, rng));
-      refArgs.push_back(ref::Array{tensors[i].shape(), tensors[i].toDoubles()});
-      ordered.push_back(tensors[i].view());
-    }
-    std::vector<HostTensor> results;
-    for (const ast::Result &r : k.results) {
-      results.emplace_back(r.type.dtype, shapeOf(r.type, dims));
-      for (int64_t e = 0; e < results.back().numElements(); ++e)
-        results.back().set(e, std::numeric_limits<double>::quiet_NaN());
-    }
-    for (HostTensor &r : results)
-      ordered.push_back(r.view());
-
+    TrialArguments args = makeTrialArguments(k, dims, rng);
+    std::vector<HostTensor> &tensors = args.tensors, &results = args.results;
+    const std::vector<ref::Array> &refArgs = args.reference;
     ref::Outcome expected;
     std::string referenceError;
     try {
@@ -253,7 +224,7 @@ std::string differentialCheck(const JitModule &module, ast::Spec &spec, const as
       referenceError = e.what();
     }
     try {
-      compiled(ordered);
+      compiled(args.call);
     } catch (const std::exception &e) {
       if (!referenceError.empty()) {
         ++stats.bothThrew;

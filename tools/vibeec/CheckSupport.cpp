@@ -35,6 +35,55 @@ int64_t trialSize(int trial, Rng &rng) {
   }
 }
 
+namespace {
+double nodeCount(const ast::Expr &e) {
+  double n = 1;
+  for (const ast::ExprPtr &operand : e.operands)
+    n += nodeCount(*operand);
+  return n;
+}
+} // namespace
+
+double referenceWork(const ast::Kernel &kernel, const std::vector<int64_t> &dims) {
+  double work = 0;
+  for (const ast::Statement &s : kernel.body) {
+    double iterations = 1;
+    for (int d : s.loopDims)
+      iterations *= (double)std::max<int64_t>(dims[d], 1);
+    work += iterations * (nodeCount(*s.rhs) + 1);
+  }
+  return work;
+}
+
+std::vector<int64_t> trialDims(const ast::Kernel &kernel, int trial, Rng &rng,
+                               const std::vector<int64_t> &least, double maxWork) {
+  std::vector<int64_t> dims(kernel.dims.size());
+  for (size_t d = 0; d < kernel.dims.size(); ++d)
+    dims[d] =
+        kernel.dims[d].size >= 0 ? kernel.dims[d].size : std::max(trialSize(trial, rng), least[d]);
+  boundReferenceWork(kernel, dims, least, maxWork);
+  return dims;
+}
+
+void boundReferenceWork(const ast::Kernel &kernel, std::vector<int64_t> &dims,
+                        const std::vector<int64_t> &least, double maxWork) {
+  while (referenceWork(kernel, dims) > maxWork) {
+    int largest = -1;
+    for (size_t d = 0; d < kernel.dims.size(); ++d)
+      if (kernel.dims[d].size < 0 && dims[d] > std::max<int64_t>(least[d], 1) &&
+          (largest < 0 || dims[d] > dims[largest]))
+        largest = (int)d;
+    if (largest < 0)
+      break; // literal dims alone exceed the budget: the set runs as it is
+    int64_t smaller = dims[largest] - std::max<int64_t>(dims[largest] / 8, 1);
+    dims[largest] = std::max({smaller, least[largest], int64_t(1)});
+  }
+}
+
+std::string trialShapeText(const ast::Kernel &kernel, const std::vector<int64_t> &dims) {
+  return "{" + symbolicDimsText(kernel, dims) + "}";
+}
+
 double randomValue(DType dtype, Rng &rng) {
   if (dtype == DType::Bool)
     return (double)(rng.next() & 1);

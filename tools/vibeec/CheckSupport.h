@@ -37,6 +37,31 @@ std::string symbolicDimsText(const ast::Kernel &kernel, const std::vector<int64_
 // Size of a symbolic dim in trial `trial`: 1, odd small, medium, larger.
 int64_t trialSize(int trial, Rng &rng);
 
+// The float64 reference interpreter's work for one call of `kernel` at `dims`:
+// for every statement, its loop nest's iterations times the nodes of its
+// right-hand side (each read, operation and the combine). It walks the AST at
+// about 40 ns a node on this project's CI machine.
+double referenceWork(const ast::Kernel &kernel, const std::vector<int64_t> &dims);
+
+// The most reference work one shape set of `vibeec check` may cost: four sets
+// stay within about 10^8 operations per kernel.
+constexpr double kMaxTrialWork = 2.5e7;
+
+// The symbolic dims of trial `trial` of `kernel`: trialSize for each (literal
+// dims keep their size, `least` raises a dim a literal subscript needs), then,
+// while the reference work exceeds `maxWork`, the largest shrinkable dim loses an
+// eighth (at least 1, never below `least` or 1). Balanced shrinking keeps every
+// dim of a large trial beyond a tile (an 80^5 attention trial ends near 30^5).
+std::vector<int64_t> trialDims(const ast::Kernel &kernel, int trial, Rng &rng,
+                               const std::vector<int64_t> &least, double maxWork = kMaxTrialWork);
+
+// The shrinking step of trialDims alone, on sizes drawn otherwise (gpu_check's).
+void boundReferenceWork(const ast::Kernel &kernel, std::vector<int64_t> &dims,
+                        const std::vector<int64_t> &least, double maxWork);
+
+// "{B=3, S=7}": the symbolic dims of a trial, for the checks' reports.
+std::string trialShapeText(const ast::Kernel &kernel, const std::vector<int64_t> &dims);
+
 // A random element: uniform in [-1, 1) for floats (never exactly 0), [-8, 8] for
 // integers, 0/1 for bool.
 double randomValue(DType dtype, Rng &rng);

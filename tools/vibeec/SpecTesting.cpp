@@ -281,10 +281,11 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
     std::string tooLarge; // why the last skipped shape set was skipped
     // A literal subscript (x[5]) needs its dim larger than it: trials grow to fit.
     std::vector<int64_t> least = minimumDimSizes(k, dimRequirements(spec, k));
+    std::string shapes; // the shape sets run, printed with the result
     for (int trial = 0; trial < trials && failure.empty(); ++trial) {
-      std::vector<int64_t> dims(k.dims.size());
-      for (size_t d = 0; d < k.dims.size(); ++d)
-        dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : std::max(trialSize(trial, rng), least[d]);
+      // Sizes shrunk until the float64 reference's work is bounded (an 80^5
+      // attention trial took the reference minutes): see trialDims.
+      std::vector<int64_t> dims = trialDims(k, trial, rng, least);
       // A shape set whose tensors overflow or exceed the checker's budget is skipped
       // (high ranks, huge literal dims): a wrapped element count used to run nothing
       // and PASS. A kernel with no shape set run FAILs below.
@@ -293,46 +294,17 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
         continue;
       }
       ++ran;
-      std::vector<HostTensor> tensors(k.params.size());
-      std::vector<ref::Array> refArgs;
-      std::vector<Arg> ordered;
-      for (size_t i = 0; i < k.params.size(); ++i) {
-        const ast::Param &p = k.params[i];
-        if (p.type.isScalar() && p.defaultValue) {
-          // The default itself, on both sides: an i64 default beyond 2^53 has no exact
-          // double (9223372036854775807 became 2^63, which the JIT call rightly refuses).
-          ordered.push_back(Default{});
-          refArgs.push_back(ref::Array{});
-          continue;
-        }
-        if (p.type.isScalar()) {
-          double v = scalarArgument(p, rng);
-          ordered.push_back(v);
-          refArgs.push_back(ref::Array{{}, {v}});
-          continue;
-        }
-        tensors[i] = HostTensor(p.type.dtype, shapeOf(p.type, dims));
-        for (int64_t e = 0; e < tensors[i].numElements(); ++e)
-          tensors[i].set(e, randomValue(p.type.dtype, rng));
-        // The oracle sees the values as stored (after the dtype's rounding).
-        refArgs.push_back(ref::Array{tensors[i].shape(), tensors[i].toDoubles()});
-        ordered.push_back(tensors[i].view());
-      }
-      std::vector<HostTensor> results;
-      for (const ast::Result &r : k.results)
-        results.push_back(poisoned(r.type.dtype, shapeOf(r.type, dims)));
-      for (HostTensor &r : results)
-        ordered.push_back(r.view());
-
+      shapes += (shapes.empty() ? "" : " ") + trialShapeText(k, dims);
+      TrialArguments args = makeTrialArguments(k, dims, rng);
       ref::Outcome expected;
       try {
-        expected = ref::evaluate(spec, k, refArgs);
-        kernel(ordered);
+        expected = ref::evaluate(spec, k, args.reference);
+        kernel(args.call);
       } catch (const std::exception &e) {
         failure = e.what();
         break;
       }
-      failure = compareKernelOutputs(k, tensors, results, expected, &worstRatio);
+      failure = compareKernelOutputs(k, args.tensors, args.results, expected, &worstRatio);
       if (!failure.empty())
         failure += " (with " + symbolicDimsText(k, dims) + ")";
     }
@@ -342,9 +314,9 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
     result.passed = failure.empty();
     result.message = failure;
     if (result.passed) {
-      os << "PASS  " << result.label << " (" << ran << " shape sets, worst relative error "
-         << std::setprecision(2) << worstRatio << std::defaultfloat << " of the limit; "
-         << std::fixed << std::setprecision(1) << result.ms << " ms)\n"
+      os << "PASS  " << result.label << " (" << ran << " shape sets " << shapes
+         << ", worst relative error " << std::setprecision(2) << worstRatio << std::defaultfloat
+         << " of the limit; " << std::fixed << std::setprecision(1) << result.ms << " ms)\n"
          << std::defaultfloat;
       os.flush();
     } else {
@@ -354,5 +326,43 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
   }
   return results;
 }
+
+namespace checking {
+
+TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_t> &dims,
+                                  Rng &rng) {
+  TrialArguments args;
+  args.tensors.resize(k.params.size());
+  for (size_t i = 0; i < k.params.size(); ++i) {
+    const ast::Param &p = k.params[i];
+    if (p.type.isScalar() && p.defaultValue) {
+      // The default itself, on both sides: an i64 default beyond 2^53 has no exact
+      // double (9223372036854775807 became 2^63, which the JIT call rightly refuses).
+      args.call.push_back(Default{});
+      args.reference.push_back(ref::Array{});
+      continue;
+    }
+    if (p.type.isScalar()) {
+      double v = scalarArgument(p, rng);
+      args.call.push_back(v);
+      args.reference.push_back(ref::Array{{}, {v}});
+      continue;
+    }
+    HostTensor &t = args.tensors[i] = HostTensor(p.type.dtype, shapeOf(p.type, dims));
+    for (int64_t e = 0; e < t.numElements(); ++e)
+      t.set(e, randomValue(p.type.dtype, rng));
+    // The oracle sees the values as stored (after the dtype's rounding).
+    args.reference.push_back(ref::Array{t.shape(), t.toDoubles()});
+    args.call.push_back(t.view());
+  }
+  for (const ast::Result &r : k.results)
+    args.results.push_back(poisoned(r.type.dtype, shapeOf(r.type, dims)));
+  // Views last: the vectors no longer grow (a HostTensor's storage moves with it).
+  for (HostTensor &r : args.results)
+    args.call.push_back(r.view());
+  return args;
+}
+
+} // namespace checking
 
 } // namespace vibee

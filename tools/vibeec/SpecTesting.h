@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/Jit.h"
+#include "tools/vibeec/CheckSupport.h"
 
 #include <cstdint>
 #include <iosfwd>
@@ -31,5 +32,23 @@ std::vector<CaseResult> runBehaviors(const JitModule &module, const std::string 
 // interpreter on fresh random inputs of several shapes; one line per kernel.
 std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
                                      const std::string &filter, std::ostream &os);
+
+namespace checking {
+
+// The arguments of one differential trial of a kernel: random tensors and
+// scalars as the kernel stores them (a scalar with a default keeps it), results
+// poisoned with NaN (an unwritten element fails the comparison).
+struct TrialArguments {
+  std::vector<HostTensor> tensors;   // by parameter index; empty for scalars
+  std::vector<HostTensor> results;   // by result index
+  std::vector<ref::Array> reference; // the oracle's arguments (values as stored)
+  std::vector<Arg> call;             // the JIT call: parameters, then results
+};
+
+// Draws the arguments of kernel `k` at `dims` from `rng` (`vibeec check` and
+// the compiler fuzzer's differential step draw them alike).
+TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng);
+
+} // namespace checking
 
 } // namespace vibee

@@ -167,6 +167,10 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   std::vector<int64_t> dims(k.dims.size());
   for (size_t d = 0; d < k.dims.size(); ++d)
     dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : trialSize(trial, rng, large);
+  // The float64 reference runs on the host: its work is bounded (bmm's largest
+  // trial took it minutes), with ten times vibeec check's budget for GPU sizes.
+  checking::boundReferenceWork(k, dims, std::vector<int64_t>(k.dims.size(), 1),
+                               10 * checking::kMaxTrialWork);
   KernelArguments args = uploadArguments(k, dims, rng);
   ref::Outcome expected = ref::evaluate(spec, k, args.referenceArgs);
   vibee_cuda_clear_error();
