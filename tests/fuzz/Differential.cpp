@@ -126,8 +126,7 @@ std::vector<double> referenceOf(const Output &o, const ref::Outcome &outcome) {
 std::vector<double> referenceSpread(ast::Spec &spec, ast::Kernel &k,
                                     const std::vector<ref::Array> &args,
                                     const std::vector<Output> &outputs,
-                                    const ref::Outcome &expected, Rng &rng) {
-  double roundoff;
+                                    const ref::Outcome &expected, Rng &rng, double &roundoff) {
   std::vector<double *> literals = floatLiterals(spec, k, roundoff);
   std::vector<double> saved;
   for (double *l : literals)
@@ -170,7 +169,8 @@ std::string unexplainedMismatch(ast::Spec &spec, ast::Kernel &k,
     ++stats.outOfRange;
     return "";
   }
-  std::vector<double> spread = referenceSpread(spec, k, args, outputs, expected, rng);
+  double roundoff;
+  std::vector<double> spread = referenceSpread(spec, k, args, outputs, expected, rng, roundoff);
   for (size_t o = 0; o < outputs.size(); ++o) {
     std::vector<double> want = referenceOf(outputs[o], expected);
     const Output &out = outputs[o];
@@ -180,9 +180,12 @@ std::string unexplainedMismatch(ast::Spec &spec, ast::Kernel &k,
       continue;
     double error = relativeDifference(outputs[o].written->toDoubles(), want);
     // Rounding in the kernel moves an output by at most a few hundred times what
-    // the perturbation moves the reference; a lowering bug moves it by O(1).
-    bool explained =
-        ast::isFloat(outputs[o].written->dtype()) ? !(error > 128 * spread[o]) : spread[o] != 0;
+    // the perturbation moves the reference; a lowering bug moves it by O(1). The
+    // reference never rounds at a cast, so a narrow intermediate (`f16(e)`) that the
+    // perturbation cannot move (`x / x`) still costs the kernel a few roundoffs.
+    bool explained = ast::isFloat(outputs[o].written->dtype())
+                         ? !(error > std::max(128 * spread[o], 16 * roundoff))
+                         : spread[o] != 0;
     if (!explained) {
       std::ostringstream os;
       os << std::setprecision(3) << failure << " (relative error " << error
