@@ -340,6 +340,7 @@ static void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine) {
     add("mgpuMemFree", (void *)&mgpuMemFree);
     add("mgpuSetDefaultDevice", (void *)&mgpuSetDefaultDevice);
     add("vibee_cuda_sm_count", (void *)&vibee_cuda_sm_count);
+    add("vibee_cuda_tensor_map", (void *)&vibee_cuda_tensor_map);
     return map;
   });
 }

@@ -18,3 +18,10 @@ config.substitutions.append(("%specs", os.path.join(config.vibee_src_root, "spec
 # The kernel cache of `vibeec test`/`check`: in the build tree, never the user's
 # (tests of the cache itself set their own).
 config.environment["VIBEE_CACHE_DIR"] = os.path.join(config.vibee_obj_root, "tests", "kernel-cache")
+
+# The CUDA toolkit's assembler, when present (CI machines have it; the tests
+# that assemble PTX say `REQUIRES: ptxas`).
+_cuda = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+if os.path.exists(os.path.join(_cuda, "bin", "ptxas")):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", os.path.join(_cuda, "bin", "ptxas")))

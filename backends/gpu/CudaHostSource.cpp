@@ -134,6 +134,9 @@ llvm::Expected<HostParts> lowerHostParts(ModuleOp module, const std::string &chi
   // 1. The GPU route up to outlined kernels (host functions + one gpu.module).
   GpuOptions options = GpuOptions::forChip(chip);
   options.toolkit = toolkit;
+  // One set of kernels for every image (sm_90a cubin and PTX, sm_80 PTX), and
+  // no tensor-map helper in the host file yet: the matmuls stay on mma.sync.
+  options.wgmma = false;
   PassManager kernels(&context);
   buildGpuKernelPipeline(kernels, options);
   if (failed(kernels.run(module)))

@@ -43,7 +43,8 @@ namespace vibee {
 
 std::string GpuOptions::key() const {
   return "chip=" + chip + ";features=" + features + ";format=" + format +
-         ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" + std::to_string(blocksPerSm);
+         ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" + std::to_string(blocksPerSm) +
+         ";wgmma=" + std::to_string(wgmma);
 }
 
 GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &format) {
@@ -52,6 +53,7 @@ GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &forma
   gpu.format = format;
   if (chip == "sm_80" || chip == "sm_86" || chip == "sm_89")
     gpu.features = "+ptx70";
+  gpu.wgmma = chip == "sm_90a";
   return gpu;
 }
 
@@ -66,6 +68,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   GpuMapKernelsPassOptions mapKernels;
   mapKernels.blockSize = options.blockSize;
   mapKernels.blocksPerSm = options.blocksPerSm;
+  mapKernels.wgmma = options.wgmma && options.chip == "sm_90a";
   pm.addPass(createGpuMapKernelsPass(mapKernels));
   // What no kernel strategy took: parallel loops, tiled for blocks of threads.
   OpPassManager &loops = pm.nest<func::FuncOp>();
@@ -102,6 +105,9 @@ void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
   // The tensor-core kernels' nvgpu.ldmatrix / nvgpu.mma.sync -> nvvm.
   device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createConvertGpuOpsToNVVMOps());
+  // NVVM ops without an LLVM intrinsic (wgmma.mma_async,
+  // mbarrier.try_wait.parity: the wgmma kernel) -> inline PTX.
+  device.addPass(createConvertNVVMToLLVMPass());
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -18,6 +18,9 @@ struct GpuOptions {
   std::string toolkit = "/usr/local/cuda"; // where ptxas is found for format=bin
   int blockSize = 256;
   int blocksPerSm = 4; // grid cap of elementwise kernels: blocks per SM
+  // bf16/f16 matmuls on wgmma + TMA (sm_90a only; mma.sync otherwise). The
+  // generated C++ host file turns it off: its kernels serve the sm_80 PTX too.
+  bool wgmma = true;
   std::string key() const;
   // The options for `chip` (PTX ISA 7.0 for sm_80/86/89, 8.0 otherwise) and
   // `format`.

@@ -18,6 +18,7 @@
 
 #include <dlfcn.h>
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -81,6 +82,8 @@ Loaded &loaded() {
     VIBEE_LOAD(cuStreamSynchronize, "cuStreamSynchronize")
     VIBEE_LOAD(cuGetErrorName, "cuGetErrorName")
     VIBEE_LOAD(cuGetErrorString, "cuGetErrorString")
+    VIBEE_LOAD(cuFuncSetAttribute, "cuFuncSetAttribute")
+    VIBEE_LOAD(cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled")
 #undef VIBEE_LOAD
     if (!ok) {
       l->error = "the CUDA driver lacks " + l->error;
@@ -246,6 +249,65 @@ int32_t vibee_cuda_sm_count(void) {
   return n;
 }
 
+intptr_t vibee_cuda_tensor_map(intptr_t base, int64_t dtype, int64_t inner, int64_t rows,
+                               int64_t batch, int64_t rowStride, int64_t batchStride,
+                               int64_t boxInner, int64_t boxRows) {
+  if (inner <= 0 || rows <= 0 || batch <= 0)
+    return 0;
+  alignas(64) std::array<unsigned long long, 16> map{}; // a CUtensorMap
+  unsigned long long dims[3] = {static_cast<unsigned long long>(inner),
+                                static_cast<unsigned long long>(rows),
+                                static_cast<unsigned long long>(batch)};
+  unsigned long long strides[2] = {static_cast<unsigned long long>(rowStride),
+                                   static_cast<unsigned long long>(batchStride)};
+  unsigned box[3] = {static_cast<unsigned>(boxInner), static_cast<unsigned>(boxRows), 1};
+  unsigned elementStrides[3] = {1, 1, 1};
+  auto where = [] { return std::string("tensor map"); };
+  if (!guardedLazy(where, "cuTensorMapEncodeTiled", [&](const Driver &d) {
+        return d.cuTensorMapEncodeTiled(map.data(), static_cast<int>(dtype), 3,
+                                        reinterpret_cast<void *>(base), dims, strides, box,
+                                        elementStrides, /*INTERLEAVE_NONE*/ 0,
+                                        /*SWIZZLE_128B*/ 3, /*L2_PROMOTION_128B*/ 2,
+                                        /*FLOAT_OOB_FILL_NONE: zeros*/ 0);
+      }))
+    return 0;
+  // The kernels read the map from global memory. One copy per context and
+  // content, kept (a call with the same tensors finds it); past 4096 maps the
+  // context is synchronized, so that no launch still reads them, and all are
+  // freed.
+  static std::mutex mutex;
+  static auto *cache =
+      new std::map<std::pair<CUcontext, std::array<unsigned long long, 16>>, CUdeviceptr>();
+  CUcontext context = nullptr;
+  CUdeviceptr device = 0;
+  std::lock_guard<std::mutex> lock(mutex);
+  bool ok = guardedLazy(where, "cuMemAlloc", [&](const Driver &d) {
+    d.cuCtxGetCurrent(&context);
+    auto it = cache->find({context, map});
+    if (it != cache->end()) {
+      device = it->second;
+      return CUresult(0);
+    }
+    if (cache->size() >= 4096) {
+      d.cuCtxSynchronize();
+      for (auto it = cache->begin(); it != cache->end();)
+        if (it->first.first == context) {
+          d.cuMemFree(it->second);
+          it = cache->erase(it);
+        } else {
+          ++it;
+        }
+    }
+    CUresult r = d.cuMemAlloc(&device, sizeof map);
+    if (r == 0)
+      r = d.cuMemcpyHtoD(device, map.data(), sizeof map);
+    if (r == 0)
+      cache->emplace(std::make_pair(context, map), device);
+    return r;
+  });
+  return ok ? static_cast<intptr_t>(device) : 0;
+}
+
 // --- The mgpu* functions called by gpu-to-llvm's host code ---------------------
 
 void *mgpuModuleLoad(void *data, size_t /*size*/) {
@@ -332,6 +394,12 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
     return;
   }
   auto s = static_cast<CUstream>(stream ? stream : currentStream);
+  // Beyond 48 KB a block's dynamic shared memory must be allowed per function
+  // (the wgmma kernels take ~130 KB).
+  if (smem > 48 * 1024 && !guardedLazy(where, "cuFuncSetAttribute", [&](const Driver &d) {
+        return d.cuFuncSetAttribute(f, /*CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES=*/8, smem);
+      }))
+    return;
   bool ok = guardedLazy(where, "cuLaunchKernel", [&](const Driver &d) {
     return d.cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, blockZ, smem, s, params, extra);
   });

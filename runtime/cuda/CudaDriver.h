@@ -51,6 +51,12 @@ struct Driver {
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
+  // (CUtensorMap *, CUtensorMapDataType, rank, address, dims, strides, box,
+  //  element strides, interleave, swizzle, L2 promotion, OOB fill)
+  CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *, const unsigned long long *,
+                                     const unsigned long long *, const unsigned *,
+                                     const unsigned *, int, int, int, int);
   CUdevice device = 0;
   CUcontext context = nullptr;
 };
@@ -90,4 +96,12 @@ void vibee_cuda_clear_error(void);
 int vibee_cuda_synchronize(void);
 // Multiprocessor count of the device (cached), for grid sizing.
 int32_t vibee_cuda_sm_count(void);
+// The device address of a 3-D TMA tensor map (inner, rows, batch; strides in
+// bytes; box inner x rows x 1; 128-byte swizzle, zeros out of bounds) over the
+// 2-byte elements at `base` (dtype: CUtensorMapDataType). Cached per context
+// and content, so a repeated call costs a lookup. 0 when a dim is 0 (nothing
+// to load) or on failure (recorded).
+intptr_t vibee_cuda_tensor_map(intptr_t base, int64_t dtype, int64_t inner, int64_t rows,
+                               int64_t batch, int64_t rowStride, int64_t batchStride,
+                               int64_t boxInner, int64_t boxRows);
 }

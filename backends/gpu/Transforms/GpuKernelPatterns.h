@@ -27,7 +27,8 @@ namespace vibee {
 void populateGpuRowGroupKernelPatterns(mlir::RewritePatternSet &patterns,
                                        const GpuKernelOptions &options);
 
-void populateGpuMatmulKernelPatterns(mlir::RewritePatternSet &patterns);
+/// `wgmma`: bf16/f16 matmuls on sm_90a's wgmma kernel instead of mma.sync.
+void populateGpuMatmulKernelPatterns(mlir::RewritePatternSet &patterns, bool wgmma);
 
 void populateGpuColumnReductionKernelPatterns(mlir::RewritePatternSet &patterns);
 

@@ -45,7 +45,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     MLIRContext *ctx = &getContext();
     RewritePatternSet rowGroups(ctx), matmuls(ctx), columns(ctx), elementwise(ctx);
     vibee::populateGpuRowGroupKernelPatterns(rowGroups, options);
-    vibee::populateGpuMatmulKernelPatterns(matmuls);
+    vibee::populateGpuMatmulKernelPatterns(matmuls, wgmma);
     vibee::populateGpuColumnReductionKernelPatterns(columns);
     vibee::populateGpuElementwiseKernelPatterns(elementwise, options);
     // In program order, the ops that were there when the set started only (a

@@ -216,7 +216,8 @@ void MatmulKernelBody::storeOutputs(OpBuilder &k, ArrayRef<Value> accs) {
 }
 
 struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
-  using OpRewritePattern::OpRewritePattern;
+  MatmulKernelPattern(MLIRContext *ctx, bool wgmma) : OpRewritePattern(ctx), wgmma(wgmma) {}
+  bool wgmma; ///< sm_90a: the tensor-core kernel is the wgmma one
 
   LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
     if (!op->getParentOfType<func::FuncOp>() || op->getParentOfType<gpu::LaunchOp>())
@@ -224,6 +225,10 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     std::optional<MatmulMatch> match = matchMatmul(op);
     if (!match)
       return failure();
+    // Before anything is built next to `op`: the neighbours it takes over.
+    MatmulEpilogue epilogue;
+    if (wgmma && isMmaMatmul(op, *match))
+      epilogue = matchMatmulEpilogue(op);
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     OpBuilder &b = rewriter;
@@ -238,8 +243,14 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
                                       /*withElseRegion=*/true);
       afterIf.emplace(b);
       b.setInsertionPoint(choice.thenBlock()->getTerminator());
-      buildMmaLaunch(b, loc, op, *match, sizes);
+      if (wgmma)
+        buildWgmmaLaunch(b, loc, op, *match, sizes, epilogue);
+      else
+        buildMmaLaunch(b, loc, op, *match, sizes);
       b.setInsertionPoint(choice.elseBlock()->getTerminator());
+      // What the wgmma kernel took over runs around this one instead.
+      if (epilogue.fill)
+        rewriter.clone(*epilogue.fill);
     }
     const int64_t T = kMatmulTile, S = kMatmulStep, lanes = kMatmulLanes;
     Value tileSize = constantIndex(b, loc, T), one = constantIndex(b, loc, 1);
@@ -259,6 +270,12 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     auto contract = arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::contract);
     launch.walk(
         [&](arith::ArithFastMathInterface o) { o->setAttr(o.getFastMathAttrName(), contract); });
+    if (epilogue.generic) {
+      rewriter.clone(*epilogue.generic);
+      rewriter.eraseOp(epilogue.generic);
+    }
+    if (epilogue.fill)
+      rewriter.eraseOp(epilogue.fill);
     rewriter.eraseOp(op);
     return success();
   }
@@ -266,8 +283,8 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
 
 } // namespace
 
-void populateGpuMatmulKernelPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatmulKernelPattern>(patterns.getContext());
+void populateGpuMatmulKernelPatterns(RewritePatternSet &patterns, bool wgmma) {
+  patterns.add<MatmulKernelPattern>(patterns.getContext(), wgmma);
 }
 
 } // namespace vibee

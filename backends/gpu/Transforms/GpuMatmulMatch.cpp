@@ -3,7 +3,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -64,6 +66,45 @@ std::optional<MatmulMatch> matchMatmul(linalg::GenericOp op) {
   match.a = *a;
   match.b = *b;
   return match;
+}
+
+MatmulEpilogue matchMatmulEpilogue(linalg::GenericOp op) {
+  MatmulEpilogue epilogue;
+  Value C = op.getDpsInits()[0];
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  if (!fill || fill.getOutputs()[0] != C || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+    return epilogue;
+  epilogue.fill = fill;
+  auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
+  auto rank = cast<MemRefType>(C.getType()).getRank();
+  if (!C.getDefiningOp<memref::AllocOp>() || !next || !next.hasPureBufferSemantics() ||
+      next.getNumDpsInits() != 1 || next.getNumLoops() != rank ||
+      next.getNumParallelLoops() != rank || !hasClonablePayload(next))
+    return epilogue;
+  OpOperand *out = next.getDpsInitOperand(0);
+  if (out->get() == C || !isContiguousMemRef(out->get().getType()) ||
+      !next.getMatchingIndexingMap(out).isIdentity() || next.payloadUsesValueFromOperand(out))
+    return epilogue;
+  std::optional<unsigned> cInput;
+  for (OpOperand *in : next.getDpsInputOperands()) {
+    AffineMap map = next.getMatchingIndexingMap(in);
+    if (in->get() == C) {
+      if (cInput || !map.isIdentity())
+        return epilogue;
+      cInput = in->getOperandNumber();
+    } else if (isa<ShapedType>(in->get().getType()) && !map.isProjectedPermutation()) {
+      return epilogue;
+    }
+  }
+  // c is a temporary: written by the fill and the matmul, read by `next` only.
+  for (Operation *user : C.getUsers())
+    if (user != fill && user != op && user != next && !isa<memref::DeallocOp>(user))
+      return epilogue;
+  if (cInput) {
+    epilogue.generic = next;
+    epilogue.cInput = *cInput;
+  }
+  return epilogue;
 }
 
 MatmulGrid buildMatmulGrid(OpBuilder &b, Location loc, ArrayRef<Value> sizes, unsigned batchDims,

@@ -59,8 +59,27 @@ bool isMmaMatmul(mlir::linalg::GenericOp op, const MatmulMatch &match);
 mlir::Value buildMmaApplies(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
                             const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes);
 
-/// The tensor-core kernel's launch at `b`.
+/// The tensor-core kernel's launch at `b` (mma.sync, sm_80 and later).
 void buildMmaLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
                     const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes);
+
+/// What the wgmma kernel takes over around its matmul: the zero fill of c
+/// just before it (c is then written, never read), and, when c is a
+/// temporary that nothing else reads, the elementwise statement just after it
+/// that reads c (a cast to bf16, a bias, an activation): c's values go through
+/// its payload straight to its output and c itself is never written.
+struct MatmulEpilogue {
+  mlir::linalg::FillOp fill;       ///< null: c accumulates (c += a b)
+  mlir::linalg::GenericOp generic; ///< null: c is stored
+  unsigned cInput = 0;             ///< the input of `generic` that reads c
+};
+MatmulEpilogue matchMatmulEpilogue(mlir::linalg::GenericOp op);
+
+/// The same on sm_90a (GpuWgmmaKernels.cpp): wgmma, TMA loads into swizzled
+/// shared memory, a 4-stage mbarrier pipeline, a producer warpgroup. Same
+/// applicability (buildMmaApplies).
+void buildWgmmaLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
+                      const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes,
+                      const MatmulEpilogue &epilogue);
 
 } // namespace vibee

@@ -209,15 +209,19 @@ SmallVector<Value> MmaKernelBody::computeTile(OpBuilder &b, ValueRange in) {
             b, loc, frag, ArrayRef<int64_t>{2 * h, 0}, ArrayRef<int64_t>{2, 2},
             ArrayRef<int64_t>{1, 1}));
     }
-    // nvvm.mma.sync takes bf16/f16 pairs as i32 registers (nvgpu.mma.sync
-    // does not lower bf16 in MLIR 22) and returns the four f32 of a 16 x 8
-    // accumulator tile as a struct.
+    // nvvm.mma.sync takes bf16 pairs as i32 registers and f16 pairs as
+    // vector<2xf16> (nvgpu.mma.sync does not lower bf16 in MLIR 22) and returns the four f32 of a
+    // 16 x 8 accumulator tile as a struct.
     Type f32 = b.getF32Type();
     auto fragRegs = [&](Value frag) {
       auto shape = cast<VectorType>(frag.getType()).getShape();
       SmallVector<Value> regs;
       for (int64_t r = 0; r < shape[0]; ++r) {
         Value pair = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
+        if (element.isF16()) { // f16 pairs are vector<2xf16> registers
+          regs.push_back(pair);
+          continue;
+        }
         Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), pair);
         regs.push_back(vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0}));
       }

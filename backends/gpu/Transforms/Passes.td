@@ -45,7 +45,10 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
       a[z..., m, k] or a[z..., k, m], b as b[z..., k, n] or b[z..., n, k]
       (GpuMatmulMatch.h), taken before the row groups. bf16/f16 operands with
       an f32 accumulator (a not transposed) run on the tensor cores
-      (GpuMmaKernels.cpp: mma.sync m16n8k16, 128 x 128 tiles, ldmatrix) when
+      (with `wgmma`, sm_90a: GpuWgmmaKernels.cpp, wgmma m64n256k16 fed by TMA
+      through a 4-stage mbarrier pipeline, taking c's zero fill and the
+      elementwise statement after the product when c is a temporary; otherwise
+      GpuMmaKernels.cpp: mma.sync m16n8k16, 128 x 128 tiles, ldmatrix) when
       pointers are 16-byte aligned and K (and N for b[k, n]) multiples of 8;
       everything else: one block of 256
       threads per 64 x 64 tile of c (4 x 4 outputs per thread), a and b staged
@@ -56,7 +59,10 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
            "threads per block (a multiple of 32)">,
     Option<"blocksPerSm", "blocks-per-sm", "int64_t", /*default=*/"4",
-           "elementwise grid cap: blocks per multiprocessor">];
+           "elementwise grid cap: blocks per multiprocessor">,
+    Option<"wgmma", "wgmma", "bool", /*default=*/"false",
+           "sm_90a: bf16/f16 matmuls on wgmma with TMA loads (GpuWgmmaKernels.cpp) "
+           "instead of mma.sync">];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
                            "::mlir::LLVM::LLVMDialect",

@@ -18,6 +18,8 @@ void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, 
                       void *, void **, void **, size_t);
 const char *vibee_cuda_last_error(void);
 void vibee_cuda_clear_error(void);
+intptr_t vibee_cuda_tensor_map(intptr_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                               int64_t, int64_t);
 }
 
 using namespace vibee;
@@ -100,6 +102,22 @@ TEST(CallChecks, GpuLaunchWhoseThreadCountOverflowsIsAnError) {
   mgpuLaunchKernel(fakeFunction, 1, 1, 1, 2048, 1, 1, 0, nullptr, nullptr, nullptr, 0);
   ASSERT_NE(vibee_cuda_last_error(), nullptr);
   expectHas(vibee_cuda_last_error(), "more than 1024 threads");
+  vibee_cuda_clear_error();
+}
+
+// The wgmma kernels' tensor maps: an empty dim needs none (0, no error; the
+// host code then loads nothing); otherwise, without a driver (CI), 0 and a
+// recorded error, never a crash.
+TEST(CallChecks, TensorMapOfAnEmptyTensorIsNoneAndNoError) {
+  vibee_cuda_clear_error();
+  EXPECT_EQ(vibee_cuda_tensor_map(0x1000, 9, 0, 128, 1, 0, 0, 64, 128), 0);
+  EXPECT_EQ(vibee_cuda_tensor_map(0x1000, 9, 64, 0, 1, 128, 0, 64, 128), 0);
+  EXPECT_EQ(vibee_cuda_last_error(), nullptr);
+  intptr_t map = vibee_cuda_tensor_map(0x1000, 9, 64, 128, 1, 128, 128 * 128, 64, 128);
+  if (map == 0) {
+    ASSERT_NE(vibee_cuda_last_error(), nullptr);
+    expectHas(vibee_cuda_last_error(), "tensor map");
+  }
   vibee_cuda_clear_error();
 }
 

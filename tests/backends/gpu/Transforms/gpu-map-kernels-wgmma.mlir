@@ -1,0 +1,182 @@
+// RUN: %vibee-opt %s -split-input-file -vibee-gpu-map-kernels=wgmma=1 -canonicalize -cse | FileCheck %s
+
+// sm_90a (wgmma=1): bf16 x bf16 -> f32 in the nn.Linear layout on the wgmma
+// kernel when the host's check passes (16-byte aligned, K multiple of 8): a
+// 3-D tensor map per operand (bf16 = 9, boxes 64 x 128), launched only when
+// both maps exist; 384 threads (a producer and two consumer warpgroups),
+// ~197 KB of dynamic shared memory; setmaxnreg per role; TMA loads completing
+// on mbarriers; 4 wgmma m64n256k16 per stage, w[n, k] K-major (layout col).
+// c is not known to start at zero: it accumulates (load, add, store).
+// CHECK-LABEL: func.func private @vibee_cuda_tensor_map(index, index, index, index, index, index, index, index, index) -> index
+// CHECK-LABEL: func.func @linear_bf16(
+// CHECK:         scf.if
+// CHECK:           %[[MA:.*]] = func.call @vibee_cuda_tensor_map(%{{.*}}, %c9, %{{.*}}, %{{.*}}, %c1, %{{.*}}, %{{.*}}, %c64, %c128)
+// CHECK:           %[[MB:.*]] = func.call @vibee_cuda_tensor_map(%{{.*}}, %c9, %{{.*}}, %{{.*}}, %c1, %{{.*}}, %{{.*}}, %c64, %c256)
+// CHECK:           scf.if
+// CHECK:             gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384, {{.*}}) dynamic_shared_memory_size %c197696_i32 {
+// CHECK:               nvvm.mbarrier.init
+// CHECK:               nvvm.fence.mbarrier.init
+// CHECK:               nvvm.setmaxregister decrease 40
+// CHECK:               nvvm.mbarrier.arrive.expect_tx
+// CHECK:               nvvm.cp.async.bulk.tensor.shared.cluster.global
+// CHECK:               nvvm.setmaxregister increase 232
+// CHECK:               nvvm.mbarrier.try_wait.parity
+// CHECK:               nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4:       nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK:               nvvm.wgmma.commit.group.sync.aligned
+// CHECK:               nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK:               nvvm.mbarrier.arrive
+// CHECK:               nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:               memref.load
+// CHECK:               arith.addf
+// CHECK:               memref.store
+// CHECK:         } else {
+// CHECK:           gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x64xbf16, #gpu.address_space<workgroup>>
+func.func @linear_bf16(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?xbf16>, memref<?x?xbf16>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %acc: f32):
+    %ea = arith.extf %a : bf16 to f32
+    %eb = arith.extf %b : bf16 to f32
+    %p = arith.mulf %ea, %eb : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// matmul_bf16: a temporary f32 accumulator filled with zeros, the matmul, a
+// cast to bf16. The wgmma kernel takes the fill (no load of c) and the cast
+// (bf16(acc) stored straight to the output; the f32 temporary is never
+// written); b[k, n] is N-major (layout row: the transposed wgmma form). The
+// fallback branch keeps the three statements (fill and cast kernels around
+// the FMA one).
+// CHECK-LABEL: func.func @matmul_bf16(
+// CHECK-SAME:    %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %[[OUT:.*]]: memref<?x?xbf16>)
+// CHECK-NOT:     linalg.fill
+// CHECK:         scf.if
+// CHECK:           gpu.launch {{.*}} dynamic_shared_memory_size
+// CHECK-COUNT-4:     nvvm.wgmma.mma_async {{.*}} B[<bf16>, <one>, <row>]
+// CHECK-NOT:         memref.load
+// CHECK:             arith.truncf %{{.*}} : f32 to bf16
+// CHECK-NEXT:        memref.store %{{.*}}, %[[OUT]][{{.*}}] : memref<?x?xbf16>
+// CHECK:         } else {
+// CHECK:           gpu.launch
+// CHECK:             memref.store %cst
+// CHECK:           gpu.launch {{.*}} workgroup(
+// CHECK:           gpu.launch
+// CHECK:             arith.truncf
+// CHECK:         memref.dealloc
+func.func @matmul_bf16(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %out: memref<?x?xbf16>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = memref.dim %a, %c0 : memref<?x?xbf16>
+  %n = memref.dim %b, %c1 : memref<?x?xbf16>
+  %acc = memref.alloc(%m, %n) {alignment = 64 : i64} : memref<?x?xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<?x?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?xbf16>, memref<?x?xbf16>) outs(%acc : memref<?x?xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %s: f32):
+    %ex = arith.extf %x : bf16 to f32
+    %ey = arith.extf %y : bf16 to f32
+    %p = arith.mulf %ex, %ey : f32
+    %r = arith.addf %s, %p : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<?x?xf32>) outs(%out : memref<?x?xbf16>) {
+  ^bb0(%v: f32, %o: bf16):
+    %t = arith.truncf %v : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  memref.dealloc %acc : memref<?x?xf32>
+  return
+}
+
+// -----
+
+// Bias + ReLU after the product, read through the bias's own map (b[n]): the
+// epilogue loads the bias at each element. Here c is an output the caller
+// sees, so only the fill is taken: c = acc is stored, the bias statement stays
+// (its own kernel).
+// CHECK-LABEL: func.func @linear_bias_out(
+// CHECK:         gpu.launch {{.*}} dynamic_shared_memory_size
+// CHECK-NOT:       arith.maximumf
+// CHECK:         } else {
+func.func @linear_bias_out(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %bias: memref<?xf32>,
+                           %c: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?xbf16>, memref<?x?xbf16>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %acc: f32):
+    %ea = arith.extf %a : bf16 to f32
+    %eb = arith.extf %b : bf16 to f32
+    %p = arith.mulf %ea, %eb : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<?x?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%v: f32, %bv: f32, %o: f32):
+    %t = arith.addf %v, %bv : f32
+    %r = arith.maximumf %t, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// The same with c a temporary: bias + ReLU fused, the bias loaded by n.
+// CHECK-LABEL: func.func @linear_bias_relu(
+// CHECK-SAME:    %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %[[BIAS:.*]]: memref<?xf32>, %[[Y:.*]]: memref<?x?xf32>)
+// CHECK:         gpu.launch {{.*}} dynamic_shared_memory_size
+// CHECK:           memref.load %[[BIAS]][
+// CHECK-NEXT:      arith.addf
+// CHECK-NEXT:      arith.maximumf
+// CHECK-NEXT:      memref.store %{{.*}}, %[[Y]][
+// CHECK:         } else {
+func.func @linear_bias_relu(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %bias: memref<?xf32>,
+                            %y: memref<?x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %x, %c0 : memref<?x?xbf16>
+  %n = memref.dim %w, %c0 : memref<?x?xbf16>
+  %c = memref.alloc(%m, %n) : memref<?x?xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?xbf16>, memref<?x?xbf16>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %acc: f32):
+    %ea = arith.extf %a : bf16 to f32
+    %eb = arith.extf %b : bf16 to f32
+    %p = arith.mulf %ea, %eb : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<?x?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%v: f32, %bv: f32, %o: f32):
+    %t = arith.addf %v, %bv : f32
+    %r = arith.maximumf %t, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<?x?xf32>
+  return
+}
