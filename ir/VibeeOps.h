@@ -3,13 +3,24 @@
 
 #include "ir/VibeeDialect.h"
 
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+// Interface methods declared by linalg's ODS name these unqualified.
+namespace vibee {
+using mlir::FailureOr;
+using mlir::OpBuilder;
+using mlir::SmallVector;
+using mlir::Value;
+} // namespace vibee
 
 #define GET_OP_CLASSES
 #include "ir/VibeeOps.h.inc"

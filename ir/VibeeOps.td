@@ -11,6 +11,9 @@ include "mlir/Interfaces/FunctionInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Dialect/Linalg/IR/LinalgInterfaces.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 //===----------------------------------------------------------------------===//
 // vibee.kernel
@@ -145,6 +148,61 @@ def Vibee_SoftmaxOp : Vibee_Op<"softmax", [Pure, AllTypesMatch<["input", "result
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input)";
   let hasVerifier = 1;
+}
+
+def Vibee_AttentionOp : Vibee_Op<"attention", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, ["bufferizesToMemoryRead",
+        "bufferizesToMemoryWrite", "getAliasingValues", "bufferize"]>]> {
+  let summary = "scaled dot-product attention with an online softmax over the keys";
+  let description = [{
+    `o = softmax_j(scale * sum_d q k + bias, masked) . v` over a loop space given by
+    the indexing maps (q, k, v, then bias if present, then the destination), computed
+    in f32 whatever the storage types. Each loop's role follows from which operands
+    read it: batch (all four), query (q and o only: a GQA group member `r` is one),
+    key `j` (k and v: the softmax and the second contraction run over it), head
+    dim `d` (q and k: the first contraction), value dim `e` (v and o). Exactly one
+    key, head and value loop. `causal = [i, j, c]` keeps key loop j where
+    j <= i + c (i a query loop), the rest counts as -infinity.
+
+    Formed by `vibee-form-attention` from the chain users write. A target rewrites
+    it with a running max and sum per query row (blocked online softmax: no score
+    matrix in memory, vibee-cpu-attention) or decomposes it late, through
+    AggregatedOpInterface, into the statements it came from (linalg generics).
+    Destination-style on tensors; on memrefs after bufferization.
+  }];
+  let arguments = (ins AnyShaped:$query, AnyShaped:$key, AnyShaped:$value, F32:$scale,
+                       Optional<AnyShaped>:$bias, AnyShaped:$init,
+                       AffineMapArrayAttr:$indexing_maps,
+                       OptionalAttr<DenseI64ArrayAttr>:$causal);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $key `,` $value `,` $scale (`,` `bias` $bias^)? `:`
+      type($query) `,` type($key) `,` type($value) (`,` type($bias)^)? `)`
+    `outs` `(` $init `:` type($init) `)` `maps` $indexing_maps attr-dict
+    (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Roles of the loops (see the description).
+    enum class LoopRole { batch, query, key, head, value };
+    unsigned getNumLoops();
+    ::mlir::AffineMap getMap(unsigned i) {
+      return ::llvm::cast<::mlir::AffineMapAttr>(getIndexingMaps()[i]).getValue();
+    }
+    ::mlir::AffineMap getQueryMap() { return getMap(0); }
+    ::mlir::AffineMap getKeyMap() { return getMap(1); }
+    ::mlir::AffineMap getValueMap() { return getMap(2); }
+    ::mlir::AffineMap getBiasMap() { return getMap(3); }
+    ::mlir::AffineMap getOutputMap() { return getMap(getIndexingMaps().size() - 1); }
+    /// The role of every loop; failure when a loop has none (verifier).
+    ::mlir::FailureOr<::llvm::SmallVector<LoopRole>> getLoopRoles();
+    /// The extent of every loop, read from the operands (tensor/memref dims).
+    ::llvm::SmallVector<::mlir::OpFoldResult> getLoopSizes(::mlir::OpBuilder &b);
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
 }
 
 #endif // VIBEE_OPS

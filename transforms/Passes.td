@@ -14,6 +14,21 @@ def FormSoftmaxPass : Pass<"vibee-form-softmax"> {
   let dependentDialects = ["::vibee::VibeeDialect"];
 }
 
+def FormAttentionPass : Pass<"vibee-form-attention"> {
+  let summary = "Recognise attention statement chains as vibee.attention";
+  let description = [{
+    Rewrites the chain users write (scores as a sum over the head dim, optional
+    scale, additive bias and causal where(), max over keys, exp of the difference,
+    sum over keys, contraction with v, division by the sum before, inside or after
+    the contraction; or a vibee.softmax followed by the contraction) into one
+    `vibee.attention`, under any index names and orders, with f32 math over any
+    float storage and GQA group axes. A chain that does not match stays on the
+    generic path with a remark on the contraction with v naming the step that
+    broke the match.
+  }];
+  let dependentDialects = ["::vibee::VibeeDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
   let summary = "Fuse producer-consumer and sibling linalg statements into one loop nest";
   let description = [{

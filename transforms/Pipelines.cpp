@@ -20,6 +20,7 @@ using namespace mlir;
 
 void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createFormSoftmaxPass());
+  pm.addPass(createFormAttentionPass());
   pm.addPass(createLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -248,6 +248,8 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<VibeeDialect>();
+    // A named op of linalg's level: destination-style already, kept for targets.
+    target.addLegalOp<AttentionOp>();
     target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
                            func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
                            tensor::TensorDialect>();
