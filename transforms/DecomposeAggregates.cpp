@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
 
+#include "ir/VibeeOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -30,7 +31,10 @@ struct DecomposeAggregatesPass : vibee::impl::DecomposeAggregatesPassBase<Decomp
 
   void runOnOperation() override {
     SmallVector<linalg::AggregatedOpInterface> aggregates;
-    getOperation()->walk([&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
+    getOperation()->walk([&](linalg::AggregatedOpInterface op) {
+      if (!(keepAttention && isa<vibee::AttentionOp>(op)))
+        aggregates.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
     for (linalg::AggregatedOpInterface op : aggregates) {
       rewriter.setInsertionPoint(op);

@@ -59,6 +59,8 @@ def DecomposeAggregatesPass : Pass<"vibee-decompose-aggregates"> {
   let options = [
     Option<"keepContractions", "keep-contractions", "bool", /*default=*/"false",
            "leave linalg.contract ops for the target's own rewrite">,
+    Option<"keepAttention", "keep-attention", "bool", /*default=*/"false",
+           "leave vibee.attention ops for the target's own rewrite">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -37,9 +37,10 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions) {
+void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention) {
   DecomposeAggregatesPassOptions options;
   options.keepContractions = keepContractions;
+  options.keepAttention = keepAttention;
   pm.addPass(createDecomposeAggregatesPass(options));
   // The pieces fuse like statements: softmax and RMSNorm one loop nest per
   // reduction plus one for the output.

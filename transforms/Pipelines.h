@@ -22,7 +22,8 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
 /// (vibee-decompose-aggregates), fused like statements. `keepContractions`:
 /// linalg.contract stays for the target's own rewrite (the CPU's packing).
-void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false);
+void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
+                          bool keepAttention = false);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// `unshareDestinations`: one tensor.empty (and fill) per destination first,

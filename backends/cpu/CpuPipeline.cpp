@@ -35,6 +35,10 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // matmul: packed panels and a vectorized register micro-kernel (vector dialect).
   pm.addPass(createCpuPackContractionsPass());
   pm.addPass(createCpuTileMatmulPass(target, threads));
+  // Attention as FlashAttention's blocked loops (before the math polynomials).
+  CpuAttentionPassOptions attention;
+  attention.threads = threads;
+  pm.addPass(createCpuAttentionPass(attention));
   if (threads)
     pm.addPass(createCpuParallelizePass());
   // Math as polynomials, reassociable reductions, noalias arguments, i-k-j order.
@@ -85,7 +89,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
 
 void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm, /*keepContractions=*/true);
+  addLateDecomposition(pm, /*keepContractions=*/true, /*keepAttention=*/true);
   // CPU only (the GPU and C++ backends keep the three softmax generics): the
   // row max and the exp-sum in one vectorizable online pass.
   pm.addPass(createCpuOnlineSoftmaxPass());

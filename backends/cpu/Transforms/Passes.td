@@ -18,6 +18,25 @@ def CpuOnlineSoftmaxPass : Pass<"vibee-cpu-online-softmax"> {
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def CpuAttentionPass : Pass<"vibee-cpu-attention", "::mlir::ModuleOp"> {
+  let summary = "vibee.attention as blocked online-softmax loops (FlashAttention) on the CPU";
+  let description = [{
+    After bufferization: every vibee.attention on memrefs becomes, per work item
+    (batch x query loops x blocks of 32 query rows), a loop over blocks of 64
+    keys that keeps a running max, a running sum and an f32 accumulator per row
+    (O(block x D) memory per thread, never S x T); a causal mask ends each key
+    loop at the query block's diagonal. The work items run in a chunk function
+    on the runtime's threads (`threads`), else serially.
+  }];
+  let options = [
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "spread the work items over the runtime's threads">];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect", "::mlir::omp::OpenMPDialect"];
+}
+
 def CpuPackContractionsPass : Pass<"vibee-cpu-pack-contractions", "::mlir::ModuleOp"> {
   let summary = "Every linalg.contract as packed f32 operands of the matmul micro-kernel";
   let description = [{
