@@ -79,6 +79,20 @@ def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def ExpandF64TruncationPass : Pass<"vibee-expand-f64-truncation"> {
+  let summary = "Round f64 -> bf16/f16 truncations through f32 rounded to odd";
+  let description = [{
+    `arith.truncf` from f64 to bf16 or f16 becomes a truncation to f32 rounded
+    to odd (the f32 nearest-even result, moved one step toward zero when it
+    rounded away, its lowest bit set when inexact), then the f32 -> narrow
+    truncation. Rounding to odd with 16 (bf16) or 13 (f16) spare bits makes the
+    two steps round like one (no double rounding), and the narrow-float
+    emulation and the CPU's bf16 expansion only know f32 sources: the direct
+    conversion is a libcall (`__truncdfbf2`) that Debian 12's libgcc lacks.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
 def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
   let summary = "Add a plain C entry point vibee_<spec>_<kernel> to every kernel func";
   let description = [{

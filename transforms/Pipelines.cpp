@@ -50,6 +50,9 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
 }
 
 void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
+  // f64 -> bf16/f16 in two steps that round like one, before the emulation,
+  // which only knows f32 sources.
+  pm.addPass(createExpandF64TruncationPass());
   // bf16/f16: compute in f32, store in the narrow type.
   arith::ArithEmulateUnsupportedFloatsOptions emulate;
   emulate.sourceTypeStrs = {"bf16", "f16"};
