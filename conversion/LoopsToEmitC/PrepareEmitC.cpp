@@ -139,7 +139,7 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     SmallVector<Operation *> scalarOps;
     func.walk([&](Operation *op) {
       if (isa<math::MathDialect>(op->getDialect()) || !mathCallee(op).empty() ||
-          isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp>(op))
+          isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp, arith::BitcastOp>(op))
         scalarOps.push_back(op);
     });
     for (Operation *op : scalarOps)
@@ -565,6 +565,14 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
           call(b, loc, storageType(to), to.isBF16() ? "float_to_bf16" : "float_to_f16", in);
       trunc.getResult().replaceAllUsesWith(bits);
       trunc.erase();
+      return success();
+    }
+    if (auto cast = dyn_cast<arith::BitcastOp>(op)) { // the same bits as another type
+      auto types =
+          b.getArrayAttr({TypeAttr::get(cast.getType()), TypeAttr::get(cast.getIn().getType())});
+      cast.getResult().replaceAllUsesWith(
+          call(b, loc, cast.getType(), "bit_cast", cast.getIn(), types));
+      cast.erase();
       return success();
     }
     StringRef callee = mathCallee(op);

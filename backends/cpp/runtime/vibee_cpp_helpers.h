@@ -97,3 +97,20 @@ template <typename T> inline void copy(T *dst, const T *src, int64_t n) {
 } // namespace cpp
 } // namespace vibee
 #endif // VIBEE_CPP_HELPERS_V1
+
+// Added after V1 under its own guard, so that outputs of older and newer vibeec
+// still compile in one translation unit.
+#ifndef VIBEE_CPP_HELPERS_BIT_CAST
+#define VIBEE_CPP_HELPERS_BIT_CAST
+namespace vibee {
+namespace cpp {
+// arith.bitcast: the same bits read as another type of the same size.
+template <typename To, typename From> inline To bit_cast(From from) {
+  static_assert(sizeof(To) == sizeof(From), "bit_cast between types of one size");
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
+}
+} // namespace cpp
+} // namespace vibee
+#endif // VIBEE_CPP_HELPERS_BIT_CAST
