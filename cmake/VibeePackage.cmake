@@ -28,6 +28,11 @@ if(VIBEE_LIBOMP)
     "-Wl,--push-state,--no-as-needed" ${VIBEE_LIBOMP} "-Wl,--pop-state")
 endif()
 target_link_libraries(vibee_cpurt INTERFACE ${CMAKE_DL_LIBS})
+# Built with ASan/UBSan (VIBEE_SANITIZE), the archive needs the sanitizer runtimes in
+# every program that links it, as libvibee_runtime.so does (runtime/CMakeLists.txt).
+if(VIBEE_SANITIZE)
+  target_link_options(vibee_cpurt INTERFACE ${VIBEE_SANITIZE_FLAGS})
+endif()
 # Those references are weak, and a weak reference does not pull a member out of an
 # archive: name the entry points as undefined so that the linker takes CpuRuntime.o.
 target_link_options(vibee_cpurt INTERFACE

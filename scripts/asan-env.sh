@@ -5,9 +5,14 @@
 #    LLVM/MLIR libraries grow and shrink the same vectors (inline members instantiated
 #    on both sides), so annotations would report overflows that are not there. The
 #    option says so explicitly; heap, stack and global overflows are all still found.
-#  - detect_leaks=1: LeakSanitizer at exit (LLVM's globals are reachable, not leaks).
+#  - detect_leaks=0: LeakSanitizer's tracer (gcc 12's libsanitizer) crashed at exit
+#    ("Tracer caught signal 11 ... LeakSanitizer has encountered a fatal error") in
+#    2 of the ~60 processes that ran JIT code with OpenMP threads in the first full
+#    run on the loaded 2-core machine: a flaky CI for no bug of ours. Leaks stay
+#    checked by valgrind (valgrind_compile, valgrind_check, scripts/valgrind-all.sh:
+#    --leak-check) and by the fuzz step (clang's LeakSanitizer, seed replay in CI).
 #  - halt_on_error / abort_on_error=0: a finding fails the process with ASan's exit
 #    code and its report, which ctest prints.
 #  - UBSan: every check is fatal (-fno-sanitize-recover=undefined), with a stack.
-export ASAN_OPTIONS="detect_container_overflow=0:detect_leaks=1:abort_on_error=0:check_initialization_order=1"
+export ASAN_OPTIONS="detect_container_overflow=0:detect_leaks=0:abort_on_error=0:check_initialization_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -12,4 +12,5 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 # One thread: valgrind serializes threads anyway, and the runs stay reproducible.
 OMP_NUM_THREADS=1 exec valgrind --quiet --error-exitcode=1 --track-origins=no \
+  --leak-check=full --errors-for-leak-kinds=definite \
   "$vibeec" check --seed "$seed" "$spec"

@@ -11,4 +11,5 @@ fi
 mkdir -p "$work"
 # --emit=llvm stops before LLVM's code generation: the part we own, in less time.
 exec valgrind --quiet --error-exitcode=1 --track-origins=no \
+  --leak-check=full --errors-for-leak-kinds=definite \
   "$vibeec" compile "$spec" --emit=llvm -o "$work/out.ll"
