@@ -62,5 +62,11 @@ install(FILES ${PROJECT_BINARY_DIR}/cmake/vibeeConfig.cmake
 # wherever the prefix is moved.
 file(RELATIVE_PATH VIBEE_PC_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
 string(REGEX REPLACE "/$" "" VIBEE_PC_PREFIX "${VIBEE_PC_PREFIX}")
+# An ASan/UBSan build's runtime needs the sanitizer runtimes linked into the program
+# (first in its library list), as the CMake targets' interfaces say.
+set(VIBEE_PC_SANITIZE_FLAGS "")
+if(VIBEE_SANITIZE)
+  list(JOIN VIBEE_SANITIZE_FLAGS " " VIBEE_PC_SANITIZE_FLAGS)
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/vibee.pc.in ${PROJECT_BINARY_DIR}/cmake/vibee.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/vibee.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # valgrind on the whole compiler and checker (issue 15, docs/testing.md "valgrind"):
-#   1. `vibeec compile` of every spec under specs/ to its object file and C header
-#      (MLIR pipeline, LLVM O3, code generation), one valgrind run per spec;
-#   2. `vibeec check --seed <seed> specs/` (reference interpreter, JIT, runtime
-#      argument checks, comparison) over every spec at once.
+#   1. `vibeec check --seed <seed> specs/` (reference interpreter, JIT, runtime
+#      argument checks, comparison) over every spec at once;
+#   2. `vibeec compile` of every spec under specs/ to its object file and C header
+#      (MLIR pipeline, LLVM O3, code generation), one valgrind run per spec.
 # Too slow for CI (tens of minutes: valgrind runs LLVM's code generation too); the
 # ctests valgrind_compile and valgrind_check run a representative subset.
 # Prints one line per run (seconds, valgrind's error count) and exits non-zero when
@@ -31,9 +31,9 @@ run() { # <name> <command...>: runs one command under valgrind, logs to $work/<n
   echo "$name: exit $rc, $errors errors, $(( $(date +%s) - start )) s"
   [ "$rc" = 0 ] || failed=1
 }
+run check-specs "$vibeec" check --seed "$seed" "$root/specs"
 while IFS= read -r spec; do
   name=$(basename "$spec" .vibee)
   run "compile-$name" "$vibeec" compile "$spec" -o "$work/$name.o"
 done < <(find "$root/specs" -name '*.vibee' | sort)
-run check-specs "$vibeec" check --seed "$seed" "$root/specs"
 exit "$failed"
