@@ -76,8 +76,7 @@ std::string emitCHeader(const ast::Spec &spec) {
     os << "\n";
     // The C entry checks nothing: the caller must meet these (docs/abi.md).
     for (const DimRequirement &r : dimRequirements(spec, k))
-      os << "// requires " << k.dims[r.dim].name << " > " << r.greaterThan << " ("
-         << ast::commentText(r.access) << ")\n";
+      os << "// requires " << requirementText(k, r) << " (" << ast::commentText(r.access) << ")\n";
     std::string params = joined(abiParameters(k), true);
     os << "void vibee_" << spec.name << "_" << k.name << "(" << (params.empty() ? "void" : params)
        << ");\n\n";

@@ -57,11 +57,26 @@ enum class NameKind {
   Index,       // loop index used as a value (`where(j <= i, ...)`) -> ref = stmt index slot
 };
 
+// Sema's normal form of an affine subscript (`2 * j + 1`, `N - 1 - i`, `k / 128`):
+// sum(coeff * loop index) + sum(coeff * symbolic dim) + constant, then optionally a
+// floor division or floor modulo by a positive constant (docs/language.md, "Affine
+// subscripts").
+struct AffineForm {
+  std::vector<std::pair<int, int64_t>> indices; // (Statement::loopIndices slot, coefficient)
+  std::vector<std::pair<int, int64_t>> dims;    // (Kernel::dims index, coefficient)
+  int64_t constant = 0;
+  char op = 0; // 0, '/' (floor division) or '%' (floor modulo) by `divisor`
+  int64_t divisor = 1;
+};
+
 struct Subscript {
   Loc loc;
   std::string index; // index variable name, or empty when `literal` is set
   std::optional<int64_t> literal;
   int slot = -1; // sema: position of `index` in Statement::loopIndices
+  // Parser: a subscript that is neither a name nor a literal (`2 * j + 1`, `ids[s]`).
+  std::shared_ptr<Expr> expr;
+  std::optional<AffineForm> affine; // sema: `expr` as an affine form
 };
 
 struct Expr {
@@ -94,6 +109,10 @@ struct Expr {
   // target dtype
   std::optional<Builtin> builtin;
   std::optional<DType> castTo;
+  // Access with affine subscripts that are not proven in bounds but guarded by a
+  // `where` (sema): each subscript is clamped into its axis, so the read that the
+  // guard discards stays inside the tensor.
+  bool clampedRead = false;
 };
 
 // ---- Kernels ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 // scalar expression is rebuilt from arith/math ops inside the compute's body.
 #include "frontend/MLIRGen.h"
 #include "frontend/MLIRGenScalar.h"
+#include "frontend/MLIRGenSubscripts.h"
 
 #include "ir/VibeeOps.h"
 
@@ -211,10 +212,11 @@ private:
       Value tensor = slotOf(e.nameKind, e.ref);
       if (!tensor)
         return emitError(locOf(e.loc)) << "'" << e.name << "' is read before it is assigned";
+      if (needsBodyRead(e))
+        return success(); // read in the body (emitBodyRead), not an input
       SmallVector<AffineExpr> exprs;
       for (const ast::Subscript &s : e.subscripts)
-        exprs.push_back(s.literal ? getAffineConstantExpr(*s.literal, &ctx)
-                                  : getAffineDimExpr(s.slot, &ctx));
+        exprs.push_back(subscriptExpr(s, ctx));
       argOf[&e] = in.add(tensor, AffineMap::get(numLoops, 0, exprs, &ctx));
       return success();
     }
@@ -317,6 +319,8 @@ private:
     case ast::ExprKind::Access:
       if (e.nameKind == ast::NameKind::Const)
         return emitConstAccess(e, loc);
+      if (needsBodyRead(e))
+        return emitBodyRead(e, loc);
       return bodyArgs->getArgument(currentArgOf->at(&e));
     case ast::ExprKind::Name:
       switch (e.nameKind) {
@@ -386,7 +390,9 @@ private:
         literalOffset += *s.literal;
         continue;
       }
-      Value index = IndexOp::create(b, loc, b.getIndexType(), b.getI64IntegerAttr(s.slot));
+      Value axis =
+          e.clampedRead ? arith::ConstantIndexOp::create(b, loc, size).getResult() : Value();
+      Value index = subscriptValue(b, loc, s, dimValues, axis);
       Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
       offset = offset ? arith::AddIOp::create(b, loc, offset, i).getResult() : i;
     }
@@ -402,6 +408,27 @@ private:
       v = arith::SelectOp::create(b, loc, is, element(i), v);
     }
     return v;
+  }
+
+  // A read computed in the body (MLIRGenSubscripts.h): the tensor is captured, each
+  // subscript computed (and clamped under a guarding `where`).
+  Value emitBodyRead(const ast::Expr &e, Location loc) {
+    Value tensor = slotOf(e.nameKind, e.ref);
+    std::vector<int> axes;
+    if (e.nameKind == ast::NameKind::TensorParam || e.nameKind == ast::NameKind::Result) {
+      const ast::TensorType &t = e.nameKind == ast::NameKind::TensorParam
+                                     ? kernel.params[e.ref].type
+                                     : kernel.results[e.ref].type;
+      for (const ast::DimSpec &d : t.dims)
+        axes.push_back(d.dimRef);
+    } else {
+      axes = kernel.locals[e.ref].dims;
+    }
+    SmallVector<Value> indices;
+    for (auto [axis, s] : llvm::enumerate(e.subscripts))
+      indices.push_back(
+          subscriptValue(b, loc, s, dimValues, e.clampedRead ? dimValues[axes[axis]] : Value()));
+    return tensor::ExtractOp::create(b, loc, tensor, indices);
   }
 
   // Emits the operands of `e` converted to its operation dtype.

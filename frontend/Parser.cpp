@@ -377,15 +377,22 @@ private:
     return sched;
   }
 
+  // A name or an integer literal stays as before; anything else is kept as an
+  // expression for sema (affine subscripts and gathers, SemaSubscripts.cpp).
   Subscript buildSubscript(G::SubscriptContext *ctx) {
     Subscript s;
     s.loc = locOf(ctx);
-    if (ctx->IDENT())
-      s.index = ctx->IDENT()->getText();
-    else if (auto v = exactInt(ctx->NUMBER(), "a subscript"))
-      s.literal = *v;
-    else
-      s.literal = 0;
+    G::ExprContext *e = ctx->expr();
+    while (auto *p = dynamic_cast<G::ParenExprContext *>(e))
+      e = p->expr();
+    if (auto *n = dynamic_cast<G::NameExprContext *>(e); n && n->IDENT()) {
+      s.index = n->IDENT()->getText();
+    } else if (auto *num = dynamic_cast<G::NumberExprContext *>(e)) {
+      auto v = exactInt(num->NUMBER(), "a subscript");
+      s.literal = v ? *v : 0;
+    } else {
+      s.expr = buildExpr(ctx->expr());
+    }
     return s;
   }
 
@@ -397,7 +404,7 @@ private:
     st.sourceText = sourceOf(ctx->getStart(), ctx->getStop());
     for (auto *s : ctx->subscript()) {
       Subscript sub = buildSubscript(s);
-      if (sub.literal) {
+      if (sub.literal || sub.expr) {
         diags_.error(sub.loc, "left-hand side subscripts must be index names");
         diags_.note(sub.loc, "a statement assigns the whole tensor; its indices are "
                              "the parallel loops");

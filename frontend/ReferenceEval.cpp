@@ -3,6 +3,7 @@
 #include "frontend/ReferenceInterpreterImpl.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -49,6 +50,25 @@ Val Interpreter::evalName(const Expr &e) {
   }
 }
 
+// An affine subscript at the current loop values, in exact (wide) integers: a value
+// outside int64 is outside every axis.
+int64_t Interpreter::affineValue(const ast::AffineForm &a) const {
+  __int128 v = a.constant;
+  for (auto [slot, c] : a.indices)
+    v += (__int128)c * loop_.at(static_cast<size_t>(slot));
+  for (auto [d, c] : a.dims)
+    v += (__int128)c * dimSizes_.at(static_cast<size_t>(d));
+  if (a.op) { // floor division / modulo by a positive divisor
+    __int128 q = v / a.divisor, r = v % a.divisor;
+    if (r < 0)
+      q -= 1, r += a.divisor;
+    v = a.op == '/' ? q : r;
+  }
+  if (v > INT64_MAX || v < INT64_MIN)
+    return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+
 Val Interpreter::evalAccess(const Expr &e) {
   const Array &t = tensorFor(e.nameKind, e.ref, e.name);
   if (e.subscripts.size() != t.shape.size())
@@ -61,6 +81,8 @@ Val Interpreter::evalAccess(const Expr &e) {
     int64_t idx;
     if (s.literal) {
       idx = *s.literal;
+    } else if (s.affine) {
+      idx = affineValue(*s.affine);
     } else {
       if (s.slot < 0 || static_cast<size_t>(s.slot) >= loop_.size())
         throw std::logic_error("index '" + s.index + "' has no loop slot");

@@ -43,6 +43,7 @@ private:
   Val evalAs(const Expr &e, DType t) { return convert(eval(e), e.type, t); }
   Val evalName(const Expr &e);
   Val evalAccess(const Expr &e);
+  int64_t affineValue(const ast::AffineForm &a) const;
   Val evalUnary(const Expr &e);
   Val evalBinary(const Expr &e);
   Val evalCall(const Expr &e);

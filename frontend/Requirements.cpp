@@ -27,27 +27,24 @@ std::vector<int> accessDims(const ast::Kernel &k, const ast::Expr &e) {
   return dims;
 }
 
-std::string accessText(const ast::Expr &e) {
+std::string accessText(const ast::Kernel &k, const ast::Statement &stmt, const ast::Expr &e) {
   std::string text = e.name + "[";
   for (size_t i = 0; i < e.subscripts.size(); ++i)
-    text += (i ? ", " : "") + (e.subscripts[i].literal ? std::to_string(*e.subscripts[i].literal)
-                                                       : e.subscripts[i].index);
+    text += (i ? ", " : "") + subscriptText(k, stmt, e.subscripts[i]);
   return text + "]";
 }
 
 void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &stmt,
              const ast::Expr &e, std::vector<DimRequirement> &out) {
-  if (e.kind == ast::ExprKind::Access) {
+  if (e.kind == ast::ExprKind::Access && !e.clampedRead) {
     std::vector<int> dims = accessDims(k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const ast::Subscript &sub = e.subscripts[axis];
-      int d = dims[axis];
-      // Literal dims are checked by sema against their size already.
-      if (!sub.literal || d < 0 || k.dims[d].size >= 0)
-        continue;
-      out.push_back({d, *sub.literal, stmt.loopDims,
-                     accessText(e) + " at " + spec.file + ":" + std::to_string(sub.loc.line) + ":" +
-                         std::to_string(sub.loc.col)});
+      for (const LinearForm &rel : subscriptRelations(k, stmt, sub, dims[axis]))
+        if (decide(k, stmt, rel) == Truth::Unknown)
+          out.push_back({dims[axis], rel, stmt.loopDims,
+                         accessText(k, stmt, e) + " at " + spec.file + ":" +
+                             std::to_string(sub.loc.line) + ":" + std::to_string(sub.loc.col)});
     }
   }
   for (const ast::ExprPtr &operand : e.operands)
@@ -60,17 +57,55 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
 std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel) {
   std::vector<DimRequirement> out;
   for (const ast::Statement &stmt : kernel.body)
-    if (stmt.rhs)
+    if (stmt.rhs &&
+        std::none_of(stmt.loopDims.begin(), stmt.loopDims.end(), [](int d) { return d < 0; }))
       collect(spec, kernel, stmt, *stmt.rhs, out);
   return out;
 }
 
+std::string requirementText(const ast::Kernel &kernel, const DimRequirement &r) {
+  if (r.form.terms.size() == 1 && r.form.terms.begin()->second == 1)
+    return kernel.dims[r.form.terms.begin()->first].name + " > " +
+           std::to_string(-r.form.constant - 1);
+  return relationText(kernel, r.form);
+}
+
 std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
                                      const std::vector<DimRequirement> &requirements) {
-  std::vector<int64_t> least(kernel.dims.size(), 0);
+  std::vector<int64_t> least(kernel.dims.size(), 1);
   for (const DimRequirement &r : requirements)
-    least[r.dim] = std::max(least[r.dim], r.greaterThan + 1);
+    if (r.gatherParam < 0 && r.form.terms.size() == 1 && r.form.terms.begin()->second > 0) {
+      auto [d, c] = *r.form.terms.begin();
+      least[d] = std::max(least[d], (-r.form.constant + c - 1) / c);
+    }
   return least;
+}
+
+bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
+                     std::vector<int64_t> &dims) {
+  for (int round = 0; round < 16; ++round) {
+    bool all = true;
+    for (const DimRequirement &r : requirements) {
+      int64_t value;
+      if (!evaluate(r.form, dims, value))
+        return false;
+      if (value >= 0)
+        continue;
+      all = false;
+      // Grow the symbolic dim with the largest positive coefficient enough to meet it.
+      int best = -1;
+      for (auto [d, c] : r.form.terms)
+        if (c > 0 && kernel.dims[d].size < 0 && (best < 0 || c > r.form.terms.at(best)))
+          best = d;
+      if (best < 0)
+        return false;
+      int64_t c = r.form.terms.at(best);
+      dims[best] += (-value + c - 1) / c;
+    }
+    if (all)
+      return true;
+  }
+  return false;
 }
 
 } // namespace vibee

@@ -1,10 +1,13 @@
 // Preconditions a kernel puts on its symbolic dims, from the checked AST: a
 // literal subscript (x[5]) on an axis of symbolic dim N reads past the buffer
-// unless N > 5. The JIT checks them at each call (runtime/CallChecks.h), the C
-// header lists them (abi/CHeader.cpp), `vibeec check` sizes its trials to fit.
+// unless N > 5; an affine one (x[2 * j + 1], j over M) unless N >= 2 * M. The JIT
+// checks them at each call (runtime/CallChecks.h), the C header lists them
+// (abi/CHeader.cpp), `vibeec check` sizes its trials to fit. Reads that sema proves
+// inside their axis, or that a `where` guards (clamped), need nothing.
 #pragma once
 
 #include "frontend/AST.h"
+#include "frontend/AffineBounds.h"
 
 #include <cstdint>
 #include <string>
@@ -12,21 +15,32 @@
 
 namespace vibee {
 
-// `x[5]` on an axis of symbolic dim N: the call needs N > 5.
+// The call needs `form >= 0` (a LinearForm over Kernel::dims).
 struct DimRequirement {
-  int dim = -1;              // index into Kernel::dims
-  int64_t greaterThan = 0;   // the call needs dims[dim] > greaterThan
+  int dim = -1;              // the dim of the axis read (its argument is named)
+  LinearForm form;           // sum(coeff * dims[d]) + constant >= 0
   std::vector<int> loopDims; // the statement's loop extents: if one is 0 the
                              // access never runs, and nothing is required
   std::string access;        // "x[5] at spec.vibee:3:10"
 };
 
-// Every literal subscript of `kernel` on a symbolic dim, in source order.
+// Every literal or affine subscript of `kernel` that a call's sizes decide, in
+// source order.
 std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel);
 
-// The smallest size of each dim (index into Kernel::dims) that satisfies every
-// requirement (0 for a dim without one).
+// "N > 5" for a literal subscript's requirement, else the relation ("N >= 2 * M").
+std::string requirementText(const ast::Kernel &kernel, const DimRequirement &r);
+
+// The least size of each dim (index into Kernel::dims) that each requirement on a
+// single dim asks for (x[5]: N >= 6); 1 for other dims. Relations between dims are
+// met by fitRequirements.
 std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
                                      const std::vector<DimRequirement> &requirements);
+
+// Grows the sizes of symbolic dims (index into Kernel::dims; literal dims keep
+// theirs) until every requirement holds, for random trials; false if they could not
+// be met in a few rounds.
+bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
+                     std::vector<int64_t> &dims);
 
 } // namespace vibee

@@ -296,6 +296,8 @@ private:
                          "the local");
       }
     st.loopDims = scope.dim;
+    if (extentsOk && t.ok)
+      checkSubscriptBounds(spec_, k_, st, diags_);
 
     if (t.ok && st.reduce != ReduceKind::None && !t.weak && t.type == DType::Bool) {
       diags_.error(st.reduceLoc, std::string("cannot reduce bool values with '") +

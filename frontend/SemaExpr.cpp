@@ -220,6 +220,10 @@ private:
     for (size_t axis = 0; axis < shape.size(); ++axis) {
       Subscript &sub = e.subscripts[axis];
       int dim = shape[axis];
+      if (sub.expr) {
+        ok &= checkSubscriptExpr(sub, s_);
+        continue;
+      }
       if (sub.literal) {
         int64_t size = dim >= 0 ? k.dims[dim].size : -1;
         if (*sub.literal < 0 || (size >= 0 && *sub.literal >= size)) {
@@ -232,6 +236,10 @@ private:
         continue;
       }
       sub.slot = findSlot(sub.index);
+      if (sub.slot < 0 && asAffineName(sub, s_)) { // x[c], x[N]: affine
+        ok &= checkSubscriptExpr(sub, s_);
+        continue;
+      }
       if (sub.slot < 0) {
         ok = false;
         auto &seen = s_.stmt->unbound; // once per statement

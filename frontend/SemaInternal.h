@@ -82,6 +82,15 @@ std::vector<int> shapeOf(const ast::Kernel &k, ast::NameKind kind, int ref);
 // The kernel's optional schedule block (SemaSchedule.cpp); needs Kernel::dims.
 void checkSchedule(ast::Kernel &k, DiagnosticEngine &diags);
 
+// Affine subscripts (SemaSubscripts.cpp): `sub.expr` as an affine form (false after an
+// error), and, once a statement's loop extents are known, the bounds of its reads.
+bool checkSubscriptExpr(ast::Subscript &sub, ExprScope &scope);
+// A plain subscript naming a constant or a symbolic dim (x[c], x[N]) becomes an
+// expression for checkSubscriptExpr; false when it names neither.
+bool asAffineName(ast::Subscript &sub, const ExprScope &scope);
+void checkSubscriptBounds(const ast::Spec &spec, const ast::Kernel &k, ast::Statement &st,
+                          DiagnosticEngine &diags);
+
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 
 // Spec, kernel, parameter, result and dim names that are C/C++ keywords (SemaNames.cpp).

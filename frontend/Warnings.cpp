@@ -30,7 +30,9 @@ void collect(const Expr &e, Uses &uses) {
     if (e.kind == ExprKind::Access) {
       uses.readsTensor = true;
       for (const Subscript &s : e.subscripts)
-        if (!s.literal)
+        if (s.expr) // an affine subscript or a gather: its names are expressions
+          collect(*s.expr, uses);
+        else if (!s.literal)
           uses.indices.insert(s.index);
     }
   }

@@ -37,7 +37,10 @@ scheduleArg : IDENT ('=' signedNumber)? | signedNumber ;
 // diagnostic ("must be outermost") instead of a syntax error; Parser.cpp only accepts
 // it as the whole right-hand side.
 statement : IDENT ('[' subscript (',' subscript)* ']')? '=' expr ';' ;
-subscript : IDENT | NUMBER ;
+// A subscript is an index name, an integer literal, an affine expression of indices
+// and symbolic dims (`2 * j + 1`, `N - 1 - i`, `k / 128`) or an element of an integer
+// tensor (`ids[s]`, a gather); sema checks which (frontend/SemaSubscripts.cpp).
+subscript : expr ;
 
 // Alternatives are in decreasing precedence. `max(a, b)` is a call; `max(c) x[r, c]`
 // is a reduction: the reduction needs an expression after ')' and, where both read

@@ -7,16 +7,27 @@ std::string brokenRequirement(const ast::Kernel &kernel,
                               const std::vector<int64_t> &dimSize,
                               const std::vector<std::string> &dimFrom) {
   for (const DimRequirement &r : requirements) {
-    if (dimSize[r.dim] > r.greaterThan)
+    int64_t value;
+    bool overflow = !evaluate(r.form, dimSize, value);
+    if (!overflow && value >= 0)
       continue;
     bool runs = true;
     for (int loop : r.loopDims)
       runs &= dimSize[loop] != 0;
     if (!runs)
       continue;
-    return dimFrom[r.dim] + ": dim " + kernel.dims[r.dim].name + " = " +
-           std::to_string(dimSize[r.dim]) + " must be > " + std::to_string(r.greaterThan) + " (" +
-           r.access + ")";
+    const LinearForm &f = r.form;
+    if (f.terms.size() == 1 && f.terms.begin()->second == 1) { // a literal subscript
+      int d = f.terms.begin()->first;
+      return dimFrom[d] + ": dim " + kernel.dims[d].name + " = " + std::to_string(dimSize[d]) +
+             " must be > " + std::to_string(-f.constant - 1) + " (" + r.access + ")";
+    }
+    std::string sizes;
+    for (auto [d, c] : f.terms)
+      sizes +=
+          (sizes.empty() ? "" : ", ") + kernel.dims[d].name + " = " + std::to_string(dimSize[d]);
+    return dimFrom[r.dim] + ": " + requirementText(kernel, r) + " does not hold" +
+           (overflow ? " (overflows int64)" : "") + " for " + sizes + " (" + r.access + ")";
   }
   return "";
 }

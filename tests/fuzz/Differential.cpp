@@ -205,13 +205,12 @@ std::string differentialCheck(const JitModule &module, ast::Spec &spec, const as
   ast::Kernel &k = const_cast<ast::Kernel &>(kernel); // of `spec`, which we own
   Kernel compiled = module.kernel(k.name);
   Rng rng{seed};
-  std::vector<int64_t> least = minimumDimSizes(k, dimRequirements(spec, k));
+  std::vector<DimRequirement> requirements = dimRequirements(spec, k);
   for (int trial = 0; trial < 2; ++trial) {
     std::vector<int64_t> dims(k.dims.size());
     for (size_t d = 0; d < k.dims.size(); ++d)
-      dims[d] = k.dims[d].size >= 0
-                    ? k.dims[d].size
-                    : std::max<int64_t>(trial == 0 ? 1 : rng.between(2, 5), least[d]);
+      dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : (trial == 0 ? 1 : rng.between(2, 5));
+    fitRequirements(k, requirements, dims);
     if (!withinBudget(k, dims, budget)) {
       ++stats.overBudget;
       continue;

@@ -279,13 +279,16 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
     double worstRatio = 0; // max |out - ref| / tolerance seen
     int trials = 4, ran = 0;
     std::string tooLarge; // why the last skipped shape set was skipped
-    // A literal subscript (x[5]) needs its dim larger than it: trials grow to fit.
-    std::vector<int64_t> least = minimumDimSizes(k, dimRequirements(spec, k));
+    // A literal subscript (x[5]) needs its dim larger than it, an affine one (x[2 * j])
+    // a relation between dims: trials grow to fit.
+    std::vector<DimRequirement> requirements = dimRequirements(spec, k);
+    std::vector<int64_t> least = minimumDimSizes(k, requirements);
     std::string shapes; // the shape sets run, printed with the result
     for (int trial = 0; trial < trials && failure.empty(); ++trial) {
       // Sizes shrunk until the float64 reference's work is bounded (an 80^5
       // attention trial took the reference minutes): see trialDims.
       std::vector<int64_t> dims = trialDims(k, trial, rng, least);
+      fitRequirements(k, requirements, dims);
       // A shape set whose tensors overflow or exceed the checker's budget is skipped
       // (high ranks, huge literal dims): a wrapped element count used to run nothing
       // and PASS. A kernel with no shape set run FAILs below.

@@ -17,6 +17,7 @@
 #include "abi/CHeader.h"
 #include "backends/cpp/CppEmitter.h"
 #include "frontend/ReferenceInterpreter.h"
+#include "frontend/Requirements.h"
 #include "runtime/Jit.h"
 #include "tools/vibeec/CheckSupport.h"
 #include "tools/vibeec/SpecFiles.h"
@@ -152,9 +153,12 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
   Rng rng{o.seed};
   for (const ast::Kernel &k : spec.kernels) {
     std::string failure;
+    std::vector<DimRequirement> requirements = dimRequirements(spec, k);
     for (int trial = 0; trial < 4 && failure.empty(); ++trial) {
-      // Bounded as `vibeec check` bounds them: the float64 reference runs too.
-      std::vector<int64_t> dims = trialDims(k, trial, rng, std::vector<int64_t>(k.dims.size(), 1));
+      // Bounded as `vibeec check` bounds them: the float64 reference runs too; then
+      // grown to meet the call's relations (x[5], x[2 * j]).
+      std::vector<int64_t> dims = trialDims(k, trial, rng, minimumDimSizes(k, requirements));
+      fitRequirements(k, requirements, dims);
       // Inputs; the oracle sees the values as stored.
       std::vector<HostTensor> cppArgs, jitArgs; // tensors and scalars, in ABI order
       std::vector<ref::Array> refArgs;

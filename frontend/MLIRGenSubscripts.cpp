@@ -1,0 +1,82 @@
+#include "frontend/MLIRGenSubscripts.h"
+
+#include "ir/VibeeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace vibee::mlirgen {
+
+bool needsBodyRead(const ast::Expr &e) {
+  if (e.clampedRead)
+    return true;
+  for (const ast::Subscript &s : e.subscripts)
+    if (s.affine && !s.affine->dims.empty())
+      return true;
+  return false;
+}
+
+AffineExpr subscriptExpr(const ast::Subscript &s, MLIRContext &ctx) {
+  if (s.literal)
+    return getAffineConstantExpr(*s.literal, &ctx);
+  if (!s.affine)
+    return getAffineDimExpr(s.slot, &ctx);
+  const ast::AffineForm &a = *s.affine;
+  AffineExpr e = getAffineConstantExpr(a.constant, &ctx);
+  for (auto [slot, c] : a.indices)
+    e = e + getAffineDimExpr(slot, &ctx) * c;
+  if (a.op == '/')
+    return e.floorDiv(a.divisor);
+  if (a.op == '%')
+    return e % a.divisor;
+  return e;
+}
+
+Value subscriptValue(OpBuilder &b, Location loc, const ast::Subscript &s, ArrayRef<Value> dimValues,
+                     Value axisSize) {
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto loopIndex = [&](int slot) {
+    return IndexOp::create(b, loc, b.getIndexType(), b.getI64IntegerAttr(slot)).getResult();
+  };
+  Value v;
+  if (s.literal) {
+    v = constant(*s.literal);
+  } else if (!s.affine) {
+    v = loopIndex(s.slot);
+  } else {
+    const ast::AffineForm &a = *s.affine;
+    // Sema keeps the form's coefficients and constant in int64; the values it reaches
+    // inside the loops are bounded by the relations that sema or the call checked.
+    v = constant(a.constant);
+    auto add = [&](Value x, int64_t c) {
+      Value term = c == 1 ? x : arith::MulIOp::create(b, loc, x, constant(c)).getResult();
+      v = arith::AddIOp::create(b, loc, v, term);
+    };
+    for (auto [slot, c] : a.indices)
+      add(loopIndex(slot), c);
+    for (auto [d, c] : a.dims)
+      add(dimValues[d], c);
+    if (a.op) {
+      // Floor division and modulo from the truncating ops, which every target prints
+      // (EmitC has no arith.floordivsi): q - (r < 0), r + (r < 0 ? c : 0).
+      Value c = constant(a.divisor), zero = constant(0);
+      Value q = arith::DivSIOp::create(b, loc, v, c);
+      Value r = arith::RemSIOp::create(b, loc, v, c);
+      Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+      v = a.op == '/'
+              ? arith::SelectOp::create(b, loc, negative,
+                                        arith::SubIOp::create(b, loc, q, constant(1)), q)
+                    .getResult()
+              : arith::SelectOp::create(b, loc, negative, arith::AddIOp::create(b, loc, r, c), r)
+                    .getResult();
+    }
+  }
+  if (!axisSize)
+    return v;
+  Value last = arith::SubIOp::create(b, loc, axisSize, constant(1));
+  v = arith::MinSIOp::create(b, loc, v, last);
+  return arith::MaxSIOp::create(b, loc, v, constant(0));
+}
+
+} // namespace vibee::mlirgen

@@ -1,0 +1,28 @@
+// Affine subscripts and body reads in MLIRGen (docs/language.md, "Affine
+// subscripts"). A read whose subscripts are affine in the loop indices alone is an
+// input of its `vibee.compute` with an affine access map (the fast path: linalg
+// sees the map, vectorizers see strides). A read with a symbolic dim in a subscript
+// (linalg's indexing maps take no symbols) or a clamped read under `where` is a
+// `tensor.extract` in the body (a remark under --verbose says which and why).
+#pragma once
+
+#include "frontend/AST.h"
+
+#include "mlir/IR/AffineExpr.h"
+#include "mlir/IR/Builders.h"
+
+namespace vibee::mlirgen {
+
+// True when `e` (an Access) must be read in the body instead of through a map.
+bool needsBodyRead(const ast::Expr &e);
+
+// The access map's result for subscript `s` (a loop index, a literal, or an affine
+// form over loop indices only).
+mlir::AffineExpr subscriptExpr(const ast::Subscript &s, mlir::MLIRContext &ctx);
+
+// Subscript `s` as an `index` value inside a compute body; clamped into
+// [0, axisSize - 1] when `axisSize` is given. `dimValues`: the kernel dims as index.
+mlir::Value subscriptValue(mlir::OpBuilder &b, mlir::Location loc, const ast::Subscript &s,
+                           mlir::ArrayRef<mlir::Value> dimValues, mlir::Value axisSize);
+
+} // namespace vibee::mlirgen
