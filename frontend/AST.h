@@ -77,6 +77,8 @@ struct Subscript {
   // Parser: a subscript that is neither a name nor a literal (`2 * j + 1`, `ids[s]`).
   std::shared_ptr<Expr> expr;
   std::optional<AffineForm> affine; // sema: `expr` as an affine form
+  // sema: `expr` is an element of an integer tensor parameter (`ids[s]`): a gather.
+  bool gather = false;
 };
 
 struct Expr {

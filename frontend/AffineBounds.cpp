@@ -159,6 +159,12 @@ std::string subscriptText(const ast::Kernel &k, const ast::Statement &stmt,
                           const ast::Subscript &sub) {
   if (sub.literal)
     return std::to_string(*sub.literal);
+  if (sub.gather && sub.expr) {
+    std::string text = sub.expr->name + "[";
+    for (size_t i = 0; i < sub.expr->subscripts.size(); ++i)
+      text += (i ? ", " : "") + subscriptText(k, stmt, sub.expr->subscripts[i]);
+    return text + "]";
+  }
   if (!sub.affine)
     return sub.index;
   const ast::AffineForm &a = *sub.affine;

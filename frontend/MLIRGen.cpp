@@ -212,8 +212,12 @@ private:
       Value tensor = slotOf(e.nameKind, e.ref);
       if (!tensor)
         return emitError(locOf(e.loc)) << "'" << e.name << "' is read before it is assigned";
-      if (needsBodyRead(e))
-        return success(); // read in the body (emitBodyRead), not an input
+      if (needsBodyRead(e)) { // read in the body (emitBodyRead), not an input
+        for (const ast::Subscript &s : e.subscripts)
+          if (s.gather && failed(collect(*s.expr, stmt, in, argOf)))
+            return failure();
+        return success();
+      }
       SmallVector<AffineExpr> exprs;
       for (const ast::Subscript &s : e.subscripts)
         exprs.push_back(subscriptExpr(s, ctx));
@@ -425,9 +429,24 @@ private:
       axes = kernel.locals[e.ref].dims;
     }
     SmallVector<Value> indices;
-    for (auto [axis, s] : llvm::enumerate(e.subscripts))
+    for (auto [axis, s] : llvm::enumerate(e.subscripts)) {
+      if (!s.gather) {
+        indices.push_back(
+            subscriptValue(b, loc, s, dimValues, e.clampedRead ? dimValues[axes[axis]] : Value()));
+        continue;
+      }
+      // A gathered index, clamped: the JIT checks every index before the call, and
+      // targets that cannot (objects, C++, CUDA) never read outside the tensor.
+      Value v = emitExpr(*s.expr);
+      if (!v)
+        return {};
+      v = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+      Value last = arith::SubIOp::create(b, loc, dimValues[axes[axis]],
+                                         arith::ConstantIndexOp::create(b, loc, 1));
+      v = arith::MinSIOp::create(b, loc, v, last);
       indices.push_back(
-          subscriptValue(b, loc, s, dimValues, e.clampedRead ? dimValues[axes[axis]] : Value()));
+          arith::MaxSIOp::create(b, loc, v, arith::ConstantIndexOp::create(b, loc, 0)));
+    }
     return tensor::ExtractOp::create(b, loc, tensor, indices);
   }
 

@@ -12,7 +12,7 @@ bool needsBodyRead(const ast::Expr &e) {
   if (e.clampedRead)
     return true;
   for (const ast::Subscript &s : e.subscripts)
-    if (s.affine && !s.affine->dims.empty())
+    if (s.gather || (s.affine && !s.affine->dims.empty()))
       return true;
   return false;
 }

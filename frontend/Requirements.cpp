@@ -40,6 +40,16 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
     std::vector<int> dims = accessDims(k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const ast::Subscript &sub = e.subscripts[axis];
+      if (sub.gather) {
+        DimRequirement g{dims[axis],
+                         {},
+                         stmt.loopDims,
+                         accessText(k, stmt, e) + " at " + spec.file + ":" +
+                             std::to_string(sub.loc.line) + ":" + std::to_string(sub.loc.col)};
+        g.gatherParam = sub.expr->ref, g.tensor = e.name;
+        out.push_back(std::move(g));
+        continue;
+      }
       for (const LinearForm &rel : subscriptRelations(k, stmt, sub, dims[axis]))
         if (decide(k, stmt, rel) == Truth::Unknown)
           out.push_back({dims[axis], rel, stmt.loopDims,
@@ -64,6 +74,9 @@ std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Ke
 }
 
 std::string requirementText(const ast::Kernel &kernel, const DimRequirement &r) {
+  if (r.gatherParam >= 0)
+    return "0 <= every element of " + kernel.params[r.gatherParam].name + " < " +
+           kernel.dims[r.dim].name;
   if (r.form.terms.size() == 1 && r.form.terms.begin()->second == 1)
     return kernel.dims[r.form.terms.begin()->first].name + " > " +
            std::to_string(-r.form.constant - 1);
@@ -86,6 +99,8 @@ bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement
   for (int round = 0; round < 16; ++round) {
     bool all = true;
     for (const DimRequirement &r : requirements) {
+      if (r.gatherParam >= 0)
+        continue; // a bound on data, not on sizes
       int64_t value;
       if (!evaluate(r.form, dims, value))
         return false;
@@ -106,6 +121,15 @@ bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement
       return true;
   }
   return false;
+}
+
+int64_t gatherLimit(const std::vector<DimRequirement> &requirements, int param,
+                    const std::vector<int64_t> &dims) {
+  int64_t limit = -1;
+  for (const DimRequirement &r : requirements)
+    if (r.gatherParam == param)
+      limit = limit < 0 ? dims[r.dim] : std::min(limit, dims[r.dim]);
+  return limit;
 }
 
 } // namespace vibee

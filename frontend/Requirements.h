@@ -22,6 +22,12 @@ struct DimRequirement {
   std::vector<int> loopDims; // the statement's loop extents: if one is 0 the
                              // access never runs, and nothing is required
   std::string access;        // "x[5] at spec.vibee:3:10"
+  // A gather (`table[ids[s], d]`): instead of `form`, every element of the integer
+  // tensor parameter `gatherParam` must be in [0, dims[dim]) (`tensor` is the name
+  // of the tensor it indexes); sema makes its subscripts plain loop indices, so a
+  // call that runs the statement reads every element.
+  int gatherParam = -1;
+  std::string tensor;
 };
 
 // Every literal or affine subscript of `kernel` that a call's sizes decide, in
@@ -42,5 +48,10 @@ std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
 // be met in a few rounds.
 bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
                      std::vector<int64_t> &dims);
+
+// For random trials: the exclusive upper bound of the values of parameter `param`
+// when it is a gather's index tensor (the least axis it indexes), else -1.
+int64_t gatherLimit(const std::vector<DimRequirement> &requirements, int param,
+                    const std::vector<int64_t> &dims);
 
 } // namespace vibee

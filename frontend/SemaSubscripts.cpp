@@ -187,7 +187,45 @@ bool asAffineName(Subscript &sub, const ExprScope &scope) {
   return true;
 }
 
+namespace {
+
+// A gather subscript (`ids[s]`): an element of an integer tensor parameter that the
+// kernel only reads, subscripted by loop indices alone. Then a call that runs the
+// statement reads every element of it, and the JIT can check them all before the
+// kernel runs (Requirements.h); a computed index (`ids[s] + 1`, a local) could not be.
+bool checkGather(Subscript &sub, ExprScope &scope) {
+  Expr &e = *sub.expr;
+  TypeInfo t = checkExpr(e, scope);
+  if (!t.ok)
+    return false;
+  const Kernel &k = *scope.kernel;
+  if (e.nameKind != NameKind::TensorParam || k.params[e.ref].mode != ParamMode::In) {
+    scope.diags.error(
+        e.loc, "a gather index must be an element of an input tensor parameter ('" + e.name +
+                   "' is " + (e.nameKind == NameKind::TensorParam ? "inout" : "computed") + ")");
+    scope.diags.note(e.loc, "the call checks every index before the kernel runs: pass the "
+                            "indices as an input");
+    return false;
+  }
+  if (!isInteger(e.type)) {
+    scope.diags.error(e.loc, std::string("a gather index must be an integer, but '") + e.name +
+                                 "' is " + dtypeName(e.type));
+    return false;
+  }
+  for (const Subscript &s : e.subscripts)
+    if (s.literal || s.expr) {
+      scope.diags.error(s.loc, "a gather index tensor takes loop indices only as subscripts");
+      return false;
+    }
+  sub.gather = true;
+  return true;
+}
+
+} // namespace
+
 bool checkSubscriptExpr(Subscript &sub, ExprScope &scope) {
+  if (sub.expr->kind == ExprKind::Access)
+    return checkGather(sub, scope);
   sub.affine = AffineBuilder(scope).build(*sub.expr);
   return sub.affine.has_value();
 }

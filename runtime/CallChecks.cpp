@@ -7,6 +7,8 @@ std::string brokenRequirement(const ast::Kernel &kernel,
                               const std::vector<int64_t> &dimSize,
                               const std::vector<std::string> &dimFrom) {
   for (const DimRequirement &r : requirements) {
+    if (r.gatherParam >= 0)
+      continue; // checked on the data (badGatherIndex)
     int64_t value;
     bool overflow = !evaluate(r.form, dimSize, value);
     if (!overflow && value >= 0)
@@ -28,6 +30,46 @@ std::string brokenRequirement(const ast::Kernel &kernel,
           (sizes.empty() ? "" : ", ") + kernel.dims[d].name + " = " + std::to_string(dimSize[d]);
     return dimFrom[r.dim] + ": " + requirementText(kernel, r) + " does not hold" +
            (overflow ? " (overflows int64)" : "") + " for " + sizes + " (" + r.access + ")";
+  }
+  return "";
+}
+
+std::string badGatherIndex(const ast::Kernel &kernel,
+                           const std::vector<DimRequirement> &requirements,
+                           const std::vector<int64_t> &dimSize,
+                           const std::vector<const void *> &paramData) {
+  for (const DimRequirement &r : requirements) {
+    if (r.gatherParam < 0)
+      continue;
+    bool runs = true;
+    for (int loop : r.loopDims)
+      runs &= dimSize[loop] != 0;
+    const ast::Param &p = kernel.params[r.gatherParam];
+    std::vector<int64_t> shape;
+    int64_t count = 1;
+    for (const ast::DimSpec &d : p.type.dims) {
+      shape.push_back(dimSize[d.dimRef]);
+      count *= dimSize[d.dimRef]; // the call checked that the byte size fits int64
+    }
+    const void *data = paramData[r.gatherParam];
+    if (!runs || count == 0 || !data)
+      continue;
+    int64_t limit = dimSize[r.dim];
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t v = p.type.dtype == ast::DType::I64   ? static_cast<const int64_t *>(data)[i]
+                  : p.type.dtype == ast::DType::I32 ? static_cast<const int32_t *>(data)[i]
+                                                    : static_cast<const int8_t *>(data)[i];
+      if (v >= 0 && v < limit)
+        continue;
+      std::string position;
+      for (size_t a = shape.size(), rest = (size_t)i; a-- > 0;) {
+        position = std::to_string(rest % shape[a]) + (position.empty() ? "" : ", ") + position;
+        rest /= shape[a];
+      }
+      return "argument '" + p.name + "': " + p.name + "[" + position + "] = " + std::to_string(v) +
+             " is outside [0, " + std::to_string(limit) + "), the axis " + kernel.dims[r.dim].name +
+             " of '" + r.tensor + "' it indexes (" + r.access + ")";
+    }
   }
   return "";
 }

@@ -21,6 +21,15 @@ std::string brokenRequirement(const ast::Kernel &kernel,
                               const std::vector<int64_t> &dimSize,
                               const std::vector<std::string> &dimFrom);
 
+// The first element of a gather's index tensor outside the axis it indexes, as
+// "argument 'ids': ids[1] = 70 is outside [0, 64), the axis V of 'table' it indexes
+// (table[ids[s], d] at spec.vibee:3:10)"; empty when every one is inside.
+// paramData: the host data of each parameter (null for scalars).
+std::string badGatherIndex(const ast::Kernel &kernel,
+                           const std::vector<DimRequirement> &requirements,
+                           const std::vector<int64_t> &dimSize,
+                           const std::vector<const void *> &paramData);
+
 // A tensor argument's memory, [begin, end) in bytes.
 struct ArgMemory {
   std::string label; // "argument 'a'", "result 'c'"

@@ -271,6 +271,12 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
 
   auto entry = reinterpret_cast<void (*)(void **)>(entry_);
   if (!module_->isCuda()) {
+    // Gathers: every index inside its axis before anything is written (on CUDA the
+    // data is on the device; the kernel clamps, docs/language.md "Gathers").
+    std::vector<const void *> paramData(frame.dataPtrs.begin(),
+                                        frame.dataPtrs.begin() + k.params.size());
+    if (std::string bad = badGatherIndex(k, *requirements_, frame.dimSize, paramData); !bad.empty())
+      throw callError(k, bad);
     entry(frame.packed.data());
     return bound;
   }

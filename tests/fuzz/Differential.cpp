@@ -215,7 +215,7 @@ std::string differentialCheck(const JitModule &module, ast::Spec &spec, const as
       ++stats.overBudget;
       continue;
     }
-    TrialArguments args = makeTrialArguments(k, dims, rng);
+    TrialArguments args = makeTrialArguments(k, dims, rng, &requirements);
     std::vector<HostTensor> &tensors = args.tensors, &results = args.results;
     const std::vector<ref::Array> &refArgs = args.reference;
     ref::Outcome expected;

@@ -298,7 +298,7 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
       }
       ++ran;
       shapes += (shapes.empty() ? "" : " ") + trialShapeText(k, dims);
-      TrialArguments args = makeTrialArguments(k, dims, rng);
+      TrialArguments args = makeTrialArguments(k, dims, rng, &requirements);
       ref::Outcome expected;
       try {
         expected = ref::evaluate(spec, k, args.reference);
@@ -332,8 +332,8 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
 
 namespace checking {
 
-TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_t> &dims,
-                                  Rng &rng) {
+TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng,
+                                  const std::vector<DimRequirement> *requirements) {
   TrialArguments args;
   args.tensors.resize(k.params.size());
   for (size_t i = 0; i < k.params.size(); ++i) {
@@ -352,8 +352,10 @@ TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_
       continue;
     }
     HostTensor &t = args.tensors[i] = HostTensor(p.type.dtype, shapeOf(p.type, dims));
+    // A gather's indices inside the axis they index (Requirements.h).
+    int64_t limit = requirements ? gatherLimit(*requirements, (int)i, dims) : -1;
     for (int64_t e = 0; e < t.numElements(); ++e)
-      t.set(e, randomValue(p.type.dtype, rng));
+      t.set(e, limit > 0 ? (double)rng.between(0, limit - 1) : randomValue(p.type.dtype, rng));
     // The oracle sees the values as stored (after the dtype's rounding).
     args.reference.push_back(ref::Array{t.shape(), t.toDoubles()});
     args.call.push_back(t.view());

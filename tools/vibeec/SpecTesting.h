@@ -46,8 +46,10 @@ struct TrialArguments {
 };
 
 // Draws the arguments of kernel `k` at `dims` from `rng` (`vibeec check` and
-// the compiler fuzzer's differential step draw them alike).
-TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng);
+// the compiler fuzzer's differential step draw them alike); with `requirements`, a
+// gather's index tensors are drawn inside the axes they index.
+TrialArguments makeTrialArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng,
+                                  const std::vector<DimRequirement> *requirements = nullptr);
 
 } // namespace checking
 

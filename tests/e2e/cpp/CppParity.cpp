@@ -174,8 +174,10 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
           continue;
         }
         HostTensor t(p.type.dtype, shapeOf(p.type, dims));
+        // A gather's indices inside the axis they index (Requirements.h).
+        int64_t limit = gatherLimit(requirements, (int)(&p - k.params.data()), dims);
         for (int64_t e = 0; e < t.numElements(); ++e)
-          t.set(e, randomValue(p.type.dtype, rng));
+          t.set(e, limit > 0 ? (double)rng.between(0, limit - 1) : randomValue(p.type.dtype, rng));
         refArgs.push_back(ref::Array{t.shape(), t.toDoubles()});
         cppArgs.push_back(t);
         jitArgs.push_back(t);

@@ -187,6 +187,42 @@ TEST(CallChecks, LiteralSubscriptPastASymbolicDimIsAnError) {
   f({TensorView(x.data(), {0}), TensorView(y.data(), {0})});
 }
 
+const char *kGather = R"(spec emb 1.0.0 "Embedding";
+kernel embed(table: f32[V, D], ids: i32[S]) -> y: f32[S, D] {
+  y[s, d] = table[ids[s], d];
+}
+kernel pairs(x: f32[D], c: f32[H]) -> y: f32[H] {
+  y[j] = x[2 * j + 1] * c[j];
+}
+)";
+
+// Issue 12: a gather index outside its axis fails the call before the kernel
+// writes anything; an affine read that the sizes decide fails with the relation.
+TEST(CallChecks, GatherIndexOutsideItsAxisIsAnErrorBeforeAnyWrite) {
+  Compiler compiler;
+  auto module = compiler.compileString(kGather, "emb.vibee");
+  auto embed = module->kernel("embed");
+  std::vector<float> table = {1, 2, 3, 4, 5, 6}, y(4, -7.0f);
+  std::vector<int32_t> ids = {2, 3};
+  std::string msg = callError([&] {
+    embed({TensorView(table.data(), {3, 2}), TensorView(ids.data(), ast::DType::I32, {2}),
+           TensorView(y.data(), {2, 2})});
+  });
+  expectHas(msg, "kernel 'embed': argument 'ids': ids[1] = 3 is outside [0, 3), the axis V of "
+                 "'table' it indexes");
+  EXPECT_EQ(y, (std::vector<float>(4, -7.0f))); // nothing written
+  ids = {2, 0};
+  embed({TensorView(table.data(), {3, 2}), TensorView(ids.data(), ast::DType::I32, {2}),
+         TensorView(y.data(), {2, 2})});
+  EXPECT_EQ(y, (std::vector<float>{5, 6, 1, 2}));
+  auto pairs = module->kernel("pairs");
+  std::vector<float> x = {1, 2, 3}, c = {1, 1}, z(2);
+  msg = callError([&] {
+    pairs({TensorView(x.data(), {3}), TensorView(c.data(), {2}), TensorView(z.data(), {2})});
+  });
+  expectHas(msg, "kernel 'pairs': argument 'x': D >= 2 * H does not hold for D = 3, H = 2");
+}
+
 std::set<std::string> entries(const fs::path &dir) {
   std::set<std::string> names;
   std::error_code ec;
