@@ -11,9 +11,16 @@ namespace vibee::mlirgen {
 bool needsBodyRead(const ast::Expr &e) {
   if (e.clampedRead)
     return true;
-  for (const ast::Subscript &s : e.subscripts)
+  for (const ast::Subscript &s : e.subscripts) {
     if (s.gather || (s.affine && !s.affine->dims.empty()))
       return true;
+    // `x[s, j + 0]`: a bare loop index in an access map tells linalg that the axis
+    // has the loop's extent (linalg derives loop ranges from such operands), which an
+    // affine subscript does not promise: read it in the body instead.
+    if (s.affine && !s.affine->op && s.affine->constant == 0 && s.affine->indices.size() == 1 &&
+        s.affine->indices[0].second == 1)
+      return true;
+  }
   return false;
 }
 

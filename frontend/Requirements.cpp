@@ -36,7 +36,7 @@ std::string accessText(const ast::Kernel &k, const ast::Statement &stmt, const a
 
 void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &stmt,
              const ast::Expr &e, std::vector<DimRequirement> &out) {
-  if (e.kind == ast::ExprKind::Access && !e.clampedRead) {
+  if (e.kind == ast::ExprKind::Access) {
     std::vector<int> dims = accessDims(k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const ast::Subscript &sub = e.subscripts[axis];
@@ -51,7 +51,13 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
         continue;
       }
       for (const LinearForm &rel : subscriptRelations(k, stmt, sub, dims[axis]))
-        if (decide(k, stmt, rel) == Truth::Unknown)
+        if (decide(k, stmt, rel) == Truth::Unknown &&
+            std::none_of(out.begin(), out.end(), [&](const DimRequirement &r) {
+              // The first read that needs a relation names it (x[2 * j] and
+              // x[2 * j + 1] on one axis state D >= 2 * H once).
+              return r.gatherParam < 0 && r.form.terms == rel.terms &&
+                     r.form.constant == rel.constant && r.loopDims == stmt.loopDims;
+            }))
           out.push_back({dims[axis], rel, stmt.loopDims,
                          accessText(k, stmt, e) + " at " + spec.file + ":" +
                              std::to_string(sub.loc.line) + ":" + std::to_string(sub.loc.col)});

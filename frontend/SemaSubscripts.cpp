@@ -256,14 +256,15 @@ void checkBounds(const Spec &spec, const Kernel &k, const Statement &st, Expr &e
       if (!sub.affine)
         continue;
       for (const LinearForm &rel : subscriptRelations(k, st, sub, dims[axis])) {
+        // A guard covers a read outside for every size (x[t - 1] at t = 0): it is
+        // clamped. A relation that sizes decide is checked at the call even under a
+        // guard (Requirements.cpp): the guard's condition is not analysed.
         Truth truth = decide(k, st, rel);
-        if (truth == Truth::Proven)
+        if (truth != Truth::Never)
           continue;
         if (guarded) {
           e.clampedRead = true;
-          continue;
-        }
-        if (truth == Truth::Never) {
+        } else {
           diags.error(sub.loc, "subscript '" + subscriptText(k, st, sub) + "' reads outside axis " +
                                    std::to_string(axis) + " of '" + e.name + "' (size " +
                                    dimLabel(k, dims[axis]) + ") for every size: it needs " +

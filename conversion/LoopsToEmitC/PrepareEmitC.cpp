@@ -256,6 +256,17 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
           op->getOperand(0).getType() == op->getResult(0).getType())
         casts.push_back(op);
     });
+    // iN -> index (a gather's i32 or i8 element) is now iN -> i64: a sign extension.
+    SmallVector<arith::IndexCastOp> widen;
+    func.walk([&](arith::IndexCastOp op) {
+      if (op.getType() == i64 && op.getIn().getType().getIntOrFloatBitWidth() < 64)
+        widen.push_back(op);
+    });
+    for (arith::IndexCastOp op : widen) {
+      OpBuilder wb(op);
+      op.replaceAllUsesWith(arith::ExtSIOp::create(wb, op.getLoc(), i64, op.getIn()).getResult());
+      op->erase();
+    }
     for (Operation *op : casts) {
       Value from = op->getResult(0), to = op->getOperand(0);
       for (auto &entry : sizes)

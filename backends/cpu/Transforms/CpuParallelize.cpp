@@ -175,6 +175,21 @@ static bool canRunAsRowGroup(ArrayRef<linalg::LinalgOp> group) {
   for (linalg::LinalgOp op : group)
     if (!isRowWise(op) || op->getBlock() != group.front()->getBlock())
       return false;
+  // cloneForRows offsets the operands to the block's rows, not what a body computes
+  // from linalg.index or reads itself (a gather, an affine read with a symbolic dim:
+  // frontend/MLIRGenSubscripts.h): such an op would read the rows of block 0.
+  for (linalg::LinalgOp op : group) {
+    WalkResult found = op->walk([](Operation *inner) {
+      return isa<linalg::IndexOp, memref::LoadOp, tensor::ExtractOp>(inner)
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (found.wasInterrupted()) {
+      op->emitRemark("not run as a row-block group: its body reads by loop index (a gather or "
+                     "a computed subscript); the ops run one after the other");
+      return false;
+    }
+  }
   Operation *last = group.back();
   // Every operand must be available at the last op (where the group goes).
   DominanceInfo dom(last->getParentOp());
