@@ -3,7 +3,7 @@
 Embedding lookup (Bengio et al. 2003, "A Neural Probabilistic Language Model", JMLR,
 the shared word feature matrix C): y[s] = table[ids[s]]. Its gradient with respect to
 the table sums the output gradients of every position that looked a row up:
-dtable[v] = sum over s with ids[s] == v of dy[s]   (np.add.at, an unbuffered scatter-add).
+dtable[v] += sum over s with ids[s] == v of dy[s]   (np.add.at, an unbuffered scatter-add).
 """
 import numpy as np
 from vibee_values import fmt, rand
@@ -15,7 +15,7 @@ dy = rand(52, len(ids), D)
 
 print("// forward: given table = rand(51, %d, %d), ids = %s" % (V, D, ids.tolist()))
 print("  then y ~= %s within 1e-6;" % fmt(table[ids], 9))
-dtable = np.zeros((V, D))
+dtable = rand(53, V, D)  # the gradient accumulates into it, as autograd's .grad
 np.add.at(dtable, ids, dy)
-print("// gradient: given dy = rand(52, %d, %d); row 1 is never looked up" % (len(ids), D))
+print("// gradient: given dy = rand(52, %d, %d), dtable = rand(53, %d, %d); row 1 is never looked up" % (len(ids), D, V, D))
 print("  then dtable ~= %s within 1e-6;" % fmt(dtable, 9))

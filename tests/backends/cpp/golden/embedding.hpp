@@ -28,26 +28,42 @@ inline void embed(float* v1, int32_t* v2, float* v3, int64_t v4, int64_t v5, int
 }
 inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
   float v7 = 0.0e+00f;
+  float* v8 = alloc<float>(v6 * v5);
+  // old[v, d] = dtable[v, d];
   // dtable[v, d] = sum(s) where(ids[s] == v, dy[s, d], 0.0);
-  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
-    for (int64_t j9 = 0; j9 < v5; j9 += 1) {
-      int64_t v10 = i8 * v5 + j9;
-      v3[v10] = v7;
+  for (int64_t i9 = 0; i9 < v6; i9 += 1) {
+    for (int64_t j10 = 0; j10 < v5; j10 += 1) {
+      int64_t v11 = i9 * v5 + j10;
+      v8[v11] = v7;
     }
   }
-  for (int64_t i11 = 0; i11 < v4; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v5; j12 += 1) {
-      for (int64_t k13 = 0; k13 < v6; k13 += 1) {
-        int32_t v14 = v1[k13];
-        int64_t v15 = k13 * v5 + j12;
-        float v16 = v2[v15];
-        int64_t v17 = i11 * v5 + j12;
-        float v18 = v3[v17];
-        int64_t v19 = i11 * v5 + j12;
-        v3[v19] = ((int64_t) v14 == i11 ? v16 : v7) + v18;
+  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v5; j13 += 1) {
+      for (int64_t k14 = 0; k14 < v4; k14 += 1) {
+        int32_t v15 = v1[k14];
+        int64_t v16 = k14 * v5 + j13;
+        float v17 = v2[v16];
+        int64_t v18 = i12 * v5 + j13;
+        float v19 = v8[v18];
+        int64_t v20 = i12 * v5 + j13;
+        v8[v20] = ((int64_t) v15 == i12 ? v17 : v7) + v19;
       }
     }
   }
+  // dtable[v, d] = dtable[v, d] + old[v, d];
+  for (int64_t i21 = 0; i21 < v6; i21 += 1) {
+    for (int64_t j22 = 0; j22 < v5; j22 += 1) {
+      int64_t v23 = i21 * v5 + j22;
+      float v24 = v8[v23];
+      int64_t v25 = i21 * v5 + j22;
+      float v26 = v3[v25];
+      int64_t v27 = i21 * v5 + j22;
+      v8[v27] = v24 + v26;
+    }
+  }
+  int64_t v28 = v6 * v5;
+  copy(v3, v8, v28);
+  release(v8);
   return;
 }
 
@@ -58,9 +74,9 @@ inline void embed(const float *table, const int32_t *ids, float *y, int64_t V, i
   detail::embed(const_cast<float *>(table), const_cast<int32_t *>(ids), y, V, D, S);
 }
 
-// kernel embed_grad(table: f32[V, D], ids: i32[S], dy: f32[S, D]) -> dtable: f32[V, D]
-inline void embed_grad([[maybe_unused]] const float *table, const int32_t *ids, const float *dy, float *dtable, int64_t V, int64_t D, int64_t S) {
-  detail::embed_grad(const_cast<int32_t *>(ids), const_cast<float *>(dy), dtable, V, D, S);
+// kernel embed_grad(ids: i32[S], dy: f32[S, D], dtable: inout f32[V, D])
+inline void embed_grad(const int32_t *ids, const float *dy, float *dtable, int64_t S, int64_t D, int64_t V) {
+  detail::embed_grad(const_cast<int32_t *>(ids), const_cast<float *>(dy), dtable, S, D, V);
 }
 
 } // namespace embedding
