@@ -23,6 +23,7 @@
 //    ABI position (params, results, dims) of each remaining one.
 //
 //===----------------------------------------------------------------------===//
+#include "conversion/LoopsToEmitC/MathCallees.h"
 #include "conversion/LoopsToEmitC/Passes.h"
 #include "ir/VibeeDialect.h"
 
@@ -40,6 +41,7 @@ namespace vibee {
 } // namespace vibee
 
 using namespace mlir;
+using vibee::mathCallee;
 
 namespace {
 
@@ -67,47 +69,6 @@ static Value call(OpBuilder &b, Location loc, Type result, StringRef callee, Val
   auto op = emitc::CallOpaqueOp::create(b, loc, results, callee, operands,
                                         /*args=*/ArrayAttr(), templateArgs);
   return result ? op.getResult(0) : Value();
-}
-
-/// The <cmath> function (or helper) that computes a math op.
-static StringRef mathCallee(Operation *op) {
-  return llvm::StringSwitch<StringRef>(op->getName().getStringRef())
-      .Case("math.exp", "std::exp")
-      .Case("math.exp2", "std::exp2")
-      .Case("math.expm1", "std::expm1")
-      .Case("math.log", "std::log")
-      .Case("math.log2", "std::log2")
-      .Case("math.log10", "std::log10")
-      .Case("math.log1p", "std::log1p")
-      .Case("math.sqrt", "std::sqrt")
-      .Case("math.cbrt", "std::cbrt")
-      .Case("math.rsqrt", "rsqrt")
-      .Case("math.sin", "std::sin")
-      .Case("math.cos", "std::cos")
-      .Case("math.tan", "std::tan")
-      .Case("math.tanh", "std::tanh")
-      .Case("math.sinh", "std::sinh")
-      .Case("math.cosh", "std::cosh")
-      .Case("math.asin", "std::asin")
-      .Case("math.acos", "std::acos")
-      .Case("math.atan", "std::atan")
-      .Case("math.atan2", "std::atan2")
-      .Case("math.erf", "std::erf")
-      .Case("math.powf", "std::pow")
-      .Case("math.absf", "std::fabs")
-      .Case("math.floor", "std::floor")
-      .Case("math.ceil", "std::ceil")
-      .Case("math.round", "std::round")
-      .Case("math.roundeven", "std::nearbyint")
-      .Case("math.trunc", "std::trunc")
-      .Case("math.copysign", "std::copysign")
-      .Case("math.fma", "std::fma")
-      .Case("arith.maximumf", "maximum")
-      .Case("arith.minimumf", "minimum")
-      .Case("arith.maxnumf", "std::fmax")
-      .Case("arith.minnumf", "std::fmin")
-      .Case("arith.remf", "std::fmod")
-      .Default("");
 }
 
 struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
