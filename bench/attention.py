@@ -15,6 +15,7 @@ import argparse, ctypes, json, os, statistics, subprocess, tempfile, time
 import numpy as np
 
 from contractions import F32, F32P, I64, ROOT, cpu_name, ptr
+from timing import time_interleaved
 
 SPECS = ["specs/attention/attention.vibee", "specs/attention/causal.vibee", "specs/attention/decode.vibee"]
 
@@ -101,14 +102,7 @@ def main():
         if torch:
             torch.set_num_threads(threads)
         for name, size, amount, impls in cases:
-            samples = {i: [] for i in impls}
-            for fn in impls.values():
-                fn()  # warm up
-            for _ in range(args.repeats):
-                for i, fn in impls.items():
-                    t = time.perf_counter()
-                    fn()
-                    samples[i].append(time.perf_counter() - t)
+            samples = time_interleaved(impls, args.repeats)
             base = statistics.median(samples["vibeec"])
             for i, ts in samples.items():
                 med = statistics.median(ts)

@@ -11,6 +11,7 @@ bench/results/cpu_contractions_<cpu>.json unless --json says otherwise.
 import argparse, ctypes, json, os, platform, re, statistics, subprocess, tempfile, time
 
 import numpy as np
+from timing import time_interleaved
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 F32P, U16P, I8P = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(ctypes.c_int8)
@@ -137,14 +138,7 @@ def main():
         if torch is not None:
             torch.set_num_threads(threads)
         for name, size, amount, metric, impls in cases:
-            samples = {i: [] for i in impls}
-            for fn in impls.values():
-                fn()  # warm up
-            for _ in range(args.repeats):
-                for i, fn in impls.items():
-                    t = time.perf_counter()
-                    fn()
-                    samples[i].append(time.perf_counter() - t)
+            samples = time_interleaved(impls, args.repeats)
             base = statistics.median(samples["vibeec"])
             for i, ts in samples.items():
                 med = statistics.median(ts)
