@@ -68,6 +68,9 @@ public:
               os << loc.getFilename().getValue() << ":" << loc.getLine() << ":" << loc.getColumn()
                  << ": ";
             os << "remark: " << diag << "\n";
+            // Not rendered with the errors: rendering finds the source line,
+            // so a remark per statement made large specs quadratic.
+            return mlir::success();
           }
           DiagnosticEngine rendered(spec.file, spec.source);
           add(rendered, diag.getLocation(), diag.str(), Diagnostic::Error, spec);
