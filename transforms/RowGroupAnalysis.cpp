@@ -301,6 +301,29 @@ RowStatementLanes analyzeLanes(const RowStatement &statement, int64_t vectorByte
   return lanes;
 }
 
+/// The value of the fill of `buffer` that `statement` reads as its initial value:
+/// the last fill before it in its block, provided nothing else touches the
+/// buffer in between. A buffer reused by bufferization holds several values in
+/// turn (attention's running max, then its sum, each after its own fill): the
+/// first fill found among the users gave the sum the max's -inf. The group's own
+/// statements in between are tracked by the kernel builder, not here.
+std::optional<Value> fillReachingStatement(Value buffer, Operation *statement,
+                                           const llvm::DenseSet<Operation *> &statementOps) {
+  linalg::FillOp last;
+  for (Operation *user : buffer.getUsers())
+    if (auto fill = dyn_cast<linalg::FillOp>(user);
+        fill && fill->getBlock() == statement->getBlock() && fill->isBeforeInBlock(statement) &&
+        (!last || last->isBeforeInBlock(fill)))
+      last = fill;
+  if (!last)
+    return std::nullopt;
+  for (Operation *user : buffer.getUsers())
+    if (user != last && !statementOps.contains(user) && user->getBlock() == statement->getBlock() &&
+        last->isBeforeInBlock(user) && user->isBeforeInBlock(statement))
+      return std::nullopt;
+  return last.getInputs()[0];
+}
+
 /// The per-row buffers of the group and whether each must be stored: not when
 /// it is an alloc that only the group, fills before its writer and deallocs use.
 void analyzeRowBuffers(const RowGroup &group, RowGroupInfo &info) {
@@ -318,12 +341,12 @@ void analyzeRowBuffers(const RowGroup &group, RowGroupInfo &info) {
         if (statementOps.contains(user) || isa<memref::DeallocOp>(user))
           continue;
         if (auto fill = dyn_cast<linalg::FillOp>(user);
-            fill && fill->getBlock() == s.op->getBlock() && fill->isBeforeInBlock(s.op)) {
-          info.fillValues[init] = fill.getInputs()[0];
+            fill && fill->getBlock() == s.op->getBlock() && fill->isBeforeInBlock(s.op))
           continue;
-        }
         mustStore = true;
       }
+      if (std::optional<Value> fillValue = fillReachingStatement(init, s.op, statementOps))
+        info.fillValues[init] = *fillValue;
       info.rowBuffers[init] = mustStore;
     }
   }

@@ -16,6 +16,7 @@
 // 1e-5, bf16 1e-2, f16 2e-3) and a NaN never passes. Exit status 0 only if all pass.
 #include "frontend/Frontend.h"
 #include "frontend/ReferenceInterpreter.h"
+#include "frontend/Requirements.h"
 #include "runtime/Tensor.h"
 #include "runtime/cuda/CudaDriver.h"
 #include "tools/vibeec/CheckSupport.h"
@@ -91,8 +92,10 @@ struct KernelArguments {
 
 // Random inputs for the sizes `dims` (drawn from `rng` in parameter order),
 // copied to the device; results poisoned: all bytes 0xFF is a NaN for every
-// float dtype, so an element the kernel never writes fails the check.
-KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng) {
+// float dtype, so an element the kernel never writes fails the check. A gather's
+// index tensors are drawn inside the axes they index, as `vibeec check` draws them.
+KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t> &dims, Rng &rng,
+                                const std::vector<DimRequirement> &requirements) {
   KernelArguments a;
   a.tensors.resize(k.params.size());
   a.slots.resize(k.params.size() + k.results.size() + k.dims.size());
@@ -108,8 +111,9 @@ KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t>
       continue;
     }
     HostTensor &t = a.tensors[i] = HostTensor(p.type.dtype, checking::shapeOf(p.type, dims));
+    int64_t limit = gatherLimit(requirements, (int)i, dims);
     for (int64_t e = 0; e < t.numElements(); ++e)
-      t.set(e, randomValue(p.type.dtype, rng));
+      t.set(e, limit > 0 ? (double)rng.between(0, limit - 1) : randomValue(p.type.dtype, rng));
     a.referenceArgs.push_back(ref::Array{t.shape(), t.toDoubles()});
     a.buffers.push_back(std::make_unique<DeviceBuffer>(byteSize(t), p.name));
     check(driver().cuMemcpyHtoD(a.buffers.back()->ptr, t.data(), byteSize(t)), "cuMemcpyHtoD",
@@ -164,14 +168,21 @@ struct PackedEntry {
 // passes); adds the call's time, synchronization included, to `ms`.
 std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry entry, int trial,
                      bool large, Rng &rng, double &worstRatio, double &ms) {
+  // A literal or affine subscript (x[5], x[2 * j]) needs sizes that fit it, as in
+  // `vibeec check`: drawn freely, the runtime's bounds checks refuse the call.
+  std::vector<DimRequirement> requirements = dimRequirements(spec, k);
+  std::vector<int64_t> least = minimumDimSizes(k, requirements);
   std::vector<int64_t> dims(k.dims.size());
   for (size_t d = 0; d < k.dims.size(); ++d)
-    dims[d] = k.dims[d].size >= 0 ? k.dims[d].size : trialSize(trial, rng, large);
+    dims[d] = k.dims[d].size >= 0 ? k.dims[d].size
+                                  : std::max(least[d], trialSize(trial, rng, large));
   // The float64 reference runs on the host: its work is bounded (bmm's largest
   // trial took it minutes), with ten times vibeec check's budget for GPU sizes.
-  checking::boundReferenceWork(k, dims, std::vector<int64_t>(k.dims.size(), 1),
-                               10 * checking::kMaxTrialWork);
-  KernelArguments args = uploadArguments(k, dims, rng);
+  checking::boundReferenceWork(k, dims, least, 10 * checking::kMaxTrialWork);
+  if (!fitRequirements(k, requirements, dims))
+    return "no trial sizes meet the kernel's subscript relations (with " +
+           checking::symbolicDimsText(k, dims) + ")";
+  KernelArguments args = uploadArguments(k, dims, rng, requirements);
   ref::Outcome expected = ref::evaluate(spec, k, args.referenceArgs);
   vibee_cuda_clear_error();
   auto start = std::chrono::steady_clock::now();

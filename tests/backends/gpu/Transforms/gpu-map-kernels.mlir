@@ -316,3 +316,46 @@ func.func @linear_bf16(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memref<?x
   }
   return
 }
+
+// -----
+
+// One buffer reused for two row values (bufferization's reuse in attention: the
+// running max, then the sum), each after its own fill: the sum's row-group kernel
+// starts from the second fill (0), not the first (-inf).
+// CHECK-LABEL: func.func @reused_row_buffer(
+// CHECK-DAG:     %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NOT:     arith.addf %{{.*}}, %[[NINF]] : f32
+// CHECK:         arith.addf %{{.*}}, %[[ZERO]] : f32
+// CHECK-NOT:     arith.addf %{{.*}}, %[[NINF]] : f32
+// CHECK:         return
+func.func @reused_row_buffer(%x: memref<?x?xf32>, %r: memref<?xf32>, %o: memref<?x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %rows = memref.dim %x, %c0 : memref<?x?xf32>
+  %cols = memref.dim %x, %c1 : memref<?x?xf32>
+  %buf = memref.alloc(%rows) : memref<?xf32>
+  linalg.fill ins(%ninf : f32) outs(%buf : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<?x?xf32>) outs(%buf : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %out : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %buf : memref<?x?xf32>, memref<?xf32>) outs(%o : memref<?x?xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    linalg.yield %e : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%buf : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%o : memref<?x?xf32>) outs(%buf : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %buf, %r : memref<?xf32> to memref<?xf32>
+  memref.dealloc %buf : memref<?xf32>
+  return
+}
