@@ -14,6 +14,7 @@ include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Dialect/Linalg/IR/LinalgInterfaces.td"
 include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
+include "mlir/Interfaces/TilingInterface.td"
 
 //===----------------------------------------------------------------------===//
 // vibee.kernel
@@ -154,6 +155,9 @@ def Vibee_AttentionOp : Vibee_Op<"attention", [
     DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<AggregatedOpInterface, ["decomposeOperation"]>,
+    DeclareOpInterfaceMethods<TilingInterface, ["getLoopIteratorTypes", "getIterationDomain",
+        "getTiledImplementation", "getResultTilePosition",
+        "getIterationDomainTileFromResultTile", "generateResultTileValue"]>,
     DeclareOpInterfaceMethods<BufferizableOpInterface, ["bufferizesToMemoryRead",
         "bufferizesToMemoryWrite", "getAliasingValues", "bufferize"]>]> {
   let summary = "scaled dot-product attention with an online softmax over the keys";
@@ -171,6 +175,11 @@ def Vibee_AttentionOp : Vibee_Op<"attention", [
     it with a running max and sum per query row (blocked online softmax: no score
     matrix in memory, vibee-cpu-attention) or decomposes it late, through
     AggregatedOpInterface, into the statements it came from (linalg generics).
+    TilingInterface: batch, query and value loops are parallel and tile freely
+    (each tile is an attention over slices of the operands); the key and head
+    loops are reductions that a tile always spans whole (tile size 0), since the
+    softmax needs every key. A causal op tiles its query loop only at constant
+    offsets (the mask's offset is an attribute).
     Destination-style on tensors; on memrefs after bufferization.
   }];
   let arguments = (ins AnyShaped:$query, AnyShaped:$key, AnyShaped:$value, F32:$scale,

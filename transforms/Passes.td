@@ -67,6 +67,26 @@ def DecomposeAggregatesPass : Pass<"vibee-decompose-aggregates"> {
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def TileAttentionPass : Pass<"vibee-tile-attention", "::mlir::func::FuncOp"> {
+  let summary = "Tile vibee.attention over its batch and query loops (TilingInterface)";
+  let description = [{
+    Every `vibee.attention` on tensors becomes a loop nest (scf.for) over its
+    batch loops (tiles of 1) and query loops (tiles of `query-block` rows) whose
+    body is the attention of one tile, through the op's TilingInterface and
+    upstream's scf::tileUsingSCF. For a target that decomposes attention into
+    its statements (the C++ output), the score matrix of a tile is then
+    query-block x T, not S x T. A causal op keeps its query loops whole (its
+    mask offset is static; `--verbose` says so) and is tiled over batches only.
+  }];
+  let options = [
+    Option<"queryBlock", "query-block", "int64_t", /*default=*/"64",
+           "query rows per tile">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
 def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
   let summary = "Write inout results in place instead of copying a temporary back";
   let description = [{

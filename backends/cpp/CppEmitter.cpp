@@ -13,6 +13,7 @@
 
 #include "abi/CHeader.h"
 #include "conversion/LoopsToEmitC/EmitCTranslation.h"
+#include "transforms/Passes.h"
 #include "transforms/Pipelines.h"
 
 #include "mlir/Conversion/ArithToEmitC/ArithToEmitC.h"
@@ -24,6 +25,7 @@
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -163,9 +165,18 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
   // vectorizes.
   PassManager loops(&context);
   buildLinalgOptimizationPipeline(loops);
+  // Attention decomposes into its statements here: tiled first, a tile's score
+  // matrix is 16 x T instead of S x T (the blocked online softmax is the CPU's).
+  TileAttentionPassOptions tileAttention;
+  tileAttention.queryBlock = 16;
+  loops.addNestedPass<func::FuncOp>(createTileAttentionPass(tileAttention));
   addLateDecomposition(loops);
   buildBufferizationPipeline(loops);
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Loads and stores through a tile's subviews (tiled attention) address the
+  // whole buffer instead: the emitted C++ knows only arguments and allocations.
+  loops.addPass(memref::createFoldMemRefAliasOpsPass());
+  loops.addPass(createCanonicalizerPass());
   loops.addPass(createLowerAffinePass());
   addNarrowFloatEmulation(loops);
   loops.addPass(createCanonicalizerPass());

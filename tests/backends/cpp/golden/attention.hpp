@@ -15,298 +15,232 @@ using namespace ::vibee::cpp;
 
 inline void attention(uint16_t* v1, uint16_t* v2, uint16_t* v3, float v4, uint16_t* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
   float v11 = 0.0e+00f;
-  float* v12 = alloc<float>(((v6 * v7) * v8) * v10);
   // s[b, h, i, j] = sum(d) f32(q[b, h, i, d]) * f32(k[b, h, j, d]);
   // m[b, h, i] = max(j) s[b, h, i, j];
   // p[b, h, i, j] = exp(scale * (s[b, h, i, j] - m[b, h, i]));
   // l[b, h, i] = sum(j) p[b, h, i, j];
   // acc[b, h, i, e] = sum(j) p[b, h, i, j] * f32(v[b, h, j, e]);
   // o[b, h, i, e] = bf16(acc[b, h, i, e] / l[b, h, i]);
-  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v8; k15 += 1) {
-        for (int64_t l16 = 0; l16 < v10; l16 += 1) {
-          int64_t v17 = ((i13 * v7 + j14) * v8 + k15) * v10 + l16;
-          v12[v17] = v11;
-        }
-      }
-    }
-  }
-  for (int64_t i18 = 0; i18 < v6; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v7; j19 += 1) {
-      for (int64_t k20 = 0; k20 < v8; k20 += 1) {
-        for (int64_t l21 = 0; l21 < v10; l21 += 1) {
-          for (int64_t m22 = 0; m22 < v9; m22 += 1) {
-            int64_t v23 = ((i18 * v7 + j19) * v8 + k20) * v9 + m22;
-            uint16_t v24 = v1[v23];
-            int64_t v25 = ((i18 * v7 + j19) * v10 + l21) * v9 + m22;
-            uint16_t v26 = v2[v25];
-            int64_t v27 = ((i18 * v7 + j19) * v8 + k20) * v10 + l21;
-            float v28 = v12[v27];
-            float v29 = bf16_to_float(v26);
-            float v30 = bf16_to_float(v24);
-            int64_t v31 = ((i18 * v7 + j19) * v8 + k20) * v10 + l21;
-            v12[v31] = v28 + v30 * v29;
+  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
+      for (int64_t k14 = 0; k14 < v8; k14 += 16) {
+        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14) < 16 ? (int64_t) ((uint64_t) v8 - (uint64_t) k14) : 16;
+        float* v16 = alloc<float>(((1 * 1) * v15) * v10);
+        for (int64_t l17 = 0; l17 < v15; l17 += 1) {
+          for (int64_t m18 = 0; m18 < v10; m18 += 1) {
+            int64_t v19 = ((0 * 1 + 0) * v15 + l17) * v10 + m18;
+            v16[v19] = v11;
           }
         }
-      }
-    }
-  }
-  float* v32 = alloc<float>((v6 * v7) * v8);
-  for (int64_t i33 = 0; i33 < v6; i33 += 1) {
-    for (int64_t j34 = 0; j34 < v7; j34 += 1) {
-      for (int64_t k35 = 0; k35 < v8; k35 += 1) {
-        int64_t v36 = (i33 * v7 + j34) * v8 + k35;
-        v32[v36] = -INFINITY;
-      }
-    }
-  }
-  for (int64_t i37 = 0; i37 < v6; i37 += 1) {
-    for (int64_t j38 = 0; j38 < v7; j38 += 1) {
-      for (int64_t k39 = 0; k39 < v8; k39 += 1) {
-        for (int64_t l40 = 0; l40 < v10; l40 += 1) {
-          int64_t v41 = ((i37 * v7 + j38) * v8 + k39) * v10 + l40;
-          float v42 = v12[v41];
-          int64_t v43 = (i37 * v7 + j38) * v8 + k39;
-          float v44 = v32[v43];
-          float v45 = maximum(v42 * v4, v44);
-          int64_t v46 = (i37 * v7 + j38) * v8 + k39;
-          v32[v46] = v45;
-        }
-      }
-    }
-  }
-  for (int64_t i47 = 0; i47 < v6; i47 += 1) {
-    for (int64_t j48 = 0; j48 < v7; j48 += 1) {
-      for (int64_t k49 = 0; k49 < v8; k49 += 1) {
-        for (int64_t l50 = 0; l50 < v10; l50 += 1) {
-          int64_t v51 = ((i47 * v7 + j48) * v8 + k49) * v10 + l50;
-          float v52 = v12[v51];
-          int64_t v53 = (i47 * v7 + j48) * v8 + k49;
-          float v54 = v32[v53];
-          float v55 = std::exp(v52 * v4 - v54);
-          int64_t v56 = ((i47 * v7 + j48) * v8 + k49) * v10 + l50;
-          v12[v56] = v55;
-        }
-      }
-    }
-  }
-  for (int64_t i57 = 0; i57 < v6; i57 += 1) {
-    for (int64_t j58 = 0; j58 < v7; j58 += 1) {
-      for (int64_t k59 = 0; k59 < v8; k59 += 1) {
-        int64_t v60 = (i57 * v7 + j58) * v8 + k59;
-        v32[v60] = v11;
-      }
-    }
-  }
-  for (int64_t i61 = 0; i61 < v6; i61 += 1) {
-    for (int64_t j62 = 0; j62 < v7; j62 += 1) {
-      for (int64_t k63 = 0; k63 < v8; k63 += 1) {
-        for (int64_t l64 = 0; l64 < v10; l64 += 1) {
-          int64_t v65 = ((i61 * v7 + j62) * v8 + k63) * v10 + l64;
-          float v66 = v12[v65];
-          int64_t v67 = (i61 * v7 + j62) * v8 + k63;
-          float v68 = v32[v67];
-          int64_t v69 = (i61 * v7 + j62) * v8 + k63;
-          v32[v69] = v66 + v68;
-        }
-      }
-    }
-  }
-  float* v70 = alloc<float>(((v6 * v7) * v8) * v9);
-  for (int64_t i71 = 0; i71 < v6; i71 += 1) {
-    for (int64_t j72 = 0; j72 < v7; j72 += 1) {
-      for (int64_t k73 = 0; k73 < v8; k73 += 1) {
-        for (int64_t l74 = 0; l74 < v9; l74 += 1) {
-          int64_t v75 = ((i71 * v7 + j72) * v8 + k73) * v9 + l74;
-          v70[v75] = v11;
-        }
-      }
-    }
-  }
-  for (int64_t i76 = 0; i76 < v6; i76 += 1) {
-    for (int64_t j77 = 0; j77 < v7; j77 += 1) {
-      for (int64_t k78 = 0; k78 < v8; k78 += 1) {
-        for (int64_t l79 = 0; l79 < v9; l79 += 1) {
-          for (int64_t m80 = 0; m80 < v10; m80 += 1) {
-            int64_t v81 = ((i76 * v7 + j77) * v8 + k78) * v10 + m80;
-            float v82 = v12[v81];
-            int64_t v83 = ((i76 * v7 + j77) * v10 + m80) * v9 + l79;
-            uint16_t v84 = v3[v83];
-            int64_t v85 = ((i76 * v7 + j77) * v8 + k78) * v9 + l79;
-            float v86 = v70[v85];
-            float v87 = bf16_to_float(v84);
-            int64_t v88 = ((i76 * v7 + j77) * v8 + k78) * v9 + l79;
-            v70[v88] = v86 + v82 * v87;
+        for (int64_t l20 = 0; l20 < v15; l20 += 1) {
+          for (int64_t m21 = 0; m21 < v10; m21 += 1) {
+            for (int64_t n22 = 0; n22 < v9; n22 += 1) {
+              int64_t v23 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l20)) * v9 + n22;
+              uint16_t v24 = v1[v23];
+              int64_t v25 = ((i12 * v7 + j13) * v10 + m21) * v9 + n22;
+              uint16_t v26 = v2[v25];
+              int64_t v27 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
+              float v28 = v16[v27];
+              float v29 = bf16_to_float(v26);
+              float v30 = bf16_to_float(v24);
+              int64_t v31 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
+              v16[v31] = v28 + v30 * v29;
+            }
           }
         }
-      }
-    }
-  }
-  for (int64_t i89 = 0; i89 < v6; i89 += 1) {
-    for (int64_t j90 = 0; j90 < v7; j90 += 1) {
-      for (int64_t k91 = 0; k91 < v8; k91 += 1) {
-        for (int64_t l92 = 0; l92 < v9; l92 += 1) {
-          int64_t v93 = ((i89 * v7 + j90) * v8 + k91) * v9 + l92;
-          float v94 = v70[v93];
-          int64_t v95 = (i89 * v7 + j90) * v8 + k91;
-          float v96 = v32[v95];
-          uint16_t v97 = float_to_bf16(v94 / v96);
-          int64_t v98 = ((i89 * v7 + j90) * v8 + k91) * v9 + l92;
-          v5[v98] = v97;
+        float* v32 = alloc<float>((1 * 1) * v15);
+        for (int64_t l33 = 0; l33 < v15; l33 += 1) {
+          int64_t v34 = (0 * 1 + 0) * v15 + l33;
+          v32[v34] = -INFINITY;
         }
+        for (int64_t l35 = 0; l35 < v15; l35 += 1) {
+          for (int64_t m36 = 0; m36 < v10; m36 += 1) {
+            int64_t v37 = ((0 * 1 + 0) * v15 + l35) * v10 + m36;
+            float v38 = v16[v37];
+            int64_t v39 = (0 * 1 + 0) * v15 + l35;
+            float v40 = v32[v39];
+            float v41 = maximum(v38 * v4, v40);
+            int64_t v42 = (0 * 1 + 0) * v15 + l35;
+            v32[v42] = v41;
+          }
+        }
+        for (int64_t l43 = 0; l43 < v15; l43 += 1) {
+          for (int64_t m44 = 0; m44 < v10; m44 += 1) {
+            int64_t v45 = ((0 * 1 + 0) * v15 + l43) * v10 + m44;
+            float v46 = v16[v45];
+            int64_t v47 = (0 * 1 + 0) * v15 + l43;
+            float v48 = v32[v47];
+            float v49 = std::exp(v46 * v4 - v48);
+            int64_t v50 = ((0 * 1 + 0) * v15 + l43) * v10 + m44;
+            v16[v50] = v49;
+          }
+        }
+        for (int64_t l51 = 0; l51 < v15; l51 += 1) {
+          int64_t v52 = (0 * 1 + 0) * v15 + l51;
+          v32[v52] = v11;
+        }
+        for (int64_t l53 = 0; l53 < v15; l53 += 1) {
+          for (int64_t m54 = 0; m54 < v10; m54 += 1) {
+            int64_t v55 = ((0 * 1 + 0) * v15 + l53) * v10 + m54;
+            float v56 = v16[v55];
+            int64_t v57 = (0 * 1 + 0) * v15 + l53;
+            float v58 = v32[v57];
+            int64_t v59 = (0 * 1 + 0) * v15 + l53;
+            v32[v59] = v56 + v58;
+          }
+        }
+        float* v60 = alloc<float>(((1 * 1) * v15) * v9);
+        for (int64_t l61 = 0; l61 < v15; l61 += 1) {
+          for (int64_t m62 = 0; m62 < v9; m62 += 1) {
+            int64_t v63 = ((0 * 1 + 0) * v15 + l61) * v9 + m62;
+            v60[v63] = v11;
+          }
+        }
+        for (int64_t l64 = 0; l64 < v15; l64 += 1) {
+          for (int64_t m65 = 0; m65 < v9; m65 += 1) {
+            for (int64_t n66 = 0; n66 < v10; n66 += 1) {
+              int64_t v67 = ((0 * 1 + 0) * v15 + l64) * v10 + n66;
+              float v68 = v16[v67];
+              int64_t v69 = ((i12 * v7 + j13) * v10 + n66) * v9 + m65;
+              uint16_t v70 = v3[v69];
+              int64_t v71 = ((0 * 1 + 0) * v15 + l64) * v9 + m65;
+              float v72 = v60[v71];
+              float v73 = bf16_to_float(v70);
+              int64_t v74 = ((0 * 1 + 0) * v15 + l64) * v9 + m65;
+              v60[v74] = v72 + v68 * v73;
+            }
+          }
+        }
+        for (int64_t l75 = 0; l75 < v15; l75 += 1) {
+          for (int64_t m76 = 0; m76 < v9; m76 += 1) {
+            int64_t v77 = ((0 * 1 + 0) * v15 + l75) * v9 + m76;
+            float v78 = v60[v77];
+            int64_t v79 = (0 * 1 + 0) * v15 + l75;
+            float v80 = v32[v79];
+            uint16_t v81 = float_to_bf16(v78 / v80);
+            int64_t v82 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l75)) * v9 + m76;
+            v5[v82] = v81;
+          }
+        }
+        release(v16);
+        release(v32);
+        release(v60);
       }
     }
   }
-  release(v12);
-  release(v32);
-  release(v70);
   return;
 }
 inline void attention_f32(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
   float v11 = 0.0e+00f;
-  float* v12 = alloc<float>(((v6 * v7) * v8) * v10);
   // s[b, h, i, j] = sum(d) q[b, h, i, d] * k[b, h, j, d];
   // m[b, h, i] = max(j) s[b, h, i, j];
   // p[b, h, i, j] = exp(scale * (s[b, h, i, j] - m[b, h, i]));
   // l[b, h, i] = sum(j) p[b, h, i, j];
   // acc[b, h, i, e] = sum(j) p[b, h, i, j] * v[b, h, j, e];
   // o[b, h, i, e] = acc[b, h, i, e] / l[b, h, i];
-  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v8; k15 += 1) {
-        for (int64_t l16 = 0; l16 < v10; l16 += 1) {
-          int64_t v17 = ((i13 * v7 + j14) * v8 + k15) * v10 + l16;
-          v12[v17] = v11;
-        }
-      }
-    }
-  }
-  for (int64_t i18 = 0; i18 < v6; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v7; j19 += 1) {
-      for (int64_t k20 = 0; k20 < v8; k20 += 1) {
-        for (int64_t l21 = 0; l21 < v10; l21 += 1) {
-          for (int64_t m22 = 0; m22 < v9; m22 += 1) {
-            int64_t v23 = ((i18 * v7 + j19) * v8 + k20) * v9 + m22;
-            float v24 = v1[v23];
-            int64_t v25 = ((i18 * v7 + j19) * v10 + l21) * v9 + m22;
-            float v26 = v2[v25];
-            int64_t v27 = ((i18 * v7 + j19) * v8 + k20) * v10 + l21;
-            float v28 = v12[v27];
-            int64_t v29 = ((i18 * v7 + j19) * v8 + k20) * v10 + l21;
-            v12[v29] = v28 + v24 * v26;
+  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
+      for (int64_t k14 = 0; k14 < v8; k14 += 16) {
+        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14) < 16 ? (int64_t) ((uint64_t) v8 - (uint64_t) k14) : 16;
+        float* v16 = alloc<float>(((1 * 1) * v15) * v10);
+        for (int64_t l17 = 0; l17 < v15; l17 += 1) {
+          for (int64_t m18 = 0; m18 < v10; m18 += 1) {
+            int64_t v19 = ((0 * 1 + 0) * v15 + l17) * v10 + m18;
+            v16[v19] = v11;
           }
         }
-      }
-    }
-  }
-  float* v30 = alloc<float>((v6 * v7) * v8);
-  for (int64_t i31 = 0; i31 < v6; i31 += 1) {
-    for (int64_t j32 = 0; j32 < v7; j32 += 1) {
-      for (int64_t k33 = 0; k33 < v8; k33 += 1) {
-        int64_t v34 = (i31 * v7 + j32) * v8 + k33;
-        v30[v34] = -INFINITY;
-      }
-    }
-  }
-  for (int64_t i35 = 0; i35 < v6; i35 += 1) {
-    for (int64_t j36 = 0; j36 < v7; j36 += 1) {
-      for (int64_t k37 = 0; k37 < v8; k37 += 1) {
-        for (int64_t l38 = 0; l38 < v10; l38 += 1) {
-          int64_t v39 = ((i35 * v7 + j36) * v8 + k37) * v10 + l38;
-          float v40 = v12[v39];
-          int64_t v41 = (i35 * v7 + j36) * v8 + k37;
-          float v42 = v30[v41];
-          float v43 = maximum(v40 * v4, v42);
-          int64_t v44 = (i35 * v7 + j36) * v8 + k37;
-          v30[v44] = v43;
-        }
-      }
-    }
-  }
-  for (int64_t i45 = 0; i45 < v6; i45 += 1) {
-    for (int64_t j46 = 0; j46 < v7; j46 += 1) {
-      for (int64_t k47 = 0; k47 < v8; k47 += 1) {
-        for (int64_t l48 = 0; l48 < v10; l48 += 1) {
-          int64_t v49 = ((i45 * v7 + j46) * v8 + k47) * v10 + l48;
-          float v50 = v12[v49];
-          int64_t v51 = (i45 * v7 + j46) * v8 + k47;
-          float v52 = v30[v51];
-          float v53 = std::exp(v50 * v4 - v52);
-          int64_t v54 = ((i45 * v7 + j46) * v8 + k47) * v10 + l48;
-          v12[v54] = v53;
-        }
-      }
-    }
-  }
-  for (int64_t i55 = 0; i55 < v6; i55 += 1) {
-    for (int64_t j56 = 0; j56 < v7; j56 += 1) {
-      for (int64_t k57 = 0; k57 < v8; k57 += 1) {
-        int64_t v58 = (i55 * v7 + j56) * v8 + k57;
-        v30[v58] = v11;
-      }
-    }
-  }
-  for (int64_t i59 = 0; i59 < v6; i59 += 1) {
-    for (int64_t j60 = 0; j60 < v7; j60 += 1) {
-      for (int64_t k61 = 0; k61 < v8; k61 += 1) {
-        for (int64_t l62 = 0; l62 < v10; l62 += 1) {
-          int64_t v63 = ((i59 * v7 + j60) * v8 + k61) * v10 + l62;
-          float v64 = v12[v63];
-          int64_t v65 = (i59 * v7 + j60) * v8 + k61;
-          float v66 = v30[v65];
-          int64_t v67 = (i59 * v7 + j60) * v8 + k61;
-          v30[v67] = v64 + v66;
-        }
-      }
-    }
-  }
-  float* v68 = alloc<float>(((v6 * v7) * v8) * v9);
-  for (int64_t i69 = 0; i69 < v6; i69 += 1) {
-    for (int64_t j70 = 0; j70 < v7; j70 += 1) {
-      for (int64_t k71 = 0; k71 < v8; k71 += 1) {
-        for (int64_t l72 = 0; l72 < v9; l72 += 1) {
-          int64_t v73 = ((i69 * v7 + j70) * v8 + k71) * v9 + l72;
-          v68[v73] = v11;
-        }
-      }
-    }
-  }
-  for (int64_t i74 = 0; i74 < v6; i74 += 1) {
-    for (int64_t j75 = 0; j75 < v7; j75 += 1) {
-      for (int64_t k76 = 0; k76 < v8; k76 += 1) {
-        for (int64_t l77 = 0; l77 < v9; l77 += 1) {
-          for (int64_t m78 = 0; m78 < v10; m78 += 1) {
-            int64_t v79 = ((i74 * v7 + j75) * v8 + k76) * v10 + m78;
-            float v80 = v12[v79];
-            int64_t v81 = ((i74 * v7 + j75) * v10 + m78) * v9 + l77;
-            float v82 = v3[v81];
-            int64_t v83 = ((i74 * v7 + j75) * v8 + k76) * v9 + l77;
-            float v84 = v68[v83];
-            int64_t v85 = ((i74 * v7 + j75) * v8 + k76) * v9 + l77;
-            v68[v85] = v84 + v80 * v82;
+        for (int64_t l20 = 0; l20 < v15; l20 += 1) {
+          for (int64_t m21 = 0; m21 < v10; m21 += 1) {
+            for (int64_t n22 = 0; n22 < v9; n22 += 1) {
+              int64_t v23 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l20)) * v9 + n22;
+              float v24 = v1[v23];
+              int64_t v25 = ((i12 * v7 + j13) * v10 + m21) * v9 + n22;
+              float v26 = v2[v25];
+              int64_t v27 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
+              float v28 = v16[v27];
+              int64_t v29 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
+              v16[v29] = v28 + v24 * v26;
+            }
           }
         }
-      }
-    }
-  }
-  for (int64_t i86 = 0; i86 < v6; i86 += 1) {
-    for (int64_t j87 = 0; j87 < v7; j87 += 1) {
-      for (int64_t k88 = 0; k88 < v8; k88 += 1) {
-        for (int64_t l89 = 0; l89 < v9; l89 += 1) {
-          int64_t v90 = ((i86 * v7 + j87) * v8 + k88) * v9 + l89;
-          float v91 = v68[v90];
-          int64_t v92 = (i86 * v7 + j87) * v8 + k88;
-          float v93 = v30[v92];
-          int64_t v94 = ((i86 * v7 + j87) * v8 + k88) * v9 + l89;
-          v5[v94] = v91 / v93;
+        float* v30 = alloc<float>((1 * 1) * v15);
+        for (int64_t l31 = 0; l31 < v15; l31 += 1) {
+          int64_t v32 = (0 * 1 + 0) * v15 + l31;
+          v30[v32] = -INFINITY;
         }
+        for (int64_t l33 = 0; l33 < v15; l33 += 1) {
+          for (int64_t m34 = 0; m34 < v10; m34 += 1) {
+            int64_t v35 = ((0 * 1 + 0) * v15 + l33) * v10 + m34;
+            float v36 = v16[v35];
+            int64_t v37 = (0 * 1 + 0) * v15 + l33;
+            float v38 = v30[v37];
+            float v39 = maximum(v36 * v4, v38);
+            int64_t v40 = (0 * 1 + 0) * v15 + l33;
+            v30[v40] = v39;
+          }
+        }
+        for (int64_t l41 = 0; l41 < v15; l41 += 1) {
+          for (int64_t m42 = 0; m42 < v10; m42 += 1) {
+            int64_t v43 = ((0 * 1 + 0) * v15 + l41) * v10 + m42;
+            float v44 = v16[v43];
+            int64_t v45 = (0 * 1 + 0) * v15 + l41;
+            float v46 = v30[v45];
+            float v47 = std::exp(v44 * v4 - v46);
+            int64_t v48 = ((0 * 1 + 0) * v15 + l41) * v10 + m42;
+            v16[v48] = v47;
+          }
+        }
+        for (int64_t l49 = 0; l49 < v15; l49 += 1) {
+          int64_t v50 = (0 * 1 + 0) * v15 + l49;
+          v30[v50] = v11;
+        }
+        for (int64_t l51 = 0; l51 < v15; l51 += 1) {
+          for (int64_t m52 = 0; m52 < v10; m52 += 1) {
+            int64_t v53 = ((0 * 1 + 0) * v15 + l51) * v10 + m52;
+            float v54 = v16[v53];
+            int64_t v55 = (0 * 1 + 0) * v15 + l51;
+            float v56 = v30[v55];
+            int64_t v57 = (0 * 1 + 0) * v15 + l51;
+            v30[v57] = v54 + v56;
+          }
+        }
+        float* v58 = alloc<float>(((1 * 1) * v15) * v9);
+        for (int64_t l59 = 0; l59 < v15; l59 += 1) {
+          for (int64_t m60 = 0; m60 < v9; m60 += 1) {
+            int64_t v61 = ((0 * 1 + 0) * v15 + l59) * v9 + m60;
+            v58[v61] = v11;
+          }
+        }
+        for (int64_t l62 = 0; l62 < v15; l62 += 1) {
+          for (int64_t m63 = 0; m63 < v9; m63 += 1) {
+            for (int64_t n64 = 0; n64 < v10; n64 += 1) {
+              int64_t v65 = ((0 * 1 + 0) * v15 + l62) * v10 + n64;
+              float v66 = v16[v65];
+              int64_t v67 = ((i12 * v7 + j13) * v10 + n64) * v9 + m63;
+              float v68 = v3[v67];
+              int64_t v69 = ((0 * 1 + 0) * v15 + l62) * v9 + m63;
+              float v70 = v58[v69];
+              int64_t v71 = ((0 * 1 + 0) * v15 + l62) * v9 + m63;
+              v58[v71] = v70 + v66 * v68;
+            }
+          }
+        }
+        for (int64_t l72 = 0; l72 < v15; l72 += 1) {
+          for (int64_t m73 = 0; m73 < v9; m73 += 1) {
+            int64_t v74 = ((0 * 1 + 0) * v15 + l72) * v9 + m73;
+            float v75 = v58[v74];
+            int64_t v76 = (0 * 1 + 0) * v15 + l72;
+            float v77 = v30[v76];
+            int64_t v78 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l72)) * v9 + m73;
+            v5[v78] = v75 / v77;
+          }
+        }
+        release(v16);
+        release(v30);
+        release(v58);
       }
     }
   }
-  release(v12);
-  release(v30);
-  release(v68);
   return;
 }
 

@@ -16,138 +16,118 @@ using namespace ::vibee::cpp;
 inline void causal(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9) {
   float v10 = -INFINITY;
   float v11 = 0.0e+00f;
-  float* v12 = alloc<float>((v6 * v7) * v9);
   // qk[h, i, j] = sum(d) q[h, i, d] * k[h, j, d];
   // s[h, i, j] = where(j <= i, scale * qk[h, i, j], -1e30);
   // m[h, i] = max(j) s[h, i, j];
   // p[h, i, j] = exp(s[h, i, j] - m[h, i]);
   // l[h, i] = sum(j) p[h, i, j];
   // o[h, i, e] = sum(j) p[h, i, j] * v[h, j, e] / l[h, i];
-  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
+  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
+    float* v13 = alloc<float>((1 * v7) * v9);
     for (int64_t j14 = 0; j14 < v7; j14 += 1) {
       for (int64_t k15 = 0; k15 < v9; k15 += 1) {
-        int64_t v16 = (i13 * v7 + j14) * v9 + k15;
-        v12[v16] = v11;
+        int64_t v16 = (0 * v7 + j14) * v9 + k15;
+        v13[v16] = v11;
       }
     }
-  }
-  for (int64_t i17 = 0; i17 < v6; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v7; j18 += 1) {
-      for (int64_t k19 = 0; k19 < v9; k19 += 1) {
-        for (int64_t l20 = 0; l20 < v8; l20 += 1) {
-          int64_t v21 = (i17 * v7 + j18) * v8 + l20;
-          float v22 = v1[v21];
-          int64_t v23 = (i17 * v9 + k19) * v8 + l20;
-          float v24 = v2[v23];
-          int64_t v25 = (i17 * v7 + j18) * v9 + k19;
-          float v26 = v12[v25];
-          int64_t v27 = (i17 * v7 + j18) * v9 + k19;
-          v12[v27] = v26 + v22 * v24;
+    for (int64_t j17 = 0; j17 < v7; j17 += 1) {
+      for (int64_t k18 = 0; k18 < v9; k18 += 1) {
+        for (int64_t l19 = 0; l19 < v8; l19 += 1) {
+          int64_t v20 = (i12 * v7 + j17) * v8 + l19;
+          float v21 = v1[v20];
+          int64_t v22 = (i12 * v9 + k18) * v8 + l19;
+          float v23 = v2[v22];
+          int64_t v24 = (0 * v7 + j17) * v9 + k18;
+          float v25 = v13[v24];
+          int64_t v26 = (0 * v7 + j17) * v9 + k18;
+          v13[v26] = v25 + v21 * v23;
         }
       }
     }
-  }
-  for (int64_t i28 = 0; i28 < v6; i28 += 1) {
-    for (int64_t j29 = 0; j29 < v7; j29 += 1) {
-      for (int64_t k30 = 0; k30 < v9; k30 += 1) {
-        int64_t v31 = (i28 * v7 + j29) * v9 + k30;
-        float v32 = v12[v31];
-        int64_t v33 = (i28 * v7 + j29) * v9 + k30;
-        v12[v33] = k30 <= j29 ? v32 * v4 : v10;
+    for (int64_t j27 = 0; j27 < v7; j27 += 1) {
+      for (int64_t k28 = 0; k28 < v9; k28 += 1) {
+        int64_t v29 = (0 * v7 + j27) * v9 + k28;
+        float v30 = v13[v29];
+        int64_t v31 = (0 * v7 + j27) * v9 + k28;
+        v13[v31] = k28 <= j27 ? v30 * v4 : v10;
       }
     }
-  }
-  float* v34 = alloc<float>(v6 * v7);
-  for (int64_t i35 = 0; i35 < v6; i35 += 1) {
-    for (int64_t j36 = 0; j36 < v7; j36 += 1) {
-      int64_t v37 = i35 * v7 + j36;
-      v34[v37] = v10;
+    float* v32 = alloc<float>(1 * v7);
+    for (int64_t j33 = 0; j33 < v7; j33 += 1) {
+      int64_t v34 = 0 * v7 + j33;
+      v32[v34] = v10;
     }
-  }
-  for (int64_t i38 = 0; i38 < v6; i38 += 1) {
-    for (int64_t j39 = 0; j39 < v7; j39 += 1) {
-      for (int64_t k40 = 0; k40 < v9; k40 += 1) {
-        int64_t v41 = (i38 * v7 + j39) * v9 + k40;
-        float v42 = v12[v41];
-        int64_t v43 = i38 * v7 + j39;
-        float v44 = v34[v43];
-        float v45 = maximum(v42, v44);
-        int64_t v46 = i38 * v7 + j39;
-        v34[v46] = v45;
+    for (int64_t j35 = 0; j35 < v7; j35 += 1) {
+      for (int64_t k36 = 0; k36 < v9; k36 += 1) {
+        int64_t v37 = (0 * v7 + j35) * v9 + k36;
+        float v38 = v13[v37];
+        int64_t v39 = 0 * v7 + j35;
+        float v40 = v32[v39];
+        float v41 = maximum(v38, v40);
+        int64_t v42 = 0 * v7 + j35;
+        v32[v42] = v41;
       }
     }
-  }
-  for (int64_t i47 = 0; i47 < v6; i47 += 1) {
-    for (int64_t j48 = 0; j48 < v7; j48 += 1) {
-      for (int64_t k49 = 0; k49 < v9; k49 += 1) {
-        int64_t v50 = (i47 * v7 + j48) * v9 + k49;
-        float v51 = v12[v50];
-        int64_t v52 = i47 * v7 + j48;
-        float v53 = v34[v52];
-        float v54 = std::exp(v51 - v53);
-        int64_t v55 = (i47 * v7 + j48) * v9 + k49;
-        v12[v55] = v54;
+    for (int64_t j43 = 0; j43 < v7; j43 += 1) {
+      for (int64_t k44 = 0; k44 < v9; k44 += 1) {
+        int64_t v45 = (0 * v7 + j43) * v9 + k44;
+        float v46 = v13[v45];
+        int64_t v47 = 0 * v7 + j43;
+        float v48 = v32[v47];
+        float v49 = std::exp(v46 - v48);
+        int64_t v50 = (0 * v7 + j43) * v9 + k44;
+        v13[v50] = v49;
       }
     }
-  }
-  for (int64_t i56 = 0; i56 < v6; i56 += 1) {
-    for (int64_t j57 = 0; j57 < v7; j57 += 1) {
-      int64_t v58 = i56 * v7 + j57;
-      v34[v58] = v11;
+    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
+      int64_t v52 = 0 * v7 + j51;
+      v32[v52] = v11;
     }
-  }
-  for (int64_t i59 = 0; i59 < v6; i59 += 1) {
-    for (int64_t j60 = 0; j60 < v7; j60 += 1) {
-      for (int64_t k61 = 0; k61 < v9; k61 += 1) {
-        int64_t v62 = (i59 * v7 + j60) * v9 + k61;
-        float v63 = v12[v62];
-        int64_t v64 = i59 * v7 + j60;
-        float v65 = v34[v64];
-        int64_t v66 = i59 * v7 + j60;
-        v34[v66] = v63 + v65;
+    for (int64_t j53 = 0; j53 < v7; j53 += 1) {
+      for (int64_t k54 = 0; k54 < v9; k54 += 1) {
+        int64_t v55 = (0 * v7 + j53) * v9 + k54;
+        float v56 = v13[v55];
+        int64_t v57 = 0 * v7 + j53;
+        float v58 = v32[v57];
+        int64_t v59 = 0 * v7 + j53;
+        v32[v59] = v56 + v58;
       }
     }
-  }
-  float* v67 = alloc<float>((v6 * v7) * v8);
-  for (int64_t i68 = 0; i68 < v6; i68 += 1) {
-    for (int64_t j69 = 0; j69 < v7; j69 += 1) {
-      for (int64_t k70 = 0; k70 < v8; k70 += 1) {
-        int64_t v71 = (i68 * v7 + j69) * v8 + k70;
-        v67[v71] = v11;
+    float* v60 = alloc<float>((1 * v7) * v8);
+    for (int64_t j61 = 0; j61 < v7; j61 += 1) {
+      for (int64_t k62 = 0; k62 < v8; k62 += 1) {
+        int64_t v63 = (0 * v7 + j61) * v8 + k62;
+        v60[v63] = v11;
       }
     }
-  }
-  for (int64_t i72 = 0; i72 < v6; i72 += 1) {
-    for (int64_t j73 = 0; j73 < v7; j73 += 1) {
-      for (int64_t k74 = 0; k74 < v8; k74 += 1) {
-        for (int64_t l75 = 0; l75 < v9; l75 += 1) {
-          int64_t v76 = (i72 * v7 + j73) * v9 + l75;
-          float v77 = v12[v76];
-          int64_t v78 = (i72 * v9 + l75) * v8 + k74;
-          float v79 = v3[v78];
-          int64_t v80 = (i72 * v7 + j73) * v8 + k74;
-          float v81 = v67[v80];
-          int64_t v82 = (i72 * v7 + j73) * v8 + k74;
-          v67[v82] = v81 + v77 * v79;
+    for (int64_t j64 = 0; j64 < v7; j64 += 1) {
+      for (int64_t k65 = 0; k65 < v8; k65 += 1) {
+        for (int64_t l66 = 0; l66 < v9; l66 += 1) {
+          int64_t v67 = (0 * v7 + j64) * v9 + l66;
+          float v68 = v13[v67];
+          int64_t v69 = (i12 * v9 + l66) * v8 + k65;
+          float v70 = v3[v69];
+          int64_t v71 = (0 * v7 + j64) * v8 + k65;
+          float v72 = v60[v71];
+          int64_t v73 = (0 * v7 + j64) * v8 + k65;
+          v60[v73] = v72 + v68 * v70;
         }
       }
     }
-  }
-  for (int64_t i83 = 0; i83 < v6; i83 += 1) {
-    for (int64_t j84 = 0; j84 < v7; j84 += 1) {
-      for (int64_t k85 = 0; k85 < v8; k85 += 1) {
-        int64_t v86 = (i83 * v7 + j84) * v8 + k85;
-        float v87 = v67[v86];
-        int64_t v88 = i83 * v7 + j84;
-        float v89 = v34[v88];
-        int64_t v90 = (i83 * v7 + j84) * v8 + k85;
-        v5[v90] = v87 / v89;
+    for (int64_t j74 = 0; j74 < v7; j74 += 1) {
+      for (int64_t k75 = 0; k75 < v8; k75 += 1) {
+        int64_t v76 = (0 * v7 + j74) * v8 + k75;
+        float v77 = v60[v76];
+        int64_t v78 = 0 * v7 + j74;
+        float v79 = v32[v78];
+        int64_t v80 = (i12 * v7 + j74) * v8 + k75;
+        v5[v80] = v77 / v79;
       }
     }
+    release(v13);
+    release(v32);
+    release(v60);
   }
-  release(v12);
-  release(v34);
-  release(v67);
   return;
 }
 

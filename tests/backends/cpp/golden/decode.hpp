@@ -15,99 +15,81 @@ using namespace ::vibee::cpp;
 
 inline void decode(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8) {
   float v9 = 0.0e+00f;
-  float* v10 = alloc<float>(v6 * v8);
   // s[h, j] = sum(d) q[h, d] * k[h, j, d];
   // m[h] = max(j) s[h, j];
   // p[h, j] = exp(scale * (s[h, j] - m[h]));
   // l[h] = sum(j) p[h, j];
   // o[h, e] = sum(j) p[h, j] * v[h, j, e] / l[h];
-  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
+  for (int64_t i10 = 0; i10 < v6; i10 += 1) {
+    float* v11 = alloc<float>(1 * v8);
     for (int64_t j12 = 0; j12 < v8; j12 += 1) {
-      int64_t v13 = i11 * v8 + j12;
-      v10[v13] = v9;
+      int64_t v13 = 0 * v8 + j12;
+      v11[v13] = v9;
     }
-  }
-  for (int64_t i14 = 0; i14 < v6; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v8; j15 += 1) {
-      for (int64_t k16 = 0; k16 < v7; k16 += 1) {
-        int64_t v17 = i14 * v7 + k16;
-        float v18 = v1[v17];
-        int64_t v19 = (i14 * v8 + j15) * v7 + k16;
-        float v20 = v2[v19];
-        int64_t v21 = i14 * v8 + j15;
-        float v22 = v10[v21];
-        int64_t v23 = i14 * v8 + j15;
-        v10[v23] = v22 + v18 * v20;
+    for (int64_t j14 = 0; j14 < v8; j14 += 1) {
+      for (int64_t k15 = 0; k15 < v7; k15 += 1) {
+        int64_t v16 = i10 * v7 + k15;
+        float v17 = v1[v16];
+        int64_t v18 = (i10 * v8 + j14) * v7 + k15;
+        float v19 = v2[v18];
+        int64_t v20 = 0 * v8 + j14;
+        float v21 = v11[v20];
+        int64_t v22 = 0 * v8 + j14;
+        v11[v22] = v21 + v17 * v19;
       }
     }
-  }
-  float* v24 = alloc<float>(v6);
-  for (int64_t i25 = 0; i25 < v6; i25 += 1) {
-    v24[i25] = -INFINITY;
-  }
-  for (int64_t i26 = 0; i26 < v6; i26 += 1) {
-    for (int64_t j27 = 0; j27 < v8; j27 += 1) {
-      int64_t v28 = i26 * v8 + j27;
-      float v29 = v10[v28];
-      float v30 = v24[i26];
-      float v31 = maximum(v29 * v4, v30);
-      v24[i26] = v31;
+    float* v23 = alloc<float>(1);
+    v23[0] = -INFINITY;
+    for (int64_t j24 = 0; j24 < v8; j24 += 1) {
+      int64_t v25 = 0 * v8 + j24;
+      float v26 = v11[v25];
+      float v27 = v23[0];
+      float v28 = maximum(v26 * v4, v27);
+      v23[0] = v28;
     }
-  }
-  for (int64_t i32 = 0; i32 < v6; i32 += 1) {
-    for (int64_t j33 = 0; j33 < v8; j33 += 1) {
-      int64_t v34 = i32 * v8 + j33;
-      float v35 = v10[v34];
-      float v36 = v24[i32];
-      float v37 = std::exp(v35 * v4 - v36);
-      int64_t v38 = i32 * v8 + j33;
-      v10[v38] = v37;
+    for (int64_t j29 = 0; j29 < v8; j29 += 1) {
+      int64_t v30 = 0 * v8 + j29;
+      float v31 = v11[v30];
+      float v32 = v23[0];
+      float v33 = std::exp(v31 * v4 - v32);
+      int64_t v34 = 0 * v8 + j29;
+      v11[v34] = v33;
     }
-  }
-  for (int64_t i39 = 0; i39 < v6; i39 += 1) {
-    v24[i39] = v9;
-  }
-  for (int64_t i40 = 0; i40 < v6; i40 += 1) {
-    for (int64_t j41 = 0; j41 < v8; j41 += 1) {
-      int64_t v42 = i40 * v8 + j41;
-      float v43 = v10[v42];
-      float v44 = v24[i40];
-      v24[i40] = v43 + v44;
+    v23[0] = v9;
+    for (int64_t j35 = 0; j35 < v8; j35 += 1) {
+      int64_t v36 = 0 * v8 + j35;
+      float v37 = v11[v36];
+      float v38 = v23[0];
+      v23[0] = v37 + v38;
     }
-  }
-  float* v45 = alloc<float>(v6 * v7);
-  for (int64_t i46 = 0; i46 < v6; i46 += 1) {
-    for (int64_t j47 = 0; j47 < v7; j47 += 1) {
-      int64_t v48 = i46 * v7 + j47;
-      v45[v48] = v9;
+    float* v39 = alloc<float>(1 * v7);
+    for (int64_t j40 = 0; j40 < v7; j40 += 1) {
+      int64_t v41 = 0 * v7 + j40;
+      v39[v41] = v9;
     }
-  }
-  for (int64_t i49 = 0; i49 < v6; i49 += 1) {
-    for (int64_t j50 = 0; j50 < v7; j50 += 1) {
-      for (int64_t k51 = 0; k51 < v8; k51 += 1) {
-        int64_t v52 = i49 * v8 + k51;
-        float v53 = v10[v52];
-        int64_t v54 = (i49 * v8 + k51) * v7 + j50;
-        float v55 = v3[v54];
-        int64_t v56 = i49 * v7 + j50;
-        float v57 = v45[v56];
-        int64_t v58 = i49 * v7 + j50;
-        v45[v58] = v57 + v53 * v55;
+    for (int64_t j42 = 0; j42 < v7; j42 += 1) {
+      for (int64_t k43 = 0; k43 < v8; k43 += 1) {
+        int64_t v44 = 0 * v8 + k43;
+        float v45 = v11[v44];
+        int64_t v46 = (i10 * v8 + k43) * v7 + j42;
+        float v47 = v3[v46];
+        int64_t v48 = 0 * v7 + j42;
+        float v49 = v39[v48];
+        int64_t v50 = 0 * v7 + j42;
+        v39[v50] = v49 + v45 * v47;
       }
     }
-  }
-  for (int64_t i59 = 0; i59 < v6; i59 += 1) {
-    for (int64_t j60 = 0; j60 < v7; j60 += 1) {
-      int64_t v61 = i59 * v7 + j60;
-      float v62 = v45[v61];
-      float v63 = v24[i59];
-      int64_t v64 = i59 * v7 + j60;
-      v5[v64] = v62 / v63;
+    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
+      int64_t v52 = 0 * v7 + j51;
+      float v53 = v39[v52];
+      float v54 = v23[0];
+      int64_t v55 = i10 * v7 + j51;
+      v5[v55] = v53 / v54;
     }
+    release(v11);
+    release(v23);
+    release(v39);
   }
-  release(v10);
-  release(v24);
-  release(v45);
   return;
 }
 

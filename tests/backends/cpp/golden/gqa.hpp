@@ -15,167 +15,137 @@ using namespace ::vibee::cpp;
 
 inline void gqa(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
   float v12 = 0.0e+00f;
-  float* v13 = alloc<float>((((v6 * v7) * v8) * v9) * v11);
   // s[b, g, r, i, j] = sum(d) q[b, g, r, i, d] * k[b, g, j, d];
   // m[b, g, r, i] = max(j) s[b, g, r, i, j];
   // p[b, g, r, i, j] = exp(scale * (s[b, g, r, i, j] - m[b, g, r, i]));
   // l[b, g, r, i] = sum(j) p[b, g, r, i, j];
   // o[b, g, r, i, e] = sum(j) p[b, g, r, i, j] * v[b, g, j, e] / l[b, g, r, i];
-  for (int64_t i14 = 0; i14 < v6; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v7; j15 += 1) {
-      for (int64_t k16 = 0; k16 < v8; k16 += 1) {
-        for (int64_t l17 = 0; l17 < v9; l17 += 1) {
-          for (int64_t m18 = 0; m18 < v11; m18 += 1) {
-            int64_t v19 = (((i14 * v7 + j15) * v8 + k16) * v9 + l17) * v11 + m18;
-            v13[v19] = v12;
-          }
-        }
-      }
-    }
-  }
-  for (int64_t i20 = 0; i20 < v6; i20 += 1) {
-    for (int64_t j21 = 0; j21 < v7; j21 += 1) {
-      for (int64_t k22 = 0; k22 < v8; k22 += 1) {
-        for (int64_t l23 = 0; l23 < v9; l23 += 1) {
-          for (int64_t m24 = 0; m24 < v11; m24 += 1) {
-            for (int64_t n25 = 0; n25 < v10; n25 += 1) {
-              int64_t v26 = (((i20 * v7 + j21) * v8 + k22) * v9 + l23) * v10 + n25;
-              float v27 = v1[v26];
-              int64_t v28 = ((i20 * v7 + j21) * v11 + m24) * v10 + n25;
-              float v29 = v2[v28];
-              int64_t v30 = (((i20 * v7 + j21) * v8 + k22) * v9 + l23) * v11 + m24;
-              float v31 = v13[v30];
-              int64_t v32 = (((i20 * v7 + j21) * v8 + k22) * v9 + l23) * v11 + m24;
-              v13[v32] = v31 + v27 * v29;
+  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
+    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
+      for (int64_t k15 = 0; k15 < v8; k15 += 16) {
+        int64_t v16 = (int64_t) ((uint64_t) v8 - (uint64_t) k15) < 16 ? (int64_t) ((uint64_t) v8 - (uint64_t) k15) : 16;
+        for (int64_t l17 = 0; l17 < v9; l17 += 16) {
+          int64_t v18 = (int64_t) ((uint64_t) v9 - (uint64_t) l17) < 16 ? (int64_t) ((uint64_t) v9 - (uint64_t) l17) : 16;
+          float* v19 = alloc<float>((((1 * 1) * v16) * v18) * v11);
+          for (int64_t m20 = 0; m20 < v16; m20 += 1) {
+            for (int64_t n21 = 0; n21 < v18; n21 += 1) {
+              for (int64_t o22 = 0; o22 < v11; o22 += 1) {
+                int64_t v23 = (((0 * 1 + 0) * v16 + m20) * v18 + n21) * v11 + o22;
+                v19[v23] = v12;
+              }
             }
           }
-        }
-      }
-    }
-  }
-  float* v33 = alloc<float>(((v6 * v7) * v8) * v9);
-  for (int64_t i34 = 0; i34 < v6; i34 += 1) {
-    for (int64_t j35 = 0; j35 < v7; j35 += 1) {
-      for (int64_t k36 = 0; k36 < v8; k36 += 1) {
-        for (int64_t l37 = 0; l37 < v9; l37 += 1) {
-          int64_t v38 = ((i34 * v7 + j35) * v8 + k36) * v9 + l37;
-          v33[v38] = -INFINITY;
-        }
-      }
-    }
-  }
-  for (int64_t i39 = 0; i39 < v6; i39 += 1) {
-    for (int64_t j40 = 0; j40 < v7; j40 += 1) {
-      for (int64_t k41 = 0; k41 < v8; k41 += 1) {
-        for (int64_t l42 = 0; l42 < v9; l42 += 1) {
-          for (int64_t m43 = 0; m43 < v11; m43 += 1) {
-            int64_t v44 = (((i39 * v7 + j40) * v8 + k41) * v9 + l42) * v11 + m43;
-            float v45 = v13[v44];
-            int64_t v46 = ((i39 * v7 + j40) * v8 + k41) * v9 + l42;
-            float v47 = v33[v46];
-            float v48 = maximum(v45 * v4, v47);
-            int64_t v49 = ((i39 * v7 + j40) * v8 + k41) * v9 + l42;
-            v33[v49] = v48;
-          }
-        }
-      }
-    }
-  }
-  for (int64_t i50 = 0; i50 < v6; i50 += 1) {
-    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
-      for (int64_t k52 = 0; k52 < v8; k52 += 1) {
-        for (int64_t l53 = 0; l53 < v9; l53 += 1) {
-          for (int64_t m54 = 0; m54 < v11; m54 += 1) {
-            int64_t v55 = (((i50 * v7 + j51) * v8 + k52) * v9 + l53) * v11 + m54;
-            float v56 = v13[v55];
-            int64_t v57 = ((i50 * v7 + j51) * v8 + k52) * v9 + l53;
-            float v58 = v33[v57];
-            float v59 = std::exp(v56 * v4 - v58);
-            int64_t v60 = (((i50 * v7 + j51) * v8 + k52) * v9 + l53) * v11 + m54;
-            v13[v60] = v59;
-          }
-        }
-      }
-    }
-  }
-  for (int64_t i61 = 0; i61 < v6; i61 += 1) {
-    for (int64_t j62 = 0; j62 < v7; j62 += 1) {
-      for (int64_t k63 = 0; k63 < v8; k63 += 1) {
-        for (int64_t l64 = 0; l64 < v9; l64 += 1) {
-          int64_t v65 = ((i61 * v7 + j62) * v8 + k63) * v9 + l64;
-          v33[v65] = v12;
-        }
-      }
-    }
-  }
-  for (int64_t i66 = 0; i66 < v6; i66 += 1) {
-    for (int64_t j67 = 0; j67 < v7; j67 += 1) {
-      for (int64_t k68 = 0; k68 < v8; k68 += 1) {
-        for (int64_t l69 = 0; l69 < v9; l69 += 1) {
-          for (int64_t m70 = 0; m70 < v11; m70 += 1) {
-            int64_t v71 = (((i66 * v7 + j67) * v8 + k68) * v9 + l69) * v11 + m70;
-            float v72 = v13[v71];
-            int64_t v73 = ((i66 * v7 + j67) * v8 + k68) * v9 + l69;
-            float v74 = v33[v73];
-            int64_t v75 = ((i66 * v7 + j67) * v8 + k68) * v9 + l69;
-            v33[v75] = v72 + v74;
-          }
-        }
-      }
-    }
-  }
-  float* v76 = alloc<float>((((v6 * v7) * v8) * v9) * v10);
-  for (int64_t i77 = 0; i77 < v6; i77 += 1) {
-    for (int64_t j78 = 0; j78 < v7; j78 += 1) {
-      for (int64_t k79 = 0; k79 < v8; k79 += 1) {
-        for (int64_t l80 = 0; l80 < v9; l80 += 1) {
-          for (int64_t m81 = 0; m81 < v10; m81 += 1) {
-            int64_t v82 = (((i77 * v7 + j78) * v8 + k79) * v9 + l80) * v10 + m81;
-            v76[v82] = v12;
-          }
-        }
-      }
-    }
-  }
-  for (int64_t i83 = 0; i83 < v6; i83 += 1) {
-    for (int64_t j84 = 0; j84 < v7; j84 += 1) {
-      for (int64_t k85 = 0; k85 < v8; k85 += 1) {
-        for (int64_t l86 = 0; l86 < v9; l86 += 1) {
-          for (int64_t m87 = 0; m87 < v10; m87 += 1) {
-            for (int64_t n88 = 0; n88 < v11; n88 += 1) {
-              int64_t v89 = (((i83 * v7 + j84) * v8 + k85) * v9 + l86) * v11 + n88;
-              float v90 = v13[v89];
-              int64_t v91 = ((i83 * v7 + j84) * v11 + n88) * v10 + m87;
-              float v92 = v3[v91];
-              int64_t v93 = (((i83 * v7 + j84) * v8 + k85) * v9 + l86) * v10 + m87;
-              float v94 = v76[v93];
-              int64_t v95 = (((i83 * v7 + j84) * v8 + k85) * v9 + l86) * v10 + m87;
-              v76[v95] = v94 + v90 * v92;
+          for (int64_t m24 = 0; m24 < v16; m24 += 1) {
+            for (int64_t n25 = 0; n25 < v18; n25 += 1) {
+              for (int64_t o26 = 0; o26 < v11; o26 += 1) {
+                for (int64_t p27 = 0; p27 < v10; p27 += 1) {
+                  int64_t v28 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m24)) * v9 + (int64_t) ((uint64_t) l17 + (uint64_t) n25)) * v10 + p27;
+                  float v29 = v1[v28];
+                  int64_t v30 = ((i13 * v7 + j14) * v11 + o26) * v10 + p27;
+                  float v31 = v2[v30];
+                  int64_t v32 = (((0 * 1 + 0) * v16 + m24) * v18 + n25) * v11 + o26;
+                  float v33 = v19[v32];
+                  int64_t v34 = (((0 * 1 + 0) * v16 + m24) * v18 + n25) * v11 + o26;
+                  v19[v34] = v33 + v29 * v31;
+                }
+              }
             }
           }
-        }
-      }
-    }
-  }
-  for (int64_t i96 = 0; i96 < v6; i96 += 1) {
-    for (int64_t j97 = 0; j97 < v7; j97 += 1) {
-      for (int64_t k98 = 0; k98 < v8; k98 += 1) {
-        for (int64_t l99 = 0; l99 < v9; l99 += 1) {
-          for (int64_t m100 = 0; m100 < v10; m100 += 1) {
-            int64_t v101 = (((i96 * v7 + j97) * v8 + k98) * v9 + l99) * v10 + m100;
-            float v102 = v76[v101];
-            int64_t v103 = ((i96 * v7 + j97) * v8 + k98) * v9 + l99;
-            float v104 = v33[v103];
-            int64_t v105 = (((i96 * v7 + j97) * v8 + k98) * v9 + l99) * v10 + m100;
-            v5[v105] = v102 / v104;
+          float* v35 = alloc<float>(((1 * 1) * v16) * v18);
+          for (int64_t m36 = 0; m36 < v16; m36 += 1) {
+            for (int64_t n37 = 0; n37 < v18; n37 += 1) {
+              int64_t v38 = ((0 * 1 + 0) * v16 + m36) * v18 + n37;
+              v35[v38] = -INFINITY;
+            }
           }
+          for (int64_t m39 = 0; m39 < v16; m39 += 1) {
+            for (int64_t n40 = 0; n40 < v18; n40 += 1) {
+              for (int64_t o41 = 0; o41 < v11; o41 += 1) {
+                int64_t v42 = (((0 * 1 + 0) * v16 + m39) * v18 + n40) * v11 + o41;
+                float v43 = v19[v42];
+                int64_t v44 = ((0 * 1 + 0) * v16 + m39) * v18 + n40;
+                float v45 = v35[v44];
+                float v46 = maximum(v43 * v4, v45);
+                int64_t v47 = ((0 * 1 + 0) * v16 + m39) * v18 + n40;
+                v35[v47] = v46;
+              }
+            }
+          }
+          for (int64_t m48 = 0; m48 < v16; m48 += 1) {
+            for (int64_t n49 = 0; n49 < v18; n49 += 1) {
+              for (int64_t o50 = 0; o50 < v11; o50 += 1) {
+                int64_t v51 = (((0 * 1 + 0) * v16 + m48) * v18 + n49) * v11 + o50;
+                float v52 = v19[v51];
+                int64_t v53 = ((0 * 1 + 0) * v16 + m48) * v18 + n49;
+                float v54 = v35[v53];
+                float v55 = std::exp(v52 * v4 - v54);
+                int64_t v56 = (((0 * 1 + 0) * v16 + m48) * v18 + n49) * v11 + o50;
+                v19[v56] = v55;
+              }
+            }
+          }
+          for (int64_t m57 = 0; m57 < v16; m57 += 1) {
+            for (int64_t n58 = 0; n58 < v18; n58 += 1) {
+              int64_t v59 = ((0 * 1 + 0) * v16 + m57) * v18 + n58;
+              v35[v59] = v12;
+            }
+          }
+          for (int64_t m60 = 0; m60 < v16; m60 += 1) {
+            for (int64_t n61 = 0; n61 < v18; n61 += 1) {
+              for (int64_t o62 = 0; o62 < v11; o62 += 1) {
+                int64_t v63 = (((0 * 1 + 0) * v16 + m60) * v18 + n61) * v11 + o62;
+                float v64 = v19[v63];
+                int64_t v65 = ((0 * 1 + 0) * v16 + m60) * v18 + n61;
+                float v66 = v35[v65];
+                int64_t v67 = ((0 * 1 + 0) * v16 + m60) * v18 + n61;
+                v35[v67] = v64 + v66;
+              }
+            }
+          }
+          float* v68 = alloc<float>((((1 * 1) * v16) * v18) * v10);
+          for (int64_t m69 = 0; m69 < v16; m69 += 1) {
+            for (int64_t n70 = 0; n70 < v18; n70 += 1) {
+              for (int64_t o71 = 0; o71 < v10; o71 += 1) {
+                int64_t v72 = (((0 * 1 + 0) * v16 + m69) * v18 + n70) * v10 + o71;
+                v68[v72] = v12;
+              }
+            }
+          }
+          for (int64_t m73 = 0; m73 < v16; m73 += 1) {
+            for (int64_t n74 = 0; n74 < v18; n74 += 1) {
+              for (int64_t o75 = 0; o75 < v10; o75 += 1) {
+                for (int64_t p76 = 0; p76 < v11; p76 += 1) {
+                  int64_t v77 = (((0 * 1 + 0) * v16 + m73) * v18 + n74) * v11 + p76;
+                  float v78 = v19[v77];
+                  int64_t v79 = ((i13 * v7 + j14) * v11 + p76) * v10 + o75;
+                  float v80 = v3[v79];
+                  int64_t v81 = (((0 * 1 + 0) * v16 + m73) * v18 + n74) * v10 + o75;
+                  float v82 = v68[v81];
+                  int64_t v83 = (((0 * 1 + 0) * v16 + m73) * v18 + n74) * v10 + o75;
+                  v68[v83] = v82 + v78 * v80;
+                }
+              }
+            }
+          }
+          for (int64_t m84 = 0; m84 < v16; m84 += 1) {
+            for (int64_t n85 = 0; n85 < v18; n85 += 1) {
+              for (int64_t o86 = 0; o86 < v10; o86 += 1) {
+                int64_t v87 = (((0 * 1 + 0) * v16 + m84) * v18 + n85) * v10 + o86;
+                float v88 = v68[v87];
+                int64_t v89 = ((0 * 1 + 0) * v16 + m84) * v18 + n85;
+                float v90 = v35[v89];
+                int64_t v91 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m84)) * v9 + (int64_t) ((uint64_t) l17 + (uint64_t) n85)) * v10 + o86;
+                v5[v91] = v88 / v90;
+              }
+            }
+          }
+          release(v19);
+          release(v35);
+          release(v68);
         }
       }
     }
   }
-  release(v13);
-  release(v33);
-  release(v76);
   return;
 }
 
