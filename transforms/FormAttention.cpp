@@ -489,7 +489,7 @@ struct FormAttentionPass : vibee::impl::FormAttentionPassBase<FormAttentionPass>
       if (why.empty())
         why = rewriteChain(chain, rewriter);
       if (!why.empty())
-        pv.emitRemark() << "attention not formed (generic loops): " << why;
+        mlir::emitRemark(pv.getLoc()) << "attention not formed (generic loops): " << why;
     }
   }
 };

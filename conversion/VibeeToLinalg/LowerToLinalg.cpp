@@ -191,17 +191,18 @@ struct ConvertComputeOp : OpConversionPattern<ComputeOp> {
         return success();
       }
       if (!why.empty())
-        op.emitRemark() << "sum of products not recognised as a contraction (generic loops): "
-                        << why;
+        mlir::emitRemark(op.getLoc())
+            << "sum of products not recognised as a contraction (generic loops): " << why;
     }
 
     // A read with a symbolic dim in a subscript, a clamped read under `where` or a
     // gather is computed in the body (frontend/MLIRGenSubscripts.h): correct, but no
     // access map for later passes to see.
     op.getBody().walk([&](tensor::ExtractOp read) {
-      read.emitRemark() << "read of a tensor inside the statement's body (a subscript with a "
-                           "symbolic dim, a where-guarded clamped read, or a gather): no access "
-                           "map, loads one element at a time";
+      mlir::emitRemark(read.getLoc())
+          << "read of a tensor inside the statement's body (a subscript with a "
+             "symbolic dim, a where-guarded clamped read, or a gather): no access "
+             "map, loads one element at a time";
     });
     SmallVector<AffineMap> maps = llvm::map_to_vector(
         op.getIndexingMaps(), [](Attribute a) { return cast<AffineMapAttr>(a).getValue(); });

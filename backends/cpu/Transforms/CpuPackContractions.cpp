@@ -326,7 +326,10 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
         packOrSkinny(rw, op, *roles);
         continue;
       }
-      op->emitRemark() << "contraction on generic loops: " << why;
+      // At the op's location, not op->emitRemark(): that attaches the op as
+      // printed, and printing a nested op numbers its whole function (a
+      // remark per statement made large kernels quadratic).
+      mlir::emitRemark(op.getLoc()) << "contraction on generic loops: " << why;
       rw.setInsertionPoint(op);
       if (failed(linalg::generalizeNamedOp(rw, op))) {
         op->emitOpError("could not be generalized");

@@ -163,8 +163,8 @@ static std::optional<Split> chooseSplit(linalg::LinalgOp op, const vibee::Schedu
     if (!hints.parallel)
       break;
   }
-  op.emitRemark("schedule hint parallel(...) names no loop this op can split over "
-                "threads: it runs serially");
+  mlir::emitRemark(op.getLoc(), "schedule hint parallel(...) names no loop this op can split over "
+                                "threads: it runs serially");
   return std::nullopt;
 }
 
@@ -185,8 +185,9 @@ static bool canRunAsRowGroup(ArrayRef<linalg::LinalgOp> group) {
                  : WalkResult::advance();
     });
     if (found.wasInterrupted()) {
-      op->emitRemark("not run as a row-block group: its body reads by loop index (a gather or "
-                     "a computed subscript); the ops run one after the other");
+      mlir::emitRemark(op->getLoc(),
+                       "not run as a row-block group: its body reads by loop index (a gather or "
+                       "a computed subscript); the ops run one after the other");
       return false;
     }
   }

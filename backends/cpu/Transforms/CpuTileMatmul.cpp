@@ -81,8 +81,9 @@ static MatmulParams applyScheduleHints(linalg::GenericOp op, const MatmulParams 
     if (!size)
       return;
     if (*size % multipleOf) {
-      op.emitRemark() << "schedule hint tile(" << *symbol << " = " << *size << ") ignored: " << name
-                      << " must be a multiple of " << multipleOf;
+      mlir::emitRemark(op.getLoc())
+          << "schedule hint tile(" << *symbol << " = " << *size << ") ignored: " << name
+          << " must be a multiple of " << multipleOf;
       return;
     }
     field = *size;
@@ -93,15 +94,15 @@ static MatmulParams applyScheduleHints(linalg::GenericOp op, const MatmulParams 
   // Each thread allocates an NC x KC packed panel: keep it to a sane size.
   constexpr int64_t kMaxPanelBytes = int64_t(64) << 20;
   if (p.nc * p.kc * 4 > kMaxPanelBytes) {
-    op.emitRemark() << "schedule hint tile(N = " << p.nc << ", K = " << p.kc
-                    << ") ignored: the packed B panel would exceed 64 MiB";
+    mlir::emitRemark(op.getLoc()) << "schedule hint tile(N = " << p.nc << ", K = " << p.kc
+                                  << ") ignored: the packed B panel would exceed 64 MiB";
     p.nc = base.nc;
     p.kc = base.kc;
   }
   if (hints.vectorWidth) {
     if (p.nr % *hints.vectorWidth)
-      op.emitRemark() << "schedule hint vector(" << *hints.vectorWidth
-                      << ") ignored: the register tile is " << p.nr << " wide";
+      mlir::emitRemark(op.getLoc()) << "schedule hint vector(" << *hints.vectorWidth
+                                    << ") ignored: the register tile is " << p.nr << " wide";
     else
       p.vw = *hints.vectorWidth;
   }
@@ -506,8 +507,9 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
       std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
       bool panelThreads = threads && hints.allowsParallel(nSymbol);
       if (threads && hints.allowsThreads() && !panelThreads)
-        op.emitRemark("schedule hint parallel(...) leaves the matmul serial: its threads "
-                      "split only the N panels");
+        mlir::emitRemark(op.getLoc(),
+                         "schedule hint parallel(...) leaves the matmul serial: its threads "
+                         "split only the N panels");
       FullTiles full = splitFullTiles(rw, op, p, minWork);
       linalg::GenericOp kernel = full.kernel;
       Operation *kernelFunc = op->getParentOfType<func::FuncOp>();
