@@ -84,6 +84,7 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
   }
   PassManager expressions(&context);
   expressions.addPass(emitc::createFormExpressionsPass());
+  expressions.addPass(createSplitSharedSubexpressionsPass());
   if (failed(expressions.run(module)))
     return fail("form-expressions failed", collector.text);
   Builder b(&context);

@@ -24,107 +24,108 @@ inline void attention(uint16_t* v1, uint16_t* v2, uint16_t* v3, float v4, uint16
   for (int64_t i12 = 0; i12 < v6; i12 += 1) {
     for (int64_t j13 = 0; j13 < v7; j13 += 1) {
       for (int64_t k14 = 0; k14 < v8; k14 += 16) {
-        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14) < 16 ? (int64_t) ((uint64_t) v8 - (uint64_t) k14) : 16;
-        float* v16 = alloc<float>(((1 * 1) * v15) * v10);
-        for (int64_t l17 = 0; l17 < v15; l17 += 1) {
-          for (int64_t m18 = 0; m18 < v10; m18 += 1) {
-            int64_t v19 = ((0 * 1 + 0) * v15 + l17) * v10 + m18;
-            v16[v19] = v11;
+        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14);
+        int64_t v16 = v15 < 16 ? v15 : 16;
+        float* v17 = alloc<float>(((1 * 1) * v16) * v10);
+        for (int64_t l18 = 0; l18 < v16; l18 += 1) {
+          for (int64_t m19 = 0; m19 < v10; m19 += 1) {
+            int64_t v20 = ((0 * 1 + 0) * v16 + l18) * v10 + m19;
+            v17[v20] = v11;
           }
         }
-        for (int64_t l20 = 0; l20 < v15; l20 += 1) {
-          for (int64_t m21 = 0; m21 < v10; m21 += 1) {
-            for (int64_t n22 = 0; n22 < v9; n22 += 1) {
-              int64_t v23 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l20)) * v9 + n22;
-              uint16_t v24 = v1[v23];
-              int64_t v25 = ((i12 * v7 + j13) * v10 + m21) * v9 + n22;
-              uint16_t v26 = v2[v25];
-              int64_t v27 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
-              float v28 = v16[v27];
-              float v29 = bf16_to_float(v26);
-              float v30 = bf16_to_float(v24);
-              int64_t v31 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
-              v16[v31] = v28 + v30 * v29;
+        for (int64_t l21 = 0; l21 < v16; l21 += 1) {
+          for (int64_t m22 = 0; m22 < v10; m22 += 1) {
+            for (int64_t n23 = 0; n23 < v9; n23 += 1) {
+              int64_t v24 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l21)) * v9 + n23;
+              uint16_t v25 = v1[v24];
+              int64_t v26 = ((i12 * v7 + j13) * v10 + m22) * v9 + n23;
+              uint16_t v27 = v2[v26];
+              int64_t v28 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
+              float v29 = v17[v28];
+              float v30 = bf16_to_float(v27);
+              float v31 = bf16_to_float(v25);
+              int64_t v32 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
+              v17[v32] = v29 + v31 * v30;
             }
           }
         }
-        float* v32 = alloc<float>((1 * 1) * v15);
-        for (int64_t l33 = 0; l33 < v15; l33 += 1) {
-          int64_t v34 = (0 * 1 + 0) * v15 + l33;
-          v32[v34] = -INFINITY;
+        float* v33 = alloc<float>((1 * 1) * v16);
+        for (int64_t l34 = 0; l34 < v16; l34 += 1) {
+          int64_t v35 = (0 * 1 + 0) * v16 + l34;
+          v33[v35] = -INFINITY;
         }
-        for (int64_t l35 = 0; l35 < v15; l35 += 1) {
-          for (int64_t m36 = 0; m36 < v10; m36 += 1) {
-            int64_t v37 = ((0 * 1 + 0) * v15 + l35) * v10 + m36;
-            float v38 = v16[v37];
-            int64_t v39 = (0 * 1 + 0) * v15 + l35;
-            float v40 = v32[v39];
-            float v41 = maximum(v38 * v4, v40);
-            int64_t v42 = (0 * 1 + 0) * v15 + l35;
-            v32[v42] = v41;
+        for (int64_t l36 = 0; l36 < v16; l36 += 1) {
+          for (int64_t m37 = 0; m37 < v10; m37 += 1) {
+            int64_t v38 = ((0 * 1 + 0) * v16 + l36) * v10 + m37;
+            float v39 = v17[v38];
+            int64_t v40 = (0 * 1 + 0) * v16 + l36;
+            float v41 = v33[v40];
+            float v42 = maximum(v39 * v4, v41);
+            int64_t v43 = (0 * 1 + 0) * v16 + l36;
+            v33[v43] = v42;
           }
         }
-        for (int64_t l43 = 0; l43 < v15; l43 += 1) {
-          for (int64_t m44 = 0; m44 < v10; m44 += 1) {
-            int64_t v45 = ((0 * 1 + 0) * v15 + l43) * v10 + m44;
-            float v46 = v16[v45];
-            int64_t v47 = (0 * 1 + 0) * v15 + l43;
-            float v48 = v32[v47];
-            float v49 = std::exp(v46 * v4 - v48);
-            int64_t v50 = ((0 * 1 + 0) * v15 + l43) * v10 + m44;
-            v16[v50] = v49;
+        for (int64_t l44 = 0; l44 < v16; l44 += 1) {
+          for (int64_t m45 = 0; m45 < v10; m45 += 1) {
+            int64_t v46 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
+            float v47 = v17[v46];
+            int64_t v48 = (0 * 1 + 0) * v16 + l44;
+            float v49 = v33[v48];
+            float v50 = std::exp(v47 * v4 - v49);
+            int64_t v51 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
+            v17[v51] = v50;
           }
         }
-        for (int64_t l51 = 0; l51 < v15; l51 += 1) {
-          int64_t v52 = (0 * 1 + 0) * v15 + l51;
-          v32[v52] = v11;
+        for (int64_t l52 = 0; l52 < v16; l52 += 1) {
+          int64_t v53 = (0 * 1 + 0) * v16 + l52;
+          v33[v53] = v11;
         }
-        for (int64_t l53 = 0; l53 < v15; l53 += 1) {
-          for (int64_t m54 = 0; m54 < v10; m54 += 1) {
-            int64_t v55 = ((0 * 1 + 0) * v15 + l53) * v10 + m54;
-            float v56 = v16[v55];
-            int64_t v57 = (0 * 1 + 0) * v15 + l53;
-            float v58 = v32[v57];
-            int64_t v59 = (0 * 1 + 0) * v15 + l53;
-            v32[v59] = v56 + v58;
+        for (int64_t l54 = 0; l54 < v16; l54 += 1) {
+          for (int64_t m55 = 0; m55 < v10; m55 += 1) {
+            int64_t v56 = ((0 * 1 + 0) * v16 + l54) * v10 + m55;
+            float v57 = v17[v56];
+            int64_t v58 = (0 * 1 + 0) * v16 + l54;
+            float v59 = v33[v58];
+            int64_t v60 = (0 * 1 + 0) * v16 + l54;
+            v33[v60] = v57 + v59;
           }
         }
-        float* v60 = alloc<float>(((1 * 1) * v15) * v9);
-        for (int64_t l61 = 0; l61 < v15; l61 += 1) {
-          for (int64_t m62 = 0; m62 < v9; m62 += 1) {
-            int64_t v63 = ((0 * 1 + 0) * v15 + l61) * v9 + m62;
-            v60[v63] = v11;
+        float* v61 = alloc<float>(((1 * 1) * v16) * v9);
+        for (int64_t l62 = 0; l62 < v16; l62 += 1) {
+          for (int64_t m63 = 0; m63 < v9; m63 += 1) {
+            int64_t v64 = ((0 * 1 + 0) * v16 + l62) * v9 + m63;
+            v61[v64] = v11;
           }
         }
-        for (int64_t l64 = 0; l64 < v15; l64 += 1) {
-          for (int64_t m65 = 0; m65 < v9; m65 += 1) {
-            for (int64_t n66 = 0; n66 < v10; n66 += 1) {
-              int64_t v67 = ((0 * 1 + 0) * v15 + l64) * v10 + n66;
-              float v68 = v16[v67];
-              int64_t v69 = ((i12 * v7 + j13) * v10 + n66) * v9 + m65;
-              uint16_t v70 = v3[v69];
-              int64_t v71 = ((0 * 1 + 0) * v15 + l64) * v9 + m65;
-              float v72 = v60[v71];
-              float v73 = bf16_to_float(v70);
-              int64_t v74 = ((0 * 1 + 0) * v15 + l64) * v9 + m65;
-              v60[v74] = v72 + v68 * v73;
+        for (int64_t l65 = 0; l65 < v16; l65 += 1) {
+          for (int64_t m66 = 0; m66 < v9; m66 += 1) {
+            for (int64_t n67 = 0; n67 < v10; n67 += 1) {
+              int64_t v68 = ((0 * 1 + 0) * v16 + l65) * v10 + n67;
+              float v69 = v17[v68];
+              int64_t v70 = ((i12 * v7 + j13) * v10 + n67) * v9 + m66;
+              uint16_t v71 = v3[v70];
+              int64_t v72 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
+              float v73 = v61[v72];
+              float v74 = bf16_to_float(v71);
+              int64_t v75 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
+              v61[v75] = v73 + v69 * v74;
             }
           }
         }
-        for (int64_t l75 = 0; l75 < v15; l75 += 1) {
-          for (int64_t m76 = 0; m76 < v9; m76 += 1) {
-            int64_t v77 = ((0 * 1 + 0) * v15 + l75) * v9 + m76;
-            float v78 = v60[v77];
-            int64_t v79 = (0 * 1 + 0) * v15 + l75;
-            float v80 = v32[v79];
-            uint16_t v81 = float_to_bf16(v78 / v80);
-            int64_t v82 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l75)) * v9 + m76;
-            v5[v82] = v81;
+        for (int64_t l76 = 0; l76 < v16; l76 += 1) {
+          for (int64_t m77 = 0; m77 < v9; m77 += 1) {
+            int64_t v78 = ((0 * 1 + 0) * v16 + l76) * v9 + m77;
+            float v79 = v61[v78];
+            int64_t v80 = (0 * 1 + 0) * v16 + l76;
+            float v81 = v33[v80];
+            uint16_t v82 = float_to_bf16(v79 / v81);
+            int64_t v83 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l76)) * v9 + m77;
+            v5[v83] = v82;
           }
         }
-        release(v16);
-        release(v32);
-        release(v60);
+        release(v17);
+        release(v33);
+        release(v61);
       }
     }
   }
@@ -141,103 +142,104 @@ inline void attention_f32(float* v1, float* v2, float* v3, float v4, float* v5, 
   for (int64_t i12 = 0; i12 < v6; i12 += 1) {
     for (int64_t j13 = 0; j13 < v7; j13 += 1) {
       for (int64_t k14 = 0; k14 < v8; k14 += 16) {
-        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14) < 16 ? (int64_t) ((uint64_t) v8 - (uint64_t) k14) : 16;
-        float* v16 = alloc<float>(((1 * 1) * v15) * v10);
-        for (int64_t l17 = 0; l17 < v15; l17 += 1) {
-          for (int64_t m18 = 0; m18 < v10; m18 += 1) {
-            int64_t v19 = ((0 * 1 + 0) * v15 + l17) * v10 + m18;
-            v16[v19] = v11;
+        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14);
+        int64_t v16 = v15 < 16 ? v15 : 16;
+        float* v17 = alloc<float>(((1 * 1) * v16) * v10);
+        for (int64_t l18 = 0; l18 < v16; l18 += 1) {
+          for (int64_t m19 = 0; m19 < v10; m19 += 1) {
+            int64_t v20 = ((0 * 1 + 0) * v16 + l18) * v10 + m19;
+            v17[v20] = v11;
           }
         }
-        for (int64_t l20 = 0; l20 < v15; l20 += 1) {
-          for (int64_t m21 = 0; m21 < v10; m21 += 1) {
-            for (int64_t n22 = 0; n22 < v9; n22 += 1) {
-              int64_t v23 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l20)) * v9 + n22;
-              float v24 = v1[v23];
-              int64_t v25 = ((i12 * v7 + j13) * v10 + m21) * v9 + n22;
-              float v26 = v2[v25];
-              int64_t v27 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
-              float v28 = v16[v27];
-              int64_t v29 = ((0 * 1 + 0) * v15 + l20) * v10 + m21;
-              v16[v29] = v28 + v24 * v26;
+        for (int64_t l21 = 0; l21 < v16; l21 += 1) {
+          for (int64_t m22 = 0; m22 < v10; m22 += 1) {
+            for (int64_t n23 = 0; n23 < v9; n23 += 1) {
+              int64_t v24 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l21)) * v9 + n23;
+              float v25 = v1[v24];
+              int64_t v26 = ((i12 * v7 + j13) * v10 + m22) * v9 + n23;
+              float v27 = v2[v26];
+              int64_t v28 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
+              float v29 = v17[v28];
+              int64_t v30 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
+              v17[v30] = v29 + v25 * v27;
             }
           }
         }
-        float* v30 = alloc<float>((1 * 1) * v15);
-        for (int64_t l31 = 0; l31 < v15; l31 += 1) {
-          int64_t v32 = (0 * 1 + 0) * v15 + l31;
-          v30[v32] = -INFINITY;
+        float* v31 = alloc<float>((1 * 1) * v16);
+        for (int64_t l32 = 0; l32 < v16; l32 += 1) {
+          int64_t v33 = (0 * 1 + 0) * v16 + l32;
+          v31[v33] = -INFINITY;
         }
-        for (int64_t l33 = 0; l33 < v15; l33 += 1) {
-          for (int64_t m34 = 0; m34 < v10; m34 += 1) {
-            int64_t v35 = ((0 * 1 + 0) * v15 + l33) * v10 + m34;
-            float v36 = v16[v35];
-            int64_t v37 = (0 * 1 + 0) * v15 + l33;
-            float v38 = v30[v37];
-            float v39 = maximum(v36 * v4, v38);
-            int64_t v40 = (0 * 1 + 0) * v15 + l33;
-            v30[v40] = v39;
+        for (int64_t l34 = 0; l34 < v16; l34 += 1) {
+          for (int64_t m35 = 0; m35 < v10; m35 += 1) {
+            int64_t v36 = ((0 * 1 + 0) * v16 + l34) * v10 + m35;
+            float v37 = v17[v36];
+            int64_t v38 = (0 * 1 + 0) * v16 + l34;
+            float v39 = v31[v38];
+            float v40 = maximum(v37 * v4, v39);
+            int64_t v41 = (0 * 1 + 0) * v16 + l34;
+            v31[v41] = v40;
           }
         }
-        for (int64_t l41 = 0; l41 < v15; l41 += 1) {
-          for (int64_t m42 = 0; m42 < v10; m42 += 1) {
-            int64_t v43 = ((0 * 1 + 0) * v15 + l41) * v10 + m42;
-            float v44 = v16[v43];
-            int64_t v45 = (0 * 1 + 0) * v15 + l41;
-            float v46 = v30[v45];
-            float v47 = std::exp(v44 * v4 - v46);
-            int64_t v48 = ((0 * 1 + 0) * v15 + l41) * v10 + m42;
-            v16[v48] = v47;
+        for (int64_t l42 = 0; l42 < v16; l42 += 1) {
+          for (int64_t m43 = 0; m43 < v10; m43 += 1) {
+            int64_t v44 = ((0 * 1 + 0) * v16 + l42) * v10 + m43;
+            float v45 = v17[v44];
+            int64_t v46 = (0 * 1 + 0) * v16 + l42;
+            float v47 = v31[v46];
+            float v48 = std::exp(v45 * v4 - v47);
+            int64_t v49 = ((0 * 1 + 0) * v16 + l42) * v10 + m43;
+            v17[v49] = v48;
           }
         }
-        for (int64_t l49 = 0; l49 < v15; l49 += 1) {
-          int64_t v50 = (0 * 1 + 0) * v15 + l49;
-          v30[v50] = v11;
+        for (int64_t l50 = 0; l50 < v16; l50 += 1) {
+          int64_t v51 = (0 * 1 + 0) * v16 + l50;
+          v31[v51] = v11;
         }
-        for (int64_t l51 = 0; l51 < v15; l51 += 1) {
-          for (int64_t m52 = 0; m52 < v10; m52 += 1) {
-            int64_t v53 = ((0 * 1 + 0) * v15 + l51) * v10 + m52;
-            float v54 = v16[v53];
-            int64_t v55 = (0 * 1 + 0) * v15 + l51;
-            float v56 = v30[v55];
-            int64_t v57 = (0 * 1 + 0) * v15 + l51;
-            v30[v57] = v54 + v56;
+        for (int64_t l52 = 0; l52 < v16; l52 += 1) {
+          for (int64_t m53 = 0; m53 < v10; m53 += 1) {
+            int64_t v54 = ((0 * 1 + 0) * v16 + l52) * v10 + m53;
+            float v55 = v17[v54];
+            int64_t v56 = (0 * 1 + 0) * v16 + l52;
+            float v57 = v31[v56];
+            int64_t v58 = (0 * 1 + 0) * v16 + l52;
+            v31[v58] = v55 + v57;
           }
         }
-        float* v58 = alloc<float>(((1 * 1) * v15) * v9);
-        for (int64_t l59 = 0; l59 < v15; l59 += 1) {
-          for (int64_t m60 = 0; m60 < v9; m60 += 1) {
-            int64_t v61 = ((0 * 1 + 0) * v15 + l59) * v9 + m60;
-            v58[v61] = v11;
+        float* v59 = alloc<float>(((1 * 1) * v16) * v9);
+        for (int64_t l60 = 0; l60 < v16; l60 += 1) {
+          for (int64_t m61 = 0; m61 < v9; m61 += 1) {
+            int64_t v62 = ((0 * 1 + 0) * v16 + l60) * v9 + m61;
+            v59[v62] = v11;
           }
         }
-        for (int64_t l62 = 0; l62 < v15; l62 += 1) {
-          for (int64_t m63 = 0; m63 < v9; m63 += 1) {
-            for (int64_t n64 = 0; n64 < v10; n64 += 1) {
-              int64_t v65 = ((0 * 1 + 0) * v15 + l62) * v10 + n64;
-              float v66 = v16[v65];
-              int64_t v67 = ((i12 * v7 + j13) * v10 + n64) * v9 + m63;
-              float v68 = v3[v67];
-              int64_t v69 = ((0 * 1 + 0) * v15 + l62) * v9 + m63;
-              float v70 = v58[v69];
-              int64_t v71 = ((0 * 1 + 0) * v15 + l62) * v9 + m63;
-              v58[v71] = v70 + v66 * v68;
+        for (int64_t l63 = 0; l63 < v16; l63 += 1) {
+          for (int64_t m64 = 0; m64 < v9; m64 += 1) {
+            for (int64_t n65 = 0; n65 < v10; n65 += 1) {
+              int64_t v66 = ((0 * 1 + 0) * v16 + l63) * v10 + n65;
+              float v67 = v17[v66];
+              int64_t v68 = ((i12 * v7 + j13) * v10 + n65) * v9 + m64;
+              float v69 = v3[v68];
+              int64_t v70 = ((0 * 1 + 0) * v16 + l63) * v9 + m64;
+              float v71 = v59[v70];
+              int64_t v72 = ((0 * 1 + 0) * v16 + l63) * v9 + m64;
+              v59[v72] = v71 + v67 * v69;
             }
           }
         }
-        for (int64_t l72 = 0; l72 < v15; l72 += 1) {
-          for (int64_t m73 = 0; m73 < v9; m73 += 1) {
-            int64_t v74 = ((0 * 1 + 0) * v15 + l72) * v9 + m73;
-            float v75 = v58[v74];
-            int64_t v76 = (0 * 1 + 0) * v15 + l72;
-            float v77 = v30[v76];
-            int64_t v78 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l72)) * v9 + m73;
-            v5[v78] = v75 / v77;
+        for (int64_t l73 = 0; l73 < v16; l73 += 1) {
+          for (int64_t m74 = 0; m74 < v9; m74 += 1) {
+            int64_t v75 = ((0 * 1 + 0) * v16 + l73) * v9 + m74;
+            float v76 = v59[v75];
+            int64_t v77 = (0 * 1 + 0) * v16 + l73;
+            float v78 = v31[v77];
+            int64_t v79 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l73)) * v9 + m74;
+            v5[v79] = v76 / v78;
           }
         }
-        release(v16);
-        release(v30);
-        release(v58);
+        release(v17);
+        release(v31);
+        release(v59);
       }
     }
   }

@@ -49,9 +49,11 @@ inline void cross_entropy(float* v1, int64_t* v2, float* v3, int64_t v4, int64_t
     float v25 = v7[i23];
     int64_t v26 = v2[i23];
     float v27 = std::log(v24);
-    int64_t v28 = i23 * v5 + ((v26 < (int64_t) ((uint64_t) v5 - (uint64_t) 1) ? v26 : (int64_t) ((uint64_t) v5 - (uint64_t) 1)) > 0 ? (v26 < (int64_t) ((uint64_t) v5 - (uint64_t) 1) ? v26 : (int64_t) ((uint64_t) v5 - (uint64_t) 1)) : 0);
-    float v29 = v1[v28];
-    v3[i23] = (v27 + v25) - v29;
+    int64_t v28 = (int64_t) ((uint64_t) v5 - (uint64_t) 1);
+    int64_t v29 = v26 < v28 ? v26 : v28;
+    int64_t v30 = i23 * v5 + (v29 > 0 ? v29 : 0);
+    float v31 = v1[v30];
+    v3[i23] = (v27 + v25) - v31;
   }
   release(v6);
   release(v7);

@@ -18,10 +18,13 @@ inline void embed(float* v1, int32_t* v2, float* v3, int64_t v4, int64_t v5, int
   for (int64_t i7 = 0; i7 < v6; i7 += 1) {
     for (int64_t j8 = 0; j8 < v5; j8 += 1) {
       int32_t v9 = v2[i7];
-      int64_t v10 = (((int64_t) v9 < (int64_t) ((uint64_t) v4 - (uint64_t) 1) ? (int64_t) v9 : (int64_t) ((uint64_t) v4 - (uint64_t) 1)) > 0 ? ((int64_t) v9 < (int64_t) ((uint64_t) v4 - (uint64_t) 1) ? (int64_t) v9 : (int64_t) ((uint64_t) v4 - (uint64_t) 1)) : 0) * v5 + j8;
-      float v11 = v1[v10];
-      int64_t v12 = i7 * v5 + j8;
-      v3[v12] = v11;
+      int64_t v10 = (int64_t) ((uint64_t) v4 - (uint64_t) 1);
+      int64_t v11 = (int64_t) v9;
+      int64_t v12 = v11 < v10 ? v11 : v10;
+      int64_t v13 = (v12 > 0 ? v12 : 0) * v5 + j8;
+      float v14 = v1[v13];
+      int64_t v15 = i7 * v5 + j8;
+      v3[v15] = v14;
     }
   }
   return;

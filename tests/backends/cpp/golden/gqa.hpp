@@ -23,125 +23,127 @@ inline void gqa(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6
   for (int64_t i13 = 0; i13 < v6; i13 += 1) {
     for (int64_t j14 = 0; j14 < v7; j14 += 1) {
       for (int64_t k15 = 0; k15 < v8; k15 += 16) {
-        int64_t v16 = (int64_t) ((uint64_t) v8 - (uint64_t) k15) < 16 ? (int64_t) ((uint64_t) v8 - (uint64_t) k15) : 16;
-        for (int64_t l17 = 0; l17 < v9; l17 += 16) {
-          int64_t v18 = (int64_t) ((uint64_t) v9 - (uint64_t) l17) < 16 ? (int64_t) ((uint64_t) v9 - (uint64_t) l17) : 16;
-          float* v19 = alloc<float>((((1 * 1) * v16) * v18) * v11);
-          for (int64_t m20 = 0; m20 < v16; m20 += 1) {
-            for (int64_t n21 = 0; n21 < v18; n21 += 1) {
-              for (int64_t o22 = 0; o22 < v11; o22 += 1) {
-                int64_t v23 = (((0 * 1 + 0) * v16 + m20) * v18 + n21) * v11 + o22;
-                v19[v23] = v12;
+        int64_t v16 = (int64_t) ((uint64_t) v8 - (uint64_t) k15);
+        int64_t v17 = v16 < 16 ? v16 : 16;
+        for (int64_t l18 = 0; l18 < v9; l18 += 16) {
+          int64_t v19 = (int64_t) ((uint64_t) v9 - (uint64_t) l18);
+          int64_t v20 = v19 < 16 ? v19 : 16;
+          float* v21 = alloc<float>((((1 * 1) * v17) * v20) * v11);
+          for (int64_t m22 = 0; m22 < v17; m22 += 1) {
+            for (int64_t n23 = 0; n23 < v20; n23 += 1) {
+              for (int64_t o24 = 0; o24 < v11; o24 += 1) {
+                int64_t v25 = (((0 * 1 + 0) * v17 + m22) * v20 + n23) * v11 + o24;
+                v21[v25] = v12;
               }
             }
           }
-          for (int64_t m24 = 0; m24 < v16; m24 += 1) {
-            for (int64_t n25 = 0; n25 < v18; n25 += 1) {
-              for (int64_t o26 = 0; o26 < v11; o26 += 1) {
-                for (int64_t p27 = 0; p27 < v10; p27 += 1) {
-                  int64_t v28 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m24)) * v9 + (int64_t) ((uint64_t) l17 + (uint64_t) n25)) * v10 + p27;
-                  float v29 = v1[v28];
-                  int64_t v30 = ((i13 * v7 + j14) * v11 + o26) * v10 + p27;
-                  float v31 = v2[v30];
-                  int64_t v32 = (((0 * 1 + 0) * v16 + m24) * v18 + n25) * v11 + o26;
-                  float v33 = v19[v32];
-                  int64_t v34 = (((0 * 1 + 0) * v16 + m24) * v18 + n25) * v11 + o26;
-                  v19[v34] = v33 + v29 * v31;
+          for (int64_t m26 = 0; m26 < v17; m26 += 1) {
+            for (int64_t n27 = 0; n27 < v20; n27 += 1) {
+              for (int64_t o28 = 0; o28 < v11; o28 += 1) {
+                for (int64_t p29 = 0; p29 < v10; p29 += 1) {
+                  int64_t v30 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m26)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n27)) * v10 + p29;
+                  float v31 = v1[v30];
+                  int64_t v32 = ((i13 * v7 + j14) * v11 + o28) * v10 + p29;
+                  float v33 = v2[v32];
+                  int64_t v34 = (((0 * 1 + 0) * v17 + m26) * v20 + n27) * v11 + o28;
+                  float v35 = v21[v34];
+                  int64_t v36 = (((0 * 1 + 0) * v17 + m26) * v20 + n27) * v11 + o28;
+                  v21[v36] = v35 + v31 * v33;
                 }
               }
             }
           }
-          float* v35 = alloc<float>(((1 * 1) * v16) * v18);
-          for (int64_t m36 = 0; m36 < v16; m36 += 1) {
-            for (int64_t n37 = 0; n37 < v18; n37 += 1) {
-              int64_t v38 = ((0 * 1 + 0) * v16 + m36) * v18 + n37;
-              v35[v38] = -INFINITY;
+          float* v37 = alloc<float>(((1 * 1) * v17) * v20);
+          for (int64_t m38 = 0; m38 < v17; m38 += 1) {
+            for (int64_t n39 = 0; n39 < v20; n39 += 1) {
+              int64_t v40 = ((0 * 1 + 0) * v17 + m38) * v20 + n39;
+              v37[v40] = -INFINITY;
             }
           }
-          for (int64_t m39 = 0; m39 < v16; m39 += 1) {
-            for (int64_t n40 = 0; n40 < v18; n40 += 1) {
-              for (int64_t o41 = 0; o41 < v11; o41 += 1) {
-                int64_t v42 = (((0 * 1 + 0) * v16 + m39) * v18 + n40) * v11 + o41;
-                float v43 = v19[v42];
-                int64_t v44 = ((0 * 1 + 0) * v16 + m39) * v18 + n40;
-                float v45 = v35[v44];
-                float v46 = maximum(v43 * v4, v45);
-                int64_t v47 = ((0 * 1 + 0) * v16 + m39) * v18 + n40;
-                v35[v47] = v46;
+          for (int64_t m41 = 0; m41 < v17; m41 += 1) {
+            for (int64_t n42 = 0; n42 < v20; n42 += 1) {
+              for (int64_t o43 = 0; o43 < v11; o43 += 1) {
+                int64_t v44 = (((0 * 1 + 0) * v17 + m41) * v20 + n42) * v11 + o43;
+                float v45 = v21[v44];
+                int64_t v46 = ((0 * 1 + 0) * v17 + m41) * v20 + n42;
+                float v47 = v37[v46];
+                float v48 = maximum(v45 * v4, v47);
+                int64_t v49 = ((0 * 1 + 0) * v17 + m41) * v20 + n42;
+                v37[v49] = v48;
               }
             }
           }
-          for (int64_t m48 = 0; m48 < v16; m48 += 1) {
-            for (int64_t n49 = 0; n49 < v18; n49 += 1) {
-              for (int64_t o50 = 0; o50 < v11; o50 += 1) {
-                int64_t v51 = (((0 * 1 + 0) * v16 + m48) * v18 + n49) * v11 + o50;
-                float v52 = v19[v51];
-                int64_t v53 = ((0 * 1 + 0) * v16 + m48) * v18 + n49;
-                float v54 = v35[v53];
-                float v55 = std::exp(v52 * v4 - v54);
-                int64_t v56 = (((0 * 1 + 0) * v16 + m48) * v18 + n49) * v11 + o50;
-                v19[v56] = v55;
+          for (int64_t m50 = 0; m50 < v17; m50 += 1) {
+            for (int64_t n51 = 0; n51 < v20; n51 += 1) {
+              for (int64_t o52 = 0; o52 < v11; o52 += 1) {
+                int64_t v53 = (((0 * 1 + 0) * v17 + m50) * v20 + n51) * v11 + o52;
+                float v54 = v21[v53];
+                int64_t v55 = ((0 * 1 + 0) * v17 + m50) * v20 + n51;
+                float v56 = v37[v55];
+                float v57 = std::exp(v54 * v4 - v56);
+                int64_t v58 = (((0 * 1 + 0) * v17 + m50) * v20 + n51) * v11 + o52;
+                v21[v58] = v57;
               }
             }
           }
-          for (int64_t m57 = 0; m57 < v16; m57 += 1) {
-            for (int64_t n58 = 0; n58 < v18; n58 += 1) {
-              int64_t v59 = ((0 * 1 + 0) * v16 + m57) * v18 + n58;
-              v35[v59] = v12;
+          for (int64_t m59 = 0; m59 < v17; m59 += 1) {
+            for (int64_t n60 = 0; n60 < v20; n60 += 1) {
+              int64_t v61 = ((0 * 1 + 0) * v17 + m59) * v20 + n60;
+              v37[v61] = v12;
             }
           }
-          for (int64_t m60 = 0; m60 < v16; m60 += 1) {
-            for (int64_t n61 = 0; n61 < v18; n61 += 1) {
-              for (int64_t o62 = 0; o62 < v11; o62 += 1) {
-                int64_t v63 = (((0 * 1 + 0) * v16 + m60) * v18 + n61) * v11 + o62;
-                float v64 = v19[v63];
-                int64_t v65 = ((0 * 1 + 0) * v16 + m60) * v18 + n61;
-                float v66 = v35[v65];
-                int64_t v67 = ((0 * 1 + 0) * v16 + m60) * v18 + n61;
-                v35[v67] = v64 + v66;
+          for (int64_t m62 = 0; m62 < v17; m62 += 1) {
+            for (int64_t n63 = 0; n63 < v20; n63 += 1) {
+              for (int64_t o64 = 0; o64 < v11; o64 += 1) {
+                int64_t v65 = (((0 * 1 + 0) * v17 + m62) * v20 + n63) * v11 + o64;
+                float v66 = v21[v65];
+                int64_t v67 = ((0 * 1 + 0) * v17 + m62) * v20 + n63;
+                float v68 = v37[v67];
+                int64_t v69 = ((0 * 1 + 0) * v17 + m62) * v20 + n63;
+                v37[v69] = v66 + v68;
               }
             }
           }
-          float* v68 = alloc<float>((((1 * 1) * v16) * v18) * v10);
-          for (int64_t m69 = 0; m69 < v16; m69 += 1) {
-            for (int64_t n70 = 0; n70 < v18; n70 += 1) {
-              for (int64_t o71 = 0; o71 < v10; o71 += 1) {
-                int64_t v72 = (((0 * 1 + 0) * v16 + m69) * v18 + n70) * v10 + o71;
-                v68[v72] = v12;
+          float* v70 = alloc<float>((((1 * 1) * v17) * v20) * v10);
+          for (int64_t m71 = 0; m71 < v17; m71 += 1) {
+            for (int64_t n72 = 0; n72 < v20; n72 += 1) {
+              for (int64_t o73 = 0; o73 < v10; o73 += 1) {
+                int64_t v74 = (((0 * 1 + 0) * v17 + m71) * v20 + n72) * v10 + o73;
+                v70[v74] = v12;
               }
             }
           }
-          for (int64_t m73 = 0; m73 < v16; m73 += 1) {
-            for (int64_t n74 = 0; n74 < v18; n74 += 1) {
-              for (int64_t o75 = 0; o75 < v10; o75 += 1) {
-                for (int64_t p76 = 0; p76 < v11; p76 += 1) {
-                  int64_t v77 = (((0 * 1 + 0) * v16 + m73) * v18 + n74) * v11 + p76;
-                  float v78 = v19[v77];
-                  int64_t v79 = ((i13 * v7 + j14) * v11 + p76) * v10 + o75;
-                  float v80 = v3[v79];
-                  int64_t v81 = (((0 * 1 + 0) * v16 + m73) * v18 + n74) * v10 + o75;
-                  float v82 = v68[v81];
-                  int64_t v83 = (((0 * 1 + 0) * v16 + m73) * v18 + n74) * v10 + o75;
-                  v68[v83] = v82 + v78 * v80;
+          for (int64_t m75 = 0; m75 < v17; m75 += 1) {
+            for (int64_t n76 = 0; n76 < v20; n76 += 1) {
+              for (int64_t o77 = 0; o77 < v10; o77 += 1) {
+                for (int64_t p78 = 0; p78 < v11; p78 += 1) {
+                  int64_t v79 = (((0 * 1 + 0) * v17 + m75) * v20 + n76) * v11 + p78;
+                  float v80 = v21[v79];
+                  int64_t v81 = ((i13 * v7 + j14) * v11 + p78) * v10 + o77;
+                  float v82 = v3[v81];
+                  int64_t v83 = (((0 * 1 + 0) * v17 + m75) * v20 + n76) * v10 + o77;
+                  float v84 = v70[v83];
+                  int64_t v85 = (((0 * 1 + 0) * v17 + m75) * v20 + n76) * v10 + o77;
+                  v70[v85] = v84 + v80 * v82;
                 }
               }
             }
           }
-          for (int64_t m84 = 0; m84 < v16; m84 += 1) {
-            for (int64_t n85 = 0; n85 < v18; n85 += 1) {
-              for (int64_t o86 = 0; o86 < v10; o86 += 1) {
-                int64_t v87 = (((0 * 1 + 0) * v16 + m84) * v18 + n85) * v10 + o86;
-                float v88 = v68[v87];
-                int64_t v89 = ((0 * 1 + 0) * v16 + m84) * v18 + n85;
-                float v90 = v35[v89];
-                int64_t v91 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m84)) * v9 + (int64_t) ((uint64_t) l17 + (uint64_t) n85)) * v10 + o86;
-                v5[v91] = v88 / v90;
+          for (int64_t m86 = 0; m86 < v17; m86 += 1) {
+            for (int64_t n87 = 0; n87 < v20; n87 += 1) {
+              for (int64_t o88 = 0; o88 < v10; o88 += 1) {
+                int64_t v89 = (((0 * 1 + 0) * v17 + m86) * v20 + n87) * v10 + o88;
+                float v90 = v70[v89];
+                int64_t v91 = ((0 * 1 + 0) * v17 + m86) * v20 + n87;
+                float v92 = v37[v91];
+                int64_t v93 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m86)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n87)) * v10 + o88;
+                v5[v93] = v90 / v92;
               }
             }
           }
-          release(v19);
-          release(v35);
-          release(v68);
+          release(v21);
+          release(v37);
+          release(v70);
         }
       }
     }

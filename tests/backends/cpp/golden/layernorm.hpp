@@ -38,32 +38,33 @@ inline void layernorm(float* v1, float* v2, float* v3, float v4, float* v5, int6
       float v20 = v1[v19];
       double v21 = v10[i17];
       double v22 = v8[i17];
-      v8[i17] = (((double) v20 - v21) * ((double) v20 - v21)) / v11 + v22;
+      double v23 = (double) v20 - v21;
+      v8[i17] = (v23 * v23) / v11 + v22;
     }
   }
-  float* v23 = alloc<float>(v6);
+  float* v24 = alloc<float>(v6);
   // inv[r] = f32(rsqrt(var[r] + f64(eps)));
-  for (int64_t i24 = 0; i24 < v6; i24 += 1) {
-    double v25 = v8[i24];
-    double v26 = rsqrt(v25 + (double) v4);
-    v23[i24] = (float) v26;
+  for (int64_t i25 = 0; i25 < v6; i25 += 1) {
+    double v26 = v8[i25];
+    double v27 = rsqrt(v26 + (double) v4);
+    v24[i25] = (float) v27;
   }
   // y[r, c] = f32(d[r, c]) * inv[r] * gamma[c] + beta[c];
-  for (int64_t i27 = 0; i27 < v6; i27 += 1) {
-    for (int64_t j28 = 0; j28 < v7; j28 += 1) {
-      int64_t v29 = i27 * v7 + j28;
-      float v30 = v1[v29];
-      double v31 = v10[i27];
-      float v32 = v23[i27];
-      float v33 = v2[j28];
-      float v34 = v3[j28];
-      int64_t v35 = i27 * v7 + j28;
-      v5[v35] = ((float) ((double) v30 - v31) * v32) * v33 + v34;
+  for (int64_t i28 = 0; i28 < v6; i28 += 1) {
+    for (int64_t j29 = 0; j29 < v7; j29 += 1) {
+      int64_t v30 = i28 * v7 + j29;
+      float v31 = v1[v30];
+      double v32 = v10[i28];
+      float v33 = v24[i28];
+      float v34 = v2[j29];
+      float v35 = v3[j29];
+      int64_t v36 = i28 * v7 + j29;
+      v5[v36] = ((float) ((double) v31 - v32) * v33) * v34 + v35;
     }
   }
   release(v8);
   release(v10);
-  release(v23);
+  release(v24);
   return;
 }
 

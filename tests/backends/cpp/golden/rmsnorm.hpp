@@ -25,32 +25,33 @@ inline void rmsnorm(uint16_t* v1, uint16_t* v2, float v3, uint16_t* v4, int64_t 
       uint16_t v12 = v1[v11];
       double v13 = v7[i9];
       float v14 = bf16_to_float(v12);
-      v7[i9] = v13 + (double) v14 * (double) v14;
+      double v15 = (double) v14;
+      v7[i9] = v13 + v15 * v15;
     }
   }
-  float* v15 = alloc<float>(v5);
+  float* v16 = alloc<float>(v5);
   // inv[r] = f32(rsqrt(ss[r] / C + f64(eps)));
-  for (int64_t i16 = 0; i16 < v5; i16 += 1) {
-    double v17 = v7[i16];
-    double v18 = rsqrt(v17 / (double) v6 + (double) v3);
-    v15[i16] = (float) v18;
+  for (int64_t i17 = 0; i17 < v5; i17 += 1) {
+    double v18 = v7[i17];
+    double v19 = rsqrt(v18 / (double) v6 + (double) v3);
+    v16[i17] = (float) v19;
   }
   // y[r, c] = bf16(f32(x[r, c]) * inv[r] * f32(w[c]));
-  for (int64_t i19 = 0; i19 < v5; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v6; j20 += 1) {
-      int64_t v21 = i19 * v6 + j20;
-      uint16_t v22 = v1[v21];
-      float v23 = v15[i19];
-      uint16_t v24 = v2[j20];
-      float v25 = bf16_to_float(v22);
-      float v26 = bf16_to_float(v24);
-      uint16_t v27 = float_to_bf16((v25 * v23) * v26);
-      int64_t v28 = i19 * v6 + j20;
-      v4[v28] = v27;
+  for (int64_t i20 = 0; i20 < v5; i20 += 1) {
+    for (int64_t j21 = 0; j21 < v6; j21 += 1) {
+      int64_t v22 = i20 * v6 + j21;
+      uint16_t v23 = v1[v22];
+      float v24 = v16[i20];
+      uint16_t v25 = v2[j21];
+      float v26 = bf16_to_float(v23);
+      float v27 = bf16_to_float(v25);
+      uint16_t v28 = float_to_bf16((v26 * v24) * v27);
+      int64_t v29 = i20 * v6 + j21;
+      v4[v29] = v28;
     }
   }
   release(v7);
-  release(v15);
+  release(v16);
   return;
 }
 inline void rmsnorm_f32(float* v1, float* v2, float v3, float* v4, int64_t v5, int64_t v6) {
@@ -64,29 +65,30 @@ inline void rmsnorm_f32(float* v1, float* v2, float v3, float* v4, int64_t v5, i
       int64_t v11 = i9 * v6 + j10;
       float v12 = v1[v11];
       double v13 = v7[i9];
-      v7[i9] = v13 + (double) v12 * (double) v12;
+      double v14 = (double) v12;
+      v7[i9] = v13 + v14 * v14;
     }
   }
-  float* v14 = alloc<float>(v5);
+  float* v15 = alloc<float>(v5);
   // inv[r] = f32(rsqrt(ss[r] / C + f64(eps)));
-  for (int64_t i15 = 0; i15 < v5; i15 += 1) {
-    double v16 = v7[i15];
-    double v17 = rsqrt(v16 / (double) v6 + (double) v3);
-    v14[i15] = (float) v17;
+  for (int64_t i16 = 0; i16 < v5; i16 += 1) {
+    double v17 = v7[i16];
+    double v18 = rsqrt(v17 / (double) v6 + (double) v3);
+    v15[i16] = (float) v18;
   }
   // y[r, c] = x[r, c] * inv[r] * w[c];
-  for (int64_t i18 = 0; i18 < v5; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v6; j19 += 1) {
-      int64_t v20 = i18 * v6 + j19;
-      float v21 = v1[v20];
-      float v22 = v14[i18];
-      float v23 = v2[j19];
-      int64_t v24 = i18 * v6 + j19;
-      v4[v24] = (v21 * v22) * v23;
+  for (int64_t i19 = 0; i19 < v5; i19 += 1) {
+    for (int64_t j20 = 0; j20 < v6; j20 += 1) {
+      int64_t v21 = i19 * v6 + j20;
+      float v22 = v1[v21];
+      float v23 = v15[i19];
+      float v24 = v2[j20];
+      int64_t v25 = i19 * v6 + j20;
+      v4[v25] = (v22 * v23) * v24;
     }
   }
   release(v7);
-  release(v14);
+  release(v15);
   return;
 }
 
