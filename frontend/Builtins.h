@@ -16,11 +16,11 @@ enum class Builtin {
 #include "frontend/Builtins.def"
 };
 
-enum class BuiltinKind { Math1, Math2, Rounding, Test, Clamp, Select, Cast };
+enum class BuiltinKind { Math1, Math2, Rounding, Test, Clamp, Select, Cast, Random };
 
 struct BuiltinInfo {
   const char *name;
-  int arity;
+  int arity; // -1: variadic (Random: a seed and 1 to 4 counters)
   BuiltinKind kind;
 };
 

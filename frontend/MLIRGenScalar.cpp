@@ -235,6 +235,9 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
     return isF ? (Value)arith::MinimumFOp::create(b, loc,
                                                   arith::MaximumFOp::create(b, loc, x, v[1]), v[2])
                : intMinMax(b, loc, intMinMax(b, loc, x, v[1], false), v[2], true);
+  case ast::Builtin::Uniform:
+  case ast::Builtin::Normal:
+    return emitRandom(b, fn, v, loc);
   // emitCall handles these before it gets here.
   case ast::Builtin::Where:
   case ast::Builtin::CastF64:

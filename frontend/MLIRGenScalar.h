@@ -22,6 +22,9 @@ mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::V
 // `x << count` (left) or `x >> count` (arithmetic) in `type`, defined for every count.
 mlir::Value emitShift(mlir::OpBuilder &b, bool left, mlir::Value x, mlir::Value count,
                       ast::DType type, mlir::Location loc);
+// uniform / normal (Philox 4x32-10) of a seed and 1-4 counters, all i64; f32.
+mlir::Value emitRandom(mlir::OpBuilder &b, ast::Builtin fn, mlir::ArrayRef<mlir::Value> v,
+                       mlir::Location loc);
 // A math builtin (not where or a cast) on operands already converted to `type`.
 mlir::Value emitMath(mlir::OpBuilder &b, ast::Builtin fn, ast::DType type,
                      mlir::ArrayRef<mlir::Value> v, mlir::Location loc);

@@ -1,5 +1,6 @@
 // The reference interpreter's expressions: names, accesses, operators and builtins,
 // each computed in its operation dtype (ReferenceInterpreter.h, "Numerics").
+#include "frontend/Philox.h"
 #include "frontend/ReferenceInterpreterImpl.h"
 
 #include <algorithm>
@@ -223,6 +224,19 @@ Val Interpreter::evalCall(const Expr &e) {
   }
   const DType t = e.opType;
   const bool fl = ast::isFloat(t);
+  if (fn == ast::Builtin::Uniform || fn == ast::Builtin::Normal) {
+    // Philox 4x32-10 on the i64 operands (frontend/Philox.h); the value is exact
+    // (uniform) or the float64 Box-Muller (normal), with no inherited error.
+    std::vector<int64_t> counters;
+    for (size_t i = 1; i < e.operands.size(); ++i)
+      counters.push_back(evalAs(*e.operands[i], DType::I64).i);
+    philox::Counter words = philox::philox4x32(philox::counterOf(counters),
+                                               philox::keyOf(evalAs(*e.operands[0], DType::I64).i));
+    Val r;
+    r.f = fn == ast::Builtin::Uniform ? philox::unitInterval(words[0]) : philox::boxMuller(words);
+    r.m = std::fabs(r.f);
+    return convert(r, DType::F32, e.type);
+  }
   if (e.operands.size() != static_cast<size_t>(ast::builtinInfo(fn).arity))
     throw std::logic_error("builtin '" + e.name + "' has the wrong number of operands");
 
@@ -300,6 +314,9 @@ Val Interpreter::evalCall(const Expr &e) {
   case ast::Builtin::CastI8:
   case ast::Builtin::CastBool:
     throw std::logic_error("cast '" + e.name + "' without a target dtype");
+  case ast::Builtin::Uniform:
+  case ast::Builtin::Normal:
+    throw std::logic_error("random builtin '" + e.name + "' reached the math switch");
   }
 
   const Val a = evalAs(*e.operands[0], t);

@@ -171,6 +171,8 @@ inline bool math1(ast::Builtin fn, double x, double &y) {
   case ast::Builtin::Max:
   case ast::Builtin::Pow:
   case ast::Builtin::Where:
+  case ast::Builtin::Uniform:
+  case ast::Builtin::Normal:
   case ast::Builtin::CastF64:
   case ast::Builtin::CastF32:
   case ast::Builtin::CastF16:

@@ -417,6 +417,32 @@ private:
     return annotate(e, common); // unify rejects bool operands
   }
 
+  // uniform(seed, c0[, c1, c2, c3]) / normal(...): integer operands, computed as
+  // i64 (literals settle there), an f32 result (docs/language.md "Random numbers").
+  TypeInfo checkRandom(Expr &e, const std::vector<TypeInfo> &args) {
+    if (e.operands.size() < 2 || e.operands.size() > 5) {
+      diags_.error(e.loc, "'" + e.name + "' takes a seed and 1 to 4 counters but " +
+                              std::to_string(e.operands.size()) + " argument" +
+                              (e.operands.size() == 1 ? " was" : "s were") + " given");
+      return failed();
+    }
+    if (inConst()) {
+      diags_.error(e.loc, "'" + e.name + "' is not allowed in a constant expression");
+      return failed();
+    }
+    for (size_t i = 0; i < args.size(); ++i) {
+      const TypeInfo &a = args[i];
+      if (a.weak ? a.weakReal : !isInteger(a.type)) {
+        diags_.error(e.operands[i]->loc, i ? "the counters of '" + e.name + "' must be integers"
+                                           : "the seed of '" + e.name + "' must be an integer");
+        return failed();
+      }
+      if (a.weak)
+        settle(*e.operands[i], DType::I64);
+    }
+    return annotate(e, strong(DType::F32), DType::I64);
+  }
+
   TypeInfo checkCall(Expr &e) {
     std::optional<Builtin> fn = lookupBuiltin(e.name);
     if (!fn) {
@@ -437,6 +463,8 @@ private:
       args.push_back(check(*op));
       ok &= args.back().ok;
     }
+    if (info.kind == BuiltinKind::Random)
+      return ok ? checkRandom(e, args) : failed();
     if (!arity(e, (size_t)info.arity) || !ok)
       return failed();
     if (inConst() && (cast || info.kind == BuiltinKind::Select || info.kind == BuiltinKind::Test)) {
@@ -534,39 +562,6 @@ bool checkAssign(Expr &e, const TypeInfo &t, DType target, Loc loc, const std::s
   diags.error(loc, std::string("cannot assign ") + dtypeName(t.type) + " value to " +
                        dtypeName(target) + " " + what + ": write " + dtypeName(target) + "(...)");
   return false;
-}
-
-std::string closestName(const std::string &name, const std::vector<std::string> &cands) {
-  std::string best;
-  size_t bestDist = name.size() / 2 + 1; // accept up to half the letters changed
-  for (const std::string &c : cands) {
-    if (c == name || c.empty() || name.size() > 64 || c.size() > 64)
-      continue;
-    // Levenshtein distance, one row (llvm::StringRef::edit_distance would need
-    // LLVMSupport, which the frontend does not link: see frontend/CMakeLists.txt).
-    std::vector<size_t> row(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j)
-      row[j] = j;
-    for (size_t i = 1; i <= name.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= c.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (name[i - 1] != c[j - 1])});
-        diag = up;
-      }
-    }
-    if (row[c.size()] < bestDist)
-      bestDist = row[c.size()], best = c;
-  }
-  return best;
-}
-
-void suggest(DiagnosticEngine &diags, Loc loc, const std::string &name,
-             const std::vector<std::string> &candidates) {
-  std::string best = closestName(name, candidates);
-  if (!best.empty())
-    diags.note(loc, "did you mean '" + best + "'?");
 }
 
 std::string dimLabel(const Kernel &k, int dim) {

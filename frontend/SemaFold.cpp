@@ -255,6 +255,8 @@ private:
     }
     // Not allowed in a constant expression (sema reports them before folding).
     case Builtin::Where:
+    case Builtin::Uniform:
+    case Builtin::Normal:
     case Builtin::IsNan:
     case Builtin::IsInf:
     case Builtin::CastF64:

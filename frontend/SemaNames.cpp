@@ -2,6 +2,7 @@
 // symbolic dim name becomes a C/C++ identifier in the headers and sources vibeec
 // writes (namespace, function, argument names; docs/abi.md): a C or C++ keyword, or a
 // standard macro, there gives code that does not compile, so it is an error here.
+// Also the "did you mean" of an unknown name (closestName, suggest).
 #include "frontend/SemaInternal.h"
 
 #include <algorithm>
@@ -184,6 +185,39 @@ void checkReservedNames(Spec &spec, DiagnosticEngine &diags) {
           check(diags, d.loc, d.symbol, "a dim");
     }
   }
+}
+
+std::string closestName(const std::string &name, const std::vector<std::string> &cands) {
+  std::string best;
+  size_t bestDist = name.size() / 2 + 1; // accept up to half the letters changed
+  for (const std::string &c : cands) {
+    if (c == name || c.empty() || name.size() > 64 || c.size() > 64)
+      continue;
+    // Levenshtein distance, one row (llvm::StringRef::edit_distance would need
+    // LLVMSupport, which the frontend does not link: see frontend/CMakeLists.txt).
+    std::vector<size_t> row(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j)
+      row[j] = j;
+    for (size_t i = 1; i <= name.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (name[i - 1] != c[j - 1])});
+        diag = up;
+      }
+    }
+    if (row[c.size()] < bestDist)
+      bestDist = row[c.size()], best = c;
+  }
+  return best;
+}
+
+void suggest(DiagnosticEngine &diags, Loc loc, const std::string &name,
+             const std::vector<std::string> &candidates) {
+  std::string best = closestName(name, candidates);
+  if (!best.empty())
+    diags.note(loc, "did you mean '" + best + "'?");
 }
 
 } // namespace vibee::sema

@@ -78,7 +78,9 @@ std::string builtinHover(const Expr &call, bool checked) {
   const BuiltinInfo &info = builtinInfo(*builtin);
   static const char *const params[] = {"", "(x)", "(a, b)", "(c, a, b)"};
   const bool isClamp = info.kind == BuiltinKind::Clamp;
-  std::string hover = code(call.name + (isClamp                              ? "(x, lo, hi)"
+  const bool isRandom = info.kind == BuiltinKind::Random;
+  std::string hover = code(call.name + (isClamp    ? "(x, lo, hi)"
+                                        : isRandom ? "(seed, c0[, c1, c2, c3])"
                                         : info.arity >= 1 && info.arity <= 3 ? params[info.arity]
                                                                              : "(...)"));
   switch (info.kind) {
@@ -99,6 +101,10 @@ std::string builtinHover(const Expr &call, bool checked) {
     break;
   case BuiltinKind::Select:
     hover += " — builtin: `a` where `c` is true, else `b`";
+    break;
+  case BuiltinKind::Random:
+    hover += " — builtin, Philox 4x32-10 random number (f32) from a seed and counters "
+             "(docs/language.md, \"Random numbers\")";
     break;
   case BuiltinKind::Cast:
     hover += " — explicit cast to " + code(call.name) +

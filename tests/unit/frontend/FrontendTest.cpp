@@ -176,7 +176,7 @@ TEST(Frontend, DumpIsStable) {
 // the reference interpreter switch over it).
 TEST(Frontend, BuiltinTableResolvesEveryName) {
   std::vector<std::string> names = builtinNames();
-  ASSERT_EQ(names.size(), 32u);
+  ASSERT_EQ(names.size(), 34u);
   for (const std::string &name : names) {
     std::optional<Builtin> b = lookupBuiltin(name);
     ASSERT_TRUE(b) << name;
@@ -188,6 +188,7 @@ TEST(Frontend, BuiltinTableResolvesEveryName) {
   EXPECT_EQ(builtinInfo(Builtin::Pow).arity, 2);
   EXPECT_EQ(builtinInfo(Builtin::Clamp).arity, 3);
   EXPECT_EQ(builtinInfo(Builtin::Round).kind, BuiltinKind::Rounding);
+  EXPECT_EQ(builtinInfo(Builtin::Uniform).arity, -1); // a seed and 1 to 4 counters
 
   Loaded l = load("spec t 1.0.0 \"\";\n"
                   "kernel k(x: f32[N]) -> y: f32[N] {\n"
