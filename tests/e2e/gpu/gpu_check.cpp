@@ -156,6 +156,20 @@ void downloadOutputs(const ast::Kernel &k, KernelArguments &a) {
           "cuMemcpyDtoH", k.results[r].name);
 }
 
+// How many result elements still hold the poison NaN, the sign of an unwritten
+// output; a wrong value that is not NaN was written (session 5 read the old fixed
+// hint "NaN: unwritten" on an attention whose output was all zeros).
+std::string nanCount(const std::vector<HostTensor> &results) {
+  int64_t nans = 0, total = 0;
+  for (const HostTensor &r : results) {
+    for (double v : r.toDoubles())
+      nans += std::isnan(v);
+    total += r.numElements();
+  }
+  return std::to_string(nans) + " of " + std::to_string(total) +
+         " result elements NaN, i.e. unwritten or computed as NaN";
+}
+
 // A kernel's packed entry in a spec library: the object route's records its error
 // in the runtime (vibee_cuda_last_error); a generated host file's returns it.
 struct PackedEntry {
@@ -203,7 +217,7 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   std::string failure =
       checking::compareKernelOutputs(k, args.tensors, args.results, expected, &worstRatio);
   if (!failure.empty())
-    failure += " (with " + checking::symbolicDimsText(k, dims) + "; NaN: unwritten)";
+    failure += " (with " + checking::symbolicDimsText(k, dims) + "; " + nanCount(args.results) + ")";
   return failure;
 }
 
