@@ -7,7 +7,7 @@ bench/gen_large_spec.py), compiles size N and 4N to LLVM IR (every MLIR pass
 and the translation, OpenMP outlining included) and fails when the larger one
 costs more than RATIO times the smaller one: linear is 4, quadratic 16 (the
 OpenMP outlining of issue 15 gave 7.5 at these sizes, a remark per row
-reduction that printed its op 6.8; about 5 now). Each size runs twice,
+reduction that printed its op 6.8; 4.9-5.5 now). Each size runs three times,
 interleaved, and counts its least CPU time (user + sys of the child): other
 processes on a loaded machine slow a run down, never speed it up.
 
@@ -42,7 +42,7 @@ def main():
                 subprocess.run([sys.executable, os.path.join(src, "bench", "gen_large_spec.py"),
                                 flag, str(size)], check=True, stdout=out)
         best = {size: float("inf") for size in sizes}
-        for _ in range(2):
+        for _ in range(3):
             for size in sizes:
                 cmd = [vibeec, "compile", specs[size], "--emit=llvm", "-o", specs[size] + ".ll",
                        "-Wno-untested-kernel"]  # the generated kernels have no behavior
