@@ -1,4 +1,5 @@
-"""Expected values for specs/nn/dropout.vibee and tests/e2e/random.vibee (plain
+"""Expected values for specs/nn/dropout.vibee and tests/e2e/random.vibee, and the
+Philox functions the other random specs' scripts import (plain
 Python integers and NumPy float64, independent of vibeec).
 
 Philox 4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3",
@@ -66,16 +67,17 @@ def table(f, seed, shape):
     return out
 
 
-print("// tests/e2e/random.vibee")
-print("  then u ~= %s within 0;" % fmt(table(uniform, 42, (2, 3)), 17))
-print("  then g ~= %s within 1e-5;" % fmt(table(normal, 42, (2, 3)), 10))
-print("  then w ~= %s within 0;" % fmt(table(uniform, -7, (2, 2, 2)), 17))
-print("  then v ~= %s within 0;" % fmt(np.array([uniform(5, 2**40 + i) for i in range(3)]), 17))
+if __name__ == "__main__":
+    print("// tests/e2e/random.vibee")
+    print("  then u ~= %s within 0;" % fmt(table(uniform, 42, (2, 3)), 17))
+    print("  then g ~= %s within 1e-5;" % fmt(table(normal, 42, (2, 3)), 10))
+    print("  then w ~= %s within 0;" % fmt(table(uniform, -7, (2, 2, 2)), 17))
+    print("  then v ~= %s within 0;" % fmt(np.array([uniform(5, 2**40 + i) for i in range(3)]), 17))
 
-# specs/nn/dropout.vibee: inverted dropout, keep where uniform >= p, scale 1 / (1 - p).
-x = rand(71, 3, 4)
-p, seed = 0.25, 1234
-keep = table(uniform, seed, (3, 4)) >= p
-y = np.where(keep, x / (1.0 - p), 0.0)
-print("// dropout: given x = rand(71, 3, 4), seed = %d, p = %s" % (seed, p))
-print("  then y ~= %s within 1e-6;" % fmt(y, 10))
+    # specs/nn/dropout.vibee: inverted dropout, keep where uniform >= p, scale 1 / (1 - p).
+    x = rand(71, 3, 4)
+    p, seed = 0.25, 1234
+    keep = table(uniform, seed, (3, 4)) >= p
+    y = np.where(keep, x / (1.0 - p), 0.0)
+    print("// dropout: given x = rand(71, 3, 4), seed = %d, p = %s" % (seed, p))
+    print("  then y ~= %s within 1e-6;" % fmt(y, 10))
