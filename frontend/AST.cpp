@@ -73,6 +73,24 @@ const char *reduceKindName(ReduceKind k) {
   return "?";
 }
 
+const char *scanKindName(ScanKind k) {
+  switch (k) {
+  case ScanKind::None:
+    return "none";
+  case ScanKind::Sum:
+    return "cumsum";
+  case ScanKind::Prod:
+    return "cumprod";
+  case ScanKind::Max:
+    return "cummax";
+  case ScanKind::Min:
+    return "cummin";
+  case ScanKind::Linear:
+    return "scan";
+  }
+  return "?";
+}
+
 const Kernel *Spec::findKernel(const std::string &name) const {
   for (const Kernel &k : kernels)
     if (k.name == name)

@@ -154,6 +154,11 @@ struct Result {
 enum class ReduceKind { None, Sum, Max, Min, Prod };
 const char *reduceKindName(ReduceKind k); // "sum", "max", ...
 
+// A scan along one left-hand side index (docs/language.md, "Scans"): a prefix
+// sum/product/max/min, or the linear recurrence h[t] = A[t] * h[t - 1] + B[t].
+enum class ScanKind { None, Sum, Prod, Max, Min, Linear };
+const char *scanKindName(ScanKind k); // "cumsum", ..., "scan"
+
 // `target[i, j] = red(k, ...) expr;`  (red(...) is optional)
 struct Statement {
   Loc loc;
@@ -165,6 +170,17 @@ struct Statement {
   Loc reduceLoc;
   ExprPtr rhs;
   std::string sourceText; // the statement as written, for comments in emitted code
+  // A scan (`cumsum(t) x[i, t]`, `scan(t, h0[i]) a[i, t] * h[i, t - 1] + b[i, t]`):
+  // its kind, index (one of `lhs`) and, for a prefix, whether it is exclusive. A
+  // recurrence keeps its initial value in scanInit, A in scanCoef (null: 1) and B in
+  // rhs (the parser splits `A * h[..., t - 1] + B`; B is the literal 0 when absent).
+  ScanKind scan = ScanKind::None;
+  Subscript scanIndex;
+  Loc scanLoc;
+  bool exclusive = false;
+  ExprPtr scanInit;
+  ExprPtr scanCoef;
+  int scanAxis = -1; // sema: the position of scanIndex in lhs
 
   // ---- sema annotations ----
   NameKind targetKind = NameKind::Unresolved; // TensorParam (inout), Result or Local

@@ -181,6 +181,18 @@ private:
     os_ << " (parallel " << st.numParallel << ")\n";
     if (st.reduce != ReduceKind::None)
       line(2) << "reduce " << reduceKindName(st.reduce) << "\n";
+    if (st.scan != ScanKind::None) {
+      line(2) << scanKindName(st.scan) << " " << st.scanIndex.index << " (axis " << st.scanAxis
+              << ")" << (st.exclusive ? " exclusive" : "") << "\n";
+      if (st.scanInit) {
+        line(2) << "init\n";
+        expr(*st.scanInit, 3);
+      }
+      if (st.scanCoef) {
+        line(2) << "coefficient\n";
+        expr(*st.scanCoef, 3);
+      }
+    }
     if (st.rhs)
       expr(*st.rhs, 2);
     st_ = nullptr;

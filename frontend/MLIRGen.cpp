@@ -242,32 +242,23 @@ private:
     }
   }
 
-  LogicalResult emitStatement(const ast::Statement &stmt) {
-    Location loc = locOf(stmt.loc);
-    Inputs in;
-    std::map<const ast::Expr *, unsigned> argOf;
-    if (failed(collect(*stmt.rhs, stmt, in, argOf)))
-      return failure();
-
-    SmallVector<Value> extents;
-    for (int d : stmt.loopDims)
-      extents.push_back(dimValues[d]);
-
-    RankedTensorType resultType;
+  RankedTensorType resultTypeOf(const ast::Statement &stmt) {
     if (stmt.targetKind == ast::NameKind::TensorParam)
-      resultType = cast<RankedTensorType>(typeOf(kernel.params[stmt.targetRef].type));
-    else if (stmt.targetKind == ast::NameKind::Result)
-      resultType = shapedType(kernel.results[stmt.targetRef].type.dims,
-                              kernel.results[stmt.targetRef].type.dtype);
-    else {
-      SmallVector<int64_t> shape;
-      for (int i = 0; i < stmt.numParallel; ++i) {
-        const ast::Dim &dim = kernel.dims[stmt.loopDims[i]];
-        shape.push_back(dim.size >= 0 ? dim.size : ShapedType::kDynamic);
-      }
-      resultType = RankedTensorType::get(shape, toMLIRType(ctx, stmt.targetType));
+      return cast<RankedTensorType>(typeOf(kernel.params[stmt.targetRef].type));
+    if (stmt.targetKind == ast::NameKind::Result)
+      return shapedType(kernel.results[stmt.targetRef].type.dims,
+                        kernel.results[stmt.targetRef].type.dtype);
+    SmallVector<int64_t> shape;
+    for (int i = 0; i < stmt.numParallel; ++i) {
+      const ast::Dim &dim = kernel.dims[stmt.loopDims[i]];
+      shape.push_back(dim.size >= 0 ? dim.size : ShapedType::kDynamic);
     }
+    return RankedTensorType::get(shape, toMLIRType(ctx, stmt.targetType));
+  }
 
+  LogicalResult emitStatement(const ast::Statement &stmt) {
+    if (stmt.scan != ast::ScanKind::None)
+      return emitScan(stmt);
     ReduceKind kind = ReduceKind::none;
     switch (stmt.reduce) {
     case ast::ReduceKind::None:
@@ -286,6 +277,29 @@ private:
       kind = ReduceKind::prod;
       break;
     }
+    Value v = emitCompute(stmt, *stmt.rhs, resultTypeOf(stmt), kind, stmt.targetType);
+    if (!v)
+      return failure();
+    slotOf(stmt.targetKind, stmt.targetRef) = v;
+    return success();
+  }
+
+  // One `vibee.compute` of `rhs` over the statement's loops, yielding `yieldType`
+  // values into `resultType`. With `unitAxis`, that parallel loop runs once (index 0):
+  // a scan's initial value, which does not depend on the scan index.
+  Value emitCompute(const ast::Statement &stmt, const ast::Expr &rhs, RankedTensorType resultType,
+                    ReduceKind kind, DType yieldType, int unitAxis = -1) {
+    Location loc = locOf(stmt.loc);
+    Inputs in;
+    std::map<const ast::Expr *, unsigned> argOf;
+    if (failed(collect(rhs, stmt, in, argOf)))
+      return {};
+
+    SmallVector<Value> extents;
+    for (int d : stmt.loopDims)
+      extents.push_back((int)extents.size() == unitAxis
+                            ? arith::ConstantIndexOp::create(b, loc, 1).getResult()
+                            : dimValues[d]);
 
     OpBuilder::InsertionGuard guard(b);
     auto compute =
@@ -303,13 +317,48 @@ private:
     b.setInsertionPointToStart(body);
     bodyArgs = body;
     currentArgOf = &argOf;
-    Value value = emitExpr(*stmt.rhs);
+    Value value = emitExpr(rhs);
     if (!value)
-      return failure();
-    value = convertScalar(b, loc, value, stmt.rhs->type, stmt.targetType);
+      return {};
+    value = convertScalar(b, loc, value, rhs.type, yieldType);
     YieldOp::create(b, loc, value);
+    return compute.getResult();
+  }
 
-    slotOf(stmt.targetKind, stmt.targetRef) = compute.getResult();
+  // A scan statement (docs/language.md, "Scans"): its elements (a recurrence's A and
+  // B) and initial value as computes, then one `vibee.scan` (MLIRGenScan.cpp).
+  LogicalResult emitScan(const ast::Statement &stmt) {
+    Location loc = locOf(stmt.loc);
+    RankedTensorType resultType = resultTypeOf(stmt);
+    DType acc = scanAccumulatorType(stmt);
+    auto accType = RankedTensorType::get(resultType.getShape(), toMLIRType(ctx, acc));
+    SmallVector<Value> inputs;
+    if (stmt.scan == ast::ScanKind::Linear) {
+      ast::Expr one;
+      one.kind = ast::ExprKind::Number;
+      one.loc = stmt.scanLoc;
+      one.number = 1;
+      one.type = one.opType = acc;
+      inputs.push_back(
+          emitCompute(stmt, stmt.scanCoef ? *stmt.scanCoef : one, accType, ReduceKind::none, acc));
+    }
+    inputs.push_back(emitCompute(stmt, *stmt.rhs, accType, ReduceKind::none, acc));
+    Value init;
+    if (stmt.scanInit) {
+      SmallVector<int64_t> shape(resultType.getShape());
+      shape[stmt.scanAxis] = 1;
+      init =
+          emitCompute(stmt, *stmt.scanInit, RankedTensorType::get(shape, accType.getElementType()),
+                      ReduceKind::none, acc, stmt.scanAxis);
+    }
+    if (llvm::is_contained(inputs, Value()) || (stmt.scanInit && !init))
+      return failure();
+    SmallVector<Value> sizes;
+    for (int i = 0; i < stmt.numParallel; ++i)
+      if (resultType.isDynamicDim(i))
+        sizes.push_back(dimValues[stmt.loopDims[i]]);
+    Value dest = tensor::EmptyOp::create(b, loc, resultType, sizes);
+    slotOf(stmt.targetKind, stmt.targetRef) = buildScanOp(b, loc, stmt, acc, inputs, init, dest);
     return success();
   }
 

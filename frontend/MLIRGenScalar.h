@@ -29,4 +29,13 @@ mlir::Value emitRandom(mlir::OpBuilder &b, ast::Builtin fn, mlir::ArrayRef<mlir:
 mlir::Value emitMath(mlir::OpBuilder &b, ast::Builtin fn, ast::DType type,
                      mlir::ArrayRef<mlir::Value> v, mlir::Location loc);
 
+// The dtype a scan statement's running value has: its own, or f32 for f16/bf16
+// (MLIRGenScan.cpp).
+ast::DType scanAccumulatorType(const ast::Statement &stmt);
+// The `vibee.scan` of a scan statement over its element tensors (acc-typed; a
+// recurrence's A then B), its initial value (or null) and its destination.
+mlir::Value buildScanOp(mlir::OpBuilder &b, mlir::Location loc, const ast::Statement &stmt,
+                        ast::DType acc, mlir::ArrayRef<mlir::Value> inputs, mlir::Value init,
+                        mlir::Value dest);
+
 } // namespace vibee::mlirgen

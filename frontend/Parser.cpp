@@ -427,7 +427,10 @@ private:
         st.reduceIndices.push_back({locOf(id), id->getText(), std::nullopt, -1});
       rhs = red->expr();
     }
-    st.rhs = buildTopExpr(rhs);
+    depth_ = 0;
+    ScanBuilder scans(src_, diags_, [&](G::ExprContext *e) { return buildExpr(e); });
+    if (!st.reduceIndices.empty() || !scans.build(rhs, st))
+      st.rhs = buildTopExpr(rhs);
     return st;
   }
 
@@ -517,6 +520,13 @@ private:
                         "right-hand side");
       diags_.note(loc, "assign the reduction to a local and use the local here");
       return buildExpr(r->expr());
+    }
+    if (dynamic_cast<G::ScanExprContext *>(ctx) || dynamic_cast<G::RecurExprContext *>(ctx)) {
+      Loc loc = locOf(ctx);
+      diags_.error(loc, "a scan must be the whole right-hand side");
+      diags_.note(loc, "assign the scan to a local and use the local here");
+      auto *s = dynamic_cast<G::ScanExprContext *>(ctx);
+      return buildExpr(s ? s->expr() : dynamic_cast<G::RecurExprContext *>(ctx)->expr(1));
     }
     return missing(locOf(ctx));
   }

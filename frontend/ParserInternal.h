@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -136,6 +137,26 @@ private:
   Value buildValue(G::ValueContext *ctx);
   void buildCtor(G::CtorValueContext *ctx, Value &v);
   void buildList(G::ListValueContext *ctx, std::vector<int64_t> &shape, std::vector<double> &data);
+};
+
+// The right-hand side of a scan statement (`cumsum(t) ...`, `scan(t, init) ...`;
+// ParserScan.cpp): fills the statement's scan fields and its rhs. The callback is
+// the tree builder's expression builder.
+class ScanBuilder : NodeBuilder {
+public:
+  using ExprFn = std::function<ExprPtr(G::ExprContext *)>;
+  ScanBuilder(const std::string &source, DiagnosticEngine &diags, ExprFn expr)
+      : NodeBuilder(source, diags), expr_(std::move(expr)) {}
+  // True when `rhs` is a scan (then `st` is complete); false leaves `st` alone.
+  bool build(G::ExprContext *rhs, Statement &st);
+
+private:
+  ExprFn expr_;
+  void buildRecurrence(G::RecurExprContext *ctx, Statement &st);
+  bool isPrev(G::ExprContext *ctx, const Statement &st);
+  G::ExprContext *prevTerm(G::ExprContext *ctx, const Statement &st, G::ExprContext *&coef);
+  void checkPrev(G::AccessExprContext *prev, const Statement &st);
+  void checkNoTarget(const Expr &e, const Statement &st);
 };
 
 } // namespace vibee::parser

@@ -198,9 +198,7 @@ DType Interpreter::tensorType(NameKind kind, int ref) const {
   }
 }
 
-/// `a` combined with `b` by a statement's reduction (`b` alone for none);
-/// integers wrap in the accumulator dtype `acc`.
-static Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
+Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
   const bool isFloat = ast::isFloat(acc);
   Val r;
   switch (kind) {
@@ -239,8 +237,7 @@ static Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
   return r;
 }
 
-/// The identity of a statement's reduction in the accumulator dtype `acc`.
-static Val reductionIdentity(ast::ReduceKind kind, DType acc) {
+Val reductionIdentity(ast::ReduceKind kind, DType acc) {
   Val r;
   switch (kind) {
   case ast::ReduceKind::Prod:
@@ -267,7 +264,7 @@ static Val reductionIdentity(ast::ReduceKind kind, DType acc) {
   return r;
 }
 
-void Interpreter::execute(const ast::Statement &stmt) {
+std::vector<int64_t> Interpreter::loopExtents(const ast::Statement &stmt) const {
   const size_t nLoops = stmt.loopIndices.size();
   if (stmt.loopDims.size() != nLoops)
     throw std::logic_error("statement '" + stmt.sourceText + "': loopDims not filled by sema");
@@ -279,6 +276,14 @@ void Interpreter::execute(const ast::Statement &stmt) {
                              "' has no bound extent");
     extent[l] = dimSizes_[d];
   }
+  return extent;
+}
+
+void Interpreter::execute(const ast::Statement &stmt) {
+  if (stmt.scan != ast::ScanKind::None)
+    return executeScan(stmt);
+  const std::vector<int64_t> extent = loopExtents(stmt);
+  const size_t nLoops = extent.size();
   const size_t nPar = static_cast<size_t>(stmt.numParallel);
   if (nPar > nLoops)
     throw std::logic_error("statement '" + stmt.sourceText + "': numParallel > loops");
@@ -340,7 +345,10 @@ void Interpreter::execute(const ast::Statement &stmt) {
     if (!fresh.mag.empty())
       fresh.mag[o] = stored.m;
   }
+  store(stmt, std::move(fresh));
+}
 
+void Interpreter::store(const ast::Statement &stmt, Array &&fresh) {
   switch (stmt.targetKind) {
   case NameKind::TensorParam:
     if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= params_.size())

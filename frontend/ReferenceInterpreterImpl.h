@@ -21,6 +21,11 @@ using namespace scalar;
 int64_t numElements(const std::vector<int64_t> &shape);
 std::string shapeStr(const std::vector<int64_t> &shape);
 std::string typeStr(const ast::TensorType &t);
+/// `a` combined with `b` by a statement's reduction (`b` alone for none);
+/// integers wrap in the accumulator dtype `acc`.
+Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b);
+/// The identity of a statement's reduction in the accumulator dtype `acc`.
+Val reductionIdentity(ast::ReduceKind kind, DType acc);
 
 class Interpreter {
 public:
@@ -35,6 +40,10 @@ private:
 
   void bindArgs(const std::vector<Array> &args);
   void execute(const ast::Statement &stmt);
+  void executeScan(const ast::Statement &stmt); // ReferenceScan.cpp
+  // The extents of a statement's loops (sema's dims bound by the arguments).
+  std::vector<int64_t> loopExtents(const ast::Statement &stmt) const;
+  void store(const ast::Statement &stmt, Array &&fresh);
 
   Val eval(const Expr &e);
   Val evalKind(const Expr &e);

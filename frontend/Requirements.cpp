@@ -73,9 +73,10 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
 std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel) {
   std::vector<DimRequirement> out;
   for (const ast::Statement &stmt : kernel.body)
-    if (stmt.rhs &&
-        std::none_of(stmt.loopDims.begin(), stmt.loopDims.end(), [](int d) { return d < 0; }))
-      collect(spec, kernel, stmt, *stmt.rhs, out);
+    if (std::none_of(stmt.loopDims.begin(), stmt.loopDims.end(), [](int d) { return d < 0; }))
+      for (const ast::Expr *part : {stmt.rhs.get(), stmt.scanCoef.get(), stmt.scanInit.get()})
+        if (part)
+          collect(spec, kernel, stmt, *part, out);
   return out;
 }
 

@@ -266,7 +266,15 @@ private:
 
     ExprScope es{spec_, diags_, (int)spec_.consts.size(), &k_, &scope};
     TypeInfo t = checkExpr(*st.rhs, es);
+    const TypeInfo rhsInfo = t;
     checkResultReads(*st.rhs, readableResults);
+    ScanTypes scanParts;
+    if (st.scan != ScanKind::None) {
+      t = checkScan(st, es, t, scanParts);
+      for (Expr *part : {st.scanCoef.get(), st.scanInit.get()})
+        if (part)
+          checkResultReads(*part, readableResults);
+    }
 
     // Every loop index needs an extent; a reduction index must be used.
     bool extentsOk = true;
@@ -308,9 +316,11 @@ private:
       return;
     if (known) {
       std::string what = st.targetKind == NameKind::Local ? "local" : "tensor";
-      if (checkAssign(*st.rhs, t, st.targetType, st.targetLoc, what + " '" + st.target + "'",
-                      diags_))
+      if (checkAssign(*st.rhs, t.ok ? rhsInfo : t, st.targetType, st.targetLoc,
+                      what + " '" + st.target + "'", diags_))
         checkLiteralRanges(*st.rhs, diags_);
+      if (st.scan != ScanKind::None && t.ok)
+        settleScan(st, scanParts, st.targetType, diags_);
       return;
     }
     // A new local: its dims are the extents of its parallel indices.
@@ -318,10 +328,19 @@ private:
     local.name = st.target;
     local.loc = st.targetLoc;
     local.dtype = t.weak ? weakDefault(t) : t.type;
-    if (t.weak)
-      settle(*st.rhs, local.dtype);
-    if (t.ok)
-      checkLiteralRanges(*st.rhs, diags_);
+    if (st.scan != ScanKind::None && t.ok) {
+      // The rhs alone may be weak (`0` for a recurrence without B): it takes the
+      // statement's dtype like the coefficient and the initial value.
+      if (checkAssign(*st.rhs, rhsInfo, local.dtype, st.rhs->loc, "local '" + st.target + "'",
+                      diags_))
+        checkLiteralRanges(*st.rhs, diags_);
+      settleScan(st, scanParts, local.dtype, diags_);
+    } else {
+      if (t.weak)
+        settle(*st.rhs, local.dtype);
+      if (t.ok)
+        checkLiteralRanges(*st.rhs, diags_);
+    }
     // After an index error loopDims may hold fewer entries than numParallel (found
     // by the fuzzers: a read past the end).
     local.dims.assign(st.loopDims.begin(),

@@ -90,6 +90,16 @@ bool checkSubscriptExpr(ast::Subscript &sub, ExprScope &scope);
 bool asAffineName(ast::Subscript &sub, const ExprScope &scope);
 void checkSubscriptBounds(const ast::Spec &spec, const ast::Kernel &k, ast::Statement &st,
                           DiagnosticEngine &diags);
+// Scan statements (SemaScan.cpp). checkScan runs after the rhs is checked: it finds
+// the scan axis, checks a recurrence's coefficient and initial value (their types go
+// to `parts`) and returns the type the statement computes in; settleScan checks the
+// two against the target dtype once it is known.
+struct ScanTypes {
+  TypeInfo coef, init;
+};
+TypeInfo checkScan(ast::Statement &st, ExprScope &scope, TypeInfo rhs, ScanTypes &parts);
+bool settleScan(ast::Statement &st, const ScanTypes &parts, ast::DType target,
+                DiagnosticEngine &diags);
 
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 

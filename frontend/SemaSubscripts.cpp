@@ -288,8 +288,9 @@ void checkSubscriptBounds(const Spec &spec, const Kernel &k, Statement &st,
   for (int d : st.loopDims)
     if (d < 0)
       return; // an index error is reported already
-  if (st.rhs)
-    checkBounds(spec, k, st, *st.rhs, false, diags);
+  for (Expr *part : {st.rhs.get(), st.scanCoef.get(), st.scanInit.get()})
+    if (part)
+      checkBounds(spec, k, st, *part, false, diags);
 }
 
 } // namespace vibee::sema

@@ -49,8 +49,9 @@ void warnKernel(const Kernel &k, DiagnosticEngine &diags, const std::vector<std:
   Uses all;
   for (const Statement &st : k.body) {
     Uses uses;
-    if (st.rhs)
-      collect(*st.rhs, uses);
+    for (const Expr *part : {st.rhs.get(), st.scanCoef.get(), st.scanInit.get()})
+      if (part)
+        collect(*part, uses);
     all.params.insert(uses.params.begin(), uses.params.end());
     all.locals.insert(uses.locals.begin(), uses.locals.end());
     if (st.targetKind == NameKind::TensorParam)

@@ -66,6 +66,12 @@ expr
   | expr op='&&' expr                                         # BinaryExpr
   | expr op='||' expr                                         # BinaryExpr
   | red=('sum' | 'max' | 'min' | 'prod') '(' IDENT (',' IDENT)* ')' expr # ReduceExpr
+  // Scans (docs/language.md, "Scans"): a prefix reduction along one left-hand side
+  // index (`cumsum(t) x[i, t]`, `cumsum(t, exclusive) ...`) and a first-order linear
+  // recurrence from an initial value (`scan(t, h0[i]) a[i, t] * h[i, t - 1] + b[i, t]`).
+  // Like a reduction, only the whole right-hand side (Parser.cpp).
+  | scan=('cumsum' | 'cumprod' | 'cummax' | 'cummin') '(' IDENT (',' IDENT)? ')' expr # ScanExpr
+  | 'scan' '(' IDENT ',' expr ')' expr                                     # RecurExpr
   ;
 
 // ---- Behaviors ---------------------------------------------------------------

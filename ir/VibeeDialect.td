@@ -65,6 +65,15 @@ def Vibee_ReduceKind : I32EnumAttr<"ReduceKind", "reduction of a compute stateme
 }
 def Vibee_ReduceKindAttr : EnumAttr<Vibee_Dialect, Vibee_ReduceKind, "reduce">;
 
+// What a scan computes along its dimension (docs/language.md, "Scans").
+def Vibee_ScanKind : I32EnumAttr<"ScanKind", "what a scan computes", [
+    I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"prod", 1>, I32EnumAttrCase<"max", 2>,
+    I32EnumAttrCase<"min", 3>, I32EnumAttrCase<"linear", 4>]> {
+  let cppNamespace = "::vibee";
+  let genSpecializedAttr = 0;
+}
+def Vibee_ScanKindAttr : EnumAttr<Vibee_Dialect, Vibee_ScanKind, "scan">;
+
 // Whether a kernel parameter is read only or read and written.
 def Vibee_ParamMode : I32EnumAttr<"ParamMode", "kernel parameter mode", [
     I32EnumAttrCase<"in", 0>, I32EnumAttrCase<"inout", 1>]> {

@@ -1,5 +1,6 @@
 #include "ir/VibeeOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
@@ -190,6 +191,77 @@ LogicalResult SoftmaxOp::verify() {
   if (!isa<FloatType>(type.getElementType()))
     return emitOpError("needs a float tensor");
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ScanOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScanOp::verify() {
+  auto type = cast<RankedTensorType>(getResult().getType());
+  if (getDest().getType() != type)
+    return emitOpError("result type ")
+           << type << " differs from the destination's " << getDest().getType();
+  int64_t dim = (int64_t)getDimension();
+  if (dim >= type.getRank())
+    return emitOpError("dimension ") << dim << " out of range for rank " << type.getRank();
+  bool linear = getKind() == ScanKind::linear;
+  size_t wantInputs = linear ? 2 : 1;
+  if (getInputs().size() != wantInputs)
+    return emitOpError("a ") << stringifyScanKind(getKind()) << " scan takes " << wantInputs
+                             << " inputs, not " << getInputs().size();
+  if (linear && (!getInit() || getExclusive()))
+    return emitOpError("a linear scan needs an init and is inclusive");
+  Block &body = getCombiner().front();
+  if (body.getNumArguments() != 1 + wantInputs)
+    return emitOpError("combiner must take the running value and one value per input");
+  Type acc = getAccumulatorType();
+  for (BlockArgument arg : body.getArguments())
+    if (arg.getType() != acc)
+      return emitOpError("combiner arguments must all have the accumulator type ") << acc;
+  for (Value input : getInputs()) {
+    auto in = cast<RankedTensorType>(input.getType());
+    if (in.getShape() != type.getShape() || in.getElementType() != acc)
+      return emitOpError("input ") << in << " must have the result's shape and elements " << acc;
+  }
+  if (Value init = getInit()) {
+    auto in = cast<RankedTensorType>(init.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] = 1;
+    if (in.getShape() != ArrayRef<int64_t>(shape) || in.getElementType() != acc)
+      return emitOpError("init ") << in << " must have the result's shape with size 1 along "
+                                  << "the dimension, and elements " << acc;
+  }
+  if (cast<YieldOp>(body.getTerminator()).getValue().getType() != acc)
+    return emitOpError("combiner must yield the accumulator type ") << acc;
+  Type element = type.getElementType();
+  if (element != acc && !(isa<FloatType>(element) && isa<FloatType>(acc)))
+    return emitOpError("result elements ")
+           << element << " and accumulator " << acc << " must be equal or both float";
+  if (acc.isInteger(1))
+    return emitOpError("cannot scan i1 values");
+  return success();
+}
+
+Value ScanOp::buildIdentity(OpBuilder &b, Location loc) {
+  Type acc = getAccumulatorType();
+  bool isFloat = isa<FloatType>(acc);
+  arith::AtomicRMWKind kind = isFloat ? arith::AtomicRMWKind::addf : arith::AtomicRMWKind::addi;
+  switch (getKind()) {
+  case ScanKind::sum:
+  case ScanKind::linear:
+    break;
+  case ScanKind::prod:
+    kind = isFloat ? arith::AtomicRMWKind::mulf : arith::AtomicRMWKind::muli;
+    break;
+  case ScanKind::max:
+    kind = isFloat ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::maxs;
+    break;
+  case ScanKind::min:
+    kind = isFloat ? arith::AtomicRMWKind::minimumf : arith::AtomicRMWKind::mins;
+    break;
+  }
+  return arith::getIdentityValue(kind, acc, b, loc);
 }
 
 #define GET_OP_CLASSES

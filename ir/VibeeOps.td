@@ -119,9 +119,9 @@ def Vibee_ComputeOp : Vibee_Op<"compute", [
   }];
 }
 
-def Vibee_YieldOp : Vibee_Op<"yield", [Pure, Terminator, HasParent<"ComputeOp">,
-                                        ReturnLike]> {
-  let summary = "yields the value of a compute body";
+def Vibee_YieldOp : Vibee_Op<"yield", [Pure, Terminator,
+                                        ParentOneOf<["ComputeOp", "ScanOp"]>, ReturnLike]> {
+  let summary = "yields the value of a compute body or a scan's combiner";
   let arguments = (ins AnyType:$value);
   let assemblyFormat = "$value attr-dict `:` type($value)";
 }
@@ -211,6 +211,62 @@ def Vibee_AttentionOp : Vibee_Op<"attention", [
     /// The extent of every loop, read from the operands (tensor/memref dims).
     ::llvm::SmallVector<::mlir::OpFoldResult> getLoopSizes(::mlir::OpBuilder &b);
     ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
+def Vibee_ScanOp : Vibee_Op<"scan", [
+    AttrSizedOperandSegments, SingleBlock, RecursiveMemoryEffects,
+    DestinationStyleOpInterface]> {
+  let summary = "an inclusive or exclusive scan along one dimension, with a combiner";
+  let description = [{
+    Along `dimension`, for every position of the other dimensions: the running value
+    starts at `init` (the element at the same position; `init` has size 1 along
+    `dimension`) or, without `init`, at the identity of `kind`; step t replaces it by
+    the combiner applied to (running value, element t of every input). The result at
+    t is the running value after step t (inclusive) or before it (`exclusive`).
+
+    `kind` says which associative form the combiner has, so that a target can scan
+    in parallel (blocks, then their carries): `sum`/`prod`/`max`/`min` combine the
+    running value with one input; `linear` is h = a * h + b over inputs (a, b),
+    whose steps compose associatively as pairs (a1 a2, a2 b1 + b2). The combiner
+    computes in the type of its block arguments (the inputs' element type); the
+    result may be narrower (bf16/f16), rounded once per element when stored.
+    Destination-passing style: `outs` is the destination.
+
+    ```mlir
+    %h = vibee.scan linear dimension(1) ins(%a, %b : tensor<?x?xf32>, tensor<?x?xf32>)
+           init(%h0 : tensor<?x1xf32>) outs(%d : tensor<?x?xf32>) -> tensor<?x?xf32> {
+    ^bb0(%acc: f32, %x: f32, %y: f32):
+      %m = arith.mulf %x, %acc : f32
+      %s = arith.addf %m, %y : f32
+      vibee.yield %s : f32
+    }
+    ```
+  }];
+  let arguments = (ins Vibee_ScanKindAttr:$kind,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension,
+                       UnitAttr:$exclusive,
+                       Variadic<AnyRankedTensor>:$inputs,
+                       Optional<AnyRankedTensor>:$init,
+                       AnyRankedTensor:$dest);
+  let results = (outs AnyRankedTensor:$result);
+  let regions = (region SizedRegion<1>:$combiner);
+  let assemblyFormat = [{
+    `` $kind `dimension` `(` $dimension `)` (`exclusive` $exclusive^)?
+    `ins` `(` $inputs `:` type($inputs) `)`
+    (`init` `(` $init^ `:` type($init) `)`)?
+    `outs` `(` $dest `:` type($dest) `)` attr-dict `->` type($result) $combiner
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getDestMutable(); }
+    /// The type the combiner computes in.
+    ::mlir::Type getAccumulatorType() {
+      return getCombiner().front().getArgument(0).getType();
+    }
+    /// The running value before the first step when there is no `init`: the
+    /// identity of `kind` (linear scans always have an `init`).
+    ::mlir::Value buildIdentity(::mlir::OpBuilder &b, ::mlir::Location loc);
   }];
 }
 

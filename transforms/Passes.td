@@ -87,6 +87,31 @@ def TileAttentionPass : Pass<"vibee-tile-attention", "::mlir::func::FuncOp"> {
     "::mlir::tensor::TensorDialect"];
 }
 
+def LowerScansPass : Pass<"vibee-lower-scans"> {
+  let summary = "Lower vibee.scan to a parallel loop over its rows of sequential steps";
+  let description = [{
+    Every `vibee.scan` (on tensors) becomes an `scf.forall` over the dimensions other
+    than the scanned one (one iteration when there are none), each iteration a
+    sequential `scf.for` along the scanned dimension that carries the running value
+    and writes each step into its row (`tensor.insert`, then
+    `tensor.parallel_insert_slice` of the row). Rows are independent, so the targets
+    run them on threads (CPU: OpenMP through scf.parallel) or GPU threads. A 1-D
+    scan is the one row of a [1, N] view. With `parallel=false` (the CPU and the C++
+    output, which run rows in order: no thread dispatch through the CPU's thread
+    runtime yet) the rows are an scf.for nest that updates the destination in
+    place, without row slices or views.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "rows as one scf.forall (false: a sequential loop nest)">,
+    Option<"accInTensor", "acc-in-tensor", "bool", /*default=*/"false",
+           "serial rows: the running value in a one-element tensor (EmitC: no "
+           "loop result left unused)">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
 def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
   let summary = "Write inout results in place instead of copying a temporary back";
   let description = [{

@@ -37,7 +37,14 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention) {
+void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
+                                 ScanRows scanRows) {
+  // Scans: rows in parallel (scf.forall: GPU threads), or in order (the CPU, whose
+  // threads go through its own runtime, and the C++ output).
+  LowerScansPassOptions scans;
+  scans.parallel = scanRows == ScanRows::Parallel;
+  scans.accInTensor = scanRows == ScanRows::SerialEmitC;
+  pm.addPass(createLowerScansPass(scans));
   DecomposeAggregatesPassOptions options;
   options.keepContractions = keepContractions;
   options.keepAttention = keepAttention;

@@ -22,8 +22,11 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
 /// (vibee-decompose-aggregates), fused like statements. `keepContractions`:
 /// linalg.contract stays for the target's own rewrite (the CPU's packing).
+/// `scanRows`: vibee-lower-scans' rows as a parallel loop (the GPU), in order (the
+/// CPU), or in order with the running value in memory (C++ output through EmitC).
+enum class ScanRows { Parallel, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
-                          bool keepAttention = false);
+                          bool keepAttention = false, ScanRows scanRows = ScanRows::Parallel);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// `unshareDestinations`: one tensor.empty (and fill) per destination first,

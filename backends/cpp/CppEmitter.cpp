@@ -170,7 +170,8 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
   TileAttentionPassOptions tileAttention;
   tileAttention.queryBlock = 16;
   loops.addNestedPass<func::FuncOp>(createTileAttentionPass(tileAttention));
-  addLateDecomposition(loops);
+  addLateDecomposition(loops, /*keepContractions=*/false, /*keepAttention=*/false,
+                       ScanRows::SerialEmitC);
   buildBufferizationPipeline(loops);
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // Loads and stores through a tile's subviews (tiled attention) address the

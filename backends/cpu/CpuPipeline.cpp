@@ -89,7 +89,8 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
 
 void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm, /*keepContractions=*/true, /*keepAttention=*/true);
+  addLateDecomposition(pm, /*keepContractions=*/true, /*keepAttention=*/true,
+                       ScanRows::Serial);
   // CPU only (the GPU and C++ backends keep the three softmax generics): the
   // row max and the exp-sum in one vectorizable online pass.
   pm.addPass(createCpuOnlineSoftmaxPass());

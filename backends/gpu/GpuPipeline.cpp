@@ -28,6 +28,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -72,6 +73,13 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   pm.addPass(createGpuMapKernelsPass(mapKernels));
   // What no kernel strategy took: parallel loops, tiled for blocks of threads.
   OpPassManager &loops = pm.nest<func::FuncOp>();
+  // Scans' rows (vibee-lower-scans): one GPU thread per row, the row views folded
+  // into the loads and stores (kernels take whole memrefs).
+  loops.addPass(createForallToParallelLoopPass());
+  loops.addPass(memref::createFoldMemRefAliasOpsPass());
+  // The row's copy onto itself (its parallel_insert_slice) folds once both views are one.
+  loops.addPass(createCSEPass());
+  loops.addPass(createCanonicalizerPass());
   loops.addPass(createConvertLinalgToParallelLoopsPass());
   loops.addPass(createCanonicalizerPass());
   GpuTileLoopsPassOptions tile;

@@ -265,7 +265,10 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     // Body ops are rebuilt by ConvertComputeOp together with their compute.
     target.addDynamicallyLegalOp<IndexOp, YieldOp>(
-        [](Operation *op) { return isa<ComputeOp>(op->getParentOp()); });
+        [](Operation *op) { return isa<ComputeOp, ScanOp>(op->getParentOp()); });
+    // Scans stay whole until each target's vibee-lower-scans (docs/architecture.md,
+    // "The rule for new structure").
+    target.addLegalOp<ScanOp>();
     target.addDynamicallyLegalOp<ReturnOp>(
         [](Operation *op) { return isa<KernelOp>(op->getParentOp()); });
 

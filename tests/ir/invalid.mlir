@@ -188,3 +188,47 @@ func.func @f() attributes {vibee.schedule = {unroll = 4 : i64}} {
 func.func @f() attributes {vibee.schedule = 4 : i64} {
   return
 }
+
+// -----
+
+func.func @scan_inputs(%x: tensor<?xf32>, %d: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{a linear scan takes 2 inputs, not 1}}
+  %y = vibee.scan linear dimension(0) ins(%x : tensor<?xf32>) outs(%d : tensor<?xf32>) -> tensor<?xf32> {
+  ^bb0(%a: f32, %v: f32):
+    vibee.yield %v : f32
+  }
+  return %y : tensor<?xf32>
+}
+
+// -----
+
+func.func @scan_dim(%x: tensor<?xf32>, %d: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{dimension 1 out of range for rank 1}}
+  %y = vibee.scan sum dimension(1) ins(%x : tensor<?xf32>) outs(%d : tensor<?xf32>) -> tensor<?xf32> {
+  ^bb0(%a: f32, %v: f32):
+    vibee.yield %v : f32
+  }
+  return %y : tensor<?xf32>
+}
+
+// -----
+
+func.func @scan_init(%x: tensor<?x?xf32>, %h: tensor<?x?xf32>, %d: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{init 'tensor<?x?xf32>' must have the result's shape with size 1 along the dimension}}
+  %y = vibee.scan sum dimension(1) ins(%x : tensor<?x?xf32>) init(%h : tensor<?x?xf32>) outs(%d : tensor<?x?xf32>) -> tensor<?x?xf32> {
+  ^bb0(%a: f32, %v: f32):
+    vibee.yield %v : f32
+  }
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @scan_acc(%x: tensor<?xf32>, %d: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{combiner arguments must all have the accumulator type 'f64'}}
+  %y = vibee.scan sum dimension(0) ins(%x : tensor<?xf32>) outs(%d : tensor<?xf32>) -> tensor<?xf32> {
+  ^bb0(%a: f64, %v: f32):
+    vibee.yield %a : f64
+  }
+  return %y : tensor<?xf32>
+}

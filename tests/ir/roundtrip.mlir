@@ -28,3 +28,21 @@ vibee.kernel @k(%p: tensor<?x4xf32> {vibee.mode = #vibee.mode<inout>}, %s: f32) 
   %sm = vibee.softmax %a axis 1 : tensor<?x4xf32>
   vibee.return %sm, %m : tensor<?x4xf32>, tensor<?xf32>
 }
+
+// CHECK-LABEL: func.func @scans
+// CHECK:         vibee.scan sum dimension(1) exclusive ins(%{{.*}} : tensor<?x?xf32>) outs(%{{.*}} : tensor<?x?xf32>) -> tensor<?x?xf32>
+// CHECK:         vibee.scan linear dimension(0) ins(%{{.*}}, %{{.*}} : tensor<?x?xf32>, tensor<?x?xf32>) init(%{{.*}} : tensor<1x?xf32>) outs(%{{.*}} : tensor<?x?xf32>) -> tensor<?x?xf32>
+func.func @scans(%x: tensor<?x?xf32>, %h0: tensor<1x?xf32>, %d: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %s = vibee.scan sum dimension(1) exclusive ins(%x : tensor<?x?xf32>) outs(%d : tensor<?x?xf32>) -> tensor<?x?xf32> {
+  ^bb0(%acc: f32, %v: f32):
+    %r = arith.addf %acc, %v : f32
+    vibee.yield %r : f32
+  }
+  %h = vibee.scan linear dimension(0) ins(%x, %s : tensor<?x?xf32>, tensor<?x?xf32>) init(%h0 : tensor<1x?xf32>) outs(%d : tensor<?x?xf32>) -> tensor<?x?xf32> {
+  ^bb0(%acc: f32, %a: f32, %b: f32):
+    %m = arith.mulf %a, %acc : f32
+    %r = arith.addf %m, %b : f32
+    vibee.yield %r : f32
+  }
+  return %h : tensor<?x?xf32>
+}
