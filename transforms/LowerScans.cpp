@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -142,6 +143,14 @@ Value lowerScan(OpBuilder &b, ScanOp op) {
     if (d != outDim)
       rows.push_back(outSizes[d]);
 
+  // A single row would be a one-iteration loop, which canonicalization removes, and
+  // the GPU would then scan on the host: its bound is min(length, 1) instead (0
+  // rows when the scan is empty), which does not fold.
+  if (llvm::all_of(rows, [](OpFoldResult r) { return isConstantIntValue(r, 1); })) {
+    Value length = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
+    rows[0] = arith::MinUIOp::create(b, loc, length, arith::ConstantIndexOp::create(b, loc, 1))
+                  .getResult();
+  }
   auto forall = scf::ForallOp::create(b, loc, rows, ValueRange{dest}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getBody()->getTerminator());

@@ -159,6 +159,9 @@ SAMPLES = [  # (line, [(token, nth, expected innermost scope)])
         ("vector", 0, "support.function.schedule.vibee"),
         ("64", 0, "constant.numeric.vibee")]),
     ("  mx[r] = max(c) x[r, c];", [("max", 0, "support.function.builtin.vibee")]),
+    ("  h[i, t] = scan(t, h0[i]) a[i, t] * h[i, t - 1] + cumsum(t) x[i, t];", [
+        ("scan", 0, "keyword.operator.reduction.vibee"),
+        ("cumsum", 0, "keyword.operator.reduction.vibee")]),
     ("  s[r] = sum(c) e[r, c] * prod(k) w[k];", [
         ("sum", 0, "keyword.operator.reduction.vibee"),
         ("prod", 0, "keyword.operator.reduction.vibee"),

@@ -61,7 +61,8 @@ func.func @exclusive_max(%x: tensor<4x?xf32>, %d: tensor<4x?xbf16>) -> tensor<4x
 // CHECK:             arith.addf %[[M]]
 // CHECK-LABEL: func.func @one_row
 // CHECK:         tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, %{{.*}}] : tensor<?xi32> into tensor<1x?xi32>
-// CHECK:         scf.forall (%{{.*}}) in (1)
+// CHECK:         %[[ONE:.*]] = arith.minui %{{.*}}, %{{.*}} : index
+// CHECK:         scf.forall (%{{.*}}) in (%[[ONE]])
 // CHECK:           arith.muli
 // CHECK:         tensor.collapse_shape
 func.func @linear(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>, %h0: tensor<1x?xf32>,
