@@ -208,7 +208,7 @@ private:
     switch (e.kind) {
     case ast::ExprKind::Access: {
       if (e.nameKind == ast::NameKind::Const)
-        return success(); // read in the body (emitConstAccess), not an input
+        return success(); // read in the body (constAccess), not an input
       Value tensor = slotOf(e.nameKind, e.ref);
       if (!tensor)
         return emitError(locOf(e.loc)) << "'" << e.name << "' is read before it is assigned";
@@ -371,7 +371,7 @@ private:
       return constantOf(b, loc, e.type, e.number);
     case ast::ExprKind::Access:
       if (e.nameKind == ast::NameKind::Const)
-        return emitConstAccess(e, loc);
+        return constAccess(b, loc, spec, e, dimValues);
       if (needsBodyRead(e))
         return emitBodyRead(e, loc);
       return bodyArgs->getArgument(currentArgOf->at(&e));
@@ -417,50 +417,6 @@ private:
       return emitCall(e, loc);
     }
     return {};
-  }
-
-  // An element of a constant tensor, as scalar code: a literal position is the element
-  // itself; a position from loop indices selects among the elements by the row-major
-  // offset (a chain of compare and select: every target computes it without memory,
-  // and sema bounds the tables). Indices range over the constant's dims, so the
-  // offset is in range.
-  Value emitConstAccess(const ast::Expr &e, Location loc) {
-    const ast::Const &c = spec.consts[e.ref];
-    auto element = [&](size_t i) {
-      Value v = ast::isFloat(c.dtype) ? constantOf(b, loc, c.dtype, c.elems[i])
-                                      : intConstantOf(b, loc, c.dtype, c.elemInts[i]);
-      return convertScalar(b, loc, v, c.dtype, e.type);
-    };
-    int64_t literalOffset = 0;
-    Value offset; // the part from loop indices, i64
-    for (size_t a = 0; a < e.subscripts.size(); ++a) {
-      const int64_t size = c.type.dims[a].size;
-      const ast::Subscript &s = e.subscripts[a];
-      literalOffset *= size;
-      if (offset)
-        offset = arith::MulIOp::create(b, loc, offset, intConstantOf(b, loc, DType::I64, size));
-      if (s.literal) {
-        literalOffset += *s.literal;
-        continue;
-      }
-      Value axis =
-          e.clampedRead ? arith::ConstantIndexOp::create(b, loc, size).getResult() : Value();
-      Value index = subscriptValue(b, loc, s, dimValues, axis);
-      Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
-      offset = offset ? arith::AddIOp::create(b, loc, offset, i).getResult() : i;
-    }
-    if (!offset)
-      return element((size_t)literalOffset);
-    if (literalOffset)
-      offset =
-          arith::AddIOp::create(b, loc, offset, intConstantOf(b, loc, DType::I64, literalOffset));
-    Value v = element(c.elems.size() - 1);
-    for (size_t i = c.elems.size() - 1; i-- > 0;) {
-      Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, offset,
-                                       intConstantOf(b, loc, DType::I64, (int64_t)i));
-      v = arith::SelectOp::create(b, loc, is, element(i), v);
-    }
-    return v;
   }
 
   // A read computed in the body (MLIRGenSubscripts.h): the tensor is captured, each

@@ -25,4 +25,9 @@ mlir::AffineExpr subscriptExpr(const ast::Subscript &s, mlir::MLIRContext &ctx);
 mlir::Value subscriptValue(mlir::OpBuilder &b, mlir::Location loc, const ast::Subscript &s,
                            mlir::ArrayRef<mlir::Value> dimValues, mlir::Value axisSize);
 
+// An element of constant tensor `e.ref` (docs/language.md, "Constant tensors") as
+// scalar code in a compute body, converted to `e.type`.
+mlir::Value constAccess(mlir::OpBuilder &b, mlir::Location loc, const ast::Spec &spec,
+                        const ast::Expr &e, mlir::ArrayRef<mlir::Value> dimValues);
+
 } // namespace vibee::mlirgen
