@@ -69,6 +69,10 @@ const char *reduceKindName(ReduceKind k) {
     return "min";
   case ReduceKind::Prod:
     return "prod";
+  case ReduceKind::ArgMax:
+    return "argmax";
+  case ReduceKind::ArgMin:
+    return "argmin";
   }
   return "?";
 }

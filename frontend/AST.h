@@ -151,8 +151,11 @@ struct Result {
   TensorType type;
 };
 
-enum class ReduceKind { None, Sum, Max, Min, Prod };
+// ArgMax/ArgMin: the index of the first largest/smallest element along the one
+// reduction index (a NaN counts as the extremum); the target is an integer tensor.
+enum class ReduceKind { None, Sum, Max, Min, Prod, ArgMax, ArgMin };
 const char *reduceKindName(ReduceKind k); // "sum", "max", ...
+inline bool isArgReduce(ReduceKind k) { return k == ReduceKind::ArgMax || k == ReduceKind::ArgMin; }
 
 // A scan along one left-hand side index (docs/language.md, "Scans"): a prefix
 // sum/product/max/min, or the linear recurrence h[t] = A[t] * h[t - 1] + B[t].

@@ -15,6 +15,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -99,7 +100,7 @@ public:
       if (p.mode == ast::ParamMode::InOut)
         op.setArgAttr(i, vibee::attr::kMode, ParamModeAttr::get(&ctx, ParamMode::inout));
     if (kernel.schedule)
-      op->setAttr(vibee::attr::kSchedule, scheduleAttr(*kernel.schedule));
+      op->setAttr(vibee::attr::kSchedule, scheduleAttr(b, kernel, *kernel.schedule));
     SmallVector<Location> argLocs;
     for (const ast::Param &p : kernel.params)
       argLocs.push_back(locOf(p.loc));
@@ -136,28 +137,6 @@ public:
   }
 
 private:
-  // The checked hints as `vibee.schedule` (ir/VibeeDialect.cpp verifies the form).
-  DictionaryAttr scheduleAttr(const ast::Schedule &sched) {
-    SmallVector<NamedAttribute> entries;
-    if (!sched.tiles.empty()) {
-      SmallVector<NamedAttribute> tiles;
-      for (auto [dim, size] : sched.tiles)
-        tiles.push_back(b.getNamedAttr(kernel.dims[dim].name, b.getI64IntegerAttr(size)));
-      entries.push_back(b.getNamedAttr("tile", b.getDictionaryAttr(tiles)));
-    }
-    if (sched.vectorWidth)
-      entries.push_back(b.getNamedAttr("vector", b.getI64IntegerAttr(*sched.vectorWidth)));
-    if (sched.parallelDims) {
-      SmallVector<Attribute> dims;
-      for (int dim : *sched.parallelDims)
-        dims.push_back(b.getStringAttr(kernel.dims[dim].name));
-      entries.push_back(b.getNamedAttr("parallel", b.getArrayAttr(dims)));
-    }
-    if (sched.threads)
-      entries.push_back(b.getNamedAttr("threads", b.getI64IntegerAttr(*sched.threads)));
-    return b.getDictionaryAttr(entries);
-  }
-
   Location locOf(ast::Loc l) { return FileLineColLoc::get(&ctx, spec.file, l.line, l.col); }
 
   RankedTensorType shapedType(const std::vector<ast::DimSpec> &dims, DType dtype) {
@@ -264,6 +243,9 @@ private:
     case ast::ReduceKind::None:
       kind = ReduceKind::none;
       break;
+    case ast::ReduceKind::ArgMax:
+    case ast::ReduceKind::ArgMin:
+      return emitArgReduce(stmt);
     case ast::ReduceKind::Sum:
       kind = ReduceKind::sum;
       break;
@@ -286,12 +268,20 @@ private:
 
   // One `vibee.compute` of `rhs` over the statement's loops, yielding `yieldType`
   // values into `resultType`. With `unitAxis`, that parallel loop runs once (index 0):
-  // a scan's initial value, which does not depend on the scan index.
+  // a scan's initial value, which does not depend on the scan index. With `hook`, one
+  // more input and the yielded value computed from rhs's (an arg reduction's).
+  struct BodyHook {
+    Value input;
+    AffineMap map;
+    std::function<Value(Value rhs, Value input)> yield;
+  };
   Value emitCompute(const ast::Statement &stmt, const ast::Expr &rhs, RankedTensorType resultType,
-                    ReduceKind kind, DType yieldType, int unitAxis = -1) {
+                    ReduceKind kind, DType yieldType, int unitAxis = -1,
+                    const BodyHook *hook = nullptr) {
     Location loc = locOf(stmt.loc);
     Inputs in;
     std::map<const ast::Expr *, unsigned> argOf;
+    const unsigned hookArg = hook ? in.add(hook->input, hook->map) : 0;
     if (failed(collect(rhs, stmt, in, argOf)))
       return {};
 
@@ -320,9 +310,38 @@ private:
     Value value = emitExpr(rhs);
     if (!value)
       return {};
-    value = convertScalar(b, loc, value, rhs.type, yieldType);
+    value = hook ? hook->yield(value, body->getArgument(hookArg))
+                 : convertScalar(b, loc, value, rhs.type, yieldType);
     YieldOp::create(b, loc, value);
     return compute.getResult();
+  }
+
+  // An arg reduction (docs/language.md, "Arg reductions") as two reductions that every
+  // target already runs in parallel: the extremum m[r] = max(c) e[r, c], then the
+  // least c with e[r, c] == m[r] (or e[r, c] a NaN: max propagates NaN, so m is NaN
+  // exactly when a NaN is there).
+  LogicalResult emitArgReduce(const ast::Statement &stmt) {
+    const bool isMax = stmt.reduce == ast::ReduceKind::ArgMax;
+    RankedTensorType resultType = resultTypeOf(stmt);
+    auto extremumType =
+        RankedTensorType::get(resultType.getShape(), toMLIRType(ctx, stmt.rhs->type));
+    Value extremum = emitCompute(stmt, *stmt.rhs, extremumType,
+                                 isMax ? ReduceKind::max : ReduceKind::min, stmt.rhs->type);
+    if (!extremum)
+      return failure();
+    SmallVector<AffineExpr> parallel;
+    for (int i = 0; i < stmt.numParallel; ++i)
+      parallel.push_back(getAffineDimExpr(i, &ctx));
+    Location loc = locOf(stmt.reduceLoc);
+    BodyHook hook{extremum, AffineMap::get(stmt.numParallel + 1, 0, parallel, &ctx),
+                  [&](Value e, Value m) {
+                    return argIndexOrNone(b, loc, e, m, stmt.numParallel, stmt.targetType);
+                  }};
+    Value v = emitCompute(stmt, *stmt.rhs, resultType, ReduceKind::min, stmt.targetType, -1, &hook);
+    if (!v)
+      return failure();
+    slotOf(stmt.targetKind, stmt.targetRef) = v;
+    return success();
   }
 
   // A scan statement (docs/language.md, "Scans"): its elements (a recurrence's A and

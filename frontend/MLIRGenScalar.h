@@ -38,4 +38,13 @@ mlir::Value buildScanOp(mlir::OpBuilder &b, mlir::Location loc, const ast::State
                         ast::DType acc, mlir::ArrayRef<mlir::Value> inputs, mlir::Value init,
                         mlir::Value dest);
 
+// An arg reduction's index candidate (MLIRGenArgReduce.cpp): loop `axis` as `target`
+// where `element` equals `extremum` or is a NaN, else target's largest value.
+mlir::Value argIndexOrNone(mlir::OpBuilder &b, mlir::Location loc, mlir::Value element,
+                           mlir::Value extremum, int axis, ast::DType target);
+
+// The kernel's checked schedule hints as `vibee.schedule` (MLIRGenSchedule.cpp).
+mlir::DictionaryAttr scheduleAttr(mlir::Builder &b, const ast::Kernel &kernel,
+                                  const ast::Schedule &sched);
+
 } // namespace vibee::mlirgen

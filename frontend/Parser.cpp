@@ -418,10 +418,12 @@ private:
       rhs = p->expr();
     if (auto *red = dynamic_cast<G::ReduceExprContext *>(rhs)) {
       std::string kind = red->red ? red->red->getText() : "sum";
-      st.reduce = kind == "max"    ? ReduceKind::Max
-                  : kind == "min"  ? ReduceKind::Min
-                  : kind == "prod" ? ReduceKind::Prod
-                                   : ReduceKind::Sum;
+      st.reduce = kind == "max"      ? ReduceKind::Max
+                  : kind == "min"    ? ReduceKind::Min
+                  : kind == "prod"   ? ReduceKind::Prod
+                  : kind == "argmax" ? ReduceKind::ArgMax
+                  : kind == "argmin" ? ReduceKind::ArgMin
+                                     : ReduceKind::Sum;
       st.reduceLoc = locOf(red->red);
       for (auto *id : red->IDENT())
         st.reduceIndices.push_back({locOf(id), id->getText(), std::nullopt, -1});

@@ -231,6 +231,8 @@ Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
       r.i = a.i < b.i ? a.i : b.i;
     break;
   case ast::ReduceKind::None:
+  case ast::ReduceKind::ArgMax: // executeArgReduce
+  case ast::ReduceKind::ArgMin:
     r = b;
     break;
   }
@@ -282,6 +284,8 @@ std::vector<int64_t> Interpreter::loopExtents(const ast::Statement &stmt) const 
 void Interpreter::execute(const ast::Statement &stmt) {
   if (stmt.scan != ast::ScanKind::None)
     return executeScan(stmt);
+  if (ast::isArgReduce(stmt.reduce))
+    return executeArgReduce(stmt);
   const std::vector<int64_t> extent = loopExtents(stmt);
   const size_t nLoops = extent.size();
   const size_t nPar = static_cast<size_t>(stmt.numParallel);

@@ -40,7 +40,8 @@ private:
 
   void bindArgs(const std::vector<Array> &args);
   void execute(const ast::Statement &stmt);
-  void executeScan(const ast::Statement &stmt); // ReferenceScan.cpp
+  void executeScan(const ast::Statement &stmt);      // ReferenceScan.cpp
+  void executeArgReduce(const ast::Statement &stmt); // ReferenceArgReduce.cpp
   // The extents of a statement's loops (sema's dims bound by the arguments).
   std::vector<int64_t> loopExtents(const ast::Statement &stmt) const;
   void store(const ast::Statement &stmt, Array &&fresh);

@@ -1,6 +1,7 @@
 #include "frontend/Requirements.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace vibee {
 
@@ -68,6 +69,35 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
       collect(spec, k, stmt, *operand, out);
 }
 
+// An arg reduction (docs/language.md, "Arg reductions") needs a non-empty axis, as
+// there is no first extremum of nothing, and an i32 index an axis that i32 indexes.
+// Nothing is required when the statement does not run (a parallel extent of 0).
+void collectArg(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &stmt,
+                std::vector<DimRequirement> &out) {
+  const size_t nPar = (size_t)stmt.numParallel;
+  if (stmt.loopDims.size() != nPar + 1 || stmt.reduceIndices.empty())
+    return;
+  const int d = stmt.loopDims[nPar];
+  const std::vector<int> parallel(stmt.loopDims.begin(), stmt.loopDims.begin() + (long)nPar);
+  const std::string where = std::string(ast::reduceKindName(stmt.reduce)) + "(" +
+                            stmt.reduceIndices[0].index + ") at " + spec.file + ":" +
+                            std::to_string(stmt.reduceLoc.line) + ":" +
+                            std::to_string(stmt.reduceLoc.col);
+  auto require = [&](int64_t coeff, int64_t constant) { // coeff * size(d) + constant >= 0
+    LinearForm f;
+    if (k.dims[d].size >= 0)
+      f.constant = coeff * k.dims[d].size + constant;
+    else
+      f.terms[d] = coeff, f.constant = constant;
+    // Not decide(): it takes every loop of the statement, this one too, to run.
+    if (!f.terms.empty() || f.constant < 0)
+      out.push_back({d, f, parallel, where});
+  };
+  require(1, -1);
+  if (stmt.targetType == ast::DType::I32)
+    require(-1, INT32_MAX);
+}
+
 } // namespace
 
 std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel) {
@@ -77,6 +107,9 @@ std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Ke
       for (const ast::Expr *part : {stmt.rhs.get(), stmt.scanCoef.get(), stmt.scanInit.get()})
         if (part)
           collect(spec, kernel, stmt, *part, out);
+  for (const ast::Statement &stmt : kernel.body)
+    if (ast::isArgReduce(stmt.reduce))
+      collectArg(spec, kernel, stmt, out);
   return out;
 }
 

@@ -312,6 +312,11 @@ private:
                                      reduceKindName(st.reduce) + "'");
       t.ok = false;
     }
+    if (isArgReduce(st.reduce)) {
+      checkArgReduce(st, t, targetOk && known, diags_);
+      if (!targetOk || known)
+        return;
+    }
     if (!targetOk)
       return;
     if (known) {
@@ -327,8 +332,10 @@ private:
     Local local;
     local.name = st.target;
     local.loc = st.targetLoc;
-    local.dtype = t.weak ? weakDefault(t) : t.type;
-    if (st.scan != ScanKind::None && t.ok) {
+    local.dtype = isArgReduce(st.reduce) ? DType::I64 : t.weak ? weakDefault(t) : t.type;
+    if (isArgReduce(st.reduce)) {
+      // settled and checked by checkArgReduce
+    } else if (st.scan != ScanKind::None && t.ok) {
       // The rhs alone may be weak (`0` for a recurrence without B): it takes the
       // statement's dtype like the coefficient and the initial value.
       if (checkAssign(*st.rhs, rhsInfo, local.dtype, st.rhs->loc, "local '" + st.target + "'",

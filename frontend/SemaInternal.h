@@ -101,6 +101,10 @@ TypeInfo checkScan(ast::Statement &st, ExprScope &scope, TypeInfo rhs, ScanTypes
 bool settleScan(ast::Statement &st, const ScanTypes &parts, ast::DType target,
                 DiagnosticEngine &diags);
 
+// Arg reductions (SemaArgReduce.cpp), after the rhs is checked: one reduction index,
+// the element expression settled, and with `checkTarget` an i32 or i64 target.
+bool checkArgReduce(ast::Statement &st, TypeInfo t, bool checkTarget, DiagnosticEngine &diags);
+
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 
 // Spec, kernel, parameter, result and dim names that are C/C++ keywords (SemaNames.cpp).

@@ -65,7 +65,9 @@ expr
   | expr op=('==' | '!=') expr                                # BinaryExpr
   | expr op='&&' expr                                         # BinaryExpr
   | expr op='||' expr                                         # BinaryExpr
-  | red=('sum' | 'max' | 'min' | 'prod') '(' IDENT (',' IDENT)* ')' expr # ReduceExpr
+  // argmax/argmin (docs/language.md, "Arg reductions") are reductions whose value is
+  // the index of the first extremum.
+  | red=('sum' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin') '(' IDENT (',' IDENT)* ')' expr # ReduceExpr
   // Scans (docs/language.md, "Scans"): a prefix reduction along one left-hand side
   // index (`cumsum(t) x[i, t]`, `cumsum(t, exclusive) ...`) and a first-order linear
   // recurrence from an initial value (`scan(t, h0[i]) a[i, t] * h[i, t - 1] + b[i, t]`).

@@ -30,8 +30,9 @@ void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// `unshareDestinations`: one tensor.empty (and fill) per destination first,
-/// which keeps bufferization linear in the number of statements (the CPU
-/// pipeline; the GPU row-kernel mapping expects the CSE'd form).
+/// which keeps bufferization linear in the number of statements and keeps two
+/// reductions of one shared fill into two results apart (the CPU pipeline and the
+/// C++ output; the GPU row-kernel mapping expects the CSE'd form).
 void buildBufferizationPipeline(mlir::OpPassManager &pm, bool unshareDestinations = false);
 
 /// bf16/f16 arithmetic and math computed in f32, stored in the narrow type (on

@@ -1,6 +1,7 @@
 // Reliability of the JIT API (issue 15): sizes that overflow int64, kernels that
 // outlive their Compiler, outputs that overlap other arguments, literal subscripts
-// past a symbolic dim, and no perf jitdump unless asked for.
+// past a symbolic dim, an argmax over an empty axis, and no perf jitdump unless asked
+// for.
 #include "runtime/Jit.h"
 #include "tests/unit/runtime/CallErrorText.h"
 
@@ -221,6 +222,29 @@ TEST(CallChecks, GatherIndexOutsideItsAxisIsAnErrorBeforeAnyWrite) {
     pairs({TensorView(x.data(), {3}), TensorView(c.data(), {2}), TensorView(z.data(), {2})});
   });
   expectHas(msg, "kernel 'pairs': argument 'x': D >= 2 * H does not hold for D = 3, H = 2");
+}
+
+// Line 3, column 10 is argmax.
+const char *kArgmax = R"(spec am 1.0.0 "Argmax";
+kernel am(x: f32[R, C]) -> i: i64[R] {
+  i[r] = argmax(c) x[r, c];
+}
+)";
+
+// Issue 12: argmax has no answer on an empty axis; the call says so instead of
+// returning an index that is not one. No row, no reduction: nothing required.
+TEST(CallChecks, ArgmaxOverAnEmptyAxisIsAnError) {
+  Compiler compiler;
+  auto am = compiler.compileString(kArgmax, "am.vibee")->kernel("am");
+  std::vector<float> x = {1, 3, 3, 2};
+  std::vector<int64_t> i(2, -7);
+  std::string msg = callError(
+      [&] { am({TensorView(x.data(), {2, 0}), TensorView(i.data(), ast::DType::I64, {2})}); });
+  expectHas(msg, "kernel 'am': argument 'x': dim C = 0 must be > 0 (argmax(c) at am.vibee:3:10)");
+  EXPECT_EQ(i, (std::vector<int64_t>(2, -7))); // nothing written
+  am({TensorView(x.data(), {2, 2}), TensorView(i.data(), ast::DType::I64, {2})});
+  EXPECT_EQ(i, (std::vector<int64_t>{1, 0}));
+  am({TensorView(x.data(), {0, 0}), TensorView(i.data(), ast::DType::I64, {0})});
 }
 
 std::set<std::string> entries(const fs::path &dir) {

@@ -27,105 +27,109 @@ inline void attention(uint16_t* v1, uint16_t* v2, uint16_t* v3, float v4, uint16
         int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14);
         int64_t v16 = v15 < 16 ? v15 : 16;
         float* v17 = alloc<float>(((1 * 1) * v16) * v10);
-        for (int64_t l18 = 0; l18 < v16; l18 += 1) {
-          for (int64_t m19 = 0; m19 < v10; m19 += 1) {
-            int64_t v20 = ((0 * 1 + 0) * v16 + l18) * v10 + m19;
-            v17[v20] = v11;
+        float* v18 = alloc<float>(((1 * 1) * v16) * v10);
+        for (int64_t l19 = 0; l19 < v16; l19 += 1) {
+          for (int64_t m20 = 0; m20 < v10; m20 += 1) {
+            int64_t v21 = ((0 * 1 + 0) * v16 + l19) * v10 + m20;
+            v17[v21] = v11;
           }
         }
-        for (int64_t l21 = 0; l21 < v16; l21 += 1) {
-          for (int64_t m22 = 0; m22 < v10; m22 += 1) {
-            for (int64_t n23 = 0; n23 < v9; n23 += 1) {
-              int64_t v24 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l21)) * v9 + n23;
-              uint16_t v25 = v1[v24];
-              int64_t v26 = ((i12 * v7 + j13) * v10 + m22) * v9 + n23;
-              uint16_t v27 = v2[v26];
-              int64_t v28 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
-              float v29 = v17[v28];
-              float v30 = bf16_to_float(v27);
-              float v31 = bf16_to_float(v25);
-              int64_t v32 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
-              v17[v32] = v29 + v31 * v30;
+        for (int64_t l22 = 0; l22 < v16; l22 += 1) {
+          for (int64_t m23 = 0; m23 < v10; m23 += 1) {
+            for (int64_t n24 = 0; n24 < v9; n24 += 1) {
+              int64_t v25 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l22)) * v9 + n24;
+              uint16_t v26 = v1[v25];
+              int64_t v27 = ((i12 * v7 + j13) * v10 + m23) * v9 + n24;
+              uint16_t v28 = v2[v27];
+              int64_t v29 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
+              float v30 = v17[v29];
+              float v31 = bf16_to_float(v28);
+              float v32 = bf16_to_float(v26);
+              int64_t v33 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
+              v17[v33] = v30 + v32 * v31;
             }
           }
         }
-        float* v33 = alloc<float>((1 * 1) * v16);
-        for (int64_t l34 = 0; l34 < v16; l34 += 1) {
-          int64_t v35 = (0 * 1 + 0) * v16 + l34;
-          v33[v35] = -INFINITY;
-        }
+        float* v34 = alloc<float>((1 * 1) * v16);
+        float* v35 = alloc<float>((1 * 1) * v16);
         for (int64_t l36 = 0; l36 < v16; l36 += 1) {
-          for (int64_t m37 = 0; m37 < v10; m37 += 1) {
-            int64_t v38 = ((0 * 1 + 0) * v16 + l36) * v10 + m37;
-            float v39 = v17[v38];
-            int64_t v40 = (0 * 1 + 0) * v16 + l36;
-            float v41 = v33[v40];
-            float v42 = maximum(v39 * v4, v41);
-            int64_t v43 = (0 * 1 + 0) * v16 + l36;
-            v33[v43] = v42;
+          int64_t v37 = (0 * 1 + 0) * v16 + l36;
+          v34[v37] = -INFINITY;
+        }
+        for (int64_t l38 = 0; l38 < v16; l38 += 1) {
+          for (int64_t m39 = 0; m39 < v10; m39 += 1) {
+            int64_t v40 = ((0 * 1 + 0) * v16 + l38) * v10 + m39;
+            float v41 = v17[v40];
+            int64_t v42 = (0 * 1 + 0) * v16 + l38;
+            float v43 = v34[v42];
+            float v44 = maximum(v41 * v4, v43);
+            int64_t v45 = (0 * 1 + 0) * v16 + l38;
+            v34[v45] = v44;
           }
         }
-        for (int64_t l44 = 0; l44 < v16; l44 += 1) {
-          for (int64_t m45 = 0; m45 < v10; m45 += 1) {
-            int64_t v46 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
-            float v47 = v17[v46];
-            int64_t v48 = (0 * 1 + 0) * v16 + l44;
-            float v49 = v33[v48];
-            float v50 = std::exp(v47 * v4 - v49);
-            int64_t v51 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
-            v17[v51] = v50;
+        for (int64_t l46 = 0; l46 < v16; l46 += 1) {
+          for (int64_t m47 = 0; m47 < v10; m47 += 1) {
+            int64_t v48 = ((0 * 1 + 0) * v16 + l46) * v10 + m47;
+            float v49 = v17[v48];
+            int64_t v50 = (0 * 1 + 0) * v16 + l46;
+            float v51 = v34[v50];
+            float v52 = std::exp(v49 * v4 - v51);
+            int64_t v53 = ((0 * 1 + 0) * v16 + l46) * v10 + m47;
+            v18[v53] = v52;
           }
-        }
-        for (int64_t l52 = 0; l52 < v16; l52 += 1) {
-          int64_t v53 = (0 * 1 + 0) * v16 + l52;
-          v33[v53] = v11;
         }
         for (int64_t l54 = 0; l54 < v16; l54 += 1) {
-          for (int64_t m55 = 0; m55 < v10; m55 += 1) {
-            int64_t v56 = ((0 * 1 + 0) * v16 + l54) * v10 + m55;
-            float v57 = v17[v56];
-            int64_t v58 = (0 * 1 + 0) * v16 + l54;
-            float v59 = v33[v58];
-            int64_t v60 = (0 * 1 + 0) * v16 + l54;
-            v33[v60] = v57 + v59;
+          int64_t v55 = (0 * 1 + 0) * v16 + l54;
+          v35[v55] = v11;
+        }
+        for (int64_t l56 = 0; l56 < v16; l56 += 1) {
+          for (int64_t m57 = 0; m57 < v10; m57 += 1) {
+            int64_t v58 = ((0 * 1 + 0) * v16 + l56) * v10 + m57;
+            float v59 = v18[v58];
+            int64_t v60 = (0 * 1 + 0) * v16 + l56;
+            float v61 = v35[v60];
+            int64_t v62 = (0 * 1 + 0) * v16 + l56;
+            v35[v62] = v59 + v61;
           }
         }
-        float* v61 = alloc<float>(((1 * 1) * v16) * v9);
-        for (int64_t l62 = 0; l62 < v16; l62 += 1) {
-          for (int64_t m63 = 0; m63 < v9; m63 += 1) {
-            int64_t v64 = ((0 * 1 + 0) * v16 + l62) * v9 + m63;
-            v61[v64] = v11;
+        float* v63 = alloc<float>(((1 * 1) * v16) * v9);
+        for (int64_t l64 = 0; l64 < v16; l64 += 1) {
+          for (int64_t m65 = 0; m65 < v9; m65 += 1) {
+            int64_t v66 = ((0 * 1 + 0) * v16 + l64) * v9 + m65;
+            v63[v66] = v11;
           }
         }
-        for (int64_t l65 = 0; l65 < v16; l65 += 1) {
-          for (int64_t m66 = 0; m66 < v9; m66 += 1) {
-            for (int64_t n67 = 0; n67 < v10; n67 += 1) {
-              int64_t v68 = ((0 * 1 + 0) * v16 + l65) * v10 + n67;
-              float v69 = v17[v68];
-              int64_t v70 = ((i12 * v7 + j13) * v10 + n67) * v9 + m66;
-              uint16_t v71 = v3[v70];
-              int64_t v72 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
-              float v73 = v61[v72];
-              float v74 = bf16_to_float(v71);
-              int64_t v75 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
-              v61[v75] = v73 + v69 * v74;
+        for (int64_t l67 = 0; l67 < v16; l67 += 1) {
+          for (int64_t m68 = 0; m68 < v9; m68 += 1) {
+            for (int64_t n69 = 0; n69 < v10; n69 += 1) {
+              int64_t v70 = ((0 * 1 + 0) * v16 + l67) * v10 + n69;
+              float v71 = v18[v70];
+              int64_t v72 = ((i12 * v7 + j13) * v10 + n69) * v9 + m68;
+              uint16_t v73 = v3[v72];
+              int64_t v74 = ((0 * 1 + 0) * v16 + l67) * v9 + m68;
+              float v75 = v63[v74];
+              float v76 = bf16_to_float(v73);
+              int64_t v77 = ((0 * 1 + 0) * v16 + l67) * v9 + m68;
+              v63[v77] = v75 + v71 * v76;
             }
           }
         }
-        for (int64_t l76 = 0; l76 < v16; l76 += 1) {
-          for (int64_t m77 = 0; m77 < v9; m77 += 1) {
-            int64_t v78 = ((0 * 1 + 0) * v16 + l76) * v9 + m77;
-            float v79 = v61[v78];
-            int64_t v80 = (0 * 1 + 0) * v16 + l76;
-            float v81 = v33[v80];
-            uint16_t v82 = float_to_bf16(v79 / v81);
-            int64_t v83 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l76)) * v9 + m77;
-            v5[v83] = v82;
+        for (int64_t l78 = 0; l78 < v16; l78 += 1) {
+          for (int64_t m79 = 0; m79 < v9; m79 += 1) {
+            int64_t v80 = ((0 * 1 + 0) * v16 + l78) * v9 + m79;
+            float v81 = v63[v80];
+            int64_t v82 = (0 * 1 + 0) * v16 + l78;
+            float v83 = v35[v82];
+            uint16_t v84 = float_to_bf16(v81 / v83);
+            int64_t v85 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l78)) * v9 + m79;
+            v5[v85] = v84;
           }
         }
         release(v17);
-        release(v33);
-        release(v61);
+        release(v18);
+        release(v34);
+        release(v35);
+        release(v63);
       }
     }
   }
@@ -145,101 +149,105 @@ inline void attention_f32(float* v1, float* v2, float* v3, float v4, float* v5, 
         int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14);
         int64_t v16 = v15 < 16 ? v15 : 16;
         float* v17 = alloc<float>(((1 * 1) * v16) * v10);
-        for (int64_t l18 = 0; l18 < v16; l18 += 1) {
-          for (int64_t m19 = 0; m19 < v10; m19 += 1) {
-            int64_t v20 = ((0 * 1 + 0) * v16 + l18) * v10 + m19;
-            v17[v20] = v11;
+        float* v18 = alloc<float>(((1 * 1) * v16) * v10);
+        for (int64_t l19 = 0; l19 < v16; l19 += 1) {
+          for (int64_t m20 = 0; m20 < v10; m20 += 1) {
+            int64_t v21 = ((0 * 1 + 0) * v16 + l19) * v10 + m20;
+            v17[v21] = v11;
           }
         }
-        for (int64_t l21 = 0; l21 < v16; l21 += 1) {
-          for (int64_t m22 = 0; m22 < v10; m22 += 1) {
-            for (int64_t n23 = 0; n23 < v9; n23 += 1) {
-              int64_t v24 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l21)) * v9 + n23;
-              float v25 = v1[v24];
-              int64_t v26 = ((i12 * v7 + j13) * v10 + m22) * v9 + n23;
-              float v27 = v2[v26];
-              int64_t v28 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
-              float v29 = v17[v28];
-              int64_t v30 = ((0 * 1 + 0) * v16 + l21) * v10 + m22;
-              v17[v30] = v29 + v25 * v27;
+        for (int64_t l22 = 0; l22 < v16; l22 += 1) {
+          for (int64_t m23 = 0; m23 < v10; m23 += 1) {
+            for (int64_t n24 = 0; n24 < v9; n24 += 1) {
+              int64_t v25 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l22)) * v9 + n24;
+              float v26 = v1[v25];
+              int64_t v27 = ((i12 * v7 + j13) * v10 + m23) * v9 + n24;
+              float v28 = v2[v27];
+              int64_t v29 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
+              float v30 = v17[v29];
+              int64_t v31 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
+              v17[v31] = v30 + v26 * v28;
             }
           }
         }
-        float* v31 = alloc<float>((1 * 1) * v16);
-        for (int64_t l32 = 0; l32 < v16; l32 += 1) {
-          int64_t v33 = (0 * 1 + 0) * v16 + l32;
-          v31[v33] = -INFINITY;
-        }
+        float* v32 = alloc<float>((1 * 1) * v16);
+        float* v33 = alloc<float>((1 * 1) * v16);
         for (int64_t l34 = 0; l34 < v16; l34 += 1) {
-          for (int64_t m35 = 0; m35 < v10; m35 += 1) {
-            int64_t v36 = ((0 * 1 + 0) * v16 + l34) * v10 + m35;
-            float v37 = v17[v36];
-            int64_t v38 = (0 * 1 + 0) * v16 + l34;
-            float v39 = v31[v38];
-            float v40 = maximum(v37 * v4, v39);
-            int64_t v41 = (0 * 1 + 0) * v16 + l34;
-            v31[v41] = v40;
+          int64_t v35 = (0 * 1 + 0) * v16 + l34;
+          v32[v35] = -INFINITY;
+        }
+        for (int64_t l36 = 0; l36 < v16; l36 += 1) {
+          for (int64_t m37 = 0; m37 < v10; m37 += 1) {
+            int64_t v38 = ((0 * 1 + 0) * v16 + l36) * v10 + m37;
+            float v39 = v17[v38];
+            int64_t v40 = (0 * 1 + 0) * v16 + l36;
+            float v41 = v32[v40];
+            float v42 = maximum(v39 * v4, v41);
+            int64_t v43 = (0 * 1 + 0) * v16 + l36;
+            v32[v43] = v42;
           }
         }
-        for (int64_t l42 = 0; l42 < v16; l42 += 1) {
-          for (int64_t m43 = 0; m43 < v10; m43 += 1) {
-            int64_t v44 = ((0 * 1 + 0) * v16 + l42) * v10 + m43;
-            float v45 = v17[v44];
-            int64_t v46 = (0 * 1 + 0) * v16 + l42;
-            float v47 = v31[v46];
-            float v48 = std::exp(v45 * v4 - v47);
-            int64_t v49 = ((0 * 1 + 0) * v16 + l42) * v10 + m43;
-            v17[v49] = v48;
+        for (int64_t l44 = 0; l44 < v16; l44 += 1) {
+          for (int64_t m45 = 0; m45 < v10; m45 += 1) {
+            int64_t v46 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
+            float v47 = v17[v46];
+            int64_t v48 = (0 * 1 + 0) * v16 + l44;
+            float v49 = v32[v48];
+            float v50 = std::exp(v47 * v4 - v49);
+            int64_t v51 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
+            v18[v51] = v50;
           }
-        }
-        for (int64_t l50 = 0; l50 < v16; l50 += 1) {
-          int64_t v51 = (0 * 1 + 0) * v16 + l50;
-          v31[v51] = v11;
         }
         for (int64_t l52 = 0; l52 < v16; l52 += 1) {
-          for (int64_t m53 = 0; m53 < v10; m53 += 1) {
-            int64_t v54 = ((0 * 1 + 0) * v16 + l52) * v10 + m53;
-            float v55 = v17[v54];
-            int64_t v56 = (0 * 1 + 0) * v16 + l52;
-            float v57 = v31[v56];
-            int64_t v58 = (0 * 1 + 0) * v16 + l52;
-            v31[v58] = v55 + v57;
+          int64_t v53 = (0 * 1 + 0) * v16 + l52;
+          v33[v53] = v11;
+        }
+        for (int64_t l54 = 0; l54 < v16; l54 += 1) {
+          for (int64_t m55 = 0; m55 < v10; m55 += 1) {
+            int64_t v56 = ((0 * 1 + 0) * v16 + l54) * v10 + m55;
+            float v57 = v18[v56];
+            int64_t v58 = (0 * 1 + 0) * v16 + l54;
+            float v59 = v33[v58];
+            int64_t v60 = (0 * 1 + 0) * v16 + l54;
+            v33[v60] = v57 + v59;
           }
         }
-        float* v59 = alloc<float>(((1 * 1) * v16) * v9);
-        for (int64_t l60 = 0; l60 < v16; l60 += 1) {
-          for (int64_t m61 = 0; m61 < v9; m61 += 1) {
-            int64_t v62 = ((0 * 1 + 0) * v16 + l60) * v9 + m61;
-            v59[v62] = v11;
+        float* v61 = alloc<float>(((1 * 1) * v16) * v9);
+        for (int64_t l62 = 0; l62 < v16; l62 += 1) {
+          for (int64_t m63 = 0; m63 < v9; m63 += 1) {
+            int64_t v64 = ((0 * 1 + 0) * v16 + l62) * v9 + m63;
+            v61[v64] = v11;
           }
         }
-        for (int64_t l63 = 0; l63 < v16; l63 += 1) {
-          for (int64_t m64 = 0; m64 < v9; m64 += 1) {
-            for (int64_t n65 = 0; n65 < v10; n65 += 1) {
-              int64_t v66 = ((0 * 1 + 0) * v16 + l63) * v10 + n65;
-              float v67 = v17[v66];
-              int64_t v68 = ((i12 * v7 + j13) * v10 + n65) * v9 + m64;
-              float v69 = v3[v68];
-              int64_t v70 = ((0 * 1 + 0) * v16 + l63) * v9 + m64;
-              float v71 = v59[v70];
-              int64_t v72 = ((0 * 1 + 0) * v16 + l63) * v9 + m64;
-              v59[v72] = v71 + v67 * v69;
+        for (int64_t l65 = 0; l65 < v16; l65 += 1) {
+          for (int64_t m66 = 0; m66 < v9; m66 += 1) {
+            for (int64_t n67 = 0; n67 < v10; n67 += 1) {
+              int64_t v68 = ((0 * 1 + 0) * v16 + l65) * v10 + n67;
+              float v69 = v18[v68];
+              int64_t v70 = ((i12 * v7 + j13) * v10 + n67) * v9 + m66;
+              float v71 = v3[v70];
+              int64_t v72 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
+              float v73 = v61[v72];
+              int64_t v74 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
+              v61[v74] = v73 + v69 * v71;
             }
           }
         }
-        for (int64_t l73 = 0; l73 < v16; l73 += 1) {
-          for (int64_t m74 = 0; m74 < v9; m74 += 1) {
-            int64_t v75 = ((0 * 1 + 0) * v16 + l73) * v9 + m74;
-            float v76 = v59[v75];
-            int64_t v77 = (0 * 1 + 0) * v16 + l73;
-            float v78 = v31[v77];
-            int64_t v79 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l73)) * v9 + m74;
-            v5[v79] = v76 / v78;
+        for (int64_t l75 = 0; l75 < v16; l75 += 1) {
+          for (int64_t m76 = 0; m76 < v9; m76 += 1) {
+            int64_t v77 = ((0 * 1 + 0) * v16 + l75) * v9 + m76;
+            float v78 = v61[v77];
+            int64_t v79 = (0 * 1 + 0) * v16 + l75;
+            float v80 = v33[v79];
+            int64_t v81 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l75)) * v9 + m76;
+            v5[v81] = v78 / v80;
           }
         }
         release(v17);
-        release(v31);
-        release(v59);
+        release(v18);
+        release(v32);
+        release(v33);
+        release(v61);
       }
     }
   }

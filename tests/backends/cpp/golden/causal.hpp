@@ -24,109 +24,115 @@ inline void causal(float* v1, float* v2, float* v3, float v4, float* v5, int64_t
   // o[h, i, e] = sum(j) p[h, i, j] * v[h, j, e] / l[h, i];
   for (int64_t i12 = 0; i12 < v6; i12 += 1) {
     float* v13 = alloc<float>((1 * v7) * v9);
-    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v9; k15 += 1) {
-        int64_t v16 = (0 * v7 + j14) * v9 + k15;
-        v13[v16] = v11;
+    float* v14 = alloc<float>((1 * v7) * v9);
+    float* v15 = alloc<float>((1 * v7) * v9);
+    for (int64_t j16 = 0; j16 < v7; j16 += 1) {
+      for (int64_t k17 = 0; k17 < v9; k17 += 1) {
+        int64_t v18 = (0 * v7 + j16) * v9 + k17;
+        v13[v18] = v11;
       }
     }
-    for (int64_t j17 = 0; j17 < v7; j17 += 1) {
-      for (int64_t k18 = 0; k18 < v9; k18 += 1) {
-        for (int64_t l19 = 0; l19 < v8; l19 += 1) {
-          int64_t v20 = (i12 * v7 + j17) * v8 + l19;
-          float v21 = v1[v20];
-          int64_t v22 = (i12 * v9 + k18) * v8 + l19;
-          float v23 = v2[v22];
-          int64_t v24 = (0 * v7 + j17) * v9 + k18;
-          float v25 = v13[v24];
-          int64_t v26 = (0 * v7 + j17) * v9 + k18;
-          v13[v26] = v25 + v21 * v23;
+    for (int64_t j19 = 0; j19 < v7; j19 += 1) {
+      for (int64_t k20 = 0; k20 < v9; k20 += 1) {
+        for (int64_t l21 = 0; l21 < v8; l21 += 1) {
+          int64_t v22 = (i12 * v7 + j19) * v8 + l21;
+          float v23 = v1[v22];
+          int64_t v24 = (i12 * v9 + k20) * v8 + l21;
+          float v25 = v2[v24];
+          int64_t v26 = (0 * v7 + j19) * v9 + k20;
+          float v27 = v13[v26];
+          int64_t v28 = (0 * v7 + j19) * v9 + k20;
+          v13[v28] = v27 + v23 * v25;
         }
       }
     }
-    for (int64_t j27 = 0; j27 < v7; j27 += 1) {
-      for (int64_t k28 = 0; k28 < v9; k28 += 1) {
-        int64_t v29 = (0 * v7 + j27) * v9 + k28;
-        float v30 = v13[v29];
-        int64_t v31 = (0 * v7 + j27) * v9 + k28;
-        v13[v31] = k28 <= j27 ? v30 * v4 : v10;
+    for (int64_t j29 = 0; j29 < v7; j29 += 1) {
+      for (int64_t k30 = 0; k30 < v9; k30 += 1) {
+        int64_t v31 = (0 * v7 + j29) * v9 + k30;
+        float v32 = v13[v31];
+        int64_t v33 = (0 * v7 + j29) * v9 + k30;
+        v14[v33] = k30 <= j29 ? v32 * v4 : v10;
       }
     }
-    float* v32 = alloc<float>(1 * v7);
-    for (int64_t j33 = 0; j33 < v7; j33 += 1) {
-      int64_t v34 = 0 * v7 + j33;
-      v32[v34] = v10;
+    float* v34 = alloc<float>(1 * v7);
+    float* v35 = alloc<float>(1 * v7);
+    for (int64_t j36 = 0; j36 < v7; j36 += 1) {
+      int64_t v37 = 0 * v7 + j36;
+      v34[v37] = v10;
     }
-    for (int64_t j35 = 0; j35 < v7; j35 += 1) {
-      for (int64_t k36 = 0; k36 < v9; k36 += 1) {
-        int64_t v37 = (0 * v7 + j35) * v9 + k36;
-        float v38 = v13[v37];
-        int64_t v39 = 0 * v7 + j35;
-        float v40 = v32[v39];
-        float v41 = maximum(v38, v40);
-        int64_t v42 = 0 * v7 + j35;
-        v32[v42] = v41;
+    for (int64_t j38 = 0; j38 < v7; j38 += 1) {
+      for (int64_t k39 = 0; k39 < v9; k39 += 1) {
+        int64_t v40 = (0 * v7 + j38) * v9 + k39;
+        float v41 = v14[v40];
+        int64_t v42 = 0 * v7 + j38;
+        float v43 = v34[v42];
+        float v44 = maximum(v41, v43);
+        int64_t v45 = 0 * v7 + j38;
+        v34[v45] = v44;
       }
     }
-    for (int64_t j43 = 0; j43 < v7; j43 += 1) {
-      for (int64_t k44 = 0; k44 < v9; k44 += 1) {
-        int64_t v45 = (0 * v7 + j43) * v9 + k44;
-        float v46 = v13[v45];
-        int64_t v47 = 0 * v7 + j43;
-        float v48 = v32[v47];
-        float v49 = std::exp(v46 - v48);
-        int64_t v50 = (0 * v7 + j43) * v9 + k44;
-        v13[v50] = v49;
+    for (int64_t j46 = 0; j46 < v7; j46 += 1) {
+      for (int64_t k47 = 0; k47 < v9; k47 += 1) {
+        int64_t v48 = (0 * v7 + j46) * v9 + k47;
+        float v49 = v14[v48];
+        int64_t v50 = 0 * v7 + j46;
+        float v51 = v34[v50];
+        float v52 = std::exp(v49 - v51);
+        int64_t v53 = (0 * v7 + j46) * v9 + k47;
+        v15[v53] = v52;
       }
     }
-    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
-      int64_t v52 = 0 * v7 + j51;
-      v32[v52] = v11;
+    for (int64_t j54 = 0; j54 < v7; j54 += 1) {
+      int64_t v55 = 0 * v7 + j54;
+      v35[v55] = v11;
     }
-    for (int64_t j53 = 0; j53 < v7; j53 += 1) {
-      for (int64_t k54 = 0; k54 < v9; k54 += 1) {
-        int64_t v55 = (0 * v7 + j53) * v9 + k54;
-        float v56 = v13[v55];
-        int64_t v57 = 0 * v7 + j53;
-        float v58 = v32[v57];
-        int64_t v59 = 0 * v7 + j53;
-        v32[v59] = v56 + v58;
+    for (int64_t j56 = 0; j56 < v7; j56 += 1) {
+      for (int64_t k57 = 0; k57 < v9; k57 += 1) {
+        int64_t v58 = (0 * v7 + j56) * v9 + k57;
+        float v59 = v15[v58];
+        int64_t v60 = 0 * v7 + j56;
+        float v61 = v35[v60];
+        int64_t v62 = 0 * v7 + j56;
+        v35[v62] = v59 + v61;
       }
     }
-    float* v60 = alloc<float>((1 * v7) * v8);
-    for (int64_t j61 = 0; j61 < v7; j61 += 1) {
-      for (int64_t k62 = 0; k62 < v8; k62 += 1) {
-        int64_t v63 = (0 * v7 + j61) * v8 + k62;
-        v60[v63] = v11;
-      }
-    }
+    float* v63 = alloc<float>((1 * v7) * v8);
     for (int64_t j64 = 0; j64 < v7; j64 += 1) {
       for (int64_t k65 = 0; k65 < v8; k65 += 1) {
-        for (int64_t l66 = 0; l66 < v9; l66 += 1) {
-          int64_t v67 = (0 * v7 + j64) * v9 + l66;
-          float v68 = v13[v67];
-          int64_t v69 = (i12 * v9 + l66) * v8 + k65;
-          float v70 = v3[v69];
-          int64_t v71 = (0 * v7 + j64) * v8 + k65;
-          float v72 = v60[v71];
-          int64_t v73 = (0 * v7 + j64) * v8 + k65;
-          v60[v73] = v72 + v68 * v70;
+        int64_t v66 = (0 * v7 + j64) * v8 + k65;
+        v63[v66] = v11;
+      }
+    }
+    for (int64_t j67 = 0; j67 < v7; j67 += 1) {
+      for (int64_t k68 = 0; k68 < v8; k68 += 1) {
+        for (int64_t l69 = 0; l69 < v9; l69 += 1) {
+          int64_t v70 = (0 * v7 + j67) * v9 + l69;
+          float v71 = v15[v70];
+          int64_t v72 = (i12 * v9 + l69) * v8 + k68;
+          float v73 = v3[v72];
+          int64_t v74 = (0 * v7 + j67) * v8 + k68;
+          float v75 = v63[v74];
+          int64_t v76 = (0 * v7 + j67) * v8 + k68;
+          v63[v76] = v75 + v71 * v73;
         }
       }
     }
-    for (int64_t j74 = 0; j74 < v7; j74 += 1) {
-      for (int64_t k75 = 0; k75 < v8; k75 += 1) {
-        int64_t v76 = (0 * v7 + j74) * v8 + k75;
-        float v77 = v60[v76];
-        int64_t v78 = 0 * v7 + j74;
-        float v79 = v32[v78];
-        int64_t v80 = (i12 * v7 + j74) * v8 + k75;
-        v5[v80] = v77 / v79;
+    for (int64_t j77 = 0; j77 < v7; j77 += 1) {
+      for (int64_t k78 = 0; k78 < v8; k78 += 1) {
+        int64_t v79 = (0 * v7 + j77) * v8 + k78;
+        float v80 = v63[v79];
+        int64_t v81 = 0 * v7 + j77;
+        float v82 = v35[v81];
+        int64_t v83 = (i12 * v7 + j77) * v8 + k78;
+        v5[v83] = v80 / v82;
       }
     }
     release(v13);
-    release(v32);
-    release(v60);
+    release(v14);
+    release(v15);
+    release(v34);
+    release(v35);
+    release(v63);
   }
   return;
 }

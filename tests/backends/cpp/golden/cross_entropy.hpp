@@ -18,35 +18,35 @@ inline void cross_entropy(float* v1, int64_t* v2, float* v3, int64_t v4, int64_t
   float* v7 = alloc<float>(v4);
   // m[b] = max(c) logits[b, c];
   for (int64_t i8 = 0; i8 < v4; i8 += 1) {
-    v7[i8] = -INFINITY;
+    v6[i8] = -INFINITY;
   }
   for (int64_t i9 = 0; i9 < v4; i9 += 1) {
     for (int64_t j10 = 0; j10 < v5; j10 += 1) {
       int64_t v11 = i9 * v5 + j10;
       float v12 = v1[v11];
-      float v13 = v7[i9];
+      float v13 = v6[i9];
       float v14 = maximum(v12, v13);
-      v7[i9] = v14;
+      v6[i9] = v14;
     }
   }
   // se[b] = sum(c) exp(logits[b, c] - m[b]);
   for (int64_t i15 = 0; i15 < v4; i15 += 1) {
-    v6[i15] = 0.0e+00f;
+    v7[i15] = 0.0e+00f;
   }
   for (int64_t i16 = 0; i16 < v4; i16 += 1) {
     for (int64_t j17 = 0; j17 < v5; j17 += 1) {
       int64_t v18 = i16 * v5 + j17;
       float v19 = v1[v18];
-      float v20 = v7[i16];
-      float v21 = v6[i16];
+      float v20 = v6[i16];
+      float v21 = v7[i16];
       float v22 = std::exp(v19 - v20);
-      v6[i16] = v22 + v21;
+      v7[i16] = v22 + v21;
     }
   }
   // loss[b] = log(se[b]) + m[b] - logits[b, target[b]];
   for (int64_t i23 = 0; i23 < v4; i23 += 1) {
-    float v24 = v6[i23];
-    float v25 = v7[i23];
+    float v24 = v7[i23];
+    float v25 = v6[i23];
     int64_t v26 = v2[i23];
     float v27 = std::log(v24);
     int64_t v28 = (int64_t) ((uint64_t) v5 - (uint64_t) 1);
@@ -65,29 +65,29 @@ inline void cross_entropy_grad(float* v1, int64_t* v2, float* v3, float* v4, int
   float* v9 = alloc<float>(v5);
   // m[b] = max(c) logits[b, c];
   for (int64_t i10 = 0; i10 < v5; i10 += 1) {
-    v9[i10] = -INFINITY;
+    v8[i10] = -INFINITY;
   }
   for (int64_t i11 = 0; i11 < v5; i11 += 1) {
     for (int64_t j12 = 0; j12 < v6; j12 += 1) {
       int64_t v13 = i11 * v6 + j12;
       float v14 = v1[v13];
-      float v15 = v9[i11];
+      float v15 = v8[i11];
       float v16 = maximum(v14, v15);
-      v9[i11] = v16;
+      v8[i11] = v16;
     }
   }
   // se[b] = sum(c) exp(logits[b, c] - m[b]);
   for (int64_t i17 = 0; i17 < v5; i17 += 1) {
-    v8[i17] = v7;
+    v9[i17] = v7;
   }
   for (int64_t i18 = 0; i18 < v5; i18 += 1) {
     for (int64_t j19 = 0; j19 < v6; j19 += 1) {
       int64_t v20 = i18 * v6 + j19;
       float v21 = v1[v20];
-      float v22 = v9[i18];
-      float v23 = v8[i18];
+      float v22 = v8[i18];
+      float v23 = v9[i18];
       float v24 = std::exp(v21 - v22);
-      v8[i18] = v24 + v23;
+      v9[i18] = v24 + v23;
     }
   }
   // dlogits[b, c] = (exp(logits[b, c] - m[b]) / se[b] - where(c == target[b], 1.0, 0.0)) * dloss[b];
@@ -95,8 +95,8 @@ inline void cross_entropy_grad(float* v1, int64_t* v2, float* v3, float* v4, int
     for (int64_t j26 = 0; j26 < v6; j26 += 1) {
       int64_t v27 = i25 * v6 + j26;
       float v28 = v1[v27];
-      float v29 = v9[i25];
-      float v30 = v8[i25];
+      float v29 = v8[i25];
+      float v30 = v9[i25];
       int64_t v31 = v2[i25];
       float v32 = v3[i25];
       float v33 = std::exp(v28 - v29);

@@ -22,73 +22,77 @@ inline void decode(float* v1, float* v2, float* v3, float v4, float* v5, int64_t
   // o[h, e] = sum(j) p[h, j] * v[h, j, e] / l[h];
   for (int64_t i10 = 0; i10 < v6; i10 += 1) {
     float* v11 = alloc<float>(1 * v8);
-    for (int64_t j12 = 0; j12 < v8; j12 += 1) {
-      int64_t v13 = 0 * v8 + j12;
-      v11[v13] = v9;
+    float* v12 = alloc<float>(1 * v8);
+    for (int64_t j13 = 0; j13 < v8; j13 += 1) {
+      int64_t v14 = 0 * v8 + j13;
+      v11[v14] = v9;
     }
-    for (int64_t j14 = 0; j14 < v8; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v7; k15 += 1) {
-        int64_t v16 = i10 * v7 + k15;
-        float v17 = v1[v16];
-        int64_t v18 = (i10 * v8 + j14) * v7 + k15;
-        float v19 = v2[v18];
-        int64_t v20 = 0 * v8 + j14;
-        float v21 = v11[v20];
-        int64_t v22 = 0 * v8 + j14;
-        v11[v22] = v21 + v17 * v19;
+    for (int64_t j15 = 0; j15 < v8; j15 += 1) {
+      for (int64_t k16 = 0; k16 < v7; k16 += 1) {
+        int64_t v17 = i10 * v7 + k16;
+        float v18 = v1[v17];
+        int64_t v19 = (i10 * v8 + j15) * v7 + k16;
+        float v20 = v2[v19];
+        int64_t v21 = 0 * v8 + j15;
+        float v22 = v11[v21];
+        int64_t v23 = 0 * v8 + j15;
+        v11[v23] = v22 + v18 * v20;
       }
     }
-    float* v23 = alloc<float>(1);
-    v23[0] = -INFINITY;
-    for (int64_t j24 = 0; j24 < v8; j24 += 1) {
-      int64_t v25 = 0 * v8 + j24;
-      float v26 = v11[v25];
-      float v27 = v23[0];
-      float v28 = maximum(v26 * v4, v27);
-      v23[0] = v28;
+    float* v24 = alloc<float>(1);
+    float* v25 = alloc<float>(1);
+    v24[0] = -INFINITY;
+    for (int64_t j26 = 0; j26 < v8; j26 += 1) {
+      int64_t v27 = 0 * v8 + j26;
+      float v28 = v11[v27];
+      float v29 = v24[0];
+      float v30 = maximum(v28 * v4, v29);
+      v24[0] = v30;
     }
-    for (int64_t j29 = 0; j29 < v8; j29 += 1) {
-      int64_t v30 = 0 * v8 + j29;
-      float v31 = v11[v30];
-      float v32 = v23[0];
-      float v33 = std::exp(v31 * v4 - v32);
-      int64_t v34 = 0 * v8 + j29;
-      v11[v34] = v33;
+    for (int64_t j31 = 0; j31 < v8; j31 += 1) {
+      int64_t v32 = 0 * v8 + j31;
+      float v33 = v11[v32];
+      float v34 = v24[0];
+      float v35 = std::exp(v33 * v4 - v34);
+      int64_t v36 = 0 * v8 + j31;
+      v12[v36] = v35;
     }
-    v23[0] = v9;
-    for (int64_t j35 = 0; j35 < v8; j35 += 1) {
-      int64_t v36 = 0 * v8 + j35;
-      float v37 = v11[v36];
-      float v38 = v23[0];
-      v23[0] = v37 + v38;
+    v25[0] = v9;
+    for (int64_t j37 = 0; j37 < v8; j37 += 1) {
+      int64_t v38 = 0 * v8 + j37;
+      float v39 = v12[v38];
+      float v40 = v25[0];
+      v25[0] = v39 + v40;
     }
-    float* v39 = alloc<float>(1 * v7);
-    for (int64_t j40 = 0; j40 < v7; j40 += 1) {
-      int64_t v41 = 0 * v7 + j40;
-      v39[v41] = v9;
-    }
+    float* v41 = alloc<float>(1 * v7);
     for (int64_t j42 = 0; j42 < v7; j42 += 1) {
-      for (int64_t k43 = 0; k43 < v8; k43 += 1) {
-        int64_t v44 = 0 * v8 + k43;
-        float v45 = v11[v44];
-        int64_t v46 = (i10 * v8 + k43) * v7 + j42;
-        float v47 = v3[v46];
-        int64_t v48 = 0 * v7 + j42;
-        float v49 = v39[v48];
-        int64_t v50 = 0 * v7 + j42;
-        v39[v50] = v49 + v45 * v47;
+      int64_t v43 = 0 * v7 + j42;
+      v41[v43] = v9;
+    }
+    for (int64_t j44 = 0; j44 < v7; j44 += 1) {
+      for (int64_t k45 = 0; k45 < v8; k45 += 1) {
+        int64_t v46 = 0 * v8 + k45;
+        float v47 = v12[v46];
+        int64_t v48 = (i10 * v8 + k45) * v7 + j44;
+        float v49 = v3[v48];
+        int64_t v50 = 0 * v7 + j44;
+        float v51 = v41[v50];
+        int64_t v52 = 0 * v7 + j44;
+        v41[v52] = v51 + v47 * v49;
       }
     }
-    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
-      int64_t v52 = 0 * v7 + j51;
-      float v53 = v39[v52];
-      float v54 = v23[0];
-      int64_t v55 = i10 * v7 + j51;
-      v5[v55] = v53 / v54;
+    for (int64_t j53 = 0; j53 < v7; j53 += 1) {
+      int64_t v54 = 0 * v7 + j53;
+      float v55 = v41[v54];
+      float v56 = v25[0];
+      int64_t v57 = i10 * v7 + j53;
+      v5[v57] = v55 / v56;
     }
     release(v11);
-    release(v23);
-    release(v39);
+    release(v12);
+    release(v24);
+    release(v25);
+    release(v41);
   }
   return;
 }

@@ -61,11 +61,9 @@ inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5
       int64_t v25 = i21 * v5 + j22;
       float v26 = v3[v25];
       int64_t v27 = i21 * v5 + j22;
-      v8[v27] = v24 + v26;
+      v3[v27] = v24 + v26;
     }
   }
-  int64_t v28 = v6 * v5;
-  copy(v3, v8, v28);
   release(v8);
   return;
 }

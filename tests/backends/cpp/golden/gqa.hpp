@@ -29,121 +29,125 @@ inline void gqa(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6
           int64_t v19 = (int64_t) ((uint64_t) v9 - (uint64_t) l18);
           int64_t v20 = v19 < 16 ? v19 : 16;
           float* v21 = alloc<float>((((1 * 1) * v17) * v20) * v11);
-          for (int64_t m22 = 0; m22 < v17; m22 += 1) {
-            for (int64_t n23 = 0; n23 < v20; n23 += 1) {
-              for (int64_t o24 = 0; o24 < v11; o24 += 1) {
-                int64_t v25 = (((0 * 1 + 0) * v17 + m22) * v20 + n23) * v11 + o24;
-                v21[v25] = v12;
+          float* v22 = alloc<float>((((1 * 1) * v17) * v20) * v11);
+          for (int64_t m23 = 0; m23 < v17; m23 += 1) {
+            for (int64_t n24 = 0; n24 < v20; n24 += 1) {
+              for (int64_t o25 = 0; o25 < v11; o25 += 1) {
+                int64_t v26 = (((0 * 1 + 0) * v17 + m23) * v20 + n24) * v11 + o25;
+                v21[v26] = v12;
               }
             }
           }
-          for (int64_t m26 = 0; m26 < v17; m26 += 1) {
-            for (int64_t n27 = 0; n27 < v20; n27 += 1) {
-              for (int64_t o28 = 0; o28 < v11; o28 += 1) {
-                for (int64_t p29 = 0; p29 < v10; p29 += 1) {
-                  int64_t v30 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m26)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n27)) * v10 + p29;
-                  float v31 = v1[v30];
-                  int64_t v32 = ((i13 * v7 + j14) * v11 + o28) * v10 + p29;
-                  float v33 = v2[v32];
-                  int64_t v34 = (((0 * 1 + 0) * v17 + m26) * v20 + n27) * v11 + o28;
-                  float v35 = v21[v34];
-                  int64_t v36 = (((0 * 1 + 0) * v17 + m26) * v20 + n27) * v11 + o28;
-                  v21[v36] = v35 + v31 * v33;
+          for (int64_t m27 = 0; m27 < v17; m27 += 1) {
+            for (int64_t n28 = 0; n28 < v20; n28 += 1) {
+              for (int64_t o29 = 0; o29 < v11; o29 += 1) {
+                for (int64_t p30 = 0; p30 < v10; p30 += 1) {
+                  int64_t v31 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m27)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n28)) * v10 + p30;
+                  float v32 = v1[v31];
+                  int64_t v33 = ((i13 * v7 + j14) * v11 + o29) * v10 + p30;
+                  float v34 = v2[v33];
+                  int64_t v35 = (((0 * 1 + 0) * v17 + m27) * v20 + n28) * v11 + o29;
+                  float v36 = v21[v35];
+                  int64_t v37 = (((0 * 1 + 0) * v17 + m27) * v20 + n28) * v11 + o29;
+                  v21[v37] = v36 + v32 * v34;
                 }
               }
             }
           }
-          float* v37 = alloc<float>(((1 * 1) * v17) * v20);
-          for (int64_t m38 = 0; m38 < v17; m38 += 1) {
-            for (int64_t n39 = 0; n39 < v20; n39 += 1) {
-              int64_t v40 = ((0 * 1 + 0) * v17 + m38) * v20 + n39;
-              v37[v40] = -INFINITY;
+          float* v38 = alloc<float>(((1 * 1) * v17) * v20);
+          float* v39 = alloc<float>(((1 * 1) * v17) * v20);
+          for (int64_t m40 = 0; m40 < v17; m40 += 1) {
+            for (int64_t n41 = 0; n41 < v20; n41 += 1) {
+              int64_t v42 = ((0 * 1 + 0) * v17 + m40) * v20 + n41;
+              v38[v42] = -INFINITY;
             }
           }
-          for (int64_t m41 = 0; m41 < v17; m41 += 1) {
-            for (int64_t n42 = 0; n42 < v20; n42 += 1) {
-              for (int64_t o43 = 0; o43 < v11; o43 += 1) {
-                int64_t v44 = (((0 * 1 + 0) * v17 + m41) * v20 + n42) * v11 + o43;
-                float v45 = v21[v44];
-                int64_t v46 = ((0 * 1 + 0) * v17 + m41) * v20 + n42;
-                float v47 = v37[v46];
-                float v48 = maximum(v45 * v4, v47);
-                int64_t v49 = ((0 * 1 + 0) * v17 + m41) * v20 + n42;
-                v37[v49] = v48;
+          for (int64_t m43 = 0; m43 < v17; m43 += 1) {
+            for (int64_t n44 = 0; n44 < v20; n44 += 1) {
+              for (int64_t o45 = 0; o45 < v11; o45 += 1) {
+                int64_t v46 = (((0 * 1 + 0) * v17 + m43) * v20 + n44) * v11 + o45;
+                float v47 = v21[v46];
+                int64_t v48 = ((0 * 1 + 0) * v17 + m43) * v20 + n44;
+                float v49 = v38[v48];
+                float v50 = maximum(v47 * v4, v49);
+                int64_t v51 = ((0 * 1 + 0) * v17 + m43) * v20 + n44;
+                v38[v51] = v50;
               }
             }
           }
-          for (int64_t m50 = 0; m50 < v17; m50 += 1) {
-            for (int64_t n51 = 0; n51 < v20; n51 += 1) {
-              for (int64_t o52 = 0; o52 < v11; o52 += 1) {
-                int64_t v53 = (((0 * 1 + 0) * v17 + m50) * v20 + n51) * v11 + o52;
-                float v54 = v21[v53];
-                int64_t v55 = ((0 * 1 + 0) * v17 + m50) * v20 + n51;
-                float v56 = v37[v55];
-                float v57 = std::exp(v54 * v4 - v56);
-                int64_t v58 = (((0 * 1 + 0) * v17 + m50) * v20 + n51) * v11 + o52;
-                v21[v58] = v57;
+          for (int64_t m52 = 0; m52 < v17; m52 += 1) {
+            for (int64_t n53 = 0; n53 < v20; n53 += 1) {
+              for (int64_t o54 = 0; o54 < v11; o54 += 1) {
+                int64_t v55 = (((0 * 1 + 0) * v17 + m52) * v20 + n53) * v11 + o54;
+                float v56 = v21[v55];
+                int64_t v57 = ((0 * 1 + 0) * v17 + m52) * v20 + n53;
+                float v58 = v38[v57];
+                float v59 = std::exp(v56 * v4 - v58);
+                int64_t v60 = (((0 * 1 + 0) * v17 + m52) * v20 + n53) * v11 + o54;
+                v22[v60] = v59;
               }
             }
           }
-          for (int64_t m59 = 0; m59 < v17; m59 += 1) {
-            for (int64_t n60 = 0; n60 < v20; n60 += 1) {
-              int64_t v61 = ((0 * 1 + 0) * v17 + m59) * v20 + n60;
-              v37[v61] = v12;
+          for (int64_t m61 = 0; m61 < v17; m61 += 1) {
+            for (int64_t n62 = 0; n62 < v20; n62 += 1) {
+              int64_t v63 = ((0 * 1 + 0) * v17 + m61) * v20 + n62;
+              v39[v63] = v12;
             }
           }
-          for (int64_t m62 = 0; m62 < v17; m62 += 1) {
-            for (int64_t n63 = 0; n63 < v20; n63 += 1) {
-              for (int64_t o64 = 0; o64 < v11; o64 += 1) {
-                int64_t v65 = (((0 * 1 + 0) * v17 + m62) * v20 + n63) * v11 + o64;
-                float v66 = v21[v65];
-                int64_t v67 = ((0 * 1 + 0) * v17 + m62) * v20 + n63;
-                float v68 = v37[v67];
-                int64_t v69 = ((0 * 1 + 0) * v17 + m62) * v20 + n63;
-                v37[v69] = v66 + v68;
+          for (int64_t m64 = 0; m64 < v17; m64 += 1) {
+            for (int64_t n65 = 0; n65 < v20; n65 += 1) {
+              for (int64_t o66 = 0; o66 < v11; o66 += 1) {
+                int64_t v67 = (((0 * 1 + 0) * v17 + m64) * v20 + n65) * v11 + o66;
+                float v68 = v22[v67];
+                int64_t v69 = ((0 * 1 + 0) * v17 + m64) * v20 + n65;
+                float v70 = v39[v69];
+                int64_t v71 = ((0 * 1 + 0) * v17 + m64) * v20 + n65;
+                v39[v71] = v68 + v70;
               }
             }
           }
-          float* v70 = alloc<float>((((1 * 1) * v17) * v20) * v10);
-          for (int64_t m71 = 0; m71 < v17; m71 += 1) {
-            for (int64_t n72 = 0; n72 < v20; n72 += 1) {
-              for (int64_t o73 = 0; o73 < v10; o73 += 1) {
-                int64_t v74 = (((0 * 1 + 0) * v17 + m71) * v20 + n72) * v10 + o73;
-                v70[v74] = v12;
+          float* v72 = alloc<float>((((1 * 1) * v17) * v20) * v10);
+          for (int64_t m73 = 0; m73 < v17; m73 += 1) {
+            for (int64_t n74 = 0; n74 < v20; n74 += 1) {
+              for (int64_t o75 = 0; o75 < v10; o75 += 1) {
+                int64_t v76 = (((0 * 1 + 0) * v17 + m73) * v20 + n74) * v10 + o75;
+                v72[v76] = v12;
               }
             }
           }
-          for (int64_t m75 = 0; m75 < v17; m75 += 1) {
-            for (int64_t n76 = 0; n76 < v20; n76 += 1) {
-              for (int64_t o77 = 0; o77 < v10; o77 += 1) {
-                for (int64_t p78 = 0; p78 < v11; p78 += 1) {
-                  int64_t v79 = (((0 * 1 + 0) * v17 + m75) * v20 + n76) * v11 + p78;
-                  float v80 = v21[v79];
-                  int64_t v81 = ((i13 * v7 + j14) * v11 + p78) * v10 + o77;
-                  float v82 = v3[v81];
-                  int64_t v83 = (((0 * 1 + 0) * v17 + m75) * v20 + n76) * v10 + o77;
-                  float v84 = v70[v83];
-                  int64_t v85 = (((0 * 1 + 0) * v17 + m75) * v20 + n76) * v10 + o77;
-                  v70[v85] = v84 + v80 * v82;
+          for (int64_t m77 = 0; m77 < v17; m77 += 1) {
+            for (int64_t n78 = 0; n78 < v20; n78 += 1) {
+              for (int64_t o79 = 0; o79 < v10; o79 += 1) {
+                for (int64_t p80 = 0; p80 < v11; p80 += 1) {
+                  int64_t v81 = (((0 * 1 + 0) * v17 + m77) * v20 + n78) * v11 + p80;
+                  float v82 = v22[v81];
+                  int64_t v83 = ((i13 * v7 + j14) * v11 + p80) * v10 + o79;
+                  float v84 = v3[v83];
+                  int64_t v85 = (((0 * 1 + 0) * v17 + m77) * v20 + n78) * v10 + o79;
+                  float v86 = v72[v85];
+                  int64_t v87 = (((0 * 1 + 0) * v17 + m77) * v20 + n78) * v10 + o79;
+                  v72[v87] = v86 + v82 * v84;
                 }
               }
             }
           }
-          for (int64_t m86 = 0; m86 < v17; m86 += 1) {
-            for (int64_t n87 = 0; n87 < v20; n87 += 1) {
-              for (int64_t o88 = 0; o88 < v10; o88 += 1) {
-                int64_t v89 = (((0 * 1 + 0) * v17 + m86) * v20 + n87) * v10 + o88;
-                float v90 = v70[v89];
-                int64_t v91 = ((0 * 1 + 0) * v17 + m86) * v20 + n87;
-                float v92 = v37[v91];
-                int64_t v93 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m86)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n87)) * v10 + o88;
-                v5[v93] = v90 / v92;
+          for (int64_t m88 = 0; m88 < v17; m88 += 1) {
+            for (int64_t n89 = 0; n89 < v20; n89 += 1) {
+              for (int64_t o90 = 0; o90 < v10; o90 += 1) {
+                int64_t v91 = (((0 * 1 + 0) * v17 + m88) * v20 + n89) * v10 + o90;
+                float v92 = v72[v91];
+                int64_t v93 = ((0 * 1 + 0) * v17 + m88) * v20 + n89;
+                float v94 = v39[v93];
+                int64_t v95 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m88)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n89)) * v10 + o90;
+                v5[v95] = v92 / v94;
               }
             }
           }
           release(v21);
-          release(v37);
-          release(v70);
+          release(v22);
+          release(v38);
+          release(v39);
+          release(v72);
         }
       }
     }

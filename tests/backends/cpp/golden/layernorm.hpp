@@ -14,57 +14,60 @@ namespace detail {
 using namespace ::vibee::cpp;
 
 inline void layernorm(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7) {
-  double* v8 = alloc<double>(v6);
-  // mu[r] = sum(c) f64(x[r, c]) / f64(C);
-  for (int64_t i9 = 0; i9 < v6; i9 += 1) {
-    v8[i9] = 0.0e+00;
-  }
+  double v8 = 0.0e+00;
+  double* v9 = alloc<double>(v6);
   double* v10 = alloc<double>(v6);
-  copy(v10, v8, v6);
-  double v11 = (double) v7;
+  // mu[r] = sum(c) f64(x[r, c]) / f64(C);
+  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
+    v10[i11] = v8;
+  }
   for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
-      int64_t v14 = i12 * v7 + j13;
-      float v15 = v1[v14];
-      double v16 = v10[i12];
-      v10[i12] = (double) v15 / v11 + v16;
+    v9[i12] = v8;
+  }
+  double v13 = (double) v7;
+  for (int64_t i14 = 0; i14 < v6; i14 += 1) {
+    for (int64_t j15 = 0; j15 < v7; j15 += 1) {
+      int64_t v16 = i14 * v7 + j15;
+      float v17 = v1[v16];
+      double v18 = v10[i14];
+      v10[i14] = (double) v17 / v13 + v18;
     }
   }
   // d[r, c] = f64(x[r, c]) - mu[r];
   // var[r] = sum(c) d[r, c] * d[r, c] / f64(C);
-  for (int64_t i17 = 0; i17 < v6; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v7; j18 += 1) {
-      int64_t v19 = i17 * v7 + j18;
-      float v20 = v1[v19];
-      double v21 = v10[i17];
-      double v22 = v8[i17];
-      double v23 = (double) v20 - v21;
-      v8[i17] = (v23 * v23) / v11 + v22;
+  for (int64_t i19 = 0; i19 < v6; i19 += 1) {
+    for (int64_t j20 = 0; j20 < v7; j20 += 1) {
+      int64_t v21 = i19 * v7 + j20;
+      float v22 = v1[v21];
+      double v23 = v10[i19];
+      double v24 = v9[i19];
+      double v25 = (double) v22 - v23;
+      v9[i19] = (v25 * v25) / v13 + v24;
     }
   }
-  float* v24 = alloc<float>(v6);
+  float* v26 = alloc<float>(v6);
   // inv[r] = f32(rsqrt(var[r] + f64(eps)));
-  for (int64_t i25 = 0; i25 < v6; i25 += 1) {
-    double v26 = v8[i25];
-    double v27 = rsqrt(v26 + (double) v4);
-    v24[i25] = (float) v27;
+  for (int64_t i27 = 0; i27 < v6; i27 += 1) {
+    double v28 = v9[i27];
+    double v29 = rsqrt(v28 + (double) v4);
+    v26[i27] = (float) v29;
   }
   // y[r, c] = f32(d[r, c]) * inv[r] * gamma[c] + beta[c];
-  for (int64_t i28 = 0; i28 < v6; i28 += 1) {
-    for (int64_t j29 = 0; j29 < v7; j29 += 1) {
-      int64_t v30 = i28 * v7 + j29;
-      float v31 = v1[v30];
-      double v32 = v10[i28];
-      float v33 = v24[i28];
-      float v34 = v2[j29];
-      float v35 = v3[j29];
-      int64_t v36 = i28 * v7 + j29;
-      v5[v36] = ((float) ((double) v31 - v32) * v33) * v34 + v35;
+  for (int64_t i30 = 0; i30 < v6; i30 += 1) {
+    for (int64_t j31 = 0; j31 < v7; j31 += 1) {
+      int64_t v32 = i30 * v7 + j31;
+      float v33 = v1[v32];
+      double v34 = v10[i30];
+      float v35 = v26[i30];
+      float v36 = v2[j31];
+      float v37 = v3[j31];
+      int64_t v38 = i30 * v7 + j31;
+      v5[v38] = ((float) ((double) v33 - v34) * v35) * v36 + v37;
     }
   }
-  release(v8);
+  release(v9);
   release(v10);
-  release(v24);
+  release(v26);
   return;
 }
 

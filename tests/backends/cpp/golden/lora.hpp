@@ -16,81 +16,85 @@ using namespace ::vibee::cpp;
 inline void lora(float* v1, float* v2, float* v3, float* v4, float v5, float* v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
   float v11 = 0.0e+00f;
   float* v12 = alloc<float>(v7 * v9);
+  float* v13 = alloc<float>(v7 * v9);
   // base[m, n] = sum(k) x[m, k] * w[n, k];
-  for (int64_t i13 = 0; i13 < v7; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v9; j14 += 1) {
-      int64_t v15 = i13 * v9 + j14;
-      v12[v15] = v11;
+  for (int64_t i14 = 0; i14 < v7; i14 += 1) {
+    for (int64_t j15 = 0; j15 < v9; j15 += 1) {
+      int64_t v16 = i14 * v9 + j15;
+      v13[v16] = v11;
     }
   }
-  float* v16 = alloc<float>(v7 * v9);
-  int64_t v17 = v7 * v9;
-  copy(v16, v12, v17);
-  for (int64_t i18 = 0; i18 < v7; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v9; j19 += 1) {
-      for (int64_t k20 = 0; k20 < v8; k20 += 1) {
-        int64_t v21 = i18 * v8 + k20;
-        float v22 = v1[v21];
-        int64_t v23 = j19 * v8 + k20;
-        float v24 = v2[v23];
-        int64_t v25 = i18 * v9 + j19;
-        float v26 = v16[v25];
-        int64_t v27 = i18 * v9 + j19;
-        v16[v27] = v26 + v22 * v24;
+  for (int64_t i17 = 0; i17 < v7; i17 += 1) {
+    for (int64_t j18 = 0; j18 < v9; j18 += 1) {
+      int64_t v19 = i17 * v9 + j18;
+      v12[v19] = v11;
+    }
+  }
+  for (int64_t i20 = 0; i20 < v7; i20 += 1) {
+    for (int64_t j21 = 0; j21 < v9; j21 += 1) {
+      for (int64_t k22 = 0; k22 < v8; k22 += 1) {
+        int64_t v23 = i20 * v8 + k22;
+        float v24 = v1[v23];
+        int64_t v25 = j21 * v8 + k22;
+        float v26 = v2[v25];
+        int64_t v27 = i20 * v9 + j21;
+        float v28 = v13[v27];
+        int64_t v29 = i20 * v9 + j21;
+        v13[v29] = v28 + v24 * v26;
       }
     }
   }
-  float* v28 = alloc<float>(v7 * v10);
+  float* v30 = alloc<float>(v7 * v10);
   // xa[m, r] = sum(k) x[m, k] * a[r, k];
-  for (int64_t i29 = 0; i29 < v7; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v10; j30 += 1) {
-      int64_t v31 = i29 * v10 + j30;
-      v28[v31] = v11;
+  for (int64_t i31 = 0; i31 < v7; i31 += 1) {
+    for (int64_t j32 = 0; j32 < v10; j32 += 1) {
+      int64_t v33 = i31 * v10 + j32;
+      v30[v33] = v11;
     }
   }
-  for (int64_t i32 = 0; i32 < v7; i32 += 1) {
-    for (int64_t j33 = 0; j33 < v10; j33 += 1) {
-      for (int64_t k34 = 0; k34 < v8; k34 += 1) {
-        int64_t v35 = i32 * v8 + k34;
-        float v36 = v1[v35];
-        int64_t v37 = j33 * v8 + k34;
-        float v38 = v3[v37];
-        int64_t v39 = i32 * v10 + j33;
-        float v40 = v28[v39];
-        int64_t v41 = i32 * v10 + j33;
-        v28[v41] = v40 + v36 * v38;
+  for (int64_t i34 = 0; i34 < v7; i34 += 1) {
+    for (int64_t j35 = 0; j35 < v10; j35 += 1) {
+      for (int64_t k36 = 0; k36 < v8; k36 += 1) {
+        int64_t v37 = i34 * v8 + k36;
+        float v38 = v1[v37];
+        int64_t v39 = j35 * v8 + k36;
+        float v40 = v3[v39];
+        int64_t v41 = i34 * v10 + j35;
+        float v42 = v30[v41];
+        int64_t v43 = i34 * v10 + j35;
+        v30[v43] = v42 + v38 * v40;
       }
     }
   }
   // up[m, n] = sum(r) xa[m, r] * b[n, r];
-  for (int64_t i42 = 0; i42 < v7; i42 += 1) {
-    for (int64_t j43 = 0; j43 < v9; j43 += 1) {
-      for (int64_t k44 = 0; k44 < v10; k44 += 1) {
-        int64_t v45 = i42 * v10 + k44;
-        float v46 = v28[v45];
-        int64_t v47 = j43 * v10 + k44;
-        float v48 = v4[v47];
-        int64_t v49 = i42 * v9 + j43;
-        float v50 = v12[v49];
-        int64_t v51 = i42 * v9 + j43;
-        v12[v51] = v50 + v46 * v48;
+  for (int64_t i44 = 0; i44 < v7; i44 += 1) {
+    for (int64_t j45 = 0; j45 < v9; j45 += 1) {
+      for (int64_t k46 = 0; k46 < v10; k46 += 1) {
+        int64_t v47 = i44 * v10 + k46;
+        float v48 = v30[v47];
+        int64_t v49 = j45 * v10 + k46;
+        float v50 = v4[v49];
+        int64_t v51 = i44 * v9 + j45;
+        float v52 = v12[v51];
+        int64_t v53 = i44 * v9 + j45;
+        v12[v53] = v52 + v48 * v50;
       }
     }
   }
   // y[m, n] = base[m, n] + alpha / R * up[m, n];
-  for (int64_t i52 = 0; i52 < v7; i52 += 1) {
-    for (int64_t j53 = 0; j53 < v9; j53 += 1) {
-      int64_t v54 = i52 * v9 + j53;
-      float v55 = v16[v54];
-      int64_t v56 = i52 * v9 + j53;
-      float v57 = v12[v56];
-      int64_t v58 = i52 * v9 + j53;
-      v6[v58] = v55 + (v5 / (float) v10) * v57;
+  for (int64_t i54 = 0; i54 < v7; i54 += 1) {
+    for (int64_t j55 = 0; j55 < v9; j55 += 1) {
+      int64_t v56 = i54 * v9 + j55;
+      float v57 = v13[v56];
+      int64_t v58 = i54 * v9 + j55;
+      float v59 = v12[v58];
+      int64_t v60 = i54 * v9 + j55;
+      v6[v60] = v57 + (v5 / (float) v10) * v59;
     }
   }
   release(v12);
-  release(v16);
-  release(v28);
+  release(v13);
+  release(v30);
   return;
 }
 

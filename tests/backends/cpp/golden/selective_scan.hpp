@@ -34,9 +34,9 @@ inline void selective_scan(float* v1, float* v2, float* v3, float* v4, float* v5
           float v27 = v1[v26];
           float v28 = std::exp(v21 * v23);
           int64_t v29 = ((i16 * v9 + j17) * v11 + k18) * v10 + l19;
-          v14[v29] = v28;
+          v13[v29] = v28;
           int64_t v30 = ((i16 * v9 + j17) * v11 + k18) * v10 + l19;
-          v15[v30] = (v21 * v25) * v27;
+          v14[v30] = (v21 * v25) * v27;
         }
       }
     }
@@ -60,12 +60,12 @@ inline void selective_scan(float* v1, float* v2, float* v3, float* v4, float* v5
         for (int64_t l42 = 0; l42 < v10; l42 += 1) {
           float v43 = v41[0];
           int64_t v44 = ((i36 * v9 + j37) * v11 + k38) * v10 + l42;
-          float v45 = v14[v44];
+          float v45 = v13[v44];
           int64_t v46 = ((i36 * v9 + j37) * v11 + k38) * v10 + l42;
-          float v47 = v15[v46];
+          float v47 = v14[v46];
           float v48 = v45 * v43 + v47;
           int64_t v49 = ((i36 * v9 + j37) * v11 + k38) * v10 + l42;
-          v13[v49] = v48;
+          v15[v49] = v48;
           v41[0] = v48;
         }
         release(v41);
@@ -87,7 +87,7 @@ inline void selective_scan(float* v1, float* v2, float* v3, float* v4, float* v5
       for (int64_t k57 = 0; k57 < v10; k57 += 1) {
         for (int64_t l58 = 0; l58 < v11; l58 += 1) {
           int64_t v59 = ((i55 * v9 + j56) * v11 + l58) * v10 + k57;
-          float v60 = v13[v59];
+          float v60 = v15[v59];
           int64_t v61 = (i55 * v11 + l58) * v10 + k57;
           float v62 = v5[v61];
           int64_t v63 = (i55 * v9 + j56) * v10 + k57;
@@ -122,124 +122,126 @@ inline void selective_scan(float* v1, float* v2, float* v3, float* v4, float* v5
 inline void selective_scan_gated(float* v1, float* v2, float* v3, float* v4, float* v5, float* v6, float* v7, float* v8, float* v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13) {
   float v14 = 0.0e+00f;
   float* v15 = alloc<float>((v10 * v11) * v12);
+  float* v16 = alloc<float>((v10 * v11) * v12);
   // dt[b, d, l] = log1p(exp(delta[b, d, l] + bias[d]));
-  for (int64_t i16 = 0; i16 < v10; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v11; j17 += 1) {
-      for (int64_t k18 = 0; k18 < v12; k18 += 1) {
-        int64_t v19 = (i16 * v11 + j17) * v12 + k18;
-        float v20 = v2[v19];
-        float v21 = v7[j17];
-        float v22 = std::exp(v20 + v21);
-        float v23 = std::log1p(v22);
-        int64_t v24 = (i16 * v11 + j17) * v12 + k18;
-        v15[v24] = v23;
+  for (int64_t i17 = 0; i17 < v10; i17 += 1) {
+    for (int64_t j18 = 0; j18 < v11; j18 += 1) {
+      for (int64_t k19 = 0; k19 < v12; k19 += 1) {
+        int64_t v20 = (i17 * v11 + j18) * v12 + k19;
+        float v21 = v2[v20];
+        float v22 = v7[j18];
+        float v23 = std::exp(v21 + v22);
+        float v24 = std::log1p(v23);
+        int64_t v25 = (i17 * v11 + j18) * v12 + k19;
+        v15[v25] = v24;
       }
     }
   }
-  float* v25 = alloc<float>(((v10 * v11) * v13) * v12);
   float* v26 = alloc<float>(((v10 * v11) * v13) * v12);
   float* v27 = alloc<float>(((v10 * v11) * v13) * v12);
+  float* v28 = alloc<float>(((v10 * v11) * v13) * v12);
   // h[b, d, n, l] = scan(l, 0.0) exp(dt[b, d, l] * A[d, n]) * h[b, d, n, l - 1]
   //                   + dt[b, d, l] * Bs[b, n, l] * u[b, d, l];
-  for (int64_t i28 = 0; i28 < v10; i28 += 1) {
-    for (int64_t j29 = 0; j29 < v11; j29 += 1) {
-      for (int64_t k30 = 0; k30 < v13; k30 += 1) {
-        for (int64_t l31 = 0; l31 < v12; l31 += 1) {
-          int64_t v32 = (i28 * v11 + j29) * v12 + l31;
-          float v33 = v15[v32];
-          int64_t v34 = j29 * v13 + k30;
-          float v35 = v3[v34];
-          int64_t v36 = (i28 * v13 + k30) * v12 + l31;
-          float v37 = v4[v36];
-          int64_t v38 = (i28 * v11 + j29) * v12 + l31;
-          float v39 = v1[v38];
-          float v40 = std::exp(v33 * v35);
-          int64_t v41 = ((i28 * v11 + j29) * v13 + k30) * v12 + l31;
-          v26[v41] = v40;
-          int64_t v42 = ((i28 * v11 + j29) * v13 + k30) * v12 + l31;
-          v27[v42] = (v33 * v37) * v39;
+  for (int64_t i29 = 0; i29 < v10; i29 += 1) {
+    for (int64_t j30 = 0; j30 < v11; j30 += 1) {
+      for (int64_t k31 = 0; k31 < v13; k31 += 1) {
+        for (int64_t l32 = 0; l32 < v12; l32 += 1) {
+          int64_t v33 = (i29 * v11 + j30) * v12 + l32;
+          float v34 = v15[v33];
+          int64_t v35 = j30 * v13 + k31;
+          float v36 = v3[v35];
+          int64_t v37 = (i29 * v13 + k31) * v12 + l32;
+          float v38 = v4[v37];
+          int64_t v39 = (i29 * v11 + j30) * v12 + l32;
+          float v40 = v1[v39];
+          float v41 = std::exp(v34 * v36);
+          int64_t v42 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
+          v26[v42] = v41;
+          int64_t v43 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
+          v27[v43] = (v34 * v38) * v40;
         }
       }
     }
   }
-  float* v43 = alloc<float>(((v10 * v11) * v13) * 1);
-  for (int64_t i44 = 0; i44 < v10; i44 += 1) {
-    for (int64_t j45 = 0; j45 < v11; j45 += 1) {
-      for (int64_t k46 = 0; k46 < v13; k46 += 1) {
-        int64_t v47 = ((i44 * v11 + j45) * v13 + k46) * 1 + 0;
-        v43[v47] = v14;
+  float* v44 = alloc<float>(((v10 * v11) * v13) * 1);
+  for (int64_t i45 = 0; i45 < v10; i45 += 1) {
+    for (int64_t j46 = 0; j46 < v11; j46 += 1) {
+      for (int64_t k47 = 0; k47 < v13; k47 += 1) {
+        int64_t v48 = ((i45 * v11 + j46) * v13 + k47) * 1 + 0;
+        v44[v48] = v14;
       }
     }
   }
-  for (int64_t i48 = 0; i48 < v10; i48 += 1) {
-    for (int64_t j49 = 0; j49 < v11; j49 += 1) {
-      for (int64_t k50 = 0; k50 < v13; k50 += 1) {
-        int64_t v51 = ((i48 * v11 + j49) * v13 + k50) * 1 + 0;
-        float v52 = v43[v51];
-        float* v53 = alloc<float>(1);
-        v53[0] = v52;
-        for (int64_t l54 = 0; l54 < v12; l54 += 1) {
-          float v55 = v53[0];
-          int64_t v56 = ((i48 * v11 + j49) * v13 + k50) * v12 + l54;
-          float v57 = v26[v56];
-          int64_t v58 = ((i48 * v11 + j49) * v13 + k50) * v12 + l54;
-          float v59 = v27[v58];
-          float v60 = v57 * v55 + v59;
-          int64_t v61 = ((i48 * v11 + j49) * v13 + k50) * v12 + l54;
-          v25[v61] = v60;
-          v53[0] = v60;
+  for (int64_t i49 = 0; i49 < v10; i49 += 1) {
+    for (int64_t j50 = 0; j50 < v11; j50 += 1) {
+      for (int64_t k51 = 0; k51 < v13; k51 += 1) {
+        int64_t v52 = ((i49 * v11 + j50) * v13 + k51) * 1 + 0;
+        float v53 = v44[v52];
+        float* v54 = alloc<float>(1);
+        v54[0] = v53;
+        for (int64_t l55 = 0; l55 < v12; l55 += 1) {
+          float v56 = v54[0];
+          int64_t v57 = ((i49 * v11 + j50) * v13 + k51) * v12 + l55;
+          float v58 = v26[v57];
+          int64_t v59 = ((i49 * v11 + j50) * v13 + k51) * v12 + l55;
+          float v60 = v27[v59];
+          float v61 = v58 * v56 + v60;
+          int64_t v62 = ((i49 * v11 + j50) * v13 + k51) * v12 + l55;
+          v28[v62] = v61;
+          v54[0] = v61;
         }
-        release(v53);
+        release(v54);
       }
     }
   }
   // ys[b, d, l] = sum(n) h[b, d, n, l] * Cs[b, n, l];
-  for (int64_t i62 = 0; i62 < v10; i62 += 1) {
-    for (int64_t j63 = 0; j63 < v11; j63 += 1) {
-      for (int64_t k64 = 0; k64 < v12; k64 += 1) {
-        int64_t v65 = (i62 * v11 + j63) * v12 + k64;
-        v15[v65] = v14;
+  for (int64_t i63 = 0; i63 < v10; i63 += 1) {
+    for (int64_t j64 = 0; j64 < v11; j64 += 1) {
+      for (int64_t k65 = 0; k65 < v12; k65 += 1) {
+        int64_t v66 = (i63 * v11 + j64) * v12 + k65;
+        v16[v66] = v14;
       }
     }
   }
-  for (int64_t i66 = 0; i66 < v10; i66 += 1) {
-    for (int64_t j67 = 0; j67 < v11; j67 += 1) {
-      for (int64_t k68 = 0; k68 < v12; k68 += 1) {
-        for (int64_t l69 = 0; l69 < v13; l69 += 1) {
-          int64_t v70 = ((i66 * v11 + j67) * v13 + l69) * v12 + k68;
-          float v71 = v25[v70];
-          int64_t v72 = (i66 * v13 + l69) * v12 + k68;
-          float v73 = v5[v72];
-          int64_t v74 = (i66 * v11 + j67) * v12 + k68;
-          float v75 = v15[v74];
-          int64_t v76 = (i66 * v11 + j67) * v12 + k68;
-          v15[v76] = v75 + v71 * v73;
+  for (int64_t i67 = 0; i67 < v10; i67 += 1) {
+    for (int64_t j68 = 0; j68 < v11; j68 += 1) {
+      for (int64_t k69 = 0; k69 < v12; k69 += 1) {
+        for (int64_t l70 = 0; l70 < v13; l70 += 1) {
+          int64_t v71 = ((i67 * v11 + j68) * v13 + l70) * v12 + k69;
+          float v72 = v28[v71];
+          int64_t v73 = (i67 * v13 + l70) * v12 + k69;
+          float v74 = v5[v73];
+          int64_t v75 = (i67 * v11 + j68) * v12 + k69;
+          float v76 = v16[v75];
+          int64_t v77 = (i67 * v11 + j68) * v12 + k69;
+          v16[v77] = v76 + v72 * v74;
         }
       }
     }
   }
   // y[b, d, l] = (ys[b, d, l] + u[b, d, l] * D[d]) * z[b, d, l] * sigmoid(z[b, d, l]);
-  for (int64_t i77 = 0; i77 < v10; i77 += 1) {
-    for (int64_t j78 = 0; j78 < v11; j78 += 1) {
-      for (int64_t k79 = 0; k79 < v12; k79 += 1) {
-        int64_t v80 = (i77 * v11 + j78) * v12 + k79;
-        float v81 = v15[v80];
-        int64_t v82 = (i77 * v11 + j78) * v12 + k79;
-        float v83 = v1[v82];
-        float v84 = v6[j78];
-        int64_t v85 = (i77 * v11 + j78) * v12 + k79;
-        float v86 = v8[v85];
-        float v87 = std::exp(-v86);
-        int64_t v88 = (i77 * v11 + j78) * v12 + k79;
-        v9[v88] = ((v81 + v83 * v84) * v86) * (1.000000000e+00f / (v87 + 1.000000000e+00f));
+  for (int64_t i78 = 0; i78 < v10; i78 += 1) {
+    for (int64_t j79 = 0; j79 < v11; j79 += 1) {
+      for (int64_t k80 = 0; k80 < v12; k80 += 1) {
+        int64_t v81 = (i78 * v11 + j79) * v12 + k80;
+        float v82 = v16[v81];
+        int64_t v83 = (i78 * v11 + j79) * v12 + k80;
+        float v84 = v1[v83];
+        float v85 = v6[j79];
+        int64_t v86 = (i78 * v11 + j79) * v12 + k80;
+        float v87 = v8[v86];
+        float v88 = std::exp(-v87);
+        int64_t v89 = (i78 * v11 + j79) * v12 + k80;
+        v9[v89] = ((v82 + v84 * v85) * v87) * (1.000000000e+00f / (v88 + 1.000000000e+00f));
       }
     }
   }
   release(v15);
-  release(v25);
+  release(v16);
   release(v26);
   release(v27);
-  release(v43);
+  release(v28);
+  release(v44);
   return;
 }
 

@@ -21,36 +21,36 @@ inline void softmax(float* v1, float* v2, int64_t v3, int64_t v4) {
   // s[r] = sum(c) e[r, c];
   // y[r, c] = e[r, c] / s[r];
   for (int64_t i7 = 0; i7 < v3; i7 += 1) {
-    v6[i7] = NAN;
+    v5[i7] = NAN;
   }
   for (int64_t i8 = 0; i8 < v3; i8 += 1) {
     for (int64_t j9 = 0; j9 < v4; j9 += 1) {
       int64_t v10 = i8 * v4 + j9;
       float v11 = v1[v10];
-      float v12 = v6[i8];
+      float v12 = v5[i8];
       float v13 = std::fmax(v11, v12);
-      v6[i8] = v13;
+      v5[i8] = v13;
     }
   }
   for (int64_t i14 = 0; i14 < v3; i14 += 1) {
-    v5[i14] = 0.0e+00f;
+    v6[i14] = 0.0e+00f;
   }
   for (int64_t i15 = 0; i15 < v3; i15 += 1) {
     for (int64_t j16 = 0; j16 < v4; j16 += 1) {
       int64_t v17 = i15 * v4 + j16;
       float v18 = v1[v17];
-      float v19 = v6[i15];
-      float v20 = v5[i15];
+      float v19 = v5[i15];
+      float v20 = v6[i15];
       float v21 = std::exp(v18 - v19);
-      v5[i15] = v21 + v20;
+      v6[i15] = v21 + v20;
     }
   }
   for (int64_t i22 = 0; i22 < v3; i22 += 1) {
     for (int64_t j23 = 0; j23 < v4; j23 += 1) {
       int64_t v24 = i22 * v4 + j23;
       float v25 = v1[v24];
-      float v26 = v6[i22];
-      float v27 = v5[i22];
+      float v26 = v5[i22];
+      float v27 = v6[i22];
       float v28 = std::exp(v25 - v26);
       int64_t v29 = i22 * v4 + j23;
       v2[v29] = v28 / v27;
@@ -65,32 +65,32 @@ inline void softmax_bf16(uint16_t* v1, uint16_t* v2, int64_t v3, int64_t v4) {
   float* v6 = alloc<float>(v3);
   // mx[r] = max(c) f32(x[r, c]);
   for (int64_t i7 = 0; i7 < v3; i7 += 1) {
-    v6[i7] = -INFINITY;
+    v5[i7] = -INFINITY;
   }
   for (int64_t i8 = 0; i8 < v3; i8 += 1) {
     for (int64_t j9 = 0; j9 < v4; j9 += 1) {
       int64_t v10 = i8 * v4 + j9;
       uint16_t v11 = v1[v10];
-      float v12 = v6[i8];
+      float v12 = v5[i8];
       float v13 = bf16_to_float(v11);
       float v14 = maximum(v13, v12);
-      v6[i8] = v14;
+      v5[i8] = v14;
     }
   }
   // e[r, c] = exp(f32(x[r, c]) - mx[r]);
   // s[r] = sum(c) e[r, c];
   for (int64_t i15 = 0; i15 < v3; i15 += 1) {
-    v5[i15] = 0.0e+00f;
+    v6[i15] = 0.0e+00f;
   }
   for (int64_t i16 = 0; i16 < v3; i16 += 1) {
     for (int64_t j17 = 0; j17 < v4; j17 += 1) {
       int64_t v18 = i16 * v4 + j17;
       uint16_t v19 = v1[v18];
-      float v20 = v6[i16];
-      float v21 = v5[i16];
+      float v20 = v5[i16];
+      float v21 = v6[i16];
       float v22 = bf16_to_float(v19);
       float v23 = std::exp(v22 - v20);
-      v5[i16] = v23 + v21;
+      v6[i16] = v23 + v21;
     }
   }
   // y[r, c] = bf16(e[r, c] / s[r]);
@@ -98,8 +98,8 @@ inline void softmax_bf16(uint16_t* v1, uint16_t* v2, int64_t v3, int64_t v4) {
     for (int64_t j25 = 0; j25 < v4; j25 += 1) {
       int64_t v26 = i24 * v4 + j25;
       uint16_t v27 = v1[v26];
-      float v28 = v6[i24];
-      float v29 = v5[i24];
+      float v28 = v5[i24];
+      float v29 = v6[i24];
       float v30 = bf16_to_float(v27);
       float v31 = std::exp(v30 - v28);
       uint16_t v32 = float_to_bf16(v31 / v29);

@@ -16,80 +16,86 @@ using namespace ::vibee::cpp;
 inline void swiglu_mlp(float* v1, float* v2, float* v3, float* v4, float* v5, int64_t v6, int64_t v7, int64_t v8) {
   float v9 = 0.0e+00f;
   float* v10 = alloc<float>(v6 * v8);
+  float* v11 = alloc<float>(v6 * v8);
+  float* v12 = alloc<float>(v6 * v8);
   // h1[m, f] = sum(d) x[m, d] * w1[f, d];
-  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v8; j12 += 1) {
-      int64_t v13 = i11 * v8 + j12;
-      v10[v13] = v9;
+  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
+    for (int64_t j14 = 0; j14 < v8; j14 += 1) {
+      int64_t v15 = i13 * v8 + j14;
+      v12[v15] = v9;
     }
   }
-  float* v14 = alloc<float>(v6 * v8);
-  int64_t v15 = v6 * v8;
-  copy(v14, v10, v15);
   for (int64_t i16 = 0; i16 < v6; i16 += 1) {
     for (int64_t j17 = 0; j17 < v8; j17 += 1) {
-      for (int64_t k18 = 0; k18 < v7; k18 += 1) {
-        int64_t v19 = i16 * v7 + k18;
-        float v20 = v1[v19];
-        int64_t v21 = j17 * v7 + k18;
-        float v22 = v2[v21];
-        int64_t v23 = i16 * v8 + j17;
-        float v24 = v14[v23];
-        int64_t v25 = i16 * v8 + j17;
-        v14[v25] = v24 + v20 * v22;
+      int64_t v18 = i16 * v8 + j17;
+      v10[v18] = v9;
+    }
+  }
+  for (int64_t i19 = 0; i19 < v6; i19 += 1) {
+    for (int64_t j20 = 0; j20 < v8; j20 += 1) {
+      for (int64_t k21 = 0; k21 < v7; k21 += 1) {
+        int64_t v22 = i19 * v7 + k21;
+        float v23 = v1[v22];
+        int64_t v24 = j20 * v7 + k21;
+        float v25 = v2[v24];
+        int64_t v26 = i19 * v8 + j20;
+        float v27 = v12[v26];
+        int64_t v28 = i19 * v8 + j20;
+        v12[v28] = v27 + v23 * v25;
       }
     }
   }
   // h3[m, f] = sum(d) x[m, d] * w3[f, d];
-  for (int64_t i26 = 0; i26 < v6; i26 += 1) {
-    for (int64_t j27 = 0; j27 < v8; j27 += 1) {
-      for (int64_t k28 = 0; k28 < v7; k28 += 1) {
-        int64_t v29 = i26 * v7 + k28;
-        float v30 = v1[v29];
-        int64_t v31 = j27 * v7 + k28;
-        float v32 = v3[v31];
-        int64_t v33 = i26 * v8 + j27;
-        float v34 = v10[v33];
-        int64_t v35 = i26 * v8 + j27;
-        v10[v35] = v34 + v30 * v32;
+  for (int64_t i29 = 0; i29 < v6; i29 += 1) {
+    for (int64_t j30 = 0; j30 < v8; j30 += 1) {
+      for (int64_t k31 = 0; k31 < v7; k31 += 1) {
+        int64_t v32 = i29 * v7 + k31;
+        float v33 = v1[v32];
+        int64_t v34 = j30 * v7 + k31;
+        float v35 = v3[v34];
+        int64_t v36 = i29 * v8 + j30;
+        float v37 = v10[v36];
+        int64_t v38 = i29 * v8 + j30;
+        v10[v38] = v37 + v33 * v35;
       }
     }
   }
   // g[m, f] = h1[m, f] * sigmoid(h1[m, f]) * h3[m, f];
-  for (int64_t i36 = 0; i36 < v6; i36 += 1) {
-    for (int64_t j37 = 0; j37 < v8; j37 += 1) {
-      int64_t v38 = i36 * v8 + j37;
-      float v39 = v14[v38];
-      int64_t v40 = i36 * v8 + j37;
-      float v41 = v10[v40];
-      float v42 = std::exp(-v39);
-      int64_t v43 = i36 * v8 + j37;
-      v10[v43] = (v39 * (1.000000000e+00f / (v42 + 1.000000000e+00f))) * v41;
+  for (int64_t i39 = 0; i39 < v6; i39 += 1) {
+    for (int64_t j40 = 0; j40 < v8; j40 += 1) {
+      int64_t v41 = i39 * v8 + j40;
+      float v42 = v12[v41];
+      int64_t v43 = i39 * v8 + j40;
+      float v44 = v10[v43];
+      float v45 = std::exp(-v42);
+      int64_t v46 = i39 * v8 + j40;
+      v11[v46] = (v42 * (1.000000000e+00f / (v45 + 1.000000000e+00f))) * v44;
     }
   }
   // y[m, d] = sum(f) g[m, f] * w2[d, f];
-  for (int64_t i44 = 0; i44 < v6; i44 += 1) {
-    for (int64_t j45 = 0; j45 < v7; j45 += 1) {
-      int64_t v46 = i44 * v7 + j45;
-      v5[v46] = v9;
-    }
-  }
   for (int64_t i47 = 0; i47 < v6; i47 += 1) {
     for (int64_t j48 = 0; j48 < v7; j48 += 1) {
-      for (int64_t k49 = 0; k49 < v8; k49 += 1) {
-        int64_t v50 = i47 * v8 + k49;
-        float v51 = v10[v50];
-        int64_t v52 = j48 * v8 + k49;
-        float v53 = v4[v52];
-        int64_t v54 = i47 * v7 + j48;
-        float v55 = v5[v54];
-        int64_t v56 = i47 * v7 + j48;
-        v5[v56] = v55 + v51 * v53;
+      int64_t v49 = i47 * v7 + j48;
+      v5[v49] = v9;
+    }
+  }
+  for (int64_t i50 = 0; i50 < v6; i50 += 1) {
+    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
+      for (int64_t k52 = 0; k52 < v8; k52 += 1) {
+        int64_t v53 = i50 * v8 + k52;
+        float v54 = v11[v53];
+        int64_t v55 = j51 * v8 + k52;
+        float v56 = v4[v55];
+        int64_t v57 = i50 * v7 + j51;
+        float v58 = v5[v57];
+        int64_t v59 = i50 * v7 + j51;
+        v5[v59] = v58 + v54 * v56;
       }
     }
   }
   release(v10);
-  release(v14);
+  release(v11);
+  release(v12);
   return;
 }
 
