@@ -15,6 +15,9 @@ const char *abiElementType(ast::DType dtype) {
     return "uint16_t"; // IEEE binary16 bit pattern
   case ast::DType::BF16:
     return "uint16_t"; // bfloat16 bit pattern
+  case ast::DType::F8E4M3:
+  case ast::DType::F8E5M2:
+    return "uint8_t"; // OCP FP8 bit pattern
   case ast::DType::I64:
     return "int64_t";
   case ast::DType::I32:

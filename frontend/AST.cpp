@@ -12,6 +12,10 @@ const char *dtypeName(DType t) {
     return "f16";
   case DType::BF16:
     return "bf16";
+  case DType::F8E4M3:
+    return "f8e4m3";
+  case DType::F8E5M2:
+    return "f8e5m2";
   case DType::I64:
     return "i64";
   case DType::I32:
@@ -25,8 +29,8 @@ const char *dtypeName(DType t) {
 }
 
 std::optional<DType> dtypeFromName(const std::string &name) {
-  static const DType all[] = {DType::F64, DType::F32, DType::F16, DType::BF16,
-                              DType::I64, DType::I32, DType::I8,  DType::Bool};
+  static const DType all[] = {DType::F64,    DType::F32, DType::F16, DType::BF16, DType::F8E4M3,
+                              DType::F8E5M2, DType::I64, DType::I32, DType::I8,   DType::Bool};
   for (DType t : all)
     if (name == dtypeName(t))
       return t;
@@ -34,8 +38,10 @@ std::optional<DType> dtypeFromName(const std::string &name) {
 }
 
 bool isFloat(DType t) {
-  return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16;
+  return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16 || isFloat8(t);
 }
+
+bool isFloat8(DType t) { return t == DType::F8E4M3 || t == DType::F8E5M2; }
 
 bool isInteger(DType t) { return t == DType::I64 || t == DType::I32 || t == DType::I8; }
 
@@ -50,6 +56,8 @@ int dtypeBytes(DType t) {
   case DType::F16:
   case DType::BF16:
     return 2;
+  case DType::F8E4M3:
+  case DType::F8E5M2:
   case DType::I8:
   case DType::Bool:
     return 1;

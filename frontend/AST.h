@@ -18,11 +18,14 @@ struct Loc {
   int col = 0;  // 1-based
 };
 
-enum class DType { F64, F32, F16, BF16, I64, I32, I8, Bool };
+// F8E4M3 and F8E5M2 are OCP FP8 (MLIR's f8E4M3FN and f8E5M2): storage types whose
+// values every operation computes in f32 (docs/language.md, "FP8").
+enum class DType { F64, F32, F16, BF16, F8E4M3, F8E5M2, I64, I32, I8, Bool };
 
 const char *dtypeName(DType t);                          // "f32"
 std::optional<DType> dtypeFromName(const std::string &); // "f32" -> F32
 bool isFloat(DType t);
+bool isFloat8(DType t);  // f8e4m3, f8e5m2
 bool isInteger(DType t); // i64 i32 i8 (not bool)
 int dtypeBytes(DType t);
 

@@ -38,6 +38,10 @@ Type toMLIRType(MLIRContext &context, ast::DType dtype) {
     return b.getF16Type();
   case ast::DType::BF16:
     return b.getBF16Type();
+  case ast::DType::F8E4M3:
+    return Float8E4M3FNType::get(&context);
+  case ast::DType::F8E5M2:
+    return Float8E5M2Type::get(&context);
   case ast::DType::I64:
     return b.getI64Type();
   case ast::DType::I32:

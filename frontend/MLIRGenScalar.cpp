@@ -2,6 +2,7 @@
 // language's semantics, constants, integer division and the math builtins.
 #include "frontend/MLIRGenScalar.h"
 
+#include "frontend/Float8.h"
 #include "frontend/MLIRGen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -43,6 +44,27 @@ static Value saturatingFPToSI(OpBuilder &b, Location loc, Value v, Type target) 
   return arith::SelectOp::create(b, loc, tooBig, iconst(APInt::getSignedMaxValue(w)), r);
 }
 
+// A cast to FP8 (frontend/Float8.h): integers, bools and the other FP8 format go
+// through f32 (exact, or beyond the FP8 range either way); f8e4m3 saturates first,
+// at ±448 in the source's float type (exact in all of them; maximumf and minimumf
+// keep a NaN), so that the truncation itself never overflows.
+static Value convertToFloat8(OpBuilder &b, Location loc, Value v, DType from, DType to) {
+  Type f32 = b.getF32Type();
+  if (from == DType::Bool)
+    v = arith::UIToFPOp::create(b, loc, f32, v);
+  else if (!ast::isFloat(from))
+    v = arith::SIToFPOp::create(b, loc, f32, v);
+  else if (ast::isFloat8(from))
+    v = arith::ExtFOp::create(b, loc, f32, v);
+  if (to == DType::F8E4M3) {
+    Type ft = v.getType();
+    Value hi = arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, 448.0));
+    Value lo = arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, -448.0));
+    v = arith::MinimumFOp::create(b, loc, arith::MaximumFOp::create(b, loc, v, lo), hi);
+  }
+  return arith::TruncFOp::create(b, loc, toMLIRType(*b.getContext(), to), v);
+}
+
 // Converts a scalar between dtypes with C-like semantics (trunc toward zero,
 // signed integers, bool = value != 0), except that float -> int saturates.
 Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
@@ -58,6 +80,8 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
     Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), 0));
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
   }
+  if (ast::isFloat8(to))
+    return convertToFloat8(b, loc, v, from, to);
   if (from == DType::Bool)
     return ast::isFloat(to) ? (Value)arith::UIToFPOp::create(b, loc, target, v)
                             : (Value)arith::ExtUIOp::create(b, loc, target, v);
@@ -82,6 +106,11 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
 
 Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
   Type type = toMLIRType(*b.getContext(), dtype);
+  if (ast::isFloat8(dtype)) { // rounded as a cast would (APFloat's overflow is NaN)
+    auto &semantics = cast<FloatType>(type).getFloatSemantics();
+    APFloat bits(semantics, APInt(8, fp8::encode(value, dtype)));
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, bits));
+  }
   if (ast::isFloat(dtype))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
   if (dtype == DType::Bool)
@@ -244,6 +273,8 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   case ast::Builtin::CastF32:
   case ast::Builtin::CastF16:
   case ast::Builtin::CastBF16:
+  case ast::Builtin::CastF8E4M3:
+  case ast::Builtin::CastF8E5M2:
   case ast::Builtin::CastI64:
   case ast::Builtin::CastI32:
   case ast::Builtin::CastI8:

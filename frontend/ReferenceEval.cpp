@@ -309,6 +309,8 @@ Val Interpreter::evalCall(const Expr &e) {
   case ast::Builtin::CastF32:
   case ast::Builtin::CastF16:
   case ast::Builtin::CastBF16:
+  case ast::Builtin::CastF8E4M3:
+  case ast::Builtin::CastF8E5M2:
   case ast::Builtin::CastI64:
   case ast::Builtin::CastI32:
   case ast::Builtin::CastI8:

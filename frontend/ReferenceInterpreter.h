@@ -17,7 +17,10 @@
 //  - Float dtypes (f64, f32, f16, bf16) are all computed in IEEE double. Values are
 //    NEVER rounded to f32/f16/bf16: not on input, not by a cast (`bf16(x)` is the
 //    identity on the value), not on store. The oracle is the exact-ish answer; the
-//    behaviors' tolerances absorb the compiled kernel's rounding.
+//    behaviors' tolerances absorb the compiled kernel's rounding. FP8 (f8e4m3,
+//    f8e5m2) is the exception: a cast to it, and a literal or constant of it, rounds
+//    as the compiled code does (frontend/Float8.h: nearest even, e4m3 saturating),
+//    since 2-3 mantissa bits are beyond what a tolerance could absorb.
 //  - Integer dtypes (i64, i32, i8) keep integer semantics, computed exactly in int64 and
 //    wrapped (two's complement) to the dtype's width after every operation: `/` truncates
 //    toward zero, `%` is the C remainder (sign of the dividend), and the edge cases

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "frontend/AST.h"
+#include "frontend/Float8.h"
 #include "frontend/FloatToInt.h"
 
 #include <cmath>
@@ -41,7 +42,10 @@ inline int64_t wrapInt(int64_t v, DType t) {
 // Float -> integer saturates at the target dtype's range (not int64's), NaN -> 0.
 inline Val fromDouble(double d, DType t) {
   Val v;
-  if (ast::isFloat(t)) {
+  if (ast::isFloat8(t)) { // FP8 values round where they are made (a literal, a store)
+    v.f = fp8::round(d, t);
+    v.m = std::fabs(v.f);
+  } else if (ast::isFloat(t)) {
     v.f = d;
     v.m = std::fabs(d);
   } else if (t == DType::Bool)
@@ -62,7 +66,12 @@ inline double toDouble(Val v, DType t) { return ast::isFloat(t) ? v.f : static_c
 
 inline Val convert(Val v, DType from, DType to) {
   if (ast::isFloat(from) && ast::isFloat(to)) {
-    v.m = std::fmax(v.m, std::fabs(v.f)); // the values are not rounded; the magnitude stays
+    // The values are not rounded (the magnitude stays), but for a cast to FP8, whose
+    // rounding (3 or 2 mantissa bits, saturation) no tolerance could absorb: it
+    // rounds exactly as the compiled code does.
+    if (ast::isFloat8(to) && from != to)
+      v.f = fp8::round(v.f, to);
+    v.m = std::fmax(v.m, std::fabs(v.f));
     return v;
   }
   if (ast::isFloat(from))
@@ -177,6 +186,8 @@ inline bool math1(ast::Builtin fn, double x, double &y) {
   case ast::Builtin::CastF32:
   case ast::Builtin::CastF16:
   case ast::Builtin::CastBF16:
+  case ast::Builtin::CastF8E4M3:
+  case ast::Builtin::CastF8E5M2:
   case ast::Builtin::CastI64:
   case ast::Builtin::CastI32:
   case ast::Builtin::CastI8:

@@ -123,6 +123,12 @@ private:
 
   void checkDefaults() {
     for (Param &p : k_.params) {
+      if (p.type.isScalar() && isFloat8(p.type.dtype)) {
+        // FP8 is a storage type for tensors: the ABI has no 8-bit float scalar.
+        diags_.error(p.loc, std::string("scalar parameter '") + p.name + "' cannot be " +
+                                dtypeName(p.type.dtype) + ": pass it as f32 and cast");
+        continue;
+      }
       if (!p.defaultValue)
         continue;
       if (!p.type.isScalar()) {
@@ -310,6 +316,15 @@ private:
     if (t.ok && st.reduce != ReduceKind::None && !t.weak && t.type == DType::Bool) {
       diags_.error(st.reduceLoc, std::string("cannot reduce bool values with '") +
                                      reduceKindName(st.reduce) + "'");
+      t.ok = false;
+    }
+    if (t.ok && st.reduce != ReduceKind::None && !isArgReduce(st.reduce) && !t.weak &&
+        isFloat8(t.type)) {
+      // An FP8 accumulator would round at every step: accumulate in f32.
+      diags_.error(st.reduceLoc, std::string("cannot reduce ") + dtypeName(t.type) +
+                                     " values with '" + reduceKindName(st.reduce) + "'");
+      diags_.note(st.reduceLoc, std::string("accumulate in f32: ") + reduceKindName(st.reduce) +
+                                    "(...) f32(...)");
       t.ok = false;
     }
     if (isArgReduce(st.reduce)) {

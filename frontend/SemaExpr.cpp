@@ -16,6 +16,10 @@ int floatRank(DType t) {
 }
 
 TypeInfo strong(DType t) { return {t, false, false, true}; }
+
+// FP8 is a storage type: operations read its values in f32 (exactly), so that the
+// only rounding to FP8 is an explicit cast (docs/language.md, "FP8").
+DType arithType(DType t) { return isFloat8(t) ? DType::F32 : t; }
 TypeInfo failed() { return {DType::F32, false, false, false}; }
 
 // Records the node's own dtype; weak nodes get the default until settled.
@@ -271,7 +275,7 @@ private:
     if (a.weak || b.weak) {
       Expr &we = a.weak ? at : bt;
       TypeInfo w = a.weak ? a : b, s = a.weak ? b : a;
-      DType t = s.type;
+      DType t = arithType(s.type);
       if (t == DType::Bool) {
         diags_.error(loc, std::string("cannot use bool in arithmetic ('") + op + "')");
         return false;
@@ -282,7 +286,7 @@ private:
       out = strong(t);
       return true;
     }
-    DType x = a.type, y = b.type;
+    DType x = arithType(a.type), y = arithType(b.type);
     if (x == DType::Bool || y == DType::Bool) {
       if (x == y && (op == "==" || op == "!=")) {
         out = strong(DType::Bool);
@@ -329,7 +333,7 @@ private:
       diags_.error(e.loc, "cannot use bool in arithmetic ('-')");
       return failed();
     }
-    return annotate(e, a);
+    return annotate(e, a.weak ? a : strong(arithType(a.type)));
   }
 
   // The operands of `~ & | ^ << >>`: integers (or integer literals), not floats or bool.
@@ -398,8 +402,8 @@ private:
       return failed();
     }
     if (info.kind == BuiltinKind::Rounding)
-      return annotate(e, a);
-    DType t = weakDefault(a);
+      return annotate(e, a.weak ? a : strong(arithType(a.type)));
+    DType t = arithType(weakDefault(a));
     if (a.weak)
       settle(*e.operands[0], t);
     return annotate(e, strong(DType::Bool), t);
@@ -475,7 +479,8 @@ private:
       e.castTo = cast;
       TypeInfo a = args[0];
       if (a.weak) { // `f16(0.5)`: the literal is written in the target dtype
-        DType t = *cast == DType::Bool || (a.weakReal && isInteger(*cast)) ? weakDefault(a) : *cast;
+        DType t = *cast == DType::Bool || (a.weakReal && isInteger(*cast)) ? weakDefault(a)
+                                                                           : arithType(*cast);
         settle(*e.operands[0], t);
         a = strong(t);
       }
@@ -489,7 +494,7 @@ private:
       }
       if (a.weak)
         return annotate(e, {DType::F32, true, true, true});
-      DType t = isFloat(a.type) ? a.type : DType::F32; // ints promote to f32
+      DType t = isFloat(a.type) ? arithType(a.type) : DType::F32; // ints promote to f32
       return annotate(e, strong(t));
     }
     if (info.kind == BuiltinKind::Rounding || info.kind == BuiltinKind::Test)

@@ -31,6 +31,8 @@ bool fits(int64_t v, DType t) {
   case DType::F32:
   case DType::F16:
   case DType::BF16:
+  case DType::F8E4M3:
+  case DType::F8E5M2:
     return true;
   }
   return true;
@@ -263,6 +265,8 @@ private:
     case Builtin::CastF32:
     case Builtin::CastF16:
     case Builtin::CastBF16:
+    case Builtin::CastF8E4M3:
+    case Builtin::CastF8E5M2:
     case Builtin::CastI64:
     case Builtin::CastI32:
     case Builtin::CastI8:
@@ -284,19 +288,23 @@ void literalRangeError(int64_t value, DType t, Loc loc, DiagnosticEngine &diags)
 
 bool checkFoldedRange(double v, DType t, Loc loc, const std::string &what,
                       DiagnosticEngine &diags) {
-  double max = t == DType::F32    ? 3.4028234663852886e38
-               : t == DType::F16  ? 65504.0
-               : t == DType::BF16 ? 3.3895313892515355e38
-                                  : 0;
-  if (max == 0 || std::fabs(v) <= max)
+  const char *maxText = t == DType::F32      ? "3.40282347e+38"
+                        : t == DType::F16    ? "65504"
+                        : t == DType::BF16   ? "3.38953139e+38"
+                        : t == DType::F8E4M3 ? "448"
+                        : t == DType::F8E5M2 ? "57344"
+                                             : nullptr;
+  double max = t == DType::F32      ? 3.4028234663852886e38
+               : t == DType::F16    ? 65504.0
+               : t == DType::BF16   ? 3.3895313892515355e38
+               : t == DType::F8E4M3 ? 448.0
+                                    : 57344.0;
+  if (!maxText || std::fabs(v) <= max)
     return true;
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.9g", v);
-  diags.error(loc, what + " is " + buf + ", beyond the largest " + dtypeName(t) + " (" +
-                       (t == DType::F16   ? "65504"
-                        : t == DType::F32 ? "3.40282347e+38"
-                                          : "3.38953139e+38") +
-                       ")");
+  diags.error(loc,
+              what + " is " + buf + ", beyond the largest " + dtypeName(t) + " (" + maxText + ")");
   return false;
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/Jit.h"
 #include "backends/cpu/LLVMOptimizer.h"
+#include "frontend/Float8.h"
 #include "runtime/JitEngine.h"
 #include "runtime/cuda/CudaDriver.h"
 
@@ -65,6 +66,12 @@ static void storeScalar(DType dtype, double value, void *slot) {
   case DType::BF16: {
     uint16_t v = floatToBF16((float)value);
     std::memcpy(slot, &v, 2);
+    break;
+  }
+  case DType::F8E4M3: // sema refuses FP8 scalar parameters; kept total
+  case DType::F8E5M2: {
+    uint8_t v = fp8::encode(value, dtype);
+    std::memcpy(slot, &v, 1);
     break;
   }
   case DType::I64: {

@@ -1,5 +1,6 @@
 #include "runtime/Tensor.h"
 
+#include "frontend/Float8.h"
 #include "frontend/FloatToInt.h"
 
 #include <algorithm>
@@ -124,6 +125,9 @@ double HostTensor::get(int64_t i) const {
     std::memcpy(&v, p, 2);
     return bf16ToFloat(v);
   }
+  case DType::F8E4M3:
+  case DType::F8E5M2:
+    return fp8::decode(*p, dtype_);
   case DType::I64: {
     int64_t v;
     std::memcpy(&v, p, 8);
@@ -163,6 +167,10 @@ void HostTensor::set(int64_t i, double value) {
     std::memcpy(p, &v, 2);
     break;
   }
+  case DType::F8E4M3: // the language's cast (frontend/Float8.h): e4m3 saturates
+  case DType::F8E5M2:
+    *p = fp8::encode(value, dtype_);
+    break;
   // The language's float -> integer rule (frontend/FloatToInt.h): truncation,
   // saturation at the dtype's range, NaN -> 0. A plain C++ conversion of a double
   // outside the range is undefined (a NaN poisoning an i8 output did that).

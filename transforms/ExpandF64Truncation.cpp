@@ -8,8 +8,8 @@
 // (a value just above a narrow tie, rounded to the tie in f32, then rounded to
 // even, lands one narrow ulp off). Rounding the f32 step to odd avoids that: with
 // at least two spare bits (f32 has 16 more than bf16, 13 more than f16, and an
-// exponent range that covers both), nearest-even of the odd-rounded value is
-// nearest-even of the original.
+// exponent range that covers both; 20 or 21 more than FP8), nearest-even of the odd-rounded value
+// is nearest-even of the original.
 //
 //===----------------------------------------------------------------------===//
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -49,8 +49,10 @@ struct TruncF64ThroughOddF32 : OpRewritePattern<arith::TruncFOp> {
   LogicalResult matchAndRewrite(arith::TruncFOp op, PatternRewriter &rewriter) const override {
     Type source = getElementTypeOrSelf(op.getIn().getType());
     Type target = getElementTypeOrSelf(op.getType());
-    if (!source.isF64() || !(target.isBF16() || target.isF16()))
-      return rewriter.notifyMatchFailure(op, "not an f64 -> bf16/f16 truncation");
+    bool narrow =
+        target.isBF16() || target.isF16() || isa<Float8E4M3FNType, Float8E5M2Type>(target);
+    if (!source.isF64() || !narrow)
+      return rewriter.notifyMatchFailure(op, "not an f64 -> bf16/f16/FP8 truncation");
     Location loc = op.getLoc();
     Value wide = op.getIn();
     Type f32Type = withElement(wide.getType(), rewriter.getF32Type());

@@ -125,7 +125,7 @@ def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
 }
 
 def ExpandF64TruncationPass : Pass<"vibee-expand-f64-truncation"> {
-  let summary = "Round f64 -> bf16/f16 truncations through f32 rounded to odd";
+  let summary = "Round f64 -> bf16/f16/FP8 truncations through f32 rounded to odd";
   let description = [{
     `arith.truncf` from f64 to bf16 or f16 becomes a truncation to f32 rounded
     to odd (the f32 nearest-even result, moved one step toward zero when it
@@ -136,6 +136,22 @@ def ExpandF64TruncationPass : Pass<"vibee-expand-f64-truncation"> {
     conversion is a libcall (`__truncdfbf2`) that Debian 12's libgcc lacks.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
+def ExpandF8ConversionsPass : Pass<"vibee-expand-f8-conversions"> {
+  let summary = "Expand FP8 (f8E4M3FN, f8E5M2) conversions and constants into integer ops";
+  let description = [{
+    No target has FP8 conversions that LLVM lowers (the CPU, the C++ output and
+    NVVM's generic path): `arith.extf` from FP8 and `arith.truncf` to FP8 become
+    integer operations on the bits (scalar or vector), with the semantics of
+    arith (round to nearest even; an f8E4M3FN overflow is NaN, an f8E5M2 one
+    infinity; MLIRGen saturates f8e4m3 casts before the truncation), and FP8
+    constants become i8 constants. Only `arith.bitcast` between FP8 and i8 is
+    left, which every target lowers as a no-op. Run after the narrow-float
+    emulation (which computes every other op on FP8 in f32) and after
+    vibee-expand-f64-truncation (f64 sources arrive as f32 rounded to odd).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {

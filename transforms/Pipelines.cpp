@@ -60,12 +60,15 @@ void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
   // f64 -> bf16/f16 in two steps that round like one, before the emulation,
   // which only knows f32 sources.
   pm.addPass(createExpandF64TruncationPass());
-  // bf16/f16: compute in f32, store in the narrow type.
+  // bf16/f16 (and whatever FP8 op remains: sema computes FP8 values in f32):
+  // compute in f32, store in the narrow type.
   arith::ArithEmulateUnsupportedFloatsOptions emulate;
-  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.sourceTypeStrs = {"bf16", "f16", "f8E4M3FN", "f8E5M2"};
   emulate.targetTypeStr = "f32";
   pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
   pm.addPass(math::createMathExtendToSupportedTypes());
+  // FP8 <-> f32 as integer ops: no target lowers them otherwise.
+  pm.addPass(createExpandF8ConversionsPass());
 }
 
 namespace {

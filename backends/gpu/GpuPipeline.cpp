@@ -106,9 +106,13 @@ void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
   pm.addPass(createGpuNVVMAttachTarget(target));
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   arith::ArithEmulateUnsupportedFloatsOptions emulate;
-  emulate.sourceTypeStrs = {"bf16", "f16"};
+  emulate.sourceTypeStrs = {"bf16", "f16", "f8E4M3FN", "f8E5M2"};
   emulate.targetTypeStr = "f32";
+  // FP8 conversions as integer ops (transforms/ExpandF8Conversions.cpp), f64
+  // sources first rounded to odd f32 so that they round once.
+  device.addPass(createExpandF64TruncationPass());
   device.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  device.addPass(createExpandF8ConversionsPass());
   device.addPass(createSCFToControlFlowPass());
   // The tensor-core kernels' nvgpu.ldmatrix / nvgpu.mma.sync -> nvvm.
   device.addPass(createConvertNVGPUToNVVMPass());

@@ -50,6 +50,8 @@ Type storageType(Type element) {
   MLIRContext *ctx = element.getContext();
   if (element.isBF16() || element.isF16())
     return IntegerType::get(ctx, 16, IntegerType::Unsigned); // uint16_t bits
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(element))        // uint8_t bits; only
+    return IntegerType::get(ctx, 8, IntegerType::Unsigned);  // bitcasts read them
   if (element.isInteger(1))
     return IntegerType::get(ctx, 8, IntegerType::Unsigned); // uint8_t 0 / 1
   return element;
@@ -540,10 +542,10 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       return success();
     }
     if (auto cast = dyn_cast<arith::BitcastOp>(op)) { // the same bits as another type
-      auto types =
-          b.getArrayAttr({TypeAttr::get(cast.getType()), TypeAttr::get(cast.getIn().getType())});
-      cast.getResult().replaceAllUsesWith(
-          call(b, loc, cast.getType(), "bit_cast", cast.getIn(), types));
+      // FP8 <-> i8 (vibee-expand-f8-conversions) is a cast of its uint8_t storage.
+      Type to = storageType(cast.getType()), from = storageType(cast.getIn().getType());
+      auto types = b.getArrayAttr({TypeAttr::get(to), TypeAttr::get(from)});
+      cast.getResult().replaceAllUsesWith(call(b, loc, to, "bit_cast", cast.getIn(), types));
       cast.erase();
       return success();
     }

@@ -25,6 +25,12 @@ double unitRoundoff(DType t) {
     return 0x1p-11;
   case DType::BF16:
     return 0x1p-8;
+  // FP8 rounds only at casts, in the reference too; its step is what a perturbation
+  // may flip near a tie.
+  case DType::F8E4M3:
+    return 0x1p-4;
+  case DType::F8E5M2:
+    return 0x1p-3;
   case DType::F32:
     return 0x1p-24;
   default:

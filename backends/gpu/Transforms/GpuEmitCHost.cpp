@@ -58,6 +58,8 @@ static Type storageType(Type element) {
   MLIRContext *ctx = element.getContext();
   if (element.isBF16() || element.isF16())
     return IntegerType::get(ctx, 16, IntegerType::Unsigned);
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(element))
+    return IntegerType::get(ctx, 8, IntegerType::Unsigned);
   if (element.isInteger(1))
     return IntegerType::get(ctx, 8, IntegerType::Unsigned);
   return element;
