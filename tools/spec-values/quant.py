@@ -1,0 +1,54 @@
+"""Expected values for specs/quant/*.vibee (NumPy float64 and ml_dtypes, independent of vibeec).
+
+absmax_int8: LLM.int8's vector-wise quantization, q = round(127 x / max|x|) per row
+(halves away from zero, the language's `round`), s = max|x| / 127.
+fp8_e4m3: per-tensor scale s = max|x| / 448, q = e4m3(x / s) (saturating), y = q s.
+fp8_linear: y = (x e4m3(w)^T) * s[n], bf16 activations.
+Run: python3 tools/spec-values/quant.py (pip install ml_dtypes).
+"""
+import ml_dtypes
+import numpy as np
+from vibee_values import fmt
+
+np.set_printoptions(precision=10)
+
+
+def round_away(v):
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def absmax_int8(x):
+    amax = np.abs(x).max(axis=1, keepdims=True)
+    inv = np.where(amax > 0, 127.0 / np.where(amax > 0, amax, 1), 0.0)
+    return np.clip(round_away(x * inv), -127, 127), amax[:, 0] / 127.0
+
+
+f32 = lambda a: np.asarray(a, dtype=np.float32).astype(np.float64)
+x = f32([[1.0, -0.5, 0.25, 2.54], [-3.0, 1.5, 0.0, 0.75], [0.0, 0.0, 0.0, 0.0]])
+q, s = absmax_int8(x)
+print("// absmax_int8 quantize")
+print("  then q == %s;" % fmt(q))
+print("  then s ~= %s within 1e-7;" % fmt(s))
+s2 = f32(s[:2])
+print("// absmax_int8 dequantize (s as given: 0.02, 0.0236220472)")
+print("  then y ~= %s within 1e-6;" % fmt(q[:2] * f32([0.02, 0.0236220472])[:, None]))
+
+
+def e4m3(v):
+    return np.clip(v, -448, 448).astype(ml_dtypes.float8_e4m3fn).astype(np.float64)
+
+
+x = f32([[0.5, -1.75, 3.5, 0.01], [-7.0, 0.3, 2.2, -0.125]])
+amax = np.abs(x).max()
+s = f32(amax / 448.0)
+q = e4m3(x / s)
+print("// fp8_e4m3 quantize: amax %g, s = %r" % (amax, s))
+print("  then q == %s;" % fmt(q))
+print("  then s ~= %s within 1e-9;" % fmt([s]))
+print("  then y ~= %s within 1e-6;" % fmt(q * s))
+
+xa = f32([[1.0, -2.0, 0.5, 0.25], [0.125, 1.5, -1.0, 3.0]])  # bf16-exact
+w = e4m3(np.array([[0.5, -1.0, 2.0, 448.0], [-0.1015625, 3.0, 0.75, -6.0], [1.125, 0.0, -0.5, 0.25]]))
+sc = f32([0.5, 2.0, 0.25])
+print("// fp8_linear")
+print("  then y ~= %s within 1e-5;" % fmt((xa @ w.T) * sc))
