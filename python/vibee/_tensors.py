@@ -22,12 +22,15 @@ _TORCH_DTYPES = {
     "float32": "f32",
     "float16": "f16",
     "bfloat16": "bf16",
+    "float8_e4m3fn": "f8e4m3",
+    "float8_e5m2": "f8e5m2",
     "int64": "i64",
     "int32": "i32",
     "int8": "i8",
     "bool": "bool",
 }
-# NumPy's names are the same; bfloat16 exists where ml_dtypes is installed.
+# NumPy's names are the same; bfloat16 and the float8 types exist where ml_dtypes
+# is installed.
 _NUMPY_DTYPES = _TORCH_DTYPES
 _BY_VIBEE = {v: k for k, v in _TORCH_DTYPES.items()}
 
@@ -188,15 +191,15 @@ class Call:
 def _numpy_dtype(name):
     import numpy as np
 
-    if name == "bf16":
+    if name in ("bf16", "f8e4m3", "f8e5m2"):
         try:
             import ml_dtypes
         except ImportError:
             raise TypeError(
-                "a bf16 result as a NumPy array needs ml_dtypes (pip install ml_dtypes), "
-                "or pass PyTorch tensors"
+                "a %s result as a NumPy array needs ml_dtypes (pip install ml_dtypes), "
+                "or pass PyTorch tensors" % name
             ) from None
-        return ml_dtypes.bfloat16
+        return getattr(ml_dtypes, _BY_VIBEE[name])
     return np.dtype(_BY_VIBEE[name])
 
 
