@@ -372,8 +372,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     MLIRContext *ctx = func.getContext();
     Location loc = func.getLoc();
     func.walk([&](Operation *op) {
-      for (Value result : op->getResults())
-        if (result.getType().isBF16() || result.getType().isF16())
+      for (Value result : op->getResults()) // 16-bit floats, FP8 (a select of table bits)
+        if (storageType(result.getType()) != result.getType() && !result.getType().isInteger(1))
           result.setType(storageType(result.getType()));
     });
     for (BlockArgument arg : entry.getArguments()) {
@@ -503,7 +503,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
     auto is16 = [](Type t) { return t.isBF16() || t.isF16(); };
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       auto attr = dyn_cast<FloatAttr>(cst.getValue());
-      if (!attr || !is16(attr.getType()))
+      // FP8 constants too: canonicalization folds the bitcast of their bits back.
+      if (!attr || storageType(attr.getType()) == attr.getType())
         return success();
       uint64_t bits = attr.getValue().bitcastToAPInt().getZExtValue();
       Type storage = storageType(attr.getType());

@@ -48,3 +48,13 @@ print("// mix: FP8 read exactly, one rounding at the cast")
 print("  then s == %s;" % fmt(s))
 print("  then q == %s;" % fmt(e4m3(s)))
 print("  then r == %s;" % fmt(e5m2(a)))
+# forms: FP8 constants and tables round like casts; where/abs/round/max in f32
+tab = e4m3([0.5, -1.25, 300.0, 0.001])
+c8 = e5m2(3.3)
+q, r, p, n = e4m3([1.0, -0.5]), e5m2([0.75, 2.0]), e4m3([1.0, -2.0]), np.array([3, -5])
+rnd = np.sign(q) * np.floor(np.abs(q) + 0.5)  # the language's round: halves away from 0
+print("// forms")
+print("  then u == %s;" % fmt(np.outer(q, tab)))
+print("  then y == %s;" % fmt(np.where(q > r, q, r) + np.abs(q) + rnd + np.maximum(q, r) + c8))
+print("  then z == %s;" % fmt(np.where([True, False], q, e4m3(n * 100.0))))
+print("  then p == %s;" % fmt(e4m3(p.astype(np.float32) * np.float32(0.5) + np.float32(0.3))))

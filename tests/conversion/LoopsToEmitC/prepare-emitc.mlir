@@ -122,3 +122,28 @@ func.func @int_min_max(%x: memref<4xi32>, %y: memref<4xi32>)
   }
   return
 }
+
+// FP8 after vibee-expand-f8-conversions: uint8_t storage; the bitcasts between
+// its bits and i8 are bit_casts of the storage; a constant (folded back from its
+// bits) and a select of FP8 values take the storage type too.
+// CHECK-LABEL: func.func @fp8(
+// CHECK-SAME:    %[[Q:.*]]: !emitc.ptr<ui8>, %[[Y:.*]]: !emitc.ptr<ui8>, %[[CB:.*]]: ui8)
+// CHECK:         %[[C:.*]] = emitc.cast %[[CB]] : ui8 to i1
+// CHECK:         %[[BITS:.*]] = emitc.load %{{.*}} : <ui8>
+// CHECK:         %[[K:.*]] = "emitc.constant"() <{value = 126 : ui8}> : () -> ui8
+// CHECK:         %[[SEL:.*]] = arith.select %[[C]], %[[BITS]], %[[K]] : ui8
+// CHECK:         %[[I8:.*]] = emitc.call_opaque "bit_cast"(%[[SEL]]) {template_args = [i8, ui8]} : (ui8) -> i8
+// CHECK:         %[[BACK:.*]] = emitc.call_opaque "bit_cast"(%[[I8]]) {template_args = [ui8, i8]} : (i8) -> ui8
+// CHECK:         emitc.assign %[[BACK]] : ui8 to %{{.*}} : <ui8>
+func.func @fp8(%q: memref<4xf8E4M3FN>, %y: memref<4xf8E4M3FN>, %c: i1)
+    attributes {vibee.kernel, vibee.dim_names = [],
+                vibee.arg_dims = [[-1], [-1], []]} {
+  %c0 = arith.constant 0 : index
+  %v = memref.load %q[%c0] : memref<4xf8E4M3FN>
+  %k = arith.constant 448.0 : f8E4M3FN
+  %s = arith.select %c, %v, %k : f8E4M3FN
+  %b = arith.bitcast %s : f8E4M3FN to i8
+  %f = arith.bitcast %b : i8 to f8E4M3FN
+  memref.store %f, %y[%c0] : memref<4xf8E4M3FN>
+  return
+}

@@ -13,46 +13,40 @@ namespace fp8_e4m3 {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void quantize(float* v1, uint8_t* v2, float* v3, int64_t v4, int64_t v5) {
-  float v6 = 4.480000000e+02f;
-  float* v7 = alloc<float>(1);
-  float* v8 = alloc<float>(1);
-  v8[0] = -INFINITY;
-  // amax = max(n, k) abs(x[n, k]);
-  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v5; j10 += 1) {
-      int64_t v11 = i9 * v5 + j10;
-      float v12 = v1[v11];
-      float v13 = v8[0];
-      float v14 = std::fabs(v12);
-      float v15 = maximum(v14, v13);
-      v8[0] = v15;
+inline void row_amax(float* v1, float* v2, int64_t v3, int64_t v4) {
+  // a[n] = max(k) abs(x[n, k]);
+  for (int64_t i5 = 0; i5 < v3; i5 += 1) {
+    v2[i5] = -INFINITY;
+  }
+  for (int64_t i6 = 0; i6 < v3; i6 += 1) {
+    for (int64_t j7 = 0; j7 < v4; j7 += 1) {
+      int64_t v8 = i6 * v4 + j7;
+      float v9 = v1[v8];
+      float v10 = v2[i6];
+      float v11 = std::fabs(v9);
+      float v12 = maximum(v11, v10);
+      v2[i6] = v12;
     }
   }
-  float v16 = v8[0];
-  v7[0] = v16 > 0.0e+00f ? v6 / v16 : 0.0e+00f;
-  // inv = where(amax > 0.0, 448.0 / amax, 0.0);
-  // q[n, k] = f8e4m3(x[n, k] * inv);
-  for (int64_t i17 = 0; i17 < v4; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v5; j18 += 1) {
-      int64_t v19 = i17 * v5 + j18;
-      float v20 = v1[v19];
-      float v21 = v7[0];
-      float v22 = maximum(v20 * v21, -4.480000000e+02f);
-      float v23 = minimum(v22, v6);
-      int32_t v24 = bit_cast<int32_t, float>(v23);
-      int32_t v25 = (int32_t) ((uint32_t) v24 & (uint32_t) 2147483647);
-      float v26 = bit_cast<float, int32_t>(v25);
-      int32_t v27 = bit_cast<int32_t, float>(v26 * 5.120000000e+02f + 8.388608000e+06f);
-      uint8_t v28 = bit_cast<uint8_t, int8_t>((int8_t) ((uint8_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 24 < 32 ? (uint32_t) v24 >> (uint32_t) 24 : 0)) & (uint32_t) 128)) | (uint32_t) ((uint32_t) v25 > (uint32_t) 2139095040 ? 127 : ((uint32_t) ((uint32_t) v25 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v27 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v25 >> (uint32_t) 20 : 0)) & (uint32_t) 1)))) >> (uint32_t) 20 : 0)) - (uint32_t) 960)) < (uint32_t) 127 ? ((uint32_t) v25 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v27 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v25 >> (uint32_t) 20 : 0)) & (uint32_t) 1)))) >> (uint32_t) 20 : 0)) - (uint32_t) 960)) : 127)))))));
-      int64_t v29 = i17 * v5 + j18;
-      v2[v29] = v28;
+  return;
+}
+inline void quantize(float* v1, float v2, uint8_t* v3, int64_t v4, int64_t v5) {
+  // q[n, k] = f8e4m3(x[n, k] / s);
+  for (int64_t i6 = 0; i6 < v4; i6 += 1) {
+    for (int64_t j7 = 0; j7 < v5; j7 += 1) {
+      int64_t v8 = i6 * v5 + j7;
+      float v9 = v1[v8];
+      float v10 = maximum(v9 / v2, -4.480000000e+02f);
+      float v11 = minimum(v10, 4.480000000e+02f);
+      int32_t v12 = bit_cast<int32_t, float>(v11);
+      int32_t v13 = (int32_t) ((uint32_t) v12 & (uint32_t) 2147483647);
+      float v14 = bit_cast<float, int32_t>(v13);
+      int32_t v15 = bit_cast<int32_t, float>(v14 * 5.120000000e+02f + 8.388608000e+06f);
+      uint8_t v16 = bit_cast<uint8_t, int8_t>((int8_t) ((uint8_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 24 < 32 ? (uint32_t) v12 >> (uint32_t) 24 : 0)) & (uint32_t) 128)) | (uint32_t) ((uint32_t) v13 > (uint32_t) 2139095040 ? 127 : ((uint32_t) ((uint32_t) v13 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v15 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v13 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v13 >> (uint32_t) 20 : 0)) & (uint32_t) 1)))) >> (uint32_t) 20 : 0)) - (uint32_t) 960)) < (uint32_t) 127 ? ((uint32_t) v13 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v15 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v13 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v13 >> (uint32_t) 20 : 0)) & (uint32_t) 1)))) >> (uint32_t) 20 : 0)) - (uint32_t) 960)) : 127)))))));
+      int64_t v17 = i6 * v5 + j7;
+      v3[v17] = v16;
     }
   }
-  float v30 = v8[0];
-  v3[0] = v30 / v6;
-  release(v7);
-  release(v8);
   return;
 }
 inline void dequantize(uint8_t* v1, float v2, float* v3, int64_t v4, int64_t v5) {
@@ -76,9 +70,14 @@ inline void dequantize(uint8_t* v1, float v2, float* v3, int64_t v4, int64_t v5)
 
 } // namespace detail
 
-// kernel quantize(x: f32[N, K]) -> q: f8e4m3[N, K], s: f32
-inline void quantize(const float *x, uint8_t *q, float *s, int64_t N, int64_t K) {
-  detail::quantize(const_cast<float *>(x), q, s, N, K);
+// kernel row_amax(x: f32[N, K]) -> a: f32[N]
+inline void row_amax(const float *x, float *a, int64_t N, int64_t K) {
+  detail::row_amax(const_cast<float *>(x), a, N, K);
+}
+
+// kernel quantize(x: f32[N, K], s: f32) -> q: f8e4m3[N, K]
+inline void quantize(const float *x, float s, uint8_t *q, int64_t N, int64_t K) {
+  detail::quantize(const_cast<float *>(x), s, q, N, K);
 }
 
 // kernel dequantize(q: f8e4m3[N, K], s: f32) -> y: f32[N, K]
