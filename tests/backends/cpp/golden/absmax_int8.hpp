@@ -46,14 +46,16 @@ inline void quantize(float* v1, int8_t* v2, float* v3, int64_t v4, int64_t v5) {
       double v25 = std::round((double) v23 * v24);
       double v26 = maximum(v25, -1.27000000000000000e+02);
       double v27 = minimum(v26, v6);
-      int64_t v28 = i20 * v5 + j21;
-      v2[v28] = v27 >= 1.28000000000000000e+02 ? 127 : (v27 < -1.28000000000000000e+02 ? -128 : (int8_t) ((v27 < -1.28000000000000000e+02 || v27 >= 1.28000000000000000e+02) || (v27 != v27 || v27 != v27) ? v7 : v27));
+      bool v28 = v27 < -1.28000000000000000e+02;
+      bool v29 = v27 >= 1.28000000000000000e+02;
+      int64_t v30 = i20 * v5 + j21;
+      v2[v30] = v29 ? 127 : (v28 ? -128 : (int8_t) ((v28 || v29) || (v27 != v27 || v27 != v27) ? v7 : v27));
     }
   }
   // s[r] = amax[r] / 127.0;
-  for (int64_t i29 = 0; i29 < v4; i29 += 1) {
-    float v30 = v8[i29];
-    v3[i29] = v30 / 1.270000000e+02f;
+  for (int64_t i31 = 0; i31 < v4; i31 += 1) {
+    float v32 = v8[i31];
+    v3[i31] = v32 / 1.270000000e+02f;
   }
   release(v8);
   release(v17);

@@ -42,9 +42,13 @@ inline void quantize(float* v1, float v2, uint8_t* v3, int64_t v4, int64_t v5) {
       int32_t v13 = (int32_t) ((uint32_t) v12 & (uint32_t) 2147483647);
       float v14 = bit_cast<float, int32_t>(v13);
       int32_t v15 = bit_cast<int32_t, float>(v14 * 5.120000000e+02f + 8.388608000e+06f);
-      uint8_t v16 = bit_cast<uint8_t, int8_t>((int8_t) ((uint8_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 24 < 32 ? (uint32_t) v12 >> (uint32_t) 24 : 0)) & (uint32_t) 128)) | (uint32_t) ((uint32_t) v13 > (uint32_t) 2139095040 ? 127 : ((uint32_t) ((uint32_t) v13 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v15 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v13 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v13 >> (uint32_t) 20 : 0)) & (uint32_t) 1)))) >> (uint32_t) 20 : 0)) - (uint32_t) 960)) < (uint32_t) 127 ? ((uint32_t) v13 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v15 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v13 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v13 >> (uint32_t) 20 : 0)) & (uint32_t) 1)))) >> (uint32_t) 20 : 0)) - (uint32_t) 960)) : 127)))))));
-      int64_t v17 = i6 * v5 + j7;
-      v3[v17] = v16;
+      uint32_t v16 = (uint32_t) 20;
+      uint32_t v17 = (uint32_t) 20;
+      uint32_t v18 = (uint32_t) 24;
+      int32_t v19 = (uint32_t) v13 < (uint32_t) 1015021568 ? (int32_t) ((uint32_t) v15 - (uint32_t) 1258291200) : (int32_t) ((uint32_t) ((int32_t) (v17 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v13 + (uint32_t) 524287)) + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) (v16 < 32 ? (uint32_t) v13 >> v16 : 0)) & (uint32_t) 1)))) >> v17 : 0)) - (uint32_t) 960);
+      uint8_t v20 = bit_cast<uint8_t, int8_t>((int8_t) ((uint8_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) (v18 < 32 ? (uint32_t) v12 >> v18 : 0)) & (uint32_t) 128)) | (uint32_t) ((uint32_t) v13 > (uint32_t) 2139095040 ? 127 : ((uint32_t) v19 < (uint32_t) 127 ? v19 : 127)))))));
+      int64_t v21 = i6 * v5 + j7;
+      v3[v21] = v20;
     }
   }
   return;
@@ -60,9 +64,12 @@ inline void dequantize(uint8_t* v1, float v2, float* v3, int64_t v4, int64_t v5)
       int32_t v12 = (int32_t) ((uint32_t) ((uint8_t) v11));
       int32_t v13 = (int32_t) ((uint32_t) v12 & (uint32_t) v6);
       int32_t v14 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v13 & (uint32_t) 7))) * 1.953125000e-03f);
-      float v15 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 24 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v12 & (uint32_t) 128)) << (uint32_t) 24 : 0)) | (uint32_t) (v13 == v6 ? 2143289344 : ((int32_t) ((uint32_t) 3 < 32 ? (uint32_t) v13 >> (uint32_t) 3 : 0) == 0 ? v14 : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v13 << (uint32_t) 20 : 0)) + (uint32_t) 1006632960)))));
-      int64_t v16 = i7 * v5 + j8;
-      v3[v16] = v15 * v2;
+      uint32_t v15 = (uint32_t) 20;
+      uint32_t v16 = (uint32_t) 3;
+      uint32_t v17 = (uint32_t) 24;
+      float v18 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v17 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v12 & (uint32_t) 128)) << v17 : 0)) | (uint32_t) (v13 == v6 ? 2143289344 : ((int32_t) (v16 < 32 ? (uint32_t) v13 >> v16 : 0) == 0 ? v14 : (int32_t) ((uint32_t) ((int32_t) (v15 < 32 ? (uint32_t) v13 << v15 : 0)) + (uint32_t) 1006632960)))));
+      int64_t v19 = i7 * v5 + j8;
+      v3[v19] = v18 * v2;
     }
   }
   return;

@@ -37,19 +37,22 @@ inline void fp8_linear(uint16_t* v1, uint8_t* v2, float* v3, float* v4, int64_t 
         int32_t v24 = (int32_t) ((uint32_t) ((uint8_t) v23));
         int32_t v25 = (int32_t) ((uint32_t) v24 & (uint32_t) v8);
         int32_t v26 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v25 & (uint32_t) 7))) * 1.953125000e-03f);
-        float v27 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) 24 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v24 & (uint32_t) 128)) << (uint32_t) 24 : 0)) | (uint32_t) (v25 == v8 ? 2143289344 : ((int32_t) ((uint32_t) 3 < 32 ? (uint32_t) v25 >> (uint32_t) 3 : 0) == 0 ? v26 : (int32_t) ((uint32_t) ((int32_t) ((uint32_t) 20 < 32 ? (uint32_t) v25 << (uint32_t) 20 : 0)) + (uint32_t) 1006632960)))));
-        int64_t v28 = i13 * v7 + j14;
-        v9[v28] = v21 + v22 * v27;
+        uint32_t v27 = (uint32_t) 20;
+        uint32_t v28 = (uint32_t) 3;
+        uint32_t v29 = (uint32_t) 24;
+        float v30 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v29 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v24 & (uint32_t) 128)) << v29 : 0)) | (uint32_t) (v25 == v8 ? 2143289344 : ((int32_t) (v28 < 32 ? (uint32_t) v25 >> v28 : 0) == 0 ? v26 : (int32_t) ((uint32_t) ((int32_t) (v27 < 32 ? (uint32_t) v25 << v27 : 0)) + (uint32_t) 1006632960)))));
+        int64_t v31 = i13 * v7 + j14;
+        v9[v31] = v21 + v22 * v30;
       }
     }
   }
-  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v7; j30 += 1) {
-      int64_t v31 = i29 * v7 + j30;
-      float v32 = v9[v31];
-      float v33 = v3[j30];
-      int64_t v34 = i29 * v7 + j30;
-      v4[v34] = v32 * v33;
+  for (int64_t i32 = 0; i32 < v5; i32 += 1) {
+    for (int64_t j33 = 0; j33 < v7; j33 += 1) {
+      int64_t v34 = i32 * v7 + j33;
+      float v35 = v9[v34];
+      float v36 = v3[j33];
+      int64_t v37 = i32 * v7 + j33;
+      v4[v37] = v35 * v36;
     }
   }
   release(v9);

@@ -28,17 +28,21 @@ inline void w4a16_group(float* v1, int8_t* v2, float* v3, float* v4, float* v5, 
         float v18 = v1[v17];
         bool v19 = k16 < 0;
         int64_t v20 = v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) k16) : k16;
-        int64_t v21 = j15 * v9 + (v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) (v20 / 2)) : v20 / 2);
-        int8_t v22 = v2[v21];
-        int64_t v23 = v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) (v20 / 128)) : v20 / 128;
-        int64_t v24 = j15 * v10 + v23;
-        float v25 = v4[v24];
-        int64_t v26 = j15 * v10 + v23;
-        float v27 = v3[v26];
-        int64_t v28 = i14 * v8 + j15;
-        float v29 = v5[v28];
+        int64_t v21 = v20 / 2;
+        int64_t v22 = j15 * v9 + (v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) v21) : v21);
+        int8_t v23 = v2[v22];
+        int64_t v24 = v20 / 128;
+        int64_t v25 = v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) v24) : v24;
+        int64_t v26 = j15 * v10 + v25;
+        float v27 = v4[v26];
+        int64_t v28 = j15 * v10 + v25;
+        float v29 = v3[v28];
         int64_t v30 = i14 * v8 + j15;
-        v5[v30] = v18 * (((float) ((int64_t) ((uint64_t) ((uint64_t) ((uint64_t) ((int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4)) < (uint64_t) 64 ? (int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4) : 63) < 64 ? (int64_t) v22 >> (uint64_t) ((uint64_t) ((int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4)) < (uint64_t) 64 ? (int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4) : 63) : 0) & (uint64_t) 15)) - v25) * v27) + v29;
+        float v31 = v5[v30];
+        int64_t v32 = (int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4);
+        uint64_t v33 = (uint64_t) ((uint64_t) v32 < (uint64_t) 64 ? v32 : 63);
+        int64_t v34 = i14 * v8 + j15;
+        v5[v34] = v18 * (((float) ((int64_t) ((uint64_t) (v33 < 64 ? (int64_t) v23 >> v33 : 0) & (uint64_t) 15)) - v27) * v29) + v31;
       }
     }
   }
