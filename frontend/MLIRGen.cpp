@@ -27,33 +27,6 @@ void loadFrontendDialects(MLIRContext &context) {
       .loadDialect<VibeeDialect, arith::ArithDialect, math::MathDialect, tensor::TensorDialect>();
 }
 
-Type toMLIRType(MLIRContext &context, ast::DType dtype) {
-  Builder b(&context);
-  switch (dtype) {
-  case ast::DType::F64:
-    return b.getF64Type();
-  case ast::DType::F32:
-    return b.getF32Type();
-  case ast::DType::F16:
-    return b.getF16Type();
-  case ast::DType::BF16:
-    return b.getBF16Type();
-  case ast::DType::F8E4M3:
-    return Float8E4M3FNType::get(&context);
-  case ast::DType::F8E5M2:
-    return Float8E5M2Type::get(&context);
-  case ast::DType::I64:
-    return b.getI64Type();
-  case ast::DType::I32:
-    return b.getI32Type();
-  case ast::DType::I8:
-    return b.getI8Type();
-  case ast::DType::Bool:
-    return b.getI1Type();
-  }
-  return b.getF32Type();
-}
-
 namespace {
 
 using ast::DType;

@@ -13,6 +13,18 @@ using namespace sema;
 
 namespace {
 
+// An FP8 accumulator would round at every step (docs/language.md, "FP8"): a sum,
+// max, min or prod of FP8 values is an error; accumulate in f32.
+bool float8ReductionOk(const Statement &st, const TypeInfo &t, DiagnosticEngine &diags) {
+  if (st.reduce == ReduceKind::None || isArgReduce(st.reduce) || t.weak || !isFloat8(t.type))
+    return true;
+  diags.error(st.reduceLoc, std::string("cannot reduce ") + dtypeName(t.type) + " values with '" +
+                                reduceKindName(st.reduce) + "'");
+  diags.note(st.reduceLoc,
+             std::string("accumulate in f32: ") + reduceKindName(st.reduce) + "(...) f32(...)");
+  return false;
+}
+
 class KernelChecker {
 public:
   KernelChecker(Spec &spec, Kernel &k, DiagnosticEngine &diags)
@@ -318,15 +330,7 @@ private:
                                      reduceKindName(st.reduce) + "'");
       t.ok = false;
     }
-    if (t.ok && st.reduce != ReduceKind::None && !isArgReduce(st.reduce) && !t.weak &&
-        isFloat8(t.type)) {
-      // An FP8 accumulator would round at every step: accumulate in f32.
-      diags_.error(st.reduceLoc, std::string("cannot reduce ") + dtypeName(t.type) +
-                                     " values with '" + reduceKindName(st.reduce) + "'");
-      diags_.note(st.reduceLoc, std::string("accumulate in f32: ") + reduceKindName(st.reduce) +
-                                    "(...) f32(...)");
-      t.ok = false;
-    }
+    t.ok = t.ok && float8ReductionOk(st, t, diags_);
     if (isArgReduce(st.reduce)) {
       checkArgReduce(st, t, targetOk && known, diags_);
       if (!targetOk || known)
