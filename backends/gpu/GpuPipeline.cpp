@@ -87,6 +87,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   loops.addPass(createGpuTileLoopsPass(tile));
   loops.addPass(createGpuMapParallelLoopsPass());
   loops.addPass(createConvertParallelLoopToGpuPass());
+  loops.addPass(createGpuSerialLeftoversPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

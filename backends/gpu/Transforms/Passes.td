@@ -23,6 +23,19 @@ def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def GpuSerialLeftoversPass : Pass<"vibee-gpu-serial-leftovers", "::mlir::func::FuncOp"> {
+  let summary = "Run host-side loops over device memory in a one-thread kernel";
+  let description = [{
+    After the parallel-loops route: a top-level scf.for, memref.load or
+    memref.store of the kernel function that touches memory and launches nothing
+    (a statement without parallel loops, such as a reduction to a scalar) would
+    run on the host over device pointers. It moves into a gpu.launch of one
+    block of one thread, in order with the other launches; a remark at the
+    statement says it runs serially.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect"];
+}
+
 def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
   let summary = "Bufferized linalg.generics -> hand-shaped gpu.launch kernels";
   let description = [{
