@@ -14,23 +14,14 @@ import argparse, ctypes, json, os, statistics, subprocess, tempfile, time
 
 import numpy as np
 
-from contractions import F32, F32P, I64, ROOT, cpu_name, ptr
+from contractions import F32, F32P, I64, ROOT, build as build_library, cpu_name, ptr
 from timing import time_interleaved
 
 SPECS = ["specs/attention/attention.vibee", "specs/attention/causal.vibee", "specs/attention/decode.vibee"]
 
 
 def build(vibeec, work):
-    objs = []
-    for spec in SPECS:
-        obj = os.path.join(work, os.path.basename(spec).replace(".vibee", ".o"))
-        subprocess.run([vibeec, "compile", os.path.join(ROOT, spec), "--emit=obj", "-o", obj], check=True)
-        objs.append(obj)
-    lib, omp = os.path.join(work, "libattn.so"), "/usr/lib/llvm-22/lib"
-    subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", lib] + objs +
-                   [os.path.join(ROOT, "backends/cpu/CpuRuntime.c"), f"-L{omp}", "-Wl,--no-as-needed",
-                    "-lomp", "-Wl,--as-needed", f"-Wl,-rpath,{omp}", "-lm"], check=True)
-    return ctypes.CDLL(lib)
+    return build_library(vibeec, work, SPECS, "libattn.so")
 
 
 def main():

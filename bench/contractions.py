@@ -32,13 +32,15 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def build(vibeec, work):
+def build(vibeec, work, specs=SPECS, lib_name="libc.so"):
+    """Compiles `specs` ahead of time and links them with the CPU runtime into one
+    library of `work` (bench/attention.py builds its specs with it too)."""
     objs = []
-    for spec in SPECS:
+    for spec in specs:
         obj = os.path.join(work, os.path.basename(spec).replace(".vibee", ".o"))
         subprocess.run([vibeec, "compile", os.path.join(ROOT, spec), "--emit=obj", "-o", obj], check=True)
         objs.append(obj)
-    lib, omp = os.path.join(work, "libc.so"), "/usr/lib/llvm-22/lib"
+    lib, omp = os.path.join(work, lib_name), "/usr/lib/llvm-22/lib"
     subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", lib] + objs +
                    [os.path.join(ROOT, "backends/cpu/CpuRuntime.c"), f"-L{omp}", "-Wl,--no-as-needed",
                     "-lomp", "-Wl,--as-needed", f"-Wl,-rpath,{omp}", "-lm"], check=True)
