@@ -81,6 +81,8 @@ const char *reduceKindName(ReduceKind k) {
     return "argmax";
   case ReduceKind::ArgMin:
     return "argmin";
+  case ReduceKind::TopK:
+    return "topk";
   }
   return "?";
 }

@@ -156,7 +156,10 @@ struct Result {
 
 // ArgMax/ArgMin: the index of the first largest/smallest element along the one
 // reduction index (a NaN counts as the extremum); the target is an integer tensor.
-enum class ReduceKind { None, Sum, Max, Min, Prod, ArgMax, ArgMin };
+// TopK: the k largest elements along the reduction index, into two targets
+// (values, indices) ranked along the last left-hand side index (docs/language.md,
+// "Top-k").
+enum class ReduceKind { None, Sum, Max, Min, Prod, ArgMax, ArgMin, TopK };
 const char *reduceKindName(ReduceKind k); // "sum", "max", ...
 inline bool isArgReduce(ReduceKind k) { return k == ReduceKind::ArgMax || k == ReduceKind::ArgMin; }
 
@@ -187,6 +190,16 @@ struct Statement {
   ExprPtr scanInit;
   ExprPtr scanCoef;
   int scanAxis = -1; // sema: the position of scanIndex in lhs
+  // A top-k (`v[b, j], i[b, j] = topk(c, j) x[b, c]`): the second target, which
+  // takes the indices (its subscripts are those of `lhs`), and the rank index `j`
+  // (the last of `lhs`; its extent is k).
+  std::string indexTarget; // empty unless a second target is written
+  Loc indexTargetLoc;
+  std::vector<Subscript> indexLhs;
+  Subscript rankIndex;
+  NameKind indexTargetKind = NameKind::Unresolved; // sema, as targetKind
+  int indexTargetRef = -1;
+  DType indexTargetType = DType::I64;
 
   // ---- sema annotations ----
   NameKind targetKind = NameKind::Unresolved; // TensorParam (inout), Result or Local

@@ -174,6 +174,10 @@ private:
     line(1) << "stmt " << st.sourceText << "\n";
     line(2) << "target " << kindName(st.targetKind) << " #" << st.targetRef << " " << st.target
             << ": " << dtypeName(st.targetType) << "\n";
+    if (!st.indexTarget.empty())
+      line(2) << "indices " << kindName(st.indexTargetKind) << " #" << st.indexTargetRef << " "
+              << st.indexTarget << ": " << dtypeName(st.indexTargetType) << " (rank index "
+              << st.rankIndex.index << ")\n";
     line(2) << "loops";
     for (size_t i = 0; i < st.loopIndices.size(); ++i)
       os_ << " " << st.loopIndices[i] << ":"

@@ -198,18 +198,21 @@ private:
     }
   }
 
-  RankedTensorType resultTypeOf(const ast::Statement &stmt) {
-    if (stmt.targetKind == ast::NameKind::TensorParam)
-      return cast<RankedTensorType>(typeOf(kernel.params[stmt.targetRef].type));
-    if (stmt.targetKind == ast::NameKind::Result)
-      return shapedType(kernel.results[stmt.targetRef].type.dims,
-                        kernel.results[stmt.targetRef].type.dtype);
+  // The type of the statement's target (or of another target, a top-k's indices).
+  RankedTensorType resultTypeOf(const ast::Statement &stmt, bool indexTarget = false) {
+    ast::NameKind kind = indexTarget ? stmt.indexTargetKind : stmt.targetKind;
+    int ref = indexTarget ? stmt.indexTargetRef : stmt.targetRef;
+    if (kind == ast::NameKind::TensorParam)
+      return cast<RankedTensorType>(typeOf(kernel.params[ref].type));
+    if (kind == ast::NameKind::Result)
+      return shapedType(kernel.results[ref].type.dims, kernel.results[ref].type.dtype);
     SmallVector<int64_t> shape;
     for (int i = 0; i < stmt.numParallel; ++i) {
       const ast::Dim &dim = kernel.dims[stmt.loopDims[i]];
       shape.push_back(dim.size >= 0 ? dim.size : ShapedType::kDynamic);
     }
-    return RankedTensorType::get(shape, toMLIRType(ctx, stmt.targetType));
+    return RankedTensorType::get(
+        shape, toMLIRType(ctx, indexTarget ? stmt.indexTargetType : stmt.targetType));
   }
 
   LogicalResult emitStatement(const ast::Statement &stmt) {
@@ -223,6 +226,8 @@ private:
     case ast::ReduceKind::ArgMax:
     case ast::ReduceKind::ArgMin:
       return emitArgReduce(stmt);
+    case ast::ReduceKind::TopK:
+      return emitTopK(stmt);
     case ast::ReduceKind::Sum:
       kind = ReduceKind::sum;
       break;
@@ -318,6 +323,22 @@ private:
     if (!v)
       return failure();
     slotOf(stmt.targetKind, stmt.targetRef) = v;
+    return success();
+  }
+
+  // A top-k (docs/language.md, "Top-k"): its elements as one compute over the
+  // statement's loops with the rank index run once ([outer..., 1, n]), then one
+  // `vibee.topk` into both targets (MLIRGenTopK.cpp).
+  LogicalResult emitTopK(const ast::Statement &stmt) {
+    RankedTensorType values = resultTypeOf(stmt), indices = resultTypeOf(stmt, true);
+    Value elements =
+        emitCompute(stmt, *stmt.rhs, topKElementType(values, kernel.dims[stmt.loopDims.back()]),
+                    ReduceKind::none, stmt.targetType, stmt.numParallel - 1);
+    if (!elements)
+      return failure();
+    auto [v, i] = buildTopKOp(b, locOf(stmt.reduceLoc), stmt, elements, values, indices, dimValues);
+    slotOf(stmt.targetKind, stmt.targetRef) = v;
+    slotOf(stmt.indexTargetKind, stmt.indexTargetRef) = i;
     return success();
   }
 

@@ -43,6 +43,16 @@ mlir::Value buildScanOp(mlir::OpBuilder &b, mlir::Location loc, const ast::State
 mlir::Value argIndexOrNone(mlir::OpBuilder &b, mlir::Location loc, mlir::Value element,
                            mlir::Value extremum, int axis, ast::DType target);
 
+// A top-k (MLIRGenTopK.cpp): the type of its elements, [outer..., 1, n] for values
+// [outer..., k] and the reduction's dim n; its `vibee.topk` of `elements` into new
+// destinations (`dimValues`: the size of every kernel dim).
+mlir::RankedTensorType topKElementType(mlir::RankedTensorType values, const ast::Dim &n);
+std::pair<mlir::Value, mlir::Value> buildTopKOp(mlir::OpBuilder &b, mlir::Location loc,
+                                                const ast::Statement &stmt, mlir::Value elements,
+                                                mlir::RankedTensorType values,
+                                                mlir::RankedTensorType indices,
+                                                mlir::ArrayRef<mlir::Value> dimValues);
+
 // The kernel's checked schedule hints as `vibee.schedule` (MLIRGenSchedule.cpp).
 mlir::DictionaryAttr scheduleAttr(mlir::Builder &b, const ast::Kernel &kernel,
                                   const ast::Schedule &sched);

@@ -396,13 +396,10 @@ private:
     return s;
   }
 
-  Statement buildStatement(G::StatementContext *ctx) {
-    Statement st;
-    st.loc = locOf(ctx);
-    st.target = textOf(ctx->IDENT());
-    st.targetLoc = locOf(ctx->IDENT());
-    st.sourceText = sourceOf(ctx->getStart(), ctx->getStop());
-    for (auto *s : ctx->subscript()) {
+  // A target's subscripts: index names only.
+  std::vector<Subscript> buildLhs(G::TargetContext *t) {
+    std::vector<Subscript> lhs;
+    for (auto *s : t->subscript()) {
       Subscript sub = buildSubscript(s);
       if (sub.literal || sub.expr) {
         diags_.error(sub.loc, "left-hand side subscripts must be index names");
@@ -410,7 +407,23 @@ private:
                              "the parallel loops");
         continue;
       }
-      st.lhs.push_back(std::move(sub));
+      lhs.push_back(std::move(sub));
+    }
+    return lhs;
+  }
+
+  Statement buildStatement(G::StatementContext *ctx) {
+    Statement st;
+    st.loc = locOf(ctx);
+    G::TargetContext *first = ctx->target(0);
+    st.target = textOf(first->IDENT());
+    st.targetLoc = locOf(first->IDENT());
+    st.sourceText = sourceOf(ctx->getStart(), ctx->getStop());
+    st.lhs = buildLhs(first);
+    if (G::TargetContext *second = ctx->target(1)) {
+      st.indexTarget = textOf(second->IDENT());
+      st.indexTargetLoc = locOf(second->IDENT());
+      st.indexLhs = buildLhs(second);
     }
     // The reduction is only allowed as the whole right-hand side (parens allowed).
     G::ExprContext *rhs = ctx->expr();
@@ -423,12 +436,14 @@ private:
                   : kind == "prod"   ? ReduceKind::Prod
                   : kind == "argmax" ? ReduceKind::ArgMax
                   : kind == "argmin" ? ReduceKind::ArgMin
+                  : kind == "topk"   ? ReduceKind::TopK
                                      : ReduceKind::Sum;
       st.reduceLoc = locOf(red->red);
       for (auto *id : red->IDENT())
         st.reduceIndices.push_back({locOf(id), id->getText(), std::nullopt, -1});
       rhs = red->expr();
     }
+    checkTargets(st, diags_);
     depth_ = 0;
     ScanBuilder scans(src_, diags_, [&](G::ExprContext *e) { return buildExpr(e); });
     if (!st.reduceIndices.empty() || !scans.build(rhs, st))

@@ -159,4 +159,9 @@ private:
   void checkNoTarget(const Expr &e, const Statement &st);
 };
 
+// The targets against the right-hand side (ParserTargets.cpp): two only for a
+// top-k, whose `topk(c, j)` rank index j moves out of the reduction indices into
+// Statement::rankIndex.
+void checkTargets(Statement &st, DiagnosticEngine &diags);
+
 } // namespace vibee::parser

@@ -231,6 +231,7 @@ Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
       r.i = a.i < b.i ? a.i : b.i;
     break;
   case ast::ReduceKind::None:
+  case ast::ReduceKind::TopK:   // executeTopK
   case ast::ReduceKind::ArgMax: // executeArgReduce
   case ast::ReduceKind::ArgMin:
     r = b;
@@ -286,6 +287,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
     return executeScan(stmt);
   if (ast::isArgReduce(stmt.reduce))
     return executeArgReduce(stmt);
+  if (stmt.reduce == ast::ReduceKind::TopK)
+    return executeTopK(stmt);
   const std::vector<int64_t> extent = loopExtents(stmt);
   const size_t nLoops = extent.size();
   const size_t nPar = static_cast<size_t>(stmt.numParallel);
@@ -353,32 +356,36 @@ void Interpreter::execute(const ast::Statement &stmt) {
 }
 
 void Interpreter::store(const ast::Statement &stmt, Array &&fresh) {
-  switch (stmt.targetKind) {
+  storeTo(stmt.targetKind, stmt.targetRef, stmt, std::move(fresh));
+}
+
+void Interpreter::storeTo(NameKind kind, int ref, const ast::Statement &stmt, Array &&fresh) {
+  switch (kind) {
   case NameKind::TensorParam:
-    if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= params_.size())
+    if (ref < 0 || static_cast<size_t>(ref) >= params_.size())
       throw std::logic_error("statement '" + stmt.sourceText + "': bad target reference");
-    if (params_[stmt.targetRef].shape != fresh.shape)
+    if (params_[ref].shape != fresh.shape)
       throw std::logic_error("statement '" + stmt.sourceText + "': target shape " +
-                             shapeStr(params_[stmt.targetRef].shape) + " != loop extents " +
+                             shapeStr(params_[ref].shape) + " != loop extents " +
                              shapeStr(fresh.shape));
-    params_[stmt.targetRef].data = std::move(fresh.data);
-    params_[stmt.targetRef].mag = std::move(fresh.mag);
+    params_[ref].data = std::move(fresh.data);
+    params_[ref].mag = std::move(fresh.mag);
     break;
   case NameKind::Result:
-    if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= results_.size())
+    if (ref < 0 || static_cast<size_t>(ref) >= results_.size())
       throw std::logic_error("statement '" + stmt.sourceText + "': bad target reference");
-    if (results_[stmt.targetRef].shape != fresh.shape)
+    if (results_[ref].shape != fresh.shape)
       throw std::logic_error("statement '" + stmt.sourceText + "': target shape " +
-                             shapeStr(results_[stmt.targetRef].shape) + " != loop extents " +
+                             shapeStr(results_[ref].shape) + " != loop extents " +
                              shapeStr(fresh.shape));
-    results_[stmt.targetRef].data = std::move(fresh.data);
-    results_[stmt.targetRef].mag = std::move(fresh.mag);
+    results_[ref].data = std::move(fresh.data);
+    results_[ref].mag = std::move(fresh.mag);
     break;
   case NameKind::Local:
-    if (stmt.targetRef < 0 || static_cast<size_t>(stmt.targetRef) >= locals_.size())
+    if (ref < 0 || static_cast<size_t>(ref) >= locals_.size())
       throw std::logic_error("statement '" + stmt.sourceText + "': bad target reference");
-    locals_[stmt.targetRef] = std::move(fresh);
-    localSet_[stmt.targetRef] = true;
+    locals_[ref] = std::move(fresh);
+    localSet_[ref] = true;
     break;
   default:
     throw std::logic_error("statement '" + stmt.sourceText + "': target not resolved by sema");

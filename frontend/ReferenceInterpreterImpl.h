@@ -42,9 +42,12 @@ private:
   void execute(const ast::Statement &stmt);
   void executeScan(const ast::Statement &stmt);      // ReferenceScan.cpp
   void executeArgReduce(const ast::Statement &stmt); // ReferenceArgReduce.cpp
+  void executeTopK(const ast::Statement &stmt);      // ReferenceTopK.cpp
   // The extents of a statement's loops (sema's dims bound by the arguments).
   std::vector<int64_t> loopExtents(const ast::Statement &stmt) const;
   void store(const ast::Statement &stmt, Array &&fresh);
+  // Into another target of `stmt` (a top-k's indices).
+  void storeTo(NameKind kind, int ref, const ast::Statement &stmt, Array &&fresh);
 
   Val eval(const Expr &e);
   Val evalKind(const Expr &e);

@@ -98,6 +98,42 @@ void collectArg(const ast::Spec &spec, const ast::Kernel &k, const ast::Statemen
     require(-1, INT32_MAX);
 }
 
+// A top-k (docs/language.md, "Top-k") needs k <= n, the size of the axis it ranks
+// along, and i32 indices an axis that i32 indexes; nothing when no row runs.
+void collectTopK(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &stmt,
+                 std::vector<DimRequirement> &out) {
+  const size_t nPar = (size_t)stmt.numParallel;
+  if (nPar == 0 || stmt.loopDims.size() != nPar + 1 || stmt.reduceIndices.empty())
+    return;
+  const int n = stmt.loopDims[nPar], kd = stmt.loopDims[nPar - 1];
+  const std::vector<int> outer(stmt.loopDims.begin(), stmt.loopDims.begin() + (long)nPar - 1);
+  const std::string where = "topk(" + stmt.reduceIndices[0].index + ", " + stmt.rankIndex.index +
+                            ") at " + spec.file + ":" + std::to_string(stmt.reduceLoc.line) + ":" +
+                            std::to_string(stmt.reduceLoc.col);
+  LinearForm f; // n - k >= 0
+  for (auto [d, c] : {std::pair{n, int64_t{1}}, std::pair{kd, int64_t{-1}}}) {
+    if (k.dims[d].size >= 0)
+      f.constant += c * k.dims[d].size;
+    else
+      f.terms[d] += c;
+  }
+  for (auto it = f.terms.begin(); it != f.terms.end();)
+    it = it->second == 0 ? f.terms.erase(it) : std::next(it);
+  auto require = [&](const LinearForm &form) {
+    DimRequirement r;
+    r.dim = n, r.form = form, r.loopDims = outer, r.access = where;
+    out.push_back(std::move(r));
+  };
+  if (!f.terms.empty() || f.constant < 0)
+    require(f);
+  if (stmt.indexTargetType == ast::DType::I32 && k.dims[n].size < 0) {
+    LinearForm g; // INT32_MAX - n >= 0
+    g.terms.emplace(n, -1);
+    g.constant = INT32_MAX;
+    require(g);
+  }
+}
+
 } // namespace
 
 std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel) {
@@ -110,6 +146,8 @@ std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Ke
   for (const ast::Statement &stmt : kernel.body)
     if (ast::isArgReduce(stmt.reduce))
       collectArg(spec, kernel, stmt, out);
+    else if (stmt.reduce == ast::ReduceKind::TopK)
+      collectTopK(spec, kernel, stmt, out);
   return out;
 }
 

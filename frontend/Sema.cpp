@@ -192,46 +192,65 @@ private:
         checkResultReads(*op, readable);
   }
 
-  // Resolves the target; false when it cannot be assigned.
-  bool resolveTarget(Statement &st) {
-    const std::string &n = st.target;
+  // Resolves a target (name `n` at `loc`); false when it cannot be assigned.
+  bool resolveTarget(const std::string &n, Loc loc, NameKind &kind, int &ref, DType &type) {
     if (int p = findParam(n); p >= 0) {
       Param &param = k_.params[p];
       if (param.type.isScalar()) {
-        diags_.error(st.targetLoc, "cannot assign to scalar parameter '" + n + "'");
+        diags_.error(loc, "cannot assign to scalar parameter '" + n + "'");
         return false;
       }
       if (param.mode != ParamMode::InOut) {
-        diags_.error(st.targetLoc, "cannot assign to input parameter '" + n + "'");
+        diags_.error(loc, "cannot assign to input parameter '" + n + "'");
         diags_.note(param.loc, "declare it 'inout' to update it");
         return false;
       }
-      st.targetKind = NameKind::TensorParam, st.targetRef = p;
-      st.targetType = param.type.dtype;
+      kind = NameKind::TensorParam, ref = p;
+      type = param.type.dtype;
       return true;
     }
     if (int r = findResult(n); r >= 0) {
-      st.targetKind = NameKind::Result, st.targetRef = r;
-      st.targetType = k_.results[r].type.dtype;
+      kind = NameKind::Result, ref = r;
+      type = k_.results[r].type.dtype;
       assigned_[r] = true;
       return true;
     }
     for (size_t c = 0; c < spec_.consts.size(); ++c)
       if (spec_.consts[c].name == n) {
-        diags_.error(st.targetLoc, "cannot assign to constant '" + n + "'");
+        diags_.error(loc, "cannot assign to constant '" + n + "'");
         diags_.note(spec_.consts[c].loc, "'" + n + "' is declared here");
         return false;
       }
     for (const Dim &d : k_.dims)
       if (d.size < 0 && d.name == n) {
-        diags_.error(st.targetLoc, "cannot assign to dim '" + n + "'");
+        diags_.error(loc, "cannot assign to dim '" + n + "'");
         return false;
       }
     if (int l = findLocal(n); l >= 0) {
-      st.targetKind = NameKind::Local, st.targetRef = l;
-      st.targetType = k_.locals[l].dtype;
+      kind = NameKind::Local, ref = l;
+      type = k_.locals[l].dtype;
     }
     return true; // a new local when targetKind stays Unresolved
+  }
+
+  // A known target's rank against the lhs; binds the extents of the lhs indices.
+  bool bindTargetShape(Statement &st, StmtScope &scope, const std::string &name, Loc loc,
+                       NameKind kind, int ref) {
+    std::vector<int> shape = shapeOf(k_, kind, ref);
+    if (shape.size() != st.lhs.size()) {
+      diags_.error(loc, "'" + name + "' has rank " + std::to_string(shape.size()) +
+                            " but is accessed with " + std::to_string(st.lhs.size()) +
+                            " subscripts");
+      return false;
+    }
+    for (size_t a = 0; a < shape.size(); ++a) {
+      int slot = st.lhs[a].slot;
+      if (slot >= 0 && scope.dim[slot] < 0) {
+        scope.dim[slot] = shape[a], scope.where[slot] = st.lhs[a].loc;
+        scope.how[slot] = "axis " + std::to_string(a) + " of '" + name + "'";
+      }
+    }
+    return true;
   }
 
   void checkStatement(Statement &st) {
@@ -262,25 +281,19 @@ private:
 
     // Results this statement may read: those assigned by an earlier statement.
     const std::vector<bool> readableResults = assigned_;
-    bool targetOk = resolveTarget(st);
+    bool targetOk =
+        resolveTarget(st.target, st.targetLoc, st.targetKind, st.targetRef, st.targetType);
     bool known = st.targetKind != NameKind::Unresolved;
-    if (known) {
-      std::vector<int> shape = shapeOf(k_, st.targetKind, st.targetRef);
-      if (shape.size() != st.lhs.size()) {
-        diags_.error(st.targetLoc, "'" + st.target + "' has rank " + std::to_string(shape.size()) +
-                                       " but is accessed with " + std::to_string(st.lhs.size()) +
-                                       " subscripts");
-        targetOk = false;
-      } else {
-        for (size_t a = 0; a < shape.size(); ++a) {
-          int slot = st.lhs[a].slot;
-          if (slot >= 0 && scope.dim[slot] < 0) {
-            scope.dim[slot] = shape[a], scope.where[slot] = st.lhs[a].loc;
-            scope.how[slot] = "axis " + std::to_string(a) + " of '" + st.target + "'";
-          }
-        }
-      }
-    }
+    if (known)
+      targetOk &= bindTargetShape(st, scope, st.target, st.targetLoc, st.targetKind, st.targetRef);
+    // A top-k's second target, the indices (SemaTopK.cpp).
+    bool indexOk = st.reduce == ReduceKind::TopK && !st.indexTarget.empty() &&
+                   checkTopKTargets(st, diags_) &&
+                   resolveTarget(st.indexTarget, st.indexTargetLoc, st.indexTargetKind,
+                                 st.indexTargetRef, st.indexTargetType);
+    if (indexOk && st.indexTargetKind != NameKind::Unresolved)
+      indexOk = bindTargetShape(st, scope, st.indexTarget, st.indexTargetLoc, st.indexTargetKind,
+                                st.indexTargetRef);
 
     ExprScope es{spec_, diags_, (int)spec_.consts.size(), &k_, &scope};
     TypeInfo t = checkExpr(*st.rhs, es);
@@ -331,6 +344,8 @@ private:
       t.ok = false;
     }
     t.ok = t.ok && float8ReductionOk(st, t, diags_);
+    if (st.reduce == ReduceKind::TopK && !checkTopK(st, k_, scope.used, indexOk, diags_))
+      t.ok = false;
     if (isArgReduce(st.reduce)) {
       checkArgReduce(st, t, targetOk && known, diags_);
       if (!targetOk || known)

@@ -105,6 +105,14 @@ bool settleScan(ast::Statement &st, const ScanTypes &parts, ast::DType target,
 // the element expression settled, and with `checkTarget` an i32 or i64 target.
 bool checkArgReduce(ast::Statement &st, TypeInfo t, bool checkTarget, DiagnosticEngine &diags);
 
+// Top-k (SemaTopK.cpp). Before the rhs: the second target's subscripts are the
+// first's. After it (`used`: loop indices read on the rhs): one reduction index,
+// the rank index the last lhs index and not read, the index target i32 or i64 (a
+// new local of i64 is added to `k` when `indexOk`).
+bool checkTopKTargets(const ast::Statement &st, DiagnosticEngine &diags);
+bool checkTopK(ast::Statement &st, ast::Kernel &k, const std::vector<bool> &used, bool indexOk,
+               DiagnosticEngine &diags);
+
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 
 // Spec, kernel, parameter, result and dim names that are C/C++ keywords (SemaNames.cpp).

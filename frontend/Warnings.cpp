@@ -56,12 +56,15 @@ void warnKernel(const Kernel &k, DiagnosticEngine &diags, const std::vector<std:
     all.locals.insert(uses.locals.begin(), uses.locals.end());
     if (st.targetKind == NameKind::TensorParam)
       all.params.insert(st.targetRef); // an inout parameter that is written
+    if (st.indexTargetKind == NameKind::TensorParam)
+      all.params.insert(st.indexTargetRef); // a top-k's indices
     // `y[r, c] = x[r]` copies along c: most likely a missing subscript. A constant
     // right-hand side (`y[i] = 0.0`) fills and is not reported.
     if (!uses.readsTensor || !enabled(off, "unused-index"))
       continue;
     for (const Subscript &s : st.lhs)
-      if (!s.index.empty() && s.index[0] != '_' && !uses.indices.count(s.index))
+      if (!s.index.empty() && s.index[0] != '_' && !uses.indices.count(s.index) &&
+          s.index != st.rankIndex.index) // a top-k's rank is never read
         diags.warning(s.loc,
                       "index '" + s.index +
                           "' is not used on the right-hand side: the value "

@@ -36,7 +36,10 @@ scheduleArg : IDENT ('=' signedNumber)? | signedNumber ;
 // The reduction is an expression alternative so that a misplaced one gets a precise
 // diagnostic ("must be outermost") instead of a syntax error; Parser.cpp only accepts
 // it as the whole right-hand side.
-statement : IDENT ('[' subscript (',' subscript)* ']')? '=' expr ';' ;
+// Two targets only for `topk` (values, indices: docs/language.md, "Top-k"); Parser.cpp
+// says so for any other right-hand side.
+statement : target (',' target)? '=' expr ';' ;
+target : IDENT ('[' subscript (',' subscript)* ']')? ;
 // A subscript is an index name, an integer literal, an affine expression of indices
 // and symbolic dims (`2 * j + 1`, `N - 1 - i`, `k / 128`) or an element of an integer
 // tensor (`ids[s]`, a gather); sema checks which (frontend/SemaSubscripts.cpp).
@@ -67,7 +70,8 @@ expr
   | expr op='||' expr                                         # BinaryExpr
   // argmax/argmin (docs/language.md, "Arg reductions") are reductions whose value is
   // the index of the first extremum.
-  | red=('sum' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin') '(' IDENT (',' IDENT)* ')' expr # ReduceExpr
+  // topk(c, j) (docs/language.md, "Top-k") ranks along c into the left-hand side index j.
+  | red=('sum' | 'max' | 'min' | 'prod' | 'argmax' | 'argmin' | 'topk') '(' IDENT (',' IDENT)* ')' expr # ReduceExpr
   // Scans (docs/language.md, "Scans"): a prefix reduction along one left-hand side
   // index (`cumsum(t) x[i, t]`, `cumsum(t, exclusive) ...`) and a first-order linear
   // recurrence from an initial value (`scan(t, h0[i]) a[i, t] * h[i, t - 1] + b[i, t]`).

@@ -264,5 +264,37 @@ Value ScanOp::buildIdentity(OpBuilder &b, Location loc) {
   return arith::getIdentityValue(kind, acc, b, loc);
 }
 
+//===----------------------------------------------------------------------===//
+// TopKOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TopKOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto values = cast<RankedTensorType>(getValues().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  if (getValueResult().getType() != values || getIndexResult().getType() != indices)
+    return emitOpError("results must have the destinations' types");
+  int64_t dim = (int64_t)getDimension();
+  if (in.getRank() != values.getRank() || dim + 1 != in.getRank())
+    return emitOpError("dimension ") << dim << " must be the last of input and values";
+  if (values.getShape() != indices.getShape())
+    return emitOpError("values and indices must have one shape");
+  for (int64_t d = 0; d < dim; ++d)
+    if (in.getDimSize(d) != values.getDimSize(d))
+      return emitOpError("input and values differ along dimension ") << d;
+  if (!in.isDynamicDim(dim) && !values.isDynamicDim(dim) &&
+      values.getDimSize(dim) > in.getDimSize(dim))
+    return emitOpError("k = ") << values.getDimSize(dim) << " exceeds the dimension's "
+                               << in.getDimSize(dim) << " elements";
+  if (values.getElementType() != in.getElementType())
+    return emitOpError("values must have the input's element type");
+  if (in.getElementType().isInteger(1))
+    return emitOpError("cannot rank i1 values");
+  auto idx = dyn_cast<IntegerType>(indices.getElementType());
+  if (!idx || (idx.getWidth() != 32 && idx.getWidth() != 64))
+    return emitOpError("indices must be i32 or i64");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ir/VibeeOps.cpp.inc"

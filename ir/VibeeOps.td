@@ -270,4 +270,40 @@ def Vibee_ScanOp : Vibee_Op<"scan", [
   }];
 }
 
+def Vibee_TopKOp : Vibee_Op<"topk", [DestinationStyleOpInterface]> {
+  let summary = "the k largest elements along one dimension, with their indices";
+  let description = [{
+    Along `dimension` (the last one), for every position of the other dimensions:
+    the first K = size(values, dimension) elements of the input in decreasing order
+    and their positions along the dimension. Ties keep the lower position first; a
+    NaN counts as larger than any number (NaNs first, in order of position): the
+    order of `torch.topk` with stable sorting. The input's dimension has N >= K
+    elements (the caller checks). `values` and `indices` are the destinations
+    (destination-passing style): the values in the input's element type, the
+    positions as integers. Decomposed per target by `vibee-lower-topk`.
+
+    ```mlir
+    %v, %i = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>)
+               outs(%dv, %di : tensor<?x?xf32>, tensor<?x?xi64>)
+               -> tensor<?x?xf32>, tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension,
+                       AnyRankedTensor:$input,
+                       AnyRankedTensor:$values,
+                       AnyRankedTensor:$indices);
+  let results = (outs AnyRankedTensor:$value_result, AnyRankedTensor:$index_result);
+  let assemblyFormat = [{
+    `dimension` `(` $dimension `)` `ins` `(` $input `:` type($input) `)`
+    `outs` `(` $values `,` $indices `:` type($values) `,` type($indices) `)` attr-dict
+    `->` type($value_result) `,` type($index_result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return ::mlir::MutableOperandRange(getOperation(), 1, 2);
+    }
+  }];
+}
+
 #endif // VIBEE_OPS

@@ -112,6 +112,26 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
     "::mlir::tensor::TensorDialect"];
 }
 
+def LowerTopKPass : Pass<"vibee-lower-topk"> {
+  let summary = "Lower vibee.topk to rows of sorted insertions";
+  let description = [{
+    Every `vibee.topk` (on tensors) fills its destinations with zeros, then keeps
+    each row's k best elements sorted in them: every element of the input is
+    compared with the row's k-th and, when it beats it (or the row is not full),
+    put in place by one descending `scf.for` over the slots that moves the worse
+    ones down (`tensor.insert`; only the destinations are carried). Rows are an
+    `scf.forall` (one GPU thread per row; a 1-D top-k is the one row of a [1, k]
+    view) or, with `parallel=false` (the CPU and the C++ output), a loop nest in
+    order that updates the destinations in place.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "rows as one scf.forall (false: a sequential loop nest)">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
   let summary = "Write inout results in place instead of copying a temporary back";
   let description = [{

@@ -45,6 +45,10 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   scans.parallel = scanRows == ScanRows::Parallel;
   scans.accInTensor = scanRows == ScanRows::SerialEmitC;
   pm.addPass(createLowerScansPass(scans));
+  // Top-k: rows the same way (vibee.topk carries only its destinations).
+  LowerTopKPassOptions topk;
+  topk.parallel = scans.parallel;
+  pm.addPass(createLowerTopKPass(topk));
   DecomposeAggregatesPassOptions options;
   options.keepContractions = keepContractions;
   options.keepAttention = keepAttention;

@@ -266,9 +266,9 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     // Body ops are rebuilt by ConvertComputeOp together with their compute.
     target.addDynamicallyLegalOp<IndexOp, YieldOp>(
         [](Operation *op) { return isa<ComputeOp, ScanOp>(op->getParentOp()); });
-    // Scans stay whole until each target's vibee-lower-scans (docs/architecture.md,
+    // Scans and top-k stay whole until each target's vibee-lower-scans (docs/architecture.md,
     // "The rule for new structure").
-    target.addLegalOp<ScanOp>();
+    target.addLegalOp<ScanOp, TopKOp>();
     target.addDynamicallyLegalOp<ReturnOp>(
         [](Operation *op) { return isa<KernelOp>(op->getParentOp()); });
 

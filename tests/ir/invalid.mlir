@@ -232,3 +232,35 @@ func.func @scan_acc(%x: tensor<?xf32>, %d: tensor<?xf32>) -> tensor<?xf32> {
   }
   return %y : tensor<?xf32>
 }
+
+// -----
+
+func.func @topk_dim(%x: tensor<?x?xf32>, %v: tensor<?x4xf32>, %i: tensor<?x4xi64>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{dimension 0 must be the last of input and values}}
+  %a, %b = vibee.topk dimension(0) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x4xf32>, tensor<?x4xi64>) -> tensor<?x4xf32>, tensor<?x4xi64>
+  return %a : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @topk_k(%x: tensor<?x3xf32>, %v: tensor<?x4xf32>, %i: tensor<?x4xi64>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{k = 4 exceeds the dimension's 3 elements}}
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x3xf32>) outs(%v, %i : tensor<?x4xf32>, tensor<?x4xi64>) -> tensor<?x4xf32>, tensor<?x4xi64>
+  return %a : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @topk_types(%x: tensor<?x?xf32>, %v: tensor<?x4xf16>, %i: tensor<?x4xi64>) -> tensor<?x4xf16> {
+  // expected-error @+1 {{values must have the input's element type}}
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x4xf16>, tensor<?x4xi64>) -> tensor<?x4xf16>, tensor<?x4xi64>
+  return %a : tensor<?x4xf16>
+}
+
+// -----
+
+func.func @topk_indices(%x: tensor<?x?xf32>, %v: tensor<?x4xf32>, %i: tensor<?x4xi8>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{indices must be i32 or i64}}
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x4xf32>, tensor<?x4xi8>) -> tensor<?x4xf32>, tensor<?x4xi8>
+  return %a : tensor<?x4xf32>
+}

@@ -46,3 +46,10 @@ func.func @scans(%x: tensor<?x?xf32>, %h0: tensor<1x?xf32>, %d: tensor<?x?xf32>)
   }
   return %h : tensor<?x?xf32>
 }
+
+// CHECK-LABEL: func.func @topk
+// CHECK:         vibee.topk dimension(1) ins(%{{.*}} : tensor<?x?xbf16>) outs(%{{.*}}, %{{.*}} : tensor<?x4xbf16>, tensor<?x4xi32>) -> tensor<?x4xbf16>, tensor<?x4xi32>
+func.func @topk(%x: tensor<?x?xbf16>, %v: tensor<?x4xbf16>, %i: tensor<?x4xi32>) -> (tensor<?x4xbf16>, tensor<?x4xi32>) {
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xbf16>) outs(%v, %i : tensor<?x4xbf16>, tensor<?x4xi32>) -> tensor<?x4xbf16>, tensor<?x4xi32>
+  return %a, %b : tensor<?x4xbf16>, tensor<?x4xi32>
+}

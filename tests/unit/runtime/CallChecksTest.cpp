@@ -247,6 +247,33 @@ TEST(CallChecks, ArgmaxOverAnEmptyAxisIsAnError) {
   am({TensorView(x.data(), {0, 0}), TensorView(i.data(), ast::DType::I64, {0})});
 }
 
+// Line 3, column 22 is topk.
+const char *kTopK = R"(spec tk 1.0.0 "Top-k";
+kernel tk(x: f32[R, C], v: inout f32[R, K], i: inout i32[R, K]) {
+  v[r, j], i[r, j] = topk(c, j) x[r, c];
+}
+)";
+
+// Issue 12: a top-k of more elements than the axis has fails the call before
+// anything is written; k = n ranks the whole row.
+TEST(CallChecks, TopKOfMoreThanTheAxisIsAnError) {
+  Compiler compiler;
+  auto tk = compiler.compileString(kTopK, "tk.vibee")->kernel("tk");
+  std::vector<float> x = {1, 3, 3, 2}, v(6, -7.0f);
+  std::vector<int32_t> i(6, -7);
+  std::string msg = callError([&] {
+    tk({TensorView(x.data(), {2, 2}), TensorView(v.data(), {2, 3}),
+        TensorView(i.data(), ast::DType::I32, {2, 3})});
+  });
+  expectHas(msg, "kernel 'tk': argument 'x': C >= K does not hold for C = 2, K = 3 (topk(c, j) at "
+                 "tk.vibee:3:22)");
+  EXPECT_EQ(v, (std::vector<float>(6, -7.0f))); // nothing written
+  tk({TensorView(x.data(), {2, 2}), TensorView(v.data(), {2, 2}),
+      TensorView(i.data(), ast::DType::I32, {2, 2})});
+  EXPECT_EQ(std::vector<float>(v.begin(), v.begin() + 4), (std::vector<float>{3, 1, 3, 2}));
+  EXPECT_EQ(std::vector<int32_t>(i.begin(), i.begin() + 4), (std::vector<int32_t>{1, 0, 0, 1}));
+}
+
 std::set<std::string> entries(const fs::path &dir) {
   std::set<std::string> names;
   std::error_code ec;

@@ -1,0 +1,60 @@
+// RUN: %vibee-opt %s -vibee-lower-topk | FileCheck %s
+// RUN: %vibee-opt %s -vibee-lower-topk=parallel=false | FileCheck %s --check-prefix=SERIAL
+
+// Rows of an f32 top-k: the destinations zero-filled, one scf.forall iteration per
+// row, each an scf.for over the input that enters only when the element beats the
+// k-th slot (or the row is not full), then a descending scf.for over the slots that
+// carries only the two row tensors. Floats rank by ugt where the other is a number
+// (NaNs first); indices are the position through i64.
+// CHECK-LABEL: func.func @rows
+// CHECK:         %[[V0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK:         %[[I0:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<?x?xi64>)
+// CHECK:         scf.forall (%[[R:.*]]) in (%{{.*}}) shared_outs(%[[SV:.*]] = %[[V0]], %[[SI:.*]] = %[[I0]])
+// CHECK:           %[[ROWV:.*]] = tensor.extract_slice %[[SV]][%[[R]], 0]
+// CHECK:           %[[ROWI:.*]] = tensor.extract_slice %[[SI]][%[[R]], 0]
+// CHECK:           scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[CV:.*]] = %[[ROWV]], %[[CI:.*]] = %[[ROWI]])
+// CHECK:             %[[X:.*]] = tensor.extract %{{.*}}[%[[R]], %[[N]]] : tensor<?x?xf32>
+// CHECK:             %[[XI:.*]] = arith.index_cast %[[N]] : index to i64
+// CHECK:             %[[KTH:.*]] = tensor.extract %[[CV]][%{{.*}}] : tensor<?xf32>
+// CHECK:             arith.cmpf ugt, %[[X]], %[[KTH]]
+// CHECK:             arith.cmpf ord, %[[KTH]], %[[KTH]]
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %[[COUNT:.*]] step %{{.*}} iter_args(%[[WV:.*]] = %[[CV]], %[[WI:.*]] = %[[CI]]) -> (tensor<?xf32>, tensor<?xi64>)
+// CHECK:               tensor.insert %{{.*}} into %[[WV]]
+// CHECK:               tensor.insert %{{.*}} into %[[WI]]
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice
+// CHECK:             tensor.parallel_insert_slice
+// SERIAL-LABEL: func.func @rows
+// SERIAL-NOT:     scf.forall
+// SERIAL:         scf.for %[[R:.*]] = {{.*}} iter_args(%[[D:.*]] = %{{.*}}, %[[E:.*]] = %{{.*}})
+// SERIAL:           scf.for {{.*}} iter_args(%[[V:.*]] = %[[D]], %{{.*}} = %[[E]])
+// SERIAL:             tensor.extract %[[V]][%[[R]], %{{.*}}] : tensor<?x?xf32>
+func.func @rows(%x: tensor<?x?xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi64>) {
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x?xf32>, tensor<?x?xi64>) -> tensor<?x?xf32>, tensor<?x?xi64>
+  return %a, %b : tensor<?x?xf32>, tensor<?x?xi64>
+}
+
+// A 1-D top-k of integers is the one row of a [1, k] view (min(k, 1) rows: one
+// iteration would fold away); i32 indices are truncated from i64; integers rank by
+// sgt.
+// CHECK-LABEL: func.func @one
+// CHECK:         tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, 3] : tensor<3xi32> into tensor<1x3xi32>
+// CHECK:         scf.forall
+// CHECK:           arith.trunci %{{.*}} : i64 to i32
+// CHECK:           arith.cmpi sgt
+// CHECK:         tensor.collapse_shape
+func.func @one(%x: tensor<?xi32>, %v: tensor<3xi32>, %i: tensor<3xi32>) -> (tensor<3xi32>, tensor<3xi32>) {
+  %a, %b = vibee.topk dimension(0) ins(%x : tensor<?xi32>) outs(%v, %i : tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>, tensor<3xi32>
+  return %a, %b : tensor<3xi32>, tensor<3xi32>
+}
+
+// MLIRGen's elements are [outer, 1, n] collapsed: the lowering reads them at
+// [r, 0, n] and leaves no reshape (the C++ output has no memref.collapse_shape).
+// SERIAL-LABEL: func.func @uncollapsed
+// SERIAL-NOT:     tensor.collapse_shape
+// SERIAL:         tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x1x?xf32>
+func.func @uncollapsed(%e: tensor<?x1x?xf32>, %v: tensor<?x4xf32>, %i: tensor<?x4xi64>) -> (tensor<?x4xf32>, tensor<?x4xi64>) {
+  %x = tensor.collapse_shape %e [[0], [1, 2]] : tensor<?x1x?xf32> into tensor<?x?xf32>
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x4xf32>, tensor<?x4xi64>) -> tensor<?x4xf32>, tensor<?x4xi64>
+  return %a, %b : tensor<?x4xf32>, tensor<?x4xi64>
+}

@@ -1,0 +1,246 @@
+//===- LowerTopK.cpp - vibee.topk to rows of sorted insertions ------------===//
+//
+// A top-k is independent across rows (docs/language.md, "Top-k"). Each row keeps
+// its k best elements sorted in the destinations themselves and inserts the
+// elements of the input in order: an element that does not beat the current k-th
+// is skipped (one comparison, the common case once the row is full), one that does
+// is put in place by one descending pass that moves the worse ones down a slot.
+// Only the destinations are carried (no scalar loop results: EmitC would declare
+// them), and the order needs no sort network: O(N) comparisons per row plus O(k)
+// per insertion. Rows run like scans' rows (LowerScans.cpp): an scf.forall over
+// them (GPU: one thread per row) or, with parallel=false, a loop nest in order.
+//
+//===----------------------------------------------------------------------===//
+#include "transforms/Passes.h"
+
+#include "ir/VibeeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace vibee {
+#define GEN_PASS_DEF_LOWERTOPKPASS
+#include "transforms/Passes.h.inc"
+} // namespace vibee
+
+using namespace mlir;
+using namespace vibee;
+
+namespace {
+
+// x, at a later position, ranks before y: a larger value, or a NaN where y is a
+// number (ties keep the earlier element first). For floats that is "x > y or x is
+// NaN" (ugt) where y is a number. (No || over && here or below: the C++ output
+// would print `a || b && c`, which -Wparentheses rejects.)
+Value beats(OpBuilder &b, Location loc, Value x, Value y) {
+  if (!isa<FloatType>(x.getType()))
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, y);
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGT, x, y);
+  Value yNumber = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, y, y);
+  return arith::AndIOp::create(b, loc, above, yNumber);
+}
+
+struct RowAccess {
+  SmallVector<Value> at; // the row's position in the outer dimensions
+  bool whole;            // the carried tensors are the whole destinations (else rows)
+  SmallVector<Value> pos(Value j) const {
+    if (!whole)
+      return {j};
+    SmallVector<Value> p(at);
+    p.push_back(j);
+    return p;
+  }
+};
+
+// The input to read: MLIRGen's elements are a [outer..., 1, n] tensor collapsed to
+// [outer..., n]; reading the uncollapsed one at [outer..., 0, n] leaves no reshape
+// behind (the C++ output has no memref.collapse_shape).
+std::pair<Value, bool> uncollapsedInput(TopKOp op) {
+  Value input = op.getInput();
+  auto c = input.getDefiningOp<tensor::CollapseShapeOp>();
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  if (!c || c.getSrcType().getRank() != rank + 1 || c.getSrcType().getDimSize(rank - 1) != 1)
+    return {input, false};
+  auto groups = c.getReassociationIndices();
+  if (groups.back() != ReassociationIndices{rank - 1, rank})
+    return {input, false};
+  return {c.getSrc(), true};
+}
+
+// One row: every element n of the input inserted into the sorted (values, indices).
+std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const RowAccess &row,
+                                 Value values, Value indices) {
+  auto [input, unitAxis] = uncollapsedInput(op);
+  int64_t dim = (int64_t)op.getDimension();
+  Type indexElem = cast<RankedTensorType>(indices.getType()).getElementType();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value k = tensor::DimOp::create(b, loc, op.getValues(), dim);
+  Value n = tensor::DimOp::create(b, loc, input, unitAxis ? dim + 1 : dim);
+  // k = 0: nothing to keep, and no k-th element to compare with.
+  Value kZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, zero);
+  Value end = arith::SelectOp::create(b, loc, kZero, zero, n);
+  Value kLast = arith::SubIOp::create(b, loc, k, one);
+  auto outer = scf::ForOp::create(
+      b, loc, zero, end, one, ValueRange{values, indices},
+      [&](OpBuilder &nb, Location nl, Value i, ValueRange carried) {
+        SmallVector<Value> at(row.at);
+        if (unitAxis)
+          at.push_back(zero);
+        at.push_back(i);
+        Value x = tensor::ExtractOp::create(nb, nl, input, at);
+        // Through i64: the C++ output's index is i64 (vibee-prepare-emitc).
+        Value xIndex = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), i);
+        if (indexElem != xIndex.getType())
+          xIndex = arith::TruncIOp::create(nb, nl, indexElem, xIndex);
+        // Enter only while the row is not full or when x beats the k-th element.
+        Value full = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::uge, i, k);
+        Value kth = tensor::ExtractOp::create(nb, nl, carried[0], row.pos(kLast));
+        Value enter = arith::SelectOp::create(nb, nl, full, beats(nb, nl, x, kth),
+                                              arith::ConstantIntOp::create(nb, nl, 1, 1));
+        Value slots =
+            arith::MinUIOp::create(nb, nl, arith::AddIOp::create(nb, nl, i, one), k).getResult();
+        Value count = arith::SelectOp::create(nb, nl, enter, slots, zero);
+        // Slots count-1 down to 0: slot j takes x when x beats it (or it is the
+        // empty slot i), its upper neighbour instead when x beats that one too.
+        auto shift = scf::ForOp::create(
+            nb, nl, zero, count, one, ValueRange{carried[0], carried[1]},
+            [&](OpBuilder &sb, Location sl, Value t, ValueRange cur) {
+              Value j = arith::SubIOp::create(sb, sl, arith::SubIOp::create(sb, sl, count, one), t);
+              Value old = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(j));
+              Value oldIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(j));
+              Value empty = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq, j, i);
+              Value here = arith::SelectOp::create(
+                  sb, sl, empty, arith::ConstantIntOp::create(sb, sl, 1, 1), beats(sb, sl, x, old));
+              Value up = arith::SubIOp::create(
+                  sb, sl, arith::MaxUIOp::create(sb, sl, j, one).getResult(), one);
+              Value prev = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(up));
+              Value prevIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(up));
+              Value hasUp = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::ugt, j, zero);
+              Value moveDown = arith::AndIOp::create(sb, sl, hasUp, beats(sb, sl, x, prev));
+              Value in = arith::SelectOp::create(sb, sl, moveDown, prev, x);
+              Value inIndex = arith::SelectOp::create(sb, sl, moveDown, prevIndex, xIndex);
+              Value v = arith::SelectOp::create(sb, sl, here, in, old);
+              Value vi = arith::SelectOp::create(sb, sl, here, inIndex, oldIndex);
+              Value w = tensor::InsertOp::create(sb, sl, v, cur[0], row.pos(j));
+              Value wi = tensor::InsertOp::create(sb, sl, vi, cur[1], row.pos(j));
+              scf::YieldOp::create(sb, sl, ValueRange{w, wi});
+            });
+        scf::YieldOp::create(nb, nl, shift.getResults());
+      });
+  return {outer.getResult(0), outer.getResult(1)};
+}
+
+// Rows in order: a loop nest over the outer dimensions that updates the whole
+// destinations in place.
+std::pair<Value, Value> lowerSerial(OpBuilder &b, TopKOp op, Value values, Value indices) {
+  Location loc = op.getLoc();
+  int64_t dim = (int64_t)op.getDimension();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> lbs(dim, zero), ubs, steps(dim, one);
+  for (int64_t d = 0; d < dim; ++d)
+    ubs.push_back(tensor::DimOp::create(b, loc, values, d));
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{values, indices},
+      [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange carried) -> scf::ValueVector {
+        RowAccess row{SmallVector<Value>(ivs), /*whole=*/true};
+        auto [v, i] = buildRow(nb, nl, op, row, carried[0], carried[1]);
+        return {v, i};
+      });
+  return {nest.results[0], nest.results[1]};
+}
+
+// Rows in parallel: an scf.forall over the outer dimensions, each iteration
+// working on its row slices (a 1-D top-k is the one row of a [1, k] view).
+std::pair<Value, Value> lowerParallel(OpBuilder &b, TopKOp op, Value values, Value indices) {
+  Location loc = op.getLoc();
+  auto vType = cast<RankedTensorType>(values.getType());
+  auto iType = cast<RankedTensorType>(indices.getType());
+  int64_t rank = vType.getRank(), dim = (int64_t)op.getDimension();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
+  Value dests[2] = {values, indices};
+  int64_t outRank = rank;
+  if (rank == 1) {
+    outRank = 2;
+    sizes.insert(sizes.begin(), b.getIndexAttr(1));
+    for (Value &d : dests) {
+      auto t = cast<RankedTensorType>(d.getType());
+      auto expanded = RankedTensorType::get({1, t.getDimSize(0)}, t.getElementType());
+      d = tensor::ExpandShapeOp::create(b, loc, expanded, d,
+                                        SmallVector<ReassociationIndices>{{0, 1}}, sizes);
+    }
+  }
+  SmallVector<OpFoldResult> rows(sizes.begin(), sizes.end() - 1);
+  // One row would be a one-iteration loop that canonicalization inlines (the GPU
+  // would then run it on the host, LowerScans.cpp): min(k, 1) rows instead.
+  if (llvm::all_of(rows, [](OpFoldResult r) { return isConstantIntValue(r, 1); })) {
+    Value k = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
+    rows[0] =
+        arith::MinUIOp::create(b, loc, k, arith::ConstantIndexOp::create(b, loc, 1)).getResult();
+  }
+  auto forall = scf::ForallOp::create(b, loc, rows, ValueRange{dests[0], dests[1]}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  SmallVector<Value> ivs(forall.getInductionVars());
+  SmallVector<OpFoldResult> offsets(ivs.begin(), ivs.end()),
+      rowSizes(outRank - 1, b.getIndexAttr(1));
+  offsets.push_back(b.getIndexAttr(0));
+  rowSizes.push_back(sizes.back());
+  SmallVector<OpFoldResult> strides(outRank, b.getIndexAttr(1));
+  Value slices[2];
+  for (int s = 0; s < 2; ++s) {
+    auto t = cast<RankedTensorType>(forall.getRegionIterArgs()[s].getType());
+    auto rowType = RankedTensorType::get({vType.getDimSize(dim)}, t.getElementType());
+    slices[s] = tensor::ExtractSliceOp::create(b, loc, rowType, forall.getRegionIterArgs()[s],
+                                               offsets, rowSizes, strides);
+  }
+  RowAccess row{rank == 1 ? SmallVector<Value>{} : ivs, /*whole=*/false};
+  auto [v, i] = buildRow(b, loc, op, row, slices[0], slices[1]);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, v, forall.getRegionIterArgs()[0], offsets, rowSizes,
+                                        strides);
+  tensor::ParallelInsertSliceOp::create(b, loc, i, forall.getRegionIterArgs()[1], offsets, rowSizes,
+                                        strides);
+  b.setInsertionPointAfter(forall);
+  if (rank == 1)
+    return {tensor::CollapseShapeOp::create(b, loc, vType, forall.getResult(0),
+                                            SmallVector<ReassociationIndices>{{0, 1}}),
+            tensor::CollapseShapeOp::create(b, loc, iType, forall.getResult(1),
+                                            SmallVector<ReassociationIndices>{{0, 1}})};
+  return {forall.getResult(0), forall.getResult(1)};
+}
+
+struct LowerTopKPass : vibee::impl::LowerTopKPassBase<LowerTopKPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<TopKOp> ops;
+    getOperation()->walk([&](TopKOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (TopKOp op : ops) {
+      rewriter.setInsertionPoint(op);
+      Location loc = op.getLoc();
+      // The slots are read before they are all written (an element is compared with
+      // the k-th slot of a row not yet full): zeros, so no read is undefined.
+      auto zeroOf = [&](Value dest) {
+        Type t = cast<RankedTensorType>(dest.getType()).getElementType();
+        Value z = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(t));
+        return linalg::FillOp::create(rewriter, loc, z, dest).getResult(0);
+      };
+      Value values = zeroOf(op.getValues()), indices = zeroOf(op.getIndices());
+      auto [v, i] = parallel ? lowerParallel(rewriter, op, values, indices)
+                             : lowerSerial(rewriter, op, values, indices);
+      Operation *input = op.getInput().getDefiningOp();
+      rewriter.replaceOp(op, ValueRange{v, i});
+      if (input && isa<tensor::CollapseShapeOp>(input) && input->use_empty())
+        rewriter.eraseOp(input); // read uncollapsed (uncollapsedInput)
+    }
+  }
+};
+
+} // namespace
