@@ -200,6 +200,11 @@ struct Statement {
   NameKind indexTargetKind = NameKind::Unresolved; // sema, as targetKind
   int indexTargetRef = -1;
   DType indexTargetType = DType::I64;
+  // A scatter-add (`dt[ids[s], d] += dy[s, d]`, docs/language.md "Scatter-add"): the
+  // target's subscripts as written (index names or gathers) in scatterSubs; `lhs`
+  // holds the loop indices, the names in them in order of appearance.
+  bool accumulate = false;
+  std::vector<Subscript> scatterSubs;
 
   // ---- sema annotations ----
   NameKind targetKind = NameKind::Unresolved; // TensorParam (inout), Result or Local

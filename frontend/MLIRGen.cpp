@@ -218,6 +218,8 @@ private:
   LogicalResult emitStatement(const ast::Statement &stmt) {
     if (stmt.scan != ast::ScanKind::None)
       return emitScan(stmt);
+    if (stmt.accumulate)
+      return emitScatter(stmt);
     ReduceKind kind = ReduceKind::none;
     switch (stmt.reduce) {
     case ast::ReduceKind::None:
@@ -339,6 +341,18 @@ private:
     auto [v, i] = buildTopKOp(b, locOf(stmt.reduceLoc), stmt, elements, values, indices, dimValues);
     slotOf(stmt.targetKind, stmt.targetRef) = v;
     slotOf(stmt.indexTargetKind, stmt.indexTargetRef) = i;
+    return success();
+  }
+
+  // A scatter-add (docs/language.md, "Scatter-add"): the updates over the statement's
+  // loops, then one `vibee.scatter_add` into the target's value (MLIRGenScatter.cpp).
+  LogicalResult emitScatter(const ast::Statement &stmt) {
+    Value updates = emitCompute(stmt, *stmt.rhs, scatterUpdateType(ctx, kernel, stmt),
+                                ReduceKind::none, stmt.targetType);
+    Value &target = slotOf(stmt.targetKind, stmt.targetRef);
+    if (!updates || !target)
+      return failure();
+    target = buildScatterAdd(b, locOf(stmt.loc), stmt, updates, target, params);
     return success();
   }
 
@@ -517,22 +531,8 @@ private:
                          : (Value)arith::RemFOp::create(b, loc, x, y);
       return emitIntDivRem(b, op == "/", x, y, e.opType, loc);
     }
-    // Comparisons. Floats use ordered predicates (false on NaN) except `!=`.
-    struct Pred {
-      const char *op;
-      arith::CmpFPredicate f;
-      arith::CmpIPredicate i;
-    };
-    static const Pred preds[] = {{"<", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt},
-                                 {"<=", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle},
-                                 {">", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt},
-                                 {">=", arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge},
-                                 {"==", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq},
-                                 {"!=", arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne}};
-    for (const Pred &p : preds)
-      if (op == p.op)
-        return isF ? (Value)arith::CmpFOp::create(b, loc, p.f, x, y)
-                   : (Value)arith::CmpIOp::create(b, loc, p.i, x, y);
+    if (Value c = emitComparison(b, op, isF, x, y, loc))
+      return c;
     emitError(loc) << "unsupported operator '" << op << "'";
     return {};
   }

@@ -317,4 +317,24 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   return {};
 }
 
+Value emitComparison(OpBuilder &b, llvm::StringRef op, bool isF, Value x, Value y, Location loc) {
+  // Floats use ordered predicates (false on NaN) except `!=`.
+  struct Pred {
+    const char *op;
+    arith::CmpFPredicate f;
+    arith::CmpIPredicate i;
+  };
+  static const Pred preds[] = {{"<", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt},
+                               {"<=", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle},
+                               {">", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt},
+                               {">=", arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge},
+                               {"==", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq},
+                               {"!=", arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne}};
+  for (const Pred &p : preds)
+    if (op == p.op)
+      return isF ? (Value)arith::CmpFOp::create(b, loc, p.f, x, y)
+                 : (Value)arith::CmpIOp::create(b, loc, p.i, x, y);
+  return {};
+}
+
 } // namespace vibee::mlirgen

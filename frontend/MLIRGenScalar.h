@@ -19,6 +19,10 @@ mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dty
 // Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
 mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
                           ast::DType type, mlir::Location loc);
+// A comparison `op` (< <= > >= == !=) of x and y, or null for another operator.
+// Floats use ordered predicates (false on NaN) except `!=`.
+mlir::Value emitComparison(mlir::OpBuilder &b, llvm::StringRef op, bool isFloat, mlir::Value x,
+                           mlir::Value y, mlir::Location loc);
 // `x << count` (left) or `x >> count` (arithmetic) in `type`, defined for every count.
 mlir::Value emitShift(mlir::OpBuilder &b, bool left, mlir::Value x, mlir::Value count,
                       ast::DType type, mlir::Location loc);
@@ -52,6 +56,15 @@ std::pair<mlir::Value, mlir::Value> buildTopKOp(mlir::OpBuilder &b, mlir::Locati
                                                 mlir::RankedTensorType values,
                                                 mlir::RankedTensorType indices,
                                                 mlir::ArrayRef<mlir::Value> dimValues);
+
+// A scatter-add (MLIRGenScatter.cpp): the type of its updates (the statement's
+// loops, the target's dtype); its `vibee.scatter_add` into `dest` (`params`: the
+// kernel's parameter values, which hold the gathers' index tensors).
+mlir::RankedTensorType scatterUpdateType(mlir::MLIRContext &ctx, const ast::Kernel &kernel,
+                                         const ast::Statement &stmt);
+mlir::Value buildScatterAdd(mlir::OpBuilder &b, mlir::Location loc, const ast::Statement &stmt,
+                            mlir::Value updates, mlir::Value dest,
+                            mlir::ArrayRef<mlir::Value> params);
 
 // The kernel's checked schedule hints as `vibee.schedule` (MLIRGenSchedule.cpp).
 mlir::DictionaryAttr scheduleAttr(mlir::Builder &b, const ast::Kernel &kernel,

@@ -396,12 +396,12 @@ private:
     return s;
   }
 
-  // A target's subscripts: index names only.
-  std::vector<Subscript> buildLhs(G::TargetContext *t) {
+  // A target's subscripts: index names only (and gathers after `+=`, for sema).
+  std::vector<Subscript> buildLhs(G::TargetContext *t, bool accumulate = false) {
     std::vector<Subscript> lhs;
     for (auto *s : t->subscript()) {
       Subscript sub = buildSubscript(s);
-      if (sub.literal || sub.expr) {
+      if (!accumulate && (sub.literal || sub.expr)) {
         diags_.error(sub.loc, "left-hand side subscripts must be index names");
         diags_.note(sub.loc, "a statement assigns the whole tensor; its indices are "
                              "the parallel loops");
@@ -419,7 +419,8 @@ private:
     st.target = textOf(first->IDENT());
     st.targetLoc = locOf(first->IDENT());
     st.sourceText = sourceOf(ctx->getStart(), ctx->getStop());
-    st.lhs = buildLhs(first);
+    st.accumulate = ctx->op && ctx->op->getText() == "+=";
+    st.lhs = buildLhs(first, st.accumulate);
     if (G::TargetContext *second = ctx->target(1)) {
       st.indexTarget = textOf(second->IDENT());
       st.indexTargetLoc = locOf(second->IDENT());

@@ -1,10 +1,33 @@
 // Statements with more than one target or a target of a special form
-// (docs/language.md, "Top-k").
+// (docs/language.md, "Top-k", "Scatter-add").
 #include "frontend/ParserInternal.h"
 
 namespace vibee::parser {
 
+// `+=`: the subscripts as written go to scatterSubs, their index names (plain or
+// inside a gather) to lhs, the loops, in order of appearance.
+void scatterLoops(Statement &st) {
+  st.scatterSubs = std::move(st.lhs);
+  st.lhs.clear();
+  auto add = [&](const Subscript &s) {
+    for (const Subscript &seen : st.lhs)
+      if (seen.index == s.index)
+        return;
+    st.lhs.push_back({s.loc, s.index, std::nullopt, -1});
+  };
+  for (const Subscript &s : st.scatterSubs) {
+    if (!s.index.empty())
+      add(s);
+    else if (s.expr && s.expr->kind == ExprKind::Access)
+      for (const Subscript &inner : s.expr->subscripts)
+        if (!inner.index.empty())
+          add(inner);
+  }
+}
+
 void checkTargets(Statement &st, DiagnosticEngine &diags) {
+  if (st.accumulate)
+    scatterLoops(st);
   if (st.reduce != ReduceKind::TopK) {
     if (!st.indexTarget.empty()) {
       diags.error(st.indexTargetLoc, "only 'topk' assigns two tensors");

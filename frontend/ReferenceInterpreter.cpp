@@ -289,6 +289,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
     return executeArgReduce(stmt);
   if (stmt.reduce == ast::ReduceKind::TopK)
     return executeTopK(stmt);
+  if (stmt.accumulate)
+    return executeScatter(stmt);
   const std::vector<int64_t> extent = loopExtents(stmt);
   const size_t nLoops = extent.size();
   const size_t nPar = static_cast<size_t>(stmt.numParallel);

@@ -43,6 +43,7 @@ private:
   void executeScan(const ast::Statement &stmt);      // ReferenceScan.cpp
   void executeArgReduce(const ast::Statement &stmt); // ReferenceArgReduce.cpp
   void executeTopK(const ast::Statement &stmt);      // ReferenceTopK.cpp
+  void executeScatter(const ast::Statement &stmt);   // ReferenceScatter.cpp
   // The extents of a statement's loops (sema's dims bound by the arguments).
   std::vector<int64_t> loopExtents(const ast::Statement &stmt) const;
   void store(const ast::Statement &stmt, Array &&fresh);

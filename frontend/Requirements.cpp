@@ -134,6 +134,31 @@ void collectTopK(const ast::Spec &spec, const ast::Kernel &k, const ast::Stateme
   }
 }
 
+// A scatter-add's gathered target subscripts (docs/language.md, "Scatter-add"):
+// every element of the index tensor inside the target's axis, as for a gather.
+void collectScatter(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &stmt,
+                    std::vector<DimRequirement> &out) {
+  ast::Expr target; // the target as an access, for accessDims
+  target.kind = ast::ExprKind::Access, target.nameKind = stmt.targetKind;
+  target.ref = stmt.targetRef;
+  std::vector<int> dims = accessDims(k, target);
+  std::string text = stmt.target + "[";
+  for (size_t a = 0; a < stmt.scatterSubs.size(); ++a)
+    text += (a ? ", " : "") + subscriptText(k, stmt, stmt.scatterSubs[a]);
+  text += "]";
+  for (size_t a = 0; a < stmt.scatterSubs.size() && a < dims.size(); ++a) {
+    const ast::Subscript &sub = stmt.scatterSubs[a];
+    if (!sub.gather)
+      continue;
+    DimRequirement g;
+    g.dim = dims[a], g.loopDims = stmt.loopDims;
+    g.access = text + " at " + spec.file + ":" + std::to_string(sub.loc.line) + ":" +
+               std::to_string(sub.loc.col);
+    g.gatherParam = sub.expr->ref, g.tensor = stmt.target;
+    out.push_back(std::move(g));
+  }
+}
+
 } // namespace
 
 std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Kernel &kernel) {
@@ -148,6 +173,8 @@ std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Ke
       collectArg(spec, kernel, stmt, out);
     else if (stmt.reduce == ast::ReduceKind::TopK)
       collectTopK(spec, kernel, stmt, out);
+    else if (stmt.accumulate)
+      collectScatter(spec, kernel, stmt, out);
   return out;
 }
 

@@ -284,8 +284,11 @@ private:
     bool targetOk =
         resolveTarget(st.target, st.targetLoc, st.targetKind, st.targetRef, st.targetType);
     bool known = st.targetKind != NameKind::Unresolved;
-    if (known)
+    if (known && !st.accumulate)
       targetOk &= bindTargetShape(st, scope, st.target, st.targetLoc, st.targetKind, st.targetRef);
+    ExprScope es{spec_, diags_, (int)spec_.consts.size(), &k_, &scope};
+    if (st.accumulate) // a scatter-add's target (SemaScatter.cpp)
+      targetOk &= checkScatterTarget(st, es, readableResults);
     // A top-k's second target, the indices (SemaTopK.cpp).
     bool indexOk = st.reduce == ReduceKind::TopK && !st.indexTarget.empty() &&
                    checkTopKTargets(st, diags_) &&
@@ -295,7 +298,6 @@ private:
       indexOk = bindTargetShape(st, scope, st.indexTarget, st.indexTargetLoc, st.indexTargetKind,
                                 st.indexTargetRef);
 
-    ExprScope es{spec_, diags_, (int)spec_.consts.size(), &k_, &scope};
     TypeInfo t = checkExpr(*st.rhs, es);
     const TypeInfo rhsInfo = t;
     checkResultReads(*st.rhs, readableResults);

@@ -113,6 +113,11 @@ bool checkTopKTargets(const ast::Statement &st, DiagnosticEngine &diags);
 bool checkTopK(ast::Statement &st, ast::Kernel &k, const std::vector<bool> &used, bool indexOk,
                DiagnosticEngine &diags);
 
+// A scatter-add's target (SemaScatter.cpp): assigned before (`readable`: results
+// assigned by earlier statements), no reduction or scan, its rank, each subscript an
+// index (bound to the target's axis) or a gather (checked as on the rhs).
+bool checkScatterTarget(ast::Statement &st, ExprScope &scope, const std::vector<bool> &readable);
+
 void checkBehavior(ast::Spec &spec, ast::Behavior &b, DiagnosticEngine &diags);
 
 // Spec, kernel, parameter, result and dim names that are C/C++ keywords (SemaNames.cpp).

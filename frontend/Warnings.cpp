@@ -52,6 +52,9 @@ void warnKernel(const Kernel &k, DiagnosticEngine &diags, const std::vector<std:
     for (const Expr *part : {st.rhs.get(), st.scanCoef.get(), st.scanInit.get()})
       if (part)
         collect(*part, uses);
+    for (const Subscript &s : st.scatterSubs) // a scatter-add's gathers
+      if (s.expr)
+        collect(*s.expr, uses);
     all.params.insert(uses.params.begin(), uses.params.end());
     all.locals.insert(uses.locals.begin(), uses.locals.end());
     if (st.targetKind == NameKind::TensorParam)

@@ -37,8 +37,9 @@ scheduleArg : IDENT ('=' signedNumber)? | signedNumber ;
 // diagnostic ("must be outermost") instead of a syntax error; Parser.cpp only accepts
 // it as the whole right-hand side.
 // Two targets only for `topk` (values, indices: docs/language.md, "Top-k"); Parser.cpp
-// says so for any other right-hand side.
-statement : target (',' target)? '=' expr ';' ;
+// says so for any other right-hand side. `+=` adds into the target, whose subscripts
+// may then be gathers (docs/language.md, "Scatter-add").
+statement : target (',' target)? op=('=' | '+=') expr ';' ;
 target : IDENT ('[' subscript (',' subscript)* ']')? ;
 // A subscript is an index name, an integer literal, an affine expression of indices
 // and symbolic dims (`2 * j + 1`, `N - 1 - i`, `k / 128`) or an element of an integer

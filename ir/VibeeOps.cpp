@@ -296,5 +296,39 @@ LogicalResult TopKOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// ScatterAddOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScatterAddOp::verify() {
+  auto updates = cast<RankedTensorType>(getUpdates().getType());
+  auto dest = cast<RankedTensorType>(getDest().getType());
+  if (getResult().getType() != dest)
+    return emitOpError("result must have the destination's type");
+  if (updates.getElementType() != dest.getElementType())
+    return emitOpError("updates must have the destination's element type");
+  ArrayRef<int64_t> axes = getAxes();
+  if ((int64_t)axes.size() != dest.getRank())
+    return emitOpError("needs one axis entry per destination dimension");
+  size_t gathered = 0;
+  for (int64_t a : axes) {
+    if (a >= updates.getRank() || a < -1)
+      return emitOpError("axis entry ") << a << " is neither a loop nor -1";
+    gathered += a == -1;
+  }
+  if (gathered != getIndices().size() || getIndexMaps().size() != gathered)
+    return emitOpError("needs one index tensor and map per -1 axis entry");
+  for (auto [i, index] : llvm::enumerate(getIndices())) {
+    auto t = cast<RankedTensorType>(index.getType());
+    AffineMap map = getIndexMap(i);
+    if (!t.getElementType().isSignlessInteger() || t.getElementType().isInteger(1))
+      return emitOpError("index tensors must hold integers");
+    if (map.getNumDims() != (unsigned)updates.getRank() ||
+        map.getNumResults() != (unsigned)t.getRank() || map.getNumSymbols() != 0)
+      return emitOpError("index map ") << i << " must map the loops to the index tensor";
+  }
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ir/VibeeOps.cpp.inc"

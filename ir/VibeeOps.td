@@ -306,4 +306,42 @@ def Vibee_TopKOp : Vibee_Op<"topk", [DestinationStyleOpInterface]> {
   }];
 }
 
+def Vibee_ScatterAddOp : Vibee_Op<"scatter_add", [DestinationStyleOpInterface]> {
+  let summary = "adds every update into the destination at gathered positions";
+  let description = [{
+    For every point p of the update space (the loops, the dimensions of `updates`,
+    in row-major order): dest[q] += updates[p], where axis a of q is loop `axes[a]`
+    of p when that is >= 0, and otherwise the element of the next `indices` tensor
+    (in order) at `index_maps[i](p)`. A position outside its axis adds nothing (the
+    caller checks the indices first). Updates that land on one element add in the
+    order of the points. Destination-passing style: `outs` is the tensor added to.
+    Lowered per target by `vibee-lower-scatters`.
+
+    ```mlir
+    %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>)
+           outs(%dt : tensor<?x?xf32>) axes [-1, 1]
+           index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$updates,
+                       Variadic<AnyRankedTensor>:$indices,
+                       AnyRankedTensor:$dest,
+                       DenseI64ArrayAttr:$axes,
+                       AffineMapArrayAttr:$index_maps);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    `ins` `(` $updates `:` type($updates) `)`
+    (`indices` `(` $indices^ `:` type($indices) `)`)?
+    `outs` `(` $dest `:` type($dest) `)` `axes` $axes `index_maps` $index_maps
+    attr-dict `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getDestMutable(); }
+    ::mlir::AffineMap getIndexMap(unsigned i) {
+      return ::llvm::cast<::mlir::AffineMapAttr>(getIndexMaps()[i]).getValue();
+    }
+  }];
+}
+
 #endif // VIBEE_OPS

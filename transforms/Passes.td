@@ -112,6 +112,26 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
     "::mlir::tensor::TensorDialect"];
 }
 
+def LowerScattersPass : Pass<"vibee-lower-scatters"> {
+  let summary = "Lower vibee.scatter_add to loops that add in order";
+  let description = [{
+    Every `vibee.scatter_add` (on tensors) becomes loops that add its updates in the
+    order of its points (`tensor.extract` of the gathered position, clamped into
+    the axis; a select keeps the old value for a position outside it, so nothing
+    is written outside the destination). With `parallel=true` (the GPU) the loops
+    that index the destination directly are an `scf.forall` (their updates never
+    meet), each iteration adding into its slice in order over the other loops (one
+    iteration when there are none); with `parallel=false` (the CPU and the C++
+    output) one loop nest in order. Deterministic on every target: no atomics.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "directly indexed loops as one scf.forall (false: a sequential loop nest)">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
 def LowerTopKPass : Pass<"vibee-lower-topk"> {
   let summary = "Lower vibee.topk to rows of sorted insertions";
   let description = [{

@@ -49,6 +49,10 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   LowerTopKPassOptions topk;
   topk.parallel = scans.parallel;
   pm.addPass(createLowerTopKPass(topk));
+  // Scatter-adds: in order, parallel over directly indexed axes on the GPU.
+  LowerScattersPassOptions scatters;
+  scatters.parallel = scans.parallel;
+  pm.addPass(createLowerScattersPass(scatters));
   DecomposeAggregatesPassOptions options;
   options.keepContractions = keepContractions;
   options.keepAttention = keepAttention;

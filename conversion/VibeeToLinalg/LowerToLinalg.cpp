@@ -266,9 +266,9 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     // Body ops are rebuilt by ConvertComputeOp together with their compute.
     target.addDynamicallyLegalOp<IndexOp, YieldOp>(
         [](Operation *op) { return isa<ComputeOp, ScanOp>(op->getParentOp()); });
-    // Scans and top-k stay whole until each target's vibee-lower-scans (docs/architecture.md,
-    // "The rule for new structure").
-    target.addLegalOp<ScanOp, TopKOp>();
+    // Scans, top-k and scatter-adds stay whole until each target's vibee-lower-scans
+    // (docs/architecture.md, "The rule for new structure").
+    target.addLegalOp<ScanOp, TopKOp, ScatterAddOp>();
     target.addDynamicallyLegalOp<ReturnOp>(
         [](Operation *op) { return isa<KernelOp>(op->getParentOp()); });
 

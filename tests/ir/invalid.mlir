@@ -264,3 +264,27 @@ func.func @topk_indices(%x: tensor<?x?xf32>, %v: tensor<?x4xf32>, %i: tensor<?x4
   %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x4xf32>, tensor<?x4xi8>) -> tensor<?x4xf32>, tensor<?x4xi8>
   return %a : tensor<?x4xf32>
 }
+
+// -----
+
+func.func @scatter_axes(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{needs one index tensor and map per -1 axis entry}}
+  %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [0, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
+  return %g : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @scatter_map(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{index map 0 must map the loops to the index tensor}}
+  %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s) -> (s)>] -> tensor<?x?xf32>
+  return %g : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @scatter_types(%dy: tensor<?x?xf16>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{updates must have the destination's element type}}
+  %g = vibee.scatter_add ins(%dy : tensor<?x?xf16>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
+  return %g : tensor<?x?xf32>
+}

@@ -53,3 +53,10 @@ func.func @topk(%x: tensor<?x?xbf16>, %v: tensor<?x4xbf16>, %i: tensor<?x4xi32>)
   %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xbf16>) outs(%v, %i : tensor<?x4xbf16>, tensor<?x4xi32>) -> tensor<?x4xbf16>, tensor<?x4xi32>
   return %a, %b : tensor<?x4xbf16>, tensor<?x4xi32>
 }
+
+// CHECK-LABEL: func.func @scatter_add
+// CHECK:         vibee.scatter_add ins(%{{.*}} : tensor<?x?xf32>) indices(%{{.*}} : tensor<?xi32>) outs(%{{.*}} : tensor<?x?xf32>) axes [-1, 1] index_maps [#{{.*}}] -> tensor<?x?xf32>
+func.func @scatter_add(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
+  return %g : tensor<?x?xf32>
+}

@@ -19,3 +19,17 @@ dtable = rand(53, V, D)  # the gradient accumulates into it, as autograd's .grad
 np.add.at(dtable, ids, dy)
 print("// gradient: given dy = rand(52, %d, %d), dtable = rand(53, %d, %d); row 1 is never looked up" % (len(ids), D, V, D))
 print("  then dtable ~= %s within 1e-6;" % fmt(dtable, 9))
+
+# Mixed precision: bf16 output gradients (rand rounded to bf16, round to nearest
+# even, as the kernel stores its argument) into a fresh f32 gradient, i64 ids.
+def bf16(a):
+    bits = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
+    return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+
+ids2 = np.array([1, 1, 3, 1, 0, 3])
+dy2 = bf16(rand(54, len(ids2), D))
+dtable2 = np.zeros((V, D))
+np.add.at(dtable2, ids2, dy2)
+print("// mixed: given ids = %s, dy = rand(54, %d, %d) as bf16; row 2 is never looked up" % (ids2.tolist(), len(ids2), D))
+print("  then dtable ~= %s within 1e-6;" % fmt(dtable2, 9))

@@ -274,6 +274,35 @@ TEST(CallChecks, TopKOfMoreThanTheAxisIsAnError) {
   EXPECT_EQ(std::vector<int32_t>(i.begin(), i.begin() + 4), (std::vector<int32_t>{1, 0, 0, 1}));
 }
 
+// Line 3, column 10 is ids[s].
+const char *kScatter = R"(spec sc 1.0.0 "Scatter-add";
+kernel grad(ids: i32[S], dy: f32[S, D], dt: inout f32[V, D]) {
+  dt[ids[s], d] += dy[s, d];
+}
+)";
+
+// Issue 12: a scatter-add's index outside the target's axis (either side) fails the
+// call before anything is added, naming kernel, tensor, position and value.
+TEST(CallChecks, ScatterIndexOutsideItsAxisIsAnErrorBeforeAnyWrite) {
+  Compiler compiler;
+  auto grad = compiler.compileString(kScatter, "sc.vibee")->kernel("grad");
+  std::vector<float> dy = {1, 2, 3, 4, 5, 6}, dt(4, 0.5f);
+  for (std::vector<int32_t> ids : {std::vector<int32_t>{1, 2, 0}, {0, -1, 1}}) {
+    std::string msg = callError([&] {
+      grad({TensorView(ids.data(), ast::DType::I32, {3}), TensorView(dy.data(), {3, 2}),
+            TensorView(dt.data(), {2, 2})});
+    });
+    expectHas(msg, "kernel 'grad': argument 'ids': ids[1] = " + std::to_string(ids[1]) +
+                       " is outside [0, 2), the axis V of 'dt' it indexes (dt[ids[s], d] at "
+                       "sc.vibee:3:6)");
+    EXPECT_EQ(dt, (std::vector<float>(4, 0.5f))); // nothing written
+  }
+  std::vector<int32_t> ids = {1, 1, 0};
+  grad({TensorView(ids.data(), ast::DType::I32, {3}), TensorView(dy.data(), {3, 2}),
+        TensorView(dt.data(), {2, 2})});
+  EXPECT_EQ(dt, (std::vector<float>{5.5f, 6.5f, 4.5f, 6.5f}));
+}
+
 std::set<std::string> entries(const fs::path &dir) {
   std::set<std::string> names;
   std::error_code ec;

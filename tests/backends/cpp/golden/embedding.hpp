@@ -30,41 +30,62 @@ inline void embed(float* v1, int32_t* v2, float* v3, int64_t v4, int64_t v5, int
   return;
 }
 inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
-  float v7 = 0.0e+00f;
-  float* v8 = alloc<float>(v6 * v5);
-  // old[v, d] = dtable[v, d];
-  // dtable[v, d] = sum(s) where(ids[s] == v, dy[s, d], 0.0);
-  for (int64_t i9 = 0; i9 < v6; i9 += 1) {
+  float* v7 = alloc<float>(v6 * v5);
+  int64_t v8 = v6 * v5;
+  copy(v7, v3, v8);
+  // dtable[ids[s], d] += dy[s, d];
+  for (int64_t i9 = 0; i9 < (v6 == 0 ? 0 : v4); i9 += 1) {
     for (int64_t j10 = 0; j10 < v5; j10 += 1) {
       int64_t v11 = i9 * v5 + j10;
-      v8[v11] = v7;
+      float v12 = v2[v11];
+      int32_t v13 = v1[i9];
+      int64_t v14 = (int64_t) v13;
+      bool v15 = (uint64_t) v14 < (uint64_t) v6;
+      int64_t v16 = v15 ? v14 : 0;
+      int64_t v17 = v16 * v5 + j10;
+      float v18 = v7[v17];
+      int64_t v19 = v16 * v5 + j10;
+      v7[v19] = v15 ? v18 + v12 : v18;
     }
   }
-  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v5; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v4; k14 += 1) {
-        int32_t v15 = v1[k14];
-        int64_t v16 = k14 * v5 + j13;
-        float v17 = v2[v16];
-        int64_t v18 = i12 * v5 + j13;
-        float v19 = v8[v18];
-        int64_t v20 = i12 * v5 + j13;
-        v8[v20] = ((int64_t) v15 == i12 ? v17 : v7) + v19;
-      }
+  int64_t v20 = v6 * v5;
+  copy(v3, v7, v20);
+  release(v7);
+  return;
+}
+inline void embed_grad_mixed(int64_t* v1, uint16_t* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+  // dtable[v, d] = 0.0;
+  for (int64_t i7 = 0; i7 < v4; i7 += 1) {
+    for (int64_t j8 = 0; j8 < v5; j8 += 1) {
+      int64_t v9 = i7 * v5 + j8;
+      v3[v9] = 0.0e+00f;
     }
   }
-  // dtable[v, d] = dtable[v, d] + old[v, d];
-  for (int64_t i21 = 0; i21 < v6; i21 += 1) {
-    for (int64_t j22 = 0; j22 < v5; j22 += 1) {
-      int64_t v23 = i21 * v5 + j22;
-      float v24 = v8[v23];
-      int64_t v25 = i21 * v5 + j22;
-      float v26 = v3[v25];
-      int64_t v27 = i21 * v5 + j22;
-      v3[v27] = v24 + v26;
+  float* v10 = alloc<float>(v6 * v5);
+  // dtable[ids[s], d] += f32(dy[s, d]);
+  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
+    for (int64_t j12 = 0; j12 < v5; j12 += 1) {
+      int64_t v13 = i11 * v5 + j12;
+      uint16_t v14 = v2[v13];
+      float v15 = bf16_to_float(v14);
+      int64_t v16 = i11 * v5 + j12;
+      v10[v16] = v15;
     }
   }
-  release(v8);
+  for (int64_t i17 = 0; i17 < (v4 == 0 ? 0 : v6); i17 += 1) {
+    for (int64_t j18 = 0; j18 < v5; j18 += 1) {
+      int64_t v19 = i17 * v5 + j18;
+      float v20 = v10[v19];
+      int64_t v21 = v1[i17];
+      bool v22 = (uint64_t) v21 < (uint64_t) v4;
+      int64_t v23 = v22 ? v21 : 0;
+      int64_t v24 = v23 * v5 + j18;
+      float v25 = v3[v24];
+      int64_t v26 = v23 * v5 + j18;
+      v3[v26] = v22 ? v25 + v20 : v25;
+    }
+  }
+  release(v10);
   return;
 }
 
@@ -78,6 +99,11 @@ inline void embed(const float *table, const int32_t *ids, float *y, int64_t V, i
 // kernel embed_grad(ids: i32[S], dy: f32[S, D], dtable: inout f32[V, D])
 inline void embed_grad(const int32_t *ids, const float *dy, float *dtable, int64_t S, int64_t D, int64_t V) {
   detail::embed_grad(const_cast<int32_t *>(ids), const_cast<float *>(dy), dtable, S, D, V);
+}
+
+// kernel embed_grad_mixed(_table: bf16[V, D], ids: i64[S], dy: bf16[S, D]) -> dtable: f32[V, D]
+inline void embed_grad_mixed([[maybe_unused]] const uint16_t *_table, const int64_t *ids, const uint16_t *dy, float *dtable, int64_t V, int64_t D, int64_t S) {
+  detail::embed_grad_mixed(const_cast<int64_t *>(ids), const_cast<uint16_t *>(dy), dtable, V, D, S);
 }
 
 } // namespace embedding
