@@ -21,7 +21,7 @@ print("// gradient: given dy = rand(52, %d, %d), dtable = rand(53, %d, %d); row 
 print("  then dtable ~= %s within 1e-6;" % fmt(dtable, 9))
 
 # Mixed precision: bf16 output gradients (rand rounded to bf16, round to nearest
-# even, as the kernel stores its argument) into a fresh f32 gradient, i64 ids.
+# even, as the kernel stores its argument) into a zero f32 gradient, i64 ids.
 def bf16(a):
     bits = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
     bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16

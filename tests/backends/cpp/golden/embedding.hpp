@@ -54,38 +54,37 @@ inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5
   return;
 }
 inline void embed_grad_mixed(int64_t* v1, uint16_t* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
-  // dtable[v, d] = 0.0;
-  for (int64_t i7 = 0; i7 < v4; i7 += 1) {
-    for (int64_t j8 = 0; j8 < v5; j8 += 1) {
-      int64_t v9 = i7 * v5 + j8;
-      v3[v9] = 0.0e+00f;
-    }
-  }
-  float* v10 = alloc<float>(v6 * v5);
+  float* v7 = alloc<float>(v4 * v5);
   // dtable[ids[s], d] += f32(dy[s, d]);
-  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v5; j12 += 1) {
-      int64_t v13 = i11 * v5 + j12;
-      uint16_t v14 = v2[v13];
-      float v15 = bf16_to_float(v14);
-      int64_t v16 = i11 * v5 + j12;
-      v10[v16] = v15;
+  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
+    for (int64_t j9 = 0; j9 < v5; j9 += 1) {
+      int64_t v10 = i8 * v5 + j9;
+      uint16_t v11 = v2[v10];
+      float v12 = bf16_to_float(v11);
+      int64_t v13 = i8 * v5 + j9;
+      v7[v13] = v12;
     }
   }
-  for (int64_t i17 = 0; i17 < (v4 == 0 ? 0 : v6); i17 += 1) {
-    for (int64_t j18 = 0; j18 < v5; j18 += 1) {
-      int64_t v19 = i17 * v5 + j18;
-      float v20 = v10[v19];
-      int64_t v21 = v1[i17];
-      bool v22 = (uint64_t) v21 < (uint64_t) v4;
-      int64_t v23 = v22 ? v21 : 0;
-      int64_t v24 = v23 * v5 + j18;
-      float v25 = v3[v24];
-      int64_t v26 = v23 * v5 + j18;
-      v3[v26] = v22 ? v25 + v20 : v25;
+  float* v14 = alloc<float>(v6 * v5);
+  int64_t v15 = v6 * v5;
+  copy(v14, v3, v15);
+  for (int64_t i16 = 0; i16 < (v6 == 0 ? 0 : v4); i16 += 1) {
+    for (int64_t j17 = 0; j17 < v5; j17 += 1) {
+      int64_t v18 = i16 * v5 + j17;
+      float v19 = v7[v18];
+      int64_t v20 = v1[i16];
+      bool v21 = (uint64_t) v20 < (uint64_t) v6;
+      int64_t v22 = v21 ? v20 : 0;
+      int64_t v23 = v22 * v5 + j17;
+      float v24 = v14[v23];
+      int64_t v25 = v22 * v5 + j17;
+      v14[v25] = v21 ? v24 + v19 : v24;
     }
   }
-  release(v10);
+  int64_t v26 = v6 * v5;
+  copy(v3, v14, v26);
+  release(v7);
+  release(v14);
   return;
 }
 
@@ -101,9 +100,9 @@ inline void embed_grad(const int32_t *ids, const float *dy, float *dtable, int64
   detail::embed_grad(const_cast<int32_t *>(ids), const_cast<float *>(dy), dtable, S, D, V);
 }
 
-// kernel embed_grad_mixed(_table: bf16[V, D], ids: i64[S], dy: bf16[S, D]) -> dtable: f32[V, D]
-inline void embed_grad_mixed([[maybe_unused]] const uint16_t *_table, const int64_t *ids, const uint16_t *dy, float *dtable, int64_t V, int64_t D, int64_t S) {
-  detail::embed_grad_mixed(const_cast<int64_t *>(ids), const_cast<uint16_t *>(dy), dtable, V, D, S);
+// kernel embed_grad_mixed(ids: i64[S], dy: bf16[S, D], dtable: inout f32[V, D])
+inline void embed_grad_mixed(const int64_t *ids, const uint16_t *dy, float *dtable, int64_t S, int64_t D, int64_t V) {
+  detail::embed_grad_mixed(const_cast<int64_t *>(ids), const_cast<uint16_t *>(dy), dtable, S, D, V);
 }
 
 } // namespace embedding
