@@ -17,12 +17,25 @@
 // it is overwritten, by the same iteration), nothing between W and the copy
 // reads or writes %p, and %t has no use after the copy.
 //
+// A read-modify-write of the whole parameter (a scatter-add's loops, which add
+// into their destination) bufferizes to a copy pair instead:
+//
+//   %t = memref.alloc
+//   memref.copy %p, %t            // the first use of %t
+//   ...                           // reads and writes %t, does not touch %p
+//   memref.copy %t, %p
+//
+// which is %p updated in place when nothing between the copies uses %p, %p has
+// no view (a use before the pair that yields a memref could alias it) and %t no
+// use after the pair.
+//
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace vibee {
@@ -103,13 +116,85 @@ static LogicalResult forwardCopy(memref::CopyOp copy, RewriterBase &rewriter) {
   return success();
 }
 
+/// Whether `v` is `base` carried unchanged through scf.for loops (their iter_args
+/// yielded back, possibly through inner loops).
+static bool carries(Value v, Value base) {
+  if (v == base)
+    return true;
+  auto res = dyn_cast<OpResult>(v);
+  auto loop = res ? dyn_cast<scf::ForOp>(res.getOwner()) : scf::ForOp();
+  if (!loop)
+    return false;
+  unsigned i = res.getResultNumber();
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  return carries(loop.getInitArgs()[i], base) &&
+         carries(yield.getOperand(i), loop.getRegionIterArgs()[i]);
+}
+
+/// The allocation `v` carries through loops, if any.
+static memref::AllocOp carriedAlloc(Value v) {
+  while (auto res = dyn_cast<OpResult>(v)) {
+    auto loop = dyn_cast<scf::ForOp>(res.getOwner());
+    if (!loop)
+      break;
+    v = loop.getInitArgs()[res.getResultNumber()];
+  }
+  return v.getDefiningOp<memref::AllocOp>();
+}
+
+static LogicalResult forwardCopyPair(memref::CopyOp back, RewriterBase &rewriter,
+                                     DenseSet<Operation *> &erased) {
+  Value carried = back.getSource(), dest = back.getTarget();
+  auto alloc = carriedAlloc(carried);
+  if (!alloc || !carries(carried, alloc.getResult()))
+    return failure();
+  Value temp = alloc.getResult();
+  Block *block = back->getBlock();
+  if (!alloc || alloc->getBlock() != block || temp.getType() != dest.getType())
+    return failure();
+  memref::CopyOp in;
+  for (Operation *op = alloc->getNextNode(); op && op != back; op = op->getNextNode()) {
+    if (!usesValue(op, temp))
+      continue;
+    in = dyn_cast<memref::CopyOp>(op);
+    break;
+  }
+  if (!in || in.getSource() != dest || in.getTarget() != temp)
+    return failure();
+  for (Operation *op = in->getNextNode(); op != back; op = op->getNextNode())
+    if (usesValue(op, dest))
+      return failure();
+  for (Operation *user : dest.getUsers()) {
+    if (user == in || user == back)
+      continue;
+    Operation *top = block->findAncestorOpInBlock(*user);
+    if (!top || !top->isBeforeInBlock(in) ||
+        llvm::any_of(user->getResultTypes(), [](Type t) { return isa<BaseMemRefType>(t); }))
+      return failure();
+  }
+  for (Value v : {temp, carried})
+    for (Operation *user : v.getUsers()) {
+      Operation *top = block->findAncestorOpInBlock(*user);
+      if (user != back && (!top || back->isBeforeInBlock(top)))
+        return failure();
+    }
+  rewriter.replaceUsesWithIf(temp, dest, [&](OpOperand &use) { return use.getOwner() != in; });
+  erased.insert(in);
+  rewriter.eraseOp(back);
+  rewriter.eraseOp(in);
+  rewriter.eraseOp(alloc);
+  return success();
+}
+
 struct ForwardInOutCopiesPass : vibee::impl::ForwardInOutCopiesPassBase<ForwardInOutCopiesPass> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation()->walk([&](memref::CopyOp copy) { copies.push_back(copy); });
     IRRewriter rewriter(&getContext());
+    DenseSet<Operation *> erased; // the first copies of forwarded pairs
     for (memref::CopyOp copy : copies)
-      (void)forwardCopy(copy, rewriter);
+      if (!erased.contains(copy) && failed(forwardCopy(copy, rewriter)))
+        (void)forwardCopyPair(copy, rewriter, erased);
   }
 };
 

@@ -159,7 +159,11 @@ def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
     only writer is an all-parallel linalg op that reads `%p` at most through
     the same indexing map as it writes `%t`, and nothing between the writer and
     the copy touches `%p`: the writer writes `%p` directly, the copy and the
-    allocation go. Runs before the deallocation pipeline.
+    allocation go. Also a copy pair around a read-modify-write (a scatter-add's
+    loops): `memref.copy %p, %t` as the first use of an allocation `%t`, loops
+    that carry `%t` (scf.for iter_args yielded back), `memref.copy %t, %p`, with
+    nothing else using `%p` in between, no view of `%p` and no use of `%t` after:
+    the loops update `%p` in place. Runs before the deallocation pipeline.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }

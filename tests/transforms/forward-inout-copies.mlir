@@ -51,3 +51,48 @@ func.func @read_between(%p: memref<8xf32>, %q: memref<8xf32>) {
   memref.copy %t, %p : memref<8xf32> to memref<8xf32>
   return
 }
+
+// A read-modify-write of the whole parameter (a scatter-add's loops): the copy
+// pair around the loops goes, the loops update %p in place.
+// CHECK-LABEL: func.func @rmw_pair
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     memref.copy
+// CHECK:         scf.for {{.*}} iter_args(%[[A:.*]] = %arg0)
+// CHECK:           memref.store %{{.*}}, %[[A]][%{{.*}}]
+func.func @rmw_pair(%p: memref<?xf32>, %ids: memref<?xindex>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %d = memref.dim %p, %c0 : memref<?xf32>
+  %t = memref.alloc(%d) : memref<?xf32>
+  memref.copy %p, %t : memref<?xf32> to memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%a = %t) -> (memref<?xf32>) {
+    %j = memref.load %ids[%i] : memref<?xindex>
+    %v = memref.load %a[%j] : memref<?xf32>
+    %w = arith.addf %v, %v : f32
+    memref.store %w, %a[%j] : memref<?xf32>
+    scf.yield %a : memref<?xf32>
+  }
+  memref.copy %r, %p : memref<?xf32> to memref<?xf32>
+  return
+}
+
+// Not when %p is read between the copies (the old value is still needed).
+// CHECK-LABEL: func.func @rmw_pair_read
+// CHECK:         memref.copy %arg0, %[[T:.*]] :
+// CHECK:         memref.copy %{{.*}}, %arg0
+func.func @rmw_pair_read(%p: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %d = memref.dim %p, %c0 : memref<?xf32>
+  %t = memref.alloc(%d) : memref<?xf32>
+  memref.copy %p, %t : memref<?xf32> to memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%a = %t) -> (memref<?xf32>) {
+    %v = memref.load %p[%i] : memref<?xf32>
+    %u = memref.load %a[%c0] : memref<?xf32>
+    %w = arith.addf %v, %u : f32
+    memref.store %w, %a[%c0] : memref<?xf32>
+    scf.yield %a : memref<?xf32>
+  }
+  memref.copy %r, %p : memref<?xf32> to memref<?xf32>
+  return
+}

@@ -30,27 +30,21 @@ inline void embed(float* v1, int32_t* v2, float* v3, int64_t v4, int64_t v5, int
   return;
 }
 inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
-  float* v7 = alloc<float>(v6 * v5);
-  int64_t v8 = v6 * v5;
-  copy(v7, v3, v8);
   // dtable[ids[s], d] += dy[s, d];
-  for (int64_t i9 = 0; i9 < (v6 == 0 ? 0 : v4); i9 += 1) {
-    for (int64_t j10 = 0; j10 < v5; j10 += 1) {
-      int64_t v11 = i9 * v5 + j10;
-      float v12 = v2[v11];
-      int32_t v13 = v1[i9];
-      int64_t v14 = (int64_t) v13;
-      bool v15 = (uint64_t) v14 < (uint64_t) v6;
-      int64_t v16 = v15 ? v14 : 0;
-      int64_t v17 = v16 * v5 + j10;
-      float v18 = v7[v17];
-      int64_t v19 = v16 * v5 + j10;
-      v7[v19] = v15 ? v18 + v12 : v18;
+  for (int64_t i7 = 0; i7 < (v6 == 0 ? 0 : v4); i7 += 1) {
+    for (int64_t j8 = 0; j8 < v5; j8 += 1) {
+      int64_t v9 = i7 * v5 + j8;
+      float v10 = v2[v9];
+      int32_t v11 = v1[i7];
+      int64_t v12 = (int64_t) v11;
+      bool v13 = (uint64_t) v12 < (uint64_t) v6;
+      int64_t v14 = v13 ? v12 : 0;
+      int64_t v15 = v14 * v5 + j8;
+      float v16 = v3[v15];
+      int64_t v17 = v14 * v5 + j8;
+      v3[v17] = v13 ? v16 + v10 : v16;
     }
   }
-  int64_t v20 = v6 * v5;
-  copy(v3, v7, v20);
-  release(v7);
   return;
 }
 inline void embed_grad_mixed(int64_t* v1, uint16_t* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
@@ -65,26 +59,20 @@ inline void embed_grad_mixed(int64_t* v1, uint16_t* v2, float* v3, int64_t v4, i
       v7[v13] = v12;
     }
   }
-  float* v14 = alloc<float>(v6 * v5);
-  int64_t v15 = v6 * v5;
-  copy(v14, v3, v15);
-  for (int64_t i16 = 0; i16 < (v6 == 0 ? 0 : v4); i16 += 1) {
-    for (int64_t j17 = 0; j17 < v5; j17 += 1) {
-      int64_t v18 = i16 * v5 + j17;
-      float v19 = v7[v18];
-      int64_t v20 = v1[i16];
-      bool v21 = (uint64_t) v20 < (uint64_t) v6;
-      int64_t v22 = v21 ? v20 : 0;
-      int64_t v23 = v22 * v5 + j17;
-      float v24 = v14[v23];
-      int64_t v25 = v22 * v5 + j17;
-      v14[v25] = v21 ? v24 + v19 : v24;
+  for (int64_t i14 = 0; i14 < (v6 == 0 ? 0 : v4); i14 += 1) {
+    for (int64_t j15 = 0; j15 < v5; j15 += 1) {
+      int64_t v16 = i14 * v5 + j15;
+      float v17 = v7[v16];
+      int64_t v18 = v1[i14];
+      bool v19 = (uint64_t) v18 < (uint64_t) v6;
+      int64_t v20 = v19 ? v18 : 0;
+      int64_t v21 = v20 * v5 + j15;
+      float v22 = v3[v21];
+      int64_t v23 = v20 * v5 + j15;
+      v3[v23] = v19 ? v22 + v17 : v22;
     }
   }
-  int64_t v26 = v6 * v5;
-  copy(v3, v14, v26);
   release(v7);
-  release(v14);
   return;
 }
 
