@@ -152,6 +152,18 @@ def LowerTopKPass : Pass<"vibee-lower-topk"> {
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def UnshareDestinationsPass : Pass<"vibee-unshare-destinations"> {
+  let summary = "One tensor.empty (and linalg.fill) per destination operand";
+  let description = [{
+    Before bufferization: a tensor.empty, or a linalg.fill of one, that is the
+    destination of several destination-style ops (CSE merged them) is cloned
+    so that each destination has its own; the last use keeps the original.
+    Keeps bufferization linear in the number of statements and keeps two
+    reductions that started from one shared fill in two buffers.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect", "::mlir::linalg::LinalgDialect"];
+}
+
 def ForwardInOutCopiesPass : Pass<"vibee-forward-inout-copies"> {
   let summary = "Write inout results in place instead of copying a temporary back";
   let description = [{

@@ -7,10 +7,7 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -79,56 +76,8 @@ void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
   pm.addPass(createExpandF8ConversionsPass());
 }
 
-namespace {
-// CSE merges the tensor.empty (and the linalg.fill of a reduction's identity)
-// of every statement of one shape into one value, which all of them then take
-// as their destination. Empty-tensor elimination and one-shot bufferization
-// analyze the uses of one buffer pairwise, so a kernel of N statements cost
-// O(N^2) or worse (5,000 statements: minutes, docs/performance.md). Each
-// destination gets its own tensor.empty (and fill) again, as MLIRGen made it;
-// bufferization gives each statement its own buffer either way.
-struct UnshareDestinationsPass : PassWrapper<UnshareDestinationsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(UnshareDestinationsPass)
-  StringRef getArgument() const final { return "vibee-unshare-destinations"; }
-  StringRef getDescription() const final {
-    return "one tensor.empty (and linalg.fill) per destination operand";
-  }
-  void runOnOperation() override {
-    SmallVector<OpOperand *> shared;
-    getOperation()->walk([&](DestinationStyleOpInterface op) {
-      for (OpOperand &init : op.getDpsInitsMutable()) {
-        Operation *def = init.get().getDefiningOp();
-        if (def && !init.get().hasOneUse() && isFresh(def))
-          shared.push_back(&init);
-      }
-    });
-    OpBuilder builder(&getContext());
-    for (OpOperand *init : shared) {
-      if (init->get().hasOneUse()) // the last use keeps the original
-        continue;
-      Operation *def = init->get().getDefiningOp();
-      builder.setInsertionPoint(def);
-      IRMapping mapping;
-      if (auto fill = dyn_cast<linalg::FillOp>(def))
-        builder.clone(*fill.getOutputs()[0].getDefiningOp(), mapping);
-      Operation *copy = builder.clone(*def, mapping);
-      init->set(copy->getResult(cast<OpResult>(init->get()).getResultNumber()));
-    }
-  }
-  // A tensor.empty, or a linalg.fill of one.
-  static bool isFresh(Operation *def) {
-    if (isa<tensor::EmptyOp>(def))
-      return true;
-    auto fill = dyn_cast<linalg::FillOp>(def);
-    return fill && fill.hasPureTensorSemantics() &&
-           fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
-  }
-};
-} // namespace
-
-void vibee::buildBufferizationPipeline(OpPassManager &pm, bool unshareDestinations) {
-  if (unshareDestinations)
-    pm.addPass(std::make_unique<UnshareDestinationsPass>());
+void vibee::buildBufferizationPipeline(OpPassManager &pm) {
+  pm.addPass(createUnshareDestinationsPass());
   // Kernel functions already take memrefs: their tensors come from
   // to_tensor restrict and go out through materialize_in_destination, so no
   // function-boundary bufferization is needed. Empty-tensor elimination first

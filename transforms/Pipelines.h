@@ -29,11 +29,11 @@ void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false
                           bool keepAttention = false, ScanRows scanRows = ScanRows::Parallel);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
-/// `unshareDestinations`: one tensor.empty (and fill) per destination first,
-/// which keeps bufferization linear in the number of statements and keeps two
-/// reductions of one shared fill into two results apart (the CPU pipeline and the
-/// C++ output; the GPU row-kernel mapping expects the CSE'd form).
-void buildBufferizationPipeline(mlir::OpPassManager &pm, bool unshareDestinations = false);
+/// One tensor.empty (and fill) per destination first, which keeps bufferization
+/// linear in the number of statements and keeps two reductions of one shared
+/// fill (CSE'd) into two results apart: without it one-shot-bufferize writes
+/// both into one buffer (every target: CPU, C++ output and GPU).
+void buildBufferizationPipeline(mlir::OpPassManager &pm);
 
 /// bf16/f16 arithmetic and math computed in f32, stored in the narrow type (on
 /// loops, before lowering to LLVM or EmitC).

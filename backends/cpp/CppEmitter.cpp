@@ -176,7 +176,7 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
   // reductions into two results, empty-tensor elimination put the first result's
   // buffer under the second reduction too, and its copy-out then overwrote the
   // second result (`a[r] = sum(c) x; b[r] = sum(c) 2 * x` gave b = a).
-  buildBufferizationPipeline(loops, /*unshareDestinations=*/true);
+  buildBufferizationPipeline(loops);
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // Loads and stores through a tile's subviews (tiled attention) address the
   // whole buffer instead: the emitted C++ knows only arguments and allocations.

@@ -96,7 +96,7 @@ void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target
   pm.addPass(createCpuOnlineSoftmaxPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  buildBufferizationPipeline(pm, /*unshareDestinations=*/true);
+  buildBufferizationPipeline(pm);
   buildBuffersToLLVMPipeline(pm, target);
 }
 

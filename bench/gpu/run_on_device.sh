@@ -22,23 +22,18 @@ python3 -c 'import torch; print(torch.__version__, torch.cuda.get_device_name(0)
 ls -la "$art" "$art/lib" "$art/bin" || { echo "FATAL: gpu-artifacts/ missing (carry it)"; exit 2; }
 export LD_LIBRARY_PATH=$art/lib:${LD_LIBRARY_PATH:-}
 
-args=()
-while read -r spec name; do
-  [ -f "$spec" ] || { echo "FATAL: $spec missing"; exit 2; }
-  args+=("$spec" "$art/lib/libvibee_${name}_cuda.so")
-done < "$art/specs.txt"
-
 status=0
-timeout 90 "$art/bin/gpu_check" "${args[@]}" 2>&1 | tee "$OUT/gpu_check.log"
-check_rc=${PIPESTATUS[0]}
+check=$root/bench/gpu/parallel_check.sh
+"$check" 14 120 "$OUT/gpu_check_logs" "$art/lib" _cuda.so < "$art/specs.txt" > "$OUT/gpu_check.log"
+check_rc=$?
 echo "gpu_check exit $check_rc"
 [ "$check_rc" = 0 ] || status=1
 
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [ -n "$SAN" ]; then
-  timeout 180 "$SAN" --tool memcheck --error-exitcode 9 --leak-check full \
-    "$art/bin/gpu_check" --seed 1 "${args[@]}" 2>&1 | tee "$OUT/compute_sanitizer.log"
-  san_rc=${PIPESTATUS[0]}
+  PREFIX="$SAN --tool memcheck --error-exitcode 9 --leak-check full" "$check" 6 200 \
+    "$OUT/sanitizer_logs" "$art/lib" _cuda.so --seed 1 < "$art/specs.txt" > "$OUT/compute_sanitizer.log"
+  san_rc=$?
   echo "compute-sanitizer exit $san_rc"
   [ "$san_rc" = 0 ] || status=1
 else
@@ -72,7 +67,7 @@ echo "rmsnorm repeats exit $repeats_rc"
 cp "$OUT"/*.json bench/results/ 2>/dev/null || true
 echo "== summary: gpu_check $check_rc, sanitizer ${san_rc:-none}, cuda-aot $aot_rc, bench $bench_rc, rmsnorm repeats $repeats_rc"
 grep -E "^(PASS|FAIL)|passed" "$OUT/gpu_check.log" || true
-grep -E "ERROR SUMMARY" "$OUT/compute_sanitizer.log" 2>/dev/null || true
+grep -E "^FAIL|ERROR SUMMARY: [1-9]" "$OUT/compute_sanitizer.log" 2>/dev/null || true
 tail -n 30 "$OUT/bench.log"
 tail -n 4 "$OUT/rmsnorm_repeats.log"
 exit $status

@@ -44,8 +44,9 @@ u, delta = rand(71, 2, 3, 5), rand(72, 2, 3, 5)
 A, B, C, D = rand(73, 3, 4), rand(74, 2, 4, 5), rand(75, 2, 4, 5), rand(76, 3)
 print("// selective_scan on u, delta, A, B, C, D = rand(71..76)")
 print("  then y ~= %s within 1e-5;" % fmt(selective_scan_ref(u, delta, A, B, C, D), 8))
-# Mamba's block configuration: softplus(delta + bias), gated by silu(z).
+# Mamba's block configuration (mamba_simple.py): A = -exp(A_log) with A_log = rand(73),
+# softplus(delta + bias), gated by silu(z).
 bias, z = rand(77, 3), rand(78, 2, 3, 5)
-print("// selective_scan_gated: the same with delta_bias = rand(77, 3), z = rand(78, 2, 3, 5)")
+print("// selective_scan_gated: A = -exp(rand(73, 3, 4)), delta_bias = rand(77, 3), z = rand(78, 2, 3, 5)")
 print("  then y ~= %s within 1e-5;" % fmt(
-    selective_scan_ref(u, delta, A, B, C, D, z, bias, True), 8))
+    selective_scan_ref(u, delta, -np.exp(A), B, C, D, z, bias, True), 8))

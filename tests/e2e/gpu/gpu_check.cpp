@@ -188,8 +188,8 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   std::vector<int64_t> least = minimumDimSizes(k, requirements);
   std::vector<int64_t> dims(k.dims.size());
   for (size_t d = 0; d < k.dims.size(); ++d)
-    dims[d] = k.dims[d].size >= 0 ? k.dims[d].size
-                                  : std::max(least[d], trialSize(trial, rng, large));
+    dims[d] =
+        k.dims[d].size >= 0 ? k.dims[d].size : std::max(least[d], trialSize(trial, rng, large));
   // The float64 reference runs on the host: its work is bounded (bmm's largest
   // trial took it minutes), with ten times vibeec check's budget for GPU sizes.
   checking::boundReferenceWork(k, dims, least, 10 * checking::kMaxTrialWork);
@@ -217,7 +217,8 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   std::string failure =
       checking::compareKernelOutputs(k, args.tensors, args.results, expected, &worstRatio);
   if (!failure.empty())
-    failure += " (with " + checking::symbolicDimsText(k, dims) + "; " + nanCount(args.results) + ")";
+    failure +=
+        " (with " + checking::symbolicDimsText(k, dims) + "; " + nanCount(args.results) + ")";
   return failure;
 }
 
@@ -312,6 +313,8 @@ int main(int argc, char **argv) {
     std::cerr << "usage: gpu_check [--seed N] [--large] <spec.vibee> <lib.so> [...]\n";
     return 2;
   }
+  // Each line as it comes: a run cut short by a timeout keeps what it printed.
+  std::cout << std::unitbuf;
   std::string why;
   if (!available(&why)) {
     std::cerr << "gpu_check: no usable GPU: " << why << "\n";

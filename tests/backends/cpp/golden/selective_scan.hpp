@@ -140,7 +140,7 @@ inline void selective_scan_gated(float* v1, float* v2, float* v3, float* v4, flo
   float* v26 = alloc<float>(((v10 * v11) * v13) * v12);
   float* v27 = alloc<float>(((v10 * v11) * v13) * v12);
   float* v28 = alloc<float>(((v10 * v11) * v13) * v12);
-  // h[b, d, n, l] = scan(l, 0.0) exp(dt[b, d, l] * A[d, n]) * h[b, d, n, l - 1]
+  // h[b, d, n, l] = scan(l, 0.0) exp(-dt[b, d, l] * exp(A_log[d, n])) * h[b, d, n, l - 1]
   //                   + dt[b, d, l] * Bs[b, n, l] * u[b, d, l];
   for (int64_t i29 = 0; i29 < v10; i29 += 1) {
     for (int64_t j30 = 0; j30 < v11; j30 += 1) {
@@ -154,85 +154,86 @@ inline void selective_scan_gated(float* v1, float* v2, float* v3, float* v4, flo
           float v38 = v4[v37];
           int64_t v39 = (i29 * v11 + j30) * v12 + l32;
           float v40 = v1[v39];
-          float v41 = std::exp(v34 * v36);
-          int64_t v42 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
-          v26[v42] = v41;
+          float v41 = std::exp(v36);
+          float v42 = std::exp(-v34 * v41);
           int64_t v43 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
-          v27[v43] = (v34 * v38) * v40;
+          v26[v43] = v42;
+          int64_t v44 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
+          v27[v44] = (v34 * v38) * v40;
         }
       }
     }
   }
-  float* v44 = alloc<float>(((v10 * v11) * v13) * 1);
-  for (int64_t i45 = 0; i45 < v10; i45 += 1) {
-    for (int64_t j46 = 0; j46 < v11; j46 += 1) {
-      for (int64_t k47 = 0; k47 < v13; k47 += 1) {
-        int64_t v48 = ((i45 * v11 + j46) * v13 + k47) * 1 + 0;
-        v44[v48] = v14;
+  float* v45 = alloc<float>(((v10 * v11) * v13) * 1);
+  for (int64_t i46 = 0; i46 < v10; i46 += 1) {
+    for (int64_t j47 = 0; j47 < v11; j47 += 1) {
+      for (int64_t k48 = 0; k48 < v13; k48 += 1) {
+        int64_t v49 = ((i46 * v11 + j47) * v13 + k48) * 1 + 0;
+        v45[v49] = v14;
       }
     }
   }
-  for (int64_t i49 = 0; i49 < v10; i49 += 1) {
-    for (int64_t j50 = 0; j50 < v11; j50 += 1) {
-      for (int64_t k51 = 0; k51 < v13; k51 += 1) {
-        int64_t v52 = ((i49 * v11 + j50) * v13 + k51) * 1 + 0;
-        float v53 = v44[v52];
-        float* v54 = alloc<float>(1);
-        v54[0] = v53;
-        for (int64_t l55 = 0; l55 < v12; l55 += 1) {
-          float v56 = v54[0];
-          int64_t v57 = ((i49 * v11 + j50) * v13 + k51) * v12 + l55;
-          float v58 = v26[v57];
-          int64_t v59 = ((i49 * v11 + j50) * v13 + k51) * v12 + l55;
-          float v60 = v27[v59];
-          float v61 = v58 * v56 + v60;
-          int64_t v62 = ((i49 * v11 + j50) * v13 + k51) * v12 + l55;
-          v28[v62] = v61;
-          v54[0] = v61;
+  for (int64_t i50 = 0; i50 < v10; i50 += 1) {
+    for (int64_t j51 = 0; j51 < v11; j51 += 1) {
+      for (int64_t k52 = 0; k52 < v13; k52 += 1) {
+        int64_t v53 = ((i50 * v11 + j51) * v13 + k52) * 1 + 0;
+        float v54 = v45[v53];
+        float* v55 = alloc<float>(1);
+        v55[0] = v54;
+        for (int64_t l56 = 0; l56 < v12; l56 += 1) {
+          float v57 = v55[0];
+          int64_t v58 = ((i50 * v11 + j51) * v13 + k52) * v12 + l56;
+          float v59 = v26[v58];
+          int64_t v60 = ((i50 * v11 + j51) * v13 + k52) * v12 + l56;
+          float v61 = v27[v60];
+          float v62 = v59 * v57 + v61;
+          int64_t v63 = ((i50 * v11 + j51) * v13 + k52) * v12 + l56;
+          v28[v63] = v62;
+          v55[0] = v62;
         }
-        release(v54);
+        release(v55);
       }
     }
   }
   // ys[b, d, l] = sum(n) h[b, d, n, l] * Cs[b, n, l];
-  for (int64_t i63 = 0; i63 < v10; i63 += 1) {
-    for (int64_t j64 = 0; j64 < v11; j64 += 1) {
-      for (int64_t k65 = 0; k65 < v12; k65 += 1) {
-        int64_t v66 = (i63 * v11 + j64) * v12 + k65;
-        v16[v66] = v14;
+  for (int64_t i64 = 0; i64 < v10; i64 += 1) {
+    for (int64_t j65 = 0; j65 < v11; j65 += 1) {
+      for (int64_t k66 = 0; k66 < v12; k66 += 1) {
+        int64_t v67 = (i64 * v11 + j65) * v12 + k66;
+        v16[v67] = v14;
       }
     }
   }
-  for (int64_t i67 = 0; i67 < v10; i67 += 1) {
-    for (int64_t j68 = 0; j68 < v11; j68 += 1) {
-      for (int64_t k69 = 0; k69 < v12; k69 += 1) {
-        for (int64_t l70 = 0; l70 < v13; l70 += 1) {
-          int64_t v71 = ((i67 * v11 + j68) * v13 + l70) * v12 + k69;
-          float v72 = v28[v71];
-          int64_t v73 = (i67 * v13 + l70) * v12 + k69;
-          float v74 = v5[v73];
-          int64_t v75 = (i67 * v11 + j68) * v12 + k69;
-          float v76 = v16[v75];
-          int64_t v77 = (i67 * v11 + j68) * v12 + k69;
-          v16[v77] = v76 + v72 * v74;
+  for (int64_t i68 = 0; i68 < v10; i68 += 1) {
+    for (int64_t j69 = 0; j69 < v11; j69 += 1) {
+      for (int64_t k70 = 0; k70 < v12; k70 += 1) {
+        for (int64_t l71 = 0; l71 < v13; l71 += 1) {
+          int64_t v72 = ((i68 * v11 + j69) * v13 + l71) * v12 + k70;
+          float v73 = v28[v72];
+          int64_t v74 = (i68 * v13 + l71) * v12 + k70;
+          float v75 = v5[v74];
+          int64_t v76 = (i68 * v11 + j69) * v12 + k70;
+          float v77 = v16[v76];
+          int64_t v78 = (i68 * v11 + j69) * v12 + k70;
+          v16[v78] = v77 + v73 * v75;
         }
       }
     }
   }
   // y[b, d, l] = (ys[b, d, l] + u[b, d, l] * D[d]) * z[b, d, l] * sigmoid(z[b, d, l]);
-  for (int64_t i78 = 0; i78 < v10; i78 += 1) {
-    for (int64_t j79 = 0; j79 < v11; j79 += 1) {
-      for (int64_t k80 = 0; k80 < v12; k80 += 1) {
-        int64_t v81 = (i78 * v11 + j79) * v12 + k80;
-        float v82 = v16[v81];
-        int64_t v83 = (i78 * v11 + j79) * v12 + k80;
-        float v84 = v1[v83];
-        float v85 = v6[j79];
-        int64_t v86 = (i78 * v11 + j79) * v12 + k80;
-        float v87 = v8[v86];
-        float v88 = std::exp(-v87);
-        int64_t v89 = (i78 * v11 + j79) * v12 + k80;
-        v9[v89] = ((v82 + v84 * v85) * v87) * (1.000000000e+00f / (v88 + 1.000000000e+00f));
+  for (int64_t i79 = 0; i79 < v10; i79 += 1) {
+    for (int64_t j80 = 0; j80 < v11; j80 += 1) {
+      for (int64_t k81 = 0; k81 < v12; k81 += 1) {
+        int64_t v82 = (i79 * v11 + j80) * v12 + k81;
+        float v83 = v16[v82];
+        int64_t v84 = (i79 * v11 + j80) * v12 + k81;
+        float v85 = v1[v84];
+        float v86 = v6[j80];
+        int64_t v87 = (i79 * v11 + j80) * v12 + k81;
+        float v88 = v8[v87];
+        float v89 = std::exp(-v88);
+        int64_t v90 = (i79 * v11 + j80) * v12 + k81;
+        v9[v90] = ((v83 + v85 * v86) * v88) * (1.000000000e+00f / (v89 + 1.000000000e+00f));
       }
     }
   }
@@ -241,7 +242,7 @@ inline void selective_scan_gated(float* v1, float* v2, float* v3, float* v4, flo
   release(v26);
   release(v27);
   release(v28);
-  release(v44);
+  release(v45);
   return;
 }
 
@@ -252,9 +253,9 @@ inline void selective_scan(const float *u, const float *delta, const float *A, c
   detail::selective_scan(const_cast<float *>(u), const_cast<float *>(delta), const_cast<float *>(A), const_cast<float *>(Bs), const_cast<float *>(Cs), const_cast<float *>(D), y, Bt, Dm, L, N);
 }
 
-// kernel selective_scan_gated(u: f32[Bt, Dm, L], delta: f32[Bt, Dm, L], A: f32[Dm, N], Bs: f32[Bt, N, L], Cs: f32[Bt, N, L], D: f32[Dm], bias: f32[Dm], z: f32[Bt, Dm, L]) -> y: f32[Bt, Dm, L]
-inline void selective_scan_gated(const float *u, const float *delta, const float *A, const float *Bs, const float *Cs, const float *D, const float *bias, const float *z, float *y, int64_t Bt, int64_t Dm, int64_t L, int64_t N) {
-  detail::selective_scan_gated(const_cast<float *>(u), const_cast<float *>(delta), const_cast<float *>(A), const_cast<float *>(Bs), const_cast<float *>(Cs), const_cast<float *>(D), const_cast<float *>(bias), const_cast<float *>(z), y, Bt, Dm, L, N);
+// kernel selective_scan_gated(u: f32[Bt, Dm, L], delta: f32[Bt, Dm, L], A_log: f32[Dm, N], Bs: f32[Bt, N, L], Cs: f32[Bt, N, L], D: f32[Dm], bias: f32[Dm], z: f32[Bt, Dm, L]) -> y: f32[Bt, Dm, L]
+inline void selective_scan_gated(const float *u, const float *delta, const float *A_log, const float *Bs, const float *Cs, const float *D, const float *bias, const float *z, float *y, int64_t Bt, int64_t Dm, int64_t L, int64_t N) {
+  detail::selective_scan_gated(const_cast<float *>(u), const_cast<float *>(delta), const_cast<float *>(A_log), const_cast<float *>(Bs), const_cast<float *>(Cs), const_cast<float *>(D), const_cast<float *>(bias), const_cast<float *>(z), y, Bt, Dm, L, N);
 }
 
 } // namespace selective_scan
