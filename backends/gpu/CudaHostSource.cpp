@@ -275,6 +275,7 @@ llvm::Error printEntryPoints(std::ostream &os, const ast::Spec &spec, const Host
     if (args == parts.cppArgs.end() || call == parts.callArg.end())
       return fail("no host function for kernel " + k.name, collected);
     std::vector<std::string> decls, names, inner, packed;
+    std::vector<bool> forwarded(e.params.size(), false);
     for (size_t i = 0; i < e.params.size(); ++i) {
       const AbiParameter &p = e.params[i];
       decls.push_back(p.declaration);
@@ -288,6 +289,7 @@ llvm::Error printEntryPoints(std::ostream &os, const ast::Spec &spec, const Host
       }
       size_t abi = (int64_t)position > call->second ? position - 1 : position;
       const AbiParameter &p = e.params.at(abi);
+      forwarded.at(abi) = true;
       std::string type = typeOf(p);
       inner.push_back(type.rfind("const ", 0) == 0 && type.find('*') != std::string::npos
                           ? "const_cast<" + type.substr(6) + ">(" + p.name + ")"
@@ -297,8 +299,15 @@ llvm::Error printEntryPoints(std::ostream &os, const ast::Spec &spec, const Host
     decls.push_back("CUstream stream");
     names.push_back("nullptr");
     packed.push_back("nullptr");
+    // A parameter the kernel never reads (one that only gives sizes) is in the ABI
+    // all the same; a host built with -Wextra -Werror must accept it.
+    std::string unused;
+    for (size_t i = 0; i < e.params.size(); ++i)
+      if (!forwarded[i])
+        unused += "  (void)" + e.params[i].name + ";\n";
     os << "const char *" << e.symbol << "_on_stream(" << join(decls) << ") {\n"
-       << "  ::vibee::cuda_host::Call call(\"" << spec.name << "." << k.name << "\", stream);\n"
+       << unused << "  ::vibee::cuda_host::Call call(\"" << spec.name << "." << k.name
+       << "\", stream);\n"
        << "  if (::vibee::cuda_host::load(&call, " << ns << "::detail::cache, " << ns
        << "::detail::images, " << parts.images.size() << ", " << ns << "::detail::kernel_names, "
        << parts.gpuKernels.size() << "))\n"
