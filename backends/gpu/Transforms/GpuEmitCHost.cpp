@@ -19,6 +19,7 @@
 #include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -469,9 +470,37 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
     return success();
   }
 
+  /// A size read from a reshaped memref (a 1-D scan's [1, N] row view, collapsed
+  /// back) is read from the memref it reshapes: the host keeps no reshaped
+  /// memrefs, only the launches take them.
+  static void readSizesBeforeReshapes(func::FuncOp func) {
+    SmallVector<memref::DimOp> dims;
+    func.walk([&](memref::DimOp dim) { dims.push_back(dim); });
+    for (memref::DimOp dim : dims) {
+      std::optional<int64_t> axis = dim.getConstantIndex();
+      if (!axis)
+        continue;
+      OpBuilder b(dim);
+      Location loc = dim.getLoc();
+      if (auto collapse = dim.getSource().getDefiningOp<memref::CollapseShapeOp>()) {
+        Value n = arith::ConstantIndexOp::create(b, loc, 1);
+        for (int64_t source : collapse.getReassociationIndices()[*axis])
+          n = arith::MulIOp::create(b, loc, n,
+                                    memref::DimOp::create(b, loc, collapse.getSrc(), source));
+        dim.replaceAllUsesWith(n);
+        dim.erase();
+      } else if (auto expand = dim.getSource().getDefiningOp<memref::ExpandShapeOp>()) {
+        OpFoldResult size = expand.getMixedOutputShape()[*axis];
+        dim.replaceAllUsesWith(getValueOrCreateConstantIndexOp(b, loc, size));
+        dim.erase();
+      }
+    }
+  }
+
   LogicalResult rewrite(func::FuncOp func) {
     sizes.clear();
     erased.clear();
+    readSizesBeforeReshapes(func);
     if (failed(checkHostOnly(func)) || failed(addCallArgument(func)))
       return failure();
     SmallVector<Operation *> ops;
