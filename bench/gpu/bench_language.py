@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Issue 12's constructs on the GPU, side by side with what a PyTorch user calls:
+gathers (embedding, cross-entropy's target logit), scatter-add (embedding's
+gradient), affine subscripts (RoPE), scans (prefix sums, Mamba's selective scan),
+top-k (top-k/top-p sampling) and Philox (MinHash). The spec libraries built by
+bench/gpu/build_artifacts.sh are called with ctypes on torch tensors' pointers,
+timed with the same CUDA-event timer as bench_gpu.py (cuda_timing.median_ms).
+Each case checks its result against the PyTorch one first. Writes
+<out>/bench_language_<device>.json. Run from the repository root on the GPU machine."""
+import argparse, ctypes, json, os, time, traceback
+import torch
+import torch.nn.functional as F
+
+from cuda_timing import median_ms
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--artifacts", required=True)
+ap.add_argument("--out", required=True)
+args = ap.parse_args()
+dev = torch.device("cuda")
+name = torch.cuda.get_device_name(0)
+print("device", name, "torch", torch.__version__, flush=True)
+rt = ctypes.CDLL(os.path.join(args.artifacts, "lib", "libvibee_cuda_rt.so"))
+rt.vibee_cuda_last_error.restype = ctypes.c_char_p
+rt.vibee_cuda_set_stream.argtypes = [ctypes.c_void_p]
+rt.vibee_cuda_set_stream(ctypes.c_void_p(torch.cuda.current_stream().cuda_stream))
+P, F32, I64 = ctypes.c_void_p, ctypes.c_float, ctypes.c_int64
+
+
+def kernel(spec, fn, *types):
+    f = getattr(ctypes.CDLL(os.path.join(args.artifacts, "lib", f"libvibee_{spec}_cuda.so")),
+                f"vibee_{spec}_{fn}")
+    f.argtypes = list(types)
+    return f
+
+
+def ptr(t):
+    return t.data_ptr()
+
+
+results = {"device": name, "torch": torch.__version__,
+           "time": time.strftime("%Y-%m-%d %H:%M:%S"), "benchmarks": {}}
+
+
+def record(case, impl, ms, nbytes=None, note=None):
+    r = {"ms": ms}
+    if nbytes:
+        r["GBps"] = nbytes / ms / 1e6
+    if note:
+        r["note"] = note
+    results["benchmarks"].setdefault(case, {})[impl] = r
+    print(f"{case:18s} {impl:26s} {ms:9.3f} ms" + (f" {r['GBps']:7.0f} GB/s" if nbytes else ""),
+          flush=True)
+
+
+def run(case, ours, anchors, sets, nbytes, check):
+    """ours(s), anchors {name: fn(s)}; check(s) -> (ok, note) after one call of ours."""
+    ours(sets[0]); torch.cuda.synchronize()
+    e = rt.vibee_cuda_last_error()
+    if e:
+        raise RuntimeError(f"{case}: {e.decode()}")
+    ok, note = check(sets[0])
+    if not ok:
+        raise RuntimeError(f"{case}: wrong result ({note})")
+    record(case, "vibeec", median_ms(ours, sets), nbytes, note)
+    for impl, fn in anchors.items():
+        record(case, impl, median_ms(fn, sets), nbytes)
+
+
+def close(a, b, tol):
+    err = ((a.double() - b.double()).abs().max() / b.double().abs().max().clamp_min(1e-30)).item()
+    return err <= tol, f"max error {err:.2e} of the largest |value|"
+
+
+def guarded(fn):
+    try:
+        fn()
+    except Exception as e:
+        traceback.print_exc()
+        results.setdefault("errors", []).append(f"{fn.__name__}: {e}")
+
+
+def copy():
+    n = 1 << 28
+    src = [torch.randn(n, device=dev) for _ in range(2)]
+    dst = torch.empty(n, device=dev)
+    ms = median_ms(lambda s: dst.copy_(s), src)
+    record("copy", "torch copy_ 1GiB", ms, 8 * n)
+    results["copy_GBps"] = 8 * n / ms / 1e6
+
+
+def embedding():
+    V, D, S = 32000, 4096, 8192
+    f = kernel("embedding", "embed", P, P, P, I64, I64, I64)
+    sets = [(torch.randn(V, D, device=dev), torch.randint(0, V, (S,), device=dev, dtype=torch.int32),
+             torch.empty(S, D, device=dev)) for _ in range(2)]
+    run("embedding", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), V, D, S),
+        {"F.embedding": lambda s: F.embedding(s[1], s[0])}, sets, 2 * S * D * 4 + S * 4,
+        lambda s: close(s[2], F.embedding(s[1], s[0]), 0))
+
+
+def embedding_grad():
+    V, D, S = 32000, 1024, 8192
+    f = kernel("embedding", "embed_grad", P, P, P, I64, I64, I64)
+    sets = [(torch.randint(0, V, (S,), device=dev, dtype=torch.int32), torch.randn(S, D, device=dev),
+             torch.zeros(V, D, device=dev)) for _ in range(2)]
+    def ref(s):
+        return torch.zeros(V, D, device=dev).index_add_(0, s[0].long(), s[1])
+    def check(s):
+        s[2].zero_(); f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V); torch.cuda.synchronize()
+        return close(s[2], ref(s), 1e-5)
+    # The table is inout: each call adds into it (as a training step accumulates).
+    run("embedding_grad", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V),
+        {"index_add_ (fp32 atomics)": lambda s: s[2].index_add_(0, s[0].long(), s[1])}, sets,
+        2 * S * D * 4 + S * 4, check)
+
+
+def cross_entropy():
+    B, C = 4096, 32000
+    f = kernel("cross_entropy", "cross_entropy", P, P, P, I64, I64)
+    sets = [(torch.randn(B, C, device=dev), torch.randint(0, C, (B,), device=dev),
+             torch.empty(B, device=dev)) for _ in range(2)]
+    eager = lambda s: F.cross_entropy(s[0], s[1], reduction="none")
+    run("cross_entropy", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), B, C),
+        {"F.cross_entropy": eager, "torch.compile": torch.compile(eager)}, sets, B * C * 4,
+        lambda s: close(s[2], eager(s), 1e-5))
+
+
+def rope():
+    S, H = 32768, 64  # 32k tokens x one head of D = 128
+    D = 2 * H
+    f = kernel("rope", "rope_rotate_half", P, P, P, P, I64, I64, I64)
+    inv = 10000.0 ** (-torch.arange(H, device=dev, dtype=torch.float32) * 2 / D)
+    sets = [(torch.randn(S, D, device=dev), torch.arange(S, device=dev, dtype=torch.float32),
+             torch.empty(S, D, device=dev)) for _ in range(2)]
+    def eager(s):
+        ang = s[1][:, None] * inv[None, :]
+        c, sn = torch.cos(ang).repeat(1, 2), torch.sin(ang).repeat(1, 2)
+        x = s[0]
+        return x * c + torch.cat((-x[:, H:], x[:, :H]), dim=1) * sn
+    run("rope", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H),
+        {"torch eager": eager, "torch.compile": torch.compile(eager)}, sets, 2 * S * D * 4,
+        lambda s: close(s[2], eager(s), 1e-4))
+
+
+def prefix_sums():
+    R, T = 4096, 4096
+    f = kernel("prefix_sums", "prefix", P, P, P, P, I64, I64)
+    sets = [(torch.randn(R, T, device=dev), torch.empty(R, T, device=dev), torch.empty(R, T, device=dev),
+             torch.empty(R, T, device=dev)) for _ in range(2)]
+    def eager(s):
+        y = torch.cumsum(s[0], 1)
+        return y, y - s[0], torch.cummax(s[0], 1).values
+    run("prefix_sums", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), R, T),
+        {"cumsum + cummax": eager}, sets, 4 * R * T * 4,
+        lambda s: close(s[3], eager(s)[2], 0))
+
+
+def selective_scan():
+    Bt, Dm, L, N = 2, 1536, 1024, 16
+    f = kernel("selective_scan", "selective_scan_gated", *([P] * 9), I64, I64, I64, I64)
+    def inputs():
+        return (torch.randn(Bt, Dm, L, device=dev), torch.randn(Bt, Dm, L, device=dev) * 0.5,
+                torch.rand(Dm, N, device=dev).log(), torch.randn(Bt, N, L, device=dev),
+                torch.randn(Bt, N, L, device=dev), torch.randn(Dm, device=dev),
+                torch.randn(Dm, device=dev) * 0.1, torch.randn(Bt, Dm, L, device=dev),
+                torch.empty(Bt, Dm, L, device=dev))
+    sets = [inputs() for _ in range(2)]
+    def eager(s):  # selective_scan_ref of mamba_ssm, in PyTorch
+        u, delta, A_log, B, C, D, bias, z, _ = s
+        dt = F.softplus(delta + bias[None, :, None])
+        A = -torch.exp(A_log)
+        dA = torch.exp(torch.einsum("bdl,dn->bdln", dt, A))
+        dBu = torch.einsum("bdl,bnl,bdl->bdln", dt, B, u)
+        x = torch.zeros(Bt, Dm, N, device=dev)
+        ys = []
+        for i in range(L):
+            x = dA[:, :, i] * x + dBu[:, :, i]
+            ys.append(torch.einsum("bdn,bn->bd", x, C[:, :, i]))
+        return (torch.stack(ys, 2) + u * D[None, :, None]) * F.silu(z)
+    run("selective_scan", lambda s: f(*[ptr(t) for t in s], Bt, Dm, L, N),
+        {"selective_scan_ref (torch)": eager}, sets, (4 * Bt * Dm * L + 2 * Bt * N * L) * 4,
+        lambda s: close(s[8], eager(s), 1e-4))
+
+
+def topk_sampling():
+    B, V, K = 64, 32000, 50
+    f = kernel("topk_topp_sampling", "sample", P, F32, F32, I64, I64, P, P, P, P, I64, I64, I64)
+    sets = [(torch.randn(B, V, device=dev) * 3, torch.empty(B, K, device=dev),
+             torch.empty(B, K, device=dev, dtype=torch.int64), torch.empty(B, device=dev, dtype=torch.int64),
+             torch.empty(B, K, device=dev)) for _ in range(2)]
+    def eager(s):
+        v, i = torch.topk(s[0] / 0.8, K)
+        p = torch.softmax(v, 1)
+        keep = (torch.cumsum(p, 1) - p) < 0.9
+        p = torch.where(keep, p, 0.0)
+        return i.gather(1, torch.multinomial(p, 1))
+    def check(s):
+        v, i = torch.topk(s[0] / 0.8, K)
+        return close(s[1], v, 1e-6)
+    run("topk_sampling", lambda s: f(ptr(s[0]), 0.8, 0.9, 7, 1, ptr(s[1]), ptr(s[2]), ptr(s[3]),
+                                     ptr(s[4]), B, V, K),
+        {"topk + multinomial": eager}, sets, B * V * 4, check)
+
+
+def minhash():
+    S, L, H = 4096, 256, 128
+    f = kernel("minhash", "signature", P, P, P, I64, I64, I64)
+    sets = [(torch.randint(0, 50000, (S, L), device=dev, dtype=torch.int32),
+             torch.arange(H, device=dev, dtype=torch.int64) + 11, torch.empty(S, H, device=dev))
+            for _ in range(2)]
+    # The anchor a PyTorch user would write: a multiply-shift universal hash per
+    # function (not Philox: torch has no counter-based hash), min over the row.
+    a = torch.randint(1, 2**31 - 1, (H,), device=dev, dtype=torch.int64) | 1
+    def eager(s):
+        h = (s[0].long()[:, None, :] * a[None, :, None]) & 0xFFFFFF
+        return h.amin(2)
+    def check(s):
+        ok = bool(((s[2] >= 0) & (s[2] < 1)).all())
+        return ok, "signatures in [0, 1)"
+    run("minhash", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, L, H),
+        {"torch multiply-shift + amin": eager}, sets, S * L * 4 + S * H * 4, check)
+
+
+for case in (copy, embedding, embedding_grad, cross_entropy, rope, prefix_sums, selective_scan,
+             topk_sampling, minhash):
+    guarded(case)
+
+copy_bw = results.get("copy_GBps")
+print("\n== summary (copy ceiling %s GB/s)" % (f"{copy_bw:.0f}" if copy_bw else "?"))
+for case, impls in results["benchmarks"].items():
+    ours = impls.get("vibeec")
+    anchors = {k: v["ms"] for k, v in impls.items() if k != "vibeec"}
+    if not ours or not anchors:
+        continue
+    best = min(anchors, key=anchors.get)
+    line = (f"{case:18s} vibeec {ours['ms']:9.3f} ms, {best} {anchors[best]:9.3f} ms: "
+            f"{anchors[best] / ours['ms']:6.2f}x")
+    if copy_bw and "GBps" in ours:
+        line += f", {100 * ours['GBps'] / copy_bw:5.1f}% of copy bandwidth"
+    print(line)
+os.makedirs(args.out, exist_ok=True)
+path = os.path.join(args.out, "bench_language_" + name.replace(" ", "_") + ".json")
+with open(path, "w") as fh:
+    json.dump(results, fh, indent=2)
+print("wrote", path)
