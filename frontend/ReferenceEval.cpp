@@ -148,6 +148,8 @@ Val Interpreter::evalBinary(const Expr &e) {
   const bool fl = ast::isFloat(t);
 
   auto cmp = [&](auto pred) -> Val {
+    if (fl)
+      noteTie(a, b, t);
     return convert(boolVal(fl ? pred(a.f, b.f) : pred(a.i, b.i)), DType::Bool, e.type);
   };
   if (op == "<")
@@ -364,6 +366,16 @@ Val Interpreter::noteRange(Val v, DType t) {
   if (std::isfinite(m) && (m > largest || (m != 0 && m < smallestNormal)))
     outOfRange_ = true;
   return v;
+}
+
+void Interpreter::noteTie(Val a, Val b, DType t) {
+  // The unit roundoff of the comparison's dtype (FP8 operands compare in f32).
+  const double u = t == DType::F16    ? 0x1p-11
+                   : t == DType::BF16 ? 0x1p-8
+                   : t == DType::F64  ? 0x1p-53
+                                      : 0x1p-24;
+  if (std::fabs(a.f - b.f) <= 16 * u * (std::fabs(a.m) + std::fabs(b.m)))
+    nearTie_ = true;
 }
 
 Val Interpreter::eval(const Expr &e) { return noteRange(evalKind(e), e.type); }

@@ -402,6 +402,7 @@ Outcome Interpreter::run(const std::vector<Array> &args) {
   out.params = std::move(params_);
   out.results = std::move(results_);
   out.outOfRange = outOfRange_;
+  out.nearTie = nearTie_;
   return out;
 }
 

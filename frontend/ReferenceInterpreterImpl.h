@@ -54,6 +54,9 @@ private:
   Val evalKind(const Expr &e);
   // Records in outOfRange_ whether a float `v` of dtype `t` leaves t's normal range.
   Val noteRange(Val v, DType t);
+  // Records in nearTie_ whether a float comparison in dtype `t` of `a` and `b` is
+  // within their rounding error bound.
+  void noteTie(Val a, Val b, DType t);
   Val evalAs(const Expr &e, DType t) { return convert(eval(e), e.type, t); }
   Val evalName(const Expr &e);
   Val evalAccess(const Expr &e);
@@ -74,6 +77,7 @@ private:
   std::vector<bool> localSet_;
   std::vector<int64_t> loop_;           // current loop values of the running statement
   bool outOfRange_ = false;             // Outcome::outOfRange
+  bool nearTie_ = false;                // Outcome::nearTie
   mutable std::map<int, Array> consts_; // constant tensors, filled on first read
 };
 

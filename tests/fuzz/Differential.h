@@ -31,6 +31,7 @@ struct DiffStats {
   int64_t referenceThrew = 0; // the reference rejected the arguments (not compared)
   int64_t outOfRange = 0;     // mismatches where a value left its dtype's range
   int64_t illConditioned = 0; // mismatches the perturbed reference explains
+  int64_t nearTie = 0;        // mismatches after a float comparison within rounding
   int64_t bothThrew = 0;      // the reference and the JIT call both threw
 };
 

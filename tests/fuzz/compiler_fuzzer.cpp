@@ -52,14 +52,14 @@ int64_t executions = 0, compiled = 0, cleanErrors = 0;
 }
 
 void printStats() {
-  std::fprintf(stderr,
-               "#compiler_fuzzer inputs %lld compiled %lld clean-errors %lld | diff compared "
-               "%lld over-budget %lld ill-conditioned %lld out-of-range %lld reference-threw "
-               "%lld both-threw %lld\n",
-               (long long)executions, (long long)compiled, (long long)cleanErrors,
-               (long long)stats.compared, (long long)stats.overBudget,
-               (long long)stats.illConditioned, (long long)stats.outOfRange,
-               (long long)stats.referenceThrew, (long long)stats.bothThrew);
+  std::fprintf(
+      stderr,
+      "#compiler_fuzzer inputs %lld compiled %lld clean-errors %lld | diff compared "
+      "%lld over-budget %lld ill-conditioned %lld out-of-range %lld near-tie %lld "
+      "reference-threw %lld both-threw %lld\n",
+      (long long)executions, (long long)compiled, (long long)cleanErrors, (long long)stats.compared,
+      (long long)stats.overBudget, (long long)stats.illConditioned, (long long)stats.outOfRange,
+      (long long)stats.nearTie, (long long)stats.referenceThrew, (long long)stats.bothThrew);
 }
 
 bool withinCompileBudget(const ast::Spec &spec) {

@@ -47,4 +47,32 @@ TEST(ReferenceRange, AReductionsRunningValueAndTheStoredElement) {
   EXPECT_FALSE(leavesRange("s = sum(j) x[j];\ny[i] = s / 4.0;", "f32", 4e4));
 }
 
+// Outcome::nearTie: a float comparison within its operands' rounding error bound.
+bool nearTie(const std::string &body, const std::string &dtype, double input) {
+  std::string source = "spec r 1.0.0 \"tie\";\nconst odd: i64 = 9007199254740993;\n"
+                       "kernel k(x: " +
+                       dtype + "[N]) -> y: i32[N] {\n" + body + "\n}\n";
+  DiagnosticEngine diags("r.vibee", source);
+  auto spec = loadSpec("r.vibee", source, diags);
+  EXPECT_TRUE(spec != nullptr) << diags.str();
+  if (!spec)
+    return false;
+  return ref::evaluate(*spec, spec->kernels[0], {ref::Array{{2}, {input, input}}}).nearTie;
+}
+
+TEST(ReferenceRange, AComparisonWithinRoundingIsANearTie) {
+  // The compiler fuzzer's finding: 2^53 + 1 - x is 2^53 in bf16 (the kernel says 1),
+  // not in double (the reference says 0); no perturbation of x shows it.
+  const char *big = "y[i] = where(odd - x[i] == 9007199254740992, 1, 0);";
+  EXPECT_TRUE(nearTie(big, "bf16", 0.25));
+  EXPECT_TRUE(nearTie("y[i] = where(x[i] * 3.0 / 3.0 == x[i], 1, 0);", "f32", 0.1));
+  EXPECT_TRUE(nearTie("y[i] = where(x[i] + 1.0 > 1.0, 1, 0);", "f16", 1e-4));
+  // Far apart: the rounding cannot flip them.
+  EXPECT_FALSE(nearTie("y[i] = where(x[i] + 1.0 > 1.0, 1, 0);", "f16", 0.5));
+  EXPECT_FALSE(nearTie("y[i] = where(x[i] > 0.0, 1, 0);", "f32", -0.3));
+  EXPECT_FALSE(nearTie("y[i] = where(x[i] == 0.3, 1, 0);", "f64", 0.25));
+  // Integer comparisons are exact.
+  EXPECT_FALSE(nearTie("y[i] = where(odd - i32(x[i]) == 9007199254740993, 1, 0);", "f32", 0.25));
+}
+
 } // namespace
