@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # valgrind on the whole compiler and checker (issue 15, docs/testing.md "valgrind"):
-#   1. `vibeec check --seed <seed> specs/` (reference interpreter, JIT, runtime
-#      argument checks, comparison) over every spec at once;
+#   1. `vibeec check --seed <seed>` (reference interpreter, JIT, runtime argument
+#      checks, comparison) of every spec under specs/, one valgrind run per spec;
 #   2. `vibeec compile` of every spec under specs/ to its object file and C header
 #      (MLIR pipeline, LLVM O3, code generation), one valgrind run per spec.
+# --smc-check=all-non-file: the JIT writes code into anonymous memory and runs it.
 # Too slow for CI (tens of minutes: valgrind runs LLVM's code generation too); the
 # ctests valgrind_compile and valgrind_check run a representative subset.
 # Prints one line per run (seconds, valgrind's error count) and exits non-zero when
@@ -19,7 +20,7 @@ mkdir -p "$work"
 # One thread: valgrind serializes threads anyway, and the runs stay reproducible.
 export OMP_NUM_THREADS=1
 vg=(valgrind --error-exitcode=9 --errors-for-leak-kinds=definite --leak-check=full
-    --track-origins=no)
+    --track-origins=no --smc-check=all-non-file)
 failed=0
 run() { # <name> <command...>: runs one command under valgrind, logs to $work/<name>.log
   local name=$1 start rc=0
@@ -31,9 +32,9 @@ run() { # <name> <command...>: runs one command under valgrind, logs to $work/<n
   echo "$name: exit $rc, $errors errors, $(( $(date +%s) - start )) s"
   [ "$rc" = 0 ] || failed=1
 }
-run check-specs "$vibeec" check --seed "$seed" "$root/specs"
 while IFS= read -r spec; do
   name=$(basename "$spec" .vibee)
+  run "check-$name" "$vibeec" check --seed "$seed" "$spec"
   run "compile-$name" "$vibeec" compile "$spec" -o "$work/$name.o"
 done < <(find "$root/specs" -name '*.vibee' | sort)
 exit "$failed"
