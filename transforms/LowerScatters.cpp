@@ -123,7 +123,7 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
       inner.push_back(l);
   }
   if (!parallel)
-    return addPoints(b, loc, op, all, {}, op.getDest(), extents, none);
+    return addPoints(b, loc, op, all, DenseMap<int64_t, Value>(), op.getDest(), extents, none);
 
   // The parallel loops: those that index the destination directly (or, when there
   // are none, one iteration: min(extent, 1), which canonicalization does not fold
@@ -164,8 +164,9 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
   }
   auto sliceType = RankedTensorType::get(shape, destType.getElementType());
   Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, shared, offsets, sizes, strides);
-  Value updated = outer.empty() ? addPoints(b, loc, op, all, {}, slice, extents, fixed)
-                                : addPoints(b, loc, op, inner, given, slice, extents, fixed);
+  Value updated =
+      outer.empty() ? addPoints(b, loc, op, all, DenseMap<int64_t, Value>(), slice, extents, fixed)
+                    : addPoints(b, loc, op, inner, given, slice, extents, fixed);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, updated, shared, offsets, sizes, strides);
   return forall.getResult(0);
