@@ -46,8 +46,12 @@ run() {
   mkdir -p "$work" "$BUILD/artifacts"
   cp -n "$REPO"/tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
   # The JIT's perf/GDB listeners are off unless asked for (runtime/Jit.cpp); leaks
-  # are findings.
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
+  # are findings. allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons a new slab
+  # when inlined into our instrumented code (LLVM_ADDRESS_SANITIZER_BUILD), and the
+  # uninstrumented libMLIR hands out the rest of that shared slab (a StorageUniquer's)
+  # without unpoisoning it: a false "use-after-poison" in FileLineColRange::get
+  # (finding 587ddd0, docs/testing.md). Heap, stack and global checks are unaffected.
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:allow_user_poisoning=0} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     "$BUILD/tests/fuzz/${target}_fuzzer" "$work" -max_total_time="$seconds" \
     -max_len=$max_len -timeout=$timeout -rss_limit_mb=6144 -dict="$REPO/tests/fuzz/vibee.dict" \
