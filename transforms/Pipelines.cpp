@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -15,12 +16,21 @@
 
 using namespace mlir;
 
+// Canonicalization and CSE one function at a time: over the whole module, a
+// rewrite in any function made the greedy driver simplify every function's
+// regions again, so a spec of many kernels paid for them over and over
+// (docs/performance.md, "Compile time of large specs"). Same result.
+void vibee::addFunctionCleanup(OpPassManager &pm) {
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createCanonicalizerPass());
+  fpm.addPass(createCSEPass());
+}
+
 void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createFormSoftmaxPass());
   pm.addPass(createFormAttentionPass());
   pm.addPass(createLowerToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addFunctionCleanup(pm);
 }
 
 // Linalg on tensors -> linalg on tensors. Named ops that carry structure
@@ -30,8 +40,7 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
   // One loop nest per group of statements that can share one (docs/performance.md):
   // Lion and AdamW become a single generic.
   pm.addPass(createFuseElementwisePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addFunctionCleanup(pm);
 }
 
 void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
@@ -57,8 +66,7 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   // The pieces fuse like statements: softmax and RMSNorm one loop nest per
   // reduction plus one for the output.
   pm.addPass(createFuseElementwisePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addFunctionCleanup(pm);
 }
 
 void vibee::addNarrowFloatEmulation(OpPassManager &pm) {
@@ -85,8 +93,7 @@ void vibee::buildBufferizationPipeline(OpPassManager &pm) {
   // buffer instead of into a temporary that is then copied.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addFunctionCleanup(pm);
   // Inout parameters: the last statement writes the caller's buffer instead
   // of a temporary that is then copied back.
   pm.addPass(createForwardInOutCopiesPass());

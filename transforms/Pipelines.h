@@ -39,6 +39,10 @@ void buildBufferizationPipeline(mlir::OpPassManager &pm);
 /// loops, before lowering to LLVM or EmitC).
 void addNarrowFloatEmulation(mlir::OpPassManager &pm);
 
+/// canonicalize + cse nested on each func.func (the same rewrites as over the
+/// module, without re-simplifying every function after each rewrite).
+void addFunctionCleanup(mlir::OpPassManager &pm);
+
 /// Registers vibee-to-linalg (for vibee-opt).
 void registerSharedPipelines();
 

@@ -42,60 +42,64 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   if (threads)
     pm.addPass(createCpuParallelizePass());
   // Math as polynomials, reassociable reductions, noalias arguments, i-k-j order.
-  pm.addPass(createCpuPrepareVectorizationPass());
+  pm.addNestedPass<func::FuncOp>(createCpuPrepareVectorizationPass());
   // Elementwise and row loops to the vector dialect at the target's width; the
   // scalar remainders (and whatever it leaves) go to LLVM's vectorizers.
   pm.addPass(createCpuVectorizePass(target));
-  // Canonicalization per function from here on: over the whole module, each
-  // rewrite anywhere made the greedy driver simplify every function's regions
-  // again (a spec of many kernels; docs/performance.md, "Compile time").
-  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
-  pm.addPass(createForallToParallelLoopPass());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // From here on every pass that works within one function runs nested, one
+  // function at a time: a greedy rewrite over the whole module simplifies every
+  // function's regions again after each round, and a spec of many kernels, or a
+  // kernel of many chunk functions, needs more rounds (docs/performance.md,
+  // "Compile time of large specs"). Only passes that add module-level symbols
+  // (declarations, OpenMP's) or change function signatures see the module.
+  OpPassManager *fpm = &pm.nest<func::FuncOp>();
+  fpm->addPass(createCanonicalizerPass());
+  fpm->addPass(createForallToParallelLoopPass());
+  fpm->addPass(createConvertLinalgToLoopsPass());
   if (threads) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    fpm = &pm.nest<func::FuncOp>();
     // Inlines the memref.alloca_scope it wraps loop bodies in (no allocas here).
-    pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+    fpm->addPass(createCanonicalizerPass());
   }
   VectorTransferToSCFOptions vectorToSCF;
   vectorToSCF.enableFullUnroll();
-  pm.addPass(createConvertVectorToSCFPass(vectorToSCF));
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  addNarrowFloatEmulation(pm);
+  fpm->addPass(createConvertVectorToSCFPass(vectorToSCF));
+  fpm->addPass(memref::createExpandStridedMetadataPass());
+  fpm->addPass(createLowerAffinePass());
+  addNarrowFloatEmulation(*fpm);
   // After the emulation, which adds the bf16 <-> f32 casts: expanding them to
   // integer ops keeps objects free of the __truncsfbf2 libcall that CPUs
   // without native bf16 conversions would otherwise need.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(createSCFToControlFlowPass());
+  fpm->addPass(arith::createArithExpandOpsPass(expand));
+  fpm->addPass(createSCFToControlFlowPass());
   // Math before vectors: math-to-libm unrolls a vector op without an intrinsic (f64
   // erf) into vector.extract / insert around scalar calls, which the vector lowering
   // must still see.
-  pm.addPass(createConvertMathToLLVMPass());
+  fpm->addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createArithToLLVMConversionPass());
+  pm.addNestedPass<func::FuncOp>(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
+  OpPassManager &lpm = pm.nest<LLVM::LLVMFuncOp>();
   // The poison pass-through of masked loads (vibee-cpu-vectorize's remainders).
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addNestedPass<LLVM::LLVMFuncOp>(createCanonicalizerPass());
+  lpm.addPass(createUBToLLVMConversionPass());
+  lpm.addPass(createReconcileUnrealizedCastsPass());
+  lpm.addPass(createCanonicalizerPass());
 }
 
 void vibee::buildLinalgToLLVMPipeline(OpPassManager &pm, const CpuTarget &target) {
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm, /*keepContractions=*/true, /*keepAttention=*/true,
-                       ScanRows::Serial);
+  addLateDecomposition(pm, /*keepContractions=*/true, /*keepAttention=*/true, ScanRows::Serial);
   // CPU only (the GPU and C++ backends keep the three softmax generics): the
   // row max and the exp-sum in one vectorizable online pass.
   pm.addPass(createCpuOnlineSoftmaxPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addFunctionCleanup(pm);
   buildBufferizationPipeline(pm);
   buildBuffersToLLVMPipeline(pm, target);
 }

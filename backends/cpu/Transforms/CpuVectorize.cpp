@@ -409,7 +409,13 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
     auto apply = [&](function_ref<void(RewritePatternSet &)> populate) {
       RewritePatternSet patterns(&getContext());
       populate(patterns);
-      return applyPatternsGreedily(module, std::move(patterns));
+      // One function at a time: over the whole module, a rewrite in any function
+      // made the driver simplify every function's regions again.
+      FrozenRewritePatternSet frozen(std::move(patterns));
+      for (auto func : module.getOps<func::FuncOp>())
+        if (failed(applyPatternsGreedily(func, frozen)))
+          return failure();
+      return success();
     };
     if (failed(apply([](RewritePatternSet &patterns) {
           // vector.mask { transfer } (remainder tiles) -> masked transfers.
