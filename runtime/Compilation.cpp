@@ -19,6 +19,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace vibee {
@@ -54,6 +55,15 @@ struct Compilation::Impl {
   }
   Impl() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {}
 };
+
+// The threads that run nested passes (one function each) in parallel: one pool
+// for the process, not one per compilation (a JIT host or `vibeec test` makes
+// many). The CPU pipelines run their per-function passes nested
+// (docs/performance.md, "Compile time of large specs").
+static llvm::ThreadPoolInterface &compilerThreads() {
+  static llvm::DefaultThreadPool pool;
+  return pool;
+}
 
 // Collects MLIR diagnostics while a pipeline runs, to rethrow them as one error;
 // a location in the spec is rendered with its source line and a caret. Remarks
@@ -123,6 +133,11 @@ Compilation::Compilation(std::string file, std::string source, CompileOptions op
     throw CompileError(diags->str(), diags);
   spec_ = std::move(spec);
   warnings_ = std::move(diags);
+  // The CPU target's passes run on threads; the CUDA pipeline stays on one
+  // (its nested passes have not been checked for it). --mlir-print-ir-after-all
+  // prints in order on one thread.
+  if (options_.target == "cpu" && !options_.printIRAfterAll)
+    impl_->context.setThreadPool(compilerThreads());
 }
 
 Compilation::~Compilation() = default;
