@@ -1,0 +1,56 @@
+// RUN: %vibee-opt %s --vibee-linalg-to-llvm --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s
+
+// The CPU pipeline's per-function passes run nested, one function at a time
+// (and on MLIR's threads): anchored on the module, a greedy rewrite simplified
+// every function's regions again after each round, which made specs of many
+// kernels or many chunk functions slower than linear (docs/performance.md,
+// "Compile time of large specs"). Only passes that add module-level symbols or
+// change signatures stay on the module.
+
+// CHECK-LABEL: builtin.module(
+// CHECK:         vibee-fuse-elementwise
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      canonicalize
+// CHECK-NEXT:      cse
+// CHECK:         one-shot-bufferize
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      canonicalize
+// CHECK-NEXT:      cse
+// CHECK:         vibee-cpu-parallelize
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      vibee-cpu-prepare-vectorization
+// CHECK-NEXT:    ),
+// CHECK-NEXT:    vibee-cpu-vectorize
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      canonicalize
+// CHECK-NEXT:      scf-forall-to-parallel
+// CHECK-NEXT:      convert-linalg-to-loops
+// CHECK-NEXT:    ),
+// CHECK-NEXT:    convert-scf-to-openmp
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      canonicalize
+// CHECK-NEXT:      convert-vector-to-scf
+// CHECK-NEXT:      expand-strided-metadata
+// CHECK-NEXT:      lower-affine
+// CHECK:           convert-scf-to-cf
+// CHECK-NEXT:      convert-math-to-llvm
+// CHECK-NEXT:    ),
+// CHECK-NEXT:    convert-math-to-libm
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      convert-vector-to-llvm
+// CHECK-NEXT:    ),
+// CHECK-NEXT:    finalize-memref-to-llvm
+// CHECK-NEXT:    func.func(
+// CHECK-NEXT:      convert-arith-to-llvm
+// CHECK-NEXT:    ),
+// CHECK-NEXT:    convert-cf-to-llvm
+// CHECK-NEXT:    convert-func-to-llvm
+// CHECK-NEXT:    convert-openmp-to-llvm
+// CHECK-NEXT:    llvm.func(
+// CHECK-NEXT:      convert-ub-to-llvm
+// CHECK-NEXT:      reconcile-unrealized-casts
+// CHECK-NEXT:      canonicalize
+// CHECK-NEXT:    )
+// CHECK-NEXT:  )
+module {
+}
