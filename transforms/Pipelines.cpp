@@ -5,10 +5,10 @@
 #include "transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -97,8 +97,22 @@ void vibee::buildBufferizationPipeline(OpPassManager &pm) {
   // Inout parameters: the last statement writes the caller's buffer instead
   // of a temporary that is then copied back.
   pm.addPass(createForwardInOutCopiesPass());
-  // Frees the temporaries (locals, reduction accumulators).
-  bufferization::buildBufferDeallocationPipeline(pm);
+  // Frees the temporaries (locals, reduction accumulators): MLIR's
+  // buffer-deallocation-pipeline, whose passes it runs over the module in
+  // LLVM 22 (later versions nest them too), nested per function but for the
+  // lowering of bufferization.dealloc, which may add a helper function.
+  OpPassManager &dealloc = pm.nest<func::FuncOp>();
+  memref::ExpandReallocPassOptions realloc;
+  realloc.emitDeallocs = false;
+  dealloc.addPass(memref::createExpandReallocPass(realloc));
+  dealloc.addPass(createCanonicalizerPass());
+  dealloc.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+  dealloc.addPass(createCanonicalizerPass());
+  dealloc.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  OpPassManager &cleanup = pm.nest<func::FuncOp>();
+  cleanup.addPass(createCSEPass());
+  cleanup.addPass(createCanonicalizerPass());
 }
 
 void vibee::registerSharedPipelines() {
