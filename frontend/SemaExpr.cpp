@@ -539,21 +539,13 @@ DType weakDefault(const TypeInfo &t) {
 
 TypeInfo checkExpr(Expr &e, ExprScope &scope) { return Checker(scope).check(e); }
 
-namespace {
-bool isBitOperation(const Expr &e) {
-  const std::string &op = e.op;
-  return (e.kind == ExprKind::Unary && op == "~") ||
-         (e.kind == ExprKind::Binary &&
-          (op == "&" || op == "|" || op == "^" || op == "<<" || op == ">>"));
+static bool isBitOp(const Expr &e) {
+  return e.op == "~" || (e.kind == ExprKind::Binary && (e.op == "&" || e.op == "|" || e.op == "^" ||
+                                                        e.op == "<<" || e.op == ">>"));
 }
-} // namespace
 
 void settle(Expr &e, DType t) {
-  // A bit operation of literals computes in i64 in a float context (`(1 | 2) * x[i]`),
-  // then promotes as any integer: on floats it would be no operation at all (compiler
-  // fuzzer, fa4a40e).
-  if (isFloat(t) && isBitOperation(e))
-    t = DType::I64;
+  t = isFloat(t) && isBitOp(e) ? DType::I64 : t; // literal bit ops stay i64 (fuzzer, fa4a40e)
   if (e.kind == ExprKind::Call && e.builtin == Builtin::Where) {
     settle(*e.operands[1], t), settle(*e.operands[2], t);
   } else {
@@ -569,7 +561,7 @@ bool checkAssign(Expr &e, const TypeInfo &t, DType target, Loc loc, const std::s
     return false;
   if (t.weak) {
     if (target == DType::Bool || (t.weakReal && isInteger(target)) ||
-        (isFloat(target) && isBitOperation(e))) {
+        (isFloat(target) && isBitOp(e))) {
       diags.error(loc, std::string("cannot assign ") + dtypeName(weakDefault(t)) + " value to " +
                            dtypeName(target) + " " + what);
       return false;
