@@ -175,6 +175,22 @@ inline void launch(Call *call, int kernel, int64_t gx, int64_t gy, int64_t gz, i
 inline int64_t sm_count(Call *call) { return call->module->sm_count; }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// Scalar max/min computed on the host (of scalar parameters), with the kernels'
+// semantics: NaN propagates, -0 < +0.
+template <typename T> inline T maximum(T a, T b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+template <typename T> inline T minimum(T a, T b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
 
 // Temporaries: stream-ordered device memory, freed at the end of the call.
 template <typename T> inline T *device_alloc(Call *call, int64_t n) {
