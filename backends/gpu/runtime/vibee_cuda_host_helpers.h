@@ -175,8 +175,10 @@ inline void launch(Call *call, int kernel, int64_t gx, int64_t gy, int64_t gz, i
 inline int64_t sm_count(Call *call) { return call->module->sm_count; }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-// Scalar max/min computed on the host (of scalar parameters), with the kernels'
-// semantics: NaN propagates, -0 < +0.
+// Scalar math computed on the host (of scalar parameters) that <cmath> does not
+// name as conversion/LoopsToEmitC/MathCallees.h does: rsqrt, and max/min with the
+// kernels' semantics (NaN propagates, -0 < +0).
+template <typename T> inline T rsqrt(T x) { return T(1) / std::sqrt(x); }
 template <typename T> inline T maximum(T a, T b) {
   if (a != a || b != b)
     return a + b;
