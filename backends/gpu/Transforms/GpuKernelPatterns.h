@@ -8,6 +8,8 @@
 //   the statements after it that read its per-row result (RowGroupAnalysis.h);
 // * column reductions (GpuColumnReductionKernels.cpp): reductions over dims
 //   outer in memory, coalesced along the contiguous dims, in two stages;
+// * full reductions (GpuFullReductionKernels.cpp): every loop reduced into a
+//   rank-0 output, a grid of blocks then one block, in two stages;
 // * elementwise (GpuElementwiseKernels.cpp): all-parallel generics over
 //   contiguous memrefs; linalg.fill and linalg.copy are generalized first.
 //
@@ -31,6 +33,9 @@ void populateGpuRowGroupKernelPatterns(mlir::RewritePatternSet &patterns,
 void populateGpuMatmulKernelPatterns(mlir::RewritePatternSet &patterns, bool wgmma);
 
 void populateGpuColumnReductionKernelPatterns(mlir::RewritePatternSet &patterns);
+
+void populateGpuFullReductionKernelPatterns(mlir::RewritePatternSet &patterns,
+                                            const GpuKernelOptions &options);
 
 void populateGpuElementwiseKernelPatterns(mlir::RewritePatternSet &patterns,
                                           const GpuKernelOptions &options);

@@ -1,7 +1,7 @@
 //===- GpuMapKernels.cpp - linalg.generic -> shaped gpu.launch kernels ----===//
 //
 // Applies the kernel strategies of GpuKernelPatterns.h (docs/gpu.md, "The
-// kernel shapes"): matmuls, then row groups, column reductions, elementwise ops, each set to
+// kernel shapes"): matmuls, then row groups, column reductions, full reductions, elementwise ops, each set to
 // completion before the next. Matmuls first: a product whose k is innermost in
 // both operands (b[n, k], the nn.Linear layout; attention scores) is also a
 // row reduction, and one block per output element re-reads both operands
@@ -43,10 +43,11 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     }
     vibee::GpuKernelOptions options{blockSize, blocksPerSm};
     MLIRContext *ctx = &getContext();
-    RewritePatternSet rowGroups(ctx), matmuls(ctx), columns(ctx), elementwise(ctx);
+    RewritePatternSet rowGroups(ctx), matmuls(ctx), columns(ctx), full(ctx), elementwise(ctx);
     vibee::populateGpuRowGroupKernelPatterns(rowGroups, options);
     vibee::populateGpuMatmulKernelPatterns(matmuls, wgmma);
     vibee::populateGpuColumnReductionKernelPatterns(columns);
+    vibee::populateGpuFullReductionKernelPatterns(full, options);
     vibee::populateGpuElementwiseKernelPatterns(elementwise, options);
     // In program order, the ops that were there when the set started only (a
     // row group erases the statements after its root), no folding: the
@@ -57,7 +58,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
         .enableFolding(false)
         .enableConstantCSE(false);
-    for (RewritePatternSet *set : {&matmuls, &rowGroups, &columns, &elementwise})
+    for (RewritePatternSet *set : {&matmuls, &rowGroups, &columns, &full, &elementwise})
       if (failed(applyPatternsGreedily(module, FrozenRewritePatternSet(std::move(*set)), config)))
         return signalPassFailure();
   }

@@ -211,22 +211,14 @@ func.func @bmm_nk(%a: memref<?x?x?xf32>, %b: memref<?x?x?xf32>, %c: memref<?x?x?
 
 // -----
 
-// No strategy: a full reduction and a transposed read stay for the generic
-// parallel-loops route, untouched.
+// No strategy: a transposed read stays for the generic parallel-loops route,
+// untouched.
 // CHECK-LABEL: func.func @generic_route(
 // CHECK-NOT:     gpu.launch
-// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction"]
 // CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
 // CHECK-NOT:     gpu.launch
 // CHECK-NOT:   vibee_cuda_sm_count
-func.func @generic_route(%x: memref<?xf32>, %s: memref<f32>, %a: memref<?x?xf32>, %t: memref<?x?xf32>) {
-  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>],
-                  iterator_types = ["reduction"]}
-      ins(%x : memref<?xf32>) outs(%s : memref<f32>) {
-  ^bb0(%in: f32, %acc: f32):
-    %r = arith.addf %in, %acc : f32
-    linalg.yield %r : f32
-  }
+func.func @generic_route(%a: memref<?x?xf32>, %t: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>],
                   iterator_types = ["parallel", "parallel"]}
       ins(%a : memref<?x?xf32>) outs(%t : memref<?x?xf32>) {
@@ -284,6 +276,61 @@ func.func @colsum(%x: memref<?x?xf32>, %db: memref<?xf32>) {
   ^bb0(%in: f32, %acc: f32):
     %s = arith.addf %in, %acc : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Full reduction (every loop reduced into a rank-0 output: a norm's sum of
+// squares): the input viewed as [N], G = max(1, min(ceil(N / 1024), 4 SMs))
+// blocks of 256 threads over 16-byte chunks, each block's sum from warp shuffles
+// and one shared-memory exchange into partial[G]; then one block adds the G
+// partials to the output. No atomics: deterministic.
+// CHECK-LABEL: func.func @sumsq(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[S:.*]]: memref<f32>)
+// CHECK:         %[[X1:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1]] : memref<?x?xf32> into memref<?xf32>
+// CHECK:         call @vibee_cuda_sm_count()
+// CHECK:         %[[G:.*]] = arith.maxui %{{.*}}, %c1 : index
+// CHECK:         %[[P:.*]] = memref.alloc(%[[G]]) : memref<?xf32>
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %[[G]], {{.*}}) threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>) {
+// CHECK:           vector.load %[[X1]]{{.*}} : memref<?xf32>, vector<4xf32>
+// CHECK:           gpu.shuffle  xor
+// CHECK:           gpu.barrier
+// CHECK:           memref.store %{{.*}}, %[[P]]
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %c1, %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c256, {{.*}})
+// CHECK:           memref.load %[[P]]
+// CHECK:           gpu.shuffle  xor
+// CHECK:           memref.load %[[S]][]
+// CHECK:           memref.store %{{.*}}, %[[S]][]
+// CHECK:         memref.dealloc %[[P]]
+// CHECK-NOT:     linalg.
+func.func @sumsq(%x: memref<?x?xf32>, %s: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> ()>],
+                  iterator_types = ["reduction", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%s : memref<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %sq = arith.mulf %in, %in : f32
+    %sum = arith.addf %sq, %acc : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// -----
+
+// A full reduction whose input is not read at all loops in order (here a
+// transposed read) stays for the other routes.
+// CHECK-LABEL: func.func @sum_transposed(
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.generic
+func.func @sum_transposed(%x: memref<?x?xf32>, %s: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> ()>],
+                  iterator_types = ["reduction", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%s : memref<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %sum = arith.addf %in, %acc : f32
+    linalg.yield %sum : f32
   }
   return
 }
