@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 12's constructs on the GPU, side by side with what a PyTorch user calls:
 gathers (embedding, cross-entropy's target logit), scatter-add (embedding's
-gradient), affine subscripts (RoPE), scans (prefix sums, Mamba's selective scan),
+gradient), a full reduction (global-norm clipping), affine subscripts (RoPE), scans (prefix sums, Mamba's selective scan),
 top-k (top-k/top-p sampling) and Philox (MinHash). The spec libraries built by
 bench/gpu/build_artifacts.sh are called with ctypes on torch tensors' pointers,
 timed with the same CUDA-event timer as bench_gpu.py (cuda_timing.median_ms).
@@ -222,7 +222,26 @@ def minhash():
         {"torch multiply-shift + amin": eager}, sets, S * L * 4 + S * H * 4, check)
 
 
-for case in (copy, embedding, embedding_grad, cross_entropy, rope, prefix_sums, selective_scan,
+def clip_grad_norm():
+    # A full reduction (the global norm: a sum of squares over every element) and
+    # the rescale that reads it: specs/optim/clip_grad_norm.vibee's clip.
+    N, max_norm = 1 << 26, 1.0
+    f = kernel("clip_grad_norm", "clip", P, F32, P, I64)
+    sets = [(torch.randn(N, device=dev), torch.empty((), device=dev)) for _ in range(2)]
+    def check(s):
+        s[0].copy_(torch.randn(N, device=dev, generator=torch.Generator(dev).manual_seed(5)))
+        want = torch.linalg.vector_norm(s[0].double())
+        g = s[0].double() * min(1.0, max_norm / (want.item() + 1e-6))
+        f(ptr(s[0]), max_norm, ptr(s[1]), N); torch.cuda.synchronize()
+        ok_norm, note = close(s[1], want, 1e-5)
+        ok_g, note_g = close(s[0], g, 1e-5)
+        return ok_norm and ok_g, f"norm {note}; g {note_g}"
+    eager = lambda s: torch.nn.utils.clip_grad_norm_([s[0]], max_norm)
+    run("clip_grad_norm", lambda s: f(ptr(s[0]), max_norm, ptr(s[1]), N),
+        {"clip_grad_norm_": eager}, sets, 3 * N * 4, check)
+
+
+for case in (copy, clip_grad_norm, embedding, embedding_grad, cross_entropy, rope, prefix_sums, selective_scan,
              topk_sampling, minhash):
     guarded(case)
 
