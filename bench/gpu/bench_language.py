@@ -16,6 +16,7 @@ from cuda_timing import median_ms
 ap = argparse.ArgumentParser()
 ap.add_argument("--artifacts", required=True)
 ap.add_argument("--out", required=True)
+ap.add_argument("--only", default="", help="comma-separated case names (default: every case)")
 args = ap.parse_args()
 dev = torch.device("cuda")
 name = torch.cuda.get_device_name(0)
@@ -243,7 +244,8 @@ def clip_grad_norm():
 
 for case in (copy, clip_grad_norm, embedding, embedding_grad, cross_entropy, rope, prefix_sums, selective_scan,
              topk_sampling, minhash):
-    guarded(case)
+    if not args.only or case.__name__ in args.only.split(","):
+        guarded(case)
 
 copy_bw = results.get("copy_GBps")
 print("\n== summary (copy ceiling %s GB/s)" % (f"{copy_bw:.0f}" if copy_bw else "?"))
