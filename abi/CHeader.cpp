@@ -42,8 +42,8 @@ std::vector<AbiParameter> abiParameters(const ast::Kernel &k) {
   }
   for (const ast::Result &r : k.results)
     parts.push_back({std::string(abiElementType(r.type.dtype)) + " *" + r.name, r.name});
-  for (const ast::Dim &d : k.dims)
-    if (d.size < 0)
+  for (const ast::Dim &d : k.dims) // a derived dim (N - K + 1) is computed, not passed
+    if (d.size < 0 && !d.derived)
       parts.push_back({"int64_t " + d.name, d.name});
   return parts;
 }

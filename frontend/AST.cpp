@@ -145,4 +145,15 @@ std::string commentText(const std::string &text) {
   return out;
 }
 
+std::optional<int64_t> derivedDimSize(const Dim &dim, const std::vector<int64_t> &sizes) {
+  int64_t value = dim.constant, product;
+  for (auto [d, c] : dim.terms) {
+    if (d < 0 || (size_t)d >= sizes.size() || sizes[d] < 0 ||
+        __builtin_mul_overflow(c, sizes[d], &product) ||
+        __builtin_add_overflow(value, product, &value))
+      return std::nullopt;
+  }
+  return value;
+}
+
 } // namespace vibee::ast

@@ -128,6 +128,9 @@ struct DimSpec {
   std::string symbol; // empty for a literal
   int64_t size = -1;  // literal size when symbol is empty
   int dimRef = -1;    // sema: index into Kernel::dims
+  // Parser: a result's dim written as an expression (`N - K + 1`); sema makes it a
+  // derived Dim and sets `symbol` to its canonical text.
+  std::shared_ptr<Expr> expr;
 };
 
 struct TensorType {
@@ -224,7 +227,17 @@ struct Dim {
   bool fromResult = false;
   int carrierRef = -1; // param index (or result index when fromResult)
   int carrierAxis = -1;
+  // A result dim written as an expression (`y: f32[N - K + 1]`, docs/language.md
+  // "Dims as expressions"): sum(coeff * dims[d]) + constant over symbolic dims that
+  // parameters carry. It is no argument of the C ABI: every target computes it.
+  bool derived = false;
+  std::vector<std::pair<int, int64_t>> terms;
+  int64_t constant = 0;
 };
+
+// The size of derived dim `dim` for the sizes of the other dims; nullopt when a
+// term's dim is unbound (negative) or the arithmetic overflows int64. May be negative.
+std::optional<int64_t> derivedDimSize(const Dim &dim, const std::vector<int64_t> &sizes);
 
 // ---- Schedule hints (docs/language.md, "Schedule hints") ------------------
 

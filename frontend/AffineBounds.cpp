@@ -9,8 +9,20 @@ namespace {
 bool addTo(int64_t &into, int64_t v) { return !__builtin_add_overflow(into, v, &into); }
 
 // form += coeff * (size of dim d), a literal size folding into the constant.
+// A derived dim (`N - K + 1`) adds its own terms, so every form is over the dims
+// that parameters carry.
 void addDim(const ast::Kernel &k, LinearForm &f, int d, int64_t coeff) {
   int64_t size = k.dims[d].size, product;
+  if (k.dims[d].derived) {
+    f.overflow |=
+        __builtin_mul_overflow(coeff, k.dims[d].constant, &product) || !addTo(f.constant, product);
+    for (auto [base, c] : k.dims[d].terms) {
+      f.overflow |= __builtin_mul_overflow(coeff, c, &product);
+      if (!f.overflow)
+        addDim(k, f, base, product);
+    }
+    return;
+  }
   if (size >= 0) {
     f.overflow |= __builtin_mul_overflow(coeff, size, &product) || !addTo(f.constant, product);
     return;
@@ -55,6 +67,14 @@ LinearForm belowAxis(const ast::Kernel &k, int axisDim, const LinearForm &hi, in
 }
 
 } // namespace
+
+LinearForm overParameterDims(const ast::Kernel &k, const LinearForm &form) {
+  LinearForm f;
+  f.constant = form.constant, f.overflow = form.overflow;
+  for (auto [d, c] : form.terms)
+    addDim(k, f, d, c);
+  return f;
+}
 
 std::vector<LinearForm> subscriptRelations(const ast::Kernel &k, const ast::Statement &stmt,
                                            const ast::Subscript &sub, int axisDim) {

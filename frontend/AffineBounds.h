@@ -22,6 +22,10 @@ struct LinearForm {
   bool overflow = false;
 };
 
+// `form` with each derived dim (`N - K + 1`) replaced by its terms and each literal
+// dim folded into the constant: a form over the dims that parameters carry.
+LinearForm overParameterDims(const ast::Kernel &k, const LinearForm &form);
+
 enum class Truth { Proven, Never, Unknown };
 
 // The relations (each `form >= 0`) under which subscript `sub` on an axis of kernel

@@ -42,7 +42,7 @@ public:
     std::vector<int> symbolicIndex(kernel.dims.size(), -1);
     SmallVector<Attribute> dimNames;
     for (auto [i, dim] : llvm::enumerate(kernel.dims)) {
-      if (dim.size >= 0)
+      if (dim.size >= 0 || dim.derived)
         continue;
       if (dim.fromResult || dim.carrierRef < 0)
         return emitError(loc) << "dim '" << dim.name
@@ -50,6 +50,7 @@ public:
       symbolicIndex[i] = dimNames.size();
       dimNames.push_back(b.getStringAttr(dim.name));
     }
+    SmallVector<Attribute> derivedDims = derivedDimsAttr(b, kernel, symbolicIndex, dimNames.size());
     SmallVector<Attribute> argDims;
     auto axesOf = [&](const ast::TensorType &type) {
       SmallVector<Attribute> axes;
@@ -76,6 +77,8 @@ public:
     for (auto [i, p] : llvm::enumerate(kernel.params))
       if (p.mode == ast::ParamMode::InOut)
         op.setArgAttr(i, vibee::attr::kMode, ParamModeAttr::get(&ctx, ParamMode::inout));
+    if (!derivedDims.empty())
+      op->setAttr(vibee::attr::kDerivedDims, b.getArrayAttr(derivedDims));
     if (kernel.schedule)
       op->setAttr(vibee::attr::kSchedule, scheduleAttr(b, kernel, *kernel.schedule));
     SmallVector<Location> argLocs;
@@ -87,14 +90,7 @@ public:
     params.assign(entry->args_begin(), entry->args_end());
     results.assign(kernel.results.size(), Value());
     locals.assign(kernel.locals.size(), Value());
-    for (auto [i, dim] : llvm::enumerate(kernel.dims)) {
-      if (dim.size >= 0) {
-        dimValues.push_back(arith::ConstantIndexOp::create(b, loc, dim.size));
-        continue;
-      }
-      Value carrier = params[dim.carrierRef];
-      dimValues.push_back(tensor::DimOp::create(b, loc, carrier, dim.carrierAxis));
-    }
+    dimValues = kernelDimValues(b, loc, kernel, params);
 
     for (const ast::Statement &stmt : kernel.body)
       if (failed(emitStatement(stmt)))

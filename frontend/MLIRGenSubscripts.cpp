@@ -4,6 +4,7 @@
 #include "ir/VibeeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -129,6 +130,43 @@ Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::
     v = arith::SelectOp::create(b, loc, is, element(i), v);
   }
   return v;
+}
+
+SmallVector<Attribute> derivedDimsAttr(OpBuilder &b, const ast::Kernel &kernel,
+                                       std::vector<int> &symbolicIndex, size_t numNames) {
+  SmallVector<Attribute> derived;
+  for (auto [i, dim] : llvm::enumerate(kernel.dims)) {
+    if (!dim.derived)
+      continue;
+    SmallVector<int64_t> terms(numNames + 1, 0);
+    terms[0] = dim.constant;
+    for (auto [d, c] : dim.terms)
+      terms[symbolicIndex[d] + 1] = c;
+    symbolicIndex[i] = (int)(numNames + derived.size());
+    derived.push_back(b.getI64ArrayAttr(terms));
+  }
+  return derived;
+}
+
+SmallVector<Value> kernelDimValues(OpBuilder &b, Location loc, const ast::Kernel &kernel,
+                                   ArrayRef<Value> params) {
+  SmallVector<Value> values;
+  for (const ast::Dim &dim : kernel.dims) {
+    if (dim.size >= 0) {
+      values.push_back(arith::ConstantIndexOp::create(b, loc, dim.size));
+    } else if (dim.derived) { // its terms are dims of parameters, earlier in the list
+      Value value = arith::ConstantIndexOp::create(b, loc, dim.constant);
+      for (auto [d, c] : dim.terms) {
+        Value coeff = arith::ConstantIndexOp::create(b, loc, c);
+        value =
+            arith::AddIOp::create(b, loc, value, arith::MulIOp::create(b, loc, coeff, values[d]));
+      }
+      values.push_back(value);
+    } else {
+      values.push_back(tensor::DimOp::create(b, loc, params[dim.carrierRef], dim.carrierAxis));
+    }
+  }
+  return values;
 }
 
 } // namespace vibee::mlirgen

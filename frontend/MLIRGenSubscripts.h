@@ -30,4 +30,16 @@ mlir::Value subscriptValue(mlir::OpBuilder &b, mlir::Location loc, const ast::Su
 mlir::Value constAccess(mlir::OpBuilder &b, mlir::Location loc, const ast::Spec &spec,
                         const ast::Expr &e, mlir::ArrayRef<mlir::Value> dimValues);
 
+// Result dims written as expressions (docs/language.md, "Dims as expressions"): the
+// vibee.derived_dims entries of `kernel` (a constant, then one coefficient per dim
+// name), numbering each derived dim in `symbolicIndex` after the `numNames` named
+// ones; and every dim's `index` value (literal, from its parameter's tensor.dim,
+// or derived from those).
+llvm::SmallVector<mlir::Attribute> derivedDimsAttr(mlir::OpBuilder &b, const ast::Kernel &kernel,
+                                                   std::vector<int> &symbolicIndex,
+                                                   size_t numNames);
+llvm::SmallVector<mlir::Value> kernelDimValues(mlir::OpBuilder &b, mlir::Location loc,
+                                               const ast::Kernel &kernel,
+                                               mlir::ArrayRef<mlir::Value> params);
+
 } // namespace vibee::mlirgen

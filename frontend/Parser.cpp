@@ -223,12 +223,13 @@ private:
       ds.loc = locOf(d);
       if (d->IDENT()) {
         ds.symbol = d->IDENT()->getText();
-      } else if (auto v = exactInt(d->NUMBER(), "a dimension size")) {
-        if (*v <= 0)
-          diags_.error(ds.loc, "a dimension size must be positive");
-        ds.size = std::max<int64_t>(*v, 1);
+      } else if (d->expr()) {
+        ds.expr = buildExpr(d->expr());
       } else {
-        ds.size = 1;
+        auto v = exactInt(d->NUMBER(), "a dimension size");
+        if (v && *v <= 0)
+          diags_.error(ds.loc, "a dimension size must be positive");
+        ds.size = std::max<int64_t>(v.value_or(1), 1);
       }
       t.dims.push_back(std::move(ds));
     }
@@ -239,8 +240,7 @@ private:
 
   Const buildConst(G::ConstDeclContext *ctx) {
     Const c;
-    // After a syntax error ANTLR's recovery may leave parts of the declaration
-    // missing (found by the frontend fuzzer); the syntax error is already reported.
+    // ANTLR's recovery may leave parts missing (the fuzzer found it); already reported.
     if (!ctx->IDENT() || !ctx->type() || !ctx->constValue())
       return c;
     c.loc = locOf(ctx->IDENT());
@@ -256,8 +256,9 @@ private:
       return c;
     }
     for (const DimSpec &d : c.type.dims)
-      if (!d.symbol.empty()) {
-        diags_.error(d.loc, "a constant tensor needs literal dims, not '" + d.symbol + "'");
+      if (!d.symbol.empty() || d.expr) {
+        diags_.error(d.loc, "a constant tensor needs literal dims" +
+                                (d.expr ? std::string() : ", not '" + d.symbol + "'"));
         return c;
       }
     // Kernels read them as compare/select chains (MLIRGen): lookup tables, not data.

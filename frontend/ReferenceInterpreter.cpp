@@ -129,6 +129,19 @@ void Interpreter::bindArgs(const std::vector<Array> &args) {
     params_[p] = std::move(value);
   }
 
+  // Derived dims (`y: f32[N - K + 1]`) from the parameters' dims.
+  for (size_t d = 0; d < kernel_.dims.size(); ++d) {
+    const ast::Dim &dim = kernel_.dims[d];
+    if (!dim.derived)
+      continue;
+    std::optional<int64_t> size = ast::derivedDimSize(dim, dimSizes_);
+    if (!size || *size < 0)
+      fail("result '" + kernel_.results[dim.carrierRef].name + "': dim " + dim.name + " is " +
+           (size ? std::to_string(*size) : std::string("beyond int64")) +
+           " for the arguments' sizes; it must be at least 0");
+    dimSizes_[d] = *size;
+  }
+
   results_.resize(kernel_.results.size());
   for (size_t r = 0; r < kernel_.results.size(); ++r) {
     const ast::Result &res = kernel_.results[r];

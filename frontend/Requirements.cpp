@@ -175,6 +175,32 @@ std::vector<DimRequirement> dimRequirements(const ast::Spec &spec, const ast::Ke
       collectTopK(spec, kernel, stmt, out);
     else if (stmt.accumulate)
       collectScatter(spec, kernel, stmt, out);
+  // A derived dim (`y: f32[N - K + 1]`) is a size only when it is not negative; the
+  // JIT checks it before it binds the results (runtime/Jit.cpp).
+  for (size_t d = 0; d < kernel.dims.size(); ++d) {
+    const ast::Dim &dim = kernel.dims[d];
+    if (!dim.derived)
+      continue;
+    const ast::Result &r = kernel.results[dim.carrierRef];
+    const ast::Loc loc = r.type.dims[dim.carrierAxis].loc;
+    bool alwaysSize = dim.constant >= 0; // all terms positive: never negative
+    for (auto [base, c] : dim.terms)
+      alwaysSize &= c > 0;
+    if (alwaysSize)
+      continue;
+    DimRequirement req;
+    req.derivedDim = true;
+    req.dim = (int)d, req.form.constant = dim.constant;
+    for (auto [base, c] : dim.terms)
+      req.form.terms[base] = c;
+    req.access = "dim " + dim.name + " of " + r.name + " at " + spec.file + ":" +
+                 std::to_string(loc.line) + ":" + std::to_string(loc.col);
+    out.push_back(std::move(req));
+  }
+  // Every form over the dims that parameters carry: a call computes derived dims.
+  for (DimRequirement &r : out)
+    if (r.gatherParam < 0)
+      r.form = overParameterDims(kernel, r.form);
   return out;
 }
 
@@ -199,8 +225,9 @@ std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
   return least;
 }
 
-bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
-                     std::vector<int64_t> &dims) {
+namespace {
+bool fit(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
+         std::vector<int64_t> &dims) {
   for (int round = 0; round < 16; ++round) {
     bool all = true;
     for (const DimRequirement &r : requirements) {
@@ -209,6 +236,8 @@ bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement
       int64_t value;
       if (!evaluate(r.form, dims, value))
         return false;
+      if (r.derivedDim) // a trial wants a result that is not empty
+        --value;
       if (value >= 0)
         continue;
       all = false;
@@ -226,6 +255,20 @@ bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement
       return true;
   }
   return false;
+}
+} // namespace
+
+bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
+                     std::vector<int64_t> &dims) {
+  bool ok = fit(kernel, requirements, dims);
+  computeDerivedDims(kernel, dims);
+  return ok;
+}
+
+void computeDerivedDims(const ast::Kernel &kernel, std::vector<int64_t> &dims) {
+  for (size_t d = 0; d < kernel.dims.size() && d < dims.size(); ++d)
+    if (kernel.dims[d].derived)
+      dims[d] = ast::derivedDimSize(kernel.dims[d], dims).value_or(-1);
 }
 
 int64_t gatherLimit(const std::vector<DimRequirement> &requirements, int param,

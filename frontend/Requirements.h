@@ -28,6 +28,8 @@ struct DimRequirement {
   // call that runs the statement reads every element.
   int gatherParam = -1;
   std::string tensor;
+  // A derived dim's own requirement (`N - K + 1 >= 0`); random trials want it >= 1.
+  bool derivedDim = false;
 };
 
 // Every literal or affine subscript of `kernel` that a call's sizes decide, in
@@ -48,6 +50,10 @@ std::vector<int64_t> minimumDimSizes(const ast::Kernel &kernel,
 // be met in a few rounds.
 bool fitRequirements(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
                      std::vector<int64_t> &dims);
+
+// The size of each derived dim (`N - K + 1`) from the others in `dims` (-1 when it
+// overflows int64).
+void computeDerivedDims(const ast::Kernel &kernel, std::vector<int64_t> &dims);
 
 // For random trials: the exclusive upper bound of the values of parameter `param`
 // when it is a gather's index tensor (the least axis it indexes), else -1.

@@ -92,6 +92,20 @@ private:
     auto visit = [&](TensorType &t, bool fromResult, int ref) {
       for (size_t axis = 0; axis < t.dims.size(); ++axis) {
         DimSpec &d = t.dims[axis];
+        if (d.expr) {
+          if (!fromResult) {
+            diags_.error(d.loc, "a parameter's dim is a symbol or a literal size");
+            diags_.note(d.loc, "dims written as expressions are for results: the call binds "
+                               "a parameter's dims from its shape");
+          } else {
+            d.dimRef = resolveDimExpr(spec_, k_, d, ref, (int)axis, diags_);
+          }
+          if (d.dimRef < 0) { // an error: a dim of size 1 keeps sema going
+            d.expr = nullptr, d.size = 1;
+          } else {
+            continue;
+          }
+        }
         std::string name = d.symbol.empty() ? std::to_string(d.size) : d.symbol;
         int64_t size = d.symbol.empty() ? d.size : -1;
         for (size_t i = 0; i < k_.dims.size(); ++i)
@@ -113,7 +127,7 @@ private:
   // not share a name with a parameter or result, and a caller's tensor must bind it.
   void checkDimNames() {
     for (const Dim &dim : k_.dims) {
-      if (dim.size >= 0)
+      if (dim.size >= 0 || dim.derived)
         continue;
       const TensorType &carrier =
           dim.fromResult ? k_.results[dim.carrierRef].type : k_.params[dim.carrierRef].type;

@@ -45,6 +45,7 @@ public:
     b_.dimSizes.assign(k.dims.size(), -1);
     dimFrom_.assign(k.dims.size(), "");
     bindArguments(k);
+    bindDerivedDims(k);
     checkThen(k);
   }
 
@@ -54,6 +55,27 @@ private:
   DiagnosticEngine &diags_;
   std::vector<std::optional<std::vector<int64_t>>> givenShape_; // per given
   std::vector<std::string> dimFrom_;
+
+  // Derived dims (`y: f32[N - K + 1]`) from the parameters' dims; a negative one
+  // is an error of the call.
+  void bindDerivedDims(const Kernel &k) {
+    for (size_t d = 0; d < k.dims.size(); ++d) {
+      const Dim &dim = k.dims[d];
+      if (!dim.derived)
+        continue;
+      std::optional<int64_t> size = derivedDimSize(dim, b_.dimSizes);
+      if (!size)
+        continue; // an unbound dim was reported
+      if (*size < 0) {
+        diags_.error(b_.when.loc, "dim " + dim.name + " of result '" +
+                                      k.results[dim.carrierRef].name + "' is " +
+                                      std::to_string(*size) + " for these arguments");
+        continue;
+      }
+      b_.dimSizes[d] = *size;
+      dimFrom_[d] = "the call";
+    }
+  }
 
   int findGiven(const std::string &name, size_t before) const {
     for (size_t i = 0; i < before && i < b_.given.size(); ++i)

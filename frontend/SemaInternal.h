@@ -47,6 +47,11 @@ TypeInfo checkExpr(ast::Expr &e, ExprScope &scope);
 // The kernel dims of a constant tensor's literal sizes (one entry per size, shared
 // with parameters of that size; a dim only a constant tensor has has no carrier).
 std::vector<int> literalDims(ast::Kernel &k, const ast::TensorType &t);
+
+// A result's dim written as an expression (SemaDims.cpp): its Kernel::dims index (a
+// derived dim, or the symbol or literal it reduces to), or -1 after an error.
+int resolveDimExpr(const ast::Spec &spec, ast::Kernel &k, ast::DimSpec &d, int resultRef, int axis,
+                   DiagnosticEngine &diags);
 // Gives a weak expression its final dtype (numeric only).
 void settle(ast::Expr &e, ast::DType t);
 ast::DType weakDefault(const TypeInfo &t);

@@ -24,7 +24,9 @@ bodyItem : schedule | statement ;
 param : IDENT ':' INOUT='inout'? type ('=' expr)? ;
 result : IDENT ':' type ;
 type : IDENT ('[' dim (',' dim)* ']')? ;
-dim : IDENT | NUMBER ;
+// A result's dim may be affine in the parameters' symbolic dims (`N - K + 1`); sema
+// checks the expression (frontend/SemaDims.cpp).
+dim : IDENT | NUMBER | expr ;
 
 // Optional performance hints (docs/language.md, "Schedule hints"): entries such as
 // `tile(M = 64)`, `vector(16)`, `parallel(N)`, `threads(2)`; sema checks their names

@@ -103,6 +103,9 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
   if (name == ArgDimsAttrHelper::getNameStr())
     return expect(isArrayOf(value, [](Attribute axes) { return isArrayOf(axes, isI64); }),
                   "an array of arrays of i64 dim indices");
+  if (name == DerivedDimsAttrHelper::getNameStr())
+    return expect(isArrayOf(value, [](Attribute terms) { return isArrayOf(terms, isI64); }),
+                  "an array of arrays of i64 (a constant, then one coefficient per dim name)");
   if (name == ModesAttrHelper::getNameStr())
     return expect(isArrayOf(value,
                             [](Attribute a) {
@@ -122,6 +125,28 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
   }
   // vibee.mode is an argument attribute (checked by vibee.kernel's verifier).
   return op->emitOpError() << "unknown vibee attribute '" << name << "'";
+}
+
+Value vibee::argDimValue(OpBuilder &b, Location loc, Operation *kernel, int64_t d, ValueRange dims,
+                         int64_t staticSize) {
+  Type i64 = b.getI64Type();
+  if (d < 0)
+    return arith::ConstantIntOp::create(b, loc, i64, staticSize);
+  if (d < (int64_t)dims.size())
+    return dims[d];
+  auto derived = kernel->getAttrOfType<ArrayAttr>(attr::kDerivedDims);
+  // The verifier of vibee.kernel checked the index; a func.func carries the attribute
+  // its kernel had (vibee-lower-to-linalg).
+  auto terms = cast<ArrayAttr>(derived[d - dims.size()]);
+  Value value = arith::ConstantIntOp::create(b, loc, i64, cast<IntegerAttr>(terms[0]).getInt());
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    int64_t c = cast<IntegerAttr>(terms[i + 1]).getInt();
+    if (c == 0)
+      continue;
+    Value coeff = arith::ConstantIntOp::create(b, loc, i64, c);
+    value = arith::AddIOp::create(b, loc, value, arith::MulIOp::create(b, loc, coeff, dim));
+  }
+  return value;
 }
 
 void VibeeDialect::initialize() {

@@ -20,6 +20,8 @@ namespace vibee::attr {
 inline constexpr llvm::StringLiteral kKernel = VibeeDialect::KernelAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kDimNames = VibeeDialect::DimNamesAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kArgDims = VibeeDialect::ArgDimsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kDerivedDims =
+    VibeeDialect::DerivedDimsAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kModes = VibeeDialect::ModesAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kMode = VibeeDialect::ModeAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kSpec = VibeeDialect::SpecAttrHelper::getNameStr();
@@ -32,3 +34,13 @@ inline constexpr llvm::StringLiteral kCudaKernels =
 inline constexpr llvm::StringLiteral kCudaCallArg =
     VibeeDialect::CudaCallArgAttrHelper::getNameStr();
 } // namespace vibee::attr
+
+namespace vibee {
+/// The size of axis entry `d` of a kernel's vibee.arg_dims as an i64 value: a
+/// literal (`d` = -1: `staticSize`), a symbolic dim (`dims[d]`, the i64 values of
+/// vibee.dim_names in order) or a derived dim (`d` >= dims.size(), computed from
+/// the others as vibee.derived_dims says). Used wherever the C ABI's pointers and
+/// dims become memrefs (vibee-expose-c-abi, vibee-prepare-emitc).
+mlir::Value argDimValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *kernel, int64_t d,
+                        mlir::ValueRange dims, int64_t staticSize);
+} // namespace vibee

@@ -30,6 +30,10 @@ def Vibee_Dialect : Dialect {
     // the index into them of every axis (-1: a literal, static size).
     "::mlir::ArrayAttr":$dim_names,
     "::mlir::ArrayAttr":$arg_dims,
+    // Dims that results write as expressions (`y: f32[N - K + 1]`): per derived dim
+    // [constant, c_0, ..., c_{n-1}] with n = the number of dim_names; its value is
+    // constant + sum(c_i * dim_i). An arg_dims entry n + j names derived dim j.
+    "::mlir::ArrayAttr":$derived_dims,
     // Per parameter, "in" or "inout" (the func.func form of vibee.mode).
     "::mlir::ArrayAttr":$modes,
     // Argument attribute of vibee.kernel: a #vibee.mode<inout> parameter.

@@ -45,6 +45,14 @@ void KernelOp::print(OpAsmPrinter &p) {
 LogicalResult KernelOp::verify() {
   FunctionType type = getFunctionType();
   unsigned numDims = getDimNames().size();
+  // Derived dims (vibee.derived_dims) follow the named ones in arg_dims.
+  if (auto derived = (*this)->getAttrOfType<ArrayAttr>(vibee::attr::kDerivedDims)) {
+    for (Attribute terms : derived)
+      if (cast<ArrayAttr>(terms).size() != numDims + 1)
+        return emitOpError("vibee.derived_dims entries need a constant and one coefficient "
+                           "per dim name");
+    numDims += derived.size();
+  }
   // Checked first: the arg_dims count below assumes the inout results exist.
   if (type.getNumResults() < getNumInOut())
     return emitOpError("must return the final value of each of its ")

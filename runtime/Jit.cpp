@@ -220,11 +220,40 @@ void bindTensor(const ast::Kernel &k, size_t a, const Arg &arg, const ast::Tenso
   frame.packed.push_back(&frame.dataPtrs[a]);
 }
 
+// The derived dims (`y: f32[N - K + 1]`, docs/language.md "Dims as expressions")
+// from the parameters' dims, in checked arithmetic; a negative one fails the call.
+void bindDerivedDims(const ast::Kernel &k, CallFrame &frame) {
+  for (size_t d = 0; d < k.dims.size(); ++d) {
+    const ast::Dim &dim = k.dims[d];
+    if (!dim.derived || frame.dimSize[d] >= 0)
+      continue;
+    std::optional<int64_t> size = ast::derivedDimSize(dim, frame.dimSize);
+    std::string sizes;
+    for (auto [base, c] : dim.terms)
+      sizes += (sizes.empty() ? "" : ", ") + k.dims[base].name + " = " +
+               (frame.dimSize[base] < 0 ? std::string("?") : std::to_string(frame.dimSize[base]));
+    if (!size || *size < 0) {
+      LinearForm form;
+      form.constant = dim.constant;
+      for (auto [base, c] : dim.terms)
+        form.terms[base] = c;
+      throw callError(
+          k, "result '" + k.results[dim.carrierRef].name + "': dim " + dim.name +
+                 (size ? " = " + std::to_string(*size) + " is negative" : " overflows int64") +
+                 " for " + sizes + " (the call needs " + relationText(k, form) + ")");
+    }
+    frame.dimSize[d] = *size;
+    frame.dimFrom[d] = sizes;
+  }
+}
+
 // Checks args (the parameters in order, then the results, if any) and binds them.
 void bindArguments(const ast::Kernel &k, const std::vector<Arg> &args, bool shapesOnly,
                    CallFrame &frame) {
   for (size_t a = 0; a < args.size(); ++a) {
     bool isResult = a >= k.params.size();
+    if (a == k.params.size())
+      bindDerivedDims(k, frame);
     const std::string &argName = isResult ? k.results[a - k.params.size()].name : k.params[a].name;
     const ast::TensorType &type = isResult ? k.results[a - k.params.size()].type : k.params[a].type;
     std::string label = (isResult ? "result '" : "argument '") + argName + "'";
@@ -244,7 +273,7 @@ std::map<std::string, int64_t> finishDims(const ast::Kernel &k,
   std::map<std::string, int64_t> bound;
   frame.dimArgs.reserve(k.dims.size());
   for (size_t d = 0; d < k.dims.size(); ++d) {
-    if (k.dims[d].size >= 0)
+    if (k.dims[d].size >= 0 || k.dims[d].derived) // derived: no C ABI argument
       continue;
     if (frame.dimSize[d] < 0)
       throw callError(k, "dim '" + k.dims[d].name + "' is not bound by any argument");
@@ -304,6 +333,7 @@ std::vector<std::vector<int64_t>> Kernel::resultShapes(const std::vector<Arg> &p
                            std::to_string(params.size()));
   CallFrame frame(k, params.size());
   bindArguments(k, params, /*shapesOnly=*/true, frame);
+  bindDerivedDims(k, frame);
   finishDims(k, *requirements_, frame);
   std::vector<std::vector<int64_t>> shapes;
   for (const ast::Result &result : k.results) {

@@ -93,7 +93,7 @@ static LogicalResult exposeKernel(func::FuncOp kernel, StringRef spec) {
       for (auto [axis, dim] : llvm::enumerate(cast<ArrayAttr>(argDims[i]))) {
         int64_t d = cast<IntegerAttr>(dim).getInt();
         sizes.push_back(
-            d >= 0 ? dims[d] : arith::ConstantIntOp::create(b, loc, i64, memref.getDimSize(axis)));
+            vibee::argDimValue(b, loc, kernel, d, dims, d < 0 ? memref.getDimSize(axis) : 0));
       }
       operands.push_back(buildMemRef(b, loc, memref, abiArg, sizes));
     } else if (argType.isF16() || argType.isBF16()) {

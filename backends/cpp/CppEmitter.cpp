@@ -84,8 +84,8 @@ std::vector<AbiArg> abiArgs(const ast::Kernel &k) {
     std::string element = abiElementType(r.type.dtype);
     args.push_back({element + " *", r.name, false, element});
   }
-  for (const ast::Dim &d : k.dims)
-    if (d.size < 0)
+  for (const ast::Dim &d : k.dims) // a derived dim (N - K + 1) is computed, not passed
+    if (d.size < 0 && !d.derived)
       args.push_back({"int64_t ", d.name, false, "int64_t"});
   return args;
 }

@@ -91,9 +91,9 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
   for (auto func : module.getOps<emitc::FuncOp>()) {
     func.setSpecifiersAttr(b.getStrArrayAttr({specifier}));
     // Only the body matters to translateToCpp; drop our attributes.
-    for (StringRef name :
-         {vibee::attr::kKernel, vibee::attr::kDimNames, vibee::attr::kArgDims, vibee::attr::kModes,
-          vibee::attr::kCppArgs, vibee::attr::kSchedule, vibee::attr::kCudaCallArg})
+    for (StringRef name : {vibee::attr::kKernel, vibee::attr::kDimNames, vibee::attr::kArgDims,
+                           vibee::attr::kModes, vibee::attr::kDerivedDims, vibee::attr::kCppArgs,
+                           vibee::attr::kSchedule, vibee::attr::kCudaCallArg})
       func->removeAttr(name);
   }
   for (StringRef name : {vibee::attr::kSpec, vibee::attr::kCudaKernels})

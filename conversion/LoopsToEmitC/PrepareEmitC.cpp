@@ -141,7 +141,8 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       SmallVector<Value> argSizes;
       for (auto [axis, dim] : llvm::enumerate(cast<ArrayAttr>(argDims[i]))) {
         int64_t d = cast<IntegerAttr>(dim).getInt();
-        argSizes.push_back(d >= 0 ? dims[d] : i64Const(b, loc, type.getDimSize(axis)));
+        argSizes.push_back(
+            vibee::argDimValue(b, loc, func, d, dims, d < 0 ? type.getDimSize(axis) : 0));
       }
       sizes[arg] = argSizes;
     }

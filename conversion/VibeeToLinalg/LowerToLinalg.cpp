@@ -64,6 +64,8 @@ struct ConvertKernelOp : OpConversionPattern<KernelOp> {
     func->setAttr(vibee::attr::kDimNames, kernel.getDimNamesAttr());
     func->setAttr(vibee::attr::kArgDims, kernel.getArgDimsAttr());
     func->setAttr(vibee::attr::kModes, rewriter.getArrayAttr(modes));
+    if (Attribute derived = kernel->getAttr(vibee::attr::kDerivedDims))
+      func->setAttr(vibee::attr::kDerivedDims, derived);
     if (Attribute schedule = kernel->getAttr(vibee::attr::kSchedule))
       func->setAttr(vibee::attr::kSchedule, schedule);
     Block *entry = func.addEntryBlock();

@@ -90,6 +90,12 @@ nb::dict signature(const ast::Kernel &k) {
     d["size"] = dim.size;
     d["param"] = dim.fromResult ? -1 : dim.carrierRef;
     d["axis"] = dim.carrierAxis;
+    // A derived dim (`N - K + 1`): constant + sum(coefficient * dims[index]).
+    nb::list terms;
+    for (auto [index, coeff] : dim.terms)
+      terms.append(nb::make_tuple(index, coeff));
+    d["terms"] = terms;
+    d["constant"] = dim.constant;
     dims.append(d);
   }
   nb::dict sig;

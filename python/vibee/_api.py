@@ -8,7 +8,7 @@ from . import _tensors, _vibee
 
 Param = namedtuple("Param", "name dtype dims type scalar inout default")
 Result = namedtuple("Result", "name dtype dims type")
-Dim = namedtuple("Dim", "name size param axis")
+Dim = namedtuple("Dim", "name size param axis terms constant")
 
 _TARGETS = ("cpu", "cuda")
 _NUMBER_TYPES = (bool, int, float)
@@ -262,14 +262,14 @@ class Kernel:
                 strides = tuple(v.stride()) if self.params[i].inout else ()
                 views[i] = (0, dtype, tuple(v.shape), strides)
             return [tuple(s) for s in self._native.result_shapes(views)]
+        def size_of(dim):
+            if dim.size >= 0:
+                return dim.size
+            if dim.terms:  # a derived dim (N - K + 1): from the parameters' dims
+                return dim.constant + sum(c * size_of(self.dims[i]) for i, c in dim.terms)
+            return values[dim.param].shape[dim.axis]
+
         shapes = []
         for r in self.results:
-            shape = []
-            for name in r.dims:
-                dim = next(d for d in self.dims if d.name == name)
-                if dim.size >= 0:
-                    shape.append(dim.size)
-                else:
-                    shape.append(values[dim.param].shape[dim.axis])
-            shapes.append(tuple(shape))
+            shapes.append(tuple(size_of(next(d for d in self.dims if d.name == name)) for name in r.dims))
         return shapes

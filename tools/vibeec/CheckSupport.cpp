@@ -1,5 +1,7 @@
 #include "tools/vibeec/CheckSupport.h"
 
+#include "frontend/Requirements.h"
+
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -17,7 +19,7 @@ std::vector<int64_t> shapeOf(const ast::TensorType &type, const std::vector<int6
 std::string symbolicDimsText(const ast::Kernel &kernel, const std::vector<int64_t> &dims) {
   std::string text;
   for (size_t d = 0; d < kernel.dims.size(); ++d)
-    if (kernel.dims[d].size < 0)
+    if (kernel.dims[d].size < 0 && !kernel.dims[d].derived)
       text += (text.empty() ? "" : ", ") + kernel.dims[d].name + "=" + std::to_string(dims[d]);
   return text;
 }
@@ -44,7 +46,9 @@ double nodeCount(const ast::Expr &e) {
 }
 } // namespace
 
-double referenceWork(const ast::Kernel &kernel, const std::vector<int64_t> &dims) {
+double referenceWork(const ast::Kernel &kernel, const std::vector<int64_t> &sizes) {
+  std::vector<int64_t> dims = sizes;
+  computeDerivedDims(kernel, dims);
   double work = 0;
   for (const ast::Statement &s : kernel.body) {
     double iterations = 1;
@@ -62,6 +66,7 @@ std::vector<int64_t> trialDims(const ast::Kernel &kernel, int trial, Rng &rng,
     dims[d] =
         kernel.dims[d].size >= 0 ? kernel.dims[d].size : std::max(trialSize(trial, rng), least[d]);
   boundReferenceWork(kernel, dims, least, maxWork);
+  computeDerivedDims(kernel, dims);
   return dims;
 }
 
@@ -70,8 +75,8 @@ void boundReferenceWork(const ast::Kernel &kernel, std::vector<int64_t> &dims,
   while (referenceWork(kernel, dims) > maxWork) {
     int largest = -1;
     for (size_t d = 0; d < kernel.dims.size(); ++d)
-      if (kernel.dims[d].size < 0 && dims[d] > std::max<int64_t>(least[d], 1) &&
-          (largest < 0 || dims[d] > dims[largest]))
+      if (kernel.dims[d].size < 0 && !kernel.dims[d].derived &&
+          dims[d] > std::max<int64_t>(least[d], 1) && (largest < 0 || dims[d] > dims[largest]))
         largest = (int)d;
     if (largest < 0)
       break; // literal dims alone exceed the budget: the set runs as it is

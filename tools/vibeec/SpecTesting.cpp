@@ -106,6 +106,7 @@ std::vector<int64_t> bindDims(const ast::Kernel &k,
         size[d] = params[p]->shape()[axis];
     }
   }
+  computeDerivedDims(k, size); // a negative one: the call says why
   return size;
 }
 
@@ -289,6 +290,7 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
       // attention trial took the reference minutes): see trialDims.
       std::vector<int64_t> dims = trialDims(k, trial, rng, least);
       fitRequirements(k, requirements, dims);
+      computeDerivedDims(k, dims);
       // A shape set whose tensors overflow or exceed the checker's budget is skipped
       // (high ranks, huge literal dims): a wrapped element count used to run nothing
       // and PASS. A kernel with no shape set run FAILs below.

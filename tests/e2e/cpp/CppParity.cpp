@@ -76,7 +76,7 @@ std::string harnessSource(const ast::Spec &spec, const std::string &header) {
       ++i;
     }
     for (const ast::Dim &d : k.dims)
-      if (d.size < 0) {
+      if (d.size < 0 && !d.derived) { // a derived dim (N - K + 1) is computed, not passed
         os << sep() << "value<int64_t>(a.at(" << i << "))";
         ++i;
       }
@@ -208,7 +208,7 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
         for (HostTensor &a : cppArgs)
           putBlob(os, a.data(), a.numElements() * ast::dtypeBytes(a.dtype()));
         for (size_t d = 0; d < k.dims.size(); ++d)
-          if (k.dims[d].size < 0)
+          if (k.dims[d].size < 0 && !k.dims[d].derived)
             putBlob(os, &dims[d], sizeof(int64_t));
       }
       std::string run = base + "_harness " + k.name + " " + in + " " + out;
@@ -230,7 +230,7 @@ int checkSpec(const Options &o, const std::string &file, Compiler &compiler) {
       }
       std::string shape;
       for (size_t d = 0; d < k.dims.size(); ++d)
-        if (k.dims[d].size < 0)
+        if (k.dims[d].size < 0 && !k.dims[d].derived)
           shape += " " + k.dims[d].name + "=" + std::to_string(dims[d]);
       auto check = [&](const std::string &name, size_t i, const ref::Array &ref) {
         for (auto [who, t] : {std::pair<const char *, HostTensor *>{

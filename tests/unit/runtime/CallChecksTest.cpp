@@ -369,3 +369,34 @@ kernel shift(x: i64[N], s: i64, t: i8, on: bool) -> y: i64[N] {
 }
 
 } // namespace
+
+// Line 2, column 47 is the dim N - K + 1.
+const char *kConv1d = R"(spec cv 1.0.0 "A result dim written as an expression";
+kernel conv1d(x: f32[N], w: f32[K]) -> y: f32[N - K + 1] {
+  y[t] = sum(k) x[t + k] * w[k];
+}
+)";
+
+// Issue 12: a derived result dim (N - K + 1) is computed from the parameters' dims:
+// the shape query gives it, a result of another size is refused, a negative one
+// fails the call naming the relation, and zero is an empty result.
+TEST(CallChecks, DerivedResultDimsComeFromTheParameters) {
+  Compiler compiler;
+  auto conv = compiler.compileString(kConv1d, "cv.vibee")->kernel("conv1d");
+  std::vector<float> x = {1, 2, 3, 4}, w = {1, -1, 2}, y(2, -7.0f);
+  EXPECT_EQ(conv.resultShapes({TensorView(x.data(), {4}), TensorView(w.data(), {3})}),
+            (std::vector<std::vector<int64_t>>{{2}}));
+  conv({TensorView(x.data(), {4}), TensorView(w.data(), {3}), TensorView(y.data(), {2})});
+  EXPECT_EQ(y, (std::vector<float>{1 - 2 + 6, 2 - 3 + 8}));
+  std::string msg = callError([&] {
+    conv({TensorView(x.data(), {4}), TensorView(w.data(), {3}), TensorView(y.data(), {1})});
+  });
+  expectHas(msg, "kernel 'conv1d': result 'y': expected f32[N - K + 1] with N - K + 1 = 2 "
+                 "(from N = 4, K = 3) but got f32[1]");
+  msg =
+      callError([&] { conv.resultShapes({TensorView(x.data(), {1}), TensorView(w.data(), {3})}); });
+  expectHas(msg, "kernel 'conv1d': result 'y': dim N - K + 1 = -1 is negative for N = 1, K = 3 "
+                 "(the call needs N + 1 >= K)");
+  std::vector<float> none;
+  conv({TensorView(x.data(), {2}), TensorView(w.data(), {3}), TensorView(none.data(), {0})});
+}
