@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 F32P, U16P, I8P = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(ctypes.c_int8)
 I64, F32 = ctypes.c_int64, ctypes.c_float
 SPECS = ["specs/nn/linear.vibee", "specs/linalg/matmul.vibee", "specs/linalg/bmm.vibee",
-         "specs/nn/w8a16.vibee", "bench/contractions.vibee"]
+         "specs/quant/w8a16.vibee", "bench/contractions.vibee"]
 
 
 def ptr(a, off=0):

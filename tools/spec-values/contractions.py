@@ -1,6 +1,6 @@
 """Expected values for the contraction specs (NumPy float64, independent of vibeec):
 specs/nn/linear.vibee, specs/linalg/bmm.vibee, specs/nn/lora.vibee,
-specs/nn/swiglu_mlp.vibee, specs/nn/w8a16.vibee.
+specs/nn/swiglu_mlp.vibee, specs/quant/w8a16.vibee.
 
 Run: python3 tools/spec-values/contractions.py [linear|bmm|lora|swiglu_mlp|w8a16].
 The `rand` inputs are reproduced bit-exactly by vibee_values.rand.

@@ -1,0 +1,132 @@
+// The dequantization of quantized weights stays inside the contraction that
+// reads them (issue 13): the unpack (shift, mask), the convert and the group
+// scale and zero point are ops of the contraction's body, and no buffer of the
+// weight's shape holds dequantized values, from linalg on tensors through the
+// CPU's contraction packing and the GPU's kernel mapping. On specs/quant/.
+//
+// RUN: %vibeec compile %specs/quant/w4a16_group.vibee --emit=linalg -o - | FileCheck %s --check-prefix=W4
+// RUN: %vibeec compile %specs/quant/w4a16_group.vibee --emit=llvm -o /dev/null --mlir-print-ir-after=vibee-cpu-pack-contractions 2>&1 | FileCheck %s --check-prefix=W4-CPU
+// RUN: %vibeec compile %specs/quant/w4a16_group.vibee --target=cuda --emit=ptx -o /dev/null --mlir-print-ir-after=vibee-gpu-map-kernels 2>&1 | FileCheck %s --check-prefix=W4-GPU
+// RUN: %vibeec compile %specs/quant/w8a16.vibee --emit=linalg -o - | FileCheck %s --check-prefix=W8
+// RUN: %vibeec compile %specs/quant/w8a16.vibee --emit=llvm -o /dev/null --mlir-print-ir-after=vibee-cpu-pack-contractions 2>&1 | FileCheck %s --check-prefix=W8-CPU
+// RUN: %vibeec compile %specs/quant/w8a16.vibee --target=cuda --emit=ptx -o /dev/null --mlir-print-ir-after=vibee-gpu-map-kernels 2>&1 | FileCheck %s --check-prefix=W8-GPU
+// RUN: %vibeec compile %specs/quant/nf4.vibee --emit=linalg -o - | FileCheck %s --check-prefix=NF4
+
+// w4a16_group: `k % 2` is read as a value (linalg.index), so the statement is not
+// a linalg.contract (docs/architecture.md, "Contractions": a factor that reads a
+// loop index) but one reduction generic whose body unpacks each nibble, converts
+// it and applies its group's zero point and scale. The only tensor is the [M, N]
+// result.
+// W4-LABEL: func.func @w4a16_group(
+// W4:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xf32>
+// W4:         %[[N:.*]] = memref.dim %arg1, %c0 : memref<?x?xi8>
+// W4:         tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf32>
+// W4-NOT:     tensor.empty
+// W4:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<?x?xf32>, tensor<?x?xi8>, tensor<?x?xf32>, tensor<?x?xf32>)
+// W4:           arith.extsi %{{.*}} : i8 to i64
+// W4:           arith.shrsi
+// W4-NEXT:      arith.andi
+// W4-NEXT:      arith.sitofp
+// W4-NEXT:      arith.subf
+// W4-NEXT:      arith.mulf
+// W4-NEXT:      arith.mulf
+// W4-NEXT:      arith.addf
+// W4-NEXT:      linalg.yield
+// W4-NOT:     tensor.empty
+// W4:         return
+
+// After bufferization and the CPU's contraction packing: no allocation at all,
+// the generic reads the packed int8 weights and writes the result in place.
+// W4-CPU-LABEL: func.func private @w4a16_group(
+// W4-CPU-NOT:     memref.alloc
+// W4-CPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
+// W4-CPU:           arith.shrsi
+// W4-CPU-NEXT:      arith.andi
+// W4-CPU-NEXT:      arith.sitofp
+// W4-CPU-NEXT:      arith.subf
+// W4-CPU-NEXT:      arith.mulf
+// W4-CPU-NOT:     memref.alloc
+// W4-CPU:         return
+
+// GPU, after vibee-gpu-map-kernels: the same generic on the int8 buffer, no
+// device allocation.
+// W4-GPU-LABEL: func.func @w4a16_group(
+// W4-GPU-NOT:     {{(memref|gpu)\.alloc}}
+// W4-GPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
+// W4-GPU:           arith.shrsi
+// W4-GPU-NEXT:      arith.andi
+// W4-GPU-NEXT:      arith.sitofp
+// W4-GPU-NEXT:      arith.subf
+// W4-GPU-NEXT:      arith.mulf
+// W4-GPU-NOT:     {{(memref|gpu)\.alloc}}
+// W4-GPU:         return
+
+// w8a16: the int8 weights are the linalg.contract's operand as they are (its own
+// cast_signed converts them) and the per-channel scale the epilogue.
+// W8-LABEL: func.func @w8a16(
+// W8:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xbf16>
+// W8:         %[[N:.*]] = memref.dim %arg1, %c0 : memref<?x?xi8>
+// W8:         tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf32>
+// W8-NOT:     tensor.empty
+// W8:         %[[R:.*]] = linalg.contract {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x?xbf16>, tensor<?x?xi8>)
+// W8-NOT:     tensor.empty
+// W8:         linalg.generic {{.*}} ins(%[[R]], %{{.*}} : tensor<?x?xf32>, tensor<?xf32>)
+// W8:           arith.mulf
+// W8:         return
+
+// CPU: with at most 16 rows (decoding) the contraction's own loops convert each
+// weight in the reduction's body. With more rows, vibee-cpu-pack-contractions
+// (backends/cpu/Transforms/CpuPackContractions.cpp, Packer::pack) packs B for the
+// f32 micro-kernel: a [K, N] f32 buffer of sitofp(w), the whole weight converted
+// (unscaled) and transposed, 4x its int8 bytes, before vibee-cpu-tile-matmul packs
+// its panels from that copy. This is the one place where a converted copy of the
+// weights exists; converting while packing the panels (tile-matmul reading the
+// int8 operand through its map) removes it.
+// W8-CPU-LABEL: func.func private @w8a16(
+// W8-CPU:         scf.if
+// W8-CPU:           linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : memref<?x?xbf16>, memref<?x?xi8>)
+// W8-CPU-NEXT:      ^bb0
+// W8-CPU-NEXT:        arith.extf
+// W8-CPU-NEXT:        arith.sitofp %{{.*}} : i8 to f32
+// W8-CPU:         } else {
+// W8-CPU:           linalg.generic {{.*}} ins(%arg0 : memref<?x?xbf16>)
+// W8-CPU:           %[[B:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
+// W8-CPU-NEXT:      memref.collapse_shape %[[B]]
+// W8-CPU-NEXT:      linalg.generic {{.*}} ins(%arg1 : memref<?x?xi8>) outs(%[[B]] : memref<?x?xf32>)
+// W8-CPU-NEXT:      ^bb0
+// W8-CPU-NEXT:        arith.sitofp
+
+// GPU: the tiled kernel stages the raw int8 tile in shared memory and converts
+// it in registers; the one allocation is the [M, N] f32 result before the scale.
+// W8-GPU-LABEL: func.func @w8a16(
+// W8-GPU:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xbf16>
+// W8-GPU:         %[[N:.*]] = memref.dim %arg1, %c0 : memref<?x?xi8>
+// W8-GPU:         memref.alloc(%[[M]], %[[N]]) {alignment = 64 : i64} : memref<?x?xf32>
+// W8-GPU-NOT:     {{(memref|gpu)\.alloc}}
+// W8-GPU:         workgroup({{.*}} : memref<16x64xbf16, #gpu.address_space<workgroup>>, {{.*}} : memref<16x64xi8, #gpu.address_space<workgroup>>)
+// W8-GPU-NOT:     {{(memref|gpu)\.alloc}}
+// W8-GPU:         arith.sitofp %{{.*}} : i8 to f32
+// W8-GPU-NOT:     {{(memref|gpu)\.alloc}}
+// W8-GPU:         return
+
+// nf4_lora: the NF4 lookup (a tree of selects among the table's constants), the
+// double-dequantized block scale (e4m3 code times its f32 scale plus the offset)
+// and the activation are one reduction body over the packed weights; the LoRA
+// products are ordinary contractions. Tensors: the [M, N] results and x A^T.
+// NF4-LABEL: func.func @nf4_lora(
+// NF4:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xbf16>
+// NF4:         %[[N:.*]] = memref.dim %arg1, %c0 : memref<?x?xi8>
+// NF4:         tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf32>
+// NF4-NOT:     tensor.empty
+// NF4:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<?x?xbf16>, tensor<?x?xf8E4M3FN>, tensor<?x?xf32>, f32, tensor<?x?xi8>)
+// NF4:           arith.extf %{{.*}} : f8E4M3FN to f32
+// NF4-NEXT:      arith.mulf
+// NF4-NEXT:      arith.addf
+// NF4:           arith.shrsi
+// NF4-NEXT:      arith.andi
+// NF4-COUNT-15:  arith.select {{.*}} : f32
+// NF4-NEXT:      arith.mulf
+// NF4-NEXT:      arith.addf
+// NF4-NEXT:      linalg.yield
+// NF4:         linalg.contract {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x?xbf16>, tensor<?x?xbf16>)
+// NF4:         return
