@@ -262,6 +262,7 @@ class Kernel:
                 strides = tuple(v.stride()) if self.params[i].inout else ()
                 views[i] = (0, dtype, tuple(v.shape), strides)
             return [tuple(s) for s in self._native.result_shapes(views)]
+
         def size_of(dim):
             if dim.size >= 0:
                 return dim.size
@@ -269,7 +270,5 @@ class Kernel:
                 return dim.constant + sum(c * size_of(self.dims[i]) for i, c in dim.terms)
             return values[dim.param].shape[dim.axis]
 
-        shapes = []
-        for r in self.results:
-            shapes.append(tuple(size_of(next(d for d in self.dims if d.name == name)) for name in r.dims))
-        return shapes
+        by_name = {d.name: d for d in self.dims}
+        return [tuple(size_of(by_name[name]) for name in r.dims) for r in self.results]

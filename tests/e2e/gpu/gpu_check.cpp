@@ -132,8 +132,8 @@ KernelArguments uploadArguments(const ast::Kernel &k, const std::vector<int64_t>
     a.pointers[slot] = reinterpret_cast<void *>(a.buffers.back()->ptr);
     a.packed.push_back(&a.pointers[slot]);
   }
-  for (size_t d = 0; d < k.dims.size(); ++d)
-    if (k.dims[d].size < 0)
+  for (size_t d = 0; d < k.dims.size(); ++d) // a derived dim (N - K + 1) is no argument
+    if (k.dims[d].size < 0 && !k.dims[d].derived)
       a.dimSizes.push_back(dims[d]);
   for (int64_t &d : a.dimSizes)
     a.packed.push_back(&d);
