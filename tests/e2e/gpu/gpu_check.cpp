@@ -170,6 +170,33 @@ std::string nanCount(const std::vector<HostTensor> &results) {
          " result elements NaN, i.e. unwritten or computed as NaN";
 }
 
+// What a failing trial ran on and gave, to reproduce it by hand: the scalar
+// arguments, and per result its first elements, the kernel's beside the
+// reference's, and the inputs' first elements (small trials fit whole).
+std::string failureDetails(const ast::Kernel &k, const KernelArguments &a,
+                           const ref::Outcome &expected) {
+  constexpr size_t kShown = 24;
+  std::ostringstream out;
+  out << std::setprecision(9);
+  auto list = [&](const std::vector<double> &values) {
+    out << "[";
+    for (size_t i = 0; i < values.size() && i < kShown; ++i)
+      out << (i ? ", " : "") << values[i];
+    out << (values.size() > kShown ? ", ...]" : "]");
+  };
+  for (size_t i = 0; i < k.params.size(); ++i) {
+    out << "\n      " << k.params[i].name << " = ";
+    list(a.referenceArgs[i].data);
+  }
+  for (size_t r = 0; r < a.results.size() && r < expected.results.size(); ++r) {
+    out << "\n      " << k.results[r].name << ": got ";
+    list(a.results[r].toDoubles());
+    out << "\n      " << std::string(k.results[r].name.size(), ' ') << "  want ";
+    list(expected.results[r].data);
+  }
+  return out.str();
+}
+
 // A kernel's packed entry in a spec library: the object route's records its error
 // in the runtime (vibee_cuda_last_error); a generated host file's returns it.
 struct PackedEntry {
@@ -217,8 +244,8 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   std::string failure =
       checking::compareKernelOutputs(k, args.tensors, args.results, expected, &worstRatio);
   if (!failure.empty())
-    failure +=
-        " (with " + checking::symbolicDimsText(k, dims) + "; " + nanCount(args.results) + ")";
+    failure += " (with " + checking::symbolicDimsText(k, dims) + "; " + nanCount(args.results) +
+               ")" + failureDetails(k, args, expected);
   return failure;
 }
 
