@@ -144,9 +144,7 @@ void ColumnReductionBuilder::build(OpBuilder &b) {
   V = std::max<int64_t>(1, kVectorBytes / widest);
   Value one = constantIndex(b, loc, 1), threads = constantIndex(b, loc, kWarps * 32);
   Value gridX = arith::CeilDivUIOp::create(b, loc, P, constantIndex(b, loc, 32 * V));
-  auto module = op->getParentOfType<ModuleOp>();
-  auto call = func::CallOp::create(b, loc, getOrInsertSmCountDecl(b, module), ValueRange{});
-  Value sms = arith::IndexCastOp::create(b, loc, b.getIndexType(), call.getResult(0));
+  Value sms = buildSmCount(b, loc, op);
   Value wanted =
       arith::CeilDivUIOp::create(b, loc, mul(b, sms, constantIndex(b, loc, kBlocksPerSm)),
                                  arith::MaxUIOp::create(b, loc, gridX, one));
@@ -161,16 +159,11 @@ void ColumnReductionBuilder::build(OpBuilder &b) {
       ValueRange{splits, P});
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Type slots = MemRefType::get({kWarps, 32 * V}, accType, MemRefLayoutAttrInterface(), workgroup);
-  auto first = gpu::LaunchOp::create(b, loc, gridX, splits, one, threads, one, one, nullptr,
-                                     nullptr, {}, {slots});
-  OpBuilder k1 = OpBuilder::atBlockBegin(&first.getBody().front());
-  buildPartials(k1, first);
-  gpu::TerminatorOp::create(k1, loc);
+  buildLaunch(b, loc, gridX, splits, kWarps * 32, {slots},
+              [&](OpBuilder &k, gpu::LaunchOp launch) { buildPartials(k, launch); });
   Value gridP = arith::CeilDivUIOp::create(b, loc, P, threads);
-  auto second = gpu::LaunchOp::create(b, loc, gridP, one, one, threads, one, one);
-  OpBuilder k2 = OpBuilder::atBlockBegin(&second.getBody().front());
-  buildFinal(k2, second);
-  gpu::TerminatorOp::create(k2, loc);
+  buildLaunch(b, loc, gridP, one, kWarps * 32, {},
+              [&](OpBuilder &k, gpu::LaunchOp launch) { buildFinal(k, launch); });
   memref::DeallocOp::create(b, loc, partial);
 }
 
@@ -254,14 +247,7 @@ void ColumnReductionBuilder::buildPartials(OpBuilder &b, gpu::LaunchOp launch) {
   Value split = launch.getBlockIds().y;
   Value first = arith::MinUIOp::create(b, loc, mul(b, split, rowsPerSplit), R);
   Value end = arith::MinUIOp::create(b, loc, add(b, first, rowsPerSplit), R);
-  SmallVector<Value> uniform(op->getNumOperands());
-  SmallVector<Value> memrefs;
-  for (auto [i, v] : llvm::enumerate(operands))
-    if (!isa<MemRefType>(v.getType()))
-      uniform[i] = v;
-    else if (i + 1 < operands.size())
-      memrefs.push_back(v);
-  payload.hoist(b, uniform);
+  SmallVector<Value> memrefs = hoistScalarOperands(b, payload, operands);
   // Mode 0 (vectors) when every input is aligned and rows start aligned
   // (P % V == 0); mode 1 for whole lanes otherwise; mode 2 at the right edge.
   Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,

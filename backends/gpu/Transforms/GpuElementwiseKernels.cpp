@@ -194,9 +194,7 @@ void buildElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op,
   Value n = buildProduct(b, loc, buildLoopSizes(b, loc, op));
   Value perBlock = constantIndex(b, loc, options.blockSize * V);
   Value need = arith::CeilDivUIOp::create(b, loc, n, perBlock);
-  auto module = op->getParentOfType<ModuleOp>();
-  auto call = func::CallOp::create(b, loc, getOrInsertSmCountDecl(b, module), ValueRange{});
-  Value sms = arith::IndexCastOp::create(b, loc, b.getIndexType(), call.getResult(0));
+  Value sms = buildSmCount(b, loc, op);
   Value cap = arith::MulIOp::create(b, loc, sms, constantIndex(b, loc, options.blocksPerSm));
   Value grid = arith::MinUIOp::create(b, loc, need, cap);
   grid = arith::MaxUIOp::create(b, loc, grid, constantIndex(b, loc, 1));

@@ -114,10 +114,8 @@ void FullReductionBuilder::build(OpBuilder &b) {
   }
   V = std::max<int64_t>(1, kVectorBytes / widest);
   accType = cast<MemRefType>(operands.back().getType()).getElementType();
-  Value one = constantIndex(b, loc, 1), blockThreads = constantIndex(b, loc, threads);
-  auto module = op->getParentOfType<ModuleOp>();
-  auto call = func::CallOp::create(b, loc, getOrInsertSmCountDecl(b, module), ValueRange{});
-  Value sms = arith::IndexCastOp::create(b, loc, b.getIndexType(), call.getResult(0));
+  Value one = constantIndex(b, loc, 1);
+  Value sms = buildSmCount(b, loc, op);
   Value useful = arith::CeilDivUIOp::create(b, loc, N, constantIndex(b, loc, threads * V));
   grid = arith::MinUIOp::create(b, loc, useful, mul(b, sms, constantIndex(b, loc, blocksPerSm)));
   grid = arith::MaxUIOp::create(b, loc, grid, one);
@@ -125,16 +123,10 @@ void FullReductionBuilder::build(OpBuilder &b) {
                                     ValueRange{grid});
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Type slots = MemRefType::get({threads / 32}, accType, MemRefLayoutAttrInterface(), workgroup);
-  auto first = gpu::LaunchOp::create(b, loc, grid, one, one, blockThreads, one, one, nullptr,
-                                     nullptr, {}, {slots});
-  OpBuilder k1 = OpBuilder::atBlockBegin(&first.getBody().front());
-  buildPartials(k1, first);
-  gpu::TerminatorOp::create(k1, loc);
-  auto second = gpu::LaunchOp::create(b, loc, one, one, one, blockThreads, one, one, nullptr,
-                                      nullptr, {}, {slots});
-  OpBuilder k2 = OpBuilder::atBlockBegin(&second.getBody().front());
-  buildFinal(k2, second);
-  gpu::TerminatorOp::create(k2, loc);
+  buildLaunch(b, loc, grid, one, threads, {slots},
+              [&](OpBuilder &k, gpu::LaunchOp launch) { buildPartials(k, launch); });
+  buildLaunch(b, loc, one, one, threads, {slots},
+              [&](OpBuilder &k, gpu::LaunchOp launch) { buildFinal(k, launch); });
   memref::DeallocOp::create(b, loc, partial);
 }
 
@@ -172,14 +164,7 @@ void FullReductionBuilder::buildPartials(OpBuilder &b, gpu::LaunchOp launch) {
   Value blockThreads = constantIndex(b, loc, threads);
   Value first = add(b, mul(b, launch.getBlockIds().x, blockThreads), tid);
   Value stride = mul(b, launch.getGridSize().x, blockThreads);
-  SmallVector<Value> uniform(op->getNumOperands());
-  SmallVector<Value> memrefs;
-  for (auto [i, v] : llvm::enumerate(operands))
-    if (!isa<MemRefType>(v.getType()))
-      uniform[i] = v;
-    else if (i + 1 < operands.size())
-      memrefs.push_back(v);
-  payload.hoist(b, uniform);
+  SmallVector<Value> memrefs = hoistScalarOperands(b, payload, operands);
   // Whole chunks as vectors when every input is aligned and N % V == 0, as V
   // scalar loads otherwise; the last N % V elements one by one, by thread 0 of
   // block 0 (fewer than V).

@@ -170,6 +170,37 @@ func::FuncOp getOrInsertSmCountDecl(OpBuilder &b, ModuleOp module) {
   return fn;
 }
 
+SmallVector<Value> hoistScalarOperands(OpBuilder &b, PayloadCloner &payload,
+                                      ArrayRef<Value> operands) {
+  SmallVector<Value> uniform(operands.size());
+  SmallVector<Value> memrefs;
+  for (auto [i, v] : llvm::enumerate(operands))
+    if (!isa<MemRefType>(v.getType()))
+      uniform[i] = v;
+    else if (i + 1 < operands.size())
+      memrefs.push_back(v);
+  payload.hoist(b, uniform);
+  return memrefs;
+}
+
+Value buildSmCount(OpBuilder &b, Location loc, Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto call = func::CallOp::create(b, loc, getOrInsertSmCountDecl(b, module), ValueRange{});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), call.getResult(0));
+}
+
+gpu::LaunchOp buildLaunch(OpBuilder &b, Location loc, Value gridX, Value gridY, int64_t threads,
+                          ArrayRef<Type> workgroup,
+                          function_ref<void(OpBuilder &, gpu::LaunchOp)> body) {
+  Value one = constantIndex(b, loc, 1);
+  auto launch = gpu::LaunchOp::create(b, loc, gridX, gridY, one, constantIndex(b, loc, threads),
+                                      one, one, nullptr, nullptr, {}, workgroup);
+  OpBuilder inside = OpBuilder::atBlockBegin(&launch.getBody().front());
+  body(inside, launch);
+  gpu::TerminatorOp::create(inside, loc);
+  return launch;
+}
+
 Value buildBlockReduce(OpBuilder &b, Location loc, const ReductionCombiner &combiner, Value value,
                        Value slots, Value tid, int64_t threads) {
   for (int32_t offset = 16; offset >= 1; offset /= 2) {

@@ -12,6 +12,7 @@
 #include "transforms/RowGroupAnalysis.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -55,6 +56,11 @@ using LoopBodyBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(
     mlir::OpBuilder &, mlir::Value iv, mlir::ValueRange iterArgs)>;
 using BranchBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::OpBuilder &)>;
 
+/// For a reduction's operands (inputs, then its one output): the payload of the
+/// scalar operands hoisted at `b`; returns the input memrefs.
+llvm::SmallVector<mlir::Value> hoistScalarOperands(mlir::OpBuilder &b, PayloadCloner &payload,
+                                                   llvm::ArrayRef<mlir::Value> operands);
+
 /// `for (iv = lb; iv < ub; iv += step)` with iter_args; the body returns the
 /// next ones. Returns the loop's results.
 llvm::SmallVector<mlir::Value> buildForLoop(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb,
@@ -94,6 +100,17 @@ llvm::SmallVector<mlir::Value> buildLoopSizes(mlir::OpBuilder &b, mlir::Location
 /// `vibee_cuda_sm_count() -> i32` (runtime: the current device's
 /// multiprocessors), declared in `module` once.
 mlir::func::FuncOp getOrInsertSmCountDecl(mlir::OpBuilder &b, mlir::ModuleOp module);
+
+/// The current device's multiprocessors at run time, as an index (a call of
+/// vibee_cuda_sm_count, declared in `op`'s module once).
+mlir::Value buildSmCount(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op);
+
+/// A gpu.launch of grid (gridX, gridY, 1) and blocks of `threads` threads with
+/// the given workgroup buffers; `body` fills it (the terminator is added).
+mlir::gpu::LaunchOp buildLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::Value gridX,
+                                mlir::Value gridY, int64_t threads,
+                                llvm::ArrayRef<mlir::Type> workgroup,
+                                llvm::function_ref<void(mlir::OpBuilder &, mlir::gpu::LaunchOp)> body);
 
 /// Block-wide reduction of `value` over `threads` threads: warp butterfly
 /// shuffles, then one shared-memory exchange (`slots`: one per warp) after
