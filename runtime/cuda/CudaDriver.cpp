@@ -249,6 +249,30 @@ int32_t vibee_cuda_sm_count(void) {
   return n;
 }
 
+// The device copies of tensor maps, per context and content (vibee_cuda_tensor_map).
+struct TensorMapCache {
+  std::mutex mutex;
+  std::map<std::pair<CUcontext, std::array<unsigned long long, 16>>, CUdeviceptr> maps;
+
+  // Synchronizes the current context, so that no launch still reads its maps,
+  // and frees them.
+  void releaseCurrent(const Driver &d, CUcontext context) {
+    d.cuCtxSynchronize();
+    for (auto it = maps.begin(); it != maps.end();)
+      if (it->first.first == context) {
+        d.cuMemFree(it->second);
+        it = maps.erase(it);
+      } else {
+        ++it;
+      }
+  }
+};
+
+static TensorMapCache &tensorMapCache() {
+  static auto *cache = new TensorMapCache(); // never destroyed: callers may run at exit
+  return *cache;
+}
+
 intptr_t vibee_cuda_tensor_map(intptr_t base, int64_t dtype, int64_t inner, int64_t rows,
                                int64_t batch, int64_t rowStride, int64_t batchStride,
                                int64_t boxInner, int64_t boxRows) {
@@ -275,37 +299,40 @@ intptr_t vibee_cuda_tensor_map(intptr_t base, int64_t dtype, int64_t inner, int6
   // content, kept (a call with the same tensors finds it); past 4096 maps the
   // context is synchronized, so that no launch still reads them, and all are
   // freed.
-  static std::mutex mutex;
-  static auto *cache =
-      new std::map<std::pair<CUcontext, std::array<unsigned long long, 16>>, CUdeviceptr>();
+  TensorMapCache &cache = tensorMapCache();
   CUcontext context = nullptr;
   CUdeviceptr device = 0;
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<std::mutex> lock(cache.mutex);
   bool ok = guardedLazy(where, "cuMemAlloc", [&](const Driver &d) {
     d.cuCtxGetCurrent(&context);
-    auto it = cache->find({context, map});
-    if (it != cache->end()) {
+    auto it = cache.maps.find({context, map});
+    if (it != cache.maps.end()) {
       device = it->second;
       return CUresult(0);
     }
-    if (cache->size() >= 4096) {
-      d.cuCtxSynchronize();
-      for (auto it = cache->begin(); it != cache->end();)
-        if (it->first.first == context) {
-          d.cuMemFree(it->second);
-          it = cache->erase(it);
-        } else {
-          ++it;
-        }
-    }
+    if (cache.maps.size() >= 4096)
+      cache.releaseCurrent(d, context);
     CUresult r = d.cuMemAlloc(&device, sizeof map);
     if (r == 0)
       r = d.cuMemcpyHtoD(device, map.data(), sizeof map);
     if (r == 0)
-      cache->emplace(std::make_pair(context, map), device);
+      cache.maps.emplace(std::make_pair(context, map), device);
     return r;
   });
   return ok ? static_cast<intptr_t>(device) : 0;
+}
+
+void vibee_cuda_release_tensor_maps(void) {
+  TensorMapCache &cache = tensorMapCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  if (cache.maps.empty())
+    return;
+  guardedLazy([] { return std::string("tensor maps"); }, "cuMemFree", [&](const Driver &d) {
+    CUcontext context = nullptr;
+    d.cuCtxGetCurrent(&context);
+    cache.releaseCurrent(d, context);
+    return CUresult(0);
+  });
 }
 
 // --- The mgpu* functions called by gpu-to-llvm's host code ---------------------

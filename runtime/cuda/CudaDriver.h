@@ -104,4 +104,8 @@ int32_t vibee_cuda_sm_count(void);
 intptr_t vibee_cuda_tensor_map(intptr_t base, int64_t dtype, int64_t inner, int64_t rows,
                                int64_t batch, int64_t rowStride, int64_t batchStride,
                                int64_t boxInner, int64_t boxRows);
+// Frees the current context's cached tensor maps after synchronizing it (a host
+// that shuts down cleanly, or checks device leaks, calls it before exit; a later
+// call of a kernel encodes its maps again).
+void vibee_cuda_release_tensor_maps(void);
 }
