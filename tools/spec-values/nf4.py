@@ -83,7 +83,7 @@ deq = NF4[codes] * np.repeat(absmax, 64, axis=1)
 print("== dequantize")
 print("  given w = %s, q2 = %s, c1 = %s;" % (ints(pack(codes)), fmt(q2), fmt(c1)))
 print("  when dequantize(w, q2, c1, offset = %s);" % fmt(offset))
-print("  then y ~= %s within 1e-6;" % fmt(deq.reshape(1, 64, 2)))
+print("  then y ~= %s within 1e-6;" % fmt(deq))
 
 # Quantize a random weight as QLoRA does, then the forward with a LoRA update.
 M, N, K, R = 2, 3, 128, 2

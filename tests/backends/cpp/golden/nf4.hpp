@@ -15,62 +15,62 @@ using namespace ::vibee::cpp;
 
 inline void dequantize(int8_t* v1, uint8_t* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9) {
   int32_t v10 = 127;
-  float* v11 = alloc<float>(v6 * v8);
+  int64_t v11 = (int64_t) ((uint64_t) v7 * (uint64_t) 2);
+  float* v12 = alloc<float>(v6 * v8);
   // a[n, b] = q2[n, b] * c1[n, b / 256] + offset;
-  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v8; j13 += 1) {
-      int64_t v14 = i12 * v8 + j13;
-      uint8_t v15 = v2[v14];
-      bool v16 = j13 < 0;
-      int64_t v17 = (v16 ? (int64_t) ((uint64_t) -1 - (uint64_t) j13) : j13) / 256;
-      int64_t v18 = i12 * v9 + (v16 ? (int64_t) ((uint64_t) -1 - (uint64_t) v17) : v17);
-      float v19 = v3[v18];
-      int8_t v20 = bit_cast<int8_t, uint8_t>(v15);
-      int32_t v21 = (int32_t) ((uint32_t) ((uint8_t) v20));
-      int32_t v22 = (int32_t) ((uint32_t) v21 & (uint32_t) v10);
-      int32_t v23 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v22 & (uint32_t) 7))) * 1.953125000e-03f);
-      uint32_t v24 = (uint32_t) 20;
-      uint32_t v25 = (uint32_t) 3;
-      uint32_t v26 = (uint32_t) 24;
-      float v27 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v26 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v21 & (uint32_t) 128)) << v26 : 0)) | (uint32_t) (v22 == v10 ? 2143289344 : ((int32_t) (v25 < 32 ? (uint32_t) v22 >> v25 : 0) == 0 ? v23 : (int32_t) ((uint32_t) ((int32_t) (v24 < 32 ? (uint32_t) v22 << v24 : 0)) + (uint32_t) 1006632960)))));
-      int64_t v28 = i12 * v8 + j13;
-      v11[v28] = v27 * v19 + v4;
+  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
+    for (int64_t j14 = 0; j14 < v8; j14 += 1) {
+      int64_t v15 = i13 * v8 + j14;
+      uint8_t v16 = v2[v15];
+      bool v17 = j14 < 0;
+      int64_t v18 = (v17 ? (int64_t) ((uint64_t) -1 - (uint64_t) j14) : j14) / 256;
+      int64_t v19 = i13 * v9 + (v17 ? (int64_t) ((uint64_t) -1 - (uint64_t) v18) : v18);
+      float v20 = v3[v19];
+      int8_t v21 = bit_cast<int8_t, uint8_t>(v16);
+      int32_t v22 = (int32_t) ((uint32_t) ((uint8_t) v21));
+      int32_t v23 = (int32_t) ((uint32_t) v22 & (uint32_t) v10);
+      int32_t v24 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v23 & (uint32_t) 7))) * 1.953125000e-03f);
+      uint32_t v25 = (uint32_t) 20;
+      uint32_t v26 = (uint32_t) 3;
+      uint32_t v27 = (uint32_t) 24;
+      float v28 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v27 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v22 & (uint32_t) 128)) << v27 : 0)) | (uint32_t) (v23 == v10 ? 2143289344 : ((int32_t) (v26 < 32 ? (uint32_t) v23 >> v26 : 0) == 0 ? v24 : (int32_t) ((uint32_t) ((int32_t) (v25 < 32 ? (uint32_t) v23 << v25 : 0)) + (uint32_t) 1006632960)))));
+      int64_t v29 = i13 * v8 + j14;
+      v12[v29] = v28 * v20 + v4;
     }
   }
-  // y[n, j, h] = a[n, (2 * j + h) / 64] * where((w[n, j] >> 4 * h & 15) < 8,
-  //     where((w[n, j] >> 4 * h & 15) < 4,
-  //       where((w[n, j] >> 4 * h & 15) < 2,
-  //         where((w[n, j] >> 4 * h & 15) < 1, nf4[0], nf4[1]),
-  //         where((w[n, j] >> 4 * h & 15) < 3, nf4[2], nf4[3])),
-  //       where((w[n, j] >> 4 * h & 15) < 6,
-  //         where((w[n, j] >> 4 * h & 15) < 5, nf4[4], nf4[5]),
-  //         where((w[n, j] >> 4 * h & 15) < 7, nf4[6], nf4[7]))),
-  //     where((w[n, j] >> 4 * h & 15) < 12,
-  //       where((w[n, j] >> 4 * h & 15) < 10,
-  //         where((w[n, j] >> 4 * h & 15) < 9, nf4[8], nf4[9]),
-  //         where((w[n, j] >> 4 * h & 15) < 11, nf4[10], nf4[11])),
-  //       where((w[n, j] >> 4 * h & 15) < 14,
-  //         where((w[n, j] >> 4 * h & 15) < 13, nf4[12], nf4[13]),
-  //         where((w[n, j] >> 4 * h & 15) < 15, nf4[14], nf4[15]))));
-  for (int64_t i29 = 0; i29 < v6; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v7; j30 += 1) {
-      for (int64_t k31 = 0; k31 < 2; k31 += 1) {
-        int64_t v32 = (int64_t) ((uint64_t) (j30 * 2) + (uint64_t) k31);
-        bool v33 = v32 < 0;
-        int64_t v34 = (v33 ? (int64_t) ((uint64_t) -1 - (uint64_t) v32) : v32) / 64;
-        int64_t v35 = i29 * v8 + (v33 ? (int64_t) ((uint64_t) -1 - (uint64_t) v34) : v34);
-        float v36 = v11[v35];
-        int64_t v37 = i29 * v7 + j30;
-        int8_t v38 = v1[v37];
-        int64_t v39 = (int64_t) ((uint64_t) k31 * (uint64_t) 4);
-        uint64_t v40 = (uint64_t) ((uint64_t) v39 < (uint64_t) 64 ? v39 : 63);
-        int64_t v41 = (int64_t) ((uint64_t) (v40 < 64 ? (int64_t) v38 >> v40 : 0) & (uint64_t) 15);
-        int64_t v42 = (i29 * v7 + j30) * 2 + k31;
-        v5[v42] = v36 * (v41 < 8 ? (v41 < 4 ? (v41 < 2 ? (v41 < 1 ? -1.000000000e+00f : -6.961928000e-01f) : (v41 < 3 ? -5.250730510e-01f : -3.949174880e-01f)) : (v41 < 6 ? (v41 < 5 ? -2.844413820e-01f : -1.847734300e-01f) : (v41 < 7 ? -9.105003620e-02f : 0.0e+00f))) : (v41 < 12 ? (v41 < 10 ? (v41 < 9 ? 7.958029950e-02f : 1.609302010e-01f) : (v41 < 11 ? 2.461123020e-01f : 3.379152420e-01f)) : (v41 < 14 ? (v41 < 13 ? 4.407098290e-01f : 5.626170040e-01f) : (v41 < 15 ? 7.229568360e-01f : 1.000000000e+00f))));
-      }
+  // y[n, k] = a[n, k / 64] * where((w[n, k / 2] >> 4 * (k % 2) & 15) < 8,
+  //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 4,
+  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 2,
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 1, nf4[0], nf4[1]),
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 3, nf4[2], nf4[3])),
+  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 6,
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 5, nf4[4], nf4[5]),
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 7, nf4[6], nf4[7]))),
+  //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 12,
+  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 10,
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 9, nf4[8], nf4[9]),
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 11, nf4[10], nf4[11])),
+  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 14,
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 13, nf4[12], nf4[13]),
+  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 15, nf4[14], nf4[15]))));
+  for (int64_t i30 = 0; i30 < v6; i30 += 1) {
+    for (int64_t j31 = 0; j31 < v11; j31 += 1) {
+      bool v32 = j31 < 0;
+      int64_t v33 = v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) j31) : j31;
+      int64_t v34 = v33 / 64;
+      int64_t v35 = i30 * v8 + (v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) v34) : v34);
+      float v36 = v12[v35];
+      int64_t v37 = v33 / 2;
+      int64_t v38 = i30 * v7 + (v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) v37) : v37);
+      int8_t v39 = v1[v38];
+      int64_t v40 = (int64_t) ((uint64_t) (j31 % 2) * (uint64_t) 4);
+      uint64_t v41 = (uint64_t) ((uint64_t) v40 < (uint64_t) 64 ? v40 : 63);
+      int64_t v42 = (int64_t) ((uint64_t) (v41 < 64 ? (int64_t) v39 >> v41 : 0) & (uint64_t) 15);
+      int64_t v43 = i30 * v11 + j31;
+      v5[v43] = v36 * (v42 < 8 ? (v42 < 4 ? (v42 < 2 ? (v42 < 1 ? -1.000000000e+00f : -6.961928000e-01f) : (v42 < 3 ? -5.250730510e-01f : -3.949174880e-01f)) : (v42 < 6 ? (v42 < 5 ? -2.844413820e-01f : -1.847734300e-01f) : (v42 < 7 ? -9.105003620e-02f : 0.0e+00f))) : (v42 < 12 ? (v42 < 10 ? (v42 < 9 ? 7.958029950e-02f : 1.609302010e-01f) : (v42 < 11 ? 2.461123020e-01f : 3.379152420e-01f)) : (v42 < 14 ? (v42 < 13 ? 4.407098290e-01f : 5.626170040e-01f) : (v42 < 15 ? 7.229568360e-01f : 1.000000000e+00f))));
     }
   }
-  release(v11);
+  release(v12);
   return;
 }
 inline void nf4_lora(uint16_t* v1, int8_t* v2, uint8_t* v3, float* v4, uint16_t* v5, uint16_t* v6, float v7, float v8, float* v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14, int64_t v15, int64_t v16) {
@@ -199,7 +199,7 @@ inline void nf4_lora(uint16_t* v1, int8_t* v2, uint8_t* v3, float* v4, uint16_t*
 
 } // namespace detail
 
-// kernel dequantize(w: i8[N, KH], q2: f8e4m3[N, B], c1: f32[N, C], offset: f32) -> y: f32[N, KH, 2]
+// kernel dequantize(w: i8[N, KH], q2: f8e4m3[N, B], c1: f32[N, C], offset: f32) -> y: f32[N, 2 * KH]
 inline void dequantize(const int8_t *w, const uint8_t *q2, const float *c1, float offset, float *y, int64_t N, int64_t KH, int64_t B, int64_t C) {
   detail::dequantize(const_cast<int8_t *>(w), const_cast<uint8_t *>(q2), const_cast<float *>(c1), offset, y, N, KH, B, C);
 }
