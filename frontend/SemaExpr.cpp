@@ -225,7 +225,7 @@ private:
       Subscript &sub = e.subscripts[axis];
       int dim = shape[axis];
       if (sub.expr) {
-        ok &= checkSubscriptExpr(sub, s_);
+        ok &= checkSubscriptExpr(sub, s_, kind == NameKind::Const ? &e : nullptr);
         continue;
       }
       if (sub.literal) {

@@ -87,9 +87,10 @@ std::vector<int> shapeOf(const ast::Kernel &k, ast::NameKind kind, int ref);
 // The kernel's optional schedule block (SemaSchedule.cpp); needs Kernel::dims.
 void checkSchedule(ast::Kernel &k, DiagnosticEngine &diags);
 
-// Affine subscripts (SemaSubscripts.cpp): `sub.expr` as an affine form (false after an
-// error), and, once a statement's loop extents are known, the bounds of its reads.
-bool checkSubscriptExpr(ast::Subscript &sub, ExprScope &scope);
+// Affine subscripts and gathers (SemaSubscripts.cpp): `sub.expr` of a read of `table`
+// (a constant tensor, else null) as an affine form or a gather (false after an error),
+// and, once a statement's loop extents are known, the bounds of its reads.
+bool checkSubscriptExpr(ast::Subscript &sub, ExprScope &scope, const ast::Expr *table = nullptr);
 // A plain subscript naming a constant or a symbolic dim (x[c], x[N]) becomes an
 // expression for checkSubscriptExpr; false when it names neither.
 bool asAffineName(ast::Subscript &sub, const ExprScope &scope);

@@ -223,7 +223,18 @@ bool checkGather(Subscript &sub, ExprScope &scope) {
 
 } // namespace
 
-bool checkSubscriptExpr(Subscript &sub, ExprScope &scope) {
+bool checkSubscriptExpr(Subscript &sub, ExprScope &scope, const Expr *table) {
+  if (sub.expr->kind == ExprKind::Access && table) {
+    // A constant tensor is compiled into the code, its elements selected by the
+    // loop indices (docs/language.md): a position read from data would need the
+    // table in memory on every target.
+    scope.diags.error(sub.loc, "constant tensor '" + table->name +
+                                   "' cannot be indexed by a gather: its subscripts are loop "
+                                   "indices, affine forms of them or integer literals");
+    scope.diags.note(sub.loc, "select among literal reads with where(...), or pass the table "
+                              "as a tensor parameter");
+    return false;
+  }
   if (sub.expr->kind == ExprKind::Access)
     return checkGather(sub, scope);
   sub.affine = AffineBuilder(scope).build(*sub.expr);
