@@ -1,5 +1,6 @@
 // Shared between the sema files (Sema.cpp: consts/kernels/statements, SemaExpr.cpp:
-// expression typing, SemaBehavior.cpp: behaviors). Not part of the frontend API.
+// expression typing, SemaPromotion.cpp: the promotion rules, SemaBehavior.cpp:
+// behaviors). Not part of the frontend API.
 #pragma once
 
 #include "frontend/AST.h"
@@ -52,6 +53,15 @@ std::vector<int> literalDims(ast::Kernel &k, const ast::TensorType &t);
 // derived dim, or the symbol or literal it reduces to), or -1 after an error.
 int resolveDimExpr(const ast::Spec &spec, ast::Kernel &k, ast::DimSpec &d, int resultRef, int axis,
                    DiagnosticEngine &diags);
+// The promotion rules (SemaPromotion.cpp). A strong (non-literal) type; the dtype
+// operations on `t` compute in (FP8 is a storage type: its values compute in f32,
+// exactly, so the only rounding to FP8 is an explicit cast, docs/language.md "FP8").
+TypeInfo strong(ast::DType t);
+ast::DType arithType(ast::DType t);
+// Unifies two operand types of `op` at `loc` by the promotion rules and settles a weak
+// operand; false after an error (bool in arithmetic, f16 with bf16).
+bool unifyOperands(ast::Expr &at, TypeInfo a, ast::Expr &bt, TypeInfo b, ast::Loc loc,
+                   const std::string &op, TypeInfo &out, DiagnosticEngine &diags);
 // Gives a weak expression its final dtype (numeric only).
 void settle(ast::Expr &e, ast::DType t);
 ast::DType weakDefault(const TypeInfo &t);
