@@ -24,24 +24,51 @@ const char *abiElementType(ast::DType dtype) {
     return "int32_t";
   case ast::DType::I8:
     return "int8_t";
+  case ast::DType::U64:
+    return "uint64_t";
+  case ast::DType::U32:
+    return "uint32_t";
+  case ast::DType::U16:
+    return "uint16_t";
+  case ast::DType::U8:
+    return "uint8_t";
   case ast::DType::Bool:
     return "uint8_t";
   }
   return "void";
 }
 
+const char *emittedElementType(ast::DType dtype) {
+  switch (dtype) {
+  case ast::DType::U64:
+    return "int64_t";
+  case ast::DType::U32:
+    return "int32_t";
+  case ast::DType::U16:
+    return "int16_t";
+  case ast::DType::U8:
+    return "int8_t";
+  default:
+    return abiElementType(dtype);
+  }
+}
+
 std::vector<AbiParameter> abiParameters(const ast::Kernel &k) {
   std::vector<AbiParameter> parts;
   for (const ast::Param &p : k.params) {
     std::string type = abiElementType(p.type.dtype);
+    std::string emitted = emittedElementType(p.type.dtype);
+    bool differs = !p.type.isScalar() && emitted != type;
     if (!p.type.isScalar())
       type = (p.mode == ast::ParamMode::In ? "const " : "") + type + " *";
     else
       type += " ";
-    parts.push_back({type + p.name, p.name});
+    parts.push_back({type + p.name, p.name, differs ? emitted + " *" : ""});
   }
-  for (const ast::Result &r : k.results)
-    parts.push_back({std::string(abiElementType(r.type.dtype)) + " *" + r.name, r.name});
+  for (const ast::Result &r : k.results) {
+    std::string type = abiElementType(r.type.dtype), emitted = emittedElementType(r.type.dtype);
+    parts.push_back({type + " *" + r.name, r.name, emitted != type ? emitted + " *" : ""});
+  }
   for (const ast::Dim &d : k.dims) // a derived dim (N - K + 1) is computed, not passed
     if (d.size < 0 && !d.derived)
       parts.push_back({"int64_t " + d.name, d.name});

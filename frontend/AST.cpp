@@ -22,6 +22,14 @@ const char *dtypeName(DType t) {
     return "i32";
   case DType::I8:
     return "i8";
+  case DType::U64:
+    return "u64";
+  case DType::U32:
+    return "u32";
+  case DType::U16:
+    return "u16";
+  case DType::U8:
+    return "u8";
   case DType::Bool:
     return "bool";
   }
@@ -30,7 +38,8 @@ const char *dtypeName(DType t) {
 
 std::optional<DType> dtypeFromName(const std::string &name) {
   static const DType all[] = {DType::F64,    DType::F32, DType::F16, DType::BF16, DType::F8E4M3,
-                              DType::F8E5M2, DType::I64, DType::I32, DType::I8,   DType::Bool};
+                              DType::F8E5M2, DType::I64, DType::I32, DType::I8,   DType::U64,
+                              DType::U32,    DType::U16, DType::U8,  DType::Bool};
   for (DType t : all)
     if (name == dtypeName(t))
       return t;
@@ -43,22 +52,32 @@ bool isFloat(DType t) {
 
 bool isFloat8(DType t) { return t == DType::F8E4M3 || t == DType::F8E5M2; }
 
-bool isInteger(DType t) { return t == DType::I64 || t == DType::I32 || t == DType::I8; }
+bool isInteger(DType t) {
+  return t == DType::I64 || t == DType::I32 || t == DType::I8 || isUnsigned(t);
+}
+
+bool isUnsigned(DType t) {
+  return t == DType::U64 || t == DType::U32 || t == DType::U16 || t == DType::U8;
+}
 
 int dtypeBytes(DType t) {
   switch (t) {
   case DType::F64:
   case DType::I64:
+  case DType::U64:
     return 8;
   case DType::F32:
   case DType::I32:
+  case DType::U32:
     return 4;
   case DType::F16:
   case DType::BF16:
+  case DType::U16:
     return 2;
   case DType::F8E4M3:
   case DType::F8E5M2:
   case DType::I8:
+  case DType::U8:
   case DType::Bool:
     return 1;
   }

@@ -20,13 +20,17 @@ struct Loc {
 
 // F8E4M3 and F8E5M2 are OCP FP8 (MLIR's f8E4M3FN and f8E5M2): storage types whose
 // values every operation computes in f32 (docs/language.md, "FP8").
-enum class DType { F64, F32, F16, BF16, F8E4M3, F8E5M2, I64, I32, I8, Bool };
+// U64..U8 are unsigned integers: MLIR holds them in signless iN like the signed ones,
+// and every operation whose result depends on the sign picks its unsigned form by the
+// vibee dtype (docs/language.md, "Unsigned integers").
+enum class DType { F64, F32, F16, BF16, F8E4M3, F8E5M2, I64, I32, I8, U64, U32, U16, U8, Bool };
 
 const char *dtypeName(DType t);                          // "f32"
 std::optional<DType> dtypeFromName(const std::string &); // "f32" -> F32
 bool isFloat(DType t);
-bool isFloat8(DType t);  // f8e4m3, f8e5m2
-bool isInteger(DType t); // i64 i32 i8 (not bool)
+bool isFloat8(DType t);   // f8e4m3, f8e5m2
+bool isInteger(DType t);  // i64 i32 i8 u64 u32 u16 u8 (not bool)
+bool isUnsigned(DType t); // u64 u32 u16 u8
 int dtypeBytes(DType t);
 
 // `text` (a doc string, a file name) made safe for one `// ...` line of generated

@@ -527,7 +527,7 @@ private:
                          : (Value)arith::RemFOp::create(b, loc, x, y);
       return emitIntDivRem(b, op == "/", x, y, e.opType, loc);
     }
-    if (Value c = emitComparison(b, op, isF, x, y, loc))
+    if (Value c = emitComparison(b, op, e.opType, x, y, loc))
       return c;
     emitError(loc) << "unsupported operator '" << op << "'";
     return {};

@@ -32,10 +32,15 @@ Type toMLIRType(MLIRContext &context, ast::DType dtype) {
   case ast::DType::F8E5M2:
     return Float8E5M2Type::get(&context);
   case ast::DType::I64:
+  case ast::DType::U64:
     return b.getI64Type();
   case ast::DType::I32:
+  case ast::DType::U32:
     return b.getI32Type();
+  case ast::DType::U16:
+    return b.getI16Type();
   case ast::DType::I8:
+  case ast::DType::U8:
     return b.getI8Type();
   case ast::DType::Bool:
     return b.getI1Type();
@@ -76,6 +81,35 @@ static Value saturatingFPToSI(OpBuilder &b, Location loc, Value v, Type target) 
   return arith::SelectOp::create(b, loc, tooBig, iconst(APInt::getSignedMaxValue(w)), r);
 }
 
+// Float -> unsigned integer, the same way: truncation toward zero, saturation at
+// [0, 2^w - 1], NaN -> 0 (arith.fptoui is poison out of range too). 2^w is exact in
+// f32 for every w up to 64; a value in (-1, 0) truncates to 0 either way.
+static Value saturatingFPToUI(OpBuilder &b, Location loc, Value v, Type target) {
+  if (v.getType().getIntOrFloatBitWidth() < 32)
+    v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  Type ft = v.getType();
+  unsigned w = target.getIntOrFloatBitWidth();
+  auto fconst = [&](double x) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, x));
+  };
+  Value tooBig =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v, fconst(std::ldexp(1.0, (int)w)));
+  // Not (v > 0): negatives and NaN, both 0.
+  Value notPositive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ULE, v, fconst(0.0));
+  Value outside = arith::OrIOp::create(b, loc, tooBig, notPositive);
+  Value safe = arith::SelectOp::create(b, loc, outside, fconst(0.0), v);
+  Value r = arith::FPToUIOp::create(b, loc, target, safe);
+  Value allOnes =
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(target, APInt::getMaxValue(w)));
+  return arith::SelectOp::create(b, loc, tooBig, allOnes, r);
+}
+
+// An integer (not bool) to a float type: uitofp for the unsigned dtypes.
+static Value intToFloat(OpBuilder &b, Location loc, Value v, DType from, Type target) {
+  return ast::isUnsigned(from) ? (Value)arith::UIToFPOp::create(b, loc, target, v)
+                               : (Value)arith::SIToFPOp::create(b, loc, target, v);
+}
+
 // A cast to FP8 (frontend/Float8.h): integers, bools and the other FP8 format go
 // through f32 (exact, or beyond the FP8 range either way); f8e4m3 saturates first,
 // at ±448 in the source's float type (exact in all of them; maximumf and minimumf
@@ -85,7 +119,7 @@ static Value convertToFloat8(OpBuilder &b, Location loc, Value v, DType from, DT
   if (from == DType::Bool)
     v = arith::UIToFPOp::create(b, loc, f32, v);
   else if (!ast::isFloat(from))
-    v = arith::SIToFPOp::create(b, loc, f32, v);
+    v = intToFloat(b, loc, v, from, f32);
   else if (ast::isFloat8(from))
     v = arith::ExtFOp::create(b, loc, f32, v);
   if (to == DType::F8E4M3) {
@@ -97,8 +131,9 @@ static Value convertToFloat8(OpBuilder &b, Location loc, Value v, DType from, DT
   return arith::TruncFOp::create(b, loc, toMLIRType(*b.getContext(), to), v);
 }
 
-// Converts a scalar between dtypes with C-like semantics (trunc toward zero,
-// signed integers, bool = value != 0), except that float -> int saturates.
+// Converts a scalar between dtypes with C-like semantics (trunc toward zero, an
+// integer widens by its own signedness and narrows to its low bits, bool = value !=
+// 0), except that float -> int saturates.
 Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
   if (from == to)
     return v;
@@ -127,13 +162,18 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
                              : (Value)arith::TruncFOp::create(b, loc, target, v);
   }
   if (ast::isFloat(from))
-    return saturatingFPToSI(b, loc, v, target);
+    return ast::isUnsigned(to) ? saturatingFPToUI(b, loc, v, target)
+                               : saturatingFPToSI(b, loc, v, target);
   if (ast::isFloat(to))
-    return arith::SIToFPOp::create(b, loc, target, v);
+    return intToFloat(b, loc, v, from, target);
   unsigned fromBits = v.getType().getIntOrFloatBitWidth();
   unsigned toBits = target.getIntOrFloatBitWidth();
-  return fromBits < toBits ? (Value)arith::ExtSIOp::create(b, loc, target, v)
-                           : (Value)arith::TruncIOp::create(b, loc, target, v);
+  if (fromBits == toBits) // i32 <-> u32: the same bits
+    return v;
+  if (fromBits > toBits)
+    return arith::TruncIOp::create(b, loc, target, v);
+  return ast::isUnsigned(from) ? (Value)arith::ExtUIOp::create(b, loc, target, v)
+                               : (Value)arith::ExtSIOp::create(b, loc, target, v);
 }
 
 Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
@@ -163,10 +203,18 @@ Value intConstantOf(OpBuilder &b, Location loc, DType dtype, int64_t value) {
 // Integer `/` and `%` with defined results on every target (docs/language.md):
 // x / 0 = 0, x % 0 = x, MIN / -1 = MIN, MIN % -1 = 0. The division runs on a safe
 // divisor (1 where y is 0 or -1), so no target executes a trapping or UB division;
-// selects then put in the stated results (x / -1 = 0 - x, wrapping).
+// selects then put in the stated results (x / -1 = 0 - x, wrapping). Unsigned: divui
+// and remui, with only y = 0 to make safe.
 Value emitIntDivRem(OpBuilder &b, bool isDiv, Value x, Value y, DType type, Location loc) {
-  Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1),
-        minusOne = constantOf(b, loc, type, -1);
+  Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1);
+  if (ast::isUnsigned(type)) {
+    Value byZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+    Value safeY = arith::SelectOp::create(b, loc, byZero, one, y);
+    if (!isDiv)
+      return arith::SelectOp::create(b, loc, byZero, x, arith::RemUIOp::create(b, loc, x, safeY));
+    return arith::SelectOp::create(b, loc, byZero, zero, arith::DivUIOp::create(b, loc, x, safeY));
+  }
+  Value minusOne = constantOf(b, loc, type, -1);
   Value byZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
   Value byMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, minusOne);
   Value unsafe = arith::OrIOp::create(b, loc, byZero, byMinusOne);
@@ -183,12 +231,18 @@ Value emitIntDivRem(OpBuilder &b, bool isDiv, Value x, Value y, DType type, Loca
 
 // Shifts with defined results for every count (docs/language.md): a count outside
 // [0, width) (compared as unsigned, so negative ones too) gives 0 for `<<` and the
-// sign fill for `>>`. The shift itself runs on an in-range count: arith.shli/shrsi
-// are poison beyond the width, and so is the C++ the EmitC path prints.
+// sign fill for `>>` (0 for unsigned dtypes, whose `>>` is logical: shrui). The shift
+// itself runs on an in-range count: arith.shli/shrsi/shrui are poison beyond the
+// width, and so is the C++ the EmitC path prints.
 Value emitShift(OpBuilder &b, bool left, Value x, Value count, DType type, Location loc) {
   unsigned w = x.getType().getIntOrFloatBitWidth();
   Value width = intConstantOf(b, loc, type, w);
   Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, count, width);
+  if (!left && ast::isUnsigned(type)) {
+    Value safe = arith::SelectOp::create(b, loc, inRange, count, intConstantOf(b, loc, type, 0));
+    Value shifted = arith::ShRUIOp::create(b, loc, x, safe);
+    return arith::SelectOp::create(b, loc, inRange, shifted, intConstantOf(b, loc, type, 0));
+  }
   if (!left) // x >> (w - 1) is the sign fill
     return arith::ShRSIOp::create(
         b, loc, x,
@@ -198,10 +252,12 @@ Value emitShift(OpBuilder &b, bool left, Value x, Value count, DType type, Locat
   return arith::SelectOp::create(b, loc, inRange, shifted, intConstantOf(b, loc, type, 0));
 }
 
-// Signed integer min / max as compare and select: the C++ emitter (EmitC) has no
-// printer for arith.minsi / maxsi, and LLVM forms smin / smax from the select anyway.
-static Value intMinMax(OpBuilder &b, Location loc, Value x, Value y, bool isMin) {
-  Value less = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+// Integer min / max as compare and select (ult for unsigned dtypes): the C++ emitter
+// (EmitC) has no printer for arith.minsi / maxui & co., and LLVM forms smin / umax
+// from the select anyway.
+static Value intMinMax(OpBuilder &b, Location loc, Value x, Value y, bool isMin, DType type) {
+  Value less = arith::CmpIOp::create(
+      b, loc, ast::isUnsigned(type) ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt, x, y);
   return isMin ? arith::SelectOp::create(b, loc, less, x, y)
                : arith::SelectOp::create(b, loc, less, y, x);
 }
@@ -228,8 +284,14 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
     return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, ex));
   }
   case ast::Builtin::Abs:
+    if (ast::isUnsigned(type))
+      return x;
     return isF ? (Value)math::AbsFOp::create(b, loc, x) : (Value)math::AbsIOp::create(b, loc, x);
   case ast::Builtin::Sign: {
+    if (ast::isUnsigned(type)) // 1 or 0
+      return arith::ExtUIOp::create(
+          b, loc, x.getType(),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, constantOf(b, loc, type, 0)));
     Value zero = constantOf(b, loc, type, 0), one = constantOf(b, loc, type, 1),
           minusOne = constantOf(b, loc, type, -1);
     Value pos = isF ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero)
@@ -245,10 +307,10 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   }
   case ast::Builtin::Min:
     return isF ? (Value)arith::MinimumFOp::create(b, loc, x, v[1])
-               : intMinMax(b, loc, x, v[1], true);
+               : intMinMax(b, loc, x, v[1], true, type);
   case ast::Builtin::Max:
     return isF ? (Value)arith::MaximumFOp::create(b, loc, x, v[1])
-               : intMinMax(b, loc, x, v[1], false);
+               : intMinMax(b, loc, x, v[1], false, type);
   case ast::Builtin::Pow:
     return isF ? (Value)math::PowFOp::create(b, loc, x, v[1])
                : (Value)math::IPowIOp::create(b, loc, x, v[1]);
@@ -295,7 +357,7 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   case ast::Builtin::Clamp:
     return isF ? (Value)arith::MinimumFOp::create(b, loc,
                                                   arith::MaximumFOp::create(b, loc, x, v[1]), v[2])
-               : intMinMax(b, loc, intMinMax(b, loc, x, v[1], false), v[2], true);
+               : intMinMax(b, loc, intMinMax(b, loc, x, v[1], false, type), v[2], true, type);
   case ast::Builtin::Uniform:
   case ast::Builtin::Normal:
     return emitRandom(b, fn, v, loc);
@@ -310,6 +372,10 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   case ast::Builtin::CastI64:
   case ast::Builtin::CastI32:
   case ast::Builtin::CastI8:
+  case ast::Builtin::CastU64:
+  case ast::Builtin::CastU32:
+  case ast::Builtin::CastU16:
+  case ast::Builtin::CastU8:
   case ast::Builtin::CastBool:
     break;
   }
@@ -317,23 +383,23 @@ Value emitMath(OpBuilder &b, ast::Builtin fn, DType type, ArrayRef<Value> v, Loc
   return {};
 }
 
-Value emitComparison(OpBuilder &b, llvm::StringRef op, bool isF, Value x, Value y, Location loc) {
+Value emitComparison(OpBuilder &b, llvm::StringRef op, DType type, Value x, Value y, Location loc) {
   // Floats use ordered predicates (false on NaN) except `!=`.
   struct Pred {
     const char *op;
     arith::CmpFPredicate f;
-    arith::CmpIPredicate i;
+    arith::CmpIPredicate i, u;
   };
-  static const Pred preds[] = {{"<", arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt},
-                               {"<=", arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle},
-                               {">", arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt},
-                               {">=", arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge},
-                               {"==", arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq},
-                               {"!=", arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne}};
+  using F = arith::CmpFPredicate;
+  using I = arith::CmpIPredicate;
+  static const Pred preds[] = {{"<", F::OLT, I::slt, I::ult}, {"<=", F::OLE, I::sle, I::ule},
+                               {">", F::OGT, I::sgt, I::ugt}, {">=", F::OGE, I::sge, I::uge},
+                               {"==", F::OEQ, I::eq, I::eq},  {"!=", F::UNE, I::ne, I::ne}};
   for (const Pred &p : preds)
     if (op == p.op)
-      return isF ? (Value)arith::CmpFOp::create(b, loc, p.f, x, y)
-                 : (Value)arith::CmpIOp::create(b, loc, p.i, x, y);
+      return ast::isFloat(type)
+                 ? (Value)arith::CmpFOp::create(b, loc, p.f, x, y)
+                 : (Value)arith::CmpIOp::create(b, loc, ast::isUnsigned(type) ? p.u : p.i, x, y);
   return {};
 }
 

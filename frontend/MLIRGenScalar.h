@@ -9,8 +9,8 @@
 
 namespace vibee::mlirgen {
 
-// C-like conversion (truncation toward zero, signed integers, bool = value != 0),
-// except that float -> int saturates and maps NaN to 0.
+// C-like conversion (truncation toward zero, integers widened by their signedness,
+// bool = value != 0), except that float -> int saturates and maps NaN to 0.
 mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, ast::DType from,
                           ast::DType to);
 mlir::Value constantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype, double value);
@@ -19,11 +19,13 @@ mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dty
 // Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
 mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
                           ast::DType type, mlir::Location loc);
-// A comparison `op` (< <= > >= == !=) of x and y, or null for another operator.
-// Floats use ordered predicates (false on NaN) except `!=`.
-mlir::Value emitComparison(mlir::OpBuilder &b, llvm::StringRef op, bool isFloat, mlir::Value x,
+// A comparison `op` (< <= > >= == !=) of x and y in `type`, or null for another
+// operator. Floats use ordered predicates (false on NaN) except `!=`; unsigned dtypes
+// the unsigned ones.
+mlir::Value emitComparison(mlir::OpBuilder &b, llvm::StringRef op, ast::DType type, mlir::Value x,
                            mlir::Value y, mlir::Location loc);
-// `x << count` (left) or `x >> count` (arithmetic) in `type`, defined for every count.
+// `x << count` (left) or `x >> count` (arithmetic; logical for unsigned dtypes) in
+// `type`, defined for every count.
 mlir::Value emitShift(mlir::OpBuilder &b, bool left, mlir::Value x, mlir::Value count,
                       ast::DType type, mlir::Location loc);
 // uniform / normal (Philox 4x32-10) of a seed and 1-4 counters, all i64; f32.

@@ -68,6 +68,24 @@ double BehaviorBuilder::signedNumber(G::SignedNumberContext *ctx) {
   bool isInt;
   int64_t exact = 0;
   const std::string text = ctx->NUMBER()->getText();
+  const bool negative = ctx->getStart() && ctx->getStart()->getText() == "-";
+  // A u64 value above INT64_MAX (up to 2^64 - 1), which integer literals of kernels
+  // never reach: exact in unsigned __int128, and as a double only when it is one.
+  if (!negative && text.size() >= 19 && text.size() <= 20 &&
+      text.find_first_not_of("0123456789") == std::string::npos) {
+    unsigned __int128 wide = 0;
+    for (char c : text)
+      wide = wide * 10 + (unsigned)(c - '0');
+    if (wide > (unsigned __int128)INT64_MAX && wide <= (unsigned __int128)UINT64_MAX) {
+      const uint64_t u = (uint64_t)wide;
+      const double d = (double)u;
+      if (d >= 0x1p64 || (uint64_t)d != u)
+        diags_.error(locOf(ctx->NUMBER()), "integer " + text +
+                                               " is not exact as a double (beyond 2^53): a "
+                                               "behavior value would be rounded");
+      return d;
+    }
+  }
   // Behavior values are held as doubles: an integer above 2^53 that a double
   // cannot hold would silently become its neighbour (9007199254740993 -> ...992).
   if (parseNumber(text, locOf(ctx->NUMBER()), v, isInt, &exact) && isInt &&
@@ -75,7 +93,7 @@ double BehaviorBuilder::signedNumber(G::SignedNumberContext *ctx) {
     diags_.error(locOf(ctx->NUMBER()), "integer " + text +
                                            " is not exact as a double (beyond 2^53): a "
                                            "behavior value would be rounded");
-  return ctx->getStart() && ctx->getStart()->getText() == "-" ? -v : v;
+  return negative ? -v : v;
 }
 
 Value BehaviorBuilder::buildValue(G::ValueContext *ctx) {

@@ -102,6 +102,8 @@ Val Interpreter::evalAccess(const Expr &e) {
   Val v = fromDouble(t.data[static_cast<size_t>(offset)], dt);
   if (ast::isFloat(dt) && !t.mag.empty()) // computed by an earlier statement
     v.m = t.mag[static_cast<size_t>(offset)];
+  if (!ast::isFloat(dt) && !t.exact.empty()) // the same, beyond 2^53 too
+    v.i = t.exact[static_cast<size_t>(offset)];
   return convert(v, dt, e.type);
 }
 
@@ -150,7 +152,11 @@ Val Interpreter::evalBinary(const Expr &e) {
   auto cmp = [&](auto pred) -> Val {
     if (fl)
       noteTie(a, b, t);
-    return convert(boolVal(fl ? pred(a.f, b.f) : pred(a.i, b.i)), DType::Bool, e.type);
+    if (fl)
+      return convert(boolVal(pred(a.f, b.f)), DType::Bool, e.type);
+    if (ast::isUnsigned(t)) // u64 above INT64_MAX is held as a negative bit pattern
+      return convert(boolVal(pred(asUnsigned(a.i), asUnsigned(b.i))), DType::Bool, e.type);
+    return convert(boolVal(pred(a.i, b.i)), DType::Bool, e.type);
   };
   if (op == "<")
     return cmp([](auto x, auto y) { return x < y; });
@@ -189,16 +195,9 @@ Val Interpreter::evalBinary(const Expr &e) {
       r.i = subWrap(a.i, b.i);
     else if (op == "*")
       r.i = mulWrap(a.i, b.i);
-    else if (op == "/" || op == "%") {
-      // The language's defined results: x / 0 = 0, x % 0 = x, MIN / -1 = MIN (wraps),
-      // MIN % -1 = 0; otherwise C: truncating, the remainder has the dividend's sign.
-      if (b.i == 0)
-        r.i = op == "/" ? 0 : a.i;
-      else if (b.i == -1)
-        r.i = op == "/" ? subWrap(0, a.i) : 0;
-      else
-        r.i = op == "/" ? a.i / b.i : a.i % b.i;
-    } else if (op == "&")
+    else if (op == "/" || op == "%")
+      r.i = divRem(op == "/", a.i, b.i, t);
+    else if (op == "&")
       r.i = a.i & b.i;
     else if (op == "|")
       r.i = a.i | b.i;
@@ -262,7 +261,7 @@ Val Interpreter::evalCall(const Expr &e) {
                            : std::fabs(r.f) + propagated(b.f * r.f / a.f, a.m) +
                                  propagated(r.f * std::log(std::fabs(a.f)), b.m);
     } else if (isMin || isMax) {
-      r.i = (a.i < b.i) == isMin ? a.i : b.i;
+      r.i = intLess(a.i, b.i, t) == isMin ? a.i : b.i;
     } else {
       r.i = wrapInt(truncToInt64(std::pow(static_cast<double>(a.i), static_cast<double>(b.i))), t);
     }
@@ -275,8 +274,10 @@ Val Interpreter::evalCall(const Expr &e) {
     if (fl) {
       r.f = minProp(maxProp(x.f, lo.f), hi.f);
       r.m = std::fmax(x.m, std::fmax(lo.m, hi.m)); // as max and min
-    } else
-      r.i = std::min(std::max(x.i, lo.i), hi.i);
+    } else {
+      r.i = intLess(x.i, lo.i, t) ? lo.i : x.i; // max(x, lo)
+      r.i = intLess(hi.i, r.i, t) ? hi.i : r.i; // min(., hi)
+    }
     return convert(r, t, e.type);
   }
   case ast::Builtin::IsNan:
@@ -316,6 +317,10 @@ Val Interpreter::evalCall(const Expr &e) {
   case ast::Builtin::CastI64:
   case ast::Builtin::CastI32:
   case ast::Builtin::CastI8:
+  case ast::Builtin::CastU64:
+  case ast::Builtin::CastU32:
+  case ast::Builtin::CastU16:
+  case ast::Builtin::CastU8:
   case ast::Builtin::CastBool:
     throw std::logic_error("cast '" + e.name + "' without a target dtype");
   case ast::Builtin::Uniform:
@@ -327,13 +332,14 @@ Val Interpreter::evalCall(const Expr &e) {
   Val r;
   if (!fl) {
     // Sema promotes math builtins to float; abs and sign are also exact on integers.
+    const bool negative = !ast::isUnsigned(t) && a.i < 0;
     if (fn == ast::Builtin::Abs) {
-      r.i = wrapInt(a.i < 0 ? subWrap(0, a.i) : a.i, t);
+      r.i = wrapInt(negative ? subWrap(0, a.i) : a.i, t);
     } else if (fn == ast::Builtin::Sign) {
-      r.i = (a.i > 0) - (a.i < 0);
+      r.i = negative ? -1 : a.i != 0;
     } else {
       double y = 0;
-      math1(fn, static_cast<double>(a.i), y);
+      math1(fn, toDouble(a, t), y);
       r = fromDouble(y, t);
     }
     return convert(r, t, e.type);

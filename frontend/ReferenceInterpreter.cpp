@@ -234,14 +234,14 @@ Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
       r.f = maxProp(a.f, b.f);
       r.m = std::fmax(a.m, b.m);
     } else
-      r.i = a.i > b.i ? a.i : b.i;
+      r.i = intLess(b.i, a.i, acc) ? a.i : b.i;
     break;
   case ast::ReduceKind::Min:
     if (isFloat) {
       r.f = minProp(a.f, b.f);
       r.m = std::fmax(a.m, b.m);
     } else
-      r.i = a.i < b.i ? a.i : b.i;
+      r.i = intLess(a.i, b.i, acc) ? a.i : b.i;
     break;
   case ast::ReduceKind::None:
   case ast::ReduceKind::TopK:   // executeTopK
@@ -262,17 +262,19 @@ Val reductionIdentity(ast::ReduceKind kind, DType acc) {
     break;
   case ast::ReduceKind::Max:
     r.f = -std::numeric_limits<double>::infinity();
-    r.i = acc == DType::I8     ? INT8_MIN
-          : acc == DType::I32  ? INT32_MIN
-          : acc == DType::Bool ? 0
-                               : INT64_MIN;
+    r.i = acc == DType::I8       ? INT8_MIN
+          : acc == DType::I32    ? INT32_MIN
+          : acc == DType::Bool   ? 0
+          : ast::isUnsigned(acc) ? 0
+                                 : INT64_MIN;
     break;
   case ast::ReduceKind::Min:
     r.f = std::numeric_limits<double>::infinity();
-    r.i = acc == DType::I8     ? INT8_MAX
-          : acc == DType::I32  ? INT32_MAX
-          : acc == DType::Bool ? 1
-                               : INT64_MAX;
+    r.i = acc == DType::I8       ? INT8_MAX
+          : acc == DType::I32    ? INT32_MAX
+          : acc == DType::Bool   ? 1
+          : ast::isUnsigned(acc) ? wrapInt(-1, acc) // all ones
+                                 : INT64_MAX;
     break;
   default:
     break;
@@ -315,6 +317,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
   fresh.data.assign(static_cast<size_t>(numElements(fresh.shape)), 0.0);
   if (ast::isFloat(stmt.targetType))
     fresh.mag.assign(fresh.data.size(), 0.0);
+  else
+    fresh.exact.assign(fresh.data.size(), 0);
 
   const Expr &rhs = *stmt.rhs;
   const DType acc = rhs.type; // reductions accumulate in the operand's dtype
@@ -366,6 +370,8 @@ void Interpreter::execute(const ast::Statement &stmt) {
     fresh.data[o] = toDouble(stored, stmt.targetType);
     if (!fresh.mag.empty())
       fresh.mag[o] = stored.m;
+    if (!fresh.exact.empty())
+      fresh.exact[o] = stored.i;
   }
   store(stmt, std::move(fresh));
 }
@@ -385,6 +391,7 @@ void Interpreter::storeTo(NameKind kind, int ref, const ast::Statement &stmt, Ar
                              shapeStr(fresh.shape));
     params_[ref].data = std::move(fresh.data);
     params_[ref].mag = std::move(fresh.mag);
+    params_[ref].exact = std::move(fresh.exact);
     break;
   case NameKind::Result:
     if (ref < 0 || static_cast<size_t>(ref) >= results_.size())
@@ -395,6 +402,7 @@ void Interpreter::storeTo(NameKind kind, int ref, const ast::Statement &stmt, Ar
                              shapeStr(fresh.shape));
     results_[ref].data = std::move(fresh.data);
     results_[ref].mag = std::move(fresh.mag);
+    results_[ref].exact = std::move(fresh.exact);
     break;
   case NameKind::Local:
     if (ref < 0 || static_cast<size_t>(ref) >= locals_.size())

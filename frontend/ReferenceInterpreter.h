@@ -31,7 +31,10 @@
 //  - `&&`, `||` short-circuit and `where(c, a, b)` evaluates only the chosen operand (the
 //    language has no side effects, so this changes no result).
 //  - Integer tensors are stored in Array::data as doubles, so values beyond 2^53 in
-//    magnitude are not exact in storage (inside an expression they are).
+//    magnitude are not exact there; the tensors statements compute keep them exactly in
+//    Array::exact too (a u64 hash through a local is exact), inputs are doubles.
+//  - Unsigned dtypes (u64 u32 u16 u8) wrap modulo 2^w; `/ % >>`, comparisons, min and
+//    max are unsigned; u64 is held in int64 as its bit pattern (ReferenceScalar.h).
 //  - Condition: every float value carries a condition magnitude m >= |value|, a
 //    first-order bound, in units of the roundoff u of a kernel computing in a float
 //    dtype, on how far rounding each operation moves the value: a leaf (input, literal)
@@ -60,6 +63,9 @@ struct Array {
   // The condition magnitude of each float element a statement computed ("Condition");
   // empty for inputs (m = |value|) and integer tensors.
   std::vector<double> mag;
+  // The exact value of each integer element a statement computed (Val::i: u64 as its
+  // bit pattern), which `data` rounds beyond 2^53; empty for inputs and float tensors.
+  std::vector<int64_t> exact;
 };
 
 struct Outcome {

@@ -26,8 +26,19 @@ struct Val {
   double m = 0;
 };
 
+// Integers are held in `i` as their value, except u64, held as its bit pattern (a
+// value above INT64_MAX reads negative: asUnsigned and the unsigned operations below
+// read it right). u8, u16 and u32 values are zero-extended, so non-negative.
+inline uint64_t asUnsigned(int64_t v) { return static_cast<uint64_t>(v); }
+
 inline int64_t wrapInt(int64_t v, DType t) {
   switch (t) {
+  case DType::U8:
+    return static_cast<uint8_t>(asUnsigned(v));
+  case DType::U16:
+    return static_cast<uint16_t>(asUnsigned(v));
+  case DType::U32:
+    return static_cast<uint32_t>(asUnsigned(v));
   case DType::I8:
     return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint64_t>(v)));
   case DType::I32:
@@ -57,12 +68,23 @@ inline Val fromDouble(double d, DType t) {
           : d <= INT32_MIN ? INT32_MIN
           : d >= INT32_MAX ? INT32_MAX
                            : truncToInt64(d);
+  else if (ast::isUnsigned(t)) // saturating at [0, 2^w - 1], as the signed ones
+    v.i = static_cast<int64_t>(ast::truncToUnsigned(d, 8 * ast::dtypeBytes(t)));
   else
     v.i = truncToInt64(d);
   return v;
 }
 
-inline double toDouble(Val v, DType t) { return ast::isFloat(t) ? v.f : static_cast<double>(v.i); }
+inline double toDouble(Val v, DType t) {
+  if (ast::isFloat(t))
+    return v.f;
+  return t == DType::U64 ? static_cast<double>(asUnsigned(v.i)) : static_cast<double>(v.i);
+}
+
+// a < b for integers of dtype t (unsigned ones compare as unsigned).
+inline bool intLess(int64_t a, int64_t b, DType t) {
+  return ast::isUnsigned(t) ? asUnsigned(a) < asUnsigned(b) : a < b;
+}
 
 inline Val convert(Val v, DType from, DType to) {
   if (ast::isFloat(from) && ast::isFloat(to)) {
@@ -78,7 +100,7 @@ inline Val convert(Val v, DType from, DType to) {
     return fromDouble(v.f, to);
   Val r;
   if (ast::isFloat(to))
-    r = fromDouble(static_cast<double>(v.i), to);
+    r = fromDouble(toDouble(v, from), to);
   else
     r.i = wrapInt(v.i, to);
   return r;
@@ -105,13 +127,30 @@ inline int64_t mulWrap(int64_t a, int64_t b) {
 
 // Shifts with defined results for every count (docs/language.md): the count is read
 // as unsigned, so a negative one is out of range too; out of range, `<<` gives 0 and
-// `>>` (arithmetic) gives the sign fill, 0 or -1. `x` is sign-extended in int64.
+// `>>` gives the sign fill, 0 or -1 (arithmetic, signed dtypes) or 0 (logical,
+// unsigned ones). A signed `x` is sign-extended in int64.
 inline int64_t shift(bool left, int64_t x, int64_t count, DType t) {
   const uint64_t width = static_cast<uint64_t>(ast::dtypeBytes(t)) * 8;
   const uint64_t c = static_cast<uint64_t>(count) & (width == 64 ? ~0ull : (1ull << width) - 1);
   if (left)
     return c >= width ? 0 : wrapInt(static_cast<int64_t>(static_cast<uint64_t>(x) << c), t);
+  if (ast::isUnsigned(t))
+    return c >= width ? 0 : static_cast<int64_t>(asUnsigned(x) >> c);
   return c >= width ? (x < 0 ? -1 : 0) : x >> c;
+}
+
+// Integer `/` and `%` with the language's defined results (docs/language.md): x / 0 =
+// 0, x % 0 = x; signed: MIN / -1 = MIN (wraps), MIN % -1 = 0, otherwise C's truncating
+// division with the remainder's sign the dividend's; unsigned: C's unsigned division.
+inline int64_t divRem(bool isDiv, int64_t a, int64_t b, DType t) {
+  if (b == 0)
+    return isDiv ? 0 : a;
+  if (ast::isUnsigned(t))
+    return static_cast<int64_t>(isDiv ? asUnsigned(a) / asUnsigned(b)
+                                      : asUnsigned(a) % asUnsigned(b));
+  if (b == -1)
+    return isDiv ? subWrap(0, a) : 0;
+  return isDiv ? a / b : a % b;
 }
 
 inline double minProp(double a, double b) {
@@ -191,6 +230,10 @@ inline bool math1(ast::Builtin fn, double x, double &y) {
   case ast::Builtin::CastI64:
   case ast::Builtin::CastI32:
   case ast::Builtin::CastI8:
+  case ast::Builtin::CastU64:
+  case ast::Builtin::CastU32:
+  case ast::Builtin::CastU16:
+  case ast::Builtin::CastU8:
   case ast::Builtin::CastBool:
     return false;
   }

@@ -32,6 +32,8 @@ void Interpreter::executeScan(const ast::Statement &stmt) {
   fresh.data.assign(static_cast<size_t>(numElements(fresh.shape)), 0.0);
   if (ast::isFloat(stmt.targetType))
     fresh.mag.assign(fresh.data.size(), 0.0);
+  else
+    fresh.exact.assign(fresh.data.size(), 0);
   size_t stride = 1;
   for (size_t l = axis + 1; l < extent.size(); ++l)
     stride *= static_cast<size_t>(extent[l]);
@@ -77,6 +79,8 @@ void Interpreter::executeScan(const ast::Statement &stmt) {
     fresh.data[o] = toDouble(stored, stmt.targetType);
     if (!fresh.mag.empty())
       fresh.mag[o] = stored.m;
+    if (!fresh.exact.empty())
+      fresh.exact[o] = stored.i;
   }
   store(stmt, std::move(fresh));
 }

@@ -44,8 +44,13 @@ void Interpreter::executeScatter(const ast::Statement &stmt) {
       target.data[o] += v.f;
       target.mag[o] += v.m;
     } else {
-      target.data[o] = static_cast<double>(
-          wrapInt(static_cast<int64_t>(target.data[o]) + v.i, t)); // integers wrap
+      Val sum; // integers wrap (exact when an earlier statement computed the target)
+      sum.i = wrapInt(
+          addWrap(target.exact.empty() ? fromDouble(target.data[o], t).i : target.exact[o], v.i),
+          t);
+      target.data[o] = toDouble(sum, t);
+      if (!target.exact.empty())
+        target.exact[o] = sum.i;
     }
   }
   store(stmt, std::move(target));

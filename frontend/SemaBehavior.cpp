@@ -196,14 +196,14 @@ private:
     }
     if (isFloat(t) || (v.kind != Value::Literal && v.kind != Value::Scalar))
       return;
-    double lo = t == DType::I8     ? -128.0
-                : t == DType::I32  ? -2147483648.0
-                : t == DType::Bool ? 0.0
-                                   : -9223372036854775808.0;
-    double hi = t == DType::I8     ? 127.0
-                : t == DType::I32  ? 2147483647.0
-                : t == DType::Bool ? 1.0
-                                   : 9223372036854775807.0;
+    // [lo, hi]; hi of i64 and u64 round up to 2^63 and 2^64, which are out of range:
+    // those compare with `<`.
+    const int bits = 8 * dtypeBytes(t);
+    double lo = t == DType::Bool ? 0.0 : isUnsigned(t) ? 0.0 : -std::ldexp(1.0, bits - 1);
+    double hi = t == DType::Bool ? 1.0
+                : isUnsigned(t)  ? std::ldexp(1.0, bits) - 1
+                                 : std::ldexp(1.0, bits - 1) - 1;
+    const bool hiRounds = bits == 64;
     for (size_t i = 0; i < v.data.size(); ++i) {
       double x = v.data[i];
       char buf[40];
@@ -216,8 +216,7 @@ private:
         diags_.error(v.loc, what + " is not an integer");
         return;
       }
-      // hi of i64 rounds up to 2^63, which is out of range: compare with `<`.
-      if (x < lo || (t == DType::I64 ? x >= hi : x > hi)) {
+      if (x < lo || (hiRounds ? x >= hi : x > hi)) {
         diags_.error(v.loc, what + " is out of range for " + dtypeName(t));
         return;
       }

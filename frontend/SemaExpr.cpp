@@ -281,6 +281,12 @@ private:
       diags_.error(e.loc, "cannot use bool in arithmetic ('-')");
       return failed();
     }
+    if (!a.weak && isUnsigned(a.type) && e.op == "-") { // NumPy and C wrap: a bug more often
+      diags_.error(e.loc, std::string("cannot negate an unsigned value (") + dtypeName(a.type) +
+                              "): write 0 - x for the wrapping negation, or cast to a signed "
+                              "dtype");
+      return failed();
+    }
     return annotate(e, a.weak ? a : strong(arithType(a.type)));
   }
 

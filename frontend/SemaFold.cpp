@@ -27,6 +27,14 @@ bool fits(int64_t v, DType t) {
     return v == 0 || v == 1;
   case DType::I64:
     return true;
+  case DType::U8:
+    return v >= 0 && v <= UINT8_MAX;
+  case DType::U16:
+    return v >= 0 && v <= UINT16_MAX;
+  case DType::U32:
+    return v >= 0 && v <= UINT32_MAX;
+  case DType::U64: // folded in int64 (a literal is at most INT64_MAX)
+    return v >= 0;
   case DType::F64:
   case DType::F32:
   case DType::F16:
@@ -44,6 +52,14 @@ std::string rangeOf(DType t) {
     return "-128 to 127";
   case DType::I32:
     return "-2147483648 to 2147483647";
+  case DType::U8:
+    return "0 to 255";
+  case DType::U16:
+    return "0 to 65535";
+  case DType::U32:
+    return "0 to 4294967295";
+  case DType::U64:
+    return "0 to 18446744073709551615";
   default:
     return "-9223372036854775808 to 9223372036854775807";
   }
@@ -120,7 +136,11 @@ private:
 
   std::optional<Folded> overflow(const Expr &e, const std::string &what) {
     diags_.error(e.loc, "integer overflow in a constant expression: " + what + " does not fit " +
-                            dtypeName(e.opType) + " (" + rangeOf(e.opType) + ")");
+                            dtypeName(e.opType) + " (" +
+                            (e.opType == DType::U64 ? "0 to 9223372036854775807: constants fold "
+                                                      "in int64"
+                                                    : rangeOf(e.opType)) +
+                            ")");
     return std::nullopt;
   }
 
@@ -270,6 +290,10 @@ private:
     case Builtin::CastI64:
     case Builtin::CastI32:
     case Builtin::CastI8:
+    case Builtin::CastU64:
+    case Builtin::CastU32:
+    case Builtin::CastU16:
+    case Builtin::CastU8:
     case Builtin::CastBool:
       return std::nullopt;
     }

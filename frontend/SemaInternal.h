@@ -59,7 +59,8 @@ int resolveDimExpr(const ast::Spec &spec, ast::Kernel &k, ast::DimSpec &d, int r
 TypeInfo strong(ast::DType t);
 ast::DType arithType(ast::DType t);
 // Unifies two operand types of `op` at `loc` by the promotion rules and settles a weak
-// operand; false after an error (bool in arithmetic, f16 with bf16).
+// operand; false after an error (bool in arithmetic, f16 with bf16, an unsigned with
+// a signed integer that is not wider).
 bool unifyOperands(ast::Expr &at, TypeInfo a, ast::Expr &bt, TypeInfo b, ast::Loc loc,
                    const std::string &op, TypeInfo &out, DiagnosticEngine &diags);
 // Gives a weak expression its final dtype (numeric only).

@@ -130,10 +130,13 @@ const char *const kReserved[] = {
     "_Thread_local",
     // types the generated code uses
     "int8_t",
+    "int16_t",
     "int32_t",
     "int64_t",
     "uint8_t",
     "uint16_t",
+    "uint32_t",
+    "uint64_t",
 };
 
 // Object-like macros of the C headers the generated code includes (<stdint.h>,

@@ -17,6 +17,19 @@ bool isBitOp(const Expr &e) {
                                                         e.op == "<<" || e.op == ">>"));
 }
 
+// Two integer dtypes: the one that holds every value of both. Same signedness: the
+// wider. A signed and an unsigned: the signed one if it is wider (u8 with i32 is
+// i32), else none (u32 with i32, u64 with i64: each has values the other lacks, and
+// C's answer, unsigned, turns -1 into 4294967295 silently).
+std::optional<DType> commonInteger(DType x, DType y) {
+  if (isUnsigned(x) == isUnsigned(y))
+    return dtypeBytes(x) >= dtypeBytes(y) ? x : y;
+  DType s = isUnsigned(x) ? y : x, u = isUnsigned(x) ? x : y;
+  if (dtypeBytes(s) > dtypeBytes(u))
+    return s;
+  return std::nullopt;
+}
+
 } // namespace
 
 TypeInfo strong(DType t) { return {t, false, false, true}; }
@@ -64,8 +77,14 @@ bool unifyOperands(Expr &at, TypeInfo a, Expr &bt, TypeInfo b, Loc loc, const st
     out = strong(floatRank(x) >= floatRank(y) ? x : y);
   } else if (isFloat(x) || isFloat(y)) {
     out = strong(isFloat(x) ? x : y);
+  } else if (std::optional<DType> common = commonInteger(x, y)) {
+    out = strong(*common);
   } else {
-    out = strong(dtypeBytes(x) >= dtypeBytes(y) ? x : y);
+    diags.error(loc, std::string("cannot mix ") + dtypeName(x) + " and " + dtypeName(y) + " in '" +
+                         op + "': cast one of them");
+    diags.note(loc, "no integer dtype holds every value of both; a wider signed one does for "
+                    "u8, u16 and u32 (i64(...))");
+    return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 #include "runtime/Jit.h"
 #include "backends/cpu/LLVMOptimizer.h"
 #include "frontend/Float8.h"
+#include "frontend/FloatToInt.h"
 #include "runtime/JitEngine.h"
 #include "runtime/cuda/CudaDriver.h"
 
@@ -89,6 +90,27 @@ static void storeScalar(DType dtype, double value, void *slot) {
     std::memcpy(slot, &v, 1);
     break;
   }
+  // In range (isIntegerScalarValue), so exact; the rule of HostTensor::set anyway.
+  case DType::U64: {
+    uint64_t v = ast::truncToUInt64(value);
+    std::memcpy(slot, &v, 8);
+    break;
+  }
+  case DType::U32: {
+    uint32_t v = (uint32_t)ast::truncToUnsigned(value, 32);
+    std::memcpy(slot, &v, 4);
+    break;
+  }
+  case DType::U16: {
+    uint16_t v = (uint16_t)ast::truncToUnsigned(value, 16);
+    std::memcpy(slot, &v, 2);
+    break;
+  }
+  case DType::U8: {
+    uint8_t v = (uint8_t)ast::truncToUnsigned(value, 8);
+    std::memcpy(slot, &v, 1);
+    break;
+  }
   case DType::Bool: {
     uint8_t v = value != 0;
     std::memcpy(slot, &v, 1);
@@ -111,6 +133,14 @@ static bool isIntegerScalarValue(DType dtype, double value) {
     return value >= INT32_MIN && value <= INT32_MAX;
   case DType::I8:
     return value >= INT8_MIN && value <= INT8_MAX;
+  case DType::U64:
+    return value >= 0 && value < 0x1p64;
+  case DType::U32:
+    return value >= 0 && value <= UINT32_MAX;
+  case DType::U16:
+    return value >= 0 && value <= UINT16_MAX;
+  case DType::U8:
+    return value >= 0 && value <= UINT8_MAX;
   case DType::Bool:
     return value == 0 || value == 1;
   default:

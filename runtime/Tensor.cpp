@@ -140,6 +140,23 @@ double HostTensor::get(int64_t i) const {
   }
   case DType::I8:
     return (int8_t)*p;
+  case DType::U64: {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return (double)v;
+  }
+  case DType::U32: {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::U16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  case DType::U8:
+    return *p;
   case DType::Bool:
     return *p ? 1.0 : 0.0;
   }
@@ -186,6 +203,24 @@ void HostTensor::set(int64_t i, double value) {
   }
   case DType::I8:
     *p = (unsigned char)(int8_t)std::clamp<int64_t>(ast::truncToInt64(value), INT8_MIN, INT8_MAX);
+    break;
+  case DType::U64: {
+    uint64_t v = ast::truncToUInt64(value);
+    std::memcpy(p, &v, 8);
+    break;
+  }
+  case DType::U32: {
+    uint32_t v = (uint32_t)ast::truncToUnsigned(value, 32);
+    std::memcpy(p, &v, 4);
+    break;
+  }
+  case DType::U16: {
+    uint16_t v = (uint16_t)ast::truncToUnsigned(value, 16);
+    std::memcpy(p, &v, 2);
+    break;
+  }
+  case DType::U8:
+    *p = (unsigned char)ast::truncToUnsigned(value, 8);
     break;
   case DType::Bool:
     *p = value != 0;

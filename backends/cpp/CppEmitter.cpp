@@ -67,26 +67,30 @@ struct AbiArg {
   std::string name;
   bool constTensor = false;
   std::string element;
+  std::string emitted = element; // the element type inside (emittedElementType)
+  bool tensor = false;
 };
 
 std::vector<AbiArg> abiArgs(const ast::Kernel &k) {
   std::vector<AbiArg> args;
   for (const ast::Param &p : k.params) {
     std::string element = abiElementType(p.type.dtype);
+    std::string emitted = emittedElementType(p.type.dtype);
     if (p.type.isScalar())
-      args.push_back({element + " ", p.name, false, element});
+      args.push_back({element + " ", p.name, false, element, emitted, false});
     else if (p.mode == ast::ParamMode::In)
-      args.push_back({"const " + element + " *", p.name, true, element});
+      args.push_back({"const " + element + " *", p.name, true, element, emitted, true});
     else
-      args.push_back({element + " *", p.name, false, element});
+      args.push_back({element + " *", p.name, false, element, emitted, true});
   }
   for (const ast::Result &r : k.results) {
     std::string element = abiElementType(r.type.dtype);
-    args.push_back({element + " *", r.name, false, element});
+    args.push_back(
+        {element + " *", r.name, false, element, emittedElementType(r.type.dtype), true});
   }
   for (const ast::Dim &d : k.dims) // a derived dim (N - K + 1) is computed, not passed
     if (d.size < 0 && !d.derived)
-      args.push_back({"int64_t ", d.name, false, "int64_t"});
+      args.push_back({"int64_t ", d.name, false, "int64_t", "int64_t", false});
   return args;
 }
 
@@ -229,8 +233,11 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
     std::string call = "detail::" + k.name + "(";
     for (size_t i = 0; i < it->second.size(); ++i) {
       const AbiArg &a = args.at(it->second[i]);
-      call += (i ? ", " : "") +
-              (a.constTensor ? "const_cast<" + a.element + " *>(" + a.name + ")" : a.name);
+      std::string pointer =
+          a.constTensor ? "const_cast<" + a.element + " *>(" + a.name + ")" : a.name;
+      if (a.tensor && a.emitted != a.element) // uint32_t * -> int32_t * (same bits)
+        pointer = "reinterpret_cast<" + a.emitted + " *>(" + pointer + ")";
+      call += (i ? ", " : "") + pointer;
     }
     call += ");";
     std::string params = parameterList(args, used);

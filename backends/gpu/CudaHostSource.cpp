@@ -291,9 +291,12 @@ llvm::Error printEntryPoints(std::ostream &os, const ast::Spec &spec, const Host
       const AbiParameter &p = e.params.at(abi);
       forwarded.at(abi) = true;
       std::string type = typeOf(p);
-      inner.push_back(type.rfind("const ", 0) == 0 && type.find('*') != std::string::npos
-                          ? "const_cast<" + type.substr(6) + ">(" + p.name + ")"
-                          : p.name);
+      std::string pointer = type.rfind("const ", 0) == 0 && type.find('*') != std::string::npos
+                                ? "const_cast<" + type.substr(6) + ">(" + p.name + ")"
+                                : p.name;
+      if (!p.emittedPointer.empty()) // uint32_t * -> int32_t * (same bits)
+        pointer = "reinterpret_cast<" + p.emittedPointer + ">(" + pointer + ")";
+      inner.push_back(pointer);
     }
     std::string plain = decls.empty() ? "void" : join(decls);
     decls.push_back("CUstream stream");

@@ -27,6 +27,10 @@ _TORCH_DTYPES = {
     "int64": "i64",
     "int32": "i32",
     "int8": "i8",
+    "uint64": "u64",
+    "uint32": "u32",
+    "uint16": "u16",
+    "uint8": "u8",
     "bool": "bool",
 }
 # NumPy's names are the same; bfloat16 and the float8 types exist where ml_dtypes

@@ -18,7 +18,8 @@ import torch as _torch
 from ._api import Kernel
 
 _SCALAR_TYPES = {"f64": "float", "f32": "float", "f16": "float", "bf16": "float",
-                 "i64": "int", "i32": "int", "i8": "int", "bool": "bool"}
+                 "i64": "int", "i32": "int", "i8": "int", "u64": "int", "u32": "int",
+                 "u16": "int", "u8": "int", "bool": "bool"}
 _registered = {}  # "namespace::name" -> (what was compiled, the op)
 _lock = threading.Lock()
 
@@ -94,4 +95,5 @@ def _register(kernel, qualname):
 
 _TORCH_NAMES = {"f64": "float64", "f32": "float32", "f16": "float16", "bf16": "bfloat16",
                 "f8e4m3": "float8_e4m3fn", "f8e5m2": "float8_e5m2",
-                "i64": "int64", "i32": "int32", "i8": "int8", "bool": "bool"}
+                "i64": "int64", "i32": "int32", "i8": "int8", "u64": "uint64",
+                "u32": "uint32", "u16": "uint16", "u8": "uint8", "bool": "bool"}

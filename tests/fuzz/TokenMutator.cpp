@@ -73,7 +73,8 @@ std::vector<Token> tokenize(const std::string &s) {
 // Replacement classes: a token in one is replaced by another of the same class.
 const std::vector<std::vector<std::string>> &classes() {
   static const std::vector<std::vector<std::string>> c = {
-      {"f64", "f32", "f16", "bf16", "f8e4m3", "f8e5m2", "i64", "i32", "i8", "bool"},
+      {"f64", "f32", "f16", "bf16", "f8e4m3", "f8e5m2", "i64", "i32", "i8", "u64", "u32", "u16",
+       "u8", "bool"},
       {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs", "sign", "sin", "cos", "erf",
        "log1p", "expm1", "floor", "ceil", "round", "trunc", "isnan", "isinf"},
       {"min", "max", "pow"},
@@ -133,9 +134,10 @@ const std::vector<std::string> &numbers() {
 
 const std::vector<std::string> &wrappers() {
   static const std::vector<std::string> w = {
-      "exp", "log",   "sqrt",  "rsqrt", "tanh", "sigmoid", "abs",   "sign",  "sin",   "cos",
-      "erf", "log1p", "expm1", "floor", "ceil", "round",   "trunc", "isnan", "isinf", "f64",
-      "f32", "f16",   "bf16",  "i64",   "i32",  "i8",      "bool",  "-",     "!",     "~"};
+      "exp",   "log", "sqrt",  "rsqrt", "tanh",  "sigmoid", "abs",   "sign",  "sin",
+      "cos",   "erf", "log1p", "expm1", "floor", "ceil",    "round", "trunc", "isnan",
+      "isinf", "f64", "f32",   "f16",   "bf16",  "i64",     "i32",   "i8",    "u64",
+      "u32",   "u16", "u8",    "bool",  "-",     "!",       "~"};
   return w;
 }
 

@@ -92,6 +92,18 @@ std::string trialShapeText(const ast::Kernel &kernel, const std::vector<int64_t>
 double randomValue(DType dtype, Rng &rng) {
   if (dtype == DType::Bool)
     return (double)(rng.next() & 1);
+  if (ast::isUnsigned(dtype)) {
+    // Half near 0, half near the top, where + - * wrap and (u64) values above
+    // INT64_MAX test the unsigned compares, divisions and shifts; all exact doubles
+    // (steps of 2^11 below 2^64).
+    int64_t small = rng.between(0, 16);
+    if (rng.next() & 1)
+      return (double)small;
+    if (dtype == DType::U64)
+      return rng.next() & 1 ? 0x1p64 - 2048.0 * (double)(small + 1)
+                            : 0x1p63 + 2048.0 * (double)small;
+    return std::ldexp(1.0, 8 * ast::dtypeBytes(dtype)) - 1 - (double)small;
+  }
   if (ast::isInteger(dtype))
     return (double)rng.between(-8, 8);
   double v = rng.uniform(-1.0, 1.0);

@@ -176,7 +176,7 @@ TEST(Frontend, DumpIsStable) {
 // the reference interpreter switch over it).
 TEST(Frontend, BuiltinTableResolvesEveryName) {
   std::vector<std::string> names = builtinNames();
-  ASSERT_EQ(names.size(), 36u); // uniform, normal; the casts f8e4m3, f8e5m2
+  ASSERT_EQ(names.size(), 40u); // uniform, normal; the casts f8e4m3, f8e5m2, u64..u8
   for (const std::string &name : names) {
     std::optional<Builtin> b = lookupBuiltin(name);
     ASSERT_TRUE(b) << name;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <tuple>
 
@@ -310,6 +311,23 @@ TEST(Runtime, HostTensorStoresIntegersSaturated) {
   EXPECT_EQ(i8.toDoubles(), (std::vector<double>{0, 127, -128, -2, 127}));
   EXPECT_EQ(i32.toDoubles(), (std::vector<double>{0, 300, -300, -2, 2147483647}));
   EXPECT_EQ(i64.toDoubles(), (std::vector<double>{0, 300, -300, -2, 9223372036854775807.0}));
+}
+
+// The unsigned dtypes saturate at [0, 2^w - 1] the same way, and u64 holds values
+// above 2^63 (read back as the nearest double).
+TEST(Runtime, HostTensorStoresUnsignedSaturated) {
+  const double nan = std::nan("");
+  HostTensor u8(ast::DType::U8, {6}), u16(ast::DType::U16, {6}), u32(ast::DType::U32, {6}),
+      u64(ast::DType::U64, {6});
+  for (HostTensor *t : {&u8, &u16, &u32, &u64})
+    t->fill({nan, 300.5, -300.5, 0x1p63 + 2048, 1e300, 0.9});
+  EXPECT_EQ(u8.toDoubles(), (std::vector<double>{0, 255, 0, 255, 255, 0}));
+  EXPECT_EQ(u16.toDoubles(), (std::vector<double>{0, 300, 0, 65535, 65535, 0}));
+  EXPECT_EQ(u32.toDoubles(), (std::vector<double>{0, 300, 0, 4294967295, 4294967295, 0}));
+  EXPECT_EQ(u64.toDoubles(), (std::vector<double>{0, 300, 0, 0x1p63 + 2048, 0x1p64, 0}));
+  uint64_t top;
+  std::memcpy(&top, static_cast<unsigned char *>(u64.data()) + 4 * 8, 8);
+  EXPECT_EQ(top, ~uint64_t{0});
 }
 
 } // namespace
