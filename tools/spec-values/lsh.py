@@ -6,7 +6,7 @@ Datasets", section 3.4.1; Indyk & Motwani 1998): the H = Bn * R entries of a
 signature are cut into Bn bands of R rows; a band's key is a hash of its R values,
 and two documents are candidates when they agree on some band's key. Here:
   code = the 24-bit integer of a MinHash value (value * 2^24, exact)
-  key  = (sum_r code_r * mult_r mod 2^64, as a signed int64) >> 16   (arithmetic shift)
+  key  = (sum_r code_r * mult_r mod 2^64) >> 16   (u64: a logical shift, 48 bits)
 The MinHash signatures are those of specs/hashing/minhash.vibee, recomputed here with
 the Philox of philox.py: sig[s, h] = min over the document's tokens x of
 uniform(seeds[h], x).
@@ -39,9 +39,7 @@ def key(band):
         code = int(v * 2**24)
         assert code == v * 2**24
         h = (h + code * a) & M64
-    if h >= 1 << 63:
-        h -= 1 << 64
-    return h >> 16  # Python's >> on a negative int is the arithmetic (floor) shift
+    return h >> 16  # h is in [0, 2^64): the logical shift of a u64
 
 
 keys = [[key(sig[s, b * R:(b + 1) * R]) for b in range(Bn)] for s in range(len(docs))]

@@ -15,7 +15,7 @@ using namespace ::vibee::cpp;
 
 inline void band_keys(float* v1, int64_t* v2, int64_t* v3, int64_t v4, int64_t v5, int64_t v6) {
   int64_t* v7 = alloc<int64_t>(v4 * v5);
-  // code[s, b, r] = i64(sig[s, b, r] * 16777216.0);
+  // code[s, b, r] = u64(sig[s, b, r] * 16777216.0);
   // h[s, b] = sum(r) code[s, b, r] * mult[r];
   for (int64_t i8 = 0; i8 < v4; i8 += 1) {
     for (int64_t j9 = 0; j9 < v5; j9 += 1) {
@@ -32,21 +32,20 @@ inline void band_keys(float* v1, int64_t* v2, int64_t* v3, int64_t v4, int64_t v
         int64_t v17 = i11 * v5 + j12;
         int64_t v18 = v7[v17];
         float v19 = v15 * 1.677721600e+07f;
-        bool v20 = v19 < -9.223372030e+18f;
-        bool v21 = v19 >= 9.223372030e+18f;
-        int64_t v22 = i11 * v5 + j12;
-        v7[v22] = (int64_t) ((uint64_t) v18 + (uint64_t) ((int64_t) ((uint64_t) (v21 ? 9223372036854775807 : (v20 ? (-9223372036854775807 - 1) : (int64_t) ((v20 || v21) || (v19 != v19 || v19 != v19) ? 0.0e+00f : v19))) * (uint64_t) v16)));
+        bool v20 = v19 >= 1.844674410e+19f;
+        int64_t v21 = i11 * v5 + j12;
+        v7[v21] = (int64_t) ((uint64_t) v18 + (uint64_t) ((int64_t) ((uint64_t) (v20 ? -1 : (int64_t) ((uint64_t) (v20 || ((v19 != v19 || 0.0e+00f != 0.0e+00f) || v19 <= 0.0e+00f) ? 0.0e+00f : v19))) * (uint64_t) v16)));
       }
     }
   }
   // key[s, b] = h[s, b] >> 16;
-  for (int64_t i23 = 0; i23 < v4; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v5; j24 += 1) {
-      int64_t v25 = i23 * v5 + j24;
-      int64_t v26 = v7[v25];
-      uint64_t v27 = (uint64_t) 16;
-      int64_t v28 = i23 * v5 + j24;
-      v3[v28] = v27 < 64 ? v26 >> v27 : 0;
+  for (int64_t i22 = 0; i22 < v4; i22 += 1) {
+    for (int64_t j23 = 0; j23 < v5; j23 += 1) {
+      int64_t v24 = i22 * v5 + j23;
+      int64_t v25 = v7[v24];
+      uint64_t v26 = (uint64_t) 16;
+      int64_t v27 = i22 * v5 + j23;
+      v3[v27] = (int64_t) (v26 < 64 ? (uint64_t) v25 >> v26 : 0);
     }
   }
   release(v7);
@@ -117,7 +116,7 @@ inline void minhash_band_keys(int32_t* v1, int64_t* v2, int64_t* v3, int64_t* v4
     }
   }
   int64_t* v62 = alloc<int64_t>(v5 * v7);
-  // code[s, b, r] = i64(sig[s, b, r] * 16777216.0);
+  // code[s, b, r] = u64(sig[s, b, r] * 16777216.0);
   // h[s, b] = sum(r) code[s, b, r] * mult[r];
   for (int64_t i63 = 0; i63 < v5; i63 += 1) {
     for (int64_t j64 = 0; j64 < v7; j64 += 1) {
@@ -134,21 +133,20 @@ inline void minhash_band_keys(int32_t* v1, int64_t* v2, int64_t* v3, int64_t* v4
         int64_t v72 = i66 * v7 + j67;
         int64_t v73 = v62[v72];
         float v74 = v70 * 1.677721600e+07f;
-        bool v75 = v74 < -9.223372030e+18f;
-        bool v76 = v74 >= 9.223372030e+18f;
-        int64_t v77 = i66 * v7 + j67;
-        v62[v77] = (int64_t) ((uint64_t) v73 + (uint64_t) ((int64_t) ((uint64_t) (v76 ? 9223372036854775807 : (v75 ? (-9223372036854775807 - 1) : (int64_t) ((v75 || v76) || (v74 != v74 || v74 != v74) ? 0.0e+00f : v74))) * (uint64_t) v71)));
+        bool v75 = v74 >= 1.844674410e+19f;
+        int64_t v76 = i66 * v7 + j67;
+        v62[v76] = (int64_t) ((uint64_t) v73 + (uint64_t) ((int64_t) ((uint64_t) (v75 ? -1 : (int64_t) ((uint64_t) (v75 || ((v74 != v74 || 0.0e+00f != 0.0e+00f) || v74 <= 0.0e+00f) ? 0.0e+00f : v74))) * (uint64_t) v71)));
       }
     }
   }
   // key[s, b] = h[s, b] >> 16;
-  for (int64_t i78 = 0; i78 < v5; i78 += 1) {
-    for (int64_t j79 = 0; j79 < v7; j79 += 1) {
-      int64_t v80 = i78 * v7 + j79;
-      int64_t v81 = v62[v80];
-      uint64_t v82 = (uint64_t) 16;
-      int64_t v83 = i78 * v7 + j79;
-      v4[v83] = v82 < 64 ? v81 >> v82 : 0;
+  for (int64_t i77 = 0; i77 < v5; i77 += 1) {
+    for (int64_t j78 = 0; j78 < v7; j78 += 1) {
+      int64_t v79 = i77 * v7 + j78;
+      int64_t v80 = v62[v79];
+      uint64_t v81 = (uint64_t) 16;
+      int64_t v82 = i77 * v7 + j78;
+      v4[v82] = (int64_t) (v81 < 64 ? (uint64_t) v80 >> v81 : 0);
     }
   }
   release(v9);
@@ -193,19 +191,19 @@ inline void candidates(int64_t* v1, uint8_t* v2, int64_t v3, int64_t v4) {
 
 } // namespace detail
 
-// kernel band_keys(sig: f32[S, Bn, R], mult: i64[R]) -> key: i64[S, Bn]
-inline void band_keys(const float *sig, const int64_t *mult, int64_t *key, int64_t S, int64_t Bn, int64_t R) {
-  detail::band_keys(const_cast<float *>(sig), const_cast<int64_t *>(mult), key, S, Bn, R);
+// kernel band_keys(sig: f32[S, Bn, R], mult: u64[R]) -> key: u64[S, Bn]
+inline void band_keys(const float *sig, const uint64_t *mult, uint64_t *key, int64_t S, int64_t Bn, int64_t R) {
+  detail::band_keys(const_cast<float *>(sig), reinterpret_cast<int64_t *>(const_cast<uint64_t *>(mult)), reinterpret_cast<int64_t *>(key), S, Bn, R);
 }
 
-// kernel minhash_band_keys(tokens: i32[S, L], seeds: i64[Bn, R], mult: i64[R]) -> key: i64[S, Bn]
-inline void minhash_band_keys(const int32_t *tokens, const int64_t *seeds, const int64_t *mult, int64_t *key, int64_t S, int64_t L, int64_t Bn, int64_t R) {
-  detail::minhash_band_keys(const_cast<int32_t *>(tokens), const_cast<int64_t *>(seeds), const_cast<int64_t *>(mult), key, S, L, Bn, R);
+// kernel minhash_band_keys(tokens: i32[S, L], seeds: i64[Bn, R], mult: u64[R]) -> key: u64[S, Bn]
+inline void minhash_band_keys(const int32_t *tokens, const int64_t *seeds, const uint64_t *mult, uint64_t *key, int64_t S, int64_t L, int64_t Bn, int64_t R) {
+  detail::minhash_band_keys(const_cast<int32_t *>(tokens), const_cast<int64_t *>(seeds), reinterpret_cast<int64_t *>(const_cast<uint64_t *>(mult)), reinterpret_cast<int64_t *>(key), S, L, Bn, R);
 }
 
-// kernel candidates(key: i64[S, Bn]) -> cand: bool[S, S]
-inline void candidates(const int64_t *key, uint8_t *cand, int64_t S, int64_t Bn) {
-  detail::candidates(const_cast<int64_t *>(key), cand, S, Bn);
+// kernel candidates(key: u64[S, Bn]) -> cand: bool[S, S]
+inline void candidates(const uint64_t *key, uint8_t *cand, int64_t S, int64_t Bn) {
+  detail::candidates(reinterpret_cast<int64_t *>(const_cast<uint64_t *>(key)), cand, S, Bn);
 }
 
 } // namespace lsh
