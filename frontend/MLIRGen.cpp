@@ -239,7 +239,13 @@ private:
       kind = ReduceKind::prod;
       break;
     }
-    Value v = emitCompute(stmt, *stmt.rhs, resultTypeOf(stmt), kind, stmt.targetType);
+    // Unsigned max / min: reduced as signed values of the same order, then back.
+    bool flip =
+        ast::isUnsigned(stmt.targetType) && (kind == ReduceKind::max || kind == ReduceKind::min);
+    Value v =
+        emitCompute(stmt, *stmt.rhs, resultTypeOf(stmt), kind, stmt.targetType, -1, nullptr, flip);
+    if (v && flip)
+      v = flipSignBits(b, locOf(stmt.reduceLoc), v);
     if (!v)
       return failure();
     slotOf(stmt.targetKind, stmt.targetRef) = v;
@@ -257,7 +263,7 @@ private:
   };
   Value emitCompute(const ast::Statement &stmt, const ast::Expr &rhs, RankedTensorType resultType,
                     ReduceKind kind, DType yieldType, int unitAxis = -1,
-                    const BodyHook *hook = nullptr) {
+                    const BodyHook *hook = nullptr, bool flip = false) {
     Location loc = locOf(stmt.loc);
     Inputs in;
     std::map<const ast::Expr *, unsigned> argOf;
@@ -292,6 +298,7 @@ private:
       return {};
     value = hook ? hook->yield(value, body->getArgument(hookArg))
                  : convertScalar(b, loc, value, rhs.type, yieldType);
+    value = flip ? flipSignBit(b, loc, value) : value; // unsigned order as signed
     YieldOp::create(b, loc, value);
     return compute.getResult();
   }
@@ -305,8 +312,10 @@ private:
     RankedTensorType resultType = resultTypeOf(stmt);
     auto extremumType =
         RankedTensorType::get(resultType.getShape(), toMLIRType(ctx, stmt.rhs->type));
-    Value extremum = emitCompute(stmt, *stmt.rhs, extremumType,
-                                 isMax ? ReduceKind::max : ReduceKind::min, stmt.rhs->type);
+    const bool flip = ast::isUnsigned(stmt.rhs->type); // compared as signed (flipSignBit)
+    Value extremum =
+        emitCompute(stmt, *stmt.rhs, extremumType, isMax ? ReduceKind::max : ReduceKind::min,
+                    stmt.rhs->type, -1, nullptr, flip);
     if (!extremum)
       return failure();
     SmallVector<AffineExpr> parallel;
@@ -315,7 +324,8 @@ private:
     Location loc = locOf(stmt.reduceLoc);
     BodyHook hook{extremum, AffineMap::get(stmt.numParallel + 1, 0, parallel, &ctx),
                   [&](Value e, Value m) {
-                    return argIndexOrNone(b, loc, e, m, stmt.numParallel, stmt.targetType);
+                    return argIndexOrNone(b, loc, flip ? flipSignBit(b, loc, e) : e, m,
+                                          stmt.numParallel, stmt.targetType);
                   }};
     Value v = emitCompute(stmt, *stmt.rhs, resultType, ReduceKind::min, stmt.targetType, -1, &hook);
     if (!v)
@@ -329,13 +339,14 @@ private:
   // `vibee.topk` into both targets (MLIRGenTopK.cpp).
   LogicalResult emitTopK(const ast::Statement &stmt) {
     RankedTensorType values = resultTypeOf(stmt), indices = resultTypeOf(stmt, true);
+    const bool flip = ast::isUnsigned(stmt.targetType); // compared as signed (flipSignBit)
     Value elements =
         emitCompute(stmt, *stmt.rhs, topKElementType(values, kernel.dims[stmt.loopDims.back()]),
-                    ReduceKind::none, stmt.targetType, stmt.numParallel - 1);
+                    ReduceKind::none, stmt.targetType, stmt.numParallel - 1, nullptr, flip);
     if (!elements)
       return failure();
     auto [v, i] = buildTopKOp(b, locOf(stmt.reduceLoc), stmt, elements, values, indices, dimValues);
-    slotOf(stmt.targetKind, stmt.targetRef) = v;
+    slotOf(stmt.targetKind, stmt.targetRef) = flip ? flipSignBits(b, locOf(stmt.reduceLoc), v) : v;
     slotOf(stmt.indexTargetKind, stmt.indexTargetRef) = i;
     return success();
   }
@@ -369,14 +380,18 @@ private:
       inputs.push_back(
           emitCompute(stmt, stmt.scanCoef ? *stmt.scanCoef : one, accType, ReduceKind::none, acc));
     }
-    inputs.push_back(emitCompute(stmt, *stmt.rhs, accType, ReduceKind::none, acc));
+    // Unsigned cummax / cummin: scanned as signed values of the same order, then back.
+    const bool flip = ast::isUnsigned(acc) &&
+                      (stmt.scan == ast::ScanKind::Max || stmt.scan == ast::ScanKind::Min);
+    inputs.push_back(
+        emitCompute(stmt, *stmt.rhs, accType, ReduceKind::none, acc, -1, nullptr, flip));
     Value init;
     if (stmt.scanInit) {
       SmallVector<int64_t> shape(resultType.getShape());
       shape[stmt.scanAxis] = 1;
       init =
           emitCompute(stmt, *stmt.scanInit, RankedTensorType::get(shape, accType.getElementType()),
-                      ReduceKind::none, acc, stmt.scanAxis);
+                      ReduceKind::none, acc, stmt.scanAxis, nullptr, flip);
     }
     if (llvm::is_contained(inputs, Value()) || (stmt.scanInit && !init))
       return failure();
@@ -385,7 +400,8 @@ private:
       if (resultType.isDynamicDim(i))
         sizes.push_back(dimValues[stmt.loopDims[i]]);
     Value dest = tensor::EmptyOp::create(b, loc, resultType, sizes);
-    slotOf(stmt.targetKind, stmt.targetRef) = buildScanOp(b, loc, stmt, acc, inputs, init, dest);
+    Value v = buildScanOp(b, loc, stmt, acc, inputs, init, dest);
+    slotOf(stmt.targetKind, stmt.targetRef) = flip ? flipSignBits(b, loc, v) : v;
     return success();
   }
 

@@ -68,6 +68,12 @@ mlir::Value buildScatterAdd(mlir::OpBuilder &b, mlir::Location loc, const ast::S
                             mlir::Value updates, mlir::Value dest,
                             mlir::ArrayRef<mlir::Value> params);
 
+// Unsigned order on the dialect's signed max/min, arg reductions, scans and top-k
+// (MLIRGenUnsigned.cpp): x ^ 2^(w-1), which maps unsigned values onto signed ones in
+// the same order; and that xor of every element of a tensor, as a vibee.compute.
+mlir::Value flipSignBit(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+mlir::Value flipSignBits(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
+
 // The kernel's checked schedule hints as `vibee.schedule` (MLIRGenSchedule.cpp).
 mlir::DictionaryAttr scheduleAttr(mlir::Builder &b, const ast::Kernel &kernel,
                                   const ast::Schedule &sched);

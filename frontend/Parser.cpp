@@ -209,7 +209,9 @@ private:
     if (auto t = dtypeFromName(n->getText()))
       return *t;
     diags_.error(locOf(n), "unknown dtype '" + n->getText() + "'");
-    diags_.note(locOf(n), "dtypes are f64, f32, f16, bf16, f8e4m3, f8e5m2, i64, i32, i8 and bool");
+    diags_.note(locOf(n),
+                "dtypes are f64, f32, f16, bf16, f8e4m3, f8e5m2, i64, i32, i8, u64, u32, u16, u8 "
+                "and bool");
     return DType::F32;
   }
 

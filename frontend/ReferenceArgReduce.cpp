@@ -25,7 +25,7 @@ void Interpreter::executeArgReduce(const ast::Statement &stmt) {
   const bool isMax = stmt.reduce == ast::ReduceKind::ArgMax;
   auto better = [&](Val a, Val b) { // a is strictly better than b
     if (!ast::isFloat(t))
-      return isMax ? a.i > b.i : a.i < b.i;
+      return isMax ? intLess(b.i, a.i, t) : intLess(a.i, b.i, t);
     if (std::isnan(a.f) || std::isnan(b.f))
       return std::isnan(a.f) && !std::isnan(b.f);
     return isMax ? a.f > b.f : a.f < b.f;

@@ -31,7 +31,7 @@ void Interpreter::executeTopK(const ast::Statement &stmt) {
   const Expr &rhs = *stmt.rhs;
   auto before = [&](const Val &a, const Val &b) { // a ranks before b (a stable sort)
     if (!ast::isFloat(t))
-      return a.i > b.i;
+      return intLess(b.i, a.i, t);
     if (std::isnan(a.f) || std::isnan(b.f))
       return std::isnan(a.f) && !std::isnan(b.f);
     return a.f > b.f;

@@ -25,27 +25,6 @@ bool float8ReductionOk(const Statement &st, const TypeInfo &t, DiagnosticEngine 
   return false;
 }
 
-// Orderings of unsigned values that no target computes yet: the vibee dialect's max/min
-// reductions and scans, arg reductions and top-k compare integers as signed in their
-// lowerings (docs/language.md, "Unsigned integers"). An error, not a wrong order.
-bool unsignedOrderOk(const Statement &st, DType t, DiagnosticEngine &diags) {
-  if (!isUnsigned(t))
-    return true;
-  const bool reduce = st.reduce == ReduceKind::Max || st.reduce == ReduceKind::Min ||
-                      isArgReduce(st.reduce) || st.reduce == ReduceKind::TopK;
-  const bool scan = st.scan == ScanKind::Max || st.scan == ScanKind::Min;
-  if (!reduce && !scan)
-    return true;
-  Loc loc = reduce ? st.reduceLoc : st.scanLoc;
-  diags.error(loc, std::string("'") + (reduce ? reduceKindName(st.reduce) : scanKindName(st.scan)) +
-                       "' of unsigned values (" + dtypeName(t) +
-                       ") is not supported on any target yet");
-  diags.note(loc, t == DType::U64 ? "order u64 values as i64(x ^ (u64(1) << 63)), which keeps "
-                                    "their order"
-                                  : "order them as i64(...), which holds every value");
-  return false;
-}
-
 class KernelChecker {
 public:
   KernelChecker(Spec &spec, Kernel &k, DiagnosticEngine &diags)
@@ -381,8 +360,6 @@ private:
       t.ok = false;
     }
     t.ok = t.ok && float8ReductionOk(st, t, diags_);
-    t.ok = t.ok &&
-           unsignedOrderOk(st, t.weak ? (known ? st.targetType : weakDefault(t)) : t.type, diags_);
     if (st.reduce == ReduceKind::TopK && !checkTopK(st, k_, scope.used, indexOk, diags_))
       t.ok = false;
     if (isArgReduce(st.reduce)) {

@@ -126,6 +126,24 @@ def main():
     print("  then e == %s;" % ints(u32.astype(np.uint64) * np.uint64(3)))
     print("  then f == %s;" % ints(u32.astype(np.float64)))
 
+    print("// orders")
+    # Rows with values on both sides of 2^31 (u32) and 2^63 (u64): a signed order
+    # would pick the other end. argmax/argmin: the lowest index on ties.
+    x = np.array([[5, 4294967295, 2147483648, 0, 4294967295],
+                  [2147483647, 2147483648, 1, 7, 0]], dtype=np.uint32)
+    y = np.array([[2**63, 1, 2**64 - 2048, 2**63 - 1024, 0],
+                  [3, 2**63 + 2048, 2**63 + 2048, 9, 2**64 - 4096]], dtype=np.uint64)
+    print("  given x = [%s], y = [%s];" % (", ".join(ints(r) for r in x), ", ".join(ints(r) for r in y)))
+    print("  then mx == %s;\n  then mn == %s;" % (ints(x.max(axis=1)), ints(y.min(axis=1))))
+    print("  then ax == %s;\n  then an == %s;" % (ints(x.argmax(axis=1)), ints(y.argmin(axis=1))))
+    cm = np.maximum.accumulate(x, axis=1)
+    print("  then cm == [%s];" % ", ".join(ints(r) for r in cm))
+    top = -np.sort(-y.astype(object), axis=1)[:, :2]  # exact: Python ints
+    order = np.argsort(-y.astype(object), axis=1, kind="stable")[:, :2]
+    print("  then tv == [%s];" % ", ".join(ints(np.array(r, dtype=np.uint64)) for r in top))
+    print("  then ti == [%s];" % ", ".join(ints(r) for r in order))
+    print("  then all == %d;" % int(y.max()))  # over both axes: a rank-0 result
+
     print("// scalar64")
     x = np.array([1, 2**63, 2**64 - 4096], dtype=np.uint64)
     k = np.uint64(2**63 + 2048)
