@@ -488,7 +488,9 @@ private:
       Value v = emitExpr(*s.expr);
       if (!v)
         return {};
-      v = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+      v = ast::isUnsigned(s.expr->type) // u64 above 2^63 is negative, clamped to 0
+              ? (Value)arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v)
+              : (Value)arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
       Value last = arith::SubIOp::create(b, loc, dimValues[axes[axis]],
                                          arith::ConstantIndexOp::create(b, loc, 1));
       v = arith::MinSIOp::create(b, loc, v, last);

@@ -212,12 +212,6 @@ bool checkGather(Subscript &sub, ExprScope &scope) {
                                  "' is " + dtypeName(e.type));
     return false;
   }
-  if (isUnsigned(e.type)) { // the index checks and casts of every target read them as signed
-    scope.diags.error(e.loc, std::string("an unsigned gather index ('") + e.name + "' is " +
-                                 dtypeName(e.type) + ") is not supported on any target yet");
-    scope.diags.note(e.loc, "pass the indices as i32 or i64");
-    return false;
-  }
   for (const Subscript &s : e.subscripts)
     if (s.literal || s.expr) {
       scope.diags.error(s.loc, "a gather index tensor takes loop indices only as subscripts");

@@ -56,9 +56,33 @@ std::string badGatherIndex(const ast::Kernel &kernel,
       continue;
     int64_t limit = dimSize[r.dim];
     for (int64_t i = 0; i < count; ++i) {
-      int64_t v = p.type.dtype == ast::DType::I64   ? static_cast<const int64_t *>(data)[i]
-                  : p.type.dtype == ast::DType::I32 ? static_cast<const int32_t *>(data)[i]
-                                                    : static_cast<const int8_t *>(data)[i];
+      // Unsigned elements read as unsigned (a u64 above INT64_MAX is out of every axis).
+      uint64_t u = 0;
+      int64_t v = 0;
+      switch (p.type.dtype) {
+      case ast::DType::I64:
+        v = static_cast<const int64_t *>(data)[i];
+        break;
+      case ast::DType::I32:
+        v = static_cast<const int32_t *>(data)[i];
+        break;
+      case ast::DType::U64:
+        u = static_cast<const uint64_t *>(data)[i];
+        v = u > (uint64_t)INT64_MAX ? -1 : (int64_t)u;
+        break;
+      case ast::DType::U32:
+        v = static_cast<const uint32_t *>(data)[i];
+        break;
+      case ast::DType::U16:
+        v = static_cast<const uint16_t *>(data)[i];
+        break;
+      case ast::DType::U8:
+        v = static_cast<const uint8_t *>(data)[i];
+        break;
+      default: // i8 (sema allows integer index tensors only)
+        v = static_cast<const int8_t *>(data)[i];
+        break;
+      }
       if (v >= 0 && v < limit)
         continue;
       std::string position;
@@ -66,7 +90,8 @@ std::string badGatherIndex(const ast::Kernel &kernel,
         position = std::to_string(rest % shape[a]) + (position.empty() ? "" : ", ") + position;
         rest /= shape[a];
       }
-      return "argument '" + p.name + "': " + p.name + "[" + position + "] = " + std::to_string(v) +
+      return "argument '" + p.name + "': " + p.name + "[" + position +
+             "] = " + (p.type.dtype == ast::DType::U64 ? std::to_string(u) : std::to_string(v)) +
              " is outside [0, " + std::to_string(limit) + "), the axis " + kernel.dims[r.dim].name +
              " of '" + r.tensor + "' it indexes (" + r.access + ")";
     }

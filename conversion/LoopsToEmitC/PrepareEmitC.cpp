@@ -220,15 +220,21 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
           op->getOperand(0).getType() == op->getResult(0).getType())
         casts.push_back(op);
     });
-    // iN -> index (a gather's i32 or i8 element) is now iN -> i64: a sign extension.
-    SmallVector<arith::IndexCastOp> widen;
-    func.walk([&](arith::IndexCastOp op) {
-      if (op.getType() == i64 && op.getIn().getType().getIntOrFloatBitWidth() < 64)
+    // iN -> index (a gather's i32 or i8 element) is now iN -> i64: a sign extension,
+    // or a zero extension from an unsigned element (index_castui).
+    SmallVector<Operation *> widen;
+    func.walk([&](Operation *op) {
+      if (isa<arith::IndexCastOp, arith::IndexCastUIOp>(op) && op->getResult(0).getType() == i64 &&
+          op->getOperand(0).getType().getIntOrFloatBitWidth() < 64)
         widen.push_back(op);
     });
-    for (arith::IndexCastOp op : widen) {
+    for (Operation *op : widen) {
       OpBuilder wb(op);
-      op.replaceAllUsesWith(arith::ExtSIOp::create(wb, op.getLoc(), i64, op.getIn()).getResult());
+      Value in = op->getOperand(0);
+      Value wide = isa<arith::IndexCastUIOp>(op)
+                       ? (Value)arith::ExtUIOp::create(wb, op->getLoc(), i64, in)
+                       : (Value)arith::ExtSIOp::create(wb, op->getLoc(), i64, in);
+      op->getResult(0).replaceAllUsesWith(wide);
       op->erase();
     }
     for (Operation *op : casts) {

@@ -16,6 +16,7 @@ Run: python3 tools/spec-values/unsigned.py
 import warnings
 
 import numpy as np
+from vibee_values import fmt, rand
 
 warnings.simplefilter("ignore")  # NumPy's division-by-zero and overflow warnings
 
@@ -143,6 +144,12 @@ def main():
     print("  then tv == [%s];" % ", ".join(ints(np.array(r, dtype=np.uint64)) for r in top))
     print("  then ti == [%s];" % ", ".join(ints(r) for r in order))
     print("  then all == %d;" % int(y.max()))  # over both axes: a rank-0 result
+
+    print("// gather8")
+    table = rand(3, 256, 2).astype(np.float32)  # the behavior's rand(3, 256, 2), stored as f32
+    ids = np.array([255, 0, 128, 200], dtype=np.uint8)
+    print("  given table = rand(3, 256, 2), ids = %s;" % ints(ids))
+    print("  then y == %s;" % fmt(table[ids].astype(np.float64), 17))
 
     print("// scalar64")
     x = np.array([1, 2**63, 2**64 - 4096], dtype=np.uint64)

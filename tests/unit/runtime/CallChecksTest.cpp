@@ -153,8 +153,9 @@ TEST(CallChecks, OutputAliasingAnInputIsAnError) {
   // An output one element over its input overlaps partially.
   auto twice = compiler.compileString(kCopy)->kernel("twice");
   std::vector<float> buffer(5, 1.0f);
-  msg = callError(
-      [&] { twice({TensorView(buffer.data(), {4}), TensorView(buffer.data() + 1, {4})}); });
+  msg = callError([&] {
+    twice({TensorView(buffer.data(), {4}), TensorView(buffer.data() + 1, {4})});
+  });
   expectHas(msg, "kernel 'twice': result 'y' overlaps argument 'x'");
   // Adjacent, not overlapping: fine.
   twice({TensorView(buffer.data(), {2}), TensorView(buffer.data() + 2, {2})});
@@ -168,8 +169,9 @@ TEST(CallChecks, InoutUpdatesInPlaceButMayNotOverlapAnotherArgument) {
   scale({TensorView(x.data(), {3}), TensorView(y.data(), {3})});
   EXPECT_EQ(x, (std::vector<float>{2, 4, 6}));
   std::vector<float> buffer(4, 1.0f);
-  std::string msg = callError(
-      [&] { scale({TensorView(buffer.data(), {3}), TensorView(buffer.data() + 1, {3})}); });
+  std::string msg = callError([&] {
+    scale({TensorView(buffer.data(), {3}), TensorView(buffer.data() + 1, {3})});
+  });
   expectHas(msg, "kernel 'scale': argument 'x' overlaps argument 'y'");
   msg = callError([&] { scale({TensorView(buffer.data(), {3}), TensorView(buffer.data(), {3})}); });
   expectHas(msg, "argument 'x' overlaps argument 'y'");
@@ -224,6 +226,40 @@ TEST(CallChecks, GatherIndexOutsideItsAxisIsAnErrorBeforeAnyWrite) {
   expectHas(msg, "kernel 'pairs': argument 'x': D >= 2 * H does not hold for D = 3, H = 2");
 }
 
+// Unsigned ids read as unsigned: u8 255 is a row of a 256-row table (a signed read
+// made it -1), and a u64 above INT64_MAX is outside every axis, printed as itself.
+TEST(CallChecks, UnsignedGatherIndexReadsAsUnsigned) {
+  Compiler compiler;
+  auto module = compiler.compileString(R"(spec ue 1.0.0 "Unsigned ids";
+kernel e8(table: f32[V], ids: u8[S]) -> y: f32[S] {
+  y[s] = table[ids[s]];
+}
+kernel e64(table: f32[V], ids: u64[S]) -> y: f32[S] {
+  y[s] = table[ids[s]];
+}
+)",
+                                       "ue.vibee");
+  std::vector<float> table(256), y(2, -7.0f);
+  for (int i = 0; i < 256; ++i)
+    table[i] = (float)i;
+  std::vector<uint8_t> ids8 = {255, 7};
+  module->kernel("e8")({TensorView(table.data(), {256}),
+                        TensorView(ids8.data(), ast::DType::U8, {2}), TensorView(y.data(), {2})});
+  EXPECT_EQ(y, (std::vector<float>{255, 7}));
+  std::string msg = callError([&] {
+    module->kernel("e8")({TensorView(table.data(), {200}),
+                          TensorView(ids8.data(), ast::DType::U8, {2}), TensorView(y.data(), {2})});
+  });
+  expectHas(msg, "argument 'ids': ids[0] = 255 is outside [0, 200)");
+  std::vector<uint64_t> ids64 = {3, uint64_t{1} << 63};
+  msg = callError([&] {
+    module->kernel("e64")({TensorView(table.data(), {256}),
+                           TensorView(ids64.data(), ast::DType::U64, {2}),
+                           TensorView(y.data(), {2})});
+  });
+  expectHas(msg, "argument 'ids': ids[1] = 9223372036854775808 is outside [0, 256)");
+}
+
 // Line 3, column 10 is argmax.
 const char *kArgmax = R"(spec am 1.0.0 "Argmax";
 kernel am(x: f32[R, C]) -> i: i64[R] {
@@ -238,8 +274,9 @@ TEST(CallChecks, ArgmaxOverAnEmptyAxisIsAnError) {
   auto am = compiler.compileString(kArgmax, "am.vibee")->kernel("am");
   std::vector<float> x = {1, 3, 3, 2};
   std::vector<int64_t> i(2, -7);
-  std::string msg = callError(
-      [&] { am({TensorView(x.data(), {2, 0}), TensorView(i.data(), ast::DType::I64, {2})}); });
+  std::string msg = callError([&] {
+    am({TensorView(x.data(), {2, 0}), TensorView(i.data(), ast::DType::I64, {2})});
+  });
   expectHas(msg, "kernel 'am': argument 'x': dim C = 0 must be > 0 (argmax(c) at am.vibee:3:10)");
   EXPECT_EQ(i, (std::vector<int64_t>(2, -7))); // nothing written
   am({TensorView(x.data(), {2, 2}), TensorView(i.data(), ast::DType::I64, {2})});
@@ -393,8 +430,9 @@ TEST(CallChecks, DerivedResultDimsComeFromTheParameters) {
   });
   expectHas(msg, "kernel 'conv1d': result 'y': expected f32[N - K + 1] with N - K + 1 = 2 "
                  "(from N = 4, K = 3) but got f32[1]");
-  msg =
-      callError([&] { conv.resultShapes({TensorView(x.data(), {1}), TensorView(w.data(), {3})}); });
+  msg = callError([&] {
+    conv.resultShapes({TensorView(x.data(), {1}), TensorView(w.data(), {3})});
+  });
   expectHas(msg, "kernel 'conv1d': result 'y': dim N - K + 1 = -1 is negative for N = 1, K = 3 "
                  "(the call needs N + 1 >= K)");
   std::vector<float> none;
