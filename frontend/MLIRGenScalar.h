@@ -73,6 +73,9 @@ mlir::Value buildScatterAdd(mlir::OpBuilder &b, mlir::Location loc, const ast::S
 // the same order; and that xor of every element of a tensor, as a vibee.compute.
 mlir::Value flipSignBit(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 mlir::Value flipSignBits(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
+// A tensor of unsigned scatter ids as i64 (zero-extended; u64 as it is, whose values
+// above 2^63 - 1 read negative: outside every axis, as vibee.scatter_add skips them).
+mlir::Value unsignedIndicesAsI64(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
 
 // The kernel's checked schedule hints as `vibee.schedule` (MLIRGenSchedule.cpp).
 mlir::DictionaryAttr scheduleAttr(mlir::Builder &b, const ast::Kernel &kernel,

@@ -33,7 +33,8 @@ Value buildScatterAdd(OpBuilder &b, Location loc, const ast::Statement &stmt, Va
       continue;
     }
     axes.push_back(-1);
-    indices.push_back(params[sub.expr->ref]);
+    Value ids = params[sub.expr->ref];
+    indices.push_back(ast::isUnsigned(sub.expr->type) ? unsignedIndicesAsI64(b, loc, ids) : ids);
     SmallVector<AffineExpr> exprs;
     for (const ast::Subscript &s : sub.expr->subscripts)
       exprs.push_back(b.getAffineDimExpr(s.slot));

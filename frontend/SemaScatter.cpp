@@ -54,16 +54,7 @@ bool checkScatterTarget(Statement &st, ExprScope &scope, const std::vector<bool>
       ok = false;
       continue;
     }
-    if (!checkSubscriptExpr(sub, scope)) {
-      ok = false;
-    } else if (isUnsigned(sub.expr->type)) {
-      // vibee-lower-scatters casts the index elements as signed (the op has no dtypes).
-      diags.error(sub.expr->loc, std::string("an unsigned scatter index ('") + sub.expr->name +
-                                     "' is " + dtypeName(sub.expr->type) +
-                                     ") is not supported on any target yet");
-      diags.note(sub.expr->loc, "pass the indices as i32 or i64");
-      ok = false;
-    }
+    ok &= checkSubscriptExpr(sub, scope);
   }
   return ok;
 }

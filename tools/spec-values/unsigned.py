@@ -151,6 +151,13 @@ def main():
     print("  given table = rand(3, 256, 2), ids = %s;" % ints(ids))
     print("  then y == %s;" % fmt(table[ids].astype(np.float64), 17))
 
+    print("// hist8")
+    ids = np.array([255, 0, 255, 3, 200], dtype=np.uint8)
+    h = np.zeros(256, dtype=np.int32)
+    np.add.at(h, ids, 1)
+    print("  given ids = %s, h = zeros(256);" % ints(ids))
+    print("  then h == %s;" % ints(h))
+
     print("// scalar64")
     x = np.array([1, 2**63, 2**64 - 4096], dtype=np.uint64)
     k = np.uint64(2**63 + 2048)
