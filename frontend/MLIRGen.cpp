@@ -515,40 +515,10 @@ private:
     SmallVector<Value, 2> v;
     if (!operandsIn(e, e.opType, v))
       return {};
-    Value x = v[0], y = v[1];
-    const std::string &op = e.op;
-    bool isF = ast::isFloat(e.opType);
-    if (op == "&&")
-      return arith::AndIOp::create(b, loc, x, y);
-    if (op == "||")
-      return arith::OrIOp::create(b, loc, x, y);
-    if (op == "+")
-      return isF ? (Value)arith::AddFOp::create(b, loc, x, y)
-                 : (Value)arith::AddIOp::create(b, loc, x, y);
-    if (op == "-")
-      return isF ? (Value)arith::SubFOp::create(b, loc, x, y)
-                 : (Value)arith::SubIOp::create(b, loc, x, y);
-    if (op == "*")
-      return isF ? (Value)arith::MulFOp::create(b, loc, x, y)
-                 : (Value)arith::MulIOp::create(b, loc, x, y);
-    if (op == "&")
-      return arith::AndIOp::create(b, loc, x, y);
-    if (op == "|")
-      return arith::OrIOp::create(b, loc, x, y);
-    if (op == "^")
-      return arith::XOrIOp::create(b, loc, x, y);
-    if (op == "<<" || op == ">>")
-      return emitShift(b, op == "<<", x, y, e.opType, loc);
-    if (op == "/" || op == "%") {
-      if (isF)
-        return op == "/" ? (Value)arith::DivFOp::create(b, loc, x, y)
-                         : (Value)arith::RemFOp::create(b, loc, x, y);
-      return emitIntDivRem(b, op == "/", x, y, e.opType, loc);
-    }
-    if (Value c = emitComparison(b, op, e.opType, x, y, loc))
-      return c;
-    emitError(loc) << "unsupported operator '" << op << "'";
-    return {};
+    Value r = emitBinaryOp(b, e.op, e.opType, v[0], v[1], loc);
+    if (!r)
+      emitError(loc) << "unsupported operator '" << e.op << "'";
+    return r;
   }
 
   Value emitCall(const ast::Expr &e, Location loc) {

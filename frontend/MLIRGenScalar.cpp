@@ -403,4 +403,36 @@ Value emitComparison(OpBuilder &b, llvm::StringRef op, DType type, Value x, Valu
   return {};
 }
 
+Value emitBinaryOp(OpBuilder &b, llvm::StringRef op, DType type, Value x, Value y, Location loc) {
+  bool isF = ast::isFloat(type);
+  if (op == "&&")
+    return arith::AndIOp::create(b, loc, x, y);
+  if (op == "||")
+    return arith::OrIOp::create(b, loc, x, y);
+  if (op == "+")
+    return isF ? (Value)arith::AddFOp::create(b, loc, x, y)
+               : (Value)arith::AddIOp::create(b, loc, x, y);
+  if (op == "-")
+    return isF ? (Value)arith::SubFOp::create(b, loc, x, y)
+               : (Value)arith::SubIOp::create(b, loc, x, y);
+  if (op == "*")
+    return isF ? (Value)arith::MulFOp::create(b, loc, x, y)
+               : (Value)arith::MulIOp::create(b, loc, x, y);
+  if (op == "&")
+    return arith::AndIOp::create(b, loc, x, y);
+  if (op == "|")
+    return arith::OrIOp::create(b, loc, x, y);
+  if (op == "^")
+    return arith::XOrIOp::create(b, loc, x, y);
+  if (op == "<<" || op == ">>")
+    return emitShift(b, op == "<<", x, y, type, loc);
+  if (op == "/" || op == "%") {
+    if (isF)
+      return op == "/" ? (Value)arith::DivFOp::create(b, loc, x, y)
+                       : (Value)arith::RemFOp::create(b, loc, x, y);
+    return emitIntDivRem(b, op == "/", x, y, type, loc);
+  }
+  return emitComparison(b, op, type, x, y, loc);
+}
+
 } // namespace vibee::mlirgen

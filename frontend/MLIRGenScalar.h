@@ -19,6 +19,10 @@ mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dty
 // Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
 mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
                           ast::DType type, mlir::Location loc);
+// A binary operator `op` (arithmetic, bitwise, shifts, division, comparisons,
+// && ||) of x and y, both already in `type`; null for an unknown operator.
+mlir::Value emitBinaryOp(mlir::OpBuilder &b, llvm::StringRef op, ast::DType type, mlir::Value x,
+                         mlir::Value y, mlir::Location loc);
 // A comparison `op` (< <= > >= == !=) of x and y in `type`, or null for another
 // operator. Floats use ordered predicates (false on NaN) except `!=`; unsigned dtypes
 // the unsigned ones.

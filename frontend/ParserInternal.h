@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,14 @@ using namespace ast;
 using G = grammar::VibeeParser;
 
 constexpr int64_t kMaxValueElems = 1 << 26; // elements of one behavior value
+
+// ParserSyntaxErrors.cpp: the input as one character per byte, a listener that
+// rewords ANTLR's syntax errors, the nesting limit checked before parsing, and
+// control bytes made printable in messages.
+std::unique_ptr<antlr4::CharStream> byteStream(const std::string &bytes);
+std::unique_ptr<antlr4::ANTLRErrorListener> syntaxErrorListener(DiagnosticEngine &diags);
+bool checkNesting(antlr4::CommonTokenStream &tokens, DiagnosticEngine &diags);
+std::string printable(const std::string &s);
 
 inline Loc locOf(antlr4::Token *t) {
   if (!t)
