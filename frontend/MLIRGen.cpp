@@ -483,19 +483,14 @@ private:
             subscriptValue(b, loc, s, dimValues, e.clampedRead ? dimValues[axes[axis]] : Value()));
         continue;
       }
-      // A gathered index, clamped: the JIT checks every index before the call, and
-      // targets that cannot (objects, C++, CUDA) never read outside the tensor.
+      // A gathered index: each target checks or clamps it (vibee.gather_index).
       Value v = emitExpr(*s.expr);
       if (!v)
         return {};
-      v = ast::isUnsigned(s.expr->type) // u64 above 2^63 is negative, clamped to 0
+      v = ast::isUnsigned(s.expr->type) // u64 above 2^63 is negative: outside
               ? (Value)arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v)
               : (Value)arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-      Value last = arith::SubIOp::create(b, loc, dimValues[axes[axis]],
-                                         arith::ConstantIndexOp::create(b, loc, 1));
-      v = arith::MinSIOp::create(b, loc, v, last);
-      indices.push_back(
-          arith::MaxSIOp::create(b, loc, v, arith::ConstantIndexOp::create(b, loc, 0)));
+      indices.push_back(GatherIndexOp::create(b, loc, b.getIndexType(), v, dimValues[axes[axis]]));
     }
     return tensor::ExtractOp::create(b, loc, tensor, indices);
   }

@@ -338,5 +338,18 @@ LogicalResult ScatterAddOp::verify() {
   return success();
 }
 
+Value GatherIndexOp::buildClamped(OpBuilder &b) {
+  Location loc = getLoc();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value last = arith::SubIOp::create(b, loc, getSize(), arith::ConstantIndexOp::create(b, loc, 1));
+  Value below = arith::MinSIOp::create(b, loc, getIndex(), last);
+  return arith::MaxSIOp::create(b, loc, below, zero);
+}
+
+Value GatherIndexOp::buildOutside(OpBuilder &b) {
+  // A negative index is a huge one unsigned.
+  return arith::CmpIOp::create(b, getLoc(), arith::CmpIPredicate::uge, getIndex(), getSize());
+}
+
 #define GET_OP_CLASSES
 #include "ir/VibeeOps.cpp.inc"

@@ -344,4 +344,32 @@ def Vibee_ScatterAddOp : Vibee_Op<"scatter_add", [DestinationStyleOpInterface]> 
   }];
 }
 
+def Vibee_GatherIndexOp : Vibee_Op<"gather_index", [Pure]> {
+  let summary = "a gathered position, kept inside the axis it indexes";
+  let description = [{
+    `index` (an element of an index tensor, as `index`) as a position on an axis of
+    `size` elements: the result is `index` clamped into [0, size - 1], so that no
+    target reads or writes outside a tensor. An index outside its axis is the
+    caller's error (docs/language.md, "Gathers"): the JIT checks the indices before
+    a CPU call; on CUDA, where the indices are on the device, the kernels record it
+    in a device-side flag that the launcher turns into the error
+    (`vibee-gpu-gather-checks`). Targets without a check clamp
+    (`vibee-lower-gather-indices`). Kept whole until then so that the check is
+    placed where the index is used, never rediscovered from a clamp.
+
+    ```mlir
+    %p = vibee.gather_index %i into %rows
+    ```
+  }];
+  let arguments = (ins Index:$index, Index:$size);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$index `into` $size attr-dict";
+  let extraClassDeclaration = [{
+    /// `index` clamped into [0, size - 1] (arith ops before this op).
+    ::mlir::Value buildClamped(::mlir::OpBuilder &b);
+    /// i1: `index` outside [0, size) (one unsigned comparison).
+    ::mlir::Value buildOutside(::mlir::OpBuilder &b);
+  }];
+}
+
 #endif // VIBEE_OPS

@@ -99,6 +99,28 @@ std::string badGatherIndex(const ast::Kernel &kernel,
   return "";
 }
 
+std::string
+badGatherIndexCopied(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
+                     const std::vector<int64_t> &dimSize,
+                     const std::vector<const void *> &paramData,
+                     const std::function<bool(void *host, const void *data, size_t bytes)> &copy) {
+  std::vector<std::vector<char>> copies(paramData.size());
+  std::vector<const void *> hostData(paramData.size(), nullptr);
+  for (const DimRequirement &r : requirements) {
+    int a = r.gatherParam;
+    if (a < 0 || hostData[a] || !paramData[a])
+      continue;
+    size_t bytes = (size_t)ast::dtypeBytes(kernel.params[a].type.dtype);
+    for (const ast::DimSpec &d : kernel.params[a].type.dims)
+      bytes *= (size_t)dimSize[d.dimRef]; // the call checked that it fits int64
+    copies[a].resize(bytes);
+    if (!copy(copies[a].data(), paramData[a], bytes))
+      return "";
+    hostData[a] = copies[a].data();
+  }
+  return badGatherIndex(kernel, requirements, dimSize, hostData);
+}
+
 std::string overlappingArguments(const std::vector<ArgMemory> &args) {
   for (size_t i = 0; i < args.size(); ++i)
     for (size_t j = 0; j < args.size(); ++j) {

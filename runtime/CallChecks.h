@@ -8,6 +8,7 @@
 #include "frontend/Requirements.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ std::string badGatherIndex(const ast::Kernel &kernel,
                            const std::vector<DimRequirement> &requirements,
                            const std::vector<int64_t> &dimSize,
                            const std::vector<const void *> &paramData);
+
+// badGatherIndex over data the host cannot read (CUDA device memory): each index
+// tensor is first copied into host memory by `copy(host, data, bytes)`, which
+// returns false when it cannot (then the result is empty).
+std::string
+badGatherIndexCopied(const ast::Kernel &kernel, const std::vector<DimRequirement> &requirements,
+                     const std::vector<int64_t> &dimSize,
+                     const std::vector<const void *> &paramData,
+                     const std::function<bool(void *host, const void *data, size_t bytes)> &copy);
 
 // A tensor argument's memory, [begin, end) in bytes.
 struct ArgMemory {

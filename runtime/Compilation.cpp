@@ -27,7 +27,9 @@ namespace vibee {
 std::string CompileOptions::key() const {
   return "target=" + target + ";portable=" + (portable ? "1" : "0") +
          ";threads=" + (threads ? "1" : "0") +
-         (target == "cuda" ? ";chip=" + gpuChip + ";format=" + gpuFormat : "");
+         (target == "cuda" ? ";chip=" + gpuChip + ";format=" + gpuFormat +
+                                 ";gather-checks=" + (gpuGatherChecks ? "1" : "0")
+                           : "");
 }
 
 std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel) {
@@ -35,7 +37,9 @@ std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel) {
 }
 
 static GpuOptions gpuOptions(const CompileOptions &options) {
-  return GpuOptions::forChip(options.gpuChip, options.gpuFormat);
+  GpuOptions gpu = GpuOptions::forChip(options.gpuChip, options.gpuFormat);
+  gpu.gatherFlags = options.gpuGatherChecks;
+  return gpu;
 }
 
 struct Compilation::Impl {

@@ -40,6 +40,10 @@ struct CompileOptions {
   // (isa = PTX text, JIT-compiled by the driver at load; bin = cubin via ptxas).
   std::string gpuChip = "sm_90a";
   std::string gpuFormat = "isa";
+  // CUDA kernels report a gathered index outside its axis through a device-side
+  // flag (docs/language.md, "Gathers"); false: they only clamp it, and a call with
+  // gathers does not synchronize its stream.
+  bool gpuGatherChecks = true;
   // Passes' remarks (e.g. a schedule hint that could not apply) to stderr.
   bool verbose = false;
   // CPU: compile OpenMP threads in (when libomp is there); VIBEE_NUM_THREADS

@@ -318,6 +318,28 @@ std::map<std::string, int64_t> finishDims(const ast::Kernel &k,
   return bound;
 }
 
+// A CUDA kernel found a gathered index outside its axis: the message the CPU call
+// gives (tensor, position, value), from the index tensors copied back; `recorded`
+// (the runtime's, with the index) when they cannot be.
+std::string gatherFailure(const ast::Kernel &k, const std::vector<DimRequirement> &requirements,
+                          const CallFrame &frame, const std::string &recorded) {
+  std::vector<const void *> paramData(frame.dataPtrs.begin(),
+                                      frame.dataPtrs.begin() + k.params.size());
+  auto copy = [](void *host, const void *data, size_t bytes) {
+    try {
+      const cuda::Driver &d = cuda::driver();
+      auto stream = static_cast<cuda::CUstream>(vibee_cuda_get_stream());
+      return d.cuMemcpyDtoHAsync(host, reinterpret_cast<cuda::CUdeviceptr>(data), bytes, stream) ==
+                 0 &&
+             d.cuStreamSynchronize(stream) == 0;
+    } catch (const cuda::CudaError &) {
+      return false;
+    }
+  };
+  std::string bad = badGatherIndexCopied(k, requirements, frame.dimSize, paramData, copy);
+  return bad.empty() ? recorded : bad;
+}
+
 } // namespace
 
 std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) const {
@@ -338,7 +360,7 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
   auto entry = reinterpret_cast<void (*)(void **)>(entry_);
   if (!module_->isCuda()) {
     // Gathers: every index inside its axis before anything is written (on CUDA the
-    // data is on the device; the kernel clamps, docs/language.md "Gathers").
+    // kernels check them: a device-side flag, docs/language.md "Gathers").
     std::vector<const void *> paramData(frame.dataPtrs.begin(),
                                         frame.dataPtrs.begin() + k.params.size());
     if (std::string bad = badGatherIndex(k, *requirements_, frame.dimSize, paramData); !bad.empty())
@@ -350,6 +372,8 @@ std::map<std::string, int64_t> Kernel::operator()(const std::vector<Arg> &args) 
   entry(frame.packed.data());
   if (const char *error = vibee_cuda_last_error()) {
     std::string message = error;
+    if (int64_t index; vibee_cuda_gather_failed(&index))
+      message = gatherFailure(k, *requirements_, frame, message);
     vibee_cuda_clear_error();
     throw callError(k, message);
   }
@@ -377,72 +401,6 @@ std::vector<std::vector<int64_t>> Kernel::resultShapes(const std::vector<Arg> &p
 //===----------------------------------------------------------------------===//
 // Compiler and its cache
 //===----------------------------------------------------------------------===//
-
-extern "C" {
-void *mgpuModuleLoad(void *, size_t);
-void *mgpuModuleLoadJIT(void *, int);
-void mgpuModuleUnload(void *);
-void *mgpuModuleGetFunction(void *, const char *);
-void mgpuLaunchKernel(void *, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, int32_t,
-                      void *, void **, void **, size_t);
-void *mgpuStreamCreate();
-void mgpuStreamDestroy(void *);
-void mgpuStreamSynchronize(void *);
-void *mgpuMemAlloc(uint64_t, void *, bool);
-void mgpuMemFree(void *, void *);
-void mgpuSetDefaultDevice(int32_t);
-}
-
-// The host code of a cuda kernel calls the mgpu* functions of runtime/cuda.
-static void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine) {
-  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap map;
-    auto add = [&](const char *name, void *address) {
-      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                             llvm::JITSymbolFlags::Exported};
-    };
-    add("mgpuModuleLoad", (void *)&mgpuModuleLoad);
-    add("mgpuModuleLoadJIT", (void *)&mgpuModuleLoadJIT);
-    add("mgpuModuleUnload", (void *)&mgpuModuleUnload);
-    add("mgpuModuleGetFunction", (void *)&mgpuModuleGetFunction);
-    add("mgpuLaunchKernel", (void *)&mgpuLaunchKernel);
-    add("mgpuStreamCreate", (void *)&mgpuStreamCreate);
-    add("mgpuStreamDestroy", (void *)&mgpuStreamDestroy);
-    add("mgpuStreamSynchronize", (void *)&mgpuStreamSynchronize);
-    add("mgpuMemAlloc", (void *)&mgpuMemAlloc);
-    add("mgpuMemFree", (void *)&mgpuMemFree);
-    add("mgpuSetDefaultDevice", (void *)&mgpuSetDefaultDevice);
-    add("vibee_cuda_sm_count", (void *)&vibee_cuda_sm_count);
-    add("vibee_cuda_tensor_map", (void *)&vibee_cuda_tensor_map);
-    return map;
-  });
-}
-
-extern "C" {
-int64_t vibee_cpu_parallel_enter(int64_t);
-int64_t vibee_cpu_parallel_enter_max(int64_t, int64_t);
-void vibee_cpu_parallel_exit(int64_t);
-}
-
-// CPU kernels call the thread admission of backends/cpu/CpuRuntime.c. Given to the
-// JIT by address: a process's symbol table has them only when this library was
-// loaded globally, and a Python extension's dependencies are loaded locally.
-llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
-  llvm::orc::SymbolMap map;
-  auto add = [&](const char *name, void *address) {
-    map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                           llvm::JITSymbolFlags::Exported};
-  };
-  add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
-  add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
-  add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
-  return map;
-}
-
-static void registerCpuRuntimeSymbols(mlir::ExecutionEngine &engine) {
-  engine.registerSymbols(
-      [](llvm::orc::MangleAndInterner interner) { return cpuRuntimeSymbols(interner); });
-}
 
 static bool envFlag(const char *name) {
   const char *value = std::getenv(name);

@@ -33,8 +33,12 @@ struct JitModule::Engine {
   std::map<std::string, void *> packed; // kernel name -> void(void **), for `loaded`
 };
 
-// The CPU runtime's functions that compiled kernels call, by address (Jit.cpp).
+// The CPU runtime's functions that compiled kernels call, by address
+// (JitSymbols.cpp), and their registration in an engine; the CUDA host code's
+// mgpu* and vibee_cuda_* functions likewise.
 llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner);
+void registerCpuRuntimeSymbols(mlir::ExecutionEngine &engine);
+void registerCudaRuntimeSymbols(mlir::ExecutionEngine &engine);
 
 // The disk cache's key of a compilation's JIT code: spec text, options, compiler
 // build, host CPU, and whether OpenMP threads can be compiled in.

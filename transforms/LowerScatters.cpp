@@ -8,9 +8,10 @@
 // iteration updating its slice of the destination (all of the gathered axes) in
 // order over the other loops; with parallel=false (the CPU and the C++ output) one
 // loop nest in order over every loop. A gathered position outside its axis adds
-// nothing (a select writes the old value back, at a position clamped inside the
-// axis): the JIT checks the indices before the call, and a call that skipped the
-// check still writes nothing outside the tensor.
+// nothing (a select writes the old value back, at a position kept inside the axis
+// by vibee.gather_index): the JIT checks the indices before a CPU call, CUDA kernels
+// record them in a device flag, and a call that skipped the check still writes
+// nothing outside the tensor.
 //
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
@@ -59,12 +60,10 @@ Value addPoint(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value> p, V
     // Unsigned: a negative position is a huge one.
     Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, index, size);
     inside = inside ? arith::AndIOp::create(b, loc, inside, ok).getResult() : ok;
-    q.push_back(index);
+    // Inside the tensor whatever the index; an index outside is reported where the
+    // target can (vibee.gather_index) and adds nothing (the select below).
+    q.push_back(GatherIndexOp::create(b, loc, b.getIndexType(), index, size));
   }
-  if (inside)
-    for (auto [a, loop] : llvm::enumerate(op.getAxes()))
-      if (loop < 0)
-        q[a] = arith::SelectOp::create(b, loc, inside, q[a], zero);
   Value old = tensor::ExtractOp::create(b, loc, dest, q);
   Value sum = isa<FloatType>(u.getType()) ? arith::AddFOp::create(b, loc, old, u).getResult()
                                           : arith::AddIOp::create(b, loc, old, u).getResult();

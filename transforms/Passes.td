@@ -117,8 +117,8 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
   let description = [{
     Every `vibee.scatter_add` (on tensors) becomes loops that add its updates in the
     order of its points (`tensor.extract` of the gathered position, clamped into
-    the axis; a select keeps the old value for a position outside it, so nothing
-    is written outside the destination). With `parallel=true` (the GPU) the loops
+    the axis by `vibee.gather_index`; a select keeps the old value for a position
+    outside it, so nothing is written outside the destination). With `parallel=true` (the GPU) the loops
     that index the destination directly are an `scf.forall` (their updates never
     meet), each iteration adding into its slice in order over the other loops (one
     iteration when there are none); with `parallel=false` (the CPU and the C++
@@ -130,6 +130,18 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"];
+}
+
+def LowerGatherIndicesPass : Pass<"vibee-lower-gather-indices"> {
+  let summary = "Clamp every vibee.gather_index into its axis";
+  let description = [{
+    Every `vibee.gather_index %i into %size` becomes `max(min(%i, %size - 1), 0)`:
+    the targets without a device-side check (the CPU, whose JIT checks the
+    indices before the call, the objects and the C++ output, whose headers state
+    the precondition) read and write nothing outside a tensor. The GPU pipeline
+    runs `vibee-gpu-gather-checks` first, which also records an index outside.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def LowerTopKPass : Pass<"vibee-lower-topk"> {

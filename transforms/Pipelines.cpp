@@ -44,7 +44,7 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
 }
 
 void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
-                                 ScanRows scanRows) {
+                                 ScanRows scanRows, bool keepGatherIndices) {
   // Scans: rows in parallel (scf.forall: GPU threads), or in order (the CPU, whose
   // threads go through its own runtime, and the C++ output).
   LowerScansPassOptions scans;
@@ -59,6 +59,8 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   LowerScattersPassOptions scatters;
   scatters.parallel = scans.parallel;
   pm.addPass(createLowerScattersPass(scatters));
+  if (!keepGatherIndices)
+    pm.addPass(createLowerGatherIndicesPass());
   DecomposeAggregatesPassOptions options;
   options.keepContractions = keepContractions;
   options.keepAttention = keepAttention;

@@ -24,9 +24,12 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// linalg.contract stays for the target's own rewrite (the CPU's packing).
 /// `scanRows`: vibee-lower-scans' rows as a parallel loop (the GPU), in order (the
 /// CPU), or in order with the running value in memory (C++ output through EmitC).
+/// `keepGatherIndices`: vibee.gather_index stays for the target's own check (the
+/// GPU's vibee-gpu-gather-checks); otherwise it is clamped here.
 enum class ScanRows { Parallel, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
-                          bool keepAttention = false, ScanRows scanRows = ScanRows::Parallel);
+                          bool keepAttention = false, ScanRows scanRows = ScanRows::Parallel,
+                          bool keepGatherIndices = false);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// One tensor.empty (and fill) per destination first, which keeps bufferization

@@ -137,6 +137,8 @@ llvm::Expected<HostParts> lowerHostParts(ModuleOp module, const std::string &chi
   // One set of kernels for every image (sm_90a cubin and PTX, sm_80 PTX), and
   // no tensor-map helper in the host file yet: the matmuls stay on mma.sync.
   options.wgmma = false;
+  // Nothing in the host file reads a flag back: its kernels clamp gathered indices.
+  options.gatherFlags = false;
   PassManager kernels(&context);
   buildGpuKernelPipeline(kernels, options);
   if (failed(kernels.run(module)))

@@ -45,7 +45,7 @@ namespace vibee {
 std::string GpuOptions::key() const {
   return "chip=" + chip + ";features=" + features + ";format=" + format +
          ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" + std::to_string(blocksPerSm) +
-         ";wgmma=" + std::to_string(wgmma);
+         ";wgmma=" + std::to_string(wgmma) + ";gather-flags=" + std::to_string(gatherFlags);
 }
 
 GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &format) {
@@ -63,7 +63,8 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // RMSNorm one per reduction plus one for the output, which
   // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm);
+  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/false, ScanRows::Parallel,
+                       /*keepGatherIndices=*/true);
   buildBufferizationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
   GpuMapKernelsPassOptions mapKernels;
@@ -88,6 +89,9 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   loops.addPass(createGpuMapParallelLoopsPass());
   loops.addPass(createConvertParallelLoopToGpuPass());
   loops.addPass(createGpuSerialLeftoversPass());
+  if (options.gatherFlags)
+    pm.addPass(createGpuGatherChecksPass());
+  pm.addPass(createLowerGatherIndicesPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -21,6 +21,10 @@ struct GpuOptions {
   // bf16/f16 matmuls on wgmma + TMA (sm_90a only; mma.sync otherwise). The
   // generated C++ host file turns it off: its kernels serve the sm_80 PTX too.
   bool wgmma = true;
+  // Gathered indices outside their axis reported through a device-side flag that
+  // the host code reads back (vibee-gpu-gather-checks; a stream synchronization
+  // per call of a kernel with gathers). The generated C++ host file clamps only.
+  bool gatherFlags = true;
   std::string key() const;
   // The options for `chip` (PTX ISA 7.0 for sm_80/86/89, 8.0 otherwise) and
   // `format`.

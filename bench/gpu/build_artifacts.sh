@@ -4,6 +4,8 @@
 #   bin/gpu_check                 the differential checker (no LLVM/MLIR inside)
 #   lib/libvibee_cuda_rt.so       mgpu* runtime over dlopen'ed libcuda
 #   lib/libvibee_<spec>_cuda.so   each spec's host code + embedded sm_90a PTX
+#                                 (embedding and cross_entropy also _nochecks_cuda.so:
+#                                 --no-gpu-gather-checks, for bench_language.py)
 #   lib/libantlr4-runtime.so.4.9  for gpu_check's frontend
 #   ptx/<spec>.ptx, <spec>.h      the PTX and the object's host headers
 #   host/<spec>_cuda.cpp          the generated host files (--emit=cuda-host), compiled
@@ -40,6 +42,14 @@ for spec in "$root"/specs/*/*.vibee "$root"/tests/e2e/*.vibee "$root"/tests/e2e/
     "$root"/bench/*) ;;
     *) echo "${spec#$root/} $name" >> "$out/specs.txt" ;;
   esac
+done
+# The gathers' benchmark also runs them without the device-side index check
+# (bench_language.py: what the flag costs).
+for name in embedding cross_entropy; do
+  "$build/bin/vibeec" compile "$root/specs/nn/$name.vibee" --target=cuda --no-gpu-gather-checks \
+    --emit=obj -o "$out/obj/${name}_nochecks.o"
+  g++ -shared -o "$out/lib/libvibee_${name}_nochecks_cuda.so" "$out/obj/${name}_nochecks.o" \
+      -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
 done
 # docs/examples/cuda-host/aot.cpp, built there over the generated softmax_cuda.cpp.
 cp "$root/docs/examples/cuda-host/aot.cpp" "$root/docs/examples/common/softmax_reference.h" \

@@ -271,6 +271,8 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     // Scans, top-k and scatter-adds stay whole until each target's vibee-lower-scans
     // (docs/architecture.md, "The rule for new structure").
     target.addLegalOp<ScanOp, TopKOp, ScatterAddOp>();
+    // A gathered position stays for each target's check or clamp (its lowering).
+    target.addLegalOp<GatherIndexOp>();
     target.addDynamicallyLegalOp<ReturnOp>(
         [](Operation *op) { return isa<KernelOp>(op->getParentOp()); });
 

@@ -79,6 +79,8 @@ Loaded &loaded() {
     VIBEE_LOAD(cuMemcpyHtoD, "cuMemcpyHtoD_v2")
     VIBEE_LOAD(cuMemcpyDtoH, "cuMemcpyDtoH_v2")
     VIBEE_LOAD(cuMemsetD8, "cuMemsetD8_v2")
+    VIBEE_LOAD(cuMemsetD8Async, "cuMemsetD8Async")
+    VIBEE_LOAD(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2")
     VIBEE_LOAD(cuStreamSynchronize, "cuStreamSynchronize")
     VIBEE_LOAD(cuGetErrorName, "cuGetErrorName")
     VIBEE_LOAD(cuGetErrorString, "cuGetErrorString")
@@ -169,6 +171,8 @@ thread_local CUstream currentStream = nullptr;
 thread_local bool syncAfterLaunch = false;
 thread_local std::string firstError;
 thread_local bool haveError = false;
+thread_local bool gatherFailed = false;
+thread_local int64_t gatherIndex = 0;
 
 std::mutex namesMutex;
 std::map<CUfunction, std::string> &functionNames() {
@@ -220,6 +224,34 @@ const char *vibee_cuda_last_error(void) { return haveError ? firstError.c_str() 
 void vibee_cuda_clear_error(void) {
   haveError = false;
   firstError.clear();
+  gatherFailed = false;
+}
+
+void vibee_cuda_gather_flags_clear(int64_t flags) {
+  guarded("gather check", "cuMemsetD8Async", [&](const Driver &d) {
+    return d.cuMemsetD8Async(static_cast<CUdeviceptr>(flags), 0, 2 * sizeof(int64_t),
+                             currentStream);
+  });
+}
+
+void vibee_cuda_gather_flags_check(int64_t flags) {
+  int64_t host[2] = {0, 0};
+  bool copied = guarded("gather check", "cuMemcpyDtoHAsync", [&](const Driver &d) {
+    CUresult r =
+        d.cuMemcpyDtoHAsync(host, static_cast<CUdeviceptr>(flags), sizeof(host), currentStream);
+    return r != 0 ? r : d.cuStreamSynchronize(currentStream);
+  });
+  if (!copied || host[0] == 0)
+    return;
+  gatherFailed = true;
+  gatherIndex = host[1];
+  record("a gathered index is outside its axis (index " + std::to_string(host[1]) + ")");
+}
+
+int vibee_cuda_gather_failed(int64_t *index) {
+  if (gatherFailed && index)
+    *index = gatherIndex;
+  return gatherFailed ? 1 : 0;
 }
 int vibee_cuda_synchronize(void) {
   int result = 0;
@@ -327,12 +359,13 @@ void vibee_cuda_release_tensor_maps(void) {
   std::lock_guard<std::mutex> lock(cache.mutex);
   if (cache.maps.empty())
     return;
-  guardedLazy([] { return std::string("tensor maps"); }, "cuMemFree", [&](const Driver &d) {
-    CUcontext context = nullptr;
-    d.cuCtxGetCurrent(&context);
-    cache.releaseCurrent(d, context);
-    return CUresult(0);
-  });
+  guardedLazy([] { return std::string("tensor maps"); }, "cuMemFree",
+              [&](const Driver &d) {
+                CUcontext context = nullptr;
+                d.cuCtxGetCurrent(&context);
+                cache.releaseCurrent(d, context);
+                return CUresult(0);
+              });
 }
 
 // --- The mgpu* functions called by gpu-to-llvm's host code ---------------------

@@ -48,6 +48,8 @@ struct Driver {
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
+  CUresult (*cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream);
+  CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
@@ -55,8 +57,8 @@ struct Driver {
   // (CUtensorMap *, CUtensorMapDataType, rank, address, dims, strides, box,
   //  element strides, interleave, swizzle, L2 promotion, OOB fill)
   CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *, const unsigned long long *,
-                                     const unsigned long long *, const unsigned *,
-                                     const unsigned *, int, int, int, int);
+                                     const unsigned long long *, const unsigned *, const unsigned *,
+                                     int, int, int, int);
   CUdevice device = 0;
   CUcontext context = nullptr;
 };
@@ -104,6 +106,14 @@ int32_t vibee_cuda_sm_count(void);
 intptr_t vibee_cuda_tensor_map(intptr_t base, int64_t dtype, int64_t inner, int64_t rows,
                                int64_t batch, int64_t rowStride, int64_t batchStride,
                                int64_t boxInner, int64_t boxRows);
+// Kernels with gathers (vibee-gpu-gather-checks): `flags` is the device address of
+// two i64, [outside, index]. clear zeroes them on the current stream; check copies
+// them back (synchronizing the stream) and, when a kernel found an index outside its
+// axis, records the error. vibee_cuda_gather_failed: 1 when this thread's last
+// check did (*index: one such index), until vibee_cuda_clear_error.
+void vibee_cuda_gather_flags_clear(int64_t flags);
+void vibee_cuda_gather_flags_check(int64_t flags);
+int vibee_cuda_gather_failed(int64_t *index);
 // Frees the current context's cached tensor maps after synchronizing it (a host
 // that shuts down cleanly, or checks device leaks, calls it before exit; a later
 // call of a kernel encodes its maps again).

@@ -3,8 +3,9 @@
 
 // An embedding gradient: the directly indexed loop d is the scf.forall (updates at
 // different d never meet), each iteration adding into its column slice in order over
-// s. The gathered position is checked unsigned against the axis, clamped to 0, and
-// a select keeps the old value outside it. An empty gathered axis runs no s.
+// s. The gathered position is checked unsigned against the axis, kept inside it by
+// vibee.gather_index (which a CUDA kernel also reports), and a select keeps the old
+// value outside it. An empty gathered axis runs no s.
 // CHECK-LABEL: func.func @embed_grad
 // CHECK:         %[[S:.*]] = tensor.dim %arg0, %c0
 // CHECK:         %[[EMPTY:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
@@ -16,7 +17,7 @@
 // CHECK:             %[[ID:.*]] = tensor.extract %arg1[%[[I]]] : tensor<?xi32>
 // CHECK:             %[[P:.*]] = arith.index_cast %[[ID]] : i32 to index
 // CHECK:             %[[IN:.*]] = arith.cmpi ult, %[[P]], %{{.*}} : index
-// CHECK:             %[[Q:.*]] = arith.select %[[IN]], %[[P]], %{{.*}} : index
+// CHECK:             %[[Q:.*]] = vibee.gather_index %[[P]] into %{{.*}}
 // CHECK:             %[[OLD:.*]] = tensor.extract %[[ACC]][%[[Q]], %{{.*}}] : tensor<?x1xf32>
 // CHECK:             %[[SUM:.*]] = arith.addf %[[OLD]], %[[U]]
 // CHECK:             %[[V:.*]] = arith.select %[[IN]], %[[SUM]], %[[OLD]]

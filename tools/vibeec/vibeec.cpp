@@ -87,6 +87,11 @@ cl::opt<Target> target("target", cl::sub(compileCmd), cl::sub(testCmd), cl::sub(
 cl::opt<std::string> gpuChip("gpu-chip", cl::sub(compileCmd), cl::sub(testCmd), cl::sub(checkCmd),
                              cl::init("sm_90a"), cl::value_desc("sm_XX"), cl::cat(compileCategory),
                              cl::desc("The GPU architecture (sm_80 for a portable PTX)"));
+cl::opt<bool> noGpuGatherChecks(
+    "no-gpu-gather-checks", cl::sub(compileCmd), cl::sub(testCmd), cl::sub(checkCmd),
+    cl::cat(compileCategory),
+    cl::desc("CUDA: clamp gathered indices without the device-side check that reports one "
+             "outside its axis (no stream synchronization per call; docs/language.md)"));
 cl::opt<bool> noThreads("no-threads", cl::sub(compileCmd), cl::sub(testCmd), cl::sub(checkCmd),
                         cl::cat(compileCategory),
                         cl::desc("No OpenMP threads in the code (VIBEE_NUM_THREADS only limits "
@@ -203,6 +208,7 @@ CompileOptions compileOptions() {
   c.verbose = verbose;
   c.target = target == Target::Cuda ? "cuda" : "cpu";
   c.gpuChip = gpuChip;
+  c.gpuGatherChecks = !noGpuGatherChecks;
   c.threads = !noThreads;
   if (emitKind == Emit::Cubin)
     c.gpuFormat = "bin";

@@ -36,6 +36,24 @@ def GpuSerialLeftoversPass : Pass<"vibee-gpu-serial-leftovers", "::mlir::func::F
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect"];
 }
 
+def GpuGatherChecksPass : Pass<"vibee-gpu-gather-checks", "::mlir::ModuleOp"> {
+  let summary = "Report gathered indices outside their axis through a device-side flag";
+  let description = [{
+    Every `vibee.gather_index` inside a gpu.launch becomes its clamped position
+    plus, for an index outside the axis, a store of 1 and the index into a flag
+    buffer of two i64 that its host function allocates and clears at entry
+    (`vibee_cuda_gather_flags_clear`) and checks before each return
+    (`vibee_cuda_gather_flags_check`: the runtime records the error that the
+    JIT turns into the call's exception). Runs after the kernels are formed
+    (vibee-gpu-serial-leftovers) and before vibee-gpu-device-memory, which puts
+    the buffer in device memory. Gather indices outside launches are left for
+    vibee-lower-gather-indices (a clamp).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
 def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
   let summary = "Bufferized linalg.generics -> hand-shaped gpu.launch kernels";
   let description = [{

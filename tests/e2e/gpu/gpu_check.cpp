@@ -207,13 +207,13 @@ struct PackedEntry {
 // One trial of kernel `k` on shapes drawn for `trial`: the call on fresh inputs,
 // its outputs compared with the reference. Returns the failure ("" when it
 // passes); adds the call's time, synchronization included, to `ms`.
-std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry entry, int trial,
-                     bool large, Rng &rng, double &worstRatio, double &ms) {
-  // A literal or affine subscript (x[5], x[2 * j]) needs sizes that fit it, as in
-  // `vibeec check`: drawn freely, the runtime's bounds checks refuse the call.
-  std::vector<DimRequirement> requirements = dimRequirements(spec, k);
+// The dims of trial `trial`, or "" replaced by why none fit. A literal or affine
+// subscript (x[5], x[2 * j]) needs sizes that fit it, as in `vibeec check`: drawn
+// freely, the runtime's bounds checks refuse the call.
+std::string drawTrialDims(const ast::Kernel &k, const std::vector<DimRequirement> &requirements,
+                          int trial, bool large, Rng &rng, std::vector<int64_t> &dims) {
   std::vector<int64_t> least = minimumDimSizes(k, requirements);
-  std::vector<int64_t> dims(k.dims.size());
+  dims.assign(k.dims.size(), 0);
   for (size_t d = 0; d < k.dims.size(); ++d)
     dims[d] =
         k.dims[d].size >= 0 ? k.dims[d].size : std::max(least[d], trialSize(trial, rng, large));
@@ -223,6 +223,15 @@ std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry en
   if (!fitRequirements(k, requirements, dims))
     return "no trial sizes meet the kernel's subscript relations (with " +
            checking::symbolicDimsText(k, dims) + ")";
+  return "";
+}
+
+std::string runTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry entry, int trial,
+                     bool large, Rng &rng, double &worstRatio, double &ms) {
+  std::vector<DimRequirement> requirements = dimRequirements(spec, k);
+  std::vector<int64_t> dims;
+  if (std::string none = drawTrialDims(k, requirements, trial, large, rng, dims); !none.empty())
+    return none;
   KernelArguments args = uploadArguments(k, dims, rng, requirements);
   ref::Outcome expected = ref::evaluate(spec, k, args.referenceArgs);
   vibee_cuda_clear_error();
@@ -253,6 +262,51 @@ struct Tally {
   int passed = 0, failed = 0;
 };
 
+// A gather's index out of range on the GPU (object route): one element of an index
+// tensor set to its axis' size must make the call record the error, with that
+// index (vibee-gpu-gather-checks). "" when the kernel has no gather or it reports
+// (then `note` says what was reported).
+std::string runOutOfRangeTrial(const ast::Spec &spec, const ast::Kernel &k, PackedEntry entry,
+                               Rng &rng, std::string &note) {
+  std::vector<DimRequirement> requirements = dimRequirements(spec, k);
+  auto gather = std::find_if(requirements.begin(), requirements.end(),
+                             [](const DimRequirement &r) { return r.gatherParam >= 0; });
+  if (gather == requirements.end() || entry.returnsError)
+    return "";
+  std::vector<int64_t> dims;
+  if (std::string none = drawTrialDims(k, requirements, 3, false, rng, dims); !none.empty())
+    return "";
+  KernelArguments args = uploadArguments(k, dims, rng, requirements);
+  HostTensor &ids = args.tensors[gather->gatherParam];
+  if (ids.numElements() == 0 || dims[gather->dim] == 0)
+    return "";
+  int64_t bad = dims[gather->dim];
+  int64_t at = rng.between(0, ids.numElements() - 1);
+  ids.set(at, (double)bad);
+  auto stored = (int64_t)ids.get(at); // a narrow dtype wraps: still outside, or skip
+  if (stored >= 0 && stored < bad)
+    return "";
+  check(driver().cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(args.pointers[gather->gatherParam]),
+                              ids.data(), byteSize(ids)),
+        "cuMemcpyHtoD", "out-of-range index");
+  vibee_cuda_clear_error();
+  reinterpret_cast<void (*)(void **)>(entry.function)(args.packed.data());
+  check(driver().cuCtxSynchronize(), "cuCtxSynchronize", "kernel '" + k.name + "'");
+  int64_t reported = -1;
+  bool failed = vibee_cuda_gather_failed(&reported) != 0;
+  vibee_cuda_clear_error();
+  if (!failed)
+    return "index " + std::to_string(stored) + " (outside [0, " + std::to_string(bad) +
+           ")) at element " + std::to_string(at) + " of '" + k.params[gather->gatherParam].name +
+           "' was not reported";
+  if (reported != stored)
+    return "the GPU reported index " + std::to_string(reported) + " instead of " +
+           std::to_string(stored);
+  note = ", index " + std::to_string(stored) + " of '" + k.params[gather->gatherParam].name +
+         "' outside [0, " + std::to_string(bad) + ") reported";
+  return "";
+}
+
 // Every trial of kernel `k` from the library `handle`; prints PASS or FAIL.
 void checkKernel(const ast::Spec &spec, const ast::Kernel &k, void *handle, bool large, Rng &rng,
                  Tally &tally) {
@@ -275,11 +329,20 @@ void checkKernel(const ast::Spec &spec, const ast::Kernel &k, void *handle, bool
       failure = e.what();
     }
   }
+  std::string outOfRange;
+  if (failure.empty()) {
+    try {
+      failure = runOutOfRangeTrial(spec, k, entry, rng, outOfRange);
+    } catch (const std::exception &e) {
+      failure = e.what();
+    }
+  }
   if (failure.empty()) {
     ++tally.passed;
     std::cout << "PASS  " << spec.name << "." << k.name << " (" << trials
               << " shape sets, worst relative error " << std::setprecision(2) << worstRatio
-              << " of the limit, " << std::setprecision(3) << ms << " ms on the GPU incl. sync)\n";
+              << " of the limit, " << std::setprecision(3) << ms << " ms on the GPU incl. sync"
+              << outOfRange << ")\n";
   } else {
     ++tally.failed;
     std::cout << "FAIL  " << spec.name << "." << k.name << "\n      " << failure << "\n";

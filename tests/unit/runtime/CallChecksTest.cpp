@@ -2,6 +2,8 @@
 // outlive their Compiler, outputs that overlap other arguments, literal subscripts
 // past a symbolic dim, an argmax over an empty axis, and no perf jitdump unless asked
 // for.
+#include "runtime/CallChecks.h"
+#include "frontend/Frontend.h"
 #include "runtime/Jit.h"
 #include "tests/unit/runtime/CallErrorText.h"
 
@@ -9,6 +11,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -224,6 +227,34 @@ TEST(CallChecks, GatherIndexOutsideItsAxisIsAnErrorBeforeAnyWrite) {
     pairs({TensorView(x.data(), {3}), TensorView(c.data(), {2}), TensorView(z.data(), {2})});
   });
   expectHas(msg, "kernel 'pairs': argument 'x': D >= 2 * H does not hold for D = 3, H = 2");
+}
+
+// On CUDA the index tensors are on the device: after a kernel reported an index
+// outside, the JIT copies them back and gives the CPU call's message; when the copy
+// fails, no message (the runtime's own, with the index, stands).
+TEST(CallChecks, GatherIndexCheckedOnCopiedData) {
+  DiagnosticEngine diags("emb.vibee", kGather);
+  std::unique_ptr<ast::Spec> spec = loadSpec("emb.vibee", kGather, diags);
+  ASSERT_TRUE(spec) << diags.str();
+  const ast::Kernel &embed = spec->kernels[0];
+  std::vector<DimRequirement> requirements = dimRequirements(*spec, embed);
+  std::vector<int32_t> ids = {2, 3};
+  std::vector<const void *> data = {nullptr, ids.data()}; // the table is never read
+  std::vector<int64_t> dims(embed.dims.size());
+  for (size_t d = 0; d < embed.dims.size(); ++d)
+    dims[d] = embed.dims[d].name == "V" ? 3 : 2;
+  size_t copied = 0;
+  auto copy = [&](void *host, const void *from, size_t bytes) {
+    copied += bytes;
+    std::memcpy(host, from, bytes);
+    return true;
+  };
+  std::string msg = badGatherIndexCopied(embed, requirements, dims, data, copy);
+  EXPECT_EQ(msg, badGatherIndex(embed, requirements, dims, data));
+  expectHas(msg, "argument 'ids': ids[1] = 3 is outside [0, 3), the axis V of 'table'");
+  EXPECT_EQ(copied, 2 * sizeof(int32_t));
+  auto failing = [](void *, const void *, size_t) { return false; };
+  EXPECT_EQ(badGatherIndexCopied(embed, requirements, dims, data, failing), "");
 }
 
 // Unsigned ids read as unsigned: u8 255 is a row of a 256-row table (a signed read

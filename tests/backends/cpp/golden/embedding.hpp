@@ -37,12 +37,13 @@ inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5
       float v10 = v2[v9];
       int32_t v11 = v1[i7];
       int64_t v12 = (int64_t) v11;
-      bool v13 = (uint64_t) v12 < (uint64_t) v6;
-      int64_t v14 = v13 ? v12 : 0;
-      int64_t v15 = v14 * v5 + j8;
-      float v16 = v3[v15];
-      int64_t v17 = v14 * v5 + j8;
-      v3[v17] = v13 ? v16 + v10 : v16;
+      int64_t v13 = (int64_t) ((uint64_t) v6 - (uint64_t) 1);
+      int64_t v14 = v12 < v13 ? v12 : v13;
+      int64_t v15 = v14 > 0 ? v14 : 0;
+      int64_t v16 = v15 * v5 + j8;
+      float v17 = v3[v16];
+      int64_t v18 = v15 * v5 + j8;
+      v3[v18] = (uint64_t) v12 < (uint64_t) v6 ? v17 + v10 : v17;
     }
   }
   return;
@@ -64,12 +65,13 @@ inline void embed_grad_mixed(int64_t* v1, uint16_t* v2, float* v3, int64_t v4, i
       int64_t v16 = i14 * v5 + j15;
       float v17 = v7[v16];
       int64_t v18 = v1[i14];
-      bool v19 = (uint64_t) v18 < (uint64_t) v6;
-      int64_t v20 = v19 ? v18 : 0;
-      int64_t v21 = v20 * v5 + j15;
-      float v22 = v3[v21];
-      int64_t v23 = v20 * v5 + j15;
-      v3[v23] = v19 ? v22 + v17 : v22;
+      int64_t v19 = (int64_t) ((uint64_t) v6 - (uint64_t) 1);
+      int64_t v20 = v18 < v19 ? v18 : v19;
+      int64_t v21 = v20 > 0 ? v20 : 0;
+      int64_t v22 = v21 * v5 + j15;
+      float v23 = v3[v22];
+      int64_t v24 = v21 * v5 + j15;
+      v3[v24] = (uint64_t) v18 < (uint64_t) v6 ? v23 + v17 : v23;
     }
   }
   release(v7);
