@@ -76,25 +76,27 @@
 
 // CPU: with at most 16 rows (decoding) the contraction's own loops convert each
 // weight in the reduction's body. With more rows, vibee-cpu-pack-contractions
-// (backends/cpu/Transforms/CpuPackContractions.cpp, Packer::pack) packs B for the
-// f32 micro-kernel: a [K, N] f32 buffer of sitofp(w), the whole weight converted
-// (unscaled) and transposed, 4x its int8 bytes, before vibee-cpu-tile-matmul packs
-// its panels from that copy. This is the one place where a converted copy of the
-// weights exists; converting while packing the panels (tile-matmul reading the
-// int8 operand through its map) removes it.
+// (backends/cpu/Transforms/CpuPackContractions.cpp) hands the f32 micro-kernel a
+// matmul that reads the int8 weights through their transposed map and converts
+// them in its body; vibee-cpu-tile-matmul converts while it packs each NC x KC
+// panel (ComputedOperand.h). The only allocations are the [M, N] result before
+// the scale and the f32 copy of the bf16 activations ([M, K]): no buffer of the
+// weight's shape.
 // W8-CPU-LABEL: func.func private @w8a16(
 // W8-CPU:         scf.if
 // W8-CPU:           linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : memref<?x?xbf16>, memref<?x?xi8>)
 // W8-CPU-NEXT:      ^bb0
-// W8-CPU-NEXT:        arith.extf
 // W8-CPU-NEXT:        arith.sitofp %{{.*}} : i8 to f32
+// W8-CPU-NEXT:        arith.extf
 // W8-CPU:         } else {
+// W8-CPU:           memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
 // W8-CPU:           linalg.generic {{.*}} ins(%arg0 : memref<?x?xbf16>)
-// W8-CPU:           %[[B:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
-// W8-CPU-NEXT:      memref.collapse_shape %[[B]]
-// W8-CPU-NEXT:      linalg.generic {{.*}} ins(%arg1 : memref<?x?xi8>) outs(%[[B]] : memref<?x?xf32>)
+// W8-CPU-NOT:       memref.alloc
+// W8-CPU:           linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %arg1 : memref<?x?xf32>, memref<?x?xi8>)
 // W8-CPU-NEXT:      ^bb0
-// W8-CPU-NEXT:        arith.sitofp
+// W8-CPU-NEXT:        arith.sitofp %{{.*}} : i8 to f32
+// W8-CPU-NOT:       memref.alloc
+// W8-CPU:         return
 
 // GPU: the tiled kernel stages the raw int8 tile in shared memory and converts
 // it in registers; the one allocation is the [M, N] f32 result before the scale.

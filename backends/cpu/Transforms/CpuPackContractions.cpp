@@ -22,10 +22,21 @@
 // contract's generic loops, N outside M, dot products along contiguous k that
 // vibee-cpu-vectorize vectorizes (scf.if: generic, else packed).
 //
+// Quantized weights (issue 13): when B is narrow (i8, bf16, f16) or the output
+// of a dequantizing prologue (`f32(w[n, k]) * scale[n, k / G]`, a parallel
+// generic whose only reader is the contract), no f32 copy of B is made. The
+// matmul generic reads the narrow buffers and computes B in its body
+// (ComputedOperand.h); vibee-cpu-tile-matmul evaluates that body while it packs
+// each panel, and the prologue and its [N, K] f32 buffer are erased. The skinny
+// loops read the narrow buffers the same way. Where this does not apply
+// (batch loops, several N or K loops, a read that does not tile, a write
+// between the prologue and the contract) B is copied as before, with a remark.
+//
 // What this pass cannot pack (an accumulator other than f32, no M or no N
 // loop) becomes the generic the contract defines, with a remark.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/ComputedOperand.h"
 #include "backends/cpu/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,8 +44,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace vibee {
 #define GEN_PASS_DEF_CPUPACKCONTRACTIONSPASS
@@ -168,6 +181,164 @@ struct Packer {
   }
 };
 
+/// B computed from narrow sources while packing, instead of an f32 copy.
+struct Dequant {
+  SmallVector<Value> sources;
+  SmallVector<AffineMap> maps; // over the contract's loops
+  linalg::GenericOp prologue;  // writes B; null: B itself is read and converted
+};
+
+/// B's value at one point, in f32, from one element of each source.
+Value emitB(OpBuilder &b, Location l, const Dequant &dq, ValueRange args) {
+  linalg::GenericOp prologue = dq.prologue;
+  if (!prologue)
+    return Packer::toF32(b, l, args[0]);
+  Block &body = prologue.getRegion().front();
+  IRMapping map;
+  for (auto [i, v] : llvm::enumerate(args))
+    map.map(body.getArgument(i), v);
+  for (Operation &o : body.without_terminator())
+    b.clone(o, map);
+  return map.lookupOrDefault(body.getTerminator()->getOperand(0));
+}
+
+Value rootOf(Value v) {
+  auto memref = dyn_cast<MemrefValue>(v);
+  return memref ? memref::skipViewLikeOps(memref) : v;
+}
+
+/// The generic that writes `buffer`, an allocation, for `op` alone (the
+/// contraction's prologue), or null; `why` says why it cannot run inside the
+/// packing, which reads its inputs later, once per panel.
+linalg::GenericOp prologueOf(Value buffer, linalg::ContractOp op, std::string &why) {
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return {};
+  linalg::GenericOp writer;
+  for (Operation *user : buffer.getUsers())
+    if (auto g = dyn_cast<linalg::GenericOp>(user);
+        g && llvm::is_contained(g.getDpsInits(), buffer))
+      writer = g;
+  if (!writer)
+    return {};
+  auto fail = [&](const char *reason) {
+    why = reason;
+    return linalg::GenericOp();
+  };
+  for (Operation *user : buffer.getUsers())
+    if (user != writer && user != op && !isa<memref::DeallocOp>(user))
+      return fail("its buffer has other users");
+  if (op.getInputs()[0] == buffer || op.getOutputs()[0] == buffer || writer.getNumDpsInits() != 1 ||
+      llvm::is_contained(writer.getDpsInputs(), buffer) || writer->getBlock() != op->getBlock() ||
+      !writer->isBeforeInBlock(op))
+    return fail("its buffer is not only written by the dequantization");
+  Block &body = writer.getRegion().front();
+  if (writer.getNumReductionLoops() ||
+      !writer.getMatchingIndexingMap(writer.getDpsInitOperand(0)).isPermutation() ||
+      !body.getArguments().back().use_empty())
+    return fail("the operand is not an elementwise function of its reads");
+  for (Operation &o : body.without_terminator())
+    if (o.getNumRegions() || !isMemoryEffectFree(&o) || isa<linalg::IndexOp>(o))
+      return fail("the operand's computation reads loop indices or memory");
+  SmallVector<Value> roots;
+  for (Value in : writer.getDpsInputs())
+    if (isa<MemRefType>(in.getType()))
+      roots.push_back(rootOf(in));
+  if (llvm::is_contained(roots, rootOf(op.getOutputs()[0])))
+    return fail("the contraction writes what its operand reads");
+  // Only fresh buffers or other arguments (distinct, docs/abi.md) written between.
+  auto harmless = [&](Value v) {
+    Value r = rootOf(v);
+    return !llvm::is_contained(roots, r) &&
+           (isa<BlockArgument>(r) || r.getDefiningOp<memref::AllocOp>());
+  };
+  for (Operation *o = writer->getNextNode(); o != op.getOperation(); o = o->getNextNode()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(o);
+    if (isMemoryEffectFree(o) || isa<memref::AllocOp>(o) ||
+        (linalgOp && linalgOp.hasPureBufferSemantics() &&
+         llvm::all_of(linalgOp.getDpsInits(), harmless)))
+      continue;
+    return fail("an operation between its computation and the contraction may write its inputs");
+  }
+  return writer;
+}
+
+/// `map` (over the contract's loops) over (m, n, k), the loops of the packed matmul.
+AffineMap toMNK(AffineMap map, const Roles &roles) {
+  MLIRContext *ctx = map.getContext();
+  SmallVector<AffineExpr> loops(map.getNumDims(), getAffineConstantExpr(0, ctx));
+  for (unsigned d : roles.m)
+    loops[d] = getAffineDimExpr(0, ctx);
+  for (unsigned d : roles.n)
+    loops[d] = getAffineDimExpr(1, ctx);
+  for (unsigned d : roles.k)
+    loops[d] = getAffineDimExpr(2, ctx);
+  return map.replaceDimsAndSymbols(loops, {}, 3, 0);
+}
+
+/// How B can be computed while packing where it would otherwise be copied to
+/// f32 (narrow, or written by a prologue). std::nullopt with an empty `why`
+/// when B is f32 data already.
+std::optional<Dequant> dequantizedB(linalg::ContractOp op, const Roles &roles, std::string &why) {
+  Value b = op.getInputs()[1];
+  AffineMap bMap = op.getIndexingMapsArray()[1];
+  linalg::GenericOp prologue = prologueOf(b, op, why);
+  if (!why.empty() || (!prologue && cast<MemRefType>(b.getType()).getElementType().isF32()))
+    return std::nullopt;
+  if (!roles.batch.empty() || roles.n.size() != 1 || roles.k.size() != 1) {
+    why = "batch loops, or several N or K loops (the panels are packed from one N and one K loop)";
+    return std::nullopt;
+  }
+  Dequant dq{{b}, {bMap}, prologue};
+  if (prologue) {
+    AffineMap out = prologue.getMatchingIndexingMap(prologue.getDpsInitOperand(0));
+    AffineMap toLoops = inversePermutation(out).compose(bMap);
+    dq.sources.clear();
+    dq.maps.clear();
+    for (OpOperand *in : prologue.getDpsInputOperands()) {
+      dq.sources.push_back(in->get());
+      dq.maps.push_back(prologue.getMatchingIndexingMap(in).compose(toLoops));
+    }
+  }
+  int64_t alignment = 1;
+  for (auto [source, map] : llvm::zip(dq.sources, dq.maps)) {
+    if (!isa<MemRefType>(source.getType()))
+      continue;
+    std::string bad = vibee::unsupportedComputedRead(toMNK(map, roles), 0, 1, 2, alignment);
+    if (!bad.empty()) {
+      why = "a read of its weights does not pack by panels: " + bad;
+      return std::nullopt;
+    }
+  }
+  return dq;
+}
+
+/// The generic over `maps` (A, the sources of B, C) with `iterators` that adds
+/// cast(A) * b(sources) into C.
+linalg::GenericOp buildComputedGeneric(RewriterBase &rw, Location loc, const Dequant &dq, Value a,
+                                       Value c, ArrayRef<AffineMap> maps,
+                                       ArrayRef<utils::IteratorType> iterators) {
+  SmallVector<Value> ins = {a};
+  llvm::append_range(ins, dq.sources);
+  return linalg::GenericOp::create(
+      rw, loc, ins, ValueRange{c}, maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+        Value bv = emitB(b, l, dq, args.slice(1, dq.sources.size()));
+        Value p = arith::MulFOp::create(b, l, Packer::toF32(b, l, args[0]), bv);
+        linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, p, args.back()).getResult());
+      });
+}
+
+/// Erases the prologue that `dq` computes B with, and its buffer.
+void erasePrologue(RewriterBase &rw, const Dequant &dq) {
+  linalg::GenericOp prologue = dq.prologue;
+  if (!prologue)
+    return;
+  Value buffer = prologue.getDpsInits()[0];
+  rw.eraseOp(prologue);
+  for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+    rw.eraseOp(user); // its deallocations
+  rw.eraseOp(buffer.getDefiningOp());
+}
+
 /// C[m, n] += A[m, k] * B[k, n], the generic vibee-cpu-tile-matmul takes.
 void buildMatmul(RewriterBase &rw, Location loc, Value a, Value b, Value c) {
   MLIRContext *ctx = rw.getContext();
@@ -218,7 +389,8 @@ std::string unpackable(linalg::ContractOp op, const std::optional<Roles> &roles)
   return "";
 }
 
-void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
+                     const Dequant *dq) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
@@ -226,12 +398,13 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   p.extents.resize(op.getNumLoops());
   for (unsigned d = 0; d < op.getNumLoops(); ++d)
     for (unsigned i = 0; i < 3 && !p.extents[d]; ++i)
-      if (std::optional<unsigned> pos = position(p.maps[i], d))
+      if (std::optional<unsigned> pos = position(p.maps[i], d); pos && !(dq && i == 1))
         p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
 
   SmallVector<Value> allocs;
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs);
-  Value b = p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs);
+  Value b =
+      dq ? Value() : p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs);
   size_t before = allocs.size();
   Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs);
   bool cCopied = allocs.size() > before;
@@ -242,7 +415,18 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   AffineMap cRead = p.packedToOriginal;
   Value cFull = p.fullView;
 
-  if (roles.batch.empty()) {
+  if (dq) { // no batch loops
+    MLIRContext *ctx = rw.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx)};
+    for (AffineMap map : dq->maps)
+      maps.push_back(toMNK(map, roles));
+    maps.push_back(AffineMap::get(3, 0, {m, n}, ctx));
+    buildComputedGeneric(rw, loc, *dq, a, cFlat, maps,
+                         {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                          utils::IteratorType::reduction});
+  } else if (roles.batch.empty()) {
     buildMatmul(rw, loc, a, b, cFlat);
   } else {
     Value batches = p.product(roles.batch);
@@ -267,26 +451,36 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   for (Value alloc : allocs)
     memref::DeallocOp::create(rw, loc, alloc);
   rw.eraseOp(op);
+  if (dq)
+    erasePrologue(rw, *dq);
 }
 
 /// Both operands read a contracted loop as their innermost dim (x[m, k] and
 /// w[n, k]): with few rows the generic loops are dot products along
 /// contiguous memory, and the weights are read once, not copied first.
-bool dotProductLayout(linalg::ContractOp op, const Roles &roles) {
-  for (unsigned i = 0; i < 2; ++i) {
+bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *dq) {
+  for (unsigned i = 0; i < 2 && !(dq && i == 1); ++i) {
     AffineMap map = op.getIndexingMapsArray()[i];
     auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
     if (!inner || !llvm::is_contained(roles.k, inner.getPosition()))
       return false;
   }
+  // The sources of a computed B that read k read it innermost (a per-channel
+  // scale s[n] is invariant along the dot product).
+  if (dq)
+    for (auto [source, map] : llvm::zip(dq->sources, dq->maps))
+      if (isa<MemRefType>(source.getType()) && map.getNumResults() &&
+          llvm::any_of(roles.k, [&](unsigned d) { return map.isFunctionOfDim(d); }) &&
+          !map.getResults().back().isFunctionOfDim(roles.k[0]))
+        return false;
   return true;
 }
 
 /// if (M <= kSkinnyRows) { the contract's generic } else { packed }
-void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq) {
   constexpr int64_t kSkinnyRows = 16;
-  if (!dotProductLayout(op, roles))
-    return packContraction(rw, op, roles);
+  if (!dotProductLayout(op, roles, dq))
+    return packContraction(rw, op, roles, dq);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   AffineMap mapA = op.getIndexingMapsArray()[0];
@@ -298,9 +492,18 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
                                        arith::ConstantIndexOp::create(rw, loc, kSkinnyRows));
   auto ifOp = scf::IfOp::create(rw, loc, skinny, /*withElse=*/true);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-  auto clone = cast<linalg::ContractOp>(rw.clone(*op));
-  rw.setInsertionPoint(clone);
-  FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rw, clone);
+  FailureOr<linalg::GenericOp> generic = failure();
+  if (dq) {
+    SmallVector<AffineMap> maps = {op.getIndexingMapsArray()[0]};
+    llvm::append_range(maps, dq->maps);
+    maps.push_back(op.getIndexingMapsArray()[2]);
+    generic = buildComputedGeneric(rw, loc, *dq, op.getInputs()[0], op.getOutputs()[0], maps,
+                                   op.getIteratorTypesArray());
+  } else {
+    auto clone = cast<linalg::ContractOp>(rw.clone(*op));
+    rw.setInsertionPoint(clone);
+    generic = linalg::generalizeNamedOp(rw, clone);
+  }
   // N loops outside the M loops: each weight row is loaded once and stays in L1
   // while the few rows of x (in L2) are dotted with it, instead of the weights
   // streaming from memory once per row of x.
@@ -311,7 +514,7 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
   if (succeeded(generic))
     (void)linalg::interchangeGenericOp(rw, *generic, order);
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
-  packContraction(rw, op, roles);
+  packContraction(rw, op, roles, dq);
 }
 
 struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPackContractionsPass> {
@@ -323,7 +526,12 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
       std::optional<Roles> roles = classify(op);
       std::string why = unpackable(op, roles);
       if (why.empty()) {
-        packOrSkinny(rw, op, *roles);
+        std::string copied;
+        std::optional<Dequant> dq = dequantizedB(op, *roles, copied);
+        if (!copied.empty())
+          mlir::emitRemark(op.getLoc())
+              << "contraction's B operand converted to an f32 copy before packing: " << copied;
+        packOrSkinny(rw, op, *roles, dq ? &*dq : nullptr);
         continue;
       }
       // At the op's location, not op->emitRemark(): that attaches the op as

@@ -17,6 +17,10 @@
 // NR-wide row per accumulator, lowered to outer products (broadcast + FMA),
 // and the accumulator tile is hoisted into registers across the k loop.
 // The chunk function and its threaded calls: ChunkFunctions.h, ThreadRuntime.h.
+// A matmul whose B is computed from narrow weights (ComputedOperand.h, from
+// vibee-cpu-pack-contractions) takes the same path: its B expression is
+// evaluated while the panel is packed (dequantization fused into the packing),
+// with KC a multiple of its scale groups.
 //
 // Sizes: schedule hints (`vibee.schedule`, ScheduleHints.h: tile(M/N/K) ->
 // MC/NC/KC, vector(w) -> the micro-kernel's vector width; applyScheduleHints)
@@ -24,6 +28,7 @@
 // machine of the target options.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/ComputedOperand.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
@@ -148,6 +153,7 @@ tile(RewriterBase &rw, Operation *op, ArrayRef<int64_t> sizes, ArrayRef<int64_t>
 static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
                                       const MatmulParams &p) {
   Location loc = op.getLoc();
+  bool plain = isF32Matmul(op);
   // Level 1: N in NC panels (the loop the threads share).
   auto l1 = tile(rw, op, {0, p.nc, 0}, {});
   if (failed(l1))
@@ -158,12 +164,14 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   auto l2 = tile(rw, t1, {p.mc, 0, p.kc}, {2, 0, 1});
   if (failed(l2) || l2->loops.size() != 2)
     return failure();
+  auto kcLoop = cast<scf::ForOp>(l2->loops[0].getOperation());
   auto mLoop = cast<scf::ForOp>(l2->loops[1].getOperation());
   auto t2 = cast<linalg::GenericOp>(l2->tiledOps.back());
   (void)moveLoopInvariantCode(cast<LoopLikeOpInterface>(mLoop.getOperation()));
   Value bBlock = t2.getDpsInputs()[1];
-  if (!mLoop.isDefinedOutsideOfLoop(bBlock))
-    return failure();
+  for (Value bSource : llvm::drop_begin(t2.getDpsInputs()))
+    if (!mLoop.isDefinedOutsideOfLoop(bSource))
+      return failure();
 
   // The packed panel: one per panel-loop iteration (per thread).
   Region &panelBody = panelLoop->getRegion(0);
@@ -175,8 +183,16 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
 
   // Bp[jb][k][jj] = Bblock[k][jb * NR + jj], before the M loop.
   rw.setInsertionPoint(mLoop);
-  Value kcDyn = memref::DimOp::create(rw, loc, bBlock, 0);
-  Value ncDyn = memref::DimOp::create(rw, loc, bBlock, 1);
+  // A computed B has no [KC][NC] block: the sizes are the tile loops' steps,
+  // cut at their bounds.
+  auto blockSize = [&](scf::ForOp loop) -> Value {
+    return arith::MinSIOp::create(
+        rw, loc, loop.getStep(),
+        arith::SubIOp::create(rw, loc, loop.getUpperBound(), loop.getInductionVar()));
+  };
+  Value kcDyn = plain ? memref::DimOp::create(rw, loc, bBlock, 0).getResult() : blockSize(kcLoop);
+  Value ncDyn = plain ? memref::DimOp::create(rw, loc, bBlock, 1).getResult()
+                      : blockSize(cast<scf::ForOp>(panelLoop));
   Value nb = arith::DivUIOp::create(rw, loc, ncDyn, arith::ConstantIndexOp::create(rw, loc, p.nr));
   SmallVector<OpFoldResult> zeros(3, rw.getIndexAttr(0)), ones(3, rw.getIndexAttr(1));
   Value packView = memref::SubViewOp::create(
@@ -187,9 +203,12 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   SmallVector<AffineMap> packMaps = {AffineMap::get(3, 0, {k, jb * p.nr + jj}, ctx),
                                      AffineMap::getMultiDimIdentityMap(3, ctx)};
   SmallVector<utils::IteratorType> par(3, utils::IteratorType::parallel);
-  auto pack = linalg::GenericOp::create(
-      rw, loc, ValueRange{bBlock}, ValueRange{packView}, packMaps, par,
-      [](OpBuilder &b, Location l, ValueRange args) { linalg::YieldOp::create(b, l, args[0]); });
+  auto pack = plain ? linalg::GenericOp::create(rw, loc, ValueRange{bBlock}, ValueRange{packView},
+                                                packMaps, par,
+                                                [](OpBuilder &b, Location l, ValueRange args) {
+                                                  linalg::YieldOp::create(b, l, args[0]);
+                                                })
+                    : vibee::buildComputedPack(rw, loc, t2, packView, p.nr);
   pack->setAttr(vibee::attr::kPack, rw.getUnitAttr());
 
   // Level 3: register tiles, NR panels outside MR row blocks.
@@ -215,7 +234,10 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
       memref::SubViewOp::inferRankReducedResultType({1, p.nr}, packType, offsets, sizes, ones);
   Value bRow =
       memref::SubViewOp::create(rw, loc, cast<MemRefType>(rowType), packed, offsets, sizes, ones);
-  rw.modifyOpInPlace(t4, [&] { t4.getDpsInputOperand(1)->set(bRow); });
+  if (plain)
+    rw.modifyOpInPlace(t4, [&] { t4.getDpsInputOperand(1)->set(bRow); });
+  else
+    t4 = vibee::replaceByPlainMatmul(rw, t4, bRow);
 
   // Vectorize the MR x NR x 1 step (every tile is full on this path).
   FailureOr<linalg::VectorizationResult> vec =
@@ -395,10 +417,11 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
                                 int64_t minWork) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
-  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  bool plain = isF32Matmul(op);
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
   Value m = memref::DimOp::create(rw, loc, a, 0);
   Value k = memref::DimOp::create(rw, loc, a, 1);
-  Value n = memref::DimOp::create(rw, loc, b, 1);
+  Value n = memref::DimOp::create(rw, loc, plain ? b : c, 1);
   auto roundDown = [&](Value v, int64_t f) {
     return arith::SubIOp::create(
         rw, loc, v, arith::RemUIOp::create(rw, loc, v, arith::ConstantIndexOp::create(rw, loc, f)));
@@ -408,7 +431,6 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   Value fullWork = vibee::emitIterationCount(rw, loc, {mFull, nFull, k});
   Value fast = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, fullWork,
                                      arith::ConstantIndexOp::create(rw, loc, minWork));
-  Value c = op.getDpsInits()[0];
   OpFoldResult zero = rw.getIndexAttr(0);
   auto view = [&](Value v, OpFoldResult row, OpFoldResult col, OpFoldResult rows,
                   OpFoldResult cols) -> Value {
@@ -423,22 +445,30 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   Value edgeRowRows =
       arith::SelectOp::create(rw, loc, fast, arith::SubIOp::create(rw, loc, m, mFull), none);
   Value nEdge = arith::SubIOp::create(rw, loc, n, nFull);
-  IRMapping edgeColumns, edgeRows;
-  edgeColumns.map(a, view(a, zero, zero, edgeColumnRows, k));
-  edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
-  edgeColumns.map(c, view(c, zero, nFull, edgeColumnRows, nEdge));
-  edgeRows.map(a, view(a, mFull, zero, edgeRowRows, k));
-  edgeRows.map(c, view(c, mFull, zero, edgeRowRows, n));
+  IRMapping edgeColumns, edgeRows, fullTiles;
+  if (plain) {
+    edgeColumns.map(a, view(a, zero, zero, edgeColumnRows, k));
+    edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
+    edgeColumns.map(c, view(c, zero, nFull, edgeColumnRows, nEdge));
+    edgeRows.map(a, view(a, mFull, zero, edgeRowRows, k));
+    edgeRows.map(c, view(c, mFull, zero, edgeRowRows, n));
+  } else { // every B source sliced along its N axis
+    vibee::mapSlices(rw, loc, op, zero, edgeColumnRows, nFull, nEdge, edgeColumns);
+    vibee::mapSlices(rw, loc, op, mFull, edgeRowRows, OpFoldResult(), OpFoldResult(), edgeRows);
+  }
   auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
   rw.clone(*op, edgeColumns);
   rw.clone(*op, edgeRows);
   rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
   rw.clone(*op);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-  IRMapping fullTiles;
-  fullTiles.map(a, view(a, zero, zero, mFull, k));
-  fullTiles.map(b, view(b, zero, zero, k, nFull));
-  fullTiles.map(c, view(c, zero, zero, mFull, nFull));
+  if (plain) {
+    fullTiles.map(a, view(a, zero, zero, mFull, k));
+    fullTiles.map(b, view(b, zero, zero, k, nFull));
+    fullTiles.map(c, view(c, zero, zero, mFull, nFull));
+  } else {
+    vibee::mapSlices(rw, loc, op, zero, mFull, zero, nFull, fullTiles);
+  }
   return {cast<linalg::GenericOp>(rw.clone(*op, fullTiles)), work, nFull};
 }
 
@@ -474,10 +504,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
       int64_t size = cast<MemRefType>(v.getType()).getDimSize(d);
       return ShapedType::isDynamic(size) ? std::nullopt : std::optional<int64_t>(size);
     };
-    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+    Value a = op.getDpsInputs()[0];
+    Value nSource = isF32Matmul(op) ? op.getDpsInputs()[1] : op.getDpsInits()[0];
     MatmulParams p;
-    static_cast<vibee::MatmulTiles &>(p) =
-        vibee::chooseMatmulTiles(machine, {staticDim(a, 0), staticDim(b, 1), staticDim(a, 1)});
+    static_cast<vibee::MatmulTiles &>(p) = vibee::chooseMatmulTiles(
+        machine, {staticDim(a, 0), staticDim(nSource, 1), staticDim(a, 1)});
     for (auto [value, option] :
          {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc}, {&p.nc, &nc}, {&p.kc, &kc}})
       if (*option > 0)
@@ -489,7 +520,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
-      if (isF32Matmul(op))
+      if (isF32Matmul(op) || vibee::computedMatmulKAlignment(op))
         matmuls.push_back(op);
     });
     CpuTarget machine = target();
@@ -503,6 +534,10 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         return signalPassFailure();
       }
       MatmulParams p = applyScheduleHints(op, options, hints);
+      // `k floordiv G` reads of a computed B are exact in K blocks that start
+      // at multiples of G (tiles keep the maps, on views).
+      int64_t align = isF32Matmul(op) ? 1 : *vibee::computedMatmulKAlignment(op);
+      p.kc = std::max(align, p.kc - p.kc % align);
       // The threads share the N panels (and nothing else).
       std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
       bool panelThreads = threads && hints.allowsParallel(nSymbol);

@@ -8,7 +8,6 @@
 // CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[T:.*]] = affine_map<(d0, d1) -> (d1, d0)>
 // CHECK-DAG: #[[XM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[YT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
 
@@ -26,18 +25,22 @@ func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) 
 
 // nn.Linear with a bf16 weight w[n, k]: with at most 16 rows, the generic loops
 // (dot products along k, the N loop outside the M loop so that each weight row
-// is read once); else B is packed to [k][n] in f32 while being
-// transposed, and x is used in place.
+// is read once); else the matmul reads the bf16 weights themselves through
+// their transposed map and converts them in its body (no f32 copy of B:
+// vibee-cpu-tile-matmul converts while packing its panels), and x is used in
+// place. cpu-pack-contractions-dequant.mlir has the quantized forms.
 // CHECK-LABEL: func.func @linear_bf16
 // CHECK:         %[[SKINNY:.*]] = arith.cmpi sle, %{{.*}}, %c16
 // CHECK:         scf.if %[[SKINNY]] {
 // CHECK:           linalg.generic {indexing_maps = [#[[XM]], #[[A]], #[[YT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>)
 // CHECK:         } else {
-// CHECK:         %[[W:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
-// CHECK:         linalg.generic {indexing_maps = [#[[T]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%arg1 : memref<?x?xbf16>) outs(%[[W]] : memref<?x?xf32>)
-// CHECK:           arith.extf
-// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} ins(%arg0, %[[W]] : memref<?x?xf32>, memref<?x?xf32>) outs(%arg2
-// CHECK:         memref.dealloc %[[W]]
+// CHECK-NOT:       memref.alloc
+// CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[XM]], #[[C]]], {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>) outs(%arg2
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:        arith.extf
+// CHECK-NEXT:        arith.mulf
+// CHECK-NEXT:        arith.addf
+// CHECK:         return
 // KERNEL-LABEL: func.func @linear_bf16
 // KERNEL:         vector.fma
 func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?xf32>) {

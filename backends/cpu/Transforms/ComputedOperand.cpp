@@ -1,0 +1,193 @@
+//===- ComputedOperand.cpp - matmuls whose B is computed while packing -----===//
+//
+// See ComputedOperand.h. The generic's body is
+//     ^bb0(%a, %src..., %c):  <ops of %src only> -> %b;  %c + %a * %b
+// and the ops that compute %b are cloned into the pack of each panel, so the
+// narrow weights are read, converted and scaled once per panel element, as
+// the f32 copy was packed before.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/ComputedOperand.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <numeric>
+
+using namespace mlir;
+
+namespace {
+
+/// The body split into its B value and the multiply-add around it.
+struct Body {
+  Value b;
+  Operation *mul = nullptr, *add = nullptr;
+};
+
+std::optional<Body> splitBody(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  BlockArgument a = body.getArgument(0), c = body.getArguments().back();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getValues().size() != 1)
+    return std::nullopt;
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add || !add->hasOneUse())
+    return std::nullopt;
+  Value p = add.getLhs() == c ? add.getRhs() : add.getRhs() == c ? add.getLhs() : Value();
+  auto mul = p ? p.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul || !p.hasOneUse())
+    return std::nullopt;
+  Value b = mul.getLhs() == a ? mul.getRhs() : mul.getRhs() == a ? mul.getLhs() : Value();
+  if (!b || b == a || b == c || !b.getType().isF32() || !a.hasOneUse() || !c.hasOneUse())
+    return std::nullopt;
+  // The ops that compute B are cloned outside the matmul: plain values only.
+  for (Operation &o : body.without_terminator())
+    if (&o != mul && &o != add &&
+        (o.getNumRegions() || !isMemoryEffectFree(&o) || isa<linalg::IndexOp>(o)))
+      return std::nullopt;
+  return Body{b, mul, add};
+}
+
+bool isF32Memref(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getElementType().isF32();
+}
+
+} // namespace
+
+std::string vibee::unsupportedComputedRead(AffineMap map, unsigned m, unsigned n, unsigned k,
+                                           int64_t &alignment) {
+  // Tiles are views: a read stays exact under a tile offset only where the
+  // offset passes through the map, i.e. n read plainly, k plainly or through
+  // `k floordiv G` at offsets that are multiples of G (tile-matmul aligns KC).
+  constexpr int64_t kMaxGroup = 4096; // a K block of at least G must stay in L2
+  MLIRContext *ctx = map.getContext();
+  AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
+  for (AffineExpr e : map.getResults()) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << e;
+    if (e.isFunctionOfDim(m))
+      return "it reads the rows of A (" + text + ")";
+    if (e == dn || e == dk || isa<AffineConstantExpr>(e))
+      continue;
+    if (e.isFunctionOfDim(n))
+      return "it reads N through " + text + " (only a plain index packs by panels)";
+    auto div = dyn_cast<AffineBinaryOpExpr>(e);
+    auto g = div ? dyn_cast<AffineConstantExpr>(div.getRHS()) : AffineConstantExpr();
+    if (!div || div.getKind() != AffineExprKind::FloorDiv || div.getLHS() != dk || !g ||
+        g.getValue() <= 0)
+      return "it reads K through " + text + " (only k or k / G pack by K blocks)";
+    if (g.getValue() > kMaxGroup)
+      return "its group along K (" + text + ") is larger than a K block may be";
+    alignment = std::lcm(alignment, g.getValue());
+    if (alignment > kMaxGroup)
+      return "its groups along K need K blocks larger than a K block may be";
+  }
+  return "";
+}
+
+std::optional<int64_t> vibee::computedMatmulKAlignment(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() < 2)
+    return std::nullopt;
+  auto par = utils::IteratorType::parallel;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<utils::IteratorType>{par, par, utils::IteratorType::reduction})
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps.front() != AffineMap::get(3, 0, {m, k}, ctx) ||
+      maps.back() != AffineMap::get(3, 0, {m, n}, ctx) || !isF32Memref(op.getDpsInputs()[0]) ||
+      !isF32Memref(op.getDpsInits()[0]) || !splitBody(op))
+    return std::nullopt;
+  int64_t alignment = 1;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (in->getOperandNumber() == 0)
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (!isa<MemRefType>(in->get().getType())
+            ? map.getNumResults() != 0
+            : !unsupportedComputedRead(map, 0, 1, 2, alignment).empty())
+      return std::nullopt;
+  }
+  return alignment;
+}
+
+linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::GenericOp tile,
+                                           Value packView, int64_t nr) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr jb, k, jj;
+  bindDims(ctx, jb, k, jj);
+  SmallVector<AffineExpr> loops = {getAffineConstantExpr(0, ctx), jb * nr + jj, k};
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *in : tile.getDpsInputOperands()) {
+    if (in->getOperandNumber() == 0)
+      continue;
+    ins.push_back(in->get());
+    maps.push_back(tile.getMatchingIndexingMap(in).replaceDimsAndSymbols(loops, {}, 3, 0));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(3, ctx));
+  Body parts = *splitBody(tile);
+  Block &body = tile.getRegion().front();
+  SmallVector<utils::IteratorType> par(3, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, ins, ValueRange{packView}, maps, par,
+                                   [&](OpBuilder &bb, Location l, ValueRange args) {
+                                     IRMapping map;
+                                     for (auto [i, arg] : llvm::enumerate(args.drop_back()))
+                                       map.map(body.getArgument(i + 1), arg);
+                                     for (Operation &o : body.without_terminator())
+                                       if (&o != parts.mul && &o != parts.add)
+                                         bb.clone(o, map);
+                                     linalg::YieldOp::create(bb, l, map.lookupOrDefault(parts.b));
+                                   });
+}
+
+linalg::GenericOp vibee::replaceByPlainMatmul(RewriterBase &rw, linalg::GenericOp tile,
+                                              Value bRow) {
+  MLIRContext *ctx = rw.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
+                                 AffineMap::get(3, 0, {k, n}, ctx),
+                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  rw.setInsertionPoint(tile);
+  auto plain = linalg::GenericOp::create(
+      rw, tile.getLoc(), ValueRange{tile.getDpsInputs()[0], bRow}, tile.getDpsInits(), maps,
+      tile.getIteratorTypesArray(), [](OpBuilder &b, Location l, ValueRange args) {
+        Value p = arith::MulFOp::create(b, l, args[0], args[1]);
+        linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, p, args[2]).getResult());
+      });
+  rw.eraseOp(tile);
+  return plain;
+}
+
+void vibee::mapSlices(OpBuilder &b, Location loc, linalg::GenericOp op, OpFoldResult m0,
+                      OpFoldResult ms, OpFoldResult n0, OpFoldResult ns, IRMapping &mapping) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()) || mapping.contains(operand.get()))
+      continue;
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    bool sliced = false;
+    for (auto [axis, e] : llvm::enumerate(op.getMatchingIndexingMap(&operand).getResults())) {
+      auto d = dyn_cast<AffineDimExpr>(e);
+      unsigned loop = d ? d.getPosition() : ~0u;
+      strides.push_back(b.getIndexAttr(1));
+      if ((loop == 0 && m0) || (loop == 1 && n0)) {
+        offsets.push_back(loop == 0 ? m0 : n0);
+        sizes.push_back(loop == 0 ? ms : ns);
+        sliced = true;
+        continue;
+      }
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(memref::getMixedSize(b, loc, operand.get(), axis));
+    }
+    if (sliced)
+      mapping.map(operand.get(),
+                  memref::SubViewOp::create(b, loc, operand.get(), offsets, sizes, strides));
+  }
+}

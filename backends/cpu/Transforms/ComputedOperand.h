@@ -1,0 +1,57 @@
+//===- ComputedOperand.h - matmuls whose B is computed while packing -------===//
+//
+// The form in which vibee-cpu-pack-contractions hands vibee-cpu-tile-matmul a
+// contraction whose weights are narrow or dequantized (issue 13): instead of a
+// [K][N] f32 copy of B, the matmul generic reads the narrow buffers themselves
+// and computes B in its body,
+//     C[m, n] += A[m, k] * b(src_1[...], src_2[...], ...)     (A, C in f32)
+// where each src map reads n only as a plain index and k as a plain index or
+// `k floordiv G` (a per-group scale). vibee-cpu-tile-matmul then evaluates b
+// while it packs each NC x KC panel of B, so the only f32 copy of the weights
+// is the panel in L2, and the micro-kernel is the plain f32 one.
+//
+//===----------------------------------------------------------------------===//
+#ifndef VIBEE_BACKENDS_CPU_TRANSFORMS_COMPUTEDOPERAND_H
+#define VIBEE_BACKENDS_CPU_TRANSFORMS_COMPUTEDOPERAND_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <optional>
+#include <string>
+
+namespace vibee {
+
+/// Why a source read through `map` (over loops m, n, k at positions m, n, k)
+/// cannot be computed panel by panel, or the empty string; a `k floordiv G`
+/// read takes G into `alignment` (their least common multiple).
+std::string unsupportedComputedRead(mlir::AffineMap map, unsigned m, unsigned n, unsigned k,
+                                    int64_t &alignment);
+
+/// For a generic of the form above: the multiple that every K block offset must
+/// be for the `k floordiv G` reads of the tiles to stay exact (the least common
+/// multiple of the G, 1 without groups). std::nullopt for any other generic.
+std::optional<int64_t> computedMatmulKAlignment(mlir::linalg::GenericOp op);
+
+/// Bp[jb][k][jj] = b(... at n = jb * nr + jj, k) of `tile` (a tile of such a
+/// matmul) into `packView`, [NC / nr][KC][nr].
+mlir::linalg::GenericOp buildComputedPack(mlir::OpBuilder &b, mlir::Location loc,
+                                          mlir::linalg::GenericOp tile, mlir::Value packView,
+                                          int64_t nr);
+
+/// Replaces `tile` (a tile of such a matmul) by the plain f32 matmul generic on
+/// its A and C and the packed row `bRow` of B; returns it.
+mlir::linalg::GenericOp replaceByPlainMatmul(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,
+                                             mlir::Value bRow);
+
+/// Maps each memref operand of a matmul generic (loops m, n, k) to its view on
+/// rows [m0, m0 + ms) and columns [n0, n0 + ns) (a null offset: the loop
+/// whole); an operand that reads neither sliced loop stays as it is.
+void mapSlices(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
+               mlir::OpFoldResult m0, mlir::OpFoldResult ms, mlir::OpFoldResult n0,
+               mlir::OpFoldResult ns, mlir::IRMapping &mapping);
+
+} // namespace vibee
+
+#endif // VIBEE_BACKENDS_CPU_TRANSFORMS_COMPUTEDOPERAND_H
