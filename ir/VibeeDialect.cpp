@@ -117,6 +117,8 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
     return expect(isArrayOf(value, isI64), "an array of i64 ABI positions");
   if (name == CudaCallArgAttrHelper::getNameStr())
     return expect(isI64(value), "an i64");
+  if (name == NoaliasPointersAttrHelper::getNameStr())
+    return expect(isa<DenseI64ArrayAttr>(value), "an array<i64> of argument positions");
   if (name == ScheduleAttrHelper::getNameStr()) {
     auto sched = dyn_cast<DictionaryAttr>(value);
     if (!sched)

@@ -33,6 +33,8 @@ inline constexpr llvm::StringLiteral kCudaKernels =
     VibeeDialect::CudaKernelsAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kCudaCallArg =
     VibeeDialect::CudaCallArgAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kNoaliasPointers =
+    VibeeDialect::NoaliasPointersAttrHelper::getNameStr();
 } // namespace vibee::attr
 
 namespace vibee {

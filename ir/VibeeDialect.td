@@ -52,7 +52,10 @@ def Vibee_Dialect : Dialect {
     // vibee-gpu-emitc-host: the module's kernel names, and per host function the
     // position of its CUstream argument.
     "::mlir::ArrayAttr":$cuda_kernels,
-    "::mlir::IntegerAttr":$cuda_call_arg
+    "::mlir::IntegerAttr":$cuda_call_arg,
+    // vibee-noalias-pointers, between its two stages: the positions of the
+    // noalias memrefs' aligned pointers among func-to-llvm's expanded arguments.
+    "::mlir::DenseI64ArrayAttr":$noalias_pointers
   );
   let hasOperationAttrVerify = 1;
 }

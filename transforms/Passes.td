@@ -241,4 +241,22 @@ def ExposeCAbiPass : Pass<"vibee-expose-c-abi", "::mlir::ModuleOp"> {
     "::mlir::LLVM::LLVMDialect"];
 }
 
+def NoAliasPointersPass : Pass<"vibee-noalias-pointers"> {
+  let summary = "Keep memref arguments' llvm.noalias through the conversions to LLVM";
+  let description = [{
+    convert-func-to-llvm and convert-gpu-to-nvvm expand a memref argument into
+    its descriptor's values and drop the argument's `llvm.noalias` (MLIR 22), so
+    LLVM saw every kernel, chunk-function and GPU-kernel pointer as possibly
+    aliasing. With `stage=record`, before the conversion, each function with
+    such arguments gets `vibee.noalias_pointers`, the positions of their aligned
+    pointers among the expanded arguments (and loses the argument attributes);
+    with `stage=apply`, after it, those llvm.func arguments get `llvm.noalias`
+    (the allocated pointer, never accessed, is left alone).
+  }];
+  let options = [
+    Option<"stage", "stage", "std::string", /*default=*/"\"record\"",
+           "record (before the conversion to LLVM) or apply (after it)">];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::vibee::VibeeDialect"];
+}
+
 #endif // VIBEE_TRANSFORMS_PASSES

@@ -84,7 +84,11 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addNestedPass<func::FuncOp>(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  NoAliasPointersPassOptions record, apply;
+  apply.stage = "apply";
+  pm.addPass(createNoAliasPointersPass(record));
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createNoAliasPointersPass(apply));
   pm.addPass(createConvertOpenMPToLLVMPass());
   OpPassManager &lpm = pm.nest<LLVM::LLVMFuncOp>();
   // The poison pass-through of masked loads (vibee-cpu-vectorize's remainders).

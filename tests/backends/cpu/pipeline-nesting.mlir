@@ -58,7 +58,9 @@
 // CHECK-NEXT:      convert-arith-to-llvm
 // CHECK-NEXT:    ),
 // CHECK-NEXT:    convert-cf-to-llvm
+// CHECK-NEXT:    vibee-noalias-pointers{stage=record}
 // CHECK-NEXT:    convert-func-to-llvm
+// CHECK-NEXT:    vibee-noalias-pointers{stage=apply}
 // CHECK-NEXT:    convert-openmp-to-llvm
 // CHECK-NEXT:    llvm.func(
 // CHECK-NEXT:      convert-ub-to-llvm
