@@ -99,6 +99,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGpuMergeModulesPass());
+  pm.addPass(createGpuNoAliasKernelArgsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -121,7 +122,11 @@ void buildGpuBinaryPipeline(OpPassManager &pm, const GpuOptions &options) {
   device.addPass(createSCFToControlFlowPass());
   // The tensor-core kernels' nvgpu.ldmatrix / nvgpu.mma.sync -> nvvm.
   device.addPass(createConvertNVGPUToNVVMPass());
+  NoAliasPointersPassOptions record, apply;
+  apply.stage = "apply";
+  device.addPass(createNoAliasPointersPass(record));
   device.addPass(createConvertGpuOpsToNVVMOps());
+  device.addPass(createNoAliasPointersPass(apply));
   // NVVM ops without an LLVM intrinsic (wgmma.mma_async,
   // mbarrier.try_wait.parity: the wgmma kernel) -> inline PTX.
   device.addPass(createConvertNVVMToLLVMPass());

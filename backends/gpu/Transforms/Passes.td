@@ -15,11 +15,16 @@ def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
     The innermost dim of every outermost `scf.parallel` is tiled by
     `block-size` (other dims by 1) with constant inner bounds, so that
     gpu-map-parallel-loops maps the tiles to blocks and the points of a tile to
-    the threads of a block, consecutive threads on consecutive elements.
+    the threads of a block, consecutive threads on consecutive elements. A
+    body without loops is coarsened: a tile is `coarsen` x `block-size`
+    points, each thread handles `coarsen` of them block-size apart (unguarded
+    in full tiles), so that it has that many loads in flight.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
-           "threads per block">];
+           "threads per block">,
+    Option<"coarsen", "coarsen", "int64_t", /*default=*/"4",
+           "points per thread for bodies without loops (1: one point per thread)">];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
@@ -52,6 +57,18 @@ def GpuGatherChecksPass : Pass<"vibee-gpu-gather-checks", "::mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
+def GpuNoAliasKernelArgsPass : Pass<"vibee-gpu-noalias-kernel-args", "::mlir::ModuleOp"> {
+  let summary = "llvm.noalias on outlined kernels' memref arguments of distinct buffers";
+  let description = [{
+    After outlining: a gpu.func memref argument gets `llvm.noalias` when at
+    every gpu.launch_func of the kernel its operand is the only one viewing its
+    root buffer, and that root is a kernel argument (the C ABI: outputs overlap
+    no other tensor) or an allocation. vibee-noalias-pointers keeps the
+    attribute through gpu-to-nvvm.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {

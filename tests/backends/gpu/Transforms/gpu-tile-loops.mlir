@@ -1,5 +1,6 @@
-// RUN: %vibee-opt %s -vibee-gpu-tile-loops | FileCheck %s
-// RUN: %vibee-opt %s -vibee-gpu-tile-loops=block-size=128 | FileCheck %s --check-prefix=B128
+// RUN: %vibee-opt %s -vibee-gpu-tile-loops=coarsen=1 | FileCheck %s
+// RUN: %vibee-opt %s -vibee-gpu-tile-loops="block-size=128 coarsen=1" | FileCheck %s --check-prefix=B128
+// RUN: %vibee-opt %s -vibee-gpu-tile-loops | FileCheck %s --check-prefix=COARSE
 
 // A nest of several dims is collapsed to one (row-major: consecutive points
 // are consecutive innermost elements), then tiled by block-size: a tile is one
@@ -58,3 +59,31 @@ func.func @nested(%a: memref<?x?xf32>, %n: index, %m: index) {
   }
   return
 }
+
+// Coarsened (the default, 4 points per thread): a tile is 4 x 256 points, a
+// thread's points 256 apart (each step coalesced across the warp); a full tile
+// runs them unguarded, the last one checks each.
+// COARSE-LABEL: func.func @tile(
+// COARSE:         arith.muli
+// COARSE-NEXT:    %[[NM:.*]] = arith.muli
+// COARSE:         %[[C256:.*]] = arith.constant 256 : index
+// COARSE-NEXT:    %[[C1024:.*]] = arith.constant 1024 : index
+// COARSE-NEXT:    scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%[[NM]]) step (%[[C1024]]) {
+// COARSE-NEXT:      scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[C256]]) step
+// COARSE-NEXT:        %[[P:.*]] = arith.addi %[[T]], %[[I]] : index
+// COARSE-NEXT:        %[[LEFT:.*]] = arith.subi %[[NM]], %[[T]] : index
+// COARSE-NEXT:        %[[FULL:.*]] = arith.cmpi uge, %[[LEFT]], %[[C1024]] : index
+// COARSE-NEXT:        scf.if %[[FULL]] {
+// COARSE-COUNT-4:       arith.divsi
+// COARSE-COUNT-4:       memref.store
+// COARSE-NOT:           scf.if
+// COARSE:             } else {
+// COARSE-COUNT-4:       scf.if
+// COARSE:           }
+// The nested loop's body is not replicated: one point per thread.
+// COARSE-LABEL: func.func @nested(
+// COARSE:         scf.parallel (%{{.*}}) = ({{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// COARSE-NEXT:      scf.parallel (%{{.*}}) = ({{.*}}) to (%{{.*}}) step
+// COARSE:             scf.if
+// COARSE-NEXT:          scf.parallel
+// COARSE-NOT:       arith.constant 1024
