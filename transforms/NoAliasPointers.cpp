@@ -52,8 +52,7 @@ void recordPositions(FunctionOpInterface fn) {
     next += 3 + 2 * memref.getRank();
   }
   if (!positions.empty())
-    fn->setAttr(vibee::attr::kNoaliasPointers,
-                DenseI64ArrayAttr::get(fn->getContext(), positions));
+    fn->setAttr(vibee::attr::kNoaliasPointers, DenseI64ArrayAttr::get(fn->getContext(), positions));
 }
 
 void applyPositions(LLVM::LLVMFuncOp fn) {
@@ -62,8 +61,7 @@ void applyPositions(LLVM::LLVMFuncOp fn) {
     return;
   fn->removeAttr(vibee::attr::kNoaliasPointers);
   for (int64_t p : positions.asArrayRef())
-    if (p < (int64_t)fn.getNumArguments() &&
-        isa<LLVM::LLVMPointerType>(fn.getArgumentTypes()[p]))
+    if (p < (int64_t)fn.getNumArguments() && isa<LLVM::LLVMPointerType>(fn.getArgumentTypes()[p]))
       fn.setArgAttr(p, LLVM::LLVMDialect::getNoAliasAttrName(), UnitAttr::get(fn.getContext()));
 }
 

@@ -147,14 +147,16 @@ linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::G
                                    });
 }
 
-linalg::GenericOp vibee::replaceByPlainMatmul(RewriterBase &rw, linalg::GenericOp tile,
-                                              Value bRow) {
-  MLIRContext *ctx = rw.getContext();
+SmallVector<AffineMap> vibee::plainMatmulMaps(MLIRContext *ctx) {
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
-                                 AffineMap::get(3, 0, {k, n}, ctx),
-                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  return {AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {k, n}, ctx),
+          AffineMap::get(3, 0, {m, n}, ctx)};
+}
+
+linalg::GenericOp vibee::replaceByPlainMatmul(RewriterBase &rw, linalg::GenericOp tile,
+                                              Value bRow) {
+  SmallVector<AffineMap> maps = plainMatmulMaps(rw.getContext());
   rw.setInsertionPoint(tile);
   auto plain = linalg::GenericOp::create(
       rw, tile.getLoc(), ValueRange{tile.getDpsInputs()[0], bRow}, tile.getDpsInits(), maps,

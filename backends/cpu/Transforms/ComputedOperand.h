@@ -40,6 +40,10 @@ mlir::linalg::GenericOp buildComputedPack(mlir::OpBuilder &b, mlir::Location loc
                                           mlir::linalg::GenericOp tile, mlir::Value packView,
                                           int64_t nr);
 
+/// The indexing maps of C[m, n] += A[m, k] * B[k, n] over (m, n, k): the
+/// matmul vibee-cpu-tile-matmul takes.
+llvm::SmallVector<mlir::AffineMap> plainMatmulMaps(mlir::MLIRContext *ctx);
+
 /// Replaces `tile` (a tile of such a matmul) by the plain f32 matmul generic on
 /// its A and C and the packed row `bRow` of B; returns it.
 mlir::linalg::GenericOp replaceByPlainMatmul(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,

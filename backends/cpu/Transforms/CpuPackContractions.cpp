@@ -341,12 +341,7 @@ void erasePrologue(RewriterBase &rw, const Dequant &dq) {
 
 /// C[m, n] += A[m, k] * B[k, n], the generic vibee-cpu-tile-matmul takes.
 void buildMatmul(RewriterBase &rw, Location loc, Value a, Value b, Value c) {
-  MLIRContext *ctx = rw.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
-                                 AffineMap::get(3, 0, {k, n}, ctx),
-                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  SmallVector<AffineMap> maps = vibee::plainMatmulMaps(rw.getContext());
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel, utils::IteratorType::reduction};
   linalg::GenericOp::create(rw, loc, ValueRange{a, b}, ValueRange{c}, maps, iterators,
