@@ -163,7 +163,9 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   auto t2 = cast<linalg::GenericOp>(l2->tiledOps.back());
   (void)moveLoopInvariantCode(cast<LoopLikeOpInterface>(mLoop.getOperation()));
   Value bBlock = t2.getDpsInputs()[1];
-  for (Value bSource : llvm::drop_begin(t2.getDpsInputs()))
+  // getDpsInputs() is a temporary: drop_begin over it would outlive it.
+  SmallVector<Value> inputs = t2.getDpsInputs();
+  for (Value bSource : llvm::drop_begin(inputs))
     if (!mLoop.isDefinedOutsideOfLoop(bSource))
       return failure();
 
