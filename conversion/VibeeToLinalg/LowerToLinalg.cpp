@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace vibee {
@@ -162,6 +163,40 @@ static std::optional<arith::AtomicRMWKind> getCombiner(ReduceKind kind, Type typ
   llvm_unreachable("unknown reduce kind");
 }
 
+/// linalg derives its loops' extents from its operands' shapes, so every loop
+/// must index some operand. A reduction loop that only subscripts reads inside
+/// the body (`sum(b) x[B - 1, b]`: a symbolic dim in the subscript) indexes
+/// none; such loops get an extra input of their extents, an empty i8 tensor
+/// that the body never reads (fuzzing found the invalid generic this avoided).
+static std::optional<std::pair<Value, AffineMap>>
+buildLoopExtentOperand(ComputeOp op, ArrayRef<AffineMap> inputMaps, ValueRange extents,
+                       OpBuilder &b) {
+  unsigned loops = op.getNumLoops();
+  llvm::SmallBitVector covered(loops);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(op.getResultMap());
+  for (AffineMap map : maps)
+    for (AffineExpr e : map.getResults())
+      e.walk([&](AffineExpr sub) {
+        if (auto dim = dyn_cast<AffineDimExpr>(sub))
+          covered.set(dim.getPosition());
+      });
+  if (covered.all())
+    return std::nullopt;
+  SmallVector<AffineExpr> dims;
+  SmallVector<OpFoldResult> sizes;
+  for (unsigned d = 0; d < loops; ++d)
+    if (!covered.test(d)) {
+      dims.push_back(b.getAffineDimExpr(d));
+      sizes.push_back(getAsOpFoldResult(extents[d]));
+    }
+  mlir::emitRemark(op.getLoc())
+      << "a reduction index subscripts only reads inside the body: its extent is "
+         "given to linalg by an unread operand";
+  Value empty = tensor::EmptyOp::create(b, op.getLoc(), sizes, b.getI8Type());
+  return std::make_pair(empty, AffineMap::get(loops, 0, dims, b.getContext()));
+}
+
 struct ConvertComputeOp : OpConversionPattern<ComputeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -208,16 +243,23 @@ struct ConvertComputeOp : OpConversionPattern<ComputeOp> {
     });
     SmallVector<AffineMap> maps = llvm::map_to_vector(
         op.getIndexingMaps(), [](Attribute a) { return cast<AffineMapAttr>(a).getValue(); });
+    SmallVector<Value> inputs(adaptor.getInputs());
+    unsigned numInputs = inputs.size();
+    if (std::optional<std::pair<Value, AffineMap>> extent =
+            buildLoopExtentOperand(op, maps, adaptor.getExtents(), rewriter)) {
+      inputs.push_back(extent->first);
+      maps.push_back(extent->second);
+    }
     maps.push_back(op.getResultMap());
     SmallVector<utils::IteratorType> iterators(numParallel, utils::IteratorType::parallel);
     iterators.resize(op.getNumLoops(), utils::IteratorType::reduction);
 
     Block &body = op.getBody().front();
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, adaptor.getInputs(), ValueRange{init}, maps, iterators,
+        rewriter, loc, TypeRange{type}, inputs, ValueRange{init}, maps, iterators,
         [&](OpBuilder &b, Location nested, ValueRange args) {
           IRMapping mapping;
-          mapping.map(body.getArguments(), args.drop_back());
+          mapping.map(body.getArguments(), args.take_front(numInputs));
           for (Operation &inner : body.without_terminator()) {
             if (auto index = dyn_cast<IndexOp>(inner))
               mapping.map(index.getResult(),
