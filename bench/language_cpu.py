@@ -106,6 +106,7 @@ def run(case, ours, anchors, sets, nbytes, check):
     ok, note = check(sets[0])
     if not ok:
         raise RuntimeError(f"{case}: wrong result ({note})")
+    print(f"{case:16} check: {note}")
     record(case, "vibeec", median_ms(ours, sets), nbytes)
     for impl, fn in anchors.items():
         record(case, impl, median_ms(fn, sets), nbytes)
@@ -244,9 +245,9 @@ def clip_grad_norm():
         want = torch.linalg.vector_norm(s[0].double())
         g = s[0].double() * min(1.0, max_norm / (want.item() + 1e-6))
         f(ptr(s[0]), max_norm, ptr(s[1]), N)
-        # 1e-4: the CPU's sum of 2^24 squares accumulates in f32 vector lanes
-        # (about 8e-5 off the float64 norm; torch's pairwise sum about 1e-6).
-        ok_norm, note = close(s[1], want, 1e-4)
+        # 2e-6: the CPU sums in blocks of f32 lanes added up in f64
+        # (vibee-cpu-block-reductions); torch's pairwise sum is about 1e-6 off.
+        ok_norm, note = close(s[1], want, 2e-6)
         ok_g, note_g = close(s[0], g, 1e-4)
         return ok_norm and ok_g, f"norm {note}; g {note_g}"
     def eager(s):

@@ -145,6 +145,25 @@ def CpuPrepareVectorizationPass : Pass<"vibee-cpu-prepare-vectorization"> {
     "::mlir::LLVM::LLVMDialect"];
 }
 
+def CpuBlockReductionsPass : Pass<"vibee-cpu-block-reductions"> {
+  let summary = "Long f32 sums in blocks of f32 lanes, added up in f64";
+  let description = [{
+    On bufferized linalg, after vibee-cpu-prepare-vectorization and before
+    vibee-cpu-vectorize: every generic whose innermost loops reduce with one
+    `arith.addf` into an f32 output, over a dynamic or longer-than-`block`
+    extent, is tiled by 1 on its outer loops and by `block` on its innermost:
+    each block sums from 0 into an f32 scalar (vectorized later), added into an
+    f64 total that is stored to the output after the reduced loops. The f32
+    error then grows with the block, not with the whole axis.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", /*default=*/"4096",
+           "elements of the innermost reduced loop summed in f32 per block">];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
 def CpuVectorizePass : Pass<"vibee-cpu-vectorize", "::mlir::ModuleOp"> {
   let summary = "Elementwise and innermost-reduction generics to the vector dialect";
   let description = [{

@@ -33,6 +33,7 @@
 // CHECK:         vibee-cpu-parallelize
 // CHECK-NEXT:    func.func(
 // CHECK-NEXT:      vibee-cpu-prepare-vectorization
+// CHECK-NEXT:      vibee-cpu-block-reductions{{.*}}
 // CHECK-NEXT:    ),
 // CHECK-NEXT:    vibee-cpu-vectorize
 // CHECK-NEXT:    func.func(
