@@ -9,9 +9,12 @@
 // them), and the order needs no sort network: O(N) comparisons per row plus O(k)
 // per insertion. Rows run like scans' rows (LowerScans.cpp): an scf.forall over
 // them (GPU: one thread per row) or, with parallel=false, a loop nest in order.
+// With parallel rows, long rows are cut into chunks whose lists a tree of merges
+// combines (TopKMergeTree.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
+#include "transforms/TopKRows.h"
 
 #include "ir/VibeeOps.h"
 
@@ -30,14 +33,12 @@ namespace vibee {
 
 using namespace mlir;
 using namespace vibee;
+using namespace vibee::topk;
 
-namespace {
-
-// x, at a later position, ranks before y: a larger value, or a NaN where y is a
-// number (ties keep the earlier element first). For floats that is "x > y or x is
-// NaN" (ugt) where y is a number. (No || over && here or below: the C++ output
-// would print `a || b && c`, which -Wparentheses rejects.)
-Value beats(OpBuilder &b, Location loc, Value x, Value y) {
+Value vibee::topk::beats(OpBuilder &b, Location loc, Value x, Value y) {
+  // For floats "x > y or x is NaN" (ugt) where y is a number. (No || over &&
+  // here or below: the C++ output would print `a || b && c`, which
+  // -Wparentheses rejects.)
   if (!isa<FloatType>(x.getType()))
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, y);
   Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGT, x, y);
@@ -45,22 +46,7 @@ Value beats(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::AndIOp::create(b, loc, above, yNumber);
 }
 
-struct RowAccess {
-  SmallVector<Value> at; // the row's position in the outer dimensions
-  bool whole;            // the carried tensors are the whole destinations (else rows)
-  SmallVector<Value> pos(Value j) const {
-    if (!whole)
-      return {j};
-    SmallVector<Value> p(at);
-    p.push_back(j);
-    return p;
-  }
-};
-
-// The input to read: MLIRGen's elements are a [outer..., 1, n] tensor collapsed to
-// [outer..., n]; reading the uncollapsed one at [outer..., 0, n] leaves no reshape
-// behind (the C++ output has no memref.collapse_shape).
-std::pair<Value, bool> uncollapsedInput(TopKOp op) {
+std::pair<Value, bool> vibee::topk::uncollapsedInput(TopKOp op) {
   Value input = op.getInput();
   auto c = input.getDefiningOp<tensor::CollapseShapeOp>();
   int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
@@ -72,32 +58,19 @@ std::pair<Value, bool> uncollapsedInput(TopKOp op) {
   return {c.getSrc(), true};
 }
 
-// One row: every element n of the input inserted into the sorted (values, indices).
-std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const RowAccess &row,
-                                 Value values, Value indices) {
-  auto [input, unitAxis] = uncollapsedInput(op);
-  int64_t dim = (int64_t)op.getDimension();
-  Type indexElem = cast<RankedTensorType>(indices.getType()).getElementType();
+std::pair<Value, Value> vibee::topk::insertSorted(OpBuilder &b, Location loc, const RowAccess &row,
+                                                  Value k, Value count, ElementAt element,
+                                                  Value values, Value indices) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value k = tensor::DimOp::create(b, loc, op.getValues(), dim);
-  Value n = tensor::DimOp::create(b, loc, input, unitAxis ? dim + 1 : dim);
   // k = 0: nothing to keep, and no k-th element to compare with.
   Value kZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, zero);
-  Value end = arith::SelectOp::create(b, loc, kZero, zero, n);
+  Value end = arith::SelectOp::create(b, loc, kZero, zero, count);
   Value kLast = arith::SubIOp::create(b, loc, k, one);
   auto outer = scf::ForOp::create(
       b, loc, zero, end, one, ValueRange{values, indices},
       [&](OpBuilder &nb, Location nl, Value i, ValueRange carried) {
-        SmallVector<Value> at(row.at);
-        if (unitAxis)
-          at.push_back(zero);
-        at.push_back(i);
-        Value x = tensor::ExtractOp::create(nb, nl, input, at);
-        // Through i64: the C++ output's index is i64 (vibee-prepare-emitc).
-        Value xIndex = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), i);
-        if (indexElem != xIndex.getType())
-          xIndex = arith::TruncIOp::create(nb, nl, indexElem, xIndex);
+        auto [x, xIndex] = element(nb, nl, i);
         // Enter only while the row is not full or when x beats the k-th element.
         Value full = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::uge, i, k);
         Value kth = tensor::ExtractOp::create(nb, nl, carried[0], row.pos(kLast));
@@ -105,13 +78,14 @@ std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const Ro
                                               arith::ConstantIntOp::create(nb, nl, 1, 1));
         Value slots =
             arith::MinUIOp::create(nb, nl, arith::AddIOp::create(nb, nl, i, one), k).getResult();
-        Value count = arith::SelectOp::create(nb, nl, enter, slots, zero);
-        // Slots count-1 down to 0: slot j takes x when x beats it (or it is the
+        Value entered = arith::SelectOp::create(nb, nl, enter, slots, zero);
+        // Slots entered-1 down to 0: slot j takes x when x beats it (or it is the
         // empty slot i), its upper neighbour instead when x beats that one too.
         auto shift = scf::ForOp::create(
-            nb, nl, zero, count, one, ValueRange{carried[0], carried[1]},
+            nb, nl, zero, entered, one, ValueRange{carried[0], carried[1]},
             [&](OpBuilder &sb, Location sl, Value t, ValueRange cur) {
-              Value j = arith::SubIOp::create(sb, sl, arith::SubIOp::create(sb, sl, count, one), t);
+              Value j =
+                  arith::SubIOp::create(sb, sl, arith::SubIOp::create(sb, sl, entered, one), t);
               Value old = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(j));
               Value oldIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(j));
               Value empty = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq, j, i);
@@ -134,6 +108,31 @@ std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const Ro
         scf::YieldOp::create(nb, nl, shift.getResults());
       });
   return {outer.getResult(0), outer.getResult(1)};
+}
+
+namespace {
+
+// One row: every element n of the input inserted into the sorted (values, indices).
+std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const RowAccess &row,
+                                 Value values, Value indices) {
+  auto [input, unitAxis] = uncollapsedInput(op);
+  int64_t dim = (int64_t)op.getDimension();
+  Type indexElem = cast<RankedTensorType>(indices.getType()).getElementType();
+  Value k = tensor::DimOp::create(b, loc, op.getValues(), dim);
+  Value n = tensor::DimOp::create(b, loc, input, unitAxis ? dim + 1 : dim);
+  auto element = [&](OpBuilder &nb, Location nl, Value i) -> std::pair<Value, Value> {
+    SmallVector<Value> at(row.at);
+    if (unitAxis)
+      at.push_back(arith::ConstantIndexOp::create(nb, nl, 0));
+    at.push_back(i);
+    Value x = tensor::ExtractOp::create(nb, nl, input, at);
+    // Through i64: the C++ output's index is i64 (vibee-prepare-emitc).
+    Value xIndex = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), i);
+    if (indexElem != xIndex.getType())
+      xIndex = arith::TruncIOp::create(nb, nl, indexElem, xIndex);
+    return {x, xIndex};
+  };
+  return insertSorted(b, loc, row, k, n, element, values, indices);
 }
 
 // Rows in order: a loop nest over the outer dimensions that updates the whole
@@ -233,8 +232,14 @@ struct LowerTopKPass : vibee::impl::LowerTopKPassBase<LowerTopKPass> {
         return linalg::FillOp::create(rewriter, loc, z, dest).getResult(0);
       };
       Value values = zeroOf(op.getValues()), indices = zeroOf(op.getIndices());
-      auto [v, i] = parallel ? lowerParallel(rewriter, op, values, indices)
-                             : lowerSerial(rewriter, op, values, indices);
+      std::pair<Value, Value> rows;
+      if (!parallel)
+        rows = lowerSerial(rewriter, op, values, indices);
+      else if (auto tree = lowerMergeTree(rewriter, op, values, indices))
+        rows = *tree;
+      else
+        rows = lowerParallel(rewriter, op, values, indices);
+      auto [v, i] = rows;
       Operation *input = op.getInput().getDefiningOp();
       rewriter.replaceOp(op, ValueRange{v, i});
       if (input && isa<tensor::CollapseShapeOp>(input) && input->use_empty())

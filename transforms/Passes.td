@@ -154,7 +154,10 @@ def LowerTopKPass : Pass<"vibee-lower-topk"> {
     ones down (`tensor.insert`; only the destinations are carried). Rows are an
     `scf.forall` (one GPU thread per row; a 1-D top-k is the one row of a [1, k]
     view) or, with `parallel=false` (the CPU and the C++ output), a loop nest in
-    order that updates the destinations in place.
+    order that updates the destinations in place. With parallel rows, a row whose
+    length is dynamic or at least 4 chunks of max(2k, 64) is cut into up to 256
+    chunks (one forall iteration per row and chunk) whose sorted lists pairwise
+    merges combine, one forall per level, the last into the destinations.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",

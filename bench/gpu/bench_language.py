@@ -205,10 +205,28 @@ def topk_sampling():
         return i.gather(1, torch.multinomial(p, 1))
     def check(s):
         v, i = torch.topk(s[0] / 0.8, K)
-        return close(s[1], v, 1e-6)
+        ok, note = close(s[1], v, 1e-6)
+        same = bool((s[2] == i).all())  # random normal logits: no ties
+        return ok and same, f"{note}; indices {'equal' if same else 'differ'}"
     run("topk_sampling", lambda s: f(ptr(s[0]), 0.8, 0.9, 7, 1, ptr(s[1]), ptr(s[2]), ptr(s[3]),
                                      ptr(s[4]), B, V, K),
         {"topk + multinomial": eager}, sets, B * V * 4, check)
+
+
+def topk():
+    """The top-k alone (tests/e2e/topk_long.vibee's top50), a batch and one decode row."""
+    f = kernel("topk_long", "top50", P, P, P, I64, I64)
+    for B, V in ((64, 32000), (1, 128256)):
+        K = 50
+        sets = [(torch.randn(B, V, device=dev), torch.empty(B, K, device=dev),
+                 torch.empty(B, K, device=dev, dtype=torch.int64)) for _ in range(2)]
+        def check(s):
+            v, i = torch.topk(s[0], K)
+            ok, note = close(s[1], v, 0.0)
+            same = bool((s[2] == i).all())
+            return ok and same, f"{note}; indices {'equal' if same else 'differ'}"
+        run(f"topk_{B}x{V}", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), B, V),
+            {"torch.topk": lambda s: torch.topk(s[0], K)}, sets, B * V * 4, check)
 
 
 def minhash():
@@ -262,7 +280,7 @@ def clip_grad_norm():
 
 
 for case in (copy, clip_grad_norm, embedding, embedding_grad, cross_entropy, rope, prefix_sums, selective_scan,
-             topk_sampling, minhash):
+             topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)
 

@@ -1,8 +1,8 @@
 // RUN: %vibee-opt %s -vibee-lower-topk | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-topk=parallel=false | FileCheck %s --check-prefix=SERIAL
 
-// Rows of an f32 top-k: the destinations zero-filled, one scf.forall iteration per
-// row, each an scf.for over the input that enters only when the element beats the
+// Rows of an f32 top-k too short to cut into chunks (a static 100 < 4 chunks of
+// 64): the destinations zero-filled, one scf.forall iteration per row, each an scf.for over the input that enters only when the element beats the
 // k-th slot (or the row is not full), then a descending scf.for over the slots that
 // carries only the two row tensors. Floats rank by ugt where the other is a number
 // (NaNs first); indices are the position through i64.
@@ -13,7 +13,7 @@
 // CHECK:           %[[ROWV:.*]] = tensor.extract_slice %[[SV]][%[[R]], 0]
 // CHECK:           %[[ROWI:.*]] = tensor.extract_slice %[[SI]][%[[R]], 0]
 // CHECK:           scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[CV:.*]] = %[[ROWV]], %[[CI:.*]] = %[[ROWI]])
-// CHECK:             %[[X:.*]] = tensor.extract %{{.*}}[%[[R]], %[[N]]] : tensor<?x?xf32>
+// CHECK:             %[[X:.*]] = tensor.extract %{{.*}}[%[[R]], %[[N]]] : tensor<?x100xf32>
 // CHECK:             %[[XI:.*]] = arith.index_cast %[[N]] : index to i64
 // CHECK:             %[[KTH:.*]] = tensor.extract %[[CV]][%{{.*}}] : tensor<?xf32>
 // CHECK:             arith.cmpf ugt, %[[X]], %[[KTH]]
@@ -29,8 +29,8 @@
 // SERIAL:         scf.for %[[R:.*]] = {{.*}} iter_args(%[[D:.*]] = %{{.*}}, %[[E:.*]] = %{{.*}})
 // SERIAL:           scf.for {{.*}} iter_args(%[[V:.*]] = %[[D]], %{{.*}} = %[[E]])
 // SERIAL:             tensor.extract %[[V]][%[[R]], %{{.*}}] : tensor<?x?xf32>
-func.func @rows(%x: tensor<?x?xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi64>) {
-  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x?xf32>, tensor<?x?xi64>) -> tensor<?x?xf32>, tensor<?x?xi64>
+func.func @rows(%x: tensor<?x100xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi64>) {
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x100xf32>) outs(%v, %i : tensor<?x?xf32>, tensor<?x?xi64>) -> tensor<?x?xf32>, tensor<?x?xi64>
   return %a, %b : tensor<?x?xf32>, tensor<?x?xi64>
 }
 
@@ -43,8 +43,8 @@ func.func @rows(%x: tensor<?x?xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi64>) -
 // CHECK:           arith.trunci %{{.*}} : i64 to i32
 // CHECK:           arith.cmpi sgt
 // CHECK:         tensor.collapse_shape
-func.func @one(%x: tensor<?xi32>, %v: tensor<3xi32>, %i: tensor<3xi32>) -> (tensor<3xi32>, tensor<3xi32>) {
-  %a, %b = vibee.topk dimension(0) ins(%x : tensor<?xi32>) outs(%v, %i : tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>, tensor<3xi32>
+func.func @one(%x: tensor<200xi32>, %v: tensor<3xi32>, %i: tensor<3xi32>) -> (tensor<3xi32>, tensor<3xi32>) {
+  %a, %b = vibee.topk dimension(0) ins(%x : tensor<200xi32>) outs(%v, %i : tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>, tensor<3xi32>
   return %a, %b : tensor<3xi32>, tensor<3xi32>
 }
 
@@ -57,4 +57,60 @@ func.func @uncollapsed(%e: tensor<?x1x?xf32>, %v: tensor<?x4xf32>, %i: tensor<?x
   %x = tensor.collapse_shape %e [[0], [1, 2]] : tensor<?x1x?xf32> into tensor<?x?xf32>
   %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x4xf32>, tensor<?x4xi64>) -> tensor<?x4xf32>, tensor<?x4xi64>
   return %a, %b : tensor<?x4xf32>, tensor<?x4xi64>
+}
+
+// Long rows (n dynamic, or static and at least 4 chunks): ceil(n / max(2k, 64))
+// chunks, at most 2048, one forall iteration per (row, chunk) keeping the chunk's k
+// best (the insertion above, over [p * chunk, min((p + 1) * chunk, n)), in slots of
+// its own: a static k <= 128), then 11 levels of pairwise merges (n dynamic), the
+// last one into the destinations: a merge takes the right list's element only when
+// it beats the left one's.
+// CHECK-LABEL: func.func @tree
+// CHECK:         %[[CHUNKS:.*]] = arith.minui %{{.*}}, %c2048
+// CHECK:         %[[CHUNK:.*]] = arith.ceildivui %{{.*}}, %[[CHUNKS]]
+// CHECK:         %[[L0V:.*]] = tensor.empty(%{{.*}}, %[[CHUNKS]]) : tensor<?x?x50xf32>
+// CHECK:         %[[L0:.*]]:2 = scf.forall (%[[R:.*]], %[[P:.*]]) in (%{{.*}}, %[[CHUNKS]]) shared_outs(%{{.*}} = %[[L0V]], %{{.*}} = %{{.*}})
+// CHECK:           %[[START:.*]] = arith.muli %[[P]], %[[CHUNK]]
+// CHECK:           tensor.empty() : tensor<50xf32>
+// CHECK:           tensor.empty() : tensor<50xi64>
+// CHECK:           scf.for %[[E:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:             %[[POS:.*]] = arith.addi %[[START]], %[[E]]
+// CHECK:             tensor.extract %{{.*}}[%[[R]], %[[POS]]] : tensor<?x?xf32>
+// CHECK:             arith.index_cast %[[POS]] : index to i64
+// CHECK:         %[[HALF:.*]] = arith.ceildivui %[[CHUNKS]], %c2
+// CHECK:         scf.forall (%[[R1:.*]], %[[Q:.*]]) in (%{{.*}}, %[[HALF]])
+// CHECK:           scf.for %{{.*}} iter_args(%{{[^ ]*}} = %c0{{[_0-9]*}}, %{{[^ ]*}} = %c0{{[_0-9]*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}})
+// CHECK:             %[[AV:.*]] = tensor.extract %[[L0]]#0[%[[R1]], %{{.*}}, %{{.*}}] : tensor<?x?x50xf32>
+// CHECK:             %[[BV:.*]] = tensor.extract %[[L0]]#0[%[[R1]], %{{.*}}, %{{.*}}] : tensor<?x?x50xf32>
+// CHECK:             arith.cmpf ugt, %[[BV]], %[[AV]]
+// CHECK-COUNT-9:   arith.ceildivui %[[CHUNKS]]
+// CHECK:         %[[OUT:.*]]:2 = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<?x50xf32>, tensor<?x50xi64>)
+// CHECK:         return %[[OUT]]#0, %[[OUT]]#1
+// SERIAL-LABEL: func.func @tree
+// SERIAL-NOT:     scf.forall
+func.func @tree(%x: tensor<?x?xf32>, %v: tensor<?x50xf32>, %i: tensor<?x50xi64>) -> (tensor<?x50xf32>, tensor<?x50xi64>) {
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x50xf32>, tensor<?x50xi64>) -> tensor<?x50xf32>, tensor<?x50xi64>
+  return %a, %b : tensor<?x50xf32>, tensor<?x50xi64>
+}
+
+// Static: 32000 / 100 = 320 chunks: ceil(log2(320)) = 9 levels, 10 foralls.
+// CHECK-LABEL: func.func @static_tree
+// CHECK-COUNT-10: scf.forall (
+// CHECK-NOT:     scf.forall (
+// CHECK:         return
+func.func @static_tree(%x: tensor<8x32000xf32>, %v: tensor<8x50xf32>, %i: tensor<8x50xi64>) -> (tensor<8x50xf32>, tensor<8x50xi64>) {
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<8x32000xf32>) outs(%v, %i : tensor<8x50xf32>, tensor<8x50xi64>) -> tensor<8x50xf32>, tensor<8x50xi64>
+  return %a, %b : tensor<8x50xf32>, tensor<8x50xi64>
+}
+
+// k from the call: private slots (128 of them) when k <= 128, else the level's.
+// CHECK-LABEL: func.func @dynamic_k
+// CHECK:         scf.forall
+// CHECK:           %[[FITS:.*]] = arith.cmpi ule, %{{.*}}, %c128
+// CHECK:           scf.if %[[FITS]]
+// CHECK:             tensor.empty() : tensor<128xf32>
+// CHECK:           } else {
+func.func @dynamic_k(%x: tensor<?x?xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi32>) -> (tensor<?x?xf32>, tensor<?x?xi32>) {
+  %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x?xf32>) outs(%v, %i : tensor<?x?xf32>, tensor<?x?xi32>) -> tensor<?x?xf32>, tensor<?x?xi32>
+  return %a, %b : tensor<?x?xf32>, tensor<?x?xi32>
 }

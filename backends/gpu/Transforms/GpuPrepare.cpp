@@ -1,5 +1,7 @@
-//===- GpuPrepare.cpp - vibee-gpu-prepare: host memref.copy -> linalg.copy, so that copies run as
-//kernels
+//===- GpuPrepare.cpp - vibee-gpu-prepare: copies as kernels, private allocas -===//
+//
+// Host memref.copy -> linalg.copy, so that copies run as kernels; small static
+// allocations inside an scf.forall (a thread's own memory) -> memref.alloca.
 //
 // Part of the GPU pipeline (backends/gpu/GpuPipeline.cpp) around MLIR's own
 // parallel-loops -> gpu -> NVVM path; docs/gpu.md.
@@ -27,8 +29,37 @@ using namespace mlir;
 
 namespace {
 
+/// A small allocation of static shape made inside a parallel loop's body (a
+/// thread's own slots: TopKMergeTree.cpp) becomes a stack allocation, which the
+/// GPU keeps in its thread's local memory; a heap allocation in a kernel would
+/// call the device's malloc.
+static void promoteThreadPrivateAllocations(func::FuncOp func) {
+  constexpr int64_t kMaxBytes = 4096;
+  SmallVector<memref::AllocOp> allocs;
+  func.walk([&](memref::AllocOp op) {
+    MemRefType type = op.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        !type.getElementType().isIntOrFloat() ||
+        type.getNumElements() * type.getElementTypeBitWidth() / 8 > kMaxBytes ||
+        !op->getParentOfType<scf::ForallOp>())
+      return;
+    allocs.push_back(op);
+  });
+  for (memref::AllocOp op : allocs) {
+    for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
+    OpBuilder b(op);
+    auto alloca = memref::AllocaOp::create(b, op.getLoc(), op.getType(), ValueRange(),
+                                           op.getAlignmentAttr());
+    op.replaceAllUsesWith(alloca.getResult());
+    op.erase();
+  }
+}
+
 struct GpuPreparePass : vibee::impl::GpuPreparePassBase<GpuPreparePass> {
   void runOnOperation() override {
+    promoteThreadPrivateAllocations(getOperation());
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
     for (memref::CopyOp op : copies) {

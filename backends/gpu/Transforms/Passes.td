@@ -5,7 +5,8 @@
 include "mlir/Pass/PassBase.td"
 
 def GpuPreparePass : Pass<"vibee-gpu-prepare", "::mlir::func::FuncOp"> {
-  let summary = "Host memref.copy -> linalg.copy, so that copies run as kernels";
+  let summary = "Host memref.copy -> linalg.copy, so that copies run as kernels; small "
+                "static allocations inside an scf.forall -> memref.alloca (thread-private)";
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
