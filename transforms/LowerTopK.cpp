@@ -58,6 +58,48 @@ std::pair<Value, bool> vibee::topk::uncollapsedInput(TopKOp op) {
   return {c.getSrc(), true};
 }
 
+std::pair<Value, Value> vibee::topk::insertOne(OpBuilder &b, Location loc, const RowAccess &row,
+                                               Value k, Value seen, Value x, Value xIndex,
+                                               Value values, Value indices) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value kLast = arith::SubIOp::create(b, loc, k, one);
+  // Enter only while the row is not full or when x beats the k-th element.
+  Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, seen, k);
+  Value kth = tensor::ExtractOp::create(b, loc, values, row.pos(kLast));
+  Value enter = arith::SelectOp::create(b, loc, full, beats(b, loc, x, kth),
+                                        arith::ConstantIntOp::create(b, loc, 1, 1));
+  Value slots =
+      arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, seen, one), k).getResult();
+  Value entered = arith::SelectOp::create(b, loc, enter, slots, zero);
+  // Slots entered-1 down to 0: slot j takes x when x beats it (or it is the
+  // empty slot `seen`), its upper neighbour instead when x beats that one too.
+  auto shift = scf::ForOp::create(
+      b, loc, zero, entered, one, ValueRange{values, indices},
+      [&](OpBuilder &sb, Location sl, Value t, ValueRange cur) {
+        Value j = arith::SubIOp::create(sb, sl, arith::SubIOp::create(sb, sl, entered, one), t);
+        Value old = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(j));
+        Value oldIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(j));
+        Value empty = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq, j, seen);
+        Value here = arith::SelectOp::create(
+            sb, sl, empty, arith::ConstantIntOp::create(sb, sl, 1, 1), beats(sb, sl, x, old));
+        Value up =
+            arith::SubIOp::create(sb, sl, arith::MaxUIOp::create(sb, sl, j, one).getResult(), one);
+        Value prev = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(up));
+        Value prevIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(up));
+        Value hasUp = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::ugt, j, zero);
+        Value moveDown = arith::AndIOp::create(sb, sl, hasUp, beats(sb, sl, x, prev));
+        Value in = arith::SelectOp::create(sb, sl, moveDown, prev, x);
+        Value inIndex = arith::SelectOp::create(sb, sl, moveDown, prevIndex, xIndex);
+        Value v = arith::SelectOp::create(sb, sl, here, in, old);
+        Value vi = arith::SelectOp::create(sb, sl, here, inIndex, oldIndex);
+        Value w = tensor::InsertOp::create(sb, sl, v, cur[0], row.pos(j));
+        Value wi = tensor::InsertOp::create(sb, sl, vi, cur[1], row.pos(j));
+        scf::YieldOp::create(sb, sl, ValueRange{w, wi});
+      });
+  return {shift.getResult(0), shift.getResult(1)};
+}
+
 std::pair<Value, Value> vibee::topk::insertSorted(OpBuilder &b, Location loc, const RowAccess &row,
                                                   Value k, Value count, ElementAt element,
                                                   Value values, Value indices) {
@@ -66,46 +108,12 @@ std::pair<Value, Value> vibee::topk::insertSorted(OpBuilder &b, Location loc, co
   // k = 0: nothing to keep, and no k-th element to compare with.
   Value kZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, zero);
   Value end = arith::SelectOp::create(b, loc, kZero, zero, count);
-  Value kLast = arith::SubIOp::create(b, loc, k, one);
   auto outer = scf::ForOp::create(
       b, loc, zero, end, one, ValueRange{values, indices},
       [&](OpBuilder &nb, Location nl, Value i, ValueRange carried) {
         auto [x, xIndex] = element(nb, nl, i);
-        // Enter only while the row is not full or when x beats the k-th element.
-        Value full = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::uge, i, k);
-        Value kth = tensor::ExtractOp::create(nb, nl, carried[0], row.pos(kLast));
-        Value enter = arith::SelectOp::create(nb, nl, full, beats(nb, nl, x, kth),
-                                              arith::ConstantIntOp::create(nb, nl, 1, 1));
-        Value slots =
-            arith::MinUIOp::create(nb, nl, arith::AddIOp::create(nb, nl, i, one), k).getResult();
-        Value entered = arith::SelectOp::create(nb, nl, enter, slots, zero);
-        // Slots entered-1 down to 0: slot j takes x when x beats it (or it is the
-        // empty slot i), its upper neighbour instead when x beats that one too.
-        auto shift = scf::ForOp::create(
-            nb, nl, zero, entered, one, ValueRange{carried[0], carried[1]},
-            [&](OpBuilder &sb, Location sl, Value t, ValueRange cur) {
-              Value j =
-                  arith::SubIOp::create(sb, sl, arith::SubIOp::create(sb, sl, entered, one), t);
-              Value old = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(j));
-              Value oldIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(j));
-              Value empty = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq, j, i);
-              Value here = arith::SelectOp::create(
-                  sb, sl, empty, arith::ConstantIntOp::create(sb, sl, 1, 1), beats(sb, sl, x, old));
-              Value up = arith::SubIOp::create(
-                  sb, sl, arith::MaxUIOp::create(sb, sl, j, one).getResult(), one);
-              Value prev = tensor::ExtractOp::create(sb, sl, cur[0], row.pos(up));
-              Value prevIndex = tensor::ExtractOp::create(sb, sl, cur[1], row.pos(up));
-              Value hasUp = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::ugt, j, zero);
-              Value moveDown = arith::AndIOp::create(sb, sl, hasUp, beats(sb, sl, x, prev));
-              Value in = arith::SelectOp::create(sb, sl, moveDown, prev, x);
-              Value inIndex = arith::SelectOp::create(sb, sl, moveDown, prevIndex, xIndex);
-              Value v = arith::SelectOp::create(sb, sl, here, in, old);
-              Value vi = arith::SelectOp::create(sb, sl, here, inIndex, oldIndex);
-              Value w = tensor::InsertOp::create(sb, sl, v, cur[0], row.pos(j));
-              Value wi = tensor::InsertOp::create(sb, sl, vi, cur[1], row.pos(j));
-              scf::YieldOp::create(sb, sl, ValueRange{w, wi});
-            });
-        scf::YieldOp::create(nb, nl, shift.getResults());
+        auto [v, vi] = insertOne(nb, nl, row, k, i, x, xIndex, carried[0], carried[1]);
+        scf::YieldOp::create(nb, nl, ValueRange{v, vi});
       });
   return {outer.getResult(0), outer.getResult(1)};
 }

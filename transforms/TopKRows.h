@@ -45,6 +45,16 @@ std::pair<mlir::Value, bool> uncollapsedInput(TopKOp op);
 using ElementAt = llvm::function_ref<std::pair<mlir::Value, mlir::Value>(
     mlir::OpBuilder &, mlir::Location, mlir::Value i)>;
 
+/// Inserts x (at input position xIndex) into k sorted slots that have seen
+/// `seen` elements before it (the slots below min(seen, k) are filled): when
+/// the slots are not full or x beats the k-th, one descending pass puts it in
+/// place and moves the worse ones down a slot.
+std::pair<mlir::Value, mlir::Value> insertOne(mlir::OpBuilder &b, mlir::Location loc,
+                                              const RowAccess &row, mlir::Value k,
+                                              mlir::Value seen, mlir::Value x,
+                                              mlir::Value xIndex, mlir::Value values,
+                                              mlir::Value indices);
+
 /// Inserts elements 0 .. count of a sequence, in order, into k sorted slots
 /// (`values`, `indices`, which start unwritten): an element that does not beat
 /// the k-th (once k are in) is skipped, one that does is put in place by one

@@ -62,21 +62,29 @@ func.func @uncollapsed(%e: tensor<?x1x?xf32>, %v: tensor<?x4xf32>, %i: tensor<?x
 // Long rows (n dynamic, or static and at least 4 chunks): ceil(n / max(2k, 64))
 // chunks, at most 2048, one forall iteration per (row, chunk) keeping the chunk's k
 // best (the insertion above, over [p * chunk, min((p + 1) * chunk, n)), in slots of
-// its own: a static k <= 128), then 11 levels of pairwise merges (n dynamic), the
+// its own for a static k <= 128, skipping the elements below the row's threshold),
+// then 11 levels of pairwise merges (n dynamic), the
 // last one into the destinations: a merge takes the right list's element only when
 // it beats the left one's.
 // CHECK-LABEL: func.func @tree
 // CHECK:         %[[CHUNKS:.*]] = arith.minui %{{.*}}, %c2048
 // CHECK:         %[[CHUNK:.*]] = arith.ceildivui %{{.*}}, %[[CHUNKS]]
+// The best element of each of k groups of a row: the worst of them is a
+// threshold under which no element is in the row's top k.
+// CHECK:         %[[BESTS:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, %{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x50xf32>)
+// CHECK:           arith.cmpf ugt
 // CHECK:         %[[L0V:.*]] = tensor.empty(%{{.*}}, %[[CHUNKS]]) : tensor<?x?x50xf32>
 // CHECK:         %[[L0:.*]]:2 = scf.forall (%[[R:.*]], %[[P:.*]]) in (%{{.*}}, %[[CHUNKS]]) shared_outs(%{{.*}} = %[[L0V]], %{{.*}} = %{{.*}})
 // CHECK:           %[[START:.*]] = arith.muli %[[P]], %[[CHUNK]]
 // CHECK:           tensor.empty() : tensor<50xf32>
 // CHECK:           tensor.empty() : tensor<50xi64>
+// CHECK:           tensor.extract %[[BESTS]][%[[R]], %{{.*}}] : tensor<?x50xf32>
 // CHECK:           scf.for %[[E:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:             %[[POS:.*]] = arith.addi %[[START]], %[[E]]
-// CHECK:             tensor.extract %{{.*}}[%[[R]], %[[POS]]] : tensor<?x?xf32>
+// CHECK:             %[[X:.*]] = tensor.extract %{{.*}}[%[[R]], %[[POS]]] : tensor<?x?xf32>
 // CHECK:             arith.index_cast %[[POS]] : index to i64
+// CHECK:             arith.cmpf ugt, %{{.*}}, %[[X]]
+// CHECK:             scf.if
 // CHECK:         %[[HALF:.*]] = arith.ceildivui %[[CHUNKS]], %c2
 // CHECK:         scf.forall (%[[R1:.*]], %[[Q:.*]]) in (%{{.*}}, %[[HALF]])
 // CHECK:           scf.for %{{.*}} iter_args(%{{[^ ]*}} = %c0{{[_0-9]*}}, %{{[^ ]*}} = %c0{{[_0-9]*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}})
@@ -93,9 +101,10 @@ func.func @tree(%x: tensor<?x?xf32>, %v: tensor<?x50xf32>, %i: tensor<?x50xi64>)
   return %a, %b : tensor<?x50xf32>, tensor<?x50xi64>
 }
 
-// Static: 32000 / 100 = 320 chunks: ceil(log2(320)) = 9 levels, 10 foralls.
+// Static: 32000 / 100 = 320 chunks: the group bests, the chunks and
+// ceil(log2(320)) = 9 levels, 11 foralls.
 // CHECK-LABEL: func.func @static_tree
-// CHECK-COUNT-10: scf.forall (
+// CHECK-COUNT-11: scf.forall (
 // CHECK-NOT:     scf.forall (
 // CHECK:         return
 func.func @static_tree(%x: tensor<8x32000xf32>, %v: tensor<8x50xf32>, %i: tensor<8x50xi64>) -> (tensor<8x50xf32>, tensor<8x50xi64>) {
