@@ -484,7 +484,10 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       Location loc = dim.getLoc();
       if (auto collapse = dim.getSource().getDefiningOp<memref::CollapseShapeOp>()) {
         Value n = arith::ConstantIndexOp::create(b, loc, 1);
-        for (int64_t source : collapse.getReassociationIndices()[*axis])
+        // A local: the reassociation is returned by value (ranging over an
+        // element of the temporary read it after its end: ASan).
+        SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+        for (int64_t source : groups[*axis])
           n = arith::MulIOp::create(b, loc, n,
                                     memref::DimOp::create(b, loc, collapse.getSrc(), source));
         dim.replaceAllUsesWith(n);
