@@ -417,8 +417,10 @@ struct GpuEmitCHostPass : vibee::impl::GpuEmitCHostPassBase<GpuEmitCHostPass> {
       return rewriteSmCount(c);
     if (isa<arith::CeilDivUIOp, arith::MinUIOp, arith::MaxUIOp>(op))
       return rewriteIndexArithmetic(op);
-    if (auto dim = dyn_cast<memref::DimOp>(op))
-      rewriteDim(dim);
+    if (auto dim = dyn_cast<memref::DimOp>(op)) {
+      rewriteDim(dim); // may erase it: nothing below may look at it
+      return success();
+    }
     if (auto address = dyn_cast<memref::ExtractAlignedPointerAsIndexOp>(op)) {
       // The host's alignment check (the tensor-core kernel's choice).
       OpBuilder b(op);
