@@ -57,9 +57,12 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
 
   // ABI positions of the internal functions' arguments.
   for (auto func : module.getOps<func::FuncOp>())
-    if (auto kept = func->getAttrOfType<ArrayAttr>(vibee::attr::kCppArgs))
+    if (auto kept = func->getAttrOfType<ArrayAttr>(vibee::attr::kCppArgs)) {
+      // An entry even when no argument is kept (a kernel without statements).
+      std::vector<size_t> &positions = cppArgs[func.getSymName().str()];
       for (Attribute a : kept)
-        cppArgs[func.getSymName().str()].push_back(cast<IntegerAttr>(a).getInt());
+        positions.push_back(cast<IntegerAttr>(a).getInt());
+    }
 
   PassManager toEmitC(&context);
   toEmitC.addPass(createConvertToEmitC());
