@@ -263,6 +263,44 @@ def linear_bf16():
            flops=flops)
 guarded(linear_bf16)
 
+SK = 8192 if not args.quick else 2048
+def skinny():
+    # Decoding's linear layers: M in {1, 16} rows against a K x N = 8192^2 weight
+    # (nn.Linear layout), bound by the weight's bytes (read once): roofline = copy.
+    W8 = lib("w8a16").vibee_w8a16_w8a16; W8.argtypes = [P, P, P, P, I64, I64, I64]
+    LB = CB().vibee_cbench_linear_bf16; LB.argtypes = [P, P, P, I64, I64, I64]
+    LF = CB().vibee_cbench_linear_f32; LF.argtypes = [P, P, P, I64, I64, I64]
+    for m, dtype, f, label in ((1, torch.bfloat16, LB, "bf16"), (16, torch.bfloat16, LB, "bf16"),
+                               (1, torch.float32, LF, "f32")):
+        sets = [(torch.randn(m, SK, device=dev, dtype=dtype),
+                 torch.randn(SK, SK, device=dev, dtype=dtype),
+                 torch.empty(m, SK, device=dev, dtype=dtype)) for _ in range(3)]
+        def ours(s):
+            f(s[0].data_ptr(), s[1].data_ptr(), s[2].data_ptr(), m, SK, SK)
+        ours(sets[0]); torch.cuda.synchronize(); check_error(f"skinny {label} M={m}")
+        err = rel_err(sets[0][2], sets[0][0].double() @ sets[0][1].double().T)
+        esize = sets[0][0].element_size()
+        nbytes = (SK * SK + 2 * m * SK) * esize
+        bname = f"skinny_{label}_M{m}"
+        record(bname, "vibeec", bench(ours, sets), nbytes, note=f"{m}x{SK}x{SK}, rel err {err:.2e}")
+        record(bname, "F.linear (cuBLAS)", bench(lambda s: F.linear(s[0], s[1]), sets), nbytes)
+    # int8 weights, one bf16 row, a scale per output (specs/quant/w8a16.vibee).
+    sets = [(torch.randn(1, SK, device=dev, dtype=torch.bfloat16),
+             torch.randint(-127, 128, (SK, SK), device=dev, dtype=torch.int8),
+             torch.rand(SK, device=dev) / 64, torch.empty(1, SK, device=dev)) for _ in range(3)]
+    def ours(s):
+        W8(s[0].data_ptr(), s[1].data_ptr(), s[2].data_ptr(), s[3].data_ptr(), 1, SK, SK)
+    ours(sets[0]); torch.cuda.synchronize(); check_error("w8a16 gemv")
+    x, w, sc, y = sets[0]
+    err = rel_err(y, (x.double() @ w.double().T) * sc.double())
+    nbytes = SK * SK + 2 * SK + 8 * SK
+    record("gemv_w8a16", "vibeec", bench(ours, sets), nbytes, note=f"1x{SK}x{SK}, rel err {err:.2e}")
+    eager = lambda s: F.linear(s[0], s[1].to(torch.bfloat16)).float() * s[2]
+    record("gemv_w8a16", "torch (int8 -> bf16, F.linear, scale)", bench(eager, sets), nbytes)
+    if not args.no_compile:
+        record("gemv_w8a16", "torch.compile", bench(torch.compile(eager), sets), nbytes)
+guarded(skinny)
+
 CR, CC = (16384, 4096) if not args.quick else (1024, 4096)
 def colsum():
     for dtype, name in ((torch.float32, "colsum"), (torch.bfloat16, "colsum_bf16")):

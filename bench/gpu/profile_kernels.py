@@ -23,7 +23,8 @@ rt.vibee_cuda_set_stream.argtypes = [ctypes.c_void_p]
 rt.vibee_cuda_set_stream(ctypes.c_void_p(torch.cuda.current_stream().cuda_stream))
 lib = ctypes.CDLL(os.path.join(args.artifacts, "lib", f"libvibee_{args.spec}_cuda.so"))
 f = getattr(lib, f"vibee_{args.spec}_{args.kernel}")
-dtypes = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bf16": torch.bfloat16}
+dtypes = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bf16": torch.bfloat16,
+          "i8": torch.int8}
 tensors = []
 for t in args.tensors:
     shape, dtype = t.split(":")

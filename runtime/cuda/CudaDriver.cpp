@@ -76,6 +76,8 @@ Loaded &loaded() {
     VIBEE_LOAD(cuMemFree, "cuMemFree_v2")
     VIBEE_LOAD(cuMemAllocAsync, "cuMemAllocAsync")
     VIBEE_LOAD(cuMemFreeAsync, "cuMemFreeAsync")
+    VIBEE_LOAD(cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool")
+    VIBEE_LOAD(cuMemPoolSetAttribute, "cuMemPoolSetAttribute")
     VIBEE_LOAD(cuMemcpyHtoD, "cuMemcpyHtoD_v2")
     VIBEE_LOAD(cuMemcpyDtoH, "cuMemcpyDtoH_v2")
     VIBEE_LOAD(cuMemsetD8, "cuMemsetD8_v2")
@@ -101,6 +103,18 @@ Loaded &loaded() {
       r = d.cuDeviceGet(&d.device, 0);
     if (r == 0 && count > 0)
       r = d.cuDevicePrimaryCtxRetain(&d.context, d.device);
+    // Kernel temporaries come from the device's default pool (cuMemAllocAsync);
+    // with its release threshold at 0 the pool hands its memory back to the
+    // driver at every synchronization, and the next call's temporaries are
+    // mapped again (tens of microseconds per call: a GEMV of 35 us took 105).
+    // The pool keeps what it has instead, as PyTorch's caching allocator does.
+    CUmemoryPool pool = nullptr;
+    if (r == 0 && count > 0)
+      r = d.cuDeviceGetDefaultMemPool(&pool, d.device);
+    if (r == 0 && count > 0) {
+      uint64_t keepAll = UINT64_MAX;
+      r = d.cuMemPoolSetAttribute(pool, /*CU_MEMPOOL_ATTR_RELEASE_THRESHOLD=*/4, &keepAll);
+    }
     if (r != 0)
       l->error = "CUDA initialization failed: " + errorText(r);
     return l;

@@ -26,7 +26,9 @@ void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs) {
     if (v)
       uniform.map(body().getArgument(i), v);
   for (Operation &o : body().without_terminator()) {
-    if (o.getNumRegions() || !isMemoryEffectFree(&o) || o.getNumResults() == 0)
+    // linalg.index is per element (payloads with index semantics).
+    if (o.getNumRegions() || !isMemoryEffectFree(&o) || o.getNumResults() == 0 ||
+        isa<linalg::IndexOp>(o))
       continue;
     bool invariant = llvm::all_of(o.getOperands(), [&](Value v) {
       if (uniform.contains(v))
@@ -42,14 +44,22 @@ void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs) {
   }
 }
 
-SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args) {
+SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
+                                        ArrayRef<Value> loopIndices) {
   IRMapping mapping = uniform;
   for (auto [i, v] : llvm::enumerate(args))
     if (v && !uniform.contains(body().getArgument(i)))
       mapping.map(body().getArgument(i), v);
-  for (Operation &o : body().without_terminator())
-    if (!hoisted.contains(&o))
-      b.clone(o, mapping);
+  for (Operation &o : body().without_terminator()) {
+    if (hoisted.contains(&o))
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(o)) {
+      assert(index.getDim() < loopIndices.size() && "linalg.index without loop indices");
+      mapping.map(index.getResult(), loopIndices[index.getDim()]);
+      continue;
+    }
+    b.clone(o, mapping);
+  }
   SmallVector<Value> results;
   for (Value v : body().getTerminator()->getOperands())
     results.push_back(mapping.lookupOrDefault(v));

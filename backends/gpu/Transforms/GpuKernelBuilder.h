@@ -40,9 +40,11 @@ public:
   /// payload ops that depend on nothing else are cloned at `b`.
   void hoist(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> uniformArgs);
 
-  /// One element: `args[i]` for the block arguments that are not uniform.
+  /// One element: `args[i]` for the block arguments that are not uniform,
+  /// `loopIndices[d]` for `linalg.index d` (payloads with index semantics).
   /// Returns the yielded values.
-  llvm::SmallVector<mlir::Value> apply(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> args);
+  llvm::SmallVector<mlir::Value> apply(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> args,
+                                       llvm::ArrayRef<mlir::Value> loopIndices = {});
 
 private:
   mlir::Block &body() { return op.getRegion().front(); }

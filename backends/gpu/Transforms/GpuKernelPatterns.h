@@ -3,6 +3,9 @@
 // Each strategy of vibee-gpu-map-kernels (docs/gpu.md, "The kernel shapes")
 // rewrites bufferized linalg ops outside gpu.launch into one gpu.launch:
 //
+// * few-rows contractions (GpuSkinnyContractionKernels.cpp): a warp per
+//   output column streams the weight once when m has at most 16 values at run
+//   time; the op goes on to the next strategies otherwise;
 // * matmuls (GpuMatmulKernels.cpp, layouts of GpuMatmulMatch.h);
 // * row groups (GpuRowGroupKernels.cpp): rooted at a row reduction, they take
 //   the statements after it that read its per-row result (RowGroupAnalysis.h);
@@ -25,6 +28,9 @@
 #include "mlir/IR/PatternMatch.h"
 
 namespace vibee {
+
+/// Contractions of at most 16 rows of m at run time (GpuSkinnyContractionKernels.cpp).
+void populateGpuSkinnyContractionKernelPatterns(mlir::RewritePatternSet &patterns);
 
 void populateGpuRowGroupKernelPatterns(mlir::RewritePatternSet &patterns,
                                        const GpuKernelOptions &options);

@@ -1,7 +1,7 @@
 //===- GpuMapKernels.cpp - linalg.generic -> shaped gpu.launch kernels ----===//
 //
 // Applies the kernel strategies of GpuKernelPatterns.h (docs/gpu.md, "The
-// kernel shapes"): matmuls, then row groups, column reductions, full reductions, elementwise ops, each set to
+// kernel shapes"): few-rows contractions, matmuls, then row groups, column reductions, full reductions, elementwise ops, each set to
 // completion before the next. Matmuls first: a product whose k is innermost in
 // both operands (b[n, k], the nn.Linear layout; attention scores) is also a
 // row reduction, and one block per output element re-reads both operands
@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
+#include "backends/gpu/Transforms/GpuMatmulMatch.h"
 #include "backends/gpu/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -43,7 +44,8 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     }
     vibee::GpuKernelOptions options{blockSize, blocksPerSm};
     MLIRContext *ctx = &getContext();
-    RewritePatternSet rowGroups(ctx), matmuls(ctx), columns(ctx), full(ctx), elementwise(ctx);
+    RewritePatternSet skinny(ctx), rowGroups(ctx), matmuls(ctx), columns(ctx), full(ctx), elementwise(ctx);
+    vibee::populateGpuSkinnyContractionKernelPatterns(skinny);
     vibee::populateGpuRowGroupKernelPatterns(rowGroups, options);
     vibee::populateGpuMatmulKernelPatterns(matmuls, wgmma);
     vibee::populateGpuColumnReductionKernelPatterns(columns);
@@ -58,9 +60,14 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
         .enableFolding(false)
         .enableConstantCSE(false);
-    for (RewritePatternSet *set : {&matmuls, &rowGroups, &columns, &full, &elementwise})
+    for (RewritePatternSet *set : {&skinny, &matmuls, &rowGroups, &columns, &full, &elementwise})
       if (failed(applyPatternsGreedily(module, FrozenRewritePatternSet(std::move(*set)), config)))
         return signalPassFailure();
+    // The few-rows dispatch's marks served the strategies only.
+    module.walk([](Operation *op) {
+      op->removeAttr(vibee::kSkinnyDispatchAttr);
+      op->removeAttr(vibee::kSkinnyCheckedAttr);
+    });
   }
 };
 

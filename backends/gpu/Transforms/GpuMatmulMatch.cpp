@@ -96,9 +96,14 @@ MatmulEpilogue matchMatmulEpilogue(linalg::GenericOp op) {
       return epilogue;
     }
   }
-  // c is a temporary: written by the fill and the matmul, read by `next` only.
+  // c is a temporary: written by the fill and the matmul, read by `next` only
+  // (on this branch of a few-rows dispatch).
+  auto skinny = dyn_cast<scf::IfOp>(op->getParentOp());
+  if (skinny && !skinny->hasAttr(kSkinnyDispatchAttr))
+    skinny = nullptr;
   for (Operation *user : C.getUsers())
-    if (user != fill && user != op && user != next && !isa<memref::DeallocOp>(user))
+    if (user != fill && user != op && user != next && !isa<memref::DeallocOp>(user) &&
+        !(skinny && skinny.getThenRegion().isAncestor(user->getParentRegion())))
       return epilogue;
   if (cInput) {
     epilogue.generic = next;

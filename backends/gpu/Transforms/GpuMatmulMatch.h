@@ -75,6 +75,13 @@ struct MatmulEpilogue {
 };
 MatmulEpilogue matchMatmulEpilogue(mlir::linalg::GenericOp op);
 
+/// The few-rows contraction kernels (GpuSkinnyContractionKernels.cpp) put an
+/// op under `scf.if {kSkinnyDispatchAttr}`: their kernels in the then-branch,
+/// the op (marked kSkinnyCheckedAttr), its fill and its consumer in the else
+/// branch, where matchMatmulEpilogue ignores the then-branch's uses of c.
+inline constexpr llvm::StringLiteral kSkinnyDispatchAttr = "vibee_skinny_dispatch";
+inline constexpr llvm::StringLiteral kSkinnyCheckedAttr = "vibee_skinny_checked";
+
 /// The same on sm_90a (GpuWgmmaKernels.cpp): wgmma, TMA loads into swizzled
 /// shared memory, a 4-stage mbarrier pipeline, a producer warpgroup. Same
 /// applicability (buildMmaApplies).

@@ -118,9 +118,16 @@ inline bool load(Call *call, ModuleCache &cache, const Image *images, size_t ima
                int(k));
   CUdevice device;
   int sms = 0;
+  // Temporaries come from the default pool (cuMemAllocAsync): it keeps its
+  // memory across synchronizations instead of mapping it again every call.
+  CUmemoryPool pool;
+  cuuint64_t keep_all = ~cuuint64_t(0);
   ok = ok && check(call, "cuCtxGetDevice", cuCtxGetDevice(&device)) &&
        check(call, "cuDeviceGetAttribute",
-             cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device));
+             cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device)) &&
+       check(call, "cuDeviceGetDefaultMemPool", cuDeviceGetDefaultMemPool(&pool, device)) &&
+       check(call, "cuMemPoolSetAttribute",
+             cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keep_all));
   if (!ok) {
     check(call, "cuModuleUnload", cuModuleUnload(m.module)); // the first error stays
     return false;
