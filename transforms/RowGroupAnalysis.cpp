@@ -30,6 +30,19 @@ int64_t elementBytes(Type type) {
   return element.getIntOrFloatBitWidth() / 8;
 }
 
+std::optional<SmallVector<OpOperand *>> contiguousMemRefInputs(linalg::GenericOp op) {
+  SmallVector<OpOperand *> inputs;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    Type t = in->get().getType();
+    if (!isa<ShapedType>(t))
+      continue;
+    if (!isContiguousMemRef(t) || elementBytes(t) == 0)
+      return std::nullopt;
+    inputs.push_back(in);
+  }
+  return inputs;
+}
+
 bool isOrderedProjection(AffineMap map) {
   if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
     return false;

@@ -37,6 +37,10 @@ bool isContiguousMemRef(mlir::Type type);
 /// are not whole-byte integers or floats (bool: vectors of it are packed bits).
 int64_t elementBytes(mlir::Type type);
 
+/// The inputs of `op` that are memrefs (scalars left out), or std::nullopt when
+/// one of them is not contiguous or has no whole-byte element.
+std::optional<llvm::SmallVector<mlir::OpOperand *>> contiguousMemRefInputs(mlir::linalg::GenericOp op);
+
 /// (d0..dn-1) -> (a subset of the dims, increasing): a projection that keeps
 /// the row-major order (x[r, c], w[c], s[r]).
 bool isOrderedProjection(mlir::AffineMap map);

@@ -38,12 +38,10 @@ std::optional<MatmulMatch> matchMatmul(linalg::GenericOp op) {
     return map == AffineMap::get(loops, 0, {x, y}, ctx);
   };
   std::optional<unsigned> a, b;
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    Type t = in->get().getType();
-    if (!isa<ShapedType>(t))
-      continue;
-    if (!isContiguousMemRef(t) || elementBytes(t) == 0)
-      return std::nullopt;
+  std::optional<SmallVector<OpOperand *>> inputs = contiguousMemRefInputs(op);
+  if (!inputs)
+    return std::nullopt;
+  for (OpOperand *in : *inputs) {
     AffineMap map = op.getMatchingIndexingMap(in);
     bool batched;
     if (!a && (is(map, m, k, batched) || (is(map, k, m, batched) && (match.aKm = true)))) {

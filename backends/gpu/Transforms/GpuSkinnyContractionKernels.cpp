@@ -97,12 +97,11 @@ std::optional<SkinnyMatch> matchSkinny(linalg::GenericOp op) {
   match.byM.resize(op->getNumOperands());
   match.byN.resize(op->getNumOperands());
   bool streamed = false;
-  for (OpOperand *in : op.getDpsInputOperands()) {
+  std::optional<SmallVector<OpOperand *>> inputs = contiguousMemRefInputs(op);
+  if (!inputs)
+    return std::nullopt;
+  for (OpOperand *in : *inputs) {
     Type t = in->get().getType();
-    if (!isa<ShapedType>(t))
-      continue;
-    if (!isContiguousMemRef(t) || elementBytes(t) == 0)
-      return std::nullopt;
     AffineMap map = op.getMatchingIndexingMap(in);
     if (map.getNumResults() == 0)
       continue;
