@@ -31,11 +31,20 @@ struct GpuMergeModulesPass : vibee::impl::GpuMergeModulesPassBase<GpuMergeModule
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
-    if (gpuModules.size() <= 1)
-      return;
     std::string spec = "vibee";
     if (auto name = module->getAttrOfType<StringAttr>(vibee::attr::kSpec))
       spec = name.str();
+    // Kernels without statements launch nothing: an empty module all the same,
+    // so that every GPU output (PTX, cubin, the host file's images) has one.
+    if (gpuModules.empty()) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      auto empty = gpu::GPUModuleOp::create(b, module.getLoc(), spec + "_kernels");
+      SymbolTable(module).insert(empty);
+      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), b.getUnitAttr());
+      return;
+    }
+    if (gpuModules.size() == 1)
+      return;
     OpBuilder b(gpuModules.front());
     auto merged = gpu::GPUModuleOp::create(b, gpuModules.front().getLoc(), spec + "_kernels");
     SymbolTable::setSymbolVisibility(merged, SymbolTable::Visibility::Public);

@@ -128,7 +128,8 @@ def GpuMergeModulesPass : Pass<"vibee-gpu-merge-modules", "::mlir::ModuleOp"> {
   let summary = "Move every outlined kernel into one gpu.module (one PTX per spec)";
   let description = [{
     Each kernel function is renamed after its outlined module (unique) and moved
-    into `gpu.module @<spec>_kernels`; gpu.launch_func ops follow.
+    into `gpu.module @<spec>_kernels`; gpu.launch_func ops follow. A module
+    without kernels (kernels without statements) gets an empty one.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

@@ -76,3 +76,18 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// No kernel at all (kernels without statements): an empty @<spec>_kernels
+// module, so that every GPU output has one (the compiler fuzzer's finding
+// 26de5f25: "no GPU code").
+// CHECK-LABEL: module attributes {gpu.container_module, vibee.spec = "empty"}
+// CHECK:         func.func @scale(
+// CHECK:         gpu.module @empty_kernels {
+// CHECK-NEXT:    }
+module attributes {vibee.spec = "empty"} {
+  func.func @scale(%x: memref<?xf32>) {
+    return
+  }
+}
