@@ -16,9 +16,9 @@
 // of each operand (lanes then read neighbouring elements) and some operand
 // reads by (n, k) without m (the weight that the warps stream).
 //
-// The choice is made at run time: `if K >= kSkinnyMinK and M <= kSkinnyRows`
-// (M <= kSkinnyTensorCoreRows when the tensor-core matmul kernels take the op)
-// these kernels, else the op (marked, and with the zero fill before it and the
+// The choice is made at run time (planSkinny): `if K >= kSkinnyMinK` and M <=
+// kSkinnyFewRows, or M <= kSkinnyRows with aligned operands for ops the
+// tensor-core matmul kernels do not take, these kernels, else the op (marked, and with the zero fill before it and the
 // statement after it that reads its result, which other strategies take over)
 // goes on to the other strategies unchanged (measurements: docs/performance.md).
 //
@@ -43,9 +43,9 @@ namespace {
 
 /// At most this many rows of m take the warp-per-output kernels.
 constexpr int64_t kSkinnyRows = 16;
-/// At most this many when the tensor-core matmul kernels take the op (bf16 x
-/// bf16 -> f32, aligned): beyond, their tiles beat FMAs on CUDA cores.
-constexpr int64_t kSkinnyTensorCoreRows = 4;
+/// At most this many rows: the small tiles (1 x 1, 4 x 1), each with a scalar
+/// variant; the only ones for ops the tensor-core matmul kernels take.
+constexpr int64_t kSkinnyFewRows = 4;
 /// Shorter contractions leave most lanes of a warp idle: the tiled kernels.
 constexpr int64_t kSkinnyMinK = 128;
 constexpr int64_t kWarpsPerBlock = 8;
@@ -344,24 +344,57 @@ void SkinnyKernelBody::build(OpBuilder &b, gpu::LaunchOp launch) {
   });
 }
 
-/// The kernels' launches, chosen at run time: 1 row per m tile when M is 1, 4
-/// when M <= 4, 16 otherwise (every row in one pass: the weight is read once);
-/// vector loads when every k-lane operand is aligned and its rows
-/// a multiple of V elements.
-void buildSkinnyLaunches(OpBuilder &b, Location loc, linalg::GenericOp op,
-                         const SkinnyMatch &match, ArrayRef<Value> sizes, Value cInit) {
-  const int64_t V = std::max<int64_t>(1, std::min<int64_t>(8, kVectorBytes / match.widestLaneBytes));
+/// The run-time choice: which ops take these kernels, which variants exist.
+struct SkinnyPlan {
+  int64_t V = 1;        ///< k values per lane per vector (16 bytes of the widest)
+  Value aligned;        ///< i1: vector loads of V are aligned
+  bool manyRows = true; ///< the 16 x 4 tile exists (not for tensor-core ops)
+  Value applies;        ///< i1: these kernels run
+};
+
+/// `K >= kSkinnyMinK` and `M <= 4`, or `M <= kSkinnyRows` with aligned vector
+/// loads (the 16 x 4 tile has no scalar variant: its code is the largest).
+/// Ops the tensor-core matmul kernels take (GpuMatmulMatch.h) have no 16 x 4
+/// tile: from 5 rows on those stream the weight faster than FMAs do.
+SkinnyPlan planSkinny(OpBuilder &b, Location loc, linalg::GenericOp op, const SkinnyMatch &match,
+                      ArrayRef<Value> sizes) {
+  SkinnyPlan plan;
+  plan.V = std::max<int64_t>(1, std::min<int64_t>(8, kVectorBytes / match.widestLaneBytes));
   SmallVector<Value> laneOperands;
-  Value aligned = buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], V);
+  Value aligned = buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], plan.V);
   for (unsigned i = 0; i < op.getNumDpsInputs(); ++i)
     if (match.kLanes[i]) {
       Value x = op->getOperand(i);
       laneOperands.push_back(x);
       auto rank = cast<MemRefType>(x.getType()).getRank();
       Value last = memref::DimOp::create(b, loc, x, rank - 1);
-      aligned = arith::AndIOp::create(b, loc, aligned, buildIsMultipleOf(b, loc, last, V));
+      aligned = arith::AndIOp::create(b, loc, aligned, buildIsMultipleOf(b, loc, last, plan.V));
     }
-  aligned = arith::AndIOp::create(b, loc, aligned, buildAllAligned(b, loc, laneOperands));
+  plan.aligned = arith::AndIOp::create(b, loc, aligned, buildAllAligned(b, loc, laneOperands));
+  std::optional<MatmulMatch> matmul = matchMatmul(op);
+  plan.manyRows = !(matmul && isMmaMatmul(op, *matmul));
+  Value M = sizes[match.batchDims], K = sizes[match.batchDims + 2];
+  auto compare = [&](arith::CmpIPredicate p, Value x, int64_t v) {
+    return arith::CmpIOp::create(b, loc, p, x, constantIndex(b, loc, v)).getResult();
+  };
+  Value rows = compare(arith::CmpIPredicate::ule, M, kSkinnyFewRows);
+  if (plan.manyRows)
+    rows = arith::OrIOp::create(
+        b, loc, rows,
+        arith::AndIOp::create(b, loc, plan.aligned,
+                              compare(arith::CmpIPredicate::ule, M, kSkinnyRows)));
+  plan.applies =
+      arith::AndIOp::create(b, loc, rows, compare(arith::CmpIPredicate::uge, K, kSkinnyMinK));
+  return plan;
+}
+
+/// The kernels' launches, chosen at run time: 1 row per m tile when M is 1, 4
+/// when M <= 4 (each with vector loads when `plan.aligned`, scalar loads
+/// otherwise), 16 x 4 otherwise (every row in one pass: the weight is read
+/// once; vectors of at most 4 values: 256 payloads per step already).
+void buildSkinnyLaunches(OpBuilder &b, Location loc, linalg::GenericOp op,
+                         const SkinnyMatch &match, ArrayRef<Value> sizes, Value cInit,
+                         const SkinnyPlan &plan) {
   Value batch = buildProduct(b, loc, sizes.take_front(match.batchDims));
   auto launch = [&](OpBuilder &b, SkinnyTile tile) {
     Value groups = arith::CeilDivUIOp::create(b, loc, sizes[match.batchDims + 1],
@@ -383,42 +416,27 @@ void buildSkinnyLaunches(OpBuilder &b, Location loc, linalg::GenericOp op,
     });
     return SmallVector<Value>{};
   };
-  auto launches = [&](OpBuilder &b, int64_t rows, int64_t cols) {
+  auto launches = [&](OpBuilder &b, int64_t rows) {
     return buildIfElse(
-        b, loc, aligned, [&](OpBuilder &b) { return launch(b, {rows, cols, V, true}); },
-        [&](OpBuilder &b) { return launch(b, {rows, cols, 1, false}); });
+        b, loc, plan.aligned, [&](OpBuilder &b) { return launch(b, {rows, 1, plan.V, true}); },
+        [&](OpBuilder &b) { return launch(b, {rows, 1, 1, false}); });
   };
   Value M = sizes[match.batchDims];
   auto atMost = [&](int64_t v) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, M, constantIndex(b, loc, v));
   };
-  Value oneRow = atMost(1), fewRows = atMost(4);
-  buildIfElse(
-      b, loc, oneRow, [&](OpBuilder &b) { return launches(b, 1, 1); },
-      [&](OpBuilder &b) {
-        return buildIfElse(
-            b, loc, fewRows, [&](OpBuilder &b) { return launches(b, 4, 1); },
-            [&](OpBuilder &b) { return launches(b, kSkinnyRows, kSkinnyColumns); });
-      });
-}
-
-/// i1: `K >= kSkinnyMinK and M <= kSkinnyRows`, and M <= kSkinnyTensorCoreRows
-/// when the op's operands suit the tensor-core matmul kernels (GpuMatmulMatch.h:
-/// from 5 rows on, those stream the weight faster than these FMAs).
-Value buildSkinnyApplies(OpBuilder &b, Location loc, linalg::GenericOp op,
-                         const SkinnyMatch &match, ArrayRef<Value> sizes) {
-  Value M = sizes[match.batchDims], K = sizes[match.batchDims + 2];
-  auto compare = [&](arith::CmpIPredicate p, Value x, int64_t v) {
-    return arith::CmpIOp::create(b, loc, p, x, constantIndex(b, loc, v)).getResult();
+  auto fewRows = [&](OpBuilder &b) {
+    return buildIfElse(
+        b, loc, atMost(1), [&](OpBuilder &b) { return launches(b, 1); },
+        [&](OpBuilder &b) { return launches(b, kSkinnyFewRows); });
   };
-  Value rows = compare(arith::CmpIPredicate::ule, M, kSkinnyRows);
-  std::optional<MatmulMatch> matmul = matchMatmul(op);
-  if (matmul && isMmaMatmul(op, *matmul)) {
-    Value tensorCores = buildMmaApplies(b, loc, op, *matmul, sizes);
-    Value fewRows = compare(arith::CmpIPredicate::ule, M, kSkinnyTensorCoreRows);
-    rows = arith::SelectOp::create(b, loc, tensorCores, fewRows, rows);
+  if (!plan.manyRows) {
+    fewRows(b);
+    return;
   }
-  return arith::AndIOp::create(b, loc, rows, compare(arith::CmpIPredicate::uge, K, kSkinnyMinK));
+  SkinnyTile many{kSkinnyRows, kSkinnyColumns, std::min<int64_t>(plan.V, 4), true};
+  buildIfElse(b, loc, atMost(kSkinnyFewRows), fewRows,
+              [&](OpBuilder &b) { return launch(b, many); });
 }
 
 struct SkinnyContractionPattern : OpRewritePattern<linalg::GenericOp> {
@@ -440,13 +458,13 @@ struct SkinnyContractionPattern : OpRewritePattern<linalg::GenericOp> {
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(epilogue.fill ? epilogue.fill.getOperation() : op.getOperation());
     SmallVector<Value> sizes = buildLoopSizes(rewriter, loc, op);
-    Value skinny = buildSkinnyApplies(rewriter, loc, op, *match, sizes);
-    auto choice = scf::IfOp::create(rewriter, loc, skinny, /*withElseRegion=*/true);
+    SkinnyPlan plan = planSkinny(rewriter, loc, op, *match, sizes);
+    auto choice = scf::IfOp::create(rewriter, loc, plan.applies, /*withElseRegion=*/true);
     choice->setAttr(kSkinnyDispatchAttr, rewriter.getUnitAttr());
     // Then: the fill's value starts each output; the consumer reads c after.
     rewriter.setInsertionPoint(choice.thenBlock()->getTerminator());
     Value cInit = epilogue.fill ? epilogue.fill.getInputs()[0] : Value();
-    buildSkinnyLaunches(rewriter, loc, op, *match, sizes, cInit);
+    buildSkinnyLaunches(rewriter, loc, op, *match, sizes, cInit, plan);
     if (epilogue.generic)
       rewriter.clone(*epilogue.generic);
     // Else: the fill, the op and the consumer as they were, for the others.

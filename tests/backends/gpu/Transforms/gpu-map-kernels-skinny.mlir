@@ -1,32 +1,29 @@
 // RUN: %vibee-opt %s -split-input-file -vibee-gpu-map-kernels=wgmma=1 -canonicalize -cse | FileCheck %s
 
-// Few rows (GpuSkinnyContractionKernels.cpp): `if K >= 128 and M <= 16`, or
-// M <= 4 when the tensor-core kernel's check passes, one warp per tile of
-// outputs (8 per block of 256, the grid capped at 2^20 and at least 1): one
-// output when M == 1 (two accumulator chains), 4 rows when M <= 4, 16 rows x 4
-// columns of n otherwise (one chain per output), each with 16-byte vector loads
-// when the lane operands are aligned and their rows multiples of V = 8 bf16
-// (two vectors per lane per step) or scalar loads otherwise; lanes
-// combined by five xor shuffles, lane 0 stores fill value + sum (the zero fill
-// taken over: c is not read). The cast after the product is cloned into the
-// branch. The else branch keeps the fill, the product and the cast as they were:
-// the wgmma kernel still takes over both (c never written), even though the
-// then branch uses c too.
+// Few rows (GpuSkinnyContractionKernels.cpp), bf16 x bf16 -> f32: an op the
+// tensor-core kernel takes, so `if K >= 128 and M <= 4` only (the 16 x 4 tile
+// is not built for it): one warp per tile of outputs (8 per block of 256, the
+// grid capped at 2^20 and at least 1), one output when M <= 1 (two accumulator
+// chains), 4 rows otherwise, each with 16-byte vector loads when the lane
+// operands are aligned and their rows multiples of V = 8 bf16 (two vectors per
+// lane per step) or scalar loads otherwise; lanes combined by five xor
+// shuffles, lane 0 stores fill value + sum (the zero fill taken over: c is not
+// read). The cast after the product is cloned into the branch. The else branch
+// keeps the fill, the product and the cast as they were: the wgmma kernel still
+// takes over both (c never written), even though the then branch uses c too.
 // CHECK-LABEL: func.func @linear_fill_cast(
 // CHECK-SAME:    %[[X:.*]]: memref<?x?xbf16>, %[[W:.*]]: memref<?x?xbf16>, %[[Y:.*]]: memref<?x?xbf16>)
 // CHECK:         %[[M:.*]] = memref.dim %[[X]], %c0
 // CHECK:         %[[K:.*]] = memref.dim %[[X]], %c1
-// CHECK:         %[[FEW:.*]] = arith.cmpi ule, %[[M]], %c16 : index
 // CHECK:         memref.extract_aligned_pointer_as_index %[[X]]
 // CHECK:         memref.extract_aligned_pointer_as_index %[[W]]
-// CHECK:         %[[VERY_FEW:.*]] = arith.cmpi ule, %[[M]], %c4 : index
-// CHECK:         %[[ROWS:.*]] = arith.select %{{.*}}, %[[VERY_FEW]], %[[FEW]] : i1
+// CHECK:         %[[FEW:.*]] = arith.cmpi ule, %[[M]], %c4 : index
 // CHECK:         %[[LONG:.*]] = arith.cmpi uge, %[[K]], %c128 : index
-// CHECK:         %[[SKINNY:.*]] = arith.andi %[[ROWS]], %[[LONG]] : i1
+// CHECK:         %[[SKINNY:.*]] = arith.andi %[[FEW]], %[[LONG]] : i1
 // CHECK:         scf.if %[[SKINNY]] {
 // CHECK:           %[[ONE:.*]] = arith.cmpi ule, %[[M]], %c1 : index
 // CHECK:           scf.if %[[ONE]] {
-// CHECK:             scf.if
+// CHECK:             scf.if %[[ALIGNED:.*]] {
 // CHECK:               arith.minui %{{.*}}, %c1048576 : index
 // CHECK:               arith.maxui %{{.*}}, %c1 : index
 // CHECK:               gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
@@ -45,16 +42,11 @@
 // CHECK-NOT:               vector.load
 // CHECK:                   memref.load %[[W]]
 // CHECK:           } else {
-// CHECK:             scf.if %[[VERY_FEW]] {
-// CHECK:               scf.if
-// CHECK:                 gpu.launch
-// CHECK:                   scf.for %{{.*}} = %c0 to %[[M]] step %c4 {
-// CHECK:                     scf.for {{.*}} -> (f32, f32, f32, f32) {
-// CHECK:             } else {
-// CHECK:               scf.if
-// CHECK:                 gpu.launch
-// CHECK:                   scf.for %{{.*}} = %c0 to %[[M]] step %c16 {
-// CHECK-COUNT-320:             gpu.shuffle  xor
+// CHECK:             scf.if %[[ALIGNED]] {
+// CHECK:               gpu.launch
+// CHECK:                 scf.for %{{.*}} = %c0 to %[[M]] step %c4 {
+// CHECK:                   scf.for {{.*}} -> (f32, f32, f32, f32) {
+// CHECK-NOT:         step %c16
 // CHECK:           gpu.launch
 // CHECK:             arith.truncf
 // CHECK:             vector.store
@@ -99,7 +91,9 @@ func.func @linear_fill_cast(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memr
 // Two 4-bit codes per byte (w4a16's layout, w[n, k / 2], selected by k % 2
 // through linalg.index) and a scale per group of 128 k: scalar loads at the
 // operands' maps (k floordiv 2 and 128, per element), linalg.index
-// replaced by the element's k. c is read (no fill before the product).
+// replaced by the element's k. c is read (no fill before the product). Not a
+// tensor-core op: more than 4 rows (aligned) take the 16 x 4 tile, whose
+// 64 outputs are stored each under its own guard.
 // CHECK-LABEL: func.func @nibbles(
 // CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[W:.*]]: memref<?x?xi8>, %[[S:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
 // CHECK:         scf.if
@@ -114,6 +108,10 @@ func.func @linear_fill_cast(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memr
 // CHECK:             memref.load %[[Y]]
 // CHECK:             memref.store %{{.*}}, %[[Y]]
 // CHECK-NOT:       linalg.index
+// CHECK:           } else {
+// CHECK:             gpu.launch
+// CHECK:               scf.for %{{.*}} = %c0 to %{{.*}} step %c16 {
+// CHECK-COUNT-64:        scf.if
 // CHECK:         } else {
 // CHECK:           linalg.generic
 func.func @nibbles(%x: memref<?x?xf32>, %w: memref<?x?xi8>, %s: memref<?x?xf32>, %y: memref<?x?xf32>) {
