@@ -377,12 +377,14 @@ SkinnyPlan planSkinny(OpBuilder &b, Location loc, linalg::GenericOp op, const Sk
   auto compare = [&](arith::CmpIPredicate p, Value x, int64_t v) {
     return arith::CmpIOp::create(b, loc, p, x, constantIndex(b, loc, v)).getResult();
   };
-  Value rows = compare(arith::CmpIPredicate::ule, M, kSkinnyFewRows);
+  // The most rows taken: 16 when aligned (and the 16 x 4 tile exists), else 4
+  // (a select of sizes, not `few || (aligned && many)`: the C++ output of that
+  // trips -Wparentheses).
+  Value maxRows = constantIndex(b, loc, kSkinnyFewRows);
   if (plan.manyRows)
-    rows = arith::OrIOp::create(
-        b, loc, rows,
-        arith::AndIOp::create(b, loc, plan.aligned,
-                              compare(arith::CmpIPredicate::ule, M, kSkinnyRows)));
+    maxRows = arith::SelectOp::create(b, loc, plan.aligned, constantIndex(b, loc, kSkinnyRows),
+                                      maxRows);
+  Value rows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, M, maxRows);
   plan.applies =
       arith::AndIOp::create(b, loc, rows, compare(arith::CmpIPredicate::uge, K, kSkinnyMinK));
   return plan;
