@@ -56,8 +56,8 @@ bool isOrderedProjection(AffineMap map) {
   return true;
 }
 
-bool hasClonablePayload(linalg::GenericOp op) {
-  if (op.hasIndexSemantics())
+bool hasClonablePayload(linalg::GenericOp op, bool allowIndex) {
+  if (op.hasIndexSemantics() && !allowIndex)
     return false;
   for (Operation &o : op.getRegion().front().without_terminator())
     if (o.getNumRegions() || !isMemoryEffectFree(&o))

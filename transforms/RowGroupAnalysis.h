@@ -47,7 +47,9 @@ bool isOrderedProjection(mlir::AffineMap map);
 
 /// No index semantics; every payload op is free of memory effects and regions,
 /// so that the payload can be cloned per element.
-bool hasClonablePayload(mlir::linalg::GenericOp op);
+/// `allowIndex`: linalg.index too (for a kernel that passes every loop index
+/// to PayloadCloner::apply).
+bool hasClonablePayload(mlir::linalg::GenericOp op, bool allowIndex = false);
 
 /// The payload divides or takes a remainder of integers: lanes that compute on
 /// padding zeros (then dropped) must not reach it.

@@ -32,7 +32,6 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "llvm/ADT/SmallBitVector.h"
 
@@ -69,20 +68,11 @@ struct SkinnyMatch {
 
 bool involves(AffineExpr e, unsigned dim) { return e.isFunctionOfDim(dim); }
 
-/// Cloned per element like hasClonablePayload's, linalg.index included (the
-/// kernels know every loop index: nibble selection by k % 2).
-bool hasClonableIndexedPayload(linalg::GenericOp op) {
-  for (Operation &o : op.getRegion().front().without_terminator())
-    if (o.getNumRegions() || !isMemoryEffectFree(&o))
-      return false;
-  return true;
-}
-
 std::optional<SkinnyMatch> matchSkinny(linalg::GenericOp op) {
   unsigned loops = op.getNumLoops();
   if (!op.hasPureBufferSemantics() || loops < 3 || op.getNumReductionLoops() != 1 ||
       !linalg::isReductionIterator(op.getIteratorTypesArray()[loops - 1]) ||
-      !hasClonableIndexedPayload(op) || op.getNumDpsInits() != 1 ||
+      !hasClonablePayload(op, /*allowIndex=*/true) || op.getNumDpsInits() != 1 ||
       !matchReductionCombiner(op, 0))
     return std::nullopt;
   unsigned m = loops - 3, n = loops - 2, k = loops - 1;
