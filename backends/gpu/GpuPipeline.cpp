@@ -63,7 +63,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // RMSNorm one per reduction plus one for the output, which
   // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/false, ScanRows::Parallel,
+  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Parallel,
                        /*keepGatherIndices=*/true);
   buildBufferizationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());

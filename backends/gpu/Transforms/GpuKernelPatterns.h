@@ -3,6 +3,8 @@
 // Each strategy of vibee-gpu-map-kernels (docs/gpu.md, "The kernel shapes")
 // rewrites bufferized linalg ops outside gpu.launch into one gpu.launch:
 //
+// * attention (GpuAttentionKernels.cpp): a vibee.attention op, one
+//   online-softmax kernel with K and V tiles shared by a block of query rows;
 // * few-rows contractions (GpuSkinnyContractionKernels.cpp): a warp per
 //   output column streams the weight once when m has at most 16 values at run
 //   time; the op goes on to the next strategies otherwise;
@@ -28,6 +30,9 @@
 #include "mlir/IR/PatternMatch.h"
 
 namespace vibee {
+
+/// vibee.attention on memrefs (GpuAttentionKernels.cpp).
+void populateGpuAttentionKernelPatterns(mlir::RewritePatternSet &patterns);
 
 /// Contractions of at most 16 rows of m at run time (GpuSkinnyContractionKernels.cpp).
 void populateGpuSkinnyContractionKernelPatterns(mlir::RewritePatternSet &patterns);

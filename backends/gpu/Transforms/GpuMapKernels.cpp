@@ -1,7 +1,7 @@
 //===- GpuMapKernels.cpp - linalg.generic -> shaped gpu.launch kernels ----===//
 //
 // Applies the kernel strategies of GpuKernelPatterns.h (docs/gpu.md, "The
-// kernel shapes"): few-rows contractions, matmuls, then row groups, column reductions, full reductions, elementwise ops, each set to
+// kernel shapes"): attention, few-rows contractions, matmuls, then row groups, column reductions, full reductions, elementwise ops, each set to
 // completion before the next. Matmuls first: a product whose k is innermost in
 // both operands (b[n, k], the nn.Linear layout; attention scores) is also a
 // row reduction, and one block per output element re-reads both operands
@@ -18,6 +18,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -44,7 +45,8 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     }
     vibee::GpuKernelOptions options{blockSize, blocksPerSm};
     MLIRContext *ctx = &getContext();
-    RewritePatternSet skinny(ctx), rowGroups(ctx), matmuls(ctx), columns(ctx), full(ctx), elementwise(ctx);
+    RewritePatternSet attention(ctx), skinny(ctx), rowGroups(ctx), matmuls(ctx), columns(ctx), full(ctx), elementwise(ctx);
+    vibee::populateGpuAttentionKernelPatterns(attention);
     vibee::populateGpuSkinnyContractionKernelPatterns(skinny);
     vibee::populateGpuRowGroupKernelPatterns(rowGroups, options);
     vibee::populateGpuMatmulKernelPatterns(matmuls, wgmma);
@@ -60,7 +62,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
         .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
         .enableFolding(false)
         .enableConstantCSE(false);
-    for (RewritePatternSet *set : {&skinny, &matmuls, &rowGroups, &columns, &full, &elementwise})
+    for (RewritePatternSet *set : {&attention, &skinny, &matmuls, &rowGroups, &columns, &full, &elementwise})
       if (failed(applyPatternsGreedily(module, FrozenRewritePatternSet(std::move(*set)), config)))
         return signalPassFailure();
     // The few-rows dispatch's marks served the strategies only.

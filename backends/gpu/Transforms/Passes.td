@@ -77,6 +77,11 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
   let description = [{
     After bufferization, before the generic parallel-loops route (which handles
     whatever this pass leaves):
+    - vibee.attention on memrefs (GpuAttentionKernels.cpp): one kernel, a block
+      of 4 warps per 16 query rows of a batch item, K and V tiles of 32 keys in
+      shared memory, online softmax with the running max and sum in registers
+      (no score matrix in memory); a causal mask ends each block's key loop at
+      its last row's diagonal;
     - elementwise generics over contiguous memrefs (identity maps, scalars and
       rank-0 operands broadcast): one grid-stride kernel, grid =
       min(ceil(N / (block * V)), blocks-per-sm * SMs) (SMs from
@@ -116,7 +121,8 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
                            "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
-                           "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect"];
+                           "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def GpuDeviceMemoryPass : Pass<"vibee-gpu-device-memory", "::mlir::ModuleOp"> {

@@ -1,0 +1,93 @@
+// RUN: %vibee-opt %s -split-input-file -vibee-gpu-map-kernels -canonicalize -cse | FileCheck %s
+
+// Attention (GpuAttentionKernels.cpp): one launch of 128 threads per 16 query rows
+// of a batch item (no launch for an empty grid), three shared tiles (the warps'
+// scaled query rows, 32 K rows padded to 132 floats, 32 V rows). Causal: the key
+// loop ends at the block's last row's diagonal. Per value chunk of 128, the key
+// tiles carry m, l and 16 accumulator values; per tile and head chunk: barrier,
+// the tiles' loads (clamped indices, zero selected outside), barrier, 16-byte
+// shared reads and FMAs; then the mask, the warp's max and sum by xor shuffles,
+// the rescale, p handed out by idx shuffles against 16-byte V reads; finally
+// acc / l in o's type.
+// CHECK-LABEL: func.func @causal(
+// CHECK-NOT:     vibee.attention
+// CHECK:         %[[S:.*]] = memref.dim %arg0, %c1
+// CHECK:         %[[T:.*]] = memref.dim %arg1, %c1
+// CHECK:         %[[ROWBLOCKS:.*]] = arith.ceildivui %[[S]], %c16 : index
+// CHECK:         %[[GRID:.*]] = arith.muli %{{.*}}, %[[ROWBLOCKS]] : index
+// CHECK:         %[[ANY:.*]] = arith.cmpi ugt, %[[GRID]], %c0 : index
+// CHECK:         scf.if %[[ANY]] {
+// CHECK:           gpu.launch blocks({{.*}}) in (%{{.*}} = %[[GRID]], %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) workgroup(%[[QS:.*]] : memref<16x128xf32, #gpu.address_space<workgroup>>, %[[KS:.*]] : memref<32x132xf32, #gpu.address_space<workgroup>>, %[[VS:.*]] : memref<32x128xf32, #gpu.address_space<workgroup>>) {
+// CHECK:             %[[LAST:.*]] = arith.maxsi %{{.*}}, %c0 : index
+// CHECK:             %[[END:.*]] = arith.minsi %[[T]], %[[LAST]] : index
+// CHECK:             scf.for %{{.*}} = %c0 to %{{.*}} step %c128 {
+// CHECK:               scf.for %{{.*}} = %c0 to %[[END]] step %c32 iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK:                 gpu.barrier
+// CHECK:                 memref.load %arg0
+// CHECK:                 memref.store %{{.*}}, %[[QS]]
+// CHECK:                 memref.load %arg1
+// CHECK:                 arith.select
+// CHECK:                 memref.store %{{.*}}, %[[KS]]
+// CHECK:                 memref.load %arg2
+// CHECK:                 memref.store %{{.*}}, %[[VS]]
+// CHECK:                 gpu.barrier
+// CHECK:                 vector.load %[[KS]]{{.*}} {alignment = 16 : i64}
+// CHECK:                 vector.load %[[QS]]{{.*}} {alignment = 16 : i64}
+// CHECK:                 math.fma
+// CHECK:               arith.cmpi sle
+// CHECK:               gpu.shuffle  xor
+// CHECK:               arith.maximumf
+// CHECK:               math.exp
+// CHECK:               math.exp
+// CHECK:               gpu.shuffle  xor
+// CHECK:               arith.addf
+// CHECK:               vector.load %[[VS]]{{.*}} {alignment = 16 : i64}
+// CHECK:               gpu.shuffle  idx
+// CHECK:               math.fma
+// CHECK:             arith.divf
+// CHECK:             arith.truncf %{{.*}} : f32 to bf16
+// CHECK:             memref.store %{{.*}}, %arg4
+
+func.func @causal(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?x?xbf16>, %scale: f32, %o: memref<?x?x?xbf16>) {
+  vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xbf16>, memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%o : memref<?x?x?xbf16>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
+  return
+}
+
+
+// -----
+
+// Grouped-query attention with a mask tensor: the rows of a batch item (b, g)
+// are r x i (R * S of them), each row's query coordinates from its index; the
+// bias is read per row and key (clamped, selected), no causal end.
+// CHECK-LABEL: func.func @gqa_bias(
+// CHECK-DAG:     %[[B:.*]] = memref.dim %arg0, %c0
+// CHECK-DAG:     %[[G:.*]] = memref.dim %arg0, %c1
+// CHECK-DAG:     %[[R:.*]] = memref.dim %arg0, %c2
+// CHECK-DAG:     %[[S:.*]] = memref.dim %arg0, %c3
+// CHECK:         %[[ROWS:.*]] = arith.muli %[[R]], %[[S]] : index
+// CHECK:         %[[ROWBLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c16 : index
+// CHECK:         %[[ITEMS:.*]] = arith.muli %[[B]], %[[G]] : index
+// CHECK:         arith.muli %[[ITEMS]], %[[ROWBLOCKS]] : index
+// CHECK:         gpu.launch
+// CHECK-NOT:       arith.maxsi
+// CHECK:           memref.load %arg4[
+// CHECK:           arith.select
+// CHECK:           memref.store %{{.*}}, %arg5[
+
+func.func @gqa_bias(%q: memref<?x?x?x?x?xf32>, %k: memref<?x?x?x?xf32>, %v: memref<?x?x?x?xf32>, %scale: f32, %mask: memref<?x?xf32>, %o: memref<?x?x?x?x?xf32>) {
+  vibee.attention ins(%q, %k, %v, %scale, bias %mask : memref<?x?x?x?x?xf32>, memref<?x?x?x?xf32>, memref<?x?x?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?x?x?x?xf32>) maps [affine_map<(b, g, r, i, e, j, d) -> (b, g, r, i, d)>, affine_map<(b, g, r, i, e, j, d) -> (b, g, j, d)>, affine_map<(b, g, r, i, e, j, d) -> (b, g, j, e)>, affine_map<(b, g, r, i, e, j, d) -> (i, j)>, affine_map<(b, g, r, i, e, j, d) -> (b, g, r, i, e)>]
+  return
+}
+
+
+// -----
+
+// On tensors (before bufferization) the op is not taken.
+// CHECK-LABEL: func.func @tensors(
+// CHECK:         vibee.attention
+// CHECK-NOT:     gpu.launch
+
+func.func @tensors(%q: tensor<?x?x?xf32>, %k: tensor<?x?x?xf32>, %v: tensor<?x?x?xf32>, %scale: f32, %o: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  %r = vibee.attention ins(%q, %k, %v, %scale : tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>) outs(%o : tensor<?x?x?xf32>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] -> tensor<?x?x?xf32>
+  return %r : tensor<?x?x?xf32>
+}
