@@ -257,7 +257,7 @@ Val Interpreter::evalCall(const Expr &e) {
     if (fl) {
       r.f = isMin ? minProp(a.f, b.f) : isMax ? maxProp(a.f, b.f) : std::pow(a.f, b.f);
       // pow: d/da = b a^(b-1) = b r / a, d/db = r ln a.
-      r.m = isMin || isMax ? std::fmax(a.m, b.m)
+      r.m = isMin || isMax ? extremumCondition(a, b, r.f)
                            : std::fabs(r.f) + propagated(b.f * r.f / a.f, a.m) +
                                  propagated(r.f * std::log(std::fabs(a.f)), b.m);
     } else if (isMin || isMax) {

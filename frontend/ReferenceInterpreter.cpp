@@ -232,14 +232,14 @@ Val combineReduced(ast::ReduceKind kind, DType acc, Val a, Val b) {
   case ast::ReduceKind::Max:
     if (isFloat) {
       r.f = maxProp(a.f, b.f);
-      r.m = std::fmax(a.m, b.m);
+      r.m = extremumCondition(a, b, r.f);
     } else
       r.i = intLess(b.i, a.i, acc) ? a.i : b.i;
     break;
   case ast::ReduceKind::Min:
     if (isFloat) {
       r.f = minProp(a.f, b.f);
-      r.m = std::fmax(a.m, b.m);
+      r.m = extremumCondition(a, b, r.f);
     } else
       r.i = intLess(a.i, b.i, acc) ? a.i : b.i;
     break;

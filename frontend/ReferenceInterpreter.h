@@ -40,7 +40,9 @@
 //    dtype, on how far rounding each operation moves the value: a leaf (input, literal)
 //    has m = |v|; a + b, a - b: m_a + m_b (the sum of |terms|); a * b: m_a |b| + |a| m_b;
 //    a / b: m_a / |b| + |a / b| m_b / |b|; f(a): |f(a)| + |f'(a)| m_a; max/min and the
-//    reductions' max/min: the larger m; sum: the sum of the m; a cast: max(m, |v|).
+//    reductions' max/min: the larger m of the operands rounding could make the result
+//    (an operand far below a max, such as a masked -1e30 score, is not one:
+//    ReferenceScalar.h, extremumCondition); sum: the sum of the m; a cast: max(m, |v|).
 //    sign(), floor/ceil/round/trunc, comparisons and conversions to integers are taken
 //    as exact (an operand within rounding of a discontinuity is not covered).
 //    `vibeec check` scales its tolerance by it (docs/architecture.md, "The oracle").

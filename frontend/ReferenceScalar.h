@@ -286,4 +286,17 @@ inline double quotientCondition(Val a, Val b, double q) {
   return propagated(1 / b.f, a.m) + propagated(q / b.f, b.m);
 }
 
+// The condition magnitude of max(a, b) or min(a, b) = `result`: the larger m of
+// the operands that rounding could make the result, that is the one equal to it
+// and the other if the two lie within 16 roundoffs of bf16 (the coarsest dtype a
+// kernel compares in) of their magnitudes. An operand farther away never is the
+// result: a masked score of -1e30 lends its magnitude to no row max.
+inline double extremumCondition(Val a, Val b, double result) {
+  if (!std::isfinite(a.f) || !std::isfinite(b.f) || !std::isfinite(a.m) || !std::isfinite(b.m))
+    return std::fmax(a.m, b.m);
+  if (std::fabs(a.f - b.f) <= 16 * 0x1p-8 * (a.m + b.m))
+    return std::fmax(a.m, b.m);
+  return a.f == result ? a.m : b.m;
+}
+
 } // namespace vibee::ref::scalar

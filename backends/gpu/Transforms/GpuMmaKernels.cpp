@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
 #include "backends/gpu/Transforms/GpuMatmulMatch.h"
+#include "backends/gpu/Transforms/GpuMmaFragments.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -179,68 +180,32 @@ void MmaKernelBody::storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors)
 SmallVector<Value> MmaKernelBody::computeTile(OpBuilder &b, ValueRange in) {
   SmallVector<Value> accs(in);
   Type element = cast<MemRefType>(aTile.getType()).getElementType();
-  auto x4 = VectorType::get({4, 2}, element);
-  Value matrix = arith::DivUIOp::create(b, loc, lane, c(b, 8));
-  Value r = arith::RemUIOp::create(b, loc, lane, c(b, 8));
-  Value low = mul(b, arith::RemUIOp::create(b, loc, matrix, c(b, 2)), c(b, 8));
-  Value high = mul(b, arith::DivUIOp::create(b, loc, matrix, c(b, 2)), c(b, 8));
+  auto [r, low, high] = buildLdMatrixLane(b, loc, lane);
   for (int64_t kk = 0; kk < kBK; kk += 16) {
     SmallVector<Value> aFrags, bFrags;
     // a: matrices (rows +0/+8, k +0/+8) as the fragment's a0..a7 order.
     for (int64_t i = 0; i < kTilesM; ++i) {
       Value row = add(b, add(b, warpM, c(b, i * 16)), add(b, low, r));
-      Value col = add(b, c(b, kk), high);
-      aFrags.push_back(nvgpu::LdMatrixOp::create(b, loc, x4, aTile, ValueRange{row, col},
-                                                 /*transpose=*/false, /*numTiles=*/4));
+      aFrags.push_back(buildLdMatrix(b, loc, aTile, row, add(b, c(b, kk), high), false));
     }
     for (int64_t j = 0; j < kTilesN; j += 2) {
       Value frag;
       if (match.bNk) { // b[n, k]: matrices (k +0/+8) of n tiles j, j + 1
         Value row = add(b, add(b, warpN, c(b, j * 8)), add(b, high, r));
-        Value col = add(b, c(b, kk), low);
-        frag = nvgpu::LdMatrixOp::create(b, loc, x4, bTile, ValueRange{row, col}, false, 4);
+        frag = buildLdMatrix(b, loc, bTile, row, add(b, c(b, kk), low), false);
       } else { // b[k, n], transposed on the way
         Value row = add(b, c(b, kk), add(b, low, r));
         Value col = add(b, add(b, warpN, c(b, j * 8)), high);
-        frag = nvgpu::LdMatrixOp::create(b, loc, x4, bTile, ValueRange{row, col}, true, 4);
+        frag = buildLdMatrix(b, loc, bTile, row, col, true);
       }
       for (int64_t h = 0; h < 2; ++h)
-        bFrags.push_back(vector::ExtractStridedSliceOp::create(
-            b, loc, frag, ArrayRef<int64_t>{2 * h, 0}, ArrayRef<int64_t>{2, 2},
-            ArrayRef<int64_t>{1, 1}));
+        bFrags.push_back(buildHalfFragment(b, loc, frag, h));
     }
-    // nvvm.mma.sync takes bf16 pairs as i32 registers and f16 pairs as
-    // vector<2xf16> (nvgpu.mma.sync does not lower bf16 in MLIR 22) and returns the four f32 of a
-    // 16 x 8 accumulator tile as a struct.
-    Type f32 = b.getF32Type();
-    auto fragRegs = [&](Value frag) {
-      auto shape = cast<VectorType>(frag.getType()).getShape();
-      SmallVector<Value> regs;
-      for (int64_t r = 0; r < shape[0]; ++r) {
-        Value pair = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
-        if (element.isF16()) { // f16 pairs are vector<2xf16> registers
-          regs.push_back(pair);
-          continue;
-        }
-        Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), pair);
-        regs.push_back(vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0}));
-      }
-      return regs;
-    };
-    auto result = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-    NVVM::MMATypes ptxType = element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
     for (int64_t i = 0; i < kTilesM; ++i) {
-      SmallVector<Value> aRegs = fragRegs(aFrags[i]);
-      for (int64_t j = 0; j < kTilesN; ++j) {
-        MutableArrayRef<Value> acc(accs.data() + (i * kTilesN + j) * 4, 4);
-        Value d = NVVM::MmaOp::create(
-            b, loc, result, aRegs, fragRegs(bFrags[j]), SmallVector<Value>(acc),
-            ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
-            std::array<NVVM::MMATypes, 2>{ptxType, ptxType},
-            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
-        for (int64_t e = 0; e < 4; ++e)
-          acc[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
-      }
+      SmallVector<Value> aRegs = buildFragmentRegisters(b, loc, aFrags[i]);
+      for (int64_t j = 0; j < kTilesN; ++j)
+        buildMma16816(b, loc, element, aRegs, buildFragmentRegisters(b, loc, bFrags[j]),
+                      MutableArrayRef<Value>(accs.data() + (i * kTilesN + j) * 4, 4));
     }
   }
   return accs;

@@ -45,6 +45,7 @@ kernel quot(a: f64[N], b: f64[N]) -> y: f64[N] { y[i] = a[i] / b[i]; }
 kernel root(a: f64[N]) -> y: f64[N] { y[i] = sqrt(a[i]); }
 kernel total(a: f64[N]) -> s: f64 { s = sum(i) a[i]; }
 kernel top(a: f64[N]) -> s: f64 { s = max(i) a[i]; }
+kernel diffmax(a: f64[N], b: f64[N]) -> s: f64 { t[i] = a[i] - b[i]; s = max(i) t[i]; }
 kernel wave(a: f64[N]) -> y: f64[N] { y[i] = sin(a[i]) + clamp(a[i], -1.0, 0.25); }
 )");
   ASSERT_TRUE(spec);
@@ -65,10 +66,22 @@ kernel wave(a: f64[N]) -> y: f64[N] { y[i] = sin(a[i]) + clamp(a[i], -1.0, 0.25)
   ref::Outcome s = run(*spec, "total", {vec({1.0, -1.0, 0.5})});
   EXPECT_DOUBLE_EQ(s.results[0].data[0], 0.5);
   EXPECT_DOUBLE_EQ(s.results[0].mag[0], 2.5);
-  // max moves by at most the largest move of an element: m = 3 (not the 0.5 chosen).
+  // max moves by at most the largest move of an element that rounding could make
+  // it: -3 is 3.5 below 0.5, far beyond its own move (3 roundoffs), so m = 0.5; a
+  // masked score of -1e30 lends the max nothing either (causal attention's row max
+  // was held to 1e30 roundoffs, a check that could not fail).
   ref::Outcome t = run(*spec, "top", {vec({-3.0, 0.5})});
   EXPECT_DOUBLE_EQ(t.results[0].data[0], 0.5);
-  EXPECT_DOUBLE_EQ(t.results[0].mag[0], 3.0);
+  EXPECT_DOUBLE_EQ(t.results[0].mag[0], 0.5);
+  ref::Outcome masked = run(*spec, "top", {vec({-1e30, 0.5, -1e30})});
+  EXPECT_DOUBLE_EQ(masked.results[0].mag[0], 0.5);
+  // Within 16 bf16 roundoffs of their magnitudes either may be the max: the larger m.
+  ref::Outcome tie = run(*spec, "top", {vec({0.5, 0.5 + 0x1p-9})});
+  EXPECT_DOUBLE_EQ(tie.results[0].mag[0], 0.5 + 0x1p-9);
+  // -10 computed as 1e6 - (1e6 + 10) (m 2e6 + 10) may round above 1: its m counts.
+  ref::Outcome near = run(*spec, "diffmax", {vec({1e6, 1.0}), vec({1e6 + 10, 0.0})});
+  EXPECT_DOUBLE_EQ(near.results[0].data[0], 1.0);
+  EXPECT_DOUBLE_EQ(near.results[0].mag[0], 2e6 + 10);
   // sin(0.5): |sin 0.5| + cos(0.5) 0.5; clamp, as max and min, the largest m of its
   // operands (1, of the bound -1.0).
   ref::Outcome w = run(*spec, "wave", {vec({0.5})});

@@ -1,7 +1,8 @@
 // RUN: %vibee-opt %s -split-input-file -vibee-gpu-map-kernels -canonicalize -cse | FileCheck %s
 
-// Attention (GpuAttentionKernels.cpp): one launch of 128 threads per 16 query rows
-// of a batch item (no launch for an empty grid), three shared tiles (the warps'
+// Attention on CUDA cores (GpuAttentionSimtKernel.cpp; f32 operands): one launch
+// of 128 threads per 16 query rows
+// of a batch item (no launch when there are no rows), three shared tiles (the warps'
 // scaled query rows, 32 K rows padded to 132 floats, 32 V rows). Causal: the key
 // loop ends at the block's last row's diagonal. Per value chunk of 128, the key
 // tiles carry m, l and 16 accumulator values; per tile and head chunk: barrier,
@@ -11,12 +12,14 @@
 // acc / l in o's type.
 // CHECK-LABEL: func.func @causal(
 // CHECK-NOT:     vibee.attention
+// CHECK-NOT:     nvvm.mma.sync
 // CHECK:         %[[S:.*]] = memref.dim %arg0, %c1
 // CHECK:         %[[T:.*]] = memref.dim %arg1, %c1
-// CHECK:         %[[ROWBLOCKS:.*]] = arith.ceildivui %[[S]], %c16 : index
-// CHECK:         %[[GRID:.*]] = arith.muli %{{.*}}, %[[ROWBLOCKS]] : index
-// CHECK:         %[[ANY:.*]] = arith.cmpi ugt, %[[GRID]], %c0 : index
+// CHECK:         %[[ROWS:.*]] = arith.muli %{{.*}}, %[[S]] : index
+// CHECK:         %[[ANY:.*]] = arith.cmpi ugt, %[[ROWS]], %c0 : index
 // CHECK:         scf.if %[[ANY]] {
+// CHECK:           %[[ROWBLOCKS:.*]] = arith.ceildivui %[[S]], %c16 : index
+// CHECK:           %[[GRID:.*]] = arith.muli %{{.*}}, %[[ROWBLOCKS]] : index
 // CHECK:           gpu.launch blocks({{.*}}) in (%{{.*}} = %[[GRID]], %{{.*}} = %c1, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) workgroup(%[[QS:.*]] : memref<16x128xf32, #gpu.address_space<workgroup>>, %[[KS:.*]] : memref<32x132xf32, #gpu.address_space<workgroup>>, %[[VS:.*]] : memref<32x128xf32, #gpu.address_space<workgroup>>) {
 // CHECK:             %[[LAST:.*]] = arith.maxsi %{{.*}}, %c0 : index
 // CHECK:             %[[END:.*]] = arith.minsi %[[T]], %[[LAST]] : index
@@ -48,11 +51,58 @@
 // CHECK:             arith.truncf %{{.*}} : f32 to bf16
 // CHECK:             memref.store %{{.*}}, %arg4
 
-func.func @causal(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?x?xbf16>, %scale: f32, %o: memref<?x?x?xbf16>) {
-  vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xbf16>, memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%o : memref<?x?x?xbf16>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
+func.func @causal(%q: memref<?x?x?xf32>, %k: memref<?x?x?xf32>, %v: memref<?x?x?xf32>, %scale: f32, %o: memref<?x?x?xbf16>) {
+  vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xf32>, memref<?x?x?xf32>, memref<?x?x?xf32>) outs(%o : memref<?x?x?xbf16>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
   return
 }
 
+// -----
+
+// bf16 operands (GpuAttentionMmaKernel.cpp): at run time, aligned pointers and
+// head and value dims multiples of 8 up to 128 take the tensor-core kernel, the
+// rest the CUDA-core one. Tensor cores: 128 threads per 64 query rows, two bf16
+// tiles of 64 rows padded to 136; the warp's Q fragments loaded once (16-byte
+// loads into the K tile, ldmatrix); per tile of 64 keys (m, l per row of the
+// lane, 64 accumulator values) K and V staged with 16-byte loads, S = Q K^T by
+// mma.sync per head step present, scale and causal mask, the quad's max by two
+// xor shuffles, exp, P packed to bf16 as PV's A fragments, V by ldmatrix.trans.
+// CHECK-LABEL: func.func @causal_bf16(
+// CHECK:         %[[D:.*]] = memref.dim %arg0, %c2
+// CHECK:         scf.if
+// CHECK:           memref.extract_aligned_pointer_as_index %arg0
+// CHECK:           memref.extract_aligned_pointer_as_index %arg1
+// CHECK:           memref.extract_aligned_pointer_as_index %arg2
+// CHECK:           arith.remui %[[D]], %c8
+// CHECK:           arith.cmpi ule, %[[D]], %c128
+// CHECK:           scf.if %[[MMA:.*]] {
+// CHECK:             gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) workgroup(%[[KT:.*]] : memref<64x136xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<64x136xbf16, #gpu.address_space<workgroup>>) {
+// CHECK:               vector.load %arg0{{.*}} : memref<?x?x?xbf16>, vector<8xbf16>
+// CHECK:               vector.store %{{.*}}, %[[KT]]
+// CHECK:               gpu.barrier
+// CHECK:               nvgpu.ldmatrix %[[KT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK:               scf.for %{{.*}} = %c0 to %{{.*}} step %c64 iter_args
+// CHECK:                 gpu.barrier
+// CHECK:                 vector.load %arg1
+// CHECK:                 vector.store %{{.*}}, %[[KT]]
+// CHECK:                 vector.load %arg2
+// CHECK:                 vector.store %{{.*}}, %[[VT]]
+// CHECK:                 gpu.barrier
+// CHECK:                 nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK:                 arith.cmpi sle
+// CHECK:                 gpu.shuffle  xor %{{.*}}, %c1_i32
+// CHECK:                 gpu.shuffle  xor %{{.*}}, %c2_i32
+// CHECK:                 math.exp
+// CHECK:                 arith.truncf %{{.*}} : f32 to bf16
+// CHECK:                 nvgpu.ldmatrix %[[VT]]{{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK:                 nvvm.mma.sync
+// CHECK:               arith.divf
+// CHECK:               memref.store %{{.*}}, %arg4
+// CHECK:           } else {
+// CHECK:             gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x128xf32, #gpu.address_space<workgroup>>
+func.func @causal_bf16(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?x?xbf16>, %scale: f32, %o: memref<?x?x?xf32>) {
+  vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xbf16>, memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%o : memref<?x?x?xf32>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
+  return
+}
 
 // -----
 
@@ -64,9 +114,10 @@ func.func @causal(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?
 // CHECK-DAG:     %[[G:.*]] = memref.dim %arg0, %c1
 // CHECK-DAG:     %[[R:.*]] = memref.dim %arg0, %c2
 // CHECK-DAG:     %[[S:.*]] = memref.dim %arg0, %c3
-// CHECK:         %[[ROWS:.*]] = arith.muli %[[R]], %[[S]] : index
-// CHECK:         %[[ROWBLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c16 : index
 // CHECK:         %[[ITEMS:.*]] = arith.muli %[[B]], %[[G]] : index
+// CHECK:         %[[ROWS:.*]] = arith.muli %[[R]], %[[S]] : index
+// CHECK:         scf.if
+// CHECK:         %[[ROWBLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c16 : index
 // CHECK:         arith.muli %[[ITEMS]], %[[ROWBLOCKS]] : index
 // CHECK:         gpu.launch
 // CHECK-NOT:       arith.maxsi

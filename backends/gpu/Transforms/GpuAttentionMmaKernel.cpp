@@ -1,0 +1,355 @@
+//===- GpuAttentionMmaKernel.cpp - attention on the tensor cores (mma.sync) ===//
+//
+// FlashAttention-2's forward pass (Dao 2023) for bf16/f16 q, k and v with f32
+// math: QK^T and PV on mma.sync m16n8k16 (sm_80 and later). A block of 4 warps
+// takes 64 query rows of one batch item, 16 per warp:
+//
+// * the rows' Q fragments are loaded once (through shared memory, ldmatrix)
+//   and stay in registers, 8 steps of 16 along the head dim;
+// * per tile of 64 keys, K and V are staged in shared memory (16-byte loads,
+//   rows padded by 16 bytes so that ldmatrix's eight rows hit distinct banks);
+//   S = Q K^T is 8 accumulator tiles of 16 x 8 per warp;
+// * the online softmax runs on the accumulators: lane (g, t) holds rows g and
+//   g + 8 of each tile, so a row's max takes the lane's values and two xor
+//   shuffles within its quad; the running sum stays per lane until the end;
+// * P's accumulator tiles are already PV's A fragments (two 16 x 8 tiles are
+//   one 16 x 16 fragment): rounded to the operands' type, with no shared memory;
+//   V's fragments come from ldmatrix.trans.
+//
+// Run-time conditions (buildMmaAttentionApplies): 16-byte aligned operands,
+// head and value dims multiples of 8 and at most 128 (the CUDA-core kernel
+// takes the rest). Fragments past the head or value dim are skipped whole.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/gpu/Transforms/GpuAttention.h"
+#include "backends/gpu/Transforms/GpuMmaFragments.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace vibee {
+namespace {
+
+constexpr int64_t kWarps = 4;
+constexpr int64_t kThreads = 32 * kWarps;
+constexpr int64_t kRowsPerBlock = 16 * kWarps;
+constexpr int64_t kKeyTile = 64;
+/// Head and value dims up to this many, in steps of 16 (head) and 8 (value).
+constexpr int64_t kMaxDim = 128;
+constexpr int64_t kHeadSteps = kMaxDim / 16, kValueTiles = kMaxDim / 8;
+constexpr int64_t kScoreTiles = kKeyTile / 8;
+/// 16 bytes of padding per shared row.
+constexpr int64_t kRowStride = kMaxDim + 8;
+/// 16-byte vectors per shared row, and per thread for a whole tile.
+constexpr int64_t kVectorsPerRow = kMaxDim / 8;
+constexpr int64_t kVectorsPerThread = kKeyTile * kVectorsPerRow / kThreads;
+
+struct MmaAttentionKernel {
+  OpBuilder &b;
+  Location loc;
+  const AttentionShape &shape;
+  AttentionOp op;
+  Type element;
+  Value rowBlocks;
+
+  Value tid, lane, warp, g, t2, kTile, vTile, keysEnd, r0;
+  LdMatrixLane ld;
+  SmallVector<Value> env;                // batch indices
+  SmallVector<Value> rowValid;           // rows g and g + 8 of the warp
+  SmallVector<SmallVector<Value>> rowAt; // their loop indices
+
+  Value c(int64_t x) { return constantIndex(b, loc, x); }
+  Value f(float x) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(x)); }
+  Value ninf() { return f(-std::numeric_limits<float>::infinity()); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value dim(unsigned loop) { return shape.size[loop]; }
+
+  /// if (cond) body() yielding `values`' new versions, else the values unchanged.
+  SmallVector<Value> ifUpdate(Value cond, ArrayRef<Value> values,
+                              function_ref<SmallVector<Value>()> body) {
+    auto ifOp = scf::IfOp::create(b, loc, ValueRange(values).getTypes(), cond, true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc, body());
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, values);
+    return SmallVector<Value>(ifOp.getResults());
+  }
+  /// 8 elements of `memref` along its last dim, zeros where !inBounds (the
+  /// indices are clamped in range by the caller).
+  Value loadVector(Value memref, AffineMap map, ArrayRef<Value> at, Value inBounds) {
+    auto type = VectorType::get({8}, element);
+    Value x = vector::LoadOp::create(b, loc, type, memref, attentionIndices(map, at),
+                                     /*nontemporal=*/false, llvm::MaybeAlign(16));
+    Value zero = arith::ConstantOp::create(b, loc, type,
+                                           DenseElementsAttr::get(type, b.getZeroAttr(element)));
+    return arith::SelectOp::create(b, loc, inBounds, x, zero);
+  }
+  void storeVector(Value x, Value tile, Value row, Value col) {
+    vector::StoreOp::create(b, loc, x, tile, ValueRange{row, col}, /*nontemporal=*/false,
+                            llvm::MaybeAlign(16));
+  }
+  Value clampLast(Value x, Value extent) {
+    return arith::MinSIOp::create(b, loc, x, arith::SubIOp::create(b, loc, extent, c(8)));
+  }
+  Value quadReduce(Value x, bool isMax) {
+    for (int32_t offset : {1, 2}) {
+      Value other =
+          gpu::ShuffleOp::create(b, loc, x, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult();
+      x = isMax ? Value(arith::MaximumFOp::create(b, loc, x, other))
+                : Value(arith::AddFOp::create(b, loc, x, other));
+    }
+    return x;
+  }
+
+  void buildBody(gpu::LaunchOp launch);
+  SmallVector<SmallVector<Value>> loadQueryFragments();
+  void stageKeys(Value j0);
+  SmallVector<Value> buildKeyTile(Value j0, ArrayRef<SmallVector<Value>> query, ValueRange state);
+  void storeOutputs(ArrayRef<Value> state);
+};
+
+void MmaAttentionKernel::buildBody(gpu::LaunchOp launch) {
+  tid = launch.getThreadIds().x;
+  Value bid = launch.getBlockIds().x;
+  lane = arith::RemUIOp::create(b, loc, tid, c(32));
+  warp = arith::DivUIOp::create(b, loc, tid, c(32));
+  g = arith::DivUIOp::create(b, loc, lane, c(4));
+  t2 = mul(arith::RemUIOp::create(b, loc, lane, c(4)), c(2));
+  ld = buildLdMatrixLane(b, loc, lane);
+  kTile = launch.getWorkgroupAttributions()[0];
+  vTile = launch.getWorkgroupAttributions()[1];
+  env = shape.batchIndices(b, loc, arith::DivUIOp::create(b, loc, bid, rowBlocks));
+  r0 = mul(arith::RemUIOp::create(b, loc, bid, rowBlocks), c(kRowsPerBlock));
+  for (int64_t h = 0; h < 2; ++h) {
+    Value row = add(add(r0, mul(warp, c(16))), add(g, c(8 * h)));
+    rowValid.push_back(lt(row, shape.rowsPerItem));
+    rowAt.push_back(env);
+    shape.setRow(b, loc, row, rowAt.back());
+  }
+  keysEnd = shape.keysEnd(b, loc, r0, kRowsPerBlock);
+  SmallVector<SmallVector<Value>> query = loadQueryFragments();
+  // Per row (g, g + 8): running max, this lane's part of the running sum; then
+  // the output's accumulator tiles.
+  SmallVector<Value> state = {ninf(), ninf(), f(0), f(0)};
+  state.append(kValueTiles * 4, f(0));
+  state = buildForLoop(b, loc, c(0), keysEnd, c(kKeyTile), state,
+                       [&](OpBuilder &, Value j0, ValueRange s) {
+                         return buildKeyTile(j0, query, s);
+                       });
+  storeOutputs(state);
+}
+
+// The warp's 16 rows of Q as A fragments (registers) for each step of 16
+// along the head dim, staged through the K tile.
+SmallVector<SmallVector<Value>> MmaAttentionKernel::loadQueryFragments() {
+  Value heads = dim(shape.headLoop);
+  for (int64_t u = 0; u < kVectorsPerThread; ++u) {
+    Value idx = add(tid, c(u * kThreads));
+    Value row = arith::DivUIOp::create(b, loc, idx, c(kVectorsPerRow));
+    Value col = mul(arith::RemUIOp::create(b, loc, idx, c(kVectorsPerRow)), c(8));
+    SmallVector<Value> at = env;
+    shape.setRow(b, loc, add(r0, row), at);
+    at[shape.headLoop] = clampLast(col, heads);
+    Value inBounds = both(lt(add(r0, row), shape.rowsPerItem), lt(col, heads));
+    storeVector(loadVector(op.getQuery(), op.getQueryMap(), at, inBounds), kTile, row, col);
+  }
+  gpu::BarrierOp::create(b, loc);
+  SmallVector<SmallVector<Value>> frags;
+  Value row = add(mul(warp, c(16)), add(ld.low, ld.r));
+  for (int64_t kk = 0; kk < kHeadSteps; ++kk)
+    frags.push_back(buildFragmentRegisters(
+        b, loc, buildLdMatrix(b, loc, kTile, row, add(c(kk * 16), ld.high), false)));
+  return frags;
+}
+
+// K and V rows j0 .. j0 + 63 into shared memory (zeros past the operands).
+void MmaAttentionKernel::stageKeys(Value j0) {
+  Value keys = dim(shape.keyLoop), heads = dim(shape.headLoop), values = dim(shape.valueLoop);
+  for (int64_t u = 0; u < kVectorsPerThread; ++u) {
+    Value idx = add(tid, c(u * kThreads));
+    Value row = arith::DivUIOp::create(b, loc, idx, c(kVectorsPerRow));
+    Value col = mul(arith::RemUIOp::create(b, loc, idx, c(kVectorsPerRow)), c(8));
+    Value j = add(j0, row);
+    Value key = lt(j, keys);
+    SmallVector<Value> at = env;
+    at[shape.keyLoop] = arith::MinSIOp::create(b, loc, j, arith::SubIOp::create(b, loc, keys, c(1)));
+    at[shape.headLoop] = clampLast(col, heads);
+    at[shape.valueLoop] = clampLast(col, values);
+    storeVector(loadVector(op.getKey(), op.getKeyMap(), at, both(key, lt(col, heads))), kTile, row,
+                col);
+    storeVector(loadVector(op.getValue(), op.getValueMap(), at, both(key, lt(col, values))), vTile,
+                row, col);
+  }
+}
+
+SmallVector<Value> MmaAttentionKernel::buildKeyTile(Value j0, ArrayRef<SmallVector<Value>> query,
+                                                    ValueRange state) {
+  gpu::BarrierOp::create(b, loc);
+  stageKeys(j0);
+  gpu::BarrierOp::create(b, loc);
+  // S = Q K^T, steps of 16 along the head dim up to its end.
+  SmallVector<Value> scores(kScoreTiles * 4, f(0));
+  for (int64_t kk = 0; kk < kHeadSteps; ++kk)
+    scores = ifUpdate(lt(c(kk * 16), dim(shape.headLoop)), scores, [&] {
+      SmallVector<Value> next = scores;
+      for (int64_t p = 0; p < kScoreTiles / 2; ++p) {
+        Value row = add(c(p * 16), add(ld.high, ld.r));
+        Value frag = buildLdMatrix(b, loc, kTile, row, add(c(kk * 16), ld.low), false);
+        for (int64_t h = 0; h < 2; ++h)
+          buildMma16816(b, loc, element, query[kk],
+                        buildFragmentRegisters(b, loc, buildHalfFragment(b, loc, frag, h)),
+                        MutableArrayRef<Value>(next.data() + (2 * p + h) * 4, 4));
+      }
+      return next;
+    });
+  // Scale and mask; each row's max over the tile (this lane's 16, then its quad).
+  Value scale = op.getScale();
+  SmallVector<Value> tileMax = {ninf(), ninf()};
+  for (int64_t nt = 0; nt < kScoreTiles; ++nt)
+    for (int64_t e = 0; e < 4; ++e) {
+      int64_t h = e / 2;
+      Value j = add(j0, add(t2, c(nt * 8 + e % 2)));
+      Value keep = lt(j, keysEnd);
+      if (op.getCausal())
+        keep = both(keep, shape.keepsKey(b, loc, rowAt[h], j));
+      Value &s = scores[nt * 4 + e];
+      s = arith::SelectOp::create(b, loc, keep, arith::MulFOp::create(b, loc, s, scale), ninf());
+      tileMax[h] = arith::MaximumFOp::create(b, loc, tileMax[h], s);
+    }
+  SmallVector<Value> next(state.begin(), state.end()), alpha(2), shift(2);
+  for (int64_t h = 0; h < 2; ++h) {
+    Value m = state[h];
+    Value mNew = arith::MaximumFOp::create(b, loc, m, quadReduce(tileMax[h], /*isMax=*/true));
+    // Rows masked so far keep m = -inf: subtract 0 then (p = 0, alpha = 1).
+    Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew, ninf());
+    shift[h] = arith::SelectOp::create(b, loc, masked, f(0), mNew);
+    alpha[h] = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, shift[h]));
+    next[h] = mNew;
+    next[2 + h] = arith::MulFOp::create(b, loc, state[2 + h], alpha[h]);
+  }
+  for (int64_t nt = 0; nt < kScoreTiles; ++nt)
+    for (int64_t e = 0; e < 4; ++e) {
+      int64_t h = e / 2;
+      Value &s = scores[nt * 4 + e];
+      s = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, s, shift[h]));
+      next[2 + h] = arith::AddFOp::create(b, loc, next[2 + h], s);
+    }
+  SmallVector<Value> out(next.begin() + 4, next.end());
+  for (int64_t nt = 0; nt < kValueTiles; ++nt)
+    for (int64_t e = 0; e < 4; ++e)
+      out[nt * 4 + e] = arith::MulFOp::create(b, loc, out[nt * 4 + e], alpha[e / 2]);
+  // P's tiles 2 kk and 2 kk + 1 are the A fragment of keys 16 kk .. 16 kk + 15.
+  SmallVector<SmallVector<Value>> probs;
+  for (int64_t kk = 0; kk < kKeyTile / 16; ++kk) {
+    auto pair = [&](int64_t nt, int64_t e) {
+      return buildPackedPair(b, loc, scores[nt * 4 + e], scores[nt * 4 + e + 1], element);
+    };
+    probs.push_back({pair(2 * kk, 0), pair(2 * kk, 2), pair(2 * kk + 1, 0), pair(2 * kk + 1, 2)});
+  }
+  // O += P V over the value tiles up to the value dim, two at a time.
+  for (int64_t q = 0; q < kValueTiles / 2; ++q) {
+    ArrayRef<Value> tiles(out.data() + q * 8, 8);
+    SmallVector<Value> updated = ifUpdate(lt(c(q * 16), dim(shape.valueLoop)), tiles, [&] {
+      SmallVector<Value> acc(tiles);
+      for (int64_t kk = 0; kk < kKeyTile / 16; ++kk) {
+        Value row = add(c(kk * 16), add(ld.low, ld.r));
+        Value frag = buildLdMatrix(b, loc, vTile, row, add(c(q * 16), ld.high), true);
+        for (int64_t h = 0; h < 2; ++h)
+          buildMma16816(b, loc, element, probs[kk],
+                        buildFragmentRegisters(b, loc, buildHalfFragment(b, loc, frag, h)),
+                        MutableArrayRef<Value>(acc.data() + h * 4, 4));
+      }
+      return acc;
+    });
+    llvm::copy(updated, out.begin() + q * 8);
+  }
+  llvm::copy(out, next.begin() + 4);
+  return next;
+}
+
+// o = acc / l in o's type: lane (g, t) holds rows g and g + 8, values 2 t and
+// 2 t + 1 of each tile.
+void MmaAttentionKernel::storeOutputs(ArrayRef<Value> state) {
+  Type outType = getElementTypeOrSelf(op.getInit().getType());
+  Value sums[2] = {quadReduce(state[2], false), quadReduce(state[3], false)};
+  for (int64_t nt = 0; nt < kValueTiles; ++nt)
+    for (int64_t e = 0; e < 4; ++e) {
+      int64_t h = e / 2;
+      Value col = add(t2, c(nt * 8 + e % 2));
+      Value inside = both(rowValid[h], lt(col, dim(shape.valueLoop)));
+      scf::IfOp ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      Value o = arith::DivFOp::create(b, loc, state[4 + nt * 4 + e], sums[h]);
+      if (outType != o.getType())
+        o = arith::TruncFOp::create(b, loc, outType, o);
+      SmallVector<Value> at = rowAt[h];
+      at[shape.valueLoop] = col;
+      memref::StoreOp::create(b, loc, o, op.getInit(), attentionIndices(op.getOutputMap(), at));
+    }
+}
+
+} // namespace
+
+bool isMmaAttention(const AttentionShape &shape) {
+  AttentionOp op = shape.op;
+  Type element = getElementTypeOrSelf(op.getQuery().getType());
+  if (!(element.isBF16() || element.isF16()) || op.getBias())
+    return false;
+  auto last = [](AffineMap map) { return cast<AffineDimExpr>(map.getResults().back()).getPosition(); };
+  for (Value operand : {op.getQuery(), op.getKey(), op.getValue()}) {
+    auto type = dyn_cast<MemRefType>(operand.getType());
+    if (!type || type.getElementType() != element || !type.getLayout().isIdentity())
+      return false;
+  }
+  return last(op.getQueryMap()) == shape.headLoop && last(op.getKeyMap()) == shape.headLoop &&
+         last(op.getValueMap()) == shape.valueLoop;
+}
+
+Value buildMmaAttentionApplies(OpBuilder &b, Location loc, const AttentionShape &shape) {
+  AttentionOp op = shape.op;
+  Value ok = buildAllAligned(b, loc, {op.getQuery(), op.getKey(), op.getValue()});
+  for (unsigned loop : {shape.headLoop, shape.valueLoop}) {
+    Value extent = shape.size[loop];
+    ok = arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, extent, 8));
+    ok = arith::AndIOp::create(b, loc, ok,
+                               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, extent,
+                                                     constantIndex(b, loc, 0)));
+    ok = arith::AndIOp::create(b, loc, ok,
+                               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, extent,
+                                                     constantIndex(b, loc, kMaxDim)));
+  }
+  return ok;
+}
+
+void buildMmaAttentionLaunch(OpBuilder &b, Location loc, const AttentionShape &shape) {
+  Type element = getElementTypeOrSelf(shape.op.getQuery().getType());
+  MmaAttentionKernel kernel{b, loc, shape, shape.op, element};
+  kernel.rowBlocks =
+      arith::CeilDivUIOp::create(b, loc, shape.rowsPerItem, constantIndex(b, loc, kRowsPerBlock));
+  Value blocks = arith::MulIOp::create(b, loc, shape.items, kernel.rowBlocks);
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  Type tile = MemRefType::get({kKeyTile, kRowStride}, element, MemRefLayoutAttrInterface(), workgroup);
+  buildLaunch(b, loc, blocks, constantIndex(b, loc, 1), kThreads, {tile, tile},
+              [&](OpBuilder &, gpu::LaunchOp launch) {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPointToStart(&launch.getBody().front());
+                kernel.buildBody(launch);
+              });
+}
+
+} // namespace vibee
