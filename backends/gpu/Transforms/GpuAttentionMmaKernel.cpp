@@ -16,6 +16,12 @@
 //   one 16 x 16 fragment): rounded to the operands' type, with no shared memory;
 //   V's fragments come from ldmatrix.trans.
 //
+// Decoding (at most 16 query rows per batch item, at least 512 keys) leaves most
+// multiprocessors idle with a block per item: the keys are split over blocks
+// (flash-decoding) that write their m, l and unnormalized accumulators to
+// temporaries, warps without rows only staging, and a second kernel combines
+// the splits.
+//
 // Run-time conditions (buildMmaAttentionApplies): 16-byte aligned operands,
 // head and value dims multiples of 8 and at most 128 (the CUDA-core kernel
 // takes the rest). Fragments past the head or value dim are skipped whole.
@@ -51,6 +57,12 @@ constexpr int64_t kRowStride = kMaxDim + 8;
 /// 16-byte vectors per shared row, and per thread for a whole tile.
 constexpr int64_t kVectorsPerRow = kMaxDim / 8;
 constexpr int64_t kVectorsPerThread = kKeyTile * kVectorsPerRow / kThreads;
+/// Flash-decoding: at most this many query rows per batch item, keys split
+/// into ranges of at least kMinSplitKeys until there are kDecodeBlocksPerSm
+/// blocks per multiprocessor.
+constexpr int64_t kDecodeRows = 16;
+constexpr int64_t kMinSplitKeys = 256;
+constexpr int64_t kDecodeBlocksPerSm = 16;
 
 struct MmaAttentionKernel {
   OpBuilder &b;
@@ -59,8 +71,12 @@ struct MmaAttentionKernel {
   AttentionOp op;
   Type element;
   Value rowBlocks;
+  /// Flash-decoding (set for few query rows and many keys): the keys are split
+  /// into `splits` ranges of `keysPerSplit`, one block each, whose unnormalized
+  /// accumulators and (m, l) per row go to the partial buffers.
+  Value splits, keysPerSplit, partialOut, partialMax, partialSum;
 
-  Value tid, lane, warp, g, t2, kTile, vTile, keysEnd, r0;
+  Value tid, lane, warp, g, t2, kTile, vTile, keysEnd, r0, split, item;
   LdMatrixLane ld;
   SmallVector<Value> env;                // batch indices
   SmallVector<Value> rowValid;           // rows g and g + 8 of the warp
@@ -119,7 +135,9 @@ struct MmaAttentionKernel {
   SmallVector<SmallVector<Value>> loadQueryFragments();
   void stageKeys(Value j0);
   SmallVector<Value> buildKeyTile(Value j0, ArrayRef<SmallVector<Value>> query, ValueRange state);
+  SmallVector<Value> updateRows(Value j0, ArrayRef<SmallVector<Value>> query, ValueRange state);
   void storeOutputs(ArrayRef<Value> state);
+  void storePartials(ArrayRef<Value> state);
 };
 
 void MmaAttentionKernel::buildBody(gpu::LaunchOp launch) {
@@ -132,8 +150,15 @@ void MmaAttentionKernel::buildBody(gpu::LaunchOp launch) {
   ld = buildLdMatrixLane(b, loc, lane);
   kTile = launch.getWorkgroupAttributions()[0];
   vTile = launch.getWorkgroupAttributions()[1];
-  env = shape.batchIndices(b, loc, arith::DivUIOp::create(b, loc, bid, rowBlocks));
-  r0 = mul(arith::RemUIOp::create(b, loc, bid, rowBlocks), c(kRowsPerBlock));
+  Value rest = bid;
+  split = c(0);
+  if (splits) {
+    split = arith::RemUIOp::create(b, loc, bid, splits);
+    rest = arith::DivUIOp::create(b, loc, bid, splits);
+  }
+  item = arith::DivUIOp::create(b, loc, rest, rowBlocks);
+  env = shape.batchIndices(b, loc, item);
+  r0 = mul(arith::RemUIOp::create(b, loc, rest, rowBlocks), c(kRowsPerBlock));
   for (int64_t h = 0; h < 2; ++h) {
     Value row = add(add(r0, mul(warp, c(16))), add(g, c(8 * h)));
     rowValid.push_back(lt(row, shape.rowsPerItem));
@@ -141,16 +166,24 @@ void MmaAttentionKernel::buildBody(gpu::LaunchOp launch) {
     shape.setRow(b, loc, row, rowAt.back());
   }
   keysEnd = shape.keysEnd(b, loc, r0, kRowsPerBlock);
+  Value keysBegin = c(0);
+  if (splits) {
+    keysBegin = mul(split, keysPerSplit);
+    keysEnd = arith::MinSIOp::create(b, loc, keysEnd, add(keysBegin, keysPerSplit));
+  }
   SmallVector<SmallVector<Value>> query = loadQueryFragments();
   // Per row (g, g + 8): running max, this lane's part of the running sum; then
   // the output's accumulator tiles.
   SmallVector<Value> state = {ninf(), ninf(), f(0), f(0)};
   state.append(kValueTiles * 4, f(0));
-  state = buildForLoop(b, loc, c(0), keysEnd, c(kKeyTile), state,
+  state = buildForLoop(b, loc, keysBegin, keysEnd, c(kKeyTile), state,
                        [&](OpBuilder &, Value j0, ValueRange s) {
                          return buildKeyTile(j0, query, s);
                        });
-  storeOutputs(state);
+  if (splits)
+    storePartials(state);
+  else
+    storeOutputs(state);
 }
 
 // The warp's 16 rows of Q as A fragments (registers) for each step of 16
@@ -201,6 +234,16 @@ SmallVector<Value> MmaAttentionKernel::buildKeyTile(Value j0, ArrayRef<SmallVect
   gpu::BarrierOp::create(b, loc);
   stageKeys(j0);
   gpu::BarrierOp::create(b, loc);
+  // Decoding (few rows): a warp without rows only stages. Not otherwise: the
+  // branch around the whole update costs the full tiles more than it saves.
+  if (!splits)
+    return updateRows(j0, query, state);
+  Value active = lt(add(r0, mul(warp, c(16))), shape.rowsPerItem);
+  return ifUpdate(active, SmallVector<Value>(state), [&] { return updateRows(j0, query, state); });
+}
+
+SmallVector<Value> MmaAttentionKernel::updateRows(Value j0, ArrayRef<SmallVector<Value>> query,
+                                                  ValueRange state) {
   // S = Q K^T, steps of 16 along the head dim up to its end.
   SmallVector<Value> scores(kScoreTiles * 4, f(0));
   for (int64_t kk = 0; kk < kHeadSteps; ++kk)
@@ -303,6 +346,95 @@ void MmaAttentionKernel::storeOutputs(ArrayRef<Value> state) {
     }
 }
 
+// Flash-decoding's first stage: this split's m, l (lane t = 0 of the quad) and
+// unnormalized accumulators per row, at [split][item row][...].
+void MmaAttentionKernel::storePartials(ArrayRef<Value> state) {
+  Value values = dim(shape.valueLoop);
+  Value itemRows = arith::MulIOp::create(b, loc, shape.items, shape.rowsPerItem);
+  Value firstOfQuad =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t2, c(0));
+  for (int64_t h = 0; h < 2; ++h) {
+    Value row = add(add(r0, mul(warp, c(16))), add(g, c(8 * h)));
+    Value slot = add(mul(split, itemRows), add(mul(item, shape.rowsPerItem), row));
+    Value sum = quadReduce(state[2 + h], false);
+    scf::IfOp rowIf = scf::IfOp::create(b, loc, rowValid[h], /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(rowIf.thenBlock()->getTerminator());
+    scf::IfOp first = scf::IfOp::create(b, loc, firstOfQuad, /*withElseRegion=*/false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPoint(first.thenBlock()->getTerminator());
+      memref::StoreOp::create(b, loc, state[h], partialMax, ValueRange{slot});
+      memref::StoreOp::create(b, loc, sum, partialSum, ValueRange{slot});
+    }
+    for (int64_t nt = 0; nt < kValueTiles; ++nt)
+      for (int64_t e = 0; e < 2; ++e) {
+        Value col = add(t2, c(nt * 8 + e));
+        scf::IfOp inside = scf::IfOp::create(b, loc, lt(col, values), /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPoint(inside.thenBlock()->getTerminator());
+        memref::StoreOp::create(b, loc, state[4 + nt * 4 + 2 * h + e], partialOut,
+                                ValueRange{add(mul(slot, values), col)});
+      }
+  }
+}
+
+/// Flash-decoding's second stage: a thread per output element combines the
+/// splits, o = sum_s O_s e^(m_s - M) / sum_s l_s e^(m_s - M) with M = max_s m_s
+/// (a split that saw no key has m = -inf and weighs nothing).
+void buildCombineLaunch(OpBuilder &b, Location loc, const AttentionShape &shape, Value splits,
+                        Value partialOut, Value partialMax, Value partialSum) {
+  AttentionOp op = shape.op;
+  Value values = shape.size[shape.valueLoop];
+  Value itemRows = arith::MulIOp::create(b, loc, shape.items, shape.rowsPerItem);
+  Value outputs = arith::MulIOp::create(b, loc, itemRows, values);
+  constexpr int64_t kCombineThreads = 256;
+  Value grid = arith::CeilDivUIOp::create(b, loc, outputs, constantIndex(b, loc, kCombineThreads));
+  buildLaunch(b, loc, grid, constantIndex(b, loc, 1), kCombineThreads, {},
+              [&](OpBuilder &, gpu::LaunchOp launch) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
+    auto f = [&](float x) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(x)); };
+    Value index = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, c(kCombineThreads)),
+        launch.getThreadIds().x);
+    Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, index, outputs);
+    scf::IfOp body = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+    b.setInsertionPoint(body.thenBlock()->getTerminator());
+    Value slot = arith::DivUIOp::create(b, loc, index, values);
+    Value e = arith::RemUIOp::create(b, loc, index, values);
+    Value ninf = f(-std::numeric_limits<float>::infinity());
+    auto at = [&](Value s) { return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, s, itemRows), slot); };
+    Value top = buildForLoop(b, loc, c(0), splits, c(1), {ninf}, [&](OpBuilder &, Value s, ValueRange m) {
+      Value ms = memref::LoadOp::create(b, loc, partialMax, ValueRange{at(s)});
+      return SmallVector<Value>{arith::MaximumFOp::create(b, loc, m[0], ms)};
+    })[0];
+    Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, top, ninf);
+    Value shift = arith::SelectOp::create(b, loc, masked, f(0), top);
+    SmallVector<Value> sums = buildForLoop(
+        b, loc, c(0), splits, c(1), {f(0), f(0)}, [&](OpBuilder &, Value s, ValueRange acc) {
+          Value slotS = at(s);
+          Value ms = memref::LoadOp::create(b, loc, partialMax, ValueRange{slotS});
+          Value w = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, ms, shift));
+          Value l = memref::LoadOp::create(b, loc, partialSum, ValueRange{slotS});
+          Value o = memref::LoadOp::create(
+              b, loc, partialOut,
+              ValueRange{arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, slotS, values), e)});
+          return SmallVector<Value>{math::FmaOp::create(b, loc, w, l, acc[0]),
+                                    math::FmaOp::create(b, loc, w, o, acc[1])};
+        });
+    Value o = arith::DivFOp::create(b, loc, sums[1], sums[0]);
+    Type outType = getElementTypeOrSelf(op.getInit().getType());
+    if (outType != o.getType())
+      o = arith::TruncFOp::create(b, loc, outType, o);
+    SmallVector<Value> indices = shape.batchIndices(b, loc, arith::DivUIOp::create(b, loc, slot, shape.rowsPerItem));
+    shape.setRow(b, loc, arith::RemUIOp::create(b, loc, slot, shape.rowsPerItem), indices);
+    indices[shape.valueLoop] = e;
+    memref::StoreOp::create(b, loc, o, op.getInit(), attentionIndices(op.getOutputMap(), indices));
+  });
+}
+
 } // namespace
 
 bool isMmaAttention(const AttentionShape &shape) {
@@ -336,20 +468,66 @@ Value buildMmaAttentionApplies(OpBuilder &b, Location loc, const AttentionShape 
   return ok;
 }
 
-void buildMmaAttentionLaunch(OpBuilder &b, Location loc, const AttentionShape &shape) {
-  Type element = getElementTypeOrSelf(shape.op.getQuery().getType());
-  MmaAttentionKernel kernel{b, loc, shape, shape.op, element};
-  kernel.rowBlocks =
-      arith::CeilDivUIOp::create(b, loc, shape.rowsPerItem, constantIndex(b, loc, kRowsPerBlock));
-  Value blocks = arith::MulIOp::create(b, loc, shape.items, kernel.rowBlocks);
+static void buildMmaLaunch(OpBuilder &b, Location loc, const AttentionShape &shape,
+                           MmaAttentionKernel &kernel, Value blocks) {
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  Type tile = MemRefType::get({kKeyTile, kRowStride}, element, MemRefLayoutAttrInterface(), workgroup);
+  Type tile =
+      MemRefType::get({kKeyTile, kRowStride}, kernel.element, MemRefLayoutAttrInterface(), workgroup);
   buildLaunch(b, loc, blocks, constantIndex(b, loc, 1), kThreads, {tile, tile},
               [&](OpBuilder &, gpu::LaunchOp launch) {
                 OpBuilder::InsertionGuard guard(b);
                 b.setInsertionPointToStart(&launch.getBody().front());
                 kernel.buildBody(launch);
               });
+}
+
+void buildMmaAttentionLaunch(OpBuilder &b, Location loc, const AttentionShape &shape) {
+  Type element = getElementTypeOrSelf(shape.op.getQuery().getType());
+  auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
+  Value rowBlocks = arith::CeilDivUIOp::create(b, loc, shape.rowsPerItem, c(kRowsPerBlock));
+  Value blocks = arith::MulIOp::create(b, loc, shape.items, rowBlocks);
+  Value keys = shape.size[shape.keyLoop];
+  // Few rows and many keys: too few blocks to keep the memory busy, so the keys
+  // are split (flash-decoding) until there are kDecodeBlocksPerSm blocks per
+  // multiprocessor, each split at least kMinSplitKeys long.
+  Value few = arith::AndIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, shape.rowsPerItem, c(kDecodeRows)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, keys, c(2 * kMinSplitKeys)));
+  auto ifOp = scf::IfOp::create(b, loc, few, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    Value wanted = arith::CeilDivUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, buildSmCount(b, loc, shape.op), c(kDecodeBlocksPerSm)),
+        blocks);
+    Value most = arith::CeilDivUIOp::create(b, loc, keys, c(kMinSplitKeys));
+    Value splits = arith::MaxUIOp::create(b, loc, arith::MinUIOp::create(b, loc, wanted, most), c(1));
+    // Whole key tiles per split.
+    Value perSplit = arith::MulIOp::create(
+        b, loc,
+        arith::CeilDivUIOp::create(b, loc, arith::CeilDivUIOp::create(b, loc, keys, splits),
+                                   c(kKeyTile)),
+        c(kKeyTile));
+    splits = arith::CeilDivUIOp::create(b, loc, keys, perSplit);
+    Value itemRows = arith::MulIOp::create(b, loc, shape.items, shape.rowsPerItem);
+    Value slots = arith::MulIOp::create(b, loc, splits, itemRows);
+    auto buffer = [&](Value n) {
+      auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+      return memref::AllocOp::create(b, loc, type, ValueRange{n}).getResult();
+    };
+    Value partialOut = buffer(arith::MulIOp::create(b, loc, slots, shape.size[shape.valueLoop]));
+    Value partialMax = buffer(slots), partialSum = buffer(slots);
+    MmaAttentionKernel kernel{b, loc, shape, shape.op, element, rowBlocks, splits, perSplit,
+                              partialOut, partialMax, partialSum};
+    buildMmaLaunch(b, loc, shape, kernel, arith::MulIOp::create(b, loc, blocks, splits));
+    buildCombineLaunch(b, loc, shape, splits, partialOut, partialMax, partialSum);
+    for (Value v : {partialOut, partialMax, partialSum})
+      memref::DeallocOp::create(b, loc, v);
+  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  MmaAttentionKernel kernel{b, loc, shape, shape.op, element, rowBlocks};
+  buildMmaLaunch(b, loc, shape, kernel, blocks);
 }
 
 } // namespace vibee

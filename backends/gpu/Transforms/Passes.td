@@ -77,11 +77,15 @@ def GpuMapKernelsPass : Pass<"vibee-gpu-map-kernels", "::mlir::ModuleOp"> {
   let description = [{
     After bufferization, before the generic parallel-loops route (which handles
     whatever this pass leaves):
-    - vibee.attention on memrefs (GpuAttentionKernels.cpp): one kernel, a block
-      of 4 warps per 16 query rows of a batch item, K and V tiles of 32 keys in
-      shared memory, online softmax with the running max and sum in registers
-      (no score matrix in memory); a causal mask ends each block's key loop at
-      its last row's diagonal;
+    - vibee.attention on memrefs (GpuAttentionKernels.cpp): one kernel, K and V
+      tiles in shared memory, online softmax with the running max and sum in
+      registers (no score matrix in memory), a causal mask ending each block's
+      key loop at its last row's diagonal. bf16/f16 operands with aligned
+      pointers and head/value dims multiples of 8 up to 128 run on mma.sync
+      (GpuAttentionMmaKernel.cpp: 64 query rows per block; at most 16 rows and
+      at least 512 keys split the keys over blocks and combine them,
+      flash-decoding), everything else on CUDA cores
+      (GpuAttentionSimtKernel.cpp: 16 query rows per block);
     - elementwise generics over contiguous memrefs (identity maps, scalars and
       rank-0 operands broadcast): one grid-stride kernel, grid =
       min(ceil(N / (block * V)), blocks-per-sm * SMs) (SMs from

@@ -66,6 +66,9 @@ func.func @causal(%q: memref<?x?x?xf32>, %k: memref<?x?x?xf32>, %v: memref<?x?x?
 // lane, 64 accumulator values) K and V staged with 16-byte loads, S = Q K^T by
 // mma.sync per head step present, scale and causal mask, the quad's max by two
 // xor shuffles, exp, P packed to bf16 as PV's A fragments, V by ldmatrix.trans.
+// At most 16 query rows and at least 512 keys (flash-decoding): the keys split
+// over blocks (enough for 16 per multiprocessor) that write their m, l and
+// unnormalized accumulators to temporaries, then a kernel combining the splits.
 // CHECK-LABEL: func.func @causal_bf16(
 // CHECK:         %[[D:.*]] = memref.dim %arg0, %c2
 // CHECK:         scf.if
@@ -75,6 +78,26 @@ func.func @causal(%q: memref<?x?x?xf32>, %k: memref<?x?x?xf32>, %v: memref<?x?x?
 // CHECK:           arith.remui %[[D]], %c8
 // CHECK:           arith.cmpi ule, %[[D]], %c128
 // CHECK:           scf.if %[[MMA:.*]] {
+// CHECK:             %[[LONG:.*]] = arith.cmpi uge, %[[T:.*]], %c512 : index
+// CHECK:             %[[FEW:.*]] = arith.cmpi ule, %[[S:.*]], %c16 : index
+// CHECK:             %[[DECODE:.*]] = arith.andi %[[FEW]], %[[LONG]] : i1
+// CHECK:             scf.if %[[DECODE]] {
+// CHECK:               func.call @vibee_cuda_sm_count()
+// CHECK:               %[[PO:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK:               %[[PM:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK:               %[[PL:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK:               gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128, {{.*}}) workgroup(%{{.*}} : memref<64x136xbf16
+// CHECK:                 memref.store %{{.*}}, %[[PM]]
+// CHECK:                 memref.store %{{.*}}, %[[PL]]
+// CHECK:                 memref.store %{{.*}}, %[[PO]]
+// CHECK:               gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
+// CHECK:                 memref.load %[[PM]]
+// CHECK:                 math.exp
+// CHECK:                 memref.load %[[PO]]
+// CHECK:                 arith.divf
+// CHECK:                 memref.store %{{.*}}, %arg4
+// CHECK:               memref.dealloc %[[PO]]
+// CHECK:             } else {
 // CHECK:             gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1) workgroup(%[[KT:.*]] : memref<64x136xbf16, #gpu.address_space<workgroup>>, %[[VT:.*]] : memref<64x136xbf16, #gpu.address_space<workgroup>>) {
 // CHECK:               vector.load %arg0{{.*}} : memref<?x?x?xbf16>, vector<8xbf16>
 // CHECK:               vector.store %{{.*}}, %[[KT]]
