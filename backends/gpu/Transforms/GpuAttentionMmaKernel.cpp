@@ -121,15 +121,7 @@ struct MmaAttentionKernel {
   Value clampLast(Value x, Value extent) {
     return arith::MinSIOp::create(b, loc, x, arith::SubIOp::create(b, loc, extent, c(8)));
   }
-  Value quadReduce(Value x, bool isMax) {
-    for (int32_t offset : {1, 2}) {
-      Value other =
-          gpu::ShuffleOp::create(b, loc, x, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult();
-      x = isMax ? Value(arith::MaximumFOp::create(b, loc, x, other))
-                : Value(arith::AddFOp::create(b, loc, x, other));
-    }
-    return x;
-  }
+  Value quadReduce(Value x, bool isMax) { return buildLaneReduce(b, loc, x, 4, isMax); }
 
   void buildBody(gpu::LaunchOp launch);
   SmallVector<SmallVector<Value>> loadQueryFragments();
@@ -251,11 +243,8 @@ SmallVector<Value> MmaAttentionKernel::updateRows(Value j0, ArrayRef<SmallVector
       SmallVector<Value> next = scores;
       for (int64_t p = 0; p < kScoreTiles / 2; ++p) {
         Value row = add(c(p * 16), add(ld.high, ld.r));
-        Value frag = buildLdMatrix(b, loc, kTile, row, add(c(kk * 16), ld.low), false);
-        for (int64_t h = 0; h < 2; ++h)
-          buildMma16816(b, loc, element, query[kk],
-                        buildFragmentRegisters(b, loc, buildHalfFragment(b, loc, frag, h)),
-                        MutableArrayRef<Value>(next.data() + (2 * p + h) * 4, 4));
+        buildMmaPair(b, loc, kTile, row, add(c(kk * 16), ld.low), /*transpose=*/false, query[kk],
+                     MutableArrayRef<Value>(next.data() + p * 8, 8));
       }
       return next;
     });
@@ -310,11 +299,8 @@ SmallVector<Value> MmaAttentionKernel::updateRows(Value j0, ArrayRef<SmallVector
       SmallVector<Value> acc(tiles);
       for (int64_t kk = 0; kk < kKeyTile / 16; ++kk) {
         Value row = add(c(kk * 16), add(ld.low, ld.r));
-        Value frag = buildLdMatrix(b, loc, vTile, row, add(c(q * 16), ld.high), true);
-        for (int64_t h = 0; h < 2; ++h)
-          buildMma16816(b, loc, element, probs[kk],
-                        buildFragmentRegisters(b, loc, buildHalfFragment(b, loc, frag, h)),
-                        MutableArrayRef<Value>(acc.data() + h * 4, 4));
+        buildMmaPair(b, loc, vTile, row, add(c(q * 16), ld.high), /*transpose=*/true, probs[kk],
+                     acc);
       }
       return acc;
     });

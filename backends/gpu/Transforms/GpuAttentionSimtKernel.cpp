@@ -129,15 +129,7 @@ struct AttentionKernel {
     all[shape.valueLoop] = e;
     return all;
   }
-  Value warpAllReduce(Value x, bool isMax) {
-    for (int32_t offset = 16; offset >= 1; offset /= 2) {
-      Value other =
-          gpu::ShuffleOp::create(b, loc, x, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult();
-      x = isMax ? Value(arith::MaximumFOp::create(b, loc, x, other))
-                : Value(arith::AddFOp::create(b, loc, x, other));
-    }
-    return x;
-  }
+  Value warpAllReduce(Value x, bool isMax) { return buildLaneReduce(b, loc, x, 32, isMax); }
 
   void buildBody(gpu::LaunchOp launch);
   void placeRows(Value rowBlock);

@@ -211,6 +211,16 @@ gpu::LaunchOp buildLaunch(OpBuilder &b, Location loc, Value gridX, Value gridY, 
   return launch;
 }
 
+Value buildLaneReduce(OpBuilder &b, Location loc, Value value, int32_t lanes, bool isMax) {
+  for (int32_t offset = lanes / 2; offset >= 1; offset /= 2) {
+    Value other =
+        gpu::ShuffleOp::create(b, loc, value, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult();
+    value = isMax ? Value(arith::MaximumFOp::create(b, loc, value, other))
+                  : Value(arith::AddFOp::create(b, loc, value, other));
+  }
+  return value;
+}
+
 Value buildBlockReduce(OpBuilder &b, Location loc, const ReductionCombiner &combiner, Value value,
                        Value slots, Value tid, int64_t threads) {
   for (int32_t offset = 16; offset >= 1; offset /= 2) {

@@ -114,6 +114,12 @@ mlir::gpu::LaunchOp buildLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::Va
                                 llvm::ArrayRef<mlir::Type> workgroup,
                                 llvm::function_ref<void(mlir::OpBuilder &, mlir::gpu::LaunchOp)> body);
 
+/// `value` summed (or its maximum, `isMax`) over each group of `lanes`
+/// consecutive lanes of a warp (a power of two up to 32) by xor shuffles; every
+/// lane of the group holds the result.
+mlir::Value buildLaneReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                            int32_t lanes, bool isMax);
+
 /// Block-wide reduction of `value` over `threads` threads: warp butterfly
 /// shuffles, then one shared-memory exchange (`slots`: one per warp) after
 /// which every thread holds the result.

@@ -73,4 +73,14 @@ void buildMma16816(OpBuilder &b, Location loc, Type element, ArrayRef<Value> aRe
     acc[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
 }
 
+void buildMmaPair(OpBuilder &b, Location loc, Value tile, Value row, Value col, bool transpose,
+                  ArrayRef<Value> aRegs, MutableArrayRef<Value> acc) {
+  Type element = cast<MemRefType>(tile.getType()).getElementType();
+  Value frag = buildLdMatrix(b, loc, tile, row, col, transpose);
+  for (int64_t h = 0; h < 2; ++h)
+    buildMma16816(b, loc, element, aRegs,
+                  buildFragmentRegisters(b, loc, buildHalfFragment(b, loc, frag, h)),
+                  acc.slice(h * 4, 4));
+}
+
 } // namespace vibee

@@ -42,4 +42,10 @@ void buildMma16816(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
                    llvm::ArrayRef<mlir::Value> aRegs, llvm::ArrayRef<mlir::Value> bRegs,
                    llvm::MutableArrayRef<mlir::Value> acc);
 
+/// Two n tiles of B from one ldmatrix.x4 of `tile` at (row, col) (.trans for a
+/// [k, n] tile), each multiplied by the A fragment `aRegs` into its four of `acc`.
+void buildMmaPair(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tile, mlir::Value row,
+                  mlir::Value col, bool transpose, llvm::ArrayRef<mlir::Value> aRegs,
+                  llvm::MutableArrayRef<mlir::Value> acc);
+
 } // namespace vibee
