@@ -51,7 +51,8 @@ llvm::SmallVector<mlir::Value> attentionIndices(mlir::AffineMap map,
 void buildSimtAttentionLaunch(mlir::OpBuilder &b, mlir::Location loc, const AttentionShape &shape);
 
 /// The tensor-core kernel (GpuAttentionMmaKernel.cpp): whether it can take the
-/// op at all (bf16 or f16 q, k, v, no bias, contiguous head and value dims),
+/// op at all (bf16 or f16 q, k, v and o of one type, no bias, contiguous head
+/// and value dims),
 /// the run-time condition (aligned pointers, head and value dims multiples of 8,
 /// at most 128), and the launch.
 bool isMmaAttention(const AttentionShape &shape);

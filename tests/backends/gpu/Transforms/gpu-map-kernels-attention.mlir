@@ -58,13 +58,14 @@ func.func @causal(%q: memref<?x?x?xf32>, %k: memref<?x?x?xf32>, %v: memref<?x?x?
 
 // -----
 
-// bf16 operands (GpuAttentionMmaKernel.cpp): at run time, aligned pointers and
+// bf16 operands and output (GpuAttentionMmaKernel.cpp): at run time, aligned pointers and
 // head and value dims multiples of 8 up to 128 take the tensor-core kernel, the
 // rest the CUDA-core one. Tensor cores: 128 threads per 64 query rows, two bf16
 // tiles of 64 rows padded to 136; the warp's Q fragments loaded once (16-byte
 // loads into the K tile, ldmatrix); per tile of 64 keys (m, l per row of the
-// lane, 64 accumulator values) K and V staged with 16-byte loads, S = Q K^T by
-// mma.sync per head step present, scale and causal mask, the quad's max by two
+// lane, 64 accumulator values) K and V copied by cp.async (the next tile's K
+// issued after the scores, its V after P V; each tile waits for its own group),
+// S = Q K^T by mma.sync per head step present, scale and causal mask, the quad's max by two
 // xor shuffles, exp, P packed to bf16 as PV's A fragments, V by ldmatrix.trans.
 // At most 16 query rows and at least 512 keys (flash-decoding): the keys split
 // over blocks (enough for 16 per multiprocessor) that write their m, l and
@@ -103,12 +104,12 @@ func.func @causal(%q: memref<?x?x?xf32>, %k: memref<?x?x?xf32>, %v: memref<?x?x?
 // CHECK:               vector.store %{{.*}}, %[[KT]]
 // CHECK:               gpu.barrier
 // CHECK:               nvgpu.ldmatrix %[[KT]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK:               gpu.barrier
+// CHECK:               nvvm.cp.async.shared.global {{.*}}, 16, cache =  cg, {{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK:               nvvm.cp.async.commit.group
+// CHECK:               nvvm.cp.async.commit.group
 // CHECK:               scf.for %{{.*}} = %c0 to %{{.*}} step %c64 iter_args
-// CHECK:                 gpu.barrier
-// CHECK:                 vector.load %arg1
-// CHECK:                 vector.store %{{.*}}, %[[KT]]
-// CHECK:                 vector.load %arg2
-// CHECK:                 vector.store %{{.*}}, %[[VT]]
+// CHECK:                 nvvm.cp.async.wait.group 1
 // CHECK:                 gpu.barrier
 // CHECK:                 nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
 // CHECK:                 arith.cmpi sle
@@ -116,14 +117,21 @@ func.func @causal(%q: memref<?x?x?xf32>, %k: memref<?x?x?xf32>, %v: memref<?x?x?
 // CHECK:                 gpu.shuffle  xor %{{.*}}, %c2_i32
 // CHECK:                 math.exp
 // CHECK:                 arith.truncf %{{.*}} : f32 to bf16
+// CHECK:                 gpu.barrier
+// CHECK:                 nvvm.cp.async.commit.group
+// CHECK:                 nvvm.cp.async.wait.group 1
+// CHECK:                 gpu.barrier
 // CHECK:                 nvgpu.ldmatrix %[[VT]]{{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK:                 nvvm.mma.sync
+// CHECK:                 gpu.barrier
+// CHECK:                 nvvm.cp.async.commit.group
+// CHECK:               nvvm.cp.async.wait.group 0
 // CHECK:               arith.divf
 // CHECK:               memref.store %{{.*}}, %arg4
 // CHECK:           } else {
 // CHECK:             gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x128xf32, #gpu.address_space<workgroup>>
-func.func @causal_bf16(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?x?xbf16>, %scale: f32, %o: memref<?x?x?xf32>) {
-  vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xbf16>, memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%o : memref<?x?x?xf32>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
+func.func @causal_bf16(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?x?xbf16>, %scale: f32, %o: memref<?x?x?xbf16>) {
+  vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xbf16>, memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%o : memref<?x?x?xbf16>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
   return
 }
 
