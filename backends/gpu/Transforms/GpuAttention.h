@@ -1,8 +1,9 @@
 //===- GpuAttention.h - What the attention kernels share ------------------===//
 //
 // vibee.attention on memrefs becomes one kernel (GpuAttentionKernels.cpp picks
-// which at run time): on the tensor cores (GpuAttentionMmaKernel.cpp) for bf16
-// and f16 operands that fit it, on CUDA cores otherwise
+// which at run time): on the tensor cores (GpuAttentionWgmmaKernel.cpp on
+// sm_90a, GpuAttentionMmaKernel.cpp otherwise and for decoding) for bf16 and
+// f16 operands that fit them, on CUDA cores otherwise
 // (GpuAttentionSimtKernel.cpp). Both take blocks of query rows of one batch item
 // and stream the keys through shared memory with an online softmax.
 //
@@ -59,5 +60,17 @@ bool isMmaAttention(const AttentionShape &shape);
 mlir::Value buildMmaAttentionApplies(mlir::OpBuilder &b, mlir::Location loc,
                                      const AttentionShape &shape);
 void buildMmaAttentionLaunch(mlir::OpBuilder &b, mlir::Location loc, const AttentionShape &shape);
+/// i1: few query rows per batch item and many keys, which the tensor-core
+/// kernel splits over blocks (flash-decoding), and that launch alone.
+mlir::Value buildIsDecoding(mlir::OpBuilder &b, mlir::Location loc, const AttentionShape &shape);
+void buildMmaDecodingLaunch(mlir::OpBuilder &b, mlir::Location loc, const AttentionShape &shape);
+
+/// The sm_90a kernel (GpuAttentionWgmmaKernel.cpp), for what the tensor-core
+/// kernel takes when q, k and v are laid out as TMA's 3-D tensor maps need:
+/// the batch loops, then the query rows (the keys), then the head (value) dim.
+/// Its launch calls `fallback` where a tensor map could not be made.
+bool isWgmmaAttention(const AttentionShape &shape);
+void buildWgmmaAttentionLaunch(mlir::OpBuilder &b, mlir::Location loc, const AttentionShape &shape,
+                               llvm::function_ref<void()> fallback);
 
 } // namespace vibee

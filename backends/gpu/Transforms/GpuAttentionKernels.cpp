@@ -2,9 +2,10 @@
 //
 // The attention strategy of vibee-gpu-map-kernels: each bufferized
 // vibee.attention becomes one launch, FlashAttention's forward pass (Dao et al.
-// 2022) with no score matrix in memory. Ops the tensor-core kernel can take
-// (GpuAttentionMmaKernel.cpp) choose at run time between it and the CUDA-core
-// kernel (GpuAttentionSimtKernel.cpp), which takes everything else.
+// 2022) with no score matrix in memory. Ops the tensor-core kernels can take
+// (GpuAttentionWgmmaKernel.cpp on sm_90a, GpuAttentionMmaKernel.cpp elsewhere
+// and for decoding) choose at run time between them and the CUDA-core kernel
+// (GpuAttentionSimtKernel.cpp), which takes everything else.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuAttention.h"
@@ -110,7 +111,8 @@ Value AttentionShape::keepsKey(OpBuilder &b, Location loc, ArrayRef<Value> indic
 namespace {
 
 struct AttentionKernelPattern : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  AttentionKernelPattern(MLIRContext *ctx, bool wgmma) : OpRewritePattern(ctx), wgmma(wgmma) {}
+  bool wgmma; ///< sm_90a: the tensor-core kernel is the wgmma one but for decoding
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
     if (op.getNumResults() != 0 || op->getParentOfType<gpu::LaunchOp>())
@@ -131,7 +133,17 @@ struct AttentionKernelPattern : OpRewritePattern<AttentionOp> {
       auto dispatch = scf::IfOp::create(rewriter, loc, buildMmaAttentionApplies(rewriter, loc, shape),
                                         /*withElseRegion=*/true);
       rewriter.setInsertionPoint(dispatch.thenBlock()->getTerminator());
-      buildMmaAttentionLaunch(rewriter, loc, shape);
+      if (wgmma && isWgmmaAttention(shape)) {
+        auto decoding = scf::IfOp::create(rewriter, loc, buildIsDecoding(rewriter, loc, shape),
+                                          /*withElseRegion=*/true);
+        rewriter.setInsertionPoint(decoding.thenBlock()->getTerminator());
+        buildMmaDecodingLaunch(rewriter, loc, shape);
+        rewriter.setInsertionPoint(decoding.elseBlock()->getTerminator());
+        buildWgmmaAttentionLaunch(rewriter, loc, shape,
+                                  [&] { buildSimtAttentionLaunch(rewriter, loc, shape); });
+      } else {
+        buildMmaAttentionLaunch(rewriter, loc, shape);
+      }
       rewriter.setInsertionPoint(dispatch.elseBlock()->getTerminator());
       buildSimtAttentionLaunch(rewriter, loc, shape);
     }
@@ -142,8 +154,8 @@ struct AttentionKernelPattern : OpRewritePattern<AttentionOp> {
 
 } // namespace
 
-void populateGpuAttentionKernelPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionKernelPattern>(patterns.getContext());
+void populateGpuAttentionKernelPatterns(RewritePatternSet &patterns, bool wgmma) {
+  patterns.add<AttentionKernelPattern>(patterns.getContext(), wgmma);
 }
 
 } // namespace vibee

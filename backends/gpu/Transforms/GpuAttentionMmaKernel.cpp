@@ -534,53 +534,63 @@ static void buildMmaLaunch(OpBuilder &b, Location loc, const AttentionShape &sha
               });
 }
 
-void buildMmaAttentionLaunch(OpBuilder &b, Location loc, const AttentionShape &shape) {
+Value buildIsDecoding(OpBuilder &b, Location loc, const AttentionShape &shape) {
+  auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
+  return arith::AndIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, shape.rowsPerItem, c(kDecodeRows)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, shape.size[shape.keyLoop],
+                            c(2 * kMinSplitKeys)));
+}
+
+void buildMmaDecodingLaunch(OpBuilder &b, Location loc, const AttentionShape &shape) {
   Type element = getElementTypeOrSelf(shape.op.getQuery().getType());
   auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
   Value rowBlocks = arith::CeilDivUIOp::create(b, loc, shape.rowsPerItem, c(kRowsPerBlock));
   Value blocks = arith::MulIOp::create(b, loc, shape.items, rowBlocks);
   Value keys = shape.size[shape.keyLoop];
+  // Splits until there are kDecodeBlocksPerSm blocks per multiprocessor, each
+  // at least kMinSplitKeys long.
+  Value wanted = arith::CeilDivUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, buildSmCount(b, loc, shape.op), c(kDecodeBlocksPerSm)),
+      blocks);
+  Value most = arith::CeilDivUIOp::create(b, loc, keys, c(kMinSplitKeys));
+  Value splits = arith::MaxUIOp::create(b, loc, arith::MinUIOp::create(b, loc, wanted, most), c(1));
+  // Whole key tiles per split.
+  Value perSplit = arith::MulIOp::create(
+      b, loc,
+      arith::CeilDivUIOp::create(b, loc, arith::CeilDivUIOp::create(b, loc, keys, splits),
+                                 c(kKeyTile)),
+      c(kKeyTile));
+  splits = arith::CeilDivUIOp::create(b, loc, keys, perSplit);
+  Value itemRows = arith::MulIOp::create(b, loc, shape.items, shape.rowsPerItem);
+  Value slots = arith::MulIOp::create(b, loc, splits, itemRows);
+  auto buffer = [&](Value n) {
+    auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+    return memref::AllocOp::create(b, loc, type, ValueRange{n}).getResult();
+  };
+  Value partialOut = buffer(arith::MulIOp::create(b, loc, slots, shape.size[shape.valueLoop]));
+  Value partialMax = buffer(slots), partialSum = buffer(slots);
+  MmaAttentionKernel kernel{b, loc, shape, shape.op, element, rowBlocks, splits, perSplit,
+                            partialOut, partialMax, partialSum};
+  buildMmaLaunch(b, loc, shape, kernel, arith::MulIOp::create(b, loc, blocks, splits));
+  buildCombineLaunch(b, loc, shape, splits, partialOut, partialMax, partialSum);
+  for (Value v : {partialOut, partialMax, partialSum})
+    memref::DeallocOp::create(b, loc, v);
+}
+
+void buildMmaAttentionLaunch(OpBuilder &b, Location loc, const AttentionShape &shape) {
   // Few rows and many keys: too few blocks to keep the memory busy, so the keys
-  // are split (flash-decoding) until there are kDecodeBlocksPerSm blocks per
-  // multiprocessor, each split at least kMinSplitKeys long.
-  Value few = arith::AndIOp::create(
-      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, shape.rowsPerItem, c(kDecodeRows)),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, keys, c(2 * kMinSplitKeys)));
-  auto ifOp = scf::IfOp::create(b, loc, few, /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    Value wanted = arith::CeilDivUIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, buildSmCount(b, loc, shape.op), c(kDecodeBlocksPerSm)),
-        blocks);
-    Value most = arith::CeilDivUIOp::create(b, loc, keys, c(kMinSplitKeys));
-    Value splits = arith::MaxUIOp::create(b, loc, arith::MinUIOp::create(b, loc, wanted, most), c(1));
-    // Whole key tiles per split.
-    Value perSplit = arith::MulIOp::create(
-        b, loc,
-        arith::CeilDivUIOp::create(b, loc, arith::CeilDivUIOp::create(b, loc, keys, splits),
-                                   c(kKeyTile)),
-        c(kKeyTile));
-    splits = arith::CeilDivUIOp::create(b, loc, keys, perSplit);
-    Value itemRows = arith::MulIOp::create(b, loc, shape.items, shape.rowsPerItem);
-    Value slots = arith::MulIOp::create(b, loc, splits, itemRows);
-    auto buffer = [&](Value n) {
-      auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-      return memref::AllocOp::create(b, loc, type, ValueRange{n}).getResult();
-    };
-    Value partialOut = buffer(arith::MulIOp::create(b, loc, slots, shape.size[shape.valueLoop]));
-    Value partialMax = buffer(slots), partialSum = buffer(slots);
-    MmaAttentionKernel kernel{b, loc, shape, shape.op, element, rowBlocks, splits, perSplit,
-                              partialOut, partialMax, partialSum};
-    buildMmaLaunch(b, loc, shape, kernel, arith::MulIOp::create(b, loc, blocks, splits));
-    buildCombineLaunch(b, loc, shape, splits, partialOut, partialMax, partialSum);
-    for (Value v : {partialOut, partialMax, partialSum})
-      memref::DeallocOp::create(b, loc, v);
-  }
+  // are split (flash-decoding).
+  auto ifOp = scf::IfOp::create(b, loc, buildIsDecoding(b, loc, shape), /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  buildMmaDecodingLaunch(b, loc, shape);
   b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  Type element = getElementTypeOrSelf(shape.op.getQuery().getType());
+  Value rowBlocks = arith::CeilDivUIOp::create(b, loc, shape.rowsPerItem,
+                                               constantIndex(b, loc, kRowsPerBlock));
   MmaAttentionKernel kernel{b, loc, shape, shape.op, element, rowBlocks};
-  buildMmaLaunch(b, loc, shape, kernel, blocks);
+  buildMmaLaunch(b, loc, shape, kernel, arith::MulIOp::create(b, loc, shape.items, rowBlocks));
 }
 
 } // namespace vibee

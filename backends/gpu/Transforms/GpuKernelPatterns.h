@@ -31,8 +31,9 @@
 
 namespace vibee {
 
-/// vibee.attention on memrefs (GpuAttentionKernels.cpp).
-void populateGpuAttentionKernelPatterns(mlir::RewritePatternSet &patterns);
+/// vibee.attention on memrefs (GpuAttentionKernels.cpp); `wgmma`: the sm_90a
+/// tensor-core kernel.
+void populateGpuAttentionKernelPatterns(mlir::RewritePatternSet &patterns, bool wgmma);
 
 /// Contractions of at most 16 rows of m at run time (GpuSkinnyContractionKernels.cpp).
 void populateGpuSkinnyContractionKernelPatterns(mlir::RewritePatternSet &patterns);

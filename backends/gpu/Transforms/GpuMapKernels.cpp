@@ -46,7 +46,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     vibee::GpuKernelOptions options{blockSize, blocksPerSm};
     MLIRContext *ctx = &getContext();
     RewritePatternSet attention(ctx), skinny(ctx), rowGroups(ctx), matmuls(ctx), columns(ctx), full(ctx), elementwise(ctx);
-    vibee::populateGpuAttentionKernelPatterns(attention);
+    vibee::populateGpuAttentionKernelPatterns(attention, wgmma);
     vibee::populateGpuSkinnyContractionKernelPatterns(skinny);
     vibee::populateGpuRowGroupKernelPatterns(rowGroups, options);
     vibee::populateGpuMatmulKernelPatterns(matmuls, wgmma);

@@ -33,6 +33,8 @@
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
 #include "backends/gpu/Transforms/GpuMatmulMatch.h"
 
+#include "backends/gpu/Transforms/GpuWgmmaOperands.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -140,15 +142,7 @@ Value WgmmaKernelBody::shared(OpBuilder &b, Value offset) {
 }
 
 Value WgmmaKernelBody::descriptor(OpBuilder &b, Value offset, int64_t leadingBytes) {
-  // Bits 0-13: address >> 4; 16-29: leading byte offset >> 4 (between 64-wide
-  // column blocks of an MN-major operand; unused for K-major ones); 32-45:
-  // stride byte offset >> 4 (between 8-row groups: 8 x 128 bytes); 62-63: 1,
-  // the 128-byte swizzle.
-  Value address = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), add(b, base, offset));
-  Value field = arith::AndIOp::create(b, loc, arith::ShRUIOp::create(b, loc, address, i64(b, 4)),
-                                      i64(b, 0x3fff));
-  uint64_t high = (uint64_t(leadingBytes >> 4) << 16) | (uint64_t(1024 >> 4) << 32) | (1ull << 62);
-  return arith::OrIOp::create(b, loc, field, i64(b, static_cast<int64_t>(high)));
+  return buildWgmmaDescriptor(b, loc, add(b, base, offset), leadingBytes);
 }
 
 Value WgmmaKernelBody::batchCoordinate(OpBuilder &b, bool batched) {
@@ -392,49 +386,6 @@ void WgmmaKernelBody::storeOutputs(OpBuilder &b, Value rowBase, Value accs) {
                                              cmp(b, arith::CmpIPredicate::ult, n, N));
         ifThen(b, inside, [&](OpBuilder &nb) { store(nb, m, n, v); });
       }
-}
-
-func::FuncOp getOrInsertTensorMapDecl(OpBuilder &b, ModuleOp module) {
-  StringRef name = "vibee_cuda_tensor_map";
-  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
-    return fn;
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  Type index = b.getIndexType();
-  auto fn = func::FuncOp::create(b, module.getLoc(), name,
-                                 b.getFunctionType(SmallVector<Type>(9, index), {index}));
-  fn.setPrivate();
-  return fn;
-}
-
-/// vibee_cuda_tensor_map(base, dtype, inner, rows, batch, row stride, batch
-/// stride (bytes), box inner, box rows): the device address of a 3-D tensor
-/// map over `operand` with the 128-byte swizzle, 0 on failure (recorded) or
-/// when a dim is 0 (nothing to load).
-Value buildTensorMap(OpBuilder &b, Location loc, Value operand, Value inner, Value rows,
-                     Value batch, int64_t boxInner, int64_t boxRows) {
-  auto module = operand.getParentRegion()->getParentOfType<ModuleOp>();
-  Type element = getElementTypeOrSelf(operand.getType());
-  // CUtensorMapDataType: CU_TENSOR_MAP_DATA_TYPE_FLOAT16 = 6, BFLOAT16 = 9.
-  int64_t dtype = element.isBF16() ? 9 : 6;
-  Value two = constantIndex(b, loc, 2);
-  Value rowStride = arith::MulIOp::create(b, loc, inner, two);
-  Value batchStride = arith::MulIOp::create(b, loc, rowStride, rows);
-  // The first element: the aligned pointer plus the memref's offset.
-  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, operand);
-  Value address =
-      arith::AddIOp::create(b, loc, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, operand),
-                            arith::MulIOp::create(b, loc, metadata.getOffset(), two));
-  SmallVector<Value> args{address,
-                          constantIndex(b, loc, dtype),
-                          inner,
-                          rows,
-                          batch,
-                          rowStride,
-                          batchStride,
-                          constantIndex(b, loc, boxInner),
-                          constantIndex(b, loc, boxRows)};
-  return func::CallOp::create(b, loc, getOrInsertTensorMapDecl(b, module), args).getResult(0);
 }
 
 } // namespace
