@@ -39,6 +39,10 @@ struct AttentionShape {
   /// Where the key loop of the rows r0 .. r0 + rows - 1 ends: every key, or with a
   /// causal mask the largest diagonal among them (key tiles above it are skipped).
   mlir::Value keysEnd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value r0, int64_t rows) const;
+  /// The keys every one of the rows r0 .. r0 + rows - 1 keeps: every key, or
+  /// with a causal mask up to the smallest diagonal among them (key tiles
+  /// before it need no mask).
+  mlir::Value keysKept(mlir::OpBuilder &b, mlir::Location loc, mlir::Value r0, int64_t rows) const;
   /// The causal mask's test: key `j` is kept for the row with these indices.
   mlir::Value keepsKey(mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<mlir::Value> indices,
                        mlir::Value j) const;

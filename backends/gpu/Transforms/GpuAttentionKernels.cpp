@@ -101,6 +101,27 @@ Value AttentionShape::keysEnd(OpBuilder &b, Location loc, Value r0, int64_t rows
   return arith::MinSIOp::create(b, loc, size[keyLoop], end);
 }
 
+Value AttentionShape::keysKept(OpBuilder &b, Location loc, Value r0, int64_t rows) const {
+  auto causal = op.getCausal();
+  if (!causal)
+    return size[keyLoop];
+  // The smallest i of the rows: the first row's, unless they wrap around i's
+  // extent (then 0).
+  auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
+  Value extent = size[(*causal)[0]];
+  Value lastRow = arith::SubIOp::create(b, loc, rowsPerItem, c(1));
+  Value blockLast =
+      arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, r0, c(rows - 1)), lastRow);
+  Value sameRun = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        arith::DivUIOp::create(b, loc, r0, extent),
+                                        arith::DivUIOp::create(b, loc, blockLast, extent));
+  Value minI = arith::SelectOp::create(b, loc, sameRun, arith::RemUIOp::create(b, loc, r0, extent),
+                                       c(0));
+  Value end = arith::MaxSIOp::create(b, loc, arith::AddIOp::create(b, loc, minI, c((*causal)[2] + 1)),
+                                     c(0));
+  return arith::MinSIOp::create(b, loc, size[keyLoop], end);
+}
+
 Value AttentionShape::keepsKey(OpBuilder &b, Location loc, ArrayRef<Value> indices, Value j) const {
   auto causal = *op.getCausal();
   Value diagonal =

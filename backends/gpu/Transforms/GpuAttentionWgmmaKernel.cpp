@@ -81,7 +81,7 @@ struct WgmmaAttentionKernel {
   SharedLayout layout;
   Value mapQ, mapK, mapV, rowBlocks;
 
-  Value tid, base, item, r0, keysEnd, tiles, leader;
+  Value tid, base, item, r0, keysEnd, keysKept, tiles, leader;
   SmallVector<Value> env;
 
   Value c(int64_t x) { return constantIndex(b, loc, x); }
@@ -120,7 +120,7 @@ struct WgmmaAttentionKernel {
   void buildConsumer(Value consumer);
   Value scoreTile(Value qRows, Value s);
   SmallVector<Value> softmaxTile(Value j0, Value scores, ArrayRef<SmallVector<Value>> rowAt,
-                                 ValueRange state, SmallVector<Value> &probs);
+                                 ValueRange state, bool masked);
   void storeOutputs(Value rowBase, ArrayRef<SmallVector<Value>> rowAt, ArrayRef<Value> rowValid,
                     ArrayRef<Value> sums, Value out);
 };
@@ -140,6 +140,7 @@ void WgmmaAttentionKernel::buildBody(gpu::LaunchOp launch) {
            c(kRowsPerBlock));
   env = shape.batchIndices(b, loc, item);
   keysEnd = shape.keysEnd(b, loc, r0, kRowsPerBlock);
+  keysKept = shape.keysKept(b, loc, r0, kRowsPerBlock);
   tiles = arith::CeilDivUIOp::create(b, loc, keysEnd, c(kKeyTile));
   auto dynamic = gpu::DynamicSharedMemoryOp::create(
       b, loc,
@@ -245,44 +246,48 @@ Value WgmmaAttentionKernel::scoreTile(Value qRows, Value s) {
   return acc;
 }
 
-// Scale, mask, the online softmax's update of (m, l) per row; returns the new
-// (m, l) and P (the exponentials) in `probs`, accumulator order.
+// Scale, mask (`masked`: keys past the end or above a row's diagonal may be in
+// the tile), the online softmax's update of (m, l) per row; returns the new
+// (m, l), alpha = e^(m - m_new) per row, then P (the exponentials) in
+// accumulator order. The scale carries log2(e): exp2 is one instruction.
 SmallVector<Value> WgmmaAttentionKernel::softmaxTile(Value j0, Value scores,
                                                      ArrayRef<SmallVector<Value>> rowAt,
-                                                     ValueRange state, SmallVector<Value> &probs) {
+                                                     ValueRange state, bool masked) {
   Value q2 = mul(rem(rem(tid, 32), 4), c(2));
-  Value scale = op.getScale();
-  SmallVector<Value> tileMax = {ninf(), ninf()};
-  probs.assign(kScoreAccs, Value());
+  Value scale = arith::MulFOp::create(b, loc, op.getScale(), f(1.4426950408889634f));
+  SmallVector<Value> tileMax = {ninf(), ninf()}, probs(kScoreAccs);
   for (int64_t i = 0; i < kScoreAccs; ++i) {
     int64_t j = i / 4, h = i / 2 % 2, e = i % 2;
-    Value key = add(j0, add(q2, c(8 * j + e)));
-    Value keep = lt(key, keysEnd);
-    if (op.getCausal())
-      keep = arith::AndIOp::create(b, loc, keep, shape.keepsKey(b, loc, rowAt[h], key));
     Value s = LLVM::ExtractValueOp::create(b, loc, scores, ArrayRef<int64_t>{i});
-    probs[i] = arith::SelectOp::create(b, loc, keep, arith::MulFOp::create(b, loc, s, scale), ninf());
+    probs[i] = arith::MulFOp::create(b, loc, s, scale);
+    if (masked) {
+      Value key = add(j0, add(q2, c(8 * j + e)));
+      Value keep = lt(key, keysEnd);
+      if (op.getCausal())
+        keep = arith::AndIOp::create(b, loc, keep, shape.keepsKey(b, loc, rowAt[h], key));
+      probs[i] = arith::SelectOp::create(b, loc, keep, probs[i], ninf());
+    }
     tileMax[h] = arith::MaximumFOp::create(b, loc, tileMax[h], probs[i]);
   }
-  // (m, l) per row, then alpha = e^(m - m_new) per row.
   SmallVector<Value> next(state.begin(), state.end()), shift(2);
   next.resize(6);
   for (int64_t h = 0; h < 2; ++h) {
     Value mNew = arith::MaximumFOp::create(b, loc, state[h],
                                            buildLaneReduce(b, loc, tileMax[h], 4, /*isMax=*/true));
     // Rows masked so far keep m = -inf: subtract 0 then (p = 0, alpha = 1).
-    Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew, ninf());
-    shift[h] = arith::SelectOp::create(b, loc, masked, f(0), mNew);
-    Value alpha = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, state[h], shift[h]));
+    Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew, ninf());
+    shift[h] = arith::SelectOp::create(b, loc, none, f(0), mNew);
+    Value alpha = math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, state[h], shift[h]));
     next[h] = mNew;
     next[2 + h] = arith::MulFOp::create(b, loc, state[2 + h], alpha);
     next[4 + h] = alpha;
   }
   for (int64_t i = 0; i < kScoreAccs; ++i) {
     int64_t h = i / 2 % 2;
-    probs[i] = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, probs[i], shift[h]));
+    probs[i] = math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, probs[i], shift[h]));
     next[2 + h] = arith::AddFOp::create(b, loc, next[2 + h], probs[i]);
   }
+  next.append(probs.begin(), probs.end());
   return next;
 }
 
@@ -312,9 +317,18 @@ void WgmmaAttentionKernel::buildConsumer(Value consumer) {
         wait(stageBarrier(s, 0), parity);
         Value scores = scoreTile(qRows, s);
         ifThen(leader, [&] { arrive(stageBarrier(s, 1)); });
-        SmallVector<Value> probs;
-        SmallVector<Value> next = softmaxTile(mul(tile, c(kKeyTile)), scores, rowAt,
-                                              in.take_front(4), probs);
+        // Tiles every row keeps whole skip the mask.
+        Value j0 = mul(tile, c(kKeyTile));
+        SmallVector<Value> next =
+            buildIfElse(b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                                      add(j0, c(kKeyTile)), keysKept),
+                        [&](OpBuilder &) {
+                          return softmaxTile(j0, scores, rowAt, in.take_front(4), false);
+                        },
+                        [&](OpBuilder &) {
+                          return softmaxTile(j0, scores, rowAt, in.take_front(4), true);
+                        });
+        ArrayRef<Value> probs(next.data() + 6, kScoreAccs);
         // O *= alpha per row, then O += P V.
         Value out = in[4];
         for (int64_t i = 0; i < valueAccs; ++i) {
