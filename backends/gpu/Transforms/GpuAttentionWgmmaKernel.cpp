@@ -1,12 +1,13 @@
 //===- GpuAttentionWgmmaKernel.cpp - attention on Hopper's wgmma + TMA ----===//
 //
 // The sm_90a form of the tensor-core attention (FlashAttention-3's structure,
-// Shah et al. 2024, without its intra-warpgroup overlap): bf16/f16 q, k and v,
-// f32 math. A block of 3 warpgroups takes 128 query rows of one batch item:
+// Shah et al. 2024, with its intra-warpgroup overlap, without the ping-pong of
+// the two consumers): bf16/f16 q, k and v, f32 math. A block of 3 warpgroups takes 128 query rows of one batch item:
 //
 // * warpgroup 0 is the producer (setmaxnreg down; one thread issues the TMA
 //   loads): the block's Q once, then per tile of 128 keys its K and its V into
-//   two stages each, every stage with a `full` mbarrier (TMA completes it with
+//   three stages each (two left the loads exposed once P V overlapped the
+//   softmax: a stage of V is released a tile later), every stage with a `full` mbarrier (TMA completes it with
 //   the bytes it wrote) and an `empty` one (both consumers arrive when their
 //   wgmmas that read it are done);
 // * warpgroups 1 and 2 are the consumers, 64 rows each: S = Q K^T is one
@@ -17,7 +18,9 @@
 //   operands' type is already the A operand of P V in registers (an
 //   accumulator's columns 16 kk .. 16 kk + 15 are the mma.sync A fragment of
 //   step kk), so O += P V is a wgmma with A from registers and V (MN-major,
-//   transposed) from shared memory.
+//   transposed) from shared memory; tile t's scores are issued with tile
+//   t - 1's P V behind them, and t's softmax runs while that P V is on the
+//   tensor cores (buildConsumer).
 //
 // Head and value dims up to 64 or 128 (two kernels: one or two 64-wide boxes of
 // 128-byte swizzled rows); TMA fills what lies outside a tensor with zeros, so
@@ -52,7 +55,7 @@ constexpr int64_t kConsumers = 2;
 constexpr int64_t kThreads = 128 * (kConsumers + 1);
 constexpr int64_t kRowsPerBlock = 64 * kConsumers;
 constexpr int64_t kKeyTile = 128;
-constexpr int64_t kStages = 2;
+constexpr int64_t kStages = 3;
 /// A box: 64 values of the head (value) dim, 128 bytes a row, swizzled.
 constexpr int64_t kBoxValues = 64, kRowBytes = 128;
 constexpr int64_t kScoreAccs = kKeyTile / 2;
@@ -118,7 +121,10 @@ struct WgmmaAttentionKernel {
   void buildBody(gpu::LaunchOp launch);
   void buildProducer();
   void buildConsumer(Value consumer);
-  Value scoreTile(Value qRows, Value s);
+  Value issueScores(Value qRows, Value s);
+  Value issueValues(Value s, Value out, ArrayRef<Value> words);
+  SmallVector<Value> softmaxWords(Value tile, Value scores, ArrayRef<SmallVector<Value>> rowAt,
+                                  ValueRange state);
   SmallVector<Value> softmaxTile(Value j0, Value scores, ArrayRef<SmallVector<Value>> rowAt,
                                  ValueRange state, bool masked);
   void storeOutputs(Value rowBase, ArrayRef<SmallVector<Value>> rowAt, ArrayRef<Value> rowValid,
@@ -216,15 +222,15 @@ void WgmmaAttentionKernel::buildProducer() {
   });
 }
 
-// S = Q K^T for the consumer's 64 rows (`qRows`: their offset in Q's boxes) and
-// the keys of stage `s`: the literal struct of 64 f32.
-Value WgmmaAttentionKernel::scoreTile(Value qRows, Value s) {
+// Issues S = Q K^T for the consumer's 64 rows (`qRows`: their offset in Q's
+// boxes) and the keys of stage `s` as one wgmma group (the caller fences and
+// waits): the literal struct of 64 f32.
+Value WgmmaAttentionKernel::issueScores(Value qRows, Value s) {
   auto accType = LLVM::LLVMStructType::getLiteral(b.getContext(),
                                                   SmallVector<Type>(kScoreAccs, b.getF32Type()));
   Value acc = LLVM::ZeroOp::create(b, loc, accType);
   NVVM::WGMMATypes type = element.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
   Value kStage = add(c(layout.kStage(0)), mul(s, c(layout.tileBytes())));
-  NVVM::WgmmaFenceAlignedOp::create(b, loc);
   for (int64_t box = 0; box < layout.boxes; ++box) {
     Value descQ = descriptor(add(qRows, c(box * kRowsPerBlock * kRowBytes)), 16);
     Value descK = descriptor(add(kStage, c(box * kKeyTile * kRowBytes)), 16);
@@ -242,8 +248,22 @@ Value WgmmaAttentionKernel::scoreTile(Value qRows, Value s) {
     }
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
   return acc;
+}
+
+// Issues O += P V for the keys of stage `s` as one wgmma group: P's words (the
+// A operand, 4 per 16 keys) from registers, V transposed from shared memory.
+Value WgmmaAttentionKernel::issueValues(Value s, Value out, ArrayRef<Value> words) {
+  Value vStage = add(c(layout.vStage(0)), mul(s, c(layout.tileBytes())));
+  for (int64_t kk = 0; kk < kKeyTile / 16; ++kk) {
+    // 16 keys: 16 rows of 128 bytes of each box; the boxes (64 values each)
+    // are a tile of rows apart.
+    Value descV = descriptor(add(vStage, c(kk * 16 * kRowBytes)), kKeyTile * kRowBytes);
+    out = buildWgmmaRegisterA(b, loc, element, layout.boxes * kBoxValues, out,
+                              words.slice(4 * kk, 4), descV);
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+  return out;
 }
 
 // Scale, mask (`masked`: keys past the end or above a row's diagonal may be in
@@ -291,6 +311,35 @@ SmallVector<Value> WgmmaAttentionKernel::softmaxTile(Value j0, Value scores,
   return next;
 }
 
+// The softmax of tile `tile` (the mask only where some row does not keep the
+// tile whole), then P as PV's A words: the new (m, l), alpha per row, then 32
+// words (an accumulator's columns 16 kk .. 16 kk + 15 are the mma.sync A
+// fragment of step kk).
+SmallVector<Value> WgmmaAttentionKernel::softmaxWords(Value tile, Value scores,
+                                                      ArrayRef<SmallVector<Value>> rowAt,
+                                                      ValueRange state) {
+  Value j0 = mul(tile, c(kKeyTile));
+  SmallVector<Value> next = buildIfElse(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, add(j0, c(kKeyTile)), keysKept),
+      [&](OpBuilder &) { return softmaxTile(j0, scores, rowAt, state, false); },
+      [&](OpBuilder &) { return softmaxTile(j0, scores, rowAt, state, true); });
+  SmallVector<Value> result(next.begin(), next.begin() + 6);
+  for (int64_t i = 0; i < kScoreAccs; i += 2) {
+    Value pair = buildPackedPair(b, loc, next[6 + i], next[7 + i], element);
+    if (element.isF16())
+      pair = vector::ExtractOp::create(
+          b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), pair),
+          ArrayRef<int64_t>{0});
+    result.push_back(pair);
+  }
+  return result;
+}
+
+// FlashAttention-3's intra-warpgroup overlap: tile t's scores are issued with
+// tile t - 1's P V behind them, and t's softmax runs while that P V is on the
+// tensor cores (wgmma groups complete in order: wait_group 1 is S). O is
+// rescaled by t's alpha once the P V is done; the last tile's P V follows the
+// loop.
 void WgmmaAttentionKernel::buildConsumer(Value consumer) {
   int64_t valueAccs = layout.boxes * kBoxValues / 2;
   auto outType = LLVM::LLVMStructType::getLiteral(b.getContext(),
@@ -307,66 +356,76 @@ void WgmmaAttentionKernel::buildConsumer(Value consumer) {
     shape.setRow(b, loc, r, rowAt.back());
   }
   Value qRows = mul(consumer, c(64 * kRowBytes));
+  auto waitFull = [&](Value tile, int64_t kind) {
+    wait(stageBarrier(rem(tile, kStages), kind), rem(div(tile, kStages), 2));
+  };
+  auto release = [&](Value tile, int64_t kind) {
+    ifThen(leader, [&] { arrive(stageBarrier(rem(tile, kStages), kind + 1)); });
+  };
+  auto rescale = [&](Value out, Value alpha0, Value alpha1) {
+    for (int64_t i = 0; i < valueAccs; ++i) {
+      Value x = LLVM::ExtractValueOp::create(b, loc, out, ArrayRef<int64_t>{i});
+      x = arith::MulFOp::create(b, loc, x, i / 2 % 2 ? alpha1 : alpha0);
+      out = LLVM::InsertValueOp::create(b, loc, out, x, ArrayRef<int64_t>{i});
+    }
+    return out;
+  };
   wait(barrier(c(0)), c(0));
-  // (m, l) per row (g, g + 8; l this thread's part), then O's accumulators.
-  SmallVector<Value> init = {ninf(), ninf(), f(0), f(0), LLVM::ZeroOp::create(b, loc, outType)};
-  SmallVector<Value> state = buildForLoop(
-      b, loc, c(0), tiles, c(1), init, [&](OpBuilder &, Value tile, ValueRange in) {
-        Value s = rem(tile, kStages);
-        Value parity = rem(div(tile, kStages), 2);
-        wait(stageBarrier(s, 0), parity);
-        Value scores = scoreTile(qRows, s);
-        ifThen(leader, [&] { arrive(stageBarrier(s, 1)); });
-        // Tiles every row keeps whole skip the mask.
-        Value j0 = mul(tile, c(kKeyTile));
-        SmallVector<Value> next =
-            buildIfElse(b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                                      add(j0, c(kKeyTile)), keysKept),
-                        [&](OpBuilder &) {
-                          return softmaxTile(j0, scores, rowAt, in.take_front(4), false);
-                        },
-                        [&](OpBuilder &) {
-                          return softmaxTile(j0, scores, rowAt, in.take_front(4), true);
-                        });
-        ArrayRef<Value> probs(next.data() + 6, kScoreAccs);
-        // O *= alpha per row, then O += P V.
-        Value out = in[4];
-        for (int64_t i = 0; i < valueAccs; ++i) {
-          Value x = LLVM::ExtractValueOp::create(b, loc, out, ArrayRef<int64_t>{i});
-          x = arith::MulFOp::create(b, loc, x, next[4 + i / 2 % 2]);
-          out = LLVM::InsertValueOp::create(b, loc, out, x, ArrayRef<int64_t>{i});
-        }
-        auto word = [&](int64_t i) {
-          Value pair = buildPackedPair(b, loc, probs[i], probs[i + 1], element);
-          if (element.isF16())
-            pair = vector::ExtractOp::create(
-                b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), pair),
-                ArrayRef<int64_t>{0});
-          return pair;
-        };
-        // P's words before the fence: registers written between wgmmas make
-        // ptxas add fences of its own (info C7519).
-        SmallVector<Value> words;
-        for (int64_t i = 0; i < kScoreAccs; i += 2)
-          words.push_back(word(i));
-        wait(stageBarrier(s, 2), parity);
-        Value vStage = add(c(layout.vStage(0)), mul(s, c(layout.tileBytes())));
+  // State: (m, l) per row (g, g + 8; l this thread's part), O's accumulators,
+  // the previous tile's P words.
+  Value zeroOut = LLVM::ZeroOp::create(b, loc, outType);
+  SmallVector<Value> empty = {ninf(), ninf(), f(0), f(0), zeroOut};
+  empty.append(kScoreAccs / 2, arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, tiles, c(0));
+  SmallVector<Value> first = buildIfElse(
+      b, loc, any,
+      [&](OpBuilder &) {
+        waitFull(c(0), 0);
         NVVM::WgmmaFenceAlignedOp::create(b, loc);
-        for (int64_t kk = 0; kk < kKeyTile / 16; ++kk) {
-          ArrayRef<Value> aRegs(words.data() + 4 * kk, 4);
-          // 16 keys: 16 rows of 128 bytes of each box; the boxes (64 values
-          // each) are a tile of rows apart.
-          Value descV = descriptor(add(vStage, c(kk * 16 * kRowBytes)), kKeyTile * kRowBytes);
-          out = buildWgmmaRegisterA(b, loc, element, layout.boxes * kBoxValues, out, aRegs, descV);
-        }
-        NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+        Value scores = issueScores(qRows, c(0));
         NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-        ifThen(leader, [&] { arrive(stageBarrier(s, 3)); });
-        return SmallVector<Value>{next[0], next[1], next[2], next[3], out};
+        release(c(0), 0);
+        SmallVector<Value> next = softmaxWords(c(0), scores, rowAt, ValueRange(empty).take_front(4));
+        SmallVector<Value> state = {next[0], next[1], next[2], next[3], zeroOut};
+        state.append(next.begin() + 6, next.end());
+        return state;
+      },
+      [&](OpBuilder &) { return empty; });
+  SmallVector<Value> state = buildForLoop(
+      b, loc, c(1), tiles, c(1), first, [&](OpBuilder &, Value tile, ValueRange in) {
+        Value previous = arith::SubIOp::create(b, loc, tile, c(1));
+        waitFull(tile, 0);
+        waitFull(previous, 2);
+        NVVM::WgmmaFenceAlignedOp::create(b, loc);
+        Value scores = issueScores(qRows, rem(tile, kStages));
+        SmallVector<Value> words(in.begin() + 5, in.end());
+        Value out = issueValues(rem(previous, kStages), in[4], words);
+        NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 1);
+        release(tile, 0);
+        SmallVector<Value> next = softmaxWords(tile, scores, rowAt, in.take_front(4));
+        NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+        release(previous, 2);
+        SmallVector<Value> result = {next[0], next[1], next[2], next[3],
+                                     rescale(out, next[4], next[5])};
+        result.append(next.begin() + 6, next.end());
+        return result;
       });
+  Value out = buildIfElse(
+      b, loc, any,
+      [&](OpBuilder &) {
+        Value last = arith::SubIOp::create(b, loc, tiles, c(1));
+        waitFull(last, 2);
+        NVVM::WgmmaFenceAlignedOp::create(b, loc);
+        SmallVector<Value> words(state.begin() + 5, state.end());
+        Value result = issueValues(rem(last, kStages), state[4], words);
+        NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+        release(last, 2);
+        return SmallVector<Value>{result};
+      },
+      [&](OpBuilder &) { return SmallVector<Value>{state[4]}; })[0];
   SmallVector<Value> sums = {buildLaneReduce(b, loc, state[2], 4, false),
                              buildLaneReduce(b, loc, state[3], 4, false)};
-  storeOutputs(row, rowAt, rowValid, sums, state[4]);
+  storeOutputs(row, rowAt, rowValid, sums, out);
 }
 
 // o = O / l in o's type: thread (warp w, g, q) holds rows 16 w + g (+ 8),

@@ -4,11 +4,13 @@
 // out item, rows (keys), dim. Decoding keeps flash-decoding (the mma.sync split
 // kernel and the combine); otherwise three tensor maps (dim, rows, items; boxes of
 // 64 values x 128 rows) and, when all exist, the wgmma kernel for dims up to 64
-// (80 KB of shared memory: Q, two stages of K and V) or 128 (160 KB), 384 threads;
-// without a map the CUDA-core kernel. In the kernel: the mbarriers (q full with
-// one arrival, the stages' full with one, empty with two consumers), the
-// producer's setmaxnreg and TMA loads, the consumers' S = Q K^T on
-// wgmma m64n128k16 from shared memory and O += P V on wgmma with A in registers.
+// (Q, then three stages of K and V: 113 KB of shared memory) or 128 (225 KB), 384
+// threads; without a map the CUDA-core kernel. In the kernel: the mbarriers (q
+// full with one arrival, the stages' full with one, empty with two consumers),
+// the producer's setmaxnreg and TMA loads, the consumers' first tile (S = Q K^T on
+// wgmma m64n128k16 from shared memory, waited), then per tile S issued with the
+// previous tile's O += P V behind it (wgmma with A in registers), wait_group 1
+// (S is done), the softmax, wait_group 0; the last P V after the loop.
 // CHECK-LABEL: func.func @causal_bf16(
 // CHECK:         scf.if
 // CHECK:           scf.if %{{.*}} {
@@ -21,7 +23,7 @@
 // CHECK:             %[[MAPV:.*]] = func.call @vibee_cuda_tensor_map(
 // CHECK:             scf.if %{{.*}} {
 // CHECK:               scf.if %{{.*}} {
-// CHECK:                 gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384, {{.*}}) dynamic_shared_memory_size %c83016_i32
+// CHECK:                 gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384, {{.*}}) dynamic_shared_memory_size %c115816_i32
 // CHECK:                   nvvm.mbarrier.init {{.*}}, %c1_i32
 // CHECK:                   nvvm.mbarrier.init {{.*}}, %c2_i32
 // CHECK:                   nvvm.fence.mbarrier.init
@@ -37,10 +39,22 @@
 // CHECK:                   nvvm.wgmma.commit.group.sync.aligned
 // CHECK:                   nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:                   nvvm.mbarrier.arrive
+// CHECK:                   math.exp2
+// CHECK:                   scf.for
+// CHECK:                     nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4:             nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>
+// CHECK:                     nvvm.wgmma.commit.group.sync.aligned
+// CHECK-COUNT-8:             llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK:                     nvvm.wgmma.commit.group.sync.aligned
+// CHECK:                     nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK:                     math.exp2
+// CHECK:                     nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:                   nvvm.wgmma.fence.aligned
 // CHECK-COUNT-8:           llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CHECK:                   nvvm.wgmma.commit.group.sync.aligned
+// CHECK:                   nvvm.wgmma.wait.group.sync.aligned 0
 // CHECK:               } else {
-// CHECK:                 gpu.launch {{.*}} dynamic_shared_memory_size %c164936_i32
+// CHECK:                 gpu.launch {{.*}} dynamic_shared_memory_size %c230504_i32
 // CHECK-COUNT-8:           nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>
 // CHECK:                   llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // CHECK:             } else {
