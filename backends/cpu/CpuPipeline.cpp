@@ -38,6 +38,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // Attention as FlashAttention's blocked loops (before the math polynomials).
   CpuAttentionPassOptions attention;
   attention.threads = threads;
+  attention.vectorBits = target.vectorBits;
   pm.addPass(createCpuAttentionPass(attention));
   if (threads)
     pm.addPass(createCpuParallelizePass());

@@ -10,15 +10,20 @@
 // (ThreadRuntime.h). A causal mask stops each query block's key loop at its
 // last row's diagonal: the key blocks above it are never visited.
 //
-// The innermost loops run over contiguous f32 blocks with unit stride and no
-// reduction (scores: S[r, :] += q[r, d] K^T[d, :]; output: acc[r, :] += p v[c, :]),
-// so LLVM vectorizes them at the target's width; exp() becomes a polynomial in
-// vibee-cpu-prepare-vectorization, which runs after this pass.
+// Both products are register-tiled (the matmul micro-kernel's shape, on the
+// f32 blocks): S = Qt K^T in tiles of mr rows x 4 vectors of keys, the head
+// dim the reduction (mr FMAs per K vector loaded); acc += P V in tiles of mr
+// rows x 4 vectors of values, the keys the reduction. The rows past the last
+// whole tile and the value columns past the last whole tile run as row loops
+// over contiguous f32 blocks with unit stride (S[r, :] += q[r, d] K^T[d, :],
+// acc[r, :] += p v[c, :]), which LLVM vectorizes; exp() becomes a polynomial
+// in vibee-cpu-prepare-vectorization, which runs after this pass.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
 
 #include "backends/cpu/Transforms/ChunkFunctions.h"
+#include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
 #include "ir/VibeeOps.h"
 
@@ -30,6 +35,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
 
@@ -43,7 +49,7 @@ using namespace vibee;
 
 namespace {
 
-constexpr int64_t kQueryBlock = 32; // rows sharing each K/V block load
+constexpr int64_t kQueryBlock = 64; // rows sharing each K/V block load
 constexpr int64_t kKeyBlock = 64;   // keys per block: a score row is 4 AVX-512 vectors
 
 using Role = AttentionOp::LoopRole;
@@ -58,6 +64,8 @@ struct Emitter {
   SmallVector<Value> size; // per loop
   int iq = -1;             // the blocked query loop (-1: none, a decode)
   unsigned jl = 0, dl = 0, el = 0;
+  int64_t lanes = 4, mr = 2; // f32 lanes of a register; rows of a register tile
+  static constexpr int64_t kTileVectors = 4; // vectors per register-tile row
 
   Value c(int64_t x) { return arith::ConstantIndexOp::create(b, loc, x); }
   Value f(double x) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr((float)x)); }
@@ -100,11 +108,101 @@ struct Emitter {
   void put(Value x, Value block, Value r, Value col) {
     memref::StoreOp::create(b, loc, x, block, ValueRange{r, col});
   }
+  VectorType vectorType() { return VectorType::get({lanes}, b.getF32Type()); }
+  Value vload(Value block, Value r, Value col) {
+    return vector::LoadOp::create(b, loc, vectorType(), block, ValueRange{r, col});
+  }
+  void vstore(Value x, Value block, Value r, Value col) {
+    vector::StoreOp::create(b, loc, x, block, ValueRange{r, col});
+  }
+  /// A register tile: mr x kTileVectors accumulators `init`, updated by
+  /// `step(iv, accs)` for each iv in [0, ub); returns them.
+  SmallVector<Value> tileLoop(Value ub, ArrayRef<Value> init,
+                              function_ref<SmallVector<Value>(Value, ValueRange)> step) {
+    auto forOp = scf::ForOp::create(b, loc, c(0), ub, c(1), init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    scf::YieldOp::create(b, loc, step(forOp.getInductionVar(), forOp.getRegionIterArgs()));
+    return SmallVector<Value>(forOp.getResults());
+  }
 
   void emitItem(Value w, Value nqb, ArrayRef<Value> blocks);
   void emitKeyBlock(SmallVector<Value> &env, Value i0, Value bq, Value j0, Value bk,
                     ArrayRef<Value> blocks);
+  void emitScoreTiles(Value rows, ArrayRef<Value> blocks);
+  void emitValueTiles(Value rows, Value bk, Value columns, ArrayRef<Value> blocks);
 };
+
+// S[r0 .. r0 + mr - 1, every key of the block] = Qt K^T on register tiles (the
+// block's 64 columns whatever bk: the columns past bk are not read after).
+void Emitter::emitScoreTiles(Value rows, ArrayRef<Value> blocks) {
+  Value qt = blocks[0], kt = blocks[1], sb = blocks[3];
+  int64_t cols = kTileVectors * lanes;
+  Value zero = arith::ConstantOp::create(b, loc, vectorType(),
+                                         DenseElementsAttr::get(vectorType(), 0.0f));
+  loop(
+      c(0), rows,
+      [&](Value r0) {
+        for (int64_t c0 = 0; c0 < kKeyBlock; c0 += cols) {
+          SmallVector<Value> accs = tileLoop(
+              size[dl], SmallVector<Value>(mr * kTileVectors, zero), [&](Value d, ValueRange in) {
+                SmallVector<Value> keys, next;
+                for (int64_t j = 0; j < kTileVectors; ++j)
+                  keys.push_back(vload(kt, d, c(c0 + j * lanes)));
+                for (int64_t i = 0; i < mr; ++i) {
+                  Value x = vector::BroadcastOp::create(b, loc, vectorType(),
+                                                        at(qt, add(r0, c(i)), d));
+                  for (int64_t j = 0; j < kTileVectors; ++j)
+                    next.push_back(
+                        vector::FMAOp::create(b, loc, x, keys[j], in[i * kTileVectors + j]));
+                }
+                return next;
+              });
+          for (int64_t i = 0; i < mr; ++i)
+            for (int64_t j = 0; j < kTileVectors; ++j)
+              vstore(accs[i * kTileVectors + j], sb, add(r0, c(i)), c(c0 + j * lanes));
+        }
+      },
+      c(mr));
+}
+
+// acc[r0 .. r0 + mr - 1, e0 .. e0 + cols - 1] += P V over the block's bk keys
+// on register tiles, for the rows below `rows` and the value columns below
+// `columns` (whole tiles).
+void Emitter::emitValueTiles(Value rows, Value bk, Value columns, ArrayRef<Value> blocks) {
+  Value vb = blocks[2], sb = blocks[3], acc = blocks[4];
+  int64_t cols = kTileVectors * lanes;
+  loop(
+      c(0), rows,
+      [&](Value r0) {
+        loop(
+            c(0), columns,
+            [&](Value e0) {
+              SmallVector<Value> init;
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < kTileVectors; ++j)
+                  init.push_back(vload(acc, add(r0, c(i)), add(e0, c(j * lanes))));
+              SmallVector<Value> accs = tileLoop(bk, init, [&](Value cc, ValueRange in) {
+                SmallVector<Value> values, next;
+                for (int64_t j = 0; j < kTileVectors; ++j)
+                  values.push_back(vload(vb, cc, add(e0, c(j * lanes))));
+                for (int64_t i = 0; i < mr; ++i) {
+                  Value p = vector::BroadcastOp::create(b, loc, vectorType(),
+                                                        at(sb, add(r0, c(i)), cc));
+                  for (int64_t j = 0; j < kTileVectors; ++j)
+                    next.push_back(
+                        vector::FMAOp::create(b, loc, p, values[j], in[i * kTileVectors + j]));
+                }
+                return next;
+              });
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < kTileVectors; ++j)
+                  vstore(accs[i * kTileVectors + j], acc, add(r0, c(i)), add(e0, c(j * lanes)));
+            },
+            c(cols));
+      },
+      c(mr));
+}
 
 void Emitter::emitItem(Value w, Value nqb, ArrayRef<Value> blocks) {
   Value qt = blocks[0], acc = blocks[4], rows = blocks[5];
@@ -168,69 +266,103 @@ void Emitter::emitKeyBlock(SmallVector<Value> &env, Value i0, Value bq, Value j0
   Value qt = blocks[0], kt = blocks[1], vb = blocks[2], sb = blocks[3], acc = blocks[4],
         rows = blocks[5];
   Value zero = c(0), one = c(1);
-  // K^T and V blocks in f32 (each key row read once per query block).
-  loop(zero, bk, [&](Value cc) {
-    env[jl] = add(j0, cc);
-    loop(zero, size[dl], [&](Value d) {
-      env[dl] = d;
+  // K^T and V blocks in f32 (each key row read once per query block). K^T's
+  // rows are written whole (keys innermost): LLVM vectorizes the strided reads
+  // as gathers, which cost less than scattered writes.
+  loop(zero, size[dl], [&](Value d) {
+    env[dl] = d;
+    loop(zero, bk, [&](Value cc) {
+      env[jl] = add(j0, cc);
       put(load(k, op.getKeyMap(), env), kt, d, cc);
     });
+  });
+  loop(zero, bk, [&](Value cc) {
+    env[jl] = add(j0, cc);
     loop(zero, size[el], [&](Value e) {
       env[el] = e;
       put(load(v, op.getValueMap(), env), vb, cc, e);
     });
   });
+  // The rows of whole register tiles, and the value columns of whole tiles.
+  Value tiledRows = arith::SubIOp::create(b, loc, bq, arith::RemUIOp::create(b, loc, bq, c(mr)));
+  Value tiledColumns = arith::SubIOp::create(
+      b, loc, size[el], arith::RemUIOp::create(b, loc, size[el], c(kTileVectors * lanes)));
+  emitScoreTiles(tiledRows, blocks);
   loop(zero, bq, [&](Value r) {
     if (iq >= 0)
       env[iq] = add(i0, r);
-    // Scores: S[r, :] = sum_d Qt[r, d] K^T[d, :] (+ bias, masked).
-    loop(zero, bk, [&](Value cc) { put(f(0), sb, r, cc); });
-    loop(zero, size[dl], [&](Value d) {
-      Value x = at(qt, r, d);
-      loop(zero, bk, [&](Value cc) {
-        Value s = at(sb, r, cc);
-        put(math::FmaOp::create(b, loc, x, at(kt, d, cc), s), sb, r, cc);
+    // Scores of the rows past the tiles: S[r, :] = sum_d Qt[r, d] K^T[d, :].
+    Value untiled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, r, tiledRows);
+    scf::IfOp rowScores = scf::IfOp::create(b, loc, untiled, /*withElseRegion=*/false);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(rowScores.thenBlock()->getTerminator());
+      loop(zero, bk, [&](Value cc) { put(f(0), sb, r, cc); });
+      loop(zero, size[dl], [&](Value d) {
+        Value x = at(qt, r, d);
+        loop(zero, bk, [&](Value cc) {
+          Value s = at(sb, r, cc);
+          put(math::FmaOp::create(b, loc, x, at(kt, d, cc), s), sb, r, cc);
+        });
       });
-    });
+    }
+    // + bias (a scalar loop: the bias is read through its map).
     Value ninf = f(-std::numeric_limits<float>::infinity());
-    if (bias || op.getCausal()) {
+    if (bias) {
       loop(zero, bk, [&](Value cc) {
         env[jl] = add(j0, cc);
-        Value s = at(sb, r, cc);
-        if (bias)
-          s = arith::AddFOp::create(b, loc, s, load(bias, op.getBiasMap(), env));
-        if (auto causal = op.getCausal()) {
-          Value keep = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, env[jl],
-                                             add(env[(*causal)[0]], c((*causal)[2])));
-          s = arith::SelectOp::create(b, loc, keep, s, ninf);
-        }
+        Value s = arith::AddFOp::create(b, loc, at(sb, r, cc), load(bias, op.getBiasMap(), env));
         put(s, sb, r, cc);
       });
     }
-    // Online softmax: the new max, the rescale of what came before, p = exp(s - m).
+    // Online softmax on whole vectors of the block's columns: the new max, the
+    // rescale of what came before, p = exp(s - m). The keys the row keeps are
+    // a prefix of the block (those before bk and, causal, up to the row's
+    // diagonal): the rest become -inf (p = 0) under a prefix mask.
+    Value kept = bk;
+    if (auto causal = op.getCausal()) {
+      Value diagonal = add(env[(*causal)[0]], c((*causal)[2] + 1));
+      kept = min(kept, arith::SubIOp::create(b, loc, diagonal, j0));
+    }
+    auto splat = [&](Value x) { return vector::BroadcastOp::create(b, loc, vectorType(), x); };
+    auto maskType = VectorType::get({lanes}, b.getI1Type());
+    SmallVector<Value> scores;
+    Value maxes = splat(ninf);
+    for (int64_t c0 = 0; c0 < kKeyBlock; c0 += lanes) {
+      Value keep = vector::CreateMaskOp::create(b, loc, maskType,
+                                                ValueRange{arith::SubIOp::create(b, loc, kept, c(c0))});
+      scores.push_back(arith::SelectOp::create(b, loc, keep, vload(sb, r, c(c0)), splat(ninf)));
+      maxes = arith::MaximumFOp::create(b, loc, maxes, scores.back());
+    }
     Value mOld = at(rows, r, zero);
-    Value mBlock = reduce(zero, bk, ninf, [&](Value cc, Value m) {
-      return arith::MaximumFOp::create(b, loc, m, at(sb, r, cc));
-    });
+    Value mBlock = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF, maxes);
     Value mNew = arith::MaximumFOp::create(b, loc, mOld, mBlock);
     // A row masked so far entirely keeps m = -inf: subtract 0 then (p = 0, alpha = 1).
     Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew, ninf);
     Value shift = arith::SelectOp::create(b, loc, masked, f(0), mNew);
     Value alpha = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mOld, shift));
-    Value sum = reduce(zero, bk, f(0), [&](Value cc, Value s) {
-      Value p = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, at(sb, r, cc), shift));
-      put(p, sb, r, cc);
-      return arith::AddFOp::create(b, loc, s, p);
-    });
+    Value sums = splat(f(0));
+    for (auto [i, score] : llvm::enumerate(scores)) {
+      Value p = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, score, splat(shift)));
+      vstore(p, sb, r, c(int64_t(i) * lanes));
+      sums = arith::AddFOp::create(b, loc, sums, p);
+    }
+    Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums);
     Value l = at(rows, r, one);
     put(arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, l, alpha), sum), rows, r, one);
     put(mNew, rows, r, zero);
     loop(zero, size[el],
          [&](Value e) { put(arith::MulFOp::create(b, loc, at(acc, r, e), alpha), acc, r, e); });
-    // acc[r, :] += p[c] V[c, :].
+  });
+  emitValueTiles(tiledRows, bk, tiledColumns, blocks);
+  // acc[r, e] += p[c] V[c, e] for what the tiles left: every column of the rows
+  // past them, the columns past the tiles of the others.
+  loop(zero, bq, [&](Value r) {
+    Value untiled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, r, tiledRows);
+    Value first = arith::SelectOp::create(b, loc, untiled, zero, tiledColumns);
     loop(zero, bk, [&](Value cc) {
       Value p = at(sb, r, cc);
-      loop(zero, size[el], [&](Value e) {
+      loop(first, size[el], [&](Value e) {
         put(math::FmaOp::create(b, loc, p, at(vb, cc, e), at(acc, r, e)), acc, r, e);
       });
     });
@@ -275,6 +407,11 @@ struct CpuAttentionPass : vibee::impl::CpuAttentionPassBase<CpuAttentionPass> {
       em.out = mapping.lookupOrDefault(op.getInit());
       em.bias = op.getBias() ? mapping.lookupOrDefault(op.getBias()) : Value();
       em.iq = iq;
+      unsigned bits = vectorBits ? vectorBits : detectHostCpu().vectorBits;
+      em.lanes = chooseVectorLanes(bits, 32);
+      // mr x 4 accumulators: half of the 32 registers of AVX-512, of the 16 of
+      // AVX2 and SSE.
+      em.mr = bits >= 512 ? 4 : 2;
       for (unsigned l = 0; l < roles.size(); ++l) {
         if (roles[l] == Role::key)
           em.jl = l;
@@ -306,6 +443,11 @@ struct CpuAttentionPass : vibee::impl::CpuAttentionPassBase<CpuAttentionPass> {
       SmallVector<Value> blocks = {alloc(qbk, em.size[em.dl]), alloc(em.size[em.dl], kbk),
                                    alloc(kbk, em.size[em.el]), alloc(qbk, kbk),
                                    alloc(qbk, em.size[em.el]), alloc(qbk, em.c(2))};
+      // K^T's columns past a short key block are read by the score tiles (and
+      // not used): zeros rather than uninitialized memory.
+      em.loop(em.c(0), em.size[em.dl], [&](Value d) {
+        em.loop(em.c(0), kbk, [&](Value cc) { em.put(em.f(0), blocks[1], d, cc); });
+      });
       em.loop(lo, hi, [&](Value w) { em.emitItem(w, nqb, blocks); });
       for (Value block : blocks)
         memref::DeallocOp::create(nb, loc, block);

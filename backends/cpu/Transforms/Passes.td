@@ -22,19 +22,26 @@ def CpuAttentionPass : Pass<"vibee-cpu-attention", "::mlir::ModuleOp"> {
   let summary = "vibee.attention as blocked online-softmax loops (FlashAttention) on the CPU";
   let description = [{
     After bufferization: every vibee.attention on memrefs becomes, per work item
-    (batch x query loops x blocks of 32 query rows), a loop over blocks of 64
+    (batch x query loops x blocks of 64 query rows), a loop over blocks of 64
     keys that keeps a running max, a running sum and an f32 accumulator per row
     (O(block x D) memory per thread, never S x T); a causal mask ends each key
     loop at the query block's diagonal. The work items run in a chunk function
-    on the runtime's threads (`threads`), else serially.
+    on the runtime's threads (`threads`), else serially. Both products run on
+    register tiles of `vector-bits` vectors (4 rows x 4 vectors with 512-bit
+    registers, 2 x 4 otherwise): S's tiles over the head dim, O's over the keys;
+    the rows and value columns past the last whole tile run as vector-friendly
+    row loops.
   }];
   let options = [
     Option<"threads", "threads", "bool", /*default=*/"true",
-           "spread the work items over the runtime's threads">];
+           "spread the work items over the runtime's threads">,
+    Option<"vectorBits", "vector-bits", "unsigned", /*default=*/"0",
+           "target: SIMD register width in bits (0: the host's)">];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect", "::mlir::omp::OpenMPDialect"];
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect", "::mlir::omp::OpenMPDialect",
+    "::mlir::vector::VectorDialect"];
 }
 
 def CpuPackContractionsPass : Pass<"vibee-cpu-pack-contractions", "::mlir::ModuleOp"> {

@@ -79,47 +79,37 @@ void AttentionShape::setRow(OpBuilder &b, Location loc, Value row,
   }
 }
 
-Value AttentionShape::keysEnd(OpBuilder &b, Location loc, Value r0, int64_t rows) const {
-  auto causal = op.getCausal();
-  if (!causal)
-    return size[keyLoop];
-  // The largest i of the rows: the last row's, unless they wrap around i's
-  // extent (i is the fastest query loop).
+/// One past the diagonal of the rows r0 .. r0 + rows - 1 with the largest (or
+/// the smallest) i, within [0, keys]: for the last row (the first), unless the
+/// rows wrap around i's extent (i is the fastest query loop), then for i's last
+/// value (its first).
+static Value diagonalEnd(OpBuilder &b, Location loc, const AttentionShape &shape, Value r0,
+                         int64_t rows, bool largest) {
+  auto causal = *shape.op.getCausal();
   auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
-  Value extent = size[(*causal)[0]];
-  Value lastRow = arith::SubIOp::create(b, loc, rowsPerItem, c(1));
+  Value extent = shape.size[causal[0]];
+  Value lastRow = arith::SubIOp::create(b, loc, shape.rowsPerItem, c(1));
   Value blockLast =
       arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, r0, c(rows - 1)), lastRow);
   Value sameRun = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                         arith::DivUIOp::create(b, loc, r0, extent),
                                         arith::DivUIOp::create(b, loc, blockLast, extent));
-  Value maxI = arith::SelectOp::create(b, loc, sameRun,
-                                       arith::RemUIOp::create(b, loc, blockLast, extent),
-                                       arith::SubIOp::create(b, loc, extent, c(1)));
-  Value end = arith::MaxSIOp::create(b, loc, arith::AddIOp::create(b, loc, maxI, c((*causal)[2] + 1)),
-                                     c(0));
-  return arith::MinSIOp::create(b, loc, size[keyLoop], end);
+  Value i = largest ? arith::SelectOp::create(b, loc, sameRun,
+                                              arith::RemUIOp::create(b, loc, blockLast, extent),
+                                              arith::SubIOp::create(b, loc, extent, c(1)))
+                    : arith::SelectOp::create(b, loc, sameRun,
+                                              arith::RemUIOp::create(b, loc, r0, extent), c(0));
+  Value end =
+      arith::MaxSIOp::create(b, loc, arith::AddIOp::create(b, loc, i, c(causal[2] + 1)), c(0));
+  return arith::MinSIOp::create(b, loc, shape.size[shape.keyLoop], end);
+}
+
+Value AttentionShape::keysEnd(OpBuilder &b, Location loc, Value r0, int64_t rows) const {
+  return op.getCausal() ? diagonalEnd(b, loc, *this, r0, rows, /*largest=*/true) : size[keyLoop];
 }
 
 Value AttentionShape::keysKept(OpBuilder &b, Location loc, Value r0, int64_t rows) const {
-  auto causal = op.getCausal();
-  if (!causal)
-    return size[keyLoop];
-  // The smallest i of the rows: the first row's, unless they wrap around i's
-  // extent (then 0).
-  auto c = [&](int64_t x) { return constantIndex(b, loc, x); };
-  Value extent = size[(*causal)[0]];
-  Value lastRow = arith::SubIOp::create(b, loc, rowsPerItem, c(1));
-  Value blockLast =
-      arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, r0, c(rows - 1)), lastRow);
-  Value sameRun = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        arith::DivUIOp::create(b, loc, r0, extent),
-                                        arith::DivUIOp::create(b, loc, blockLast, extent));
-  Value minI = arith::SelectOp::create(b, loc, sameRun, arith::RemUIOp::create(b, loc, r0, extent),
-                                       c(0));
-  Value end = arith::MaxSIOp::create(b, loc, arith::AddIOp::create(b, loc, minI, c((*causal)[2] + 1)),
-                                     c(0));
-  return arith::MinSIOp::create(b, loc, size[keyLoop], end);
+  return op.getCausal() ? diagonalEnd(b, loc, *this, r0, rows, /*largest=*/false) : size[keyLoop];
 }
 
 Value AttentionShape::keepsKey(OpBuilder &b, Location loc, ArrayRef<Value> indices, Value j) const {
