@@ -443,10 +443,14 @@ struct CpuAttentionPass : vibee::impl::CpuAttentionPassBase<CpuAttentionPass> {
       SmallVector<Value> blocks = {alloc(qbk, em.size[em.dl]), alloc(em.size[em.dl], kbk),
                                    alloc(kbk, em.size[em.el]), alloc(qbk, kbk),
                                    alloc(qbk, em.size[em.el]), alloc(qbk, em.c(2))};
-      // K^T's columns past a short key block are read by the score tiles (and
-      // not used): zeros rather than uninitialized memory.
+      // K^T's columns past a short key block are read by the score tiles, and
+      // the scores' by the masked row vectors (neither is used): zeros rather
+      // than uninitialized memory.
       em.loop(em.c(0), em.size[em.dl], [&](Value d) {
         em.loop(em.c(0), kbk, [&](Value cc) { em.put(em.f(0), blocks[1], d, cc); });
+      });
+      em.loop(em.c(0), qbk, [&](Value r) {
+        em.loop(em.c(0), kbk, [&](Value cc) { em.put(em.f(0), blocks[3], r, cc); });
       });
       em.loop(lo, hi, [&](Value w) { em.emitItem(w, nqb, blocks); });
       for (Value block : blocks)
