@@ -115,14 +115,26 @@ struct Emitter {
   void vstore(Value x, Value block, Value r, Value col) {
     vector::StoreOp::create(b, loc, x, block, ValueRange{r, col});
   }
-  /// A register tile: mr x kTileVectors accumulators `init`, updated by
-  /// `step(iv, accs)` for each iv in [0, ub); returns them.
+  /// A register tile: mr x kTileVectors accumulators `init`, and for each iv
+  /// in [0, ub) acc[i][j] += broadcast(scalar(iv, i)) * vectorAt(iv, j) (the
+  /// kTileVectors vectors loaded once for the mr rows); returns them.
   SmallVector<Value> tileLoop(Value ub, ArrayRef<Value> init,
-                              function_ref<SmallVector<Value>(Value, ValueRange)> step) {
+                              function_ref<Value(Value, int64_t)> vectorAt,
+                              function_ref<Value(Value, int64_t)> scalar) {
     auto forOp = scf::ForOp::create(b, loc, c(0), ub, c(1), init);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forOp.getBody());
-    scf::YieldOp::create(b, loc, step(forOp.getInductionVar(), forOp.getRegionIterArgs()));
+    Value iv = forOp.getInductionVar();
+    ValueRange in = forOp.getRegionIterArgs();
+    SmallVector<Value> row, next;
+    for (int64_t j = 0; j < kTileVectors; ++j)
+      row.push_back(vectorAt(iv, j));
+    for (int64_t i = 0; i < mr; ++i) {
+      Value x = vector::BroadcastOp::create(b, loc, vectorType(), scalar(iv, i));
+      for (int64_t j = 0; j < kTileVectors; ++j)
+        next.push_back(vector::FMAOp::create(b, loc, x, row[j], in[i * kTileVectors + j]));
+    }
+    scf::YieldOp::create(b, loc, next);
     return SmallVector<Value>(forOp.getResults());
   }
 
@@ -145,19 +157,9 @@ void Emitter::emitScoreTiles(Value rows, ArrayRef<Value> blocks) {
       [&](Value r0) {
         for (int64_t c0 = 0; c0 < kKeyBlock; c0 += cols) {
           SmallVector<Value> accs = tileLoop(
-              size[dl], SmallVector<Value>(mr * kTileVectors, zero), [&](Value d, ValueRange in) {
-                SmallVector<Value> keys, next;
-                for (int64_t j = 0; j < kTileVectors; ++j)
-                  keys.push_back(vload(kt, d, c(c0 + j * lanes)));
-                for (int64_t i = 0; i < mr; ++i) {
-                  Value x = vector::BroadcastOp::create(b, loc, vectorType(),
-                                                        at(qt, add(r0, c(i)), d));
-                  for (int64_t j = 0; j < kTileVectors; ++j)
-                    next.push_back(
-                        vector::FMAOp::create(b, loc, x, keys[j], in[i * kTileVectors + j]));
-                }
-                return next;
-              });
+              size[dl], SmallVector<Value>(mr * kTileVectors, zero),
+              [&](Value d, int64_t j) { return vload(kt, d, c(c0 + j * lanes)); },
+              [&](Value d, int64_t i) { return at(qt, add(r0, c(i)), d); });
           for (int64_t i = 0; i < mr; ++i)
             for (int64_t j = 0; j < kTileVectors; ++j)
               vstore(accs[i * kTileVectors + j], sb, add(r0, c(i)), c(c0 + j * lanes));
@@ -182,19 +184,9 @@ void Emitter::emitValueTiles(Value rows, Value bk, Value columns, ArrayRef<Value
               for (int64_t i = 0; i < mr; ++i)
                 for (int64_t j = 0; j < kTileVectors; ++j)
                   init.push_back(vload(acc, add(r0, c(i)), add(e0, c(j * lanes))));
-              SmallVector<Value> accs = tileLoop(bk, init, [&](Value cc, ValueRange in) {
-                SmallVector<Value> values, next;
-                for (int64_t j = 0; j < kTileVectors; ++j)
-                  values.push_back(vload(vb, cc, add(e0, c(j * lanes))));
-                for (int64_t i = 0; i < mr; ++i) {
-                  Value p = vector::BroadcastOp::create(b, loc, vectorType(),
-                                                        at(sb, add(r0, c(i)), cc));
-                  for (int64_t j = 0; j < kTileVectors; ++j)
-                    next.push_back(
-                        vector::FMAOp::create(b, loc, p, values[j], in[i * kTileVectors + j]));
-                }
-                return next;
-              });
+              SmallVector<Value> accs = tileLoop(
+                  bk, init, [&](Value cc, int64_t j) { return vload(vb, cc, add(e0, c(j * lanes))); },
+                  [&](Value cc, int64_t i) { return at(sb, add(r0, c(i)), cc); });
               for (int64_t i = 0; i < mr; ++i)
                 for (int64_t j = 0; j < kTileVectors; ++j)
                   vstore(accs[i * kTileVectors + j], acc, add(r0, c(i)), add(e0, c(j * lanes)));
