@@ -26,11 +26,12 @@ def CpuAttentionPass : Pass<"vibee-cpu-attention", "::mlir::ModuleOp"> {
     keys that keeps a running max, a running sum and an f32 accumulator per row
     (O(block x D) memory per thread, never S x T); a causal mask ends each key
     loop at the query block's diagonal. The work items run in a chunk function
-    on the runtime's threads (`threads`), else serially. Both products run on
-    register tiles of `vector-bits` vectors (4 rows x 4 vectors with 512-bit
-    registers, 2 x 4 otherwise): S's tiles over the head dim, O's over the keys;
-    the rows and value columns past the last whole tile run as vector-friendly
-    row loops.
+    on the runtime's threads (`threads`), else serially. An item of 16 query
+    rows or more computes its scores transposed (keys x rows): both products on
+    register tiles of `vector-bits` vectors (4 scalars x 4 vectors with 512-bit
+    registers, 2 x 4 otherwise), the online softmax elementwise over vectors of
+    rows. A shorter item (decoding, a short last block) goes a row at a time,
+    its vectors over keys.
   }];
   let options = [
     Option<"threads", "threads", "bool", /*default=*/"true",
