@@ -57,7 +57,7 @@ Blocks allocateBlocks(Emitter &em) {
   };
   Value queries = em.c(kQueryBlock), keys = em.c(kKeyBlock);
   Value d = em.size[em.dl], e = em.size[em.el];
-  return Blocks{alloc(d, queries, true),       alloc(keys, d, true),   alloc(d, keys, false),
+  return Blocks{alloc(d, queries, true),       alloc(keys, d, true),   alloc(queries, d, false),
                 alloc(keys, e, false),         alloc(keys, queries, true), alloc(e, queries, false),
                 alloc(queries, e, false),      alloc(em.c(3), queries, false)};
 }
@@ -146,7 +146,7 @@ struct CpuAttentionPass : vibee::impl::CpuAttentionPassBase<CpuAttentionPass> {
         nb.setInsertionPoint(paths.elseBlock()->getTerminator());
         em.emitRowItem(env, i0, bq, blocks);
       });
-      for (Value block : {blocks.qt, blocks.kb, blocks.kt, blocks.vb, blocks.scores, blocks.acct,
+      for (Value block : {blocks.qt, blocks.kb, blocks.qrows, blocks.vb, blocks.scores, blocks.acct,
                           blocks.acc, blocks.rows})
         memref::DeallocOp::create(nb, loc, block);
     };

@@ -17,8 +17,9 @@ void Emitter::loop(Value lb, Value ub, function_ref<void(Value)> body, Value ste
 }
 
 SmallVector<Value> Emitter::reduce(Value lb, Value ub, ValueRange init,
-                                   function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-  auto forOp = scf::ForOp::create(b, loc, lb, ub, c(1), init);
+                                   function_ref<SmallVector<Value>(Value, ValueRange)> body,
+                                   Value step) {
+  auto forOp = scf::ForOp::create(b, loc, lb, ub, step ? step : c(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forOp.getBody());
   scf::YieldOp::create(b, loc, body(forOp.getInductionVar(), forOp.getRegionIterArgs()));
@@ -73,6 +74,20 @@ Value Emitter::itemIndices(Value w, Value nqb, SmallVector<Value> &env, Value &r
   Value i0 = mul(qb, c(kQueryBlock));
   rowsOut = iq >= 0 ? min(c(kQueryBlock), sub(size[iq], i0)) : c(1);
   return i0;
+}
+
+void Emitter::copyKeyValueRows(SmallVector<Value> &env, Value j0, Value bk, const Blocks &blocks) {
+  loop(c(0), bk, [&](Value cc) {
+    env[jl] = add(j0, cc);
+    loop(c(0), size[dl], [&](Value d) {
+      env[dl] = d;
+      put(load(k, op.getKeyMap(), env), blocks.kb, cc, d);
+    });
+    loop(c(0), size[el], [&](Value e) {
+      env[el] = e;
+      put(load(v, op.getValueMap(), env), blocks.vb, cc, e);
+    });
+  });
 }
 
 Value Emitter::keysVisited(Value i0, Value bq) {

@@ -33,8 +33,8 @@ using Role = AttentionOp::LoopRole;
 /// rescale alpha (row 2) of each query row.
 struct Blocks {
   mlir::Value qt;     // [D][kQueryBlock]
-  mlir::Value kb;     // [kKeyBlock][D]   K rows (query path)
-  mlir::Value kt;     // [D][kKeyBlock]   K transposed (row path)
+  mlir::Value kb;     // [kKeyBlock][D]   K rows
+  mlir::Value qrows;  // [kQueryBlock][D] Q by rows, scaled (row path)
   mlir::Value vb;     // [kKeyBlock][E]
   mlir::Value scores; // [kKeyBlock][kQueryBlock] (query path: S^T, then P^T;
                       //  row path: S and P by row)
@@ -70,7 +70,8 @@ struct Emitter {
   // A loop carrying values: body(iv, carried) returns the next ones.
   llvm::SmallVector<mlir::Value>
   reduce(mlir::Value lb, mlir::Value ub, mlir::ValueRange init,
-         llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::ValueRange)> body);
+         llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::ValueRange)> body,
+         mlir::Value step = {});
 
   llvm::SmallVector<mlir::Value> indices(mlir::AffineMap map, llvm::ArrayRef<mlir::Value> env);
   // An operand's element through its map, as f32.
@@ -101,6 +102,9 @@ struct Emitter {
   /// row i0 (0 without a blocked query loop) and sets rowsOut to its rows.
   mlir::Value itemIndices(mlir::Value w, mlir::Value nqb, llvm::SmallVector<mlir::Value> &env,
                           mlir::Value &rowsOut);
+  /// The key block's K and V rows in f32: kb[c][d], vb[c][e].
+  void copyKeyValueRows(llvm::SmallVector<mlir::Value> &env, mlir::Value j0, mlir::Value bk,
+                        const Blocks &blocks);
   /// The keys the item visits: all, or (causal) up to its last row's diagonal.
   mlir::Value keysVisited(mlir::Value i0, mlir::Value bq);
   /// The items of either path: env, i0 and bq from itemIndices.

@@ -162,18 +162,7 @@ void emitQueryKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq,
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Value zero = em.c(0);
-  // The K and V rows in f32 (each read once per query block).
-  em.loop(zero, bk, [&](Value cc) {
-    env[em.jl] = em.add(j0, cc);
-    em.loop(zero, em.size[em.dl], [&](Value d) {
-      env[em.dl] = d;
-      em.put(em.load(em.k, em.op.getKeyMap(), env), blocks.kb, cc, d);
-    });
-    em.loop(zero, em.size[em.el], [&](Value e) {
-      env[em.el] = e;
-      em.put(em.load(em.v, em.op.getValueMap(), env), blocks.vb, cc, e);
-    });
-  });
+  em.copyKeyValueRows(env, j0, bk, blocks); // once per query block
   emitTransposedScoreTiles(em, bk, blocks);
   // + bias (a scalar loop: the bias is read through its map).
   if (em.bias) {

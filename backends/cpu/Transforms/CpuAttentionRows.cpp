@@ -1,10 +1,10 @@
 //===- CpuAttentionRows.cpp - attention a query row at a time -------------===//
 //
 // A work item of fewer than kQueryPathRows rows (decoding; a short last query
-// block) goes a row at a time, its vectors over the block's keys: K is copied
-// transposed (K^T[d][c]) so that S[r, :] += q[r, d] K^T[d, :] has unit
-// stride, the row's max and sum reduce vectors under a prefix mask (the keys
-// the row keeps), and acc[r, :] += p[c] V[c, :] streams the V rows. The
+// block) goes a row at a time: S[r, c] is a dot product of contiguous rows of
+// Q and K (both copied in f32, vectors over the head dim), the row's max and
+// sum reduce vectors of keys under a prefix mask (the keys the row keeps), and
+// acc[r, :] += p[c] V[c, :] streams the V rows. The
 // transposed scores of the query path would compute kQueryBlock rows for one.
 //
 //===----------------------------------------------------------------------===//
@@ -17,6 +17,29 @@ using namespace vibee;
 using namespace vibee::cpu_attention;
 
 namespace {
+
+// x[i, :] . y[j, :] over the head dim: whole vectors, then the tail under a
+// mask (the loads past the row's end are masked off).
+Value emitDot(Emitter &em, Value x, Value i, Value y, Value j) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  Value d = em.size[em.dl], zeros = em.splat(em.f(0));
+  Value whole = em.sub(d, arith::RemUIOp::create(b, loc, d, em.c(em.lanes)));
+  Value partial = em.reduce(
+      em.c(0), whole, ValueRange{zeros},
+      [&](Value d0, ValueRange in) -> SmallVector<Value> {
+        return {vector::FMAOp::create(b, loc, em.vload(x, i, d0), em.vload(y, j, d0), in[0])};
+      },
+      em.c(em.lanes))[0];
+  Value tail = vector::CreateMaskOp::create(b, loc, VectorType::get({em.lanes}, b.getI1Type()),
+                                            ValueRange{em.sub(d, whole)});
+  auto tailOf = [&](Value block, Value row) {
+    return vector::MaskedLoadOp::create(b, loc, em.vectorType(), block, ValueRange{row, whole},
+                                        tail, zeros);
+  };
+  partial = vector::FMAOp::create(b, loc, tailOf(x, i), tailOf(y, j), partial);
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, partial);
+}
 
 // Row r's online softmax over the score row (kKeyBlock columns, the keys past
 // `kept` masked): m and l in `rows`; returns alpha.
@@ -58,34 +81,13 @@ void emitRowKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq, V
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Value zero = em.c(0);
-  // K^T and V blocks in f32. K^T's rows are written whole (keys innermost):
-  // LLVM vectorizes the strided reads as gathers, which cost less than
-  // scattered writes.
-  em.loop(zero, em.size[em.dl], [&](Value d) {
-    env[em.dl] = d;
-    em.loop(zero, bk, [&](Value cc) {
-      env[em.jl] = em.add(j0, cc);
-      em.put(em.load(em.k, em.op.getKeyMap(), env), blocks.kt, d, cc);
-    });
-  });
-  em.loop(zero, bk, [&](Value cc) {
-    env[em.jl] = em.add(j0, cc);
-    em.loop(zero, em.size[em.el], [&](Value e) {
-      env[em.el] = e;
-      em.put(em.load(em.v, em.op.getValueMap(), env), blocks.vb, cc, e);
-    });
-  });
+  em.copyKeyValueRows(env, j0, bk, blocks);
   em.loop(zero, bq, [&](Value r) {
     if (em.iq >= 0)
       env[em.iq] = em.add(i0, r);
-    // S[r, :] = sum_d Qt[d][r] K^T[d, :] (+ bias, read through its map).
-    em.loop(zero, bk, [&](Value cc) { em.put(em.f(0), blocks.scores, r, cc); });
-    em.loop(zero, em.size[em.dl], [&](Value d) {
-      Value x = em.at(blocks.qt, d, r);
-      em.loop(zero, bk, [&](Value cc) {
-        Value s = em.at(blocks.scores, r, cc);
-        em.put(math::FmaOp::create(b, loc, x, em.at(blocks.kt, d, cc), s), blocks.scores, r, cc);
-      });
+    // S[r, c] = q[r, :] . K[c, :] (+ bias, read through its map).
+    em.loop(zero, bk, [&](Value cc) {
+      em.put(emitDot(em, blocks.qrows, r, blocks.kb, cc), blocks.scores, r, cc);
     });
     if (em.bias) {
       em.loop(zero, bk, [&](Value cc) {
@@ -127,7 +129,7 @@ void Emitter::emitRowItem(SmallVector<Value> &env, Value i0, Value bq, const Blo
       env[iq] = add(i0, r);
     loop(zero, size[dl], [&](Value d) {
       env[dl] = d;
-      put(arith::MulFOp::create(b, loc, load(q, op.getQueryMap(), env), scale), blocks.qt, d, r);
+      put(arith::MulFOp::create(b, loc, load(q, op.getQueryMap(), env), scale), blocks.qrows, r, d);
     });
     loop(zero, size[el], [&](Value e) { put(f(0), blocks.acc, r, e); });
     put(negInf(), blocks.rows, zero, r);
