@@ -59,7 +59,7 @@
 // CHECK-DAG: arith.constant 64 : index
 // CHECK: arith.minsi
 // CHECK: scf.for
-// CHECK: math.fma
+// CHECK: vector.fma
 // CHECK: arith.maximumf
 // CHECK: arith.select
 // CHECK: math.exp
