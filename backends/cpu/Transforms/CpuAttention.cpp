@@ -20,9 +20,9 @@
 #include "backends/cpu/Transforms/Passes.h"
 
 #include "backends/cpu/Transforms/ChunkFunctions.h"
+#include "backends/cpu/Transforms/CpuAttentionEmitter.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
-#include "backends/cpu/Transforms/CpuAttentionEmitter.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -57,9 +57,9 @@ Blocks allocateBlocks(Emitter &em) {
   };
   Value queries = em.c(kQueryBlock), keys = em.c(kKeyBlock);
   Value d = em.size[em.dl], e = em.size[em.el];
-  return Blocks{alloc(d, queries, true),       alloc(keys, d, true),   alloc(queries, d, false),
-                alloc(keys, e, false),         alloc(keys, queries, true), alloc(e, queries, false),
-                alloc(queries, e, false),      alloc(em.c(3), queries, false)};
+  return Blocks{alloc(d, queries, true),  alloc(keys, d, true),          alloc(queries, d, false),
+                alloc(keys, e, false),    alloc(keys, queries, true),    alloc(e, queries, false),
+                alloc(queries, e, false), alloc(em.c(3), queries, false)};
 }
 
 struct CpuAttentionPass : vibee::impl::CpuAttentionPassBase<CpuAttentionPass> {
@@ -137,8 +137,8 @@ struct CpuAttentionPass : vibee::impl::CpuAttentionPassBase<CpuAttentionPass> {
         Value i0 = em.itemIndices(w, nqb, env, bq);
         if (iq < 0)
           return em.emitRowItem(env, i0, bq, blocks);
-        Value many = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::sge, bq,
-                                           em.c(kQueryPathRows));
+        Value many =
+            arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::sge, bq, em.c(kQueryPathRows));
         auto paths = scf::IfOp::create(nb, loc, many, /*withElseRegion=*/true);
         OpBuilder::InsertionGuard guard(nb);
         nb.setInsertionPoint(paths.thenBlock()->getTerminator());

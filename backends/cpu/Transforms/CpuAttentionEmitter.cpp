@@ -90,13 +90,14 @@ void Emitter::copyKeyValueRows(SmallVector<Value> &env, Value j0, Value bk, cons
   });
 }
 
-Value Emitter::keysVisited(Value i0, Value bq) {
+void Emitter::forEachKeyBlock(Value i0, Value bq, function_ref<void(Value, Value)> body) {
   Value keys = size[jl];
   if (auto causal = op.getCausal()) {
     Value last = add(add(i0, bq), c((*causal)[2]));
     keys = min(keys, arith::MaxSIOp::create(b, loc, last, c(0)));
   }
-  return keys;
+  loop(
+      c(0), keys, [&](Value j0) { body(j0, min(c(kKeyBlock), sub(keys, j0))); }, c(kKeyBlock));
 }
 
 void Emitter::storeOutput(SmallVector<Value> &env, Value i0, Value bq, const Blocks &blocks,

@@ -21,9 +21,9 @@
 
 namespace vibee::cpu_attention {
 
-constexpr int64_t kQueryBlock = 64;   // rows sharing each K/V block load
-constexpr int64_t kKeyBlock = 64;     // keys per block
-constexpr int64_t kTileVectors = 4;   // vectors per register-tile row
+constexpr int64_t kQueryBlock = 64;    // rows sharing each K/V block load
+constexpr int64_t kKeyBlock = 64;      // keys per block
+constexpr int64_t kTileVectors = 4;    // vectors per register-tile row
 constexpr int64_t kQueryPathRows = 16; // fewer rows in an item: the row path
 
 using Role = AttentionOp::LoopRole;
@@ -58,10 +58,18 @@ struct Emitter {
   mlir::Value f(double x) {
     return mlir::arith::ConstantOp::create(b, loc, b.getF32FloatAttr((float)x));
   }
-  mlir::Value add(mlir::Value x, mlir::Value y) { return mlir::arith::AddIOp::create(b, loc, x, y); }
-  mlir::Value sub(mlir::Value x, mlir::Value y) { return mlir::arith::SubIOp::create(b, loc, x, y); }
-  mlir::Value mul(mlir::Value x, mlir::Value y) { return mlir::arith::MulIOp::create(b, loc, x, y); }
-  mlir::Value min(mlir::Value x, mlir::Value y) { return mlir::arith::MinSIOp::create(b, loc, x, y); }
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return mlir::arith::AddIOp::create(b, loc, x, y);
+  }
+  mlir::Value sub(mlir::Value x, mlir::Value y) {
+    return mlir::arith::SubIOp::create(b, loc, x, y);
+  }
+  mlir::Value mul(mlir::Value x, mlir::Value y) {
+    return mlir::arith::MulIOp::create(b, loc, x, y);
+  }
+  mlir::Value min(mlir::Value x, mlir::Value y) {
+    return mlir::arith::MinSIOp::create(b, loc, x, y);
+  }
   mlir::Value negInf();
 
   // for (iv = lb; iv < ub; iv += step) body(iv)
@@ -83,7 +91,9 @@ struct Emitter {
     mlir::memref::StoreOp::create(b, loc, x, block, mlir::ValueRange{r, col});
   }
   mlir::VectorType vectorType() { return mlir::VectorType::get({lanes}, b.getF32Type()); }
-  mlir::Value splat(mlir::Value x) { return mlir::vector::BroadcastOp::create(b, loc, vectorType(), x); }
+  mlir::Value splat(mlir::Value x) {
+    return mlir::vector::BroadcastOp::create(b, loc, vectorType(), x);
+  }
   mlir::Value vload(mlir::Value block, mlir::Value r, mlir::Value col) {
     return mlir::vector::LoadOp::create(b, loc, vectorType(), block, mlir::ValueRange{r, col});
   }
@@ -105,8 +115,10 @@ struct Emitter {
   /// The key block's K and V rows in f32: kb[c][d], vb[c][e].
   void copyKeyValueRows(llvm::SmallVector<mlir::Value> &env, mlir::Value j0, mlir::Value bk,
                         const Blocks &blocks);
-  /// The keys the item visits: all, or (causal) up to its last row's diagonal.
-  mlir::Value keysVisited(mlir::Value i0, mlir::Value bq);
+  /// body(j0, bk) for each block of the keys the item visits: all, or
+  /// (causal) up to its last row's diagonal.
+  void forEachKeyBlock(mlir::Value i0, mlir::Value bq,
+                       llvm::function_ref<void(mlir::Value, mlir::Value)> body);
   /// The items of either path: env, i0 and bq from itemIndices.
   void emitQueryBlockItem(llvm::SmallVector<mlir::Value> &env, mlir::Value i0, mlir::Value bq,
                           const Blocks &blocks);

@@ -74,8 +74,8 @@ void emitTransposedSoftmax(Emitter &em, Value i0, Value j0, Value bk, const Bloc
       SmallVector<int64_t> lane;
       for (int64_t x = 0; x < em.lanes; ++x)
         lane.push_back(v * em.lanes + x);
-      Value iota = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(laneIndexType,
-                                                                            ArrayRef(lane)));
+      Value iota =
+          arith::ConstantOp::create(b, loc, DenseElementsAttr::get(laneIndexType, ArrayRef(lane)));
       limits.push_back(arith::AddIOp::create(
           b, loc, vector::BroadcastOp::create(b, loc, laneIndexType, base), iota));
     }
@@ -84,19 +84,18 @@ void emitTransposedSoftmax(Emitter &em, Value i0, Value j0, Value bk, const Bloc
     Value s = em.vload(blocks.scores, cc, em.c(v * em.lanes));
     if (!causal)
       return s;
-    Value key = vector::BroadcastOp::create(
-        b, loc, laneIndexType, arith::IndexCastOp::create(b, loc, b.getI64Type(), cc));
+    Value key = vector::BroadcastOp::create(b, loc, laneIndexType,
+                                            arith::IndexCastOp::create(b, loc, b.getI64Type(), cc));
     Value keep = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, key, limits[v]);
     return arith::SelectOp::create(b, loc, keep, s, ninf);
   };
-  SmallVector<Value> maxes = em.reduce(em.c(0), bk, SmallVector<Value>(vectors, ninf),
-                                       [&](Value cc, ValueRange in) {
-                                         SmallVector<Value> next;
-                                         for (int64_t v = 0; v < vectors; ++v)
-                                           next.push_back(arith::MaximumFOp::create(
-                                               b, loc, in[v], scoreAt(cc, v)));
-                                         return next;
-                                       });
+  SmallVector<Value> maxes =
+      em.reduce(em.c(0), bk, SmallVector<Value>(vectors, ninf), [&](Value cc, ValueRange in) {
+        SmallVector<Value> next;
+        for (int64_t v = 0; v < vectors; ++v)
+          next.push_back(arith::MaximumFOp::create(b, loc, in[v], scoreAt(cc, v)));
+        return next;
+      });
   // A row masked so far entirely keeps m = -inf: subtract 0 then (p = 0, alpha = 0).
   SmallVector<Value> shifts, alphas;
   for (int64_t v = 0; v < vectors; ++v) {
@@ -109,12 +108,12 @@ void emitTransposedSoftmax(Emitter &em, Value i0, Value j0, Value bk, const Bloc
     em.vstore(mNew, blocks.rows, em.c(0), col);
     em.vstore(alphas[v], blocks.rows, em.c(2), col);
   }
-  SmallVector<Value> sums = em.reduce(
-      em.c(0), bk, SmallVector<Value>(vectors, zero), [&](Value cc, ValueRange in) {
+  SmallVector<Value> sums =
+      em.reduce(em.c(0), bk, SmallVector<Value>(vectors, zero), [&](Value cc, ValueRange in) {
         SmallVector<Value> next;
         for (int64_t v = 0; v < vectors; ++v) {
-          Value p = math::ExpOp::create(
-              b, loc, arith::SubFOp::create(b, loc, scoreAt(cc, v), shifts[v]));
+          Value p =
+              math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, scoreAt(cc, v), shifts[v]));
           em.vstore(p, blocks.scores, cc, em.c(v * em.lanes));
           next.push_back(arith::AddFOp::create(b, loc, in[v], p));
         }
@@ -157,8 +156,8 @@ void emitTransposedValueTiles(Emitter &em, Value e0, int64_t columns, Value bk,
       em.c(kTileVectors * em.lanes));
 }
 
-void emitQueryKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq, Value j0,
-                       Value bk, const Blocks &blocks) {
+void emitQueryKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq, Value j0, Value bk,
+                       const Blocks &blocks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Value zero = em.c(0);
@@ -178,8 +177,7 @@ void emitQueryKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq,
   }
   emitTransposedSoftmax(em, i0, j0, bk, blocks);
   // The value columns by tiles of mr, then one at a time.
-  Value whole = em.sub(em.size[em.el],
-                       arith::RemUIOp::create(b, loc, em.size[em.el], em.c(em.mr)));
+  Value whole = em.sub(em.size[em.el], arith::RemUIOp::create(b, loc, em.size[em.el], em.c(em.mr)));
   em.loop(
       zero, whole, [&](Value e0) { emitTransposedValueTiles(em, e0, em.mr, bk, blocks); },
       em.c(em.mr));
@@ -203,7 +201,8 @@ void Emitter::emitQueryBlockItem(SmallVector<Value> &env, Value i0, Value bq,
   });
   Value zeros = splat(f(0));
   loop(zero, size[el], [&](Value e) {
-    loop(zero, block, [&](Value r) { vstore(zeros, blocks.acct, e, r); }, vectorStep);
+    loop(
+        zero, block, [&](Value r) { vstore(zeros, blocks.acct, e, r); }, vectorStep);
   });
   loop(
       zero, block,
@@ -212,13 +211,7 @@ void Emitter::emitQueryBlockItem(SmallVector<Value> &env, Value i0, Value bq,
         vstore(zeros, blocks.rows, c(1), r);
       },
       vectorStep);
-  Value keys = keysVisited(i0, bq);
-  loop(
-      zero, keys,
-      [&](Value j0) {
-        Value bk = min(c(kKeyBlock), sub(keys, j0));
-        emitQueryKeyBlock(*this, env, i0, bq, j0, bk, blocks);
-      },
-      c(kKeyBlock));
+  forEachKeyBlock(
+      i0, bq, [&](Value j0, Value bk) { emitQueryKeyBlock(*this, env, i0, bq, j0, bk, blocks); });
   storeOutput(env, i0, bq, blocks, [&](Value r, Value e) { return at(blocks.acct, e, r); });
 }

@@ -76,8 +76,8 @@ Value emitRowSoftmax(Emitter &em, Value r, Value kept, const Blocks &blocks) {
   return alpha;
 }
 
-void emitRowKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq, Value j0,
-                     Value bk, const Blocks &blocks) {
+void emitRowKeyBlock(Emitter &em, SmallVector<Value> &env, Value i0, Value bq, Value j0, Value bk,
+                     const Blocks &blocks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Value zero = em.c(0);
@@ -135,13 +135,7 @@ void Emitter::emitRowItem(SmallVector<Value> &env, Value i0, Value bq, const Blo
     put(negInf(), blocks.rows, zero, r);
     put(f(0), blocks.rows, c(1), r);
   });
-  Value keys = keysVisited(i0, bq);
-  loop(
-      zero, keys,
-      [&](Value j0) {
-        Value bk = min(c(kKeyBlock), sub(keys, j0));
-        emitRowKeyBlock(*this, env, i0, bq, j0, bk, blocks);
-      },
-      c(kKeyBlock));
+  forEachKeyBlock(i0, bq,
+                  [&](Value j0, Value bk) { emitRowKeyBlock(*this, env, i0, bq, j0, bk, blocks); });
   storeOutput(env, i0, bq, blocks, [&](Value r, Value e) { return at(blocks.acc, r, e); });
 }
