@@ -209,6 +209,32 @@ def matmul_bf16():
         record(f"matmul_bf16_{n}", "torch.matmul (cuBLAS)", bench(lambda s: a @ b, [0]), flops=flops)
 guarded(matmul_bf16)
 
+def fp8_gemm():
+    # e4m3 x e4m3 -> f32 on the tensor cores, per-tensor scales and the bf16 cast in
+    # the epilogue (specs/quant/fp8_gemm.vibee), against torch._scaled_mm (cuBLASLt FP8)
+    # on the same operands (b column-major: w[n, k] row-major, as _scaled_mm wants).
+    L = lib("fp8_gemm"); f = L.vibee_fp8_gemm_fp8_gemm; f.argtypes = [P, P, F32, F32, P, I64, I64, I64]
+    sa, sb = 0.5, 0.25
+    for n in MB:
+        a = torch.randn(n, n, device=dev).to(torch.float8_e4m3fn)
+        w = torch.randn(n, n, device=dev).to(torch.float8_e4m3fn)
+        c = torch.empty(n, n, device=dev, dtype=torch.bfloat16)
+        def ours(s):
+            f(a.data_ptr(), w.data_ptr(), sa, sb, c.data_ptr(), n, n, n)
+        ours(0); torch.cuda.synchronize(); check_error("fp8_gemm")
+        err = rel_err(c, (a.double() @ w.double().T) * (sa * sb))
+        print(f"fp8_gemm {n} rel err vs f64 on the e4m3 inputs", err)
+        ta, tb = torch.tensor(sa, device=dev), torch.tensor(sb, device=dev)
+        scaled = lambda s: torch._scaled_mm(a, w.t(), scale_a=ta, scale_b=tb, out_dtype=torch.bfloat16)
+        print(f"fp8_gemm {n} torch._scaled_mm rel err", rel_err(scaled(0), (a.double() @ w.double().T) * (sa * sb)))
+        flops = 2 * n ** 3
+        record(f"fp8_gemm_{n}", "vibeec", bench(ours, [0], warmup=2, reps=10), flops=flops,
+               note=f"rel err {err:.2e}")
+        record(f"fp8_gemm_{n}", "torch._scaled_mm", bench(scaled, [0]), flops=flops)
+        wb = w.to(torch.bfloat16); ab = a.to(torch.bfloat16)
+        record(f"fp8_gemm_{n}", "bf16 cuBLAS (same values)", bench(lambda s: ab @ wb.t(), [0]), flops=flops)
+guarded(fp8_gemm)
+
 CB = lambda: lib("cbench")
 ZB, MBT = (32, 1024) if not args.quick else (4, 256)
 def bmm_f32():

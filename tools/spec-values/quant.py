@@ -56,3 +56,27 @@ w = e4m3(np.array([[0.5, -1.0, 2.0, 448.0], [-0.1015625, 3.0, 0.75, -6.0], [1.12
 sc = f32([0.5, 2.0, 0.25])
 print("// fp8_linear")
 print("  then y ~= %s within 1e-5;" % fmt((xa @ w.T) * sc))
+
+# fp8_gemm: c = bf16((a b^T) * (scale_a * scale_b)); fp8_gemm_e5m2: dx = scale *
+# (dy w^T), dy in e5m2, w in e4m3, f32 out. The operands are drawn here and
+# printed as the givens (values exact in their FP8 format).
+from vibee_values import rand
+
+
+def e5m2(v):
+    return np.asarray(v).astype(ml_dtypes.float8_e5m2).astype(np.float64)
+
+
+def bf16(v):
+    return np.asarray(v, dtype=np.float32).astype(ml_dtypes.bfloat16).astype(np.float64)
+
+
+a, b = e4m3(rand(91, 3, 8) * 8), e4m3(rand(92, 4, 8) * 8)
+prod = f32(np.float32(0.75) * np.float32(1.5))
+print("// fp8_gemm random 3 x 4 x 8, scale_a 0.75, scale_b 1.5")
+print("  given a = %s, b = %s, scale_a = 0.75, scale_b = 1.5;" % (fmt(a), fmt(b)))
+print("  then c ~= %s within 1e-6;" % fmt(bf16(f32(a @ b.T) * prod)))
+dy, w = e5m2(rand(93, 2, 6) * 100), e4m3(rand(94, 3, 6))
+print("// fp8_gemm_e5m2 random 2 x 3 x 6, scale 0.5")
+print("  given dy = %s, w = %s, scale = 0.5;" % (fmt(dy), fmt(w)))
+print("  then dx ~= %s within 1e-4;" % fmt(0.5 * (dy @ w.T)))

@@ -226,8 +226,11 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     if (!match)
       return failure();
     // Before anything is built next to `op`: the neighbours it takes over.
+    // The tensor-core kernels: mma.sync on bf16/f16, wgmma (sm_90a) on those
+    // and FP8.
+    bool tensorCores = wgmma ? isWgmmaMatmul(op, *match) : isMmaMatmul(op, *match);
     MatmulEpilogue epilogue;
-    if (wgmma && isMmaMatmul(op, *match))
+    if (wgmma && tensorCores)
       epilogue = matchMatmulEpilogue(op);
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
@@ -235,10 +238,10 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     b.setInsertionPoint(op);
     Value A = op->getOperand(match->a), B = op->getOperand(match->b);
     SmallVector<Value> sizes = buildLoopSizes(b, loc, op);
-    // bf16/f16 products: the tensor-core kernel when the operands suit its
+    // Tensor-core products: the tensor-core kernel when the operands suit its
     // vector loads, this one otherwise.
     std::optional<OpBuilder::InsertionGuard> afterIf;
-    if (isMmaMatmul(op, *match)) {
+    if (tensorCores) {
       auto choice = scf::IfOp::create(b, loc, buildMmaApplies(b, loc, op, *match, sizes),
                                       /*withElseRegion=*/true);
       afterIf.emplace(b);

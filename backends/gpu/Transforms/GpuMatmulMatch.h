@@ -54,8 +54,13 @@ llvm::SmallVector<mlir::Value> matmulIndices(mlir::ValueRange batchIdx, bool bat
 /// ext(a) * ext(b) on bf16/f16 operands, f32 c, a not transposed.
 bool isMmaMatmul(mlir::linalg::GenericOp op, const MatmulMatch &match);
 
+/// The wgmma kernel (sm_90a) applies to `op`: what isMmaMatmul takes, and FP8
+/// operands (e4m3, e5m2; f32 accumulator) in the K-major layouts a[m, k] and
+/// b[n, k] that wgmma reads them in.
+bool isWgmmaMatmul(mlir::linalg::GenericOp op, const MatmulMatch &match);
+
 /// i1 at run time: the operands suit its 16-byte loads (aligned pointers, K
-/// and, for b[k, n], N multiples of 8).
+/// and, for b[k, n], N multiples of 8 values; of 16 for FP8).
 mlir::Value buildMmaApplies(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
                             const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes);
 
@@ -83,8 +88,8 @@ inline constexpr llvm::StringLiteral kSkinnyDispatchAttr = "vibee_skinny_dispatc
 inline constexpr llvm::StringLiteral kSkinnyCheckedAttr = "vibee_skinny_checked";
 
 /// The same on sm_90a (GpuWgmmaKernels.cpp): wgmma, TMA loads into swizzled
-/// shared memory, a 4-stage mbarrier pipeline, a producer warpgroup. Same
-/// applicability (buildMmaApplies).
+/// shared memory, a 4-stage mbarrier pipeline, a producer warpgroup. For the
+/// matmuls isWgmmaMatmul takes, when buildMmaApplies holds.
 void buildWgmmaLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
                       const MatmulMatch &match, mlir::ArrayRef<mlir::Value> sizes,
                       const MatmulEpilogue &epilogue);

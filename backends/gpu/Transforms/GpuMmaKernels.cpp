@@ -43,14 +43,19 @@ constexpr int64_t kBM = 128, kBN = 128, kBK = 32, kPad = 8, kThreads = 256;
 constexpr int64_t kWarpM = 64, kWarpN = 32, kWarpsN = kBN / kWarpN;
 constexpr int64_t kTilesM = kWarpM / 16, kTilesN = kWarpN / 8;
 
-/// The payload is acc + ext(a) * ext(b) (either order) on bf16 or f16
-/// operands of one type, with an f32 accumulator.
-bool isExtMulAdd(linalg::GenericOp op, const MatmulMatch &match) {
+bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
+
+/// The payload is acc + ext(a) * ext(b) (either order) with an f32
+/// accumulator, on bf16 or f16 operands of one type or (`fp8`) on FP8
+/// operands, e4m3 or e5m2 each.
+bool isExtMulAdd(linalg::GenericOp op, const MatmulMatch &match, bool fp8) {
   Block &body = op.getRegion().front();
   Type elementA = body.getArgument(match.a).getType(),
        elementB = body.getArgument(match.b).getType();
-  if (elementA != elementB || !(elementA.isBF16() || elementA.isF16()) ||
-      !body.getArgument(op.getNumDpsInputs()).getType().isF32() || op.getNumDpsInputs() != 2)
+  bool types = fp8 ? isFp8(elementA) && isFp8(elementB)
+                   : elementA == elementB && (elementA.isBF16() || elementA.isF16());
+  if (!types || !body.getArgument(op.getNumDpsInputs()).getType().isF32() ||
+      op.getNumDpsInputs() != 2)
     return false;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
@@ -262,16 +267,26 @@ void MmaKernelBody::storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs) {
 } // namespace
 
 bool isMmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
-  return !match.aKm && isExtMulAdd(op, match);
+  return !match.aKm && isExtMulAdd(op, match, /*fp8=*/false);
+}
+
+bool isWgmmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
+  // wgmma reads 8-bit operands K-major only: a[m, k] and b[n, k].
+  return isMmaMatmul(op, match) || (!match.aKm && match.bNk && isExtMulAdd(op, match, true));
 }
 
 Value buildMmaApplies(OpBuilder &b, Location loc, linalg::GenericOp op, const MatmulMatch &match,
                       ArrayRef<Value> sizes) {
-  Value ok = buildAllAligned(b, loc, {op->getOperand(match.a), op->getOperand(match.b)});
-  ok = arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], 8));
+  // Rows of whole 16-byte vectors: K (and N for b[k, n]) multiples of 8
+  // values of 16 bits, of 16 FP8 values.
+  Value A = op->getOperand(match.a);
+  int64_t values = 16 / std::max<int64_t>(1, elementBytes(A.getType()));
+  Value ok = buildAllAligned(b, loc, {A, op->getOperand(match.b)});
+  ok = arith::AndIOp::create(b, loc, ok,
+                             buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], values));
   if (!match.bNk)
     ok =
-        arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, sizes[match.batchDims + 1], 8));
+        arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, sizes[match.batchDims + 1], values));
   return ok;
 }
 

@@ -46,9 +46,11 @@ using namespace mlir;
 namespace vibee {
 namespace {
 
-constexpr int64_t kBM = 128, kBN = 256, kBK = 64, kStages = 4, kConsumers = 2;
+/// kRowBytes: each stage holds 128 bytes of k per row, the width of the
+/// 128-byte swizzle: 64 values of bf16/f16, 128 of FP8 (kValuesK).
+constexpr int64_t kBM = 128, kBN = 256, kRowBytes = 128, kStages = 4, kConsumers = 2;
 constexpr int64_t kThreads = 128 * (kConsumers + 1);
-constexpr int64_t kABytes = kBM * kBK * 2, kBBytes = kBN * kBK * 2;
+constexpr int64_t kABytes = kBM * kRowBytes, kBBytes = kBN * kRowBytes;
 constexpr int64_t kStageBytes = kABytes + kBBytes;
 /// The mbarriers after the stages: full[s] at +8 s, empty[s] at +8 (S + s).
 constexpr int64_t kBarrierOffset = kStages * kStageBytes;
@@ -58,10 +60,25 @@ constexpr int64_t kBarrierOffset = kStages * kStageBytes;
 constexpr int64_t kSmemBytes = kBarrierOffset + 16 * kStages + 1024;
 /// The b[k, n] tile is loaded as kBN / 64 boxes of 64 k rows x 64 n.
 constexpr int64_t kBoxN = 64;
-/// The wgmma m64nNk16 accumulator: N / 2 f32 per thread.
+/// Each wgmma reads 32 bytes of k (16 values of bf16/f16, 32 of FP8).
+constexpr int64_t kStepBytes = 32;
+/// The wgmma m64nNk16 (k32 for FP8) accumulator: N / 2 f32 per thread.
 constexpr int64_t kAccs = kBN / 2;
 /// setmaxnreg: 128 x 40 + 256 x 232 <= 64 K registers.
 constexpr int64_t kProducerRegisters = 40, kConsumerRegisters = 232;
+
+/// The k values of a stage row: 128 bytes of the operands' type.
+int64_t kValuesK(linalg::GenericOp op, const MatmulMatch &match) {
+  return kRowBytes / elementBytes(op->getOperand(match.a).getType());
+}
+
+NVVM::WGMMATypes wgmmaType(Type element) {
+  if (element.isBF16())
+    return NVVM::WGMMATypes::bf16;
+  if (element.isF16())
+    return NVVM::WGMMATypes::f16;
+  return isa<Float8E5M2Type>(element) ? NVVM::WGMMATypes::e5m2 : NVVM::WGMMATypes::e4m3;
+}
 
 class WgmmaKernelBody {
 public:
@@ -208,7 +225,7 @@ void WgmmaKernelBody::buildRoles(OpBuilder &b) {
     NVVM::FenceMbarrierInitOp::create(b, loc);
   });
   gpu::BarrierOp::create(b, loc);
-  kTiles = arith::CeilDivUIOp::create(b, loc, K, c(b, kBK));
+  kTiles = arith::CeilDivUIOp::create(b, loc, K, c(b, kValuesK(op, match)));
   // One branch per role, each looping over the block's tiles of c with the
   // pipeline's stage counter g running on across tiles (the producer loads
   // the next tile while the consumers store this one). setmaxnreg moves
@@ -244,7 +261,7 @@ Value WgmmaKernelBody::buildProducer(OpBuilder &b, Value m0, Value g0) {
     NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full, i32(b, kStageBytes),
                                            NVVM::MemScopeKind::CTA, false, Value());
     Value stage = mul(b, s, c(b, kStageBytes));
-    Value k0 = toI32(b, mul(b, it, c(b, kBK)));
+    Value k0 = toI32(b, mul(b, it, c(b, kValuesK(op, match))));
     auto load = [&](Value dst, Value map, ValueRange coords) {
       // The block's own shared memory as a shared::cluster address (a launch
       // without clusters is a cluster of one).
@@ -260,7 +277,7 @@ Value WgmmaKernelBody::buildProducer(OpBuilder &b, Value m0, Value g0) {
       load(shared(b, bStage), mapB, {k0, toI32(b, n0), zB});
     } else {
       for (int64_t j = 0; j < kBN / kBoxN; ++j)
-        load(shared(b, add(b, bStage, c(b, j * kBoxN * kBK * 2))), mapB,
+        load(shared(b, add(b, bStage, c(b, j * kBoxN * kRowBytes))), mapB,
              {toI32(b, add(b, n0, c(b, j * kBoxN))), k0, zB});
     }
     return SmallVector<Value>{};
@@ -272,16 +289,18 @@ Value WgmmaKernelBody::buildConsumer(OpBuilder &b, Value m0, Value g0) {
   Type f32 = b.getF32Type();
   auto accType = LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAccs, f32));
   Value consumer = arith::SubIOp::create(b, loc, warpgroup, c(b, 1));
-  Value aRows = mul(b, consumer, c(b, 64 * kBK * 2)); // this warpgroup's 64 rows of a
+  Value aRows = mul(b, consumer, c(b, 64 * kRowBytes)); // this warpgroup's 64 rows of a
   Value leader =
       cmp(b, arith::CmpIPredicate::eq, arith::RemUIOp::create(b, loc, tid, c(b, 128)), c(b, 0));
   Value zero = LLVM::ZeroOp::create(b, loc, accType);
   // b[n, k] is K-major like a (no transpose); b[k, n] is N-major: 64-wide
-  // column blocks kBoxN * kBK * 2 bytes apart, the transposed wgmma form.
+  // column blocks kBoxN * kRowBytes bytes apart, the transposed wgmma form
+  // (16-bit types only: isWgmmaMatmul).
   NVVM::MMALayout layoutB = match.bNk ? NVVM::MMALayout::col : NVVM::MMALayout::row;
-  int64_t leadingB = match.bNk ? 16 : kBoxN * kBK * 2;
-  Type element = getElementTypeOrSelf(op->getOperand(match.a).getType());
-  NVVM::WGMMATypes type = element.isBF16() ? NVVM::WGMMATypes::bf16 : NVVM::WGMMATypes::f16;
+  int64_t leadingB = match.bNk ? 16 : kBoxN * kRowBytes;
+  NVVM::WGMMATypes typeA = wgmmaType(getElementTypeOrSelf(op->getOperand(match.a).getType()));
+  NVVM::WGMMATypes typeB = wgmmaType(getElementTypeOrSelf(op->getOperand(match.b).getType()));
+  int64_t stepK = kStepBytes / elementBytes(op->getOperand(match.a).getType());
   Value accs = buildForLoop(
       b, loc, c(b, 0), kTiles, c(b, 1), {zero}, [&](OpBuilder &b, Value it, ValueRange in) {
         Value g = add(b, g0, it);
@@ -295,14 +314,15 @@ Value WgmmaKernelBody::buildConsumer(OpBuilder &b, Value m0, Value g0) {
         Value descB = descriptor(b, add(b, stage, c(b, kABytes)), leadingB);
         Value acc = in[0];
         NVVM::WgmmaFenceAlignedOp::create(b, loc);
-        for (int64_t kk = 0; kk < kBK / 16; ++kk) {
-          // k + 16: 32 bytes along a swizzled K-major row; 16 rows of 128
+        for (int64_t kk = 0; kk < kRowBytes / kStepBytes; ++kk) {
+          // The next 32 bytes along a swizzled K-major row; 16 rows of 128
           // bytes in an N-major b.
-          Value stepA = add(b, descA, i64(b, kk * 32 >> 4));
-          Value stepB = add(b, descB, i64(b, (match.bNk ? kk * 32 : kk * 16 * 128) >> 4));
+          Value stepA = add(b, descA, i64(b, kk * kStepBytes >> 4));
+          Value stepB =
+              add(b, descB, i64(b, (match.bNk ? kk * kStepBytes : kk * 16 * kRowBytes) >> 4));
           acc = NVVM::WgmmaMmaAsyncOp::create(
-              b, loc, accType, acc, stepA, stepB, NVVM::MMAShapeAttr::get(ctx, 64, kBN, 16), type,
-              type, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+              b, loc, accType, acc, stepA, stepB, NVVM::MMAShapeAttr::get(ctx, 64, kBN, stepK),
+              typeA, typeB, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
               NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, layoutB, nullptr);
         }
         NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
@@ -394,10 +414,11 @@ void buildWgmmaLaunch(OpBuilder &b, Location loc, linalg::GenericOp op, const Ma
   Value batch = buildProduct(b, loc, sizes.take_front(match.batchDims));
   Value one = constantIndex(b, loc, 1);
   Value A = op->getOperand(match.a), B = op->getOperand(match.b);
-  Value mapA = buildTensorMap(b, loc, A, K, M, match.aBatched ? batch : one, kBK, kBM);
+  int64_t valuesK = kValuesK(op, match);
+  Value mapA = buildTensorMap(b, loc, A, K, M, match.aBatched ? batch : one, valuesK, kBM);
   Value mapB = match.bNk
-                   ? buildTensorMap(b, loc, B, K, N, match.bBatched ? batch : one, kBK, kBN)
-                   : buildTensorMap(b, loc, B, N, K, match.bBatched ? batch : one, kBoxN, kBK);
+                   ? buildTensorMap(b, loc, B, K, N, match.bBatched ? batch : one, valuesK, kBN)
+                   : buildTensorMap(b, loc, B, N, K, match.bBatched ? batch : one, kBoxN, valuesK);
   // No map when a dim is 0 (or on a recorded failure). K = 0 still launches:
   // the kernel loads nothing and stores the zeros (the fill it took over).
   Value zero = constantIndex(b, loc, 0);

@@ -30,16 +30,19 @@ Value buildTensorMap(OpBuilder &b, Location loc, Value operand, Value inner, Val
                      Value batch, int64_t boxInner, int64_t boxRows) {
   auto module = operand.getParentRegion()->getParentOfType<ModuleOp>();
   Type element = getElementTypeOrSelf(operand.getType());
-  // CUtensorMapDataType: CU_TENSOR_MAP_DATA_TYPE_FLOAT16 = 6, BFLOAT16 = 9.
-  int64_t dtype = element.isBF16() ? 9 : 6;
-  Value two = constantIndex(b, loc, 2);
-  Value rowStride = arith::MulIOp::create(b, loc, inner, two);
+  // CUtensorMapDataType: CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0 (FP8: TMA moves
+  // bytes, and its zero fill is +0.0 in both FP8 formats), FLOAT16 = 6,
+  // BFLOAT16 = 9.
+  int64_t bytes = elementBytes(element);
+  int64_t dtype = bytes == 1 ? 0 : element.isBF16() ? 9 : 6;
+  Value size = constantIndex(b, loc, bytes);
+  Value rowStride = arith::MulIOp::create(b, loc, inner, size);
   Value batchStride = arith::MulIOp::create(b, loc, rowStride, rows);
   // The first element: the aligned pointer plus the memref's offset.
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, operand);
   Value address =
       arith::AddIOp::create(b, loc, memref::ExtractAlignedPointerAsIndexOp::create(b, loc, operand),
-                            arith::MulIOp::create(b, loc, metadata.getOffset(), two));
+                            arith::MulIOp::create(b, loc, metadata.getOffset(), size));
   SmallVector<Value> args{address,
                           constantIndex(b, loc, dtype),
                           inner,

@@ -180,3 +180,56 @@ func.func @linear_bias_relu(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %bias: m
   memref.dealloc %c : memref<?x?xf32>
   return
 }
+
+// -----
+
+// FP8 (e5m2 x e4m3 -> f32) in the nn.Linear layout: the same kernel with 128
+// bytes of k per stage row (128 FP8 values), so the tensor maps move bytes
+// (UINT8 = 0, boxes 128 x 128 and 128 x 256) and each of the 4 wgmmas per
+// stage is m64n256k32 with the operands' own FP8 types; the host's check
+// wants K a multiple of 16 (16-byte rows).
+// CHECK-LABEL: func.func @linear_fp8(
+// CHECK:         %[[K16:.*]] = arith.remui %{{.*}}, %c16
+// CHECK:         scf.if
+// CHECK:           func.call @vibee_cuda_tensor_map(%{{.*}}, %c0, %{{.*}}, %{{.*}}, %c1, %{{.*}}, %{{.*}}, %c128, %c128)
+// CHECK:           func.call @vibee_cuda_tensor_map(%{{.*}}, %c0, %{{.*}}, %{{.*}}, %c1, %{{.*}}, %{{.*}}, %c128, %c256)
+// CHECK:             gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384, {{.*}})
+// CHECK-COUNT-4:       nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 32>, D[<f32>, <one>], A[<e5m2>, <one>, <row>], B[<e4m3>, <one>, <col>]
+// CHECK:         } else {
+func.func @linear_fp8(%x: memref<?x?xf8E5M2>, %w: memref<?x?xf8E4M3FN>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?xf8E5M2>, memref<?x?xf8E4M3FN>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%a: f8E5M2, %b: f8E4M3FN, %acc: f32):
+    %ea = arith.extf %a : f8E5M2 to f32
+    %eb = arith.extf %b : f8E4M3FN to f32
+    %p = arith.mulf %ea, %eb : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// FP8 with b[k, n] (N-major): wgmma cannot transpose 8-bit operands, so no
+// tensor map and no wgmma: the CUDA-core kernel.
+// CHECK-LABEL: func.func @matmul_fp8_kn(
+// CHECK-NOT:     vibee_cuda_tensor_map
+// CHECK-NOT:     nvvm.wgmma
+// CHECK:         gpu.launch
+func.func @matmul_fp8_kn(%a: memref<?x?xf8E4M3FN>, %b: memref<?x?xf8E4M3FN>, %c: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?xf8E4M3FN>, memref<?x?xf8E4M3FN>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f8E4M3FN, %y: f8E4M3FN, %acc: f32):
+    %ex = arith.extf %x : f8E4M3FN to f32
+    %ey = arith.extf %y : f8E4M3FN to f32
+    %p = arith.mulf %ex, %ey : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
