@@ -231,6 +231,13 @@ def fp8_gemm():
         record(f"fp8_gemm_{n}", "vibeec", bench(ours, [0], warmup=2, reps=10), flops=flops,
                note=f"rel err {err:.2e}")
         record(f"fp8_gemm_{n}", "torch._scaled_mm", bench(scaled, [0]), flops=flops)
+        # use_fast_accum: cuBLAS keeps the tensor core's accumulation, as vibeec does
+        # (the default promotes partial sums to f32 every so often).
+        fast = lambda s: torch._scaled_mm(a, w.t(), scale_a=ta, scale_b=tb, out_dtype=torch.bfloat16,
+                                          use_fast_accum=True)
+        print(f"fp8_gemm {n} torch._scaled_mm fast accum rel err",
+              rel_err(fast(0), (a.double() @ w.double().T) * (sa * sb)))
+        record(f"fp8_gemm_{n}", "torch._scaled_mm use_fast_accum", bench(fast, [0]), flops=flops)
         wb = w.to(torch.bfloat16); ab = a.to(torch.bfloat16)
         record(f"fp8_gemm_{n}", "bf16 cuBLAS (same values)", bench(lambda s: ab @ wb.t(), [0]), flops=flops)
 guarded(fp8_gemm)
