@@ -242,6 +242,25 @@ def fp8_gemm():
         record(f"fp8_gemm_{n}", "bf16 cuBLAS (same values)", bench(lambda s: ab @ wb.t(), [0]), flops=flops)
 guarded(fp8_gemm)
 
+def int8_gemm():
+    # int8 x int8 -> int32 on the tensor cores (specs/quant/int8_gemm.vibee) against
+    # torch._int_mm (cuBLASLt) on the same operands (b column-major: w[n, k] row-major).
+    L = lib("int8_gemm"); f = L.vibee_int8_gemm_int8_gemm; f.argtypes = [P, P, P, I64, I64, I64]
+    for n in MB:
+        a = torch.randint(-128, 128, (n, n), device=dev, dtype=torch.int8)
+        w = torch.randint(-128, 128, (n, n), device=dev, dtype=torch.int8)
+        c = torch.empty(n, n, device=dev, dtype=torch.int32)
+        def ours(s):
+            f(a.data_ptr(), w.data_ptr(), c.data_ptr(), n, n, n)
+        ours(0); torch.cuda.synchronize(); check_error("int8_gemm")
+        ref = torch._int_mm(a, w.t())
+        print(f"int8_gemm {n} equal to torch._int_mm:", bool(torch.equal(c, ref)))
+        flops = 2 * n ** 3
+        record(f"int8_gemm_{n}", "vibeec", bench(ours, [0], warmup=2, reps=10), flops=flops,
+               note=f"equal to _int_mm: {bool(torch.equal(c, ref))}")
+        record(f"int8_gemm_{n}", "torch._int_mm", bench(lambda s: torch._int_mm(a, w.t()), [0]), flops=flops)
+guarded(int8_gemm)
+
 CB = lambda: lib("cbench")
 ZB, MBT = (32, 1024) if not args.quick else (4, 256)
 def bmm_f32():

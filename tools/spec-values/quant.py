@@ -80,3 +80,15 @@ dy, w = e5m2(rand(93, 2, 6) * 100), e4m3(rand(94, 3, 6))
 print("// fp8_gemm_e5m2 random 2 x 3 x 6, scale 0.5")
 print("  given dy = %s, w = %s, scale = 0.5;" % (fmt(dy), fmt(w)))
 print("  then dx ~= %s within 1e-4;" % fmt(0.5 * (dy @ w.T)))
+
+# int8_gemm: c = a b^T in int32; int8_gemm_scaled: y = f32(a b^T) * sa[m] * sb[n]
+# (LLM.int8's vector-wise dequantization). Operands drawn here, printed as givens.
+rng = np.random.default_rng(95)
+a8, b8 = rng.integers(-128, 128, (3, 8)), rng.integers(-128, 128, (4, 8))
+print("// int8_gemm random 3 x 4 x 8 (extremes -128 and 127 included)")
+a8[0, 0], b8[0, 0], a8[1, 1], b8[1, 1] = -128, -128, 127, -128
+print("  given a = %s, b = %s;" % (fmt(a8), fmt(b8)))
+print("  then c == %s;" % fmt(a8 @ b8.T))
+sa, sb = f32([0.5, 0.01, 2.0]), f32([0.25, 1.0, 0.003, 4.0])
+print("// int8_gemm_scaled, sa = %s, sb = %s" % (fmt(sa), fmt(sb)))
+print("  then y ~= %s within 0.02;" % fmt(f32((a8 @ b8.T)) * sa[:, None] * sb[None, :]))

@@ -70,7 +70,9 @@ MatmulEpilogue matchMatmulEpilogue(linalg::GenericOp op) {
   MatmulEpilogue epilogue;
   Value C = op.getDpsInits()[0];
   auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
-  if (!fill || fill.getOutputs()[0] != C || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+  if (!fill || fill.getOutputs()[0] != C ||
+      !(matchPattern(fill.getInputs()[0], m_AnyZeroFloat()) ||
+        matchPattern(fill.getInputs()[0], m_Zero())))
     return epilogue;
   epilogue.fill = fill;
   auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());

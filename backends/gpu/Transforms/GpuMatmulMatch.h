@@ -54,9 +54,10 @@ llvm::SmallVector<mlir::Value> matmulIndices(mlir::ValueRange batchIdx, bool bat
 /// ext(a) * ext(b) on bf16/f16 operands, f32 c, a not transposed.
 bool isMmaMatmul(mlir::linalg::GenericOp op, const MatmulMatch &match);
 
-/// The wgmma kernel (sm_90a) applies to `op`: what isMmaMatmul takes, and FP8
-/// operands (e4m3, e5m2; f32 accumulator) in the K-major layouts a[m, k] and
-/// b[n, k] that wgmma reads them in.
+/// The wgmma kernel (sm_90a) applies to `op`: what isMmaMatmul takes, and, in
+/// the K-major layouts a[m, k] and b[n, k] that wgmma reads 8-bit operands in,
+/// FP8 operands (e4m3, e5m2; f32 accumulator) and 8-bit integers (sign- or
+/// zero-extended: s8, u8; i32 accumulator).
 bool isWgmmaMatmul(mlir::linalg::GenericOp op, const MatmulMatch &match);
 
 /// i1 at run time: the operands suit its 16-byte loads (aligned pointers, K

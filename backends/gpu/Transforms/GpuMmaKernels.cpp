@@ -45,32 +45,55 @@ constexpr int64_t kTilesM = kWarpM / 16, kTilesN = kWarpN / 8;
 
 bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
 
-/// The payload is acc + ext(a) * ext(b) (either order) with an f32
-/// accumulator, on bf16 or f16 operands of one type or (`fp8`) on FP8
-/// operands, e4m3 or e5m2 each.
-bool isExtMulAdd(linalg::GenericOp op, const MatmulMatch &match, bool fp8) {
+/// The operand types a tensor-core payload may have.
+enum class MmaOperands { half, fp8, int8 };
+
+/// The payload is acc + ext(a) * ext(b) (either order): on bf16 or f16
+/// operands of one type, or on FP8 operands (e4m3 or e5m2 each), with an f32
+/// accumulator; or on 8-bit integers (each sign- or zero-extended) with an i32
+/// accumulator.
+bool isExtMulAdd(linalg::GenericOp op, const MatmulMatch &match, MmaOperands kind) {
   Block &body = op.getRegion().front();
   Type elementA = body.getArgument(match.a).getType(),
        elementB = body.getArgument(match.b).getType();
-  bool types = fp8 ? isFp8(elementA) && isFp8(elementB)
-                   : elementA == elementB && (elementA.isBF16() || elementA.isF16());
-  if (!types || !body.getArgument(op.getNumDpsInputs()).getType().isF32() ||
-      op.getNumDpsInputs() != 2)
+  Type accType = body.getArgument(op.getNumDpsInputs()).getType();
+  bool types = false;
+  switch (kind) {
+  case MmaOperands::half:
+    types = elementA == elementB && (elementA.isBF16() || elementA.isF16()) && accType.isF32();
+    break;
+  case MmaOperands::fp8:
+    types = isFp8(elementA) && isFp8(elementB) && accType.isF32();
+    break;
+  case MmaOperands::int8:
+    types = elementA.isInteger(8) && elementB.isInteger(8) && accType.isInteger(32);
+    break;
+  }
+  if (!types || op.getNumDpsInputs() != 2)
     return false;
+  bool integer = kind == MmaOperands::int8;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  Value sum = yield.getValues()[0];
+  Operation *add =
+      integer ? sum.getDefiningOp<arith::AddIOp>() : sum.getDefiningOp<arith::AddFOp>();
   if (!add)
     return false;
   Value acc = body.getArgument(op.getNumDpsInputs());
-  Value product = add.getLhs() == acc ? add.getRhs() : add.getRhs() == acc ? add.getLhs() : Value();
-  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : arith::MulFOp();
+  Value lhs = add->getOperand(0), rhs = add->getOperand(1);
+  Value product = lhs == acc ? rhs : rhs == acc ? lhs : Value();
+  Operation *mul = !product  ? nullptr
+                   : integer ? product.getDefiningOp<arith::MulIOp>()
+                             : product.getDefiningOp<arith::MulFOp>();
   if (!mul)
     return false;
-  auto extended = [&](Value v) {
-    auto ext = v.getDefiningOp<arith::ExtFOp>();
-    return ext ? ext.getIn() : Value();
+  auto extended = [&](Value v) -> Value {
+    Operation *ext = v.getDefiningOp();
+    if (integer ? isa_and_present<arith::ExtSIOp, arith::ExtUIOp>(ext)
+                : isa_and_present<arith::ExtFOp>(ext))
+      return ext->getOperand(0);
+    return Value();
   };
-  Value x = extended(mul.getLhs()), y = extended(mul.getRhs());
+  Value x = extended(mul->getOperand(0)), y = extended(mul->getOperand(1));
   Value a = body.getArgument(match.a), b = body.getArgument(match.b);
   return body.getOperations().size() == 5 && ((x == a && y == b) || (x == b && y == a));
 }
@@ -267,12 +290,14 @@ void MmaKernelBody::storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs) {
 } // namespace
 
 bool isMmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
-  return !match.aKm && isExtMulAdd(op, match, /*fp8=*/false);
+  return !match.aKm && isExtMulAdd(op, match, MmaOperands::half);
 }
 
 bool isWgmmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
   // wgmma reads 8-bit operands K-major only: a[m, k] and b[n, k].
-  return isMmaMatmul(op, match) || (!match.aKm && match.bNk && isExtMulAdd(op, match, true));
+  return isMmaMatmul(op, match) ||
+         (!match.aKm && match.bNk &&
+          (isExtMulAdd(op, match, MmaOperands::fp8) || isExtMulAdd(op, match, MmaOperands::int8)));
 }
 
 Value buildMmaApplies(OpBuilder &b, Location loc, linalg::GenericOp op, const MatmulMatch &match,
@@ -285,8 +310,8 @@ Value buildMmaApplies(OpBuilder &b, Location loc, linalg::GenericOp op, const Ma
   ok = arith::AndIOp::create(b, loc, ok,
                              buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], values));
   if (!match.bNk)
-    ok =
-        arith::AndIOp::create(b, loc, ok, buildIsMultipleOf(b, loc, sizes[match.batchDims + 1], values));
+    ok = arith::AndIOp::create(b, loc, ok,
+                               buildIsMultipleOf(b, loc, sizes[match.batchDims + 1], values));
   return ok;
 }
 

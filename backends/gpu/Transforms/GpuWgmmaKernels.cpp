@@ -1,8 +1,10 @@
-//===- GpuWgmmaKernels.cpp - bf16/f16 matmuls on Hopper's wgmma + TMA -----===//
+//===- GpuWgmmaKernels.cpp - matmuls on Hopper's wgmma + TMA --------------===//
 //
 // The sm_90a form of the tensor-core matmul (the layouts and payloads of
 // GpuMmaKernels.cpp: c[z..., m, n] += sum_k f32(a[z..., m, k]) * f32(b) with
-// b as b[z..., k, n] or b[z..., n, k], bf16 or f16 operands, f32 c). mma.sync
+// b as b[z..., k, n] or b[z..., n, k], bf16 or f16 operands, f32 c; and,
+// K-major only, FP8 operands with f32 c or 8-bit integers with i32 c:
+// isWgmmaMatmul). mma.sync
 // issues from one warp at a time and reads its operands through registers;
 // wgmma (warpgroup-level, asynchronous) reads both operands straight from
 // shared memory, which the bulk tensor copy engine (TMA) fills without the
@@ -72,11 +74,19 @@ int64_t kValuesK(linalg::GenericOp op, const MatmulMatch &match) {
   return kRowBytes / elementBytes(op->getOperand(match.a).getType());
 }
 
-NVVM::WGMMATypes wgmmaType(Type element) {
+/// The wgmma type of input `operand` of the matmul: its element type, and for
+/// 8-bit integers the extension the payload applies (zero: u8, sign: s8).
+NVVM::WGMMATypes wgmmaType(linalg::GenericOp op, unsigned operand) {
+  Value arg = op.getRegion().front().getArgument(operand);
+  Type element = arg.getType();
   if (element.isBF16())
     return NVVM::WGMMATypes::bf16;
   if (element.isF16())
     return NVVM::WGMMATypes::f16;
+  if (element.isInteger(8))
+    return llvm::any_of(arg.getUsers(), [](Operation *u) { return isa<arith::ExtUIOp>(u); })
+               ? NVVM::WGMMATypes::u8
+               : NVVM::WGMMATypes::s8;
   return isa<Float8E5M2Type>(element) ? NVVM::WGMMATypes::e5m2 : NVVM::WGMMATypes::e4m3;
 }
 
@@ -286,8 +296,9 @@ Value WgmmaKernelBody::buildProducer(OpBuilder &b, Value m0, Value g0) {
 }
 
 Value WgmmaKernelBody::buildConsumer(OpBuilder &b, Value m0, Value g0) {
-  Type f32 = b.getF32Type();
-  auto accType = LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAccs, f32));
+  // f32 accumulators, i32 for 8-bit integer operands.
+  Type accElement = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+  auto accType = LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAccs, accElement));
   Value consumer = arith::SubIOp::create(b, loc, warpgroup, c(b, 1));
   Value aRows = mul(b, consumer, c(b, 64 * kRowBytes)); // this warpgroup's 64 rows of a
   Value leader =
@@ -298,8 +309,8 @@ Value WgmmaKernelBody::buildConsumer(OpBuilder &b, Value m0, Value g0) {
   // (16-bit types only: isWgmmaMatmul).
   NVVM::MMALayout layoutB = match.bNk ? NVVM::MMALayout::col : NVVM::MMALayout::row;
   int64_t leadingB = match.bNk ? 16 : kBoxN * kRowBytes;
-  NVVM::WGMMATypes typeA = wgmmaType(getElementTypeOrSelf(op->getOperand(match.a).getType()));
-  NVVM::WGMMATypes typeB = wgmmaType(getElementTypeOrSelf(op->getOperand(match.b).getType()));
+  NVVM::WGMMATypes typeA = wgmmaType(op, match.a), typeB = wgmmaType(op, match.b);
+  NVVM::WGMMATypes typeD = accElement.isF32() ? NVVM::WGMMATypes::f32 : NVVM::WGMMATypes::s32;
   int64_t stepK = kStepBytes / elementBytes(op->getOperand(match.a).getType());
   Value accs = buildForLoop(
       b, loc, c(b, 0), kTiles, c(b, 1), {zero}, [&](OpBuilder &b, Value it, ValueRange in) {
@@ -322,7 +333,7 @@ Value WgmmaKernelBody::buildConsumer(OpBuilder &b, Value m0, Value g0) {
               add(b, descB, i64(b, (match.bNk ? kk * kStepBytes : kk * 16 * kRowBytes) >> 4));
           acc = NVVM::WgmmaMmaAsyncOp::create(
               b, loc, accType, acc, stepA, stepB, NVVM::MMAShapeAttr::get(ctx, 64, kBN, stepK),
-              typeA, typeB, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+              typeA, typeB, typeD, NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
               NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, layoutB, nullptr);
         }
         NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
@@ -372,7 +383,11 @@ void WgmmaKernelBody::storeOutputs(OpBuilder &b, Value rowBase, Value accs) {
     SmallVector<Value> idx = matmulIndices(batchIdx, true, m, n);
     if (!generic) {
       if (!epilogue.fill)
-        v = arith::AddFOp::create(b, loc, memref::LoadOp::create(b, loc, C, idx), v);
+        v = isa<FloatType>(v.getType())
+                ? arith::AddFOp::create(b, loc, memref::LoadOp::create(b, loc, C, idx), v)
+                      .getResult()
+                : arith::AddIOp::create(b, loc, memref::LoadOp::create(b, loc, C, idx), v)
+                      .getResult();
       memref::StoreOp::create(b, loc, v, C, idx);
       return;
     }

@@ -75,8 +75,8 @@ Value buildWgmmaRegisterA(OpBuilder &b, Location loc, Type element, int64_t n, V
   // descriptor; scale-d = p = 1 (accumulate), A and B unscaled, B transposed.
   int64_t accs = n / 2;
   std::string type = element.isBF16() ? "bf16" : "f16";
-  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(n) + "k16.f32." + type +
-                     "." + type + " {";
+  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\nwgmma.mma_async.sync.aligned.m64n" +
+                     std::to_string(n) + "k16.f32." + type + "." + type + " {";
   std::string constraints;
   for (int64_t i = 0; i < accs; ++i) {
     text += (i ? ", $" : "$") + std::to_string(i);

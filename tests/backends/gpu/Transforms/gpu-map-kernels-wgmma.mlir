@@ -233,3 +233,30 @@ func.func @matmul_fp8_kn(%a: memref<?x?xf8E4M3FN>, %b: memref<?x?xf8E4M3FN>, %c:
   }
   return
 }
+
+// -----
+
+// int8 x int8 -> i32 (sign-extended: s8) in the nn.Linear layout: the same
+// kernel with i32 accumulators (m64n256k32, D s32) and byte tensor maps; c
+// accumulates with an integer add.
+// CHECK-LABEL: func.func @linear_s8(
+// CHECK:           func.call @vibee_cuda_tensor_map(%{{.*}}, %c0, %{{.*}}, %{{.*}}, %c1, %{{.*}}, %{{.*}}, %c128, %c128)
+// CHECK:             gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384, {{.*}})
+// CHECK-COUNT-4:       nvvm.wgmma.mma_async {{.*}} <m = 64, n = 256, k = 32>, D[<s32>, <one>{{.*}}], A[<s8>, <one>, <row>], B[<s8>, <one>, <col>]
+// CHECK:               arith.addi
+// CHECK:               memref.store
+// CHECK:         } else {
+func.func @linear_s8(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?xi8>, memref<?x?xi8>) outs(%y : memref<?x?xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %ea = arith.extsi %a : i8 to i32
+    %eb = arith.extsi %b : i8 to i32
+    %p = arith.muli %ea, %eb : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  return
+}
