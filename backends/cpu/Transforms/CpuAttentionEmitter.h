@@ -48,8 +48,10 @@ struct Emitter {
   mlir::Location loc;
   AttentionOp op;
   llvm::SmallVector<Role> roles;
-  mlir::Value q, k, v, bias, out, scale;
-  llvm::SmallVector<mlir::Value> size; // per loop
+  // Set by the pass after construction (default initializers: no
+  // missing-field warning for `Emitter{b, loc, op, roles}`).
+  mlir::Value q = {}, k = {}, v = {}, bias = {}, out = {}, scale = {};
+  llvm::SmallVector<mlir::Value> size = {}; // per loop
   int iq = -1;                         // the blocked query loop (-1: none, a decode)
   unsigned jl = 0, dl = 0, el = 0;
   int64_t lanes = 4, mr = 2; // f32 lanes of a register; scalars of a register tile
