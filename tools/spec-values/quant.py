@@ -75,7 +75,10 @@ a, b = e4m3(rand(91, 3, 8) * 8), e4m3(rand(92, 4, 8) * 8)
 prod = f32(np.float32(0.75) * np.float32(1.5))
 print("// fp8_gemm random 3 x 4 x 8, scale_a 0.75, scale_b 1.5")
 print("  given a = %s, b = %s, scale_a = 0.75, scale_b = 1.5;" % (fmt(a), fmt(b)))
-print("  then c ~= %s within 1e-6;" % fmt(bf16(f32(a @ b.T) * prod)))
+# float64 values: the oracle does not round c to bf16, the compiled code does (half a
+# bf16 ulp below |c| = 128 is 0.25: the tolerance).
+print("  then c ~= %s within 0.25;" % fmt((a @ b.T) * prod))
+print("  (bf16-rounded, for reference: %s)" % fmt(bf16(f32(a @ b.T) * prod)))
 dy, w = e5m2(rand(93, 2, 6) * 100), e4m3(rand(94, 3, 6))
 print("// fp8_gemm_e5m2 random 2 x 3 x 6, scale 0.5")
 print("  given dy = %s, w = %s, scale = 0.5;" % (fmt(dy), fmt(w)))
