@@ -226,8 +226,8 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     if (!match)
       return failure();
     // Before anything is built next to `op`: the neighbours it takes over.
-    // The tensor-core kernels: mma.sync on bf16/f16, wgmma (sm_90a) on those
-    // and FP8.
+    // The tensor-core kernels: mma.sync on bf16/f16, wgmma (sm_90a) on those,
+    // FP8 and int8.
     bool tensorCores = wgmma ? isWgmmaMatmul(op, *match) : isMmaMatmul(op, *match);
     MatmulEpilogue epilogue;
     if (wgmma && tensorCores)

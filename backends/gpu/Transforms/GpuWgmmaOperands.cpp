@@ -30,9 +30,9 @@ Value buildTensorMap(OpBuilder &b, Location loc, Value operand, Value inner, Val
                      Value batch, int64_t boxInner, int64_t boxRows) {
   auto module = operand.getParentRegion()->getParentOfType<ModuleOp>();
   Type element = getElementTypeOrSelf(operand.getType());
-  // CUtensorMapDataType: CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0 (FP8: TMA moves
-  // bytes, and its zero fill is +0.0 in both FP8 formats), FLOAT16 = 6,
-  // BFLOAT16 = 9.
+  // CUtensorMapDataType: CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0 (FP8 and int8:
+  // TMA moves bytes, and its zero fill is 0 and +0.0 in both FP8 formats),
+  // FLOAT16 = 6, BFLOAT16 = 9.
   int64_t bytes = elementBytes(element);
   int64_t dtype = bytes == 1 ? 0 : element.isBF16() ? 9 : 6;
   Value size = constantIndex(b, loc, bytes);

@@ -15,7 +15,7 @@ namespace vibee {
 
 /// vibee_cuda_tensor_map(base, dtype, inner, rows, batch, row stride, batch
 /// stride (bytes), box inner, box rows): the device address (index) of a 3-D
-/// tensor map over the contiguous bf16/f16/FP8 `operand` ([batch][rows][inner])
+/// tensor map over the contiguous bf16/f16/8-bit `operand` ([batch][rows][inner])
 /// with the 128-byte swizzle; 0 on failure (recorded) or when a dim is 0.
 mlir::Value buildTensorMap(mlir::OpBuilder &b, mlir::Location loc, mlir::Value operand,
                            mlir::Value inner, mlir::Value rows, mlir::Value batch,
