@@ -44,19 +44,39 @@ Value toElement(OpBuilder &b, Location loc, Value v, Type element) {
 // (or the identity) and each step writes its output into `row` (a 1-D row, or with
 // `wholeTensor` the whole tensor at the element's full index). `at` indexes the
 // inputs with 0 along the scanned dimension.
+// The combiner's body cloned at the insertion point for (running value, elements).
+Value applyCombiner(OpBuilder &b, ScanOp op, Value running, ValueRange elements) {
+  Block &combiner = op.getCombiner().front();
+  IRMapping mapping;
+  mapping.map(combiner.getArgument(0), running);
+  for (auto [i, element] : llvm::enumerate(elements))
+    mapping.map(combiner.getArgument(i + 1), element);
+  for (Operation &inner : combiner.without_terminator())
+    b.clone(inner, mapping);
+  return mapping.lookupOrDefault(cast<YieldOp>(combiner.getTerminator()).getValue());
+}
+
+// A part of a row (the chunked lowering): `length` steps from element `begin`, the
+// running value starting at `start`; step t is written at t of the row.
+struct StepRange {
+  Value start, begin, length;
+};
+
 scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at, Value row,
-                      bool wholeTensor, bool accInTensor = false) {
+                      bool wholeTensor, bool accInTensor = false,
+                      std::optional<StepRange> range = std::nullopt) {
   auto type = cast<RankedTensorType>(op.getResult().getType());
   int64_t dim = (int64_t)op.getDimension();
   Value start;
-  if (Value init = op.getInit())
+  if (range)
+    start = range->start;
+  else if (Value init = op.getInit())
     start = tensor::ExtractOp::create(b, loc, init, at);
   else
     start = op.buildIdentity(b, loc);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value length = tensor::DimOp::create(b, loc, op.getInputs()[0], dim);
-  Block &combiner = op.getCombiner().front();
+  Value length = range ? range->length : tensor::DimOp::create(b, loc, op.getInputs()[0], dim);
   // With `accInTensor` the running value lives in a one-element tensor: the loop
   // then has no scalar result, which EmitC would declare and leave unused.
   if (accInTensor) {
@@ -67,20 +87,16 @@ scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at,
       b, loc, zero, length, one, ValueRange{start, row},
       [&](OpBuilder &nb, Location nloc, Value t, ValueRange carried) {
         SmallVector<Value> index(at);
-        index[dim] = t;
+        index[dim] = range ? arith::AddIOp::create(nb, nloc, range->begin, t).getResult() : t;
         Value c0 = arith::ConstantIndexOp::create(nb, nloc, 0);
         Value running =
             accInTensor
                 ? tensor::ExtractOp::create(nb, nloc, carried[0], ValueRange{c0}).getResult()
                 : carried[0];
-        IRMapping mapping;
-        mapping.map(combiner.getArgument(0), running);
-        for (auto [i, input] : llvm::enumerate(op.getInputs()))
-          mapping.map(combiner.getArgument(i + 1),
-                      tensor::ExtractOp::create(nb, nloc, input, index));
-        for (Operation &inner : combiner.without_terminator())
-          nb.clone(inner, mapping);
-        Value next = mapping.lookupOrDefault(cast<YieldOp>(combiner.getTerminator()).getValue());
+        SmallVector<Value> elements;
+        for (Value input : op.getInputs())
+          elements.push_back(tensor::ExtractOp::create(nb, nloc, input, index));
+        Value next = applyCombiner(nb, op, running, elements);
         Value out = toElement(nb, nloc, op.getExclusive() ? running : next, type.getElementType());
         Value written = tensor::InsertOp::create(nb, nloc, out, carried[1],
                                                  wholeTensor ? ValueRange(index) : ValueRange{t});
@@ -157,7 +173,6 @@ Value lowerScan(OpBuilder &b, ScanOp op) {
   SmallVector<Value> ivs(forall.getInductionVars()); // returned by value
   Value shared = forall.getRegionIterArgs()[0];
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
   // The row's offsets, sizes and strides in the (viewed) destination.
   SmallVector<OpFoldResult> offsets, rowSizes, strides(outRank, b.getIndexAttr(1));
   for (int64_t d = 0, r = 0; d < outRank; ++d) {
@@ -180,6 +195,189 @@ Value lowerScan(OpBuilder &b, ScanOp op) {
   return forall.getResult(0);
 }
 
+// ---- Chunked rows (the GPU) -------------------------------------------------
+//
+// One thread per row leaves the GPU idle when rows are few and long
+// (docs/performance.md, "Session 17: chunked scans"). Each row is cut into chunks scanned
+// in three phases, every phase a parallel loop over (rows, chunks): the total of
+// each chunk; the carry into each chunk, an exclusive scan of the totals with the
+// same combiner (a vibee.scan of its own, lowered row-parallel); then each chunk's
+// steps from its carry. `kind` makes this legal: sum/prod/max/min combine totals
+// like elements, and linear steps compose as pairs (a1 a2, a2 b1 + b2).
+
+// A chunk has at least kMinChunk steps (short scans stay one chunk), and a row at
+// most kMaxChunks chunks (the carries are scanned one thread per row). Chunks pay
+// two more passes over the inputs, so rows are split only when they alone are too
+// few threads to keep the GPU's memory busy (measured: docs/performance.md, "Session
+// 17: chunked scans"); otherwise each row is one chunk,
+// phase 1 takes no step and the rows run one thread each, as unchunked.
+constexpr int64_t kMinChunk = 64;
+constexpr int64_t kMaxChunks = 1024;
+constexpr int64_t kRowsThatFillTheGpu = 32768;
+
+struct Chunking {
+  Value length, size, count;
+  Value split; // i1: rows are split into chunks (phase 1 computes totals)
+};
+
+Chunking chunkRows(OpBuilder &b, Location loc, ScanOp op) {
+  auto type = cast<RankedTensorType>(op.getResult().getType());
+  int64_t dim = (int64_t)op.getDimension();
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value rows = index(1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (d != dim)
+      rows = arith::MulIOp::create(b, loc, rows, tensor::DimOp::create(b, loc, op.getDest(), d));
+  Value length = tensor::DimOp::create(b, loc, op.getInputs()[0], dim);
+  Value few =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rows, index(kRowsThatFillTheGpu));
+  Value longRows =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, length, index(kMinChunk));
+  Value split = arith::AndIOp::create(b, loc, few, longRows);
+  Value chunk = arith::MaxUIOp::create(b, loc, index(kMinChunk),
+                                       arith::CeilDivUIOp::create(b, loc, length, index(kMaxChunks)));
+  Value whole = arith::MaxUIOp::create(b, loc, length, index(1));
+  Value size = arith::SelectOp::create(b, loc, split, chunk, whole);
+  return {length, size, arith::CeilDivUIOp::create(b, loc, length, size), split};
+}
+
+// The forall over (the dims other than `dim`, then the chunks) with `outs`.
+scf::ForallOp chunkLoop(OpBuilder &b, Location loc, ScanOp op, const Chunking &chunks,
+                        ValueRange outs) {
+  int64_t rank = op.getResult().getType().getRank(), dim = (int64_t)op.getDimension();
+  SmallVector<OpFoldResult> bounds;
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, op.getDest());
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != dim)
+      bounds.push_back(sizes[d]);
+  bounds.push_back(chunks.count);
+  return scf::ForallOp::create(b, loc, bounds, outs, std::nullopt);
+}
+
+// A chunk iteration's position: `at` indexes the row with `along` at `dim`.
+SmallVector<Value> chunkPosition(scf::ForallOp loop, int64_t dim, Value along) {
+  SmallVector<Value> ivs(loop.getInductionVars());
+  SmallVector<Value> at(ivs.begin(), ivs.end() - 1);
+  at.insert(at.begin() + dim, along);
+  return at;
+}
+
+// The first step of the iteration's chunk and its number of steps.
+std::pair<Value, Value> chunkSpan(OpBuilder &b, Location loc, scf::ForallOp loop,
+                                  const Chunking &chunks) {
+  Value begin = arith::MulIOp::create(b, loc, loop.getInductionVars().back(), chunks.size);
+  Value left = arith::SubIOp::create(b, loc, chunks.length, begin);
+  return {begin, arith::MinUIOp::create(b, loc, chunks.size, left)};
+}
+
+// Phase 1: each chunk's total, in tensors shaped like the destination with the
+// chunks along `dim` (a linear scan: the product of a and the steps from h = 0).
+SmallVector<Value> chunkTotals(OpBuilder &b, Location loc, ScanOp op, const Chunking &chunks) {
+  int64_t rank = op.getResult().getType().getRank(), dim = (int64_t)op.getDimension();
+  Type acc = op.getAccumulatorType();
+  bool linear = op.getKind() == ScanKind::linear;
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, op.getDest());
+  shape[dim] = chunks.count;
+  SmallVector<Value> empties(linear ? 2 : 1);
+  for (Value &e : empties)
+    e = tensor::EmptyOp::create(b, loc, shape, acc);
+  scf::ForallOp loop = chunkLoop(b, loc, op, chunks, empties);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  auto [begin, count] = chunkSpan(b, loc, loop, chunks);
+  SmallVector<Value> at = chunkPosition(loop, dim, begin);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  // A row of one chunk needs no total: its carry is the start.
+  Value steps = arith::SelectOp::create(b, loc, chunks.split, count, zero);
+  SmallVector<Value> starts;
+  if (linear)
+    starts = {arith::ConstantOp::create(b, loc, b.getFloatAttr(acc, 1.0)).getResult(),
+              arith::ConstantOp::create(b, loc, b.getFloatAttr(acc, 0.0)).getResult()};
+  else
+    starts = {op.buildIdentity(b, loc)};
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto totals = scf::ForOp::create(
+      b, loc, zero, steps, one, starts,
+      [&](OpBuilder &nb, Location nloc, Value t, ValueRange carried) {
+        SmallVector<Value> index(at);
+        index[dim] = arith::AddIOp::create(nb, nloc, begin, t);
+        SmallVector<Value> elements;
+        for (Value input : op.getInputs())
+          elements.push_back(tensor::ExtractOp::create(nb, nloc, input, index));
+        SmallVector<Value> next;
+        if (linear)
+          next.push_back(arith::MulFOp::create(nb, nloc, elements[0], carried[0]));
+        next.push_back(applyCombiner(nb, op, carried.back(), elements));
+        scf::YieldOp::create(nb, nloc, next);
+      });
+  // Each total goes into its one-element slice of the shared tensor (written in
+  // place once bufferized, as the rows are).
+  SmallVector<Value> ivs(loop.getInductionVars());
+  SmallVector<OpFoldResult> offsets = getAsOpFoldResult(chunkPosition(loop, dim, ivs.back()));
+  SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+  SmallVector<Value> cells;
+  auto cellType = RankedTensorType::get({1}, acc);
+  for (auto [total, shared] : llvm::zip(totals.getResults(), loop.getRegionIterArgs())) {
+    Value cell = tensor::ExtractSliceOp::create(b, loc, cellType, shared, offsets, ones, ones);
+    cells.push_back(tensor::InsertOp::create(b, loc, total, cell, ValueRange{zero}));
+  }
+  b.setInsertionPointToStart(loop.getTerminator().getBody());
+  for (auto [cell, shared] : llvm::zip(cells, loop.getRegionIterArgs()))
+    tensor::ParallelInsertSliceOp::create(b, loc, cell, shared, offsets, ones, ones);
+  return SmallVector<Value>(loop.getResults());
+}
+
+// Phase 2: the running value before each chunk, an exclusive scan of the totals.
+Value chunkCarries(OpBuilder &b, Location loc, ScanOp op, ValueRange totals) {
+  auto type = cast<RankedTensorType>(totals.front().getType());
+  Value dest =
+      tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, totals.front()),
+                              type.getElementType());
+  auto carries = ScanOp::create(b, loc, type, op.getKindAttr(), op.getDimensionAttr(),
+                                b.getUnitAttr(), totals, op.getInit(), dest);
+  IRMapping mapping;
+  op.getCombiner().cloneInto(&carries.getCombiner(), mapping);
+  Value result = lowerScan(b, carries);
+  carries.erase();
+  return result;
+}
+
+Value lowerScanChunked(OpBuilder &b, ScanOp op) {
+  Location loc = op.getLoc();
+  auto type = cast<RankedTensorType>(op.getResult().getType());
+  int64_t rank = type.getRank(), dim = (int64_t)op.getDimension();
+  Chunking chunks = chunkRows(b, loc, op);
+  Value carries = chunkCarries(b, loc, op, chunkTotals(b, loc, op, chunks));
+
+  // Phase 3: each chunk's steps from its carry, written into its part of the row.
+  scf::ForallOp loop = chunkLoop(b, loc, op, chunks, op.getDest());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  auto [begin, count] = chunkSpan(b, loc, loop, chunks);
+  SmallVector<Value> ivs(loop.getInductionVars());
+  Value start = tensor::ExtractOp::create(b, loc, carries, chunkPosition(loop, dim, ivs.back()));
+  SmallVector<OpFoldResult> offsets = getAsOpFoldResult(chunkPosition(loop, dim, begin));
+  SmallVector<OpFoldResult> sizes(rank, b.getIndexAttr(1)), strides(sizes);
+  sizes[dim] = count;
+  Value shared = loop.getRegionIterArgs()[0];
+  auto partType = RankedTensorType::get({ShapedType::kDynamic}, type.getElementType());
+  Value part = tensor::ExtractSliceOp::create(b, loc, partType, shared, offsets, sizes, strides);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> at = chunkPosition(loop, dim, zero);
+  scf::ForOp steps = buildSteps(b, loc, op, at, part, /*wholeTensor=*/false,
+                                /*accInTensor=*/false, StepRange{start, begin, count});
+  b.setInsertionPointToStart(loop.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, steps.getResult(1), shared, offsets, sizes,
+                                        strides);
+  return loop.getResult(0);
+}
+
+// Scans of at most one chunk keep one thread per row.
+bool fitsOneChunk(ScanOp op) {
+  int64_t length = op.getResult().getType().getDimSize((int64_t)op.getDimension());
+  return !ShapedType::isDynamic(length) && length <= kMinChunk;
+}
+
 struct LowerScansPass : vibee::impl::LowerScansPassBase<LowerScansPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -188,8 +386,14 @@ struct LowerScansPass : vibee::impl::LowerScansPassBase<LowerScansPass> {
     IRRewriter rewriter(&getContext());
     for (ScanOp op : scans) {
       rewriter.setInsertionPoint(op);
-      rewriter.replaceOp(op, parallel ? lowerScan(rewriter, op)
-                                      : lowerScanSerial(rewriter, op, accInTensor));
+      Value lowered;
+      if (!parallel)
+        lowered = lowerScanSerial(rewriter, op, accInTensor);
+      else if (chunked && !fitsOneChunk(op))
+        lowered = lowerScanChunked(rewriter, op);
+      else
+        lowered = lowerScan(rewriter, op);
+      rewriter.replaceOp(op, lowered);
     }
   }
 };

@@ -99,14 +99,22 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
     scan is the one row of a [1, N] view. With `parallel=false` (the CPU and the C++
     output, which run rows in order: no thread dispatch through the CPU's thread
     runtime yet) the rows are an scf.for nest that updates the destination in
-    place, without row slices or views.
+    place, without row slices or views. With `chunked=true` (the GPU) a row longer
+    than one chunk (64 steps, or length / 1024) is scanned in three parallel loops
+    over (rows, chunks): each chunk's total; the carry into each chunk, an exclusive
+    scan of the totals with the same combiner, lowered one thread per row; and each
+    chunk's steps from its carry. The kinds make this legal: sum/prod/max/min
+    combine totals as they combine elements, linear steps compose as pairs.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
            "rows as one scf.forall (false: a sequential loop nest)">,
     Option<"accInTensor", "acc-in-tensor", "bool", /*default=*/"false",
            "serial rows: the running value in a one-element tensor (EmitC: no "
-           "loop result left unused)">];
+           "loop result left unused)">,
+    Option<"chunked", "chunked", "bool", /*default=*/"false",
+           "parallel rows cut into chunks: chunk totals, their exclusive scan, "
+           "then each chunk from its carry (the GPU)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"];

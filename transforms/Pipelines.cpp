@@ -45,10 +45,11 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
 
 void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
                                  ScanRows scanRows, bool keepGatherIndices) {
-  // Scans: rows in parallel (scf.forall: GPU threads), or in order (the CPU, whose
+  // Scans: rows (or chunks of rows) in parallel (scf.forall: GPU threads), or in order (the CPU, whose
   // threads go through its own runtime, and the C++ output).
   LowerScansPassOptions scans;
-  scans.parallel = scanRows == ScanRows::Parallel;
+  scans.parallel = scanRows == ScanRows::Parallel || scanRows == ScanRows::Chunked;
+  scans.chunked = scanRows == ScanRows::Chunked;
   scans.accInTensor = scanRows == ScanRows::SerialEmitC;
   pm.addPass(createLowerScansPass(scans));
   // Top-k: rows the same way (vibee.topk carries only its destinations).

@@ -22,11 +22,12 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
 /// (vibee-decompose-aggregates), fused like statements. `keepContractions`:
 /// linalg.contract stays for the target's own rewrite (the CPU's packing).
-/// `scanRows`: vibee-lower-scans' rows as a parallel loop (the GPU), in order (the
-/// CPU), or in order with the running value in memory (C++ output through EmitC).
+/// `scanRows`: vibee-lower-scans' rows as a parallel loop, as parallel chunks (the
+/// GPU), in order (the CPU), or in order with the running value in memory (C++
+/// output through EmitC).
 /// `keepGatherIndices`: vibee.gather_index stays for the target's own check (the
 /// GPU's vibee-gpu-gather-checks); otherwise it is clamped here.
-enum class ScanRows { Parallel, Serial, SerialEmitC };
+enum class ScanRows { Parallel, Chunked, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
                           bool keepAttention = false, ScanRows scanRows = ScanRows::Parallel,
                           bool keepGatherIndices = false);

@@ -63,7 +63,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // RMSNorm one per reduction plus one for the output, which
   // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
   buildLinalgOptimizationPipeline(pm);
-  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Parallel,
+  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Chunked,
                        /*keepGatherIndices=*/true);
   buildBufferizationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
@@ -74,7 +74,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   pm.addPass(createGpuMapKernelsPass(mapKernels));
   // What no kernel strategy took: parallel loops, tiled for blocks of threads.
   OpPassManager &loops = pm.nest<func::FuncOp>();
-  // Scans' rows (vibee-lower-scans): one GPU thread per row, the row views folded
+  // Scans (vibee-lower-scans): one GPU thread per row or chunk, the views folded
   // into the loads and stores (kernels take whole memrefs).
   loops.addPass(createForallToParallelLoopPass());
   loops.addPass(memref::createFoldMemRefAliasOpsPass());

@@ -1,6 +1,7 @@
 // RUN: %vibee-opt %s -vibee-lower-scans | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-scans=parallel=false | FileCheck %s --check-prefix=SERIAL
 // RUN: %vibee-opt %s "-vibee-lower-scans=parallel=false acc-in-tensor=true" | FileCheck %s --check-prefix=CELL
+// RUN: %vibee-opt %s -vibee-lower-scans=chunked=true | FileCheck %s --check-prefix=CHUNK
 
 // A cumsum along dim 1: one scf.forall iteration per row, each row an scf.for that
 // carries the running sum (from the identity 0) and inserts every step.
@@ -82,4 +83,72 @@ func.func @one_row(%x: tensor<?xi32>, %d: tensor<?xi32>) -> tensor<?xi32> {
     vibee.yield %p : i32
   }
   return %y : tensor<?xi32>
+}
+
+// Chunked (the GPU): with fewer than 32768 rows and rows longer than 64 steps,
+// chunks of max(64, ceil(length / 1024)) steps; otherwise each row is one chunk
+// (one thread per row, phase 1 takes no step). Phase 1 writes each chunk's total
+// into its cell of a [rows, chunks] tensor; phase 2 scans the totals (exclusive,
+// the same combiner, one thread per row); phase 3 runs each chunk's steps from its
+// carry into its part of the row.
+// CHUNK-LABEL: func.func @cumsum
+// CHUNK:         %[[L:.*]] = tensor.dim %arg0, %c1
+// CHUNK:         %[[FEW:.*]] = arith.cmpi ult, %{{.*}}, %c32768
+// CHUNK:         %[[LONG:.*]] = arith.cmpi ugt, %[[L]], %c64
+// CHUNK:         %[[SPLIT:.*]] = arith.andi %[[FEW]], %[[LONG]]
+// CHUNK:         %[[Q:.*]] = arith.ceildivui %[[L]], %c1024
+// CHUNK:         %[[CHUNK:.*]] = arith.maxui %c64{{.*}}, %[[Q]]
+// CHUNK:         %[[WHOLE:.*]] = arith.maxui %[[L]], %c1
+// CHUNK:         %[[SIZE:.*]] = arith.select %[[SPLIT]], %[[CHUNK]], %[[WHOLE]]
+// CHUNK:         %[[COUNT:.*]] = arith.ceildivui %[[L]], %[[SIZE]]
+// CHUNK:         %[[TOTALS:.*]] = scf.forall (%[[R:.*]], %[[C:.*]]) in (%{{.*}}, %[[COUNT]])
+// CHUNK:           %[[BEGIN:.*]] = arith.muli %[[C]], %[[SIZE]]
+// CHUNK:           %[[LEFT:.*]] = arith.subi %[[L]], %[[BEGIN]]
+// CHUNK:           %[[N:.*]] = arith.minui %[[SIZE]], %[[LEFT]]
+// CHUNK:           %[[STEPS:.*]] = arith.select %[[SPLIT]], %[[N]], %c0
+// CHUNK:           %[[T:.*]] = scf.for %{{.*}} = %{{.*}} to %[[STEPS]] {{.*}} -> (f32)
+// CHUNK:             arith.addf
+// CHUNK:           %[[TOTAL1:.*]] = tensor.extract_slice %{{.*}}[%[[R]], %[[C]]] [1, 1] [1, 1] : tensor<?x?xf32> to tensor<1xf32>
+// CHUNK:           tensor.insert %[[T]] into %[[TOTAL1]]
+// CHUNK:         %[[CARRIES:.*]] = scf.forall (%{{.*}}) in
+// CHUNK:           scf.for {{.*}} iter_args(%[[ACC2:.*]] = %{{.*}}, %[[W:.*]] = %{{.*}})
+// CHUNK:             tensor.extract %[[TOTALS]]
+// CHUNK:             tensor.insert %[[ACC2]] into %[[W]]
+// CHUNK:         scf.forall (%[[R3:.*]], %[[C3:.*]]) in (%{{.*}}, %[[COUNT]]) shared_outs(%[[OUT:.*]] = %arg1)
+// CHUNK:           %[[B3:.*]] = arith.muli %[[C3]], %[[SIZE]]
+// CHUNK:           %[[START:.*]] = tensor.extract %[[CARRIES]][%[[R3]], %[[C3]]]
+// CHUNK:           tensor.extract_slice %[[OUT]][%[[R3]], %[[B3]]] [1, %{{.*}}] [1, 1]
+// CHUNK:           scf.for %[[S:.*]] = {{.*}} iter_args(%{{.*}} = %[[START]],
+// CHUNK:             %[[AT:.*]] = arith.addi %[[B3]], %[[S]]
+// CHUNK:             tensor.extract %arg0[%[[R3]], %[[AT]]]
+// CHUNK:           tensor.parallel_insert_slice
+
+// A linear recurrence: a chunk's total is the pair (product of a, steps from h = 0),
+// and the carries start from the init.
+// CHUNK-LABEL: func.func @linear
+// CHUNK:         scf.forall
+// CHUNK:           %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHUNK:           %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHUNK:           scf.for {{.*}} iter_args(%[[A:.*]] = %[[ONE]], %[[H:.*]] = %[[ZERO]]) -> (f32, f32)
+// CHUNK:             %[[X:.*]] = tensor.extract %arg0
+// CHUNK:             %[[Y:.*]] = tensor.extract %arg1
+// CHUNK:             arith.mulf %[[X]], %[[A]]
+// CHUNK:             %[[M:.*]] = arith.mulf %[[X]], %[[H]]
+// CHUNK:             arith.addf %[[M]], %[[Y]]
+// CHUNK:         scf.forall
+// CHUNK:           tensor.extract %arg2
+// CHUNK:         scf.forall
+
+// A row known to fit one chunk keeps one thread per row.
+// CHUNK-LABEL: func.func @short_rows
+// CHUNK-COUNT-1: scf.forall (
+// CHUNK-NOT:     scf.forall (
+// CHUNK:         return
+func.func @short_rows(%x: tensor<?x64xf32>, %d: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = vibee.scan sum dimension(1) ins(%x : tensor<?x64xf32>) outs(%d : tensor<?x64xf32>) -> tensor<?x64xf32> {
+  ^bb0(%acc: f32, %v: f32):
+    %s = arith.addf %acc, %v : f32
+    vibee.yield %s : f32
+  }
+  return %y : tensor<?x64xf32>
 }
