@@ -14,7 +14,8 @@ ap.add_argument("--artifacts", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile anchors")
-ap.add_argument("--only", default="", help="comma-separated case functions to run (default: all)")
+ap.add_argument("--only", default="",
+                help="comma-separated case functions to run (default: all); a trailing * matches a prefix (quant_*)")
 args = ap.parse_args()
 dev = torch.device("cuda")
 torch.backends.cuda.matmul.allow_tf32 = False
@@ -44,6 +45,8 @@ results = {"device": name, "torch": torch.__version__, "time": time.strftime("%Y
 def record(bench_name, impl, ms, nbytes=None, flops=None, note=None):
     r = {"ms": ms}
     if nbytes: r["GBps"] = nbytes / ms / 1e6
+    if nbytes and bench_name != "copy" and results.get("copy_GBps"):
+        r["of_copy"] = r["GBps"] / results["copy_GBps"]
     if flops: r["TFLOPs"] = flops / ms / 1e9
     if note: r["note"] = note
     results["benchmarks"].setdefault(bench_name, {})[impl] = r
@@ -51,7 +54,9 @@ def record(bench_name, impl, ms, nbytes=None, flops=None, note=None):
           + (f" {r['TFLOPs']:7.1f} TFLOP/s" if flops else ""), flush=True)
 
 def guarded(fn):
-    if args.only and fn.__name__ not in args.only.split(",") and fn.__name__ != "copy":
+    only = [o for o in args.only.split(",") if o]
+    if only and fn.__name__ != "copy" and not any(
+            fn.__name__ == o or (o.endswith("*") and fn.__name__.startswith(o[:-1])) for o in only):
         return
     try:
         fn()
@@ -371,6 +376,176 @@ def colsum():
         if not args.no_compile:
             record(name, "torch.compile", bench(torch.compile(eager), sets), nbytes)
 guarded(colsum)
+
+# --- Issue 13: weight-only quantized GEMV / GEMM ---------------------------------
+# Each case: the vibeec kernel; "bf16 cuBLAS" = F.linear on the weights dequantized to
+# bf16 once, outside the timed region (the issue's anchor); the eager torch expression
+# that dequantizes and multiplies on every call; its torch.compile. GB/s counts the
+# bytes each implementation actually reads and writes (quantized weights + scales +
+# activations + outputs for vibeec; the bf16 weights for cuBLAS), "of_copy" is that
+# over the copy bandwidth of this run. The check: vibeec's output against float64 of
+# the same dequantized computation (codes, scales and activations as stored).
+QK = 8192 if not args.quick else 2048
+QN = (8192, 28672) if not args.quick else (2048, 7168)
+QGM = 4096 if not args.quick else 512
+QSETS = 4  # 4-bit 8192^2 weights are 32 MiB: rotate over more than the 50 MiB of L2
+# QLoRA's NF4 table (specs/quant/nf4.vibee, bench/gpu/specs/quant_bench.vibee)
+NF4 = [-1.0, -0.696192801, -0.525073051, -0.394917488, -0.284441382, -0.18477343,
+       -0.0910500363, 0.0, 0.0795802996, 0.160930201, 0.246112302,
+       0.337915242, 0.440709829, 0.562617004, 0.722956836, 1.0]
+
+
+def unpack_nibbles(w):
+    """int8 [N, K/2] -> codes [N, K] in 0..15, k even in the low nibble (the specs' layout)."""
+    return torch.stack((w & 15, (w >> 4) & 15), -1).reshape(w.shape[0], 2 * w.shape[1])
+
+
+def deq_w4(w, scale, zero, dtype=torch.float32):
+    """specs/quant/w4a16_group.vibee: (code - zero[n, k/128]) * scale[n, k/128]."""
+    n, k = w.shape[0], 2 * w.shape[1]
+    c = unpack_nibbles(w).to(dtype).view(n, k // 128, 128)
+    return ((c - zero.to(dtype)[:, :, None]) * scale.to(dtype)[:, :, None]).reshape(n, k)
+
+
+def deq_nf4(w, q2, c1, offset, dtype=torch.float32):
+    """specs/quant/nf4.vibee: nf4[code] * (q2[n, k/64] * c1[n, k/16384] + offset)."""
+    n, k, nb = w.shape[0], 2 * w.shape[1], q2.shape[1]
+    table = torch.tensor(NF4, dtype=torch.float32, device=w.device).to(dtype)
+    cidx = torch.arange(nb, device=w.device) // 256
+    a = q2.to(dtype) * c1.to(dtype)[:, cidx] + offset
+    return (table[unpack_nibbles(w).long()].view(n, nb, 64) * a[:, :, None]).reshape(n, k)
+
+
+def quant_gen(kind, n, k):
+    """Random quantized weights of `kind` (w8a16, w4a16, nf4) for an [n, k] layer."""
+    if kind == "w8a16":
+        return dict(w=torch.randint(-127, 128, (n, k), device=dev, dtype=torch.int8),
+                    s=torch.rand(n, device=dev) / 64 + 1e-3)
+    w = torch.randint(-128, 128, (n, k // 2), device=dev, dtype=torch.int8)
+    if kind == "w4a16":
+        return dict(w=w, scale=torch.rand(n, k // 128, device=dev) / 64 + 1e-3,
+                    zero=torch.randint(0, 16, (n, k // 128), device=dev).float())
+    # nf4: block absmaxes 0.05 +- 0.02, double-quantized around their mean as QLoRA does
+    nb, nc = k // 64, (k + 16383) // 16384
+    return dict(w=w, q2=((torch.rand(n, nb, device=dev) * 2 - 1) * 448).to(torch.float8_e4m3fn),
+                c1=torch.full((n, nc), 0.02 / 448, device=dev), offset=0.05)
+
+
+def quant_deq(kind, q, dtype=torch.float32):
+    if kind == "w8a16":
+        return q["w"].to(dtype) * q["s"].to(dtype)[:, None]
+    if kind == "w4a16":
+        return deq_w4(q["w"], q["scale"], q["zero"], dtype)
+    return deq_nf4(q["w"], q["q2"], q["c1"], q["offset"], dtype)
+
+
+def quant_case(case, kind, m, n, k, lora_rank=0):
+    """One benchmark function named `case` (for --only) over y = x deq(W)^T, x [m, k]."""
+    def fn():
+        r = lora_rank
+        if kind == "w8a16":
+            f = lib("w8a16").vibee_w8a16_w8a16; f.argtypes = [P, P, P, P, I64, I64, I64]
+        elif kind == "w4a16":
+            f = lib("w4a16_group").vibee_w4a16_group_w4a16_group
+            f.argtypes = [P, P, P, P, P, I64, I64, I64, I64, I64]
+        elif r:
+            f = lib("nf4").vibee_nf4_nf4_lora
+            f.argtypes = [P, P, P, P, P, P, F32, F32, P, I64, I64, I64, I64, I64, I64, I64]
+        else:
+            f = lib("qbench").vibee_qbench_nf4_gemv
+            f.argtypes = [P, P, P, P, F32, P, I64, I64, I64, I64, I64, I64]
+        lora_s = 1.0 / 16
+        sets = []
+        for _ in range(QSETS if m < 256 else 2):
+            xb = torch.randn(m, k, device=dev).to(torch.bfloat16)  # bf16-exact activations
+            q = quant_gen(kind, n, k)
+            st = dict(q, xb=xb, wb=quant_deq(kind, q).to(torch.bfloat16),
+                      y=torch.empty(m, n, device=dev))
+            if kind == "w4a16":
+                st["x"] = xb.float()  # the spec's activations are f32 (bf16-exact values)
+            if r:
+                st["a"] = (torch.randn(r, k, device=dev) / k ** 0.5).to(torch.bfloat16)
+                st["b"] = (torch.randn(n, r, device=dev) / r ** 0.5).to(torch.bfloat16)
+            sets.append(st)
+        if kind == "w8a16":
+            ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["s"].data_ptr(),
+                               s["y"].data_ptr(), m, k, n)
+            qbytes = n * k + 4 * n + 2 * m * k
+        elif kind == "w4a16":
+            ours = lambda s: f(s["x"].data_ptr(), s["w"].data_ptr(), s["scale"].data_ptr(),
+                               s["zero"].data_ptr(), s["y"].data_ptr(), m, k, n, k // 2, k // 128)
+            qbytes = n * k // 2 + 2 * 4 * n * (k // 128) + 4 * m * k
+        elif r:
+            ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["q2"].data_ptr(),
+                               s["c1"].data_ptr(), s["a"].data_ptr(), s["b"].data_ptr(),
+                               s["offset"], lora_s, s["y"].data_ptr(),
+                               m, k, n, k // 2, s["q2"].shape[1], s["c1"].shape[1], r)
+            qbytes = n * k // 2 + n * (k // 64) + 4 * n * ((k + 16383) // 16384) + 2 * m * k + 2 * r * (k + n)
+        else:
+            ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["q2"].data_ptr(),
+                               s["c1"].data_ptr(), s["offset"], s["y"].data_ptr(),
+                               m, k, n, k // 2, s["q2"].shape[1], s["c1"].shape[1])
+            qbytes = n * k // 2 + n * (k // 64) + 4 * n * ((k + 16383) // 16384) + 2 * m * k
+        qbytes += 4 * m * n  # the f32 result
+        ours(sets[0]); torch.cuda.synchronize(); check_error(case)
+        s0 = sets[0]
+        ref = s0["xb"].double() @ quant_deq(kind, s0, torch.float64).T
+        if r:
+            ref = ref + lora_s * ((s0["xb"].double() @ s0["a"].double().T) @ s0["b"].double().T)
+        err = rel_err(s0["y"], ref)
+        print(f"{case} vibeec rel err vs float64 of the dequantized computation {err:.2e}", flush=True)
+        # one timed call picks the repetitions (the GEMM on a slow path can take seconds)
+        t0 = time.perf_counter(); ours(sets[1]); torch.cuda.synchronize()
+        t1 = time.perf_counter() - t0
+        flops = 2 * m * n * k if m >= 256 else None
+        ms = bench(ours, sets, warmup=3 if t1 < 0.05 else 1 if t1 < 1 else 0,
+                   reps=20 if t1 < 0.05 else 5 if t1 < 1 else 3)
+        record(case, "vibeec", ms, qbytes, flops, note=f"{kind} {m}x{n}x{k}"
+               + (f" lora r={r}" if r else "") + f", rel err {err:.2e}")
+        # the anchor: cuBLAS bf16 on the weights dequantized beforehand
+        if r:
+            cub = lambda s: F.linear(s["xb"], s["wb"]) + lora_s * F.linear(F.linear(s["xb"], s["a"]), s["b"])
+        else:
+            cub = lambda s: F.linear(s["xb"], s["wb"])
+        cerr = rel_err(cub(s0), ref)
+        cms = bench(cub, sets)
+        record(case, "F.linear bf16 (cuBLAS, W dequantized beforehand)", cms,
+               2 * n * k + 2 * m * k + 2 * m * n + (2 * r * (k + n) if r else 0), flops,
+               note=f"rel err {cerr:.2e}")
+        mine = results["benchmarks"][case]["vibeec"]
+        mine["vs_bf16_cublas"] = cms / ms  # > 1: vibeec faster
+        # dequantize + matmul on every call, eager and compiled
+        if kind == "w8a16":  # the scale as the epilogue, as the spec has it
+            eager = lambda s: F.linear(s["xb"], s["w"].to(torch.bfloat16)).float() * s["s"]
+        elif kind == "w4a16":
+            eager = lambda s: F.linear(s["xb"], deq_w4(s["w"], s["scale"], s["zero"]).to(torch.bfloat16)).float()
+        else:
+            def eager(s):
+                y = F.linear(s["xb"], deq_nf4(s["w"], s["q2"], s["c1"], s["offset"]).to(torch.bfloat16))
+                if r:
+                    y = y + lora_s * F.linear(F.linear(s["xb"], s["a"]), s["b"])
+                return y.float()
+        record(case, "torch eager (dequantize + F.linear bf16)", bench(eager, sets, warmup=1, reps=10), qbytes, flops)
+        if not args.no_compile:
+            torch._dynamo.reset()
+            comp = torch.compile(eager, dynamic=False)
+            record(case, "torch.compile (dequantize + F.linear)", bench(comp, sets), qbytes, flops)
+        print(f"{case}: vibeec {mine['ms']:.3f} ms" + (f", {100 * mine['of_copy']:.1f}% of copy" if "of_copy" in mine else "")
+              + f", {mine['vs_bf16_cublas']:.2f}x of bf16 cuBLAS's speed", flush=True)
+    fn.__name__ = case
+    return fn
+
+
+QUANT_CASES = []
+for _kind in ("w8a16", "w4a16"):
+    for _n in QN:
+        for _m in (1, 16):
+            QUANT_CASES.append(quant_case(f"quant_{_kind}_m{_m}_n{_n}_k{QK}", _kind, _m, _n, QK))
+QUANT_CASES.append(quant_case(f"quant_w4a16_gemm_m{QGM}_n{QK}_k{QK}", "w4a16", QGM, QK, QK))
+QUANT_CASES.append(quant_case(f"quant_nf4_m1_n{QK}_k{QK}", "nf4", 1, QK, QK))
+QUANT_CASES.append(quant_case(f"quant_nf4_lora16_m1_n{QK}_k{QK}", "nf4", 1, QK, QK, lora_rank=16))
+for _fn in QUANT_CASES:
+    guarded(_fn)
 
 # Summary: fraction of the copy bandwidth, ratio to the best PyTorch anchor.
 copy_bw = results.get("copy_GBps")
