@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from cuda_timing import median_ms
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from quant_ref import deq_nf4, deq_w4, quant_bytes, quant_deq, quant_gen  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--artifacts", required=True)
@@ -382,61 +384,14 @@ guarded(colsum)
 # bf16 once, outside the timed region (the issue's anchor); the eager torch expression
 # that dequantizes and multiplies on every call; its torch.compile. GB/s counts the
 # bytes each implementation actually reads and writes (quantized weights + scales +
-# activations + outputs for vibeec; the bf16 weights for cuBLAS), "of_copy" is that
-# over the copy bandwidth of this run. The check: vibeec's output against float64 of
+# activations + outputs for vibeec, bench/quant_ref.py quant_bytes; the bf16 weights
+# for cuBLAS; for the eager and compiled expressions the same bytes as vibeec's, what
+# a fused kernel has to move), "of_copy" is that over the copy bandwidth of this run. The check: vibeec's output against float64 of
 # the same dequantized computation (codes, scales and activations as stored).
 QK = 8192 if not args.quick else 2048
 QN = (8192, 28672) if not args.quick else (2048, 7168)
 QGM = 4096 if not args.quick else 512
 QSETS = 4  # 4-bit 8192^2 weights are 32 MiB: rotate over more than the 50 MiB of L2
-# QLoRA's NF4 table (specs/quant/nf4.vibee, bench/gpu/specs/quant_bench.vibee)
-NF4 = [-1.0, -0.696192801, -0.525073051, -0.394917488, -0.284441382, -0.18477343,
-       -0.0910500363, 0.0, 0.0795802996, 0.160930201, 0.246112302,
-       0.337915242, 0.440709829, 0.562617004, 0.722956836, 1.0]
-
-
-def unpack_nibbles(w):
-    """int8 [N, K/2] -> codes [N, K] in 0..15, k even in the low nibble (the specs' layout)."""
-    return torch.stack((w & 15, (w >> 4) & 15), -1).reshape(w.shape[0], 2 * w.shape[1])
-
-
-def deq_w4(w, scale, zero, dtype=torch.float32):
-    """specs/quant/w4a16_group.vibee: (code - zero[n, k/128]) * scale[n, k/128]."""
-    n, k = w.shape[0], 2 * w.shape[1]
-    c = unpack_nibbles(w).to(dtype).view(n, k // 128, 128)
-    return ((c - zero.to(dtype)[:, :, None]) * scale.to(dtype)[:, :, None]).reshape(n, k)
-
-
-def deq_nf4(w, q2, c1, offset, dtype=torch.float32):
-    """specs/quant/nf4.vibee: nf4[code] * (q2[n, k/64] * c1[n, k/16384] + offset)."""
-    n, k, nb = w.shape[0], 2 * w.shape[1], q2.shape[1]
-    table = torch.tensor(NF4, dtype=torch.float32, device=w.device).to(dtype)
-    cidx = torch.arange(nb, device=w.device) // 256
-    a = q2.to(dtype) * c1.to(dtype)[:, cidx] + offset
-    return (table[unpack_nibbles(w).long()].view(n, nb, 64) * a[:, :, None]).reshape(n, k)
-
-
-def quant_gen(kind, n, k):
-    """Random quantized weights of `kind` (w8a16, w4a16, nf4) for an [n, k] layer."""
-    if kind == "w8a16":
-        return dict(w=torch.randint(-127, 128, (n, k), device=dev, dtype=torch.int8),
-                    s=torch.rand(n, device=dev) / 64 + 1e-3)
-    w = torch.randint(-128, 128, (n, k // 2), device=dev, dtype=torch.int8)
-    if kind == "w4a16":
-        return dict(w=w, scale=torch.rand(n, k // 128, device=dev) / 64 + 1e-3,
-                    zero=torch.randint(0, 16, (n, k // 128), device=dev).float())
-    # nf4: block absmaxes 0.05 +- 0.02, double-quantized around their mean as QLoRA does
-    nb, nc = k // 64, (k + 16383) // 16384
-    return dict(w=w, q2=((torch.rand(n, nb, device=dev) * 2 - 1) * 448).to(torch.float8_e4m3fn),
-                c1=torch.full((n, nc), 0.02 / 448, device=dev), offset=0.05)
-
-
-def quant_deq(kind, q, dtype=torch.float32):
-    if kind == "w8a16":
-        return q["w"].to(dtype) * q["s"].to(dtype)[:, None]
-    if kind == "w4a16":
-        return deq_w4(q["w"], q["scale"], q["zero"], dtype)
-    return deq_nf4(q["w"], q["q2"], q["c1"], q["offset"], dtype)
 
 
 def quant_case(case, kind, m, n, k, lora_rank=0):
@@ -458,7 +413,7 @@ def quant_case(case, kind, m, n, k, lora_rank=0):
         sets = []
         for _ in range(QSETS if m < 256 else 2):
             xb = torch.randn(m, k, device=dev).to(torch.bfloat16)  # bf16-exact activations
-            q = quant_gen(kind, n, k)
+            q = quant_gen(kind, n, k, dev)
             st = dict(q, xb=xb, wb=quant_deq(kind, q).to(torch.bfloat16),
                       y=torch.empty(m, n, device=dev))
             if kind == "w4a16":
@@ -470,23 +425,19 @@ def quant_case(case, kind, m, n, k, lora_rank=0):
         if kind == "w8a16":
             ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["s"].data_ptr(),
                                s["y"].data_ptr(), m, k, n)
-            qbytes = n * k + 4 * n + 2 * m * k
         elif kind == "w4a16":
             ours = lambda s: f(s["x"].data_ptr(), s["w"].data_ptr(), s["scale"].data_ptr(),
                                s["zero"].data_ptr(), s["y"].data_ptr(), m, k, n, k // 2, k // 128)
-            qbytes = n * k // 2 + 2 * 4 * n * (k // 128) + 4 * m * k
         elif r:
             ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["q2"].data_ptr(),
                                s["c1"].data_ptr(), s["a"].data_ptr(), s["b"].data_ptr(),
                                s["offset"], lora_s, s["y"].data_ptr(),
                                m, k, n, k // 2, s["q2"].shape[1], s["c1"].shape[1], r)
-            qbytes = n * k // 2 + n * (k // 64) + 4 * n * ((k + 16383) // 16384) + 2 * m * k + 2 * r * (k + n)
         else:
             ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["q2"].data_ptr(),
                                s["c1"].data_ptr(), s["offset"], s["y"].data_ptr(),
                                m, k, n, k // 2, s["q2"].shape[1], s["c1"].shape[1])
-            qbytes = n * k // 2 + n * (k // 64) + 4 * n * ((k + 16383) // 16384) + 2 * m * k
-        qbytes += 4 * m * n  # the f32 result
+        qbytes = quant_bytes(kind, m, n, k, r)
         ours(sets[0]); torch.cuda.synchronize(); check_error(case)
         s0 = sets[0]
         ref = s0["xb"].double() @ quant_deq(kind, s0, torch.float64).T
