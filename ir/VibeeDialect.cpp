@@ -94,7 +94,7 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
     return op->emitOpError() << "'" << name << "' must be " << form;
   };
   if (name == KernelAttrHelper::getNameStr() || name == PackAttrHelper::getNameStr() ||
-      name == F16AttrHelper::getNameStr())
+      name == F16AttrHelper::getNameStr() || name == ScanRowsAttrHelper::getNameStr())
     return expect(isa<UnitAttr>(value), "a unit attribute");
   if (name == SpecAttrHelper::getNameStr())
     return expect(isa<StringAttr>(value), "a string");

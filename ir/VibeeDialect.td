@@ -44,6 +44,9 @@ def Vibee_Dialect : Dialect {
     "::mlir::DictionaryAttr":$schedule,
     // vibee-cpu-tile-matmul's packing copy, which vibee-cpu-vectorize leaves alone.
     "::mlir::UnitAttr":$pack,
+    // vibee-lower-scans (rows in order): the outermost scf.for over a scan's
+    // independent rows, which vibee-cpu-parallelize splits over threads.
+    "::mlir::UnitAttr":$scan_rows,
     // vibee-prepare-emitc: the ABI position of every argument a C++ function kept.
     "::mlir::ArrayAttr":$cpp_args,
     // vibee-prepare-emitc, within the pass: a uint16_t load or constant that was

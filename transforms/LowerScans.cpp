@@ -132,6 +132,10 @@ Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
             buildSteps(nb, nloc, op, at, carried[0], /*wholeTensor=*/true, accInTensor);
         return {steps.getResult(1)};
       });
+  // The rows are independent: the CPU may split the outermost row loop over its
+  // threads (vibee-cpu-parallelize); the C++ output runs it as it is.
+  if (!nest.loops.empty() && !accInTensor)
+    nest.loops.front()->setAttr(attr::kScanRows, b.getUnitAttr());
   return nest.results.front();
 }
 

@@ -16,11 +16,16 @@
 // Schedule hints (ScheduleHints.h) pick the split loop (parallel(...)), its
 // chunk (tile(...)) and the thread cap (threads(n)) in chooseSplit.
 //
+// A scan's rows (the scf.for that vibee-lower-scans marks vibee.scan_rows) are
+// split the same way: ranges of rows per thread, each row's steps in order.
+//
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
 #include "transforms/RowGroupAnalysis.h"
+
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,6 +39,7 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -271,6 +277,41 @@ static bool parallelizeRowGroup(IRRewriter &rw, SymbolTable &symbols,
   return true;
 }
 
+/// A scan's rows (vibee-lower-scans marks their outermost loop, from 0 step 1, no
+/// results): ranges of rows over the threads, each row's steps in order. The work
+/// is the rows times the steps of the row's first loop when its bound is known
+/// outside (a scan's length), else the rows.
+static void parallelizeScanRows(IRRewriter &rw, SymbolTable &symbols, scf::ForOp rows) {
+  Location loc = rows.getLoc();
+  vibee::ScheduleHints hints = vibee::ScheduleHints::of(rows);
+  if (!hints.allowsThreads() || rows.getNumResults() != 0 ||
+      !matchPattern(rows.getLowerBound(), m_Zero()) || !matchPattern(rows.getStep(), m_One()))
+    return;
+  rw.setInsertionPoint(rows);
+  SmallVector<OpFoldResult> sizes{rows.getUpperBound()};
+  auto steps = rows.getBody()->getOps<scf::ForOp>();
+  DominanceInfo dom(rows->getParentOp());
+  if (!steps.empty() && dom.properlyDominates((*steps.begin()).getUpperBound(), rows))
+    sizes.push_back((*steps.begin()).getUpperBound());
+  Value work = vibee::emitIterationCount(rw, loc, sizes);
+  auto build = [&](OpBuilder &b, Value lo, Value hi, const IRMapping &outside) {
+    IRMapping map = outside;
+    auto part = scf::ForOp::create(b, loc, lo, hi, outside.lookupOrDefault(rows.getStep()));
+    map.map(rows.getInductionVar(), part.getInductionVar());
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(part.getBody()->getTerminator());
+    for (Operation &op : rows.getBody()->without_terminator())
+      b.clone(op, map);
+  };
+  vibee::ChunkFunction chunk =
+      vibee::createChunkFunction(rw, rows->getParentOfType<func::FuncOp>(),
+                                 vibee::capturedValues({rows.getOperation()}), build, {}, &symbols);
+  rw.setInsertionPoint(rows);
+  vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, rows.getUpperBound(),
+                        std::nullopt, &symbols);
+  rw.eraseOp(rows);
+}
+
 struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePass> {
   using CpuParallelizePassBase::CpuParallelizePassBase;
 
@@ -326,6 +367,13 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
                             split->chunk, &symbols);
       rw.eraseOp(op);
     }
+    SmallVector<scf::ForOp> scanRows;
+    for (func::FuncOp func : module.getOps<func::FuncOp>())
+      for (auto loop : func.getBody().getOps<scf::ForOp>())
+        if (loop->hasAttr(vibee::attr::kScanRows))
+          scanRows.push_back(loop);
+    for (scf::ForOp rows : scanRows)
+      parallelizeScanRows(rw, symbols, rows);
   }
 };
 

@@ -119,7 +119,8 @@ def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {
     row reduction split into lanes (RowGroupAnalysis.h; vibee-cpu-online-softmax
     builds that form) run in one thread region instead, each thread walking its
     rows in blocks of 8 through all of them; the group's temporaries shrink to
-    one block.
+    one block. A scan's rows (the top-level scf.for marked vibee.scan_rows by
+    vibee-lower-scans) run as a chunk function on ranges of rows the same way.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

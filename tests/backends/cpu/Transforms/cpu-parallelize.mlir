@@ -242,3 +242,38 @@ func.func @plain_rows(%x: memref<?x?xf32>, %ss: memref<?xf32>, %y: memref<?x?xf3
   }
   return
 }
+
+// -----
+
+// A scan's rows (vibee-lower-scans marks their loop vibee.scan_rows): ranges of
+// rows over the threads, the work counted as rows x steps; each row's steps stay
+// in order inside the chunk function.
+// CHECK-LABEL: func.func @scan_rows(
+// CHECK:         %[[R:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[T:.*]] = memref.dim %arg0, %c1
+// CHECK:         %[[WORK:.*]] = arith.muli %[[R]], %[[T]]
+// CHECK:         call @scan_rows__chunk0_threads(%[[WORK]], %[[R]],
+// CHECK-NOT:     scf.for
+// CHECK-LABEL: func.func private @scan_rows__chunk0(
+// CHECK-SAME:      %[[LO:[^:]*]]: index, %[[HI:[^:]*]]: index
+// CHECK:         scf.for %[[ROW:.*]] = %[[LO]] to %[[HI]]
+// CHECK:           scf.for %[[STEP:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32)
+// CHECK:             memref.load %{{.*}}[%[[ROW]], %[[STEP]]]
+// CHECK:             arith.addf %[[ACC]]
+// CHECK:             memref.store %{{.*}}[%[[ROW]], %[[STEP]]]
+func.func @scan_rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {vibee.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = memref.dim %x, %c0 : memref<?x?xf32>
+  %steps = memref.dim %x, %c1 : memref<?x?xf32>
+  scf.for %r = %c0 to %rows step %c1 {
+    %last = scf.for %t = %c0 to %steps step %c1 iter_args(%acc = %zero) -> (f32) {
+      %v = memref.load %x[%r, %t] : memref<?x?xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %y[%r, %t] : memref<?x?xf32>
+      scf.yield %s : f32
+    }
+  } {vibee.scan_rows}
+  return
+}
