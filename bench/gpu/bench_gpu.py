@@ -511,6 +511,7 @@ for bname, impls in results["benchmarks"].items():
         line += f", {100*ours['GBps']/copy_bw:5.1f}% of copy bandwidth"
     print(line)
 fname = os.path.join(args.out, "bench_gpu_" + name.replace(" ", "_") + ".json")
+os.makedirs(args.out, exist_ok=True)
 with open(fname, "w") as fh:
     json.dump(results, fh, indent=2)
 print("wrote", fname)
