@@ -209,13 +209,16 @@ Value lowerScan(OpBuilder &b, ScanOp op) {
 // steps from its carry. `kind` makes this legal: sum/prod/max/min combine totals
 // like elements, and linear steps compose as pairs (a1 a2, a2 b1 + b2).
 
-// A chunk has at least kMinChunk steps (short scans stay one chunk), and a row at
-// most kMaxChunks chunks (the carries are scanned one thread per row). Chunks pay
-// two more passes over the inputs, so rows are split only when they alone are too
-// few threads to keep the GPU's memory busy (measured: docs/performance.md, "Session
-// 17: chunked scans"); otherwise each row is one chunk,
-// phase 1 takes no step and the rows run one thread each, as unchunked.
-constexpr int64_t kMinChunk = 64;
+// Rows longer than kSplitLength steps are split when there are fewer than
+// kRowsThatFillTheGpu of them: chunks pay two more passes over the inputs, and
+// more rows alone keep the GPU's memory busy (docs/performance.md, "Session 17:
+// chunked scans"); otherwise each row is one chunk, phase 1 takes no step and the
+// rows run one thread each, as unchunked. A chunk has kMinChunk steps, more when a
+// row would have over kMaxChunks chunks (the carries are scanned one thread per
+// row): short chunks keep a warp's rows of the inputs in L1 (each thread walks its
+// own chunk; the chunk-size sweep is in docs/performance.md).
+constexpr int64_t kSplitLength = 64;
+constexpr int64_t kMinChunk = 16;
 constexpr int64_t kMaxChunks = 1024;
 constexpr int64_t kRowsThatFillTheGpu = 32768;
 
@@ -236,7 +239,7 @@ Chunking chunkRows(OpBuilder &b, Location loc, ScanOp op) {
   Value few =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rows, index(kRowsThatFillTheGpu));
   Value longRows =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, length, index(kMinChunk));
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, length, index(kSplitLength));
   Value split = arith::AndIOp::create(b, loc, few, longRows);
   Value chunk = arith::MaxUIOp::create(b, loc, index(kMinChunk),
                                        arith::CeilDivUIOp::create(b, loc, length, index(kMaxChunks)));
@@ -376,10 +379,10 @@ Value lowerScanChunked(OpBuilder &b, ScanOp op) {
   return loop.getResult(0);
 }
 
-// Scans of at most one chunk keep one thread per row.
+// Rows too short to split keep one thread per row.
 bool fitsOneChunk(ScanOp op) {
   int64_t length = op.getResult().getType().getDimSize((int64_t)op.getDimension());
-  return !ShapedType::isDynamic(length) && length <= kMinChunk;
+  return !ShapedType::isDynamic(length) && length <= kSplitLength;
 }
 
 struct LowerScansPass : vibee::impl::LowerScansPassBase<LowerScansPass> {

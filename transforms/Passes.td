@@ -95,16 +95,18 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
     sequential `scf.for` along the scanned dimension that carries the running value
     and writes each step into its row (`tensor.insert`, then
     `tensor.parallel_insert_slice` of the row). Rows are independent, so the targets
-    run them on threads (CPU: OpenMP through scf.parallel) or GPU threads. A 1-D
-    scan is the one row of a [1, N] view. With `parallel=false` (the CPU and the C++
-    output, which run rows in order: no thread dispatch through the CPU's thread
-    runtime yet) the rows are an scf.for nest that updates the destination in
-    place, without row slices or views. With `chunked=true` (the GPU) a row longer
-    than one chunk (64 steps, or length / 1024) is scanned in three parallel loops
+    run them on GPU threads. A 1-D scan is the one row of a [1, N] view. With
+    `parallel=false` (the CPU and the C++ output) the rows are an scf.for nest that
+    updates the destination in place, without row slices or views; without
+    `acc-in-tensor` its outermost loop is marked `vibee.scan_rows` (the CPU splits
+    it over its threads, vibee-cpu-parallelize). With `chunked=true` (the GPU), when
+    there are fewer than 32768 rows and they are longer than 64 steps, each row is
+    scanned in chunks of max(16, ceil(length / 1024)) steps by three parallel loops
     over (rows, chunks): each chunk's total; the carry into each chunk, an exclusive
     scan of the totals with the same combiner, lowered one thread per row; and each
-    chunk's steps from its carry. The kinds make this legal: sum/prod/max/min
-    combine totals as they combine elements, linear steps compose as pairs.
+    chunk's steps from its carry (otherwise one chunk per row, whose total phase 1
+    skips). The kinds make this legal: sum/prod/max/min combine totals as they
+    combine elements, linear steps compose as pairs.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",

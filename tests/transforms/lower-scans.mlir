@@ -86,7 +86,7 @@ func.func @one_row(%x: tensor<?xi32>, %d: tensor<?xi32>) -> tensor<?xi32> {
 }
 
 // Chunked (the GPU): with fewer than 32768 rows and rows longer than 64 steps,
-// chunks of max(64, ceil(length / 1024)) steps; otherwise each row is one chunk
+// chunks of max(16, ceil(length / 1024)) steps; otherwise each row is one chunk
 // (one thread per row, phase 1 takes no step). Phase 1 writes each chunk's total
 // into its cell of a [rows, chunks] tensor; phase 2 scans the totals (exclusive,
 // the same combiner, one thread per row); phase 3 runs each chunk's steps from its
@@ -97,7 +97,7 @@ func.func @one_row(%x: tensor<?xi32>, %d: tensor<?xi32>) -> tensor<?xi32> {
 // CHUNK:         %[[LONG:.*]] = arith.cmpi ugt, %[[L]], %c64
 // CHUNK:         %[[SPLIT:.*]] = arith.andi %[[FEW]], %[[LONG]]
 // CHUNK:         %[[Q:.*]] = arith.ceildivui %[[L]], %c1024
-// CHUNK:         %[[CHUNK:.*]] = arith.maxui %c64{{.*}}, %[[Q]]
+// CHUNK:         %[[CHUNK:.*]] = arith.maxui %c16, %[[Q]]
 // CHUNK:         %[[WHOLE:.*]] = arith.maxui %[[L]], %c1
 // CHUNK:         %[[SIZE:.*]] = arith.select %[[SPLIT]], %[[CHUNK]], %[[WHOLE]]
 // CHUNK:         %[[COUNT:.*]] = arith.ceildivui %[[L]], %[[SIZE]]
