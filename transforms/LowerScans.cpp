@@ -241,8 +241,8 @@ Chunking chunkRows(OpBuilder &b, Location loc, ScanOp op) {
   Value longRows =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, length, index(kSplitLength));
   Value split = arith::AndIOp::create(b, loc, few, longRows);
-  Value chunk = arith::MaxUIOp::create(b, loc, index(kMinChunk),
-                                       arith::CeilDivUIOp::create(b, loc, length, index(kMaxChunks)));
+  Value chunk = arith::MaxUIOp::create(
+      b, loc, index(kMinChunk), arith::CeilDivUIOp::create(b, loc, length, index(kMaxChunks)));
   Value whole = arith::MaxUIOp::create(b, loc, length, index(1));
   Value size = arith::SelectOp::create(b, loc, split, chunk, whole);
   return {length, size, arith::CeilDivUIOp::create(b, loc, length, size), split};
@@ -337,9 +337,8 @@ SmallVector<Value> chunkTotals(OpBuilder &b, Location loc, ScanOp op, const Chun
 // Phase 2: the running value before each chunk, an exclusive scan of the totals.
 Value chunkCarries(OpBuilder &b, Location loc, ScanOp op, ValueRange totals) {
   auto type = cast<RankedTensorType>(totals.front().getType());
-  Value dest =
-      tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, totals.front()),
-                              type.getElementType());
+  Value dest = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, totals.front()),
+                                       type.getElementType());
   auto carries = ScanOp::create(b, loc, type, op.getKindAttr(), op.getDimensionAttr(),
                                 b.getUnitAttr(), totals, op.getInit(), dest);
   IRMapping mapping;
