@@ -45,10 +45,11 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
 
 void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
                                  ScanRows scanRows, bool keepGatherIndices) {
-  // Scans: rows (or chunks of rows) in parallel (scf.forall: GPU threads), or in order (the CPU, whose
-  // threads go through its own runtime, and the C++ output).
+  // Scans: rows and chunks of rows in parallel (scf.forall: GPU threads), or rows
+  // as a loop nest (the CPU, whose threads take the row loop through its own
+  // runtime, and the C++ output, in order).
   LowerScansPassOptions scans;
-  scans.parallel = scanRows == ScanRows::Parallel || scanRows == ScanRows::Chunked;
+  scans.parallel = scanRows == ScanRows::Chunked;
   scans.chunked = scanRows == ScanRows::Chunked;
   scans.accInTensor = scanRows == ScanRows::SerialEmitC;
   pm.addPass(createLowerScansPass(scans));

@@ -22,14 +22,14 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
 /// (vibee-decompose-aggregates), fused like statements. `keepContractions`:
 /// linalg.contract stays for the target's own rewrite (the CPU's packing).
-/// `scanRows`: vibee-lower-scans' rows as a parallel loop, as parallel chunks (the
-/// GPU), in order (the CPU), or in order with the running value in memory (C++
-/// output through EmitC).
+/// `scanRows`: vibee-lower-scans' rows as parallel chunks (the GPU), as a loop nest
+/// (the CPU, which splits the row loop over its threads), or in order with the
+/// running value in memory (C++ output through EmitC).
 /// `keepGatherIndices`: vibee.gather_index stays for the target's own check (the
 /// GPU's vibee-gpu-gather-checks); otherwise it is clamped here.
-enum class ScanRows { Parallel, Chunked, Serial, SerialEmitC };
+enum class ScanRows { Chunked, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
-                          bool keepAttention = false, ScanRows scanRows = ScanRows::Parallel,
+                          bool keepAttention = false, ScanRows scanRows = ScanRows::Chunked,
                           bool keepGatherIndices = false);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
