@@ -16,9 +16,11 @@
 // An operand that is one read, possibly cast to the accumulator type, is the
 // contraction's input as it is (linalg.contract casts with cast_signed: extf,
 // sitofp, extsi); any other operand is a prologue generic over its own loops.
+// A factor may read loop indices (the nibble of `w[n, k / 2] >> 4 * (k % 2)`):
+// they count among its loops and become linalg.index in its prologue.
 // Why a product is not a contraction (more than two operands, a contracted
-// loop read by one operand only, a loop index in the body) goes back to the
-// caller for the --verbose remark.
+// loop read by one operand only) goes back to the caller for the --verbose
+// remark.
 //
 //===----------------------------------------------------------------------===//
 #include "conversion/VibeeToLinalg/Contractions.h"
@@ -54,9 +56,9 @@ void collectLeaves(Value v, Block &body, bool root, SmallVectorImpl<Value> &leav
   leaves.push_back(v);
 }
 
-/// The body arguments and body ops that `v` depends on; false when it reads a
-/// loop index.
-bool dependencies(Value v, Block &body, SmallBitVector &args,
+/// The body arguments, body ops and loop indices (`vibee.index`, the nibble a
+/// `k % 2` selects) that `v` depends on.
+void dependencies(Value v, Block &body, SmallBitVector &args, SmallBitVector &indices,
                   llvm::SmallPtrSetImpl<Operation *> &ops) {
   SmallVector<Value> work = {v};
   while (!work.empty()) {
@@ -69,11 +71,10 @@ bool dependencies(Value v, Block &body, SmallBitVector &args,
     Operation *def = x.getDefiningOp();
     if (!def || def->getBlock() != &body || !ops.insert(def).second)
       continue;
-    if (isa<vibee::IndexOp>(def))
-      return false;
+    if (auto index = dyn_cast<vibee::IndexOp>(def))
+      indices.set(index.getDim());
     llvm::append_range(work, def->getOperands());
   }
-  return true;
 }
 
 SmallBitVector loopsOf(const SmallBitVector &args, ArrayRef<AffineMap> maps, unsigned numLoops) {
@@ -141,10 +142,10 @@ struct ContractionBuilder {
   Value elementwise(ArrayRef<Value> leaves, ArrayRef<unsigned> keep, Value extra = {},
                     AffineMap extraMap = {}) {
     Location loc = op.getLoc();
-    SmallBitVector args(body().getNumArguments());
+    SmallBitVector args(body().getNumArguments()), indices(op.getNumLoops());
     llvm::SmallPtrSet<Operation *, 16> ops;
     for (Value leaf : leaves)
-      (void)dependencies(leaf, body(), args, ops);
+      dependencies(leaf, body(), args, indices, ops);
     SmallVector<Value> ins;
     SmallVector<AffineMap> inMaps;
     if (extra) {
@@ -173,9 +174,18 @@ struct ContractionBuilder {
           unsigned next = extra ? 1 : 0;
           for (unsigned a : args.set_bits())
             mapping.map(body().getArgument(a), blockArgs[next++]);
-          for (Operation &inner : body().without_terminator())
-            if (ops.contains(&inner))
-              b.clone(inner, mapping);
+          for (Operation &inner : body().without_terminator()) {
+            if (!ops.contains(&inner))
+              continue;
+            if (auto index = dyn_cast<vibee::IndexOp>(inner)) {
+              // Loop `dim` of the statement is loop `position` of this generic
+              // (`keep` holds every loop a factor's index reads).
+              auto position = llvm::find(keep, index.getDim()) - keep.begin();
+              mapping.map(index.getResult(), linalg::IndexOp::create(b, l, position));
+              continue;
+            }
+            b.clone(inner, mapping);
+          }
           SmallVector<Value> values;
           if (extra)
             values.push_back(blockArgs.front());
@@ -229,13 +239,10 @@ std::optional<Value> vibee::buildContraction(ComputeOp op, ValueRange inputs, Va
   epilogue.loops = SmallBitVector(numLoops);
   SmallVector<Factors> sides;
   for (Value leaf : leaves) {
-    SmallBitVector args(body.getNumArguments());
+    SmallBitVector args(body.getNumArguments()), indices(numLoops);
     llvm::SmallPtrSet<Operation *, 16> ops;
-    if (!dependencies(leaf, body, args, ops)) {
-      why = "a factor reads a loop index";
-      return std::nullopt;
-    }
-    SmallBitVector loops = loopsOf(args, maps, numLoops);
+    dependencies(leaf, body, args, indices, ops);
+    SmallBitVector loops = loopsOf(args, maps, numLoops) | indices;
     if (!loops.anyCommon(contracted)) {
       epilogue.leaves.push_back(leaf);
       epilogue.loops |= loops;

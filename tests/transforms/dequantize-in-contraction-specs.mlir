@@ -12,34 +12,41 @@
 // RUN: %vibeec compile %specs/quant/w8a16.vibee --target=cuda --emit=ptx -o /dev/null --mlir-print-ir-after=vibee-gpu-map-kernels 2>&1 | FileCheck %s --check-prefix=W8-GPU
 // RUN: %vibeec compile %specs/quant/nf4.vibee --emit=linalg -o - | FileCheck %s --check-prefix=NF4
 
-// w4a16_group: `k % 2` is read as a value (linalg.index), so the statement is not
-// a linalg.contract (docs/architecture.md, "Contractions": a factor that reads a
-// loop index) but one reduction generic whose body unpacks each nibble, converts
-// it and applies its group's zero point and scale. The only tensor is the [M, N]
-// result.
+// w4a16_group: `k % 2`, read as a value (linalg.index), belongs to the weight's
+// factor like its subscript `k / 2` (docs/architecture.md, "Contractions"): the
+// statement is a linalg.contract whose B operand is a prologue over (n, k) that
+// unpacks each nibble, converts it and applies its group's zero point and scale.
+// On tensors that prologue has a tensor of the weight's shape; each target then
+// computes it inside the contraction (below), never into a buffer.
 // W4-LABEL: func.func @w4a16_group(
-// W4:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xf32>
-// W4:         %[[N:.*]] = memref.dim %arg1, %c0 : memref<?x?xi8>
-// W4:         tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf32>
-// W4-NOT:     tensor.empty
-// W4:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<?x?xf32>, tensor<?x?xi8>, tensor<?x?xf32>, tensor<?x?xf32>)
+// W4:         %[[B:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins({{.*}} : tensor<?x?xi8>, tensor<?x?xf32>, tensor<?x?xf32>)
 // W4:           arith.extsi %{{.*}} : i8 to i64
+// W4-NEXT:      linalg.index 1 : index
 // W4:           arith.shrsi
 // W4-NEXT:      arith.andi
 // W4-NEXT:      arith.sitofp
 // W4-NEXT:      arith.subf
 // W4-NEXT:      arith.mulf
-// W4-NEXT:      arith.mulf
-// W4-NEXT:      arith.addf
 // W4-NEXT:      linalg.yield
-// W4-NOT:     tensor.empty
+// W4:         linalg.contract {{.*}} ins(%{{.*}}, %[[B]] : tensor<?x?xf32>, tensor<?x?xf32>)
 // W4:         return
 
 // After bufferization and the CPU's contraction packing: no allocation at all,
-// the generic reads the packed int8 weights and writes the result in place.
+// the generics (the few-rows dot products; the packed matmul, which
+// vibee-cpu-tile-matmul evaluates while packing each panel) read the int8
+// weights and write the result in place.
 // W4-CPU-LABEL: func.func private @w4a16_group(
 // W4-CPU-NOT:     memref.alloc
 // W4-CPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
+// W4-CPU:           arith.shrsi
+// W4-CPU-NEXT:      arith.andi
+// W4-CPU-NEXT:      arith.sitofp
+// W4-CPU-NEXT:      arith.subf
+// W4-CPU-NEXT:      arith.mulf
+// W4-CPU:         } else {
+// W4-CPU-NOT:     memref.alloc
+// W4-CPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
+// W4-CPU:           linalg.index 2 : index
 // W4-CPU:           arith.shrsi
 // W4-CPU-NEXT:      arith.andi
 // W4-CPU-NEXT:      arith.sitofp
@@ -113,22 +120,19 @@
 
 // nf4_lora: the NF4 lookup (a tree of selects among the table's constants), the
 // double-dequantized block scale (e4m3 code times its f32 scale plus the offset)
-// and the activation are one reduction body over the packed weights; the LoRA
-// products are ordinary contractions. Tensors: the [M, N] results and x A^T.
+// and the nibble chosen by `k % 2` are the prologue of the contraction's B
+// operand, as in w4a16_group; the LoRA products are ordinary contractions.
 // NF4-LABEL: func.func @nf4_lora(
-// NF4:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xbf16>
-// NF4:         %[[N:.*]] = memref.dim %arg1, %c0 : memref<?x?xi8>
-// NF4:         tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf32>
-// NF4-NOT:     tensor.empty
-// NF4:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<?x?xbf16>, tensor<?x?xf8E4M3FN>, tensor<?x?xf32>, f32, tensor<?x?xi8>)
+// NF4:         %[[B:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins({{.*}} : tensor<?x?xf8E4M3FN>, tensor<?x?xf32>, f32, tensor<?x?xi8>)
 // NF4:           arith.extf %{{.*}} : f8E4M3FN to f32
 // NF4-NEXT:      arith.mulf
 // NF4-NEXT:      arith.addf
+// NF4:           linalg.index 1 : index
 // NF4:           arith.shrsi
 // NF4-NEXT:      arith.andi
 // NF4-COUNT-15:  arith.select {{.*}} : f32
 // NF4-NEXT:      arith.mulf
-// NF4-NEXT:      arith.addf
 // NF4-NEXT:      linalg.yield
+// NF4:         linalg.contract {{.*}} ins(%{{.*}}, %[[B]] : tensor<?x?xbf16>, tensor<?x?xf32>)
 // NF4:         linalg.contract {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x?xbf16>, tensor<?x?xbf16>)
 // NF4:         return

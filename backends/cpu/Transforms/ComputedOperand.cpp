@@ -13,11 +13,15 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include <numeric>
+#include <algorithm>
 
 using namespace mlir;
 
 namespace {
+
+// K blocks of a computed B: at least a vector's worth of k, at most what a
+// panel of it keeps in L2.
+constexpr int64_t kMinKBlock = 16, kMaxKBlock = 4096;
 
 /// The body split into its B value and the multiply-add around it.
 struct Body {
@@ -41,11 +45,14 @@ std::optional<Body> splitBody(linalg::GenericOp op) {
   Value b = mul.getLhs() == a ? mul.getRhs() : mul.getRhs() == a ? mul.getLhs() : Value();
   if (!b || b == a || b == c || !b.getType().isF32() || !a.hasOneUse() || !c.hasOneUse())
     return std::nullopt;
-  // The ops that compute B are cloned outside the matmul: plain values only.
-  for (Operation &o : body.without_terminator())
+  // The ops that compute B are cloned outside the matmul: plain values, and
+  // indices of n and k (the pack's loops), not of m.
+  for (Operation &o : body.without_terminator()) {
+    auto index = dyn_cast<linalg::IndexOp>(o);
     if (&o != mul && &o != add &&
-        (o.getNumRegions() || !isMemoryEffectFree(&o) || isa<linalg::IndexOp>(o)))
+        (o.getNumRegions() || !isMemoryEffectFree(&o) || (index && index.getDim() == 0)))
       return std::nullopt;
+  }
   return Body{b, mul, add};
 }
 
@@ -57,11 +64,10 @@ bool isF32Memref(Value v) {
 } // namespace
 
 std::string vibee::unsupportedComputedRead(AffineMap map, unsigned m, unsigned n, unsigned k,
-                                           int64_t &alignment) {
+                                           SmallVectorImpl<int64_t> &groups) {
   // Tiles are views: a read stays exact under a tile offset only where the
   // offset passes through the map, i.e. n read plainly, k plainly or through
-  // `k floordiv G` at offsets that are multiples of G (tile-matmul aligns KC).
-  constexpr int64_t kMaxGroup = 4096; // a K block of at least G must stay in L2
+  // `k floordiv G` in K blocks that no group straddles (kBlockForGroups).
   MLIRContext *ctx = map.getContext();
   AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
   for (AffineExpr e : map.getResults()) {
@@ -79,16 +85,28 @@ std::string vibee::unsupportedComputedRead(AffineMap map, unsigned m, unsigned n
     if (!div || div.getKind() != AffineExprKind::FloorDiv || div.getLHS() != dk || !g ||
         g.getValue() <= 0)
       return "it reads K through " + text + " (only k or k / G pack by K blocks)";
-    if (g.getValue() > kMaxGroup)
-      return "its group along K (" + text + ") is larger than a K block may be";
-    alignment = std::lcm(alignment, g.getValue());
-    if (alignment > kMaxGroup)
-      return "its groups along K need K blocks larger than a K block may be";
+    groups.push_back(g.getValue());
+    if (!kBlockForGroups(groups, kMaxKBlock))
+      return "its groups along K (" + text + " with the others) fit no K block";
   }
   return "";
 }
 
-std::optional<int64_t> vibee::computedMatmulKAlignment(linalg::GenericOp op) {
+std::optional<int64_t> vibee::kBlockForGroups(ArrayRef<int64_t> groups, int64_t target) {
+  auto fits = [&](int64_t kc) {
+    return llvm::all_of(groups, [&](int64_t g) { return kc % g == 0 || g % kc == 0; });
+  };
+  target = std::clamp<int64_t>(target, kMinKBlock, kMaxKBlock);
+  for (int64_t kc = target; kc >= kMinKBlock; --kc)
+    if (fits(kc))
+      return kc;
+  for (int64_t kc = target + 1; kc <= kMaxKBlock; ++kc)
+    if (fits(kc))
+      return kc;
+  return std::nullopt;
+}
+
+std::optional<SmallVector<int64_t>> vibee::computedMatmulKGroups(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInits() != 1 ||
       op.getNumDpsInputs() < 2)
     return std::nullopt;
@@ -104,17 +122,17 @@ std::optional<int64_t> vibee::computedMatmulKAlignment(linalg::GenericOp op) {
       maps.back() != AffineMap::get(3, 0, {m, n}, ctx) || !isF32Memref(op.getDpsInputs()[0]) ||
       !isF32Memref(op.getDpsInits()[0]) || !splitBody(op))
     return std::nullopt;
-  int64_t alignment = 1;
+  SmallVector<int64_t> groups;
   for (OpOperand *in : op.getDpsInputOperands()) {
     if (in->getOperandNumber() == 0)
       continue;
     AffineMap map = op.getMatchingIndexingMap(in);
     if (!isa<MemRefType>(in->get().getType())
             ? map.getNumResults() != 0
-            : !unsupportedComputedRead(map, 0, 1, 2, alignment).empty())
+            : !unsupportedComputedRead(map, 0, 1, 2, groups).empty())
       return std::nullopt;
   }
-  return alignment;
+  return groups;
 }
 
 linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::GenericOp tile,
@@ -135,14 +153,28 @@ linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::G
   Body parts = *splitBody(tile);
   Block &body = tile.getRegion().front();
   SmallVector<utils::IteratorType> par(3, utils::IteratorType::parallel);
+  auto pointOf = [&](OpBuilder &bb, Location l, linalg::IndexOp index) -> Value {
+    // The tile's n is jb * nr + jj, its k the pack's k (tiling already added
+    // the tile's offsets to its indices).
+    if (index.getDim() == 2)
+      return linalg::IndexOp::create(bb, l, 1);
+    Value block = linalg::IndexOp::create(bb, l, 0), lane = linalg::IndexOp::create(bb, l, 2);
+    Value start = arith::MulIOp::create(bb, l, block, arith::ConstantIndexOp::create(bb, l, nr));
+    return arith::AddIOp::create(bb, l, start, lane);
+  };
   return linalg::GenericOp::create(b, loc, ins, ValueRange{packView}, maps, par,
                                    [&](OpBuilder &bb, Location l, ValueRange args) {
                                      IRMapping map;
                                      for (auto [i, arg] : llvm::enumerate(args.drop_back()))
                                        map.map(body.getArgument(i + 1), arg);
-                                     for (Operation &o : body.without_terminator())
-                                       if (&o != parts.mul && &o != parts.add)
+                                     for (Operation &o : body.without_terminator()) {
+                                       if (&o == parts.mul || &o == parts.add)
+                                         continue;
+                                       if (auto index = dyn_cast<linalg::IndexOp>(o))
+                                         map.map(index.getResult(), pointOf(bb, l, index));
+                                       else
                                          bb.clone(o, map);
+                                     }
                                      linalg::YieldOp::create(bb, l, map.lookupOrDefault(parts.b));
                                    });
 }

@@ -25,14 +25,19 @@ namespace vibee {
 
 /// Why a source read through `map` (over loops m, n, k at positions m, n, k)
 /// cannot be computed panel by panel, or the empty string; a `k floordiv G`
-/// read takes G into `alignment` (their least common multiple).
+/// read adds G to `groups`.
 std::string unsupportedComputedRead(mlir::AffineMap map, unsigned m, unsigned n, unsigned k,
-                                    int64_t &alignment);
+                                    llvm::SmallVectorImpl<int64_t> &groups);
 
-/// For a generic of the form above: the multiple that every K block offset must
-/// be for the `k floordiv G` reads of the tiles to stay exact (the least common
-/// multiple of the G, 1 without groups). std::nullopt for any other generic.
-std::optional<int64_t> computedMatmulKAlignment(mlir::linalg::GenericOp op);
+/// The K block nearest `target` (below it first) in which every `k floordiv G`
+/// read of a tile stays exact: each G divides the block or the block divides G
+/// (blocks start at multiples of their size, so none straddles a group).
+/// std::nullopt when no block of a practical size (16 to 4096) does.
+std::optional<int64_t> kBlockForGroups(llvm::ArrayRef<int64_t> groups, int64_t target);
+
+/// For a generic of the form above: the G of its `k floordiv G` reads (none
+/// without groups), for kBlockForGroups. std::nullopt for any other generic.
+std::optional<llvm::SmallVector<int64_t>> computedMatmulKGroups(mlir::linalg::GenericOp op);
 
 /// Bp[jb][k][jj] = b(... at n = jb * nr + jj, k) of `tile` (a tile of such a
 /// matmul) into `packView`, [NC / nr][KC][nr].

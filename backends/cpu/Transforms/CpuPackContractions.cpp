@@ -184,12 +184,16 @@ struct Packer {
 /// B computed from narrow sources while packing, instead of an f32 copy.
 struct Dequant {
   SmallVector<Value> sources;
-  SmallVector<AffineMap> maps; // over the contract's loops
-  linalg::GenericOp prologue;  // writes B; null: B itself is read and converted
+  SmallVector<AffineMap> maps;        // over the contract's loops
+  linalg::GenericOp prologue;         // writes B; null: B itself is read and converted
+  SmallVector<unsigned> prologueLoops; // the contract's loop for each loop of the prologue
 };
 
-/// B's value at one point, in f32, from one element of each source.
-Value emitB(OpBuilder &b, Location l, const Dequant &dq, ValueRange args) {
+/// B's value at one point, in f32, from one element of each source, in a
+/// generic whose loop `loopOf[d]` is the contract's loop d (the prologue's
+/// linalg.index, the nibble `k % 2` selects, reads that loop).
+Value emitB(OpBuilder &b, Location l, const Dequant &dq, ValueRange args,
+            ArrayRef<unsigned> loopOf) {
   linalg::GenericOp prologue = dq.prologue;
   if (!prologue)
     return Packer::toF32(b, l, args[0]);
@@ -197,8 +201,14 @@ Value emitB(OpBuilder &b, Location l, const Dequant &dq, ValueRange args) {
   IRMapping map;
   for (auto [i, v] : llvm::enumerate(args))
     map.map(body.getArgument(i), v);
-  for (Operation &o : body.without_terminator())
+  for (Operation &o : body.without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(o)) {
+      unsigned loop = loopOf[dq.prologueLoops[index.getDim()]];
+      map.map(index.getResult(), linalg::IndexOp::create(b, l, loop).getResult());
+      continue;
+    }
     b.clone(o, map);
+  }
   return map.lookupOrDefault(body.getTerminator()->getOperand(0));
 }
 
@@ -237,8 +247,8 @@ linalg::GenericOp prologueOf(Value buffer, linalg::ContractOp op, std::string &w
       !body.getArguments().back().use_empty())
     return fail("the operand is not an elementwise function of its reads");
   for (Operation &o : body.without_terminator())
-    if (o.getNumRegions() || !isMemoryEffectFree(&o) || isa<linalg::IndexOp>(o))
-      return fail("the operand's computation reads loop indices or memory");
+    if (o.getNumRegions() || !isMemoryEffectFree(&o))
+      return fail("the operand's computation reads memory");
   SmallVector<Value> roots;
   for (Value in : writer.getDpsInputs())
     if (isa<MemRefType>(in.getType()))
@@ -294,16 +304,24 @@ std::optional<Dequant> dequantizedB(linalg::ContractOp op, const Roles &roles, s
     AffineMap toLoops = inversePermutation(out).compose(bMap);
     dq.sources.clear();
     dq.maps.clear();
+    for (AffineExpr e : toLoops.getResults()) {
+      auto loop = dyn_cast<AffineDimExpr>(e);
+      if (!loop) {
+        why = "the operand's loops are not the contraction's";
+        return std::nullopt;
+      }
+      dq.prologueLoops.push_back(loop.getPosition());
+    }
     for (OpOperand *in : prologue.getDpsInputOperands()) {
       dq.sources.push_back(in->get());
       dq.maps.push_back(prologue.getMatchingIndexingMap(in).compose(toLoops));
     }
   }
-  int64_t alignment = 1;
+  SmallVector<int64_t> groups;
   for (auto [source, map] : llvm::zip(dq.sources, dq.maps)) {
     if (!isa<MemRefType>(source.getType()))
       continue;
-    std::string bad = vibee::unsupportedComputedRead(toMNK(map, roles), 0, 1, 2, alignment);
+    std::string bad = vibee::unsupportedComputedRead(toMNK(map, roles), 0, 1, 2, groups);
     if (!bad.empty()) {
       why = "a read of its weights does not pack by panels: " + bad;
       return std::nullopt;
@@ -313,15 +331,16 @@ std::optional<Dequant> dequantizedB(linalg::ContractOp op, const Roles &roles, s
 }
 
 /// The generic over `maps` (A, the sources of B, C) with `iterators` that adds
-/// cast(A) * b(sources) into C.
+/// cast(A) * b(sources) into C; its loop `loopOf[d]` is the contract's loop d.
 linalg::GenericOp buildComputedGeneric(RewriterBase &rw, Location loc, const Dequant &dq, Value a,
                                        Value c, ArrayRef<AffineMap> maps,
-                                       ArrayRef<utils::IteratorType> iterators) {
+                                       ArrayRef<utils::IteratorType> iterators,
+                                       ArrayRef<unsigned> loopOf) {
   SmallVector<Value> ins = {a};
   llvm::append_range(ins, dq.sources);
   return linalg::GenericOp::create(
       rw, loc, ins, ValueRange{c}, maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-        Value bv = emitB(b, l, dq, args.slice(1, dq.sources.size()));
+        Value bv = emitB(b, l, dq, args.slice(1, dq.sources.size()), loopOf);
         Value p = arith::MulFOp::create(b, l, Packer::toF32(b, l, args[0]), bv);
         linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, p, args.back()).getResult());
       });
@@ -418,9 +437,13 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
     for (AffineMap map : dq->maps)
       maps.push_back(toMNK(map, roles));
     maps.push_back(AffineMap::get(3, 0, {m, n}, ctx));
+    SmallVector<unsigned> mnkOf(op.getNumLoops(), 0); // (the prologue reads no M loop)
+    mnkOf[roles.n[0]] = 1;
+    mnkOf[roles.k[0]] = 2;
     buildComputedGeneric(rw, loc, *dq, a, cFlat, maps,
                          {utils::IteratorType::parallel, utils::IteratorType::parallel,
-                          utils::IteratorType::reduction});
+                          utils::IteratorType::reduction},
+                         mnkOf);
   } else if (roles.batch.empty()) {
     buildMatmul(rw, loc, a, b, cFlat);
   } else {
@@ -492,8 +515,9 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
     SmallVector<AffineMap> maps = {op.getIndexingMapsArray()[0]};
     llvm::append_range(maps, dq->maps);
     maps.push_back(op.getIndexingMapsArray()[2]);
+    SmallVector<unsigned> same = llvm::to_vector(llvm::seq<unsigned>(0, op.getNumLoops()));
     generic = buildComputedGeneric(rw, loc, *dq, op.getInputs()[0], op.getOutputs()[0], maps,
-                                   op.getIteratorTypesArray());
+                                   op.getIteratorTypesArray(), same);
   } else {
     auto clone = cast<linalg::ContractOp>(rw.clone(*op));
     rw.setInsertionPoint(clone);

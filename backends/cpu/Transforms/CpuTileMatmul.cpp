@@ -42,6 +42,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -453,8 +454,11 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
     vibee::mapSlices(rw, loc, op, mFull, edgeRowRows, OpFoldResult(), OpFoldResult(), edgeRows);
   }
   auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
-  rw.clone(*op, edgeColumns);
-  rw.clone(*op, edgeRows);
+  // The strips are views: a computed B's indices (its nibble's `k % 2`) start
+  // at the strip's offsets.
+  linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeColumns)),
+                        {zero, nFull, zero});
+  linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeRows)), {mFull, zero, zero});
   rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
   rw.clone(*op);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -516,7 +520,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
-      if (isF32Matmul(op) || vibee::computedMatmulKAlignment(op))
+      if (isF32Matmul(op) || vibee::computedMatmulKGroups(op))
         matmuls.push_back(op);
     });
     CpuTarget machine = target();
@@ -530,10 +534,10 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         return signalPassFailure();
       }
       MatmulParams p = applyScheduleHints(op, options, hints);
-      // `k floordiv G` reads of a computed B are exact in K blocks that start
-      // at multiples of G (tiles keep the maps, on views).
-      int64_t align = isF32Matmul(op) ? 1 : *vibee::computedMatmulKAlignment(op);
-      p.kc = std::max(align, p.kc - p.kc % align);
+      // `k floordiv G` reads of a computed B are exact in K blocks that no
+      // group straddles (tiles keep the maps, on views).
+      if (!isF32Matmul(op))
+        p.kc = *vibee::kBlockForGroups(*vibee::computedMatmulKGroups(op), p.kc);
       // The threads share the N panels (and nothing else).
       std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
       bool panelThreads = threads && hints.allowsParallel(nSymbol);
