@@ -4,8 +4,7 @@
 // of its own; decomposing it into fill/generic ops lets the rest of the CPU
 // pipeline (bufferization, convert-linalg-to-loops) handle it like any statement.
 // A linalg.contract becomes the generic it defines (cast, multiply, add) on
-// targets without a contraction rewrite of their own, with its computed
-// operands (dequantizing prologues) inlined into its body.
+// targets without a contraction rewrite of their own.
 //
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
@@ -52,38 +51,9 @@ struct DecomposeAggregatesPass : vibee::impl::DecomposeAggregatesPassBase<Decomp
     getOperation()->walk([&](linalg::ContractOp op) { contractions.push_back(op); });
     for (linalg::ContractOp op : contractions) {
       rewriter.setInsertionPoint(op);
-      FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rewriter, op);
-      if (failed(generic)) {
+      if (failed(linalg::generalizeNamedOp(rewriter, op))) {
         op->emitOpError("could not be generalized");
         return signalPassFailure();
-      }
-      inlineComputedOperands(rewriter, *generic);
-    }
-  }
-
-  /// A computed operand (the prologue generic vibee-lower-to-linalg builds for a
-  /// dequantized weight, `(f32(w[n, k / 2] >> 4 * (k % 2) & 15) - z) * s`) goes
-  /// into the contraction's body: its element is recomputed per row of the
-  /// other operand, which the matmul kernels stage once per tile, instead of a
-  /// dequantized copy of the weights in memory.
-  static void inlineComputedOperands(RewriterBase &rewriter, linalg::GenericOp generic) {
-    for (bool fused = true; fused;) {
-      fused = false;
-      for (OpOperand *input : generic.getDpsInputOperands()) {
-        auto producer = input->get().getDefiningOp<linalg::GenericOp>();
-        if (!producer || !input->get().hasOneUse() ||
-            producer.getNumLoops() != producer.getNumParallelLoops() ||
-            producer->getNumResults() != 1 || !linalg::areElementwiseOpsFusable(input))
-          continue;
-        FailureOr<linalg::ElementwiseOpFusionResult> result =
-            linalg::fuseElementwiseOps(rewriter, input);
-        if (failed(result))
-          continue;
-        rewriter.replaceOp(generic, result->fusedOp->getResults());
-        rewriter.eraseOp(producer);
-        generic = cast<linalg::GenericOp>(result->fusedOp);
-        fused = true;
-        break;
       }
     }
   }

@@ -4,6 +4,22 @@
 
 include "mlir/Pass/PassBase.td"
 
+def InlineComputedOperandsPass
+    : Pass<"vibee-inline-computed-operands", "::mlir::func::FuncOp"> {
+  let summary = "A contraction's B operand computed elementwise (a dequantized "
+                "weight) goes into the contraction's payload, not into a buffer";
+  let description = [{
+    On linalg tensors after the late decomposition of targets that generalize
+    contractions: for a generic c[m, n] += x * y over loops (m, n, k), an input
+    read without m that an all-parallel generic computes in the accumulator's
+    type, for this generic alone, is fused into it (upstream elementwise
+    fusion). The GPU's matmul kernels then compute it per tile
+    (backends/gpu/Transforms/GpuMatmulMatch.h, `computedB`), its few-rows
+    kernels per weight they read, the C++ output's loops per product.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def FormSoftmaxPass : Pass<"vibee-form-softmax"> {
   let summary = "Recognise the max/exp/sum/div statement chain as vibee.softmax";
   let description = [{

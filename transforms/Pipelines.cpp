@@ -67,6 +67,8 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   options.keepContractions = keepContractions;
   options.keepAttention = keepAttention;
   pm.addPass(createDecomposeAggregatesPass(options));
+  if (!keepContractions)
+    pm.addNestedPass<func::FuncOp>(createInlineComputedOperandsPass());
   // The pieces fuse like statements: softmax and RMSNorm one loop nest per
   // reduction plus one for the output.
   pm.addPass(createFuseElementwisePass());

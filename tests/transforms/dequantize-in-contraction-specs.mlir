@@ -55,16 +55,26 @@
 // W4-CPU-NOT:     memref.alloc
 // W4-CPU:         return
 
-// GPU, after vibee-gpu-map-kernels: the same generic on the int8 buffer, no
-// device allocation.
+// GPU, after vibee-gpu-map-kernels: vibee-inline-computed-operands put the
+// prologue into the contraction's payload, so no device buffer holds the
+// dequantized weights. With many rows the tiled FMA kernel stages B in shared
+// memory by unpacking each weight there (GpuMatmulMatch.h, `computedB`): the
+// loads of the int8 codes and the group's zero point and scale, the shift and
+// mask, the convert, then the store into the f32 B tile.
 // W4-GPU-LABEL: func.func @w4a16_group(
 // W4-GPU-NOT:     {{(memref|gpu)\.alloc}}
-// W4-GPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
+// W4-GPU:         gpu.launch {{.*}} workgroup(%[[ATILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BTILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// W4-GPU:           memref.store %{{.*}}, %[[ATILE]]
+// W4-GPU:           memref.load %arg1[{{.*}}] : memref<?x?xi8>
+// W4-GPU:           memref.load %arg3[{{.*}}] : memref<?x?xf32>
+// W4-GPU:           memref.load %arg2[{{.*}}] : memref<?x?xf32>
 // W4-GPU:           arith.shrsi
 // W4-GPU-NEXT:      arith.andi
 // W4-GPU-NEXT:      arith.sitofp
 // W4-GPU-NEXT:      arith.subf
 // W4-GPU-NEXT:      arith.mulf
+// W4-GPU:           memref.store %{{.*}}, %[[BTILE]]
+// W4-GPU:           gpu.barrier
 // W4-GPU-NOT:     {{(memref|gpu)\.alloc}}
 // W4-GPU:         return
 

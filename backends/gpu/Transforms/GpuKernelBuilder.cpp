@@ -44,14 +44,23 @@ void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs) {
   }
 }
 
-SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
-                                        ArrayRef<Value> loopIndices) {
-  IRMapping mapping = uniform;
-  for (auto [i, v] : llvm::enumerate(args))
-    if (v && !uniform.contains(body().getArgument(i)))
-      mapping.map(body().getArgument(i), v);
+DenseSet<Operation *> PayloadCloner::slice(ArrayRef<Value> roots, const DenseSet<Value> &stops) {
+  DenseSet<Operation *> ops;
+  SmallVector<Value> work(roots);
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (stops.contains(v) || !def || def->getBlock() != &body() || !ops.insert(def).second)
+      continue;
+    llvm::append_range(work, def->getOperands());
+  }
+  return ops;
+}
+
+void PayloadCloner::cloneOps(OpBuilder &b, IRMapping &mapping, ArrayRef<Value> loopIndices,
+                             const DenseSet<Operation *> *ops) {
   for (Operation &o : body().without_terminator()) {
-    if (hoisted.contains(&o))
+    if (hoisted.contains(&o) || (ops && !ops->contains(&o)))
       continue;
     if (auto index = dyn_cast<linalg::IndexOp>(o)) {
       assert(index.getDim() < loopIndices.size() && "linalg.index without loop indices");
@@ -60,10 +69,39 @@ SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
     }
     b.clone(o, mapping);
   }
-  SmallVector<Value> results;
-  for (Value v : body().getTerminator()->getOperands())
-    results.push_back(mapping.lookupOrDefault(v));
-  return results;
+}
+
+SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
+                                        ArrayRef<Value> loopIndices,
+                                        ArrayRef<std::pair<Value, Value>> given) {
+  IRMapping mapping = uniform;
+  for (auto [i, v] : llvm::enumerate(args))
+    if (v && !uniform.contains(body().getArgument(i)))
+      mapping.map(body().getArgument(i), v);
+  SmallVector<Value> yielded(body().getTerminator()->getOperands());
+  if (given.empty()) {
+    cloneOps(b, mapping, loopIndices, nullptr);
+  } else {
+    DenseSet<Value> stops;
+    for (auto [value, replacement] : given) {
+      mapping.map(value, replacement);
+      stops.insert(value);
+    }
+    DenseSet<Operation *> ops = slice(yielded, stops);
+    cloneOps(b, mapping, loopIndices, &ops);
+  }
+  return llvm::map_to_vector(yielded, [&](Value v) { return mapping.lookupOrDefault(v); });
+}
+
+Value PayloadCloner::applyTo(OpBuilder &b, Value target, ArrayRef<Value> args,
+                             ArrayRef<Value> loopIndices) {
+  IRMapping mapping = uniform;
+  for (auto [i, v] : llvm::enumerate(args))
+    if (v && !uniform.contains(body().getArgument(i)))
+      mapping.map(body().getArgument(i), v);
+  DenseSet<Operation *> ops = slice(target, {});
+  cloneOps(b, mapping, loopIndices, &ops);
+  return mapping.lookupOrDefault(target);
 }
 
 //===----------------------------------------------------------------------===//

@@ -41,13 +41,31 @@ public:
   void hoist(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> uniformArgs);
 
   /// One element: `args[i]` for the block arguments that are not uniform,
-  /// `loopIndices[d]` for `linalg.index d` (payloads with index semantics).
+  /// `loopIndices[d]` for `linalg.index d` (payloads with index semantics),
+  /// and, for each pair of `given`, the second value as the payload's first
+  /// (the ops only it needs are not cloned: a matmul's B staged already).
   /// Returns the yielded values.
-  llvm::SmallVector<mlir::Value> apply(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> args,
-                                       llvm::ArrayRef<mlir::Value> loopIndices = {});
+  llvm::SmallVector<mlir::Value>
+  apply(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> args,
+        llvm::ArrayRef<mlir::Value> loopIndices = {},
+        llvm::ArrayRef<std::pair<mlir::Value, mlir::Value>> given = {});
+
+  /// The payload value `target` alone for one element (args and loopIndices
+  /// as for apply), cloning only the ops it depends on.
+  mlir::Value applyTo(mlir::OpBuilder &b, mlir::Value target, llvm::ArrayRef<mlir::Value> args,
+                      llvm::ArrayRef<mlir::Value> loopIndices = {});
 
 private:
   mlir::Block &body() { return op.getRegion().front(); }
+
+  /// The body ops that `roots` depend on, not looking behind `stops`.
+  llvm::DenseSet<mlir::Operation *> slice(llvm::ArrayRef<mlir::Value> roots,
+                                          const llvm::DenseSet<mlir::Value> &stops);
+
+  /// Clones the body ops of `ops` (all when null) but the hoisted ones.
+  void cloneOps(mlir::OpBuilder &b, mlir::IRMapping &mapping,
+                llvm::ArrayRef<mlir::Value> loopIndices,
+                const llvm::DenseSet<mlir::Operation *> *ops);
 
   mlir::linalg::GenericOp op;
   mlir::IRMapping uniform;

@@ -12,10 +12,16 @@
 // registers, multiply-adds contracted to FMA. Partial sums start at the
 // combiner's identity and are combined with c's old value at the end.
 //
+// A computed B (GpuMatmulMatch.h: a quantized weight's dequantization) is
+// staged the same way: each thread evaluates the payload's B value at its
+// (k, n) from the weights, scales and indices, so each weight is unpacked once
+// per block of 64 rows, and the steps read it from shared memory like B.
+//
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
 #include "backends/gpu/Transforms/GpuMatmulMatch.h"
 
+#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
@@ -57,6 +63,7 @@ private:
   }
   Value stage(OpBuilder &b, Value src, bool batched, bool transposed, Value row, Value col,
               Value rows, Value cols);
+  Value stageComputedB(OpBuilder &b, Value kIdx, Value nIdx);
   SmallVector<Value> step(OpBuilder &b, Value kk, SmallVector<Value> accs);
   SmallVector<Value> tile(OpBuilder &b, Value k0, Value count, bool full, ValueRange in);
   void storeOutputs(OpBuilder &k, ArrayRef<Value> accs);
@@ -147,6 +154,31 @@ Value MatmulKernelBody::stage(OpBuilder &b, Value src, bool batched, bool transp
       })[0];
 }
 
+/// The payload's B value at (kIdx, nIdx), or zero outside the matrix.
+Value MatmulKernelBody::stageComputedB(OpBuilder &b, Value kIdx, Value nIdx) {
+  Value valid = arith::AndIOp::create(b, loc, lessThan(b, kIdx, K), lessThan(b, nIdx, N));
+  Type type = match.computedB.getType();
+  return buildIfElse(
+      b, loc, valid,
+      [&](OpBuilder &b) {
+        Value zero = constantIndex(b, loc, 0);
+        SmallVector<Value> point = {zero, nIdx, kIdx}; // (m, n, k); B reads no m
+        SmallVector<Value> args(op->getNumOperands());
+        for (OpOperand *in : op.getDpsInputOperands()) {
+          if (in->getOperandNumber() == aIdx || !isa<MemRefType>(in->get().getType()))
+            continue;
+          SmallVector<Value> idx =
+              *affine::expandAffineMap(b, loc, op.getMatchingIndexingMap(in), point);
+          args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
+        }
+        return SmallVector<Value>{payload.applyTo(b, match.computedB, args, point)};
+      },
+      [&](OpBuilder &b) {
+        return SmallVector<Value>{
+            arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(type)))};
+      })[0];
+}
+
 /// One k step from shared memory: P * P payloads on P a and P b values.
 SmallVector<Value> MatmulKernelBody::step(OpBuilder &b, Value kk, SmallVector<Value> accs) {
   const int64_t P = kMatmulPerThread, lanes = kMatmulLanes;
@@ -162,8 +194,12 @@ SmallVector<Value> MatmulKernelBody::step(OpBuilder &b, Value kk, SmallVector<Va
     for (int64_t j = 0; j < P; ++j) {
       SmallVector<Value> args(op->getNumOperands());
       args[aIdx] = as[i];
-      args[bIdx] = bs[j];
       args[accIdx] = accs[i * P + j];
+      if (match.computedB) {
+        accs[i * P + j] = payload.apply(b, args, {}, {{match.computedB, bs[j]}})[0];
+        continue;
+      }
+      args[bIdx] = bs[j];
       accs[i * P + j] = payload.apply(b, args)[0];
     }
   return accs;
@@ -172,13 +208,16 @@ SmallVector<Value> MatmulKernelBody::step(OpBuilder &b, Value kk, SmallVector<Va
 /// The tile at k0 with `count` k values (`full`: kMatmulStep, unrolled).
 SmallVector<Value> MatmulKernelBody::tile(OpBuilder &b, Value k0, Value count, bool full,
                                           ValueRange in) {
-  Value A = op->getOperand(aIdx), B = op->getOperand(bIdx);
+  Value A = op->getOperand(aIdx);
   for (int64_t e = 0; e < kMatmulStagedPerThread; ++e) {
     Value ke = add(b, aCol, constantIndex(b, loc, e));
     Value v = stage(b, A, match.aBatched, match.aKm, add(b, m0, aRow), add(b, k0, ke), M, K);
     memref::StoreOp::create(b, loc, v, aTile, ValueRange{ke, aRow});
     Value ne = add(b, bCol, constantIndex(b, loc, e));
-    Value w = stage(b, B, match.bBatched, match.bNk, add(b, k0, bRow), add(b, n0, ne), K, N);
+    Value w = match.computedB
+                  ? stageComputedB(b, add(b, k0, bRow), add(b, n0, ne))
+                  : stage(b, op->getOperand(bIdx), match.bBatched, match.bNk, add(b, k0, bRow),
+                          add(b, n0, ne), K, N);
     memref::StoreOp::create(b, loc, w, bTile, ValueRange{bRow, ne});
   }
   gpu::BarrierOp::create(b, loc);
@@ -236,7 +275,7 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     MLIRContext *ctx = op.getContext();
     OpBuilder &b = rewriter;
     b.setInsertionPoint(op);
-    Value A = op->getOperand(match->a), B = op->getOperand(match->b);
+    Value A = op->getOperand(match->a);
     SmallVector<Value> sizes = buildLoopSizes(b, loc, op);
     // Tensor-core products: the tensor-core kernel when the operands suit its
     // vector loads, this one otherwise.
@@ -259,7 +298,9 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     Value tileSize = constantIndex(b, loc, T), one = constantIndex(b, loc, 1);
     MatmulGrid grid = buildMatmulGrid(b, loc, sizes, match->batchDims, T, T);
     auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-    Type aType = getElementTypeOrSelf(A.getType()), bType = getElementTypeOrSelf(B.getType());
+    Type aType = getElementTypeOrSelf(A.getType());
+    Type bType = match->computedB ? match->computedB.getType()
+                                  : getElementTypeOrSelf(op->getOperand(match->b).getType());
     SmallVector<Type> tiles{MemRefType::get({S, T}, aType, MemRefLayoutAttrInterface(), workgroup),
                             MemRefType::get({S, T}, bType, MemRefLayoutAttrInterface(), workgroup)};
     auto launch = gpu::LaunchOp::create(b, loc, grid.gridX, grid.gridY, grid.gridZ,

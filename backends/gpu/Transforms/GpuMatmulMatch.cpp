@@ -10,16 +10,106 @@
 using namespace mlir;
 
 namespace vibee {
+namespace {
+
+bool isIntegerDivision(Operation *o) {
+  return isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp, arith::CeilDivSIOp,
+             arith::CeilDivUIOp, arith::FloorDivSIOp>(o);
+}
+
+/// The block arguments and linalg.index dims that `v` depends on, and whether
+/// an integer division computes it.
+struct Reads {
+  llvm::SmallDenseSet<unsigned> args, loops;
+  bool division = false;
+};
+Reads readsOf(Value v, Block &body) {
+  Reads reads;
+  SmallVector<Value> work = {v};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value x = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(x)) {
+      if (arg.getOwner() == &body)
+        reads.args.insert(arg.getArgNumber());
+      continue;
+    }
+    Operation *def = x.getDefiningOp();
+    if (!def || def->getBlock() != &body || !seen.insert(def).second)
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(def))
+      reads.loops.insert(index.getDim());
+    reads.division |= isIntegerDivision(def);
+    llvm::append_range(work, def->getOperands());
+  }
+  return reads;
+}
+
+/// c[m, n] += f(a) * g(the other inputs, n, k): MatmulMatch::computedB.
+std::optional<MatmulMatch> matchComputedB(linalg::GenericOp op) {
+  if (op.getNumLoops() != 3 || !hasClonablePayload(op, /*allowIndex=*/true))
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  std::optional<SmallVector<OpOperand *>> inputs = contiguousMemRefInputs(op);
+  if (!inputs)
+    return std::nullopt;
+  MatmulMatch match;
+  std::optional<unsigned> a;
+  for (OpOperand *in : *inputs) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (!map.isFunctionOfDim(0))
+      continue;
+    match.aKm = map == AffineMap::get(3, 0, {k, m}, ctx);
+    if (a || !(match.aKm || map == AffineMap::get(3, 0, {m, k}, ctx)))
+      return std::nullopt;
+    a = in->getOperandNumber();
+  }
+  OpOperand *c = op.getDpsInitOperand(0);
+  if (!a || !isContiguousMemRef(c->get().getType()) || elementBytes(c->get().getType()) == 0 ||
+      op.getMatchingIndexingMap(c) != AffineMap::get(3, 0, {m, n}, ctx))
+    return std::nullopt;
+  // The payload: acc + x * y, x of a alone (padded rows compute on zeros: no
+  // integer division), y of the rest and of loops n and k.
+  Block &body = op.getRegion().front();
+  BlockArgument acc = body.getArguments().back();
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return std::nullopt;
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getRhs() == acc ? add.getLhs() : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul || !product.hasOneUse())
+    return std::nullopt;
+  for (auto [x, y] : {std::pair(mul.getLhs(), mul.getRhs()), std::pair(mul.getRhs(), mul.getLhs())}) {
+    Reads rx = readsOf(x, body), ry = readsOf(y, body);
+    auto shaped = [&](unsigned arg) { return isa<ShapedType>(op->getOperand(arg).getType()); };
+    bool xOfA = rx.loops.empty() && !rx.division && llvm::all_of(rx.args, [&](unsigned arg) {
+      return arg == *a || (arg < op.getNumDpsInputs() && !shaped(arg));
+    });
+    bool yOfRest = !ry.loops.contains(0) && llvm::all_of(ry.args, [&](unsigned arg) {
+      return arg != *a && arg < op.getNumDpsInputs();
+    });
+    if (xOfA && yOfRest && y.getType() == acc.getType()) {
+      match.a = *a;
+      match.computedB = y;
+      return match;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
 
 std::optional<MatmulMatch> matchMatmul(linalg::GenericOp op) {
   unsigned loops = op.getNumLoops();
   if (!op.hasPureBufferSemantics() || loops < 3 || op.getNumReductionLoops() != 1 ||
       !linalg::isReductionIterator(op.getIteratorTypesArray()[loops - 1]) ||
-      !hasClonablePayload(op) || op.getNumDpsInits() != 1 || !matchReductionCombiner(op, 0))
+      op.getNumDpsInits() != 1 || !matchReductionCombiner(op, 0))
     return std::nullopt;
   // Padded rows and columns compute on zeros (never stored).
-  if (hasIntegerDivision(op))
-    return std::nullopt;
+  if (!hasClonablePayload(op) || hasIntegerDivision(op))
+    return matchComputedB(op);
   MLIRContext *ctx = op.getContext();
   MatmulMatch match;
   match.batchDims = loops - 3;
@@ -51,7 +141,7 @@ std::optional<MatmulMatch> matchMatmul(linalg::GenericOp op) {
       b = in->getOperandNumber();
       match.bBatched = batched;
     } else {
-      return std::nullopt;
+      return matchComputedB(op); // a weight with its group scale, say
     }
   }
   OpOperand *c = op.getDpsInitOperand(0);

@@ -7,6 +7,13 @@
 // generic; the tensor-core kernel (GpuMmaKernels.cpp) those whose payload is
 // acc + ext(a) * ext(b) on bf16/f16 operands with an f32 accumulator.
 //
+// B may also be computed by the payload (`computedB`): the dequantizing
+// prologue of a quantized weight that vibee-decompose-aggregates inlined,
+// c[m, n] += f(a[m, k]) * g(w[n, k / 2], scale[n, k / G], ..., n, k) with no
+// batch loops, every input but a read without m (any affine subscript of n and
+// k: int4 nibbles, group scales) and g free to read loops n and k (`k % 2`).
+// The FMA kernel stages g's values in shared memory as it would B's.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
@@ -23,6 +30,9 @@ struct MatmulMatch {
   bool aBatched = false;  ///< a carries the batch indices
   bool bBatched = false;  ///< b carries the batch indices
   unsigned batchDims = 0; ///< leading batch loops
+  /// The payload value that is B's element when B is computed (then `b`,
+  /// `bNk` and `bBatched` mean nothing); null otherwise.
+  mlir::Value computedB;
 };
 
 std::optional<MatmulMatch> matchMatmul(mlir::linalg::GenericOp op);

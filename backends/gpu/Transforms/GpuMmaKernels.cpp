@@ -290,13 +290,13 @@ void MmaKernelBody::storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs) {
 } // namespace
 
 bool isMmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
-  return !match.aKm && isExtMulAdd(op, match, MmaOperands::half);
+  return !match.aKm && !match.computedB && isExtMulAdd(op, match, MmaOperands::half);
 }
 
 bool isWgmmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
   // wgmma reads 8-bit operands K-major only: a[m, k] and b[n, k].
   return isMmaMatmul(op, match) ||
-         (!match.aKm && match.bNk &&
+         (!match.aKm && match.bNk && !match.computedB &&
           (isExtMulAdd(op, match, MmaOperands::fp8) || isExtMulAdd(op, match, MmaOperands::int8)));
 }
 

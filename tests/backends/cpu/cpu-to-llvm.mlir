@@ -6,7 +6,7 @@
 // CHECK-NOT:   memref.
 // CHECK:       llvm.func @vibee_demo_rownorm(%{{.*}}: !llvm.ptr, %{{.*}}: f32, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
 // CHECK:       llvm.func internal @rownorm(
-// CHECK:         llvm.call @malloc
+// CHECK:         llvm.call @aligned_alloc
 // CHECK:         llvm.call @free
 
 // IR: define void @vibee_demo_rownorm(ptr %0, float %1, ptr %2, i64 %3, i64 %4)

@@ -123,20 +123,20 @@ inline void nf4_lora(uint16_t* v1, int8_t* v2, uint8_t* v3, float* v4, uint16_t*
         int8_t v42 = v2[v41];
         int64_t v43 = i27 * v12 + j28;
         float v44 = v20[v43];
-        float v45 = bf16_to_float(v31);
-        int8_t v46 = bit_cast<int8_t, uint8_t>(v36);
-        int32_t v47 = (int32_t) ((uint32_t) ((uint8_t) v46));
-        int32_t v48 = (int32_t) ((uint32_t) v47 & (uint32_t) v17);
-        int32_t v49 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v48 & (uint32_t) 7))) * 1.953125000e-03f);
-        uint32_t v50 = (uint32_t) 20;
-        uint32_t v51 = (uint32_t) 3;
-        uint32_t v52 = (uint32_t) 24;
-        float v53 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v52 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v47 & (uint32_t) 128)) << v52 : 0)) | (uint32_t) (v48 == v17 ? 2143289344 : ((int32_t) (v51 < 32 ? (uint32_t) v48 >> v51 : 0) == 0 ? v49 : (int32_t) ((uint32_t) ((int32_t) (v50 < 32 ? (uint32_t) v48 << v50 : 0)) + (uint32_t) 1006632960)))));
+        int8_t v45 = bit_cast<int8_t, uint8_t>(v36);
+        int32_t v46 = (int32_t) ((uint32_t) ((uint8_t) v45));
+        int32_t v47 = (int32_t) ((uint32_t) v46 & (uint32_t) v17);
+        int32_t v48 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v47 & (uint32_t) 7))) * 1.953125000e-03f);
+        uint32_t v49 = (uint32_t) 20;
+        uint32_t v50 = (uint32_t) 3;
+        uint32_t v51 = (uint32_t) 24;
+        float v52 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v51 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v46 & (uint32_t) 128)) << v51 : 0)) | (uint32_t) (v47 == v17 ? 2143289344 : ((int32_t) (v50 < 32 ? (uint32_t) v47 >> v50 : 0) == 0 ? v48 : (int32_t) ((uint32_t) ((int32_t) (v49 < 32 ? (uint32_t) v47 << v49 : 0)) + (uint32_t) 1006632960)))));
+        float v53 = bf16_to_float(v31);
         int64_t v54 = (int64_t) ((uint64_t) (k29 % 2) * (uint64_t) 4);
         uint64_t v55 = (uint64_t) ((uint64_t) v54 < (uint64_t) 64 ? v54 : 63);
         int64_t v56 = (int64_t) ((uint64_t) (v55 < 64 ? (int64_t) v42 >> v55 : 0) & (uint64_t) 15);
         int64_t v57 = i27 * v12 + j28;
-        v20[v57] = (v45 * (v53 * v39 + v7)) * (v56 < 8 ? (v56 < 4 ? (v56 < 2 ? (v56 < 1 ? -1.000000000e+00f : -6.961928000e-01f) : (v56 < 3 ? -5.250730510e-01f : -3.949174880e-01f)) : (v56 < 6 ? (v56 < 5 ? -2.844413820e-01f : -1.847734300e-01f) : (v56 < 7 ? -9.105003620e-02f : v18))) : (v56 < 12 ? (v56 < 10 ? (v56 < 9 ? 7.958029950e-02f : 1.609302010e-01f) : (v56 < 11 ? 2.461123020e-01f : 3.379152420e-01f)) : (v56 < 14 ? (v56 < 13 ? 4.407098290e-01f : 5.626170040e-01f) : (v56 < 15 ? 7.229568360e-01f : 1.000000000e+00f)))) + v44;
+        v20[v57] = v44 + v53 * ((v56 < 8 ? (v56 < 4 ? (v56 < 2 ? (v56 < 1 ? -1.000000000e+00f : -6.961928000e-01f) : (v56 < 3 ? -5.250730510e-01f : -3.949174880e-01f)) : (v56 < 6 ? (v56 < 5 ? -2.844413820e-01f : -1.847734300e-01f) : (v56 < 7 ? -9.105003620e-02f : v18))) : (v56 < 12 ? (v56 < 10 ? (v56 < 9 ? 7.958029950e-02f : 1.609302010e-01f) : (v56 < 11 ? 2.461123020e-01f : 3.379152420e-01f)) : (v56 < 14 ? (v56 < 13 ? 4.407098290e-01f : 5.626170040e-01f) : (v56 < 15 ? 7.229568360e-01f : 1.000000000e+00f)))) * (v52 * v39 + v7));
       }
     }
   }

@@ -42,7 +42,7 @@ inline void w4a16_group(float* v1, int8_t* v2, float* v3, float* v4, float* v5, 
         int64_t v32 = (int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4);
         uint64_t v33 = (uint64_t) ((uint64_t) v32 < (uint64_t) 64 ? v32 : 63);
         int64_t v34 = i14 * v8 + j15;
-        v5[v34] = v18 * (((float) ((int64_t) ((uint64_t) (v33 < 64 ? (int64_t) v23 >> v33 : 0) & (uint64_t) 15)) - v27) * v29) + v31;
+        v5[v34] = v31 + v18 * (v29 * ((float) ((int64_t) ((uint64_t) (v33 < 64 ? (int64_t) v23 >> v33 : 0) & (uint64_t) 15)) - v27));
       }
     }
   }

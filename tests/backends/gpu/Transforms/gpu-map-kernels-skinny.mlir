@@ -93,7 +93,9 @@ func.func @linear_fill_cast(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memr
 // operands' maps (k floordiv 2 and 128, per element), linalg.index
 // replaced by the element's k. c is read (no fill before the product). Not a
 // tensor-core op: more than 4 rows (aligned) take the 16 x 4 tile, whose
-// 64 outputs are stored each under its own guard.
+// 64 outputs are stored each under its own guard. More than 16 rows: the tiled
+// FMA kernel, which unpacks B's nibbles into its shared-memory tile
+// (GpuMatmulMatch.h, `computedB`).
 // CHECK-LABEL: func.func @nibbles(
 // CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[W:.*]]: memref<?x?xi8>, %[[S:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
 // CHECK:         scf.if
@@ -113,7 +115,13 @@ func.func @linear_fill_cast(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memr
 // CHECK:               scf.for %{{.*}} = %c0 to %{{.*}} step %c16 {
 // CHECK-COUNT-64:        scf.if
 // CHECK:         } else {
-// CHECK:           linalg.generic
+// CHECK:           gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BTILE:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK:             memref.load %[[W]]
+// CHECK:             memref.load %[[S]]
+// CHECK:             arith.remui %{{.*}}, %c2 : index
+// CHECK:             arith.shrui
+// CHECK:             memref.store %{{.*}}, %[[BTILE]]
+// CHECK-NOT:     linalg.generic
 func.func @nibbles(%x: memref<?x?xf32>, %w: memref<?x?xi8>, %s: memref<?x?xf32>, %y: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k floordiv 2)>,
                                    affine_map<(m, n, k) -> (n, k floordiv 128)>, affine_map<(m, n, k) -> (m, n)>],
