@@ -71,13 +71,18 @@ void PayloadCloner::cloneOps(OpBuilder &b, IRMapping &mapping, ArrayRef<Value> l
   }
 }
 
-SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
-                                        ArrayRef<Value> loopIndices,
-                                        ArrayRef<std::pair<Value, Value>> given) {
+IRMapping PayloadCloner::mappingFor(ArrayRef<Value> args) {
   IRMapping mapping = uniform;
   for (auto [i, v] : llvm::enumerate(args))
     if (v && !uniform.contains(body().getArgument(i)))
       mapping.map(body().getArgument(i), v);
+  return mapping;
+}
+
+SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
+                                        ArrayRef<Value> loopIndices,
+                                        ArrayRef<std::pair<Value, Value>> given) {
+  IRMapping mapping = mappingFor(args);
   SmallVector<Value> yielded(body().getTerminator()->getOperands());
   if (given.empty()) {
     cloneOps(b, mapping, loopIndices, nullptr);
@@ -95,10 +100,7 @@ SmallVector<Value> PayloadCloner::apply(OpBuilder &b, ArrayRef<Value> args,
 
 Value PayloadCloner::applyTo(OpBuilder &b, Value target, ArrayRef<Value> args,
                              ArrayRef<Value> loopIndices) {
-  IRMapping mapping = uniform;
-  for (auto [i, v] : llvm::enumerate(args))
-    if (v && !uniform.contains(body().getArgument(i)))
-      mapping.map(body().getArgument(i), v);
+  IRMapping mapping = mappingFor(args);
   DenseSet<Operation *> ops = slice(target, {});
   cloneOps(b, mapping, loopIndices, &ops);
   return mapping.lookupOrDefault(target);

@@ -58,6 +58,9 @@ public:
 private:
   mlir::Block &body() { return op.getRegion().front(); }
 
+  /// `uniform` plus `args[i]` for block argument i.
+  mlir::IRMapping mappingFor(llvm::ArrayRef<mlir::Value> args);
+
   /// The body ops that `roots` depend on, not looking behind `stops`.
   llvm::DenseSet<mlir::Operation *> slice(llvm::ArrayRef<mlir::Value> roots,
                                           const llvm::DenseSet<mlir::Value> &stops);
