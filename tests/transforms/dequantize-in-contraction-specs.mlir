@@ -32,19 +32,14 @@
 // W4:         return
 
 // After bufferization and the CPU's contraction packing: no allocation at all,
-// the generics (the few-rows dot products; the packed matmul, which
-// vibee-cpu-tile-matmul evaluates while packing each panel) read the int8
-// weights and write the result in place.
+// one generic, the packed matmul, whose B (the prologue's body, with the
+// contraction's k as linalg.index) vibee-cpu-tile-matmul evaluates while it packs
+// each panel, reads the int8 weights and writes the result in place. (No few-rows
+// branch: a `k / G` read does not vectorize along k; the packed path unpacks
+// each weight once per panel, the dot products once per row.)
 // W4-CPU-LABEL: func.func private @w4a16_group(
 // W4-CPU-NOT:     memref.alloc
-// W4-CPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
-// W4-CPU:           arith.shrsi
-// W4-CPU-NEXT:      arith.andi
-// W4-CPU-NEXT:      arith.sitofp
-// W4-CPU-NEXT:      arith.subf
-// W4-CPU-NEXT:      arith.mulf
-// W4-CPU:         } else {
-// W4-CPU-NOT:     memref.alloc
+// W4-CPU-NOT:     scf.if
 // W4-CPU:         linalg.generic {{.*}} ins(%arg0, %arg1, %arg3, %arg2 : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>, memref<?x?xf32>) outs(%arg4 : memref<?x?xf32>)
 // W4-CPU:           linalg.index 2 : index
 // W4-CPU:           arith.shrsi

@@ -28,7 +28,8 @@
 // matmul generic reads the narrow buffers and computes B in its body
 // (ComputedOperand.h); vibee-cpu-tile-matmul evaluates that body while it packs
 // each panel, and the prologue and its [N, K] f32 buffer are erased. The skinny
-// loops read the narrow buffers the same way. Where this does not apply
+// loops read the narrow buffers the same way, where B's reads are plain (a
+// `k / G` read takes the packed path whatever M). Where this does not apply
 // (batch loops, several N or K loops, a read that does not tile, a write
 // between the prologue and the contract) B is copied as before, with a remark.
 //
@@ -484,12 +485,16 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
       return false;
   }
   // The sources of a computed B that read k read it innermost (a per-channel
-  // scale s[n] is invariant along the dot product).
+  // scale s[n] is invariant along the dot product) and plainly: a `k / G` read
+  // (int4 nibbles, group scales) does not vectorize along k, so the dot
+  // products would unpack each weight once per row in scalar code, where the
+  // packed path unpacks it once per panel (docs/performance.md, "Session 18").
   if (dq)
     for (auto [source, map] : llvm::zip(dq->sources, dq->maps))
       if (isa<MemRefType>(source.getType()) && map.getNumResults() &&
           llvm::any_of(roles.k, [&](unsigned d) { return map.isFunctionOfDim(d); }) &&
-          !map.getResults().back().isFunctionOfDim(roles.k[0]))
+          (!map.getResults().back().isFunctionOfDim(roles.k[0]) ||
+           !map.isProjectedPermutation()))
         return false;
   return true;
 }
