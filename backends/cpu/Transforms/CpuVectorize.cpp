@@ -81,6 +81,9 @@ struct Plan {
   linalg::GenericOp op;
   int64_t width = 0; // tile of the innermost loop; 0: the whole (static) extent
   bool innerReduction = false;
+  // A transposed copy: the loop along which the transposed inputs are
+  // contiguous; it and the innermost loop are tiled `width` x `width`.
+  std::optional<unsigned> transposedLoop;
 };
 
 /// Whether `op` is one this pass vectorizes, and how.
@@ -92,6 +95,8 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
   AffineExpr innerDim = getAffineDimExpr(inner, op.getContext());
   unsigned bits = 0;
   bool touchesInner = false;
+  std::optional<unsigned> transposed;
+  bool allParallel = op.getNumReductionLoops() == 0;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (!map.isProjectedPermutation())
@@ -104,16 +109,47 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
       return std::nullopt;
     if (!memref || !map.isFunctionOfDim(inner))
       continue;
-    // The innermost loop must walk this operand's last dim, at unit stride.
+    // The innermost loop must walk this operand's last dim, at unit stride;
+    // or, for an input of an elementwise generic, another loop must (a
+    // transposed read, done in square tiles).
     SmallVector<int64_t> strides;
     int64_t offset;
-    if (map.getResults().back() != innerDim ||
-        failed(memref.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+    if (failed(memref.getStridesAndOffset(strides, offset)) || strides.back() != 1)
       return std::nullopt;
+    if (map.getResults().back() != innerDim) {
+      auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+      // The two tiled loops innermost: a loop of extent 1 between them would
+      // leave a transfer whose map skips a dim, which the transfer patterns
+      // below rewrite back and forth without end.
+      if (!allParallel || !op.isDpsInput(&operand) || !last || last.getPosition() + 2 != loops ||
+          (transposed && *transposed != last.getPosition()))
+        return std::nullopt;
+      transposed = last.getPosition();
+      continue;
+    }
     touchesInner = true;
   }
   if (!touchesInner || bits == 0 || bits > 64)
     return std::nullopt;
+  if (transposed) {
+    // Square tiles of a vector's lanes: rows read along one loop, written
+    // along the other, transposed in registers.
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t lanes = vibee::chooseVectorLanes(vectorBits, bits);
+    for (unsigned d : {*transposed, inner})
+      if (!ShapedType::isDynamic(ranges[d]) && ranges[d] < lanes)
+        return std::nullopt;
+    for (Operation &bodyOp : op.getRegion().front())
+      if (!isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()) &&
+          !isa<linalg::YieldOp>(bodyOp))
+        return std::nullopt;
+    // bf16/f16 results: the narrow-float emulation leaves a truncation of the
+    // shuffled tile to LLVM, which calls __truncsfbf2 for it.
+    for (Value init : op.getDpsInits())
+      if (isa<BFloat16Type, Float16Type>(getElementTypeOrSelf(init.getType())))
+        return std::nullopt;
+    return Plan{op, lanes, false, transposed};
+  }
   // Bodies of plain arithmetic (the math functions are polynomials by now).
   for (Operation &bodyOp : op.getRegion().front())
     if (!isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()) &&
@@ -224,12 +260,8 @@ static linalg::GenericOp dropUnitLoops(RewriterBase &rw, linalg::GenericOp tile)
 /// The generic after tiling and peeling: unit loops dropped, then vectorized
 /// with static vector sizes: the dynamic extent of a full tile is `width`; a
 /// remainder tile (`masked`) is shorter, its transfers get a mask.
-static LogicalResult vectorizeTile(RewriterBase &rw, linalg::GenericOp tile, int64_t width,
-                                   bool masked) {
-  linalg::GenericOp flat = dropUnitLoops(rw, tile);
-  SmallVector<int64_t> sizes;
-  for (int64_t r : flat.getStaticLoopRanges())
-    sizes.push_back(ShapedType::isDynamic(r) ? width : r);
+static LogicalResult vectorizeFlat(RewriterBase &rw, linalg::GenericOp flat,
+                                   ArrayRef<int64_t> sizes, bool masked) {
   rw.setInsertionPoint(flat);
   FailureOr<linalg::VectorizationResult> result =
       linalg::vectorize(rw, flat, sizes, SmallVector<bool>(sizes.size(), false), false, false,
@@ -237,6 +269,73 @@ static LogicalResult vectorizeTile(RewriterBase &rw, linalg::GenericOp tile, int
   if (failed(result))
     return failure();
   rw.eraseOp(flat);
+  return success();
+}
+
+static LogicalResult vectorizeTile(RewriterBase &rw, linalg::GenericOp tile, int64_t width,
+                                   bool masked) {
+  linalg::GenericOp flat = dropUnitLoops(rw, tile);
+  SmallVector<int64_t> sizes;
+  for (int64_t r : flat.getStaticLoopRanges())
+    sizes.push_back(ShapedType::isDynamic(r) ? width : r);
+  return vectorizeFlat(rw, flat, sizes, masked);
+}
+
+// Side of the blocks a transposed copy is swept in (vectorizeTransposed).
+constexpr int64_t kTransposeBlock = 64;
+
+/// A transposed copy (Plan::transposedLoop): tiles of `width` x `width` over
+/// that loop and the innermost one, both peeled; each full tile is read as
+/// `width` rows of its transposed inputs and written as `width` rows of its
+/// outputs, with a vector.transpose between (shuffles in registers). Partial
+/// tiles at the edges stay scalar loops.
+/// `op` tiled by `size` along the two loops of a transposed copy (1 along the
+/// others); the tile loops, one per loop of `op`.
+static FailureOr<scf::SCFTilingResult> tileTransposed(RewriterBase &rw, linalg::GenericOp op,
+                                                      unsigned transposedLoop, int64_t size) {
+  SmallVector<OpFoldResult> tileSizes(op.getNumLoops(), rw.getIndexAttr(1));
+  tileSizes[transposedLoop] = tileSizes.back() = rw.getIndexAttr(size);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tileSizes);
+  rw.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rw, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return op.emitError("vibee-cpu-vectorize: tiling failed");
+  rw.eraseOp(op);
+  return tiled;
+}
+
+static LogicalResult vectorizeTransposed(RewriterBase &rw, const Plan &plan) {
+  // Blocks first: a sweep of register tiles along one loop reads (or writes)
+  // one row per tile, so over a whole row of a large matrix each load touches
+  // a new page and cache line, and a line's other half is gone before the
+  // next band reads it. Within a block of kTransposeBlock x kTransposeBlock
+  // elements both sides stay in L1, the L1 TLB and whole lines.
+  linalg::GenericOp op = plan.op;
+  unsigned loops = op.getNumLoops();
+  FailureOr<scf::SCFTilingResult> blocks =
+      tileTransposed(rw, op, *plan.transposedLoop, kTransposeBlock);
+  if (failed(blocks))
+    return failure();
+  FailureOr<scf::SCFTilingResult> tiled = tileTransposed(
+      rw, cast<linalg::GenericOp>(blocks->tiledOps.back()), *plan.transposedLoop, plan.width);
+  if (failed(tiled))
+    return failure();
+  auto tile = cast<linalg::GenericOp>(tiled->tiledOps.back());
+  // The outer of the two tile loops first: its remainder holds a copy of the
+  // inner loop, whose tiles are all partial. (Peeling fails where every tile
+  // is full: no remainder.)
+  for (unsigned d : {*plan.transposedLoop, loops - 1}) {
+    scf::ForOp remainder;
+    (void)scf::peelForLoopAndSimplifyBounds(
+        rw, cast<scf::ForOp>(tiled->loops[d].getOperation()), remainder);
+  }
+  // The full tile's loops other than the two tiled ones have extent 1.
+  linalg::GenericOp flat = dropUnitLoops(rw, tile);
+  if (flat.getNumLoops() != 2 ||
+      failed(vectorizeFlat(rw, flat, {plan.width, plan.width}, /*masked=*/false)))
+    return flat.emitError("vibee-cpu-vectorize: vectorization failed");
   return success();
 }
 
@@ -342,6 +441,11 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
     IRRewriter rw(&getContext());
     SmallVector<scf::ForOp> reductionLoops;
     for (const Plan &plan : plans) {
+      if (plan.transposedLoop) {
+        if (failed(vectorizeTransposed(rw, plan)))
+          return signalPassFailure();
+        continue;
+      }
       linalg::GenericOp op = plan.op;
       unsigned loops = op.getNumLoops();
       bool allParallel = op.getNumReductionLoops() == 0;
@@ -429,6 +533,9 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
           vector::populateVectorMultiReductionLoweringPatterns(
               patterns, vector::VectorMultiReductionLowering::InnerReduction);
           vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
+          // A transposed copy's tile: one shuffle of its rows' lanes.
+          vector::populateVectorTransposeLoweringPatterns(
+              patterns, vector::VectorTransposeLowering::Shuffle1D);
           vector::populateScalarVectorTransferLoweringPatterns(patterns, 1, true);
         })))
       return signalPassFailure();

@@ -173,17 +173,76 @@ func.func @lanes(%x: memref<?x?x32xf32>, %m: memref<?x32xf32>) {
   return
 }
 
-// Left alone: the innermost loop walks %x with a stride (transposed read).
+// A transposed read (the innermost loop walks %x with a stride, the outer one
+// at unit stride): blocks of 64 x 64, and within each square tiles of the lanes
+// over both loops, 16 x 16 at 512 bits (4 x 4 at 128), each read as rows of %x,
+// transposed in registers (one shuffle) and written as rows of %y. The partial
+// tiles at a block's two edges (peeled) stay scalar generics.
 // CHECK-LABEL: func.func @transposed(
-// CHECK-NOT:     vector.
-// CHECK:         linalg.generic
+// CHECK:         scf.for %[[BI:.*]] = %c0 to %{{.*}} step %c64 {
+// CHECK:           scf.for %[[BJ:.*]] = %c0 to %{{.*}} step %c64 {
+// CHECK:             scf.for %[[TI:.*]] = %c0 to %{{.*}} step %c16 {
+// CHECK:               scf.for %[[TJ:.*]] = %c0 to %{{.*}} step %c16 {
+// CHECK-DAG:             %[[J:.*]] = affine.apply #{{.*}}()[%[[BJ]], %[[TJ]]]
+// CHECK-DAG:             %[[I:.*]] = affine.apply #{{.*}}()[%[[BI]], %[[TI]]]
+// CHECK:                 %[[T:.*]] = vector.transfer_read %arg0[%[[J]], %[[I]]], {{.*}} : memref<?x?xf32>, vector<16x16xf32>
+// CHECK:                 %[[F:.*]] = vector.shape_cast %[[T]] : vector<16x16xf32> to vector<256xf32>
+// CHECK:                 %[[S:.*]] = vector.shuffle %[[F]], %[[F]] [0, 16, 32,
+// CHECK:                 %[[R:.*]] = vector.shape_cast %[[S]] : vector<256xf32> to vector<16x16xf32>
+// CHECK:                 vector.transfer_write %[[R]], %arg1[%[[I]], %[[J]]] {{.*}} : vector<16x16xf32>, memref<?x?xf32>
+// CHECK:               scf.for
+// CHECK-NOT:             vector.
+// CHECK:                 linalg.generic
+// CHECK:             scf.for
+// CHECK:               scf.for
+// CHECK-NOT:             vector.
+// CHECK:                 linalg.generic
 // CHECK-NOT:     vector.
 // CHECK:         return
+// SSE-LABEL:   func.func @transposed(
+// SSE:           vector.transfer_read %arg0{{.*}} vector<4x4xf32>
+// SSE:           vector.shuffle {{.*}} [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15]
 func.func @transposed(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [#tr2, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
   ^bb0(%in: f32, %out: f32):
     linalg.yield %in : f32
+  }
+  return
+}
+
+// Left alone: a loop between the transposed read's two loops (here the
+// middle loop of a broadcast along d1): the transfers of its tiles would skip
+// a dim of the output.
+// CHECK-LABEL: func.func @transposed_broadcast(
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.
+// CHECK:         return
+func.func @transposed_broadcast(%x: memref<?x?xf32>, %y: memref<?x1x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>,
+                                   affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?x1x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+
+// Left alone: a transposed read in a generic with a reduction (column sums of
+// %x^T: the tiles would need a reduction across the transposed lanes).
+// CHECK-LABEL: func.func @transposed_reduction(
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.
+// CHECK:         return
+func.func @transposed_reduction(%x: memref<?x?xf32>, %y: memref<?xf32>) {
+  linalg.generic {indexing_maps = [#tr2, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
   }
   return
 }
