@@ -55,11 +55,9 @@ extern "C" {
 int64_t vibee_cpu_parallel_enter(int64_t);
 int64_t vibee_cpu_parallel_enter_max(int64_t, int64_t);
 void vibee_cpu_parallel_exit(int64_t);
-float vibee_cpu_truncsfbf2(float);
 }
 
-// CPU kernels call the thread admission of backends/cpu/CpuRuntime.c (and, on
-// hosts without bf16 instructions, its f32 -> bf16 truncation).
+// CPU kernels call the thread admission of backends/cpu/CpuRuntime.c.
 llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
   llvm::orc::SymbolMap map;
   auto add = [&](const char *name, void *address) {
@@ -69,8 +67,6 @@ llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
   add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
   add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
   add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
-  // f32 -> bf16 where the host has no instruction for it (CpuRuntime.c).
-  add("__truncsfbf2", (void *)&vibee_cpu_truncsfbf2);
   return map;
 }
 

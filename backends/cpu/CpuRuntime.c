@@ -85,25 +85,3 @@ void vibee_cpu_parallel_exit(int64_t n) {
   if (n > 1)
     atomic_store(&vibee_cpu_busy, 0);
 }
-
-/* f32 -> bf16, rounded to nearest even, NaN kept quiet: LLVM's x86 code
- * generation calls __truncsfbf2 for an f32 -> bf16 truncation on hosts without
- * AVX512-BF16 (or AVX-NE-CONVERT), which it makes of a `select` between two
- * bf16 values after InstCombine merged their integer bit casts into it. GCC 12's
- * libgcc has no __truncsfbf2 (GCC 13's does), so the JIT maps the name to this
- * function (runtime/JitSymbols.cpp), and objects linked with this file find it
- * here (weak: a libgcc or compiler-rt that has one may take precedence). The
- * bf16 is returned in the low 16 bits of the float register, as the x86-64 ABI
- * returns __bf16. */
-float vibee_cpu_truncsfbf2(float x) {
-  uint32_t u, r;
-  __builtin_memcpy(&u, &x, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u)
-    r = (u >> 16) | 0x40u;
-  else
-    r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-  float out;
-  __builtin_memcpy(&out, &r, sizeof out);
-  return out;
-}
-float __truncsfbf2(float x) __attribute__((weak, alias("vibee_cpu_truncsfbf2")));

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/LLVMOptimizer.h"
+#include "backends/cpu/Bf16Truncation.h"
 
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Module.h"
@@ -69,4 +70,7 @@ void vibee::optimizeLLVMModule(Module &module, TargetMachine *machine, unsigned 
       optLevel == 0 ? passBuilder.buildO0DefaultPipeline(OptimizationLevel::O0)
                     : passBuilder.buildPerModuleDefaultPipeline(optimizationLevel(optLevel));
   mpm.run(module, mam);
+  // After the pipeline, which would otherwise drop the unused definition; code
+  // generation may still call it.
+  defineBf16Truncation(module);
 }
