@@ -16,15 +16,13 @@ using namespace llvm;
 
 namespace {
 
-bool mentionsBf16(const Module &module) {
+/// A select or truncation whose result is bf16: what code generation may turn
+/// into a call where the target has no bf16 instructions.
+bool mayCallTruncation(const Module &module) {
   for (const Function &f : module)
-    for (const Instruction &inst : instructions(f)) {
-      if (inst.getType()->getScalarType()->isBFloatTy())
+    for (const Instruction &inst : instructions(f))
+      if (isa<SelectInst, FPTruncInst>(inst) && inst.getType()->getScalarType()->isBFloatTy())
         return true;
-      for (const Value *operand : inst.operands())
-        if (operand->getType()->getScalarType()->isBFloatTy())
-          return true;
-    }
   return false;
 }
 
@@ -33,7 +31,7 @@ bool mentionsBf16(const Module &module) {
 void vibee::defineBf16Truncation(Module &module) {
   constexpr const char *kName = "__truncsfbf2";
   Function *existing = module.getFunction(kName);
-  if ((existing && !existing->isDeclaration()) || !mentionsBf16(module))
+  if (existing ? !existing->isDeclaration() : !mayCallTruncation(module))
     return;
   LLVMContext &ctx = module.getContext();
   auto *type = FunctionType::get(Type::getBFloatTy(ctx), {Type::getFloatTy(ctx)}, false);

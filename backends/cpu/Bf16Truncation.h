@@ -7,7 +7,8 @@ class Module;
 
 namespace vibee {
 
-/// Where `module` has a bf16 value anywhere, defines `__truncsfbf2` in it
+/// Where `module` declares `__truncsfbf2` or has a select or truncation with a
+/// bf16 result (which code generation may turn into a call), defines it
 /// (weak_odr, hidden): f32 -> bf16 rounded to nearest even, NaN kept a quiet
 /// NaN. x86's code generation calls that function for an f32 -> bf16
 /// truncation where the target has no instruction for one (no AVX512-BF16 or
