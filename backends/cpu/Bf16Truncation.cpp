@@ -35,8 +35,8 @@ void vibee::defineBf16Truncation(Module &module) {
     return;
   LLVMContext &ctx = module.getContext();
   auto *type = FunctionType::get(Type::getBFloatTy(ctx), {Type::getFloatTy(ctx)}, false);
-  Function *f = existing ? existing
-                         : Function::Create(type, GlobalValue::WeakODRLinkage, kName, module);
+  Function *f =
+      existing ? existing : Function::Create(type, GlobalValue::WeakODRLinkage, kName, module);
   f->setLinkage(GlobalValue::WeakODRLinkage);
   f->setVisibility(GlobalValue::HiddenVisibility);
   if (f->getParent()->getTargetTriple().isOSBinFormatELF())

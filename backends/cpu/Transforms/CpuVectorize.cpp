@@ -328,8 +328,8 @@ static LogicalResult vectorizeTransposed(RewriterBase &rw, const Plan &plan) {
   // is full: no remainder.)
   for (unsigned d : {*plan.transposedLoop, loops - 1}) {
     scf::ForOp remainder;
-    (void)scf::peelForLoopAndSimplifyBounds(
-        rw, cast<scf::ForOp>(tiled->loops[d].getOperation()), remainder);
+    (void)scf::peelForLoopAndSimplifyBounds(rw, cast<scf::ForOp>(tiled->loops[d].getOperation()),
+                                            remainder);
   }
   // The full tile's loops other than the two tiled ones have extent 1.
   linalg::GenericOp flat = dropUnitLoops(rw, tile);

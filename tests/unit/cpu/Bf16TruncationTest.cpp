@@ -46,8 +46,8 @@ protected:
     auto jit = llvm::orc::LLJITBuilder().create();
     ASSERT_TRUE(static_cast<bool>(jit)) << llvm::toString(jit.takeError());
     jit_ = std::move(*jit);
-    ASSERT_FALSE(static_cast<bool>(jit_->addIRModule(
-        llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))));
+    ASSERT_FALSE(static_cast<bool>(
+        jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))));
     auto symbol = jit_->lookup("truncate");
     ASSERT_TRUE(static_cast<bool>(symbol)) << llvm::toString(symbol.takeError());
     truncate_ = symbol->toPtr<uint16_t (*)(float)>();
@@ -83,26 +83,23 @@ TEST_F(Bf16Truncation, OverflowAndSpecials) {
   EXPECT_EQ(truncate(0xffffffffu), 0xffffu); // NaN with every payload bit
 }
 
-// A select between bf16 values (what x86's code generation calls it for) gets the
-// definition; bf16 loads and stores alone (rmsnorm's, tests/backends/cpu/
-// portable-objects.mlir) do not.
-TEST(Bf16TruncationModule, OnlyWhereCodeGenerationMayCallIt) {
+// Whether the module of `ir` gets a definition of __truncsfbf2.
+bool definesTruncation(const char *ir) {
   llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::Module> select =
-      parse("define bfloat @pick(i1 %c, bfloat %a, bfloat %b) {\n"
-            "  %r = select i1 %c, bfloat %a, bfloat %b\n  ret bfloat %r\n}\n",
-            ctx);
-  ASSERT_TRUE(select);
-  vibee::defineBf16Truncation(*select);
-  ASSERT_NE(select->getFunction("__truncsfbf2"), nullptr);
-  EXPECT_FALSE(select->getFunction("__truncsfbf2")->isDeclaration());
-  std::unique_ptr<llvm::Module> copy =
-      parse("define void @copy(ptr %p, ptr %q) {\n  %v = load bfloat, ptr %p\n"
-            "  store bfloat %v, ptr %q\n  ret void\n}\n",
-            ctx);
-  ASSERT_TRUE(copy);
-  vibee::defineBf16Truncation(*copy);
-  EXPECT_EQ(copy->getFunction("__truncsfbf2"), nullptr);
+  std::unique_ptr<llvm::Module> module = parse(ir, ctx);
+  EXPECT_TRUE(module);
+  vibee::defineBf16Truncation(*module);
+  llvm::Function *f = module->getFunction("__truncsfbf2");
+  return f && !f->isDeclaration();
+}
+
+// A select between bf16 values (what x86's code generation calls it for) gets the
+// definition; bf16 loads and stores alone do not.
+TEST(Bf16TruncationModule, OnlyWhereCodeGenerationMayCallIt) {
+  EXPECT_TRUE(definesTruncation("define bfloat @pick(i1 %c, bfloat %a, bfloat %b) {\n"
+                                "  %r = select i1 %c, bfloat %a, bfloat %b\n  ret bfloat %r\n}\n"));
+  EXPECT_FALSE(definesTruncation("define void @copy(ptr %p, ptr %q) {\n  %v = load bfloat, ptr %p\n"
+                                 "  store bfloat %v, ptr %q\n  ret void\n}\n"));
 }
 
 } // namespace
