@@ -41,9 +41,12 @@ def quant_gen(kind, n, k, device):
         return dict(w=torch.randint(-127, 128, (n, k), device=device, dtype=torch.int8),
                     s=torch.rand(n, device=device) / 64 + 1e-3)
     w = torch.randint(-128, 128, (n, k // 2), device=device, dtype=torch.int8)
-    if kind == "w4a16":
-        return dict(w=w, scale=torch.rand(n, k // GROUP, device=device) / 64 + 1e-3,
-                    zero=torch.randint(0, 16, (n, k // GROUP), device=device).float())
+    if kind in ("w4a16", "w4a16_bf16"):
+        # w4a16_bf16 (bench/gpu/specs/quant_bench.vibee): the same, scales and zero
+        # points stored in bf16
+        dtype = torch.bfloat16 if kind == "w4a16_bf16" else torch.float32
+        return dict(w=w, scale=(torch.rand(n, k // GROUP, device=device) / 64 + 1e-3).to(dtype),
+                    zero=torch.randint(0, 16, (n, k // GROUP), device=device).to(dtype))
     # nf4: block absmaxes 0.05 +- 0.02, double-quantized around their mean as QLoRA does
     nb, nc = k // NF4_BLOCK, -(-k // (NF4_BLOCK * NF4_C1))
     return dict(w=w, q2=((torch.rand(n, nb, device=device) * 2 - 1) * 448).to(torch.float8_e4m3fn),
@@ -54,7 +57,7 @@ def quant_deq(kind, q, dtype=torch.float32):
     """The [N, K] weights that `q` (quant_gen's dict) stands for."""
     if kind == "w8a16":
         return q["w"].to(dtype) * q["s"].to(dtype)[:, None]
-    if kind == "w4a16":
+    if kind in ("w4a16", "w4a16_bf16"):
         return deq_w4(q["w"], q["scale"], q["zero"], dtype)
     return deq_nf4(q["w"], q["q2"], q["c1"], q["offset"], dtype)
 
@@ -67,6 +70,8 @@ def quant_bytes(kind, m, n, k, lora_rank=0):
         b = n * k + 4 * n + 2 * m * k
     elif kind == "w4a16":
         b = n * k // 2 + 2 * 4 * n * (k // GROUP) + 4 * m * k
+    elif kind == "w4a16_bf16":
+        b = n * k // 2 + 2 * 2 * n * (k // GROUP) + 2 * m * k
     else:
         b = n * k // 2 + n * (k // NF4_BLOCK) + 4 * n * -(-k // (NF4_BLOCK * NF4_C1)) + 2 * m * k
     return b + 2 * lora_rank * (k + n) + 4 * m * n

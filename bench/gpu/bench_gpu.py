@@ -403,6 +403,9 @@ def quant_case(case, kind, m, n, k, lora_rank=0):
         elif kind == "w4a16":
             f = lib("w4a16_group").vibee_w4a16_group_w4a16_group
             f.argtypes = [P, P, P, P, P, I64, I64, I64, I64, I64]
+        elif kind == "w4a16_bf16":
+            f = lib("qbench").vibee_qbench_w4a16_bf16
+            f.argtypes = [P, P, P, P, P, I64, I64, I64, I64, I64]
         elif r:
             f = lib("nf4").vibee_nf4_nf4_lora
             f.argtypes = [P, P, P, P, P, P, F32, F32, P, I64, I64, I64, I64, I64, I64, I64]
@@ -425,8 +428,8 @@ def quant_case(case, kind, m, n, k, lora_rank=0):
         if kind == "w8a16":
             ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["s"].data_ptr(),
                                s["y"].data_ptr(), m, k, n)
-        elif kind == "w4a16":
-            ours = lambda s: f(s["x"].data_ptr(), s["w"].data_ptr(), s["scale"].data_ptr(),
+        elif kind in ("w4a16", "w4a16_bf16"):
+            ours = lambda s: f(s["x" if kind == "w4a16" else "xb"].data_ptr(), s["w"].data_ptr(), s["scale"].data_ptr(),
                                s["zero"].data_ptr(), s["y"].data_ptr(), m, k, n, k // 2, k // 128)
         elif r:
             ours = lambda s: f(s["xb"].data_ptr(), s["w"].data_ptr(), s["q2"].data_ptr(),
@@ -468,7 +471,7 @@ def quant_case(case, kind, m, n, k, lora_rank=0):
         # dequantize + matmul on every call, eager and compiled
         if kind == "w8a16":  # the scale as the epilogue, as the spec has it
             eager = lambda s: F.linear(s["xb"], s["w"].to(torch.bfloat16)).float() * s["s"]
-        elif kind == "w4a16":
+        elif kind in ("w4a16", "w4a16_bf16"):
             eager = lambda s: F.linear(s["xb"], deq_w4(s["w"], s["scale"], s["zero"]).to(torch.bfloat16)).float()
         else:
             def eager(s):
@@ -493,6 +496,9 @@ for _kind in ("w8a16", "w4a16"):
         for _m in (1, 16):
             QUANT_CASES.append(quant_case(f"quant_{_kind}_m{_m}_n{_n}_k{QK}", _kind, _m, _n, QK))
 QUANT_CASES.append(quant_case(f"quant_w4a16_gemm_m{QGM}_n{QK}_k{QK}", "w4a16", QGM, QK, QK))
+# bf16 activations and scales: the tensor-core kernel with a computed B
+QUANT_CASES.append(quant_case(f"quant_w4a16bf16_gemm_m{QGM}_n{QK}_k{QK}", "w4a16_bf16", QGM, QK, QK))
+QUANT_CASES.append(quant_case(f"quant_nf4_gemm_m{QGM}_n{QK}_k{QK}", "nf4", QGM, QK, QK))
 QUANT_CASES.append(quant_case(f"quant_nf4_m1_n{QK}_k{QK}", "nf4", 1, QK, QK))
 QUANT_CASES.append(quant_case(f"quant_nf4_lora16_m1_n{QK}_k{QK}", "nf4", 1, QK, QK, lora_rank=16))
 for _fn in QUANT_CASES:

@@ -21,7 +21,6 @@
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
 #include "backends/gpu/Transforms/GpuMatmulMatch.h"
 
-#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
@@ -63,7 +62,6 @@ private:
   }
   Value stage(OpBuilder &b, Value src, bool batched, bool transposed, Value row, Value col,
               Value rows, Value cols);
-  Value stageComputedB(OpBuilder &b, Value kIdx, Value nIdx);
   SmallVector<Value> step(OpBuilder &b, Value kk, SmallVector<Value> accs);
   SmallVector<Value> tile(OpBuilder &b, Value k0, Value count, bool full, ValueRange in);
   void storeOutputs(OpBuilder &k, ArrayRef<Value> accs);
@@ -154,31 +152,6 @@ Value MatmulKernelBody::stage(OpBuilder &b, Value src, bool batched, bool transp
       })[0];
 }
 
-/// The payload's B value at (kIdx, nIdx), or zero outside the matrix.
-Value MatmulKernelBody::stageComputedB(OpBuilder &b, Value kIdx, Value nIdx) {
-  Value valid = arith::AndIOp::create(b, loc, lessThan(b, kIdx, K), lessThan(b, nIdx, N));
-  Type type = match.computedB.getType();
-  return buildIfElse(
-      b, loc, valid,
-      [&](OpBuilder &b) {
-        Value zero = constantIndex(b, loc, 0);
-        SmallVector<Value> point = {zero, nIdx, kIdx}; // (m, n, k); B reads no m
-        SmallVector<Value> args(op->getNumOperands());
-        for (OpOperand *in : op.getDpsInputOperands()) {
-          if (in->getOperandNumber() == aIdx || !isa<MemRefType>(in->get().getType()))
-            continue;
-          SmallVector<Value> idx =
-              *affine::expandAffineMap(b, loc, op.getMatchingIndexingMap(in), point);
-          args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
-        }
-        return SmallVector<Value>{payload.applyTo(b, match.computedB, args, point)};
-      },
-      [&](OpBuilder &b) {
-        return SmallVector<Value>{
-            arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(type)))};
-      })[0];
-}
-
 /// One k step from shared memory: P * P payloads on P a and P b values.
 SmallVector<Value> MatmulKernelBody::step(OpBuilder &b, Value kk, SmallVector<Value> accs) {
   const int64_t P = kMatmulPerThread, lanes = kMatmulLanes;
@@ -215,7 +188,8 @@ SmallVector<Value> MatmulKernelBody::tile(OpBuilder &b, Value k0, Value count, b
     memref::StoreOp::create(b, loc, v, aTile, ValueRange{ke, aRow});
     Value ne = add(b, bCol, constantIndex(b, loc, e));
     Value w = match.computedB
-                  ? stageComputedB(b, add(b, k0, bRow), add(b, n0, ne))
+                  ? buildComputedBAt(b, loc, op, match, payload, add(b, n0, ne), add(b, k0, bRow),
+                                     N, K)
                   : stage(b, op->getOperand(bIdx), match.bBatched, match.bNk, add(b, k0, bRow),
                           add(b, n0, ne), K, N);
     memref::StoreOp::create(b, loc, w, bTile, ValueRange{bRow, ne});
@@ -267,9 +241,10 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
     // Before anything is built next to `op`: the neighbours it takes over.
     // The tensor-core kernels: mma.sync on bf16/f16, wgmma (sm_90a) on those,
     // FP8 and int8.
-    bool tensorCores = wgmma ? isWgmmaMatmul(op, *match) : isMmaMatmul(op, *match);
+    bool useWgmma = wgmma && isWgmmaMatmul(op, *match);
+    bool tensorCores = useWgmma || isMmaMatmul(op, *match);
     MatmulEpilogue epilogue;
-    if (wgmma && tensorCores)
+    if (useWgmma)
       epilogue = matchMatmulEpilogue(op);
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
@@ -285,7 +260,7 @@ struct MatmulKernelPattern : OpRewritePattern<linalg::GenericOp> {
                                       /*withElseRegion=*/true);
       afterIf.emplace(b);
       b.setInsertionPoint(choice.thenBlock()->getTerminator());
-      if (wgmma)
+      if (useWgmma)
         buildWgmmaLaunch(b, loc, op, *match, sizes, epilogue);
       else
         buildMmaLaunch(b, loc, op, *match, sizes);

@@ -1,6 +1,7 @@
 //===- GpuMatmulMatch.cpp - Which generics the matmul kernels take --------===//
 #include "backends/gpu/Transforms/GpuMatmulMatch.h"
 
+#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -235,6 +236,33 @@ void buildMatmulTileLoops(OpBuilder &b, Location loc, gpu::LaunchOp launch, Arra
                               });
                  return SmallVector<Value>{};
                });
+}
+
+Value buildComputedBAt(OpBuilder &b, Location loc, linalg::GenericOp op, const MatmulMatch &match,
+                       PayloadCloner &payload, Value n, Value k, Value N, Value K) {
+  auto below = [&](Value x, Value bound) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, bound);
+  };
+  Value valid = arith::AndIOp::create(b, loc, below(k, K), below(n, N));
+  Type type = match.computedB.getType();
+  return buildIfElse(
+      b, loc, valid,
+      [&](OpBuilder &b) {
+        SmallVector<Value> point = {constantIndex(b, loc, 0), n, k}; // (m, n, k); B reads no m
+        SmallVector<Value> args(op->getNumOperands());
+        for (OpOperand *in : op.getDpsInputOperands()) {
+          if (in->getOperandNumber() == match.a || !isa<MemRefType>(in->get().getType()))
+            continue;
+          SmallVector<Value> idx =
+              *affine::expandAffineMap(b, loc, op.getMatchingIndexingMap(in), point);
+          args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
+        }
+        return SmallVector<Value>{payload.applyTo(b, match.computedB, args, point)};
+      },
+      [&](OpBuilder &b) {
+        return SmallVector<Value>{
+            arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(type)))};
+      })[0];
 }
 
 SmallVector<Value> matmulIndices(ValueRange batchIdx, bool batched, Value r, Value c) {

@@ -37,6 +37,14 @@ struct MatmulMatch {
 
 std::optional<MatmulMatch> matchMatmul(mlir::linalg::GenericOp op);
 
+/// B's element at (n, k) when it is computed (`match.computedB`), or zero
+/// outside [0, N) x [0, K): every input but a loaded through its indexing map
+/// at (0, n, k), then the payload cloned up to computedB (both matmul kernels
+/// stage B from this).
+mlir::Value buildComputedBAt(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp op,
+                             const MatmulMatch &match, PayloadCloner &payload, mlir::Value n,
+                             mlir::Value k, mlir::Value N, mlir::Value K);
+
 /// The launch shape both matmul kernels use: grid (ceil(N / tileN),
 /// min(ceil(M / tileM), 65535), min(batch, 65535)); the kernel loops over the
 /// m tiles and the batch with the grid's y and z strides, so a launch never

@@ -20,12 +20,26 @@
 // for b[k, n]) to be multiples of 8 and 16-byte aligned pointers: the host
 // checks and otherwise launches the FMA kernel (GpuMatmulKernels.cpp).
 //
+// A computed B (GpuMatmulMatch.h: a quantized weight dequantized by the
+// payload, with bf16 a) takes this kernel too, on every target (TMA, which the
+// wgmma kernel loads with, cannot compute). Each thread evaluates its 16 values
+// of the [n, k] tile in f32 and splits each into three bf16 terms, hi + mid +
+// lo, which hold all of f32's 24 significant bits: a * w is then exactly the
+// sum of three products the tensor cores form exactly, and the result stays an
+// f32 computation, as on the FMA kernel (not a bf16 rounding of the weight).
+// The terms are three shared-memory tiles; the two barriers of each k step
+// also OR whether any thread's mid or lo term is nonzero, and the block skips
+// that term's mma.sync when none is (int4 or int8 codes times a 16-bit scale
+// need hi and mid only). Weights beyond bf16's largest finite value round to
+// infinity in hi: not exact there.
+//
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
 #include "backends/gpu/Transforms/GpuMatmulMatch.h"
 #include "backends/gpu/Transforms/GpuMmaFragments.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -98,12 +112,41 @@ bool isExtMulAdd(linalg::GenericOp op, const MatmulMatch &match, MmaOperands kin
   return body.getOperations().size() == 5 && ((x == a && y == b) || (x == b && y == a));
 }
 
+/// c += ext(a) * computedB on bf16 a with f32 c and B (either order), no
+/// batch loops: the computed-B form this kernel takes.
+bool isComputedBMma(linalg::GenericOp op, const MatmulMatch &match) {
+  if (!match.computedB || match.aKm || match.batchDims != 0)
+    return false;
+  Block &body = op.getRegion().front();
+  Value acc = body.getArguments().back();
+  if (!acc.getType().isF32() || !match.computedB.getType().isF32() ||
+      !body.getArgument(match.a).getType().isBF16())
+    return false;
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  Value product = !add                    ? Value()
+                  : add.getLhs() == acc   ? add.getRhs()
+                  : add.getRhs() == acc ? add.getLhs()
+                                          : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value other = mul.getLhs() == match.computedB   ? mul.getRhs()
+                : mul.getRhs() == match.computedB ? mul.getLhs()
+                                                  : Value();
+  auto ext = other ? other.getDefiningOp<arith::ExtFOp>() : nullptr;
+  return ext && ext.getIn() == body.getArgument(match.a);
+}
+
+/// The bf16 terms a computed B is split into (file comment).
+constexpr int64_t kTerms = 3;
+
 class MmaKernelBody {
 public:
   MmaKernelBody(linalg::GenericOp op, const MatmulMatch &match, gpu::LaunchOp launch,
                 ArrayRef<Value> sizes, const MatmulGrid &grid)
-      : op(op), loc(op.getLoc()), match(match), launch(launch), sizes(sizes), grid(grid),
-        M(sizes[match.batchDims]), N(sizes[match.batchDims + 1]), K(sizes[match.batchDims + 2]) {}
+      : op(op), loc(op.getLoc()), match(match), computed(bool(match.computedB)), launch(launch),
+        sizes(sizes), grid(grid), M(sizes[match.batchDims]), N(sizes[match.batchDims + 1]),
+        K(sizes[match.batchDims + 2]), payload(op) {}
 
   void build(OpBuilder &b);
 
@@ -118,20 +161,29 @@ private:
   /// a or b tile at k0 (zeros outside the matrix).
   SmallVector<Value> loadGlobal(OpBuilder &b, bool isA, Value k0);
   void storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors);
+  /// A computed B's tile at k0: the two 16-byte vectors of each term (term-
+  /// major), then whether this thread's mid and lo terms are nonzero (i32).
+  SmallVector<Value> computeB(OpBuilder &b, Value k0);
+  /// The barrier before or after the stores of the next tile; for a computed
+  /// B, it also ORs `flag` over the block.
+  Value barrier(OpBuilder &b, Value flag);
   /// The tile coordinates (row, col) in its shared-memory layout of vector v.
   std::pair<Value, Value> stagedAt(OpBuilder &b, bool isA, Value v);
-  SmallVector<Value> computeTile(OpBuilder &b, ValueRange accs);
+  SmallVector<Value> computeTile(OpBuilder &b, ValueRange accs, ValueRange termsUsed);
   void buildTile(OpBuilder &b, Value m0);
   void storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs);
 
   linalg::GenericOp op;
   Location loc;
   MatmulMatch match;
+  bool computed; ///< B is computed: kTerms tiles
   gpu::LaunchOp launch;
   ArrayRef<Value> sizes;
   const MatmulGrid &grid;
   Value M, N, K;
-  Value tid, lane, warpM, warpN, n0, m0, aTile, bTile;
+  PayloadCloner payload;
+  Value tid, lane, warpM, warpN, n0, m0, aTile;
+  SmallVector<Value> bTiles;
   ValueRange batchIdx;
 };
 
@@ -143,7 +195,15 @@ void MmaKernelBody::build(OpBuilder &b) {
   warpN = mul(b, arith::RemUIOp::create(b, loc, warp, c(b, kWarpsN)), c(b, kWarpN));
   n0 = mul(b, launch.getBlockIds().x, c(b, kBN));
   aTile = launch.getWorkgroupAttributions()[0];
-  bTile = launch.getWorkgroupAttributions()[1];
+  for (BlockArgument tile : launch.getWorkgroupAttributions().drop_front())
+    bTiles.push_back(tile);
+  if (computed) { // scalars and what depends on them alone, once
+    SmallVector<Value> uniform(op->getNumOperands());
+    for (OpOperand &o : op->getOpOperands())
+      if (!isa<ShapedType>(o.get().getType()))
+        uniform[o.getOperandNumber()] = o.get();
+    payload.hoist(b, uniform);
+  }
   buildMatmulTileLoops(b, loc, launch, sizes, match.batchDims, grid,
                        [&](OpBuilder &b, ValueRange batch, Value tileM) {
                          batchIdx = batch;
@@ -153,7 +213,7 @@ void MmaKernelBody::build(OpBuilder &b) {
 
 std::pair<Value, Value> MmaKernelBody::stagedAt(OpBuilder &b, bool isA, Value v) {
   // a[m, k] and b[n, k]: 128 rows of 4 vectors; b[k, n]: 32 rows of 16.
-  int64_t perRow = (isA || match.bNk) ? kBK / 8 : kBN / 8;
+  int64_t perRow = (isA || match.bNk || computed) ? kBK / 8 : kBN / 8;
   return {arith::DivUIOp::create(b, loc, v, c(b, perRow)),
           mul(b, arith::RemUIOp::create(b, loc, v, c(b, perRow)), c(b, 8))};
 }
@@ -195,72 +255,164 @@ SmallVector<Value> MmaKernelBody::loadGlobal(OpBuilder &b, bool isA, Value k0) {
   return vectors;
 }
 
-void MmaKernelBody::storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors) {
+SmallVector<Value> MmaKernelBody::computeB(OpBuilder &b, Value k0) {
+  Type bf16 = b.getBF16Type();
+  auto vectorType = VectorType::get({8}, bf16);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  SmallVector<SmallVector<Value>> terms(kTerms);
+  Value midUsed = arith::ConstantOp::create(b, loc, b.getBoolAttr(false)), loUsed = midUsed;
+  auto nonzero = [&](Value x) {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
+  };
   for (int64_t i = 0; i < 2; ++i) {
-    auto [row, col] = stagedAt(b, isA, add(b, tid, c(b, i * kThreads)));
-    vector::StoreOp::create(b, loc, vectors[i], isA ? aTile : bTile, ValueRange{row, col},
+    auto [row, col] = stagedAt(b, false, add(b, tid, c(b, i * kThreads)));
+    SmallVector<SmallVector<Value>> elements(kTerms);
+    for (int64_t e = 0; e < 8; ++e) {
+      Value w = buildComputedBAt(b, loc, op, match, payload, add(b, n0, row),
+                                 add(b, k0, add(b, col, c(b, e))), N, K);
+      // hi = bf16(w), mid = bf16(w - hi), lo = w - hi - mid (exact in bf16);
+      // an infinite w is hi alone.
+      Value hi = arith::TruncFOp::create(b, loc, bf16, w);
+      Value hiF = arith::ExtFOp::create(b, loc, b.getF32Type(), hi);
+      Value rest = arith::SelectOp::create(
+          b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, hiF, w), zero,
+          arith::SubFOp::create(b, loc, w, hiF));
+      Value mid = arith::TruncFOp::create(b, loc, bf16, rest);
+      Value last =
+          arith::SubFOp::create(b, loc, rest, arith::ExtFOp::create(b, loc, b.getF32Type(), mid));
+      midUsed = arith::OrIOp::create(b, loc, midUsed, nonzero(rest));
+      loUsed = arith::OrIOp::create(b, loc, loUsed, nonzero(last));
+      elements[0].push_back(hi);
+      elements[1].push_back(mid);
+      elements[2].push_back(arith::TruncFOp::create(b, loc, bf16, last));
+    }
+    for (int64_t t = 0; t < kTerms; ++t)
+      terms[t].push_back(vector::FromElementsOp::create(b, loc, vectorType, elements[t]));
+  }
+  SmallVector<Value> out;
+  for (ArrayRef<Value> t : terms)
+    llvm::append_range(out, t);
+  for (Value used : {midUsed, loUsed})
+    out.push_back(arith::ExtUIOp::create(b, loc, b.getI32Type(), used));
+  return out;
+}
+
+Value MmaKernelBody::barrier(OpBuilder &b, Value flag) {
+  if (!computed) {
+    gpu::BarrierOp::create(b, loc);
+    return flag;
+  }
+  auto any = NVVM::BarrierOp::create(
+      b, loc, b.getI32Type(), Value(), Value(),
+      NVVM::BarrierReductionAttr::get(b.getContext(), NVVM::BarrierReduction::OR), flag);
+  return any.getRes();
+}
+
+void MmaKernelBody::storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors) {
+  // vectors: 2 per tile (a; b, or a computed B's terms).
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    auto [row, col] = stagedAt(b, isA, add(b, tid, c(b, (i % 2) * kThreads)));
+    vector::StoreOp::create(b, loc, vectors[i], isA ? aTile : bTiles[i / 2], ValueRange{row, col},
                             /*nontemporal=*/false, llvm::MaybeAlign(16));
   }
 }
 
-/// Two k16 steps over the staged tiles: per step 4 ldmatrix.x4 of a, 2 of b,
-/// 16 mma.sync. `in`: 4 f32 per 16 x 8 tile (c0..c3 of the PTX fragment).
-SmallVector<Value> MmaKernelBody::computeTile(OpBuilder &b, ValueRange in) {
+/// Two k16 steps over the staged tiles: per step 4 ldmatrix.x4 of a and, per
+/// B tile, 2 of b and 16 mma.sync. `in`: 4 f32 per 16 x 8 tile (c0..c3 of the
+/// PTX fragment). A computed B's mid and lo tiles only where `termsUsed`
+/// (nonzero i32 each) says some value of theirs is nonzero.
+SmallVector<Value> MmaKernelBody::computeTile(OpBuilder &b, ValueRange in, ValueRange termsUsed) {
   SmallVector<Value> accs(in);
   Type element = cast<MemRefType>(aTile.getType()).getElementType();
   auto [r, low, high] = buildLdMatrixLane(b, loc, lane);
+  bool bNk = match.bNk || computed;
   for (int64_t kk = 0; kk < kBK; kk += 16) {
-    SmallVector<Value> aFrags, bFrags;
     // a: matrices (rows +0/+8, k +0/+8) as the fragment's a0..a7 order.
+    SmallVector<SmallVector<Value>> aRegs;
     for (int64_t i = 0; i < kTilesM; ++i) {
       Value row = add(b, add(b, warpM, c(b, i * 16)), add(b, low, r));
-      aFrags.push_back(buildLdMatrix(b, loc, aTile, row, add(b, c(b, kk), high), false));
+      aRegs.push_back(buildFragmentRegisters(
+          b, loc, buildLdMatrix(b, loc, aTile, row, add(b, c(b, kk), high), false)));
     }
-    for (int64_t j = 0; j < kTilesN; j += 2) {
-      Value frag;
-      if (match.bNk) { // b[n, k]: matrices (k +0/+8) of n tiles j, j + 1
-        Value row = add(b, add(b, warpN, c(b, j * 8)), add(b, high, r));
-        frag = buildLdMatrix(b, loc, bTile, row, add(b, c(b, kk), low), false);
-      } else { // b[k, n], transposed on the way
-        Value row = add(b, c(b, kk), add(b, low, r));
-        Value col = add(b, add(b, warpN, c(b, j * 8)), high);
-        frag = buildLdMatrix(b, loc, bTile, row, col, true);
+    auto term = [&](OpBuilder &b, Value bTile, ValueRange in) {
+      SmallVector<Value> out(in), bFrags;
+      for (int64_t j = 0; j < kTilesN; j += 2) {
+        Value frag;
+        if (bNk) { // b[n, k]: matrices (k +0/+8) of n tiles j, j + 1
+          Value row = add(b, add(b, warpN, c(b, j * 8)), add(b, high, r));
+          frag = buildLdMatrix(b, loc, bTile, row, add(b, c(b, kk), low), false);
+        } else { // b[k, n], transposed on the way
+          Value row = add(b, c(b, kk), add(b, low, r));
+          Value col = add(b, add(b, warpN, c(b, j * 8)), high);
+          frag = buildLdMatrix(b, loc, bTile, row, col, true);
+        }
+        for (int64_t h = 0; h < 2; ++h)
+          bFrags.push_back(buildHalfFragment(b, loc, frag, h));
       }
-      for (int64_t h = 0; h < 2; ++h)
-        bFrags.push_back(buildHalfFragment(b, loc, frag, h));
-    }
-    for (int64_t i = 0; i < kTilesM; ++i) {
-      SmallVector<Value> aRegs = buildFragmentRegisters(b, loc, aFrags[i]);
-      for (int64_t j = 0; j < kTilesN; ++j)
-        buildMma16816(b, loc, element, aRegs, buildFragmentRegisters(b, loc, bFrags[j]),
-                      MutableArrayRef<Value>(accs.data() + (i * kTilesN + j) * 4, 4));
+      for (int64_t i = 0; i < kTilesM; ++i)
+        for (int64_t j = 0; j < kTilesN; ++j)
+          buildMma16816(b, loc, element, aRegs[i], buildFragmentRegisters(b, loc, bFrags[j]),
+                        MutableArrayRef<Value>(out.data() + (i * kTilesN + j) * 4, 4));
+      return out;
+    };
+    accs = term(b, bTiles[0], accs);
+    for (size_t t = 1; t < bTiles.size(); ++t) {
+      Value used = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, termsUsed[t - 1],
+                                         arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
+      accs = buildIfElse(
+          b, loc, used, [&](OpBuilder &b) { return term(b, bTiles[t], accs); },
+          [&](OpBuilder &) { return accs; });
     }
   }
   return accs;
+}
+
+/// B's tile at k0 as vectors for storeShared, and (computed B) the flags of
+/// its mid and lo terms appended to `flags`.
+static SmallVector<Value> takeFlags(SmallVector<Value> vectors, bool computed,
+                                    SmallVector<Value> &flags) {
+  if (computed) {
+    flags.assign(vectors.end() - 2, vectors.end());
+    vectors.resize(vectors.size() - 2);
+  }
+  return vectors;
 }
 
 void MmaKernelBody::buildTile(OpBuilder &b, Value tileM0) {
   m0 = tileM0;
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
   SmallVector<Value> accs(kTilesM * kTilesN * 4, zero);
-  // Prologue: tile 0 into shared memory.
+  const size_t numAccs = accs.size();
+  auto loadB = [&](OpBuilder &b, Value k0, SmallVector<Value> &flags) {
+    return takeFlags(computed ? computeB(b, k0) : loadGlobal(b, false, k0), computed, flags);
+  };
+  // Prologue: tile 0 into shared memory (with a computed B, the flags of its
+  // terms reduced over the block, carried with the accumulators).
+  SmallVector<Value> flags;
   storeShared(b, true, loadGlobal(b, true, c(b, 0)));
-  storeShared(b, false, loadGlobal(b, false, c(b, 0)));
-  gpu::BarrierOp::create(b, loc);
+  storeShared(b, false, loadB(b, c(b, 0), flags));
+  Value midUsed = barrier(b, computed ? flags[0] : Value());
+  if (computed)
+    llvm::append_range(accs, ValueRange{midUsed, barrier(b, flags[1])});
   Value steps = arith::CeilDivUIOp::create(b, loc, K, c(b, kBK));
   accs = buildForLoop(b, loc, c(b, 0), steps, c(b, 1), accs,
                       [&](OpBuilder &b, Value s, ValueRange in) {
                         // The next tile's loads are issued before the mma of this one.
                         Value next = mul(b, add(b, s, c(b, 1)), c(b, kBK));
+                        SmallVector<Value> nextFlags;
                         SmallVector<Value> nextA = loadGlobal(b, true, next);
-                        SmallVector<Value> nextB = loadGlobal(b, false, next);
-                        SmallVector<Value> out = computeTile(b, in);
-                        gpu::BarrierOp::create(b, loc);
+                        SmallVector<Value> nextB = loadB(b, next, nextFlags);
+                        SmallVector<Value> out =
+                            computeTile(b, in.take_front(numAccs), in.drop_front(numAccs));
+                        Value mid = barrier(b, computed ? nextFlags[0] : Value());
                         storeShared(b, true, nextA);
                         storeShared(b, false, nextB);
-                        gpu::BarrierOp::create(b, loc);
+                        Value lo = barrier(b, computed ? nextFlags[1] : Value());
+                        if (computed)
+                          llvm::append_range(out, ValueRange{mid, lo});
                         return out;
                       });
+  accs.resize(numAccs);
   storeOutputs(b, m0, accs);
 }
 
@@ -290,13 +442,18 @@ void MmaKernelBody::storeOutputs(OpBuilder &b, Value m0, ArrayRef<Value> accs) {
 } // namespace
 
 bool isMmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
-  return !match.aKm && !match.computedB && isExtMulAdd(op, match, MmaOperands::half);
+  if (match.computedB)
+    return isComputedBMma(op, match);
+  return !match.aKm && isExtMulAdd(op, match, MmaOperands::half);
 }
 
 bool isWgmmaMatmul(linalg::GenericOp op, const MatmulMatch &match) {
-  // wgmma reads 8-bit operands K-major only: a[m, k] and b[n, k].
+  // wgmma reads 8-bit operands K-major only: a[m, k] and b[n, k]; TMA cannot
+  // compute B.
+  if (match.computedB)
+    return false;
   return isMmaMatmul(op, match) ||
-         (!match.aKm && match.bNk && !match.computedB &&
+         (!match.aKm && match.bNk &&
           (isExtMulAdd(op, match, MmaOperands::fp8) || isExtMulAdd(op, match, MmaOperands::int8)));
 }
 
@@ -304,12 +461,16 @@ Value buildMmaApplies(OpBuilder &b, Location loc, linalg::GenericOp op, const Ma
                       ArrayRef<Value> sizes) {
   // Rows of whole 16-byte vectors: K (and N for b[k, n]) multiples of 8
   // values of 16 bits, of 16 FP8 values.
+  // (A computed B is built in registers: no alignment of its inputs.)
   Value A = op->getOperand(match.a);
   int64_t values = 16 / std::max<int64_t>(1, elementBytes(A.getType()));
-  Value ok = buildAllAligned(b, loc, {A, op->getOperand(match.b)});
+  SmallVector<Value> loaded = {A};
+  if (!match.computedB)
+    loaded.push_back(op->getOperand(match.b));
+  Value ok = buildAllAligned(b, loc, loaded);
   ok = arith::AndIOp::create(b, loc, ok,
                              buildIsMultipleOf(b, loc, sizes[match.batchDims + 2], values));
-  if (!match.bNk)
+  if (!match.bNk && !match.computedB)
     ok = arith::AndIOp::create(b, loc, ok,
                                buildIsMultipleOf(b, loc, sizes[match.batchDims + 1], values));
   return ok;
@@ -320,11 +481,13 @@ void buildMmaLaunch(OpBuilder &b, Location loc, linalg::GenericOp op, const Matm
   MLIRContext *ctx = b.getContext();
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Type element = getElementTypeOrSelf(op->getOperand(match.a).getType());
+  bool bNk = match.bNk || match.computedB;
   SmallVector<int64_t> bShape =
-      match.bNk ? SmallVector<int64_t>{kBN, kBK + kPad} : SmallVector<int64_t>{kBK, kBN + kPad};
+      bNk ? SmallVector<int64_t>{kBN, kBK + kPad} : SmallVector<int64_t>{kBK, kBN + kPad};
   SmallVector<Type> tiles{
-      MemRefType::get({kBM, kBK + kPad}, element, MemRefLayoutAttrInterface(), workgroup),
-      MemRefType::get(bShape, element, MemRefLayoutAttrInterface(), workgroup)};
+      MemRefType::get({kBM, kBK + kPad}, element, MemRefLayoutAttrInterface(), workgroup)};
+  tiles.append(match.computedB ? kTerms : 1,
+               MemRefType::get(bShape, element, MemRefLayoutAttrInterface(), workgroup));
   MatmulGrid grid = buildMatmulGrid(b, loc, sizes, match.batchDims, kBM, kBN);
   Value one = constantIndex(b, loc, 1);
   auto launch =

@@ -260,3 +260,64 @@ func.func @linear_s8(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi32>
   }
   return
 }
+
+// -----
+
+// A computed B (int4 codes times a bf16 scale per group of 128) with bf16 a:
+// the mma.sync kernel even on sm_90a (TMA cannot compute), each weight split
+// into three bf16 tiles (hi, mid, lo) of [n, k]; the two barriers of each k
+// step OR whether the next tile's mid and lo are used; their mma.sync under
+// scf.if. The FMA kernel when the host's check fails (a not 16-byte aligned,
+// K % 8 != 0); w and the scale need no alignment.
+// CHECK-LABEL: func.func @w4_bf16(
+// CHECK-SAME:    %[[X:.*]]: memref<256x?xbf16>, %[[W:.*]]: memref<?x?xi8>, %[[S:.*]]: memref<?x?xbf16>
+// CHECK:         memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK-NOT:     memref.extract_aligned_pointer_as_index
+// CHECK:         scf.if
+// CHECK:           gpu.launch {{.*}} workgroup(%[[AT:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[HI:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[MID:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[LO:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>)
+// CHECK-NOT:       nvgpu.tma
+// CHECK:             memref.load %[[W]]
+// CHECK:             memref.load %[[S]]
+// CHECK:             arith.truncf %{{.*}} : f32 to bf16
+// CHECK:             vector.store %{{.*}}, %[[LO]]
+// CHECK:             nvvm.barrier #nvvm.reduction<or>
+// CHECK:             nvvm.barrier #nvvm.reduction<or>
+// CHECK:             scf.for
+// CHECK:               nvgpu.ldmatrix %[[HI]]
+// CHECK-COUNT-16:      nvvm.mma.sync
+// CHECK:               scf.if
+// CHECK:                 nvgpu.ldmatrix %[[MID]]
+// CHECK-COUNT-16:        nvvm.mma.sync
+// CHECK:               scf.if
+// CHECK:                 nvgpu.ldmatrix %[[LO]]
+// CHECK-COUNT-16:        nvvm.mma.sync
+// CHECK:               nvvm.barrier #nvvm.reduction<or>
+// CHECK:               nvvm.barrier #nvvm.reduction<or>
+// CHECK:         } else {
+// CHECK:           gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x64xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-NOT:     linalg.generic
+func.func @w4_bf16(%x: memref<256x?xbf16>, %w: memref<?x?xi8>, %s: memref<?x?xbf16>, %y: memref<256x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k floordiv 2)>,
+                                   affine_map<(m, n, k) -> (n, k floordiv 128)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w, %s : memref<256x?xbf16>, memref<?x?xi8>, memref<?x?xbf16>) outs(%y : memref<256x?xf32>) {
+  ^bb0(%a: bf16, %b: i8, %sc: bf16, %o: f32):
+    %k = linalg.index 2 : index
+    %c2 = arith.constant 2 : index
+    %c4 = arith.constant 4 : index
+    %odd = arith.remui %k, %c2 : index
+    %sh = arith.muli %odd, %c4 : index
+    %shi = arith.index_cast %sh : index to i8
+    %code = arith.shrui %b, %shi : i8
+    %c15 = arith.constant 15 : i8
+    %lo = arith.andi %code, %c15 : i8
+    %f = arith.uitofp %lo : i8 to f32
+    %scf = arith.extf %sc : bf16 to f32
+    %ws = arith.mulf %f, %scf : f32
+    %ea = arith.extf %a : bf16 to f32
+    %p = arith.mulf %ea, %ws : f32
+    %r = arith.addf %p, %o : f32
+    linalg.yield %r : f32
+  }
+  return
+}
