@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/ComputedOperand.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -135,19 +136,86 @@ std::optional<SmallVector<int64_t>> vibee::computedMatmulKGroups(linalg::Generic
   return groups;
 }
 
+/// `source` (read through `map` over the tile's loops (m, n, k)) viewed with
+/// its n axis split into (jb, jj) on its first nb * nr rows, and its map over
+/// the pack's loops (jb, k, jj); std::nullopt unless n is one of its results,
+/// read plainly, and no other result reads it.
+static std::optional<std::pair<Value, AffineMap>>
+panelView(OpBuilder &b, Location loc, Value source, AffineMap map, Value nb, int64_t nr) {
+  MLIRContext *ctx = b.getContext();
+  auto type = dyn_cast<MemRefType>(source.getType());
+  AffineExpr n = getAffineDimExpr(1, ctx);
+  std::optional<unsigned> axis;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (e == n && !axis)
+      axis = i;
+    else if (e.isFunctionOfDim(1))
+      return std::nullopt;
+  }
+  if (!type || !axis)
+    return std::nullopt;
+  SmallVector<OpFoldResult> offsets, sizes, strides(type.getRank(), b.getIndexAttr(1)),
+      shape;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<int64_t> staticShape;
+  Value rows = arith::MulIOp::create(b, loc, nb, arith::ConstantIndexOp::create(b, loc, nr));
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    offsets.push_back(b.getIndexAttr(0));
+    sizes.push_back(i == *axis ? OpFoldResult(rows) : memref::getMixedSize(b, loc, source, i));
+    ReassociationIndices group = {int64_t(shape.size())};
+    if (i == *axis) {
+      shape.append({nb, b.getIndexAttr(nr)});
+      staticShape.append({ShapedType::kDynamic, nr});
+      group.push_back(group.back() + 1);
+    } else {
+      shape.push_back(sizes.back());
+      staticShape.push_back(type.getDimSize(i));
+    }
+    groups.push_back(group);
+  }
+  auto rowsView = memref::SubViewOp::create(b, loc, source, offsets, sizes, strides);
+  FailureOr<MemRefType> expanded =
+      memref::ExpandShapeOp::computeExpandedType(rowsView.getType(), staticShape, groups);
+  if (failed(expanded))
+    return std::nullopt;
+  Value view = memref::ExpandShapeOp::create(b, loc, *expanded, rowsView, groups, shape);
+  AffineExpr jb, k, jj;
+  bindDims(ctx, jb, k, jj);
+  SmallVector<AffineExpr> results;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (i == *axis)
+      results.append({jb, jj});
+    else
+      results.push_back(e.replaceDims({getAffineConstantExpr(0, ctx), jb * nr + jj, k}));
+  }
+  return std::pair(view, AffineMap::get(3, 0, results, ctx));
+}
+
 linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::GenericOp tile,
                                            Value packView, int64_t nr) {
   MLIRContext *ctx = b.getContext();
   AffineExpr jb, k, jj;
   bindDims(ctx, jb, k, jj);
   SmallVector<AffineExpr> loops = {getAffineConstantExpr(0, ctx), jb * nr + jj, k};
+  // Sources whose n is a plain index are read through a view that splits it
+  // into (jb, jj): their maps become projected permutations, so
+  // vibee-cpu-vectorize takes the pack (a transposed copy for w[n, k], the
+  // nn.Linear layout) when every source's does; otherwise it stays scalar
+  // loops (vibee.pack).
+  Value nb = memref::DimOp::create(b, loc, packView, 0);
   SmallVector<Value> ins;
   SmallVector<AffineMap> maps;
   for (OpOperand *in : tile.getDpsInputOperands()) {
     if (in->getOperandNumber() == 0)
       continue;
+    AffineMap map = tile.getMatchingIndexingMap(in);
+    if (auto view = panelView(b, loc, in->get(), map, nb, nr)) {
+      ins.push_back(view->first);
+      maps.push_back(view->second);
+      continue;
+    }
     ins.push_back(in->get());
-    maps.push_back(tile.getMatchingIndexingMap(in).replaceDimsAndSymbols(loops, {}, 3, 0));
+    maps.push_back(map.replaceDimsAndSymbols(loops, {}, 3, 0));
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(3, ctx));
   Body parts = *splitBody(tile);
@@ -162,21 +230,25 @@ linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::G
     Value start = arith::MulIOp::create(bb, l, block, arith::ConstantIndexOp::create(bb, l, nr));
     return arith::AddIOp::create(bb, l, start, lane);
   };
-  return linalg::GenericOp::create(b, loc, ins, ValueRange{packView}, maps, par,
-                                   [&](OpBuilder &bb, Location l, ValueRange args) {
-                                     IRMapping map;
-                                     for (auto [i, arg] : llvm::enumerate(args.drop_back()))
-                                       map.map(body.getArgument(i + 1), arg);
-                                     for (Operation &o : body.without_terminator()) {
-                                       if (&o == parts.mul || &o == parts.add)
-                                         continue;
-                                       if (auto index = dyn_cast<linalg::IndexOp>(o))
-                                         map.map(index.getResult(), pointOf(bb, l, index));
-                                       else
-                                         bb.clone(o, map);
-                                     }
-                                     linalg::YieldOp::create(bb, l, map.lookupOrDefault(parts.b));
-                                   });
+  auto pack = linalg::GenericOp::create(b, loc, ins, ValueRange{packView}, maps, par,
+                                        [&](OpBuilder &bb, Location l, ValueRange args) {
+                                          IRMapping map;
+                                          for (auto [i, arg] : llvm::enumerate(args.drop_back()))
+                                            map.map(body.getArgument(i + 1), arg);
+                                          for (Operation &o : body.without_terminator()) {
+                                            if (&o == parts.mul || &o == parts.add)
+                                              continue;
+                                            if (auto index = dyn_cast<linalg::IndexOp>(o))
+                                              map.map(index.getResult(), pointOf(bb, l, index));
+                                            else
+                                              bb.clone(o, map);
+                                          }
+                                          linalg::YieldOp::create(bb, l,
+                                                                  map.lookupOrDefault(parts.b));
+                                        });
+  if (!llvm::all_of(maps, [](AffineMap m) { return m.isProjectedPermutation(); }))
+    pack->setAttr(vibee::attr::kPack, b.getUnitAttr());
+  return pack;
 }
 
 SmallVector<AffineMap> vibee::plainMatmulMaps(MLIRContext *ctx) {

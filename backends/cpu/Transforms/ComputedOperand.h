@@ -1,7 +1,8 @@
 //===- ComputedOperand.h - matmuls whose B is computed while packing -------===//
 //
 // The form in which vibee-cpu-pack-contractions hands vibee-cpu-tile-matmul a
-// contraction whose weights are narrow or dequantized (issue 13): instead of a
+// contraction whose weights are narrow, dequantized (issue 13) or f32 but
+// transposed (w[n, k], issue 10): instead of a
 // [K][N] f32 copy of B, the matmul generic reads the narrow buffers themselves
 // and computes B in its body,
 //     C[m, n] += A[m, k] * b(src_1[...], src_2[...], ...)     (A, C in f32)
@@ -40,7 +41,9 @@ std::optional<int64_t> kBlockForGroups(llvm::ArrayRef<int64_t> groups, int64_t t
 std::optional<llvm::SmallVector<int64_t>> computedMatmulKGroups(mlir::linalg::GenericOp op);
 
 /// Bp[jb][k][jj] = b(... at n = jb * nr + jj, k) of `tile` (a tile of such a
-/// matmul) into `packView`, [NC / nr][KC][nr].
+/// matmul) into `packView`, [NC / nr][KC][nr]. Marked vibee.pack (left to
+/// scalar loops) unless every source's read is a projected permutation of the
+/// pack's loops once its n is split into (jb, jj).
 mlir::linalg::GenericOp buildComputedPack(mlir::OpBuilder &b, mlir::Location loc,
                                           mlir::linalg::GenericOp tile, mlir::Value packView,
                                           int64_t nr);

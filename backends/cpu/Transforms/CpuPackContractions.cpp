@@ -293,8 +293,19 @@ std::optional<Dequant> dequantizedB(linalg::ContractOp op, const Roles &roles, s
   Value b = op.getInputs()[1];
   AffineMap bMap = op.getIndexingMapsArray()[1];
   linalg::GenericOp prologue = prologueOf(b, op, why);
-  if (!why.empty() || (!prologue && cast<MemRefType>(b.getType()).getElementType().isF32()))
+  if (!why.empty())
     return std::nullopt;
+  // A plain f32 B is packed from itself, or, transposed (w[n, k], the
+  // nn.Linear layout), from its panels: each read along k and written along n,
+  // transposed in registers (vibee-cpu-vectorize), rather than from an f32
+  // copy transposed to [K][N] first. Where panels cannot be packed, the copy,
+  // without a remark (nothing is converted).
+  if (!prologue && cast<MemRefType>(b.getType()).getElementType().isF32()) {
+    auto inner = dyn_cast<AffineDimExpr>(bMap.getResults().back());
+    if (!inner || !llvm::is_contained(roles.k, inner.getPosition()) || !roles.batch.empty() ||
+        roles.n.size() != 1 || roles.k.size() != 1)
+      return std::nullopt;
+  }
   if (!roles.batch.empty() || roles.n.size() != 1 || roles.k.size() != 1) {
     why = "batch loops, or several N or K loops (the panels are packed from one N and one K loop)";
     return std::nullopt;

@@ -206,7 +206,8 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
                                                   linalg::YieldOp::create(b, l, args[0]);
                                                 })
                     : vibee::buildComputedPack(rw, loc, t2, packView, p.nr);
-  pack->setAttr(vibee::attr::kPack, rw.getUnitAttr());
+  if (plain)
+    pack->setAttr(vibee::attr::kPack, rw.getUnitAttr());
 
   // Level 3: register tiles, NR panels outside MR row blocks.
   auto l3 = tile(rw, t2, {p.mr, p.nr, 0}, {1, 0, 2});

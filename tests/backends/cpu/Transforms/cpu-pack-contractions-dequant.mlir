@@ -11,8 +11,8 @@
 // CHECK-DAG: #[[WT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[G:.*]] = affine_map<(d0, d1, d2) -> (d1, d2 floordiv 128)>
-// KERNEL-DAG: #[[PW:.*]] = affine_map<(d0, d1, d2) -> (d0 * 32 + d2, d1)>
-// KERNEL-DAG: #[[PG:.*]] = affine_map<(d0, d1, d2) -> (d0 * 32 + d2, d1 floordiv 128)>
+// KERNEL-DAG: #[[PW:.*]] = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+// KERNEL-DAG: #[[PG:.*]] = affine_map<(d0, d1, d2) -> (d0, d2, d1 floordiv 128)>
 
 // Per-channel int8 (the scale is the contraction's epilogue): the contract's own
 // cast, i8 -> f32, in the matmul's body; the weights w[n, k] read in place.
@@ -24,11 +24,15 @@
 // CHECK-NEXT:        arith.sitofp %[[W]] : i8 to f32
 // CHECK-NOT:     memref.alloc
 // CHECK:         return
-// The panel pack converts the int8 weights (packed panel: the only buffer).
+// The panel pack converts the int8 weights (packed panel: the only buffer),
+// reading them through a view [NB][32][KC] that splits n into (jb, jj): a
+// projected permutation, so not marked vibee.pack, for vibee-cpu-vectorize's
+// transposed copy.
 // KERNEL-LABEL: func.func private @w8_channel__chunk0(
 // KERNEL:         memref.alloc() {alignment = 64 : i64} : memref<8x200x32xf32>
 // KERNEL-NOT:     memref.alloc
-// KERNEL:         linalg.generic {indexing_maps = [#[[PW]], #{{.*}}], {{.*}} ins(%{{.*}} : memref<?x?xi8, {{.*}}>) outs({{.*}}) attrs = {vibee.pack}
+// KERNEL:         %[[PANEL:.*]] = memref.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%{{.*}}, 32, %{{.*}}]
+// KERNEL:         linalg.generic {indexing_maps = [#[[PW]], #{{.*}}], {{.*}} ins(%[[PANEL]] : memref<?x32x?xi8, {{.*}}>) outs(%{{.*}} : memref<?x?x32xf32, {{.*}}>) {
 // KERNEL-NEXT:    ^bb0
 // KERNEL-NEXT:      arith.sitofp
 // KERNEL:         vector.fma
@@ -54,12 +58,13 @@ func.func @w8_channel(%x: memref<?x?xf32>, %w: memref<?x?xi8>, %y: memref<?x?xf3
 // CHECK:         return
 // The K block (kc=200 asked) is a multiple of the group, 128, so that each
 // block's `k floordiv 128` reads stay exact; the pack reads the int8 weights
-// and the scales and applies both.
+// and the scales and applies both (the scale's `k floordiv 128` is no
+// projected permutation: scalar loops, vibee.pack).
 // KERNEL-LABEL: func.func private @w8_group__chunk0(
 // KERNEL:         memref.alloc() {alignment = 64 : i64} : memref<8x128x32xf32>
 // KERNEL-NOT:     memref.alloc
 // KERNEL:         scf.for %{{.*}} = %c0 to %{{.*}} step %c128
-// KERNEL:         linalg.generic {indexing_maps = [#[[PW]], #[[PG]], #{{.*}}], {{.*}} ins(%{{.*}}, %{{.*}} : memref<?x?xi8, {{.*}}>, memref<?x?xf32, {{.*}}>) outs({{.*}}) attrs = {vibee.pack}
+// KERNEL:         linalg.generic {indexing_maps = [#[[PW]], #[[PG]], #{{.*}}], {{.*}} ins(%{{.*}}, %{{.*}} : memref<?x32x?xi8, {{.*}}>, memref<?x32x?xf32, {{.*}}>) outs({{.*}}) attrs = {vibee.pack}
 // KERNEL-NEXT:    ^bb0
 // KERNEL-NEXT:      arith.sitofp
 // KERNEL-NEXT:      arith.mulf

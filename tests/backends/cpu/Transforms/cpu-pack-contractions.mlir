@@ -49,6 +49,31 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
   return
 }
 
+// nn.Linear in f32: the same as in bf16, w[n, k] read in place above 16 rows,
+// with no f32 copy transposed to [K][N]: the pack of each panel reads w
+// through a [NB][32][K] view (n split into the panel and its lane), the
+// transposed copy that vibee-cpu-vectorize takes (no vibee.pack attribute).
+// CHECK-LABEL: func.func @linear_f32
+// CHECK:         scf.if
+// CHECK:         } else {
+// CHECK-NOT:       memref.alloc
+// CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[XM]], #[[C]]], {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xf32>) outs(%arg2
+// CHECK-NEXT:      ^bb0(%[[X:.*]]: f32, %[[W:.*]]: f32, %[[Y:.*]]: f32):
+// CHECK-NEXT:        %[[P:.*]] = arith.mulf %[[X]], %[[W]]
+// CHECK-NEXT:        arith.addf %[[P]], %[[Y]]
+// CHECK:         return
+// KERNEL-LABEL: func.func private @linear_f32__chunk0(
+// KERNEL:         memref.alloc() {alignment = 64 : i64} : memref<8x256x32xf32>
+// KERNEL-NOT:     memref.alloc
+// KERNEL:         %[[PANEL:.*]] = memref.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%{{.*}}, 32, %{{.*}}]
+// KERNEL:         linalg.generic {{.*}} ins(%[[PANEL]] : memref<?x32x?xf32, {{.*}}>) outs(%{{.*}} : memref<?x?x32xf32, {{.*}}>) {
+// KERNEL:         vector.fma
+func.func @linear_f32(%x: memref<?x?xf32>, %w: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : memref<?x?xf32>, memref<?x?xf32>) outs(%y : memref<?x?xf32>)
+  return
+}
+
 // Per-head scores: batch loops (b, h) become one loop over B*H slices of the packed
 // [b][h][i][d] and [b][h][d][j] buffers; the result, [b][h][i][j], is used in place.
 // CHECK-LABEL: func.func @scores

@@ -211,6 +211,27 @@ func.func @transposed(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
   return
 }
 
+// A panel pack of w[n, k] (vibee-cpu-tile-matmul's Bp[jb][k][jj] = w[jb * 32 +
+// jj][k], w viewed [NB][32][K]): the loop jb outside, then (k, jj) as the
+// transposed copy above, 16 x 16 tiles converting int8 to f32.
+// CHECK-LABEL: func.func @panel_pack(
+// CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c1 {
+// CHECK:           vector.transfer_read %arg0{{.*}} : memref<?x32x?xi8>, vector<16x16xi8>
+// CHECK:           vector.shuffle
+// CHECK:           arith.sitofp %{{.*}} : vector<16x16xi8> to vector<16x16xf32>
+// CHECK:           vector.transfer_write %{{.*}}, %arg1{{.*}} : vector<16x16xf32>, memref<?x?x32xf32>
+func.func @panel_pack(%w: memref<?x32x?xi8>, %p: memref<?x?x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(jb, k, jj) -> (jb, jj, k)>,
+                                   affine_map<(jb, k, jj) -> (jb, k, jj)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%w : memref<?x32x?xi8>) outs(%p : memref<?x?x32xf32>) {
+  ^bb0(%in: i8, %out: f32):
+    %f = arith.sitofp %in : i8 to f32
+    linalg.yield %f : f32
+  }
+  return
+}
+
 // Left alone: a loop between the transposed read's two loops (here the
 // middle loop of a broadcast along d1): the transfers of its tiles would skip
 // a dim of the output.
