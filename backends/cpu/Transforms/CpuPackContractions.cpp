@@ -512,7 +512,10 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 
 /// if (M <= kSkinnyRows) { the contract's generic } else { packed }
 void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq) {
-  constexpr int64_t kSkinnyRows = 16;
+  // Where the dot products stop beating the packed micro-kernel, which reads
+  // the weights once more for the M % MR edge rows (docs/performance.md,
+  // "Session 21").
+  constexpr int64_t kSkinnyRows = 11;
   if (!dotProductLayout(op, roles, dq))
     return packContraction(rw, op, roles, dq);
   Location loc = op.getLoc();

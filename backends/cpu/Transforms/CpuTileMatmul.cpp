@@ -459,7 +459,13 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   // at the strip's offsets.
   linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeColumns)),
                         {zero, nFull, zero});
-  linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeRows)), {mFull, zero, zero});
+  auto rowsOp = cast<linalg::GenericOp>(rw.clone(*op, edgeRows));
+  linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rowsOp.getOperation()), {mFull, zero, zero});
+  // A computed B is read where it lies (w[n, k] for nn.Linear's layout): the
+  // few edge rows go through each weight row in turn (n outside m), so the
+  // weights stream from memory once, not once per edge row.
+  if (!plain)
+    (void)linalg::interchangeGenericOp(rw, rowsOp, {1, 0, 2});
   rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
   rw.clone(*op);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());

@@ -10,6 +10,9 @@
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[XM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[YT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
+// KERNEL-DAG: #[[KNM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// KERNEL-DAG: #[[KNK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// KERNEL-DAG: #[[KYT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
 
 // Plain f32 matmul: no copy.
 // CHECK-LABEL: func.func @plain
@@ -23,14 +26,14 @@ func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) 
   return
 }
 
-// nn.Linear with a bf16 weight w[n, k]: with at most 16 rows, the generic loops
+// nn.Linear with a bf16 weight w[n, k]: with at most 11 rows, the generic loops
 // (dot products along k, the N loop outside the M loop so that each weight row
 // is read once); else the matmul reads the bf16 weights themselves through
 // their transposed map and converts them in its body (no f32 copy of B:
 // vibee-cpu-tile-matmul converts while packing its panels), and x is used in
 // place. cpu-pack-contractions-dequant.mlir has the quantized forms.
 // CHECK-LABEL: func.func @linear_bf16
-// CHECK:         %[[SKINNY:.*]] = arith.cmpi sle, %{{.*}}, %c16
+// CHECK:         %[[SKINNY:.*]] = arith.cmpi sle, %{{.*}}, %c11
 // CHECK:         scf.if %[[SKINNY]] {
 // CHECK:           linalg.generic {indexing_maps = [#[[XM]], #[[A]], #[[YT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>)
 // CHECK:         } else {
@@ -49,7 +52,7 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
   return
 }
 
-// nn.Linear in f32: the same as in bf16, w[n, k] read in place above 16 rows,
+// nn.Linear in f32: the same as in bf16, w[n, k] read in place above 11 rows,
 // with no f32 copy transposed to [K][N]: the pack of each panel reads w
 // through a [NB][32][K] view (n split into the panel and its lane), the
 // transposed copy that vibee-cpu-vectorize takes (no vibee.pack attribute).
@@ -62,6 +65,13 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
 // CHECK-NEXT:        %[[P:.*]] = arith.mulf %[[X]], %[[W]]
 // CHECK-NEXT:        arith.addf %[[P]], %[[Y]]
 // CHECK:         return
+// The M % MR edge rows beside the micro-kernel's tiles: n outside m, so that
+// each weight row is read once for all of them (loops (n, m, k): x[m, k],
+// w[n, k], y[m, n]).
+// KERNEL-LABEL: func.func @linear_f32(
+// KERNEL:         func.call @linear_f32__chunk0_threads
+// KERNEL:         linalg.generic
+// KERNEL:         linalg.generic {indexing_maps = [#[[KNM]], #[[KNK]], #[[KYT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %arg1 : memref<?x?xf32, {{.*}}>, memref<?x?xf32>)
 // KERNEL-LABEL: func.func private @linear_f32__chunk0(
 // KERNEL:         memref.alloc() {alignment = 64 : i64} : memref<8x256x32xf32>
 // KERNEL-NOT:     memref.alloc
