@@ -300,13 +300,13 @@ std::optional<Dequant> dequantizedB(linalg::ContractOp op, const Roles &roles, s
   // transposed in registers (vibee-cpu-vectorize), rather than from an f32
   // copy transposed to [K][N] first. Where panels cannot be packed, the copy,
   // without a remark (nothing is converted).
+  bool panels = roles.batch.empty() && roles.n.size() == 1 && roles.k.size() == 1;
   if (!prologue && cast<MemRefType>(b.getType()).getElementType().isF32()) {
     auto inner = dyn_cast<AffineDimExpr>(bMap.getResults().back());
-    if (!inner || !llvm::is_contained(roles.k, inner.getPosition()) || !roles.batch.empty() ||
-        roles.n.size() != 1 || roles.k.size() != 1)
+    if (!panels || !inner || !llvm::is_contained(roles.k, inner.getPosition()))
       return std::nullopt;
   }
-  if (!roles.batch.empty() || roles.n.size() != 1 || roles.k.size() != 1) {
+  if (!panels) {
     why = "batch loops, or several N or K loops (the panels are packed from one N and one K loop)";
     return std::nullopt;
   }
