@@ -238,6 +238,69 @@ void buildMatmulTileLoops(OpBuilder &b, Location loc, gpu::LaunchOp launch, Arra
                });
 }
 
+namespace {
+/// `x` with dim `k` replaced by 8 * k + e (0 <= e < 8): a floordiv or mod by a
+/// multiple of 8 of something that is a multiple of 8 plus e drops e (mod
+/// adds it back), so that the values of one 8-aligned segment share the
+/// indices they have in common (k / 2 of int4 codes, k / 128 of group scales)
+/// and their loads fold.
+AffineExpr inSegment(AffineExpr x, unsigned k, int64_t e, unsigned numDims) {
+  MLIRContext *ctx = x.getContext();
+  AffineExpr base = 8 * getAffineDimExpr(k, ctx);
+  auto at = [&](AffineExpr y, AffineExpr kValue) {
+    return simplifyAffineExpr(y.replace(getAffineDimExpr(k, ctx), kValue), numDims, 0);
+  };
+  auto bin = dyn_cast<AffineBinaryOpExpr>(x);
+  if (!bin)
+    return at(x, base + e);
+  AffineExpr lhs = inSegment(bin.getLHS(), k, e, numDims);
+  AffineExpr rhs = inSegment(bin.getRHS(), k, e, numDims);
+  auto c = dyn_cast<AffineConstantExpr>(bin.getRHS());
+  bool divides = c && c.getValue() > 0 && c.getValue() % 8 == 0;
+  if (divides && (x.getKind() == AffineExprKind::FloorDiv || x.getKind() == AffineExprKind::Mod)) {
+    AffineExpr lhs0 = at(bin.getLHS(), base);
+    auto offset = dyn_cast<AffineConstantExpr>(simplifyAffineExpr(lhs - lhs0, numDims, 0));
+    if (offset && offset.getValue() == e && lhs0.getLargestKnownDivisor() % 8 == 0)
+      return x.getKind() == AffineExprKind::FloorDiv ? lhs0.floorDiv(c) : lhs0 % c + e;
+  }
+  switch (x.getKind()) {
+  case AffineExprKind::Add: return lhs + rhs;
+  case AffineExprKind::Mul: return lhs * rhs;
+  case AffineExprKind::FloorDiv: return lhs.floorDiv(rhs);
+  case AffineExprKind::CeilDiv: return lhs.ceilDiv(rhs);
+  default: return lhs % rhs;
+  }
+}
+} // namespace
+
+SmallVector<Value> loadComputedBOperands(OpBuilder &b, Location loc, linalg::GenericOp op,
+                                         const MatmulMatch &match, Value n, Value k,
+                                         int64_t segmentOffset) {
+  Value kPoint = segmentOffset < 0 ? k : arith::DivUIOp::create(b, loc, k, constantIndex(b, loc, 8));
+  SmallVector<Value> point = {constantIndex(b, loc, 0), n, kPoint}; // (m, n, k); B reads no m
+  SmallVector<Value> args(op->getNumOperands());
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (in->getOperandNumber() == match.a || !isa<MemRefType>(in->get().getType()))
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (segmentOffset >= 0) {
+      SmallVector<AffineExpr> results;
+      for (AffineExpr r : map.getResults())
+        results.push_back(inSegment(r, 2, segmentOffset, map.getNumDims()));
+      map = AffineMap::get(map.getNumDims(), map.getNumSymbols(), results, b.getContext());
+    }
+    SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, point);
+    args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
+  }
+  return args;
+}
+
+Value applyComputedB(OpBuilder &b, Location loc, const MatmulMatch &match, PayloadCloner &payload,
+                     ArrayRef<Value> operands, Value n, Value k) {
+  SmallVector<Value> point = {constantIndex(b, loc, 0), n, k};
+  return payload.applyTo(b, match.computedB, operands, point);
+}
+
 Value buildComputedBAt(OpBuilder &b, Location loc, linalg::GenericOp op, const MatmulMatch &match,
                        PayloadCloner &payload, Value n, Value k, Value N, Value K) {
   auto below = [&](Value x, Value bound) {
@@ -248,16 +311,8 @@ Value buildComputedBAt(OpBuilder &b, Location loc, linalg::GenericOp op, const M
   return buildIfElse(
       b, loc, valid,
       [&](OpBuilder &b) {
-        SmallVector<Value> point = {constantIndex(b, loc, 0), n, k}; // (m, n, k); B reads no m
-        SmallVector<Value> args(op->getNumOperands());
-        for (OpOperand *in : op.getDpsInputOperands()) {
-          if (in->getOperandNumber() == match.a || !isa<MemRefType>(in->get().getType()))
-            continue;
-          SmallVector<Value> idx =
-              *affine::expandAffineMap(b, loc, op.getMatchingIndexingMap(in), point);
-          args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
-        }
-        return SmallVector<Value>{payload.applyTo(b, match.computedB, args, point)};
+        SmallVector<Value> args = loadComputedBOperands(b, loc, op, match, n, k);
+        return SmallVector<Value>{applyComputedB(b, loc, match, payload, args, n, k)};
       },
       [&](OpBuilder &b) {
         return SmallVector<Value>{

@@ -37,6 +37,20 @@ struct MatmulMatch {
 
 std::optional<MatmulMatch> matchMatmul(mlir::linalg::GenericOp op);
 
+/// The inputs a computed B reads at (n, k), loaded through their indexing
+/// maps at (0, n, k) with no bounds check (null for a and for scalars): the
+/// first half of buildComputedBAt, for kernels that issue the loads early.
+/// With `segmentOffset` e >= 0, k is a multiple of 8 and the point is k + e:
+/// the indices are built so that those a segment's values share are equal.
+llvm::SmallVector<mlir::Value> loadComputedBOperands(mlir::OpBuilder &b, mlir::Location loc,
+                                                     mlir::linalg::GenericOp op,
+                                                     const MatmulMatch &match, mlir::Value n,
+                                                     mlir::Value k, int64_t segmentOffset = -1);
+/// The second half: the payload cloned up to computedB over `operands`.
+mlir::Value applyComputedB(mlir::OpBuilder &b, mlir::Location loc, const MatmulMatch &match,
+                           PayloadCloner &payload, llvm::ArrayRef<mlir::Value> operands,
+                           mlir::Value n, mlir::Value k);
+
 /// B's element at (n, k) when it is computed (`match.computedB`), or zero
 /// outside [0, N) x [0, K): every input but a loaded through its indexing map
 /// at (0, n, k), then the payload cloned up to computedB (both matmul kernels

@@ -161,9 +161,14 @@ private:
   /// a or b tile at k0 (zeros outside the matrix).
   SmallVector<Value> loadGlobal(OpBuilder &b, bool isA, Value k0);
   void storeShared(OpBuilder &b, bool isA, ArrayRef<Value> vectors);
-  /// A computed B's tile at k0: the two 16-byte vectors of each term (term-
+  /// A computed B's inputs for this thread's 16 values of the tile at k0:
+  /// per 8-value segment, whether it lies inside B, then each value's loaded
+  /// operands (zeros outside). Issued before the mma of the current tile,
+  /// used after it (dequantizeB), so the loads' latency hides behind it.
+  SmallVector<Value> loadBOperands(OpBuilder &b, Value k0);
+  /// The tile from loadBOperands: the two 16-byte vectors of each term (term-
   /// major), then whether this thread's mid and lo terms are nonzero (i32).
-  SmallVector<Value> computeB(OpBuilder &b, Value k0);
+  SmallVector<Value> dequantizeB(OpBuilder &b, Value k0, ValueRange loaded);
   /// The barrier before or after the stores of the next tile; for a computed
   /// B, it also ORs `flag` over the block.
   Value barrier(OpBuilder &b, Value flag);
@@ -255,7 +260,40 @@ SmallVector<Value> MmaKernelBody::loadGlobal(OpBuilder &b, bool isA, Value k0) {
   return vectors;
 }
 
-SmallVector<Value> MmaKernelBody::computeB(OpBuilder &b, Value k0) {
+SmallVector<Value> MmaKernelBody::loadBOperands(OpBuilder &b, Value k0) {
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 2; ++i) {
+    // K % 8 == 0 here (the host's condition for this kernel): a segment of 8
+    // values starting at a multiple of 8 lies wholly inside B or outside.
+    auto [row, col] = stagedAt(b, false, add(b, tid, c(b, i * kThreads)));
+    Value n = add(b, n0, row), kSeg = add(b, k0, col);
+    Value inside = arith::AndIOp::create(b, loc, lessThan(b, n, N), lessThan(b, kSeg, K));
+    SmallVector<Type> types;
+    SmallVector<Value> loaded = buildIfElse(
+        b, loc, inside,
+        [&](OpBuilder &b) {
+          SmallVector<Value> values;
+          for (int64_t e = 0; e < 8; ++e)
+            for (Value v : loadComputedBOperands(b, loc, op, match, n, kSeg, e))
+              if (v)
+                values.push_back(v);
+          for (Value v : values)
+            types.push_back(v.getType());
+          return values;
+        },
+        [&](OpBuilder &b) {
+          SmallVector<Value> zeros;
+          for (Type t : types)
+            zeros.push_back(arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(t))));
+          return zeros;
+        });
+    out.push_back(inside);
+    llvm::append_range(out, loaded);
+  }
+  return out;
+}
+
+SmallVector<Value> MmaKernelBody::dequantizeB(OpBuilder &b, Value k0, ValueRange loaded) {
   Type bf16 = b.getBF16Type();
   auto vectorType = VectorType::get({8}, bf16);
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
@@ -264,12 +302,23 @@ SmallVector<Value> MmaKernelBody::computeB(OpBuilder &b, Value k0) {
   auto nonzero = [&](Value x) {
     return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
   };
+  // Which operands a value reads (the non-null slots of loadComputedBOperands).
+  SmallVector<unsigned> slots;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (in->getOperandNumber() != match.a && isa<MemRefType>(in->get().getType()))
+      slots.push_back(in->getOperandNumber());
+  const size_t perSegment = 1 + 8 * slots.size();
   for (int64_t i = 0; i < 2; ++i) {
     auto [row, col] = stagedAt(b, false, add(b, tid, c(b, i * kThreads)));
+    ValueRange segment = loaded.slice(i * perSegment, perSegment);
     SmallVector<SmallVector<Value>> elements(kTerms);
     for (int64_t e = 0; e < 8; ++e) {
-      Value w = buildComputedBAt(b, loc, op, match, payload, add(b, n0, row),
-                                 add(b, k0, add(b, col, c(b, e))), N, K);
+      SmallVector<Value> args(op->getNumOperands());
+      for (size_t o = 0; o < slots.size(); ++o)
+        args[slots[o]] = segment[1 + e * slots.size() + o];
+      Value w = applyComputedB(b, loc, match, payload, args, add(b, n0, row),
+                               add(b, k0, add(b, col, c(b, e))));
+      w = arith::SelectOp::create(b, loc, segment[0], w, zero);
       // hi = bf16(w), mid = bf16(w - hi), lo = w - hi - mid (exact in bf16);
       // an infinite w is hi alone.
       Value hi = arith::TruncFOp::create(b, loc, bf16, w);
@@ -383,14 +432,19 @@ void MmaKernelBody::buildTile(OpBuilder &b, Value tileM0) {
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
   SmallVector<Value> accs(kTilesM * kTilesN * 4, zero);
   const size_t numAccs = accs.size();
-  auto loadB = [&](OpBuilder &b, Value k0, SmallVector<Value> &flags) {
-    return takeFlags(computed ? computeB(b, k0) : loadGlobal(b, false, k0), computed, flags);
+  // B at k0 as storeShared takes it; a computed B's from its loaded inputs.
+  auto loadB = [&](OpBuilder &b, Value k0) {
+    return computed ? loadBOperands(b, k0) : loadGlobal(b, false, k0);
+  };
+  auto stageB = [&](OpBuilder &b, Value k0, SmallVector<Value> loaded,
+                    SmallVector<Value> &flags) {
+    return takeFlags(computed ? dequantizeB(b, k0, loaded) : loaded, computed, flags);
   };
   // Prologue: tile 0 into shared memory (with a computed B, the flags of its
   // terms reduced over the block, carried with the accumulators).
   SmallVector<Value> flags;
   storeShared(b, true, loadGlobal(b, true, c(b, 0)));
-  storeShared(b, false, loadB(b, c(b, 0), flags));
+  storeShared(b, false, stageB(b, c(b, 0), loadB(b, c(b, 0)), flags));
   Value midUsed = barrier(b, computed ? flags[0] : Value());
   if (computed)
     llvm::append_range(accs, ValueRange{midUsed, barrier(b, flags[1])});
@@ -401,9 +455,10 @@ void MmaKernelBody::buildTile(OpBuilder &b, Value tileM0) {
                         Value next = mul(b, add(b, s, c(b, 1)), c(b, kBK));
                         SmallVector<Value> nextFlags;
                         SmallVector<Value> nextA = loadGlobal(b, true, next);
-                        SmallVector<Value> nextB = loadB(b, next, nextFlags);
+                        SmallVector<Value> nextB = loadB(b, next);
                         SmallVector<Value> out =
                             computeTile(b, in.take_front(numAccs), in.drop_front(numAccs));
+                        nextB = stageB(b, next, nextB, nextFlags);
                         Value mid = barrier(b, computed ? nextFlags[0] : Value());
                         storeShared(b, true, nextA);
                         storeShared(b, false, nextB);
