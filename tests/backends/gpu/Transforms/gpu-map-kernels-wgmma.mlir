@@ -267,8 +267,10 @@ func.func @linear_s8(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi32>
 // the mma.sync kernel even on sm_90a (TMA cannot compute), each weight split
 // into three bf16 tiles (hi, mid, lo) of [n, k]; the two barriers of each k
 // step OR whether the next tile's mid and lo are used; their mma.sync under
-// scf.if. The FMA kernel when the host's check fails (a not 16-byte aligned,
-// K % 8 != 0); w and the scale need no alignment.
+// scf.if. The next tile's inputs are loaded before the mma.sync and dequantized
+// after them; a segment of 8 values is one bounds check, and its values share
+// their loads (4 bytes of w, 1 scale). The FMA kernel when the host's check
+// fails (a not 16-byte aligned, K % 8 != 0); w and the scale need no alignment.
 // CHECK-LABEL: func.func @w4_bf16(
 // CHECK-SAME:    %[[X:.*]]: memref<256x?xbf16>, %[[W:.*]]: memref<?x?xi8>, %[[S:.*]]: memref<?x?xbf16>
 // CHECK:         memref.extract_aligned_pointer_as_index %[[X]]
@@ -276,13 +278,19 @@ func.func @linear_s8(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi32>
 // CHECK:         scf.if
 // CHECK:           gpu.launch {{.*}} workgroup(%[[AT:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[HI:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[MID:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>, %[[LO:.*]] : memref<128x40xbf16, #gpu.address_space<workgroup>>)
 // CHECK-NOT:       nvgpu.tma
-// CHECK:             memref.load %[[W]]
-// CHECK:             memref.load %[[S]]
+// CHECK:             arith.divui %{{.*}}, %c8
+// CHECK:             scf.if
+// CHECK:               memref.load %[[W]]
+// CHECK:               memref.load %[[S]]
+// CHECK-COUNT-3:       memref.load %[[W]]
+// CHECK-NOT:           memref.load
+// CHECK:               scf.yield
 // CHECK:             arith.truncf %{{.*}} : f32 to bf16
 // CHECK:             vector.store %{{.*}}, %[[LO]]
 // CHECK:             nvvm.barrier #nvvm.reduction<or>
 // CHECK:             nvvm.barrier #nvvm.reduction<or>
 // CHECK:             scf.for
+// CHECK:               memref.load %[[W]]
 // CHECK:               nvgpu.ldmatrix %[[HI]]
 // CHECK-COUNT-16:      nvvm.mma.sync
 // CHECK:               scf.if
@@ -291,7 +299,9 @@ func.func @linear_s8(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi32>
 // CHECK:               scf.if
 // CHECK:                 nvgpu.ldmatrix %[[LO]]
 // CHECK-COUNT-16:        nvvm.mma.sync
+// CHECK:               arith.truncf %{{.*}} : f32 to bf16
 // CHECK:               nvvm.barrier #nvvm.reduction<or>
+// CHECK:               vector.store %{{.*}}, %[[LO]]
 // CHECK:               nvvm.barrier #nvvm.reduction<or>
 // CHECK:         } else {
 // CHECK:           gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x64xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>)
