@@ -239,28 +239,26 @@ void buildMatmulTileLoops(OpBuilder &b, Location loc, gpu::LaunchOp launch, Arra
 }
 
 namespace {
-/// `x` with dim `k` replaced by 8 * k + e (0 <= e < 8): a floordiv or mod by a
-/// multiple of 8 of something that is a multiple of 8 plus e drops e (mod
-/// adds it back), so that the values of one 8-aligned segment share the
-/// indices they have in common (k / 2 of int4 codes, k / 128 of group scales)
-/// and their loads fold.
-AffineExpr inSegment(AffineExpr x, unsigned k, int64_t e, unsigned numDims) {
+/// `x` with dim `k` replaced by S * k + e (0 <= e < S): a floordiv or mod by a
+/// multiple of S of something that is a multiple of S plus e drops e (mod adds
+/// it back).
+AffineExpr inSegment(AffineExpr x, unsigned k, int64_t S, int64_t e, unsigned numDims) {
   MLIRContext *ctx = x.getContext();
-  AffineExpr base = 8 * getAffineDimExpr(k, ctx);
+  AffineExpr base = S * getAffineDimExpr(k, ctx);
   auto at = [&](AffineExpr y, AffineExpr kValue) {
     return simplifyAffineExpr(y.replace(getAffineDimExpr(k, ctx), kValue), numDims, 0);
   };
   auto bin = dyn_cast<AffineBinaryOpExpr>(x);
   if (!bin)
     return at(x, base + e);
-  AffineExpr lhs = inSegment(bin.getLHS(), k, e, numDims);
-  AffineExpr rhs = inSegment(bin.getRHS(), k, e, numDims);
+  AffineExpr lhs = inSegment(bin.getLHS(), k, S, e, numDims);
+  AffineExpr rhs = inSegment(bin.getRHS(), k, S, e, numDims);
   auto c = dyn_cast<AffineConstantExpr>(bin.getRHS());
-  bool divides = c && c.getValue() > 0 && c.getValue() % 8 == 0;
+  bool divides = c && c.getValue() > 0 && c.getValue() % S == 0;
   if (divides && (x.getKind() == AffineExprKind::FloorDiv || x.getKind() == AffineExprKind::Mod)) {
     AffineExpr lhs0 = at(bin.getLHS(), base);
     auto offset = dyn_cast<AffineConstantExpr>(simplifyAffineExpr(lhs - lhs0, numDims, 0));
-    if (offset && offset.getValue() == e && lhs0.getLargestKnownDivisor() % 8 == 0)
+    if (offset && offset.getValue() == e && lhs0.getLargestKnownDivisor() % S == 0)
       return x.getKind() == AffineExprKind::FloorDiv ? lhs0.floorDiv(c) : lhs0 % c + e;
   }
   switch (x.getKind()) {
@@ -273,6 +271,13 @@ AffineExpr inSegment(AffineExpr x, unsigned k, int64_t e, unsigned numDims) {
 }
 } // namespace
 
+AffineMap segmentIndexMap(AffineMap map, unsigned kDim, int64_t segment, int64_t offset) {
+  SmallVector<AffineExpr> results;
+  for (AffineExpr r : map.getResults())
+    results.push_back(inSegment(r, kDim, segment, offset, map.getNumDims()));
+  return AffineMap::get(map.getNumDims(), map.getNumSymbols(), results, map.getContext());
+}
+
 SmallVector<Value> loadComputedBOperands(OpBuilder &b, Location loc, linalg::GenericOp op,
                                          const MatmulMatch &match, Value n, Value k,
                                          int64_t segmentOffset) {
@@ -283,12 +288,8 @@ SmallVector<Value> loadComputedBOperands(OpBuilder &b, Location loc, linalg::Gen
     if (in->getOperandNumber() == match.a || !isa<MemRefType>(in->get().getType()))
       continue;
     AffineMap map = op.getMatchingIndexingMap(in);
-    if (segmentOffset >= 0) {
-      SmallVector<AffineExpr> results;
-      for (AffineExpr r : map.getResults())
-        results.push_back(inSegment(r, 2, segmentOffset, map.getNumDims()));
-      map = AffineMap::get(map.getNumDims(), map.getNumSymbols(), results, b.getContext());
-    }
+    if (segmentOffset >= 0)
+      map = segmentIndexMap(map, 2, 8, segmentOffset);
     SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, point);
     args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
   }

@@ -37,6 +37,14 @@ struct MatmulMatch {
 
 std::optional<MatmulMatch> matchMatmul(mlir::linalg::GenericOp op);
 
+/// `map` over loops whose dim `kDim` is an aligned segment index q, for the
+/// point k = segment * q + offset (0 <= offset < segment): a floordiv or mod
+/// by a multiple of `segment` drops the offset, so that the values of one
+/// segment get equal indices where they read the same element (k / 2 of int4
+/// codes, k / 128 of group scales) and their loads fold.
+mlir::AffineMap segmentIndexMap(mlir::AffineMap map, unsigned kDim, int64_t segment,
+                                int64_t offset);
+
 /// The inputs a computed B reads at (n, k), loaded through their indexing
 /// maps at (0, n, k) with no bounds check (null for a and for scalars): the
 /// first half of buildComputedBAt, for kernels that issue the loads early.

@@ -179,10 +179,14 @@ SmallVector<Value> SkinnyKernelBody::loadLanes(OpBuilder &b, unsigned operand, V
     SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, loopIndices(b, m, n, k0));
     return buildLoadLanes(b, loc, source, idx, count, useVector);
   }
+  // Several lanes: k0 is a multiple of count (buildTile), so the values share
+  // the indices they have in common (segmentIndexMap) and their loads fold.
   SmallVector<Value> lanes;
+  unsigned kDim = match.batchDims + 2;
+  Value q = count > 1 ? arith::DivUIOp::create(b, loc, k0, c(b, count)).getResult() : k0;
   for (int64_t l = 0; l < count; ++l) {
-    Value k = l ? add(b, k0, c(b, l)) : k0;
-    SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, loopIndices(b, m, n, k));
+    AffineMap at = count > 1 ? segmentIndexMap(map, kDim, count, l) : map;
+    SmallVector<Value> idx = *affine::expandAffineMap(b, loc, at, loopIndices(b, m, n, q));
     lanes.push_back(memref::LoadOp::create(b, loc, source, idx));
   }
   return lanes;
