@@ -31,7 +31,11 @@
 // also OR whether any thread's mid or lo term is nonzero, and the block skips
 // that term's mma.sync when none is (int4 or int8 codes times a 16-bit scale
 // need hi and mid only). Weights beyond bf16's largest finite value round to
-// infinity in hi: not exact there.
+// infinity in hi: not exact there. The next tile's inputs are loaded before
+// the mma.sync of this one and dequantized after them (their latency hides
+// behind the tensor cores); each 8-value segment of a thread is one bounds
+// check (K % 8 == 0) and its values share the loads of what they have in
+// common (segmentIndexMap: 4 bytes of int4 codes, one group scale).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"

@@ -14,7 +14,9 @@
 // operand maps are taken (w[n, k / 2] nibbles, per-group scales s[n, k / 128],
 // per-row scales s[n], casts), as long as k appears only in the last subscript
 // of each operand (lanes then read neighbouring elements) and some operand
-// reads by (n, k) without m (the weight that the warps stream).
+// reads by (n, k) without m (the weight that the warps stream). The V values
+// of a lane are an aligned segment of k, so an operand read through k / 2 or
+// k / 128 is loaded once per distinct element (segmentIndexMap).
 //
 // The choice is made at run time (planSkinny): `if K >= kSkinnyMinK` and M <=
 // kSkinnyFewRows, or M <= kSkinnyRows with aligned operands for ops the
