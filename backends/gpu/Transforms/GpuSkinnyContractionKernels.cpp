@@ -14,9 +14,7 @@
 // operand maps are taken (w[n, k / 2] nibbles, per-group scales s[n, k / 128],
 // per-row scales s[n], casts), as long as k appears only in the last subscript
 // of each operand (lanes then read neighbouring elements) and some operand
-// reads by (n, k) without m (the weight that the warps stream). The V values
-// of a lane are an aligned segment of k, so an operand read through k / 2 or
-// k / 128 is loaded once per distinct element (segmentIndexMap).
+// reads by (n, k) without m (the weight that the warps stream).
 //
 // The choice is made at run time (planSkinny): `if K >= kSkinnyMinK` and M <=
 // kSkinnyFewRows, or M <= kSkinnyRows with aligned operands for ops the
@@ -181,14 +179,10 @@ SmallVector<Value> SkinnyKernelBody::loadLanes(OpBuilder &b, unsigned operand, V
     SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, loopIndices(b, m, n, k0));
     return buildLoadLanes(b, loc, source, idx, count, useVector);
   }
-  // Several lanes: k0 is a multiple of count (buildTile), so the values share
-  // the indices they have in common (segmentIndexMap) and their loads fold.
   SmallVector<Value> lanes;
-  unsigned kDim = match.batchDims + 2;
-  Value q = count > 1 ? arith::DivUIOp::create(b, loc, k0, c(b, count)).getResult() : k0;
   for (int64_t l = 0; l < count; ++l) {
-    AffineMap at = count > 1 ? segmentIndexMap(map, kDim, count, l) : map;
-    SmallVector<Value> idx = *affine::expandAffineMap(b, loc, at, loopIndices(b, m, n, q));
+    Value k = l ? add(b, k0, c(b, l)) : k0;
+    SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, loopIndices(b, m, n, k));
     lanes.push_back(memref::LoadOp::create(b, loc, source, idx));
   }
   return lanes;

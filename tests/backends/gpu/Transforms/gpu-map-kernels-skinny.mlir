@@ -90,8 +90,7 @@ func.func @linear_fill_cast(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memr
 
 // Two 4-bit codes per byte (w4a16's layout, w[n, k / 2], selected by k % 2
 // through linalg.index) and a scale per group of 128 k: scalar loads at the
-// operands' maps (k floordiv 2 and 128); the 4 values of a lane's aligned
-// segment share them (2 bytes of w, 1 scale: segmentIndexMap), linalg.index
+// operands' maps (k floordiv 2 and 128, per element), linalg.index
 // replaced by the element's k. c is read (no fill before the product). Not a
 // tensor-core op: more than 4 rows (aligned) take the 16 x 4 tile, whose
 // 64 outputs are stored each under its own guard. More than 16 rows: the tiled
@@ -101,11 +100,10 @@ func.func @linear_fill_cast(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memr
 // CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[W:.*]]: memref<?x?xi8>, %[[S:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
 // CHECK:         scf.if
 // CHECK:           gpu.launch
-// CHECK:             arith.divui %{{.*}}, %c4 : index
-// CHECK-COUNT-2:     memref.load %[[W]]
+// CHECK:             arith.divsi %{{.*}}, %c2 : index
+// CHECK:             memref.load %[[W]]
 // CHECK:             arith.divsi %{{.*}}, %c128 : index
 // CHECK:             memref.load %[[S]]
-// CHECK:             arith.divui %{{.*}}, %c4 : index
 // CHECK:             arith.remui %{{.*}}, %c2 : index
 // CHECK:             arith.shrui
 // CHECK:             gpu.shuffle
