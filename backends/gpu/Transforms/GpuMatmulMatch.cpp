@@ -269,13 +269,25 @@ AffineExpr inSegment(AffineExpr x, unsigned k, int64_t S, int64_t e, unsigned nu
   default: return lhs % rhs;
   }
 }
-} // namespace
 
+/// `map` with dim `kDim` the aligned segment index q of the point k = segment *
+/// q + offset (0 <= offset < segment), through inSegment: the values of one
+/// segment get equal indices where they read the same element (k / 2 of int4
+/// codes, k / 128 of group scales), so their loads fold.
 AffineMap segmentIndexMap(AffineMap map, unsigned kDim, int64_t segment, int64_t offset) {
   SmallVector<AffineExpr> results;
   for (AffineExpr r : map.getResults())
     results.push_back(inSegment(r, kDim, segment, offset, map.getNumDims()));
   return AffineMap::get(map.getNumDims(), map.getNumSymbols(), results, map.getContext());
+}
+} // namespace
+
+SmallVector<unsigned> computedBInputs(linalg::GenericOp op, const MatmulMatch &match) {
+  SmallVector<unsigned> inputs;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (in->getOperandNumber() != match.a && isa<MemRefType>(in->get().getType()))
+      inputs.push_back(in->getOperandNumber());
+  return inputs;
 }
 
 SmallVector<Value> loadComputedBOperands(OpBuilder &b, Location loc, linalg::GenericOp op,
@@ -284,14 +296,12 @@ SmallVector<Value> loadComputedBOperands(OpBuilder &b, Location loc, linalg::Gen
   Value kPoint = segmentOffset < 0 ? k : arith::DivUIOp::create(b, loc, k, constantIndex(b, loc, 8));
   SmallVector<Value> point = {constantIndex(b, loc, 0), n, kPoint}; // (m, n, k); B reads no m
   SmallVector<Value> args(op->getNumOperands());
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    if (in->getOperandNumber() == match.a || !isa<MemRefType>(in->get().getType()))
-      continue;
-    AffineMap map = op.getMatchingIndexingMap(in);
+  for (unsigned i : computedBInputs(op, match)) {
+    AffineMap map = op.getMatchingIndexingMap(&op->getOpOperand(i));
     if (segmentOffset >= 0)
       map = segmentIndexMap(map, 2, 8, segmentOffset);
     SmallVector<Value> idx = *affine::expandAffineMap(b, loc, map, point);
-    args[in->getOperandNumber()] = memref::LoadOp::create(b, loc, in->get(), idx);
+    args[i] = memref::LoadOp::create(b, loc, op->getOperand(i), idx);
   }
   return args;
 }

@@ -37,19 +37,16 @@ struct MatmulMatch {
 
 std::optional<MatmulMatch> matchMatmul(mlir::linalg::GenericOp op);
 
-/// `map` over loops whose dim `kDim` is an aligned segment index q, for the
-/// point k = segment * q + offset (0 <= offset < segment): a floordiv or mod
-/// by a multiple of `segment` drops the offset, so that the values of one
-/// segment get equal indices where they read the same element (k / 2 of int4
-/// codes, k / 128 of group scales) and their loads fold.
-mlir::AffineMap segmentIndexMap(mlir::AffineMap map, unsigned kDim, int64_t segment,
-                                int64_t offset);
+/// The operands a computed B is loaded from: every memref input but a.
+llvm::SmallVector<unsigned> computedBInputs(mlir::linalg::GenericOp op, const MatmulMatch &match);
 
 /// The inputs a computed B reads at (n, k), loaded through their indexing
-/// maps at (0, n, k) with no bounds check (null for a and for scalars): the
+/// maps at (0, n, k) with no bounds check (at computedBInputs, null elsewhere): the
 /// first half of buildComputedBAt, for kernels that issue the loads early.
 /// With `segmentOffset` e >= 0, k is a multiple of 8 and the point is k + e:
-/// the indices are built so that those a segment's values share are equal.
+/// the indices are built so that those the segment's 8 values share are equal
+/// (k = 8 q + e; a floordiv or mod by a multiple of 8 drops e), and their
+/// loads fold.
 llvm::SmallVector<mlir::Value> loadComputedBOperands(mlir::OpBuilder &b, mlir::Location loc,
                                                      mlir::linalg::GenericOp op,
                                                      const MatmulMatch &match, mlir::Value n,

@@ -35,7 +35,7 @@
 // the mma.sync of this one and dequantized after them (their latency hides
 // behind the tensor cores); each 8-value segment of a thread is one bounds
 // check (K % 8 == 0) and its values share the loads of what they have in
-// common (segmentIndexMap: 4 bytes of int4 codes, one group scale).
+// common (loadComputedBOperands: 4 bytes of int4 codes, one group scale).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/Transforms/GpuKernelPatterns.h"
@@ -306,11 +306,7 @@ SmallVector<Value> MmaKernelBody::dequantizeB(OpBuilder &b, Value k0, ValueRange
   auto nonzero = [&](Value x) {
     return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
   };
-  // Which operands a value reads (the non-null slots of loadComputedBOperands).
-  SmallVector<unsigned> slots;
-  for (OpOperand *in : op.getDpsInputOperands())
-    if (in->getOperandNumber() != match.a && isa<MemRefType>(in->get().getType()))
-      slots.push_back(in->getOperandNumber());
+  SmallVector<unsigned> slots = computedBInputs(op, match);
   const size_t perSegment = 1 + 8 * slots.size();
   for (int64_t i = 0; i < 2; ++i) {
     auto [row, col] = stagedAt(b, false, add(b, tid, c(b, i * kThreads)));
