@@ -120,6 +120,21 @@ def embedding_grad():
         2 * S * D * 4 + S * 4, check)
 
 
+def histogram():
+    # A scatter-add with no directly indexed loop (tests/e2e/scatter.vibee): its
+    # threads are the ranges of bins alone, each reading every id.
+    S, N = 1 << 20, 100
+    f = kernel("scatter", "histogram", P, P, I64, I64)
+    sets = [(torch.randint(0, N, (S,), device=dev, dtype=torch.int8),
+             torch.zeros(N, device=dev, dtype=torch.int32)) for _ in range(2)]
+    def check(s):
+        s[1].zero_(); f(ptr(s[0]), ptr(s[1]), S, N); torch.cuda.synchronize()
+        ref = torch.bincount(s[0].long(), minlength=N).int()
+        return bool(torch.equal(s[1], ref)), "exact" if torch.equal(s[1], ref) else "differs"
+    run("histogram", lambda s: f(ptr(s[0]), ptr(s[1]), S, N),
+        {"torch.bincount": lambda s: torch.bincount(s[0].long(), minlength=N)}, sets, S, check)
+
+
 def cross_entropy():
     B, C = 4096, 32000
     f = kernel("cross_entropy", "cross_entropy", P, P, P, I64, I64)
@@ -279,7 +294,7 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, cross_entropy, rope, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, rope, prefix_sums, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)

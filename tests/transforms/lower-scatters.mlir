@@ -1,47 +1,89 @@
 // RUN: %vibee-opt %s -vibee-lower-scatters | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-scatters=parallel=false | FileCheck %s --check-prefix=SERIAL
 
-// An embedding gradient: the directly indexed loop d is the scf.forall (updates at
-// different d never meet), each iteration adding into its column slice in order over
-// s. The gathered position is checked unsigned against the axis, kept inside it by
-// vibee.gather_index (which a CUDA kernel also reports), and a select keeps the old
-// value outside it. An empty gathered axis runs no s.
+// An embedding gradient: the forall's iterations are (range of rows, d). Updates at
+// different d never meet, and rows are split into ranges of `chunk` (enough for
+// 32768 iterations: ceil(32768 / D), at most 1024 and at most V), each iteration
+// adding, in order over s, the points whose row falls in its range: the same
+// order per element as one loop. The gathered position is reported and clamped by
+// vibee.gather_index for every point; only a point in the range reads its update
+// (an scf.if); an index below the range, negative or past V is in none. An empty
+// gathered axis runs no s.
 // CHECK-LABEL: func.func @embed_grad
 // CHECK:         %[[S:.*]] = tensor.dim %arg0, %c0
+// CHECK:         %[[D:.*]] = tensor.dim %arg0, %c1
 // CHECK:         %[[EMPTY:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
 // CHECK:         %[[SN:.*]] = arith.select %[[EMPTY]], %{{.*}}, %[[S]] : index
-// CHECK:         scf.forall (%[[D:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %arg2)
-// CHECK:           %[[COL:.*]] = tensor.extract_slice %[[OUT]][0, %[[D]]] [%{{.*}}, 1] [1, 1] : tensor<?x?xf32> to tensor<?x1xf32>
-// CHECK:           scf.for %[[I:.*]] = %{{.*}} to %[[SN]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[COL]])
-// CHECK:             %[[U:.*]] = tensor.extract %arg0[%[[I]], %[[D]]]
-// CHECK:             %[[ID:.*]] = tensor.extract %arg1[%[[I]]] : tensor<?xi32>
-// CHECK:             %[[P:.*]] = arith.index_cast %[[ID]] : i32 to index
-// CHECK:             %[[IN:.*]] = arith.cmpi ult, %[[P]], %{{.*}} : index
-// CHECK:             %[[Q:.*]] = vibee.gather_index %[[P]] into %{{.*}}
-// CHECK:             %[[OLD:.*]] = tensor.extract %[[ACC]][%[[Q]], %{{.*}}] : tensor<?x1xf32>
-// CHECK:             %[[SUM:.*]] = arith.addf %[[OLD]], %[[U]]
-// CHECK:             %[[V:.*]] = arith.select %[[IN]], %[[SUM]], %[[OLD]]
-// CHECK:             tensor.insert %[[V]] into %[[ACC]][%[[Q]], %{{.*}}]
+// CHECK:         %[[V:.*]] = tensor.dim %arg2, %{{.*}}
+// CHECK:         %[[WANT:.*]] = arith.ceildivui %c32768, %{{.*}} : index
+// CHECK:         %[[R1:.*]] = arith.minui %[[WANT]], %c1024 : index
+// CHECK:         %[[R:.*]] = arith.minui %[[R1]], %[[V]] : index
+// CHECK:         %[[PER:.*]] = arith.ceildivui %[[V]], %{{.*}} : index
+// CHECK:         %[[CHUNK:.*]] = arith.maxui %[[PER]], %{{.*}} : index
+// CHECK:         %[[NR:.*]] = arith.ceildivui %[[V]], %[[CHUNK]] : index
+// CHECK:         scf.forall (%[[RI:.*]], %[[DI:.*]]) in (%[[NR]], %[[D]]) shared_outs(%[[OUT:.*]] = %arg2)
+// CHECK:           %[[LO:.*]] = arith.muli %[[RI]], %[[CHUNK]] : index
+// CHECK:           %[[LEFT:.*]] = arith.subi %[[V]], %[[LO]] : index
+// CHECK:           %[[SIZE:.*]] = arith.minui %[[CHUNK]], %[[LEFT]] : index
+// CHECK:           %[[COL:.*]] = tensor.extract_slice %[[OUT]][%[[LO]], %[[DI]]] [%[[SIZE]], 1] [1, 1] : tensor<?x?xf32> to tensor<?x1xf32>
+// The points' loop reads 8 ids ahead, then adds the 8 points in order; the rest
+// (S % 8) one at a time.
+// CHECK:           %[[REM:.*]] = arith.remui %[[SN]], %c8
+// CHECK:           %[[FULL:.*]] = arith.subi %[[SN]], %[[REM]]
+// CHECK:           %[[BLOCKS:.*]] = scf.for %[[S0:.*]] = %{{.*}} to %[[FULL]] step %c8{{.*}} iter_args(%[[ACC:.*]] = %[[COL]])
+// CHECK-COUNT-8:     tensor.extract %arg1[%{{.*}}] : tensor<?xi32>
+// CHECK-NOT:         scf.if
+// CHECK:             %[[P:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK:             %[[Q:.*]] = vibee.gather_index %{{.*}} into %[[V]]
+// CHECK:             %[[OFF:.*]] = arith.subi %{{.*}}, %[[LO]] : index
+// CHECK:             %[[MINE:.*]] = arith.cmpi ult, %[[OFF]], %[[SIZE]] : index
+// CHECK:             %[[QS:.*]] = arith.subi %[[Q]], %[[LO]] : index
+// CHECK:             scf.if %[[MINE]] -> (tensor<?x1xf32>)
+// CHECK:               %[[U:.*]] = tensor.extract %arg0[%{{.*}}, %[[DI]]]
+// CHECK:               %[[OLD:.*]] = tensor.extract %[[ACC]][%[[QS]], %{{.*}}] : tensor<?x1xf32>
+// CHECK:               %[[SUM:.*]] = arith.addf %[[OLD]], %[[U]]
+// CHECK:               tensor.insert %[[SUM]] into %[[ACC]][%[[QS]], %{{.*}}]
+// CHECK:             } else {
+// CHECK-NEXT:          scf.yield %[[ACC]]
+// CHECK-COUNT-7:     scf.if
+// CHECK:           scf.for %[[I:.*]] = %[[FULL]] to %[[SN]] step %{{.*}} iter_args(%{{.*}} = %[[BLOCKS]])
+// CHECK:             tensor.extract %arg1[%[[I]]] : tensor<?xi32>
+// CHECK:             scf.if
 // CHECK:           scf.forall.in_parallel
-// CHECK:             tensor.parallel_insert_slice
+// CHECK:             tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[LO]], %[[DI]]] [%[[SIZE]], 1]
 // SERIAL-LABEL: func.func @embed_grad
 // SERIAL-NOT:     scf.forall
 // SERIAL:         scf.for %[[I:.*]] = {{.*}} iter_args(%[[A:.*]] = %arg2)
 // SERIAL:           scf.for %[[D:.*]] = {{.*}} iter_args(%[[B:.*]] = %[[A]])
+// SERIAL:             tensor.extract %arg0
+// SERIAL:             vibee.gather_index
+// SERIAL:             arith.select
 // SERIAL:             tensor.insert %{{.*}} into %[[B]][%{{.*}}, %[[D]]] : tensor<?x?xf32>
 func.func @embed_grad(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
   return %g : tensor<?x?xf32>
 }
 
-// A histogram: no directly indexed loop, so one forall iteration (min(S, 1), which
-// does not fold) that adds every point in order; integers add with addi.
+// A histogram: no directly indexed loop, so the ranges of bins are the forall's
+// only loop (min(N, 1024) of them), each reading every id; integers add with addi.
 // CHECK-LABEL: func.func @histogram
-// CHECK:         %[[ONCE:.*]] = arith.minui %{{.*}}, %{{.*}} : index
-// CHECK:         scf.forall (%{{.*}}) in (%[[ONCE]])
+// CHECK:         scf.forall (%{{.*}}) in (%{{.*}}) shared_outs
 // CHECK:           scf.for
-// CHECK:             arith.addi
+// CHECK:             scf.if
+// CHECK:               arith.addi
 func.func @histogram(%one: tensor<?xi32>, %ids: tensor<?xi8>, %h: tensor<?xi32>) -> tensor<?xi32> {
   %g = vibee.scatter_add ins(%one : tensor<?xi32>) indices(%ids : tensor<?xi8>) outs(%h : tensor<?xi32>) axes [-1] index_maps [affine_map<(s) -> (s)>] -> tensor<?xi32>
   return %g : tensor<?xi32>
+}
+
+// Two gathered axes (a matrix from coordinates): the first is split into ranges,
+// the second stays whole in the slice, checked by a select inside the scf.if.
+// CHECK-LABEL: func.func @coo
+// CHECK:         scf.forall (%[[RI:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %arg3)
+// CHECK:           tensor.extract_slice %[[OUT]][%{{.*}}, 0] [%{{.*}}, %{{.*}}] [1, 1] : tensor<?x?xf32> to tensor<?x?xf32>
+// CHECK:             scf.if
+// CHECK:               arith.select
+func.func @coo(%w: tensor<?xf32>, %r: tensor<?xi32>, %c: tensor<?xi32>, %a: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %g = vibee.scatter_add ins(%w : tensor<?xf32>) indices(%r, %c : tensor<?xi32>, tensor<?xi32>) outs(%a : tensor<?x?xf32>) axes [-1, -1] index_maps [affine_map<(e) -> (e)>, affine_map<(e) -> (e)>] -> tensor<?x?xf32>
+  return %g : tensor<?x?xf32>
 }
