@@ -149,6 +149,18 @@ def cross_entropy():
         lambda s: close(s[2], eager(s), 1e-5))
 
 
+def softmax_vocab():
+    # Rows longer than the row-group kernel keeps in registers (a vocabulary of
+    # 32,000 logits): the max and the exp-sum as one online pass, then the output.
+    B, C = 4096, 32000
+    f = kernel("softmax", "softmax", P, P, I64, I64)
+    sets = [(torch.randn(B, C, device=dev) * 3, torch.empty(B, C, device=dev)) for _ in range(2)]
+    eager = lambda s: torch.softmax(s[0], dim=1)
+    run("softmax_vocab", lambda s: f(ptr(s[0]), ptr(s[1]), B, C),
+        {"torch.softmax": eager, "torch.compile": torch.compile(eager)},
+        sets, 2 * B * C * 4, lambda s: close(s[1], eager(s), 1e-5))
+
+
 def rope():
     S, H = 32768, 64  # 32k tokens x one head of D = 128
     D = 2 * H
@@ -294,7 +306,7 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, rope, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, softmax_vocab, rope, prefix_sums, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)

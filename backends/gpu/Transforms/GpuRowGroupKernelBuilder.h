@@ -107,6 +107,13 @@ private:
                                                     size_t index);
   void finishReductions(mlir::OpBuilder &k, RowPassState &state, RowStatementBuild &sb,
                         llvm::ArrayRef<mlir::Value> accs);
+  /// A per-row buffer's value before the statement that reduces into it: an
+  /// earlier statement's, the fill's, or memory.
+  mlir::Value valueBefore(mlir::OpBuilder &k, const RowPassState &state, mlir::Value buffer);
+
+  // Max and exp-sum in one pass (GpuRowGroupOnlineMaxSum.cpp).
+  bool isOnlineMaxSum(size_t index) const;
+  void buildOnlineMaxSum(mlir::OpBuilder &k, RowPassState &state, size_t index);
   void storeRowValue(mlir::OpBuilder &k, mlir::Value buffer, mlir::Value v);
 
   // Erase.

@@ -76,8 +76,14 @@ void RowGroupKernelBuilder::buildStatements(OpBuilder &k, bool cached) {
   state.cached = cached;
   if (cached)
     loadUpFront(k, state);
-  for (size_t i = 0; i < statements().size(); ++i)
+  for (size_t i = 0; i < statements().size(); ++i) {
+    // Passes over the row: a max and the exp-sum after it in one.
+    if (!cached && isOnlineMaxSum(i)) {
+      buildOnlineMaxSum(k, state, i++);
+      continue;
+    }
     buildStatement(k, state, i);
+  }
 }
 
 /// A statement that reads what an earlier statement wrote to memory, or writes
@@ -286,15 +292,18 @@ void RowGroupKernelBuilder::finishReductions(OpBuilder &k, RowPassState &state,
     Value total =
         buildBlockReduce(k, loc, sb.combiners[r], accs[r],
                          launch.getWorkgroupAttributions()[state.slotIndex++], tid, threadsPerRow);
-    Value before = state.rowValue.lookup(init);
-    if (!before)
-      before = info.fillValues.lookup(init);
-    if (!before)
-      before = memref::LoadOp::create(k, loc, init, rowIvs);
-    Value v = buildCombine(k, loc, sb.combiners[r], before, total);
+    Value v = buildCombine(k, loc, sb.combiners[r], valueBefore(k, state, init), total);
     state.rowValue[init] = v;
     storeRowValue(k, init, v);
   }
+}
+
+Value RowGroupKernelBuilder::valueBefore(OpBuilder &k, const RowPassState &state, Value buffer) {
+  if (Value v = state.rowValue.lookup(buffer))
+    return v;
+  if (Value v = info.fillValues.lookup(buffer))
+    return v;
+  return memref::LoadOp::create(k, loc, buffer, rowIvs);
 }
 
 /// Thread 0 stores a per-row result that outlives the kernel.

@@ -406,3 +406,85 @@ func.func @reused_row_buffer(%x: memref<?x?xf32>, %r: memref<?xf32>, %o: memref<
   memref.dealloc %buf : memref<?xf32>
   return
 }
+
+// -----
+
+// A max and the exp-sum after it (logsumexp; softmax's first two statements).
+// With the row in registers, two reductions as above; with strided passes, one
+// online pass: a running max from the lowest finite value and a sum rescaled to
+// it, one exp per element (of -|x - m|), the pairs combined by shuffles and one
+// exchange through both statements' slots; the max itself reduced beside them
+// (from its identity, -inf) after a barrier, and the sum rescaled to it
+// (GpuRowGroupOnlineMaxSum.cpp).
+// CHECK-LABEL: func.func @logsumexp(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?xf32>)
+// CHECK-DAG:     %[[LOWEST:.*]] = arith.constant -3.40282347E+38 : f32
+// CHECK-DAG:     %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK:         gpu.launch {{.*}} workgroup(%[[MS:.*]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[SS:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
+// CHECK:           scf.if
+// CHECK-COUNT-4:     vector.load %[[X]]
+// CHECK:             memref.store %{{.*}}, %[[MS]]
+// CHECK:             math.exp
+// CHECK:             memref.store %{{.*}}, %[[SS]]
+// CHECK:           } else {
+// CHECK:             scf.if
+// CHECK:               scf.for {{.*}} iter_args(%{{.*}} = %[[LOWEST]], %{{.*}} = %{{.*}}, %{{.*}} = %[[NINF]]) -> (f32, f32, f32)
+// CHECK-NEXT:            vector.load %[[X]]
+// CHECK-NOT:             vector.load
+// CHECK-COUNT-4:         math.absf
+// CHECK:                 scf.yield
+// CHECK:             } else {
+// CHECK:               scf.for {{.*}} iter_args(%{{.*}} = %[[LOWEST]], %{{.*}} = %{{.*}}, %{{.*}} = %[[NINF]]) -> (f32, f32, f32)
+// CHECK-NEXT:            memref.load %[[X]]
+// CHECK:                 math.absf
+// CHECK-NOT:             memref.load %[[X]]
+// CHECK:                 scf.yield
+// CHECK:             gpu.shuffle  xor
+// CHECK-NEXT:        gpu.shuffle  xor
+// CHECK:             memref.store %{{.*}}, %[[MS]]
+// CHECK-NEXT:        memref.store %{{.*}}, %[[SS]]
+// CHECK:             gpu.barrier
+// CHECK:             gpu.barrier
+// CHECK:             gpu.shuffle  xor
+// CHECK:             memref.store %[[M:.*]], %[[MS]]
+// CHECK:             gpu.barrier
+// CHECK-NOT:         memref.load %[[X]]
+// CHECK:             math.log
+// CHECK:           gpu.terminator
+func.func @logsumexp(%x: memref<?x?xf32>, %y: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %r = memref.dim %x, %c0 : memref<?x?xf32>
+  %mx = memref.alloc(%r) : memref<?xf32>
+  linalg.fill ins(%ninf : f32) outs(%mx : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%mx : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.maximumf %in, %acc : f32
+    linalg.yield %m : f32
+  }
+  %sum = memref.alloc(%r) : memref<?xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %mx : memref<?x?xf32>, memref<?xf32>) outs(%sum : memref<?xf32>) {
+  ^bb0(%in: f32, %m: f32, %acc: f32):
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    %s = arith.addf %e, %acc : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%sum, %mx : memref<?xf32>, memref<?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%s: f32, %m: f32, %out: f32):
+    %l = math.log %s : f32
+    %v = arith.addf %l, %m : f32
+    linalg.yield %v : f32
+  }
+  memref.dealloc %mx : memref<?xf32>
+  memref.dealloc %sum : memref<?xf32>
+  return
+}
