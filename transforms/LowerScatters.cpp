@@ -4,10 +4,12 @@
 // so two updates of one element always add the same way: deterministic on every
 // target, no atomics. Updates at different positions of a directly indexed
 // destination axis (d in `dt[ids[s], d] += dy[s, d]`) never meet, so those loops
-// are the parallel ones: with parallel=true (the GPU) an scf.forall over them, each
-// iteration updating its slice of the destination (all of the gathered axes) in
-// order over the other loops; with parallel=false (the CPU and the C++ output) one
-// loop nest in order over every loop. A gathered position outside its axis adds
+// are the parallel ones: with parallel=true (the GPU) an scf.forall over them and
+// over ranges of the first gathered axis, each iteration updating its slice of the
+// destination (its range of that axis, the other gathered axes whole) in order
+// over the other loops, with the points whose position is in its range; with
+// parallel=false (the CPU and the C++ output) one loop nest in order over every
+// loop. A gathered position outside its axis adds
 // nothing (a select writes the old value back, at a position kept inside the axis
 // by vibee.gather_index): the JIT checks the indices before a CPU call, CUDA kernels
 // record them in a device flag, and a call that skipped the check still writes

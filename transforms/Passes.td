@@ -144,11 +144,12 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
     Every `vibee.scatter_add` (on tensors) becomes loops that add its updates in the
     order of its points (`tensor.extract` of the gathered position, clamped into
     the axis by `vibee.gather_index`; a select keeps the old value for a position
-    outside it, so nothing is written outside the destination). With `parallel=true` (the GPU) the loops
-    that index the destination directly are an `scf.forall` (their updates never
-    meet), each iteration adding into its slice in order over the other loops (one
-    iteration when there are none); with `parallel=false` (the CPU and the C++
-    output) one loop nest in order. Deterministic on every target: no atomics.
+    outside it, so nothing is written outside the destination). With `parallel=true` (the GPU)
+    ranges of the first gathered axis and the loops that index the destination
+    directly are an `scf.forall` (disjoint slices), each iteration adding, in order
+    over the other loops, the points whose position falls in its range (an
+    `scf.if`; the positions read 8 ahead); with `parallel=false` (the CPU and the
+    C++ output) one loop nest in order. Deterministic on every target: no atomics.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
