@@ -261,31 +261,51 @@ Value buildLaneReduce(OpBuilder &b, Location loc, Value value, int32_t lanes, bo
   return value;
 }
 
-Value buildBlockReduce(OpBuilder &b, Location loc, const ReductionCombiner &combiner, Value value,
-                       Value slots, Value tid, int64_t threads) {
+SmallVector<Value> buildBlockReduceAll(OpBuilder &b, Location loc, ValueRange values,
+                                       ArrayRef<Value> slots, Value tid, int64_t threads,
+                                       BlockCombine combine) {
+  SmallVector<Value> acc(values);
   for (int32_t offset = 16; offset >= 1; offset /= 2) {
-    Value other =
-        gpu::ShuffleOp::create(b, loc, value, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult();
-    value = buildCombine(b, loc, combiner, value, other);
+    SmallVector<Value> other;
+    for (Value v : acc)
+      other.push_back(
+          gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR).getShuffleResult());
+    acc = combine(b, acc, other);
   }
   int64_t warps = threads / 32;
   if (warps == 1)
-    return value;
+    return acc;
   Value lane = arith::RemUIOp::create(b, loc, tid, constantIndex(b, loc, 32));
   Value warp = arith::DivUIOp::create(b, loc, tid, constantIndex(b, loc, 32));
   Value firstLane =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, constantIndex(b, loc, 0));
   scf::IfOp::create(b, loc, firstLane, [&](OpBuilder &nb, Location l) {
-    memref::StoreOp::create(nb, l, value, slots, ValueRange{warp});
+    for (auto [v, slot] : llvm::zip(acc, slots))
+      memref::StoreOp::create(nb, l, v, slot, ValueRange{warp});
     scf::YieldOp::create(nb, l);
   });
   gpu::BarrierOp::create(b, loc);
-  Value total = memref::LoadOp::create(b, loc, slots, ValueRange{constantIndex(b, loc, 0)});
+  auto warpValues = [&](int64_t w) {
+    SmallVector<Value> loaded;
+    for (Value slot : slots)
+      loaded.push_back(
+          memref::LoadOp::create(b, loc, slot, ValueRange{constantIndex(b, loc, w)}).getResult());
+    return loaded;
+  };
+  SmallVector<Value> total = warpValues(0);
   for (int64_t w = 1; w < warps; ++w)
-    total =
-        buildCombine(b, loc, combiner, total,
-                     memref::LoadOp::create(b, loc, slots, ValueRange{constantIndex(b, loc, w)}));
+    total = combine(b, total, warpValues(w));
   return total;
+}
+
+Value buildBlockReduce(OpBuilder &b, Location loc, const ReductionCombiner &combiner, Value value,
+                       Value slots, Value tid, int64_t threads) {
+  return buildBlockReduceAll(b, loc, value, slots, tid, threads,
+                             [&](OpBuilder &b, ValueRange x, ValueRange y) {
+                               return SmallVector<Value>{
+                                   buildCombine(b, loc, combiner, x[0], y[0])};
+                             })
+      .front();
 }
 
 } // namespace vibee

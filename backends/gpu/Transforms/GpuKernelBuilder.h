@@ -141,6 +141,20 @@ mlir::gpu::LaunchOp buildLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::Va
 mlir::Value buildLaneReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                             int32_t lanes, bool isMax);
 
+/// Combines two partial results (each one value per reduced quantity).
+using BlockCombine = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::OpBuilder &, mlir::ValueRange, mlir::ValueRange)>;
+
+/// Block-wide reduction of several values that combine together (`combine`)
+/// over `threads` threads: warp butterfly shuffles of each, then one
+/// shared-memory exchange (`slots`: an array per value, one slot per warp)
+/// after which every thread holds the results.
+llvm::SmallVector<mlir::Value> buildBlockReduceAll(mlir::OpBuilder &b, mlir::Location loc,
+                                                   mlir::ValueRange values,
+                                                   llvm::ArrayRef<mlir::Value> slots,
+                                                   mlir::Value tid, int64_t threads,
+                                                   BlockCombine combine);
+
 /// Block-wide reduction of `value` over `threads` threads: warp butterfly
 /// shuffles, then one shared-memory exchange (`slots`: one per warp) after
 /// which every thread holds the result.

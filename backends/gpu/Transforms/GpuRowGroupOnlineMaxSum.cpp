@@ -132,41 +132,6 @@ std::pair<Value, Value> combinePairs(OpBuilder &b, Location loc, const Reduction
   return {m, arith::AddFOp::create(b, loc, scaled(m1, s1), scaled(m2, s2))};
 }
 
-/// buildBlockReduce for the pair: warp shuffles, then one shared-memory
-/// exchange (a slot array each) after which every thread holds the block's pair.
-std::pair<Value, Value> blockReducePairs(OpBuilder &b, Location loc, const ReductionCombiner &max,
-                                         Value m, Value s, Value mSlots, Value sSlots, Value tid,
-                                         int64_t threads) {
-  for (int32_t offset = 16; offset >= 1; offset /= 2) {
-    auto shuffle = [&](Value v) {
-      return gpu::ShuffleOp::create(b, loc, v, offset, 32, gpu::ShuffleMode::XOR)
-          .getShuffleResult();
-    };
-    std::tie(m, s) = combinePairs(b, loc, max, m, s, shuffle(m), shuffle(s));
-  }
-  int64_t warps = threads / 32;
-  if (warps == 1)
-    return {m, s};
-  Value lane = arith::RemUIOp::create(b, loc, tid, constantIndex(b, loc, 32));
-  Value warp = arith::DivUIOp::create(b, loc, tid, constantIndex(b, loc, 32));
-  Value firstLane =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, constantIndex(b, loc, 0));
-  scf::IfOp::create(b, loc, firstLane, [&](OpBuilder &nb, Location l) {
-    memref::StoreOp::create(nb, l, m, mSlots, ValueRange{warp});
-    memref::StoreOp::create(nb, l, s, sSlots, ValueRange{warp});
-    scf::YieldOp::create(nb, l);
-  });
-  gpu::BarrierOp::create(b, loc);
-  auto slot = [&](Value slots, int64_t w) {
-    return memref::LoadOp::create(b, loc, slots, ValueRange{constantIndex(b, loc, w)}).getResult();
-  };
-  m = slot(mSlots, 0);
-  s = slot(sSlots, 0);
-  for (int64_t w = 1; w < warps; ++w)
-    std::tie(m, s) = combinePairs(b, loc, max, m, s, slot(mSlots, w), slot(sSlots, w));
-  return {m, s};
-}
-
 } // namespace
 
 void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state, size_t i) {
@@ -217,8 +182,13 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
   state.readFull.insert(x.get());
   Value mSlots = launch.getWorkgroupAttributions()[state.slotIndex++];
   Value sSlots = launch.getWorkgroupAttributions()[state.slotIndex++];
-  auto [mOnline, sOnline] =
-      blockReducePairs(k, loc, max, accs[0], accs[1], mSlots, sSlots, tid, threadsPerRow);
+  SmallVector<Value> pair = buildBlockReduceAll(
+      k, loc, {accs[0], accs[1]}, {mSlots, sSlots}, tid, threadsPerRow,
+      [&](OpBuilder &b, ValueRange x, ValueRange y) {
+        auto [m, s] = combinePairs(b, loc, max, x[0], x[1], y[0], y[1]);
+        return SmallVector<Value>{m, s};
+      });
+  Value mOnline = pair[0], sOnline = pair[1];
 
   // The max as its statement computes it; its slots again once every thread has
   // read the pairs'.
