@@ -64,8 +64,8 @@ Value addPoint(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value> p, V
                const llvm::SmallBitVector &fixed, const Partition &part,
                Value splitIndex = Value()) {
   // (Unpartitioned: read first, as the CPU's loops always did.)
-  Value u = part.axis < 0 ? tensor::ExtractOp::create(b, loc, op.getUpdates(), p).getResult()
-                          : Value();
+  Value u =
+      part.axis < 0 ? tensor::ExtractOp::create(b, loc, op.getUpdates(), p).getResult() : Value();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   SmallVector<Value> q;
   Value inside, mine;
@@ -107,8 +107,7 @@ Value addPoint(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value> p, V
   if (!mine)
     return add(b, loc);
   auto ifOp = scf::IfOp::create(
-      b, loc, mine,
-      [&](OpBuilder &ib, Location il) { scf::YieldOp::create(ib, il, add(ib, il)); },
+      b, loc, mine, [&](OpBuilder &ib, Location il) { scf::YieldOp::create(ib, il, add(ib, il)); },
       [&](OpBuilder &ib, Location il) { scf::YieldOp::create(ib, il, dest); });
   return ifOp.getResult(0);
 }
@@ -118,34 +117,34 @@ Value addPoint(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value> p, V
 // kBlock at a time, before the points are added in order (their loads in flight
 // together instead of one latency each), then the remainder one at a time.
 Value addInnermostBlocked(OpBuilder &b, Location loc, ScatterAddOp op, int64_t last,
-                         SmallVector<Value> p, Value dest, ArrayRef<Value> extents,
-                         const llvm::SmallBitVector &fixed, const Partition &part) {
+                          SmallVector<Value> p, Value dest, ArrayRef<Value> extents,
+                          const llvm::SmallBitVector &fixed, const Partition &part) {
   constexpr int64_t kBlock = 8;
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   Value n = extents[last];
   Value full = arith::SubIOp::create(b, loc, n, arith::RemUIOp::create(b, loc, n, index(kBlock)));
   unsigned which = 0; // the partitioned axis is the first gathered one
-  auto blocks = scf::ForOp::create(
-      b, loc, index(0), full, index(kBlock), ValueRange{dest},
-      [&](OpBuilder &fb, Location fl, Value s0, ValueRange carried) {
-        SmallVector<SmallVector<Value>> points;
-        SmallVector<Value> positions;
-        for (int64_t k = 0; k < kBlock; ++k) {
-          points.push_back(p);
-          points.back()[last] = arith::AddIOp::create(fb, fl, s0, index(k));
-          positions.push_back(readIndex(fb, fl, op, which, points.back()));
-        }
-        Value acc = carried[0];
-        for (int64_t k = 0; k < kBlock; ++k)
-          acc = addPoint(fb, fl, op, points[k], acc, fixed, part, positions[k]);
-        scf::YieldOp::create(fb, fl, acc);
-      });
-  auto rest = scf::ForOp::create(
-      b, loc, full, n, index(1), blocks.getResults(),
-      [&](OpBuilder &fb, Location fl, Value s, ValueRange carried) {
-        p[last] = s;
-        scf::YieldOp::create(fb, fl, addPoint(fb, fl, op, p, carried[0], fixed, part));
-      });
+  auto blocks =
+      scf::ForOp::create(b, loc, index(0), full, index(kBlock), ValueRange{dest},
+                         [&](OpBuilder &fb, Location fl, Value s0, ValueRange carried) {
+                           SmallVector<SmallVector<Value>> points;
+                           SmallVector<Value> positions;
+                           for (int64_t k = 0; k < kBlock; ++k) {
+                             points.push_back(p);
+                             points.back()[last] = arith::AddIOp::create(fb, fl, s0, index(k));
+                             positions.push_back(readIndex(fb, fl, op, which, points.back()));
+                           }
+                           Value acc = carried[0];
+                           for (int64_t k = 0; k < kBlock; ++k)
+                             acc = addPoint(fb, fl, op, points[k], acc, fixed, part, positions[k]);
+                           scf::YieldOp::create(fb, fl, acc);
+                         });
+  auto rest = scf::ForOp::create(b, loc, full, n, index(1), blocks.getResults(),
+                                 [&](OpBuilder &fb, Location fl, Value s, ValueRange carried) {
+                                   p[last] = s;
+                                   scf::YieldOp::create(
+                                       fb, fl, addPoint(fb, fl, op, p, carried[0], fixed, part));
+                                 });
   return rest.getResult(0);
 }
 
@@ -171,8 +170,8 @@ Value addPoints(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<int64_t> l
         for (auto [l, v] : given)
           p[l] = v;
         if (blocked)
-          return {addInnermostBlocked(nb, nl, op, loops.back(), p, carried[0], extents, fixed,
-                                      part)};
+          return {
+              addInnermostBlocked(nb, nl, op, loops.back(), p, carried[0], extents, fixed, part)};
         return {addPoint(nb, nl, op, p, carried[0], fixed, part)};
       });
   return nest.results.front();
@@ -234,15 +233,17 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     Value one = index(1);
     part.extent = tensor::DimOp::create(b, loc, op.getDest(), part.axis);
-    Value wanted = arith::CeilDivUIOp::create(
-        b, loc, index(kThreads), arith::MaxUIOp::create(b, loc, directPoints, one));
+    Value wanted = arith::CeilDivUIOp::create(b, loc, index(kThreads),
+                                              arith::MaxUIOp::create(b, loc, directPoints, one));
     Value ranges = arith::MinUIOp::create(
         b, loc, arith::MinUIOp::create(b, loc, wanted, index(kMaxRanges)), part.extent);
     Value chunk = arith::MaxUIOp::create(
-        b, loc, arith::CeilDivUIOp::create(b, loc, part.extent,
-                                           arith::MaxUIOp::create(b, loc, ranges, one)),
+        b, loc,
+        arith::CeilDivUIOp::create(b, loc, part.extent,
+                                   arith::MaxUIOp::create(b, loc, ranges, one)),
         one);
-    bounds.insert(bounds.begin(), arith::CeilDivUIOp::create(b, loc, part.extent, chunk).getResult());
+    bounds.insert(bounds.begin(),
+                  arith::CeilDivUIOp::create(b, loc, part.extent, chunk).getResult());
     part.size = chunk; // (the last range's is cut below)
   }
   if (llvm::all_of(bounds, [](OpFoldResult r) { return isConstantIntValue(r, 1); })) {
@@ -288,10 +289,9 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
   }
   auto sliceType = RankedTensorType::get(shape, destType.getElementType());
   Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, shared, offsets, sizes, strides);
-  Value updated =
-      outer.empty()
-          ? addPoints(b, loc, op, all, DenseMap<int64_t, Value>(), slice, extents, fixed, part)
-          : addPoints(b, loc, op, inner, given, slice, extents, fixed, part);
+  Value updated = outer.empty() ? addPoints(b, loc, op, all, DenseMap<int64_t, Value>(), slice,
+                                            extents, fixed, part)
+                                : addPoints(b, loc, op, inner, given, slice, extents, fixed, part);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, updated, shared, offsets, sizes, strides);
   return forall.getResult(0);

@@ -113,12 +113,12 @@ std::pair<Value, Value> onlineStep(OpBuilder &b, Location loc, const ReductionCo
                                    Value m, Value s, Value v) {
   Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1));
   Value d = arith::SubFOp::create(b, loc, v, m);
-  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, d)));
+  Value e =
+      math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, d)));
   Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, m);
   Value rescaled = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, s, e), one);
   Value added = arith::AddFOp::create(b, loc, s, e);
-  return {buildCombine(b, loc, max, m, v),
-          arith::SelectOp::create(b, loc, above, rescaled, added)};
+  return {buildCombine(b, loc, max, m, v), arith::SelectOp::create(b, loc, above, rescaled, added)};
 }
 
 /// Two threads' (m', s') as one.
@@ -144,7 +144,8 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
   ReductionCombiner max = *matchReductionCombiner(maxOp, 0);
   PayloadCloner payload(maxOp);
   auto chunk = [&](OpBuilder &b, Value c, int64_t width, bool vector, ValueRange acc) {
-    SmallVector<Value> lanes = buildLoadLanes(b, loc, x.get(), indicesAt(maxOp, x, c), width, vector);
+    SmallVector<Value> lanes =
+        buildLoadLanes(b, loc, x.get(), indicesAt(maxOp, x, c), width, vector);
     Value m = acc[0], s = acc[1], exact = acc[2];
     for (Value lane : lanes) {
       SmallVector<Value> args(maxOp->getNumOperands());
@@ -162,8 +163,9 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
   SmallVector<Value> inits = {lowest, zero, arith::ConstantOp::create(k, loc, max.identity)};
   Value rowLength = innerSizes[i];
   auto scalarPass = [&](OpBuilder &b) {
-    return buildForLoop(b, loc, tid, rowLength, threads, inits,
-                        [&](OpBuilder &b, Value c, ValueRange a) { return chunk(b, c, 1, false, a); });
+    return buildForLoop(
+        b, loc, tid, rowLength, threads, inits,
+        [&](OpBuilder &b, Value c, ValueRange a) { return chunk(b, c, 1, false, a); });
   };
   int64_t V = info.lanes[i].vectorWidth;
   SmallVector<Value> accs =
@@ -172,9 +174,9 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
                    k, loc, buildVectorPathOk(k, i),
                    [&](OpBuilder &b) {
                      Value vIdx = constantIndex(b, loc, V);
-                     return buildForLoop(b, loc, arith::MulIOp::create(b, loc, tid, vIdx), rowLength,
-                                         arith::MulIOp::create(b, loc, threads, vIdx), inits,
-                                         [&](OpBuilder &b, Value c, ValueRange a) {
+                     return buildForLoop(b, loc, arith::MulIOp::create(b, loc, tid, vIdx),
+                                         rowLength, arith::MulIOp::create(b, loc, threads, vIdx),
+                                         inits, [&](OpBuilder &b, Value c, ValueRange a) {
                                            return chunk(b, c, V, true, a);
                                          });
                    },
@@ -182,12 +184,12 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
   state.readFull.insert(x.get());
   Value mSlots = launch.getWorkgroupAttributions()[state.slotIndex++];
   Value sSlots = launch.getWorkgroupAttributions()[state.slotIndex++];
-  SmallVector<Value> pair = buildBlockReduceAll(
-      k, loc, {accs[0], accs[1]}, {mSlots, sSlots}, tid, threadsPerRow,
-      [&](OpBuilder &b, ValueRange x, ValueRange y) {
-        auto [m, s] = combinePairs(b, loc, max, x[0], x[1], y[0], y[1]);
-        return SmallVector<Value>{m, s};
-      });
+  SmallVector<Value> pair =
+      buildBlockReduceAll(k, loc, {accs[0], accs[1]}, {mSlots, sSlots}, tid, threadsPerRow,
+                          [&](OpBuilder &b, ValueRange x, ValueRange y) {
+                            auto [m, s] = combinePairs(b, loc, max, x[0], x[1], y[0], y[1]);
+                            return SmallVector<Value>{m, s};
+                          });
   Value mOnline = pair[0], sOnline = pair[1];
 
   // The max as its statement computes it; its slots again once every thread has
@@ -201,8 +203,8 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
 
   // The sum, rescaled to m (an empty row adds its 0 as it is).
   Value scale = math::ExpOp::create(k, loc, arith::SubFOp::create(k, loc, mOnline, m));
-  Value empty = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq, rowLength,
-                                      constantIndex(k, loc, 0));
+  Value empty =
+      arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq, rowLength, constantIndex(k, loc, 0));
   Value rowSum = arith::SelectOp::create(k, loc, empty, sOnline,
                                          arith::MulFOp::create(k, loc, sOnline, scale));
   Value sBuffer = sumOp.getDpsInits()[0];
