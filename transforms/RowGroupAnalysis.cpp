@@ -140,10 +140,28 @@ bool hasRowOperands(linalg::GenericOp op) {
   return true;
 }
 
+/// The memrefs a payload reads with memref.load (a gather: cross-entropy's
+/// target logit), when its ops are otherwise clonable (linalg.index allowed);
+/// std::nullopt when some op is not.
+std::optional<SmallVector<Value>> payloadLoads(linalg::GenericOp op) {
+  SmallVector<Value> loaded;
+  for (Operation &o : op.getRegion().front().without_terminator()) {
+    if (auto load = dyn_cast<memref::LoadOp>(o)) {
+      loaded.push_back(load.getMemRef());
+      continue;
+    }
+    if (o.getNumRegions() || !isMemoryEffectFree(&o))
+      return std::nullopt;
+  }
+  return loaded;
+}
+
 /// All parallel, `rank` loops; operands ordered projections, outputs identity.
-bool isRowParallel(linalg::GenericOp op, unsigned rank) {
+/// `withLoads`: the payload may also load (payloadLoads) and read its indices.
+bool isRowParallel(linalg::GenericOp op, unsigned rank, bool withLoads = false) {
+  bool payload = withLoads ? payloadLoads(op).has_value() : hasClonablePayload(op);
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != rank || op.getNumReductionLoops() != 0 ||
-      !hasClonablePayload(op) || !hasRowOperands(op))
+      !payload || !hasRowOperands(op))
     return false;
   for (OpOperand &o : op.getDpsInitsMutable())
     if (!op.getMatchingIndexingMap(&o).isIdentity())
@@ -189,6 +207,7 @@ private:
   llvm::DenseSet<Value> rowResults;    // per-row buffers written by the group
   llvm::DenseSet<Value> fullResults;   // [rows x C] buffers written by the group
   llvm::DenseSet<Value> crossRowReads; // buffers read beyond a statement's own row
+  llvm::DenseSet<Value> loadedBuffers; // buffers a RowScalar's payload loads from
 };
 
 std::optional<RowStatement> RowGroupScan::asStatement(linalg::GenericOp op) const {
@@ -198,10 +217,19 @@ std::optional<RowStatement> RowGroupScan::asStatement(linalg::GenericOp op) cons
     kind = RowStatementKind::Reduce;
   else if (isRowParallel(op, rank))
     kind = RowStatementKind::Elementwise;
-  else if (isRowParallel(op, rank - 1))
+  else if (isRowParallel(op, rank - 1, /*withLoads=*/true))
     kind = RowStatementKind::RowScalar;
   else
     return std::nullopt;
+  // What a member loads, no member writes (before or after it: the kernel's
+  // threads would race), and a member writes nothing a member loaded.
+  for (Value loaded : payloadLoads(op).value_or(SmallVector<Value>()))
+    if (rowResults.contains(loaded) || fullResults.contains(loaded) ||
+        llvm::is_contained(op.getDpsInits(), loaded))
+      return std::nullopt;
+  for (Value init : op.getDpsInits())
+    if (loadedBuffers.contains(init))
+      return std::nullopt;
   bool readsGroup = false;
   for (OpOperand &o : op->getOpOperands()) {
     Value v = o.get();
@@ -232,6 +260,9 @@ std::optional<RowStatement> RowGroupScan::asStatement(linalg::GenericOp op) cons
 
 void RowGroupScan::add(RowStatement statement) {
   linalg::GenericOp op = statement.op;
+  if (statement.kind == RowStatementKind::RowScalar)
+    for (Value loaded : payloadLoads(op).value_or(SmallVector<Value>()))
+      loadedBuffers.insert(loaded);
   unsigned numLoops = op.getNumLoops();
   for (OpOperand *in : op.getDpsInputOperands()) {
     if (!isa<ShapedType>(in->get().getType()))

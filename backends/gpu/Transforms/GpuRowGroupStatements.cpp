@@ -146,7 +146,9 @@ void RowGroupKernelBuilder::buildStatement(OpBuilder &k, RowPassState &state, si
   RowStatementBuild sb{s, info.lanes[index], PayloadCloner(op), innerSizes[index], {}, {}};
   sb.payload.hoist(k, uniform);
   if (s.kind == Kind::RowScalar) {
-    SmallVector<Value> ys = sb.payload.apply(k, {});
+    // (A payload's linalg.index reads the row's indices; its loads, of buffers
+    // the group does not write, are cloned as they are.)
+    SmallVector<Value> ys = sb.payload.apply(k, {}, rowIvs);
     for (auto [r, init] : llvm::enumerate(op.getDpsInits())) {
       state.rowValue[init] = ys[r];
       storeRowValue(k, init, ys[r]);
