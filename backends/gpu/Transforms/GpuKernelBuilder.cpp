@@ -21,14 +21,22 @@ Value constantIndex(OpBuilder &b, Location loc, int64_t value) {
 // PayloadCloner
 //===----------------------------------------------------------------------===//
 
-void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs) {
+void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs,
+                          ArrayRef<Value> uniformIndices) {
   for (auto [i, v] : llvm::enumerate(uniformArgs))
     if (v)
       uniform.map(body().getArgument(i), v);
   for (Operation &o : body().without_terminator()) {
-    // linalg.index is per element (payloads with index semantics).
-    if (o.getNumRegions() || !isMemoryEffectFree(&o) || o.getNumResults() == 0 ||
-        isa<linalg::IndexOp>(o))
+    // linalg.index is per element (payloads with index semantics) unless its
+    // loop is uniform here.
+    if (auto index = dyn_cast<linalg::IndexOp>(o)) {
+      if (index.getDim() < uniformIndices.size() && uniformIndices[index.getDim()]) {
+        uniform.map(index.getResult(), uniformIndices[index.getDim()]);
+        hoisted.insert(&o);
+      }
+      continue;
+    }
+    if (o.getNumRegions() || !isMemoryEffectFree(&o) || o.getNumResults() == 0)
       continue;
     bool invariant = llvm::all_of(o.getOperands(), [&](Value v) {
       if (uniform.contains(v))
@@ -42,6 +50,14 @@ void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs) {
     b.clone(o, uniform);
     hoisted.insert(&o);
   }
+}
+
+Value PayloadCloner::lookupHoisted(Value v) {
+  if (Value hoistedValue = uniform.lookupOrNull(v))
+    return hoistedValue;
+  Block *owner = isa<BlockArgument>(v) ? cast<BlockArgument>(v).getOwner()
+                                       : v.getDefiningOp()->getBlock();
+  return owner == &body() ? Value() : v;
 }
 
 DenseSet<Operation *> PayloadCloner::slice(ArrayRef<Value> roots, const DenseSet<Value> &stops) {

@@ -36,9 +36,15 @@ class PayloadCloner {
 public:
   explicit PayloadCloner(mlir::linalg::GenericOp op) : op(op) {}
 
-  /// `uniformArgs[i]` set: block argument i is this loop-invariant value. The
-  /// payload ops that depend on nothing else are cloned at `b`.
-  void hoist(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> uniformArgs);
+  /// `uniformArgs[i]` set: block argument i is this loop-invariant value;
+  /// `uniformIndices[d]` set: `linalg.index d` is this value. The payload ops
+  /// that depend on nothing else are cloned at `b`.
+  void hoist(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Value> uniformArgs,
+             llvm::ArrayRef<mlir::Value> uniformIndices = {});
+
+  /// Payload value `v` before the per-element ops: its hoisted clone, `v`
+  /// itself when defined outside the payload, null when it is per element.
+  mlir::Value lookupHoisted(mlir::Value v);
 
   /// One element: `args[i]` for the block arguments that are not uniform,
   /// `loopIndices[d]` for `linalg.index d` (payloads with index semantics),

@@ -16,7 +16,9 @@
 // * full reductions (GpuFullReductionKernels.cpp): every loop reduced into a
 //   rank-0 output, a grid of blocks then one block, in two stages;
 // * elementwise (GpuElementwiseKernels.cpp): all-parallel generics over
-//   contiguous memrefs; linalg.fill and linalg.copy are generalized first.
+//   contiguous memrefs; linalg.fill and linalg.copy are generalized first;
+//   those with broadcast operands, gathers or index reads row by row
+//   (GpuRowElementwiseKernels.cpp).
 //
 // Apply them in that order, each set to completion: a row group takes fills
 // and elementwise statements that the elementwise patterns would otherwise map
@@ -51,5 +53,10 @@ void populateGpuFullReductionKernelPatterns(mlir::RewritePatternSet &patterns,
 
 void populateGpuElementwiseKernelPatterns(mlir::RewritePatternSet &patterns,
                                           const GpuKernelOptions &options);
+
+/// All-parallel generics with broadcast operands, gathers or index reads, row
+/// by row along their contiguous innermost loop (GpuRowElementwiseKernels.cpp).
+void populateGpuRowElementwiseKernelPatterns(mlir::RewritePatternSet &patterns,
+                                             const GpuKernelOptions &options);
 
 } // namespace vibee

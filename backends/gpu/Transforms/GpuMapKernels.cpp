@@ -53,6 +53,7 @@ struct GpuMapKernelsPass : vibee::impl::GpuMapKernelsPassBase<GpuMapKernelsPass>
     vibee::populateGpuColumnReductionKernelPatterns(columns);
     vibee::populateGpuFullReductionKernelPatterns(full, options);
     vibee::populateGpuElementwiseKernelPatterns(elementwise, options);
+    vibee::populateGpuRowElementwiseKernelPatterns(elementwise, options);
     // In program order, the ops that were there when the set started only (a
     // row group erases the statements after its root), no folding: the
     // kernels come out as the strategies build them.

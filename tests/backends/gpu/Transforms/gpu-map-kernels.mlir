@@ -488,3 +488,120 @@ func.func @logsumexp(%x: memref<?x?xf32>, %y: memref<?xf32>) {
   memref.dealloc %sum : memref<?xf32>
   return
 }
+
+// -----
+
+// Row by row (GpuRowElementwiseKernels.cpp): a gather along contiguous rows.
+// T threads per row (the smallest power of two >= ceil(D / 8), at most 256),
+// 256 / T rows per block; the id, its gathered position (and check) once per
+// row, outside the column loop; two chunks of 4 columns per thread and step,
+// every load before the first store, as vector accesses when D % 4 == 0 and
+// the output and the table (and its rows) are 16-byte aligned; else 8 scalar
+// columns per step.
+// CHECK-LABEL: func.func @embed_rows(
+// CHECK-SAME:    %[[TABLE:.*]]: memref<?x?xf32>, %[[IDS:.*]]: memref<?xi32>, %[[Y:.*]]: memref<?x?xf32>)
+// CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG:     %[[V:.*]] = memref.dim %[[TABLE]], %c0
+// CHECK-DAG:     %[[S:.*]] = memref.dim %[[IDS]], %c0
+// CHECK-DAG:     %[[D:.*]] = memref.dim %[[Y]], %c1
+// CHECK:         %[[GROUPS:.*]] = arith.ceildivui %[[D]], %c8 : index
+// CHECK:         %[[T:.*]] = arith.select %{{.*}}, %c1, %{{.*}} : index
+// CHECK:         %[[ROWS:.*]] = arith.divui %[[C256]], %[[T]] : index
+// CHECK:         %[[NEED:.*]] = arith.ceildivui %[[S]], %[[ROWS]] : index
+// CHECK:         %[[TD:.*]] = memref.dim %[[TABLE]], %c1
+// CHECK:         arith.remui %[[TD]], %c4
+// CHECK:         %[[OK:.*]] = arith.andi
+// CHECK-NEXT:    gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]],
+// CHECK:           %[[LANE:.*]] = arith.remui %{{.*}}, %[[T]] : index
+// CHECK:           scf.if %[[OK]] {
+// CHECK:             scf.for %[[S_IV:.*]] = %{{.*}} to %[[S]] step
+// CHECK:               %[[ID:.*]] = memref.load %[[IDS]][%[[S_IV]]] : memref<?xi32>
+// CHECK:               %[[IDX:.*]] = arith.index_cast %[[ID]] : i32 to index
+// CHECK:               %[[ROW:.*]] = vibee.gather_index %[[IDX]] into %[[V]]
+// CHECK:               scf.for %[[C:.*]] = %{{.*}} to %[[D]] step
+// CHECK:                 %[[C2:.*]] = arith.addi %[[C]], %{{.*}} : index
+// CHECK:                 scf.if
+// CHECK-NEXT:              %[[A:.*]] = vector.load %[[TABLE]][%[[ROW]], %[[C]]] {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
+// CHECK-NEXT:              %[[B:.*]] = vector.load %[[TABLE]][%[[ROW]], %[[C2]]] {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
+// CHECK-NEXT:              vector.store %[[A]], %[[Y]][%[[S_IV]], %[[C]]] {alignment = 16 : i64}
+// CHECK-NEXT:              vector.store %[[B]], %[[Y]][%[[S_IV]], %[[C2]]] {alignment = 16 : i64}
+// CHECK:           } else {
+// CHECK:             scf.for %[[S_IV2:.*]] = %{{.*}} to %[[S]] step
+// CHECK:               vibee.gather_index
+// CHECK:               scf.for %{{.*}} = %[[LANE]] to %[[D]] step
+// CHECK-COUNT-8:         memref.load %[[TABLE]]
+// CHECK-COUNT-8:         memref.store
+func.func @embed_rows(%table: memref<?x?xf32>, %ids: memref<?xi32>, %y: memref<?x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %v = memref.dim %table, %c0 : memref<?x?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%ids : memref<?xi32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%id: i32, %out: f32):
+    %i = arith.index_cast %id : i32 to index
+    %row = vibee.gather_index %i into %v
+    %d = linalg.index 1 : index
+    %x = memref.load %table[%row, %d] : memref<?x?xf32>
+    linalg.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+// A broadcast operand along the row (a bias b[n]) is read in vectors like the
+// others.
+// CHECK-LABEL: func.func @bias_rows(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[B:.*]]: memref<?xf32>, %[[Y:.*]]: memref<?x?xf32>)
+// CHECK:         gpu.launch
+// CHECK:           scf.for %[[R:.*]] =
+// CHECK:             scf.for %[[C:.*]] =
+// CHECK:               vector.load %[[X]][%[[R]], %[[C]]]
+// CHECK:               vector.load %[[B]][%[[C]]]
+// CHECK:               arith.addf
+// CHECK:               vector.store %{{.*}}, %[[Y]][%[[R]], %[[C]]]
+func.func @bias_rows(%x: memref<?x?xf32>, %b: memref<?xf32>, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : memref<?x?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A load that runs backwards along the row is not a row load: no vector path,
+// 8 scalar columns per step; the two outer indices come from the flattened row
+// once per row.
+// CHECK-LABEL: func.func @reversed_rows(
+// CHECK-NOT:     vector.load
+// CHECK:         gpu.launch
+// CHECK:           scf.for %[[ROW:.*]] =
+// CHECK-NEXT:        %[[J:.*]] = arith.remui %[[ROW]], %{{.*}} : index
+// CHECK-NEXT:        %[[I:.*]] = arith.divui %[[ROW]], %{{.*}} : index
+// CHECK:             scf.for %[[K:.*]] =
+// CHECK:               %[[LAST:.*]] = arith.subi %{{.*}}, %[[K]] : index
+// CHECK:               %[[R:.*]] = arith.subi %[[LAST]], %c1 : index
+// CHECK:               memref.load %{{.*}}[%[[I]], %[[J]], %[[R]]]
+// CHECK-NOT:     vector.load
+func.func @reversed_rows(%x: memref<?x?x?xf32>, %y: memref<?x?x?xf32>) {
+  %c2 = arith.constant 2 : index
+  %n = memref.dim %x, %c2 : memref<?x?x?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%y : memref<?x?x?xf32>) {
+  ^bb0(%out: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %last = arith.subi %n, %k : index
+    %c1 = arith.constant 1 : index
+    %r = arith.subi %last, %c1 : index
+    %v = memref.load %x[%i, %j, %r] : memref<?x?x?xf32>
+    linalg.yield %v : f32
+  }
+  return
+}

@@ -1,0 +1,410 @@
+//===- GpuRowElementwiseKernels.cpp - All-parallel generics row by row ----===//
+//
+// An all-parallel generic that the flat elementwise kernel does not take
+// because an operand is broadcast (`ids[s]` in `y[s, d] = table[ids[s], d]`, a
+// bias `b[n]`), or because its payload gathers (`memref.load`) or reads its
+// indices, runs row by row: the rows are the outer loops (flattened), the
+// columns the innermost loop, along which every operand and gathered tensor is
+// contiguous. A group of T threads (a power of two, from the row's length)
+// takes a row; what does not depend on the column (the broadcast operands, the
+// gathered position and its check, the outer indices) is computed once per row,
+// not per element as the flattened generic route does (a division per element
+// to recover the row). Each thread moves U chunks of W columns per step, all
+// loads before the first store. When the row length is a multiple of W and
+// every pointer (and gathered row) is 16-byte aligned, W = 16 / (widest
+// element) and a chunk is one vector access (ld/st.global.v4); otherwise
+// W = 1. docs/gpu.md, "The kernel shapes".
+//
+//===----------------------------------------------------------------------===//
+#include "backends/gpu/Transforms/GpuKernelPatterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace vibee {
+namespace {
+
+/// Elements one thread keeps in flight per step, per operand (U * W).
+constexpr int64_t kElementsInFlight = 8;
+
+/// How the kernel reads an operand of the generic.
+enum class RowAccess { Scalar, Rank0, PerRow, Lane };
+
+unsigned innerDim(linalg::GenericOp op) { return op.getNumLoops() - 1; }
+
+/// Payload values that are the same along a row (they do not depend on the
+/// innermost loop), computable once per row: what PayloadCloner::hoist clones
+/// given the row's operands and outer indices.
+class RowInvariance {
+public:
+  explicit RowInvariance(linalg::GenericOp op) : op(op) {}
+
+  bool isInvariant(Value v) {
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    bool invariant = compute(v);
+    memo[v] = invariant;
+    return invariant;
+  }
+
+private:
+  bool compute(Value v) {
+    Block &body = op.getRegion().front();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != &body)
+        return true;
+      OpOperand &operand = op->getOpOperand(arg.getArgNumber());
+      return !isa<ShapedType>(operand.get().getType()) ||
+             !op.getMatchingIndexingMap(&operand).isFunctionOfDim(innerDim(op));
+    }
+    Operation *def = v.getDefiningOp();
+    if (def->getBlock() != &body)
+      return true;
+    if (auto index = dyn_cast<linalg::IndexOp>(def))
+      return index.getDim() != innerDim(op);
+    if (def->getNumRegions() || !isMemoryEffectFree(def))
+      return false;
+    return llvm::all_of(def->getOperands(), [&](Value o) { return isInvariant(o); });
+  }
+
+  linalg::GenericOp op;
+  DenseMap<Value, bool> memo;
+};
+
+/// A payload load along the row: `m[p..., c]` with p the same along the row
+/// and c the innermost loop's index, read as W contiguous elements.
+bool isRowLoad(memref::LoadOp load, linalg::GenericOp op, RowInvariance &invariance) {
+  if (load.getIndices().empty() || !isContiguousMemRef(load.getMemRefType()) ||
+      elementBytes(load.getMemRefType()) == 0)
+    return false;
+  auto column = load.getIndices().back().getDefiningOp<linalg::IndexOp>();
+  if (!column || column.getDim() != innerDim(op))
+    return false;
+  return llvm::all_of(load.getIndices().drop_back(),
+                      [&](Value i) { return invariance.isInvariant(i); });
+}
+
+/// What the kernel of a row-elementwise generic reads, and whether it can
+/// read in vectors at all (every load that varies along the row is a row load).
+struct RowPlan {
+  SmallVector<RowAccess> access;
+  SmallVector<memref::LoadOp> rowLoads;
+  bool vectorizable = true;
+  int64_t maxElementBytes = 1;
+};
+
+std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() != 0 || op.getNumLoops() < 2)
+    return std::nullopt;
+  RowPlan plan;
+  bool allIdentity = true;
+  for (OpOperand &o : op->getOpOperands()) {
+    Type t = o.get().getType();
+    AffineMap map = op.getMatchingIndexingMap(&o);
+    if (!isa<ShapedType>(t)) {
+      if (op.isDpsInit(&o))
+        return std::nullopt;
+      plan.access.push_back(RowAccess::Scalar);
+      continue;
+    }
+    if (!isContiguousMemRef(t) || elementBytes(t) == 0 || !map.isProjectedPermutation())
+      return std::nullopt;
+    allIdentity &= map.isIdentity();
+    if (op.isDpsInit(&o) && !map.isIdentity())
+      return std::nullopt;
+    if (map.getNumResults() == 0) {
+      plan.access.push_back(RowAccess::Rank0);
+      continue;
+    }
+    if (!map.isFunctionOfDim(innerDim(op))) {
+      plan.access.push_back(RowAccess::PerRow);
+      continue;
+    }
+    if (map.getDimPosition(map.getNumResults() - 1) != innerDim(op))
+      return std::nullopt; // not contiguous along the row (a transpose)
+    plan.access.push_back(RowAccess::Lane);
+    plan.maxElementBytes = std::max(plan.maxElementBytes, elementBytes(t));
+  }
+  RowInvariance invariance(op);
+  bool loadsOrIndices = false;
+  for (Operation &o : op.getRegion().front().without_terminator()) {
+    if (auto load = dyn_cast<memref::LoadOp>(o)) {
+      loadsOrIndices = true;
+      if (llvm::is_contained(op.getDpsInits(), load.getMemRef()))
+        return std::nullopt; // reads what the kernel writes
+      if (isRowLoad(load, op, invariance)) {
+        plan.rowLoads.push_back(load);
+        plan.maxElementBytes = std::max(plan.maxElementBytes, elementBytes(load.getMemRefType()));
+      } else if (!invariance.isInvariant(load.getResult())) {
+        plan.vectorizable = false;
+      }
+      continue;
+    }
+    if (o.getNumRegions() || !isMemoryEffectFree(&o))
+      return std::nullopt;
+    loadsOrIndices |= isa<linalg::IndexOp>(o);
+  }
+  if (allIdentity && !loadsOrIndices)
+    return std::nullopt; // the flat elementwise kernel's
+  return plan;
+}
+
+/// The smallest power of two >= `x`, capped at `cap` (a power of two), as selects.
+Value buildPowerOfTwoAtLeast(OpBuilder &b, Location loc, Value x, int64_t cap) {
+  Value result = constantIndex(b, loc, cap);
+  for (int64_t p = cap / 2; p >= 1; p /= 2) {
+    Value fits =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, x, constantIndex(b, loc, p));
+    result = arith::SelectOp::create(b, loc, fits, constantIndex(b, loc, p), result);
+  }
+  return result;
+}
+
+/// The body of the row kernel: rows strided over the grid's thread groups.
+class RowKernelBody {
+public:
+  RowKernelBody(linalg::GenericOp op, RowPlan plan, ArrayRef<Value> sizes, Value rows,
+                Value threadsPerRow)
+      : op(op), loc(op.getLoc()), plan(std::move(plan)), sizes(sizes), rows(rows),
+        threadsPerRow(threadsPerRow) {}
+
+  /// `width`: the columns of a chunk, one vector access when > 1.
+  void build(OpBuilder &b, Value firstRow, Value rowStride, Value lane, int64_t width);
+
+private:
+  void buildRow(OpBuilder &b, Value row, Value lane, int64_t width);
+  void buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
+                   ArrayRef<Value> columns, int64_t width);
+  SmallVector<Value> operandIndices(unsigned operand, ArrayRef<Value> outer, Value column);
+
+  linalg::GenericOp op;
+  Location loc;
+  RowPlan plan; // a copy: the loads' accessors are not const
+  ArrayRef<Value> sizes;
+  Value rows, threadsPerRow;
+};
+
+void RowKernelBody::build(OpBuilder &b, Value firstRow, Value rowStride, Value lane,
+                          int64_t width) {
+  buildForLoop(b, loc, firstRow, rows, rowStride, {}, [&](OpBuilder &b, Value row, ValueRange) {
+    buildRow(b, row, lane, width);
+    return SmallVector<Value>{};
+  });
+}
+
+SmallVector<Value> RowKernelBody::operandIndices(unsigned operand, ArrayRef<Value> outer,
+                                                 Value column) {
+  AffineMap map = op.getMatchingIndexingMap(&op->getOpOperand(operand));
+  SmallVector<Value> indices;
+  for (unsigned r = 0; r < map.getNumResults(); ++r) {
+    unsigned d = map.getDimPosition(r);
+    indices.push_back(d == innerDim(op) ? column : outer[d]);
+  }
+  return indices;
+}
+
+void RowKernelBody::buildRow(OpBuilder &b, Value row, Value lane, int64_t width) {
+  // The outer indices of the row (row-major), then what is uniform along it.
+  SmallVector<Value> outer(innerDim(op));
+  Value rest = row;
+  for (int64_t d = innerDim(op) - 1; d >= 0; --d) {
+    if (d == 0) {
+      outer[d] = rest;
+      break;
+    }
+    outer[d] = arith::RemUIOp::create(b, loc, rest, sizes[d]);
+    rest = arith::DivUIOp::create(b, loc, rest, sizes[d]);
+  }
+  SmallVector<Value> rowArgs(plan.access.size());
+  for (auto [i, access] : llvm::enumerate(plan.access)) {
+    Value v = op->getOperand(i);
+    if (access == RowAccess::Scalar)
+      rowArgs[i] = v;
+    else if (access == RowAccess::Rank0)
+      rowArgs[i] = memref::LoadOp::create(b, loc, v, ValueRange{});
+    else if (access == RowAccess::PerRow)
+      rowArgs[i] = memref::LoadOp::create(b, loc, v, operandIndices(i, outer, nullptr));
+  }
+  PayloadCloner payload(op);
+  SmallVector<Value> uniformIndices(outer);
+  uniformIndices.push_back(nullptr);
+  payload.hoist(b, rowArgs, uniformIndices);
+
+  int64_t chunks = std::max<int64_t>(2, kElementsInFlight / width);
+  Value length = sizes.back();
+  Value w = constantIndex(b, loc, width);
+  Value span = arith::MulIOp::create(b, loc, threadsPerRow, w);
+  Value step = arith::MulIOp::create(b, loc, span, constantIndex(b, loc, chunks));
+  Value first = arith::MulIOp::create(b, loc, lane, w);
+  buildForLoop(b, loc, first, length, step, {}, [&](OpBuilder &b, Value c0, ValueRange) {
+    SmallVector<Value> columns{c0};
+    for (int64_t j = 1; j < chunks; ++j)
+      columns.push_back(arith::AddIOp::create(
+          b, loc, c0, arith::MulIOp::create(b, loc, span, constantIndex(b, loc, j))));
+    // The last chunk's end inside the row: every chunk full, unguarded.
+    Value end = arith::AddIOp::create(b, loc, columns.back(), w);
+    Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end, length);
+    buildIfElse(
+        b, loc, full,
+        [&](OpBuilder &b) {
+          buildChunks(b, payload, outer, columns, width);
+          return SmallVector<Value>{};
+        },
+        [&](OpBuilder &b) {
+          // The row's end: chunks start inside or not at all (width divides it).
+          for (Value column : columns) {
+            Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, length);
+            auto guard = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+            OpBuilder then = guard.getThenBodyBuilder();
+            buildChunks(then, payload, outer, {column}, width);
+          }
+          return SmallVector<Value>{};
+        });
+    return SmallVector<Value>{};
+  });
+}
+
+/// Chunks of `width` columns from each of `columns`: every load, then the
+/// payloads, then the stores.
+void RowKernelBody::buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
+                                ArrayRef<Value> columns, int64_t width) {
+  bool vector = width > 1;
+  Block &body = op.getRegion().front();
+  unsigned numInputs = op.getNumDpsInputs();
+  struct Chunk {
+    SmallVector<SmallVector<Value>> operandLanes, loadLanes;
+  };
+  SmallVector<Chunk> chunks(columns.size());
+  for (auto [chunk, column] : llvm::zip(chunks, columns)) {
+    chunk.operandLanes.resize(plan.access.size());
+    for (auto [i, access] : llvm::enumerate(plan.access)) {
+      if (access != RowAccess::Lane || (i >= numInputs && body.getArgument(i).use_empty()))
+        continue;
+      chunk.operandLanes[i] = buildLoadLanes(b, loc, op->getOperand(i),
+                                             operandIndices(i, outer, column), width, vector);
+    }
+    for (memref::LoadOp load : plan.rowLoads) {
+      SmallVector<Value> indices;
+      for (Value index : load.getIndices().drop_back())
+        indices.push_back(payload.lookupHoisted(index));
+      indices.push_back(column);
+      chunk.loadLanes.push_back(buildLoadLanes(b, loc, load.getMemRef(), indices, width, vector));
+    }
+  }
+  for (auto [chunk, column] : llvm::zip(chunks, columns)) {
+    SmallVector<SmallVector<Value>> results(op.getNumDpsInits());
+    for (int64_t l = 0; l < width; ++l) {
+      SmallVector<Value> args(plan.access.size());
+      for (auto [i, lanes] : llvm::enumerate(chunk.operandLanes))
+        args[i] = lanes.empty() ? Value() : lanes[l];
+      SmallVector<Value> indices;
+      if (op.hasIndexSemantics()) {
+        indices.assign(outer.begin(), outer.end());
+        indices.push_back(
+            l ? arith::AddIOp::create(b, loc, column, constantIndex(b, loc, l)).getResult()
+              : column);
+      }
+      SmallVector<std::pair<Value, Value>> given;
+      for (auto [load, lanes] : llvm::zip(plan.rowLoads, chunk.loadLanes))
+        given.push_back({load.getResult(), lanes[l]});
+      for (auto [r, y] : llvm::enumerate(payload.apply(b, args, indices, given)))
+        results[r].push_back(y);
+    }
+    for (unsigned r = 0; r < op.getNumDpsInits(); ++r)
+      buildStoreLanes(b, loc, op.getDpsInits()[r], operandIndices(numInputs + r, outer, column),
+                      results[r], vector);
+  }
+}
+
+void buildRowElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op, RowPlan plan,
+                               const GpuKernelOptions &options) {
+  Location loc = op.getLoc();
+  OpBuilder &b = rewriter;
+  b.setInsertionPoint(op);
+  SmallVector<Value> sizes = buildLoopSizes(b, loc, op);
+  Value rows = buildProduct(b, loc, ArrayRef<Value>(sizes).drop_back());
+  int64_t V = plan.vectorizable ? std::max<int64_t>(1, kVectorBytes / plan.maxElementBytes) : 1;
+  int64_t perThread = std::max<int64_t>(2, kElementsInFlight / V) * V;
+  Value groups = arith::CeilDivUIOp::create(b, loc, sizes.back(), constantIndex(b, loc, perThread));
+  Value threadsPerRow = buildPowerOfTwoAtLeast(b, loc, groups, options.blockSize);
+  Value blockSize = constantIndex(b, loc, options.blockSize);
+  Value rowsPerBlock = arith::DivUIOp::create(b, loc, blockSize, threadsPerRow);
+  Value need = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);
+  Value cap = arith::MulIOp::create(b, loc, buildSmCount(b, loc, op),
+                                    constantIndex(b, loc, options.blocksPerSm));
+  Value grid = arith::MaxUIOp::create(b, loc, arith::MinUIOp::create(b, loc, need, cap),
+                                      constantIndex(b, loc, 1));
+  // Vectors: the row length a multiple of V, every pointer aligned, and every
+  // gathered tensor's rows too.
+  Value vectorOk = arith::ConstantIntOp::create(b, loc, 0, 1);
+  if (V > 1) {
+    SmallVector<Value> memrefs;
+    for (auto [i, access] : llvm::enumerate(plan.access))
+      if (access == RowAccess::Lane)
+        memrefs.push_back(op->getOperand(i));
+    vectorOk = arith::AndIOp::create(b, loc, buildAllAligned(b, loc, memrefs),
+                                     buildIsMultipleOf(b, loc, sizes.back(), V));
+    for (memref::LoadOp load : plan.rowLoads) {
+      Value m = load.getMemRef();
+      int64_t last = load.getMemRefType().getRank() - 1;
+      Value rowLength = memref::DimOp::create(b, loc, m, last);
+      vectorOk = arith::AndIOp::create(b, loc, vectorOk, buildAllAligned(b, loc, {m}));
+      vectorOk = arith::AndIOp::create(b, loc, vectorOk, buildIsMultipleOf(b, loc, rowLength, V));
+    }
+  }
+  Value one = constantIndex(b, loc, 1);
+  auto launch = gpu::LaunchOp::create(b, loc, grid, one, one, blockSize, one, one);
+  OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+  Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+  Value lane = arith::RemUIOp::create(kb, loc, tid, threadsPerRow);
+  Value firstRow = arith::AddIOp::create(kb, loc, arith::MulIOp::create(kb, loc, bid, rowsPerBlock),
+                                         arith::DivUIOp::create(kb, loc, tid, threadsPerRow));
+  Value rowStride = arith::MulIOp::create(kb, loc, launch.getGridSize().x, rowsPerBlock);
+  RowKernelBody body(op, std::move(plan), sizes, rows, threadsPerRow);
+  if (V == 1) {
+    body.build(kb, firstRow, rowStride, lane, 1);
+  } else {
+    buildIfElse(
+        kb, loc, vectorOk,
+        [&](OpBuilder &b) {
+          body.build(b, firstRow, rowStride, lane, V);
+          return SmallVector<Value>{};
+        },
+        [&](OpBuilder &b) {
+          body.build(b, firstRow, rowStride, lane, 1);
+          return SmallVector<Value>{};
+        });
+  }
+  gpu::TerminatorOp::create(kb, loc);
+  rewriter.eraseOp(op);
+}
+
+struct RowElementwiseKernelPattern : OpRewritePattern<linalg::GenericOp> {
+  RowElementwiseKernelPattern(MLIRContext *ctx, const GpuKernelOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    if (!op->getParentOfType<func::FuncOp>() || op->getParentOfType<gpu::LaunchOp>())
+      return failure();
+    std::optional<RowPlan> plan = planRowElementwise(op);
+    if (!plan)
+      return failure();
+    buildRowElementwiseKernel(rewriter, op, *plan, options);
+    return success();
+  }
+
+  GpuKernelOptions options;
+};
+
+} // namespace
+
+void populateGpuRowElementwiseKernelPatterns(RewritePatternSet &patterns,
+                                             const GpuKernelOptions &options) {
+  patterns.add<RowElementwiseKernelPattern>(patterns.getContext(), options);
+}
+
+} // namespace vibee
