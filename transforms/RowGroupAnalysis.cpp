@@ -156,10 +156,12 @@ std::optional<SmallVector<Value>> payloadLoads(linalg::GenericOp op) {
   return loaded;
 }
 
-/// All parallel, `rank` loops; operands ordered projections, outputs identity.
-/// `withLoads`: the payload may also load (payloadLoads) and read its indices.
+/// All parallel, `rank` loops; operands ordered projections, outputs identity;
+/// the payload may read its indices (cross-entropy's gradient: `c == target[b]`).
+/// `withLoads`: the payload may also load (payloadLoads).
 bool isRowParallel(linalg::GenericOp op, unsigned rank, bool withLoads = false) {
-  bool payload = withLoads ? payloadLoads(op).has_value() : hasClonablePayload(op);
+  bool payload =
+      withLoads ? payloadLoads(op).has_value() : hasClonablePayload(op, /*allowIndex=*/true);
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != rank || op.getNumReductionLoops() != 0 ||
       !payload || !hasRowOperands(op))
     return false;

@@ -149,6 +149,22 @@ def cross_entropy():
         lambda s: close(s[2], eager(s), 1e-5))
 
 
+def cross_entropy_grad():
+    # The gradient with respect to the logits: one row group whose output reads
+    # its column index (c == target[b]).
+    B, C = 4096, 32000
+    f = kernel("cross_entropy", "cross_entropy_grad", P, P, P, P, I64, I64)
+    sets = [(torch.randn(B, C, device=dev), torch.randint(0, C, (B,), device=dev),
+             torch.rand(B, device=dev), torch.empty(B, C, device=dev)) for _ in range(2)]
+    def eager(s):
+        g = torch.softmax(s[0], dim=1)
+        g[torch.arange(B, device=dev), s[1]] -= 1.0
+        return g * s[2][:, None]
+    run("cross_entropy_grad", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), B, C),
+        {"softmax + index - 1 (eager)": eager, "torch.compile": torch.compile(eager)},
+        sets, 2 * B * C * 4, lambda s: close(s[3], eager(s), 1e-5))
+
+
 def softmax_vocab():
     # Rows longer than the row-group kernel keeps in registers (a vocabulary of
     # 32,000 logits): the max and the exp-sum as one online pass, then the output.
@@ -306,7 +322,7 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, softmax_vocab, rope, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, cross_entropy_grad, softmax_vocab, rope, prefix_sums, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)

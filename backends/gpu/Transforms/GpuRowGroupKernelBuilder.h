@@ -93,7 +93,7 @@ private:
   llvm::SmallVector<mlir::Value> buildUniformValues(mlir::OpBuilder &k, const RowPassState &state,
                                                     const RowStatement &s);
   llvm::SmallVector<mlir::Value>
-  computeLanes(mlir::OpBuilder &b, RowStatementBuild &sb,
+  computeLanes(mlir::OpBuilder &b, RowStatementBuild &sb, mlir::Value c,
                llvm::ArrayRef<llvm::SmallVector<mlir::Value>> lanes, int64_t width,
                mlir::ValueRange accs, llvm::SmallVector<llvm::SmallVector<mlir::Value>> &results);
   llvm::SmallVector<mlir::Value> buildChunk(mlir::OpBuilder &b, RowStatementBuild &sb,

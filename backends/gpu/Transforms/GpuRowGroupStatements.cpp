@@ -173,10 +173,11 @@ void RowGroupKernelBuilder::buildStatement(OpBuilder &k, RowPassState &state, si
   finishReductions(k, state, sb, accs);
 }
 
-/// The payload over the lanes of one step: the new accumulators (Reduce) or,
-/// in `results`, the values to store per output (Elementwise).
+/// The payload over the lanes of one step, columns [c, c + width): the new
+/// accumulators (Reduce) or, in `results`, the values to store per output
+/// (Elementwise).
 SmallVector<Value> RowGroupKernelBuilder::computeLanes(OpBuilder &b, RowStatementBuild &sb,
-                                                       ArrayRef<SmallVector<Value>> lanes,
+                                                       Value c, ArrayRef<SmallVector<Value>> lanes,
                                                        int64_t width, ValueRange accs,
                                                        SmallVector<SmallVector<Value>> &results) {
   linalg::GenericOp op = sb.op();
@@ -191,7 +192,15 @@ SmallVector<Value> RowGroupKernelBuilder::computeLanes(OpBuilder &b, RowStatemen
     if (sb.kind() == Kind::Reduce)
       for (unsigned r = 0; r < acc.size(); ++r)
         args[numInputs + r] = acc[r];
-    SmallVector<Value> ys = sb.payload.apply(b, args);
+    // A payload that reads its indices (Elementwise members): the row's, then
+    // the lane's column.
+    SmallVector<Value> indices;
+    if (op.hasIndexSemantics()) {
+      indices.assign(rowIvs.begin(), rowIvs.end());
+      indices.push_back(l ? arith::AddIOp::create(b, loc, c, constantIndex(b, loc, l)).getResult()
+                          : c);
+    }
+    SmallVector<Value> ys = sb.payload.apply(b, args, indices);
     if (sb.kind() == Kind::Reduce)
       acc = ys;
     else
@@ -212,7 +221,7 @@ SmallVector<Value> RowGroupKernelBuilder::buildChunk(OpBuilder &b, RowStatementB
       lanes[o.getOperandNumber()] =
           buildLoadLanes(b, loc, o.get(), indicesAt(op, o, c), width, vector);
   SmallVector<SmallVector<Value>> results;
-  SmallVector<Value> acc = computeLanes(b, sb, lanes, width, accs, results);
+  SmallVector<Value> acc = computeLanes(b, sb, c, lanes, width, accs, results);
   if (sb.kind() == Kind::Elementwise)
     for (OpOperand &o : op.getDpsInitsMutable())
       buildStoreLanes(b, loc, o.get(), indicesAt(op, o, c),
@@ -244,7 +253,7 @@ SmallVector<Value> RowGroupKernelBuilder::buildCachedSteps(OpBuilder &k, RowPass
       if (sb.lanes.isLane[o.getOperandNumber()])
         lanes[o.getOperandNumber()] = loadStep(k, state, op, o, V, j, sb.rowLength);
     SmallVector<SmallVector<Value>> results;
-    SmallVector<Value> acc = computeLanes(k, sb, lanes, V, accs, results);
+    SmallVector<Value> acc = computeLanes(k, sb, c, lanes, V, accs, results);
     if (sb.kind() == Kind::Reduce) {
       for (auto [r, a] : llvm::enumerate(acc))
         accs[r] = arith::SelectOp::create(k, loc, valid, a, accs[r]);
