@@ -75,24 +75,47 @@ private:
   DenseMap<Value, bool> memo;
 };
 
-/// A payload load along the row: `m[p..., c]` with p the same along the row
-/// and c the innermost loop's index, read as W contiguous elements.
-bool isRowLoad(memref::LoadOp load, linalg::GenericOp op, RowInvariance &invariance) {
+/// A payload load along the row: `m[p..., c + o]` (or `c - o`, or `c`) with p
+/// and o the same along the row and c the innermost loop's index, read as W
+/// contiguous elements (aligned when o is a multiple of W).
+struct RowLoad {
+  memref::LoadOp load;
+  Value offset;         ///< o, a payload value; null for none
+  bool negated = false; ///< `c - o`
+};
+
+bool isColumn(Value v, linalg::GenericOp op) {
+  auto index = v.getDefiningOp<linalg::IndexOp>();
+  return index && index.getDim() == innerDim(op);
+}
+
+std::optional<RowLoad> matchRowLoad(memref::LoadOp load, linalg::GenericOp op,
+                                    RowInvariance &invariance) {
   if (load.getIndices().empty() || !isContiguousMemRef(load.getMemRefType()) ||
-      elementBytes(load.getMemRefType()) == 0)
-    return false;
-  auto column = load.getIndices().back().getDefiningOp<linalg::IndexOp>();
-  if (!column || column.getDim() != innerDim(op))
-    return false;
-  return llvm::all_of(load.getIndices().drop_back(),
-                      [&](Value i) { return invariance.isInvariant(i); });
+      elementBytes(load.getMemRefType()) == 0 ||
+      !llvm::all_of(load.getIndices().drop_back(),
+                    [&](Value i) { return invariance.isInvariant(i); }))
+    return std::nullopt;
+  Value last = load.getIndices().back();
+  if (isColumn(last, op))
+    return RowLoad{load, Value(), false};
+  Operation *def = last.getDefiningOp();
+  if (!def || !isa<arith::AddIOp, arith::SubIOp>(def))
+    return std::nullopt;
+  Value lhs = def->getOperand(0), rhs = def->getOperand(1);
+  bool sub = isa<arith::SubIOp>(def);
+  if (isColumn(lhs, op) && invariance.isInvariant(rhs))
+    return RowLoad{load, rhs, sub};
+  if (!sub && isColumn(rhs, op) && invariance.isInvariant(lhs))
+    return RowLoad{load, lhs, false};
+  return std::nullopt;
 }
 
 /// What the kernel of a row-elementwise generic reads, and whether it can
 /// read in vectors at all (every load that varies along the row is a row load).
 struct RowPlan {
   SmallVector<RowAccess> access;
-  SmallVector<memref::LoadOp> rowLoads;
+  SmallVector<RowLoad> rowLoads;
   bool vectorizable = true;
   int64_t maxElementBytes = 1;
 };
@@ -136,8 +159,8 @@ std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
       loadsOrIndices = true;
       if (llvm::is_contained(op.getDpsInits(), load.getMemRef()))
         return std::nullopt; // reads what the kernel writes
-      if (isRowLoad(load, op, invariance)) {
-        plan.rowLoads.push_back(load);
+      if (std::optional<RowLoad> rowLoad = matchRowLoad(load, op, invariance)) {
+        plan.rowLoads.push_back(*rowLoad);
         plan.maxElementBytes = std::max(plan.maxElementBytes, elementBytes(load.getMemRefType()));
       } else if (!invariance.isInvariant(load.getResult())) {
         plan.vectorizable = false;
@@ -168,30 +191,37 @@ Value buildPowerOfTwoAtLeast(OpBuilder &b, Location loc, Value x, int64_t cap) {
 class RowKernelBody {
 public:
   RowKernelBody(linalg::GenericOp op, RowPlan plan, ArrayRef<Value> sizes, Value rows,
-                Value threadsPerRow)
+                Value threadsPerRow, int64_t vectorWidth)
       : op(op), loc(op.getLoc()), plan(std::move(plan)), sizes(sizes), rows(rows),
-        threadsPerRow(threadsPerRow) {}
+        threadsPerRow(threadsPerRow), vectorWidth(vectorWidth) {}
 
-  /// `width`: the columns of a chunk, one vector access when > 1.
-  void build(OpBuilder &b, Value firstRow, Value rowStride, Value lane, int64_t width);
+  /// `vectorOk` (i1, the same for the whole launch): vector accesses allowed
+  /// (a row also needs its row loads' offsets aligned).
+  void build(OpBuilder &b, Value firstRow, Value rowStride, Value lane, Value vectorOk);
 
 private:
-  void buildRow(OpBuilder &b, Value row, Value lane, int64_t width);
+  void buildRow(OpBuilder &b, Value row, Value lane, Value vectorOk);
+  /// The row's columns, chunks of `width` (one vector access when > 1).
+  void buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer, Value lane,
+                    int64_t width);
   void buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
                    ArrayRef<Value> columns, int64_t width);
   SmallVector<Value> operandIndices(unsigned operand, ArrayRef<Value> outer, Value column);
+  /// The last index of a row load at `column`.
+  Value rowLoadColumn(OpBuilder &b, PayloadCloner &payload, const RowLoad &load, Value column);
 
   linalg::GenericOp op;
   Location loc;
-  RowPlan plan; // a copy: the loads' accessors are not const
+  RowPlan plan;
   ArrayRef<Value> sizes;
   Value rows, threadsPerRow;
+  int64_t vectorWidth;
 };
 
 void RowKernelBody::build(OpBuilder &b, Value firstRow, Value rowStride, Value lane,
-                          int64_t width) {
+                          Value vectorOk) {
   buildForLoop(b, loc, firstRow, rows, rowStride, {}, [&](OpBuilder &b, Value row, ValueRange) {
-    buildRow(b, row, lane, width);
+    buildRow(b, row, lane, vectorOk);
     return SmallVector<Value>{};
   });
 }
@@ -207,7 +237,16 @@ SmallVector<Value> RowKernelBody::operandIndices(unsigned operand, ArrayRef<Valu
   return indices;
 }
 
-void RowKernelBody::buildRow(OpBuilder &b, Value row, Value lane, int64_t width) {
+Value RowKernelBody::rowLoadColumn(OpBuilder &b, PayloadCloner &payload, const RowLoad &load,
+                                   Value column) {
+  if (!load.offset)
+    return column;
+  Value offset = payload.lookupHoisted(load.offset);
+  return load.negated ? arith::SubIOp::create(b, loc, column, offset).getResult()
+                      : arith::AddIOp::create(b, loc, column, offset).getResult();
+}
+
+void RowKernelBody::buildRow(OpBuilder &b, Value row, Value lane, Value vectorOk) {
   // The outer indices of the row (row-major), then what is uniform along it.
   SmallVector<Value> outer(innerDim(op));
   Value rest = row;
@@ -233,7 +272,31 @@ void RowKernelBody::buildRow(OpBuilder &b, Value row, Value lane, int64_t width)
   SmallVector<Value> uniformIndices(outer);
   uniformIndices.push_back(nullptr);
   payload.hoist(b, rowArgs, uniformIndices);
+  if (vectorWidth == 1) {
+    buildColumns(b, payload, outer, lane, 1);
+    return;
+  }
+  // Vectors when the row loads' offsets keep them aligned too.
+  Value rowVectorOk = vectorOk;
+  for (const RowLoad &load : plan.rowLoads)
+    if (load.offset)
+      rowVectorOk = arith::AndIOp::create(
+          b, loc, rowVectorOk,
+          buildIsMultipleOf(b, loc, payload.lookupHoisted(load.offset), vectorWidth));
+  buildIfElse(
+      b, loc, rowVectorOk,
+      [&](OpBuilder &b) {
+        buildColumns(b, payload, outer, lane, vectorWidth);
+        return SmallVector<Value>{};
+      },
+      [&](OpBuilder &b) {
+        buildColumns(b, payload, outer, lane, 1);
+        return SmallVector<Value>{};
+      });
+}
 
+void RowKernelBody::buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
+                                 Value lane, int64_t width) {
   int64_t chunks = std::max<int64_t>(2, kElementsInFlight / width);
   Value length = sizes.back();
   Value w = constantIndex(b, loc, width);
@@ -287,12 +350,13 @@ void RowKernelBody::buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<V
       chunk.operandLanes[i] = buildLoadLanes(b, loc, op->getOperand(i),
                                              operandIndices(i, outer, column), width, vector);
     }
-    for (memref::LoadOp load : plan.rowLoads) {
+    for (RowLoad &rowLoad : plan.rowLoads) {
       SmallVector<Value> indices;
-      for (Value index : load.getIndices().drop_back())
+      for (Value index : rowLoad.load.getIndices().drop_back())
         indices.push_back(payload.lookupHoisted(index));
-      indices.push_back(column);
-      chunk.loadLanes.push_back(buildLoadLanes(b, loc, load.getMemRef(), indices, width, vector));
+      indices.push_back(rowLoadColumn(b, payload, rowLoad, column));
+      chunk.loadLanes.push_back(
+          buildLoadLanes(b, loc, rowLoad.load.getMemRef(), indices, width, vector));
     }
   }
   for (auto [chunk, column] : llvm::zip(chunks, columns)) {
@@ -309,8 +373,8 @@ void RowKernelBody::buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<V
               : column);
       }
       SmallVector<std::pair<Value, Value>> given;
-      for (auto [load, lanes] : llvm::zip(plan.rowLoads, chunk.loadLanes))
-        given.push_back({load.getResult(), lanes[l]});
+      for (auto [rowLoad, lanes] : llvm::zip(plan.rowLoads, chunk.loadLanes))
+        given.push_back({rowLoad.load.getResult(), lanes[l]});
       for (auto [r, y] : llvm::enumerate(payload.apply(b, args, indices, given)))
         results[r].push_back(y);
     }
@@ -348,9 +412,9 @@ void buildRowElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op, Row
         memrefs.push_back(op->getOperand(i));
     vectorOk = arith::AndIOp::create(b, loc, buildAllAligned(b, loc, memrefs),
                                      buildIsMultipleOf(b, loc, sizes.back(), V));
-    for (memref::LoadOp load : plan.rowLoads) {
-      Value m = load.getMemRef();
-      int64_t last = load.getMemRefType().getRank() - 1;
+    for (RowLoad &rowLoad : plan.rowLoads) {
+      Value m = rowLoad.load.getMemRef();
+      int64_t last = rowLoad.load.getMemRefType().getRank() - 1;
       Value rowLength = memref::DimOp::create(b, loc, m, last);
       vectorOk = arith::AndIOp::create(b, loc, vectorOk, buildAllAligned(b, loc, {m}));
       vectorOk = arith::AndIOp::create(b, loc, vectorOk, buildIsMultipleOf(b, loc, rowLength, V));
@@ -364,21 +428,8 @@ void buildRowElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op, Row
   Value firstRow = arith::AddIOp::create(kb, loc, arith::MulIOp::create(kb, loc, bid, rowsPerBlock),
                                          arith::DivUIOp::create(kb, loc, tid, threadsPerRow));
   Value rowStride = arith::MulIOp::create(kb, loc, launch.getGridSize().x, rowsPerBlock);
-  RowKernelBody body(op, std::move(plan), sizes, rows, threadsPerRow);
-  if (V == 1) {
-    body.build(kb, firstRow, rowStride, lane, 1);
-  } else {
-    buildIfElse(
-        kb, loc, vectorOk,
-        [&](OpBuilder &b) {
-          body.build(b, firstRow, rowStride, lane, V);
-          return SmallVector<Value>{};
-        },
-        [&](OpBuilder &b) {
-          body.build(b, firstRow, rowStride, lane, 1);
-          return SmallVector<Value>{};
-        });
-  }
+  RowKernelBody body(op, std::move(plan), sizes, rows, threadsPerRow, V);
+  body.build(kb, firstRow, rowStride, lane, vectorOk);
   gpu::TerminatorOp::create(kb, loc);
   rewriter.eraseOp(op);
 }

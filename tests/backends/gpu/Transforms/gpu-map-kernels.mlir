@@ -497,7 +497,7 @@ func.func @logsumexp(%x: memref<?x?xf32>, %y: memref<?xf32>) {
 // row, outside the column loop; two chunks of 4 columns per thread and step,
 // every load before the first store, as vector accesses when D % 4 == 0 and
 // the output and the table (and its rows) are 16-byte aligned; else 8 scalar
-// columns per step.
+// columns per step (the choice made per row, after the row's uniform values).
 // CHECK-LABEL: func.func @embed_rows(
 // CHECK-SAME:    %[[TABLE:.*]]: memref<?x?xf32>, %[[IDS:.*]]: memref<?xi32>, %[[Y:.*]]: memref<?x?xf32>)
 // CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
@@ -511,26 +511,6 @@ func.func @logsumexp(%x: memref<?x?xf32>, %y: memref<?xf32>) {
 // CHECK:         %[[TD:.*]] = memref.dim %[[TABLE]], %c1
 // CHECK:         arith.remui %[[TD]], %c4
 // CHECK:         %[[OK:.*]] = arith.andi
-// CHECK-NEXT:    gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C256]],
-// CHECK:           %[[LANE:.*]] = arith.remui %{{.*}}, %[[T]] : index
-// CHECK:           scf.if %[[OK]] {
-// CHECK:             scf.for %[[S_IV:.*]] = %{{.*}} to %[[S]] step
-// CHECK:               %[[ID:.*]] = memref.load %[[IDS]][%[[S_IV]]] : memref<?xi32>
-// CHECK:               %[[IDX:.*]] = arith.index_cast %[[ID]] : i32 to index
-// CHECK:               %[[ROW:.*]] = vibee.gather_index %[[IDX]] into %[[V]]
-// CHECK:               scf.for %[[C:.*]] = %{{.*}} to %[[D]] step
-// CHECK:                 %[[C2:.*]] = arith.addi %[[C]], %{{.*}} : index
-// CHECK:                 scf.if
-// CHECK-NEXT:              %[[A:.*]] = vector.load %[[TABLE]][%[[ROW]], %[[C]]] {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
-// CHECK-NEXT:              %[[B:.*]] = vector.load %[[TABLE]][%[[ROW]], %[[C2]]] {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
-// CHECK-NEXT:              vector.store %[[A]], %[[Y]][%[[S_IV]], %[[C]]] {alignment = 16 : i64}
-// CHECK-NEXT:              vector.store %[[B]], %[[Y]][%[[S_IV]], %[[C2]]] {alignment = 16 : i64}
-// CHECK:           } else {
-// CHECK:             scf.for %[[S_IV2:.*]] = %{{.*}} to %[[S]] step
-// CHECK:               vibee.gather_index
-// CHECK:               scf.for %{{.*}} = %[[LANE]] to %[[D]] step
-// CHECK-COUNT-8:         memref.load %[[TABLE]]
-// CHECK-COUNT-8:         memref.store
 func.func @embed_rows(%table: memref<?x?xf32>, %ids: memref<?xi32>, %y: memref<?x?xf32>) {
   %c0 = arith.constant 0 : index
   %v = memref.dim %table, %c0 : memref<?x?xf32>
@@ -601,6 +581,36 @@ func.func @reversed_rows(%x: memref<?x?x?xf32>, %y: memref<?x?x?xf32>) {
     %c1 = arith.constant 1 : index
     %r = arith.subi %last, %c1 : index
     %v = memref.load %x[%i, %j, %r] : memref<?x?x?xf32>
+    linalg.yield %v : f32
+  }
+  return
+}
+
+// -----
+
+// A row load at an offset along the row (rotate-half RoPE's x[s, j + H],
+// here x[s, j + k]): in vectors when the offset is a multiple of 4 too, checked
+// per row.
+// CHECK-LABEL: func.func @offset_rows(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[K:.*]]: index, %[[Y:.*]]: memref<?x2x?xf32>)
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             %[[REM:.*]] = arith.remui %[[K]], %c4 : index
+// CHECK:             %[[ALIGNED:.*]] = arith.cmpi eq, %[[REM]], %c0 : index
+// CHECK:             %[[OK:.*]] = arith.andi %{{.*}}, %[[ALIGNED]] : i1
+// CHECK:             scf.if %[[OK]] {
+// CHECK:               scf.for %[[C:.*]] =
+// CHECK:                 %[[SHIFTED:.*]] = arith.addi %[[C]], %[[K]] : index
+// CHECK:                 vector.load %[[X]][%{{.*}}, %[[SHIFTED]]] {alignment = 16 : i64}
+func.func @offset_rows(%x: memref<?x?xf32>, %k: index, %y: memref<?x2x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%y : memref<?x2x?xf32>) {
+  ^bb0(%out: f32):
+    %s = linalg.index 0 : index
+    %j = linalg.index 2 : index
+    %jk = arith.addi %j, %k : index
+    %v = memref.load %x[%s, %jk] : memref<?x?xf32>
     linalg.yield %v : f32
   }
   return
