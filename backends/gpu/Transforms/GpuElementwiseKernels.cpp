@@ -194,10 +194,7 @@ void buildElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op,
   Value n = buildProduct(b, loc, buildLoopSizes(b, loc, op));
   Value perBlock = constantIndex(b, loc, options.blockSize * V);
   Value need = arith::CeilDivUIOp::create(b, loc, n, perBlock);
-  Value sms = buildSmCount(b, loc, op);
-  Value cap = arith::MulIOp::create(b, loc, sms, constantIndex(b, loc, options.blocksPerSm));
-  Value grid = arith::MinUIOp::create(b, loc, need, cap);
-  grid = arith::MaxUIOp::create(b, loc, grid, constantIndex(b, loc, 1));
+  Value grid = buildCappedGrid(b, loc, op, need, options);
   Value one = constantIndex(b, loc, 1), blockSize = constantIndex(b, loc, options.blockSize);
   auto launch = gpu::LaunchOp::create(b, loc, grid, one, one, blockSize, one, one);
   OpBuilder kernel = OpBuilder::atBlockBegin(&launch.getBody().front());

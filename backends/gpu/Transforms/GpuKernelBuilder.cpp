@@ -255,6 +255,14 @@ Value buildSmCount(OpBuilder &b, Location loc, Operation *op) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), call.getResult(0));
 }
 
+Value buildCappedGrid(OpBuilder &b, Location loc, Operation *op, Value need,
+                      const GpuKernelOptions &options) {
+  Value cap = arith::MulIOp::create(b, loc, buildSmCount(b, loc, op),
+                                    constantIndex(b, loc, options.blocksPerSm));
+  return arith::MaxUIOp::create(b, loc, arith::MinUIOp::create(b, loc, need, cap),
+                                constantIndex(b, loc, 1));
+}
+
 gpu::LaunchOp buildLaunch(OpBuilder &b, Location loc, Value gridX, Value gridY, int64_t threads,
                           ArrayRef<Type> workgroup,
                           function_ref<void(OpBuilder &, gpu::LaunchOp)> body) {

@@ -134,6 +134,11 @@ mlir::func::FuncOp getOrInsertSmCountDecl(mlir::OpBuilder &b, mlir::ModuleOp mod
 /// vibee_cuda_sm_count, declared in `op`'s module once).
 mlir::Value buildSmCount(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op);
 
+/// The blocks of a grid-stride kernel: max(1, min(`need`, blocksPerSm * the
+/// SMs at run time)).
+mlir::Value buildCappedGrid(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+                            mlir::Value need, const GpuKernelOptions &options);
+
 /// A gpu.launch of grid (gridX, gridY, 1) and blocks of `threads` threads with
 /// the given workgroup buffers; `body` fills it (the terminator is added).
 mlir::gpu::LaunchOp buildLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::Value gridX,

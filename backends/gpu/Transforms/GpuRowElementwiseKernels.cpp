@@ -398,10 +398,7 @@ void buildRowElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op, Row
   Value blockSize = constantIndex(b, loc, options.blockSize);
   Value rowsPerBlock = arith::DivUIOp::create(b, loc, blockSize, threadsPerRow);
   Value need = arith::CeilDivUIOp::create(b, loc, rows, rowsPerBlock);
-  Value cap = arith::MulIOp::create(b, loc, buildSmCount(b, loc, op),
-                                    constantIndex(b, loc, options.blocksPerSm));
-  Value grid = arith::MaxUIOp::create(b, loc, arith::MinUIOp::create(b, loc, need, cap),
-                                      constantIndex(b, loc, 1));
+  Value grid = buildCappedGrid(b, loc, op, need, options);
   // Vectors: the row length a multiple of V, every pointer aligned, and every
   // gathered tensor's rows too.
   Value vectorOk = arith::ConstantIntOp::create(b, loc, 0, 1);
