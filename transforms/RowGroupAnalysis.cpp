@@ -116,6 +116,12 @@ Value buildCombine(OpBuilder &b, Location loc, const ReductionCombiner &combiner
 // Row statements
 //===----------------------------------------------------------------------===//
 
+Value bufferOf(Value v) {
+  if (auto memref = dyn_cast<TypedValue<MemRefType>>(v))
+    return memref::skipViewLikeOps(memref);
+  return v;
+}
+
 namespace {
 
 /// The row-projection map (d0..dn-1) -> (d0..dn-2).
@@ -209,7 +215,8 @@ private:
   llvm::DenseSet<Value> rowResults;    // per-row buffers written by the group
   llvm::DenseSet<Value> fullResults;   // [rows x C] buffers written by the group
   llvm::DenseSet<Value> crossRowReads; // buffers read beyond a statement's own row
-  llvm::DenseSet<Value> loadedBuffers; // buffers a RowScalar's payload loads from
+  llvm::DenseSet<Value> loadedBuffers;  // buffers (bufferOf) a RowScalar's payload loads from
+  llvm::DenseSet<Value> writtenBuffers; // buffers (bufferOf) the group writes
 };
 
 std::optional<RowStatement> RowGroupScan::asStatement(linalg::GenericOp op) const {
@@ -224,13 +231,16 @@ std::optional<RowStatement> RowGroupScan::asStatement(linalg::GenericOp op) cons
   else
     return std::nullopt;
   // What a member loads, no member writes (before or after it: the kernel's
-  // threads would race), and a member writes nothing a member loaded.
-  for (Value loaded : payloadLoads(op).value_or(SmallVector<Value>()))
-    if (rowResults.contains(loaded) || fullResults.contains(loaded) ||
-        llvm::is_contained(op.getDpsInits(), loaded))
+  // threads would race), and a member writes nothing a member loaded; views of
+  // one buffer count as that buffer.
+  for (Value loaded : payloadLoads(op).value_or(SmallVector<Value>())) {
+    Value buffer = bufferOf(loaded);
+    if (writtenBuffers.contains(buffer) ||
+        llvm::any_of(op.getDpsInits(), [&](Value init) { return bufferOf(init) == buffer; }))
       return std::nullopt;
+  }
   for (Value init : op.getDpsInits())
-    if (loadedBuffers.contains(init))
+    if (loadedBuffers.contains(bufferOf(init)))
       return std::nullopt;
   bool readsGroup = false;
   for (OpOperand &o : op->getOpOperands()) {
@@ -264,7 +274,7 @@ void RowGroupScan::add(RowStatement statement) {
   linalg::GenericOp op = statement.op;
   if (statement.kind == RowStatementKind::RowScalar)
     for (Value loaded : payloadLoads(op).value_or(SmallVector<Value>()))
-      loadedBuffers.insert(loaded);
+      loadedBuffers.insert(bufferOf(loaded));
   unsigned numLoops = op.getNumLoops();
   for (OpOperand *in : op.getDpsInputOperands()) {
     if (!isa<ShapedType>(in->get().getType()))
@@ -277,6 +287,7 @@ void RowGroupScan::add(RowStatement statement) {
       crossRowReads.insert(in->get());
   }
   for (Value init : op.getDpsInits()) {
+    writtenBuffers.insert(bufferOf(init));
     if (cast<MemRefType>(init.getType()).getRank() == (int64_t)rank)
       fullResults.insert(init);
     else
@@ -473,12 +484,6 @@ bool isRowWiseOver(linalg::LinalgOp op, unsigned rows) {
 /// read nor write memory (views, dims, index arithmetic) or only allocate.
 bool isRowBlockSkippable(Operation *op) {
   return isa<memref::AllocOp>(op) || (op->getNumRegions() == 0 && isMemoryEffectFree(op));
-}
-
-Value bufferOf(Value v) {
-  if (auto memref = dyn_cast<TypedValue<MemRefType>>(v))
-    return memref::skipViewLikeOps(memref);
-  return v;
 }
 
 /// The number of row loops of a row-block group root; 0 when `op` is none.

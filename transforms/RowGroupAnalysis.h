@@ -41,6 +41,10 @@ int64_t elementBytes(mlir::Type type);
 /// one of them is not contiguous or has no whole-byte element.
 std::optional<llvm::SmallVector<mlir::OpOperand *>> contiguousMemRefInputs(mlir::linalg::GenericOp op);
 
+/// The buffer a memref value views (view-like ops skipped: subviews, collapses,
+/// casts), so that two views of one allocation compare equal; `v` otherwise.
+mlir::Value bufferOf(mlir::Value v);
+
 /// (d0..dn-1) -> (a subset of the dims, increasing): a projection that keeps
 /// the row-major order (x[r, c], w[c], s[r]).
 bool isOrderedProjection(mlir::AffineMap map);

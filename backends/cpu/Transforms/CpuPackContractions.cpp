@@ -39,6 +39,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/ComputedOperand.h"
 #include "backends/cpu/Transforms/Passes.h"
+#include "transforms/RowGroupAnalysis.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -213,11 +214,6 @@ Value emitB(OpBuilder &b, Location l, const Dequant &dq, ValueRange args,
   return map.lookupOrDefault(body.getTerminator()->getOperand(0));
 }
 
-Value rootOf(Value v) {
-  auto memref = dyn_cast<MemrefValue>(v);
-  return memref ? memref::skipViewLikeOps(memref) : v;
-}
-
 /// The generic that writes `buffer`, an allocation, for `op` alone (the
 /// contraction's prologue), or null; `why` says why it cannot run inside the
 /// packing, which reads its inputs later, once per panel.
@@ -253,12 +249,12 @@ linalg::GenericOp prologueOf(Value buffer, linalg::ContractOp op, std::string &w
   SmallVector<Value> roots;
   for (Value in : writer.getDpsInputs())
     if (isa<MemRefType>(in.getType()))
-      roots.push_back(rootOf(in));
-  if (llvm::is_contained(roots, rootOf(op.getOutputs()[0])))
+      roots.push_back(vibee::bufferOf(in));
+  if (llvm::is_contained(roots, vibee::bufferOf(op.getOutputs()[0])))
     return fail("the contraction writes what its operand reads");
   // Only fresh buffers or other arguments (distinct, docs/abi.md) written between.
   auto harmless = [&](Value v) {
-    Value r = rootOf(v);
+    Value r = vibee::bufferOf(v);
     return !llvm::is_contained(roots, r) &&
            (isa<BlockArgument>(r) || r.getDefiningOp<memref::AllocOp>());
   };

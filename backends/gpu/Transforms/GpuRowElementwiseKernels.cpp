@@ -157,7 +157,9 @@ std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
   for (Operation &o : op.getRegion().front().without_terminator()) {
     if (auto load = dyn_cast<memref::LoadOp>(o)) {
       loadsOrIndices = true;
-      if (llvm::is_contained(op.getDpsInits(), load.getMemRef()))
+      if (llvm::any_of(op.getDpsInits(), [&](Value init) {
+            return bufferOf(init) == bufferOf(load.getMemRef());
+          }))
         return std::nullopt; // reads what the kernel writes
       if (std::optional<RowLoad> rowLoad = matchRowLoad(load, op, invariance)) {
         plan.rowLoads.push_back(*rowLoad);

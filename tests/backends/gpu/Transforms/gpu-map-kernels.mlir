@@ -615,3 +615,50 @@ func.func @offset_rows(%x: memref<?x?xf32>, %k: index, %y: memref<?x2x?xf32>) {
   }
   return
 }
+
+// -----
+
+// A per-row statement that loads, through a view, what the row group writes
+// (y, by an earlier member) stays out of the group: its threads would race
+// with the ones writing y. Views of one buffer count as that buffer.
+// CHECK-LABEL: func.func @view_of_group_output(
+// CHECK:         gpu.launch {{.*}} workgroup(
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-NEXT:    ^bb0(
+// CHECK-NEXT:      linalg.index 0
+// CHECK-NEXT:      memref.load
+func.func @view_of_group_output(%x: memref<?x?xf32>, %at: memref<?xindex>, %y: memref<?x?xf32>, %z: memref<?xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %rows = memref.dim %x, %c0 : memref<?x?xf32>
+  %cols = memref.dim %x, %c1 : memref<?x?xf32>
+  %m = memref.alloc(%rows) : memref<?xf32>
+  linalg.fill ins(%ninf : f32) outs(%m : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x?xf32>) outs(%m : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %m : memref<?x?xf32>, memref<?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %mx: f32, %out: f32):
+    %0 = arith.subf %in, %mx : f32
+    linalg.yield %0 : f32
+  }
+  %yv = memref.cast %y : memref<?x?xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%at, %m : memref<?xindex>, memref<?xf32>) outs(%z : memref<?xf32>) {
+  ^bb0(%a: index, %mx: f32, %out: f32):
+    %r = linalg.index 0 : index
+    %0 = memref.load %yv[%r, %a] : memref<?x?xf32, strided<[?, 1], offset: ?>>
+    %1 = arith.addf %0, %mx : f32
+    linalg.yield %1 : f32
+  }
+  memref.dealloc %m : memref<?xf32>
+  return
+}
