@@ -165,6 +165,20 @@ def cross_entropy_grad():
         sets, 2 * B * C * 4, lambda s: close(s[3], eager(s), 1e-5))
 
 
+def dropout():
+    # Philox per element (uniform(seed, r, c)): a payload that reads its indices.
+    R, C = 8192, 8192
+    f = kernel("dropout", "dropout", P, I64, ctypes.c_float, P, I64, I64)
+    sets = [(torch.randn(R, C, device=dev), torch.empty(R, C, device=dev)) for _ in range(2)]
+    def check(s):
+        kept = (s[1] != 0).double().mean().item()
+        scaled = torch.allclose(s[1][s[1] != 0], s[0][s[1] != 0] / 0.9)
+        return abs(kept - 0.9) < 1e-3 and scaled, f"kept {kept:.4f} of the elements (p = 0.1)"
+    run("dropout", lambda s: f(ptr(s[0]), 1234, 0.1, ptr(s[1]), R, C),
+        {"F.dropout": lambda s: F.dropout(s[0], 0.1, training=True)},
+        sets, 2 * R * C * 4, check)
+
+
 def softmax_vocab():
     # Rows longer than the row-group kernel keeps in registers (a vocabulary of
     # 32,000 logits): the max and the exp-sum as one online pass, then the output.
@@ -322,7 +336,7 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, cross_entropy_grad, softmax_vocab, rope, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, prefix_sums, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)
