@@ -48,10 +48,6 @@ bool isFlatElementwise(linalg::GenericOp op) {
   return true;
 }
 
-bool isOutsideKernels(Operation *op) {
-  return op->getParentOfType<func::FuncOp>() && !op->getParentOfType<gpu::LaunchOp>();
-}
-
 /// The operands of the kernel: rank > 1 memrefs collapsed to 1-D (contiguous:
 /// identity layout), with how each is read.
 struct FlatOperands {

@@ -52,6 +52,10 @@ void PayloadCloner::hoist(OpBuilder &b, ArrayRef<Value> uniformArgs,
   }
 }
 
+bool isOutsideKernels(Operation *op) {
+  return op->getParentOfType<func::FuncOp>() && !op->getParentOfType<gpu::LaunchOp>();
+}
+
 Value PayloadCloner::lookupHoisted(Value v) {
   if (Value hoistedValue = uniform.lookupOrNull(v))
     return hoistedValue;

@@ -30,6 +30,9 @@ struct GpuKernelOptions {
 
 mlir::Value constantIndex(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
 
+/// `op` is in a function and not yet inside a gpu.launch: a kernel strategy may map it.
+bool isOutsideKernels(mlir::Operation *op);
+
 /// The payload of a generic, cloned per element; `hoist` clones the ops that
 /// depend only on uniform block arguments once, before the loops.
 class PayloadCloner {

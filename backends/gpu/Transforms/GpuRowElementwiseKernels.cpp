@@ -438,7 +438,7 @@ struct RowElementwiseKernelPattern : OpRewritePattern<linalg::GenericOp> {
       : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
-    if (!op->getParentOfType<func::FuncOp>() || op->getParentOfType<gpu::LaunchOp>())
+    if (!isOutsideKernels(op))
       return failure();
     std::optional<RowPlan> plan = planRowElementwise(op);
     if (!plan)
