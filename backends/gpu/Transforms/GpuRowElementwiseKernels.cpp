@@ -112,7 +112,8 @@ std::optional<RowLoad> matchRowLoad(memref::LoadOp load, linalg::GenericOp op,
 }
 
 /// What the kernel of a row-elementwise generic reads, and whether it can
-/// read in vectors at all (every load that varies along the row is a row load).
+/// read in vectors at all (every payload load is a row load or reads the same
+/// element all along the row).
 struct RowPlan {
   SmallVector<RowAccess> access;
   SmallVector<RowLoad> rowLoads;
@@ -157,15 +158,15 @@ std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
   for (Operation &o : op.getRegion().front().without_terminator()) {
     if (auto load = dyn_cast<memref::LoadOp>(o)) {
       loadsOrIndices = true;
-      if (llvm::any_of(op.getDpsInits(), [&](Value init) {
-            return bufferOf(init) == bufferOf(load.getMemRef());
-          }))
+      if (llvm::any_of(op.getDpsInits(),
+                       [&](Value init) { return bufferOf(init) == bufferOf(load.getMemRef()); }))
         return std::nullopt; // reads what the kernel writes
       if (std::optional<RowLoad> rowLoad = matchRowLoad(load, op, invariance)) {
         plan.rowLoads.push_back(*rowLoad);
         plan.maxElementBytes = std::max(plan.maxElementBytes, elementBytes(load.getMemRefType()));
-      } else if (!invariance.isInvariant(load.getResult())) {
-        plan.vectorizable = false;
+      } else if (!llvm::all_of(load.getIndices(),
+                               [&](Value i) { return invariance.isInvariant(i); })) {
+        plan.vectorizable = false; // neither along the row nor the same for all of it
       }
       continue;
     }

@@ -662,3 +662,29 @@ func.func @view_of_group_output(%x: memref<?x?xf32>, %at: memref<?xindex>, %y: m
   memref.dealloc %m : memref<?xf32>
   return
 }
+
+// -----
+
+// A load of the same element all along the row (top-p's c[b, K - 1]) keeps the
+// vector path: it is read once per lane, the row's other operands in vectors.
+// CHECK-LABEL: func.func @row_uniform_load(
+// CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[T:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
+// CHECK:         gpu.launch
+// CHECK:           vector.load %[[X]]
+// CHECK:           memref.load %[[T]]
+// CHECK:           vector.store %{{.*}}, %[[Y]]
+func.func @row_uniform_load(%x: memref<?x?xf32>, %t: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  %c1 = arith.constant 1 : index
+  %k = memref.dim %t, %c1 : memref<?x?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = linalg.index 0 : index
+    %last = arith.subi %k, %c1 : index
+    %v = memref.load %t[%r, %last] : memref<?x?xf32>
+    %q = arith.divf %in, %v : f32
+    linalg.yield %q : f32
+  }
+  return
+}
