@@ -41,7 +41,8 @@ Value buildScatterAdd(OpBuilder &b, Location loc, const ast::Statement &stmt, Va
     maps.push_back(AffineMapAttr::get(AffineMap::get(loops, 0, exprs, b.getContext())));
   }
   return ScatterAddOp::create(b, loc, dest.getType(), updates, indices, dest,
-                              b.getDenseI64ArrayAttr(axes), b.getArrayAttr(maps));
+                              b.getDenseI64ArrayAttr(axes), b.getArrayAttr(maps))
+      .getResult()[0];
 }
 
 } // namespace vibee::mlirgen

@@ -309,9 +309,18 @@ LogicalResult TopKOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ScatterAddOp::verify() {
-  auto updates = cast<RankedTensorType>(getUpdates().getType());
-  auto dest = cast<RankedTensorType>(getDest().getType());
-  if (getResult().getType() != dest)
+  auto updates = dyn_cast<ShapedType>(getUpdates().getType());
+  auto dest = dyn_cast<ShapedType>(getDest().getType());
+  // All tensors with one result (before bufferization) or all memrefs with none.
+  bool onTensors = isa<RankedTensorType>(dest);
+  auto sameKind = [&](Value v) {
+    return onTensors ? isa<RankedTensorType>(v.getType()) : isa<MemRefType>(v.getType());
+  };
+  if (!sameKind(getDest()) || !sameKind(getUpdates()) || !llvm::all_of(getIndices(), sameKind))
+    return emitOpError("operands must be all ranked tensors or all memrefs");
+  if (getResult().size() != (onTensors ? 1u : 0u))
+    return emitOpError(onTensors ? "on tensors needs one result" : "on memrefs has no result");
+  if (onTensors && getResult()[0].getType() != dest)
     return emitOpError("result must have the destination's type");
   if (updates.getElementType() != dest.getElementType())
     return emitOpError("updates must have the destination's element type");
@@ -327,7 +336,7 @@ LogicalResult ScatterAddOp::verify() {
   if (gathered != getIndices().size() || getIndexMaps().size() != gathered)
     return emitOpError("needs one index tensor and map per -1 axis entry");
   for (auto [i, index] : llvm::enumerate(getIndices())) {
-    auto t = cast<RankedTensorType>(index.getType());
+    auto t = cast<ShapedType>(index.getType());
     AffineMap map = getIndexMap(i);
     if (!t.getElementType().isSignlessInteger() || t.getElementType().isInteger(1))
       return emitOpError("index tensors must hold integers");
@@ -335,6 +344,59 @@ LogicalResult ScatterAddOp::verify() {
         map.getNumResults() != (unsigned)t.getRank() || map.getNumSymbols() != 0)
       return emitOpError("index map ") << i << " must map the loops to the index tensor";
   }
+  return success();
+}
+
+void ScatterAddOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &operand, SideEffects::DefaultResource::get());
+    if (&operand == &getDestMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+// Bufferization: reads its updates, indices and destination, adds into the
+// destination in place.
+bool ScatterAddOp::bufferizesToMemoryRead(OpOperand &, const bufferization::AnalysisState &) {
+  return true;
+}
+
+bool ScatterAddOp::bufferizesToMemoryWrite(OpOperand &operand,
+                                           const bufferization::AnalysisState &) {
+  return &operand == &getDestMutable();
+}
+
+bufferization::AliasingValueList
+ScatterAddOp::getAliasingValues(OpOperand &operand, const bufferization::AnalysisState &) {
+  if (&operand != &getDestMutable() || getResult().empty())
+    return {};
+  return {{getResult()[0], bufferization::BufferRelation::Equivalent}};
+}
+
+LogicalResult ScatterAddOp::bufferize(RewriterBase &rewriter,
+                                      const bufferization::BufferizationOptions &options,
+                                      bufferization::BufferizationState &state) {
+  rewriter.setInsertionPoint(*this);
+  auto bufferOf = [&](Value tensor) {
+    return bufferization::getBuffer(rewriter, tensor, options, state);
+  };
+  FailureOr<Value> updates = bufferOf(getUpdates()), dest = bufferOf(getDest());
+  if (failed(updates) || failed(dest))
+    return failure();
+  SmallVector<Value> indices;
+  for (Value index : getIndices()) {
+    FailureOr<Value> buffer = bufferOf(index);
+    if (failed(buffer))
+      return failure();
+    indices.push_back(*buffer);
+  }
+  ScatterAddOp::create(rewriter, getLoc(), TypeRange{}, *updates, indices, *dest, getAxesAttr(),
+                       getIndexMapsAttr());
+  bufferization::replaceOpWithBufferizedValues(rewriter, *this, *dest);
   return success();
 }
 

@@ -306,7 +306,11 @@ def Vibee_TopKOp : Vibee_Op<"topk", [DestinationStyleOpInterface]> {
   }];
 }
 
-def Vibee_ScatterAddOp : Vibee_Op<"scatter_add", [DestinationStyleOpInterface]> {
+def Vibee_ScatterAddOp : Vibee_Op<"scatter_add", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, ["bufferizesToMemoryRead",
+        "bufferizesToMemoryWrite", "getAliasingValues", "bufferize"]>]> {
   let summary = "adds every update into the destination at gathered positions";
   let description = [{
     For every point p of the update space (the loops, the dimensions of `updates`,
@@ -315,7 +319,9 @@ def Vibee_ScatterAddOp : Vibee_Op<"scatter_add", [DestinationStyleOpInterface]> 
     (in order) at `index_maps[i](p)`. A position outside its axis adds nothing (the
     caller checks the indices first). Updates that land on one element add in the
     order of the points. Destination-passing style: `outs` is the tensor added to.
-    Lowered per target by `vibee-lower-scatters`.
+    Lowered per target by `vibee-lower-scatters` on tensors, or, for the scatters a
+    target adds atomically (integer sums on the GPU), after bufferization, where
+    the op works on memrefs and has no result.
 
     ```mlir
     %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>)
@@ -323,17 +329,17 @@ def Vibee_ScatterAddOp : Vibee_Op<"scatter_add", [DestinationStyleOpInterface]> 
            index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$updates,
-                       Variadic<AnyRankedTensor>:$indices,
-                       AnyRankedTensor:$dest,
+  let arguments = (ins AnyShaped:$updates,
+                       Variadic<AnyShaped>:$indices,
+                       AnyShaped:$dest,
                        DenseI64ArrayAttr:$axes,
                        AffineMapArrayAttr:$index_maps);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $updates `:` type($updates) `)`
     (`indices` `(` $indices^ `:` type($indices) `)`)?
     `outs` `(` $dest `:` type($dest) `)` `axes` $axes `index_maps` $index_maps
-    attr-dict `->` type($result)
+    attr-dict (`->` type($result)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -13,7 +13,8 @@
 // nothing (a select writes the old value back, at a position kept inside the axis
 // by vibee.gather_index): the JIT checks the indices before a CPU call, CUDA kernels
 // record them in a device flag, and a call that skipped the check still writes
-// nothing outside the tensor.
+// nothing outside the tensor. Integer sums are the same bits in any order: with
+// keep-integer-sums the GPU leaves i32/i64 scatters to its atomic lowering.
 //
 //===----------------------------------------------------------------------===//
 #include "transforms/Passes.h"
@@ -297,6 +298,14 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
   return forall.getResult(0);
 }
 
+// i32 and i64 sums wrap the same in any order, so a target may add them
+// atomically; narrower integers have no atomic add on the GPU.
+bool addsInAnyOrder(ScatterAddOp op) {
+  auto type = cast<ShapedType>(op.getDest().getType());
+  bool points = cast<ShapedType>(op.getUpdates().getType()).getRank() > 0; // loops to run
+  return points && (type.getElementType().isInteger(32) || type.getElementType().isInteger(64));
+}
+
 struct LowerScattersPass : vibee::impl::LowerScattersPassBase<LowerScattersPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -304,6 +313,8 @@ struct LowerScattersPass : vibee::impl::LowerScattersPassBase<LowerScattersPass>
     getOperation()->walk([&](ScatterAddOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (ScatterAddOp op : ops) {
+      if (keepIntegerSums && addsInAnyOrder(op))
+        continue;
       rewriter.setInsertionPoint(op);
       rewriter.replaceOp(op, lowerScatter(rewriter, op, parallel));
     }

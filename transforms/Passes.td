@@ -150,10 +150,15 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
     over the other loops, the points whose position falls in its range (an
     `scf.if`; the positions read 8 ahead); with `parallel=false` (the CPU and the
     C++ output) one loop nest in order. Deterministic on every target: no atomics.
+    With `keep-integer-sums=true` (the GPU) scatter-adds of i32 and i64, whose sums
+    are the same in any order, stay: the target adds them atomically after
+    bufferization (vibee-gpu-atomic-scatters).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
-           "directly indexed loops as one scf.forall (false: a sequential loop nest)">];
+           "directly indexed loops as one scf.forall (false: a sequential loop nest)">,
+    Option<"keepIntegerSums", "keep-integer-sums", "bool", /*default=*/"false",
+           "leave i32 and i64 scatter-adds for the target's atomic lowering">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"];

@@ -44,7 +44,7 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
 }
 
 void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
-                                 ScanRows scanRows, bool keepGatherIndices) {
+                                 ScanRows scanRows, bool keepGatherIndices, bool keepIntegerSums) {
   // Scans: rows and chunks of rows in parallel (scf.forall: GPU threads), or rows
   // as a loop nest (the CPU, whose threads take the row loop through its own
   // runtime, and the C++ output, in order).
@@ -60,6 +60,7 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   // Scatter-adds: in order, parallel over directly indexed axes on the GPU.
   LowerScattersPassOptions scatters;
   scatters.parallel = scans.parallel;
+  scatters.keepIntegerSums = keepIntegerSums;
   pm.addPass(createLowerScattersPass(scatters));
   if (!keepGatherIndices)
     pm.addPass(createLowerGatherIndicesPass());

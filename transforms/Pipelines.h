@@ -27,10 +27,12 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// running value in memory (C++ output through EmitC).
 /// `keepGatherIndices`: vibee.gather_index stays for the target's own check (the
 /// GPU's vibee-gpu-gather-checks); otherwise it is clamped here.
+/// `keepIntegerSums`: i32/i64 vibee.scatter_add stays, to be bufferized and added
+/// atomically by the target (the GPU's vibee-gpu-atomic-scatters).
 enum class ScanRows { Chunked, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
                           bool keepAttention = false, ScanRows scanRows = ScanRows::Chunked,
-                          bool keepGatherIndices = false);
+                          bool keepGatherIndices = false, bool keepIntegerSums = false);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// One tensor.empty (and fill) per destination first, which keeps bufferization

@@ -64,9 +64,11 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
   buildLinalgOptimizationPipeline(pm);
   addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Chunked,
-                       /*keepGatherIndices=*/true);
+                       /*keepGatherIndices=*/true, /*keepIntegerSums=*/true);
   buildBufferizationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
+  // Integer scatter-adds: one thread per point, added atomically.
+  pm.addNestedPass<func::FuncOp>(createGpuAtomicScattersPass());
   GpuMapKernelsPassOptions mapKernels;
   mapKernels.blockSize = options.blockSize;
   mapKernels.blocksPerSm = options.blocksPerSm;

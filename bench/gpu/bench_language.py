@@ -121,8 +121,8 @@ def embedding_grad():
 
 
 def histogram():
-    # A scatter-add with no directly indexed loop (tests/e2e/scatter.vibee): its
-    # threads are the ranges of bins alone, each reading every id.
+    # A scatter-add of i32 counts with no directly indexed loop (tests/e2e/scatter.vibee):
+    # one atomic add per id (vibee-gpu-atomic-scatters; the ordered lowering before).
     S, N = 1 << 20, 100
     f = kernel("scatter", "histogram", P, P, I64, I64)
     sets = [(torch.randint(0, N, (S,), device=dev, dtype=torch.int8),
@@ -133,6 +133,21 @@ def histogram():
         return bool(torch.equal(s[1], ref)), "exact" if torch.equal(s[1], ref) else "differs"
     run("histogram", lambda s: f(ptr(s[0]), ptr(s[1]), S, N),
         {"torch.bincount": lambda s: torch.bincount(s[0].long(), minlength=N)}, sets, S, check)
+
+
+def token_counts():
+    # Token frequencies over a vocabulary (bench/gpu/specs/scatter_bench.vibee): many
+    # bins, little contention per bin.
+    S, N = 1 << 23, 32000
+    f = kernel("scatter_bench", "token_counts", P, P, I64, I64)
+    sets = [(torch.randint(0, N, (S,), device=dev, dtype=torch.int32),
+             torch.zeros(N, device=dev, dtype=torch.int32)) for _ in range(2)]
+    def check(s):
+        s[1].zero_(); f(ptr(s[0]), ptr(s[1]), S, N); torch.cuda.synchronize()
+        ref = torch.bincount(s[0].long(), minlength=N).int()
+        return bool(torch.equal(s[1], ref)), "exact" if torch.equal(s[1], ref) else "differs"
+    run("token_counts", lambda s: f(ptr(s[0]), ptr(s[1]), S, N),
+        {"torch.bincount": lambda s: torch.bincount(s[0], minlength=N)}, sets, S * 4, check)
 
 
 def cross_entropy():
@@ -336,7 +351,7 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, token_counts, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, prefix_sums, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)

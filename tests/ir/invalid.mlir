@@ -288,3 +288,19 @@ func.func @scatter_types(%dy: tensor<?x?xf16>, %ids: tensor<?xi32>, %dt: tensor<
   %g = vibee.scatter_add ins(%dy : tensor<?x?xf16>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
   return %g : tensor<?x?xf32>
 }
+
+// -----
+
+func.func @scatter_mixed(%dy: memref<?x?xf32>, %ids: tensor<?xi32>, %dt: memref<?x?xf32>) {
+  // expected-error @+1 {{operands must be all ranked tensors or all memrefs}}
+  vibee.scatter_add ins(%dy : memref<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : memref<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>]
+  return
+}
+
+// -----
+
+func.func @scatter_no_result(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) {
+  // expected-error @+1 {{on tensors needs one result}}
+  vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>]
+  return
+}

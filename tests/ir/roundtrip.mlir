@@ -60,3 +60,11 @@ func.func @scatter_add(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x
   %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
   return %g : tensor<?x?xf32>
 }
+
+// After bufferization (a target's atomic lowering): memrefs, no result.
+// CHECK-LABEL: func.func @scatter_add_buffers
+// CHECK:         vibee.scatter_add ins(%{{.*}} : memref<?xi32>) indices(%{{.*}} : memref<?xi8>) outs(%{{.*}} : memref<?xi32>) axes [-1] index_maps [#{{.*}}]{{$}}
+func.func @scatter_add_buffers(%one: memref<?xi32>, %ids: memref<?xi8>, %h: memref<?xi32>) {
+  vibee.scatter_add ins(%one : memref<?xi32>) indices(%ids : memref<?xi8>) outs(%h : memref<?xi32>) axes [-1] index_maps [affine_map<(s) -> (s)>]
+  return
+}

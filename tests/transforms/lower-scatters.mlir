@@ -1,5 +1,6 @@
 // RUN: %vibee-opt %s -vibee-lower-scatters | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-scatters=parallel=false | FileCheck %s --check-prefix=SERIAL
+// RUN: %vibee-opt %s -vibee-lower-scatters=keep-integer-sums=true | FileCheck %s --check-prefix=KEEP
 
 // An embedding gradient: the forall's iterations are (range of rows, d). Updates at
 // different d never meet, and rows are split into ranges of `chunk` (enough for
@@ -66,6 +67,17 @@ func.func @embed_grad(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?
 
 // A histogram: no directly indexed loop, so the ranges of bins are the forall's
 // only loop (min(N, 1024) of them), each reading every id; integers add with addi.
+// keep-integer-sums (the GPU) leaves it, an i32 sum, to the atomic lowering after
+// bufferization; float sums (@embed_grad, @coo) are lowered as before.
+// KEEP-LABEL: func.func @embed_grad
+// KEEP-NOT:     vibee.scatter_add
+// KEEP:         scf.forall
+// KEEP-LABEL: func.func @histogram
+// KEEP-NEXT:    vibee.scatter_add ins(%arg0 : tensor<?xi32>) indices(%arg1 : tensor<?xi8>) outs(%arg2 : tensor<?xi32>)
+// KEEP-LABEL: func.func @coo
+// KEEP-NOT:     vibee.scatter_add
+// KEEP-LABEL: func.func @count_i16
+// KEEP-NOT:     vibee.scatter_add
 // CHECK-LABEL: func.func @histogram
 // CHECK:         scf.forall (%{{.*}}) in (%{{.*}}) shared_outs
 // CHECK:           scf.for
@@ -86,4 +98,10 @@ func.func @histogram(%one: tensor<?xi32>, %ids: tensor<?xi8>, %h: tensor<?xi32>)
 func.func @coo(%w: tensor<?xf32>, %r: tensor<?xi32>, %c: tensor<?xi32>, %a: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %g = vibee.scatter_add ins(%w : tensor<?xf32>) indices(%r, %c : tensor<?xi32>, tensor<?xi32>) outs(%a : tensor<?x?xf32>) axes [-1, -1] index_maps [affine_map<(e) -> (e)>, affine_map<(e) -> (e)>] -> tensor<?x?xf32>
   return %g : tensor<?x?xf32>
+}
+
+// An i16 sum has no atomic add on the GPU: it stays on the ordered lowering.
+func.func @count_i16(%one: tensor<?xi16>, %ids: tensor<?xi32>, %h: tensor<?xi16>) -> tensor<?xi16> {
+  %g = vibee.scatter_add ins(%one : tensor<?xi16>) indices(%ids : tensor<?xi32>) outs(%h : tensor<?xi16>) axes [-1] index_maps [affine_map<(s) -> (s)>] -> tensor<?xi16>
+  return %g : tensor<?xi16>
 }
