@@ -28,7 +28,8 @@ std::string CompileOptions::key() const {
   return "target=" + target + ";portable=" + (portable ? "1" : "0") +
          ";threads=" + (threads ? "1" : "0") +
          (target == "cuda" ? ";chip=" + gpuChip + ";format=" + gpuFormat +
-                                 ";gather-checks=" + (gpuGatherChecks ? "1" : "0")
+                                 ";gather-checks=" + (gpuGatherChecks ? "1" : "0") +
+                                 ";float-atomics=" + (gpuFloatAtomics ? "1" : "0")
                            : "");
 }
 
@@ -39,6 +40,7 @@ std::string kernelSymbol(const ast::Spec &spec, const ast::Kernel &kernel) {
 static GpuOptions gpuOptions(const CompileOptions &options) {
   GpuOptions gpu = GpuOptions::forChip(options.gpuChip, options.gpuFormat);
   gpu.gatherFlags = options.gpuGatherChecks;
+  gpu.floatAtomics = options.gpuFloatAtomics;
   return gpu;
 }
 

@@ -44,6 +44,10 @@ struct CompileOptions {
   // flag (docs/language.md, "Gathers"); false: they only clamp it, and a call with
   // gathers does not synchronize its stream.
   bool gpuGatherChecks = true;
+  // CUDA: f32/f64 scatter-adds add atomically (faster, not bit-reproducible: the
+  // order of the adds varies); false keeps every scatter-add in the order of its
+  // points (docs/language.md, "Scatter-add").
+  bool gpuFloatAtomics = false;
   // Passes' remarks (e.g. a schedule hint that could not apply) to stderr.
   bool verbose = false;
   // CPU: compile OpenMP threads in (when libomp is there); VIBEE_NUM_THREADS

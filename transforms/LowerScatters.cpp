@@ -298,12 +298,14 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
   return forall.getResult(0);
 }
 
-// i32 and i64 sums wrap the same in any order, so a target may add them
-// atomically; narrower integers have no atomic add on the GPU.
-bool addsInAnyOrder(ScatterAddOp op) {
-  auto type = cast<ShapedType>(op.getDest().getType());
+// Whether the target adds `op` atomically: i32 and i64 sums wrap the same in any
+// order; f32 and f64 ones only when asked (their rounding depends on the order).
+// Narrower types have no atomic add on the GPU.
+bool leftToTarget(ScatterAddOp op, bool integers, bool floats) {
+  Type element = cast<ShapedType>(op.getDest().getType()).getElementType();
   bool points = cast<ShapedType>(op.getUpdates().getType()).getRank() > 0; // loops to run
-  return points && (type.getElementType().isInteger(32) || type.getElementType().isInteger(64));
+  bool wide = element.isInteger(32) || element.isInteger(64) || element.isF32() || element.isF64();
+  return points && wide && (isa<FloatType>(element) ? floats : integers);
 }
 
 struct LowerScattersPass : vibee::impl::LowerScattersPassBase<LowerScattersPass> {
@@ -313,7 +315,7 @@ struct LowerScattersPass : vibee::impl::LowerScattersPassBase<LowerScattersPass>
     getOperation()->walk([&](ScatterAddOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (ScatterAddOp op : ops) {
-      if (keepIntegerSums && addsInAnyOrder(op))
+      if (leftToTarget(op, keepIntegerSums, keepFloatSums))
         continue;
       rewriter.setInsertionPoint(op);
       rewriter.replaceOp(op, lowerScatter(rewriter, op, parallel));

@@ -152,13 +152,17 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
     C++ output) one loop nest in order. Deterministic on every target: no atomics.
     With `keep-integer-sums=true` (the GPU) scatter-adds of i32 and i64, whose sums
     are the same in any order, stay: the target adds them atomically after
-    bufferization (vibee-gpu-atomic-scatters).
+    bufferization (vibee-gpu-atomic-scatters). With `keep-float-sums=true` f32 and
+    f64 ones stay too (vibeec --gpu-float-atomics: their order, so their last
+    bits, then varies from run to run).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
            "directly indexed loops as one scf.forall (false: a sequential loop nest)">,
     Option<"keepIntegerSums", "keep-integer-sums", "bool", /*default=*/"false",
-           "leave i32 and i64 scatter-adds for the target's atomic lowering">];
+           "leave i32 and i64 scatter-adds for the target's atomic lowering">,
+    Option<"keepFloatSums", "keep-float-sums", "bool", /*default=*/"false",
+           "leave f32 and f64 scatter-adds for the target's atomic lowering too">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"];

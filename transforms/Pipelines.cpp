@@ -44,7 +44,8 @@ void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
 }
 
 void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool keepAttention,
-                                 ScanRows scanRows, bool keepGatherIndices, bool keepIntegerSums) {
+                                 ScanRows scanRows, bool keepGatherIndices, bool keepIntegerSums,
+                                 bool keepFloatSums) {
   // Scans: rows and chunks of rows in parallel (scf.forall: GPU threads), or rows
   // as a loop nest (the CPU, whose threads take the row loop through its own
   // runtime, and the C++ output, in order).
@@ -61,6 +62,7 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   LowerScattersPassOptions scatters;
   scatters.parallel = scans.parallel;
   scatters.keepIntegerSums = keepIntegerSums;
+  scatters.keepFloatSums = keepFloatSums;
   pm.addPass(createLowerScattersPass(scatters));
   if (!keepGatherIndices)
     pm.addPass(createLowerGatherIndicesPass());

@@ -28,11 +28,13 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
 /// `keepGatherIndices`: vibee.gather_index stays for the target's own check (the
 /// GPU's vibee-gpu-gather-checks); otherwise it is clamped here.
 /// `keepIntegerSums`: i32/i64 vibee.scatter_add stays, to be bufferized and added
-/// atomically by the target (the GPU's vibee-gpu-atomic-scatters).
+/// atomically by the target (the GPU's vibee-gpu-atomic-scatters); `keepFloatSums`:
+/// f32/f64 ones too (not bit-reproducible: only when the user asks).
 enum class ScanRows { Chunked, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
                           bool keepAttention = false, ScanRows scanRows = ScanRows::Chunked,
-                          bool keepGatherIndices = false, bool keepIntegerSums = false);
+                          bool keepGatherIndices = false, bool keepIntegerSums = false,
+                          bool keepFloatSums = false);
 
 /// linalg on tensors -> memrefs, every temporary freed, inout results in place.
 /// One tensor.empty (and fill) per destination first, which keeps bufferization

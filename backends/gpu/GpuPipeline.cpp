@@ -45,7 +45,8 @@ namespace vibee {
 std::string GpuOptions::key() const {
   return "chip=" + chip + ";features=" + features + ";format=" + format +
          ";block=" + std::to_string(blockSize) + ";blocks-per-sm=" + std::to_string(blocksPerSm) +
-         ";wgmma=" + std::to_string(wgmma) + ";gather-flags=" + std::to_string(gatherFlags);
+         ";wgmma=" + std::to_string(wgmma) + ";gather-flags=" + std::to_string(gatherFlags) +
+         ";float-atomics=" + std::to_string(floatAtomics);
 }
 
 GpuOptions GpuOptions::forChip(const std::string &chip, const std::string &format) {
@@ -64,10 +65,12 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
   buildLinalgOptimizationPipeline(pm);
   addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Chunked,
-                       /*keepGatherIndices=*/true, /*keepIntegerSums=*/true);
+                       /*keepGatherIndices=*/true, /*keepIntegerSums=*/true,
+                       /*keepFloatSums=*/options.floatAtomics);
   buildBufferizationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
-  // Integer scatter-adds: one thread per point, added atomically.
+  // Integer scatter-adds (and float ones with floatAtomics): one thread per point,
+  // added atomically.
   pm.addNestedPass<func::FuncOp>(createGpuAtomicScattersPass());
   GpuMapKernelsPassOptions mapKernels;
   mapKernels.blockSize = options.blockSize;

@@ -25,6 +25,9 @@ struct GpuOptions {
   // the host code reads back (vibee-gpu-gather-checks; a stream synchronization
   // per call of a kernel with gathers). The generated C++ host file clamps only.
   bool gatherFlags = true;
+  // f32/f64 scatter-adds as atomic adds too (integer ones always are): not
+  // bit-reproducible, so only when the user asks (vibeec --gpu-float-atomics).
+  bool floatAtomics = false;
   std::string key() const;
   // The options for `chip` (PTX ISA 7.0 for sm_80/86/89, 8.0 otherwise) and
   // `format`.

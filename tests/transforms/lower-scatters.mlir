@@ -1,6 +1,7 @@
 // RUN: %vibee-opt %s -vibee-lower-scatters | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-scatters=parallel=false | FileCheck %s --check-prefix=SERIAL
 // RUN: %vibee-opt %s -vibee-lower-scatters=keep-integer-sums=true | FileCheck %s --check-prefix=KEEP
+// RUN: %vibee-opt %s -vibee-lower-scatters="keep-integer-sums=true keep-float-sums=true" | FileCheck %s --check-prefix=FLOATS
 
 // An embedding gradient: the forall's iterations are (range of rows, d). Updates at
 // different d never meet, and rows are split into ranges of `chunk` (enough for
@@ -78,6 +79,15 @@ func.func @embed_grad(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?
 // KEEP-NOT:     vibee.scatter_add
 // KEEP-LABEL: func.func @count_i16
 // KEEP-NOT:     vibee.scatter_add
+// keep-float-sums (vibeec --gpu-float-atomics) leaves the f32 sums too; i16 stays.
+// FLOATS-LABEL: func.func @embed_grad
+// FLOATS-NEXT:    vibee.scatter_add
+// FLOATS-LABEL: func.func @histogram
+// FLOATS-NEXT:    vibee.scatter_add
+// FLOATS-LABEL: func.func @coo
+// FLOATS-NEXT:    vibee.scatter_add
+// FLOATS-LABEL: func.func @count_i16
+// FLOATS-NOT:     vibee.scatter_add
 // CHECK-LABEL: func.func @histogram
 // CHECK:         scf.forall (%{{.*}}) in (%{{.*}}) shared_outs
 // CHECK:           scf.for

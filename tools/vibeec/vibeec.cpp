@@ -92,6 +92,12 @@ cl::opt<bool> noGpuGatherChecks(
     cl::cat(compileCategory),
     cl::desc("CUDA: clamp gathered indices without the device-side check that reports one "
              "outside its axis (no stream synchronization per call; docs/language.md)"));
+cl::opt<bool> gpuFloatAtomics(
+    "gpu-float-atomics", cl::sub(compileCmd), cl::sub(testCmd), cl::sub(checkCmd),
+    cl::cat(compileCategory),
+    cl::desc("CUDA: f32/f64 scatter-adds with one atomic add per point, like PyTorch's "
+             "index_add_: faster, but the order of the adds (so the last bits) may differ "
+             "from run to run (docs/language.md, \"Scatter-add\")"));
 cl::opt<bool> noThreads("no-threads", cl::sub(compileCmd), cl::sub(testCmd), cl::sub(checkCmd),
                         cl::cat(compileCategory),
                         cl::desc("No OpenMP threads in the code (VIBEE_NUM_THREADS only limits "
@@ -209,6 +215,7 @@ CompileOptions compileOptions() {
   c.target = target == Target::Cuda ? "cuda" : "cpu";
   c.gpuChip = gpuChip;
   c.gpuGatherChecks = !noGpuGatherChecks;
+  c.gpuFloatAtomics = gpuFloatAtomics;
   c.threads = !noThreads;
   if (emitKind == Emit::Cubin)
     c.gpuFormat = "bin";

@@ -1,4 +1,4 @@
-//===- GpuAtomicScatters.cpp - vibee-gpu-atomic-scatters: integer sums -----===//
+//===- GpuAtomicScatters.cpp - vibee-gpu-atomic-scatters: atomic sums ------===//
 //
 // A scatter-add of i32 or i64 (a histogram, counts per bucket) gives the same
 // bits in any order, since integer addition wraps associatively. vibee-lower-scatters
@@ -7,6 +7,8 @@
 // (memref.atomic_rmw addi) into the destination: no point reads another's
 // position. The ordered lowering, which float sums keep, has each range of
 // destination rows read every point's position (docs/gpu.md, "Scatter-adds").
+// With vibeec --gpu-float-atomics, f32/f64 scatter-adds come here too (addf: the
+// order of the adds, so the rounding, then varies from run to run).
 // A gathered position outside its axis adds nothing; vibee.gather_index reports
 // it to the device flag (vibee-gpu-gather-checks) and keeps the address inside.
 //
@@ -57,7 +59,9 @@ void addPointAtomically(OpBuilder &b, Location loc, ScatterAddOp op, ValueRange 
     position.push_back(GatherIndexOp::create(b, loc, b.getIndexType(), index, size));
   }
   auto add = [&](OpBuilder &ib, Location il) {
-    memref::AtomicRMWOp::create(ib, il, arith::AtomicRMWKind::addi, update, dest, position);
+    auto kind = isa<FloatType>(update.getType()) ? arith::AtomicRMWKind::addf
+                                                 : arith::AtomicRMWKind::addi;
+    memref::AtomicRMWOp::create(ib, il, kind, update, dest, position);
   };
   if (!inside) {
     add(b, loc);

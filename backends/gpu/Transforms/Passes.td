@@ -11,12 +11,12 @@ def GpuPreparePass : Pass<"vibee-gpu-prepare", "::mlir::func::FuncOp"> {
 }
 
 def GpuAtomicScattersPass : Pass<"vibee-gpu-atomic-scatters", "::mlir::func::FuncOp"> {
-  let summary = "Integer vibee.scatter_add on memrefs -> one atomic add per point";
+  let summary = "vibee.scatter_add on memrefs -> one atomic add per point";
   let description = [{
     Every `vibee.scatter_add` left by vibee-lower-scatters (keep-integer-sums: i32
-    and i64, whose sums are the same bits in any order) and bufferized becomes an
-    `scf.parallel` over its points, each adding its update with
-    `memref.atomic_rmw addi` at its position when every gathered index is inside
+    and i64, whose sums are the same bits in any order; f32 and f64 with
+    keep-float-sums) and bufferized becomes an `scf.parallel` over its points,
+    each adding its update with `memref.atomic_rmw` (addi, addf) at its position when every gathered index is inside
     its axis (`vibee.gather_index` reports the others).
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",

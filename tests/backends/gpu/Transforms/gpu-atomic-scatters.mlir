@@ -34,3 +34,14 @@ func.func @per_row(%x: memref<?x?xi64>, %ids: memref<?x?xi32>, %c: memref<?x?xi6
   vibee.scatter_add ins(%x : memref<?x?xi64>) indices(%ids : memref<?x?xi32>) outs(%c : memref<?x?xi64>) axes [0, -1] index_maps [affine_map<(b, s) -> (b, s)>]
   return
 }
+
+// An f32 embedding gradient (vibeec --gpu-float-atomics): addf at (id, d).
+// CHECK-LABEL: func.func @embed_grad
+// CHECK:         scf.parallel (%[[S:.*]], %[[D:.*]]) =
+// CHECK:           %[[U:.*]] = memref.load %arg0[%[[S]], %[[D]]] : memref<?x?xf32>
+// CHECK:           scf.if
+// CHECK:             memref.atomic_rmw addf %[[U]], %arg2[%{{.*}}, %[[D]]] : (f32, memref<?x?xf32>) -> f32
+func.func @embed_grad(%dy: memref<?x?xf32>, %ids: memref<?xi32>, %dt: memref<?x?xf32>) {
+  vibee.scatter_add ins(%dy : memref<?x?xf32>) indices(%ids : memref<?xi32>) outs(%dt : memref<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>]
+  return
+}
