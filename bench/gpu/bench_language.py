@@ -115,8 +115,18 @@ def embedding_grad():
         s[2].zero_(); f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V); torch.cuda.synchronize()
         return close(s[2], ref(s), 1e-5)
     # The table is inout: each call adds into it (as a training step accumulates).
-    run("embedding_grad", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V),
-        {"index_add_ (fp32 atomics)": lambda s: s[2].index_add_(0, s[0].long(), s[1])}, sets,
+    anchors = {"index_add_ (fp32 atomics)": lambda s: s[2].index_add_(0, s[0].long(), s[1])}
+    # The same spec built with vibeec --gpu-float-atomics (build_artifacts.sh), checked first.
+    if os.path.exists(os.path.join(args.artifacts, "lib", "libvibee_embedding_atomics_cuda.so")):
+        atomic = kernel("embedding", "embed_grad", P, P, P, I64, I64, I64, variant="_atomics")
+        s = sets[0]
+        s[2].zero_(); atomic(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V); torch.cuda.synchronize()
+        ok, note = close(s[2], ref(s), 1e-5)
+        print(f"embedding_grad --gpu-float-atomics check: {ok} {note}", flush=True)
+        if ok:
+            anchors["vibeec --gpu-float-atomics"] = \
+                lambda s: atomic(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V)
+    run("embedding_grad", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, D, V), anchors, sets,
         2 * S * D * 4 + S * 4, check)
 
 

@@ -51,6 +51,12 @@ for name in embedding cross_entropy; do
   g++ -shared -o "$out/lib/libvibee_${name}_nochecks_cuda.so" "$out/obj/${name}_nochecks.o" \
       -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
 done
+# The embedding gradient with f32 atomics (vibeec --gpu-float-atomics), beside the
+# default ordered one.
+"$build/bin/vibeec" compile "$root/specs/nn/embedding.vibee" --target=cuda --gpu-float-atomics \
+  --emit=obj -o "$out/obj/embedding_atomics.o"
+g++ -shared -o "$out/lib/libvibee_embedding_atomics_cuda.so" "$out/obj/embedding_atomics.o" \
+    -L"$out/lib" -lvibee_cuda_rt -Wl,-rpath,'$ORIGIN'
 # docs/examples/cuda-host/aot.cpp, built there over the generated softmax_cuda.cpp.
 cp "$root/docs/examples/cuda-host/aot.cpp" "$root/docs/examples/common/softmax_reference.h" \
    "$out/host/"
