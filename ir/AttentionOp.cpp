@@ -107,14 +107,7 @@ SmallVector<OpFoldResult> AttentionOp::getLoopSizes(OpBuilder &b) {
 
 void AttentionOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
-    if (!isa<MemRefType>(operand.get().getType()))
-      continue;
-    effects.emplace_back(MemoryEffects::Read::get(), &operand, SideEffects::DefaultResource::get());
-    if (&operand == &getInitMutable())
-      effects.emplace_back(MemoryEffects::Write::get(), &operand,
-                           SideEffects::DefaultResource::get());
-  }
+  getDestinationStyleEffects(*this, getInitMutable(), effects);
 }
 
 //===----------------------------------------------------------------------===//

@@ -347,16 +347,22 @@ LogicalResult ScatterAddOp::verify() {
   return success();
 }
 
-void ScatterAddOp::getEffects(
+void vibee::getDestinationStyleEffects(
+    Operation *op, OpOperand &dest,
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
+  for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<MemRefType>(operand.get().getType()))
       continue;
     effects.emplace_back(MemoryEffects::Read::get(), &operand, SideEffects::DefaultResource::get());
-    if (&operand == &getDestMutable())
+    if (&operand == &dest)
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
   }
+}
+
+void ScatterAddOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  getDestinationStyleEffects(*this, getDestMutable(), effects);
 }
 
 // Bufferization: reads its updates, indices and destination, adds into the

@@ -21,6 +21,13 @@ using mlir::FailureOr;
 using mlir::OpBuilder;
 using mlir::SmallVector;
 using mlir::Value;
+
+/// The memory effects of a destination-style op on memrefs (after
+/// bufferization): it reads every memref operand and writes `dest`. Nothing on
+/// tensors.
+void getDestinationStyleEffects(
+    mlir::Operation *op, mlir::OpOperand &dest,
+    llvm::SmallVectorImpl<mlir::SideEffects::EffectInstance<mlir::MemoryEffects::Effect>> &effects);
 } // namespace vibee
 
 #define GET_OP_CLASSES

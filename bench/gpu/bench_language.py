@@ -130,34 +130,34 @@ def embedding_grad():
         2 * S * D * 4 + S * 4, check)
 
 
-def histogram():
-    # A scatter-add of i32 counts with no directly indexed loop (tests/e2e/scatter.vibee):
-    # one atomic add per id (vibee-gpu-atomic-scatters; the ordered lowering before).
-    S, N = 1 << 20, 100
-    f = kernel("scatter", "histogram", P, P, I64, I64)
-    sets = [(torch.randint(0, N, (S,), device=dev, dtype=torch.int8),
+def counts(case, spec, fn, S, N, ids_dtype):
+    """A scatter-add of i32 counts, h[ids[s]] += 1, against torch.bincount (exact)."""
+    f = kernel(spec, fn, P, P, I64, I64)
+    sets = [(torch.randint(0, N, (S,), device=dev, dtype=ids_dtype),
              torch.zeros(N, device=dev, dtype=torch.int32)) for _ in range(2)]
     def check(s):
         s[1].zero_(); f(ptr(s[0]), ptr(s[1]), S, N); torch.cuda.synchronize()
         ref = torch.bincount(s[0].long(), minlength=N).int()
         return bool(torch.equal(s[1], ref)), "exact" if torch.equal(s[1], ref) else "differs"
-    run("histogram", lambda s: f(ptr(s[0]), ptr(s[1]), S, N),
-        {"torch.bincount": lambda s: torch.bincount(s[0].long(), minlength=N)}, sets, S, check)
+    run(case, lambda s: f(ptr(s[0]), ptr(s[1]), S, N),
+        {"torch.bincount": lambda s: torch.bincount(s[0].long(), minlength=N)}, sets,
+        S * element_bytes(ids_dtype), check)
+
+
+def element_bytes(dtype):
+    return torch.tensor([], dtype=dtype).element_size()
+
+
+def histogram():
+    # No directly indexed loop (tests/e2e/scatter.vibee), few bins: one atomic add per
+    # id (vibee-gpu-atomic-scatters; before it, ranges of bins each reading every id).
+    counts("histogram", "scatter", "histogram", 1 << 20, 100, torch.int8)
 
 
 def token_counts():
     # Token frequencies over a vocabulary (bench/gpu/specs/scatter_bench.vibee): many
     # bins, little contention per bin.
-    S, N = 1 << 23, 32000
-    f = kernel("scatter_bench", "token_counts", P, P, I64, I64)
-    sets = [(torch.randint(0, N, (S,), device=dev, dtype=torch.int32),
-             torch.zeros(N, device=dev, dtype=torch.int32)) for _ in range(2)]
-    def check(s):
-        s[1].zero_(); f(ptr(s[0]), ptr(s[1]), S, N); torch.cuda.synchronize()
-        ref = torch.bincount(s[0].long(), minlength=N).int()
-        return bool(torch.equal(s[1], ref)), "exact" if torch.equal(s[1], ref) else "differs"
-    run("token_counts", lambda s: f(ptr(s[0]), ptr(s[1]), S, N),
-        {"torch.bincount": lambda s: torch.bincount(s[0], minlength=N)}, sets, S * 4, check)
+    counts("token_counts", "scatter_bench", "token_counts", 1 << 23, 32000, torch.int32)
 
 
 def cross_entropy():
