@@ -71,7 +71,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   pm.addNestedPass<func::FuncOp>(createGpuPreparePass());
   // Integer scatter-adds (and float ones with floatAtomics): one thread per point,
   // added atomically.
-  pm.addNestedPass<func::FuncOp>(createGpuAtomicScattersPass());
+  pm.addPass(createGpuAtomicScattersPass());
   GpuMapKernelsPassOptions mapKernels;
   mapKernels.blockSize = options.blockSize;
   mapKernels.blocksPerSm = options.blocksPerSm;

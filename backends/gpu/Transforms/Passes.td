@@ -10,17 +10,21 @@ def GpuPreparePass : Pass<"vibee-gpu-prepare", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
-def GpuAtomicScattersPass : Pass<"vibee-gpu-atomic-scatters", "::mlir::func::FuncOp"> {
+def GpuAtomicScattersPass : Pass<"vibee-gpu-atomic-scatters", "::mlir::ModuleOp"> {
   let summary = "vibee.scatter_add on memrefs -> one atomic add per point";
   let description = [{
     Every `vibee.scatter_add` left by vibee-lower-scatters (keep-integer-sums: i32
     and i64, whose sums are the same bits in any order; f32 and f64 with
     keep-float-sums) and bufferized becomes an `scf.parallel` over its points,
     each adding its update with `memref.atomic_rmw` (addi, addf) at its position when every gathered index is inside
-    its axis (`vibee.gather_index` reports the others).
+    its axis (`vibee.gather_index` reports the others). An integer sum into a
+    destination that fits 32 KB, with at least 16 points per element, runs
+    instead as a gpu.launch in which each block counts into its own copy in
+    workgroup memory and adds the copy's non-zero elements once (chosen at run
+    time; a module pass: it declares vibee_cuda_sm_count for the grid).
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect"];
 }
 
 def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
