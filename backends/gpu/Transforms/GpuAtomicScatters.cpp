@@ -115,6 +115,17 @@ void buildGlobalAtomics(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Va
       });
 }
 
+// The row-major coordinates of `flat` in a space of extents `sizes`.
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value flat, ArrayRef<Value> sizes) {
+  SmallVector<Value> coordinates(sizes.size());
+  for (int64_t d = (int64_t)sizes.size() - 1; d >= 0; --d) {
+    coordinates[d] = d == 0 ? flat : arith::RemUIOp::create(b, loc, flat, sizes[d]).getResult();
+    if (d > 0)
+      flat = arith::DivUIOp::create(b, loc, flat, sizes[d]);
+  }
+  return coordinates;
+}
+
 // A small integer destination (a histogram of few bins) with many points per
 // element: atomics on one address serialize in L2, so each block counts into its
 // own copy in workgroup memory (zeroed, a barrier, shared-memory atomics, a
@@ -123,7 +134,7 @@ constexpr int64_t kPrivateBytes = 32 * 1024;
 constexpr int64_t kPointsPerElement = 16;
 
 void buildPrivatized(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value> extents,
-                     Value elements, int64_t capacity) {
+                     ArrayRef<Value> dims, Value elements, int64_t capacity) {
   GpuKernelOptions options;
   int64_t threads = options.blockSize;
   Value points = buildProduct(b, loc, extents);
@@ -147,19 +158,10 @@ void buildPrivatized(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value
     Value first = arith::AddIOp::create(k, loc, arith::MulIOp::create(k, loc, block, width), tid);
     Value stride = arith::MulIOp::create(k, loc, launch.getGridSize().x, width);
     buildForLoop(k, loc, first, points, stride, {}, [&](OpBuilder &fb, Value flat, ValueRange) {
-      SmallVector<Value> p(extents.size());
-      for (int64_t l = (int64_t)extents.size() - 1; l >= 0; --l) {
-        p[l] = l == 0 ? flat : arith::RemUIOp::create(fb, loc, flat, extents[l]).getResult();
-        if (l > 0)
-          flat = arith::DivUIOp::create(fb, loc, flat, extents[l]);
-      }
-      Point point = locatePoint(fb, loc, op, p);
+      Point point = locatePoint(fb, loc, op, delinearize(fb, loc, flat, extents));
       Value at = constantIndex(fb, loc, 0);
       for (auto [axis, q] : llvm::enumerate(point.position))
-        at = arith::AddIOp::create(
-            fb, loc,
-            arith::MulIOp::create(fb, loc, at, memref::DimOp::create(fb, loc, op.getDest(), axis)),
-            q);
+        at = arith::AddIOp::create(fb, loc, arith::MulIOp::create(fb, loc, at, dims[axis]), q);
       addAtomically(fb, loc, point.update, counts, at, point.inside);
       return SmallVector<Value>{};
     });
@@ -167,15 +169,7 @@ void buildPrivatized(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value
     buildForLoop(k, loc, tid, elements, width, {}, [&](OpBuilder &fb, Value i, ValueRange) {
       Value count = memref::LoadOp::create(fb, loc, counts, i);
       Value nonzero = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ne, count, zero);
-      SmallVector<Value> q(destType.getRank());
-      Value rest = i;
-      for (int64_t a = destType.getRank() - 1; a >= 0; --a) {
-        Value size = memref::DimOp::create(fb, loc, op.getDest(), a);
-        q[a] = a == 0 ? rest : arith::RemUIOp::create(fb, loc, rest, size).getResult();
-        if (a > 0)
-          rest = arith::DivUIOp::create(fb, loc, rest, size);
-      }
-      addAtomically(fb, loc, count, op.getDest(), q, nonzero);
+      addAtomically(fb, loc, count, op.getDest(), delinearize(fb, loc, i, dims), nonzero);
       return SmallVector<Value>{};
     });
   });
@@ -212,7 +206,7 @@ void lowerAtomically(RewriterBase &rewriter, ScatterAddOp op) {
   scf::IfOp::create(
       rewriter, loc, privatize,
       [&](OpBuilder &b, Location l) {
-        buildPrivatized(b, l, op, extents, elements, capacity);
+        buildPrivatized(b, l, op, extents, dims, elements, capacity);
         scf::YieldOp::create(b, l);
       },
       [&](OpBuilder &b, Location l) {
