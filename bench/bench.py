@@ -52,7 +52,17 @@ def build(args, work):
     naive = os.path.join(work, "libnaive.so")
     sh(["cc", "-O3", "-march=native", "-shared", "-fPIC", "-o", naive,
         os.path.join(ROOT, "bench", "naive.c"), "-lm"])
-    return ctypes.CDLL(lib), ctypes.CDLL(naive), compile_s
+    # The C++ output (--emit=cpp + cpp-source) built as a user would: g++ -O3
+    # -march=native, no -ffast-math; single-threaded, like naive.c.
+    sources = []
+    for name, spec in specs.items():
+        for emit, ext in (("cpp", ".hpp"), ("cpp-source", ".cpp")):
+            sh([vibeec, "compile", os.path.join(ROOT, spec), f"--emit={emit}", "-o",
+                os.path.join(work, name + ext)])
+        sources.append(os.path.join(work, name + ".cpp"))
+    cpp = os.path.join(work, "libvibee_cpp.so")
+    sh(["c++", "-O3", "-march=native", "-shared", "-fPIC", "-o", cpp] + sources)
+    return ctypes.CDLL(lib), ctypes.CDLL(naive), ctypes.CDLL(cpp), compile_s
 
 
 def load_openblas():
@@ -83,6 +93,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results.json"))
+    ap.add_argument("--only", help="comma-separated kernels to run (copy is always run)")
+    ap.add_argument("--threads", help="comma-separated thread counts (default: 1 and all cores)")
     args = ap.parse_args()
 
     try:
@@ -93,7 +105,7 @@ def main():
     blas = load_openblas()
     cores = os.cpu_count()
     work = tempfile.mkdtemp(prefix="vibee-bench-")
-    vib, naive, compile_s = build(args, work)
+    vib, naive, cpp, compile_s = build(args, work)
 
     n_opt = 1 << 20 if args.quick else 16 << 20
     rows = cols = 512 if args.quick else 4096
@@ -113,6 +125,7 @@ def main():
     p, g, m = f32(n_opt), f32(n_opt), f32(n_opt) * 0.1
     lion = {
         "vibeec": lambda: vib.vibee_lion_step(ptr(p), ptr(g), ptr(m), F32(1e-4), F32(0.1), I64(n_opt)),
+        "vibeec-cpp": lambda: cpp.vibee_lion_step(ptr(p), ptr(g), ptr(m), F32(1e-4), F32(0.1), I64(n_opt)),
         "naive": lambda: naive.naive_lion(ptr(p), ptr(g), ptr(m), F32(1e-4), F32(0.1), I64(n_opt))}
     if torch is not None:
         tp, tg, tm = torch.from_numpy(p), torch.from_numpy(g), torch.from_numpy(m)
@@ -129,6 +142,8 @@ def main():
     adamw = {
         "vibeec": lambda: vib.vibee_adamw_step(ptr(ap_), ptr(ag), ptr(am), ptr(av), F32(1e-3), F32(10.0),
                                                F32(0.01), F32(0.9), F32(0.999), F32(1e-8), I64(n_opt)),
+        "vibeec-cpp": lambda: cpp.vibee_adamw_step(ptr(ap_), ptr(ag), ptr(am), ptr(av), F32(1e-3), F32(10.0),
+                                                   F32(0.01), F32(0.9), F32(0.999), F32(1e-8), I64(n_opt)),
         "naive": lambda: naive.naive_adamw(ptr(ap_), ptr(ag), ptr(am), ptr(av), F32(1e-3), F32(10.0),
                                            F32(0.01), F32(0.9), F32(0.999), F32(1e-8), I64(n_opt))}
     if torch is not None:
@@ -143,6 +158,7 @@ def main():
     # Softmax rows: read x, write y.
     x, y = f32(rows, cols), np.empty((rows, cols), np.float32)
     sm = {"vibeec": lambda: vib.vibee_softmax_softmax(ptr(x), ptr(y), I64(rows), I64(cols)),
+          "vibeec-cpp": lambda: cpp.vibee_softmax_softmax(ptr(x), ptr(y), I64(rows), I64(cols)),
           "naive": lambda: naive.naive_softmax(ptr(x), ptr(y), I64(rows), I64(cols))}
     if torch is not None:
         tx = torch.from_numpy(x)
@@ -152,6 +168,7 @@ def main():
     # RMSNorm f32 and bf16 (bf16 storage, f32 accumulation).
     w = f32(cols)
     rn = {"vibeec": lambda: vib.vibee_rmsnorm_rmsnorm_f32(ptr(x), ptr(w), F32(1e-6), ptr(y), I64(rows), I64(cols)),
+          "vibeec-cpp": lambda: cpp.vibee_rmsnorm_rmsnorm_f32(ptr(x), ptr(w), F32(1e-6), ptr(y), I64(rows), I64(cols)),
           "naive": lambda: naive.naive_rmsnorm_f32(ptr(x), ptr(w), F32(1e-6), ptr(y), I64(rows), I64(cols))}
     if torch is not None:
         tw = torch.from_numpy(w)
@@ -161,6 +178,7 @@ def main():
     wb = (w.view(np.uint32) >> 16).astype(np.uint16)
     yb = np.empty_like(xb)
     rnb = {"vibeec": lambda: vib.vibee_rmsnorm_rmsnorm(ptr(xb), ptr(wb), F32(1e-6), ptr(yb), I64(rows), I64(cols)),
+           "vibeec-cpp": lambda: cpp.vibee_rmsnorm_rmsnorm(ptr(xb), ptr(wb), F32(1e-6), ptr(yb), I64(rows), I64(cols)),
            "naive": lambda: naive.naive_rmsnorm_bf16(ptr(xb), ptr(wb), F32(1e-6), ptr(yb), I64(rows), I64(cols))}
     if torch is not None:
         txb, twb = tx.to(torch.bfloat16), tw.to(torch.bfloat16)
@@ -170,6 +188,7 @@ def main():
     # Softmax bf16 (bf16 storage, f32 math): read x, write y, 2 B each.
     yb2 = np.empty_like(xb)
     smb = {"vibeec": lambda: vib.vibee_softmax_softmax_bf16(ptr(xb), ptr(yb2), I64(rows), I64(cols)),
+           "vibeec-cpp": lambda: cpp.vibee_softmax_softmax_bf16(ptr(xb), ptr(yb2), I64(rows), I64(cols)),
            "naive": lambda: naive.naive_softmax_bf16(ptr(xb), ptr(yb2), I64(rows), I64(cols))}
     if torch is not None:
         smb["torch"] = lambda: torch.softmax(txb, dim=1)
@@ -178,7 +197,8 @@ def main():
     # Matmul: GFLOP/s.
     for s in mm_sizes:
         a, b, c = f32(s, s), f32(s, s), np.empty((s, s), np.float32)
-        mmi = {"vibeec": (lambda a=a, b=b, c=c, s=s: vib.vibee_matmul_matmul(ptr(a), ptr(b), ptr(c), I64(s), I64(s), I64(s)))}
+        mmi = {"vibeec": (lambda a=a, b=b, c=c, s=s: vib.vibee_matmul_matmul(ptr(a), ptr(b), ptr(c), I64(s), I64(s), I64(s))),
+               "vibeec-cpp": (lambda a=a, b=b, c=c, s=s: cpp.vibee_matmul_matmul(ptr(a), ptr(b), ptr(c), I64(s), I64(s), I64(s)))}
         if s <= 1024 or args.quick:
             mmi["naive"] = lambda a=a, b=b, c=c, s=s: naive.naive_matmul(ptr(a), ptr(b), ptr(c), I64(s), I64(s), I64(s))
         if blas is not None:
@@ -195,7 +215,8 @@ def main():
     a16 = (f32(s, s).view(np.uint32) >> 16).astype(np.uint16)
     b16 = (f32(s, s).view(np.uint32) >> 16).astype(np.uint16)
     c16 = np.empty((s, s), np.uint16)
-    mmb = {"vibeec": lambda: vib.vibee_matmul_matmul_bf16(ptr(a16), ptr(b16), ptr(c16), I64(s), I64(s), I64(s))}
+    mmb = {"vibeec": lambda: vib.vibee_matmul_matmul_bf16(ptr(a16), ptr(b16), ptr(c16), I64(s), I64(s), I64(s)),
+           "vibeec-cpp": lambda: cpp.vibee_matmul_matmul_bf16(ptr(a16), ptr(b16), ptr(c16), I64(s), I64(s), I64(s))}
     if torch is not None:
         ta16 = torch.from_numpy(a16.view(np.int16)).view(torch.bfloat16)
         tb16 = torch.from_numpy(b16.view(np.int16)).view(torch.bfloat16)
@@ -212,9 +233,14 @@ def main():
 
     load0 = tuple(round(x, 1) for x in os.getloadavg())
     results = []
-    for threads in sorted({1, cores}):
+    only = set(args.only.split(",")) | {"copy"} if args.only else None
+    cases = [c for c in cases if only is None or c[0] in only]
+    thread_counts = [int(t) for t in args.threads.split(",")] if args.threads else sorted({1, cores})
+    for threads in thread_counts:
         set_threads(threads)
         for kernel, size, metric, amount, impls in cases:
+            if threads > 1:  # the C++ output is single-threaded
+                impls = {k: v for k, v in impls.items() if k != "vibeec-cpp"}
             samples = {k: [] for k in impls}
             for _ in range(args.repeats):  # interleaved repeats
                 for name, fn in impls.items():

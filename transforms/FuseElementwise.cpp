@@ -7,7 +7,9 @@
 //  1. Producer-consumer fusion (linalg elementwise fusion patterns): an
 //     all-parallel producer is inlined into a consumer that reads each of its
 //     elements once per iteration (the consumer's map is a permutation: no
-//     recomputation under a broadcast). Producer results with other uses stay
+//     recomputation under a broadcast, but for a small static one where the
+//     target asks: the GPU, where recomputing beats a round trip through
+//     memory). Producer results with other uses stay
 //     results of the fused op, so an inout (AdamW's m, v) is written by the
 //     same loop nest that reads it. A producer whose every use is such a
 //     consumer is first duplicated per use, so that fusing into one consumer
@@ -57,12 +59,31 @@ static unsigned bodySize(Operation *op, unsigned limit) {
   return n;
 }
 
-/// Whether `use` may take its producer inlined without recomputation.
-static bool isFusableUse(OpOperand &use) {
+/// Whether `use` may take its producer inlined: the consumer reads each
+/// element once per iteration (a permutation), or under a broadcast over loops
+/// of static extents whose product is at most `maxRecompute`, each element
+/// computed that many times (a projected permutation).
+static bool isFusableUse(OpOperand &use, int64_t maxRecompute) {
   auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
   if (!consumer || !consumer.isDpsInput(&use))
     return false;
-  return consumer.getMatchingIndexingMap(&use).isPermutation();
+  AffineMap map = consumer.getMatchingIndexingMap(&use);
+  if (map.isPermutation())
+    return true;
+  if (maxRecompute <= 1 || !map.isProjectedPermutation(/*allowZeroInResults=*/false))
+    return false;
+  SmallVector<int64_t> extents = consumer.getStaticLoopRanges();
+  int64_t recompute = 1;
+  for (unsigned d = 0; d < map.getNumDims(); ++d) {
+    if (map.isFunctionOfDim(d))
+      continue;
+    if (ShapedType::isDynamic(extents[d]) || extents[d] > maxRecompute)
+      return false;
+    recompute *= extents[d];
+    if (recompute > maxRecompute)
+      return false;
+  }
+  return true;
 }
 
 /// The greedy fusion's control: isFusableUse, within kMaxFusedBodyOps, and
@@ -72,8 +93,8 @@ static bool isFusableUse(OpOperand &use) {
 /// reduced value only) placed before them. Otherwise the producer's body (with
 /// everything fused into it upstream) is computed once more per such user, and
 /// down a chain of statements that is quadratic code and compile time.
-static bool shouldFuse(OpOperand &use) {
-  if (!isFusableUse(use))
+static bool shouldFuse(OpOperand &use, int64_t maxRecompute) {
+  if (!isFusableUse(use, maxRecompute))
     return false;
   Operation *producer = use.get().getDefiningOp(), *consumer = use.getOwner();
   if (!producer || producer->getBlock() != consumer->getBlock())
@@ -89,7 +110,7 @@ static bool shouldFuse(OpOperand &use) {
 
 /// Clones all-parallel producers whose every use is a fusable consumer once
 /// per use (step 1 above).
-static void duplicateMultiUseProducers(Operation *root) {
+static void duplicateMultiUseProducers(Operation *root, int64_t maxRecompute) {
   SmallVector<linalg::GenericOp> producers;
   root->walk([&](linalg::GenericOp op) {
     if (!isAllParallel(op) || op->getNumResults() != 1 || op.hasIndexSemantics())
@@ -107,7 +128,8 @@ static void duplicateMultiUseProducers(Operation *root) {
           return def && isAllParallel(def);
         }))
       return;
-    if (llvm::all_of(result.getUses(), [](OpOperand &use) { return isFusableUse(use); }))
+    if (llvm::all_of(result.getUses(),
+                     [&](OpOperand &use) { return isFusableUse(use, maxRecompute); }))
       producers.push_back(op);
   });
   OpBuilder builder(root->getContext());
@@ -247,7 +269,8 @@ struct FuseElementwisePass : vibee::impl::FuseElementwisePassBase<FuseElementwis
   LogicalResult runPatterns() {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    linalg::ControlFusionFn control = [](OpOperand *use) { return shouldFuse(*use); };
+    int64_t limit = maxBroadcastRecompute;
+    linalg::ControlFusionFn control = [limit](OpOperand *use) { return shouldFuse(*use, limit); };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
@@ -256,7 +279,7 @@ struct FuseElementwisePass : vibee::impl::FuseElementwisePassBase<FuseElementwis
   }
 
   void runOnOperation() override {
-    duplicateMultiUseProducers(getOperation());
+    duplicateMultiUseProducers(getOperation(), maxBroadcastRecompute);
     if (failed(runPatterns()))
       return signalPassFailure();
     if (horizontal && mergeAllSiblings(getOperation()))

@@ -57,7 +57,11 @@ def FuseElementwisePass : Pass<"vibee-fuse-elementwise"> {
   }];
   let options = [
     Option<"horizontal", "horizontal", "bool", /*default=*/"true",
-           "also merge independent sibling generics over the same domain">];
+           "also merge independent sibling generics over the same domain">,
+    Option<"maxBroadcastRecompute", "max-broadcast-recompute", "int64_t", /*default=*/"1",
+           "also fuse into a consumer that reads the producer under a broadcast "
+           "over loops of static extents whose product is at most this (each "
+           "element recomputed that many times; 1: never)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect"];

@@ -36,10 +36,12 @@ void vibee::buildVibeeToLinalgPipeline(OpPassManager &pm) {
 // Linalg on tensors -> linalg on tensors. Named ops that carry structure
 // (linalg.softmax) pass through untouched: a target rewrites them its own way,
 // then decomposes what is left (addLateDecomposition).
-void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm) {
+void vibee::buildLinalgOptimizationPipeline(OpPassManager &pm, int64_t maxBroadcastRecompute) {
   // One loop nest per group of statements that can share one (docs/performance.md):
   // Lion and AdamW become a single generic.
-  pm.addPass(createFuseElementwisePass());
+  FuseElementwisePassOptions fusion;
+  fusion.maxBroadcastRecompute = maxBroadcastRecompute;
+  pm.addPass(createFuseElementwisePass(fusion));
   addFunctionCleanup(pm);
 }
 

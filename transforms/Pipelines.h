@@ -4,6 +4,8 @@
 // is built of these plus its own passes.
 #pragma once
 
+#include <cstdint>
+
 namespace mlir {
 class OpPassManager;
 } // namespace mlir
@@ -17,7 +19,9 @@ void buildVibeeToLinalgPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors -> optimized linalg on tensors: elementwise fusion. Named
 /// ops that carry structure (linalg.softmax) survive it; each target decomposes
 /// them after its own rewrite of them, with addLateDecomposition.
-void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm);
+/// `maxBroadcastRecompute`: vibee-fuse-elementwise's max-broadcast-recompute
+/// (1: a producer is fused only where each element is computed once).
+void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm, int64_t maxBroadcastRecompute = 1);
 
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
 /// (vibee-decompose-aggregates), fused like statements. `keepContractions`:

@@ -1,7 +1,8 @@
 //===- CppEmitter.cpp - kernels as self-contained C++ through EmitC -------===//
 //
 // linalg on tensors -> (decompose aggregates, the CPU bufferization stage) ->
-// loops -> bf16/f16 emulated in f32 -> translateFunctionsToCpp
+// vibee-cpp-prepare-loops -> loops -> bf16/f16 emulated in f32 ->
+// vibee-cpp-split-reductions -> translateFunctionsToCpp
 // (conversion/LoopsToEmitC: vibee-prepare-emitc, convert-to-emitc,
 // form-expressions, translateToCpp). The kernels land in
 // `vibee::<spec>::detail` with numbered names; this file prints around them the
@@ -12,6 +13,7 @@
 #include "backends/cpp/CppEmitter.h"
 
 #include "abi/CHeader.h"
+#include "backends/cpp/Transforms/Passes.h"
 #include "conversion/LoopsToEmitC/EmitCTranslation.h"
 #include "transforms/Passes.h"
 #include "transforms/Pipelines.h"
@@ -181,6 +183,8 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
   // buffer under the second reduction too, and its copy-out then overwrote the
   // second result (`a[r] = sum(c) x; b[r] = sum(c) 2 * x` gave b = a).
   buildBufferizationPipeline(loops);
+  // exp, log, ... as arith and matmul as i-k-j: loops the host compiler vectorizes.
+  loops.addNestedPass<func::FuncOp>(createCppPrepareLoopsPass());
   loops.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // Loads and stores through a tile's subviews (tiled attention) address the
   // whole buffer instead: the emitted C++ knows only arguments and allocations.
@@ -192,6 +196,9 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
   loops.addPass(createCSEPass());
   loops.addPass(createLoopInvariantCodeMotionPass());
   loops.addPass(createCanonicalizerPass());
+  // After LICM, which hoists an accumulator's subscript out of its loop.
+  loops.addNestedPass<func::FuncOp>(createCppSplitReductionsPass());
+  loops.addPass(createCanonicalizerPass());
   if (failed(loops.run(*module)))
     return fail("lowering to loops failed", collector.text);
 
@@ -199,7 +206,8 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
 
   std::map<std::string, std::vector<size_t>> cppArgs;
   llvm::Expected<std::string> kernels =
-      translateFunctionsToCpp(*module, headerOnly ? "inline" : "static", cppArgs);
+      translateFunctionsToCpp(*module, headerOnly ? "inline" : "static", cppArgs,
+                              /*restrictPointers=*/true);
   if (!kernels)
     return kernels.takeError();
 

@@ -63,7 +63,10 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // The shared fusion stage: Lion and AdamW become one generic, softmax and
   // RMSNorm one per reduction plus one for the output, which
   // vibee-gpu-map-kernels then puts in one kernel (its row-group strategy).
-  buildLinalgOptimizationPipeline(pm);
+  // A statement read under a small static broadcast (RoPE's cos/sin tables, read
+  // by both halves of each pair) is recomputed in its consumer: a few more
+  // instructions cost less than writing the table and reading it back.
+  buildLinalgOptimizationPipeline(pm, /*maxBroadcastRecompute=*/4);
   addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Chunked,
                        /*keepGatherIndices=*/true, /*keepIntegerSums=*/true,
                        /*keepFloatSums=*/options.floatAtomics);

@@ -228,9 +228,17 @@ def rope():
         c, sn = torch.cos(ang).repeat(1, 2), torch.sin(ang).repeat(1, 2)
         x = s[0]
         return x * c + torch.cat((-x[:, H:], x[:, :H]), dim=1) * sn
+    anchors = {"torch eager": eager, "torch.compile": torch.compile(eager)}
+    # The same rotation with its cos/sin table in memory (bench/gpu/specs/rope_bench.vibee).
+    if os.path.exists(os.path.join(args.artifacts, "lib", "libvibee_rope_bench_cuda.so")):
+        table = kernel("rope_bench", "rope_table", P, P, P, P, I64, I64, I64, I64)
+        anchors["vibeec table"] = lambda s: table(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H, 2)
+        anchors["vibeec table"](sets[0]); torch.cuda.synchronize()
+        ok, note = close(sets[0][2], eager(sets[0]), 1e-4)
+        if not ok:
+            raise RuntimeError(f"rope table: wrong result ({note})")
     run("rope", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H),
-        {"torch eager": eager, "torch.compile": torch.compile(eager)}, sets, 2 * S * D * 4,
-        lambda s: close(s[2], eager(s), 1e-4))
+        anchors, sets, 2 * S * D * 4, lambda s: close(s[2], eager(s), 1e-4))
 
 
 def prefix_sums():

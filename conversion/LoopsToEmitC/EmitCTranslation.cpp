@@ -13,6 +13,7 @@
 #include "mlir/Dialect/EmitC/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
 #include "mlir/Transforms/Passes.h"
@@ -43,9 +44,51 @@ DiagnosticText::DiagnosticText(MLIRContext &context)
         return success();
       }) {}
 
+/// The C name of a pointee type the emitted code uses, "" for others.
+static std::string cTypeName(Type type) {
+  if (type.isF32())
+    return "float";
+  if (type.isF64())
+    return "double";
+  if (auto it = dyn_cast<IntegerType>(type); it && it.getWidth() >= 8 && it.getWidth() <= 64 &&
+                                             llvm::isPowerOf2_32(it.getWidth()))
+    return (it.isUnsigned() ? "uint" : "int") + std::to_string(it.getWidth()) + "_t";
+  return "";
+}
+
+/// `T* VIBEE_RESTRICT` for the pointer arguments of the functions nothing in the
+/// module calls (the kernels, called by the printed public functions with distinct
+/// tensors, which the ABI says never overlap): a C++ compiler then keeps
+/// loop-invariant loads out of loops and needs no run-time alias checks (a
+/// matmul's inner loop). VIBEE_RESTRICT is defined by the helper preamble.
+static void markPointerArgumentsRestrict(ModuleOp module) {
+  llvm::DenseSet<StringRef> called;
+  module.walk([&](Operation *op) {
+    if (auto call = dyn_cast<CallOpInterface>(op))
+      if (auto symbol = dyn_cast_if_present<SymbolRefAttr>(call.getCallableForCallee()))
+        called.insert(symbol.getLeafReference());
+  });
+  for (auto func : module.getOps<emitc::FuncOp>()) {
+    if (func.isExternal() || called.contains(func.getSymName()))
+      continue;
+    SmallVector<Type> inputs(func.getFunctionType().getInputs());
+    for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+      auto pointer = dyn_cast<emitc::PointerType>(arg.getType());
+      std::string name = pointer ? cTypeName(pointer.getPointee()) : "";
+      if (name.empty())
+        continue;
+      inputs[i] = emitc::OpaqueType::get(module.getContext(), name + "* VIBEE_RESTRICT");
+      arg.setType(inputs[i]);
+    }
+    func.setFunctionType(
+        FunctionType::get(module.getContext(), inputs, func.getFunctionType().getResults()));
+  }
+}
+
 llvm::Expected<std::string>
 translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
-                        std::map<std::string, std::vector<size_t>> &cppArgs) {
+                        std::map<std::string, std::vector<size_t>> &cppArgs,
+                        bool restrictPointers) {
   MLIRContext &context = *module.getContext();
   DiagnosticText collector(context);
   PassManager prepare(&context);
@@ -90,6 +133,8 @@ translateFunctionsToCpp(ModuleOp module, const std::string &specifier,
   expressions.addPass(createSplitSharedSubexpressionsPass());
   if (failed(expressions.run(module)))
     return fail("form-expressions failed", collector.text);
+  if (restrictPointers)
+    markPointerArgumentsRestrict(module);
   Builder b(&context);
   for (auto func : module.getOps<emitc::FuncOp>()) {
     func.setSpecifiersAttr(b.getStrArrayAttr({specifier}));

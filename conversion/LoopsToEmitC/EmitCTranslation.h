@@ -35,8 +35,11 @@ private:
 // integer literals, form-expressions, translateToCpp of `module`'s functions
 // (each with `specifier`, e.g. "static"). `cppArgs` receives each function's
 // `vibee.cpp_args` (the ABI position of every argument it kept).
+// `restrictPointers`: the pointer arguments of the functions nothing calls are
+// `T* VIBEE_RESTRICT` (the C++ backend, whose preamble defines the macro).
 llvm::Expected<std::string>
 translateFunctionsToCpp(mlir::ModuleOp module, const std::string &specifier,
-                        std::map<std::string, std::vector<size_t>> &cppArgs);
+                        std::map<std::string, std::vector<size_t>> &cppArgs,
+                        bool restrictPointers = false);
 
 } // namespace vibee

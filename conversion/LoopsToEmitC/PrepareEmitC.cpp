@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 #include "conversion/LoopsToEmitC/MathCallees.h"
 #include "conversion/LoopsToEmitC/Passes.h"
+#include "conversion/LoopsToEmitC/ScalarLogic.h"
 #include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -90,13 +91,14 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
         failed(replaceDimOps(func)))
       return failure();
     // 2. index -> i64, in place (integer min/max first become compare + select).
-    expandIntegerMinMax(func);
+    vibee::expandIntegerMinMax(func);
     retypeIndices(func);
     // 3. memref ops, comparisons and bool logic -> EmitC.
     if (failed(rewriteMemRefOps(func)))
       return failure();
-    rewriteFloatComparisons(func);
-    rewriteBoolLogic(func);
+    vibee::rewriteFloatComparisons(func);
+    vibee::rewriteBoolLogic(func);
+    vibee::rewriteSignedNoWrapArithmetic(func);
     splitIntToNarrowFloat(func);
     // 4. Scalar ops that convert-to-emitc lacks.
     SmallVector<Operation *> scalarOps;
@@ -168,10 +170,21 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
           return alloc.emitOpError("non-identity layout in C++ emission");
         return WalkResult::advance();
       }
+      if (auto alloca = dyn_cast<memref::AllocaOp>(op)) {
+        // Small local arrays (vibee-cpp-split-reductions' lanes): static only.
+        if (!alloca.getType().hasStaticShape() || !alloca.getType().getLayout().isIdentity())
+          return alloca.emitOpError("dynamic or non-identity alloca in C++ emission");
+        OpBuilder ab(alloca);
+        SmallVector<Value> allocaSizes;
+        for (int64_t size : alloca.getType().getShape())
+          allocaSizes.push_back(i64Const(ab, alloca.getLoc(), size));
+        sizes[alloca.getResult()] = allocaSizes;
+        return WalkResult::advance();
+      }
       for (Value result : op->getResults())
         if (isa<MemRefType>(result.getType()))
           return op->emitOpError("is not supported by C++ emission (memrefs must come "
-                                 "from arguments or memref.alloc)");
+                                 "from arguments, memref.alloc or memref.alloca)");
       return WalkResult::advance();
     });
     return failure(walk.wasInterrupted());
@@ -254,96 +267,13 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
         memOps.push_back(op);
     });
     // Allocs last: the other ops read the element type off their memref operand.
-    std::stable_partition(memOps.begin(), memOps.end(),
-                          [](Operation *op) { return !isa<memref::AllocOp>(op); });
+    std::stable_partition(memOps.begin(), memOps.end(), [](Operation *op) {
+      return !isa<memref::AllocOp, memref::AllocaOp>(op);
+    });
     for (Operation *op : memOps)
       if (failed(rewriteMemRefOp(op)))
         return failure();
     return success();
-  }
-
-  /// arith.maxsi & co. (`max(i, 1)` on integers) have no EmitC lowering in MLIR 22
-  /// (translateToCpp failed: "unable to find printer for op"): a comparison and a
-  /// select, which convert-to-emitc turns into a ternary.
-  static void expandIntegerMinMax(func::FuncOp func) {
-    SmallVector<Operation *> ops;
-    func.walk([&](Operation *op) {
-      if (isa<arith::MaxSIOp, arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>(op))
-        ops.push_back(op);
-    });
-    for (Operation *op : ops) {
-      using P = arith::CmpIPredicate;
-      P pred = isa<arith::MaxSIOp>(op)   ? P::sgt
-               : isa<arith::MinSIOp>(op) ? P::slt
-               : isa<arith::MaxUIOp>(op) ? P::ugt
-                                         : P::ult;
-      OpBuilder b(op);
-      Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-      Value cmp = arith::CmpIOp::create(b, op->getLoc(), pred, lhs, rhs);
-      op->getResult(0).replaceAllUsesWith(arith::SelectOp::create(b, op->getLoc(), cmp, lhs, rhs));
-      op->erase();
-    }
-  }
-
-  /// C's <, <=, >, >=, == are false on NaN (the ordered predicates) and != is
-  /// true (une): no need for the NaN tests that arith-to-emitc adds.
-  static void rewriteFloatComparisons(func::FuncOp func) {
-    SmallVector<arith::CmpFOp> cmps;
-    func.walk([&](arith::CmpFOp op) { cmps.push_back(op); });
-    for (arith::CmpFOp op : cmps) {
-      std::optional<emitc::CmpPredicate> pred;
-      switch (op.getPredicate()) {
-      case arith::CmpFPredicate::OGT:
-        pred = emitc::CmpPredicate::gt;
-        break;
-      case arith::CmpFPredicate::OGE:
-        pred = emitc::CmpPredicate::ge;
-        break;
-      case arith::CmpFPredicate::OLT:
-        pred = emitc::CmpPredicate::lt;
-        break;
-      case arith::CmpFPredicate::OLE:
-        pred = emitc::CmpPredicate::le;
-        break;
-      case arith::CmpFPredicate::OEQ:
-        pred = emitc::CmpPredicate::eq;
-        break;
-      case arith::CmpFPredicate::UNE:
-        pred = emitc::CmpPredicate::ne;
-        break;
-      default:
-        break;
-      }
-      if (!pred)
-        continue;
-      OpBuilder cb(op);
-      Value c =
-          emitc::CmpOp::create(cb, op.getLoc(), cb.getI1Type(), *pred, op.getLhs(), op.getRhs());
-      op.getResult().replaceAllUsesWith(c);
-      op.erase();
-    }
-  }
-
-  /// Bool logic as && / || / != (C's & on comparisons draws -Wparentheses).
-  static void rewriteBoolLogic(func::FuncOp func) {
-    SmallVector<Operation *> logic;
-    func.walk([&](Operation *op) {
-      if (isa<arith::AndIOp, arith::OrIOp, arith::XOrIOp>(op) &&
-          op->getResult(0).getType().isInteger(1))
-        logic.push_back(op);
-    });
-    for (Operation *op : logic) {
-      OpBuilder lb(op);
-      Value l = op->getOperand(0), r = op->getOperand(1), v;
-      if (isa<arith::AndIOp>(op))
-        v = emitc::LogicalAndOp::create(lb, op->getLoc(), lb.getI1Type(), l, r);
-      else if (isa<arith::OrIOp>(op))
-        v = emitc::LogicalOrOp::create(lb, op->getLoc(), lb.getI1Type(), l, r);
-      else
-        v = emitc::CmpOp::create(lb, op->getLoc(), lb.getI1Type(), emitc::CmpPredicate::ne, l, r);
-      op->getResult(0).replaceAllUsesWith(v);
-      op->erase();
-    }
   }
 
   /// Integer -> bf16/f16 casts, which arith-emulate-unsupported-floats leaves
@@ -487,6 +417,18 @@ struct PrepareEmitCPass : vibee::impl::PrepareEmitCPassBase<PrepareEmitCPass> {
       sizes[p] = allocSizes; // (not sizes[p] = sizes[...]: the map may grow)
       alloc.getResult().replaceAllUsesWith(p);
       alloc.erase();
+      return success();
+    }
+    if (auto alloca = dyn_cast<memref::AllocaOp>(op)) { // `float v[16];`
+      MemRefType type = alloca.getType();
+      auto array =
+          emitc::ArrayType::get({type.getNumElements()}, storageType(type.getElementType()));
+      Value local =
+          emitc::VariableOp::create(b, loc, array, emitc::OpaqueAttr::get(b.getContext(), ""));
+      SmallVector<Value> allocaSizes = sizes.lookup(alloca.getResult());
+      sizes[local] = allocaSizes;
+      alloca.getResult().replaceAllUsesWith(local);
+      alloca.erase();
       return success();
     }
     if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {

@@ -1,5 +1,6 @@
 // vibee-opt: mlir-opt with the vibee dialect, every vibee pass and pipeline, for
 // lit tests (runs without a GPU or a CUDA toolkit).
+#include "backends/cpp/Transforms/Passes.h"
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/gpu/GpuPipeline.h"
 #include "conversion/LoopsToEmitC/Passes.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   vibee::registerVibeeTransformsPasses();
   vibee::registerVibeeToLinalgPasses();
   vibee::registerLoopsToEmitCPasses();
+  vibee::registerVibeeCppTransformsPasses();
   vibee::registerSharedPipelines();
   vibee::registerCpuPipelines();
   vibee::registerGpuDialectExtensions(registry);

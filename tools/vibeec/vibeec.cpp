@@ -6,6 +6,7 @@
 // MLIR's pass-manager, context, printing and timing options (--mlir-print-ir-after=,
 // --mlir-timing, --mlir-pass-pipeline-crash-reproducer=, ...) apply to every
 // pipeline a command runs. docs/cli.md has every option, variable and exit code.
+#include "backends/cpp/Transforms/Passes.h"
 #include "backends/cpu/CpuPipeline.h"
 #include "backends/gpu/GpuPipeline.h"
 #include "conversion/LoopsToEmitC/Passes.h"
@@ -257,6 +258,7 @@ int main(int argc, char **argv) {
   registerVibeeTransformsPasses();
   registerVibeeToLinalgPasses();
   registerLoopsToEmitCPasses();
+  registerVibeeCppTransformsPasses();
   registerSharedPipelines();
   registerCpuPipelines();
   registerGpuPipelines();

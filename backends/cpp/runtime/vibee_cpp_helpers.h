@@ -114,3 +114,72 @@ template <typename To, typename From> inline To bit_cast(From from) {
 } // namespace cpp
 } // namespace vibee
 #endif // VIBEE_CPP_HELPERS_BIT_CAST
+
+// Added after BIT_CAST: versions of std::floor, std::fma, std::fmax and std::fmin
+// that a C++ compiler vectorizes without -ffast-math (it keeps the <cmath> calls
+// scalar: floor must not raise inexact, fma is a libm call without FMA hardware,
+// fmax/fmin have no single instruction). The polynomial exp, log, ... of the
+// output use them in every element.
+#ifndef VIBEE_CPP_HELPERS_VECTORIZABLE
+#define VIBEE_CPP_HELPERS_VECTORIZABLE
+#include <cfloat>
+// The kernels' pointer arguments: distinct tensors never overlap (docs/abi.md).
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define VIBEE_RESTRICT __restrict
+#else
+#define VIBEE_RESTRICT
+#endif
+namespace vibee {
+namespace cpp {
+// Exact for every input: |x| rounded to an integer by adding and subtracting
+// 2^23 (2^52; every step unconditional, so that the loop has no branch), the
+// sign put back, one less where that rounded up. Needs arithmetic in the type
+// itself (FLT_EVAL_METHOD 0: x86-64, AArch64), std::floor otherwise.
+inline float vec_floor(float x) {
+#if FLT_EVAL_METHOD == 0
+  float ax = std::fabs(x), r = (ax + 8388608.0f) - 8388608.0f;
+  r = std::copysign(ax < 8388608.0f ? r : ax, x);
+  float below = r - 1.0f;
+  return r > x ? below : r;
+#else
+  return std::floor(x);
+#endif
+}
+inline double vec_floor(double x) {
+#if FLT_EVAL_METHOD == 0
+  double ax = std::fabs(x), r = (ax + 4503599627370496.0) - 4503599627370496.0;
+  r = std::copysign(ax < 4503599627370496.0 ? r : ax, x);
+  double below = r - 1.0;
+  return r > x ? below : r;
+#else
+  return std::floor(x);
+#endif
+}
+// One rounding where the target has FMA (FP_FAST_FMA*), two otherwise.
+inline float vec_fma(float a, float b, float c) {
+#ifdef FP_FAST_FMAF
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+inline double vec_fma(double a, double b, double c) {
+#ifdef FP_FAST_FMA
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+// IEEE maxNum / minNum: a NaN operand is ignored; of +0 and -0 either.
+// (`|` of ints, not `||`: no branch.)
+template <typename T> inline T vec_fmax(T a, T b) {
+  int keep = int(a > b) | int(b != b);
+  return keep ? a : b;
+}
+template <typename T> inline T vec_fmin(T a, T b) {
+  int keep = int(a < b) | int(b != b);
+  return keep ? a : b;
+}
+} // namespace cpp
+} // namespace vibee
+#endif // VIBEE_CPP_HELPERS_VECTORIZABLE

@@ -147,3 +147,38 @@ func.func @fp8(%q: memref<4xf8E4M3FN>, %y: memref<4xf8E4M3FN>, %c: i1)
   memref.store %f, %y[%c0] : memref<4xf8E4M3FN>
   return
 }
+
+// vibee-cpp-split-reductions' output: the lanes' memref.alloca is a local array
+// (`float v[4];`), an nsw add of indices C's signed + (an affine subscript for a
+// C++ compiler; a plain addi keeps convert-to-emitc's unsigned casts), and an
+// unordered comparison the negated ordered one (`!(a < b)`, no short-circuit
+// that would keep the loop from vectorizing).
+// CHECK-LABEL: func.func @lanes(
+// CHECK:         %[[LANES:.*]] = "emitc.variable"() <{value = #emitc.opaque<"">}> : () -> !emitc.array<4xf32>
+// CHECK:         scf.for %[[J:.*]] =
+// CHECK:           %[[K:.*]] = emitc.add %[[J]], %{{.*}} : (i64, i64) -> i64
+// CHECK:           %[[LT:.*]] = emitc.cmp lt, %{{.*}}, %{{.*}} : (f32, f32) -> i1
+// CHECK:           %[[UGE:.*]] = emitc.logical_not %[[LT]] : i1
+// CHECK:           arith.select %[[UGE]]
+// CHECK:           emitc.subscript %[[LANES]][%{{.*}}] : (!emitc.array<4xf32>, i64) -> !emitc.lvalue<f32>
+func.func @lanes(%x: memref<8xf32>, %y: memref<4xf32>)
+    attributes {vibee.kernel, vibee.dim_names = [],
+                vibee.arg_dims = [[-1], [-1]]} {
+  %lanes = memref.alloca() : memref<4xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %lo = arith.constant -1.0 : f32
+  scf.for %j = %c0 to %c4 step %c1 {
+    %k = arith.addi %j, %c4 overflow<nsw> : index
+    %v = memref.load %x[%k] : memref<8xf32>
+    %ge = arith.cmpf uge, %v, %lo : f32
+    %c = arith.select %ge, %v, %lo : f32
+    memref.store %c, %lanes[%j] : memref<4xf32>
+  }
+  scf.for %j = %c0 to %c4 step %c1 {
+    %v = memref.load %lanes[%j] : memref<4xf32>
+    memref.store %v, %y[%j] : memref<4xf32>
+  }
+  return
+}

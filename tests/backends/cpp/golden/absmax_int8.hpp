@@ -13,55 +13,79 @@ namespace absmax_int8 {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void quantize(float* v1, int8_t* v2, float* v3, int64_t v4, int64_t v5) {
-  double v6 = 1.27000000000000000e+02;
-  double v7 = 0.0e+00;
-  float* v8 = alloc<float>(v4);
+inline void quantize(float* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
+  double v6 = 0.0e+00;
+  double v7 = 1.27000000000000000e+02;
+  float v8 = -INFINITY;
+  float v9[16];
+  float* v10 = alloc<float>(v4);
   // amax[r] = max(c) abs(x[r, c]);
-  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
-    v8[i9] = -INFINITY;
+  for (int64_t i11 = 0; i11 < v4; i11 += 1) {
+    v10[i11] = v8;
   }
-  for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v5; j11 += 1) {
-      int64_t v12 = i10 * v5 + j11;
-      float v13 = v1[v12];
-      float v14 = v8[i10];
-      float v15 = std::fabs(v13);
-      float v16 = maximum(v15, v14);
-      v8[i10] = v16;
+  for (int64_t i12 = 0; i12 < v4; i12 += 1) {
+    int64_t v13 = v5 - v5 % 16;
+    if (v13 > 0) {
+      for (int64_t j14 = 0; j14 < 16; j14 += 1) {
+        v9[j14] = v8;
+      }
+      for (int64_t j15 = 0; j15 < v13; j15 += 16) {
+        for (int64_t k16 = 0; k16 < 16; k16 += 1) {
+          int64_t v17 = i12 * v5 + (j15 + k16);
+          float v18 = v1[v17];
+          float v19 = v9[k16];
+          float v20 = std::fabs(v18);
+          float v21 = maximum(v20, v19);
+          v9[k16] = v21;
+        }
+      }
+      for (int64_t j22 = 0; j22 < 16; j22 += 1) {
+        float v23 = v10[i12];
+        float v24 = v9[j22];
+        float v25 = maximum(v24, v23);
+        v10[i12] = v25;
+      }
+    }
+    for (int64_t j26 = v13; j26 < v5; j26 += 1) {
+      int64_t v27 = i12 * v5 + j26;
+      float v28 = v1[v27];
+      float v29 = v10[i12];
+      float v30 = std::fabs(v28);
+      float v31 = maximum(v30, v29);
+      v10[i12] = v31;
     }
   }
-  double* v17 = alloc<double>(v4);
+  double* v32 = alloc<double>(v4);
   // inv[r] = where(amax[r] > 0.0, 127.0 / f64(amax[r]), 0.0);
-  for (int64_t i18 = 0; i18 < v4; i18 += 1) {
-    float v19 = v8[i18];
-    v17[i18] = v19 > 0.0e+00f ? v6 / (double) v19 : v7;
+  for (int64_t i33 = 0; i33 < v4; i33 += 1) {
+    float v34 = v10[i33];
+    v32[i33] = v34 > 0.0e+00f ? v7 / (double) v34 : v6;
   }
   // q[r, c] = i8(clamp(round(f64(x[r, c]) * inv[r]), -127.0, 127.0));
-  for (int64_t i20 = 0; i20 < v4; i20 += 1) {
-    for (int64_t j21 = 0; j21 < v5; j21 += 1) {
-      int64_t v22 = i20 * v5 + j21;
-      float v23 = v1[v22];
-      double v24 = v17[i20];
-      double v25 = std::round((double) v23 * v24);
-      double v26 = maximum(v25, -1.27000000000000000e+02);
-      double v27 = minimum(v26, v6);
-      bool v28 = v27 < -1.28000000000000000e+02;
-      bool v29 = v27 >= 1.28000000000000000e+02;
-      int64_t v30 = i20 * v5 + j21;
-      v2[v30] = v29 ? 127 : (v28 ? -128 : (int8_t) ((v28 || v29) || (v27 != v27 || v27 != v27) ? v7 : v27));
+  for (int64_t i35 = 0; i35 < v4; i35 += 1) {
+    for (int64_t j36 = 0; j36 < v5; j36 += 1) {
+      int64_t v37 = i35 * v5 + j36;
+      float v38 = v1[v37];
+      double v39 = v32[i35];
+      double v40 = std::round((double) v38 * v39);
+      double v41 = maximum(v40, -1.27000000000000000e+02);
+      double v42 = minimum(v41, v7);
+      bool v43 = v42 < -1.28000000000000000e+02;
+      bool v44 = v42 >= 1.28000000000000000e+02;
+      int64_t v45 = i35 * v5 + j36;
+      v2[v45] = v44 ? 127 : (v43 ? -128 : (int8_t) ((v43 || v44) || (v42 != v42 || v42 != v42) ? v6 : v42));
     }
   }
   // s[r] = amax[r] / 127.0;
-  for (int64_t i31 = 0; i31 < v4; i31 += 1) {
-    float v32 = v8[i31];
-    v3[i31] = v32 / 1.270000000e+02f;
+  for (int64_t i46 = 0; i46 < v4; i46 += 1) {
+    float v47 = v10[i46];
+    v3[i46] = v47 / 1.270000000e+02f;
   }
-  release(v8);
-  release(v17);
+  release(v10);
+  release(v32);
   return;
 }
-inline void dequantize(int8_t* v1, float* v2, float* v3, int64_t v4, int64_t v5) {
+inline void dequantize(int8_t* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
   // y[r, c] = f32(q[r, c]) * s[r];
   for (int64_t i6 = 0; i6 < v4; i6 += 1) {
     for (int64_t j7 = 0; j7 < v5; j7 += 1) {

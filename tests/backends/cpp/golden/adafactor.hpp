@@ -13,131 +13,212 @@ namespace adafactor {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void step(float* v1, float* v2, float* v3, float* v4, float v5, float v6, float v7, float v8, float v9, int64_t v10, int64_t v11) {
-  float v12 = 0.0e+00f;
+inline void step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float v5, float v6, float v7, float v8, float v9, int64_t v10, int64_t v11) {
+  float v12 = -0.0e+00f;
   float v13 = 1.000000000e+00f;
-  float* v14 = alloc<float>(1);
-  float* v15 = alloc<float>(1);
-  float* v16 = alloc<float>(1);
-  float* v17 = alloc<float>(1);
-  v17[0] = v12;
-  float* v18 = alloc<float>(1);
-  v18[0] = v12;
-  v14[0] = v12;
+  float v14 = 0.0e+00f;
+  float v15[16];
+  float v16[16];
+  float v17[16];
+  float v18[16];
+  float* v19 = alloc<float>(1);
+  float* v20 = alloc<float>(1);
+  float* v21 = alloc<float>(1);
+  float* v22 = alloc<float>(1);
+  v22[0] = v14;
+  float* v23 = alloc<float>(1);
+  v23[0] = v14;
+  v19[0] = v14;
   // beta2 = 1 - pow(t, -decay);
   // rho = min(1e-2, rsqrt(t));
   // xsq = sum(m, k) X[m, k] * X[m, k];
-  for (int64_t i19 = 0; i19 < v10; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v11; j20 += 1) {
-      int64_t v21 = i19 * v11 + j20;
-      float v22 = v1[v21];
-      float v23 = v17[0];
-      v17[0] = v23 + v22 * v22;
+  for (int64_t i24 = 0; i24 < v10; i24 += 1) {
+    int64_t v25 = v11 - v11 % 16;
+    if (v25 > 0) {
+      for (int64_t j26 = 0; j26 < 16; j26 += 1) {
+        v18[j26] = v12;
+      }
+      for (int64_t j27 = 0; j27 < v25; j27 += 16) {
+        for (int64_t k28 = 0; k28 < 16; k28 += 1) {
+          int64_t v29 = i24 * v11 + (j27 + k28);
+          float v30 = v1[v29];
+          float v31 = v18[k28];
+          v18[k28] = v31 + v30 * v30;
+        }
+      }
+      for (int64_t j32 = 0; j32 < 16; j32 += 1) {
+        float v33 = v22[0];
+        float v34 = v18[j32];
+        v22[0] = v33 + v34;
+      }
+    }
+    for (int64_t j35 = v25; j35 < v11; j35 += 1) {
+      int64_t v36 = i24 * v11 + j35;
+      float v37 = v1[v36];
+      float v38 = v22[0];
+      v22[0] = v38 + v37 * v37;
     }
   }
-  float v24 = v17[0];
-  float v25 = std::pow(v5, -v9);
-  float v26 = rsqrt(v5);
-  float v27 = minimum(v26, 9.999999770e-03f);
-  float v28 = (float) ((int64_t) ((uint64_t) v10 * (uint64_t) v11));
-  float v29 = std::sqrt(v24 / v28);
-  float v30 = maximum(v7, v29);
-  v15[0] = v13 - v25;
-  v16[0] = v30 * v27;
-  float* v31 = alloc<float>(v10 * v11);
-  float* v32 = alloc<float>(v10);
+  float v39 = v22[0];
+  float v40 = std::pow(v5, -v9);
+  float v41 = rsqrt(v5);
+  float v42 = minimum(v41, 9.999999770e-03f);
+  float v43 = (float) ((int64_t) ((uint64_t) v10 * (uint64_t) v11));
+  float v44 = std::sqrt(v39 / v43);
+  float v45 = maximum(v7, v44);
+  v20[0] = v13 - v40;
+  v21[0] = v45 * v42;
+  float* v46 = alloc<float>(v10 * v11);
+  float* v47 = alloc<float>(v10);
   // alpha = max(eps2, sqrt(xsq / (M * K))) * rho;
   // g2[m, k] = G[m, k] * G[m, k] + eps1;
   // rows[m] = sum(k) g2[m, k];
-  for (int64_t i33 = 0; i33 < v10; i33 += 1) {
-    v32[i33] = v12;
+  for (int64_t i48 = 0; i48 < v10; i48 += 1) {
+    v47[i48] = v14;
   }
-  for (int64_t i34 = 0; i34 < v10; i34 += 1) {
-    for (int64_t j35 = 0; j35 < v11; j35 += 1) {
-      int64_t v36 = i34 * v11 + j35;
-      float v37 = v2[v36];
-      float v38 = v32[i34];
-      v32[i34] = (v37 * v37 + v6) + v38;
+  for (int64_t i49 = 0; i49 < v10; i49 += 1) {
+    int64_t v50 = v11 - v11 % 16;
+    if (v50 > 0) {
+      for (int64_t j51 = 0; j51 < 16; j51 += 1) {
+        v17[j51] = v12;
+      }
+      for (int64_t j52 = 0; j52 < v50; j52 += 16) {
+        for (int64_t k53 = 0; k53 < 16; k53 += 1) {
+          int64_t v54 = i49 * v11 + (j52 + k53);
+          float v55 = v2[v54];
+          float v56 = v17[k53];
+          v17[k53] = (v55 * v55 + v6) + v56;
+        }
+      }
+      for (int64_t j57 = 0; j57 < 16; j57 += 1) {
+        float v58 = v47[i49];
+        float v59 = v17[j57];
+        v47[i49] = v59 + v58;
+      }
+    }
+    for (int64_t j60 = v50; j60 < v11; j60 += 1) {
+      int64_t v61 = i49 * v11 + j60;
+      float v62 = v2[v61];
+      float v63 = v47[i49];
+      v47[i49] = (v62 * v62 + v6) + v63;
     }
   }
-  float* v39 = alloc<float>(v11);
+  float* v64 = alloc<float>(v11);
   // cols[k] = sum(m) g2[m, k];
-  for (int64_t i40 = 0; i40 < v11; i40 += 1) {
-    v39[i40] = v12;
+  for (int64_t i65 = 0; i65 < v11; i65 += 1) {
+    v64[i65] = v14;
   }
-  for (int64_t i41 = 0; i41 < v11; i41 += 1) {
-    for (int64_t j42 = 0; j42 < v10; j42 += 1) {
-      int64_t v43 = j42 * v11 + i41;
-      float v44 = v2[v43];
-      float v45 = v39[i41];
-      v39[i41] = (v44 * v44 + v6) + v45;
-    }
-  }
-  // R[m] = beta2 * R[m] + (1 - beta2) * rows[m];
-  for (int64_t i46 = 0; i46 < v10; i46 += 1) {
-    float v47 = v15[0];
-    float v48 = v3[i46];
-    float v49 = v32[i46];
-    v3[i46] = v47 * v48 + (v13 - v47) * v49;
-  }
-  // C[k] = beta2 * C[k] + (1 - beta2) * cols[k];
-  for (int64_t i50 = 0; i50 < v11; i50 += 1) {
-    float v51 = v15[0];
-    float v52 = v4[i50];
-    float v53 = v39[i50];
-    v4[i50] = v51 * v52 + (v13 - v51) * v53;
-  }
-  // rsum = sum(m) R[m];
-  for (int64_t i54 = 0; i54 < v10; i54 += 1) {
-    float v55 = v3[i54];
-    float v56 = v18[0];
-    v18[0] = v55 + v56;
-  }
-  // U[m, k] = G[m, k] / sqrt(R[m] * C[k] / rsum);
-  for (int64_t i57 = 0; i57 < v10; i57 += 1) {
-    for (int64_t j58 = 0; j58 < v11; j58 += 1) {
-      int64_t v59 = i57 * v11 + j58;
-      float v60 = v2[v59];
-      float v61 = v3[i57];
-      float v62 = v4[j58];
-      float v63 = v18[0];
-      float v64 = std::sqrt((v61 * v62) / v63);
-      int64_t v65 = i57 * v11 + j58;
-      v31[v65] = v60 / v64;
-    }
-  }
-  // usq = sum(m, k) U[m, k] * U[m, k];
   for (int64_t i66 = 0; i66 < v10; i66 += 1) {
     for (int64_t j67 = 0; j67 < v11; j67 += 1) {
       int64_t v68 = i66 * v11 + j67;
-      float v69 = v31[v68];
-      float v70 = v14[0];
-      v14[0] = v70 + v69 * v69;
+      float v69 = v2[v68];
+      float v70 = v64[j67];
+      v64[j67] = (v69 * v69 + v6) + v70;
+    }
+  }
+  // R[m] = beta2 * R[m] + (1 - beta2) * rows[m];
+  for (int64_t i71 = 0; i71 < v10; i71 += 1) {
+    float v72 = v20[0];
+    float v73 = v3[i71];
+    float v74 = v47[i71];
+    v3[i71] = v72 * v73 + (v13 - v72) * v74;
+  }
+  // C[k] = beta2 * C[k] + (1 - beta2) * cols[k];
+  for (int64_t i75 = 0; i75 < v11; i75 += 1) {
+    float v76 = v20[0];
+    float v77 = v4[i75];
+    float v78 = v64[i75];
+    v4[i75] = v76 * v77 + (v13 - v76) * v78;
+  }
+  int64_t v79 = v10 - v10 % 16;
+  if (v79 > 0) {
+    for (int64_t i80 = 0; i80 < 16; i80 += 1) {
+      v16[i80] = v12;
+    }
+    for (int64_t i81 = 0; i81 < v79; i81 += 16) {
+      for (int64_t j82 = 0; j82 < 16; j82 += 1) {
+        int64_t v83 = i81 + j82;
+        float v84 = v3[v83];
+        float v85 = v16[j82];
+        v16[j82] = v84 + v85;
+      }
+    }
+    for (int64_t i86 = 0; i86 < 16; i86 += 1) {
+      float v87 = v23[0];
+      float v88 = v16[i86];
+      v23[0] = v88 + v87;
+    }
+  }
+  // rsum = sum(m) R[m];
+  for (int64_t i89 = v79; i89 < v10; i89 += 1) {
+    float v90 = v3[i89];
+    float v91 = v23[0];
+    v23[0] = v90 + v91;
+  }
+  // U[m, k] = G[m, k] / sqrt(R[m] * C[k] / rsum);
+  for (int64_t i92 = 0; i92 < v10; i92 += 1) {
+    for (int64_t j93 = 0; j93 < v11; j93 += 1) {
+      int64_t v94 = i92 * v11 + j93;
+      float v95 = v2[v94];
+      float v96 = v3[i92];
+      float v97 = v4[j93];
+      float v98 = v23[0];
+      float v99 = std::sqrt((v96 * v97) / v98);
+      int64_t v100 = i92 * v11 + j93;
+      v46[v100] = v95 / v99;
+    }
+  }
+  // usq = sum(m, k) U[m, k] * U[m, k];
+  for (int64_t i101 = 0; i101 < v10; i101 += 1) {
+    int64_t v102 = v11 - v11 % 16;
+    if (v102 > 0) {
+      for (int64_t j103 = 0; j103 < 16; j103 += 1) {
+        v15[j103] = v12;
+      }
+      for (int64_t j104 = 0; j104 < v102; j104 += 16) {
+        for (int64_t k105 = 0; k105 < 16; k105 += 1) {
+          int64_t v106 = i101 * v11 + (j104 + k105);
+          float v107 = v46[v106];
+          float v108 = v15[k105];
+          v15[k105] = v108 + v107 * v107;
+        }
+      }
+      for (int64_t j109 = 0; j109 < 16; j109 += 1) {
+        float v110 = v19[0];
+        float v111 = v15[j109];
+        v19[0] = v110 + v111;
+      }
+    }
+    for (int64_t j112 = v102; j112 < v11; j112 += 1) {
+      int64_t v113 = i101 * v11 + j112;
+      float v114 = v46[v113];
+      float v115 = v19[0];
+      v19[0] = v115 + v114 * v114;
     }
   }
   // X[m, k] = X[m, k] - alpha * U[m, k] / max(1.0, sqrt(usq / (M * K)) / d);
-  for (int64_t i71 = 0; i71 < v10; i71 += 1) {
-    for (int64_t j72 = 0; j72 < v11; j72 += 1) {
-      int64_t v73 = i71 * v11 + j72;
-      float v74 = v1[v73];
-      float v75 = v16[0];
-      int64_t v76 = i71 * v11 + j72;
-      float v77 = v31[v76];
-      float v78 = v14[0];
-      float v79 = std::sqrt(v78 / v28);
-      float v80 = maximum(v79 / v8, v13);
-      int64_t v81 = i71 * v11 + j72;
-      v1[v81] = v74 - (v75 * v77) / v80;
+  for (int64_t i116 = 0; i116 < v10; i116 += 1) {
+    for (int64_t j117 = 0; j117 < v11; j117 += 1) {
+      int64_t v118 = i116 * v11 + j117;
+      float v119 = v1[v118];
+      float v120 = v21[0];
+      int64_t v121 = i116 * v11 + j117;
+      float v122 = v46[v121];
+      float v123 = v19[0];
+      float v124 = std::sqrt(v123 / v43);
+      float v125 = maximum(v124 / v8, v13);
+      int64_t v126 = i116 * v11 + j117;
+      v1[v126] = v119 - (v120 * v122) / v125;
     }
   }
-  release(v14);
-  release(v15);
-  release(v16);
-  release(v17);
-  release(v18);
-  release(v31);
-  release(v32);
-  release(v39);
+  release(v19);
+  release(v20);
+  release(v21);
+  release(v22);
+  release(v23);
+  release(v46);
+  release(v47);
+  release(v64);
   return;
 }
 

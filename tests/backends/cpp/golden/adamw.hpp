@@ -13,7 +13,7 @@ namespace adamw {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void step(float* v1, float* v2, float* v3, float* v4, float v5, float v6, float v7, float v8, float v9, float v10, int64_t v11) {
+inline void step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float v5, float v6, float v7, float v8, float v9, float v10, int64_t v11) {
   float v12 = 1.000000000e+00f;
   double v13 = 1.00000000000000000e+00;
   double v14 = (double) v6;

@@ -13,241 +13,425 @@ namespace attention {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void attention(uint16_t* v1, uint16_t* v2, uint16_t* v3, float v4, uint16_t* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
-  float v11 = 0.0e+00f;
+inline void attention(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, uint16_t* VIBEE_RESTRICT v3, float v4, uint16_t* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
+  float v11 = -0.0e+00f;
+  float v12 = 0.0e+00f;
+  float v13 = -INFINITY;
+  float v14 = 5.000000000e-01f;
+  float v15[16];
+  float v16[16];
+  float v17[16];
   // s[b, h, i, j] = sum(d) f32(q[b, h, i, d]) * f32(k[b, h, j, d]);
   // m[b, h, i] = max(j) s[b, h, i, j];
   // p[b, h, i, j] = exp(scale * (s[b, h, i, j] - m[b, h, i]));
   // l[b, h, i] = sum(j) p[b, h, i, j];
   // acc[b, h, i, e] = sum(j) p[b, h, i, j] * f32(v[b, h, j, e]);
   // o[b, h, i, e] = bf16(acc[b, h, i, e] / l[b, h, i]);
-  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v8; k14 += 16) {
-        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14);
-        int64_t v16 = v15 < 16 ? v15 : 16;
-        float* v17 = alloc<float>(((1 * 1) * v16) * v10);
-        float* v18 = alloc<float>(((1 * 1) * v16) * v10);
-        for (int64_t l19 = 0; l19 < v16; l19 += 1) {
-          for (int64_t m20 = 0; m20 < v10; m20 += 1) {
-            int64_t v21 = ((0 * 1 + 0) * v16 + l19) * v10 + m20;
-            v17[v21] = v11;
+  for (int64_t i18 = 0; i18 < v6; i18 += 1) {
+    for (int64_t j19 = 0; j19 < v7; j19 += 1) {
+      for (int64_t k20 = 0; k20 < v8; k20 += 16) {
+        int64_t v21 = (int64_t) ((uint64_t) v8 - (uint64_t) k20);
+        int64_t v22 = v21 < 16 ? v21 : 16;
+        float* v23 = alloc<float>(((1 * 1) * v22) * v10);
+        float* v24 = alloc<float>(((1 * 1) * v22) * v10);
+        for (int64_t l25 = 0; l25 < v22; l25 += 1) {
+          for (int64_t m26 = 0; m26 < v10; m26 += 1) {
+            int64_t v27 = ((0 * 1 + 0) * v22 + l25) * v10 + m26;
+            v23[v27] = v12;
           }
         }
-        for (int64_t l22 = 0; l22 < v16; l22 += 1) {
-          for (int64_t m23 = 0; m23 < v10; m23 += 1) {
-            for (int64_t n24 = 0; n24 < v9; n24 += 1) {
-              int64_t v25 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l22)) * v9 + n24;
-              uint16_t v26 = v1[v25];
-              int64_t v27 = ((i12 * v7 + j13) * v10 + m23) * v9 + n24;
-              uint16_t v28 = v2[v27];
-              int64_t v29 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
-              float v30 = v17[v29];
-              float v31 = bf16_to_float(v28);
-              float v32 = bf16_to_float(v26);
-              int64_t v33 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
-              v17[v33] = v30 + v32 * v31;
+        for (int64_t l28 = 0; l28 < v22; l28 += 1) {
+          int64_t v29 = (int64_t) ((uint64_t) k20 + (uint64_t) l28);
+          for (int64_t m30 = 0; m30 < v10; m30 += 1) {
+            int64_t v31 = v9 - v9 % 16;
+            if (v31 > 0) {
+              for (int64_t n32 = 0; n32 < 16; n32 += 1) {
+                v17[n32] = v11;
+              }
+              for (int64_t n33 = 0; n33 < v31; n33 += 16) {
+                for (int64_t o34 = 0; o34 < 16; o34 += 1) {
+                  int64_t v35 = n33 + o34;
+                  int64_t v36 = ((i18 * v7 + j19) * v8 + v29) * v9 + v35;
+                  uint16_t v37 = v1[v36];
+                  int64_t v38 = ((i18 * v7 + j19) * v10 + m30) * v9 + v35;
+                  uint16_t v39 = v2[v38];
+                  float v40 = v17[o34];
+                  float v41 = bf16_to_float(v39);
+                  float v42 = bf16_to_float(v37);
+                  v17[o34] = v40 + v42 * v41;
+                }
+              }
+              for (int64_t n43 = 0; n43 < 16; n43 += 1) {
+                int64_t v44 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+                float v45 = v23[v44];
+                float v46 = v17[n43];
+                int64_t v47 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+                v23[v47] = v45 + v46;
+              }
+            }
+            for (int64_t n48 = v31; n48 < v9; n48 += 1) {
+              int64_t v49 = ((i18 * v7 + j19) * v8 + v29) * v9 + n48;
+              uint16_t v50 = v1[v49];
+              int64_t v51 = ((i18 * v7 + j19) * v10 + m30) * v9 + n48;
+              uint16_t v52 = v2[v51];
+              int64_t v53 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+              float v54 = v23[v53];
+              float v55 = bf16_to_float(v52);
+              float v56 = bf16_to_float(v50);
+              int64_t v57 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+              v23[v57] = v54 + v56 * v55;
             }
           }
         }
-        float* v34 = alloc<float>((1 * 1) * v16);
-        float* v35 = alloc<float>((1 * 1) * v16);
-        for (int64_t l36 = 0; l36 < v16; l36 += 1) {
-          int64_t v37 = (0 * 1 + 0) * v16 + l36;
-          v34[v37] = -INFINITY;
+        float* v58 = alloc<float>((1 * 1) * v22);
+        float* v59 = alloc<float>((1 * 1) * v22);
+        for (int64_t l60 = 0; l60 < v22; l60 += 1) {
+          int64_t v61 = (0 * 1 + 0) * v22 + l60;
+          v58[v61] = v13;
         }
-        for (int64_t l38 = 0; l38 < v16; l38 += 1) {
-          for (int64_t m39 = 0; m39 < v10; m39 += 1) {
-            int64_t v40 = ((0 * 1 + 0) * v16 + l38) * v10 + m39;
-            float v41 = v17[v40];
-            int64_t v42 = (0 * 1 + 0) * v16 + l38;
-            float v43 = v34[v42];
-            float v44 = maximum(v41 * v4, v43);
-            int64_t v45 = (0 * 1 + 0) * v16 + l38;
-            v34[v45] = v44;
+        for (int64_t l62 = 0; l62 < v22; l62 += 1) {
+          int64_t v63 = v10 - v10 % 16;
+          if (v63 > 0) {
+            for (int64_t m64 = 0; m64 < 16; m64 += 1) {
+              v16[m64] = v13;
+            }
+            for (int64_t m65 = 0; m65 < v63; m65 += 16) {
+              for (int64_t n66 = 0; n66 < 16; n66 += 1) {
+                int64_t v67 = ((0 * 1 + 0) * v22 + l62) * v10 + (m65 + n66);
+                float v68 = v23[v67];
+                float v69 = v16[n66];
+                float v70 = maximum(v68 * v4, v69);
+                v16[n66] = v70;
+              }
+            }
+            for (int64_t m71 = 0; m71 < 16; m71 += 1) {
+              int64_t v72 = (0 * 1 + 0) * v22 + l62;
+              float v73 = v58[v72];
+              float v74 = v16[m71];
+              float v75 = maximum(v74, v73);
+              int64_t v76 = (0 * 1 + 0) * v22 + l62;
+              v58[v76] = v75;
+            }
+          }
+          for (int64_t m77 = v63; m77 < v10; m77 += 1) {
+            int64_t v78 = ((0 * 1 + 0) * v22 + l62) * v10 + m77;
+            float v79 = v23[v78];
+            int64_t v80 = (0 * 1 + 0) * v22 + l62;
+            float v81 = v58[v80];
+            float v82 = maximum(v79 * v4, v81);
+            int64_t v83 = (0 * 1 + 0) * v22 + l62;
+            v58[v83] = v82;
           }
         }
-        for (int64_t l46 = 0; l46 < v16; l46 += 1) {
-          for (int64_t m47 = 0; m47 < v10; m47 += 1) {
-            int64_t v48 = ((0 * 1 + 0) * v16 + l46) * v10 + m47;
-            float v49 = v17[v48];
-            int64_t v50 = (0 * 1 + 0) * v16 + l46;
-            float v51 = v34[v50];
-            float v52 = std::exp(v49 * v4 - v51);
-            int64_t v53 = ((0 * 1 + 0) * v16 + l46) * v10 + m47;
-            v18[v53] = v52;
+        for (int64_t l84 = 0; l84 < v22; l84 += 1) {
+          for (int64_t m85 = 0; m85 < v10; m85 += 1) {
+            int64_t v86 = ((0 * 1 + 0) * v22 + l84) * v10 + m85;
+            float v87 = v23[v86];
+            int64_t v88 = (0 * 1 + 0) * v22 + l84;
+            float v89 = v58[v88];
+            float v90 = v87 * v4 - v89;
+            float v91 = !(v90 < -8.780000300e+01f) ? v90 : -8.780000300e+01f;
+            float v92 = !(v91 > 8.880000300e+01f) ? v91 : 8.880000300e+01f;
+            float v93 = vec_fma(v92, 1.442695020e+00f, v14);
+            float v94 = vec_floor(v93);
+            float v95 = !(v94 < -1.270000000e+02f) ? v94 : -1.270000000e+02f;
+            float v96 = !(v95 > 1.270000000e+02f) ? v95 : 1.270000000e+02f;
+            float v97 = vec_fma(-6.933593750e-01f, v96, v92);
+            float v98 = vec_fma(2.121944420e-04f, v96, v97);
+            float v99 = vec_fma(v98, 1.987569120e-04f, 1.398199940e-03f);
+            float v100 = vec_fma(v99, v98, 8.333452050e-03f);
+            float v101 = vec_fma(v100, v98, 4.166579620e-02f);
+            float v102 = vec_fma(v101, v98, 1.666666570e-01f);
+            float v103 = vec_fma(v102, v98, v14);
+            float v104 = vec_fma(v103, v98 * v98, v98);
+            uint32_t v105 = (uint32_t) 23;
+            float v106 = bit_cast<float, int32_t>((int32_t) (v105 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v96) + (uint32_t) 127)) << v105 : 0));
+            int64_t v107 = ((0 * 1 + 0) * v22 + l84) * v10 + m85;
+            v24[v107] = (v104 + 1.000000000e+00f) * v106;
           }
         }
-        for (int64_t l54 = 0; l54 < v16; l54 += 1) {
-          int64_t v55 = (0 * 1 + 0) * v16 + l54;
-          v35[v55] = v11;
+        for (int64_t l108 = 0; l108 < v22; l108 += 1) {
+          int64_t v109 = (0 * 1 + 0) * v22 + l108;
+          v59[v109] = v12;
         }
-        for (int64_t l56 = 0; l56 < v16; l56 += 1) {
-          for (int64_t m57 = 0; m57 < v10; m57 += 1) {
-            int64_t v58 = ((0 * 1 + 0) * v16 + l56) * v10 + m57;
-            float v59 = v18[v58];
-            int64_t v60 = (0 * 1 + 0) * v16 + l56;
-            float v61 = v35[v60];
-            int64_t v62 = (0 * 1 + 0) * v16 + l56;
-            v35[v62] = v59 + v61;
+        for (int64_t l110 = 0; l110 < v22; l110 += 1) {
+          int64_t v111 = v10 - v10 % 16;
+          if (v111 > 0) {
+            for (int64_t m112 = 0; m112 < 16; m112 += 1) {
+              v15[m112] = v11;
+            }
+            for (int64_t m113 = 0; m113 < v111; m113 += 16) {
+              for (int64_t n114 = 0; n114 < 16; n114 += 1) {
+                int64_t v115 = ((0 * 1 + 0) * v22 + l110) * v10 + (m113 + n114);
+                float v116 = v24[v115];
+                float v117 = v15[n114];
+                v15[n114] = v116 + v117;
+              }
+            }
+            for (int64_t m118 = 0; m118 < 16; m118 += 1) {
+              int64_t v119 = (0 * 1 + 0) * v22 + l110;
+              float v120 = v59[v119];
+              float v121 = v15[m118];
+              int64_t v122 = (0 * 1 + 0) * v22 + l110;
+              v59[v122] = v121 + v120;
+            }
+          }
+          for (int64_t m123 = v111; m123 < v10; m123 += 1) {
+            int64_t v124 = ((0 * 1 + 0) * v22 + l110) * v10 + m123;
+            float v125 = v24[v124];
+            int64_t v126 = (0 * 1 + 0) * v22 + l110;
+            float v127 = v59[v126];
+            int64_t v128 = (0 * 1 + 0) * v22 + l110;
+            v59[v128] = v125 + v127;
           }
         }
-        float* v63 = alloc<float>(((1 * 1) * v16) * v9);
-        for (int64_t l64 = 0; l64 < v16; l64 += 1) {
-          for (int64_t m65 = 0; m65 < v9; m65 += 1) {
-            int64_t v66 = ((0 * 1 + 0) * v16 + l64) * v9 + m65;
-            v63[v66] = v11;
+        float* v129 = alloc<float>(((1 * 1) * v22) * v9);
+        for (int64_t l130 = 0; l130 < v22; l130 += 1) {
+          for (int64_t m131 = 0; m131 < v9; m131 += 1) {
+            int64_t v132 = ((0 * 1 + 0) * v22 + l130) * v9 + m131;
+            v129[v132] = v12;
           }
         }
-        for (int64_t l67 = 0; l67 < v16; l67 += 1) {
-          for (int64_t m68 = 0; m68 < v9; m68 += 1) {
-            for (int64_t n69 = 0; n69 < v10; n69 += 1) {
-              int64_t v70 = ((0 * 1 + 0) * v16 + l67) * v10 + n69;
-              float v71 = v18[v70];
-              int64_t v72 = ((i12 * v7 + j13) * v10 + n69) * v9 + m68;
-              uint16_t v73 = v3[v72];
-              int64_t v74 = ((0 * 1 + 0) * v16 + l67) * v9 + m68;
-              float v75 = v63[v74];
-              float v76 = bf16_to_float(v73);
-              int64_t v77 = ((0 * 1 + 0) * v16 + l67) * v9 + m68;
-              v63[v77] = v75 + v71 * v76;
+        for (int64_t l133 = 0; l133 < v22; l133 += 1) {
+          for (int64_t m134 = 0; m134 < v10; m134 += 1) {
+            for (int64_t n135 = 0; n135 < v9; n135 += 1) {
+              int64_t v136 = ((0 * 1 + 0) * v22 + l133) * v10 + m134;
+              float v137 = v24[v136];
+              int64_t v138 = ((i18 * v7 + j19) * v10 + m134) * v9 + n135;
+              uint16_t v139 = v3[v138];
+              int64_t v140 = ((0 * 1 + 0) * v22 + l133) * v9 + n135;
+              float v141 = v129[v140];
+              float v142 = bf16_to_float(v139);
+              int64_t v143 = ((0 * 1 + 0) * v22 + l133) * v9 + n135;
+              v129[v143] = v141 + v137 * v142;
             }
           }
         }
-        for (int64_t l78 = 0; l78 < v16; l78 += 1) {
-          for (int64_t m79 = 0; m79 < v9; m79 += 1) {
-            int64_t v80 = ((0 * 1 + 0) * v16 + l78) * v9 + m79;
-            float v81 = v63[v80];
-            int64_t v82 = (0 * 1 + 0) * v16 + l78;
-            float v83 = v35[v82];
-            uint16_t v84 = float_to_bf16(v81 / v83);
-            int64_t v85 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l78)) * v9 + m79;
-            v5[v85] = v84;
+        for (int64_t l144 = 0; l144 < v22; l144 += 1) {
+          for (int64_t m145 = 0; m145 < v9; m145 += 1) {
+            int64_t v146 = ((0 * 1 + 0) * v22 + l144) * v9 + m145;
+            float v147 = v129[v146];
+            int64_t v148 = (0 * 1 + 0) * v22 + l144;
+            float v149 = v59[v148];
+            uint16_t v150 = float_to_bf16(v147 / v149);
+            int64_t v151 = ((i18 * v7 + j19) * v8 + (int64_t) ((uint64_t) k20 + (uint64_t) l144)) * v9 + m145;
+            v5[v151] = v150;
           }
         }
-        release(v17);
-        release(v18);
-        release(v34);
-        release(v35);
-        release(v63);
+        release(v23);
+        release(v24);
+        release(v58);
+        release(v59);
+        release(v129);
       }
     }
   }
   return;
 }
-inline void attention_f32(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
-  float v11 = 0.0e+00f;
+inline void attention_f32(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
+  float v11 = -0.0e+00f;
+  float v12 = 0.0e+00f;
+  float v13 = -INFINITY;
+  float v14 = 5.000000000e-01f;
+  float v15[16];
+  float v16[16];
+  float v17[16];
   // s[b, h, i, j] = sum(d) q[b, h, i, d] * k[b, h, j, d];
   // m[b, h, i] = max(j) s[b, h, i, j];
   // p[b, h, i, j] = exp(scale * (s[b, h, i, j] - m[b, h, i]));
   // l[b, h, i] = sum(j) p[b, h, i, j];
   // acc[b, h, i, e] = sum(j) p[b, h, i, j] * v[b, h, j, e];
   // o[b, h, i, e] = acc[b, h, i, e] / l[b, h, i];
-  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v8; k14 += 16) {
-        int64_t v15 = (int64_t) ((uint64_t) v8 - (uint64_t) k14);
-        int64_t v16 = v15 < 16 ? v15 : 16;
-        float* v17 = alloc<float>(((1 * 1) * v16) * v10);
-        float* v18 = alloc<float>(((1 * 1) * v16) * v10);
-        for (int64_t l19 = 0; l19 < v16; l19 += 1) {
-          for (int64_t m20 = 0; m20 < v10; m20 += 1) {
-            int64_t v21 = ((0 * 1 + 0) * v16 + l19) * v10 + m20;
-            v17[v21] = v11;
+  for (int64_t i18 = 0; i18 < v6; i18 += 1) {
+    for (int64_t j19 = 0; j19 < v7; j19 += 1) {
+      for (int64_t k20 = 0; k20 < v8; k20 += 16) {
+        int64_t v21 = (int64_t) ((uint64_t) v8 - (uint64_t) k20);
+        int64_t v22 = v21 < 16 ? v21 : 16;
+        float* v23 = alloc<float>(((1 * 1) * v22) * v10);
+        float* v24 = alloc<float>(((1 * 1) * v22) * v10);
+        for (int64_t l25 = 0; l25 < v22; l25 += 1) {
+          for (int64_t m26 = 0; m26 < v10; m26 += 1) {
+            int64_t v27 = ((0 * 1 + 0) * v22 + l25) * v10 + m26;
+            v23[v27] = v12;
           }
         }
-        for (int64_t l22 = 0; l22 < v16; l22 += 1) {
-          for (int64_t m23 = 0; m23 < v10; m23 += 1) {
-            for (int64_t n24 = 0; n24 < v9; n24 += 1) {
-              int64_t v25 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l22)) * v9 + n24;
-              float v26 = v1[v25];
-              int64_t v27 = ((i12 * v7 + j13) * v10 + m23) * v9 + n24;
-              float v28 = v2[v27];
-              int64_t v29 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
-              float v30 = v17[v29];
-              int64_t v31 = ((0 * 1 + 0) * v16 + l22) * v10 + m23;
-              v17[v31] = v30 + v26 * v28;
+        for (int64_t l28 = 0; l28 < v22; l28 += 1) {
+          int64_t v29 = (int64_t) ((uint64_t) k20 + (uint64_t) l28);
+          for (int64_t m30 = 0; m30 < v10; m30 += 1) {
+            int64_t v31 = v9 - v9 % 16;
+            if (v31 > 0) {
+              for (int64_t n32 = 0; n32 < 16; n32 += 1) {
+                v17[n32] = v11;
+              }
+              for (int64_t n33 = 0; n33 < v31; n33 += 16) {
+                for (int64_t o34 = 0; o34 < 16; o34 += 1) {
+                  int64_t v35 = n33 + o34;
+                  int64_t v36 = ((i18 * v7 + j19) * v8 + v29) * v9 + v35;
+                  float v37 = v1[v36];
+                  int64_t v38 = ((i18 * v7 + j19) * v10 + m30) * v9 + v35;
+                  float v39 = v2[v38];
+                  float v40 = v17[o34];
+                  v17[o34] = v40 + v37 * v39;
+                }
+              }
+              for (int64_t n41 = 0; n41 < 16; n41 += 1) {
+                int64_t v42 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+                float v43 = v23[v42];
+                float v44 = v17[n41];
+                int64_t v45 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+                v23[v45] = v43 + v44;
+              }
+            }
+            for (int64_t n46 = v31; n46 < v9; n46 += 1) {
+              int64_t v47 = ((i18 * v7 + j19) * v8 + v29) * v9 + n46;
+              float v48 = v1[v47];
+              int64_t v49 = ((i18 * v7 + j19) * v10 + m30) * v9 + n46;
+              float v50 = v2[v49];
+              int64_t v51 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+              float v52 = v23[v51];
+              int64_t v53 = ((0 * 1 + 0) * v22 + l28) * v10 + m30;
+              v23[v53] = v52 + v48 * v50;
             }
           }
         }
-        float* v32 = alloc<float>((1 * 1) * v16);
-        float* v33 = alloc<float>((1 * 1) * v16);
-        for (int64_t l34 = 0; l34 < v16; l34 += 1) {
-          int64_t v35 = (0 * 1 + 0) * v16 + l34;
-          v32[v35] = -INFINITY;
+        float* v54 = alloc<float>((1 * 1) * v22);
+        float* v55 = alloc<float>((1 * 1) * v22);
+        for (int64_t l56 = 0; l56 < v22; l56 += 1) {
+          int64_t v57 = (0 * 1 + 0) * v22 + l56;
+          v54[v57] = v13;
         }
-        for (int64_t l36 = 0; l36 < v16; l36 += 1) {
-          for (int64_t m37 = 0; m37 < v10; m37 += 1) {
-            int64_t v38 = ((0 * 1 + 0) * v16 + l36) * v10 + m37;
-            float v39 = v17[v38];
-            int64_t v40 = (0 * 1 + 0) * v16 + l36;
-            float v41 = v32[v40];
-            float v42 = maximum(v39 * v4, v41);
-            int64_t v43 = (0 * 1 + 0) * v16 + l36;
-            v32[v43] = v42;
+        for (int64_t l58 = 0; l58 < v22; l58 += 1) {
+          int64_t v59 = v10 - v10 % 16;
+          if (v59 > 0) {
+            for (int64_t m60 = 0; m60 < 16; m60 += 1) {
+              v16[m60] = v13;
+            }
+            for (int64_t m61 = 0; m61 < v59; m61 += 16) {
+              for (int64_t n62 = 0; n62 < 16; n62 += 1) {
+                int64_t v63 = ((0 * 1 + 0) * v22 + l58) * v10 + (m61 + n62);
+                float v64 = v23[v63];
+                float v65 = v16[n62];
+                float v66 = maximum(v64 * v4, v65);
+                v16[n62] = v66;
+              }
+            }
+            for (int64_t m67 = 0; m67 < 16; m67 += 1) {
+              int64_t v68 = (0 * 1 + 0) * v22 + l58;
+              float v69 = v54[v68];
+              float v70 = v16[m67];
+              float v71 = maximum(v70, v69);
+              int64_t v72 = (0 * 1 + 0) * v22 + l58;
+              v54[v72] = v71;
+            }
+          }
+          for (int64_t m73 = v59; m73 < v10; m73 += 1) {
+            int64_t v74 = ((0 * 1 + 0) * v22 + l58) * v10 + m73;
+            float v75 = v23[v74];
+            int64_t v76 = (0 * 1 + 0) * v22 + l58;
+            float v77 = v54[v76];
+            float v78 = maximum(v75 * v4, v77);
+            int64_t v79 = (0 * 1 + 0) * v22 + l58;
+            v54[v79] = v78;
           }
         }
-        for (int64_t l44 = 0; l44 < v16; l44 += 1) {
-          for (int64_t m45 = 0; m45 < v10; m45 += 1) {
-            int64_t v46 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
-            float v47 = v17[v46];
-            int64_t v48 = (0 * 1 + 0) * v16 + l44;
-            float v49 = v32[v48];
-            float v50 = std::exp(v47 * v4 - v49);
-            int64_t v51 = ((0 * 1 + 0) * v16 + l44) * v10 + m45;
-            v18[v51] = v50;
+        for (int64_t l80 = 0; l80 < v22; l80 += 1) {
+          for (int64_t m81 = 0; m81 < v10; m81 += 1) {
+            int64_t v82 = ((0 * 1 + 0) * v22 + l80) * v10 + m81;
+            float v83 = v23[v82];
+            int64_t v84 = (0 * 1 + 0) * v22 + l80;
+            float v85 = v54[v84];
+            float v86 = v83 * v4 - v85;
+            float v87 = !(v86 < -8.780000300e+01f) ? v86 : -8.780000300e+01f;
+            float v88 = !(v87 > 8.880000300e+01f) ? v87 : 8.880000300e+01f;
+            float v89 = vec_fma(v88, 1.442695020e+00f, v14);
+            float v90 = vec_floor(v89);
+            float v91 = !(v90 < -1.270000000e+02f) ? v90 : -1.270000000e+02f;
+            float v92 = !(v91 > 1.270000000e+02f) ? v91 : 1.270000000e+02f;
+            float v93 = vec_fma(-6.933593750e-01f, v92, v88);
+            float v94 = vec_fma(2.121944420e-04f, v92, v93);
+            float v95 = vec_fma(v94, 1.987569120e-04f, 1.398199940e-03f);
+            float v96 = vec_fma(v95, v94, 8.333452050e-03f);
+            float v97 = vec_fma(v96, v94, 4.166579620e-02f);
+            float v98 = vec_fma(v97, v94, 1.666666570e-01f);
+            float v99 = vec_fma(v98, v94, v14);
+            float v100 = vec_fma(v99, v94 * v94, v94);
+            uint32_t v101 = (uint32_t) 23;
+            float v102 = bit_cast<float, int32_t>((int32_t) (v101 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v92) + (uint32_t) 127)) << v101 : 0));
+            int64_t v103 = ((0 * 1 + 0) * v22 + l80) * v10 + m81;
+            v24[v103] = (v100 + 1.000000000e+00f) * v102;
           }
         }
-        for (int64_t l52 = 0; l52 < v16; l52 += 1) {
-          int64_t v53 = (0 * 1 + 0) * v16 + l52;
-          v33[v53] = v11;
+        for (int64_t l104 = 0; l104 < v22; l104 += 1) {
+          int64_t v105 = (0 * 1 + 0) * v22 + l104;
+          v55[v105] = v12;
         }
-        for (int64_t l54 = 0; l54 < v16; l54 += 1) {
-          for (int64_t m55 = 0; m55 < v10; m55 += 1) {
-            int64_t v56 = ((0 * 1 + 0) * v16 + l54) * v10 + m55;
-            float v57 = v18[v56];
-            int64_t v58 = (0 * 1 + 0) * v16 + l54;
-            float v59 = v33[v58];
-            int64_t v60 = (0 * 1 + 0) * v16 + l54;
-            v33[v60] = v57 + v59;
+        for (int64_t l106 = 0; l106 < v22; l106 += 1) {
+          int64_t v107 = v10 - v10 % 16;
+          if (v107 > 0) {
+            for (int64_t m108 = 0; m108 < 16; m108 += 1) {
+              v15[m108] = v11;
+            }
+            for (int64_t m109 = 0; m109 < v107; m109 += 16) {
+              for (int64_t n110 = 0; n110 < 16; n110 += 1) {
+                int64_t v111 = ((0 * 1 + 0) * v22 + l106) * v10 + (m109 + n110);
+                float v112 = v24[v111];
+                float v113 = v15[n110];
+                v15[n110] = v112 + v113;
+              }
+            }
+            for (int64_t m114 = 0; m114 < 16; m114 += 1) {
+              int64_t v115 = (0 * 1 + 0) * v22 + l106;
+              float v116 = v55[v115];
+              float v117 = v15[m114];
+              int64_t v118 = (0 * 1 + 0) * v22 + l106;
+              v55[v118] = v117 + v116;
+            }
+          }
+          for (int64_t m119 = v107; m119 < v10; m119 += 1) {
+            int64_t v120 = ((0 * 1 + 0) * v22 + l106) * v10 + m119;
+            float v121 = v24[v120];
+            int64_t v122 = (0 * 1 + 0) * v22 + l106;
+            float v123 = v55[v122];
+            int64_t v124 = (0 * 1 + 0) * v22 + l106;
+            v55[v124] = v121 + v123;
           }
         }
-        float* v61 = alloc<float>(((1 * 1) * v16) * v9);
-        for (int64_t l62 = 0; l62 < v16; l62 += 1) {
-          for (int64_t m63 = 0; m63 < v9; m63 += 1) {
-            int64_t v64 = ((0 * 1 + 0) * v16 + l62) * v9 + m63;
-            v61[v64] = v11;
+        float* v125 = alloc<float>(((1 * 1) * v22) * v9);
+        for (int64_t l126 = 0; l126 < v22; l126 += 1) {
+          for (int64_t m127 = 0; m127 < v9; m127 += 1) {
+            int64_t v128 = ((0 * 1 + 0) * v22 + l126) * v9 + m127;
+            v125[v128] = v12;
           }
         }
-        for (int64_t l65 = 0; l65 < v16; l65 += 1) {
-          for (int64_t m66 = 0; m66 < v9; m66 += 1) {
-            for (int64_t n67 = 0; n67 < v10; n67 += 1) {
-              int64_t v68 = ((0 * 1 + 0) * v16 + l65) * v10 + n67;
-              float v69 = v18[v68];
-              int64_t v70 = ((i12 * v7 + j13) * v10 + n67) * v9 + m66;
-              float v71 = v3[v70];
-              int64_t v72 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
-              float v73 = v61[v72];
-              int64_t v74 = ((0 * 1 + 0) * v16 + l65) * v9 + m66;
-              v61[v74] = v73 + v69 * v71;
+        for (int64_t l129 = 0; l129 < v22; l129 += 1) {
+          for (int64_t m130 = 0; m130 < v10; m130 += 1) {
+            for (int64_t n131 = 0; n131 < v9; n131 += 1) {
+              int64_t v132 = ((0 * 1 + 0) * v22 + l129) * v10 + m130;
+              float v133 = v24[v132];
+              int64_t v134 = ((i18 * v7 + j19) * v10 + m130) * v9 + n131;
+              float v135 = v3[v134];
+              int64_t v136 = ((0 * 1 + 0) * v22 + l129) * v9 + n131;
+              float v137 = v125[v136];
+              int64_t v138 = ((0 * 1 + 0) * v22 + l129) * v9 + n131;
+              v125[v138] = v137 + v133 * v135;
             }
           }
         }
-        for (int64_t l75 = 0; l75 < v16; l75 += 1) {
-          for (int64_t m76 = 0; m76 < v9; m76 += 1) {
-            int64_t v77 = ((0 * 1 + 0) * v16 + l75) * v9 + m76;
-            float v78 = v61[v77];
-            int64_t v79 = (0 * 1 + 0) * v16 + l75;
-            float v80 = v33[v79];
-            int64_t v81 = ((i12 * v7 + j13) * v8 + (int64_t) ((uint64_t) k14 + (uint64_t) l75)) * v9 + m76;
-            v5[v81] = v78 / v80;
+        for (int64_t l139 = 0; l139 < v22; l139 += 1) {
+          for (int64_t m140 = 0; m140 < v9; m140 += 1) {
+            int64_t v141 = ((0 * 1 + 0) * v22 + l139) * v9 + m140;
+            float v142 = v125[v141];
+            int64_t v143 = (0 * 1 + 0) * v22 + l139;
+            float v144 = v55[v143];
+            int64_t v145 = ((i18 * v7 + j19) * v8 + (int64_t) ((uint64_t) k20 + (uint64_t) l139)) * v9 + m140;
+            v5[v145] = v142 / v144;
           }
         }
-        release(v17);
-        release(v18);
-        release(v32);
-        release(v33);
-        release(v61);
+        release(v23);
+        release(v24);
+        release(v54);
+        release(v55);
+        release(v125);
       }
     }
   }

@@ -13,227 +13,275 @@ namespace awq {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void awq_quantize(uint16_t* v1, uint16_t* v2, float v3, int8_t* v4, float* v5, float* v6, float* v7, int64_t v8, int64_t v9, int64_t v10) {
-  double v11 = INFINITY;
-  double v12 = -INFINITY;
+inline void awq_quantize(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, float v3, int8_t* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, float* VIBEE_RESTRICT v6, float* VIBEE_RESTRICT v7, int64_t v8, int64_t v9, int64_t v10) {
+  double v11 = 0.0e+00;
+  double v12 = 1.50000000000000000e+01;
   double v13 = 1.00000000000000000e-04;
-  double v14 = 1.50000000000000000e+01;
-  double v15 = 0.0e+00;
-  double* v16 = alloc<double>(v9 * 128);
-  double* v17 = alloc<double>(v9 * 128);
+  double v14 = -INFINITY;
+  double v15 = INFINITY;
+  double v16[16];
+  double v17[16];
+  double v18[16];
+  double v19[16];
+  double* v20 = alloc<double>(v9 * 128);
+  double* v21 = alloc<double>(v9 * 128);
   // mx[g, j] = sum(t) abs(f64(x[t, g, j]));
-  for (int64_t i18 = 0; i18 < v9; i18 += 1) {
-    for (int64_t j19 = 0; j19 < 128; j19 += 1) {
-      int64_t v20 = i18 * 128 + j19;
-      v16[v20] = v15;
+  for (int64_t i22 = 0; i22 < v9; i22 += 1) {
+    for (int64_t j23 = 0; j23 < 128; j23 += 1) {
+      int64_t v24 = i22 * 128 + j23;
+      v20[v24] = v11;
     }
   }
-  for (int64_t i21 = 0; i21 < v9; i21 += 1) {
-    for (int64_t j22 = 0; j22 < 128; j22 += 1) {
-      for (int64_t k23 = 0; k23 < v8; k23 += 1) {
-        int64_t v24 = (k23 * v9 + i21) * 128 + j22;
-        uint16_t v25 = v1[v24];
-        int64_t v26 = i21 * 128 + j22;
-        double v27 = v16[v26];
-        float v28 = f16_to_float(v25);
-        double v29 = std::fabs((double) v28);
-        int64_t v30 = i21 * 128 + j22;
-        v16[v30] = v29 + v27;
+  for (int64_t i25 = 0; i25 < v9; i25 += 1) {
+    for (int64_t j26 = 0; j26 < v8; j26 += 1) {
+      for (int64_t k27 = 0; k27 < 128; k27 += 1) {
+        int64_t v28 = (j26 * v9 + i25) * 128 + k27;
+        uint16_t v29 = v1[v28];
+        int64_t v30 = i25 * 128 + k27;
+        double v31 = v20[v30];
+        float v32 = f16_to_float(v29);
+        double v33 = std::fabs((double) v32);
+        int64_t v34 = i25 * 128 + k27;
+        v20[v34] = v33 + v31;
       }
     }
   }
-  double* v31 = alloc<double>(1);
-  double* v32 = alloc<double>(1);
-  v31[0] = v12;
-  double v33 = (double) v8;
-  double v34 = (double) v3;
+  double* v35 = alloc<double>(1);
+  double* v36 = alloc<double>(1);
+  v35[0] = v14;
+  double v37 = (double) v8;
+  double v38 = (double) v3;
   // sr[g, j] = max(pow(mx[g, j] / T, f64(alpha)), 1e-4);
   // smax = max(g, j) sr[g, j];
-  for (int64_t i35 = 0; i35 < v9; i35 += 1) {
-    for (int64_t j36 = 0; j36 < 128; j36 += 1) {
-      int64_t v37 = i35 * 128 + j36;
-      double v38 = v16[v37];
-      double v39 = v31[0];
-      double v40 = std::pow(v38 / v33, v34);
-      double v41 = maximum(v40, v13);
-      double v42 = maximum(v41, v39);
-      v31[0] = v42;
+  for (int64_t i39 = 0; i39 < v9; i39 += 1) {
+    for (int64_t j40 = 0; j40 < 16; j40 += 1) {
+      v19[j40] = v14;
+    }
+    for (int64_t j41 = 0; j41 < 128; j41 += 16) {
+      for (int64_t k42 = 0; k42 < 16; k42 += 1) {
+        int64_t v43 = i39 * 128 + (j41 + k42);
+        double v44 = v20[v43];
+        double v45 = v19[k42];
+        double v46 = std::pow(v44 / v37, v38);
+        double v47 = maximum(v46, v13);
+        double v48 = maximum(v47, v45);
+        v19[k42] = v48;
+      }
+    }
+    for (int64_t j49 = 0; j49 < 16; j49 += 1) {
+      double v50 = v35[0];
+      double v51 = v19[j49];
+      double v52 = maximum(v51, v50);
+      v35[0] = v52;
     }
   }
-  v32[0] = v11;
+  v36[0] = v15;
   // smin = min(g, j) sr[g, j];
-  for (int64_t i43 = 0; i43 < v9; i43 += 1) {
-    for (int64_t j44 = 0; j44 < 128; j44 += 1) {
-      int64_t v45 = i43 * 128 + j44;
-      double v46 = v16[v45];
-      double v47 = v32[0];
-      double v48 = std::pow(v46 / v33, v34);
-      double v49 = maximum(v48, v13);
-      double v50 = minimum(v49, v47);
-      v32[0] = v50;
+  for (int64_t i53 = 0; i53 < v9; i53 += 1) {
+    for (int64_t j54 = 0; j54 < 16; j54 += 1) {
+      v18[j54] = v15;
+    }
+    for (int64_t j55 = 0; j55 < 128; j55 += 16) {
+      for (int64_t k56 = 0; k56 < 16; k56 += 1) {
+        int64_t v57 = i53 * 128 + (j55 + k56);
+        double v58 = v20[v57];
+        double v59 = v18[k56];
+        double v60 = std::pow(v58 / v37, v38);
+        double v61 = maximum(v60, v13);
+        double v62 = minimum(v61, v59);
+        v18[k56] = v62;
+      }
+    }
+    for (int64_t j63 = 0; j63 < 16; j63 += 1) {
+      double v64 = v36[0];
+      double v65 = v18[j63];
+      double v66 = minimum(v65, v64);
+      v36[0] = v66;
     }
   }
   // sn[g, j] = sr[g, j] / sqrt(smax * smin);
-  for (int64_t i51 = 0; i51 < v9; i51 += 1) {
-    for (int64_t j52 = 0; j52 < 128; j52 += 1) {
-      int64_t v53 = i51 * 128 + j52;
-      double v54 = v16[v53];
-      double v55 = v31[0];
-      double v56 = v32[0];
-      double v57 = std::pow(v54 / v33, v34);
-      double v58 = maximum(v57, v13);
-      double v59 = std::sqrt(v55 * v56);
-      int64_t v60 = i51 * 128 + j52;
-      v17[v60] = v58 / v59;
+  for (int64_t i67 = 0; i67 < v9; i67 += 1) {
+    for (int64_t j68 = 0; j68 < 128; j68 += 1) {
+      int64_t v69 = i67 * 128 + j68;
+      double v70 = v20[v69];
+      double v71 = v35[0];
+      double v72 = v36[0];
+      double v73 = std::pow(v70 / v37, v38);
+      double v74 = maximum(v73, v13);
+      double v75 = std::sqrt(v71 * v72);
+      int64_t v76 = i67 * 128 + j68;
+      v21[v76] = v74 / v75;
     }
   }
-  double* v61 = alloc<double>((v10 * v9) * 128);
+  double* v77 = alloc<double>((v10 * v9) * 128);
   // ws[n, g, j] = f64(w[n, g, j]) * sn[g, j];
-  for (int64_t i62 = 0; i62 < v10; i62 += 1) {
-    for (int64_t j63 = 0; j63 < v9; j63 += 1) {
-      for (int64_t k64 = 0; k64 < 128; k64 += 1) {
-        int64_t v65 = (i62 * v9 + j63) * 128 + k64;
-        uint16_t v66 = v2[v65];
-        int64_t v67 = j63 * 128 + k64;
-        double v68 = v17[v67];
-        float v69 = f16_to_float(v66);
-        int64_t v70 = (i62 * v9 + j63) * 128 + k64;
-        v61[v70] = (double) v69 * v68;
-      }
-    }
-  }
-  double* v71 = alloc<double>(v10 * v9);
-  double* v72 = alloc<double>(v10 * v9);
-  double* v73 = alloc<double>(v10 * v9);
-  double* v74 = alloc<double>(v10 * v9);
-  // hi[n, g] = max(j) ws[n, g, j];
-  for (int64_t i75 = 0; i75 < v10; i75 += 1) {
-    for (int64_t j76 = 0; j76 < v9; j76 += 1) {
-      int64_t v77 = i75 * v9 + j76;
-      v71[v77] = v12;
-    }
-  }
   for (int64_t i78 = 0; i78 < v10; i78 += 1) {
     for (int64_t j79 = 0; j79 < v9; j79 += 1) {
       for (int64_t k80 = 0; k80 < 128; k80 += 1) {
         int64_t v81 = (i78 * v9 + j79) * 128 + k80;
-        double v82 = v61[v81];
-        int64_t v83 = i78 * v9 + j79;
-        double v84 = v71[v83];
-        double v85 = maximum(v82, v84);
-        int64_t v86 = i78 * v9 + j79;
-        v71[v86] = v85;
+        uint16_t v82 = v2[v81];
+        int64_t v83 = j79 * 128 + k80;
+        double v84 = v21[v83];
+        float v85 = f16_to_float(v82);
+        int64_t v86 = (i78 * v9 + j79) * 128 + k80;
+        v77[v86] = (double) v85 * v84;
+      }
+    }
+  }
+  double* v87 = alloc<double>(v10 * v9);
+  double* v88 = alloc<double>(v10 * v9);
+  double* v89 = alloc<double>(v10 * v9);
+  double* v90 = alloc<double>(v10 * v9);
+  // hi[n, g] = max(j) ws[n, g, j];
+  for (int64_t i91 = 0; i91 < v10; i91 += 1) {
+    for (int64_t j92 = 0; j92 < v9; j92 += 1) {
+      int64_t v93 = i91 * v9 + j92;
+      v87[v93] = v14;
+    }
+  }
+  for (int64_t i94 = 0; i94 < v10; i94 += 1) {
+    for (int64_t j95 = 0; j95 < v9; j95 += 1) {
+      for (int64_t k96 = 0; k96 < 16; k96 += 1) {
+        v17[k96] = v14;
+      }
+      for (int64_t k97 = 0; k97 < 128; k97 += 16) {
+        for (int64_t l98 = 0; l98 < 16; l98 += 1) {
+          int64_t v99 = (i94 * v9 + j95) * 128 + (k97 + l98);
+          double v100 = v77[v99];
+          double v101 = v17[l98];
+          double v102 = maximum(v100, v101);
+          v17[l98] = v102;
+        }
+      }
+      for (int64_t k103 = 0; k103 < 16; k103 += 1) {
+        int64_t v104 = i94 * v9 + j95;
+        double v105 = v87[v104];
+        double v106 = v17[k103];
+        double v107 = maximum(v106, v105);
+        int64_t v108 = i94 * v9 + j95;
+        v87[v108] = v107;
       }
     }
   }
   // lo[n, g] = min(j) ws[n, g, j];
-  for (int64_t i87 = 0; i87 < v10; i87 += 1) {
-    for (int64_t j88 = 0; j88 < v9; j88 += 1) {
-      int64_t v89 = i87 * v9 + j88;
-      v72[v89] = v11;
+  for (int64_t i109 = 0; i109 < v10; i109 += 1) {
+    for (int64_t j110 = 0; j110 < v9; j110 += 1) {
+      int64_t v111 = i109 * v9 + j110;
+      v88[v111] = v15;
     }
   }
-  for (int64_t i90 = 0; i90 < v10; i90 += 1) {
-    for (int64_t j91 = 0; j91 < v9; j91 += 1) {
-      for (int64_t k92 = 0; k92 < 128; k92 += 1) {
-        int64_t v93 = (i90 * v9 + j91) * 128 + k92;
-        double v94 = v61[v93];
-        int64_t v95 = i90 * v9 + j91;
-        double v96 = v72[v95];
-        double v97 = minimum(v94, v96);
-        int64_t v98 = i90 * v9 + j91;
-        v72[v98] = v97;
+  for (int64_t i112 = 0; i112 < v10; i112 += 1) {
+    for (int64_t j113 = 0; j113 < v9; j113 += 1) {
+      for (int64_t k114 = 0; k114 < 16; k114 += 1) {
+        v16[k114] = v15;
+      }
+      for (int64_t k115 = 0; k115 < 128; k115 += 16) {
+        for (int64_t l116 = 0; l116 < 16; l116 += 1) {
+          int64_t v117 = (i112 * v9 + j113) * 128 + (k115 + l116);
+          double v118 = v77[v117];
+          double v119 = v16[l116];
+          double v120 = minimum(v118, v119);
+          v16[l116] = v120;
+        }
+      }
+      for (int64_t k121 = 0; k121 < 16; k121 += 1) {
+        int64_t v122 = i112 * v9 + j113;
+        double v123 = v88[v122];
+        double v124 = v16[k121];
+        double v125 = minimum(v124, v123);
+        int64_t v126 = i112 * v9 + j113;
+        v88[v126] = v125;
       }
     }
   }
   // sc[n, g] = max(hi[n, g] - lo[n, g], 1e-5) / 15.0;
   // zp[n, g] = clamp(-round(lo[n, g] / sc[n, g]), 0.0, 15.0);
-  for (int64_t i99 = 0; i99 < v10; i99 += 1) {
-    for (int64_t j100 = 0; j100 < v9; j100 += 1) {
-      int64_t v101 = i99 * v9 + j100;
-      double v102 = v71[v101];
-      int64_t v103 = i99 * v9 + j100;
-      double v104 = v72[v103];
-      double v105 = maximum(v102 - v104, 1.00000000000000010e-05);
-      double v106 = v105 / v14;
-      double v107 = std::round(v104 / v106);
-      double v108 = maximum(-v107, v15);
-      double v109 = minimum(v108, v14);
-      int64_t v110 = i99 * v9 + j100;
-      v73[v110] = v106;
-      int64_t v111 = i99 * v9 + j100;
-      v74[v111] = v109;
+  for (int64_t i127 = 0; i127 < v10; i127 += 1) {
+    for (int64_t j128 = 0; j128 < v9; j128 += 1) {
+      int64_t v129 = i127 * v9 + j128;
+      double v130 = v87[v129];
+      int64_t v131 = i127 * v9 + j128;
+      double v132 = v88[v131];
+      double v133 = maximum(v130 - v132, 1.00000000000000010e-05);
+      double v134 = v133 / v12;
+      double v135 = std::round(v132 / v134);
+      double v136 = maximum(-v135, v11);
+      double v137 = minimum(v136, v12);
+      int64_t v138 = i127 * v9 + j128;
+      v89[v138] = v134;
+      int64_t v139 = i127 * v9 + j128;
+      v90[v139] = v137;
     }
   }
-  int64_t* v112 = alloc<int64_t>((v10 * v9) * 128);
+  int64_t* v140 = alloc<int64_t>((v10 * v9) * 128);
   // code[n, g, j] = i64(clamp(round(ws[n, g, j] / sc[n, g]) + zp[n, g], 0.0, 15.0));
-  for (int64_t i113 = 0; i113 < v10; i113 += 1) {
-    for (int64_t j114 = 0; j114 < v9; j114 += 1) {
-      for (int64_t k115 = 0; k115 < 128; k115 += 1) {
-        int64_t v116 = (i113 * v9 + j114) * 128 + k115;
-        double v117 = v61[v116];
-        int64_t v118 = i113 * v9 + j114;
-        double v119 = v73[v118];
-        int64_t v120 = i113 * v9 + j114;
-        double v121 = v74[v120];
-        double v122 = std::round(v117 / v119);
-        double v123 = maximum(v122 + v121, v15);
-        double v124 = minimum(v123, v14);
-        bool v125 = v124 < -9.22337203685477580e+18;
-        bool v126 = v124 >= 9.22337203685477580e+18;
-        int64_t v127 = (i113 * v9 + j114) * 128 + k115;
-        v112[v127] = v126 ? 9223372036854775807 : (v125 ? (-9223372036854775807 - 1) : (int64_t) ((v125 || v126) || (v124 != v124 || v124 != v124) ? v15 : v124));
+  for (int64_t i141 = 0; i141 < v10; i141 += 1) {
+    for (int64_t j142 = 0; j142 < v9; j142 += 1) {
+      for (int64_t k143 = 0; k143 < 128; k143 += 1) {
+        int64_t v144 = (i141 * v9 + j142) * 128 + k143;
+        double v145 = v77[v144];
+        int64_t v146 = i141 * v9 + j142;
+        double v147 = v89[v146];
+        int64_t v148 = i141 * v9 + j142;
+        double v149 = v90[v148];
+        double v150 = std::round(v145 / v147);
+        double v151 = maximum(v150 + v149, v11);
+        double v152 = minimum(v151, v12);
+        bool v153 = v152 < -9.22337203685477580e+18;
+        bool v154 = v152 >= 9.22337203685477580e+18;
+        int64_t v155 = (i141 * v9 + j142) * 128 + k143;
+        v140[v155] = v154 ? 9223372036854775807 : (v153 ? (-9223372036854775807 - 1) : (int64_t) ((v153 || v154) || (v152 != v152 || v152 != v152) ? v11 : v152));
       }
     }
   }
   // q[n, g, h] = i8(code[n, g, 2 * h] | code[n, g, 2 * h + 1] << 4);
-  for (int64_t i128 = 0; i128 < v10; i128 += 1) {
-    for (int64_t j129 = 0; j129 < v9; j129 += 1) {
-      for (int64_t k130 = 0; k130 < 64; k130 += 1) {
-        int64_t v131 = k130 * 2;
-        int64_t v132 = (i128 * v9 + j129) * 128 + v131;
-        int64_t v133 = v112[v132];
-        int64_t v134 = (i128 * v9 + j129) * 128 + (int64_t) ((uint64_t) v131 + (uint64_t) 1);
-        int64_t v135 = v112[v134];
-        uint64_t v136 = (uint64_t) 4;
-        int64_t v137 = (i128 * v9 + j129) * 64 + k130;
-        v4[v137] = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) v133 | (uint64_t) ((int64_t) (v136 < 64 ? (uint64_t) v135 << v136 : 0))))));
+  for (int64_t i156 = 0; i156 < v10; i156 += 1) {
+    for (int64_t j157 = 0; j157 < v9; j157 += 1) {
+      for (int64_t k158 = 0; k158 < 64; k158 += 1) {
+        int64_t v159 = k158 * 2;
+        int64_t v160 = (i156 * v9 + j157) * 128 + v159;
+        int64_t v161 = v140[v160];
+        int64_t v162 = (i156 * v9 + j157) * 128 + (int64_t) ((uint64_t) v159 + (uint64_t) 1);
+        int64_t v163 = v140[v162];
+        uint64_t v164 = (uint64_t) 4;
+        int64_t v165 = (i156 * v9 + j157) * 64 + k158;
+        v4[v165] = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) v161 | (uint64_t) ((int64_t) (v164 < 64 ? (uint64_t) v163 << v164 : 0))))));
       }
     }
   }
   // scale[n, g] = f32(sc[n, g]);
   // zero[n, g] = f32(zp[n, g]);
-  for (int64_t i138 = 0; i138 < v10; i138 += 1) {
-    for (int64_t j139 = 0; j139 < v9; j139 += 1) {
-      int64_t v140 = i138 * v9 + j139;
-      double v141 = v73[v140];
-      int64_t v142 = i138 * v9 + j139;
-      double v143 = v74[v142];
-      int64_t v144 = i138 * v9 + j139;
-      v5[v144] = (float) v141;
-      int64_t v145 = i138 * v9 + j139;
-      v6[v145] = (float) v143;
+  for (int64_t i166 = 0; i166 < v10; i166 += 1) {
+    for (int64_t j167 = 0; j167 < v9; j167 += 1) {
+      int64_t v168 = i166 * v9 + j167;
+      double v169 = v89[v168];
+      int64_t v170 = i166 * v9 + j167;
+      double v171 = v90[v170];
+      int64_t v172 = i166 * v9 + j167;
+      v5[v172] = (float) v169;
+      int64_t v173 = i166 * v9 + j167;
+      v6[v173] = (float) v171;
     }
   }
   // s[g, j] = f32(sn[g, j]);
-  for (int64_t i146 = 0; i146 < v9; i146 += 1) {
-    for (int64_t j147 = 0; j147 < 128; j147 += 1) {
-      int64_t v148 = i146 * 128 + j147;
-      double v149 = v17[v148];
-      int64_t v150 = i146 * 128 + j147;
-      v7[v150] = (float) v149;
+  for (int64_t i174 = 0; i174 < v9; i174 += 1) {
+    for (int64_t j175 = 0; j175 < 128; j175 += 1) {
+      int64_t v176 = i174 * 128 + j175;
+      double v177 = v21[v176];
+      int64_t v178 = i174 * 128 + j175;
+      v7[v178] = (float) v177;
     }
   }
-  release(v16);
-  release(v17);
-  release(v31);
-  release(v32);
-  release(v61);
-  release(v71);
-  release(v72);
-  release(v73);
-  release(v74);
-  release(v112);
+  release(v20);
+  release(v21);
+  release(v35);
+  release(v36);
+  release(v77);
+  release(v87);
+  release(v88);
+  release(v89);
+  release(v90);
+  release(v140);
   return;
 }
 

@@ -13,166 +13,319 @@ namespace beam_search {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void step(float* v1, float* v2, int64_t v3, float* v4, int64_t* v5, int64_t* v6, int64_t* v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
-  bool v12 = true;
-  float v13 = 0.0e+00f;
-  float* v14 = alloc<float>(v8 * v9);
-  float* v15 = alloc<float>(v8 * v9);
-  float* v16 = alloc<float>(v8 * v9);
+inline void step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t v3, float* VIBEE_RESTRICT v4, int64_t* VIBEE_RESTRICT v5, int64_t* VIBEE_RESTRICT v6, int64_t* VIBEE_RESTRICT v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
+  float v12 = -0.0e+00f;
+  float v13 = -1.000000020e+30f;
+  float v14 = 0.0e+00f;
+  float v15 = -INFINITY;
+  bool v16 = true;
+  float v17 = 5.000000000e-01f;
+  float v18 = 1.000000000e+00f;
+  float v19 = 1.442695020e+00f;
+  float v20 = -6.933593750e-01f;
+  float v21 = 2.121944420e-04f;
+  float v22 = 1.987569120e-04f;
+  float v23 = 1.398199940e-03f;
+  float v24 = 8.333452050e-03f;
+  float v25 = 4.166579620e-02f;
+  float v26 = 1.666666570e-01f;
+  float v27 = -8.780000300e+01f;
+  float v28 = 8.880000300e+01f;
+  float v29 = -1.270000000e+02f;
+  float v30 = 1.270000000e+02f;
+  int32_t v31 = 23;
+  int32_t v32 = 127;
+  float v33[16];
+  float v34[16];
+  float v35[16];
+  float* v36 = alloc<float>(v8 * v9);
+  float* v37 = alloc<float>(v8 * v9);
+  float* v38 = alloc<float>(v8 * v9);
   // m[b, w] = max(c) where(c / vocab == w, beam_logp[b, w] + logits[b, c], -1e30);
-  for (int64_t i17 = 0; i17 < v8; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v9; j18 += 1) {
-      int64_t v19 = i17 * v9 + j18;
-      v14[v19] = -INFINITY;
+  for (int64_t i39 = 0; i39 < v8; i39 += 1) {
+    for (int64_t j40 = 0; j40 < v9; j40 += 1) {
+      int64_t v41 = i39 * v9 + j40;
+      v36[v41] = v15;
     }
   }
-  bool v20 = v3 == 0;
-  bool v21 = v3 == -1;
-  for (int64_t i22 = 0; i22 < v8; i22 += 1) {
-    for (int64_t j23 = 0; j23 < v9; j23 += 1) {
-      for (int64_t k24 = 0; k24 < v10; k24 += 1) {
-        int64_t v25 = i22 * v9 + j23;
-        float v26 = v1[v25];
-        int64_t v27 = i22 * v10 + k24;
-        float v28 = v2[v27];
-        int64_t v29 = i22 * v9 + j23;
-        float v30 = v14[v29];
-        float v31 = maximum((v20 ? 0 : (v21 ? (int64_t) ((uint64_t) 0 - (uint64_t) k24) : k24 / (v20 || v21 ? 1 : v3))) == j23 ? v26 + v28 : -1.000000020e+30f, v30);
-        int64_t v32 = i22 * v9 + j23;
-        v14[v32] = v31;
+  bool v42 = v3 == 0;
+  bool v43 = v3 == -1;
+  int64_t v44 = v42 || v43 ? 1 : v3;
+  for (int64_t i45 = 0; i45 < v8; i45 += 1) {
+    for (int64_t j46 = 0; j46 < v9; j46 += 1) {
+      int64_t v47 = v10 - v10 % 16;
+      if (v47 > 0) {
+        for (int64_t k48 = 0; k48 < 16; k48 += 1) {
+          v35[k48] = v15;
+        }
+        for (int64_t k49 = 0; k49 < v47; k49 += 16) {
+          for (int64_t l50 = 0; l50 < 16; l50 += 1) {
+            int64_t v51 = k49 + l50;
+            int64_t v52 = i45 * v9 + j46;
+            float v53 = v1[v52];
+            int64_t v54 = i45 * v10 + v51;
+            float v55 = v2[v54];
+            float v56 = v35[l50];
+            float v57 = maximum((v42 ? 0 : (v43 ? (int64_t) ((uint64_t) 0 - (uint64_t) v51) : v51 / v44)) == j46 ? v53 + v55 : v13, v56);
+            v35[l50] = v57;
+          }
+        }
+        for (int64_t k58 = 0; k58 < 16; k58 += 1) {
+          int64_t v59 = i45 * v9 + j46;
+          float v60 = v36[v59];
+          float v61 = v35[k58];
+          float v62 = maximum(v61, v60);
+          int64_t v63 = i45 * v9 + j46;
+          v36[v63] = v62;
+        }
+      }
+      for (int64_t k64 = v47; k64 < v10; k64 += 1) {
+        int64_t v65 = i45 * v9 + j46;
+        float v66 = v1[v65];
+        int64_t v67 = i45 * v10 + k64;
+        float v68 = v2[v67];
+        int64_t v69 = i45 * v9 + j46;
+        float v70 = v36[v69];
+        float v71 = maximum((v42 ? 0 : (v43 ? (int64_t) ((uint64_t) 0 - (uint64_t) k64) : k64 / v44)) == j46 ? v66 + v68 : v13, v70);
+        int64_t v72 = i45 * v9 + j46;
+        v36[v72] = v71;
       }
     }
   }
   // s[b, w] = sum(c) where(c / vocab == w, exp(beam_logp[b, w] + logits[b, c] - m[b, w]), 0.0);
-  for (int64_t i33 = 0; i33 < v8; i33 += 1) {
-    for (int64_t j34 = 0; j34 < v9; j34 += 1) {
-      int64_t v35 = i33 * v9 + j34;
-      v15[v35] = v13;
+  for (int64_t i73 = 0; i73 < v8; i73 += 1) {
+    for (int64_t j74 = 0; j74 < v9; j74 += 1) {
+      int64_t v75 = i73 * v9 + j74;
+      v37[v75] = v14;
     }
   }
-  for (int64_t i36 = 0; i36 < v8; i36 += 1) {
-    for (int64_t j37 = 0; j37 < v9; j37 += 1) {
-      for (int64_t k38 = 0; k38 < v10; k38 += 1) {
-        int64_t v39 = i36 * v9 + j37;
-        float v40 = v1[v39];
-        int64_t v41 = i36 * v10 + k38;
-        float v42 = v2[v41];
-        int64_t v43 = i36 * v9 + j37;
-        float v44 = v14[v43];
-        int64_t v45 = i36 * v9 + j37;
-        float v46 = v15[v45];
-        float v47 = std::exp((v40 + v42) - v44);
-        int64_t v48 = i36 * v9 + j37;
-        v15[v48] = ((v20 ? 0 : (v21 ? (int64_t) ((uint64_t) 0 - (uint64_t) k38) : k38 / (v20 || v21 ? 1 : v3))) == j37 ? v47 : v13) + v46;
+  int64_t v76 = v42 || v43 ? 1 : v3;
+  for (int64_t i77 = 0; i77 < v8; i77 += 1) {
+    for (int64_t j78 = 0; j78 < v9; j78 += 1) {
+      int64_t v79 = v10 - v10 % 16;
+      if (v79 > 0) {
+        for (int64_t k80 = 0; k80 < 16; k80 += 1) {
+          v34[k80] = v12;
+        }
+        for (int64_t k81 = 0; k81 < v79; k81 += 16) {
+          for (int64_t l82 = 0; l82 < 16; l82 += 1) {
+            int64_t v83 = k81 + l82;
+            int64_t v84 = i77 * v9 + j78;
+            float v85 = v1[v84];
+            int64_t v86 = i77 * v10 + v83;
+            float v87 = v2[v86];
+            int64_t v88 = i77 * v9 + j78;
+            float v89 = v36[v88];
+            float v90 = v34[l82];
+            float v91 = (v85 + v87) - v89;
+            float v92 = !(v91 < v27) ? v91 : v27;
+            float v93 = !(v92 > v28) ? v92 : v28;
+            float v94 = vec_fma(v93, v19, v17);
+            float v95 = vec_floor(v94);
+            float v96 = !(v95 < v29) ? v95 : v29;
+            float v97 = !(v96 > v30) ? v96 : v30;
+            float v98 = vec_fma(v20, v97, v93);
+            float v99 = vec_fma(v21, v97, v98);
+            float v100 = vec_fma(v99, v22, v23);
+            float v101 = vec_fma(v100, v99, v24);
+            float v102 = vec_fma(v101, v99, v25);
+            float v103 = vec_fma(v102, v99, v26);
+            float v104 = vec_fma(v103, v99, v17);
+            float v105 = vec_fma(v104, v99 * v99, v99);
+            uint32_t v106 = (uint32_t) v31;
+            float v107 = bit_cast<float, int32_t>((int32_t) (v106 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v97) + (uint32_t) v32)) << v106 : 0));
+            v34[l82] = ((v42 ? 0 : (v43 ? (int64_t) ((uint64_t) 0 - (uint64_t) v83) : v83 / v76)) == j78 ? (v105 + v18) * v107 : v14) + v90;
+          }
+        }
+        for (int64_t k108 = 0; k108 < 16; k108 += 1) {
+          int64_t v109 = i77 * v9 + j78;
+          float v110 = v37[v109];
+          float v111 = v34[k108];
+          int64_t v112 = i77 * v9 + j78;
+          v37[v112] = v111 + v110;
+        }
+      }
+      for (int64_t k113 = v79; k113 < v10; k113 += 1) {
+        int64_t v114 = i77 * v9 + j78;
+        float v115 = v1[v114];
+        int64_t v116 = i77 * v10 + k113;
+        float v117 = v2[v116];
+        int64_t v118 = i77 * v9 + j78;
+        float v119 = v36[v118];
+        int64_t v120 = i77 * v9 + j78;
+        float v121 = v37[v120];
+        float v122 = (v115 + v117) - v119;
+        float v123 = !(v122 < v27) ? v122 : v27;
+        float v124 = !(v123 > v28) ? v123 : v28;
+        float v125 = vec_fma(v124, v19, v17);
+        float v126 = vec_floor(v125);
+        float v127 = !(v126 < v29) ? v126 : v29;
+        float v128 = !(v127 > v30) ? v127 : v30;
+        float v129 = vec_fma(v20, v128, v124);
+        float v130 = vec_fma(v21, v128, v129);
+        float v131 = vec_fma(v130, v22, v23);
+        float v132 = vec_fma(v131, v130, v24);
+        float v133 = vec_fma(v132, v130, v25);
+        float v134 = vec_fma(v133, v130, v26);
+        float v135 = vec_fma(v134, v130, v17);
+        float v136 = vec_fma(v135, v130 * v130, v130);
+        uint32_t v137 = (uint32_t) v31;
+        float v138 = bit_cast<float, int32_t>((int32_t) (v137 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v128) + (uint32_t) v32)) << v137 : 0));
+        int64_t v139 = i77 * v9 + j78;
+        v37[v139] = ((v42 ? 0 : (v43 ? (int64_t) ((uint64_t) 0 - (uint64_t) k113) : k113 / v76)) == j78 ? (v136 + v18) * v138 : v14) + v121;
       }
     }
   }
   // lse[b, w] = m[b, w] - beam_logp[b, w] + log(s[b, w]);
-  for (int64_t i49 = 0; i49 < v8; i49 += 1) {
-    for (int64_t j50 = 0; j50 < v9; j50 += 1) {
-      int64_t v51 = i49 * v9 + j50;
-      float v52 = v14[v51];
-      int64_t v53 = i49 * v9 + j50;
-      float v54 = v1[v53];
-      int64_t v55 = i49 * v9 + j50;
-      float v56 = v15[v55];
-      float v57 = std::log(v56);
-      int64_t v58 = i49 * v9 + j50;
-      v16[v58] = (v52 - v54) + v57;
+  for (int64_t i140 = 0; i140 < v8; i140 += 1) {
+    for (int64_t j141 = 0; j141 < v9; j141 += 1) {
+      int64_t v142 = i140 * v9 + j141;
+      float v143 = v36[v142];
+      int64_t v144 = i140 * v9 + j141;
+      float v145 = v1[v144];
+      int64_t v146 = i140 * v9 + j141;
+      float v147 = v37[v146];
+      int32_t v148 = bit_cast<int32_t, float>(!(v147 <= 1.175494350e-38f) ? v147 : 1.175494350e-38f);
+      float v149 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v148 & (uint32_t) -2139095041)) | (uint32_t) 1056964608));
+      bool v150 = v149 < 7.071067690e-01f;
+      float v151 = (v149 - v18) + (v150 ? v149 : v14);
+      float v152 = v151 * v151;
+      float v153 = v152 * v151;
+      float v154 = vec_fma(7.037683580e-02f, v151, -1.151461010e-01f);
+      float v155 = vec_fma(-1.242014100e-01f, v151, 1.424932330e-01f);
+      float v156 = vec_fma(2.000071410e-01f, v151, -2.499999400e-01f);
+      float v157 = vec_fma(v154, v151, 1.167699840e-01f);
+      float v158 = vec_fma(v155, v151, -1.666805740e-01f);
+      float v159 = vec_fma(v156, v151, 3.333333130e-01f);
+      float v160 = vec_fma(v157, v153, v158);
+      float v161 = vec_fma(v160, v153, v159);
+      float v162 = vec_fma(-5.000000000e-01f, v152, v161 * v153);
+      uint32_t v163 = (uint32_t) v31;
+      float v164 = vec_fma(((float) ((int32_t) (v163 < 32 ? (uint32_t) v148 >> v163 : 0)) - 1.260000000e+02f) - (v150 ? v18 : v14), 6.931471820e-01f, v151 + v162);
+      int64_t v165 = i140 * v9 + j141;
+      v38[v165] = (v143 - v145) + (v147 == v14 ? v15 : (!(v147 >= v14) ? NAN : (v147 == INFINITY ? INFINITY : v164)));
     }
   }
-  float* v59 = alloc<float>(v8 * v10);
+  float* v166 = alloc<float>(v8 * v10);
   // total[b, c] = sum(w) where(c / vocab == w, beam_logp[b, w] + logits[b, c] - lse[b, w], 0.0);
-  for (int64_t i60 = 0; i60 < v8; i60 += 1) {
-    for (int64_t j61 = 0; j61 < v10; j61 += 1) {
-      int64_t v62 = i60 * v10 + j61;
-      v59[v62] = v13;
+  for (int64_t i167 = 0; i167 < v8; i167 += 1) {
+    for (int64_t j168 = 0; j168 < v10; j168 += 1) {
+      int64_t v169 = i167 * v10 + j168;
+      v166[v169] = v14;
     }
   }
-  for (int64_t i63 = 0; i63 < v8; i63 += 1) {
-    for (int64_t j64 = 0; j64 < v10; j64 += 1) {
-      for (int64_t k65 = 0; k65 < v9; k65 += 1) {
-        int64_t v66 = i63 * v9 + k65;
-        float v67 = v1[v66];
-        int64_t v68 = i63 * v10 + j64;
-        float v69 = v2[v68];
-        int64_t v70 = i63 * v9 + k65;
-        float v71 = v16[v70];
-        int64_t v72 = i63 * v10 + j64;
-        float v73 = v59[v72];
-        int64_t v74 = i63 * v10 + j64;
-        v59[v74] = ((v20 ? 0 : (v21 ? (int64_t) ((uint64_t) 0 - (uint64_t) j64) : j64 / (v20 || v21 ? 1 : v3))) == k65 ? (v67 + v69) - v71 : v13) + v73;
+  int64_t v170 = v42 || v43 ? 1 : v3;
+  for (int64_t i171 = 0; i171 < v8; i171 += 1) {
+    for (int64_t j172 = 0; j172 < v10; j172 += 1) {
+      int64_t v173 = (int64_t) ((uint64_t) 0 - (uint64_t) j172);
+      int64_t v174 = v9 - v9 % 16;
+      if (v174 > 0) {
+        for (int64_t k175 = 0; k175 < 16; k175 += 1) {
+          v33[k175] = v12;
+        }
+        for (int64_t k176 = 0; k176 < v174; k176 += 16) {
+          for (int64_t l177 = 0; l177 < 16; l177 += 1) {
+            int64_t v178 = k176 + l177;
+            int64_t v179 = i171 * v9 + v178;
+            float v180 = v1[v179];
+            int64_t v181 = i171 * v10 + j172;
+            float v182 = v2[v181];
+            int64_t v183 = i171 * v9 + v178;
+            float v184 = v38[v183];
+            float v185 = v33[l177];
+            v33[l177] = ((v42 ? 0 : (v43 ? v173 : j172 / v170)) == v178 ? (v180 + v182) - v184 : v14) + v185;
+          }
+        }
+        for (int64_t k186 = 0; k186 < 16; k186 += 1) {
+          int64_t v187 = i171 * v10 + j172;
+          float v188 = v166[v187];
+          float v189 = v33[k186];
+          int64_t v190 = i171 * v10 + j172;
+          v166[v190] = v189 + v188;
+        }
+      }
+      for (int64_t k191 = v174; k191 < v9; k191 += 1) {
+        int64_t v192 = i171 * v9 + k191;
+        float v193 = v1[v192];
+        int64_t v194 = i171 * v10 + j172;
+        float v195 = v2[v194];
+        int64_t v196 = i171 * v9 + k191;
+        float v197 = v38[v196];
+        int64_t v198 = i171 * v10 + j172;
+        float v199 = v166[v198];
+        int64_t v200 = i171 * v10 + j172;
+        v166[v200] = ((v42 ? 0 : (v43 ? v173 : j172 / v170)) == k191 ? (v193 + v195) - v197 : v14) + v199;
       }
     }
   }
-  float* v75 = alloc<float>((v8 * 1) * v10);
+  float* v201 = alloc<float>((v8 * 1) * v10);
   // score[b, j], cand[b, j] = topk(c, j) total[b, c];
-  for (int64_t i76 = 0; i76 < v8; i76 += 1) {
-    for (int64_t j77 = 0; j77 < v10; j77 += 1) {
-      int64_t v78 = i76 * v10 + j77;
-      float v79 = v59[v78];
-      int64_t v80 = (i76 * 1 + 0) * v10 + j77;
-      v75[v80] = v79;
+  for (int64_t i202 = 0; i202 < v8; i202 += 1) {
+    for (int64_t j203 = 0; j203 < v10; j203 += 1) {
+      int64_t v204 = i202 * v10 + j203;
+      float v205 = v166[v204];
+      int64_t v206 = (i202 * 1 + 0) * v10 + j203;
+      v201[v206] = v205;
     }
   }
-  for (int64_t i81 = 0; i81 < v8; i81 += 1) {
-    for (int64_t j82 = 0; j82 < v11; j82 += 1) {
-      int64_t v83 = i81 * v11 + j82;
-      v4[v83] = v13;
+  for (int64_t i207 = 0; i207 < v8; i207 += 1) {
+    for (int64_t j208 = 0; j208 < v11; j208 += 1) {
+      int64_t v209 = i207 * v11 + j208;
+      v4[v209] = v14;
     }
   }
-  for (int64_t i84 = 0; i84 < v8; i84 += 1) {
-    for (int64_t j85 = 0; j85 < v11; j85 += 1) {
-      int64_t v86 = i84 * v11 + j85;
-      v5[v86] = 0;
+  for (int64_t i210 = 0; i210 < v8; i210 += 1) {
+    for (int64_t j211 = 0; j211 < v11; j211 += 1) {
+      int64_t v212 = i210 * v11 + j211;
+      v5[v212] = 0;
     }
   }
-  for (int64_t i87 = 0; i87 < v8; i87 += 1) {
-    for (int64_t j88 = 0; j88 < (v11 == 0 ? 0 : v10); j88 += 1) {
-      int64_t v89 = (i87 * 1 + 0) * v10 + j88;
-      float v90 = v75[v89];
-      int64_t v91 = i87 * v11 + (int64_t) ((uint64_t) v11 - (uint64_t) 1);
-      float v92 = v4[v91];
-      int64_t v93 = (int64_t) ((uint64_t) j88 + (uint64_t) 1);
-      int64_t v94 = ((uint64_t) j88 >= (uint64_t) v11 ? ((v90 != v90 || v92 != v92) || v90 > v92) && (v92 == v92 && v92 == v92) : v12) ? ((uint64_t) v93 < (uint64_t) v11 ? v93 : v11) : 0;
-      for (int64_t k95 = 0; k95 < v94; k95 += 1) {
-        int64_t v96 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) v94 - (uint64_t) 1)) - (uint64_t) k95);
-        int64_t v97 = i87 * v11 + v96;
-        float v98 = v4[v97];
-        int64_t v99 = i87 * v11 + v96;
-        int64_t v100 = v5[v99];
-        bool v101 = v96 == j88 ? v12 : ((v90 != v90 || v98 != v98) || v90 > v98) && (v98 == v98 && v98 == v98);
-        int64_t v102 = (int64_t) ((uint64_t) ((uint64_t) v96 > (uint64_t) 1 ? v96 : 1) - (uint64_t) 1);
-        int64_t v103 = i87 * v11 + v102;
-        float v104 = v4[v103];
-        int64_t v105 = i87 * v11 + v102;
-        int64_t v106 = v5[v105];
-        bool v107 = (uint64_t) v96 > (uint64_t) 0 && (((v90 != v90 || v104 != v104) || v90 > v104) && (v104 == v104 && v104 == v104));
-        int64_t v108 = i87 * v11 + v96;
-        v4[v108] = v101 ? (v107 ? v104 : v90) : v98;
-        int64_t v109 = i87 * v11 + v96;
-        v5[v109] = v101 ? (v107 ? v106 : j88) : v100;
+  for (int64_t i213 = 0; i213 < v8; i213 += 1) {
+    for (int64_t j214 = 0; j214 < (v11 == 0 ? 0 : v10); j214 += 1) {
+      int64_t v215 = (i213 * 1 + 0) * v10 + j214;
+      float v216 = v201[v215];
+      int64_t v217 = i213 * v11 + (int64_t) ((uint64_t) v11 - (uint64_t) 1);
+      float v218 = v4[v217];
+      int64_t v219 = (int64_t) ((uint64_t) j214 + (uint64_t) 1);
+      int64_t v220 = ((uint64_t) j214 >= (uint64_t) v11 ? !(v216 <= v218) && (v218 == v218 && v218 == v218) : v16) ? ((uint64_t) v219 < (uint64_t) v11 ? v219 : v11) : 0;
+      for (int64_t k221 = 0; k221 < v220; k221 += 1) {
+        int64_t v222 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) v220 - (uint64_t) 1)) - (uint64_t) k221);
+        int64_t v223 = i213 * v11 + v222;
+        float v224 = v4[v223];
+        int64_t v225 = i213 * v11 + v222;
+        int64_t v226 = v5[v225];
+        bool v227 = v222 == j214 ? v16 : !(v216 <= v224) && (v224 == v224 && v224 == v224);
+        int64_t v228 = (int64_t) ((uint64_t) ((uint64_t) v222 > (uint64_t) 1 ? v222 : 1) - (uint64_t) 1);
+        int64_t v229 = i213 * v11 + v228;
+        float v230 = v4[v229];
+        int64_t v231 = i213 * v11 + v228;
+        int64_t v232 = v5[v231];
+        bool v233 = (uint64_t) v222 > (uint64_t) 0 && (!(v216 <= v230) && (v230 == v230 && v230 == v230));
+        int64_t v234 = i213 * v11 + v222;
+        v4[v234] = v227 ? (v233 ? v230 : v216) : v224;
+        int64_t v235 = i213 * v11 + v222;
+        v5[v235] = v227 ? (v233 ? v232 : j214) : v226;
       }
     }
   }
-  int64_t v110 = v20 || v21 ? 1 : v3;
+  int64_t v236 = v42 || v43 ? 1 : v3;
   // beam[b, j] = cand[b, j] / vocab;
   // tok[b, j] = cand[b, j] % vocab;
-  for (int64_t i111 = 0; i111 < v8; i111 += 1) {
-    for (int64_t j112 = 0; j112 < v11; j112 += 1) {
-      int64_t v113 = i111 * v11 + j112;
-      int64_t v114 = v5[v113];
-      int64_t v115 = i111 * v11 + j112;
-      v6[v115] = v20 ? 0 : (v21 ? (int64_t) ((uint64_t) 0 - (uint64_t) v114) : v114 / v110);
-      int64_t v116 = i111 * v11 + j112;
-      v7[v116] = v20 ? v114 : v114 % v110;
+  for (int64_t i237 = 0; i237 < v8; i237 += 1) {
+    for (int64_t j238 = 0; j238 < v11; j238 += 1) {
+      int64_t v239 = i237 * v11 + j238;
+      int64_t v240 = v5[v239];
+      int64_t v241 = i237 * v11 + j238;
+      v6[v241] = v42 ? 0 : (v43 ? (int64_t) ((uint64_t) 0 - (uint64_t) v240) : v240 / v236);
+      int64_t v242 = i237 * v11 + j238;
+      v7[v242] = v42 ? v240 : v240 % v236;
     }
   }
-  release(v14);
-  release(v15);
-  release(v16);
-  release(v59);
-  release(v75);
+  release(v36);
+  release(v37);
+  release(v38);
+  release(v166);
+  release(v201);
   return;
 }
 

@@ -13,7 +13,7 @@ namespace bmm {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void bmm(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6, int64_t v7) {
+inline void bmm(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6, int64_t v7) {
   // c[z, m, n] = sum(k) a[z, m, k] * b[z, k, n];
   for (int64_t i8 = 0; i8 < v4; i8 += 1) {
     for (int64_t j9 = 0; j9 < v5; j9 += 1) {
@@ -25,15 +25,15 @@ inline void bmm(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t
   }
   for (int64_t i12 = 0; i12 < v4; i12 += 1) {
     for (int64_t j13 = 0; j13 < v5; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v7; k14 += 1) {
-        for (int64_t l15 = 0; l15 < v6; l15 += 1) {
-          int64_t v16 = (i12 * v5 + j13) * v6 + l15;
+      for (int64_t k14 = 0; k14 < v6; k14 += 1) {
+        for (int64_t l15 = 0; l15 < v7; l15 += 1) {
+          int64_t v16 = (i12 * v5 + j13) * v6 + k14;
           float v17 = v1[v16];
-          int64_t v18 = (i12 * v6 + l15) * v7 + k14;
+          int64_t v18 = (i12 * v6 + k14) * v7 + l15;
           float v19 = v2[v18];
-          int64_t v20 = (i12 * v5 + j13) * v7 + k14;
+          int64_t v20 = (i12 * v5 + j13) * v7 + l15;
           float v21 = v3[v20];
-          int64_t v22 = (i12 * v5 + j13) * v7 + k14;
+          int64_t v22 = (i12 * v5 + j13) * v7 + l15;
           v3[v22] = v21 + v17 * v19;
         }
       }
@@ -41,44 +41,56 @@ inline void bmm(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t
   }
   return;
 }
-inline void head_scores(float* v1, float* v2, float* v3, int64_t v4, int64_t v5) {
-  float* v6 = alloc<float>((v5 * v4) * v4);
+inline void head_scores(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
+  float v6[16];
+  float* v7 = alloc<float>((v5 * v4) * v4);
   // s[h, i, j] = sum(d) q[i, h, d] * k[j, h, d] * 0.125;
-  for (int64_t i7 = 0; i7 < v5; i7 += 1) {
-    for (int64_t j8 = 0; j8 < v4; j8 += 1) {
-      for (int64_t k9 = 0; k9 < v4; k9 += 1) {
-        int64_t v10 = (i7 * v4 + j8) * v4 + k9;
-        v6[v10] = 0.0e+00f;
+  for (int64_t i8 = 0; i8 < v5; i8 += 1) {
+    for (int64_t j9 = 0; j9 < v4; j9 += 1) {
+      for (int64_t k10 = 0; k10 < v4; k10 += 1) {
+        int64_t v11 = (i8 * v4 + j9) * v4 + k10;
+        v7[v11] = 0.0e+00f;
       }
     }
   }
-  for (int64_t i11 = 0; i11 < v5; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v4; j12 += 1) {
-      for (int64_t k13 = 0; k13 < v4; k13 += 1) {
-        for (int64_t l14 = 0; l14 < 64; l14 += 1) {
-          int64_t v15 = (j12 * v5 + i11) * 64 + l14;
-          float v16 = v1[v15];
-          int64_t v17 = (k13 * v5 + i11) * 64 + l14;
-          float v18 = v2[v17];
-          int64_t v19 = (i11 * v4 + j12) * v4 + k13;
-          float v20 = v6[v19];
-          int64_t v21 = (i11 * v4 + j12) * v4 + k13;
-          v6[v21] = v20 + v16 * v18;
+  for (int64_t i12 = 0; i12 < v5; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v4; j13 += 1) {
+      for (int64_t k14 = 0; k14 < v4; k14 += 1) {
+        for (int64_t l15 = 0; l15 < 16; l15 += 1) {
+          v6[l15] = -0.0e+00f;
+        }
+        for (int64_t l16 = 0; l16 < 64; l16 += 16) {
+          for (int64_t m17 = 0; m17 < 16; m17 += 1) {
+            int64_t v18 = l16 + m17;
+            int64_t v19 = (j13 * v5 + i12) * 64 + v18;
+            float v20 = v1[v19];
+            int64_t v21 = (k14 * v5 + i12) * 64 + v18;
+            float v22 = v2[v21];
+            float v23 = v6[m17];
+            v6[m17] = v23 + v20 * v22;
+          }
+        }
+        for (int64_t l24 = 0; l24 < 16; l24 += 1) {
+          int64_t v25 = (i12 * v4 + j13) * v4 + k14;
+          float v26 = v7[v25];
+          float v27 = v6[l24];
+          int64_t v28 = (i12 * v4 + j13) * v4 + k14;
+          v7[v28] = v26 + v27;
         }
       }
     }
   }
-  for (int64_t i22 = 0; i22 < v5; i22 += 1) {
-    for (int64_t j23 = 0; j23 < v4; j23 += 1) {
-      for (int64_t k24 = 0; k24 < v4; k24 += 1) {
-        int64_t v25 = (i22 * v4 + j23) * v4 + k24;
-        float v26 = v6[v25];
-        int64_t v27 = (i22 * v4 + j23) * v4 + k24;
-        v3[v27] = v26 * 1.250000000e-01f;
+  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
+    for (int64_t j30 = 0; j30 < v4; j30 += 1) {
+      for (int64_t k31 = 0; k31 < v4; k31 += 1) {
+        int64_t v32 = (i29 * v4 + j30) * v4 + k31;
+        float v33 = v7[v32];
+        int64_t v34 = (i29 * v4 + j30) * v4 + k31;
+        v3[v34] = v33 * 1.250000000e-01f;
       }
     }
   }
-  release(v6);
+  release(v7);
   return;
 }
 

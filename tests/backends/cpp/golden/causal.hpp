@@ -13,126 +13,215 @@ namespace causal {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void causal(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9) {
-  float v10 = -INFINITY;
+inline void causal(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9) {
+  float v10 = -0.0e+00f;
   float v11 = 0.0e+00f;
+  float v12 = -INFINITY;
+  float v13 = 5.000000000e-01f;
+  float v14[16];
+  float v15[16];
+  float v16[16];
   // qk[h, i, j] = sum(d) q[h, i, d] * k[h, j, d];
   // s[h, i, j] = where(j <= i, scale * qk[h, i, j], -1e30);
   // m[h, i] = max(j) s[h, i, j];
   // p[h, i, j] = exp(s[h, i, j] - m[h, i]);
   // l[h, i] = sum(j) p[h, i, j];
   // o[h, i, e] = sum(j) p[h, i, j] * v[h, j, e] / l[h, i];
-  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    float* v13 = alloc<float>((1 * v7) * v9);
-    float* v14 = alloc<float>((1 * v7) * v9);
-    float* v15 = alloc<float>((1 * v7) * v9);
-    for (int64_t j16 = 0; j16 < v7; j16 += 1) {
-      for (int64_t k17 = 0; k17 < v9; k17 += 1) {
-        int64_t v18 = (0 * v7 + j16) * v9 + k17;
-        v13[v18] = v11;
+  for (int64_t i17 = 0; i17 < v6; i17 += 1) {
+    float* v18 = alloc<float>((1 * v7) * v9);
+    float* v19 = alloc<float>((1 * v7) * v9);
+    float* v20 = alloc<float>((1 * v7) * v9);
+    for (int64_t j21 = 0; j21 < v7; j21 += 1) {
+      for (int64_t k22 = 0; k22 < v9; k22 += 1) {
+        int64_t v23 = (0 * v7 + j21) * v9 + k22;
+        v18[v23] = v11;
       }
     }
-    for (int64_t j19 = 0; j19 < v7; j19 += 1) {
-      for (int64_t k20 = 0; k20 < v9; k20 += 1) {
-        for (int64_t l21 = 0; l21 < v8; l21 += 1) {
-          int64_t v22 = (i12 * v7 + j19) * v8 + l21;
-          float v23 = v1[v22];
-          int64_t v24 = (i12 * v9 + k20) * v8 + l21;
-          float v25 = v2[v24];
-          int64_t v26 = (0 * v7 + j19) * v9 + k20;
-          float v27 = v13[v26];
-          int64_t v28 = (0 * v7 + j19) * v9 + k20;
-          v13[v28] = v27 + v23 * v25;
+    for (int64_t j24 = 0; j24 < v7; j24 += 1) {
+      for (int64_t k25 = 0; k25 < v9; k25 += 1) {
+        int64_t v26 = v8 - v8 % 16;
+        if (v26 > 0) {
+          for (int64_t l27 = 0; l27 < 16; l27 += 1) {
+            v16[l27] = v10;
+          }
+          for (int64_t l28 = 0; l28 < v26; l28 += 16) {
+            for (int64_t m29 = 0; m29 < 16; m29 += 1) {
+              int64_t v30 = l28 + m29;
+              int64_t v31 = (i17 * v7 + j24) * v8 + v30;
+              float v32 = v1[v31];
+              int64_t v33 = (i17 * v9 + k25) * v8 + v30;
+              float v34 = v2[v33];
+              float v35 = v16[m29];
+              v16[m29] = v35 + v32 * v34;
+            }
+          }
+          for (int64_t l36 = 0; l36 < 16; l36 += 1) {
+            int64_t v37 = (0 * v7 + j24) * v9 + k25;
+            float v38 = v18[v37];
+            float v39 = v16[l36];
+            int64_t v40 = (0 * v7 + j24) * v9 + k25;
+            v18[v40] = v38 + v39;
+          }
+        }
+        for (int64_t l41 = v26; l41 < v8; l41 += 1) {
+          int64_t v42 = (i17 * v7 + j24) * v8 + l41;
+          float v43 = v1[v42];
+          int64_t v44 = (i17 * v9 + k25) * v8 + l41;
+          float v45 = v2[v44];
+          int64_t v46 = (0 * v7 + j24) * v9 + k25;
+          float v47 = v18[v46];
+          int64_t v48 = (0 * v7 + j24) * v9 + k25;
+          v18[v48] = v47 + v43 * v45;
         }
       }
     }
-    for (int64_t j29 = 0; j29 < v7; j29 += 1) {
-      for (int64_t k30 = 0; k30 < v9; k30 += 1) {
-        int64_t v31 = (0 * v7 + j29) * v9 + k30;
-        float v32 = v13[v31];
-        int64_t v33 = (0 * v7 + j29) * v9 + k30;
-        v14[v33] = k30 <= j29 ? v32 * v4 : v10;
+    for (int64_t j49 = 0; j49 < v7; j49 += 1) {
+      for (int64_t k50 = 0; k50 < v9; k50 += 1) {
+        int64_t v51 = (0 * v7 + j49) * v9 + k50;
+        float v52 = v18[v51];
+        int64_t v53 = (0 * v7 + j49) * v9 + k50;
+        v19[v53] = k50 <= j49 ? v52 * v4 : v12;
       }
     }
-    float* v34 = alloc<float>(1 * v7);
-    float* v35 = alloc<float>(1 * v7);
-    for (int64_t j36 = 0; j36 < v7; j36 += 1) {
-      int64_t v37 = 0 * v7 + j36;
-      v34[v37] = v10;
-    }
-    for (int64_t j38 = 0; j38 < v7; j38 += 1) {
-      for (int64_t k39 = 0; k39 < v9; k39 += 1) {
-        int64_t v40 = (0 * v7 + j38) * v9 + k39;
-        float v41 = v14[v40];
-        int64_t v42 = 0 * v7 + j38;
-        float v43 = v34[v42];
-        float v44 = maximum(v41, v43);
-        int64_t v45 = 0 * v7 + j38;
-        v34[v45] = v44;
-      }
-    }
-    for (int64_t j46 = 0; j46 < v7; j46 += 1) {
-      for (int64_t k47 = 0; k47 < v9; k47 += 1) {
-        int64_t v48 = (0 * v7 + j46) * v9 + k47;
-        float v49 = v14[v48];
-        int64_t v50 = 0 * v7 + j46;
-        float v51 = v34[v50];
-        float v52 = std::exp(v49 - v51);
-        int64_t v53 = (0 * v7 + j46) * v9 + k47;
-        v15[v53] = v52;
-      }
-    }
-    for (int64_t j54 = 0; j54 < v7; j54 += 1) {
-      int64_t v55 = 0 * v7 + j54;
-      v35[v55] = v11;
-    }
+    float* v54 = alloc<float>(1 * v7);
+    float* v55 = alloc<float>(1 * v7);
     for (int64_t j56 = 0; j56 < v7; j56 += 1) {
-      for (int64_t k57 = 0; k57 < v9; k57 += 1) {
-        int64_t v58 = (0 * v7 + j56) * v9 + k57;
-        float v59 = v15[v58];
-        int64_t v60 = 0 * v7 + j56;
-        float v61 = v35[v60];
-        int64_t v62 = 0 * v7 + j56;
-        v35[v62] = v59 + v61;
+      int64_t v57 = 0 * v7 + j56;
+      v54[v57] = v12;
+    }
+    for (int64_t j58 = 0; j58 < v7; j58 += 1) {
+      int64_t v59 = v9 - v9 % 16;
+      if (v59 > 0) {
+        for (int64_t k60 = 0; k60 < 16; k60 += 1) {
+          v15[k60] = v12;
+        }
+        for (int64_t k61 = 0; k61 < v59; k61 += 16) {
+          for (int64_t l62 = 0; l62 < 16; l62 += 1) {
+            int64_t v63 = (0 * v7 + j58) * v9 + (k61 + l62);
+            float v64 = v19[v63];
+            float v65 = v15[l62];
+            float v66 = maximum(v64, v65);
+            v15[l62] = v66;
+          }
+        }
+        for (int64_t k67 = 0; k67 < 16; k67 += 1) {
+          int64_t v68 = 0 * v7 + j58;
+          float v69 = v54[v68];
+          float v70 = v15[k67];
+          float v71 = maximum(v70, v69);
+          int64_t v72 = 0 * v7 + j58;
+          v54[v72] = v71;
+        }
+      }
+      for (int64_t k73 = v59; k73 < v9; k73 += 1) {
+        int64_t v74 = (0 * v7 + j58) * v9 + k73;
+        float v75 = v19[v74];
+        int64_t v76 = 0 * v7 + j58;
+        float v77 = v54[v76];
+        float v78 = maximum(v75, v77);
+        int64_t v79 = 0 * v7 + j58;
+        v54[v79] = v78;
       }
     }
-    float* v63 = alloc<float>((1 * v7) * v8);
-    for (int64_t j64 = 0; j64 < v7; j64 += 1) {
-      for (int64_t k65 = 0; k65 < v8; k65 += 1) {
-        int64_t v66 = (0 * v7 + j64) * v8 + k65;
-        v63[v66] = v11;
+    for (int64_t j80 = 0; j80 < v7; j80 += 1) {
+      for (int64_t k81 = 0; k81 < v9; k81 += 1) {
+        int64_t v82 = (0 * v7 + j80) * v9 + k81;
+        float v83 = v19[v82];
+        int64_t v84 = 0 * v7 + j80;
+        float v85 = v54[v84];
+        float v86 = v83 - v85;
+        float v87 = !(v86 < -8.780000300e+01f) ? v86 : -8.780000300e+01f;
+        float v88 = !(v87 > 8.880000300e+01f) ? v87 : 8.880000300e+01f;
+        float v89 = vec_fma(v88, 1.442695020e+00f, v13);
+        float v90 = vec_floor(v89);
+        float v91 = !(v90 < -1.270000000e+02f) ? v90 : -1.270000000e+02f;
+        float v92 = !(v91 > 1.270000000e+02f) ? v91 : 1.270000000e+02f;
+        float v93 = vec_fma(-6.933593750e-01f, v92, v88);
+        float v94 = vec_fma(2.121944420e-04f, v92, v93);
+        float v95 = vec_fma(v94, 1.987569120e-04f, 1.398199940e-03f);
+        float v96 = vec_fma(v95, v94, 8.333452050e-03f);
+        float v97 = vec_fma(v96, v94, 4.166579620e-02f);
+        float v98 = vec_fma(v97, v94, 1.666666570e-01f);
+        float v99 = vec_fma(v98, v94, v13);
+        float v100 = vec_fma(v99, v94 * v94, v94);
+        uint32_t v101 = (uint32_t) 23;
+        float v102 = bit_cast<float, int32_t>((int32_t) (v101 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v92) + (uint32_t) 127)) << v101 : 0));
+        int64_t v103 = (0 * v7 + j80) * v9 + k81;
+        v20[v103] = (v100 + 1.000000000e+00f) * v102;
       }
     }
-    for (int64_t j67 = 0; j67 < v7; j67 += 1) {
-      for (int64_t k68 = 0; k68 < v8; k68 += 1) {
-        for (int64_t l69 = 0; l69 < v9; l69 += 1) {
-          int64_t v70 = (0 * v7 + j67) * v9 + l69;
-          float v71 = v15[v70];
-          int64_t v72 = (i12 * v9 + l69) * v8 + k68;
-          float v73 = v3[v72];
-          int64_t v74 = (0 * v7 + j67) * v8 + k68;
-          float v75 = v63[v74];
-          int64_t v76 = (0 * v7 + j67) * v8 + k68;
-          v63[v76] = v75 + v71 * v73;
+    for (int64_t j104 = 0; j104 < v7; j104 += 1) {
+      int64_t v105 = 0 * v7 + j104;
+      v55[v105] = v11;
+    }
+    for (int64_t j106 = 0; j106 < v7; j106 += 1) {
+      int64_t v107 = v9 - v9 % 16;
+      if (v107 > 0) {
+        for (int64_t k108 = 0; k108 < 16; k108 += 1) {
+          v14[k108] = v10;
+        }
+        for (int64_t k109 = 0; k109 < v107; k109 += 16) {
+          for (int64_t l110 = 0; l110 < 16; l110 += 1) {
+            int64_t v111 = (0 * v7 + j106) * v9 + (k109 + l110);
+            float v112 = v20[v111];
+            float v113 = v14[l110];
+            v14[l110] = v112 + v113;
+          }
+        }
+        for (int64_t k114 = 0; k114 < 16; k114 += 1) {
+          int64_t v115 = 0 * v7 + j106;
+          float v116 = v55[v115];
+          float v117 = v14[k114];
+          int64_t v118 = 0 * v7 + j106;
+          v55[v118] = v117 + v116;
+        }
+      }
+      for (int64_t k119 = v107; k119 < v9; k119 += 1) {
+        int64_t v120 = (0 * v7 + j106) * v9 + k119;
+        float v121 = v20[v120];
+        int64_t v122 = 0 * v7 + j106;
+        float v123 = v55[v122];
+        int64_t v124 = 0 * v7 + j106;
+        v55[v124] = v121 + v123;
+      }
+    }
+    float* v125 = alloc<float>((1 * v7) * v8);
+    for (int64_t j126 = 0; j126 < v7; j126 += 1) {
+      for (int64_t k127 = 0; k127 < v8; k127 += 1) {
+        int64_t v128 = (0 * v7 + j126) * v8 + k127;
+        v125[v128] = v11;
+      }
+    }
+    for (int64_t j129 = 0; j129 < v7; j129 += 1) {
+      for (int64_t k130 = 0; k130 < v9; k130 += 1) {
+        for (int64_t l131 = 0; l131 < v8; l131 += 1) {
+          int64_t v132 = (0 * v7 + j129) * v9 + k130;
+          float v133 = v20[v132];
+          int64_t v134 = (i17 * v9 + k130) * v8 + l131;
+          float v135 = v3[v134];
+          int64_t v136 = (0 * v7 + j129) * v8 + l131;
+          float v137 = v125[v136];
+          int64_t v138 = (0 * v7 + j129) * v8 + l131;
+          v125[v138] = v137 + v133 * v135;
         }
       }
     }
-    for (int64_t j77 = 0; j77 < v7; j77 += 1) {
-      for (int64_t k78 = 0; k78 < v8; k78 += 1) {
-        int64_t v79 = (0 * v7 + j77) * v8 + k78;
-        float v80 = v63[v79];
-        int64_t v81 = 0 * v7 + j77;
-        float v82 = v35[v81];
-        int64_t v83 = (i12 * v7 + j77) * v8 + k78;
-        v5[v83] = v80 / v82;
+    for (int64_t j139 = 0; j139 < v7; j139 += 1) {
+      for (int64_t k140 = 0; k140 < v8; k140 += 1) {
+        int64_t v141 = (0 * v7 + j139) * v8 + k140;
+        float v142 = v125[v141];
+        int64_t v143 = 0 * v7 + j139;
+        float v144 = v55[v143];
+        int64_t v145 = (i17 * v7 + j139) * v8 + k140;
+        v5[v145] = v142 / v144;
       }
     }
-    release(v13);
-    release(v14);
-    release(v15);
-    release(v34);
-    release(v35);
-    release(v63);
+    release(v18);
+    release(v19);
+    release(v20);
+    release(v54);
+    release(v55);
+    release(v125);
   }
   return;
 }

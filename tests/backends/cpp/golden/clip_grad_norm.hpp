@@ -13,78 +13,139 @@ namespace clip_grad_norm {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void clip(float* v1, float v2, float* v3, int64_t v4) {
-  float* v5 = alloc<float>(1);
-  v5[0] = 0.0e+00f;
-  // sq = sum(i) g[i] * g[i];
-  for (int64_t i6 = 0; i6 < v4; i6 += 1) {
-    float v7 = v1[i6];
-    float v8 = v5[0];
-    v5[0] = v8 + v7 * v7;
+inline void clip(float* VIBEE_RESTRICT v1, float v2, float* VIBEE_RESTRICT v3, int64_t v4) {
+  float v5[16];
+  float* v6 = alloc<float>(1);
+  v6[0] = 0.0e+00f;
+  int64_t v7 = v4 - v4 % 16;
+  if (v7 > 0) {
+    for (int64_t i8 = 0; i8 < 16; i8 += 1) {
+      v5[i8] = -0.0e+00f;
+    }
+    for (int64_t i9 = 0; i9 < v7; i9 += 16) {
+      for (int64_t j10 = 0; j10 < 16; j10 += 1) {
+        int64_t v11 = i9 + j10;
+        float v12 = v1[v11];
+        float v13 = v5[j10];
+        v5[j10] = v13 + v12 * v12;
+      }
+    }
+    for (int64_t i14 = 0; i14 < 16; i14 += 1) {
+      float v15 = v6[0];
+      float v16 = v5[i14];
+      v6[0] = v15 + v16;
+    }
   }
-  float v9 = v5[0];
-  float v10 = std::sqrt(v9);
-  v3[0] = v10;
+  // sq = sum(i) g[i] * g[i];
+  for (int64_t i17 = v7; i17 < v4; i17 += 1) {
+    float v18 = v1[i17];
+    float v19 = v6[0];
+    v6[0] = v19 + v18 * v18;
+  }
+  float v20 = v6[0];
+  float v21 = std::sqrt(v20);
+  v3[0] = v21;
   // norm = sqrt(sq);
   // g[i] = g[i] * min(1.0, max_norm / (norm + 1e-6));
-  for (int64_t i11 = 0; i11 < v4; i11 += 1) {
-    float v12 = v1[i11];
-    float v13 = v3[0];
-    float v14 = minimum(v2 / (v13 + 9.999999970e-07f), 1.000000000e+00f);
-    v1[i11] = v12 * v14;
+  for (int64_t i22 = 0; i22 < v4; i22 += 1) {
+    float v23 = v1[i22];
+    float v24 = v3[0];
+    float v25 = minimum(v2 / (v24 + 9.999999970e-07f), 1.000000000e+00f);
+    v1[i22] = v23 * v25;
   }
-  release(v5);
+  release(v6);
   return;
 }
-inline void clip2(float* v1, float* v2, float v3, float* v4, int64_t v5, int64_t v6) {
-  float v7 = 0.0e+00f;
-  float* v8 = alloc<float>(1);
-  float* v9 = alloc<float>(1);
-  float* v10 = alloc<float>(1);
-  v10[0] = v7;
-  v8[0] = v7;
+inline void clip2(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
+  float v7 = -0.0e+00f;
+  float v8 = 0.0e+00f;
+  float v9[16];
+  float v10[16];
+  float* v11 = alloc<float>(1);
+  float* v12 = alloc<float>(1);
+  float* v13 = alloc<float>(1);
+  v13[0] = v8;
+  v11[0] = v8;
   // sw = sum(m, k) gw[m, k] * gw[m, k];
-  for (int64_t i11 = 0; i11 < v5; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v6; j12 += 1) {
-      int64_t v13 = i11 * v6 + j12;
-      float v14 = v1[v13];
-      float v15 = v10[0];
-      v10[0] = v15 + v14 * v14;
+  for (int64_t i14 = 0; i14 < v5; i14 += 1) {
+    int64_t v15 = v6 - v6 % 16;
+    if (v15 > 0) {
+      for (int64_t j16 = 0; j16 < 16; j16 += 1) {
+        v10[j16] = v7;
+      }
+      for (int64_t j17 = 0; j17 < v15; j17 += 16) {
+        for (int64_t k18 = 0; k18 < 16; k18 += 1) {
+          int64_t v19 = i14 * v6 + (j17 + k18);
+          float v20 = v1[v19];
+          float v21 = v10[k18];
+          v10[k18] = v21 + v20 * v20;
+        }
+      }
+      for (int64_t j22 = 0; j22 < 16; j22 += 1) {
+        float v23 = v13[0];
+        float v24 = v10[j22];
+        v13[0] = v23 + v24;
+      }
+    }
+    for (int64_t j25 = v15; j25 < v6; j25 += 1) {
+      int64_t v26 = i14 * v6 + j25;
+      float v27 = v1[v26];
+      float v28 = v13[0];
+      v13[0] = v28 + v27 * v27;
+    }
+  }
+  int64_t v29 = v5 - v5 % 16;
+  if (v29 > 0) {
+    for (int64_t i30 = 0; i30 < 16; i30 += 1) {
+      v9[i30] = v7;
+    }
+    for (int64_t i31 = 0; i31 < v29; i31 += 16) {
+      for (int64_t j32 = 0; j32 < 16; j32 += 1) {
+        int64_t v33 = i31 + j32;
+        float v34 = v2[v33];
+        float v35 = v9[j32];
+        v9[j32] = v35 + v34 * v34;
+      }
+    }
+    for (int64_t i36 = 0; i36 < 16; i36 += 1) {
+      float v37 = v11[0];
+      float v38 = v9[i36];
+      v11[0] = v37 + v38;
     }
   }
   // sb = sum(m) gb[m] * gb[m];
-  for (int64_t i16 = 0; i16 < v5; i16 += 1) {
-    float v17 = v2[i16];
-    float v18 = v8[0];
-    v8[0] = v18 + v17 * v17;
+  for (int64_t i39 = v29; i39 < v5; i39 += 1) {
+    float v40 = v2[i39];
+    float v41 = v11[0];
+    v11[0] = v41 + v40 * v40;
   }
-  float v19 = v10[0];
-  float v20 = v8[0];
-  float v21 = std::sqrt(v19 + v20);
-  float v22 = minimum(v3 / (v21 + 9.999999970e-07f), 1.000000000e+00f);
-  v4[0] = v21;
-  v9[0] = v22;
+  float v42 = v13[0];
+  float v43 = v11[0];
+  float v44 = std::sqrt(v42 + v43);
+  float v45 = minimum(v3 / (v44 + 9.999999970e-07f), 1.000000000e+00f);
+  v4[0] = v44;
+  v12[0] = v45;
   // norm = sqrt(sw + sb);
   // coef = min(1.0, max_norm / (norm + 1e-6));
   // gw[m, k] = gw[m, k] * coef;
-  for (int64_t i23 = 0; i23 < v5; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v6; j24 += 1) {
-      int64_t v25 = i23 * v6 + j24;
-      float v26 = v1[v25];
-      float v27 = v9[0];
-      int64_t v28 = i23 * v6 + j24;
-      v1[v28] = v26 * v27;
+  for (int64_t i46 = 0; i46 < v5; i46 += 1) {
+    for (int64_t j47 = 0; j47 < v6; j47 += 1) {
+      int64_t v48 = i46 * v6 + j47;
+      float v49 = v1[v48];
+      float v50 = v12[0];
+      int64_t v51 = i46 * v6 + j47;
+      v1[v51] = v49 * v50;
     }
   }
   // gb[m] = gb[m] * coef;
-  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
-    float v30 = v2[i29];
-    float v31 = v9[0];
-    v2[i29] = v30 * v31;
+  for (int64_t i52 = 0; i52 < v5; i52 += 1) {
+    float v53 = v2[i52];
+    float v54 = v12[0];
+    v2[i52] = v53 * v54;
   }
-  release(v8);
-  release(v9);
-  release(v10);
+  release(v11);
+  release(v12);
+  release(v13);
   return;
 }
 

@@ -13,99 +13,318 @@ namespace cross_entropy {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void cross_entropy(float* v1, int64_t* v2, float* v3, int64_t v4, int64_t v5) {
-  float* v6 = alloc<float>(v4);
-  float* v7 = alloc<float>(v4);
+inline void cross_entropy(float* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
+  float v6 = -INFINITY;
+  float v7 = 0.0e+00f;
+  float v8 = 5.000000000e-01f;
+  float v9 = 1.000000000e+00f;
+  float v10 = 1.442695020e+00f;
+  float v11 = -6.933593750e-01f;
+  float v12 = 2.121944420e-04f;
+  float v13 = 1.987569120e-04f;
+  float v14 = 1.398199940e-03f;
+  float v15 = 8.333452050e-03f;
+  float v16 = 4.166579620e-02f;
+  float v17 = 1.666666570e-01f;
+  float v18 = -8.780000300e+01f;
+  float v19 = 8.880000300e+01f;
+  float v20 = -1.270000000e+02f;
+  float v21 = 1.270000000e+02f;
+  int32_t v22 = 23;
+  int32_t v23 = 127;
+  float v24[16];
+  float v25[16];
+  float* v26 = alloc<float>(v4);
+  float* v27 = alloc<float>(v4);
   // m[b] = max(c) logits[b, c];
-  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
-    v6[i8] = -INFINITY;
+  for (int64_t i28 = 0; i28 < v4; i28 += 1) {
+    v26[i28] = v6;
   }
-  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v5; j10 += 1) {
-      int64_t v11 = i9 * v5 + j10;
-      float v12 = v1[v11];
-      float v13 = v6[i9];
-      float v14 = maximum(v12, v13);
-      v6[i9] = v14;
+  for (int64_t i29 = 0; i29 < v4; i29 += 1) {
+    int64_t v30 = v5 - v5 % 16;
+    if (v30 > 0) {
+      for (int64_t j31 = 0; j31 < 16; j31 += 1) {
+        v25[j31] = v6;
+      }
+      for (int64_t j32 = 0; j32 < v30; j32 += 16) {
+        for (int64_t k33 = 0; k33 < 16; k33 += 1) {
+          int64_t v34 = i29 * v5 + (j32 + k33);
+          float v35 = v1[v34];
+          float v36 = v25[k33];
+          float v37 = maximum(v35, v36);
+          v25[k33] = v37;
+        }
+      }
+      for (int64_t j38 = 0; j38 < 16; j38 += 1) {
+        float v39 = v26[i29];
+        float v40 = v25[j38];
+        float v41 = maximum(v40, v39);
+        v26[i29] = v41;
+      }
+    }
+    for (int64_t j42 = v30; j42 < v5; j42 += 1) {
+      int64_t v43 = i29 * v5 + j42;
+      float v44 = v1[v43];
+      float v45 = v26[i29];
+      float v46 = maximum(v44, v45);
+      v26[i29] = v46;
     }
   }
   // se[b] = sum(c) exp(logits[b, c] - m[b]);
-  for (int64_t i15 = 0; i15 < v4; i15 += 1) {
-    v7[i15] = 0.0e+00f;
+  for (int64_t i47 = 0; i47 < v4; i47 += 1) {
+    v27[i47] = v7;
   }
-  for (int64_t i16 = 0; i16 < v4; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v5; j17 += 1) {
-      int64_t v18 = i16 * v5 + j17;
-      float v19 = v1[v18];
-      float v20 = v6[i16];
-      float v21 = v7[i16];
-      float v22 = std::exp(v19 - v20);
-      v7[i16] = v22 + v21;
+  for (int64_t i48 = 0; i48 < v4; i48 += 1) {
+    int64_t v49 = v5 - v5 % 16;
+    if (v49 > 0) {
+      for (int64_t j50 = 0; j50 < 16; j50 += 1) {
+        v24[j50] = -0.0e+00f;
+      }
+      for (int64_t j51 = 0; j51 < v49; j51 += 16) {
+        for (int64_t k52 = 0; k52 < 16; k52 += 1) {
+          int64_t v53 = i48 * v5 + (j51 + k52);
+          float v54 = v1[v53];
+          float v55 = v26[i48];
+          float v56 = v24[k52];
+          float v57 = v54 - v55;
+          float v58 = !(v57 < v18) ? v57 : v18;
+          float v59 = !(v58 > v19) ? v58 : v19;
+          float v60 = vec_fma(v59, v10, v8);
+          float v61 = vec_floor(v60);
+          float v62 = !(v61 < v20) ? v61 : v20;
+          float v63 = !(v62 > v21) ? v62 : v21;
+          float v64 = vec_fma(v11, v63, v59);
+          float v65 = vec_fma(v12, v63, v64);
+          float v66 = vec_fma(v65, v13, v14);
+          float v67 = vec_fma(v66, v65, v15);
+          float v68 = vec_fma(v67, v65, v16);
+          float v69 = vec_fma(v68, v65, v17);
+          float v70 = vec_fma(v69, v65, v8);
+          float v71 = vec_fma(v70, v65 * v65, v65);
+          uint32_t v72 = (uint32_t) v22;
+          float v73 = bit_cast<float, int32_t>((int32_t) (v72 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v63) + (uint32_t) v23)) << v72 : 0));
+          v24[k52] = (v71 + v9) * v73 + v56;
+        }
+      }
+      for (int64_t j74 = 0; j74 < 16; j74 += 1) {
+        float v75 = v27[i48];
+        float v76 = v24[j74];
+        v27[i48] = v76 + v75;
+      }
+    }
+    for (int64_t j77 = v49; j77 < v5; j77 += 1) {
+      int64_t v78 = i48 * v5 + j77;
+      float v79 = v1[v78];
+      float v80 = v26[i48];
+      float v81 = v27[i48];
+      float v82 = v79 - v80;
+      float v83 = !(v82 < v18) ? v82 : v18;
+      float v84 = !(v83 > v19) ? v83 : v19;
+      float v85 = vec_fma(v84, v10, v8);
+      float v86 = vec_floor(v85);
+      float v87 = !(v86 < v20) ? v86 : v20;
+      float v88 = !(v87 > v21) ? v87 : v21;
+      float v89 = vec_fma(v11, v88, v84);
+      float v90 = vec_fma(v12, v88, v89);
+      float v91 = vec_fma(v90, v13, v14);
+      float v92 = vec_fma(v91, v90, v15);
+      float v93 = vec_fma(v92, v90, v16);
+      float v94 = vec_fma(v93, v90, v17);
+      float v95 = vec_fma(v94, v90, v8);
+      float v96 = vec_fma(v95, v90 * v90, v90);
+      uint32_t v97 = (uint32_t) v22;
+      float v98 = bit_cast<float, int32_t>((int32_t) (v97 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v88) + (uint32_t) v23)) << v97 : 0));
+      v27[i48] = (v96 + v9) * v98 + v81;
     }
   }
   // loss[b] = log(se[b]) + m[b] - logits[b, target[b]];
-  for (int64_t i23 = 0; i23 < v4; i23 += 1) {
-    float v24 = v7[i23];
-    float v25 = v6[i23];
-    int64_t v26 = v2[i23];
-    float v27 = std::log(v24);
-    int64_t v28 = (int64_t) ((uint64_t) v5 - (uint64_t) 1);
-    int64_t v29 = v26 < v28 ? v26 : v28;
-    int64_t v30 = i23 * v5 + (v29 > 0 ? v29 : 0);
-    float v31 = v1[v30];
-    v3[i23] = (v27 + v25) - v31;
+  for (int64_t i99 = 0; i99 < v4; i99 += 1) {
+    float v100 = v27[i99];
+    float v101 = v26[i99];
+    int64_t v102 = v2[i99];
+    int32_t v103 = bit_cast<int32_t, float>(!(v100 <= 1.175494350e-38f) ? v100 : 1.175494350e-38f);
+    float v104 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v103 & (uint32_t) -2139095041)) | (uint32_t) 1056964608));
+    bool v105 = v104 < 7.071067690e-01f;
+    float v106 = (v104 - v9) + (v105 ? v104 : v7);
+    float v107 = v106 * v106;
+    float v108 = v107 * v106;
+    float v109 = vec_fma(7.037683580e-02f, v106, -1.151461010e-01f);
+    float v110 = vec_fma(-1.242014100e-01f, v106, 1.424932330e-01f);
+    float v111 = vec_fma(2.000071410e-01f, v106, -2.499999400e-01f);
+    float v112 = vec_fma(v109, v106, 1.167699840e-01f);
+    float v113 = vec_fma(v110, v106, -1.666805740e-01f);
+    float v114 = vec_fma(v111, v106, 3.333333130e-01f);
+    float v115 = vec_fma(v112, v108, v113);
+    float v116 = vec_fma(v115, v108, v114);
+    float v117 = vec_fma(-5.000000000e-01f, v107, v116 * v108);
+    uint32_t v118 = (uint32_t) v22;
+    float v119 = vec_fma(((float) ((int32_t) (v118 < 32 ? (uint32_t) v103 >> v118 : 0)) - 1.260000000e+02f) - (v105 ? v9 : v7), 6.931471820e-01f, v106 + v117);
+    int64_t v120 = (int64_t) ((uint64_t) v5 - (uint64_t) 1);
+    int64_t v121 = v102 < v120 ? v102 : v120;
+    int64_t v122 = i99 * v5 + (v121 > 0 ? v121 : 0);
+    float v123 = v1[v122];
+    v3[i99] = ((v100 == v7 ? v6 : (!(v100 >= v7) ? NAN : (v100 == INFINITY ? INFINITY : v119))) + v101) - v123;
   }
-  release(v6);
-  release(v7);
+  release(v26);
+  release(v27);
   return;
 }
-inline void cross_entropy_grad(float* v1, int64_t* v2, float* v3, float* v4, int64_t v5, int64_t v6) {
+inline void cross_entropy_grad(float* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
   float v7 = 0.0e+00f;
-  float* v8 = alloc<float>(v5);
-  float* v9 = alloc<float>(v5);
+  float v8 = 1.000000000e+00f;
+  float v9 = -INFINITY;
+  float v10 = 5.000000000e-01f;
+  float v11 = 1.442695020e+00f;
+  float v12 = -6.933593750e-01f;
+  float v13 = 2.121944420e-04f;
+  float v14 = 1.987569120e-04f;
+  float v15 = 1.398199940e-03f;
+  float v16 = 8.333452050e-03f;
+  float v17 = 4.166579620e-02f;
+  float v18 = 1.666666570e-01f;
+  float v19 = -8.780000300e+01f;
+  float v20 = 8.880000300e+01f;
+  float v21 = -1.270000000e+02f;
+  float v22 = 1.270000000e+02f;
+  int32_t v23 = 23;
+  int32_t v24 = 127;
+  float v25[16];
+  float v26[16];
+  float* v27 = alloc<float>(v5);
+  float* v28 = alloc<float>(v5);
   // m[b] = max(c) logits[b, c];
-  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
-    v8[i10] = -INFINITY;
+  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
+    v27[i29] = v9;
   }
-  for (int64_t i11 = 0; i11 < v5; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v6; j12 += 1) {
-      int64_t v13 = i11 * v6 + j12;
-      float v14 = v1[v13];
-      float v15 = v8[i11];
-      float v16 = maximum(v14, v15);
-      v8[i11] = v16;
+  for (int64_t i30 = 0; i30 < v5; i30 += 1) {
+    int64_t v31 = v6 - v6 % 16;
+    if (v31 > 0) {
+      for (int64_t j32 = 0; j32 < 16; j32 += 1) {
+        v26[j32] = v9;
+      }
+      for (int64_t j33 = 0; j33 < v31; j33 += 16) {
+        for (int64_t k34 = 0; k34 < 16; k34 += 1) {
+          int64_t v35 = i30 * v6 + (j33 + k34);
+          float v36 = v1[v35];
+          float v37 = v26[k34];
+          float v38 = maximum(v36, v37);
+          v26[k34] = v38;
+        }
+      }
+      for (int64_t j39 = 0; j39 < 16; j39 += 1) {
+        float v40 = v27[i30];
+        float v41 = v26[j39];
+        float v42 = maximum(v41, v40);
+        v27[i30] = v42;
+      }
+    }
+    for (int64_t j43 = v31; j43 < v6; j43 += 1) {
+      int64_t v44 = i30 * v6 + j43;
+      float v45 = v1[v44];
+      float v46 = v27[i30];
+      float v47 = maximum(v45, v46);
+      v27[i30] = v47;
     }
   }
   // se[b] = sum(c) exp(logits[b, c] - m[b]);
-  for (int64_t i17 = 0; i17 < v5; i17 += 1) {
-    v9[i17] = v7;
+  for (int64_t i48 = 0; i48 < v5; i48 += 1) {
+    v28[i48] = v7;
   }
-  for (int64_t i18 = 0; i18 < v5; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v6; j19 += 1) {
-      int64_t v20 = i18 * v6 + j19;
-      float v21 = v1[v20];
-      float v22 = v8[i18];
-      float v23 = v9[i18];
-      float v24 = std::exp(v21 - v22);
-      v9[i18] = v24 + v23;
+  for (int64_t i49 = 0; i49 < v5; i49 += 1) {
+    int64_t v50 = v6 - v6 % 16;
+    if (v50 > 0) {
+      for (int64_t j51 = 0; j51 < 16; j51 += 1) {
+        v25[j51] = -0.0e+00f;
+      }
+      for (int64_t j52 = 0; j52 < v50; j52 += 16) {
+        for (int64_t k53 = 0; k53 < 16; k53 += 1) {
+          int64_t v54 = i49 * v6 + (j52 + k53);
+          float v55 = v1[v54];
+          float v56 = v27[i49];
+          float v57 = v25[k53];
+          float v58 = v55 - v56;
+          float v59 = !(v58 < v19) ? v58 : v19;
+          float v60 = !(v59 > v20) ? v59 : v20;
+          float v61 = vec_fma(v60, v11, v10);
+          float v62 = vec_floor(v61);
+          float v63 = !(v62 < v21) ? v62 : v21;
+          float v64 = !(v63 > v22) ? v63 : v22;
+          float v65 = vec_fma(v12, v64, v60);
+          float v66 = vec_fma(v13, v64, v65);
+          float v67 = vec_fma(v66, v14, v15);
+          float v68 = vec_fma(v67, v66, v16);
+          float v69 = vec_fma(v68, v66, v17);
+          float v70 = vec_fma(v69, v66, v18);
+          float v71 = vec_fma(v70, v66, v10);
+          float v72 = vec_fma(v71, v66 * v66, v66);
+          uint32_t v73 = (uint32_t) v23;
+          float v74 = bit_cast<float, int32_t>((int32_t) (v73 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v64) + (uint32_t) v24)) << v73 : 0));
+          v25[k53] = (v72 + v8) * v74 + v57;
+        }
+      }
+      for (int64_t j75 = 0; j75 < 16; j75 += 1) {
+        float v76 = v28[i49];
+        float v77 = v25[j75];
+        v28[i49] = v77 + v76;
+      }
+    }
+    for (int64_t j78 = v50; j78 < v6; j78 += 1) {
+      int64_t v79 = i49 * v6 + j78;
+      float v80 = v1[v79];
+      float v81 = v27[i49];
+      float v82 = v28[i49];
+      float v83 = v80 - v81;
+      float v84 = !(v83 < v19) ? v83 : v19;
+      float v85 = !(v84 > v20) ? v84 : v20;
+      float v86 = vec_fma(v85, v11, v10);
+      float v87 = vec_floor(v86);
+      float v88 = !(v87 < v21) ? v87 : v21;
+      float v89 = !(v88 > v22) ? v88 : v22;
+      float v90 = vec_fma(v12, v89, v85);
+      float v91 = vec_fma(v13, v89, v90);
+      float v92 = vec_fma(v91, v14, v15);
+      float v93 = vec_fma(v92, v91, v16);
+      float v94 = vec_fma(v93, v91, v17);
+      float v95 = vec_fma(v94, v91, v18);
+      float v96 = vec_fma(v95, v91, v10);
+      float v97 = vec_fma(v96, v91 * v91, v91);
+      uint32_t v98 = (uint32_t) v23;
+      float v99 = bit_cast<float, int32_t>((int32_t) (v98 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v89) + (uint32_t) v24)) << v98 : 0));
+      v28[i49] = (v97 + v8) * v99 + v82;
     }
   }
   // dlogits[b, c] = (exp(logits[b, c] - m[b]) / se[b] - where(c == target[b], 1.0, 0.0)) * dloss[b];
-  for (int64_t i25 = 0; i25 < v5; i25 += 1) {
-    for (int64_t j26 = 0; j26 < v6; j26 += 1) {
-      int64_t v27 = i25 * v6 + j26;
-      float v28 = v1[v27];
-      float v29 = v8[i25];
-      float v30 = v9[i25];
-      int64_t v31 = v2[i25];
-      float v32 = v3[i25];
-      float v33 = std::exp(v28 - v29);
-      int64_t v34 = i25 * v6 + j26;
-      v4[v34] = (v33 / v30 - (j26 == v31 ? 1.000000000e+00f : v7)) * v32;
+  for (int64_t i100 = 0; i100 < v5; i100 += 1) {
+    for (int64_t j101 = 0; j101 < v6; j101 += 1) {
+      int64_t v102 = i100 * v6 + j101;
+      float v103 = v1[v102];
+      float v104 = v27[i100];
+      float v105 = v28[i100];
+      int64_t v106 = v2[i100];
+      float v107 = v3[i100];
+      float v108 = v103 - v104;
+      float v109 = !(v108 < v19) ? v108 : v19;
+      float v110 = !(v109 > v20) ? v109 : v20;
+      float v111 = vec_fma(v110, v11, v10);
+      float v112 = vec_floor(v111);
+      float v113 = !(v112 < v21) ? v112 : v21;
+      float v114 = !(v113 > v22) ? v113 : v22;
+      float v115 = vec_fma(v12, v114, v110);
+      float v116 = vec_fma(v13, v114, v115);
+      float v117 = vec_fma(v116, v14, v15);
+      float v118 = vec_fma(v117, v116, v16);
+      float v119 = vec_fma(v118, v116, v17);
+      float v120 = vec_fma(v119, v116, v18);
+      float v121 = vec_fma(v120, v116, v10);
+      float v122 = vec_fma(v121, v116 * v116, v116);
+      uint32_t v123 = (uint32_t) v23;
+      float v124 = bit_cast<float, int32_t>((int32_t) (v123 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v114) + (uint32_t) v24)) << v123 : 0));
+      int64_t v125 = i100 * v6 + j101;
+      v4[v125] = (((v122 + v8) * v124) / v105 - (j101 == v106 ? v8 : v7)) * v107;
     }
   }
-  release(v8);
-  release(v9);
+  release(v27);
+  release(v28);
   return;
 }
 

@@ -13,86 +13,173 @@ namespace decode {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void decode(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8) {
-  float v9 = 0.0e+00f;
+inline void decode(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8) {
+  float v9 = -0.0e+00f;
+  float v10 = 0.0e+00f;
+  float v11 = -INFINITY;
+  float v12 = 5.000000000e-01f;
+  float v13[16];
+  float v14[16];
+  float v15[16];
   // s[h, j] = sum(d) q[h, d] * k[h, j, d];
   // m[h] = max(j) s[h, j];
   // p[h, j] = exp(scale * (s[h, j] - m[h]));
   // l[h] = sum(j) p[h, j];
   // o[h, e] = sum(j) p[h, j] * v[h, j, e] / l[h];
-  for (int64_t i10 = 0; i10 < v6; i10 += 1) {
-    float* v11 = alloc<float>(1 * v8);
-    float* v12 = alloc<float>(1 * v8);
-    for (int64_t j13 = 0; j13 < v8; j13 += 1) {
-      int64_t v14 = 0 * v8 + j13;
-      v11[v14] = v9;
+  for (int64_t i16 = 0; i16 < v6; i16 += 1) {
+    float* v17 = alloc<float>(1 * v8);
+    float* v18 = alloc<float>(1 * v8);
+    for (int64_t j19 = 0; j19 < v8; j19 += 1) {
+      int64_t v20 = 0 * v8 + j19;
+      v17[v20] = v10;
     }
-    for (int64_t j15 = 0; j15 < v8; j15 += 1) {
-      for (int64_t k16 = 0; k16 < v7; k16 += 1) {
-        int64_t v17 = i10 * v7 + k16;
-        float v18 = v1[v17];
-        int64_t v19 = (i10 * v8 + j15) * v7 + k16;
-        float v20 = v2[v19];
-        int64_t v21 = 0 * v8 + j15;
-        float v22 = v11[v21];
-        int64_t v23 = 0 * v8 + j15;
-        v11[v23] = v22 + v18 * v20;
+    for (int64_t j21 = 0; j21 < v8; j21 += 1) {
+      int64_t v22 = v7 - v7 % 16;
+      if (v22 > 0) {
+        for (int64_t k23 = 0; k23 < 16; k23 += 1) {
+          v15[k23] = v9;
+        }
+        for (int64_t k24 = 0; k24 < v22; k24 += 16) {
+          for (int64_t l25 = 0; l25 < 16; l25 += 1) {
+            int64_t v26 = k24 + l25;
+            int64_t v27 = i16 * v7 + v26;
+            float v28 = v1[v27];
+            int64_t v29 = (i16 * v8 + j21) * v7 + v26;
+            float v30 = v2[v29];
+            float v31 = v15[l25];
+            v15[l25] = v31 + v28 * v30;
+          }
+        }
+        for (int64_t k32 = 0; k32 < 16; k32 += 1) {
+          int64_t v33 = 0 * v8 + j21;
+          float v34 = v17[v33];
+          float v35 = v15[k32];
+          int64_t v36 = 0 * v8 + j21;
+          v17[v36] = v34 + v35;
+        }
+      }
+      for (int64_t k37 = v22; k37 < v7; k37 += 1) {
+        int64_t v38 = i16 * v7 + k37;
+        float v39 = v1[v38];
+        int64_t v40 = (i16 * v8 + j21) * v7 + k37;
+        float v41 = v2[v40];
+        int64_t v42 = 0 * v8 + j21;
+        float v43 = v17[v42];
+        int64_t v44 = 0 * v8 + j21;
+        v17[v44] = v43 + v39 * v41;
       }
     }
-    float* v24 = alloc<float>(1);
-    float* v25 = alloc<float>(1);
-    v24[0] = -INFINITY;
-    for (int64_t j26 = 0; j26 < v8; j26 += 1) {
-      int64_t v27 = 0 * v8 + j26;
-      float v28 = v11[v27];
-      float v29 = v24[0];
-      float v30 = maximum(v28 * v4, v29);
-      v24[0] = v30;
-    }
-    for (int64_t j31 = 0; j31 < v8; j31 += 1) {
-      int64_t v32 = 0 * v8 + j31;
-      float v33 = v11[v32];
-      float v34 = v24[0];
-      float v35 = std::exp(v33 * v4 - v34);
-      int64_t v36 = 0 * v8 + j31;
-      v12[v36] = v35;
-    }
-    v25[0] = v9;
-    for (int64_t j37 = 0; j37 < v8; j37 += 1) {
-      int64_t v38 = 0 * v8 + j37;
-      float v39 = v12[v38];
-      float v40 = v25[0];
-      v25[0] = v39 + v40;
-    }
-    float* v41 = alloc<float>(1 * v7);
-    for (int64_t j42 = 0; j42 < v7; j42 += 1) {
-      int64_t v43 = 0 * v7 + j42;
-      v41[v43] = v9;
-    }
-    for (int64_t j44 = 0; j44 < v7; j44 += 1) {
-      for (int64_t k45 = 0; k45 < v8; k45 += 1) {
-        int64_t v46 = 0 * v8 + k45;
-        float v47 = v12[v46];
-        int64_t v48 = (i10 * v8 + k45) * v7 + j44;
-        float v49 = v3[v48];
-        int64_t v50 = 0 * v7 + j44;
-        float v51 = v41[v50];
-        int64_t v52 = 0 * v7 + j44;
-        v41[v52] = v51 + v47 * v49;
+    float* v45 = alloc<float>(1);
+    float* v46 = alloc<float>(1);
+    v45[0] = v11;
+    int64_t v47 = v8 % 16;
+    int64_t v48 = v8 - v47;
+    if (v48 > 0) {
+      for (int64_t j49 = 0; j49 < 16; j49 += 1) {
+        v14[j49] = v11;
+      }
+      for (int64_t j50 = 0; j50 < v48; j50 += 16) {
+        for (int64_t k51 = 0; k51 < 16; k51 += 1) {
+          int64_t v52 = 0 * v8 + (j50 + k51);
+          float v53 = v17[v52];
+          float v54 = v14[k51];
+          float v55 = maximum(v53 * v4, v54);
+          v14[k51] = v55;
+        }
+      }
+      for (int64_t j56 = 0; j56 < 16; j56 += 1) {
+        float v57 = v45[0];
+        float v58 = v14[j56];
+        float v59 = maximum(v58, v57);
+        v45[0] = v59;
       }
     }
-    for (int64_t j53 = 0; j53 < v7; j53 += 1) {
-      int64_t v54 = 0 * v7 + j53;
-      float v55 = v41[v54];
-      float v56 = v25[0];
-      int64_t v57 = i10 * v7 + j53;
-      v5[v57] = v55 / v56;
+    for (int64_t j60 = v48; j60 < v8; j60 += 1) {
+      int64_t v61 = 0 * v8 + j60;
+      float v62 = v17[v61];
+      float v63 = v45[0];
+      float v64 = maximum(v62 * v4, v63);
+      v45[0] = v64;
     }
-    release(v11);
-    release(v12);
-    release(v24);
-    release(v25);
-    release(v41);
+    for (int64_t j65 = 0; j65 < v8; j65 += 1) {
+      int64_t v66 = 0 * v8 + j65;
+      float v67 = v17[v66];
+      float v68 = v45[0];
+      float v69 = v67 * v4 - v68;
+      float v70 = !(v69 < -8.780000300e+01f) ? v69 : -8.780000300e+01f;
+      float v71 = !(v70 > 8.880000300e+01f) ? v70 : 8.880000300e+01f;
+      float v72 = vec_fma(v71, 1.442695020e+00f, v12);
+      float v73 = vec_floor(v72);
+      float v74 = !(v73 < -1.270000000e+02f) ? v73 : -1.270000000e+02f;
+      float v75 = !(v74 > 1.270000000e+02f) ? v74 : 1.270000000e+02f;
+      float v76 = vec_fma(-6.933593750e-01f, v75, v71);
+      float v77 = vec_fma(2.121944420e-04f, v75, v76);
+      float v78 = vec_fma(v77, 1.987569120e-04f, 1.398199940e-03f);
+      float v79 = vec_fma(v78, v77, 8.333452050e-03f);
+      float v80 = vec_fma(v79, v77, 4.166579620e-02f);
+      float v81 = vec_fma(v80, v77, 1.666666570e-01f);
+      float v82 = vec_fma(v81, v77, v12);
+      float v83 = vec_fma(v82, v77 * v77, v77);
+      uint32_t v84 = (uint32_t) 23;
+      float v85 = bit_cast<float, int32_t>((int32_t) (v84 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v75) + (uint32_t) 127)) << v84 : 0));
+      int64_t v86 = 0 * v8 + j65;
+      v18[v86] = (v83 + 1.000000000e+00f) * v85;
+    }
+    v46[0] = v10;
+    int64_t v87 = v8 - v47;
+    if (v87 > 0) {
+      for (int64_t j88 = 0; j88 < 16; j88 += 1) {
+        v13[j88] = v9;
+      }
+      for (int64_t j89 = 0; j89 < v87; j89 += 16) {
+        for (int64_t k90 = 0; k90 < 16; k90 += 1) {
+          int64_t v91 = 0 * v8 + (j89 + k90);
+          float v92 = v18[v91];
+          float v93 = v13[k90];
+          v13[k90] = v92 + v93;
+        }
+      }
+      for (int64_t j94 = 0; j94 < 16; j94 += 1) {
+        float v95 = v46[0];
+        float v96 = v13[j94];
+        v46[0] = v96 + v95;
+      }
+    }
+    for (int64_t j97 = v87; j97 < v8; j97 += 1) {
+      int64_t v98 = 0 * v8 + j97;
+      float v99 = v18[v98];
+      float v100 = v46[0];
+      v46[0] = v99 + v100;
+    }
+    float* v101 = alloc<float>(1 * v7);
+    for (int64_t j102 = 0; j102 < v7; j102 += 1) {
+      int64_t v103 = 0 * v7 + j102;
+      v101[v103] = v10;
+    }
+    for (int64_t j104 = 0; j104 < v8; j104 += 1) {
+      for (int64_t k105 = 0; k105 < v7; k105 += 1) {
+        int64_t v106 = 0 * v8 + j104;
+        float v107 = v18[v106];
+        int64_t v108 = (i16 * v8 + j104) * v7 + k105;
+        float v109 = v3[v108];
+        int64_t v110 = 0 * v7 + k105;
+        float v111 = v101[v110];
+        int64_t v112 = 0 * v7 + k105;
+        v101[v112] = v111 + v107 * v109;
+      }
+    }
+    for (int64_t j113 = 0; j113 < v7; j113 += 1) {
+      int64_t v114 = 0 * v7 + j113;
+      float v115 = v101[v114];
+      float v116 = v46[0];
+      int64_t v117 = i16 * v7 + j113;
+      v5[v117] = v115 / v116;
+    }
+    release(v17);
+    release(v18);
+    release(v45);
+    release(v46);
+    release(v101);
   }
   return;
 }

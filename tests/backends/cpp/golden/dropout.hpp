@@ -13,7 +13,7 @@ namespace dropout {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void dropout(float* v1, int64_t v2, float v3, float* v4, int64_t v5, int64_t v6) {
+inline void dropout(float* VIBEE_RESTRICT v1, int64_t v2, float v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
   // y[r, c] = where(uniform(seed, r, c) >= p, x[r, c] / (1.0 - p), 0.0);
   for (int64_t i7 = 0; i7 < v5; i7 += 1) {
     for (int64_t j8 = 0; j8 < v6; j8 += 1) {
@@ -64,7 +64,7 @@ inline void dropout(float* v1, int64_t v2, float v3, float* v4, int64_t v5, int6
   }
   return;
 }
-inline void dropout_grad(float* v1, int64_t v2, float v3, float* v4, int64_t v5, int64_t v6) {
+inline void dropout_grad(float* VIBEE_RESTRICT v1, int64_t v2, float v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
   // dx[r, c] = where(uniform(seed, r, c) >= p, dy[r, c] / (1.0 - p), 0.0);
   for (int64_t i7 = 0; i7 < v5; i7 += 1) {
     for (int64_t j8 = 0; j8 < v6; j8 += 1) {

@@ -13,7 +13,7 @@ namespace embedding {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void embed(float* v1, int32_t* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void embed(float* VIBEE_RESTRICT v1, int32_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
   // y[s, d] = table[ids[s], d];
   for (int64_t i7 = 0; i7 < v6; i7 += 1) {
     for (int64_t j8 = 0; j8 < v5; j8 += 1) {
@@ -29,7 +29,7 @@ inline void embed(float* v1, int32_t* v2, float* v3, int64_t v4, int64_t v5, int
   }
   return;
 }
-inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void embed_grad(int32_t* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
   // dtable[ids[s], d] += dy[s, d];
   for (int64_t i7 = 0; i7 < (v6 == 0 ? 0 : v4); i7 += 1) {
     for (int64_t j8 = 0; j8 < v5; j8 += 1) {
@@ -48,7 +48,7 @@ inline void embed_grad(int32_t* v1, float* v2, float* v3, int64_t v4, int64_t v5
   }
   return;
 }
-inline void embed_grad_mixed(int64_t* v1, uint16_t* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void embed_grad_mixed(int64_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
   float* v7 = alloc<float>(v4 * v5);
   // dtable[ids[s], d] += f32(dy[s, d]);
   for (int64_t i8 = 0; i8 < v4; i8 += 1) {

@@ -13,24 +13,48 @@ namespace fp8_e4m3 {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void row_amax(float* v1, float* v2, int64_t v3, int64_t v4) {
+inline void row_amax(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t v3, int64_t v4) {
+  float v5 = -INFINITY;
+  float v6[16];
   // a[n] = max(k) abs(x[n, k]);
-  for (int64_t i5 = 0; i5 < v3; i5 += 1) {
-    v2[i5] = -INFINITY;
+  for (int64_t i7 = 0; i7 < v3; i7 += 1) {
+    v2[i7] = v5;
   }
-  for (int64_t i6 = 0; i6 < v3; i6 += 1) {
-    for (int64_t j7 = 0; j7 < v4; j7 += 1) {
-      int64_t v8 = i6 * v4 + j7;
-      float v9 = v1[v8];
-      float v10 = v2[i6];
-      float v11 = std::fabs(v9);
-      float v12 = maximum(v11, v10);
-      v2[i6] = v12;
+  for (int64_t i8 = 0; i8 < v3; i8 += 1) {
+    int64_t v9 = v4 - v4 % 16;
+    if (v9 > 0) {
+      for (int64_t j10 = 0; j10 < 16; j10 += 1) {
+        v6[j10] = v5;
+      }
+      for (int64_t j11 = 0; j11 < v9; j11 += 16) {
+        for (int64_t k12 = 0; k12 < 16; k12 += 1) {
+          int64_t v13 = i8 * v4 + (j11 + k12);
+          float v14 = v1[v13];
+          float v15 = v6[k12];
+          float v16 = std::fabs(v14);
+          float v17 = maximum(v16, v15);
+          v6[k12] = v17;
+        }
+      }
+      for (int64_t j18 = 0; j18 < 16; j18 += 1) {
+        float v19 = v2[i8];
+        float v20 = v6[j18];
+        float v21 = maximum(v20, v19);
+        v2[i8] = v21;
+      }
+    }
+    for (int64_t j22 = v9; j22 < v4; j22 += 1) {
+      int64_t v23 = i8 * v4 + j22;
+      float v24 = v1[v23];
+      float v25 = v2[i8];
+      float v26 = std::fabs(v24);
+      float v27 = maximum(v26, v25);
+      v2[i8] = v27;
     }
   }
   return;
 }
-inline void quantize(float* v1, float v2, uint8_t* v3, int64_t v4, int64_t v5) {
+inline void quantize(float* VIBEE_RESTRICT v1, float v2, uint8_t* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
   // q[n, k] = f8e4m3(x[n, k] / s);
   for (int64_t i6 = 0; i6 < v4; i6 += 1) {
     for (int64_t j7 = 0; j7 < v5; j7 += 1) {
@@ -53,7 +77,7 @@ inline void quantize(float* v1, float v2, uint8_t* v3, int64_t v4, int64_t v5) {
   }
   return;
 }
-inline void dequantize(uint8_t* v1, float v2, float* v3, int64_t v4, int64_t v5) {
+inline void dequantize(uint8_t* VIBEE_RESTRICT v1, float v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
   int32_t v6 = 127;
   // y[n, k] = q[n, k] * s;
   for (int64_t i7 = 0; i7 < v4; i7 += 1) {

@@ -13,125 +13,221 @@ namespace fp8_gemm {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void fp8_gemm(uint8_t* v1, uint8_t* v2, float v3, float v4, uint16_t* v5, int64_t v6, int64_t v7, int64_t v8) {
-  int32_t v9 = 2143289344;
-  int32_t v10 = 0;
-  float v11 = 1.953125000e-03f;
-  int32_t v12 = 20;
-  int32_t v13 = 1006632960;
-  int32_t v14 = 7;
-  int32_t v15 = 3;
-  int32_t v16 = 127;
-  int32_t v17 = 24;
-  int32_t v18 = 128;
-  float* v19 = alloc<float>(v6 * v8);
+inline void fp8_gemm(uint8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, float v3, float v4, uint16_t* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8) {
+  int32_t v9 = 128;
+  int32_t v10 = 24;
+  int32_t v11 = 127;
+  int32_t v12 = 3;
+  int32_t v13 = 7;
+  int32_t v14 = 1006632960;
+  int32_t v15 = 20;
+  float v16 = 1.953125000e-03f;
+  int32_t v17 = 0;
+  int32_t v18 = 2143289344;
+  float v19[16];
+  float* v20 = alloc<float>(v6 * v8);
   // acc[m, n] = sum(k) f32(a[m, k]) * f32(b[n, k]);
-  for (int64_t i20 = 0; i20 < v6; i20 += 1) {
-    for (int64_t j21 = 0; j21 < v8; j21 += 1) {
-      int64_t v22 = i20 * v8 + j21;
-      v19[v22] = 0.0e+00f;
+  for (int64_t i21 = 0; i21 < v6; i21 += 1) {
+    for (int64_t j22 = 0; j22 < v8; j22 += 1) {
+      int64_t v23 = i21 * v8 + j22;
+      v20[v23] = 0.0e+00f;
     }
   }
-  for (int64_t i23 = 0; i23 < v6; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v8; j24 += 1) {
-      for (int64_t k25 = 0; k25 < v7; k25 += 1) {
-        int64_t v26 = i23 * v7 + k25;
-        uint8_t v27 = v1[v26];
-        int64_t v28 = j24 * v7 + k25;
-        uint8_t v29 = v2[v28];
-        int64_t v30 = i23 * v8 + j24;
-        float v31 = v19[v30];
-        int8_t v32 = bit_cast<int8_t, uint8_t>(v27);
-        int32_t v33 = (int32_t) ((uint32_t) ((uint8_t) v32));
-        int32_t v34 = (int32_t) ((uint32_t) v33 & (uint32_t) v16);
-        int32_t v35 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v34 & (uint32_t) v14))) * v11);
-        uint32_t v36 = (uint32_t) v12;
-        uint32_t v37 = (uint32_t) v15;
-        uint32_t v38 = (uint32_t) v17;
-        float v39 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v38 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v33 & (uint32_t) v18)) << v38 : 0)) | (uint32_t) (v34 == v16 ? v9 : ((int32_t) (v37 < 32 ? (uint32_t) v34 >> v37 : 0) == v10 ? v35 : (int32_t) ((uint32_t) ((int32_t) (v36 < 32 ? (uint32_t) v34 << v36 : 0)) + (uint32_t) v13)))));
-        int8_t v40 = bit_cast<int8_t, uint8_t>(v29);
-        int32_t v41 = (int32_t) ((uint32_t) ((uint8_t) v40));
-        int32_t v42 = (int32_t) ((uint32_t) v41 & (uint32_t) v16);
-        int32_t v43 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v42 & (uint32_t) v14))) * v11);
-        uint32_t v44 = (uint32_t) v12;
-        uint32_t v45 = (uint32_t) v15;
-        uint32_t v46 = (uint32_t) v17;
-        float v47 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v46 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v41 & (uint32_t) v18)) << v46 : 0)) | (uint32_t) (v42 == v16 ? v9 : ((int32_t) (v45 < 32 ? (uint32_t) v42 >> v45 : 0) == v10 ? v43 : (int32_t) ((uint32_t) ((int32_t) (v44 < 32 ? (uint32_t) v42 << v44 : 0)) + (uint32_t) v13)))));
-        int64_t v48 = i23 * v8 + j24;
-        v19[v48] = v31 + v39 * v47;
+  for (int64_t i24 = 0; i24 < v6; i24 += 1) {
+    for (int64_t j25 = 0; j25 < v8; j25 += 1) {
+      int64_t v26 = v7 - v7 % 16;
+      if (v26 > 0) {
+        for (int64_t k27 = 0; k27 < 16; k27 += 1) {
+          v19[k27] = -0.0e+00f;
+        }
+        for (int64_t k28 = 0; k28 < v26; k28 += 16) {
+          for (int64_t l29 = 0; l29 < 16; l29 += 1) {
+            int64_t v30 = k28 + l29;
+            int64_t v31 = i24 * v7 + v30;
+            uint8_t v32 = v1[v31];
+            int64_t v33 = j25 * v7 + v30;
+            uint8_t v34 = v2[v33];
+            float v35 = v19[l29];
+            int8_t v36 = bit_cast<int8_t, uint8_t>(v32);
+            int32_t v37 = (int32_t) ((uint32_t) ((uint8_t) v36));
+            int32_t v38 = (int32_t) ((uint32_t) v37 & (uint32_t) v11);
+            int32_t v39 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v38 & (uint32_t) v13))) * v16);
+            uint32_t v40 = (uint32_t) v15;
+            uint32_t v41 = (uint32_t) v12;
+            uint32_t v42 = (uint32_t) v10;
+            float v43 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v42 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v37 & (uint32_t) v9)) << v42 : 0)) | (uint32_t) (v38 == v11 ? v18 : ((int32_t) (v41 < 32 ? (uint32_t) v38 >> v41 : 0) == v17 ? v39 : (int32_t) ((uint32_t) ((int32_t) (v40 < 32 ? (uint32_t) v38 << v40 : 0)) + (uint32_t) v14)))));
+            int8_t v44 = bit_cast<int8_t, uint8_t>(v34);
+            int32_t v45 = (int32_t) ((uint32_t) ((uint8_t) v44));
+            int32_t v46 = (int32_t) ((uint32_t) v45 & (uint32_t) v11);
+            int32_t v47 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v46 & (uint32_t) v13))) * v16);
+            uint32_t v48 = (uint32_t) v15;
+            uint32_t v49 = (uint32_t) v12;
+            uint32_t v50 = (uint32_t) v10;
+            float v51 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v50 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v45 & (uint32_t) v9)) << v50 : 0)) | (uint32_t) (v46 == v11 ? v18 : ((int32_t) (v49 < 32 ? (uint32_t) v46 >> v49 : 0) == v17 ? v47 : (int32_t) ((uint32_t) ((int32_t) (v48 < 32 ? (uint32_t) v46 << v48 : 0)) + (uint32_t) v14)))));
+            v19[l29] = v35 + v43 * v51;
+          }
+        }
+        for (int64_t k52 = 0; k52 < 16; k52 += 1) {
+          int64_t v53 = i24 * v8 + j25;
+          float v54 = v20[v53];
+          float v55 = v19[k52];
+          int64_t v56 = i24 * v8 + j25;
+          v20[v56] = v54 + v55;
+        }
+      }
+      for (int64_t k57 = v26; k57 < v7; k57 += 1) {
+        int64_t v58 = i24 * v7 + k57;
+        uint8_t v59 = v1[v58];
+        int64_t v60 = j25 * v7 + k57;
+        uint8_t v61 = v2[v60];
+        int64_t v62 = i24 * v8 + j25;
+        float v63 = v20[v62];
+        int8_t v64 = bit_cast<int8_t, uint8_t>(v59);
+        int32_t v65 = (int32_t) ((uint32_t) ((uint8_t) v64));
+        int32_t v66 = (int32_t) ((uint32_t) v65 & (uint32_t) v11);
+        int32_t v67 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v66 & (uint32_t) v13))) * v16);
+        uint32_t v68 = (uint32_t) v15;
+        uint32_t v69 = (uint32_t) v12;
+        uint32_t v70 = (uint32_t) v10;
+        float v71 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v70 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v65 & (uint32_t) v9)) << v70 : 0)) | (uint32_t) (v66 == v11 ? v18 : ((int32_t) (v69 < 32 ? (uint32_t) v66 >> v69 : 0) == v17 ? v67 : (int32_t) ((uint32_t) ((int32_t) (v68 < 32 ? (uint32_t) v66 << v68 : 0)) + (uint32_t) v14)))));
+        int8_t v72 = bit_cast<int8_t, uint8_t>(v61);
+        int32_t v73 = (int32_t) ((uint32_t) ((uint8_t) v72));
+        int32_t v74 = (int32_t) ((uint32_t) v73 & (uint32_t) v11);
+        int32_t v75 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v74 & (uint32_t) v13))) * v16);
+        uint32_t v76 = (uint32_t) v15;
+        uint32_t v77 = (uint32_t) v12;
+        uint32_t v78 = (uint32_t) v10;
+        float v79 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v78 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v73 & (uint32_t) v9)) << v78 : 0)) | (uint32_t) (v74 == v11 ? v18 : ((int32_t) (v77 < 32 ? (uint32_t) v74 >> v77 : 0) == v17 ? v75 : (int32_t) ((uint32_t) ((int32_t) (v76 < 32 ? (uint32_t) v74 << v76 : 0)) + (uint32_t) v14)))));
+        int64_t v80 = i24 * v8 + j25;
+        v20[v80] = v63 + v71 * v79;
       }
     }
   }
   // c[m, n] = bf16(acc[m, n] * (scale_a * scale_b));
-  for (int64_t i49 = 0; i49 < v6; i49 += 1) {
-    for (int64_t j50 = 0; j50 < v8; j50 += 1) {
-      int64_t v51 = i49 * v8 + j50;
-      float v52 = v19[v51];
-      uint16_t v53 = float_to_bf16(v52 * (v3 * v4));
-      int64_t v54 = i49 * v8 + j50;
-      v5[v54] = v53;
+  for (int64_t i81 = 0; i81 < v6; i81 += 1) {
+    for (int64_t j82 = 0; j82 < v8; j82 += 1) {
+      int64_t v83 = i81 * v8 + j82;
+      float v84 = v20[v83];
+      uint16_t v85 = float_to_bf16(v84 * (v3 * v4));
+      int64_t v86 = i81 * v8 + j82;
+      v5[v86] = v85;
     }
   }
-  release(v19);
+  release(v20);
   return;
 }
-inline void fp8_gemm_e5m2(uint8_t* v1, uint8_t* v2, float v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
-  int32_t v8 = 0;
-  int32_t v9 = 3;
+inline void fp8_gemm_e5m2(uint8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, float v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
+  int32_t v8 = 128;
+  int32_t v9 = 24;
   int32_t v10 = 127;
-  int32_t v11 = 24;
-  int32_t v12 = 128;
-  float* v13 = alloc<float>(v5 * v7);
+  int32_t v11 = 2;
+  int32_t v12 = 3;
+  int32_t v13 = 939524096;
+  int32_t v14 = 21;
+  float v15 = 1.525878910e-05f;
+  int32_t v16 = 0;
+  int32_t v17 = 2139095040;
+  int32_t v18 = 31;
+  int32_t v19 = 7;
+  int32_t v20 = 1006632960;
+  int32_t v21 = 20;
+  float v22 = 1.953125000e-03f;
+  int32_t v23 = 2143289344;
+  float v24[16];
+  float* v25 = alloc<float>(v5 * v7);
   // acc[m, n] = sum(k) f32(dy[m, k]) * f32(w[n, k]);
-  for (int64_t i14 = 0; i14 < v5; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v7; j15 += 1) {
-      int64_t v16 = i14 * v7 + j15;
-      v13[v16] = 0.0e+00f;
+  for (int64_t i26 = 0; i26 < v5; i26 += 1) {
+    for (int64_t j27 = 0; j27 < v7; j27 += 1) {
+      int64_t v28 = i26 * v7 + j27;
+      v25[v28] = 0.0e+00f;
     }
   }
-  for (int64_t i17 = 0; i17 < v5; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v7; j18 += 1) {
-      for (int64_t k19 = 0; k19 < v6; k19 += 1) {
-        int64_t v20 = i17 * v6 + k19;
-        uint8_t v21 = v1[v20];
-        int64_t v22 = j18 * v6 + k19;
-        uint8_t v23 = v2[v22];
-        int64_t v24 = i17 * v7 + j18;
-        float v25 = v13[v24];
-        int8_t v26 = bit_cast<int8_t, uint8_t>(v21);
-        int32_t v27 = (int32_t) ((uint32_t) ((uint8_t) v26));
-        int32_t v28 = (int32_t) ((uint32_t) v27 & (uint32_t) v10);
-        int32_t v29 = (int32_t) ((uint32_t) v28 & (uint32_t) v9);
-        int32_t v30 = bit_cast<int32_t, float>((float) ((uint32_t) v29) * 1.525878910e-05f);
-        uint32_t v31 = (uint32_t) 21;
-        uint32_t v32 = (uint32_t) 21;
-        uint32_t v33 = (uint32_t) 2;
-        int32_t v34 = (int32_t) (v33 < 32 ? (uint32_t) v28 >> v33 : 0);
-        uint32_t v35 = (uint32_t) v11;
-        float v36 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v35 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v27 & (uint32_t) v12)) << v35 : 0)) | (uint32_t) (v34 == 31 ? (int32_t) ((uint32_t) ((int32_t) (v32 < 32 ? (uint32_t) v29 << v32 : 0)) | (uint32_t) 2139095040) : (v34 == v8 ? v30 : (int32_t) ((uint32_t) ((int32_t) (v31 < 32 ? (uint32_t) v28 << v31 : 0)) + (uint32_t) 939524096)))));
-        int8_t v37 = bit_cast<int8_t, uint8_t>(v23);
-        int32_t v38 = (int32_t) ((uint32_t) ((uint8_t) v37));
-        int32_t v39 = (int32_t) ((uint32_t) v38 & (uint32_t) v10);
-        int32_t v40 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v39 & (uint32_t) 7))) * 1.953125000e-03f);
-        uint32_t v41 = (uint32_t) 20;
-        uint32_t v42 = (uint32_t) v9;
-        uint32_t v43 = (uint32_t) v11;
-        float v44 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v43 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v38 & (uint32_t) v12)) << v43 : 0)) | (uint32_t) (v39 == v10 ? 2143289344 : ((int32_t) (v42 < 32 ? (uint32_t) v39 >> v42 : 0) == v8 ? v40 : (int32_t) ((uint32_t) ((int32_t) (v41 < 32 ? (uint32_t) v39 << v41 : 0)) + (uint32_t) 1006632960)))));
-        int64_t v45 = i17 * v7 + j18;
-        v13[v45] = v25 + v36 * v44;
+  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
+    for (int64_t j30 = 0; j30 < v7; j30 += 1) {
+      int64_t v31 = v6 - v6 % 16;
+      if (v31 > 0) {
+        for (int64_t k32 = 0; k32 < 16; k32 += 1) {
+          v24[k32] = -0.0e+00f;
+        }
+        for (int64_t k33 = 0; k33 < v31; k33 += 16) {
+          for (int64_t l34 = 0; l34 < 16; l34 += 1) {
+            int64_t v35 = k33 + l34;
+            int64_t v36 = i29 * v6 + v35;
+            uint8_t v37 = v1[v36];
+            int64_t v38 = j30 * v6 + v35;
+            uint8_t v39 = v2[v38];
+            float v40 = v24[l34];
+            int8_t v41 = bit_cast<int8_t, uint8_t>(v37);
+            int32_t v42 = (int32_t) ((uint32_t) ((uint8_t) v41));
+            int32_t v43 = (int32_t) ((uint32_t) v42 & (uint32_t) v10);
+            int32_t v44 = (int32_t) ((uint32_t) v43 & (uint32_t) v12);
+            int32_t v45 = bit_cast<int32_t, float>((float) ((uint32_t) v44) * v15);
+            uint32_t v46 = (uint32_t) v14;
+            uint32_t v47 = (uint32_t) v14;
+            uint32_t v48 = (uint32_t) v11;
+            int32_t v49 = (int32_t) (v48 < 32 ? (uint32_t) v43 >> v48 : 0);
+            uint32_t v50 = (uint32_t) v9;
+            float v51 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v50 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v42 & (uint32_t) v8)) << v50 : 0)) | (uint32_t) (v49 == v18 ? (int32_t) ((uint32_t) ((int32_t) (v47 < 32 ? (uint32_t) v44 << v47 : 0)) | (uint32_t) v17) : (v49 == v16 ? v45 : (int32_t) ((uint32_t) ((int32_t) (v46 < 32 ? (uint32_t) v43 << v46 : 0)) + (uint32_t) v13)))));
+            int8_t v52 = bit_cast<int8_t, uint8_t>(v39);
+            int32_t v53 = (int32_t) ((uint32_t) ((uint8_t) v52));
+            int32_t v54 = (int32_t) ((uint32_t) v53 & (uint32_t) v10);
+            int32_t v55 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v54 & (uint32_t) v19))) * v22);
+            uint32_t v56 = (uint32_t) v21;
+            uint32_t v57 = (uint32_t) v12;
+            uint32_t v58 = (uint32_t) v9;
+            float v59 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v58 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v53 & (uint32_t) v8)) << v58 : 0)) | (uint32_t) (v54 == v10 ? v23 : ((int32_t) (v57 < 32 ? (uint32_t) v54 >> v57 : 0) == v16 ? v55 : (int32_t) ((uint32_t) ((int32_t) (v56 < 32 ? (uint32_t) v54 << v56 : 0)) + (uint32_t) v20)))));
+            v24[l34] = v40 + v51 * v59;
+          }
+        }
+        for (int64_t k60 = 0; k60 < 16; k60 += 1) {
+          int64_t v61 = i29 * v7 + j30;
+          float v62 = v25[v61];
+          float v63 = v24[k60];
+          int64_t v64 = i29 * v7 + j30;
+          v25[v64] = v62 + v63;
+        }
+      }
+      for (int64_t k65 = v31; k65 < v6; k65 += 1) {
+        int64_t v66 = i29 * v6 + k65;
+        uint8_t v67 = v1[v66];
+        int64_t v68 = j30 * v6 + k65;
+        uint8_t v69 = v2[v68];
+        int64_t v70 = i29 * v7 + j30;
+        float v71 = v25[v70];
+        int8_t v72 = bit_cast<int8_t, uint8_t>(v67);
+        int32_t v73 = (int32_t) ((uint32_t) ((uint8_t) v72));
+        int32_t v74 = (int32_t) ((uint32_t) v73 & (uint32_t) v10);
+        int32_t v75 = (int32_t) ((uint32_t) v74 & (uint32_t) v12);
+        int32_t v76 = bit_cast<int32_t, float>((float) ((uint32_t) v75) * v15);
+        uint32_t v77 = (uint32_t) v14;
+        uint32_t v78 = (uint32_t) v14;
+        uint32_t v79 = (uint32_t) v11;
+        int32_t v80 = (int32_t) (v79 < 32 ? (uint32_t) v74 >> v79 : 0);
+        uint32_t v81 = (uint32_t) v9;
+        float v82 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v81 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v73 & (uint32_t) v8)) << v81 : 0)) | (uint32_t) (v80 == v18 ? (int32_t) ((uint32_t) ((int32_t) (v78 < 32 ? (uint32_t) v75 << v78 : 0)) | (uint32_t) v17) : (v80 == v16 ? v76 : (int32_t) ((uint32_t) ((int32_t) (v77 < 32 ? (uint32_t) v74 << v77 : 0)) + (uint32_t) v13)))));
+        int8_t v83 = bit_cast<int8_t, uint8_t>(v69);
+        int32_t v84 = (int32_t) ((uint32_t) ((uint8_t) v83));
+        int32_t v85 = (int32_t) ((uint32_t) v84 & (uint32_t) v10);
+        int32_t v86 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v85 & (uint32_t) v19))) * v22);
+        uint32_t v87 = (uint32_t) v21;
+        uint32_t v88 = (uint32_t) v12;
+        uint32_t v89 = (uint32_t) v9;
+        float v90 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v89 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v84 & (uint32_t) v8)) << v89 : 0)) | (uint32_t) (v85 == v10 ? v23 : ((int32_t) (v88 < 32 ? (uint32_t) v85 >> v88 : 0) == v16 ? v86 : (int32_t) ((uint32_t) ((int32_t) (v87 < 32 ? (uint32_t) v85 << v87 : 0)) + (uint32_t) v20)))));
+        int64_t v91 = i29 * v7 + j30;
+        v25[v91] = v71 + v82 * v90;
       }
     }
   }
   // dx[m, n] = acc[m, n] * scale;
-  for (int64_t i46 = 0; i46 < v5; i46 += 1) {
-    for (int64_t j47 = 0; j47 < v7; j47 += 1) {
-      int64_t v48 = i46 * v7 + j47;
-      float v49 = v13[v48];
-      int64_t v50 = i46 * v7 + j47;
-      v4[v50] = v49 * v3;
+  for (int64_t i92 = 0; i92 < v5; i92 += 1) {
+    for (int64_t j93 = 0; j93 < v7; j93 += 1) {
+      int64_t v94 = i92 * v7 + j93;
+      float v95 = v25[v94];
+      int64_t v96 = i92 * v7 + j93;
+      v4[v96] = v95 * v3;
     }
   }
-  release(v13);
+  release(v25);
   return;
 }
 

@@ -13,49 +13,92 @@ namespace fp8_linear {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void fp8_linear(uint16_t* v1, uint8_t* v2, float* v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
-  int32_t v8 = 127;
-  float* v9 = alloc<float>(v5 * v7);
+inline void fp8_linear(uint16_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
+  int32_t v8 = 128;
+  int32_t v9 = 24;
+  int32_t v10 = 127;
+  int32_t v11 = 3;
+  int32_t v12 = 7;
+  int32_t v13 = 1006632960;
+  int32_t v14 = 20;
+  float v15 = 1.953125000e-03f;
+  int32_t v16 = 0;
+  int32_t v17 = 2143289344;
+  float v18[16];
+  float* v19 = alloc<float>(v5 * v7);
   // y[m, n] = sum(k) f32(x[m, k]) * f32(w[n, k]) * s[n];
-  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v7; j11 += 1) {
-      int64_t v12 = i10 * v7 + j11;
-      v9[v12] = 0.0e+00f;
+  for (int64_t i20 = 0; i20 < v5; i20 += 1) {
+    for (int64_t j21 = 0; j21 < v7; j21 += 1) {
+      int64_t v22 = i20 * v7 + j21;
+      v19[v22] = 0.0e+00f;
     }
   }
-  for (int64_t i13 = 0; i13 < v5; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v6; k15 += 1) {
-        int64_t v16 = i13 * v6 + k15;
-        uint16_t v17 = v1[v16];
-        int64_t v18 = j14 * v6 + k15;
-        uint8_t v19 = v2[v18];
-        int64_t v20 = i13 * v7 + j14;
-        float v21 = v9[v20];
-        float v22 = bf16_to_float(v17);
-        int8_t v23 = bit_cast<int8_t, uint8_t>(v19);
-        int32_t v24 = (int32_t) ((uint32_t) ((uint8_t) v23));
-        int32_t v25 = (int32_t) ((uint32_t) v24 & (uint32_t) v8);
-        int32_t v26 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v25 & (uint32_t) 7))) * 1.953125000e-03f);
-        uint32_t v27 = (uint32_t) 20;
-        uint32_t v28 = (uint32_t) 3;
-        uint32_t v29 = (uint32_t) 24;
-        float v30 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v29 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v24 & (uint32_t) 128)) << v29 : 0)) | (uint32_t) (v25 == v8 ? 2143289344 : ((int32_t) (v28 < 32 ? (uint32_t) v25 >> v28 : 0) == 0 ? v26 : (int32_t) ((uint32_t) ((int32_t) (v27 < 32 ? (uint32_t) v25 << v27 : 0)) + (uint32_t) 1006632960)))));
-        int64_t v31 = i13 * v7 + j14;
-        v9[v31] = v21 + v22 * v30;
+  for (int64_t i23 = 0; i23 < v5; i23 += 1) {
+    for (int64_t j24 = 0; j24 < v7; j24 += 1) {
+      int64_t v25 = v6 - v6 % 16;
+      if (v25 > 0) {
+        for (int64_t k26 = 0; k26 < 16; k26 += 1) {
+          v18[k26] = -0.0e+00f;
+        }
+        for (int64_t k27 = 0; k27 < v25; k27 += 16) {
+          for (int64_t l28 = 0; l28 < 16; l28 += 1) {
+            int64_t v29 = k27 + l28;
+            int64_t v30 = i23 * v6 + v29;
+            uint16_t v31 = v1[v30];
+            int64_t v32 = j24 * v6 + v29;
+            uint8_t v33 = v2[v32];
+            float v34 = v18[l28];
+            float v35 = bf16_to_float(v31);
+            int8_t v36 = bit_cast<int8_t, uint8_t>(v33);
+            int32_t v37 = (int32_t) ((uint32_t) ((uint8_t) v36));
+            int32_t v38 = (int32_t) ((uint32_t) v37 & (uint32_t) v10);
+            int32_t v39 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v38 & (uint32_t) v12))) * v15);
+            uint32_t v40 = (uint32_t) v14;
+            uint32_t v41 = (uint32_t) v11;
+            uint32_t v42 = (uint32_t) v9;
+            float v43 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v42 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v37 & (uint32_t) v8)) << v42 : 0)) | (uint32_t) (v38 == v10 ? v17 : ((int32_t) (v41 < 32 ? (uint32_t) v38 >> v41 : 0) == v16 ? v39 : (int32_t) ((uint32_t) ((int32_t) (v40 < 32 ? (uint32_t) v38 << v40 : 0)) + (uint32_t) v13)))));
+            v18[l28] = v34 + v35 * v43;
+          }
+        }
+        for (int64_t k44 = 0; k44 < 16; k44 += 1) {
+          int64_t v45 = i23 * v7 + j24;
+          float v46 = v19[v45];
+          float v47 = v18[k44];
+          int64_t v48 = i23 * v7 + j24;
+          v19[v48] = v46 + v47;
+        }
+      }
+      for (int64_t k49 = v25; k49 < v6; k49 += 1) {
+        int64_t v50 = i23 * v6 + k49;
+        uint16_t v51 = v1[v50];
+        int64_t v52 = j24 * v6 + k49;
+        uint8_t v53 = v2[v52];
+        int64_t v54 = i23 * v7 + j24;
+        float v55 = v19[v54];
+        float v56 = bf16_to_float(v51);
+        int8_t v57 = bit_cast<int8_t, uint8_t>(v53);
+        int32_t v58 = (int32_t) ((uint32_t) ((uint8_t) v57));
+        int32_t v59 = (int32_t) ((uint32_t) v58 & (uint32_t) v10);
+        int32_t v60 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v59 & (uint32_t) v12))) * v15);
+        uint32_t v61 = (uint32_t) v14;
+        uint32_t v62 = (uint32_t) v11;
+        uint32_t v63 = (uint32_t) v9;
+        float v64 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v63 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v58 & (uint32_t) v8)) << v63 : 0)) | (uint32_t) (v59 == v10 ? v17 : ((int32_t) (v62 < 32 ? (uint32_t) v59 >> v62 : 0) == v16 ? v60 : (int32_t) ((uint32_t) ((int32_t) (v61 < 32 ? (uint32_t) v59 << v61 : 0)) + (uint32_t) v13)))));
+        int64_t v65 = i23 * v7 + j24;
+        v19[v65] = v55 + v56 * v64;
       }
     }
   }
-  for (int64_t i32 = 0; i32 < v5; i32 += 1) {
-    for (int64_t j33 = 0; j33 < v7; j33 += 1) {
-      int64_t v34 = i32 * v7 + j33;
-      float v35 = v9[v34];
-      float v36 = v3[j33];
-      int64_t v37 = i32 * v7 + j33;
-      v4[v37] = v35 * v36;
+  for (int64_t i66 = 0; i66 < v5; i66 += 1) {
+    for (int64_t j67 = 0; j67 < v7; j67 += 1) {
+      int64_t v68 = i66 * v7 + j67;
+      float v69 = v19[v68];
+      float v70 = v3[j67];
+      int64_t v71 = i66 * v7 + j67;
+      v4[v71] = v69 * v70;
     }
   }
-  release(v9);
+  release(v19);
   return;
 }
 

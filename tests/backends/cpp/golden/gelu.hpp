@@ -13,35 +13,78 @@ namespace gelu {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void gelu(float* v1, float* v2, int64_t v3) {
+inline void gelu(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t v3) {
+  float v4 = 0.0e+00f;
+  float v5 = 1.000000000e+00f;
   // y[i] = 0.5 * x[i] * (1.0 + erf(x[i] * inv_sqrt2));
-  for (int64_t i4 = 0; i4 < v3; i4 += 1) {
-    float v5 = v1[i4];
-    float v6 = std::erf(v5 * 7.071067690e-01f);
-    v2[i4] = (v5 * 5.000000000e-01f) * (v6 + 1.000000000e+00f);
+  for (int64_t i6 = 0; i6 < v3; i6 += 1) {
+    float v7 = v1[i6];
+    float v8 = v7 * 7.071067690e-01f;
+    bool v9 = v8 < v4;
+    float v10 = v9 ? -v8 : v8;
+    bool v11 = v10 < 8.000000110e-01f;
+    bool v12 = v10 < 2.000000000e+00f;
+    float v13 = vec_fma(v10, v12 ? (v11 ? 2.581468040e-02f : 3.706455230e-02f) : -1.710480320e-05f, v12 ? (v11 ? 2.097417120e-01f : 1.184073980e-01f) : 2.534470990e-04f);
+    float v14 = vec_fma(v10, v13, v12 ? (v11 ? -5.230185390e-01f : -3.647214170e-01f) : -1.413736260e-03f);
+    float v15 = vec_fma(v10, v14, v12 ? (v11 ? 1.128379110e+00f : 1.127506850e+00f) : 3.519619350e-03f);
+    float v16 = vec_fma(v10, v15, v12 ? v4 : -3.300930610e-03f);
+    float v17 = vec_fma(v10, v12 ? (v11 ? 7.397964590e-02f : 5.724427850e-02f) : 8.219089350e-02f, v12 ? (v11 ? -1.318089660e-01f : -8.834626520e-02f) : -5.833898780e-01f);
+    float v18 = vec_fma(v10, v17, v12 ? (v11 ? 5.192301270e-01f : 4.483690860e-01f) : 1.627059340e+00f);
+    float v19 = vec_fma(v10, v18, v12 ? (v11 ? -4.635138210e-01f : -3.276070060e-01f) : -2.060691600e+00f);
+    float v20 = vec_fma(v10, v19, v5);
+    float v21 = !(v10 >= 3.750000000e+00f) ? (v12 ? v4 : v5) + v16 / v20 : v5;
+    v2[i6] = (v7 * 5.000000000e-01f) * ((v9 ? -v21 : v21) + v5);
   }
   return;
 }
-inline void gelu_tanh(float* v1, float* v2, int64_t v3) {
+inline void gelu_tanh(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t v3) {
   // y[i] = 0.5 * x[i] * (1.0 + tanh(sqrt_2_over_pi * (x[i] + 0.044715 * x[i] * x[i] * x[i])));
   for (int64_t i4 = 0; i4 < v3; i4 += 1) {
     float v5 = v1[i4];
-    float v6 = std::tanh((v5 + ((v5 * 4.471499850e-02f) * v5) * v5) * 7.978845830e-01f);
-    v2[i4] = (v5 * 5.000000000e-01f) * (v6 + 1.000000000e+00f);
+    float v6 = (v5 + ((v5 * 4.471499850e-02f) * v5) * v5) * 7.978845830e-01f;
+    float v7 = !(v6 >= 7.998811720e+00f) ? v6 : 7.998811720e+00f;
+    float v8 = !(v7 <= -7.998811720e+00f) ? v7 : -7.998811720e+00f;
+    float v9 = std::fabs(v6);
+    float v10 = v8 * v8;
+    float v11 = vec_fma(v10, -2.760768370e-16f, 2.000187940e-13f);
+    float v12 = vec_fma(v10, v11, -8.604671840e-11f);
+    float v13 = vec_fma(v10, v12, 5.122297250e-08f);
+    float v14 = vec_fma(v10, v13, 1.485722350e-05f);
+    float v15 = vec_fma(v10, v14, 6.372619540e-04f);
+    float v16 = vec_fma(v10, v15, 4.893524570e-03f);
+    float v17 = vec_fma(v10, 1.198258360e-06f, 1.185347060e-04f);
+    float v18 = vec_fma(v10, v17, 2.268434740e-03f);
+    float v19 = vec_fma(v10, v18, 4.893525040e-03f);
+    v2[i4] = (v5 * 5.000000000e-01f) * ((v9 < 3.999999900e-04f ? v8 : (v8 * v16) / v19) + 1.000000000e+00f);
   }
   return;
 }
-inline void gelu_bf16(uint16_t* v1, uint16_t* v2, int64_t v3, int64_t v4) {
+inline void gelu_bf16(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, int64_t v3, int64_t v4) {
+  float v5 = 0.0e+00f;
+  float v6 = 1.000000000e+00f;
   // y[r, c] = bf16(0.5 * f32(x[r, c]) * (1.0 + erf(f32(x[r, c]) * inv_sqrt2)));
-  for (int64_t i5 = 0; i5 < v3; i5 += 1) {
-    for (int64_t j6 = 0; j6 < v4; j6 += 1) {
-      int64_t v7 = i5 * v4 + j6;
-      uint16_t v8 = v1[v7];
-      float v9 = bf16_to_float(v8);
-      float v10 = std::erf(v9 * 7.071067690e-01f);
-      uint16_t v11 = float_to_bf16((v9 * 5.000000000e-01f) * (v10 + 1.000000000e+00f));
-      int64_t v12 = i5 * v4 + j6;
-      v2[v12] = v11;
+  for (int64_t i7 = 0; i7 < v3; i7 += 1) {
+    for (int64_t j8 = 0; j8 < v4; j8 += 1) {
+      int64_t v9 = i7 * v4 + j8;
+      uint16_t v10 = v1[v9];
+      float v11 = bf16_to_float(v10);
+      float v12 = v11 * 7.071067690e-01f;
+      bool v13 = v12 < v5;
+      float v14 = v13 ? -v12 : v12;
+      bool v15 = v14 < 8.000000110e-01f;
+      bool v16 = v14 < 2.000000000e+00f;
+      float v17 = vec_fma(v14, v16 ? (v15 ? 2.581468040e-02f : 3.706455230e-02f) : -1.710480320e-05f, v16 ? (v15 ? 2.097417120e-01f : 1.184073980e-01f) : 2.534470990e-04f);
+      float v18 = vec_fma(v14, v17, v16 ? (v15 ? -5.230185390e-01f : -3.647214170e-01f) : -1.413736260e-03f);
+      float v19 = vec_fma(v14, v18, v16 ? (v15 ? 1.128379110e+00f : 1.127506850e+00f) : 3.519619350e-03f);
+      float v20 = vec_fma(v14, v19, v16 ? v5 : -3.300930610e-03f);
+      float v21 = vec_fma(v14, v16 ? (v15 ? 7.397964590e-02f : 5.724427850e-02f) : 8.219089350e-02f, v16 ? (v15 ? -1.318089660e-01f : -8.834626520e-02f) : -5.833898780e-01f);
+      float v22 = vec_fma(v14, v21, v16 ? (v15 ? 5.192301270e-01f : 4.483690860e-01f) : 1.627059340e+00f);
+      float v23 = vec_fma(v14, v22, v16 ? (v15 ? -4.635138210e-01f : -3.276070060e-01f) : -2.060691600e+00f);
+      float v24 = vec_fma(v14, v23, v6);
+      float v25 = !(v14 >= 3.750000000e+00f) ? (v16 ? v5 : v6) + v20 / v24 : v6;
+      uint16_t v26 = float_to_bf16((v11 * 5.000000000e-01f) * ((v13 ? -v25 : v25) + v6));
+      int64_t v27 = i7 * v4 + j8;
+      v2[v27] = v26;
     }
   }
   return;

@@ -13,147 +13,213 @@ namespace gla {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void recurrent(float* v1, float* v2, float* v3, float* v4, float* v5, float v6, float v7, float* v8, float* v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14) {
-  float* v15 = alloc<float>(((v10 * v11) * v12) * v13);
+inline void recurrent(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, float v6, float v7, float* VIBEE_RESTRICT v8, float* VIBEE_RESTRICT v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14) {
+  int32_t v15 = 127;
+  int32_t v16 = 23;
+  float v17 = 1.270000000e+02f;
+  float v18 = -1.270000000e+02f;
+  float v19 = 8.880000300e+01f;
+  float v20 = -8.780000300e+01f;
+  float v21 = 1.666666570e-01f;
+  float v22 = 4.166579620e-02f;
+  float v23 = 8.333452050e-03f;
+  float v24 = 1.398199940e-03f;
+  float v25 = 1.987569120e-04f;
+  float v26 = 2.121944420e-04f;
+  float v27 = -6.933593750e-01f;
+  float v28 = 1.442695020e+00f;
+  float v29 = 5.000000000e-01f;
+  float v30 = 0.0e+00f;
+  float v31 = 1.000000000e+00f;
+  float* v32 = alloc<float>(((v10 * v11) * v12) * v13);
   // alpha[b, h, t, i] = exp(log(sigmoid(g[b, h, t, i])) / tau);
-  for (int64_t i16 = 0; i16 < v10; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v11; j17 += 1) {
-      for (int64_t k18 = 0; k18 < v12; k18 += 1) {
-        for (int64_t l19 = 0; l19 < v13; l19 += 1) {
-          int64_t v20 = ((i16 * v11 + j17) * v12 + k18) * v13 + l19;
-          float v21 = v4[v20];
-          float v22 = std::exp(-v21);
-          float v23 = std::log(1.000000000e+00f / (v22 + 1.000000000e+00f));
-          float v24 = std::exp(v23 / v7);
-          int64_t v25 = ((i16 * v11 + j17) * v12 + k18) * v13 + l19;
-          v15[v25] = v24;
+  for (int64_t i33 = 0; i33 < v10; i33 += 1) {
+    for (int64_t j34 = 0; j34 < v11; j34 += 1) {
+      for (int64_t k35 = 0; k35 < v12; k35 += 1) {
+        for (int64_t l36 = 0; l36 < v13; l36 += 1) {
+          int64_t v37 = ((i33 * v11 + j34) * v12 + k35) * v13 + l36;
+          float v38 = v4[v37];
+          float v39 = -v38;
+          float v40 = !(v39 < v20) ? v39 : v20;
+          float v41 = !(v40 > v19) ? v40 : v19;
+          float v42 = vec_fma(v41, v28, v29);
+          float v43 = vec_floor(v42);
+          float v44 = !(v43 < v18) ? v43 : v18;
+          float v45 = !(v44 > v17) ? v44 : v17;
+          float v46 = vec_fma(v27, v45, v41);
+          float v47 = vec_fma(v26, v45, v46);
+          float v48 = vec_fma(v47, v25, v24);
+          float v49 = vec_fma(v48, v47, v23);
+          float v50 = vec_fma(v49, v47, v22);
+          float v51 = vec_fma(v50, v47, v21);
+          float v52 = vec_fma(v51, v47, v29);
+          float v53 = vec_fma(v52, v47 * v47, v47);
+          uint32_t v54 = (uint32_t) v16;
+          float v55 = bit_cast<float, int32_t>((int32_t) (v54 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v45) + (uint32_t) v15)) << v54 : 0));
+          float v56 = v31 / ((v53 + v31) * v55 + v31);
+          int32_t v57 = bit_cast<int32_t, float>(!(v56 <= 1.175494350e-38f) ? v56 : 1.175494350e-38f);
+          float v58 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v57 & (uint32_t) -2139095041)) | (uint32_t) 1056964608));
+          bool v59 = v58 < 7.071067690e-01f;
+          float v60 = (v58 - v31) + (v59 ? v58 : v30);
+          float v61 = v60 * v60;
+          float v62 = v61 * v60;
+          float v63 = vec_fma(7.037683580e-02f, v60, -1.151461010e-01f);
+          float v64 = vec_fma(-1.242014100e-01f, v60, 1.424932330e-01f);
+          float v65 = vec_fma(2.000071410e-01f, v60, -2.499999400e-01f);
+          float v66 = vec_fma(v63, v60, 1.167699840e-01f);
+          float v67 = vec_fma(v64, v60, -1.666805740e-01f);
+          float v68 = vec_fma(v65, v60, 3.333333130e-01f);
+          float v69 = vec_fma(v66, v62, v67);
+          float v70 = vec_fma(v69, v62, v68);
+          float v71 = vec_fma(-5.000000000e-01f, v61, v70 * v62);
+          uint32_t v72 = (uint32_t) v16;
+          float v73 = vec_fma(((float) ((int32_t) (v72 < 32 ? (uint32_t) v57 >> v72 : 0)) - 1.260000000e+02f) - (v59 ? v31 : v30), 6.931471820e-01f, v60 + v71);
+          float v74 = (v56 == v30 ? -INFINITY : (!(v56 >= v30) ? NAN : (v56 == INFINITY ? INFINITY : v73))) / v7;
+          float v75 = !(v74 < v20) ? v74 : v20;
+          float v76 = !(v75 > v19) ? v75 : v19;
+          float v77 = vec_fma(v76, v28, v29);
+          float v78 = vec_floor(v77);
+          float v79 = !(v78 < v18) ? v78 : v18;
+          float v80 = !(v79 > v17) ? v79 : v17;
+          float v81 = vec_fma(v27, v80, v76);
+          float v82 = vec_fma(v26, v80, v81);
+          float v83 = vec_fma(v82, v25, v24);
+          float v84 = vec_fma(v83, v82, v23);
+          float v85 = vec_fma(v84, v82, v22);
+          float v86 = vec_fma(v85, v82, v21);
+          float v87 = vec_fma(v86, v82, v29);
+          float v88 = vec_fma(v87, v82 * v82, v82);
+          uint32_t v89 = (uint32_t) v16;
+          float v90 = bit_cast<float, int32_t>((int32_t) (v89 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v80) + (uint32_t) v15)) << v89 : 0));
+          int64_t v91 = ((i33 * v11 + j34) * v12 + k35) * v13 + l36;
+          v32[v91] = (v88 + v31) * v90;
         }
       }
     }
   }
-  float* v26 = alloc<float>((((v10 * v11) * v13) * v14) * v12);
-  float* v27 = alloc<float>((((v10 * v11) * v13) * v14) * v12);
-  float* v28 = alloc<float>((((v10 * v11) * v13) * v14) * v12);
+  float* v92 = alloc<float>((((v10 * v11) * v13) * v14) * v12);
+  float* v93 = alloc<float>((((v10 * v11) * v13) * v14) * v12);
+  float* v94 = alloc<float>((((v10 * v11) * v13) * v14) * v12);
   // S[b, h, i, j, t] = scan(t, h0[b, h, i, j]) alpha[b, h, t, i] * S[b, h, i, j, t - 1]
   //                      + k[b, h, t, i] * v[b, h, t, j];
-  for (int64_t i29 = 0; i29 < v10; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v11; j30 += 1) {
-      for (int64_t k31 = 0; k31 < v13; k31 += 1) {
-        for (int64_t l32 = 0; l32 < v14; l32 += 1) {
-          for (int64_t m33 = 0; m33 < v12; m33 += 1) {
-            int64_t v34 = ((i29 * v11 + j30) * v12 + m33) * v13 + k31;
-            float v35 = v15[v34];
-            int64_t v36 = ((i29 * v11 + j30) * v12 + m33) * v13 + k31;
-            float v37 = v2[v36];
-            int64_t v38 = ((i29 * v11 + j30) * v12 + m33) * v14 + l32;
-            float v39 = v3[v38];
-            int64_t v40 = (((i29 * v11 + j30) * v13 + k31) * v14 + l32) * v12 + m33;
-            v26[v40] = v35;
-            int64_t v41 = (((i29 * v11 + j30) * v13 + k31) * v14 + l32) * v12 + m33;
-            v27[v41] = v37 * v39;
+  for (int64_t i95 = 0; i95 < v10; i95 += 1) {
+    for (int64_t j96 = 0; j96 < v11; j96 += 1) {
+      for (int64_t k97 = 0; k97 < v13; k97 += 1) {
+        for (int64_t l98 = 0; l98 < v14; l98 += 1) {
+          for (int64_t m99 = 0; m99 < v12; m99 += 1) {
+            int64_t v100 = ((i95 * v11 + j96) * v12 + m99) * v13 + k97;
+            float v101 = v32[v100];
+            int64_t v102 = ((i95 * v11 + j96) * v12 + m99) * v13 + k97;
+            float v103 = v2[v102];
+            int64_t v104 = ((i95 * v11 + j96) * v12 + m99) * v14 + l98;
+            float v105 = v3[v104];
+            int64_t v106 = (((i95 * v11 + j96) * v13 + k97) * v14 + l98) * v12 + m99;
+            v92[v106] = v101;
+            int64_t v107 = (((i95 * v11 + j96) * v13 + k97) * v14 + l98) * v12 + m99;
+            v93[v107] = v103 * v105;
           }
         }
       }
     }
   }
-  float* v42 = alloc<float>((((v10 * v11) * v13) * v14) * 1);
-  for (int64_t i43 = 0; i43 < v10; i43 += 1) {
-    for (int64_t j44 = 0; j44 < v11; j44 += 1) {
-      for (int64_t k45 = 0; k45 < v13; k45 += 1) {
-        for (int64_t l46 = 0; l46 < v14; l46 += 1) {
-          int64_t v47 = ((i43 * v11 + j44) * v13 + k45) * v14 + l46;
-          float v48 = v5[v47];
-          int64_t v49 = (((i43 * v11 + j44) * v13 + k45) * v14 + l46) * 1 + 0;
-          v42[v49] = v48;
+  float* v108 = alloc<float>((((v10 * v11) * v13) * v14) * 1);
+  for (int64_t i109 = 0; i109 < v10; i109 += 1) {
+    for (int64_t j110 = 0; j110 < v11; j110 += 1) {
+      for (int64_t k111 = 0; k111 < v13; k111 += 1) {
+        for (int64_t l112 = 0; l112 < v14; l112 += 1) {
+          int64_t v113 = ((i109 * v11 + j110) * v13 + k111) * v14 + l112;
+          float v114 = v5[v113];
+          int64_t v115 = (((i109 * v11 + j110) * v13 + k111) * v14 + l112) * 1 + 0;
+          v108[v115] = v114;
         }
       }
     }
   }
-  for (int64_t i50 = 0; i50 < v10; i50 += 1) {
-    for (int64_t j51 = 0; j51 < v11; j51 += 1) {
-      for (int64_t k52 = 0; k52 < v13; k52 += 1) {
-        for (int64_t l53 = 0; l53 < v14; l53 += 1) {
-          int64_t v54 = (((i50 * v11 + j51) * v13 + k52) * v14 + l53) * 1 + 0;
-          float v55 = v42[v54];
-          float* v56 = alloc<float>(1);
-          v56[0] = v55;
-          for (int64_t m57 = 0; m57 < v12; m57 += 1) {
-            float v58 = v56[0];
-            int64_t v59 = (((i50 * v11 + j51) * v13 + k52) * v14 + l53) * v12 + m57;
-            float v60 = v26[v59];
-            int64_t v61 = (((i50 * v11 + j51) * v13 + k52) * v14 + l53) * v12 + m57;
-            float v62 = v27[v61];
-            float v63 = v60 * v58 + v62;
-            int64_t v64 = (((i50 * v11 + j51) * v13 + k52) * v14 + l53) * v12 + m57;
-            v28[v64] = v63;
-            v56[0] = v63;
+  for (int64_t i116 = 0; i116 < v10; i116 += 1) {
+    for (int64_t j117 = 0; j117 < v11; j117 += 1) {
+      for (int64_t k118 = 0; k118 < v13; k118 += 1) {
+        for (int64_t l119 = 0; l119 < v14; l119 += 1) {
+          int64_t v120 = (((i116 * v11 + j117) * v13 + k118) * v14 + l119) * 1 + 0;
+          float v121 = v108[v120];
+          float* v122 = alloc<float>(1);
+          v122[0] = v121;
+          for (int64_t m123 = 0; m123 < v12; m123 += 1) {
+            float v124 = v122[0];
+            int64_t v125 = (((i116 * v11 + j117) * v13 + k118) * v14 + l119) * v12 + m123;
+            float v126 = v92[v125];
+            int64_t v127 = (((i116 * v11 + j117) * v13 + k118) * v14 + l119) * v12 + m123;
+            float v128 = v93[v127];
+            float v129 = v126 * v124 + v128;
+            int64_t v130 = (((i116 * v11 + j117) * v13 + k118) * v14 + l119) * v12 + m123;
+            v94[v130] = v129;
+            v122[0] = v129;
           }
-          release(v56);
+          release(v122);
         }
       }
     }
   }
-  float* v65 = alloc<float>(((v10 * v11) * v12) * v14);
+  float* v131 = alloc<float>(((v10 * v11) * v12) * v14);
   // o[b, h, t, j] = sum(i) scale * q[b, h, t, i] * S[b, h, i, j, t];
-  for (int64_t i66 = 0; i66 < v10; i66 += 1) {
-    for (int64_t j67 = 0; j67 < v11; j67 += 1) {
-      for (int64_t k68 = 0; k68 < v12; k68 += 1) {
-        for (int64_t l69 = 0; l69 < v14; l69 += 1) {
-          int64_t v70 = ((i66 * v11 + j67) * v12 + k68) * v14 + l69;
-          v65[v70] = 0.0e+00f;
+  for (int64_t i132 = 0; i132 < v10; i132 += 1) {
+    for (int64_t j133 = 0; j133 < v11; j133 += 1) {
+      for (int64_t k134 = 0; k134 < v12; k134 += 1) {
+        for (int64_t l135 = 0; l135 < v14; l135 += 1) {
+          int64_t v136 = ((i132 * v11 + j133) * v12 + k134) * v14 + l135;
+          v131[v136] = v30;
         }
       }
     }
   }
-  for (int64_t i71 = 0; i71 < v10; i71 += 1) {
-    for (int64_t j72 = 0; j72 < v11; j72 += 1) {
-      for (int64_t k73 = 0; k73 < v12; k73 += 1) {
-        for (int64_t l74 = 0; l74 < v14; l74 += 1) {
-          for (int64_t m75 = 0; m75 < v13; m75 += 1) {
-            int64_t v76 = ((i71 * v11 + j72) * v12 + k73) * v13 + m75;
-            float v77 = v1[v76];
-            int64_t v78 = (((i71 * v11 + j72) * v13 + m75) * v14 + l74) * v12 + k73;
-            float v79 = v28[v78];
-            int64_t v80 = ((i71 * v11 + j72) * v12 + k73) * v14 + l74;
-            float v81 = v65[v80];
-            int64_t v82 = ((i71 * v11 + j72) * v12 + k73) * v14 + l74;
-            v65[v82] = v81 + v77 * v79;
+  for (int64_t i137 = 0; i137 < v10; i137 += 1) {
+    for (int64_t j138 = 0; j138 < v11; j138 += 1) {
+      for (int64_t k139 = 0; k139 < v12; k139 += 1) {
+        for (int64_t l140 = 0; l140 < v13; l140 += 1) {
+          for (int64_t m141 = 0; m141 < v14; m141 += 1) {
+            int64_t v142 = ((i137 * v11 + j138) * v12 + k139) * v13 + l140;
+            float v143 = v1[v142];
+            int64_t v144 = (((i137 * v11 + j138) * v13 + l140) * v14 + m141) * v12 + k139;
+            float v145 = v94[v144];
+            int64_t v146 = ((i137 * v11 + j138) * v12 + k139) * v14 + m141;
+            float v147 = v131[v146];
+            int64_t v148 = ((i137 * v11 + j138) * v12 + k139) * v14 + m141;
+            v131[v148] = v147 + v143 * v145;
           }
         }
       }
     }
   }
-  for (int64_t i83 = 0; i83 < v10; i83 += 1) {
-    for (int64_t j84 = 0; j84 < v11; j84 += 1) {
-      for (int64_t k85 = 0; k85 < v12; k85 += 1) {
-        for (int64_t l86 = 0; l86 < v14; l86 += 1) {
-          int64_t v87 = ((i83 * v11 + j84) * v12 + k85) * v14 + l86;
-          float v88 = v65[v87];
-          int64_t v89 = ((i83 * v11 + j84) * v12 + k85) * v14 + l86;
-          v8[v89] = v88 * v6;
+  for (int64_t i149 = 0; i149 < v10; i149 += 1) {
+    for (int64_t j150 = 0; j150 < v11; j150 += 1) {
+      for (int64_t k151 = 0; k151 < v12; k151 += 1) {
+        for (int64_t l152 = 0; l152 < v14; l152 += 1) {
+          int64_t v153 = ((i149 * v11 + j150) * v12 + k151) * v14 + l152;
+          float v154 = v131[v153];
+          int64_t v155 = ((i149 * v11 + j150) * v12 + k151) * v14 + l152;
+          v8[v155] = v154 * v6;
         }
       }
     }
   }
   // ht[b, h, i, j] = S[b, h, i, j, T - 1];
-  for (int64_t i90 = 0; i90 < v10; i90 += 1) {
-    for (int64_t j91 = 0; j91 < v11; j91 += 1) {
-      for (int64_t k92 = 0; k92 < v13; k92 += 1) {
-        for (int64_t l93 = 0; l93 < v14; l93 += 1) {
-          int64_t v94 = (((i90 * v11 + j91) * v13 + k92) * v14 + l93) * v12 + (int64_t) ((uint64_t) v12 + (uint64_t) -1);
-          float v95 = v28[v94];
-          int64_t v96 = ((i90 * v11 + j91) * v13 + k92) * v14 + l93;
-          v9[v96] = v95;
+  for (int64_t i156 = 0; i156 < v10; i156 += 1) {
+    for (int64_t j157 = 0; j157 < v11; j157 += 1) {
+      for (int64_t k158 = 0; k158 < v13; k158 += 1) {
+        for (int64_t l159 = 0; l159 < v14; l159 += 1) {
+          int64_t v160 = (((i156 * v11 + j157) * v13 + k158) * v14 + l159) * v12 + (int64_t) ((uint64_t) v12 + (uint64_t) -1);
+          float v161 = v94[v160];
+          int64_t v162 = ((i156 * v11 + j157) * v13 + k158) * v14 + l159;
+          v9[v162] = v161;
         }
       }
     }
   }
-  release(v15);
-  release(v26);
-  release(v27);
-  release(v28);
-  release(v42);
-  release(v65);
+  release(v32);
+  release(v92);
+  release(v93);
+  release(v94);
+  release(v108);
+  release(v131);
   return;
 }
 

@@ -13,141 +13,233 @@ namespace gqa {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void gqa(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
-  float v12 = 0.0e+00f;
+inline void gqa(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
+  float v12 = -0.0e+00f;
+  float v13 = 0.0e+00f;
+  float v14 = -INFINITY;
+  float v15 = 5.000000000e-01f;
+  float v16[16];
+  float v17[16];
+  float v18[16];
   // s[b, g, r, i, j] = sum(d) q[b, g, r, i, d] * k[b, g, j, d];
   // m[b, g, r, i] = max(j) s[b, g, r, i, j];
   // p[b, g, r, i, j] = exp(scale * (s[b, g, r, i, j] - m[b, g, r, i]));
   // l[b, g, r, i] = sum(j) p[b, g, r, i, j];
   // o[b, g, r, i, e] = sum(j) p[b, g, r, i, j] * v[b, g, j, e] / l[b, g, r, i];
-  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v8; k15 += 16) {
-        int64_t v16 = (int64_t) ((uint64_t) v8 - (uint64_t) k15);
-        int64_t v17 = v16 < 16 ? v16 : 16;
-        for (int64_t l18 = 0; l18 < v9; l18 += 16) {
-          int64_t v19 = (int64_t) ((uint64_t) v9 - (uint64_t) l18);
-          int64_t v20 = v19 < 16 ? v19 : 16;
-          float* v21 = alloc<float>((((1 * 1) * v17) * v20) * v11);
-          float* v22 = alloc<float>((((1 * 1) * v17) * v20) * v11);
-          for (int64_t m23 = 0; m23 < v17; m23 += 1) {
-            for (int64_t n24 = 0; n24 < v20; n24 += 1) {
-              for (int64_t o25 = 0; o25 < v11; o25 += 1) {
-                int64_t v26 = (((0 * 1 + 0) * v17 + m23) * v20 + n24) * v11 + o25;
-                v21[v26] = v12;
+  for (int64_t i19 = 0; i19 < v6; i19 += 1) {
+    for (int64_t j20 = 0; j20 < v7; j20 += 1) {
+      for (int64_t k21 = 0; k21 < v8; k21 += 16) {
+        int64_t v22 = (int64_t) ((uint64_t) v8 - (uint64_t) k21);
+        int64_t v23 = v22 < 16 ? v22 : 16;
+        for (int64_t l24 = 0; l24 < v9; l24 += 16) {
+          int64_t v25 = (int64_t) ((uint64_t) v9 - (uint64_t) l24);
+          int64_t v26 = v25 < 16 ? v25 : 16;
+          float* v27 = alloc<float>((((1 * 1) * v23) * v26) * v11);
+          float* v28 = alloc<float>((((1 * 1) * v23) * v26) * v11);
+          for (int64_t m29 = 0; m29 < v23; m29 += 1) {
+            for (int64_t n30 = 0; n30 < v26; n30 += 1) {
+              for (int64_t o31 = 0; o31 < v11; o31 += 1) {
+                int64_t v32 = (((0 * 1 + 0) * v23 + m29) * v26 + n30) * v11 + o31;
+                v27[v32] = v13;
               }
             }
           }
-          for (int64_t m27 = 0; m27 < v17; m27 += 1) {
-            for (int64_t n28 = 0; n28 < v20; n28 += 1) {
-              for (int64_t o29 = 0; o29 < v11; o29 += 1) {
-                for (int64_t p30 = 0; p30 < v10; p30 += 1) {
-                  int64_t v31 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m27)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n28)) * v10 + p30;
-                  float v32 = v1[v31];
-                  int64_t v33 = ((i13 * v7 + j14) * v11 + o29) * v10 + p30;
-                  float v34 = v2[v33];
-                  int64_t v35 = (((0 * 1 + 0) * v17 + m27) * v20 + n28) * v11 + o29;
-                  float v36 = v21[v35];
-                  int64_t v37 = (((0 * 1 + 0) * v17 + m27) * v20 + n28) * v11 + o29;
-                  v21[v37] = v36 + v32 * v34;
+          for (int64_t m33 = 0; m33 < v23; m33 += 1) {
+            int64_t v34 = (int64_t) ((uint64_t) k21 + (uint64_t) m33);
+            for (int64_t n35 = 0; n35 < v26; n35 += 1) {
+              int64_t v36 = (int64_t) ((uint64_t) l24 + (uint64_t) n35);
+              for (int64_t o37 = 0; o37 < v11; o37 += 1) {
+                int64_t v38 = v10 - v10 % 16;
+                if (v38 > 0) {
+                  for (int64_t p39 = 0; p39 < 16; p39 += 1) {
+                    v18[p39] = v12;
+                  }
+                  for (int64_t p40 = 0; p40 < v38; p40 += 16) {
+                    for (int64_t q41 = 0; q41 < 16; q41 += 1) {
+                      int64_t v42 = p40 + q41;
+                      int64_t v43 = (((i19 * v7 + j20) * v8 + v34) * v9 + v36) * v10 + v42;
+                      float v44 = v1[v43];
+                      int64_t v45 = ((i19 * v7 + j20) * v11 + o37) * v10 + v42;
+                      float v46 = v2[v45];
+                      float v47 = v18[q41];
+                      v18[q41] = v47 + v44 * v46;
+                    }
+                  }
+                  for (int64_t p48 = 0; p48 < 16; p48 += 1) {
+                    int64_t v49 = (((0 * 1 + 0) * v23 + m33) * v26 + n35) * v11 + o37;
+                    float v50 = v27[v49];
+                    float v51 = v18[p48];
+                    int64_t v52 = (((0 * 1 + 0) * v23 + m33) * v26 + n35) * v11 + o37;
+                    v27[v52] = v50 + v51;
+                  }
+                }
+                for (int64_t p53 = v38; p53 < v10; p53 += 1) {
+                  int64_t v54 = (((i19 * v7 + j20) * v8 + v34) * v9 + v36) * v10 + p53;
+                  float v55 = v1[v54];
+                  int64_t v56 = ((i19 * v7 + j20) * v11 + o37) * v10 + p53;
+                  float v57 = v2[v56];
+                  int64_t v58 = (((0 * 1 + 0) * v23 + m33) * v26 + n35) * v11 + o37;
+                  float v59 = v27[v58];
+                  int64_t v60 = (((0 * 1 + 0) * v23 + m33) * v26 + n35) * v11 + o37;
+                  v27[v60] = v59 + v55 * v57;
                 }
               }
             }
           }
-          float* v38 = alloc<float>(((1 * 1) * v17) * v20);
-          float* v39 = alloc<float>(((1 * 1) * v17) * v20);
-          for (int64_t m40 = 0; m40 < v17; m40 += 1) {
-            for (int64_t n41 = 0; n41 < v20; n41 += 1) {
-              int64_t v42 = ((0 * 1 + 0) * v17 + m40) * v20 + n41;
-              v38[v42] = -INFINITY;
+          float* v61 = alloc<float>(((1 * 1) * v23) * v26);
+          float* v62 = alloc<float>(((1 * 1) * v23) * v26);
+          for (int64_t m63 = 0; m63 < v23; m63 += 1) {
+            for (int64_t n64 = 0; n64 < v26; n64 += 1) {
+              int64_t v65 = ((0 * 1 + 0) * v23 + m63) * v26 + n64;
+              v61[v65] = v14;
             }
           }
-          for (int64_t m43 = 0; m43 < v17; m43 += 1) {
-            for (int64_t n44 = 0; n44 < v20; n44 += 1) {
-              for (int64_t o45 = 0; o45 < v11; o45 += 1) {
-                int64_t v46 = (((0 * 1 + 0) * v17 + m43) * v20 + n44) * v11 + o45;
-                float v47 = v21[v46];
-                int64_t v48 = ((0 * 1 + 0) * v17 + m43) * v20 + n44;
-                float v49 = v38[v48];
-                float v50 = maximum(v47 * v4, v49);
-                int64_t v51 = ((0 * 1 + 0) * v17 + m43) * v20 + n44;
-                v38[v51] = v50;
+          for (int64_t m66 = 0; m66 < v23; m66 += 1) {
+            for (int64_t n67 = 0; n67 < v26; n67 += 1) {
+              int64_t v68 = v11 - v11 % 16;
+              if (v68 > 0) {
+                for (int64_t o69 = 0; o69 < 16; o69 += 1) {
+                  v17[o69] = v14;
+                }
+                for (int64_t o70 = 0; o70 < v68; o70 += 16) {
+                  for (int64_t p71 = 0; p71 < 16; p71 += 1) {
+                    int64_t v72 = (((0 * 1 + 0) * v23 + m66) * v26 + n67) * v11 + (o70 + p71);
+                    float v73 = v27[v72];
+                    float v74 = v17[p71];
+                    float v75 = maximum(v73 * v4, v74);
+                    v17[p71] = v75;
+                  }
+                }
+                for (int64_t o76 = 0; o76 < 16; o76 += 1) {
+                  int64_t v77 = ((0 * 1 + 0) * v23 + m66) * v26 + n67;
+                  float v78 = v61[v77];
+                  float v79 = v17[o76];
+                  float v80 = maximum(v79, v78);
+                  int64_t v81 = ((0 * 1 + 0) * v23 + m66) * v26 + n67;
+                  v61[v81] = v80;
+                }
+              }
+              for (int64_t o82 = v68; o82 < v11; o82 += 1) {
+                int64_t v83 = (((0 * 1 + 0) * v23 + m66) * v26 + n67) * v11 + o82;
+                float v84 = v27[v83];
+                int64_t v85 = ((0 * 1 + 0) * v23 + m66) * v26 + n67;
+                float v86 = v61[v85];
+                float v87 = maximum(v84 * v4, v86);
+                int64_t v88 = ((0 * 1 + 0) * v23 + m66) * v26 + n67;
+                v61[v88] = v87;
               }
             }
           }
-          for (int64_t m52 = 0; m52 < v17; m52 += 1) {
-            for (int64_t n53 = 0; n53 < v20; n53 += 1) {
-              for (int64_t o54 = 0; o54 < v11; o54 += 1) {
-                int64_t v55 = (((0 * 1 + 0) * v17 + m52) * v20 + n53) * v11 + o54;
-                float v56 = v21[v55];
-                int64_t v57 = ((0 * 1 + 0) * v17 + m52) * v20 + n53;
-                float v58 = v38[v57];
-                float v59 = std::exp(v56 * v4 - v58);
-                int64_t v60 = (((0 * 1 + 0) * v17 + m52) * v20 + n53) * v11 + o54;
-                v22[v60] = v59;
+          for (int64_t m89 = 0; m89 < v23; m89 += 1) {
+            for (int64_t n90 = 0; n90 < v26; n90 += 1) {
+              for (int64_t o91 = 0; o91 < v11; o91 += 1) {
+                int64_t v92 = (((0 * 1 + 0) * v23 + m89) * v26 + n90) * v11 + o91;
+                float v93 = v27[v92];
+                int64_t v94 = ((0 * 1 + 0) * v23 + m89) * v26 + n90;
+                float v95 = v61[v94];
+                float v96 = v93 * v4 - v95;
+                float v97 = !(v96 < -8.780000300e+01f) ? v96 : -8.780000300e+01f;
+                float v98 = !(v97 > 8.880000300e+01f) ? v97 : 8.880000300e+01f;
+                float v99 = vec_fma(v98, 1.442695020e+00f, v15);
+                float v100 = vec_floor(v99);
+                float v101 = !(v100 < -1.270000000e+02f) ? v100 : -1.270000000e+02f;
+                float v102 = !(v101 > 1.270000000e+02f) ? v101 : 1.270000000e+02f;
+                float v103 = vec_fma(-6.933593750e-01f, v102, v98);
+                float v104 = vec_fma(2.121944420e-04f, v102, v103);
+                float v105 = vec_fma(v104, 1.987569120e-04f, 1.398199940e-03f);
+                float v106 = vec_fma(v105, v104, 8.333452050e-03f);
+                float v107 = vec_fma(v106, v104, 4.166579620e-02f);
+                float v108 = vec_fma(v107, v104, 1.666666570e-01f);
+                float v109 = vec_fma(v108, v104, v15);
+                float v110 = vec_fma(v109, v104 * v104, v104);
+                uint32_t v111 = (uint32_t) 23;
+                float v112 = bit_cast<float, int32_t>((int32_t) (v111 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v102) + (uint32_t) 127)) << v111 : 0));
+                int64_t v113 = (((0 * 1 + 0) * v23 + m89) * v26 + n90) * v11 + o91;
+                v28[v113] = (v110 + 1.000000000e+00f) * v112;
               }
             }
           }
-          for (int64_t m61 = 0; m61 < v17; m61 += 1) {
-            for (int64_t n62 = 0; n62 < v20; n62 += 1) {
-              int64_t v63 = ((0 * 1 + 0) * v17 + m61) * v20 + n62;
-              v39[v63] = v12;
+          for (int64_t m114 = 0; m114 < v23; m114 += 1) {
+            for (int64_t n115 = 0; n115 < v26; n115 += 1) {
+              int64_t v116 = ((0 * 1 + 0) * v23 + m114) * v26 + n115;
+              v62[v116] = v13;
             }
           }
-          for (int64_t m64 = 0; m64 < v17; m64 += 1) {
-            for (int64_t n65 = 0; n65 < v20; n65 += 1) {
-              for (int64_t o66 = 0; o66 < v11; o66 += 1) {
-                int64_t v67 = (((0 * 1 + 0) * v17 + m64) * v20 + n65) * v11 + o66;
-                float v68 = v22[v67];
-                int64_t v69 = ((0 * 1 + 0) * v17 + m64) * v20 + n65;
-                float v70 = v39[v69];
-                int64_t v71 = ((0 * 1 + 0) * v17 + m64) * v20 + n65;
-                v39[v71] = v68 + v70;
+          for (int64_t m117 = 0; m117 < v23; m117 += 1) {
+            for (int64_t n118 = 0; n118 < v26; n118 += 1) {
+              int64_t v119 = v11 - v11 % 16;
+              if (v119 > 0) {
+                for (int64_t o120 = 0; o120 < 16; o120 += 1) {
+                  v16[o120] = v12;
+                }
+                for (int64_t o121 = 0; o121 < v119; o121 += 16) {
+                  for (int64_t p122 = 0; p122 < 16; p122 += 1) {
+                    int64_t v123 = (((0 * 1 + 0) * v23 + m117) * v26 + n118) * v11 + (o121 + p122);
+                    float v124 = v28[v123];
+                    float v125 = v16[p122];
+                    v16[p122] = v124 + v125;
+                  }
+                }
+                for (int64_t o126 = 0; o126 < 16; o126 += 1) {
+                  int64_t v127 = ((0 * 1 + 0) * v23 + m117) * v26 + n118;
+                  float v128 = v62[v127];
+                  float v129 = v16[o126];
+                  int64_t v130 = ((0 * 1 + 0) * v23 + m117) * v26 + n118;
+                  v62[v130] = v129 + v128;
+                }
+              }
+              for (int64_t o131 = v119; o131 < v11; o131 += 1) {
+                int64_t v132 = (((0 * 1 + 0) * v23 + m117) * v26 + n118) * v11 + o131;
+                float v133 = v28[v132];
+                int64_t v134 = ((0 * 1 + 0) * v23 + m117) * v26 + n118;
+                float v135 = v62[v134];
+                int64_t v136 = ((0 * 1 + 0) * v23 + m117) * v26 + n118;
+                v62[v136] = v133 + v135;
               }
             }
           }
-          float* v72 = alloc<float>((((1 * 1) * v17) * v20) * v10);
-          for (int64_t m73 = 0; m73 < v17; m73 += 1) {
-            for (int64_t n74 = 0; n74 < v20; n74 += 1) {
-              for (int64_t o75 = 0; o75 < v10; o75 += 1) {
-                int64_t v76 = (((0 * 1 + 0) * v17 + m73) * v20 + n74) * v10 + o75;
-                v72[v76] = v12;
+          float* v137 = alloc<float>((((1 * 1) * v23) * v26) * v10);
+          for (int64_t m138 = 0; m138 < v23; m138 += 1) {
+            for (int64_t n139 = 0; n139 < v26; n139 += 1) {
+              for (int64_t o140 = 0; o140 < v10; o140 += 1) {
+                int64_t v141 = (((0 * 1 + 0) * v23 + m138) * v26 + n139) * v10 + o140;
+                v137[v141] = v13;
               }
             }
           }
-          for (int64_t m77 = 0; m77 < v17; m77 += 1) {
-            for (int64_t n78 = 0; n78 < v20; n78 += 1) {
-              for (int64_t o79 = 0; o79 < v10; o79 += 1) {
-                for (int64_t p80 = 0; p80 < v11; p80 += 1) {
-                  int64_t v81 = (((0 * 1 + 0) * v17 + m77) * v20 + n78) * v11 + p80;
-                  float v82 = v22[v81];
-                  int64_t v83 = ((i13 * v7 + j14) * v11 + p80) * v10 + o79;
-                  float v84 = v3[v83];
-                  int64_t v85 = (((0 * 1 + 0) * v17 + m77) * v20 + n78) * v10 + o79;
-                  float v86 = v72[v85];
-                  int64_t v87 = (((0 * 1 + 0) * v17 + m77) * v20 + n78) * v10 + o79;
-                  v72[v87] = v86 + v82 * v84;
+          for (int64_t m142 = 0; m142 < v23; m142 += 1) {
+            for (int64_t n143 = 0; n143 < v26; n143 += 1) {
+              for (int64_t o144 = 0; o144 < v11; o144 += 1) {
+                for (int64_t p145 = 0; p145 < v10; p145 += 1) {
+                  int64_t v146 = (((0 * 1 + 0) * v23 + m142) * v26 + n143) * v11 + o144;
+                  float v147 = v28[v146];
+                  int64_t v148 = ((i19 * v7 + j20) * v11 + o144) * v10 + p145;
+                  float v149 = v3[v148];
+                  int64_t v150 = (((0 * 1 + 0) * v23 + m142) * v26 + n143) * v10 + p145;
+                  float v151 = v137[v150];
+                  int64_t v152 = (((0 * 1 + 0) * v23 + m142) * v26 + n143) * v10 + p145;
+                  v137[v152] = v151 + v147 * v149;
                 }
               }
             }
           }
-          for (int64_t m88 = 0; m88 < v17; m88 += 1) {
-            for (int64_t n89 = 0; n89 < v20; n89 += 1) {
-              for (int64_t o90 = 0; o90 < v10; o90 += 1) {
-                int64_t v91 = (((0 * 1 + 0) * v17 + m88) * v20 + n89) * v10 + o90;
-                float v92 = v72[v91];
-                int64_t v93 = ((0 * 1 + 0) * v17 + m88) * v20 + n89;
-                float v94 = v39[v93];
-                int64_t v95 = (((i13 * v7 + j14) * v8 + (int64_t) ((uint64_t) k15 + (uint64_t) m88)) * v9 + (int64_t) ((uint64_t) l18 + (uint64_t) n89)) * v10 + o90;
-                v5[v95] = v92 / v94;
+          for (int64_t m153 = 0; m153 < v23; m153 += 1) {
+            for (int64_t n154 = 0; n154 < v26; n154 += 1) {
+              for (int64_t o155 = 0; o155 < v10; o155 += 1) {
+                int64_t v156 = (((0 * 1 + 0) * v23 + m153) * v26 + n154) * v10 + o155;
+                float v157 = v137[v156];
+                int64_t v158 = ((0 * 1 + 0) * v23 + m153) * v26 + n154;
+                float v159 = v62[v158];
+                int64_t v160 = (((i19 * v7 + j20) * v8 + (int64_t) ((uint64_t) k21 + (uint64_t) m153)) * v9 + (int64_t) ((uint64_t) l24 + (uint64_t) n154)) * v10 + o155;
+                v5[v160] = v157 / v159;
               }
             }
           }
-          release(v21);
-          release(v22);
-          release(v38);
-          release(v39);
-          release(v72);
+          release(v27);
+          release(v28);
+          release(v61);
+          release(v62);
+          release(v137);
         }
       }
     }

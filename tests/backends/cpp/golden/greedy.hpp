@@ -13,96 +13,281 @@ namespace greedy {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void next_token(float* v1, int64_t* v2, float* v3, int64_t v4, int64_t v5) {
-  float* v6 = alloc<float>(v4);
-  float* v7 = alloc<float>(v4);
+inline void next_token(float* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
+  float v6 = -INFINITY;
+  float v7 = 0.0e+00f;
+  float v8 = 5.000000000e-01f;
+  float v9 = 1.000000000e+00f;
+  float v10 = 1.442695020e+00f;
+  float v11 = -6.933593750e-01f;
+  float v12 = 2.121944420e-04f;
+  float v13 = 1.987569120e-04f;
+  float v14 = 1.398199940e-03f;
+  float v15 = 8.333452050e-03f;
+  float v16 = 4.166579620e-02f;
+  float v17 = 1.666666570e-01f;
+  float v18 = -8.780000300e+01f;
+  float v19 = 8.880000300e+01f;
+  float v20 = -1.270000000e+02f;
+  float v21 = 1.270000000e+02f;
+  int32_t v22 = 23;
+  int32_t v23 = 127;
+  int64_t v24[16];
+  float v25[16];
+  float v26[16];
+  float* v27 = alloc<float>(v4);
+  float* v28 = alloc<float>(v4);
   // m[b] = max(v) logits[b, v];
-  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
-    v6[i8] = -INFINITY;
+  for (int64_t i29 = 0; i29 < v4; i29 += 1) {
+    v27[i29] = v6;
   }
-  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v5; j10 += 1) {
-      int64_t v11 = i9 * v5 + j10;
-      float v12 = v1[v11];
-      float v13 = v6[i9];
-      float v14 = maximum(v12, v13);
-      v6[i9] = v14;
+  for (int64_t i30 = 0; i30 < v4; i30 += 1) {
+    int64_t v31 = v5 - v5 % 16;
+    if (v31 > 0) {
+      for (int64_t j32 = 0; j32 < 16; j32 += 1) {
+        v26[j32] = v6;
+      }
+      for (int64_t j33 = 0; j33 < v31; j33 += 16) {
+        for (int64_t k34 = 0; k34 < 16; k34 += 1) {
+          int64_t v35 = i30 * v5 + (j33 + k34);
+          float v36 = v1[v35];
+          float v37 = v26[k34];
+          float v38 = maximum(v36, v37);
+          v26[k34] = v38;
+        }
+      }
+      for (int64_t j39 = 0; j39 < 16; j39 += 1) {
+        float v40 = v27[i30];
+        float v41 = v26[j39];
+        float v42 = maximum(v41, v40);
+        v27[i30] = v42;
+      }
+    }
+    for (int64_t j43 = v31; j43 < v5; j43 += 1) {
+      int64_t v44 = i30 * v5 + j43;
+      float v45 = v1[v44];
+      float v46 = v27[i30];
+      float v47 = maximum(v45, v46);
+      v27[i30] = v47;
     }
   }
   // s[b] = sum(v) exp(logits[b, v] - m[b]);
-  for (int64_t i15 = 0; i15 < v4; i15 += 1) {
-    v7[i15] = 0.0e+00f;
+  for (int64_t i48 = 0; i48 < v4; i48 += 1) {
+    v28[i48] = v7;
   }
-  for (int64_t i16 = 0; i16 < v4; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v5; j17 += 1) {
-      int64_t v18 = i16 * v5 + j17;
-      float v19 = v1[v18];
-      float v20 = v6[i16];
-      float v21 = v7[i16];
-      float v22 = std::exp(v19 - v20);
-      v7[i16] = v22 + v21;
+  for (int64_t i49 = 0; i49 < v4; i49 += 1) {
+    int64_t v50 = v5 - v5 % 16;
+    if (v50 > 0) {
+      for (int64_t j51 = 0; j51 < 16; j51 += 1) {
+        v25[j51] = -0.0e+00f;
+      }
+      for (int64_t j52 = 0; j52 < v50; j52 += 16) {
+        for (int64_t k53 = 0; k53 < 16; k53 += 1) {
+          int64_t v54 = i49 * v5 + (j52 + k53);
+          float v55 = v1[v54];
+          float v56 = v27[i49];
+          float v57 = v25[k53];
+          float v58 = v55 - v56;
+          float v59 = !(v58 < v18) ? v58 : v18;
+          float v60 = !(v59 > v19) ? v59 : v19;
+          float v61 = vec_fma(v60, v10, v8);
+          float v62 = vec_floor(v61);
+          float v63 = !(v62 < v20) ? v62 : v20;
+          float v64 = !(v63 > v21) ? v63 : v21;
+          float v65 = vec_fma(v11, v64, v60);
+          float v66 = vec_fma(v12, v64, v65);
+          float v67 = vec_fma(v66, v13, v14);
+          float v68 = vec_fma(v67, v66, v15);
+          float v69 = vec_fma(v68, v66, v16);
+          float v70 = vec_fma(v69, v66, v17);
+          float v71 = vec_fma(v70, v66, v8);
+          float v72 = vec_fma(v71, v66 * v66, v66);
+          uint32_t v73 = (uint32_t) v22;
+          float v74 = bit_cast<float, int32_t>((int32_t) (v73 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v64) + (uint32_t) v23)) << v73 : 0));
+          v25[k53] = (v72 + v9) * v74 + v57;
+        }
+      }
+      for (int64_t j75 = 0; j75 < 16; j75 += 1) {
+        float v76 = v28[i49];
+        float v77 = v25[j75];
+        v28[i49] = v77 + v76;
+      }
+    }
+    for (int64_t j78 = v50; j78 < v5; j78 += 1) {
+      int64_t v79 = i49 * v5 + j78;
+      float v80 = v1[v79];
+      float v81 = v27[i49];
+      float v82 = v28[i49];
+      float v83 = v80 - v81;
+      float v84 = !(v83 < v18) ? v83 : v18;
+      float v85 = !(v84 > v19) ? v84 : v19;
+      float v86 = vec_fma(v85, v10, v8);
+      float v87 = vec_floor(v86);
+      float v88 = !(v87 < v20) ? v87 : v20;
+      float v89 = !(v88 > v21) ? v88 : v21;
+      float v90 = vec_fma(v11, v89, v85);
+      float v91 = vec_fma(v12, v89, v90);
+      float v92 = vec_fma(v91, v13, v14);
+      float v93 = vec_fma(v92, v91, v15);
+      float v94 = vec_fma(v93, v91, v16);
+      float v95 = vec_fma(v94, v91, v17);
+      float v96 = vec_fma(v95, v91, v8);
+      float v97 = vec_fma(v96, v91 * v91, v91);
+      uint32_t v98 = (uint32_t) v22;
+      float v99 = bit_cast<float, int32_t>((int32_t) (v98 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v89) + (uint32_t) v23)) << v98 : 0));
+      v28[i49] = (v97 + v9) * v99 + v82;
     }
   }
   // tok[b] = argmax(v) logits[b, v];
-  for (int64_t i23 = 0; i23 < v4; i23 += 1) {
-    v2[i23] = 9223372036854775807;
+  for (int64_t i100 = 0; i100 < v4; i100 += 1) {
+    v2[i100] = 9223372036854775807;
   }
-  for (int64_t i24 = 0; i24 < v4; i24 += 1) {
-    for (int64_t j25 = 0; j25 < v5; j25 += 1) {
-      float v26 = v6[i24];
-      int64_t v27 = i24 * v5 + j25;
-      float v28 = v1[v27];
-      int64_t v29 = v2[i24];
-      int64_t v30 = v28 == v26 || (v28 != v28 || v28 != v28) ? j25 : 9223372036854775807;
-      v2[i24] = v30 < v29 ? v30 : v29;
+  for (int64_t i101 = 0; i101 < v4; i101 += 1) {
+    int64_t v102 = v5 - v5 % 16;
+    if (v102 > 0) {
+      for (int64_t j103 = 0; j103 < 16; j103 += 1) {
+        v24[j103] = 9223372036854775807;
+      }
+      for (int64_t j104 = 0; j104 < v102; j104 += 16) {
+        for (int64_t k105 = 0; k105 < 16; k105 += 1) {
+          int64_t v106 = j104 + k105;
+          float v107 = v27[i101];
+          int64_t v108 = i101 * v5 + v106;
+          float v109 = v1[v108];
+          int64_t v110 = v24[k105];
+          int64_t v111 = v109 == v107 || (v109 != v109 || v109 != v109) ? v106 : 9223372036854775807;
+          v24[k105] = v111 < v110 ? v111 : v110;
+        }
+      }
+      for (int64_t j112 = 0; j112 < 16; j112 += 1) {
+        int64_t v113 = v2[i101];
+        int64_t v114 = v24[j112];
+        v2[i101] = v114 < v113 ? v114 : v113;
+      }
+    }
+    for (int64_t j115 = v102; j115 < v5; j115 += 1) {
+      float v116 = v27[i101];
+      int64_t v117 = i101 * v5 + j115;
+      float v118 = v1[v117];
+      int64_t v119 = v2[i101];
+      int64_t v120 = v118 == v116 || (v118 != v118 || v118 != v118) ? j115 : 9223372036854775807;
+      v2[i101] = v120 < v119 ? v120 : v119;
     }
   }
   // logp[b] = -log(s[b]);
-  for (int64_t i31 = 0; i31 < v4; i31 += 1) {
-    float v32 = v7[i31];
-    float v33 = std::log(v32);
-    v3[i31] = -v33;
+  for (int64_t i121 = 0; i121 < v4; i121 += 1) {
+    float v122 = v28[i121];
+    int32_t v123 = bit_cast<int32_t, float>(!(v122 <= 1.175494350e-38f) ? v122 : 1.175494350e-38f);
+    float v124 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v123 & (uint32_t) -2139095041)) | (uint32_t) 1056964608));
+    bool v125 = v124 < 7.071067690e-01f;
+    float v126 = (v124 - v9) + (v125 ? v124 : v7);
+    float v127 = v126 * v126;
+    float v128 = v127 * v126;
+    float v129 = vec_fma(7.037683580e-02f, v126, -1.151461010e-01f);
+    float v130 = vec_fma(-1.242014100e-01f, v126, 1.424932330e-01f);
+    float v131 = vec_fma(2.000071410e-01f, v126, -2.499999400e-01f);
+    float v132 = vec_fma(v129, v126, 1.167699840e-01f);
+    float v133 = vec_fma(v130, v126, -1.666805740e-01f);
+    float v134 = vec_fma(v131, v126, 3.333333130e-01f);
+    float v135 = vec_fma(v132, v128, v133);
+    float v136 = vec_fma(v135, v128, v134);
+    float v137 = vec_fma(-5.000000000e-01f, v127, v136 * v128);
+    uint32_t v138 = (uint32_t) v22;
+    float v139 = vec_fma(((float) ((int32_t) (v138 < 32 ? (uint32_t) v123 >> v138 : 0)) - 1.260000000e+02f) - (v125 ? v9 : v7), 6.931471820e-01f, v126 + v137);
+    v3[i121] = -(v122 == v7 ? v6 : (!(v122 >= v7) ? NAN : (v122 == INFINITY ? INFINITY : v139)));
   }
-  release(v6);
-  release(v7);
+  release(v27);
+  release(v28);
   return;
 }
-inline void masked(float* v1, uint8_t* v2, int32_t* v3, int64_t v4, int64_t v5) {
-  int32_t v6 = 2147483647;
-  float v7 = -1.000000020e+30f;
-  float* v8 = alloc<float>(v4);
+inline void masked(float* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, int32_t* VIBEE_RESTRICT v3, int64_t v4, int64_t v5) {
+  float v6 = -1.000000020e+30f;
+  int32_t v7 = 2147483647;
+  float v8 = -INFINITY;
+  int32_t v9[16];
+  float v10[16];
+  float* v11 = alloc<float>(v4);
   // tok[b] = argmax(v) where(allowed[b, v], logits[b, v], -1e30);
-  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
-    v8[i9] = -INFINITY;
+  for (int64_t i12 = 0; i12 < v4; i12 += 1) {
+    v11[i12] = v8;
   }
-  for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v5; j11 += 1) {
-      int64_t v12 = i10 * v5 + j11;
-      uint8_t v13 = v2[v12];
-      int64_t v14 = i10 * v5 + j11;
-      float v15 = v1[v14];
-      float v16 = v8[i10];
-      float v17 = maximum((bool) v13 ? v15 : v7, v16);
-      v8[i10] = v17;
+  for (int64_t i13 = 0; i13 < v4; i13 += 1) {
+    int64_t v14 = v5 - v5 % 16;
+    if (v14 > 0) {
+      for (int64_t j15 = 0; j15 < 16; j15 += 1) {
+        v10[j15] = v8;
+      }
+      for (int64_t j16 = 0; j16 < v14; j16 += 16) {
+        for (int64_t k17 = 0; k17 < 16; k17 += 1) {
+          int64_t v18 = j16 + k17;
+          int64_t v19 = i13 * v5 + v18;
+          uint8_t v20 = v2[v19];
+          int64_t v21 = i13 * v5 + v18;
+          float v22 = v1[v21];
+          float v23 = v10[k17];
+          float v24 = maximum((bool) v20 ? v22 : v6, v23);
+          v10[k17] = v24;
+        }
+      }
+      for (int64_t j25 = 0; j25 < 16; j25 += 1) {
+        float v26 = v11[i13];
+        float v27 = v10[j25];
+        float v28 = maximum(v27, v26);
+        v11[i13] = v28;
+      }
+    }
+    for (int64_t j29 = v14; j29 < v5; j29 += 1) {
+      int64_t v30 = i13 * v5 + j29;
+      uint8_t v31 = v2[v30];
+      int64_t v32 = i13 * v5 + j29;
+      float v33 = v1[v32];
+      float v34 = v11[i13];
+      float v35 = maximum((bool) v31 ? v33 : v6, v34);
+      v11[i13] = v35;
     }
   }
-  for (int64_t i18 = 0; i18 < v4; i18 += 1) {
-    v3[i18] = v6;
+  for (int64_t i36 = 0; i36 < v4; i36 += 1) {
+    v3[i36] = v7;
   }
-  for (int64_t i19 = 0; i19 < v4; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v5; j20 += 1) {
-      float v21 = v8[i19];
-      int64_t v22 = i19 * v5 + j20;
-      uint8_t v23 = v2[v22];
-      int64_t v24 = i19 * v5 + j20;
-      float v25 = v1[v24];
-      int32_t v26 = v3[i19];
-      float v27 = (bool) v23 ? v25 : v7;
-      int32_t v28 = v27 == v21 || (v27 != v27 || v27 != v27) ? (int32_t) ((uint32_t) ((uint64_t) j20)) : v6;
-      v3[i19] = v28 < v26 ? v28 : v26;
+  for (int64_t i37 = 0; i37 < v4; i37 += 1) {
+    int64_t v38 = v5 - v5 % 16;
+    if (v38 > 0) {
+      for (int64_t j39 = 0; j39 < 16; j39 += 1) {
+        v9[j39] = v7;
+      }
+      for (int64_t j40 = 0; j40 < v38; j40 += 16) {
+        for (int64_t k41 = 0; k41 < 16; k41 += 1) {
+          int64_t v42 = j40 + k41;
+          float v43 = v11[i37];
+          int64_t v44 = i37 * v5 + v42;
+          uint8_t v45 = v2[v44];
+          int64_t v46 = i37 * v5 + v42;
+          float v47 = v1[v46];
+          int32_t v48 = v9[k41];
+          float v49 = (bool) v45 ? v47 : v6;
+          int32_t v50 = v49 == v43 || (v49 != v49 || v49 != v49) ? (int32_t) ((uint32_t) ((uint64_t) v42)) : v7;
+          v9[k41] = v50 < v48 ? v50 : v48;
+        }
+      }
+      for (int64_t j51 = 0; j51 < 16; j51 += 1) {
+        int32_t v52 = v3[i37];
+        int32_t v53 = v9[j51];
+        v3[i37] = v53 < v52 ? v53 : v52;
+      }
+    }
+    for (int64_t j54 = v38; j54 < v5; j54 += 1) {
+      float v55 = v11[i37];
+      int64_t v56 = i37 * v5 + j54;
+      uint8_t v57 = v2[v56];
+      int64_t v58 = i37 * v5 + j54;
+      float v59 = v1[v58];
+      int32_t v60 = v3[i37];
+      float v61 = (bool) v57 ? v59 : v6;
+      int32_t v62 = v61 == v55 || (v61 != v61 || v61 != v61) ? (int32_t) ((uint32_t) ((uint64_t) j54)) : v7;
+      v3[i37] = v62 < v60 ? v62 : v60;
     }
   }
-  release(v8);
+  release(v11);
   return;
 }
 

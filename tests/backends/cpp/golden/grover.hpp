@@ -13,44 +13,88 @@ namespace grover {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void iterate(float* v1, float* v2, uint8_t* v3, int64_t v4) {
-  float v5 = 0.0e+00f;
+inline void iterate(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, uint8_t* VIBEE_RESTRICT v3, int64_t v4) {
+  float v5 = -0.0e+00f;
   float v6 = 2.000000000e+00f;
-  float* v7 = alloc<float>(1);
-  float* v8 = alloc<float>(1);
-  v8[0] = v5;
-  v7[0] = v5;
+  float v7 = 0.0e+00f;
+  float v8[16];
+  float v9[16];
+  float* v10 = alloc<float>(1);
+  float* v11 = alloc<float>(1);
+  v11[0] = v7;
+  v10[0] = v7;
+  int64_t v12 = v4 % 16;
+  int64_t v13 = v4 - v12;
+  if (v13 > 0) {
+    for (int64_t i14 = 0; i14 < 16; i14 += 1) {
+      v9[i14] = v5;
+    }
+    for (int64_t i15 = 0; i15 < v13; i15 += 16) {
+      for (int64_t j16 = 0; j16 < 16; j16 += 1) {
+        int64_t v17 = i15 + j16;
+        uint8_t v18 = v3[v17];
+        float v19 = v1[v17];
+        float v20 = v9[j16];
+        v9[j16] = ((bool) v18 ? -v19 : v19) + v20;
+      }
+    }
+    for (int64_t i21 = 0; i21 < 16; i21 += 1) {
+      float v22 = v11[0];
+      float v23 = v9[i21];
+      v11[0] = v23 + v22;
+    }
+  }
   // re[i] = where(marked[i], -re[i], re[i]);
   // im[i] = where(marked[i], -im[i], im[i]);
   // sr = sum(i) re[i];
-  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
-    uint8_t v10 = v3[i9];
-    float v11 = v1[i9];
-    float v12 = v8[0];
-    v8[0] = ((bool) v10 ? -v11 : v11) + v12;
+  for (int64_t i24 = v13; i24 < v4; i24 += 1) {
+    uint8_t v25 = v3[i24];
+    float v26 = v1[i24];
+    float v27 = v11[0];
+    v11[0] = ((bool) v25 ? -v26 : v26) + v27;
+  }
+  int64_t v28 = v4 - v12;
+  if (v28 > 0) {
+    for (int64_t i29 = 0; i29 < 16; i29 += 1) {
+      v8[i29] = v5;
+    }
+    for (int64_t i30 = 0; i30 < v28; i30 += 16) {
+      for (int64_t j31 = 0; j31 < 16; j31 += 1) {
+        int64_t v32 = i30 + j31;
+        uint8_t v33 = v3[v32];
+        float v34 = v2[v32];
+        float v35 = v8[j31];
+        v8[j31] = ((bool) v33 ? -v34 : v34) + v35;
+      }
+    }
+    for (int64_t i36 = 0; i36 < 16; i36 += 1) {
+      float v37 = v10[0];
+      float v38 = v8[i36];
+      v10[0] = v38 + v37;
+    }
   }
   // si = sum(i) im[i];
-  for (int64_t i13 = 0; i13 < v4; i13 += 1) {
-    uint8_t v14 = v3[i13];
-    float v15 = v2[i13];
-    float v16 = v7[0];
-    v7[0] = ((bool) v14 ? -v15 : v15) + v16;
+  for (int64_t i39 = v28; i39 < v4; i39 += 1) {
+    uint8_t v40 = v3[i39];
+    float v41 = v2[i39];
+    float v42 = v10[0];
+    v10[0] = ((bool) v40 ? -v41 : v41) + v42;
   }
-  float v17 = (float) v4;
+  float v43 = (float) v4;
   // re[i] = 2.0 * sr / N - re[i];
   // im[i] = 2.0 * si / N - im[i];
-  for (int64_t i18 = 0; i18 < v4; i18 += 1) {
-    float v19 = v8[0];
-    uint8_t v20 = v3[i18];
-    bool v21 = (bool) v20;
-    float v22 = v1[i18];
-    float v23 = v7[0];
-    float v24 = v2[i18];
-    v1[i18] = (v19 * v6) / v17 - (v21 ? -v22 : v22);
-    v2[i18] = (v23 * v6) / v17 - (v21 ? -v24 : v24);
+  for (int64_t i44 = 0; i44 < v4; i44 += 1) {
+    float v45 = v11[0];
+    uint8_t v46 = v3[i44];
+    bool v47 = (bool) v46;
+    float v48 = v1[i44];
+    float v49 = v10[0];
+    float v50 = v2[i44];
+    v1[i44] = (v45 * v6) / v43 - (v47 ? -v48 : v48);
+    v2[i44] = (v49 * v6) / v43 - (v47 ? -v50 : v50);
   }
-  release(v7);
-  release(v8);
+  release(v10);
+  release(v11);
   return;
 }
 

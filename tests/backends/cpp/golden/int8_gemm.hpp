@@ -13,65 +13,117 @@ namespace int8_gemm {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void int8_gemm(int8_t* v1, int8_t* v2, int32_t* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void int8_gemm(int8_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, int32_t* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
+  int32_t v7 = 0;
+  int32_t v8[16];
   // c[m, n] = sum(k) i32(a[m, k]) * i32(b[n, k]);
-  for (int64_t i7 = 0; i7 < v4; i7 += 1) {
-    for (int64_t j8 = 0; j8 < v6; j8 += 1) {
-      int64_t v9 = i7 * v6 + j8;
-      v3[v9] = 0;
+  for (int64_t i9 = 0; i9 < v4; i9 += 1) {
+    for (int64_t j10 = 0; j10 < v6; j10 += 1) {
+      int64_t v11 = i9 * v6 + j10;
+      v3[v11] = v7;
     }
   }
-  for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v6; j11 += 1) {
-      for (int64_t k12 = 0; k12 < v5; k12 += 1) {
-        int64_t v13 = i10 * v5 + k12;
-        int8_t v14 = v1[v13];
-        int64_t v15 = j11 * v5 + k12;
-        int8_t v16 = v2[v15];
-        int64_t v17 = i10 * v6 + j11;
-        int32_t v18 = v3[v17];
-        int64_t v19 = i10 * v6 + j11;
-        v3[v19] = (int32_t) ((uint32_t) v18 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v14) * (uint32_t) ((int32_t) v16))));
+  for (int64_t i12 = 0; i12 < v4; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v6; j13 += 1) {
+      int64_t v14 = v5 - v5 % 16;
+      if (v14 > 0) {
+        for (int64_t k15 = 0; k15 < 16; k15 += 1) {
+          v8[k15] = v7;
+        }
+        for (int64_t k16 = 0; k16 < v14; k16 += 16) {
+          for (int64_t l17 = 0; l17 < 16; l17 += 1) {
+            int64_t v18 = k16 + l17;
+            int64_t v19 = i12 * v5 + v18;
+            int8_t v20 = v1[v19];
+            int64_t v21 = j13 * v5 + v18;
+            int8_t v22 = v2[v21];
+            int32_t v23 = v8[l17];
+            v8[l17] = (int32_t) ((uint32_t) v23 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v20) * (uint32_t) ((int32_t) v22))));
+          }
+        }
+        for (int64_t k24 = 0; k24 < 16; k24 += 1) {
+          int64_t v25 = i12 * v6 + j13;
+          int32_t v26 = v3[v25];
+          int32_t v27 = v8[k24];
+          int64_t v28 = i12 * v6 + j13;
+          v3[v28] = (int32_t) ((uint32_t) v26 + (uint32_t) v27);
+        }
+      }
+      for (int64_t k29 = v14; k29 < v5; k29 += 1) {
+        int64_t v30 = i12 * v5 + k29;
+        int8_t v31 = v1[v30];
+        int64_t v32 = j13 * v5 + k29;
+        int8_t v33 = v2[v32];
+        int64_t v34 = i12 * v6 + j13;
+        int32_t v35 = v3[v34];
+        int64_t v36 = i12 * v6 + j13;
+        v3[v36] = (int32_t) ((uint32_t) v35 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v31) * (uint32_t) ((int32_t) v33))));
       }
     }
   }
   return;
 }
-inline void int8_gemm_scaled(int8_t* v1, int8_t* v2, float* v3, float* v4, float* v5, int64_t v6, int64_t v7, int64_t v8) {
-  int32_t* v9 = alloc<int32_t>(v6 * v8);
+inline void int8_gemm_scaled(int8_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8) {
+  int32_t v9 = 0;
+  int32_t v10[16];
+  int32_t* v11 = alloc<int32_t>(v6 * v8);
   // acc[m, n] = sum(k) i32(a[m, k]) * i32(b[n, k]);
-  for (int64_t i10 = 0; i10 < v6; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v8; j11 += 1) {
-      int64_t v12 = i10 * v8 + j11;
-      v9[v12] = 0;
+  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v8; j13 += 1) {
+      int64_t v14 = i12 * v8 + j13;
+      v11[v14] = v9;
     }
   }
-  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v8; j14 += 1) {
-      for (int64_t k15 = 0; k15 < v7; k15 += 1) {
-        int64_t v16 = i13 * v7 + k15;
-        int8_t v17 = v1[v16];
-        int64_t v18 = j14 * v7 + k15;
-        int8_t v19 = v2[v18];
-        int64_t v20 = i13 * v8 + j14;
-        int32_t v21 = v9[v20];
-        int64_t v22 = i13 * v8 + j14;
-        v9[v22] = (int32_t) ((uint32_t) v21 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v17) * (uint32_t) ((int32_t) v19))));
+  for (int64_t i15 = 0; i15 < v6; i15 += 1) {
+    for (int64_t j16 = 0; j16 < v8; j16 += 1) {
+      int64_t v17 = v7 - v7 % 16;
+      if (v17 > 0) {
+        for (int64_t k18 = 0; k18 < 16; k18 += 1) {
+          v10[k18] = v9;
+        }
+        for (int64_t k19 = 0; k19 < v17; k19 += 16) {
+          for (int64_t l20 = 0; l20 < 16; l20 += 1) {
+            int64_t v21 = k19 + l20;
+            int64_t v22 = i15 * v7 + v21;
+            int8_t v23 = v1[v22];
+            int64_t v24 = j16 * v7 + v21;
+            int8_t v25 = v2[v24];
+            int32_t v26 = v10[l20];
+            v10[l20] = (int32_t) ((uint32_t) v26 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v23) * (uint32_t) ((int32_t) v25))));
+          }
+        }
+        for (int64_t k27 = 0; k27 < 16; k27 += 1) {
+          int64_t v28 = i15 * v8 + j16;
+          int32_t v29 = v11[v28];
+          int32_t v30 = v10[k27];
+          int64_t v31 = i15 * v8 + j16;
+          v11[v31] = (int32_t) ((uint32_t) v29 + (uint32_t) v30);
+        }
+      }
+      for (int64_t k32 = v17; k32 < v7; k32 += 1) {
+        int64_t v33 = i15 * v7 + k32;
+        int8_t v34 = v1[v33];
+        int64_t v35 = j16 * v7 + k32;
+        int8_t v36 = v2[v35];
+        int64_t v37 = i15 * v8 + j16;
+        int32_t v38 = v11[v37];
+        int64_t v39 = i15 * v8 + j16;
+        v11[v39] = (int32_t) ((uint32_t) v38 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v34) * (uint32_t) ((int32_t) v36))));
       }
     }
   }
   // y[m, n] = f32(acc[m, n]) * sa[m] * sb[n];
-  for (int64_t i23 = 0; i23 < v6; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v8; j24 += 1) {
-      int64_t v25 = i23 * v8 + j24;
-      int32_t v26 = v9[v25];
-      float v27 = v3[i23];
-      float v28 = v4[j24];
-      int64_t v29 = i23 * v8 + j24;
-      v5[v29] = ((float) v26 * v27) * v28;
+  for (int64_t i40 = 0; i40 < v6; i40 += 1) {
+    for (int64_t j41 = 0; j41 < v8; j41 += 1) {
+      int64_t v42 = i40 * v8 + j41;
+      int32_t v43 = v11[v42];
+      float v44 = v3[i40];
+      float v45 = v4[j41];
+      int64_t v46 = i40 * v8 + j41;
+      v5[v46] = ((float) v43 * v44) * v45;
     }
   }
-  release(v9);
+  release(v11);
   return;
 }
 

@@ -13,403 +13,589 @@ namespace ising_annealing {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void sa_step(float* v1, float* v2, float* v3, float v4, int64_t v5, int64_t v6, int64_t v7, int64_t v8) {
-  int32_t v9 = 8;
-  float v10 = 5.960464480e-08f;
-  float v11 = 1.677721600e+07f;
-  float v12 = -9.223372030e+18f;
-  float v13 = 9.223372030e+18f;
-  float v14 = 0.0e+00f;
-  float* v15 = alloc<float>(v7 * v8);
+inline void sa_step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, int64_t v5, int64_t v6, int64_t v7, int64_t v8) {
+  float v9 = -0.0e+00f;
+  float v10 = 2.000000000e+00f;
+  float v11 = 0.0e+00f;
+  float v12 = 9.223372030e+18f;
+  float v13 = -9.223372030e+18f;
+  float v14 = 1.677721600e+07f;
+  float v15 = 5.960464480e-08f;
+  int32_t v16 = 8;
+  float v17 = 5.000000000e-01f;
+  float v18[16];
+  float v19[16];
+  float* v20 = alloc<float>(v7 * v8);
   // local[c, n] = sum(k) J[n, k] * spins[c, k];
-  for (int64_t i16 = 0; i16 < v7; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v8; j17 += 1) {
-      int64_t v18 = i16 * v8 + j17;
-      v15[v18] = v14;
+  for (int64_t i21 = 0; i21 < v7; i21 += 1) {
+    for (int64_t j22 = 0; j22 < v8; j22 += 1) {
+      int64_t v23 = i21 * v8 + j22;
+      v20[v23] = v11;
     }
   }
-  for (int64_t i19 = 0; i19 < v7; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v8; j20 += 1) {
-      for (int64_t k21 = 0; k21 < v8; k21 += 1) {
-        int64_t v22 = j20 * v8 + k21;
-        float v23 = v2[v22];
-        int64_t v24 = i19 * v8 + k21;
-        float v25 = v1[v24];
-        int64_t v26 = i19 * v8 + j20;
-        float v27 = v15[v26];
-        int64_t v28 = i19 * v8 + j20;
-        v15[v28] = v27 + v23 * v25;
+  for (int64_t i24 = 0; i24 < v7; i24 += 1) {
+    for (int64_t j25 = 0; j25 < v8; j25 += 1) {
+      int64_t v26 = v8 - v8 % 16;
+      if (v26 > 0) {
+        for (int64_t k27 = 0; k27 < 16; k27 += 1) {
+          v19[k27] = v9;
+        }
+        for (int64_t k28 = 0; k28 < v26; k28 += 16) {
+          for (int64_t l29 = 0; l29 < 16; l29 += 1) {
+            int64_t v30 = k28 + l29;
+            int64_t v31 = j25 * v8 + v30;
+            float v32 = v2[v31];
+            int64_t v33 = i24 * v8 + v30;
+            float v34 = v1[v33];
+            float v35 = v19[l29];
+            v19[l29] = v35 + v32 * v34;
+          }
+        }
+        for (int64_t k36 = 0; k36 < 16; k36 += 1) {
+          int64_t v37 = i24 * v8 + j25;
+          float v38 = v20[v37];
+          float v39 = v19[k36];
+          int64_t v40 = i24 * v8 + j25;
+          v20[v40] = v38 + v39;
+        }
+      }
+      for (int64_t k41 = v26; k41 < v8; k41 += 1) {
+        int64_t v42 = j25 * v8 + k41;
+        float v43 = v2[v42];
+        int64_t v44 = i24 * v8 + k41;
+        float v45 = v1[v44];
+        int64_t v46 = i24 * v8 + j25;
+        float v47 = v20[v46];
+        int64_t v48 = i24 * v8 + j25;
+        v20[v48] = v47 + v43 * v45;
       }
     }
   }
-  float* v29 = alloc<float>(v7);
+  float* v49 = alloc<float>(v7);
   // dE[c] = sum(n) where(n == ((i64(uniform(seed, step, c, 0) * 16777216.0) * N) >> 24), 2.0 * spins[c, n] * (local[c, n] + h[n]), 0.0);
-  for (int64_t i30 = 0; i30 < v7; i30 += 1) {
-    v29[i30] = v14;
+  for (int64_t i50 = 0; i50 < v7; i50 += 1) {
+    v49[i50] = v11;
   }
-  int32_t v31 = (int32_t) ((uint32_t) ((uint64_t) v5));
-  uint64_t v32 = (uint64_t) 32;
-  int32_t v33 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v32 < 64 ? (uint64_t) v5 >> v32 : 0))));
-  int64_t v34 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v6)))))) * (uint64_t) 3528531795);
-  int32_t v35 = (int32_t) ((uint32_t) ((uint64_t) v34));
-  int32_t v36 = (int32_t) ((uint32_t) v31 + (uint32_t) -1640531527);
-  int32_t v37 = (int32_t) ((uint32_t) v33 + (uint32_t) -1150833019);
-  uint64_t v38 = (uint64_t) 32;
-  int64_t v39 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v38 < 64 ? (uint64_t) v34 >> v38 : 0))))) ^ (uint32_t) v33))))) * (uint64_t) 3449720151);
-  uint64_t v40 = (uint64_t) 32;
-  int32_t v41 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v40 < 64 ? (uint64_t) v39 >> v40 : 0))));
-  int32_t v42 = (int32_t) ((uint32_t) ((uint64_t) v39));
-  int32_t v43 = (int32_t) ((uint32_t) v31 + (uint32_t) 1013904242);
-  int32_t v44 = (int32_t) ((uint32_t) v33 + (uint32_t) 1993301258);
-  int64_t v45 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v41 ^ (uint32_t) v36))))) * (uint64_t) 3528531795);
-  uint64_t v46 = (uint64_t) 32;
-  int32_t v47 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v46 < 64 ? (uint64_t) v45 >> v46 : 0))));
-  int32_t v48 = (int32_t) ((uint32_t) ((uint64_t) v45));
-  int32_t v49 = (int32_t) ((uint32_t) v31 + (uint32_t) -626627285);
-  int32_t v50 = (int32_t) ((uint32_t) v33 + (uint32_t) 842468239);
-  int32_t v51 = (int32_t) ((uint32_t) v31 + (uint32_t) 2027808484);
-  int32_t v52 = (int32_t) ((uint32_t) v33 + (uint32_t) -308364780);
-  int32_t v53 = (int32_t) ((uint32_t) v31 + (uint32_t) 387276957);
-  int32_t v54 = (int32_t) ((uint32_t) v33 + (uint32_t) -1459197799);
-  int32_t v55 = (int32_t) ((uint32_t) v31 + (uint32_t) -1253254570);
-  int32_t v56 = (int32_t) ((uint32_t) v33 + (uint32_t) 1684936478);
-  int32_t v57 = (int32_t) ((uint32_t) v31 + (uint32_t) 1401181199);
-  int32_t v58 = (int32_t) ((uint32_t) v33 + (uint32_t) 534103459);
-  int32_t v59 = (int32_t) ((uint32_t) v33 + (uint32_t) -616729560);
-  int32_t v60 = (int32_t) ((uint32_t) v31 + (uint32_t) -1879881855);
-  for (int64_t i61 = 0; i61 < v7; i61 += 1) {
-    for (int64_t j62 = 0; j62 < v8; j62 += 1) {
-      int64_t v63 = i61 * v8 + j62;
-      float v64 = v1[v63];
-      int64_t v65 = i61 * v8 + j62;
-      float v66 = v15[v65];
-      float v67 = v3[j62];
-      float v68 = v29[i61];
-      uint64_t v69 = (uint64_t) 32;
-      int64_t v70 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i61))) ^ (uint32_t) v31))))) * (uint64_t) 3528531795);
-      uint64_t v71 = (uint64_t) 32;
-      int64_t v72 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v47 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v70))))) ^ (uint32_t) v44))))) * (uint64_t) 3449720151);
-      uint64_t v73 = (uint64_t) 32;
-      int64_t v74 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v69 < 64 ? (uint64_t) v70 >> v69 : 0))))) ^ (uint32_t) v35)) ^ (uint32_t) v37))))) * (uint64_t) 3449720151);
-      uint64_t v75 = (uint64_t) 32;
-      int64_t v76 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v71 < 64 ? (uint64_t) v72 >> v71 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v74))))) ^ (uint32_t) v49))))) * (uint64_t) 3528531795);
-      uint64_t v77 = (uint64_t) 32;
-      int64_t v78 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v73 < 64 ? (uint64_t) v74 >> v73 : 0))))) ^ (uint32_t) v42)) ^ (uint32_t) v43))))) * (uint64_t) 3528531795);
-      uint64_t v79 = (uint64_t) 32;
-      int64_t v80 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v75 < 64 ? (uint64_t) v76 >> v75 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v78))))) ^ (uint32_t) v52))))) * (uint64_t) 3449720151);
-      uint64_t v81 = (uint64_t) 32;
-      int64_t v82 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v77 < 64 ? (uint64_t) v78 >> v77 : 0))))) ^ (uint32_t) v48)) ^ (uint32_t) v50))))) * (uint64_t) 3449720151);
-      uint64_t v83 = (uint64_t) 32;
-      int64_t v84 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v79 < 64 ? (uint64_t) v80 >> v79 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v82))))) ^ (uint32_t) v53))))) * (uint64_t) 3528531795);
-      int64_t v85 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v81 < 64 ? (uint64_t) v82 >> v81 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v72))))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
-      uint64_t v86 = (uint64_t) 32;
-      uint64_t v87 = (uint64_t) 32;
-      int64_t v88 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v86 < 64 ? (uint64_t) v85 >> v86 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v76))))) ^ (uint32_t) v54))))) * (uint64_t) 3449720151);
-      uint64_t v89 = (uint64_t) 32;
-      uint64_t v90 = (uint64_t) 32;
-      int64_t v91 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v89 < 64 ? (uint64_t) v88 >> v89 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v80))))) ^ (uint32_t) v55))))) * (uint64_t) 3528531795);
-      uint64_t v92 = (uint64_t) 32;
-      uint64_t v93 = (uint64_t) 32;
-      uint32_t v94 = (uint32_t) v9;
-      float v95 = ((float) ((uint32_t) ((int32_t) (v94 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v93 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v90 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v87 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v83 < 64 ? (uint64_t) v84 >> v83 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v85))))) ^ (uint32_t) v56))))) * (uint64_t) 3449720151)) >> v87 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v88))))) ^ (uint32_t) v57))))) * (uint64_t) 3528531795)) >> v90 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v91))))) ^ (uint32_t) v59))))) * (uint64_t) 3449720151)) >> v93 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v92 < 64 ? (uint64_t) v91 >> v92 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v84))))) ^ (uint32_t) v58))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v60)) >> v94 : 0))) * v10) * v11;
-      bool v96 = v95 < v12;
-      bool v97 = v95 >= v13;
-      uint64_t v98 = (uint64_t) 24;
-      v29[i61] = (j62 == (v98 < 64 ? (int64_t) ((uint64_t) (v97 ? 9223372036854775807 : (v96 ? (-9223372036854775807 - 1) : (int64_t) ((v96 || v97) || (v95 != v95 || v95 != v95) ? v14 : v95))) * (uint64_t) v8) >> v98 : 0) ? (v64 * 2.000000000e+00f) * (v66 + v67) : v14) + v68;
+  int32_t v51 = (int32_t) ((uint32_t) ((uint64_t) v5));
+  uint64_t v52 = (uint64_t) 32;
+  int32_t v53 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v52 < 64 ? (uint64_t) v5 >> v52 : 0))));
+  int64_t v54 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v6)))))) * (uint64_t) 3528531795);
+  int32_t v55 = (int32_t) ((uint32_t) ((uint64_t) v54));
+  int32_t v56 = (int32_t) ((uint32_t) v51 + (uint32_t) -1640531527);
+  int32_t v57 = (int32_t) ((uint32_t) v53 + (uint32_t) -1150833019);
+  uint64_t v58 = (uint64_t) 32;
+  int64_t v59 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v58 < 64 ? (uint64_t) v54 >> v58 : 0))))) ^ (uint32_t) v53))))) * (uint64_t) 3449720151);
+  uint64_t v60 = (uint64_t) 32;
+  int32_t v61 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v60 < 64 ? (uint64_t) v59 >> v60 : 0))));
+  int32_t v62 = (int32_t) ((uint32_t) ((uint64_t) v59));
+  int32_t v63 = (int32_t) ((uint32_t) v51 + (uint32_t) 1013904242);
+  int32_t v64 = (int32_t) ((uint32_t) v53 + (uint32_t) 1993301258);
+  int64_t v65 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v61 ^ (uint32_t) v56))))) * (uint64_t) 3528531795);
+  uint64_t v66 = (uint64_t) 32;
+  int32_t v67 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v66 < 64 ? (uint64_t) v65 >> v66 : 0))));
+  int32_t v68 = (int32_t) ((uint32_t) ((uint64_t) v65));
+  int32_t v69 = (int32_t) ((uint32_t) v51 + (uint32_t) -626627285);
+  int32_t v70 = (int32_t) ((uint32_t) v53 + (uint32_t) 842468239);
+  int32_t v71 = (int32_t) ((uint32_t) v51 + (uint32_t) 2027808484);
+  int32_t v72 = (int32_t) ((uint32_t) v53 + (uint32_t) -308364780);
+  int32_t v73 = (int32_t) ((uint32_t) v51 + (uint32_t) 387276957);
+  int32_t v74 = (int32_t) ((uint32_t) v53 + (uint32_t) -1459197799);
+  int32_t v75 = (int32_t) ((uint32_t) v51 + (uint32_t) -1253254570);
+  int32_t v76 = (int32_t) ((uint32_t) v53 + (uint32_t) 1684936478);
+  int32_t v77 = (int32_t) ((uint32_t) v51 + (uint32_t) 1401181199);
+  int32_t v78 = (int32_t) ((uint32_t) v53 + (uint32_t) 534103459);
+  int32_t v79 = (int32_t) ((uint32_t) v53 + (uint32_t) -616729560);
+  int32_t v80 = (int32_t) ((uint32_t) v51 + (uint32_t) -1879881855);
+  for (int64_t i81 = 0; i81 < v7; i81 += 1) {
+    uint64_t v82 = (uint64_t) 32;
+    int64_t v83 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i81))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
+    uint64_t v84 = (uint64_t) 32;
+    int64_t v85 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v67 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v83))))) ^ (uint32_t) v64))))) * (uint64_t) 3449720151);
+    uint64_t v86 = (uint64_t) 32;
+    int64_t v87 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v82 < 64 ? (uint64_t) v83 >> v82 : 0))))) ^ (uint32_t) v55)) ^ (uint32_t) v57))))) * (uint64_t) 3449720151);
+    uint64_t v88 = (uint64_t) 32;
+    int64_t v89 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v84 < 64 ? (uint64_t) v85 >> v84 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v87))))) ^ (uint32_t) v69))))) * (uint64_t) 3528531795);
+    uint64_t v90 = (uint64_t) 32;
+    int64_t v91 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v86 < 64 ? (uint64_t) v87 >> v86 : 0))))) ^ (uint32_t) v62)) ^ (uint32_t) v63))))) * (uint64_t) 3528531795);
+    uint64_t v92 = (uint64_t) 32;
+    int64_t v93 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v88 < 64 ? (uint64_t) v89 >> v88 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v91))))) ^ (uint32_t) v72))))) * (uint64_t) 3449720151);
+    uint64_t v94 = (uint64_t) 32;
+    int64_t v95 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v90 < 64 ? (uint64_t) v91 >> v90 : 0))))) ^ (uint32_t) v68)) ^ (uint32_t) v70))))) * (uint64_t) 3449720151);
+    uint64_t v96 = (uint64_t) 32;
+    int64_t v97 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v92 < 64 ? (uint64_t) v93 >> v92 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v95))))) ^ (uint32_t) v73))))) * (uint64_t) 3528531795);
+    int64_t v98 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v94 < 64 ? (uint64_t) v95 >> v94 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v85))))) ^ (uint32_t) v71))))) * (uint64_t) 3528531795);
+    uint64_t v99 = (uint64_t) 32;
+    uint64_t v100 = (uint64_t) 32;
+    int64_t v101 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v99 < 64 ? (uint64_t) v98 >> v99 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v89))))) ^ (uint32_t) v74))))) * (uint64_t) 3449720151);
+    uint64_t v102 = (uint64_t) 32;
+    uint64_t v103 = (uint64_t) 32;
+    int64_t v104 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v102 < 64 ? (uint64_t) v101 >> v102 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v93))))) ^ (uint32_t) v75))))) * (uint64_t) 3528531795);
+    uint64_t v105 = (uint64_t) 32;
+    uint64_t v106 = (uint64_t) 32;
+    uint32_t v107 = (uint32_t) v16;
+    float v108 = ((float) ((uint32_t) ((int32_t) (v107 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v106 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v103 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v100 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v96 < 64 ? (uint64_t) v97 >> v96 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v98))))) ^ (uint32_t) v76))))) * (uint64_t) 3449720151)) >> v100 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v101))))) ^ (uint32_t) v77))))) * (uint64_t) 3528531795)) >> v103 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v104))))) ^ (uint32_t) v79))))) * (uint64_t) 3449720151)) >> v106 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v105 < 64 ? (uint64_t) v104 >> v105 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v97))))) ^ (uint32_t) v78))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v80)) >> v107 : 0))) * v15) * v14;
+    bool v109 = v108 < v13;
+    bool v110 = v108 >= v12;
+    uint64_t v111 = (uint64_t) 24;
+    int64_t v112 = v111 < 64 ? (int64_t) ((uint64_t) (v110 ? 9223372036854775807 : (v109 ? (-9223372036854775807 - 1) : (int64_t) ((v109 || v110) || (v108 != v108 || v108 != v108) ? v11 : v108))) * (uint64_t) v8) >> v111 : 0;
+    int64_t v113 = v8 - v8 % 16;
+    if (v113 > 0) {
+      for (int64_t j114 = 0; j114 < 16; j114 += 1) {
+        v18[j114] = v9;
+      }
+      for (int64_t j115 = 0; j115 < v113; j115 += 16) {
+        for (int64_t k116 = 0; k116 < 16; k116 += 1) {
+          int64_t v117 = j115 + k116;
+          int64_t v118 = i81 * v8 + v117;
+          float v119 = v1[v118];
+          int64_t v120 = i81 * v8 + v117;
+          float v121 = v20[v120];
+          float v122 = v3[v117];
+          float v123 = v18[k116];
+          v18[k116] = (v117 == v112 ? (v119 * v10) * (v121 + v122) : v11) + v123;
+        }
+      }
+      for (int64_t j124 = 0; j124 < 16; j124 += 1) {
+        float v125 = v49[i81];
+        float v126 = v18[j124];
+        v49[i81] = v126 + v125;
+      }
+    }
+    for (int64_t j127 = v113; j127 < v8; j127 += 1) {
+      int64_t v128 = i81 * v8 + j127;
+      float v129 = v1[v128];
+      int64_t v130 = i81 * v8 + j127;
+      float v131 = v20[v130];
+      float v132 = v3[j127];
+      float v133 = v49[i81];
+      v49[i81] = (j127 == v112 ? (v129 * v10) * (v131 + v132) : v11) + v133;
     }
   }
-  uint8_t* v99 = alloc<uint8_t>(v7);
+  uint8_t* v134 = alloc<uint8_t>(v7);
   // take[c] = uniform(seed, step, c, 1) < exp(-dE[c] / temperature);
-  for (int64_t i100 = 0; i100 < v7; i100 += 1) {
-    float v101 = v29[i100];
-    float v102 = std::exp(-v101 / v4);
-    uint64_t v103 = (uint64_t) 32;
-    int64_t v104 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v41 ^ (uint32_t) -845247145)) ^ (uint32_t) v36))))) * (uint64_t) 3528531795);
-    uint64_t v105 = (uint64_t) 32;
-    int64_t v106 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i100))) ^ (uint32_t) v31))))) * (uint64_t) 3528531795);
-    uint64_t v107 = (uint64_t) 32;
-    int64_t v108 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v103 < 64 ? (uint64_t) v104 >> v103 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v106))))) ^ (uint32_t) v44))))) * (uint64_t) 3449720151);
-    uint64_t v109 = (uint64_t) 32;
-    int64_t v110 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v105 < 64 ? (uint64_t) v106 >> v105 : 0))))) ^ (uint32_t) v35)) ^ (uint32_t) v37))))) * (uint64_t) 3449720151);
-    uint64_t v111 = (uint64_t) 32;
-    int64_t v112 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v107 < 64 ? (uint64_t) v108 >> v107 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v110))))) ^ (uint32_t) v49))))) * (uint64_t) 3528531795);
-    uint64_t v113 = (uint64_t) 32;
-    int64_t v114 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v109 < 64 ? (uint64_t) v110 >> v109 : 0))))) ^ (uint32_t) v42)) ^ (uint32_t) v43))))) * (uint64_t) 3528531795);
-    uint64_t v115 = (uint64_t) 32;
-    int64_t v116 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v111 < 64 ? (uint64_t) v112 >> v111 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v114))))) ^ (uint32_t) v52))))) * (uint64_t) 3449720151);
-    uint64_t v117 = (uint64_t) 32;
-    int64_t v118 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v113 < 64 ? (uint64_t) v114 >> v113 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v104))))) ^ (uint32_t) v50))))) * (uint64_t) 3449720151);
-    uint64_t v119 = (uint64_t) 32;
-    int64_t v120 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v115 < 64 ? (uint64_t) v116 >> v115 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v118))))) ^ (uint32_t) v53))))) * (uint64_t) 3528531795);
-    int64_t v121 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v117 < 64 ? (uint64_t) v118 >> v117 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v108))))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
-    uint64_t v122 = (uint64_t) 32;
-    uint64_t v123 = (uint64_t) 32;
-    int64_t v124 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v122 < 64 ? (uint64_t) v121 >> v122 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v112))))) ^ (uint32_t) v54))))) * (uint64_t) 3449720151);
-    uint64_t v125 = (uint64_t) 32;
-    uint64_t v126 = (uint64_t) 32;
-    int64_t v127 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v125 < 64 ? (uint64_t) v124 >> v125 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v116))))) ^ (uint32_t) v55))))) * (uint64_t) 3528531795);
-    uint64_t v128 = (uint64_t) 32;
-    uint64_t v129 = (uint64_t) 32;
-    uint32_t v130 = (uint32_t) v9;
-    v99[i100] = (uint8_t) ((float) ((uint32_t) ((int32_t) (v130 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v129 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v126 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v123 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v119 < 64 ? (uint64_t) v120 >> v119 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v121))))) ^ (uint32_t) v56))))) * (uint64_t) 3449720151)) >> v123 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v124))))) ^ (uint32_t) v57))))) * (uint64_t) 3528531795)) >> v126 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v127))))) ^ (uint32_t) v59))))) * (uint64_t) 3449720151)) >> v129 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v128 < 64 ? (uint64_t) v127 >> v128 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v120))))) ^ (uint32_t) v58))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v60)) >> v130 : 0))) * v10 < v102);
+  for (int64_t i135 = 0; i135 < v7; i135 += 1) {
+    float v136 = v49[i135];
+    float v137 = -v136 / v4;
+    float v138 = !(v137 < -8.780000300e+01f) ? v137 : -8.780000300e+01f;
+    float v139 = !(v138 > 8.880000300e+01f) ? v138 : 8.880000300e+01f;
+    float v140 = vec_fma(v139, 1.442695020e+00f, v17);
+    float v141 = vec_floor(v140);
+    float v142 = !(v141 < -1.270000000e+02f) ? v141 : -1.270000000e+02f;
+    float v143 = !(v142 > 1.270000000e+02f) ? v142 : 1.270000000e+02f;
+    float v144 = vec_fma(-6.933593750e-01f, v143, v139);
+    float v145 = vec_fma(2.121944420e-04f, v143, v144);
+    float v146 = vec_fma(v145, 1.987569120e-04f, 1.398199940e-03f);
+    float v147 = vec_fma(v146, v145, 8.333452050e-03f);
+    float v148 = vec_fma(v147, v145, 4.166579620e-02f);
+    float v149 = vec_fma(v148, v145, 1.666666570e-01f);
+    float v150 = vec_fma(v149, v145, v17);
+    float v151 = vec_fma(v150, v145 * v145, v145);
+    uint32_t v152 = (uint32_t) 23;
+    float v153 = bit_cast<float, int32_t>((int32_t) (v152 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v143) + (uint32_t) 127)) << v152 : 0));
+    uint64_t v154 = (uint64_t) 32;
+    int64_t v155 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v61 ^ (uint32_t) -845247145)) ^ (uint32_t) v56))))) * (uint64_t) 3528531795);
+    uint64_t v156 = (uint64_t) 32;
+    int64_t v157 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i135))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
+    uint64_t v158 = (uint64_t) 32;
+    int64_t v159 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v154 < 64 ? (uint64_t) v155 >> v154 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v157))))) ^ (uint32_t) v64))))) * (uint64_t) 3449720151);
+    uint64_t v160 = (uint64_t) 32;
+    int64_t v161 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v156 < 64 ? (uint64_t) v157 >> v156 : 0))))) ^ (uint32_t) v55)) ^ (uint32_t) v57))))) * (uint64_t) 3449720151);
+    uint64_t v162 = (uint64_t) 32;
+    int64_t v163 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v158 < 64 ? (uint64_t) v159 >> v158 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v161))))) ^ (uint32_t) v69))))) * (uint64_t) 3528531795);
+    uint64_t v164 = (uint64_t) 32;
+    int64_t v165 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v160 < 64 ? (uint64_t) v161 >> v160 : 0))))) ^ (uint32_t) v62)) ^ (uint32_t) v63))))) * (uint64_t) 3528531795);
+    uint64_t v166 = (uint64_t) 32;
+    int64_t v167 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v162 < 64 ? (uint64_t) v163 >> v162 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v165))))) ^ (uint32_t) v72))))) * (uint64_t) 3449720151);
+    uint64_t v168 = (uint64_t) 32;
+    int64_t v169 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v164 < 64 ? (uint64_t) v165 >> v164 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v155))))) ^ (uint32_t) v70))))) * (uint64_t) 3449720151);
+    uint64_t v170 = (uint64_t) 32;
+    int64_t v171 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v166 < 64 ? (uint64_t) v167 >> v166 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v169))))) ^ (uint32_t) v73))))) * (uint64_t) 3528531795);
+    int64_t v172 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v168 < 64 ? (uint64_t) v169 >> v168 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v159))))) ^ (uint32_t) v71))))) * (uint64_t) 3528531795);
+    uint64_t v173 = (uint64_t) 32;
+    uint64_t v174 = (uint64_t) 32;
+    int64_t v175 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v173 < 64 ? (uint64_t) v172 >> v173 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v163))))) ^ (uint32_t) v74))))) * (uint64_t) 3449720151);
+    uint64_t v176 = (uint64_t) 32;
+    uint64_t v177 = (uint64_t) 32;
+    int64_t v178 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v176 < 64 ? (uint64_t) v175 >> v176 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v167))))) ^ (uint32_t) v75))))) * (uint64_t) 3528531795);
+    uint64_t v179 = (uint64_t) 32;
+    uint64_t v180 = (uint64_t) 32;
+    uint32_t v181 = (uint32_t) v16;
+    v134[i135] = (uint8_t) ((float) ((uint32_t) ((int32_t) (v181 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v180 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v177 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v174 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v170 < 64 ? (uint64_t) v171 >> v170 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v172))))) ^ (uint32_t) v76))))) * (uint64_t) 3449720151)) >> v174 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v175))))) ^ (uint32_t) v77))))) * (uint64_t) 3528531795)) >> v177 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v178))))) ^ (uint32_t) v79))))) * (uint64_t) 3449720151)) >> v180 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v179 < 64 ? (uint64_t) v178 >> v179 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v171))))) ^ (uint32_t) v78))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v80)) >> v181 : 0))) * v15 < (v151 + 1.000000000e+00f) * v153);
   }
   // spins[c, n] = where(take[c] && n == ((i64(uniform(seed, step, c, 0) * 16777216.0) * N) >> 24), -spins[c, n], spins[c, n]);
-  for (int64_t i131 = 0; i131 < v7; i131 += 1) {
-    for (int64_t j132 = 0; j132 < v8; j132 += 1) {
-      uint8_t v133 = v99[i131];
-      int64_t v134 = i131 * v8 + j132;
-      float v135 = v1[v134];
-      uint64_t v136 = (uint64_t) 32;
-      int64_t v137 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i131))) ^ (uint32_t) v31))))) * (uint64_t) 3528531795);
-      uint64_t v138 = (uint64_t) 32;
-      int64_t v139 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v47 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v137))))) ^ (uint32_t) v44))))) * (uint64_t) 3449720151);
-      uint64_t v140 = (uint64_t) 32;
-      int64_t v141 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v136 < 64 ? (uint64_t) v137 >> v136 : 0))))) ^ (uint32_t) v35)) ^ (uint32_t) v37))))) * (uint64_t) 3449720151);
-      uint64_t v142 = (uint64_t) 32;
-      int64_t v143 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v138 < 64 ? (uint64_t) v139 >> v138 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v141))))) ^ (uint32_t) v49))))) * (uint64_t) 3528531795);
-      uint64_t v144 = (uint64_t) 32;
-      int64_t v145 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v140 < 64 ? (uint64_t) v141 >> v140 : 0))))) ^ (uint32_t) v42)) ^ (uint32_t) v43))))) * (uint64_t) 3528531795);
-      uint64_t v146 = (uint64_t) 32;
-      int64_t v147 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v142 < 64 ? (uint64_t) v143 >> v142 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v145))))) ^ (uint32_t) v52))))) * (uint64_t) 3449720151);
-      uint64_t v148 = (uint64_t) 32;
-      int64_t v149 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v144 < 64 ? (uint64_t) v145 >> v144 : 0))))) ^ (uint32_t) v48)) ^ (uint32_t) v50))))) * (uint64_t) 3449720151);
-      uint64_t v150 = (uint64_t) 32;
-      int64_t v151 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v146 < 64 ? (uint64_t) v147 >> v146 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v149))))) ^ (uint32_t) v53))))) * (uint64_t) 3528531795);
-      int64_t v152 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v148 < 64 ? (uint64_t) v149 >> v148 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v139))))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
-      uint64_t v153 = (uint64_t) 32;
-      uint64_t v154 = (uint64_t) 32;
-      int64_t v155 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v153 < 64 ? (uint64_t) v152 >> v153 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v143))))) ^ (uint32_t) v54))))) * (uint64_t) 3449720151);
-      uint64_t v156 = (uint64_t) 32;
-      uint64_t v157 = (uint64_t) 32;
-      int64_t v158 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v156 < 64 ? (uint64_t) v155 >> v156 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v147))))) ^ (uint32_t) v55))))) * (uint64_t) 3528531795);
-      uint64_t v159 = (uint64_t) 32;
-      uint64_t v160 = (uint64_t) 32;
-      uint32_t v161 = (uint32_t) v9;
-      float v162 = ((float) ((uint32_t) ((int32_t) (v161 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v160 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v157 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v154 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v150 < 64 ? (uint64_t) v151 >> v150 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v152))))) ^ (uint32_t) v56))))) * (uint64_t) 3449720151)) >> v154 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v155))))) ^ (uint32_t) v57))))) * (uint64_t) 3528531795)) >> v157 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v158))))) ^ (uint32_t) v59))))) * (uint64_t) 3449720151)) >> v160 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v159 < 64 ? (uint64_t) v158 >> v159 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v151))))) ^ (uint32_t) v58))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v60)) >> v161 : 0))) * v10) * v11;
-      bool v163 = v162 < v12;
-      bool v164 = v162 >= v13;
-      uint64_t v165 = (uint64_t) 24;
-      int64_t v166 = i131 * v8 + j132;
-      v1[v166] = (bool) v133 && j132 == (v165 < 64 ? (int64_t) ((uint64_t) (v164 ? 9223372036854775807 : (v163 ? (-9223372036854775807 - 1) : (int64_t) ((v163 || v164) || (v162 != v162 || v162 != v162) ? v14 : v162))) * (uint64_t) v8) >> v165 : 0) ? -v135 : v135;
+  for (int64_t i182 = 0; i182 < v7; i182 += 1) {
+    for (int64_t j183 = 0; j183 < v8; j183 += 1) {
+      uint8_t v184 = v134[i182];
+      int64_t v185 = i182 * v8 + j183;
+      float v186 = v1[v185];
+      uint64_t v187 = (uint64_t) 32;
+      int64_t v188 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i182))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
+      uint64_t v189 = (uint64_t) 32;
+      int64_t v190 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v67 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v188))))) ^ (uint32_t) v64))))) * (uint64_t) 3449720151);
+      uint64_t v191 = (uint64_t) 32;
+      int64_t v192 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v187 < 64 ? (uint64_t) v188 >> v187 : 0))))) ^ (uint32_t) v55)) ^ (uint32_t) v57))))) * (uint64_t) 3449720151);
+      uint64_t v193 = (uint64_t) 32;
+      int64_t v194 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v189 < 64 ? (uint64_t) v190 >> v189 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v192))))) ^ (uint32_t) v69))))) * (uint64_t) 3528531795);
+      uint64_t v195 = (uint64_t) 32;
+      int64_t v196 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v191 < 64 ? (uint64_t) v192 >> v191 : 0))))) ^ (uint32_t) v62)) ^ (uint32_t) v63))))) * (uint64_t) 3528531795);
+      uint64_t v197 = (uint64_t) 32;
+      int64_t v198 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v193 < 64 ? (uint64_t) v194 >> v193 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v196))))) ^ (uint32_t) v72))))) * (uint64_t) 3449720151);
+      uint64_t v199 = (uint64_t) 32;
+      int64_t v200 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v195 < 64 ? (uint64_t) v196 >> v195 : 0))))) ^ (uint32_t) v68)) ^ (uint32_t) v70))))) * (uint64_t) 3449720151);
+      uint64_t v201 = (uint64_t) 32;
+      int64_t v202 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v197 < 64 ? (uint64_t) v198 >> v197 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v200))))) ^ (uint32_t) v73))))) * (uint64_t) 3528531795);
+      int64_t v203 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v199 < 64 ? (uint64_t) v200 >> v199 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v190))))) ^ (uint32_t) v71))))) * (uint64_t) 3528531795);
+      uint64_t v204 = (uint64_t) 32;
+      uint64_t v205 = (uint64_t) 32;
+      int64_t v206 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v204 < 64 ? (uint64_t) v203 >> v204 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v194))))) ^ (uint32_t) v74))))) * (uint64_t) 3449720151);
+      uint64_t v207 = (uint64_t) 32;
+      uint64_t v208 = (uint64_t) 32;
+      int64_t v209 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v207 < 64 ? (uint64_t) v206 >> v207 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v198))))) ^ (uint32_t) v75))))) * (uint64_t) 3528531795);
+      uint64_t v210 = (uint64_t) 32;
+      uint64_t v211 = (uint64_t) 32;
+      uint32_t v212 = (uint32_t) v16;
+      float v213 = ((float) ((uint32_t) ((int32_t) (v212 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v211 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v208 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v205 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v201 < 64 ? (uint64_t) v202 >> v201 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v203))))) ^ (uint32_t) v76))))) * (uint64_t) 3449720151)) >> v205 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v206))))) ^ (uint32_t) v77))))) * (uint64_t) 3528531795)) >> v208 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v209))))) ^ (uint32_t) v79))))) * (uint64_t) 3449720151)) >> v211 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v210 < 64 ? (uint64_t) v209 >> v210 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v202))))) ^ (uint32_t) v78))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v80)) >> v212 : 0))) * v15) * v14;
+      bool v214 = v213 < v13;
+      bool v215 = v213 >= v12;
+      uint64_t v216 = (uint64_t) 24;
+      int64_t v217 = i182 * v8 + j183;
+      v1[v217] = (bool) v184 && j183 == (v216 < 64 ? (int64_t) ((uint64_t) (v215 ? 9223372036854775807 : (v214 ? (-9223372036854775807 - 1) : (int64_t) ((v214 || v215) || (v213 != v213 || v213 != v213) ? v11 : v213))) * (uint64_t) v8) >> v216 : 0) ? -v186 : v186;
     }
   }
-  release(v15);
-  release(v29);
-  release(v99);
+  release(v20);
+  release(v49);
+  release(v134);
   return;
 }
-inline void qa_step(float* v1, float* v2, float* v3, float v4, float v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
-  int32_t v11 = 8;
-  float v12 = 5.960464480e-08f;
-  float v13 = 1.677721600e+07f;
-  float v14 = -9.223372030e+18f;
-  float v15 = 9.223372030e+18f;
-  float v16 = 0.0e+00f;
-  float* v17 = alloc<float>(1);
-  float* v18 = alloc<float>(1);
-  float v19 = (float) v9 * v4;
-  float v20 = std::tanh(v5 / v19);
-  float v21 = std::log(1.000000000e+00f / v20);
-  v17[0] = v19;
-  v18[0] = (v19 * 5.000000000e-01f) * v21;
-  float* v22 = alloc<float>(v9 * v10);
+inline void qa_step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
+  float v11 = -0.0e+00f;
+  float v12 = 2.000000000e+00f;
+  float v13 = 0.0e+00f;
+  float v14 = 9.223372030e+18f;
+  float v15 = -9.223372030e+18f;
+  float v16 = 1.677721600e+07f;
+  float v17 = 5.960464480e-08f;
+  int32_t v18 = 8;
+  float v19 = 1.000000000e+00f;
+  float v20 = 5.000000000e-01f;
+  int32_t v21 = 23;
+  float v22[16];
+  float v23[16];
+  float* v24 = alloc<float>(1);
+  float* v25 = alloc<float>(1);
+  float v26 = (float) v9 * v4;
+  float v27 = v5 / v26;
+  float v28 = !(v27 >= 7.998811720e+00f) ? v27 : 7.998811720e+00f;
+  float v29 = !(v28 <= -7.998811720e+00f) ? v28 : -7.998811720e+00f;
+  float v30 = std::fabs(v27);
+  float v31 = v29 * v29;
+  float v32 = vec_fma(v31, -2.760768370e-16f, 2.000187940e-13f);
+  float v33 = vec_fma(v31, v32, -8.604671840e-11f);
+  float v34 = vec_fma(v31, v33, 5.122297250e-08f);
+  float v35 = vec_fma(v31, v34, 1.485722350e-05f);
+  float v36 = vec_fma(v31, v35, 6.372619540e-04f);
+  float v37 = vec_fma(v31, v36, 4.893524570e-03f);
+  float v38 = vec_fma(v31, 1.198258360e-06f, 1.185347060e-04f);
+  float v39 = vec_fma(v31, v38, 2.268434740e-03f);
+  float v40 = vec_fma(v31, v39, 4.893525040e-03f);
+  float v41 = v19 / (v30 < 3.999999900e-04f ? v29 : (v29 * v37) / v40);
+  int32_t v42 = bit_cast<int32_t, float>(!(v41 <= 1.175494350e-38f) ? v41 : 1.175494350e-38f);
+  float v43 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v42 & (uint32_t) -2139095041)) | (uint32_t) 1056964608));
+  bool v44 = v43 < 7.071067690e-01f;
+  float v45 = (v43 - v19) + (v44 ? v43 : v13);
+  float v46 = v45 * v45;
+  float v47 = v46 * v45;
+  float v48 = vec_fma(7.037683580e-02f, v45, -1.151461010e-01f);
+  float v49 = vec_fma(-1.242014100e-01f, v45, 1.424932330e-01f);
+  float v50 = vec_fma(2.000071410e-01f, v45, -2.499999400e-01f);
+  float v51 = vec_fma(v48, v45, 1.167699840e-01f);
+  float v52 = vec_fma(v49, v45, -1.666805740e-01f);
+  float v53 = vec_fma(v50, v45, 3.333333130e-01f);
+  float v54 = vec_fma(v51, v47, v52);
+  float v55 = vec_fma(v54, v47, v53);
+  float v56 = vec_fma(-5.000000000e-01f, v46, v55 * v47);
+  uint32_t v57 = (uint32_t) v21;
+  float v58 = vec_fma(((float) ((int32_t) (v57 < 32 ? (uint32_t) v42 >> v57 : 0)) - 1.260000000e+02f) - (v44 ? v19 : v13), 6.931471820e-01f, v45 + v56);
+  v24[0] = v26;
+  v25[0] = (v26 * v20) * (v41 == v13 ? -INFINITY : (!(v41 >= v13) ? NAN : (v41 == INFINITY ? INFINITY : v58)));
+  float* v59 = alloc<float>(v9 * v10);
   // pt = P * temperature;
   // jperp = 0.5 * pt * log(1.0 / tanh(gamma / pt));
   // local[p, n] = sum(k) J[n, k] * spins[p, k];
-  for (int64_t i23 = 0; i23 < v9; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v10; j24 += 1) {
-      int64_t v25 = i23 * v10 + j24;
-      v22[v25] = v16;
+  for (int64_t i60 = 0; i60 < v9; i60 += 1) {
+    for (int64_t j61 = 0; j61 < v10; j61 += 1) {
+      int64_t v62 = i60 * v10 + j61;
+      v59[v62] = v13;
     }
   }
-  for (int64_t i26 = 0; i26 < v9; i26 += 1) {
-    for (int64_t j27 = 0; j27 < v10; j27 += 1) {
-      for (int64_t k28 = 0; k28 < v10; k28 += 1) {
-        int64_t v29 = j27 * v10 + k28;
-        float v30 = v2[v29];
-        int64_t v31 = i26 * v10 + k28;
-        float v32 = v1[v31];
-        int64_t v33 = i26 * v10 + j27;
-        float v34 = v22[v33];
-        int64_t v35 = i26 * v10 + j27;
-        v22[v35] = v34 + v30 * v32;
+  for (int64_t i63 = 0; i63 < v9; i63 += 1) {
+    for (int64_t j64 = 0; j64 < v10; j64 += 1) {
+      int64_t v65 = v10 - v10 % 16;
+      if (v65 > 0) {
+        for (int64_t k66 = 0; k66 < 16; k66 += 1) {
+          v23[k66] = v11;
+        }
+        for (int64_t k67 = 0; k67 < v65; k67 += 16) {
+          for (int64_t l68 = 0; l68 < 16; l68 += 1) {
+            int64_t v69 = k67 + l68;
+            int64_t v70 = j64 * v10 + v69;
+            float v71 = v2[v70];
+            int64_t v72 = i63 * v10 + v69;
+            float v73 = v1[v72];
+            float v74 = v23[l68];
+            v23[l68] = v74 + v71 * v73;
+          }
+        }
+        for (int64_t k75 = 0; k75 < 16; k75 += 1) {
+          int64_t v76 = i63 * v10 + j64;
+          float v77 = v59[v76];
+          float v78 = v23[k75];
+          int64_t v79 = i63 * v10 + j64;
+          v59[v79] = v77 + v78;
+        }
+      }
+      for (int64_t k80 = v65; k80 < v10; k80 += 1) {
+        int64_t v81 = j64 * v10 + k80;
+        float v82 = v2[v81];
+        int64_t v83 = i63 * v10 + k80;
+        float v84 = v1[v83];
+        int64_t v85 = i63 * v10 + j64;
+        float v86 = v59[v85];
+        int64_t v87 = i63 * v10 + j64;
+        v59[v87] = v86 + v82 * v84;
       }
     }
   }
-  float* v36 = alloc<float>(v9);
+  float* v88 = alloc<float>(v9);
   // dE[p] = sum(n) where(n == ((i64(uniform(seed, step, p, 0) * 16777216.0) * N) >> 24), 2.0 * spins[p, n] * (local[p, n] + h[n] + jperp * (where(p >= 1, spins[p - 1, n], spins[P - 1, n]) + where(p + 1 < P, spins[p + 1, n], spins[0, n]))), 0.0);
-  for (int64_t i37 = 0; i37 < v9; i37 += 1) {
-    v36[i37] = v16;
+  for (int64_t i89 = 0; i89 < v9; i89 += 1) {
+    v88[i89] = v13;
   }
-  int32_t v38 = (int32_t) ((uint32_t) ((uint64_t) v6));
-  uint64_t v39 = (uint64_t) 32;
-  int32_t v40 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v39 < 64 ? (uint64_t) v6 >> v39 : 0))));
-  int64_t v41 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v7)))))) * (uint64_t) 3528531795);
-  int32_t v42 = (int32_t) ((uint32_t) ((uint64_t) v41));
-  int32_t v43 = (int32_t) ((uint32_t) v38 + (uint32_t) -1640531527);
-  int32_t v44 = (int32_t) ((uint32_t) v40 + (uint32_t) -1150833019);
-  uint64_t v45 = (uint64_t) 32;
-  int64_t v46 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v45 < 64 ? (uint64_t) v41 >> v45 : 0))))) ^ (uint32_t) v40))))) * (uint64_t) 3449720151);
-  uint64_t v47 = (uint64_t) 32;
-  int32_t v48 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v47 < 64 ? (uint64_t) v46 >> v47 : 0))));
-  int32_t v49 = (int32_t) ((uint32_t) ((uint64_t) v46));
-  int32_t v50 = (int32_t) ((uint32_t) v38 + (uint32_t) 1013904242);
-  int32_t v51 = (int32_t) ((uint32_t) v40 + (uint32_t) 1993301258);
-  int64_t v52 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v48 ^ (uint32_t) v43))))) * (uint64_t) 3528531795);
-  uint64_t v53 = (uint64_t) 32;
-  int32_t v54 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v53 < 64 ? (uint64_t) v52 >> v53 : 0))));
-  int32_t v55 = (int32_t) ((uint32_t) ((uint64_t) v52));
-  int32_t v56 = (int32_t) ((uint32_t) v38 + (uint32_t) -626627285);
-  int32_t v57 = (int32_t) ((uint32_t) v40 + (uint32_t) 842468239);
-  int32_t v58 = (int32_t) ((uint32_t) v38 + (uint32_t) 2027808484);
-  int32_t v59 = (int32_t) ((uint32_t) v40 + (uint32_t) -308364780);
-  int32_t v60 = (int32_t) ((uint32_t) v38 + (uint32_t) 387276957);
-  int32_t v61 = (int32_t) ((uint32_t) v40 + (uint32_t) -1459197799);
-  int32_t v62 = (int32_t) ((uint32_t) v38 + (uint32_t) -1253254570);
-  int32_t v63 = (int32_t) ((uint32_t) v40 + (uint32_t) 1684936478);
-  int32_t v64 = (int32_t) ((uint32_t) v38 + (uint32_t) 1401181199);
-  int32_t v65 = (int32_t) ((uint32_t) v40 + (uint32_t) 534103459);
-  int32_t v66 = (int32_t) ((uint32_t) v40 + (uint32_t) -616729560);
-  int32_t v67 = (int32_t) ((uint32_t) v38 + (uint32_t) -1879881855);
-  int64_t v68 = (int64_t) ((uint64_t) v9 - (uint64_t) 1);
-  for (int64_t i69 = 0; i69 < v9; i69 += 1) {
-    int64_t v70 = (int64_t) ((uint64_t) i69 + (uint64_t) 1);
-    for (int64_t j71 = 0; j71 < v10; j71 += 1) {
-      int64_t v72 = i69 * v10 + j71;
-      float v73 = v1[v72];
-      int64_t v74 = i69 * v10 + j71;
-      float v75 = v22[v74];
-      float v76 = v3[j71];
-      float v77 = v18[0];
-      int64_t v78 = 0 * v10 + j71;
-      float v79 = v1[v78];
-      float v80 = v36[i69];
-      int64_t v81 = (int64_t) ((uint64_t) v10 - (uint64_t) 1);
-      int64_t v82 = j71 < v81 ? j71 : v81;
-      int64_t v83 = v82 > 0 ? v82 : 0;
-      int64_t v84 = (int64_t) ((uint64_t) i69 + (uint64_t) -1);
-      int64_t v85 = v84 < v68 ? v84 : v68;
-      int64_t v86 = (v85 > 0 ? v85 : 0) * v10 + v83;
-      float v87 = v1[v86];
-      int64_t v88 = (int64_t) ((uint64_t) v9 + (uint64_t) -1) * v10 + j71;
-      float v89 = v1[v88];
-      int64_t v90 = v70 < v68 ? v70 : v68;
-      int64_t v91 = (v90 > 0 ? v90 : 0) * v10 + v83;
-      float v92 = v1[v91];
-      uint64_t v93 = (uint64_t) 32;
-      int64_t v94 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i69))) ^ (uint32_t) v38))))) * (uint64_t) 3528531795);
-      uint64_t v95 = (uint64_t) 32;
-      int64_t v96 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v54 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v94))))) ^ (uint32_t) v51))))) * (uint64_t) 3449720151);
-      uint64_t v97 = (uint64_t) 32;
-      int64_t v98 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v93 < 64 ? (uint64_t) v94 >> v93 : 0))))) ^ (uint32_t) v42)) ^ (uint32_t) v44))))) * (uint64_t) 3449720151);
-      uint64_t v99 = (uint64_t) 32;
-      int64_t v100 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v95 < 64 ? (uint64_t) v96 >> v95 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v98))))) ^ (uint32_t) v56))))) * (uint64_t) 3528531795);
-      uint64_t v101 = (uint64_t) 32;
-      int64_t v102 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v97 < 64 ? (uint64_t) v98 >> v97 : 0))))) ^ (uint32_t) v49)) ^ (uint32_t) v50))))) * (uint64_t) 3528531795);
-      uint64_t v103 = (uint64_t) 32;
-      int64_t v104 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v99 < 64 ? (uint64_t) v100 >> v99 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v102))))) ^ (uint32_t) v59))))) * (uint64_t) 3449720151);
-      uint64_t v105 = (uint64_t) 32;
-      int64_t v106 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v101 < 64 ? (uint64_t) v102 >> v101 : 0))))) ^ (uint32_t) v55)) ^ (uint32_t) v57))))) * (uint64_t) 3449720151);
-      uint64_t v107 = (uint64_t) 32;
-      int64_t v108 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v103 < 64 ? (uint64_t) v104 >> v103 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v106))))) ^ (uint32_t) v60))))) * (uint64_t) 3528531795);
-      int64_t v109 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v105 < 64 ? (uint64_t) v106 >> v105 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v96))))) ^ (uint32_t) v58))))) * (uint64_t) 3528531795);
-      uint64_t v110 = (uint64_t) 32;
-      uint64_t v111 = (uint64_t) 32;
-      int64_t v112 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v110 < 64 ? (uint64_t) v109 >> v110 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v100))))) ^ (uint32_t) v61))))) * (uint64_t) 3449720151);
-      uint64_t v113 = (uint64_t) 32;
-      uint64_t v114 = (uint64_t) 32;
-      int64_t v115 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v113 < 64 ? (uint64_t) v112 >> v113 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v104))))) ^ (uint32_t) v62))))) * (uint64_t) 3528531795);
-      uint64_t v116 = (uint64_t) 32;
-      uint64_t v117 = (uint64_t) 32;
-      uint32_t v118 = (uint32_t) v11;
-      float v119 = ((float) ((uint32_t) ((int32_t) (v118 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v117 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v114 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v111 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v107 < 64 ? (uint64_t) v108 >> v107 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v109))))) ^ (uint32_t) v63))))) * (uint64_t) 3449720151)) >> v111 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v112))))) ^ (uint32_t) v64))))) * (uint64_t) 3528531795)) >> v114 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v115))))) ^ (uint32_t) v66))))) * (uint64_t) 3449720151)) >> v117 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v116 < 64 ? (uint64_t) v115 >> v116 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v108))))) ^ (uint32_t) v65))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v67)) >> v118 : 0))) * v12) * v13;
-      bool v120 = v119 < v14;
-      bool v121 = v119 >= v15;
-      uint64_t v122 = (uint64_t) 24;
-      v36[i69] = (j71 == (v122 < 64 ? (int64_t) ((uint64_t) (v121 ? 9223372036854775807 : (v120 ? (-9223372036854775807 - 1) : (int64_t) ((v120 || v121) || (v119 != v119 || v119 != v119) ? v16 : v119))) * (uint64_t) v10) >> v122 : 0) ? (v73 * 2.000000000e+00f) * ((v75 + v76) + v77 * ((i69 >= 1 ? v87 : v89) + (v70 < v9 ? v92 : v79))) : v16) + v80;
-    }
-  }
-  uint8_t* v123 = alloc<uint8_t>(v9);
-  // take[p] = p % 2 == parity && uniform(seed, step, p, 1) < exp(-dE[p] / pt);
-  for (int64_t i124 = 0; i124 < v9; i124 += 1) {
-    float v125 = v36[i124];
-    float v126 = v17[0];
-    float v127 = std::exp(-v125 / v126);
+  int32_t v90 = (int32_t) ((uint32_t) ((uint64_t) v6));
+  uint64_t v91 = (uint64_t) 32;
+  int32_t v92 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v91 < 64 ? (uint64_t) v6 >> v91 : 0))));
+  int64_t v93 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v7)))))) * (uint64_t) 3528531795);
+  int32_t v94 = (int32_t) ((uint32_t) ((uint64_t) v93));
+  int32_t v95 = (int32_t) ((uint32_t) v90 + (uint32_t) -1640531527);
+  int32_t v96 = (int32_t) ((uint32_t) v92 + (uint32_t) -1150833019);
+  uint64_t v97 = (uint64_t) 32;
+  int64_t v98 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v97 < 64 ? (uint64_t) v93 >> v97 : 0))))) ^ (uint32_t) v92))))) * (uint64_t) 3449720151);
+  uint64_t v99 = (uint64_t) 32;
+  int32_t v100 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v99 < 64 ? (uint64_t) v98 >> v99 : 0))));
+  int32_t v101 = (int32_t) ((uint32_t) ((uint64_t) v98));
+  int32_t v102 = (int32_t) ((uint32_t) v90 + (uint32_t) 1013904242);
+  int32_t v103 = (int32_t) ((uint32_t) v92 + (uint32_t) 1993301258);
+  int64_t v104 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v100 ^ (uint32_t) v95))))) * (uint64_t) 3528531795);
+  uint64_t v105 = (uint64_t) 32;
+  int32_t v106 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v105 < 64 ? (uint64_t) v104 >> v105 : 0))));
+  int32_t v107 = (int32_t) ((uint32_t) ((uint64_t) v104));
+  int32_t v108 = (int32_t) ((uint32_t) v90 + (uint32_t) -626627285);
+  int32_t v109 = (int32_t) ((uint32_t) v92 + (uint32_t) 842468239);
+  int32_t v110 = (int32_t) ((uint32_t) v90 + (uint32_t) 2027808484);
+  int32_t v111 = (int32_t) ((uint32_t) v92 + (uint32_t) -308364780);
+  int32_t v112 = (int32_t) ((uint32_t) v90 + (uint32_t) 387276957);
+  int32_t v113 = (int32_t) ((uint32_t) v92 + (uint32_t) -1459197799);
+  int32_t v114 = (int32_t) ((uint32_t) v90 + (uint32_t) -1253254570);
+  int32_t v115 = (int32_t) ((uint32_t) v92 + (uint32_t) 1684936478);
+  int32_t v116 = (int32_t) ((uint32_t) v90 + (uint32_t) 1401181199);
+  int32_t v117 = (int32_t) ((uint32_t) v92 + (uint32_t) 534103459);
+  int32_t v118 = (int32_t) ((uint32_t) v92 + (uint32_t) -616729560);
+  int32_t v119 = (int32_t) ((uint32_t) v90 + (uint32_t) -1879881855);
+  int64_t v120 = (int64_t) ((uint64_t) v9 - (uint64_t) 1);
+  int64_t v121 = (int64_t) ((uint64_t) v10 - (uint64_t) 1);
+  int64_t v122 = (int64_t) ((uint64_t) v9 + (uint64_t) -1);
+  for (int64_t i123 = 0; i123 < v9; i123 += 1) {
+    uint64_t v124 = (uint64_t) 32;
+    int64_t v125 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i123))) ^ (uint32_t) v90))))) * (uint64_t) 3528531795);
+    uint64_t v126 = (uint64_t) 32;
+    int64_t v127 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v106 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v125))))) ^ (uint32_t) v103))))) * (uint64_t) 3449720151);
     uint64_t v128 = (uint64_t) 32;
-    int64_t v129 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v48 ^ (uint32_t) -845247145)) ^ (uint32_t) v43))))) * (uint64_t) 3528531795);
+    int64_t v129 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v124 < 64 ? (uint64_t) v125 >> v124 : 0))))) ^ (uint32_t) v94)) ^ (uint32_t) v96))))) * (uint64_t) 3449720151);
     uint64_t v130 = (uint64_t) 32;
-    int64_t v131 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i124))) ^ (uint32_t) v38))))) * (uint64_t) 3528531795);
+    int64_t v131 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v126 < 64 ? (uint64_t) v127 >> v126 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v129))))) ^ (uint32_t) v108))))) * (uint64_t) 3528531795);
     uint64_t v132 = (uint64_t) 32;
-    int64_t v133 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v128 < 64 ? (uint64_t) v129 >> v128 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v131))))) ^ (uint32_t) v51))))) * (uint64_t) 3449720151);
+    int64_t v133 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v128 < 64 ? (uint64_t) v129 >> v128 : 0))))) ^ (uint32_t) v101)) ^ (uint32_t) v102))))) * (uint64_t) 3528531795);
     uint64_t v134 = (uint64_t) 32;
-    int64_t v135 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v130 < 64 ? (uint64_t) v131 >> v130 : 0))))) ^ (uint32_t) v42)) ^ (uint32_t) v44))))) * (uint64_t) 3449720151);
+    int64_t v135 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v130 < 64 ? (uint64_t) v131 >> v130 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v133))))) ^ (uint32_t) v111))))) * (uint64_t) 3449720151);
     uint64_t v136 = (uint64_t) 32;
-    int64_t v137 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v132 < 64 ? (uint64_t) v133 >> v132 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v135))))) ^ (uint32_t) v56))))) * (uint64_t) 3528531795);
+    int64_t v137 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v132 < 64 ? (uint64_t) v133 >> v132 : 0))))) ^ (uint32_t) v107)) ^ (uint32_t) v109))))) * (uint64_t) 3449720151);
     uint64_t v138 = (uint64_t) 32;
-    int64_t v139 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v134 < 64 ? (uint64_t) v135 >> v134 : 0))))) ^ (uint32_t) v49)) ^ (uint32_t) v50))))) * (uint64_t) 3528531795);
-    uint64_t v140 = (uint64_t) 32;
-    int64_t v141 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v136 < 64 ? (uint64_t) v137 >> v136 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v139))))) ^ (uint32_t) v59))))) * (uint64_t) 3449720151);
+    int64_t v139 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v134 < 64 ? (uint64_t) v135 >> v134 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v137))))) ^ (uint32_t) v112))))) * (uint64_t) 3528531795);
+    int64_t v140 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v136 < 64 ? (uint64_t) v137 >> v136 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v127))))) ^ (uint32_t) v110))))) * (uint64_t) 3528531795);
+    uint64_t v141 = (uint64_t) 32;
     uint64_t v142 = (uint64_t) 32;
-    int64_t v143 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v138 < 64 ? (uint64_t) v139 >> v138 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v129))))) ^ (uint32_t) v57))))) * (uint64_t) 3449720151);
+    int64_t v143 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v141 < 64 ? (uint64_t) v140 >> v141 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v131))))) ^ (uint32_t) v113))))) * (uint64_t) 3449720151);
     uint64_t v144 = (uint64_t) 32;
-    int64_t v145 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v140 < 64 ? (uint64_t) v141 >> v140 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v143))))) ^ (uint32_t) v60))))) * (uint64_t) 3528531795);
-    int64_t v146 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v142 < 64 ? (uint64_t) v143 >> v142 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v133))))) ^ (uint32_t) v58))))) * (uint64_t) 3528531795);
+    uint64_t v145 = (uint64_t) 32;
+    int64_t v146 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v144 < 64 ? (uint64_t) v143 >> v144 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v135))))) ^ (uint32_t) v114))))) * (uint64_t) 3528531795);
     uint64_t v147 = (uint64_t) 32;
     uint64_t v148 = (uint64_t) 32;
-    int64_t v149 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v147 < 64 ? (uint64_t) v146 >> v147 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v137))))) ^ (uint32_t) v61))))) * (uint64_t) 3449720151);
-    uint64_t v150 = (uint64_t) 32;
-    uint64_t v151 = (uint64_t) 32;
-    int64_t v152 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v150 < 64 ? (uint64_t) v149 >> v150 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v141))))) ^ (uint32_t) v62))))) * (uint64_t) 3528531795);
-    uint64_t v153 = (uint64_t) 32;
-    uint64_t v154 = (uint64_t) 32;
-    uint32_t v155 = (uint32_t) v11;
-    v123[i124] = (uint8_t) (i124 % 2 == v8 && (float) ((uint32_t) ((int32_t) (v155 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v154 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v151 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v148 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v144 < 64 ? (uint64_t) v145 >> v144 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v146))))) ^ (uint32_t) v63))))) * (uint64_t) 3449720151)) >> v148 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v149))))) ^ (uint32_t) v64))))) * (uint64_t) 3528531795)) >> v151 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v152))))) ^ (uint32_t) v66))))) * (uint64_t) 3449720151)) >> v154 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v153 < 64 ? (uint64_t) v152 >> v153 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v145))))) ^ (uint32_t) v65))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v67)) >> v155 : 0))) * v12 < v127);
-  }
-  // spins[p, n] = where(take[p] && n == ((i64(uniform(seed, step, p, 0) * 16777216.0) * N) >> 24), -spins[p, n], spins[p, n]);
-  for (int64_t i156 = 0; i156 < v9; i156 += 1) {
-    for (int64_t j157 = 0; j157 < v10; j157 += 1) {
-      uint8_t v158 = v123[i156];
-      int64_t v159 = i156 * v10 + j157;
-      float v160 = v1[v159];
-      uint64_t v161 = (uint64_t) 32;
-      int64_t v162 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i156))) ^ (uint32_t) v38))))) * (uint64_t) 3528531795);
-      uint64_t v163 = (uint64_t) 32;
-      int64_t v164 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v54 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v162))))) ^ (uint32_t) v51))))) * (uint64_t) 3449720151);
-      uint64_t v165 = (uint64_t) 32;
-      int64_t v166 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v161 < 64 ? (uint64_t) v162 >> v161 : 0))))) ^ (uint32_t) v42)) ^ (uint32_t) v44))))) * (uint64_t) 3449720151);
-      uint64_t v167 = (uint64_t) 32;
-      int64_t v168 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v163 < 64 ? (uint64_t) v164 >> v163 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v166))))) ^ (uint32_t) v56))))) * (uint64_t) 3528531795);
-      uint64_t v169 = (uint64_t) 32;
-      int64_t v170 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v165 < 64 ? (uint64_t) v166 >> v165 : 0))))) ^ (uint32_t) v49)) ^ (uint32_t) v50))))) * (uint64_t) 3528531795);
-      uint64_t v171 = (uint64_t) 32;
-      int64_t v172 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v167 < 64 ? (uint64_t) v168 >> v167 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v170))))) ^ (uint32_t) v59))))) * (uint64_t) 3449720151);
-      uint64_t v173 = (uint64_t) 32;
-      int64_t v174 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v169 < 64 ? (uint64_t) v170 >> v169 : 0))))) ^ (uint32_t) v55)) ^ (uint32_t) v57))))) * (uint64_t) 3449720151);
-      uint64_t v175 = (uint64_t) 32;
-      int64_t v176 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v171 < 64 ? (uint64_t) v172 >> v171 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v174))))) ^ (uint32_t) v60))))) * (uint64_t) 3528531795);
-      int64_t v177 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v173 < 64 ? (uint64_t) v174 >> v173 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v164))))) ^ (uint32_t) v58))))) * (uint64_t) 3528531795);
-      uint64_t v178 = (uint64_t) 32;
-      uint64_t v179 = (uint64_t) 32;
-      int64_t v180 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v178 < 64 ? (uint64_t) v177 >> v178 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v168))))) ^ (uint32_t) v61))))) * (uint64_t) 3449720151);
-      uint64_t v181 = (uint64_t) 32;
-      uint64_t v182 = (uint64_t) 32;
-      int64_t v183 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v181 < 64 ? (uint64_t) v180 >> v181 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v172))))) ^ (uint32_t) v62))))) * (uint64_t) 3528531795);
-      uint64_t v184 = (uint64_t) 32;
-      uint64_t v185 = (uint64_t) 32;
-      uint32_t v186 = (uint32_t) v11;
-      float v187 = ((float) ((uint32_t) ((int32_t) (v186 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v185 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v182 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v179 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v175 < 64 ? (uint64_t) v176 >> v175 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v177))))) ^ (uint32_t) v63))))) * (uint64_t) 3449720151)) >> v179 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v180))))) ^ (uint32_t) v64))))) * (uint64_t) 3528531795)) >> v182 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v183))))) ^ (uint32_t) v66))))) * (uint64_t) 3449720151)) >> v185 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v184 < 64 ? (uint64_t) v183 >> v184 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v176))))) ^ (uint32_t) v65))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v67)) >> v186 : 0))) * v12) * v13;
-      bool v188 = v187 < v14;
-      bool v189 = v187 >= v15;
-      uint64_t v190 = (uint64_t) 24;
-      int64_t v191 = i156 * v10 + j157;
-      v1[v191] = (bool) v158 && j157 == (v190 < 64 ? (int64_t) ((uint64_t) (v189 ? 9223372036854775807 : (v188 ? (-9223372036854775807 - 1) : (int64_t) ((v188 || v189) || (v187 != v187 || v187 != v187) ? v16 : v187))) * (uint64_t) v10) >> v190 : 0) ? -v160 : v160;
+    uint32_t v149 = (uint32_t) v18;
+    float v150 = ((float) ((uint32_t) ((int32_t) (v149 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v148 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v145 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v142 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v138 < 64 ? (uint64_t) v139 >> v138 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v140))))) ^ (uint32_t) v115))))) * (uint64_t) 3449720151)) >> v142 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v143))))) ^ (uint32_t) v116))))) * (uint64_t) 3528531795)) >> v145 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v146))))) ^ (uint32_t) v118))))) * (uint64_t) 3449720151)) >> v148 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v147 < 64 ? (uint64_t) v146 >> v147 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v139))))) ^ (uint32_t) v117))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v119)) >> v149 : 0))) * v17) * v16;
+    bool v151 = v150 < v15;
+    bool v152 = v150 >= v14;
+    uint64_t v153 = (uint64_t) 24;
+    int64_t v154 = v153 < 64 ? (int64_t) ((uint64_t) (v152 ? 9223372036854775807 : (v151 ? (-9223372036854775807 - 1) : (int64_t) ((v151 || v152) || (v150 != v150 || v150 != v150) ? v13 : v150))) * (uint64_t) v10) >> v153 : 0;
+    bool v155 = i123 >= 1;
+    int64_t v156 = (int64_t) ((uint64_t) i123 + (uint64_t) -1);
+    int64_t v157 = v156 < v120 ? v156 : v120;
+    int64_t v158 = v157 > 0 ? v157 : 0;
+    int64_t v159 = (int64_t) ((uint64_t) i123 + (uint64_t) 1);
+    bool v160 = v159 < v9;
+    int64_t v161 = v159 < v120 ? v159 : v120;
+    int64_t v162 = v161 > 0 ? v161 : 0;
+    int64_t v163 = v10 - v10 % 16;
+    if (v163 > 0) {
+      for (int64_t j164 = 0; j164 < 16; j164 += 1) {
+        v22[j164] = v11;
+      }
+      for (int64_t j165 = 0; j165 < v163; j165 += 16) {
+        for (int64_t k166 = 0; k166 < 16; k166 += 1) {
+          int64_t v167 = j165 + k166;
+          int64_t v168 = i123 * v10 + v167;
+          float v169 = v1[v168];
+          int64_t v170 = i123 * v10 + v167;
+          float v171 = v59[v170];
+          float v172 = v3[v167];
+          float v173 = v25[0];
+          int64_t v174 = 0 * v10 + v167;
+          float v175 = v1[v174];
+          float v176 = v22[k166];
+          int64_t v177 = v167 < v121 ? v167 : v121;
+          int64_t v178 = v177 > 0 ? v177 : 0;
+          int64_t v179 = v158 * v10 + v178;
+          float v180 = v1[v179];
+          int64_t v181 = v122 * v10 + v167;
+          float v182 = v1[v181];
+          int64_t v183 = v162 * v10 + v178;
+          float v184 = v1[v183];
+          v22[k166] = (v167 == v154 ? (v169 * v12) * ((v171 + v172) + v173 * ((v155 ? v180 : v182) + (v160 ? v184 : v175))) : v13) + v176;
+        }
+      }
+      for (int64_t j185 = 0; j185 < 16; j185 += 1) {
+        float v186 = v88[i123];
+        float v187 = v22[j185];
+        v88[i123] = v187 + v186;
+      }
+    }
+    for (int64_t j188 = v163; j188 < v10; j188 += 1) {
+      int64_t v189 = i123 * v10 + j188;
+      float v190 = v1[v189];
+      int64_t v191 = i123 * v10 + j188;
+      float v192 = v59[v191];
+      float v193 = v3[j188];
+      float v194 = v25[0];
+      int64_t v195 = 0 * v10 + j188;
+      float v196 = v1[v195];
+      float v197 = v88[i123];
+      int64_t v198 = j188 < v121 ? j188 : v121;
+      int64_t v199 = v198 > 0 ? v198 : 0;
+      int64_t v200 = v158 * v10 + v199;
+      float v201 = v1[v200];
+      int64_t v202 = v122 * v10 + j188;
+      float v203 = v1[v202];
+      int64_t v204 = v162 * v10 + v199;
+      float v205 = v1[v204];
+      v88[i123] = (j188 == v154 ? (v190 * v12) * ((v192 + v193) + v194 * ((v155 ? v201 : v203) + (v160 ? v205 : v196))) : v13) + v197;
     }
   }
-  release(v17);
-  release(v18);
-  release(v22);
-  release(v36);
-  release(v123);
+  uint8_t* v206 = alloc<uint8_t>(v9);
+  // take[p] = p % 2 == parity && uniform(seed, step, p, 1) < exp(-dE[p] / pt);
+  for (int64_t i207 = 0; i207 < v9; i207 += 1) {
+    float v208 = v88[i207];
+    float v209 = v24[0];
+    float v210 = -v208 / v209;
+    float v211 = !(v210 < -8.780000300e+01f) ? v210 : -8.780000300e+01f;
+    float v212 = !(v211 > 8.880000300e+01f) ? v211 : 8.880000300e+01f;
+    float v213 = vec_fma(v212, 1.442695020e+00f, v20);
+    float v214 = vec_floor(v213);
+    float v215 = !(v214 < -1.270000000e+02f) ? v214 : -1.270000000e+02f;
+    float v216 = !(v215 > 1.270000000e+02f) ? v215 : 1.270000000e+02f;
+    float v217 = vec_fma(-6.933593750e-01f, v216, v212);
+    float v218 = vec_fma(2.121944420e-04f, v216, v217);
+    float v219 = vec_fma(v218, 1.987569120e-04f, 1.398199940e-03f);
+    float v220 = vec_fma(v219, v218, 8.333452050e-03f);
+    float v221 = vec_fma(v220, v218, 4.166579620e-02f);
+    float v222 = vec_fma(v221, v218, 1.666666570e-01f);
+    float v223 = vec_fma(v222, v218, v20);
+    float v224 = vec_fma(v223, v218 * v218, v218);
+    uint32_t v225 = (uint32_t) v21;
+    float v226 = bit_cast<float, int32_t>((int32_t) (v225 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v216) + (uint32_t) 127)) << v225 : 0));
+    uint64_t v227 = (uint64_t) 32;
+    int64_t v228 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v100 ^ (uint32_t) -845247145)) ^ (uint32_t) v95))))) * (uint64_t) 3528531795);
+    uint64_t v229 = (uint64_t) 32;
+    int64_t v230 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i207))) ^ (uint32_t) v90))))) * (uint64_t) 3528531795);
+    uint64_t v231 = (uint64_t) 32;
+    int64_t v232 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v227 < 64 ? (uint64_t) v228 >> v227 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v230))))) ^ (uint32_t) v103))))) * (uint64_t) 3449720151);
+    uint64_t v233 = (uint64_t) 32;
+    int64_t v234 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v229 < 64 ? (uint64_t) v230 >> v229 : 0))))) ^ (uint32_t) v94)) ^ (uint32_t) v96))))) * (uint64_t) 3449720151);
+    uint64_t v235 = (uint64_t) 32;
+    int64_t v236 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v231 < 64 ? (uint64_t) v232 >> v231 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v234))))) ^ (uint32_t) v108))))) * (uint64_t) 3528531795);
+    uint64_t v237 = (uint64_t) 32;
+    int64_t v238 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v233 < 64 ? (uint64_t) v234 >> v233 : 0))))) ^ (uint32_t) v101)) ^ (uint32_t) v102))))) * (uint64_t) 3528531795);
+    uint64_t v239 = (uint64_t) 32;
+    int64_t v240 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v235 < 64 ? (uint64_t) v236 >> v235 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v238))))) ^ (uint32_t) v111))))) * (uint64_t) 3449720151);
+    uint64_t v241 = (uint64_t) 32;
+    int64_t v242 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v237 < 64 ? (uint64_t) v238 >> v237 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v228))))) ^ (uint32_t) v109))))) * (uint64_t) 3449720151);
+    uint64_t v243 = (uint64_t) 32;
+    int64_t v244 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v239 < 64 ? (uint64_t) v240 >> v239 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v242))))) ^ (uint32_t) v112))))) * (uint64_t) 3528531795);
+    int64_t v245 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v241 < 64 ? (uint64_t) v242 >> v241 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v232))))) ^ (uint32_t) v110))))) * (uint64_t) 3528531795);
+    uint64_t v246 = (uint64_t) 32;
+    uint64_t v247 = (uint64_t) 32;
+    int64_t v248 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v246 < 64 ? (uint64_t) v245 >> v246 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v236))))) ^ (uint32_t) v113))))) * (uint64_t) 3449720151);
+    uint64_t v249 = (uint64_t) 32;
+    uint64_t v250 = (uint64_t) 32;
+    int64_t v251 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v249 < 64 ? (uint64_t) v248 >> v249 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v240))))) ^ (uint32_t) v114))))) * (uint64_t) 3528531795);
+    uint64_t v252 = (uint64_t) 32;
+    uint64_t v253 = (uint64_t) 32;
+    uint32_t v254 = (uint32_t) v18;
+    v206[i207] = (uint8_t) (i207 % 2 == v8 && (float) ((uint32_t) ((int32_t) (v254 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v253 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v250 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v247 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v243 < 64 ? (uint64_t) v244 >> v243 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v245))))) ^ (uint32_t) v115))))) * (uint64_t) 3449720151)) >> v247 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v248))))) ^ (uint32_t) v116))))) * (uint64_t) 3528531795)) >> v250 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v251))))) ^ (uint32_t) v118))))) * (uint64_t) 3449720151)) >> v253 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v252 < 64 ? (uint64_t) v251 >> v252 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v244))))) ^ (uint32_t) v117))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v119)) >> v254 : 0))) * v17 < (v224 + v19) * v226);
+  }
+  // spins[p, n] = where(take[p] && n == ((i64(uniform(seed, step, p, 0) * 16777216.0) * N) >> 24), -spins[p, n], spins[p, n]);
+  for (int64_t i255 = 0; i255 < v9; i255 += 1) {
+    for (int64_t j256 = 0; j256 < v10; j256 += 1) {
+      uint8_t v257 = v206[i255];
+      int64_t v258 = i255 * v10 + j256;
+      float v259 = v1[v258];
+      uint64_t v260 = (uint64_t) 32;
+      int64_t v261 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i255))) ^ (uint32_t) v90))))) * (uint64_t) 3528531795);
+      uint64_t v262 = (uint64_t) 32;
+      int64_t v263 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v106 ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v261))))) ^ (uint32_t) v103))))) * (uint64_t) 3449720151);
+      uint64_t v264 = (uint64_t) 32;
+      int64_t v265 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v260 < 64 ? (uint64_t) v261 >> v260 : 0))))) ^ (uint32_t) v94)) ^ (uint32_t) v96))))) * (uint64_t) 3449720151);
+      uint64_t v266 = (uint64_t) 32;
+      int64_t v267 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v262 < 64 ? (uint64_t) v263 >> v262 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v265))))) ^ (uint32_t) v108))))) * (uint64_t) 3528531795);
+      uint64_t v268 = (uint64_t) 32;
+      int64_t v269 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v264 < 64 ? (uint64_t) v265 >> v264 : 0))))) ^ (uint32_t) v101)) ^ (uint32_t) v102))))) * (uint64_t) 3528531795);
+      uint64_t v270 = (uint64_t) 32;
+      int64_t v271 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v266 < 64 ? (uint64_t) v267 >> v266 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v269))))) ^ (uint32_t) v111))))) * (uint64_t) 3449720151);
+      uint64_t v272 = (uint64_t) 32;
+      int64_t v273 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v268 < 64 ? (uint64_t) v269 >> v268 : 0))))) ^ (uint32_t) v107)) ^ (uint32_t) v109))))) * (uint64_t) 3449720151);
+      uint64_t v274 = (uint64_t) 32;
+      int64_t v275 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v270 < 64 ? (uint64_t) v271 >> v270 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v273))))) ^ (uint32_t) v112))))) * (uint64_t) 3528531795);
+      int64_t v276 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v272 < 64 ? (uint64_t) v273 >> v272 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v263))))) ^ (uint32_t) v110))))) * (uint64_t) 3528531795);
+      uint64_t v277 = (uint64_t) 32;
+      uint64_t v278 = (uint64_t) 32;
+      int64_t v279 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v277 < 64 ? (uint64_t) v276 >> v277 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v267))))) ^ (uint32_t) v113))))) * (uint64_t) 3449720151);
+      uint64_t v280 = (uint64_t) 32;
+      uint64_t v281 = (uint64_t) 32;
+      int64_t v282 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v280 < 64 ? (uint64_t) v279 >> v280 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v271))))) ^ (uint32_t) v114))))) * (uint64_t) 3528531795);
+      uint64_t v283 = (uint64_t) 32;
+      uint64_t v284 = (uint64_t) 32;
+      uint32_t v285 = (uint32_t) v18;
+      float v286 = ((float) ((uint32_t) ((int32_t) (v285 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v284 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v281 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v278 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v274 < 64 ? (uint64_t) v275 >> v274 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v276))))) ^ (uint32_t) v115))))) * (uint64_t) 3449720151)) >> v278 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v279))))) ^ (uint32_t) v116))))) * (uint64_t) 3528531795)) >> v281 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v282))))) ^ (uint32_t) v118))))) * (uint64_t) 3449720151)) >> v284 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v283 < 64 ? (uint64_t) v282 >> v283 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v275))))) ^ (uint32_t) v117))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v119)) >> v285 : 0))) * v17) * v16;
+      bool v287 = v286 < v15;
+      bool v288 = v286 >= v14;
+      uint64_t v289 = (uint64_t) 24;
+      int64_t v290 = i255 * v10 + j256;
+      v1[v290] = (bool) v257 && j256 == (v289 < 64 ? (int64_t) ((uint64_t) (v288 ? 9223372036854775807 : (v287 ? (-9223372036854775807 - 1) : (int64_t) ((v287 || v288) || (v286 != v286 || v286 != v286) ? v13 : v286))) * (uint64_t) v10) >> v289 : 0) ? -v259 : v259;
+    }
+  }
+  release(v24);
+  release(v25);
+  release(v59);
+  release(v88);
+  release(v206);
   return;
 }
 

@@ -13,61 +13,104 @@ namespace layernorm {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void layernorm(float* v1, float* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7) {
-  double v8 = 0.0e+00;
-  double* v9 = alloc<double>(v6);
-  double* v10 = alloc<double>(v6);
+inline void layernorm(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7) {
+  double v8 = -0.0e+00;
+  double v9 = 0.0e+00;
+  double v10[16];
+  double v11[16];
+  double* v12 = alloc<double>(v6);
+  double* v13 = alloc<double>(v6);
   // mu[r] = sum(c) f64(x[r, c]) / f64(C);
-  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
-    v10[i11] = v8;
-  }
-  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
-    v9[i12] = v8;
-  }
-  double v13 = (double) v7;
   for (int64_t i14 = 0; i14 < v6; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v7; j15 += 1) {
-      int64_t v16 = i14 * v7 + j15;
-      float v17 = v1[v16];
-      double v18 = v10[i14];
-      v10[i14] = (double) v17 / v13 + v18;
+    v13[i14] = v9;
+  }
+  for (int64_t i15 = 0; i15 < v6; i15 += 1) {
+    v12[i15] = v9;
+  }
+  double v16 = (double) v7;
+  for (int64_t i17 = 0; i17 < v6; i17 += 1) {
+    int64_t v18 = v7 - v7 % 16;
+    if (v18 > 0) {
+      for (int64_t j19 = 0; j19 < 16; j19 += 1) {
+        v11[j19] = v8;
+      }
+      for (int64_t j20 = 0; j20 < v18; j20 += 16) {
+        for (int64_t k21 = 0; k21 < 16; k21 += 1) {
+          int64_t v22 = i17 * v7 + (j20 + k21);
+          float v23 = v1[v22];
+          double v24 = v11[k21];
+          v11[k21] = (double) v23 / v16 + v24;
+        }
+      }
+      for (int64_t j25 = 0; j25 < 16; j25 += 1) {
+        double v26 = v13[i17];
+        double v27 = v11[j25];
+        v13[i17] = v27 + v26;
+      }
+    }
+    for (int64_t j28 = v18; j28 < v7; j28 += 1) {
+      int64_t v29 = i17 * v7 + j28;
+      float v30 = v1[v29];
+      double v31 = v13[i17];
+      v13[i17] = (double) v30 / v16 + v31;
     }
   }
   // d[r, c] = f64(x[r, c]) - mu[r];
   // var[r] = sum(c) d[r, c] * d[r, c] / f64(C);
-  for (int64_t i19 = 0; i19 < v6; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v7; j20 += 1) {
-      int64_t v21 = i19 * v7 + j20;
-      float v22 = v1[v21];
-      double v23 = v10[i19];
-      double v24 = v9[i19];
-      double v25 = (double) v22 - v23;
-      v9[i19] = (v25 * v25) / v13 + v24;
+  for (int64_t i32 = 0; i32 < v6; i32 += 1) {
+    int64_t v33 = v7 - v7 % 16;
+    if (v33 > 0) {
+      for (int64_t j34 = 0; j34 < 16; j34 += 1) {
+        v10[j34] = v8;
+      }
+      for (int64_t j35 = 0; j35 < v33; j35 += 16) {
+        for (int64_t k36 = 0; k36 < 16; k36 += 1) {
+          int64_t v37 = i32 * v7 + (j35 + k36);
+          float v38 = v1[v37];
+          double v39 = v13[i32];
+          double v40 = v10[k36];
+          double v41 = (double) v38 - v39;
+          v10[k36] = (v41 * v41) / v16 + v40;
+        }
+      }
+      for (int64_t j42 = 0; j42 < 16; j42 += 1) {
+        double v43 = v12[i32];
+        double v44 = v10[j42];
+        v12[i32] = v44 + v43;
+      }
+    }
+    for (int64_t j45 = v33; j45 < v7; j45 += 1) {
+      int64_t v46 = i32 * v7 + j45;
+      float v47 = v1[v46];
+      double v48 = v13[i32];
+      double v49 = v12[i32];
+      double v50 = (double) v47 - v48;
+      v12[i32] = (v50 * v50) / v16 + v49;
     }
   }
-  float* v26 = alloc<float>(v6);
+  float* v51 = alloc<float>(v6);
   // inv[r] = f32(rsqrt(var[r] + f64(eps)));
-  for (int64_t i27 = 0; i27 < v6; i27 += 1) {
-    double v28 = v9[i27];
-    double v29 = rsqrt(v28 + (double) v4);
-    v26[i27] = (float) v29;
+  for (int64_t i52 = 0; i52 < v6; i52 += 1) {
+    double v53 = v12[i52];
+    double v54 = rsqrt(v53 + (double) v4);
+    v51[i52] = (float) v54;
   }
   // y[r, c] = f32(d[r, c]) * inv[r] * gamma[c] + beta[c];
-  for (int64_t i30 = 0; i30 < v6; i30 += 1) {
-    for (int64_t j31 = 0; j31 < v7; j31 += 1) {
-      int64_t v32 = i30 * v7 + j31;
-      float v33 = v1[v32];
-      double v34 = v10[i30];
-      float v35 = v26[i30];
-      float v36 = v2[j31];
-      float v37 = v3[j31];
-      int64_t v38 = i30 * v7 + j31;
-      v5[v38] = ((float) ((double) v33 - v34) * v35) * v36 + v37;
+  for (int64_t i55 = 0; i55 < v6; i55 += 1) {
+    for (int64_t j56 = 0; j56 < v7; j56 += 1) {
+      int64_t v57 = i55 * v7 + j56;
+      float v58 = v1[v57];
+      double v59 = v13[i55];
+      float v60 = v51[i55];
+      float v61 = v2[j56];
+      float v62 = v3[j56];
+      int64_t v63 = i55 * v7 + j56;
+      v5[v63] = ((float) ((double) v58 - v59) * v60) * v61 + v62;
     }
   }
-  release(v9);
-  release(v10);
-  release(v26);
+  release(v12);
+  release(v13);
+  release(v51);
   return;
 }
 

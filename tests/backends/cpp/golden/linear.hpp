@@ -13,61 +13,111 @@ namespace linear {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void linear(float* v1, float* v2, float* v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
-  float* v8 = alloc<float>(v5 * v7);
+inline void linear(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
+  float v8[16];
+  float* v9 = alloc<float>(v5 * v7);
   // xw[m, n] = sum(k) x[m, k] * w[n, k];
-  for (int64_t i9 = 0; i9 < v5; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v7; j10 += 1) {
-      int64_t v11 = i9 * v7 + j10;
-      v8[v11] = 0.0e+00f;
+  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
+    for (int64_t j11 = 0; j11 < v7; j11 += 1) {
+      int64_t v12 = i10 * v7 + j11;
+      v9[v12] = 0.0e+00f;
     }
   }
-  for (int64_t i12 = 0; i12 < v5; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v6; k14 += 1) {
-        int64_t v15 = i12 * v6 + k14;
-        float v16 = v1[v15];
-        int64_t v17 = j13 * v6 + k14;
-        float v18 = v2[v17];
-        int64_t v19 = i12 * v7 + j13;
-        float v20 = v8[v19];
-        int64_t v21 = i12 * v7 + j13;
-        v8[v21] = v20 + v16 * v18;
+  for (int64_t i13 = 0; i13 < v5; i13 += 1) {
+    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
+      int64_t v15 = v6 - v6 % 16;
+      if (v15 > 0) {
+        for (int64_t k16 = 0; k16 < 16; k16 += 1) {
+          v8[k16] = -0.0e+00f;
+        }
+        for (int64_t k17 = 0; k17 < v15; k17 += 16) {
+          for (int64_t l18 = 0; l18 < 16; l18 += 1) {
+            int64_t v19 = k17 + l18;
+            int64_t v20 = i13 * v6 + v19;
+            float v21 = v1[v20];
+            int64_t v22 = j14 * v6 + v19;
+            float v23 = v2[v22];
+            float v24 = v8[l18];
+            v8[l18] = v24 + v21 * v23;
+          }
+        }
+        for (int64_t k25 = 0; k25 < 16; k25 += 1) {
+          int64_t v26 = i13 * v7 + j14;
+          float v27 = v9[v26];
+          float v28 = v8[k25];
+          int64_t v29 = i13 * v7 + j14;
+          v9[v29] = v27 + v28;
+        }
+      }
+      for (int64_t k30 = v15; k30 < v6; k30 += 1) {
+        int64_t v31 = i13 * v6 + k30;
+        float v32 = v1[v31];
+        int64_t v33 = j14 * v6 + k30;
+        float v34 = v2[v33];
+        int64_t v35 = i13 * v7 + j14;
+        float v36 = v9[v35];
+        int64_t v37 = i13 * v7 + j14;
+        v9[v37] = v36 + v32 * v34;
       }
     }
   }
   // y[m, n] = xw[m, n] + b[n];
-  for (int64_t i22 = 0; i22 < v5; i22 += 1) {
-    for (int64_t j23 = 0; j23 < v7; j23 += 1) {
-      int64_t v24 = i22 * v7 + j23;
-      float v25 = v8[v24];
-      float v26 = v3[j23];
-      int64_t v27 = i22 * v7 + j23;
-      v4[v27] = v25 + v26;
+  for (int64_t i38 = 0; i38 < v5; i38 += 1) {
+    for (int64_t j39 = 0; j39 < v7; j39 += 1) {
+      int64_t v40 = i38 * v7 + j39;
+      float v41 = v9[v40];
+      float v42 = v3[j39];
+      int64_t v43 = i38 * v7 + j39;
+      v4[v43] = v41 + v42;
     }
   }
-  release(v8);
+  release(v9);
   return;
 }
-inline void linear_nobias(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void linear_nobias(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
+  float v7[16];
   // y[m, n] = sum(k) x[m, k] * w[n, k];
-  for (int64_t i7 = 0; i7 < v4; i7 += 1) {
-    for (int64_t j8 = 0; j8 < v6; j8 += 1) {
-      int64_t v9 = i7 * v6 + j8;
-      v3[v9] = 0.0e+00f;
+  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
+    for (int64_t j9 = 0; j9 < v6; j9 += 1) {
+      int64_t v10 = i8 * v6 + j9;
+      v3[v10] = 0.0e+00f;
     }
   }
-  for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v6; j11 += 1) {
-      for (int64_t k12 = 0; k12 < v5; k12 += 1) {
-        int64_t v13 = i10 * v5 + k12;
-        float v14 = v1[v13];
-        int64_t v15 = j11 * v5 + k12;
-        float v16 = v2[v15];
-        int64_t v17 = i10 * v6 + j11;
-        float v18 = v3[v17];
-        int64_t v19 = i10 * v6 + j11;
-        v3[v19] = v18 + v14 * v16;
+  for (int64_t i11 = 0; i11 < v4; i11 += 1) {
+    for (int64_t j12 = 0; j12 < v6; j12 += 1) {
+      int64_t v13 = v5 - v5 % 16;
+      if (v13 > 0) {
+        for (int64_t k14 = 0; k14 < 16; k14 += 1) {
+          v7[k14] = -0.0e+00f;
+        }
+        for (int64_t k15 = 0; k15 < v13; k15 += 16) {
+          for (int64_t l16 = 0; l16 < 16; l16 += 1) {
+            int64_t v17 = k15 + l16;
+            int64_t v18 = i11 * v5 + v17;
+            float v19 = v1[v18];
+            int64_t v20 = j12 * v5 + v17;
+            float v21 = v2[v20];
+            float v22 = v7[l16];
+            v7[l16] = v22 + v19 * v21;
+          }
+        }
+        for (int64_t k23 = 0; k23 < 16; k23 += 1) {
+          int64_t v24 = i11 * v6 + j12;
+          float v25 = v3[v24];
+          float v26 = v7[k23];
+          int64_t v27 = i11 * v6 + j12;
+          v3[v27] = v25 + v26;
+        }
+      }
+      for (int64_t k28 = v13; k28 < v5; k28 += 1) {
+        int64_t v29 = i11 * v5 + k28;
+        float v30 = v1[v29];
+        int64_t v31 = j12 * v5 + k28;
+        float v32 = v2[v31];
+        int64_t v33 = i11 * v6 + j12;
+        float v34 = v3[v33];
+        int64_t v35 = i11 * v6 + j12;
+        v3[v35] = v34 + v30 * v32;
       }
     }
   }

@@ -13,7 +13,7 @@ namespace lion {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void step(float* v1, float* v2, float* v3, float v4, float v5, int64_t v6) {
+inline void step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float v5, int64_t v6) {
   // c[i] = beta1 * m[i] + (1 - beta1) * grad[i];
   // param[i] = param[i] - lr * (sign(c[i]) + wd * param[i]);
   // m[i] = beta2 * m[i] + (1 - beta2) * grad[i];

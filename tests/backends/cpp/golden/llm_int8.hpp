@@ -13,185 +13,289 @@ namespace llm_int8 {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void llm_int8(uint16_t* v1, uint16_t* v2, float v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
-  float v8 = -INFINITY;
-  float v9 = 0.0e+00f;
-  double v10 = 1.27000000000000000e+02;
-  double v11 = 0.0e+00;
-  double v12 = -1.28000000000000000e+02;
-  double v13 = 1.28000000000000000e+02;
-  int8_t v14 = -128;
-  int8_t v15 = 127;
-  float* v16 = alloc<float>(v6);
+inline void llm_int8(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, float v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
+  int8_t v8 = 127;
+  int8_t v9 = -128;
+  double v10 = 1.28000000000000000e+02;
+  double v11 = -1.28000000000000000e+02;
+  double v12 = 0.0e+00;
+  double v13 = 1.27000000000000000e+02;
+  float v14 = 0.0e+00f;
+  float v15 = -INFINITY;
+  int32_t v16 = 0;
+  float v17[16];
+  int32_t v18[16];
+  float v19[16];
+  float v20[16];
+  float* v21 = alloc<float>(v6);
   // colmax[k] = max(m) abs(f32(x[m, k]));
-  for (int64_t i17 = 0; i17 < v6; i17 += 1) {
-    v16[i17] = v8;
+  for (int64_t i22 = 0; i22 < v6; i22 += 1) {
+    v21[i22] = v15;
   }
-  for (int64_t i18 = 0; i18 < v6; i18 += 1) {
-    for (int64_t j19 = 0; j19 < v5; j19 += 1) {
-      int64_t v20 = j19 * v6 + i18;
-      uint16_t v21 = v1[v20];
-      float v22 = v16[i18];
-      float v23 = f16_to_float(v21);
-      float v24 = std::fabs(v23);
-      float v25 = maximum(v24, v22);
-      v16[i18] = v25;
+  for (int64_t i23 = 0; i23 < v5; i23 += 1) {
+    for (int64_t j24 = 0; j24 < v6; j24 += 1) {
+      int64_t v25 = i23 * v6 + j24;
+      uint16_t v26 = v1[v25];
+      float v27 = v21[j24];
+      float v28 = f16_to_float(v26);
+      float v29 = std::fabs(v28);
+      float v30 = maximum(v29, v27);
+      v21[j24] = v30;
     }
   }
-  float* v26 = alloc<float>(v5 * v6);
-  float* v27 = alloc<float>(v5);
+  float* v31 = alloc<float>(v5 * v6);
+  float* v32 = alloc<float>(v5);
   // xo[m, k] = where(colmax[k] >= threshold, f32(x[m, k]), 0.0);
   // ax[m] = max(k) where(colmax[k] >= threshold, 0.0, abs(f32(x[m, k])));
-  for (int64_t i28 = 0; i28 < v5; i28 += 1) {
-    v27[i28] = v8;
+  for (int64_t i33 = 0; i33 < v5; i33 += 1) {
+    v32[i33] = v15;
   }
-  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v6; j30 += 1) {
-      float v31 = v16[j30];
-      int64_t v32 = i29 * v6 + j30;
-      uint16_t v33 = v1[v32];
-      float v34 = v27[i29];
-      float v35 = f16_to_float(v33);
-      float v36 = std::fabs(v35);
-      float v37 = maximum(v31 >= v3 ? v9 : v36, v34);
-      v27[i29] = v37;
+  for (int64_t i34 = 0; i34 < v5; i34 += 1) {
+    int64_t v35 = v6 - v6 % 16;
+    if (v35 > 0) {
+      for (int64_t j36 = 0; j36 < 16; j36 += 1) {
+        v20[j36] = v15;
+      }
+      for (int64_t j37 = 0; j37 < v35; j37 += 16) {
+        for (int64_t k38 = 0; k38 < 16; k38 += 1) {
+          int64_t v39 = j37 + k38;
+          float v40 = v21[v39];
+          int64_t v41 = i34 * v6 + v39;
+          uint16_t v42 = v1[v41];
+          float v43 = v20[k38];
+          float v44 = f16_to_float(v42);
+          float v45 = std::fabs(v44);
+          float v46 = maximum(v40 >= v3 ? v14 : v45, v43);
+          v20[k38] = v46;
+        }
+      }
+      for (int64_t j47 = 0; j47 < 16; j47 += 1) {
+        float v48 = v32[i34];
+        float v49 = v20[j47];
+        float v50 = maximum(v49, v48);
+        v32[i34] = v50;
+      }
+    }
+    for (int64_t j51 = v35; j51 < v6; j51 += 1) {
+      float v52 = v21[j51];
+      int64_t v53 = i34 * v6 + j51;
+      uint16_t v54 = v1[v53];
+      float v55 = v32[i34];
+      float v56 = f16_to_float(v54);
+      float v57 = std::fabs(v56);
+      float v58 = maximum(v52 >= v3 ? v14 : v57, v55);
+      v32[i34] = v58;
     }
   }
-  float* v38 = alloc<float>(v7);
+  float* v59 = alloc<float>(v7);
   // aw[n] = max(k) where(colmax[k] >= threshold, 0.0, abs(f32(w[n, k])));
-  for (int64_t i39 = 0; i39 < v7; i39 += 1) {
-    v38[i39] = v8;
+  for (int64_t i60 = 0; i60 < v7; i60 += 1) {
+    v59[i60] = v15;
   }
-  for (int64_t i40 = 0; i40 < v7; i40 += 1) {
-    for (int64_t j41 = 0; j41 < v6; j41 += 1) {
-      float v42 = v16[j41];
-      int64_t v43 = i40 * v6 + j41;
-      uint16_t v44 = v2[v43];
-      float v45 = v38[i40];
-      float v46 = f16_to_float(v44);
-      float v47 = std::fabs(v46);
-      float v48 = maximum(v42 >= v3 ? v9 : v47, v45);
-      v38[i40] = v48;
+  for (int64_t i61 = 0; i61 < v7; i61 += 1) {
+    int64_t v62 = v6 - v6 % 16;
+    if (v62 > 0) {
+      for (int64_t j63 = 0; j63 < 16; j63 += 1) {
+        v19[j63] = v15;
+      }
+      for (int64_t j64 = 0; j64 < v62; j64 += 16) {
+        for (int64_t k65 = 0; k65 < 16; k65 += 1) {
+          int64_t v66 = j64 + k65;
+          float v67 = v21[v66];
+          int64_t v68 = i61 * v6 + v66;
+          uint16_t v69 = v2[v68];
+          float v70 = v19[k65];
+          float v71 = f16_to_float(v69);
+          float v72 = std::fabs(v71);
+          float v73 = maximum(v67 >= v3 ? v14 : v72, v70);
+          v19[k65] = v73;
+        }
+      }
+      for (int64_t j74 = 0; j74 < 16; j74 += 1) {
+        float v75 = v59[i61];
+        float v76 = v19[j74];
+        float v77 = maximum(v76, v75);
+        v59[i61] = v77;
+      }
+    }
+    for (int64_t j78 = v62; j78 < v6; j78 += 1) {
+      float v79 = v21[j78];
+      int64_t v80 = i61 * v6 + j78;
+      uint16_t v81 = v2[v80];
+      float v82 = v59[i61];
+      float v83 = f16_to_float(v81);
+      float v84 = std::fabs(v83);
+      float v85 = maximum(v79 >= v3 ? v14 : v84, v82);
+      v59[i61] = v85;
     }
   }
-  double* v49 = alloc<double>(v5);
+  double* v86 = alloc<double>(v5);
   // invx[m] = where(ax[m] > 0.0, 127.0 / f64(ax[m]), 0.0);
-  for (int64_t i50 = 0; i50 < v5; i50 += 1) {
-    float v51 = v27[i50];
-    v49[i50] = v51 > v9 ? v10 / (double) v51 : v11;
+  for (int64_t i87 = 0; i87 < v5; i87 += 1) {
+    float v88 = v32[i87];
+    v86[i87] = v88 > v14 ? v13 / (double) v88 : v12;
   }
-  double* v52 = alloc<double>(v7);
+  double* v89 = alloc<double>(v7);
   // invw[n] = where(aw[n] > 0.0, 127.0 / f64(aw[n]), 0.0);
-  for (int64_t i53 = 0; i53 < v7; i53 += 1) {
-    float v54 = v38[i53];
-    v52[i53] = v54 > v9 ? v10 / (double) v54 : v11;
+  for (int64_t i90 = 0; i90 < v7; i90 += 1) {
+    float v91 = v59[i90];
+    v89[i90] = v91 > v14 ? v13 / (double) v91 : v12;
   }
-  int8_t* v55 = alloc<int8_t>(v5 * v6);
+  int8_t* v92 = alloc<int8_t>(v5 * v6);
   // xq[m, k] = i8(where(colmax[k] >= threshold, 0.0, round(f64(x[m, k]) * invx[m])));
-  for (int64_t i56 = 0; i56 < v5; i56 += 1) {
-    for (int64_t j57 = 0; j57 < v6; j57 += 1) {
-      float v58 = v16[j57];
-      int64_t v59 = i56 * v6 + j57;
-      uint16_t v60 = v1[v59];
-      double v61 = v49[i56];
-      bool v62 = v58 >= v3;
-      float v63 = f16_to_float(v60);
-      float v64 = f16_to_float(v60);
-      double v65 = std::round((double) v64 * v61);
-      double v66 = v62 ? v11 : v65;
-      bool v67 = v66 < v12;
-      bool v68 = v66 >= v13;
-      int64_t v69 = i56 * v6 + j57;
-      v26[v69] = v62 ? v63 : v9;
-      int64_t v70 = i56 * v6 + j57;
-      v55[v70] = v68 ? v15 : (v67 ? v14 : (int8_t) ((v67 || v68) || (v66 != v66 || v66 != v66) ? v11 : v66));
+  for (int64_t i93 = 0; i93 < v5; i93 += 1) {
+    for (int64_t j94 = 0; j94 < v6; j94 += 1) {
+      float v95 = v21[j94];
+      int64_t v96 = i93 * v6 + j94;
+      uint16_t v97 = v1[v96];
+      double v98 = v86[i93];
+      bool v99 = v95 >= v3;
+      float v100 = f16_to_float(v97);
+      float v101 = f16_to_float(v97);
+      double v102 = std::round((double) v101 * v98);
+      double v103 = v99 ? v12 : v102;
+      bool v104 = v103 < v11;
+      bool v105 = v103 >= v10;
+      int64_t v106 = i93 * v6 + j94;
+      v31[v106] = v99 ? v100 : v14;
+      int64_t v107 = i93 * v6 + j94;
+      v92[v107] = v105 ? v8 : (v104 ? v9 : (int8_t) ((v104 || v105) || (v103 != v103 || v103 != v103) ? v12 : v103));
     }
   }
-  int8_t* v71 = alloc<int8_t>(v7 * v6);
+  int8_t* v108 = alloc<int8_t>(v7 * v6);
   // wq[n, k] = i8(where(colmax[k] >= threshold, 0.0, round(f64(w[n, k]) * invw[n])));
-  for (int64_t i72 = 0; i72 < v7; i72 += 1) {
-    for (int64_t j73 = 0; j73 < v6; j73 += 1) {
-      float v74 = v16[j73];
-      int64_t v75 = i72 * v6 + j73;
-      uint16_t v76 = v2[v75];
-      double v77 = v52[i72];
-      float v78 = f16_to_float(v76);
-      double v79 = std::round((double) v78 * v77);
-      double v80 = v74 >= v3 ? v11 : v79;
-      bool v81 = v80 < v12;
-      bool v82 = v80 >= v13;
-      int64_t v83 = i72 * v6 + j73;
-      v71[v83] = v82 ? v15 : (v81 ? v14 : (int8_t) ((v81 || v82) || (v80 != v80 || v80 != v80) ? v11 : v80));
+  for (int64_t i109 = 0; i109 < v7; i109 += 1) {
+    for (int64_t j110 = 0; j110 < v6; j110 += 1) {
+      float v111 = v21[j110];
+      int64_t v112 = i109 * v6 + j110;
+      uint16_t v113 = v2[v112];
+      double v114 = v89[i109];
+      float v115 = f16_to_float(v113);
+      double v116 = std::round((double) v115 * v114);
+      double v117 = v111 >= v3 ? v12 : v116;
+      bool v118 = v117 < v11;
+      bool v119 = v117 >= v10;
+      int64_t v120 = i109 * v6 + j110;
+      v108[v120] = v119 ? v8 : (v118 ? v9 : (int8_t) ((v118 || v119) || (v117 != v117 || v117 != v117) ? v12 : v117));
     }
   }
-  int32_t* v84 = alloc<int32_t>(v5 * v7);
+  int32_t* v121 = alloc<int32_t>(v5 * v7);
   // acc[m, n] = sum(k) i32(xq[m, k]) * i32(wq[n, k]);
-  for (int64_t i85 = 0; i85 < v5; i85 += 1) {
-    for (int64_t j86 = 0; j86 < v7; j86 += 1) {
-      int64_t v87 = i85 * v7 + j86;
-      v84[v87] = 0;
+  for (int64_t i122 = 0; i122 < v5; i122 += 1) {
+    for (int64_t j123 = 0; j123 < v7; j123 += 1) {
+      int64_t v124 = i122 * v7 + j123;
+      v121[v124] = v16;
     }
   }
-  for (int64_t i88 = 0; i88 < v5; i88 += 1) {
-    for (int64_t j89 = 0; j89 < v7; j89 += 1) {
-      for (int64_t k90 = 0; k90 < v6; k90 += 1) {
-        int64_t v91 = i88 * v6 + k90;
-        int8_t v92 = v55[v91];
-        int64_t v93 = j89 * v6 + k90;
-        int8_t v94 = v71[v93];
-        int64_t v95 = i88 * v7 + j89;
-        int32_t v96 = v84[v95];
-        int64_t v97 = i88 * v7 + j89;
-        v84[v97] = (int32_t) ((uint32_t) v96 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v92) * (uint32_t) ((int32_t) v94))));
+  for (int64_t i125 = 0; i125 < v5; i125 += 1) {
+    for (int64_t j126 = 0; j126 < v7; j126 += 1) {
+      int64_t v127 = v6 - v6 % 16;
+      if (v127 > 0) {
+        for (int64_t k128 = 0; k128 < 16; k128 += 1) {
+          v18[k128] = v16;
+        }
+        for (int64_t k129 = 0; k129 < v127; k129 += 16) {
+          for (int64_t l130 = 0; l130 < 16; l130 += 1) {
+            int64_t v131 = k129 + l130;
+            int64_t v132 = i125 * v6 + v131;
+            int8_t v133 = v92[v132];
+            int64_t v134 = j126 * v6 + v131;
+            int8_t v135 = v108[v134];
+            int32_t v136 = v18[l130];
+            v18[l130] = (int32_t) ((uint32_t) v136 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v133) * (uint32_t) ((int32_t) v135))));
+          }
+        }
+        for (int64_t k137 = 0; k137 < 16; k137 += 1) {
+          int64_t v138 = i125 * v7 + j126;
+          int32_t v139 = v121[v138];
+          int32_t v140 = v18[k137];
+          int64_t v141 = i125 * v7 + j126;
+          v121[v141] = (int32_t) ((uint32_t) v139 + (uint32_t) v140);
+        }
+      }
+      for (int64_t k142 = v127; k142 < v6; k142 += 1) {
+        int64_t v143 = i125 * v6 + k142;
+        int8_t v144 = v92[v143];
+        int64_t v145 = j126 * v6 + k142;
+        int8_t v146 = v108[v145];
+        int64_t v147 = i125 * v7 + j126;
+        int32_t v148 = v121[v147];
+        int64_t v149 = i125 * v7 + j126;
+        v121[v149] = (int32_t) ((uint32_t) v148 + (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v144) * (uint32_t) ((int32_t) v146))));
       }
     }
   }
-  float* v98 = alloc<float>(v5 * v7);
+  float* v150 = alloc<float>(v5 * v7);
   // hi[m, n] = sum(k) xo[m, k] * f32(w[n, k]);
-  for (int64_t i99 = 0; i99 < v5; i99 += 1) {
-    for (int64_t j100 = 0; j100 < v7; j100 += 1) {
-      int64_t v101 = i99 * v7 + j100;
-      v98[v101] = v9;
+  for (int64_t i151 = 0; i151 < v5; i151 += 1) {
+    for (int64_t j152 = 0; j152 < v7; j152 += 1) {
+      int64_t v153 = i151 * v7 + j152;
+      v150[v153] = v14;
     }
   }
-  for (int64_t i102 = 0; i102 < v5; i102 += 1) {
-    for (int64_t j103 = 0; j103 < v7; j103 += 1) {
-      for (int64_t k104 = 0; k104 < v6; k104 += 1) {
-        int64_t v105 = i102 * v6 + k104;
-        float v106 = v26[v105];
-        int64_t v107 = j103 * v6 + k104;
-        uint16_t v108 = v2[v107];
-        int64_t v109 = i102 * v7 + j103;
-        float v110 = v98[v109];
-        float v111 = f16_to_float(v108);
-        int64_t v112 = i102 * v7 + j103;
-        v98[v112] = v110 + v106 * v111;
+  for (int64_t i154 = 0; i154 < v5; i154 += 1) {
+    for (int64_t j155 = 0; j155 < v7; j155 += 1) {
+      int64_t v156 = v6 - v6 % 16;
+      if (v156 > 0) {
+        for (int64_t k157 = 0; k157 < 16; k157 += 1) {
+          v17[k157] = -0.0e+00f;
+        }
+        for (int64_t k158 = 0; k158 < v156; k158 += 16) {
+          for (int64_t l159 = 0; l159 < 16; l159 += 1) {
+            int64_t v160 = k158 + l159;
+            int64_t v161 = i154 * v6 + v160;
+            float v162 = v31[v161];
+            int64_t v163 = j155 * v6 + v160;
+            uint16_t v164 = v2[v163];
+            float v165 = v17[l159];
+            float v166 = f16_to_float(v164);
+            v17[l159] = v165 + v162 * v166;
+          }
+        }
+        for (int64_t k167 = 0; k167 < 16; k167 += 1) {
+          int64_t v168 = i154 * v7 + j155;
+          float v169 = v150[v168];
+          float v170 = v17[k167];
+          int64_t v171 = i154 * v7 + j155;
+          v150[v171] = v169 + v170;
+        }
+      }
+      for (int64_t k172 = v156; k172 < v6; k172 += 1) {
+        int64_t v173 = i154 * v6 + k172;
+        float v174 = v31[v173];
+        int64_t v175 = j155 * v6 + k172;
+        uint16_t v176 = v2[v175];
+        int64_t v177 = i154 * v7 + j155;
+        float v178 = v150[v177];
+        float v179 = f16_to_float(v176);
+        int64_t v180 = i154 * v7 + j155;
+        v150[v180] = v178 + v174 * v179;
       }
     }
   }
   // y[m, n] = hi[m, n] + f32(acc[m, n]) * (ax[m] / 127.0) * (aw[n] / 127.0);
-  for (int64_t i113 = 0; i113 < v5; i113 += 1) {
-    for (int64_t j114 = 0; j114 < v7; j114 += 1) {
-      int64_t v115 = i113 * v7 + j114;
-      float v116 = v98[v115];
-      int64_t v117 = i113 * v7 + j114;
-      int32_t v118 = v84[v117];
-      float v119 = v27[i113];
-      float v120 = v38[j114];
-      int64_t v121 = i113 * v7 + j114;
-      v4[v121] = v116 + ((float) v118 * (v119 / 1.270000000e+02f)) * (v120 / 1.270000000e+02f);
+  for (int64_t i181 = 0; i181 < v5; i181 += 1) {
+    for (int64_t j182 = 0; j182 < v7; j182 += 1) {
+      int64_t v183 = i181 * v7 + j182;
+      float v184 = v150[v183];
+      int64_t v185 = i181 * v7 + j182;
+      int32_t v186 = v121[v185];
+      float v187 = v32[i181];
+      float v188 = v59[j182];
+      int64_t v189 = i181 * v7 + j182;
+      v4[v189] = v184 + ((float) v186 * (v187 / 1.270000000e+02f)) * (v188 / 1.270000000e+02f);
     }
   }
-  release(v16);
-  release(v26);
-  release(v27);
-  release(v38);
-  release(v49);
-  release(v52);
-  release(v55);
-  release(v71);
-  release(v84);
-  release(v98);
+  release(v21);
+  release(v31);
+  release(v32);
+  release(v59);
+  release(v86);
+  release(v89);
+  release(v92);
+  release(v108);
+  release(v121);
+  release(v150);
   return;
 }
 

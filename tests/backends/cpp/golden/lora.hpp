@@ -13,88 +13,164 @@ namespace lora {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void lora(float* v1, float* v2, float* v3, float* v4, float v5, float* v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
-  float v11 = 0.0e+00f;
-  float* v12 = alloc<float>(v7 * v9);
-  float* v13 = alloc<float>(v7 * v9);
+inline void lora(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float v5, float* VIBEE_RESTRICT v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
+  float v11 = -0.0e+00f;
+  float v12 = 0.0e+00f;
+  float v13[16];
+  float v14[16];
+  float v15[16];
+  float* v16 = alloc<float>(v7 * v9);
+  float* v17 = alloc<float>(v7 * v9);
   // base[m, n] = sum(k) x[m, k] * w[n, k];
-  for (int64_t i14 = 0; i14 < v7; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v9; j15 += 1) {
-      int64_t v16 = i14 * v9 + j15;
-      v13[v16] = v11;
+  for (int64_t i18 = 0; i18 < v7; i18 += 1) {
+    for (int64_t j19 = 0; j19 < v9; j19 += 1) {
+      int64_t v20 = i18 * v9 + j19;
+      v17[v20] = v12;
     }
   }
-  for (int64_t i17 = 0; i17 < v7; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v9; j18 += 1) {
-      int64_t v19 = i17 * v9 + j18;
-      v12[v19] = v11;
+  for (int64_t i21 = 0; i21 < v7; i21 += 1) {
+    for (int64_t j22 = 0; j22 < v9; j22 += 1) {
+      int64_t v23 = i21 * v9 + j22;
+      v16[v23] = v12;
     }
   }
-  for (int64_t i20 = 0; i20 < v7; i20 += 1) {
-    for (int64_t j21 = 0; j21 < v9; j21 += 1) {
-      for (int64_t k22 = 0; k22 < v8; k22 += 1) {
-        int64_t v23 = i20 * v8 + k22;
-        float v24 = v1[v23];
-        int64_t v25 = j21 * v8 + k22;
-        float v26 = v2[v25];
-        int64_t v27 = i20 * v9 + j21;
-        float v28 = v13[v27];
-        int64_t v29 = i20 * v9 + j21;
-        v13[v29] = v28 + v24 * v26;
+  for (int64_t i24 = 0; i24 < v7; i24 += 1) {
+    for (int64_t j25 = 0; j25 < v9; j25 += 1) {
+      int64_t v26 = v8 - v8 % 16;
+      if (v26 > 0) {
+        for (int64_t k27 = 0; k27 < 16; k27 += 1) {
+          v15[k27] = v11;
+        }
+        for (int64_t k28 = 0; k28 < v26; k28 += 16) {
+          for (int64_t l29 = 0; l29 < 16; l29 += 1) {
+            int64_t v30 = k28 + l29;
+            int64_t v31 = i24 * v8 + v30;
+            float v32 = v1[v31];
+            int64_t v33 = j25 * v8 + v30;
+            float v34 = v2[v33];
+            float v35 = v15[l29];
+            v15[l29] = v35 + v32 * v34;
+          }
+        }
+        for (int64_t k36 = 0; k36 < 16; k36 += 1) {
+          int64_t v37 = i24 * v9 + j25;
+          float v38 = v17[v37];
+          float v39 = v15[k36];
+          int64_t v40 = i24 * v9 + j25;
+          v17[v40] = v38 + v39;
+        }
+      }
+      for (int64_t k41 = v26; k41 < v8; k41 += 1) {
+        int64_t v42 = i24 * v8 + k41;
+        float v43 = v1[v42];
+        int64_t v44 = j25 * v8 + k41;
+        float v45 = v2[v44];
+        int64_t v46 = i24 * v9 + j25;
+        float v47 = v17[v46];
+        int64_t v48 = i24 * v9 + j25;
+        v17[v48] = v47 + v43 * v45;
       }
     }
   }
-  float* v30 = alloc<float>(v7 * v10);
+  float* v49 = alloc<float>(v7 * v10);
   // xa[m, r] = sum(k) x[m, k] * a[r, k];
-  for (int64_t i31 = 0; i31 < v7; i31 += 1) {
-    for (int64_t j32 = 0; j32 < v10; j32 += 1) {
-      int64_t v33 = i31 * v10 + j32;
-      v30[v33] = v11;
+  for (int64_t i50 = 0; i50 < v7; i50 += 1) {
+    for (int64_t j51 = 0; j51 < v10; j51 += 1) {
+      int64_t v52 = i50 * v10 + j51;
+      v49[v52] = v12;
     }
   }
-  for (int64_t i34 = 0; i34 < v7; i34 += 1) {
-    for (int64_t j35 = 0; j35 < v10; j35 += 1) {
-      for (int64_t k36 = 0; k36 < v8; k36 += 1) {
-        int64_t v37 = i34 * v8 + k36;
-        float v38 = v1[v37];
-        int64_t v39 = j35 * v8 + k36;
-        float v40 = v3[v39];
-        int64_t v41 = i34 * v10 + j35;
-        float v42 = v30[v41];
-        int64_t v43 = i34 * v10 + j35;
-        v30[v43] = v42 + v38 * v40;
+  for (int64_t i53 = 0; i53 < v7; i53 += 1) {
+    for (int64_t j54 = 0; j54 < v10; j54 += 1) {
+      int64_t v55 = v8 - v8 % 16;
+      if (v55 > 0) {
+        for (int64_t k56 = 0; k56 < 16; k56 += 1) {
+          v14[k56] = v11;
+        }
+        for (int64_t k57 = 0; k57 < v55; k57 += 16) {
+          for (int64_t l58 = 0; l58 < 16; l58 += 1) {
+            int64_t v59 = k57 + l58;
+            int64_t v60 = i53 * v8 + v59;
+            float v61 = v1[v60];
+            int64_t v62 = j54 * v8 + v59;
+            float v63 = v3[v62];
+            float v64 = v14[l58];
+            v14[l58] = v64 + v61 * v63;
+          }
+        }
+        for (int64_t k65 = 0; k65 < 16; k65 += 1) {
+          int64_t v66 = i53 * v10 + j54;
+          float v67 = v49[v66];
+          float v68 = v14[k65];
+          int64_t v69 = i53 * v10 + j54;
+          v49[v69] = v67 + v68;
+        }
+      }
+      for (int64_t k70 = v55; k70 < v8; k70 += 1) {
+        int64_t v71 = i53 * v8 + k70;
+        float v72 = v1[v71];
+        int64_t v73 = j54 * v8 + k70;
+        float v74 = v3[v73];
+        int64_t v75 = i53 * v10 + j54;
+        float v76 = v49[v75];
+        int64_t v77 = i53 * v10 + j54;
+        v49[v77] = v76 + v72 * v74;
       }
     }
   }
   // up[m, n] = sum(r) xa[m, r] * b[n, r];
-  for (int64_t i44 = 0; i44 < v7; i44 += 1) {
-    for (int64_t j45 = 0; j45 < v9; j45 += 1) {
-      for (int64_t k46 = 0; k46 < v10; k46 += 1) {
-        int64_t v47 = i44 * v10 + k46;
-        float v48 = v30[v47];
-        int64_t v49 = j45 * v10 + k46;
-        float v50 = v4[v49];
-        int64_t v51 = i44 * v9 + j45;
-        float v52 = v12[v51];
-        int64_t v53 = i44 * v9 + j45;
-        v12[v53] = v52 + v48 * v50;
+  for (int64_t i78 = 0; i78 < v7; i78 += 1) {
+    for (int64_t j79 = 0; j79 < v9; j79 += 1) {
+      int64_t v80 = v10 - v10 % 16;
+      if (v80 > 0) {
+        for (int64_t k81 = 0; k81 < 16; k81 += 1) {
+          v13[k81] = v11;
+        }
+        for (int64_t k82 = 0; k82 < v80; k82 += 16) {
+          for (int64_t l83 = 0; l83 < 16; l83 += 1) {
+            int64_t v84 = k82 + l83;
+            int64_t v85 = i78 * v10 + v84;
+            float v86 = v49[v85];
+            int64_t v87 = j79 * v10 + v84;
+            float v88 = v4[v87];
+            float v89 = v13[l83];
+            v13[l83] = v89 + v86 * v88;
+          }
+        }
+        for (int64_t k90 = 0; k90 < 16; k90 += 1) {
+          int64_t v91 = i78 * v9 + j79;
+          float v92 = v16[v91];
+          float v93 = v13[k90];
+          int64_t v94 = i78 * v9 + j79;
+          v16[v94] = v92 + v93;
+        }
+      }
+      for (int64_t k95 = v80; k95 < v10; k95 += 1) {
+        int64_t v96 = i78 * v10 + k95;
+        float v97 = v49[v96];
+        int64_t v98 = j79 * v10 + k95;
+        float v99 = v4[v98];
+        int64_t v100 = i78 * v9 + j79;
+        float v101 = v16[v100];
+        int64_t v102 = i78 * v9 + j79;
+        v16[v102] = v101 + v97 * v99;
       }
     }
   }
   // y[m, n] = base[m, n] + alpha / R * up[m, n];
-  for (int64_t i54 = 0; i54 < v7; i54 += 1) {
-    for (int64_t j55 = 0; j55 < v9; j55 += 1) {
-      int64_t v56 = i54 * v9 + j55;
-      float v57 = v13[v56];
-      int64_t v58 = i54 * v9 + j55;
-      float v59 = v12[v58];
-      int64_t v60 = i54 * v9 + j55;
-      v6[v60] = v57 + (v5 / (float) v10) * v59;
+  for (int64_t i103 = 0; i103 < v7; i103 += 1) {
+    for (int64_t j104 = 0; j104 < v9; j104 += 1) {
+      int64_t v105 = i103 * v9 + j104;
+      float v106 = v17[v105];
+      int64_t v107 = i103 * v9 + j104;
+      float v108 = v16[v107];
+      int64_t v109 = i103 * v9 + j104;
+      v6[v109] = v106 + (v5 / (float) v10) * v108;
     }
   }
-  release(v12);
-  release(v13);
-  release(v30);
+  release(v16);
+  release(v17);
+  release(v49);
   return;
 }
 

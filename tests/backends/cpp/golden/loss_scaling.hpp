@@ -13,32 +13,56 @@ namespace loss_scaling {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void unscale(uint16_t* v1, float* v2, float* v3, uint8_t* v4, int64_t v5) {
-  int64_t* v6 = alloc<int64_t>(1);
-  v6[0] = (-9223372036854775807 - 1);
-  // bad = max(i) where(isnan(grad_scaled[i]) || isinf(grad_scaled[i]), 1, 0);
-  for (int64_t i7 = 0; i7 < v5; i7 += 1) {
-    uint16_t v8 = v1[i7];
-    float v9 = f16_to_float(v8);
-    int64_t v10 = v6[0];
-    float v11 = std::fabs(v9);
-    int64_t v12 = (int64_t) ((uint64_t) ((bool) ((v9 != v9 || v9 != v9) || v11 == INFINITY)));
-    v6[0] = v12 > v10 ? v12 : v10;
+inline void unscale(uint16_t* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, uint8_t* VIBEE_RESTRICT v4, int64_t v5) {
+  float v6 = INFINITY;
+  int64_t v7[16];
+  int64_t* v8 = alloc<int64_t>(1);
+  v8[0] = (-9223372036854775807 - 1);
+  int64_t v9 = v5 - v5 % 16;
+  if (v9 > 0) {
+    for (int64_t i10 = 0; i10 < 16; i10 += 1) {
+      v7[i10] = (-9223372036854775807 - 1);
+    }
+    for (int64_t i11 = 0; i11 < v9; i11 += 16) {
+      for (int64_t j12 = 0; j12 < 16; j12 += 1) {
+        int64_t v13 = i11 + j12;
+        uint16_t v14 = v1[v13];
+        float v15 = f16_to_float(v14);
+        int64_t v16 = v7[j12];
+        float v17 = std::fabs(v15);
+        int64_t v18 = (int64_t) ((uint64_t) ((bool) ((v15 != v15 || v15 != v15) || v17 == v6)));
+        v7[j12] = v18 > v16 ? v18 : v16;
+      }
+    }
+    for (int64_t i19 = 0; i19 < 16; i19 += 1) {
+      int64_t v20 = v8[0];
+      int64_t v21 = v7[i19];
+      v8[0] = v21 > v20 ? v21 : v20;
+    }
   }
-  int64_t v13 = v6[0];
-  v4[0] = (uint8_t) (v13 > 0);
+  // bad = max(i) where(isnan(grad_scaled[i]) || isinf(grad_scaled[i]), 1, 0);
+  for (int64_t i22 = v9; i22 < v5; i22 += 1) {
+    uint16_t v23 = v1[i22];
+    float v24 = f16_to_float(v23);
+    int64_t v25 = v8[0];
+    float v26 = std::fabs(v24);
+    int64_t v27 = (int64_t) ((uint64_t) ((bool) ((v24 != v24 || v24 != v24) || v26 == v6)));
+    v8[0] = v27 > v25 ? v27 : v25;
+  }
+  int64_t v28 = v8[0];
+  v4[0] = (uint8_t) (v28 > 0);
   // found_inf = bad > 0;
   // grad[i] = f32(grad_scaled[i]) / scale[0];
-  for (int64_t i14 = 0; i14 < v5; i14 += 1) {
-    uint16_t v15 = v1[i14];
-    float v16 = v2[0];
-    float v17 = f16_to_float(v15);
-    v3[i14] = v17 / v16;
+  for (int64_t i29 = 0; i29 < v5; i29 += 1) {
+    uint16_t v30 = v1[i29];
+    float v31 = v2[0];
+    float v32 = f16_to_float(v30);
+    v3[i29] = v32 / v31;
   }
-  release(v6);
+  release(v8);
   return;
 }
-inline void update_scale(float* v1, int64_t* v2, uint8_t v3, float v4, float v5, int64_t v6) {
+inline void update_scale(float* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, uint8_t v3, float v4, float v5, int64_t v6) {
   bool v7 = (bool) v3;
   float v8 = v1[0];
   int64_t v9 = v2[0];
@@ -48,36 +72,60 @@ inline void update_scale(float* v1, int64_t* v2, uint8_t v3, float v4, float v5,
   v2[0] = v7 || v11 ? 0 : v10;
   return;
 }
-inline void sgd_step(float* v1, uint16_t* v2, float* v3, int64_t* v4, float v5, float v6, float v7, int64_t v8, int64_t v9) {
-  int64_t* v10 = alloc<int64_t>(1);
-  v10[0] = (-9223372036854775807 - 1);
+inline void sgd_step(float* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t* VIBEE_RESTRICT v4, float v5, float v6, float v7, int64_t v8, int64_t v9) {
+  float v10 = INFINITY;
+  int64_t v11[16];
+  int64_t* v12 = alloc<int64_t>(1);
+  v12[0] = (-9223372036854775807 - 1);
+  int64_t v13 = v9 - v9 % 16;
+  if (v13 > 0) {
+    for (int64_t i14 = 0; i14 < 16; i14 += 1) {
+      v11[i14] = (-9223372036854775807 - 1);
+    }
+    for (int64_t i15 = 0; i15 < v13; i15 += 16) {
+      for (int64_t j16 = 0; j16 < 16; j16 += 1) {
+        int64_t v17 = i15 + j16;
+        uint16_t v18 = v2[v17];
+        float v19 = f16_to_float(v18);
+        int64_t v20 = v11[j16];
+        float v21 = std::fabs(v19);
+        int64_t v22 = (int64_t) ((uint64_t) ((bool) ((v19 != v19 || v19 != v19) || v21 == v10)));
+        v11[j16] = v22 > v20 ? v22 : v20;
+      }
+    }
+    for (int64_t i23 = 0; i23 < 16; i23 += 1) {
+      int64_t v24 = v12[0];
+      int64_t v25 = v11[i23];
+      v12[0] = v25 > v24 ? v25 : v24;
+    }
+  }
   // bad = max(i) where(isnan(grad_scaled[i]) || isinf(grad_scaled[i]), 1, 0);
-  for (int64_t i11 = 0; i11 < v9; i11 += 1) {
-    uint16_t v12 = v2[i11];
-    float v13 = f16_to_float(v12);
-    int64_t v14 = v10[0];
-    float v15 = std::fabs(v13);
-    int64_t v16 = (int64_t) ((uint64_t) ((bool) ((v13 != v13 || v13 != v13) || v15 == INFINITY)));
-    v10[0] = v16 > v14 ? v16 : v14;
+  for (int64_t i26 = v13; i26 < v9; i26 += 1) {
+    uint16_t v27 = v2[i26];
+    float v28 = f16_to_float(v27);
+    int64_t v29 = v12[0];
+    float v30 = std::fabs(v28);
+    int64_t v31 = (int64_t) ((uint64_t) ((bool) ((v28 != v28 || v28 != v28) || v30 == v10)));
+    v12[0] = v31 > v29 ? v31 : v29;
   }
   // param[i] = where(bad > 0, param[i], param[i] - lr * f32(grad_scaled[i]) / scale[0]);
-  for (int64_t i17 = 0; i17 < v9; i17 += 1) {
-    int64_t v18 = v10[0];
-    float v19 = v1[i17];
-    uint16_t v20 = v2[i17];
-    float v21 = v3[0];
-    float v22 = f16_to_float(v20);
-    v1[i17] = v18 > 0 ? v19 : v19 - (v5 * v22) / v21;
+  for (int64_t i32 = 0; i32 < v9; i32 += 1) {
+    int64_t v33 = v12[0];
+    float v34 = v1[i32];
+    uint16_t v35 = v2[i32];
+    float v36 = v3[0];
+    float v37 = f16_to_float(v35);
+    v1[i32] = v33 > 0 ? v34 : v34 - (v5 * v37) / v36;
   }
-  int64_t v23 = v10[0];
-  float v24 = v3[0];
-  int64_t v25 = v4[0];
-  int64_t v26 = (int64_t) ((uint64_t) v25 + (uint64_t) 1);
-  bool v27 = v23 == 0 && v26 >= v8;
-  bool v28 = v23 > 0;
-  v3[0] = v28 ? v24 * v7 : (v27 ? v24 * v6 : v24);
-  v4[0] = v28 || v27 ? 0 : v26;
-  release(v10);
+  int64_t v38 = v12[0];
+  float v39 = v3[0];
+  int64_t v40 = v4[0];
+  int64_t v41 = (int64_t) ((uint64_t) v40 + (uint64_t) 1);
+  bool v42 = v38 == 0 && v41 >= v8;
+  bool v43 = v38 > 0;
+  v3[0] = v43 ? v39 * v7 : (v42 ? v39 * v6 : v39);
+  v4[0] = v43 || v42 ? 0 : v41;
+  release(v12);
   return;
 }
 

@@ -13,7 +13,7 @@ namespace lr_schedules {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void warmup_cosine(int64_t* v1, float v2, float v3, int64_t v4, int64_t v5, float* v6, int64_t v7) {
+inline void warmup_cosine(int64_t* VIBEE_RESTRICT v1, float v2, float v3, int64_t v4, int64_t v5, float* VIBEE_RESTRICT v6, int64_t v7) {
   float v8 = 1.000000000e+00f;
   // p[i] = min(1.0, f32(t[i] - warmup) / f32(total - warmup));
   // lr[i] = where(t[i] < warmup, lr_max * f32(t[i]) / f32(warmup),
@@ -26,7 +26,7 @@ inline void warmup_cosine(int64_t* v1, float v2, float v3, int64_t v4, int64_t v
   }
   return;
 }
-inline void sgdr(int64_t* v1, float v2, float v3, int64_t v4, int64_t v5, float* v6, int64_t v7) {
+inline void sgdr(int64_t* VIBEE_RESTRICT v1, float v2, float v3, int64_t v4, int64_t v5, float* VIBEE_RESTRICT v6, int64_t v7) {
   double v8 = 1.00000000000000000e+00;
   double* v9 = alloc<double>(1);
   v9[0] = (double) v5;
@@ -47,7 +47,7 @@ inline void sgdr(int64_t* v1, float v2, float v3, int64_t v4, int64_t v5, float*
     double v15 = v13 - v8;
     double v16 = std::log((v14 * v15) / v10 + v8);
     double v17 = std::log(v13);
-    double v18 = std::floor(v16 / v17);
+    double v18 = vec_floor(v16 / v17);
     double v19 = std::pow(v13, v18);
     double v20 = std::pow(v13, v18 + v8);
     double v21 = std::pow(v13, (v18 + ((v10 * (v20 - v8)) / v15 <= v14 ? v8 : 0.0e+00)) - ((v10 * (v19 - v8)) / v15 > v14 ? v8 : 0.0e+00));
@@ -59,7 +59,7 @@ inline void sgdr(int64_t* v1, float v2, float v3, int64_t v4, int64_t v5, float*
   release(v9);
   return;
 }
-inline void triangular(int64_t* v1, float v2, float v3, int64_t v4, float* v5, int64_t v6) {
+inline void triangular(int64_t* VIBEE_RESTRICT v1, float v2, float v3, int64_t v4, float* VIBEE_RESTRICT v5, int64_t v6) {
   float v7 = 1.000000000e+00f;
   // cycle[i] = 1 + t[i] / (2 * step_size);
   // x[i] = abs(f32(t[i]) / f32(step_size) - f32(2 * cycle[i]) + 1.0);

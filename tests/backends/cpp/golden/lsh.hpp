@@ -13,179 +13,343 @@ namespace lsh {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void band_keys(float* v1, int64_t* v2, int64_t* v3, int64_t v4, int64_t v5, int64_t v6) {
-  int64_t* v7 = alloc<int64_t>(v4 * v5);
+inline void band_keys(float* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, int64_t* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
+  float v7 = 0.0e+00f;
+  float v8 = 1.844674410e+19f;
+  float v9 = 1.677721600e+07f;
+  int64_t v10[16];
+  int64_t* v11 = alloc<int64_t>(v4 * v5);
   // code[s, b, r] = u64(sig[s, b, r] * 16777216.0);
   // h[s, b] = sum(r) code[s, b, r] * mult[r];
-  for (int64_t i8 = 0; i8 < v4; i8 += 1) {
-    for (int64_t j9 = 0; j9 < v5; j9 += 1) {
-      int64_t v10 = i8 * v5 + j9;
-      v7[v10] = 0;
+  for (int64_t i12 = 0; i12 < v4; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v5; j13 += 1) {
+      int64_t v14 = i12 * v5 + j13;
+      v11[v14] = 0;
     }
   }
-  for (int64_t i11 = 0; i11 < v4; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v5; j12 += 1) {
-      for (int64_t k13 = 0; k13 < v6; k13 += 1) {
-        int64_t v14 = (i11 * v5 + j12) * v6 + k13;
-        float v15 = v1[v14];
-        int64_t v16 = v2[k13];
-        int64_t v17 = i11 * v5 + j12;
-        int64_t v18 = v7[v17];
-        float v19 = v15 * 1.677721600e+07f;
-        bool v20 = v19 >= 1.844674410e+19f;
-        int64_t v21 = i11 * v5 + j12;
-        v7[v21] = (int64_t) ((uint64_t) v18 + (uint64_t) ((int64_t) ((uint64_t) (v20 ? -1 : (int64_t) ((uint64_t) (v20 || ((v19 != v19 || 0.0e+00f != 0.0e+00f) || v19 <= 0.0e+00f) ? 0.0e+00f : v19))) * (uint64_t) v16)));
+  for (int64_t i15 = 0; i15 < v4; i15 += 1) {
+    for (int64_t j16 = 0; j16 < v5; j16 += 1) {
+      int64_t v17 = v6 - v6 % 16;
+      if (v17 > 0) {
+        for (int64_t k18 = 0; k18 < 16; k18 += 1) {
+          v10[k18] = 0;
+        }
+        for (int64_t k19 = 0; k19 < v17; k19 += 16) {
+          for (int64_t l20 = 0; l20 < 16; l20 += 1) {
+            int64_t v21 = k19 + l20;
+            int64_t v22 = (i15 * v5 + j16) * v6 + v21;
+            float v23 = v1[v22];
+            int64_t v24 = v2[v21];
+            int64_t v25 = v10[l20];
+            float v26 = v23 * v9;
+            bool v27 = v26 >= v8;
+            v10[l20] = (int64_t) ((uint64_t) v25 + (uint64_t) ((int64_t) ((uint64_t) (v27 ? -1 : (int64_t) ((uint64_t) (v27 || !(v26 > v7) ? v7 : v26))) * (uint64_t) v24)));
+          }
+        }
+        for (int64_t k28 = 0; k28 < 16; k28 += 1) {
+          int64_t v29 = i15 * v5 + j16;
+          int64_t v30 = v11[v29];
+          int64_t v31 = v10[k28];
+          int64_t v32 = i15 * v5 + j16;
+          v11[v32] = (int64_t) ((uint64_t) v30 + (uint64_t) v31);
+        }
+      }
+      for (int64_t k33 = v17; k33 < v6; k33 += 1) {
+        int64_t v34 = (i15 * v5 + j16) * v6 + k33;
+        float v35 = v1[v34];
+        int64_t v36 = v2[k33];
+        int64_t v37 = i15 * v5 + j16;
+        int64_t v38 = v11[v37];
+        float v39 = v35 * v9;
+        bool v40 = v39 >= v8;
+        int64_t v41 = i15 * v5 + j16;
+        v11[v41] = (int64_t) ((uint64_t) v38 + (uint64_t) ((int64_t) ((uint64_t) (v40 ? -1 : (int64_t) ((uint64_t) (v40 || !(v39 > v7) ? v7 : v39))) * (uint64_t) v36)));
       }
     }
   }
   // key[s, b] = h[s, b] >> 16;
-  for (int64_t i22 = 0; i22 < v4; i22 += 1) {
-    for (int64_t j23 = 0; j23 < v5; j23 += 1) {
-      int64_t v24 = i22 * v5 + j23;
-      int64_t v25 = v7[v24];
-      uint64_t v26 = (uint64_t) 16;
-      int64_t v27 = i22 * v5 + j23;
-      v3[v27] = (int64_t) (v26 < 64 ? (uint64_t) v25 >> v26 : 0);
+  for (int64_t i42 = 0; i42 < v4; i42 += 1) {
+    for (int64_t j43 = 0; j43 < v5; j43 += 1) {
+      int64_t v44 = i42 * v5 + j43;
+      int64_t v45 = v11[v44];
+      uint64_t v46 = (uint64_t) 16;
+      int64_t v47 = i42 * v5 + j43;
+      v3[v47] = (int64_t) (v46 < 64 ? (uint64_t) v45 >> v46 : 0);
     }
   }
-  release(v7);
+  release(v11);
   return;
 }
-inline void minhash_band_keys(int32_t* v1, int64_t* v2, int64_t* v3, int64_t* v4, int64_t v5, int64_t v6, int64_t v7, int64_t v8) {
-  float* v9 = alloc<float>((v5 * v7) * v8);
+inline void minhash_band_keys(int32_t* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, int64_t* VIBEE_RESTRICT v3, int64_t* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7, int64_t v8) {
+  float v9 = 0.0e+00f;
+  float v10 = 1.844674410e+19f;
+  float v11 = 1.677721600e+07f;
+  float v12 = 5.960464480e-08f;
+  int32_t v13 = 8;
+  int32_t v14 = -1150833019;
+  int32_t v15 = -1640531527;
+  float v16 = INFINITY;
+  int32_t v17 = 1013904242;
+  int32_t v18 = 1993301258;
+  int32_t v19 = -626627285;
+  int32_t v20 = 842468239;
+  int32_t v21 = 2027808484;
+  int32_t v22 = -308364780;
+  int32_t v23 = 387276957;
+  int32_t v24 = -1459197799;
+  int32_t v25 = -1253254570;
+  int32_t v26 = 1684936478;
+  int32_t v27 = 1401181199;
+  int32_t v28 = 534103459;
+  int32_t v29 = -616729560;
+  int32_t v30 = -1879881855;
+  int64_t v31[16];
+  float v32[16];
+  float* v33 = alloc<float>((v5 * v7) * v8);
   // sig[s, b, r] = min(j) uniform(seeds[b, r], tokens[s, j]);
-  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v7; j11 += 1) {
-      for (int64_t k12 = 0; k12 < v8; k12 += 1) {
-        int64_t v13 = (i10 * v7 + j11) * v8 + k12;
-        v9[v13] = INFINITY;
+  for (int64_t i34 = 0; i34 < v5; i34 += 1) {
+    for (int64_t j35 = 0; j35 < v7; j35 += 1) {
+      for (int64_t k36 = 0; k36 < v8; k36 += 1) {
+        int64_t v37 = (i34 * v7 + j35) * v8 + k36;
+        v33[v37] = v16;
       }
     }
   }
-  for (int64_t i14 = 0; i14 < v5; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v7; j15 += 1) {
-      for (int64_t k16 = 0; k16 < v8; k16 += 1) {
-        for (int64_t l17 = 0; l17 < v6; l17 += 1) {
-          int64_t v18 = j15 * v8 + k16;
-          int64_t v19 = v2[v18];
-          int64_t v20 = i14 * v6 + l17;
-          int32_t v21 = v1[v20];
-          int64_t v22 = (i14 * v7 + j15) * v8 + k16;
-          float v23 = v9[v22];
-          uint64_t v24 = (uint64_t) 32;
-          int64_t v25 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) v21))) * (uint64_t) 3528531795);
-          uint64_t v26 = (uint64_t) 32;
-          int32_t v27 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v26 < 64 ? (uint64_t) v19 >> v26 : 0))));
-          uint64_t v28 = (uint64_t) 32;
-          int64_t v29 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v24 < 64 ? (uint64_t) v25 >> v24 : 0))))) ^ (uint32_t) v27))))) * (uint64_t) 3449720151);
-          uint64_t v30 = (uint64_t) 32;
-          int32_t v31 = (int32_t) ((uint32_t) ((uint64_t) v19));
-          uint64_t v32 = (uint64_t) 32;
-          int64_t v33 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v28 < 64 ? (uint64_t) v29 >> v28 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) -1640531527))))))) * (uint64_t) 3528531795);
-          uint64_t v34 = (uint64_t) 32;
-          int64_t v35 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v30 < 64 ? (uint64_t) ((int64_t) v21) >> v30 : 0))))) ^ (uint32_t) v31))))) * (uint64_t) 3528531795);
-          uint64_t v36 = (uint64_t) 32;
-          int64_t v37 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v32 < 64 ? (uint64_t) v33 >> v32 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v35))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) 1993301258))))))) * (uint64_t) 3449720151);
-          uint64_t v38 = (uint64_t) 32;
-          int64_t v39 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v34 < 64 ? (uint64_t) v35 >> v34 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v25))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) -1150833019))))))) * (uint64_t) 3449720151);
-          uint64_t v40 = (uint64_t) 32;
-          int64_t v41 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v36 < 64 ? (uint64_t) v37 >> v36 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v39))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) -626627285))))))) * (uint64_t) 3528531795);
-          uint64_t v42 = (uint64_t) 32;
-          int64_t v43 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v38 < 64 ? (uint64_t) v39 >> v38 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v29))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) 1013904242))))))) * (uint64_t) 3528531795);
-          uint64_t v44 = (uint64_t) 32;
-          int64_t v45 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v40 < 64 ? (uint64_t) v41 >> v40 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v43))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) -308364780))))))) * (uint64_t) 3449720151);
-          uint64_t v46 = (uint64_t) 32;
-          int64_t v47 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v43 >> v42 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v33))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) 842468239))))))) * (uint64_t) 3449720151);
-          uint64_t v48 = (uint64_t) 32;
-          int64_t v49 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v44 < 64 ? (uint64_t) v45 >> v44 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v47))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) 387276957))))))) * (uint64_t) 3528531795);
-          int64_t v50 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v46 < 64 ? (uint64_t) v47 >> v46 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v37))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) 2027808484))))))) * (uint64_t) 3528531795);
-          uint64_t v51 = (uint64_t) 32;
-          uint64_t v52 = (uint64_t) 32;
-          int64_t v53 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v51 < 64 ? (uint64_t) v50 >> v51 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v41))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) -1459197799))))))) * (uint64_t) 3449720151);
-          uint64_t v54 = (uint64_t) 32;
-          uint64_t v55 = (uint64_t) 32;
-          int64_t v56 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v54 < 64 ? (uint64_t) v53 >> v54 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v45))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) -1253254570))))))) * (uint64_t) 3528531795);
-          uint64_t v57 = (uint64_t) 32;
-          uint64_t v58 = (uint64_t) 32;
-          uint32_t v59 = (uint32_t) 8;
-          float v60 = minimum((float) ((uint32_t) ((int32_t) (v59 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v58 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v55 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v52 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v48 < 64 ? (uint64_t) v49 >> v48 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v50))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) 1684936478))))))) * (uint64_t) 3449720151)) >> v52 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v53))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) 1401181199))))))) * (uint64_t) 3528531795)) >> v55 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v56))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) -616729560))))))) * (uint64_t) 3449720151)) >> v58 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v57 < 64 ? (uint64_t) v56 >> v57 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v49))))) ^ (uint32_t) ((int32_t) ((uint32_t) v27 + (uint32_t) 534103459))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v31 + (uint32_t) -1879881855)))) >> v59 : 0))) * 5.960464480e-08f, v23);
-          int64_t v61 = (i14 * v7 + j15) * v8 + k16;
-          v9[v61] = v60;
+  for (int64_t i38 = 0; i38 < v5; i38 += 1) {
+    for (int64_t j39 = 0; j39 < v7; j39 += 1) {
+      for (int64_t k40 = 0; k40 < v8; k40 += 1) {
+        int64_t v41 = v6 - v6 % 16;
+        if (v41 > 0) {
+          for (int64_t l42 = 0; l42 < 16; l42 += 1) {
+            v32[l42] = v16;
+          }
+          for (int64_t l43 = 0; l43 < v41; l43 += 16) {
+            for (int64_t m44 = 0; m44 < 16; m44 += 1) {
+              int64_t v45 = j39 * v8 + k40;
+              int64_t v46 = v2[v45];
+              int64_t v47 = i38 * v6 + (l43 + m44);
+              int32_t v48 = v1[v47];
+              float v49 = v32[m44];
+              uint64_t v50 = (uint64_t) 32;
+              int64_t v51 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) v48))) * (uint64_t) 3528531795);
+              uint64_t v52 = (uint64_t) 32;
+              int32_t v53 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v52 < 64 ? (uint64_t) v46 >> v52 : 0))));
+              uint64_t v54 = (uint64_t) 32;
+              int64_t v55 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v50 < 64 ? (uint64_t) v51 >> v50 : 0))))) ^ (uint32_t) v53))))) * (uint64_t) 3449720151);
+              uint64_t v56 = (uint64_t) 32;
+              int32_t v57 = (int32_t) ((uint32_t) ((uint64_t) v46));
+              uint64_t v58 = (uint64_t) 32;
+              int64_t v59 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v54 < 64 ? (uint64_t) v55 >> v54 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v15))))))) * (uint64_t) 3528531795);
+              uint64_t v60 = (uint64_t) 32;
+              int64_t v61 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v56 < 64 ? (uint64_t) ((int64_t) v48) >> v56 : 0))))) ^ (uint32_t) v57))))) * (uint64_t) 3528531795);
+              uint64_t v62 = (uint64_t) 32;
+              int64_t v63 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v58 < 64 ? (uint64_t) v59 >> v58 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v61))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v18))))))) * (uint64_t) 3449720151);
+              uint64_t v64 = (uint64_t) 32;
+              int64_t v65 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v60 < 64 ? (uint64_t) v61 >> v60 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v51))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v14))))))) * (uint64_t) 3449720151);
+              uint64_t v66 = (uint64_t) 32;
+              int64_t v67 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v62 < 64 ? (uint64_t) v63 >> v62 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v65))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v19))))))) * (uint64_t) 3528531795);
+              uint64_t v68 = (uint64_t) 32;
+              int64_t v69 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v64 < 64 ? (uint64_t) v65 >> v64 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v55))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v17))))))) * (uint64_t) 3528531795);
+              uint64_t v70 = (uint64_t) 32;
+              int64_t v71 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v66 < 64 ? (uint64_t) v67 >> v66 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v69))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v22))))))) * (uint64_t) 3449720151);
+              uint64_t v72 = (uint64_t) 32;
+              int64_t v73 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v68 < 64 ? (uint64_t) v69 >> v68 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v59))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v20))))))) * (uint64_t) 3449720151);
+              uint64_t v74 = (uint64_t) 32;
+              int64_t v75 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v70 < 64 ? (uint64_t) v71 >> v70 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v73))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v23))))))) * (uint64_t) 3528531795);
+              int64_t v76 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v72 < 64 ? (uint64_t) v73 >> v72 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v63))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v21))))))) * (uint64_t) 3528531795);
+              uint64_t v77 = (uint64_t) 32;
+              uint64_t v78 = (uint64_t) 32;
+              int64_t v79 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v77 < 64 ? (uint64_t) v76 >> v77 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v67))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v24))))))) * (uint64_t) 3449720151);
+              uint64_t v80 = (uint64_t) 32;
+              uint64_t v81 = (uint64_t) 32;
+              int64_t v82 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v80 < 64 ? (uint64_t) v79 >> v80 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v71))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v25))))))) * (uint64_t) 3528531795);
+              uint64_t v83 = (uint64_t) 32;
+              uint64_t v84 = (uint64_t) 32;
+              uint32_t v85 = (uint32_t) v13;
+              float v86 = minimum((float) ((uint32_t) ((int32_t) (v85 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v84 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v81 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v78 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v74 < 64 ? (uint64_t) v75 >> v74 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v76))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v26))))))) * (uint64_t) 3449720151)) >> v78 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v79))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v27))))))) * (uint64_t) 3528531795)) >> v81 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v82))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v29))))))) * (uint64_t) 3449720151)) >> v84 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v83 < 64 ? (uint64_t) v82 >> v83 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v75))))) ^ (uint32_t) ((int32_t) ((uint32_t) v53 + (uint32_t) v28))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v57 + (uint32_t) v30)))) >> v85 : 0))) * v12, v49);
+              v32[m44] = v86;
+            }
+          }
+          for (int64_t l87 = 0; l87 < 16; l87 += 1) {
+            int64_t v88 = (i38 * v7 + j39) * v8 + k40;
+            float v89 = v33[v88];
+            float v90 = v32[l87];
+            float v91 = minimum(v90, v89);
+            int64_t v92 = (i38 * v7 + j39) * v8 + k40;
+            v33[v92] = v91;
+          }
+        }
+        for (int64_t l93 = v41; l93 < v6; l93 += 1) {
+          int64_t v94 = j39 * v8 + k40;
+          int64_t v95 = v2[v94];
+          int64_t v96 = i38 * v6 + l93;
+          int32_t v97 = v1[v96];
+          int64_t v98 = (i38 * v7 + j39) * v8 + k40;
+          float v99 = v33[v98];
+          uint64_t v100 = (uint64_t) 32;
+          int64_t v101 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) v97))) * (uint64_t) 3528531795);
+          uint64_t v102 = (uint64_t) 32;
+          int32_t v103 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v102 < 64 ? (uint64_t) v95 >> v102 : 0))));
+          uint64_t v104 = (uint64_t) 32;
+          int64_t v105 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v100 < 64 ? (uint64_t) v101 >> v100 : 0))))) ^ (uint32_t) v103))))) * (uint64_t) 3449720151);
+          uint64_t v106 = (uint64_t) 32;
+          int32_t v107 = (int32_t) ((uint32_t) ((uint64_t) v95));
+          uint64_t v108 = (uint64_t) 32;
+          int64_t v109 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v104 < 64 ? (uint64_t) v105 >> v104 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v15))))))) * (uint64_t) 3528531795);
+          uint64_t v110 = (uint64_t) 32;
+          int64_t v111 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v106 < 64 ? (uint64_t) ((int64_t) v97) >> v106 : 0))))) ^ (uint32_t) v107))))) * (uint64_t) 3528531795);
+          uint64_t v112 = (uint64_t) 32;
+          int64_t v113 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v108 < 64 ? (uint64_t) v109 >> v108 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v111))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v18))))))) * (uint64_t) 3449720151);
+          uint64_t v114 = (uint64_t) 32;
+          int64_t v115 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v110 < 64 ? (uint64_t) v111 >> v110 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v101))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v14))))))) * (uint64_t) 3449720151);
+          uint64_t v116 = (uint64_t) 32;
+          int64_t v117 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v112 < 64 ? (uint64_t) v113 >> v112 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v115))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v19))))))) * (uint64_t) 3528531795);
+          uint64_t v118 = (uint64_t) 32;
+          int64_t v119 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v114 < 64 ? (uint64_t) v115 >> v114 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v105))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v17))))))) * (uint64_t) 3528531795);
+          uint64_t v120 = (uint64_t) 32;
+          int64_t v121 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v116 < 64 ? (uint64_t) v117 >> v116 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v119))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v22))))))) * (uint64_t) 3449720151);
+          uint64_t v122 = (uint64_t) 32;
+          int64_t v123 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v118 < 64 ? (uint64_t) v119 >> v118 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v109))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v20))))))) * (uint64_t) 3449720151);
+          uint64_t v124 = (uint64_t) 32;
+          int64_t v125 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v120 < 64 ? (uint64_t) v121 >> v120 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v123))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v23))))))) * (uint64_t) 3528531795);
+          int64_t v126 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v122 < 64 ? (uint64_t) v123 >> v122 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v113))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v21))))))) * (uint64_t) 3528531795);
+          uint64_t v127 = (uint64_t) 32;
+          uint64_t v128 = (uint64_t) 32;
+          int64_t v129 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v127 < 64 ? (uint64_t) v126 >> v127 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v117))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v24))))))) * (uint64_t) 3449720151);
+          uint64_t v130 = (uint64_t) 32;
+          uint64_t v131 = (uint64_t) 32;
+          int64_t v132 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v130 < 64 ? (uint64_t) v129 >> v130 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v121))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v25))))))) * (uint64_t) 3528531795);
+          uint64_t v133 = (uint64_t) 32;
+          uint64_t v134 = (uint64_t) 32;
+          uint32_t v135 = (uint32_t) v13;
+          float v136 = minimum((float) ((uint32_t) ((int32_t) (v135 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v134 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v131 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v128 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v124 < 64 ? (uint64_t) v125 >> v124 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v126))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v26))))))) * (uint64_t) 3449720151)) >> v128 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v129))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v27))))))) * (uint64_t) 3528531795)) >> v131 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v132))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v29))))))) * (uint64_t) 3449720151)) >> v134 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v133 < 64 ? (uint64_t) v132 >> v133 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v125))))) ^ (uint32_t) ((int32_t) ((uint32_t) v103 + (uint32_t) v28))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v107 + (uint32_t) v30)))) >> v135 : 0))) * v12, v99);
+          int64_t v137 = (i38 * v7 + j39) * v8 + k40;
+          v33[v137] = v136;
         }
       }
     }
   }
-  int64_t* v62 = alloc<int64_t>(v5 * v7);
+  int64_t* v138 = alloc<int64_t>(v5 * v7);
   // code[s, b, r] = u64(sig[s, b, r] * 16777216.0);
   // h[s, b] = sum(r) code[s, b, r] * mult[r];
-  for (int64_t i63 = 0; i63 < v5; i63 += 1) {
-    for (int64_t j64 = 0; j64 < v7; j64 += 1) {
-      int64_t v65 = i63 * v7 + j64;
-      v62[v65] = 0;
+  for (int64_t i139 = 0; i139 < v5; i139 += 1) {
+    for (int64_t j140 = 0; j140 < v7; j140 += 1) {
+      int64_t v141 = i139 * v7 + j140;
+      v138[v141] = 0;
     }
   }
-  for (int64_t i66 = 0; i66 < v5; i66 += 1) {
-    for (int64_t j67 = 0; j67 < v7; j67 += 1) {
-      for (int64_t k68 = 0; k68 < v8; k68 += 1) {
-        int64_t v69 = (i66 * v7 + j67) * v8 + k68;
-        float v70 = v9[v69];
-        int64_t v71 = v3[k68];
-        int64_t v72 = i66 * v7 + j67;
-        int64_t v73 = v62[v72];
-        float v74 = v70 * 1.677721600e+07f;
-        bool v75 = v74 >= 1.844674410e+19f;
-        int64_t v76 = i66 * v7 + j67;
-        v62[v76] = (int64_t) ((uint64_t) v73 + (uint64_t) ((int64_t) ((uint64_t) (v75 ? -1 : (int64_t) ((uint64_t) (v75 || ((v74 != v74 || 0.0e+00f != 0.0e+00f) || v74 <= 0.0e+00f) ? 0.0e+00f : v74))) * (uint64_t) v71)));
+  for (int64_t i142 = 0; i142 < v5; i142 += 1) {
+    for (int64_t j143 = 0; j143 < v7; j143 += 1) {
+      int64_t v144 = v8 - v8 % 16;
+      if (v144 > 0) {
+        for (int64_t k145 = 0; k145 < 16; k145 += 1) {
+          v31[k145] = 0;
+        }
+        for (int64_t k146 = 0; k146 < v144; k146 += 16) {
+          for (int64_t l147 = 0; l147 < 16; l147 += 1) {
+            int64_t v148 = k146 + l147;
+            int64_t v149 = (i142 * v7 + j143) * v8 + v148;
+            float v150 = v33[v149];
+            int64_t v151 = v3[v148];
+            int64_t v152 = v31[l147];
+            float v153 = v150 * v11;
+            bool v154 = v153 >= v10;
+            v31[l147] = (int64_t) ((uint64_t) v152 + (uint64_t) ((int64_t) ((uint64_t) (v154 ? -1 : (int64_t) ((uint64_t) (v154 || !(v153 > v9) ? v9 : v153))) * (uint64_t) v151)));
+          }
+        }
+        for (int64_t k155 = 0; k155 < 16; k155 += 1) {
+          int64_t v156 = i142 * v7 + j143;
+          int64_t v157 = v138[v156];
+          int64_t v158 = v31[k155];
+          int64_t v159 = i142 * v7 + j143;
+          v138[v159] = (int64_t) ((uint64_t) v157 + (uint64_t) v158);
+        }
+      }
+      for (int64_t k160 = v144; k160 < v8; k160 += 1) {
+        int64_t v161 = (i142 * v7 + j143) * v8 + k160;
+        float v162 = v33[v161];
+        int64_t v163 = v3[k160];
+        int64_t v164 = i142 * v7 + j143;
+        int64_t v165 = v138[v164];
+        float v166 = v162 * v11;
+        bool v167 = v166 >= v10;
+        int64_t v168 = i142 * v7 + j143;
+        v138[v168] = (int64_t) ((uint64_t) v165 + (uint64_t) ((int64_t) ((uint64_t) (v167 ? -1 : (int64_t) ((uint64_t) (v167 || !(v166 > v9) ? v9 : v166))) * (uint64_t) v163)));
       }
     }
   }
   // key[s, b] = h[s, b] >> 16;
-  for (int64_t i77 = 0; i77 < v5; i77 += 1) {
-    for (int64_t j78 = 0; j78 < v7; j78 += 1) {
-      int64_t v79 = i77 * v7 + j78;
-      int64_t v80 = v62[v79];
-      uint64_t v81 = (uint64_t) 16;
-      int64_t v82 = i77 * v7 + j78;
-      v4[v82] = (int64_t) (v81 < 64 ? (uint64_t) v80 >> v81 : 0);
+  for (int64_t i169 = 0; i169 < v5; i169 += 1) {
+    for (int64_t j170 = 0; j170 < v7; j170 += 1) {
+      int64_t v171 = i169 * v7 + j170;
+      int64_t v172 = v138[v171];
+      uint64_t v173 = (uint64_t) 16;
+      int64_t v174 = i169 * v7 + j170;
+      v4[v174] = (int64_t) (v173 < 64 ? (uint64_t) v172 >> v173 : 0);
     }
   }
-  release(v9);
-  release(v62);
+  release(v33);
+  release(v138);
   return;
 }
-inline void candidates(int64_t* v1, uint8_t* v2, int64_t v3, int64_t v4) {
-  int64_t* v5 = alloc<int64_t>(v3 * v3);
+inline void candidates(int64_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, int64_t v3, int64_t v4) {
+  int64_t v5[16];
+  int64_t* v6 = alloc<int64_t>(v3 * v3);
   // hits[s, u] = sum(b) where(key[s, b] == key[u, b], 1, 0);
-  for (int64_t i6 = 0; i6 < v3; i6 += 1) {
-    for (int64_t j7 = 0; j7 < v3; j7 += 1) {
-      int64_t v8 = i6 * v3 + j7;
-      v5[v8] = 0;
+  for (int64_t i7 = 0; i7 < v3; i7 += 1) {
+    for (int64_t j8 = 0; j8 < v3; j8 += 1) {
+      int64_t v9 = i7 * v3 + j8;
+      v6[v9] = 0;
     }
   }
-  for (int64_t i9 = 0; i9 < v3; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v3; j10 += 1) {
-      for (int64_t k11 = 0; k11 < v4; k11 += 1) {
-        int64_t v12 = i9 * v4 + k11;
-        int64_t v13 = v1[v12];
-        int64_t v14 = j10 * v4 + k11;
-        int64_t v15 = v1[v14];
-        int64_t v16 = i9 * v3 + j10;
-        int64_t v17 = v5[v16];
-        int64_t v18 = i9 * v3 + j10;
-        v5[v18] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v13 == v15)))) + (uint64_t) v17);
+  for (int64_t i10 = 0; i10 < v3; i10 += 1) {
+    for (int64_t j11 = 0; j11 < v3; j11 += 1) {
+      int64_t v12 = v4 - v4 % 16;
+      if (v12 > 0) {
+        for (int64_t k13 = 0; k13 < 16; k13 += 1) {
+          v5[k13] = 0;
+        }
+        for (int64_t k14 = 0; k14 < v12; k14 += 16) {
+          for (int64_t l15 = 0; l15 < 16; l15 += 1) {
+            int64_t v16 = k14 + l15;
+            int64_t v17 = i10 * v4 + v16;
+            int64_t v18 = v1[v17];
+            int64_t v19 = j11 * v4 + v16;
+            int64_t v20 = v1[v19];
+            int64_t v21 = v5[l15];
+            v5[l15] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v18 == v20)))) + (uint64_t) v21);
+          }
+        }
+        for (int64_t k22 = 0; k22 < 16; k22 += 1) {
+          int64_t v23 = i10 * v3 + j11;
+          int64_t v24 = v6[v23];
+          int64_t v25 = v5[k22];
+          int64_t v26 = i10 * v3 + j11;
+          v6[v26] = (int64_t) ((uint64_t) v25 + (uint64_t) v24);
+        }
+      }
+      for (int64_t k27 = v12; k27 < v4; k27 += 1) {
+        int64_t v28 = i10 * v4 + k27;
+        int64_t v29 = v1[v28];
+        int64_t v30 = j11 * v4 + k27;
+        int64_t v31 = v1[v30];
+        int64_t v32 = i10 * v3 + j11;
+        int64_t v33 = v6[v32];
+        int64_t v34 = i10 * v3 + j11;
+        v6[v34] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v29 == v31)))) + (uint64_t) v33);
       }
     }
   }
   // cand[s, u] = hits[s, u] > 0;
-  for (int64_t i19 = 0; i19 < v3; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v3; j20 += 1) {
-      int64_t v21 = i19 * v3 + j20;
-      int64_t v22 = v5[v21];
-      int64_t v23 = i19 * v3 + j20;
-      v2[v23] = (uint8_t) (v22 > 0);
+  for (int64_t i35 = 0; i35 < v3; i35 += 1) {
+    for (int64_t j36 = 0; j36 < v3; j36 += 1) {
+      int64_t v37 = i35 * v3 + j36;
+      int64_t v38 = v6[v37];
+      int64_t v39 = i35 * v3 + j36;
+      v2[v39] = (uint8_t) (v38 > 0);
     }
   }
-  release(v5);
+  release(v6);
   return;
 }
 

@@ -13,7 +13,7 @@ namespace matmul {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void matmul(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void matmul(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
   // c[m, n] = sum(k) a[m, k] * b[k, n];
   for (int64_t i7 = 0; i7 < v4; i7 += 1) {
     for (int64_t j8 = 0; j8 < v6; j8 += 1) {
@@ -22,22 +22,22 @@ inline void matmul(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int6
     }
   }
   for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v6; j11 += 1) {
-      for (int64_t k12 = 0; k12 < v5; k12 += 1) {
-        int64_t v13 = i10 * v5 + k12;
+    for (int64_t j11 = 0; j11 < v5; j11 += 1) {
+      for (int64_t k12 = 0; k12 < v6; k12 += 1) {
+        int64_t v13 = i10 * v5 + j11;
         float v14 = v1[v13];
-        int64_t v15 = k12 * v6 + j11;
+        int64_t v15 = j11 * v6 + k12;
         float v16 = v2[v15];
-        int64_t v17 = i10 * v6 + j11;
+        int64_t v17 = i10 * v6 + k12;
         float v18 = v3[v17];
-        int64_t v19 = i10 * v6 + j11;
+        int64_t v19 = i10 * v6 + k12;
         v3[v19] = v18 + v14 * v16;
       }
     }
   }
   return;
 }
-inline void matmul_scheduled(float* v1, float* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void matmul_scheduled(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
   // c[m, n] = sum(k) a[m, k] * b[k, n];
   for (int64_t i7 = 0; i7 < v4; i7 += 1) {
     for (int64_t j8 = 0; j8 < v6; j8 += 1) {
@@ -46,22 +46,22 @@ inline void matmul_scheduled(float* v1, float* v2, float* v3, int64_t v4, int64_
     }
   }
   for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v6; j11 += 1) {
-      for (int64_t k12 = 0; k12 < v5; k12 += 1) {
-        int64_t v13 = i10 * v5 + k12;
+    for (int64_t j11 = 0; j11 < v5; j11 += 1) {
+      for (int64_t k12 = 0; k12 < v6; k12 += 1) {
+        int64_t v13 = i10 * v5 + j11;
         float v14 = v1[v13];
-        int64_t v15 = k12 * v6 + j11;
+        int64_t v15 = j11 * v6 + k12;
         float v16 = v2[v15];
-        int64_t v17 = i10 * v6 + j11;
+        int64_t v17 = i10 * v6 + k12;
         float v18 = v3[v17];
-        int64_t v19 = i10 * v6 + j11;
+        int64_t v19 = i10 * v6 + k12;
         v3[v19] = v18 + v14 * v16;
       }
     }
   }
   return;
 }
-inline void matmul_bf16(uint16_t* v1, uint16_t* v2, uint16_t* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void matmul_bf16(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, uint16_t* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
   float* v7 = alloc<float>(v4 * v6);
   // acc[m, n] = sum(k) f32(a[m, k]) * f32(b[k, n]);
   for (int64_t i8 = 0; i8 < v4; i8 += 1) {
@@ -71,17 +71,17 @@ inline void matmul_bf16(uint16_t* v1, uint16_t* v2, uint16_t* v3, int64_t v4, in
     }
   }
   for (int64_t i11 = 0; i11 < v4; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v6; j12 += 1) {
-      for (int64_t k13 = 0; k13 < v5; k13 += 1) {
-        int64_t v14 = i11 * v5 + k13;
+    for (int64_t j12 = 0; j12 < v5; j12 += 1) {
+      for (int64_t k13 = 0; k13 < v6; k13 += 1) {
+        int64_t v14 = i11 * v5 + j12;
         uint16_t v15 = v1[v14];
-        int64_t v16 = k13 * v6 + j12;
+        int64_t v16 = j12 * v6 + k13;
         uint16_t v17 = v2[v16];
-        int64_t v18 = i11 * v6 + j12;
+        int64_t v18 = i11 * v6 + k13;
         float v19 = v7[v18];
         float v20 = bf16_to_float(v15);
         float v21 = bf16_to_float(v17);
-        int64_t v22 = i11 * v6 + j12;
+        int64_t v22 = i11 * v6 + k13;
         v7[v22] = v19 + v20 * v21;
       }
     }

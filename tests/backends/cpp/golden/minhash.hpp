@@ -13,61 +13,141 @@ namespace minhash {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void signature(int32_t* v1, int64_t* v2, float* v3, int64_t v4, int64_t v5, int64_t v6) {
+inline void signature(int32_t* VIBEE_RESTRICT v1, int64_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t v6) {
+  float v7 = 5.960464480e-08f;
+  int32_t v8 = 8;
+  int32_t v9 = -1150833019;
+  int32_t v10 = -1640531527;
+  float v11 = INFINITY;
+  int32_t v12 = 1013904242;
+  int32_t v13 = 1993301258;
+  int32_t v14 = -626627285;
+  int32_t v15 = 842468239;
+  int32_t v16 = 2027808484;
+  int32_t v17 = -308364780;
+  int32_t v18 = 387276957;
+  int32_t v19 = -1459197799;
+  int32_t v20 = -1253254570;
+  int32_t v21 = 1684936478;
+  int32_t v22 = 1401181199;
+  int32_t v23 = 534103459;
+  int32_t v24 = -616729560;
+  int32_t v25 = -1879881855;
+  float v26[16];
   // sig[s, h] = min(j) uniform(seeds[h], tokens[s, j]);
-  for (int64_t i7 = 0; i7 < v4; i7 += 1) {
-    for (int64_t j8 = 0; j8 < v6; j8 += 1) {
-      int64_t v9 = i7 * v6 + j8;
-      v3[v9] = INFINITY;
+  for (int64_t i27 = 0; i27 < v4; i27 += 1) {
+    for (int64_t j28 = 0; j28 < v6; j28 += 1) {
+      int64_t v29 = i27 * v6 + j28;
+      v3[v29] = v11;
     }
   }
-  for (int64_t i10 = 0; i10 < v4; i10 += 1) {
-    for (int64_t j11 = 0; j11 < v6; j11 += 1) {
-      for (int64_t k12 = 0; k12 < v5; k12 += 1) {
-        int64_t v13 = v2[j11];
-        int64_t v14 = i10 * v5 + k12;
-        int32_t v15 = v1[v14];
-        int64_t v16 = i10 * v6 + j11;
-        float v17 = v3[v16];
-        uint64_t v18 = (uint64_t) 32;
-        int64_t v19 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) v15))) * (uint64_t) 3528531795);
-        uint64_t v20 = (uint64_t) 32;
-        int32_t v21 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v20 < 64 ? (uint64_t) v13 >> v20 : 0))));
-        uint64_t v22 = (uint64_t) 32;
-        int64_t v23 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v18 < 64 ? (uint64_t) v19 >> v18 : 0))))) ^ (uint32_t) v21))))) * (uint64_t) 3449720151);
-        uint64_t v24 = (uint64_t) 32;
-        int32_t v25 = (int32_t) ((uint32_t) ((uint64_t) v13));
-        uint64_t v26 = (uint64_t) 32;
-        int64_t v27 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v22 < 64 ? (uint64_t) v23 >> v22 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) -1640531527))))))) * (uint64_t) 3528531795);
-        uint64_t v28 = (uint64_t) 32;
-        int64_t v29 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v24 < 64 ? (uint64_t) ((int64_t) v15) >> v24 : 0))))) ^ (uint32_t) v25))))) * (uint64_t) 3528531795);
-        uint64_t v30 = (uint64_t) 32;
-        int64_t v31 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v26 < 64 ? (uint64_t) v27 >> v26 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v29))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) 1993301258))))))) * (uint64_t) 3449720151);
-        uint64_t v32 = (uint64_t) 32;
-        int64_t v33 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v28 < 64 ? (uint64_t) v29 >> v28 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v19))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) -1150833019))))))) * (uint64_t) 3449720151);
-        uint64_t v34 = (uint64_t) 32;
-        int64_t v35 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v30 < 64 ? (uint64_t) v31 >> v30 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v33))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) -626627285))))))) * (uint64_t) 3528531795);
-        uint64_t v36 = (uint64_t) 32;
-        int64_t v37 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v32 < 64 ? (uint64_t) v33 >> v32 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v23))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) 1013904242))))))) * (uint64_t) 3528531795);
-        uint64_t v38 = (uint64_t) 32;
-        int64_t v39 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v34 < 64 ? (uint64_t) v35 >> v34 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v37))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) -308364780))))))) * (uint64_t) 3449720151);
-        uint64_t v40 = (uint64_t) 32;
-        int64_t v41 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v36 < 64 ? (uint64_t) v37 >> v36 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v27))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) 842468239))))))) * (uint64_t) 3449720151);
-        uint64_t v42 = (uint64_t) 32;
-        int64_t v43 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v38 < 64 ? (uint64_t) v39 >> v38 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v41))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) 387276957))))))) * (uint64_t) 3528531795);
-        int64_t v44 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v40 < 64 ? (uint64_t) v41 >> v40 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v31))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) 2027808484))))))) * (uint64_t) 3528531795);
-        uint64_t v45 = (uint64_t) 32;
-        uint64_t v46 = (uint64_t) 32;
-        int64_t v47 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v45 < 64 ? (uint64_t) v44 >> v45 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v35))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) -1459197799))))))) * (uint64_t) 3449720151);
-        uint64_t v48 = (uint64_t) 32;
-        uint64_t v49 = (uint64_t) 32;
-        int64_t v50 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v48 < 64 ? (uint64_t) v47 >> v48 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v39))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) -1253254570))))))) * (uint64_t) 3528531795);
-        uint64_t v51 = (uint64_t) 32;
-        uint64_t v52 = (uint64_t) 32;
-        uint32_t v53 = (uint32_t) 8;
-        float v54 = minimum((float) ((uint32_t) ((int32_t) (v53 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v52 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v49 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v46 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v43 >> v42 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v44))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) 1684936478))))))) * (uint64_t) 3449720151)) >> v46 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v47))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) 1401181199))))))) * (uint64_t) 3528531795)) >> v49 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v50))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) -616729560))))))) * (uint64_t) 3449720151)) >> v52 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v51 < 64 ? (uint64_t) v50 >> v51 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v43))))) ^ (uint32_t) ((int32_t) ((uint32_t) v21 + (uint32_t) 534103459))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v25 + (uint32_t) -1879881855)))) >> v53 : 0))) * 5.960464480e-08f, v17);
-        int64_t v55 = i10 * v6 + j11;
-        v3[v55] = v54;
+  for (int64_t i30 = 0; i30 < v4; i30 += 1) {
+    for (int64_t j31 = 0; j31 < v6; j31 += 1) {
+      int64_t v32 = v5 - v5 % 16;
+      if (v32 > 0) {
+        for (int64_t k33 = 0; k33 < 16; k33 += 1) {
+          v26[k33] = v11;
+        }
+        for (int64_t k34 = 0; k34 < v32; k34 += 16) {
+          for (int64_t l35 = 0; l35 < 16; l35 += 1) {
+            int64_t v36 = v2[j31];
+            int64_t v37 = i30 * v5 + (k34 + l35);
+            int32_t v38 = v1[v37];
+            float v39 = v26[l35];
+            uint64_t v40 = (uint64_t) 32;
+            int64_t v41 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) v38))) * (uint64_t) 3528531795);
+            uint64_t v42 = (uint64_t) 32;
+            int32_t v43 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v36 >> v42 : 0))));
+            uint64_t v44 = (uint64_t) 32;
+            int64_t v45 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v40 < 64 ? (uint64_t) v41 >> v40 : 0))))) ^ (uint32_t) v43))))) * (uint64_t) 3449720151);
+            uint64_t v46 = (uint64_t) 32;
+            int32_t v47 = (int32_t) ((uint32_t) ((uint64_t) v36));
+            uint64_t v48 = (uint64_t) 32;
+            int64_t v49 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v44 < 64 ? (uint64_t) v45 >> v44 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v10))))))) * (uint64_t) 3528531795);
+            uint64_t v50 = (uint64_t) 32;
+            int64_t v51 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v46 < 64 ? (uint64_t) ((int64_t) v38) >> v46 : 0))))) ^ (uint32_t) v47))))) * (uint64_t) 3528531795);
+            uint64_t v52 = (uint64_t) 32;
+            int64_t v53 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v48 < 64 ? (uint64_t) v49 >> v48 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v51))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v13))))))) * (uint64_t) 3449720151);
+            uint64_t v54 = (uint64_t) 32;
+            int64_t v55 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v50 < 64 ? (uint64_t) v51 >> v50 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v41))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v9))))))) * (uint64_t) 3449720151);
+            uint64_t v56 = (uint64_t) 32;
+            int64_t v57 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v52 < 64 ? (uint64_t) v53 >> v52 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v55))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v14))))))) * (uint64_t) 3528531795);
+            uint64_t v58 = (uint64_t) 32;
+            int64_t v59 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v54 < 64 ? (uint64_t) v55 >> v54 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v45))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v12))))))) * (uint64_t) 3528531795);
+            uint64_t v60 = (uint64_t) 32;
+            int64_t v61 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v56 < 64 ? (uint64_t) v57 >> v56 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v59))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v17))))))) * (uint64_t) 3449720151);
+            uint64_t v62 = (uint64_t) 32;
+            int64_t v63 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v58 < 64 ? (uint64_t) v59 >> v58 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v49))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v15))))))) * (uint64_t) 3449720151);
+            uint64_t v64 = (uint64_t) 32;
+            int64_t v65 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v60 < 64 ? (uint64_t) v61 >> v60 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v63))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v18))))))) * (uint64_t) 3528531795);
+            int64_t v66 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v62 < 64 ? (uint64_t) v63 >> v62 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v53))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v16))))))) * (uint64_t) 3528531795);
+            uint64_t v67 = (uint64_t) 32;
+            uint64_t v68 = (uint64_t) 32;
+            int64_t v69 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v67 < 64 ? (uint64_t) v66 >> v67 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v57))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v19))))))) * (uint64_t) 3449720151);
+            uint64_t v70 = (uint64_t) 32;
+            uint64_t v71 = (uint64_t) 32;
+            int64_t v72 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v70 < 64 ? (uint64_t) v69 >> v70 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v61))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v20))))))) * (uint64_t) 3528531795);
+            uint64_t v73 = (uint64_t) 32;
+            uint64_t v74 = (uint64_t) 32;
+            uint32_t v75 = (uint32_t) v8;
+            float v76 = minimum((float) ((uint32_t) ((int32_t) (v75 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v74 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v71 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v68 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v64 < 64 ? (uint64_t) v65 >> v64 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v66))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v21))))))) * (uint64_t) 3449720151)) >> v68 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v69))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v22))))))) * (uint64_t) 3528531795)) >> v71 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v72))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v24))))))) * (uint64_t) 3449720151)) >> v74 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v73 < 64 ? (uint64_t) v72 >> v73 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v65))))) ^ (uint32_t) ((int32_t) ((uint32_t) v43 + (uint32_t) v23))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v47 + (uint32_t) v25)))) >> v75 : 0))) * v7, v39);
+            v26[l35] = v76;
+          }
+        }
+        for (int64_t k77 = 0; k77 < 16; k77 += 1) {
+          int64_t v78 = i30 * v6 + j31;
+          float v79 = v3[v78];
+          float v80 = v26[k77];
+          float v81 = minimum(v80, v79);
+          int64_t v82 = i30 * v6 + j31;
+          v3[v82] = v81;
+        }
+      }
+      for (int64_t k83 = v32; k83 < v5; k83 += 1) {
+        int64_t v84 = v2[j31];
+        int64_t v85 = i30 * v5 + k83;
+        int32_t v86 = v1[v85];
+        int64_t v87 = i30 * v6 + j31;
+        float v88 = v3[v87];
+        uint64_t v89 = (uint64_t) 32;
+        int64_t v90 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) v86))) * (uint64_t) 3528531795);
+        uint64_t v91 = (uint64_t) 32;
+        int32_t v92 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v91 < 64 ? (uint64_t) v84 >> v91 : 0))));
+        uint64_t v93 = (uint64_t) 32;
+        int64_t v94 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v89 < 64 ? (uint64_t) v90 >> v89 : 0))))) ^ (uint32_t) v92))))) * (uint64_t) 3449720151);
+        uint64_t v95 = (uint64_t) 32;
+        int32_t v96 = (int32_t) ((uint32_t) ((uint64_t) v84));
+        uint64_t v97 = (uint64_t) 32;
+        int64_t v98 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v93 < 64 ? (uint64_t) v94 >> v93 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v10))))))) * (uint64_t) 3528531795);
+        uint64_t v99 = (uint64_t) 32;
+        int64_t v100 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v95 < 64 ? (uint64_t) ((int64_t) v86) >> v95 : 0))))) ^ (uint32_t) v96))))) * (uint64_t) 3528531795);
+        uint64_t v101 = (uint64_t) 32;
+        int64_t v102 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v97 < 64 ? (uint64_t) v98 >> v97 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v100))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v13))))))) * (uint64_t) 3449720151);
+        uint64_t v103 = (uint64_t) 32;
+        int64_t v104 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v99 < 64 ? (uint64_t) v100 >> v99 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v90))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v9))))))) * (uint64_t) 3449720151);
+        uint64_t v105 = (uint64_t) 32;
+        int64_t v106 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v101 < 64 ? (uint64_t) v102 >> v101 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v104))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v14))))))) * (uint64_t) 3528531795);
+        uint64_t v107 = (uint64_t) 32;
+        int64_t v108 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v103 < 64 ? (uint64_t) v104 >> v103 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v94))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v12))))))) * (uint64_t) 3528531795);
+        uint64_t v109 = (uint64_t) 32;
+        int64_t v110 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v105 < 64 ? (uint64_t) v106 >> v105 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v108))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v17))))))) * (uint64_t) 3449720151);
+        uint64_t v111 = (uint64_t) 32;
+        int64_t v112 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v107 < 64 ? (uint64_t) v108 >> v107 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v98))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v15))))))) * (uint64_t) 3449720151);
+        uint64_t v113 = (uint64_t) 32;
+        int64_t v114 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v109 < 64 ? (uint64_t) v110 >> v109 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v112))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v18))))))) * (uint64_t) 3528531795);
+        int64_t v115 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v111 < 64 ? (uint64_t) v112 >> v111 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v102))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v16))))))) * (uint64_t) 3528531795);
+        uint64_t v116 = (uint64_t) 32;
+        uint64_t v117 = (uint64_t) 32;
+        int64_t v118 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v116 < 64 ? (uint64_t) v115 >> v116 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v106))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v19))))))) * (uint64_t) 3449720151);
+        uint64_t v119 = (uint64_t) 32;
+        uint64_t v120 = (uint64_t) 32;
+        int64_t v121 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v119 < 64 ? (uint64_t) v118 >> v119 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v110))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v20))))))) * (uint64_t) 3528531795);
+        uint64_t v122 = (uint64_t) 32;
+        uint64_t v123 = (uint64_t) 32;
+        uint32_t v124 = (uint32_t) v8;
+        float v125 = minimum((float) ((uint32_t) ((int32_t) (v124 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v123 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v120 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v117 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v113 < 64 ? (uint64_t) v114 >> v113 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v115))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v21))))))) * (uint64_t) 3449720151)) >> v117 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v118))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v22))))))) * (uint64_t) 3528531795)) >> v120 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v121))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v24))))))) * (uint64_t) 3449720151)) >> v123 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v122 < 64 ? (uint64_t) v121 >> v122 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v114))))) ^ (uint32_t) ((int32_t) ((uint32_t) v92 + (uint32_t) v23))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v96 + (uint32_t) v25)))) >> v124 : 0))) * v7, v88);
+        int64_t v126 = i30 * v6 + j31;
+        v3[v126] = v125;
       }
     }
   }

@@ -13,7 +13,7 @@ namespace nf4 {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void dequantize(int8_t* v1, uint8_t* v2, float* v3, float v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9) {
+inline void dequantize(int8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9) {
   int32_t v10 = 127;
   int64_t v11 = (int64_t) ((uint64_t) v7 * (uint64_t) 2);
   float* v12 = alloc<float>(v6 * v8);
@@ -73,11 +73,39 @@ inline void dequantize(int8_t* v1, uint8_t* v2, float* v3, float v4, float* v5, 
   release(v12);
   return;
 }
-inline void nf4_lora(uint16_t* v1, int8_t* v2, uint8_t* v3, float* v4, uint16_t* v5, uint16_t* v6, float v7, float v8, float* v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14, int64_t v15, int64_t v16) {
-  int32_t v17 = 127;
-  float v18 = 0.0e+00f;
-  float* v19 = alloc<float>(v10 * v12);
-  float* v20 = alloc<float>(v10 * v12);
+inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uint8_t* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, uint16_t* VIBEE_RESTRICT v5, uint16_t* VIBEE_RESTRICT v6, float v7, float v8, float* VIBEE_RESTRICT v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14, int64_t v15, int64_t v16) {
+  float v17 = -0.0e+00f;
+  float v18 = 1.000000000e+00f;
+  float v19 = 7.229568360e-01f;
+  float v20 = 5.626170040e-01f;
+  float v21 = 4.407098290e-01f;
+  float v22 = 3.379152420e-01f;
+  float v23 = 2.461123020e-01f;
+  float v24 = 1.609302010e-01f;
+  float v25 = 7.958029950e-02f;
+  float v26 = 0.0e+00f;
+  float v27 = -9.105003620e-02f;
+  float v28 = -1.847734300e-01f;
+  float v29 = -2.844413820e-01f;
+  float v30 = -3.949174880e-01f;
+  float v31 = -5.250730510e-01f;
+  float v32 = -6.961928000e-01f;
+  float v33 = -1.000000000e+00f;
+  int32_t v34 = 128;
+  int32_t v35 = 24;
+  int32_t v36 = 127;
+  int32_t v37 = 3;
+  int32_t v38 = 7;
+  int32_t v39 = 1006632960;
+  int32_t v40 = 20;
+  float v41 = 1.953125000e-03f;
+  int32_t v42 = 0;
+  int32_t v43 = 2143289344;
+  float v44[16];
+  float v45[16];
+  float v46[16];
+  float* v47 = alloc<float>(v10 * v12);
+  float* v48 = alloc<float>(v10 * v12);
   // base[m, n] = sum(k) f32(x[m, k]) * (q2[n, k / 64] * c1[n, k / 16384] + offset) * where((w[n, k / 2] >> 4 * (k % 2) & 15) < 8,
   //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 4,
   //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 2,
@@ -93,107 +121,203 @@ inline void nf4_lora(uint16_t* v1, int8_t* v2, uint8_t* v3, float* v4, uint16_t*
   //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 14,
   //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 13, nf4[12], nf4[13]),
   //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 15, nf4[14], nf4[15]))));
-  for (int64_t i21 = 0; i21 < v10; i21 += 1) {
-    for (int64_t j22 = 0; j22 < v12; j22 += 1) {
-      int64_t v23 = i21 * v12 + j22;
-      v20[v23] = v18;
+  for (int64_t i49 = 0; i49 < v10; i49 += 1) {
+    for (int64_t j50 = 0; j50 < v12; j50 += 1) {
+      int64_t v51 = i49 * v12 + j50;
+      v48[v51] = v26;
     }
   }
-  for (int64_t i24 = 0; i24 < v10; i24 += 1) {
-    for (int64_t j25 = 0; j25 < v12; j25 += 1) {
-      int64_t v26 = i24 * v12 + j25;
-      v19[v26] = v18;
+  for (int64_t i52 = 0; i52 < v10; i52 += 1) {
+    for (int64_t j53 = 0; j53 < v12; j53 += 1) {
+      int64_t v54 = i52 * v12 + j53;
+      v47[v54] = v26;
     }
   }
-  for (int64_t i27 = 0; i27 < v10; i27 += 1) {
-    for (int64_t j28 = 0; j28 < v12; j28 += 1) {
-      for (int64_t k29 = 0; k29 < v11; k29 += 1) {
-        int64_t v30 = i27 * v11 + k29;
-        uint16_t v31 = v1[v30];
-        bool v32 = k29 < 0;
-        int64_t v33 = v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) k29) : k29;
-        int64_t v34 = v33 / 64;
-        int64_t v35 = j28 * v14 + (v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) v34) : v34);
-        uint8_t v36 = v3[v35];
-        int64_t v37 = v33 / 16384;
-        int64_t v38 = j28 * v15 + (v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) v37) : v37);
-        float v39 = v4[v38];
-        int64_t v40 = v33 / 2;
-        int64_t v41 = j28 * v13 + (v32 ? (int64_t) ((uint64_t) -1 - (uint64_t) v40) : v40);
-        int8_t v42 = v2[v41];
-        int64_t v43 = i27 * v12 + j28;
-        float v44 = v20[v43];
-        int8_t v45 = bit_cast<int8_t, uint8_t>(v36);
-        int32_t v46 = (int32_t) ((uint32_t) ((uint8_t) v45));
-        int32_t v47 = (int32_t) ((uint32_t) v46 & (uint32_t) v17);
-        int32_t v48 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v47 & (uint32_t) 7))) * 1.953125000e-03f);
-        uint32_t v49 = (uint32_t) 20;
-        uint32_t v50 = (uint32_t) 3;
-        uint32_t v51 = (uint32_t) 24;
-        float v52 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v51 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v46 & (uint32_t) 128)) << v51 : 0)) | (uint32_t) (v47 == v17 ? 2143289344 : ((int32_t) (v50 < 32 ? (uint32_t) v47 >> v50 : 0) == 0 ? v48 : (int32_t) ((uint32_t) ((int32_t) (v49 < 32 ? (uint32_t) v47 << v49 : 0)) + (uint32_t) 1006632960)))));
-        float v53 = bf16_to_float(v31);
-        int64_t v54 = (int64_t) ((uint64_t) (k29 % 2) * (uint64_t) 4);
-        uint64_t v55 = (uint64_t) ((uint64_t) v54 < (uint64_t) 64 ? v54 : 63);
-        int64_t v56 = (int64_t) ((uint64_t) (v55 < 64 ? (int64_t) v42 >> v55 : 0) & (uint64_t) 15);
-        int64_t v57 = i27 * v12 + j28;
-        v20[v57] = v44 + v53 * ((v56 < 8 ? (v56 < 4 ? (v56 < 2 ? (v56 < 1 ? -1.000000000e+00f : -6.961928000e-01f) : (v56 < 3 ? -5.250730510e-01f : -3.949174880e-01f)) : (v56 < 6 ? (v56 < 5 ? -2.844413820e-01f : -1.847734300e-01f) : (v56 < 7 ? -9.105003620e-02f : v18))) : (v56 < 12 ? (v56 < 10 ? (v56 < 9 ? 7.958029950e-02f : 1.609302010e-01f) : (v56 < 11 ? 2.461123020e-01f : 3.379152420e-01f)) : (v56 < 14 ? (v56 < 13 ? 4.407098290e-01f : 5.626170040e-01f) : (v56 < 15 ? 7.229568360e-01f : 1.000000000e+00f)))) * (v52 * v39 + v7));
+  for (int64_t i55 = 0; i55 < v10; i55 += 1) {
+    for (int64_t j56 = 0; j56 < v12; j56 += 1) {
+      int64_t v57 = v11 - v11 % 16;
+      if (v57 > 0) {
+        for (int64_t k58 = 0; k58 < 16; k58 += 1) {
+          v46[k58] = v17;
+        }
+        for (int64_t k59 = 0; k59 < v57; k59 += 16) {
+          for (int64_t l60 = 0; l60 < 16; l60 += 1) {
+            int64_t v61 = k59 + l60;
+            int64_t v62 = i55 * v11 + v61;
+            uint16_t v63 = v1[v62];
+            bool v64 = v61 < 0;
+            int64_t v65 = v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v61) : v61;
+            int64_t v66 = v65 / 64;
+            int64_t v67 = j56 * v14 + (v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v66) : v66);
+            uint8_t v68 = v3[v67];
+            int64_t v69 = v65 / 16384;
+            int64_t v70 = j56 * v15 + (v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v69) : v69);
+            float v71 = v4[v70];
+            int64_t v72 = v65 / 2;
+            int64_t v73 = j56 * v13 + (v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v72) : v72);
+            int8_t v74 = v2[v73];
+            float v75 = v46[l60];
+            int8_t v76 = bit_cast<int8_t, uint8_t>(v68);
+            int32_t v77 = (int32_t) ((uint32_t) ((uint8_t) v76));
+            int32_t v78 = (int32_t) ((uint32_t) v77 & (uint32_t) v36);
+            int32_t v79 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v78 & (uint32_t) v38))) * v41);
+            uint32_t v80 = (uint32_t) v40;
+            uint32_t v81 = (uint32_t) v37;
+            uint32_t v82 = (uint32_t) v35;
+            float v83 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v82 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v77 & (uint32_t) v34)) << v82 : 0)) | (uint32_t) (v78 == v36 ? v43 : ((int32_t) (v81 < 32 ? (uint32_t) v78 >> v81 : 0) == v42 ? v79 : (int32_t) ((uint32_t) ((int32_t) (v80 < 32 ? (uint32_t) v78 << v80 : 0)) + (uint32_t) v39)))));
+            float v84 = bf16_to_float(v63);
+            int64_t v85 = (int64_t) ((uint64_t) (v61 % 2) * (uint64_t) 4);
+            uint64_t v86 = (uint64_t) ((uint64_t) v85 < (uint64_t) 64 ? v85 : 63);
+            int64_t v87 = (int64_t) ((uint64_t) (v86 < 64 ? (int64_t) v74 >> v86 : 0) & (uint64_t) 15);
+            v46[l60] = v75 + v84 * ((v87 < 8 ? (v87 < 4 ? (v87 < 2 ? (v87 < 1 ? v33 : v32) : (v87 < 3 ? v31 : v30)) : (v87 < 6 ? (v87 < 5 ? v29 : v28) : (v87 < 7 ? v27 : v26))) : (v87 < 12 ? (v87 < 10 ? (v87 < 9 ? v25 : v24) : (v87 < 11 ? v23 : v22)) : (v87 < 14 ? (v87 < 13 ? v21 : v20) : (v87 < 15 ? v19 : v18)))) * (v83 * v71 + v7));
+          }
+        }
+        for (int64_t k88 = 0; k88 < 16; k88 += 1) {
+          int64_t v89 = i55 * v12 + j56;
+          float v90 = v48[v89];
+          float v91 = v46[k88];
+          int64_t v92 = i55 * v12 + j56;
+          v48[v92] = v90 + v91;
+        }
+      }
+      for (int64_t k93 = v57; k93 < v11; k93 += 1) {
+        int64_t v94 = i55 * v11 + k93;
+        uint16_t v95 = v1[v94];
+        bool v96 = k93 < 0;
+        int64_t v97 = v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) k93) : k93;
+        int64_t v98 = v97 / 64;
+        int64_t v99 = j56 * v14 + (v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) v98) : v98);
+        uint8_t v100 = v3[v99];
+        int64_t v101 = v97 / 16384;
+        int64_t v102 = j56 * v15 + (v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) v101) : v101);
+        float v103 = v4[v102];
+        int64_t v104 = v97 / 2;
+        int64_t v105 = j56 * v13 + (v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) v104) : v104);
+        int8_t v106 = v2[v105];
+        int64_t v107 = i55 * v12 + j56;
+        float v108 = v48[v107];
+        int8_t v109 = bit_cast<int8_t, uint8_t>(v100);
+        int32_t v110 = (int32_t) ((uint32_t) ((uint8_t) v109));
+        int32_t v111 = (int32_t) ((uint32_t) v110 & (uint32_t) v36);
+        int32_t v112 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v111 & (uint32_t) v38))) * v41);
+        uint32_t v113 = (uint32_t) v40;
+        uint32_t v114 = (uint32_t) v37;
+        uint32_t v115 = (uint32_t) v35;
+        float v116 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v115 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v110 & (uint32_t) v34)) << v115 : 0)) | (uint32_t) (v111 == v36 ? v43 : ((int32_t) (v114 < 32 ? (uint32_t) v111 >> v114 : 0) == v42 ? v112 : (int32_t) ((uint32_t) ((int32_t) (v113 < 32 ? (uint32_t) v111 << v113 : 0)) + (uint32_t) v39)))));
+        float v117 = bf16_to_float(v95);
+        int64_t v118 = (int64_t) ((uint64_t) (k93 % 2) * (uint64_t) 4);
+        uint64_t v119 = (uint64_t) ((uint64_t) v118 < (uint64_t) 64 ? v118 : 63);
+        int64_t v120 = (int64_t) ((uint64_t) (v119 < 64 ? (int64_t) v106 >> v119 : 0) & (uint64_t) 15);
+        int64_t v121 = i55 * v12 + j56;
+        v48[v121] = v108 + v117 * ((v120 < 8 ? (v120 < 4 ? (v120 < 2 ? (v120 < 1 ? v33 : v32) : (v120 < 3 ? v31 : v30)) : (v120 < 6 ? (v120 < 5 ? v29 : v28) : (v120 < 7 ? v27 : v26))) : (v120 < 12 ? (v120 < 10 ? (v120 < 9 ? v25 : v24) : (v120 < 11 ? v23 : v22)) : (v120 < 14 ? (v120 < 13 ? v21 : v20) : (v120 < 15 ? v19 : v18)))) * (v116 * v103 + v7));
       }
     }
   }
-  float* v58 = alloc<float>(v10 * v16);
+  float* v122 = alloc<float>(v10 * v16);
   // xa[m, r] = sum(k) f32(x[m, k]) * f32(a[r, k]);
-  for (int64_t i59 = 0; i59 < v10; i59 += 1) {
-    for (int64_t j60 = 0; j60 < v16; j60 += 1) {
-      int64_t v61 = i59 * v16 + j60;
-      v58[v61] = v18;
+  for (int64_t i123 = 0; i123 < v10; i123 += 1) {
+    for (int64_t j124 = 0; j124 < v16; j124 += 1) {
+      int64_t v125 = i123 * v16 + j124;
+      v122[v125] = v26;
     }
   }
-  for (int64_t i62 = 0; i62 < v10; i62 += 1) {
-    for (int64_t j63 = 0; j63 < v16; j63 += 1) {
-      for (int64_t k64 = 0; k64 < v11; k64 += 1) {
-        int64_t v65 = i62 * v11 + k64;
-        uint16_t v66 = v1[v65];
-        int64_t v67 = j63 * v11 + k64;
-        uint16_t v68 = v5[v67];
-        int64_t v69 = i62 * v16 + j63;
-        float v70 = v58[v69];
-        float v71 = bf16_to_float(v66);
-        float v72 = bf16_to_float(v68);
-        int64_t v73 = i62 * v16 + j63;
-        v58[v73] = v70 + v71 * v72;
+  for (int64_t i126 = 0; i126 < v10; i126 += 1) {
+    for (int64_t j127 = 0; j127 < v16; j127 += 1) {
+      int64_t v128 = v11 - v11 % 16;
+      if (v128 > 0) {
+        for (int64_t k129 = 0; k129 < 16; k129 += 1) {
+          v45[k129] = v17;
+        }
+        for (int64_t k130 = 0; k130 < v128; k130 += 16) {
+          for (int64_t l131 = 0; l131 < 16; l131 += 1) {
+            int64_t v132 = k130 + l131;
+            int64_t v133 = i126 * v11 + v132;
+            uint16_t v134 = v1[v133];
+            int64_t v135 = j127 * v11 + v132;
+            uint16_t v136 = v5[v135];
+            float v137 = v45[l131];
+            float v138 = bf16_to_float(v134);
+            float v139 = bf16_to_float(v136);
+            v45[l131] = v137 + v138 * v139;
+          }
+        }
+        for (int64_t k140 = 0; k140 < 16; k140 += 1) {
+          int64_t v141 = i126 * v16 + j127;
+          float v142 = v122[v141];
+          float v143 = v45[k140];
+          int64_t v144 = i126 * v16 + j127;
+          v122[v144] = v142 + v143;
+        }
+      }
+      for (int64_t k145 = v128; k145 < v11; k145 += 1) {
+        int64_t v146 = i126 * v11 + k145;
+        uint16_t v147 = v1[v146];
+        int64_t v148 = j127 * v11 + k145;
+        uint16_t v149 = v5[v148];
+        int64_t v150 = i126 * v16 + j127;
+        float v151 = v122[v150];
+        float v152 = bf16_to_float(v147);
+        float v153 = bf16_to_float(v149);
+        int64_t v154 = i126 * v16 + j127;
+        v122[v154] = v151 + v152 * v153;
       }
     }
   }
   // up[m, n] = sum(r) xa[m, r] * f32(b[n, r]);
-  for (int64_t i74 = 0; i74 < v10; i74 += 1) {
-    for (int64_t j75 = 0; j75 < v12; j75 += 1) {
-      for (int64_t k76 = 0; k76 < v16; k76 += 1) {
-        int64_t v77 = i74 * v16 + k76;
-        float v78 = v58[v77];
-        int64_t v79 = j75 * v16 + k76;
-        uint16_t v80 = v6[v79];
-        int64_t v81 = i74 * v12 + j75;
-        float v82 = v19[v81];
-        float v83 = bf16_to_float(v80);
-        int64_t v84 = i74 * v12 + j75;
-        v19[v84] = v82 + v78 * v83;
+  for (int64_t i155 = 0; i155 < v10; i155 += 1) {
+    for (int64_t j156 = 0; j156 < v12; j156 += 1) {
+      int64_t v157 = v16 - v16 % 16;
+      if (v157 > 0) {
+        for (int64_t k158 = 0; k158 < 16; k158 += 1) {
+          v44[k158] = v17;
+        }
+        for (int64_t k159 = 0; k159 < v157; k159 += 16) {
+          for (int64_t l160 = 0; l160 < 16; l160 += 1) {
+            int64_t v161 = k159 + l160;
+            int64_t v162 = i155 * v16 + v161;
+            float v163 = v122[v162];
+            int64_t v164 = j156 * v16 + v161;
+            uint16_t v165 = v6[v164];
+            float v166 = v44[l160];
+            float v167 = bf16_to_float(v165);
+            v44[l160] = v166 + v163 * v167;
+          }
+        }
+        for (int64_t k168 = 0; k168 < 16; k168 += 1) {
+          int64_t v169 = i155 * v12 + j156;
+          float v170 = v47[v169];
+          float v171 = v44[k168];
+          int64_t v172 = i155 * v12 + j156;
+          v47[v172] = v170 + v171;
+        }
+      }
+      for (int64_t k173 = v157; k173 < v16; k173 += 1) {
+        int64_t v174 = i155 * v16 + k173;
+        float v175 = v122[v174];
+        int64_t v176 = j156 * v16 + k173;
+        uint16_t v177 = v6[v176];
+        int64_t v178 = i155 * v12 + j156;
+        float v179 = v47[v178];
+        float v180 = bf16_to_float(v177);
+        int64_t v181 = i155 * v12 + j156;
+        v47[v181] = v179 + v175 * v180;
       }
     }
   }
   // y[m, n] = base[m, n] + s * up[m, n];
-  for (int64_t i85 = 0; i85 < v10; i85 += 1) {
-    for (int64_t j86 = 0; j86 < v12; j86 += 1) {
-      int64_t v87 = i85 * v12 + j86;
-      float v88 = v20[v87];
-      int64_t v89 = i85 * v12 + j86;
-      float v90 = v19[v89];
-      int64_t v91 = i85 * v12 + j86;
-      v9[v91] = v88 + v8 * v90;
+  for (int64_t i182 = 0; i182 < v10; i182 += 1) {
+    for (int64_t j183 = 0; j183 < v12; j183 += 1) {
+      int64_t v184 = i182 * v12 + j183;
+      float v185 = v48[v184];
+      int64_t v186 = i182 * v12 + j183;
+      float v187 = v47[v186];
+      int64_t v188 = i182 * v12 + j183;
+      v9[v188] = v185 + v8 * v187;
     }
   }
-  release(v19);
-  release(v20);
-  release(v58);
+  release(v47);
+  release(v48);
+  release(v122);
   return;
 }
 

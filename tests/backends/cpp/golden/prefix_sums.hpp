@@ -13,7 +13,7 @@ namespace prefix_sums {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void prefix(float* v1, float* v2, float* v3, float* v4, int64_t v5, int64_t v6) {
+inline void prefix(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
   float v7 = 0.0e+00f;
   // y[r, t] = cumsum(t) x[r, t];
   for (int64_t i8 = 0; i8 < v5; i8 += 1) {

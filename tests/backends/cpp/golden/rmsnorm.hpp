@@ -13,82 +13,125 @@ namespace rmsnorm {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void rmsnorm(uint16_t* v1, uint16_t* v2, float v3, uint16_t* v4, int64_t v5, int64_t v6) {
-  double* v7 = alloc<double>(v5);
+inline void rmsnorm(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, float v3, uint16_t* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
+  double v7[16];
+  double* v8 = alloc<double>(v5);
   // ss[r] = sum(c) f64(x[r, c]) * f64(x[r, c]);
-  for (int64_t i8 = 0; i8 < v5; i8 += 1) {
-    v7[i8] = 0.0e+00;
-  }
   for (int64_t i9 = 0; i9 < v5; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v6; j10 += 1) {
-      int64_t v11 = i9 * v6 + j10;
-      uint16_t v12 = v1[v11];
-      double v13 = v7[i9];
-      float v14 = bf16_to_float(v12);
-      double v15 = (double) v14;
-      v7[i9] = v13 + v15 * v15;
+    v8[i9] = 0.0e+00;
+  }
+  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
+    int64_t v11 = v6 - v6 % 16;
+    if (v11 > 0) {
+      for (int64_t j12 = 0; j12 < 16; j12 += 1) {
+        v7[j12] = -0.0e+00;
+      }
+      for (int64_t j13 = 0; j13 < v11; j13 += 16) {
+        for (int64_t k14 = 0; k14 < 16; k14 += 1) {
+          int64_t v15 = i10 * v6 + (j13 + k14);
+          uint16_t v16 = v1[v15];
+          double v17 = v7[k14];
+          float v18 = bf16_to_float(v16);
+          double v19 = (double) v18;
+          v7[k14] = v17 + v19 * v19;
+        }
+      }
+      for (int64_t j20 = 0; j20 < 16; j20 += 1) {
+        double v21 = v8[i10];
+        double v22 = v7[j20];
+        v8[i10] = v21 + v22;
+      }
+    }
+    for (int64_t j23 = v11; j23 < v6; j23 += 1) {
+      int64_t v24 = i10 * v6 + j23;
+      uint16_t v25 = v1[v24];
+      double v26 = v8[i10];
+      float v27 = bf16_to_float(v25);
+      double v28 = (double) v27;
+      v8[i10] = v26 + v28 * v28;
     }
   }
-  float* v16 = alloc<float>(v5);
+  float* v29 = alloc<float>(v5);
   // inv[r] = f32(rsqrt(ss[r] / C + f64(eps)));
-  for (int64_t i17 = 0; i17 < v5; i17 += 1) {
-    double v18 = v7[i17];
-    double v19 = rsqrt(v18 / (double) v6 + (double) v3);
-    v16[i17] = (float) v19;
+  for (int64_t i30 = 0; i30 < v5; i30 += 1) {
+    double v31 = v8[i30];
+    double v32 = rsqrt(v31 / (double) v6 + (double) v3);
+    v29[i30] = (float) v32;
   }
   // y[r, c] = bf16(f32(x[r, c]) * inv[r] * f32(w[c]));
-  for (int64_t i20 = 0; i20 < v5; i20 += 1) {
-    for (int64_t j21 = 0; j21 < v6; j21 += 1) {
-      int64_t v22 = i20 * v6 + j21;
-      uint16_t v23 = v1[v22];
-      float v24 = v16[i20];
-      uint16_t v25 = v2[j21];
-      float v26 = bf16_to_float(v23);
-      float v27 = bf16_to_float(v25);
-      uint16_t v28 = float_to_bf16((v26 * v24) * v27);
-      int64_t v29 = i20 * v6 + j21;
-      v4[v29] = v28;
+  for (int64_t i33 = 0; i33 < v5; i33 += 1) {
+    for (int64_t j34 = 0; j34 < v6; j34 += 1) {
+      int64_t v35 = i33 * v6 + j34;
+      uint16_t v36 = v1[v35];
+      float v37 = v29[i33];
+      uint16_t v38 = v2[j34];
+      float v39 = bf16_to_float(v36);
+      float v40 = bf16_to_float(v38);
+      uint16_t v41 = float_to_bf16((v39 * v37) * v40);
+      int64_t v42 = i33 * v6 + j34;
+      v4[v42] = v41;
     }
   }
-  release(v7);
-  release(v16);
+  release(v8);
+  release(v29);
   return;
 }
-inline void rmsnorm_f32(float* v1, float* v2, float v3, float* v4, int64_t v5, int64_t v6) {
-  double* v7 = alloc<double>(v5);
+inline void rmsnorm_f32(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6) {
+  double v7[16];
+  double* v8 = alloc<double>(v5);
   // ss[r] = sum(c) f64(x[r, c]) * f64(x[r, c]);
-  for (int64_t i8 = 0; i8 < v5; i8 += 1) {
-    v7[i8] = 0.0e+00;
-  }
   for (int64_t i9 = 0; i9 < v5; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v6; j10 += 1) {
-      int64_t v11 = i9 * v6 + j10;
-      float v12 = v1[v11];
-      double v13 = v7[i9];
-      double v14 = (double) v12;
-      v7[i9] = v13 + v14 * v14;
+    v8[i9] = 0.0e+00;
+  }
+  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
+    int64_t v11 = v6 - v6 % 16;
+    if (v11 > 0) {
+      for (int64_t j12 = 0; j12 < 16; j12 += 1) {
+        v7[j12] = -0.0e+00;
+      }
+      for (int64_t j13 = 0; j13 < v11; j13 += 16) {
+        for (int64_t k14 = 0; k14 < 16; k14 += 1) {
+          int64_t v15 = i10 * v6 + (j13 + k14);
+          float v16 = v1[v15];
+          double v17 = v7[k14];
+          double v18 = (double) v16;
+          v7[k14] = v17 + v18 * v18;
+        }
+      }
+      for (int64_t j19 = 0; j19 < 16; j19 += 1) {
+        double v20 = v8[i10];
+        double v21 = v7[j19];
+        v8[i10] = v20 + v21;
+      }
+    }
+    for (int64_t j22 = v11; j22 < v6; j22 += 1) {
+      int64_t v23 = i10 * v6 + j22;
+      float v24 = v1[v23];
+      double v25 = v8[i10];
+      double v26 = (double) v24;
+      v8[i10] = v25 + v26 * v26;
     }
   }
-  float* v15 = alloc<float>(v5);
+  float* v27 = alloc<float>(v5);
   // inv[r] = f32(rsqrt(ss[r] / C + f64(eps)));
-  for (int64_t i16 = 0; i16 < v5; i16 += 1) {
-    double v17 = v7[i16];
-    double v18 = rsqrt(v17 / (double) v6 + (double) v3);
-    v15[i16] = (float) v18;
+  for (int64_t i28 = 0; i28 < v5; i28 += 1) {
+    double v29 = v8[i28];
+    double v30 = rsqrt(v29 / (double) v6 + (double) v3);
+    v27[i28] = (float) v30;
   }
   // y[r, c] = x[r, c] * inv[r] * w[c];
-  for (int64_t i19 = 0; i19 < v5; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v6; j20 += 1) {
-      int64_t v21 = i19 * v6 + j20;
-      float v22 = v1[v21];
-      float v23 = v15[i19];
-      float v24 = v2[j20];
-      int64_t v25 = i19 * v6 + j20;
-      v4[v25] = (v22 * v23) * v24;
+  for (int64_t i31 = 0; i31 < v5; i31 += 1) {
+    for (int64_t j32 = 0; j32 < v6; j32 += 1) {
+      int64_t v33 = i31 * v6 + j32;
+      float v34 = v1[v33];
+      float v35 = v27[i31];
+      float v36 = v2[j32];
+      int64_t v37 = i31 * v6 + j32;
+      v4[v37] = (v34 * v35) * v36;
     }
   }
-  release(v7);
-  release(v15);
+  release(v8);
+  release(v27);
   return;
 }
 

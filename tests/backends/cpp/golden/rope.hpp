@@ -13,7 +13,7 @@ namespace rope {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void rope_interleaved(float* v1, float* v2, float* v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
+inline void rope_interleaved(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
   float* v8 = alloc<float>(v5 * v7);
   float* v9 = alloc<float>(v5 * v7);
   // c[s, j] = cos(pos[s] * inv_freq[j]);
@@ -54,7 +54,7 @@ inline void rope_interleaved(float* v1, float* v2, float* v3, float* v4, int64_t
   release(v9);
   return;
 }
-inline void rope_rotate_half(float* v1, float* v2, float* v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
+inline void rope_rotate_half(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
   float* v8 = alloc<float>(v5 * v7);
   float* v9 = alloc<float>(v5 * v7);
   // c[s, j] = cos(pos[s] * inv_freq[j]);

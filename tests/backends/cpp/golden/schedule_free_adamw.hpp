@@ -13,7 +13,7 @@ namespace schedule_free_adamw {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void step(float* v1, float* v2, float* v3, float* v4, float v5, float v6, float v7, float v8, float v9, float v10, float v11, float v12, float* v13, float* v14, int64_t v15) {
+inline void step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float v5, float v6, float v7, float v8, float v9, float v10, float v11, float v12, float* VIBEE_RESTRICT v13, float* VIBEE_RESTRICT v14, int64_t v15) {
   float v16 = 1.000000000e+00f;
   float* v17 = alloc<float>(1);
   float* v18 = alloc<float>(1);

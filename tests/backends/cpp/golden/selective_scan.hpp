@@ -13,236 +13,351 @@ namespace selective_scan {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void selective_scan(float* v1, float* v2, float* v3, float* v4, float* v5, float* v6, float* v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
-  float v12 = 0.0e+00f;
-  float* v13 = alloc<float>(((v8 * v9) * v11) * v10);
+inline void selective_scan(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, float* VIBEE_RESTRICT v6, float* VIBEE_RESTRICT v7, int64_t v8, int64_t v9, int64_t v10, int64_t v11) {
+  float v12 = 5.000000000e-01f;
+  float v13 = 0.0e+00f;
   float* v14 = alloc<float>(((v8 * v9) * v11) * v10);
   float* v15 = alloc<float>(((v8 * v9) * v11) * v10);
+  float* v16 = alloc<float>(((v8 * v9) * v11) * v10);
   // h[b, d, n, l] = scan(l, 0.0) exp(delta[b, d, l] * A[d, n]) * h[b, d, n, l - 1]
   //                   + delta[b, d, l] * Bs[b, n, l] * u[b, d, l];
-  for (int64_t i16 = 0; i16 < v8; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v9; j17 += 1) {
-      for (int64_t k18 = 0; k18 < v11; k18 += 1) {
-        for (int64_t l19 = 0; l19 < v10; l19 += 1) {
-          int64_t v20 = (i16 * v9 + j17) * v10 + l19;
-          float v21 = v2[v20];
-          int64_t v22 = j17 * v11 + k18;
-          float v23 = v3[v22];
-          int64_t v24 = (i16 * v11 + k18) * v10 + l19;
-          float v25 = v4[v24];
-          int64_t v26 = (i16 * v9 + j17) * v10 + l19;
-          float v27 = v1[v26];
-          float v28 = std::exp(v21 * v23);
-          int64_t v29 = ((i16 * v9 + j17) * v11 + k18) * v10 + l19;
-          v13[v29] = v28;
-          int64_t v30 = ((i16 * v9 + j17) * v11 + k18) * v10 + l19;
-          v14[v30] = (v21 * v25) * v27;
+  for (int64_t i17 = 0; i17 < v8; i17 += 1) {
+    for (int64_t j18 = 0; j18 < v9; j18 += 1) {
+      for (int64_t k19 = 0; k19 < v11; k19 += 1) {
+        for (int64_t l20 = 0; l20 < v10; l20 += 1) {
+          int64_t v21 = (i17 * v9 + j18) * v10 + l20;
+          float v22 = v2[v21];
+          int64_t v23 = j18 * v11 + k19;
+          float v24 = v3[v23];
+          int64_t v25 = (i17 * v11 + k19) * v10 + l20;
+          float v26 = v4[v25];
+          int64_t v27 = (i17 * v9 + j18) * v10 + l20;
+          float v28 = v1[v27];
+          float v29 = v22 * v24;
+          float v30 = !(v29 < -8.780000300e+01f) ? v29 : -8.780000300e+01f;
+          float v31 = !(v30 > 8.880000300e+01f) ? v30 : 8.880000300e+01f;
+          float v32 = vec_fma(v31, 1.442695020e+00f, v12);
+          float v33 = vec_floor(v32);
+          float v34 = !(v33 < -1.270000000e+02f) ? v33 : -1.270000000e+02f;
+          float v35 = !(v34 > 1.270000000e+02f) ? v34 : 1.270000000e+02f;
+          float v36 = vec_fma(-6.933593750e-01f, v35, v31);
+          float v37 = vec_fma(2.121944420e-04f, v35, v36);
+          float v38 = vec_fma(v37, 1.987569120e-04f, 1.398199940e-03f);
+          float v39 = vec_fma(v38, v37, 8.333452050e-03f);
+          float v40 = vec_fma(v39, v37, 4.166579620e-02f);
+          float v41 = vec_fma(v40, v37, 1.666666570e-01f);
+          float v42 = vec_fma(v41, v37, v12);
+          float v43 = vec_fma(v42, v37 * v37, v37);
+          uint32_t v44 = (uint32_t) 23;
+          float v45 = bit_cast<float, int32_t>((int32_t) (v44 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v35) + (uint32_t) 127)) << v44 : 0));
+          int64_t v46 = ((i17 * v9 + j18) * v11 + k19) * v10 + l20;
+          v14[v46] = (v43 + 1.000000000e+00f) * v45;
+          int64_t v47 = ((i17 * v9 + j18) * v11 + k19) * v10 + l20;
+          v15[v47] = (v22 * v26) * v28;
         }
       }
     }
   }
-  float* v31 = alloc<float>(((v8 * v9) * v11) * 1);
-  for (int64_t i32 = 0; i32 < v8; i32 += 1) {
-    for (int64_t j33 = 0; j33 < v9; j33 += 1) {
-      for (int64_t k34 = 0; k34 < v11; k34 += 1) {
-        int64_t v35 = ((i32 * v9 + j33) * v11 + k34) * 1 + 0;
-        v31[v35] = v12;
+  float* v48 = alloc<float>(((v8 * v9) * v11) * 1);
+  for (int64_t i49 = 0; i49 < v8; i49 += 1) {
+    for (int64_t j50 = 0; j50 < v9; j50 += 1) {
+      for (int64_t k51 = 0; k51 < v11; k51 += 1) {
+        int64_t v52 = ((i49 * v9 + j50) * v11 + k51) * 1 + 0;
+        v48[v52] = v13;
       }
     }
   }
-  for (int64_t i36 = 0; i36 < v8; i36 += 1) {
-    for (int64_t j37 = 0; j37 < v9; j37 += 1) {
-      for (int64_t k38 = 0; k38 < v11; k38 += 1) {
-        int64_t v39 = ((i36 * v9 + j37) * v11 + k38) * 1 + 0;
-        float v40 = v31[v39];
-        float* v41 = alloc<float>(1);
-        v41[0] = v40;
-        for (int64_t l42 = 0; l42 < v10; l42 += 1) {
-          float v43 = v41[0];
-          int64_t v44 = ((i36 * v9 + j37) * v11 + k38) * v10 + l42;
-          float v45 = v13[v44];
-          int64_t v46 = ((i36 * v9 + j37) * v11 + k38) * v10 + l42;
-          float v47 = v14[v46];
-          float v48 = v45 * v43 + v47;
-          int64_t v49 = ((i36 * v9 + j37) * v11 + k38) * v10 + l42;
-          v15[v49] = v48;
-          v41[0] = v48;
+  for (int64_t i53 = 0; i53 < v8; i53 += 1) {
+    for (int64_t j54 = 0; j54 < v9; j54 += 1) {
+      for (int64_t k55 = 0; k55 < v11; k55 += 1) {
+        int64_t v56 = ((i53 * v9 + j54) * v11 + k55) * 1 + 0;
+        float v57 = v48[v56];
+        float* v58 = alloc<float>(1);
+        v58[0] = v57;
+        for (int64_t l59 = 0; l59 < v10; l59 += 1) {
+          float v60 = v58[0];
+          int64_t v61 = ((i53 * v9 + j54) * v11 + k55) * v10 + l59;
+          float v62 = v14[v61];
+          int64_t v63 = ((i53 * v9 + j54) * v11 + k55) * v10 + l59;
+          float v64 = v15[v63];
+          float v65 = v62 * v60 + v64;
+          int64_t v66 = ((i53 * v9 + j54) * v11 + k55) * v10 + l59;
+          v16[v66] = v65;
+          v58[0] = v65;
         }
-        release(v41);
+        release(v58);
       }
     }
   }
-  float* v50 = alloc<float>((v8 * v9) * v10);
+  float* v67 = alloc<float>((v8 * v9) * v10);
   // ys[b, d, l] = sum(n) h[b, d, n, l] * Cs[b, n, l];
-  for (int64_t i51 = 0; i51 < v8; i51 += 1) {
-    for (int64_t j52 = 0; j52 < v9; j52 += 1) {
-      for (int64_t k53 = 0; k53 < v10; k53 += 1) {
-        int64_t v54 = (i51 * v9 + j52) * v10 + k53;
-        v50[v54] = v12;
+  for (int64_t i68 = 0; i68 < v8; i68 += 1) {
+    for (int64_t j69 = 0; j69 < v9; j69 += 1) {
+      for (int64_t k70 = 0; k70 < v10; k70 += 1) {
+        int64_t v71 = (i68 * v9 + j69) * v10 + k70;
+        v67[v71] = v13;
       }
     }
   }
-  for (int64_t i55 = 0; i55 < v8; i55 += 1) {
-    for (int64_t j56 = 0; j56 < v9; j56 += 1) {
-      for (int64_t k57 = 0; k57 < v10; k57 += 1) {
-        for (int64_t l58 = 0; l58 < v11; l58 += 1) {
-          int64_t v59 = ((i55 * v9 + j56) * v11 + l58) * v10 + k57;
-          float v60 = v15[v59];
-          int64_t v61 = (i55 * v11 + l58) * v10 + k57;
-          float v62 = v5[v61];
-          int64_t v63 = (i55 * v9 + j56) * v10 + k57;
-          float v64 = v50[v63];
-          int64_t v65 = (i55 * v9 + j56) * v10 + k57;
-          v50[v65] = v64 + v60 * v62;
+  for (int64_t i72 = 0; i72 < v8; i72 += 1) {
+    for (int64_t j73 = 0; j73 < v9; j73 += 1) {
+      for (int64_t k74 = 0; k74 < v11; k74 += 1) {
+        for (int64_t l75 = 0; l75 < v10; l75 += 1) {
+          int64_t v76 = ((i72 * v9 + j73) * v11 + k74) * v10 + l75;
+          float v77 = v16[v76];
+          int64_t v78 = (i72 * v11 + k74) * v10 + l75;
+          float v79 = v5[v78];
+          int64_t v80 = (i72 * v9 + j73) * v10 + l75;
+          float v81 = v67[v80];
+          int64_t v82 = (i72 * v9 + j73) * v10 + l75;
+          v67[v82] = v81 + v77 * v79;
         }
       }
     }
   }
   // y[b, d, l] = ys[b, d, l] + u[b, d, l] * D[d];
-  for (int64_t i66 = 0; i66 < v8; i66 += 1) {
-    for (int64_t j67 = 0; j67 < v9; j67 += 1) {
-      for (int64_t k68 = 0; k68 < v10; k68 += 1) {
-        int64_t v69 = (i66 * v9 + j67) * v10 + k68;
-        float v70 = v50[v69];
-        int64_t v71 = (i66 * v9 + j67) * v10 + k68;
-        float v72 = v1[v71];
-        float v73 = v6[j67];
-        int64_t v74 = (i66 * v9 + j67) * v10 + k68;
-        v7[v74] = v70 + v72 * v73;
+  for (int64_t i83 = 0; i83 < v8; i83 += 1) {
+    for (int64_t j84 = 0; j84 < v9; j84 += 1) {
+      for (int64_t k85 = 0; k85 < v10; k85 += 1) {
+        int64_t v86 = (i83 * v9 + j84) * v10 + k85;
+        float v87 = v67[v86];
+        int64_t v88 = (i83 * v9 + j84) * v10 + k85;
+        float v89 = v1[v88];
+        float v90 = v6[j84];
+        int64_t v91 = (i83 * v9 + j84) * v10 + k85;
+        v7[v91] = v87 + v89 * v90;
       }
     }
   }
-  release(v13);
   release(v14);
   release(v15);
-  release(v31);
-  release(v50);
+  release(v16);
+  release(v48);
+  release(v67);
   return;
 }
-inline void selective_scan_gated(float* v1, float* v2, float* v3, float* v4, float* v5, float* v6, float* v7, float* v8, float* v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13) {
-  float v14 = 0.0e+00f;
-  float* v15 = alloc<float>((v10 * v11) * v12);
-  float* v16 = alloc<float>((v10 * v11) * v12);
+inline void selective_scan_gated(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, float* VIBEE_RESTRICT v6, float* VIBEE_RESTRICT v7, float* VIBEE_RESTRICT v8, float* VIBEE_RESTRICT v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13) {
+  int32_t v14 = 127;
+  int32_t v15 = 23;
+  float v16 = 1.270000000e+02f;
+  float v17 = -1.270000000e+02f;
+  float v18 = 8.880000300e+01f;
+  float v19 = -8.780000300e+01f;
+  float v20 = 1.666666570e-01f;
+  float v21 = 4.166579620e-02f;
+  float v22 = 8.333452050e-03f;
+  float v23 = 1.398199940e-03f;
+  float v24 = 1.987569120e-04f;
+  float v25 = 2.121944420e-04f;
+  float v26 = -6.933593750e-01f;
+  float v27 = 1.442695020e+00f;
+  float v28 = 5.000000000e-01f;
+  float v29 = 0.0e+00f;
+  float v30 = 1.000000000e+00f;
+  float* v31 = alloc<float>((v10 * v11) * v12);
+  float* v32 = alloc<float>((v10 * v11) * v12);
   // dt[b, d, l] = log1p(exp(delta[b, d, l] + bias[d]));
-  for (int64_t i17 = 0; i17 < v10; i17 += 1) {
-    for (int64_t j18 = 0; j18 < v11; j18 += 1) {
-      for (int64_t k19 = 0; k19 < v12; k19 += 1) {
-        int64_t v20 = (i17 * v11 + j18) * v12 + k19;
-        float v21 = v2[v20];
-        float v22 = v7[j18];
-        float v23 = std::exp(v21 + v22);
-        float v24 = std::log1p(v23);
-        int64_t v25 = (i17 * v11 + j18) * v12 + k19;
-        v15[v25] = v24;
+  for (int64_t i33 = 0; i33 < v10; i33 += 1) {
+    for (int64_t j34 = 0; j34 < v11; j34 += 1) {
+      for (int64_t k35 = 0; k35 < v12; k35 += 1) {
+        int64_t v36 = (i33 * v11 + j34) * v12 + k35;
+        float v37 = v2[v36];
+        float v38 = v7[j34];
+        float v39 = v37 + v38;
+        float v40 = !(v39 < v19) ? v39 : v19;
+        float v41 = !(v40 > v18) ? v40 : v18;
+        float v42 = vec_fma(v41, v27, v28);
+        float v43 = vec_floor(v42);
+        float v44 = !(v43 < v17) ? v43 : v17;
+        float v45 = !(v44 > v16) ? v44 : v16;
+        float v46 = vec_fma(v26, v45, v41);
+        float v47 = vec_fma(v25, v45, v46);
+        float v48 = vec_fma(v47, v24, v23);
+        float v49 = vec_fma(v48, v47, v22);
+        float v50 = vec_fma(v49, v47, v21);
+        float v51 = vec_fma(v50, v47, v20);
+        float v52 = vec_fma(v51, v47, v28);
+        float v53 = vec_fma(v52, v47 * v47, v47);
+        uint32_t v54 = (uint32_t) v15;
+        float v55 = bit_cast<float, int32_t>((int32_t) (v54 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v45) + (uint32_t) v14)) << v54 : 0));
+        float v56 = (v53 + v30) * v55;
+        float v57 = v56 + v30;
+        int32_t v58 = bit_cast<int32_t, float>(!(v57 <= 1.175494350e-38f) ? v57 : 1.175494350e-38f);
+        float v59 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v58 & (uint32_t) -2139095041)) | (uint32_t) 1056964608));
+        bool v60 = v59 < 7.071067690e-01f;
+        float v61 = (v59 - v30) + (v60 ? v59 : v29);
+        float v62 = v61 * v61;
+        float v63 = v62 * v61;
+        float v64 = vec_fma(7.037683580e-02f, v61, -1.151461010e-01f);
+        float v65 = vec_fma(-1.242014100e-01f, v61, 1.424932330e-01f);
+        float v66 = vec_fma(2.000071410e-01f, v61, -2.499999400e-01f);
+        float v67 = vec_fma(v64, v61, 1.167699840e-01f);
+        float v68 = vec_fma(v65, v61, -1.666805740e-01f);
+        float v69 = vec_fma(v66, v61, 3.333333130e-01f);
+        float v70 = vec_fma(v67, v63, v68);
+        float v71 = vec_fma(v70, v63, v69);
+        float v72 = vec_fma(-5.000000000e-01f, v62, v71 * v63);
+        uint32_t v73 = (uint32_t) v15;
+        float v74 = vec_fma(((float) ((int32_t) (v73 < 32 ? (uint32_t) v58 >> v73 : 0)) - 1.260000000e+02f) - (v60 ? v30 : v29), 6.931471820e-01f, v61 + v72);
+        float v75 = v57 == v29 ? -INFINITY : (!(v57 >= v29) ? NAN : (v57 == INFINITY ? INFINITY : v74));
+        int64_t v76 = (i33 * v11 + j34) * v12 + k35;
+        v31[v76] = v57 == v30 || v57 == v75 ? v56 : v56 * (v75 / (v57 - v30));
       }
     }
   }
-  float* v26 = alloc<float>(((v10 * v11) * v13) * v12);
-  float* v27 = alloc<float>(((v10 * v11) * v13) * v12);
-  float* v28 = alloc<float>(((v10 * v11) * v13) * v12);
+  float* v77 = alloc<float>(((v10 * v11) * v13) * v12);
+  float* v78 = alloc<float>(((v10 * v11) * v13) * v12);
+  float* v79 = alloc<float>(((v10 * v11) * v13) * v12);
   // h[b, d, n, l] = scan(l, 0.0) exp(-dt[b, d, l] * exp(A_log[d, n])) * h[b, d, n, l - 1]
   //                   + dt[b, d, l] * Bs[b, n, l] * u[b, d, l];
-  for (int64_t i29 = 0; i29 < v10; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v11; j30 += 1) {
-      for (int64_t k31 = 0; k31 < v13; k31 += 1) {
-        for (int64_t l32 = 0; l32 < v12; l32 += 1) {
-          int64_t v33 = (i29 * v11 + j30) * v12 + l32;
-          float v34 = v15[v33];
-          int64_t v35 = j30 * v13 + k31;
-          float v36 = v3[v35];
-          int64_t v37 = (i29 * v13 + k31) * v12 + l32;
-          float v38 = v4[v37];
-          int64_t v39 = (i29 * v11 + j30) * v12 + l32;
-          float v40 = v1[v39];
-          float v41 = std::exp(v36);
-          float v42 = std::exp(-v34 * v41);
-          int64_t v43 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
-          v26[v43] = v42;
-          int64_t v44 = ((i29 * v11 + j30) * v13 + k31) * v12 + l32;
-          v27[v44] = (v34 * v38) * v40;
+  for (int64_t i80 = 0; i80 < v10; i80 += 1) {
+    for (int64_t j81 = 0; j81 < v11; j81 += 1) {
+      for (int64_t k82 = 0; k82 < v13; k82 += 1) {
+        for (int64_t l83 = 0; l83 < v12; l83 += 1) {
+          int64_t v84 = (i80 * v11 + j81) * v12 + l83;
+          float v85 = v31[v84];
+          int64_t v86 = j81 * v13 + k82;
+          float v87 = v3[v86];
+          int64_t v88 = (i80 * v13 + k82) * v12 + l83;
+          float v89 = v4[v88];
+          int64_t v90 = (i80 * v11 + j81) * v12 + l83;
+          float v91 = v1[v90];
+          float v92 = !(v87 < v19) ? v87 : v19;
+          float v93 = !(v92 > v18) ? v92 : v18;
+          float v94 = vec_fma(v93, v27, v28);
+          float v95 = vec_floor(v94);
+          float v96 = !(v95 < v17) ? v95 : v17;
+          float v97 = !(v96 > v16) ? v96 : v16;
+          float v98 = vec_fma(v26, v97, v93);
+          float v99 = vec_fma(v25, v97, v98);
+          float v100 = vec_fma(v99, v24, v23);
+          float v101 = vec_fma(v100, v99, v22);
+          float v102 = vec_fma(v101, v99, v21);
+          float v103 = vec_fma(v102, v99, v20);
+          float v104 = vec_fma(v103, v99, v28);
+          float v105 = vec_fma(v104, v99 * v99, v99);
+          uint32_t v106 = (uint32_t) v15;
+          float v107 = bit_cast<float, int32_t>((int32_t) (v106 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v97) + (uint32_t) v14)) << v106 : 0));
+          float v108 = -v85 * ((v105 + v30) * v107);
+          float v109 = !(v108 < v19) ? v108 : v19;
+          float v110 = !(v109 > v18) ? v109 : v18;
+          float v111 = vec_fma(v110, v27, v28);
+          float v112 = vec_floor(v111);
+          float v113 = !(v112 < v17) ? v112 : v17;
+          float v114 = !(v113 > v16) ? v113 : v16;
+          float v115 = vec_fma(v26, v114, v110);
+          float v116 = vec_fma(v25, v114, v115);
+          float v117 = vec_fma(v116, v24, v23);
+          float v118 = vec_fma(v117, v116, v22);
+          float v119 = vec_fma(v118, v116, v21);
+          float v120 = vec_fma(v119, v116, v20);
+          float v121 = vec_fma(v120, v116, v28);
+          float v122 = vec_fma(v121, v116 * v116, v116);
+          uint32_t v123 = (uint32_t) v15;
+          float v124 = bit_cast<float, int32_t>((int32_t) (v123 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v114) + (uint32_t) v14)) << v123 : 0));
+          int64_t v125 = ((i80 * v11 + j81) * v13 + k82) * v12 + l83;
+          v77[v125] = (v122 + v30) * v124;
+          int64_t v126 = ((i80 * v11 + j81) * v13 + k82) * v12 + l83;
+          v78[v126] = (v85 * v89) * v91;
         }
       }
     }
   }
-  float* v45 = alloc<float>(((v10 * v11) * v13) * 1);
-  for (int64_t i46 = 0; i46 < v10; i46 += 1) {
-    for (int64_t j47 = 0; j47 < v11; j47 += 1) {
-      for (int64_t k48 = 0; k48 < v13; k48 += 1) {
-        int64_t v49 = ((i46 * v11 + j47) * v13 + k48) * 1 + 0;
-        v45[v49] = v14;
+  float* v127 = alloc<float>(((v10 * v11) * v13) * 1);
+  for (int64_t i128 = 0; i128 < v10; i128 += 1) {
+    for (int64_t j129 = 0; j129 < v11; j129 += 1) {
+      for (int64_t k130 = 0; k130 < v13; k130 += 1) {
+        int64_t v131 = ((i128 * v11 + j129) * v13 + k130) * 1 + 0;
+        v127[v131] = v29;
       }
     }
   }
-  for (int64_t i50 = 0; i50 < v10; i50 += 1) {
-    for (int64_t j51 = 0; j51 < v11; j51 += 1) {
-      for (int64_t k52 = 0; k52 < v13; k52 += 1) {
-        int64_t v53 = ((i50 * v11 + j51) * v13 + k52) * 1 + 0;
-        float v54 = v45[v53];
-        float* v55 = alloc<float>(1);
-        v55[0] = v54;
-        for (int64_t l56 = 0; l56 < v12; l56 += 1) {
-          float v57 = v55[0];
-          int64_t v58 = ((i50 * v11 + j51) * v13 + k52) * v12 + l56;
-          float v59 = v26[v58];
-          int64_t v60 = ((i50 * v11 + j51) * v13 + k52) * v12 + l56;
-          float v61 = v27[v60];
-          float v62 = v59 * v57 + v61;
-          int64_t v63 = ((i50 * v11 + j51) * v13 + k52) * v12 + l56;
-          v28[v63] = v62;
-          v55[0] = v62;
+  for (int64_t i132 = 0; i132 < v10; i132 += 1) {
+    for (int64_t j133 = 0; j133 < v11; j133 += 1) {
+      for (int64_t k134 = 0; k134 < v13; k134 += 1) {
+        int64_t v135 = ((i132 * v11 + j133) * v13 + k134) * 1 + 0;
+        float v136 = v127[v135];
+        float* v137 = alloc<float>(1);
+        v137[0] = v136;
+        for (int64_t l138 = 0; l138 < v12; l138 += 1) {
+          float v139 = v137[0];
+          int64_t v140 = ((i132 * v11 + j133) * v13 + k134) * v12 + l138;
+          float v141 = v77[v140];
+          int64_t v142 = ((i132 * v11 + j133) * v13 + k134) * v12 + l138;
+          float v143 = v78[v142];
+          float v144 = v141 * v139 + v143;
+          int64_t v145 = ((i132 * v11 + j133) * v13 + k134) * v12 + l138;
+          v79[v145] = v144;
+          v137[0] = v144;
         }
-        release(v55);
+        release(v137);
       }
     }
   }
   // ys[b, d, l] = sum(n) h[b, d, n, l] * Cs[b, n, l];
-  for (int64_t i64 = 0; i64 < v10; i64 += 1) {
-    for (int64_t j65 = 0; j65 < v11; j65 += 1) {
-      for (int64_t k66 = 0; k66 < v12; k66 += 1) {
-        int64_t v67 = (i64 * v11 + j65) * v12 + k66;
-        v16[v67] = v14;
+  for (int64_t i146 = 0; i146 < v10; i146 += 1) {
+    for (int64_t j147 = 0; j147 < v11; j147 += 1) {
+      for (int64_t k148 = 0; k148 < v12; k148 += 1) {
+        int64_t v149 = (i146 * v11 + j147) * v12 + k148;
+        v32[v149] = v29;
       }
     }
   }
-  for (int64_t i68 = 0; i68 < v10; i68 += 1) {
-    for (int64_t j69 = 0; j69 < v11; j69 += 1) {
-      for (int64_t k70 = 0; k70 < v12; k70 += 1) {
-        for (int64_t l71 = 0; l71 < v13; l71 += 1) {
-          int64_t v72 = ((i68 * v11 + j69) * v13 + l71) * v12 + k70;
-          float v73 = v28[v72];
-          int64_t v74 = (i68 * v13 + l71) * v12 + k70;
-          float v75 = v5[v74];
-          int64_t v76 = (i68 * v11 + j69) * v12 + k70;
-          float v77 = v16[v76];
-          int64_t v78 = (i68 * v11 + j69) * v12 + k70;
-          v16[v78] = v77 + v73 * v75;
+  for (int64_t i150 = 0; i150 < v10; i150 += 1) {
+    for (int64_t j151 = 0; j151 < v11; j151 += 1) {
+      for (int64_t k152 = 0; k152 < v13; k152 += 1) {
+        for (int64_t l153 = 0; l153 < v12; l153 += 1) {
+          int64_t v154 = ((i150 * v11 + j151) * v13 + k152) * v12 + l153;
+          float v155 = v79[v154];
+          int64_t v156 = (i150 * v13 + k152) * v12 + l153;
+          float v157 = v5[v156];
+          int64_t v158 = (i150 * v11 + j151) * v12 + l153;
+          float v159 = v32[v158];
+          int64_t v160 = (i150 * v11 + j151) * v12 + l153;
+          v32[v160] = v159 + v155 * v157;
         }
       }
     }
   }
   // y[b, d, l] = (ys[b, d, l] + u[b, d, l] * D[d]) * z[b, d, l] * sigmoid(z[b, d, l]);
-  for (int64_t i79 = 0; i79 < v10; i79 += 1) {
-    for (int64_t j80 = 0; j80 < v11; j80 += 1) {
-      for (int64_t k81 = 0; k81 < v12; k81 += 1) {
-        int64_t v82 = (i79 * v11 + j80) * v12 + k81;
-        float v83 = v16[v82];
-        int64_t v84 = (i79 * v11 + j80) * v12 + k81;
-        float v85 = v1[v84];
-        float v86 = v6[j80];
-        int64_t v87 = (i79 * v11 + j80) * v12 + k81;
-        float v88 = v8[v87];
-        float v89 = std::exp(-v88);
-        int64_t v90 = (i79 * v11 + j80) * v12 + k81;
-        v9[v90] = ((v83 + v85 * v86) * v88) * (1.000000000e+00f / (v89 + 1.000000000e+00f));
+  for (int64_t i161 = 0; i161 < v10; i161 += 1) {
+    for (int64_t j162 = 0; j162 < v11; j162 += 1) {
+      for (int64_t k163 = 0; k163 < v12; k163 += 1) {
+        int64_t v164 = (i161 * v11 + j162) * v12 + k163;
+        float v165 = v32[v164];
+        int64_t v166 = (i161 * v11 + j162) * v12 + k163;
+        float v167 = v1[v166];
+        float v168 = v6[j162];
+        int64_t v169 = (i161 * v11 + j162) * v12 + k163;
+        float v170 = v8[v169];
+        float v171 = -v170;
+        float v172 = !(v171 < v19) ? v171 : v19;
+        float v173 = !(v172 > v18) ? v172 : v18;
+        float v174 = vec_fma(v173, v27, v28);
+        float v175 = vec_floor(v174);
+        float v176 = !(v175 < v17) ? v175 : v17;
+        float v177 = !(v176 > v16) ? v176 : v16;
+        float v178 = vec_fma(v26, v177, v173);
+        float v179 = vec_fma(v25, v177, v178);
+        float v180 = vec_fma(v179, v24, v23);
+        float v181 = vec_fma(v180, v179, v22);
+        float v182 = vec_fma(v181, v179, v21);
+        float v183 = vec_fma(v182, v179, v20);
+        float v184 = vec_fma(v183, v179, v28);
+        float v185 = vec_fma(v184, v179 * v179, v179);
+        uint32_t v186 = (uint32_t) v15;
+        float v187 = bit_cast<float, int32_t>((int32_t) (v186 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v177) + (uint32_t) v14)) << v186 : 0));
+        int64_t v188 = (i161 * v11 + j162) * v12 + k163;
+        v9[v188] = ((v165 + v167 * v168) * v170) * (v30 / ((v185 + v30) * v187 + v30));
       }
     }
   }
-  release(v15);
-  release(v16);
-  release(v26);
-  release(v27);
-  release(v28);
-  release(v45);
+  release(v31);
+  release(v32);
+  release(v77);
+  release(v78);
+  release(v79);
+  release(v127);
   return;
 }
 

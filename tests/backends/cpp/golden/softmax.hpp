@@ -13,102 +13,321 @@ namespace softmax {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void softmax(float* v1, float* v2, int64_t v3, int64_t v4) {
-  float* v5 = alloc<float>(v3);
-  float* v6 = alloc<float>(v3);
+inline void softmax(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t v3, int64_t v4) {
+  float v5 = 5.000000000e-01f;
+  float v6 = 1.000000000e+00f;
+  float v7 = 1.442695020e+00f;
+  float v8 = -6.933593750e-01f;
+  float v9 = 2.121944420e-04f;
+  float v10 = 1.987569120e-04f;
+  float v11 = 1.398199940e-03f;
+  float v12 = 8.333452050e-03f;
+  float v13 = 4.166579620e-02f;
+  float v14 = 1.666666570e-01f;
+  float v15 = -8.780000300e+01f;
+  float v16 = 8.880000300e+01f;
+  float v17 = -1.270000000e+02f;
+  float v18 = 1.270000000e+02f;
+  int32_t v19 = 23;
+  int32_t v20 = 127;
+  float v21[16];
+  float v22[16];
+  float* v23 = alloc<float>(v3);
+  float* v24 = alloc<float>(v3);
   // mx[r] = max(c) x[r, c];
   // e[r, c] = exp(x[r, c] - mx[r]);
   // s[r] = sum(c) e[r, c];
   // y[r, c] = e[r, c] / s[r];
-  for (int64_t i7 = 0; i7 < v3; i7 += 1) {
-    v5[i7] = NAN;
+  for (int64_t i25 = 0; i25 < v3; i25 += 1) {
+    v23[i25] = NAN;
   }
-  for (int64_t i8 = 0; i8 < v3; i8 += 1) {
-    for (int64_t j9 = 0; j9 < v4; j9 += 1) {
-      int64_t v10 = i8 * v4 + j9;
-      float v11 = v1[v10];
-      float v12 = v5[i8];
-      float v13 = std::fmax(v11, v12);
-      v5[i8] = v13;
+  for (int64_t i26 = 0; i26 < v3; i26 += 1) {
+    int64_t v27 = v4 - v4 % 16;
+    if (v27 > 0) {
+      for (int64_t j28 = 0; j28 < 16; j28 += 1) {
+        v22[j28] = NAN;
+      }
+      for (int64_t j29 = 0; j29 < v27; j29 += 16) {
+        for (int64_t k30 = 0; k30 < 16; k30 += 1) {
+          int64_t v31 = i26 * v4 + (j29 + k30);
+          float v32 = v1[v31];
+          float v33 = v22[k30];
+          float v34 = vec_fmax(v32, v33);
+          v22[k30] = v34;
+        }
+      }
+      for (int64_t j35 = 0; j35 < 16; j35 += 1) {
+        float v36 = v23[i26];
+        float v37 = v22[j35];
+        float v38 = vec_fmax(v37, v36);
+        v23[i26] = v38;
+      }
+    }
+    for (int64_t j39 = v27; j39 < v4; j39 += 1) {
+      int64_t v40 = i26 * v4 + j39;
+      float v41 = v1[v40];
+      float v42 = v23[i26];
+      float v43 = vec_fmax(v41, v42);
+      v23[i26] = v43;
     }
   }
-  for (int64_t i14 = 0; i14 < v3; i14 += 1) {
-    v6[i14] = 0.0e+00f;
+  for (int64_t i44 = 0; i44 < v3; i44 += 1) {
+    v24[i44] = 0.0e+00f;
   }
-  for (int64_t i15 = 0; i15 < v3; i15 += 1) {
-    for (int64_t j16 = 0; j16 < v4; j16 += 1) {
-      int64_t v17 = i15 * v4 + j16;
-      float v18 = v1[v17];
-      float v19 = v5[i15];
-      float v20 = v6[i15];
-      float v21 = std::exp(v18 - v19);
-      v6[i15] = v21 + v20;
+  for (int64_t i45 = 0; i45 < v3; i45 += 1) {
+    int64_t v46 = v4 - v4 % 16;
+    if (v46 > 0) {
+      for (int64_t j47 = 0; j47 < 16; j47 += 1) {
+        v21[j47] = -0.0e+00f;
+      }
+      for (int64_t j48 = 0; j48 < v46; j48 += 16) {
+        for (int64_t k49 = 0; k49 < 16; k49 += 1) {
+          int64_t v50 = i45 * v4 + (j48 + k49);
+          float v51 = v1[v50];
+          float v52 = v23[i45];
+          float v53 = v21[k49];
+          float v54 = v51 - v52;
+          float v55 = !(v54 < v15) ? v54 : v15;
+          float v56 = !(v55 > v16) ? v55 : v16;
+          float v57 = vec_fma(v56, v7, v5);
+          float v58 = vec_floor(v57);
+          float v59 = !(v58 < v17) ? v58 : v17;
+          float v60 = !(v59 > v18) ? v59 : v18;
+          float v61 = vec_fma(v8, v60, v56);
+          float v62 = vec_fma(v9, v60, v61);
+          float v63 = vec_fma(v62, v10, v11);
+          float v64 = vec_fma(v63, v62, v12);
+          float v65 = vec_fma(v64, v62, v13);
+          float v66 = vec_fma(v65, v62, v14);
+          float v67 = vec_fma(v66, v62, v5);
+          float v68 = vec_fma(v67, v62 * v62, v62);
+          uint32_t v69 = (uint32_t) v19;
+          float v70 = bit_cast<float, int32_t>((int32_t) (v69 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v60) + (uint32_t) v20)) << v69 : 0));
+          v21[k49] = (v68 + v6) * v70 + v53;
+        }
+      }
+      for (int64_t j71 = 0; j71 < 16; j71 += 1) {
+        float v72 = v24[i45];
+        float v73 = v21[j71];
+        v24[i45] = v73 + v72;
+      }
+    }
+    for (int64_t j74 = v46; j74 < v4; j74 += 1) {
+      int64_t v75 = i45 * v4 + j74;
+      float v76 = v1[v75];
+      float v77 = v23[i45];
+      float v78 = v24[i45];
+      float v79 = v76 - v77;
+      float v80 = !(v79 < v15) ? v79 : v15;
+      float v81 = !(v80 > v16) ? v80 : v16;
+      float v82 = vec_fma(v81, v7, v5);
+      float v83 = vec_floor(v82);
+      float v84 = !(v83 < v17) ? v83 : v17;
+      float v85 = !(v84 > v18) ? v84 : v18;
+      float v86 = vec_fma(v8, v85, v81);
+      float v87 = vec_fma(v9, v85, v86);
+      float v88 = vec_fma(v87, v10, v11);
+      float v89 = vec_fma(v88, v87, v12);
+      float v90 = vec_fma(v89, v87, v13);
+      float v91 = vec_fma(v90, v87, v14);
+      float v92 = vec_fma(v91, v87, v5);
+      float v93 = vec_fma(v92, v87 * v87, v87);
+      uint32_t v94 = (uint32_t) v19;
+      float v95 = bit_cast<float, int32_t>((int32_t) (v94 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v85) + (uint32_t) v20)) << v94 : 0));
+      v24[i45] = (v93 + v6) * v95 + v78;
     }
   }
-  for (int64_t i22 = 0; i22 < v3; i22 += 1) {
-    for (int64_t j23 = 0; j23 < v4; j23 += 1) {
-      int64_t v24 = i22 * v4 + j23;
-      float v25 = v1[v24];
-      float v26 = v5[i22];
-      float v27 = v6[i22];
-      float v28 = std::exp(v25 - v26);
-      int64_t v29 = i22 * v4 + j23;
-      v2[v29] = v28 / v27;
+  for (int64_t i96 = 0; i96 < v3; i96 += 1) {
+    for (int64_t j97 = 0; j97 < v4; j97 += 1) {
+      int64_t v98 = i96 * v4 + j97;
+      float v99 = v1[v98];
+      float v100 = v23[i96];
+      float v101 = v24[i96];
+      float v102 = v99 - v100;
+      float v103 = !(v102 < v15) ? v102 : v15;
+      float v104 = !(v103 > v16) ? v103 : v16;
+      float v105 = vec_fma(v104, v7, v5);
+      float v106 = vec_floor(v105);
+      float v107 = !(v106 < v17) ? v106 : v17;
+      float v108 = !(v107 > v18) ? v107 : v18;
+      float v109 = vec_fma(v8, v108, v104);
+      float v110 = vec_fma(v9, v108, v109);
+      float v111 = vec_fma(v110, v10, v11);
+      float v112 = vec_fma(v111, v110, v12);
+      float v113 = vec_fma(v112, v110, v13);
+      float v114 = vec_fma(v113, v110, v14);
+      float v115 = vec_fma(v114, v110, v5);
+      float v116 = vec_fma(v115, v110 * v110, v110);
+      uint32_t v117 = (uint32_t) v19;
+      float v118 = bit_cast<float, int32_t>((int32_t) (v117 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v108) + (uint32_t) v20)) << v117 : 0));
+      int64_t v119 = i96 * v4 + j97;
+      v2[v119] = ((v116 + v6) * v118) / v101;
     }
   }
-  release(v5);
-  release(v6);
+  release(v23);
+  release(v24);
   return;
 }
-inline void softmax_bf16(uint16_t* v1, uint16_t* v2, int64_t v3, int64_t v4) {
-  float* v5 = alloc<float>(v3);
-  float* v6 = alloc<float>(v3);
+inline void softmax_bf16(uint16_t* VIBEE_RESTRICT v1, uint16_t* VIBEE_RESTRICT v2, int64_t v3, int64_t v4) {
+  float v5 = -INFINITY;
+  float v6 = 5.000000000e-01f;
+  float v7 = 1.000000000e+00f;
+  float v8 = 1.442695020e+00f;
+  float v9 = -6.933593750e-01f;
+  float v10 = 2.121944420e-04f;
+  float v11 = 1.987569120e-04f;
+  float v12 = 1.398199940e-03f;
+  float v13 = 8.333452050e-03f;
+  float v14 = 4.166579620e-02f;
+  float v15 = 1.666666570e-01f;
+  float v16 = -8.780000300e+01f;
+  float v17 = 8.880000300e+01f;
+  float v18 = -1.270000000e+02f;
+  float v19 = 1.270000000e+02f;
+  int32_t v20 = 23;
+  int32_t v21 = 127;
+  float v22[16];
+  float v23[16];
+  float* v24 = alloc<float>(v3);
+  float* v25 = alloc<float>(v3);
   // mx[r] = max(c) f32(x[r, c]);
-  for (int64_t i7 = 0; i7 < v3; i7 += 1) {
-    v5[i7] = -INFINITY;
+  for (int64_t i26 = 0; i26 < v3; i26 += 1) {
+    v24[i26] = v5;
   }
-  for (int64_t i8 = 0; i8 < v3; i8 += 1) {
-    for (int64_t j9 = 0; j9 < v4; j9 += 1) {
-      int64_t v10 = i8 * v4 + j9;
-      uint16_t v11 = v1[v10];
-      float v12 = v5[i8];
-      float v13 = bf16_to_float(v11);
-      float v14 = maximum(v13, v12);
-      v5[i8] = v14;
+  for (int64_t i27 = 0; i27 < v3; i27 += 1) {
+    int64_t v28 = v4 - v4 % 16;
+    if (v28 > 0) {
+      for (int64_t j29 = 0; j29 < 16; j29 += 1) {
+        v23[j29] = v5;
+      }
+      for (int64_t j30 = 0; j30 < v28; j30 += 16) {
+        for (int64_t k31 = 0; k31 < 16; k31 += 1) {
+          int64_t v32 = i27 * v4 + (j30 + k31);
+          uint16_t v33 = v1[v32];
+          float v34 = v23[k31];
+          float v35 = bf16_to_float(v33);
+          float v36 = maximum(v35, v34);
+          v23[k31] = v36;
+        }
+      }
+      for (int64_t j37 = 0; j37 < 16; j37 += 1) {
+        float v38 = v24[i27];
+        float v39 = v23[j37];
+        float v40 = maximum(v39, v38);
+        v24[i27] = v40;
+      }
+    }
+    for (int64_t j41 = v28; j41 < v4; j41 += 1) {
+      int64_t v42 = i27 * v4 + j41;
+      uint16_t v43 = v1[v42];
+      float v44 = v24[i27];
+      float v45 = bf16_to_float(v43);
+      float v46 = maximum(v45, v44);
+      v24[i27] = v46;
     }
   }
   // e[r, c] = exp(f32(x[r, c]) - mx[r]);
   // s[r] = sum(c) e[r, c];
-  for (int64_t i15 = 0; i15 < v3; i15 += 1) {
-    v6[i15] = 0.0e+00f;
+  for (int64_t i47 = 0; i47 < v3; i47 += 1) {
+    v25[i47] = 0.0e+00f;
   }
-  for (int64_t i16 = 0; i16 < v3; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v4; j17 += 1) {
-      int64_t v18 = i16 * v4 + j17;
-      uint16_t v19 = v1[v18];
-      float v20 = v5[i16];
-      float v21 = v6[i16];
-      float v22 = bf16_to_float(v19);
-      float v23 = std::exp(v22 - v20);
-      v6[i16] = v23 + v21;
+  for (int64_t i48 = 0; i48 < v3; i48 += 1) {
+    int64_t v49 = v4 - v4 % 16;
+    if (v49 > 0) {
+      for (int64_t j50 = 0; j50 < 16; j50 += 1) {
+        v22[j50] = -0.0e+00f;
+      }
+      for (int64_t j51 = 0; j51 < v49; j51 += 16) {
+        for (int64_t k52 = 0; k52 < 16; k52 += 1) {
+          int64_t v53 = i48 * v4 + (j51 + k52);
+          uint16_t v54 = v1[v53];
+          float v55 = v24[i48];
+          float v56 = v22[k52];
+          float v57 = bf16_to_float(v54);
+          float v58 = v57 - v55;
+          float v59 = !(v58 < v16) ? v58 : v16;
+          float v60 = !(v59 > v17) ? v59 : v17;
+          float v61 = vec_fma(v60, v8, v6);
+          float v62 = vec_floor(v61);
+          float v63 = !(v62 < v18) ? v62 : v18;
+          float v64 = !(v63 > v19) ? v63 : v19;
+          float v65 = vec_fma(v9, v64, v60);
+          float v66 = vec_fma(v10, v64, v65);
+          float v67 = vec_fma(v66, v11, v12);
+          float v68 = vec_fma(v67, v66, v13);
+          float v69 = vec_fma(v68, v66, v14);
+          float v70 = vec_fma(v69, v66, v15);
+          float v71 = vec_fma(v70, v66, v6);
+          float v72 = vec_fma(v71, v66 * v66, v66);
+          uint32_t v73 = (uint32_t) v20;
+          float v74 = bit_cast<float, int32_t>((int32_t) (v73 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v64) + (uint32_t) v21)) << v73 : 0));
+          v22[k52] = (v72 + v7) * v74 + v56;
+        }
+      }
+      for (int64_t j75 = 0; j75 < 16; j75 += 1) {
+        float v76 = v25[i48];
+        float v77 = v22[j75];
+        v25[i48] = v77 + v76;
+      }
+    }
+    for (int64_t j78 = v49; j78 < v4; j78 += 1) {
+      int64_t v79 = i48 * v4 + j78;
+      uint16_t v80 = v1[v79];
+      float v81 = v24[i48];
+      float v82 = v25[i48];
+      float v83 = bf16_to_float(v80);
+      float v84 = v83 - v81;
+      float v85 = !(v84 < v16) ? v84 : v16;
+      float v86 = !(v85 > v17) ? v85 : v17;
+      float v87 = vec_fma(v86, v8, v6);
+      float v88 = vec_floor(v87);
+      float v89 = !(v88 < v18) ? v88 : v18;
+      float v90 = !(v89 > v19) ? v89 : v19;
+      float v91 = vec_fma(v9, v90, v86);
+      float v92 = vec_fma(v10, v90, v91);
+      float v93 = vec_fma(v92, v11, v12);
+      float v94 = vec_fma(v93, v92, v13);
+      float v95 = vec_fma(v94, v92, v14);
+      float v96 = vec_fma(v95, v92, v15);
+      float v97 = vec_fma(v96, v92, v6);
+      float v98 = vec_fma(v97, v92 * v92, v92);
+      uint32_t v99 = (uint32_t) v20;
+      float v100 = bit_cast<float, int32_t>((int32_t) (v99 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v90) + (uint32_t) v21)) << v99 : 0));
+      v25[i48] = (v98 + v7) * v100 + v82;
     }
   }
   // y[r, c] = bf16(e[r, c] / s[r]);
-  for (int64_t i24 = 0; i24 < v3; i24 += 1) {
-    for (int64_t j25 = 0; j25 < v4; j25 += 1) {
-      int64_t v26 = i24 * v4 + j25;
-      uint16_t v27 = v1[v26];
-      float v28 = v5[i24];
-      float v29 = v6[i24];
-      float v30 = bf16_to_float(v27);
-      float v31 = std::exp(v30 - v28);
-      uint16_t v32 = float_to_bf16(v31 / v29);
-      int64_t v33 = i24 * v4 + j25;
-      v2[v33] = v32;
+  for (int64_t i101 = 0; i101 < v3; i101 += 1) {
+    for (int64_t j102 = 0; j102 < v4; j102 += 1) {
+      int64_t v103 = i101 * v4 + j102;
+      uint16_t v104 = v1[v103];
+      float v105 = v24[i101];
+      float v106 = v25[i101];
+      float v107 = bf16_to_float(v104);
+      float v108 = v107 - v105;
+      float v109 = !(v108 < v16) ? v108 : v16;
+      float v110 = !(v109 > v17) ? v109 : v17;
+      float v111 = vec_fma(v110, v8, v6);
+      float v112 = vec_floor(v111);
+      float v113 = !(v112 < v18) ? v112 : v18;
+      float v114 = !(v113 > v19) ? v113 : v19;
+      float v115 = vec_fma(v9, v114, v110);
+      float v116 = vec_fma(v10, v114, v115);
+      float v117 = vec_fma(v116, v11, v12);
+      float v118 = vec_fma(v117, v116, v13);
+      float v119 = vec_fma(v118, v116, v14);
+      float v120 = vec_fma(v119, v116, v15);
+      float v121 = vec_fma(v120, v116, v6);
+      float v122 = vec_fma(v121, v116 * v116, v116);
+      uint32_t v123 = (uint32_t) v20;
+      float v124 = bit_cast<float, int32_t>((int32_t) (v123 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v114) + (uint32_t) v21)) << v123 : 0));
+      uint16_t v125 = float_to_bf16(((v122 + v7) * v124) / v106);
+      int64_t v126 = i101 * v4 + j102;
+      v2[v126] = v125;
     }
   }
-  release(v5);
-  release(v6);
+  release(v24);
+  release(v25);
   return;
 }
 

@@ -13,7 +13,7 @@ namespace sophia {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void step(float* v1, float* v2, float* v3, float* v4, float v5, float v6, float v7, float v8, float v9, int64_t v10) {
+inline void step(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float v5, float v6, float v7, float v8, float v9, int64_t v10) {
   float v11 = 1.000000000e+00f;
   // m[i] = beta1 * m[i] + (1 - beta1) * grad[i];
   // param[i] = param[i] * (1 - lr * wd);
@@ -32,7 +32,7 @@ inline void step(float* v1, float* v2, float* v3, float* v4, float v5, float v6,
   }
   return;
 }
-inline void hessian_ema(float* v1, float* v2, float v3, int64_t v4) {
+inline void hessian_ema(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float v3, int64_t v4) {
   // h[i] = beta2 * h[i] + (1 - beta2) * hhat[i];
   for (int64_t i5 = 0; i5 < v4; i5 += 1) {
     float v6 = v1[i5];
@@ -41,7 +41,7 @@ inline void hessian_ema(float* v1, float* v2, float v3, int64_t v4) {
   }
   return;
 }
-inline void gnb_hessian_ema(float* v1, float* v2, float v3, float v4, int64_t v5) {
+inline void gnb_hessian_ema(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float v3, float v4, int64_t v5) {
   // h[i] = beta2 * h[i] + (1 - beta2) * batch * ghat[i] * ghat[i];
   for (int64_t i6 = 0; i6 < v5; i6 += 1) {
     float v7 = v1[i6];

@@ -13,424 +13,578 @@ namespace speculative {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void verify(float* v1, float* v2, int64_t* v3, int64_t v4, int64_t v5, int64_t* v6, uint8_t* v7, int64_t v8, int64_t v9) {
-  int32_t v10 = 8;
+inline void verify(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t* VIBEE_RESTRICT v3, int64_t v4, int64_t v5, int64_t* VIBEE_RESTRICT v6, uint8_t* VIBEE_RESTRICT v7, int64_t v8, int64_t v9) {
+  float v10 = 0.0e+00f;
   float v11 = 5.960464480e-08f;
-  float v12 = 0.0e+00f;
-  float* v13 = alloc<float>(v8 * v9);
+  int32_t v12 = 8;
+  int64_t v13[16];
   float* v14 = alloc<float>(v8 * v9);
+  float* v15 = alloc<float>(v8 * v9);
   // accepted[b] = uniform(seed, step, b, 0) * q[b, x[b]] < p[b, x[b]];
   // r[b, v] = max(p[b, v] - q[b, v], 0.0);
-  for (int64_t i15 = 0; i15 < v8; i15 += 1) {
-    for (int64_t j16 = 0; j16 < v9; j16 += 1) {
-      int64_t v17 = i15 * v9 + j16;
-      float v18 = v1[v17];
-      int64_t v19 = i15 * v9 + j16;
-      float v20 = v2[v19];
-      float v21 = maximum(v18 - v20, v12);
-      int64_t v22 = i15 * v9 + j16;
-      v13[v22] = v21;
+  for (int64_t i16 = 0; i16 < v8; i16 += 1) {
+    for (int64_t j17 = 0; j17 < v9; j17 += 1) {
+      int64_t v18 = i16 * v9 + j17;
+      float v19 = v1[v18];
+      int64_t v20 = i16 * v9 + j17;
+      float v21 = v2[v20];
+      float v22 = maximum(v19 - v21, v10);
+      int64_t v23 = i16 * v9 + j17;
+      v14[v23] = v22;
     }
   }
   // c[b, v] = cumsum(v) r[b, v];
-  for (int64_t i23 = 0; i23 < v8; i23 += 1) {
-    float* v24 = alloc<float>(1);
-    v24[0] = v12;
-    for (int64_t j25 = 0; j25 < v9; j25 += 1) {
-      float v26 = v24[0];
-      int64_t v27 = i23 * v9 + j25;
-      float v28 = v13[v27];
-      float v29 = v26 + v28;
-      int64_t v30 = i23 * v9 + j25;
-      v14[v30] = v29;
-      v24[0] = v29;
+  for (int64_t i24 = 0; i24 < v8; i24 += 1) {
+    float* v25 = alloc<float>(1);
+    v25[0] = v10;
+    for (int64_t j26 = 0; j26 < v9; j26 += 1) {
+      float v27 = v25[0];
+      int64_t v28 = i24 * v9 + j26;
+      float v29 = v14[v28];
+      float v30 = v27 + v29;
+      int64_t v31 = i24 * v9 + j26;
+      v15[v31] = v30;
+      v25[0] = v30;
     }
-    release(v24);
+    release(v25);
   }
-  int64_t* v31 = alloc<int64_t>(v8);
+  int64_t* v32 = alloc<int64_t>(v8);
   // n[b] = sum(v) where(c[b, v] <= uniform(seed, step, b, 1) * c[b, V - 1], 1, 0);
-  for (int64_t i32 = 0; i32 < v8; i32 += 1) {
-    v31[i32] = 0;
+  for (int64_t i33 = 0; i33 < v8; i33 += 1) {
+    v32[i33] = 0;
   }
-  int32_t v33 = (int32_t) ((uint32_t) ((uint64_t) v4));
-  uint64_t v34 = (uint64_t) 32;
-  int32_t v35 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v34 < 64 ? (uint64_t) v4 >> v34 : 0))));
-  int64_t v36 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v5)))))) * (uint64_t) 3528531795);
-  int32_t v37 = (int32_t) ((uint32_t) ((uint64_t) v36));
-  int32_t v38 = (int32_t) ((uint32_t) v33 + (uint32_t) -1640531527);
-  int32_t v39 = (int32_t) ((uint32_t) v35 + (uint32_t) -1150833019);
-  uint64_t v40 = (uint64_t) 32;
-  int64_t v41 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v40 < 64 ? (uint64_t) v36 >> v40 : 0))))) ^ (uint32_t) v35))))) * (uint64_t) 3449720151);
-  uint64_t v42 = (uint64_t) 32;
-  int32_t v43 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v41 >> v42 : 0))));
-  int32_t v44 = (int32_t) ((uint32_t) ((uint64_t) v41));
-  int32_t v45 = (int32_t) ((uint32_t) v33 + (uint32_t) 1013904242);
-  int32_t v46 = (int32_t) ((uint32_t) v35 + (uint32_t) 1993301258);
-  int32_t v47 = (int32_t) ((uint32_t) v33 + (uint32_t) -626627285);
-  int32_t v48 = (int32_t) ((uint32_t) v35 + (uint32_t) 842468239);
-  int32_t v49 = (int32_t) ((uint32_t) v33 + (uint32_t) 2027808484);
-  int32_t v50 = (int32_t) ((uint32_t) v35 + (uint32_t) -308364780);
-  int32_t v51 = (int32_t) ((uint32_t) v33 + (uint32_t) 387276957);
-  int32_t v52 = (int32_t) ((uint32_t) v35 + (uint32_t) -1459197799);
-  int32_t v53 = (int32_t) ((uint32_t) v33 + (uint32_t) -1253254570);
-  int32_t v54 = (int32_t) ((uint32_t) v35 + (uint32_t) 1684936478);
-  int32_t v55 = (int32_t) ((uint32_t) v33 + (uint32_t) 1401181199);
-  int32_t v56 = (int32_t) ((uint32_t) v35 + (uint32_t) 534103459);
-  int32_t v57 = (int32_t) ((uint32_t) v35 + (uint32_t) -616729560);
-  int32_t v58 = (int32_t) ((uint32_t) v33 + (uint32_t) -1879881855);
-  for (int64_t i59 = 0; i59 < v8; i59 += 1) {
-    for (int64_t j60 = 0; j60 < v9; j60 += 1) {
-      int64_t v61 = i59 * v9 + j60;
-      float v62 = v14[v61];
-      int64_t v63 = v31[i59];
-      int64_t v64 = i59 * v9 + (int64_t) ((uint64_t) v9 + (uint64_t) -1);
-      float v65 = v14[v64];
-      uint64_t v66 = (uint64_t) 32;
-      int64_t v67 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v43 ^ (uint32_t) -845247145)) ^ (uint32_t) v38))))) * (uint64_t) 3528531795);
-      uint64_t v68 = (uint64_t) 32;
-      int64_t v69 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i59))) ^ (uint32_t) v33))))) * (uint64_t) 3528531795);
-      uint64_t v70 = (uint64_t) 32;
-      int64_t v71 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v66 < 64 ? (uint64_t) v67 >> v66 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v69))))) ^ (uint32_t) v46))))) * (uint64_t) 3449720151);
-      uint64_t v72 = (uint64_t) 32;
-      int64_t v73 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v68 < 64 ? (uint64_t) v69 >> v68 : 0))))) ^ (uint32_t) v37)) ^ (uint32_t) v39))))) * (uint64_t) 3449720151);
-      uint64_t v74 = (uint64_t) 32;
-      int64_t v75 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v70 < 64 ? (uint64_t) v71 >> v70 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v73))))) ^ (uint32_t) v47))))) * (uint64_t) 3528531795);
-      uint64_t v76 = (uint64_t) 32;
-      int64_t v77 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v72 < 64 ? (uint64_t) v73 >> v72 : 0))))) ^ (uint32_t) v44)) ^ (uint32_t) v45))))) * (uint64_t) 3528531795);
-      uint64_t v78 = (uint64_t) 32;
-      int64_t v79 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v74 < 64 ? (uint64_t) v75 >> v74 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v77))))) ^ (uint32_t) v50))))) * (uint64_t) 3449720151);
-      uint64_t v80 = (uint64_t) 32;
-      int64_t v81 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v76 < 64 ? (uint64_t) v77 >> v76 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v67))))) ^ (uint32_t) v48))))) * (uint64_t) 3449720151);
-      uint64_t v82 = (uint64_t) 32;
-      int64_t v83 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v78 < 64 ? (uint64_t) v79 >> v78 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v81))))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
-      int64_t v84 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v80 < 64 ? (uint64_t) v81 >> v80 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v71))))) ^ (uint32_t) v49))))) * (uint64_t) 3528531795);
-      uint64_t v85 = (uint64_t) 32;
-      uint64_t v86 = (uint64_t) 32;
-      int64_t v87 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v85 < 64 ? (uint64_t) v84 >> v85 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v75))))) ^ (uint32_t) v52))))) * (uint64_t) 3449720151);
-      uint64_t v88 = (uint64_t) 32;
-      uint64_t v89 = (uint64_t) 32;
-      int64_t v90 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v88 < 64 ? (uint64_t) v87 >> v88 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v79))))) ^ (uint32_t) v53))))) * (uint64_t) 3528531795);
-      uint64_t v91 = (uint64_t) 32;
-      uint64_t v92 = (uint64_t) 32;
-      uint32_t v93 = (uint32_t) v10;
-      v31[i59] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v62 <= ((float) ((uint32_t) ((int32_t) (v93 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v92 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v89 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v86 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v82 < 64 ? (uint64_t) v83 >> v82 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v84))))) ^ (uint32_t) v54))))) * (uint64_t) 3449720151)) >> v86 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v87))))) ^ (uint32_t) v55))))) * (uint64_t) 3528531795)) >> v89 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v90))))) ^ (uint32_t) v57))))) * (uint64_t) 3449720151)) >> v92 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v91 < 64 ? (uint64_t) v90 >> v91 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v83))))) ^ (uint32_t) v56))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v58)) >> v93 : 0))) * v11) * v65)))) + (uint64_t) v63);
+  int32_t v34 = (int32_t) ((uint32_t) ((uint64_t) v4));
+  uint64_t v35 = (uint64_t) 32;
+  int32_t v36 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v35 < 64 ? (uint64_t) v4 >> v35 : 0))));
+  int64_t v37 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v5)))))) * (uint64_t) 3528531795);
+  int32_t v38 = (int32_t) ((uint32_t) ((uint64_t) v37));
+  int32_t v39 = (int32_t) ((uint32_t) v34 + (uint32_t) -1640531527);
+  int32_t v40 = (int32_t) ((uint32_t) v36 + (uint32_t) -1150833019);
+  uint64_t v41 = (uint64_t) 32;
+  int64_t v42 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v41 < 64 ? (uint64_t) v37 >> v41 : 0))))) ^ (uint32_t) v36))))) * (uint64_t) 3449720151);
+  uint64_t v43 = (uint64_t) 32;
+  int32_t v44 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v43 < 64 ? (uint64_t) v42 >> v43 : 0))));
+  int32_t v45 = (int32_t) ((uint32_t) ((uint64_t) v42));
+  int32_t v46 = (int32_t) ((uint32_t) v34 + (uint32_t) 1013904242);
+  int32_t v47 = (int32_t) ((uint32_t) v36 + (uint32_t) 1993301258);
+  int32_t v48 = (int32_t) ((uint32_t) v34 + (uint32_t) -626627285);
+  int32_t v49 = (int32_t) ((uint32_t) v36 + (uint32_t) 842468239);
+  int32_t v50 = (int32_t) ((uint32_t) v34 + (uint32_t) 2027808484);
+  int32_t v51 = (int32_t) ((uint32_t) v36 + (uint32_t) -308364780);
+  int32_t v52 = (int32_t) ((uint32_t) v34 + (uint32_t) 387276957);
+  int32_t v53 = (int32_t) ((uint32_t) v36 + (uint32_t) -1459197799);
+  int32_t v54 = (int32_t) ((uint32_t) v34 + (uint32_t) -1253254570);
+  int32_t v55 = (int32_t) ((uint32_t) v36 + (uint32_t) 1684936478);
+  int32_t v56 = (int32_t) ((uint32_t) v34 + (uint32_t) 1401181199);
+  int32_t v57 = (int32_t) ((uint32_t) v36 + (uint32_t) 534103459);
+  int32_t v58 = (int32_t) ((uint32_t) v36 + (uint32_t) -616729560);
+  int32_t v59 = (int32_t) ((uint32_t) v34 + (uint32_t) -1879881855);
+  int64_t v60 = (int64_t) ((uint64_t) v9 + (uint64_t) -1);
+  for (int64_t i61 = 0; i61 < v8; i61 += 1) {
+    uint64_t v62 = (uint64_t) 32;
+    int64_t v63 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v44 ^ (uint32_t) -845247145)) ^ (uint32_t) v39))))) * (uint64_t) 3528531795);
+    uint64_t v64 = (uint64_t) 32;
+    int64_t v65 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i61))) ^ (uint32_t) v34))))) * (uint64_t) 3528531795);
+    uint64_t v66 = (uint64_t) 32;
+    int64_t v67 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v62 < 64 ? (uint64_t) v63 >> v62 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v65))))) ^ (uint32_t) v47))))) * (uint64_t) 3449720151);
+    uint64_t v68 = (uint64_t) 32;
+    int64_t v69 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v64 < 64 ? (uint64_t) v65 >> v64 : 0))))) ^ (uint32_t) v38)) ^ (uint32_t) v40))))) * (uint64_t) 3449720151);
+    uint64_t v70 = (uint64_t) 32;
+    int64_t v71 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v66 < 64 ? (uint64_t) v67 >> v66 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v69))))) ^ (uint32_t) v48))))) * (uint64_t) 3528531795);
+    uint64_t v72 = (uint64_t) 32;
+    int64_t v73 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v68 < 64 ? (uint64_t) v69 >> v68 : 0))))) ^ (uint32_t) v45)) ^ (uint32_t) v46))))) * (uint64_t) 3528531795);
+    uint64_t v74 = (uint64_t) 32;
+    int64_t v75 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v70 < 64 ? (uint64_t) v71 >> v70 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v73))))) ^ (uint32_t) v51))))) * (uint64_t) 3449720151);
+    uint64_t v76 = (uint64_t) 32;
+    int64_t v77 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v72 < 64 ? (uint64_t) v73 >> v72 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v63))))) ^ (uint32_t) v49))))) * (uint64_t) 3449720151);
+    uint64_t v78 = (uint64_t) 32;
+    int64_t v79 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v74 < 64 ? (uint64_t) v75 >> v74 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v77))))) ^ (uint32_t) v52))))) * (uint64_t) 3528531795);
+    int64_t v80 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v76 < 64 ? (uint64_t) v77 >> v76 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v67))))) ^ (uint32_t) v50))))) * (uint64_t) 3528531795);
+    uint64_t v81 = (uint64_t) 32;
+    uint64_t v82 = (uint64_t) 32;
+    int64_t v83 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v81 < 64 ? (uint64_t) v80 >> v81 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v71))))) ^ (uint32_t) v53))))) * (uint64_t) 3449720151);
+    uint64_t v84 = (uint64_t) 32;
+    uint64_t v85 = (uint64_t) 32;
+    int64_t v86 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v84 < 64 ? (uint64_t) v83 >> v84 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v75))))) ^ (uint32_t) v54))))) * (uint64_t) 3528531795);
+    uint64_t v87 = (uint64_t) 32;
+    uint64_t v88 = (uint64_t) 32;
+    uint32_t v89 = (uint32_t) v12;
+    float v90 = (float) ((uint32_t) ((int32_t) (v89 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v88 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v85 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v82 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v78 < 64 ? (uint64_t) v79 >> v78 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v80))))) ^ (uint32_t) v55))))) * (uint64_t) 3449720151)) >> v82 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v83))))) ^ (uint32_t) v56))))) * (uint64_t) 3528531795)) >> v85 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v86))))) ^ (uint32_t) v58))))) * (uint64_t) 3449720151)) >> v88 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v87 < 64 ? (uint64_t) v86 >> v87 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v79))))) ^ (uint32_t) v57))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v59)) >> v89 : 0))) * v11;
+    int64_t v91 = v9 - v9 % 16;
+    if (v91 > 0) {
+      for (int64_t j92 = 0; j92 < 16; j92 += 1) {
+        v13[j92] = 0;
+      }
+      for (int64_t j93 = 0; j93 < v91; j93 += 16) {
+        for (int64_t k94 = 0; k94 < 16; k94 += 1) {
+          int64_t v95 = i61 * v9 + (j93 + k94);
+          float v96 = v15[v95];
+          int64_t v97 = v13[k94];
+          int64_t v98 = i61 * v9 + v60;
+          float v99 = v15[v98];
+          v13[k94] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v96 <= v90 * v99)))) + (uint64_t) v97);
+        }
+      }
+      for (int64_t j100 = 0; j100 < 16; j100 += 1) {
+        int64_t v101 = v32[i61];
+        int64_t v102 = v13[j100];
+        v32[i61] = (int64_t) ((uint64_t) v102 + (uint64_t) v101);
+      }
+    }
+    for (int64_t j103 = v91; j103 < v9; j103 += 1) {
+      int64_t v104 = i61 * v9 + j103;
+      float v105 = v15[v104];
+      int64_t v106 = v32[i61];
+      int64_t v107 = i61 * v9 + v60;
+      float v108 = v15[v107];
+      v32[i61] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v105 <= v90 * v108)))) + (uint64_t) v106);
     }
   }
-  int64_t v94 = (int64_t) ((uint64_t) v9 - (uint64_t) 1);
+  int64_t v109 = (int64_t) ((uint64_t) v9 - (uint64_t) 1);
   // tok[b] = where(accepted[b], x[b], min(n[b], V - 1));
-  for (int64_t i95 = 0; i95 < v8; i95 += 1) {
-    int64_t v96 = v3[i95];
-    int64_t v97 = v31[i95];
-    int64_t v98 = v96 < v94 ? v96 : v94;
-    int64_t v99 = v98 > 0 ? v98 : 0;
-    int64_t v100 = i95 * v9 + v99;
-    float v101 = v2[v100];
-    int64_t v102 = i95 * v9 + v99;
-    float v103 = v1[v102];
-    uint64_t v104 = (uint64_t) 32;
-    int64_t v105 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v43 ^ (uint32_t) v38))))) * (uint64_t) 3528531795);
-    uint64_t v106 = (uint64_t) 32;
-    int64_t v107 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i95))) ^ (uint32_t) v33))))) * (uint64_t) 3528531795);
-    uint64_t v108 = (uint64_t) 32;
-    int64_t v109 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v104 < 64 ? (uint64_t) v105 >> v104 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v107))))) ^ (uint32_t) v46))))) * (uint64_t) 3449720151);
-    uint64_t v110 = (uint64_t) 32;
-    int64_t v111 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v106 < 64 ? (uint64_t) v107 >> v106 : 0))))) ^ (uint32_t) v37)) ^ (uint32_t) v39))))) * (uint64_t) 3449720151);
-    uint64_t v112 = (uint64_t) 32;
-    int64_t v113 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v108 < 64 ? (uint64_t) v109 >> v108 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v111))))) ^ (uint32_t) v47))))) * (uint64_t) 3528531795);
-    uint64_t v114 = (uint64_t) 32;
-    int64_t v115 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v110 < 64 ? (uint64_t) v111 >> v110 : 0))))) ^ (uint32_t) v44)) ^ (uint32_t) v45))))) * (uint64_t) 3528531795);
-    uint64_t v116 = (uint64_t) 32;
-    int64_t v117 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v112 < 64 ? (uint64_t) v113 >> v112 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v115))))) ^ (uint32_t) v50))))) * (uint64_t) 3449720151);
-    uint64_t v118 = (uint64_t) 32;
-    int64_t v119 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v114 < 64 ? (uint64_t) v115 >> v114 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v105))))) ^ (uint32_t) v48))))) * (uint64_t) 3449720151);
-    uint64_t v120 = (uint64_t) 32;
-    int64_t v121 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v116 < 64 ? (uint64_t) v117 >> v116 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v119))))) ^ (uint32_t) v51))))) * (uint64_t) 3528531795);
-    int64_t v122 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v118 < 64 ? (uint64_t) v119 >> v118 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v109))))) ^ (uint32_t) v49))))) * (uint64_t) 3528531795);
+  for (int64_t i110 = 0; i110 < v8; i110 += 1) {
+    int64_t v111 = v3[i110];
+    int64_t v112 = v32[i110];
+    int64_t v113 = v111 < v109 ? v111 : v109;
+    int64_t v114 = v113 > 0 ? v113 : 0;
+    int64_t v115 = i110 * v9 + v114;
+    float v116 = v2[v115];
+    int64_t v117 = i110 * v9 + v114;
+    float v118 = v1[v117];
+    uint64_t v119 = (uint64_t) 32;
+    int64_t v120 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v44 ^ (uint32_t) v39))))) * (uint64_t) 3528531795);
+    uint64_t v121 = (uint64_t) 32;
+    int64_t v122 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i110))) ^ (uint32_t) v34))))) * (uint64_t) 3528531795);
     uint64_t v123 = (uint64_t) 32;
-    uint64_t v124 = (uint64_t) 32;
-    int64_t v125 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v123 < 64 ? (uint64_t) v122 >> v123 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v113))))) ^ (uint32_t) v52))))) * (uint64_t) 3449720151);
-    uint64_t v126 = (uint64_t) 32;
+    int64_t v124 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v119 < 64 ? (uint64_t) v120 >> v119 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v122))))) ^ (uint32_t) v47))))) * (uint64_t) 3449720151);
+    uint64_t v125 = (uint64_t) 32;
+    int64_t v126 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v121 < 64 ? (uint64_t) v122 >> v121 : 0))))) ^ (uint32_t) v38)) ^ (uint32_t) v40))))) * (uint64_t) 3449720151);
     uint64_t v127 = (uint64_t) 32;
-    int64_t v128 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v126 < 64 ? (uint64_t) v125 >> v126 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v117))))) ^ (uint32_t) v53))))) * (uint64_t) 3528531795);
+    int64_t v128 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v123 < 64 ? (uint64_t) v124 >> v123 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v126))))) ^ (uint32_t) v48))))) * (uint64_t) 3528531795);
     uint64_t v129 = (uint64_t) 32;
-    uint64_t v130 = (uint64_t) 32;
-    uint32_t v131 = (uint32_t) v10;
-    bool v132 = ((float) ((uint32_t) ((int32_t) (v131 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v130 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v127 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v124 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v120 < 64 ? (uint64_t) v121 >> v120 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v122))))) ^ (uint32_t) v54))))) * (uint64_t) 3449720151)) >> v124 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v125))))) ^ (uint32_t) v55))))) * (uint64_t) 3528531795)) >> v127 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v128))))) ^ (uint32_t) v57))))) * (uint64_t) 3449720151)) >> v130 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v129 < 64 ? (uint64_t) v128 >> v129 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v121))))) ^ (uint32_t) v56))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v58)) >> v131 : 0))) * v11) * v101 < v103;
-    v7[i95] = (uint8_t) v132;
-    v6[i95] = v132 ? v96 : (v97 < v94 ? v97 : v94);
+    int64_t v130 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v125 < 64 ? (uint64_t) v126 >> v125 : 0))))) ^ (uint32_t) v45)) ^ (uint32_t) v46))))) * (uint64_t) 3528531795);
+    uint64_t v131 = (uint64_t) 32;
+    int64_t v132 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v127 < 64 ? (uint64_t) v128 >> v127 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v130))))) ^ (uint32_t) v51))))) * (uint64_t) 3449720151);
+    uint64_t v133 = (uint64_t) 32;
+    int64_t v134 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v129 < 64 ? (uint64_t) v130 >> v129 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v120))))) ^ (uint32_t) v49))))) * (uint64_t) 3449720151);
+    uint64_t v135 = (uint64_t) 32;
+    int64_t v136 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v131 < 64 ? (uint64_t) v132 >> v131 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v134))))) ^ (uint32_t) v52))))) * (uint64_t) 3528531795);
+    int64_t v137 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v133 < 64 ? (uint64_t) v134 >> v133 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v124))))) ^ (uint32_t) v50))))) * (uint64_t) 3528531795);
+    uint64_t v138 = (uint64_t) 32;
+    uint64_t v139 = (uint64_t) 32;
+    int64_t v140 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v138 < 64 ? (uint64_t) v137 >> v138 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v128))))) ^ (uint32_t) v53))))) * (uint64_t) 3449720151);
+    uint64_t v141 = (uint64_t) 32;
+    uint64_t v142 = (uint64_t) 32;
+    int64_t v143 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v141 < 64 ? (uint64_t) v140 >> v141 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v132))))) ^ (uint32_t) v54))))) * (uint64_t) 3528531795);
+    uint64_t v144 = (uint64_t) 32;
+    uint64_t v145 = (uint64_t) 32;
+    uint32_t v146 = (uint32_t) v12;
+    bool v147 = ((float) ((uint32_t) ((int32_t) (v146 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v145 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v142 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v139 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v135 < 64 ? (uint64_t) v136 >> v135 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v137))))) ^ (uint32_t) v55))))) * (uint64_t) 3449720151)) >> v139 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v140))))) ^ (uint32_t) v56))))) * (uint64_t) 3528531795)) >> v142 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v143))))) ^ (uint32_t) v58))))) * (uint64_t) 3449720151)) >> v145 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v144 < 64 ? (uint64_t) v143 >> v144 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v136))))) ^ (uint32_t) v57))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v59)) >> v146 : 0))) * v11) * v116 < v118;
+    v7[i110] = (uint8_t) v147;
+    v6[i110] = v147 ? v111 : (v112 < v109 ? v112 : v109);
   }
-  release(v13);
   release(v14);
-  release(v31);
+  release(v15);
+  release(v32);
   return;
 }
-inline void trials(float* v1, float* v2, int64_t v3, float* v4, float* v5, int64_t v6, int64_t v7) {
-  float v8 = 0.0e+00f;
-  int32_t v9 = 8;
-  float v10 = 5.960464480e-08f;
-  float* v11 = alloc<float>(v7);
-  float* v12 = alloc<float>(v7);
-  float* v13 = alloc<float>(v7);
-  int32_t v14 = (int32_t) ((uint32_t) ((uint64_t) v3));
-  uint64_t v15 = (uint64_t) 32;
-  int32_t v16 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v15 < 64 ? (uint64_t) v3 >> v15 : 0))));
-  int32_t v17 = (int32_t) ((uint32_t) v14 + (uint32_t) -1640531527);
-  int32_t v18 = (int32_t) ((uint32_t) v16 + (uint32_t) -1150833019);
-  int32_t v19 = (int32_t) ((uint32_t) v14 + (uint32_t) 1013904242);
-  int32_t v20 = (int32_t) ((uint32_t) v16 + (uint32_t) 1993301258);
-  int32_t v21 = (int32_t) ((uint32_t) v14 + (uint32_t) -626627285);
-  int32_t v22 = (int32_t) ((uint32_t) v16 + (uint32_t) 842468239);
-  int32_t v23 = (int32_t) ((uint32_t) v14 + (uint32_t) 2027808484);
-  int32_t v24 = (int32_t) ((uint32_t) v16 + (uint32_t) -308364780);
-  int32_t v25 = (int32_t) ((uint32_t) v14 + (uint32_t) 387276957);
-  int32_t v26 = (int32_t) ((uint32_t) v16 + (uint32_t) -1459197799);
-  int32_t v27 = (int32_t) ((uint32_t) v14 + (uint32_t) -1253254570);
-  int32_t v28 = (int32_t) ((uint32_t) v16 + (uint32_t) 1684936478);
-  int32_t v29 = (int32_t) ((uint32_t) v14 + (uint32_t) 1401181199);
-  int32_t v30 = (int32_t) ((uint32_t) v16 + (uint32_t) 534103459);
-  int32_t v31 = (int32_t) ((uint32_t) v16 + (uint32_t) -616729560);
-  int32_t v32 = (int32_t) ((uint32_t) v14 + (uint32_t) -1879881855);
+inline void trials(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, int64_t v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7) {
+  float v8 = -0.0e+00f;
+  float v9 = 5.960464480e-08f;
+  int32_t v10 = 8;
+  float v11 = 0.0e+00f;
+  float v12[16];
+  float v13[16];
+  int64_t v14[16];
+  float v15[16];
+  float v16[16];
+  int64_t v17[16];
+  float* v18 = alloc<float>(v7);
+  float* v19 = alloc<float>(v7);
+  float* v20 = alloc<float>(v7);
+  int32_t v21 = (int32_t) ((uint32_t) ((uint64_t) v3));
+  uint64_t v22 = (uint64_t) 32;
+  int32_t v23 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v22 < 64 ? (uint64_t) v3 >> v22 : 0))));
+  int32_t v24 = (int32_t) ((uint32_t) v21 + (uint32_t) -1640531527);
+  int32_t v25 = (int32_t) ((uint32_t) v23 + (uint32_t) -1150833019);
+  int32_t v26 = (int32_t) ((uint32_t) v21 + (uint32_t) 1013904242);
+  int32_t v27 = (int32_t) ((uint32_t) v23 + (uint32_t) 1993301258);
+  int32_t v28 = (int32_t) ((uint32_t) v21 + (uint32_t) -626627285);
+  int32_t v29 = (int32_t) ((uint32_t) v23 + (uint32_t) 842468239);
+  int32_t v30 = (int32_t) ((uint32_t) v21 + (uint32_t) 2027808484);
+  int32_t v31 = (int32_t) ((uint32_t) v23 + (uint32_t) -308364780);
+  int32_t v32 = (int32_t) ((uint32_t) v21 + (uint32_t) 387276957);
+  int32_t v33 = (int32_t) ((uint32_t) v23 + (uint32_t) -1459197799);
+  int32_t v34 = (int32_t) ((uint32_t) v21 + (uint32_t) -1253254570);
+  int32_t v35 = (int32_t) ((uint32_t) v23 + (uint32_t) 1684936478);
+  int32_t v36 = (int32_t) ((uint32_t) v21 + (uint32_t) 1401181199);
+  int32_t v37 = (int32_t) ((uint32_t) v23 + (uint32_t) 534103459);
+  int32_t v38 = (int32_t) ((uint32_t) v23 + (uint32_t) -616729560);
+  int32_t v39 = (int32_t) ((uint32_t) v21 + (uint32_t) -1879881855);
   // ux[t] = where(w[t] > 0.0, uniform(seed, t, 2), 0.0);
   // ua[t] = where(w[t] > 0.0, uniform(seed, t, 0), 0.0);
   // uy[t] = where(w[t] > 0.0, uniform(seed, t, 1), 0.0);
-  for (int64_t i33 = 0; i33 < v7; i33 += 1) {
-    float v34 = v4[i33];
-    bool v35 = v34 > v8;
-    uint64_t v36 = (uint64_t) 32;
-    int32_t v37 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v36 < 64 ? (uint64_t) i33 >> v36 : 0))));
-    int64_t v38 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i33)))))) * (uint64_t) 3528531795);
-    int32_t v39 = (int32_t) ((uint32_t) ((uint64_t) v38));
-    uint64_t v40 = (uint64_t) 32;
-    int64_t v41 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v40 < 64 ? (uint64_t) v38 >> v40 : 0))))) ^ (uint32_t) v16))))) * (uint64_t) 3449720151);
-    uint64_t v42 = (uint64_t) 32;
-    int32_t v43 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v41 >> v42 : 0))));
-    int32_t v44 = (int32_t) ((uint32_t) ((uint64_t) v41));
-    uint64_t v45 = (uint64_t) 32;
-    int64_t v46 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v43 ^ (uint32_t) -1690494290)) ^ (uint32_t) v17))))) * (uint64_t) 3528531795);
+  for (int64_t i40 = 0; i40 < v7; i40 += 1) {
+    float v41 = v4[i40];
+    bool v42 = v41 > v11;
+    uint64_t v43 = (uint64_t) 32;
+    int32_t v44 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v43 < 64 ? (uint64_t) i40 >> v43 : 0))));
+    int64_t v45 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i40)))))) * (uint64_t) 3528531795);
+    int32_t v46 = (int32_t) ((uint32_t) ((uint64_t) v45));
     uint64_t v47 = (uint64_t) 32;
-    int64_t v48 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v37 ^ (uint32_t) 1)) ^ (uint32_t) v14))))) * (uint64_t) 3528531795);
+    int64_t v48 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v47 < 64 ? (uint64_t) v45 >> v47 : 0))))) ^ (uint32_t) v23))))) * (uint64_t) 3449720151);
     uint64_t v49 = (uint64_t) 32;
-    int64_t v50 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v45 < 64 ? (uint64_t) v46 >> v45 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v48))))) ^ (uint32_t) v20))))) * (uint64_t) 3449720151);
-    uint64_t v51 = (uint64_t) 32;
-    int64_t v52 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v47 < 64 ? (uint64_t) v48 >> v47 : 0))))) ^ (uint32_t) v39)) ^ (uint32_t) v18))))) * (uint64_t) 3449720151);
-    uint64_t v53 = (uint64_t) 32;
-    int64_t v54 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v49 < 64 ? (uint64_t) v50 >> v49 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v52))))) ^ (uint32_t) v21))))) * (uint64_t) 3528531795);
-    uint64_t v55 = (uint64_t) 32;
-    int64_t v56 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v51 < 64 ? (uint64_t) v52 >> v51 : 0))))) ^ (uint32_t) v44)) ^ (uint32_t) v19))))) * (uint64_t) 3528531795);
-    uint64_t v57 = (uint64_t) 32;
-    int64_t v58 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v53 < 64 ? (uint64_t) v54 >> v53 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v56))))) ^ (uint32_t) v24))))) * (uint64_t) 3449720151);
-    uint64_t v59 = (uint64_t) 32;
-    int64_t v60 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v55 < 64 ? (uint64_t) v56 >> v55 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v46))))) ^ (uint32_t) v22))))) * (uint64_t) 3449720151);
-    uint64_t v61 = (uint64_t) 32;
-    int64_t v62 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v57 < 64 ? (uint64_t) v58 >> v57 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v60))))) ^ (uint32_t) v25))))) * (uint64_t) 3528531795);
-    int64_t v63 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v59 < 64 ? (uint64_t) v60 >> v59 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v50))))) ^ (uint32_t) v23))))) * (uint64_t) 3528531795);
+    int32_t v50 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v49 < 64 ? (uint64_t) v48 >> v49 : 0))));
+    int32_t v51 = (int32_t) ((uint32_t) ((uint64_t) v48));
+    uint64_t v52 = (uint64_t) 32;
+    int64_t v53 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v50 ^ (uint32_t) -1690494290)) ^ (uint32_t) v24))))) * (uint64_t) 3528531795);
+    uint64_t v54 = (uint64_t) 32;
+    int64_t v55 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v44 ^ (uint32_t) 1)) ^ (uint32_t) v21))))) * (uint64_t) 3528531795);
+    uint64_t v56 = (uint64_t) 32;
+    int64_t v57 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v52 < 64 ? (uint64_t) v53 >> v52 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v55))))) ^ (uint32_t) v27))))) * (uint64_t) 3449720151);
+    uint64_t v58 = (uint64_t) 32;
+    int64_t v59 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v54 < 64 ? (uint64_t) v55 >> v54 : 0))))) ^ (uint32_t) v46)) ^ (uint32_t) v25))))) * (uint64_t) 3449720151);
+    uint64_t v60 = (uint64_t) 32;
+    int64_t v61 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v56 < 64 ? (uint64_t) v57 >> v56 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v59))))) ^ (uint32_t) v28))))) * (uint64_t) 3528531795);
+    uint64_t v62 = (uint64_t) 32;
+    int64_t v63 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v58 < 64 ? (uint64_t) v59 >> v58 : 0))))) ^ (uint32_t) v51)) ^ (uint32_t) v26))))) * (uint64_t) 3528531795);
     uint64_t v64 = (uint64_t) 32;
-    uint64_t v65 = (uint64_t) 32;
-    int64_t v66 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v64 < 64 ? (uint64_t) v63 >> v64 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v54))))) ^ (uint32_t) v26))))) * (uint64_t) 3449720151);
-    uint64_t v67 = (uint64_t) 32;
+    int64_t v65 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v60 < 64 ? (uint64_t) v61 >> v60 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v63))))) ^ (uint32_t) v31))))) * (uint64_t) 3449720151);
+    uint64_t v66 = (uint64_t) 32;
+    int64_t v67 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v62 < 64 ? (uint64_t) v63 >> v62 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v53))))) ^ (uint32_t) v29))))) * (uint64_t) 3449720151);
     uint64_t v68 = (uint64_t) 32;
-    int64_t v69 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v67 < 64 ? (uint64_t) v66 >> v67 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v58))))) ^ (uint32_t) v27))))) * (uint64_t) 3528531795);
-    uint64_t v70 = (uint64_t) 32;
+    int64_t v69 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v64 < 64 ? (uint64_t) v65 >> v64 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v67))))) ^ (uint32_t) v32))))) * (uint64_t) 3528531795);
+    int64_t v70 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v66 < 64 ? (uint64_t) v67 >> v66 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v57))))) ^ (uint32_t) v30))))) * (uint64_t) 3528531795);
     uint64_t v71 = (uint64_t) 32;
-    uint32_t v72 = (uint32_t) v9;
-    uint64_t v73 = (uint64_t) 32;
-    int64_t v74 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v43 ^ (uint32_t) -845247145)) ^ (uint32_t) v17))))) * (uint64_t) 3528531795);
+    uint64_t v72 = (uint64_t) 32;
+    int64_t v73 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v71 < 64 ? (uint64_t) v70 >> v71 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v61))))) ^ (uint32_t) v33))))) * (uint64_t) 3449720151);
+    uint64_t v74 = (uint64_t) 32;
     uint64_t v75 = (uint64_t) 32;
-    int64_t v76 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v37 ^ (uint32_t) v14))))) * (uint64_t) 3528531795);
+    int64_t v76 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v74 < 64 ? (uint64_t) v73 >> v74 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v65))))) ^ (uint32_t) v34))))) * (uint64_t) 3528531795);
     uint64_t v77 = (uint64_t) 32;
-    int64_t v78 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v73 < 64 ? (uint64_t) v74 >> v73 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v76))))) ^ (uint32_t) v20))))) * (uint64_t) 3449720151);
-    uint64_t v79 = (uint64_t) 32;
-    int64_t v80 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v75 < 64 ? (uint64_t) v76 >> v75 : 0))))) ^ (uint32_t) v39)) ^ (uint32_t) v18))))) * (uint64_t) 3449720151);
-    uint64_t v81 = (uint64_t) 32;
-    int64_t v82 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v77 < 64 ? (uint64_t) v78 >> v77 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v80))))) ^ (uint32_t) v21))))) * (uint64_t) 3528531795);
-    uint64_t v83 = (uint64_t) 32;
-    int64_t v84 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v79 < 64 ? (uint64_t) v80 >> v79 : 0))))) ^ (uint32_t) v44)) ^ (uint32_t) v19))))) * (uint64_t) 3528531795);
-    uint64_t v85 = (uint64_t) 32;
-    int64_t v86 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v81 < 64 ? (uint64_t) v82 >> v81 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v84))))) ^ (uint32_t) v24))))) * (uint64_t) 3449720151);
-    uint64_t v87 = (uint64_t) 32;
-    int64_t v88 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v83 < 64 ? (uint64_t) v84 >> v83 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v74))))) ^ (uint32_t) v22))))) * (uint64_t) 3449720151);
-    uint64_t v89 = (uint64_t) 32;
-    int64_t v90 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v85 < 64 ? (uint64_t) v86 >> v85 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v88))))) ^ (uint32_t) v25))))) * (uint64_t) 3528531795);
-    int64_t v91 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v87 < 64 ? (uint64_t) v88 >> v87 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v78))))) ^ (uint32_t) v23))))) * (uint64_t) 3528531795);
+    uint64_t v78 = (uint64_t) 32;
+    uint32_t v79 = (uint32_t) v10;
+    uint64_t v80 = (uint64_t) 32;
+    int64_t v81 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) v50 ^ (uint32_t) -845247145)) ^ (uint32_t) v24))))) * (uint64_t) 3528531795);
+    uint64_t v82 = (uint64_t) 32;
+    int64_t v83 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) v44 ^ (uint32_t) v21))))) * (uint64_t) 3528531795);
+    uint64_t v84 = (uint64_t) 32;
+    int64_t v85 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v80 < 64 ? (uint64_t) v81 >> v80 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v83))))) ^ (uint32_t) v27))))) * (uint64_t) 3449720151);
+    uint64_t v86 = (uint64_t) 32;
+    int64_t v87 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v82 < 64 ? (uint64_t) v83 >> v82 : 0))))) ^ (uint32_t) v46)) ^ (uint32_t) v25))))) * (uint64_t) 3449720151);
+    uint64_t v88 = (uint64_t) 32;
+    int64_t v89 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v84 < 64 ? (uint64_t) v85 >> v84 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v87))))) ^ (uint32_t) v28))))) * (uint64_t) 3528531795);
+    uint64_t v90 = (uint64_t) 32;
+    int64_t v91 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v86 < 64 ? (uint64_t) v87 >> v86 : 0))))) ^ (uint32_t) v51)) ^ (uint32_t) v26))))) * (uint64_t) 3528531795);
     uint64_t v92 = (uint64_t) 32;
-    uint64_t v93 = (uint64_t) 32;
-    int64_t v94 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v92 < 64 ? (uint64_t) v91 >> v92 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v82))))) ^ (uint32_t) v26))))) * (uint64_t) 3449720151);
-    uint64_t v95 = (uint64_t) 32;
+    int64_t v93 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v88 < 64 ? (uint64_t) v89 >> v88 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v91))))) ^ (uint32_t) v31))))) * (uint64_t) 3449720151);
+    uint64_t v94 = (uint64_t) 32;
+    int64_t v95 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v90 < 64 ? (uint64_t) v91 >> v90 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v81))))) ^ (uint32_t) v29))))) * (uint64_t) 3449720151);
     uint64_t v96 = (uint64_t) 32;
-    int64_t v97 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v95 < 64 ? (uint64_t) v94 >> v95 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v86))))) ^ (uint32_t) v27))))) * (uint64_t) 3528531795);
-    uint64_t v98 = (uint64_t) 32;
+    int64_t v97 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v92 < 64 ? (uint64_t) v93 >> v92 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v95))))) ^ (uint32_t) v32))))) * (uint64_t) 3528531795);
+    int64_t v98 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v94 < 64 ? (uint64_t) v95 >> v94 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v85))))) ^ (uint32_t) v30))))) * (uint64_t) 3528531795);
     uint64_t v99 = (uint64_t) 32;
-    uint32_t v100 = (uint32_t) v9;
-    v11[i33] = v35 ? (float) ((uint32_t) ((int32_t) (v72 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v71 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v68 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v65 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v61 < 64 ? (uint64_t) v62 >> v61 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v63))))) ^ (uint32_t) v28))))) * (uint64_t) 3449720151)) >> v65 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v66))))) ^ (uint32_t) v29))))) * (uint64_t) 3528531795)) >> v68 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v69))))) ^ (uint32_t) v31))))) * (uint64_t) 3449720151)) >> v71 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v70 < 64 ? (uint64_t) v69 >> v70 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v62))))) ^ (uint32_t) v30))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v32)) >> v72 : 0))) * v10 : v8;
-    v12[i33] = v35 ? (float) ((uint32_t) ((int32_t) (v100 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v99 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v96 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v93 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v89 < 64 ? (uint64_t) v90 >> v89 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v91))))) ^ (uint32_t) v28))))) * (uint64_t) 3449720151)) >> v93 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v94))))) ^ (uint32_t) v29))))) * (uint64_t) 3528531795)) >> v96 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v97))))) ^ (uint32_t) v31))))) * (uint64_t) 3449720151)) >> v99 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v98 < 64 ? (uint64_t) v97 >> v98 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v90))))) ^ (uint32_t) v30))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v32)) >> v100 : 0))) * v10 : v8;
+    uint64_t v100 = (uint64_t) 32;
+    int64_t v101 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v99 < 64 ? (uint64_t) v98 >> v99 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v89))))) ^ (uint32_t) v33))))) * (uint64_t) 3449720151);
+    uint64_t v102 = (uint64_t) 32;
+    uint64_t v103 = (uint64_t) 32;
+    int64_t v104 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v102 < 64 ? (uint64_t) v101 >> v102 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v93))))) ^ (uint32_t) v34))))) * (uint64_t) 3528531795);
+    uint64_t v105 = (uint64_t) 32;
+    uint64_t v106 = (uint64_t) 32;
+    uint32_t v107 = (uint32_t) v10;
+    v18[i40] = v42 ? (float) ((uint32_t) ((int32_t) (v79 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v78 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v75 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v72 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v68 < 64 ? (uint64_t) v69 >> v68 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v70))))) ^ (uint32_t) v35))))) * (uint64_t) 3449720151)) >> v72 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v73))))) ^ (uint32_t) v36))))) * (uint64_t) 3528531795)) >> v75 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v76))))) ^ (uint32_t) v38))))) * (uint64_t) 3449720151)) >> v78 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v77 < 64 ? (uint64_t) v76 >> v77 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v69))))) ^ (uint32_t) v37))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v39)) >> v79 : 0))) * v9 : v11;
+    v19[i40] = v42 ? (float) ((uint32_t) ((int32_t) (v107 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v106 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v103 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v100 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v96 < 64 ? (uint64_t) v97 >> v96 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v98))))) ^ (uint32_t) v35))))) * (uint64_t) 3449720151)) >> v100 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v101))))) ^ (uint32_t) v36))))) * (uint64_t) 3528531795)) >> v103 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v104))))) ^ (uint32_t) v38))))) * (uint64_t) 3449720151)) >> v106 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v105 < 64 ? (uint64_t) v104 >> v105 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v97))))) ^ (uint32_t) v37))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v39)) >> v107 : 0))) * v9 : v11;
   }
-  float* v101 = alloc<float>(v6);
-  float* v102 = alloc<float>(v6);
-  float* v103 = alloc<float>(1);
-  v103[0] = v8;
-  float* v104 = alloc<float>(1);
-  copy(v104, v103, 1);
+  float* v108 = alloc<float>(v6);
+  float* v109 = alloc<float>(v6);
+  float* v110 = alloc<float>(1);
+  v110[0] = v11;
+  float* v111 = alloc<float>(1);
+  copy(v111, v110, 1);
   // cq[v] = cumsum(v) q[v];
-  for (int64_t i105 = 0; i105 < v6; i105 += 1) {
-    float v106 = v104[0];
-    float v107 = v2[i105];
-    float v108 = v106 + v107;
-    v102[i105] = v108;
-    v104[0] = v108;
+  for (int64_t i112 = 0; i112 < v6; i112 += 1) {
+    float v113 = v111[0];
+    float v114 = v2[i112];
+    float v115 = v113 + v114;
+    v109[i112] = v115;
+    v111[0] = v115;
   }
-  int64_t* v109 = alloc<int64_t>(v7);
-  int64_t* v110 = alloc<int64_t>(v7);
-  int64_t* v111 = alloc<int64_t>(v7);
-  int64_t* v112 = alloc<int64_t>(v7);
+  int64_t* v116 = alloc<int64_t>(v7);
+  int64_t* v117 = alloc<int64_t>(v7);
+  int64_t* v118 = alloc<int64_t>(v7);
+  int64_t* v119 = alloc<int64_t>(v7);
   // nx[t] = sum(v) where(cq[v] <= ux[t] * cq[V - 1], 1, 0);
-  for (int64_t i113 = 0; i113 < v7; i113 += 1) {
-    v112[i113] = 0;
+  for (int64_t i120 = 0; i120 < v7; i120 += 1) {
+    v119[i120] = 0;
   }
-  for (int64_t i114 = 0; i114 < v7; i114 += 1) {
-    v109[i114] = 0;
+  for (int64_t i121 = 0; i121 < v7; i121 += 1) {
+    v116[i121] = 0;
   }
-  int64_t v115 = (int64_t) ((uint64_t) v6 + (uint64_t) -1);
-  for (int64_t i116 = 0; i116 < v7; i116 += 1) {
-    for (int64_t j117 = 0; j117 < v6; j117 += 1) {
-      float v118 = v102[j117];
-      float v119 = v11[i116];
-      int64_t v120 = v112[i116];
-      float v121 = v102[v115];
-      v112[i116] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v118 <= v119 * v121)))) + (uint64_t) v120);
+  int64_t v122 = (int64_t) ((uint64_t) v6 + (uint64_t) -1);
+  for (int64_t i123 = 0; i123 < v7; i123 += 1) {
+    int64_t v124 = v6 - v6 % 16;
+    if (v124 > 0) {
+      for (int64_t j125 = 0; j125 < 16; j125 += 1) {
+        v17[j125] = 0;
+      }
+      for (int64_t j126 = 0; j126 < v124; j126 += 16) {
+        for (int64_t k127 = 0; k127 < 16; k127 += 1) {
+          int64_t v128 = j126 + k127;
+          float v129 = v109[v128];
+          float v130 = v18[i123];
+          int64_t v131 = v17[k127];
+          float v132 = v109[v122];
+          v17[k127] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v129 <= v130 * v132)))) + (uint64_t) v131);
+        }
+      }
+      for (int64_t j133 = 0; j133 < 16; j133 += 1) {
+        int64_t v134 = v119[i123];
+        int64_t v135 = v17[j133];
+        v119[i123] = (int64_t) ((uint64_t) v135 + (uint64_t) v134);
+      }
+    }
+    for (int64_t j136 = v124; j136 < v6; j136 += 1) {
+      float v137 = v109[j136];
+      float v138 = v18[i123];
+      int64_t v139 = v119[i123];
+      float v140 = v109[v122];
+      v119[i123] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v137 <= v138 * v140)))) + (uint64_t) v139);
     }
   }
-  int64_t v122 = (int64_t) ((uint64_t) v6 - (uint64_t) 1);
+  int64_t v141 = (int64_t) ((uint64_t) v6 - (uint64_t) 1);
   // x[t] = min(nx[t], V - 1);
-  for (int64_t i123 = 0; i123 < v7; i123 += 1) {
-    int64_t v124 = v112[i123];
-    v110[i123] = v124 < v122 ? v124 : v122;
+  for (int64_t i142 = 0; i142 < v7; i142 += 1) {
+    int64_t v143 = v119[i142];
+    v117[i142] = v143 < v141 ? v143 : v141;
   }
-  float* v125 = alloc<float>(v7);
+  float* v144 = alloc<float>(v7);
   // qx[t] = sum(v) where(v == x[t], q[v], 0.0);
-  for (int64_t i126 = 0; i126 < v7; i126 += 1) {
-    v125[i126] = v8;
+  for (int64_t i145 = 0; i145 < v7; i145 += 1) {
+    v144[i145] = v11;
   }
-  for (int64_t i127 = 0; i127 < v7; i127 += 1) {
-    v13[i127] = v8;
+  for (int64_t i146 = 0; i146 < v7; i146 += 1) {
+    v20[i146] = v11;
   }
-  for (int64_t i128 = 0; i128 < v7; i128 += 1) {
-    for (int64_t j129 = 0; j129 < v6; j129 += 1) {
-      int64_t v130 = v110[i128];
-      float v131 = v2[j129];
-      float v132 = v125[i128];
-      v125[i128] = (j129 == v130 ? v131 : v8) + v132;
+  for (int64_t i147 = 0; i147 < v7; i147 += 1) {
+    int64_t v148 = v6 - v6 % 16;
+    if (v148 > 0) {
+      for (int64_t j149 = 0; j149 < 16; j149 += 1) {
+        v16[j149] = v8;
+      }
+      for (int64_t j150 = 0; j150 < v148; j150 += 16) {
+        for (int64_t k151 = 0; k151 < 16; k151 += 1) {
+          int64_t v152 = j150 + k151;
+          int64_t v153 = v117[i147];
+          float v154 = v2[v152];
+          float v155 = v16[k151];
+          v16[k151] = (v152 == v153 ? v154 : v11) + v155;
+        }
+      }
+      for (int64_t j156 = 0; j156 < 16; j156 += 1) {
+        float v157 = v144[i147];
+        float v158 = v16[j156];
+        v144[i147] = v158 + v157;
+      }
+    }
+    for (int64_t j159 = v148; j159 < v6; j159 += 1) {
+      int64_t v160 = v117[i147];
+      float v161 = v2[j159];
+      float v162 = v144[i147];
+      v144[i147] = (j159 == v160 ? v161 : v11) + v162;
     }
   }
   // px[t] = sum(v) where(v == x[t], p[v], 0.0);
-  for (int64_t i133 = 0; i133 < v7; i133 += 1) {
-    for (int64_t j134 = 0; j134 < v6; j134 += 1) {
-      int64_t v135 = v110[i133];
-      float v136 = v1[j134];
-      float v137 = v13[i133];
-      v13[i133] = (j134 == v135 ? v136 : v8) + v137;
+  for (int64_t i163 = 0; i163 < v7; i163 += 1) {
+    int64_t v164 = v6 - v6 % 16;
+    if (v164 > 0) {
+      for (int64_t j165 = 0; j165 < 16; j165 += 1) {
+        v15[j165] = v8;
+      }
+      for (int64_t j166 = 0; j166 < v164; j166 += 16) {
+        for (int64_t k167 = 0; k167 < 16; k167 += 1) {
+          int64_t v168 = j166 + k167;
+          int64_t v169 = v117[i163];
+          float v170 = v1[v168];
+          float v171 = v15[k167];
+          v15[k167] = (v168 == v169 ? v170 : v11) + v171;
+        }
+      }
+      for (int64_t j172 = 0; j172 < 16; j172 += 1) {
+        float v173 = v20[i163];
+        float v174 = v15[j172];
+        v20[i163] = v174 + v173;
+      }
+    }
+    for (int64_t j175 = v164; j175 < v6; j175 += 1) {
+      int64_t v176 = v117[i163];
+      float v177 = v1[j175];
+      float v178 = v20[i163];
+      v20[i163] = (j175 == v176 ? v177 : v11) + v178;
     }
   }
   // r[v] = max(p[v] - q[v], 0.0);
-  for (int64_t i138 = 0; i138 < v6; i138 += 1) {
-    float v139 = v1[i138];
-    float v140 = v2[i138];
-    float v141 = maximum(v139 - v140, v8);
-    v101[i138] = v141;
+  for (int64_t i179 = 0; i179 < v6; i179 += 1) {
+    float v180 = v1[i179];
+    float v181 = v2[i179];
+    float v182 = maximum(v180 - v181, v11);
+    v108[i179] = v182;
   }
   // cr[v] = cumsum(v) r[v];
-  for (int64_t i142 = 0; i142 < v6; i142 += 1) {
-    float v143 = v103[0];
-    float v144 = v101[i142];
-    float v145 = v143 + v144;
-    v102[i142] = v145;
-    v103[0] = v145;
+  for (int64_t i183 = 0; i183 < v6; i183 += 1) {
+    float v184 = v110[0];
+    float v185 = v108[i183];
+    float v186 = v184 + v185;
+    v109[i183] = v186;
+    v110[0] = v186;
   }
   // ny[t] = sum(v) where(cr[v] <= uy[t] * cr[V - 1], 1, 0);
-  for (int64_t i146 = 0; i146 < v7; i146 += 1) {
-    for (int64_t j147 = 0; j147 < v6; j147 += 1) {
-      float v148 = v102[j147];
-      float v149 = v12[i146];
-      int64_t v150 = v109[i146];
-      float v151 = v102[v115];
-      v109[i146] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v148 <= v149 * v151)))) + (uint64_t) v150);
+  for (int64_t i187 = 0; i187 < v7; i187 += 1) {
+    int64_t v188 = v6 - v6 % 16;
+    if (v188 > 0) {
+      for (int64_t j189 = 0; j189 < 16; j189 += 1) {
+        v14[j189] = 0;
+      }
+      for (int64_t j190 = 0; j190 < v188; j190 += 16) {
+        for (int64_t k191 = 0; k191 < 16; k191 += 1) {
+          int64_t v192 = j190 + k191;
+          float v193 = v109[v192];
+          float v194 = v19[i187];
+          int64_t v195 = v14[k191];
+          float v196 = v109[v122];
+          v14[k191] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v193 <= v194 * v196)))) + (uint64_t) v195);
+        }
+      }
+      for (int64_t j197 = 0; j197 < 16; j197 += 1) {
+        int64_t v198 = v116[i187];
+        int64_t v199 = v14[j197];
+        v116[i187] = (int64_t) ((uint64_t) v199 + (uint64_t) v198);
+      }
+    }
+    for (int64_t j200 = v188; j200 < v6; j200 += 1) {
+      float v201 = v109[j200];
+      float v202 = v19[i187];
+      int64_t v203 = v116[i187];
+      float v204 = v109[v122];
+      v116[i187] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v201 <= v202 * v204)))) + (uint64_t) v203);
     }
   }
   // tok[t] = where(ua[t] * qx[t] < px[t], x[t], min(ny[t], V - 1));
-  for (int64_t i152 = 0; i152 < v7; i152 += 1) {
-    float v153 = v4[i152];
-    float v154 = v125[i152];
-    float v155 = v13[i152];
-    int64_t v156 = v110[i152];
-    int64_t v157 = v109[i152];
-    uint64_t v158 = (uint64_t) 32;
-    int64_t v159 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i152)))))) * (uint64_t) 3528531795);
-    uint64_t v160 = (uint64_t) 32;
-    int64_t v161 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v158 < 64 ? (uint64_t) v159 >> v158 : 0))))) ^ (uint32_t) v16))))) * (uint64_t) 3449720151);
-    uint64_t v162 = (uint64_t) 32;
-    uint64_t v163 = (uint64_t) 32;
-    int64_t v164 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v160 < 64 ? (uint64_t) v161 >> v160 : 0))))) ^ (uint32_t) v17))))) * (uint64_t) 3528531795);
-    uint64_t v165 = (uint64_t) 32;
-    int64_t v166 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v162 < 64 ? (uint64_t) i152 >> v162 : 0))))) ^ (uint32_t) v14))))) * (uint64_t) 3528531795);
-    uint64_t v167 = (uint64_t) 32;
-    int64_t v168 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v163 < 64 ? (uint64_t) v164 >> v163 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v166))))) ^ (uint32_t) v20))))) * (uint64_t) 3449720151);
-    uint64_t v169 = (uint64_t) 32;
-    int64_t v170 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v165 < 64 ? (uint64_t) v166 >> v165 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v159))))) ^ (uint32_t) v18))))) * (uint64_t) 3449720151);
-    uint64_t v171 = (uint64_t) 32;
-    int64_t v172 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v167 < 64 ? (uint64_t) v168 >> v167 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v170))))) ^ (uint32_t) v21))))) * (uint64_t) 3528531795);
-    uint64_t v173 = (uint64_t) 32;
-    int64_t v174 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v169 < 64 ? (uint64_t) v170 >> v169 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v161))))) ^ (uint32_t) v19))))) * (uint64_t) 3528531795);
-    uint64_t v175 = (uint64_t) 32;
-    int64_t v176 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v171 < 64 ? (uint64_t) v172 >> v171 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v174))))) ^ (uint32_t) v24))))) * (uint64_t) 3449720151);
-    uint64_t v177 = (uint64_t) 32;
-    int64_t v178 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v173 < 64 ? (uint64_t) v174 >> v173 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v164))))) ^ (uint32_t) v22))))) * (uint64_t) 3449720151);
-    uint64_t v179 = (uint64_t) 32;
-    int64_t v180 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v175 < 64 ? (uint64_t) v176 >> v175 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v178))))) ^ (uint32_t) v25))))) * (uint64_t) 3528531795);
-    int64_t v181 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v177 < 64 ? (uint64_t) v178 >> v177 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v168))))) ^ (uint32_t) v23))))) * (uint64_t) 3528531795);
-    uint64_t v182 = (uint64_t) 32;
-    uint64_t v183 = (uint64_t) 32;
-    int64_t v184 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v182 < 64 ? (uint64_t) v181 >> v182 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v172))))) ^ (uint32_t) v26))))) * (uint64_t) 3449720151);
-    uint64_t v185 = (uint64_t) 32;
-    uint64_t v186 = (uint64_t) 32;
-    int64_t v187 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v185 < 64 ? (uint64_t) v184 >> v185 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v176))))) ^ (uint32_t) v27))))) * (uint64_t) 3528531795);
-    uint64_t v188 = (uint64_t) 32;
-    uint64_t v189 = (uint64_t) 32;
-    uint32_t v190 = (uint32_t) v9;
-    v111[i152] = (v153 > v8 ? (float) ((uint32_t) ((int32_t) (v190 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v189 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v186 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v183 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v179 < 64 ? (uint64_t) v180 >> v179 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v181))))) ^ (uint32_t) v28))))) * (uint64_t) 3449720151)) >> v183 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v184))))) ^ (uint32_t) v29))))) * (uint64_t) 3528531795)) >> v186 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v187))))) ^ (uint32_t) v31))))) * (uint64_t) 3449720151)) >> v189 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v188 < 64 ? (uint64_t) v187 >> v188 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v180))))) ^ (uint32_t) v30))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v32)) >> v190 : 0))) * v10 : v8) * v154 < v155 ? v156 : (v157 < v122 ? v157 : v122);
+  for (int64_t i205 = 0; i205 < v7; i205 += 1) {
+    float v206 = v4[i205];
+    float v207 = v144[i205];
+    float v208 = v20[i205];
+    int64_t v209 = v117[i205];
+    int64_t v210 = v116[i205];
+    uint64_t v211 = (uint64_t) 32;
+    int64_t v212 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i205)))))) * (uint64_t) 3528531795);
+    uint64_t v213 = (uint64_t) 32;
+    int64_t v214 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v211 < 64 ? (uint64_t) v212 >> v211 : 0))))) ^ (uint32_t) v23))))) * (uint64_t) 3449720151);
+    uint64_t v215 = (uint64_t) 32;
+    uint64_t v216 = (uint64_t) 32;
+    int64_t v217 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v213 < 64 ? (uint64_t) v214 >> v213 : 0))))) ^ (uint32_t) v24))))) * (uint64_t) 3528531795);
+    uint64_t v218 = (uint64_t) 32;
+    int64_t v219 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v215 < 64 ? (uint64_t) i205 >> v215 : 0))))) ^ (uint32_t) v21))))) * (uint64_t) 3528531795);
+    uint64_t v220 = (uint64_t) 32;
+    int64_t v221 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v216 < 64 ? (uint64_t) v217 >> v216 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v219))))) ^ (uint32_t) v27))))) * (uint64_t) 3449720151);
+    uint64_t v222 = (uint64_t) 32;
+    int64_t v223 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v218 < 64 ? (uint64_t) v219 >> v218 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v212))))) ^ (uint32_t) v25))))) * (uint64_t) 3449720151);
+    uint64_t v224 = (uint64_t) 32;
+    int64_t v225 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v220 < 64 ? (uint64_t) v221 >> v220 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v223))))) ^ (uint32_t) v28))))) * (uint64_t) 3528531795);
+    uint64_t v226 = (uint64_t) 32;
+    int64_t v227 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v222 < 64 ? (uint64_t) v223 >> v222 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v214))))) ^ (uint32_t) v26))))) * (uint64_t) 3528531795);
+    uint64_t v228 = (uint64_t) 32;
+    int64_t v229 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v224 < 64 ? (uint64_t) v225 >> v224 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v227))))) ^ (uint32_t) v31))))) * (uint64_t) 3449720151);
+    uint64_t v230 = (uint64_t) 32;
+    int64_t v231 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v226 < 64 ? (uint64_t) v227 >> v226 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v217))))) ^ (uint32_t) v29))))) * (uint64_t) 3449720151);
+    uint64_t v232 = (uint64_t) 32;
+    int64_t v233 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v228 < 64 ? (uint64_t) v229 >> v228 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v231))))) ^ (uint32_t) v32))))) * (uint64_t) 3528531795);
+    int64_t v234 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v230 < 64 ? (uint64_t) v231 >> v230 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v221))))) ^ (uint32_t) v30))))) * (uint64_t) 3528531795);
+    uint64_t v235 = (uint64_t) 32;
+    uint64_t v236 = (uint64_t) 32;
+    int64_t v237 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v235 < 64 ? (uint64_t) v234 >> v235 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v225))))) ^ (uint32_t) v33))))) * (uint64_t) 3449720151);
+    uint64_t v238 = (uint64_t) 32;
+    uint64_t v239 = (uint64_t) 32;
+    int64_t v240 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v238 < 64 ? (uint64_t) v237 >> v238 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v229))))) ^ (uint32_t) v34))))) * (uint64_t) 3528531795);
+    uint64_t v241 = (uint64_t) 32;
+    uint64_t v242 = (uint64_t) 32;
+    uint32_t v243 = (uint32_t) v10;
+    v118[i205] = (v206 > v11 ? (float) ((uint32_t) ((int32_t) (v243 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v242 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v239 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v236 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v232 < 64 ? (uint64_t) v233 >> v232 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v234))))) ^ (uint32_t) v35))))) * (uint64_t) 3449720151)) >> v236 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v237))))) ^ (uint32_t) v36))))) * (uint64_t) 3528531795)) >> v239 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v240))))) ^ (uint32_t) v38))))) * (uint64_t) 3449720151)) >> v242 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v241 < 64 ? (uint64_t) v240 >> v241 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v233))))) ^ (uint32_t) v37))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) v39)) >> v243 : 0))) * v9 : v11) * v207 < v208 ? v209 : (v210 < v141 ? v210 : v141);
   }
-  float* v191 = alloc<float>(1);
-  v191[0] = v8;
-  // total = sum(t) w[t];
-  for (int64_t i192 = 0; i192 < v7; i192 += 1) {
-    float v193 = v4[i192];
-    float v194 = v191[0];
-    v191[0] = v193 + v194;
-  }
-  // freq[v] = sum(t) where(tok[t] == v, w[t] / total, 0.0);
-  for (int64_t i195 = 0; i195 < v6; i195 += 1) {
-    v5[i195] = v8;
-  }
-  for (int64_t i196 = 0; i196 < v6; i196 += 1) {
-    for (int64_t j197 = 0; j197 < v7; j197 += 1) {
-      int64_t v198 = v111[j197];
-      float v199 = v4[j197];
-      float v200 = v191[0];
-      float v201 = v5[i196];
-      v5[i196] = (v198 == i196 ? v199 / v200 : v8) + v201;
+  float* v244 = alloc<float>(1);
+  v244[0] = v11;
+  int64_t v245 = v7 % 16;
+  int64_t v246 = v7 - v245;
+  if (v246 > 0) {
+    for (int64_t i247 = 0; i247 < 16; i247 += 1) {
+      v13[i247] = v8;
+    }
+    for (int64_t i248 = 0; i248 < v246; i248 += 16) {
+      for (int64_t j249 = 0; j249 < 16; j249 += 1) {
+        int64_t v250 = i248 + j249;
+        float v251 = v4[v250];
+        float v252 = v13[j249];
+        v13[j249] = v251 + v252;
+      }
+    }
+    for (int64_t i253 = 0; i253 < 16; i253 += 1) {
+      float v254 = v244[0];
+      float v255 = v13[i253];
+      v244[0] = v255 + v254;
     }
   }
-  release(v11);
-  release(v12);
-  release(v13);
-  release(v101);
-  release(v102);
-  release(v103);
-  release(v104);
+  // total = sum(t) w[t];
+  for (int64_t i256 = v246; i256 < v7; i256 += 1) {
+    float v257 = v4[i256];
+    float v258 = v244[0];
+    v244[0] = v257 + v258;
+  }
+  // freq[v] = sum(t) where(tok[t] == v, w[t] / total, 0.0);
+  for (int64_t i259 = 0; i259 < v6; i259 += 1) {
+    v5[i259] = v11;
+  }
+  for (int64_t i260 = 0; i260 < v6; i260 += 1) {
+    int64_t v261 = v7 - v245;
+    if (v261 > 0) {
+      for (int64_t j262 = 0; j262 < 16; j262 += 1) {
+        v12[j262] = v8;
+      }
+      for (int64_t j263 = 0; j263 < v261; j263 += 16) {
+        for (int64_t k264 = 0; k264 < 16; k264 += 1) {
+          int64_t v265 = j263 + k264;
+          int64_t v266 = v118[v265];
+          float v267 = v4[v265];
+          float v268 = v244[0];
+          float v269 = v12[k264];
+          v12[k264] = (v266 == i260 ? v267 / v268 : v11) + v269;
+        }
+      }
+      for (int64_t j270 = 0; j270 < 16; j270 += 1) {
+        float v271 = v5[i260];
+        float v272 = v12[j270];
+        v5[i260] = v272 + v271;
+      }
+    }
+    for (int64_t j273 = v261; j273 < v7; j273 += 1) {
+      int64_t v274 = v118[j273];
+      float v275 = v4[j273];
+      float v276 = v244[0];
+      float v277 = v5[i260];
+      v5[i260] = (v274 == i260 ? v275 / v276 : v11) + v277;
+    }
+  }
+  release(v18);
+  release(v19);
+  release(v20);
+  release(v108);
   release(v109);
   release(v110);
   release(v111);
-  release(v112);
-  release(v125);
-  release(v191);
+  release(v116);
+  release(v117);
+  release(v118);
+  release(v119);
+  release(v144);
+  release(v244);
   return;
 }
 

@@ -13,89 +13,182 @@ namespace swiglu_mlp {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void swiglu_mlp(float* v1, float* v2, float* v3, float* v4, float* v5, int64_t v6, int64_t v7, int64_t v8) {
-  float v9 = 0.0e+00f;
-  float* v10 = alloc<float>(v6 * v8);
-  float* v11 = alloc<float>(v6 * v8);
-  float* v12 = alloc<float>(v6 * v8);
+inline void swiglu_mlp(float* VIBEE_RESTRICT v1, float* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8) {
+  float v9 = -0.0e+00f;
+  float v10 = 0.0e+00f;
+  float v11 = 5.000000000e-01f;
+  float v12[16];
+  float v13[16];
+  float v14[16];
+  float* v15 = alloc<float>(v6 * v8);
+  float* v16 = alloc<float>(v6 * v8);
+  float* v17 = alloc<float>(v6 * v8);
   // h1[m, f] = sum(d) x[m, d] * w1[f, d];
-  for (int64_t i13 = 0; i13 < v6; i13 += 1) {
-    for (int64_t j14 = 0; j14 < v8; j14 += 1) {
-      int64_t v15 = i13 * v8 + j14;
-      v12[v15] = v9;
+  for (int64_t i18 = 0; i18 < v6; i18 += 1) {
+    for (int64_t j19 = 0; j19 < v8; j19 += 1) {
+      int64_t v20 = i18 * v8 + j19;
+      v17[v20] = v10;
     }
   }
-  for (int64_t i16 = 0; i16 < v6; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v8; j17 += 1) {
-      int64_t v18 = i16 * v8 + j17;
-      v10[v18] = v9;
+  for (int64_t i21 = 0; i21 < v6; i21 += 1) {
+    for (int64_t j22 = 0; j22 < v8; j22 += 1) {
+      int64_t v23 = i21 * v8 + j22;
+      v15[v23] = v10;
     }
   }
-  for (int64_t i19 = 0; i19 < v6; i19 += 1) {
-    for (int64_t j20 = 0; j20 < v8; j20 += 1) {
-      for (int64_t k21 = 0; k21 < v7; k21 += 1) {
-        int64_t v22 = i19 * v7 + k21;
-        float v23 = v1[v22];
-        int64_t v24 = j20 * v7 + k21;
-        float v25 = v2[v24];
-        int64_t v26 = i19 * v8 + j20;
-        float v27 = v12[v26];
-        int64_t v28 = i19 * v8 + j20;
-        v12[v28] = v27 + v23 * v25;
+  for (int64_t i24 = 0; i24 < v6; i24 += 1) {
+    for (int64_t j25 = 0; j25 < v8; j25 += 1) {
+      int64_t v26 = v7 - v7 % 16;
+      if (v26 > 0) {
+        for (int64_t k27 = 0; k27 < 16; k27 += 1) {
+          v14[k27] = v9;
+        }
+        for (int64_t k28 = 0; k28 < v26; k28 += 16) {
+          for (int64_t l29 = 0; l29 < 16; l29 += 1) {
+            int64_t v30 = k28 + l29;
+            int64_t v31 = i24 * v7 + v30;
+            float v32 = v1[v31];
+            int64_t v33 = j25 * v7 + v30;
+            float v34 = v2[v33];
+            float v35 = v14[l29];
+            v14[l29] = v35 + v32 * v34;
+          }
+        }
+        for (int64_t k36 = 0; k36 < 16; k36 += 1) {
+          int64_t v37 = i24 * v8 + j25;
+          float v38 = v17[v37];
+          float v39 = v14[k36];
+          int64_t v40 = i24 * v8 + j25;
+          v17[v40] = v38 + v39;
+        }
+      }
+      for (int64_t k41 = v26; k41 < v7; k41 += 1) {
+        int64_t v42 = i24 * v7 + k41;
+        float v43 = v1[v42];
+        int64_t v44 = j25 * v7 + k41;
+        float v45 = v2[v44];
+        int64_t v46 = i24 * v8 + j25;
+        float v47 = v17[v46];
+        int64_t v48 = i24 * v8 + j25;
+        v17[v48] = v47 + v43 * v45;
       }
     }
   }
   // h3[m, f] = sum(d) x[m, d] * w3[f, d];
-  for (int64_t i29 = 0; i29 < v6; i29 += 1) {
-    for (int64_t j30 = 0; j30 < v8; j30 += 1) {
-      for (int64_t k31 = 0; k31 < v7; k31 += 1) {
-        int64_t v32 = i29 * v7 + k31;
-        float v33 = v1[v32];
-        int64_t v34 = j30 * v7 + k31;
-        float v35 = v3[v34];
-        int64_t v36 = i29 * v8 + j30;
-        float v37 = v10[v36];
-        int64_t v38 = i29 * v8 + j30;
-        v10[v38] = v37 + v33 * v35;
+  for (int64_t i49 = 0; i49 < v6; i49 += 1) {
+    for (int64_t j50 = 0; j50 < v8; j50 += 1) {
+      int64_t v51 = v7 - v7 % 16;
+      if (v51 > 0) {
+        for (int64_t k52 = 0; k52 < 16; k52 += 1) {
+          v13[k52] = v9;
+        }
+        for (int64_t k53 = 0; k53 < v51; k53 += 16) {
+          for (int64_t l54 = 0; l54 < 16; l54 += 1) {
+            int64_t v55 = k53 + l54;
+            int64_t v56 = i49 * v7 + v55;
+            float v57 = v1[v56];
+            int64_t v58 = j50 * v7 + v55;
+            float v59 = v3[v58];
+            float v60 = v13[l54];
+            v13[l54] = v60 + v57 * v59;
+          }
+        }
+        for (int64_t k61 = 0; k61 < 16; k61 += 1) {
+          int64_t v62 = i49 * v8 + j50;
+          float v63 = v15[v62];
+          float v64 = v13[k61];
+          int64_t v65 = i49 * v8 + j50;
+          v15[v65] = v63 + v64;
+        }
+      }
+      for (int64_t k66 = v51; k66 < v7; k66 += 1) {
+        int64_t v67 = i49 * v7 + k66;
+        float v68 = v1[v67];
+        int64_t v69 = j50 * v7 + k66;
+        float v70 = v3[v69];
+        int64_t v71 = i49 * v8 + j50;
+        float v72 = v15[v71];
+        int64_t v73 = i49 * v8 + j50;
+        v15[v73] = v72 + v68 * v70;
       }
     }
   }
   // g[m, f] = h1[m, f] * sigmoid(h1[m, f]) * h3[m, f];
-  for (int64_t i39 = 0; i39 < v6; i39 += 1) {
-    for (int64_t j40 = 0; j40 < v8; j40 += 1) {
-      int64_t v41 = i39 * v8 + j40;
-      float v42 = v12[v41];
-      int64_t v43 = i39 * v8 + j40;
-      float v44 = v10[v43];
-      float v45 = std::exp(-v42);
-      int64_t v46 = i39 * v8 + j40;
-      v11[v46] = (v42 * (1.000000000e+00f / (v45 + 1.000000000e+00f))) * v44;
+  for (int64_t i74 = 0; i74 < v6; i74 += 1) {
+    for (int64_t j75 = 0; j75 < v8; j75 += 1) {
+      int64_t v76 = i74 * v8 + j75;
+      float v77 = v17[v76];
+      int64_t v78 = i74 * v8 + j75;
+      float v79 = v15[v78];
+      float v80 = -v77;
+      float v81 = !(v80 < -8.780000300e+01f) ? v80 : -8.780000300e+01f;
+      float v82 = !(v81 > 8.880000300e+01f) ? v81 : 8.880000300e+01f;
+      float v83 = vec_fma(v82, 1.442695020e+00f, v11);
+      float v84 = vec_floor(v83);
+      float v85 = !(v84 < -1.270000000e+02f) ? v84 : -1.270000000e+02f;
+      float v86 = !(v85 > 1.270000000e+02f) ? v85 : 1.270000000e+02f;
+      float v87 = vec_fma(-6.933593750e-01f, v86, v82);
+      float v88 = vec_fma(2.121944420e-04f, v86, v87);
+      float v89 = vec_fma(v88, 1.987569120e-04f, 1.398199940e-03f);
+      float v90 = vec_fma(v89, v88, 8.333452050e-03f);
+      float v91 = vec_fma(v90, v88, 4.166579620e-02f);
+      float v92 = vec_fma(v91, v88, 1.666666570e-01f);
+      float v93 = vec_fma(v92, v88, v11);
+      float v94 = vec_fma(v93, v88 * v88, v88);
+      uint32_t v95 = (uint32_t) 23;
+      float v96 = bit_cast<float, int32_t>((int32_t) (v95 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v86) + (uint32_t) 127)) << v95 : 0));
+      int64_t v97 = i74 * v8 + j75;
+      v16[v97] = (v77 * (1.000000000e+00f / ((v94 + 1.000000000e+00f) * v96 + 1.000000000e+00f))) * v79;
     }
   }
   // y[m, d] = sum(f) g[m, f] * w2[d, f];
-  for (int64_t i47 = 0; i47 < v6; i47 += 1) {
-    for (int64_t j48 = 0; j48 < v7; j48 += 1) {
-      int64_t v49 = i47 * v7 + j48;
-      v5[v49] = v9;
+  for (int64_t i98 = 0; i98 < v6; i98 += 1) {
+    for (int64_t j99 = 0; j99 < v7; j99 += 1) {
+      int64_t v100 = i98 * v7 + j99;
+      v5[v100] = v10;
     }
   }
-  for (int64_t i50 = 0; i50 < v6; i50 += 1) {
-    for (int64_t j51 = 0; j51 < v7; j51 += 1) {
-      for (int64_t k52 = 0; k52 < v8; k52 += 1) {
-        int64_t v53 = i50 * v8 + k52;
-        float v54 = v11[v53];
-        int64_t v55 = j51 * v8 + k52;
-        float v56 = v4[v55];
-        int64_t v57 = i50 * v7 + j51;
-        float v58 = v5[v57];
-        int64_t v59 = i50 * v7 + j51;
-        v5[v59] = v58 + v54 * v56;
+  for (int64_t i101 = 0; i101 < v6; i101 += 1) {
+    for (int64_t j102 = 0; j102 < v7; j102 += 1) {
+      int64_t v103 = v8 - v8 % 16;
+      if (v103 > 0) {
+        for (int64_t k104 = 0; k104 < 16; k104 += 1) {
+          v12[k104] = v9;
+        }
+        for (int64_t k105 = 0; k105 < v103; k105 += 16) {
+          for (int64_t l106 = 0; l106 < 16; l106 += 1) {
+            int64_t v107 = k105 + l106;
+            int64_t v108 = i101 * v8 + v107;
+            float v109 = v16[v108];
+            int64_t v110 = j102 * v8 + v107;
+            float v111 = v4[v110];
+            float v112 = v12[l106];
+            v12[l106] = v112 + v109 * v111;
+          }
+        }
+        for (int64_t k113 = 0; k113 < 16; k113 += 1) {
+          int64_t v114 = i101 * v7 + j102;
+          float v115 = v5[v114];
+          float v116 = v12[k113];
+          int64_t v117 = i101 * v7 + j102;
+          v5[v117] = v115 + v116;
+        }
+      }
+      for (int64_t k118 = v103; k118 < v8; k118 += 1) {
+        int64_t v119 = i101 * v8 + k118;
+        float v120 = v16[v119];
+        int64_t v121 = j102 * v8 + k118;
+        float v122 = v4[v121];
+        int64_t v123 = i101 * v7 + j102;
+        float v124 = v5[v123];
+        int64_t v125 = i101 * v7 + j102;
+        v5[v125] = v124 + v120 * v122;
       }
     }
   }
-  release(v10);
-  release(v11);
-  release(v12);
+  release(v15);
+  release(v16);
+  release(v17);
   return;
 }
 

@@ -13,243 +13,411 @@ namespace topk_topp_sampling {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void sample(float* v1, float v2, float v3, int64_t v4, int64_t v5, float* v6, int64_t* v7, int64_t* v8, float* v9, int64_t v10, int64_t v11, int64_t v12) {
-  bool v13 = true;
-  float v14 = 0.0e+00f;
-  float* v15 = alloc<float>((v10 * 1) * v11);
+inline void sample(float* VIBEE_RESTRICT v1, float v2, float v3, int64_t v4, int64_t v5, float* VIBEE_RESTRICT v6, int64_t* VIBEE_RESTRICT v7, int64_t* VIBEE_RESTRICT v8, float* VIBEE_RESTRICT v9, int64_t v10, int64_t v11, int64_t v12) {
+  float v13 = 0.0e+00f;
+  bool v14 = true;
+  float v15 = 5.000000000e-01f;
+  float v16 = 1.000000000e+00f;
+  float v17 = 1.442695020e+00f;
+  float v18 = -6.933593750e-01f;
+  float v19 = 2.121944420e-04f;
+  float v20 = 1.987569120e-04f;
+  float v21 = 1.398199940e-03f;
+  float v22 = 8.333452050e-03f;
+  float v23 = 4.166579620e-02f;
+  float v24 = 1.666666570e-01f;
+  float v25 = -8.780000300e+01f;
+  float v26 = 8.880000300e+01f;
+  float v27 = -1.270000000e+02f;
+  float v28 = 1.270000000e+02f;
+  int32_t v29 = 23;
+  int32_t v30 = 127;
+  int64_t v31[16];
+  int64_t v32[16];
+  int64_t v33[16];
+  float v34[16];
+  float* v35 = alloc<float>((v10 * 1) * v11);
   // cand[b, j], ids[b, j] = topk(v, j) logits[b, v] / temperature;
-  for (int64_t i16 = 0; i16 < v10; i16 += 1) {
-    for (int64_t j17 = 0; j17 < v11; j17 += 1) {
-      int64_t v18 = i16 * v11 + j17;
-      float v19 = v1[v18];
-      int64_t v20 = (i16 * 1 + 0) * v11 + j17;
-      v15[v20] = v19 / v2;
+  for (int64_t i36 = 0; i36 < v10; i36 += 1) {
+    for (int64_t j37 = 0; j37 < v11; j37 += 1) {
+      int64_t v38 = i36 * v11 + j37;
+      float v39 = v1[v38];
+      int64_t v40 = (i36 * 1 + 0) * v11 + j37;
+      v35[v40] = v39 / v2;
     }
   }
-  float* v21 = alloc<float>(v10 * v12);
-  float* v22 = alloc<float>(v10 * v12);
-  float* v23 = alloc<float>(v10 * v12);
-  for (int64_t i24 = 0; i24 < v10; i24 += 1) {
-    for (int64_t j25 = 0; j25 < v12; j25 += 1) {
-      int64_t v26 = i24 * v12 + j25;
-      v6[v26] = v14;
+  float* v41 = alloc<float>(v10 * v12);
+  float* v42 = alloc<float>(v10 * v12);
+  float* v43 = alloc<float>(v10 * v12);
+  for (int64_t i44 = 0; i44 < v10; i44 += 1) {
+    for (int64_t j45 = 0; j45 < v12; j45 += 1) {
+      int64_t v46 = i44 * v12 + j45;
+      v6[v46] = v13;
     }
   }
-  for (int64_t i27 = 0; i27 < v10; i27 += 1) {
-    for (int64_t j28 = 0; j28 < v12; j28 += 1) {
-      int64_t v29 = i27 * v12 + j28;
-      v7[v29] = 0;
+  for (int64_t i47 = 0; i47 < v10; i47 += 1) {
+    for (int64_t j48 = 0; j48 < v12; j48 += 1) {
+      int64_t v49 = i47 * v12 + j48;
+      v7[v49] = 0;
     }
   }
-  for (int64_t i30 = 0; i30 < v10; i30 += 1) {
-    for (int64_t j31 = 0; j31 < (v12 == 0 ? 0 : v11); j31 += 1) {
-      int64_t v32 = (i30 * 1 + 0) * v11 + j31;
-      float v33 = v15[v32];
-      int64_t v34 = i30 * v12 + (int64_t) ((uint64_t) v12 - (uint64_t) 1);
-      float v35 = v6[v34];
-      int64_t v36 = (int64_t) ((uint64_t) j31 + (uint64_t) 1);
-      int64_t v37 = ((uint64_t) j31 >= (uint64_t) v12 ? ((v33 != v33 || v35 != v35) || v33 > v35) && (v35 == v35 && v35 == v35) : v13) ? ((uint64_t) v36 < (uint64_t) v12 ? v36 : v12) : 0;
-      for (int64_t k38 = 0; k38 < v37; k38 += 1) {
-        int64_t v39 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) v37 - (uint64_t) 1)) - (uint64_t) k38);
-        int64_t v40 = i30 * v12 + v39;
-        float v41 = v6[v40];
-        int64_t v42 = i30 * v12 + v39;
-        int64_t v43 = v7[v42];
-        bool v44 = v39 == j31 ? v13 : ((v33 != v33 || v41 != v41) || v33 > v41) && (v41 == v41 && v41 == v41);
-        int64_t v45 = (int64_t) ((uint64_t) ((uint64_t) v39 > (uint64_t) 1 ? v39 : 1) - (uint64_t) 1);
-        int64_t v46 = i30 * v12 + v45;
-        float v47 = v6[v46];
-        int64_t v48 = i30 * v12 + v45;
-        int64_t v49 = v7[v48];
-        bool v50 = (uint64_t) v39 > (uint64_t) 0 && (((v33 != v33 || v47 != v47) || v33 > v47) && (v47 == v47 && v47 == v47));
-        int64_t v51 = i30 * v12 + v39;
-        v6[v51] = v44 ? (v50 ? v47 : v33) : v41;
-        int64_t v52 = i30 * v12 + v39;
-        v7[v52] = v44 ? (v50 ? v49 : j31) : v43;
+  for (int64_t i50 = 0; i50 < v10; i50 += 1) {
+    for (int64_t j51 = 0; j51 < (v12 == 0 ? 0 : v11); j51 += 1) {
+      int64_t v52 = (i50 * 1 + 0) * v11 + j51;
+      float v53 = v35[v52];
+      int64_t v54 = i50 * v12 + (int64_t) ((uint64_t) v12 - (uint64_t) 1);
+      float v55 = v6[v54];
+      int64_t v56 = (int64_t) ((uint64_t) j51 + (uint64_t) 1);
+      int64_t v57 = ((uint64_t) j51 >= (uint64_t) v12 ? !(v53 <= v55) && (v55 == v55 && v55 == v55) : v14) ? ((uint64_t) v56 < (uint64_t) v12 ? v56 : v12) : 0;
+      for (int64_t k58 = 0; k58 < v57; k58 += 1) {
+        int64_t v59 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) v57 - (uint64_t) 1)) - (uint64_t) k58);
+        int64_t v60 = i50 * v12 + v59;
+        float v61 = v6[v60];
+        int64_t v62 = i50 * v12 + v59;
+        int64_t v63 = v7[v62];
+        bool v64 = v59 == j51 ? v14 : !(v53 <= v61) && (v61 == v61 && v61 == v61);
+        int64_t v65 = (int64_t) ((uint64_t) ((uint64_t) v59 > (uint64_t) 1 ? v59 : 1) - (uint64_t) 1);
+        int64_t v66 = i50 * v12 + v65;
+        float v67 = v6[v66];
+        int64_t v68 = i50 * v12 + v65;
+        int64_t v69 = v7[v68];
+        bool v70 = (uint64_t) v59 > (uint64_t) 0 && (!(v53 <= v67) && (v67 == v67 && v67 == v67));
+        int64_t v71 = i50 * v12 + v59;
+        v6[v71] = v64 ? (v70 ? v67 : v53) : v61;
+        int64_t v72 = i50 * v12 + v59;
+        v7[v72] = v64 ? (v70 ? v69 : j51) : v63;
       }
     }
   }
-  float* v53 = alloc<float>(v10);
+  float* v73 = alloc<float>(v10);
   // e[b, j] = exp(cand[b, j] - cand[b, 0]);
   // s[b] = sum(j) e[b, j];
-  for (int64_t i54 = 0; i54 < v10; i54 += 1) {
-    v53[i54] = v14;
+  for (int64_t i74 = 0; i74 < v10; i74 += 1) {
+    v73[i74] = v13;
   }
-  for (int64_t i55 = 0; i55 < v10; i55 += 1) {
-    for (int64_t j56 = 0; j56 < v12; j56 += 1) {
-      int64_t v57 = i55 * v12 + j56;
-      float v58 = v6[v57];
-      int64_t v59 = i55 * v12 + 0;
-      float v60 = v6[v59];
-      float v61 = v53[i55];
-      float v62 = std::exp(v58 - v60);
-      v53[i55] = v62 + v61;
+  for (int64_t i75 = 0; i75 < v10; i75 += 1) {
+    int64_t v76 = v12 - v12 % 16;
+    if (v76 > 0) {
+      for (int64_t j77 = 0; j77 < 16; j77 += 1) {
+        v34[j77] = -0.0e+00f;
+      }
+      for (int64_t j78 = 0; j78 < v76; j78 += 16) {
+        for (int64_t k79 = 0; k79 < 16; k79 += 1) {
+          int64_t v80 = i75 * v12 + (j78 + k79);
+          float v81 = v6[v80];
+          int64_t v82 = i75 * v12 + 0;
+          float v83 = v6[v82];
+          float v84 = v34[k79];
+          float v85 = v81 - v83;
+          float v86 = !(v85 < v25) ? v85 : v25;
+          float v87 = !(v86 > v26) ? v86 : v26;
+          float v88 = vec_fma(v87, v17, v15);
+          float v89 = vec_floor(v88);
+          float v90 = !(v89 < v27) ? v89 : v27;
+          float v91 = !(v90 > v28) ? v90 : v28;
+          float v92 = vec_fma(v18, v91, v87);
+          float v93 = vec_fma(v19, v91, v92);
+          float v94 = vec_fma(v93, v20, v21);
+          float v95 = vec_fma(v94, v93, v22);
+          float v96 = vec_fma(v95, v93, v23);
+          float v97 = vec_fma(v96, v93, v24);
+          float v98 = vec_fma(v97, v93, v15);
+          float v99 = vec_fma(v98, v93 * v93, v93);
+          uint32_t v100 = (uint32_t) v29;
+          float v101 = bit_cast<float, int32_t>((int32_t) (v100 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v91) + (uint32_t) v30)) << v100 : 0));
+          v34[k79] = (v99 + v16) * v101 + v84;
+        }
+      }
+      for (int64_t j102 = 0; j102 < 16; j102 += 1) {
+        float v103 = v73[i75];
+        float v104 = v34[j102];
+        v73[i75] = v104 + v103;
+      }
+    }
+    for (int64_t j105 = v76; j105 < v12; j105 += 1) {
+      int64_t v106 = i75 * v12 + j105;
+      float v107 = v6[v106];
+      int64_t v108 = i75 * v12 + 0;
+      float v109 = v6[v108];
+      float v110 = v73[i75];
+      float v111 = v107 - v109;
+      float v112 = !(v111 < v25) ? v111 : v25;
+      float v113 = !(v112 > v26) ? v112 : v26;
+      float v114 = vec_fma(v113, v17, v15);
+      float v115 = vec_floor(v114);
+      float v116 = !(v115 < v27) ? v115 : v27;
+      float v117 = !(v116 > v28) ? v116 : v28;
+      float v118 = vec_fma(v18, v117, v113);
+      float v119 = vec_fma(v19, v117, v118);
+      float v120 = vec_fma(v119, v20, v21);
+      float v121 = vec_fma(v120, v119, v22);
+      float v122 = vec_fma(v121, v119, v23);
+      float v123 = vec_fma(v122, v119, v24);
+      float v124 = vec_fma(v123, v119, v15);
+      float v125 = vec_fma(v124, v119 * v119, v119);
+      uint32_t v126 = (uint32_t) v29;
+      float v127 = bit_cast<float, int32_t>((int32_t) (v126 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v117) + (uint32_t) v30)) << v126 : 0));
+      v73[i75] = (v125 + v16) * v127 + v110;
     }
   }
   // before[b, j] = cumsum(j, exclusive) e[b, j] / s[b];
-  for (int64_t i63 = 0; i63 < v10; i63 += 1) {
-    for (int64_t j64 = 0; j64 < v12; j64 += 1) {
-      int64_t v65 = i63 * v12 + j64;
-      float v66 = v6[v65];
-      int64_t v67 = i63 * v12 + 0;
-      float v68 = v6[v67];
-      float v69 = v53[i63];
-      float v70 = std::exp(v66 - v68);
-      int64_t v71 = i63 * v12 + j64;
-      v21[v71] = v70 / v69;
+  for (int64_t i128 = 0; i128 < v10; i128 += 1) {
+    for (int64_t j129 = 0; j129 < v12; j129 += 1) {
+      int64_t v130 = i128 * v12 + j129;
+      float v131 = v6[v130];
+      int64_t v132 = i128 * v12 + 0;
+      float v133 = v6[v132];
+      float v134 = v73[i128];
+      float v135 = v131 - v133;
+      float v136 = !(v135 < v25) ? v135 : v25;
+      float v137 = !(v136 > v26) ? v136 : v26;
+      float v138 = vec_fma(v137, v17, v15);
+      float v139 = vec_floor(v138);
+      float v140 = !(v139 < v27) ? v139 : v27;
+      float v141 = !(v140 > v28) ? v140 : v28;
+      float v142 = vec_fma(v18, v141, v137);
+      float v143 = vec_fma(v19, v141, v142);
+      float v144 = vec_fma(v143, v20, v21);
+      float v145 = vec_fma(v144, v143, v22);
+      float v146 = vec_fma(v145, v143, v23);
+      float v147 = vec_fma(v146, v143, v24);
+      float v148 = vec_fma(v147, v143, v15);
+      float v149 = vec_fma(v148, v143 * v143, v143);
+      uint32_t v150 = (uint32_t) v29;
+      float v151 = bit_cast<float, int32_t>((int32_t) (v150 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v141) + (uint32_t) v30)) << v150 : 0));
+      int64_t v152 = i128 * v12 + j129;
+      v41[v152] = ((v149 + v16) * v151) / v134;
     }
   }
-  for (int64_t i72 = 0; i72 < v10; i72 += 1) {
-    float* v73 = alloc<float>(1);
-    v73[0] = v14;
-    for (int64_t j74 = 0; j74 < v12; j74 += 1) {
-      float v75 = v73[0];
-      int64_t v76 = i72 * v12 + j74;
-      float v77 = v21[v76];
-      int64_t v78 = i72 * v12 + j74;
-      v23[v78] = v75;
-      v73[0] = v75 + v77;
+  for (int64_t i153 = 0; i153 < v10; i153 += 1) {
+    float* v154 = alloc<float>(1);
+    v154[0] = v13;
+    for (int64_t j155 = 0; j155 < v12; j155 += 1) {
+      float v156 = v154[0];
+      int64_t v157 = i153 * v12 + j155;
+      float v158 = v41[v157];
+      int64_t v159 = i153 * v12 + j155;
+      v43[v159] = v156;
+      v154[0] = v156 + v158;
     }
-    release(v73);
+    release(v154);
   }
   // kept[b, j] = where(before[b, j] < top_p, e[b, j] / s[b], 0.0);
-  for (int64_t i79 = 0; i79 < v10; i79 += 1) {
-    for (int64_t j80 = 0; j80 < v12; j80 += 1) {
-      int64_t v81 = i79 * v12 + j80;
-      float v82 = v23[v81];
-      int64_t v83 = i79 * v12 + j80;
-      float v84 = v6[v83];
-      int64_t v85 = i79 * v12 + 0;
-      float v86 = v6[v85];
-      float v87 = v53[i79];
-      float v88 = std::exp(v84 - v86);
-      int64_t v89 = i79 * v12 + j80;
-      v22[v89] = v82 < v3 ? v88 / v87 : v14;
+  for (int64_t i160 = 0; i160 < v10; i160 += 1) {
+    for (int64_t j161 = 0; j161 < v12; j161 += 1) {
+      int64_t v162 = i160 * v12 + j161;
+      float v163 = v43[v162];
+      int64_t v164 = i160 * v12 + j161;
+      float v165 = v6[v164];
+      int64_t v166 = i160 * v12 + 0;
+      float v167 = v6[v166];
+      float v168 = v73[i160];
+      float v169 = v165 - v167;
+      float v170 = !(v169 < v25) ? v169 : v25;
+      float v171 = !(v170 > v26) ? v170 : v26;
+      float v172 = vec_fma(v171, v17, v15);
+      float v173 = vec_floor(v172);
+      float v174 = !(v173 < v27) ? v173 : v27;
+      float v175 = !(v174 > v28) ? v174 : v28;
+      float v176 = vec_fma(v18, v175, v171);
+      float v177 = vec_fma(v19, v175, v176);
+      float v178 = vec_fma(v177, v20, v21);
+      float v179 = vec_fma(v178, v177, v22);
+      float v180 = vec_fma(v179, v177, v23);
+      float v181 = vec_fma(v180, v177, v24);
+      float v182 = vec_fma(v181, v177, v15);
+      float v183 = vec_fma(v182, v177 * v177, v177);
+      uint32_t v184 = (uint32_t) v29;
+      float v185 = bit_cast<float, int32_t>((int32_t) (v184 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) v175) + (uint32_t) v30)) << v184 : 0));
+      int64_t v186 = i160 * v12 + j161;
+      v42[v186] = v163 < v3 ? ((v183 + v16) * v185) / v168 : v13;
     }
   }
   // c[b, j] = cumsum(j) kept[b, j];
-  for (int64_t i90 = 0; i90 < v10; i90 += 1) {
-    float* v91 = alloc<float>(1);
-    v91[0] = v14;
-    for (int64_t j92 = 0; j92 < v12; j92 += 1) {
-      float v93 = v91[0];
-      int64_t v94 = i90 * v12 + j92;
-      float v95 = v22[v94];
-      float v96 = v93 + v95;
-      int64_t v97 = i90 * v12 + j92;
-      v23[v97] = v96;
-      v91[0] = v96;
+  for (int64_t i187 = 0; i187 < v10; i187 += 1) {
+    float* v188 = alloc<float>(1);
+    v188[0] = v13;
+    for (int64_t j189 = 0; j189 < v12; j189 += 1) {
+      float v190 = v188[0];
+      int64_t v191 = i187 * v12 + j189;
+      float v192 = v42[v191];
+      float v193 = v190 + v192;
+      int64_t v194 = i187 * v12 + j189;
+      v43[v194] = v193;
+      v188[0] = v193;
     }
-    release(v91);
+    release(v188);
   }
-  int64_t v98 = (int64_t) ((uint64_t) v12 + (uint64_t) -1);
+  int64_t v195 = (int64_t) ((uint64_t) v12 + (uint64_t) -1);
   // prob[b, j] = kept[b, j] / c[b, K - 1];
-  for (int64_t i99 = 0; i99 < v10; i99 += 1) {
-    for (int64_t j100 = 0; j100 < v12; j100 += 1) {
-      int64_t v101 = i99 * v12 + j100;
-      float v102 = v22[v101];
-      int64_t v103 = i99 * v12 + v98;
-      float v104 = v23[v103];
-      int64_t v105 = i99 * v12 + j100;
-      v9[v105] = v102 / v104;
+  for (int64_t i196 = 0; i196 < v10; i196 += 1) {
+    for (int64_t j197 = 0; j197 < v12; j197 += 1) {
+      int64_t v198 = i196 * v12 + j197;
+      float v199 = v42[v198];
+      int64_t v200 = i196 * v12 + v195;
+      float v201 = v43[v200];
+      int64_t v202 = i196 * v12 + j197;
+      v9[v202] = v199 / v201;
     }
   }
-  int64_t* v106 = alloc<int64_t>(v10);
-  int64_t* v107 = alloc<int64_t>(v10);
+  int64_t* v203 = alloc<int64_t>(v10);
+  int64_t* v204 = alloc<int64_t>(v10);
   // n[b] = sum(j) where(c[b, j] <= uniform(seed, step, b) * c[b, K - 1], 1, 0);
-  for (int64_t i108 = 0; i108 < v10; i108 += 1) {
-    v107[i108] = 0;
+  for (int64_t i205 = 0; i205 < v10; i205 += 1) {
+    v204[i205] = 0;
   }
-  int64_t* v109 = alloc<int64_t>(v10);
-  for (int64_t i110 = 0; i110 < v10; i110 += 1) {
-    v109[i110] = 0;
+  int64_t* v206 = alloc<int64_t>(v10);
+  for (int64_t i207 = 0; i207 < v10; i207 += 1) {
+    v206[i207] = 0;
   }
-  for (int64_t i111 = 0; i111 < v10; i111 += 1) {
-    v8[i111] = 0;
+  for (int64_t i208 = 0; i208 < v10; i208 += 1) {
+    v8[i208] = 0;
   }
-  for (int64_t i112 = 0; i112 < v10; i112 += 1) {
-    for (int64_t j113 = 0; j113 < v12; j113 += 1) {
-      int64_t v114 = i112 * v12 + j113;
-      float v115 = v23[v114];
-      int64_t v116 = v107[i112];
-      int64_t v117 = i112 * v12 + v98;
-      float v118 = v23[v117];
-      uint64_t v119 = (uint64_t) 32;
-      uint64_t v120 = (uint64_t) 32;
-      int64_t v121 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v5)))))) * (uint64_t) 3528531795);
-      uint64_t v122 = (uint64_t) 32;
-      int32_t v123 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v122 < 64 ? (uint64_t) v4 >> v122 : 0))));
-      uint64_t v124 = (uint64_t) 32;
-      int64_t v125 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v120 < 64 ? (uint64_t) v121 >> v120 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v119 < 64 ? (uint64_t) i112 >> v119 : 0))))))) ^ (uint32_t) v123))))) * (uint64_t) 3449720151);
-      uint64_t v126 = (uint64_t) 32;
-      uint64_t v127 = (uint64_t) 32;
-      int64_t v128 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i112)))))) * (uint64_t) 3449720151);
-      int32_t v129 = (int32_t) ((uint32_t) ((uint64_t) v4));
-      uint64_t v130 = (uint64_t) 32;
-      int64_t v131 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v124 < 64 ? (uint64_t) v125 >> v124 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v128))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) -1640531527))))))) * (uint64_t) 3528531795);
-      uint64_t v132 = (uint64_t) 32;
-      int64_t v133 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v127 < 64 ? (uint64_t) v128 >> v127 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v126 < 64 ? (uint64_t) v5 >> v126 : 0))))))) ^ (uint32_t) v129))))) * (uint64_t) 3528531795);
-      uint64_t v134 = (uint64_t) 32;
-      int64_t v135 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v130 < 64 ? (uint64_t) v131 >> v130 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v133))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) 1993301258))))))) * (uint64_t) 3449720151);
-      uint64_t v136 = (uint64_t) 32;
-      int64_t v137 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v132 < 64 ? (uint64_t) v133 >> v132 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v121))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) -1150833019))))))) * (uint64_t) 3449720151);
-      uint64_t v138 = (uint64_t) 32;
-      int64_t v139 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v134 < 64 ? (uint64_t) v135 >> v134 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v137))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) -626627285))))))) * (uint64_t) 3528531795);
-      uint64_t v140 = (uint64_t) 32;
-      int64_t v141 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v136 < 64 ? (uint64_t) v137 >> v136 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v125))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) 1013904242))))))) * (uint64_t) 3528531795);
-      uint64_t v142 = (uint64_t) 32;
-      int64_t v143 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v138 < 64 ? (uint64_t) v139 >> v138 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v141))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) -308364780))))))) * (uint64_t) 3449720151);
-      uint64_t v144 = (uint64_t) 32;
-      int64_t v145 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v140 < 64 ? (uint64_t) v141 >> v140 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v131))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) 842468239))))))) * (uint64_t) 3449720151);
-      uint64_t v146 = (uint64_t) 32;
-      int64_t v147 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v142 < 64 ? (uint64_t) v143 >> v142 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v145))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) 387276957))))))) * (uint64_t) 3528531795);
-      int64_t v148 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v144 < 64 ? (uint64_t) v145 >> v144 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v135))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) 2027808484))))))) * (uint64_t) 3528531795);
-      uint64_t v149 = (uint64_t) 32;
-      uint64_t v150 = (uint64_t) 32;
-      int64_t v151 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v149 < 64 ? (uint64_t) v148 >> v149 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v139))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) -1459197799))))))) * (uint64_t) 3449720151);
-      uint64_t v152 = (uint64_t) 32;
-      uint64_t v153 = (uint64_t) 32;
-      int64_t v154 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v152 < 64 ? (uint64_t) v151 >> v152 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v143))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) -1253254570))))))) * (uint64_t) 3528531795);
-      uint64_t v155 = (uint64_t) 32;
-      uint64_t v156 = (uint64_t) 32;
-      uint32_t v157 = (uint32_t) 8;
-      v107[i112] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v115 <= ((float) ((uint32_t) ((int32_t) (v157 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v156 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v153 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v150 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v146 < 64 ? (uint64_t) v147 >> v146 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v148))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) 1684936478))))))) * (uint64_t) 3449720151)) >> v150 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v151))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) 1401181199))))))) * (uint64_t) 3528531795)) >> v153 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v154))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) -616729560))))))) * (uint64_t) 3449720151)) >> v156 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v155 < 64 ? (uint64_t) v154 >> v155 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v147))))) ^ (uint32_t) ((int32_t) ((uint32_t) v123 + (uint32_t) 534103459))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v129 + (uint32_t) -1879881855)))) >> v157 : 0))) * 5.960464480e-08f) * v118)))) + (uint64_t) v116);
+  for (int64_t i209 = 0; i209 < v10; i209 += 1) {
+    uint64_t v210 = (uint64_t) 32;
+    uint64_t v211 = (uint64_t) 32;
+    int64_t v212 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v5)))))) * (uint64_t) 3528531795);
+    uint64_t v213 = (uint64_t) 32;
+    int32_t v214 = (int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v213 < 64 ? (uint64_t) v4 >> v213 : 0))));
+    uint64_t v215 = (uint64_t) 32;
+    int64_t v216 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v211 < 64 ? (uint64_t) v212 >> v211 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v210 < 64 ? (uint64_t) i209 >> v210 : 0))))))) ^ (uint32_t) v214))))) * (uint64_t) 3449720151);
+    uint64_t v217 = (uint64_t) 32;
+    uint64_t v218 = (uint64_t) 32;
+    int64_t v219 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) i209)))))) * (uint64_t) 3449720151);
+    int32_t v220 = (int32_t) ((uint32_t) ((uint64_t) v4));
+    uint64_t v221 = (uint64_t) 32;
+    int64_t v222 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v215 < 64 ? (uint64_t) v216 >> v215 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v219))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) -1640531527))))))) * (uint64_t) 3528531795);
+    uint64_t v223 = (uint64_t) 32;
+    int64_t v224 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v218 < 64 ? (uint64_t) v219 >> v218 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v217 < 64 ? (uint64_t) v5 >> v217 : 0))))))) ^ (uint32_t) v220))))) * (uint64_t) 3528531795);
+    uint64_t v225 = (uint64_t) 32;
+    int64_t v226 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v221 < 64 ? (uint64_t) v222 >> v221 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v224))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) 1993301258))))))) * (uint64_t) 3449720151);
+    uint64_t v227 = (uint64_t) 32;
+    int64_t v228 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v223 < 64 ? (uint64_t) v224 >> v223 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v212))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) -1150833019))))))) * (uint64_t) 3449720151);
+    uint64_t v229 = (uint64_t) 32;
+    int64_t v230 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v225 < 64 ? (uint64_t) v226 >> v225 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v228))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) -626627285))))))) * (uint64_t) 3528531795);
+    uint64_t v231 = (uint64_t) 32;
+    int64_t v232 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v227 < 64 ? (uint64_t) v228 >> v227 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v216))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) 1013904242))))))) * (uint64_t) 3528531795);
+    uint64_t v233 = (uint64_t) 32;
+    int64_t v234 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v229 < 64 ? (uint64_t) v230 >> v229 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v232))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) -308364780))))))) * (uint64_t) 3449720151);
+    uint64_t v235 = (uint64_t) 32;
+    int64_t v236 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v231 < 64 ? (uint64_t) v232 >> v231 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v222))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) 842468239))))))) * (uint64_t) 3449720151);
+    uint64_t v237 = (uint64_t) 32;
+    int64_t v238 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v233 < 64 ? (uint64_t) v234 >> v233 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v236))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) 387276957))))))) * (uint64_t) 3528531795);
+    int64_t v239 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v235 < 64 ? (uint64_t) v236 >> v235 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v226))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) 2027808484))))))) * (uint64_t) 3528531795);
+    uint64_t v240 = (uint64_t) 32;
+    uint64_t v241 = (uint64_t) 32;
+    int64_t v242 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v240 < 64 ? (uint64_t) v239 >> v240 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v230))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) -1459197799))))))) * (uint64_t) 3449720151);
+    uint64_t v243 = (uint64_t) 32;
+    uint64_t v244 = (uint64_t) 32;
+    int64_t v245 = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v243 < 64 ? (uint64_t) v242 >> v243 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v234))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) -1253254570))))))) * (uint64_t) 3528531795);
+    uint64_t v246 = (uint64_t) 32;
+    uint64_t v247 = (uint64_t) 32;
+    uint32_t v248 = (uint32_t) 8;
+    float v249 = (float) ((uint32_t) ((int32_t) (v248 < 32 ? (uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v247 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v244 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v241 < 64 ? (uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v237 < 64 ? (uint64_t) v238 >> v237 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v239))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) 1684936478))))))) * (uint64_t) 3449720151)) >> v241 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v242))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) 1401181199))))))) * (uint64_t) 3528531795)) >> v244 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v245))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) -616729560))))))) * (uint64_t) 3449720151)) >> v247 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((int32_t) ((uint32_t) ((uint64_t) ((int64_t) (v246 < 64 ? (uint64_t) v245 >> v246 : 0))))) ^ (uint32_t) ((int32_t) ((uint32_t) ((uint64_t) v238))))) ^ (uint32_t) ((int32_t) ((uint32_t) v214 + (uint32_t) 534103459))))))) * (uint64_t) 3449720151))))))) ^ (uint32_t) ((int32_t) ((uint32_t) v220 + (uint32_t) -1879881855)))) >> v248 : 0))) * 5.960464480e-08f;
+    int64_t v250 = v12 - v12 % 16;
+    if (v250 > 0) {
+      for (int64_t j251 = 0; j251 < 16; j251 += 1) {
+        v33[j251] = 0;
+      }
+      for (int64_t j252 = 0; j252 < v250; j252 += 16) {
+        for (int64_t k253 = 0; k253 < 16; k253 += 1) {
+          int64_t v254 = i209 * v12 + (j252 + k253);
+          float v255 = v43[v254];
+          int64_t v256 = v33[k253];
+          int64_t v257 = i209 * v12 + v195;
+          float v258 = v43[v257];
+          v33[k253] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v255 <= v249 * v258)))) + (uint64_t) v256);
+        }
+      }
+      for (int64_t j259 = 0; j259 < 16; j259 += 1) {
+        int64_t v260 = v204[i209];
+        int64_t v261 = v33[j259];
+        v204[i209] = (int64_t) ((uint64_t) v261 + (uint64_t) v260);
+      }
+    }
+    for (int64_t j262 = v250; j262 < v12; j262 += 1) {
+      int64_t v263 = i209 * v12 + j262;
+      float v264 = v43[v263];
+      int64_t v265 = v204[i209];
+      int64_t v266 = i209 * v12 + v195;
+      float v267 = v43[v266];
+      v204[i209] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v264 <= v249 * v267)))) + (uint64_t) v265);
     }
   }
   // m[b] = sum(j) where(kept[b, j] > 0.0, 1, 0);
-  for (int64_t i158 = 0; i158 < v10; i158 += 1) {
-    for (int64_t j159 = 0; j159 < v12; j159 += 1) {
-      int64_t v160 = i158 * v12 + j159;
-      float v161 = v22[v160];
-      int64_t v162 = v109[i158];
-      v109[i158] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v161 > v14)))) + (uint64_t) v162);
+  for (int64_t i268 = 0; i268 < v10; i268 += 1) {
+    int64_t v269 = v12 - v12 % 16;
+    if (v269 > 0) {
+      for (int64_t j270 = 0; j270 < 16; j270 += 1) {
+        v32[j270] = 0;
+      }
+      for (int64_t j271 = 0; j271 < v269; j271 += 16) {
+        for (int64_t k272 = 0; k272 < 16; k272 += 1) {
+          int64_t v273 = i268 * v12 + (j271 + k272);
+          float v274 = v42[v273];
+          int64_t v275 = v32[k272];
+          v32[k272] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v274 > v13)))) + (uint64_t) v275);
+        }
+      }
+      for (int64_t j276 = 0; j276 < 16; j276 += 1) {
+        int64_t v277 = v206[i268];
+        int64_t v278 = v32[j276];
+        v206[i268] = (int64_t) ((uint64_t) v278 + (uint64_t) v277);
+      }
+    }
+    for (int64_t j279 = v269; j279 < v12; j279 += 1) {
+      int64_t v280 = i268 * v12 + j279;
+      float v281 = v42[v280];
+      int64_t v282 = v206[i268];
+      v206[i268] = (int64_t) ((uint64_t) ((int64_t) ((uint64_t) ((bool) (v281 > v13)))) + (uint64_t) v282);
     }
   }
   // choice[b] = min(n[b], m[b] - 1);
-  for (int64_t i163 = 0; i163 < v10; i163 += 1) {
-    int64_t v164 = v107[i163];
-    int64_t v165 = v109[i163];
-    int64_t v166 = (int64_t) ((uint64_t) v165 - (uint64_t) 1);
-    v106[i163] = v164 < v166 ? v164 : v166;
+  for (int64_t i283 = 0; i283 < v10; i283 += 1) {
+    int64_t v284 = v204[i283];
+    int64_t v285 = v206[i283];
+    int64_t v286 = (int64_t) ((uint64_t) v285 - (uint64_t) 1);
+    v203[i283] = v284 < v286 ? v284 : v286;
   }
   // tok[b] = sum(j) where(j == choice[b], ids[b, j], 0);
-  for (int64_t i167 = 0; i167 < v10; i167 += 1) {
-    for (int64_t j168 = 0; j168 < v12; j168 += 1) {
-      int64_t v169 = v106[i167];
-      int64_t v170 = i167 * v12 + j168;
-      int64_t v171 = v7[v170];
-      int64_t v172 = v8[i167];
-      v8[i167] = (int64_t) ((uint64_t) (j168 == v169 ? v171 : 0) + (uint64_t) v172);
+  for (int64_t i287 = 0; i287 < v10; i287 += 1) {
+    int64_t v288 = v12 - v12 % 16;
+    if (v288 > 0) {
+      for (int64_t j289 = 0; j289 < 16; j289 += 1) {
+        v31[j289] = 0;
+      }
+      for (int64_t j290 = 0; j290 < v288; j290 += 16) {
+        for (int64_t k291 = 0; k291 < 16; k291 += 1) {
+          int64_t v292 = j290 + k291;
+          int64_t v293 = v203[i287];
+          int64_t v294 = i287 * v12 + v292;
+          int64_t v295 = v7[v294];
+          int64_t v296 = v31[k291];
+          v31[k291] = (int64_t) ((uint64_t) (v292 == v293 ? v295 : 0) + (uint64_t) v296);
+        }
+      }
+      for (int64_t j297 = 0; j297 < 16; j297 += 1) {
+        int64_t v298 = v8[i287];
+        int64_t v299 = v31[j297];
+        v8[i287] = (int64_t) ((uint64_t) v299 + (uint64_t) v298);
+      }
+    }
+    for (int64_t j300 = v288; j300 < v12; j300 += 1) {
+      int64_t v301 = v203[i287];
+      int64_t v302 = i287 * v12 + j300;
+      int64_t v303 = v7[v302];
+      int64_t v304 = v8[i287];
+      v8[i287] = (int64_t) ((uint64_t) (j300 == v301 ? v303 : 0) + (uint64_t) v304);
     }
   }
-  release(v15);
-  release(v21);
-  release(v22);
-  release(v23);
-  release(v53);
-  release(v106);
-  release(v107);
-  release(v109);
+  release(v35);
+  release(v41);
+  release(v42);
+  release(v43);
+  release(v73);
+  release(v203);
+  release(v204);
+  release(v206);
   return;
 }
 

@@ -13,36 +13,72 @@ namespace w4a16_group {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void w4a16_group(float* v1, int8_t* v2, float* v3, float* v4, float* v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
+inline void w4a16_group(float* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, float* VIBEE_RESTRICT v5, int64_t v6, int64_t v7, int64_t v8, int64_t v9, int64_t v10) {
+  float v11[16];
   // y[m, n] = sum(k) x[m, k] * ((f32((w[n, k / 2] >> (4 * (k % 2))) & 15) - zero[n, k / 128]) * scale[n, k / 128]);
-  for (int64_t i11 = 0; i11 < v6; i11 += 1) {
-    for (int64_t j12 = 0; j12 < v8; j12 += 1) {
-      int64_t v13 = i11 * v8 + j12;
-      v5[v13] = 0.0e+00f;
+  for (int64_t i12 = 0; i12 < v6; i12 += 1) {
+    for (int64_t j13 = 0; j13 < v8; j13 += 1) {
+      int64_t v14 = i12 * v8 + j13;
+      v5[v14] = 0.0e+00f;
     }
   }
-  for (int64_t i14 = 0; i14 < v6; i14 += 1) {
-    for (int64_t j15 = 0; j15 < v8; j15 += 1) {
-      for (int64_t k16 = 0; k16 < v7; k16 += 1) {
-        int64_t v17 = i14 * v7 + k16;
-        float v18 = v1[v17];
-        bool v19 = k16 < 0;
-        int64_t v20 = v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) k16) : k16;
-        int64_t v21 = v20 / 2;
-        int64_t v22 = j15 * v9 + (v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) v21) : v21);
-        int8_t v23 = v2[v22];
-        int64_t v24 = v20 / 128;
-        int64_t v25 = v19 ? (int64_t) ((uint64_t) -1 - (uint64_t) v24) : v24;
-        int64_t v26 = j15 * v10 + v25;
-        float v27 = v4[v26];
-        int64_t v28 = j15 * v10 + v25;
-        float v29 = v3[v28];
-        int64_t v30 = i14 * v8 + j15;
-        float v31 = v5[v30];
-        int64_t v32 = (int64_t) ((uint64_t) (k16 % 2) * (uint64_t) 4);
-        uint64_t v33 = (uint64_t) ((uint64_t) v32 < (uint64_t) 64 ? v32 : 63);
-        int64_t v34 = i14 * v8 + j15;
-        v5[v34] = v31 + v18 * (v29 * ((float) ((int64_t) ((uint64_t) (v33 < 64 ? (int64_t) v23 >> v33 : 0) & (uint64_t) 15)) - v27));
+  for (int64_t i15 = 0; i15 < v6; i15 += 1) {
+    for (int64_t j16 = 0; j16 < v8; j16 += 1) {
+      int64_t v17 = v7 - v7 % 16;
+      if (v17 > 0) {
+        for (int64_t k18 = 0; k18 < 16; k18 += 1) {
+          v11[k18] = -0.0e+00f;
+        }
+        for (int64_t k19 = 0; k19 < v17; k19 += 16) {
+          for (int64_t l20 = 0; l20 < 16; l20 += 1) {
+            int64_t v21 = k19 + l20;
+            int64_t v22 = i15 * v7 + v21;
+            float v23 = v1[v22];
+            bool v24 = v21 < 0;
+            int64_t v25 = v24 ? (int64_t) ((uint64_t) -1 - (uint64_t) v21) : v21;
+            int64_t v26 = v25 / 2;
+            int64_t v27 = j16 * v9 + (v24 ? (int64_t) ((uint64_t) -1 - (uint64_t) v26) : v26);
+            int8_t v28 = v2[v27];
+            int64_t v29 = v25 / 128;
+            int64_t v30 = v24 ? (int64_t) ((uint64_t) -1 - (uint64_t) v29) : v29;
+            int64_t v31 = j16 * v10 + v30;
+            float v32 = v4[v31];
+            int64_t v33 = j16 * v10 + v30;
+            float v34 = v3[v33];
+            float v35 = v11[l20];
+            int64_t v36 = (int64_t) ((uint64_t) (v21 % 2) * (uint64_t) 4);
+            uint64_t v37 = (uint64_t) ((uint64_t) v36 < (uint64_t) 64 ? v36 : 63);
+            v11[l20] = v35 + v23 * (v34 * ((float) ((int64_t) ((uint64_t) (v37 < 64 ? (int64_t) v28 >> v37 : 0) & (uint64_t) 15)) - v32));
+          }
+        }
+        for (int64_t k38 = 0; k38 < 16; k38 += 1) {
+          int64_t v39 = i15 * v8 + j16;
+          float v40 = v5[v39];
+          float v41 = v11[k38];
+          int64_t v42 = i15 * v8 + j16;
+          v5[v42] = v40 + v41;
+        }
+      }
+      for (int64_t k43 = v17; k43 < v7; k43 += 1) {
+        int64_t v44 = i15 * v7 + k43;
+        float v45 = v1[v44];
+        bool v46 = k43 < 0;
+        int64_t v47 = v46 ? (int64_t) ((uint64_t) -1 - (uint64_t) k43) : k43;
+        int64_t v48 = v47 / 2;
+        int64_t v49 = j16 * v9 + (v46 ? (int64_t) ((uint64_t) -1 - (uint64_t) v48) : v48);
+        int8_t v50 = v2[v49];
+        int64_t v51 = v47 / 128;
+        int64_t v52 = v46 ? (int64_t) ((uint64_t) -1 - (uint64_t) v51) : v51;
+        int64_t v53 = j16 * v10 + v52;
+        float v54 = v4[v53];
+        int64_t v55 = j16 * v10 + v52;
+        float v56 = v3[v55];
+        int64_t v57 = i15 * v8 + j16;
+        float v58 = v5[v57];
+        int64_t v59 = (int64_t) ((uint64_t) (k43 % 2) * (uint64_t) 4);
+        uint64_t v60 = (uint64_t) ((uint64_t) v59 < (uint64_t) 64 ? v59 : 63);
+        int64_t v61 = i15 * v8 + j16;
+        v5[v61] = v58 + v45 * (v56 * ((float) ((int64_t) ((uint64_t) (v60 < 64 ? (int64_t) v50 >> v60 : 0) & (uint64_t) 15)) - v54));
       }
     }
   }

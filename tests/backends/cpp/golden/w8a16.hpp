@@ -13,78 +13,130 @@ namespace w8a16 {
 namespace detail {
 using namespace ::vibee::cpp;
 
-inline void w8a16(uint16_t* v1, int8_t* v2, float* v3, float* v4, int64_t v5, int64_t v6, int64_t v7) {
-  float* v8 = alloc<float>(v5 * v7);
+inline void w8a16(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
+  float v8[16];
+  float* v9 = alloc<float>(v5 * v7);
   // y[m, n] = sum(k) f32(x[m, k]) * f32(w[n, k]) * s[n];
-  for (int64_t i9 = 0; i9 < v5; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v7; j10 += 1) {
-      int64_t v11 = i9 * v7 + j10;
-      v8[v11] = 0.0e+00f;
+  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
+    for (int64_t j11 = 0; j11 < v7; j11 += 1) {
+      int64_t v12 = i10 * v7 + j11;
+      v9[v12] = 0.0e+00f;
     }
   }
-  for (int64_t i12 = 0; i12 < v5; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v6; k14 += 1) {
-        int64_t v15 = i12 * v6 + k14;
-        uint16_t v16 = v1[v15];
-        int64_t v17 = j13 * v6 + k14;
-        int8_t v18 = v2[v17];
-        int64_t v19 = i12 * v7 + j13;
-        float v20 = v8[v19];
-        float v21 = bf16_to_float(v16);
-        int64_t v22 = i12 * v7 + j13;
-        v8[v22] = v20 + v21 * (float) v18;
+  for (int64_t i13 = 0; i13 < v5; i13 += 1) {
+    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
+      int64_t v15 = v6 - v6 % 16;
+      if (v15 > 0) {
+        for (int64_t k16 = 0; k16 < 16; k16 += 1) {
+          v8[k16] = -0.0e+00f;
+        }
+        for (int64_t k17 = 0; k17 < v15; k17 += 16) {
+          for (int64_t l18 = 0; l18 < 16; l18 += 1) {
+            int64_t v19 = k17 + l18;
+            int64_t v20 = i13 * v6 + v19;
+            uint16_t v21 = v1[v20];
+            int64_t v22 = j14 * v6 + v19;
+            int8_t v23 = v2[v22];
+            float v24 = v8[l18];
+            float v25 = bf16_to_float(v21);
+            v8[l18] = v24 + v25 * (float) v23;
+          }
+        }
+        for (int64_t k26 = 0; k26 < 16; k26 += 1) {
+          int64_t v27 = i13 * v7 + j14;
+          float v28 = v9[v27];
+          float v29 = v8[k26];
+          int64_t v30 = i13 * v7 + j14;
+          v9[v30] = v28 + v29;
+        }
+      }
+      for (int64_t k31 = v15; k31 < v6; k31 += 1) {
+        int64_t v32 = i13 * v6 + k31;
+        uint16_t v33 = v1[v32];
+        int64_t v34 = j14 * v6 + k31;
+        int8_t v35 = v2[v34];
+        int64_t v36 = i13 * v7 + j14;
+        float v37 = v9[v36];
+        float v38 = bf16_to_float(v33);
+        int64_t v39 = i13 * v7 + j14;
+        v9[v39] = v37 + v38 * (float) v35;
       }
     }
   }
-  for (int64_t i23 = 0; i23 < v5; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v7; j24 += 1) {
-      int64_t v25 = i23 * v7 + j24;
-      float v26 = v8[v25];
-      float v27 = v3[j24];
-      int64_t v28 = i23 * v7 + j24;
-      v4[v28] = v26 * v27;
+  for (int64_t i40 = 0; i40 < v5; i40 += 1) {
+    for (int64_t j41 = 0; j41 < v7; j41 += 1) {
+      int64_t v42 = i40 * v7 + j41;
+      float v43 = v9[v42];
+      float v44 = v3[j41];
+      int64_t v45 = i40 * v7 + j41;
+      v4[v45] = v43 * v44;
     }
   }
-  release(v8);
+  release(v9);
   return;
 }
-inline void w8a16_bf16(uint16_t* v1, int8_t* v2, float* v3, uint16_t* v4, int64_t v5, int64_t v6, int64_t v7) {
-  float* v8 = alloc<float>(v5 * v7);
+inline void w8a16_bf16(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, float* VIBEE_RESTRICT v3, uint16_t* VIBEE_RESTRICT v4, int64_t v5, int64_t v6, int64_t v7) {
+  float v8[16];
+  float* v9 = alloc<float>(v5 * v7);
   // acc[m, n] = sum(k) f32(x[m, k]) * f32(w[n, k]) * s[n];
-  for (int64_t i9 = 0; i9 < v5; i9 += 1) {
-    for (int64_t j10 = 0; j10 < v7; j10 += 1) {
-      int64_t v11 = i9 * v7 + j10;
-      v8[v11] = 0.0e+00f;
+  for (int64_t i10 = 0; i10 < v5; i10 += 1) {
+    for (int64_t j11 = 0; j11 < v7; j11 += 1) {
+      int64_t v12 = i10 * v7 + j11;
+      v9[v12] = 0.0e+00f;
     }
   }
-  for (int64_t i12 = 0; i12 < v5; i12 += 1) {
-    for (int64_t j13 = 0; j13 < v7; j13 += 1) {
-      for (int64_t k14 = 0; k14 < v6; k14 += 1) {
-        int64_t v15 = i12 * v6 + k14;
-        uint16_t v16 = v1[v15];
-        int64_t v17 = j13 * v6 + k14;
-        int8_t v18 = v2[v17];
-        int64_t v19 = i12 * v7 + j13;
-        float v20 = v8[v19];
-        float v21 = bf16_to_float(v16);
-        int64_t v22 = i12 * v7 + j13;
-        v8[v22] = v20 + v21 * (float) v18;
+  for (int64_t i13 = 0; i13 < v5; i13 += 1) {
+    for (int64_t j14 = 0; j14 < v7; j14 += 1) {
+      int64_t v15 = v6 - v6 % 16;
+      if (v15 > 0) {
+        for (int64_t k16 = 0; k16 < 16; k16 += 1) {
+          v8[k16] = -0.0e+00f;
+        }
+        for (int64_t k17 = 0; k17 < v15; k17 += 16) {
+          for (int64_t l18 = 0; l18 < 16; l18 += 1) {
+            int64_t v19 = k17 + l18;
+            int64_t v20 = i13 * v6 + v19;
+            uint16_t v21 = v1[v20];
+            int64_t v22 = j14 * v6 + v19;
+            int8_t v23 = v2[v22];
+            float v24 = v8[l18];
+            float v25 = bf16_to_float(v21);
+            v8[l18] = v24 + v25 * (float) v23;
+          }
+        }
+        for (int64_t k26 = 0; k26 < 16; k26 += 1) {
+          int64_t v27 = i13 * v7 + j14;
+          float v28 = v9[v27];
+          float v29 = v8[k26];
+          int64_t v30 = i13 * v7 + j14;
+          v9[v30] = v28 + v29;
+        }
+      }
+      for (int64_t k31 = v15; k31 < v6; k31 += 1) {
+        int64_t v32 = i13 * v6 + k31;
+        uint16_t v33 = v1[v32];
+        int64_t v34 = j14 * v6 + k31;
+        int8_t v35 = v2[v34];
+        int64_t v36 = i13 * v7 + j14;
+        float v37 = v9[v36];
+        float v38 = bf16_to_float(v33);
+        int64_t v39 = i13 * v7 + j14;
+        v9[v39] = v37 + v38 * (float) v35;
       }
     }
   }
   // y[m, n] = bf16(acc[m, n]);
-  for (int64_t i23 = 0; i23 < v5; i23 += 1) {
-    for (int64_t j24 = 0; j24 < v7; j24 += 1) {
-      int64_t v25 = i23 * v7 + j24;
-      float v26 = v8[v25];
-      float v27 = v3[j24];
-      uint16_t v28 = float_to_bf16(v26 * v27);
-      int64_t v29 = i23 * v7 + j24;
-      v4[v29] = v28;
+  for (int64_t i40 = 0; i40 < v5; i40 += 1) {
+    for (int64_t j41 = 0; j41 < v7; j41 += 1) {
+      int64_t v42 = i40 * v7 + j41;
+      float v43 = v9[v42];
+      float v44 = v3[j41];
+      uint16_t v45 = float_to_bf16(v43 * v44);
+      int64_t v46 = i40 * v7 + j41;
+      v4[v46] = v45;
     }
   }
-  release(v8);
+  release(v9);
   return;
 }
 
