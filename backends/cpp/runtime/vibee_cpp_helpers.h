@@ -135,21 +135,12 @@ namespace cpp {
 // 2^23 (2^52; every step unconditional, so that the loop has no branch), the
 // sign put back, one less where that rounded up. Needs arithmetic in the type
 // itself (FLT_EVAL_METHOD 0: x86-64, AArch64), std::floor otherwise.
-inline float vec_floor(float x) {
+template <typename T> inline T vec_floor(T x) {
 #if FLT_EVAL_METHOD == 0
-  float ax = std::fabs(x), r = (ax + 8388608.0f) - 8388608.0f;
-  r = std::copysign(ax < 8388608.0f ? r : ax, x);
-  float below = r - 1.0f;
-  return r > x ? below : r;
-#else
-  return std::floor(x);
-#endif
-}
-inline double vec_floor(double x) {
-#if FLT_EVAL_METHOD == 0
-  double ax = std::fabs(x), r = (ax + 4503599627370496.0) - 4503599627370496.0;
-  r = std::copysign(ax < 4503599627370496.0 ? r : ax, x);
-  double below = r - 1.0;
+  const T big = sizeof(T) == 4 ? T(8388608.0) : T(4503599627370496.0); // 2^23, 2^52
+  T ax = std::fabs(x), r = (ax + big) - big;
+  r = std::copysign(ax < big ? r : ax, x);
+  T below = r - T(1);
   return r > x ? below : r;
 #else
   return std::floor(x);
