@@ -216,8 +216,8 @@ def softmax_vocab():
         sets, 2 * B * C * 4, lambda s: close(s[1], eager(s), 1e-5))
 
 
-def rope():
-    S, H = 32768, 64  # 32k tokens x one head of D = 128
+def rope(S=32768, case="rope"):
+    H = 64  # S rows (tokens, or tokens x heads) of D = 128
     D = 2 * H
     f = kernel("rope", "rope_rotate_half", P, P, P, P, I64, I64, I64)
     inv = 10000.0 ** (-torch.arange(H, device=dev, dtype=torch.float32) * 2 / D)
@@ -229,16 +229,30 @@ def rope():
         x = s[0]
         return x * c + torch.cat((-x[:, H:], x[:, :H]), dim=1) * sn
     anchors = {"torch eager": eager, "torch.compile": torch.compile(eager)}
+    lib = lambda name: os.path.exists(os.path.join(args.artifacts, "lib", f"libvibee_{name}_cuda.so"))
+    others = {}
     # The same rotation with its cos/sin table in memory (bench/gpu/specs/rope_bench.vibee).
-    if os.path.exists(os.path.join(args.artifacts, "lib", "libvibee_rope_bench_cuda.so")):
+    if lib("rope_bench"):
         table = kernel("rope_bench", "rope_table", P, P, P, P, I64, I64, I64, I64)
-        anchors["vibeec table"] = lambda s: table(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H, 2)
-        anchors["vibeec table"](sets[0]); torch.cuda.synchronize()
+        others["vibeec table"] = lambda s: table(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H, 2)
+    # An A/B of a code change: specs/nn/rope.vibee built by another vibeec, when present.
+    if lib("rope_baseline"):
+        base = kernel("rope", "rope_rotate_half", P, P, P, P, I64, I64, I64, variant="_baseline")
+        others["vibeec baseline"] = lambda s: base(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H)
+    for impl, fn in others.items():
+        fn(sets[0]); torch.cuda.synchronize()
         ok, note = close(sets[0][2], eager(sets[0]), 1e-4)
         if not ok:
-            raise RuntimeError(f"rope table: wrong result ({note})")
-    run("rope", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H),
+            raise RuntimeError(f"rope, {impl}: wrong result ({note})")
+        anchors[impl] = fn
+    run(case, lambda s: f(ptr(s[0]), ptr(s[1]), ptr(inv), ptr(s[2]), S, D, H),
         anchors, sets, 2 * S * D * 4, lambda s: close(s[2], eager(s), 1e-4))
+
+
+def rope_heads():
+    """32k tokens x 8 heads as 262,144 rows (268 MB moved): a size where the launch
+    no longer dominates (rope's 33.5 MB take about 11 us at copy speed)."""
+    rope(S=32768 * 8, case="rope_heads")
 
 
 def prefix_sums():
@@ -369,7 +383,7 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, token_counts, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, token_counts, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, rope_heads, prefix_sums, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)

@@ -20,8 +20,11 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <memory>
 
 using namespace mlir;
 
@@ -36,12 +39,12 @@ enum class RowAccess { Scalar, Rank0, PerRow, Lane };
 
 unsigned innerDim(linalg::GenericOp op) { return op.getNumLoops() - 1; }
 
-/// Payload values that are the same along a row (they do not depend on the
-/// innermost loop), computable once per row: what PayloadCloner::hoist clones
-/// given the row's operands and outer indices.
+/// Payload values that do not depend on loop `dim`. For the innermost loop:
+/// the same along a row, computable once per row (what PayloadCloner::hoist
+/// clones given the row's operands and outer indices).
 class RowInvariance {
 public:
-  explicit RowInvariance(linalg::GenericOp op) : op(op) {}
+  RowInvariance(linalg::GenericOp op, unsigned dim) : op(op), dim(dim) {}
 
   bool isInvariant(Value v) {
     if (auto it = memo.find(v); it != memo.end())
@@ -59,21 +62,44 @@ private:
         return true;
       OpOperand &operand = op->getOpOperand(arg.getArgNumber());
       return !isa<ShapedType>(operand.get().getType()) ||
-             !op.getMatchingIndexingMap(&operand).isFunctionOfDim(innerDim(op));
+             !op.getMatchingIndexingMap(&operand).isFunctionOfDim(dim);
     }
     Operation *def = v.getDefiningOp();
     if (def->getBlock() != &body)
       return true;
     if (auto index = dyn_cast<linalg::IndexOp>(def))
-      return index.getDim() != innerDim(op);
+      return index.getDim() != dim;
     if (def->getNumRegions() || !isMemoryEffectFree(def))
       return false;
     return llvm::all_of(def->getOperands(), [&](Value o) { return isInvariant(o); });
   }
 
   linalg::GenericOp op;
+  unsigned dim;
   DenseMap<Value, bool> memo;
 };
+
+/// The most values of a replicated loop (below).
+constexpr int64_t kMaxReplicas = 4;
+
+/// An outer loop of static extent 2 to kMaxReplicas that a math function of
+/// the payload does not depend on (RoPE's pair half h in y[s, h, j], whose
+/// cos and sin are those of (s, j)): a thread then computes the element for
+/// every value of it, and the function once (CSE merges the copies), instead
+/// of one thread per value computing it each.
+std::optional<unsigned> chooseReplicatedDim(linalg::GenericOp op) {
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  for (unsigned d = 0; d < innerDim(op); ++d) {
+    if (ShapedType::isDynamic(extents[d]) || extents[d] < 2 || extents[d] > kMaxReplicas)
+      continue;
+    RowInvariance independent(op, d);
+    for (Operation &o : op.getRegion().front().without_terminator())
+      if (isa<math::MathDialect>(o.getDialect()) &&
+          llvm::all_of(o.getResults(), [&](Value r) { return independent.isInvariant(r); }))
+        return d;
+  }
+  return std::nullopt;
+}
 
 /// A payload load along the row: `m[p..., c + o]` (or `c - o`, or `c`) with p
 /// and o the same along the row and c the innermost loop's index, read as W
@@ -119,6 +145,15 @@ struct RowPlan {
   SmallVector<RowLoad> rowLoads;
   bool vectorizable = true;
   int64_t maxElementBytes = 1;
+  std::optional<unsigned> replicated; ///< chooseReplicatedDim
+  int64_t replicas = 1;               ///< its extent
+};
+
+/// One value of the replicated loop (or the only one): the row's outer indices
+/// with it, and the payload hoisted for them.
+struct Replica {
+  SmallVector<Value> outer;
+  std::unique_ptr<PayloadCloner> payload;
 };
 
 std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
@@ -153,7 +188,7 @@ std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
     plan.access.push_back(RowAccess::Lane);
     plan.maxElementBytes = std::max(plan.maxElementBytes, elementBytes(t));
   }
-  RowInvariance invariance(op);
+  RowInvariance invariance(op, innerDim(op));
   bool loadsOrIndices = false;
   for (Operation &o : op.getRegion().front().without_terminator()) {
     if (auto load = dyn_cast<memref::LoadOp>(o)) {
@@ -176,6 +211,9 @@ std::optional<RowPlan> planRowElementwise(linalg::GenericOp op) {
   }
   if (allIdentity && !loadsOrIndices)
     return std::nullopt; // the flat elementwise kernel's
+  plan.replicated = chooseReplicatedDim(op);
+  if (plan.replicated)
+    plan.replicas = op.getStaticLoopRanges()[*plan.replicated];
   return plan;
 }
 
@@ -205,10 +243,9 @@ public:
 private:
   void buildRow(OpBuilder &b, Value row, Value lane, Value vectorOk);
   /// The row's columns, chunks of `width` (one vector access when > 1).
-  void buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer, Value lane,
-                    int64_t width);
-  void buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
-                   ArrayRef<Value> columns, int64_t width);
+  void buildColumns(OpBuilder &b, MutableArrayRef<Replica> replicas, Value lane, int64_t width);
+  void buildChunks(OpBuilder &b, MutableArrayRef<Replica> replicas, ArrayRef<Value> columns,
+                   int64_t width);
   SmallVector<Value> operandIndices(unsigned operand, ArrayRef<Value> outer, Value column);
   /// The last index of a row load at `column`.
   Value rowLoadColumn(OpBuilder &b, PayloadCloner &payload, const RowLoad &load, Value column);
@@ -250,57 +287,69 @@ Value RowKernelBody::rowLoadColumn(OpBuilder &b, PayloadCloner &payload, const R
 }
 
 void RowKernelBody::buildRow(OpBuilder &b, Value row, Value lane, Value vectorOk) {
-  // The outer indices of the row (row-major), then what is uniform along it.
+  // The outer indices of the row (row-major over the outer loops but the
+  // replicated one), then, per value of that one, what is uniform along it.
   SmallVector<Value> outer(innerDim(op));
+  SmallVector<unsigned> dims;
+  for (unsigned d = 0; d < innerDim(op); ++d)
+    if (d != plan.replicated)
+      dims.push_back(d);
   Value rest = row;
-  for (int64_t d = innerDim(op) - 1; d >= 0; --d) {
-    if (d == 0) {
-      outer[d] = rest;
+  for (int64_t i = (int64_t)dims.size() - 1; i >= 0; --i) {
+    if (i == 0) {
+      outer[dims[i]] = rest;
       break;
     }
-    outer[d] = arith::RemUIOp::create(b, loc, rest, sizes[d]);
-    rest = arith::DivUIOp::create(b, loc, rest, sizes[d]);
+    outer[dims[i]] = arith::RemUIOp::create(b, loc, rest, sizes[dims[i]]);
+    rest = arith::DivUIOp::create(b, loc, rest, sizes[dims[i]]);
   }
-  SmallVector<Value> rowArgs(plan.access.size());
-  for (auto [i, access] : llvm::enumerate(plan.access)) {
-    Value v = op->getOperand(i);
-    if (access == RowAccess::Scalar)
-      rowArgs[i] = v;
-    else if (access == RowAccess::Rank0)
-      rowArgs[i] = memref::LoadOp::create(b, loc, v, ValueRange{});
-    else if (access == RowAccess::PerRow)
-      rowArgs[i] = memref::LoadOp::create(b, loc, v, operandIndices(i, outer, nullptr));
+  SmallVector<Replica> replicas(plan.replicas);
+  for (auto [k, replica] : llvm::enumerate(replicas)) {
+    replica.outer = outer;
+    if (plan.replicated)
+      replica.outer[*plan.replicated] = constantIndex(b, loc, k);
+    SmallVector<Value> rowArgs(plan.access.size());
+    for (auto [i, access] : llvm::enumerate(plan.access)) {
+      Value v = op->getOperand(i);
+      if (access == RowAccess::Scalar)
+        rowArgs[i] = v;
+      else if (access == RowAccess::Rank0)
+        rowArgs[i] = memref::LoadOp::create(b, loc, v, ValueRange{});
+      else if (access == RowAccess::PerRow)
+        rowArgs[i] = memref::LoadOp::create(b, loc, v, operandIndices(i, replica.outer, nullptr));
+    }
+    replica.payload = std::make_unique<PayloadCloner>(op);
+    SmallVector<Value> uniformIndices(replica.outer);
+    uniformIndices.push_back(nullptr);
+    replica.payload->hoist(b, rowArgs, uniformIndices);
   }
-  PayloadCloner payload(op);
-  SmallVector<Value> uniformIndices(outer);
-  uniformIndices.push_back(nullptr);
-  payload.hoist(b, rowArgs, uniformIndices);
   if (vectorWidth == 1) {
-    buildColumns(b, payload, outer, lane, 1);
+    buildColumns(b, replicas, lane, 1);
     return;
   }
   // Vectors when the row loads' offsets keep them aligned too.
   Value rowVectorOk = vectorOk;
-  for (const RowLoad &load : plan.rowLoads)
-    if (load.offset)
-      rowVectorOk = arith::AndIOp::create(
-          b, loc, rowVectorOk,
-          buildIsMultipleOf(b, loc, payload.lookupHoisted(load.offset), vectorWidth));
+  for (Replica &replica : replicas)
+    for (const RowLoad &load : plan.rowLoads)
+      if (load.offset)
+        rowVectorOk = arith::AndIOp::create(
+            b, loc, rowVectorOk,
+            buildIsMultipleOf(b, loc, replica.payload->lookupHoisted(load.offset), vectorWidth));
   buildIfElse(
       b, loc, rowVectorOk,
       [&](OpBuilder &b) {
-        buildColumns(b, payload, outer, lane, vectorWidth);
+        buildColumns(b, replicas, lane, vectorWidth);
         return SmallVector<Value>{};
       },
       [&](OpBuilder &b) {
-        buildColumns(b, payload, outer, lane, 1);
+        buildColumns(b, replicas, lane, 1);
         return SmallVector<Value>{};
       });
 }
 
-void RowKernelBody::buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
-                                 Value lane, int64_t width) {
-  int64_t chunks = std::max<int64_t>(2, kElementsInFlight / width);
+void RowKernelBody::buildColumns(OpBuilder &b, MutableArrayRef<Replica> replicas, Value lane,
+                                 int64_t width) {
+  int64_t chunks = std::max<int64_t>(2, kElementsInFlight / width / (int64_t)replicas.size());
   Value length = sizes.back();
   Value w = constantIndex(b, loc, width);
   Value span = arith::MulIOp::create(b, loc, threadsPerRow, w);
@@ -317,7 +366,7 @@ void RowKernelBody::buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<
     buildIfElse(
         b, loc, full,
         [&](OpBuilder &b) {
-          buildChunks(b, payload, outer, columns, width);
+          buildChunks(b, replicas, columns, width);
           return SmallVector<Value>{};
         },
         [&](OpBuilder &b) {
@@ -326,7 +375,7 @@ void RowKernelBody::buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<
             Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, length);
             auto guard = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
             OpBuilder then = guard.getThenBodyBuilder();
-            buildChunks(then, payload, outer, {column}, width);
+            buildChunks(then, replicas, {column}, width);
           }
           return SmallVector<Value>{};
         });
@@ -334,35 +383,43 @@ void RowKernelBody::buildColumns(OpBuilder &b, PayloadCloner &payload, ArrayRef<
   });
 }
 
-/// Chunks of `width` columns from each of `columns`: every load, then the
-/// payloads, then the stores.
-void RowKernelBody::buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<Value> outer,
+/// Chunks of `width` columns from each of `columns`, for each replica: every
+/// load, then the payloads, then the stores.
+void RowKernelBody::buildChunks(OpBuilder &b, MutableArrayRef<Replica> replicas,
                                 ArrayRef<Value> columns, int64_t width) {
   bool vector = width > 1;
   Block &body = op.getRegion().front();
   unsigned numInputs = op.getNumDpsInputs();
   struct Chunk {
+    Value column;
+    Replica *replica;
     SmallVector<SmallVector<Value>> operandLanes, loadLanes;
   };
-  SmallVector<Chunk> chunks(columns.size());
-  for (auto [chunk, column] : llvm::zip(chunks, columns)) {
+  SmallVector<Chunk> chunks;
+  for (Value column : columns)
+    for (Replica &replica : replicas)
+      chunks.push_back({column, &replica, {}, {}});
+  for (Chunk &chunk : chunks) {
+    ArrayRef<Value> outer = chunk.replica->outer;
     chunk.operandLanes.resize(plan.access.size());
     for (auto [i, access] : llvm::enumerate(plan.access)) {
       if (access != RowAccess::Lane || (i >= numInputs && body.getArgument(i).use_empty()))
         continue;
       chunk.operandLanes[i] = buildLoadLanes(b, loc, op->getOperand(i),
-                                             operandIndices(i, outer, column), width, vector);
+                                             operandIndices(i, outer, chunk.column), width, vector);
     }
     for (RowLoad &rowLoad : plan.rowLoads) {
       SmallVector<Value> indices;
       for (Value index : rowLoad.load.getIndices().drop_back())
-        indices.push_back(payload.lookupHoisted(index));
-      indices.push_back(rowLoadColumn(b, payload, rowLoad, column));
+        indices.push_back(chunk.replica->payload->lookupHoisted(index));
+      indices.push_back(rowLoadColumn(b, *chunk.replica->payload, rowLoad, chunk.column));
       chunk.loadLanes.push_back(
           buildLoadLanes(b, loc, rowLoad.load.getMemRef(), indices, width, vector));
     }
   }
-  for (auto [chunk, column] : llvm::zip(chunks, columns)) {
+  for (Chunk &chunk : chunks) {
+    ArrayRef<Value> outer = chunk.replica->outer;
+    Value column = chunk.column;
     SmallVector<SmallVector<Value>> results(op.getNumDpsInits());
     for (int64_t l = 0; l < width; ++l) {
       SmallVector<Value> args(plan.access.size());
@@ -378,7 +435,7 @@ void RowKernelBody::buildChunks(OpBuilder &b, PayloadCloner &payload, ArrayRef<V
       SmallVector<std::pair<Value, Value>> given;
       for (auto [rowLoad, lanes] : llvm::zip(plan.rowLoads, chunk.loadLanes))
         given.push_back({rowLoad.load.getResult(), lanes[l]});
-      for (auto [r, y] : llvm::enumerate(payload.apply(b, args, indices, given)))
+      for (auto [r, y] : llvm::enumerate(chunk.replica->payload->apply(b, args, indices, given)))
         results[r].push_back(y);
     }
     for (unsigned r = 0; r < op.getNumDpsInits(); ++r)
@@ -393,7 +450,11 @@ void buildRowElementwiseKernel(RewriterBase &rewriter, linalg::GenericOp op, Row
   OpBuilder &b = rewriter;
   b.setInsertionPoint(op);
   SmallVector<Value> sizes = buildLoopSizes(b, loc, op);
-  Value rows = buildProduct(b, loc, ArrayRef<Value>(sizes).drop_back());
+  SmallVector<Value> rowSizes; // the outer loops but the replicated one
+  for (unsigned d = 0; d < innerDim(op); ++d)
+    if (d != plan.replicated)
+      rowSizes.push_back(sizes[d]);
+  Value rows = buildProduct(b, loc, rowSizes);
   int64_t V = plan.vectorizable ? std::max<int64_t>(1, kVectorBytes / plan.maxElementBytes) : 1;
   int64_t perThread = std::max<int64_t>(2, kElementsInFlight / V) * V;
   Value groups = arith::CeilDivUIOp::create(b, loc, sizes.back(), constantIndex(b, loc, perThread));
