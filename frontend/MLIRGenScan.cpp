@@ -73,7 +73,7 @@ Value buildScanOp(OpBuilder &b, Location loc, const ast::Statement &stmt, ast::D
   }
   }
   YieldOp::create(b, loc, next);
-  return op.getResult();
+  return op.getScanned();
 }
 
 } // namespace vibee::mlirgen

@@ -2,6 +2,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
 
@@ -206,10 +207,19 @@ LogicalResult SoftmaxOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ScanOp::verify() {
-  auto type = cast<RankedTensorType>(getResult().getType());
-  if (getDest().getType() != type)
+  ShapedType type = getDestType();
+  // All tensors with one result (before bufferization) or all memrefs with none.
+  bool onTensors = isa<RankedTensorType>(type);
+  auto sameKind = [&](Value v) {
+    return onTensors ? isa<RankedTensorType>(v.getType()) : isa<MemRefType>(v.getType());
+  };
+  if (!llvm::all_of(getInputs(), sameKind) || (getInit() && !sameKind(getInit())))
+    return emitOpError("operands must be all ranked tensors or all memrefs");
+  if (getResult().size() != (onTensors ? 1u : 0u))
+    return emitOpError(onTensors ? "on tensors needs one result" : "on memrefs has no result");
+  if (onTensors && getResult()[0].getType() != type)
     return emitOpError("result type ")
-           << type << " differs from the destination's " << getDest().getType();
+           << getResult()[0].getType() << " differs from the destination's " << type;
   int64_t dim = (int64_t)getDimension();
   if (dim >= type.getRank())
     return emitOpError("dimension ") << dim << " out of range for rank " << type.getRank();
@@ -228,12 +238,12 @@ LogicalResult ScanOp::verify() {
     if (arg.getType() != acc)
       return emitOpError("combiner arguments must all have the accumulator type ") << acc;
   for (Value input : getInputs()) {
-    auto in = cast<RankedTensorType>(input.getType());
+    auto in = cast<ShapedType>(input.getType());
     if (in.getShape() != type.getShape() || in.getElementType() != acc)
       return emitOpError("input ") << in << " must have the result's shape and elements " << acc;
   }
   if (Value init = getInit()) {
-    auto in = cast<RankedTensorType>(init.getType());
+    auto in = cast<ShapedType>(init.getType());
     SmallVector<int64_t> shape(type.getShape());
     shape[dim] = 1;
     if (in.getShape() != ArrayRef<int64_t>(shape) || in.getElementType() != acc)
@@ -249,6 +259,70 @@ LogicalResult ScanOp::verify() {
   if (acc.isInteger(1))
     return emitOpError("cannot scan i1 values");
   return success();
+}
+
+void ScanOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  getDestinationStyleEffects(*this, getDestMutable(), effects);
+}
+
+// Bufferization: reads its inputs and init, overwrites every element of the
+// destination (never reads it) in place.
+bool ScanOp::bufferizesToMemoryRead(OpOperand &operand, const bufferization::AnalysisState &) {
+  return &operand != &getDestMutable();
+}
+
+bool ScanOp::bufferizesToMemoryWrite(OpOperand &operand, const bufferization::AnalysisState &) {
+  return &operand == &getDestMutable();
+}
+
+bufferization::AliasingValueList ScanOp::getAliasingValues(OpOperand &operand,
+                                                           const bufferization::AnalysisState &) {
+  if (&operand != &getDestMutable() || getResult().empty())
+    return {};
+  return {{getResult()[0], bufferization::BufferRelation::Equivalent}};
+}
+
+LogicalResult ScanOp::bufferize(RewriterBase &rewriter,
+                                const bufferization::BufferizationOptions &options,
+                                bufferization::BufferizationState &state) {
+  rewriter.setInsertionPoint(*this);
+  auto bufferOf = [&](Value tensor) {
+    return bufferization::getBuffer(rewriter, tensor, options, state);
+  };
+  SmallVector<Value> inputs;
+  for (Value input : getInputs()) {
+    FailureOr<Value> buffer = bufferOf(input);
+    if (failed(buffer))
+      return failure();
+    inputs.push_back(*buffer);
+  }
+  Value init;
+  if (getInit()) {
+    FailureOr<Value> buffer = bufferOf(getInit());
+    if (failed(buffer))
+      return failure();
+    init = *buffer;
+  }
+  FailureOr<Value> dest = bufferOf(getDest());
+  if (failed(dest))
+    return failure();
+  auto scan = ScanOp::create(rewriter, getLoc(), TypeRange{}, getKindAttr(), getDimensionAttr(),
+                             getExclusiveAttr(), inputs, init, *dest);
+  rewriter.inlineRegionBefore(getCombiner(), scan.getCombiner(), scan.getCombiner().end());
+  bufferization::replaceOpWithBufferizedValues(rewriter, *this, *dest);
+  return success();
+}
+
+Value ScanOp::buildCombine(OpBuilder &b, Value running, ValueRange elements) {
+  Block &combiner = getCombiner().front();
+  IRMapping mapping;
+  mapping.map(combiner.getArgument(0), running);
+  for (auto [i, element] : llvm::enumerate(elements))
+    mapping.map(combiner.getArgument(i + 1), element);
+  for (Operation &inner : combiner.without_terminator())
+    b.clone(inner, mapping);
+  return mapping.lookupOrDefault(cast<YieldOp>(combiner.getTerminator()).getValue());
 }
 
 Value ScanOp::buildIdentity(OpBuilder &b, Location loc) {

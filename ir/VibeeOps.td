@@ -215,8 +215,10 @@ def Vibee_AttentionOp : Vibee_Op<"attention", [
 }
 
 def Vibee_ScanOp : Vibee_Op<"scan", [
-    AttrSizedOperandSegments, SingleBlock, RecursiveMemoryEffects,
-    DestinationStyleOpInterface]> {
+    AttrSizedOperandSegments, SingleBlock, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, ["bufferizesToMemoryRead",
+        "bufferizesToMemoryWrite", "getAliasingValues", "bufferize"]>]> {
   let summary = "an inclusive or exclusive scan along one dimension, with a combiner";
   let description = [{
     Along `dimension`, for every position of the other dimensions: the running value
@@ -231,7 +233,9 @@ def Vibee_ScanOp : Vibee_Op<"scan", [
     whose steps compose associatively as pairs (a1 a2, a2 b1 + b2). The combiner
     computes in the type of its block arguments (the inputs' element type); the
     result may be narrower (bf16/f16), rounded once per element when stored.
-    Destination-passing style: `outs` is the destination.
+    Destination-passing style: `outs` is the destination. `vibee-lower-scans` lowers
+    it on tensors, except the scans a target scans with whole warps (the GPU's
+    `warp-rows`), which bufferize: on memrefs the op has no result.
 
     ```mlir
     %h = vibee.scan linear dimension(1) ins(%a, %b : tensor<?x?xf32>, tensor<?x?xf32>)
@@ -246,20 +250,26 @@ def Vibee_ScanOp : Vibee_Op<"scan", [
   let arguments = (ins Vibee_ScanKindAttr:$kind,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension,
                        UnitAttr:$exclusive,
-                       Variadic<AnyRankedTensor>:$inputs,
-                       Optional<AnyRankedTensor>:$init,
-                       AnyRankedTensor:$dest);
-  let results = (outs AnyRankedTensor:$result);
+                       Variadic<AnyShaped>:$inputs,
+                       Optional<AnyShaped>:$init,
+                       AnyShaped:$dest);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
   let regions = (region SizedRegion<1>:$combiner);
   let assemblyFormat = [{
     `` $kind `dimension` `(` $dimension `)` (`exclusive` $exclusive^)?
     `ins` `(` $inputs `:` type($inputs) `)`
     (`init` `(` $init^ `:` type($init) `)`)?
-    `outs` `(` $dest `:` type($dest) `)` attr-dict `->` type($result) $combiner
+    `outs` `(` $dest `:` type($dest) `)` attr-dict-with-keyword (`->` type($result)^)? $combiner
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     ::mlir::MutableOperandRange getDpsInitsMutable() { return getDestMutable(); }
+    /// The destination's (and on tensors the result's) type.
+    ::mlir::ShapedType getDestType() {
+      return ::llvm::cast<::mlir::ShapedType>(getDest().getType());
+    }
+    /// The scanned tensor on tensors (its one result).
+    ::mlir::Value getScanned() { return getResult().front(); }
     /// The type the combiner computes in.
     ::mlir::Type getAccumulatorType() {
       return getCombiner().front().getArgument(0).getType();
@@ -267,6 +277,10 @@ def Vibee_ScanOp : Vibee_Op<"scan", [
     /// The running value before the first step when there is no `init`: the
     /// identity of `kind` (linear scans always have an `init`).
     ::mlir::Value buildIdentity(::mlir::OpBuilder &b, ::mlir::Location loc);
+    /// The combiner's body cloned at `b` for (running value, one element per
+    /// input); returns the value it yields.
+    ::mlir::Value buildCombine(::mlir::OpBuilder &b, ::mlir::Value running,
+                               ::mlir::ValueRange elements);
   }];
 }
 

@@ -44,16 +44,8 @@ Value toElement(OpBuilder &b, Location loc, Value v, Type element) {
 // (or the identity) and each step writes its output into `row` (a 1-D row, or with
 // `wholeTensor` the whole tensor at the element's full index). `at` indexes the
 // inputs with 0 along the scanned dimension.
-// The combiner's body cloned at the insertion point for (running value, elements).
 Value applyCombiner(OpBuilder &b, ScanOp op, Value running, ValueRange elements) {
-  Block &combiner = op.getCombiner().front();
-  IRMapping mapping;
-  mapping.map(combiner.getArgument(0), running);
-  for (auto [i, element] : llvm::enumerate(elements))
-    mapping.map(combiner.getArgument(i + 1), element);
-  for (Operation &inner : combiner.without_terminator())
-    b.clone(inner, mapping);
-  return mapping.lookupOrDefault(cast<YieldOp>(combiner.getTerminator()).getValue());
+  return op.buildCombine(b, running, elements);
 }
 
 // A part of a row (the chunked lowering): `length` steps from element `begin`, the
@@ -65,7 +57,7 @@ struct StepRange {
 scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at, Value row,
                       bool wholeTensor, bool accInTensor = false,
                       std::optional<StepRange> range = std::nullopt) {
-  auto type = cast<RankedTensorType>(op.getResult().getType());
+  auto type = cast<RankedTensorType>(op.getDestType());
   int64_t dim = (int64_t)op.getDimension();
   Value start;
   if (range)
@@ -112,7 +104,7 @@ scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at,
 // other dimensions carrying the destination, which each step updates in place.
 Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
   Location loc = op.getLoc();
-  auto type = cast<RankedTensorType>(op.getResult().getType());
+  auto type = cast<RankedTensorType>(op.getDestType());
   int64_t rank = type.getRank(), dim = (int64_t)op.getDimension();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -141,7 +133,7 @@ Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
 
 Value lowerScan(OpBuilder &b, ScanOp op) {
   Location loc = op.getLoc();
-  auto type = cast<RankedTensorType>(op.getResult().getType());
+  auto type = cast<RankedTensorType>(op.getDestType());
   int64_t rank = type.getRank(), dim = (int64_t)op.getDimension();
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, op.getDest());
 
@@ -228,7 +220,7 @@ struct Chunking {
 };
 
 Chunking chunkRows(OpBuilder &b, Location loc, ScanOp op) {
-  auto type = cast<RankedTensorType>(op.getResult().getType());
+  auto type = cast<RankedTensorType>(op.getDestType());
   int64_t dim = (int64_t)op.getDimension();
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   Value rows = index(1);
@@ -251,7 +243,7 @@ Chunking chunkRows(OpBuilder &b, Location loc, ScanOp op) {
 // The forall over (the dims other than `dim`, then the chunks) with `outs`.
 scf::ForallOp chunkLoop(OpBuilder &b, Location loc, ScanOp op, const Chunking &chunks,
                         ValueRange outs) {
-  int64_t rank = op.getResult().getType().getRank(), dim = (int64_t)op.getDimension();
+  int64_t rank = op.getDestType().getRank(), dim = (int64_t)op.getDimension();
   SmallVector<OpFoldResult> bounds;
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, op.getDest());
   for (int64_t d = 0; d < rank; ++d)
@@ -280,7 +272,7 @@ std::pair<Value, Value> chunkSpan(OpBuilder &b, Location loc, scf::ForallOp loop
 // Phase 1: each chunk's total, in tensors shaped like the destination with the
 // chunks along `dim` (a linear scan: the product of a and the steps from h = 0).
 SmallVector<Value> chunkTotals(OpBuilder &b, Location loc, ScanOp op, const Chunking &chunks) {
-  int64_t rank = op.getResult().getType().getRank(), dim = (int64_t)op.getDimension();
+  int64_t rank = op.getDestType().getRank(), dim = (int64_t)op.getDimension();
   Type acc = op.getAccumulatorType();
   bool linear = op.getKind() == ScanKind::linear;
   SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, op.getDest());
@@ -350,7 +342,7 @@ Value chunkCarries(OpBuilder &b, Location loc, ScanOp op, ValueRange totals) {
 
 Value lowerScanChunked(OpBuilder &b, ScanOp op) {
   Location loc = op.getLoc();
-  auto type = cast<RankedTensorType>(op.getResult().getType());
+  auto type = cast<RankedTensorType>(op.getDestType());
   int64_t rank = type.getRank(), dim = (int64_t)op.getDimension();
   Chunking chunks = chunkRows(b, loc, op);
   Value carries = chunkCarries(b, loc, op, chunkTotals(b, loc, op, chunks));
@@ -380,8 +372,30 @@ Value lowerScanChunked(OpBuilder &b, ScanOp op) {
 
 // Rows too short to split keep one thread per row.
 bool fitsOneChunk(ScanOp op) {
-  int64_t length = op.getResult().getType().getDimSize((int64_t)op.getDimension());
+  int64_t length = op.getDestType().getDimSize((int64_t)op.getDimension());
   return !ShapedType::isDynamic(length) && length <= kSplitLength;
+}
+
+// ---- Rows a warp each (the GPU) ----------------------------------------------
+//
+// A warp scans a row, or a chunk of it, with coalesced loads
+// (vibee-gpu-scan-kernels): every step reads consecutive elements, where a thread
+// per row or chunk reads one element of each of 32 rows
+// (docs/performance.md, "Session 27: a row per warp").
+
+// What the warp kernel takes: an associative combine of two partial results of
+// one 32-bit type (a warp shuffle moves 32 bits), along the contiguous last dim.
+bool takesWarpRows(ScanOp op) {
+  Type acc = op.getAccumulatorType();
+  return op.getKind() != ScanKind::linear && op.getInputs().size() == 1 &&
+         (int64_t)op.getDimension() == op.getDestType().getRank() - 1 &&
+         acc.getIntOrFloatBitWidth() == 32;
+}
+
+Value lowerScanParallel(OpBuilder &b, ScanOp op, bool chunked) {
+  if (chunked && !fitsOneChunk(op))
+    return lowerScanChunked(b, op);
+  return lowerScan(b, op);
 }
 
 struct LowerScansPass : vibee::impl::LowerScansPassBase<LowerScansPass> {
@@ -395,10 +409,10 @@ struct LowerScansPass : vibee::impl::LowerScansPassBase<LowerScansPass> {
       Value lowered;
       if (!parallel)
         lowered = lowerScanSerial(rewriter, op, accInTensor);
-      else if (chunked && !fitsOneChunk(op))
-        lowered = lowerScanChunked(rewriter, op);
+      else if (warpRows && takesWarpRows(op))
+        continue; // bufferized, then a kernel of the target's
       else
-        lowered = lowerScan(rewriter, op);
+        lowered = lowerScanParallel(rewriter, op, chunked);
       rewriter.replaceOp(op, lowered);
     }
   }

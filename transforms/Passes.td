@@ -126,7 +126,10 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
     scan of the totals with the same combiner, lowered one thread per row; and each
     chunk's steps from its carry (otherwise one chunk per row, whose total phase 1
     skips). The kinds make this legal: sum/prod/max/min combine totals as they
-    combine elements, linear steps compose as pairs.
+    combine elements, linear steps compose as pairs. With `warp-rows=true` (the
+    GPU) a sum/prod/max/min scan of 32-bit values along its last dimension stays a
+    `vibee.scan`, bufferized, for the target to scan a row or a chunk of a row per
+    warp (vibee-gpu-scan-kernels).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
@@ -136,7 +139,9 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
            "loop result left unused)">,
     Option<"chunked", "chunked", "bool", /*default=*/"false",
            "parallel rows cut into chunks: chunk totals, their exclusive scan, "
-           "then each chunk from its carry (the GPU)">];
+           "then each chunk from its carry (the GPU)">,
+    Option<"warpRows", "warp-rows", "bool", /*default=*/"false",
+           "keep the scans that a target scans a row per warp (the GPU)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"];

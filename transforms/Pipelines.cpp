@@ -52,8 +52,9 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   // as a loop nest (the CPU, whose threads take the row loop through its own
   // runtime, and the C++ output, in order).
   LowerScansPassOptions scans;
-  scans.parallel = scanRows == ScanRows::Chunked;
-  scans.chunked = scanRows == ScanRows::Chunked;
+  scans.parallel = scanRows == ScanRows::Chunked || scanRows == ScanRows::Warps;
+  scans.chunked = scans.parallel;
+  scans.warpRows = scanRows == ScanRows::Warps;
   scans.accInTensor = scanRows == ScanRows::SerialEmitC;
   pm.addPass(createLowerScansPass(scans));
   // Top-k: rows the same way (vibee.topk carries only its destinations).

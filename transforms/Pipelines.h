@@ -26,7 +26,8 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm, int64_t maxBroadca
 /// Aggregated ops no target rewrite took (linalg.softmax) -> generics
 /// (vibee-decompose-aggregates), fused like statements. `keepContractions`:
 /// linalg.contract stays for the target's own rewrite (the CPU's packing).
-/// `scanRows`: vibee-lower-scans' rows as parallel chunks (the GPU), as a loop nest
+/// `scanRows`: vibee-lower-scans' rows as parallel chunks, those also kept for a
+/// warp per row where they take it (the GPU), as a loop nest
 /// (the CPU, which splits the row loop over its threads), or in order with the
 /// running value in memory (C++ output through EmitC).
 /// `keepGatherIndices`: vibee.gather_index stays for the target's own check (the
@@ -34,7 +35,7 @@ void buildLinalgOptimizationPipeline(mlir::OpPassManager &pm, int64_t maxBroadca
 /// `keepIntegerSums`: i32/i64 vibee.scatter_add stays, to be bufferized and added
 /// atomically by the target (the GPU's vibee-gpu-atomic-scatters); `keepFloatSums`:
 /// f32/f64 ones too (not bit-reproducible: only when the user asks).
-enum class ScanRows { Chunked, Serial, SerialEmitC };
+enum class ScanRows { Chunked, Warps, Serial, SerialEmitC };
 void addLateDecomposition(mlir::OpPassManager &pm, bool keepContractions = false,
                           bool keepAttention = false, ScanRows scanRows = ScanRows::Chunked,
                           bool keepGatherIndices = false, bool keepIntegerSums = false,

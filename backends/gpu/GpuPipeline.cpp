@@ -67,7 +67,7 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // by both halves of each pair) is recomputed in its consumer: a few more
   // instructions cost less than writing the table and reading it back.
   buildLinalgOptimizationPipeline(pm, /*maxBroadcastRecompute=*/4);
-  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Chunked,
+  addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Warps,
                        /*keepGatherIndices=*/true, /*keepIntegerSums=*/true,
                        /*keepFloatSums=*/options.floatAtomics);
   buildBufferizationPipeline(pm);
@@ -75,6 +75,10 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // Integer scatter-adds (and float ones with floatAtomics): one thread per point,
   // added atomically.
   pm.addPass(createGpuAtomicScattersPass());
+  // Scans kept for warps (vibee-lower-scans warp-rows): a row per warp.
+  GpuScanKernelsPassOptions scanKernels;
+  scanKernels.blockSize = options.blockSize;
+  pm.addPass(createGpuScanKernelsPass(scanKernels));
   GpuMapKernelsPassOptions mapKernels;
   mapKernels.blockSize = options.blockSize;
   mapKernels.blocksPerSm = options.blocksPerSm;

@@ -304,3 +304,39 @@ func.func @scatter_no_result(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: ten
   vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>]
   return
 }
+
+// -----
+
+func.func @scan_mixed(%x: tensor<?xf32>, %d: memref<?xf32>) {
+  // expected-error @+1 {{operands must be all ranked tensors or all memrefs}}
+  vibee.scan sum dimension(0) ins(%x : tensor<?xf32>) outs(%d : memref<?xf32>) {
+  ^bb0(%acc: f32, %v: f32):
+    %s = arith.addf %acc, %v : f32
+    vibee.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @scan_memref_result(%x: memref<?xf32>, %d: memref<?xf32>) {
+  // expected-error @+1 {{on memrefs has no result}}
+  %y = vibee.scan sum dimension(0) ins(%x : memref<?xf32>) outs(%d : memref<?xf32>) -> tensor<?xf32> {
+  ^bb0(%acc: f32, %v: f32):
+    %s = arith.addf %acc, %v : f32
+    vibee.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @scan_no_result(%x: tensor<?xf32>, %d: tensor<?xf32>) {
+  // expected-error @+1 {{on tensors needs one result}}
+  vibee.scan sum dimension(0) ins(%x : tensor<?xf32>) outs(%d : tensor<?xf32>) {
+  ^bb0(%acc: f32, %v: f32):
+    %s = arith.addf %acc, %v : f32
+    vibee.yield %s : f32
+  }
+  return
+}

@@ -2,6 +2,7 @@
 // RUN: %vibee-opt %s -vibee-lower-scans=parallel=false | FileCheck %s --check-prefix=SERIAL
 // RUN: %vibee-opt %s "-vibee-lower-scans=parallel=false acc-in-tensor=true" | FileCheck %s --check-prefix=CELL
 // RUN: %vibee-opt %s -vibee-lower-scans=chunked=true | FileCheck %s --check-prefix=CHUNK
+// RUN: %vibee-opt %s "-vibee-lower-scans=chunked=true warp-rows=true" | FileCheck %s --check-prefix=WARP
 
 // A cumsum along dim 1: one scf.forall iteration per row, each row an scf.for that
 // carries the running sum (from the identity 0) and inserts every step.
@@ -151,4 +152,43 @@ func.func @short_rows(%x: tensor<?x64xf32>, %d: tensor<?x64xf32>) -> tensor<?x64
     vibee.yield %s : f32
   }
   return %y : tensor<?x64xf32>
+}
+
+// With warp-rows (the GPU), a sum, prod, max or min of 32-bit values along the
+// last dimension stays a vibee.scan for vibee-gpu-scan-kernels; a scan along
+// another dimension, a linear recurrence and 64-bit values take the loops.
+// WARP-LABEL: func.func @cumsum
+// WARP:         %[[Y:.*]] = vibee.scan sum dimension(1) ins
+// WARP:         return %[[Y]]
+// WARP-LABEL: func.func @exclusive_max
+// WARP:         vibee.scan max dimension(1) exclusive
+// WARP-LABEL: func.func @linear
+// WARP-NOT:     vibee.scan
+// WARP:         scf.forall
+// WARP-LABEL: func.func @one_row
+// WARP:         vibee.scan prod dimension(0)
+// WARP-LABEL: func.func @short_rows
+// WARP:         vibee.scan sum dimension(1)
+// WARP-LABEL: func.func @along_rows
+// WARP-NOT:     vibee.scan
+// WARP:         scf.forall
+// WARP-LABEL: func.func @wide
+// WARP-NOT:     vibee.scan
+// WARP:         scf.forall
+func.func @along_rows(%x: tensor<?x?xf32>, %d: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = vibee.scan sum dimension(0) ins(%x : tensor<?x?xf32>) outs(%d : tensor<?x?xf32>) -> tensor<?x?xf32> {
+  ^bb0(%acc: f32, %v: f32):
+    %s = arith.addf %acc, %v : f32
+    vibee.yield %s : f32
+  }
+  return %y : tensor<?x?xf32>
+}
+
+func.func @wide(%x: tensor<?x?xf64>, %d: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %y = vibee.scan sum dimension(1) ins(%x : tensor<?x?xf64>) outs(%d : tensor<?x?xf64>) -> tensor<?x?xf64> {
+  ^bb0(%acc: f64, %v: f64):
+    %s = arith.addf %acc, %v : f64
+    vibee.yield %s : f64
+  }
+  return %y : tensor<?x?xf64>
 }

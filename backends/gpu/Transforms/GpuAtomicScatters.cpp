@@ -115,17 +115,6 @@ void buildGlobalAtomics(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Va
       });
 }
 
-// The row-major coordinates of `flat` in a space of extents `sizes`.
-SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value flat, ArrayRef<Value> sizes) {
-  SmallVector<Value> coordinates(sizes.size());
-  for (int64_t d = (int64_t)sizes.size() - 1; d >= 0; --d) {
-    coordinates[d] = d == 0 ? flat : arith::RemUIOp::create(b, loc, flat, sizes[d]).getResult();
-    if (d > 0)
-      flat = arith::DivUIOp::create(b, loc, flat, sizes[d]);
-  }
-  return coordinates;
-}
-
 // A small integer destination (a histogram of few bins) with many points per
 // element: atomics on one address serialize in L2, so each block counts into its
 // own copy in workgroup memory (zeroed, a barrier, shared-memory atomics, a
@@ -158,7 +147,7 @@ void buildPrivatized(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value
     Value first = arith::AddIOp::create(k, loc, arith::MulIOp::create(k, loc, block, width), tid);
     Value stride = arith::MulIOp::create(k, loc, launch.getGridSize().x, width);
     buildForLoop(k, loc, first, points, stride, {}, [&](OpBuilder &fb, Value flat, ValueRange) {
-      Point point = locatePoint(fb, loc, op, delinearize(fb, loc, flat, extents));
+      Point point = locatePoint(fb, loc, op, buildDelinearize(fb, loc, flat, extents));
       Value at = constantIndex(fb, loc, 0);
       for (auto [axis, q] : llvm::enumerate(point.position))
         at = arith::AddIOp::create(fb, loc, arith::MulIOp::create(fb, loc, at, dims[axis]), q);
@@ -169,7 +158,7 @@ void buildPrivatized(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<Value
     buildForLoop(k, loc, tid, elements, width, {}, [&](OpBuilder &fb, Value i, ValueRange) {
       Value count = memref::LoadOp::create(fb, loc, counts, i);
       Value nonzero = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ne, count, zero);
-      addAtomically(fb, loc, count, op.getDest(), delinearize(fb, loc, i, dims), nonzero);
+      addAtomically(fb, loc, count, op.getDest(), buildDelinearize(fb, loc, i, dims), nonzero);
       return SmallVector<Value>{};
     });
   });

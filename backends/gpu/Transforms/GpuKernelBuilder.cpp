@@ -222,6 +222,16 @@ Value buildProduct(OpBuilder &b, Location loc, ArrayRef<Value> values) {
   return product;
 }
 
+SmallVector<Value> buildDelinearize(OpBuilder &b, Location loc, Value flat, ArrayRef<Value> sizes) {
+  SmallVector<Value> coordinates(sizes.size());
+  for (int64_t d = (int64_t)sizes.size() - 1; d >= 0; --d) {
+    coordinates[d] = d == 0 ? flat : arith::RemUIOp::create(b, loc, flat, sizes[d]).getResult();
+    if (d > 0)
+      flat = arith::DivUIOp::create(b, loc, flat, sizes[d]);
+  }
+  return coordinates;
+}
+
 SmallVector<Value> buildLoopSizes(OpBuilder &b, Location loc, linalg::GenericOp op) {
   SmallVector<Value> sizes;
   for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc))

@@ -125,6 +125,10 @@ void buildStoreLanes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value memref,
 mlir::Value buildProduct(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<mlir::Value> values);
 
+/// The row-major coordinates of `flat` in a space of extents `sizes`.
+llvm::SmallVector<mlir::Value> buildDelinearize(mlir::OpBuilder &b, mlir::Location loc,
+                                                mlir::Value flat, llvm::ArrayRef<mlir::Value> sizes);
+
 /// The trip counts of the loops of `op`, as index values at `b`.
 llvm::SmallVector<mlir::Value> buildLoopSizes(mlir::OpBuilder &b, mlir::Location loc,
                                               mlir::linalg::GenericOp op);

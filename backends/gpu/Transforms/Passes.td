@@ -27,6 +27,27 @@ def GpuAtomicScattersPass : Pass<"vibee-gpu-atomic-scatters", "::mlir::ModuleOp"
                            "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect"];
 }
 
+def GpuScanKernelsPass : Pass<"vibee-gpu-scan-kernels", "::mlir::ModuleOp"> {
+  let summary = "vibee.scan on memrefs -> a kernel that scans a row per warp";
+  let description = [{
+    Every `vibee.scan` that vibee-lower-scans kept (warp-rows: sum, prod, max or
+    min of 32-bit values along the last dimension) and bufferized becomes a
+    gpu.launch in which each warp scans whole rows (grid-stride over the rows):
+    per step, each lane loads four 16-byte vectors of consecutive elements; each
+    vector is scanned in the lane, across the lanes with `gpu.shuffle up`, and
+    from the running value, which lane 31's total (`gpu.shuffle idx`) carries to
+    the next. Rows that are not whole aligned vectors (checked at run time) and the
+    last partial step load and store element by element, the identity past the
+    row. A module pass: it declares vibee_cuda_sm_count for the grid.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block (a multiple of 32: one row per warp)">];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::gpu::GPUDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def GpuTileLoopsPass : Pass<"vibee-gpu-tile-loops", "::mlir::func::FuncOp"> {
   let summary = "Tile each outermost scf.parallel for a GPU block";
   let description = [{
