@@ -255,17 +255,41 @@ def rope_heads():
     rope(S=32768 * 8, case="rope_heads")
 
 
-def prefix_sums():
-    R, T = 4096, 4096
+def prefix_sums(R=4096, T=4096, case="prefix_sums"):
     f = kernel("prefix_sums", "prefix", P, P, P, P, I64, I64)
     sets = [(torch.randn(R, T, device=dev), torch.empty(R, T, device=dev), torch.empty(R, T, device=dev),
              torch.empty(R, T, device=dev)) for _ in range(2)]
     def eager(s):
         y = torch.cumsum(s[0], 1)
         return y, y - s[0], torch.cummax(s[0], 1).values
-    run("prefix_sums", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), R, T),
-        {"cumsum + cummax": eager}, sets, 4 * R * T * 4,
-        lambda s: close(s[3], eager(s)[2], 0))
+    def check(s):
+        y, e, m = eager(s)
+        ok_m, note = close(s[3], m, 0)
+        ok_y, note_y = close(s[1], y, 1e-4)
+        ok_e, note_e = close(s[2], e, 1e-4)
+        return ok_m and ok_y and ok_e, f"cumsum {note_y}; exclusive {note_e}; cummax {note}"
+    anchors = {"cumsum + cummax": eager}
+    # An A/B of a code change: specs/ssm/prefix_sums.vibee built by another vibeec.
+    if os.path.exists(os.path.join(args.artifacts, "lib", "libvibee_prefix_sums_baseline_cuda.so")):
+        base = kernel("prefix_sums", "prefix", P, P, P, P, I64, I64, variant="_baseline")
+        call = lambda s: base(ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), R, T)
+        call(sets[0]); torch.cuda.synchronize()
+        ok, note = check(sets[0])
+        if not ok:
+            raise RuntimeError(f"{case}, baseline: wrong result ({note})")
+        anchors["vibeec baseline"] = call
+    run(case, lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), ptr(s[3]), R, T),
+        anchors, sets, 4 * R * T * 4, check)
+
+
+def prefix_long():
+    """Few long rows: 4 rows of 4M steps (a warp per chunk, three launches)."""
+    prefix_sums(R=4, T=4 << 20, case="prefix_long")
+
+
+def prefix_short():
+    """Many short rows: 262,144 rows of 50 steps (a warp per row, one partial step)."""
+    prefix_sums(R=262144, T=50, case="prefix_short")
 
 
 def selective_scan():
@@ -383,7 +407,8 @@ def clip_grad_norm():
         {"clip_grad_norm_": eager, "torch.compile": torch.compile(manual)}, sets, 3 * N * 4, check)
 
 
-for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, token_counts, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, rope_heads, prefix_sums, selective_scan,
+for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, token_counts, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, rope_heads, prefix_sums,
+             prefix_long, prefix_short, selective_scan,
              topk_sampling, topk, minhash):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)
