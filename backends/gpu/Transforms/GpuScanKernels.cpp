@@ -12,6 +12,10 @@
 // vector, unaligned or strided memrefs, and the last partial step use scalar
 // loads, the positions past the end reading the identity.
 //
+// Short rows would leave most of a warp idle: when one step of at most 16 lanes
+// covers a row, segments of the fewest lanes that do (a power of two) each scan a
+// row, 32 / lanes rows per warp, the shuffles of that width.
+//
 // Few long rows would leave most of the GPU idle (a warp per row): they are cut
 // into chunks, decided at run time, and scanned in three launches, a warp per
 // chunk in each: the chunks' totals, the carry into each chunk (an exclusive
@@ -54,17 +58,33 @@ constexpr int64_t kBlocksPerSm = 8;
 constexpr int64_t kRowsThatFillTheGpu = 1024;
 constexpr int64_t kChunkWarps = 8192;
 
-/// One warp's scan of a range of a row: the operands, its lane and the widths.
+/// The lanes that scan one row together: a whole warp, or for short rows a
+/// segment of `size` lanes (a power of two), 32 / size rows per warp.
+struct LaneSegment {
+  Value size;   ///< index
+  Value size32; ///< the same as i32 (the shuffles' width)
+  Value lane;   ///< this lane's place in its segment
+  Value rowOk;  ///< i1: the segment has a row (the last warp's may not)
+
+  static LaneSegment wholeWarp(OpBuilder &b, Location loc, Value lane) {
+    return {constantIndex(b, loc, kWarp), arith::ConstantIntOp::create(b, loc, kWarp, 32), lane,
+            arith::ConstantIntOp::create(b, loc, 1, 1)};
+  }
+};
+
+/// One segment's scan of a range of a row: the operands, its lanes and the widths.
 struct WarpScan {
   ScanOp op;
   Location loc;
   Value input, dest; ///< memrefs whose last dimension is scanned
-  Value lane;
+  LaneSegment segment;
   Value vectorOk; ///< i1: whole aligned vectors (the vector path)
   int64_t width;  ///< elements per 16-byte vector of the accumulator type
   bool exclusive;
 
-  int64_t stepElements() const { return kWarp * kStepVectors * width; }
+  Value stepElements(OpBuilder &b) {
+    return arith::MulIOp::create(b, loc, segment.size, constantIndex(b, loc, kStepVectors * width));
+  }
   Type element() const { return cast<MemRefType>(dest.getType()).getElementType(); }
 
   Value combine(OpBuilder &b, Value earlier, Value later) {
@@ -73,10 +93,21 @@ struct WarpScan {
 
   /// Where vector `u` of this lane starts in the step at `base`.
   Value vectorStart(OpBuilder &b, Value base, int64_t u) {
-    Value offset = arith::AddIOp::create(
-        b, loc, constantIndex(b, loc, u * kWarp * width),
-        arith::MulIOp::create(b, loc, lane, constantIndex(b, loc, width)));
+    Value lanes = arith::AddIOp::create(b, loc, segment.lane,
+                                        arith::MulIOp::create(b, loc, segment.size,
+                                                              constantIndex(b, loc, u)));
+    Value offset = arith::MulIOp::create(b, loc, lanes, constantIndex(b, loc, width));
     return arith::AddIOp::create(b, loc, base, offset);
+  }
+
+  /// i1: position `at` is in the range and the segment has a row.
+  Value inside(OpBuilder &b, Value at, Value end) {
+    Value before = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, at, end);
+    return arith::AndIOp::create(b, loc, before, segment.rowOk);
+  }
+
+  Value shuffle(OpBuilder &b, Value v, Value offset, gpu::ShuffleMode mode) {
+    return gpu::ShuffleOp::create(b, loc, v, offset, segment.size32, mode).getShuffleResult();
   }
 
   static SmallVector<Value> indices(ArrayRef<Value> row, Value position) {
@@ -114,9 +145,8 @@ SmallVector<Value> WarpScan::loadStep(OpBuilder &b, ArrayRef<Value> row, Value b
       Value start = vectorStart(sb, base, u);
       for (int64_t e = 0; e < width; ++e) {
         Value at = arith::AddIOp::create(sb, loc, start, constantIndex(sb, loc, e));
-        Value inside = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::ult, at, end);
         values.push_back(buildIfElse(
-            sb, loc, inside,
+            sb, loc, inside(sb, at, end),
             [&](OpBuilder &ib) {
               return SmallVector<Value>{memref::LoadOp::create(ib, loc, input, indices(row, at))};
             },
@@ -142,8 +172,7 @@ void WarpScan::storeStep(OpBuilder &b, ArrayRef<Value> row, Value base, Value en
       Value start = vectorStart(sb, base, u);
       for (int64_t e = 0; e < width; ++e) {
         Value at = arith::AddIOp::create(sb, loc, start, constantIndex(sb, loc, e));
-        Value inside = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::ult, at, end);
-        scf::IfOp::create(sb, loc, inside, [&](OpBuilder &ib, Location) {
+        scf::IfOp::create(sb, loc, inside(sb, at, end), [&](OpBuilder &ib, Location) {
           memref::StoreOp::create(ib, loc, values[u * width + e], dest, indices(row, at));
           scf::YieldOp::create(ib, loc);
         });
@@ -154,27 +183,27 @@ void WarpScan::storeStep(OpBuilder &b, ArrayRef<Value> row, Value base, Value en
   buildIfElse(b, loc, vectorPath, vectorStores, scalarStores);
 }
 
-// One vector of every lane (32 x width consecutive elements) from `carry`: each
-// value is replaced by its output (converted to the destination's elements);
-// returns the running value after the vector.
+// One vector of every lane of the segment (size x width consecutive elements) from
+// `carry`: each value is replaced by its output (converted to the destination's
+// elements); returns the running value after the vector.
 Value WarpScan::scanVector(OpBuilder &b, MutableArrayRef<Value> values, Value carry) {
   SmallVector<Value> prefix(values.begin(), values.end());
   for (int64_t e = 1; e < width; ++e)
     prefix[e] = combine(b, prefix[e - 1], prefix[e]);
-  // Inclusive scan of the lanes' totals: lane l combines lane l - offset's.
+  // Inclusive scan of the lanes' totals: lane l combines lane l - offset's (the
+  // offsets past the segment change nothing).
+  auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32).getResult(); };
   Value total = prefix.back();
   for (int32_t offset = 1; offset < kWarp; offset *= 2) {
-    Value other = gpu::ShuffleOp::create(b, loc, total, offset, kWarp, gpu::ShuffleMode::UP)
-                      .getShuffleResult();
-    Value has = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lane,
+    Value other = shuffle(b, total, i32(offset), gpu::ShuffleMode::UP);
+    Value has = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, segment.lane,
                                       constantIndex(b, loc, offset));
     total = arith::SelectOp::create(b, loc, has, combine(b, other, total), total);
   }
   // What precedes this lane's elements: the carry and the lanes before it.
-  Value before =
-      gpu::ShuffleOp::create(b, loc, total, 1, kWarp, gpu::ShuffleMode::UP).getShuffleResult();
-  Value first =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, constantIndex(b, loc, 0));
+  Value before = shuffle(b, total, i32(1), gpu::ShuffleMode::UP);
+  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, segment.lane,
+                                      constantIndex(b, loc, 0));
   Value start = arith::SelectOp::create(b, loc, first, carry, combine(b, carry, before));
   Type out = element();
   for (int64_t e = 0; e < width; ++e) {
@@ -184,20 +213,20 @@ Value WarpScan::scanVector(OpBuilder &b, MutableArrayRef<Value> values, Value ca
       v = arith::TruncFOp::create(b, loc, out, v);
     values[e] = v;
   }
-  Value warpTotal = gpu::ShuffleOp::create(b, loc, total, kWarp - 1, kWarp, gpu::ShuffleMode::IDX)
-                        .getShuffleResult();
-  return combine(b, carry, warpTotal);
+  Value last = arith::SubIOp::create(b, loc, segment.size32, i32(1));
+  return combine(b, carry, shuffle(b, total, last, gpu::ShuffleMode::IDX));
 }
 
 Value WarpScan::buildSteps(OpBuilder &b, ArrayRef<Value> row, Value begin, Value end,
                            Value carry) {
-  Value step = constantIndex(b, loc, stepElements());
+  Value step = stepElements(b);
   return buildForLoop(
              b, loc, begin, end, step, carry,
              [&](OpBuilder &fb, Value base, ValueRange carried) {
                Value stepEnd = arith::AddIOp::create(fb, loc, base, step);
                Value full = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ule, stepEnd, end);
-               Value vectorPath = arith::AndIOp::create(fb, loc, full, vectorOk);
+               Value vectorPath = arith::AndIOp::create(
+                   fb, loc, arith::AndIOp::create(fb, loc, full, vectorOk), segment.rowOk);
                SmallVector<Value> values = loadStep(fb, row, base, end, vectorPath);
                Value running = carried[0];
                for (int64_t u = 0; u < kStepVectors; ++u)
@@ -210,7 +239,7 @@ Value WarpScan::buildSteps(OpBuilder &b, ArrayRef<Value> row, Value begin, Value
 }
 
 Value WarpScan::buildTotal(OpBuilder &b, ArrayRef<Value> row, Value begin, Value end) {
-  Value step = constantIndex(b, loc, stepElements());
+  Value step = stepElements(b);
   Value lanePart = buildForLoop(
                        b, loc, begin, end, step, op.buildIdentity(b, loc),
                        [&](OpBuilder &fb, Value base, ValueRange carried) {
@@ -285,8 +314,8 @@ struct ScanKernels {
                 });
   }
 
-  WarpScan scanOf(Value input, Value dest, Value lane, Value vectorOk, bool exclusive) {
-    return WarpScan{op, loc, input, dest, lane, vectorOk, width, exclusive};
+  WarpScan scanOf(Value input, Value dest, LaneSegment segment, Value vectorOk, bool exclusive) {
+    return WarpScan{op, loc, input, dest, segment, vectorOk, width, exclusive};
   }
 
   /// The running value before a row: its init element, or the identity.
@@ -297,18 +326,50 @@ struct ScanKernels {
     return op.buildIdentity(b, loc);
   }
 
-  void buildRows(OpBuilder &b);
+  void buildRows(OpBuilder &b, Value vectorOk);
+  void buildSegmentedRows(OpBuilder &b, Value vectorOk, Value needed);
   void buildChunks(OpBuilder &b, Value chunkLength, Value chunks);
   void build(OpBuilder &b);
 };
 
 // A warp per row.
-void ScanKernels::buildRows(OpBuilder &b) {
+void ScanKernels::buildRows(OpBuilder &b, Value vectorOk) {
   Value input = op.getInputs()[0], dest = op.getDest();
-  Value vectorOk = buildVectorOk(b, loc, {input, dest}, length, width);
   buildWarpLaunch(b, rows, [&](OpBuilder &k, Value item, Value lane) {
     SmallVector<Value> row = buildDelinearize(k, loc, item, rowSizes);
-    WarpScan scan = scanOf(input, dest, lane, vectorOk, op.getExclusive());
+    WarpScan scan =
+        scanOf(input, dest, LaneSegment::wholeWarp(k, loc, lane), vectorOk, op.getExclusive());
+    scan.buildSteps(k, row, constantIndex(k, loc, 0), length, rowStart(k, row));
+  });
+}
+
+// Rows that one step of at most 16 lanes covers: segments of the fewest lanes (a
+// power of two) that do, 32 / lanes rows per warp. The segment size is known at
+// run time only (about twice the registers of the whole-warp kernel, which keeps
+// the longer rows).
+void ScanKernels::buildSegmentedRows(OpBuilder &b, Value vectorOk, Value needed) {
+  Value input = op.getInputs()[0], dest = op.getDest();
+  Value lanes = constantIndex(b, loc, kWarp / 2), shift = constantIndex(b, loc, 4);
+  for (int64_t log = 3; log >= 0; --log) {
+    Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, needed,
+                                       constantIndex(b, loc, int64_t(1) << log));
+    lanes = arith::SelectOp::create(b, loc, fits, constantIndex(b, loc, int64_t(1) << log), lanes);
+    shift = arith::SelectOp::create(b, loc, fits, constantIndex(b, loc, log), shift);
+  }
+  Value rowsPerWarp = arith::ShRUIOp::create(b, loc, constantIndex(b, loc, kWarp), shift);
+  Value items = arith::CeilDivUIOp::create(b, loc, rows, rowsPerWarp);
+  buildWarpLaunch(b, items, [&](OpBuilder &k, Value item, Value lane) {
+    Value one = constantIndex(k, loc, 1);
+    Value inSegment = arith::AndIOp::create(k, loc, lane, arith::SubIOp::create(k, loc, lanes, one));
+    Value flatRow = arith::AddIOp::create(k, loc, arith::MulIOp::create(k, loc, item, rowsPerWarp),
+                                          arith::ShRUIOp::create(k, loc, lane, shift));
+    Value rowOk = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, flatRow, rows);
+    // A segment without a row reads and writes nothing; its indices stay in range.
+    Value safeRow = arith::SelectOp::create(k, loc, rowOk, flatRow, constantIndex(k, loc, 0));
+    LaneSegment segment{lanes, arith::IndexCastOp::create(k, loc, k.getI32Type(), lanes),
+                        inSegment, rowOk};
+    SmallVector<Value> row = buildDelinearize(k, loc, safeRow, rowSizes);
+    WarpScan scan = scanOf(input, dest, segment, vectorOk, op.getExclusive());
     scan.buildSteps(k, row, constantIndex(k, loc, 0), length, rowStart(k, row));
   });
 }
@@ -337,7 +398,8 @@ void ScanKernels::buildChunks(OpBuilder &b, Value chunkLength, Value chunks) {
   buildWarpLaunch(b, items, [&](OpBuilder &k, Value item, Value lane) {
     auto [flatRow, chunk, begin, end] = locate(k, item);
     SmallVector<Value> row = buildDelinearize(k, loc, flatRow, rowSizes);
-    Value total = scanOf(input, dest, lane, vectorOk, false).buildTotal(k, row, begin, end);
+    Value total = scanOf(input, dest, LaneSegment::wholeWarp(k, loc, lane), vectorOk, false)
+                      .buildTotal(k, row, begin, end);
     Value first =
         arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq, lane, constantIndex(k, loc, 0));
     scf::IfOp::create(k, loc, first, [&](OpBuilder &ib, Location) {
@@ -348,7 +410,8 @@ void ScanKernels::buildChunks(OpBuilder &b, Value chunkLength, Value chunks) {
   Value partsOk = buildVectorOk(b, loc, {totals, carries}, chunks, width);
   buildWarpLaunch(b, rows, [&](OpBuilder &k, Value flatRow, Value lane) {
     SmallVector<Value> row = buildDelinearize(k, loc, flatRow, rowSizes);
-    WarpScan scan = scanOf(totals, carries, lane, partsOk, /*exclusive=*/true);
+    WarpScan scan =
+        scanOf(totals, carries, LaneSegment::wholeWarp(k, loc, lane), partsOk, /*exclusive=*/true);
     Value begin = arith::MulIOp::create(k, loc, flatRow, chunks);
     Value end = arith::AddIOp::create(k, loc, begin, chunks);
     scan.buildSteps(k, /*row=*/{}, begin, end, rowStart(k, row));
@@ -357,7 +420,8 @@ void ScanKernels::buildChunks(OpBuilder &b, Value chunkLength, Value chunks) {
     auto [flatRow, chunk, begin, end] = locate(k, item);
     SmallVector<Value> row = buildDelinearize(k, loc, flatRow, rowSizes);
     Value carry = memref::LoadOp::create(k, loc, carries, item);
-    scanOf(input, dest, lane, vectorOk, op.getExclusive()).buildSteps(k, row, begin, end, carry);
+    scanOf(input, dest, LaneSegment::wholeWarp(k, loc, lane), vectorOk, op.getExclusive())
+        .buildSteps(k, row, begin, end, carry);
   });
   memref::DeallocOp::create(b, loc, totals);
   memref::DeallocOp::create(b, loc, carries);
@@ -394,7 +458,21 @@ void ScanKernels::build(OpBuilder &b) {
         scf::YieldOp::create(tb, loc);
       },
       [&](OpBuilder &eb, Location) {
-        buildRows(eb);
+        Value vectorOk = buildVectorOk(eb, loc, {op.getInputs()[0], op.getDest()}, length, width);
+        Value needed = arith::CeilDivUIOp::create(eb, loc, length,
+                                                  constantIndex(eb, loc, kStepVectors * width));
+        Value segmented = arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::ule, needed,
+                                                constantIndex(eb, loc, kWarp / 2));
+        scf::IfOp::create(
+            eb, loc, segmented,
+            [&](OpBuilder &sb, Location) {
+              buildSegmentedRows(sb, vectorOk, needed);
+              scf::YieldOp::create(sb, loc);
+            },
+            [&](OpBuilder &wb, Location) {
+              buildRows(wb, vectorOk);
+              scf::YieldOp::create(wb, loc);
+            });
         scf::YieldOp::create(eb, loc);
       });
 }

@@ -38,7 +38,10 @@ def GpuScanKernelsPass : Pass<"vibee-gpu-scan-kernels", "::mlir::ModuleOp"> {
     from the running value, which lane 31's total (`gpu.shuffle idx`) carries to
     the next. Rows that are not whole aligned vectors (checked at run time) and the
     last partial step load and store element by element, the identity past the
-    row. A module pass: it declares vibee_cuda_sm_count for the grid.
+    row. Rows that one step of at most 16 lanes covers are scanned by segments of
+    that many lanes, several rows per warp; fewer than 1024 rows longer than a step
+    are cut into chunks scanned in three launches (totals, carries, chunks). A
+    module pass: it declares vibee_cuda_sm_count for the grid.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",

@@ -29,10 +29,19 @@
 // CHECK:             vector.store %{{.*}} : memref<?x?xbf16>, vector<4xbf16>
 // CHECK:           memref.dealloc %[[TOTALS]]
 // CHECK:           memref.dealloc %[[CARRIES]]
+// Rows: when one step of at most 16 lanes covers a row, segments of that many
+// lanes (the shuffles' width), 32 / lanes rows per warp; a warp per row otherwise.
 // CHECK:         } else {
-// CHECK:           gpu.launch
-// CHECK:             scf.for
-// CHECK:               gpu.shuffle  up
+// CHECK:           %[[SEGMENTED:.*]] = arith.cmpi ule, %{{.*}}, %c16 : index
+// CHECK:           scf.if %[[SEGMENTED]] {
+// CHECK:             gpu.launch
+// CHECK:               %[[WIDTH:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK:               scf.for
+// CHECK:                 gpu.shuffle  up %{{.*}}, %c1_i32, %[[WIDTH]] : f32
+// CHECK:           } else {
+// CHECK:             gpu.launch
+// CHECK:               scf.for
+// CHECK:                 gpu.shuffle  up %{{.*}}, %c1_i32, %c32_i32 : f32
 // CHECK-NOT:     vibee.scan
 func.func @cumsum(%x: memref<?x?xf32>, %d: memref<?x?xbf16>) {
   vibee.scan sum dimension(1) exclusive ins(%x : memref<?x?xf32>) outs(%d : memref<?x?xbf16>) {
