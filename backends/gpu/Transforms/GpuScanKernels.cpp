@@ -14,7 +14,8 @@
 //
 // Short rows would leave most of a warp idle: when one step of at most 16 lanes
 // covers a row, segments of the fewest lanes that do (a power of two) each scan a
-// row, 32 / lanes rows per warp, the shuffles of that width.
+// row, 32 / lanes rows per warp (a lane combines only shuffled values from its
+// own segment).
 //
 // Few long rows would leave most of the GPU idle (a warp per row): they are cut
 // into chunks, decided at run time, and scanned in three launches, a warp per
@@ -59,15 +60,18 @@ constexpr int64_t kRowsThatFillTheGpu = 1024;
 constexpr int64_t kChunkWarps = 8192;
 
 /// The lanes that scan one row together: a whole warp, or for short rows a
-/// segment of `size` lanes (a power of two), 32 / size rows per warp.
+/// segment of `size` lanes (a power of two), 32 / size rows per warp. The
+/// shuffles stay warp-wide (gpu.shuffle's width is a count of active lanes from
+/// lane 0, not CUDA's segment width): a lane combines only what comes from its
+/// own segment, and reads its segment's total from the segment's last lane.
 struct LaneSegment {
-  Value size;   ///< index
-  Value size32; ///< the same as i32 (the shuffles' width)
-  Value lane;   ///< this lane's place in its segment
-  Value rowOk;  ///< i1: the segment has a row (the last warp's may not)
+  Value size;  ///< index
+  Value lane;  ///< this lane's place in its segment
+  Value last;  ///< i32: the warp lane that holds the segment's last value
+  Value rowOk; ///< i1: the segment has a row (the last warp's may not)
 
   static LaneSegment wholeWarp(OpBuilder &b, Location loc, Value lane) {
-    return {constantIndex(b, loc, kWarp), arith::ConstantIntOp::create(b, loc, kWarp, 32), lane,
+    return {constantIndex(b, loc, kWarp), lane, arith::ConstantIntOp::create(b, loc, kWarp - 1, 32),
             arith::ConstantIntOp::create(b, loc, 1, 1)};
   }
 };
@@ -107,7 +111,8 @@ struct WarpScan {
   }
 
   Value shuffle(OpBuilder &b, Value v, Value offset, gpu::ShuffleMode mode) {
-    return gpu::ShuffleOp::create(b, loc, v, offset, segment.size32, mode).getShuffleResult();
+    Value all = arith::ConstantIntOp::create(b, loc, kWarp, 32);
+    return gpu::ShuffleOp::create(b, loc, v, offset, all, mode).getShuffleResult();
   }
 
   static SmallVector<Value> indices(ArrayRef<Value> row, Value position) {
@@ -190,8 +195,8 @@ Value WarpScan::scanVector(OpBuilder &b, MutableArrayRef<Value> values, Value ca
   SmallVector<Value> prefix(values.begin(), values.end());
   for (int64_t e = 1; e < width; ++e)
     prefix[e] = combine(b, prefix[e - 1], prefix[e]);
-  // Inclusive scan of the lanes' totals: lane l combines lane l - offset's (the
-  // offsets past the segment change nothing).
+  // Inclusive scan of the lanes' totals: lane l combines lane l - offset's when
+  // that lane is in its segment.
   auto i32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32).getResult(); };
   Value total = prefix.back();
   for (int32_t offset = 1; offset < kWarp; offset *= 2) {
@@ -213,8 +218,7 @@ Value WarpScan::scanVector(OpBuilder &b, MutableArrayRef<Value> values, Value ca
       v = arith::TruncFOp::create(b, loc, out, v);
     values[e] = v;
   }
-  Value last = arith::SubIOp::create(b, loc, segment.size32, i32(1));
-  return combine(b, carry, shuffle(b, total, last, gpu::ShuffleMode::IDX));
+  return combine(b, carry, shuffle(b, total, segment.last, gpu::ShuffleMode::IDX));
 }
 
 Value WarpScan::buildSteps(OpBuilder &b, ArrayRef<Value> row, Value begin, Value end,
@@ -366,8 +370,11 @@ void ScanKernels::buildSegmentedRows(OpBuilder &b, Value vectorOk, Value needed)
     Value rowOk = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, flatRow, rows);
     // A segment without a row reads and writes nothing; its indices stay in range.
     Value safeRow = arith::SelectOp::create(k, loc, rowOk, flatRow, constantIndex(k, loc, 0));
-    LaneSegment segment{lanes, arith::IndexCastOp::create(k, loc, k.getI32Type(), lanes),
-                        inSegment, rowOk};
+    // The segment's last lane: lane - inSegment + lanes - 1.
+    Value last = arith::AddIOp::create(k, loc, arith::SubIOp::create(k, loc, lane, inSegment),
+                                       arith::SubIOp::create(k, loc, lanes, one));
+    LaneSegment segment{lanes, inSegment,
+                        arith::IndexCastOp::create(k, loc, k.getI32Type(), last), rowOk};
     SmallVector<Value> row = buildDelinearize(k, loc, safeRow, rowSizes);
     WarpScan scan = scanOf(input, dest, segment, vectorOk, op.getExclusive());
     scan.buildSteps(k, row, constantIndex(k, loc, 0), length, rowStart(k, row));

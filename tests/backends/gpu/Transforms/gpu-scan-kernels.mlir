@@ -30,14 +30,16 @@
 // CHECK:           memref.dealloc %[[TOTALS]]
 // CHECK:           memref.dealloc %[[CARRIES]]
 // Rows: when one step of at most 16 lanes covers a row, segments of that many
-// lanes (the shuffles' width), 32 / lanes rows per warp; a warp per row otherwise.
+// lanes, 32 / lanes rows per warp, each reading its total from its last lane; a
+// warp per row otherwise.
 // CHECK:         } else {
 // CHECK:           %[[SEGMENTED:.*]] = arith.cmpi ule, %{{.*}}, %c16 : index
 // CHECK:           scf.if %[[SEGMENTED]] {
 // CHECK:             gpu.launch
-// CHECK:               %[[WIDTH:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK:               %[[LAST:.*]] = arith.index_cast %{{.*}} : index to i32
 // CHECK:               scf.for
-// CHECK:                 gpu.shuffle  up %{{.*}}, %c1_i32, %[[WIDTH]] : f32
+// CHECK:                 gpu.shuffle  up %{{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK:                 gpu.shuffle  idx %{{.*}}, %[[LAST]], %c32_i32 : f32
 // CHECK:           } else {
 // CHECK:             gpu.launch
 // CHECK:               scf.for
