@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
@@ -100,6 +101,102 @@ scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at,
       });
 }
 
+// ---- Vector steps (the CPU) -------------------------------------------------
+//
+// A row read in order is one dependent combine per element (4 cycles for an f32
+// add): along the contiguous last dimension the CPU instead scans 64-byte vectors,
+// each in log2(lanes) shifted combines (Hillis-Steele), from the running value
+// broadcast, which the vector's last lane carries on; the row's tail steps one
+// element at a time. Reassociating is what `kind` allows (docs/language.md).
+
+// The vector combining kind of a combiner that is one arith op of the kind's
+// (what MLIRGen writes); none for a linear scan or any other body.
+std::optional<vector::CombiningKind> vectorKind(ScanOp op) {
+  Block &body = op.getCombiner().front();
+  if (op.getKind() == ScanKind::linear || !llvm::hasSingleElement(body.without_terminator()))
+    return std::nullopt;
+  Operation &inner = body.front();
+  if (cast<YieldOp>(body.getTerminator()).getValue() != inner.getResult(0) ||
+      inner.getOperand(0) != body.getArgument(0) || inner.getOperand(1) != body.getArgument(1))
+    return std::nullopt;
+  using Kind = vector::CombiningKind;
+  auto want = [&](bool match, Kind kind) { return match ? std::optional<Kind>(kind) : std::nullopt; };
+  switch (op.getKind()) {
+  case ScanKind::sum:
+    return want(isa<arith::AddFOp, arith::AddIOp>(inner), Kind::ADD);
+  case ScanKind::prod:
+    return want(isa<arith::MulFOp, arith::MulIOp>(inner), Kind::MUL);
+  case ScanKind::max:
+    return isa<arith::MaximumFOp>(inner) ? want(true, Kind::MAXIMUMF)
+                                         : want(isa<arith::MaxSIOp>(inner), Kind::MAXSI);
+  case ScanKind::min:
+    return isa<arith::MinimumFOp>(inner) ? want(true, Kind::MINIMUMF)
+                                         : want(isa<arith::MinSIOp>(inner), Kind::MINSI);
+  case ScanKind::linear:
+    break;
+  }
+  return std::nullopt;
+}
+
+constexpr int64_t kScanVectorBytes = 64;
+
+// The row at `at` (`at[dim]` ignored) of the destination `dest`: whole vectors,
+// then the tail in order. Returns the updated destination.
+Value buildVectorSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at, Value dest,
+                       vector::CombiningKind kind) {
+  auto type = cast<RankedTensorType>(op.getDestType());
+  int64_t dim = (int64_t)op.getDimension();
+  Type acc = op.getAccumulatorType(), element = type.getElementType();
+  int64_t lanes = kScanVectorBytes * 8 / acc.getIntOrFloatBitWidth();
+  auto vectorType = VectorType::get({lanes}, acc);
+  Value input = op.getInputs()[0];
+  Value length = tensor::DimOp::create(b, loc, input, dim);
+  Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
+  Value whole = arith::SubIOp::create(b, loc, length,
+                                      arith::RemUIOp::create(b, loc, length, lanesValue));
+  Value identity = op.buildIdentity(b, loc);
+  Value identities = vector::BroadcastOp::create(b, loc, vectorType, identity);
+  // Lane i takes lane i - k, the first k lanes the identity.
+  auto shifted = [&](OpBuilder &nb, Value v, int64_t k) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < lanes; ++i)
+      mask.push_back(i < k ? lanes : i - k);
+    return vector::ShuffleOp::create(nb, loc, v, identities, mask).getResult();
+  };
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value start = op.getInit() ? tensor::ExtractOp::create(b, loc, op.getInit(), at).getResult()
+                             : identity;
+  auto blocks = scf::ForOp::create(
+      b, loc, zero, whole, lanesValue, ValueRange{start, dest},
+      [&](OpBuilder &nb, Location nloc, Value t, ValueRange carried) {
+        SmallVector<Value> index(at);
+        index[dim] = t;
+        Value v = vector::TransferReadOp::create(nb, nloc, vectorType, input, index, identity,
+                                                 ArrayRef<bool>{true});
+        for (int64_t k = 1; k < lanes; k *= 2)
+          v = vector::makeArithReduction(nb, nloc, kind, shifted(nb, v, k), v);
+        Value running = vector::BroadcastOp::create(nb, nloc, vectorType, carried[0]);
+        Value out = vector::makeArithReduction(
+            nb, nloc, kind, running, op.getExclusive() ? shifted(nb, v, 1) : v);
+        auto outType = VectorType::get({lanes}, element);
+        if (element != acc)
+          out = element.getIntOrFloatBitWidth() > acc.getIntOrFloatBitWidth()
+                    ? Value(arith::ExtFOp::create(nb, nloc, outType, out))
+                    : Value(arith::TruncFOp::create(nb, nloc, outType, out));
+        Value written = vector::TransferWriteOp::create(nb, nloc, out, carried[1], index,
+                                                        ArrayRef<bool>{true})
+                            .getResult();
+        Value last = vector::ExtractOp::create(nb, nloc, v, ArrayRef<int64_t>{lanes - 1});
+        scf::YieldOp::create(nb, nloc,
+                             ValueRange{op.buildCombine(nb, carried[0], last), written});
+      });
+  Value tail = arith::SubIOp::create(b, loc, length, whole);
+  scf::ForOp steps = buildSteps(b, loc, op, at, blocks.getResult(1), /*wholeTensor=*/true,
+                                /*accInTensor=*/false,
+                                StepRange{blocks.getResult(0), whole, tail});
+  return steps.getResult(1);
+}
+
 // Serial rows (C++ output, which runs loops in order anyway): a loop nest over the
 // other dimensions carrying the destination, which each step updates in place.
 Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
@@ -120,6 +217,11 @@ Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
         SmallVector<Value> at;
         for (int64_t d = 0, r = 0; d < rank; ++d)
           at.push_back(d == dim ? zero : ivs[r++]);
+        // The CPU scans along the last dimension in vectors (the C++ output keeps
+        // scalar steps, which EmitC prints).
+        std::optional<vector::CombiningKind> kind = vectorKind(op);
+        if (!accInTensor && kind && dim == rank - 1)
+          return {buildVectorSteps(nb, nloc, op, at, carried[0], *kind)};
         scf::ForOp steps =
             buildSteps(nb, nloc, op, at, carried[0], /*wholeTensor=*/true, accInTensor);
         return {steps.getResult(1)};

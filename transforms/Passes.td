@@ -144,7 +144,7 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
            "keep the scans that a target scans a row per warp (the GPU)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect"];
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"];
 }
 
 def LowerScattersPass : Pass<"vibee-lower-scatters"> {

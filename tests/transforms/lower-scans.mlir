@@ -17,11 +17,25 @@
 // CHECK:             scf.yield %[[S]], %[[I]]
 // CHECK:           scf.forall.in_parallel
 // CHECK:             tensor.parallel_insert_slice
+// Serial rows (the CPU) along the last dimension: 16-lane vectors, each scanned in
+// four shifted adds (lanes shifted in from the identity) and added to the running
+// sum broadcast, which the last lane carries on; then the row's tail in order.
 // SERIAL-LABEL: func.func @cumsum
 // SERIAL-NOT:     scf.forall
 // SERIAL:         scf.for %[[R:.*]] = {{.*}} iter_args(%[[D:.*]] = %{{.*}})
-// SERIAL:           scf.for %[[T:.*]] = {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[W:.*]] = %[[D]])
-// SERIAL:             tensor.insert %{{.*}} into %[[W]][%[[R]], %[[T]]]
+// SERIAL:           %[[ZEROS:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// SERIAL:           %[[BLOCKS:.*]]:2 = scf.for %[[T:.*]] = {{.*}} step %c16 iter_args(%[[ACC:.*]] = %{{.*}}, %[[W:.*]] = %[[D]])
+// SERIAL:             %[[V:.*]] = vector.transfer_read %{{.*}}[%[[R]], %[[T]]]
+// SERIAL:             %[[S1:.*]] = vector.shuffle %[[V]], %[[ZEROS]] [16, 0, 1, 2,
+// SERIAL:             arith.addf %[[S1]], %[[V]] : vector<16xf32>
+// SERIAL-COUNT-3:     vector.shuffle
+// SERIAL:             %[[B:.*]] = vector.broadcast %[[ACC]] : f32 to vector<16xf32>
+// SERIAL:             %[[OUT:.*]] = arith.addf %[[B]], %{{.*}} : vector<16xf32>
+// SERIAL:             vector.transfer_write %[[OUT]], %[[W]][%[[R]], %[[T]]]
+// SERIAL:             %[[LAST:.*]] = vector.extract %{{.*}}[15]
+// SERIAL:             arith.addf %[[ACC]], %[[LAST]] : f32
+// SERIAL:           scf.for %{{.*}} iter_args(%{{.*}} = %[[BLOCKS]]#0, %[[TW:.*]] = %[[BLOCKS]]#1)
+// SERIAL:             tensor.insert %{{.*}} into %[[TW]][%[[R]], %{{.*}}]
 // CELL-LABEL: func.func @cumsum
 // CELL:         scf.for
 // CELL:           tensor.insert %{{.*}} into %{{.*}}[%{{.*}}] : tensor<1xf32>
