@@ -140,20 +140,35 @@ std::optional<vector::CombiningKind> vectorKind(ScanOp op) {
 
 constexpr int64_t kScanVectorBytes = 64;
 
+// A row's split into whole vectors and a tail, computed before the row loops (so
+// that vibee-cpu-parallelize sees the row length outside them: the work of a row).
+struct VectorRows {
+  vector::CombiningKind kind;
+  int64_t lanes;
+  Value length, whole; ///< the row length; the part in whole vectors
+
+  static VectorRows of(OpBuilder &b, Location loc, ScanOp op, vector::CombiningKind kind) {
+    int64_t lanes = kScanVectorBytes * 8 / op.getAccumulatorType().getIntOrFloatBitWidth();
+    Value length = tensor::DimOp::create(b, loc, op.getInputs()[0], (int64_t)op.getDimension());
+    Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
+    Value whole = arith::SubIOp::create(b, loc, length,
+                                        arith::RemUIOp::create(b, loc, length, lanesValue));
+    return {kind, lanes, length, whole};
+  }
+};
+
 // The row at `at` (`at[dim]` ignored) of the destination `dest`: whole vectors,
 // then the tail in order. Returns the updated destination.
 Value buildVectorSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at, Value dest,
-                       vector::CombiningKind kind) {
+                       const VectorRows &rows) {
   auto type = cast<RankedTensorType>(op.getDestType());
-  int64_t dim = (int64_t)op.getDimension();
+  int64_t dim = (int64_t)op.getDimension(), lanes = rows.lanes;
+  vector::CombiningKind kind = rows.kind;
   Type acc = op.getAccumulatorType(), element = type.getElementType();
-  int64_t lanes = kScanVectorBytes * 8 / acc.getIntOrFloatBitWidth();
   auto vectorType = VectorType::get({lanes}, acc);
   Value input = op.getInputs()[0];
-  Value length = tensor::DimOp::create(b, loc, input, dim);
+  Value length = rows.length, whole = rows.whole;
   Value lanesValue = arith::ConstantIndexOp::create(b, loc, lanes);
-  Value whole = arith::SubIOp::create(b, loc, length,
-                                      arith::RemUIOp::create(b, loc, length, lanesValue));
   Value identity = op.buildIdentity(b, loc);
   Value identities = vector::BroadcastOp::create(b, loc, vectorType, identity);
   // Lane i takes lane i - k, the first k lanes the identity.
@@ -211,17 +226,20 @@ Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
       lbs.push_back(zero), stepSizes.push_back(one);
       ubs.push_back(tensor::DimOp::create(b, loc, op.getDest(), d));
     }
+  // The CPU scans along the last dimension in vectors (the C++ output keeps scalar
+  // steps, which EmitC prints).
+  std::optional<VectorRows> vectorRows;
+  if (std::optional<vector::CombiningKind> kind = vectorKind(op);
+      kind && !accInTensor && dim == rank - 1)
+    vectorRows = VectorRows::of(b, loc, op, *kind);
   scf::LoopNest nest = scf::buildLoopNest(
       b, loc, lbs, ubs, stepSizes, ValueRange{op.getDest()},
       [&](OpBuilder &nb, Location nloc, ValueRange ivs, ValueRange carried) -> scf::ValueVector {
         SmallVector<Value> at;
         for (int64_t d = 0, r = 0; d < rank; ++d)
           at.push_back(d == dim ? zero : ivs[r++]);
-        // The CPU scans along the last dimension in vectors (the C++ output keeps
-        // scalar steps, which EmitC prints).
-        std::optional<vector::CombiningKind> kind = vectorKind(op);
-        if (!accInTensor && kind && dim == rank - 1)
-          return {buildVectorSteps(nb, nloc, op, at, carried[0], *kind)};
+        if (vectorRows)
+          return {buildVectorSteps(nb, nloc, op, at, carried[0], *vectorRows)};
         scf::ForOp steps =
             buildSteps(nb, nloc, op, at, carried[0], /*wholeTensor=*/true, accInTensor);
         return {steps.getResult(1)};

@@ -20,11 +20,16 @@
 // Serial rows (the CPU) along the last dimension: 16-lane vectors, each scanned in
 // four shifted adds (lanes shifted in from the identity) and added to the running
 // sum broadcast, which the last lane carries on; then the row's tail in order.
+// The part of a row in whole vectors is computed before the row loop (where
+// vibee-cpu-parallelize reads a row's work).
 // SERIAL-LABEL: func.func @cumsum
 // SERIAL-NOT:     scf.forall
+// SERIAL:         %[[LEN:.*]] = tensor.dim %{{.*}}, %c1
+// SERIAL:         %[[REM:.*]] = arith.remui %[[LEN]], %c16
+// SERIAL:         %[[WHOLE:.*]] = arith.subi %[[LEN]], %[[REM]]
 // SERIAL:         scf.for %[[R:.*]] = {{.*}} iter_args(%[[D:.*]] = %{{.*}})
 // SERIAL:           %[[ZEROS:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
-// SERIAL:           %[[BLOCKS:.*]]:2 = scf.for %[[T:.*]] = {{.*}} step %c16 iter_args(%[[ACC:.*]] = %{{.*}}, %[[W:.*]] = %[[D]])
+// SERIAL:           %[[BLOCKS:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[WHOLE]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}, %[[W:.*]] = %[[D]])
 // SERIAL:             %[[V:.*]] = vector.transfer_read %{{.*}}[%[[R]], %[[T]]]
 // SERIAL:             %[[S1:.*]] = vector.shuffle %[[V]], %[[ZEROS]] [16, 0, 1, 2,
 // SERIAL:             arith.addf %[[S1]], %[[V]] : vector<16xf32>
