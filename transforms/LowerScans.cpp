@@ -41,20 +41,16 @@ Value toElement(OpBuilder &b, Location loc, Value v, Type element) {
   return arith::TruncFOp::create(b, loc, element, v);
 }
 
-// The sequential steps of one row: the running value starts at the init element
-// (or the identity) and each step writes its output into `row` (a 1-D row, or with
-// `wholeTensor` the whole tensor at the element's full index). `at` indexes the
-// inputs with 0 along the scanned dimension.
-Value applyCombiner(OpBuilder &b, ScanOp op, Value running, ValueRange elements) {
-  return op.buildCombine(b, running, elements);
-}
-
 // A part of a row (the chunked lowering): `length` steps from element `begin`, the
 // running value starting at `start`; step t is written at t of the row.
 struct StepRange {
   Value start, begin, length;
 };
 
+// The sequential steps of one row: the running value starts at the init element
+// (or the identity) and each step writes its output into `row` (a 1-D row, or with
+// `wholeTensor` the whole tensor at the element's full index). `at` indexes the
+// inputs with 0 along the scanned dimension.
 scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at, Value row,
                       bool wholeTensor, bool accInTensor = false,
                       std::optional<StepRange> range = std::nullopt) {
@@ -89,7 +85,7 @@ scf::ForOp buildSteps(OpBuilder &b, Location loc, ScanOp op, ArrayRef<Value> at,
         SmallVector<Value> elements;
         for (Value input : op.getInputs())
           elements.push_back(tensor::ExtractOp::create(nb, nloc, input, index));
-        Value next = applyCombiner(nb, op, running, elements);
+        Value next = op.buildCombine(nb, running, elements);
         Value out = toElement(nb, nloc, op.getExclusive() ? running : next, type.getElementType());
         Value written = tensor::InsertOp::create(nb, nloc, out, carried[1],
                                                  wholeTensor ? ValueRange(index) : ValueRange{t});
@@ -426,7 +422,7 @@ SmallVector<Value> chunkTotals(OpBuilder &b, Location loc, ScanOp op, const Chun
         SmallVector<Value> next;
         if (linear)
           next.push_back(arith::MulFOp::create(nb, nloc, elements[0], carried[0]));
-        next.push_back(applyCombiner(nb, op, carried.back(), elements));
+        next.push_back(op.buildCombine(nb, carried.back(), elements));
         scf::YieldOp::create(nb, nloc, next);
       });
   // Each total goes into its one-element slice of the shared tensor (written in
