@@ -33,7 +33,9 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   bool threads = target.threads && loadOpenMPRuntime();
   // Contractions of every layout and dtype as f32 matmuls on packed operands;
   // matmul: packed panels and a vectorized register micro-kernel (vector dialect).
-  pm.addPass(createCpuPackContractionsPass());
+  CpuPackContractionsPassOptions pack;
+  pack.bf16Dot = target.bf16Dot;
+  pm.addPass(createCpuPackContractionsPass(pack));
   pm.addPass(createCpuTileMatmulPass(target, threads));
   // Attention as FlashAttention's blocked loops (before the math polynomials).
   CpuAttentionPassOptions attention;
@@ -85,7 +87,10 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // must still see.
   fpm->addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addNestedPass<func::FuncOp>(createConvertVectorToLLVMPass());
+  // x86vector: the bf16 micro-kernel's vdpbf16ps (x86vector.avx512.dot).
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToLLVMPass(vectorToLLVM));
   // aligned_alloc, not malloc plus pointer arithmetic: LLVM's alias analysis
   // then knows each temporary as a fresh object (an int-to-pointer round trip
   // hides it), so the loops that accumulate into one keep the sum in a register

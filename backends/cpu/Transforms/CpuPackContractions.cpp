@@ -114,11 +114,14 @@ struct Packer {
     return p;
   }
 
-  /// `operand` as a [batch?][rows][cols] f32 buffer whose loops are `order`
-  /// (batch ++ rows ++ cols): a view when it already is one, else a packed copy
-  /// (appended to `allocs`).
+  /// `operand` as a [batch?][rows][cols] buffer of `elem` (f32, or bf16 for
+  /// the bf16 micro-kernel) whose loops are `order` (batch ++ rows ++ cols): a
+  /// view when it already is one, else a packed copy (appended to `allocs`).
   Value pack(Value operand, AffineMap map, ArrayRef<unsigned> batch, ArrayRef<unsigned> rows,
-             ArrayRef<unsigned> cols, bool copyIn, SmallVectorImpl<Value> &allocs) {
+             ArrayRef<unsigned> cols, bool copyIn, SmallVectorImpl<Value> &allocs,
+             Type elem = {}) {
+    if (!elem)
+      elem = rw.getF32Type();
     SmallVector<unsigned> order(batch);
     llvm::append_range(order, rows);
     llvm::append_range(order, cols);
@@ -133,7 +136,7 @@ struct Packer {
         group.push_back(next++);
       groups.push_back(group);
     }
-    bool inPlace = type.getElementType().isF32() && type.getLayout().isIdentity();
+    bool inPlace = type.getElementType() == elem && type.getLayout().isIdentity();
     for (auto [i, d] : llvm::enumerate(order))
       inPlace &= map.getResult(i) == getAffineDimExpr(d, rw.getContext());
     if (inPlace && groups.size() == order.size())
@@ -146,8 +149,8 @@ struct Packer {
     for (unsigned d : order)
       fullSizes.push_back(extents[d]);
     SmallVector<int64_t> fullShape(order.size(), ShapedType::kDynamic);
-    Value full = memref::AllocOp::create(rw, loc, MemRefType::get(fullShape, rw.getF32Type()),
-                                         fullSizes, rw.getI64IntegerAttr(64));
+    Value full = memref::AllocOp::create(rw, loc, MemRefType::get(fullShape, elem), fullSizes,
+                                         rw.getI64IntegerAttr(64));
     allocs.push_back(full);
     Value flat = memref::CollapseShapeOp::create(rw, loc, full, groups);
     // The operand's map over the loops of `order`.
@@ -161,7 +164,8 @@ struct Packer {
       linalg::GenericOp::create(rw, loc, ValueRange{operand}, ValueRange{full},
                                 ArrayRef<AffineMap>{read, identity}, parallel,
                                 [&](OpBuilder &b, Location l, ValueRange args) {
-                                  linalg::YieldOp::create(b, l, toF32(b, l, args[0]));
+                                  Value v = elem.isF32() ? toF32(b, l, args[0]) : args[0];
+                                  linalg::YieldOp::create(b, l, v);
                                 });
     }
     packedToOriginal = read;
@@ -411,8 +415,16 @@ std::string unpackable(linalg::ContractOp op, const std::optional<Roles> &roles)
   return "";
 }
 
+/// A and a B read in place (no prologue), both bf16: with a vdpbf16ps target
+/// A' stays bf16 and vibee-cpu-tile-matmul multiplies pairs of bf16.
+bool bf16Pair(linalg::ContractOp op, const Dequant *dq) {
+  auto elementType = [](Value v) { return cast<MemRefType>(v.getType()).getElementType(); };
+  return dq && !dq->prologue && dq->sources.size() == 1 &&
+         elementType(dq->sources[0]).isBF16() && elementType(op.getInputs()[0]).isBF16();
+}
+
 void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
-                     const Dequant *dq) {
+                     const Dequant *dq, bool bf16A) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
@@ -424,7 +436,8 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
         p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
 
   SmallVector<Value> allocs;
-  Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs);
+  Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs,
+                   bf16A ? rw.getBF16Type() : Type());
   Value b =
       dq ? Value() : p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs);
   size_t before = allocs.size();
@@ -507,13 +520,14 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 }
 
 /// if (M <= kSkinnyRows) { the contract's generic } else { packed }
-void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq) {
+void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
+                  bool bf16A) {
   // Where the dot products stop beating the packed micro-kernel, which reads
   // the weights once more for the M % MR edge rows (docs/performance.md,
   // "Session 21").
   constexpr int64_t kSkinnyRows = 11;
   if (!dotProductLayout(op, roles, dq))
-    return packContraction(rw, op, roles, dq);
+    return packContraction(rw, op, roles, dq, bf16A);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   AffineMap mapA = op.getIndexingMapsArray()[0];
@@ -548,10 +562,12 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (succeeded(generic))
     (void)linalg::interchangeGenericOp(rw, *generic, order);
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
-  packContraction(rw, op, roles, dq);
+  packContraction(rw, op, roles, dq, bf16A);
 }
 
 struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPackContractionsPass> {
+  using CpuPackContractionsPassBase::CpuPackContractionsPassBase;
+
   void runOnOperation() override {
     SmallVector<linalg::ContractOp> contractions;
     getOperation()->walk([&](linalg::ContractOp op) { contractions.push_back(op); });
@@ -565,7 +581,8 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
         if (!copied.empty())
           mlir::emitRemark(op.getLoc())
               << "contraction's B operand converted to an f32 copy before packing: " << copied;
-        packOrSkinny(rw, op, *roles, dq ? &*dq : nullptr);
+        const Dequant *computedB = dq ? &*dq : nullptr;
+        packOrSkinny(rw, op, *roles, computedB, bf16Dot && bf16Pair(op, computedB));
         continue;
       }
       // At the op's location, not op->emitRemark(): that attaches the op as

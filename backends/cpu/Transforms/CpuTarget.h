@@ -15,6 +15,9 @@ struct CpuTarget {
   int64_t l2Bytes = 1024 * 1024;     // per core
   int64_t l3Bytes = 8 * 1024 * 1024; // shared by `cores`
   unsigned cores = 1;
+  // vdpbf16ps (AVX512_BF16 on 512-bit vectors): bf16 x bf16 contractions run a
+  // micro-kernel of bf16 pair dot products instead of widening to f32.
+  bool bf16Dot = false;
   // Threads (OpenMP) compiled in, when libomp can be loaded: `vibeec --no-threads`
   // turns them off. Not read from VIBEE_NUM_THREADS, which limits threads when the
   // code runs (a compile's environment used to drop them from objects silently).

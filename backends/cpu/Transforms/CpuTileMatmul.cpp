@@ -29,6 +29,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/ComputedOperand.h"
+#include "backends/cpu/Transforms/CpuBf16MicroKernel.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
@@ -51,6 +52,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
@@ -455,17 +457,27 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
     vibee::mapSlices(rw, loc, op, mFull, edgeRowRows, OpFoldResult(), OpFoldResult(), edgeRows);
   }
   auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
+  // No strip where a static size is whole tiles: it would be empty, and its
+  // views would start at the static end of their operand (an offset the
+  // subview verifier rejects once it is folded in, with the size unknown).
+  auto wholeTiles = [](Value v, unsigned axis, int64_t tile) {
+    int64_t size = cast<MemRefType>(v.getType()).getDimSize(axis);
+    return !ShapedType::isDynamic(size) && size % tile == 0;
+  };
   // The strips are views: a computed B's indices (its nibble's `k % 2`) start
   // at the strip's offsets.
-  linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeColumns)),
-                        {zero, nFull, zero});
-  auto rowsOp = cast<linalg::GenericOp>(rw.clone(*op, edgeRows));
-  linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rowsOp.getOperation()), {mFull, zero, zero});
-  // A computed B is read where it lies (w[n, k] for nn.Linear's layout): the
-  // few edge rows go through each weight row in turn (n outside m), so the
-  // weights stream from memory once, not once per edge row.
-  if (!plain)
-    (void)linalg::interchangeGenericOp(rw, rowsOp, {1, 0, 2});
+  if (!wholeTiles(c, 1, p.nr))
+    linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeColumns)),
+                          {zero, nFull, zero});
+  if (!wholeTiles(c, 0, p.mr)) {
+    auto rowsOp = cast<linalg::GenericOp>(rw.clone(*op, edgeRows));
+    linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rowsOp.getOperation()), {mFull, zero, zero});
+    // A computed B is read where it lies (w[n, k] for nn.Linear's layout): the
+    // few edge rows go through each weight row in turn (n outside m), so the
+    // weights stream from memory once, not once per edge row.
+    if (!plain)
+      (void)linalg::interchangeGenericOp(rw, rowsOp, {1, 0, 2});
+  }
   rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
   rw.clone(*op);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -516,6 +528,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     MatmulParams p;
     static_cast<vibee::MatmulTiles &>(p) = vibee::chooseMatmulTiles(
         machine, {staticDim(a, 0), staticDim(nSource, 1), staticDim(a, 1)});
+    // The bf16 micro-kernel has the f32 one's register tile (its accumulators
+    // are f32) and panels of 2-byte elements: K blocks twice as long fill the
+    // same cache.
+    if (!isF32Matmul(op) && bf16Dot && vibee::isBf16DotMatmul(op))
+      p.kc *= 2;
     for (auto [value, option] :
          {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc}, {&p.nc, &nc}, {&p.kc, &kc}})
       if (*option > 0)
@@ -527,7 +544,8 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
-      if (isF32Matmul(op) || vibee::computedMatmulKGroups(op))
+      if (isF32Matmul(op) || vibee::computedMatmulKGroups(op) ||
+          (bf16Dot && vibee::isBf16DotMatmul(op)))
         matmuls.push_back(op);
     });
     CpuTarget machine = target();
@@ -541,9 +559,13 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         return signalPassFailure();
       }
       MatmulParams p = applyScheduleHints(op, options, hints);
+      bool bf16Pairs = !isF32Matmul(op) && vibee::isBf16DotMatmul(op);
       // `k floordiv G` reads of a computed B are exact in K blocks that no
-      // group straddles (tiles keep the maps, on views).
-      if (!isF32Matmul(op))
+      // group straddles (tiles keep the maps, on views); bf16 pairs need an
+      // even K block.
+      if (bf16Pairs)
+        p.kc = std::max<int64_t>(2, p.kc / 2 * 2);
+      else if (!isF32Matmul(op))
         p.kc = *vibee::kBlockForGroups(*vibee::computedMatmulKGroups(op), p.kc);
       // The threads share the N panels (and nothing else).
       std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
@@ -569,6 +591,14 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         kernelFunc = chunk.func;
       }
       rw.eraseOp(op);
+      if (bf16Pairs) {
+        if (failed(vibee::buildBf16MicroKernel(rw, kernel, p))) {
+          kernel.emitError("vibee-cpu-tile-matmul: the bf16 register tile must be a multiple of ")
+              << vibee::kBf16DotLanes << " columns wide";
+          return signalPassFailure();
+        }
+        continue;
+      }
       vectorWidths[kernelFunc] = p.vw ? p.vw : p.nr;
       if (failed(buildMicroKernel(rw, kernel, p))) {
         kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
@@ -591,5 +621,6 @@ std::unique_ptr<Pass> vibee::createCpuTileMatmulPass(const CpuTarget &target, bo
   options.l3Bytes = target.l3Bytes;
   options.cores = target.cores;
   options.threads = threads;
+  options.bf16Dot = target.bf16Dot;
   return createCpuTileMatmulPass(std::move(options));
 }

@@ -56,7 +56,14 @@ def CpuPackContractionsPass : Pass<"vibee-cpu-pack-contractions", "::mlir::Modul
     C'[m, n] += A'[m, k] * B'[k, n] generics (the micro-kernel's form), and
     C += C' when C is not in [batch][M][N] layout. A contraction it cannot pack
     becomes the generic it defines, with a remark that says why.
+
+    With bf16-dot (the target has vdpbf16ps), a contraction of a bf16 A and a
+    bf16 B read in place keeps A' in bf16, for vibee-cpu-tile-matmul's bf16
+    micro-kernel.
   }];
+  let options = [
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "keep A' in bf16 when A and B are bf16 (for the vdpbf16ps micro-kernel)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
@@ -98,12 +105,15 @@ def CpuTileMatmulPass : Pass<"vibee-cpu-tile-matmul", "::mlir::ModuleOp"> {
     Option<"minWork", "min-work", "int64_t", /*default=*/"32 * 32 * 32",
            "smallest M*N*K of the full tiles for the micro-kernel path">,
     Option<"lowerSteps", "lower-steps", "int", /*default=*/"5",
-           "debug: vector lowering steps of the micro-kernel to run (0-5)">];
+           "debug: vector lowering steps of the micro-kernel to run (0-5)">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "bf16 x bf16 matmuls on vdpbf16ps pair dot products (AVX512_BF16)">];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect", "::mlir::omp::OpenMPDialect"];
+    "::mlir::vector::VectorDialect", "::mlir::omp::OpenMPDialect",
+    "::mlir::x86vector::X86VectorDialect"];
 }
 
 def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {

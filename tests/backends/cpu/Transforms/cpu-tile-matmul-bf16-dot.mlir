@@ -1,0 +1,89 @@
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions=bf16-dot=true --canonicalize | FileCheck %s --check-prefix=PACK
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions=bf16-dot=true --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 bf16-dot=true threads=false" --canonicalize | FileCheck %s
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 threads=false" --canonicalize | FileCheck %s --check-prefix=F32
+
+// bf16 x bf16 contractions with bf16-dot (a target with AVX512_BF16): A stays
+// bf16 (read in place when it is [M][K] already, else a bf16 copy), B is read
+// where it lies, and the matmul's full register tiles run on vdpbf16ps
+// (x86vector.avx512.dot): the B panel packed as [NC/32][KC/2][64] bf16 pairs
+// along k, the A block as [MC/8][KC/2][16], an odd K's last pair padded with
+// zeros; per k pair, 8 A pairs broadcast as 32-bit words and 16 dot products
+// into the 8 x 2 accumulators, loop-carried.
+// Without bf16-dot (F32) both operands are widened to f32 for the FMA kernel.
+
+// PACK-LABEL: func.func @matmul_bf16
+// PACK-NOT:     memref.alloc
+// PACK:         linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?xbf16>, memref<?x?xbf16>) outs(%arg2 : memref<?x?xf32>)
+// PACK:           arith.extf
+// PACK:           arith.extf
+// PACK-LABEL: func.func @transposed_a
+// PACK:         %[[AT:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?xbf16>
+// PACK:         linalg.generic {{.*}} ins(%arg0 : memref<?x?xbf16>) outs(%[[AT]] : memref<?x?xbf16>)
+// PACK-NEXT:    ^bb0(%[[IN:.*]]: bf16, %{{.*}}: bf16):
+// PACK-NEXT:      linalg.yield %[[IN]] : bf16
+// PACK:         linalg.generic {{.*}} ins(%[[AT]], %arg1 : memref<?x?xbf16>, memref<?x?xbf16>)
+
+// CHECK-LABEL: func.func @matmul_bf16
+// CHECK:         scf.if
+// CHECK-DAG:       %[[BP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x64x64xbf16>
+// CHECK-DAG:       %[[AP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64x16xbf16>
+// B[k][n]: rows k and k + 1 interleaved, 16 columns at a time; zeros for an odd K's last row.
+// CHECK:           vector.interleave %{{.*}}, %{{.*}} : vector<16xbf16> -> vector<32xbf16>
+// CHECK:           vector.store %{{.*}}, %[[BP]]
+// CHECK:           vector.interleave %{{.*}}, %cst : vector<16xbf16> -> vector<32xbf16>
+// A: one 32-bit pair at a time; an odd K's last element beside a zero.
+// CHECK:           vector.load %{{.*}} : memref<?x?xbf16, strided<[?, 1]>>, vector<2xbf16>
+// CHECK:           vector.store %{{.*}}, %[[AP]]
+// CHECK:           vector.from_elements %{{.*}}, %cst_0 : vector<2xbf16>
+// The register tile: 16 accumulators in, 16 dot products per k pair, 16 out.
+// CHECK-COUNT-16:  vector.load %{{.*}} : memref<?x?xf32, strided<[?, 1]>>, vector<16xf32>
+// CHECK:           scf.for {{.*}} iter_args(
+// CHECK-COUNT-2:     vector.load %[[BP]]{{.*}} vector<32xbf16>
+// CHECK:             vector.load %[[AP]]{{.*}} vector<2xbf16>
+// CHECK-NEXT:        vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
+// CHECK:             vector.broadcast %{{.*}} : i32 to vector<16xi32>
+// CHECK-NEXT:        vector.bitcast %{{.*}} : vector<16xi32> to vector<32xbf16>
+// CHECK-COUNT-16:    x86vector.avx512.dot %{{.*}} : vector<32xbf16> -> vector<16xf32>
+// CHECK:             scf.yield
+// CHECK-COUNT-16:  vector.store %{{.*}} : memref<?x?xf32, strided<[?, 1]>>, vector<16xf32>
+// CHECK-DAG:       memref.dealloc %[[AP]]
+// CHECK-DAG:       memref.dealloc %[[BP]]
+// The edges stay generics (vibee-cpu-vectorize's).
+// CHECK:         linalg.generic
+// F32-LABEL:   func.func @matmul_bf16
+// F32-NOT:       x86vector
+// F32:           vector.fma
+func.func @matmul_bf16(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x?xbf16>, memref<?x?xbf16>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// nn.Linear's w[n, k]: B's pairs are contiguous in w, copied as 32-bit words.
+// CHECK-LABEL: func.func @linear_bf16
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<4x64x64xbf16>
+// CHECK-NOT:     vector.interleave
+// CHECK:         vector.load %{{.*}} : memref<?x?xbf16, strided<[?, 1]>>, vector<2xbf16>
+// CHECK:         x86vector.avx512.dot
+func.func @linear_bf16(%x: memref<?x?xbf16>, %w: memref<?x?xbf16>, %y: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : memref<?x?xbf16>, memref<?x?xbf16>) outs(%y : memref<?x?xf32>)
+  return
+}
+
+func.func @transposed_a(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x?xbf16>, memref<?x?xbf16>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// f32 activations times bf16 weights: not a bf16 pair product; the f32 kernel
+// computes B from the bf16 weights while packing, as without bf16-dot.
+// CHECK-LABEL: func.func @mixed
+// CHECK-NOT:     x86vector
+// CHECK:         vector.fma
+func.func @mixed(%a: memref<?x?xf32>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<?x?xf32>, memref<?x?xbf16>) outs(%c : memref<?x?xf32>)
+  return
+}
