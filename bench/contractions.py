@@ -3,9 +3,12 @@
 when it is installed) at the same thread count, in one process, interleaved, medians.
 
     python3 bench/contractions.py [--build build] [--repeats 5] [--quick] [--json out.json]
+                                  [--baseline other/vibeec] [--only case,case]
 
-Cases: linear x W^T + b, plain, batched, per-head scores, bf16 GEMM, skinny M in {1, 16}
-(linear layout), int8-weight GEMV, column sum; 1 and 2 threads. The JSON goes to
+Cases: linear x W^T + b, plain, batched, per-head scores, bf16 GEMM and bf16 nn.Linear,
+int8 x int8 -> int32 GEMM, skinny M in {1, 16} (linear layout), int8-weight GEMV, column
+sum; 1 and 2 threads. --baseline adds the same kernels built by another vibeec (a
+"vibeec baseline" column, e.g. main before a change). The JSON goes to
 bench/results/cpu_contractions_<cpu>.json unless --json says otherwise.
 """
 import argparse, ctypes, json, os, platform, re, statistics, subprocess, tempfile, time
@@ -15,13 +18,14 @@ from timing import time_interleaved
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 F32P, U16P, I8P = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(ctypes.c_int8)
+I32P = ctypes.POINTER(ctypes.c_int32)
 I64, F32 = ctypes.c_int64, ctypes.c_float
 SPECS = ["specs/nn/linear.vibee", "specs/linalg/matmul.vibee", "specs/linalg/bmm.vibee",
-         "specs/quant/w8a16.vibee", "bench/contractions.vibee"]
+         "specs/quant/w8a16.vibee", "specs/quant/int8_gemm.vibee", "bench/contractions.vibee"]
 
 
 def ptr(a, off=0):
-    p = {np.float32: F32P, np.uint16: U16P, np.int8: I8P}[a.dtype.type]
+    p = {np.float32: F32P, np.uint16: U16P, np.int8: I8P, np.int32: I32P}[a.dtype.type]
     return ctypes.cast(a.ctypes.data + off * a.itemsize, p)
 
 
@@ -57,6 +61,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json")
+    ap.add_argument("--baseline", help="another vibeec whose kernels run beside (\"vibeec baseline\")")
+    ap.add_argument("--only", help="comma-separated case names")
     args = ap.parse_args()
     try:
         import torch
@@ -65,6 +71,7 @@ def main():
     blas = ctypes.CDLL("libopenblas.so.0")
     work = tempfile.mkdtemp(prefix="vibee-contract-")
     v = build(os.path.join(args.build, "bin", "vibeec"), work)
+    vb = build(args.baseline, work, lib_name="libbase.so") if args.baseline else None
     rng = np.random.default_rng(0)
     f32 = lambda *s: rng.standard_normal(s, dtype=np.float32)
     S = 256 if args.quick else 1024
@@ -78,6 +85,12 @@ def main():
     cases = []  # name, size, flops or bytes, metric, impls
 
     def add(name, size, amount, metric, impls, tfn=None):
+        if args.only and name not in args.only.split(","):
+            return
+        if vb is not None:  # the vibeec call again, on the baseline's library
+            call = impls["vibeec"]
+            impls["vibeec baseline"] = lambda: call(vb)
+            impls["vibeec"] = lambda: call(v)
         if torch is not None and tfn is not None:
             impls["torch"] = tfn
         cases.append((name, size, amount, metric, impls))
@@ -85,50 +98,63 @@ def main():
     x, w, b, y = f32(S, S), f32(S, S), f32(S), np.empty((S, S), np.float32)
     T = (lambda a: torch.from_numpy(a)) if torch else None
     add("linear", f"{S}^3", 2.0 * S**3, "GFLOP/s",
-        {"vibeec": lambda: v.vibee_linear_linear(ptr(x), ptr(w), ptr(b), ptr(y), I64(S), I64(S), I64(S)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_linear_linear(ptr(x), ptr(w), ptr(b), ptr(y), I64(S), I64(S), I64(S)),
          "openblas": lambda: sgemm(S, S, S, x, S, w, S, y, S, tb=TR)},
         torch and (lambda tx=T(x), tw=T(w), tb_=T(b): torch.nn.functional.linear(tx, tw, tb_)))
     add("plain", f"{S}^3", 2.0 * S**3, "GFLOP/s",
-        {"vibeec": lambda: v.vibee_matmul_matmul(ptr(x), ptr(w), ptr(y), I64(S), I64(S), I64(S)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_matmul_matmul(ptr(x), ptr(w), ptr(y), I64(S), I64(S), I64(S)),
          "openblas": lambda: sgemm(S, S, S, x, S, w, S, y, S)},
         torch and (lambda tx=T(x), tw=T(w): tx @ tw))
     Z, Sb = 8, S // 2
     ba, bb, bc = f32(Z, Sb, Sb), f32(Z, Sb, Sb), np.empty((Z, Sb, Sb), np.float32)
     add("batched", f"{Z}x{Sb}^3", 2.0 * Z * Sb**3, "GFLOP/s",
-        {"vibeec": lambda: v.vibee_bmm_bmm(ptr(ba), ptr(bb), ptr(bc), I64(Z), I64(Sb), I64(Sb), I64(Sb)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_bmm_bmm(ptr(ba), ptr(bb), ptr(bc), I64(Z), I64(Sb), I64(Sb), I64(Sb)),
          "openblas": lambda: [sgemm(Sb, Sb, Sb, ba, Sb, bb, Sb, bc, Sb, aoff=z * Sb * Sb, boff=z * Sb * Sb,
                                     coff=z * Sb * Sb) for z in range(Z)]},
         torch and (lambda ta=T(ba), tb_=T(bb): torch.bmm(ta, tb_)))
     B, H, L, D = 1, 8, S // 2, 64
     q, k, sc = f32(B, L, H, D), f32(B, L, H, D), np.empty((B, H, L, L), np.float32)
     add("scores", f"{B * H}x{L}x{L}x{D}", 2.0 * B * H * L * L * D, "GFLOP/s",
-        {"vibeec": lambda: v.vibee_bmm_head_scores(ptr(q), ptr(k), ptr(sc), I64(L), I64(H)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_bmm_head_scores(ptr(q), ptr(k), ptr(sc), I64(L), I64(H)),
          "openblas": lambda: [sgemm(L, L, D, q, H * D, k, H * D, sc, L, tb=TR, alpha=D**-0.5, aoff=h * D,
                                     boff=h * D, coff=h * L * L) for h in range(H)]},
         torch and (lambda tq=T(q).transpose(1, 2), tk=T(k).transpose(1, 2): (tq @ tk.transpose(-1, -2)) * D**-0.5))
     a16, b16, c16 = bf16(f32(S, S)), bf16(f32(S, S)), np.empty((S, S), np.uint16)
     add("bf16_gemm", f"{S}^3", 2.0 * S**3, "GFLOP/s",
-        {"vibeec": lambda: v.vibee_matmul_matmul_bf16(ptr(a16), ptr(b16), ptr(c16), I64(S), I64(S), I64(S)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_matmul_matmul_bf16(ptr(a16), ptr(b16), ptr(c16), I64(S), I64(S), I64(S)),
          "openblas-f32": lambda: sgemm(S, S, S, x, S, w, S, y, S)},
         torch and (lambda ta=T(a16.view(np.int16)).view(torch.bfloat16),
                    tb_=T(b16.view(np.int16)).view(torch.bfloat16): ta @ tb_))
+    add("bf16_linear", f"{S}^3", 2.0 * S**3, "GFLOP/s",
+        {"vibeec": lambda lib=None: (lib or v).vibee_contractions_bench_linear_bf16(
+            ptr(a16), ptr(b16), ptr(y), I64(S), I64(S), I64(S)),
+         "openblas-f32": lambda: sgemm(S, S, S, x, S, w, S, y, S, tb=TR)},
+        torch and (lambda ta=T(a16.view(np.int16)).view(torch.bfloat16),
+                   tb_=T(b16.view(np.int16)).view(torch.bfloat16): torch.nn.functional.linear(ta, tb_)))
+    i8a, i8b = rng.integers(-128, 128, (S, S), dtype=np.int8), rng.integers(-128, 128, (S, S), dtype=np.int8)
+    i32c = np.empty((S, S), np.int32)
+    add("int8_gemm", f"{S}^3", 2.0 * S**3, "GOP/s",
+        {"vibeec": lambda lib=None: (lib or v).vibee_int8_gemm_int8_gemm(
+            ptr(i8a), ptr(i8b), ptr(i32c), I64(S), I64(S), I64(S)),
+         "openblas-f32": lambda: sgemm(S, S, S, x, S, w, S, y, S, tb=TR)},
+        torch and (lambda ta=T(i8a), tb_=T(i8b).t(): torch._int_mm(ta, tb_)))
     wg = f32(G, G)
     for M in (1, 16):
         xs, ys = f32(M, G), np.empty((M, G), np.float32)
         add(f"skinny_m{M}", f"{M}x{G}x{G}", 4.0 * G * G, "GB/s",
-            {"vibeec": lambda xs=xs, ys=ys, M=M: v.vibee_linear_linear_nobias(ptr(xs), ptr(wg), ptr(ys), I64(M), I64(G), I64(G)),
+            {"vibeec": lambda lib=None, xs=xs, ys=ys, M=M: (lib or v).vibee_linear_linear_nobias(ptr(xs), ptr(wg), ptr(ys), I64(M), I64(G), I64(G)),
              "openblas": lambda xs=xs, ys=ys, M=M: sgemm(M, G, G, xs, G, wg, G, ys, G, tb=TR)},
             torch and (lambda tx=T(xs), tw=T(wg): torch.nn.functional.linear(tx, tw)))
     w8 = rng.integers(-128, 128, (G, G), dtype=np.int8)
     s8, x1, y1 = np.abs(f32(G)) * 0.01, bf16(f32(1, G)), np.empty((1, G), np.float32)
     add("int8_gemv", f"1x{G}x{G}", 1.0 * G * G, "GB/s",
-        {"vibeec": lambda: v.vibee_w8a16_w8a16(ptr(x1), ptr(w8), ptr(s8), ptr(y1), I64(1), I64(G), I64(G)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_w8a16_w8a16(ptr(x1), ptr(w8), ptr(s8), ptr(y1), I64(1), I64(G), I64(G)),
          "openblas-f32-gemv": lambda: sgemm(1, G, G, xs, G, wg, G, ys, G, tb=TR)},
         torch and (lambda tx=T(x1.view(np.int16)).view(torch.bfloat16), tw=T(w8), ts=T(s8):
                    torch.nn.functional.linear(tx, tw.to(torch.bfloat16)).float() * ts))
     dy, db = f32(G, G), np.empty(G, np.float32)
     add("colsum", f"{G}x{G}", 4.0 * G * G, "GB/s",
-        {"vibeec": lambda: v.vibee_contractions_bench_colsum(ptr(dy), ptr(db), I64(G), I64(G)),
+        {"vibeec": lambda lib=None: (lib or v).vibee_contractions_bench_colsum(ptr(dy), ptr(db), I64(G), I64(G)),
          "numpy": lambda: dy.sum(axis=0, out=db)},
         torch and (lambda t=T(dy): t.sum(0)))
 

@@ -35,6 +35,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // matmul: packed panels and a vectorized register micro-kernel (vector dialect).
   CpuPackContractionsPassOptions pack;
   pack.bf16Dot = target.bf16Dot;
+  pack.vnni = target.vnni;
   pm.addPass(createCpuPackContractionsPass(pack));
   pm.addPass(createCpuTileMatmulPass(target, threads));
   // Attention as FlashAttention's blocked loops (before the math polynomials).

@@ -415,16 +415,75 @@ std::string unpackable(linalg::ContractOp op, const std::optional<Roles> &roles)
   return "";
 }
 
+/// The micro-kernel a packed contraction is meant for (vibee-cpu-tile-matmul).
+enum class Kernel {
+  F32,          // A' f32, B computed or packed in f32
+  Bf16Pairs,    // A' bf16, B bf16 read in place: vdpbf16ps
+  IntegerPairs, // A' i8, B i8 read in place, C i32: vpdpwssd
+};
+
+Type elementType(Value v) { return cast<MemRefType>(v.getType()).getElementType(); }
+
 /// A and a B read in place (no prologue), both bf16: with a vdpbf16ps target
 /// A' stays bf16 and vibee-cpu-tile-matmul multiplies pairs of bf16.
 bool bf16Pair(linalg::ContractOp op, const Dequant *dq) {
-  auto elementType = [](Value v) { return cast<MemRefType>(v.getType()).getElementType(); };
   return dq && !dq->prologue && dq->sources.size() == 1 &&
          elementType(dq->sources[0]).isBF16() && elementType(op.getInputs()[0]).isBF16();
 }
 
+/// i8 operands into an i32 C[m, n] with one M, N and K loop: with a
+/// VNNI target, pairs of i16 products on vpdpwssd (exact, and the wrapping of
+/// an i32 sum does not depend on its order).
+bool integerPairs(linalg::ContractOp op, const Roles &roles) {
+  auto narrowInt = [](Type t) { return t.isSignlessInteger(8); };
+  AffineMap cMap = op.getIndexingMapsArray()[2];
+  return roles.batch.empty() && roles.m.size() == 1 && roles.n.size() == 1 &&
+         roles.k.size() == 1 && narrowInt(elementType(op.getInputs()[0])) &&
+         narrowInt(elementType(op.getInputs()[1])) &&
+         elementType(op.getOutputs()[0]).isSignlessInteger(32) &&
+         cMap.getResult(0) == getAffineDimExpr(roles.m[0], op.getContext()) &&
+         cMap.getResult(1) == getAffineDimExpr(roles.n[0], op.getContext()) &&
+         op.getCast() == linalg::TypeFn::cast_signed;
+}
+
+/// C[m, n] += i32(A'[m, k]) * i32(B[...]) with A' [M][K] in A's type (A
+/// itself when it is that already) and B read where it lies.
+void packIntegerPairs(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
+  p.extents.resize(op.getNumLoops());
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    for (unsigned i = 0; i < 2 && !p.extents[d]; ++i)
+      if (std::optional<unsigned> pos = position(p.maps[i], d))
+        p.extents[d] = memref::DimOp::create(rw, loc, op.getInputs()[i], *pos);
+  SmallVector<Value> allocs;
+  Value a = p.pack(op.getInputs()[0], p.maps[0], {}, roles.m, roles.k, true, allocs,
+                   elementType(op.getInputs()[0]));
+  MLIRContext *ctx = rw.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx), toMNK(p.maps[1], roles),
+                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, utils::IteratorType::parallel, utils::IteratorType::reduction};
+  linalg::GenericOp::create(
+      rw, loc, ValueRange{a, op.getInputs()[1]}, ValueRange{op.getOutputs()[0]}, maps, iterators,
+      [](OpBuilder &b, Location l, ValueRange args) {
+        Value x = arith::ExtSIOp::create(b, l, b.getI32Type(), args[0]);
+        Value y = arith::ExtSIOp::create(b, l, b.getI32Type(), args[1]);
+        Value sum = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, x, y), args[2]);
+        linalg::YieldOp::create(b, l, sum);
+      });
+  for (Value alloc : allocs)
+    memref::DeallocOp::create(rw, loc, alloc);
+  rw.eraseOp(op);
+}
+
 void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
-                     const Dequant *dq, bool bf16A) {
+                     const Dequant *dq, Kernel kernel) {
+  if (kernel == Kernel::IntegerPairs)
+    return packIntegerPairs(rw, op, roles);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
@@ -437,7 +496,7 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
 
   SmallVector<Value> allocs;
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs,
-                   bf16A ? rw.getBF16Type() : Type());
+                   kernel == Kernel::Bf16Pairs ? rw.getBF16Type() : Type());
   Value b =
       dq ? Value() : p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs);
   size_t before = allocs.size();
@@ -521,13 +580,13 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 
 /// if (M <= kSkinnyRows) { the contract's generic } else { packed }
 void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
-                  bool bf16A) {
+                  Kernel kernel) {
   // Where the dot products stop beating the packed micro-kernel, which reads
   // the weights once more for the M % MR edge rows (docs/performance.md,
   // "Session 21").
   constexpr int64_t kSkinnyRows = 11;
   if (!dotProductLayout(op, roles, dq))
-    return packContraction(rw, op, roles, dq, bf16A);
+    return packContraction(rw, op, roles, dq, kernel);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   AffineMap mapA = op.getIndexingMapsArray()[0];
@@ -562,7 +621,7 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (succeeded(generic))
     (void)linalg::interchangeGenericOp(rw, *generic, order);
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
-  packContraction(rw, op, roles, dq, bf16A);
+  packContraction(rw, op, roles, dq, kernel);
 }
 
 struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPackContractionsPass> {
@@ -574,6 +633,10 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
     IRRewriter rw(&getContext());
     for (linalg::ContractOp op : contractions) {
       std::optional<Roles> roles = classify(op);
+      if (vnni && op.hasPureBufferSemantics() && roles && integerPairs(op, *roles)) {
+        packOrSkinny(rw, op, *roles, nullptr, Kernel::IntegerPairs);
+        continue;
+      }
       std::string why = unpackable(op, roles);
       if (why.empty()) {
         std::string copied;
@@ -582,7 +645,8 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
           mlir::emitRemark(op.getLoc())
               << "contraction's B operand converted to an f32 copy before packing: " << copied;
         const Dequant *computedB = dq ? &*dq : nullptr;
-        packOrSkinny(rw, op, *roles, computedB, bf16Dot && bf16Pair(op, computedB));
+        packOrSkinny(rw, op, *roles, computedB,
+                     bf16Dot && bf16Pair(op, computedB) ? Kernel::Bf16Pairs : Kernel::F32);
         continue;
       }
       // At the op's location, not op->emitRemark(): that attaches the op as

@@ -74,6 +74,7 @@ const CpuTarget &vibee::detectHostCpu() {
     };
     t.vectorBits = has("avx512f") ? 512 : has("avx2") ? 256 : 128;
     t.bf16Dot = t.vectorBits == 512 && has("avx512bf16");
+    t.vnni = t.vectorBits == 512 && has("avx512vnni");
     t.l1dBytes = cacheBytes(_SC_LEVEL1_DCACHE_SIZE, 0, t.l1dBytes);
     t.l2Bytes = cacheBytes(_SC_LEVEL2_CACHE_SIZE, 2, t.l2Bytes);
     t.l3Bytes = cacheBytes(_SC_LEVEL3_CACHE_SIZE, 3, 0);

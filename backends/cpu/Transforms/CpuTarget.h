@@ -18,6 +18,9 @@ struct CpuTarget {
   // vdpbf16ps (AVX512_BF16 on 512-bit vectors): bf16 x bf16 contractions run a
   // micro-kernel of bf16 pair dot products instead of widening to f32.
   bool bf16Dot = false;
+  // vpdpwssd (AVX512_VNNI on 512-bit vectors): i8 contractions into i32 run
+  // a micro-kernel of i16 pair dot products instead of generic loops.
+  bool vnni = false;
   // Threads (OpenMP) compiled in, when libomp can be loaded: `vibeec --no-threads`
   // turns them off. Not read from VIBEE_NUM_THREADS, which limits threads when the
   // code runs (a compile's environment used to drop them from objects silently).

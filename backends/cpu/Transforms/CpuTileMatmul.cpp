@@ -29,7 +29,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/ComputedOperand.h"
-#include "backends/cpu/Transforms/CpuBf16MicroKernel.h"
+#include "backends/cpu/Transforms/CpuPairDotMicroKernel.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
@@ -500,6 +500,15 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     registerOpenMPDialectTranslation(registry);
   }
 
+  /// The pair-dot micro-kernel `op` takes on this target, if any.
+  std::optional<vibee::PairDot> pairDot(linalg::GenericOp op) const {
+    std::optional<vibee::PairDot> kind = vibee::pairDotMatmul(op);
+    if (kind && ((*kind == vibee::PairDot::Bf16 && bf16Dot) ||
+                 (*kind == vibee::PairDot::Int16 && vnni)))
+      return kind;
+    return std::nullopt;
+  }
+
   /// The machine of the target options, the host's values where they are unset.
   CpuTarget target() const {
     CpuTarget t = vibee::detectHostCpu();
@@ -531,7 +540,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     // The bf16 micro-kernel has the f32 one's register tile (its accumulators
     // are f32) and panels of 2-byte elements: K blocks twice as long fill the
     // same cache.
-    if (!isF32Matmul(op) && bf16Dot && vibee::isBf16DotMatmul(op))
+    if (!isF32Matmul(op) && pairDot(op))
       p.kc *= 2;
     for (auto [value, option] :
          {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc}, {&p.nc, &nc}, {&p.kc, &kc}})
@@ -545,7 +554,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
       if (isF32Matmul(op) || vibee::computedMatmulKGroups(op) ||
-          (bf16Dot && vibee::isBf16DotMatmul(op)))
+          pairDot(op))
         matmuls.push_back(op);
     });
     CpuTarget machine = target();
@@ -559,11 +568,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         return signalPassFailure();
       }
       MatmulParams p = applyScheduleHints(op, options, hints);
-      bool bf16Pairs = !isF32Matmul(op) && vibee::isBf16DotMatmul(op);
+      std::optional<vibee::PairDot> pairs = isF32Matmul(op) ? std::nullopt : pairDot(op);
       // `k floordiv G` reads of a computed B are exact in K blocks that no
       // group straddles (tiles keep the maps, on views); bf16 pairs need an
       // even K block.
-      if (bf16Pairs)
+      if (pairs)
         p.kc = std::max<int64_t>(2, p.kc / 2 * 2);
       else if (!isF32Matmul(op))
         p.kc = *vibee::kBlockForGroups(*vibee::computedMatmulKGroups(op), p.kc);
@@ -591,10 +600,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         kernelFunc = chunk.func;
       }
       rw.eraseOp(op);
-      if (bf16Pairs) {
-        if (failed(vibee::buildBf16MicroKernel(rw, kernel, p))) {
-          kernel.emitError("vibee-cpu-tile-matmul: the bf16 register tile must be a multiple of ")
-              << vibee::kBf16DotLanes << " columns wide";
+      if (pairs) {
+        if (failed(vibee::buildPairDotMicroKernel(rw, kernel, p, *pairs))) {
+          kernel.emitError("vibee-cpu-tile-matmul: the pair-dot register tile must be a multiple "
+                           "of ")
+              << vibee::kPairDotLanes << " columns wide";
           return signalPassFailure();
         }
         continue;
@@ -622,5 +632,6 @@ std::unique_ptr<Pass> vibee::createCpuTileMatmulPass(const CpuTarget &target, bo
   options.cores = target.cores;
   options.threads = threads;
   options.bf16Dot = target.bf16Dot;
+  options.vnni = target.vnni;
   return createCpuTileMatmulPass(std::move(options));
 }

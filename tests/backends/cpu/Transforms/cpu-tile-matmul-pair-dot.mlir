@@ -1,6 +1,6 @@
-// RUN: %vibee-opt %s --vibee-cpu-pack-contractions=bf16-dot=true --canonicalize | FileCheck %s --check-prefix=PACK
-// RUN: %vibee-opt %s --vibee-cpu-pack-contractions=bf16-dot=true --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 bf16-dot=true threads=false" --canonicalize | FileCheck %s
-// RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 threads=false" --canonicalize | FileCheck %s --check-prefix=F32
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions="bf16-dot=true vnni=true" --canonicalize | FileCheck %s --check-prefix=PACK
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions="bf16-dot=true vnni=true" --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 bf16-dot=true vnni=true threads=false" --canonicalize | FileCheck %s
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 threads=false" --canonicalize 2>&1 | FileCheck %s --check-prefix=F32
 
 // bf16 x bf16 contractions with bf16-dot (a target with AVX512_BF16): A stays
 // bf16 (read in place when it is [M][K] already, else a bf16 copy), B is read
@@ -9,7 +9,9 @@
 // along k, the A block as [MC/8][KC/2][16], an odd K's last pair padded with
 // zeros; per k pair, 8 A pairs broadcast as 32-bit words and 16 dot products
 // into the 8 x 2 accumulators, loop-carried.
-// Without bf16-dot (F32) both operands are widened to f32 for the FMA kernel.
+// Without bf16-dot (F32) both operands are widened to f32 for the FMA kernel;
+// without vnni an int8 contraction runs on generic loops, with a remark.
+// F32: remark: contraction on generic loops: the accumulator is not f32
 
 // PACK-LABEL: func.func @matmul_bf16
 // PACK-NOT:     memref.alloc
@@ -85,5 +87,36 @@ func.func @transposed_a(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?
 func.func @mixed(%a: memref<?x?xf32>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>) {
   linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%a, %b : memref<?x?xf32>, memref<?x?xbf16>) outs(%c : memref<?x?xf32>)
+  return
+}
+
+// int8 into int32 with vnni: A in place, w[n, k] read in place, i32 products
+// of the sign-extended operands; the kernel packs both as i16 pairs (i8
+// sign-extended while packing) for llvm.x86.avx512.vpdpwssd.512. Without vnni,
+// generic loops (a remark says why).
+// PACK-LABEL: func.func @int8_linear
+// PACK:         scf.if
+// PACK:         } else {
+// PACK-NOT:       memref.alloc
+// PACK:           linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?xi8>, memref<?x?xi8>) outs(%arg2 : memref<?x?xi32>)
+// PACK:             arith.extsi %{{.*}} : i8 to i32
+// PACK:             arith.extsi %{{.*}} : i8 to i32
+// PACK:             arith.muli
+// PACK:             arith.addi
+// CHECK-LABEL: func.func @int8_linear
+// CHECK-DAG:     memref.alloc() {alignment = 64 : i64} : memref<4x64x64xi16>
+// CHECK-DAG:     memref.alloc() {alignment = 64 : i64} : memref<8x64x16xi16>
+// CHECK:         %[[W:.*]] = vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<2xi8>
+// CHECK-NEXT:    arith.extsi %[[W]] : vector<2xi8> to vector<2xi16>
+// CHECK:         scf.for {{.*}} iter_args(
+// CHECK:           vector.bitcast %{{.*}} : vector<16xi32> to vector<32xi16>
+// CHECK-COUNT-16:  llvm.call_intrinsic "llvm.x86.avx512.vpdpwssd.512"(%{{.*}}) : (vector<16xi32>, vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// CHECK:           scf.yield
+// CHECK-COUNT-16: vector.store %{{.*}} : memref<?x?xi32, strided<[?, 1]>>, vector<16xi32>
+// F32-LABEL:   func.func @int8_linear
+// F32-NOT:       llvm.call_intrinsic
+func.func @int8_linear(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi32>) {
+  linalg.contract indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : memref<?x?xi8>, memref<?x?xi8>) outs(%y : memref<?x?xi32>)
   return
 }

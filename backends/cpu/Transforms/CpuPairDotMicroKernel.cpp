@@ -1,26 +1,30 @@
-//===- CpuBf16MicroKernel.cpp - bf16 x bf16 matmuls on vdpbf16ps -----------===//
+//===- CpuPairDotMicroKernel.cpp - matmuls on pair dot products ------------===//
 //
-// The loops (CpuBf16MicroKernel.h), all of them built here rather than by
+// The loops (CpuPairDotMicroKernel.h), all of them built here rather than by
 // tiling the generic: the pair layout of the packed panels and the broadcast
 // of an A pair are not what linalg vectorization produces.
 //     for jc in N step NC:                        (the chunk's columns)
 //       for kc in K step KC:
 //         Bp[jb][k2][2 jj + e] = B(kc + 2 k2 + e, jc + jb NR + jj), 0 past K
+//                                (i8 widened to i16)
 //         for ic in M step MC:
 //           Ap[ib][k2][2 r + e] = A[ic + ib MR + r][kc + 2 k2 + e], 0 past K
 //           for jr in NC step NR, ir in MC step MR:
 //             acc[r][v] = C[ic + ir + r][jc + jr + 16 v : 16]
 //             for k2:  b[v] = Bp[jr / NR][k2][32 v : 32]
 //                      a[r] = broadcast(Ap[ir / MR][k2][2 r : 2] as i32)
-//                      acc[r][v] = vdpbf16ps(acc[r][v], a[r], b[v])
+//                      acc[r][v] = dot(acc[r][v], a[r], b[v])   (vdpbf16ps, vpdpwssd)
 //             C[...] = acc
 // A is packed too: its MR rows read in place sit a row apart, and a row of
 // 2,048 bf16 is 4 KiB, so all MR pairs of a step would share one L1 set.
+// The dot product is one instruction: x86vector.avx512.dot (vdpbf16ps), or
+// LLVM's vpdpwssd intrinsic, which x86vector does not wrap.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/cpu/Transforms/CpuBf16MicroKernel.h"
+#include "backends/cpu/Transforms/CpuPairDotMicroKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -33,20 +37,48 @@ namespace {
 /// Element type of a memref operand.
 Type elementOf(Value v) { return cast<MemRefType>(v.getType()).getElementType(); }
 
-/// `v` is f32(x) for the block argument `arg`.
-bool isWidened(Value v, BlockArgument arg) {
-  auto ext = v.getDefiningOp<arith::ExtFOp>();
-  return ext && ext.getIn() == arg && ext.getType().isF32();
+/// `v` is wide(x) for the block argument `arg`: f32 of bf16, i32 of i8.
+bool isWidened(Value v, BlockArgument arg, vibee::PairDot kind) {
+  if (kind == vibee::PairDot::Bf16) {
+    auto ext = v.getDefiningOp<arith::ExtFOp>();
+    return ext && ext.getIn() == arg && ext.getType().isF32() && arg.getType().isBF16();
+  }
+  auto ext = v.getDefiningOp<arith::ExtSIOp>();
+  return ext && ext.getIn() == arg && ext.getType().isSignlessInteger(32) &&
+         arg.getType().isSignlessInteger(8);
 }
 
 struct KernelBuilder {
   RewriterBase &rw;
   Location loc;
   const vibee::MatmulTiles &t;
+  vibee::PairDot kind;
   Value a, b, c;
-  bool bByRows; // B read as b[n][k] (nn.Linear), else b[k][n]
-  Value packedB; // [NC / NR][KC / 2][2 NR] bf16
-  Value packedA; // [MC / MR][KC / 2][2 MR] bf16
+  bool bByRows;  // B read as b[n][k] (nn.Linear), else b[k][n]
+  Value packedB; // [NC / NR][KC / 2][2 NR] pairs
+  Value packedA; // [MC / MR][KC / 2][2 MR] pairs
+
+  /// What the panels hold: bf16, or i16.
+  Type pairElement() {
+    return kind == vibee::PairDot::Bf16 ? Type(rw.getBF16Type()) : Type(rw.getI16Type());
+  }
+  VectorType pairVector(int64_t n) { return VectorType::get({n}, pairElement()); }
+  /// `v` (a source element or vector) in the panels' type: i8 sign-extended.
+  Value toPair(Value v) {
+    Type target = pairElement();
+    if (auto vt = dyn_cast<VectorType>(v.getType()))
+      target = VectorType::get(vt.getShape(), target);
+    return v.getType() == target ? v : arith::ExtSIOp::create(rw, loc, target, v).getResult();
+  }
+  /// acc + a[0] b[0] + a[1] b[1] per 32-bit lane (a, b: 2 x 16 pairs).
+  Value dot(Value acc, Value av, Value bv) {
+    if (kind == vibee::PairDot::Bf16)
+      return x86vector::DotBF16Op::create(rw, loc, acc.getType(), acc, av, bv);
+    return LLVM::CallIntrinsicOp::create(rw, loc, acc.getType(),
+                                         rw.getStringAttr("llvm.x86.avx512.vpdpwssd.512"),
+                                         ValueRange{acc, av, bv})
+        .getResult(0);
+  }
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(rw, loc, v); }
   Value add(Value x, Value y) { return arith::AddIOp::create(rw, loc, x, y); }
@@ -72,8 +104,9 @@ struct KernelBuilder {
     Value pairs = arith::DivUIOp::create(rw, loc, add(kb, idx(1)), idx(2));
     Value blocks = arith::DivUIOp::create(rw, loc, count, idx(w));
     Value z = idx(0);
-    auto bf16s = [&](int64_t n) { return VectorType::get({n}, rw.getBF16Type()); };
-    Value zero = arith::ConstantOp::create(rw, loc, rw.getZeroAttr(rw.getBF16Type()));
+    Type source = cast<MemRefType>(src.getType()).getElementType();
+    auto sources = [&](int64_t n) { return VectorType::get({n}, source); };
+    Value zero = arith::ConstantOp::create(rw, loc, rw.getZeroAttr(pairElement()));
     loop(z, blocks, 1, [&](Value jb) {
       if (byRows) {
         // Along k, contiguous: each pair one 32-bit copy.
@@ -81,30 +114,30 @@ struct KernelBuilder {
           Value x = add(x0, add(mul(jb, w), jj));
           Value slot = mul(jj, 2);
           loop(z, full, 1, [&](Value k2) {
-            Value pair =
-                vector::LoadOp::create(rw, loc, bf16s(2), src, ValueRange{x, add(kc, mul(k2, 2))});
+            Value pair = toPair(
+                vector::LoadOp::create(rw, loc, sources(2), src, ValueRange{x, add(kc, mul(k2, 2))}));
             vector::StoreOp::create(rw, loc, pair, dst, ValueRange{jb, k2, slot});
           });
           loop(full, pairs, 1, [&](Value k2) {
-            Value v = memref::LoadOp::create(rw, loc, src, ValueRange{x, add(kc, mul(k2, 2))});
-            Value pair = vector::FromElementsOp::create(rw, loc, bf16s(2), ValueRange{v, zero});
+            Value v = toPair(memref::LoadOp::create(rw, loc, src, ValueRange{x, add(kc, mul(k2, 2))}));
+            Value pair = vector::FromElementsOp::create(rw, loc, pairVector(2), ValueRange{v, zero});
             vector::StoreOp::create(rw, loc, pair, dst, ValueRange{jb, k2, slot});
           });
         });
         return;
       }
       // Along x, contiguous: rows k and k + 1 interleaved, 16 columns at a time.
-      int64_t lanes = vibee::kBf16DotLanes;
+      int64_t lanes = vibee::kPairDotLanes;
       auto interleaved = [&](Value k2, bool last) {
         for (int64_t g = 0; g < w / lanes; ++g) {
           Value x = add(x0, add(mul(jb, w), idx(g * lanes)));
           Value k = add(kc, mul(k2, 2));
-          Value even = vector::LoadOp::create(rw, loc, bf16s(lanes), src, ValueRange{k, x});
-          Value odd = last ? arith::ConstantOp::create(rw, loc, rw.getZeroAttr(bf16s(lanes)))
+          Value even =
+              toPair(vector::LoadOp::create(rw, loc, sources(lanes), src, ValueRange{k, x}));
+          Value odd = last ? arith::ConstantOp::create(rw, loc, rw.getZeroAttr(pairVector(lanes)))
                                  .getResult()
-                           : vector::LoadOp::create(rw, loc, bf16s(lanes), src,
-                                                    ValueRange{add(k, idx(1)), x})
-                                 .getResult();
+                           : toPair(vector::LoadOp::create(rw, loc, sources(lanes), src,
+                                                           ValueRange{add(k, idx(1)), x}));
           Value both = vector::InterleaveOp::create(rw, loc, even, odd);
           vector::StoreOp::create(rw, loc, both, dst, ValueRange{jb, k2, idx(2 * g * lanes)});
         }
@@ -116,23 +149,22 @@ struct KernelBuilder {
 
   /// The pair of A's packed row r at k2, as 16 copies of its 32 bits.
   Value broadcastPair(Value ib, Value k2, int64_t r) {
-    auto pairType = VectorType::get({2}, rw.getBF16Type());
-    Value pair = vector::LoadOp::create(rw, loc, pairType, packedA, ValueRange{ib, k2, idx(2 * r)});
+    Value pair = vector::LoadOp::create(rw, loc, pairVector(2), packedA, ValueRange{ib, k2, idx(2 * r)});
     Value word = vector::BitCastOp::create(rw, loc, VectorType::get({1}, rw.getI32Type()), pair);
     Value scalar = vector::ExtractOp::create(rw, loc, word, ArrayRef<int64_t>{0});
     Value lanes = vector::BroadcastOp::create(
-        rw, loc, VectorType::get({vibee::kBf16DotLanes}, rw.getI32Type()), scalar);
+        rw, loc, VectorType::get({vibee::kPairDotLanes}, rw.getI32Type()), scalar);
     return vector::BitCastOp::create(
-        rw, loc, VectorType::get({2 * vibee::kBf16DotLanes}, rw.getBF16Type()), lanes);
+        rw, loc, pairVector(2 * vibee::kPairDotLanes), lanes);
   }
 
   /// One mr x nr register tile of C at (row, col): A's packed rows ib, B's
   /// packed columns jb, every k pair of the block.
   void registerTile(Value row, Value col, Value ib, Value jb, Value pairs) {
-    int64_t vectors = t.nr / vibee::kBf16DotLanes;
-    auto accType = VectorType::get({vibee::kBf16DotLanes}, rw.getF32Type());
+    int64_t vectors = t.nr / vibee::kPairDotLanes;
+    auto accType = VectorType::get({vibee::kPairDotLanes}, elementOf(c));
     auto at = [&](int64_t r, int64_t v) {
-      return ValueRange{add(row, idx(r)), add(col, idx(v * vibee::kBf16DotLanes))};
+      return ValueRange{add(row, idx(r)), add(col, idx(v * vibee::kPairDotLanes))};
     };
     SmallVector<Value> accs;
     for (int64_t r = 0; r < t.mr; ++r)
@@ -143,17 +175,17 @@ struct KernelBuilder {
       OpBuilder::InsertionGuard guard(rw);
       rw.setInsertionPointToStart(forOp.getBody());
       Value k2 = forOp.getInductionVar();
-      auto bType = VectorType::get({2 * vibee::kBf16DotLanes}, rw.getBF16Type());
+      VectorType bType = pairVector(2 * vibee::kPairDotLanes);
       SmallVector<Value> bv;
       for (int64_t v = 0; v < vectors; ++v)
         bv.push_back(vector::LoadOp::create(
-            rw, loc, bType, packedB, ValueRange{jb, k2, idx(2 * v * vibee::kBf16DotLanes)}));
+            rw, loc, bType, packedB, ValueRange{jb, k2, idx(2 * v * vibee::kPairDotLanes)}));
       SmallVector<Value> next;
       for (int64_t r = 0; r < t.mr; ++r) {
         Value av = broadcastPair(ib, k2, r);
         for (int64_t v = 0; v < vectors; ++v) {
           Value acc = forOp.getRegionIterArgs()[r * vectors + v];
-          next.push_back(x86vector::DotBF16Op::create(rw, loc, acc.getType(), acc, av, bv[v]));
+          next.push_back(dot(acc, av, bv[v]));
         }
       }
       scf::YieldOp::create(rw, loc, next);
@@ -168,7 +200,7 @@ struct KernelBuilder {
     Value k = memref::DimOp::create(rw, loc, a, 1);
     Value n = memref::DimOp::create(rw, loc, c, 1);
     auto alloc = [&](int64_t rows, int64_t w) {
-      auto type = MemRefType::get({rows / w, t.kc / 2, 2 * w}, rw.getBF16Type());
+      auto type = MemRefType::get({rows / w, t.kc / 2, 2 * w}, pairElement());
       return memref::AllocOp::create(rw, loc, type, rw.getI64IntegerAttr(64)).getResult();
     };
     packedB = alloc(t.nc, t.nr);
@@ -200,43 +232,53 @@ struct KernelBuilder {
 
 } // namespace
 
-bool vibee::isBf16DotMatmul(linalg::GenericOp op) {
+std::optional<vibee::PairDot> vibee::pairDotMatmul(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
-    return false;
+    return std::nullopt;
   auto par = utils::IteratorType::parallel;
   if (op.getIteratorTypesArray() !=
       SmallVector<utils::IteratorType>{par, par, utils::IteratorType::reduction})
-    return false;
+    return std::nullopt;
   MLIRContext *ctx = op.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) || maps[2] != AffineMap::get(3, 0, {m, n}, ctx) ||
       (maps[1] != AffineMap::get(3, 0, {k, n}, ctx) && maps[1] != AffineMap::get(3, 0, {n, k}, ctx)))
-    return false;
-  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
-  if (!isa<MemRefType>(b.getType()) || !elementOf(a).isBF16() || !elementOf(b).isBF16() ||
-      !elementOf(c).isF32())
-    return false;
+    return std::nullopt;
+  if (!isa<MemRefType>(op.getDpsInputs()[1].getType()))
+    return std::nullopt;
+  Type acc = elementOf(op.getDpsInits()[0]);
+  PairDot kind = acc.isF32() ? PairDot::Bf16 : PairDot::Int16;
+  if (!acc.isF32() && !acc.isSignlessInteger(32))
+    return std::nullopt;
+  // out + x * y, x and y the widened A and B, nothing else in the body.
   Block &body = op.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto sum = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (std::distance(body.begin(), body.end()) != 5)
+    return std::nullopt;
+  Operation *sum = body.getTerminator()->getOperand(0).getDefiningOp();
   BlockArgument argA = body.getArgument(0), argB = body.getArgument(1), out = body.getArgument(2);
-  if (!sum || (sum.getLhs() != out && sum.getRhs() != out))
-    return false;
-  auto product = (sum.getLhs() == out ? sum.getRhs() : sum.getLhs()).getDefiningOp<arith::MulFOp>();
-  if (!product)
-    return false;
-  Value x = product.getLhs(), y = product.getRhs();
-  // Nothing else in the body: the extensions, the product and the sum.
-  return std::distance(body.begin(), body.end()) == 5 &&
-         ((isWidened(x, argA) && isWidened(y, argB)) || (isWidened(x, argB) && isWidened(y, argA)));
+  bool isSum = kind == PairDot::Bf16 ? isa_and_nonnull<arith::AddFOp>(sum)
+                                     : isa_and_nonnull<arith::AddIOp>(sum);
+  if (!isSum || !llvm::is_contained(sum->getOperands(), out))
+    return std::nullopt;
+  Operation *product =
+      (sum->getOperand(0) == out ? sum->getOperand(1) : sum->getOperand(0)).getDefiningOp();
+  bool isProduct = kind == PairDot::Bf16 ? isa_and_nonnull<arith::MulFOp>(product)
+                                         : isa_and_nonnull<arith::MulIOp>(product);
+  if (!isProduct)
+    return std::nullopt;
+  Value x = product->getOperand(0), y = product->getOperand(1);
+  if ((isWidened(x, argA, kind) && isWidened(y, argB, kind)) ||
+      (isWidened(x, argB, kind) && isWidened(y, argA, kind)))
+    return kind;
+  return std::nullopt;
 }
 
-LogicalResult vibee::buildBf16MicroKernel(RewriterBase &rw, linalg::GenericOp tile,
-                                          const MatmulTiles &tiles) {
-  if (tiles.nr % kBf16DotLanes || tiles.kc % 2 || tiles.nc % tiles.nr || tiles.mc % tiles.mr)
+LogicalResult vibee::buildPairDotMicroKernel(RewriterBase &rw, linalg::GenericOp tile,
+                                             const MatmulTiles &tiles, PairDot kind) {
+  if (tiles.nr % kPairDotLanes || tiles.kc % 2 || tiles.nc % tiles.nr || tiles.mc % tiles.mr)
     return failure();
   MLIRContext *ctx = tile.getContext();
   AffineExpr m, n, k;
@@ -246,6 +288,7 @@ LogicalResult vibee::buildBf16MicroKernel(RewriterBase &rw, linalg::GenericOp ti
   KernelBuilder kernel{rw,
                        tile.getLoc(),
                        tiles,
+                       kind,
                        tile.getDpsInputs()[0],
                        tile.getDpsInputs()[1],
                        tile.getDpsInits()[0],
