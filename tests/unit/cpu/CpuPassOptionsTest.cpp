@@ -27,7 +27,14 @@ TEST(CpuPassOptions, TileMatmulTakesTheTarget) {
   target.cores = 2;
   std::string text = textualPipeline(*createCpuTileMatmulPass(target, /*threads=*/false));
   for (const char *option : {"vector-bits=256", "l1-bytes=32768", "l2-bytes=262144", "l3-bytes=0",
-                             "cores=2", "threads=false", "mr=0", "nc=0"})
+                             "cores=2", "threads=false", "mr=0", "nc=0", "bf16-dot=false",
+                             "vnni=false"})
+    EXPECT_NE(text.find(option), std::string::npos) << option << " in " << text;
+  // The pair dot-product micro-kernels follow the target's instructions.
+  target.vectorBits = 512;
+  target.bf16Dot = target.vnni = true;
+  text = textualPipeline(*createCpuTileMatmulPass(target, /*threads=*/false));
+  for (const char *option : {"bf16-dot=true", "vnni=true"})
     EXPECT_NE(text.find(option), std::string::npos) << option << " in " << text;
 }
 

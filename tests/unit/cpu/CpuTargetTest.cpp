@@ -63,6 +63,9 @@ TEST(ChooseMatmulTiles, Avx2) {
 TEST(ChooseMatmulTiles, PortableBaseline) {
   CpuTarget t = portableCpu();
   EXPECT_EQ(t.vectorBits, 128u);
+  // A portable object assumes no AVX-512 pair dot products.
+  EXPECT_FALSE(t.bf16Dot);
+  EXPECT_FALSE(t.vnni);
 
   MatmulTiles tiles = chooseMatmulTiles(t);
   expectInvariants(tiles);
@@ -118,6 +121,9 @@ TEST(DetectHostCpu, PlausibleValues) {
   EXPECT_GE(host.l1dBytes, 4 * 1024);
   EXPECT_GE(host.l2Bytes, host.l1dBytes);
   EXPECT_GE(host.cores, 1u);
+  // The pair dot-product kernels run on 512-bit vectors only.
+  if (host.bf16Dot || host.vnni)
+    EXPECT_EQ(host.vectorBits, 512u);
 }
 
 } // namespace
