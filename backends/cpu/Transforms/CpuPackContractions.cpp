@@ -111,7 +111,7 @@ std::string unpackable(linalg::ContractOp op, const std::optional<Roles> &roles)
 enum class Kernel {
   F32,          // A' f32, B computed or packed in f32
   Bf16Pairs,    // A' bf16, B bf16 read in place: vdpbf16ps
-  IntegerPairs, // A' i8, B i8 read in place, C i32: vpdpwssd
+  Int8Quads,    // A' i8, B i8 read in place, C i32: vpdpbusd
 };
 
 Type elementType(Value v) { return cast<MemRefType>(v.getType()).getElementType(); }
@@ -124,9 +124,9 @@ bool bf16Pair(linalg::ContractOp op, const Dequant *dq) {
 }
 
 /// i8 operands into an i32 C[m, n] with one M, N and K loop: with a
-/// VNNI target, pairs of i16 products on vpdpwssd (exact, and the wrapping of
+/// VNNI target, quads of byte products on vpdpbusd (exact, and the wrapping of
 /// an i32 sum does not depend on its order).
-bool integerPairs(linalg::ContractOp op, const Roles &roles) {
+bool int8Quads(linalg::ContractOp op, const Roles &roles) {
   auto narrowInt = [](Type t) { return t.isSignlessInteger(8); };
   AffineMap cMap = op.getIndexingMapsArray()[2];
   return roles.batch.empty() && roles.m.size() == 1 && roles.n.size() == 1 &&
@@ -140,7 +140,7 @@ bool integerPairs(linalg::ContractOp op, const Roles &roles) {
 
 /// C[m, n] += i32(A'[m, k]) * i32(B[...]) with A' [M][K] in A's type (A
 /// itself when it is that already) and B read where it lies.
-void packIntegerPairs(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
@@ -174,8 +174,8 @@ void packIntegerPairs(RewriterBase &rw, linalg::ContractOp op, const Roles &role
 
 void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
                      const Dequant *dq, Kernel kernel) {
-  if (kernel == Kernel::IntegerPairs)
-    return packIntegerPairs(rw, op, roles);
+  if (kernel == Kernel::Int8Quads)
+    return packInt8(rw, op, roles);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
@@ -325,8 +325,8 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
     IRRewriter rw(&getContext());
     for (linalg::ContractOp op : contractions) {
       std::optional<Roles> roles = classify(op);
-      if (vnni && op.hasPureBufferSemantics() && roles && integerPairs(op, *roles)) {
-        packOrSkinny(rw, op, *roles, nullptr, Kernel::IntegerPairs);
+      if (vnni && op.hasPureBufferSemantics() && roles && int8Quads(op, *roles)) {
+        packOrSkinny(rw, op, *roles, nullptr, Kernel::Int8Quads);
         continue;
       }
       std::string why = unpackable(op, roles);

@@ -16,10 +16,10 @@ struct CpuTarget {
   int64_t l3Bytes = 8 * 1024 * 1024; // shared by `cores`
   unsigned cores = 1;
   // vdpbf16ps (AVX512_BF16 on 512-bit vectors): bf16 x bf16 contractions run a
-  // micro-kernel of bf16 pair dot products instead of widening to f32.
+  // micro-kernel of dot products of bf16 pairs instead of widening to f32.
   bool bf16Dot = false;
-  // vpdpwssd (AVX512_VNNI on 512-bit vectors): i8 contractions into i32 run
-  // a micro-kernel of i16 pair dot products instead of generic loops.
+  // vpdpbusd (AVX512_VNNI on 512-bit vectors): int8 contractions into int32 run
+  // a micro-kernel of dot products of byte quads instead of generic loops.
   bool vnni = false;
   // Threads (OpenMP) compiled in, when libomp can be loaded: `vibeec --no-threads`
   // turns them off. Not read from VIBEE_NUM_THREADS, which limits threads when the

@@ -30,7 +30,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/ComputedOperand.h"
 #include "backends/cpu/Transforms/CpuMicroKernelLowering.h"
-#include "backends/cpu/Transforms/CpuPairDotMicroKernel.h"
+#include "backends/cpu/Transforms/CpuPackedDotMicroKernel.h"
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
@@ -351,11 +351,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     registerOpenMPDialectTranslation(registry);
   }
 
-  /// The pair-dot micro-kernel `op` takes on this target, if any.
-  std::optional<vibee::PairDot> pairDot(linalg::GenericOp op) const {
-    std::optional<vibee::PairDot> kind = vibee::pairDotMatmul(op);
-    if (kind && ((*kind == vibee::PairDot::Bf16 && bf16Dot) ||
-                 (*kind == vibee::PairDot::Int16 && vnni)))
+  /// The packed dot-product micro-kernel `op` takes on this target, if any.
+  std::optional<vibee::PackedDot> packedDot(linalg::GenericOp op) const {
+    std::optional<vibee::PackedDot> kind = vibee::packedDotMatmul(op);
+    if (kind && ((*kind == vibee::PackedDot::Bf16Pairs && bf16Dot) ||
+                 (*kind == vibee::PackedDot::Int8Quads && vnni)))
       return kind;
     return std::nullopt;
   }
@@ -388,11 +388,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     MatmulParams p;
     static_cast<vibee::MatmulTiles &>(p) = vibee::chooseMatmulTiles(
         machine, {staticDim(a, 0), staticDim(nSource, 1), staticDim(a, 1)});
-    // The bf16 micro-kernel has the f32 one's register tile (its accumulators
-    // are f32) and panels of 2-byte elements: K blocks twice as long fill the
-    // same cache.
-    if (!isF32Matmul(op) && pairDot(op))
-      p.kc *= 2;
+    // The packed dot-product kernels have the f32 one's register tile (32-bit
+    // accumulators) and panels of 2-byte (bf16) or 1-byte (int8) elements: K
+    // blocks 4 / bytes times as long fill the same cache.
+    if (std::optional<vibee::PackedDot> packed = isF32Matmul(op) ? std::nullopt : packedDot(op))
+      p.kc *= *packed == vibee::PackedDot::Bf16Pairs ? 2 : 4;
     for (auto [value, option] :
          {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc}, {&p.nc, &nc}, {&p.kc, &kc}})
       if (*option > 0)
@@ -404,8 +404,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
-      if (isF32Matmul(op) || vibee::computedMatmulKGroups(op) ||
-          pairDot(op))
+      if (isF32Matmul(op) || vibee::computedMatmulKGroups(op) || packedDot(op))
         matmuls.push_back(op);
     });
     CpuTarget machine = target();
@@ -419,13 +418,14 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         return signalPassFailure();
       }
       MatmulParams p = applyScheduleHints(op, options, hints);
-      std::optional<vibee::PairDot> pairs = isF32Matmul(op) ? std::nullopt : pairDot(op);
+      std::optional<vibee::PackedDot> packed = isF32Matmul(op) ? std::nullopt : packedDot(op);
       // `k floordiv G` reads of a computed B are exact in K blocks that no
-      // group straddles (tiles keep the maps, on views); bf16 pairs need an
-      // even K block.
-      if (pairs)
-        p.kc = std::max<int64_t>(2, p.kc / 2 * 2);
-      else if (!isF32Matmul(op))
+      // group straddles (tiles keep the maps, on views); the packed dot
+      // products take K blocks of whole groups.
+      if (packed) {
+        int64_t group = vibee::packedDotGroup(*packed);
+        p.kc = std::max(group, p.kc / group * group);
+      } else if (!isF32Matmul(op))
         p.kc = *vibee::kBlockForGroups(*vibee::computedMatmulKGroups(op), p.kc);
       // The threads share the N panels (and nothing else).
       std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
@@ -451,11 +451,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         kernelFunc = chunk.func;
       }
       rw.eraseOp(op);
-      if (pairs) {
-        if (failed(vibee::buildPairDotMicroKernel(rw, kernel, p, *pairs))) {
-          kernel.emitError("vibee-cpu-tile-matmul: the pair-dot register tile must be a multiple "
-                           "of ")
-              << vibee::kPairDotLanes << " columns wide";
+      if (packed) {
+        if (failed(vibee::buildPackedDotMicroKernel(rw, kernel, p, *packed))) {
+          kernel.emitError("vibee-cpu-tile-matmul: the packed-dot register tile must be a "
+                           "multiple of ")
+              << vibee::kPackedDotLanes << " columns wide";
           return signalPassFailure();
         }
         continue;

@@ -60,14 +60,14 @@ def CpuPackContractionsPass : Pass<"vibee-cpu-pack-contractions", "::mlir::Modul
     With bf16-dot (the target has vdpbf16ps), a contraction of a bf16 A and a
     bf16 B read in place keeps A' in bf16, for vibee-cpu-tile-matmul's bf16
     micro-kernel; with vnni, an i8 contraction into i32 (one M, N and K
-    loop, C in [M][N]) keeps A' in its type and B in place, for the vpdpwssd
+    loop, C in [M][N]) keeps A' in its type and B in place, for the vpdpbusd
     micro-kernel (without vnni it stays on generic loops).
   }];
   let options = [
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
            "keep A' in bf16 when A and B are bf16 (for the vdpbf16ps micro-kernel)">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "i8 x i8 -> i32 contractions packed for the vpdpwssd micro-kernel">];
+           "i8 x i8 -> i32 contractions packed for the vpdpbusd micro-kernel">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
@@ -87,9 +87,9 @@ def CpuTileMatmulPass : Pass<"vibee-cpu-tile-matmul", "::mlir::ModuleOp"> {
 
     With bf16-dot or vnni, a bf16 x bf16 -> f32 or i8 -> i32 matmul (as
     vibee-cpu-pack-contractions leaves it: A [M][K], B read in place) takes the
-    pair dot-product micro-kernel instead (CpuPairDotMicroKernel.h: A and B
-    packed as pairs along k, vdpbf16ps / vpdpwssd per k pair), with K blocks
-    twice as long as the f32 kernel's.
+    packed dot-product micro-kernel instead (CpuPackedDotMicroKernel.h: A and B
+    packed as pairs (bf16) or quads (int8) along k, one vdpbf16ps / vpdpbusd
+    per group), with K blocks 2x (bf16) or 4x (int8) the f32 kernel's.
 
     Sizes, by precedence: the kernel's schedule hints (tile, vector, parallel,
     threads), then the options mr/nr/mc/nc/kc, then vibee::chooseMatmulTiles for
@@ -117,9 +117,9 @@ def CpuTileMatmulPass : Pass<"vibee-cpu-tile-matmul", "::mlir::ModuleOp"> {
     Option<"lowerSteps", "lower-steps", "int", /*default=*/"5",
            "debug: vector lowering steps of the micro-kernel to run (0-5)">,
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
-           "bf16 x bf16 matmuls on vdpbf16ps pair dot products (AVX512_BF16)">,
+           "bf16 x bf16 matmuls on vdpbf16ps dot products of pairs (AVX512_BF16)">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "i8 -> i32 matmuls on vpdpwssd pair dot products (AVX512_VNNI)">];
+           "i8 -> i32 matmuls on vpdpbusd dot products of quads (AVX512_VNNI)">];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::linalg::LinalgDialect",

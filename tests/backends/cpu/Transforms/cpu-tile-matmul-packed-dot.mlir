@@ -2,6 +2,7 @@
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions="bf16-dot=true vnni=true" --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 bf16-dot=true vnni=true threads=false" --canonicalize | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 threads=false" --canonicalize 2>&1 | FileCheck %s --check-prefix=F32
 
+// vibee-cpu-tile-matmul's packed dot-product micro-kernels (bf16-dot, vnni).
 // bf16 x bf16 contractions with bf16-dot (a target with AVX512_BF16): A stays
 // bf16 (read in place when it is [M][K] already, else a bf16 copy), B is read
 // where it lies, and the matmul's full register tiles run on vdpbf16ps
@@ -29,14 +30,19 @@
 // CHECK:         scf.if
 // CHECK-DAG:       %[[BP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x64x64xbf16>
 // CHECK-DAG:       %[[AP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x64x16xbf16>
-// B[k][n]: rows k and k + 1 interleaved, 16 columns at a time; zeros for an odd K's last row.
+// B[k][n]: rows k and k + 1 interleaved, 16 columns at a time; in the last pair a
+// row past K is zeros (selected: its load reads the last row instead).
 // CHECK:           vector.interleave %{{.*}}, %{{.*}} : vector<16xbf16> -> vector<32xbf16>
 // CHECK:           vector.store %{{.*}}, %[[BP]]
-// CHECK:           vector.interleave %{{.*}}, %cst : vector<16xbf16> -> vector<32xbf16>
-// A: one 32-bit pair at a time; an odd K's last element beside a zero.
+// CHECK:           arith.select %{{.*}}, %{{.*}}, %cst{{.*}} : vector<16xbf16>
+// CHECK:           arith.select %{{.*}}, %{{.*}}, %cst{{.*}} : vector<16xbf16>
+// CHECK-NEXT:      vector.interleave %{{.*}}, %{{.*}} : vector<16xbf16> -> vector<32xbf16>
+// A: one 32-bit pair at a time; in the last pair an element past K is zero.
 // CHECK:           vector.load %{{.*}} : memref<?x?xbf16, strided<[?, 1]>>, vector<2xbf16>
 // CHECK:           vector.store %{{.*}}, %[[AP]]
-// CHECK:           vector.from_elements %{{.*}}, %cst_0 : vector<2xbf16>
+// CHECK:           arith.select %{{.*}}, %{{.*}}, %cst{{.*}} : bf16
+// CHECK:           arith.select %{{.*}}, %{{.*}}, %cst{{.*}} : bf16
+// CHECK-NEXT:      vector.from_elements %{{.*}}, %{{.*}} : vector<2xbf16>
 // The register tile: 16 accumulators in, 16 dot products per k pair, 16 out.
 // CHECK-COUNT-16:  vector.load %{{.*}} : memref<?x?xf32, strided<[?, 1]>>, vector<16xf32>
 // CHECK:           scf.for {{.*}} iter_args(
@@ -91,9 +97,11 @@ func.func @mixed(%a: memref<?x?xf32>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>)
 }
 
 // int8 into int32 with vnni: A in place, w[n, k] read in place, i32 products
-// of the sign-extended operands; the kernel packs both as i16 pairs (i8
-// sign-extended while packing) for llvm.x86.avx512.vpdpwssd.512. Without vnni,
-// generic loops (a remark says why).
+// of the sign-extended operands. The kernel packs both as quads of bytes along
+// k, A with its sign bit flipped (a + 128: vpdpbusd's unsigned operand), and
+// per K block sums 128 x B's columns with the same instruction (all-128 bytes
+// times B's quads) into an [NC/32][32] i32 buffer that the register tile takes
+// off C before its k loop. Without vnni, generic loops (a remark says why).
 // PACK-LABEL: func.func @int8_linear
 // PACK:         scf.if
 // PACK:         } else {
@@ -104,13 +112,27 @@ func.func @mixed(%a: memref<?x?xf32>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>)
 // PACK:             arith.muli
 // PACK:             arith.addi
 // CHECK-LABEL: func.func @int8_linear
-// CHECK-DAG:     memref.alloc() {alignment = 64 : i64} : memref<4x64x64xi16>
-// CHECK-DAG:     memref.alloc() {alignment = 64 : i64} : memref<8x64x16xi16>
-// CHECK:         %[[W:.*]] = vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<2xi8>
-// CHECK-NEXT:    arith.extsi %[[W]] : vector<2xi8> to vector<2xi16>
+// CHECK-DAG:     %[[BP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x32x128xi8>
+// CHECK-DAG:     %[[AP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x32x32xi8>
+// CHECK-DAG:     %[[OFF:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x32xi32>
+// B: quads copied as 32-bit words from w's rows.
+// CHECK:         %[[W:.*]] = vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<4xi8>
+// CHECK-NEXT:    vector.store %[[W]], %[[BP]]
+// The column sums: vpdpbusd of all-128 bytes and B's quads.
+// CHECK:         %[[SUM:.*]] = scf.for {{.*}} iter_args(
+// CHECK:           llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %cst{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// CHECK:         vector.store %[[SUM]], %[[OFF]]
+// A: quads with the sign bit flipped.
+// CHECK:         %[[X:.*]] = vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<4xi8>
+// CHECK-NEXT:    %[[U:.*]] = arith.xori %[[X]], %cst{{.*}} : vector<4xi8>
+// CHECK-NEXT:    vector.store %[[U]], %[[AP]]
+// CHECK:         vector.load %[[OFF]]
+// CHECK:         arith.subi %{{.*}} : vector<16xi32>
 // CHECK:         scf.for {{.*}} iter_args(
-// CHECK:           vector.bitcast %{{.*}} : vector<16xi32> to vector<32xi16>
-// CHECK-COUNT-16:  llvm.call_intrinsic "llvm.x86.avx512.vpdpwssd.512"(%{{.*}}) : (vector<16xi32>, vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// CHECK:           vector.load %[[AP]]{{.*}} vector<4xi8>
+// CHECK-NEXT:      vector.bitcast %{{.*}} : vector<4xi8> to vector<1xi32>
+// CHECK:           vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK-COUNT-16:  llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // CHECK:           scf.yield
 // CHECK-COUNT-16: vector.store %{{.*}} : memref<?x?xi32, strided<[?, 1]>>, vector<16xi32>
 // F32-LABEL:   func.func @int8_linear
