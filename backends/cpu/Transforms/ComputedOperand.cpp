@@ -107,20 +107,24 @@ std::optional<int64_t> vibee::kBlockForGroups(ArrayRef<int64_t> groups, int64_t 
   return std::nullopt;
 }
 
-std::optional<SmallVector<int64_t>> vibee::computedMatmulKGroups(linalg::GenericOp op) {
+bool vibee::isMatmulNest(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInits() != 1 ||
       op.getNumDpsInputs() < 2)
-    return std::nullopt;
+    return false;
   auto par = utils::IteratorType::parallel;
   if (op.getIteratorTypesArray() !=
       SmallVector<utils::IteratorType>{par, par, utils::IteratorType::reduction})
-    return std::nullopt;
+    return false;
   MLIRContext *ctx = op.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (maps.front() != AffineMap::get(3, 0, {m, k}, ctx) ||
-      maps.back() != AffineMap::get(3, 0, {m, n}, ctx) || !isF32Memref(op.getDpsInputs()[0]) ||
+  return maps.front() == AffineMap::get(3, 0, {m, k}, ctx) &&
+         maps.back() == AffineMap::get(3, 0, {m, n}, ctx);
+}
+
+std::optional<SmallVector<int64_t>> vibee::computedMatmulKGroups(linalg::GenericOp op) {
+  if (!isMatmulNest(op) || !isF32Memref(op.getDpsInputs()[0]) ||
       !isF32Memref(op.getDpsInits()[0]) || !splitBody(op))
     return std::nullopt;
   SmallVector<int64_t> groups;

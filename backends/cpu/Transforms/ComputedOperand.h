@@ -36,6 +36,11 @@ std::string unsupportedComputedRead(mlir::AffineMap map, unsigned m, unsigned n,
 /// std::nullopt when no block of a practical size (16 to 4096) does.
 std::optional<int64_t> kBlockForGroups(llvm::ArrayRef<int64_t> groups, int64_t target);
 
+/// A bufferized generic over loops (m, n, k), parallel, parallel, reduction,
+/// with at least two inputs, the first read (m, k), and one init read (m, n):
+/// the loop nest of every matmul vibee-cpu-tile-matmul takes.
+bool isMatmulNest(mlir::linalg::GenericOp op);
+
 /// For a generic of the form above: the G of its `k floordiv G` reads (none
 /// without groups), for kBlockForGroups. std::nullopt for any other generic.
 std::optional<llvm::SmallVector<int64_t>> computedMatmulKGroups(mlir::linalg::GenericOp op);

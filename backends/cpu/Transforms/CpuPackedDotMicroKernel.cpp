@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/CpuPackedDotMicroKernel.h"
+#include "backends/cpu/Transforms/ComputedOperand.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -302,19 +303,13 @@ struct KernelBuilder {
 } // namespace
 
 std::optional<vibee::PackedDot> vibee::packedDotMatmul(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1)
-    return std::nullopt;
-  auto par = utils::IteratorType::parallel;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<utils::IteratorType>{par, par, utils::IteratorType::reduction})
+  if (!isMatmulNest(op) || op.getNumDpsInputs() != 2)
     return std::nullopt;
   MLIRContext *ctx = op.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) || maps[2] != AffineMap::get(3, 0, {m, n}, ctx) ||
-      (maps[1] != AffineMap::get(3, 0, {k, n}, ctx) && maps[1] != AffineMap::get(3, 0, {n, k}, ctx)))
+  AffineMap bMap = op.getIndexingMapsArray()[1];
+  if (bMap != AffineMap::get(3, 0, {k, n}, ctx) && bMap != AffineMap::get(3, 0, {n, k}, ctx))
     return std::nullopt;
   if (!isa<MemRefType>(op.getDpsInputs()[1].getType()))
     return std::nullopt;
