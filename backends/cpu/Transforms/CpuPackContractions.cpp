@@ -62,14 +62,16 @@ using namespace vibee::packing;
 
 namespace {
 
-/// C[m, n] += A[m, k] * B[k, n], the generic vibee-cpu-tile-matmul takes.
+/// C[m, n] += A[m, k] * B[k, n], the generic vibee-cpu-tile-matmul takes (bf16
+/// A and B widened in its body: the packed dot-product kernel's form).
 void buildMatmul(RewriterBase &rw, Location loc, Value a, Value b, Value c) {
   SmallVector<AffineMap> maps = vibee::plainMatmulMaps(rw.getContext());
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel, utils::IteratorType::reduction};
   linalg::GenericOp::create(rw, loc, ValueRange{a, b}, ValueRange{c}, maps, iterators,
                             [](OpBuilder &bb, Location l, ValueRange args) {
-                              Value p = arith::MulFOp::create(bb, l, args[0], args[1]);
+                              Value p = arith::MulFOp::create(bb, l, Packer::toF32(bb, l, args[0]),
+                                                              Packer::toF32(bb, l, args[1]));
                               Value sum = arith::AddFOp::create(bb, l, p, args[2]);
                               linalg::YieldOp::create(bb, l, sum);
                             });
@@ -189,8 +191,9 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   SmallVector<Value> allocs;
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs,
                    kernel == Kernel::Bf16Pairs ? rw.getBF16Type() : Type());
-  Value b =
-      dq ? Value() : p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs);
+  Value b = dq ? Value()
+               : p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs,
+                        kernel == Kernel::Bf16Pairs ? rw.getBF16Type() : Type());
   size_t before = allocs.size();
   Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs);
   bool cCopied = allocs.size() > before;
@@ -333,12 +336,20 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
       if (why.empty()) {
         std::string copied;
         std::optional<Dequant> dq = dequantizedB(op, *roles, copied);
+        const Dequant *computedB = dq ? &*dq : nullptr;
+        // bf16 A and B: B read in place (computedB), or copied in bf16 where
+        // it cannot be (batch loops, several N or K loops).
+        bool bf16Operands = elementType(op.getInputs()[0]).isBF16() &&
+                            elementType(op.getInputs()[1]).isBF16();
+        Kernel kernel = bf16Dot && bf16Operands && (!computedB || bf16Pair(op, computedB))
+                            ? Kernel::Bf16Pairs
+                            : Kernel::F32;
         if (!copied.empty())
           mlir::emitRemark(op.getLoc())
-              << "contraction's B operand converted to an f32 copy before packing: " << copied;
-        const Dequant *computedB = dq ? &*dq : nullptr;
-        packOrSkinny(rw, op, *roles, computedB,
-                     bf16Dot && bf16Pair(op, computedB) ? Kernel::Bf16Pairs : Kernel::F32);
+              << "contraction's B operand "
+              << (kernel == Kernel::Bf16Pairs ? "copied in bf16" : "converted to an f32 copy")
+              << " before packing: " << copied;
+        packOrSkinny(rw, op, *roles, computedB, kernel);
         continue;
       }
       // At the op's location, not op->emitRemark(): that attaches the op as

@@ -296,16 +296,24 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   Value edgeRowRows =
       arith::SelectOp::create(rw, loc, fast, arith::SubIOp::create(rw, loc, m, mFull), none);
   Value nEdge = arith::SubIOp::create(rw, loc, n, nFull);
+  // An empty strip's views start at 0, not at its operand's end: folded to
+  // constants (a static size that is whole tiles, also through a batch slice),
+  // an offset at the end is one the subview verifier rejects.
+  auto startIfAny = [&](Value count, Value start) -> Value {
+    Value any = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::ne, count, none);
+    return arith::SelectOp::create(rw, loc, any, start, none);
+  };
+  Value mStrip = startIfAny(edgeRowRows, mFull), nStrip = startIfAny(nEdge, nFull);
   IRMapping edgeColumns, edgeRows, fullTiles;
   if (plain) {
     edgeColumns.map(a, view(a, zero, zero, edgeColumnRows, k));
-    edgeColumns.map(b, view(b, zero, nFull, k, nEdge));
-    edgeColumns.map(c, view(c, zero, nFull, edgeColumnRows, nEdge));
-    edgeRows.map(a, view(a, mFull, zero, edgeRowRows, k));
-    edgeRows.map(c, view(c, mFull, zero, edgeRowRows, n));
+    edgeColumns.map(b, view(b, zero, nStrip, k, nEdge));
+    edgeColumns.map(c, view(c, zero, nStrip, edgeColumnRows, nEdge));
+    edgeRows.map(a, view(a, mStrip, zero, edgeRowRows, k));
+    edgeRows.map(c, view(c, mStrip, zero, edgeRowRows, n));
   } else { // every B source sliced along its N axis
-    vibee::mapSlices(rw, loc, op, zero, edgeColumnRows, nFull, nEdge, edgeColumns);
-    vibee::mapSlices(rw, loc, op, mFull, edgeRowRows, OpFoldResult(), OpFoldResult(), edgeRows);
+    vibee::mapSlices(rw, loc, op, zero, edgeColumnRows, nStrip, nEdge, edgeColumns);
+    vibee::mapSlices(rw, loc, op, mStrip, edgeRowRows, OpFoldResult(), OpFoldResult(), edgeRows);
   }
   auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
   // No strip where a static size is whole tiles: it would be empty, and its
@@ -319,10 +327,10 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   // at the strip's offsets.
   if (!wholeTiles(c, 1, p.nr))
     linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeColumns)),
-                          {zero, nFull, zero});
+                          {zero, nStrip, zero});
   if (!wholeTiles(c, 0, p.mr)) {
     auto rowsOp = cast<linalg::GenericOp>(rw.clone(*op, edgeRows));
-    linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rowsOp.getOperation()), {mFull, zero, zero});
+    linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rowsOp.getOperation()), {mStrip, zero, zero});
     // A computed B is read where it lies (w[n, k] for nn.Linear's layout): the
     // few edge rows go through each weight row in turn (n outside m), so the
     // weights stream from memory once, not once per edge row.

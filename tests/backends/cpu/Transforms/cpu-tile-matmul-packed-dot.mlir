@@ -85,6 +85,24 @@ func.func @transposed_a(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?
   return
 }
 
+// Batched bf16: A and B in bf16 [batch][M][K] and [batch][K][N] (here in place
+// already: no copy; other layouts are copied in bf16), each batch's matmul
+// widening both in its body, on the bf16 kernel.
+// PACK-LABEL: func.func @bmm_bf16
+// PACK-NOT:     memref.alloc
+// PACK:         scf.for
+// PACK:           linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, memref<?x?xbf16, strided<[?, 1], offset: ?>>)
+// PACK:             arith.extf
+// PACK:             arith.extf
+// CHECK-LABEL: func.func @bmm_bf16
+// CHECK:         scf.for
+// CHECK:           x86vector.avx512.dot
+func.func @bmm_bf16(%a: memref<?x?x?xbf16>, %b: memref<?x?x?xbf16>, %c: memref<?x?x?xf32>) {
+  linalg.contract indexing_maps = [affine_map<(z, m, n, k) -> (z, m, k)>, affine_map<(z, m, n, k) -> (z, k, n)>, affine_map<(z, m, n, k) -> (z, m, n)>]
+      ins(%a, %b : memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%c : memref<?x?x?xf32>)
+  return
+}
+
 // f32 activations times bf16 weights: not a bf16 pair product; the f32 kernel
 // computes B from the bf16 weights while packing, as without bf16-dot.
 // CHECK-LABEL: func.func @mixed

@@ -25,11 +25,16 @@
 // CHECK:         %[[ME:.*]] = arith.subi %[[M]], %[[M8]]
 // CHECK:         %[[RROWS:.*]] = arith.select %[[FAST]], %[[ME]], %c0
 // CHECK:         %[[NE:.*]] = arith.subi %[[N]], %[[N32]]
+// An empty strip starts at 0 (not at M8 = M or N32 = N, out of bounds once folded).
+// CHECK:         %[[ANYR:.*]] = arith.cmpi ne, %[[RROWS]], %c0
+// CHECK:         %[[MS:.*]] = arith.select %[[ANYR]], %[[M8]], %c0
+// CHECK:         %[[ANYC:.*]] = arith.cmpi ne, %[[NE]], %c0
+// CHECK:         %[[NS:.*]] = arith.select %[[ANYC]], %[[N32]], %c0
 // CHECK:         %[[AE:.*]] = memref.subview %arg0[0, 0] [%[[CROWS]], %[[K]]]
-// CHECK:         %[[BE:.*]] = memref.subview %arg1[0, %[[N32]]] [%[[K]], %[[NE]]]
-// CHECK:         %[[CE:.*]] = memref.subview %arg2[0, %[[N32]]] [%[[CROWS]], %[[NE]]]
-// CHECK:         %[[AR:.*]] = memref.subview %arg0[%[[M8]], 0] [%[[RROWS]], %[[K]]]
-// CHECK:         %[[CR:.*]] = memref.subview %arg2[%[[M8]], 0] [%[[RROWS]], %[[N]]]
+// CHECK:         %[[BE:.*]] = memref.subview %arg1[0, %[[NS]]] [%[[K]], %[[NE]]]
+// CHECK:         %[[CE:.*]] = memref.subview %arg2[0, %[[NS]]] [%[[CROWS]], %[[NE]]]
+// CHECK:         %[[AR:.*]] = memref.subview %arg0[%[[MS]], 0] [%[[RROWS]], %[[K]]]
+// CHECK:         %[[CR:.*]] = memref.subview %arg2[%[[MS]], 0] [%[[RROWS]], %[[N]]]
 // CHECK:         scf.if %[[FAST]]
 // CHECK-NOT:       memref.subview
 // CHECK:           func.call @mm__chunk0_threads(%{{.*}}, %[[N32]], %arg0, %arg1, %arg2)
