@@ -6,7 +6,7 @@ when it is installed) at the same thread count, in one process, interleaved, med
                                   [--baseline other/vibeec] [--only case,case]
 
 Cases: linear x W^T + b, plain, batched, per-head scores, bf16 GEMM and bf16 nn.Linear,
-int8 x int8 -> int32 GEMM, skinny M in {1, 16} (linear layout), int8-weight GEMV, column
+bf16 batched and per-head scores, int8 x int8 -> int32 GEMM, skinny M in {1, 16} (linear layout), int8-weight GEMV, column
 sum; 1 and 2 threads. --baseline adds the same kernels built by another vibeec (a
 "vibeec baseline" column, e.g. main before a change). The JSON goes to
 bench/results/cpu_contractions_<cpu>.json unless --json says otherwise.
@@ -131,6 +131,19 @@ def main():
          "openblas-f32": lambda: sgemm(S, S, S, x, S, w, S, y, S, tb=TR)},
         torch and (lambda ta=T(a16.view(np.int16)).view(torch.bfloat16),
                    tb_=T(b16.view(np.int16)).view(torch.bfloat16): torch.nn.functional.linear(ta, tb_)))
+    ba16, bb16 = bf16(ba), bf16(bb)
+    add("bf16_batched", f"{Z}x{Sb}^3", 2.0 * Z * Sb**3, "GFLOP/s",
+        {"vibeec": lambda lib=None: (lib or v).vibee_contractions_bench_bmm_bf16(
+            ptr(ba16), ptr(bb16), ptr(bc), I64(Z), I64(Sb), I64(Sb), I64(Sb))},
+        torch and (lambda ta=T(ba16.view(np.int16)).view(torch.bfloat16),
+                   tb_=T(bb16.view(np.int16)).view(torch.bfloat16): torch.bmm(ta, tb_)))
+    q16, k16 = bf16(q), bf16(k)
+    add("bf16_scores", f"{B * H}x{L}x{L}x{D}", 2.0 * B * H * L * L * D, "GFLOP/s",
+        {"vibeec": lambda lib=None: (lib or v).vibee_contractions_bench_scores_bf16(
+            ptr(q16), ptr(k16), ptr(sc), I64(L), I64(H), I64(D))},
+        torch and (lambda tq=T(q16.view(np.int16)).view(torch.bfloat16)[0].transpose(0, 1),
+                   tk=T(k16.view(np.int16)).view(torch.bfloat16)[0].transpose(0, 1):
+                   tq @ tk.transpose(-1, -2)))
     i8a, i8b = rng.integers(-128, 128, (S, S), dtype=np.int8), rng.integers(-128, 128, (S, S), dtype=np.int8)
     i32c = np.empty((S, S), np.int32)
     add("int8_gemm", f"{S}^3", 2.0 * S**3, "GOP/s",
