@@ -30,7 +30,7 @@ TEST(CpuPassOptions, TileMatmulTakesTheTarget) {
                              "cores=2", "threads=false", "mr=0", "nc=0", "bf16-dot=false",
                              "vnni=false"})
     EXPECT_NE(text.find(option), std::string::npos) << option << " in " << text;
-  // The pair dot-product micro-kernels follow the target's instructions.
+  // The packed dot-product micro-kernels follow the target's instructions.
   target.vectorBits = 512;
   target.bf16Dot = target.vnni = true;
   text = textualPipeline(*createCpuTileMatmulPass(target, /*threads=*/false));

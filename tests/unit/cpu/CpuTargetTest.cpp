@@ -63,7 +63,7 @@ TEST(ChooseMatmulTiles, Avx2) {
 TEST(ChooseMatmulTiles, PortableBaseline) {
   CpuTarget t = portableCpu();
   EXPECT_EQ(t.vectorBits, 128u);
-  // A portable object assumes no AVX-512 pair dot products.
+  // A portable object assumes no AVX-512 packed dot products.
   EXPECT_FALSE(t.bf16Dot);
   EXPECT_FALSE(t.vnni);
 
@@ -121,7 +121,7 @@ TEST(DetectHostCpu, PlausibleValues) {
   EXPECT_GE(host.l1dBytes, 4 * 1024);
   EXPECT_GE(host.l2Bytes, host.l1dBytes);
   EXPECT_GE(host.cores, 1u);
-  // The pair dot-product kernels run on 512-bit vectors only.
+  // The packed dot-product kernels run on 512-bit vectors only.
   if (host.bf16Dot || host.vnni)
     EXPECT_EQ(host.vectorBits, 512u);
 }
