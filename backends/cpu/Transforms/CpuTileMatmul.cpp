@@ -316,9 +316,8 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
     vibee::mapSlices(rw, loc, op, mStrip, edgeRowRows, OpFoldResult(), OpFoldResult(), edgeRows);
   }
   auto ifOp = scf::IfOp::create(rw, loc, fast, /*withElse=*/true);
-  // No strip where a static size is whole tiles: it would be empty, and its
-  // views would start at the static end of their operand (an offset the
-  // subview verifier rejects once it is folded in, with the size unknown).
+  // No strip where the operand's static size is whole tiles: it would be
+  // empty (empty strips that only fold to constants later start at 0, above).
   auto wholeTiles = [](Value v, unsigned axis, int64_t tile) {
     int64_t size = cast<MemRefType>(v.getType()).getDimSize(axis);
     return !ShapedType::isDynamic(size) && size % tile == 0;
