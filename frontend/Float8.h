@@ -13,6 +13,7 @@
 #pragma once
 
 #include "frontend/AST.h"
+#include "frontend/FloatRounding.h"
 
 #include <algorithm>
 #include <cmath>
@@ -34,23 +35,9 @@ inline Format formatOf(ast::DType t) {
 // The value of `x` cast to the FP8 dtype `t` (rounded to nearest even; saturated for
 // f8e4m3, overflowing to infinity for f8e5m2), as a double.
 inline double round(double x, ast::DType t) {
-  if (std::isnan(x))
-    return x;
   const Format f = formatOf(t);
-  const bool saturate = t == ast::DType::F8E4M3;
-  double a = std::fabs(x);
-  if (std::isinf(a))
-    return saturate ? std::copysign(f.largest, x) : x;
-  // The spacing of representable values at a: 2^(e - m) in the binade [2^e, 2^(e+1)),
-  // the subnormal spacing 2^(1 - bias - m) below the smallest normal 2^(1 - bias).
-  int e = 0;
-  std::frexp(a, &e); // a = r * 2^e, r in [0.5, 1): the binade is 2^(e - 1)
-  int binade = a == 0 ? 1 - f.bias : std::max(e - 1, 1 - f.bias);
-  double quantum = std::ldexp(1.0, binade - f.mantissaBits);
-  double r = std::nearbyint(a / quantum) * quantum; // ties to even (default rounding)
-  if (r > f.largest)
-    r = saturate ? f.largest : std::numeric_limits<double>::infinity();
-  return std::copysign(r, x);
+  return roundToFormat(x, FloatFormat{f.mantissaBits, 1 - f.bias, f.largest},
+                       /*saturate=*/t == ast::DType::F8E4M3);
 }
 
 // The bit pattern of `x` cast to `t` (as round()).

@@ -106,6 +106,23 @@ inline Val convert(Val v, DType from, DType to) {
   return r;
 }
 
+// `x` as the compiled code holds a value of float dtype `t`: f16 and bf16 computed in
+// f32 and rounded once more when stored, FP8 by its cast. The interpreter itself does
+// not round (its results are the float64 oracle); a top-k ranks the rounded values, so
+// that two elements the kernel sees as equal are a tie in the reference too.
+inline double roundToDtype(double x, DType t) {
+  switch (t) {
+  case DType::F64:
+    return x;
+  case DType::F16:
+    return roundToFormat(static_cast<float>(x), FloatFormat{10, -14, 65504.0}, false);
+  case DType::BF16:
+    return roundToFormat(static_cast<float>(x), FloatFormat{7, -126, 0x1.fep127}, false);
+  default:
+    return ast::isFloat8(t) ? fp8::round(x, t) : static_cast<float>(x);
+  }
+}
+
 inline bool truthy(Val v, DType t) { return ast::isFloat(t) ? v.f != 0 : v.i != 0; }
 
 inline Val boolVal(bool b) {

@@ -48,11 +48,23 @@ void Interpreter::executeTopK(const ast::Statement &stmt) {
     }
     for (int64_t c = 0; c < n; ++c) {
       loop_[nPar] = c;
-      row[static_cast<size_t>(c)] = noteRange(convert(eval(rhs), rhs.type, t), t);
+      Val v = noteRange(convert(eval(rhs), rhs.type, t), t);
+      if (ast::isFloat(t))
+        v.f = roundToDtype(v.f, t);
+      row[static_cast<size_t>(c)] = v;
     }
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return before(row[a], row[b]); });
+    // A neighbour within rounding of the kernel's value may rank the other way there
+    // (both numbers; an exact tie is decided by position, as in the kernel): the
+    // places among the first k and the k-th against the next.
+    if (ast::isFloat(t))
+      for (int64_t j = 0; j + 1 < n && j < k; ++j) {
+        const Val &a = row[order[static_cast<size_t>(j)]], &b = row[order[static_cast<size_t>(j + 1)]];
+        if (a.f != b.f && !std::isnan(a.f) && !std::isnan(b.f))
+          noteTie(a, b, t);
+      }
     for (int64_t j = 0; j < k; ++j) {
       const size_t o = r * static_cast<size_t>(k) + static_cast<size_t>(j);
       const Val &v = row[order[static_cast<size_t>(j)]];

@@ -193,6 +193,13 @@ std::string compareWithReference(const std::string &name, const HostTensor &out,
   if (diff2 > 0 && !(scaled <= limit)) {
     std::ostringstream msg;
     msg << std::setprecision(3) << name << ": relative error " << rel;
+    if (limit == 0) // exact: where the first difference is says more than a norm
+      for (int64_t e = 0; e < out.numElements(); ++e)
+        if (double o = out.get(e), r = reference[e]; o != r) {
+          msg << std::setprecision(17) << " (first at " << indexString(out.shape(), e)
+              << ": reference " << r << " but got " << o << ")" << std::setprecision(3);
+          break;
+        }
     if (cond2 > ref2 * 1.0001)
       msg << " (" << scaled << " of the condition magnitude)";
     msg << " exceeds " << limit;
@@ -218,6 +225,16 @@ std::string compareKernelOutputs(const ast::Kernel &kernel, const std::vector<Ho
         !failure.empty())
       return failure;
   return "";
+}
+
+std::string nearTieNote(int redrawn, bool failed) {
+  if (failed)
+    return " (after " + std::to_string(redrawn) +
+           " fresh draws, each with a float comparison within rounding of its threshold)";
+  if (redrawn == 0)
+    return "";
+  return ", " + std::to_string(redrawn) + (redrawn == 1 ? " draw" : " draws") +
+         " redrawn: outputs differed after a float comparison within rounding";
 }
 
 } // namespace vibee::checking

@@ -95,4 +95,14 @@ std::string compareKernelOutputs(const ast::Kernel &kernel, const std::vector<Ho
                                  const std::vector<HostTensor> &results,
                                  const ref::Outcome &expected, double *worstRatio = nullptr);
 
+// A trial whose outputs differ from the reference's where the reference made a float
+// comparison within rounding of its threshold (ref::Outcome::nearTie: a top-k's
+// neighbours, a nucleus boundary, `where(x < t, ...)`) is drawn again with fresh
+// inputs, up to this many times: the kernel, which rounds, may decide such a
+// comparison either way. A kernel that fails every draw still fails.
+constexpr int kNearTieRedraws = 3;
+
+// What a PASS line or a failure adds about draws redrawn for near ties ("" for none).
+std::string nearTieNote(int redrawn, bool failed);
+
 } // namespace vibee::checking

@@ -262,6 +262,42 @@ std::vector<CaseResult> runBehaviors(const JitModule &module, const std::string 
 // Differential check against the reference interpreter
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+// One shape set of a differential check: fresh inputs, the reference and the kernel,
+// their outputs compared; drawn again (up to kNearTieRedraws times) while they differ
+// after a near tie. "" when they agree.
+std::string checkTrial(const ast::Spec &spec, const ast::Kernel &k, Kernel &kernel,
+                       const std::vector<int64_t> &dims,
+                       const std::vector<DimRequirement> &requirements,
+                       checking::Rng &rng, double &worstRatio, int &redrawn) {
+  using namespace checking;
+  for (int draw = 0;; ++draw) {
+    TrialArguments args = makeTrialArguments(k, dims, rng, &requirements);
+    ref::Outcome expected;
+    try {
+      expected = ref::evaluate(spec, k, args.reference);
+      kernel(args.call);
+    } catch (const std::exception &e) {
+      return e.what();
+    }
+    double ratio = worstRatio;
+    std::string failure = compareKernelOutputs(k, args.tensors, args.results, expected, &ratio);
+    if (failure.empty()) {
+      worstRatio = ratio;
+      return "";
+    }
+    if (!expected.nearTie || draw == kNearTieRedraws) {
+      std::string dimsText = symbolicDimsText(k, dims);
+      return failure + (dimsText.empty() ? "" : " (with " + dimsText + ")") +
+             (expected.nearTie ? nearTieNote(draw, true) : "");
+    }
+    ++redrawn;
+  }
+}
+
+} // namespace
+
 std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
                                      const std::string &filter, std::ostream &os) {
   using namespace checking;
@@ -285,6 +321,7 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
     std::vector<DimRequirement> requirements = dimRequirements(spec, k);
     std::vector<int64_t> least = minimumDimSizes(k, requirements);
     std::string shapes; // the shape sets run, printed with the result
+    int redrawn = 0;    // draws repeated for a near tie (kNearTieRedraws)
     for (int trial = 0; trial < trials && failure.empty(); ++trial) {
       // Sizes shrunk until the float64 reference's work is bounded (an 80^5
       // attention trial took the reference minutes): see trialDims.
@@ -300,18 +337,7 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
       }
       ++ran;
       shapes += (shapes.empty() ? "" : " ") + trialShapeText(k, dims);
-      TrialArguments args = makeTrialArguments(k, dims, rng, &requirements);
-      ref::Outcome expected;
-      try {
-        expected = ref::evaluate(spec, k, args.reference);
-        kernel(args.call);
-      } catch (const std::exception &e) {
-        failure = e.what();
-        break;
-      }
-      failure = compareKernelOutputs(k, args.tensors, args.results, expected, &worstRatio);
-      if (!failure.empty())
-        failure += " (with " + symbolicDimsText(k, dims) + ")";
+      failure = checkTrial(spec, k, kernel, dims, requirements, rng, worstRatio, redrawn);
     }
     if (failure.empty() && ran == 0)
       failure = "no shape set is small enough to check: " + tooLarge;
@@ -321,7 +347,8 @@ std::vector<CaseResult> checkKernels(const JitModule &module, uint64_t seed,
     if (result.passed) {
       os << "PASS  " << result.label << " (" << ran << " shape sets " << shapes
          << ", worst relative error " << std::setprecision(2) << worstRatio << std::defaultfloat
-         << " of the limit; " << std::fixed << std::setprecision(1) << result.ms << " ms)\n"
+         << " of the limit" << nearTieNote(redrawn, false) << "; " << std::fixed
+         << std::setprecision(1) << result.ms << " ms)\n"
          << std::defaultfloat;
       os.flush();
     } else {

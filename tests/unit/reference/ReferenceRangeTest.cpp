@@ -75,4 +75,40 @@ TEST(ReferenceRange, AComparisonWithinRoundingIsANearTie) {
   EXPECT_FALSE(nearTie("y[i] = where(odd - i32(x[i]) == 9007199254740993, 1, 0);", "f32", 0.25));
 }
 
+// A top-k ranks its values as the kernel holds them: rounded to the values' dtype.
+ref::Outcome topTwo(const std::string &ranked, const std::string &dtype,
+                    const std::vector<double> &input) {
+  std::string source = "spec r 1.0.0 \"top\";\nkernel k(x: f32[N]) -> (v: " + dtype +
+                       "[2], i: i32[2]) {\n  v[j], i[j] = topk(n, j) " + ranked + ";\n}\n";
+  DiagnosticEngine diags("r.vibee", source);
+  auto spec = loadSpec("r.vibee", source, diags);
+  EXPECT_TRUE(spec != nullptr) << diags.str();
+  if (!spec)
+    return {};
+  return ref::evaluate(*spec, spec->kernels[0],
+                       {ref::Array{{(int64_t)input.size()}, input}});
+}
+
+TEST(ReferenceTopK, ElementsEqualInTheDtypeAreATieInPositionOrder) {
+  // 1 + 1e-8 and 1 + 2e-8 are both 1.0f: the kernel sees a tie (lower index first),
+  // double sees the second larger. The gpu_check finding of session 28.
+  ref::Outcome out = topTwo("x[n] + 1.0", "f32", {1e-8, 2e-8, -0.5});
+  ASSERT_EQ(out.results.size(), 2u);
+  EXPECT_EQ(out.results[1].data, (std::vector<double>{0, 1}));
+  EXPECT_EQ(out.results[0].data, (std::vector<double>{1.0, 1.0}));
+  // In f64 they differ.
+  EXPECT_EQ(topTwo("f64(x[n]) + 1.0", "f64", {1e-8, 2e-8, -0.5}).results[1].data,
+            (std::vector<double>{1, 0}));
+  // bf16 keeps 8 significant bits: 1.001 and 1.002 are both 1.0 there.
+  EXPECT_EQ(topTwo("bf16(x[n] + 1.0)", "bf16", {0.001, 0.002, -0.5}).results[1].data,
+            (std::vector<double>{0, 1}));
+}
+
+TEST(ReferenceTopK, NeighboursWithinRoundingAreANearTie) {
+  EXPECT_TRUE(topTwo("x[n] * 3.0", "f32", {0.1, 0.10000002, -0.5}).nearTie);
+  EXPECT_FALSE(topTwo("x[n] * 3.0", "f32", {0.1, 0.2, -0.5}).nearTie);
+  // An exact tie is decided by position in both: not a near tie.
+  EXPECT_FALSE(topTwo("x[n] * 3.0", "f32", {0.1, 0.1, -0.5}).nearTie);
+}
+
 } // namespace
