@@ -372,8 +372,57 @@ def minhash():
     def check(s):
         ok = bool(((s[2] >= 0) & (s[2] < 1)).all())
         return ok, "signatures in [0, 1)"
-    run("minhash", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, L, H),
-        {"torch multiply-shift + amin": eager}, sets, S * L * 4 + S * H * 4, check)
+    anchors = {"torch multiply-shift + amin": eager}
+    base = baseline("minhash", "signature", P, P, P, I64, I64, I64)
+    if base:
+        anchors["vibeec baseline"] = lambda s: base(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, L, H)
+    run("minhash", lambda s: f(ptr(s[0]), ptr(s[1]), ptr(s[2]), S, L, H), anchors, sets,
+        S * L * 4 + S * H * 4, check)
+
+
+def baseline(spec, fn, *types):
+    """The same kernel from the library of the baseline compiler (artifacts'
+    libvibee_<spec>_baseline_cuda.so), when the run has one."""
+    if not os.path.exists(os.path.join(args.artifacts, "lib", f"libvibee_{spec}_baseline_cuda.so")):
+        return None
+    return kernel(spec, fn, *types, variant="_baseline")
+
+
+def short_rows():
+    # Row groups of short rows (a warp per row up to 512 f32 elements, a block per
+    # row beyond): softmax and LayerNorm over rows of 128-1024, RMSNorm over a
+    # head's 128 (QK-norm); one long-row shape as the control. Bytes: read + write.
+    sm = kernel("softmax", "softmax", P, P, I64, I64)
+    sm_base = baseline("softmax", "softmax", P, P, I64, I64)
+    for R, C in ((1 << 20, 128), (1 << 18, 512), (1 << 17, 1024), (4096, 4096)):
+        sets = [(torch.randn(R, C, device=dev), torch.empty(R, C, device=dev)) for _ in range(2)]
+        anchors = {"torch.softmax": lambda s: torch.softmax(s[0], -1)}
+        if sm_base:
+            anchors["vibeec baseline"] = lambda s, R=R, C=C: sm_base(ptr(s[0]), ptr(s[1]), R, C)
+        run(f"softmax_{R}x{C}", lambda s, R=R, C=C: sm(ptr(s[0]), ptr(s[1]), R, C), anchors, sets,
+            8 * R * C, lambda s: close(s[1], torch.softmax(s[0].double(), -1), 1e-5))
+    ln = kernel("layernorm", "layernorm", P, P, P, F32, P, I64, I64)
+    ln_base = baseline("layernorm", "layernorm", P, P, P, F32, P, I64, I64)
+    R, C = 1 << 19, 256
+    sets = [(torch.randn(R, C, device=dev), torch.randn(C, device=dev), torch.randn(C, device=dev),
+             torch.empty(R, C, device=dev)) for _ in range(2)]
+    ref = lambda s: F.layer_norm(s[0], (C,), s[1], s[2], 1e-5)
+    anchors = {"F.layer_norm": ref}
+    if ln_base:
+        anchors["vibeec baseline"] = lambda s: ln_base(ptr(s[0]), ptr(s[1]), ptr(s[2]), 1e-5, ptr(s[3]), R, C)
+    run(f"layernorm_{R}x{C}", lambda s: ln(ptr(s[0]), ptr(s[1]), ptr(s[2]), 1e-5, ptr(s[3]), R, C),
+        anchors, sets, 8 * R * C, lambda s: close(s[3], ref(s), 1e-4))
+    rn = kernel("rmsnorm", "rmsnorm", P, P, F32, P, I64, I64)
+    rn_base = baseline("rmsnorm", "rmsnorm", P, P, F32, P, I64, I64)
+    R, C = 1 << 20, 128
+    sets = [(torch.randn(R, C, device=dev, dtype=torch.bfloat16), torch.randn(C, device=dev, dtype=torch.bfloat16),
+             torch.empty(R, C, device=dev, dtype=torch.bfloat16)) for _ in range(2)]
+    ref = lambda s: F.rms_norm(s[0], (C,), s[1], 1e-6)
+    anchors = {"F.rms_norm": ref}
+    if rn_base:
+        anchors["vibeec baseline"] = lambda s: rn_base(ptr(s[0]), ptr(s[1]), 1e-6, ptr(s[2]), R, C)
+    run(f"rmsnorm_bf16_{R}x{C}", lambda s: rn(ptr(s[0]), ptr(s[1]), 1e-6, ptr(s[2]), R, C),
+        anchors, sets, 4 * R * C, lambda s: close(s[2], F.rms_norm(s[0].float(), (C,), s[1].float(), 1e-6), 1e-2))
 
 
 def clip_grad_norm():
@@ -409,7 +458,7 @@ def clip_grad_norm():
 
 for case in (copy, clip_grad_norm, embedding, embedding_grad, histogram, token_counts, cross_entropy, cross_entropy_grad, dropout, softmax_vocab, rope, rope_heads, prefix_sums,
              prefix_long, prefix_short, selective_scan,
-             topk_sampling, topk, minhash):
+             topk_sampling, topk, minhash, short_rows):
     if not args.only or case.__name__ in args.only.split(","):
         guarded(case)
 

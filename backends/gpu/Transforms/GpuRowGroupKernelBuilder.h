@@ -27,6 +27,12 @@ constexpr int64_t kCachedElements = 16;
 /// (warps, barrier, shared-memory combine) cheaper. One reduction (RMSNorm)
 /// keeps block-size threads, measured faster (docs/gpu.md).
 constexpr int64_t kCachedSteps = 4;
+/// Short rows take a warp each (blockSize / 32 rows per block) instead of a
+/// block: rows of at most kWarpRowSteps 16-byte steps per lane (512 f32, 1024
+/// bf16 elements), where a block per row left most of its threads idle
+/// (MinHash's rows of 256: 64 of 256 threads loaded, the rest waited at the
+/// barrier). Chosen on the host from the row length.
+constexpr int64_t kWarpRowSteps = 4;
 
 /// One statement being built: its payload and where its row ends.
 struct RowStatementBuild {
@@ -70,11 +76,18 @@ private:
   // Plan.
   int64_t planThreadsPerRow() const;
   int64_t cachedSteps(int64_t V) const {
+    if (warpRows)
+      return kWarpRowSteps;
     return std::max<int64_t>(1, kCachedElements * blockSize / (threadsPerRow * V));
   }
   void buildHostSizes(mlir::OpBuilder &b);
+  mlir::Value buildRowsAreShort(mlir::OpBuilder &b);
+  void buildKernel(mlir::OpBuilder &b, bool warpPerRow);
   mlir::gpu::LaunchOp buildLaunch(mlir::OpBuilder &b);
+  /// Row indices; with a warp per row, `k` moves into `if (row < rows)`.
   void buildRowIndices(mlir::OpBuilder &k);
+  /// Waits for the other threads of the row: the block's, or the warp's.
+  void buildRowBarrier(mlir::OpBuilder &k);
   mlir::Value buildVectorPathOk(mlir::OpBuilder &b, size_t index);
   mlir::Value buildRowFitsInRegisters(mlir::OpBuilder &k);
 
@@ -124,6 +137,8 @@ private:
   int64_t blockSize;
   mlir::Location loc;
   int64_t threadsPerRow = 0;
+  bool warpRows = false;      ///< this kernel takes a warp per row
+  int64_t rowsPerBlock = 1;   ///< blockSize / 32 with a warp per row
   llvm::SmallVector<mlir::Value> rowSizes, innerSizes; ///< host values
   mlir::Value rows, threads;
   mlir::gpu::LaunchOp launch;

@@ -25,6 +25,7 @@
 #include "backends/gpu/Transforms/GpuRowGroupKernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -61,8 +62,24 @@ void RowGroupKernelBuilder::buildHostSizes(OpBuilder &b) {
     innerSizes.push_back(s.kind == Kind::RowScalar ? Value() : buildLoopSizes(b, loc, s.op).back());
 }
 
-/// `if (rows > 0) gpu.launch` with one block of threadsPerRow per row and one
-/// shared-memory slot array per reduction result; `b` ends inside the `if`.
+/// Host: every statement's row fits kWarpRowSteps 16-byte steps per lane of a
+/// warp (its vector width V: 512 f32 elements).
+Value RowGroupKernelBuilder::buildRowsAreShort(OpBuilder &b) {
+  Value shortRows = arith::ConstantIntOp::create(b, loc, 1, 1);
+  for (auto [i, s] : llvm::enumerate(statements())) {
+    if (s.kind == Kind::RowScalar)
+      continue;
+    Value cap = constantIndex(b, loc, kWarpRowSteps * 32 * info.lanes[i].vectorWidth);
+    shortRows = arith::AndIOp::create(
+        b, loc, shortRows,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, innerSizes[i], cap));
+  }
+  return shortRows;
+}
+
+/// `if (rows > 0) gpu.launch` with threadsPerRow threads per row, rowsPerBlock
+/// rows per block (threads (threadsPerRow, rowsPerBlock)) and one shared-memory
+/// slot array per reduction result; `b` ends inside the `if`.
 gpu::LaunchOp RowGroupKernelBuilder::buildLaunch(OpBuilder &b) {
   MLIRContext *ctx = b.getContext();
   Value one = constantIndex(b, loc, 1);
@@ -79,14 +96,31 @@ gpu::LaunchOp RowGroupKernelBuilder::buildLaunch(OpBuilder &b) {
         slotTypes.push_back(MemRefType::get({std::max<int64_t>(1, threadsPerRow / 32)},
                                             cast<MemRefType>(init.getType()).getElementType(),
                                             MemRefLayoutAttrInterface(), workgroup));
-  return gpu::LaunchOp::create(b, loc, rows, one, one, threads, one, one, nullptr, nullptr, {},
-                               slotTypes);
+  Value blocks = rows, rowThreads = one;
+  if (rowsPerBlock > 1) {
+    Value perBlock = constantIndex(b, loc, rowsPerBlock);
+    blocks = arith::CeilDivUIOp::create(b, loc, rows, perBlock);
+    rowThreads = perBlock;
+  }
+  return gpu::LaunchOp::create(b, loc, blocks, one, one, threads, rowThreads, one, nullptr,
+                               nullptr, {}, slotTypes);
 }
 
 /// Row indices from the block id (row-major over the row dims).
 void RowGroupKernelBuilder::buildRowIndices(OpBuilder &k) {
   tid = launch.getThreadIds().x;
   Value rest = launch.getBlockIds().x;
+  if (rowsPerBlock > 1) {
+    // No block-wide barrier follows (buildRowBarrier), so the rows past the end
+    // may skip the body.
+    rest = arith::AddIOp::create(
+        k, loc, arith::MulIOp::create(k, loc, rest, constantIndex(k, loc, rowsPerBlock)),
+        launch.getThreadIds().y);
+    auto inRange = scf::IfOp::create(
+        k, loc, arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, rest, rows),
+        /*withElse=*/false);
+    k.setInsertionPointToStart(&inRange.getThenRegion().front());
+  }
   rowIvs.assign(rowSizes.size(), Value());
   for (int64_t d = rowSizes.size() - 1; d >= 0; --d) {
     if (d == 0) {
@@ -131,11 +165,36 @@ Value RowGroupKernelBuilder::buildRowFitsInRegisters(OpBuilder &k) {
   return fits;
 }
 
+void RowGroupKernelBuilder::buildRowBarrier(OpBuilder &k) {
+  if (warpRows)
+    NVVM::SyncWarpOp::create(k, loc, arith::ConstantIntOp::create(k, loc, k.getI32Type(), -1));
+  else
+    gpu::BarrierOp::create(k, loc);
+}
+
 void RowGroupKernelBuilder::build(RewriterBase &rewriter) {
   OpBuilder &b = rewriter;
   b.setInsertionPoint(statements().back().op);
-  threadsPerRow = planThreadsPerRow();
   buildHostSizes(b);
+  scf::IfOp::create(
+      b, loc, buildRowsAreShort(b),
+      [&](OpBuilder &nb, Location l) {
+        buildKernel(nb, /*warpPerRow=*/true);
+        scf::YieldOp::create(nb, l);
+      },
+      [&](OpBuilder &nb, Location l) {
+        buildKernel(nb, /*warpPerRow=*/false);
+        scf::YieldOp::create(nb, l);
+      });
+  eraseGroup(rewriter);
+}
+
+/// One version of the kernel: a warp per row (short rows) or a block per row.
+void RowGroupKernelBuilder::buildKernel(OpBuilder &b, bool warpPerRow) {
+  OpBuilder::InsertionGuard restore(b);
+  warpRows = warpPerRow;
+  threadsPerRow = warpRows ? 32 : planThreadsPerRow();
+  rowsPerBlock = warpRows ? std::max<int64_t>(1, blockSize / 32) : 1;
   launch = buildLaunch(b);
   OpBuilder k = OpBuilder::atBlockBegin(&launch.getBody().front());
   buildRowIndices(k);
@@ -153,8 +212,8 @@ void RowGroupKernelBuilder::build(RewriterBase &rewriter) {
   } else {
     buildStatements(k, /*cached=*/false);
   }
+  k.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(k, loc);
-  eraseGroup(rewriter);
 }
 
 //===----------------------------------------------------------------------===//

@@ -194,7 +194,7 @@ void RowGroupKernelBuilder::buildOnlineMaxSum(OpBuilder &k, RowPassState &state,
 
   // The max as its statement computes it; its slots again once every thread has
   // read the pairs'.
-  gpu::BarrierOp::create(k, loc);
+  buildRowBarrier(k);
   Value rowMax = buildBlockReduce(k, loc, max, accs[2], mSlots, tid, threadsPerRow);
   Value mBuffer = maxOp.getDpsInits()[0];
   Value m = buildCombine(k, loc, max, valueBefore(k, state, mBuffer), rowMax);

@@ -101,7 +101,7 @@ void RowGroupKernelBuilder::buildBarrierIfNeeded(OpBuilder &k, const RowPassStat
       needBarrier = true;
   }
   if (needBarrier)
-    gpu::BarrierOp::create(k, loc);
+    buildRowBarrier(k);
 }
 
 /// The block arguments that do not vary along the row: scalars, per-row

@@ -52,21 +52,41 @@ func.func @axpy(%x: memref<?x?xf32>, %y: memref<?x?xf32>, %a: f32, %z: memref<?x
 
 // -----
 
-// Row group: softmax's max, exp-sum and output statements in ONE kernel, one
-// block of 256 threads per row, one shared-memory slot per warp and reduction.
-// The temporaries (mx, sum), their fills and deallocs disappear: the per-row
-// values stay in registers. A row of at most 4096 floats on the vector path is
-// loaded once, in 4 predicated 16-byte steps per thread, and kept in registers
-// for the later statements; otherwise each statement is a strided pass.
+// Row group: softmax's max, exp-sum and output statements in ONE launch. Rows of
+// at most 4 16-byte steps per lane (512 floats) take a warp each, 8 rows per block
+// of 32 x 8 threads, the rows past the end skipping the body: the row in
+// registers, the reductions as warp shuffles, no block barrier (the strided
+// version waits for its warp). Longer rows take one block of 256 threads per row,
+// one shared-memory slot per warp and reduction. The temporaries (mx, sum), their
+// fills and deallocs disappear: the per-row values stay in registers. A row of at
+// most 4096 floats on the vector path is loaded once, in 4 predicated 16-byte
+// steps per thread, and kept in registers for the later statements; otherwise
+// each statement is a strided pass.
 // CHECK-LABEL: func.func @softmax(
 // CHECK-SAME:    %[[X:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG:     %[[C4096:.*]] = arith.constant 4096 : index
+// CHECK-DAG:     %[[C512:.*]] = arith.constant 512 : index
 // CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
 // CHECK:         %[[ROWS:.*]] = memref.dim %[[X]], %c0
 // CHECK:         %[[COLS:.*]] = memref.dim %[[X]], %c1
 // CHECK-NOT:     memref.alloc
+// CHECK:         arith.cmpi ule, %[[COLS]], %[[C512]] : index
 // CHECK:         scf.if
+// CHECK:           scf.if
+// CHECK-NEXT:        %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %[[C8]] : index
+// CHECK-NEXT:        gpu.launch blocks({{.*}}) in (%{{.*}} = %[[BLOCKS]], {{.*}}) threads({{.*}}) in (%{{.*}} = %[[C32]], %{{.*}} = %[[C8]], {{.*}})
+// CHECK:               arith.cmpi ult, %{{.*}}, %[[ROWS]] : index
+// CHECK-COUNT-4:       vector.load %[[X]]{{.*}} {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
+// CHECK-NOT:           gpu.barrier
+// CHECK-COUNT-4:       vector.store %{{.*}}, %[[Y]]{{.*}} {alignment = 16 : i64} : memref<?x?xf32>, vector<4xf32>
+// CHECK-NOT:           gpu.barrier
+// CHECK:               nvvm.bar.warp.sync
+// CHECK-NOT:           gpu.barrier
+// CHECK:         } else {
+// CHECK:           scf.if
 // CHECK-NEXT:      gpu.launch blocks({{.*}}) in (%{{.*}} = %[[ROWS]], {{.*}}) threads({{.*}}) in (%{{.*}} = %[[C256]], {{.*}}) workgroup(%[[MAX:.*]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[SUM:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) {
 // CHECK:             arith.cmpi ule, %[[COLS]], %[[C4096]] : index
 // CHECK:             scf.if
