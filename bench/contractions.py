@@ -151,6 +151,16 @@ def main():
             ptr(i8a), ptr(i8b), ptr(i32c), I64(S), I64(S), I64(S)),
          "openblas-f32": lambda: sgemm(S, S, S, x, S, w, S, y, S, tb=TR)},
         torch and (lambda ta=T(i8a), tb_=T(i8b).t(): torch._int_mm(ta, tb_)))
+    q8, k8 = rng.integers(-128, 128, (L, H, D), dtype=np.int8), rng.integers(-128, 128, (L, H, D), dtype=np.int8)
+    s32 = np.empty((H, L, L), np.int32)
+    # torch has no batched int8 matmul: _int_mm per head, on contiguous per-head
+    # copies made outside the timing.
+    add("int8_scores", f"{H}x{L}x{L}x{D}", 2.0 * H * L * L * D, "GOP/s",
+        {"vibeec": lambda lib=None: (lib or v).vibee_contractions_bench_scores_int8(
+            ptr(q8), ptr(k8), ptr(s32), I64(L), I64(H), I64(D))},
+        torch and (lambda tq=[T(q8[:, h, :].copy()) for h in range(H)],
+                   tk=[T(k8[:, h, :].T.copy()) for h in range(H)]:
+                   [torch._int_mm(a, b) for a, b in zip(tq, tk)]))
     wg = f32(G, G)
     for M in (1, 16):
         xs, ys = f32(M, G), np.empty((M, G), np.float32)

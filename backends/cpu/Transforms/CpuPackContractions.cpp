@@ -91,6 +91,24 @@ Value slice(RewriterBase &rw, Location loc, Value buffer, Value i) {
                                    strides);
 }
 
+/// C[...] += C'[...]: the packed accumulator `full` (one axis per loop) added
+/// to `c`, which reads it through `read`.
+void addBack(RewriterBase &rw, Location loc, Value full, AffineMap read, Value c) {
+  unsigned rank = read.getNumDims();
+  AffineMap identity = rw.getMultiDimIdentityMap(rank);
+  SmallVector<utils::IteratorType> parallel(rank, utils::IteratorType::parallel);
+  linalg::GenericOp::create(rw, loc, ValueRange{full}, ValueRange{c},
+                            ArrayRef<AffineMap>{identity, read}, parallel,
+                            [](OpBuilder &bb, Location l, ValueRange args) {
+                              Value sum = isa<FloatType>(args[0].getType())
+                                              ? arith::AddFOp::create(bb, l, args[1], args[0])
+                                                    .getResult()
+                                              : arith::AddIOp::create(bb, l, args[1], args[0])
+                                                    .getResult();
+                              linalg::YieldOp::create(bb, l, sum);
+                            });
+}
+
 /// Why `op` cannot be packed, or the empty string.
 std::string unpackable(linalg::ContractOp op, const std::optional<Roles> &roles) {
   if (!op.hasPureBufferSemantics())
@@ -125,50 +143,92 @@ bool bf16Pair(linalg::ContractOp op, const Dequant *dq) {
          elementType(dq->sources[0]).isBF16() && elementType(op.getInputs()[0]).isBF16();
 }
 
-/// i8 operands into an i32 C[m, n] with one M, N and K loop: with a
-/// VNNI target, quads of byte products on vpdpbusd (exact, and the wrapping of
-/// an i32 sum does not depend on its order).
-bool int8Quads(linalg::ContractOp op, const Roles &roles) {
+/// i8 operands into an i32 accumulator: with a VNNI target, quads of byte
+/// products on vpdpbusd (exact, and the wrapping of an i32 sum does not depend
+/// on its order), whatever the loops: batch loops (per-head int8 scores) and
+/// several M, N or K loops are packed as for f32.
+bool int8Quads(linalg::ContractOp op) {
   auto narrowInt = [](Type t) { return t.isSignlessInteger(8); };
-  AffineMap cMap = op.getIndexingMapsArray()[2];
-  return roles.batch.empty() && roles.m.size() == 1 && roles.n.size() == 1 &&
-         roles.k.size() == 1 && narrowInt(elementType(op.getInputs()[0])) &&
-         narrowInt(elementType(op.getInputs()[1])) &&
+  return narrowInt(elementType(op.getInputs()[0])) && narrowInt(elementType(op.getInputs()[1])) &&
          elementType(op.getOutputs()[0]).isSignlessInteger(32) &&
-         cMap.getResult(0) == getAffineDimExpr(roles.m[0], op.getContext()) &&
-         cMap.getResult(1) == getAffineDimExpr(roles.n[0], op.getContext()) &&
          op.getCast() == linalg::TypeFn::cast_signed;
 }
 
-/// C[m, n] += i32(A'[m, k]) * i32(B[...]) with A' [M][K] in A's type (A
-/// itself when it is that already) and B read where it lies.
-void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
-  Location loc = op.getLoc();
-  rw.setInsertionPoint(op);
-  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
-  p.extents.resize(op.getNumLoops());
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    for (unsigned i = 0; i < 2 && !p.extents[d]; ++i)
-      if (std::optional<unsigned> pos = position(p.maps[i], d))
-        p.extents[d] = memref::DimOp::create(rw, loc, op.getInputs()[i], *pos);
-  SmallVector<Value> allocs;
-  Value a = p.pack(op.getInputs()[0], p.maps[0], {}, roles.m, roles.k, true, allocs,
-                   elementType(op.getInputs()[0]));
+/// One M, N and K loop and C[m, n]: B is read where it lies.
+bool int8InPlaceB(linalg::ContractOp op, const Roles &roles) {
+  AffineMap cMap = op.getIndexingMapsArray()[2];
+  return roles.batch.empty() && roles.m.size() == 1 && roles.n.size() == 1 &&
+         roles.k.size() == 1 &&
+         cMap.getResult(0) == getAffineDimExpr(roles.m[0], op.getContext()) &&
+         cMap.getResult(1) == getAffineDimExpr(roles.n[0], op.getContext());
+}
+
+/// c[m, n] += i32(a[m, k]) * i32(b[...]), `bMap` over (m, n, k): the generic
+/// vibee-cpu-tile-matmul puts on the packed dot-product kernel.
+void buildInt8Matmul(RewriterBase &rw, Location loc, Value a, Value b, AffineMap bMap, Value c) {
   MLIRContext *ctx = rw.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx), toMNK(p.maps[1], roles),
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx), bMap,
                                  AffineMap::get(3, 0, {m, n}, ctx)};
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel, utils::IteratorType::reduction};
   linalg::GenericOp::create(
-      rw, loc, ValueRange{a, op.getInputs()[1]}, ValueRange{op.getOutputs()[0]}, maps, iterators,
-      [](OpBuilder &b, Location l, ValueRange args) {
-        Value x = arith::ExtSIOp::create(b, l, b.getI32Type(), args[0]);
-        Value y = arith::ExtSIOp::create(b, l, b.getI32Type(), args[1]);
-        Value sum = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, x, y), args[2]);
-        linalg::YieldOp::create(b, l, sum);
+      rw, loc, ValueRange{a, b}, ValueRange{c}, maps, iterators,
+      [](OpBuilder &bb, Location l, ValueRange args) {
+        Value x = arith::ExtSIOp::create(bb, l, bb.getI32Type(), args[0]);
+        Value y = arith::ExtSIOp::create(bb, l, bb.getI32Type(), args[1]);
+        Value sum = arith::AddIOp::create(bb, l, arith::MulIOp::create(bb, l, x, y), args[2]);
+        linalg::YieldOp::create(bb, l, sum);
       });
+}
+
+/// C[m, n] += i32(A'[m, k]) * i32(B'[k, n]) with A' [batch][M][K] in i8 (A
+/// itself when it is that already), B read where it lies when int8InPlaceB,
+/// else packed in i8 as B' [batch][K][N], and C' [batch][M][N] (C itself, or a
+/// zeroed copy added back).
+void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
+  SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
+  p.extents.resize(op.getNumLoops());
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    for (unsigned i = 0; i < 3 && !p.extents[d]; ++i)
+      if (std::optional<unsigned> pos = position(p.maps[i], d))
+        p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
+  SmallVector<Value> allocs;
+  Type i8 = rw.getI8Type(), i32 = rw.getI32Type();
+  Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs, i8);
+  if (int8InPlaceB(op, roles)) {
+    buildInt8Matmul(rw, loc, a, operands[1], toMNK(p.maps[1], roles), operands[2]);
+  } else {
+    mlir::emitRemark(loc) << "contraction's B operand copied in int8 before packing: batch "
+                             "loops, several M, N or K loops, or a result other than c[m, n]";
+    Value b = p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs, i8);
+    size_t before = allocs.size();
+    Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs, i32);
+    bool cCopied = allocs.size() > before;
+    AffineMap cRead = p.packedToOriginal;
+    Value cFull = p.fullView;
+    if (cCopied)
+      linalg::FillOp::create(rw, loc,
+                             ValueRange{arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0))},
+                             ValueRange{cFlat});
+    AffineMap kn = vibee::plainMatmulMaps(rw.getContext())[1];
+    if (roles.batch.empty()) {
+      buildInt8Matmul(rw, loc, a, b, kn, cFlat);
+    } else {
+      auto loop = scf::ForOp::create(rw, loc, p.c(0), p.product(roles.batch), p.c(1));
+      rw.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      buildInt8Matmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), kn,
+                      slice(rw, loc, cFlat, i));
+      rw.setInsertionPointAfter(loop);
+    }
+    if (cCopied)
+      addBack(rw, loc, cFull, cRead, operands[2]);
+  }
   for (Value alloc : allocs)
     memref::DeallocOp::create(rw, loc, alloc);
   rw.eraseOp(op);
@@ -229,18 +289,8 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
     buildMatmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), slice(rw, loc, cFlat, i));
     rw.setInsertionPointAfter(loop);
   }
-  if (cCopied) {
-    // C[...] += C'[...]
-    unsigned rank = cRead.getNumDims();
-    AffineMap identity = rw.getMultiDimIdentityMap(rank);
-    SmallVector<utils::IteratorType> parallel(rank, utils::IteratorType::parallel);
-    linalg::GenericOp::create(rw, loc, ValueRange{cFull}, ValueRange{operands[2]},
-                              ArrayRef<AffineMap>{identity, cRead}, parallel,
-                              [](OpBuilder &bb, Location l, ValueRange args) {
-                                Value sum = arith::AddFOp::create(bb, l, args[1], args[0]);
-                                linalg::YieldOp::create(bb, l, sum);
-                              });
-  }
+  if (cCopied)
+    addBack(rw, loc, cFull, cRead, operands[2]);
   for (Value alloc : allocs)
     memref::DeallocOp::create(rw, loc, alloc);
   rw.eraseOp(op);
@@ -328,7 +378,8 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
     IRRewriter rw(&getContext());
     for (linalg::ContractOp op : contractions) {
       std::optional<Roles> roles = classify(op);
-      if (vnni && op.hasPureBufferSemantics() && roles && int8Quads(op, *roles)) {
+      if (vnni && op.hasPureBufferSemantics() && roles && !roles->m.empty() &&
+          !roles->n.empty() && int8Quads(op)) {
         packOrSkinny(rw, op, *roles, nullptr, Kernel::Int8Quads);
         continue;
       }

@@ -160,3 +160,29 @@ func.func @int8_linear(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi3
       ins(%x, %w : memref<?x?xi8>, memref<?x?xi8>) outs(%y : memref<?x?xi32>)
   return
 }
+
+// Batched int8 (per-head scores, q[i, h, d] x k[j, h, d]): A and B packed in
+// int8 as [H][L][D] and [H][D][L], then per batch slice the same i32 generic
+// that the packed dot-product kernel takes; without vnni, generic loops.
+// PACK-LABEL: func.func @int8_scores
+// PACK:         %[[QP:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?xi8>
+// PACK:         %[[KP:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?xi8>
+// PACK:         scf.for %[[H:.*]] =
+// PACK-DAG:       %[[QS:.*]] = memref.subview %[[QP]][%[[H]], 0, 0]
+// PACK-DAG:       %[[KS:.*]] = memref.subview %[[KP]][%[[H]], 0, 0]
+// PACK-DAG:       %[[SS:.*]] = memref.subview %arg2[%[[H]], 0, 0]
+// PACK:           linalg.generic {{.*}} ins(%[[QS]], %[[KS]] : {{.*}}) outs(%[[SS]] : {{.*}})
+// PACK:             arith.extsi %{{.*}} : i8 to i32
+// PACK:         memref.dealloc %[[QP]]
+// PACK:         memref.dealloc %[[KP]]
+// CHECK-LABEL: func.func @int8_scores
+// CHECK:         scf.for
+// CHECK:           llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// F32-LABEL:   func.func @int8_scores
+// F32-NOT:       llvm.call_intrinsic
+// F32:           linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?x?xi8>, memref<?x?x?xi8>) outs(%arg2 : memref<?x?x?xi32>)
+func.func @int8_scores(%q: memref<?x?x?xi8>, %k: memref<?x?x?xi8>, %s: memref<?x?x?xi32>) {
+  linalg.contract indexing_maps = [affine_map<(h, i, j, d) -> (i, h, d)>, affine_map<(h, i, j, d) -> (j, h, d)>, affine_map<(h, i, j, d) -> (h, i, j)>]
+      ins(%q, %k : memref<?x?x?xi8>, memref<?x?x?xi8>) outs(%s : memref<?x?x?xi32>)
+  return
+}
