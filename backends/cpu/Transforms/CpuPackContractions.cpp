@@ -183,6 +183,20 @@ void buildInt8Matmul(RewriterBase &rw, Location loc, Value a, Value b, AffineMap
       });
 }
 
+/// A Packer for `op` with every loop's extent from the first operand that reads
+/// it (A, B, C; B skipped when `skipB`: a dequantized B is not a buffer of its
+/// own).
+Packer makePacker(RewriterBase &rw, Location loc, linalg::ContractOp op, bool skipB) {
+  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
+  SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
+  p.extents.resize(op.getNumLoops());
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    for (unsigned i = 0; i < 3 && !p.extents[d]; ++i)
+      if (std::optional<unsigned> pos = position(p.maps[i], d); pos && !(skipB && i == 1))
+        p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
+  return p;
+}
+
 /// C[m, n] += i32(A'[m, k]) * i32(B'[k, n]) with A' [batch][M][K] in i8 (A
 /// itself when it is that already), B read where it lies when int8InPlaceB,
 /// else packed in i8 as B' [batch][K][N], and C' [batch][M][N] (C itself, or a
@@ -190,13 +204,8 @@ void buildInt8Matmul(RewriterBase &rw, Location loc, Value a, Value b, AffineMap
 void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
-  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
+  Packer p = makePacker(rw, loc, op, /*skipB=*/false);
   SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
-  p.extents.resize(op.getNumLoops());
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    for (unsigned i = 0; i < 3 && !p.extents[d]; ++i)
-      if (std::optional<unsigned> pos = position(p.maps[i], d))
-        p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
   SmallVector<Value> allocs;
   Type i8 = rw.getI8Type(), i32 = rw.getI32Type();
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs, i8);
@@ -240,13 +249,8 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
     return packInt8(rw, op, roles);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
-  Packer p{rw, loc, op, op.getIndexingMapsArray(), {}};
+  Packer p = makePacker(rw, loc, op, /*skipB=*/dq != nullptr);
   SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
-  p.extents.resize(op.getNumLoops());
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    for (unsigned i = 0; i < 3 && !p.extents[d]; ++i)
-      if (std::optional<unsigned> pos = position(p.maps[i], d); pos && !(dq && i == 1))
-        p.extents[d] = memref::DimOp::create(rw, loc, operands[i], *pos);
 
   SmallVector<Value> allocs;
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs,
