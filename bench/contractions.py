@@ -189,7 +189,7 @@ def main():
         if torch is not None:
             torch.set_num_threads(threads)
         for name, size, amount, metric, impls in cases:
-            samples = time_interleaved(impls, args.repeats)
+            samples = time_interleaved(impls, args.repeats, settle=0.25 if threads > 1 else 0.0)
             base = statistics.median(samples["vibeec"])
             for i, ts in samples.items():
                 med = statistics.median(ts)

@@ -36,6 +36,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   CpuPackContractionsPassOptions pack;
   pack.bf16Dot = target.bf16Dot;
   pack.vnni = target.vnni;
+  pack.threads = threads;
   pm.addPass(createCpuPackContractionsPass(pack));
   pm.addPass(createCpuTileMatmulPass(target, threads));
   // Attention as FlashAttention's blocked loops (before the math polynomials).

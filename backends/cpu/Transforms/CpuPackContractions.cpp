@@ -40,10 +40,13 @@
 #include "backends/cpu/Transforms/ComputedOperand.h"
 #include "backends/cpu/Transforms/ContractionPacking.h"
 #include "backends/cpu/Transforms/Passes.h"
+#include "backends/cpu/Transforms/ScheduleHints.h"
+#include "backends/cpu/Transforms/ThreadRuntime.h"
 #include "transforms/RowGroupAnalysis.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -89,6 +92,33 @@ Value slice(RewriterBase &rw, Location loc, Value buffer, Value i) {
       sizes, strides);
   return memref::SubViewOp::create(rw, loc, cast<MemRefType>(type), buffer, offsets, sizes,
                                    strides);
+}
+
+/// for i in [0, batch): body(i), the slices of a batched contraction. With
+/// threads (unless a schedule hint keeps them off every batch loop), ranges of
+/// slices run on the runtime's threads when the slices split evenly over them
+/// (ThreadAdmission::Balanced), each slice's matmul then serial; otherwise the
+/// slices run in order and each matmul splits its own N panels, so that a few
+/// large slices still use every thread.
+void emitBatchLoop(RewriterBase &rw, Location loc, linalg::ContractOp op, Packer &p,
+                   const Roles &roles, bool threads, function_ref<void(Value i)> body) {
+  auto loop = scf::ForOp::create(rw, loc, p.c(0), p.product(roles.batch), p.c(1));
+  rw.setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar());
+  rw.setInsertionPointAfter(loop);
+  vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
+  bool batchThreads = llvm::any_of(roles.batch, [&](unsigned d) {
+    return hints.allowsParallel(vibee::loopSymbol(op, d));
+  });
+  if (!threads || !batchThreads)
+    return;
+  SmallVector<unsigned> loops(roles.batch);
+  llvm::append_range(loops, roles.m);
+  llvm::append_range(loops, roles.n);
+  llvm::append_range(loops, roles.k);
+  rw.setInsertionPoint(loop);
+  Value work = p.product(loops);
+  vibee::emitLoopOverThreads(rw, loop, work, hints.maxThreads(), vibee::ThreadAdmission::Balanced);
 }
 
 /// C[...] += C'[...]: the packed accumulator `full` (one axis per loop) added
@@ -201,7 +231,7 @@ Packer makePacker(RewriterBase &rw, Location loc, linalg::ContractOp op, bool sk
 /// itself when it is that already), B read where it lies when int8InPlaceB,
 /// else packed in i8 as B' [batch][K][N], and C' [batch][M][N] (C itself, or a
 /// zeroed copy added back).
-void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
+void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool threads) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p = makePacker(rw, loc, op, /*skipB=*/false);
@@ -228,12 +258,10 @@ void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
     if (roles.batch.empty()) {
       buildInt8Matmul(rw, loc, a, b, kn, cFlat);
     } else {
-      auto loop = scf::ForOp::create(rw, loc, p.c(0), p.product(roles.batch), p.c(1));
-      rw.setInsertionPointToStart(loop.getBody());
-      Value i = loop.getInductionVar();
-      buildInt8Matmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), kn,
-                      slice(rw, loc, cFlat, i));
-      rw.setInsertionPointAfter(loop);
+      emitBatchLoop(rw, loc, op, p, roles, threads, [&](Value i) {
+        buildInt8Matmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), kn,
+                        slice(rw, loc, cFlat, i));
+      });
     }
     if (cCopied)
       addBack(rw, loc, cFull, cRead, operands[2]);
@@ -244,9 +272,9 @@ void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles) {
 }
 
 void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
-                     const Dequant *dq, Kernel kernel) {
+                     const Dequant *dq, Kernel kernel, bool threads) {
   if (kernel == Kernel::Int8Quads)
-    return packInt8(rw, op, roles);
+    return packInt8(rw, op, roles, threads);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   Packer p = makePacker(rw, loc, op, /*skipB=*/dq != nullptr);
@@ -286,12 +314,9 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   } else if (roles.batch.empty()) {
     buildMatmul(rw, loc, a, b, cFlat);
   } else {
-    Value batches = p.product(roles.batch);
-    auto loop = scf::ForOp::create(rw, loc, p.c(0), batches, p.c(1));
-    rw.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
-    buildMatmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), slice(rw, loc, cFlat, i));
-    rw.setInsertionPointAfter(loop);
+    emitBatchLoop(rw, loc, op, p, roles, threads, [&](Value i) {
+      buildMatmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), slice(rw, loc, cFlat, i));
+    });
   }
   if (cCopied)
     addBack(rw, loc, cFull, cRead, operands[2]);
@@ -329,13 +354,13 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 
 /// if (M <= kSkinnyRows) { the contract's generic } else { packed }
 void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
-                  Kernel kernel) {
+                  Kernel kernel, bool threads) {
   // Where the dot products stop beating the packed micro-kernel, which reads
   // the weights once more for the M % MR edge rows (docs/performance.md,
   // "Session 21").
   constexpr int64_t kSkinnyRows = 11;
   if (!dotProductLayout(op, roles, dq))
-    return packContraction(rw, op, roles, dq, kernel);
+    return packContraction(rw, op, roles, dq, kernel, threads);
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   AffineMap mapA = op.getIndexingMapsArray()[0];
@@ -370,7 +395,7 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (succeeded(generic))
     (void)linalg::interchangeGenericOp(rw, *generic, order);
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
-  packContraction(rw, op, roles, dq, kernel);
+  packContraction(rw, op, roles, dq, kernel, threads);
 }
 
 struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPackContractionsPass> {
@@ -384,7 +409,7 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
       std::optional<Roles> roles = classify(op);
       if (vnni && op.hasPureBufferSemantics() && roles && !roles->m.empty() &&
           !roles->n.empty() && int8Quads(op)) {
-        packOrSkinny(rw, op, *roles, nullptr, Kernel::Int8Quads);
+        packOrSkinny(rw, op, *roles, nullptr, Kernel::Int8Quads, threads);
         continue;
       }
       std::string why = unpackable(op, roles);
@@ -404,7 +429,7 @@ struct CpuPackContractionsPass : vibee::impl::CpuPackContractionsPassBase<CpuPac
               << "contraction's B operand "
               << (kernel == Kernel::Bf16Pairs ? "copied in bf16" : "converted to an f32 copy")
               << " before packing: " << copied;
-        packOrSkinny(rw, op, *roles, computedB, kernel);
+        packOrSkinny(rw, op, *roles, computedB, kernel, threads);
         continue;
       }
       // At the op's location, not op->emitRemark(): that attaches the op as

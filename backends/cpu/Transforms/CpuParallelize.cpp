@@ -294,22 +294,8 @@ static void parallelizeScanRows(IRRewriter &rw, SymbolTable &symbols, scf::ForOp
   if (!steps.empty() && dom.properlyDominates((*steps.begin()).getUpperBound(), rows))
     sizes.push_back((*steps.begin()).getUpperBound());
   Value work = vibee::emitIterationCount(rw, loc, sizes);
-  auto build = [&](OpBuilder &b, Value lo, Value hi, const IRMapping &outside) {
-    IRMapping map = outside;
-    auto part = scf::ForOp::create(b, loc, lo, hi, outside.lookupOrDefault(rows.getStep()));
-    map.map(rows.getInductionVar(), part.getInductionVar());
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(part.getBody()->getTerminator());
-    for (Operation &op : rows.getBody()->without_terminator())
-      b.clone(op, map);
-  };
-  vibee::ChunkFunction chunk =
-      vibee::createChunkFunction(rw, rows->getParentOfType<func::FuncOp>(),
-                                 vibee::capturedValues({rows.getOperation()}), build, {}, &symbols);
-  rw.setInsertionPoint(rows);
-  vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, rows.getUpperBound(),
-                        std::nullopt, &symbols);
-  rw.eraseOp(rows);
+  vibee::emitLoopOverThreads(rw, rows, work, hints.maxThreads(), vibee::ThreadAdmission::Any,
+                             &symbols);
 }
 
 struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePass> {

@@ -62,14 +62,22 @@ def CpuPackContractionsPass : Pass<"vibee-cpu-pack-contractions", "::mlir::Modul
     micro-kernel; with vnni, an i8 contraction into i32 (one M, N and K
     loop, C in [M][N]) keeps A' in its type and B in place, for the vpdpbusd
     micro-kernel (without vnni it stays on generic loops).
+
+    With threads, the batch loop is a chunk function on ranges of slices
+    (ThreadRuntime.h) that takes the runtime's threads only when the slices
+    split evenly over them (each slice's matmul then runs serially); otherwise
+    the slices run in order and each matmul splits its N panels.
   }];
   let options = [
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
            "keep A' in bf16 when A and B are bf16 (for the vdpbf16ps micro-kernel)">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "i8 x i8 -> i32 contractions packed for the vpdpbusd micro-kernel">];
+           "i8 x i8 -> i32 contractions packed for the vpdpbusd micro-kernel">,
+    Option<"threads", "threads", "bool", /*default=*/"false",
+           "batch slices over the runtime's threads when they split evenly">];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
 }
 

@@ -61,14 +61,41 @@ static void emitExit(OpBuilder &b, Location loc, ModuleOp module, Value nt) {
   LLVM::CallOp::create(b, loc, exit, ValueRange{nt});
 }
 
+/// Whether `extent` equal items split over `nt` threads give each a share
+/// within 25 % of the others: 5 * extent >= 4 * nt * ceil(extent / nt).
+static Value emitBalanced(OpBuilder &b, Location loc, Value extent, Value nt) {
+  Type i64 = b.getI64Type();
+  Value items = arith::IndexCastOp::create(b, loc, i64, extent);
+  auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i64, v); };
+  Value share = arith::CeilDivUIOp::create(b, loc, items, nt);
+  Value busiest = arith::MulIOp::create(b, loc, c(4), arith::MulIOp::create(b, loc, nt, share));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                               arith::MulIOp::create(b, loc, c(5), items), busiest);
+}
+
 /// scf.if (nt > 1) { parallel } else { serial }, both built by the callbacks.
+/// Under ThreadAdmission::Balanced a grant that splits `extent` unevenly is
+/// handed back before the serial branch runs.
 static void emitParallelOrSerial(OpBuilder &b, Location loc, ModuleOp module, Value work,
-                                 std::optional<int64_t> maxThreads,
+                                 std::optional<int64_t> maxThreads, Value extent,
+                                 vibee::ThreadAdmission admission,
                                  function_ref<void(OpBuilder &, Value nt)> parallel,
                                  function_ref<void(OpBuilder &)> serial) {
   Value nt = emitEnter(b, loc, module, work, maxThreads);
   Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
   Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, nt, one);
+  if (admission == vibee::ThreadAdmission::Balanced) {
+    Value balanced = emitBalanced(b, loc, extent, nt);
+    Value refused = arith::AndIOp::create(
+        b, loc, many, arith::XOrIOp::create(b, loc, balanced, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+    auto handBack = scf::IfOp::create(b, loc, refused, /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(handBack.thenBlock()->getTerminator());
+      emitExit(b, loc, module, nt);
+    }
+    many = arith::AndIOp::create(b, loc, many, balanced);
+  }
   auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/true);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -135,7 +162,8 @@ static func::FuncOp createHelperFunction(OpBuilder &b, func::FuncOp after, Strin
 
 void vibee::emitChunkCalls(OpBuilder &b, Location loc, Value work,
                            std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
-                           Value extent, std::optional<int64_t> chunkSize, SymbolTable *symbols) {
+                           Value extent, std::optional<int64_t> chunkSize, SymbolTable *symbols,
+                           ThreadAdmission admission) {
   // The dispatch (thread admission, the forall that becomes an OpenMP region,
   // the serial call) lives in a function of its own beside the chunk function,
   // `@<chunk>_threads(work, extent, captured...)`: translating an OpenMP region
@@ -156,7 +184,7 @@ void vibee::emitChunkCalls(OpBuilder &b, Location loc, Value work,
     auto call = [&](OpBuilder &b, Value lo, Value hi) { callChunk(b, loc, inner, lo, hi); };
     auto module = chunkFunc->getParentOfType<ModuleOp>();
     emitParallelOrSerial(
-        b, loc, module, entry->getArgument(0), maxThreads,
+        b, loc, module, entry->getArgument(0), maxThreads, innerExtent, admission,
         [&](OpBuilder &b, Value nt) {
           if (chunkSize)
             emitChunks(b, loc, innerExtent, *chunkSize, call);
@@ -176,4 +204,27 @@ Value vibee::emitIterationCount(OpBuilder &b, Location loc, ArrayRef<OpFoldResul
   for (OpFoldResult size : sizes)
     count = arith::MulIOp::create(b, loc, count, getValueOrCreateConstantIndexOp(b, loc, size));
   return count;
+}
+
+void vibee::emitLoopOverThreads(RewriterBase &rw, scf::ForOp loop, Value work,
+                                std::optional<int64_t> maxThreads, ThreadAdmission admission,
+                                SymbolTable *symbols) {
+  Location loc = loop.getLoc();
+  auto build = [&](OpBuilder &b, Value lo, Value hi, const IRMapping &outside) {
+    IRMapping map = outside;
+    auto part = scf::ForOp::create(b, loc, lo, hi, outside.lookupOrDefault(loop.getStep()));
+    map.map(loop.getInductionVar(), part.getInductionVar());
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(part.getBody()->getTerminator());
+    for (Operation &op : loop.getBody()->without_terminator())
+      b.clone(op, map);
+  };
+  vibee::ChunkFunction chunk =
+      vibee::createChunkFunction(rw, loop->getParentOfType<func::FuncOp>(),
+                                 vibee::capturedValues({loop.getOperation()}), build, {}, symbols);
+  rw.setInsertionPoint(loop);
+  vibee::emitChunkCalls(rw, loc, work, maxThreads, chunk, loop.getUpperBound(), std::nullopt,
+                        symbols, admission);
+  rw.setInsertionPointAfter(loop);
+  rw.eraseOp(loop);
 }

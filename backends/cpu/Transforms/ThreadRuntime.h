@@ -24,9 +24,19 @@
 
 #include "backends/cpu/Transforms/ChunkFunctions.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
 #include <optional>
 
 namespace vibee {
+
+/// Which grants of the runtime a split takes. `Any`: every grant of more than one
+/// thread. `Balanced`: only one whose threads get equal shares within 25 % (items
+/// of equal cost, `extent` of them: a batch of matmuls); another grant is handed
+/// back at once and the chunk runs serially, so that the threaded ops inside it
+/// (each matmul's N panels) take the threads instead.
+enum class ThreadAdmission { Any, Balanced };
 
 /// The iteration count of loops of `sizes` (their product): the work the runtime
 /// weighs when it picks the thread count.
@@ -43,7 +53,16 @@ mlir::Value emitIterationCount(mlir::OpBuilder &b, mlir::Location loc,
 void emitChunkCalls(mlir::OpBuilder &b, mlir::Location loc, mlir::Value work,
                     std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
                     mlir::Value extent, std::optional<int64_t> chunkSize,
-                    mlir::SymbolTable *symbols = nullptr);
+                    mlir::SymbolTable *symbols = nullptr,
+                    ThreadAdmission admission = ThreadAdmission::Any);
+
+/// Replaces `loop` (from 0, step 1, no results) by a chunk function on ranges of
+/// its iterations, each in order, and its threaded calls: one range per thread
+/// when the runtime grants threads for `work`, else the whole loop. `rw` is left
+/// where the loop was.
+void emitLoopOverThreads(mlir::RewriterBase &rw, mlir::scf::ForOp loop, mlir::Value work,
+                         std::optional<int64_t> maxThreads, ThreadAdmission admission,
+                         mlir::SymbolTable *symbols = nullptr);
 
 } // namespace vibee
 

@@ -1,6 +1,7 @@
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions --canonicalize 2>/dev/null | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=256 nc=256 kc=256" --canonicalize | FileCheck %s --check-prefix=KERNEL
+// RUN: %vibee-opt %s --vibee-cpu-pack-contractions=threads=true --canonicalize 2>/dev/null | FileCheck %s --check-prefix=THREADS
 
 // Every linalg.contract becomes the micro-kernel's form, C[m, n] += A[m, k] * B[k, n]
 // in f32, on packed operands (an operand in that layout already is a view).
@@ -91,6 +92,38 @@ func.func @linear_f32(%x: memref<?x?xf32>, %w: memref<?x?xf32>, %y: memref<?x?xf
 // CHECK:         scf.for
 // CHECK:           memref.subview
 // CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]]
+// With threads, the batch loop is a chunk function on ranges of slices. Its
+// dispatch takes the runtime's grant only when the B*H slices split evenly
+// (5 * slices >= 4 * nt * ceil(slices / nt)); otherwise it hands the grant back
+// and runs every slice in order, each matmul then free to split its N panels.
+// THREADS-LABEL: func.func @scores(
+// THREADS:         %[[SLICES:.*]] = arith.muli %[[B:.*]], %[[H:.*]] : index
+// THREADS:         %[[BH:.*]] = arith.muli %[[B]], %[[H]] : index
+// THREADS:         %[[BHI:.*]] = arith.muli %[[BH]], %[[I:.*]] : index
+// THREADS:         %[[BHIJ:.*]] = arith.muli %[[BHI]], %[[J:.*]] : index
+// THREADS:         %[[WORK:.*]] = arith.muli %[[BHIJ]], %[[D:.*]] : index
+// THREADS:         func.call @scores__chunk0_threads(%[[WORK]], %[[SLICES]],
+// THREADS-LABEL: func.func private @scores__chunk0(
+// THREADS:         scf.for %[[SLICE:.*]] = %arg0 to %arg1
+// THREADS:           memref.subview %{{.*}}[%[[SLICE]], 0, 0]
+// THREADS:           linalg.generic
+// THREADS-LABEL: func.func private @scores__chunk0_threads(
+// THREADS:         %[[NT:.*]] = scf.if
+// THREADS-NEXT:      llvm.call @vibee_cpu_parallel_enter
+// THREADS:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]]
+// THREADS:         %[[SHARE:.*]] = arith.ceildivui %{{.*}}, %[[NT]]
+// THREADS:         %[[EVEN:.*]] = arith.cmpi uge
+// THREADS:         %[[UNEVEN:.*]] = arith.cmpi ult
+// THREADS:         %[[REFUSED:.*]] = arith.andi %[[MANY]], %[[UNEVEN]]
+// THREADS:         scf.if %[[REFUSED]] {
+// THREADS-NEXT:      llvm.call @vibee_cpu_parallel_exit(%[[NT]])
+// THREADS:         %[[TAKEN:.*]] = arith.andi %[[MANY]], %[[EVEN]]
+// THREADS:         scf.if %[[TAKEN]] {
+// THREADS:           scf.forall
+// THREADS:             func.call @scores__chunk0(
+// THREADS:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
+// THREADS:         } else {
+// THREADS-NEXT:      func.call @scores__chunk0(%c0, %arg1,
 func.func @scores(%q: memref<?x?x?x?xf32>, %k: memref<?x?x?x?xf32>, %s: memref<?x?x?x?xf32>) {
   linalg.contract indexing_maps = [affine_map<(b, h, i, j, d) -> (b, i, h, d)>, affine_map<(b, h, i, j, d) -> (b, j, h, d)>, affine_map<(b, h, i, j, d) -> (b, h, i, j)>]
       ins(%q, %k : memref<?x?x?x?xf32>, memref<?x?x?x?xf32>) outs(%s : memref<?x?x?x?xf32>)
