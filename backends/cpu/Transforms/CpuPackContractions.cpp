@@ -42,6 +42,7 @@
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
+#include "backends/cpu/Transforms/ZeroInit.h"
 #include "transforms/RowGroupAnalysis.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -122,14 +123,19 @@ void emitBatchLoop(RewriterBase &rw, Location loc, linalg::ContractOp op, Packer
 }
 
 /// C[...] += C'[...]: the packed accumulator `full` (one axis per loop) added
-/// to `c`, which reads it through `read`.
-void addBack(RewriterBase &rw, Location loc, Value full, AffineMap read, Value c) {
+/// to `c`, which reads it through `read`; C[...] = C'[...] when `assign` (C was
+/// zero).
+void addBack(RewriterBase &rw, Location loc, Value full, AffineMap read, Value c, bool assign) {
   unsigned rank = read.getNumDims();
   AffineMap identity = rw.getMultiDimIdentityMap(rank);
   SmallVector<utils::IteratorType> parallel(rank, utils::IteratorType::parallel);
   linalg::GenericOp::create(rw, loc, ValueRange{full}, ValueRange{c},
                             ArrayRef<AffineMap>{identity, read}, parallel,
-                            [](OpBuilder &bb, Location l, ValueRange args) {
+                            [&](OpBuilder &bb, Location l, ValueRange args) {
+                              if (assign) {
+                                linalg::YieldOp::create(bb, l, args[0]);
+                                return;
+                              }
                               Value sum = isa<FloatType>(args[0].getType())
                                               ? arith::AddFOp::create(bb, l, args[1], args[0])
                                                     .getResult()
@@ -233,6 +239,7 @@ Packer makePacker(RewriterBase &rw, Location loc, linalg::ContractOp op, bool sk
 /// zeroed copy added back).
 void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool threads) {
   Location loc = op.getLoc();
+  linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
   rw.setInsertionPoint(op);
   Packer p = makePacker(rw, loc, op, /*skipB=*/false);
   SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
@@ -240,6 +247,8 @@ void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool 
   Type i8 = rw.getI8Type(), i32 = rw.getI32Type();
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs, i8);
   if (int8InPlaceB(op, roles)) {
+    if (init)
+      vibee::emitZeroFill(rw, loc, operands[2]);
     buildInt8Matmul(rw, loc, a, operands[1], toMNK(p.maps[1], roles), operands[2]);
   } else {
     mlir::emitRemark(loc) << "contraction's B operand copied in int8 before packing: batch "
@@ -250,25 +259,27 @@ void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool 
     bool cCopied = allocs.size() > before;
     AffineMap cRead = p.packedToOriginal;
     Value cFull = p.fullView;
-    if (cCopied)
-      linalg::FillOp::create(rw, loc,
-                             ValueRange{arith::ConstantOp::create(rw, loc, rw.getI32IntegerAttr(0))},
-                             ValueRange{cFlat});
     AffineMap kn = vibee::plainMatmulMaps(rw.getContext())[1];
+    auto matmul = [&](Value a, Value b, Value c) {
+      if (cCopied || init)
+        vibee::emitZeroFill(rw, loc, c);
+      buildInt8Matmul(rw, loc, a, b, kn, c);
+    };
     if (roles.batch.empty()) {
-      buildInt8Matmul(rw, loc, a, b, kn, cFlat);
+      matmul(a, b, cFlat);
     } else {
       emitBatchLoop(rw, loc, op, p, roles, threads, [&](Value i) {
-        buildInt8Matmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), kn,
-                        slice(rw, loc, cFlat, i));
+        matmul(slice(rw, loc, a, i), slice(rw, loc, b, i), slice(rw, loc, cFlat, i));
       });
     }
     if (cCopied)
-      addBack(rw, loc, cFull, cRead, operands[2]);
+      addBack(rw, loc, cFull, cRead, operands[2], /*assign=*/init != nullptr);
   }
   for (Value alloc : allocs)
     memref::DeallocOp::create(rw, loc, alloc);
   rw.eraseOp(op);
+  if (init)
+    rw.eraseOp(init);
 }
 
 void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
@@ -276,6 +287,7 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   if (kernel == Kernel::Int8Quads)
     return packInt8(rw, op, roles, threads);
   Location loc = op.getLoc();
+  linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
   rw.setInsertionPoint(op);
   Packer p = makePacker(rw, loc, op, /*skipB=*/dq != nullptr);
   SmallVector<Value> operands = {op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]};
@@ -289,12 +301,15 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   size_t before = allocs.size();
   Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs);
   bool cCopied = allocs.size() > before;
-  if (cCopied)
-    linalg::FillOp::create(rw, loc,
-                           ValueRange{arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0))},
-                           ValueRange{cFlat});
   AffineMap cRead = p.packedToOriginal;
   Value cFull = p.fullView;
+  // Each matmul generic's C is zeroed right before it, where
+  // vibee-cpu-tile-matmul absorbs the fill (ZeroInit.h).
+  auto zeroFirst = [&](Value c) {
+    if (cCopied || init)
+      vibee::emitZeroFill(rw, loc, c);
+    return c;
+  };
 
   if (dq) { // no batch loops
     MLIRContext *ctx = rw.getContext();
@@ -307,22 +322,26 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
     SmallVector<unsigned> mnkOf(op.getNumLoops(), 0); // (the prologue reads no M loop)
     mnkOf[roles.n[0]] = 1;
     mnkOf[roles.k[0]] = 2;
-    buildComputedGeneric(rw, loc, *dq, a, cFlat, maps,
+    buildComputedGeneric(rw, loc, *dq, a, zeroFirst(cFlat), maps,
                          {utils::IteratorType::parallel, utils::IteratorType::parallel,
                           utils::IteratorType::reduction},
                          mnkOf);
   } else if (roles.batch.empty()) {
-    buildMatmul(rw, loc, a, b, cFlat);
+    buildMatmul(rw, loc, a, b, zeroFirst(cFlat));
   } else {
     emitBatchLoop(rw, loc, op, p, roles, threads, [&](Value i) {
-      buildMatmul(rw, loc, slice(rw, loc, a, i), slice(rw, loc, b, i), slice(rw, loc, cFlat, i));
+      Value aSlice = slice(rw, loc, a, i), bSlice = slice(rw, loc, b, i);
+      Value cSlice = slice(rw, loc, cFlat, i);
+      buildMatmul(rw, loc, aSlice, bSlice, zeroFirst(cSlice));
     });
   }
   if (cCopied)
-    addBack(rw, loc, cFull, cRead, operands[2]);
+    addBack(rw, loc, cFull, cRead, operands[2], /*assign=*/init != nullptr);
   for (Value alloc : allocs)
     memref::DeallocOp::create(rw, loc, alloc);
   rw.eraseOp(op);
+  if (init)
+    rw.eraseOp(init);
   if (dq)
     erasePrologue(rw, *dq);
 }
@@ -362,6 +381,7 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (!dotProductLayout(op, roles, dq))
     return packContraction(rw, op, roles, dq, kernel, threads);
   Location loc = op.getLoc();
+  linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
   rw.setInsertionPoint(op);
   AffineMap mapA = op.getIndexingMapsArray()[0];
   Value rows = arith::ConstantIndexOp::create(rw, loc, 1);
@@ -395,6 +415,12 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (succeeded(generic))
     (void)linalg::interchangeGenericOp(rw, *generic, order);
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
+  // The fill goes with each branch, so that the packed one can move it.
+  if (init) {
+    rw.setInsertionPointToStart(ifOp.thenBlock());
+    rw.clone(*init);
+    rw.moveOpBefore(init, op);
+  }
   packContraction(rw, op, roles, dq, kernel, threads);
 }
 

@@ -60,6 +60,7 @@ struct KernelBuilder {
   vibee::PackedDot kind;
   Value a, b, c;
   bool bByRows;  // B read as b[n][k] (nn.Linear), else b[k][n]
+  bool zeroInit; // C is zero before: the first K block does not load it
   Value packedB; // [NC / NR][KC / G][G NR]
   Value packedA; // [MC / MR][KC / G][G MR]
   Value offsets; // int8: [NC / NR][NR] i32, 128 x B's column sums over the K block
@@ -218,7 +219,8 @@ struct KernelBuilder {
 
   /// One mr x nr register tile of C at (row, col): A's packed rows ib, B's
   /// packed columns jb, every k group of the block.
-  void registerTile(Value row, Value col, Value ib, Value jb, Value groups) {
+  /// `first`: the K block is the first (accumulators from zero under zeroInit).
+  void registerTile(Value row, Value col, Value ib, Value jb, Value groups, Value first) {
     int64_t vectors = t.nr / vibee::kPackedDotLanes, G = g();
     auto accType = VectorType::get({vibee::kPackedDotLanes}, elementOf(c));
     auto at = [&](int64_t r, int64_t v) {
@@ -229,12 +231,30 @@ struct KernelBuilder {
       for (int64_t v = 0; v < vectors; ++v)
         offset.push_back(vector::LoadOp::create(rw, loc, accType, offsets,
                                                 ValueRange{jb, idx(v * vibee::kPackedDotLanes)}));
+    auto loadC = [&] {
+      SmallVector<Value> loaded;
+      for (int64_t r = 0; r < t.mr; ++r)
+        for (int64_t v = 0; v < vectors; ++v)
+          loaded.push_back(vector::LoadOp::create(rw, loc, accType, c, at(r, v)));
+      return loaded;
+    };
     SmallVector<Value> accs;
-    for (int64_t r = 0; r < t.mr; ++r)
-      for (int64_t v = 0; v < vectors; ++v) {
-        Value acc = vector::LoadOp::create(rw, loc, accType, c, at(r, v));
-        accs.push_back(bytes() ? arith::SubIOp::create(rw, loc, acc, offset[v]).getResult() : acc);
-      }
+    if (zeroInit) {
+      SmallVector<Type> types(t.mr * vectors, accType);
+      auto ifFirst = scf::IfOp::create(rw, loc, types, first, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPointToStart(ifFirst.thenBlock());
+      Value zeros = arith::ConstantOp::create(rw, loc, rw.getZeroAttr(accType));
+      scf::YieldOp::create(rw, loc, SmallVector<Value>(types.size(), zeros));
+      rw.setInsertionPointToStart(ifFirst.elseBlock());
+      scf::YieldOp::create(rw, loc, loadC());
+      accs.assign(ifFirst.getResults().begin(), ifFirst.getResults().end());
+    } else {
+      accs = loadC();
+    }
+    if (bytes())
+      for (size_t i = 0; i < accs.size(); ++i)
+        accs[i] = arith::SubIOp::create(rw, loc, accs[i], offset[i % vectors]);
     auto forOp = scf::ForOp::create(rw, loc, idx(0), groups, idx(1), accs);
     {
       OpBuilder::InsertionGuard guard(rw);
@@ -279,6 +299,7 @@ struct KernelBuilder {
       loop(z, k, t.kc, [&](Value kc) {
         Value kb = min(idx(t.kc), minus(k, kc));
         Value groups = div(add(kb, idx(G - 1)), G);
+        Value first = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, kc, z);
         packGroups(packedB, b, bByRows, /*isA=*/false, t.nr, jc, nc, kc, kb);
         if (bytes())
           sumColumns(nc, groups);
@@ -288,7 +309,7 @@ struct KernelBuilder {
           loop(z, nc, t.nr, [&](Value jr) {
             Value jb = div(jr, t.nr);
             loop(z, mc, t.mr, [&](Value ir) {
-              registerTile(add(ic, ir), add(jc, jr), div(ir, t.mr), jb, groups);
+              registerTile(add(ic, ir), add(jc, jr), div(ir, t.mr), jb, groups, first);
             });
           });
         });
@@ -341,7 +362,8 @@ std::optional<vibee::PackedDot> vibee::packedDotMatmul(linalg::GenericOp op) {
 }
 
 LogicalResult vibee::buildPackedDotMicroKernel(RewriterBase &rw, linalg::GenericOp tile,
-                                               const MatmulTiles &tiles, PackedDot kind) {
+                                               const MatmulTiles &tiles, PackedDot kind,
+                                               bool zeroInit) {
   if (tiles.nr % kPackedDotLanes || tiles.kc % packedDotGroup(kind) || tiles.nc % tiles.nr ||
       tiles.mc % tiles.mr)
     return failure();
@@ -358,6 +380,7 @@ LogicalResult vibee::buildPackedDotMicroKernel(RewriterBase &rw, linalg::Generic
                        tile.getDpsInputs()[1],
                        tile.getDpsInits()[0],
                        byRows,
+                       zeroInit,
                        {},
                        {},
                        {}};

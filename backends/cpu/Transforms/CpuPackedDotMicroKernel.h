@@ -51,9 +51,11 @@ constexpr int64_t kPackedDotLanes = 16;
 /// [mc / mr][kc / G][G * mr]) and mr x nr register tiles of the instruction
 /// with the accumulators in registers across k. The last group of a K that G
 /// does not divide is padded with zeros in both panels. Fails when the tiles
-/// do not fit that shape.
+/// do not fit that shape. With `zeroInit` (C is zero before: ZeroInit.h) the
+/// first K block starts its accumulators from zero instead of loading C.
 mlir::LogicalResult buildPackedDotMicroKernel(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,
-                                              const MatmulTiles &tiles, PackedDot kind);
+                                              const MatmulTiles &tiles, PackedDot kind,
+                                              bool zeroInit);
 
 } // namespace vibee
 

@@ -35,6 +35,7 @@
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
+#include "backends/cpu/Transforms/ZeroInit.h"
 #include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -148,8 +149,11 @@ tile(RewriterBase &rw, Operation *op, ArrayRef<int64_t> sizes, ArrayRef<int64_t>
 }
 
 /// Tiles, packs and vectorizes `op` (a clone inside the fast-path branch).
+/// With `zeroInit` (C is zero before the matmul: ZeroInit.h), each MC x NC
+/// block of C is zeroed by the first K block, right before its register tiles
+/// read it, rather than by a pass of its own over all of C.
 static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
-                                      const MatmulParams &p) {
+                                      const MatmulParams &p, bool zeroInit) {
   Location loc = op.getLoc();
   bool plain = isF32Matmul(op);
   // Level 1: N in NC panels (the loop the threads share).
@@ -166,6 +170,14 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
   auto mLoop = cast<scf::ForOp>(l2->loops[1].getOperation());
   auto t2 = cast<linalg::GenericOp>(l2->tiledOps.back());
   (void)moveLoopInvariantCode(cast<LoopLikeOpInterface>(mLoop.getOperation()));
+  if (zeroInit) {
+    rw.setInsertionPoint(t2);
+    Value first = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq,
+                                        kcLoop.getInductionVar(), kcLoop.getLowerBound());
+    auto ifFirst = scf::IfOp::create(rw, loc, first, /*withElse=*/false);
+    rw.setInsertionPoint(ifFirst.thenBlock()->getTerminator());
+    vibee::emitZeroFill(rw, loc, t2.getDpsInits()[0]);
+  }
   Value bBlock = t2.getDpsInputs()[1];
   // getDpsInputs() is a temporary: drop_begin over it would outlive it.
   SmallVector<Value> inputs = t2.getDpsInputs();
@@ -265,7 +277,7 @@ struct FullTiles {
 /// MR rows, fewer than NR columns) stay plain generics, vectorized along N by
 /// vibee-cpu-vectorize.
 static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const MatmulParams &p,
-                                int64_t minWork) {
+                                int64_t minWork, bool zeroInit) {
   Location loc = op.getLoc();
   rw.setInsertionPoint(op);
   bool plain = isF32Matmul(op);
@@ -324,10 +336,17 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   };
   // The strips are views: a computed B's indices (its nibble's `k % 2`) start
   // at the strip's offsets.
-  if (!wholeTiles(c, 1, p.nr))
+  // Under zeroInit (the fill absorbed: ZeroInit.h) each strip and the small
+  // branch zero their own C.
+  if (!wholeTiles(c, 1, p.nr)) {
+    if (zeroInit)
+      vibee::emitZeroFill(rw, loc, edgeColumns.lookup(c));
     linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rw.clone(*op, edgeColumns)),
                           {zero, nStrip, zero});
+  }
   if (!wholeTiles(c, 0, p.mr)) {
+    if (zeroInit)
+      vibee::emitZeroFill(rw, loc, edgeRows.lookup(c));
     auto rowsOp = cast<linalg::GenericOp>(rw.clone(*op, edgeRows));
     linalg::offsetIndices(rw, cast<linalg::LinalgOp>(rowsOp.getOperation()), {mStrip, zero, zero});
     // A computed B is read where it lies (w[n, k] for nn.Linear's layout): the
@@ -337,6 +356,8 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
       (void)linalg::interchangeGenericOp(rw, rowsOp, {1, 0, 2});
   }
   rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  if (zeroInit)
+    vibee::emitZeroFill(rw, loc, c);
   rw.clone(*op);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
   if (plain) {
@@ -441,7 +462,12 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         mlir::emitRemark(op.getLoc(),
                          "schedule hint parallel(...) leaves the matmul serial: its threads "
                          "split only the N panels");
-      FullTiles full = splitFullTiles(rw, op, p, minWork);
+      // A zero fill of exactly C right before the matmul is absorbed (ZeroInit.h).
+      linalg::FillOp init = vibee::zeroFillBefore(op, op.getDpsInits()[0]);
+      bool zeroInit = init != nullptr;
+      FullTiles full = splitFullTiles(rw, op, p, minWork, zeroInit);
+      if (init)
+        rw.eraseOp(init);
       linalg::GenericOp kernel = full.kernel;
       Operation *kernelFunc = op->getParentOfType<func::FuncOp>();
       if (panelThreads) {
@@ -459,7 +485,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
       }
       rw.eraseOp(op);
       if (packed) {
-        if (failed(vibee::buildPackedDotMicroKernel(rw, kernel, p, *packed))) {
+        if (failed(vibee::buildPackedDotMicroKernel(rw, kernel, p, *packed, zeroInit))) {
           kernel.emitError("vibee-cpu-tile-matmul: the packed-dot register tile must be a "
                            "multiple of ")
               << vibee::kPackedDotLanes << " columns wide";
@@ -468,7 +494,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         continue;
       }
       vectorWidths[kernelFunc] = p.vw ? p.vw : p.nr;
-      if (failed(buildMicroKernel(rw, kernel, p))) {
+      if (failed(buildMicroKernel(rw, kernel, p, zeroInit))) {
         kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
         return signalPassFailure();
       }
