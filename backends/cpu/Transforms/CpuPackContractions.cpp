@@ -66,10 +66,28 @@ using namespace vibee::packing;
 
 namespace {
 
-/// C[m, n] += A[m, k] * B[k, n], the generic vibee-cpu-tile-matmul takes (bf16
-/// A and B widened in its body: the packed dot-product kernel's form).
-void buildMatmul(RewriterBase &rw, Location loc, Value a, Value b, Value c) {
+/// B' read as [N][K] by the packed dot-product kernels (bRowsMap), else [K][N].
+AffineMap bPackedMap(MLIRContext *ctx, bool bRows) {
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  return bRows ? AffineMap::get(3, 0, {n, k}, ctx) : AffineMap::get(3, 0, {k, n}, ctx);
+}
+
+/// Whether B' is packed as [batch][N][K]: the packed dot-product kernels read B
+/// by rows too (nn.Linear's w[n, k]), so a B whose innermost axis is contracted
+/// (per-head keys k[j, h, d]) is copied a whole row at a time, not transposed
+/// element by element.
+bool packBByRows(const Roles &roles, AffineMap bMap, bool packedDot) {
+  auto inner = dyn_cast<AffineDimExpr>(bMap.getResults().back());
+  return packedDot && inner && llvm::is_contained(roles.k, inner.getPosition());
+}
+
+/// C[m, n] += A[m, k] * B[k, n] (B[n, k] when bRows), the generic
+/// vibee-cpu-tile-matmul takes (bf16 A and B widened in its body: the packed
+/// dot-product kernel's form).
+void buildMatmul(RewriterBase &rw, Location loc, Value a, Value b, Value c, bool bRows = false) {
   SmallVector<AffineMap> maps = vibee::plainMatmulMaps(rw.getContext());
+  maps[1] = bPackedMap(rw.getContext(), bRows);
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel, utils::IteratorType::reduction};
   linalg::GenericOp::create(rw, loc, ValueRange{a, b}, ValueRange{c}, maps, iterators,
@@ -253,13 +271,15 @@ void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool 
   } else {
     mlir::emitRemark(loc) << "contraction's B operand copied in int8 before packing: batch "
                              "loops, several M, N or K loops, or a result other than c[m, n]";
-    Value b = p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs, i8);
+    bool bRows = packBByRows(roles, p.maps[1], /*packedDot=*/true);
+    Value b = p.pack(operands[1], p.maps[1], roles.batch, bRows ? roles.n : roles.k,
+                     bRows ? roles.k : roles.n, true, allocs, i8);
     size_t before = allocs.size();
     Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs, i32);
     bool cCopied = allocs.size() > before;
     AffineMap cRead = p.packedToOriginal;
     Value cFull = p.fullView;
-    AffineMap kn = vibee::plainMatmulMaps(rw.getContext())[1];
+    AffineMap kn = bPackedMap(rw.getContext(), bRows);
     auto matmul = [&](Value a, Value b, Value c) {
       if (cCopied || init)
         vibee::emitZeroFill(rw, loc, c);
@@ -295,8 +315,10 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
   SmallVector<Value> allocs;
   Value a = p.pack(operands[0], p.maps[0], roles.batch, roles.m, roles.k, true, allocs,
                    kernel == Kernel::Bf16Pairs ? rw.getBF16Type() : Type());
+  bool bRows = !dq && packBByRows(roles, p.maps[1], kernel == Kernel::Bf16Pairs);
   Value b = dq ? Value()
-               : p.pack(operands[1], p.maps[1], roles.batch, roles.k, roles.n, true, allocs,
+               : p.pack(operands[1], p.maps[1], roles.batch, bRows ? roles.n : roles.k,
+                        bRows ? roles.k : roles.n, true, allocs,
                         kernel == Kernel::Bf16Pairs ? rw.getBF16Type() : Type());
   size_t before = allocs.size();
   Value cFlat = p.pack(operands[2], p.maps[2], roles.batch, roles.m, roles.n, false, allocs);
@@ -327,12 +349,12 @@ void packContraction(RewriterBase &rw, linalg::ContractOp op, const Roles &roles
                           utils::IteratorType::reduction},
                          mnkOf);
   } else if (roles.batch.empty()) {
-    buildMatmul(rw, loc, a, b, zeroFirst(cFlat));
+    buildMatmul(rw, loc, a, b, zeroFirst(cFlat), bRows);
   } else {
     emitBatchLoop(rw, loc, op, p, roles, threads, [&](Value i) {
       Value aSlice = slice(rw, loc, a, i), bSlice = slice(rw, loc, b, i);
       Value cSlice = slice(rw, loc, cFlat, i);
-      buildMatmul(rw, loc, aSlice, bSlice, zeroFirst(cSlice));
+      buildMatmul(rw, loc, aSlice, bSlice, zeroFirst(cSlice), bRows);
     });
   }
   if (cCopied)

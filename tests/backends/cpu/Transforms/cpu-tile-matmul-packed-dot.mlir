@@ -1,6 +1,7 @@
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions="bf16-dot=true vnni=true" --canonicalize | FileCheck %s --check-prefix=PACK
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions="bf16-dot=true vnni=true" --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 bf16-dot=true vnni=true threads=false" --canonicalize | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-pack-contractions --vibee-cpu-tile-matmul="mr=8 nr=32 mc=64 nc=128 kc=128 threads=false" --canonicalize 2>&1 | FileCheck %s --check-prefix=F32
+// PACK-DAG: #[[NK:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 
 // vibee-cpu-tile-matmul's packed dot-product micro-kernels (bf16-dot, vnni).
 // bf16 x bf16 contractions with bf16-dot (a target with AVX512_BF16): A stays
@@ -162,16 +163,20 @@ func.func @int8_linear(%x: memref<?x?xi8>, %w: memref<?x?xi8>, %y: memref<?x?xi3
 }
 
 // Batched int8 (per-head scores, q[i, h, d] x k[j, h, d]): A and B packed in
-// int8 as [H][L][D] and [H][D][L], then per batch slice the same i32 generic
-// that the packed dot-product kernel takes; without vnni, generic loops.
+// int8 as [H][L][D] and [H][L][D] (the kernel reads B by rows, so k's rows are
+// copied whole, as q's are: one and the same copy), then per batch slice the
+// same i32 generic that the packed dot-product kernel takes, B read as [n][k];
+// without vnni, generic loops.
 // PACK-LABEL: func.func @int8_scores
 // PACK:         %[[QP:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?xi8>
+// PACK:         linalg.generic {indexing_maps = [#[[RD:.*]], #[[WR:.*]]], {{.*}} outs(%[[QP]]
 // PACK:         %[[KP:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?xi8>
+// PACK:         linalg.generic {indexing_maps = [#[[RD]], #[[WR]]], {{.*}} outs(%[[KP]]
 // PACK:         scf.for %[[H:.*]] =
 // PACK-DAG:       %[[QS:.*]] = memref.subview %[[QP]][%[[H]], 0, 0]
 // PACK-DAG:       %[[KS:.*]] = memref.subview %[[KP]][%[[H]], 0, 0]
 // PACK-DAG:       %[[SS:.*]] = memref.subview %arg2[%[[H]], 0, 0]
-// PACK:           linalg.generic {{.*}} ins(%[[QS]], %[[KS]] : {{.*}}) outs(%[[SS]] : {{.*}})
+// PACK:           linalg.generic {indexing_maps = [#{{.*}}, #[[NK]], #{{.*}}], {{.*}} ins(%[[QS]], %[[KS]] : {{.*}}) outs(%[[SS]] : {{.*}})
 // PACK:             arith.extsi %{{.*}} : i8 to i32
 // PACK:         memref.dealloc %[[QP]]
 // PACK:         memref.dealloc %[[KP]]
