@@ -16,7 +16,8 @@
 
 namespace vibee {
 
-/// The linalg.fill of +0 (or integer 0) into exactly `c` right before `op`, or null.
+/// The linalg.fill of +0 (or integer 0) into exactly `c` right before `op`, or
+/// null; null too when another operand of `op` views the same buffer as `c`.
 mlir::linalg::FillOp zeroFillBefore(mlir::Operation *op, mlir::Value c);
 
 /// linalg.fill of +0 (integer 0) into the memref `c`, at `b`'s insertion point.

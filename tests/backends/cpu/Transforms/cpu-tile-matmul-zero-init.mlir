@@ -88,3 +88,25 @@ func.func @int8_zero(%a: memref<?x?xi8>, %b: memref<?x?xi8>, %c: memref<?x?xi32>
   }
   return
 }
+
+// An operand that views the zeroed buffer reads the zeros: the fill stays.
+// CHECK-LABEL: func.func @mm_reads_its_zeros(
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%arg1
+// CHECK-NOT:     linalg.fill
+// CHECK:         return
+func.func @mm_reads_its_zeros(%b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %c, %c0 : memref<?x?xf32>
+  %k = memref.dim %b, %c0 : memref<?x?xf32>
+  %a = memref.subview %c[0, 0] [%m, %k] [1, 1] : memref<?x?xf32> to memref<?x?xf32, strided<[?, 1]>>
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x?xf32>)
+  linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?xf32, strided<[?, 1]>>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
