@@ -66,7 +66,7 @@ using namespace vibee::packing;
 
 namespace {
 
-/// B' read as [N][K] by the packed dot-product kernels (bRowsMap), else [K][N].
+/// B's map over (m, n, k): read as [N][K] when bRows (packBByRows), else [K][N].
 AffineMap bPackedMap(MLIRContext *ctx, bool bRows) {
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
@@ -253,8 +253,8 @@ Packer makePacker(RewriterBase &rw, Location loc, linalg::ContractOp op, bool sk
 
 /// C[m, n] += i32(A'[m, k]) * i32(B'[k, n]) with A' [batch][M][K] in i8 (A
 /// itself when it is that already), B read where it lies when int8InPlaceB,
-/// else packed in i8 as B' [batch][K][N], and C' [batch][M][N] (C itself, or a
-/// zeroed copy added back).
+/// else packed in i8 as B' [batch][K][N] ([batch][N][K] when packBByRows), and
+/// C' [batch][M][N] (C itself, or a zeroed copy added back).
 void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool threads) {
   Location loc = op.getLoc();
   linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
@@ -279,11 +279,11 @@ void packInt8(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, bool 
     bool cCopied = allocs.size() > before;
     AffineMap cRead = p.packedToOriginal;
     Value cFull = p.fullView;
-    AffineMap kn = bPackedMap(rw.getContext(), bRows);
+    AffineMap bPacked = bPackedMap(rw.getContext(), bRows);
     auto matmul = [&](Value a, Value b, Value c) {
       if (cCopied || init)
         vibee::emitZeroFill(rw, loc, c);
-      buildInt8Matmul(rw, loc, a, b, kn, c);
+      buildInt8Matmul(rw, loc, a, b, bPacked, c);
     };
     if (roles.batch.empty()) {
       matmul(a, b, cFlat);
