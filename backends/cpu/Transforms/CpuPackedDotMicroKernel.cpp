@@ -299,7 +299,8 @@ struct KernelBuilder {
       loop(z, k, t.kc, [&](Value kc) {
         Value kb = min(idx(t.kc), minus(k, kc));
         Value groups = div(add(kb, idx(G - 1)), G);
-        Value first = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, kc, z);
+        Value first =
+            zeroInit ? arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, kc, z) : Value();
         packGroups(packedB, b, bByRows, /*isA=*/false, t.nr, jc, nc, kc, kb);
         if (bytes())
           sumColumns(nc, groups);

@@ -86,8 +86,9 @@ static void emitParallelOrSerial(OpBuilder &b, Location loc, ModuleOp module, Va
   Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, nt, one);
   if (admission == vibee::ThreadAdmission::Balanced) {
     Value balanced = emitBalanced(b, loc, extent, nt);
-    Value refused = arith::AndIOp::create(
-        b, loc, many, arith::XOrIOp::create(b, loc, balanced, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+    Value yes = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    Value uneven = arith::XOrIOp::create(b, loc, balanced, yes);
+    Value refused = arith::AndIOp::create(b, loc, many, uneven);
     auto handBack = scf::IfOp::create(b, loc, refused, /*withElse=*/false);
     {
       OpBuilder::InsertionGuard g(b);
