@@ -94,7 +94,8 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
     return op->emitOpError() << "'" << name << "' must be " << form;
   };
   if (name == KernelAttrHelper::getNameStr() || name == PackAttrHelper::getNameStr() ||
-      name == F16AttrHelper::getNameStr() || name == ScanRowsAttrHelper::getNameStr())
+      name == F16AttrHelper::getNameStr() || name == IndependentRowsAttrHelper::getNameStr() ||
+      name == IndependentColumnsAttrHelper::getNameStr())
     return expect(isa<UnitAttr>(value), "a unit attribute");
   if (name == SpecAttrHelper::getNameStr())
     return expect(isa<StringAttr>(value), "a string");

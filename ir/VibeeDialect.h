@@ -27,7 +27,10 @@ inline constexpr llvm::StringLiteral kMode = VibeeDialect::ModeAttrHelper::getNa
 inline constexpr llvm::StringLiteral kSpec = VibeeDialect::SpecAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kSchedule = VibeeDialect::ScheduleAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kPack = VibeeDialect::PackAttrHelper::getNameStr();
-inline constexpr llvm::StringLiteral kScanRows = VibeeDialect::ScanRowsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kIndependentRows =
+    VibeeDialect::IndependentRowsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kIndependentColumns =
+    VibeeDialect::IndependentColumnsAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kF16 = VibeeDialect::F16AttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kCppArgs = VibeeDialect::CppArgsAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kCudaKernels =

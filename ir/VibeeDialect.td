@@ -44,9 +44,14 @@ def Vibee_Dialect : Dialect {
     "::mlir::DictionaryAttr":$schedule,
     // vibee-cpu-tile-matmul's packing copy, which vibee-cpu-vectorize leaves alone.
     "::mlir::UnitAttr":$pack,
-    // vibee-lower-scans (rows in order): the outermost scf.for over a scan's
-    // independent rows, which vibee-cpu-parallelize splits over threads.
-    "::mlir::UnitAttr":$scan_rows,
+    // vibee-lower-scans and vibee-lower-topk (rows in order): the outermost scf.for
+    // over independent rows (a scan's, a top-k's), which vibee-cpu-parallelize
+    // splits over threads.
+    "::mlir::UnitAttr":$independent_rows,
+    // vibee-lower-scatters (points in order): the innermost scf.for, over an axis
+    // that indexes the destination directly; vibee-cpu-parallelize splits its range
+    // over threads, each thread running the loops around it in full.
+    "::mlir::UnitAttr":$independent_columns,
     // vibee-prepare-emitc: the ABI position of every argument a C++ function kept.
     "::mlir::ArrayAttr":$cpp_args,
     // vibee-prepare-emitc, within the pass: a uint16_t load or constant that was

@@ -243,7 +243,7 @@ Value lowerScanSerial(OpBuilder &b, ScanOp op, bool accInTensor) {
   // The rows are independent: the CPU may split the outermost row loop over its
   // threads (vibee-cpu-parallelize); the C++ output runs it as it is.
   if (!nest.loops.empty() && !accInTensor)
-    nest.loops.front()->setAttr(attr::kScanRows, b.getUnitAttr());
+    nest.loops.front()->setAttr(attr::kIndependentRows, b.getUnitAttr());
   return nest.results.front();
 }
 

@@ -9,7 +9,8 @@
 // destination (its range of that axis, the other gathered axes whole) in order
 // over the other loops, with the points whose position is in its range; with
 // parallel=false (the CPU and the C++ output) one loop nest in order over every
-// loop. A gathered position outside its axis adds
+// loop, whose innermost loop, when it indexes the destination directly, the CPU
+// splits over its threads (mark-columns). A gathered position outside its axis adds
 // nothing (a select writes the old value back, at a position kept inside the axis
 // by vibee.gather_index): the JIT checks the indices before a CPU call, CUDA kernels
 // record them in a device flag, and a call that skipped the check still writes
@@ -153,7 +154,8 @@ Value addInnermostBlocked(OpBuilder &b, Location loc, ScatterAddOp op, int64_t l
 // carrying `dest`.
 Value addPoints(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<int64_t> loops,
                 DenseMap<int64_t, Value> given, Value dest, ArrayRef<Value> extents,
-                const llvm::SmallBitVector &fixed, const Partition &part) {
+                const llvm::SmallBitVector &fixed, const Partition &part,
+                scf::ForOp *innermost = nullptr) {
   bool blocked = part.axis >= 0 && !loops.empty();
   ArrayRef<int64_t> nested = blocked ? loops.drop_back() : loops;
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -175,10 +177,12 @@ Value addPoints(OpBuilder &b, Location loc, ScatterAddOp op, ArrayRef<int64_t> l
               addInnermostBlocked(nb, nl, op, loops.back(), p, carried[0], extents, fixed, part)};
         return {addPoint(nb, nl, op, p, carried[0], fixed, part)};
       });
+  if (innermost && !nest.loops.empty())
+    *innermost = nest.loops.back();
   return nest.results.front();
 }
 
-Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
+Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel, bool markColumns) {
   Location loc = op.getLoc();
   auto updates = cast<RankedTensorType>(op.getUpdates().getType());
   auto destType = cast<RankedTensorType>(op.getDest().getType());
@@ -204,9 +208,17 @@ Value lowerScatter(OpBuilder &b, ScatterAddOp op, bool parallel) {
     if (!direct.test(l))
       inner.push_back(l);
   }
-  if (!parallel)
-    return addPoints(b, loc, op, all, DenseMap<int64_t, Value>(), op.getDest(), extents, none,
-                     Partition());
+  if (!parallel) {
+    scf::ForOp innermost;
+    Value added = addPoints(b, loc, op, all, DenseMap<int64_t, Value>(), op.getDest(), extents,
+                            none, Partition(), &innermost);
+    // Its iterations update different destination positions whatever the outer
+    // loops: the CPU's threads may each take a range of it and run the outer loops
+    // in full, every element still taking its updates in order.
+    if (markColumns && innermost && direct.test(rank - 1))
+      innermost->setAttr(attr::kIndependentColumns, b.getUnitAttr());
+    return added;
+  }
 
   // The parallel loops: ranges of the first gathered axis, then the loops that
   // index the destination directly (or, when neither, one iteration: min(extent,
@@ -318,7 +330,7 @@ struct LowerScattersPass : vibee::impl::LowerScattersPassBase<LowerScattersPass>
       if (leftToTarget(op, keepIntegerSums, keepFloatSums))
         continue;
       rewriter.setInsertionPoint(op);
-      rewriter.replaceOp(op, lowerScatter(rewriter, op, parallel));
+      rewriter.replaceOp(op, lowerScatter(rewriter, op, parallel, markColumns));
     }
   }
 };

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace vibee {
@@ -39,7 +40,7 @@ Value vibee::topk::beats(OpBuilder &b, Location loc, Value x, Value y) {
   // For floats "x > y or x is NaN" (ugt) where y is a number. (No || over &&
   // here or below: the C++ output would print `a || b && c`, which
   // -Wparentheses rejects.)
-  if (!isa<FloatType>(x.getType()))
+  if (!isa<FloatType>(getElementTypeOrSelf(x.getType())))
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, y);
   Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGT, x, y);
   Value yNumber = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, y, y);
@@ -120,9 +121,79 @@ std::pair<Value, Value> vibee::topk::insertSorted(OpBuilder &b, Location loc, co
 
 namespace {
 
-// One row: every element n of the input inserted into the sorted (values, indices).
+// The lanes of the CPU's filter over a row of `element`s (64 bytes), or 0 where
+// rows are inserted element by element (other element types).
+int64_t filterLanes(Type element) {
+  if (element.isF32() || element.isInteger(32))
+    return 16;
+  if (element.isF64() || element.isInteger(64))
+    return 8;
+  return 0;
+}
+
+// insertSorted for a row of the input that is read `lanes` elements at a time
+// once its k slots are full: a block whose elements all fail to beat the k-th is
+// skipped after one vector comparison (most of them, once the slots hold large
+// values), a block with one that beats it is inserted element by element as
+// before, so the slots are the same. The first k elements and the last partial
+// block go element by element too.
+std::pair<Value, Value> insertSortedFiltered(OpBuilder &b, Location loc, const RowAccess &row,
+                                             Value k, Value count, ElementAt element,
+                                             Value input, ArrayRef<Value> inputAt, int64_t lanes,
+                                             Value values, Value indices) {
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value zero = index(0), one = index(1), width = index(lanes);
+  Value kZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, zero);
+  Value end = arith::SelectOp::create(b, loc, kZero, zero, count);
+  Value head = arith::MinUIOp::create(b, loc, end, k);
+  Value blocksEnd = arith::AddIOp::create(
+      b, loc, head,
+      arith::MulIOp::create(b, loc,
+                            arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, end, head),
+                                                   width),
+                            width));
+  auto inOrder = [&](OpBuilder &nb, Location nl, Value from, Value to, ValueRange slots) {
+    auto loop = scf::ForOp::create(
+        nb, nl, from, to, one, slots, [&](OpBuilder &ib, Location il, Value i, ValueRange cur) {
+          auto [x, xIndex] = element(ib, il, i);
+          auto [v, vi] = insertOne(ib, il, row, k, i, x, xIndex, cur[0], cur[1]);
+          scf::YieldOp::create(ib, il, ValueRange{v, vi});
+        });
+    return loop.getResults();
+  };
+  ValueRange filled = inOrder(b, loc, zero, head, ValueRange{values, indices});
+  Type elementType = cast<ShapedType>(input.getType()).getElementType();
+  auto vectorType = VectorType::get({lanes}, elementType);
+  auto blocks = scf::ForOp::create(
+      b, loc, head, blocksEnd, width, filled,
+      [&](OpBuilder &nb, Location nl, Value c0, ValueRange cur) {
+        SmallVector<Value> at(inputAt);
+        at.push_back(c0);
+        Value padding = arith::ConstantOp::create(nb, nl, nb.getZeroAttr(elementType));
+        Value block = vector::TransferReadOp::create(nb, nl, vectorType, input, at, padding,
+                                                     ArrayRef<bool>{true});
+        Value kth = tensor::ExtractOp::create(
+            nb, nl, cur[0], row.pos(arith::SubIOp::create(nb, nl, k, one)));
+        Value kths = vector::BroadcastOp::create(nb, nl, vectorType, kth);
+        Value any = vector::ReductionOp::create(nb, nl, vector::CombiningKind::OR,
+                                                beats(nb, nl, block, kths));
+        auto maybe = scf::IfOp::create(
+            nb, nl, any,
+            [&](OpBuilder &tb, Location tl) {
+              Value blockEnd = arith::AddIOp::create(tb, tl, c0, width);
+              scf::YieldOp::create(tb, tl, inOrder(tb, tl, c0, blockEnd, cur));
+            },
+            [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, cur); });
+        scf::YieldOp::create(nb, nl, maybe.getResults());
+      });
+  ValueRange rest = inOrder(b, loc, blocksEnd, end, blocks.getResults());
+  return {rest[0], rest[1]};
+}
+
+// One row: every element n of the input inserted into the sorted (values, indices),
+// through the CPU's vector filter with `filter`.
 std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const RowAccess &row,
-                                 Value values, Value indices) {
+                                 Value values, Value indices, bool filter = false) {
   auto [input, unitAxis] = uncollapsedInput(op);
   int64_t dim = (int64_t)op.getDimension();
   Type indexElem = cast<RankedTensorType>(indices.getType()).getElementType();
@@ -140,12 +211,21 @@ std::pair<Value, Value> buildRow(OpBuilder &b, Location loc, TopKOp op, const Ro
       xIndex = arith::TruncIOp::create(nb, nl, indexElem, xIndex);
     return {x, xIndex};
   };
+  Type inputElement = cast<RankedTensorType>(input.getType()).getElementType();
+  if (int64_t lanes = filterLanes(inputElement); filter && lanes) {
+    SmallVector<Value> inputAt(row.at);
+    if (unitAxis)
+      inputAt.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    return insertSortedFiltered(b, loc, row, k, n, element, input, inputAt, lanes, values,
+                                indices);
+  }
   return insertSorted(b, loc, row, k, n, element, values, indices);
 }
 
 // Rows in order: a loop nest over the outer dimensions that updates the whole
 // destinations in place.
-std::pair<Value, Value> lowerSerial(OpBuilder &b, TopKOp op, Value values, Value indices) {
+std::pair<Value, Value> lowerSerial(OpBuilder &b, TopKOp op, Value values, Value indices,
+                                    bool markRows) {
   Location loc = op.getLoc();
   int64_t dim = (int64_t)op.getDimension();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -157,9 +237,13 @@ std::pair<Value, Value> lowerSerial(OpBuilder &b, TopKOp op, Value values, Value
       b, loc, lbs, ubs, steps, ValueRange{values, indices},
       [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange carried) -> scf::ValueVector {
         RowAccess row{SmallVector<Value>(ivs), /*whole=*/true};
-        auto [v, i] = buildRow(nb, nl, op, row, carried[0], carried[1]);
+        auto [v, i] = buildRow(nb, nl, op, row, carried[0], carried[1], /*filter=*/markRows);
         return {v, i};
       });
+  // The rows are independent: the CPU may split the outermost row loop over its
+  // threads (vibee-cpu-parallelize).
+  if (markRows && !nest.loops.empty())
+    nest.loops.front()->setAttr(attr::kIndependentRows, b.getUnitAttr());
   return {nest.results[0], nest.results[1]};
 }
 
@@ -242,7 +326,7 @@ struct LowerTopKPass : vibee::impl::LowerTopKPassBase<LowerTopKPass> {
       Value values = zeroOf(op.getValues()), indices = zeroOf(op.getIndices());
       std::pair<Value, Value> rows;
       if (!parallel)
-        rows = lowerSerial(rewriter, op, values, indices);
+        rows = lowerSerial(rewriter, op, values, indices, markRows);
       else if (auto tree = lowerMergeTree(rewriter, op, values, indices))
         rows = *tree;
       else

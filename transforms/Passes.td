@@ -118,7 +118,7 @@ def LowerScansPass : Pass<"vibee-lower-scans"> {
     run them on GPU threads. A 1-D scan is the one row of a [1, N] view. With
     `parallel=false` (the CPU and the C++ output) the rows are an scf.for nest that
     updates the destination in place, without row slices or views; without
-    `acc-in-tensor` its outermost loop is marked `vibee.scan_rows` (the CPU splits
+    `acc-in-tensor` its outermost loop is marked `vibee.independent_rows` (the CPU splits
     it over its threads, vibee-cpu-parallelize). With `chunked=true` (the GPU), when
     there are fewer than 32768 rows and they are longer than 64 steps, each row is
     scanned in chunks of max(16, ceil(length / 1024)) steps by three parallel loops
@@ -158,7 +158,11 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
     directly are an `scf.forall` (disjoint slices), each iteration adding, in order
     over the other loops, the points whose position falls in its range (an
     `scf.if`; the positions read 8 ahead); with `parallel=false` (the CPU and the
-    C++ output) one loop nest in order. Deterministic on every target: no atomics.
+    C++ output) one loop nest in order; with `mark-columns=true` (the CPU) its
+    innermost loop, when it indexes the destination directly (d in
+    `dt[ids[s], d] += dy[s, d]`), is marked `vibee.independent_columns`:
+    vibee-cpu-parallelize gives each thread a range of it. Deterministic on every
+    target: no atomics.
     With `keep-integer-sums=true` (the GPU) scatter-adds of i32 and i64, whose sums
     are the same in any order, stay: the target adds them atomically after
     bufferization (vibee-gpu-atomic-scatters). With `keep-float-sums=true` f32 and
@@ -171,7 +175,10 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
     Option<"keepIntegerSums", "keep-integer-sums", "bool", /*default=*/"false",
            "leave i32 and i64 scatter-adds for the target's atomic lowering">,
     Option<"keepFloatSums", "keep-float-sums", "bool", /*default=*/"false",
-           "leave f32 and f64 scatter-adds for the target's atomic lowering too">];
+           "leave f32 and f64 scatter-adds for the target's atomic lowering too">,
+    Option<"markColumns", "mark-columns", "bool", /*default=*/"false",
+           "in order: mark the innermost loop vibee.independent_columns when it "
+           "indexes the destination directly (the CPU splits it over threads)">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"];
@@ -202,14 +209,22 @@ def LowerTopKPass : Pass<"vibee-lower-topk"> {
     order that updates the destinations in place. With parallel rows, a row whose
     length is dynamic or at least 4 chunks of max(2k, 64) is cut into up to 256
     chunks (one forall iteration per row and chunk) whose sorted lists pairwise
-    merges combine, one forall per level, the last into the destinations.
+    merges combine, one forall per level, the last into the destinations. With
+    `mark-rows=true` (the CPU) the outermost loop of the nest in order is marked
+    `vibee.independent_rows` (vibee-cpu-parallelize splits it over threads), and
+    rows of f32/i32 (f64/i64) are read 16 (8) elements at a time once their slots
+    are full: a block none of whose elements beats the k-th is skipped after one
+    vector comparison.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
-           "rows as one scf.forall (false: a sequential loop nest)">];
+           "rows as one scf.forall (false: a sequential loop nest)">,
+    Option<"markRows", "mark-rows", "bool", /*default=*/"false",
+           "in order: mark the outermost row loop vibee.independent_rows">];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"];
 }
 
 def UnshareDestinationsPass : Pass<"vibee-unshare-destinations"> {

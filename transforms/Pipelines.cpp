@@ -60,12 +60,16 @@ void vibee::addLateDecomposition(OpPassManager &pm, bool keepContractions, bool 
   // Top-k: rows the same way (vibee.topk carries only its destinations).
   LowerTopKPassOptions topk;
   topk.parallel = scans.parallel;
+  // (The CPU's threads split what is marked; the C++ output runs it in order.)
+  topk.markRows = scanRows == ScanRows::Serial;
   pm.addPass(createLowerTopKPass(topk));
-  // Scatter-adds: in order, parallel over directly indexed axes on the GPU.
+  // Scatter-adds: in order, parallel over directly indexed axes on the GPU (the
+  // CPU's threads take ranges of the innermost such axis).
   LowerScattersPassOptions scatters;
   scatters.parallel = scans.parallel;
   scatters.keepIntegerSums = keepIntegerSums;
   scatters.keepFloatSums = keepFloatSums;
+  scatters.markColumns = scanRows == ScanRows::Serial;
   pm.addPass(createLowerScattersPass(scatters));
   if (!keepGatherIndices)
     pm.addPass(createLowerGatherIndicesPass());

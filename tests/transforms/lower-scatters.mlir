@@ -1,5 +1,6 @@
 // RUN: %vibee-opt %s -vibee-lower-scatters | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-scatters=parallel=false | FileCheck %s --check-prefix=SERIAL
+// RUN: %vibee-opt %s -vibee-lower-scatters="parallel=false mark-columns=true" | FileCheck %s --check-prefix=CPU
 // RUN: %vibee-opt %s -vibee-lower-scatters=keep-integer-sums=true | FileCheck %s --check-prefix=KEEP
 // RUN: %vibee-opt %s -vibee-lower-scatters="keep-integer-sums=true keep-float-sums=true" | FileCheck %s --check-prefix=FLOATS
 
@@ -61,6 +62,20 @@
 // SERIAL:             vibee.gather_index
 // SERIAL:             arith.select
 // SERIAL:             tensor.insert %{{.*}} into %[[B]][%{{.*}}, %[[D]]] : tensor<?x?xf32>
+// The CPU's nest (mark-columns): its innermost loop, over d, which indexes the
+// destination directly, is marked for the threads; not the loop over s. A
+// histogram (no directly indexed axis) and COO (its innermost loop gathers) get
+// no mark.
+// CPU-LABEL: func.func @embed_grad
+// CPU:         scf.for
+// CPU:           scf.for
+// CPU:           } {vibee.independent_columns}
+// CPU-NOT:       vibee.independent_columns
+// CPU-LABEL: func.func @histogram
+// CPU-NOT:     vibee.independent_columns
+// CPU-LABEL: func.func @coo
+// CPU-NOT:     vibee.independent_columns
+// CPU-LABEL: func.func @count_i16
 func.func @embed_grad(%dy: tensor<?x?xf32>, %ids: tensor<?xi32>, %dt: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %g = vibee.scatter_add ins(%dy : tensor<?x?xf32>) indices(%ids : tensor<?xi32>) outs(%dt : tensor<?x?xf32>) axes [-1, 1] index_maps [affine_map<(s, d) -> (s)>] -> tensor<?x?xf32>
   return %g : tensor<?x?xf32>

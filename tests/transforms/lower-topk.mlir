@@ -1,5 +1,6 @@
 // RUN: %vibee-opt %s -vibee-lower-topk | FileCheck %s
 // RUN: %vibee-opt %s -vibee-lower-topk=parallel=false | FileCheck %s --check-prefix=SERIAL
+// RUN: %vibee-opt %s -vibee-lower-topk="parallel=false mark-rows=true" | FileCheck %s --check-prefix=CPU
 
 // Rows of an f32 top-k too short to cut into chunks (a static 100 < 4 chunks of
 // 64): the destinations zero-filled, one scf.forall iteration per row, each an scf.for over the input that enters only when the element beats the
@@ -29,6 +30,29 @@
 // SERIAL:         scf.for %[[R:.*]] = {{.*}} iter_args(%[[D:.*]] = %{{.*}}, %[[E:.*]] = %{{.*}})
 // SERIAL:           scf.for {{.*}} iter_args(%[[V:.*]] = %[[D]], %{{.*}} = %[[E]])
 // SERIAL:             tensor.extract %[[V]][%[[R]], %{{.*}}] : tensor<?x?xf32>
+// The CPU's rows (mark-rows): the row loop marked for its threads; the first k
+// elements inserted one by one, then blocks of 16 read as one vector and compared
+// with the k-th slot (ugt where it is a number), inserted one by one only when one
+// of them beats it, then the last partial block one by one.
+// CPU-LABEL: func.func @rows
+// CPU:         %[[K:.*]] = tensor.dim %arg1, %{{.*}} : tensor<?x?xf32>
+// CPU:         %[[HEAD:.*]] = arith.minui %{{.*}}, %[[K]] : index
+// CPU:         %[[BLOCKS_END:.*]] = arith.addi %[[HEAD]], %{{.*}} : index
+// CPU:         scf.for %{{.*}} = %{{.*}} to %[[HEAD]] step %c1{{.*}} iter_args
+// CPU:         scf.for %[[C0:.*]] = %[[HEAD]] to %[[BLOCKS_END]] step %c16 iter_args(%[[BV:.*]] = %{{.*}}, %[[BI:.*]] = %{{.*}})
+// CPU:           %[[BLOCK:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %[[C0]]], %{{.*}} {in_bounds = [true]} : tensor<?x100xf32>, vector<16xf32>
+// CPU:           %[[KTH:.*]] = tensor.extract %[[BV]][%{{.*}}, %{{.*}}] : tensor<?x?xf32>
+// CPU:           %[[KTHS:.*]] = vector.broadcast %[[KTH]] : f32 to vector<16xf32>
+// CPU:           %[[ABOVE:.*]] = arith.cmpf ugt, %[[BLOCK]], %[[KTHS]] : vector<16xf32>
+// CPU:           %[[NUMBER:.*]] = arith.cmpf ord, %[[KTHS]], %[[KTHS]] : vector<16xf32>
+// CPU:           %[[BEATS:.*]] = arith.andi %[[ABOVE]], %[[NUMBER]] : vector<16xi1>
+// CPU:           %[[ANY:.*]] = vector.reduction <or>, %[[BEATS]] : vector<16xi1> into i1
+// CPU:           scf.if %[[ANY]] -> (tensor<?x?xf32>, tensor<?x?xi64>)
+// CPU:             scf.for %{{.*}} = %[[C0]] to %{{.*}} step %c1{{.*}} iter_args
+// CPU:           } else {
+// CPU-NEXT:        scf.yield %[[BV]], %[[BI]]
+// CPU:         scf.for %{{.*}} = %[[BLOCKS_END]] to %{{.*}} step %c1{{.*}} iter_args
+// CPU:       } {vibee.independent_rows}
 func.func @rows(%x: tensor<?x100xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi64>) {
   %a, %b = vibee.topk dimension(1) ins(%x : tensor<?x100xf32>) outs(%v, %i : tensor<?x?xf32>, tensor<?x?xi64>) -> tensor<?x?xf32>, tensor<?x?xi64>
   return %a, %b : tensor<?x?xf32>, tensor<?x?xi64>

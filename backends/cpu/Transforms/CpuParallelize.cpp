@@ -16,8 +16,11 @@
 // Schedule hints (ScheduleHints.h) pick the split loop (parallel(...)), its
 // chunk (tile(...)) and the thread cap (threads(n)) in chooseSplit.
 //
-// A scan's rows (the scf.for that vibee-lower-scans marks vibee.scan_rows) are
-// split the same way: ranges of rows per thread, each row's steps in order.
+// Independent rows (the scf.for that vibee-lower-scans and vibee-lower-topk mark
+// vibee.independent_rows) are split the same way: ranges of rows per thread, each
+// row's steps in order. A scatter-add's innermost loop over a directly indexed
+// axis (vibee.independent_columns, vibee-lower-scatters) is split into ranges too,
+// each thread running the loops around it in full.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/Passes.h"
@@ -44,6 +47,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace vibee {
@@ -277,25 +281,78 @@ static bool parallelizeRowGroup(IRRewriter &rw, SymbolTable &symbols,
   return true;
 }
 
-/// A scan's rows (vibee-lower-scans marks their outermost loop, from 0 step 1, no
-/// results): ranges of rows over the threads, each row's steps in order. The work
-/// is the rows times the steps of the row's first loop when its bound is known
-/// outside (a scan's length), else the rows.
-static void parallelizeScanRows(IRRewriter &rw, SymbolTable &symbols, scf::ForOp rows) {
+/// Independent rows (vibee-lower-scans and vibee-lower-topk mark their outermost
+/// loop, from 0 step 1, no results): ranges of rows over the threads, each row's
+/// steps in order. The work is the rows times the steps of the row's loops whose
+/// bounds are known outside (a scan's length), else the rows.
+static void parallelizeIndependentRows(IRRewriter &rw, SymbolTable &symbols, scf::ForOp rows) {
   Location loc = rows.getLoc();
   vibee::ScheduleHints hints = vibee::ScheduleHints::of(rows);
   if (!hints.allowsThreads() || rows.getNumResults() != 0 ||
       !matchPattern(rows.getLowerBound(), m_Zero()) || !matchPattern(rows.getStep(), m_One()))
     return;
+  // The row's loop bounds, when computed in the row from values outside (a
+  // top-k's row length), move out first so that the work can count them.
+  moveLoopInvariantCode(cast<LoopLikeOpInterface>(rows.getOperation()));
   rw.setInsertionPoint(rows);
-  SmallVector<OpFoldResult> sizes{rows.getUpperBound()};
-  auto steps = rows.getBody()->getOps<scf::ForOp>();
+  // A row's steps: the upper bounds of its loops known outside, summed (a top-k
+  // row runs its first k elements, its blocks and its tail as three loops).
   DominanceInfo dom(rows->getParentOp());
-  if (!steps.empty() && dom.properlyDominates((*steps.begin()).getUpperBound(), rows))
-    sizes.push_back((*steps.begin()).getUpperBound());
+  Value steps;
+  for (auto loop : rows.getBody()->getOps<scf::ForOp>())
+    if (Value bound = loop.getUpperBound(); dom.properlyDominates(bound, rows))
+      steps = steps ? arith::AddIOp::create(rw, loc, steps, bound).getResult() : bound;
+  SmallVector<OpFoldResult> sizes{rows.getUpperBound()};
+  if (steps)
+    sizes.push_back(steps);
   Value work = vibee::emitIterationCount(rw, loc, sizes);
   vibee::emitLoopOverThreads(rw, rows, work, hints.maxThreads(), vibee::ThreadAdmission::Any,
                              &symbols);
+}
+
+/// A scatter-add's innermost loop over a directly indexed destination axis
+/// (vibee-lower-scatters marks it, from 0 step 1): each thread runs the whole nest
+/// around it (the top-level scf.for holding it, no results) on a range of it, so
+/// every destination element still takes its updates in order. Its bound must be
+/// known before the nest; the work is the product of the bounds known there.
+static void parallelizeIndependentColumns(IRRewriter &rw, SymbolTable &symbols,
+                                          scf::ForOp columns) {
+  auto func = columns->getParentOfType<func::FuncOp>();
+  Operation *nest = columns;
+  while (nest->getParentOp() != func)
+    nest = nest->getParentOp();
+  auto outer = dyn_cast<scf::ForOp>(nest);
+  vibee::ScheduleHints hints = vibee::ScheduleHints::of(columns);
+  DominanceInfo dom(func);
+  if (!outer || !hints.allowsThreads() || !matchPattern(columns.getLowerBound(), m_Zero()) ||
+      !matchPattern(columns.getStep(), m_One()) ||
+      !dom.properlyDominates(columns.getUpperBound(), outer))
+    return;
+  for (Operation *loop = columns; loop != func; loop = loop->getParentOp())
+    if (!isa<scf::ForOp>(loop) || loop->getNumResults() != 0)
+      return;
+  Location loc = columns.getLoc();
+  SmallVector<OpFoldResult> sizes;
+  for (Operation *loop = columns; loop != func; loop = loop->getParentOp())
+    if (Value bound = cast<scf::ForOp>(loop).getUpperBound(); dom.properlyDominates(bound, outer))
+      sizes.push_back(bound);
+  rw.setInsertionPoint(outer);
+  Value work = vibee::emitIterationCount(rw, loc, sizes);
+  // The chunk: the whole nest, its columns loop on [lo, hi).
+  auto build = [&](OpBuilder &b, Value lo, Value hi, const IRMapping &outside) {
+    IRMapping map = outside;
+    b.clone(*outer, map);
+    auto part = cast<scf::ForOp>(map.lookup(columns.getOperation()));
+    part.setLowerBound(lo);
+    part.setUpperBound(hi);
+    part->removeAttr(vibee::attr::kIndependentColumns);
+  };
+  vibee::ChunkFunction chunk = vibee::createChunkFunction(
+      rw, func, vibee::capturedValues({outer.getOperation()}), build, {}, &symbols);
+  rw.setInsertionPoint(outer);
+  vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk, columns.getUpperBound(),
+                        std::nullopt, &symbols);
+  rw.eraseOp(outer);
 }
 
 struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePass> {
@@ -353,13 +410,20 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
                             split->chunk, &symbols);
       rw.eraseOp(op);
     }
-    SmallVector<scf::ForOp> scanRows;
-    for (func::FuncOp func : module.getOps<func::FuncOp>())
+    SmallVector<scf::ForOp> rows, columns;
+    for (func::FuncOp func : module.getOps<func::FuncOp>()) {
       for (auto loop : func.getBody().getOps<scf::ForOp>())
-        if (loop->hasAttr(vibee::attr::kScanRows))
-          scanRows.push_back(loop);
-    for (scf::ForOp rows : scanRows)
-      parallelizeScanRows(rw, symbols, rows);
+        if (loop->hasAttr(vibee::attr::kIndependentRows))
+          rows.push_back(loop);
+      func.walk([&](scf::ForOp loop) {
+        if (loop->hasAttr(vibee::attr::kIndependentColumns))
+          columns.push_back(loop);
+      });
+    }
+    for (scf::ForOp loop : rows)
+      parallelizeIndependentRows(rw, symbols, loop);
+    for (scf::ForOp loop : columns)
+      parallelizeIndependentColumns(rw, symbols, loop);
   }
 };
 

@@ -149,8 +149,11 @@ def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {
     row reduction split into lanes (RowGroupAnalysis.h; vibee-cpu-online-softmax
     builds that form) run in one thread region instead, each thread walking its
     rows in blocks of 8 through all of them; the group's temporaries shrink to
-    one block. A scan's rows (the top-level scf.for marked vibee.scan_rows by
-    vibee-lower-scans) run as a chunk function on ranges of rows the same way.
+    one block. Independent rows (the top-level scf.for marked vibee.independent_rows
+    by vibee-lower-scans and vibee-lower-topk) run as a chunk function on ranges of
+    rows the same way; a scatter-add's loop nest whose innermost loop is marked
+    vibee.independent_columns (vibee-lower-scatters) runs whole in each thread, on
+    that thread's range of the innermost loop.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -150,6 +151,56 @@ kernel softmax(x: f32[R, C]) -> y: f32[R, C] {
   std::vector<float> x = randomVector(R * C, 11), y(R * C, NAN);
   softmax->kernel("softmax")({TensorView(x.data(), {R, C}), TensorView(y.data(), {R, C})});
   expectSoftmaxRows(x, y, R, C);
+}
+
+// The CPU's threads split a scatter-add's directly indexed columns and a top-k's
+// rows (vibee.independent_columns / _rows): the results are exactly those of the
+// loops in order, at sizes the runtime gives threads (>= 64K iterations). Each
+// gradient element sums its updates in order of position, in f32, so the
+// expectation is that very sum, bit for bit; D = 300 leaves ranges that end
+// inside a cache line.
+TEST(Runtime, ThreadedScatterAndTopKMatchLoopsInOrder) {
+  Compiler compiler;
+  auto module = compiler.compileString(R"(spec split 1.0.0 "threads";
+kernel embed_grad(ids: i32[S], dy: f32[S, D], dtable: inout f32[V, D]) {
+  dtable[ids[s], d] += dy[s, d];
+}
+kernel top(x: f32[R, C]) -> (v: f32[R, 7], i: i64[R, 7]) {
+  v[r, j], i[r, j] = topk(c, j) x[r, c];
+}
+)");
+  const int64_t S = 700, D = 300, V = 50;
+  std::vector<int32_t> ids(S);
+  std::mt19937 gen(15);
+  for (int32_t &id : ids)
+    id = (int32_t)(gen() % V);
+  std::vector<float> dy = randomVector(S * D, 16), dtable = randomVector(V * D, 17);
+  std::vector<float> expected = dtable;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t d = 0; d < D; ++d)
+      expected[ids[s] * D + d] += dy[s * D + d];
+  module->kernel("embed_grad")({TensorView(ids.data(), ast::DType::I32, {S}),
+                               TensorView(dy.data(), {S, D}), TensorView(dtable.data(), {V, D})});
+  for (int64_t e = 0; e < V * D; ++e)
+    ASSERT_EQ(dtable[e], expected[e]) << e;
+
+  const int64_t R = 64, C = 5000, K = 7;
+  std::vector<float> x = randomVector(R * C, 18), v(R * K, NAN);
+  std::vector<int64_t> i(R * K, -1);
+  module->kernel("top")({TensorView(x.data(), {R, C}), TensorView(v.data(), {R, K}),
+                         TensorView(i.data(), ast::DType::I64, {R, K})});
+  for (int64_t r = 0; r < R; ++r) {
+    std::vector<int64_t> order(C);
+    for (int64_t c = 0; c < C; ++c)
+      order[c] = c;
+    const float *row = &x[r * C];
+    std::partial_sort(order.begin(), order.begin() + K, order.end(),
+                      [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+    for (int64_t j = 0; j < K; ++j) {
+      ASSERT_EQ(i[r * K + j], order[j]) << r << "," << j;
+      ASSERT_EQ(v[r * K + j], row[order[j]]) << r << "," << j;
+    }
+  }
 }
 
 // Schedule hints change tiles, vector widths, split loops and thread counts, never

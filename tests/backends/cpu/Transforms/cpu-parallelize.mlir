@@ -245,7 +245,7 @@ func.func @plain_rows(%x: memref<?x?xf32>, %ss: memref<?xf32>, %y: memref<?x?xf3
 
 // -----
 
-// A scan's rows (vibee-lower-scans marks their loop vibee.scan_rows): ranges of
+// A scan's rows (vibee-lower-scans marks their loop vibee.independent_rows): ranges of
 // rows over the threads, the work counted as rows x steps; each row's steps stay
 // in order inside the chunk function.
 // CHECK-LABEL: func.func @scan_rows(
@@ -274,6 +274,76 @@ func.func @scan_rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {vibee
       memref.store %s, %y[%r, %t] : memref<?x?xf32>
       scf.yield %s : f32
     }
-  } {vibee.scan_rows}
+  } {vibee.independent_rows}
+  return
+}
+
+// -----
+
+// A top-k's rows: the row length, computed in the row (k = 0 reads nothing), moves
+// out, and the work counts the steps of every loop of the row whose bound is known
+// outside (its first k elements and the rest).
+// CHECK-LABEL: func.func @topk_rows(
+// CHECK:         %[[R:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[N:.*]] = arith.select
+// CHECK:         %[[HEAD:.*]] = arith.minui %[[N]], %{{.*}}
+// CHECK:         %[[STEPS:.*]] = arith.addi %[[HEAD]], %[[N]]
+// CHECK:         %[[WORK:.*]] = arith.muli %[[R]], %[[STEPS]]
+// CHECK:         call @topk_rows__chunk0_threads(%[[WORK]], %[[R]],
+func.func @topk_rows(%x: memref<?x?xf32>, %v: memref<?x?xf32>) attributes {vibee.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %rows = memref.dim %x, %c0 : memref<?x?xf32>
+  %k = memref.dim %v, %c1 : memref<?x?xf32>
+  scf.for %r = %c0 to %rows step %c1 {
+    %len = memref.dim %x, %c1 : memref<?x?xf32>
+    %none = arith.cmpi eq, %k, %c0 : index
+    %n = arith.select %none, %c0, %len : index
+    %head = arith.minui %n, %k : index
+    scf.for %t = %c0 to %head step %c1 {
+      %e = memref.load %x[%r, %t] : memref<?x?xf32>
+      memref.store %e, %v[%r, %t] : memref<?x?xf32>
+    }
+    scf.for %t = %head to %n step %c1 {
+      %e = memref.load %x[%r, %t] : memref<?x?xf32>
+      memref.store %e, %v[%r, %c0] : memref<?x?xf32>
+    }
+  } {vibee.independent_rows}
+  return
+}
+
+// -----
+
+// A scatter-add's innermost loop over d (vibee.independent_columns): each thread
+// runs the loop over s in full on its range of d, so every element takes its
+// updates in order; the work is S x D, the extent D.
+// CHECK-LABEL: func.func @scatter_columns(
+// CHECK:         %[[S:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[D:.*]] = memref.dim %arg0, %c1
+// CHECK:         %[[WORK:.*]] = arith.muli %[[D]], %[[S]]
+// CHECK:         call @scatter_columns__chunk0_threads(%[[WORK]], %[[D]],
+// CHECK-NOT:     scf.for
+// CHECK-LABEL: func.func private @scatter_columns__chunk0(
+// CHECK-SAME:      %[[LO:[^:]*]]: index, %[[HI:[^:]*]]: index
+// CHECK:         scf.for %[[P:.*]] = %c0 to %{{.*}} step %c1 {
+// CHECK:           memref.load %{{.*}}[%[[P]]] : memref<?xi32>
+// CHECK:           scf.for %[[C:.*]] = %[[LO]] to %[[HI]] step %c1 {
+// CHECK:             memref.load %{{.*}}[%[[P]], %[[C]]]
+// CHECK-NOT:     vibee.independent_columns
+func.func @scatter_columns(%dy: memref<?x?xf32>, %ids: memref<?xi32>, %dt: memref<?x?xf32>) attributes {vibee.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %s = memref.dim %dy, %c0 : memref<?x?xf32>
+  %d = memref.dim %dy, %c1 : memref<?x?xf32>
+  scf.for %p = %c0 to %s step %c1 {
+    %id = memref.load %ids[%p] : memref<?xi32>
+    %row = arith.index_cast %id : i32 to index
+    scf.for %c = %c0 to %d step %c1 {
+      %u = memref.load %dy[%p, %c] : memref<?x?xf32>
+      %old = memref.load %dt[%row, %c] : memref<?x?xf32>
+      %sum = arith.addf %old, %u : f32
+      memref.store %sum, %dt[%row, %c] : memref<?x?xf32>
+    } {vibee.independent_columns}
+  }
   return
 }
