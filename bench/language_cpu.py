@@ -24,6 +24,8 @@ args = ap.parse_args()
 os.environ["VIBEE_NUM_THREADS"] = str(args.threads)
 os.environ["OMP_NUM_THREADS"] = str(args.threads)
 import torch  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import time_interleaved  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(args.threads)
@@ -101,15 +103,25 @@ def record(case, impl, ms, nbytes=None):
           flush=True)
 
 
+def alternating(fn, sets):
+    """fn on the input sets in turn, one per call."""
+    calls = iter(range(1 << 62))
+    return lambda: fn(sets[next(calls) % len(sets)])
+
+
 def run(case, ours, anchors, sets, nbytes, check):
     ours(sets[0])
     ok, note = check(sets[0])
     if not ok:
         raise RuntimeError(f"{case}: wrong result ({note})")
     print(f"{case:16} check: {note}")
-    record(case, "vibeec", median_ms(ours, sets), nbytes)
-    for impl, fn in anchors.items():
-        record(case, impl, median_ms(fn, sets), nbytes)
+    # Interleaved; threaded runs let the other pools' spinning threads settle first
+    # (bench/timing.py).
+    impls = {"vibeec": alternating(ours, sets)}
+    impls.update({impl: alternating(fn, sets) for impl, fn in anchors.items()})
+    samples = time_interleaved(impls, 11, settle=0.25 if args.threads > 1 else 0.0)
+    for impl, times in samples.items():
+        record(case, impl, statistics.median(times) * 1e3, nbytes)
 
 
 def close(a, b, tol):

@@ -83,6 +83,9 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   fpm->addPass(arith::createArithExpandOpsPass(expand));
+  // After the emulation (bf16 sin is an f32 one by then), before scf-to-cf (its
+  // libm lanes sit in an scf.if).
+  fpm->addPass(createCpuExpandSinCosPass());
   fpm->addPass(createSCFToControlFlowPass());
   // Math before vectors: math-to-libm unrolls a vector op without an intrinsic (f64
   // erf) into vector.extract / insert around scalar calls, which the vector lowering

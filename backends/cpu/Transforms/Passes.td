@@ -162,6 +162,21 @@ def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {
     "::mlir::omp::OpenMPDialect"];
 }
 
+def CpuExpandSinCosPass : Pass<"vibee-cpu-expand-sin-cos"> {
+  let summary = "f32 vector sin and cos as f64 vector arithmetic instead of libm calls";
+  let description = [{
+    Every math.sin and math.cos of a 1-D f32 vector becomes: the argument reduced
+    by pi/2 in f64 (a 33-bit and a second part of pi/2, exact for |x| <= 1e6),
+    the Taylor polynomials of sin and cos on [-pi/4, pi/4] in f64, the quadrant's
+    choice and sign, one rounding to f32. Lanes with |x| > 1e6, inf or NaN take
+    the original op (a libm call per lane, in an scf.if that runs only when some
+    lane needs it). Scalars and other types stay.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"];
+}
+
 def CpuPrepareVectorizationPass : Pass<"vibee-cpu-prepare-vectorization"> {
   let summary = "Polynomial math, reassociable reductions and noalias kernel args";
   let description = [{
