@@ -55,9 +55,12 @@ extern "C" {
 int64_t vibee_cpu_parallel_enter(int64_t);
 int64_t vibee_cpu_parallel_enter_max(int64_t, int64_t);
 void vibee_cpu_parallel_exit(int64_t);
+void *vibee_cpu_temp_alloc(int64_t, int64_t);
+void vibee_cpu_temp_free(void *);
 }
 
-// CPU kernels call the thread admission of backends/cpu/CpuRuntime.c.
+// CPU kernels call the thread admission and the temporaries cache of
+// backends/cpu/CpuRuntime.c.
 llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
   llvm::orc::SymbolMap map;
   auto add = [&](const char *name, void *address) {
@@ -67,6 +70,8 @@ llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
   add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
   add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
   add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
+  add("vibee_cpu_temp_alloc", (void *)&vibee_cpu_temp_alloc);
+  add("vibee_cpu_temp_free", (void *)&vibee_cpu_temp_free);
   return map;
 }
 

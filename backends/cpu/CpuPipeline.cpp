@@ -103,6 +103,7 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useAlignedAlloc = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createCpuCacheTemporariesPass());
   pm.addNestedPass<func::FuncOp>(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   NoAliasPointersPassOptions record, apply;

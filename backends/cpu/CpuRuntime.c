@@ -10,10 +10,16 @@
  * `threads(n)` schedule hint call vibee_cpu_parallel_enter_max(work, n) instead.
  *
  * Threads: VIBEE_NUM_THREADS, else OMP_NUM_THREADS, else the online CPUs.
- * In libvibee_runtime.so for the JIT; AOT objects reference these two symbols
- * weakly and run serially unless this file and libomp are linked in. */
+ * In libvibee_runtime.so for the JIT; AOT objects reference these symbols
+ * weakly and run serially unless this file and libomp are linked in.
+ *
+ * Kernels also allocate their temporaries through vibee_cpu_temp_alloc/_free
+ * when this file is linked (vibee-cpu-cache-temporaries; aligned_alloc and free
+ * otherwise): below. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,4 +90,88 @@ int64_t vibee_cpu_parallel_enter(int64_t work) {
 void vibee_cpu_parallel_exit(int64_t n) {
   if (n > 1)
     atomic_store(&vibee_cpu_busy, 0);
+}
+
+/* Temporaries. glibc serves a block of 128 KiB or more with a fresh mapping and
+ * unmaps it on free, so a kernel called in a loop faulted its temporaries in, page
+ * by page, on every call. A freed block of at least VIBEE_TEMP_MIN bytes instead
+ * stays in its thread's cache (VIBEE_TEMP_SLOTS blocks, VIBEE_TEMP_CAP bytes at
+ * most) and serves the next allocation it fits within a factor 2 and the alignment
+ * asked; the cache is freed when its thread ends (the main thread's at exit). */
+#define VIBEE_TEMP_MIN ((size_t)64 << 10)
+#define VIBEE_TEMP_CAP ((size_t)256 << 20)
+#define VIBEE_TEMP_SLOTS 8
+
+struct vibee_temp_cache {
+  void *block[VIBEE_TEMP_SLOTS];
+  size_t size[VIBEE_TEMP_SLOTS];
+  size_t total;
+};
+
+static pthread_key_t vibee_temp_key;
+static pthread_once_t vibee_temp_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct vibee_temp_cache *vibee_temp_mine;
+
+static void vibee_temp_release(void *p) {
+  struct vibee_temp_cache *c = p;
+  for (int i = 0; i < VIBEE_TEMP_SLOTS; ++i)
+    free(c->block[i]);
+  free(c);
+}
+
+static void vibee_temp_release_main(void) {
+  if (vibee_temp_mine) {
+    pthread_setspecific(vibee_temp_key, 0);
+    vibee_temp_release(vibee_temp_mine);
+    vibee_temp_mine = 0;
+  }
+}
+
+static void vibee_temp_init(void) {
+  pthread_key_create(&vibee_temp_key, vibee_temp_release);
+  atexit(vibee_temp_release_main);
+}
+
+static struct vibee_temp_cache *vibee_temp_cache(void) {
+  if (!vibee_temp_mine) {
+    pthread_once(&vibee_temp_once, vibee_temp_init);
+    vibee_temp_mine = calloc(1, sizeof(struct vibee_temp_cache));
+    if (vibee_temp_mine)
+      pthread_setspecific(vibee_temp_key, vibee_temp_mine);
+  }
+  return vibee_temp_mine;
+}
+
+void *vibee_cpu_temp_alloc(int64_t align, int64_t size) {
+  if (size >= 0 && (size_t)size >= VIBEE_TEMP_MIN) {
+    struct vibee_temp_cache *c = vibee_temp_cache();
+    int best = -1;
+    for (int i = 0; c && i < VIBEE_TEMP_SLOTS; ++i)
+      if (c->block[i] && c->size[i] >= (size_t)size && c->size[i] / 2 <= (size_t)size &&
+          (uintptr_t)c->block[i] % (uintptr_t)align == 0 &&
+          (best < 0 || c->size[i] < c->size[best]))
+        best = i;
+    if (best >= 0) {
+      void *p = c->block[best];
+      c->total -= c->size[best];
+      c->block[best] = 0;
+      return p;
+    }
+  }
+  return aligned_alloc((size_t)align, (size_t)size);
+}
+
+void vibee_cpu_temp_free(void *p) {
+  if (!p)
+    return;
+  size_t size = malloc_usable_size(p);
+  struct vibee_temp_cache *c = size >= VIBEE_TEMP_MIN ? vibee_temp_cache() : 0;
+  for (int i = 0; c && c->total + size <= VIBEE_TEMP_CAP && i < VIBEE_TEMP_SLOTS; ++i)
+    if (!c->block[i]) {
+      c->block[i] = p;
+      c->size[i] = size;
+      c->total += size;
+      return;
+    }
+  free(p);
 }

@@ -162,6 +162,18 @@ def CpuParallelizePass : Pass<"vibee-cpu-parallelize", "::mlir::ModuleOp"> {
     "::mlir::omp::OpenMPDialect"];
 }
 
+def CpuCacheTemporariesPass : Pass<"vibee-cpu-cache-temporaries", "::mlir::ModuleOp"> {
+  let summary = "Temporaries through the runtime's per-thread block cache when it is linked";
+  let description = [{
+    On the LLVM dialect after memref lowering: every call of `aligned_alloc` and
+    `free` becomes an indirect call of `vibee_cpu_temp_alloc` / `vibee_cpu_temp_free`
+    (declared extern_weak) when their address is not null, of the C library's
+    function otherwise. The runtime (backends/cpu/CpuRuntime.c) keeps freed blocks
+    of 64 KiB and more in a small per-thread cache for the next call.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def CpuExpandSinCosPass : Pass<"vibee-cpu-expand-sin-cos"> {
   let summary = "f32 vector sin and cos as f64 vector arithmetic instead of libm calls";
   let description = [{
