@@ -55,6 +55,7 @@
 // CHECK-NEXT:      convert-vector-to-llvm
 // CHECK-NEXT:    ),
 // CHECK-NEXT:    finalize-memref-to-llvm
+// CHECK-NEXT:    vibee-cpu-cache-temporaries
 // CHECK-NEXT:    func.func(
 // CHECK-NEXT:      convert-arith-to-llvm
 // CHECK-NEXT:    ),
