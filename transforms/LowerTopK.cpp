@@ -131,12 +131,58 @@ int64_t filterLanes(Type element) {
   return 0;
 }
 
+// insertOne for the CPU: the same slots, but the pass that moves the worse ones
+// down stops at x's place (an scf.while) instead of visiting all k slots.
+std::pair<Value, Value> insertOneStopping(OpBuilder &b, Location loc, const RowAccess &row,
+                                          Value k, Value seen, Value x, Value xIndex,
+                                          Value values, Value indices) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value kLast = arith::SubIOp::create(b, loc, k, one);
+  Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, seen, k);
+  Value kth = tensor::ExtractOp::create(b, loc, values, row.pos(kLast));
+  Value enter = arith::SelectOp::create(b, loc, full, beats(b, loc, x, kth),
+                                        arith::ConstantIntOp::create(b, loc, 1, 1));
+  auto ifOp = scf::IfOp::create(
+      b, loc, enter,
+      [&](OpBuilder &tb, Location tl) {
+        // From the slot x takes if it beats every filled one (the empty slot
+        // `seen`, or the k-th, which drops out), up while it beats the slot above.
+        Value start = arith::MinUIOp::create(tb, tl, seen, kLast);
+        SmallVector<Type> types{tb.getIndexType(), values.getType(), indices.getType()};
+        auto loop = scf::WhileOp::create(
+            tb, tl, types, ValueRange{start, values, indices},
+            [&](OpBuilder &cb, Location cl, ValueRange args) {
+              Value up = arith::SubIOp::create(
+                  cb, cl, arith::MaxUIOp::create(cb, cl, args[0], one).getResult(), one);
+              Value above = tensor::ExtractOp::create(cb, cl, args[1], row.pos(up));
+              Value hasUp = arith::CmpIOp::create(cb, cl, arith::CmpIPredicate::ugt, args[0], zero);
+              Value moves = arith::AndIOp::create(cb, cl, hasUp, beats(cb, cl, x, above));
+              scf::ConditionOp::create(cb, cl, moves, args);
+            },
+            [&](OpBuilder &db, Location dl, ValueRange args) {
+              Value up = arith::SubIOp::create(db, dl, args[0], one);
+              Value v = tensor::ExtractOp::create(db, dl, args[1], row.pos(up));
+              Value vi = tensor::ExtractOp::create(db, dl, args[2], row.pos(up));
+              Value w = tensor::InsertOp::create(db, dl, v, args[1], row.pos(args[0]));
+              Value wi = tensor::InsertOp::create(db, dl, vi, args[2], row.pos(args[0]));
+              scf::YieldOp::create(db, dl, ValueRange{up, w, wi});
+            });
+        Value at = loop.getResult(0);
+        Value w = tensor::InsertOp::create(tb, tl, x, loop.getResult(1), row.pos(at));
+        Value wi = tensor::InsertOp::create(tb, tl, xIndex, loop.getResult(2), row.pos(at));
+        scf::YieldOp::create(tb, tl, ValueRange{w, wi});
+      },
+      [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, ValueRange{values, indices}); });
+  return {ifOp.getResult(0), ifOp.getResult(1)};
+}
+
 // insertSorted for a row of the input that is read `lanes` elements at a time
 // once its k slots are full: a block whose elements all fail to beat the k-th is
 // skipped after one vector comparison (most of them, once the slots hold large
 // values), a block with one that beats it is inserted element by element as
 // before, so the slots are the same. The first k elements and the last partial
-// block go element by element too.
+// block go element by element too, each insertion stopping at its place.
 std::pair<Value, Value> insertSortedFiltered(OpBuilder &b, Location loc, const RowAccess &row,
                                              Value k, Value count, ElementAt element,
                                              Value input, ArrayRef<Value> inputAt, int64_t lanes,
@@ -156,7 +202,7 @@ std::pair<Value, Value> insertSortedFiltered(OpBuilder &b, Location loc, const R
     auto loop = scf::ForOp::create(
         nb, nl, from, to, one, slots, [&](OpBuilder &ib, Location il, Value i, ValueRange cur) {
           auto [x, xIndex] = element(ib, il, i);
-          auto [v, vi] = insertOne(ib, il, row, k, i, x, xIndex, cur[0], cur[1]);
+          auto [v, vi] = insertOneStopping(ib, il, row, k, i, x, xIndex, cur[0], cur[1]);
           scf::YieldOp::create(ib, il, ValueRange{v, vi});
         });
     return loop.getResults();

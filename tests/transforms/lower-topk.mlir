@@ -33,7 +33,8 @@
 // The CPU's rows (mark-rows): the row loop marked for its threads; the first k
 // elements inserted one by one, then blocks of 16 read as one vector and compared
 // with the k-th slot (ugt where it is a number), inserted one by one only when one
-// of them beats it, then the last partial block one by one.
+// of them beats it (an insertion moves the worse slots down only until its place:
+// an scf.while), then the last partial block one by one.
 // CPU-LABEL: func.func @rows
 // CPU:         %[[K:.*]] = tensor.dim %arg1, %{{.*}} : tensor<?x?xf32>
 // CPU:         %[[HEAD:.*]] = arith.minui %{{.*}}, %[[K]] : index
@@ -49,8 +50,11 @@
 // CPU:           %[[ANY:.*]] = vector.reduction <or>, %[[BEATS]] : vector<16xi1> into i1
 // CPU:           scf.if %[[ANY]] -> (tensor<?x?xf32>, tensor<?x?xi64>)
 // CPU:             scf.for %{{.*}} = %[[C0]] to %{{.*}} step %c1{{.*}} iter_args
-// CPU:           } else {
-// CPU-NEXT:        scf.yield %[[BV]], %[[BI]]
+// CPU:               scf.if
+// CPU:                 scf.while
+// CPU:                   arith.cmpf ugt
+// CPU:                   scf.condition
+// CPU:             scf.yield %[[BV]], %[[BI]] :
 // CPU:         scf.for %{{.*}} = %[[BLOCKS_END]] to %{{.*}} step %c1{{.*}} iter_args
 // CPU:       } {vibee.independent_rows}
 func.func @rows(%x: tensor<?x100xf32>, %v: tensor<?x?xf32>, %i: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi64>) {
