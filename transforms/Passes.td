@@ -214,7 +214,8 @@ def LowerTopKPass : Pass<"vibee-lower-topk"> {
     `vibee.independent_rows` (vibee-cpu-parallelize splits it over threads), and
     rows of f32/i32 (f64/i64) are read 16 (8) elements at a time once their slots
     are full: a block none of whose elements beats the k-th is skipped after one
-    vector comparison.
+    vector comparison, and an insertion moves the worse slots down only until its
+    place (an scf.while).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
