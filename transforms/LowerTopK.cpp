@@ -59,17 +59,23 @@ std::pair<Value, bool> vibee::topk::uncollapsedInput(TopKOp op) {
   return {c.getSrc(), true};
 }
 
+/// Whether x, after `seen` elements, enters the k slots: while the row is not
+/// full, or when x beats the k-th (slot kLast).
+static Value entersSlots(OpBuilder &b, Location loc, const RowAccess &row, Value k, Value kLast,
+                         Value seen, Value x, Value values) {
+  Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, seen, k);
+  Value kth = tensor::ExtractOp::create(b, loc, values, row.pos(kLast));
+  return arith::SelectOp::create(b, loc, full, beats(b, loc, x, kth),
+                                 arith::ConstantIntOp::create(b, loc, 1, 1));
+}
+
 std::pair<Value, Value> vibee::topk::insertOne(OpBuilder &b, Location loc, const RowAccess &row,
                                                Value k, Value seen, Value x, Value xIndex,
                                                Value values, Value indices) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value kLast = arith::SubIOp::create(b, loc, k, one);
-  // Enter only while the row is not full or when x beats the k-th element.
-  Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, seen, k);
-  Value kth = tensor::ExtractOp::create(b, loc, values, row.pos(kLast));
-  Value enter = arith::SelectOp::create(b, loc, full, beats(b, loc, x, kth),
-                                        arith::ConstantIntOp::create(b, loc, 1, 1));
+  Value enter = entersSlots(b, loc, row, k, kLast, seen, x, values);
   Value slots =
       arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, seen, one), k).getResult();
   Value entered = arith::SelectOp::create(b, loc, enter, slots, zero);
@@ -139,10 +145,7 @@ std::pair<Value, Value> insertOneStopping(OpBuilder &b, Location loc, const RowA
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value kLast = arith::SubIOp::create(b, loc, k, one);
-  Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, seen, k);
-  Value kth = tensor::ExtractOp::create(b, loc, values, row.pos(kLast));
-  Value enter = arith::SelectOp::create(b, loc, full, beats(b, loc, x, kth),
-                                        arith::ConstantIntOp::create(b, loc, 1, 1));
+  Value enter = entersSlots(b, loc, row, k, kLast, seen, x, values);
   auto ifOp = scf::IfOp::create(
       b, loc, enter,
       [&](OpBuilder &tb, Location tl) {
