@@ -143,7 +143,7 @@ static struct vibee_temp_cache *vibee_temp_cache(void) {
 }
 
 void *vibee_cpu_temp_alloc(int64_t align, int64_t size) {
-  if (size >= 0 && (size_t)size >= VIBEE_TEMP_MIN) {
+  if (align > 0 && size >= 0 && (size_t)size >= VIBEE_TEMP_MIN) {
     struct vibee_temp_cache *c = vibee_temp_cache();
     int best = -1;
     for (int i = 0; c && i < VIBEE_TEMP_SLOTS; ++i)

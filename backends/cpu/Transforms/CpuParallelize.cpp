@@ -422,8 +422,19 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
     }
     for (scf::ForOp loop : rows)
       parallelizeIndependentRows(rw, symbols, loop);
+    // One marked loop per nest (each scatter-add has its own): a nest holding two
+    // stays serial, since splitting it for one would erase the other.
+    llvm::DenseMap<Operation *, int> marked;
+    auto outermost = [](Operation *op) {
+      while (!isa<func::FuncOp>(op->getParentOp()))
+        op = op->getParentOp();
+      return op;
+    };
     for (scf::ForOp loop : columns)
-      parallelizeIndependentColumns(rw, symbols, loop);
+      ++marked[outermost(loop)];
+    for (scf::ForOp loop : columns)
+      if (marked[outermost(loop)] == 1)
+        parallelizeIndependentColumns(rw, symbols, loop);
   }
 };
 
