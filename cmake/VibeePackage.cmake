@@ -37,7 +37,7 @@ endif()
 # archive: name the entry points as undefined so that the linker takes CpuRuntime.o.
 target_link_options(vibee_cpurt INTERFACE
   "LINKER:--undefined=vibee_cpu_parallel_enter,--undefined=vibee_cpu_parallel_enter_max"
-  "LINKER:--undefined=vibee_cpu_parallel_exit")
+  "LINKER:--undefined=vibee_cpu_parallel_exit,--undefined=vibee_cpu_parallel_for")
 
 # The tools find libvibee_runtime.so next to them and LLVM/MLIR where they were found.
 set_target_properties(vibee-opt PROPERTIES

@@ -95,7 +95,8 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
   };
   if (name == KernelAttrHelper::getNameStr() || name == PackAttrHelper::getNameStr() ||
       name == F16AttrHelper::getNameStr() || name == IndependentRowsAttrHelper::getNameStr() ||
-      name == IndependentColumnsAttrHelper::getNameStr())
+      name == IndependentColumnsAttrHelper::getNameStr() ||
+      name == ThreadContextAttrHelper::getNameStr())
     return expect(isa<UnitAttr>(value), "a unit attribute");
   if (name == SpecAttrHelper::getNameStr())
     return expect(isa<StringAttr>(value), "a string");

@@ -52,6 +52,9 @@ def Vibee_Dialect : Dialect {
     // that indexes the destination directly; vibee-cpu-parallelize splits its range
     // over threads, each thread running the loops around it in full.
     "::mlir::UnitAttr":$independent_columns,
+    // The CPU's threaded calls: the llvm.alloca, one per function, that holds the
+    // context record of each call to the runtime's parallel loop (ThreadRuntime.h).
+    "::mlir::UnitAttr":$thread_context,
     // vibee-prepare-emitc: the ABI position of every argument a C++ function kept.
     "::mlir::ArrayAttr":$cpp_args,
     // vibee-prepare-emitc, within the pass: a uint16_t load or constant that was

@@ -55,6 +55,8 @@ extern "C" {
 int64_t vibee_cpu_parallel_enter(int64_t);
 int64_t vibee_cpu_parallel_enter_max(int64_t, int64_t);
 void vibee_cpu_parallel_exit(int64_t);
+void vibee_cpu_parallel_for(void (*)(int64_t, int64_t, void *), void *, int64_t, int64_t, int64_t,
+                            int64_t, int64_t);
 void *vibee_cpu_temp_alloc(int64_t, int64_t);
 void vibee_cpu_temp_free(void *);
 }
@@ -70,6 +72,7 @@ llvm::orc::SymbolMap cpuRuntimeSymbols(llvm::orc::MangleAndInterner &interner) {
   add("vibee_cpu_parallel_enter", (void *)&vibee_cpu_parallel_enter);
   add("vibee_cpu_parallel_enter_max", (void *)&vibee_cpu_parallel_enter_max);
   add("vibee_cpu_parallel_exit", (void *)&vibee_cpu_parallel_exit);
+  add("vibee_cpu_parallel_for", (void *)&vibee_cpu_parallel_for);
   add("vibee_cpu_temp_alloc", (void *)&vibee_cpu_temp_alloc);
   add("vibee_cpu_temp_free", (void *)&vibee_cpu_temp_free);
   return map;

@@ -1,13 +1,15 @@
-/* Thread admission for vibeec CPU kernels (docs/performance.md, docs/abi.md).
+/* Threads and temporaries for vibeec CPU kernels (docs/performance.md, docs/abi.md).
  *
- * Generated code calls vibee_cpu_parallel_enter(work) before a parallel loop:
- * the answer is the number of threads to use, 1 when the work is small
- * (< VIBEE_CPU_MIN_PARALLEL_WORK elements), when another kernel call in this
- * process already holds the threads (host calling kernels from several threads:
- * no oversubscription, the later callers run serially on their own thread), when
- * called from inside an OpenMP parallel region, or when libomp is not loaded. A
- * grant (> 1) is returned with vibee_cpu_parallel_exit(n). Kernels with a
- * `threads(n)` schedule hint call vibee_cpu_parallel_enter_max(work, n) instead.
+ * Generated code runs a threaded op as
+ *   vibee_cpu_parallel_for(body, context, work, extent, chunk, max_threads, balanced)
+ * which calls body(lo, hi, context) on ranges of [0, extent): on the threads of an
+ * OpenMP team when vibee_cpu_parallel_enter grants more than one, else once on the
+ * whole range. The grant is 1 when the work is small (< VIBEE_CPU_MIN_PARALLEL_WORK
+ * elements), when another kernel call in this process already holds the threads
+ * (host calling kernels from several threads: no oversubscription, the later
+ * callers run serially on their own thread), when called from inside an OpenMP
+ * parallel region, or when libomp is not loaded. The team is LLVM's libomp, found
+ * in the process (__kmpc_fork_call); this file itself needs no OpenMP compiler flag.
  *
  * Threads: VIBEE_NUM_THREADS, else OMP_NUM_THREADS, else the online CPUs.
  * In libvibee_runtime.so for the JIT; AOT objects reference these symbols
@@ -41,6 +43,20 @@ static long vibee_cpu_threads(void) {
 
 typedef void (*vibee_set_threads_fn)(int);
 typedef int (*vibee_in_parallel_fn)(void);
+typedef int (*vibee_thread_num_fn)(void);
+
+/* libomp's source location record (ident_t; flags 2: KMP_IDENT_KMPC). */
+struct vibee_omp_ident {
+  int32_t reserved_1, flags, reserved_2, reserved_3;
+  const char *psource;
+};
+typedef void (*vibee_microtask_fn)(int32_t *, int32_t *, ...);
+typedef void (*vibee_fork_call_fn)(struct vibee_omp_ident *, int32_t, vibee_microtask_fn, ...);
+
+/* What the threaded path calls in libomp, resolved once. */
+static vibee_fork_call_fn vibee_omp_fork_call;
+static vibee_thread_num_fn vibee_omp_thread_num;
+static vibee_thread_num_fn vibee_omp_num_threads;
 
 /* The OpenMP runtime the generated code calls (__kmpc_*: LLVM's libomp), and
  * its omp_set_num_threads -- not another runtime's (a process may also hold
@@ -55,7 +71,10 @@ static int vibee_cpu_resolve(vibee_set_threads_fn *set, vibee_in_parallel_fn *in
     return 0;
   *set = (vibee_set_threads_fn)dlsym(omp, "omp_set_num_threads");
   *inpar = (vibee_in_parallel_fn)dlsym(omp, "omp_in_parallel");
-  return *set != 0;
+  vibee_omp_fork_call = (vibee_fork_call_fn)fork;
+  vibee_omp_thread_num = (vibee_thread_num_fn)dlsym(omp, "omp_get_thread_num");
+  vibee_omp_num_threads = (vibee_thread_num_fn)dlsym(omp, "omp_get_num_threads");
+  return *set && vibee_omp_thread_num && vibee_omp_num_threads;
 }
 
 /* max: the kernel's own limit (a `threads(n)` schedule hint), applied on top. */
@@ -90,6 +109,61 @@ int64_t vibee_cpu_parallel_enter(int64_t work) {
 void vibee_cpu_parallel_exit(int64_t n) {
   if (n > 1)
     atomic_store(&vibee_cpu_busy, 0);
+}
+
+/* One threaded op: parts [0, parts) of [0, extent), each `chunk` long (the last
+ * one shorter), or, with chunk 0, one range per granted thread. */
+struct vibee_cpu_task {
+  void (*body)(int64_t, int64_t, void *);
+  void *context;
+  int64_t extent, chunk, parts;
+};
+
+static void vibee_cpu_run_part(const struct vibee_cpu_task *t, int64_t p) {
+  int64_t lo, hi;
+  if (t->chunk > 0) {
+    lo = p * t->chunk;
+    hi = t->extent - lo < t->chunk ? t->extent : lo + t->chunk;
+  } else { /* as the serial split of the extent over `parts` threads */
+    lo = (int64_t)((uint64_t)p * (uint64_t)t->extent / (uint64_t)t->parts);
+    hi = (int64_t)((uint64_t)(p + 1) * (uint64_t)t->extent / (uint64_t)t->parts);
+  }
+  if (lo < hi)
+    t->body(lo, hi, t->context);
+}
+
+/* Each thread of the team takes a block of consecutive parts (a static schedule):
+ * the team may hold fewer threads than granted, never more parts. */
+static void vibee_cpu_team_member(int32_t *gtid, int32_t *btid, struct vibee_cpu_task *t) {
+  (void)gtid;
+  (void)btid;
+  int64_t team = vibee_omp_num_threads(), me = vibee_omp_thread_num();
+  int64_t first = t->parts * me / team, last = t->parts * (me + 1) / team;
+  for (int64_t p = first; p < last; ++p)
+    vibee_cpu_run_part(t, p);
+}
+
+void vibee_cpu_parallel_for(void (*body)(int64_t, int64_t, void *), void *context,
+                            int64_t work, int64_t extent, int64_t chunk, int64_t max_threads,
+                            int64_t balanced) {
+  int64_t nt = vibee_cpu_parallel_enter_max(work, max_threads >= 1 ? max_threads : INT64_MAX);
+  /* Balanced: a batch of equal items takes a grant only when the threads' shares
+   * are within 25 % (5 * extent >= 4 * nt * ceil(extent / nt)); otherwise the
+   * threaded ops inside each item take the threads. */
+  if (nt > 1 && balanced && extent >= 0 &&
+      !(5 * (uint64_t)extent >= 4 * (uint64_t)nt * (((uint64_t)extent + nt - 1) / nt))) {
+    vibee_cpu_parallel_exit(nt);
+    nt = 1;
+  }
+  if (nt <= 1) {
+    body(0, extent, context);
+    return;
+  }
+  struct vibee_cpu_task task = {body, context, extent, chunk,
+                                chunk > 0 ? (extent + chunk - 1) / chunk : nt};
+  static struct vibee_omp_ident where = {0, 2, 0, 0, ";unknown;unknown;0;0;;"};
+  vibee_omp_fork_call(&where, 1, (vibee_microtask_fn)vibee_cpu_team_member, &task);
+  vibee_cpu_parallel_exit(nt);
 }
 
 /* Temporaries. glibc serves a block of 128 KiB or more with a fresh mapping and

@@ -1,19 +1,21 @@
 //===- ThreadRuntime.cpp - threaded calls of a chunk function --------------===//
 #include "backends/cpu/Transforms/ThreadRuntime.h"
+#include "ir/VibeeDialect.h"
 
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 
 using namespace mlir;
 
 namespace {
-constexpr const char *kEnter = "vibee_cpu_parallel_enter";
-constexpr const char *kEnterMax = "vibee_cpu_parallel_enter_max"; // threads(n) hint
-constexpr const char *kExit = "vibee_cpu_parallel_exit";
+constexpr const char *kParallelFor = "vibee_cpu_parallel_for";
+constexpr const char *kDispatch = "vibee_parallel_for_or_serial";
 } // namespace
 
 static LLVM::LLVMFuncOp declareWeak(ModuleOp module, StringRef name, Type result,
@@ -28,176 +30,179 @@ static LLVM::LLVMFuncOp declareWeak(ModuleOp module, StringRef name, Type result
   return f;
 }
 
-/// nt = the runtime is linked ? vibee_cpu_parallel_enter(work) : 1 (i64), or
-/// vibee_cpu_parallel_enter_max(work, max) under a threads(max) schedule hint.
-static Value emitEnter(OpBuilder &b, Location loc, ModuleOp module, Value work,
-                       std::optional<int64_t> maxThreads) {
+/// The context record of `chunk`: one field per captured value, each the LLVM
+/// type the value will have after the conversion to the LLVM dialect (a memref's
+/// descriptor, index as i64).
+static LLVM::LLVMStructType contextType(func::FuncOp chunk) {
+  LLVMTypeConverter converter(chunk.getContext());
+  SmallVector<Type> fields;
+  for (Type t : chunk.getArgumentTypes().drop_front(2))
+    fields.push_back(converter.convertType(t));
+  return LLVM::LLVMStructType::getLiteral(chunk.getContext(), fields);
+}
+
+/// `v` as a value of `type`: itself, or a cast that the conversions to LLVM
+/// resolve (reconcile-unrealized-casts).
+static Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, type, v).getResult(0);
+}
+
+/// `@<chunk>_entry(lo, hi, context)`: loads the captured values from the context
+/// record and calls the chunk function, which keeps its typed, noalias
+/// arguments. The runtime calls it through a pointer: `void (*)(i64, i64, void *)`.
+static func::FuncOp getOrCreateEntry(OpBuilder &b, func::FuncOp chunk, SymbolTable *symbols) {
+  std::string name = (chunk.getSymName() + "_entry").str();
+  auto module = chunk->getParentOfType<ModuleOp>();
+  if (auto existing = symbols ? symbols->lookup<func::FuncOp>(name)
+                              : module.lookupSymbol<func::FuncOp>(name))
+    return existing;
   MLIRContext *ctx = b.getContext();
-  Type i64 = b.getI64Type();
   auto ptrTy = LLVM::LLVMPointerType::get(ctx);
-  LLVM::LLVMFuncOp enter = maxThreads ? declareWeak(module, kEnterMax, i64, {i64, i64})
-                                      : declareWeak(module, kEnter, i64, {i64});
-  Value fp = LLVM::AddressOfOp::create(b, loc, ptrTy, enter.getSymName());
-  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
-  Value linked = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fp, null);
-  SmallVector<Value, 2> args = {arith::IndexCastOp::create(b, loc, i64, work)};
-  if (maxThreads)
-    args.push_back(arith::ConstantIntOp::create(b, loc, i64, *maxThreads));
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{i64}, linked, /*withElse=*/true);
-  {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    Value nt = LLVM::CallOp::create(b, loc, enter, args).getResult();
-    scf::YieldOp::create(b, loc, nt);
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc, Value(arith::ConstantIntOp::create(b, loc, i64, 1)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(chunk);
+  Location loc = chunk.getLoc();
+  auto entry = func::FuncOp::create(
+      b, loc, name, b.getFunctionType({b.getIndexType(), b.getIndexType(), ptrTy}, {}));
+  if (symbols)
+    symbols->insert(entry); // a fresh name: `_entry` is no other helper's suffix
+  entry.setPrivate();
+  entry->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  Block *body = entry.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  LLVM::LLVMStructType record = contextType(chunk);
+  SmallVector<Value> args = {body->getArgument(0), body->getArgument(1)};
+  for (auto [i, type] : llvm::enumerate(chunk.getArgumentTypes().drop_front(2))) {
+    Value field = LLVM::GEPOp::create(b, loc, ptrTy, record, body->getArgument(2),
+                                      ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+    Value loaded = LLVM::LoadOp::create(b, loc, record.getBody()[i], field);
+    args.push_back(castTo(b, loc, loaded, type));
   }
-  return ifOp.getResult(0);
+  func::CallOp::create(b, loc, chunk, args);
+  func::ReturnOp::create(b, loc);
+  return entry;
 }
 
-static void emitExit(OpBuilder &b, Location loc, ModuleOp module, Value nt) {
-  LLVM::LLVMFuncOp exit =
-      declareWeak(module, kExit, LLVM::LLVMVoidType::get(b.getContext()), {b.getI64Type()});
-  LLVM::CallOp::create(b, loc, exit, ValueRange{nt});
-}
-
-/// Whether `extent` equal items split over `nt` threads give each a share
-/// within 25 % of the others: 5 * extent >= 4 * nt * ceil(extent / nt).
-static Value emitBalanced(OpBuilder &b, Location loc, Value extent, Value nt) {
-  Type i64 = b.getI64Type();
-  Value items = arith::IndexCastOp::create(b, loc, i64, extent);
-  auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i64, v); };
-  Value share = arith::CeilDivUIOp::create(b, loc, items, nt);
-  Value busiest = arith::MulIOp::create(b, loc, c(4), arith::MulIOp::create(b, loc, nt, share));
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                               arith::MulIOp::create(b, loc, c(5), items), busiest);
-}
-
-/// scf.if (nt > 1) { parallel } else { serial }, both built by the callbacks.
-/// Under ThreadAdmission::Balanced a grant that splits `extent` unevenly is
-/// handed back before the serial branch runs.
-static void emitParallelOrSerial(OpBuilder &b, Location loc, ModuleOp module, Value work,
-                                 std::optional<int64_t> maxThreads, Value extent,
-                                 vibee::ThreadAdmission admission,
-                                 function_ref<void(OpBuilder &, Value nt)> parallel,
-                                 function_ref<void(OpBuilder &)> serial) {
-  Value nt = emitEnter(b, loc, module, work, maxThreads);
-  Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
-  Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, nt, one);
-  if (admission == vibee::ThreadAdmission::Balanced) {
-    Value balanced = emitBalanced(b, loc, extent, nt);
-    Value yes = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
-    Value uneven = arith::XOrIOp::create(b, loc, balanced, yes);
-    Value refused = arith::AndIOp::create(b, loc, many, uneven);
-    auto handBack = scf::IfOp::create(b, loc, refused, /*withElse=*/false);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPoint(handBack.thenBlock()->getTerminator());
-      emitExit(b, loc, module, nt);
+/// The stack slot that holds the context records of the threaded calls in
+/// `caller`: one per function, at the top of its entry block, as large as its
+/// largest record (a record lives only during its call). One slot per call site
+/// gave a kernel of thousands of threaded ops as many stack objects.
+static LLVM::AllocaOp contextSlot(OpBuilder &b, Location loc, func::FuncOp caller,
+                                  uint64_t bytes) {
+  Block &entry = caller.getBody().front();
+  LLVM::AllocaOp slot;
+  // The slot sits among the constants at the top of the block (canonicalize
+  // hoists those there): the scan stops at the first other op.
+  for (Operation &op : entry) {
+    if (auto alloca = dyn_cast<LLVM::AllocaOp>(op); alloca && alloca->hasAttr(vibee::attr::kThreadContext)) {
+      slot = alloca;
+      break;
     }
-    many = arith::AndIOp::create(b, loc, many, balanced);
-  }
-  auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/true);
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-  parallel(b, arith::IndexCastOp::create(b, loc, b.getIndexType(), nt));
-  emitExit(b, loc, module, nt);
-  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-  serial(b);
-}
-
-/// forall over the chunks of [0, extent) (`chunk` each, the last one shorter):
-/// calls `body(lo, hi)` inside it.
-static void emitChunks(OpBuilder &b, Location loc, Value extent, int64_t chunk,
-                       function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
-  Value size = arith::ConstantIndexOp::create(b, loc, chunk);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value count = arith::DivUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, extent, arith::SubIOp::create(b, loc, size, one)),
-      size);
-  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(count)},
-                                      ValueRange{}, std::nullopt);
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value lo = arith::MulIOp::create(b, loc, forall.getInductionVar(0), size);
-  Value hi = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, size), extent);
-  body(b, lo, hi);
-}
-
-/// forall over `nt` threads, thread t on [t * extent / nt, (t + 1) * extent / nt):
-/// calls `body(lo, hi)` inside it.
-static void emitThreadRanges(OpBuilder &b, Location loc, Value extent, Value nt,
-                             function_ref<void(OpBuilder &, Value lo, Value hi)> body) {
-  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{OpFoldResult(nt)},
-                                      ValueRange{}, std::nullopt);
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value t = forall.getInductionVar(0);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value lo = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, t, extent), nt);
-  Value hi = arith::DivUIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, arith::AddIOp::create(b, loc, t, one), extent), nt);
-  body(b, lo, hi);
-}
-
-/// A private, internal, noinline function named after `base` with a free suffix.
-static func::FuncOp createHelperFunction(OpBuilder &b, func::FuncOp after, StringRef base,
-                                         FunctionType type, SymbolTable *symbols) {
-  auto module = after->getParentOfType<ModuleOp>();
-  std::string name;
-  for (unsigned n = 0;; ++n) {
-    name = (base + "_threads" + (n ? Twine(n) : Twine())).str();
-    if (!(symbols ? symbols->lookup(name) : module.lookupSymbol(name)))
+    if (!isa<LLVM::AllocaOp>(op) && !op.hasTrait<OpTrait::ConstantLike>())
       break;
   }
+  uint64_t words = llvm::divideCeil(bytes, 8);
+  if (slot && cast<LLVM::LLVMArrayType>(slot.getElemType()).getNumElements() >= words)
+    return slot;
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointAfter(after);
-  auto func = func::FuncOp::create(b, after.getLoc(), name, type);
-  if (symbols)
-    symbols->insert(func); // already in the module: only recorded (name kept)
-  func.setPrivate();
-  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
-  func->setAttr("passthrough", b.getStrArrayAttr({"noinline"}));
-  return func;
+  b.setInsertionPointToStart(&entry);
+  Value one = LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(1));
+  auto grown = LLVM::AllocaOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                      LLVM::LLVMArrayType::get(b.getI64Type(), words), one,
+                                      /*alignment=*/64);
+  grown->setAttr(vibee::attr::kThreadContext, b.getUnitAttr());
+  if (slot) {
+    slot.getResult().replaceAllUsesWith(grown.getResult());
+    slot.erase();
+  }
+  return grown;
+}
+
+/// Stores `chunk`'s captured values into the context slot of the function that
+/// `b` builds in; returns the slot.
+static Value packContext(OpBuilder &b, Location loc, const vibee::ChunkFunction &chunk) {
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+  LLVM::LLVMStructType record = contextType(chunk.func);
+  auto caller = b.getInsertionBlock()->getParent()->getParentOfType<func::FuncOp>();
+  uint64_t bytes = DataLayout::closest(caller).getTypeSize(record);
+  Value slot = contextSlot(b, loc, caller, bytes);
+  for (auto [i, v] : llvm::enumerate(chunk.captured)) {
+    Value field = LLVM::GEPOp::create(b, loc, ptrTy, record, slot,
+                                      ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc, castTo(b, loc, v, record.getBody()[i]), field);
+  }
+  return slot;
+}
+
+/// `@vibee_parallel_for_or_serial(body, context, work, extent, chunk, max,
+/// balanced)`, once per module (internal, noinline): vibee_cpu_parallel_for when
+/// the runtime is linked, else body(0, extent, context). The test of the weak
+/// symbol lives here, not at each call: LLVM's jump threading over a kernel of
+/// thousands of branches on the same condition took most of its O3 time.
+static LLVM::LLVMFuncOp getOrCreateDispatch(ModuleOp module) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(kDispatch))
+    return f;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = module.getLoc();
+  Type i64 = b.getI64Type();
+  auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+  auto voidTy = LLVM::LLVMVoidType::get(ctx);
+  SmallVector<Type> params = {ptrTy, ptrTy, i64, i64, i64, i64, i64};
+  LLVM::LLVMFuncOp runtime =
+      declareWeak(module, kParallelFor, voidTy, params);
+  b.setInsertionPointToEnd(module.getBody());
+  auto dispatch = LLVM::LLVMFuncOp::create(b, loc, kDispatch,
+                                           LLVM::LLVMFunctionType::get(voidTy, params),
+                                           LLVM::Linkage::Internal);
+  dispatch.setPassthroughAttr(b.getArrayAttr({b.getStringAttr("noinline")}));
+  Block *entry = dispatch.addEntryBlock(b);
+  Block *threaded = b.createBlock(&dispatch.getBody());
+  Block *serial = b.createBlock(&dispatch.getBody());
+  b.setInsertionPointToEnd(entry);
+  Value fp = LLVM::AddressOfOp::create(b, loc, ptrTy, runtime.getSymName());
+  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
+  Value linked = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, fp, null);
+  LLVM::CondBrOp::create(b, loc, linked, threaded, serial);
+  b.setInsertionPointToEnd(threaded);
+  LLVM::CallOp::create(b, loc, runtime, entry->getArguments());
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  b.setInsertionPointToEnd(serial);
+  Value zero = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
+  auto bodyType = LLVM::LLVMFunctionType::get(voidTy, {i64, i64, ptrTy});
+  LLVM::CallOp::create(b, loc, bodyType,
+                       ValueRange{entry->getArgument(0), zero, entry->getArgument(3),
+                                  entry->getArgument(1)});
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  return dispatch;
 }
 
 void vibee::emitChunkCalls(OpBuilder &b, Location loc, Value work,
                            std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
                            Value extent, std::optional<int64_t> chunkSize, SymbolTable *symbols,
                            ThreadAdmission admission) {
-  // The dispatch (thread admission, the forall that becomes an OpenMP region,
-  // the serial call) lives in a function of its own beside the chunk function,
-  // `@<chunk>_threads(work, extent, captured...)`: translating an OpenMP region
-  // scans its whole parent function (OpenMPIRBuilder's outlining), which over a
-  // kernel of N threaded ops was O(N^2) (docs/performance.md, "Compile time").
-  func::FuncOp chunkFunc = chunk.func;
-  SmallVector<Type> types = {b.getIndexType(), b.getIndexType()};
-  for (Value v : chunk.captured)
-    types.push_back(v.getType());
-  func::FuncOp dispatch = createHelperFunction(b, chunkFunc, chunkFunc.getSymName(),
-                                               b.getFunctionType(types, {}), symbols);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    Block *entry = dispatch.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    ChunkFunction inner{chunk.func, SmallVector<Value>(entry->getArguments().drop_front(2))};
-    Value innerExtent = entry->getArgument(1);
-    auto call = [&](OpBuilder &b, Value lo, Value hi) { callChunk(b, loc, inner, lo, hi); };
-    auto module = chunkFunc->getParentOfType<ModuleOp>();
-    emitParallelOrSerial(
-        b, loc, module, entry->getArgument(0), maxThreads, innerExtent, admission,
-        [&](OpBuilder &b, Value nt) {
-          if (chunkSize)
-            emitChunks(b, loc, innerExtent, *chunkSize, call);
-          else
-            emitThreadRanges(b, loc, innerExtent, nt, call);
-        },
-        [&](OpBuilder &b) { call(b, arith::ConstantIndexOp::create(b, loc, 0), innerExtent); });
-    func::ReturnOp::create(b, loc);
-  }
-  SmallVector<Value> args = {work, extent};
-  llvm::append_range(args, chunk.captured);
-  func::CallOp::create(b, loc, dispatch, args);
+  // One runtime call runs the chunk function on the threads (CpuRuntime.c): the
+  // thread admission, the split into ranges and the OpenMP team live there, once,
+  // instead of a dispatch function and an outlined OpenMP region per threaded op,
+  // which made two thirds of the functions LLVM compiled (docs/performance.md,
+  // "Compile time"). Without the runtime (an object linked on its own) the chunk
+  // runs once on the whole range.
+  Type i64 = b.getI64Type();
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+  LLVM::LLVMFuncOp dispatch = getOrCreateDispatch(chunk.func->getParentOfType<ModuleOp>());
+  func::FuncOp entry = getOrCreateEntry(b, chunk.func, symbols);
+  Value entryRef = func::ConstantOp::create(b, loc, entry.getFunctionType(), entry.getSymName());
+  auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i64, v).getResult(); };
+  SmallVector<Value> args = {castTo(b, loc, entryRef, ptrTy),
+                             packContext(b, loc, chunk),
+                             arith::IndexCastOp::create(b, loc, i64, work),
+                             arith::IndexCastOp::create(b, loc, i64, extent),
+                             c(chunkSize.value_or(0)),
+                             c(maxThreads.value_or(0)),
+                             c(admission == ThreadAdmission::Balanced)};
+  LLVM::CallOp::create(b, loc, dispatch, args);
 }
 
 Value vibee::emitIterationCount(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {

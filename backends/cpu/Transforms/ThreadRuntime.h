@@ -1,22 +1,18 @@
 //===- ThreadRuntime.h - threaded calls of a chunk function ----------------===//
 //
 // How the CPU passes run a body on the runtime's threads. The body exists once,
-// as a chunk function (ChunkFunctions.h); its calls are in a dispatch function,
-// @<chunk>_threads(work, extent, captured...), that the kernel calls:
+// as a chunk function (ChunkFunctions.h); a threaded op becomes one call
 //
-//   nt = vibee_cpu_parallel_enter(work)          (1 when the runtime is absent)
-//   if (nt > 1) {
-//     forall over the chunks (or one range per thread): chunk(lo, hi)
-//     vibee_cpu_parallel_exit(nt)
-//   } else {
-//     chunk(0, extent)
-//   }
+//   vibee_cpu_parallel_for(@<chunk>_entry, &context, work, extent, chunk,
+//                          max_threads, balanced)
 //
-// The runtime (backends/cpu/CpuRuntime.c) picks nt: all cores, or 1 when the
-// work is small, when another kernel call holds the threads or inside an OpenMP
-// region. Its functions are referenced extern_weak: an AOT object linked on its
-// own runs serially. The foralls become OpenMP (scf-forall-to-parallel,
-// convert-scf-to-openmp) in the CPU pipeline.
+// where the context record holds the chunk function's captured values and
+// `@<chunk>_entry(lo, hi, context)` loads them and calls the chunk function. The
+// runtime (backends/cpu/CpuRuntime.c) picks the thread count (all cores, or 1 when
+// the work is small, when another kernel call holds the threads or inside an
+// OpenMP region), splits [0, extent) and runs the ranges on an OpenMP team. It
+// is referenced extern_weak: an AOT object linked on its own calls the chunk
+// function once, on the whole range.
 //
 //===----------------------------------------------------------------------===//
 #ifndef VIBEE_BACKENDS_CPU_THREADRUNTIME_H
@@ -47,9 +43,8 @@ mlir::Value emitIterationCount(mlir::OpBuilder &b, mlir::Location loc,
 /// chunks (or, without `chunkSize`, over one range per thread) when the runtime
 /// grants more than one thread for `work` iterations, else once on the whole
 /// range. `maxThreads` (a threads(n) schedule hint) caps the thread count.
-/// The dispatch is a function of its own, `@<chunk>_threads(work, extent,
-/// captured...)` (internal, noinline), that the caller calls at `b`'s insertion
-/// point. `symbols`, the module's table, names it in O(1) (ChunkFunctions.h).
+/// The call is built at `b`'s insertion point; `symbols`, the module's table,
+/// names the chunk's entry function in O(1) (ChunkFunctions.h).
 void emitChunkCalls(mlir::OpBuilder &b, mlir::Location loc, mlir::Value work,
                     std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
                     mlir::Value extent, std::optional<int64_t> chunkSize,

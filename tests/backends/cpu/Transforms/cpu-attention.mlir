@@ -53,7 +53,8 @@
 
 // CHECK-LABEL: func.func @causal(
 // CHECK-NOT: vibee.attention
-// CHECK: call @causal__chunk{{[0-9]+}}_threads(
+// CHECK: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK: llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]],
 // CHECK-LABEL: func.func private @causal__chunk
 // CHECK-DAG: memref.alloc({{.*}}) : memref<?x?xf32>
 // CHECK-DAG: arith.constant 64 : index
@@ -67,7 +68,7 @@
 // CHECK: memref.dealloc
 // SERIAL-LABEL: func.func @causal(
 // SERIAL: call @causal__chunk{{[0-9]+}}(%c0
-// SERIAL-NOT: _threads
+// SERIAL-NOT: vibee_cpu_parallel_for
 func.func @causal(%q: memref<?x?x?xbf16>, %k: memref<?x?x?xbf16>, %v: memref<?x?x?xbf16>, %scale: f32, %o: memref<?x?x?xbf16>) {
   vibee.attention ins(%q, %k, %v, %scale : memref<?x?x?xbf16>, memref<?x?x?xbf16>, memref<?x?x?xbf16>) outs(%o : memref<?x?x?xbf16>) maps [affine_map<(h, i, e, j, d) -> (h, i, d)>, affine_map<(h, i, e, j, d) -> (h, j, d)>, affine_map<(h, i, e, j, d) -> (h, j, e)>, affine_map<(h, i, e, j, d) -> (h, i, e)>] {causal = array<i64: 1, 3, 0>}
   return

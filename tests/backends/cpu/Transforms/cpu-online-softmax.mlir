@@ -65,12 +65,14 @@
 // CHECK-NOT:     linalg.generic
 // CHECK:         materialize_in_destination %[[Y]]
 
-// The group exists once, in @softmax__chunk0 (rows [lo, hi) in blocks of 8): each
-// thread of the forall (in the dispatch function @softmax__chunk0_threads) calls
-// it on its rows, the serial branch on all of them.
+// The group exists once, in @softmax__chunk0 (rows [lo, hi) in blocks of 8): the
+// runtime's threads call it through @softmax__chunk0_entry on their rows (or
+// once on all of them without the runtime).
 // PAR-LABEL: func.func private @softmax(
 // PAR-NOT:     linalg.generic
-// PAR:         call @softmax__chunk0_threads(
+// PAR:         {{(func\.)?}}constant @softmax__chunk0_entry
+// PAR-NOT:     linalg.generic
+// PAR:         llvm.call @vibee_parallel_for_or_serial(
 // PAR-NOT:     linalg.generic
 // PAR:         return
 // PAR-LABEL: func.func private @softmax__chunk0(
@@ -83,12 +85,9 @@
 // PAR:             linalg.generic {{.*}} ["parallel", "parallel"]
 // PAR-NOT:     scf.forall
 // PAR:         return
-// PAR-LABEL: func.func private @softmax__chunk0_threads(
-// PAR:         scf.forall
+// PAR-LABEL: func.func private @softmax__chunk0_entry(
 // PAR-NOT:       linalg.generic
-// PAR:           func.call @softmax__chunk0(
-// PAR:         } else {
-// PAR:           func.call @softmax__chunk0(
+// PAR:           call @softmax__chunk0(
 // PAR-NOT:     linalg.generic
 // PAR:         return
 
@@ -96,7 +95,7 @@
 // chunk call; e, 8 x C f32, stays in the cache instead of R x C going to memory.
 // PAR-LABEL: func.func private @softmax_bf16(
 // PAR-NOT:     memref.alloc
-// PAR:         call @softmax_bf16__chunk0_threads(
+// PAR:         llvm.call @vibee_parallel_for_or_serial(
 // PAR-LABEL: func.func private @softmax_bf16__chunk0(
 // PAR:         %[[E:.*]] = memref.alloc(%c8{{[_0-9]*}}, %{{.*}}) {{.*}} : memref<?x?xf32>
 // PAR:         scf.for

@@ -70,7 +70,7 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
 // each weight row is read once for all of them (loops (n, m, k): x[m, k],
 // w[n, k], y[m, n]).
 // KERNEL-LABEL: func.func @linear_f32(
-// KERNEL:         func.call @linear_f32__chunk0_threads
+// KERNEL:         llvm.call @vibee_parallel_for_or_serial(
 // KERNEL:         linalg.generic
 // KERNEL:         linalg.generic {indexing_maps = [#[[KNM]], #[[KNK]], #[[KYT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %arg1 : memref<?x?xf32, {{.*}}>, memref<?x?xf32>)
 // KERNEL-LABEL: func.func private @linear_f32__chunk0(
@@ -92,38 +92,28 @@ func.func @linear_f32(%x: memref<?x?xf32>, %w: memref<?x?xf32>, %y: memref<?x?xf
 // CHECK:         scf.for
 // CHECK:           memref.subview
 // CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]]
-// With threads, the batch loop is a chunk function on ranges of slices. Its
-// dispatch takes the runtime's grant only when the B*H slices split evenly
-// (5 * slices >= 4 * nt * ceil(slices / nt)); otherwise it hands the grant back
-// and runs every slice in order, each matmul then free to split its N panels.
+// With threads, the batch loop is a chunk function on ranges of slices, run by
+// the runtime as a balanced split (the last argument, 1): it takes the grant only
+// when the B*H slices split evenly (5 * slices >= 4 * nt * ceil(slices / nt));
+// otherwise it hands the grant back and runs every slice in order, each matmul
+// then free to split its N panels (backends/cpu/CpuRuntime.c).
 // THREADS-LABEL: func.func @scores(
+// THREADS-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
+// THREADS-DAG:     %[[ONE:.*]] = arith.constant 1 : i64
 // THREADS:         %[[SLICES:.*]] = arith.muli %[[B:.*]], %[[H:.*]] : index
 // THREADS:         %[[BH:.*]] = arith.muli %[[B]], %[[H]] : index
 // THREADS:         %[[BHI:.*]] = arith.muli %[[BH]], %[[I:.*]] : index
 // THREADS:         %[[BHIJ:.*]] = arith.muli %[[BHI]], %[[J:.*]] : index
 // THREADS:         %[[WORK:.*]] = arith.muli %[[BHIJ]], %[[D:.*]] : index
-// THREADS:         func.call @scores__chunk0_threads(%[[WORK]], %[[SLICES]],
+// THREADS:         %[[W64:.*]] = arith.index_cast %[[WORK]] : index to i64
+// THREADS:         %[[S64:.*]] = arith.index_cast %[[SLICES]] : index to i64
+// THREADS:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %[[W64]], %[[S64]], %[[ZERO]], %[[ZERO]], %[[ONE]])
 // THREADS-LABEL: func.func private @scores__chunk0(
 // THREADS:         scf.for %[[SLICE:.*]] = %arg0 to %arg1
 // THREADS:           memref.subview %{{.*}}[%[[SLICE]], 0, 0]
 // THREADS:           linalg.generic
-// THREADS-LABEL: func.func private @scores__chunk0_threads(
-// THREADS:         %[[NT:.*]] = scf.if
-// THREADS-NEXT:      llvm.call @vibee_cpu_parallel_enter
-// THREADS:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]]
-// THREADS:         %[[SHARE:.*]] = arith.ceildivui %{{.*}}, %[[NT]]
-// THREADS:         %[[EVEN:.*]] = arith.cmpi uge
-// THREADS:         %[[UNEVEN:.*]] = arith.cmpi ult
-// THREADS:         %[[REFUSED:.*]] = arith.andi %[[MANY]], %[[UNEVEN]]
-// THREADS:         scf.if %[[REFUSED]] {
-// THREADS-NEXT:      llvm.call @vibee_cpu_parallel_exit(%[[NT]])
-// THREADS:         %[[TAKEN:.*]] = arith.andi %[[MANY]], %[[EVEN]]
-// THREADS:         scf.if %[[TAKEN]] {
-// THREADS:           scf.forall
-// THREADS:             func.call @scores__chunk0(
-// THREADS:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
-// THREADS:         } else {
-// THREADS-NEXT:      func.call @scores__chunk0(%c0, %arg1,
+// THREADS-LABEL: func.func private @scores__chunk0_entry(
+// THREADS:         call @scores__chunk0(%arg0, %arg1,
 func.func @scores(%q: memref<?x?x?x?xf32>, %k: memref<?x?x?x?xf32>, %s: memref<?x?x?x?xf32>) {
   linalg.contract indexing_maps = [affine_map<(b, h, i, j, d) -> (b, i, h, d)>, affine_map<(b, h, i, j, d) -> (b, j, h, d)>, affine_map<(b, h, i, j, d) -> (b, h, i, j)>]
       ins(%q, %k : memref<?x?x?x?xf32>, memref<?x?x?x?xf32>) outs(%s : memref<?x?x?x?xf32>)

@@ -1,35 +1,56 @@
 // RUN: %vibee-opt %s -split-input-file --vibee-cpu-parallelize --canonicalize | FileCheck %s
 
-// A top-level op whose first loop is parallel: its rows split over nt threads (nt
-// from the runtime), or the serial call when the runtime grants one thread. The
-// kernel calls a dispatch function with the work (M * N) and the row count; the
-// dispatch (and its OpenMP region, later) is a small function of its own.
+// A top-level op whose first loop is parallel: one call runs its rows on the
+// threads. @vibee_parallel_for_or_serial (one per module) calls the runtime's
+// vibee_cpu_parallel_for when it is linked (ranges of [0, M) per thread, or the
+// whole range when it grants one thread), else the body once on [0, M); it gets
+// the work (M * N), the extent (M), no chunk size, no thread limit and no balance
+// condition. The captured buffers travel in a context record in the function's
+// one context slot (its largest record: two 2-D descriptors, 14 words), which
+// @square__chunk0_entry unpacks for the one copy of the op, @square__chunk0.
+// CHECK:       llvm.func extern_weak @vibee_cpu_parallel_for(!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @square(
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-DAG:     %[[ENTRY:.*]] = constant @square__chunk0_entry : (index, index, !llvm.ptr) -> ()
+// CHECK:         %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.array<14 x i64> {alignment = 64 : i64, vibee.thread_context}
 // CHECK:         %[[M:.*]] = memref.dim %arg0, %c0
 // CHECK:         %[[WORK:.*]] = arith.muli %[[M]],
-// CHECK-NEXT:    call @square__chunk0_threads(%[[WORK]], %[[M]], %arg0, %arg1)
+// CHECK:         %[[FN:.*]] = builtin.unrealized_conversion_cast %[[ENTRY]] : (index, index, !llvm.ptr) -> () to !llvm.ptr
+// CHECK:         %[[F0:.*]] = llvm.getelementptr %[[CTX]][0, 0]
+// CHECK:         %[[X:.*]] = builtin.unrealized_conversion_cast %arg0 : memref<?x?xf32> to !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// CHECK:         llvm.store %[[X]], %[[F0]]
+// CHECK:         %[[F1:.*]] = llvm.getelementptr %[[CTX]][0, 1]
+// CHECK:         %[[Y:.*]] = builtin.unrealized_conversion_cast %arg1
+// CHECK:         llvm.store %[[Y]], %[[F1]]
+// CHECK:         %[[W64:.*]] = arith.index_cast %[[WORK]] : index to i64
+// CHECK:         %[[M64:.*]] = arith.index_cast %[[M]] : index to i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%[[FN]], %[[CTX]], %[[W64]], %[[M64]], %[[ZERO]], %[[ZERO]], %[[ZERO]])
 // CHECK-NEXT:    return
 // CHECK-LABEL: func.func private @square__chunk0(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
-// CHECK:         %[[ROWS:.*]] = arith.subi %arg1, %arg0
-// CHECK:         %[[X:.*]] = memref.subview %arg2[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
-// CHECK:         %[[Y:.*]] = memref.subview %arg3[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
-// CHECK:         linalg.generic {{.*}} ins(%[[X]] : {{.*}}) outs(%[[Y]] :
-// CHECK-LABEL: func.func private @square__chunk0_threads(%arg0: index, %arg1: index, %arg2: memref<?x?xf32>, %arg3: memref<?x?xf32>)
 // CHECK-SAME:      attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
-// CHECK:         %[[NT:.*]] = scf.if %{{.*}} -> (i64) {
-// CHECK:           llvm.call @vibee_cpu_parallel_enter
-// CHECK:         %[[MANY:.*]] = arith.cmpi sgt, %[[NT]], %c1_i64
-// Thread t gets rows [t * M / nt, (t + 1) * M / nt); both branches call the one
-// copy of the op, @square__chunk0, on their rows.
-// CHECK:         scf.if %[[MANY]] {
-// CHECK:           scf.forall (%{{.*}}) in (%{{.*}}) {
-// CHECK-NOT:         linalg.generic
-// CHECK:             func.call @square__chunk0(%{{.*}}, %{{.*}}, %arg2, %arg3)
-// CHECK:           llvm.call @vibee_cpu_parallel_exit(%[[NT]])
-// CHECK:         } else {
-// CHECK-NEXT:      func.call @square__chunk0(%c0, %arg1, %arg2, %arg3)
-// CHECK-NEXT:    }
+// CHECK:         %[[ROWS:.*]] = arith.subi %arg1, %arg0
+// CHECK:         %[[XR:.*]] = memref.subview %arg2[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
+// CHECK:         %[[YR:.*]] = memref.subview %arg3[%arg0, 0] [%[[ROWS]], %{{.*}}] [1, 1]
+// CHECK:         linalg.generic {{.*}} ins(%[[XR]] : {{.*}}) outs(%[[YR]] :
+// CHECK-LABEL: func.func private @square__chunk0_entry(%arg0: index, %arg1: index, %arg2: !llvm.ptr)
+// CHECK-SAME:      attributes {llvm.linkage = #llvm.linkage<internal>}
+// CHECK:         %[[P0:.*]] = llvm.getelementptr %arg2[0, 0]
+// CHECK:         %[[D0:.*]] = llvm.load %[[P0]] : !llvm.ptr -> !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// CHECK:         %[[M0:.*]] = builtin.unrealized_conversion_cast %[[D0]] : {{.*}} to memref<?x?xf32>
+// CHECK:         %[[P1:.*]] = llvm.getelementptr %arg2[0, 1]
+// CHECK:         %[[D1:.*]] = llvm.load %[[P1]]
+// CHECK:         %[[M1:.*]] = builtin.unrealized_conversion_cast %[[D1]]
+// CHECK:         call @square__chunk0(%arg0, %arg1, %[[M0]], %[[M1]])
 // CHECK-NEXT:    return
+// CHECK-LABEL: llvm.func internal @vibee_parallel_for_or_serial(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64, %arg5: i64, %arg6: i64)
+// CHECK-SAME:      passthrough = ["noinline"]
+// CHECK:         %[[RT:.*]] = llvm.mlir.addressof @vibee_cpu_parallel_for
+// CHECK:         %[[LINKED:.*]] = llvm.icmp "ne" %[[RT]], %{{.*}}
+// CHECK:         llvm.cond_br %[[LINKED]], ^[[THREADS:.*]], ^[[SERIAL:.*]]
+// CHECK:       ^[[THREADS]]:
+// CHECK-NEXT:    llvm.call @vibee_cpu_parallel_for(%arg0, %arg1, %arg2, %arg3, %arg4, %arg5, %arg6)
+// CHECK:       ^[[SERIAL]]:
+// CHECK:         llvm.call %arg0(%{{.*}}, %arg3, %arg1)
 func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
@@ -43,12 +64,13 @@ func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
 // -----
 
 // The threaded op is emitted once: in a chunk function on rows [lo, hi) of its
-// split loop, called by each thread of the forall and by the serial branch. The
-// caller keeps no copy of the op. Kernel arguments (distinct buffers, docs/abi.md)
-// stay llvm.noalias in the chunk function; the function is internal and noinline.
+// split loop, which the runtime's threads and the serial path reach through the
+// entry function. The caller keeps no copy of the op. Kernel arguments (distinct
+// buffers, docs/abi.md) stay llvm.noalias in the chunk function; the function is
+// internal and noinline. A scalar travels in the record as itself.
 // CHECK-LABEL: func.func @scale(
 // CHECK-NOT:     linalg.generic
-// CHECK:         call @scale__chunk0_threads(%{{.*}}, %{{.*}}, %arg0, %arg1, %arg2)
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(
 // CHECK-NOT:     linalg.generic
 // CHECK:         return
 // CHECK-LABEL: func.func private @scale__chunk0(
@@ -56,14 +78,11 @@ func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
 // CHECK-SAME:      attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK-COUNT-1: linalg.generic
 // CHECK-NOT:     linalg.generic
-// CHECK-LABEL: func.func private @scale__chunk0_threads(
+// CHECK-LABEL: func.func private @scale__chunk0_entry(
 // CHECK-NOT:     linalg.generic
-// CHECK:         scf.forall
-// CHECK:           func.call @scale__chunk0(%{{.*}}, %{{.*}}, %arg2, %arg3, %arg4)
-// CHECK:         } else {
-// CHECK-NEXT:      func.call @scale__chunk0(%c0, %arg1, %arg2, %arg3, %arg4)
+// CHECK:         llvm.load %{{.*}} : !llvm.ptr -> f32
+// CHECK:         call @scale__chunk0(%arg0, %arg1,
 // CHECK-NOT:     linalg.generic
-// CHECK-NOT:     func.func
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @scale(%x: memref<?x?xf32>, %y: memref<?x?xf32>, %a: f32) attributes {vibee.kernel} {
   %two = arith.constant 2.0 : f32
@@ -83,7 +102,7 @@ func.func @scale(%x: memref<?x?xf32>, %y: memref<?x?xf32>, %a: f32) attributes {
 // that is free of effects (the constant, the view and its dims): only the buffer
 // is passed. linalg.index of the split loop counts from the chunk's first row.
 // CHECK-LABEL: func.func @iota(
-// CHECK:         call @iota__chunk0_threads(%{{.*}}, %{{.*}}, %arg0) :
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(
 // CHECK-LABEL: func.func private @iota__chunk0(
 // CHECK-SAME:      %[[LO:[^:]*]]: index, %{{.*}}: index, %[[X:[^:]*]]: memref<?x?xf32> {llvm.noalias})
 // CHECK-DAG:     %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
@@ -143,7 +162,7 @@ func.func @helper(%x: memref<?xf32>, %y: memref<?xf32>) {
 // function holds the fills and the three generics, the caller none of them.
 // CHECK-LABEL: func.func @lanes(
 // CHECK-NOT:     linalg.
-// CHECK:         call @lanes__chunk0_threads(
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(
 // CHECK-NOT:     linalg.
 // CHECK:         return
 // CHECK-LABEL: func.func private @lanes__chunk0(
@@ -216,8 +235,8 @@ func.func @lanes(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {vibee.ker
 // A plain row reduction (RMSNorm's sum of squares) roots no group: each op is
 // threaded on its own, in its own chunk function.
 // CHECK-LABEL: func.func @plain_rows(
-// CHECK:         call @plain_rows__chunk0_threads(
-// CHECK:         call @plain_rows__chunk1_threads(
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(
 // CHECK-LABEL: func.func private @plain_rows__chunk1(
 // CHECK-NOT:     scf.for
 // CHECK:         linalg.generic {{.*}} ["parallel", "parallel"]
@@ -252,7 +271,9 @@ func.func @plain_rows(%x: memref<?x?xf32>, %ss: memref<?xf32>, %y: memref<?x?xf3
 // CHECK:         %[[R:.*]] = memref.dim %arg0, %c0
 // CHECK:         %[[T:.*]] = memref.dim %arg0, %c1
 // CHECK:         %[[WORK:.*]] = arith.muli %[[R]], %[[T]]
-// CHECK:         call @scan_rows__chunk0_threads(%[[WORK]], %[[R]],
+// CHECK:         %[[WORK64:.*]] = arith.index_cast %[[WORK]] : index to i64
+// CHECK:         %[[R64:.*]] = arith.index_cast %[[R]] : index to i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %[[WORK64]], %[[R64]],
 // CHECK-NOT:     scf.for
 // CHECK-LABEL: func.func private @scan_rows__chunk0(
 // CHECK-SAME:      %[[LO:[^:]*]]: index, %[[HI:[^:]*]]: index
@@ -289,7 +310,9 @@ func.func @scan_rows(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {vibee
 // CHECK:         %[[HEAD:.*]] = arith.minui %[[N]], %{{.*}}
 // CHECK:         %[[STEPS:.*]] = arith.addi %[[HEAD]], %[[N]]
 // CHECK:         %[[WORK:.*]] = arith.muli %[[R]], %[[STEPS]]
-// CHECK:         call @topk_rows__chunk0_threads(%[[WORK]], %[[R]],
+// CHECK:         %[[WORK64:.*]] = arith.index_cast %[[WORK]] : index to i64
+// CHECK:         %[[R64:.*]] = arith.index_cast %[[R]] : index to i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %[[WORK64]], %[[R64]],
 func.func @topk_rows(%x: memref<?x?xf32>, %v: memref<?x?xf32>) attributes {vibee.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -321,7 +344,9 @@ func.func @topk_rows(%x: memref<?x?xf32>, %v: memref<?x?xf32>) attributes {vibee
 // CHECK:         %[[S:.*]] = memref.dim %arg0, %c0
 // CHECK:         %[[D:.*]] = memref.dim %arg0, %c1
 // CHECK:         %[[WORK:.*]] = arith.muli %[[D]], %[[S]]
-// CHECK:         call @scatter_columns__chunk0_threads(%[[WORK]], %[[D]],
+// CHECK:         %[[WORK64:.*]] = arith.index_cast %[[WORK]] : index to i64
+// CHECK:         %[[D64:.*]] = arith.index_cast %[[D]] : index to i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %[[WORK64]], %[[D64]],
 // CHECK-NOT:     scf.for
 // CHECK-LABEL: func.func private @scatter_columns__chunk0(
 // CHECK-SAME:      %[[LO:[^:]*]]: index, %[[HI:[^:]*]]: index

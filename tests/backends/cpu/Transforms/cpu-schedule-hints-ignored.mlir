@@ -50,12 +50,15 @@ func.func @mm_huge(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>
 // -----
 
 // parallel(M): the matmul's threads split only its N panels, so its micro-kernel
-// runs serially (no forall over N panels); its edge strips (plain generics) are
-// split over M rows by vibee-cpu-parallelize.
+// runs serially (inline, no runtime call over N panels); its two edge strips
+// (plain generics) are split over M rows by vibee-cpu-parallelize (no chunk size).
 // CHECK-LABEL: func.func @mm_parallel_m(
-// CHECK-NOT:     scf.forall ({{.*}}) = (0) to
-// CHECK:         scf.forall (%{{.*}}) in
-// CHECK-NOT:     scf.forall ({{.*}}) = (0) to
+// CHECK:         scf.if
+// CHECK-NOT:       llvm.call
+// CHECK:           vector.fma
+// CHECK-NOT:     llvm.call @vibee_parallel_for_or_serial({{.*}}, %c256_i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c0_i64,
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c0_i64_{{[0-9]+}},
 // CHECK:         return
 #mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
 func.func @mm_parallel_m(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) attributes {

@@ -6,11 +6,13 @@
 
 // tile(M = 64, N = 128, K = 512): M blocks of 64, N panels of 128 (packed 4x512x32),
 // K blocks of 512; vector(8): the 8x32 register tile as 8 rows of four vector<8xf32>
-// (32 accumulators); threads(2): the admission call carries the cap. Each thread
+// (32 accumulators); threads(2): the runtime call carries the cap. Each thread
 // calls the micro-kernel (@mm_hinted__chunk0) on one N panel of 128 columns.
-// CHECK:       llvm.func extern_weak @vibee_cpu_parallel_enter_max(i64, i64) -> i64
+// CHECK:       llvm.func extern_weak @vibee_cpu_parallel_for(
 // CHECK-LABEL: func.func @mm_hinted(
-// CHECK:         call @mm_hinted__chunk0_threads(
+// CHECK-DAG:     %[[TWO:.*]] = arith.constant 2 : i64
+// CHECK-DAG:     %[[PANEL:.*]] = arith.constant 128 : i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[PANEL]], %[[TWO]], %{{.*}})
 // CHECK-LABEL: func.func private @mm_hinted__chunk0(
 // CHECK:         scf.for {{.*}} step %c128 {
 // CHECK:           %[[PACK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x512x32xf32>
@@ -24,14 +26,8 @@
 // CHECK:                     scf.yield
 // CHECK-COUNT-32:          vector.store {{.*}} : memref<?x?xf32>, vector<8xf32>
 // CHECK:           memref.dealloc %[[PACK]]
-// CHECK-LABEL: func.func private @mm_hinted__chunk0_threads(
-// CHECK-DAG:     %[[TWO:.*]] = arith.constant 2 : i64
-// CHECK:         llvm.call @vibee_cpu_parallel_enter_max(%{{.*}}, %[[TWO]])
-// CHECK:         scf.forall (%[[P:.*]]) in (%{{.*}}) {
-// CHECK:           %[[LO:.*]] = arith.muli %[[P]], %c128
-// CHECK:           func.call @mm_hinted__chunk0(%[[LO]],
-// CHECK:         } else {
-// CHECK:           func.call @mm_hinted__chunk0(%c0,
+// CHECK-LABEL: func.func private @mm_hinted__chunk0_entry(
+// CHECK:         call @mm_hinted__chunk0(%arg0, %arg1,
 #mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
 func.func @mm_hinted(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) attributes {
     vibee.dim_names = ["M", "K", "N"], vibee.arg_dims = [[0, 1], [1, 2], [0, 2]],
@@ -48,7 +44,7 @@ func.func @mm_hinted(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf3
 
 // -----
 
-// threads(1) (like parallel()): no admission call, no forall; the serial
+// threads(1) (like parallel()): no runtime call; the serial
 // micro-kernel with the default sizes and one vector<32xf32> per row.
 // CHECK-LABEL: func.func @mm_serial(
 // CHECK-NOT:     llvm.call
@@ -78,22 +74,14 @@ func.func @mm_serial(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf3
 // chunks of 16 columns, under a cap of 3 threads.
 // PAR-LABEL: func.func @cols(
 // PAR:         %[[C:.*]] = memref.dim %arg0, %c1
-// PAR:         call @cols__chunk0_threads(%{{.*}}, %[[C]], %arg0, %arg1)
+// PAR:         %[[C64:.*]] = arith.index_cast %[[C]] : index to i64
+// PAR:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %[[C64]], %c16_i64, %c3_i64, %c0_i64)
 // PAR-LABEL: func.func private @cols__chunk0(
 // PAR:         %[[W:.*]] = arith.subi %arg1, %arg0
 // PAR:         memref.subview %arg2[0, %arg0] [%{{.*}}, %[[W]]] [1, 1]
 // PAR:         linalg.generic
-// PAR-LABEL: func.func private @cols__chunk0_threads(
-// PAR-SAME:      %{{.*}}: index, %[[C:[^:]*]]: index,
-// PAR:         llvm.call @vibee_cpu_parallel_enter_max(%{{.*}}, %c3_i64)
-// PAR:         scf.forall (%[[I:.*]]) in (%{{.*}}) {
-// PAR:           %[[LO:.*]] = arith.muli %[[I]], %c16
-// PAR:           %[[END:.*]] = arith.addi %[[LO]], %c16
-// PAR:           %[[HI:.*]] = arith.minui %[[END]], %[[C]]
-// PAR:           func.call @cols__chunk0(%[[LO]], %[[HI]], %arg2, %arg3)
-// PAR:         llvm.call @vibee_cpu_parallel_exit
-// PAR:       } else {
-// PAR:         func.call @cols__chunk0(%c0, %[[C]], %arg2, %arg3)
+// PAR-LABEL: func.func private @cols__chunk0_entry(
+// PAR:         call @cols__chunk0(%arg0, %arg1,
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @cols(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
     vibee.dim_names = ["R", "C"], vibee.arg_dims = [[0, 1], [0, 1]],
@@ -140,7 +128,8 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // PAR-LABEL: func.func @rows(
 // PAR-NOT:     memref.alloc
 // PAR:         %[[R:.*]] = memref.dim %arg0, %c0
-// PAR:         call @rows__chunk0_threads(%{{.*}}, %[[R]], %arg0, %arg1)
+// PAR:         %[[R64:.*]] = arith.index_cast %[[R]] : index to i64
+// PAR:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %[[R64]], %c4_i64, %c0_i64, %c0_i64)
 // PAR-NOT:     memref.dealloc
 // PAR:         return
 // The arguments are not noalias (@rows is no vibee.kernel). The block buffer
@@ -154,17 +143,8 @@ func.func @serial(%x: memref<?x?xf32>, %y: memref<?x?xf32>) attributes {
 // PAR:             memref.subview %[[T]][0, 0]
 // PAR:             linalg.generic
 // PAR:           memref.dealloc %[[T]]
-// PAR-LABEL: func.func private @rows__chunk0_threads(
-// PAR-SAME:      %{{.*}}: index, %[[R:[^:]*]]: index,
-// PAR:         llvm.call @vibee_cpu_parallel_enter(
-// PAR:         %[[N:.*]] = arith.divui %{{.*}}, %c4 : index
-// PAR:         scf.forall (%[[I:.*]]) in (%[[N]]) {
-// PAR:           %[[LO:.*]] = arith.muli %[[I]], %c4 : index
-// PAR:           %[[END:.*]] = arith.addi %[[LO]], %c4 : index
-// PAR:           %[[HI:.*]] = arith.minui %[[END]], %[[R]] : index
-// PAR:           func.call @rows__chunk0(%[[LO]], %[[HI]], %arg2, %arg3)
-// PAR:         } else {
-// PAR:           func.call @rows__chunk0(%c0, %[[R]], %arg2, %arg3)
+// PAR-LABEL: func.func private @rows__chunk0_entry(
+// PAR:         call @rows__chunk0(%arg0, %arg1,
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #lanes = affine_map<(d0, d1, d2) -> (d0, d2)>

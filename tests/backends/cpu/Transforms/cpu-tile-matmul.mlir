@@ -6,12 +6,12 @@
 // M8 = M - M % 8, N32 = N - N % 32 (when that is enough work; else the plain
 // generic), the edge columns C[0:M8, N32:N] and rows C[M8:M, 0:N] as plain
 // generics after it. The micro-kernel exists once, in @mm__chunk0 on the columns
-// [lo, hi) of the full tiles (noinline): called from each thread of the forall on
-// one N panel of 256, or serially on all of them. Per panel a packed 8x256x32 B
+// [lo, hi) of the full tiles (noinline): called by the runtime on each thread's
+// N panels of 256, or serially on all of them. Per panel a packed 8x256x32 B
 // buffer; K and M blocks of 256; 32-wide x 8-row register tiles whose 8
 // accumulator rows are loop-carried vectors across the k loop (8 broadcast-FMAs
 // per k), stored once after it.
-// CHECK:       llvm.func extern_weak @vibee_cpu_parallel_enter(i64) -> i64
+// CHECK:       llvm.func extern_weak @vibee_cpu_parallel_for(
 // CHECK-LABEL: func.func @mm(
 // CHECK:         %[[M:.*]] = memref.dim %arg0, %c0
 // CHECK:         %[[K:.*]] = memref.dim %arg0, %c1
@@ -37,7 +37,9 @@
 // CHECK:         %[[CR:.*]] = memref.subview %arg2[%[[MS]], 0] [%[[RROWS]], %[[N]]]
 // CHECK:         scf.if %[[FAST]]
 // CHECK-NOT:       memref.subview
-// CHECK:           func.call @mm__chunk0_threads(%{{.*}}, %[[N32]], %arg0, %arg1, %arg2)
+// The threads share the full tiles' columns in 256-wide panels (the chunk size).
+// CHECK:           %[[N64:.*]] = arith.index_cast %[[N32]] : index to i64
+// CHECK:           llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %[[N64]], %c256_i64, %c0_i64, %c0_i64)
 // CHECK-NEXT:    } else {
 // CHECK-NEXT:      linalg.generic
 // The edge strips, at the top level (vibee-cpu-parallelize splits their rows too;
@@ -69,21 +71,8 @@
 // CHECK-COUNT-8:           vector.store
 // CHECK:           memref.dealloc %[[PACK]]
 // CHECK:         return
-// The dispatch: the threads share the full tiles' columns in 256-wide panels.
-// CHECK-LABEL: func.func private @mm__chunk0_threads(
-// CHECK-SAME:      %{{.*}}: index, %[[EXT:.*]]: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<?x?xf32>)
-// CHECK:         llvm.call @vibee_cpu_parallel_enter
-// CHECK:         scf.if
-// CHECK:           scf.forall (%[[P:.*]]) in (%{{.*}}) {
-// CHECK:             %[[LO:.*]] = arith.muli %[[P]], %c256
-// CHECK:             %[[END:.*]] = arith.addi %[[LO]], %c256
-// CHECK:             %[[HI:.*]] = arith.minui %[[END]], %[[EXT]]
-// CHECK-NEXT:        func.call @mm__chunk0(%[[LO]], %[[HI]], %arg2, %arg3, %arg4)
-// CHECK-NEXT:      }
-// CHECK-NEXT:      llvm.call @vibee_cpu_parallel_exit
-// CHECK-NEXT:    } else {
-// CHECK-NEXT:      func.call @mm__chunk0(%c0, %[[EXT]], %arg2, %arg3, %arg4)
-// CHECK-NEXT:    }
+// CHECK-LABEL: func.func private @mm__chunk0_entry(
+// CHECK:         call @mm__chunk0(%arg0, %arg1,
 func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
@@ -103,6 +92,7 @@ func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
 // AVX2-LABEL: func.func @mm(
 // AVX2:         arith.remui %{{.*}}, %c4
 // AVX2:         arith.remui %{{.*}}, %c16
+// AVX2:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c128_i64,
 // AVX2-LABEL: func.func private @mm__chunk0(
 // AVX2:         scf.for {{.*}} step %c128 {
 // AVX2:           memref.alloc() {alignment = 64 : i64} : memref<8x256x16xf32>
@@ -112,9 +102,6 @@ func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
 // AVX2:                 scf.for {{.*}} step %c4 {
 // AVX2:                   scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // AVX2-COUNT-4:             vector.fma {{.*}} : vector<16xf32>
-// AVX2-LABEL: func.func private @mm__chunk0_threads(
-// AVX2:         scf.forall
-// AVX2:           arith.muli %{{.*}}, %c128
 // With an 8 MiB L3 over 4 cores, the panel is N / cores (dynamic N: 1024 / 4).
 // L3-LABEL: func.func private @mm__chunk0(
 // L3:         scf.for {{.*}} step %c256 {

@@ -1,7 +1,7 @@
 // RUN: %vibee-opt %s --vibee-cpu-vectorize=vector-bits=512 --canonicalize --cse | FileCheck %s
 // RUN: %vibee-opt %s --vibee-cpu-vectorize=vector-bits=128 --canonicalize --cse | FileCheck %s --check-prefix=SSE
-// With threads: the one copy of the op that the threads (scf.forall) and the
-// serial branch call (its chunk function) is vectorized.
+// With threads: the one copy of the op that the runtime's threads and the
+// serial path call (its chunk function) is vectorized.
 // RUN: %vibee-opt %s --vibee-cpu-parallelize --vibee-cpu-vectorize=vector-bits=512 --canonicalize --cse | FileCheck %s --check-prefix=PAR
 
 #id1 = affine_map<(d0) -> (d0)>
@@ -32,19 +32,15 @@
 // SSE:           vector.load {{.*}} vector<4xf32>
 // PAR-LABEL:   func.func @axpy(
 // PAR-NOT:       vector.
-// PAR:           call @axpy__chunk0_threads(
+// PAR:           llvm.call @vibee_parallel_for_or_serial(
 // PAR-NOT:       vector.
 // PAR:           return
 // PAR-LABEL:   func.func private @axpy__chunk0(
 // PAR:           vector.load {{.*}} vector<16xf32>
 // PAR:           vector.maskedstore
-// PAR-LABEL:   func.func private @axpy__chunk0_threads(
-// PAR:           scf.forall
-// PAR-NEXT:        arith.muli
+// PAR-LABEL:   func.func private @axpy__chunk0_entry(
 // PAR-NOT:         vector.
-// PAR:             func.call @axpy__chunk0(
-// PAR:           } else {
-// PAR-NEXT:        func.call @axpy__chunk0(%c0,
+// PAR:             call @axpy__chunk0(
 // PAR-NOT:       vector.
 // PAR:           return
 func.func @axpy(%x: memref<?xf32>, %y: memref<?xf32>, %a: f32) {
