@@ -60,17 +60,13 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // function's regions again after each round, and a spec of many kernels, or a
   // kernel of many chunk functions, needs more rounds (docs/performance.md,
   // "Compile time of large specs"). Only passes that add module-level symbols
-  // (declarations, OpenMP's) or change function signatures see the module.
+  // (declarations) or change function signatures see the module.
   OpPassManager *fpm = &pm.nest<func::FuncOp>();
   fpm->addPass(createCanonicalizerPass());
   fpm->addPass(createForallToParallelLoopPass());
   fpm->addPass(createConvertLinalgToLoopsPass());
-  if (threads) {
-    pm.addPass(createConvertSCFToOpenMPPass());
-    fpm = &pm.nest<func::FuncOp>();
-    // Inlines the memref.alloca_scope it wraps loop bodies in (no allocas here).
-    fpm->addPass(createCanonicalizerPass());
-  }
+  // Threads are runtime calls by now (ThreadRuntime.h): no OpenMP dialect here;
+  // a parallel loop left over runs in order (scf-to-cf).
   VectorTransferToSCFOptions vectorToSCF;
   vectorToSCF.enableFullUnroll();
   fpm->addPass(createConvertVectorToSCFPass(vectorToSCF));
@@ -111,7 +107,6 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   pm.addPass(createNoAliasPointersPass(record));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createNoAliasPointersPass(apply));
-  pm.addPass(createConvertOpenMPToLLVMPass());
   OpPassManager &lpm = pm.nest<LLVM::LLVMFuncOp>();
   // The poison pass-through of masked loads (vibee-cpu-vectorize's remainders).
   lpm.addPass(createUBToLLVMConversionPass());

@@ -1,6 +1,7 @@
 //===- ObjectEmitter.cpp - LLVM dialect -> optimized object file ----------===//
 #include "backends/cpu/ObjectEmitter.h"
 #include "backends/cpu/LLVMOptimizer.h"
+#include "backends/cpu/ParallelCodeGen.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -72,9 +73,12 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
       features.AddFeature(feature, enabled);
   TargetOptions targetOptions;
   // Kernels are position independent: they go into shared libraries.
-  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features.getString(), targetOptions, Reloc::PIC_, std::nullopt,
-      options.optLevel >= 3 ? CodeGenOptLevel::Aggressive : CodeGenOptLevel::Default));
+  auto makeMachine = [&] {
+    return std::unique_ptr<TargetMachine>(target->createTargetMachine(
+        triple, cpu, features.getString(), targetOptions, Reloc::PIC_, std::nullopt,
+        options.optLevel >= 3 ? CodeGenOptLevel::Aggressive : CodeGenOptLevel::Default));
+  };
+  std::unique_ptr<TargetMachine> machine = makeMachine();
   if (!machine)
     return createStringError("cannot create a target machine for " + triple.str());
   llvmModule->setTargetTriple(triple);
@@ -87,6 +91,19 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
     llvmModule->print(out, nullptr);
     return Error::success();
   }
+  // A large module: code generation in parts on threads (ParallelCodeGen.h), or
+  // serially below when a step of it fails (unless the parts were asked for).
+  if (options.kind == ObjectOptions::Object)
+    if (CodeGenParts split = codeGenParts(*llvmModule); split.parts > 1) {
+      Expected<std::string> object = emitObjectInParts(*llvmModule, split.parts, makeMachine);
+      if (object) {
+        out << *object;
+        return Error::success();
+      }
+      if (split.forced)
+        return createStringError("VIBEE_CODEGEN_PARTS: " + toString(object.takeError()));
+      consumeError(object.takeError());
+    }
   // The ELF writer seeks back to patch its headers: a pipe or a terminal ("-" is
   // stdout) gets the object through a buffer instead of LLVM's "Illegal seek" abort.
   std::optional<buffer_ostream> buffered;

@@ -52,7 +52,8 @@ static Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
 /// `@<chunk>_entry(lo, hi, context)`: loads the captured values from the context
 /// record and calls the chunk function, which keeps its typed, noalias
 /// arguments. The runtime calls it through a pointer: `void (*)(i64, i64, void *)`.
-static func::FuncOp getOrCreateEntry(OpBuilder &b, func::FuncOp chunk, SymbolTable *symbols) {
+static func::FuncOp getOrCreateEntry(OpBuilder &b, func::FuncOp chunk,
+                                     LLVM::LLVMStructType record, SymbolTable *symbols) {
   std::string name = (chunk.getSymName() + "_entry").str();
   auto module = chunk->getParentOfType<ModuleOp>();
   if (auto existing = symbols ? symbols->lookup<func::FuncOp>(name)
@@ -71,7 +72,6 @@ static func::FuncOp getOrCreateEntry(OpBuilder &b, func::FuncOp chunk, SymbolTab
   entry->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   Block *body = entry.addEntryBlock();
   b.setInsertionPointToStart(body);
-  LLVM::LLVMStructType record = contextType(chunk);
   SmallVector<Value> args = {body->getArgument(0), body->getArgument(1)};
   for (auto [i, type] : llvm::enumerate(chunk.getArgumentTypes().drop_front(2))) {
     Value field = LLVM::GEPOp::create(b, loc, ptrTy, record, body->getArgument(2),
@@ -121,9 +121,9 @@ static LLVM::AllocaOp contextSlot(OpBuilder &b, Location loc, func::FuncOp calle
 
 /// Stores `chunk`'s captured values into the context slot of the function that
 /// `b` builds in; returns the slot.
-static Value packContext(OpBuilder &b, Location loc, const vibee::ChunkFunction &chunk) {
+static Value packContext(OpBuilder &b, Location loc, const vibee::ChunkFunction &chunk,
+                         LLVM::LLVMStructType record) {
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
-  LLVM::LLVMStructType record = contextType(chunk.func);
   auto caller = b.getInsertionBlock()->getParent()->getParentOfType<func::FuncOp>();
   uint64_t bytes = DataLayout::closest(caller).getTypeSize(record);
   Value slot = contextSlot(b, loc, caller, bytes);
@@ -145,15 +145,15 @@ static LLVM::LLVMFuncOp getOrCreateDispatch(ModuleOp module) {
     return f;
   MLIRContext *ctx = module.getContext();
   OpBuilder b(module.getBodyRegion());
-  b.setInsertionPointToEnd(module.getBody());
   Location loc = module.getLoc();
   Type i64 = b.getI64Type();
   auto ptrTy = LLVM::LLVMPointerType::get(ctx);
   auto voidTy = LLVM::LLVMVoidType::get(ctx);
   SmallVector<Type> params = {ptrTy, ptrTy, i64, i64, i64, i64, i64};
-  LLVM::LLVMFuncOp runtime =
-      declareWeak(module, kParallelFor, voidTy, params);
-  b.setInsertionPointToEnd(module.getBody());
+  LLVM::LLVMFuncOp runtime = declareWeak(module, kParallelFor, voidTy, params);
+  // At the top of the module, where the next lookup (a scan from the top) finds
+  // it at once.
+  b.setInsertionPointAfter(runtime);
   auto dispatch = LLVM::LLVMFuncOp::create(b, loc, kDispatch,
                                            LLVM::LLVMFunctionType::get(voidTy, params),
                                            LLVM::Linkage::Internal);
@@ -192,11 +192,12 @@ void vibee::emitChunkCalls(OpBuilder &b, Location loc, Value work,
   Type i64 = b.getI64Type();
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
   LLVM::LLVMFuncOp dispatch = getOrCreateDispatch(chunk.func->getParentOfType<ModuleOp>());
-  func::FuncOp entry = getOrCreateEntry(b, chunk.func, symbols);
+  LLVM::LLVMStructType record = contextType(chunk.func);
+  func::FuncOp entry = getOrCreateEntry(b, chunk.func, record, symbols);
   Value entryRef = func::ConstantOp::create(b, loc, entry.getFunctionType(), entry.getSymName());
   auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i64, v).getResult(); };
   SmallVector<Value> args = {castTo(b, loc, entryRef, ptrTy),
-                             packContext(b, loc, chunk),
+                             packContext(b, loc, chunk, record),
                              arith::IndexCastOp::create(b, loc, i64, work),
                              arith::IndexCastOp::create(b, loc, i64, extent),
                              c(chunkSize.value_or(0)),

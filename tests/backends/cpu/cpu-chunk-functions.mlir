@@ -9,6 +9,13 @@
 // the runtime is linked and the entry function on the whole range otherwise; the
 // entry function unpacks the record and calls the body. No OpenMP region is left
 // in the object: the runtime (CpuRuntime.c) runs the team.
+// CHECK:       ; Function Attrs: noinline
+// CHECK-NEXT:  define internal void @vibee_parallel_for_or_serial(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5, i64 %6) #[[NOINLINE:[0-9]+]] {
+// CHECK:         %[[LINKED:.*]] = icmp ne ptr @vibee_cpu_parallel_for, null
+// CHECK:         br i1 %[[LINKED]]
+// CHECK:         call void @vibee_cpu_parallel_for(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5, i64 %6)
+// CHECK:         call void %0(i64 0, i64 %3, ptr %1)
+// CHECK:       }
 // CHECK-LABEL: define internal void @step(
 // CHECK:         alloca [{{[0-9]+}} x i64], i64 1, align 64
 // CHECK-NOT:     fmul
@@ -16,7 +23,7 @@
 // CHECK-NOT:     fmul
 // CHECK:       }
 // CHECK:       ; Function Attrs: noinline
-// CHECK-NEXT:  define internal void @step__chunk0({{.*}}) #[[NOINLINE:[0-9]+]] {
+// CHECK-NEXT:  define internal void @step__chunk0({{.*}}) #[[NOINLINE]] {
 // CHECK:         fmul {{.*}}<{{[0-9]+}} x float>
 // CHECK:       }
 // CHECK-LABEL: define internal void @step__chunk0_entry(i64 %0, i64 %1, ptr %2) {
@@ -24,21 +31,14 @@
 // CHECK:         call void @step__chunk0(i64 %0, i64 %1,
 // CHECK-NOT:     fmul
 // CHECK:       }
-// CHECK:       ; Function Attrs: noinline
-// CHECK-NEXT:  define internal void @vibee_parallel_for_or_serial(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5, i64 %6) #[[NOINLINE]] {
-// CHECK:         %[[LINKED:.*]] = icmp ne ptr @vibee_cpu_parallel_for, null
-// CHECK:         br i1 %[[LINKED]]
-// CHECK:         call void @vibee_cpu_parallel_for(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5, i64 %6)
-// CHECK:         call void %0(i64 0, i64 %3, ptr %1)
-// CHECK:       }
 // CHECK-NOT:   define
 // CHECK:       attributes #[[NOINLINE]] = { noinline }
 
 // In the object (after O3 and code generation) the body is still one function,
 // which the entry function reaches; the kernel reaches the dispatch.
+// OBJ-LABEL: <vibee_parallel_for_or_serial>:
 // OBJ-LABEL: <vibee_lion_step>:
 // OBJ:         {{call|jmp}}{{q?}} {{.*}}<vibee_parallel_for_or_serial>
 // OBJ-LABEL: <step__chunk0>:
 // OBJ-LABEL: <step__chunk0_entry>:
 // OBJ:         {{call|jmp}}{{q?}} {{.*}}<step__chunk0>
-// OBJ-LABEL: <vibee_parallel_for_or_serial>:

@@ -5,7 +5,8 @@
 // every function's regions again after each round, which made specs of many
 // kernels or many chunk functions slower than linear (docs/performance.md,
 // "Compile time of large specs"). Only passes that add module-level symbols or
-// change signatures stay on the module.
+// change signatures stay on the module. Threads are runtime calls made by the
+// cpu passes (ThreadRuntime.h): no OpenMP conversion.
 
 // CHECK-LABEL: builtin.module(
 // CHECK:         vibee-fuse-elementwise
@@ -40,10 +41,6 @@
 // CHECK-NEXT:      canonicalize
 // CHECK-NEXT:      scf-forall-to-parallel
 // CHECK-NEXT:      convert-linalg-to-loops
-// CHECK-NEXT:    ),
-// CHECK-NEXT:    convert-scf-to-openmp
-// CHECK-NEXT:    func.func(
-// CHECK-NEXT:      canonicalize
 // CHECK-NEXT:      convert-vector-to-scf
 // CHECK-NEXT:      expand-strided-metadata
 // CHECK-NEXT:      lower-affine
@@ -63,7 +60,6 @@
 // CHECK-NEXT:    vibee-noalias-pointers{stage=record}
 // CHECK-NEXT:    convert-func-to-llvm
 // CHECK-NEXT:    vibee-noalias-pointers{stage=apply}
-// CHECK-NEXT:    convert-openmp-to-llvm
 // CHECK-NEXT:    llvm.func(
 // CHECK-NEXT:      convert-ub-to-llvm
 // CHECK-NEXT:      reconcile-unrealized-casts

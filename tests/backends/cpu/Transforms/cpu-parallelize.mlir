@@ -9,6 +9,15 @@
 // one context slot (its largest record: two 2-D descriptors, 14 words), which
 // @square__chunk0_entry unpacks for the one copy of the op, @square__chunk0.
 // CHECK:       llvm.func extern_weak @vibee_cpu_parallel_for(!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64)
+// CHECK:       llvm.func internal @vibee_parallel_for_or_serial(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64, %arg5: i64, %arg6: i64)
+// CHECK-SAME:      passthrough = ["noinline"]
+// CHECK:         %[[RT:.*]] = llvm.mlir.addressof @vibee_cpu_parallel_for
+// CHECK:         %[[LINKED:.*]] = llvm.icmp "ne" %[[RT]], %{{.*}}
+// CHECK:         llvm.cond_br %[[LINKED]], ^[[THREADS:.*]], ^[[SERIAL:.*]]
+// CHECK:       ^[[THREADS]]:
+// CHECK-NEXT:    llvm.call @vibee_cpu_parallel_for(%arg0, %arg1, %arg2, %arg3, %arg4, %arg5, %arg6)
+// CHECK:       ^[[SERIAL]]:
+// CHECK:         llvm.call %arg0(%{{.*}}, %arg3, %arg1)
 // CHECK-LABEL: func.func @square(
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
 // CHECK-DAG:     %[[ENTRY:.*]] = constant @square__chunk0_entry : (index, index, !llvm.ptr) -> ()
@@ -42,15 +51,6 @@
 // CHECK:         %[[M1:.*]] = builtin.unrealized_conversion_cast %[[D1]]
 // CHECK:         call @square__chunk0(%arg0, %arg1, %[[M0]], %[[M1]])
 // CHECK-NEXT:    return
-// CHECK-LABEL: llvm.func internal @vibee_parallel_for_or_serial(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64, %arg4: i64, %arg5: i64, %arg6: i64)
-// CHECK-SAME:      passthrough = ["noinline"]
-// CHECK:         %[[RT:.*]] = llvm.mlir.addressof @vibee_cpu_parallel_for
-// CHECK:         %[[LINKED:.*]] = llvm.icmp "ne" %[[RT]], %{{.*}}
-// CHECK:         llvm.cond_br %[[LINKED]], ^[[THREADS:.*]], ^[[SERIAL:.*]]
-// CHECK:       ^[[THREADS]]:
-// CHECK-NEXT:    llvm.call @vibee_cpu_parallel_for(%arg0, %arg1, %arg2, %arg3, %arg4, %arg5, %arg6)
-// CHECK:       ^[[SERIAL]]:
-// CHECK:         llvm.call %arg0(%{{.*}}, %arg3, %arg1)
 func.func @square(%x: memref<?x?xf32>, %y: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
