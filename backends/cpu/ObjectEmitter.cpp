@@ -53,9 +53,10 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
   std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return createStringError("cannot translate the module to LLVM IR");
-  // Threads are optional in objects: the OpenMP runtime is referenced weakly and
-  // only called once vibee_cpu_parallel_enter (also weak) granted threads, so an
-  // object links on its own (serial) or with libvibee_cpurt.a + libomp (docs/abi.md).
+  // Threads are optional in objects: the CPU passes call the thread runtime
+  // through a weak reference and generate no OpenMP code (ThreadRuntime.h), so an
+  // object links on its own (serial) or with libvibee_cpurt.a + libomp
+  // (docs/abi.md). An OpenMP declaration that some pass still emitted stays weak.
   for (Function &f : *llvmModule)
     if (f.isDeclaration() &&
         (f.getName().starts_with("__kmpc_") || f.getName().starts_with("omp_")))
