@@ -386,4 +386,10 @@ struct Spec {
   const Kernel *findKernel(const std::string &name) const;
 };
 
+// The kernels [begin, end) of a spec, by their position in `Spec::kernels`.
+struct KernelRange {
+  size_t begin = 0;
+  size_t end = SIZE_MAX; // clamped to the number of kernels
+};
+
 } // namespace vibee::ast

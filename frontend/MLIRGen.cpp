@@ -15,6 +15,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -557,13 +558,16 @@ private:
 
 } // namespace
 
-OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const ast::Spec &spec) {
+OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const ast::Spec &spec,
+                                   ast::KernelRange kernels) {
   loadFrontendDialects(context);
   OpBuilder b(&context);
   Location loc = FileLineColLoc::get(&context, spec.file, spec.loc.line, spec.loc.col);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   module->getOperation()->setAttr(vibee::attr::kSpec, b.getStringAttr(spec.name));
-  for (const ast::Kernel &kernel : spec.kernels) {
+  size_t end = std::min(kernels.end, spec.kernels.size());
+  for (size_t k = kernels.begin; k < end; ++k) {
+    const ast::Kernel &kernel = spec.kernels[k];
     b.setInsertionPointToEnd(module->getBody());
     KernelGen gen(b, spec, kernel);
     if (failed(gen.emit(FileLineColLoc::get(&context, spec.file, kernel.loc.line, kernel.loc.col))))

@@ -18,8 +18,11 @@ namespace vibee {
 void loadFrontendDialects(mlir::MLIRContext &context);
 
 // `spec` must have passed analyzeSpec. Returns null (after emitting an MLIR
-// diagnostic) only for constructs the lowering does not support yet.
-mlir::OwningOpRef<mlir::ModuleOp> generateMLIR(mlir::MLIRContext &context, const ast::Spec &spec);
+// diagnostic) only for constructs the lowering does not support yet. `kernels`
+// selects the kernels the module holds (a spec compiled in groups on threads:
+// runtime/KernelGroups.h).
+mlir::OwningOpRef<mlir::ModuleOp> generateMLIR(mlir::MLIRContext &context, const ast::Spec &spec,
+                                               ast::KernelRange kernels = {});
 
 mlir::Type toMLIRType(mlir::MLIRContext &context, ast::DType dtype);
 

@@ -146,6 +146,13 @@ Compilation::Compilation(std::string file, std::string source, CompileOptions op
     impl_->context.setThreadPool(compilerThreads());
 }
 
+Compilation::Compilation(const Compilation &whole, ast::KernelRange kernels)
+    : impl_(std::make_unique<Impl>()), spec_(whole.spec_), warnings_(whole.warnings_),
+      options_(whole.options_), kernels_(kernels) {
+  if (options_.target == "cpu" && !options_.printIRAfterAll)
+    impl_->context.setThreadPool(compilerThreads());
+}
+
 Compilation::~Compilation() = default;
 
 mlir::MLIRContext &Compilation::context() { return impl_->context; }
@@ -153,7 +160,7 @@ mlir::MLIRContext &Compilation::context() { return impl_->context; }
 mlir::ModuleOp Compilation::lowerTo(Stage stage) {
   if (!impl_->module) { // generated on first use: --emit=ast needs no MLIR
     DiagnosticCollector collector(impl_->context, *spec_);
-    impl_->module = generateMLIR(impl_->context, *spec_);
+    impl_->module = generateMLIR(impl_->context, *spec_, kernels_);
     if (!impl_->module)
       throw CompileError(collector.internalError("MLIR generation failed"));
   }

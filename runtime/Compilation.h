@@ -66,6 +66,9 @@ class Compilation {
 public:
   // Parses and checks `source`; throws CompileError with every diagnostic.
   Compilation(std::string file, std::string source, CompileOptions options = {});
+  // Some kernels of a spec another Compilation checked already (no parsing
+  // again): the module holds `kernels` only (runtime/KernelGroups.h).
+  Compilation(const Compilation &whole, ast::KernelRange kernels);
   ~Compilation();
 
   const ast::Spec &spec() const { return *spec_; }
@@ -92,6 +95,7 @@ private:
   std::shared_ptr<ast::Spec> spec_;
   std::shared_ptr<DiagnosticEngine> warnings_;
   CompileOptions options_;
+  ast::KernelRange kernels_;
 };
 
 // The exported C symbol of a kernel: `vibee_<spec>_<kernel>`.

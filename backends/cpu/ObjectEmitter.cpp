@@ -40,6 +40,16 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, StringRef path, const ObjectO
 
 Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
                             const ObjectOptions &options) {
+  // The ELF writer seeks back to patch its headers: a pipe or a terminal ("-" is
+  // stdout) gets the object through a buffer instead of LLVM's "Illegal seek" abort.
+  if (out.supportsSeeking())
+    return emitObjectFile(module, static_cast<raw_pwrite_stream &>(out), options);
+  buffer_ostream buffered(out);
+  return emitObjectFile(module, static_cast<raw_pwrite_stream &>(buffered), options);
+}
+
+Error vibee::emitObjectFile(mlir::ModuleOp module, raw_pwrite_stream &out,
+                            const ObjectOptions &options) {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
 
@@ -94,7 +104,7 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
   }
   // A large module: code generation in parts on threads (ParallelCodeGen.h), or
   // serially below when a step of it fails (unless the parts were asked for).
-  if (options.kind == ObjectOptions::Object)
+  if (options.kind == ObjectOptions::Object && options.codeGenInParts)
     if (CodeGenParts split = codeGenParts(*llvmModule); split.parts > 1) {
       Expected<std::string> object = emitObjectInParts(*llvmModule, split.parts, makeMachine);
       if (object) {
@@ -105,18 +115,11 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_fd_ostream &out,
         return createStringError("VIBEE_CODEGEN_PARTS: " + toString(object.takeError()));
       consumeError(object.takeError());
     }
-  // The ELF writer seeks back to patch its headers: a pipe or a terminal ("-" is
-  // stdout) gets the object through a buffer instead of LLVM's "Illegal seek" abort.
-  std::optional<buffer_ostream> buffered;
-  raw_pwrite_stream *stream = &out;
-  if (!out.supportsSeeking())
-    stream = &buffered.emplace(out);
   legacy::PassManager codegen;
   CodeGenFileType fileType = options.kind == ObjectOptions::Assembly ? CodeGenFileType::AssemblyFile
                                                                      : CodeGenFileType::ObjectFile;
-  if (machine->addPassesToEmitFile(codegen, *stream, nullptr, fileType))
+  if (machine->addPassesToEmitFile(codegen, out, nullptr, fileType))
     return createStringError("the target cannot emit this kind of file");
   codegen.run(*llvmModule);
-  buffered.reset(); // writes the buffer to `out`
   return Error::success();
 }

@@ -6,6 +6,7 @@
 
 namespace llvm {
 class raw_fd_ostream;
+class raw_pwrite_stream;
 } // namespace llvm
 
 namespace mlir {
@@ -23,6 +24,9 @@ struct ObjectOptions {
   /// What to write: the object file, its assembly, or the LLVM IR after the
   /// optimization pipeline (what code generation starts from).
   enum Kind { Object, Assembly, OptimizedIR } kind = Object;
+  /// A large module's code generation in parts on threads (ParallelCodeGen.h);
+  /// off where the caller runs several modules on threads already.
+  bool codeGenInParts = true;
 };
 
 /// Translates `module` (LLVM dialect only, e.g. the output of
@@ -34,6 +38,10 @@ llvm::Error emitObjectFile(mlir::ModuleOp module, llvm::StringRef path,
 /// The same, written to `out` (a file or stdout: an object goes through a
 /// buffer when `out` cannot seek, e.g. a pipe).
 llvm::Error emitObjectFile(mlir::ModuleOp module, llvm::raw_fd_ostream &out,
+                           const ObjectOptions &options = {});
+
+/// The same, written to a stream that can seek (e.g. memory).
+llvm::Error emitObjectFile(mlir::ModuleOp module, llvm::raw_pwrite_stream &out,
                            const ObjectOptions &options = {});
 
 } // namespace vibee

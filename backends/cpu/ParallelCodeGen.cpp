@@ -52,8 +52,8 @@ Error run(StringRef program, ArrayRef<StringRef> args) {
   return Error::success();
 }
 
-/// Compiles the bitcode `part` in a context of its own into the object at `path`.
-Error compilePart(StringRef part, StringRef path,
+/// Compiles the bitcode `part` in a context of its own into the object `out`.
+Error compilePart(StringRef part, SmallVectorImpl<char> &out,
                   function_ref<std::unique_ptr<TargetMachine>()> makeMachine) {
   LLVMContext context;
   Expected<std::unique_ptr<Module>> module =
@@ -63,17 +63,11 @@ Error compilePart(StringRef part, StringRef path,
   std::unique_ptr<TargetMachine> machine = makeMachine();
   if (!machine)
     return createStringError("cannot create a target machine");
-  std::error_code ec;
-  raw_fd_ostream out(path, ec, sys::fs::OF_None);
-  if (ec)
-    return createStringError(ec, "cannot open " + path);
+  raw_svector_ostream stream(out);
   legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, out, nullptr, CodeGenFileType::ObjectFile))
+  if (machine->addPassesToEmitFile(codegen, stream, nullptr, CodeGenFileType::ObjectFile))
     return createStringError("the target cannot emit an object");
   codegen.run(**module);
-  out.close();
-  if (out.has_error())
-    return createStringError(out.error(), "cannot write " + path);
   return Error::success();
 }
 
@@ -90,7 +84,7 @@ vibee::CodeGenParts vibee::codeGenParts(const Module &module) {
     functions += !f.isDeclaration();
   unsigned parts = std::min({hardware_concurrency().compute_thread_count(), 8u,
                              functions / kMinFunctionsPerPart});
-  if (parts < 2 || !sys::findProgramByName("ld") || !sys::findProgramByName("objcopy"))
+  if (parts < 2 || !canLinkObjectsRelocatable())
     return {};
   return {parts, /*forced=*/false};
 }
@@ -98,9 +92,7 @@ vibee::CodeGenParts vibee::codeGenParts(const Module &module) {
 Expected<std::string>
 vibee::emitObjectInParts(Module &module, unsigned parts,
                          function_ref<std::unique_ptr<TargetMachine>()> makeMachine) {
-  ErrorOr<std::string> ld = sys::findProgramByName("ld");
-  ErrorOr<std::string> objcopy = sys::findProgramByName("objcopy");
-  if (!ld || !objcopy)
+  if (!canLinkObjectsRelocatable())
     return createStringError("'ld' or 'objcopy' not found");
   // SplitModule makes the internal symbols hidden globals of `module` itself;
   // on failure they are internal again for the caller's serial code generation.
@@ -121,14 +113,7 @@ vibee::emitObjectInParts(Module &module, unsigned parts,
     raw_svector_ostream out(bitcode.emplace_back());
     WriteBitcodeToFile(*part, out);
   });
-  TempFiles temps;
-  SmallVector<std::string> objects;
-  for (size_t i = 0; i < bitcode.size(); ++i) {
-    Expected<std::string> path = temps.make("o");
-    if (!path)
-      return path.takeError();
-    objects.push_back(*path);
-  }
+  SmallVector<SmallString<0>> objects(bitcode.size());
   std::mutex lock;
   Error failure = Error::success();
   {
@@ -144,12 +129,45 @@ vibee::emitObjectInParts(Module &module, unsigned parts,
   }
   if (failure)
     return std::move(failure);
+  SmallVector<StringRef> views(objects.begin(), objects.end());
+  Expected<std::string> joined = linkObjectsRelocatable(views);
+  if (!joined)
+    return joined.takeError();
+  restore.release();
+  return joined;
+}
+
+bool vibee::canLinkObjectsRelocatable() {
+  return sys::findProgramByName("ld") && sys::findProgramByName("objcopy");
+}
+
+Expected<std::string> vibee::linkObjectsRelocatable(ArrayRef<StringRef> objects) {
+  ErrorOr<std::string> ld = sys::findProgramByName("ld");
+  ErrorOr<std::string> objcopy = sys::findProgramByName("objcopy");
+  if (!ld || !objcopy)
+    return createStringError("'ld' or 'objcopy' not found");
+  TempFiles temps;
+  SmallVector<std::string> paths;
+  for (StringRef object : objects) {
+    Expected<std::string> path = temps.make("o");
+    if (!path)
+      return path.takeError();
+    std::error_code ec;
+    raw_fd_ostream out(*path, ec, sys::fs::OF_None);
+    if (ec)
+      return createStringError(ec, "cannot open " + *path);
+    out << object;
+    out.close();
+    if (out.has_error())
+      return createStringError(out.error(), "cannot write " + *path);
+    paths.push_back(*path);
+  }
   Expected<std::string> joined = temps.make("o");
   if (!joined)
     return joined.takeError();
   SmallVector<StringRef> ldArgs = {*ld, "-r", "-o", *joined};
-  for (const std::string &object : objects)
-    ldArgs.push_back(object);
+  for (const std::string &path : paths)
+    ldArgs.push_back(path);
   if (Error err = run(*ld, ldArgs))
     return std::move(err);
   if (Error err = run(*objcopy, {*objcopy, "--localize-hidden", *joined}))
@@ -157,6 +175,5 @@ vibee::emitObjectInParts(Module &module, unsigned parts,
   ErrorOr<std::unique_ptr<MemoryBuffer>> result = MemoryBuffer::getFile(*joined);
   if (!result)
     return createStringError(result.getError(), "cannot read " + *joined);
-  restore.release();
   return (*result)->getBuffer().str();
 }

@@ -11,7 +11,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -43,5 +45,13 @@ CodeGenParts codeGenParts(const llvm::Module &module);
 llvm::Expected<std::string>
 emitObjectInParts(llvm::Module &module, unsigned parts,
                   llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine);
+
+/// Whether the `ld` and `objcopy` programs that join objects are found.
+bool canLinkObjectsRelocatable();
+
+/// ELF objects (their bytes) joined into one with `ld -r`, the hidden symbols then
+/// made local (`objcopy --localize-hidden`): what emitObjectInParts and a spec
+/// compiled in kernel groups (runtime/KernelGroups.h) write.
+llvm::Expected<std::string> linkObjectsRelocatable(llvm::ArrayRef<llvm::StringRef> objects);
 
 } // namespace vibee

@@ -6,6 +6,7 @@
 #include "backends/gpu/CudaHostSource.h"
 #include "frontend/Frontend.h"
 #include "runtime/DiagnosticPrinter.h"
+#include "runtime/KernelGroups.h"
 #include "tools/vibeec/Driver.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -67,6 +68,26 @@ std::string stem(const std::string &path) {
   return std::string(s);
 }
 
+// An object of many kernels compiles in kernel groups on threads
+// (runtime/KernelGroups.h), or as one module when a step of that fails (unless
+// the groups were asked for); anything else as one module.
+llvm::Error writeObject(Compilation &compilation, llvm::raw_fd_ostream &os,
+                        const ObjectOptions &objectOptions) {
+  if (objectOptions.kind == ObjectOptions::Object)
+    if (KernelGroups split = kernelGroups(compilation); split.groups > 1) {
+      llvm::Expected<std::string> object =
+          emitObjectInKernelGroups(compilation, split.groups, objectOptions);
+      if (object) {
+        os << *object;
+        return llvm::Error::success();
+      }
+      if (split.forced)
+        return llvm::createStringError("VIBEE_KERNEL_GROUPS: " + toString(object.takeError()));
+      llvm::consumeError(object.takeError());
+    }
+  return emitObjectFile(compilation.lowerTo(Stage::LLVMDialect), os, objectOptions);
+}
+
 int emitObject(const CompileRequest &r, Compilation &compilation, const std::string &base) {
   ObjectOptions objectOptions;
   objectOptions.hostCpu = !r.options.portable;
@@ -78,9 +99,9 @@ int emitObject(const CompileRequest &r, Compilation &compilation, const std::str
   std::string out = r.output;
   if (out.empty())
     out = binary ? base + ".o" : "-";
-  mlir::ModuleOp module = compilation.lowerTo(Stage::LLVMDialect);
   if (!writeOutput(
-          out, [&](llvm::raw_fd_ostream &os) { return emitObjectFile(module, os, objectOptions); },
+          out,
+          [&](llvm::raw_fd_ostream &os) { return writeObject(compilation, os, objectOptions); },
           binary))
     return kFailed;
   // `-o -` is one stream: the object alone (there is no "-.h" to put beside it).
