@@ -1,8 +1,10 @@
 #include "runtime/Jit.h"
 #include "backends/cpu/LLVMOptimizer.h"
+#include "backends/cpu/ObjectEmitter.h"
 #include "frontend/Float8.h"
 #include "frontend/FloatToInt.h"
 #include "runtime/JitEngine.h"
+#include "runtime/KernelGroups.h"
 #include "runtime/cuda/CudaDriver.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -421,21 +423,45 @@ std::shared_ptr<JitModule> buildJitModule(Compilation &compilation, const DiskCa
   const CompileOptions &options = compilation.options();
   std::string key;
   bool cached = cache && options.target == "cpu" && !options.printIRAfterAll && !options.verbose;
+  // An engine over an object loaded into ORC (the disk cache's, or one compiled
+  // in kernel groups): the kernels' packed entry points are in `engine`.
+  auto loadedModule = [&](std::unique_ptr<JitModule::Engine> engine, bool fromDisk) {
+    std::shared_ptr<JitModule> jit(new JitModule());
+    jit->engine_ = std::move(engine);
+    jit->fromDiskCache_ = fromDisk;
+    jit->spec_ = compilation.sharedSpec();
+    for (const ast::Kernel &k : jit->spec_->kernels) {
+      jit->entries_[k.name] = jit->engine_->packed.at(k.name);
+      jit->requirements_[k.name] = dimRequirements(*jit->spec_, k);
+    }
+    return jit;
+  };
   if (cached) {
     key = jitCacheKey(compilation);
     if (std::unique_ptr<llvm::MemoryBuffer> object = cache->load(key))
-      if (auto engine = loadCachedObject(std::move(object), compilation.spec())) {
-        std::shared_ptr<JitModule> jit(new JitModule());
-        jit->engine_ = std::move(engine);
-        jit->fromDiskCache_ = true;
-        jit->spec_ = compilation.sharedSpec();
-        for (const ast::Kernel &k : jit->spec_->kernels) {
-          jit->entries_[k.name] = jit->engine_->packed.at(k.name);
-          jit->requirements_[k.name] = dimRequirements(*jit->spec_, k);
-        }
-        return jit;
-      }
+      if (auto engine = loadCachedObject(std::move(object), compilation.spec()))
+        return loadedModule(std::move(engine), /*fromDisk=*/true);
     // A missing, unreadable or stale entry: compile, and store the result.
+  }
+  // Many kernels: compiled in groups on threads into one object (with the
+  // packed entry points), loaded as the disk cache's objects are; one module
+  // when that fails (unless the groups were asked for).
+  if (KernelGroups split = kernelGroups(compilation); split.groups > 1) {
+    ObjectOptions objectOptions;
+    objectOptions.packedEntryPoints = true;
+    llvm::Expected<std::string> object =
+        emitObjectInKernelGroups(compilation, split.groups, objectOptions);
+    std::unique_ptr<JitModule::Engine> engine;
+    if (object)
+      engine = loadCachedObject(llvm::MemoryBuffer::getMemBufferCopy(*object), compilation.spec());
+    if (engine) {
+      if (cached)
+        cache->store(key, *object);
+      return loadedModule(std::move(engine), /*fromDisk=*/false);
+    }
+    std::string why = object ? "the JIT cannot load the object" : toString(object.takeError());
+    if (split.forced)
+      throw CompileError("vibeec: VIBEE_KERNEL_GROUPS: " + why + "\n");
   }
 
   mlir::ModuleOp module = compilation.lowerTo(Stage::LLVMDialect);

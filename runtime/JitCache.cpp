@@ -1,6 +1,6 @@
 // The JIT's side of the disk cache: the key of a compilation and loading a cached
-// object into ORC, linked the way MLIR's ExecutionEngine links what it compiles
-// (RuntimeDyld, symbols of the process: libm, libomp, the vibee runtime).
+// object (or one compiled in kernel groups) into ORC, linked by JITLink against
+// the symbols of the process (libm, libomp) and the vibee runtime.
 #include "backends/cpu/CpuPipeline.h"
 #include "runtime/JitEngine.h"
 
@@ -8,8 +8,6 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
-#include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
-#include "llvm/ExecutionEngine/SectionMemoryManager.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace vibee {
@@ -33,17 +31,11 @@ std::unique_ptr<JitModule::Engine> loadCachedObject(std::unique_ptr<llvm::Memory
   auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!machine)
     return fail(machine.takeError());
-  auto jit = llvm::orc::LLJITBuilder()
-                 .setJITTargetMachineBuilder(std::move(*machine))
-                 .setObjectLinkingLayerCreator(
-                     [](llvm::orc::ExecutionSession &session)
-                         -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
-                       return std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
-                           session, [](const llvm::MemoryBuffer &) {
-                             return std::make_unique<llvm::SectionMemoryManager>();
-                           });
-                     })
-                 .create();
+  // ORC's default linker, JITLink: RuntimeDyld resolved a relocation against a
+  // local label by its name, and objects joined with `ld -r` (kernel groups)
+  // hold one `.LCPI0_0` constant-pool label per group: they read each other's
+  // constants (lr_schedules' cosine came out NaN).
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*machine)).create();
   if (!jit)
     return fail(jit.takeError());
   auto generator = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(

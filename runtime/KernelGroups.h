@@ -5,7 +5,8 @@
 // generation, into an object of its own; `ld -r` joins the objects
 // (backends/cpu/ParallelCodeGen.h). The MLIR passes that see the whole module
 // and LLVM's O3, which run serially on one module, then run in parallel too
-// (docs/performance.md, "Compile time of large specs").
+// (docs/performance.md, "Compile time of large specs"). `vibeec compile` writes
+// the object; the JIT loads it (runtime/Jit.cpp).
 #pragma once
 
 #include "llvm/Support/Error.h"

@@ -1,6 +1,7 @@
 //===- ObjectEmitter.cpp - LLVM dialect -> optimized object file ----------===//
 #include "backends/cpu/ObjectEmitter.h"
 #include "backends/cpu/LLVMOptimizer.h"
+#include "backends/cpu/PackedEntryPoints.h"
 #include "backends/cpu/ParallelCodeGen.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -92,6 +93,8 @@ Error vibee::emitObjectFile(mlir::ModuleOp module, raw_pwrite_stream &out,
   std::unique_ptr<TargetMachine> machine = makeMachine();
   if (!machine)
     return createStringError("cannot create a target machine for " + triple.str());
+  if (options.packedEntryPoints)
+    addPackedEntryPoints(*llvmModule);
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
 

@@ -27,6 +27,9 @@ struct ObjectOptions {
   /// A large module's code generation in parts on threads (ParallelCodeGen.h);
   /// off where the caller runs several modules on threads already.
   bool codeGenInParts = true;
+  /// Also `_mlir_<name>(void **)` for each exported function, as MLIR's
+  /// ExecutionEngine defines them (PackedEntryPoints.h): an object for the JIT.
+  bool packedEntryPoints = false;
 };
 
 /// Translates `module` (LLVM dialect only, e.g. the output of

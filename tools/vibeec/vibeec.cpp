@@ -146,9 +146,9 @@ ENVIRONMENT (docs/cli.md):
   OMP_NUM_THREADS     see VIBEE_NUM_THREADS
   VIBEE_NO_OPENMP=1   do not load libomp: the JIT's code has no threads
   VIBEE_CUDA_IMAGE    cuda-host files: which embedded image to load (cubin or ptx)
-  VIBEE_KERNEL_GROUPS compile: the kernels of a spec compiled in this many groups
-                      on threads, each a module of its own (default: by size
-                      and cores; 1 = one module)
+  VIBEE_KERNEL_GROUPS compile, test, check (CPU): the kernels of a spec compiled
+                      in this many groups on threads, each a module of its own
+                      (default: by size and cores; 1 = one module)
   VIBEE_CODEGEN_PARTS compile: one module's object generated in this many parts
                       on threads (default: by size and cores; 1 = serial)
   VIBEE_PERF_JITDUMP=1, VIBEE_GDB_JIT=1   register JIT code with perf / gdb
