@@ -44,6 +44,15 @@ static GpuOptions gpuOptions(const CompileOptions &options) {
   return gpu;
 }
 
+// The threads that run nested passes (one function each) in parallel: one pool
+// for the process, not one per compilation (a JIT host or `vibeec test` makes
+// many). The CPU pipelines run their per-function passes nested
+// (docs/performance.md, "Compile time of large specs").
+static llvm::ThreadPoolInterface &compilerThreads() {
+  static llvm::DefaultThreadPool pool;
+  return pool;
+}
+
 struct Compilation::Impl {
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
@@ -59,17 +68,15 @@ struct Compilation::Impl {
     registerGpuDialectExtensions(registry);
     return registry;
   }
-  Impl() : context(registry(), mlir::MLIRContext::Threading::DISABLED) {}
+  explicit Impl(const CompileOptions &options)
+      : context(registry(), mlir::MLIRContext::Threading::DISABLED) {
+    // The CPU target's passes run on threads; the CUDA pipeline stays on one
+    // (its nested passes have not been checked for it). --mlir-print-ir-after-all
+    // prints in order on one thread.
+    if (options.target == "cpu" && !options.printIRAfterAll)
+      context.setThreadPool(compilerThreads());
+  }
 };
-
-// The threads that run nested passes (one function each) in parallel: one pool
-// for the process, not one per compilation (a JIT host or `vibeec test` makes
-// many). The CPU pipelines run their per-function passes nested
-// (docs/performance.md, "Compile time of large specs").
-static llvm::ThreadPoolInterface &compilerThreads() {
-  static llvm::DefaultThreadPool pool;
-  return pool;
-}
 
 // Collects MLIR diagnostics while a pipeline runs, to rethrow them as one error;
 // a location in the spec is rendered with its source line and a caret. Remarks
@@ -128,7 +135,7 @@ private:
 };
 
 Compilation::Compilation(std::string file, std::string source, CompileOptions options)
-    : impl_(std::make_unique<Impl>()), options_(std::move(options)) {
+    : impl_(std::make_unique<Impl>(options)), options_(std::move(options)) {
   auto diags = std::make_shared<DiagnosticEngine>(file, source);
   std::unique_ptr<ast::Spec> spec = loadSpec(file, source, *diags);
   if (spec && !diags->hasErrors()) {
@@ -139,19 +146,11 @@ Compilation::Compilation(std::string file, std::string source, CompileOptions op
     throw CompileError(diags->str(), diags);
   spec_ = std::move(spec);
   warnings_ = std::move(diags);
-  // The CPU target's passes run on threads; the CUDA pipeline stays on one
-  // (its nested passes have not been checked for it). --mlir-print-ir-after-all
-  // prints in order on one thread.
-  if (options_.target == "cpu" && !options_.printIRAfterAll)
-    impl_->context.setThreadPool(compilerThreads());
 }
 
 Compilation::Compilation(const Compilation &whole, ast::KernelRange kernels)
-    : impl_(std::make_unique<Impl>()), spec_(whole.spec_), warnings_(whole.warnings_),
-      options_(whole.options_), kernels_(kernels) {
-  if (options_.target == "cpu" && !options_.printIRAfterAll)
-    impl_->context.setThreadPool(compilerThreads());
-}
+    : impl_(std::make_unique<Impl>(whole.options_)), spec_(whole.spec_),
+      warnings_(whole.warnings_), options_(whole.options_), kernels_(kernels) {}
 
 Compilation::~Compilation() = default;
 
