@@ -41,6 +41,7 @@
 #include "backends/cpu/Transforms/ContractionPacking.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
+#include "backends/cpu/Transforms/SkinnyTransposedProduct.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
 #include "backends/cpu/Transforms/ZeroInit.h"
 #include "transforms/RowGroupAnalysis.h"
@@ -393,15 +394,23 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
   return true;
 }
 
-/// if (M <= kSkinnyRows) { the contract's generic } else { packed }
+/// if (M <= dot rows) { the contract's generic }
+/// else if (M <= 16 or 32, f32 x[m, k] * w[n, k]) { transposed product }
+/// else { packed }
 void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
                   Kernel kernel, bool threads) {
   // Where the dot products stop beating the packed micro-kernel, which reads
   // the weights once more for the M % MR edge rows (docs/performance.md,
-  // "Session 21").
+  // "Session 21"), and where they stop beating the transposed product, which
+  // computes 16 rows whatever M (docs/performance.md, "Session 34").
   constexpr int64_t kSkinnyRows = 11;
+  constexpr int64_t kDotRowsBesideTransposed = 2;
   if (!dotProductLayout(op, roles, dq))
     return packContraction(rw, op, roles, dq, kernel, threads);
+  // B read as it is (f32 w[n, k] comes as a computed B of itself, packed by panels).
+  bool plainB = !dq || (!dq->prologue && dq->sources.size() == 1 &&
+                        dq->sources[0] == op.getInputs()[1]);
+  bool transposed = plainB && vibee::canTransposeSkinny(op, roles);
   Location loc = op.getLoc();
   linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
   rw.setInsertionPoint(op);
@@ -410,8 +419,11 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   for (unsigned d : roles.m)
     rows = arith::MulIOp::create(
         rw, loc, rows, memref::DimOp::create(rw, loc, op.getInputs()[0], *position(mapA, d)));
-  Value skinny = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sle, rows,
-                                       arith::ConstantIndexOp::create(rw, loc, kSkinnyRows));
+  auto atMost = [&](int64_t limit) -> Value {
+    return arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sle, rows,
+                                 arith::ConstantIndexOp::create(rw, loc, limit));
+  };
+  Value skinny = atMost(transposed ? kDotRowsBesideTransposed : kSkinnyRows);
   auto ifOp = scf::IfOp::create(rw, loc, skinny, /*withElse=*/true);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
   FailureOr<linalg::GenericOp> generic = failure();
@@ -442,6 +454,18 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
     rw.setInsertionPointToStart(ifOp.thenBlock());
     rw.clone(*init);
     rw.moveOpBefore(init, op);
+  }
+  // if (M <= 16) { transposed, 16 } else { if (M <= 32) { transposed, 32 } else { packed } }
+  for (int64_t columns : transposed ? ArrayRef(vibee::kTransposedColumns) : ArrayRef<int64_t>()) {
+    rw.setInsertionPoint(init ? init.getOperation() : op.getOperation());
+    auto fewRows = scf::IfOp::create(rw, loc, atMost(columns), /*withElse=*/true);
+    rw.setInsertionPoint(fewRows.thenBlock()->getTerminator());
+    if (init)
+      rw.clone(*init);
+    vibee::buildSkinnyTransposedProduct(rw, op, roles, columns);
+    if (init)
+      rw.moveOpBefore(init, fewRows.elseBlock()->getTerminator());
+    rw.moveOpBefore(op, fewRows.elseBlock()->getTerminator());
   }
   packContraction(rw, op, roles, dq, kernel, threads);
 }

@@ -101,6 +101,11 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   t.nr = 2 * lanes;
   t.mr = target.vectorBits >= 512 ? 8 : 4;
   int64_t m = shape.m.value_or(0), n = shape.n.value_or(0), k = shape.k.value_or(0);
+  // A static N of whole registers below that (the transposed product of few
+  // rows, SkinnyTransposedProduct.h) is the register tile's width: otherwise
+  // every column would be an edge column, off the micro-kernel.
+  if (n > 0 && n < t.nr && n % lanes == 0)
+    t.nr = n;
 
   // kc: an mr x kc A sliver plus a kc x nr B micro-panel in L1. A power of two
   // no larger than that (K tiles then line up with power-of-two K); a static K
@@ -108,13 +113,18 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   int64_t l1 = std::max<int64_t>(target.l1dBytes, 16 * 1024);
   int64_t kcMax =
       std::clamp<int64_t>(floorPowerOfTwo(l1 / ((t.mr + t.nr) * elementBytes)), 16, 1024);
+  // One register column (N <= nr): each element of A is used once, so A
+  // streams from memory whatever kc; long K blocks keep its rows contiguous
+  // streams (short ones hop between rows), with the kc x nr B panel in L2.
+  int64_t l2 = std::max<int64_t>(target.l2Bytes, 128 * 1024);
+  if (n > 0 && n <= t.nr)
+    kcMax = std::clamp<int64_t>(floorPowerOfTwo(l2 / 2 / (t.nr * elementBytes)), 16, 8192);
   t.kc = k > 0 ? balancedTile(k, kcMax, 8) : kcMax;
 
   // mc: the mc x kc A block in half of L2. A is read in place (not packed), so
   // its rows, one leading dimension apart, fall into few cache sets: keep a
   // quarter of that, a power of two (larger blocks were slower,
   // docs/performance.md).
-  int64_t l2 = std::max<int64_t>(target.l2Bytes, 128 * 1024);
   int64_t mcMax = std::max(t.mr, floorPowerOfTwo(l2 / 2 / 4 / (t.kc * elementBytes)));
   mcMax = roundDown(mcMax, t.mr);
   t.mc = m > 0 ? balancedTile(m, mcMax, t.mr) : mcMax;

@@ -266,6 +266,7 @@ static LogicalResult buildMicroKernel(RewriterBase &rw, linalg::GenericOp op,
 struct FullTiles {
   linalg::GenericOp kernel; // the op on C[0:M - M % MR, 0:N - N % NR]
   Value work;               // M * N * K, what the runtime weighs for threads
+  Value mFull;              // M - M % MR, the rows of `kernel`
   Value nFull;              // N - N % NR, the columns of `kernel`
 };
 
@@ -367,7 +368,7 @@ static FullTiles splitFullTiles(RewriterBase &rw, linalg::GenericOp op, const Ma
   } else {
     vibee::mapSlices(rw, loc, op, zero, mFull, zero, nFull, fullTiles);
   }
-  return {cast<linalg::GenericOp>(rw.clone(*op, fullTiles)), work, nFull};
+  return {cast<linalg::GenericOp>(rw.clone(*op, fullTiles)), work, mFull, nFull};
 }
 
 struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass> {
@@ -455,13 +456,16 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         p.kc = std::max(group, p.kc / group * group);
       } else if (!isF32Matmul(op))
         p.kc = *vibee::kBlockForGroups(*vibee::computedMatmulKGroups(op), p.kc);
-      // The threads share the N panels (and nothing else).
-      std::optional<std::string> nSymbol = vibee::loopSymbol(op, 1);
-      bool panelThreads = threads && hints.allowsParallel(nSymbol);
+      // The threads share the N panels, or the M blocks where N is one panel
+      // (a static N no wider than NC: the transposed product of few rows).
+      int64_t staticN = cast<MemRefType>(op.getDpsInits()[0].getType()).getDimSize(1);
+      bool onePanel = !ShapedType::isDynamic(staticN) && staticN <= p.nc;
+      unsigned threadLoop = onePanel ? 0 : 1;
+      bool panelThreads = threads && hints.allowsParallel(vibee::loopSymbol(op, threadLoop));
       if (threads && hints.allowsThreads() && !panelThreads)
-        mlir::emitRemark(op.getLoc(),
-                         "schedule hint parallel(...) leaves the matmul serial: its threads "
-                         "split only the N panels");
+        mlir::emitRemark(op.getLoc())
+            << "schedule hint parallel(...) leaves the matmul serial: its threads split only the "
+            << (onePanel ? "M blocks" : "N panels");
       // A zero fill of exactly C right before the matmul is absorbed (ZeroInit.h).
       linalg::FillOp init = vibee::zeroFillBefore(op, op.getDpsInits()[0]);
       bool zeroInit = init != nullptr;
@@ -472,13 +476,13 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
       Operation *kernelFunc = op->getParentOfType<func::FuncOp>();
       if (panelThreads) {
         // One micro-kernel, in a chunk function on columns [lo, hi) of the full
-        // tiles: the serial branch calls it on all of them, each thread on
-        // NC-wide panels.
+        // tiles (rows where N is one panel): the serial branch calls it on all
+        // of them, each thread on NC-wide panels (MC-high blocks).
         Operation *tiled = nullptr;
-        vibee::ChunkFunction chunk = vibee::createLoopChunkFunction(rw, kernel, /*loop=*/1, &tiled);
+        vibee::ChunkFunction chunk = vibee::createLoopChunkFunction(rw, kernel, threadLoop, &tiled);
         rw.setInsertionPoint(kernel);
-        vibee::emitChunkCalls(rw, op.getLoc(), full.work, hints.maxThreads(), chunk, full.nFull,
-                              p.nc);
+        vibee::emitChunkCalls(rw, op.getLoc(), full.work, hints.maxThreads(), chunk,
+                              onePanel ? full.mFull : full.nFull, onePanel ? p.mc : p.nc);
         rw.eraseOp(kernel);
         kernel = cast<linalg::GenericOp>(tiled);
         kernelFunc = chunk.func;
@@ -493,7 +497,11 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
         }
         continue;
       }
-      vectorWidths[kernelFunc] = p.vw ? p.vw : p.nr;
+      // The narrowest register row of the function's matmuls: wider ones
+      // unroll to several vectors of that width, the same instructions.
+      int64_t width = p.vw ? p.vw : p.nr;
+      auto [entry, fresh] = vectorWidths.try_emplace(kernelFunc, width);
+      entry->second = std::min(entry->second, width);
       if (failed(buildMicroKernel(rw, kernel, p, zeroInit))) {
         kernel.emitError("vibee-cpu-tile-matmul: tiling failed");
         return signalPassFailure();

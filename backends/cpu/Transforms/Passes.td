@@ -119,7 +119,7 @@ def CpuTileMatmulPass : Pass<"vibee-cpu-tile-matmul", "::mlir::ModuleOp"> {
            "target: L3 cache shared by the cores (0: none; -1: the host's)">,
     Option<"cores", "cores", "unsigned", /*default=*/"0",
            "target: cores (0: the host's)">,
-    Option<"threads", "threads", "bool", /*default=*/"true", "N panels over threads">,
+    Option<"threads", "threads", "bool", /*default=*/"true", "N panels (M blocks where N is one panel) over threads">,
     Option<"minWork", "min-work", "int64_t", /*default=*/"32 * 32 * 32",
            "smallest M*N*K of the full tiles for the micro-kernel path">,
     Option<"lowerSteps", "lower-steps", "int", /*default=*/"5",

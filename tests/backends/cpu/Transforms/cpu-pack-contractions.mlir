@@ -11,6 +11,8 @@
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[XM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[YT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
+// CHECK-DAG: #[[SWAP2:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // KERNEL-DAG: #[[KNM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // KERNEL-DAG: #[[KNK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // KERNEL-DAG: #[[KYT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
@@ -53,13 +55,39 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
   return
 }
 
-// nn.Linear in f32: the same as in bf16, w[n, k] read in place above 11 rows,
-// with no f32 copy transposed to [K][N]: the pack of each panel reads w
-// through a [NB][32][K] view (n split into the panel and its lane), the
-// transposed copy that vibee-cpu-vectorize takes (no vibee.pack attribute).
+// nn.Linear in f32: dot products up to 2 rows; up to 16 and 32 rows the
+// transposed product (SkinnyTransposedProduct.h): x copied to xT[k][j] with
+// zero columns up to 16 (32), the plain matmul cT[n][j] += w[n, k] * xT[k][j]
+// with w in place as its A (from zero: the fill right before it), and
+// y[m, n] += cT[n][m]. Above, as in bf16, w[n, k] read in place with no f32
+// copy transposed to [K][N]: the pack of each panel reads w through a
+// [NB][32][K] view (n split into the panel and its lane), the transposed copy
+// that vibee-cpu-vectorize takes (no vibee.pack attribute).
 // CHECK-LABEL: func.func @linear_f32
-// CHECK:         scf.if
+// CHECK:         %[[DOTS:.*]] = arith.cmpi sle, %[[ROWS:.*]], %c2
+// CHECK:         scf.if %[[DOTS]] {
+// CHECK:           linalg.generic {indexing_maps = [#[[XM]], #[[A]], #[[YT]]]
 // CHECK:         } else {
+// CHECK:           %[[FEW:.*]] = arith.cmpi sle, %[[ROWS]], %c16
+// CHECK:           scf.if %[[FEW]] {
+// CHECK:             %[[XT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
+// CHECK-NEXT:        linalg.fill {{.*}} outs(%[[XT]] :
+// CHECK-NEXT:        %[[XTV:.*]] = memref.subview %[[XT]][0, 0]
+// CHECK-NEXT:        linalg.generic {indexing_maps = [#[[SWAP2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%arg0 : memref<?x?xf32>) outs(%[[XTV]] :
+// CHECK:             %[[CT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
+// CHECK-NEXT:        linalg.fill {{.*}} outs(%[[CT]] :
+// CHECK-NEXT:        linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} ins(%arg1, %[[XT]] : memref<?x?xf32>, memref<?x16xf32>) outs(%[[CT]] :
+// CHECK:             %[[CTV:.*]] = memref.subview %[[CT]][0, 0]
+// CHECK-NEXT:        linalg.generic {indexing_maps = [#[[SWAP2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[CTV]] : {{.*}}) outs(%arg2 :
+// CHECK-NEXT:        ^bb0(%[[IN:.*]]: f32, %[[OUT:.*]]: f32):
+// CHECK-NEXT:          arith.addf %[[OUT]], %[[IN]]
+// CHECK:             memref.dealloc %[[XT]]
+// CHECK-NEXT:        memref.dealloc %[[CT]]
+// CHECK-NEXT:      } else {
+// CHECK-NEXT:        %[[FEWER:.*]] = arith.cmpi sle, %[[ROWS]], %c32
+// CHECK-NEXT:        scf.if %[[FEWER]] {
+// CHECK:               memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xf32>
+// CHECK:             } else {
 // CHECK-NOT:       memref.alloc
 // CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[XM]], #[[C]]], {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xf32>) outs(%arg2
 // CHECK-NEXT:      ^bb0(%[[X:.*]]: f32, %[[W:.*]]: f32, %[[Y:.*]]: f32):
@@ -73,7 +101,7 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
 // KERNEL:         llvm.call @vibee_parallel_for_or_serial(
 // KERNEL:         linalg.generic
 // KERNEL:         linalg.generic {indexing_maps = [#[[KNM]], #[[KNK]], #[[KYT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %arg1 : memref<?x?xf32, {{.*}}>, memref<?x?xf32>)
-// KERNEL-LABEL: func.func private @linear_f32__chunk0(
+// KERNEL-LABEL: func.func private @linear_f32__chunk2(
 // KERNEL:         memref.alloc() {alignment = 64 : i64} : memref<8x256x32xf32>
 // KERNEL-NOT:     memref.alloc
 // KERNEL:         %[[PANEL:.*]] = memref.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%{{.*}}, 32, %{{.*}}]

@@ -1,0 +1,93 @@
+//===- SkinnyTransposedProduct.cpp - few rows of x against w[n, k] ---------===//
+//
+// See SkinnyTransposedProduct.h.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/cpu/Transforms/SkinnyTransposedProduct.h"
+#include "backends/cpu/Transforms/ComputedOperand.h"
+#include "backends/cpu/Transforms/ZeroInit.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace vibee::packing;
+
+bool vibee::canTransposeSkinny(linalg::ContractOp op, const Roles &roles) {
+  if (!op.hasPureBufferSemantics() || !roles.batch.empty() || roles.m.size() != 1 ||
+      roles.n.size() != 1 || roles.k.size() != 1)
+    return false;
+  for (Value operand : op->getOperands())
+    if (!getElementTypeOrSelf(operand.getType()).isF32())
+      return false;
+  AffineMap mapB = op.getIndexingMapsArray()[1];
+  return mapB.getNumResults() == 2 && position(mapB, roles.n[0]) == 0u &&
+         position(mapB, roles.k[0]) == 1u;
+}
+
+namespace {
+
+/// The map from a 2-loop nest to the contract's loops: `first` and `second` of
+/// the contract become d0 and d1, its third loop the constant 0 (no operand
+/// read through the result reads it).
+AffineMap toContractLoops(MLIRContext *ctx, unsigned numLoops, unsigned first, unsigned second) {
+  SmallVector<AffineExpr> exprs(numLoops, getAffineConstantExpr(0, ctx));
+  exprs[first] = getAffineDimExpr(0, ctx);
+  exprs[second] = getAffineDimExpr(1, ctx);
+  return AffineMap::get(2, 0, exprs, ctx);
+}
+
+Value view2d(OpBuilder &b, Location loc, Value source, Value rows, Value cols) {
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  return memref::SubViewOp::create(b, loc, source, {zero, zero}, {rows, cols}, {one, one});
+}
+
+} // namespace
+
+void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op,
+                                         const Roles &roles, int64_t columnCount) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rw.getContext();
+  Value x = op.getInputs()[0], w = op.getInputs()[1], y = op.getOutputs()[0];
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  unsigned m = roles.m[0], n = roles.n[0], k = roles.k[0], loops = op.getNumLoops();
+  Value rows = memref::DimOp::create(rw, loc, x, *position(maps[0], m));
+  Value depth = memref::DimOp::create(rw, loc, w, 1);
+  Value columns = memref::DimOp::create(rw, loc, w, 0);
+  auto padded = MemRefType::get({ShapedType::kDynamic, columnCount}, rw.getF32Type());
+  auto par = utils::IteratorType::parallel;
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+
+  // xT[k][j] = x[j, k]; the padding columns are zero, so their products are.
+  Value xT = memref::AllocOp::create(rw, loc, padded, ValueRange{depth}, rw.getI64IntegerAttr(64));
+  emitZeroFill(rw, loc, xT);
+  linalg::GenericOp::create(rw, loc, ValueRange{x}, ValueRange{view2d(rw, loc, xT, depth, rows)},
+                            {maps[0].compose(toContractLoops(ctx, loops, k, m)), identity},
+                            {par, par}, [](OpBuilder &b, Location l, ValueRange args) {
+                              linalg::YieldOp::create(b, l, args[0]);
+                            });
+
+  // cT[n][j] = sum_k w[n, k] * xT[k][j]: the plain f32 matmul, from zero
+  // (the fill right before it, which vibee-cpu-tile-matmul absorbs).
+  Value cT = memref::AllocOp::create(rw, loc, padded, ValueRange{columns}, rw.getI64IntegerAttr(64));
+  emitZeroFill(rw, loc, cT);
+  auto red = utils::IteratorType::reduction;
+  linalg::GenericOp::create(rw, loc, ValueRange{w, xT}, ValueRange{cT}, plainMatmulMaps(ctx),
+                            {par, par, red}, [](OpBuilder &b, Location l, ValueRange args) {
+                              Value p = arith::MulFOp::create(b, l, args[0], args[1]);
+                              linalg::YieldOp::create(b, l,
+                                                      arith::AddFOp::create(b, l, args[2], p)
+                                                          .getResult());
+                            });
+
+  // y[m, n] += cT[n][m], n innermost: y's rows are written contiguously.
+  AffineMap swap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
+  linalg::GenericOp::create(rw, loc, ValueRange{view2d(rw, loc, cT, columns, rows)}, ValueRange{y},
+                            {swap, maps[2].compose(toContractLoops(ctx, loops, m, n))}, {par, par},
+                            [](OpBuilder &b, Location l, ValueRange args) {
+                              linalg::YieldOp::create(
+                                  b, l, arith::AddFOp::create(b, l, args[1], args[0]).getResult());
+                            });
+  memref::DeallocOp::create(rw, loc, xT);
+  memref::DeallocOp::create(rw, loc, cT);
+}

@@ -1,0 +1,36 @@
+// RUN: %vibee-opt %s --vibee-cpu-tile-matmul="vector-bits=512 l1-bytes=32768 l2-bytes=1048576 l3-bytes=0 cores=2" --canonicalize | FileCheck %s
+
+// The matmul of the transposed product of few rows (SkinnyTransposedProduct.h):
+// cT[n][j] += w[n, k] * xT[k][j] with a static N of 16, one AVX-512 register.
+// The register tile is 16 wide (not 32: all 16 columns would be edge
+// columns, off the micro-kernel), one N panel; K blocks as long as the 16-wide
+// B panel fits half of L2 (8192 here: w, the A read in place, streams whatever
+// the block, and long blocks keep its rows contiguous); and the threads split
+// the M blocks (rows of w), not the one panel: the runtime's call covers the
+// full-tile rows M - M % 8, in chunks of whole M blocks (8).
+// CHECK-LABEL: func.func @one_panel(
+// CHECK:         %[[ROWS:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[EDGE:.*]] = arith.remui %[[ROWS]], %c8
+// CHECK:         %[[FULL:.*]] = arith.subi %[[ROWS]], %[[EDGE]]
+// CHECK:         %[[EXTENT:.*]] = arith.index_cast %[[FULL]] : index to i64
+// CHECK:         llvm.call @vibee_parallel_for_or_serial(%{{.*}}, %{{.*}}, %{{.*}}, %[[EXTENT]], %c8_i64,
+// CHECK-LABEL: func.func private @one_panel__chunk0(
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<1x8192x16xf32>
+// CHECK:         scf.for {{.*}} step %c8192
+// CHECK:           scf.for {{.*}} step %c8
+// CHECK:             scf.for {{.*}} step %c8
+// CHECK:               scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-8:         vector.fma {{.*}} : vector<16xf32>
+func.func @one_panel(%w: memref<?x?xf32>, %xt: memref<?x16xf32>, %ct: memref<?x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%ct : memref<?x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%w, %xt : memref<?x?xf32>, memref<?x16xf32>) outs(%ct : memref<?x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
