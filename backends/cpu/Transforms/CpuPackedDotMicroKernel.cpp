@@ -19,6 +19,10 @@
 //             C[...] = acc
 // A is packed too: its MR rows read in place sit a row apart, and a row of
 // 2,048 bf16 is 4 KiB, so all MR groups of a step would share one L1 set.
+// Except where N is one register tile (the transposed product of few rows,
+// SkinnyTransposedProduct.h): each group of A is then used once, so the
+// register tiles read A's rows in place (a K block of whole groups; else the
+// pack).
 // The dot product is one instruction: x86vector.avx512.dot (vdpbf16ps), or
 // LLVM's vpdpbusd intrinsic, which x86vector does not wrap. vpdpbusd
 // multiplies unsigned by signed bytes: (a + 128) b summed, minus 128 b summed,
@@ -61,6 +65,7 @@ struct KernelBuilder {
   Value a, b, c;
   bool bByRows;  // B read as b[n][k] (nn.Linear), else b[k][n]
   bool zeroInit; // C is zero before: the first K block does not load it
+  bool onePanel; // N is one register tile: A may be read in place (below)
   Value packedB; // [NC / NR][KC / G][G NR]
   Value packedA; // [MC / MR][KC / G][G MR]
   Value offsets; // int8: [NC / NR][NR] i32, 128 x B's column sums over the K block
@@ -217,10 +222,12 @@ struct KernelBuilder {
     });
   }
 
-  /// One mr x nr register tile of C at (row, col): A's packed rows ib, B's
-  /// packed columns jb, every k group of the block.
+  /// One mr x nr register tile of C at (row, col): A's packed rows ib (A's
+  /// rows themselves from column `kcInPlace` when it is set), B's packed
+  /// columns jb, every k group of the block.
   /// `first`: the K block is the first (accumulators from zero under zeroInit).
-  void registerTile(Value row, Value col, Value ib, Value jb, Value groups, Value first) {
+  void registerTile(Value row, Value col, Value ib, Value jb, Value groups, Value first,
+                    Value kcInPlace) {
     int64_t vectors = t.nr / vibee::kPackedDotLanes, G = g();
     auto accType = VectorType::get({vibee::kPackedDotLanes}, elementOf(c));
     auto at = [&](int64_t r, int64_t v) {
@@ -267,7 +274,11 @@ struct KernelBuilder {
       SmallVector<Value> next;
       for (int64_t r = 0; r < t.mr; ++r) {
         Value group =
-            vector::LoadOp::create(rw, loc, elements(G), packedA, ValueRange{ib, q, idx(G * r)});
+            kcInPlace ? unsignedA(vector::LoadOp::create(
+                            rw, loc, elements(G), a,
+                            ValueRange{add(row, idx(r)), add(kcInPlace, mul(q, G))}))
+                      : vector::LoadOp::create(rw, loc, elements(G), packedA,
+                                               ValueRange{ib, q, idx(G * r)});
         Value av = broadcastWord(group);
         for (int64_t v = 0; v < vectors; ++v)
           next.push_back(dot(forOp.getRegionIterArgs()[r * vectors + v], av, bv[v]));
@@ -306,13 +317,32 @@ struct KernelBuilder {
           sumColumns(nc, groups);
         loop(z, m, t.mc, [&](Value ic) {
           Value mc = min(idx(t.mc), minus(m, ic));
-          packGroups(packedA, a, /*byRows=*/true, /*isA=*/true, t.mr, ic, mc, kc, kb);
-          loop(z, nc, t.nr, [&](Value jr) {
-            Value jb = div(jr, t.nr);
-            loop(z, mc, t.mr, [&](Value ir) {
-              registerTile(add(ic, ir), add(jc, jr), div(ir, t.mr), jb, groups, first);
+          auto tiles = [&](Value kcInPlace) {
+            loop(z, nc, t.nr, [&](Value jr) {
+              Value jb = div(jr, t.nr);
+              loop(z, mc, t.mr, [&](Value ir) {
+                registerTile(add(ic, ir), add(jc, jr), div(ir, t.mr), jb, groups, first,
+                             kcInPlace);
+              });
             });
-          });
+          };
+          auto packedTiles = [&] {
+            packGroups(packedA, a, /*byRows=*/true, /*isA=*/true, t.mr, ic, mc, kc, kb);
+            tiles(Value());
+          };
+          if (!onePanel)
+            return packedTiles();
+          // One panel: each A group is used by one register tile only, so
+          // packing A is a copy of all of it for nothing; read in place where
+          // the block is whole groups (no group reaches past the row).
+          Value whole = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq,
+                                              arith::RemUIOp::create(rw, loc, kb, idx(G)), z);
+          auto ifWhole = scf::IfOp::create(rw, loc, whole, /*withElse=*/true);
+          OpBuilder::InsertionGuard guard(rw);
+          rw.setInsertionPoint(ifWhole.thenBlock()->getTerminator());
+          tiles(kc);
+          rw.setInsertionPoint(ifWhole.elseBlock()->getTerminator());
+          packedTiles();
         });
       });
     });
@@ -364,7 +394,7 @@ std::optional<vibee::PackedDot> vibee::packedDotMatmul(linalg::GenericOp op) {
 
 LogicalResult vibee::buildPackedDotMicroKernel(RewriterBase &rw, linalg::GenericOp tile,
                                                const MatmulTiles &tiles, PackedDot kind,
-                                               bool zeroInit) {
+                                               bool zeroInit, bool onePanel) {
   if (tiles.nr % kPackedDotLanes || tiles.kc % packedDotGroup(kind) || tiles.nc % tiles.nr ||
       tiles.mc % tiles.mr)
     return failure();
@@ -382,6 +412,7 @@ LogicalResult vibee::buildPackedDotMicroKernel(RewriterBase &rw, linalg::Generic
                        tile.getDpsInits()[0],
                        byRows,
                        zeroInit,
+                       onePanel,
                        {},
                        {},
                        {}};

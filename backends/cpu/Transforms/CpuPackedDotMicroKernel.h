@@ -53,9 +53,11 @@ constexpr int64_t kPackedDotLanes = 16;
 /// does not divide is padded with zeros in both panels. Fails when the tiles
 /// do not fit that shape. With `zeroInit` (C is zero before: ZeroInit.h) the
 /// first K block starts its accumulators from zero instead of loading C.
+/// `onePanel` (N is at most tiles.nr): A's groups are each used once, so the
+/// register tiles read A in place where a K block is whole groups.
 mlir::LogicalResult buildPackedDotMicroKernel(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,
                                               const MatmulTiles &tiles, PackedDot kind,
-                                              bool zeroInit);
+                                              bool zeroInit, bool onePanel);
 
 } // namespace vibee
 

@@ -457,9 +457,10 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
       } else if (!isF32Matmul(op))
         p.kc = *vibee::kBlockForGroups(*vibee::computedMatmulKGroups(op), p.kc);
       // The threads share the N panels, or the M blocks where N is one panel
-      // (a static N no wider than NC: the transposed product of few rows).
+      // (a static N no wider than the register tile: the transposed product of
+      // few rows).
       int64_t staticN = cast<MemRefType>(op.getDpsInits()[0].getType()).getDimSize(1);
-      bool onePanel = !ShapedType::isDynamic(staticN) && staticN <= p.nc;
+      bool onePanel = !ShapedType::isDynamic(staticN) && staticN <= p.nr;
       unsigned threadLoop = onePanel ? 0 : 1;
       bool panelThreads = threads && hints.allowsParallel(vibee::loopSymbol(op, threadLoop));
       if (threads && hints.allowsThreads() && !panelThreads)
@@ -489,7 +490,7 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
       }
       rw.eraseOp(op);
       if (packed) {
-        if (failed(vibee::buildPackedDotMicroKernel(rw, kernel, p, *packed, zeroInit))) {
+        if (failed(vibee::buildPackedDotMicroKernel(rw, kernel, p, *packed, zeroInit, onePanel))) {
           kernel.emitError("vibee-cpu-tile-matmul: the packed-dot register tile must be a "
                            "multiple of ")
               << vibee::kPackedDotLanes << " columns wide";

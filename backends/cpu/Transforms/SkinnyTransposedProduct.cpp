@@ -13,13 +13,15 @@
 using namespace mlir;
 using namespace vibee::packing;
 
-bool vibee::canTransposeSkinny(linalg::ContractOp op, const Roles &roles) {
+bool vibee::canTransposeSkinny(linalg::ContractOp op, const Roles &roles, bool bf16Pairs) {
   if (!op.hasPureBufferSemantics() || !roles.batch.empty() || roles.m.size() != 1 ||
       roles.n.size() != 1 || roles.k.size() != 1)
     return false;
-  for (Value operand : op->getOperands())
-    if (!getElementTypeOrSelf(operand.getType()).isF32())
-      return false;
+  Type x = getElementTypeOrSelf(op.getInputs()[0].getType());
+  Type w = getElementTypeOrSelf(op.getInputs()[1].getType());
+  bool operands = (x.isF32() && w.isF32()) || (bf16Pairs && x.isBF16() && w.isBF16());
+  if (!operands || !getElementTypeOrSelf(op.getOutputs()[0].getType()).isF32())
+    return false;
   AffineMap mapB = op.getIndexingMapsArray()[1];
   return mapB.getNumResults() == 2 && position(mapB, roles.n[0]) == 0u &&
          position(mapB, roles.k[0]) == 1u;
@@ -58,27 +60,42 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
   auto par = utils::IteratorType::parallel;
   AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
 
-  // xT[k][j] = x[j, k]; the padding columns are zero, so their products are.
-  Value xT = memref::AllocOp::create(rw, loc, padded, ValueRange{depth}, rw.getI64IntegerAttr(64));
+  // f32: xT[k][j] = x[j, k], the micro-kernel's B. bf16: xP[j][k] = x[j, k],
+  // read by rows as the packed dot products read nn.Linear's w (they pack
+  // their own panels). The padding is zero, so its products are.
+  bool bf16 = getElementTypeOrSelf(x.getType()).isBF16();
+  Type xType = getElementTypeOrSelf(x.getType());
+  auto xPadded = bf16 ? MemRefType::get({columnCount, ShapedType::kDynamic}, xType) : padded;
+  Value xT = memref::AllocOp::create(rw, loc, xPadded, ValueRange{depth}, rw.getI64IntegerAttr(64));
   emitZeroFill(rw, loc, xT);
-  linalg::GenericOp::create(rw, loc, ValueRange{x}, ValueRange{view2d(rw, loc, xT, depth, rows)},
-                            {maps[0].compose(toContractLoops(ctx, loops, k, m)), identity},
-                            {par, par}, [](OpBuilder &b, Location l, ValueRange args) {
+  Value xView = bf16 ? view2d(rw, loc, xT, rows, depth) : view2d(rw, loc, xT, depth, rows);
+  AffineMap xRead = bf16 ? toContractLoops(ctx, loops, m, k) : toContractLoops(ctx, loops, k, m);
+  linalg::GenericOp::create(rw, loc, ValueRange{x}, ValueRange{xView},
+                            {maps[0].compose(xRead), identity}, {par, par},
+                            [](OpBuilder &b, Location l, ValueRange args) {
                               linalg::YieldOp::create(b, l, args[0]);
                             });
 
-  // cT[n][j] = sum_k w[n, k] * xT[k][j]: the plain f32 matmul, from zero
-  // (the fill right before it, which vibee-cpu-tile-matmul absorbs).
+  // cT[n][j] = sum_k w[n, k] * xT[k][j] (bf16: f32(w[n, k]) * f32(xP[j][k])),
+  // the matmul vibee-cpu-tile-matmul takes, from zero (the fill right before
+  // it, which it absorbs).
   Value cT = memref::AllocOp::create(rw, loc, padded, ValueRange{columns}, rw.getI64IntegerAttr(64));
   emitZeroFill(rw, loc, cT);
   auto red = utils::IteratorType::reduction;
-  linalg::GenericOp::create(rw, loc, ValueRange{w, xT}, ValueRange{cT}, plainMatmulMaps(ctx),
-                            {par, par, red}, [](OpBuilder &b, Location l, ValueRange args) {
-                              Value p = arith::MulFOp::create(b, l, args[0], args[1]);
-                              linalg::YieldOp::create(b, l,
-                                                      arith::AddFOp::create(b, l, args[2], p)
-                                                          .getResult());
-                            });
+  SmallVector<AffineMap> matmulMaps = plainMatmulMaps(ctx);
+  if (bf16)
+    matmulMaps[1] = AffineMap::get(3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+  linalg::GenericOp::create(
+      rw, loc, ValueRange{w, xT}, ValueRange{cT}, matmulMaps, {par, par, red},
+      [bf16](OpBuilder &b, Location l, ValueRange args) {
+        Value a = args[0], c = args[1];
+        if (bf16) {
+          a = arith::ExtFOp::create(b, l, b.getF32Type(), a);
+          c = arith::ExtFOp::create(b, l, b.getF32Type(), c);
+        }
+        Value p = arith::MulFOp::create(b, l, a, c);
+        linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, args[2], p).getResult());
+      });
 
   // y[m, n] += cT[n][m], n innermost: y's rows are written contiguously.
   AffineMap swap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);

@@ -24,9 +24,10 @@ namespace vibee {
 /// for, each for the rows above the one before.
 constexpr int64_t kTransposedColumns[] = {16, 32};
 
-/// Whether `op` can run as the transposed product: f32 operands and
+/// Whether `op` can run as the transposed product: f32 operands (or bf16 ones
+/// with `bf16Pairs`, the packed dot products of vdpbf16ps) and an f32
 /// accumulator, one M, N and K loop, no batch loop, B read as w[n, k].
-bool canTransposeSkinny(mlir::linalg::ContractOp op, const packing::Roles &roles);
+bool canTransposeSkinny(mlir::linalg::ContractOp op, const packing::Roles &roles, bool bf16Pairs);
 
 /// Emits the transposed product of `op` at `rw`'s insertion point, for x of at
 /// most `columns` rows (the caller's run-time test); `op` stays.

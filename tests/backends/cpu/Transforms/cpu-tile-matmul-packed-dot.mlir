@@ -20,6 +20,18 @@
 // PACK:         linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?xbf16>, memref<?x?xbf16>) outs(%arg2 : memref<?x?xf32>)
 // PACK:           arith.extf
 // PACK:           arith.extf
+// nn.Linear's layout with up to 16 and 32 rows of x (above 2): the transposed
+// product (SkinnyTransposedProduct.h) on the packed dot products, x's rows
+// copied into a zero-padded xP[16][K] (B read by rows), w as A.
+// PACK-LABEL: func.func @linear_bf16
+// PACK:         arith.cmpi sle, %{{.*}}, %c2
+// PACK:         arith.cmpi sle, %{{.*}}, %c16
+// PACK:         %[[XP:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<16x?xbf16>
+// PACK:         %[[CT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
+// PACK:         linalg.generic {indexing_maps = [#{{.*}}, #[[NK]], #{{.*}}], {{.*}} ins(%arg1, %[[XP]] : memref<?x?xbf16>, memref<16x?xbf16>) outs(%[[CT]] : memref<?x16xf32>)
+// PACK:           arith.extf
+// PACK:           arith.extf
+// PACK:         memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<32x?xbf16>
 // PACK-LABEL: func.func @transposed_a
 // PACK:         %[[AT:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?xbf16>
 // PACK:         linalg.generic {{.*}} ins(%arg0 : memref<?x?xbf16>) outs(%[[AT]] : memref<?x?xbf16>)
