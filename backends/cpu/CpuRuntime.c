@@ -119,26 +119,32 @@ struct vibee_cpu_task {
   int64_t extent, chunk, parts;
 };
 
+/* Part p of `parts` equal ranges (no chunk): as the serial split of the extent. */
 static void vibee_cpu_run_part(const struct vibee_cpu_task *t, int64_t p) {
-  int64_t lo, hi;
-  if (t->chunk > 0) {
-    lo = p * t->chunk;
-    hi = t->extent - lo < t->chunk ? t->extent : lo + t->chunk;
-  } else { /* as the serial split of the extent over `parts` threads */
-    lo = (int64_t)((uint64_t)p * (uint64_t)t->extent / (uint64_t)t->parts);
-    hi = (int64_t)((uint64_t)(p + 1) * (uint64_t)t->extent / (uint64_t)t->parts);
-  }
+  int64_t lo = (int64_t)((uint64_t)p * (uint64_t)t->extent / (uint64_t)t->parts);
+  int64_t hi = (int64_t)((uint64_t)(p + 1) * (uint64_t)t->extent / (uint64_t)t->parts);
   if (lo < hi)
     t->body(lo, hi, t->context);
 }
 
 /* Each thread of the team takes a block of consecutive parts (a static schedule):
- * the team may hold fewer threads than granted, never more parts. */
+ * the team may hold fewer threads than granted, never more parts. Chunks: one
+ * call on the block's whole range, as the serial call takes all of them (a
+ * chunk function's setup, such as a matmul's packed panel, then runs once per
+ * thread, not once per chunk). */
 static void vibee_cpu_team_member(int32_t *gtid, int32_t *btid, struct vibee_cpu_task *t) {
   (void)gtid;
   (void)btid;
   int64_t team = vibee_omp_num_threads(), me = vibee_omp_thread_num();
   int64_t first = t->parts * me / team, last = t->parts * (me + 1) / team;
+  if (t->chunk > 0) {
+    int64_t lo = first * t->chunk, hi = last * t->chunk;
+    if (hi > t->extent)
+      hi = t->extent;
+    if (lo < hi)
+      t->body(lo, hi, t->context);
+    return;
+  }
   for (int64_t p = first; p < last; ++p)
     vibee_cpu_run_part(t, p);
 }
