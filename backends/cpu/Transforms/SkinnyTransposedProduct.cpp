@@ -6,6 +6,7 @@
 #include "backends/cpu/Transforms/SkinnyTransposedProduct.h"
 #include "backends/cpu/Transforms/ComputedOperand.h"
 #include "backends/cpu/Transforms/ZeroInit.h"
+#include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -70,11 +71,15 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
   emitZeroFill(rw, loc, xT);
   Value xView = bf16 ? view2d(rw, loc, xT, rows, depth) : view2d(rw, loc, xT, depth, rows);
   AffineMap xRead = bf16 ? toContractLoops(ctx, loops, m, k) : toContractLoops(ctx, loops, k, m);
-  linalg::GenericOp::create(rw, loc, ValueRange{x}, ValueRange{xView},
-                            {maps[0].compose(xRead), identity}, {par, par},
-                            [](OpBuilder &b, Location l, ValueRange args) {
-                              linalg::YieldOp::create(b, l, args[0]);
-                            });
+  auto copy = linalg::GenericOp::create(rw, loc, ValueRange{x}, ValueRange{xView},
+                                        {maps[0].compose(xRead), identity}, {par, par},
+                                        [](OpBuilder &b, Location l, ValueRange args) {
+                                          linalg::YieldOp::create(b, l, args[0]);
+                                        });
+  // Left to scalar loops (vibee.pack), as the epilogue below: M x K and M x N
+  // elements beside the M x N x K product, and vectorized as transposes they
+  // made the kernel's code 2.7 times as large (docs/performance.md, "Session 34").
+  copy->setAttr(vibee::attr::kPack, rw.getUnitAttr());
 
   // cT[n][j] = sum_k w[n, k] * xT[k][j] (bf16: f32(w[n, k]) * f32(xP[j][k])),
   // the matmul vibee-cpu-tile-matmul takes, from zero (the fill right before
@@ -99,12 +104,13 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
 
   // y[m, n] += cT[n][m], n innermost: y's rows are written contiguously.
   AffineMap swap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
-  linalg::GenericOp::create(rw, loc, ValueRange{view2d(rw, loc, cT, columns, rows)}, ValueRange{y},
+  auto add = linalg::GenericOp::create(rw, loc, ValueRange{view2d(rw, loc, cT, columns, rows)}, ValueRange{y},
                             {swap, maps[2].compose(toContractLoops(ctx, loops, m, n))}, {par, par},
                             [](OpBuilder &b, Location l, ValueRange args) {
                               linalg::YieldOp::create(
                                   b, l, arith::AddFOp::create(b, l, args[1], args[0]).getResult());
                             });
+  add->setAttr(vibee::attr::kPack, rw.getUnitAttr());
   memref::DeallocOp::create(rw, loc, xT);
   memref::DeallocOp::create(rw, loc, cT);
 }
