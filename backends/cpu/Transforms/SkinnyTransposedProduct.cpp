@@ -71,11 +71,9 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
   emitZeroFill(rw, loc, xT);
   Value xView = bf16 ? view2d(rw, loc, xT, rows, depth) : view2d(rw, loc, xT, depth, rows);
   AffineMap xRead = bf16 ? toContractLoops(ctx, loops, m, k) : toContractLoops(ctx, loops, k, m);
-  auto copy = linalg::GenericOp::create(rw, loc, ValueRange{x}, ValueRange{xView},
-                                        {maps[0].compose(xRead), identity}, {par, par},
-                                        [](OpBuilder &b, Location l, ValueRange args) {
-                                          linalg::YieldOp::create(b, l, args[0]);
-                                        });
+  auto copy = linalg::GenericOp::create(
+      rw, loc, ValueRange{x}, ValueRange{xView}, {maps[0].compose(xRead), identity}, {par, par},
+      [](OpBuilder &b, Location l, ValueRange args) { linalg::YieldOp::create(b, l, args[0]); });
   // Left to scalar loops (vibee.pack), as the epilogue below: M x K and M x N
   // elements beside the M x N x K product, and vectorized as transposes they
   // made the kernel's code 2.7 times as large (docs/performance.md, "Session 34").
@@ -84,32 +82,33 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
   // cT[n][j] = sum_k w[n, k] * xT[k][j] (bf16: f32(w[n, k]) * f32(xP[j][k])),
   // the matmul vibee-cpu-tile-matmul takes, from zero (the fill right before
   // it, which it absorbs).
-  Value cT = memref::AllocOp::create(rw, loc, padded, ValueRange{columns}, rw.getI64IntegerAttr(64));
+  Value cT =
+      memref::AllocOp::create(rw, loc, padded, ValueRange{columns}, rw.getI64IntegerAttr(64));
   emitZeroFill(rw, loc, cT);
   auto red = utils::IteratorType::reduction;
   SmallVector<AffineMap> matmulMaps = plainMatmulMaps(ctx);
   if (bf16)
     matmulMaps[1] = AffineMap::get(3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
-  linalg::GenericOp::create(
-      rw, loc, ValueRange{w, xT}, ValueRange{cT}, matmulMaps, {par, par, red},
-      [bf16](OpBuilder &b, Location l, ValueRange args) {
-        Value a = args[0], c = args[1];
-        if (bf16) {
-          a = arith::ExtFOp::create(b, l, b.getF32Type(), a);
-          c = arith::ExtFOp::create(b, l, b.getF32Type(), c);
-        }
-        Value p = arith::MulFOp::create(b, l, a, c);
-        linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, args[2], p).getResult());
-      });
+  linalg::GenericOp::create(rw, loc, ValueRange{w, xT}, ValueRange{cT}, matmulMaps, {par, par, red},
+                            [bf16](OpBuilder &b, Location l, ValueRange args) {
+                              Value a = args[0], c = args[1];
+                              if (bf16) {
+                                a = arith::ExtFOp::create(b, l, b.getF32Type(), a);
+                                c = arith::ExtFOp::create(b, l, b.getF32Type(), c);
+                              }
+                              Value p = arith::MulFOp::create(b, l, a, c);
+                              linalg::YieldOp::create(
+                                  b, l, arith::AddFOp::create(b, l, args[2], p).getResult());
+                            });
 
   // y[m, n] += cT[n][m], n innermost: y's rows are written contiguously.
   AffineMap swap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
-  auto add = linalg::GenericOp::create(rw, loc, ValueRange{view2d(rw, loc, cT, columns, rows)}, ValueRange{y},
-                            {swap, maps[2].compose(toContractLoops(ctx, loops, m, n))}, {par, par},
-                            [](OpBuilder &b, Location l, ValueRange args) {
-                              linalg::YieldOp::create(
-                                  b, l, arith::AddFOp::create(b, l, args[1], args[0]).getResult());
-                            });
+  auto add = linalg::GenericOp::create(
+      rw, loc, ValueRange{view2d(rw, loc, cT, columns, rows)}, ValueRange{y},
+      {swap, maps[2].compose(toContractLoops(ctx, loops, m, n))}, {par, par},
+      [](OpBuilder &b, Location l, ValueRange args) {
+        linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, args[1], args[0]).getResult());
+      });
   add->setAttr(vibee::attr::kPack, rw.getUnitAttr());
   memref::DeallocOp::create(rw, loc, xT);
   memref::DeallocOp::create(rw, loc, cT);
