@@ -408,10 +408,9 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (!dotProductLayout(op, roles, dq))
     return packContraction(rw, op, roles, dq, kernel, threads);
   // B read as it is (f32 w[n, k] comes as a computed B of itself, packed by panels).
-  bool plainB = !dq || (!dq->prologue && dq->sources.size() == 1 &&
-                        dq->sources[0] == op.getInputs()[1]);
-  bool transposed =
-      plainB && vibee::canTransposeSkinny(op, roles, kernel == Kernel::Bf16Pairs);
+  bool plainB =
+      !dq || (!dq->prologue && dq->sources.size() == 1 && dq->sources[0] == op.getInputs()[1]);
+  bool transposed = plainB && vibee::canTransposeSkinny(op, roles, kernel == Kernel::Bf16Pairs);
   Location loc = op.getLoc();
   linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
   rw.setInsertionPoint(op);

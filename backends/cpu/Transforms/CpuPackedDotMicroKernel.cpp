@@ -273,12 +273,11 @@ struct KernelBuilder {
                                             ValueRange{jb, q, idx(G * v * vibee::kPackedDotLanes)}));
       SmallVector<Value> next;
       for (int64_t r = 0; r < t.mr; ++r) {
-        Value group =
-            kcInPlace ? unsignedA(vector::LoadOp::create(
-                            rw, loc, elements(G), a,
-                            ValueRange{add(row, idx(r)), add(kcInPlace, mul(q, G))}))
-                      : vector::LoadOp::create(rw, loc, elements(G), packedA,
-                                               ValueRange{ib, q, idx(G * r)});
+        Value group = kcInPlace ? unsignedA(vector::LoadOp::create(
+                                      rw, loc, elements(G), a,
+                                      ValueRange{add(row, idx(r)), add(kcInPlace, mul(q, G))}))
+                                : vector::LoadOp::create(rw, loc, elements(G), packedA,
+                                                         ValueRange{ib, q, idx(G * r)});
         Value av = broadcastWord(group);
         for (int64_t v = 0; v < vectors; ++v)
           next.push_back(dot(forOp.getRegionIterArgs()[r * vectors + v], av, bv[v]));
@@ -321,8 +320,7 @@ struct KernelBuilder {
             loop(z, nc, t.nr, [&](Value jr) {
               Value jb = div(jr, t.nr);
               loop(z, mc, t.mr, [&](Value ir) {
-                registerTile(add(ic, ir), add(jc, jr), div(ir, t.mr), jb, groups, first,
-                             kcInPlace);
+                registerTile(add(ic, ir), add(jc, jr), div(ir, t.mr), jb, groups, first, kcInPlace);
               });
             });
           };

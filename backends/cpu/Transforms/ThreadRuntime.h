@@ -42,9 +42,9 @@ mlir::Value emitIterationCount(mlir::OpBuilder &b, mlir::Location loc,
 /// Calls `chunk` on [0, extent) of its loop: once per thread, on a range of
 /// whole `chunkSize`-long chunks (the last one shorter; without `chunkSize`,
 /// equal ranges) when the runtime grants more than one thread for `work`
-/// iterations, else once on the whole range. `maxThreads` (a threads(n) schedule hint) caps the thread count.
-/// The call is built at `b`'s insertion point; `symbols`, the module's table,
-/// names the chunk's entry function in O(1) (ChunkFunctions.h).
+/// iterations, else once on the whole range. `maxThreads` (a threads(n) schedule hint) caps the
+/// thread count. The call is built at `b`'s insertion point; `symbols`, the module's table, names
+/// the chunk's entry function in O(1) (ChunkFunctions.h).
 void emitChunkCalls(mlir::OpBuilder &b, mlir::Location loc, mlir::Value work,
                     std::optional<int64_t> maxThreads, const ChunkFunction &chunk,
                     mlir::Value extent, std::optional<int64_t> chunkSize,
