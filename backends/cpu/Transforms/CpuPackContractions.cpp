@@ -395,7 +395,7 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 }
 
 /// if (M <= dot rows) { the contract's generic }
-/// else if (M <= 16 or 32, f32 x[m, k] * w[n, k]) { transposed product }
+/// else if (M <= 128, x[m, k] * w[n, k]) { transposed product by 32-row blocks }
 /// else { packed }
 void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
                   Kernel kernel, bool threads) {
@@ -455,14 +455,14 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
     rw.clone(*init);
     rw.moveOpBefore(init, op);
   }
-  // if (M <= 16) { transposed, 16 } else { if (M <= 32) { transposed, 32 } else { packed } }
-  for (int64_t columns : transposed ? ArrayRef(vibee::kTransposedColumns) : ArrayRef<int64_t>()) {
+  // else if (M <= 128) { for each block of 32 rows: transposed, 16 or 32 } else { packed }
+  if (transposed) {
     rw.setInsertionPoint(init ? init.getOperation() : op.getOperation());
-    auto fewRows = scf::IfOp::create(rw, loc, atMost(columns), /*withElse=*/true);
+    auto fewRows = scf::IfOp::create(rw, loc, atMost(vibee::kTransposedRowsMax), /*withElse=*/true);
     rw.setInsertionPoint(fewRows.thenBlock()->getTerminator());
     if (init)
       rw.clone(*init);
-    vibee::buildSkinnyTransposedProduct(rw, op, roles, columns);
+    vibee::buildTransposedProductByRowBlocks(rw, op, roles);
     if (init)
       rw.moveOpBefore(init, fewRows.elseBlock()->getTerminator());
     rw.moveOpBefore(op, fewRows.elseBlock()->getTerminator());

@@ -10,6 +10,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace vibee::packing;
@@ -45,7 +47,46 @@ Value view2d(OpBuilder &b, Location loc, Value source, Value rows, Value cols) {
   return memref::SubViewOp::create(b, loc, source, {zero, zero}, {rows, cols}, {one, one});
 }
 
+/// `source`'s rows [start, start + count) along dimension `dim` of two.
+Value rowSlice(OpBuilder &b, Location loc, Value source, unsigned dim, Value start, Value count) {
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)), sizes, strides(2, b.getIndexAttr(1));
+  for (unsigned d = 0; d < 2; ++d)
+    sizes.push_back(memref::DimOp::create(b, loc, source, d).getResult());
+  offsets[dim] = start;
+  sizes[dim] = count;
+  return memref::SubViewOp::create(b, loc, source, offsets, sizes, strides);
+}
+
 } // namespace
+
+void vibee::buildTransposedProductByRowBlocks(RewriterBase &rw, linalg::ContractOp op,
+                                              const Roles &roles) {
+  Location loc = op.getLoc();
+  Value x = op.getInputs()[0], y = op.getOutputs()[0];
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  unsigned xRows = *position(maps[0], roles.m[0]), yRows = *position(maps[2], roles.m[0]);
+  auto [fewer, block] = std::pair(kTransposedColumns[0], kTransposedColumns[1]);
+  Value rows = memref::DimOp::create(rw, loc, x, xRows);
+  Value step = arith::ConstantIndexOp::create(rw, loc, block);
+  auto loop = scf::ForOp::create(rw, loc, arith::ConstantIndexOp::create(rw, loc, 0), rows, step);
+  rw.setInsertionPointToStart(loop.getBody());
+  Value start = loop.getInductionVar();
+  Value count =
+      arith::MinSIOp::create(rw, loc, step, arith::SubIOp::create(rw, loc, rows, start));
+  IRMapping slices;
+  slices.map(x, rowSlice(rw, loc, x, xRows, start, count));
+  slices.map(y, rowSlice(rw, loc, y, yRows, start, count));
+  auto slice = cast<linalg::ContractOp>(rw.clone(*op, slices));
+  Value few = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sle, count,
+                                    arith::ConstantIndexOp::create(rw, loc, fewer));
+  auto ifOp = scf::IfOp::create(rw, loc, few, /*withElse=*/true);
+  rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  buildSkinnyTransposedProduct(rw, slice, roles, fewer);
+  rw.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  buildSkinnyTransposedProduct(rw, slice, roles, block);
+  rw.eraseOp(slice);
+  rw.setInsertionPointAfter(loop);
+}
 
 void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op,
                                          const Roles &roles, int64_t columnCount) {

@@ -55,11 +55,11 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
   return
 }
 
-// nn.Linear in f32: dot products up to 2 rows; up to 16 and 32 rows the
-// transposed product (SkinnyTransposedProduct.h): x copied to xT[k][j] with
-// zero columns up to 16 (32), the plain matmul cT[n][j] += w[n, k] * xT[k][j]
-// with w in place as its A (from zero: the fill right before it), and
-// y[m, n] += cT[n][m]. Above, as in bf16, w[n, k] read in place with no f32
+// nn.Linear in f32: dot products up to 2 rows; up to 128 rows, by blocks of
+// 32 rows, the transposed product (SkinnyTransposedProduct.h): x copied to
+// xT[k][j] with zero columns up to 16 (32), the plain matmul
+// cT[n][j] += w[n, k] * xT[k][j] with w in place as its A (from zero: the fill
+// right before it), and y[m, n] += cT[n][m]. Above, as in bf16, w[n, k] read in place with no f32
 // copy transposed to [K][N]: the pack of each panel reads w through a
 // [NB][32][K] view (n split into the panel and its lane), the transposed copy
 // that vibee-cpu-vectorize takes (no vibee.pack attribute).
@@ -68,26 +68,36 @@ func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?
 // CHECK:         scf.if %[[DOTS]] {
 // CHECK:           linalg.generic {indexing_maps = [#[[XM]], #[[A]], #[[YT]]]
 // CHECK:         } else {
-// CHECK:           %[[FEW:.*]] = arith.cmpi sle, %[[ROWS]], %c16
+// CHECK:           %[[FEW:.*]] = arith.cmpi sle, %[[ROWS]], %c128
 // CHECK:           scf.if %[[FEW]] {
-// CHECK:             %[[XT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
-// CHECK-NEXT:        linalg.fill {{.*}} outs(%[[XT]] :
-// CHECK-NEXT:        %[[XTV:.*]] = memref.subview %[[XT]][0, 0]
-// CHECK-NEXT:        linalg.generic {indexing_maps = [#[[SWAP2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%arg0 : memref<?x?xf32>) outs(%[[XTV]] :
-// CHECK:             %[[CT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
-// CHECK-NEXT:        linalg.fill {{.*}} outs(%[[CT]] :
-// CHECK-NEXT:        linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} ins(%arg1, %[[XT]] : memref<?x?xf32>, memref<?x16xf32>) outs(%[[CT]] :
-// CHECK:             %[[CTV:.*]] = memref.subview %[[CT]][0, 0]
-// CHECK-NEXT:        linalg.generic {indexing_maps = [#[[SWAP2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[CTV]] : {{.*}}) outs(%arg2 :
-// CHECK-NEXT:        ^bb0(%[[IN:.*]]: f32, %[[OUT:.*]]: f32):
-// CHECK-NEXT:          arith.addf %[[OUT]], %[[IN]]
-// CHECK:             memref.dealloc %[[XT]]
-// CHECK-NEXT:        memref.dealloc %[[CT]]
+// Blocks of 32 rows of x and y, each the transposed product for 16 or 32.
+// CHECK:             scf.for %[[R:.*]] = %c0 to %[[ROWS2:.*]] step %c32 {
+// CHECK-NEXT:          %[[LEFT:.*]] = arith.subi %[[ROWS2]], %[[R]]
+// CHECK-NEXT:          %[[BLOCK:.*]] = arith.minsi %[[LEFT]], %c32
+// CHECK:               %[[XB:.*]] = memref.subview %arg0[%[[R]], 0] [%[[BLOCK]], %{{.*}}] [1, 1]
+// CHECK:               %[[YB:.*]] = memref.subview %arg2[%[[R]], 0] [%[[BLOCK]], %{{.*}}] [1, 1]
+// CHECK-NEXT:          %[[HALF:.*]] = arith.cmpi sle, %[[BLOCK]], %c16
+// CHECK-NEXT:          scf.if %[[HALF]] {
+// CHECK:                 %[[XT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
+// CHECK-NEXT:            linalg.fill {{.*}} outs(%[[XT]] :
+// CHECK-NEXT:            %[[XTV:.*]] = memref.subview %[[XT]][0, 0]
+// CHECK-NEXT:            linalg.generic {indexing_maps = [#[[SWAP2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[XB]] : {{.*}}) outs(%[[XTV]] :
+// CHECK:                 %[[CT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16xf32>
+// CHECK-NEXT:            linalg.fill {{.*}} outs(%[[CT]] :
+// CHECK-NEXT:            linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} ins(%arg1, %[[XT]] : memref<?x?xf32>, memref<?x16xf32>) outs(%[[CT]] :
+// CHECK:                 %[[CTV:.*]] = memref.subview %[[CT]][0, 0]
+// CHECK-NEXT:            linalg.generic {indexing_maps = [#[[SWAP2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[CTV]] : {{.*}}) outs(%[[YB]] :
+// CHECK-NEXT:            ^bb0(%[[IN:.*]]: f32, %[[OUT:.*]]: f32):
+// CHECK-NEXT:              arith.addf %[[OUT]], %[[IN]]
+// CHECK:                 memref.dealloc %[[XT]]
+// CHECK-NEXT:            memref.dealloc %[[CT]]
+// CHECK-NEXT:          } else {
+// CHECK:                 memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xf32>
+// CHECK:                 memref.dealloc %{{.*}} : memref<?x32xf32>
+// CHECK-NEXT:            memref.dealloc %{{.*}} : memref<?x32xf32>
+// CHECK-NEXT:          }
+// CHECK-NEXT:        }
 // CHECK-NEXT:      } else {
-// CHECK-NEXT:        %[[FEWER:.*]] = arith.cmpi sle, %[[ROWS]], %c32
-// CHECK-NEXT:        scf.if %[[FEWER]] {
-// CHECK:               memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xf32>
-// CHECK:             } else {
 // CHECK-NOT:       memref.alloc
 // CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[XM]], #[[C]]], {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xf32>) outs(%arg2
 // CHECK-NEXT:      ^bb0(%[[X:.*]]: f32, %[[W:.*]]: f32, %[[Y:.*]]: f32):
