@@ -6,7 +6,7 @@ when it is installed) at the same thread count, in one process, interleaved, med
                                   [--baseline other/vibeec] [--only case,case]
 
 Cases: linear x W^T + b, plain, batched, per-head scores, bf16 GEMM and bf16 nn.Linear,
-bf16 batched and per-head scores, int8 x int8 -> int32 GEMM, skinny M in {1, 4, 16, 32}
+bf16 batched and per-head scores, int8 x int8 -> int32 GEMM, few rows M in {1, 4, 16, 32, 33, 64, 128, 256}
 (linear layout, f32 and bf16), int8-weight GEMV, column sum; 1 and 2 threads. --baseline adds the same kernels built by another vibeec (a
 "vibeec baseline" column, e.g. main before a change). The JSON goes to
 bench/results/cpu_contractions_<cpu>.json unless --json says otherwise.
@@ -162,16 +162,16 @@ def main():
                    tk=[T(k8[:, h, :].T.copy()) for h in range(H)]:
                    [torch._int_mm(a, b) for a, b in zip(tq, tk)]))
     wg = f32(G, G)
-    for M in (1, 4, 16, 32):
+    for M in (1, 4, 16, 32, 33, 64, 128, 256):
         xs, ys = f32(M, G), np.empty((M, G), np.float32)
         add(f"skinny_m{M}", f"{M}x{G}x{G}", 4.0 * G * G, "GB/s",
             {"vibeec": lambda lib=None, xs=xs, ys=ys, M=M: (lib or v).vibee_linear_linear_nobias(ptr(xs), ptr(wg), ptr(ys), I64(M), I64(G), I64(G)),
              "openblas": lambda xs=xs, ys=ys, M=M: sgemm(M, G, G, xs, G, wg, G, ys, G, tb=TR)},
             torch and (lambda tx=T(xs), tw=T(wg): torch.nn.functional.linear(tx, tw)))
     # Decoding with bf16 weights and activations: M rows of x against nn.Linear's
-    # w[n, k] in bf16, f32 results (the transposed product from 3 to 32 rows).
+    # w[n, k] in bf16, f32 results (the transposed product from 3 to 128 rows).
     wg16 = bf16(wg)
-    for M in (1, 4, 16, 32):
+    for M in (1, 4, 16, 32, 33, 64, 128, 256):
         xs16, ys = bf16(f32(M, G)), np.empty((M, G), np.float32)
         add(f"skinny_bf16_m{M}", f"{M}x{G}x{G}", 2.0 * G * G, "GB/s",
             {"vibeec": lambda lib=None, xs16=xs16, ys=ys, M=M: (lib or v).vibee_contractions_bench_linear_bf16(
