@@ -394,37 +394,12 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
   return true;
 }
 
-/// if (M <= dot rows) { the contract's generic }
-/// else if (M <= 128, x[m, k] * w[n, k]) { transposed product by 32-row blocks }
-/// else { packed }
-void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
-                  Kernel kernel, bool threads) {
-  // Where the dot products stop beating the packed micro-kernel, which reads
-  // the weights once more for the M % MR edge rows (docs/performance.md,
-  // "Session 21"), and where they stop beating the transposed product, which
-  // computes 16 rows whatever M (docs/performance.md, "Session 34").
-  constexpr int64_t kSkinnyRows = 11;
-  constexpr int64_t kDotRowsBesideTransposed = 2;
-  if (!dotProductLayout(op, roles, dq))
-    return packContraction(rw, op, roles, dq, kernel, threads);
-  // B read as it is (f32 w[n, k] comes as a computed B of itself, packed by panels).
-  bool plainB =
-      !dq || (!dq->prologue && dq->sources.size() == 1 && dq->sources[0] == op.getInputs()[1]);
-  bool transposed = plainB && vibee::canTransposeSkinny(op, roles, kernel == Kernel::Bf16Pairs);
+/// if (condition) { the contract's generic, N loops outside M } else { `op` },
+/// `init` (the zero fill of C, if any) in both branches.
+void buildDotProductBranch(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
+                           const Dequant *dq, linalg::FillOp init, Value condition) {
   Location loc = op.getLoc();
-  linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
-  rw.setInsertionPoint(op);
-  AffineMap mapA = op.getIndexingMapsArray()[0];
-  Value rows = arith::ConstantIndexOp::create(rw, loc, 1);
-  for (unsigned d : roles.m)
-    rows = arith::MulIOp::create(
-        rw, loc, rows, memref::DimOp::create(rw, loc, op.getInputs()[0], *position(mapA, d)));
-  auto atMost = [&](int64_t limit) -> Value {
-    return arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sle, rows,
-                                 arith::ConstantIndexOp::create(rw, loc, limit));
-  };
-  Value skinny = atMost(transposed ? kDotRowsBesideTransposed : kSkinnyRows);
-  auto ifOp = scf::IfOp::create(rw, loc, skinny, /*withElse=*/true);
+  auto ifOp = scf::IfOp::create(rw, loc, condition, /*withElse=*/true);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
   FailureOr<linalg::GenericOp> generic = failure();
   if (dq) {
@@ -455,17 +430,62 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
     rw.clone(*init);
     rw.moveOpBefore(init, op);
   }
+}
+
+/// if (M <= dot rows, both operands along k) { the contract's generic }
+/// else if (M <= 128, x[m, k] * w[n, k]; 3 <= M <= 32, f32 x[m, k] * b[k, n])
+///   { transposed product by 32-row blocks }
+/// else { packed }
+void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, const Dequant *dq,
+                  Kernel kernel, bool threads) {
+  // Where the dot products stop beating the packed micro-kernel, which reads
+  // the weights once more for the M % MR edge rows (docs/performance.md,
+  // "Session 21"), and where they stop beating the transposed product, which
+  // computes 16 rows whatever M (docs/performance.md, "Session 34").
+  constexpr int64_t kSkinnyRows = 11;
+  constexpr int64_t kDotRowsBesideTransposed = 2;
+  bool dots = dotProductLayout(op, roles, dq);
+  // B read as it is (f32 w[n, k] comes as a computed B of itself, packed by panels).
+  bool plainB =
+      !dq || (!dq->prologue && dq->sources.size() == 1 && dq->sources[0] == op.getInputs()[1]);
+  bool transposed = plainB && vibee::canTransposeSkinny(op, roles, kernel == Kernel::Bf16Pairs);
+  if (!dots && !transposed)
+    return packContraction(rw, op, roles, dq, kernel, threads);
+  Location loc = op.getLoc();
+  linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
+  rw.setInsertionPoint(init ? init.getOperation() : op.getOperation());
+  AffineMap mapA = op.getIndexingMapsArray()[0];
+  Value rows = arith::ConstantIndexOp::create(rw, loc, 1);
+  for (unsigned d : roles.m)
+    rows = arith::MulIOp::create(
+        rw, loc, rows, memref::DimOp::create(rw, loc, op.getInputs()[0], *position(mapA, d)));
+  auto atMost = [&](int64_t limit) -> Value {
+    return arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sle, rows,
+                                 arith::ConstantIndexOp::create(rw, loc, limit));
+  };
+  if (dots)
+    buildDotProductBranch(rw, op, roles, dq, init,
+                          atMost(transposed ? kDotRowsBesideTransposed : kSkinnyRows));
   // else if (M <= 128) { for each block of 32 rows: transposed, 16 or 32 } else { packed }
+  // b[k, n], read through a transposed view: from 3 to 32 rows, where the
+  // packed path's edge rows (fewer than its register tile's) read b once per
+  // row and one block beats it (docs/performance.md, "Session 35").
   if (transposed) {
     rw.setInsertionPoint(init ? init.getOperation() : op.getOperation());
-    auto fewRows = scf::IfOp::create(rw, loc, atMost(vibee::kTransposedRowsMax), /*withElse=*/true);
-    rw.setInsertionPoint(fewRows.thenBlock()->getTerminator());
+    Value fewRows = atMost(dots ? vibee::kTransposedRowsMax : vibee::kTransposedColumns[1]);
+    if (!dots)
+      fewRows = arith::AndIOp::create(
+          rw, loc, fewRows,
+          arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sgt, rows,
+                                arith::ConstantIndexOp::create(rw, loc, kDotRowsBesideTransposed)));
+    auto ifRows = scf::IfOp::create(rw, loc, fewRows, /*withElse=*/true);
+    rw.setInsertionPoint(ifRows.thenBlock()->getTerminator());
     if (init)
       rw.clone(*init);
     vibee::buildTransposedProductByRowBlocks(rw, op, roles);
     if (init)
-      rw.moveOpBefore(init, fewRows.elseBlock()->getTerminator());
-    rw.moveOpBefore(op, fewRows.elseBlock()->getTerminator());
+      rw.moveOpBefore(init, ifRows.elseBlock()->getTerminator());
+    rw.moveOpBefore(op, ifRows.elseBlock()->getTerminator());
   }
   packContraction(rw, op, roles, dq, kernel, threads);
 }

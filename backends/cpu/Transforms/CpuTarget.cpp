@@ -117,7 +117,9 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   // streams from memory whatever kc; long K blocks keep its rows contiguous
   // streams (short ones hop between rows), with the kc x nr B panel in L2.
   int64_t l2 = std::max<int64_t>(target.l2Bytes, 128 * 1024);
-  if (n > 0 && n <= t.nr)
+  // Not when A is read down its columns: each k is then another row of its
+  // buffer (another page, for long rows), and long K blocks thrash the TLB.
+  if (n > 0 && n <= t.nr && !shape.aByColumns)
     kcMax = std::clamp<int64_t>(floorPowerOfTwo(l2 / 2 / (t.nr * elementBytes)), 16, 8192);
   t.kc = k > 0 ? balancedTile(k, kcMax, 8) : kcMax;
 

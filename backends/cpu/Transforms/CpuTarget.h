@@ -46,6 +46,9 @@ struct MatmulTiles {
 /// A problem size per matmul dim; nullopt when it is only known at run time.
 struct MatmulShape {
   std::optional<int64_t> m, n, k;
+  /// A is read in place down its columns (a transposed view: consecutive k
+  /// one row of the underlying buffer apart).
+  bool aByColumns = false;
 };
 
 /// BLIS-style analytic choice: nr = two vector registers, mr the rows whose

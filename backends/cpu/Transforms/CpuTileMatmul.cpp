@@ -414,9 +414,13 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     };
     Value a = op.getDpsInputs()[0];
     Value nSource = isF32Matmul(op) ? op.getDpsInputs()[1] : op.getDpsInits()[0];
+    SmallVector<int64_t> aStrides;
+    int64_t aOffset;
+    bool aByColumns = succeeded(cast<MemRefType>(a.getType()).getStridesAndOffset(aStrides, aOffset)) &&
+                      aStrides.back() != 1;
     MatmulParams p;
     static_cast<vibee::MatmulTiles &>(p) = vibee::chooseMatmulTiles(
-        machine, {staticDim(a, 0), staticDim(nSource, 1), staticDim(a, 1)});
+        machine, {staticDim(a, 0), staticDim(nSource, 1), staticDim(a, 1), aByColumns});
     // The packed dot-product kernels have the f32 one's register tile (32-bit
     // accumulators) and panels of 2-byte (bf16) or 1-byte (int8) elements: K
     // blocks 4 / bytes times as long fill the same cache.

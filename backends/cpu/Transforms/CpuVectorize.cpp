@@ -420,6 +420,21 @@ static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
   }
 }
 
+/// A 0-d transfer_read (one element at its indices, so never out of bounds)
+/// from a memref whose innermost stride is not 1, such as b[k, n] read as
+/// w[n, k] through a transposed view: upstream's lowering to vector.load wants
+/// a unit stride, and the read would reach the LLVM conversion unlowered.
+struct ZeroDimReadToLoad : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp op, PatternRewriter &rw) const override {
+    if (op.getVectorType().getRank() != 0 || op.getMask() || !isa<MemRefType>(op.getBase().getType()))
+      return failure();
+    Value element = memref::LoadOp::create(rw, op.getLoc(), op.getBase(), op.getIndices());
+    rw.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getVectorType(), element);
+    return success();
+  }
+};
+
 struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
   using CpuVectorizePassBase::CpuVectorizePassBase;
 
@@ -535,6 +550,7 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
           vector::populateVectorTransposeLoweringPatterns(
               patterns, vector::VectorTransposeLowering::Shuffle1D);
           vector::populateScalarVectorTransferLoweringPatterns(patterns, 1, true);
+          patterns.add<ZeroDimReadToLoad>(patterns.getContext());
         })))
       return signalPassFailure();
   }

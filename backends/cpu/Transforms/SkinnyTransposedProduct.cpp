@@ -26,8 +26,13 @@ bool vibee::canTransposeSkinny(linalg::ContractOp op, const Roles &roles, bool b
   if (!operands || !getElementTypeOrSelf(op.getOutputs()[0].getType()).isF32())
     return false;
   AffineMap mapB = op.getIndexingMapsArray()[1];
-  return mapB.getNumResults() == 2 && position(mapB, roles.n[0]) == 0u &&
-         position(mapB, roles.k[0]) == 1u;
+  if (mapB.getNumResults() != 2)
+    return false;
+  if (position(mapB, roles.n[0]) == 0u && position(mapB, roles.k[0]) == 1u)
+    return true;
+  // b[k, n] (f32): read as w[n, k] through a transposed view, MR weights of a
+  // broadcast step one contiguous run of b's row k.
+  return x.isF32() && position(mapB, roles.k[0]) == 0u && position(mapB, roles.n[0]) == 1u;
 }
 
 namespace {
@@ -95,6 +100,9 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
   Value x = op.getInputs()[0], w = op.getInputs()[1], y = op.getOutputs()[0];
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   unsigned m = roles.m[0], n = roles.n[0], k = roles.k[0], loops = op.getNumLoops();
+  if (position(maps[1], n) == 1u) // b[k, n] as w[n, k]
+    w = memref::TransposeOp::create(
+        rw, loc, w, AffineMapAttr::get(AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx)));
   Value rows = memref::DimOp::create(rw, loc, x, *position(maps[0], m));
   Value depth = memref::DimOp::create(rw, loc, w, 1);
   Value columns = memref::DimOp::create(rw, loc, w, 0);

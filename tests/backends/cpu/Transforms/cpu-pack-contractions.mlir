@@ -17,10 +17,23 @@
 // KERNEL-DAG: #[[KNK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // KERNEL-DAG: #[[KYT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
 
-// Plain f32 matmul: no copy.
+// Plain f32 matmul: from 3 to 32 rows, the transposed product with b read as
+// w[n, k] through a transposed view (the micro-kernel's A, by columns);
+// otherwise no copy.
 // CHECK-LABEL: func.func @plain
-// CHECK-NOT:     memref.alloc
-// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1
+// CHECK:         %[[MOST:.*]] = arith.cmpi sle, %[[ROWS:.*]], %c32
+// CHECK-NEXT:    %[[LEAST:.*]] = arith.cmpi sgt, %[[ROWS]], %c2
+// CHECK-NEXT:    %[[FEW:.*]] = arith.andi %[[MOST]], %[[LEAST]]
+// CHECK-NEXT:    scf.if %[[FEW]] {
+// CHECK:           %[[BT:.*]] = memref.transpose %arg1 (d0, d1) -> (d1, d0) : memref<?x?xf32> to memref<?x?xf32, strided<[1, ?]>>
+// CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} ins(%[[BT]], %{{.*}} : memref<?x?xf32, strided<[1, ?]>>, memref<?x16xf32>)
+// CHECK:           memref.dealloc %{{.*}} : memref<?x32xf32>
+// CHECK-NEXT:      memref.dealloc %{{.*}} : memref<?x32xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:  }
+// CHECK-NEXT: } else {
+// CHECK-NOT:       memref.alloc
+// CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1
 // KERNEL-LABEL: func.func @plain
 // KERNEL:         vector.fma
 func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
@@ -212,9 +225,17 @@ func.func @scores_zero(%q: memref<?x?x?x?xf32>, %k: memref<?x?x?x?xf32>, %s: mem
 }
 
 // A transposed result that starts from zero: C' is zeroed right before its
-// generic and copied into C (not added: C's own fill is gone).
+// generic and copied into C (not added: C's own fill is gone). (From 3 to 32
+// rows, the transposed product, into C's columns, after C's fill.)
 // CHECK-LABEL: func.func @transposed_zero
-// CHECK-NOT:     linalg.fill {{.*}} outs(%arg2
+// CHECK:         linalg.fill {{.*}} outs(%arg2
+// CHECK:           memref.subview %arg2[0, %{{.*}}] [%{{.*}}, %{{.*}}] [1, 1]
+// CHECK:           memref.dealloc %{{.*}} : memref<?x32xf32>
+// CHECK-NEXT:      memref.dealloc %{{.*}} : memref<?x32xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:  }
+// CHECK-NEXT: } else {
+// CHECK-NOT:       linalg.fill {{.*}} outs(%arg2
 // CHECK:         %[[CP:.*]] = memref.alloc
 // CHECK:         linalg.fill {{.*}} outs(%[[CP]]
 // CHECK-NEXT:    linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], {{.*}} outs(%[[CP]]

@@ -36,6 +36,28 @@ func.func @one_panel(%w: memref<?x?xf32>, %xt: memref<?x16xf32>, %ct: memref<?x1
   return
 }
 
+// The same with A read down its columns (b[k, n] of the plain layout, read as
+// w[n, k] through a transposed view): consecutive k are rows of b apart, so
+// the K blocks are the L1-sized ones (256 here), not 8192 rows of b (as many
+// pages) per register tile.
+// CHECK-LABEL: func.func private @one_panel_by_columns__chunk0(
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<1x256x16xf32>
+// CHECK:         scf.for {{.*}} step %c256
+func.func @one_panel_by_columns(%b: memref<?x?xf32>, %xt: memref<?x16xf32>, %ct: memref<?x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.transpose %b (d0, d1) -> (d1, d0) : memref<?x?xf32> to memref<?x?xf32, strided<[1, ?]>>
+  linalg.fill ins(%zero : f32) outs(%ct : memref<?x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%w, %xt : memref<?x?xf32, strided<[1, ?]>>, memref<?x16xf32>) outs(%ct : memref<?x16xf32>) {
+  ^bb0(%a: f32, %x: f32, %c: f32):
+    %p = arith.mulf %a, %x : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
 // The same in bf16 on the packed dot products (vdpbf16ps), x's rows as B read
 // by rows (xP[j][k]). With N one register tile each pair of w feeds one
 // register tile only, so where the K block is whole pairs (K % 2 == 0) the

@@ -327,3 +327,24 @@ func.func @ikj(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
   }
   return
 }
+
+// A by a transposed view (b[k, n] read as w[n, k]: innermost stride 45): its
+// element of each step is a scalar load and a broadcast, not a 0-d transfer
+// that upstream's lowering to vector.load refuses for a non-unit stride.
+// CHECK-LABEL: func.func @by_columns(
+// CHECK:         %[[BT:.*]] = memref.transpose %arg0
+// CHECK:         scf.for %[[I:.*]] = %c0 to %c45
+// CHECK:           scf.for %[[K:.*]] = %c0 to %c70
+// CHECK-NEXT:        %[[A:.*]] = memref.load %[[BT]][%[[I]], %[[K]]] : memref<45x70xf32, strided<[1, 45]>>
+// CHECK-NEXT:        vector.broadcast %[[A]] : f32 to vector<16xf32>
+// CHECK-NOT:     vector.transfer_read
+func.func @by_columns(%b: memref<70x45xf32>, %x: memref<?x16xf32>, %c: memref<?x16xf32>) {
+  %bt = memref.transpose %b (d0, d1) -> (d1, d0) : memref<70x45xf32> to memref<45x70xf32, strided<[1, 45]>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%bt, %x : memref<45x70xf32, strided<[1, 45]>>, memref<?x16xf32>) outs(%c : memref<?x16xf32>) {
+  ^bb0(%a: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %a, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
