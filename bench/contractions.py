@@ -6,8 +6,9 @@ when it is installed) at the same thread count, in one process, interleaved, med
                                   [--baseline other/vibeec] [--only case,case]
 
 Cases: linear x W^T + b, plain, batched, per-head scores, bf16 GEMM and bf16 nn.Linear,
-bf16 batched and per-head scores, int8 x int8 -> int32 GEMM, few rows M in {1, 4, 16, 32, 33, 64, 128, 256}
-(linear layout, f32 and bf16), int8-weight GEMV, column sum; 1 and 2 threads. --baseline adds the same kernels built by another vibeec (a
+bf16 batched and per-head scores, int8 x int8 -> int32 GEMM, few rows M in
+{1, 4, 16, 32, 33, 64, 128, 256} (linear layout, f32 and bf16) and {1, 4, 16, 32}
+(plain layout), int8-weight GEMV, column sum; 1 and 2 threads. --baseline adds the same kernels built by another vibeec (a
 "vibeec baseline" column, e.g. main before a change). The JSON goes to
 bench/results/cpu_contractions_<cpu>.json unless --json says otherwise.
 """
@@ -168,6 +169,14 @@ def main():
             {"vibeec": lambda lib=None, xs=xs, ys=ys, M=M: (lib or v).vibee_linear_linear_nobias(ptr(xs), ptr(wg), ptr(ys), I64(M), I64(G), I64(G)),
              "openblas": lambda xs=xs, ys=ys, M=M: sgemm(M, G, G, xs, G, wg, G, ys, G, tb=TR)},
             torch and (lambda tx=T(xs), tw=T(wg): torch.nn.functional.linear(tx, tw)))
+    # The plain layout b[k, n] (weights stored [in, out]) with few rows: the
+    # transposed product from 3 to 32 rows, b read through a transposed view.
+    for M in (1, 4, 16, 32):
+        xs, ys = f32(M, G), np.empty((M, G), np.float32)
+        add(f"plain_m{M}", f"{M}x{G}x{G}", 4.0 * G * G, "GB/s",
+            {"vibeec": lambda lib=None, xs=xs, ys=ys: (lib or v).vibee_matmul_matmul(ptr(xs), ptr(wg), ptr(ys), I64(xs.shape[0]), I64(G), I64(G)),
+             "openblas": lambda xs=xs, ys=ys: sgemm(xs.shape[0], G, G, xs, G, wg, G, ys, G)},
+            torch and (lambda tx=T(xs), tw=T(wg): tx @ tw))
     # Decoding with bf16 weights and activations: M rows of x against nn.Linear's
     # w[n, k] in bf16, f32 results (the transposed product from 3 to 128 rows).
     wg16 = bf16(wg)

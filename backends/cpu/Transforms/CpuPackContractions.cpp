@@ -443,7 +443,10 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   // "Session 21"), and where they stop beating the transposed product, which
   // computes 16 rows whatever M (docs/performance.md, "Session 34").
   constexpr int64_t kSkinnyRows = 11;
-  constexpr int64_t kDotRowsBesideTransposed = 2;
+  // Below it, the transposed product loses to the dot products (w[n, k]) and
+  // to the packed path's edge rows (b[k, n]), which read the weights once per
+  // row (docs/performance.md, "Session 35").
+  constexpr int64_t kFewestTransposedRows = 3;
   bool dots = dotProductLayout(op, roles, dq);
   // B read as it is (f32 w[n, k] comes as a computed B of itself, packed by panels).
   bool plainB =
@@ -465,7 +468,7 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   };
   if (dots)
     buildDotProductBranch(rw, op, roles, dq, init,
-                          atMost(transposed ? kDotRowsBesideTransposed : kSkinnyRows));
+                          atMost(transposed ? kFewestTransposedRows - 1 : kSkinnyRows));
   // else if (M <= 128) { for each block of 32 rows: transposed, 16 or 32 } else { packed }
   // b[k, n], read through a transposed view: from 3 to 32 rows, where the
   // packed path's edge rows (fewer than its register tile's) read b once per
@@ -476,8 +479,8 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
     if (!dots)
       fewRows = arith::AndIOp::create(
           rw, loc, fewRows,
-          arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sgt, rows,
-                                arith::ConstantIndexOp::create(rw, loc, kDotRowsBesideTransposed)));
+          arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, rows,
+                                arith::ConstantIndexOp::create(rw, loc, kFewestTransposedRows)));
     auto ifRows = scf::IfOp::create(rw, loc, fewRows, /*withElse=*/true);
     rw.setInsertionPoint(ifRows.thenBlock()->getTerminator());
     if (init)

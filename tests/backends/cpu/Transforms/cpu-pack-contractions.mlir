@@ -22,7 +22,7 @@
 // otherwise no copy.
 // CHECK-LABEL: func.func @plain
 // CHECK:         %[[MOST:.*]] = arith.cmpi sle, %[[ROWS:.*]], %c32
-// CHECK-NEXT:    %[[LEAST:.*]] = arith.cmpi sgt, %[[ROWS]], %c2
+// CHECK-NEXT:    %[[LEAST:.*]] = arith.cmpi sge, %[[ROWS]], %c3
 // CHECK-NEXT:    %[[FEW:.*]] = arith.andi %[[MOST]], %[[LEAST]]
 // CHECK-NEXT:    scf.if %[[FEW]] {
 // CHECK:           %[[BT:.*]] = memref.transpose %arg1 (d0, d1) -> (d1, d0) : memref<?x?xf32> to memref<?x?xf32, strided<[1, ?]>>
