@@ -416,8 +416,9 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     Value nSource = isF32Matmul(op) ? op.getDpsInputs()[1] : op.getDpsInits()[0];
     SmallVector<int64_t> aStrides;
     int64_t aOffset;
-    bool aByColumns = succeeded(cast<MemRefType>(a.getType()).getStridesAndOffset(aStrides, aOffset)) &&
-                      aStrides.back() != 1;
+    bool aByColumns =
+        succeeded(cast<MemRefType>(a.getType()).getStridesAndOffset(aStrides, aOffset)) &&
+        aStrides.back() != 1;
     MatmulParams p;
     static_cast<vibee::MatmulTiles &>(p) = vibee::chooseMatmulTiles(
         machine, {staticDim(a, 0), staticDim(nSource, 1), staticDim(a, 1), aByColumns});

@@ -427,7 +427,8 @@ static void carryPartials(RewriterBase &rw, scf::ForOp loop) {
 struct ZeroDimReadToLoad : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransferReadOp op, PatternRewriter &rw) const override {
-    if (op.getVectorType().getRank() != 0 || op.getMask() || !isa<MemRefType>(op.getBase().getType()))
+    if (op.getVectorType().getRank() != 0 || op.getMask() ||
+        !isa<MemRefType>(op.getBase().getType()))
       return failure();
     Value element = memref::LoadOp::create(rw, op.getLoc(), op.getBase(), op.getIndices());
     rw.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getVectorType(), element);

@@ -76,8 +76,7 @@ void vibee::buildTransposedProductByRowBlocks(RewriterBase &rw, linalg::Contract
   auto loop = scf::ForOp::create(rw, loc, arith::ConstantIndexOp::create(rw, loc, 0), rows, step);
   rw.setInsertionPointToStart(loop.getBody());
   Value start = loop.getInductionVar();
-  Value count =
-      arith::MinSIOp::create(rw, loc, step, arith::SubIOp::create(rw, loc, rows, start));
+  Value count = arith::MinSIOp::create(rw, loc, step, arith::SubIOp::create(rw, loc, rows, start));
   IRMapping slices;
   slices.map(x, rowSlice(rw, loc, x, xRows, start, count));
   slices.map(y, rowSlice(rw, loc, y, yRows, start, count));
@@ -102,7 +101,8 @@ void vibee::buildSkinnyTransposedProduct(RewriterBase &rw, linalg::ContractOp op
   unsigned m = roles.m[0], n = roles.n[0], k = roles.k[0], loops = op.getNumLoops();
   if (position(maps[1], n) == 1u) // b[k, n] as w[n, k]
     w = memref::TransposeOp::create(
-        rw, loc, w, AffineMapAttr::get(AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx)));
+        rw, loc, w,
+        AffineMapAttr::get(AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx)));
   Value rows = memref::DimOp::create(rw, loc, x, *position(maps[0], m));
   Value depth = memref::DimOp::create(rw, loc, w, 1);
   Value columns = memref::DimOp::create(rw, loc, w, 0);
