@@ -440,12 +440,12 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
                   Kernel kernel, bool threads) {
   // Where the dot products stop beating the packed micro-kernel, which reads
   // the weights once more for the M % MR edge rows (docs/performance.md,
-  // "Session 21"), and where they stop beating the transposed product, which
-  // computes 16 rows whatever M (docs/performance.md, "Session 34").
+  // "Session 21").
   constexpr int64_t kSkinnyRows = 11;
-  // Below it, the transposed product loses to the dot products (w[n, k]) and
-  // to the packed path's edge rows (b[k, n]), which read the weights once per
-  // row (docs/performance.md, "Session 35").
+  // Below it, the transposed product (16 rows computed whatever M) loses to
+  // the dot products (w[n, k]) and to the packed path's edge rows (b[k, n]),
+  // which read the weights once per row (docs/performance.md, "Session 34",
+  // "Session 35").
   constexpr int64_t kFewestTransposedRows = 3;
   bool dots = dotProductLayout(op, roles, dq);
   // B read as it is (f32 w[n, k] comes as a computed B of itself, packed by panels).
