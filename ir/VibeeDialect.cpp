@@ -96,6 +96,7 @@ LogicalResult VibeeDialect::verifyOperationAttribute(Operation *op, NamedAttribu
   if (name == KernelAttrHelper::getNameStr() || name == PackAttrHelper::getNameStr() ||
       name == F16AttrHelper::getNameStr() || name == IndependentRowsAttrHelper::getNameStr() ||
       name == IndependentColumnsAttrHelper::getNameStr() ||
+      name == ThreadsInBranchAttrHelper::getNameStr() ||
       name == ThreadContextAttrHelper::getNameStr())
     return expect(isa<UnitAttr>(value), "a unit attribute");
   if (name == SpecAttrHelper::getNameStr())

@@ -31,6 +31,8 @@ inline constexpr llvm::StringLiteral kIndependentRows =
     VibeeDialect::IndependentRowsAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kIndependentColumns =
     VibeeDialect::IndependentColumnsAttrHelper::getNameStr();
+inline constexpr llvm::StringLiteral kThreadsInBranch =
+    VibeeDialect::ThreadsInBranchAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kThreadContext =
     VibeeDialect::ThreadContextAttrHelper::getNameStr();
 inline constexpr llvm::StringLiteral kF16 = VibeeDialect::F16AttrHelper::getNameStr();

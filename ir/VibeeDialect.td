@@ -52,6 +52,10 @@ def Vibee_Dialect : Dialect {
     // that indexes the destination directly; vibee-cpu-parallelize splits its range
     // over threads, each thread running the loops around it in full.
     "::mlir::UnitAttr":$independent_columns,
+    // vibee-cpu-pack-contractions: a linalg op inside one branch of a run-time
+    // choice (the dot products of a contraction with few rows), which
+    // vibee-cpu-parallelize splits over threads as it does top-level ops.
+    "::mlir::UnitAttr":$threads_in_branch,
     // The CPU's threaded calls: the llvm.alloca, one per function, that holds the
     // context record of each call to the runtime's parallel loop (ThreadRuntime.h).
     "::mlir::UnitAttr":$thread_context,

@@ -46,6 +46,8 @@
 #include "backends/cpu/Transforms/ZeroInit.h"
 #include "transforms/RowGroupAnalysis.h"
 
+#include "ir/VibeeDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -395,9 +397,11 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 }
 
 /// if (condition) { the contract's generic, N loops outside M } else { `op` },
-/// `init` (the zero fill of C, if any) in both branches.
+/// `init` (the zero fill of C, if any) in both branches. With `threads`, the
+/// generic is marked for vibee-cpu-parallelize, which splits its N loop.
 void buildDotProductBranch(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
-                           const Dequant *dq, linalg::FillOp init, Value condition) {
+                           const Dequant *dq, linalg::FillOp init, Value condition,
+                           bool threads) {
   Location loc = op.getLoc();
   auto ifOp = scf::IfOp::create(rw, loc, condition, /*withElse=*/true);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -421,8 +425,13 @@ void buildDotProductBranch(RewriterBase &rw, linalg::ContractOp op, const Roles 
   llvm::append_range(order, roles.n);
   llvm::append_range(order, roles.m);
   llvm::append_range(order, roles.k);
-  if (succeeded(generic))
-    (void)linalg::interchangeGenericOp(rw, *generic, order);
+  if (succeeded(generic)) {
+    FailureOr<linalg::GenericOp> ordered = linalg::interchangeGenericOp(rw, *generic, order);
+    // Only the weights' N loop is split, each thread reading its own rows of
+    // them (decoding's GEMV is bandwidth-bound, a dequantizing one compute-bound).
+    if (threads && succeeded(ordered) && roles.batch.empty())
+      (*ordered)->setAttr(vibee::attr::kThreadsInBranch, rw.getUnitAttr());
+  }
   rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
   // The fill goes with each branch, so that the packed one can move it.
   if (init) {
@@ -468,7 +477,7 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   };
   if (dots)
     buildDotProductBranch(rw, op, roles, dq, init,
-                          atMost(transposed ? kFewestTransposedRows - 1 : kSkinnyRows));
+                          atMost(transposed ? kFewestTransposedRows - 1 : kSkinnyRows), threads);
   // else if (M <= 128) { for each block of 32 rows: transposed, 16 or 32 } else { packed }
   // b[k, n], read through a transposed view: from 3 to 32 rows, where the
   // packed path's edge rows (fewer than its register tile's) read b once per

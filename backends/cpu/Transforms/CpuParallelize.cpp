@@ -13,6 +13,10 @@
 // temporaries shrink to one block of rows per thread. Plain row reductions
 // (RMSNorm's) stay op by op: no measurement has asked for their grouping.
 //
+// Besides the top-level ops, those vibee-cpu-pack-contractions marked
+// vibee.threads_in_branch inside a run-time branch (the dot products of a
+// contraction with few rows) are split the same way.
+//
 // Schedule hints (ScheduleHints.h) pick the split loop (parallel(...)), its
 // chunk (tile(...)) and the thread cap (threads(n)) in chooseSplit.
 //
@@ -383,6 +387,16 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
             linalgOp.getNumLoops() > 0 &&
             linalgOp.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
           ops.push_back(linalgOp);
+    // Ops that vibee-cpu-pack-contractions placed in a run-time branch and
+    // marked: the branch is a choice of algorithm, not a loop, so the op is
+    // split as if it were at the top level.
+    for (func::FuncOp func : module.getOps<func::FuncOp>())
+      func.walk([&](linalg::LinalgOp op) {
+        if (op->getParentOp() != func && op->hasAttr(vibee::attr::kThreadsInBranch) &&
+            op.hasPureBufferSemantics() && op.getNumLoops() > 0 &&
+            op.getIteratorTypesArray()[0] == utils::IteratorType::parallel)
+          ops.push_back(op);
+      });
     IRRewriter rw(&getContext());
     // Chunk functions are named through it: a module scan per name probe was
     // quadratic in kernels (ChunkFunctions.h).
@@ -396,6 +410,7 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
       std::optional<Split> split = chooseSplit(op, hints, /*rowsOnly=*/false);
       if (!split)
         continue;
+      op->removeAttr(vibee::attr::kThreadsInBranch);
       rw.setInsertionPoint(op);
       SmallVector<OpFoldResult> sizes;
       for (Range r : op.createLoopRanges(rw, loc))

@@ -60,6 +60,15 @@ func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) 
 // CHECK-NEXT:        arith.mulf
 // CHECK-NEXT:        arith.addf
 // CHECK:         return
+// With threads, the dot products are marked for vibee-cpu-parallelize, which
+// splits their N loop (cpu-parallelize.mlir, @dots_in_branch); without, not.
+// CHECK-NOT:     vibee.threads_in_branch
+// THREADS-LABEL: func.func @linear_bf16
+// THREADS:         scf.if
+// THREADS-NEXT:      linalg.generic {{.*}} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xbf16>) {{.*}} attrs = {vibee.threads_in_branch}
+// THREADS:         } else {
+// THREADS-NOT:       vibee.threads_in_branch
+// THREADS:         return
 // KERNEL-LABEL: func.func @linear_bf16
 // KERNEL:         vector.fma
 func.func @linear_bf16(%x: memref<?x?xf32>, %w: memref<?x?xbf16>, %y: memref<?x?xf32>) {

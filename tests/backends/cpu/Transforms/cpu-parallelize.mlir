@@ -372,3 +372,42 @@ func.func @scatter_columns(%dy: memref<?x?xf32>, %ids: memref<?xi32>, %dt: memre
   }
   return
 }
+
+// -----
+
+// Ops inside a run-time branch stay serial (the branch may sit in a loop the
+// threads already split), except the ones vibee-cpu-pack-contractions marked
+// vibee.threads_in_branch (the dot products of a contraction with few rows):
+// that one is split over its first loop as a top-level op would be, the call
+// inside its branch, and the mark is gone.
+// CHECK-LABEL: func.func @dots_in_branch(
+// CHECK:         scf.if %arg0 {
+// CHECK:           llvm.call @vibee_parallel_for_or_serial(
+// CHECK:         } else {
+// CHECK-NOT:       llvm.call
+// CHECK:           linalg.generic
+// CHECK:         }
+// CHECK-NOT:     vibee.threads_in_branch
+// CHECK-LABEL: func.func private @dots_in_branch__chunk0(
+// CHECK:         linalg.generic
+// CHECK-NOT:     vibee.threads_in_branch
+func.func @dots_in_branch(%few: i1, %x: memref<?x?xf32>, %w: memref<?x?xf32>, %y: memref<?x?xf32>) {
+  scf.if %few {
+    linalg.generic {indexing_maps = [affine_map<(n, m, k) -> (m, k)>, affine_map<(n, m, k) -> (n, k)>, affine_map<(n, m, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%x, %w : memref<?x?xf32>, memref<?x?xf32>) outs(%y : memref<?x?xf32>) attrs = {vibee.threads_in_branch} {
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %c, %p : f32
+      linalg.yield %s : f32
+    }
+  } else {
+    linalg.generic {indexing_maps = [affine_map<(n, m, k) -> (m, k)>, affine_map<(n, m, k) -> (n, k)>, affine_map<(n, m, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%x, %w : memref<?x?xf32>, memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %c, %p : f32
+      linalg.yield %s : f32
+    }
+  }
+  return
+}
