@@ -17,6 +17,9 @@
 //                     a[r] = broadcast(Ap[ir / MR][q][G r : G] as i32)
 //                     acc[r][v] = dot(acc[r][v], a[r], b[v])   (vdpbf16ps, vpdpbusd)
 //             C[...] = acc
+// An operand whose groups lie along its rows (A; nn.Linear's B, w[n][k]) is
+// packed as a transpose of 32-bit words: runs of 16 groups of 8 rows in
+// registers by shuffles (transposeWords), the rest a word at a time.
 // A is packed too: its MR rows read in place sit a row apart, and a row of
 // 2,048 bf16 is 4 KiB, so all MR groups of a step would share one L1 set.
 // Except where N is one register tile (the transposed product of few rows,
@@ -131,6 +134,84 @@ struct KernelBuilder {
     return arith::SelectOp::create(rw, loc, inside, v, zero);
   }
 
+  /// Rows a register transpose of 32-bit groups takes at once.
+  static constexpr int64_t kWordRows = 8;
+
+  /// dst[jb][q0 + q][G (r0 + r) + e] = src[x + r][kc + G (q0 + q) + e] for the
+  /// 8 rows r and 16 groups q: the 8 x 16 matrix of 32-bit groups transposed by
+  /// three rounds of two-source shuffles (pairs of rows, then fours, then
+  /// eights; x86's unpack/permute instructions), instead of 128 scalar copies.
+  void transposeWords(Value dst, Value src, Value jb, Value x, int64_t r0, Value kc, Value q0,
+                      bool isA) {
+    int64_t G = g(), lanes = vibee::kPackedDotLanes;
+    auto words = VectorType::get({lanes}, rw.getI32Type());
+    // What each lane of a value holds: (row, group), both within the block.
+    using Lanes = SmallVector<std::pair<int64_t, int64_t>>;
+    struct Held {
+      Value v;
+      Lanes at;
+    };
+    // blocks[b][p]: part p (in order of groups) of rows [b span, (b + 1) span).
+    SmallVector<SmallVector<Held>> blocks;
+    for (int64_t r = 0; r < kWordRows; ++r) {
+      Value v = vector::LoadOp::create(rw, loc, elements(G * lanes), src,
+                                       ValueRange{add(x, idx(r)), add(kc, mul(q0, G))});
+      Lanes at;
+      for (int64_t q = 0; q < lanes; ++q)
+        at.push_back({r, q});
+      blocks.push_back({Held{vector::BitCastOp::create(rw, loc, words, v), at}});
+    }
+    // The shuffle of x and y whose lanes hold `wanted`.
+    auto combine = [&](const Held &x, const Held &y, const Lanes &wanted) {
+      SmallVector<int64_t> mask;
+      for (auto cell : wanted) {
+        const auto *inX = llvm::find(x.at, cell);
+        mask.push_back(inX != x.at.end() ? inX - x.at.begin()
+                                         : lanes + (llvm::find(y.at, cell) - y.at.begin()));
+      }
+      return Held{vector::ShuffleOp::create(rw, loc, x.v, y.v, mask), wanted};
+    };
+    auto groupsOf = [](const Held &h) {
+      SmallVector<int64_t> groups;
+      for (auto [r, q] : h.at)
+        if (!llvm::is_contained(groups, q))
+          groups.push_back(q);
+      return groups;
+    };
+    // Rounds of span 2 and 4: two blocks of rows become one, each part of
+    // their groups two parts of half as many.
+    for (int64_t span = 2; span < kWordRows; span *= 2) {
+      SmallVector<SmallVector<Held>> next;
+      for (size_t b = 0; b + 1 < blocks.size(); b += 2) {
+        int64_t row0 = blocks[b].front().at.front().first;
+        SmallVector<Held> parts;
+        for (auto [upper, lower] : llvm::zip(blocks[b], blocks[b + 1])) {
+          SmallVector<int64_t> groups = groupsOf(upper);
+          int64_t perPart = lanes / span;
+          for (size_t first = 0; first < groups.size(); first += perPart) {
+            Lanes wanted;
+            for (int64_t l = 0; l < lanes; ++l)
+              wanted.push_back({row0 + l % span, groups[first + l / span]});
+            parts.push_back(combine(upper, lower, wanted));
+          }
+        }
+        next.push_back(std::move(parts));
+      }
+      blocks = std::move(next);
+    }
+    // The last round: one group's 8 rows, stored as its slot of the panel.
+    for (auto [upper, lower] : llvm::zip(blocks[0], blocks[1]))
+      for (int64_t q : groupsOf(upper)) {
+        Lanes wanted;
+        for (int64_t r = 0; r < kWordRows; ++r)
+          wanted.push_back({r, q});
+        Value values =
+            vector::BitCastOp::create(rw, loc, elements(G * kWordRows), combine(upper, lower, wanted).v);
+        vector::StoreOp::create(rw, loc, isA ? unsignedA(values) : values, dst,
+                                ValueRange{jb, add(q0, idx(q)), idx(G * r0)});
+      }
+  }
+
   /// dst[jb][q][G jj + e] = src(x = x0 + jb w + jj, k = kc + G q + e), zero
   /// from k = kc + kb on (the last group of a K that G does not divide), for
   /// jb < count / w: the layout of the micro-kernel's panels (A: x = m,
@@ -146,11 +227,20 @@ struct KernelBuilder {
     auto finish = [&](Value v) { return isA ? unsignedA(v) : v; };
     loop(z, blocks, 1, [&](Value jb) {
       if (byRows) {
-        // Along k, contiguous: each group one 32-bit copy.
+        // Along k, contiguous: runs of 16 groups of 8 rows transposed in
+        // registers, the rest of the groups each one 32-bit copy.
+        Value runEnd = z;
+        if (w % kWordRows == 0) {
+          runEnd = mul(div(full, lanes), lanes);
+          for (int64_t r0 = 0; r0 < w; r0 += kWordRows)
+            loop(z, runEnd, lanes, [&](Value q0) {
+              transposeWords(dst, src, jb, add(x0, add(mul(jb, w), idx(r0))), r0, kc, q0, isA);
+            });
+        }
         loop(z, idx(w), 1, [&](Value jj) {
           Value x = add(x0, add(mul(jb, w), jj));
           Value slot = mul(jj, G);
-          loop(z, full, 1, [&](Value q) {
+          loop(runEnd, full, 1, [&](Value q) {
             Value group = vector::LoadOp::create(rw, loc, elements(G), src,
                                                  ValueRange{x, add(kc, mul(q, G))});
             vector::StoreOp::create(rw, loc, finish(group), dst, ValueRange{jb, q, slot});

@@ -146,14 +146,28 @@ func.func @mixed(%a: memref<?x?xf32>, %b: memref<?x?xbf16>, %c: memref<?x?xf32>)
 // CHECK-DAG:     %[[BP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x32x128xi8>
 // CHECK-DAG:     %[[AP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x32x32xi8>
 // CHECK-DAG:     %[[OFF:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x32xi32>
-// B: quads copied as 32-bit words from w's rows.
+// B: runs of 16 quads of 8 rows of w transposed in registers (the quads as
+// 32-bit words: 8 loads of 64 bytes, two rounds of pairwise shuffles, then one
+// shuffle per quad that gathers its 8 rows into the panel), ...
+// CHECK-COUNT-8: vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<64xi8>
+// CHECK:         vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23] : vector<16xi32>, vector<16xi32>
+// CHECK:         vector.shuffle %{{.*}}, %{{.*}} [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23] : vector<16xi32>, vector<16xi32>
+// CHECK:         %[[Q0:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 16, 17, 18, 19] : vector<16xi32>, vector<16xi32>
+// CHECK-NEXT:    %[[Q0B:.*]] = vector.bitcast %[[Q0]] : vector<8xi32> to vector<32xi8>
+// CHECK-NEXT:    vector.store %[[Q0B]], %[[BP]]
+// ... the rest copied as 32-bit words from w's rows.
 // CHECK:         %[[W:.*]] = vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<4xi8>
 // CHECK-NEXT:    vector.store %[[W]], %[[BP]]
 // The column sums: vpdpbusd of all-128 bytes and B's quads.
 // CHECK:         %[[SUM:.*]] = scf.for {{.*}} iter_args(
 // CHECK:           llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %cst{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // CHECK:         vector.store %[[SUM]], %[[OFF]]
-// A: quads with the sign bit flipped.
+// A: the same runs, the sign bit flipped after the transpose, then quads one
+// at a time.
+// CHECK:         %[[A0:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 16, 17, 18, 19] : vector<16xi32>, vector<16xi32>
+// CHECK-NEXT:    %[[A0B:.*]] = vector.bitcast %[[A0]] : vector<8xi32> to vector<32xi8>
+// CHECK-NEXT:    %[[A0U:.*]] = arith.xori %[[A0B]], %cst{{.*}} : vector<32xi8>
+// CHECK-NEXT:    vector.store %[[A0U]], %[[AP]]
 // CHECK:         %[[X:.*]] = vector.load %{{.*}} : memref<?x?xi8, strided<[?, 1]>>, vector<4xi8>
 // CHECK-NEXT:    %[[U:.*]] = arith.xori %[[X]], %cst{{.*}} : vector<4xi8>
 // CHECK-NEXT:    vector.store %[[U]], %[[AP]]
