@@ -54,15 +54,12 @@ int64_t floorPowerOfTwo(int64_t value) {
   return p;
 }
 
-/// Splits `size` into the fewest tiles of at most `maxTile`, each a multiple
-/// of `multiple`, as equal as possible (1000 by at most 256 -> 4 tiles of 256;
-/// 520 by at most 256 -> 3 tiles of 176, not 256 + 256 + 8).
-int64_t balancedTile(int64_t size, int64_t maxTile, int64_t multiple) {
+} // namespace
+
+int64_t vibee::balancedTile(int64_t size, int64_t maxTile, int64_t multiple) {
   int64_t tiles = (size + maxTile - 1) / maxTile;
   return std::min(maxTile, roundUp((size + tiles - 1) / tiles, multiple));
 }
-
-} // namespace
 
 const CpuTarget &vibee::detectHostCpu() {
   static const CpuTarget host = [] {
@@ -121,7 +118,7 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   // buffer (another page, for long rows), and long K blocks thrash the TLB.
   if (n > 0 && n <= t.nr && !shape.aByColumns)
     kcMax = std::clamp<int64_t>(floorPowerOfTwo(l2 / 2 / (t.nr * elementBytes)), 16, 8192);
-  t.kc = k > 0 ? balancedTile(k, kcMax, 8) : kcMax;
+  t.kc = k > 0 ? vibee::balancedTile(k, kcMax, 8) : kcMax;
 
   // mc: the mc x kc A block in half of L2. A is read in place (not packed), so
   // its rows, one leading dimension apart, fall into few cache sets: keep a
@@ -129,7 +126,7 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   // docs/performance.md).
   int64_t mcMax = std::max(t.mr, floorPowerOfTwo(l2 / 2 / 4 / (t.kc * elementBytes)));
   mcMax = roundDown(mcMax, t.mr);
-  t.mc = m > 0 ? balancedTile(m, mcMax, t.mr) : mcMax;
+  t.mc = m > 0 ? vibee::balancedTile(m, mcMax, t.mr) : mcMax;
 
   // nc: the packed kc x nc B panel in this thread's share of L3 (half of L2
   // without one), and at most N / cores so every core gets a panel (dynamic N:
@@ -139,7 +136,7 @@ MatmulTiles vibee::chooseMatmulTiles(const CpuTarget &target, const MatmulShape 
   int64_t perCore = roundUp((n > 0 ? n : 1024) / std::max(1u, target.cores), t.nr);
   t.nc = std::max(t.nr, std::min(ncCache, perCore));
   if (n > 0)
-    t.nc = balancedTile(n, t.nc, t.nr);
+    t.nc = vibee::balancedTile(n, t.nc, t.nr);
   return t;
 }
 

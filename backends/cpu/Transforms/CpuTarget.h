@@ -62,6 +62,11 @@ struct MatmulShape {
 MatmulTiles chooseMatmulTiles(const CpuTarget &target, const MatmulShape &shape = {},
                               int64_t elementBytes = 4);
 
+/// Splits `size` into the fewest tiles of at most `maxTile`, each a multiple
+/// of `multiple`, as equal as possible (1000 by at most 256 -> 4 tiles of 256;
+/// 520 by at most 256 -> 3 tiles of 176, not 256 + 256 + 8).
+int64_t balancedTile(int64_t size, int64_t maxTile, int64_t multiple);
+
 /// Elements of `elementBits` in one `vectorBits`-wide register.
 int64_t chooseVectorLanes(unsigned vectorBits, unsigned elementBits);
 

@@ -74,6 +74,10 @@ using vibee::CpuTarget;
 
 namespace {
 
+/// The K block of the bf16 packed dot-product kernel with several register
+/// columns, in elements (tilesFor).
+constexpr int64_t kBf16BlockK = 1024;
+
 struct MatmulParams : vibee::MatmulTiles {
   int64_t vw = 0; // vector width of the micro-kernel's ops; 0: one NR-wide vector
 };
@@ -425,8 +429,18 @@ struct CpuTileMatmulPass : vibee::impl::CpuTileMatmulPassBase<CpuTileMatmulPass>
     // The packed dot-product kernels have the f32 one's register tile (32-bit
     // accumulators) and panels of 2-byte (bf16) or 1-byte (int8) elements: K
     // blocks 4 / bytes times as long fill the same cache.
-    if (std::optional<vibee::PackedDot> packed = isF32Matmul(op) ? std::nullopt : packedDot(op))
-      p.kc *= *packed == vibee::PackedDot::Bf16Pairs ? 2 : 4;
+    if (std::optional<vibee::PackedDot> packed = isF32Matmul(op) ? std::nullopt : packedDot(op)) {
+      bool bf16 = *packed == vibee::PackedDot::Bf16Pairs;
+      p.kc *= bf16 ? 2 : 4;
+      // bf16 with several register columns: longer still. Each K block loads
+      // and stores every C tile once, which with L1-sized blocks cost more
+      // than vdpbf16ps saves; the B micro-panel then streams from L2, which
+      // feeds 128 bytes per 16 dot products easily (docs/performance.md,
+      // "Session 36").
+      std::optional<int64_t> k = staticDim(a, 1), n = staticDim(nSource, 1);
+      if (bf16 && !(n && *n <= p.nr))
+        p.kc = std::max(p.kc, k ? vibee::balancedTile(*k, kBf16BlockK, 16) : kBf16BlockK);
+    }
     for (auto [value, option] :
          {std::pair{&p.mr, &mr}, {&p.nr, &nr}, {&p.mc, &mc}, {&p.nc, &nc}, {&p.kc, &kc}})
       if (*option > 0)
