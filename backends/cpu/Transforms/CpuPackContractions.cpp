@@ -41,6 +41,7 @@
 #include "backends/cpu/Transforms/ContractionPacking.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
+#include "backends/cpu/Transforms/SkinnyRowsOfB.h"
 #include "backends/cpu/Transforms/SkinnyTransposedProduct.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
 #include "backends/cpu/Transforms/ZeroInit.h"
@@ -441,7 +442,22 @@ void buildDotProductBranch(RewriterBase &rw, linalg::ContractOp op, const Roles 
   }
 }
 
+/// if (condition) { the product by blocks of b's columns } else { `op` }, `init`
+/// (the zero fill of C, if any) in both branches.
+void buildRowsOfBBranch(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
+                        linalg::FillOp init, Value condition, bool threads) {
+  auto ifOp = scf::IfOp::create(rw, op.getLoc(), condition, /*withElse=*/true);
+  rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  if (init)
+    rw.clone(*init);
+  vibee::buildRowsOfBProduct(rw, op, roles, threads);
+  rw.moveOpBefore(op, ifOp.elseBlock()->getTerminator());
+  if (init)
+    rw.moveOpBefore(init, op);
+}
+
 /// if (M <= dot rows, both operands along k) { the contract's generic }
+/// else if (M <= 2, x[m, k] * b[k, n]) { by blocks of b's columns }
 /// else if (M <= 128, x[m, k] * w[n, k]; 3 <= M <= 32, f32 x[m, k] * b[k, n])
 ///   { transposed product by 32-row blocks }
 /// else { packed }
@@ -461,7 +477,8 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   bool plainB =
       !dq || (!dq->prologue && dq->sources.size() == 1 && dq->sources[0] == op.getInputs()[1]);
   bool transposed = plainB && vibee::canTransposeSkinny(op, roles, kernel == Kernel::Bf16Pairs);
-  if (!dots && !transposed)
+  bool rowsOfB = !dots && plainB && vibee::canStreamRowsOfB(op, roles);
+  if (!dots && !transposed && !rowsOfB)
     return packContraction(rw, op, roles, dq, kernel, threads);
   Location loc = op.getLoc();
   linalg::FillOp init = vibee::zeroFillBefore(op, op.getOutputs()[0]);
@@ -478,6 +495,10 @@ void packOrSkinny(RewriterBase &rw, linalg::ContractOp op, const Roles &roles, c
   if (dots)
     buildDotProductBranch(rw, op, roles, dq, init,
                           atMost(transposed ? kFewestTransposedRows - 1 : kSkinnyRows), threads);
+  // b[k, n] with 1 or 2 rows: below the transposed product, and on the
+  // packed path such rows are edge rows that copy b into panels first.
+  if (rowsOfB)
+    buildRowsOfBBranch(rw, op, roles, init, atMost(kFewestTransposedRows - 1), threads);
   // else if (M <= 128) { for each block of 32 rows: transposed, 16 or 32 } else { packed }
   // b[k, n], read through a transposed view: from 3 to 32 rows, where the
   // packed path's edge rows (fewer than its register tile's) read b once per

@@ -17,11 +17,17 @@
 // KERNEL-DAG: #[[KNK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // KERNEL-DAG: #[[KYT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
 
-// Plain f32 matmul: from 3 to 32 rows, the transposed product with b read as
-// w[n, k] through a transposed view (the micro-kernel's A, by columns);
-// otherwise no copy.
+// Plain f32 matmul: 1 or 2 rows, the contraction's own loops with k outermost
+// and n innermost (b's rows read once and in order, SkinnyRowsOfB.h), with
+// threads one call over ranges of n (a chunk function on its loop 2); from 3
+// to 32 rows, the transposed product with b read as w[n, k] through a
+// transposed view (the micro-kernel's A, by columns); otherwise no copy.
 // CHECK-LABEL: func.func @plain
-// CHECK:         %[[MOST:.*]] = arith.cmpi sle, %[[ROWS:.*]], %c32
+// CHECK:         %[[TWO:.*]] = arith.cmpi sle, %[[ROWS:.*]], %c2
+// CHECK-NEXT:    scf.if %[[TWO]] {
+// CHECK-NEXT:      linalg.generic {indexing_maps = [#[[YT]], #[[A]], #[[XM]]], iterator_types = ["reduction", "parallel", "parallel"]} ins(%arg0, %arg1 : memref<?x?xf32>, memref<?x?xf32>) outs(%arg2
+// CHECK:         } else {
+// CHECK:         %[[MOST:.*]] = arith.cmpi sle, %[[ROWS]], %c32
 // CHECK-NEXT:    %[[LEAST:.*]] = arith.cmpi sge, %[[ROWS]], %c3
 // CHECK-NEXT:    %[[FEW:.*]] = arith.andi %[[MOST]], %[[LEAST]]
 // CHECK-NEXT:    scf.if %[[FEW]] {
@@ -34,6 +40,10 @@
 // CHECK-NEXT: } else {
 // CHECK-NOT:       memref.alloc
 // CHECK:           linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1
+// THREADS-LABEL: func.func @plain(
+// THREADS:         scf.if
+// THREADS:           llvm.call @vibee_parallel_for_or_serial(
+// THREADS-NEXT:    } else {
 // KERNEL-LABEL: func.func @plain
 // KERNEL:         vector.fma
 func.func @plain(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
