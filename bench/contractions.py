@@ -169,9 +169,10 @@ def main():
             {"vibeec": lambda lib=None, xs=xs, ys=ys, M=M: (lib or v).vibee_linear_linear_nobias(ptr(xs), ptr(wg), ptr(ys), I64(M), I64(G), I64(G)),
              "openblas": lambda xs=xs, ys=ys, M=M: sgemm(M, G, G, xs, G, wg, G, ys, G, tb=TR)},
             torch and (lambda tx=T(xs), tw=T(wg): torch.nn.functional.linear(tx, tw)))
-    # The plain layout b[k, n] (weights stored [in, out]) with few rows: the
-    # transposed product from 3 to 32 rows, b read through a transposed view.
-    for M in (1, 4, 16, 32):
+    # The plain layout b[k, n] (weights stored [in, out]) with few rows: b's
+    # rows in order for 1 or 2 rows, the transposed product from 3 to 32 rows,
+    # b read through a transposed view.
+    for M in (1, 2, 4, 16, 32):
         xs, ys = f32(M, G), np.empty((M, G), np.float32)
         add(f"plain_m{M}", f"{M}x{G}x{G}", 4.0 * G * G, "GB/s",
             {"vibeec": lambda lib=None, xs=xs, ys=ys: (lib or v).vibee_matmul_matmul(ptr(xs), ptr(wg), ptr(ys), I64(xs.shape[0]), I64(G), I64(G)),
