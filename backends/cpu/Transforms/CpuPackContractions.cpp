@@ -401,8 +401,7 @@ bool dotProductLayout(linalg::ContractOp op, const Roles &roles, const Dequant *
 /// `init` (the zero fill of C, if any) in both branches. With `threads`, the
 /// generic is marked for vibee-cpu-parallelize, which splits its N loop.
 void buildDotProductBranch(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
-                           const Dequant *dq, linalg::FillOp init, Value condition,
-                           bool threads) {
+                           const Dequant *dq, linalg::FillOp init, Value condition, bool threads) {
   Location loc = op.getLoc();
   auto ifOp = scf::IfOp::create(rw, loc, condition, /*withElse=*/true);
   rw.setInsertionPoint(ifOp.thenBlock()->getTerminator());

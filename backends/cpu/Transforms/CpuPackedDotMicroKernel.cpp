@@ -205,8 +205,8 @@ struct KernelBuilder {
         Lanes wanted;
         for (int64_t r = 0; r < kWordRows; ++r)
           wanted.push_back({r, q});
-        Value values =
-            vector::BitCastOp::create(rw, loc, elements(G * kWordRows), combine(upper, lower, wanted).v);
+        Value values = vector::BitCastOp::create(rw, loc, elements(G * kWordRows),
+                                                 combine(upper, lower, wanted).v);
         vector::StoreOp::create(rw, loc, isA ? unsignedA(values) : values, dst,
                                 ValueRange{jb, add(q0, idx(q)), idx(G * r0)});
       }
