@@ -441,8 +441,8 @@ void buildDotProductBranch(RewriterBase &rw, linalg::ContractOp op, const Roles 
   }
 }
 
-/// if (condition) { the product by blocks of b's columns } else { `op` }, `init`
-/// (the zero fill of C, if any) in both branches.
+/// if (condition) { the product with b's rows in order (SkinnyRowsOfB.h) } else
+/// { `op` }, `init` (the zero fill of C, if any) in both branches.
 void buildRowsOfBBranch(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
                         linalg::FillOp init, Value condition, bool threads) {
   auto ifOp = scf::IfOp::create(rw, op.getLoc(), condition, /*withElse=*/true);
@@ -456,7 +456,7 @@ void buildRowsOfBBranch(RewriterBase &rw, linalg::ContractOp op, const Roles &ro
 }
 
 /// if (M <= dot rows, both operands along k) { the contract's generic }
-/// else if (M <= 2, x[m, k] * b[k, n]) { by blocks of b's columns }
+/// else if (M <= 2, x[m, k] * b[k, n]) { b's rows in order, k outermost }
 /// else if (M <= 128, x[m, k] * w[n, k]; 3 <= M <= 32, f32 x[m, k] * b[k, n])
 ///   { transposed product by 32-row blocks }
 /// else { packed }

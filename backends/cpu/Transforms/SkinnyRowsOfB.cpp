@@ -30,11 +30,11 @@ void vibee::buildRowsOfBProduct(RewriterBase &rw, linalg::ContractOp op, const R
                                 bool threads) {
   Location loc = op.getLoc();
   auto product = cast<linalg::ContractOp>(rw.clone(*op));
+  // Left as it is, the contraction still computes the branch's result (on
+  // the generic lowering's loops).
   FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rw, product);
-  if (failed(generic)) {
-    rw.eraseOp(product);
+  if (failed(generic))
     return;
-  }
   // k outermost: each row of b is read once, in order, for every row of x;
   // n innermost for the vector loop.
   SmallVector<unsigned> order = {roles.k[0], roles.m[0], roles.n[0]};
