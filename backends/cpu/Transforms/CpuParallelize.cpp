@@ -405,25 +405,12 @@ struct CpuParallelizePass : vibee::impl::CpuParallelizePassBase<CpuParallelizePa
       if (!parallelizeRowGroup(rw, symbols, group))
         ops.append(group.begin(), group.end());
     for (linalg::LinalgOp op : ops) {
-      Location loc = op.getLoc();
       vibee::ScheduleHints hints = vibee::ScheduleHints::of(op);
       std::optional<Split> split = chooseSplit(op, hints, /*rowsOnly=*/false);
       if (!split)
         continue;
       op->removeAttr(vibee::attr::kThreadsInBranch);
-      rw.setInsertionPoint(op);
-      SmallVector<OpFoldResult> sizes;
-      for (Range r : op.createLoopRanges(rw, loc))
-        sizes.push_back(r.size);
-      Value work = vibee::emitIterationCount(rw, loc, sizes);
-      // One copy of the op, in a chunk function on a range of the split loop.
-      vibee::ChunkFunction chunk =
-          vibee::createLoopChunkFunction(rw, op, split->loop, /*tiled=*/nullptr, &symbols);
-      rw.setInsertionPoint(op);
-      vibee::emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk,
-                            getValueOrCreateConstantIndexOp(rw, loc, sizes[split->loop]),
-                            split->chunk, &symbols);
-      rw.eraseOp(op);
+      vibee::emitOpOverThreads(rw, op, split->loop, hints.maxThreads(), split->chunk, &symbols);
     }
     SmallVector<scf::ForOp> rows, columns;
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {

@@ -7,11 +7,7 @@
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "backends/cpu/Transforms/ThreadRuntime.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace vibee::packing;
@@ -28,7 +24,6 @@ bool vibee::canStreamRowsOfB(linalg::ContractOp op, const Roles &roles) {
 
 void vibee::buildRowsOfBProduct(RewriterBase &rw, linalg::ContractOp op, const Roles &roles,
                                 bool threads) {
-  Location loc = op.getLoc();
   auto product = cast<linalg::ContractOp>(rw.clone(*op));
   // Left as it is, the contraction still computes the branch's result (on
   // the generic lowering's loops).
@@ -46,14 +41,5 @@ void vibee::buildRowsOfBProduct(RewriterBase &rw, linalg::ContractOp op, const R
   // long as the range (the whole row on one thread); blocks of columns per
   // k restarted the prefetchers' streams every block.
   constexpr unsigned kColumnsLoop = 2;
-  rw.setInsertionPoint(*ordered);
-  SmallVector<OpFoldResult> sizes;
-  for (Range r : cast<linalg::LinalgOp>(ordered->getOperation()).createLoopRanges(rw, loc))
-    sizes.push_back(r.size);
-  Value work = emitIterationCount(rw, loc, sizes);
-  ChunkFunction chunk = createLoopChunkFunction(rw, *ordered, kColumnsLoop);
-  rw.setInsertionPoint(*ordered);
-  emitChunkCalls(rw, loc, work, hints.maxThreads(), chunk,
-                 getValueOrCreateConstantIndexOp(rw, loc, sizes[kColumnsLoop]), std::nullopt);
-  rw.eraseOp(*ordered);
+  emitOpOverThreads(rw, *ordered, kColumnsLoop, hints.maxThreads(), std::nullopt);
 }

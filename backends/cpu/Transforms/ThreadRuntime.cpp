@@ -235,3 +235,19 @@ void vibee::emitLoopOverThreads(RewriterBase &rw, scf::ForOp loop, Value work,
   rw.setInsertionPointAfter(loop);
   rw.eraseOp(loop);
 }
+
+void vibee::emitOpOverThreads(RewriterBase &rw, linalg::LinalgOp op, unsigned loop,
+                              std::optional<int64_t> maxThreads, std::optional<int64_t> chunkSize,
+                              SymbolTable *symbols) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  SmallVector<OpFoldResult> sizes;
+  for (Range r : op.createLoopRanges(rw, loc))
+    sizes.push_back(r.size);
+  Value work = emitIterationCount(rw, loc, sizes);
+  ChunkFunction chunk = createLoopChunkFunction(rw, op, loop, /*tiled=*/nullptr, symbols);
+  rw.setInsertionPoint(op);
+  emitChunkCalls(rw, loc, work, maxThreads, chunk,
+                 getValueOrCreateConstantIndexOp(rw, loc, sizes[loop]), chunkSize, symbols);
+  rw.eraseOp(op);
+}

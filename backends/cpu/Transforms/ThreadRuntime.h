@@ -51,6 +51,14 @@ void emitChunkCalls(mlir::OpBuilder &b, mlir::Location loc, mlir::Value work,
                     mlir::SymbolTable *symbols = nullptr,
                     ThreadAdmission admission = ThreadAdmission::Any);
 
+/// Replaces the linalg op `op` by a chunk function on ranges of its loop
+/// `loop` (createLoopChunkFunction: one copy of the op) and its threaded
+/// calls, the op's iteration count the work; `chunkSize` as for
+/// emitChunkCalls.
+void emitOpOverThreads(mlir::RewriterBase &rw, mlir::linalg::LinalgOp op, unsigned loop,
+                       std::optional<int64_t> maxThreads, std::optional<int64_t> chunkSize,
+                       mlir::SymbolTable *symbols = nullptr);
+
 /// Replaces `loop` (from 0, step 1, no results) by a chunk function on ranges of
 /// its iterations, each in order, and its threaded calls: one range per thread
 /// when the runtime grants threads for `work`, else the whole loop. `rw` is left
