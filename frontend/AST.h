@@ -86,7 +86,16 @@ struct Subscript {
   std::optional<AffineForm> affine; // sema: `expr` as an affine form
   // sema: `expr` is an element of an integer tensor parameter (`ids[s]`): a gather.
   bool gather = false;
+  // sema: `expr` is an integer value computed from the statement's reads, subscripting a
+  // constant tensor (`nf4[w[n, k] & 15]`), proven inside the table's axis.
+  bool code = false;
 };
+
+// The expression a subscript reads as a value (a gather's index, a table's code), else
+// null: walks over a statement's reads visit it like an operand.
+inline const Expr *valueSubscript(const Subscript &s) {
+  return s.gather || s.code ? s.expr.get() : nullptr;
+}
 
 struct Expr {
   ExprKind kind;

@@ -160,8 +160,12 @@ private:
     unsigned numLoops = stmt.loopIndices.size();
     switch (e.kind) {
     case ast::ExprKind::Access: {
-      if (e.nameKind == ast::NameKind::Const)
-        return success(); // read in the body (constAccess), not an input
+      if (e.nameKind == ast::NameKind::Const) { // read in the body (constAccess)
+        for (const ast::Subscript &s : e.subscripts)
+          if (s.code && failed(collect(*s.expr, stmt, in, argOf)))
+            return failure();
+        return success();
+      }
       Value tensor = slotOf(e.nameKind, e.ref);
       if (!tensor)
         return emitError(locOf(e.loc)) << "'" << e.name << "' is read before it is assigned";
@@ -415,7 +419,7 @@ private:
       return constantOf(b, loc, e.type, e.number);
     case ast::ExprKind::Access:
       if (e.nameKind == ast::NameKind::Const)
-        return constAccess(b, loc, spec, e, dimValues);
+        return emitConstAccess(e, loc);
       if (needsBodyRead(e))
         return emitBodyRead(e, loc);
       return bodyArgs->getArgument(currentArgOf->at(&e));
@@ -494,6 +498,21 @@ private:
       indices.push_back(GatherIndexOp::create(b, loc, b.getIndexType(), v, dimValues[axes[axis]]));
     }
     return tensor::ExtractOp::create(b, loc, tensor, indices);
+  }
+
+  // A constant tensor's element; its code subscripts are computed first, as i64.
+  Value emitConstAccess(const ast::Expr &e, Location loc) {
+    SmallVector<Value> codes;
+    for (const ast::Subscript &s : e.subscripts) {
+      codes.push_back({});
+      if (!s.code)
+        continue;
+      Value v = emitExpr(*s.expr);
+      if (!v)
+        return {};
+      codes.back() = convertScalar(b, loc, v, s.expr->type, DType::I64);
+    }
+    return constAccess(b, loc, spec, e, dimValues, codes);
   }
 
   // Emits the operands of `e` converted to its operation dtype.

@@ -88,13 +88,49 @@ Value subscriptValue(OpBuilder &b, Location loc, const ast::Subscript &s, ArrayR
   return arith::MaxSIOp::create(b, loc, v, constant(0));
 }
 
+namespace {
+
+// Element `offset` of `count` elements (offset proven in [0, count)), by a tree of
+// selects on the offset's bits: level b picks between neighbours by bit b, so a
+// 16-entry table costs 15 selects and 4 bit tests, without memory on any target
+// (bitsandbytes' NF4 dequantization is the same tree, written by hand).
+Value selectByBits(OpBuilder &b, Location loc, Value offset, size_t count,
+                   function_ref<Value(size_t)> element) {
+  SmallVector<Value> level;
+  size_t width = 1;
+  while (width < count)
+    width *= 2;
+  for (size_t i = 0; i < width; ++i)
+    level.push_back(element(std::min(i, count - 1))); // padding is never selected
+  Type i64 = b.getI64Type();
+  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, 1));
+  for (int64_t bit = 0; level.size() > 1; ++bit) {
+    Value shifted =
+        bit == 0
+            ? offset
+            : arith::ShRUIOp::create(b, loc, offset,
+                                     arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, bit)))
+                  .getResult();
+    Value set =
+        arith::TruncIOp::create(b, loc, b.getI1Type(), arith::AndIOp::create(b, loc, shifted, one));
+    SmallVector<Value> next;
+    for (size_t i = 0; i < level.size(); i += 2)
+      next.push_back(arith::SelectOp::create(b, loc, set, level[i + 1], level[i]));
+    level = std::move(next);
+  }
+  return level.front();
+}
+
+} // namespace
+
 // An element of a constant tensor, as scalar code: a literal position is the element
 // itself; a position from loop indices selects among the elements by the row-major
 // offset (a chain of compare and select: every target computes it without memory,
-// and sema bounds the tables). Indices range over the constant's dims, so the
+// and sema bounds the tables), one with a code by a tree of selects on its bits.
+// Indices range over the constant's dims and sema proves codes inside them, so the
 // offset is in range.
 Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::Expr &e,
-                  ArrayRef<Value> dimValues) {
+                  ArrayRef<Value> dimValues, ArrayRef<Value> codes) {
   const ast::Const &c = spec.consts[e.ref];
   auto element = [&](size_t i) {
     Value v = ast::isFloat(c.dtype) ? constantOf(b, loc, c.dtype, c.elems[i])
@@ -113,6 +149,10 @@ Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::
       literalOffset += *s.literal;
       continue;
     }
+    if (s.code) {
+      offset = offset ? arith::AddIOp::create(b, loc, offset, codes[a]).getResult() : codes[a];
+      continue;
+    }
     Value axis = e.clampedRead ? arith::ConstantIndexOp::create(b, loc, size).getResult() : Value();
     Value index = subscriptValue(b, loc, s, dimValues, axis);
     Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
@@ -123,6 +163,8 @@ Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::
   if (literalOffset)
     offset = arith::AddIOp::create(b, loc, offset,
                                    intConstantOf(b, loc, ast::DType::I64, literalOffset));
+  if (llvm::any_of(e.subscripts, [](const ast::Subscript &s) { return s.code; }))
+    return selectByBits(b, loc, offset, c.elems.size(), element);
   Value v = element(c.elems.size() - 1);
   for (size_t i = c.elems.size() - 1; i-- > 0;) {
     Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, offset,

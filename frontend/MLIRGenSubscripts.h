@@ -26,9 +26,11 @@ mlir::Value subscriptValue(mlir::OpBuilder &b, mlir::Location loc, const ast::Su
                            mlir::ArrayRef<mlir::Value> dimValues, mlir::Value axisSize);
 
 // An element of constant tensor `e.ref` (docs/language.md, "Constant tensors") as
-// scalar code in a compute body, converted to `e.type`.
+// scalar code in a compute body, converted to `e.type`. `codes`: per subscript, the
+// value (i64) of a code subscript (`nf4[w[n, k] & 15]`), null for the others.
 mlir::Value constAccess(mlir::OpBuilder &b, mlir::Location loc, const ast::Spec &spec,
-                        const ast::Expr &e, mlir::ArrayRef<mlir::Value> dimValues);
+                        const ast::Expr &e, mlir::ArrayRef<mlir::Value> dimValues,
+                        mlir::ArrayRef<mlir::Value> codes);
 
 // Result dims written as expressions (docs/language.md, "Dims as expressions"): the
 // vibee.derived_dims entries of `kernel` (a constant, then one coefficient per dim

@@ -84,8 +84,8 @@ Val Interpreter::evalAccess(const Expr &e) {
       idx = *s.literal;
     } else if (s.affine) {
       idx = affineValue(*s.affine);
-    } else if (s.gather) {
-      idx = eval(*s.expr).i; // an integer tensor's element, exact
+    } else if (s.gather || s.code) {
+      idx = eval(*s.expr).i; // an integer tensor's element or a table's code, exact
     } else {
       if (s.slot < 0 || static_cast<size_t>(s.slot) >= loop_.size())
         throw std::logic_error("index '" + s.index + "' has no loop slot");

@@ -41,6 +41,10 @@ void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &
     std::vector<int> dims = accessDims(k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const ast::Subscript &sub = e.subscripts[axis];
+      if (sub.code) { // a table's code: proven in range, its own reads may need sizes
+        collect(spec, k, stmt, *sub.expr, out);
+        continue;
+      }
       if (sub.gather) {
         DimRequirement g{dims[axis],
                          {},

@@ -201,6 +201,9 @@ private:
     if (e.kind == ExprKind::Access && e.nameKind == NameKind::Result && e.ref >= 0 &&
         e.ref < (int)readable.size() && !readable[e.ref])
       diags_.error(e.loc, "'" + e.name + "' is read before it is assigned");
+    for (const Subscript &s : e.subscripts)
+      if (const Expr *value = valueSubscript(s))
+        checkResultReads(*value, readable);
     for (const ExprPtr &op : e.operands)
       if (op)
         checkResultReads(*op, readable);

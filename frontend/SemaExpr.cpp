@@ -216,7 +216,8 @@ private:
       Subscript &sub = e.subscripts[axis];
       int dim = shape[axis];
       if (sub.expr) {
-        ok &= checkSubscriptExpr(sub, s_, kind == NameKind::Const ? &e : nullptr);
+        ok &= checkSubscriptExpr(sub, s_, kind == NameKind::Const ? &e : nullptr,
+                                 dim >= 0 ? k.dims[dim].size : 0);
         continue;
       }
       if (sub.literal) {

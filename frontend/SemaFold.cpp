@@ -351,6 +351,9 @@ bool checkLiteralRanges(const Expr &e, DiagnosticEngine &diags) {
     return false;
   }
   bool ok = true;
+  for (const Subscript &s : e.subscripts)
+    if (s.code)
+      ok &= checkLiteralRanges(*s.expr, diags);
   for (const ExprPtr &op : e.operands)
     ok &= checkLiteralRanges(*op, diags);
   return ok;

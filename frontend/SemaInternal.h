@@ -101,7 +101,15 @@ void checkSchedule(ast::Kernel &k, DiagnosticEngine &diags);
 // Affine subscripts and gathers (SemaSubscripts.cpp): `sub.expr` of a read of `table`
 // (a constant tensor, else null) as an affine form or a gather (false after an error),
 // and, once a statement's loop extents are known, the bounds of its reads.
-bool checkSubscriptExpr(ast::Subscript &sub, ExprScope &scope, const ast::Expr *table = nullptr);
+bool checkSubscriptExpr(ast::Subscript &sub, ExprScope &scope, const ast::Expr *table = nullptr,
+                        int64_t tableAxisSize = 0);
+// A constant tensor's subscript computed from data (SemaTableCodes.cpp): checked as an
+// integer expression whose values sema proves inside the axis (sets `sub.code`).
+bool checkTableCode(ast::Subscript &sub, ExprScope &scope, const ast::Expr &table,
+                    int64_t axisSize);
+// Built of names, integer literals, unary '-' and `+ - * / %` only: an affine subscript
+// if it is one at all (else, on a table, a code).
+bool isAffineCandidate(const ast::Expr &e);
 // A plain subscript naming a constant or a symbolic dim (x[c], x[N]) becomes an
 // expression for checkSubscriptExpr; false when it names neither.
 bool asAffineName(ast::Subscript &sub, const ExprScope &scope);

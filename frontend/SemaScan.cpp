@@ -22,7 +22,7 @@ const Expr *findSlot(const Expr &e, int slot) {
         for (const auto &term : s.affine->indices)
           if (term.first == slot && term.second != 0)
             return &e;
-      if (s.gather && s.expr && findSlot(*s.expr, slot))
+      if (const Expr *value = valueSubscript(s); value && findSlot(*value, slot))
         return &e;
     }
   for (const ExprPtr &op : e.operands)

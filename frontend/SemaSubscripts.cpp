@@ -223,18 +223,12 @@ bool checkGather(Subscript &sub, ExprScope &scope) {
 
 } // namespace
 
-bool checkSubscriptExpr(Subscript &sub, ExprScope &scope, const Expr *table) {
-  if (sub.expr->kind == ExprKind::Access && table) {
-    // A constant tensor is compiled into the code, its elements selected by the
-    // loop indices (docs/language.md): a position read from data would need the
-    // table in memory on every target.
-    scope.diags.error(sub.loc, "constant tensor '" + table->name +
-                                   "' cannot be indexed by a gather: its subscripts are loop "
-                                   "indices, affine forms of them or integer literals");
-    scope.diags.note(sub.loc, "select among literal reads with where(...), or pass the table "
-                              "as a tensor parameter");
-    return false;
-  }
+bool checkSubscriptExpr(Subscript &sub, ExprScope &scope, const Expr *table,
+                        int64_t tableAxisSize) {
+  // A constant tensor is compiled into the code (docs/language.md): a position read
+  // from data selects among its elements, so sema must prove it inside the axis.
+  if (table && !isAffineCandidate(*sub.expr))
+    return checkTableCode(sub, scope, *table, tableAxisSize);
   if (sub.expr->kind == ExprKind::Access)
     return checkGather(sub, scope);
   sub.affine = AffineBuilder(scope).build(*sub.expr);
@@ -264,6 +258,8 @@ void checkBounds(const Spec &spec, const Kernel &k, const Statement &st, Expr &e
     std::vector<int> dims = axisDims(spec, k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const Subscript &sub = e.subscripts[axis];
+      if (sub.code) // a table's code: its own reads have bounds too
+        checkBounds(spec, k, st, *sub.expr, guarded, diags);
       if (!sub.affine)
         continue;
       for (const LinearForm &rel : subscriptRelations(k, st, sub, dims[axis])) {

@@ -38,21 +38,7 @@ inline void dequantize(int8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, fl
       v12[v29] = v28 * v20 + v4;
     }
   }
-  // y[n, k] = a[n, k / 64] * where((w[n, k / 2] >> 4 * (k % 2) & 15) < 8,
-  //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 4,
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 2,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 1, nf4[0], nf4[1]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 3, nf4[2], nf4[3])),
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 6,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 5, nf4[4], nf4[5]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 7, nf4[6], nf4[7]))),
-  //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 12,
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 10,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 9, nf4[8], nf4[9]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 11, nf4[10], nf4[11])),
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 14,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 13, nf4[12], nf4[13]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 15, nf4[14], nf4[15]))));
+  // y[n, k] = a[n, k / 64] * nf4[(w[n, k / 2] >> 4 * (k % 2)) & 15];
   for (int64_t i30 = 0; i30 < v6; i30 += 1) {
     for (int64_t j31 = 0; j31 < v11; j31 += 1) {
       bool v32 = j31 < 0;
@@ -65,9 +51,15 @@ inline void dequantize(int8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, fl
       int8_t v39 = v1[v38];
       int64_t v40 = (int64_t) ((uint64_t) (j31 % 2) * (uint64_t) 4);
       uint64_t v41 = (uint64_t) ((uint64_t) v40 < (uint64_t) 64 ? v40 : 63);
-      int64_t v42 = (int64_t) ((uint64_t) (v41 < 64 ? (int64_t) v39 >> v41 : 0) & (uint64_t) 15);
-      int64_t v43 = i30 * v11 + j31;
-      v5[v43] = v36 * (v42 < 8 ? (v42 < 4 ? (v42 < 2 ? (v42 < 1 ? -1.000000000e+00f : -6.961928000e-01f) : (v42 < 3 ? -5.250730510e-01f : -3.949174880e-01f)) : (v42 < 6 ? (v42 < 5 ? -2.844413820e-01f : -1.847734300e-01f) : (v42 < 7 ? -9.105003620e-02f : 0.0e+00f))) : (v42 < 12 ? (v42 < 10 ? (v42 < 9 ? 7.958029950e-02f : 1.609302010e-01f) : (v42 < 11 ? 2.461123020e-01f : 3.379152420e-01f)) : (v42 < 14 ? (v42 < 13 ? 4.407098290e-01f : 5.626170040e-01f) : (v42 < 15 ? 7.229568360e-01f : 1.000000000e+00f))));
+      uint64_t v42 = (uint64_t) 1;
+      int64_t v43 = (int64_t) ((uint64_t) (v41 < 64 ? (int64_t) v39 >> v41 : 0) & (uint64_t) 15);
+      uint64_t v44 = (uint64_t) 2;
+      uint64_t v45 = (uint64_t) 3;
+      bool v46 = (bool) ((int64_t) ((uint64_t) v43 & (uint64_t) 1) & 1);
+      bool v47 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v43 >> v42 : 0)) & (uint64_t) 1) & 1);
+      bool v48 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v44 < 64 ? (uint64_t) v43 >> v44 : 0)) & (uint64_t) 1) & 1);
+      int64_t v49 = i30 * v11 + j31;
+      v5[v49] = v36 * ((bool) ((int64_t) ((uint64_t) ((int64_t) (v45 < 64 ? (uint64_t) v43 >> v45 : 0)) & (uint64_t) 1) & 1) ? (v48 ? (v47 ? (v46 ? 1.000000000e+00f : 7.229568360e-01f) : (v46 ? 5.626170040e-01f : 4.407098290e-01f)) : (v47 ? (v46 ? 3.379152420e-01f : 2.461123020e-01f) : (v46 ? 1.609302010e-01f : 7.958029950e-02f))) : (v48 ? (v47 ? (v46 ? 0.0e+00f : -9.105003620e-02f) : (v46 ? -1.847734300e-01f : -2.844413820e-01f)) : (v47 ? (v46 ? -3.949174880e-01f : -5.250730510e-01f) : (v46 ? -6.961928000e-01f : -1.000000000e+00f))));
     }
   }
   release(v12);
@@ -106,21 +98,7 @@ inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uin
   float v46[16];
   float* v47 = alloc<float>(v10 * v12);
   float* v48 = alloc<float>(v10 * v12);
-  // base[m, n] = sum(k) f32(x[m, k]) * (q2[n, k / 64] * c1[n, k / 16384] + offset) * where((w[n, k / 2] >> 4 * (k % 2) & 15) < 8,
-  //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 4,
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 2,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 1, nf4[0], nf4[1]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 3, nf4[2], nf4[3])),
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 6,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 5, nf4[4], nf4[5]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 7, nf4[6], nf4[7]))),
-  //       where((w[n, k / 2] >> 4 * (k % 2) & 15) < 12,
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 10,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 9, nf4[8], nf4[9]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 11, nf4[10], nf4[11])),
-  //         where((w[n, k / 2] >> 4 * (k % 2) & 15) < 14,
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 13, nf4[12], nf4[13]),
-  //           where((w[n, k / 2] >> 4 * (k % 2) & 15) < 15, nf4[14], nf4[15]))));
+  // base[m, n] = sum(k) f32(x[m, k]) * (q2[n, k / 64] * c1[n, k / 16384] + offset) * nf4[(w[n, k / 2] >> 4 * (k % 2)) & 15];
   for (int64_t i49 = 0; i49 < v10; i49 += 1) {
     for (int64_t j50 = 0; j50 < v12; j50 += 1) {
       int64_t v51 = i49 * v12 + j50;
@@ -168,156 +146,168 @@ inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uin
             float v84 = bf16_to_float(v63);
             int64_t v85 = (int64_t) ((uint64_t) (v61 % 2) * (uint64_t) 4);
             uint64_t v86 = (uint64_t) ((uint64_t) v85 < (uint64_t) 64 ? v85 : 63);
-            int64_t v87 = (int64_t) ((uint64_t) (v86 < 64 ? (int64_t) v74 >> v86 : 0) & (uint64_t) 15);
-            v46[l60] = v75 + v84 * ((v87 < 8 ? (v87 < 4 ? (v87 < 2 ? (v87 < 1 ? v33 : v32) : (v87 < 3 ? v31 : v30)) : (v87 < 6 ? (v87 < 5 ? v29 : v28) : (v87 < 7 ? v27 : v26))) : (v87 < 12 ? (v87 < 10 ? (v87 < 9 ? v25 : v24) : (v87 < 11 ? v23 : v22)) : (v87 < 14 ? (v87 < 13 ? v21 : v20) : (v87 < 15 ? v19 : v18)))) * (v83 * v71 + v7));
+            uint64_t v87 = (uint64_t) 1;
+            int64_t v88 = (int64_t) ((uint64_t) (v86 < 64 ? (int64_t) v74 >> v86 : 0) & (uint64_t) 15);
+            uint64_t v89 = (uint64_t) 2;
+            uint64_t v90 = (uint64_t) 3;
+            bool v91 = (bool) ((int64_t) ((uint64_t) v88 & (uint64_t) 1) & 1);
+            bool v92 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v87 < 64 ? (uint64_t) v88 >> v87 : 0)) & (uint64_t) 1) & 1);
+            bool v93 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v89 < 64 ? (uint64_t) v88 >> v89 : 0)) & (uint64_t) 1) & 1);
+            v46[l60] = v75 + v84 * (((bool) ((int64_t) ((uint64_t) ((int64_t) (v90 < 64 ? (uint64_t) v88 >> v90 : 0)) & (uint64_t) 1) & 1) ? (v93 ? (v92 ? (v91 ? v18 : v19) : (v91 ? v20 : v21)) : (v92 ? (v91 ? v22 : v23) : (v91 ? v24 : v25))) : (v93 ? (v92 ? (v91 ? v26 : v27) : (v91 ? v28 : v29)) : (v92 ? (v91 ? v30 : v31) : (v91 ? v32 : v33)))) * (v83 * v71 + v7));
           }
         }
-        for (int64_t k88 = 0; k88 < 16; k88 += 1) {
-          int64_t v89 = i55 * v12 + j56;
-          float v90 = v48[v89];
-          float v91 = v46[k88];
-          int64_t v92 = i55 * v12 + j56;
-          v48[v92] = v90 + v91;
+        for (int64_t k94 = 0; k94 < 16; k94 += 1) {
+          int64_t v95 = i55 * v12 + j56;
+          float v96 = v48[v95];
+          float v97 = v46[k94];
+          int64_t v98 = i55 * v12 + j56;
+          v48[v98] = v96 + v97;
         }
       }
-      for (int64_t k93 = v57; k93 < v11; k93 += 1) {
-        int64_t v94 = i55 * v11 + k93;
-        uint16_t v95 = v1[v94];
-        bool v96 = k93 < 0;
-        int64_t v97 = v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) k93) : k93;
-        int64_t v98 = v97 / 64;
-        int64_t v99 = j56 * v14 + (v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) v98) : v98);
-        uint8_t v100 = v3[v99];
-        int64_t v101 = v97 / 16384;
-        int64_t v102 = j56 * v15 + (v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) v101) : v101);
-        float v103 = v4[v102];
-        int64_t v104 = v97 / 2;
-        int64_t v105 = j56 * v13 + (v96 ? (int64_t) ((uint64_t) -1 - (uint64_t) v104) : v104);
-        int8_t v106 = v2[v105];
-        int64_t v107 = i55 * v12 + j56;
-        float v108 = v48[v107];
-        int8_t v109 = bit_cast<int8_t, uint8_t>(v100);
-        int32_t v110 = (int32_t) ((uint32_t) ((uint8_t) v109));
-        int32_t v111 = (int32_t) ((uint32_t) v110 & (uint32_t) v36);
-        int32_t v112 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v111 & (uint32_t) v38))) * v41);
-        uint32_t v113 = (uint32_t) v40;
-        uint32_t v114 = (uint32_t) v37;
-        uint32_t v115 = (uint32_t) v35;
-        float v116 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v115 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v110 & (uint32_t) v34)) << v115 : 0)) | (uint32_t) (v111 == v36 ? v43 : ((int32_t) (v114 < 32 ? (uint32_t) v111 >> v114 : 0) == v42 ? v112 : (int32_t) ((uint32_t) ((int32_t) (v113 < 32 ? (uint32_t) v111 << v113 : 0)) + (uint32_t) v39)))));
-        float v117 = bf16_to_float(v95);
-        int64_t v118 = (int64_t) ((uint64_t) (k93 % 2) * (uint64_t) 4);
-        uint64_t v119 = (uint64_t) ((uint64_t) v118 < (uint64_t) 64 ? v118 : 63);
-        int64_t v120 = (int64_t) ((uint64_t) (v119 < 64 ? (int64_t) v106 >> v119 : 0) & (uint64_t) 15);
-        int64_t v121 = i55 * v12 + j56;
-        v48[v121] = v108 + v117 * ((v120 < 8 ? (v120 < 4 ? (v120 < 2 ? (v120 < 1 ? v33 : v32) : (v120 < 3 ? v31 : v30)) : (v120 < 6 ? (v120 < 5 ? v29 : v28) : (v120 < 7 ? v27 : v26))) : (v120 < 12 ? (v120 < 10 ? (v120 < 9 ? v25 : v24) : (v120 < 11 ? v23 : v22)) : (v120 < 14 ? (v120 < 13 ? v21 : v20) : (v120 < 15 ? v19 : v18)))) * (v116 * v103 + v7));
+      for (int64_t k99 = v57; k99 < v11; k99 += 1) {
+        int64_t v100 = i55 * v11 + k99;
+        uint16_t v101 = v1[v100];
+        bool v102 = k99 < 0;
+        int64_t v103 = v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) k99) : k99;
+        int64_t v104 = v103 / 64;
+        int64_t v105 = j56 * v14 + (v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) v104) : v104);
+        uint8_t v106 = v3[v105];
+        int64_t v107 = v103 / 16384;
+        int64_t v108 = j56 * v15 + (v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) v107) : v107);
+        float v109 = v4[v108];
+        int64_t v110 = v103 / 2;
+        int64_t v111 = j56 * v13 + (v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) v110) : v110);
+        int8_t v112 = v2[v111];
+        int64_t v113 = i55 * v12 + j56;
+        float v114 = v48[v113];
+        int8_t v115 = bit_cast<int8_t, uint8_t>(v106);
+        int32_t v116 = (int32_t) ((uint32_t) ((uint8_t) v115));
+        int32_t v117 = (int32_t) ((uint32_t) v116 & (uint32_t) v36);
+        int32_t v118 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v117 & (uint32_t) v38))) * v41);
+        uint32_t v119 = (uint32_t) v40;
+        uint32_t v120 = (uint32_t) v37;
+        uint32_t v121 = (uint32_t) v35;
+        float v122 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v121 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v116 & (uint32_t) v34)) << v121 : 0)) | (uint32_t) (v117 == v36 ? v43 : ((int32_t) (v120 < 32 ? (uint32_t) v117 >> v120 : 0) == v42 ? v118 : (int32_t) ((uint32_t) ((int32_t) (v119 < 32 ? (uint32_t) v117 << v119 : 0)) + (uint32_t) v39)))));
+        float v123 = bf16_to_float(v101);
+        int64_t v124 = (int64_t) ((uint64_t) (k99 % 2) * (uint64_t) 4);
+        uint64_t v125 = (uint64_t) ((uint64_t) v124 < (uint64_t) 64 ? v124 : 63);
+        uint64_t v126 = (uint64_t) 1;
+        int64_t v127 = (int64_t) ((uint64_t) (v125 < 64 ? (int64_t) v112 >> v125 : 0) & (uint64_t) 15);
+        uint64_t v128 = (uint64_t) 2;
+        uint64_t v129 = (uint64_t) 3;
+        bool v130 = (bool) ((int64_t) ((uint64_t) v127 & (uint64_t) 1) & 1);
+        bool v131 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v126 < 64 ? (uint64_t) v127 >> v126 : 0)) & (uint64_t) 1) & 1);
+        bool v132 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v128 < 64 ? (uint64_t) v127 >> v128 : 0)) & (uint64_t) 1) & 1);
+        int64_t v133 = i55 * v12 + j56;
+        v48[v133] = v114 + v123 * (((bool) ((int64_t) ((uint64_t) ((int64_t) (v129 < 64 ? (uint64_t) v127 >> v129 : 0)) & (uint64_t) 1) & 1) ? (v132 ? (v131 ? (v130 ? v18 : v19) : (v130 ? v20 : v21)) : (v131 ? (v130 ? v22 : v23) : (v130 ? v24 : v25))) : (v132 ? (v131 ? (v130 ? v26 : v27) : (v130 ? v28 : v29)) : (v131 ? (v130 ? v30 : v31) : (v130 ? v32 : v33)))) * (v122 * v109 + v7));
       }
     }
   }
-  float* v122 = alloc<float>(v10 * v16);
+  float* v134 = alloc<float>(v10 * v16);
   // xa[m, r] = sum(k) f32(x[m, k]) * f32(a[r, k]);
-  for (int64_t i123 = 0; i123 < v10; i123 += 1) {
-    for (int64_t j124 = 0; j124 < v16; j124 += 1) {
-      int64_t v125 = i123 * v16 + j124;
-      v122[v125] = v26;
+  for (int64_t i135 = 0; i135 < v10; i135 += 1) {
+    for (int64_t j136 = 0; j136 < v16; j136 += 1) {
+      int64_t v137 = i135 * v16 + j136;
+      v134[v137] = v26;
     }
   }
-  for (int64_t i126 = 0; i126 < v10; i126 += 1) {
-    for (int64_t j127 = 0; j127 < v16; j127 += 1) {
-      int64_t v128 = v11 - v11 % 16;
-      if (v128 > 0) {
-        for (int64_t k129 = 0; k129 < 16; k129 += 1) {
-          v45[k129] = v17;
+  for (int64_t i138 = 0; i138 < v10; i138 += 1) {
+    for (int64_t j139 = 0; j139 < v16; j139 += 1) {
+      int64_t v140 = v11 - v11 % 16;
+      if (v140 > 0) {
+        for (int64_t k141 = 0; k141 < 16; k141 += 1) {
+          v45[k141] = v17;
         }
-        for (int64_t k130 = 0; k130 < v128; k130 += 16) {
-          for (int64_t l131 = 0; l131 < 16; l131 += 1) {
-            int64_t v132 = k130 + l131;
-            int64_t v133 = i126 * v11 + v132;
-            uint16_t v134 = v1[v133];
-            int64_t v135 = j127 * v11 + v132;
-            uint16_t v136 = v5[v135];
-            float v137 = v45[l131];
-            float v138 = bf16_to_float(v134);
-            float v139 = bf16_to_float(v136);
-            v45[l131] = v137 + v138 * v139;
+        for (int64_t k142 = 0; k142 < v140; k142 += 16) {
+          for (int64_t l143 = 0; l143 < 16; l143 += 1) {
+            int64_t v144 = k142 + l143;
+            int64_t v145 = i138 * v11 + v144;
+            uint16_t v146 = v1[v145];
+            int64_t v147 = j139 * v11 + v144;
+            uint16_t v148 = v5[v147];
+            float v149 = v45[l143];
+            float v150 = bf16_to_float(v146);
+            float v151 = bf16_to_float(v148);
+            v45[l143] = v149 + v150 * v151;
           }
         }
-        for (int64_t k140 = 0; k140 < 16; k140 += 1) {
-          int64_t v141 = i126 * v16 + j127;
-          float v142 = v122[v141];
-          float v143 = v45[k140];
-          int64_t v144 = i126 * v16 + j127;
-          v122[v144] = v142 + v143;
+        for (int64_t k152 = 0; k152 < 16; k152 += 1) {
+          int64_t v153 = i138 * v16 + j139;
+          float v154 = v134[v153];
+          float v155 = v45[k152];
+          int64_t v156 = i138 * v16 + j139;
+          v134[v156] = v154 + v155;
         }
       }
-      for (int64_t k145 = v128; k145 < v11; k145 += 1) {
-        int64_t v146 = i126 * v11 + k145;
-        uint16_t v147 = v1[v146];
-        int64_t v148 = j127 * v11 + k145;
-        uint16_t v149 = v5[v148];
-        int64_t v150 = i126 * v16 + j127;
-        float v151 = v122[v150];
-        float v152 = bf16_to_float(v147);
-        float v153 = bf16_to_float(v149);
-        int64_t v154 = i126 * v16 + j127;
-        v122[v154] = v151 + v152 * v153;
+      for (int64_t k157 = v140; k157 < v11; k157 += 1) {
+        int64_t v158 = i138 * v11 + k157;
+        uint16_t v159 = v1[v158];
+        int64_t v160 = j139 * v11 + k157;
+        uint16_t v161 = v5[v160];
+        int64_t v162 = i138 * v16 + j139;
+        float v163 = v134[v162];
+        float v164 = bf16_to_float(v159);
+        float v165 = bf16_to_float(v161);
+        int64_t v166 = i138 * v16 + j139;
+        v134[v166] = v163 + v164 * v165;
       }
     }
   }
   // up[m, n] = sum(r) xa[m, r] * f32(b[n, r]);
-  for (int64_t i155 = 0; i155 < v10; i155 += 1) {
-    for (int64_t j156 = 0; j156 < v12; j156 += 1) {
-      int64_t v157 = v16 - v16 % 16;
-      if (v157 > 0) {
-        for (int64_t k158 = 0; k158 < 16; k158 += 1) {
-          v44[k158] = v17;
+  for (int64_t i167 = 0; i167 < v10; i167 += 1) {
+    for (int64_t j168 = 0; j168 < v12; j168 += 1) {
+      int64_t v169 = v16 - v16 % 16;
+      if (v169 > 0) {
+        for (int64_t k170 = 0; k170 < 16; k170 += 1) {
+          v44[k170] = v17;
         }
-        for (int64_t k159 = 0; k159 < v157; k159 += 16) {
-          for (int64_t l160 = 0; l160 < 16; l160 += 1) {
-            int64_t v161 = k159 + l160;
-            int64_t v162 = i155 * v16 + v161;
-            float v163 = v122[v162];
-            int64_t v164 = j156 * v16 + v161;
-            uint16_t v165 = v6[v164];
-            float v166 = v44[l160];
-            float v167 = bf16_to_float(v165);
-            v44[l160] = v166 + v163 * v167;
+        for (int64_t k171 = 0; k171 < v169; k171 += 16) {
+          for (int64_t l172 = 0; l172 < 16; l172 += 1) {
+            int64_t v173 = k171 + l172;
+            int64_t v174 = i167 * v16 + v173;
+            float v175 = v134[v174];
+            int64_t v176 = j168 * v16 + v173;
+            uint16_t v177 = v6[v176];
+            float v178 = v44[l172];
+            float v179 = bf16_to_float(v177);
+            v44[l172] = v178 + v175 * v179;
           }
         }
-        for (int64_t k168 = 0; k168 < 16; k168 += 1) {
-          int64_t v169 = i155 * v12 + j156;
-          float v170 = v47[v169];
-          float v171 = v44[k168];
-          int64_t v172 = i155 * v12 + j156;
-          v47[v172] = v170 + v171;
+        for (int64_t k180 = 0; k180 < 16; k180 += 1) {
+          int64_t v181 = i167 * v12 + j168;
+          float v182 = v47[v181];
+          float v183 = v44[k180];
+          int64_t v184 = i167 * v12 + j168;
+          v47[v184] = v182 + v183;
         }
       }
-      for (int64_t k173 = v157; k173 < v16; k173 += 1) {
-        int64_t v174 = i155 * v16 + k173;
-        float v175 = v122[v174];
-        int64_t v176 = j156 * v16 + k173;
-        uint16_t v177 = v6[v176];
-        int64_t v178 = i155 * v12 + j156;
-        float v179 = v47[v178];
-        float v180 = bf16_to_float(v177);
-        int64_t v181 = i155 * v12 + j156;
-        v47[v181] = v179 + v175 * v180;
+      for (int64_t k185 = v169; k185 < v16; k185 += 1) {
+        int64_t v186 = i167 * v16 + k185;
+        float v187 = v134[v186];
+        int64_t v188 = j168 * v16 + k185;
+        uint16_t v189 = v6[v188];
+        int64_t v190 = i167 * v12 + j168;
+        float v191 = v47[v190];
+        float v192 = bf16_to_float(v189);
+        int64_t v193 = i167 * v12 + j168;
+        v47[v193] = v191 + v187 * v192;
       }
     }
   }
   // y[m, n] = base[m, n] + s * up[m, n];
-  for (int64_t i182 = 0; i182 < v10; i182 += 1) {
-    for (int64_t j183 = 0; j183 < v12; j183 += 1) {
-      int64_t v184 = i182 * v12 + j183;
-      float v185 = v48[v184];
-      int64_t v186 = i182 * v12 + j183;
-      float v187 = v47[v186];
-      int64_t v188 = i182 * v12 + j183;
-      v9[v188] = v185 + v8 * v187;
+  for (int64_t i194 = 0; i194 < v10; i194 += 1) {
+    for (int64_t j195 = 0; j195 < v12; j195 += 1) {
+      int64_t v196 = i194 * v12 + j195;
+      float v197 = v48[v196];
+      int64_t v198 = i194 * v12 + j195;
+      float v199 = v47[v198];
+      int64_t v200 = i194 * v12 + j195;
+      v9[v200] = v197 + v8 * v199;
     }
   }
   release(v47);
   release(v48);
-  release(v122);
+  release(v134);
   return;
 }
 
