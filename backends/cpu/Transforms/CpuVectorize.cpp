@@ -28,12 +28,17 @@
 // that for reductions (two independent partial registers); a schedule hint
 // vector(w) sets W = w. vector-bits: the option, else the target's
 // (the host's for the JIT and host-CPU objects, 128 for --portable objects).
-// Generics this pass leaves alone (strided innermost access, non-projected
-// maps such as the matmul B packing, unrecognized reduction combiners such
-// as the online softmax tail) stay scalar loops for LLVM's vectorizers.
+// Inputs read through a division of the innermost loop (int4 nibbles
+// w[n, k floordiv 2], group scales s[n, k floordiv G]) are rewritten in each
+// full tile into projected reads (DividedReads.h); their remainder tiles stay
+// scalar. Generics this pass leaves alone (strided innermost access, other
+// non-projected maps such as the matmul B packing, unrecognized reduction
+// combiners such as the online softmax tail) stay scalar loops for LLVM's
+// vectorizers.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/CpuTarget.h"
+#include "backends/cpu/Transforms/DividedReads.h"
 #include "backends/cpu/Transforms/Passes.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "ir/VibeeDialect.h"
@@ -84,6 +89,9 @@ struct Plan {
   // A transposed copy: the loop along which the transposed inputs are
   // contiguous; it and the innermost loop are tiled `width` x `width`.
   std::optional<unsigned> transposedLoop;
+  // Inputs read through `inner floordiv c` (DividedReads.h), rewritten in each
+  // full tile of this many lanes; remainder tiles stay scalar.
+  int64_t dividedWidth = 0;
 };
 
 /// Whether `op` is one this pass vectorizes, and how.
@@ -97,11 +105,19 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
   bool touchesInner = false;
   std::optional<unsigned> transposed;
   bool allParallel = op.getNumReductionLoops() == 0;
+  bool divided = false;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isProjectedPermutation())
-      return std::nullopt;
     Type type = operand.get().getType();
+    if (!map.isProjectedPermutation()) {
+      // Quantized weights and group scales: `w[n, k floordiv 2]`, vectorized
+      // tile by tile where the division fits the tile (DividedReads.h).
+      if (!op.isDpsInput(&operand) || !vibee::dividedReadDivisor(map, inner))
+        return std::nullopt;
+      divided = true;
+      bits = std::max(bits, computeBits(getElementTypeOrSelf(type)));
+      continue;
+    }
     bits = std::max(bits, computeBits(getElementTypeOrSelf(type)));
     auto memref = dyn_cast<MemRefType>(type);
     // bool buffers hold a byte per element; a vector<Nxi1> store packs bits.
@@ -129,7 +145,7 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
     }
     touchesInner = true;
   }
-  if (!touchesInner || bits == 0 || bits > 64)
+  if (!touchesInner || bits == 0 || bits > 64 || (divided && transposed))
     return std::nullopt;
   // Bodies of plain arithmetic (the math functions are polynomials by now);
   // indices only where the tiles are 1-D.
@@ -171,6 +187,12 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
       return std::nullopt; // a few scalars: not worth a vector
     if (extent <= plan.width && extent % unit == 0)
       plan.width = 0; // one tile: the whole static extent
+  }
+  if (divided) {
+    plan.dividedWidth = plan.width ? plan.width : extent;
+    if (ShapedType::isDynamic(plan.dividedWidth) || !vibee::dividedReadsFit(op, plan.dividedWidth))
+      return std::nullopt;
+    return plan;
   }
   if (plan.innerReduction) {
     // The reduction must have a combiner linalg::vectorize recognizes.
@@ -503,7 +525,7 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
             // step, which store forwarding cannot serve (slower than scalars,
             // docs/performance.md), an inner one would need a masked combine.
             SmallVector<linalg::GenericOp> rest(remainder.getBody()->getOps<linalg::GenericOp>());
-            if (rest.size() == 1 && !intDivision && !narrowFloats &&
+            if (rest.size() == 1 && !intDivision && !narrowFloats && !plan.dividedWidth &&
                 failed(vectorizeTile(rw, rest.front(), plan.width, /*masked=*/true))) {
               rest.front().emitError("vibee-cpu-vectorize: vectorization failed");
               return signalPassFailure();
@@ -511,6 +533,8 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
           }
         }
       }
+      if (plan.dividedWidth)
+        vibee::materializeDividedReads(rw, tile, plan.dividedWidth);
       if (failed(vectorizeTile(rw, tile, plan.width, /*masked=*/false))) {
         tile.emitError("vibee-cpu-vectorize: vectorization failed");
         return signalPassFailure();
