@@ -102,15 +102,17 @@ Value selectByBits(OpBuilder &b, Location loc, Value offset, size_t count,
     width *= 2;
   for (size_t i = 0; i < width; ++i)
     level.push_back(element(std::min(i, count - 1))); // padding is never selected
-  Type i64 = b.getI64Type();
-  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, 1));
+  // The offset is in [0, count): its bits are tested in the narrowest integer
+  // that holds them, so vector code tests bytes, not 64-bit lanes.
+  Type narrow = b.getIntegerType(width <= 256 ? 8 : width <= 65536 ? 16 : 32);
+  offset = arith::TruncIOp::create(b, loc, narrow, offset);
+  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, 1));
   for (int64_t bit = 0; level.size() > 1; ++bit) {
     Value shifted =
-        bit == 0
-            ? offset
-            : arith::ShRUIOp::create(b, loc, offset,
-                                     arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, bit)))
-                  .getResult();
+        bit == 0 ? offset
+                 : arith::ShRUIOp::create(
+                       b, loc, offset, arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, bit)))
+                       .getResult();
     Value set =
         arith::TruncIOp::create(b, loc, b.getI1Type(), arith::AndIOp::create(b, loc, shifted, one));
     SmallVector<Value> next;

@@ -55,6 +55,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -535,6 +536,9 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
       }
       if (plan.dividedWidth)
         vibee::materializeDividedReads(rw, tile, plan.dividedWidth);
+      if (tileLoop && isConstantIntValue(tileLoop.getLowerBound(), 0) &&
+          isConstantIntValue(tileLoop.getStep(), plan.width))
+        vibee::foldAlignedRemainders(rw, tile, tileLoop.getInductionVar(), plan.width);
       if (failed(vectorizeTile(rw, tile, plan.width, /*masked=*/false))) {
         tile.emitError("vibee-cpu-vectorize: vectorization failed");
         return signalPassFailure();
@@ -566,6 +570,7 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
           vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
           vector::populateVectorTransferDropUnitDimsPatterns(patterns);
           vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+          vibee::populateUniformLanePatterns(patterns);
         })) ||
         failed(apply([](RewritePatternSet &patterns) {
           vector::populateVectorMultiReductionLoweringPatterns(

@@ -37,4 +37,17 @@ bool dividedReadsFit(mlir::linalg::GenericOp op, int64_t width);
 /// (stored by vector ops before the tile; LLVM keeps it in registers).
 void materializeDividedReads(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile, int64_t width);
 
+/// In a full tile of `width` lanes of the innermost loop, whose tile loop
+/// variable `tileStart` steps from 0 by `width`: `(tileStart + i) rem c` with c
+/// dividing `width` is `i rem c` (i the tile's own index, both sides
+/// non-negative). Vectorized, `i` is a constant vector, so the nibble shifts of
+/// int4 codes (`4 * (k % 2)`) fold to constants instead of lanes of i64 math.
+void foldAlignedRemainders(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,
+                           mlir::Value tileStart, int64_t width);
+
+/// Arithmetic on values the same in every lane (a uniform read such as a
+/// group's scale, its FP8 conversion, constants) done once on the scalar and
+/// broadcast after, not once per lane.
+void populateUniformLanePatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace vibee

@@ -51,15 +51,15 @@ inline void dequantize(int8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, fl
       int8_t v39 = v1[v38];
       int64_t v40 = (int64_t) ((uint64_t) (j31 % 2) * (uint64_t) 4);
       uint64_t v41 = (uint64_t) ((uint64_t) v40 < (uint64_t) 64 ? v40 : 63);
-      uint64_t v42 = (uint64_t) 1;
-      int64_t v43 = (int64_t) ((uint64_t) (v41 < 64 ? (int64_t) v39 >> v41 : 0) & (uint64_t) 15);
-      uint64_t v44 = (uint64_t) 2;
-      uint64_t v45 = (uint64_t) 3;
-      bool v46 = (bool) ((int64_t) ((uint64_t) v43 & (uint64_t) 1) & 1);
-      bool v47 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v42 < 64 ? (uint64_t) v43 >> v42 : 0)) & (uint64_t) 1) & 1);
-      bool v48 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v44 < 64 ? (uint64_t) v43 >> v44 : 0)) & (uint64_t) 1) & 1);
+      uint8_t v42 = (uint8_t) 1;
+      int8_t v43 = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) (v41 < 64 ? (int64_t) v39 >> v41 : 0) & (uint64_t) 15))));
+      uint8_t v44 = (uint8_t) 2;
+      uint8_t v45 = (uint8_t) 3;
+      bool v46 = (bool) ((int8_t) ((uint8_t) v43 & (uint8_t) 1) & 1);
+      bool v47 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v42 < 8 ? (uint8_t) v43 >> v42 : 0)) & (uint8_t) 1) & 1);
+      bool v48 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v44 < 8 ? (uint8_t) v43 >> v44 : 0)) & (uint8_t) 1) & 1);
       int64_t v49 = i30 * v11 + j31;
-      v5[v49] = v36 * ((bool) ((int64_t) ((uint64_t) ((int64_t) (v45 < 64 ? (uint64_t) v43 >> v45 : 0)) & (uint64_t) 1) & 1) ? (v48 ? (v47 ? (v46 ? 1.000000000e+00f : 7.229568360e-01f) : (v46 ? 5.626170040e-01f : 4.407098290e-01f)) : (v47 ? (v46 ? 3.379152420e-01f : 2.461123020e-01f) : (v46 ? 1.609302010e-01f : 7.958029950e-02f))) : (v48 ? (v47 ? (v46 ? 0.0e+00f : -9.105003620e-02f) : (v46 ? -1.847734300e-01f : -2.844413820e-01f)) : (v47 ? (v46 ? -3.949174880e-01f : -5.250730510e-01f) : (v46 ? -6.961928000e-01f : -1.000000000e+00f))));
+      v5[v49] = v36 * ((bool) ((int8_t) ((uint8_t) ((int8_t) (v45 < 8 ? (uint8_t) v43 >> v45 : 0)) & (uint8_t) 1) & 1) ? (v48 ? (v47 ? (v46 ? 1.000000000e+00f : 7.229568360e-01f) : (v46 ? 5.626170040e-01f : 4.407098290e-01f)) : (v47 ? (v46 ? 3.379152420e-01f : 2.461123020e-01f) : (v46 ? 1.609302010e-01f : 7.958029950e-02f))) : (v48 ? (v47 ? (v46 ? 0.0e+00f : -9.105003620e-02f) : (v46 ? -1.847734300e-01f : -2.844413820e-01f)) : (v47 ? (v46 ? -3.949174880e-01f : -5.250730510e-01f) : (v46 ? -6.961928000e-01f : -1.000000000e+00f))));
     }
   }
   release(v12);
@@ -67,247 +67,250 @@ inline void dequantize(int8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, fl
 }
 inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uint8_t* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, uint16_t* VIBEE_RESTRICT v5, uint16_t* VIBEE_RESTRICT v6, float v7, float v8, float* VIBEE_RESTRICT v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14, int64_t v15, int64_t v16) {
   float v17 = -0.0e+00f;
-  float v18 = 1.000000000e+00f;
-  float v19 = 7.229568360e-01f;
-  float v20 = 5.626170040e-01f;
-  float v21 = 4.407098290e-01f;
-  float v22 = 3.379152420e-01f;
-  float v23 = 2.461123020e-01f;
-  float v24 = 1.609302010e-01f;
-  float v25 = 7.958029950e-02f;
-  float v26 = 0.0e+00f;
-  float v27 = -9.105003620e-02f;
-  float v28 = -1.847734300e-01f;
-  float v29 = -2.844413820e-01f;
-  float v30 = -3.949174880e-01f;
-  float v31 = -5.250730510e-01f;
-  float v32 = -6.961928000e-01f;
-  float v33 = -1.000000000e+00f;
-  int32_t v34 = 128;
-  int32_t v35 = 24;
-  int32_t v36 = 127;
-  int32_t v37 = 3;
-  int32_t v38 = 7;
-  int32_t v39 = 1006632960;
-  int32_t v40 = 20;
-  float v41 = 1.953125000e-03f;
-  int32_t v42 = 0;
-  int32_t v43 = 2143289344;
-  float v44[16];
-  float v45[16];
-  float v46[16];
-  float* v47 = alloc<float>(v10 * v12);
-  float* v48 = alloc<float>(v10 * v12);
+  int8_t v18 = 3;
+  int8_t v19 = 2;
+  int8_t v20 = 1;
+  float v21 = 1.000000000e+00f;
+  float v22 = 7.229568360e-01f;
+  float v23 = 5.626170040e-01f;
+  float v24 = 4.407098290e-01f;
+  float v25 = 3.379152420e-01f;
+  float v26 = 2.461123020e-01f;
+  float v27 = 1.609302010e-01f;
+  float v28 = 7.958029950e-02f;
+  float v29 = 0.0e+00f;
+  float v30 = -9.105003620e-02f;
+  float v31 = -1.847734300e-01f;
+  float v32 = -2.844413820e-01f;
+  float v33 = -3.949174880e-01f;
+  float v34 = -5.250730510e-01f;
+  float v35 = -6.961928000e-01f;
+  float v36 = -1.000000000e+00f;
+  int32_t v37 = 128;
+  int32_t v38 = 24;
+  int32_t v39 = 127;
+  int32_t v40 = 3;
+  int32_t v41 = 7;
+  int32_t v42 = 1006632960;
+  int32_t v43 = 20;
+  float v44 = 1.953125000e-03f;
+  int32_t v45 = 0;
+  int32_t v46 = 2143289344;
+  float v47[16];
+  float v48[16];
+  float v49[16];
+  float* v50 = alloc<float>(v10 * v12);
+  float* v51 = alloc<float>(v10 * v12);
   // base[m, n] = sum(k) f32(x[m, k]) * (q2[n, k / 64] * c1[n, k / 16384] + offset) * nf4[(w[n, k / 2] >> 4 * (k % 2)) & 15];
-  for (int64_t i49 = 0; i49 < v10; i49 += 1) {
-    for (int64_t j50 = 0; j50 < v12; j50 += 1) {
-      int64_t v51 = i49 * v12 + j50;
-      v48[v51] = v26;
-    }
-  }
   for (int64_t i52 = 0; i52 < v10; i52 += 1) {
     for (int64_t j53 = 0; j53 < v12; j53 += 1) {
       int64_t v54 = i52 * v12 + j53;
-      v47[v54] = v26;
+      v51[v54] = v29;
     }
   }
   for (int64_t i55 = 0; i55 < v10; i55 += 1) {
     for (int64_t j56 = 0; j56 < v12; j56 += 1) {
-      int64_t v57 = v11 - v11 % 16;
-      if (v57 > 0) {
-        for (int64_t k58 = 0; k58 < 16; k58 += 1) {
-          v46[k58] = v17;
+      int64_t v57 = i55 * v12 + j56;
+      v50[v57] = v29;
+    }
+  }
+  for (int64_t i58 = 0; i58 < v10; i58 += 1) {
+    for (int64_t j59 = 0; j59 < v12; j59 += 1) {
+      int64_t v60 = v11 - v11 % 16;
+      if (v60 > 0) {
+        for (int64_t k61 = 0; k61 < 16; k61 += 1) {
+          v49[k61] = v17;
         }
-        for (int64_t k59 = 0; k59 < v57; k59 += 16) {
-          for (int64_t l60 = 0; l60 < 16; l60 += 1) {
-            int64_t v61 = k59 + l60;
-            int64_t v62 = i55 * v11 + v61;
-            uint16_t v63 = v1[v62];
-            bool v64 = v61 < 0;
-            int64_t v65 = v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v61) : v61;
-            int64_t v66 = v65 / 64;
-            int64_t v67 = j56 * v14 + (v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v66) : v66);
-            uint8_t v68 = v3[v67];
-            int64_t v69 = v65 / 16384;
-            int64_t v70 = j56 * v15 + (v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v69) : v69);
-            float v71 = v4[v70];
-            int64_t v72 = v65 / 2;
-            int64_t v73 = j56 * v13 + (v64 ? (int64_t) ((uint64_t) -1 - (uint64_t) v72) : v72);
-            int8_t v74 = v2[v73];
-            float v75 = v46[l60];
-            int8_t v76 = bit_cast<int8_t, uint8_t>(v68);
-            int32_t v77 = (int32_t) ((uint32_t) ((uint8_t) v76));
-            int32_t v78 = (int32_t) ((uint32_t) v77 & (uint32_t) v36);
-            int32_t v79 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v78 & (uint32_t) v38))) * v41);
-            uint32_t v80 = (uint32_t) v40;
-            uint32_t v81 = (uint32_t) v37;
-            uint32_t v82 = (uint32_t) v35;
-            float v83 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v82 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v77 & (uint32_t) v34)) << v82 : 0)) | (uint32_t) (v78 == v36 ? v43 : ((int32_t) (v81 < 32 ? (uint32_t) v78 >> v81 : 0) == v42 ? v79 : (int32_t) ((uint32_t) ((int32_t) (v80 < 32 ? (uint32_t) v78 << v80 : 0)) + (uint32_t) v39)))));
-            float v84 = bf16_to_float(v63);
-            int64_t v85 = (int64_t) ((uint64_t) (v61 % 2) * (uint64_t) 4);
-            uint64_t v86 = (uint64_t) ((uint64_t) v85 < (uint64_t) 64 ? v85 : 63);
-            uint64_t v87 = (uint64_t) 1;
-            int64_t v88 = (int64_t) ((uint64_t) (v86 < 64 ? (int64_t) v74 >> v86 : 0) & (uint64_t) 15);
-            uint64_t v89 = (uint64_t) 2;
-            uint64_t v90 = (uint64_t) 3;
-            bool v91 = (bool) ((int64_t) ((uint64_t) v88 & (uint64_t) 1) & 1);
-            bool v92 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v87 < 64 ? (uint64_t) v88 >> v87 : 0)) & (uint64_t) 1) & 1);
-            bool v93 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v89 < 64 ? (uint64_t) v88 >> v89 : 0)) & (uint64_t) 1) & 1);
-            v46[l60] = v75 + v84 * (((bool) ((int64_t) ((uint64_t) ((int64_t) (v90 < 64 ? (uint64_t) v88 >> v90 : 0)) & (uint64_t) 1) & 1) ? (v93 ? (v92 ? (v91 ? v18 : v19) : (v91 ? v20 : v21)) : (v92 ? (v91 ? v22 : v23) : (v91 ? v24 : v25))) : (v93 ? (v92 ? (v91 ? v26 : v27) : (v91 ? v28 : v29)) : (v92 ? (v91 ? v30 : v31) : (v91 ? v32 : v33)))) * (v83 * v71 + v7));
+        for (int64_t k62 = 0; k62 < v60; k62 += 16) {
+          for (int64_t l63 = 0; l63 < 16; l63 += 1) {
+            int64_t v64 = k62 + l63;
+            int64_t v65 = i58 * v11 + v64;
+            uint16_t v66 = v1[v65];
+            bool v67 = v64 < 0;
+            int64_t v68 = v67 ? (int64_t) ((uint64_t) -1 - (uint64_t) v64) : v64;
+            int64_t v69 = v68 / 64;
+            int64_t v70 = j59 * v14 + (v67 ? (int64_t) ((uint64_t) -1 - (uint64_t) v69) : v69);
+            uint8_t v71 = v3[v70];
+            int64_t v72 = v68 / 16384;
+            int64_t v73 = j59 * v15 + (v67 ? (int64_t) ((uint64_t) -1 - (uint64_t) v72) : v72);
+            float v74 = v4[v73];
+            int64_t v75 = v68 / 2;
+            int64_t v76 = j59 * v13 + (v67 ? (int64_t) ((uint64_t) -1 - (uint64_t) v75) : v75);
+            int8_t v77 = v2[v76];
+            float v78 = v49[l63];
+            int8_t v79 = bit_cast<int8_t, uint8_t>(v71);
+            int32_t v80 = (int32_t) ((uint32_t) ((uint8_t) v79));
+            int32_t v81 = (int32_t) ((uint32_t) v80 & (uint32_t) v39);
+            int32_t v82 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v81 & (uint32_t) v41))) * v44);
+            uint32_t v83 = (uint32_t) v43;
+            uint32_t v84 = (uint32_t) v40;
+            uint32_t v85 = (uint32_t) v38;
+            float v86 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v85 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v80 & (uint32_t) v37)) << v85 : 0)) | (uint32_t) (v81 == v39 ? v46 : ((int32_t) (v84 < 32 ? (uint32_t) v81 >> v84 : 0) == v45 ? v82 : (int32_t) ((uint32_t) ((int32_t) (v83 < 32 ? (uint32_t) v81 << v83 : 0)) + (uint32_t) v42)))));
+            float v87 = bf16_to_float(v66);
+            int64_t v88 = (int64_t) ((uint64_t) (v64 % 2) * (uint64_t) 4);
+            uint64_t v89 = (uint64_t) ((uint64_t) v88 < (uint64_t) 64 ? v88 : 63);
+            uint8_t v90 = (uint8_t) v20;
+            int8_t v91 = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) (v89 < 64 ? (int64_t) v77 >> v89 : 0) & (uint64_t) 15))));
+            uint8_t v92 = (uint8_t) v19;
+            uint8_t v93 = (uint8_t) v18;
+            bool v94 = (bool) ((int8_t) ((uint8_t) v91 & (uint8_t) v20) & 1);
+            bool v95 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v90 < 8 ? (uint8_t) v91 >> v90 : 0)) & (uint8_t) v20) & 1);
+            bool v96 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v92 < 8 ? (uint8_t) v91 >> v92 : 0)) & (uint8_t) v20) & 1);
+            v49[l63] = v78 + v87 * (((bool) ((int8_t) ((uint8_t) ((int8_t) (v93 < 8 ? (uint8_t) v91 >> v93 : 0)) & (uint8_t) v20) & 1) ? (v96 ? (v95 ? (v94 ? v21 : v22) : (v94 ? v23 : v24)) : (v95 ? (v94 ? v25 : v26) : (v94 ? v27 : v28))) : (v96 ? (v95 ? (v94 ? v29 : v30) : (v94 ? v31 : v32)) : (v95 ? (v94 ? v33 : v34) : (v94 ? v35 : v36)))) * (v86 * v74 + v7));
           }
         }
-        for (int64_t k94 = 0; k94 < 16; k94 += 1) {
-          int64_t v95 = i55 * v12 + j56;
-          float v96 = v48[v95];
-          float v97 = v46[k94];
-          int64_t v98 = i55 * v12 + j56;
-          v48[v98] = v96 + v97;
+        for (int64_t k97 = 0; k97 < 16; k97 += 1) {
+          int64_t v98 = i58 * v12 + j59;
+          float v99 = v51[v98];
+          float v100 = v49[k97];
+          int64_t v101 = i58 * v12 + j59;
+          v51[v101] = v99 + v100;
         }
       }
-      for (int64_t k99 = v57; k99 < v11; k99 += 1) {
-        int64_t v100 = i55 * v11 + k99;
-        uint16_t v101 = v1[v100];
-        bool v102 = k99 < 0;
-        int64_t v103 = v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) k99) : k99;
-        int64_t v104 = v103 / 64;
-        int64_t v105 = j56 * v14 + (v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) v104) : v104);
-        uint8_t v106 = v3[v105];
-        int64_t v107 = v103 / 16384;
-        int64_t v108 = j56 * v15 + (v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) v107) : v107);
-        float v109 = v4[v108];
-        int64_t v110 = v103 / 2;
-        int64_t v111 = j56 * v13 + (v102 ? (int64_t) ((uint64_t) -1 - (uint64_t) v110) : v110);
-        int8_t v112 = v2[v111];
-        int64_t v113 = i55 * v12 + j56;
-        float v114 = v48[v113];
-        int8_t v115 = bit_cast<int8_t, uint8_t>(v106);
-        int32_t v116 = (int32_t) ((uint32_t) ((uint8_t) v115));
-        int32_t v117 = (int32_t) ((uint32_t) v116 & (uint32_t) v36);
-        int32_t v118 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v117 & (uint32_t) v38))) * v41);
-        uint32_t v119 = (uint32_t) v40;
-        uint32_t v120 = (uint32_t) v37;
-        uint32_t v121 = (uint32_t) v35;
-        float v122 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v121 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v116 & (uint32_t) v34)) << v121 : 0)) | (uint32_t) (v117 == v36 ? v43 : ((int32_t) (v120 < 32 ? (uint32_t) v117 >> v120 : 0) == v42 ? v118 : (int32_t) ((uint32_t) ((int32_t) (v119 < 32 ? (uint32_t) v117 << v119 : 0)) + (uint32_t) v39)))));
-        float v123 = bf16_to_float(v101);
-        int64_t v124 = (int64_t) ((uint64_t) (k99 % 2) * (uint64_t) 4);
-        uint64_t v125 = (uint64_t) ((uint64_t) v124 < (uint64_t) 64 ? v124 : 63);
-        uint64_t v126 = (uint64_t) 1;
-        int64_t v127 = (int64_t) ((uint64_t) (v125 < 64 ? (int64_t) v112 >> v125 : 0) & (uint64_t) 15);
-        uint64_t v128 = (uint64_t) 2;
-        uint64_t v129 = (uint64_t) 3;
-        bool v130 = (bool) ((int64_t) ((uint64_t) v127 & (uint64_t) 1) & 1);
-        bool v131 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v126 < 64 ? (uint64_t) v127 >> v126 : 0)) & (uint64_t) 1) & 1);
-        bool v132 = (bool) ((int64_t) ((uint64_t) ((int64_t) (v128 < 64 ? (uint64_t) v127 >> v128 : 0)) & (uint64_t) 1) & 1);
-        int64_t v133 = i55 * v12 + j56;
-        v48[v133] = v114 + v123 * (((bool) ((int64_t) ((uint64_t) ((int64_t) (v129 < 64 ? (uint64_t) v127 >> v129 : 0)) & (uint64_t) 1) & 1) ? (v132 ? (v131 ? (v130 ? v18 : v19) : (v130 ? v20 : v21)) : (v131 ? (v130 ? v22 : v23) : (v130 ? v24 : v25))) : (v132 ? (v131 ? (v130 ? v26 : v27) : (v130 ? v28 : v29)) : (v131 ? (v130 ? v30 : v31) : (v130 ? v32 : v33)))) * (v122 * v109 + v7));
+      for (int64_t k102 = v60; k102 < v11; k102 += 1) {
+        int64_t v103 = i58 * v11 + k102;
+        uint16_t v104 = v1[v103];
+        bool v105 = k102 < 0;
+        int64_t v106 = v105 ? (int64_t) ((uint64_t) -1 - (uint64_t) k102) : k102;
+        int64_t v107 = v106 / 64;
+        int64_t v108 = j59 * v14 + (v105 ? (int64_t) ((uint64_t) -1 - (uint64_t) v107) : v107);
+        uint8_t v109 = v3[v108];
+        int64_t v110 = v106 / 16384;
+        int64_t v111 = j59 * v15 + (v105 ? (int64_t) ((uint64_t) -1 - (uint64_t) v110) : v110);
+        float v112 = v4[v111];
+        int64_t v113 = v106 / 2;
+        int64_t v114 = j59 * v13 + (v105 ? (int64_t) ((uint64_t) -1 - (uint64_t) v113) : v113);
+        int8_t v115 = v2[v114];
+        int64_t v116 = i58 * v12 + j59;
+        float v117 = v51[v116];
+        int8_t v118 = bit_cast<int8_t, uint8_t>(v109);
+        int32_t v119 = (int32_t) ((uint32_t) ((uint8_t) v118));
+        int32_t v120 = (int32_t) ((uint32_t) v119 & (uint32_t) v39);
+        int32_t v121 = bit_cast<int32_t, float>((float) ((uint32_t) ((int32_t) ((uint32_t) v120 & (uint32_t) v41))) * v44);
+        uint32_t v122 = (uint32_t) v43;
+        uint32_t v123 = (uint32_t) v40;
+        uint32_t v124 = (uint32_t) v38;
+        float v125 = bit_cast<float, int32_t>((int32_t) ((uint32_t) ((int32_t) (v124 < 32 ? (uint32_t) ((int32_t) ((uint32_t) v119 & (uint32_t) v37)) << v124 : 0)) | (uint32_t) (v120 == v39 ? v46 : ((int32_t) (v123 < 32 ? (uint32_t) v120 >> v123 : 0) == v45 ? v121 : (int32_t) ((uint32_t) ((int32_t) (v122 < 32 ? (uint32_t) v120 << v122 : 0)) + (uint32_t) v42)))));
+        float v126 = bf16_to_float(v104);
+        int64_t v127 = (int64_t) ((uint64_t) (k102 % 2) * (uint64_t) 4);
+        uint64_t v128 = (uint64_t) ((uint64_t) v127 < (uint64_t) 64 ? v127 : 63);
+        uint8_t v129 = (uint8_t) v20;
+        int8_t v130 = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) (v128 < 64 ? (int64_t) v115 >> v128 : 0) & (uint64_t) 15))));
+        uint8_t v131 = (uint8_t) v19;
+        uint8_t v132 = (uint8_t) v18;
+        bool v133 = (bool) ((int8_t) ((uint8_t) v130 & (uint8_t) v20) & 1);
+        bool v134 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v129 < 8 ? (uint8_t) v130 >> v129 : 0)) & (uint8_t) v20) & 1);
+        bool v135 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v131 < 8 ? (uint8_t) v130 >> v131 : 0)) & (uint8_t) v20) & 1);
+        int64_t v136 = i58 * v12 + j59;
+        v51[v136] = v117 + v126 * (((bool) ((int8_t) ((uint8_t) ((int8_t) (v132 < 8 ? (uint8_t) v130 >> v132 : 0)) & (uint8_t) v20) & 1) ? (v135 ? (v134 ? (v133 ? v21 : v22) : (v133 ? v23 : v24)) : (v134 ? (v133 ? v25 : v26) : (v133 ? v27 : v28))) : (v135 ? (v134 ? (v133 ? v29 : v30) : (v133 ? v31 : v32)) : (v134 ? (v133 ? v33 : v34) : (v133 ? v35 : v36)))) * (v125 * v112 + v7));
       }
     }
   }
-  float* v134 = alloc<float>(v10 * v16);
+  float* v137 = alloc<float>(v10 * v16);
   // xa[m, r] = sum(k) f32(x[m, k]) * f32(a[r, k]);
-  for (int64_t i135 = 0; i135 < v10; i135 += 1) {
-    for (int64_t j136 = 0; j136 < v16; j136 += 1) {
-      int64_t v137 = i135 * v16 + j136;
-      v134[v137] = v26;
-    }
-  }
   for (int64_t i138 = 0; i138 < v10; i138 += 1) {
     for (int64_t j139 = 0; j139 < v16; j139 += 1) {
-      int64_t v140 = v11 - v11 % 16;
-      if (v140 > 0) {
-        for (int64_t k141 = 0; k141 < 16; k141 += 1) {
-          v45[k141] = v17;
+      int64_t v140 = i138 * v16 + j139;
+      v137[v140] = v29;
+    }
+  }
+  for (int64_t i141 = 0; i141 < v10; i141 += 1) {
+    for (int64_t j142 = 0; j142 < v16; j142 += 1) {
+      int64_t v143 = v11 - v11 % 16;
+      if (v143 > 0) {
+        for (int64_t k144 = 0; k144 < 16; k144 += 1) {
+          v48[k144] = v17;
         }
-        for (int64_t k142 = 0; k142 < v140; k142 += 16) {
-          for (int64_t l143 = 0; l143 < 16; l143 += 1) {
-            int64_t v144 = k142 + l143;
-            int64_t v145 = i138 * v11 + v144;
-            uint16_t v146 = v1[v145];
-            int64_t v147 = j139 * v11 + v144;
-            uint16_t v148 = v5[v147];
-            float v149 = v45[l143];
-            float v150 = bf16_to_float(v146);
-            float v151 = bf16_to_float(v148);
-            v45[l143] = v149 + v150 * v151;
+        for (int64_t k145 = 0; k145 < v143; k145 += 16) {
+          for (int64_t l146 = 0; l146 < 16; l146 += 1) {
+            int64_t v147 = k145 + l146;
+            int64_t v148 = i141 * v11 + v147;
+            uint16_t v149 = v1[v148];
+            int64_t v150 = j142 * v11 + v147;
+            uint16_t v151 = v5[v150];
+            float v152 = v48[l146];
+            float v153 = bf16_to_float(v149);
+            float v154 = bf16_to_float(v151);
+            v48[l146] = v152 + v153 * v154;
           }
         }
-        for (int64_t k152 = 0; k152 < 16; k152 += 1) {
-          int64_t v153 = i138 * v16 + j139;
-          float v154 = v134[v153];
-          float v155 = v45[k152];
-          int64_t v156 = i138 * v16 + j139;
-          v134[v156] = v154 + v155;
+        for (int64_t k155 = 0; k155 < 16; k155 += 1) {
+          int64_t v156 = i141 * v16 + j142;
+          float v157 = v137[v156];
+          float v158 = v48[k155];
+          int64_t v159 = i141 * v16 + j142;
+          v137[v159] = v157 + v158;
         }
       }
-      for (int64_t k157 = v140; k157 < v11; k157 += 1) {
-        int64_t v158 = i138 * v11 + k157;
-        uint16_t v159 = v1[v158];
-        int64_t v160 = j139 * v11 + k157;
-        uint16_t v161 = v5[v160];
-        int64_t v162 = i138 * v16 + j139;
-        float v163 = v134[v162];
-        float v164 = bf16_to_float(v159);
-        float v165 = bf16_to_float(v161);
-        int64_t v166 = i138 * v16 + j139;
-        v134[v166] = v163 + v164 * v165;
+      for (int64_t k160 = v143; k160 < v11; k160 += 1) {
+        int64_t v161 = i141 * v11 + k160;
+        uint16_t v162 = v1[v161];
+        int64_t v163 = j142 * v11 + k160;
+        uint16_t v164 = v5[v163];
+        int64_t v165 = i141 * v16 + j142;
+        float v166 = v137[v165];
+        float v167 = bf16_to_float(v162);
+        float v168 = bf16_to_float(v164);
+        int64_t v169 = i141 * v16 + j142;
+        v137[v169] = v166 + v167 * v168;
       }
     }
   }
   // up[m, n] = sum(r) xa[m, r] * f32(b[n, r]);
-  for (int64_t i167 = 0; i167 < v10; i167 += 1) {
-    for (int64_t j168 = 0; j168 < v12; j168 += 1) {
-      int64_t v169 = v16 - v16 % 16;
-      if (v169 > 0) {
-        for (int64_t k170 = 0; k170 < 16; k170 += 1) {
-          v44[k170] = v17;
+  for (int64_t i170 = 0; i170 < v10; i170 += 1) {
+    for (int64_t j171 = 0; j171 < v12; j171 += 1) {
+      int64_t v172 = v16 - v16 % 16;
+      if (v172 > 0) {
+        for (int64_t k173 = 0; k173 < 16; k173 += 1) {
+          v47[k173] = v17;
         }
-        for (int64_t k171 = 0; k171 < v169; k171 += 16) {
-          for (int64_t l172 = 0; l172 < 16; l172 += 1) {
-            int64_t v173 = k171 + l172;
-            int64_t v174 = i167 * v16 + v173;
-            float v175 = v134[v174];
-            int64_t v176 = j168 * v16 + v173;
-            uint16_t v177 = v6[v176];
-            float v178 = v44[l172];
-            float v179 = bf16_to_float(v177);
-            v44[l172] = v178 + v175 * v179;
+        for (int64_t k174 = 0; k174 < v172; k174 += 16) {
+          for (int64_t l175 = 0; l175 < 16; l175 += 1) {
+            int64_t v176 = k174 + l175;
+            int64_t v177 = i170 * v16 + v176;
+            float v178 = v137[v177];
+            int64_t v179 = j171 * v16 + v176;
+            uint16_t v180 = v6[v179];
+            float v181 = v47[l175];
+            float v182 = bf16_to_float(v180);
+            v47[l175] = v181 + v178 * v182;
           }
         }
-        for (int64_t k180 = 0; k180 < 16; k180 += 1) {
-          int64_t v181 = i167 * v12 + j168;
-          float v182 = v47[v181];
-          float v183 = v44[k180];
-          int64_t v184 = i167 * v12 + j168;
-          v47[v184] = v182 + v183;
+        for (int64_t k183 = 0; k183 < 16; k183 += 1) {
+          int64_t v184 = i170 * v12 + j171;
+          float v185 = v50[v184];
+          float v186 = v47[k183];
+          int64_t v187 = i170 * v12 + j171;
+          v50[v187] = v185 + v186;
         }
       }
-      for (int64_t k185 = v169; k185 < v16; k185 += 1) {
-        int64_t v186 = i167 * v16 + k185;
-        float v187 = v134[v186];
-        int64_t v188 = j168 * v16 + k185;
-        uint16_t v189 = v6[v188];
-        int64_t v190 = i167 * v12 + j168;
-        float v191 = v47[v190];
-        float v192 = bf16_to_float(v189);
-        int64_t v193 = i167 * v12 + j168;
-        v47[v193] = v191 + v187 * v192;
+      for (int64_t k188 = v172; k188 < v16; k188 += 1) {
+        int64_t v189 = i170 * v16 + k188;
+        float v190 = v137[v189];
+        int64_t v191 = j171 * v16 + k188;
+        uint16_t v192 = v6[v191];
+        int64_t v193 = i170 * v12 + j171;
+        float v194 = v50[v193];
+        float v195 = bf16_to_float(v192);
+        int64_t v196 = i170 * v12 + j171;
+        v50[v196] = v194 + v190 * v195;
       }
     }
   }
   // y[m, n] = base[m, n] + s * up[m, n];
-  for (int64_t i194 = 0; i194 < v10; i194 += 1) {
-    for (int64_t j195 = 0; j195 < v12; j195 += 1) {
-      int64_t v196 = i194 * v12 + j195;
-      float v197 = v48[v196];
-      int64_t v198 = i194 * v12 + j195;
-      float v199 = v47[v198];
-      int64_t v200 = i194 * v12 + j195;
-      v9[v200] = v197 + v8 * v199;
+  for (int64_t i197 = 0; i197 < v10; i197 += 1) {
+    for (int64_t j198 = 0; j198 < v12; j198 += 1) {
+      int64_t v199 = i197 * v12 + j198;
+      float v200 = v51[v199];
+      int64_t v201 = i197 * v12 + j198;
+      float v202 = v50[v201];
+      int64_t v203 = i197 * v12 + j198;
+      v9[v203] = v200 + v8 * v202;
     }
   }
-  release(v47);
-  release(v48);
-  release(v134);
+  release(v50);
+  release(v51);
+  release(v137);
   return;
 }
 

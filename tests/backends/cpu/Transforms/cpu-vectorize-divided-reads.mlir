@@ -16,10 +16,16 @@
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 
 // A dot product of x with int4 weights times their group's scale: 32 lanes
-// (two f32 registers of partial sums), 16 bytes of codes per tile.
+// (two f32 registers of partial sums), 16 bytes of codes per tile. The nibble's
+// shift 4 * (k % 2) is the same in every tile (k = a multiple of 32 + the lane):
+// computed from the lanes once, outside the loop.
 // CHECK-LABEL: func.func @int4_dots(
 // CHECK-SAME:    %[[X:[a-z0-9]+]]: memref<?x?xf32>, %[[W:[a-z0-9]+]]: memref<?x?xi8>, %[[S:[a-z0-9]+]]: memref<?x?xf32>
 // CHECK:         %[[BUF:.*]] = memref.alloca() : memref<32xi8>
+// CHECK:         %[[STEP:.*]] = vector.step : vector<32xindex>
+// CHECK:         %[[LANE:.*]] = arith.index_cast %[[STEP]] : vector<32xindex> to vector<32xi64>
+// CHECK:         %[[ODD:.*]] = arith.remsi %[[LANE]], %{{.*}} : vector<32xi64>
+// CHECK:         %[[SHIFT:.*]] = arith.muli %[[ODD]], %{{.*}} : vector<32xi64>
 // CHECK:         scf.for %[[K:.*]] = %{{.*}} step %c32 iter_args(%{{.*}} = %{{.*}}) -> (vector<32xf32>) {
 // CHECK:           %[[HALF:.*]] = affine.apply #{{.*}}(%[[K]])
 // CHECK:           %[[CODES:.*]] = vector.load %[[W]][%{{.*}}, %[[HALF]]] : memref<?x?xi8>, vector<16xi8>
@@ -30,7 +36,8 @@
 // CHECK:           %[[GROUP:.*]] = affine.apply #{{.*}}(%[[K]])
 // CHECK:           %[[SCALE:.*]] = vector.load %[[S]][%{{.*}}, %[[GROUP]]] : memref<?x?xf32>, vector<f32>
 // CHECK:           vector.broadcast %[[SCALE]] : vector<f32> to vector<32xf32>
-// CHECK:           arith.shrsi %[[LANES]], %{{.*}} : vector<32xi8>
+// CHECK:           %[[WIDE:.*]] = arith.extsi %[[LANES]] : vector<32xi8> to vector<32xi64>
+// CHECK:           arith.shrsi %[[WIDE]], %[[SHIFT]] : vector<32xi64>
 // CHECK:           arith.addf %{{.*}} : vector<32xf32>
 // CHECK:         vector.reduction <add>
 // CHECK:         scf.for
@@ -41,15 +48,16 @@ func.func @int4_dots(%x: memref<?x?xf32>, %w: memref<?x?xi8>, %s: memref<?x?xf32
       ins(%x, %w, %s : memref<?x?xf32>, memref<?x?xi8>, memref<?x?xf32>) outs(%y : memref<?x?xf32>) {
   ^bb0(%a: f32, %b: i8, %c: f32, %out: f32):
     %k = linalg.index 2 : index
-    %ki = arith.index_cast %k : index to i8
-    %two = arith.constant 2 : i8
-    %four = arith.constant 4 : i8
-    %odd = arith.remsi %ki, %two : i8
-    %sh = arith.muli %odd, %four : i8
-    %nib = arith.shrsi %b, %sh : i8
-    %m = arith.constant 15 : i8
-    %code = arith.andi %nib, %m : i8
-    %f = arith.sitofp %code : i8 to f32
+    %ki = arith.index_cast %k : index to i64
+    %two = arith.constant 2 : i64
+    %four = arith.constant 4 : i64
+    %odd = arith.remsi %ki, %two : i64
+    %sh = arith.muli %odd, %four : i64
+    %bw = arith.extsi %b : i8 to i64
+    %nib = arith.shrsi %bw, %sh : i64
+    %m = arith.constant 15 : i64
+    %code = arith.andi %nib, %m : i64
+    %f = arith.sitofp %code : i64 to f32
     %deq = arith.mulf %f, %c : f32
     %p = arith.mulf %a, %deq : f32
     %r = arith.addf %p, %out fastmath<reassoc> : f32
@@ -94,6 +102,28 @@ func.func @dequantize(%w: memref<?x?xi8>, %s: memref<?x?xf32>, %y: memref<?x?xf3
   ^bb0(%b: i8, %c: f32, %out: f32):
     %f = arith.sitofp %b : i8 to f32
     %deq = arith.mulf %f, %c : f32
+    linalg.yield %deq : f32
+  }
+  return
+}
+
+// Arithmetic on a uniform read alone (a block scale's FP8 conversion, times a
+// scalar, plus an offset) on the scalar once per tile, then broadcast.
+// CHECK-LABEL: func.func @uniform_scale(
+// CHECK:         scf.for
+// CHECK:           %[[Q:.*]] = memref.load %{{.*}} : memref<?x?xf8E4M3FN>
+// CHECK:           %[[QF:.*]] = arith.extf %[[Q]] : f8E4M3FN to f32
+// CHECK:           %[[A:.*]] = arith.addf %[[QF]], %{{.*}} : f32
+// CHECK:           vector.broadcast %[[A]] : f32 to vector<16xf32>
+#dq = affine_map<(d0, d1) -> (d0, d1 floordiv 64)>
+func.func @uniform_scale(%w: memref<?x?xi8>, %q: memref<?x?xf8E4M3FN>, %off: f32, %y: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [#id2, #dq, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %q : memref<?x?xi8>, memref<?x?xf8E4M3FN>) outs(%y : memref<?x?xf32>) {
+  ^bb0(%b: i8, %c: f8E4M3FN, %out: f32):
+    %f = arith.sitofp %b : i8 to f32
+    %s = arith.extf %c : f8E4M3FN to f32
+    %a = arith.addf %s, %off : f32
+    %deq = arith.mulf %f, %a : f32
     linalg.yield %deq : f32
   }
   return
