@@ -108,11 +108,11 @@ Value selectByBits(OpBuilder &b, Location loc, Value offset, size_t count,
   offset = arith::TruncIOp::create(b, loc, narrow, offset);
   Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, 1));
   for (int64_t bit = 0; level.size() > 1; ++bit) {
-    Value shifted =
-        bit == 0 ? offset
-                 : arith::ShRUIOp::create(
-                       b, loc, offset, arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, bit)))
-                       .getResult();
+    Value shifted = bit == 0 ? offset
+                             : arith::ShRUIOp::create(
+                                   b, loc, offset,
+                                   arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, bit)))
+                                   .getResult();
     Value set =
         arith::TruncIOp::create(b, loc, b.getI1Type(), arith::AndIOp::create(b, loc, shifted, one));
     SmallVector<Value> next;

@@ -213,8 +213,7 @@ struct ScalarizeUniformElementwise : RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rw) const override {
     if (!op->hasTrait<OpTrait::Elementwise>() || op->getNumResults() != 1 ||
-        op->getNumRegions() != 0 ||
-        !isa<arith::ArithDialect, math::MathDialect>(op->getDialect()))
+        op->getNumRegions() != 0 || !isa<arith::ArithDialect, math::MathDialect>(op->getDialect()))
       return failure();
     auto resultType = dyn_cast<VectorType>(op->getResult(0).getType());
     if (!resultType)
