@@ -280,8 +280,12 @@ private:
       if (id < 0)
         id = lookup(spec_scope_, e->name);
       use(id, e->loc, e->name);
+      // A subscript written as an expression (`x[N - 1 - i]`, a gather `t[ids[s]]`,
+      // a table's code `nf4[w[n] & 15]`) holds names of its own.
       for (const Subscript &s : e->subscripts)
-        if (!s.literal)
+        if (s.expr)
+          expr(s.expr.get(), indices, kernelScope);
+        else if (!s.literal)
           use(lookup(indices, s.index), s.loc, s.index);
     }
     if (e->kind == ExprKind::Call) {

@@ -168,6 +168,48 @@ def check_definitions(client):
               % (use, LINES[use["line"]].strip(), found, target))
 
 
+SUBSCRIPTS = """\
+spec codes 1.0.0 "names inside subscripts";
+const tab: f32[4] = [1.0, 2.0, 3.0, 4.0];
+kernel lookup(codes: i8[N], x: f32[N]) -> y: f32[N] {
+  y[i] = tab[codes[i] & 3] + x[N - 1 - i];
+}
+"""
+
+
+def check_subscript_names(client):
+    """Names inside subscripts written as expressions (a table's code, an affine
+    subscript) have hovers and definitions."""
+    lines = SUBSCRIPTS.split("\n")
+    uri = "file:///tmp/lsp-test/codes.vibee"
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "vibee", "version": 1, "text": SUBSCRIPTS}})
+    client.diagnostics()
+
+    def at(line, needle, nth=0):
+        i = -1
+        for _ in range(nth + 1):
+            i = lines[line].index(needle, i + 1)
+        return {"line": line, "character": i}
+
+    def ask(method, position):
+        return client.request(method, {"textDocument": {"uri": uri}, "position": position})
+
+    cases = [(at(3, "codes"), at(2, "codes")), (at(3, "N"), at(2, "N")),
+             (at(3, "i]", 1), at(3, "i]"))]
+    for use, target in cases:
+        reply = ask("textDocument/definition", use)
+        found = [(loc["range"]["start"]["line"], loc["range"]["start"]["character"])
+                 for loc in reply.get("result") or []]
+        check(found == [(target["line"], target["character"])],
+              "definition inside a subscript at %s: %s, expected %s" % (use, found, target))
+    text = ((ask("textDocument/hover", at(3, "codes")).get("result") or {})
+            .get("contents", {}).get("value", ""))
+    check("codes: i8[N]" in text, "hover inside a table's code: %r" % text)
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    client.diagnostics()
+
+
 def check_outline(client):
     reply = client.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
     symbols = reply.get("result") or []
@@ -261,6 +303,7 @@ def main():
           "no diagnostics on a valid spec: %s" % params["diagnostics"])
     check_hovers(client)
     check_definitions(client)
+    check_subscript_names(client)
     check_outline(client)
     check_errors(client)
     client.notify("textDocument/didClose", {"textDocument": {"uri": URI}})
