@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/ComputedOperand.h"
+#include "backends/cpu/Transforms/DividedReads.h"
 #include "ir/VibeeDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -250,7 +251,11 @@ linalg::GenericOp vibee::buildComputedPack(OpBuilder &b, Location loc, linalg::G
                                           linalg::YieldOp::create(bb, l,
                                                                   map.lookupOrDefault(parts.b));
                                         });
-  if (!llvm::all_of(maps, [](AffineMap m) { return m.isProjectedPermutation(); }))
+  // Reads through `k floordiv c` (int4 nibbles, group scales) are vectorized as
+  // transposed tiles too (DividedReads.h); other non-projected reads stay scalar.
+  if (!llvm::all_of(maps, [](AffineMap m) {
+        return m.isProjectedPermutation() || vibee::dividedReadDivisor(m, /*dim=*/1);
+      }))
     pack->setAttr(vibee::attr::kPack, b.getUnitAttr());
   return pack;
 }

@@ -55,7 +55,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -112,9 +111,17 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
     Type type = operand.get().getType();
     if (!map.isProjectedPermutation()) {
       // Quantized weights and group scales: `w[n, k floordiv 2]`, vectorized
-      // tile by tile where the division fits the tile (DividedReads.h).
-      if (!op.isDpsInput(&operand) || !vibee::dividedReadDivisor(map, inner))
+      // tile by tile where the division fits the tile (DividedReads.h): along
+      // the innermost loop, or along the loop before it in a transposed copy
+      // (the matmul's computed panel of nn.Linear's int4 w[n, k]).
+      if (!op.isDpsInput(&operand))
         return std::nullopt;
+      if (!vibee::dividedReadDivisor(map, inner)) {
+        if (!allParallel || loops < 2 || !vibee::dividedReadDivisor(map, loops - 2) ||
+            (transposed && *transposed != loops - 2))
+          return std::nullopt;
+        transposed = loops - 2;
+      }
       divided = true;
       bits = std::max(bits, computeBits(getElementTypeOrSelf(type)));
       continue;
@@ -146,13 +153,17 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
     }
     touchesInner = true;
   }
-  if (!touchesInner || bits == 0 || bits > 64 || (divided && transposed))
+  if (!touchesInner || bits == 0 || bits > 64)
     return std::nullopt;
   // Bodies of plain arithmetic (the math functions are polynomials by now);
-  // indices only where the tiles are 1-D.
+  // indices only where the tiles are 1-D, or in a transposed tile with divided
+  // reads (the computed panel of int4 weights: `4 * (k % 2)`, its k offset by
+  // the K block's start, an affine.apply that linalg::vectorize expands).
   for (Operation &bodyOp : op.getRegion().front())
     if (!isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()) &&
-        !isa<linalg::YieldOp>(bodyOp) && (transposed || !isa<linalg::IndexOp>(bodyOp)))
+        !isa<linalg::YieldOp>(bodyOp) &&
+        !((!transposed || divided) && isa<linalg::IndexOp>(bodyOp)) &&
+        !(transposed && divided && isa<affine::AffineApplyOp>(bodyOp)))
       return std::nullopt;
   if (transposed) {
     // Square tiles of a vector's lanes: rows read along one loop, written
@@ -168,7 +179,13 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
     for (Value init : op.getDpsInits())
       if (isa<BFloat16Type, Float16Type>(getElementTypeOrSelf(init.getType())))
         return std::nullopt;
-    return Plan{op, lanes, false, transposed};
+    Plan plan{op, lanes, false, transposed};
+    if (divided) {
+      if (!vibee::dividedReadsFit(op, *transposed, lanes))
+        return std::nullopt;
+      plan.dividedWidth = lanes;
+    }
+    return plan;
   }
 
   Plan plan;
@@ -191,7 +208,8 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
   }
   if (divided) {
     plan.dividedWidth = plan.width ? plan.width : extent;
-    if (ShapedType::isDynamic(plan.dividedWidth) || !vibee::dividedReadsFit(op, plan.dividedWidth))
+    if (ShapedType::isDynamic(plan.dividedWidth) ||
+        !vibee::dividedReadsFit(op, inner, plan.dividedWidth))
       return std::nullopt;
     return plan;
   }
@@ -352,6 +370,10 @@ static LogicalResult vectorizeTransposed(RewriterBase &rw, const Plan &plan) {
     (void)scf::peelForLoopAndSimplifyBounds(rw, cast<scf::ForOp>(tiled->loops[d].getOperation()),
                                             remainder);
   }
+  if (plan.dividedWidth &&
+      failed(vibee::materializeDividedReads(rw, tile, *plan.transposedLoop, plan.width, loops - 1)))
+    return failure();
+  vibee::foldAlignedRemainders(rw, tile, *plan.transposedLoop);
   // The full tile's loops other than the two tiled ones have extent 1.
   linalg::GenericOp flat = dropUnitLoops(rw, tile);
   if (flat.getNumLoops() != 2 ||
@@ -534,11 +556,10 @@ struct CpuVectorizePass : vibee::impl::CpuVectorizePassBase<CpuVectorizePass> {
           }
         }
       }
-      if (plan.dividedWidth)
-        vibee::materializeDividedReads(rw, tile, plan.dividedWidth);
-      if (tileLoop && isConstantIntValue(tileLoop.getLowerBound(), 0) &&
-          isConstantIntValue(tileLoop.getStep(), plan.width))
-        vibee::foldAlignedRemainders(rw, tile, tileLoop.getInductionVar(), plan.width);
+      if (plan.dividedWidth &&
+          failed(vibee::materializeDividedReads(rw, tile, loops - 1, plan.dividedWidth)))
+        return signalPassFailure();
+      vibee::foldAlignedRemainders(rw, tile, loops - 1);
       if (failed(vectorizeTile(rw, tile, plan.width, /*masked=*/false))) {
         tile.emitError("vibee-cpu-vectorize: vectorization failed");
         return signalPassFailure();

@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -19,18 +21,18 @@ using namespace mlir;
 
 namespace vibee {
 
-std::optional<int64_t> dividedReadDivisor(AffineMap map, unsigned inner) {
+std::optional<int64_t> dividedReadDivisor(AffineMap map, unsigned dim) {
   if (map.getNumResults() == 0)
     return std::nullopt;
   auto last = dyn_cast<AffineBinaryOpExpr>(map.getResults().back());
   if (!last || last.getKind() != AffineExprKind::FloorDiv)
     return std::nullopt;
-  auto dim = dyn_cast<AffineDimExpr>(last.getLHS());
+  auto divided = dyn_cast<AffineDimExpr>(last.getLHS());
   auto divisor = dyn_cast<AffineConstantExpr>(last.getRHS());
-  if (!dim || dim.getPosition() != inner || !divisor || divisor.getValue() <= 1)
+  if (!divided || divided.getPosition() != dim || !divisor || divisor.getValue() <= 1)
     return std::nullopt;
   AffineMap rest = map.dropResult(map.getNumResults() - 1);
-  if (!rest.isProjectedPermutation() || rest.isFunctionOfDim(inner))
+  if (!rest.isProjectedPermutation() || rest.isFunctionOfDim(dim))
     return std::nullopt;
   return divisor.getValue();
 }
@@ -50,18 +52,40 @@ Block &entryBlock(Operation *op) {
   return op->getParentOfType<FunctionOpInterface>().getFunctionBody().front();
 }
 
+/// A stack buffer of `shape` at the function's entry.
+Value scratchBuffer(RewriterBase &rw, Operation *tile, ArrayRef<int64_t> shape, Type element) {
+  OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPointToStart(&entryBlock(tile));
+  return memref::AllocaOp::create(rw, tile->getLoc(), MemRefType::get(shape, element));
+}
+
+/// For each row r of `rows` (one row without a row axis): `body(r, indices)`,
+/// the operand's indices at its origin with the row axis at r.
+void forEachRow(RewriterBase &rw, Location loc, int64_t rank, std::optional<unsigned> rowAxis,
+                int64_t rows, function_ref<void(Value, ArrayRef<Value>)> body) {
+  Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
+  SmallVector<Value> origin(rank, zero);
+  if (!rowAxis)
+    return body(zero, origin);
+  auto loop = scf::ForOp::create(rw, loc, zero, arith::ConstantIndexOp::create(rw, loc, rows),
+                                 arith::ConstantIndexOp::create(rw, loc, 1));
+  OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPoint(loop.getBody()->getTerminator());
+  origin[*rowAxis] = loop.getInductionVar();
+  body(loop.getInductionVar(), origin);
+}
+
 } // namespace
 
-bool dividedReadsFit(linalg::GenericOp op, int64_t width) {
+bool dividedReadsFit(linalg::GenericOp op, unsigned dim, int64_t width) {
   if (width <= 0)
     return false;
-  unsigned inner = op.getNumLoops() - 1;
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     if (map.isProjectedPermutation())
       continue;
     auto type = dyn_cast<MemRefType>(input->get().getType());
-    std::optional<int64_t> divisor = dividedReadDivisor(map, inner);
+    std::optional<int64_t> divisor = dividedReadDivisor(map, dim);
     if (!type || !divisor)
       return false;
     bool uniform = *divisor % width == 0;
@@ -82,21 +106,39 @@ bool dividedReadsFit(linalg::GenericOp op, int64_t width) {
   return true;
 }
 
-void materializeDividedReads(RewriterBase &rw, linalg::GenericOp tile, int64_t width) {
-  unsigned inner = tile.getNumLoops() - 1;
+LogicalResult materializeDividedReads(RewriterBase &rw, linalg::GenericOp tile, unsigned dim,
+                                      int64_t width, std::optional<unsigned> rowsLoop) {
   SmallVector<AffineMap> maps = tile.getIndexingMapsArray();
+  SmallVector<int64_t> ranges = tile.getStaticLoopRanges();
   SmallVector<std::pair<OpOperand *, Value>> replaced;
   Location loc = tile.getLoc();
+  MLIRContext *ctx = rw.getContext();
   for (OpOperand *input : tile.getDpsInputOperands()) {
     unsigned number = input->getOperandNumber();
-    std::optional<int64_t> divisor = dividedReadDivisor(maps[number], inner);
+    AffineMap map = maps[number];
+    std::optional<int64_t> divisor = dividedReadDivisor(map, dim);
     if (!divisor)
       continue;
     Value value = input->get();
     auto type = cast<MemRefType>(value.getType());
     int64_t rank = type.getRank();
+    // The axis read by the rows loop (`width` long), if any; every other loop
+    // of the tile has extent 1.
+    std::optional<unsigned> rowAxis;
+    unsigned rowLoop = 0;
+    int64_t rows = 1;
+    for (auto [axis, e] : llvm::enumerate(map.getResults().drop_back())) {
+      unsigned loop = cast<AffineDimExpr>(e).getPosition();
+      if (rowsLoop && loop == *rowsLoop) {
+        rowAxis = axis, rowLoop = loop, rows = width;
+        continue;
+      }
+      if (ranges[loop] != 1)
+        return tile.emitError("vibee-cpu-vectorize: a divided read along an untiled loop");
+    }
     rw.setInsertionPoint(tile);
-    if (*divisor % width == 0) {
+    Type element = type.getElementType();
+    if (*divisor % width == 0 && !rowAxis) {
       // One element for the whole tile: a view without the divided dim.
       SmallVector<OpFoldResult> offsets(rank, rw.getIndexAttr(0)), strides(rank, rw.getIndexAttr(1));
       SmallVector<OpFoldResult> sizes;
@@ -110,72 +152,96 @@ void materializeDividedReads(RewriterBase &rw, linalg::GenericOp tile, int64_t w
           memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, strides));
       replaced.push_back(
           {input, memref::SubViewOp::create(rw, loc, reduced, value, offsets, sizes, strides)});
-      maps[number] = maps[number].dropResult(maps[number].getNumResults() - 1);
+      maps[number] = map.dropResult(map.getNumResults() - 1);
       continue;
     }
-    // width / divisor elements, each repeated divisor times in lane order.
-    Type element = type.getElementType();
-    Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
-    SmallVector<Value> origin(rank, zero);
-    Value packed = vector::LoadOp::create(
-        rw, loc, VectorType::get({width / *divisor}, element), value, origin);
+    if (*divisor % width == 0) {
+      // One element per row, copied to a contiguous column (the rows' own
+      // stride is the group count).
+      Value scratch = scratchBuffer(rw, tile, {rows}, element);
+      forEachRow(rw, loc, rank, rowAxis, rows, [&](Value r, ArrayRef<Value> at) {
+        Value v = memref::LoadOp::create(rw, loc, value, at);
+        memref::StoreOp::create(rw, loc, v, scratch, ValueRange{r});
+      });
+      replaced.push_back({input, scratch});
+      maps[number] = AffineMap::get(map.getNumDims(), 0, {getAffineDimExpr(rowLoop, ctx)}, ctx);
+      continue;
+    }
+    // width / divisor elements per row, each repeated divisor times in lane order.
     SmallVector<int64_t> lanes;
     for (int64_t lane = 0; lane < width; ++lane)
       lanes.push_back(lane / *divisor);
-    Value spread = vector::ShuffleOp::create(rw, loc, packed, packed, lanes);
-    OpBuilder::InsertionGuard guard(rw);
-    rw.setInsertionPointToStart(&entryBlock(tile));
-    Value scratch = memref::AllocaOp::create(rw, loc, MemRefType::get({width}, element));
-    rw.setInsertionPoint(tile);
-    vector::StoreOp::create(rw, loc, spread, scratch, ValueRange{zero});
+    SmallVector<int64_t> shape =
+        rowAxis ? SmallVector<int64_t>{rows, width} : SmallVector<int64_t>{width};
+    Value scratch = scratchBuffer(rw, tile, shape, element);
+    forEachRow(rw, loc, rank, rowAxis, rows, [&](Value r, ArrayRef<Value> at) {
+      Value packed =
+          vector::LoadOp::create(rw, loc, VectorType::get({width / *divisor}, element), value, at);
+      Value spread = vector::ShuffleOp::create(rw, loc, packed, packed, lanes);
+      Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
+      SmallVector<Value> to = rowAxis ? SmallVector<Value>{r, zero} : SmallVector<Value>{zero};
+      vector::StoreOp::create(rw, loc, spread, scratch, to);
+    });
     replaced.push_back({input, scratch});
-    maps[number] = AffineMap::get(maps[number].getNumDims(), 0,
-                                  {rw.getAffineDimExpr(inner)}, rw.getContext());
+    SmallVector<AffineExpr> results;
+    if (rowAxis)
+      results.push_back(getAffineDimExpr(rowLoop, ctx));
+    results.push_back(getAffineDimExpr(dim, ctx));
+    maps[number] = AffineMap::get(map.getNumDims(), 0, results, ctx);
   }
   if (replaced.empty())
-    return;
+    return success();
   rw.modifyOpInPlace(tile, [&] {
     for (auto [operand, value] : replaced)
       operand->set(value);
     tile.setIndexingMapsAttr(rw.getAffineMapArrayAttr(maps));
   });
+  return success();
 }
 
 namespace {
 
-/// `value` as `tileStart + i` (an affine.apply of the two, i the tile's
-/// linalg.index of its innermost loop): i, else null.
-Value indexWithinTile(Value value, Value tileStart, unsigned inner) {
+/// Whether `v` is a multiple of `c` that is never negative: the variable of a
+/// loop from 0 by a step that c divides.
+bool nonNegativeMultiple(Value v, int64_t c) {
+  auto loop = scf::getForInductionVarOwner(v);
+  std::optional<int64_t> lower = loop ? getConstantIntValue(loop.getLowerBound()) : std::nullopt;
+  std::optional<int64_t> step = loop ? getConstantIntValue(loop.getStep()) : std::nullopt;
+  return lower && *lower == 0 && step && *step > 0 && *step % c == 0;
+}
+
+/// `value` as a sum of such multiples of `c` (tile and block starts, added by
+/// tiling) and the tile's linalg.index of `dim`: that index, else null.
+Value indexModulo(Value value, unsigned dim, int64_t c) {
+  if (auto index = value.getDefiningOp<linalg::IndexOp>())
+    return index.getDim() == dim ? value : Value();
   auto apply = value.getDefiningOp<affine::AffineApplyOp>();
   if (!apply || apply.getAffineMap().getNumResults() != 1)
     return {};
-  auto sum = dyn_cast<AffineBinaryOpExpr>(apply.getAffineMap().getResult(0));
-  if (!sum || sum.getKind() != AffineExprKind::Add)
+  // The map must be a plain sum of its operands, each once.
+  AffineMap map = apply.getAffineMap();
+  AffineExpr sum = getAffineConstantExpr(0, map.getContext());
+  for (unsigned i = 0; i < map.getNumDims(); ++i)
+    sum = sum + getAffineDimExpr(i, map.getContext());
+  for (unsigned i = 0; i < map.getNumSymbols(); ++i)
+    sum = sum + getAffineSymbolExpr(i, map.getContext());
+  if (simplifyAffineExpr(map.getResult(0) - sum, map.getNumDims(), map.getNumSymbols()) !=
+      getAffineConstantExpr(0, map.getContext()))
     return {};
-  unsigned numDims = apply.getAffineMap().getNumDims();
-  auto operandOf = [&](AffineExpr e) -> Value {
-    if (auto d = dyn_cast<AffineDimExpr>(e))
-      return apply.getOperand(d.getPosition());
-    if (auto s = dyn_cast<AffineSymbolExpr>(e))
-      return apply.getOperand(numDims + s.getPosition());
-    return {};
-  };
-  Value lhs = operandOf(sum.getLHS()), rhs = operandOf(sum.getRHS());
-  if (!lhs || !rhs)
-    return {};
-  if (rhs == tileStart)
-    std::swap(lhs, rhs);
-  auto index = rhs.getDefiningOp<linalg::IndexOp>();
-  if (lhs != tileStart || !index || index.getDim() != inner)
-    return {};
-  return rhs;
+  Value rest;
+  for (Value operand : apply.getOperands()) {
+    if (nonNegativeMultiple(operand, c))
+      continue;
+    if (rest)
+      return {};
+    rest = operand;
+  }
+  return rest ? indexModulo(rest, dim, c) : Value();
 }
 
 } // namespace
 
-void foldAlignedRemainders(RewriterBase &rw, linalg::GenericOp tile, Value tileStart,
-                           int64_t width) {
-  unsigned inner = tile.getNumLoops() - 1;
+void foldAlignedRemainders(RewriterBase &rw, linalg::GenericOp tile, unsigned dim) {
   SmallVector<Operation *> remainders;
   tile.getRegion().walk([&](Operation *op) {
     if (isa<arith::RemSIOp, arith::RemUIOp>(op))
@@ -183,8 +249,7 @@ void foldAlignedRemainders(RewriterBase &rw, linalg::GenericOp tile, Value tileS
   });
   for (Operation *rem : remainders) {
     APInt divisor;
-    if (!matchPattern(rem->getOperand(1), m_ConstantInt(&divisor)) || divisor.isNegative() ||
-        divisor.isZero() || width % divisor.getSExtValue() != 0)
+    if (!matchPattern(rem->getOperand(1), m_ConstantInt(&divisor)) || !divisor.isStrictlyPositive())
       continue;
     // Through a cast to i64 (the language's index values) or none: a narrower
     // cast could wrap the sum to a negative remainder.
@@ -192,8 +257,8 @@ void foldAlignedRemainders(RewriterBase &rw, linalg::GenericOp tile, Value tileS
     auto cast = dividend.getDefiningOp<arith::IndexCastOp>();
     if (cast && !cast.getType().isInteger(64))
       continue;
-    Value local = indexWithinTile(cast ? cast.getIn() : dividend, tileStart, inner);
-    if (!local)
+    Value local = indexModulo(cast ? cast.getIn() : dividend, dim, divisor.getSExtValue());
+    if (!local || local == (cast ? cast.getIn() : dividend))
       continue;
     rw.setInsertionPoint(rem);
     Value folded =

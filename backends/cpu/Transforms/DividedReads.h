@@ -22,28 +22,31 @@
 
 namespace vibee {
 
-/// The divisor c when `map` reads `inner floordiv c` (c > 1) as its last result
+/// The divisor c when `map` reads `dim floordiv c` (c > 1) as its last result
 /// and is a projected permutation of the other loops otherwise.
-std::optional<int64_t> dividedReadDivisor(mlir::AffineMap map, unsigned inner);
+std::optional<int64_t> dividedReadDivisor(mlir::AffineMap map, unsigned dim);
 
 /// Whether every input of `op` whose map is not a projected permutation is a
-/// divided read that a tile of `width` lanes can take (see above), and its
-/// reduction, if any, is one linalg::vectorize combines.
-bool dividedReadsFit(mlir::linalg::GenericOp op, int64_t width);
+/// read through `dim floordiv c` that tiles of `width` along `dim` can take
+/// (see above), and its reduction, if any, is one linalg::vectorize combines.
+bool dividedReadsFit(mlir::linalg::GenericOp op, unsigned dim, int64_t width);
 
-/// In a full tile of `width` lanes (its inner loop at a multiple of `width`),
+/// In a full tile of `width` along `dim` (starting at a multiple of `width`),
 /// each divided read becomes a projected one: a rank-reduced view of the one
-/// element, or a `width`-element stack buffer holding the replicated elements
-/// (stored by vector ops before the tile; LLVM keeps it in registers).
-void materializeDividedReads(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile, int64_t width);
+/// element, or a stack buffer of `width` lanes holding the replicated elements
+/// (stored by vector ops before the tile; LLVM keeps it in registers). In a
+/// transposed tile, `rowsLoop` is its other tiled loop (`width` long as well):
+/// the buffer holds a row per value of it.
+mlir::LogicalResult materializeDividedReads(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,
+                                            unsigned dim, int64_t width,
+                                            std::optional<unsigned> rowsLoop = std::nullopt);
 
-/// In a full tile of `width` lanes of the innermost loop, whose tile loop
-/// variable `tileStart` steps from 0 by `width`: `(tileStart + i) rem c` with c
-/// dividing `width` is `i rem c` (i the tile's own index, both sides
-/// non-negative). Vectorized, `i` is a constant vector, so the nibble shifts of
-/// int4 codes (`4 * (k % 2)`) fold to constants instead of lanes of i64 math.
-void foldAlignedRemainders(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile,
-                           mlir::Value tileStart, int64_t width);
+/// In a tile whose index along `dim` is a sum of its own linalg.index and tile
+/// or block starts (loop variables from 0 by steps that c divides):
+/// `index rem c` is the tile's own `linalg.index rem c` (every term is
+/// non-negative). Vectorized, that is a constant vector, so the nibble shifts
+/// of int4 codes (`4 * (k % 2)`) are constants instead of lanes of i64 math.
+void foldAlignedRemainders(mlir::RewriterBase &rw, mlir::linalg::GenericOp tile, unsigned dim);
 
 /// Arithmetic on values the same in every lane (a uniform read such as a
 /// group's scale, its FP8 conversion, constants) done once on the scalar and

@@ -128,3 +128,46 @@ func.func @uniform_scale(%w: memref<?x?xi8>, %q: memref<?x?xf8E4M3FN>, %off: f32
   }
   return
 }
+
+// The matmul's computed panel of int4 weights (vibee-cpu-tile-matmul's
+// Bp[jb][k][jj] = deq(w[jb * 32 + jj, k floordiv 2], s[.., k floordiv 128])):
+// a transposed copy whose reads are also divided along k. Each 16 x 16 tile
+// spreads 8 bytes of each of its 16 rows into a 16 x 16 byte buffer and copies
+// the 16 rows' scales into a column, then reads both as a transposed tile; the
+// shift `4 * (k % 2)` is the tile's own k (a constant vector).
+// CHECK-LABEL: func.func @int4_panel(
+// CHECK-DAG:     %[[COL:.*]] = memref.alloca() : memref<16xf32>
+// CHECK-DAG:     %[[BYTES:.*]] = memref.alloca() : memref<16x16xi8>
+// CHECK:         scf.for %[[R:.*]] = %c0 to %c16 step %c1 {
+// CHECK:           %[[ROW:.*]] = vector.load %{{.*}} : memref<?x32x?xi8>, vector<8xi8>
+// CHECK:           %[[SPREAD:.*]] = vector.shuffle %[[ROW]], %[[ROW]] [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]
+// CHECK:           vector.store %[[SPREAD]], %[[BYTES]][%[[R]], %c0] : memref<16x16xi8>, vector<16xi8>
+// CHECK:         scf.for %[[R2:.*]] = %c0 to %c16 step %c1 {
+// CHECK:           memref.store %{{.*}}, %[[COL]][%[[R2]]] : memref<16xf32>
+// CHECK:         vector.transfer_read %[[BYTES]][%c0, %c0], %{{.*}} {in_bounds = [true, true]} : memref<16x16xi8>, vector<16x16xi8>
+// CHECK:         vector.load %[[COL]][%c0] : memref<16xf32>, vector<16xf32>
+// CHECK:         vector.step : vector<16xindex>
+// CHECK:         vector.transfer_write %{{.*}} : vector<16x16xf32>, memref<?x?x32xf32>
+#pw = affine_map<(d0, d1, d2) -> (d0, d2, d1 floordiv 2)>
+#ps = affine_map<(d0, d1, d2) -> (d0, d2, d1 floordiv 128)>
+#po = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @int4_panel(%w: memref<?x32x?xi8>, %s: memref<?x32x?xf32>, %p: memref<?x?x32xf32>) {
+  linalg.generic {indexing_maps = [#pw, #ps, #po], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%w, %s : memref<?x32x?xi8>, memref<?x32x?xf32>) outs(%p : memref<?x?x32xf32>) {
+  ^bb0(%b: i8, %c: f32, %out: f32):
+    %k = linalg.index 1 : index
+    %ki = arith.index_cast %k : index to i64
+    %two = arith.constant 2 : i64
+    %four = arith.constant 4 : i64
+    %odd = arith.remsi %ki, %two : i64
+    %sh = arith.muli %odd, %four : i64
+    %bw = arith.extsi %b : i8 to i64
+    %nib = arith.shrsi %bw, %sh : i64
+    %m = arith.constant 15 : i64
+    %code = arith.andi %nib, %m : i64
+    %f = arith.sitofp %code : i64 to f32
+    %deq = arith.mulf %f, %c : f32
+    linalg.yield %deq : f32
+  }
+  return
+}
