@@ -38,13 +38,16 @@ std::string accessText(const ast::Kernel &k, const ast::Statement &stmt, const a
 void collect(const ast::Spec &spec, const ast::Kernel &k, const ast::Statement &stmt,
              const ast::Expr &e, std::vector<DimRequirement> &out) {
   if (e.kind == ast::ExprKind::Access) {
+    // A table's code is proven inside the table, but its own reads may need sizes
+    // (nf4[w[n, k / 2] & 15]: 2 * KH >= K). A constant tensor has no dims here.
+    for (const ast::Subscript &sub : e.subscripts)
+      if (sub.code)
+        collect(spec, k, stmt, *sub.expr, out);
     std::vector<int> dims = accessDims(k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const ast::Subscript &sub = e.subscripts[axis];
-      if (sub.code) { // a table's code: proven in range, its own reads may need sizes
-        collect(spec, k, stmt, *sub.expr, out);
+      if (sub.code)
         continue;
-      }
       if (sub.gather) {
         DimRequirement g{dims[axis],
                          {},

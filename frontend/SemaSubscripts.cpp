@@ -255,11 +255,12 @@ std::vector<int> axisDims(const Spec &spec, const Kernel &k, const Expr &e) {
 void checkBounds(const Spec &spec, const Kernel &k, const Statement &st, Expr &e, bool guarded,
                  DiagnosticEngine &diags) {
   if (e.kind == ExprKind::Access) {
+    for (Subscript &sub : e.subscripts) // a table's code: its own reads have bounds too
+      if (sub.code)
+        checkBounds(spec, k, st, *sub.expr, guarded, diags);
     std::vector<int> dims = axisDims(spec, k, e);
     for (size_t axis = 0; axis < e.subscripts.size() && axis < dims.size(); ++axis) {
       const Subscript &sub = e.subscripts[axis];
-      if (sub.code) // a table's code: its own reads have bounds too
-        checkBounds(spec, k, st, *sub.expr, guarded, diags);
       if (!sub.affine)
         continue;
       for (const LinearForm &rel : subscriptRelations(k, st, sub, dims[axis])) {
