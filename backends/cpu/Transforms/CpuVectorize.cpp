@@ -39,8 +39,8 @@
 //===----------------------------------------------------------------------===//
 #include "backends/cpu/Transforms/CpuTarget.h"
 #include "backends/cpu/Transforms/DividedReads.h"
-#include "backends/cpu/Transforms/ReductionPartials.h"
 #include "backends/cpu/Transforms/Passes.h"
+#include "backends/cpu/Transforms/ReductionPartials.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "ir/VibeeDialect.h"
 
