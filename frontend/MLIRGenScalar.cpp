@@ -176,28 +176,35 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, DType from, DType to) {
                                : (Value)arith::ExtSIOp::create(b, loc, target, v);
 }
 
-Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
+TypedAttr constantAttrOf(Builder &b, DType dtype, double value) {
   Type type = toMLIRType(*b.getContext(), dtype);
   if (ast::isFloat8(dtype)) { // rounded as a cast would (APFloat's overflow is NaN)
     auto &semantics = cast<FloatType>(type).getFloatSemantics();
     APFloat bits(semantics, APInt(8, fp8::encode(value, dtype)));
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, bits));
+    return b.getFloatAttr(type, bits);
   }
   if (ast::isFloat(dtype))
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+    return b.getFloatAttr(type, value);
   if (dtype == DType::Bool)
-    return arith::ConstantOp::create(b, loc, b.getBoolAttr(value != 0));
-  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, (int64_t)value));
+    return b.getBoolAttr(value != 0);
+  return b.getIntegerAttr(type, (int64_t)value);
 }
 
 // An integer or bool constant from its exact value (a double would round above 2^53).
-Value intConstantOf(OpBuilder &b, Location loc, DType dtype, int64_t value) {
+TypedAttr intConstantAttrOf(Builder &b, DType dtype, int64_t value) {
   if (ast::isFloat(dtype))
-    return constantOf(b, loc, dtype, (double)value);
+    return constantAttrOf(b, dtype, (double)value);
   if (dtype == DType::Bool)
-    return arith::ConstantOp::create(b, loc, b.getBoolAttr(value != 0));
-  Type type = toMLIRType(*b.getContext(), dtype);
-  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+    return b.getBoolAttr(value != 0);
+  return b.getIntegerAttr(toMLIRType(*b.getContext(), dtype), value);
+}
+
+Value constantOf(OpBuilder &b, Location loc, DType dtype, double value) {
+  return arith::ConstantOp::create(b, loc, constantAttrOf(b, dtype, value));
+}
+
+Value intConstantOf(OpBuilder &b, Location loc, DType dtype, int64_t value) {
+  return arith::ConstantOp::create(b, loc, intConstantAttrOf(b, dtype, value));
 }
 
 // Integer `/` and `%` with defined results on every target (docs/language.md):

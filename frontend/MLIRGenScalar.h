@@ -16,6 +16,9 @@ mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 mlir::Value constantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype, double value);
 // An integer or bool constant from its exact value (a double rounds above 2^53).
 mlir::Value intConstantOf(mlir::OpBuilder &b, mlir::Location loc, ast::DType dtype, int64_t value);
+// The values of constantOf and intConstantOf (a constant table's elements).
+mlir::TypedAttr constantAttrOf(mlir::Builder &b, ast::DType dtype, double value);
+mlir::TypedAttr intConstantAttrOf(mlir::Builder &b, ast::DType dtype, int64_t value);
 // Integer `/` (isDiv) or `%` of x and y in `type`, with the defined edge cases.
 mlir::Value emitIntDivRem(mlir::OpBuilder &b, bool isDiv, mlir::Value x, mlir::Value y,
                           ast::DType type, mlir::Location loc);

@@ -88,47 +88,11 @@ Value subscriptValue(OpBuilder &b, Location loc, const ast::Subscript &s, ArrayR
   return arith::MaxSIOp::create(b, loc, v, constant(0));
 }
 
-namespace {
-
-// Element `offset` of `count` elements (offset proven in [0, count)), by a tree of
-// selects on the offset's bits: level b picks between neighbours by bit b, so a
-// 16-entry table costs 15 selects and 4 bit tests, without memory on any target
-// (bitsandbytes' NF4 dequantization is the same tree, written by hand).
-Value selectByBits(OpBuilder &b, Location loc, Value offset, size_t count,
-                   function_ref<Value(size_t)> element) {
-  SmallVector<Value> level;
-  size_t width = 1;
-  while (width < count)
-    width *= 2;
-  for (size_t i = 0; i < width; ++i)
-    level.push_back(element(std::min(i, count - 1))); // padding is never selected
-  // The offset is in [0, count): its bits are tested in the narrowest integer
-  // that holds them, so vector code tests bytes, not 64-bit lanes.
-  Type narrow = b.getIntegerType(width <= 256 ? 8 : width <= 65536 ? 16 : 32);
-  offset = arith::TruncIOp::create(b, loc, narrow, offset);
-  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, 1));
-  for (int64_t bit = 0; level.size() > 1; ++bit) {
-    Value shifted = bit == 0 ? offset
-                             : arith::ShRUIOp::create(
-                                   b, loc, offset,
-                                   arith::ConstantOp::create(b, loc, b.getIntegerAttr(narrow, bit)))
-                                   .getResult();
-    Value set =
-        arith::TruncIOp::create(b, loc, b.getI1Type(), arith::AndIOp::create(b, loc, shifted, one));
-    SmallVector<Value> next;
-    for (size_t i = 0; i < level.size(); i += 2)
-      next.push_back(arith::SelectOp::create(b, loc, set, level[i + 1], level[i]));
-    level = std::move(next);
-  }
-  return level.front();
-}
-
-} // namespace
-
 // An element of a constant tensor, as scalar code: a literal position is the element
 // itself; a position from loop indices selects among the elements by the row-major
 // offset (a chain of compare and select: every target computes it without memory,
-// and sema bounds the tables), one with a code by a tree of selects on its bits.
+// and sema bounds the tables), one with a code by a vibee.lookup, which each target
+// expands in its own way (a lane permute, a tree of selects on the code's bits).
 // Indices range over the constant's dims and sema proves codes inside them, so the
 // offset is in range.
 Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::Expr &e,
@@ -165,8 +129,17 @@ Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::
   if (literalOffset)
     offset = arith::AddIOp::create(b, loc, offset,
                                    intConstantOf(b, loc, ast::DType::I64, literalOffset));
-  if (llvm::any_of(e.subscripts, [](const ast::Subscript &s) { return s.code; }))
-    return selectByBits(b, loc, offset, c.elems.size(), element);
+  if (llvm::any_of(e.subscripts, [](const ast::Subscript &s) { return s.code; })) {
+    SmallVector<Attribute> elements;
+    for (size_t i = 0; i < c.elems.size(); ++i)
+      elements.push_back(ast::isFloat(c.dtype) ? constantAttrOf(b, c.dtype, c.elems[i])
+                                               : intConstantAttrOf(b, c.dtype, c.elemInts[i]));
+    auto tableType = RankedTensorType::get({(int64_t)elements.size()},
+                                           cast<TypedAttr>(elements.front()).getType());
+    Value v = LookupOp::create(b, loc, tableType.getElementType(), offset,
+                               DenseElementsAttr::get(tableType, elements));
+    return convertScalar(b, loc, v, c.dtype, e.type);
+  }
   Value v = element(c.elems.size() - 1);
   for (size_t i = c.elems.size() - 1; i-- > 0;) {
     Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, offset,

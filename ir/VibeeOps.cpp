@@ -493,5 +493,20 @@ Value GatherIndexOp::buildOutside(OpBuilder &b) {
   return arith::CmpIOp::create(b, getLoc(), arith::CmpIPredicate::uge, getIndex(), getSize());
 }
 
+//===----------------------------------------------------------------------===//
+// LookupOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LookupOp::verify() {
+  ShapedType tableType = getTable().getShapedType();
+  if (tableType.getRank() != 1 || tableType.getNumElements() == 0)
+    return emitOpError("table must be 1-D and not empty, got ") << tableType;
+  if (getElementTypeOrSelf(getResult().getType()) != tableType.getElementType())
+    return emitOpError("result element type ")
+           << getElementTypeOrSelf(getResult().getType()) << " differs from the table's "
+           << tableType.getElementType();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ir/VibeeOps.cpp.inc"

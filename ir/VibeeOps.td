@@ -392,4 +392,25 @@ def Vibee_GatherIndexOp : Vibee_Op<"gather_index", [Pure]> {
   }];
 }
 
+def Vibee_LookupOp : Vibee_Op<"lookup", [Pure] # ElementwiseMappable.traits> {
+  let summary = "an element of a constant table at a computed position";
+  let description = [{
+    Element `position` of `table` (1-D; a constant tensor of the spec, flattened in
+    row-major order). Sema proves the position inside the table (docs/language.md,
+    "Constant tensors"), so no target checks it. Elementwise-mappable: the linalg
+    vectorizer widens it as it does arith ops. Kept whole until the target decides
+    how to look up: on x86 with AVX2, a vector of positions into a table of 16 or
+    fewer 32-bit elements is a lane permute (`vibee-cpu-lookup-permutes`);
+    elsewhere a tree of selects on the position's bits (`vibee-expand-lookups`).
+
+    ```mlir
+    %v = vibee.lookup %code in dense<[0.0, 0.5, 1.0]> : tensor<3xf32> : i64 -> f32
+    ```
+  }];
+  let arguments = (ins SignlessIntegerLike:$position, ElementsAttr:$table);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = "$position `in` $table attr-dict `:` type($position) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // VIBEE_OPS

@@ -184,6 +184,21 @@ def LowerScattersPass : Pass<"vibee-lower-scatters"> {
     "::mlir::tensor::TensorDialect"];
 }
 
+def ExpandLookupsPass : Pass<"vibee-expand-lookups"> {
+  let summary = "Expand every vibee.lookup into a tree of selects on its position's bits";
+  let description = [{
+    `vibee.lookup %p in table` (scalar or vector) becomes a binary tree of
+    `arith.select`s: level b picks between neighbouring elements by bit b of the
+    position, so a table of 16 costs 15 selects and 4 bit tests, without memory
+    on any target (bitsandbytes' NF4 dequantization is the same tree, written by
+    hand). The bits are tested in the narrowest integer that holds the
+    positions, so vector code tests bytes, not 64-bit lanes. The GPU and C++
+    pipelines expand every lookup early; the CPU one after vectorization, for
+    what `vibee-cpu-lookup-permutes` left.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def LowerGatherIndicesPass : Pass<"vibee-lower-gather-indices"> {
   let summary = "Clamp every vibee.gather_index into its axis";
   let description = [{

@@ -170,6 +170,7 @@ llvm::Expected<CppOutput> emitCpp(ModuleOp linalgModule, const ast::Spec &spec, 
   // one loop nest, e.g. Lion's three), then plain loops that the host compiler
   // vectorizes.
   PassManager loops(&context);
+  loops.addPass(createExpandLookupsPass()); // trees of selects: no table in memory
   buildLinalgOptimizationPipeline(loops);
   // Attention decomposes into its statements here: tiled first, a tile's score
   // matrix is 16 x T instead of S x T (the blocked online softmax is the CPU's).

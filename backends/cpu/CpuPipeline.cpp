@@ -62,6 +62,11 @@ void vibee::buildBuffersToLLVMPipeline(OpPassManager &pm, const CpuTarget &targe
   // "Compile time of large specs"). Only passes that add module-level symbols
   // (declarations) or change function signatures see the module.
   OpPassManager *fpm = &pm.nest<func::FuncOp>();
+  // Table lookups (NF4 codes): vector ones as AVX2 lane permutes where they fit,
+  // the rest as trees of selects.
+  if (target.vectorBits >= 256)
+    fpm->addPass(createCpuLookupPermutesPass());
+  fpm->addPass(createExpandLookupsPass());
   fpm->addPass(createCanonicalizerPass());
   fpm->addPass(createForallToParallelLoopPass());
   fpm->addPass(createConvertLinalgToLoopsPass());

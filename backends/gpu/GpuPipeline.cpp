@@ -66,6 +66,8 @@ void buildGpuKernelPipeline(OpPassManager &pm, const GpuOptions &options) {
   // A statement read under a small static broadcast (RoPE's cos/sin tables, read
   // by both halves of each pair) is recomputed in its consumer: a few more
   // instructions cost less than writing the table and reading it back.
+  // Table lookups as trees of selects (no memory), before any kernel is shaped.
+  pm.addPass(createExpandLookupsPass());
   buildLinalgOptimizationPipeline(pm, /*maxBroadcastRecompute=*/4);
   addLateDecomposition(pm, /*keepContractions=*/false, /*keepAttention=*/true, ScanRows::Warps,
                        /*keepGatherIndices=*/true, /*keepIntegerSums=*/true,

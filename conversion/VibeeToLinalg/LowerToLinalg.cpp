@@ -315,6 +315,8 @@ struct LowerToLinalgPass : vibee::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     target.addLegalOp<ScanOp, TopKOp, ScatterAddOp>();
     // A gathered position stays for each target's check or clamp (its lowering).
     target.addLegalOp<GatherIndexOp>();
+    // A table lookup stays for each target's own expansion (a permute, selects).
+    target.addLegalOp<LookupOp>();
     target.addDynamicallyLegalOp<ReturnOp>(
         [](Operation *op) { return isa<KernelOp>(op->getParentOp()); });
 

@@ -340,3 +340,27 @@ func.func @scan_no_result(%x: tensor<?xf32>, %d: tensor<?xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @lookup_2d_table(%p: i64) -> f32 {
+  // expected-error @+1 {{table must be 1-D and not empty, got 'tensor<2x2xf32>'}}
+  %v = vibee.lookup %p in dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32> : i64 -> f32
+  return %v : f32
+}
+
+// -----
+
+func.func @lookup_type(%p: i64) -> f64 {
+  // expected-error @+1 {{result element type 'f64' differs from the table's 'f32'}}
+  %v = vibee.lookup %p in dense<[1.0, 2.0]> : tensor<2xf32> : i64 -> f64
+  return %v : f64
+}
+
+// -----
+
+func.func @lookup_lanes(%p: vector<4xi64>) -> vector<8xf32> {
+  // expected-error @+1 {{all non-scalar operands/results must have the same shape and base type}}
+  %v = vibee.lookup %p in dense<[1.0, 2.0]> : tensor<2xf32> : vector<4xi64> -> vector<8xf32>
+  return %v : vector<8xf32>
+}

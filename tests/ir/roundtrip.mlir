@@ -68,3 +68,13 @@ func.func @scatter_add_buffers(%one: memref<?xi32>, %ids: memref<?xi8>, %h: memr
   vibee.scatter_add ins(%one : memref<?xi32>) indices(%ids : memref<?xi8>) outs(%h : memref<?xi32>) axes [-1] index_maps [affine_map<(s) -> (s)>]
   return
 }
+
+// A table lookup, scalar and on vectors (the CPU vectorizer widens it).
+// CHECK-LABEL: func.func @lookup
+// CHECK:         vibee.lookup %{{.*}} in dense<[-1.000000e+00, 0.000000e+00, 5.000000e-01]> : tensor<3xf32> : i64 -> f32
+// CHECK:         vibee.lookup %{{.*}} in dense<[3, 4]> : tensor<2xi8> : vector<8xi8> -> vector<8xi8>
+func.func @lookup(%p: i64, %q: vector<8xi8>) -> (f32, vector<8xi8>) {
+  %a = vibee.lookup %p in dense<[-1.0, 0.0, 0.5]> : tensor<3xf32> : i64 -> f32
+  %b = vibee.lookup %q in dense<[3, 4]> : tensor<2xi8> : vector<8xi8> -> vector<8xi8>
+  return %a, %b : f32, vector<8xi8>
+}

@@ -123,7 +123,7 @@
 // W8-GPU-NOT:     {{(memref|gpu)\.alloc}}
 // W8-GPU:         return
 
-// nf4_lora: the NF4 lookup (a tree of selects among the table's constants), the
+// nf4_lora: the NF4 lookup (vibee.lookup in the table of 16 floats), the
 // double-dequantized block scale (e4m3 code times its f32 scale plus the offset)
 // and the nibble chosen by `k % 2` are the prologue of the contraction's B
 // operand, as in w4a16_group; the LoRA products are ordinary contractions.
@@ -135,7 +135,7 @@
 // NF4:           linalg.index 1 : index
 // NF4:           arith.shrsi
 // NF4-NEXT:      arith.andi
-// NF4-COUNT-15:  arith.select {{.*}} : f32
+// NF4-NEXT:      vibee.lookup %{{.*}} in dense<[-1.000000e+00, {{.*}}, 1.000000e+00]> : tensor<16xf32> : i64 -> f32
 // NF4-NEXT:      arith.mulf
 // NF4-NEXT:      linalg.yield
 // NF4:         linalg.contract {{.*}} ins(%{{.*}}, %[[B]] : tensor<?x?xbf16>, tensor<?x?xf32>)

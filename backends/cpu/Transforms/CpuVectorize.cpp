@@ -43,6 +43,7 @@
 #include "backends/cpu/Transforms/ReductionPartials.h"
 #include "backends/cpu/Transforms/ScheduleHints.h"
 #include "ir/VibeeDialect.h"
+#include "ir/VibeeOps.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -156,13 +157,13 @@ static std::optional<Plan> planFor(linalg::GenericOp op, unsigned vectorBits) {
   }
   if (!touchesInner || bits == 0 || bits > 64)
     return std::nullopt;
-  // Bodies of plain arithmetic (the math functions are polynomials by now);
-  // indices only where the tiles are 1-D, or in a transposed tile with divided
-  // reads (the computed panel of int4 weights: `4 * (k % 2)`, its k offset by
-  // the K block's start, an affine.apply that linalg::vectorize expands).
+  // Bodies of plain arithmetic (the math functions are polynomials by now) and
+  // table lookups (vibee-cpu-lookup-permutes or a tree of selects); indices only where the tiles
+  // are 1-D, or in a transposed tile with divided reads (the computed panel of int4 weights: `4 *
+  // (k % 2)`, its k offset by the K block's start, an affine.apply that linalg::vectorize expands).
   for (Operation &bodyOp : op.getRegion().front())
     if (!isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()) &&
-        !isa<linalg::YieldOp>(bodyOp) &&
+        !isa<linalg::YieldOp, vibee::LookupOp>(bodyOp) &&
         !((!transposed || divided) && isa<linalg::IndexOp>(bodyOp)) &&
         !(transposed && divided && isa<affine::AffineApplyOp>(bodyOp)))
       return std::nullopt;

@@ -174,6 +174,22 @@ def CpuCacheTemporariesPass : Pass<"vibee-cpu-cache-temporaries", "::mlir::Modul
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CpuLookupPermutesPass : Pass<"vibee-cpu-lookup-permutes"> {
+  let summary = "Vector lookups into small tables as AVX2 lane permutes";
+  let description = [{
+    After vectorization, on x86 with AVX2: every `vibee.lookup` of a vector of
+    positions (a multiple of 8 lanes; a 2-D tile as one row of them) into a table of at most 16 f32 or i32
+    elements becomes, per 8 lanes, `vpermps` of the table's first 8 elements
+    (it reads the low 3 bits of each position) and, for more than 8 elements, a
+    second one of the next 8 and a select on bit 3: 3 instructions where the
+    tree of selects costs 19 (QLoRA's NF4 decoding). Other lookups stay for
+    `vibee-expand-lookups`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::vector::VectorDialect"];
+}
+
 def CpuExpandSinCosPass : Pass<"vibee-cpu-expand-sin-cos"> {
   let summary = "f32 vector sin and cos as f64 vector arithmetic instead of libm calls";
   let description = [{

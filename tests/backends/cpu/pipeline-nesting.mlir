@@ -38,6 +38,8 @@
 // CHECK-NEXT:    ),
 // CHECK-NEXT:    vibee-cpu-vectorize
 // CHECK-NEXT:    func.func(
+// (vibee-cpu-lookup-permutes first on AVX2 hosts)
+// CHECK:           vibee-expand-lookups
 // CHECK-NEXT:      canonicalize
 // CHECK-NEXT:      scf-forall-to-parallel
 // CHECK-NEXT:      convert-linalg-to-loops
