@@ -89,12 +89,10 @@ Value subscriptValue(OpBuilder &b, Location loc, const ast::Subscript &s, ArrayR
 }
 
 // An element of a constant tensor, as scalar code: a literal position is the element
-// itself; a position from loop indices selects among the elements by the row-major
-// offset (a chain of compare and select: every target computes it without memory,
-// and sema bounds the tables), one with a code by a vibee.lookup, which each target
-// expands in its own way (a lane permute, a tree of selects on the code's bits).
-// Indices range over the constant's dims and sema proves codes inside them, so the
-// offset is in range.
+// itself; any other is a vibee.lookup at the row-major offset from loop indices and
+// codes, which each target expands in its own way, without memory (a lane permute, a
+// tree of selects on the offset's bits). Indices range over the constant's dims and
+// sema proves codes inside them, so the offset is in range.
 Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::Expr &e,
                   ArrayRef<Value> dimValues, ArrayRef<Value> codes) {
   const ast::Const &c = spec.consts[e.ref];
@@ -129,24 +127,15 @@ Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::
   if (literalOffset)
     offset = arith::AddIOp::create(b, loc, offset,
                                    intConstantOf(b, loc, ast::DType::I64, literalOffset));
-  if (llvm::any_of(e.subscripts, [](const ast::Subscript &s) { return s.code; })) {
-    SmallVector<Attribute> elements;
-    for (size_t i = 0; i < c.elems.size(); ++i)
-      elements.push_back(ast::isFloat(c.dtype) ? constantAttrOf(b, c.dtype, c.elems[i])
-                                               : intConstantAttrOf(b, c.dtype, c.elemInts[i]));
-    auto tableType = RankedTensorType::get({(int64_t)elements.size()},
-                                           cast<TypedAttr>(elements.front()).getType());
-    Value v = LookupOp::create(b, loc, tableType.getElementType(), offset,
-                               DenseElementsAttr::get(tableType, elements));
-    return convertScalar(b, loc, v, c.dtype, e.type);
-  }
-  Value v = element(c.elems.size() - 1);
-  for (size_t i = c.elems.size() - 1; i-- > 0;) {
-    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, offset,
-                                     intConstantOf(b, loc, ast::DType::I64, (int64_t)i));
-    v = arith::SelectOp::create(b, loc, is, element(i), v);
-  }
-  return v;
+  SmallVector<Attribute> elements;
+  for (size_t i = 0; i < c.elems.size(); ++i)
+    elements.push_back(ast::isFloat(c.dtype) ? constantAttrOf(b, c.dtype, c.elems[i])
+                                             : intConstantAttrOf(b, c.dtype, c.elemInts[i]));
+  auto tableType = RankedTensorType::get({(int64_t)elements.size()},
+                                         cast<TypedAttr>(elements.front()).getType());
+  Value v = LookupOp::create(b, loc, tableType.getElementType(), offset,
+                             DenseElementsAttr::get(tableType, elements));
+  return convertScalar(b, loc, v, c.dtype, e.type);
 }
 
 SmallVector<Attribute> derivedDimsAttr(OpBuilder &b, const ast::Kernel &kernel,

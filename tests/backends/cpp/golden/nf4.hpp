@@ -67,25 +67,25 @@ inline void dequantize(int8_t* VIBEE_RESTRICT v1, uint8_t* VIBEE_RESTRICT v2, fl
 }
 inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uint8_t* VIBEE_RESTRICT v3, float* VIBEE_RESTRICT v4, uint16_t* VIBEE_RESTRICT v5, uint16_t* VIBEE_RESTRICT v6, float v7, float v8, float* VIBEE_RESTRICT v9, int64_t v10, int64_t v11, int64_t v12, int64_t v13, int64_t v14, int64_t v15, int64_t v16) {
   float v17 = -0.0e+00f;
-  int8_t v18 = 3;
-  int8_t v19 = 2;
-  int8_t v20 = 1;
-  float v21 = 1.000000000e+00f;
-  float v22 = 7.229568360e-01f;
-  float v23 = 5.626170040e-01f;
-  float v24 = 4.407098290e-01f;
-  float v25 = 3.379152420e-01f;
-  float v26 = 2.461123020e-01f;
+  float v18 = 0.0e+00f;
+  float v19 = -1.000000000e+00f;
+  float v20 = -6.961928000e-01f;
+  float v21 = -5.250730510e-01f;
+  float v22 = -3.949174880e-01f;
+  float v23 = -2.844413820e-01f;
+  float v24 = -1.847734300e-01f;
+  float v25 = -9.105003620e-02f;
+  float v26 = 7.958029950e-02f;
   float v27 = 1.609302010e-01f;
-  float v28 = 7.958029950e-02f;
-  float v29 = 0.0e+00f;
-  float v30 = -9.105003620e-02f;
-  float v31 = -1.847734300e-01f;
-  float v32 = -2.844413820e-01f;
-  float v33 = -3.949174880e-01f;
-  float v34 = -5.250730510e-01f;
-  float v35 = -6.961928000e-01f;
-  float v36 = -1.000000000e+00f;
+  float v28 = 2.461123020e-01f;
+  float v29 = 3.379152420e-01f;
+  float v30 = 4.407098290e-01f;
+  float v31 = 5.626170040e-01f;
+  float v32 = 7.229568360e-01f;
+  float v33 = 1.000000000e+00f;
+  int8_t v34 = 1;
+  int8_t v35 = 2;
+  int8_t v36 = 3;
   int32_t v37 = 128;
   int32_t v38 = 24;
   int32_t v39 = 127;
@@ -105,13 +105,13 @@ inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uin
   for (int64_t i52 = 0; i52 < v10; i52 += 1) {
     for (int64_t j53 = 0; j53 < v12; j53 += 1) {
       int64_t v54 = i52 * v12 + j53;
-      v51[v54] = v29;
+      v51[v54] = v18;
     }
   }
   for (int64_t i55 = 0; i55 < v10; i55 += 1) {
     for (int64_t j56 = 0; j56 < v12; j56 += 1) {
       int64_t v57 = i55 * v12 + j56;
-      v50[v57] = v29;
+      v50[v57] = v18;
     }
   }
   for (int64_t i58 = 0; i58 < v10; i58 += 1) {
@@ -149,14 +149,14 @@ inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uin
             float v87 = bf16_to_float(v66);
             int64_t v88 = (int64_t) ((uint64_t) (v64 % 2) * (uint64_t) 4);
             uint64_t v89 = (uint64_t) ((uint64_t) v88 < (uint64_t) 64 ? v88 : 63);
-            uint8_t v90 = (uint8_t) v20;
+            uint8_t v90 = (uint8_t) v34;
             int8_t v91 = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) (v89 < 64 ? (int64_t) v77 >> v89 : 0) & (uint64_t) 15))));
-            uint8_t v92 = (uint8_t) v19;
-            uint8_t v93 = (uint8_t) v18;
-            bool v94 = (bool) ((int8_t) ((uint8_t) v91 & (uint8_t) v20) & 1);
-            bool v95 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v90 < 8 ? (uint8_t) v91 >> v90 : 0)) & (uint8_t) v20) & 1);
-            bool v96 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v92 < 8 ? (uint8_t) v91 >> v92 : 0)) & (uint8_t) v20) & 1);
-            v49[l63] = v78 + v87 * (((bool) ((int8_t) ((uint8_t) ((int8_t) (v93 < 8 ? (uint8_t) v91 >> v93 : 0)) & (uint8_t) v20) & 1) ? (v96 ? (v95 ? (v94 ? v21 : v22) : (v94 ? v23 : v24)) : (v95 ? (v94 ? v25 : v26) : (v94 ? v27 : v28))) : (v96 ? (v95 ? (v94 ? v29 : v30) : (v94 ? v31 : v32)) : (v95 ? (v94 ? v33 : v34) : (v94 ? v35 : v36)))) * (v86 * v74 + v7));
+            uint8_t v92 = (uint8_t) v35;
+            uint8_t v93 = (uint8_t) v36;
+            bool v94 = (bool) ((int8_t) ((uint8_t) v91 & (uint8_t) v34) & 1);
+            bool v95 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v90 < 8 ? (uint8_t) v91 >> v90 : 0)) & (uint8_t) v34) & 1);
+            bool v96 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v92 < 8 ? (uint8_t) v91 >> v92 : 0)) & (uint8_t) v34) & 1);
+            v49[l63] = v78 + v87 * (((bool) ((int8_t) ((uint8_t) ((int8_t) (v93 < 8 ? (uint8_t) v91 >> v93 : 0)) & (uint8_t) v34) & 1) ? (v96 ? (v95 ? (v94 ? v33 : v32) : (v94 ? v31 : v30)) : (v95 ? (v94 ? v29 : v28) : (v94 ? v27 : v26))) : (v96 ? (v95 ? (v94 ? v18 : v25) : (v94 ? v24 : v23)) : (v95 ? (v94 ? v22 : v21) : (v94 ? v20 : v19)))) * (v86 * v74 + v7));
           }
         }
         for (int64_t k97 = 0; k97 < 16; k97 += 1) {
@@ -194,15 +194,15 @@ inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uin
         float v126 = bf16_to_float(v104);
         int64_t v127 = (int64_t) ((uint64_t) (k102 % 2) * (uint64_t) 4);
         uint64_t v128 = (uint64_t) ((uint64_t) v127 < (uint64_t) 64 ? v127 : 63);
-        uint8_t v129 = (uint8_t) v20;
+        uint8_t v129 = (uint8_t) v34;
         int8_t v130 = (int8_t) ((uint8_t) ((uint64_t) ((int64_t) ((uint64_t) (v128 < 64 ? (int64_t) v115 >> v128 : 0) & (uint64_t) 15))));
-        uint8_t v131 = (uint8_t) v19;
-        uint8_t v132 = (uint8_t) v18;
-        bool v133 = (bool) ((int8_t) ((uint8_t) v130 & (uint8_t) v20) & 1);
-        bool v134 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v129 < 8 ? (uint8_t) v130 >> v129 : 0)) & (uint8_t) v20) & 1);
-        bool v135 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v131 < 8 ? (uint8_t) v130 >> v131 : 0)) & (uint8_t) v20) & 1);
+        uint8_t v131 = (uint8_t) v35;
+        uint8_t v132 = (uint8_t) v36;
+        bool v133 = (bool) ((int8_t) ((uint8_t) v130 & (uint8_t) v34) & 1);
+        bool v134 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v129 < 8 ? (uint8_t) v130 >> v129 : 0)) & (uint8_t) v34) & 1);
+        bool v135 = (bool) ((int8_t) ((uint8_t) ((int8_t) (v131 < 8 ? (uint8_t) v130 >> v131 : 0)) & (uint8_t) v34) & 1);
         int64_t v136 = i58 * v12 + j59;
-        v51[v136] = v117 + v126 * (((bool) ((int8_t) ((uint8_t) ((int8_t) (v132 < 8 ? (uint8_t) v130 >> v132 : 0)) & (uint8_t) v20) & 1) ? (v135 ? (v134 ? (v133 ? v21 : v22) : (v133 ? v23 : v24)) : (v134 ? (v133 ? v25 : v26) : (v133 ? v27 : v28))) : (v135 ? (v134 ? (v133 ? v29 : v30) : (v133 ? v31 : v32)) : (v134 ? (v133 ? v33 : v34) : (v133 ? v35 : v36)))) * (v125 * v112 + v7));
+        v51[v136] = v117 + v126 * (((bool) ((int8_t) ((uint8_t) ((int8_t) (v132 < 8 ? (uint8_t) v130 >> v132 : 0)) & (uint8_t) v34) & 1) ? (v135 ? (v134 ? (v133 ? v33 : v32) : (v133 ? v31 : v30)) : (v134 ? (v133 ? v29 : v28) : (v133 ? v27 : v26))) : (v135 ? (v134 ? (v133 ? v18 : v25) : (v133 ? v24 : v23)) : (v134 ? (v133 ? v22 : v21) : (v133 ? v20 : v19)))) * (v125 * v112 + v7));
       }
     }
   }
@@ -211,7 +211,7 @@ inline void nf4_lora(uint16_t* VIBEE_RESTRICT v1, int8_t* VIBEE_RESTRICT v2, uin
   for (int64_t i138 = 0; i138 < v10; i138 += 1) {
     for (int64_t j139 = 0; j139 < v16; j139 += 1) {
       int64_t v140 = i138 * v16 + j139;
-      v137[v140] = v29;
+      v137[v140] = v18;
     }
   }
   for (int64_t i141 = 0; i141 < v10; i141 += 1) {
