@@ -96,10 +96,9 @@ Value subscriptValue(OpBuilder &b, Location loc, const ast::Subscript &s, ArrayR
 Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::Expr &e,
                   ArrayRef<Value> dimValues, ArrayRef<Value> codes) {
   const ast::Const &c = spec.consts[e.ref];
-  auto element = [&](size_t i) {
-    Value v = ast::isFloat(c.dtype) ? constantOf(b, loc, c.dtype, c.elems[i])
-                                    : intConstantOf(b, loc, c.dtype, c.elemInts[i]);
-    return convertScalar(b, loc, v, c.dtype, e.type);
+  auto element = [&](size_t i) -> TypedAttr {
+    return ast::isFloat(c.dtype) ? constantAttrOf(b, c.dtype, c.elems[i])
+                                 : intConstantAttrOf(b, c.dtype, c.elemInts[i]);
   };
   int64_t literalOffset = 0;
   Value offset; // the part from loop indices, i64
@@ -123,16 +122,16 @@ Value constAccess(OpBuilder &b, Location loc, const ast::Spec &spec, const ast::
     offset = offset ? arith::AddIOp::create(b, loc, offset, i).getResult() : i;
   }
   if (!offset)
-    return element((size_t)literalOffset);
+    return convertScalar(b, loc, arith::ConstantOp::create(b, loc, element((size_t)literalOffset)),
+                         c.dtype, e.type);
   if (literalOffset)
     offset = arith::AddIOp::create(b, loc, offset,
                                    intConstantOf(b, loc, ast::DType::I64, literalOffset));
   SmallVector<Attribute> elements;
   for (size_t i = 0; i < c.elems.size(); ++i)
-    elements.push_back(ast::isFloat(c.dtype) ? constantAttrOf(b, c.dtype, c.elems[i])
-                                             : intConstantAttrOf(b, c.dtype, c.elemInts[i]));
-  auto tableType = RankedTensorType::get({(int64_t)elements.size()},
-                                         cast<TypedAttr>(elements.front()).getType());
+    elements.push_back(element(i));
+  auto tableType =
+      RankedTensorType::get({(int64_t)elements.size()}, element(0).getType());
   Value v = LookupOp::create(b, loc, tableType.getElementType(), offset,
                              DenseElementsAttr::get(tableType, elements));
   return convertScalar(b, loc, v, c.dtype, e.type);
